@@ -1,0 +1,133 @@
+# prompteval: a plain Makefile, as git has.
+#
+#   make              build ./prompteval (installs missing Debian packages)
+#   make test         unit tests, end-to-end cases, conformance, fuzzing,
+#                     formatting, then the same suite under ASan and UBSan
+#   make demo         the main job on the bundled prompts
+#   make bench        benchmarks (not part of make test)
+#   make install      PREFIX=/usr/local DESTDIR=
+#   DEVELOPER=1       adds -Werror
+#   SANITIZE=address,undefined   builds with the sanitizers
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+CC = cc
+PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto
+
+# Debian packages the build and the tests need.
+DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
+       libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libcmocka-dev \
+       clang libclang-rt-dev clang-format python3
+
+WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS = -O2 -g
+BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	      $(WARNINGS) -fopenmp
+ifdef DEVELOPER
+BASE_CFLAGS += -Werror
+endif
+
+# Sanitized builds live in their own directory so both can coexist.
+ifdef SANITIZE
+BUILD = build/san
+BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=all
+SAN_LDFLAGS = -fsanitize=$(SANITIZE)
+PROG = $(BUILD)/prompteval
+else
+BUILD = build/default
+PROG = prompteval
+endif
+
+-include build/config.mk
+
+ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+LIBS = $(PKG_LIBS) -fopenmp -lm
+
+HARNESS_SRC = $(filter-out harness/main.c,$(wildcard harness/*.c))
+LIB_SRC = $(HARNESS_SRC) $(wildcard evaluators/*.c) $(wildcard reports/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/harness/main.o
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+
+.PHONY: FORCE all deps test check-format format demo bench install uninstall \
+	clean unit-bins fuzz-bins
+
+all: deps $(PROG)
+
+deps:
+	@sh tests/deps.sh $(DEBS)
+
+build/config.mk: Makefile tests/deps.sh
+	@sh tests/deps.sh $(DEBS)
+	@mkdir -p build
+	@{ echo "PKG_CFLAGS = $$(pkg-config --cflags $(PKGS))"; \
+	   echo "PKG_LIBS = $$(pkg-config --libs $(PKGS))"; } > $@.tmp
+	@mv $@.tmp $@
+
+# Objects depend on the flags they were built with, so DEVELOPER=1 and
+# SANITIZE= rebuild what they change.
+FLAGS_FILE = $(BUILD)/cflags
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(ALL_CFLAGS)' | cmp -s - $@ || echo '$(ALL_CFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.o: %.c build/config.mk $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libprompteval.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(PROG): $(MAIN_OBJ) $(BUILD)/libprompteval.a
+	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprompteval.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote harness $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
+		$(LIBS) -lcmocka
+
+unit-bins: $(UNIT_BIN)
+
+# Fuzz targets need clang's libFuzzer.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c,$(HARNESS_SRC))
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk
+	@mkdir -p $(dir $@)
+	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
+		-fsanitize=fuzzer,address,undefined -iquote harness -o $@ $< \
+		$(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
+fuzz-bins: $(FUZZ_BIN)
+
+test: deps
+	@sh tests/run-all.sh
+
+check-format:
+	@sh tests/check-format.sh
+
+format:
+	clang-format -i harness/*.[ch] evaluators/*.[ch] reports/*.[ch] \
+		tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
+
+demo: all
+	@echo "make demo: the runner is not built yet, so the demo checks the bundled prompts"
+	./prompteval check prompts/
+	./prompteval list --long prompts/
+
+install: all
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 prompteval $(DESTDIR)$(BINDIR)/prompteval
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/prompteval
+
+clean:
+	rm -rf build prompteval
+
+-include $(DEPFILES)

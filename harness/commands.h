@@ -1,0 +1,20 @@
+#ifndef PE_COMMANDS_H
+#define PE_COMMANDS_H
+#include <stdio.h>
+/*
+ * The subcommands.  Each takes its own argv (argv[0] is the command name)
+ * and returns an exit status from enum pe_exit; only these functions and
+ * main decide the process's exit status.  main.c's commands[] table
+ * dispatches to them and lists them in the help.
+ */
+
+int cmd_check(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* The project version, printed by --version and written in results. */
+#define PE_VERSION "0.1.0"
+
+/* Prints the exit-status table (for --help). */
+void pe_print_exit_codes(FILE *out);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * The entry point: global options (--help, --version) and dispatch through
+ * the commands[] table, which also produces the command list in the help,
+ * as git.c does.  A command is registered here only once it works.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "json.h"
+#include "util.h"
+#include "yaml.h"
+#include "banned.h"
+
+struct pe_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct pe_command commands[] = {
+	{ "check", cmd_check, "validate prompt files; send nothing" },
+	{ "list", cmd_list, "list prompts, test cases and evaluators" },
+	{ NULL, NULL, NULL }
+};
+
+struct exit_code {
+	int code;
+	const char *meaning;
+};
+
+/* The documented exit-status scale; README.md has the same table. */
+static const struct exit_code exit_codes[] = {
+	{ PE_EXIT_OK, "all good" },
+	{ PE_EXIT_FAILED, "evaluations or gates failed" },
+	{ PE_EXIT_INCOMPLETE, "incomplete (some cases errored)" },
+	{ PE_EXIT_INVALID, "invalid input, nothing sent" },
+	{ PE_EXIT_USAGE, "usage error" },
+	{ PE_EXIT_SYSTEM, "system error" },
+};
+
+/* Prints the exit-status table. */
+void pe_print_exit_codes(FILE *out)
+{
+	fprintf(out, "exit status:\n");
+	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(*exit_codes); i++)
+		fprintf(out, "  %d  %s\n", exit_codes[i].code,
+			exit_codes[i].meaning);
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: prompteval [--help] [--version] <command> "
+		     "[<args>]\n\n"
+		     "prompteval loads prompt definitions (.prompt.yml), runs "
+		     "their test cases and\nscores the answers.\n\n"
+		     "commands:\n");
+	for (const struct pe_command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\n'prompteval <command> --help' describes one "
+		     "command.\n\n");
+	pe_print_exit_codes(out);
+}
+
+static void print_version(void)
+{
+	printf("prompteval %s (libyaml %s, cJSON %s)\n", PE_VERSION,
+	       pe_yaml_version(), pe_json_version());
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return PE_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+	    !strcmp(name, "help")) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			for (const struct pe_command *c = commands; c->name;
+			     c++) {
+				char *args[] = { argv[2], "--help", NULL };
+
+				if (!strcmp(c->name, argv[2]))
+					return c->run(2, args);
+			}
+		}
+		print_help(stdout);
+		return PE_EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		print_version();
+		return PE_EXIT_OK;
+	}
+	for (const struct pe_command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->run(argc - 1, argv + 1);
+	if (name[0] == '-')
+		fprintf(stderr, "prompteval: unknown option '%s'\n", name);
+	else
+		fprintf(stderr, "prompteval: '%s' is not a command\n", name);
+	fprintf(stderr, "Try 'prompteval --help' for the list of commands.\n");
+	return PE_EXIT_USAGE;
+}

@@ -1,0 +1,65 @@
+#ifndef PE_UTIL_H
+#define PE_UTIL_H
+/*
+ * Small shared helpers: the allocation policy, the exit-status scale, error
+ * codes and strict number parsing.  Every module includes this.
+ *
+ * Allocation: xmalloc() and friends print one message and exit with
+ * PE_EXIT_SYSTEM when memory runs out, so callers never check for NULL.
+ * Returned strings from x*dup are owned by the caller.
+ */
+#include <stddef.h>
+#include <stdarg.h>
+
+/* The exit-status scale, the same for every command (see README). */
+enum pe_exit {
+	PE_EXIT_OK = 0,		/* all good */
+	PE_EXIT_FAILED = 1,	/* evaluations or gates failed */
+	PE_EXIT_INCOMPLETE = 2, /* some cases errored */
+	PE_EXIT_INVALID = 3,	/* invalid input, nothing sent */
+	PE_EXIT_USAGE = 4,	/* usage error */
+	PE_EXIT_SYSTEM = 5	/* system error */
+};
+
+/* Helper return codes: 0 on success, one of these (negative) on failure. */
+enum pe_err {
+	PE_OK = 0,
+	PE_ERR_INVALID = -1, /* bad input; a diagnostic was recorded */
+	PE_ERR_IO = -2,	     /* the operating system refused */
+	PE_ERR_LIMIT = -3,   /* a size limit was reached */
+	PE_ERR_USAGE = -4    /* bad command-line use */
+};
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t len);
+/* Formats into a new heap string owned by the caller. */
+char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xstrvfmt(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+
+/* Grows *items (of *alloc elements of elem_size) so it holds at least want. */
+void pe_grow(void *items_ptr, size_t *alloc, size_t want, size_t elem_size);
+
+/*
+ * Strict number parsing: the whole string must be a number (no leading or
+ * trailing junk, no empty string), within range.  Return 0 or PE_ERR_INVALID.
+ */
+int pe_parse_long(const char *s, long min, long max, long *out);
+int pe_parse_double(const char *s, double *out);
+
+/* Edit distance between a and b (case-insensitive, ASCII). */
+size_t pe_edit_distance(const char *a, const char *b);
+
+/*
+ * Returns the candidate closest to word when it is close enough to be a
+ * plausible typo, or NULL.  The candidates list ends with NULL.
+ */
+const char *pe_suggest(const char *word, const char *const *candidates);
+
+/* True when s ends with suffix. */
+int pe_ends_with(const char *s, const char *suffix);
+
+#endif

@@ -1,0 +1,61 @@
+#!/bin/sh
+# The exit-status scale and the options are stated in three places: the
+# code's tables, --help and README.md.  This checks that they agree.
+# usage: tests/check-docs.sh PROMPTEVAL
+set -u
+PE=$1
+cd "$(dirname "$0")/.." || exit 1
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Exit codes: "  N  meaning" in --help, "| N | meaning |" in the README,
+# { PE_EXIT_X, "meaning" } in main.c with the numbers from util.h.
+"$PE" --help | sed -n 's/^  \([0-9]\)  \(.*\)$/\1 \2/p' >"$tmp/help"
+sed -n 's/^| \([0-9]\) | \(.*\) |$/\1 \2/p' README.md >"$tmp/readme"
+sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/main.c |
+	while read -r sym meaning; do
+		num=$(sed -n "s/^\t$sym = \([0-9]\).*/\1/p" harness/util.h)
+		echo "$num $meaning"
+	done >"$tmp/code"
+if [ -s "$tmp/help" ] && diff -u "$tmp/code" "$tmp/help" &&
+	diff -u "$tmp/code" "$tmp/readme"; then
+	pass=$((pass + 1))
+	echo "ok   exit codes agree in main.c, --help and README.md"
+else
+	fail=$((fail + 1))
+	echo "FAIL exit codes differ between main.c, --help and README.md"
+fi
+
+# Every command in --help has a README section that names each option its
+# --help lists, and the README names no command that does not exist.
+for cmd in $("$PE" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p'); do
+	section=$(awk -v h="### prompteval $cmd" '
+		index($0, h) == 1 { on = 1; next }
+		/^##/ { on = 0 }
+		on' README.md)
+	if [ -z "$section" ]; then
+		fail=$((fail + 1))
+		echo "FAIL README.md has no '### prompteval $cmd' section"
+		continue
+	fi
+	for opt in $("$PE" "$cmd" --help | grep -o -- '--[a-z][a-z-]*' | grep -v -x -- --help | sort -u); do
+		if echo "$section" | grep -q -- "$opt"; then
+			pass=$((pass + 1))
+		else
+			fail=$((fail + 1))
+			echo "FAIL README.md does not document '$cmd $opt'"
+		fi
+	done
+done
+for cmd in $(sed -n 's/^### prompteval \([a-z]*\).*/\1/p' README.md); do
+	if "$PE" "$cmd" --help >/dev/null 2>&1; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL README.md documents 'prompteval $cmd', which does not exist"
+	fi
+done
+echo "docs: $pass passed, $fail failed"
+[ "$fail" = 0 ]

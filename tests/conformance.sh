@@ -1,0 +1,95 @@
+#!/bin/sh
+# Loads every file of ../shared/conformance/ (real prompt files written by
+# others) and checks what prompteval says of them:
+#   - the whole corpus: output equal to the golden files in
+#     tests/conformance/ (every diagnostic, every per-file verdict);
+#   - the nine gh-models example prompts load with no error and no warning;
+#   - evals_action.yml (a workflow, not a prompt) gets its precise error;
+#   - every file on its own exits 0 or 3, never crashes, and every
+#     diagnostic line is "file:line:col: severity: message".
+# usage: tests/conformance.sh PROMPTEVAL   (UPDATE=1 rewrites the goldens)
+set -u
+PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/.." && pwd)
+corpus=../shared/conformance
+cd "$root" || exit 1
+if [ ! -d "$corpus" ]; then
+	echo "conformance: $corpus is missing (it sits beside the project)"
+	echo "conformance: 0 passed, 1 failed"
+	exit 1
+fi
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+crashed() { grep -q -E "Sanitizer|runtime error:" "$1"; }
+
+# 1. The whole corpus, files named explicitly so *.yml files load too.
+find "$corpus" -type f \( -name '*.yml' -o -name '*.yaml' \) | LC_ALL=C sort >"$tmp/files"
+# shellcheck disable=SC2046
+"$PE" check $(cat "$tmp/files") >"$tmp/out" 2>"$tmp/err"
+status=$?
+if [ "${UPDATE:-}" = 1 ]; then
+	cp "$tmp/out" tests/conformance/stdout
+	cp "$tmp/err" tests/conformance/stderr
+fi
+if [ $status = 3 ] && ! crashed "$tmp/err" &&
+	diff -u tests/conformance/stdout "$tmp/out" >"$tmp/d1" &&
+	diff -u tests/conformance/stderr "$tmp/err" >"$tmp/d2"; then
+	ok "corpus matches the goldens (exit 3)"
+else
+	bad "corpus (exit $status)"
+	head -60 "$tmp/d1" "$tmp/d2" 2>/dev/null
+fi
+
+# 2. The nine gh-models example prompts load cleanly.
+for f in "$corpus"/gh-models-examples/*.yml; do
+	name=$(basename "$f")
+	[ "$name" = evals_action.yml ] && continue
+	"$PE" check "$f" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	if [ $status = 0 ] && [ ! -s "$tmp/err" ] &&
+		grep -q ", 0 errors, 0 warnings$" "$tmp/out"; then
+		ok "gh-models $name loads cleanly"
+	else
+		bad "gh-models $name (exit $status)"
+		cat "$tmp/err"
+	fi
+done
+
+# 3. The workflow file gets a precise error.
+"$PE" check "$corpus/gh-models-examples/evals_action.yml" >"$tmp/out" 2>"$tmp/err"
+status=$?
+expected="$corpus/gh-models-examples/evals_action.yml:1:1: error: not a prompt definition: no 'messages' key; this looks like a GitHub Actions workflow ('on' and 'jobs')"
+if [ $status = 3 ] && [ "$(cat "$tmp/err")" = "$expected" ]; then
+	ok "evals_action.yml is rejected precisely"
+else
+	bad "evals_action.yml (exit $status): $(cat "$tmp/err")"
+fi
+
+# 4. Every file alone: exit 0 or 3, no crash, positioned diagnostics.
+count=0
+while read -r f; do
+	"$PE" check "$f" >"$tmp/out" 2>"$tmp/err"
+	status=$?
+	count=$((count + 1))
+	if [ $status != 0 ] && [ $status != 3 ]; then
+		bad "$f exits $status"
+		continue
+	fi
+	if crashed "$tmp/err"; then
+		bad "$f: sanitizer report"
+		continue
+	fi
+	if grep -v -E '^[^:]+:[0-9]+:[0-9]+: (error|warning): .' "$tmp/err" | grep -q .; then
+		bad "$f: a diagnostic without file:line:col"
+		cat "$tmp/err"
+		continue
+	fi
+	pass=$((pass + 1))
+done <"$tmp/files"
+echo "ok   $count files loaded one by one"
+echo "conformance: $pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,59 @@
+#!/bin/sh
+# make test: builds with -Werror, then runs the unit tests, the end-to-end
+# golden cases, the conformance corpus, the docs and format checks, the
+# same unit/e2e/conformance suite again under AddressSanitizer and
+# UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
+# "make test: N passed, M failed" and exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+total_pass=0
+total_fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+step() {
+	title=$1
+	shift
+	echo "== $title"
+	"$@" >"$log" 2>&1
+	status=$?
+	grep -v '^ok ' "$log"
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
+	p=${p:-0}
+	f=${f:-0}
+	[ $status != 0 ] && [ "$f" = 0 ] && f=1
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+build() {
+	if make -s "$@" >"$log" 2>&1; then
+		echo "build: 1 passed, 0 failed"
+	else
+		cat "$log"
+		echo "build: 0 passed, 1 failed"
+		return 1
+	fi
+}
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export NO_COLOR=1
+
+step "build (DEVELOPER=1)" build DEVELOPER=1 all unit-bins
+step "unit tests" tests/run-unit.sh build/default/tests
+step "end-to-end cases" tests/run-cases.sh ./prompteval
+step "conformance corpus" tests/conformance.sh ./prompteval
+step "docs agree with the code" tests/check-docs.sh ./prompteval
+step "formatting" tests/check-format.sh
+step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins
+step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
+step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
+step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
+step "build (libFuzzer)" build fuzz-bins
+step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
+
+echo "make test: $total_pass passed, $total_fail failed"
+[ "$total_fail" = 0 ]
