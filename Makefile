@@ -12,7 +12,7 @@
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 CC = cc
-PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto
+PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
 
 # Debian packages the build and the tests need.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
@@ -97,13 +97,21 @@ unit-bins: $(UNIT_BIN)
 # Fuzz targets need clang's libFuzzer.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c,$(HARNESS_SRC))
+FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c,$(LIB_SRC))
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -iquote harness -o $@ $< \
 		$(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
 fuzz-bins: $(FUZZ_BIN)
+
+build/bench/%: bench/%.c $(BUILD)/libprompteval.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -iquote harness -o $@ $< $(BUILD)/libprompteval.a \
+		$(LIBS)
+
+bench: deps build/bench/score
+	./build/bench/score prompts 20000
 
 test: deps
 	@sh tests/run-all.sh
@@ -115,10 +123,16 @@ format:
 	clang-format -i harness/*.[ch] evaluators/*.[ch] reports/*.[ch] \
 		tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
 
+# Until the runner exists the demo checks the prompts and scores the
+# recorded answer and the hand-written samples; weak answers and the
+# recorded one fail some rules on purpose, so exit 1 is expected there.
 demo: all
-	@echo "make demo: the runner is not built yet, so the demo checks the bundled prompts"
+	@echo "make demo: 'prompteval run' (calling models) is not built yet;"
+	@echo "make demo: checking the bundled prompts and scoring the recorded and sample answers"
 	./prompteval check prompts/
-	./prompteval list --long prompts/
+	./prompteval score --responses datasets/responses/strong -o out/demo/strong prompts/
+	./prompteval score --responses datasets/responses/weak -o out/demo/weak prompts/ || [ $$? -eq 1 ]
+	./prompteval score -v --responses datasets/responses/recorded -o out/demo/recorded prompts/ || [ $$? -eq 1 ]
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -219,15 +219,16 @@ static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
 	struct csv_reader r = { doc, doc->source, doc->source + doc->source_len,
 				1, 1 };
 	struct node_list header = { 0 }, row = { 0 }, cases = { 0 };
-	int failed = 0;
+	int failed = 0, empty;
 
 	if (r.end - r.p >= 3 && !memcmp(r.p, "\xef\xbb\xbf", 3))
 		r.p += 3;
-	if (r.p >= r.end || csv_record(&r, &header, diag) ||
+	empty = r.p >= r.end;
+	if (empty || csv_record(&r, &header, diag) ||
 	    csv_check_header(&header, diag)) {
 		struct pe_mark m = { doc->path, 1, 1 };
 
-		if (r.p >= r.end && !header.len)
+		if (empty)
 			pe_diag_error(diag, &m,
 				      "empty CSV file: expected a "
 				      "header row of variable names");
@@ -244,9 +245,10 @@ static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
 		}
 		if (row.len != header.len) {
 			pe_diag_error(diag, &row.items[0]->mark,
-				      "CSV row has %zu fields but the header "
+				      "CSV row has %zu field%s but the header "
 				      "has %zu",
-				      row.len, header.len);
+				      row.len, row.len == 1 ? "" : "s",
+				      header.len);
 			failed = 1;
 			break;
 		}

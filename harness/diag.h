@@ -8,6 +8,7 @@
  *
  * Marks are borrowed; pe_diag copies what it keeps.
  */
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 

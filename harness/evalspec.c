@@ -27,7 +27,25 @@ static const char *const type_names[] = {
 #define COMMON_KEYS "name", "description", "weight", "not", "type"
 
 static const char *const kind_keys[] = { "string", "regex", "llm",   "uses",
-					 "python", "rule",  "model", NULL };
+					 "python", "rule",  "model", "sections",
+					 "format", "table", "code",  "length",
+					 "json",   NULL };
+
+/* prompteval's own kinds: one key whose value holds the settings. */
+struct structure_kind {
+	const char *key;
+	enum pe_eval_kind kind;
+};
+
+static const struct structure_kind structure_kinds[] = {
+	{ "sections", PE_EVAL_SECTIONS },
+	{ "format", PE_EVAL_FORMAT },
+	{ "table", PE_EVAL_TABLE },
+	{ "code", PE_EVAL_CODE },
+	{ "length", PE_EVAL_LENGTH },
+	{ "json", PE_EVAL_JSON },
+	{ NULL, PE_EVAL_JSON }
+};
 
 static const char *scalar(const struct pe_node *n)
 {
@@ -132,6 +150,9 @@ static int read_string_values(struct pe_evalspec *spec,
 }
 
 /* A "string:" mapping (gh-models), or "type: contains" with "value". */
+static int parse_regex_value(struct pe_evalspec *spec,
+			     const struct pe_node *value, struct pe_diag *diag);
+
 static int parse_string_map(struct pe_evalspec *spec, const struct pe_node *map,
 			    struct pe_diag *diag)
 {
@@ -149,9 +170,10 @@ static int parse_string_map(struct pe_evalspec *spec, const struct pe_node *map,
 	}
 	if (regex) {
 		/* Seen in real files: string: {regex: ...}.  Run it as regex. */
-		spec->kind = PE_EVAL_REGEX;
-		spec->pattern = regex;
-		return require_string(regex, map, "regex", diag);
+		int rc = parse_regex_value(spec, regex, diag);
+
+		spec->body = map;
+		return rc;
 	}
 	for (const struct string_op_name *o = string_ops; o->name; o++) {
 		known[nknown++] = o->name;
@@ -343,6 +365,7 @@ static int parse_regex_value(struct pe_evalspec *spec,
 		match = pe_node_get(value, "match");
 		if (match && match->kind == PE_NODE_BOOL && !match->bval)
 			spec->negate ^= 1;
+		spec->body = value;
 		value = pe_node_get(value, "pattern");
 		if (!value) {
 			pe_diag_error(diag, &spec->mark,
@@ -355,6 +378,8 @@ static int parse_regex_value(struct pe_evalspec *spec,
 			      "regex evaluator needs a non-empty pattern");
 		return PE_ERR_INVALID;
 	}
+	if (!spec->body)
+		spec->body = spec->node;
 	spec->pattern = value;
 	return PE_OK;
 }
@@ -445,6 +470,13 @@ static int parse_by_key(struct pe_evalspec *spec, const struct pe_node *node,
 	}
 	if (pe_node_get(node, "model"))
 		return parse_criteria_judge(spec, node, diag);
+	for (const struct structure_kind *k = structure_kinds; k->key; k++) {
+		if ((v = pe_node_get(node, k->key)) != NULL) {
+			spec->kind = k->kind;
+			spec->body = v;
+			return PE_OK;
+		}
+	}
 	{
 		/* Name the unknown key that looks most like a kind. */
 		for (size_t i = 0; i < node->npairs; i++) {
@@ -537,8 +569,10 @@ static void check_evaluator_keys(const struct pe_evalspec *spec,
 						"model",	  "prompt",
 						"criteria",	  "parameters",
 						"expectedResult", NULL };
-	static const char *const other_keys[] = { COMMON_KEYS, "uses", "python",
-						  "rule", NULL };
+	static const char *const other_keys[] = {
+		COMMON_KEYS, "uses", "python", "rule", "sections", "format",
+		"table",     "code", "length", "json", NULL
+	};
 	const char *const *known = other_keys;
 
 	if (spec->kind == PE_EVAL_STRING)
@@ -636,6 +670,18 @@ const char *pe_eval_kind_name(enum pe_eval_kind kind)
 		return "python";
 	case PE_EVAL_RULE:
 		return "rule";
+	case PE_EVAL_SECTIONS:
+		return "sections";
+	case PE_EVAL_FORMAT:
+		return "format";
+	case PE_EVAL_TABLE:
+		return "table";
+	case PE_EVAL_CODE:
+		return "code";
+	case PE_EVAL_LENGTH:
+		return "length";
+	case PE_EVAL_JSON:
+		return "json";
 	}
 	return "unknown";
 }

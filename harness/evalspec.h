@@ -13,6 +13,7 @@
  *   llm: {modelId, systemPrompt, prompt, choices}              (gh-models)
  *   uses: github/<builtin>                                     (gh-models)
  *   model: + prompt|criteria    type: prompt_evaluator + parameters
+ *   sections: format: table: code: length: json:   (prompteval's own)
  *   python: ...   rule: ...   a bare string (a natural-language rule)
  * The last three are never run: they are reported as skipped.
  */
@@ -28,8 +29,17 @@ enum pe_eval_kind {
 	PE_EVAL_LLM,
 	PE_EVAL_BUILTIN, /* uses: github/... */
 	PE_EVAL_PYTHON,	 /* never run */
-	PE_EVAL_RULE	 /* never run */
+	PE_EVAL_RULE,	 /* never run */
+	PE_EVAL_SECTIONS,
+	PE_EVAL_FORMAT,
+	PE_EVAL_TABLE,
+	PE_EVAL_CODE,
+	PE_EVAL_LENGTH,
+	PE_EVAL_JSON
 };
+
+/* The compiled form, owned by the evaluator registry (evaluators/). */
+struct pe_evaluator;
 
 enum pe_string_op {
 	PE_STR_EQUALS,
@@ -62,6 +72,16 @@ struct pe_evalspec {
 
 	/* PE_EVAL_REGEX: the pattern scalar (its marks map PCRE2 offsets). */
 	const struct pe_node *pattern;
+
+	/*
+	 * The mapping holding the kind's own settings: "sections: {...}" for
+	 * the structure kinds, the regex mapping or the evaluator itself for
+	 * regex options (flags, count, target).  Read by evaluators/.
+	 */
+	const struct pe_node *body;
+
+	/* Set by pe_evaluators_compile; NULL until then. */
+	struct pe_evaluator *compiled;
 
 	/* PE_EVAL_LLM */
 	char *judge_model; /* NULL: the run's default judge */

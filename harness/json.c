@@ -90,32 +90,119 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 	return n;
 }
 
-/* Parses JSON text into document nodes; see json.h. */
-struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
-			      const struct pe_mark *base, struct pe_diag *diag)
+/*
+ * True when text ends inside a string or an open object or array, so that
+ * a parse error means "the input stopped early" rather than "this
+ * character is wrong".
+ */
+static int is_truncated(const char *text, size_t len)
+{
+	int in_string = 0, depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return in_string || depth > 0;
+}
+
+/* Where an error at byte offset lies: from the base mark, or mapped
+ * through the YAML scalar the text came from. */
+struct locator {
+	struct pe_mark base;
+	const struct pe_doc *src;
+	const struct pe_node *scalar;
+};
+
+static struct pe_mark locate(const struct locator *loc, const char *text,
+			     size_t offset)
+{
+	struct pe_mark m = loc->base;
+
+	if (loc->scalar)
+		return pe_doc_scalar_mark(loc->src, loc->scalar, offset);
+	for (size_t i = 0; i < offset; i++) {
+		if (text[i] == '\n') {
+			m.line++;
+			m.col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			m.col++;
+		}
+	}
+	return m;
+}
+
+static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
+			     const struct locator *loc, struct pe_diag *diag)
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	struct pe_node *n;
+	size_t off;
+	struct pe_mark m;
 
 	if (!root) {
-		struct pe_mark m = *base;
-		size_t off = end && end >= text ? (size_t)(end - text) : 0;
+		int truncated = is_truncated(text, len);
 
-		for (size_t i = 0; i < off && i < len; i++)
-			if (((unsigned char)text[i] & 0xc0) != 0x80)
-				m.col++;
+		off = truncated		   ? len
+		      : end && end >= text ? (size_t)(end - text)
+					   : 0;
+		m = locate(loc, text, off);
 		pe_diag_error(diag, &m, "invalid JSON: %s",
-			      off >= len ? "unexpected end of input"
-					 : "unexpected character");
+			      truncated || off >= len
+				      ? "unexpected end of input"
+				      : "unexpected character");
 		return NULL;
 	}
-	n = convert(doc, root, base, 0);
+	off = end && end >= text ? (size_t)(end - text) : len;
+	while (off < len && strchr(" \t\r\n", text[off]))
+		off++;
+	if (off < len) {
+		cJSON_Delete(root);
+		m = locate(loc, text, off);
+		pe_diag_error(diag, &m,
+			      "invalid JSON: unexpected text after the value");
+		return NULL;
+	}
+	n = convert(doc, root, &loc->base, 0);
 	cJSON_Delete(root);
 	if (!n)
-		pe_diag_error(diag, base, "JSON nested deeper than %d levels",
+		pe_diag_error(diag, &loc->base,
+			      "JSON nested deeper than %d levels",
 			      MAX_JSON_DEPTH);
 	return n;
+}
+
+/* Parses JSON text into document nodes; see json.h. */
+struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
+			      const struct pe_mark *base, struct pe_diag *diag)
+{
+	struct locator loc = { *base, NULL, NULL };
+
+	return parse(doc, text, len, &loc, diag);
+}
+
+/* Parses the JSON held in a YAML scalar; see json.h. */
+struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
+				     const struct pe_doc *src,
+				     const struct pe_node *scalar,
+				     struct pe_diag *diag)
+{
+	struct locator loc = { scalar->mark, src, scalar };
+
+	return parse(doc, scalar->text, scalar->len, &loc, diag);
 }
 
 /* Appends s as a JSON string literal, escaping as RFC 8259 requires. */

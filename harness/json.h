@@ -16,10 +16,21 @@
 /*
  * Parses len bytes of JSON text into nodes owned by doc.  base is the mark
  * of the text's first byte (the line of a JSONL record); every node gets
- * that line.  Returns NULL after recording an error in diag.
+ * that line.  The whole text must be one JSON value (white space around it
+ * is allowed).  Returns NULL after recording an error in diag.
  */
 struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 			      const struct pe_mark *base, struct pe_diag *diag);
+
+/*
+ * Parses the JSON text held in a YAML scalar of src (for example a
+ * jsonSchema block); errors point at the exact line and column inside the
+ * YAML file.
+ */
+struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
+				     const struct pe_doc *src,
+				     const struct pe_node *scalar,
+				     struct pe_diag *diag);
 
 /* Appends s as a JSON string literal, with quotes, escaped per RFC 8259. */
 int pe_json_quote(struct pe_buf *out, const char *s, size_t len);

@@ -164,7 +164,7 @@ static int to_json(const struct pe_node *n, struct pe_buf *out, int depth)
 	case PE_NODE_INT:
 		return pe_buf_addf(out, "%lld", n->ival);
 	case PE_NODE_FLOAT:
-		return pe_buf_addf(out, "%.17g", n->fval);
+		return pe_json_num(out, n->fval);
 	case PE_NODE_STRING:
 		return pe_json_quote(out, n->text, n->len);
 	case PE_NODE_SEQ:
@@ -251,9 +251,8 @@ struct pe_mark pe_doc_locate(const struct pe_doc *doc, const struct pe_node *n,
 	return n->mark;
 }
 
-/* Warns about unknown keys, suggesting the closest known one. */
-void pe_node_check_keys(const struct pe_node *map, const char *const *known,
-			const char *what, struct pe_diag *diag)
+static void check_keys(const struct pe_node *map, const char *const *known,
+		       const char *what, struct pe_diag *diag, int hinted_only)
 {
 	if (!map || map->kind != PE_NODE_MAP)
 		return;
@@ -272,9 +271,98 @@ void pe_node_check_keys(const struct pe_node *map, const char *const *known,
 					"unknown key '%s' in %s (did you mean "
 					"'%s'?)",
 					key->text, what, hint);
-		else
+		else if (!hinted_only)
 			pe_diag_warning(diag, &key->mark,
 					"unknown key '%s' in %s; it is ignored",
 					key->text, what);
 	}
+}
+
+/* Warns about unknown keys, suggesting the closest known one. */
+void pe_node_check_keys(const struct pe_node *map, const char *const *known,
+			const char *what, struct pe_diag *diag)
+{
+	check_keys(map, known, what, diag, 0);
+}
+
+/* Warns only about unknown keys that look like typos of known ones. */
+void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
+			  const char *what, struct pe_diag *diag)
+{
+	check_keys(map, known, what, diag, 1);
+}
+
+/* Walks a quoted scalar's source to the offset-th decoded byte. */
+static size_t quoted_source_pos(const char *src, size_t start, size_t end,
+				size_t offset)
+{
+	char quote = src[start];
+	size_t i = start + 1, decoded = 0;
+
+	while (i < end && decoded < offset) {
+		if (quote == '\'' && src[i] == '\'' && i + 1 < end &&
+		    src[i + 1] == '\'') {
+			i += 2;
+		} else if (quote == '"' && src[i] == '\\' && i + 1 < end) {
+			char e = src[i + 1];
+
+			i += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+		} else if (src[i] == '\n') {
+			return (size_t)-1; /* folded lines: give up */
+		} else {
+			i++;
+		}
+		decoded++;
+	}
+	return i;
+}
+
+/* Walks a block scalar's source, skipping each line's indentation. */
+static size_t block_source_pos(const char *src, size_t start, size_t end,
+			       size_t offset)
+{
+	const char *nl = memchr(src + start, '\n', end - start);
+	size_t i, indent = 0, decoded = 0;
+	int line_start = 1;
+
+	if (!nl)
+		return (size_t)-1;
+	i = (size_t)(nl - src) + 1;
+	while (i + indent < end && src[i + indent] == ' ')
+		indent++;
+	while (i < end) {
+		if (line_start) {
+			for (size_t k = 0;
+			     k < indent && i < end && src[i] == ' '; k++)
+				i++;
+			line_start = 0;
+		}
+		if (decoded == offset)
+			return i;
+		line_start = src[i] == '\n';
+		i++;
+		decoded++;
+	}
+	return (size_t)-1;
+}
+
+/* Maps a decoded offset to its source position; see node.h. */
+struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
+				  const struct pe_node *n, size_t offset)
+{
+	size_t start = n->src_start, end = n->src_end, pos;
+	char c;
+
+	if (!pe_node_is_scalar(n) || end > doc->source_len || start >= end)
+		return n->mark;
+	c = doc->source[start];
+	if (c == '\'' || c == '"')
+		pos = quoted_source_pos(doc->source, start, end, offset);
+	else if (c == '|' || c == '>')
+		pos = block_source_pos(doc->source, start, end, offset);
+	else
+		pos = start + offset <= end ? start + offset : (size_t)-1;
+	if (pos == (size_t)-1 || pos > end)
+		return n->mark;
+	return pe_doc_mark_at(doc, pos);
 }

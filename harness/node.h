@@ -40,9 +40,10 @@ struct pe_node {
 	/* Scalars: the decoded text (for non-strings, the spelling). */
 	const char *text;
 	size_t len;
-	long long ival;		/* PE_NODE_INT */
-	double fval;		/* PE_NODE_FLOAT (and PE_NODE_INT) */
-	int bval;		/* PE_NODE_BOOL */
+	long long ival; /* PE_NODE_INT */
+	double fval;	/* PE_NODE_FLOAT (and PE_NODE_INT) */
+	int bval;	/* PE_NODE_BOOL */
+	int plain;	/* a scalar written without quotes or block style */
 	struct pe_node **items; /* PE_NODE_SEQ */
 	size_t count;
 	struct pe_pair *pairs; /* PE_NODE_MAP, in source order */
@@ -103,5 +104,17 @@ struct pe_mark pe_doc_mark_at(const struct pe_doc *doc, size_t offset);
  */
 void pe_node_check_keys(const struct pe_node *map, const char *const *known,
 			const char *what, struct pe_diag *diag);
+
+/* Like pe_node_check_keys, but only for keys with a suggestion. */
+void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
+			  const char *what, struct pe_diag *diag);
+
+/*
+ * Maps offset, a byte offset into the decoded text of scalar n, back to its
+ * position in the source, undoing quoting, escapes and block indentation.
+ * Used to point a regex compile error at the exact character.
+ */
+struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
+				  const struct pe_node *n, size_t offset);
 
 #endif

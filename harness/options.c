@@ -131,12 +131,16 @@ static int parse_long_opt(const char *cmd, const struct pe_option *opts,
 }
 
 static int parse_short_opts(const char *cmd, const struct pe_option *opts,
-			    int argc, char **argv, int *i)
+			    int argc, char **argv, int *i, int *help)
 {
 	for (const char *p = argv[*i] + 1; *p; p++) {
 		const struct pe_option *o = find_short(opts, *p);
 		char shown[3] = { '-', *p, 0 };
 
+		if (*p == 'h' && !o) {
+			*help = 1;
+			continue;
+		}
 		if (!o)
 			return usage_error(cmd, "unknown option '%s'", shown);
 		if (o->kind == PE_OPT_FLAG) {
@@ -173,7 +177,7 @@ int pe_options_parse(const char *cmd, const struct pe_option *opts, int argc,
 		} else if (a[1] == '-') {
 			rc = parse_long_opt(cmd, opts, argc, argv, &i);
 		} else {
-			rc = parse_short_opts(cmd, opts, argc, argv, &i);
+			rc = parse_short_opts(cmd, opts, argc, argv, &i, help);
 		}
 		if (rc)
 			return rc;

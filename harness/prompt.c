@@ -295,8 +295,8 @@ static void read_json_schema(struct loader *ld, const struct pe_node *root)
 		parsed = (struct pe_node *)js;
 	} else if (js->kind == PE_NODE_STRING) {
 		pe_buf_add(&b, js->text, js->len);
-		parsed = pe_json_parse(ld->p->doc, js->text, js->len, &js->mark,
-				       ld->diag);
+		parsed = pe_json_parse_scalar(ld->p->doc, ld->p->doc, js,
+					      ld->diag);
 		if (!parsed) {
 			ld->failed = 1;
 			pe_buf_release(&b);
@@ -690,7 +690,9 @@ static void read_cases(struct loader *ld, const struct pe_node *root)
 	check_case_ids(ld);
 }
 
-static struct pe_doc *doc_of(const struct pe_prompt *p, const struct pe_node *n)
+/* Finds which of the prompt's documents holds n, by its mark's file. */
+const struct pe_doc *pe_prompt_doc_of(const struct pe_prompt *p,
+				      const struct pe_node *n)
 {
 	for (size_t i = 0; i < p->ndatasets; i++)
 		if (n->mark.file == p->datasets[i]->path)
@@ -733,15 +735,18 @@ static void check_template_vars(struct loader *ld, const struct pe_template *t,
 			continue;
 		if (spec && pe_evalspec_provides(spec, ref->path))
 			continue;
-		at = pe_doc_locate(doc_of(ld->p, node), node, ref->token,
-				   ref->occurrence);
+		at = pe_doc_locate(pe_prompt_doc_of(ld->p, node), node,
+				   ref->token, ref->occurrence);
+		/* A case from a dataset file: say which file the use is in. */
 		pe_diag_error(ld->diag, &c->item->mark,
 			      "prompt '%s', test case '%s': variable '%s' is "
-			      "not defined (used %s%s%sat line %u, column "
+			      "not defined (used %s%s%sat %s%sline %u, column "
 			      "%u)%s",
 			      ld->p->name, c->id, ref->path,
 			      spec ? "by evaluator '" : "",
-			      spec ? spec->name : "", spec ? "' " : "", at.line,
+			      spec ? spec->name : "", spec ? "' " : "",
+			      at.file != c->item->mark.file ? at.file : "",
+			      at.file != c->item->mark.file ? " " : "", at.line,
 			      at.col, case_hint(c));
 		ld->failed = 1;
 	}
@@ -883,6 +888,9 @@ static int read_root(struct loader *ld, const struct pe_node *root)
 	}
 	messages = pe_node_get(root, "messages");
 	if (!messages) {
+		/* A typo such as "mesages" explains the missing key. */
+		pe_node_suggest_keys(root, top_keys, "the prompt file",
+				     ld->diag);
 		report_no_messages(ld, root);
 		return PE_ERR_INVALID;
 	}

@@ -110,6 +110,10 @@ void pe_prompt_free(struct pe_prompt *p);
 struct pe_prompt *pe_prompt_load_buffer(const char *path, const char *data,
 					size_t len, struct pe_diag *diag);
 
+/* The document (the prompt file or a dataset) that holds node n. */
+const struct pe_doc *pe_prompt_doc_of(const struct pe_prompt *p,
+				      const struct pe_node *n);
+
 /* Total evaluators: prompt-level plus every case's own. */
 size_t pe_prompt_count_evaluators(const struct pe_prompt *p);
 

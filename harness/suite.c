@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../evaluators/evaluator.h"
 #include "files.h"
 #include "util.h"
 #include "banned.h"
@@ -55,6 +56,8 @@ struct pe_suite *pe_suite_load(char *const *paths, size_t npaths,
 		s->files[s->nfiles].path = xstrdup(files.items[i]);
 		s->files[s->nfiles].prompt =
 			pe_prompt_load(files.items[i], diag);
+		if (s->files[s->nfiles].prompt)
+			pe_evaluators_compile(s->files[s->nfiles].prompt, diag);
 		s->nfiles++;
 	}
 	pe_strlist_release(&files);
@@ -69,6 +72,8 @@ void pe_suite_free(struct pe_suite *s)
 		return;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		free(s->files[i].path);
+		if (s->files[i].prompt)
+			pe_evaluators_release(s->files[i].prompt);
 		pe_prompt_free(s->files[i].prompt);
 	}
 	free(s->files);

@@ -146,12 +146,16 @@ int pe_parse_double(const char *s, double *out)
 	return PE_OK;
 }
 
-/* Levenshtein distance, case-insensitive, with two rolling rows. */
+/*
+ * Edit distance counting insertions, deletions, substitutions and swaps of
+ * two neighbours (optimal string alignment), case-insensitive, so that
+ * "--modle" is one edit from "--model".  Three rolling rows.
+ */
 size_t pe_edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t *prev = xcalloc(lb + 1, sizeof(*prev));
-	size_t *cur = xcalloc(lb + 1, sizeof(*cur));
+	size_t *rows = xcalloc(3 * (lb + 1), sizeof(*rows));
+	size_t *older = rows, *prev = rows + lb + 1, *cur = rows + 2 * (lb + 1);
 	size_t result;
 
 	for (size_t j = 0; j <= lb; j++)
@@ -161,23 +165,28 @@ size_t pe_edit_distance(const char *a, const char *b)
 
 		cur[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			int same = tolower((unsigned char)a[i - 1]) ==
-				   tolower((unsigned char)b[j - 1]);
-			size_t best = prev[j - 1] + (same ? 0 : 1);
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + (ca != cb);
 
 			if (prev[j] + 1 < best)
 				best = prev[j] + 1;
 			if (cur[j - 1] + 1 < best)
 				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    cb == tolower((unsigned char)a[i - 2]) &&
+			    older[j - 2] + 1 < best)
+				best = older[j - 2] + 1;
 			cur[j] = best;
 		}
-		tmp = prev;
+		tmp = older;
+		older = prev;
 		prev = cur;
 		cur = tmp;
 	}
 	result = prev[lb];
-	free(prev);
-	free(cur);
+	free(rows);
 	return result;
 }
 

@@ -7,6 +7,7 @@
 #include "yaml.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct anchor {
 struct frame {
 	struct pe_node *node;
 	struct pe_node **children; /* keys and values alternate for maps */
+	struct pe_mark *marks;	   /* where each child was written */
 	size_t len;
 	size_t alloc;
 	char *anchor;
@@ -33,6 +35,10 @@ struct frame {
 
 struct loader {
 	struct pe_doc *doc;
+	/* libyaml counts characters; this maps them to byte offsets. */
+	size_t char_index;
+	size_t byte_offset;
+	size_t byte_base; /* 3 after a UTF-8 byte order mark */
 	struct pe_diag *diag;
 	struct frame stack[MAX_DEPTH];
 	size_t depth;
@@ -47,6 +53,30 @@ static struct pe_mark mark_of(struct loader *ld, yaml_mark_t m)
 	struct pe_mark mark = { ld->doc->path, (unsigned)m.line + 1,
 				(unsigned)m.column + 1 };
 	return mark;
+}
+
+/*
+ * Converts libyaml's character index into a byte offset in the source.
+ * Marks arrive nearly in order, so the walk resumes from the last answer
+ * and restarts only when asked about an earlier character.
+ */
+static size_t byte_offset_of(struct loader *ld, size_t char_index)
+{
+	const unsigned char *src = (const unsigned char *)ld->doc->source;
+	size_t len = ld->doc->source_len;
+
+	if (char_index < ld->char_index) {
+		ld->char_index = 0;
+		ld->byte_offset = ld->byte_base;
+	}
+	while (ld->char_index < char_index && ld->byte_offset < len) {
+		ld->byte_offset++;
+		while (ld->byte_offset < len &&
+		       (src[ld->byte_offset] & 0xc0) == 0x80)
+			ld->byte_offset++;
+		ld->char_index++;
+	}
+	return ld->byte_offset;
 }
 
 static int is_null(const char *s)
@@ -81,16 +111,19 @@ static int parse_int(const char *s, long long *out)
 		base = p[1] == 'x' ? 16 : 8;
 		if (s != p || !p[2])
 			return 0;
+		errno = 0;
 		*out = strtoll(p + 2, &end, base);
-		return !*end;
+		return !*end && !errno;
 	}
 	if (!isdigit((unsigned char)*p))
 		return 0;
 	for (const char *q = p; *q; q++)
 		if (!isdigit((unsigned char)*q))
 			return 0;
+	/* Too large for 64 bits: a float, as yaml.v3 decodes it. */
+	errno = 0;
 	*out = strtoll(s, &end, 10);
-	return !*end;
+	return !*end && !errno;
 }
 
 static int parse_float(const char *s, double *out)
@@ -187,17 +220,25 @@ static struct pe_node *find_anchor(struct loader *ld, const char *name)
 	return NULL;
 }
 
-/* Adds a finished node to the open collection, or makes it the root. */
-static void attach(struct loader *ld, struct pe_node *n)
+/*
+ * Adds a finished node to the open collection, or makes it the root.  The
+ * mark is where it was written: for an alias, the alias, not the anchor.
+ */
+static void attach(struct loader *ld, struct pe_node *n,
+		   const struct pe_mark *mark)
 {
 	struct frame *f;
+	size_t alloc;
 
 	if (!ld->depth) {
 		ld->doc->root = n;
 		return;
 	}
 	f = &ld->stack[ld->depth - 1];
+	alloc = f->alloc;
 	pe_grow(&f->children, &f->alloc, f->len + 1, sizeof(*f->children));
+	pe_grow(&f->marks, &alloc, f->len + 1, sizeof(*f->marks));
+	f->marks[f->len] = *mark;
 	f->children[f->len++] = n;
 }
 
@@ -210,14 +251,14 @@ static void on_scalar(struct loader *ld, const yaml_event_t *ev)
 	n->text = pe_doc_strndup(ld->doc, (const char *)ev->data.scalar.value,
 				 ev->data.scalar.length);
 	n->len = ev->data.scalar.length;
-	n->src_start = ev->start_mark.index;
-	n->src_end = ev->end_mark.index;
-	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-	    (!tag || strcmp(tag, YAML_STR_TAG)))
+	n->src_start = byte_offset_of(ld, ev->start_mark.index);
+	n->src_end = byte_offset_of(ld, ev->end_mark.index);
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (n->plain && (!tag || strcmp(tag, YAML_STR_TAG)))
 		resolve_plain(n);
 	if (ev->data.scalar.anchor)
 		remember_anchor(ld, (const char *)ev->data.scalar.anchor, n);
-	attach(ld, n);
+	attach(ld, n, &n->mark);
 }
 
 static void on_start(struct loader *ld, const yaml_event_t *ev,
@@ -234,7 +275,7 @@ static void on_start(struct loader *ld, const yaml_event_t *ev,
 	f = &ld->stack[ld->depth++];
 	memset(f, 0, sizeof(*f));
 	f->node = pe_doc_node(ld->doc, kind, &mark);
-	f->node->src_start = ev->start_mark.index;
+	f->node->src_start = byte_offset_of(ld, ev->start_mark.index);
 	f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
 }
 
@@ -248,15 +289,16 @@ static int key_present(struct pe_pair *pairs, size_t n, const char *key)
 
 /* Applies a "<<" merge: copies pairs of source maps not already present. */
 static void merge_into(struct loader *ld, struct pe_pair *pairs, size_t *n,
-		       size_t cap, const struct pe_node *src)
+		       size_t cap, const struct pe_node *src,
+		       const struct pe_mark *at)
 {
 	if (src->kind == PE_NODE_SEQ) {
 		for (size_t i = 0; i < src->count; i++)
-			merge_into(ld, pairs, n, cap, src->items[i]);
+			merge_into(ld, pairs, n, cap, src->items[i], at);
 		return;
 	}
 	if (src->kind != PE_NODE_MAP) {
-		pe_diag_error(ld->diag, &src->mark,
+		pe_diag_error(ld->diag, at,
 			      "a '<<' merge needs a mapping or a list of "
 			      "mappings, not a %s",
 			      pe_node_kind_name(src->kind));
@@ -266,6 +308,13 @@ static void merge_into(struct loader *ld, struct pe_pair *pairs, size_t *n,
 	for (size_t i = 0; i < src->npairs && *n < cap; i++)
 		if (!key_present(pairs, *n, src->pairs[i].key->text))
 			pairs[(*n)++] = src->pairs[i];
+}
+
+/* Only a plain << is a merge key; a quoted "<<" is an ordinary key. */
+static int is_merge_key(const struct pe_node *key)
+{
+	return key->kind == PE_NODE_STRING && key->plain &&
+	       !strcmp(key->text, "<<");
 }
 
 static size_t merged_size(const struct pe_node *src)
@@ -288,7 +337,7 @@ static void finish_map(struct loader *ld, struct frame *f)
 	struct pe_pair *pairs;
 
 	for (size_t i = 0; i + 1 < f->len; i += 2)
-		if (!strcmp(f->children[i]->text, "<<"))
+		if (is_merge_key(f->children[i]))
 			cap += merged_size(f->children[i + 1]);
 	pairs = pe_doc_alloc(ld->doc, (cap ? cap : 1) * sizeof(*pairs));
 	for (size_t i = 0; i + 1 < f->len; i += 2) {
@@ -303,7 +352,7 @@ static void finish_map(struct loader *ld, struct frame *f)
 			ld->failed = 1;
 			continue;
 		}
-		if (key->kind == PE_NODE_STRING && !strcmp(key->text, "<<"))
+		if (is_merge_key(key))
 			continue;
 		map->pairs = pairs;
 		map->npairs = n;
@@ -323,9 +372,9 @@ static void finish_map(struct loader *ld, struct frame *f)
 	}
 	/* Explicit keys win over merged ones, so merge last. */
 	for (size_t i = 0; i + 1 < f->len; i += 2)
-		if (f->children[i]->kind == PE_NODE_STRING &&
-		    !strcmp(f->children[i]->text, "<<"))
-			merge_into(ld, pairs, &n, cap, f->children[i + 1]);
+		if (is_merge_key(f->children[i]))
+			merge_into(ld, pairs, &n, cap, f->children[i + 1],
+				   &f->marks[i + 1]);
 	map->pairs = pairs;
 	map->npairs = n;
 }
@@ -339,7 +388,7 @@ static void on_end(struct loader *ld, const yaml_event_t *ev)
 		return;
 	f = &ld->stack[--ld->depth];
 	n = f->node;
-	n->src_end = ev->end_mark.index;
+	n->src_end = byte_offset_of(ld, ev->end_mark.index);
 	if (n->kind == PE_NODE_MAP) {
 		finish_map(ld, f);
 	} else {
@@ -354,7 +403,8 @@ static void on_end(struct loader *ld, const yaml_event_t *ev)
 		remember_anchor(ld, f->anchor, n);
 	free(f->anchor);
 	free(f->children);
-	attach(ld, n);
+	free(f->marks);
+	attach(ld, n, &n->mark);
 }
 
 static void on_alias(struct loader *ld, const yaml_event_t *ev)
@@ -366,7 +416,11 @@ static void on_alias(struct loader *ld, const yaml_event_t *ev)
 		error_at(ld, ev->start_mark, "unknown alias '*%s'", name);
 		return;
 	}
-	attach(ld, target);
+	{
+		struct pe_mark m = mark_of(ld, ev->start_mark);
+
+		attach(ld, target, &m);
+	}
 }
 
 static void report_parser_error(struct loader *ld, const yaml_parser_t *p)
@@ -403,6 +457,7 @@ static void release_loader(struct loader *ld)
 
 		free(f->anchor);
 		free(f->children);
+		free(f->marks);
 	}
 	for (size_t i = 0; i < ld->nanchors; i++)
 		free(ld->anchors[i].name);
@@ -455,6 +510,8 @@ struct pe_doc *pe_yaml_load(const char *path, const char *data, size_t len,
 
 	ld.doc = pe_doc_new(path, data, len);
 	ld.diag = diag;
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+		ld.byte_base = ld.byte_offset = 3;
 	if (!yaml_parser_initialize(&parser)) {
 		pe_doc_free(ld.doc);
 		return NULL;

@@ -1,0 +1,114 @@
+#ifndef PE_EVALUATOR_H
+#define PE_EVALUATOR_H
+/*
+ * The evaluator family.  Each kind (string, regex, sections, format, table,
+ * code, length, json, judges) is one file with an ops table: compile a spec
+ * once at load time into read-only state, then score any number of outputs
+ * with it, from any thread.  registry.c maps spec kinds to ops, compiles
+ * every evaluator of a prompt (so bad specs surface in "check" with their
+ * positions), and scores one output against a test case: the Markdown is
+ * parsed once and shared by all of that output's evaluators.
+ *
+ * Results own their reason strings; release them with
+ * pe_case_score_release.
+ */
+#include <stddef.h>
+
+#include "../harness/buf.h"
+#include "../harness/diag.h"
+#include "../harness/prompt.h"
+#include "markdown.h"
+
+enum pe_verdict {
+	PE_VERDICT_PASS,
+	PE_VERDICT_FAIL,
+	PE_VERDICT_SKIP, /* never ran: unsupported kind, or needs a model */
+	PE_VERDICT_ERROR /* could not decide, e.g. the regex match limit */
+};
+
+struct pe_eval_result {
+	enum pe_verdict verdict;
+	double score; /* in [0, 1]; 0 for skip and error */
+	char *reason; /* one line, owned */
+};
+
+/* What an evaluator sees of one output. */
+struct pe_eval_input {
+	const char *output;
+	size_t len;
+	const struct pe_md *md;
+	const struct pe_prompt *prompt;
+	const struct pe_case *kase; /* its variables fill {{...}} in values */
+};
+
+struct pe_evaluator_ops {
+	enum pe_eval_kind kind;
+	/*
+	 * Reads spec (spec->body holds the kind's settings) into *state.
+	 * Returns 0, or PE_ERR_INVALID after recording positioned errors.
+	 */
+	int (*compile)(const struct pe_evalspec *spec,
+		       const struct pe_prompt *prompt, void **state,
+		       struct pe_diag *diag);
+	/* Scores one output; must only read state. Sets every field of out. */
+	void (*score)(const void *state, const struct pe_evalspec *spec,
+		      const struct pe_eval_input *in,
+		      struct pe_eval_result *out);
+	void (*free)(void *state);
+};
+
+/* The families, one per file. */
+extern const struct pe_evaluator_ops pe_string_ops;
+extern const struct pe_evaluator_ops pe_regex_ops;
+extern const struct pe_evaluator_ops pe_sections_ops;
+extern const struct pe_evaluator_ops pe_format_ops;
+extern const struct pe_evaluator_ops pe_table_ops;
+extern const struct pe_evaluator_ops pe_code_ops;
+extern const struct pe_evaluator_ops pe_length_ops;
+extern const struct pe_evaluator_ops pe_json_check_ops;
+extern const struct pe_evaluator_ops pe_judge_ops;
+extern const struct pe_evaluator_ops pe_skipped_ops;
+
+/*
+ * Compiles every evaluator of p (prompt-level and per case).  Returns 0,
+ * or PE_ERR_INVALID when any failed (errors are in diag).  The compiled
+ * state hangs off each spec until pe_evaluators_release.
+ */
+int pe_evaluators_compile(struct pe_prompt *p, struct pe_diag *diag);
+void pe_evaluators_release(struct pe_prompt *p);
+
+/* Scores one evaluator, applying "not"; out->reason is owned by out. */
+void pe_evaluator_score(const struct pe_evalspec *spec,
+			const struct pe_eval_input *in,
+			struct pe_eval_result *out);
+
+/* A test case's verdict over all its evaluators. */
+struct pe_case_score {
+	enum pe_verdict verdict;
+	double score; /* weighted mean over the evaluators that ran */
+	size_t nresults;
+	const struct pe_evalspec **specs; /* prompt-level first, then case */
+	struct pe_eval_result *results;
+};
+
+/*
+ * Scores output against test case c of prompt p.  The case passes when
+ * its weighted score reaches the prompt's threshold, or, without one, when
+ * every evaluator that ran passed.  Any evaluator error makes the case an
+ * error; a case where no evaluator ran is skipped, never passed.
+ */
+void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
+		   const char *output, size_t len, struct pe_case_score *out);
+void pe_case_score_release(struct pe_case_score *s);
+
+const char *pe_verdict_name(enum pe_verdict v);
+
+/* Helpers for the families. */
+void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
+		   double score, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Renders a value template with the case's variables into out. */
+int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
+		   struct pe_buf *out);
+
+#endif

@@ -1,0 +1,248 @@
+/*
+ * Format rules over the Markdown structure: counts of bold spans, bulleted
+ * and numbered list items (in the whole output, or in each of the named
+ * sections), the deepest heading level, and raw HTML.  Bold inside code and
+ * list markers inside fences are not structure, so they never count.
+ */
+#include "evaluator.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/util.h"
+#include "settings.h"
+#include "../harness/banned.h"
+
+enum count_kind { COUNT_BOLD, COUNT_BULLETS, COUNT_NUMBERED };
+
+struct count_rule {
+	int active;
+	struct pe_bound bound;
+	struct pe_names within;
+};
+
+struct format_state {
+	struct count_rule rules[3];
+	size_t max_level; /* 0: no rule */
+	int no_html;
+};
+
+static const char *const rule_names[] = { "bold", "bullets", "numbered" };
+
+static void free_format(void *state)
+{
+	struct format_state *st = state;
+
+	if (!st)
+		return;
+	for (int i = 0; i < 3; i++)
+		pe_names_release(&st->rules[i].within);
+	free(st);
+}
+
+static int read_count_rule(const struct pe_node *body, const char *key,
+			   struct count_rule *r, struct pe_diag *diag)
+{
+	static const char *const known[] = { "min", "max", "within", NULL };
+	const struct pe_node *n = pe_node_get(body, key);
+
+	if (!n)
+		return PE_OK;
+	r->active = 1;
+	r->bound.min = 1;
+	r->bound.max = SIZE_MAX;
+	if (n->kind == PE_NODE_BOOL && n->bval)
+		return PE_OK;
+	if (n->kind == PE_NODE_INT)
+		return pe_setting_count(body, key, 0, SIZE_MAX / 2,
+					&r->bound.min, diag);
+	if (pe_setting_require_map(n, key, diag))
+		return PE_ERR_INVALID;
+	pe_node_check_keys(n, known, key, diag);
+	if (pe_setting_count(n, "min", 0, SIZE_MAX / 2, &r->bound.min, diag) ||
+	    pe_setting_count(n, "max", 0, SIZE_MAX / 2, &r->bound.max, diag) ||
+	    pe_setting_names(n, "within", &r->within, diag))
+		return PE_ERR_INVALID;
+	if (!pe_node_get(n, "min") && pe_node_get(n, "max"))
+		r->bound.min = 0;
+	return PE_OK;
+}
+
+static int compile_format(const struct pe_evalspec *spec,
+			  const struct pe_prompt *prompt, void **state,
+			  struct pe_diag *diag)
+{
+	static const char *const known[] = { "bold",	 "bullets", "numbered",
+					     "headings", "no_html", NULL };
+	const struct pe_node *body = spec->body, *headings;
+	struct format_state *st;
+
+	(void)prompt;
+	if (pe_setting_require_map(body, "format", diag))
+		return PE_ERR_INVALID;
+	pe_node_check_keys(body, known, "a format evaluator", diag);
+	st = xcalloc(1, sizeof(*st));
+	*state = st;
+	for (int i = 0; i < 3; i++)
+		if (read_count_rule(body, rule_names[i], &st->rules[i], diag))
+			goto fail;
+	headings = pe_node_get(body, "headings");
+	if (headings) {
+		static const char *const hkeys[] = { "max_level", NULL };
+
+		if (pe_setting_require_map(headings, "headings", diag))
+			goto fail;
+		pe_node_check_keys(headings, hkeys, "headings", diag);
+		if (pe_setting_count(headings, "max_level", 1, 6,
+				     &st->max_level, diag))
+			goto fail;
+	}
+	if (pe_setting_bool(body, "no_html", &st->no_html, diag))
+		goto fail;
+	if (!st->rules[0].active && !st->rules[1].active &&
+	    !st->rules[2].active && !st->max_level && !st->no_html) {
+		pe_diag_error(diag, &body->mark,
+			      "format evaluator has no rule: use bold, "
+			      "bullets, numbered, headings or no_html");
+		goto fail;
+	}
+	return PE_OK;
+fail:
+	free_format(st);
+	*state = NULL;
+	return PE_ERR_INVALID;
+}
+
+static size_t count_in(const struct pe_md *md, enum count_kind kind,
+		       size_t start, size_t end)
+{
+	size_t n = 0, len;
+
+	if (kind == COUNT_BOLD) {
+		const struct pe_md_bold *b = pe_md_bolds(md, &len);
+
+		for (size_t i = 0; i < len; i++)
+			n += b[i].start >= start && b[i].start < end;
+	} else {
+		const struct pe_md_item *it = pe_md_items(md, &len);
+
+		for (size_t i = 0; i < len; i++)
+			n += it[i].start >= start && it[i].start < end &&
+			     it[i].ordered == (kind == COUNT_NUMBERED);
+	}
+	return n;
+}
+
+struct tally {
+	size_t checks;
+	size_t passed;
+	struct pe_buf problems;
+};
+
+static void problem(struct tally *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void problem(struct tally *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->problems.len)
+		pe_buf_adds(&t->problems, "; ");
+	va_start(ap, fmt);
+	pe_buf_vaddf(&t->problems, fmt, ap);
+	va_end(ap);
+}
+
+static void check_count(const struct count_rule *r, enum count_kind kind,
+			const struct pe_md *md, struct tally *t)
+{
+	const char *what = kind == COUNT_BOLD	   ? "bold spans"
+			   : kind == COUNT_BULLETS ? "bulleted items"
+						   : "numbered items";
+	char want[64];
+	size_t len;
+
+	pe_bound_describe(&r->bound, want, sizeof(want));
+	pe_md_text(md, &len);
+	if (!r->within.len) {
+		size_t n = count_in(md, kind, 0, len + 1);
+
+		t->checks++;
+		if (pe_bound_holds(&r->bound, n))
+			t->passed++;
+		else
+			problem(t, "%zu %s, need %s", n, what, want);
+		return;
+	}
+	for (size_t i = 0; i < r->within.len; i++) {
+		size_t start, end, n;
+
+		t->checks++;
+		if (pe_md_find_section(md, r->within.norm[i], 1, &start, &end) <
+		    0) {
+			problem(t, "%s: section '%s' not found",
+				rule_names[kind], r->within.raw[i]);
+			continue;
+		}
+		n = count_in(md, kind, start, end);
+		if (pe_bound_holds(&r->bound, n))
+			t->passed++;
+		else
+			problem(t, "%zu %s in %s, need %s", n, what,
+				r->within.raw[i], want);
+	}
+}
+
+static void score_format(const void *state, const struct pe_evalspec *spec,
+			 const struct pe_eval_input *in,
+			 struct pe_eval_result *out)
+{
+	const struct format_state *st = state;
+	struct tally t = { 0, 0, { 0 } };
+
+	(void)spec;
+	pe_buf_init(&t.problems, 0);
+	for (int i = 0; i < 3; i++)
+		if (st->rules[i].active)
+			check_count(&st->rules[i], (enum count_kind)i, in->md,
+				    &t);
+	if (st->max_level) {
+		size_t n, deepest = 0;
+		const struct pe_md_heading *h = pe_md_headings(in->md, &n);
+
+		for (size_t i = 0; i < n; i++)
+			if (h[i].level > deepest)
+				deepest = h[i].level;
+		t.checks++;
+		if (deepest <= st->max_level)
+			t.passed++;
+		else
+			problem(&t,
+				"a level-%zu heading, deepest allowed is %zu",
+				deepest, st->max_level);
+	}
+	if (st->no_html) {
+		size_t html = pe_md_html_count(in->md);
+
+		t.checks++;
+		if (!html)
+			t.passed++;
+		else
+			problem(&t, "%zu raw HTML element%s", html,
+				html == 1 ? "" : "s");
+	}
+	if (t.passed == t.checks)
+		pe_result_set(out, PE_VERDICT_PASS, 1,
+			      "all %zu format check%s hold", t.checks,
+			      t.checks == 1 ? "" : "s");
+	else
+		pe_result_set(out, PE_VERDICT_FAIL,
+			      (double)t.passed / (double)t.checks, "%s",
+			      pe_buf_str(&t.problems));
+	pe_buf_release(&t.problems);
+}
+
+const struct pe_evaluator_ops pe_format_ops = { PE_EVAL_FORMAT, compile_format,
+						score_format, free_format };

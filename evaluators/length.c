@@ -1,0 +1,103 @@
+/*
+ * Length: words, characters (UTF-8 code points, not bytes) or lines of the
+ * whole output, each with a minimum and a maximum.
+ */
+#include "evaluator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/util.h"
+#include "settings.h"
+#include "../harness/banned.h"
+
+enum length_unit { UNIT_WORDS, UNIT_CHARS, UNIT_LINES, UNIT_COUNT };
+
+static const char *const unit_names[] = { "words", "chars", "lines" };
+
+struct length_state {
+	struct pe_bound bounds[UNIT_COUNT];
+};
+
+static int compile_length(const struct pe_evalspec *spec,
+			  const struct pe_prompt *prompt, void **state,
+			  struct pe_diag *diag)
+{
+	static const char *const known[] = { "words", "chars", "lines", NULL };
+	const struct pe_node *body = spec->body;
+	struct length_state *st;
+	int any = 0;
+
+	(void)prompt;
+	if (pe_setting_require_map(body, "length", diag))
+		return PE_ERR_INVALID;
+	pe_node_check_keys(body, known, "a length evaluator", diag);
+	st = xcalloc(1, sizeof(*st));
+	for (int u = 0; u < UNIT_COUNT; u++) {
+		if (pe_setting_bound(body, unit_names[u], &st->bounds[u],
+				     diag)) {
+			free(st);
+			return PE_ERR_INVALID;
+		}
+		any |= st->bounds[u].given;
+	}
+	if (!any) {
+		pe_diag_error(diag, &body->mark,
+			      "length evaluator needs words, chars or lines");
+		free(st);
+		return PE_ERR_INVALID;
+	}
+	*state = st;
+	return PE_OK;
+}
+
+static size_t measure(enum length_unit u, const char *s, size_t len)
+{
+	size_t n = 0;
+
+	if (u == UNIT_WORDS)
+		return pe_md_count_words(s, len);
+	if (u == UNIT_CHARS) {
+		for (size_t i = 0; i < len; i++)
+			n += ((unsigned char)s[i] & 0xc0) != 0x80;
+		return n;
+	}
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n';
+	return n + (s[len - 1] != '\n');
+}
+
+static void score_length(const void *state, const struct pe_evalspec *spec,
+			 const struct pe_eval_input *in,
+			 struct pe_eval_result *out)
+{
+	const struct length_state *st = state;
+	struct pe_buf what;
+	int ok = 1;
+
+	(void)spec;
+	pe_buf_init(&what, 0);
+	for (int u = 0; u < UNIT_COUNT; u++) {
+		char want[64];
+		size_t n;
+
+		if (!st->bounds[u].given)
+			continue;
+		n = measure((enum length_unit)u, in->output, in->len);
+		pe_bound_describe(&st->bounds[u], want, sizeof(want));
+		if (!pe_bound_holds(&st->bounds[u], n))
+			ok = 0;
+		pe_buf_addf(&what, "%s%zu %s (%s%s)", what.len ? ", " : "", n,
+			    unit_names[u],
+			    pe_bound_holds(&st->bounds[u], n) ? "" : "need ",
+			    pe_bound_holds(&st->bounds[u], n) ? "ok" : want);
+	}
+	pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ok, "%s",
+		      pe_buf_str(&what));
+	pe_buf_release(&what);
+}
+
+const struct pe_evaluator_ops pe_length_ops = { PE_EVAL_LENGTH, compile_length,
+						score_length, free };

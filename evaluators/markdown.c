@@ -1,0 +1,649 @@
+/*
+ * md4c calls back for every block, span and run of text.  The scanner
+ * keeps a small state machine: which heading, table cell, code block or
+ * paragraph is open, and the offset of the last text seen (md4c gives no
+ * offsets for blocks, so an element starts at its first text).  Elements
+ * go into growable arrays; nothing is kept per character.
+ */
+#include "markdown.h"
+
+#include <ctype.h>
+#include <md4c.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+#define ARRAY(type, name)                                                      \
+	type *name;                                                            \
+	size_t n_##name;                                                       \
+	size_t alloc_##name
+
+struct pe_md {
+	const char *text;
+	size_t len;
+	ARRAY(struct pe_md_heading, headings);
+	ARRAY(struct pe_md_item, items);
+	ARRAY(struct pe_md_bold, bolds);
+	ARRAY(struct pe_md_table, tables);
+	ARRAY(struct pe_md_code, codes);
+	size_t html;
+
+	/* Parse state. */
+	size_t cursor;	/* offset after the last text seen */
+	int in_heading; /* collecting heading text */
+	unsigned heading_level;
+	size_t heading_start;
+	size_t heading_end;
+	int heading_started;
+	struct pe_buf heading_text;
+	int in_code;
+	struct pe_buf code_text;
+	int in_table_head;
+	int in_table_body;
+	int in_cell;
+	struct pe_buf cell_text;
+	int strong_depth;
+	int para_depth;	    /* paragraphs directly in the document */
+	int block_depth;    /* nesting of container blocks */
+	int para_only_bold; /* the open paragraph is all bold so far */
+	int para_has_text;
+	size_t para_start;
+	int pending_bold; /* a bold span opened, no text yet */
+	int pending_item; /* a list item opened, no text yet */
+	int list_ordered[64];
+	int list_depth;
+};
+
+#define PUSH(md, name, value)                                                  \
+	do {                                                                   \
+		pe_grow(&(md)->name, &(md)->alloc_##name, (md)->n_##name + 1,  \
+			sizeof(*(md)->name));                                  \
+		(md)->name[(md)->n_##name++] = (value);                        \
+	} while (0)
+
+static size_t offset_of(const struct pe_md *md, const char *p)
+{
+	if (p >= md->text && p <= md->text + md->len)
+		return (size_t)(p - md->text);
+	return md->cursor;
+}
+
+/* Returns the offset just after the line holding off (and a setext line). */
+static size_t line_end_after(const struct pe_md *md, size_t off)
+{
+	const char *nl = off < md->len
+				 ? memchr(md->text + off, '\n', md->len - off)
+				 : NULL;
+	size_t end = nl ? (size_t)(nl - md->text) + 1 : md->len;
+	size_t i = end;
+
+	/* A setext underline belongs to the heading. */
+	while (i < md->len && (md->text[i] == ' ' || md->text[i] == '\t'))
+		i++;
+	if (i < md->len && (md->text[i] == '=' || md->text[i] == '-')) {
+		char c = md->text[i];
+		size_t j = i;
+
+		while (j < md->len &&
+		       (md->text[j] == c || md->text[j] == ' ' ||
+			md->text[j] == '\t' || md->text[j] == '\r'))
+			j++;
+		if (j >= md->len || md->text[j] == '\n')
+			end = j < md->len ? j + 1 : md->len;
+	}
+	return end;
+}
+
+static void add_heading(struct pe_md *md, unsigned level, const char *text,
+			size_t len, size_t start, size_t last)
+{
+	struct pe_md_heading h;
+	struct pe_buf norm;
+
+	pe_buf_init(&norm, 0);
+	pe_md_normalize(text, len, &norm);
+	h.level = level;
+	h.text = xstrndup(text, len);
+	h.norm = pe_buf_detach(&norm, NULL);
+	h.start = start;
+	h.body_start = line_end_after(md, last);
+	PUSH(md, headings, h);
+}
+
+static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
+{
+	struct pe_md *md = userdata;
+
+	switch (type) {
+	case MD_BLOCK_H:
+		md->in_heading = 1;
+		md->heading_level = ((MD_BLOCK_H_DETAIL *)detail)->level;
+		md->heading_started = 0;
+		md->heading_start = md->cursor;
+		pe_buf_reset(&md->heading_text);
+		break;
+	case MD_BLOCK_CODE: {
+		MD_BLOCK_CODE_DETAIL *d = detail;
+		struct pe_md_code c = { 0 };
+		size_t n = d->lang.size;
+
+		c.lang = xstrndup(d->lang.text ? d->lang.text : "", n);
+		for (char *p = c.lang; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		c.start = md->cursor;
+		PUSH(md, codes, c);
+		md->in_code = 1;
+		pe_buf_reset(&md->code_text);
+		break;
+	}
+	case MD_BLOCK_HTML:
+		md->html++;
+		break;
+	case MD_BLOCK_UL:
+	case MD_BLOCK_OL:
+		if (md->list_depth < 64)
+			md->list_ordered[md->list_depth] = type == MD_BLOCK_OL;
+		md->list_depth++;
+		md->block_depth++;
+		break;
+	case MD_BLOCK_LI: {
+		struct pe_md_item it;
+
+		it.ordered = md->list_depth > 0 && md->list_depth <= 64 &&
+			     md->list_ordered[md->list_depth - 1];
+		it.start = md->cursor;
+		PUSH(md, items, it);
+		md->pending_item = 1;
+		break;
+	}
+	case MD_BLOCK_QUOTE:
+		md->block_depth++;
+		break;
+	case MD_BLOCK_TABLE: {
+		struct pe_md_table t = { 0 };
+
+		t.start = md->cursor;
+		PUSH(md, tables, t);
+		break;
+	}
+	case MD_BLOCK_THEAD:
+		md->in_table_head = 1;
+		break;
+	case MD_BLOCK_TBODY:
+		md->in_table_body = 1;
+		break;
+	case MD_BLOCK_TR:
+		if (md->in_table_body && md->n_tables)
+			md->tables[md->n_tables - 1].rows++;
+		break;
+	case MD_BLOCK_TH:
+	case MD_BLOCK_TD:
+		md->in_cell = 1;
+		pe_buf_reset(&md->cell_text);
+		break;
+	case MD_BLOCK_P:
+		if (!md->block_depth) {
+			md->para_depth = 1;
+			md->para_only_bold = 1;
+			md->para_has_text = 0;
+			md->para_start = md->cursor;
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void finish_cell(struct pe_md *md)
+{
+	struct pe_md_table *t;
+	struct pe_buf norm;
+
+	if (!md->in_table_head || !md->n_tables)
+		return;
+	t = &md->tables[md->n_tables - 1];
+	t->columns = xrealloc(t->columns, (t->ncolumns + 1) * sizeof(char *));
+	t->columns_norm =
+		xrealloc(t->columns_norm, (t->ncolumns + 1) * sizeof(char *));
+	t->columns[t->ncolumns] =
+		xstrndup(pe_buf_str(&md->cell_text), md->cell_text.len);
+	pe_buf_init(&norm, 0);
+	pe_md_normalize(pe_buf_str(&md->cell_text), md->cell_text.len, &norm);
+	t->columns_norm[t->ncolumns] = pe_buf_detach(&norm, NULL);
+	t->ncolumns++;
+}
+
+/* A paragraph that is only bold text is a heading candidate (level 0). */
+static void finish_paragraph(struct pe_md *md)
+{
+	const char *s;
+	size_t len;
+
+	md->para_depth = 0;
+	if (!md->para_only_bold || !md->para_has_text)
+		return;
+	s = pe_buf_str(&md->heading_text);
+	len = md->heading_text.len;
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len && len <= 200)
+		add_heading(md, 0, s, len, md->para_start,
+			    md->cursor ? md->cursor - 1 : 0);
+}
+
+static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
+{
+	struct pe_md *md = userdata;
+
+	(void)detail;
+	switch (type) {
+	case MD_BLOCK_H:
+		md->in_heading = 0;
+		add_heading(md, md->heading_level,
+			    pe_buf_str(&md->heading_text), md->heading_text.len,
+			    md->heading_start, md->heading_end);
+		break;
+	case MD_BLOCK_CODE:
+		md->in_code = 0;
+		if (md->n_codes) {
+			struct pe_md_code *c = &md->codes[md->n_codes - 1];
+
+			c->code = pe_buf_detach(&md->code_text, &c->code_len);
+		}
+		break;
+	case MD_BLOCK_UL:
+	case MD_BLOCK_OL:
+		md->list_depth--;
+		md->block_depth--;
+		break;
+	case MD_BLOCK_QUOTE:
+		md->block_depth--;
+		break;
+	case MD_BLOCK_THEAD:
+		md->in_table_head = 0;
+		break;
+	case MD_BLOCK_TBODY:
+		md->in_table_body = 0;
+		break;
+	case MD_BLOCK_TH:
+	case MD_BLOCK_TD:
+		finish_cell(md);
+		md->in_cell = 0;
+		break;
+	case MD_BLOCK_P:
+		if (md->para_depth) {
+			finish_paragraph(md);
+			pe_buf_reset(&md->heading_text);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int enter_span(MD_SPANTYPE type, void *detail, void *userdata)
+{
+	struct pe_md *md = userdata;
+
+	(void)detail;
+	if (type == MD_SPAN_STRONG) {
+		struct pe_md_bold b = { md->cursor };
+
+		PUSH(md, bolds, b);
+		md->pending_bold = 1;
+		md->strong_depth++;
+	}
+	return 0;
+}
+
+static int leave_span(MD_SPANTYPE type, void *detail, void *userdata)
+{
+	struct pe_md *md = userdata;
+
+	(void)detail;
+	if (type == MD_SPAN_STRONG) {
+		md->strong_depth--;
+		md->pending_bold = 0;
+	}
+	return 0;
+}
+
+/* Records where pending elements start, now that text shows the offset. */
+static void place_pending(struct pe_md *md, size_t off)
+{
+	if (md->pending_bold && md->n_bolds) {
+		md->bolds[md->n_bolds - 1].start = off;
+		md->pending_bold = 0;
+	}
+	if (md->pending_item && md->n_items) {
+		md->items[md->n_items - 1].start = off;
+		md->pending_item = 0;
+	}
+	if (md->in_heading && !md->heading_started) {
+		md->heading_start = off;
+		md->heading_started = 1;
+	}
+	if (md->in_code && md->n_codes && !md->code_text.len)
+		md->codes[md->n_codes - 1].start = off;
+	if (md->n_tables && md->in_table_head &&
+	    !md->tables[md->n_tables - 1].ncolumns && !md->cell_text.len)
+		md->tables[md->n_tables - 1].start = off;
+	if (md->para_depth && !md->para_has_text)
+		md->para_start = off;
+}
+
+static void text_in_paragraph(struct pe_md *md, MD_TEXTTYPE type,
+			      const MD_CHAR *text, MD_SIZE size)
+{
+	int blank = 1;
+
+	for (MD_SIZE i = 0; i < size && blank; i++)
+		blank = isspace((unsigned char)text[i]) != 0;
+	if (type == MD_TEXT_SOFTBR || type == MD_TEXT_BR) {
+		pe_buf_addc(&md->heading_text, ' ');
+		return;
+	}
+	if (!md->strong_depth && !blank) {
+		/* A trailing colon after the bold text still reads as a heading. */
+		if (!(size == 1 && text[0] == ':'))
+			md->para_only_bold = 0;
+	}
+	if (md->para_only_bold && md->heading_text.len < 400)
+		pe_buf_add(&md->heading_text, text, size);
+	if (!blank)
+		md->para_has_text = 1;
+}
+
+static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
+		   void *userdata)
+{
+	struct pe_md *md = userdata;
+	size_t off = offset_of(md, text);
+
+	if (text >= md->text && text <= md->text + md->len)
+		place_pending(md, off);
+	if (type == MD_TEXT_HTML)
+		md->html++;
+	if (md->in_code) {
+		pe_buf_add(&md->code_text, text, size);
+	} else if (md->in_heading) {
+		if (type == MD_TEXT_SOFTBR || type == MD_TEXT_BR)
+			pe_buf_addc(&md->heading_text, ' ');
+		else if (md->heading_text.len < 1000)
+			pe_buf_add(&md->heading_text, text, size);
+		if (text >= md->text && text <= md->text + md->len)
+			md->heading_end = off;
+	} else if (md->in_cell) {
+		if (md->cell_text.len < 1000)
+			pe_buf_add(&md->cell_text, text, size);
+	} else if (md->para_depth) {
+		text_in_paragraph(md, type, text, size);
+	}
+	if (text >= md->text && text <= md->text + md->len)
+		md->cursor = off + size;
+	return 0;
+}
+
+/* Parses text into structure; see markdown.h. */
+struct pe_md *pe_md_parse(const char *text, size_t len)
+{
+	struct pe_md *md = xcalloc(1, sizeof(*md));
+	MD_PARSER parser = { 0 };
+
+	md->text = text;
+	md->len = len;
+	pe_buf_init(&md->heading_text, 0);
+	pe_buf_init(&md->code_text, 0);
+	pe_buf_init(&md->cell_text, 0);
+	parser.flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH |
+		       MD_FLAG_PERMISSIVEAUTOLINKS | MD_FLAG_TASKLISTS;
+	parser.enter_block = enter_block;
+	parser.leave_block = leave_block;
+	parser.enter_span = enter_span;
+	parser.leave_span = leave_span;
+	parser.text = on_text;
+	md_parse(text, (MD_SIZE)len, &parser, md);
+	pe_buf_release(&md->heading_text);
+	pe_buf_release(&md->code_text);
+	pe_buf_release(&md->cell_text);
+	return md;
+}
+
+/* Frees the scan; NULL is a no-op. */
+void pe_md_free(struct pe_md *md)
+{
+	if (!md)
+		return;
+	for (size_t i = 0; i < md->n_headings; i++) {
+		free(md->headings[i].text);
+		free(md->headings[i].norm);
+	}
+	for (size_t i = 0; i < md->n_tables; i++) {
+		for (size_t c = 0; c < md->tables[i].ncolumns; c++) {
+			free(md->tables[i].columns[c]);
+			free(md->tables[i].columns_norm[c]);
+		}
+		free(md->tables[i].columns);
+		free(md->tables[i].columns_norm);
+	}
+	for (size_t i = 0; i < md->n_codes; i++) {
+		free(md->codes[i].lang);
+		free(md->codes[i].code);
+	}
+	free(md->headings);
+	free(md->items);
+	free(md->bolds);
+	free(md->tables);
+	free(md->codes);
+	free(md);
+}
+
+/* Accessors: borrowed arrays, valid until pe_md_free. */
+const char *pe_md_text(const struct pe_md *md, size_t *len)
+{
+	*len = md->len;
+	return md->text;
+}
+
+const struct pe_md_heading *pe_md_headings(const struct pe_md *md, size_t *n)
+{
+	*n = md->n_headings;
+	return md->headings;
+}
+
+const struct pe_md_item *pe_md_items(const struct pe_md *md, size_t *n)
+{
+	*n = md->n_items;
+	return md->items;
+}
+
+const struct pe_md_bold *pe_md_bolds(const struct pe_md *md, size_t *n)
+{
+	*n = md->n_bolds;
+	return md->bolds;
+}
+
+const struct pe_md_table *pe_md_tables(const struct pe_md *md, size_t *n)
+{
+	*n = md->n_tables;
+	return md->tables;
+}
+
+const struct pe_md_code *pe_md_codes(const struct pe_md *md, size_t *n)
+{
+	*n = md->n_codes;
+	return md->codes;
+}
+
+size_t pe_md_html_count(const struct pe_md *md)
+{
+	return md->html;
+}
+
+/*
+ * A section ends at the next heading of the same or a higher level.  A
+ * bold-only paragraph (level 0) ends at the next heading of any kind.
+ */
+void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,
+			 size_t *end)
+{
+	const struct pe_md_heading *h = &md->headings[i];
+
+	*body_start = h->body_start;
+	*end = md->len;
+	for (size_t j = i + 1; j < md->n_headings; j++) {
+		const struct pe_md_heading *next = &md->headings[j];
+
+		if (h->level == 0 || (next->level && next->level <= h->level) ||
+		    (next->level == 0 && h->level == 0)) {
+			*end = next->start;
+			break;
+		}
+	}
+	/* A heading's start is its first text; back up to its line start. */
+	while (*end > *body_start && md->text[*end - 1] != '\n')
+		(*end)--;
+	if (*end < *body_start)
+		*end = *body_start;
+}
+
+/* Finds the section opened by a heading matching norm_name. */
+long pe_md_find_section(const struct pe_md *md, const char *norm_name,
+			int bold_headings, size_t *start, size_t *end)
+{
+	for (size_t i = 0; i < md->n_headings; i++) {
+		const struct pe_md_heading *h = &md->headings[i];
+
+		if (!h->level && !bold_headings)
+			continue;
+		if (!pe_md_heading_matches(h->norm, norm_name))
+			continue;
+		pe_md_section_range(md, i, start, end);
+		*start = h->start;
+		return (long)i;
+	}
+	return -1;
+}
+
+static int is_word_byte(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* Skips "1.", "1.2)", "IV.", "a)", "Step 3:", "Phase 2 -" at s; returns
+ * the new start, or s itself when there is no numbering. */
+static const char *skip_numbering(const char *s, const char *end)
+{
+	static const char *const words[] = { "step ",	 "phase ", "part ",
+					     "section ", "stage ", NULL };
+	const char *p = s;
+
+	for (size_t i = 0; words[i]; i++) {
+		size_t n = strlen(words[i]);
+
+		if ((size_t)(end - p) > n && !strncmp(p, words[i], n) &&
+		    isdigit((unsigned char)p[n])) {
+			p += n;
+			break;
+		}
+	}
+	if (p < end && isdigit((unsigned char)*p)) {
+		while (p < end && (isdigit((unsigned char)*p) || *p == '.'))
+			p++;
+	} else if (p == s) {
+		const char *q = p;
+
+		while (q < end && strchr("ivxlc", *q))
+			q++;
+		if (q == p && q < end && isalpha((unsigned char)*q))
+			q++; /* "a)" */
+		if (q > p && q < end && (*q == '.' || *q == ')') &&
+		    (q + 1 == end || q[1] == ' '))
+			p = q;
+		else
+			return s;
+	}
+	if (p < end && (*p == ')' || *p == '.' || *p == ':'))
+		p++;
+	/* A number must be followed by a separator, else it is a word. */
+	if (p < end && *p != ' ' && *p != '-' && (unsigned char)*p != 0xe2)
+		return s;
+	for (;;) {
+		if (p < end &&
+		    (*p == ' ' || *p == '-' || *p == ':' || *p == '.'))
+			p++;
+		else if (end - p >= 3 && (unsigned char)p[0] == 0xe2 &&
+			 (unsigned char)p[1] == 0x80 &&
+			 ((unsigned char)p[2] == 0x93 ||
+			  (unsigned char)p[2] == 0x94))
+			p += 3; /* en and em dashes */
+		else
+			break;
+	}
+	return p;
+}
+
+/* Normalises for matching; see markdown.h. */
+void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+{
+	struct pe_buf tmp;
+	const char *p, *end;
+	int space = 0;
+
+	pe_buf_reset(out);
+	pe_buf_init(&tmp, 0);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '*' || c == '_' || c == '`' || c == '#')
+			continue;
+		if (isspace(c)) {
+			space = tmp.len > 0;
+			continue;
+		}
+		if (space)
+			pe_buf_addc(&tmp, ' ');
+		space = 0;
+		pe_buf_addc(&tmp, (char)tolower(c));
+	}
+	p = pe_buf_str(&tmp);
+	end = p + tmp.len;
+	p = skip_numbering(p, end);
+	while (end > p && strchr(":.;,!? ", end[-1]))
+		end--;
+	pe_buf_add(out, p, (size_t)(end - p));
+	pe_buf_release(&tmp);
+}
+
+/* Matches a heading against a required name; see markdown.h. */
+int pe_md_heading_matches(const char *heading_norm, const char *name_norm)
+{
+	size_t n = strlen(name_norm);
+
+	if (!n || strncmp(heading_norm, name_norm, n))
+		return 0;
+	return !heading_norm[n] ||
+	       !is_word_byte((unsigned char)heading_norm[n]);
+}
+
+/* Counts runs of letters and digits; bytes of multibyte UTF-8 count as
+ * letters, so words in any script are counted once. */
+size_t pe_md_count_words(const char *text, size_t len)
+{
+	size_t words = 0;
+	int in_word = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int w = is_word_byte((unsigned char)text[i]);
+
+		if (w && !in_word)
+			words++;
+		in_word = w;
+	}
+	return words;
+}

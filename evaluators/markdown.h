@@ -1,0 +1,100 @@
+#ifndef PE_MARKDOWN_H
+#define PE_MARKDOWN_H
+/*
+ * The Markdown scanner: the only module that uses md4c.  It parses one
+ * model output once (CommonMark with GFM tables) into flat lists of the
+ * structures evaluators check: headings and the sections they open, bold
+ * spans, list items, tables, code blocks and raw HTML.  Every element
+ * records the byte offset where it starts, so evaluators can ask which
+ * section it lies in.  Bold inside code spans or fenced blocks, and list
+ * markers inside fences, are not structure and never appear here.
+ *
+ * A struct pe_md is built by one thread and then only read; evaluators
+ * share it across one output.  Offsets index the text given to
+ * pe_md_parse, which must outlive the struct.
+ */
+#include <stddef.h>
+
+#include "../harness/buf.h"
+
+struct pe_md_heading {
+	unsigned level;	   /* 1-6; 0 for a bold-only paragraph */
+	char *text;	   /* as rendered: no markers, entities decoded */
+	char *norm;	   /* normalised for matching (pe_md_normalize) */
+	size_t start;	   /* offset of the heading's first text */
+	size_t body_start; /* offset after the heading line(s) */
+};
+
+struct pe_md_item {
+	int ordered; /* 1 for numbered lists */
+	size_t start;
+};
+
+struct pe_md_bold {
+	size_t start;
+};
+
+struct pe_md_table {
+	char **columns;	     /* header cells, rendered */
+	char **columns_norm; /* normalised */
+	size_t ncolumns;
+	size_t rows; /* body rows */
+	size_t start;
+};
+
+struct pe_md_code {
+	char *lang; /* lower-case info word; "" when none */
+	char *code; /* the block's text */
+	size_t code_len;
+	size_t start;
+};
+
+struct pe_md;
+
+/* Parses len bytes of text; never fails (any text is Markdown). */
+struct pe_md *pe_md_parse(const char *text, size_t len);
+void pe_md_free(struct pe_md *md);
+
+const char *pe_md_text(const struct pe_md *md, size_t *len);
+const struct pe_md_heading *pe_md_headings(const struct pe_md *md, size_t *n);
+const struct pe_md_item *pe_md_items(const struct pe_md *md, size_t *n);
+const struct pe_md_bold *pe_md_bolds(const struct pe_md *md, size_t *n);
+const struct pe_md_table *pe_md_tables(const struct pe_md *md, size_t *n);
+const struct pe_md_code *pe_md_codes(const struct pe_md *md, size_t *n);
+/* Number of raw HTML blocks and inline tags. */
+size_t pe_md_html_count(const struct pe_md *md);
+
+/*
+ * Finds the section a heading named name opens (matched with
+ * pe_md_heading_matches).  bold_headings lets bold-only paragraphs count.
+ * On success stores the byte range of the section (its heading line to the
+ * next heading of the same or a higher level) and of its body, and returns
+ * the heading's index; returns -1 when there is no such heading.
+ */
+long pe_md_find_section(const struct pe_md *md, const char *norm_name,
+			int bold_headings, size_t *start, size_t *end);
+
+/* Byte range of the body of heading i (after its line, to its section end). */
+void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,
+			 size_t *end);
+
+/*
+ * Normalises a heading or a required name for matching: lower case,
+ * emphasis and code markers dropped, leading numbering ("1.", "2)",
+ * "Step 3:", "Phase 2 -", "IV.") and trailing punctuation removed,
+ * whitespace collapsed.  Writes into out (reset first).
+ */
+void pe_md_normalize(const char *s, size_t len, struct pe_buf *out);
+
+/*
+ * True when a normalised heading matches a normalised name: equal, or the
+ * heading starts with the name followed by a character that is not a
+ * letter or digit ("migration strategy: expand" matches "migration
+ * strategy").
+ */
+int pe_md_heading_matches(const char *heading_norm, const char *name_norm);
+
+/* Counts words (runs of letters or digits, any script) in a byte range. */
+size_t pe_md_count_words(const char *text, size_t len);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * Setting readers.  They are strict (a quoted number or a negative count
+ * is an error), because a typo in a setting must not turn into an
+ * evaluator that always passes.
+ */
+#include "settings.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/buf.h"
+#include "../harness/util.h"
+#include "markdown.h"
+#include "../harness/banned.h"
+
+/* Reads a whole number setting; see settings.h. */
+int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
+		     size_t hi, size_t *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		return PE_OK;
+	if (n->kind != PE_NODE_INT || n->ival < 0 || (size_t)n->ival < lo ||
+	    (size_t)n->ival > hi) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a whole number from %zu to %zu",
+			      key, lo, hi);
+		return PE_ERR_INVALID;
+	}
+	*out = (size_t)n->ival;
+	return PE_OK;
+}
+
+/* Reads a boolean setting. */
+int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
+		    struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		return PE_OK;
+	if (n->kind != PE_NODE_BOOL) {
+		pe_diag_error(diag, &n->mark, "'%s' must be true or false",
+			      key);
+		return PE_ERR_INVALID;
+	}
+	*out = n->bval;
+	return PE_OK;
+}
+
+/* Reads {min, max} or a bare minimum. */
+int pe_setting_bound(const struct pe_node *map, const char *key,
+		     struct pe_bound *out, struct pe_diag *diag)
+{
+	static const char *const known[] = { "min", "max", NULL };
+	const struct pe_node *n = pe_node_get(map, key);
+
+	out->min = 0;
+	out->max = SIZE_MAX;
+	out->given = 0;
+	if (!n)
+		return PE_OK;
+	out->given = 1;
+	if (n->kind == PE_NODE_INT)
+		return pe_setting_count(map, key, 0, SIZE_MAX / 2, &out->min,
+					diag);
+	if (n->kind != PE_NODE_MAP ||
+	    (!pe_node_get(n, "min") && !pe_node_get(n, "max"))) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a number or {min, max}", key);
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(n, known, key, diag);
+	if (pe_setting_count(n, "min", 0, SIZE_MAX / 2, &out->min, diag) ||
+	    pe_setting_count(n, "max", 0, SIZE_MAX / 2, &out->max, diag))
+		return PE_ERR_INVALID;
+	if (out->min > out->max) {
+		pe_diag_error(diag, &n->mark, "'%s': min %zu is above max %zu",
+			      key, out->min, out->max);
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
+/* True when min <= n <= max. */
+int pe_bound_holds(const struct pe_bound *b, size_t n)
+{
+	return n >= b->min && n <= b->max;
+}
+
+/* Describes a bound in words. */
+void pe_bound_describe(const struct pe_bound *b, char *buf, size_t size)
+{
+	if (b->max == SIZE_MAX)
+		snprintf(buf, size, "at least %zu", b->min);
+	else if (b->min == 0)
+		snprintf(buf, size, "at most %zu", b->max);
+	else if (b->min == b->max)
+		snprintf(buf, size, "exactly %zu", b->min);
+	else
+		snprintf(buf, size, "%zu to %zu", b->min, b->max);
+}
+
+static void add_name(struct pe_names *names, const char *text, size_t len)
+{
+	struct pe_buf norm;
+
+	pe_buf_init(&norm, 0);
+	pe_md_normalize(text, len, &norm);
+	names->raw = xrealloc(names->raw, (names->len + 1) * sizeof(char *));
+	names->norm = xrealloc(names->norm, (names->len + 1) * sizeof(char *));
+	names->raw[names->len] = xstrndup(text, len);
+	names->norm[names->len] = pe_buf_detach(&norm, NULL);
+	names->len++;
+}
+
+/* Reads one name or a list of names. */
+int pe_setting_names(const struct pe_node *map, const char *key,
+		     struct pe_names *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return PE_OK;
+	if (n->kind == PE_NODE_STRING) {
+		add_name(out, n->text, n->len);
+		return PE_OK;
+	}
+	if (n->kind != PE_NODE_SEQ) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a name or a list of names", key);
+		return PE_ERR_INVALID;
+	}
+	for (size_t i = 0; i < n->count; i++) {
+		const struct pe_node *item = n->items[i];
+
+		if (!pe_node_is_scalar(item) || item->kind == PE_NODE_NULL ||
+		    !item->len) {
+			pe_diag_error(diag, &item->mark,
+				      "each entry of '%s' must be a non-empty "
+				      "name",
+				      key);
+			pe_names_release(out);
+			return PE_ERR_INVALID;
+		}
+		add_name(out, item->text, item->len);
+		if (!*out->norm[out->len - 1]) {
+			pe_diag_error(
+				diag, &item->mark,
+				"'%s' has no letters left after numbering "
+				"and punctuation are ignored",
+				item->text);
+			pe_names_release(out);
+			return PE_ERR_INVALID;
+		}
+	}
+	return PE_OK;
+}
+
+/* Frees a names list. */
+void pe_names_release(struct pe_names *names)
+{
+	for (size_t i = 0; i < names->len; i++) {
+		free(names->raw[i]);
+		free(names->norm[i]);
+	}
+	free(names->raw);
+	free(names->norm);
+	memset(names, 0, sizeof(*names));
+}
+
+/* Requires a mapping of settings. */
+int pe_setting_require_map(const struct pe_node *node, const char *what,
+			   struct pe_diag *diag)
+{
+	if (node && node->kind == PE_NODE_MAP)
+		return PE_OK;
+	pe_diag_error(diag, node ? &node->mark : NULL,
+		      "'%s' needs a mapping of settings, not a %s", what,
+		      node ? pe_node_kind_name(node->kind) : "nothing");
+	return PE_ERR_INVALID;
+}

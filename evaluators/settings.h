@@ -1,0 +1,61 @@
+#ifndef PE_SETTINGS_H
+#define PE_SETTINGS_H
+/*
+ * Reading an evaluator's settings from its spec node, with positioned
+ * errors: whole numbers in a range, min/max pairs, booleans and lists of
+ * section or column names (normalised for matching).  Used by the
+ * evaluator families' compile functions.
+ */
+#include <stddef.h>
+
+#include "../harness/diag.h"
+#include "../harness/node.h"
+
+/* A [min, max] bound; max is SIZE_MAX when not given. */
+struct pe_bound {
+	size_t min;
+	size_t max;
+	int given;
+};
+
+/*
+ * Reads key from map as a whole number in [lo, hi] into *out (left alone
+ * when the key is absent).  Returns 0 or PE_ERR_INVALID after an error.
+ */
+int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
+		     size_t hi, size_t *out, struct pe_diag *diag);
+
+/* Reads key as true/false into *out (left alone when absent). */
+int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
+		    struct pe_diag *diag);
+
+/* Reads key as {min, max} or a bare number (the minimum). */
+int pe_setting_bound(const struct pe_node *map, const char *key,
+		     struct pe_bound *out, struct pe_diag *diag);
+
+/* Checks n against a bound. */
+int pe_bound_holds(const struct pe_bound *b, size_t n);
+
+/* Describes a bound for reasons: "at least 3", "3 to 5", "at most 2". */
+void pe_bound_describe(const struct pe_bound *b, char *buf, size_t size);
+
+/* A list of names (sections, columns) as written and normalised. */
+struct pe_names {
+	char **raw;
+	char **norm;
+	size_t len;
+};
+
+/*
+ * Reads key as one name or a list of names.  Returns 0 (an absent key
+ * leaves an empty list) or PE_ERR_INVALID.
+ */
+int pe_setting_names(const struct pe_node *map, const char *key,
+		     struct pe_names *out, struct pe_diag *diag);
+void pe_names_release(struct pe_names *names);
+
+/* Errors when node is not a mapping; what names the evaluator kind. */
+int pe_setting_require_map(const struct pe_node *node, const char *what,
+			   struct pe_diag *diag);
+
+#endif

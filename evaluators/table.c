@@ -1,0 +1,146 @@
+/*
+ * Tables: a GFM table whose header has the named columns (matched like
+ * headings, in any order), with at least min_rows body rows, optionally
+ * inside a named section.  Tables without outer pipes are tables too.
+ */
+#include "evaluator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/util.h"
+#include "settings.h"
+#include "../harness/banned.h"
+
+struct table_state {
+	struct pe_names columns;
+	size_t min_rows;
+	struct pe_names within; /* at most one name */
+};
+
+static void free_table(void *state)
+{
+	struct table_state *st = state;
+
+	if (!st)
+		return;
+	pe_names_release(&st->columns);
+	pe_names_release(&st->within);
+	free(st);
+}
+
+static int compile_table(const struct pe_evalspec *spec,
+			 const struct pe_prompt *prompt, void **state,
+			 struct pe_diag *diag)
+{
+	static const char *const known[] = { "columns", "min_rows", "within",
+					     NULL };
+	const struct pe_node *body = spec->body;
+	struct table_state *st;
+
+	(void)prompt;
+	if (body && body->kind == PE_NODE_BOOL && body->bval) {
+		*state = xcalloc(1, sizeof(struct table_state));
+		return PE_OK;
+	}
+	if (pe_setting_require_map(body, "table", diag))
+		return PE_ERR_INVALID;
+	pe_node_check_keys(body, known, "a table evaluator", diag);
+	st = xcalloc(1, sizeof(*st));
+	if (pe_setting_names(body, "columns", &st->columns, diag) ||
+	    pe_setting_count(body, "min_rows", 0, 1000000, &st->min_rows,
+			     diag) ||
+	    pe_setting_names(body, "within", &st->within, diag)) {
+		free_table(st);
+		return PE_ERR_INVALID;
+	}
+	if (st->within.len > 1) {
+		pe_diag_error(diag, &pe_node_get(body, "within")->mark,
+			      "a table evaluator looks in one section; use one "
+			      "evaluator per section");
+		free_table(st);
+		return PE_ERR_INVALID;
+	}
+	*state = st;
+	return PE_OK;
+}
+
+static size_t matched_columns(const struct table_state *st,
+			      const struct pe_md_table *t,
+			      struct pe_buf *missing)
+{
+	size_t found = 0;
+
+	for (size_t c = 0; c < st->columns.len; c++) {
+		int hit = 0;
+
+		for (size_t k = 0; k < t->ncolumns && !hit; k++)
+			hit = pe_md_heading_matches(t->columns_norm[k],
+						    st->columns.norm[c]);
+		if (hit)
+			found++;
+		else if (missing)
+			pe_buf_addf(missing, "%s%s", missing->len ? ", " : "",
+				    st->columns.raw[c]);
+	}
+	return found;
+}
+
+static void score_table(const void *state, const struct pe_evalspec *spec,
+			const struct pe_eval_input *in,
+			struct pe_eval_result *out)
+{
+	const struct table_state *st = state;
+	size_t n, start = 0, end = (size_t)-1, best_cols = 0;
+	const struct pe_md_table *tables = pe_md_tables(in->md, &n);
+	const struct pe_md_table *best = NULL;
+	struct pe_buf missing;
+	const char *where = st->within.len ? st->within.raw[0] : NULL;
+
+	(void)spec;
+	if (where && pe_md_find_section(in->md, st->within.norm[0], 1, &start,
+					&end) < 0) {
+		pe_result_set(out, PE_VERDICT_FAIL, 0, "section '%s' not found",
+			      where);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t cols;
+
+		if (tables[i].start < start || tables[i].start >= end)
+			continue;
+		cols = matched_columns(st, &tables[i], NULL);
+		if (!best || cols > best_cols ||
+		    (cols == best_cols && tables[i].rows > best->rows)) {
+			best = &tables[i];
+			best_cols = cols;
+		}
+	}
+	if (!best) {
+		pe_result_set(out, PE_VERDICT_FAIL, 0, "no table%s%s",
+			      where ? " in section " : "", where ? where : "");
+		return;
+	}
+	pe_buf_init(&missing, 0);
+	matched_columns(st, best, &missing);
+	if (best_cols == st->columns.len && best->rows >= st->min_rows)
+		pe_result_set(out, PE_VERDICT_PASS, 1,
+			      "table with %zu column%s and %zu row%s",
+			      best->ncolumns, best->ncolumns == 1 ? "" : "s",
+			      best->rows, best->rows == 1 ? "" : "s");
+	else if (best_cols < st->columns.len)
+		pe_result_set(out, PE_VERDICT_FAIL,
+			      (double)best_cols / (double)st->columns.len,
+			      "table is missing column%s: %s",
+			      st->columns.len - best_cols == 1 ? "" : "s",
+			      pe_buf_str(&missing));
+	else
+		pe_result_set(out, PE_VERDICT_FAIL, 0.5,
+			      "table has %zu row%s, need at least %zu",
+			      best->rows, best->rows == 1 ? "" : "s",
+			      st->min_rows);
+	pe_buf_release(&missing);
+}
+
+const struct pe_evaluator_ops pe_table_ops = { PE_EVAL_TABLE, compile_table,
+					       score_table, free_table };

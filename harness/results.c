@@ -1,0 +1,217 @@
+/*
+ * The results document.  It is written with the JSON module's quoting in
+ * a fixed key order, so that the same rows always give the same bytes and
+ * golden files can test it.  Timings and dates are not part of it.
+ */
+#include "results.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "hash.h"
+#include "json.h"
+#include "util.h"
+#include "banned.h"
+
+/* Derives a job id from its identity; see results.h. */
+void pe_job_id(const struct pe_prompt *p, const struct pe_case *c,
+	       const char *model, int has_temperature, double temperature,
+	       unsigned repeat, char out[PE_JOB_ID_LEN + 1])
+{
+	char hex[PE_SHA256_HEX_LEN + 1];
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	pe_buf_addf(&b, "%s%c%s%c%s%c", p->name, 0, c ? c->id : "", 0,
+		    model ? model : "", 0);
+	if (has_temperature)
+		pe_buf_addf(&b, "%.17g", temperature);
+	pe_buf_addf(&b, "%c%u", 0, repeat);
+	pe_sha256_hex(b.data, b.len, hex);
+	pe_buf_release(&b);
+	memcpy(out, hex, PE_JOB_ID_LEN);
+	out[PE_JOB_ID_LEN] = '\0';
+}
+
+static int compare_rows(const void *pa, const void *pb)
+{
+	const struct pe_result_row *a = pa, *b = pb;
+	int c = strcmp(a->prompt->path, b->prompt->path);
+
+	if (c)
+		return c;
+	if (a->kase && b->kase && a->kase->index != b->kase->index)
+		return a->kase->index < b->kase->index ? -1 : 1;
+	c = strcmp(a->model ? a->model : "", b->model ? b->model : "");
+	if (c)
+		return c;
+	if (a->has_temperature != b->has_temperature)
+		return a->has_temperature - b->has_temperature;
+	if (a->temperature != b->temperature)
+		return a->temperature < b->temperature ? -1 : 1;
+	return a->repeat < b->repeat ? -1 : a->repeat > b->repeat;
+}
+
+/* Sorts rows into report order. */
+void pe_results_sort(struct pe_result_row *rows, size_t n)
+{
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), compare_rows);
+}
+
+/* Counts verdicts. */
+void pe_results_summarize(const struct pe_result_row *rows, size_t n,
+			  struct pe_results_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->total = n;
+	for (size_t i = 0; i < n; i++) {
+		switch (rows[i].score.verdict) {
+		case PE_VERDICT_PASS:
+			out->pass++;
+			break;
+		case PE_VERDICT_FAIL:
+			out->fail++;
+			break;
+		case PE_VERDICT_ERROR:
+			out->error++;
+			break;
+		case PE_VERDICT_SKIP:
+			out->skip++;
+			break;
+		}
+	}
+}
+
+/* Errors outrank failures: an incomplete run cannot be called passed. */
+int pe_results_exit_status(const struct pe_results_summary *s)
+{
+	if (s->error)
+		return PE_EXIT_INCOMPLETE;
+	if (s->fail)
+		return PE_EXIT_FAILED;
+	return PE_EXIT_OK;
+}
+
+static void write_evaluators(struct pe_buf *b, const struct pe_case_score *s)
+{
+	pe_buf_adds(b, "\"evaluators\":[");
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct pe_evalspec *spec = s->specs[i];
+		const struct pe_eval_result *r = &s->results[i];
+
+		pe_buf_adds(b, i ? ",\n    {\"name\":" : "\n    {\"name\":");
+		pe_json_str(b, spec->name);
+		pe_buf_adds(b, ",\"kind\":");
+		pe_json_str(b, pe_eval_kind_name(spec->kind));
+		pe_buf_adds(b, ",\"status\":");
+		pe_json_str(b, pe_verdict_name(r->verdict));
+		pe_buf_adds(b, ",\"score\":");
+		pe_json_num(b, r->score);
+		pe_buf_adds(b, ",\"weight\":");
+		pe_json_num(b, spec->weight);
+		pe_buf_addf(b, ",\"negate\":%s,\"reason\":",
+			    spec->negate ? "true" : "false");
+		pe_json_str(b, r->reason);
+		pe_buf_addc(b, '}');
+	}
+	pe_buf_adds(b, "]");
+}
+
+static void write_row(struct pe_buf *b, const struct pe_result_row *r)
+{
+	pe_buf_adds(b, "  {\"id\":");
+	pe_json_str(b, r->id);
+	pe_buf_adds(b, ",\"prompt\":");
+	pe_json_str(b, r->prompt->name);
+	pe_buf_adds(b, ",\"file\":");
+	pe_json_str(b, r->prompt->path);
+	pe_buf_adds(b, ",\"case\":");
+	pe_json_str(b, r->kase ? r->kase->id : NULL);
+	pe_buf_addf(b, ",\"case_index\":%zu,\"model\":",
+		    r->kase ? r->kase->index : 0);
+	pe_json_str(b, r->model);
+	pe_buf_adds(b, ",\"temperature\":");
+	if (r->has_temperature)
+		pe_json_num(b, r->temperature);
+	else
+		pe_buf_adds(b, "null");
+	pe_buf_addf(b, ",\"repeat\":%u,\"status\":", r->repeat);
+	pe_json_str(b, pe_verdict_name(r->score.verdict));
+	pe_buf_adds(b, ",\"score\":");
+	/* A case that errored or was skipped has no score. */
+	if (r->score.verdict == PE_VERDICT_PASS ||
+	    r->score.verdict == PE_VERDICT_FAIL)
+		pe_json_num(b, r->score.score);
+	else
+		pe_buf_adds(b, "null");
+	pe_buf_adds(b, ",\"output\":");
+	pe_json_quote(b, r->output ? r->output : "", r->output_len);
+	pe_buf_adds(b, ",\n   ");
+	write_evaluators(b, &r->score);
+	pe_buf_adds(b, "}");
+}
+
+static void write_summary(struct pe_buf *b, const struct pe_result_row *rows,
+			  size_t n)
+{
+	struct pe_results_summary s;
+	size_t decided;
+
+	pe_results_summarize(rows, n, &s);
+	decided = s.pass + s.fail;
+	pe_buf_addf(b,
+		    "\"summary\":{\"total\":%zu,\"pass\":%zu,\"fail\":%zu,"
+		    "\"error\":%zu,\"skip\":%zu,\"pass_rate\":",
+		    s.total, s.pass, s.fail, s.error, s.skip);
+	if (decided)
+		pe_json_num(b, (double)s.pass / (double)decided);
+	else
+		pe_buf_adds(b, "null");
+	pe_buf_adds(b, "}");
+}
+
+/* Writes the results document atomically; see results.h. */
+int pe_results_write(const char *path, const char *command,
+		     const struct pe_result_row *rows, size_t n)
+{
+	struct pe_buf b;
+	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
+	FILE *f;
+	int ok;
+
+	pe_buf_init(&b, 0);
+	pe_buf_addf(&b,
+		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
+		    "\"command\":",
+		    PE_RESULTS_SCHEMA_VERSION, PE_VERSION);
+	pe_json_str(&b, command);
+	pe_buf_adds(&b, ",\n\"results\":[\n");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pe_buf_adds(&b, ",\n");
+		write_row(&b, &rows[i]);
+	}
+	pe_buf_adds(&b, "],\n");
+	write_summary(&b, rows, n);
+	pe_buf_adds(&b, "}\n");
+	f = fopen(tmp, "wb");
+	ok = f && fwrite(b.data, 1, b.len, f) == b.len;
+	if (f && fclose(f))
+		ok = 0;
+	if (ok && rename(tmp, path))
+		ok = 0;
+	if (!ok) {
+		int saved = errno;
+
+		unlink(tmp);
+		errno = saved;
+	}
+	free(tmp);
+	pe_buf_release(&b);
+	return ok ? PE_OK : PE_ERR_IO;
+}

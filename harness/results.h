@@ -1,0 +1,68 @@
+#ifndef PE_RESULTS_H
+#define PE_RESULTS_H
+/*
+ * Results: one row per job (prompt x case x model x temperature x repeat)
+ * with its verdict and every evaluator's result, and the JSON document
+ * that holds them (out/results.json).  Both "score" and "run" write this
+ * schema, and reports and comparisons read it, so it is versioned:
+ * schema_version changes whenever a field changes meaning.
+ *
+ * Rows borrow the prompt, case and output; the caller keeps them alive
+ * until the rows are written.  Rows own their scores.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "../evaluators/evaluator.h"
+#include "prompt.h"
+
+enum { PE_RESULTS_SCHEMA_VERSION = 1, PE_JOB_ID_LEN = 16 };
+
+struct pe_result_row {
+	char id[PE_JOB_ID_LEN + 1];
+	const struct pe_prompt *prompt;
+	const struct pe_case *kase;
+	const char *model; /* NULL when unknown */
+	int has_temperature;
+	double temperature;
+	unsigned repeat;
+	const char *output;
+	size_t output_len;
+	struct pe_case_score score;
+	const char *source; /* where the output came from, for messages */
+};
+
+/*
+ * Derives a job's stable id from what it is, never from its position:
+ * prompt file, case id, model, temperature and repeat.
+ */
+void pe_job_id(const struct pe_prompt *p, const struct pe_case *c,
+	       const char *model, int has_temperature, double temperature,
+	       unsigned repeat, char out[PE_JOB_ID_LEN + 1]);
+
+/* Sorts rows by prompt file, case index, model, temperature and repeat. */
+void pe_results_sort(struct pe_result_row *rows, size_t n);
+
+struct pe_results_summary {
+	size_t total;
+	size_t pass;
+	size_t fail;
+	size_t error;
+	size_t skip;
+};
+
+void pe_results_summarize(const struct pe_result_row *rows, size_t n,
+			  struct pe_results_summary *out);
+
+/*
+ * Writes the results document for command ("score" or "run") to path,
+ * atomically (a temporary file renamed into place).  Returns 0 or PE_ERR_IO
+ * with errno set.
+ */
+int pe_results_write(const char *path, const char *command,
+		     const struct pe_result_row *rows, size_t n);
+
+/* The exit status that the rows call for (0, 1 or 2). */
+int pe_results_exit_status(const struct pe_results_summary *s);
+
+#endif

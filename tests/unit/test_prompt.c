@@ -1,0 +1,1619 @@
+/*
+ * Unit tests for prompt.c (pe_prompt_load) and, through it, evalspec.c:
+ * a table of broken prompt files with the exact first error and its
+ * position, a table of warnings, and good files covering gh-models flat
+ * test data, nested variables, model parameters in both spellings, dataset
+ * references, stable case ids, per-case evaluators and every evaluator
+ * shape.  Each test writes its files into a fresh mkdtemp directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "evalspec.h"
+#include "prompt.h"
+#include "util.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+struct fixture {
+	char dir[64];
+};
+
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		char path[512];
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pe-test-prompt-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	remove_tree(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Writes content to dir/name and returns the path (caller frees). */
+static char *write_file(const struct fixture *f, const char *name,
+			const char *content)
+{
+	size_t len = strlen(f->dir) + strlen(name) + 2;
+	char *path = malloc(len);
+	FILE *fp;
+
+	assert_non_null(path);
+	snprintf(path, len, "%s/%s", f->dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, strlen(content), fp),
+			 strlen(content));
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static void make_subdir(const struct fixture *f, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* The first diagnostic of a severity, in the order it was recorded. */
+static const struct pe_diag_entry *first_of(const struct pe_diag *d,
+					    enum pe_severity severity)
+{
+	for (size_t i = 0; i < pe_diag_len(d); i++)
+		if (pe_diag_get(d, i)->severity == severity)
+			return pe_diag_get(d, i);
+	return NULL;
+}
+
+/* A diagnostic with exactly this severity, message and position. */
+static const struct pe_diag_entry *find_entry(const struct pe_diag *d,
+					      enum pe_severity severity,
+					      const char *message,
+					      unsigned line, unsigned col)
+{
+	for (size_t i = 0; i < pe_diag_len(d); i++) {
+		const struct pe_diag_entry *e = pe_diag_get(d, i);
+
+		if (e->severity == severity && !strcmp(e->message, message) &&
+		    e->line == line && e->col == col)
+			return e;
+	}
+	return NULL;
+}
+
+static void dump(const struct pe_diag *d)
+{
+	for (size_t i = 0; i < pe_diag_len(d); i++) {
+		const struct pe_diag_entry *e = pe_diag_get(d, i);
+
+		print_message("  %s:%u:%u: %s: %s\n", e->file, e->line, e->col,
+			      pe_severity_name(e->severity), e->message);
+	}
+}
+
+/* Prints and counts a mismatch of the first diagnostic of a severity. */
+static int first_differs(const char *row, const struct pe_diag *d,
+			 enum pe_severity severity, const char *message,
+			 unsigned line, unsigned col)
+{
+	const struct pe_diag_entry *e = first_of(d, severity);
+
+	if (e && !strcmp(e->message, message) && e->line == line &&
+	    e->col == col)
+		return 0;
+	print_message("%s: expected first %s %u:%u '%s', got:\n", row,
+		      pe_severity_name(severity), line, col, message);
+	dump(d);
+	return 1;
+}
+
+static void check_first(const char *row, const struct pe_diag *d,
+			enum pe_severity severity, const char *message,
+			unsigned line, unsigned col)
+{
+	if (first_differs(row, d, severity, message, line, col))
+		fail_msg("%s: first %s differs", row,
+			 pe_severity_name(severity));
+}
+
+/* Loads a prompt written to name; the caller frees path and prompt. */
+static struct pe_prompt *load(const struct fixture *f, const char *name,
+			      const char *content, struct pe_diag *d,
+			      char **path)
+{
+	*path = write_file(f, name, content);
+	return pe_prompt_load(*path, d);
+}
+
+/* A prompt that must load with no errors and no warnings. */
+static struct pe_prompt *load_clean(const struct fixture *f,
+				    const char *content, struct pe_diag *d)
+{
+	char *path;
+	struct pe_prompt *p = load(f, "good.prompt.yml", content, d, &path);
+
+	if (!p || pe_diag_len(d)) {
+		dump(d);
+		fail_msg("prompt did not load cleanly");
+	}
+	assert_string_equal(p->path, path);
+	free(path);
+	return p;
+}
+
+#define MSGS "messages:\n  - role: user\n    content: hi\n"
+#define HEAD "model: m\n" MSGS
+
+struct broken_case {
+	const char *name;
+	const char *content;
+	int null; /* pe_prompt_load returns NULL */
+	const char *message;
+	unsigned line, col;
+};
+
+static const struct broken_case broken[] = {
+	{ "empty file", "", 1,
+	  "empty file: expected a prompt definition with 'messages'", 1, 1 },
+	{ "only comments", "# just a comment\n\n   # another\n", 1,
+	  "empty file: expected a prompt definition with 'messages'", 1, 1 },
+	{ "only whitespace", "  \n\t\n", 1,
+	  "empty file: expected a prompt definition with 'messages'", 1, 1 },
+	{ "empty document", "---\n", 1,
+	  "empty document: expected a prompt definition with 'messages'", 1,
+	  1 },
+	{ "jinja import", "{% import 'x' as y %}\nname: x\n", 1,
+	  "not plain YAML: a Jinja template tag '{% import 'x' as y %}'; "
+	  "render the template first (prompteval reads plain YAML prompt "
+	  "files)",
+	  1, 1 },
+	{ "jinja comment, indented", "name: x\n\n  {# note #}\n", 1,
+	  "not plain YAML: a Jinja template tag '{# note #}'; render the "
+	  "template first (prompteval reads plain YAML prompt files)",
+	  3, 3 },
+	{ "long jinja tag",
+	  "{% set greeting = 'hello there, this is a long line' %}\n", 1,
+	  "not plain YAML: a Jinja template tag '{% set greeting = 'hello "
+	  "there, this is ...'; render the template first (prompteval reads "
+	  "plain YAML prompt files)",
+	  1, 1 },
+	{ "top-level list", "- a\n- b\n", 1,
+	  "a prompt file must be a mapping of keys (name, model, messages, "
+	  "...), not a list",
+	  1, 1 },
+	{ "top-level scalar", "hello\n", 1,
+	  "a prompt file must be a mapping of keys (name, model, messages, "
+	  "...), not a string",
+	  1, 1 },
+	{ "no messages", "name: x\nmodel: m\n", 1,
+	  "not a prompt definition: no 'messages' key", 1, 1 },
+	{ "github workflow", "name: CI\non:\n  push: {}\njobs:\n  build: {}\n",
+	  1,
+	  "not a prompt definition: no 'messages' key; this looks like a "
+	  "GitHub Actions workflow ('on' and 'jobs')",
+	  1, 1 },
+	{ "duplicate key", "model: m\nmodel: n\nmessages: []\n", 1,
+	  "duplicate key 'model' (first defined at line 1, column 1)", 2, 1 },
+	{ "yaml syntax error", "model: m\nmessages: [\n", 1,
+	  "YAML syntax error: did not find expected node content (while "
+	  "parsing a flow node at line 3, column 1)",
+	  3, 1 },
+	{ "messages not a list", "model: m\nmessages:\n  role: user\n", 0,
+	  "'messages' must be a list of {role, content}, not a mapping", 3, 3 },
+	{ "messages null", "model: m\nmessages: ~\n", 0,
+	  "'messages' must be a list of {role, content}, not a null", 2, 11 },
+	{ "messages empty", "model: m\nmessages: []\n", 0,
+	  "'messages' is empty: a prompt needs at least one message", 2, 11 },
+	{ "message not a mapping", "model: m\nmessages:\n  - hello\n", 0,
+	  "a message must be a mapping with 'role' and 'content', not a "
+	  "string",
+	  3, 5 },
+	{ "unknown role",
+	  "model: m\nmessages:\n  - role: robot\n    content: hi\n", 0,
+	  "unknown message role 'robot': use system, user or assistant", 3,
+	  11 },
+	{ "missing role", "model: m\nmessages:\n  - content: hi\n", 0,
+	  "message needs a 'role' (system, user or assistant)", 3, 5 },
+	{ "content a list",
+	  "model: m\nmessages:\n  - role: user\n    content: [a, b]\n", 0,
+	  "message needs 'content' as text, not a list", 4, 14 },
+	{ "content missing", "model: m\nmessages:\n  - role: user\n", 0,
+	  "message needs 'content' as text", 3, 5 },
+	{ "content null",
+	  "model: m\nmessages:\n  - role: user\n    content: ~\n", 0,
+	  "message needs 'content' as text, not a null", 4, 14 },
+	{ "maxTokens quoted",
+	  "model: m\nmodelParameters:\n  maxTokens: \"300\"\n" MSGS, 0,
+	  "modelParameters.maxTokens must be an integer, not a string", 3, 14 },
+	{ "maxTokens zero", "model: m\nmodelParameters:\n  maxTokens: 0\n" MSGS,
+	  0, "modelParameters.maxTokens is 0; it must be at least 1", 3, 14 },
+	{ "maxTokens fraction",
+	  "model: m\nmodelParameters:\n  max_tokens: 1.5\n" MSGS, 0,
+	  "modelParameters.maxTokens must be an integer, not 1.5", 3, 15 },
+	{ "temperature out of range",
+	  "model: m\nmodelParameters:\n  temperature: 3\n" MSGS, 0,
+	  "modelParameters.temperature is 3; it must be between 0 and 2", 3,
+	  16 },
+	{ "temperature not a number",
+	  "model: m\nmodelParameters:\n  temperature: hot\n" MSGS, 0,
+	  "modelParameters.temperature must be a number, not a string", 3, 16 },
+	{ "topP out of range", "model: m\nmodelParameters:\n  topP: 1.5\n" MSGS,
+	  0, "modelParameters.topP is 1.5; it must be between 0 and 1", 3, 9 },
+	{ "presence penalty out of range",
+	  "model: m\nmodelParameters:\n  presence_penalty: -3\n" MSGS, 0,
+	  "modelParameters.presencePenalty is -3; it must be between -2 and 2",
+	  3, 21 },
+	{ "seed not an integer",
+	  "model: m\nmodelParameters:\n  seed: abc\n" MSGS, 0,
+	  "modelParameters.seed must be an integer, not a string", 3, 9 },
+	{ "both spellings",
+	  "model: m\nmodelParameters:\n  maxTokens: 5\n  max_tokens: 6\n" MSGS,
+	  0, "'maxTokens' and 'max_tokens' are the same setting; give only one",
+	  4, 3 },
+	{ "both top-level spellings",
+	  "model: m\nmodelParameters: {}\nmodel_parameters: {}\n" MSGS, 0,
+	  "'modelParameters' and 'model_parameters' are the same setting; "
+	  "give only one",
+	  3, 1 },
+	{ "modelParameters a number", "model: m\nmodelParameters: 5\n" MSGS, 0,
+	  "'modelParameters' must be a mapping, not a number", 2, 18 },
+	{ "stop a number", "model: m\nmodelParameters:\n  stop: 5\n" MSGS, 0,
+	  "modelParameters.stop must be a string or a list of strings, not a "
+	  "number",
+	  3, 9 },
+	{ "stop empty string",
+	  "model: m\nmodelParameters:\n  stop: [END, '']\n" MSGS, 0,
+	  "each stop sequence must be non-empty text", 3, 15 },
+	{ "responseFormat xml", "model: m\nresponseFormat: xml\n" MSGS, 0,
+	  "invalid responseFormat 'xml': use text, json_object or json_schema",
+	  2, 17 },
+	{ "responseFormat a list", "model: m\nresponse_format: [a]\n" MSGS, 0,
+	  "invalid responseFormat 'list': use text, json_object or "
+	  "json_schema",
+	  2, 18 },
+	{ "json_schema without jsonSchema",
+	  "model: m\nresponseFormat: json_schema\n" MSGS, 0,
+	  "responseFormat json_schema needs a 'jsonSchema'", 1, 1 },
+	{ "jsonSchema not JSON",
+	  "model: m\nresponseFormat: json_schema\njsonSchema: not json\n" MSGS,
+	  0, "invalid JSON: unexpected character", 3, 13 },
+	{ "jsonSchema without name and schema",
+	  "model: m\nresponseFormat: json_schema\n"
+	  "jsonSchema: '{\"type\": \"object\"}'\n" MSGS,
+	  0,
+	  "jsonSchema for responseFormat json_schema must have top-level "
+	  "'name' and 'schema' keys",
+	  3, 13 },
+	{ "jsonSchema a number", "model: m\njsonSchema: 5\n" MSGS, 0,
+	  "jsonSchema must be a JSON string (or a mapping), not a number", 2,
+	  13 },
+	{ "threshold out of range", "model: m\nthreshold: 2\n" MSGS, 0,
+	  "'threshold' must be a number between 0 and 1", 2, 12 },
+	{ "name a list", "name: [a]\n" HEAD, 0,
+	  "'name' must be text, not a list", 1, 7 },
+	{ "testData a number", HEAD "testData: 5\n", 0,
+	  "'testData' must be a list of test cases or a dataset file name, "
+	  "not a number",
+	  5, 11 },
+	{ "test case a string", HEAD "testData:\n  - hello\n", 0,
+	  "a test case must be a mapping of variables, not a string", 6, 5 },
+	{ "undefined variable",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: Hi {{name}}\ntestData:\n  - id: c1\n    other: 1\n",
+	  0,
+	  "prompt 'greet', test case 'c1': variable 'name' is not defined "
+	  "(used at line 5, column 17)",
+	  7, 5 },
+	{ "undefined variable in a block scalar",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n    content: |\n"
+	  "      Hello.\n      Write about {{ topic }} and {{ topic }}.\n"
+	  "testData:\n  - id: c1\n    other: 1\n",
+	  0,
+	  "prompt 'greet', test case 'c1': variable 'topic' is not defined "
+	  "(used at line 7, column 19)",
+	  9, 5 },
+	{ "undefined variable, variables as one string",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: Hi {{name}}\ntestData:\n  - id: c1\n    vars: 'name: "
+	  "Ada'\n",
+	  0,
+	  "prompt 'greet', test case 'c1': variable 'name' is not "
+	  "defined (used at line 5, column 17); this case's variables are "
+	  "written as one string, not a mapping (remove the quotes)",
+	  7, 5 },
+	{ "undefined variable in an evaluator",
+	  "name: greet\n" HEAD "testData:\n  - id: c1\n    x: 1\n"
+	  "evaluators:\n  - name: e\n    string: {contains: '{{wanted}}'}\n",
+	  0,
+	  "prompt 'greet', test case 'c1': variable 'wanted' is not defined "
+	  "(used by evaluator 'e' at line 11, column 25)",
+	  7, 5 },
+	{ "duplicate explicit case ids",
+	  HEAD "testData:\n  - id: a\n    x: 1\n  - id: a\n    x: 2\n", 0,
+	  "duplicate test case id 'a' (also case #1)", 8, 5 },
+	{ "empty case id", HEAD "testData:\n  - id: ''\n    x: 1\n", 0,
+	  "test case 'id' must be non-empty text", 6, 9 },
+	{ "evaluators not a list", HEAD "evaluators: {a: 1}\n", 0,
+	  "'evaluators' must be a list, not a mapping", 5, 13 },
+	{ "evaluator a number", HEAD "evaluators: [5]\n", 0,
+	  "an evaluator must be a mapping, not a number", 5, 14 },
+	{ "unknown evaluator type",
+	  HEAD "evaluators:\n  - name: e\n    type: regexp\n    pattern: x\n",
+	  0, "unknown evaluator type 'regexp' (did you mean 'regex'?)", 7, 11 },
+	{ "evaluator type not a string",
+	  HEAD "evaluators:\n  - type: [regex]\n    pattern: x\n", 0,
+	  "evaluator 'type' must be a string", 6, 11 },
+	{ "string evaluator with no check",
+	  HEAD "evaluators:\n  - name: e\n    string: {}\n", 0,
+	  "string evaluator has no check: use one of equals, contains, "
+	  "startsWith, endsWith, icontains, containsAny, containsAll",
+	  7, 13 },
+	{ "string evaluator not a mapping",
+	  HEAD "evaluators:\n  - string: hello\n", 0,
+	  "'string' must be a mapping such as {contains: \"text\"}, not a "
+	  "string",
+	  6, 13 },
+	{ "string evaluator empty value",
+	  HEAD "evaluators:\n  - string: {contains: ''}\n", 0,
+	  "'contains' is empty, so it would match everything", 6, 24 },
+	{ "containsAny empty list",
+	  HEAD "evaluators:\n  - string: {containsAny: []}\n", 0,
+	  "'containsAny' needs at least one string", 6, 27 },
+	{ "containsAll item a list",
+	  HEAD "evaluators:\n  - string: {containsAll: [a, [b]]}\n", 0,
+	  "'containsAll' items must be strings, not a list", 6, 31 },
+	{ "builtin typo",
+	  HEAD "evaluators:\n  - name: e\n    uses: github/similarty\n", 0,
+	  "unknown built-in evaluator 'github/similarty' (did you mean "
+	  "'github/similarity'?)",
+	  7, 11 },
+	{ "uses outside github/", HEAD "evaluators:\n  - uses: acme/judge\n", 0,
+	  "unknown evaluator 'acme/judge': 'uses' names a built-in such as "
+	  "github/similarity",
+	  6, 11 },
+	{ "regex without pattern",
+	  HEAD "evaluators:\n  - name: e\n    type: regex\n", 0,
+	  "regex evaluator needs a non-empty pattern", 6, 5 },
+	{ "regex mapping without pattern",
+	  HEAD "evaluators:\n  - name: e\n    regex: {match: false}\n", 0,
+	  "regex evaluator needs 'pattern'", 6, 5 },
+	{ "regex empty pattern", HEAD "evaluators:\n  - regex: ''\n", 0,
+	  "regex evaluator needs a non-empty pattern", 6, 12 },
+	{ "unknown evaluator key",
+	  HEAD "evaluators:\n  - name: e\n    strng: {contains: x}\n", 0,
+	  "unknown evaluator 'strng' (did you mean 'string'?)", 7, 5 },
+	{ "evaluator with no check", HEAD "evaluators:\n  - name: e\n", 0,
+	  "evaluator has no check: give one of string, regex, llm, uses (or "
+	  "type: regex|contains|...)",
+	  6, 5 },
+	{ "negative weight",
+	  HEAD "evaluators:\n  - string: {contains: x}\n    weight: -1\n", 0,
+	  "evaluator 'weight' must be a number >= 0", 7, 13 },
+	{ "not a boolean",
+	  HEAD "evaluators:\n  - string: {contains: x}\n    not: maybe\n", 0,
+	  "evaluator 'not' must be true or false", 7, 10 },
+	{ "evaluator name a list",
+	  HEAD "evaluators:\n  - name: [a]\n    string: {contains: x}\n", 0,
+	  "evaluator 'name' must be a string, not a list", 6, 11 },
+	{ "type contains without value",
+	  HEAD "evaluators:\n  - type: contains\n", 0,
+	  "'type: contains' needs 'value'", 6, 11 },
+	{ "llm without prompt",
+	  HEAD "evaluators:\n  - llm: {choices: [{choice: a, score: 1}]}\n", 0,
+	  "evaluator needs 'prompt'", 6, 10 },
+	{ "llm without choices",
+	  HEAD "evaluators:\n  - llm: {prompt: rate it}\n", 0,
+	  "llm evaluator needs 'choices': a list of {choice, score}", 6, 5 },
+	{ "llm choice score out of range",
+	  HEAD "evaluators:\n  - llm: {prompt: p, choices: [{choice: a, "
+	       "score: 2}]}\n",
+	  0, "choice score 2 is outside [0, 1]", 6, 51 },
+	{ "llm choice without score",
+	  HEAD "evaluators:\n  - llm: {prompt: p, choices: [{choice: a}]}\n", 0,
+	  "each choice needs 'choice' (text) and 'score' (a number)", 6, 32 },
+	{ "llm not a mapping", HEAD "evaluators:\n  - llm: judge it\n", 0,
+	  "'llm' must be a mapping, not a string", 6, 10 },
+	{ "model-graded without criteria",
+	  HEAD "evaluators:\n  - model: gpt-4o\n", 0,
+	  "model-graded evaluator needs 'criteria' (or 'prompt') as text", 6,
+	  5 },
+	{ "prompt_evaluator without criteria",
+	  HEAD "evaluators:\n  - type: prompt_evaluator\n    parameters: {}\n",
+	  0, "model-graded evaluator needs 'criteria' (or 'prompt') as text", 6,
+	  5 },
+};
+
+static void test_broken(void **state)
+{
+	const struct fixture *f = *state;
+	size_t failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(broken); i++) {
+		const struct broken_case *c = &broken[i];
+		struct pe_diag *d = pe_diag_new();
+		char *path;
+		struct pe_prompt *p =
+			load(f, "bad.prompt.yml", c->content, d, &path);
+		const struct pe_diag_entry *e = first_of(d, PE_SEV_ERROR);
+
+		if ((p == NULL) != c->null) {
+			print_message("%s: pe_prompt_load returned %s\n",
+				      c->name, p ? "a prompt" : "NULL");
+			failures++;
+		} else if (first_differs(c->name, d, PE_SEV_ERROR, c->message,
+					 c->line, c->col)) {
+			failures++;
+		} else if (strcmp(e->file, path)) {
+			print_message("%s: error in '%s'\n", c->name, e->file);
+			failures++;
+		}
+		pe_prompt_free(p);
+		pe_diag_free(d);
+		free(path);
+	}
+	assert_int_equal(failures, 0);
+}
+
+struct bug_case {
+	const char *name;
+	const char *content;
+	const char *message;
+	unsigned line, col;
+};
+
+/*
+ * Rows that fail today; see the BUG notes.  Each asserts the position a
+ * correct loader reports.
+ */
+static const struct bug_case position_bugs[] = {
+	/*
+	 * Regression (fixed): yaml.c stores libyaml character indexes as byte offsets
+	 * (src_start/src_end), so pe_doc_locate misses "{{name}}" after
+	 * multi-byte characters and falls back to the scalar's start (the
+	 * quote at column 14).  "{{name}}" is at column 19.
+	 */
+	{ "undefined variable after UTF-8 text",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: '\xc3\xa9\xc3\xa9\xc3\xa9 {{name}}'\n"
+	  "testData:\n  - id: c1\n    other: 1\n",
+	  "prompt 'greet', test case 'c1': variable 'name' is not defined "
+	  "(used at line 5, column 19)",
+	  7, 5 },
+	/*
+	 * Regression (fixed): same cause; a byte-order mark shifts every byte offset by 3,
+	 * so "{{x}}" (column 18) is reported at the quote (column 14).
+	 */
+	{ "undefined variable in a file with a BOM",
+	  "\xef\xbb\xbfname: b\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: 'hi {{x}}'\ntestData:\n  - id: c1\n    y: 1\n",
+	  "prompt 'b', test case 'c1': variable 'x' is not defined (used at "
+	  "line 5, column 18)",
+	  7, 5 },
+	/*
+	 * Regression (fixed): prompt.c read_json_schema passes the scalar's mark (the
+	 * opening quote) as the mark of the JSON text's first byte, so
+	 * json.c pe_json_parse reports the bad 'x' one column early (22, not
+	 * 23).
+	 */
+	{ "jsonSchema error column in a quoted scalar",
+	  "model: m\nresponseFormat: json_schema\n"
+	  "jsonSchema: '{\"name\": x}'\n" MSGS,
+	  "invalid JSON: unexpected character", 3, 23 },
+	/*
+	 * Regression (fixed): json.c pe_json_parse counts every byte before the error as a
+	 * column on the first line and prompt.c passes the mark of the '|'
+	 * indicator, so an error on the 4th line of a block-scalar schema is
+	 * reported at 3:44 instead of where the ',' is (6:16).
+	 */
+	{ "jsonSchema error in a block scalar",
+	  "model: m\nresponseFormat: json_schema\njsonSchema: |\n  {\n"
+	  "    \"name\": \"x\",\n    \"schema\": {,}\n  }\n" MSGS,
+	  /* cJSON reports an unexpected ',' at the character after it. */
+	  "invalid JSON: unexpected character", 6, 17 },
+};
+
+static void test_position_bugs(void **state)
+{
+	const struct fixture *f = *state;
+	size_t failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(position_bugs); i++) {
+		const struct bug_case *c = &position_bugs[i];
+		struct pe_diag *d = pe_diag_new();
+		char *path;
+		struct pe_prompt *p =
+			load(f, "bug.prompt.yml", c->content, d, &path);
+
+		if (!find_entry(d, PE_SEV_ERROR, c->message, c->line, c->col)) {
+			print_message("%s: expected %u:%u '%s', got:\n",
+				      c->name, c->line, c->col, c->message);
+			dump(d);
+			failures++;
+		}
+		pe_prompt_free(p);
+		pe_diag_free(d);
+		free(path);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/*
+ * Regression (fixed): json.c pe_json_parse calls cJSON_ParseWithLengthOpts with
+ * require_null_terminated 0, so text after the first JSON value is
+ * silently ignored: this jsonSchema loads without any error.
+ */
+static void test_json_schema_trailing_text(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p = load(
+		f, "trail.prompt.yml",
+		"model: m\nresponseFormat: json_schema\n"
+		"jsonSchema: '{\"name\": \"x\", \"schema\": {}} junk'\n" MSGS,
+		d, &path);
+	const struct pe_diag_entry *e = first_of(d, PE_SEV_ERROR);
+	int loaded = p != NULL;
+	int invalid = e && !strncmp(e->message, "invalid JSON: ", 14);
+	unsigned line = e ? e->line : 0;
+
+	/* Free first: a failed assertion must not leak under ASan. */
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+	assert_true(loaded);
+	assert_true(invalid);
+	assert_int_equal(line, 3);
+}
+
+/*
+ * Regression (fixed): evalspec.c parse_string_map accepts "string: {regex: ''}" (an empty
+ * pattern matches every response) while "regex: ''" is rejected with
+ * "regex evaluator needs a non-empty pattern"; a typo must never turn
+ * into an evaluator that always passes.
+ */
+static void test_string_regex_empty(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p =
+		load(f, "re.prompt.yml",
+		     HEAD "evaluators:\n  - string: {regex: ''}\n", d, &path);
+	int differs = first_differs("string: {regex: ''}", d, PE_SEV_ERROR,
+				    "regex evaluator needs a non-empty pattern",
+				    6, 21);
+	size_t nevaluators = p ? p->nevaluators : 99;
+
+	/* Free first: a failed assertion must not leak under ASan. */
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+	assert_false(differs);
+	assert_int_equal(nevaluators, 0);
+}
+
+/*
+ * Regression (fixed): prompt.c read_root runs pe_node_check_keys only after finding
+ * 'messages', so the commonest reason for "no 'messages' key", a typo
+ * such as 'mesages', gets no "did you mean 'messages'?" hint at all.
+ */
+static void test_misspelt_messages_hint(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p =
+		load(f, "typo.prompt.yml",
+		     "model: m\nmesages:\n  - role: user\n    content: hi\n", d,
+		     &path);
+	int hinted = 0;
+
+	for (size_t i = 0; i < pe_diag_len(d); i++)
+		hinted |= strstr(pe_diag_get(d, i)->message,
+				 "did you mean 'messages'?") != NULL;
+	if (!hinted)
+		dump(d);
+	/* Free first: a failed assertion must not leak under ASan. */
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+	assert_true(hinted);
+}
+
+struct warning_case {
+	const char *name;
+	const char *content;
+	const char *message;
+	unsigned line, col;
+};
+
+static const struct warning_case warnings[] = {
+	{ "unknown top-level key with suggestion",
+	  "model: m\nmesages: x\n" MSGS,
+	  "unknown key 'mesages' in the prompt file (did you mean "
+	  "'messages'?)",
+	  2, 1 },
+	{ "unknown top-level key", "colour: red\n" HEAD,
+	  "unknown key 'colour' in the prompt file; it is ignored", 1, 1 },
+	{ "unknown modelParameters key",
+	  "model: m\nmodelParameters:\n  max_token: 5\n" MSGS,
+	  "unknown key 'max_token' in modelParameters (did you mean "
+	  "'max_tokens'?)",
+	  3, 3 },
+	{ "unknown message key",
+	  "model: m\nmessages:\n  - role: user\n    content: hi\n    contnet: "
+	  "x\n",
+	  "unknown key 'contnet' in a message (did you mean 'content'?)", 5,
+	  5 },
+	{ "declared variable unused",
+	  "model: m\nvariables:\n  - name: topic\n  - name\nmessages:\n"
+	  "  - role: user\n    content: hi {{name}}\n",
+	  "declared variable 'topic' is not used by any message", 3, 11 },
+	{ "python evaluator skipped",
+	  HEAD "evaluators:\n  - python: check.py\n",
+	  "python evaluator 'python-1' is not supported and will never "
+	  "run; it is reported as skipped, not passed",
+	  6, 5 },
+	{ "rule evaluator skipped",
+	  HEAD "evaluators:\n  - name: polite\n    rule: be nice\n",
+	  "rule evaluator 'polite' is not supported and will never run; it is "
+	  "reported as skipped, not passed",
+	  6, 5 },
+	{ "bare string evaluator skipped",
+	  HEAD "evaluators:\n  - string: {contains: x}\n  - Be concise\n",
+	  "rule evaluator 'rule-2' is not supported and will never run; it is "
+	  "reported as skipped, not passed",
+	  7, 5 },
+	{ "macro call kept as text",
+	  "model: m\nmessages:\n  - role: user\n"
+	  "    content: 'say {{ macros.x() }} now'\n",
+	  "'{{ macros.x() }}' is not a variable reference and is sent as "
+	  "written; write '\\{{' for a literal '{{'",
+	  4, 19 },
+	{ "unclosed braces kept as text",
+	  "model: m\nmessages:\n  - role: user\n    content: |\n"
+	  "      ok {{x}}\n      then {{ open\n",
+	  "'{{' is not a variable reference and is sent as written; write "
+	  "'\\{{' for a literal '{{'",
+	  6, 12 },
+	{ "missing model",
+	  "name: x\nmessages:\n  - role: user\n    content: hi\n",
+	  "no 'model': runs of this prompt need -m/--model", 1, 1 },
+	{ "duplicate evaluator name",
+	  HEAD "evaluators:\n  - name: e\n    regex: a\n  - name: e\n"
+	       "    regex: b\n",
+	  "duplicate evaluator name 'e' (also at line 6); this one is "
+	  "reported as 'e#2'",
+	  8, 5 },
+	{ "second string check ignored",
+	  HEAD "evaluators:\n  - string: {contains: a, equals: b}\n",
+	  "'contains' is ignored: a string evaluator checks one thing and "
+	  "'equals' comes first; use a second evaluator",
+	  6, 14 },
+	{ "unknown key in a string evaluator",
+	  HEAD "evaluators:\n  - string: {contain: a, equals: b}\n",
+	  "unknown key 'contain' in a string evaluator (did you mean "
+	  "'contains'?)",
+	  6, 14 },
+	{ "unknown evaluator key",
+	  HEAD "evaluators:\n  - string: {contains: x}\n    wieght: 2\n",
+	  "unknown key 'wieght' in an evaluator (did you mean 'weight'?)", 7,
+	  5 },
+	{ "unknown key in a nested case",
+	  HEAD "testData:\n  - vars: {a: 1}\n    expcted: x\n",
+	  "unknown key 'expcted' in a test case (did you mean 'expected'?)", 7,
+	  5 },
+};
+
+static void test_warnings(void **state)
+{
+	const struct fixture *f = *state;
+	size_t failures = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(warnings); i++) {
+		const struct warning_case *c = &warnings[i];
+		struct pe_diag *d = pe_diag_new();
+		char *path;
+		struct pe_prompt *p =
+			load(f, "warn.prompt.yml", c->content, d, &path);
+		const struct pe_diag_entry *e = find_entry(
+			d, PE_SEV_WARNING, c->message, c->line, c->col);
+
+		if (!p || pe_diag_count(d, PE_SEV_ERROR) || !e ||
+		    strcmp(e->file, path)) {
+			print_message("%s: expected only warnings, including "
+				      "%u:%u '%s', got:\n",
+				      c->name, c->line, c->col, c->message);
+			dump(d);
+			failures++;
+		}
+		pe_prompt_free(p);
+		pe_diag_free(d);
+		free(path);
+	}
+	assert_int_equal(failures, 0);
+}
+
+static void test_gh_models_flat(void **state)
+{
+	static const char src[] = "name: Summarizer\n"
+				  "description: Summarizes text\n"
+				  "model: openai/gpt-4o-mini\n"
+				  "modelParameters:\n"
+				  "  temperature: 0.5\n"
+				  "  maxTokens: 300\n"
+				  "  topP: 0.9\n"
+				  "messages:\n"
+				  "  - role: system\n"
+				  "    content: You are terse.\n"
+				  "  - role: user\n"
+				  "    content: |\n"
+				  "      Summarize {{input}}\n"
+				  "  - role: Assistant\n"
+				  "    content: Sure.\n"
+				  "testData:\n"
+				  "  - input: text one\n"
+				  "    expected: one\n"
+				  "  - input: text two\n"
+				  "    expected: two\n"
+				  "evaluators:\n"
+				  "  - name: has-expected\n"
+				  "    string:\n"
+				  "      contains: '{{expected}}'\n"
+				  "  - name: sim\n"
+				  "    uses: github/similarity\n";
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	struct pe_prompt *p = load_clean(f, src, d);
+	const struct pe_case *c;
+
+	assert_string_equal(p->name, "Summarizer");
+	assert_string_equal(p->description, "Summarizes text");
+	assert_string_equal(p->model, "openai/gpt-4o-mini");
+	assert_int_equal(p->mark.line, 1);
+	assert_int_equal(p->nmessages, 3);
+	assert_int_equal(p->messages[0].role, PE_ROLE_SYSTEM);
+	assert_int_equal(p->messages[1].role, PE_ROLE_USER);
+	assert_int_equal(p->messages[2].role, PE_ROLE_ASSISTANT);
+	assert_string_equal(p->messages[1].node->text, "Summarize {{input}}\n");
+	assert_int_equal(pe_template_nvars(p->messages[1].content), 1);
+	assert_true(pe_template_is_constant(p->messages[0].content));
+	assert_int_equal(p->params.set, PE_PARAM_TEMPERATURE |
+						PE_PARAM_MAX_TOKENS |
+						PE_PARAM_TOP_P);
+	assert_true(p->params.temperature == 0.5);
+	assert_int_equal(p->params.max_tokens, 300);
+	assert_true(p->params.top_p == 0.9);
+	assert_int_equal(p->response_format, PE_RESPONSE_UNSET);
+	assert_null(p->json_schema);
+	assert_false(p->has_threshold);
+	assert_int_equal(p->ncases, 2);
+	for (size_t i = 0; i < 2; i++) {
+		c = &p->cases[i];
+		assert_int_equal(c->index, i);
+		assert_ptr_equal(c->vars, c->item);
+		assert_int_equal(c->nscopes, 1);
+		assert_ptr_equal(c->scopes[0], c->item);
+		assert_non_null(c->expected);
+		assert_int_equal(c->nevaluators, 0);
+	}
+	assert_string_equal(p->cases[0].expected->text, "one");
+	assert_string_equal(pe_node_get(p->cases[1].vars, "input")->text,
+			    "text two");
+	assert_int_equal(p->cases[1].item->mark.line, 19);
+	assert_int_equal(p->nevaluators, 2);
+	assert_string_equal(p->evaluators[0].name, "has-expected");
+	assert_int_equal(p->evaluators[1].kind, PE_EVAL_BUILTIN);
+	assert_int_equal(pe_prompt_count_evaluators(p), 2);
+	assert_string_equal(pe_role_name(PE_ROLE_SYSTEM), "system");
+	assert_string_equal(pe_role_name(PE_ROLE_USER), "user");
+	assert_string_equal(pe_role_name(PE_ROLE_ASSISTANT), "assistant");
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	pe_prompt_free(NULL);
+}
+
+struct nest_case {
+	const char *nest_key;
+	const char *expected_key; /* NULL: none */
+};
+
+static const struct nest_case nests[] = {
+	{ "vars", "expected" },		 { "input", "expectedOutput" },
+	{ "inputs", "expected_output" }, { "variables", NULL },
+	{ "vars", "expectedOutput" },
+};
+
+static void test_nested_vars(void **state)
+{
+	const struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(nests); i++) {
+		const struct nest_case *n = &nests[i];
+		struct pe_diag *d = pe_diag_new();
+		char src[512];
+		struct pe_prompt *p;
+		const struct pe_case *c;
+
+		snprintf(src, sizeof(src),
+			 "model: m\nmessages:\n  - role: user\n"
+			 "    content: 'Write about {{topic}} as {{id}}'\n"
+			 "testData:\n  - id: c-%zu\n    %s:\n      topic: tea\n"
+			 "%s%s%s",
+			 i, n->nest_key, n->expected_key ? "    " : "",
+			 n->expected_key ? n->expected_key : "",
+			 n->expected_key ? ": a poem\n" : "");
+		p = load_clean(f, src, d);
+		assert_int_equal(p->ncases, 1);
+		c = &p->cases[0];
+		assert_ptr_equal(c->vars, pe_node_get(c->item, n->nest_key));
+		assert_int_equal(c->nscopes, 2);
+		assert_ptr_equal(c->scopes[0], c->vars);
+		assert_ptr_equal(c->scopes[1], c->item);
+		assert_string_equal(pe_node_get(c->vars, "topic")->text, "tea");
+		if (n->expected_key) {
+			assert_non_null(c->expected);
+			assert_string_equal(c->expected->text, "a poem");
+		} else {
+			assert_null(c->expected);
+		}
+		pe_prompt_free(p);
+		pe_diag_free(d);
+	}
+}
+
+static void test_double_nesting(void **state)
+{
+	static const char src[] = "model: m\nmessages:\n  - role: user\n"
+				  "    content: 'About {{topic}}'\n"
+				  "testData:\n"
+				  "  - inputs:\n"
+				  "      variables:\n"
+				  "        topic: tea\n"
+				  "  - inputs:\n"
+				  "      topic: coffee\n"
+				  "      variables: {x: 1}\n";
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	struct pe_prompt *p = load_clean(f, src, d);
+	const struct pe_node *inputs0 = pe_node_get(p->cases[0].item, "inputs");
+	const struct pe_node *inputs1 = pe_node_get(p->cases[1].item, "inputs");
+
+	assert_int_equal(p->ncases, 2);
+	/* inputs: {variables: {...}} with nothing else: the inner mapping. */
+	assert_ptr_equal(p->cases[0].vars, pe_node_get(inputs0, "variables"));
+	assert_string_equal(pe_node_get(p->cases[0].vars, "topic")->text,
+			    "tea");
+	/* With other keys beside 'variables', inputs itself holds them. */
+	assert_ptr_equal(p->cases[1].vars, inputs1);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+}
+
+struct params_case {
+	const char *params;
+	unsigned set;
+	double temperature;
+	long max_tokens;
+	double top_p;
+	long long seed;
+	const char *stop[3];
+	double presence, frequency;
+};
+
+static const struct params_case params[] = {
+	{ "modelParameters:\n  temperature: 0\n  maxTokens: 1\n  topP: 1\n"
+	  "  seed: -42\n  stop: END\n  presencePenalty: -2\n"
+	  "  frequencyPenalty: 1.5\n",
+	  PE_PARAM_TEMPERATURE | PE_PARAM_MAX_TOKENS | PE_PARAM_TOP_P |
+		  PE_PARAM_SEED | PE_PARAM_STOP | PE_PARAM_PRESENCE_PENALTY |
+		  PE_PARAM_FREQUENCY_PENALTY,
+	  0,
+	  1,
+	  1,
+	  -42,
+	  { "END", NULL, NULL },
+	  -2,
+	  1.5 },
+	{ "model_parameters:\n  temperature: 2\n  max_tokens: 4096\n"
+	  "  top_p: 0.25\n  seed: 7\n  stop: ['###', '\\n\\n']\n"
+	  "  presence_penalty: 0.5\n  frequency_penalty: 2\n",
+	  PE_PARAM_TEMPERATURE | PE_PARAM_MAX_TOKENS | PE_PARAM_TOP_P |
+		  PE_PARAM_SEED | PE_PARAM_STOP | PE_PARAM_PRESENCE_PENALTY |
+		  PE_PARAM_FREQUENCY_PENALTY,
+	  2,
+	  4096,
+	  0.25,
+	  7,
+	  { "###", "\\n\\n", NULL },
+	  0.5,
+	  2 },
+	{ "modelParameters:\n  max_tokens: 10\n  stop: [\"\\n\"]\n",
+	  PE_PARAM_MAX_TOKENS | PE_PARAM_STOP,
+	  0,
+	  10,
+	  0,
+	  0,
+	  { "\n", NULL, NULL },
+	  0,
+	  0 },
+	{ "modelParameters: {}\n", 0, 0, 0, 0, 0, { NULL, NULL, NULL }, 0, 0 },
+	{ "modelParameters:\n", 0, 0, 0, 0, 0, { NULL, NULL, NULL }, 0, 0 },
+	{ "", 0, 0, 0, 0, 0, { NULL, NULL, NULL }, 0, 0 },
+};
+
+static void test_model_parameters(void **state)
+{
+	const struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
+		const struct params_case *c = &params[i];
+		struct pe_diag *d = pe_diag_new();
+		char src[512];
+		struct pe_prompt *p;
+		size_t nstop = 0;
+
+		snprintf(src, sizeof(src), "model: m\n%s%s", c->params, MSGS);
+		p = load_clean(f, src, d);
+		if (p->params.set != c->set)
+			fail_msg("row %zu: set %#x, expected %#x", i,
+				 p->params.set, c->set);
+		assert_true(p->params.temperature == c->temperature);
+		assert_int_equal(p->params.max_tokens, c->max_tokens);
+		assert_true(p->params.top_p == c->top_p);
+		assert_int_equal(p->params.seed, c->seed);
+		assert_true(p->params.presence_penalty == c->presence);
+		assert_true(p->params.frequency_penalty == c->frequency);
+		while (nstop < 3 && c->stop[nstop])
+			nstop++;
+		assert_int_equal(p->params.nstop, nstop);
+		for (size_t s = 0; s < nstop; s++)
+			assert_string_equal(p->params.stop[s], c->stop[s]);
+		pe_prompt_free(p);
+		pe_diag_free(d);
+	}
+}
+
+struct format_case {
+	const char *yaml;
+	enum pe_response_format format;
+	const char *schema;
+};
+
+static const struct format_case formats[] = {
+	{ "responseFormat: text\n", PE_RESPONSE_TEXT, NULL },
+	{ "response_format: json_object\n", PE_RESPONSE_JSON_OBJECT, NULL },
+	{ "responseFormat: json_schema\n"
+	  "jsonSchema: '{\"name\": \"r\", \"schema\": {\"type\": "
+	  "\"object\"}}'\n",
+	  PE_RESPONSE_JSON_SCHEMA,
+	  "{\"name\": \"r\", \"schema\": {\"type\": \"object\"}}" },
+	{ "responseFormat: json_schema\n"
+	  "json_schema:\n  name: r\n  schema: {type: object, required: [a]}\n",
+	  PE_RESPONSE_JSON_SCHEMA,
+	  "{\"name\":\"r\",\"schema\":{\"type\":\"object\",\"required\":[\"a\"]"
+	  "}}" },
+	{ "threshold: 0.75\n", PE_RESPONSE_UNSET, NULL },
+};
+
+static void test_response_format(void **state)
+{
+	const struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
+		struct pe_diag *d = pe_diag_new();
+		char src[512];
+		struct pe_prompt *p;
+
+		snprintf(src, sizeof(src), "model: m\n%s%s", formats[i].yaml,
+			 MSGS);
+		p = load_clean(f, src, d);
+		assert_int_equal(p->response_format, formats[i].format);
+		if (formats[i].schema)
+			assert_string_equal(p->json_schema, formats[i].schema);
+		else
+			assert_null(p->json_schema);
+		pe_prompt_free(p);
+		pe_diag_free(d);
+	}
+	{
+		struct pe_diag *d = pe_diag_new();
+		struct pe_prompt *p =
+			load_clean(f, "model: m\nthreshold: 0.75\n" MSGS, d);
+
+		assert_true(p->has_threshold);
+		assert_true(p->threshold == 0.75);
+		pe_prompt_free(p);
+		pe_diag_free(d);
+	}
+}
+
+static void test_dataset_references(void **state)
+{
+	static const char prompt[] = "model: m\nmessages:\n  - role: user\n"
+				     "    content: 'Say {{word}}'\n"
+				     "testData:\n"
+				     "  - file: data/x.csv\n"
+				     "  - dataset: y.yaml\n"
+				     "  - word: inline\n";
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *files[5];
+	struct pe_prompt *p;
+
+	make_subdir(f, "sub");
+	make_subdir(f, "sub/data");
+	files[0] = write_file(f, "sub/cases.jsonl",
+			      "{\"word\": \"one\"}\n\n{\"word\": \"two\"}\n");
+	files[1] = write_file(f, "sub/data/x.csv", "word,n\ncsv,1\n");
+	files[2] = write_file(f, "sub/y.yaml", "testData:\n  - word: yml\n");
+	files[3] = write_file(f, "sub/a.prompt.yml",
+			      "model: m\nmessages:\n  - role: user\n"
+			      "    content: 'Say {{word}}'\n"
+			      "testData: cases.jsonl\n");
+	files[4] = write_file(f, "sub/b.prompt.yml", prompt);
+
+	p = pe_prompt_load(files[3], d);
+	assert_non_null(p);
+	assert_int_equal(pe_diag_len(d), 0);
+	assert_int_equal(p->ndatasets, 1);
+	assert_int_equal(p->ncases, 2);
+	assert_string_equal(pe_node_get(p->cases[1].vars, "word")->text, "two");
+	assert_string_equal(p->cases[1].item->mark.file, files[0]);
+	assert_int_equal(p->cases[1].item->mark.line, 3);
+	pe_prompt_free(p);
+
+	p = pe_prompt_load(files[4], d);
+	assert_non_null(p);
+	if (pe_diag_len(d))
+		dump(d);
+	assert_int_equal(pe_diag_len(d), 0);
+	assert_int_equal(p->ndatasets, 2);
+	assert_int_equal(p->ncases, 3);
+	assert_string_equal(pe_node_get(p->cases[0].vars, "word")->text, "csv");
+	assert_string_equal(pe_node_get(p->cases[0].vars, "n")->text, "1");
+	assert_string_equal(p->cases[0].item->mark.file, files[1]);
+	assert_string_equal(pe_node_get(p->cases[1].vars, "word")->text, "yml");
+	assert_string_equal(p->cases[1].item->mark.file, files[2]);
+	assert_string_equal(pe_node_get(p->cases[2].vars, "word")->text,
+			    "inline");
+	assert_string_equal(p->cases[2].item->mark.file, files[4]);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(p->cases[i].index, i);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++)
+		free(files[i]);
+}
+
+static void test_dataset_errors(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path, *missing, *bad, *use;
+	struct pe_prompt *p;
+	const struct pe_diag_entry *e;
+
+	/* A missing file: the dataset error, then one at the reference. */
+	p = load(f, "m.prompt.yml", HEAD "testData: nope.jsonl\n", d, &path);
+	assert_non_null(p);
+	missing = malloc(strlen(f->dir) + 16);
+	snprintf(missing, strlen(f->dir) + 16, "%s/nope.jsonl", f->dir);
+	assert_int_equal(pe_diag_len(d), 2);
+	e = pe_diag_get(d, 0);
+	assert_string_equal(e->file, missing);
+	assert_string_equal(e->message,
+			    "cannot open: No such file or directory");
+	assert_int_equal(e->line, 0);
+	e = pe_diag_get(d, 1);
+	assert_string_equal(e->file, path);
+	assert_string_equal(e->message, "cannot load dataset 'nope.jsonl'");
+	assert_int_equal(e->line, 5);
+	assert_int_equal(e->col, 11);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+	free(missing);
+
+	/* A case from a dataset that lacks a variable: the dataset's line. */
+	d = pe_diag_new();
+	bad = write_file(f, "bad.jsonl", "{\"word\": 1}\n{\"other\": 2}\n");
+	p = load(f, "v.prompt.yml",
+		 "name: v\nmodel: m\nmessages:\n  - role: user\n"
+		 "    content: Say {{word}}\ntestData:\n"
+		 "  - {file: bad.jsonl}\n",
+		 d, &path);
+	assert_non_null(p);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 1);
+	e = first_of(d, PE_SEV_ERROR);
+	assert_string_equal(e->file, bad);
+	assert_int_equal(e->line, 2);
+	assert_int_equal(e->col, 1);
+	assert_int_equal(
+		strncmp(e->message, "prompt 'v', test case 'case-", 28), 0);
+	/* The use is in the prompt file, so the message names it. */
+	use = xstrfmt("': variable 'word' is not defined (used at %s line 5, "
+		      "column 18)",
+		      path);
+	assert_non_null(strstr(e->message, use));
+	free(use);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+	free(bad);
+}
+
+static int is_hash_id(const char *id)
+{
+	if (strncmp(id, "case-", 5) || strlen(id) != 13)
+		return 0;
+	for (size_t i = 5; i < 13; i++)
+		if (!isxdigit((unsigned char)id[i]) ||
+		    isupper((unsigned char)id[i]))
+			return 0;
+	return 1;
+}
+
+static void test_case_ids(void **state)
+{
+	static const char a_src[] = HEAD "testData:\n"
+					 "  - x: 1\n    expected: one\n"
+					 "  - x: 2\n"
+					 "  - id: my-case\n    x: 3\n"
+					 "  - id: 7\n    x: 4\n";
+	static const char b_src[] = HEAD "testData:\n"
+					 "  - y: 0\n"
+					 "  - x: 2\n"
+					 "  - x: 1\n    expected: one\n";
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	struct pe_prompt *a1 = load_clean(f, a_src, d);
+	struct pe_prompt *a2 = load_clean(f, a_src, d);
+	struct pe_prompt *b = load_clean(f, b_src, d);
+
+	assert_int_equal(a1->ncases, 4);
+	assert_true(is_hash_id(a1->cases[0].id));
+	assert_true(is_hash_id(a1->cases[1].id));
+	assert_string_not_equal(a1->cases[0].id, a1->cases[1].id);
+	assert_string_equal(a1->cases[2].id, "my-case");
+	assert_string_equal(a1->cases[3].id, "7");
+	/* Stable across loads... */
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(a1->cases[i].id, a2->cases[i].id);
+	/* ...and independent of position: ids follow the content. */
+	assert_string_equal(b->cases[2].id, a1->cases[0].id);
+	assert_string_equal(b->cases[1].id, a1->cases[1].id);
+	assert_string_not_equal(b->cases[0].id, a1->cases[0].id);
+	pe_prompt_free(a1);
+	pe_prompt_free(a2);
+	pe_prompt_free(b);
+	pe_diag_free(d);
+}
+
+static void test_repeated_cases(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p = load(f, "r.prompt.yml",
+				   HEAD "testData:\n  - x: 1\n  - x: 2\n"
+					"  - x: 1\n",
+				   d, &path);
+	char want_id[32], want_msg[128];
+
+	assert_non_null(p);
+	assert_int_equal(p->ncases, 3);
+	assert_true(is_hash_id(p->cases[0].id));
+	snprintf(want_id, sizeof(want_id), "%s-3", p->cases[0].id);
+	assert_string_equal(p->cases[2].id, want_id);
+	snprintf(want_msg, sizeof(want_msg),
+		 "test case #3 repeats case #1 exactly; it is called '%s'",
+		 want_id);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 0);
+	assert_non_null(find_entry(d, PE_SEV_WARNING, want_msg, 8, 5));
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+}
+
+static void test_case_evaluators(void **state)
+{
+	static const char src[] =
+		HEAD "testData:\n"
+		     "  - input: a\n"
+		     "    evaluators:\n"
+		     "      - string: {contains: '{{input}}'}\n"
+		     "      - regex: '^a'\n"
+		     "  - input: b\n"
+		     "evaluators:\n"
+		     "  - string: {contains: x}\n";
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	struct pe_prompt *p = load_clean(f, src, d);
+
+	assert_int_equal(p->ncases, 2);
+	assert_int_equal(p->nevaluators, 1);
+	assert_int_equal(p->cases[0].nevaluators, 2);
+	assert_int_equal(p->cases[0].evaluators[0].kind, PE_EVAL_STRING);
+	assert_int_equal(p->cases[0].evaluators[1].kind, PE_EVAL_REGEX);
+	assert_string_equal(p->cases[0].evaluators[1].pattern->text, "^a");
+	assert_int_equal(p->cases[1].nevaluators, 0);
+	assert_int_equal(pe_prompt_count_evaluators(p), 3);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+}
+
+struct shape_case {
+	const char *yaml; /* one list item */
+	enum pe_eval_kind kind;
+	const char *name;
+	int op; /* enum pe_string_op, -1 when not a string evaluator */
+	int case_sensitive;
+	int negate;
+	size_t nvalues;
+	const char *value; /* first value */
+	const char *pattern;
+	const char *builtin;
+	const char *judge_model;
+	const char *judge_prompt;
+	size_t nchoices;
+	double weight;
+	int skipped;
+};
+
+static const struct shape_case shapes[] = {
+	{ "{string: {contains: hello}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {equals: Hello}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_EQUALS, 1, 0, 1, "Hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {startsWith: he}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_STARTS_WITH, 0, 0, 1, "he", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {endsWith: lo}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_ENDS_WITH, 0, 0, 1, "lo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {icontains: HeLLo}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "HeLLo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {containsAny: [a, b]}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS_ANY, 0, 0, 2, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {containsAll: [a, b, c]}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS_ALL, 0, 0, 3, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {containsAny: solo}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS_ANY, 0, 0, 1, "solo", NULL, NULL, NULL, NULL, 0, 1,
+	  0 },
+	{ "{string: {notContains: bad}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 1, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{name: n, string: {notContains: bad}, not: true}", PE_EVAL_STRING,
+	  "n", PE_STR_CONTAINS, 0, 0, 1, "bad", NULL, NULL, NULL, NULL, 0, 1,
+	  0 },
+	{ "{type: regex, pattern: '^a+$'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0,
+	  0, NULL, "^a+$", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: '^b'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0, NULL, "^b",
+	  NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: false}}", PE_EVAL_REGEX, "regex-1",
+	  -1, 0, 1, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: true}}", PE_EVAL_REGEX, "regex-1", -1,
+	  0, 0, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: false}, not: true}", PE_EVAL_REGEX,
+	  "regex-1", -1, 0, 0, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: regex_match, regex: '^d'}", PE_EVAL_REGEX, "regex-1", -1, 0,
+	  0, 0, NULL, "^d", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: regex, value: '^v'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0,
+	  NULL, "^v", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {regex: '^e'}}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0,
+	  NULL, "^e", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: contains, value: foo}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: includes, value: foo}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: equals, value: Foo}", PE_EVAL_STRING, "string-1",
+	  PE_STR_EQUALS, 1, 0, 1, "Foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: notContains, value: foo}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 1, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: containsAll, value: [p, q]}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS_ALL, 0, 0, 2, "p", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: string, string: {endsWith: z}}", PE_EVAL_STRING, "string-1",
+	  PE_STR_ENDS_WITH, 0, 0, 1, "z", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{name: judge, llm: {modelId: judge-model, systemPrompt: Be strict, "
+	  "prompt: 'Rate {{completion}}', choices: [{choice: good, score: 1}, "
+	  "{choice: bad, score: 0}, {choice: ok, score: 0.5}]}}",
+	  PE_EVAL_LLM, "judge", -1, 0, 0, 0, NULL, NULL, NULL, "judge-model",
+	  "Rate {{completion}}", 3, 1, 0 },
+	{ "{type: llm, llm: {prompt: 'p', choices: [{choice: y, score: 1}]}}",
+	  PE_EVAL_LLM, "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "p", 1, 1,
+	  0 },
+	{ "{uses: github/coherence}", PE_EVAL_BUILTIN, "builtin-1", -1, 0, 0, 0,
+	  NULL, NULL, "coherence", NULL, NULL, 0, 1, 0 },
+	{ "{uses: github/groundedness, weight: 0}", PE_EVAL_BUILTIN,
+	  "builtin-1", -1, 0, 0, 0, NULL, NULL, "groundedness", NULL, NULL, 0,
+	  0, 0 },
+	{ "{model: gpt-4o, criteria: is polite}", PE_EVAL_LLM, "llm-1", -1, 0,
+	  0, 0, NULL, NULL, NULL, "gpt-4o", "is polite", 2, 1, 0 },
+	{ "{model: gpt-4o, prompt: is short}", PE_EVAL_LLM, "llm-1", -1, 0, 0,
+	  0, NULL, NULL, NULL, "gpt-4o", "is short", 2, 1, 0 },
+	{ "{type: prompt_evaluator, parameters: {criteria: is short}}",
+	  PE_EVAL_LLM, "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "is short",
+	  2, 1, 0 },
+	{ "{python: check.py}", PE_EVAL_PYTHON, "python-1", -1, 0, 0, 0, NULL,
+	  NULL, NULL, NULL, NULL, 0, 1, 1 },
+	{ "{name: r, rule: be nice}", PE_EVAL_RULE, "r", -1, 0, 0, 0, NULL,
+	  NULL, NULL, NULL, NULL, 0, 1, 1 },
+	{ "Answer in one sentence", PE_EVAL_RULE, "rule-1", -1, 0, 0, 0, NULL,
+	  NULL, NULL, NULL, NULL, 0, 1, 1 },
+	{ "{string: {contains: x}, weight: 2.5}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 2.5, 0 },
+	{ "{string: {contains: x}, not: true}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 1, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {contains: x}, not: false}", PE_EVAL_STRING, "string-1",
+	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
+};
+
+static void check_opt_string(const char *row, const char *what, const char *got,
+			     const char *want)
+{
+	if ((!got) != (!want) || (got && strcmp(got, want)))
+		fail_msg("%s: %s is '%s', expected '%s'", row, what,
+			 got ? got : "(null)", want ? want : "(null)");
+}
+
+static void check_shape(const struct shape_case *c, const struct pe_evalspec *e)
+{
+	const char *row = c->yaml;
+
+	if (e->kind != c->kind)
+		fail_msg("%s: kind %s, expected %s", row,
+			 pe_eval_kind_name(e->kind),
+			 pe_eval_kind_name(c->kind));
+	check_opt_string(row, "name", e->name, c->name);
+	if (c->op >= 0) {
+		assert_int_equal(e->op, c->op);
+		assert_int_equal(e->case_sensitive, c->case_sensitive);
+	}
+	if (e->negate != c->negate)
+		fail_msg("%s: negate %d", row, e->negate);
+	assert_int_equal(e->nvalues, c->nvalues);
+	check_opt_string(row, "value",
+			 e->nvalues ? e->value_nodes[0]->text : NULL, c->value);
+	check_opt_string(row, "pattern", e->pattern ? e->pattern->text : NULL,
+			 c->pattern);
+	check_opt_string(row, "builtin", e->builtin, c->builtin);
+	check_opt_string(row, "judge model", e->judge_model, c->judge_model);
+	check_opt_string(row, "judge prompt",
+			 e->judge_prompt_node ? e->judge_prompt_node->text
+					      : NULL,
+			 c->judge_prompt);
+	assert_int_equal(e->nchoices, c->nchoices);
+	if (e->weight != c->weight)
+		fail_msg("%s: weight %g", row, e->weight);
+	assert_int_equal(pe_evalspec_is_skipped(e), c->skipped);
+	assert_int_equal(pe_evalspec_ntemplates(e),
+			 c->nvalues + (c->judge_prompt ? 1 : 0));
+	assert_int_equal(e->mark.line, 6);
+	assert_int_equal(e->mark.col, 5);
+}
+
+static void test_evaluator_shapes(void **state)
+{
+	const struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
+		const struct shape_case *c = &shapes[i];
+		struct pe_diag *d = pe_diag_new();
+		char src[512];
+		char *path;
+		struct pe_prompt *p;
+
+		snprintf(src, sizeof(src), HEAD "evaluators:\n  - %s\n",
+			 c->yaml);
+		p = load(f, "shape.prompt.yml", src, d, &path);
+		if (!p || pe_diag_count(d, PE_SEV_ERROR) ||
+		    pe_diag_count(d, PE_SEV_WARNING) != (size_t)c->skipped ||
+		    p->nevaluators != 1) {
+			dump(d);
+			fail_msg("%s: did not load as one evaluator", c->yaml);
+		}
+		check_shape(c, &p->evaluators[0]);
+		pe_prompt_free(p);
+		pe_diag_free(d);
+		free(path);
+	}
+}
+
+struct structure_case {
+	const char *yaml;
+	enum pe_eval_kind kind;
+	const char *name;
+	const char *key; /* the body is this key's value */
+};
+
+static const struct structure_case structures[] = {
+	{ "{sections: [Summary, Risks]}", PE_EVAL_SECTIONS, "sections-1",
+	  "sections" },
+	{ "{name: fmt, format: {bullets: true}}", PE_EVAL_FORMAT, "fmt",
+	  "format" },
+	{ "{table: {columns: [a, b]}}", PE_EVAL_TABLE, "table-1", "table" },
+	{ "{code: {language: sql}}", PE_EVAL_CODE, "code-1", "code" },
+	{ "{length: {max_words: 100}}", PE_EVAL_LENGTH, "length-1", "length" },
+	{ "{json: {schema: {type: object}}}", PE_EVAL_JSON, "json-1", "json" },
+};
+
+/* prompteval's own kinds keep their settings mapping for evaluators/. */
+static void test_structure_kinds(void **state)
+{
+	const struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(structures); i++) {
+		const struct structure_case *c = &structures[i];
+		struct pe_diag *d = pe_diag_new();
+		char src[512];
+		struct pe_prompt *p;
+		const struct pe_evalspec *e;
+
+		snprintf(src, sizeof(src), HEAD "evaluators:\n  - %s\n",
+			 c->yaml);
+		p = load_clean(f, src, d);
+		assert_int_equal(p->nevaluators, 1);
+		e = &p->evaluators[0];
+		if (e->kind != c->kind)
+			fail_msg("%s: kind %s", c->yaml,
+				 pe_eval_kind_name(e->kind));
+		assert_string_equal(pe_eval_kind_name(e->kind), c->key);
+		assert_string_equal(e->name, c->name);
+		assert_ptr_equal(e->body, pe_node_get(e->node, c->key));
+		assert_false(pe_evalspec_is_skipped(e));
+		pe_prompt_free(p);
+		pe_diag_free(d);
+	}
+}
+
+/* The llm judge's choices and the fixed PASS/FAIL of criteria judges. */
+static void test_judge_choices(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	struct pe_prompt *p = load_clean(
+		f,
+		HEAD "evaluators:\n"
+		     "  - llm:\n      prompt: 'Is {{completion}} right?'\n"
+		     "      choices:\n        - {choice: 'yes', score: 1}\n"
+		     "        - {choice: 'no', score: 0.25}\n"
+		     "  - {model: m, criteria: polite}\n",
+		d);
+	const struct pe_evalspec *llm = &p->evaluators[0];
+	const struct pe_evalspec *crit = &p->evaluators[1];
+	const struct pe_node *node;
+
+	assert_int_equal(llm->nchoices, 2);
+	assert_string_equal(llm->choices[0].choice, "yes");
+	assert_true(llm->choices[1].score == 0.25);
+	assert_null(llm->system_prompt);
+	assert_ptr_equal(pe_evalspec_template(llm, 0, &node),
+			 llm->judge_prompt);
+	assert_ptr_equal(node, llm->judge_prompt_node);
+	assert_true(pe_evalspec_provides(llm, "completion"));
+	assert_true(pe_evalspec_provides(llm, "completion.text"));
+	assert_false(pe_evalspec_provides(llm, "completions"));
+	assert_string_equal(crit->choices[0].choice, "FAIL");
+	assert_true(crit->choices[0].score == 0);
+	assert_string_equal(crit->choices[1].choice, "PASS");
+	assert_true(crit->choices[1].score == 1);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+}
+
+/* {{completion}} outside a judge is a test-case variable like any other. */
+static void test_completion_only_in_judges(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p = load(
+		f, "c.prompt.yml",
+		"name: c\n" HEAD "testData:\n  - id: k\n    x: 1\nevaluators:\n"
+		"  - {name: s, string: {contains: '{{completion}}'}}\n"
+		"  - {name: j, model: m, criteria: 'fits {{completion}}'}\n",
+		d, &path);
+
+	assert_non_null(p);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 1);
+	check_first("completion in a string evaluator", d, PE_SEV_ERROR,
+		    "prompt 'c', test case 'k': variable 'completion' is not "
+		    "defined (used by evaluator 's' at line 10, column 35)",
+		    7, 5);
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
+}
+
+static void test_missing_file(void **state)
+{
+	const struct fixture *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/absent.prompt.yml", f->dir);
+	assert_null(pe_prompt_load(path, d));
+	assert_int_equal(pe_diag_len(d), 1);
+	assert_string_equal(pe_diag_get(d, 0)->message,
+			    "cannot open: No such file or directory");
+	assert_string_equal(pe_diag_get(d, 0)->file, path);
+	pe_diag_free(d);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_broken),
+		TEST(test_position_bugs),
+		TEST(test_json_schema_trailing_text),
+		TEST(test_string_regex_empty),
+		TEST(test_misspelt_messages_hint),
+		TEST(test_warnings),
+		TEST(test_gh_models_flat),
+		TEST(test_nested_vars),
+		TEST(test_double_nesting),
+		TEST(test_model_parameters),
+		TEST(test_response_format),
+		TEST(test_dataset_references),
+		TEST(test_dataset_errors),
+		TEST(test_case_ids),
+		TEST(test_repeated_cases),
+		TEST(test_case_evaluators),
+		TEST(test_evaluator_shapes),
+		TEST(test_structure_kinds),
+		TEST(test_judge_choices),
+		TEST(test_completion_only_in_judges),
+		TEST(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
