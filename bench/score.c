@@ -1,10 +1,12 @@
 /*
  * bench/score: scoring throughput.  Generates 20,000 Markdown answers of
- * about 5 KB (deterministically, from a fixed seed), scores each against
- * its seed prompt's evaluators, and prints MB/s and responses/s at 1 and 2
- * OpenMP threads, the speed-up, and the peak RSS.
+ * about 5 KB (deterministically, from a fixed seed) by recombining the
+ * sections of the hand-written strong sample answers in datasets/, scores
+ * each against its seed prompt's evaluators, and prints MB/s and
+ * responses/s at 1 and 2 OpenMP threads, the speed-up, and the peak RSS.
  *
  * usage: build/bench/score [PROMPTS_DIR] [N]
+ * PE_BENCH_PROFILE=1 also times each evaluator on its own.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "files.h"
 #include "diag.h"
 #include "suite.h"
 #include "util.h"
@@ -34,65 +37,86 @@ static unsigned long long next_random(unsigned long long *state)
 	return *state;
 }
 
-static const char *const headings[] = {
-	"Migration Strategy",
-	"Pre-Migration Checklist",
-	"Phase Plan",
-	"Data Integrity Verification",
-	"Post-Migration Cleanup",
-	"Risk Register",
-	"Migration Phases",
-	"Backfill Strategy",
-	"Validation & Cutover Criteria",
-	"Point of No Return & Recovery",
-	"Rollback Plan",
-	"Monitoring & Validation",
+/* A sample answer split at its "## " headings, to recombine. */
+struct sample {
+	char **sections;
+	size_t *lens;
+	size_t n;
 };
 
-static const char *const words[] = {
-	"replication", "backfill", "**CDC**", "cutover", "rollback",
-	"throttle",    "batch",	   "index",   "lock",	 "dual-write",
-	"verify",      "parity",   "lag",     "WAL",	 "checksum",
-	"flag",	       "shadow",   "traffic", "schema",	 "contract",
-};
-
-/* Builds one answer of about target bytes into b. */
-static void make_answer(struct pe_buf *b, unsigned long long *rng,
-			size_t target)
+static void split_sample(const char *text, struct sample *out)
 {
-	size_t section = 0;
+	const char *p = text;
 
+	memset(out, 0, sizeof(*out));
+	while (*p) {
+		const char *next = strstr(p + 1, "\n## ");
+		size_t len = next ? (size_t)(next + 1 - p) : strlen(p);
+
+		out->sections =
+			xrealloc(out->sections, (out->n + 1) * sizeof(char *));
+		out->lens = xrealloc(out->lens, (out->n + 1) * sizeof(size_t));
+		out->sections[out->n] = xstrndup(p, len);
+		out->lens[out->n] = len;
+		out->n++;
+		p += len;
+	}
+}
+
+/*
+ * Builds an answer of about target bytes from a sample's sections: most
+ * are kept in order, some dropped or swapped, and the answer is cut at a
+ * section boundary, so that every evaluator sees both passing and failing
+ * structure, as with real model output.
+ */
+static void make_answer(struct pe_buf *b, const struct sample *s,
+			unsigned long long *rng, size_t target)
+{
+	size_t order[256], n = s->n < 256 ? s->n : 256;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	for (size_t i = 1; i + 1 < n; i++) {
+		if (next_random(rng) % 8 == 0) {
+			size_t t = order[i];
+
+			order[i] = order[i + 1];
+			order[i + 1] = t;
+		}
+	}
 	pe_buf_reset(b);
 	while (b->len < target) {
-		size_t n = sizeof(headings) / sizeof(*headings);
-
-		pe_buf_addf(b, "## %zu. %s\n\n", section + 1,
-			    headings[(section + next_random(rng) % 3) % n]);
-		for (int p = 0; p < 2; p++) {
-			for (int w = 0; w < 40; w++)
-				pe_buf_addf(b, "%s ",
-					    words[next_random(rng) % 20]);
-			pe_buf_adds(b, "\n\n");
-		}
-		for (int i = 0; i < 4; i++)
-			pe_buf_addf(b, "- **Risk level:** %s, %s %s\n",
-				    next_random(rng) % 2 ? "HIGH" : "LOW",
-				    words[next_random(rng) % 20],
-				    words[next_random(rng) % 20]);
-		if (section % 3 == 1)
-			pe_buf_adds(b, "\n| phase | operation | locking? | app "
-				       "state required | rollback |\n|---|---|"
-				       "---|---|---|\n| 1 | add column | no | "
-				       "v1 | drop |\n| 2 | backfill | no | v2 "
-				       "| stop |\n| 3 | swap | brief | v2 | "
-				       "revert |\n");
-		if (section % 3 == 2)
-			pe_buf_adds(b, "\n```sql\nCREATE INDEX CONCURRENTLY "
-				       "idx ON users(email);\nSELECT count(*) "
-				       "FROM users;\n```\n");
-		pe_buf_adds(b, "\n");
-		section++;
+		for (size_t i = 0; i < n && b->len < target; i++)
+			if (i == 0 || next_random(rng) % 10)
+				pe_buf_add(b, s->sections[order[i]],
+					   s->lens[order[i]]);
 	}
+}
+
+/* Reads the strong sample answer that datasets/ holds for prompt p. */
+static int load_sample(const struct pe_prompt *p, struct sample *out)
+{
+	const char *base = strrchr(p->path, '/');
+	size_t stem_len;
+	char *path;
+	struct pe_diag *diag = pe_diag_new();
+	char *data;
+	size_t len;
+	int rc;
+
+	base = base ? base + 1 : p->path;
+	stem_len = strcspn(base, ".");
+	path = xstrfmt("datasets/responses/strong/%.*s/%s.md", (int)stem_len,
+		       base, p->ncases ? p->cases[0].id : "");
+	rc = pe_file_read(path, 1 << 24, &data, &len, diag);
+	pe_diag_print(diag, stderr);
+	pe_diag_free(diag);
+	free(path);
+	if (rc)
+		return rc;
+	split_sample(data, out);
+	free(data);
+	return PE_OK;
 }
 
 static double now(void)
@@ -123,6 +147,45 @@ static double score_all(const struct response *r, long n, int threads,
 	return now() - t0;
 }
 
+/* Times each evaluator alone over its prompt's responses (one thread). */
+static void profile_evaluators(const struct response *r, long n)
+{
+	for (long first = 0; first < n && first < 64; first++) {
+		const struct pe_prompt *p = r[first].prompt;
+		int seen = 0;
+
+		for (long k = 0; k < first && !seen; k++)
+			seen = r[k].prompt == p;
+		if (seen)
+			continue;
+		for (size_t e = 0; e < p->nevaluators; e++) {
+			double t0 = now(), bytes = 0;
+
+			for (long i = first; i < n; i++) {
+				struct pe_eval_input in;
+				struct pe_eval_result res;
+
+				if (r[i].prompt != p)
+					continue;
+				in.output = r[i].text;
+				in.len = r[i].len;
+				in.md = pe_md_parse(r[i].text, r[i].len);
+				in.prompt = p;
+				in.kase = r[i].kase;
+				pe_evaluator_score(&p->evaluators[e], &in,
+						   &res);
+				free(res.reason);
+				pe_md_free((struct pe_md *)in.md);
+				bytes += (double)r[i].len;
+			}
+			printf("  %7.1f MB/s  %-8s %s\n",
+			       bytes / 1e6 / (now() - t0),
+			       pe_eval_kind_name(p->evaluators[e].kind),
+			       p->evaluators[e].name);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char *dirs[] = { argc > 1 ? argv[1] : "prompts" };
@@ -132,6 +195,7 @@ int main(int argc, char **argv)
 	struct response *r;
 	unsigned long long rng = 0x9e3779b97f4a7c15ULL;
 	struct pe_buf b;
+	struct sample *samples;
 	size_t total = 0, evaluators = 0, pass1, pass2;
 	double t1, t2;
 	struct rusage ru;
@@ -142,24 +206,38 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r = xcalloc((size_t)n, sizeof(*r));
+	samples = xcalloc(suite->nfiles, sizeof(*samples));
+	for (size_t i = 0; i < suite->nfiles; i++)
+		if (load_sample(suite->files[i].prompt, &samples[i]))
+			return 1;
 	pe_buf_init(&b, 0);
 	for (long i = 0; i < n; i++) {
-		const struct pe_prompt *p =
-			suite->files[(size_t)i % suite->nfiles].prompt;
+		size_t k = (size_t)i % suite->nfiles;
+		const struct pe_prompt *p = suite->files[k].prompt;
 
-		make_answer(&b, &rng, 4700 + next_random(&rng) % 600);
+		make_answer(&b, &samples[k], &rng,
+			    4500 + next_random(&rng) % 1000);
 		r[i].prompt = p;
 		r[i].kase = p->ncases ? &p->cases[(size_t)i % p->ncases] : NULL;
 		r[i].text = pe_buf_detach(&b, &r[i].len);
 		total += r[i].len;
 		evaluators += p->nevaluators;
 	}
-	t1 = score_all(r, n, 1, &pass1);
-	t2 = score_all(r, n, 2, &pass2);
+	/* Best of three: the machine is shared, so the minimum is the
+	 * figure that says what the code can do. */
+	t1 = t2 = 1e30;
+	for (int rep = 0; rep < 3; rep++) {
+		double t = score_all(r, n, 1, &pass1);
+
+		t1 = t < t1 ? t : t1;
+		t = score_all(r, n, 2, &pass2);
+		t2 = t < t2 ? t : t2;
+	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench/score: %ld responses, %.1f MB, %.1f evaluators per "
 	       "response\n",
 	       n, (double)total / 1e6, (double)evaluators / (double)n);
+	printf("  (best of 3 runs each)\n");
 	printf("  1 thread : %6.3f s  %7.1f MB/s  %8.0f responses/s\n", t1,
 	       (double)total / 1e6 / t1, (double)n / t1);
 	printf("  2 threads: %6.3f s  %7.1f MB/s  %8.0f responses/s\n", t2,
@@ -170,6 +248,10 @@ int main(int argc, char **argv)
 	printf("  peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 	printf("  verdicts agree across thread counts: %s (%zu passed)\n",
 	       pass1 == pass2 ? "yes" : "NO", pass1);
+	if (getenv("PE_BENCH_PROFILE")) {
+		printf("  per evaluator, Markdown parse included:\n");
+		profile_evaluators(r, n);
+	}
 	for (long i = 0; i < n; i++)
 		free(r[i].text);
 	free(r);

@@ -9,6 +9,9 @@
 
 #include <ctype.h>
 #include <md4c.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -399,8 +402,9 @@ struct pe_md *pe_md_parse(const char *text, size_t len)
 	pe_buf_init(&md->heading_text, 0);
 	pe_buf_init(&md->code_text, 0);
 	pe_buf_init(&md->cell_text, 0);
-	parser.flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH |
-		       MD_FLAG_PERMISSIVEAUTOLINKS | MD_FLAG_TASKLISTS;
+	/* Tables are the only extension evaluators read; autolink and
+	 * strikethrough detection would cost time for nothing. */
+	parser.flags = MD_FLAG_TABLES;
 	parser.enter_block = enter_block;
 	parser.leave_block = leave_block;
 	parser.enter_span = enter_span;
@@ -529,6 +533,14 @@ long pe_md_find_section(const struct pe_md *md, const char *norm_name,
 	return -1;
 }
 
+/* 1 for a letter, digit or byte of a multibyte character, else 0. */
+static inline unsigned word_byte(unsigned char c)
+{
+	return (unsigned)((unsigned char)(c - '0') < 10) |
+	       (unsigned)((unsigned char)((c | 32) - 'a') < 26) |
+	       (unsigned)(c >= 0x80);
+}
+
 static int is_word_byte(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
@@ -631,19 +643,51 @@ int pe_md_heading_matches(const char *heading_norm, const char *name_norm)
 	       !is_word_byte((unsigned char)heading_norm[n]);
 }
 
-/* Counts runs of letters and digits; bytes of multibyte UTF-8 count as
- * letters, so words in any script are counted once. */
+/*
+ * Counts runs of letters and digits; bytes of multibyte UTF-8 count as
+ * letters, so words in any script are counted once.  The loop is branch-
+ * light because length and min_words checks run it over whole answers.
+ */
+#ifdef __SSE2__
+/* A 16-bit mask of the word bytes among 16: letters, digits, bytes >= 0x80. */
+static unsigned word_mask16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	/* Signed compares after a bias implement unsigned ranges. */
+	__m128i bias = _mm_set1_epi8((char)0x80);
+	__m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	__m128i lower = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(32)),
+				     _mm_set1_epi8('a'));
+	__m128i is_digit = _mm_cmplt_epi8(_mm_xor_si128(digit, bias),
+					  _mm_set1_epi8((char)(0x80 + 10)));
+	__m128i is_alpha = _mm_cmplt_epi8(_mm_xor_si128(lower, bias),
+					  _mm_set1_epi8((char)(0x80 + 26)));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_alpha)) |
+	       (unsigned)_mm_movemask_epi8(v);
+}
+#endif
+
 size_t pe_md_count_words(const char *text, size_t len)
 {
-	size_t words = 0;
-	int in_word = 0;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t words = 0, i = 0;
+	unsigned prev = 0; /* was the byte before i a word byte? */
 
-	for (size_t i = 0; i < len; i++) {
-		int w = is_word_byte((unsigned char)text[i]);
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		unsigned m = word_mask16(p + i);
+		unsigned starts = m & ~((m << 1) | prev);
 
-		if (w && !in_word)
-			words++;
-		in_word = w;
+		words += (size_t)__builtin_popcount(starts & 0xffffu);
+		prev = (m >> 15) & 1u;
+	}
+#endif
+	for (; i < len; i++) {
+		unsigned w = word_byte(p[i]);
+
+		words += w & ~prev & 1u;
+		prev = w;
 	}
 	return words;
 }

@@ -145,11 +145,13 @@ void pe_regex_version(char *buf, size_t size)
 /* The regex evaluator. */
 
 struct regex_state {
-	struct pe_regex *re;
+	struct pe_regex **re; /* all must match */
+	char **shown;	      /* each pattern, shortened for reasons */
+	size_t npatterns;
 	struct pe_bound count;
 	char *target_norm; /* NULL: the whole output */
 	char *target;
-	char *shown; /* the pattern, shortened for reasons */
+	char *target_suffix; /* " in section X", for reasons */
 };
 
 static int is_whole_output(const char *t)
@@ -201,6 +203,8 @@ static int read_regex_settings(struct regex_state *st,
 			pe_md_normalize(target->text, target->len, &norm);
 			st->target_norm = pe_buf_detach(&norm, NULL);
 			st->target = xstrdup(target->text);
+			st->target_suffix =
+				xstrfmt(" in section %s", target->text);
 		}
 	}
 	return PE_OK;
@@ -212,11 +216,43 @@ static void free_regex(void *state)
 
 	if (!st)
 		return;
-	pe_regex_free(st->re);
+	for (size_t i = 0; i < st->npatterns; i++) {
+		pe_regex_free(st->re[i]);
+		free(st->shown[i]);
+	}
+	free(st->re);
+	free(st->shown);
 	free(st->target_norm);
 	free(st->target);
-	free(st->shown);
+	free(st->target_suffix);
 	free(st);
+}
+
+static int compile_one(struct regex_state *st, const struct pe_node *pat,
+		       const char *flags, const struct pe_evalspec *spec,
+		       const struct pe_prompt *prompt, struct pe_diag *diag)
+{
+	char err[256];
+	size_t off = 0;
+	struct pe_regex *re = pe_regex_compile(pat->text, pat->len, flags, err,
+					       sizeof(err), &off);
+
+	if (!re) {
+		struct pe_mark m = pe_doc_scalar_mark(
+			pe_prompt_doc_of(prompt, pat), pat, off);
+
+		pe_diag_error(diag, &m,
+			      "invalid regex in evaluator '%s': %s (at offset "
+			      "%zu of the pattern)",
+			      spec->name ? spec->name : "regex", err, off);
+		return PE_ERR_INVALID;
+	}
+	st->re[st->npatterns] = re;
+	st->shown[st->npatterns] = pat->len > 40
+					   ? xstrfmt("%.37s...", pat->text)
+					   : xstrdup(pat->text);
+	st->npatterns++;
+	return PE_OK;
 }
 
 static int compile_regex(const struct pe_evalspec *spec,
@@ -225,31 +261,49 @@ static int compile_regex(const struct pe_evalspec *spec,
 {
 	struct regex_state *st = xcalloc(1, sizeof(*st));
 	const struct pe_node *pat = spec->pattern;
+	size_t n = pat->kind == PE_NODE_SEQ ? pat->count : 1;
 	const char *flags;
-	char err[256];
-	size_t off = 0;
+	int rc = PE_OK;
 
+	st->re = xcalloc(n, sizeof(*st->re));
+	st->shown = xcalloc(n, sizeof(*st->shown));
 	if (read_regex_settings(st, spec, &flags, diag)) {
 		free_regex(st);
 		return PE_ERR_INVALID;
 	}
-	st->re = pe_regex_compile(pat->text, pat->len, flags, err, sizeof(err),
-				  &off);
-	if (!st->re) {
-		struct pe_mark m = pe_doc_scalar_mark(
-			pe_prompt_doc_of(prompt, pat), pat, off);
-
-		pe_diag_error(diag, &m,
-			      "invalid regex in evaluator '%s': %s (at offset "
-			      "%zu of the pattern)",
-			      spec->name ? spec->name : "regex", err, off);
+	for (size_t i = 0; i < n; i++)
+		if (compile_one(st,
+				pat->kind == PE_NODE_SEQ ? pat->items[i] : pat,
+				flags, spec, prompt, diag))
+			rc = PE_ERR_INVALID;
+	if (rc) {
 		free_regex(st);
-		return PE_ERR_INVALID;
+		return rc;
 	}
-	st->shown = pat->len > 40 ? xstrfmt("%.37s...", pat->text)
-				  : xstrdup(pat->text);
 	*state = st;
 	return PE_OK;
+}
+
+/* Reports the one pattern's result; see score_regex for lists. */
+static void score_single(const struct regex_state *st, size_t count,
+			 struct pe_eval_result *out)
+{
+	char want[64];
+
+	pe_bound_describe(&st->count, want, sizeof(want));
+	if (pe_bound_holds(&st->count, count))
+		pe_result_set(out, PE_VERDICT_PASS, 1,
+			      "/%s/ matched %s%zu time%s", st->shown[0],
+			      st->count.max == SIZE_MAX ? "at least " : "",
+			      count, count == 1 ? "" : "s");
+	else if (!count)
+		pe_result_set(out, PE_VERDICT_FAIL, 0, "no match for /%s/%s%s",
+			      st->shown[0], st->target ? " in section " : "",
+			      st->target ? st->target : "");
+	else
+		pe_result_set(out, PE_VERDICT_FAIL, 0,
+			      "/%s/ matched %zu time%s, expected %s",
+			      st->shown[0], count, count == 1 ? "" : "s", want);
 }
 
 static void score_regex(const void *state, const struct pe_evalspec *spec,
@@ -258,9 +312,10 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 {
 	const struct regex_state *st = state;
 	const char *subject = in->output;
-	size_t len = in->len, count = 0, start, end;
+	size_t len = in->len, start, end, held = 0, count = 0;
+	struct pe_buf missing;
 	char err[256], want[64];
-	int rc;
+	int default_count = st->count.min == 1 && st->count.max == SIZE_MAX;
 
 	(void)spec;
 	if (st->target_norm) {
@@ -273,29 +328,47 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 		subject = in->output + start;
 		len = end - start;
 	}
-	rc = pe_regex_count(st->re, subject, len,
-			    st->count.max == SIZE_MAX ? st->count.min : 0,
-			    &count, err, sizeof(err));
-	if (rc) {
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "regex /%s/ could not be matched: %s", st->shown,
-			      err);
-		return;
+	pe_buf_init(&missing, 0);
+	for (size_t i = 0; i < st->npatterns; i++) {
+		if (pe_regex_count(st->re[i], subject, len,
+				   st->count.max == SIZE_MAX ? st->count.min
+							     : 0,
+				   &count, err, sizeof(err))) {
+			pe_result_set(out, PE_VERDICT_ERROR, 0,
+				      "regex /%s/ could not be matched: %s",
+				      st->shown[i], err);
+			pe_buf_release(&missing);
+			return;
+		}
+		if (pe_bound_holds(&st->count, count))
+			held++;
+		else if (missing.len < 300 && default_count)
+			pe_buf_addf(&missing, "%s/%s/", missing.len ? ", " : "",
+				    st->shown[i]);
+		else if (missing.len < 300)
+			pe_buf_addf(&missing, "%s/%s/ matched %zu time%s",
+				    missing.len ? ", " : "", st->shown[i],
+				    count, count == 1 ? "" : "s");
 	}
 	pe_bound_describe(&st->count, want, sizeof(want));
-	if (pe_bound_holds(&st->count, count))
+	if (st->npatterns == 1)
+		score_single(st, count, out);
+	else if (held == st->npatterns)
 		pe_result_set(out, PE_VERDICT_PASS, 1,
-			      "/%s/ matched %s%zu time%s", st->shown,
-			      st->count.max == SIZE_MAX ? "at least " : "",
-			      count, count == 1 ? "" : "s");
-	else if (!count)
-		pe_result_set(out, PE_VERDICT_FAIL, 0, "no match for /%s/%s%s",
-			      st->shown, st->target ? " in section " : "",
+			      "all %zu patterns matched%s%s", st->npatterns,
+			      st->target ? " in section " : "",
 			      st->target ? st->target : "");
 	else
-		pe_result_set(out, PE_VERDICT_FAIL, 0,
-			      "/%s/ matched %zu time%s, expected %s", st->shown,
-			      count, count == 1 ? "" : "s", want);
+		pe_result_set(out, PE_VERDICT_FAIL,
+			      (double)held / (double)st->npatterns,
+			      "%s%s%s%s%s (%zu of %zu patterns matched)",
+			      default_count ? "no match for " : "",
+			      pe_buf_str(&missing),
+			      default_count ? "" : ", each needs ",
+			      default_count ? "" : want,
+			      st->target ? st->target_suffix : "", held,
+			      st->npatterns);
+	pe_buf_release(&missing);
 }
 
 const struct pe_evaluator_ops pe_regex_ops = { PE_EVAL_REGEX, compile_regex,

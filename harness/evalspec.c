@@ -350,6 +350,20 @@ static int parse_skipped(struct pe_evalspec *spec, const struct pe_node *text)
 	return PE_OK;
 }
 
+static int is_pattern(const struct pe_node *n)
+{
+	return n && scalar(n) && n->len;
+}
+
+static int pattern_error(const struct pe_evalspec *spec,
+			 const struct pe_node *at, struct pe_diag *diag)
+{
+	pe_diag_error(diag, at ? &at->mark : &spec->mark,
+		      "regex evaluator needs a non-empty pattern (or a "
+		      "non-empty list of them)");
+	return PE_ERR_INVALID;
+}
+
 static int parse_regex_value(struct pe_evalspec *spec,
 			     const struct pe_node *value, struct pe_diag *diag)
 {
@@ -373,10 +387,16 @@ static int parse_regex_value(struct pe_evalspec *spec,
 			return PE_ERR_INVALID;
 		}
 	}
-	if (!value || !scalar(value) || !value->len) {
-		pe_diag_error(diag, value ? &value->mark : &spec->mark,
-			      "regex evaluator needs a non-empty pattern");
-		return PE_ERR_INVALID;
+	if (value && value->kind == PE_NODE_SEQ) {
+		/* A list of patterns: every one must match. */
+		for (size_t i = 0; i < value->count; i++)
+			if (!is_pattern(value->items[i]))
+				return pattern_error(spec, value->items[i],
+						     diag);
+		if (!value->count)
+			return pattern_error(spec, value, diag);
+	} else if (!is_pattern(value)) {
+		return pattern_error(spec, value, diag);
 	}
 	if (!spec->body)
 		spec->body = spec->node;

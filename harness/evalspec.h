@@ -70,7 +70,10 @@ struct pe_evalspec {
 	const struct pe_node **value_nodes;
 	size_t nvalues;
 
-	/* PE_EVAL_REGEX: the pattern scalar (its marks map PCRE2 offsets). */
+	/*
+	 * PE_EVAL_REGEX: the pattern scalar (its marks map PCRE2 offsets), or
+	 * a list of pattern scalars that must all match.
+	 */
 	const struct pe_node *pattern;
 
 	/*

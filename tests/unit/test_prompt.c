@@ -421,12 +421,12 @@ static const struct broken_case broken[] = {
 	  6, 11 },
 	{ "regex without pattern",
 	  HEAD "evaluators:\n  - name: e\n    type: regex\n", 0,
-	  "regex evaluator needs a non-empty pattern", 6, 5 },
+	  "regex evaluator needs a non-empty pattern (or a non-empty list of them)", 6, 5 },
 	{ "regex mapping without pattern",
 	  HEAD "evaluators:\n  - name: e\n    regex: {match: false}\n", 0,
 	  "regex evaluator needs 'pattern'", 6, 5 },
 	{ "regex empty pattern", HEAD "evaluators:\n  - regex: ''\n", 0,
-	  "regex evaluator needs a non-empty pattern", 6, 12 },
+	  "regex evaluator needs a non-empty pattern (or a non-empty list of them)", 6, 12 },
 	{ "unknown evaluator key",
 	  HEAD "evaluators:\n  - name: e\n    strng: {contains: x}\n", 0,
 	  "unknown evaluator 'strng' (did you mean 'string'?)", 7, 5 },
@@ -617,7 +617,7 @@ static void test_json_schema_trailing_text(void **state)
 /*
  * Regression (fixed): evalspec.c parse_string_map accepts "string: {regex: ''}" (an empty
  * pattern matches every response) while "regex: ''" is rejected with
- * "regex evaluator needs a non-empty pattern"; a typo must never turn
+ * "regex evaluator needs a non-empty pattern (or a non-empty list of them)"; a typo must never turn
  * into an evaluator that always passes.
  */
 static void test_string_regex_empty(void **state)
@@ -629,7 +629,7 @@ static void test_string_regex_empty(void **state)
 		load(f, "re.prompt.yml",
 		     HEAD "evaluators:\n  - string: {regex: ''}\n", d, &path);
 	int differs = first_differs("string: {regex: ''}", d, PE_SEV_ERROR,
-				    "regex evaluator needs a non-empty pattern",
+				    "regex evaluator needs a non-empty pattern (or a non-empty list of them)",
 				    6, 21);
 	size_t nevaluators = p ? p->nevaluators : 99;
 
