@@ -421,12 +421,16 @@ static const struct broken_case broken[] = {
 	  6, 11 },
 	{ "regex without pattern",
 	  HEAD "evaluators:\n  - name: e\n    type: regex\n", 0,
-	  "regex evaluator needs a non-empty pattern (or a non-empty list of them)", 6, 5 },
+	  "regex evaluator needs a non-empty pattern (or a non-empty list of "
+	  "them)",
+	  6, 5 },
 	{ "regex mapping without pattern",
 	  HEAD "evaluators:\n  - name: e\n    regex: {match: false}\n", 0,
 	  "regex evaluator needs 'pattern'", 6, 5 },
 	{ "regex empty pattern", HEAD "evaluators:\n  - regex: ''\n", 0,
-	  "regex evaluator needs a non-empty pattern (or a non-empty list of them)", 6, 12 },
+	  "regex evaluator needs a non-empty pattern (or a non-empty list of "
+	  "them)",
+	  6, 12 },
 	{ "unknown evaluator key",
 	  HEAD "evaluators:\n  - name: e\n    strng: {contains: x}\n", 0,
 	  "unknown evaluator 'strng' (did you mean 'string'?)", 7, 5 },
@@ -629,7 +633,8 @@ static void test_string_regex_empty(void **state)
 		load(f, "re.prompt.yml",
 		     HEAD "evaluators:\n  - string: {regex: ''}\n", d, &path);
 	int differs = first_differs("string: {regex: ''}", d, PE_SEV_ERROR,
-				    "regex evaluator needs a non-empty pattern (or a non-empty list of them)",
+				    "regex evaluator needs a non-empty pattern "
+				    "(or a non-empty list of them)",
 				    6, 21);
 	size_t nevaluators = p ? p->nevaluators : 99;
 
