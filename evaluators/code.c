@@ -58,7 +58,7 @@ static int compile_contains(struct code_state *st, const struct pe_node *pat,
 			      err, off);
 		return PE_ERR_INVALID;
 	}
-	st->shown = pat->len > 40 ? xstrfmt("%.37s...", pat->text)
+	st->shown = pat->len > 40 ? pe_shorten(pat->text, pat->len, 37)
 				  : xstrdup(pat->text);
 	return PE_OK;
 }

@@ -56,13 +56,15 @@ static int read_count_rule(const struct pe_node *body, const char *key,
 	if (n->kind == PE_NODE_BOOL && n->bval)
 		return PE_OK;
 	if (n->kind == PE_NODE_INT)
-		return pe_setting_count(body, key, 0, SIZE_MAX / 2,
+		return pe_setting_count(body, key, 0, PE_SETTING_MAX_COUNT,
 					&r->bound.min, diag);
 	if (pe_setting_require_map(n, key, diag))
 		return PE_ERR_INVALID;
 	pe_node_check_keys(n, known, key, diag);
-	if (pe_setting_count(n, "min", 0, SIZE_MAX / 2, &r->bound.min, diag) ||
-	    pe_setting_count(n, "max", 0, SIZE_MAX / 2, &r->bound.max, diag) ||
+	if (pe_setting_count(n, "min", 0, PE_SETTING_MAX_COUNT, &r->bound.min,
+			     diag) ||
+	    pe_setting_count(n, "max", 0, PE_SETTING_MAX_COUNT, &r->bound.max,
+			     diag) ||
 	    pe_setting_names(n, "within", &r->within, diag))
 		return PE_ERR_INVALID;
 	if (!pe_node_get(n, "min") && pe_node_get(n, "max"))
@@ -158,9 +160,9 @@ static void problem(struct tally *t, const char *fmt, ...)
 static void check_count(const struct count_rule *r, enum count_kind kind,
 			const struct pe_md *md, struct tally *t)
 {
-	const char *what = kind == COUNT_BOLD	   ? "bold spans"
-			   : kind == COUNT_BULLETS ? "bulleted items"
-						   : "numbered items";
+	const char *what = kind == COUNT_BOLD	   ? "bold span"
+			   : kind == COUNT_BULLETS ? "bulleted item"
+						   : "numbered item";
 	char want[64];
 	size_t len;
 
@@ -173,7 +175,8 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 		if (pe_bound_holds(&r->bound, n))
 			t->passed++;
 		else
-			problem(t, "%zu %s, need %s", n, what, want);
+			problem(t, "%zu %s%s, need %s", n, what,
+				n == 1 ? "" : "s", want);
 		return;
 	}
 	for (size_t i = 0; i < r->within.len; i++) {
@@ -190,8 +193,8 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 		if (pe_bound_holds(&r->bound, n))
 			t->passed++;
 		else
-			problem(t, "%zu %s in %s, need %s", n, what,
-				r->within.raw[i], want);
+			problem(t, "%zu %s%s in %s, need %s", n, what,
+				n == 1 ? "" : "s", r->within.raw[i], want);
 	}
 }
 
@@ -234,9 +237,9 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 				html == 1 ? "" : "s");
 	}
 	if (t.passed == t.checks)
-		pe_result_set(out, PE_VERDICT_PASS, 1,
-			      "all %zu format check%s hold", t.checks,
-			      t.checks == 1 ? "" : "s");
+		pe_result_set(out, PE_VERDICT_PASS, 1, "%s",
+			      t.checks == 1 ? "the format check holds"
+					    : "all format checks hold");
 	else
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)t.passed / (double)t.checks, "%s",

@@ -74,26 +74,58 @@ static int compile_json(const struct pe_evalspec *spec,
 	return PE_OK;
 }
 
-/* The output itself when it is JSON, else its first json fence. */
-static const char *json_text(const struct pe_eval_input *in, size_t *len)
+/* The first fenced json block, or NULL. */
+static const char *json_fence(const struct pe_eval_input *in, size_t *len)
 {
-	const char *s = in->output;
-	size_t n = in->len, count;
-	const struct pe_md_code *c;
+	size_t count;
+	const struct pe_md_code *c = pe_md_codes(in->md, &count);
 
-	while (n && isspace((unsigned char)*s))
-		s++, n--;
-	if (n && (*s == '{' || *s == '['))
-		return *len = n, s;
-	c = pe_md_codes(in->md, &count);
 	for (size_t i = 0; i < count; i++) {
 		if (!strcmp(c[i].lang, "json") && c[i].code) {
 			*len = c[i].code_len;
 			return c[i].code;
 		}
 	}
-	*len = in->len;
-	return in->output;
+	return NULL;
+}
+
+/*
+ * Parses the output as JSON when it looks like JSON, else (or when that
+ * fails and there is one) its first json fence.  Returns the value, or
+ * NULL with the parser's diagnostic in diag.
+ */
+static const struct pe_node *parse_answer(const struct pe_eval_input *in,
+					  struct pe_doc *doc,
+					  struct pe_diag *diag)
+{
+	struct pe_mark m = { "output", 1, 1 };
+	const char *s = in->output, *fence;
+	size_t n = in->len, fence_len = 0;
+	const struct pe_node *v = NULL;
+
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	fence = json_fence(in, &fence_len);
+	if (n && (*s == '{' || *s == '[')) {
+		v = pe_json_parse(doc, s, n, &m, diag);
+		if (v || !fence)
+			return v;
+	}
+	if (fence) {
+		struct pe_diag *fresh = pe_diag_new();
+
+		/* Report the fence's error, not the prose's. */
+		v = pe_json_parse(doc, fence, fence_len, &m, fresh);
+		if (!v && pe_diag_len(fresh)) {
+			const struct pe_diag_entry *e = pe_diag_get(fresh, 0);
+			struct pe_mark at = { "output", e->line, e->col };
+
+			pe_diag_error(diag, &at, "%s", e->message);
+		}
+		pe_diag_free(fresh);
+		return v;
+	}
+	return pe_json_parse(doc, in->output, in->len, &m, diag);
 }
 
 struct check {
@@ -214,9 +246,20 @@ static void validate(const struct pe_node *v, const struct pe_node *schema,
 		return;
 	type = pe_node_get(schema, "type");
 	if (!type_ok(v, type)) {
-		problem(ck, path, "expected ",
-			type->kind == PE_NODE_STRING ? type->text
-						     : "another type");
+		struct pe_buf names;
+
+		pe_buf_init(&names, 0);
+		if (type->kind == PE_NODE_STRING)
+			pe_buf_adds(&names, type->text);
+		for (size_t i = 0; type->kind == PE_NODE_SEQ && i < type->count;
+		     i++)
+			pe_buf_addf(&names, "%s%s",
+				    i == 0		   ? ""
+				    : i + 1 == type->count ? " or "
+							   : ", ",
+				    type->items[i]->text);
+		problem(ck, path, "expected ", pe_buf_str(&names));
+		pe_buf_release(&names);
 		return;
 	}
 	en = pe_node_get(schema, "enum");
@@ -253,20 +296,26 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 		       struct pe_eval_result *out)
 {
 	const struct json_state *st = state;
-	struct pe_mark m = { "output", 1, 1 };
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_doc *doc = pe_doc_new("output", NULL, 0);
-	size_t len;
-	const char *text = json_text(in, &len);
-	const struct pe_node *value = pe_json_parse(doc, text, len, &m, diag);
+	const struct pe_node *value = parse_answer(in, doc, diag);
 	struct check ck = { { 0 }, 0 };
 
 	(void)spec;
 	if (!value) {
 		const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+		const char *msg = e ? e->message : "parse error";
 
-		pe_result_set(out, PE_VERDICT_FAIL, 0, "not valid JSON: %s",
-			      e ? e->message : "parse error");
+		if (!strncmp(msg, "invalid JSON: ", 14))
+			msg += 14;
+		if (e)
+			pe_result_set(
+				out, PE_VERDICT_FAIL, 0,
+				"not valid JSON: %s at line %u, column %u", msg,
+				e->line, e->col);
+		else
+			pe_result_set(out, PE_VERDICT_FAIL, 0,
+				      "not valid JSON: %s", msg);
 	} else if (!st->schema) {
 		pe_result_set(out, PE_VERDICT_PASS, 1, "valid JSON");
 	} else {

@@ -89,7 +89,9 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 		pe_bound_describe(&st->bounds[u], want, sizeof(want));
 		if (!pe_bound_holds(&st->bounds[u], n))
 			ok = 0;
-		pe_buf_addf(&what, "%s%zu %s (%s%s)", what.len ? ", " : "", n,
+		/* "1 word", "2 words": the unit names are plurals. */
+		pe_buf_addf(&what, "%s%zu %.*s (%s%s)", what.len ? ", " : "", n,
+			    (int)(strlen(unit_names[u]) - (n == 1)),
 			    unit_names[u],
 			    pe_bound_holds(&st->bounds[u], n) ? "" : "need ",
 			    pe_bound_holds(&st->bounds[u], n) ? "ok" : want);

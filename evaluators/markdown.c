@@ -42,6 +42,7 @@ struct pe_md {
 	int heading_started;
 	struct pe_buf heading_text;
 	int in_code;
+	int in_html_block;
 	struct pe_buf code_text;
 	int in_table_head;
 	int in_table_body;
@@ -143,6 +144,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	}
 	case MD_BLOCK_HTML:
 		md->html++;
+		md->in_html_block = 1;
 		break;
 	case MD_BLOCK_UL:
 	case MD_BLOCK_OL:
@@ -192,6 +194,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 			md->para_only_bold = 1;
 			md->para_has_text = 0;
 			md->para_start = md->cursor;
+			pe_buf_reset(&md->heading_text);
 		}
 		break;
 	default:
@@ -264,6 +267,13 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		break;
 	case MD_BLOCK_QUOTE:
 		md->block_depth--;
+		break;
+	case MD_BLOCK_HTML:
+		md->in_html_block = 0;
+		break;
+	case MD_BLOCK_LI:
+		/* An empty item starts where the text before it ended. */
+		md->pending_item = 0;
 		break;
 	case MD_BLOCK_THEAD:
 		md->in_table_head = 0;
@@ -361,15 +371,91 @@ static void text_in_paragraph(struct pe_md *md, MD_TEXTTYPE type,
 		md->para_has_text = 1;
 }
 
+/* Writes code point cp as UTF-8 into out; returns the length. */
+static size_t put_utf8(unsigned long cp, char *out)
+{
+	if (cp < 0x80)
+		return out[0] = (char)cp, 1;
+	if (cp < 0x800) {
+		out[0] = (char)(0xc0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xe0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (char)(0xf0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/*
+ * Decodes an entity ("&amp;", "&#233;", "&#x1F600;") into out (8 bytes).
+ * Unknown names are kept as written.  Returns the decoded length.
+ */
+static size_t decode_entity(const char *text, size_t size, char *out)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} named[] = { { "&amp;", "&" },	  { "&lt;", "<" },   { "&gt;", ">" },
+		      { "&quot;", "\"" }, { "&apos;", "'" }, { "&nbsp;", " " },
+		      { NULL, NULL } };
+	unsigned long cp = 0;
+	size_t i = 2;
+
+	if (size > 3 && text[1] == '#') {
+		int hex = text[2] == 'x' || text[2] == 'X';
+
+		for (i = hex ? 3 : 2; i + 1 < size; i++) {
+			int c = (unsigned char)text[i];
+			int d = isdigit(c)	     ? c - '0'
+				: hex && isxdigit(c) ? (tolower(c) - 'a' + 10)
+						     : -1;
+
+			if (d < 0 || cp > 0x10ffff)
+				break;
+			cp = cp * (hex ? 16 : 10) + (unsigned long)d;
+		}
+		if (cp && cp <= 0x10ffff)
+			return put_utf8(cp, out);
+	}
+	for (size_t k = 0; named[k].name; k++) {
+		if (strlen(named[k].name) == size &&
+		    !memcmp(named[k].name, text, size)) {
+			memcpy(out, named[k].text, strlen(named[k].text));
+			return strlen(named[k].text);
+		}
+	}
+	if (size > 8)
+		size = 8;
+	memcpy(out, text, size);
+	return size;
+}
+
 static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 		   void *userdata)
 {
 	struct pe_md *md = userdata;
 	size_t off = offset_of(md, text);
+	char decoded[8];
+	const MD_CHAR *raw = text;
+	MD_SIZE raw_size = size;
 
-	if (text >= md->text && text <= md->text + md->len)
+	if (type == MD_TEXT_ENTITY) {
+		size = (MD_SIZE)decode_entity(text, size, decoded);
+		text = decoded;
+	}
+
+	if (raw >= md->text && raw <= md->text + md->len)
 		place_pending(md, off);
-	if (type == MD_TEXT_HTML)
+	/* Inline tags count one each; an HTML block counted itself. */
+	if (type == MD_TEXT_HTML && !md->in_html_block)
 		md->html++;
 	if (md->in_code) {
 		pe_buf_add(&md->code_text, text, size);
@@ -378,7 +464,7 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 			pe_buf_addc(&md->heading_text, ' ');
 		else if (md->heading_text.len < 1000)
 			pe_buf_add(&md->heading_text, text, size);
-		if (text >= md->text && text <= md->text + md->len)
+		if (raw >= md->text && raw <= md->text + md->len)
 			md->heading_end = off;
 	} else if (md->in_cell) {
 		if (md->cell_text.len < 1000)
@@ -386,8 +472,8 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 	} else if (md->para_depth) {
 		text_in_paragraph(md, type, text, size);
 	}
-	if (text >= md->text && text <= md->text + md->len)
-		md->cursor = off + size;
+	if (raw >= md->text && raw <= md->text + md->len)
+		md->cursor = off + raw_size;
 	return 0;
 }
 
@@ -551,6 +637,7 @@ static int is_word_byte(unsigned char c)
  * the new start, or s itself when there is no numbering. */
 static const char *skip_numbering(const char *s, const char *end)
 {
+	int worded = 0;
 	static const char *const words[] = { "step ",	 "phase ", "part ",
 					     "section ", "stage ", NULL };
 	const char *p = s;
@@ -561,6 +648,7 @@ static const char *skip_numbering(const char *s, const char *end)
 		if ((size_t)(end - p) > n && !strncmp(p, words[i], n) &&
 		    isdigit((unsigned char)p[n])) {
 			p += n;
+			worded = 1;
 			break;
 		}
 	}
@@ -597,6 +685,25 @@ static const char *skip_numbering(const char *s, const char *end)
 		else
 			break;
 	}
+	/* "Phase 2" alone is a name, not numbering in front of one. */
+	return p < end || !worded ? p : s;
+}
+
+static unsigned long decode_utf8(const unsigned char *p, size_t len, size_t *n);
+static int is_word_cp(unsigned long cp);
+
+/* Skips leading emoji, arrows and other symbols, and the spaces after. */
+static const char *skip_symbols(const char *p, const char *end)
+{
+	while (p < end) {
+		size_t n;
+		unsigned long cp = decode_utf8((const unsigned char *)p,
+					       (size_t)(end - p), &n);
+
+		if (cp != ' ' && (cp < 0x80 || is_word_cp(cp)))
+			break;
+		p += n;
+	}
 	return p;
 }
 
@@ -625,6 +732,7 @@ void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
 	}
 	p = pe_buf_str(&tmp);
 	end = p + tmp.len;
+	p = skip_symbols(p, end);
 	p = skip_numbering(p, end);
 	while (end > p && strchr(":.;,!? ", end[-1]))
 		end--;
@@ -648,11 +756,58 @@ int pe_md_heading_matches(const char *heading_norm, const char *name_norm)
  * letters, so words in any script are counted once.  The loop is branch-
  * light because length and min_words checks run it over whole answers.
  */
-#ifdef __SSE2__
-/* A 16-bit mask of the word bytes among 16: letters, digits, bytes >= 0x80. */
-static unsigned word_mask16(const unsigned char *p)
+/* Decodes one UTF-8 character at p; an invalid byte decodes as U+FFFD. */
+static unsigned long decode_utf8(const unsigned char *p, size_t len, size_t *n)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	unsigned long cp;
+	size_t need;
+
+	if (p[0] < 0x80)
+		return *n = 1, p[0];
+	if ((p[0] & 0xe0) == 0xc0)
+		need = 2, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		need = 3, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		need = 4, cp = p[0] & 0x07;
+	else
+		return *n = 1, 0xfffd;
+	if (need > len)
+		return *n = 1, 0xfffd;
+	for (size_t k = 1; k < need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return *n = 1, 0xfffd;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	*n = need;
+	return cp;
+}
+
+/*
+ * True for characters that make up words: letters and digits of any
+ * script.  Punctuation, symbols, arrows, dashes, box drawing and emoji
+ * are not; the ranges are the Unicode blocks that hold nothing else.
+ */
+static int is_word_cp(unsigned long cp)
+{
+	if (cp < 0x80)
+		return (int)word_byte((unsigned char)cp);
+	if (cp < 0xc0)
+		return cp == 0xaa || cp == 0xb5 || cp == 0xba;
+	if (cp == 0xd7 || cp == 0xf7)
+		return 0;
+	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
+	    (cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
+	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff01 && cp <= 0xff0f) ||
+	    (cp >= 0x1f000 && cp <= 0x1faff))
+		return 0;
+	return 1;
+}
+
+#ifdef __SSE2__
+/* A 16-bit mask of the letters and digits among 16 ASCII bytes. */
+static unsigned ascii_word_mask16(__m128i v)
+{
 	/* Signed compares after a bias implement unsigned ranges. */
 	__m128i bias = _mm_set1_epi8((char)0x80);
 	__m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
@@ -663,31 +818,47 @@ static unsigned word_mask16(const unsigned char *p)
 	__m128i is_alpha = _mm_cmplt_epi8(_mm_xor_si128(lower, bias),
 					  _mm_set1_epi8((char)(0x80 + 26)));
 
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_alpha)) |
-	       (unsigned)_mm_movemask_epi8(v);
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_alpha));
 }
 #endif
 
+/*
+ * Counts words: runs of letters and digits, character by character, so
+ * that "expand — contract" is two words.  Blocks of plain ASCII take a
+ * 16-byte path; the length and min_words checks run this over whole
+ * answers.
+ */
 size_t pe_md_count_words(const char *text, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	size_t words = 0, i = 0;
-	unsigned prev = 0; /* was the byte before i a word byte? */
+	unsigned prev = 0; /* was the character before i part of a word? */
+
+	while (i < len) {
+		size_t n;
+		unsigned w;
 
 #ifdef __SSE2__
-	for (; i + 16 <= len; i += 16) {
-		unsigned m = word_mask16(p + i);
-		unsigned starts = m & ~((m << 1) | prev);
+		if (i + 16 <= len) {
+			__m128i v = _mm_loadu_si128(
+				(const __m128i *)(const void *)(p + i));
 
-		words += (size_t)__builtin_popcount(starts & 0xffffu);
-		prev = (m >> 15) & 1u;
-	}
+			if (!_mm_movemask_epi8(v)) {
+				unsigned m = ascii_word_mask16(v);
+				unsigned starts = m & ~((m << 1) | prev);
+
+				words += (size_t)__builtin_popcount(starts &
+								    0xffffu);
+				prev = (m >> 15) & 1u;
+				i += 16;
+				continue;
+			}
+		}
 #endif
-	for (; i < len; i++) {
-		unsigned w = word_byte(p[i]);
-
+		w = (unsigned)is_word_cp(decode_utf8(p + i, len - i, &n));
 		words += w & ~prev & 1u;
 		prev = w;
+		i += n;
 	}
 	return words;
 }

@@ -32,6 +32,7 @@ struct pe_regex *pe_regex_compile(const char *pattern, size_t len,
 {
 	uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
 	struct pe_regex *re;
+	pcre2_compile_context *cctx;
 	PCRE2_SIZE off = 0;
 	int code = 0;
 
@@ -57,8 +58,12 @@ struct pe_regex *pe_regex_compile(const char *pattern, size_t len,
 		}
 	}
 	re = xcalloc(1, sizeof(*re));
+	/* Model output may use CRLF: let ^ and $ see either line end. */
+	cctx = pcre2_compile_context_create(NULL);
+	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
 	re->code = pcre2_compile((PCRE2_SPTR)pattern, len, options, &code, &off,
-				 NULL);
+				 cctx);
+	pcre2_compile_context_free(cctx);
 	if (!re->code) {
 		PCRE2_UCHAR msg[256];
 
@@ -100,6 +105,15 @@ int pe_regex_count(const struct pe_regex *re, const char *subject, size_t len,
 		int n = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start,
 				    0, md, re->mctx);
 		PCRE2_SIZE *ov;
+
+		/*
+		 * The JIT stack (32 KB) is small for patterns that recurse once
+		 * per character, such as (?:.|\n)*; the interpreter keeps its
+		 * backtracking on the heap, bounded by the match limit.
+		 */
+		if (n == PCRE2_ERROR_JIT_STACKLIMIT)
+			n = pcre2_match(re->code, (PCRE2_SPTR)subject, len,
+					start, PCRE2_NO_JIT, md, re->mctx);
 
 		if (n == PCRE2_ERROR_NOMATCH)
 			break;
@@ -249,7 +263,7 @@ static int compile_one(struct regex_state *st, const struct pe_node *pat,
 	}
 	st->re[st->npatterns] = re;
 	st->shown[st->npatterns] = pat->len > 40
-					   ? xstrfmt("%.37s...", pat->text)
+					   ? pe_shorten(pat->text, pat->len, 37)
 					   : xstrdup(pat->text);
 	st->npatterns++;
 	return PE_OK;

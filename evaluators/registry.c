@@ -182,11 +182,14 @@ static void decide(const struct pe_prompt *p, struct pe_case_score *out)
 		weights += w;
 	}
 	out->score = weights > 0 ? weighted / weights : 0;
-	if (errors)
+	/* A case that errored or where nothing ran has no score. */
+	if (errors) {
 		out->verdict = PE_VERDICT_ERROR;
-	else if (!ran)
+		out->score = 0;
+	} else if (!ran) {
 		out->verdict = PE_VERDICT_SKIP;
-	else if (p->has_threshold)
+		out->score = 0;
+	} else if (p->has_threshold)
 		out->verdict = out->score + 1e-9 >= p->threshold
 				       ? PE_VERDICT_PASS
 				       : PE_VERDICT_FAIL;

@@ -160,9 +160,14 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 		good += ok;
 	}
 	if (good == st->required.len) {
-		pe_result_set(out, PE_VERDICT_PASS, 1,
-			      "all %zu sections present%s", st->required.len,
-			      st->ordered ? " in order" : "");
+		if (st->required.len == 1)
+			pe_result_set(out, PE_VERDICT_PASS, 1,
+				      "the section is present");
+		else
+			pe_result_set(out, PE_VERDICT_PASS, 1,
+				      "all %zu sections present%s",
+				      st->required.len,
+				      st->ordered ? " in order" : "");
 	} else {
 		struct pe_buf reason;
 

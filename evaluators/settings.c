@@ -65,8 +65,8 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 		return PE_OK;
 	out->given = 1;
 	if (n->kind == PE_NODE_INT)
-		return pe_setting_count(map, key, 0, SIZE_MAX / 2, &out->min,
-					diag);
+		return pe_setting_count(map, key, 0, PE_SETTING_MAX_COUNT,
+					&out->min, diag);
 	if (n->kind != PE_NODE_MAP ||
 	    (!pe_node_get(n, "min") && !pe_node_get(n, "max"))) {
 		pe_diag_error(diag, &n->mark,
@@ -74,8 +74,10 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 		return PE_ERR_INVALID;
 	}
 	pe_node_check_keys(n, known, key, diag);
-	if (pe_setting_count(n, "min", 0, SIZE_MAX / 2, &out->min, diag) ||
-	    pe_setting_count(n, "max", 0, SIZE_MAX / 2, &out->max, diag))
+	if (pe_setting_count(n, "min", 0, PE_SETTING_MAX_COUNT, &out->min,
+			     diag) ||
+	    pe_setting_count(n, "max", 0, PE_SETTING_MAX_COUNT, &out->max,
+			     diag))
 		return PE_ERR_INVALID;
 	if (out->min > out->max) {
 		pe_diag_error(diag, &n->mark, "'%s': min %zu is above max %zu",

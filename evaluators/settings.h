@@ -11,6 +11,9 @@
 #include "../harness/diag.h"
 #include "../harness/node.h"
 
+/* The largest count a setting may give. */
+#define PE_SETTING_MAX_COUNT ((size_t)1000000000)
+
 /* A [min, max] bound; max is SIZE_MAX when not given. */
 struct pe_bound {
 	size_t min;

@@ -9,6 +9,7 @@
 #include "evaluator.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../harness/util.h"
@@ -122,13 +123,13 @@ static const char *op_words(enum pe_string_op op, int passed)
 /* Appends 'value' (shortened) to a comma-separated list. */
 static void quote_value(struct pe_buf *list, const struct pe_buf *value)
 {
-	size_t n =
-		value->len > REASON_VALUE_MAX ? REASON_VALUE_MAX : value->len;
+	char *shown;
 
 	if (list->len > 300)
 		return;
-	pe_buf_addf(list, "%s'%.*s%s'", list->len ? ", " : "", (int)n,
-		    pe_buf_str(value), value->len > n ? "..." : "");
+	shown = pe_shorten(pe_buf_str(value), value->len, REASON_VALUE_MAX);
+	pe_buf_addf(list, "%s'%s'", list->len ? ", " : "", shown);
+	free(shown);
 }
 
 static void score_string(const void *state, const struct pe_evalspec *spec,

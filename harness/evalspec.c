@@ -398,8 +398,14 @@ static int parse_regex_value(struct pe_evalspec *spec,
 	} else if (!is_pattern(value)) {
 		return pattern_error(spec, value, diag);
 	}
-	if (!spec->body)
+	if (!spec->body) {
+		const struct pe_node *m = pe_node_get(spec->node, "match");
+
+		/* "match: false" beside the pattern inverts it too. */
 		spec->body = spec->node;
+		if (m && m->kind == PE_NODE_BOOL && !m->bval)
+			spec->negate ^= 1;
+	}
 	spec->pattern = value;
 	return PE_OK;
 }

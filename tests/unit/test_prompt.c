@@ -514,7 +514,7 @@ struct bug_case {
 };
 
 /*
- * Rows that fail today; see the BUG notes.  Each asserts the position a
+ * Rows that once failed; see the regression notes.  Each asserts the position a
  * correct loader reports.
  */
 static const struct bug_case position_bugs[] = {

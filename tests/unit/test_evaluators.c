@@ -1,0 +1,1855 @@
+/*
+ * Unit tests for the evaluator family (evaluators/): every kind driven the
+ * way "prompteval score" drives it.  Each row is a prompt file's
+ * evaluators (YAML), a model output and the expected verdict, score and
+ * exact one-line reason.  The prompt is loaded with pe_prompt_load_buffer,
+ * compiled with pe_evaluators_compile and scored with pe_score_case
+ * against its one test case.  Other tables cover compile errors with their
+ * positions inside the YAML, case verdicts (weights, threshold, skip and
+ * error), empty outputs, a 10 MB output and catastrophic backtracking.
+ *
+ * Every row of a table is run and every mismatch printed before the test
+ * fails, so one broken row never hides another.  Rows marked "Regression (fixed)" assert
+ * the behaviour the README and the headers promise (or, where they are
+ * silent, what a prompt author needs); the code does not do it yet.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "prompt.h"
+#include "util.h"
+#include "../evaluators/evaluator.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+enum {
+	PASS = PE_VERDICT_PASS,
+	FAIL = PE_VERDICT_FAIL,
+	SKIP = PE_VERDICT_SKIP,
+	ERROR = PE_VERDICT_ERROR
+};
+
+/* How a row's reason is compared. */
+enum { EXACT, CONTAINS };
+
+/*
+ * The prompt around the evaluators under test.  Its evaluators start on
+ * line 11 (one more per line of "extra").  The one test case has the
+ * variables input and table and the expected value "Hello World".
+ */
+static const char base_header[] = "name: t\n"
+				  "model: openai/gpt-4o\n"
+				  "messages:\n"
+				  "  - role: user\n"
+				  "    content: \"{{input}}\"\n"
+				  "testData:\n"
+				  "  - input: x\n"
+				  "    expected: Hello World\n"
+				  "    table: users\n";
+
+struct loaded {
+	struct pe_diag *diag;
+	struct pe_prompt *prompt;
+	int rc;
+};
+
+static void load(struct loaded *l, const char *extra, const char *evaluators)
+{
+	char *yaml = xstrfmt("%s%sevaluators:\n%s", base_header,
+			     extra ? extra : "", evaluators);
+
+	l->diag = pe_diag_new();
+	l->prompt = pe_prompt_load_buffer("t.prompt.yml", yaml, strlen(yaml),
+					  l->diag);
+	free(yaml);
+	l->rc = PE_ERR_INVALID;
+	if (l->prompt) {
+		l->rc = pe_evaluators_compile(l->prompt, l->diag);
+		if (pe_diag_count(l->diag, PE_SEV_ERROR))
+			l->rc = PE_ERR_INVALID;
+	}
+}
+
+static void unload(struct loaded *l)
+{
+	if (l->prompt) {
+		pe_evaluators_release(l->prompt);
+		pe_prompt_free(l->prompt);
+	}
+	pe_diag_free(l->diag);
+}
+
+static void print_diags(const char *row, const struct pe_diag *d)
+{
+	for (size_t i = 0; i < pe_diag_len(d); i++) {
+		const struct pe_diag_entry *e = pe_diag_get(d, i);
+
+		print_error("%s: %u:%u: %s: %s\n", row, e->line, e->col,
+			    pe_severity_name(e->severity), e->message);
+	}
+}
+
+/* Reasons go into results.json and terminals: valid UTF-8, one line. */
+static int reason_is_clean(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80		 ? 1
+			   : (*p & 0xe0) == 0xc0 ? 2
+			   : (*p & 0xf0) == 0xe0 ? 3
+			   : (*p & 0xf8) == 0xf0 ? 4
+						 : 0;
+
+		if (!n || *p == '\n' || *p == '\r')
+			return 0;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+		p += n;
+	}
+	return 1;
+}
+
+static int result_is(const char *row, const struct pe_eval_result *r,
+		     int verdict, double score, const char *reason, int how)
+{
+	int ok = (int)r->verdict == verdict && fabs(r->score - score) < 1e-9 &&
+		 reason_is_clean(r->reason) &&
+		 (how == CONTAINS ? strstr(r->reason, reason) != NULL
+				  : !strcmp(r->reason, reason));
+
+	if (!ok)
+		print_error(
+			"%s:\n  got  %s %.4f \"%s\"\n  want %s %.4f %s\"%s\""
+			"%s\n",
+			row, pe_verdict_name(r->verdict), r->score, r->reason,
+			pe_verdict_name((enum pe_verdict)verdict), score,
+			how == CONTAINS ? "containing " : "", reason,
+			reason_is_clean(r->reason) ? ""
+						   : " (reason not clean)");
+	return ok;
+}
+
+/* One evaluator, one output. */
+struct eval_case {
+	const char *name;
+	const char *evaluator; /* YAML under "evaluators:" */
+	const char *output;
+	int verdict;
+	double score;
+	const char *reason;
+	int how; /* EXACT unless CONTAINS */
+};
+
+static int run_eval_case(const char *extra, const struct eval_case *c,
+			 const char *output, size_t len)
+{
+	struct loaded l;
+	struct pe_case_score s;
+	int ok;
+
+	load(&l, extra, c->evaluator);
+	if (l.rc) {
+		print_error("%s: did not compile\n", c->name);
+		print_diags(c->name, l.diag);
+		unload(&l);
+		return 0;
+	}
+	pe_score_case(l.prompt, &l.prompt->cases[0], output, len, &s);
+	ok = s.nresults == 1;
+	if (!ok)
+		print_error("%s: %zu results, want 1\n", c->name, s.nresults);
+	else
+		ok = result_is(c->name, &s.results[0], c->verdict, c->score,
+			       c->reason, c->how);
+	pe_case_score_release(&s);
+	unload(&l);
+	return ok;
+}
+
+static size_t run_eval_table(const char *extra, const struct eval_case *rows,
+			     size_t n)
+{
+	size_t failures = 0;
+
+	for (size_t i = 0; i < n; i++)
+		failures += !run_eval_case(extra, &rows[i], rows[i].output,
+					   strlen(rows[i].output));
+	return failures;
+}
+
+/* A migration plan answer that most tables check. */
+static const char plan[] =
+	"# Zero-Downtime Migration\n"
+	"\n"
+	"## Migration Strategy\n"
+	"\n"
+	"We use **expand and contract**: add the new column, backfill, then "
+	"switch reads.\n"
+	"\n"
+	"## Pre-Migration Checklist\n"
+	"\n"
+	"- Take a **verified** backup\n"
+	"- Check replication lag\n"
+	"\n"
+	"## Phase Plan\n"
+	"\n"
+	"1. Expand: add the column\n"
+	"2. Backfill in batches\n"
+	"3. Contract: drop the old column\n"
+	"\n"
+	"### Step 2: Backfill\n"
+	"\n"
+	"Backfill 10,000 rows per batch.\n"
+	"\n"
+	"```sql\n"
+	"CREATE INDEX CONCURRENTLY idx_users_email ON users (email);\n"
+	"```\n"
+	"\n"
+	"## Risk Register\n"
+	"\n"
+	"| Risk | Likelihood | Impact | Mitigation |\n"
+	"|---|---|---|---|\n"
+	"| Lock contention | HIGH | HIGH | Use CONCURRENTLY |\n"
+	"| Replication lag | MEDIUM | LOW | Throttle batches |\n"
+	"\n"
+	"- Likelihood: HIGH for locks\n"
+	"\n"
+	"## Rollback\n"
+	"\n"
+	"Restore from backup.\n";
+
+/* string */
+
+static const struct eval_case string_cases[] = {
+	{ "contains", "- string: {contains: users}",
+	  "ALTER TABLE users ADD COLUMN", PASS, 1, "contains 'users'", EXACT },
+	{ "contains ignores case (gh-models)", "- string: {contains: USERS}",
+	  "alter table users", PASS, 1, "contains 'USERS'", EXACT },
+	{ "contains fails", "- string: {contains: pglogical}", "use pg_dump",
+	  FAIL, 0, "does not contain 'pglogical'", EXACT },
+	{ "icontains", "- string: {icontains: PG_DUMP}", "use pg_dump", PASS, 1,
+	  "contains 'PG_DUMP'", EXACT },
+	{ "equals on the trimmed output", "- string: {equals: Hello World}",
+	  "  Hello World\n", PASS, 1, "equals 'Hello World'", EXACT },
+	{ "equals is case-sensitive (gh-models)",
+	  "- string: {equals: hello world}", "Hello World", FAIL, 0,
+	  "does not equal 'hello world'", EXACT },
+	{ "equals needs the whole output", "- string: {equals: Hello}",
+	  "Hello World", FAIL, 0, "does not equal 'Hello'", EXACT },
+	{ "startsWith ignores case and leading space",
+	  "- string: {startsWith: hello}", "\n  Hello World", PASS, 1,
+	  "starts with 'hello'", EXACT },
+	{ "startsWith fails", "- string: {startsWith: World}", "Hello World",
+	  FAIL, 0, "does not start with 'World'", EXACT },
+	{ "endsWith ignores case and trailing space",
+	  "- string: {endsWith: WORLD}", "Hello World  \n", PASS, 1,
+	  "ends with 'WORLD'", EXACT },
+	{ "endsWith fails", "- string: {endsWith: Hello}", "Hello World", FAIL,
+	  0, "does not end with 'Hello'", EXACT },
+	{ "containsAny names what it found",
+	  "- string: {containsAny: [pglogical, pg_dump]}", "use pg_dump", PASS,
+	  1, "contains 'pg_dump'", EXACT },
+	{ "containsAny fails", "- string: {containsAny: [pglogical, bucardo]}",
+	  "use pg_dump", FAIL, 0,
+	  "does not contain any of 'pglogical', 'bucardo'", EXACT },
+	{ "containsAll passes", "- string: {containsAll: [pg_dump, PGLOGICAL]}",
+	  "pg_dump and pglogical", PASS, 1, "contains 'pg_dump', 'PGLOGICAL'",
+	  EXACT },
+	{ "containsAll scores the share found",
+	  "- string: {containsAll: [pg_dump, pglogical, bucardo]}",
+	  "pg_dump and pglogical", FAIL, 2.0 / 3, "does not contain 'bucardo'",
+	  EXACT },
+	{ "containsAll lists every missing one",
+	  "- string: {containsAll: [pg_dump, pglogical, bucardo]}", "pg_dump",
+	  FAIL, 1.0 / 3, "does not contain 'pglogical', 'bucardo'", EXACT },
+	{ "notContains passes", "- string: {notContains: DROP TABLE}",
+	  "ALTER TABLE users", PASS, 1, "not: does not contain 'DROP TABLE'",
+	  EXACT },
+	{ "notContains fails and names the text",
+	  "- string: {notContains: DROP TABLE}", "then drop table users", FAIL,
+	  0, "not: contains 'DROP TABLE'", EXACT },
+	{ "does_not_contain", "- string: {does_not_contain: DROP}", "x", PASS,
+	  1, "not: does not contain 'DROP'", EXACT },
+	{ "{{expected}} is the case's expected value",
+	  "- string: {contains: \"{{expected}}\"}", "I said hello world!", PASS,
+	  1, "contains 'Hello World'", EXACT },
+	{ "{{expected}} in the reason is rendered",
+	  "- string: {contains: \"{{expected}}\"}", "bye", FAIL, 0,
+	  "does not contain 'Hello World'", EXACT },
+	{ "case variables", "- string: {equals: \"table {{table}}\"}",
+	  "table users", PASS, 1, "equals 'table users'", EXACT },
+	{ "type: contains", "- type: contains\n  value: users", "USERS", PASS,
+	  1, "contains 'users'", EXACT },
+	{ "type: includes", "- type: includes\n  value: pg_dump", "no", FAIL, 0,
+	  "does not contain 'pg_dump'", EXACT },
+	{ "only the first of equals > contains is checked (gh-models)",
+	  "- string: {contains: World, equals: Hello}", "Hello World", FAIL, 0,
+	  "does not equal 'Hello'", EXACT },
+	{ "long values are shortened in reasons",
+	  "- string: {contains: "
+	  "0123456789012345678901234567890123456789012345678901234567890123456"
+	  "789}",
+	  "x", FAIL, 0,
+	  "does not contain "
+	  "'012345678901234567890123456789012345678901234567890123456789...'",
+	  EXACT },
+	/*
+	 * Regression (fixed): string.c (quote_value) shortens long values to 60 bytes
+	 * with "%.*s", which can cut a UTF-8 character in half; the reason
+	 * (and results.json) then holds invalid UTF-8.  Here "\xc3\xa9"
+	 * starts at byte 59 and the reason ends in a lone "\xc3" before
+	 * "...".
+	 */
+	{ "long values are shortened on a character boundary",
+	  "- string: {contains: "
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9"
+	  "bbbb}",
+	  "x", FAIL, 0,
+	  "does not contain "
+	  "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'",
+	  EXACT },
+	{ "newlines in values stay on one line",
+	  "- string: {contains: \"a\\nb\"}", "ab", FAIL, 0,
+	  "does not contain 'a b'", EXACT },
+};
+
+static void test_string(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, string_cases, ARRAY_SIZE(string_cases)),
+		0);
+}
+
+/* regex */
+
+static const struct eval_case regex_cases[] = {
+	{ "regex: shorthand", "- regex: 'CREATE\\s+INDEX'", plan, PASS, 1,
+	  "/CREATE\\s+INDEX/ matched at least 1 time", EXACT },
+	{ "no match", "- regex: 'DROP\\s+TABLE'", plan, FAIL, 0,
+	  "no match for /DROP\\s+TABLE/", EXACT },
+	{ "type: regex + pattern",
+	  "- type: regex\n  pattern: 'Likelihood'\n  count: {min: 2}", plan,
+	  PASS, 1, "/Likelihood/ matched at least 2 times", EXACT },
+	{ "type: regex_match + regex", "- type: regex_match\n  regex: CREATE",
+	  plan, PASS, 1, "/CREATE/ matched at least 1 time", EXACT },
+	{ "regex mapping", "- regex: {pattern: 'Rollback'}", plan, PASS, 1,
+	  "/Rollback/ matched at least 1 time", EXACT },
+	{ "string: {regex: ...}", "- string: {regex: '\\d+,\\d{3}'}", plan,
+	  PASS, 1, "/\\d+,\\d{3}/ matched at least 1 time", EXACT },
+	{ "count min not reached",
+	  "- type: regex\n  pattern: 'Likelihood:?\\s*(LOW|MEDIUM|HIGH)'\n"
+	  "  count: {min: 3}",
+	  plan, FAIL, 0,
+	  "/Likelihood:?\\s*(LOW|MEDIUM|HIGH)/ matched 1 time, expected at "
+	  "least 3",
+	  EXACT },
+	{ "count bare number", "- regex: {pattern: HIGH, count: 3}", plan, PASS,
+	  1, "/HIGH/ matched at least 3 times", EXACT },
+	{ "count range holds",
+	  "- regex: {pattern: HIGH, count: {min: 2, max: "
+	  "3}}",
+	  plan, PASS, 1, "/HIGH/ matched 3 times", EXACT },
+	{ "count above max",
+	  "- regex: {pattern: '\\bHIGH\\b', count: {min: 1, "
+	  "max: 2}}",
+	  plan, FAIL, 0, "/\\bHIGH\\b/ matched 3 times, expected 1 to 2",
+	  EXACT },
+	{ "count max only", "- regex: {pattern: MEDIUM, count: {max: 0}}", plan,
+	  FAIL, 0, "/MEDIUM/ matched 1 time, expected at most 0", EXACT },
+	{ "count exact", "- regex: {pattern: MEDIUM, count: {min: 1, max: 1}}",
+	  plan, PASS, 1, "/MEDIUM/ matched 1 time", EXACT },
+	{ "case-sensitive by default", "- regex: 'create index'", plan, FAIL, 0,
+	  "no match for /create index/", EXACT },
+	{ "flag i", "- regex: {pattern: 'create index', flags: i}", plan, PASS,
+	  1, "/create index/ matched at least 1 time", EXACT },
+	{ "flags beside regex:", "- regex: 'create index'\n  flags: i", plan,
+	  PASS, 1, "/create index/ matched at least 1 time", EXACT },
+	{ "flag m", "- regex: {pattern: '^## Rollback$', flags: m}", plan, PASS,
+	  1, "/^## Rollback$/ matched at least 1 time", EXACT },
+	{ "without m, ^ is the start", "- regex: '^## Rollback$'", plan, FAIL,
+	  0, "no match for /^## Rollback$/", EXACT },
+	{ "flag s", "- regex: {pattern: 'Strategy.*Rollback', flags: s}", plan,
+	  PASS, 1, "/Strategy.*Rollback/ matched at least 1 time", EXACT },
+	{ "without s, . stops at newlines", "- regex: 'Strategy.*Rollback'",
+	  plan, FAIL, 0, "no match for /Strategy.*Rollback/", EXACT },
+	{ "flag x",
+	  "- regex: {pattern: 'CREATE \\s+ INDEX  # comment', flags: "
+	  "x}",
+	  plan, PASS, 1,
+	  "/CREATE \\s+ INDEX  # comment/ matched at least 1 "
+	  "time",
+	  EXACT },
+	{ "flags imsx",
+	  "- regex: {pattern: '^ \\#\\# \\s rollback $ .. "
+	  "restore', flags: imsx}",
+	  plan, PASS, 1,
+	  "/^ \\#\\# \\s rollback $ .. restore/ matched at least 1 time",
+	  EXACT },
+	{ "inline (?i)", "- regex: '(?i)create index'", plan, PASS, 1,
+	  "/(?i)create index/ matched at least 1 time", EXACT },
+	{ "inline (?s)", "- regex: '(?s)Strategy.*Rollback'", plan, PASS, 1,
+	  "/(?s)Strategy.*Rollback/ matched at least 1 time", EXACT },
+	{ "inline (?m)", "- regex: '(?m)^## Rollback$'", plan, PASS, 1,
+	  "/(?m)^## Rollback$/ matched at least 1 time", EXACT },
+	{ "lookahead", "- regex: 'CREATE INDEX(?= CONCURRENTLY)'", plan, PASS,
+	  1, "/CREATE INDEX(?= CONCURRENTLY)/ matched at least 1 time", EXACT },
+	{ "negative lookahead", "- regex: 'CREATE INDEX(?! CONCURRENTLY)'",
+	  plan, FAIL, 0, "no match for /CREATE INDEX(?! CONCURRENTLY)/",
+	  EXACT },
+	{ "lookbehind", "- regex: '(?<=Use )CONCURRENTLY'", plan, PASS, 1,
+	  "/(?<=Use )CONCURRENTLY/ matched at least 1 time", EXACT },
+	{ "negative lookbehind",
+	  "- regex: {pattern: '(?<!Use )CONCURRENTLY', "
+	  "count: {min: 2}}",
+	  plan, FAIL, 0,
+	  "/(?<!Use )CONCURRENTLY/ matched 1 time, expected at least 2",
+	  EXACT },
+	{ "UTF-8 pattern, caseless",
+	  "- regex: {pattern: '\xc3\xbc"
+	  "berblick', flags: i}",
+	  "## \xc3\x9c"
+	  "BERBLICK\n",
+	  PASS, 1,
+	  "/\xc3\xbc"
+	  "berblick/ matched at least 1 time",
+	  EXACT },
+	{ "target: only that section",
+	  "- regex: {pattern: HIGH, target: Risk Register, count: 3}", plan,
+	  PASS, 1, "/HIGH/ matched at least 3 times", EXACT },
+	{ "target: not in that section",
+	  "- regex: {pattern: Restore, target: Risk Register}", plan, FAIL, 0,
+	  "no match for /Restore/ in section Risk Register", EXACT },
+	{ "target: a ## section holds its ###",
+	  "- regex: {pattern: '10,000 rows', target: Phase Plan}", plan, PASS,
+	  1, "/10,000 rows/ matched at least 1 time", EXACT },
+	{ "target: a section stops at the next ##",
+	  "- regex: {pattern: CONTRACT, flags: i, target: Pre-Migration "
+	  "Checklist}",
+	  plan, FAIL, 0,
+	  "no match for /CONTRACT/ in section Pre-Migration "
+	  "Checklist",
+	  EXACT },
+	{ "target: matched like headings",
+	  "- type: regex\n  pattern: HIGH\n  target: '3. **risk register**:'",
+	  plan, PASS, 1, "/HIGH/ matched at least 1 time", EXACT },
+	{ "target: missing section",
+	  "- regex: {pattern: HIGH, target: Glossary}", plan, FAIL, 0,
+	  "section 'Glossary' not found", EXACT },
+	{ "target: output is the whole output",
+	  "- regex: {pattern: 'Migration.*', target: output, count: 3}", plan,
+	  PASS, 1, "/Migration.*/ matched at least 3 times", EXACT },
+	{ "match: false passes without a match",
+	  "- regex: {pattern: 'DROP TABLE', match: false}", plan, PASS, 1,
+	  "not: no match for /DROP TABLE/", EXACT },
+	{ "match: false fails on a match",
+	  "- regex: {pattern: CONCURRENTLY, match: false}", plan, FAIL, 0,
+	  "not: /CONCURRENTLY/ matched at least 1 time", EXACT },
+	/*
+	 * Regression (fixed): evalspec.c reads "match" only inside a regex mapping; beside
+	 * "type: regex" or "regex: '...'" it is accepted (no warning, it is
+	 * a known key) and ignored, so the check is not inverted: these give
+	 * FAIL "no match for /DROP TABLE/".
+	 */
+	{ "match: false beside type: regex",
+	  "- type: regex\n  pattern: 'DROP TABLE'\n  match: false", plan, PASS,
+	  1, "not: no match for /DROP TABLE/", EXACT },
+	{ "match: false beside regex:", "- regex: 'DROP TABLE'\n  match: false",
+	  plan, PASS, 1, "not: no match for /DROP TABLE/", EXACT },
+	{ "a list of patterns", "- regex: [CREATE, Rollback]", plan, PASS, 1,
+	  "all 2 patterns matched", EXACT },
+	{ "a list of patterns names the missing ones",
+	  "- regex: [CREATE, DROP, TRUNCATE]", plan, FAIL, 1.0 / 3,
+	  "no match for /DROP/, /TRUNCATE/ (1 of 3 patterns matched)", EXACT },
+	{ "a list of patterns: count for each, in a section",
+	  "- regex: {pattern: [HIGH, MEDIUM], target: Risk Register, count: "
+	  "2}",
+	  plan, FAIL, 0.5,
+	  "/MEDIUM/ matched 1 time, each needs at least 2 in section Risk "
+	  "Register (1 of 2 patterns matched)",
+	  EXACT },
+	/* Settings beside "string: {regex: ...}" are read too. */
+	{ "string: {regex, flags}",
+	  "- string: {regex: 'create index', flags: "
+	  "i}",
+	  plan, PASS, 1, "/create index/ matched at least 1 time", EXACT },
+	{ "long patterns are shortened",
+	  "- regex: 'Zero-Downtime Migration(?: and a very long tail)?'", plan,
+	  PASS, 1,
+	  "/Zero-Downtime Migration(?: and a very.../ matched at least 1 "
+	  "time",
+	  EXACT },
+	/*
+	 * Regression (fixed): regex.c shortens patterns to 37 bytes with "%.37s", which
+	 * can cut a UTF-8 character: here "\xc3\xbc" starts at byte 36 and
+	 * the reason holds a lone "\xc3".
+	 */
+	{ "long patterns are shortened on a character boundary",
+	  "- regex: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\xc3\xbc"
+	  "bbbbbbbbbbbbbb'",
+	  "x", FAIL, 0,
+	  "no match for /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.../", EXACT },
+	/*
+	 * Regression (fixed): PCRE2 is compiled with the default newline (LF), so with
+	 * CRLF output "$" in multiline mode never matches at a line end
+	 * (the \r is in the way), although headings and sections handle
+	 * CRLF.  PCRE2_NEWLINE_ANYCRLF in a compile context would fix it.
+	 */
+	{ "CRLF and (?m)$", "- regex: '(?m)^Likelihood: HIGH$'",
+	  "Risks\r\nLikelihood: HIGH\r\nmore\r\n", PASS, 1,
+	  "/(?m)^Likelihood: HIGH$/ matched at least 1 time", EXACT },
+	{ "invalid UTF-8 in the output is data", "- regex: 'HIGH'",
+	  "\xff\xfe HIGH \xc3", PASS, 1, "/HIGH/ matched at least 1 time",
+	  EXACT },
+};
+
+static void test_regex(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, regex_cases, ARRAY_SIZE(regex_cases)), 0);
+}
+
+/* sections */
+
+static const char out_of_order[] = "## Migration Strategy\n\ntext\n\n"
+				   "## Phase Plan\n\ntext\n\n"
+				   "## Pre-Migration Checklist\n\ntext\n";
+
+static const char bold_sections[] = "Intro.\n\n**Risk Register**\n\n"
+				    "- lock contention\n";
+
+static const char setext[] = "Migration Strategy\n"
+			     "==================\n\ntext\n\n"
+			     "Risk Register\n-------------\n\ntext\n";
+
+static const char crlf[] = "## Migration Strategy\r\n\r\n"
+			   "We expand and contract.\r\n\r\n"
+			   "### Step 1: Expand\r\n\r\nAdd it.\r\n\r\n"
+			   "## Risk Register\r\n\r\n- Likelihood: HIGH\r\n";
+
+static const char unicode[] = "## \xc3\x9c"
+			      "berblick & Ausblick\n\ntext\n\n"
+			      "## 2. \xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7"
+			      "\xa7\xbb\n\ntext\n";
+
+static const struct eval_case sections_cases[] = {
+	{ "shorthand: present and in order",
+	  "- sections: [Migration Strategy, Pre-Migration Checklist, Phase "
+	  "Plan, Risk Register]",
+	  plan, PASS, 1, "all 4 sections present in order", EXACT },
+	{ "missing", "- sections: [Migration Strategy, Phase Plan, Glossary]",
+	  plan, FAIL, 2.0 / 3, "missing sections: Glossary", EXACT },
+	{ "missing and out of order",
+	  "- sections: [Migration Strategy, Pre-Migration Checklist, Phase "
+	  "Plan, Risk Register]",
+	  out_of_order, FAIL, 0.5,
+	  "missing sections: Risk Register; out of order: Phase Plan before "
+	  "Pre-Migration Checklist",
+	  EXACT },
+	{ "ordered: false",
+	  "- sections: {required: [Pre-Migration Checklist, "
+	  "Phase Plan]}",
+	  out_of_order, PASS, 1, "all 2 sections present", EXACT },
+	{ "ordered: true",
+	  "- sections: {required: [Pre-Migration Checklist, "
+	  "Phase Plan], ordered: true}",
+	  out_of_order, FAIL, 0.5,
+	  "out of order: Phase Plan before Pre-Migration Checklist", EXACT },
+	{ "level", "- sections: {required: [Phase Plan, Backfill], level: 2}",
+	  plan, FAIL, 0.5, "wrong heading level: Backfill (level 3, need 2)",
+	  EXACT },
+	{ "level 3", "- sections: {required: [Backfill], level: 3}", plan, PASS,
+	  1, "the section is present", EXACT },
+	{ "min_words",
+	  "- sections: {required: [Migration Strategy, "
+	  "Rollback], min_words: 5}",
+	  plan, FAIL, 0.5, "too short: Rollback (3 of 5 words)", EXACT },
+	{ "min_words counts subsections and stops at the next ##",
+	  "- sections: {required: [Phase Plan], min_words: 100}", plan, FAIL, 0,
+	  "too short: Phase Plan (34 of 100 words)", EXACT },
+	{ "min_words holds",
+	  "- sections: {required: [Phase Plan], min_words: "
+	  "34}",
+	  plan, PASS, 1, "the section is present", EXACT },
+	{ "bold_headings: true",
+	  "- sections: {required: [Risk Register], bold_headings: true}",
+	  bold_sections, PASS, 1, "the section is present", EXACT },
+	{ "bold_headings: false",
+	  "- sections: {required: [Risk Register], "
+	  "bold_headings: false}",
+	  bold_sections, FAIL, 0, "missing sections: Risk Register", EXACT },
+	{ "bold headings are off by default", "- sections: [Risk Register]",
+	  bold_sections, FAIL, 0, "missing sections: Risk Register", EXACT },
+	/*
+	 * Regression (fixed): a bold-only paragraph right after a heading gets that
+	 * heading's text in front ("PlanRollback Steps", see
+	 * test_markdown.c), so it never matches: FAIL "missing sections:
+	 * Rollback Steps".
+	 */
+	{ "bold heading right after a heading",
+	  "- sections: {required: [Plan, Rollback Steps], bold_headings: "
+	  "true}",
+	  "## Plan\n\n**Rollback Steps**\n\nRestore.\n", PASS, 1,
+	  "all 2 sections present", EXACT },
+	{ "Setext", "- sections: [Migration Strategy, Risk Register]", setext,
+	  PASS, 1, "all 2 sections present in order", EXACT },
+	{ "Setext levels",
+	  "- sections: {required: [Migration Strategy, Risk "
+	  "Register], level: 2}",
+	  setext, FAIL, 0.5,
+	  "wrong heading level: Migration Strategy (level 1, need 2)", EXACT },
+	{ "numbered headings",
+	  "- sections: [Migration Strategy, Risk Register, Rollback, Phase "
+	  "Plan]",
+	  "## 1. Migration Strategy\n\n## 2) Risk Register\n\n## IV. "
+	  "Rollback\n\n### Step 3: **Phase Plan** (week 1)\n",
+	  PASS, 1, "all 4 sections present in order", EXACT },
+	{ "names are normalised too", "- sections: ['2. **RISK REGISTER**:']",
+	  plan, PASS, 1, "the section is present", EXACT },
+	{ "a heading that goes on after a space matches", "- sections: [Risk]",
+	  plan, PASS, 1, "the section is present", EXACT },
+	{ "part of a word does not match", "- sections: [Risk Reg]", plan, FAIL,
+	  0, "missing sections: Risk Reg", EXACT },
+	/*
+	 * Regression (fixed): "Step 1" normalises to "" (see test_markdown.c), so this is
+	 * rejected at compile time: "'Step 1' has no letters left after
+	 * numbering and punctuation are ignored".
+	 */
+	{ "headings that are only numbered steps",
+	  "- sections: [Step 1, Step 2]",
+	  "## Step 1\n\nA.\n\n## Step 2\n\nB.\n", PASS, 1,
+	  "all 2 sections present in order", EXACT },
+	{ "CRLF",
+	  "- sections: {required: [Migration Strategy, Risk Register, "
+	  "Expand], min_words: 2}",
+	  crlf, PASS, 1, "all 3 sections present", EXACT },
+	{ "CRLF min_words",
+	  "- sections: {required: [Migration Strategy], "
+	  "min_words: 10}",
+	  crlf, FAIL, 0, "too short: Migration Strategy (9 of 10 words)",
+	  EXACT },
+	{ "Unicode headings",
+	  "- sections: [\"\xc3\x9c"
+	  "berblick & Ausblick\", \xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7"
+	  "\xa7\xbb]",
+	  unicode, PASS, 1, "all 2 sections present in order", EXACT },
+	{ "Unicode names in reasons",
+	  "- sections: [\xe9\xa3\x8e\xe9\x99\xa9, \xc3\x9c"
+	  "berblick]",
+	  unicode, FAIL, 0.5, "missing sections: \xe9\xa3\x8e\xe9\x99\xa9",
+	  EXACT },
+	/*
+	 * Regression (fixed): a leading emoji stays in the normalised heading (see
+	 * test_markdown.c): FAIL "missing sections: Rollout Plan".
+	 */
+	{ "emoji before a heading", "- sections: [Rollout Plan]",
+	  "## \xf0\x9f\x9a\x80 Rollout Plan\n\ntext\n", PASS, 1,
+	  "the section is present", EXACT },
+	{ "emoji after a heading", "- sections: [Rollout Plan]",
+	  "## Rollout Plan \xe2\x9c\x85\n\ntext\n", PASS, 1,
+	  "the section is present", EXACT },
+};
+
+static void test_sections(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, sections_cases,
+					ARRAY_SIZE(sections_cases)),
+			 0);
+}
+
+/* format */
+
+static const char code_bold[] = "`**a**` is code.\n\n```\n**b**\n- c\n1. d\n```"
+				"\n\n**e**\n";
+
+static const struct eval_case format_cases[] = {
+	{ "bold min", "- format: {bold: {min: 3}}", plan, FAIL, 0,
+	  "2 bold spans, need at least 3", EXACT },
+	{ "bold max", "- format: {bold: {max: 1}}", plan, FAIL, 0,
+	  "2 bold spans, need at most 1", EXACT },
+	{ "bold range", "- format: {bold: {min: 1, max: 2}}", plan, PASS, 1,
+	  "the format check holds", EXACT },
+	{ "bold within",
+	  "- format: {bold: {within: [Pre-Migration "
+	  "Checklist]}}",
+	  plan, PASS, 1, "the format check holds", EXACT },
+	{ "bold within, none there",
+	  "- format: {bold: {within: [Risk "
+	  "Register]}}",
+	  plan, FAIL, 0, "0 bold spans in Risk Register, need at least 1",
+	  EXACT },
+	{ "bold in code does not count", "- format: {bold: {min: 2}}",
+	  code_bold, FAIL, 0, "1 bold span, need at least 2", EXACT },
+	{ "bold in code does not count (max)", "- format: {bold: {max: 1}}",
+	  code_bold, PASS, 1, "the format check holds", EXACT },
+	{ "bullets within each section",
+	  "- format: {bullets: {min: 1, within: [Pre-Migration Checklist, "
+	  "Risk Register]}}",
+	  plan, PASS, 1, "all format checks hold", EXACT },
+	{ "bullets within: one section has none",
+	  "- format: {bullets: {within: [Pre-Migration Checklist, "
+	  "Rollback]}}",
+	  plan, FAIL, 0.5, "0 bulleted items in Rollback, need at least 1",
+	  EXACT },
+	{ "bullets within: a missing section fails",
+	  "- format: {bullets: {within: [Pre-Migration Checklist, "
+	  "Glossary]}}",
+	  plan, FAIL, 0.5, "bullets: section 'Glossary' not found", EXACT },
+	{ "bullets within: per section, not in total",
+	  "- format: {bullets: {min: 2, within: [Pre-Migration Checklist, "
+	  "Risk Register]}}",
+	  plan, FAIL, 0.5,
+	  "1 bulleted item in Risk Register, need at least "
+	  "2",
+	  EXACT },
+	{ "bullets: N is a minimum", "- format: {bullets: 4}", plan, FAIL, 0,
+	  "3 bulleted items, need at least 4", EXACT },
+	{ "bullets: true", "- format: {bullets: true}", plan, PASS, 1,
+	  "the format check holds", EXACT },
+	{ "bullets in a fence do not count", "- format: {bullets: 1}",
+	  code_bold, FAIL, 0, "0 bulleted items, need at least 1", EXACT },
+	{ "numbered items are not bullets", "- format: {bullets: 1}",
+	  "1. a\n2. b\n", FAIL, 0, "0 bulleted items, need at least 1", EXACT },
+	{ "numbered within",
+	  "- format: {numbered: {min: 3, within: [Phase "
+	  "Plan]}}",
+	  plan, PASS, 1, "the format check holds", EXACT },
+	{ "numbered min", "- format: {numbered: 4}", plan, FAIL, 0,
+	  "3 numbered items, need at least 4", EXACT },
+	{ "numbered in a fence do not count", "- format: {numbered: 1}",
+	  code_bold, FAIL, 0, "0 numbered items, need at least 1", EXACT },
+	{ "bullets are not numbered", "- format: {numbered: {max: 0}}",
+	  "- a\n- b\n", PASS, 1, "the format check holds", EXACT },
+	{ "headings max_level", "- format: {headings: {max_level: 2}}", plan,
+	  FAIL, 0, "a level-3 heading, deepest allowed is 2", EXACT },
+	{ "headings max_level holds", "- format: {headings: {max_level: 3}}",
+	  plan, PASS, 1, "the format check holds", EXACT },
+	{ "no_html holds", "- format: {no_html: true}", plan, PASS, 1,
+	  "the format check holds", EXACT },
+	{ "no_html: inline tags", "- format: {no_html: true}",
+	  "a <b>bold</b> word\n", FAIL, 0, "2 raw HTML elements", EXACT },
+	{ "no_html: HTML in code is code", "- format: {no_html: true}",
+	  "`<b>` and\n\n```html\n<div></div>\n```\n", PASS, 1,
+	  "the format check holds", EXACT },
+	/*
+	 * Regression (fixed): an HTML block is counted once per line of it as well
+	 * (markdown.c, see test_markdown.c): FAIL "7 raw HTML elements".
+	 */
+	{ "no_html: one HTML block", "- format: {no_html: true}",
+	  "<div>\nhi\n</div>\n", FAIL, 0, "1 raw HTML element", EXACT },
+	{ "no_html: false checks nothing",
+	  "- format: {no_html: false, bold: {max: 10}}", "<b>x</b>\n", PASS, 1,
+	  "the format check holds", EXACT },
+	{ "score is the share of checks that hold",
+	  "- format: {bold: 1, bullets: 10, no_html: true}", plan, FAIL,
+	  2.0 / 3, "3 bulleted items, need at least 10", EXACT },
+	{ "every problem is listed",
+	  "- format: {bold: {max: 0}, numbered: {within: [Rollback]}, "
+	  "headings: {max_level: 1}}",
+	  plan, FAIL, 0,
+	  "2 bold spans, need at most 0; 0 numbered items in Rollback, need "
+	  "at least 1; a level-3 heading, deepest allowed is 1",
+	  EXACT },
+	{ "all hold",
+	  "- format: {bold: 2, bullets: 3, numbered: 3, headings: "
+	  "{max_level: 3}, no_html: true}",
+	  plan, PASS, 1, "all format checks hold", EXACT },
+};
+
+static void test_format(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, format_cases, ARRAY_SIZE(format_cases)),
+		0);
+}
+
+/* table */
+
+static const char tables[] =
+	"## Migration Phases\n"
+	"\n"
+	"| **Phase** | Operation | Locking? | App State Required | Rollback "
+	"Plan |\n"
+	"|---|---|---|---|---|\n"
+	"| 1 | add column | no | old | drop column |\n"
+	"| 2 | backfill | no | both | none |\n"
+	"| 3 | swap | brief | new | swap back |\n"
+	"\n"
+	"## Notes\n"
+	"\n"
+	"Owner | Risk\n"
+	"---|---\n"
+	"dba | low\n"
+	"\n"
+	"## Intro\n"
+	"\n"
+	"No table here.\n";
+
+static const struct eval_case table_cases[] = {
+	{ "columns in any case and punctuation",
+	  "- table:\n    columns: [phase, OPERATION, 'locking?', app state "
+	  "required, rollback]\n    min_rows: 3\n    within: Migration Phases",
+	  tables, PASS, 1, "table with 5 columns and 3 rows", EXACT },
+	{ "columns in any order", "- table: {columns: [Rollback, Phase]}",
+	  tables, PASS, 1, "table with 5 columns and 3 rows", EXACT },
+	{ "a missing column", "- table: {columns: [Phase, Operation, Owner]}",
+	  tables, FAIL, 2.0 / 3, "table is missing column: Owner", EXACT },
+	{ "missing columns", "- table: {columns: [Phase, Downtime, Cost]}",
+	  tables, FAIL, 1.0 / 3, "table is missing columns: Downtime, Cost",
+	  EXACT },
+	{ "a prefix of a word is not a column", "- table: {columns: [Phas]}",
+	  tables, FAIL, 0, "table is missing column: Phas", EXACT },
+	{ "min_rows", "- table: {columns: [Phase], min_rows: 4}", tables, FAIL,
+	  0.5, "table has 3 rows, need at least 4", EXACT },
+	{ "the best table is chosen", "- table: {columns: [owner, risk]}",
+	  tables, PASS, 1, "table with 2 columns and 1 row", EXACT },
+	{ "table without outer pipes, within",
+	  "- table: {columns: [Owner, Risk], min_rows: 1, within: Notes}",
+	  tables, PASS, 1, "table with 2 columns and 1 row", EXACT },
+	{ "within: only that section",
+	  "- table: {columns: [Phase], within: Notes}", tables, FAIL, 0,
+	  "table is missing column: Phase", EXACT },
+	{ "within: a section without a table",
+	  "- table: {columns: [Phase], within: Intro}", tables, FAIL, 0,
+	  "no table in section Intro", EXACT },
+	{ "within: a missing section",
+	  "- table: {columns: [Phase], within: Glossary}", tables, FAIL, 0,
+	  "section 'Glossary' not found", EXACT },
+	{ "table: true", "- table: true", tables, PASS, 1,
+	  "table with 5 columns and 3 rows", EXACT },
+	{ "no table", "- table: {columns: [Phase]}", "Just prose.\n", FAIL, 0,
+	  "no table", EXACT },
+	{ "a table in a fence is code", "- table: true",
+	  "```\n| A | B |\n|---|---|\n| 1 | 2 |\n```\n", FAIL, 0, "no table",
+	  EXACT },
+	{ "CRLF table", "- table: {columns: [A, B], min_rows: 1}",
+	  "| A | B |\r\n|---|---|\r\n| 1 | 2 |\r\n", PASS, 1,
+	  "table with 2 columns and 1 row", EXACT },
+};
+
+static void test_table(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, table_cases, ARRAY_SIZE(table_cases)), 0);
+}
+
+/* code */
+
+static const char prose_only[] =
+	"Use CREATE INDEX CONCURRENTLY to avoid locks.\n\n"
+	"```sql\nCREATE INDEX idx ON users (email);\n```\n";
+
+static const struct eval_case code_cases[] = {
+	{ "language", "- code: {language: sql}", plan, PASS, 1, "1 sql block",
+	  EXACT },
+	{ "language is case-insensitive", "- code: {language: SQL}",
+	  "```Sql\nSELECT 1;\n```\n", PASS, 1, "1 sql block", EXACT },
+	{ "sql matches postgresql", "- code: {language: sql}",
+	  "```postgresql\nSELECT 1;\n```\n", PASS, 1, "1 sql block", EXACT },
+	{ "sql matches mysql, plpgsql, tsql", "- code: {language: sql, min: 3}",
+	  "```mysql\nx\n```\n\n```plpgsql\ny\n```\n\n```tsql\nz\n```\n", PASS,
+	  1, "3 sql blocks", EXACT },
+	{ "postgresql does not match sql", "- code: {language: postgresql}",
+	  plan, FAIL, 0, "0 postgresql blocks, need at least 1", EXACT },
+	{ "another language", "- code: {language: python}", plan, FAIL, 0,
+	  "0 python blocks, need at least 1", EXACT },
+	{ "any language", "- code: {min: 2}",
+	  "```bash\nls\n```\n\n    indented\n", PASS, 1, "2 code blocks",
+	  EXACT },
+	{ "an indented block has no language", "- code: {language: sql}",
+	  "Text.\n\n    SELECT 1;\n", FAIL, 0, "0 sql blocks, need at least 1",
+	  EXACT },
+	{ "min", "- code: {language: sql, min: 2}", plan, FAIL, 0.5,
+	  "1 sql block, need at least 2", EXACT },
+	{ "contains over the code",
+	  "- code:\n    language: sql\n    contains: "
+	  "'(?i)create\\s+index\\s+concurrently'",
+	  plan, PASS, 1,
+	  "1 sql block, 1 matching /(?i)create\\s+index\\s+concurrently/",
+	  EXACT },
+	{ "contains: prose does not count",
+	  "- code: {language: sql, contains: 'CREATE INDEX CONCURRENTLY'}",
+	  prose_only, FAIL, 0.5,
+	  "no sql block matches /CREATE INDEX CONCURRENTLY/", EXACT },
+	{ "contains: one block of two",
+	  "- code: {language: sql, contains: 'SELECT'}",
+	  "```sql\nUPDATE t SET x = 1;\n```\n\n```sql\nSELECT 1;\n```\n", PASS,
+	  1, "2 sql blocks, 1 matching /SELECT/", EXACT },
+	{ "contains: blocks of other languages do not count",
+	  "- code: {language: sql, contains: 'SELECT'}",
+	  "```python\nSELECT = 1\n```\n\n```sql\nUPDATE t;\n```\n", FAIL, 0.5,
+	  "no sql block matches /SELECT/", EXACT },
+};
+
+static void test_code(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, code_cases, ARRAY_SIZE(code_cases)), 0);
+}
+
+/* length */
+
+static const struct eval_case length_cases[] = {
+	{ "words min", "- length: {words: 5}", "one two three", FAIL, 0,
+	  "3 words (need at least 5)", EXACT },
+	{ "words range", "- length: {words: {min: 1, max: 2}}", "one two three",
+	  FAIL, 0, "3 words (need 1 to 2)", EXACT },
+	{ "words exact", "- length: {words: {min: 3, max: 3}}",
+	  "one, two; three.", PASS, 1, "3 words (ok)", EXACT },
+	{ "markup is not words", "- length: {words: {max: 3}}",
+	  "## **One** `two`\n\n- three\n", PASS, 1, "3 words (ok)", EXACT },
+	{ "words in any script", "- length: {words: 2}",
+	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb plan", PASS, 1,
+	  "2 words (ok)", EXACT },
+	{ "chars are code points", "- length: {chars: {max: 11}}",
+	  "h\xc3\xa9llo w\xc3\xb6rld", PASS, 1, "11 chars (ok)", EXACT },
+	{ "chars max", "- length: {chars: {max: 10}}",
+	  "h\xc3\xa9llo w\xc3\xb6rld", FAIL, 0, "11 chars (need at most 10)",
+	  EXACT },
+	{ "chars: CJK and emoji", "- length: {chars: {min: 5, max: 5}}",
+	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb\xf0\x9f\x9a\x80",
+	  PASS, 1, "5 chars (ok)", EXACT },
+	{ "lines", "- length: {lines: {max: 2}}", "a\nb\nc", FAIL, 0,
+	  "3 lines (need at most 2)", EXACT },
+	{ "a final newline ends the last line",
+	  "- length: {lines: {min: 2, max: 2}}", "a\nb\n", PASS, 1,
+	  "2 lines (ok)", EXACT },
+	{ "CRLF lines", "- length: {lines: {min: 2, max: 2}}", "a\r\nb\r\n",
+	  PASS, 1, "2 lines (ok)", EXACT },
+	{ "several units", "- length: {words: 1, lines: 1}", "one two", PASS, 1,
+	  "2 words (ok), 1 line (ok)", EXACT },
+	{ "several units, one fails",
+	  "- length: {words: 10, chars: {max: "
+	  "100}}",
+	  "one two", FAIL, 0, "2 words (need at least 10), 7 chars (ok)",
+	  EXACT },
+};
+
+static void test_length(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, length_cases, ARRAY_SIZE(length_cases)),
+		0);
+}
+
+/* json */
+
+static const char json_schema_extra[] =
+	"responseFormat: json_schema\n"
+	"jsonSchema: '{\"name\": \"plan\", \"schema\": {\"type\": \"object\", "
+	"\"required\": [\"risk\", \"steps\"], \"additionalProperties\": false, "
+	"\"properties\": {\"risk\": {\"type\": \"string\", \"enum\": [\"low\", "
+	"\"medium\", \"high\"]}, \"steps\": {\"type\": \"array\", "
+	"\"minItems\": 1, \"maxItems\": 3, \"items\": {\"type\": "
+	"\"string\"}}, \"owner\": {\"type\": [\"string\", \"null\"]}, "
+	"\"hours\": {\"type\": \"integer\"}}}}'\n";
+
+static const struct eval_case json_schema_cases[] = {
+	{ "valid", "- json: true", "{\"risk\": \"low\", \"steps\": [\"a\"]}",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "surrounding whitespace", "- json: true",
+	  "\n  {\"risk\": \"low\", \"steps\": [\"a\"], \"owner\": null, "
+	  "\"hours\": 2.0}\n\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "a fenced json block", "- json: true",
+	  "Here it is:\n\n```JSON\n{\"risk\": \"high\", \"steps\": [\"a\", "
+	  "\"b\"]}\n```\n\nDone.\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "the first json block counts", "- json: true",
+	  "```sql\nSELECT 1;\n```\n\n```json\n{\"risk\": \"low\", \"steps\": "
+	  "[\"a\"]}\n```\n\n```json\n{}\n```\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	/*
+	 * Regression (fixed): json_check.c takes an output that starts with "[" or "{" as
+	 * the JSON itself, even when it is prose with a json block after
+	 * it: FAIL "not valid JSON: invalid JSON: unexpected character".
+	 */
+	{ "prose starting with [ before a json block", "- json: true",
+	  "[Draft] The plan:\n\n```json\n{\"risk\": \"low\", \"steps\": "
+	  "[\"a\"]}\n```\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	/*
+	 * Regression (fixed): the reason repeats itself ("not valid JSON: invalid JSON:
+	 * unexpected end of input") and drops the line and column that
+	 * pe_json_parse recorded in its diagnostic.
+	 */
+	{ "invalid JSON", "- json: true", "{\"risk\": \"low\",", FAIL, 0,
+	  "not valid JSON: unexpected end of input", CONTAINS },
+	{ "text after the JSON", "- json: true",
+	  "{\"risk\": \"low\", \"steps\": [\"a\"]}\n\nLet me know!", FAIL, 0,
+	  "unexpected text after the value", CONTAINS },
+	{ "not JSON at all", "- json: true", "Sure! Here is the plan.", FAIL, 0,
+	  "unexpected character", CONTAINS },
+	{ "missing required property", "- json: true", "{\"risk\": \"low\"}",
+	  FAIL, 0,
+	  "JSON does not match the schema (1 problem): $: missing required "
+	  "property steps",
+	  EXACT },
+	{ "enum", "- json: true", "{\"risk\": \"extreme\", \"steps\": [\"a\"]}",
+	  FAIL, 0,
+	  "JSON does not match the schema (1 problem): $.risk: value is not "
+	  "one of the enum values",
+	  EXACT },
+	{ "additionalProperties: false", "- json: true",
+	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"extra\": 1}", FAIL, 0,
+	  "JSON does not match the schema (1 problem): $: unexpected "
+	  "property extra",
+	  EXACT },
+	{ "items", "- json: true", "{\"risk\": \"low\", \"steps\": [\"a\", 2]}",
+	  FAIL, 0,
+	  "JSON does not match the schema (1 problem): $.steps[1]: expected "
+	  "string",
+	  EXACT },
+	{ "root type", "- json: true", "[\"risk\"]", FAIL, 0,
+	  "JSON does not match the schema (1 problem): $: expected object",
+	  EXACT },
+	{ "minItems", "- json: true", "{\"risk\": \"low\", \"steps\": []}",
+	  FAIL, 0,
+	  "JSON does not match the schema (1 problem): $.steps: too few "
+	  "items",
+	  EXACT },
+	{ "maxItems", "- json: true",
+	  "{\"risk\": \"low\", \"steps\": [\"a\", \"b\", \"c\", \"d\"]}", FAIL,
+	  0,
+	  "JSON does not match the schema (1 problem): $.steps: too many "
+	  "items",
+	  EXACT },
+	{ "integer", "- json: true",
+	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"hours\": 1.5}", FAIL, 0,
+	  "JSON does not match the schema (1 problem): $.hours: expected "
+	  "integer",
+	  EXACT },
+	/*
+	 * Regression (fixed): with a list of types the reason says "expected another type"
+	 * instead of naming them.
+	 */
+	{ "a list of types", "- json: true",
+	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"owner\": 5}", FAIL, 0,
+	  "$.owner: expected string or null", CONTAINS },
+	{ "at most three problems are listed", "- json: true",
+	  "{\"risk\": 1, \"steps\": [1, 2, 3, 4], \"x\": 1}", FAIL, 0,
+	  "JSON does not match the schema (7 problems): $.risk: expected "
+	  "string; $.steps: too many items; $.steps[0]: expected string",
+	  EXACT },
+	{ "schema: false checks syntax only", "- json: {schema: false}",
+	  "{\"risk\": \"extreme\"}", PASS, 1, "valid JSON", EXACT },
+	{ "schema: true", "- json: {schema: true}", "{\"risk\": \"extreme\"}",
+	  FAIL, 0,
+	  "JSON does not match the schema (2 problems): $: missing required "
+	  "property steps; $.risk: value is not one of the enum values",
+	  EXACT },
+};
+
+/* jsonSchema as a YAML mapping, and a plain schema (no name/schema). */
+static const char json_yaml_schema_extra[] = "responseFormat: json_object\n"
+					     "jsonSchema:\n"
+					     "  type: object\n"
+					     "  required: [answer]\n"
+					     "  properties:\n"
+					     "    answer: {type: integer}\n";
+
+static const struct eval_case json_yaml_schema_cases[] = {
+	{ "YAML schema: valid", "- json: true", "{\"answer\": 4}", PASS, 1,
+	  "valid JSON that matches the schema", EXACT },
+	{ "YAML schema: wrong type", "- json: true", "{\"answer\": \"4\"}",
+	  FAIL, 0,
+	  "JSON does not match the schema (1 problem): $.answer: expected "
+	  "integer",
+	  EXACT },
+};
+
+static const struct eval_case json_cases[] = {
+	{ "no schema", "- json: true", "{\"anything\": [1, 2.5, null, true]}",
+	  PASS, 1, "valid JSON", EXACT },
+	{ "a scalar is JSON", "- json: true", "\"just text\"", PASS, 1,
+	  "valid JSON", EXACT },
+	{ "no schema, invalid", "- json: true", "{'single': 'quotes'}", FAIL, 0,
+	  "unexpected character", CONTAINS },
+};
+
+static void test_json(void **state)
+{
+	size_t failures;
+
+	(void)state;
+	failures = run_eval_table(json_schema_extra, json_schema_cases,
+				  ARRAY_SIZE(json_schema_cases));
+	failures +=
+		run_eval_table(json_yaml_schema_extra, json_yaml_schema_cases,
+			       ARRAY_SIZE(json_yaml_schema_cases));
+	failures += run_eval_table(NULL, json_cases, ARRAY_SIZE(json_cases));
+	assert_int_equal(failures, 0);
+}
+
+/* judges and kinds that never run */
+
+#define LLM_REASON                                                             \
+	"LLM judge needs a model call; scoring recorded responses sends "      \
+	"nothing"
+#define BUILTIN_REASON                                                         \
+	"built-in judge needs a model call; scoring recorded responses "       \
+	"sends nothing"
+
+static const struct eval_case judge_cases[] = {
+	{ "llm:",
+	  "- name: judge\n  llm:\n    modelId: openai/gpt-4o-mini\n"
+	  "    prompt: \"Is this safe? {{completion}}\"\n"
+	  "    choices:\n      - {choice: good, score: 1}\n"
+	  "      - {choice: bad, score: 0}",
+	  plan, SKIP, 0, LLM_REASON, EXACT },
+	{ "uses: github/coherence", "- uses: github/coherence", plan, SKIP, 0,
+	  BUILTIN_REASON, EXACT },
+	{ "uses: github/similarity", "- uses: github/similarity", plan, SKIP, 0,
+	  BUILTIN_REASON, EXACT },
+	{ "model + criteria", "- model: openai/gpt-4o\n  criteria: Is it safe?",
+	  plan, SKIP, 0, LLM_REASON, EXACT },
+	{ "type: prompt_evaluator",
+	  "- type: prompt_evaluator\n  parameters: "
+	  "{criteria: Is it safe?}",
+	  plan, SKIP, 0, LLM_REASON, EXACT },
+	{ "python:", "- python: \"def check(output): return True\"", plan, SKIP,
+	  0, "python evaluators are not supported by prompteval", EXACT },
+	{ "rule:", "- rule: Must mention the rollback", plan, SKIP, 0,
+	  "rule evaluators are not supported by prompteval", EXACT },
+	{ "a bare sentence", "- Must mention the rollback", plan, SKIP, 0,
+	  "rule evaluators are not supported by prompteval", EXACT },
+	{ "not: keeps a skip", "- uses: github/fluency\n  not: true", plan,
+	  SKIP, 0, BUILTIN_REASON, EXACT },
+};
+
+static void test_judges(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, judge_cases, ARRAY_SIZE(judge_cases)), 0);
+}
+
+/* not: true */
+
+static const struct eval_case not_cases[] = {
+	{ "a pass becomes a fail", "- regex: CONCURRENTLY\n  not: true", plan,
+	  FAIL, 0, "not: /CONCURRENTLY/ matched at least 1 time", EXACT },
+	{ "a fail becomes a pass", "- regex: 'DROP TABLE'\n  not: true", plan,
+	  PASS, 1, "not: no match for /DROP TABLE/", EXACT },
+	{ "not: false changes nothing", "- regex: 'DROP TABLE'\n  not: false",
+	  plan, FAIL, 0, "no match for /DROP TABLE/", EXACT },
+	{ "the score becomes 1 - score",
+	  "- string: {containsAll: [pg_dump, pglogical, bucardo]}\n  not: true",
+	  "pg_dump and pglogical", PASS, 1.0 / 3,
+	  "not: does not contain 'bucardo'", EXACT },
+	{ "sections", "- sections: [Migration Strategy, Glossary]\n  not: true",
+	  plan, PASS, 0.5, "not: missing sections: Glossary", EXACT },
+	{ "format", "- format: {bullets: 1}\n  not: true", plan, FAIL, 0,
+	  "not: the format check holds", EXACT },
+	{ "table", "- table: {columns: [Risk]}\n  not: true", plan, FAIL, 0,
+	  "not: table with 4 columns and 2 rows", EXACT },
+	{ "code", "- code: {language: python}\n  not: true", plan, PASS, 1,
+	  "not: 0 python blocks, need at least 1", EXACT },
+	{ "length", "- length: {words: {max: 10}}\n  not: true", plan, PASS, 1,
+	  "not: 90 words (need at most 10)", EXACT },
+	{ "json", "- json: true\n  not: true", plan, PASS, 1,
+	  "not: not valid JSON: ", CONTAINS },
+	{ "notContains under not: true is contains",
+	  "- string: {notContains: users}\n  not: true", "ALTER TABLE users",
+	  PASS, 1, "contains 'users'", EXACT },
+	{ "match: false under not: true is a match",
+	  "- regex: {pattern: CONCURRENTLY, match: false}\n  not: true", plan,
+	  PASS, 1, "/CONCURRENTLY/ matched at least 1 time", EXACT },
+	{ "a missing target section is inverted too (README: fail becomes "
+	  "pass)",
+	  "- regex: {pattern: TODO, target: Glossary, match: false}", plan,
+	  PASS, 1, "not: section 'Glossary' not found", EXACT },
+};
+
+static void test_not(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, not_cases, ARRAY_SIZE(not_cases)),
+			 0);
+}
+
+/* An error stays an error under not: true, and names the match limit. */
+static void test_not_keeps_error(void **state)
+{
+	static const struct eval_case c = {
+		"not: keeps an error",
+		"- regex: '^(a+)+$'\n  not: true",
+		NULL,
+		ERROR,
+		0,
+		"regex /^(a+)+$/ could not be matched: match limit exceeded",
+		EXACT
+	};
+	enum { NA = 30000 };
+	char *output = malloc(NA + 2);
+
+	(void)state;
+	assert_non_null(output);
+	memset(output, 'a', NA);
+	output[NA] = 'b';
+	output[NA + 1] = '\0';
+	assert_true(run_eval_case(NULL, &c, output, NA + 1));
+	free(output);
+}
+
+/* Empty output, for every kind. */
+
+static const struct eval_case empty_cases[] = {
+	{ "string contains", "- string: {contains: users}", "", FAIL, 0,
+	  "does not contain 'users'", EXACT },
+	{ "string equals", "- string: {equals: x}", "", FAIL, 0,
+	  "does not equal 'x'", EXACT },
+	{ "string startsWith", "- string: {startsWith: x}", "", FAIL, 0,
+	  "does not start with 'x'", EXACT },
+	{ "string notContains", "- string: {notContains: x}", "", PASS, 1,
+	  "not: does not contain 'x'", EXACT },
+	{ "string containsAny", "- string: {containsAny: [a, b]}", "", FAIL, 0,
+	  "does not contain any of 'a', 'b'", EXACT },
+	{ "regex", "- regex: x", "", FAIL, 0, "no match for /x/", EXACT },
+	{ "regex that matches empty", "- regex: '^$'", "", PASS, 1,
+	  "/^$/ matched at least 1 time", EXACT },
+	{ "regex count max 0", "- regex: {pattern: x, count: {max: 0}}", "",
+	  PASS, 1, "/x/ matched 0 times", EXACT },
+	{ "regex target", "- regex: {pattern: x, target: Risks}", "", FAIL, 0,
+	  "section 'Risks' not found", EXACT },
+	{ "sections", "- sections: [Risks, Rollback]", "", FAIL, 0,
+	  "missing sections: Risks, Rollback", EXACT },
+	{ "format counts", "- format: {bold: 1, bullets: 1}", "", FAIL, 0,
+	  "0 bold spans, need at least 1; 0 bulleted items, need at least 1",
+	  EXACT },
+	{ "format within", "- format: {numbered: {within: [Plan]}}", "", FAIL,
+	  0, "numbered: section 'Plan' not found", EXACT },
+	{ "format no_html and headings",
+	  "- format: {no_html: true, headings: {max_level: 1}}", "", PASS, 1,
+	  "all format checks hold", EXACT },
+	{ "table", "- table: {columns: [a]}", "", FAIL, 0, "no table", EXACT },
+	{ "code", "- code: {min: 1}", "", FAIL, 0,
+	  "0 code blocks, need at least 1", EXACT },
+	{ "code min 0", "- code: {language: sql, min: 0}", "", PASS, 1,
+	  "0 sql blocks", EXACT },
+	{ "length words", "- length: {words: 1}", "", FAIL, 0,
+	  "0 words (need at least 1)", EXACT },
+	{ "length all zero",
+	  "- length: {words: {max: 0}, chars: {max: 0}, "
+	  "lines: {max: 0}}",
+	  "", PASS, 1, "0 words (ok), 0 chars (ok), 0 lines (ok)", EXACT },
+	{ "json", "- json: true", "", FAIL, 0, "unexpected end of input",
+	  CONTAINS },
+	{ "llm judge", "- uses: github/relevance", "", SKIP, 0, BUILTIN_REASON,
+	  EXACT },
+	{ "python", "- python: x", "", SKIP, 0,
+	  "python evaluators are not supported by prompteval", EXACT },
+};
+
+static void test_empty_output(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, empty_cases, ARRAY_SIZE(empty_cases)), 0);
+}
+
+/* Case verdicts: several evaluators, weights, threshold, skip, error. */
+
+struct verdict_case {
+	const char *name;
+	const char *extra;
+	const char *evaluators;
+	int verdict;
+	double score;
+	size_t nresults;
+};
+
+/* Evaluators that pass, fail, skip and error on the output below. */
+#define EV_PASS	 "- string: {contains: CONCURRENTLY}\n"
+#define EV_FAIL	 "- string: {contains: pglogical}\n"
+#define EV_SKIP	 "- uses: github/coherence\n"
+#define EV_ERROR "- regex: '^(a+)+$'\n"
+
+static const struct verdict_case verdict_cases[] = {
+	{ "all pass", NULL, EV_PASS EV_PASS, PASS, 1, 2 },
+	{ "one fails", NULL, EV_PASS EV_FAIL, FAIL, 0.5, 2 },
+	{ "all fail", NULL, EV_FAIL EV_FAIL, FAIL, 0, 2 },
+	{ "weights make the mean", NULL,
+	  "- weight: 3\n  string: {contains: CONCURRENTLY}\n" EV_FAIL, FAIL,
+	  0.75, 2 },
+	{ "threshold reached", "threshold: 0.75\n",
+	  "- weight: 3\n  string: {contains: CONCURRENTLY}\n" EV_FAIL, PASS,
+	  0.75, 2 },
+	{ "threshold missed", "threshold: 0.8\n",
+	  "- weight: 3\n  string: {contains: CONCURRENTLY}\n" EV_FAIL, FAIL,
+	  0.75, 2 },
+	{ "threshold 0 passes anything that ran", "threshold: 0\n",
+	  EV_FAIL EV_FAIL, PASS, 0, 2 },
+	{ "threshold 1 needs every point", "threshold: 1\n",
+	  EV_PASS "- sections: [Risk Register, Glossary]\n", FAIL, 0.75, 2 },
+	{ "a failed evaluator can pass a threshold", "threshold: 0.8\n",
+	  EV_PASS "- sections: [Risk Register, Rollback, Glossary]\n", PASS,
+	  (1 + 2.0 / 3) / 2, 2 },
+	{ "partial scores below the threshold", "threshold: 0.9\n",
+	  EV_PASS "- sections: [Risk Register, Rollback, Glossary]\n", FAIL,
+	  (1 + 2.0 / 3) / 2, 2 },
+	{ "weight 0 counts for nothing in the mean", "threshold: 1\n",
+	  "- weight: 0\n  string: {contains: pglogical}\n" EV_PASS, PASS, 1,
+	  2 },
+	{ "weight 0 still has to pass without a threshold", NULL,
+	  "- weight: 0\n  string: {contains: pglogical}\n" EV_PASS, FAIL, 1,
+	  2 },
+	{ "fractional weights", "threshold: 0.5\n",
+	  "- weight: 0.25\n  string: {contains: CONCURRENTLY}\n"
+	  "- weight: 0.75\n  string: {contains: pglogical}\n",
+	  FAIL, 0.25, 2 },
+	{ "a skip does not count", NULL, EV_PASS EV_SKIP, PASS, 1, 2 },
+	{ "a skip does not rescue a fail", NULL, EV_FAIL EV_SKIP, FAIL, 0, 2 },
+	{ "a skip is not in the mean", "threshold: 1\n",
+	  "- weight: 5\n  uses: github/coherence\n" EV_PASS, PASS, 1, 2 },
+	{ "all skipped is a skip", NULL,
+	  EV_SKIP "- python: x\n- rule: be nice\n", SKIP, 0, 3 },
+	{ "all skipped is a skip, even with a threshold", "threshold: 0\n",
+	  EV_SKIP, SKIP, 0, 1 },
+	{ "an error makes an error", NULL, EV_PASS EV_ERROR, ERROR, 0,
+	  2 }, /* no score when errored */
+	{ "an error beats a fail", NULL, EV_FAIL EV_ERROR EV_SKIP, ERROR, 0,
+	  3 },
+	{ "an error beats a threshold", "threshold: 0\n", EV_PASS EV_ERROR,
+	  ERROR, 0, 2 },
+};
+
+/* The output: passes EV_PASS, fails EV_FAIL and makes EV_ERROR give up. */
+static char *verdict_output(void)
+{
+	enum { NA = 30000 };
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (int i = 0; i < NA; i++)
+		pe_buf_addc(&b, 'a');
+	pe_buf_adds(&b, "b\n\n## Risk Register\n\nUse CONCURRENTLY.\n\n"
+			"## Rollback\n\nRestore.\n");
+	return pe_buf_detach(&b, NULL);
+}
+
+static int check_verdict(const struct verdict_case *c, const char *output)
+{
+	struct loaded l;
+	struct pe_case_score s;
+	int ok;
+
+	load(&l, c->extra, c->evaluators);
+	if (l.rc) {
+		print_error("%s: did not compile\n", c->name);
+		print_diags(c->name, l.diag);
+		unload(&l);
+		return 0;
+	}
+	pe_score_case(l.prompt, &l.prompt->cases[0], output, strlen(output),
+		      &s);
+	ok = (int)s.verdict == c->verdict && fabs(s.score - c->score) < 1e-9 &&
+	     s.nresults == c->nresults;
+	if (!ok)
+		print_error("%s: got %s %.4f with %zu results, want %s %.4f "
+			    "with %zu\n",
+			    c->name, pe_verdict_name(s.verdict), s.score,
+			    s.nresults,
+			    pe_verdict_name((enum pe_verdict)c->verdict),
+			    c->score, c->nresults);
+	pe_case_score_release(&s);
+	unload(&l);
+	return ok;
+}
+
+static void test_case_verdicts(void **state)
+{
+	char *output = verdict_output();
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(verdict_cases); i++)
+		failures += !check_verdict(&verdict_cases[i], output);
+	free(output);
+	assert_int_equal(failures, 0);
+}
+
+/* Prompt-level evaluators come first, then the case's own. */
+static void test_case_evaluators(void **state)
+{
+	static const char yaml[] = "name: t\n"
+				   "model: openai/gpt-4o\n"
+				   "messages:\n"
+				   "  - role: user\n"
+				   "    content: \"{{table}}\"\n"
+				   "testData:\n"
+				   "  - table: users\n"
+				   "    expected: users\n"
+				   "    evaluators:\n"
+				   "      - name: mentions the table\n"
+				   "        string: {contains: \"{{table}}\"}\n"
+				   "  - table: orders\n"
+				   "evaluators:\n"
+				   "  - name: has a heading\n"
+				   "    sections: [Plan]\n";
+	static const char output[] = "## Plan\n\nMigrate orders.\n";
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_prompt *p =
+		pe_prompt_load_buffer("t.prompt.yml", yaml, strlen(yaml), diag);
+	struct pe_case_score s;
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal(pe_diag_count(diag, PE_SEV_ERROR), 0);
+	assert_int_equal(pe_evaluators_compile(p, diag), 0);
+
+	pe_score_case(p, &p->cases[0], output, strlen(output), &s);
+	assert_int_equal(s.nresults, 2);
+	assert_string_equal(s.specs[0]->name, "has a heading");
+	assert_string_equal(s.specs[1]->name, "mentions the table");
+	assert_int_equal(s.results[0].verdict, PE_VERDICT_PASS);
+	assert_int_equal(s.results[1].verdict, PE_VERDICT_FAIL);
+	assert_string_equal(s.results[1].reason, "does not contain 'users'");
+	assert_int_equal(s.verdict, PE_VERDICT_FAIL);
+	pe_case_score_release(&s);
+
+	pe_score_case(p, &p->cases[1], output, strlen(output), &s);
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.verdict, PE_VERDICT_PASS);
+	pe_case_score_release(&s);
+
+	/* Without a case, only the prompt's evaluators run. */
+	pe_score_case(p, NULL, output, strlen(output), &s);
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.verdict, PE_VERDICT_PASS);
+	pe_case_score_release(&s);
+
+	pe_evaluators_release(p);
+	pe_evaluators_release(p); /* twice is harmless */
+	pe_prompt_free(p);
+	pe_diag_free(diag);
+}
+
+/* An evaluator that was never compiled reports an error, not a pass. */
+static void test_not_compiled(void **state)
+{
+	static const char yaml[] = "name: t\n"
+				   "model: openai/gpt-4o\n"
+				   "messages:\n"
+				   "  - role: user\n"
+				   "    content: hi\n"
+				   "evaluators:\n"
+				   "  - regex: x\n";
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_prompt *p =
+		pe_prompt_load_buffer("t.prompt.yml", yaml, strlen(yaml), diag);
+	struct pe_case_score s;
+
+	(void)state;
+	assert_non_null(p);
+	pe_score_case(p, NULL, "x", 1, &s);
+	assert_int_equal(s.nresults, 1);
+	assert_int_equal(s.results[0].verdict, PE_VERDICT_ERROR);
+	assert_string_equal(s.results[0].reason, "evaluator was not compiled");
+	assert_int_equal(s.verdict, PE_VERDICT_ERROR);
+	pe_case_score_release(&s);
+	pe_prompt_free(p);
+	pe_diag_free(diag);
+}
+
+/* Compile errors, with positions inside the YAML. */
+
+struct compile_case {
+	const char *name;
+	const char *evaluators;
+	const char *message;
+	unsigned line;
+	unsigned col;
+	int how;
+};
+
+#define FLAGS_MESSAGE                                                          \
+	"'flags' must be letters from \"imsx\" (i: ignore case, m: "           \
+	"multi-line, s: dot matches newline, x: extended)"
+
+/* Line 11 is the first evaluator line; columns count characters. */
+static const struct compile_case compile_cases[] = {
+	{ "plain scalar", "- regex: ab)cd",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 2 of the pattern)",
+	  11, 12, EXACT },
+	{ "plain scalar, missing ) is at the end", "- regex: (abc",
+	  "invalid regex in evaluator 'regex-1': missing closing parenthesis "
+	  "(at offset 4 of the pattern)",
+	  11, 14, EXACT },
+	{ "plain scalar after UTF-8", "- regex: \xc3\xa9)x",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 2 of the pattern)",
+	  11, 11, EXACT },
+	{ "single-quoted with a doubled quote", "- regex: 'it''s)x'",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 4 of the pattern)",
+	  11, 16, EXACT },
+	{ "single-quoted, missing ) is at the closing quote", "- regex: '(abc'",
+	  "invalid regex in evaluator 'regex-1': missing closing parenthesis "
+	  "(at offset 4 of the pattern)",
+	  11, 15, EXACT },
+	{ "double-quoted with one-byte escapes", "- regex: \"\\t\\x41)x\"",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 2 of the pattern)",
+	  11, 17, EXACT },
+	{ "double-quoted with an escaped backslash", "- regex: \"\\\\d+)\"",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 3 of the pattern)",
+	  11, 15, EXACT },
+	/*
+	 * Regression (fixed): node.c quoted_source_pos counts every escape as one decoded
+	 * byte, but "\u00e9" decodes to two bytes (and "\u4e2d" to three,
+	 * "\U0001F600" to four), so the column lands one (two, three)
+	 * characters after the offending ")": 11:20 instead of 11:19.
+	 */
+	{ "double-quoted with a multibyte escape", "- regex: \"\\t\\u00e9)x\"",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 3 of the pattern)",
+	  11, 19, EXACT },
+	{ "block literal",
+	  "- name: blk\n  type: regex\n  pattern: |\n    first line\n    "
+	  "x)abc\n",
+	  "invalid regex in evaluator 'blk': unmatched closing parenthesis "
+	  "(at offset 12 of the pattern)",
+	  15, 6, EXACT },
+	/*
+	 * Regression (fixed): an offset at the very end of a block scalar (where PCRE2
+	 * puts "missing closing parenthesis", the commonest mistake) is
+	 * not mapped: node.c block_source_pos stops before it and the mark
+	 * falls back to the "|" indicator (12:12).  Plain and quoted
+	 * scalars point just after the last character; so should this.
+	 */
+	{ "block literal, missing ) is after the last character",
+	  "- type: regex\n  pattern: |\n    (abc\n",
+	  "invalid regex in evaluator 'regex-1': missing closing parenthesis "
+	  "(at offset 5 of the pattern)",
+	  13, 9, EXACT },
+	{ "block folded", "- regex: >-\n    folded\n    x)abc\n",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 8 of the pattern)",
+	  13, 6, EXACT },
+	{ "second pattern of a list", "- regex: [ok, 'a)b']",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 1 of the pattern)",
+	  11, 17, EXACT },
+	{ "flow mapping", "- regex: {pattern: 'a)b', flags: i}",
+	  "invalid regex in evaluator 'regex-1': unmatched closing "
+	  "parenthesis (at offset 1 of the pattern)",
+	  11, 22, EXACT },
+	{ "string: {regex}", "- name: s\n  string: {regex: 'a{3,1}'}",
+	  "invalid regex in evaluator 's': numbers out of order in {} "
+	  "quantifier (at offset 5 of the pattern)",
+	  12, 25, EXACT },
+	{ "code contains", "- code: {contains: 'x)y'}",
+	  "invalid regex in 'contains': unmatched closing parenthesis (at "
+	  "offset 1 of the pattern)",
+	  11, 22, EXACT },
+	{ "an unknown flag is at the flags",
+	  "- regex: {pattern: 'a', flags: "
+	  "iq}",
+	  FLAGS_MESSAGE, 11, 32, EXACT },
+	{ "flags must be text", "- regex: {pattern: a, flags: 3}",
+	  FLAGS_MESSAGE, 11, 30, EXACT },
+	{ "count min above max",
+	  "- regex: {pattern: a, count: {min: 3, max: "
+	  "1}}",
+	  "'count': min 3 is above max 1", 11, 30, EXACT },
+	{ "target must be a name", "- regex: {pattern: a, target: ''}",
+	  "'target' must be a section name", 11, 31, EXACT },
+	{ "sections need required", "- sections: {ordered: true}",
+	  "sections evaluator needs 'required': the headings to look for", 11,
+	  13, EXACT },
+	{ "sections: a name of only numbering", "- sections: ['1.']",
+	  "'1.' has no letters left after numbering and punctuation are "
+	  "ignored",
+	  11, 14, EXACT },
+	{ "sections level range", "- sections: {required: [A], level: 7}",
+	  "'level' must be a whole number from 1 to 6", 11, 36, EXACT },
+	{ "format needs a rule", "- format: {}",
+	  "format evaluator has no rule: use bold, bullets, numbered, "
+	  "headings or no_html",
+	  11, 11, EXACT },
+	{ "format headings needs a mapping", "- format: {headings: 3}",
+	  "'headings' needs a mapping of settings, not a number", 11, 22,
+	  EXACT },
+	{ "table looks in one section", "- table: {within: [A, B]}",
+	  "a table evaluator looks in one section; use one evaluator per "
+	  "section",
+	  11, 19, EXACT },
+	{ "table needs settings", "- table: yes",
+	  "'table' needs a mapping of settings, not a string", 11, 10, EXACT },
+	{ "code language", "- code: {language: 3}",
+	  "'language' must be a name such as sql", 11, 20, EXACT },
+	{ "code contains must be text", "- code: {contains: ''}",
+	  "'contains' must be a regular expression", 11, 20, EXACT },
+	{ "length needs a unit", "- length: {}",
+	  "length evaluator needs words, chars or lines", 11, 11, EXACT },
+	{ "length: a quoted number", "- length: {words: '5'}",
+	  "'words' must be a number or {min, max}", 11, 19, EXACT },
+	{ "json: true or a mapping", "- json: 'yes'",
+	  "'json' must be true or {schema: true|false}", 11, 9, EXACT },
+};
+
+static int check_compile_error(const struct compile_case *c)
+{
+	struct loaded l;
+	const struct pe_diag_entry *e = NULL;
+	int ok;
+
+	load(&l, NULL, c->evaluators);
+	for (size_t i = 0; i < pe_diag_len(l.diag) && !e; i++)
+		if (pe_diag_get(l.diag, i)->severity == PE_SEV_ERROR)
+			e = pe_diag_get(l.diag, i);
+	ok = l.rc != 0 && e &&
+	     (c->how == CONTAINS ? strstr(e->message, c->message) != NULL
+				 : !strcmp(e->message, c->message)) &&
+	     e->line == c->line && e->col == c->col &&
+	     !strcmp(e->file, "t.prompt.yml");
+	if (!ok) {
+		print_error("%s: want %u:%u %s\"%s\"\n", c->name, c->line,
+			    c->col, c->how == CONTAINS ? "containing " : "",
+			    c->message);
+		print_diags(c->name, l.diag);
+	}
+	unload(&l);
+	return ok;
+}
+
+static void test_compile_errors(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(compile_cases); i++)
+		failures += !check_compile_error(&compile_cases[i]);
+	assert_int_equal(failures, 0);
+}
+
+/*
+ * A 10 MB answer: the structure evaluators and regexes still work on it,
+ * and quickly enough to run under the sanitizers.
+ */
+static char *big_output(size_t *len)
+{
+	enum { TARGET = 10 * 1024 * 1024 };
+	struct pe_buf b;
+	size_t i = 0;
+
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, "# Plan\n\n## Migration Strategy\n\n");
+	while (b.len < TARGET)
+		pe_buf_addf(&b, "- Likelihood: **HIGH** for step %zu\n", i++);
+	pe_buf_adds(&b, "\n## Risk Register\n\n"
+			"| Risk | Likelihood |\n|---|---|\n| lock | HIGH |\n\n"
+			"1. watch\n2. throttle\n\n"
+			"## Rollback\n\nRestore from backup.\n");
+	return pe_buf_detach(&b, len);
+}
+
+static const struct eval_case big_cases[] = {
+	{ "sections",
+	  "- sections: {required: [Migration Strategy, Risk "
+	  "Register, Rollback], ordered: true, min_words: 3}",
+	  NULL, PASS, 1, "all 3 sections present in order", EXACT },
+	{ "regex over everything",
+	  "- regex: {pattern: 'Likelihood:\\s*\\**HIGH', count: 200000}", NULL,
+	  PASS, 1, "/Likelihood:\\s*\\**HIGH/ matched at least 200000 times",
+	  EXACT },
+	{ "regex count all",
+	  "- regex: {pattern: 'step 1\\d{5}\\b', count: "
+	  "{max: 100000}}",
+	  NULL, PASS, 1, "/step 1\\d{5}\\b/ matched 100000 times", EXACT },
+	{ "regex in the last sections",
+	  "- regex: {pattern: HIGH, target: Risk Register, count: {min: 1, "
+	  "max: 1}}",
+	  NULL, PASS, 1, "/HIGH/ matched 1 time", EXACT },
+	{ "regex with (?s) across the whole answer",
+	  "- regex: '(?s)Migration Strategy.*Rollback'", NULL, PASS, 1,
+	  "/(?s)Migration Strategy.*Rollback/ matched at least 1 time", EXACT },
+	{ "format",
+	  "- format: {bullets: {min: 200000, within: [Migration "
+	  "Strategy]}, numbered: {min: 2, max: 2, within: [Risk "
+	  "Register]}, bold: 200000, headings: {max_level: 2}}",
+	  NULL, PASS, 1, "all format checks hold", EXACT },
+	{ "table",
+	  "- table: {columns: [risk, likelihood], min_rows: 1, "
+	  "within: Risk Register}",
+	  NULL, PASS, 1, "table with 2 columns and 1 row", EXACT },
+	{ "length", "- length: {words: 1000000, lines: 200000}", NULL, FAIL, 0,
+	  NULL, EXACT },
+	{ "string", "- string: {endsWith: restore from backup.}", NULL, PASS, 1,
+	  "ends with 'restore from backup.'", EXACT },
+};
+
+static void test_big_output(void **state)
+{
+	size_t len, failures = 0;
+	char *output = big_output(&len);
+
+	(void)state;
+	assert_true(len >= 10 * 1024 * 1024);
+	for (size_t i = 0; i < ARRAY_SIZE(big_cases); i++) {
+		struct eval_case c = big_cases[i];
+		char reason[128];
+
+		if (!c.reason) {
+			/* The counts depend on the filler; work them out. */
+			size_t lines = 0, words;
+
+			for (size_t j = 0; j < len; j++)
+				lines += output[j] == '\n';
+			words = pe_md_count_words(output, len);
+			snprintf(reason, sizeof(reason),
+				 "%zu words (ok), %zu lines (ok)", words,
+				 lines);
+			c.reason = reason;
+			c.verdict = PASS;
+			c.score = 1;
+		}
+		failures += !run_eval_case(NULL, &c, output, len);
+	}
+	free(output);
+	assert_int_equal(failures, 0);
+}
+
+/*
+ * Ordinary patterns over an answer of ordinary length (16 KB) must match.
+ *
+ * Regression (fixed): regex.c matches with PCRE2's JIT and its default 32 KB JIT stack,
+ * so common idioms that recurse once per character fail with "JIT stack
+ * limit reached" (verdict ERROR) on answers of a few KB: "(?:.|\n)*"
+ * from 2.5 KB and the tempered dot "(?:(?!X).)*" from 5 KB.  A larger JIT
+ * stack (pcre2_jit_stack_create and pcre2_jit_stack_assign, per thread)
+ * or falling back to the interpreter on PCRE2_ERROR_JIT_STACKLIMIT would
+ * fix it; the match limit still stops real catastrophic backtracking.
+ */
+static void test_long_answer(void **state)
+{
+	static const struct eval_case cases[] = {
+		{ "(?:.|\\n)*", "- regex: '(?:.|\\n)*Rollback'", NULL, PASS, 1,
+		  "/(?:.|\\n)*Rollback/ matched at least 1 time", EXACT },
+		{ "tempered dot",
+		  "- regex: '(?s)Strategy(?:(?!Rollback).)*Rollback'", NULL,
+		  PASS, 1,
+		  "/(?s)Strategy(?:(?!Rollback).)*Rollback/ matched at least 1 "
+		  "time",
+		  EXACT },
+		{ "lazy dot",
+		  "- regex: '(?s)Strategy.*?verify.\\s+## Rollback'", NULL,
+		  PASS, 1,
+		  "/(?s)Strategy.*?verify.\\s+## Rollback/ matched at least 1 "
+		  "time",
+		  EXACT },
+	};
+	struct pe_buf b;
+	size_t failures = 0;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, "## Migration Strategy\n\n");
+	for (int i = 0; b.len < 16 * 1024; i++)
+		pe_buf_addf(&b, "Step %d: copy rows in batches and verify.\n",
+			    i);
+	pe_buf_adds(&b, "\n## Rollback\n\nRestore.\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		failures += !run_eval_case(NULL, &cases[i], b.data, b.len);
+	pe_buf_release(&b);
+	assert_int_equal(failures, 0);
+}
+
+/* Catastrophic backtracking is an error naming the match limit. */
+static void test_backtracking(void **state)
+{
+	static const struct eval_case cases[] = {
+		{ "regex", "- regex: '^(a+)+$'", NULL, ERROR, 0,
+		  "regex /^(a+)+$/ could not be matched: match limit "
+		  "exceeded",
+		  EXACT },
+		{ "regex in a section",
+		  "- regex: {pattern: '(a|aa)+$', target: Data}", NULL, ERROR,
+		  0, "limit", CONTAINS },
+		{ "code contains",
+		  "- code: {language: text, contains: '^(a+)+$'}", NULL, ERROR,
+		  0,
+		  "regex /^(a+)+$/ could not be matched: match limit "
+		  "exceeded",
+		  EXACT },
+	};
+	enum { NA = 30000 };
+	struct pe_buf b;
+	size_t failures = 0;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, "## Data\n\n```text\n");
+	for (int i = 0; i < NA; i++)
+		pe_buf_addc(&b, 'a');
+	pe_buf_adds(&b, "b\n```\n");
+	/* The first row needs the a's at the start of the output. */
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *out = pe_buf_str(&b);
+		size_t len = b.len;
+
+		if (i == 0) {
+			out = strstr(out, "aaa");
+			len = NA + 1;
+		}
+		failures += !run_eval_case(NULL, &cases[i], out, len);
+	}
+	pe_buf_release(&b);
+	assert_int_equal(failures, 0);
+}
+
+static void test_verdict_names(void **state)
+{
+	(void)state;
+	assert_string_equal(pe_verdict_name(PE_VERDICT_PASS), "pass");
+	assert_string_equal(pe_verdict_name(PE_VERDICT_FAIL), "fail");
+	assert_string_equal(pe_verdict_name(PE_VERDICT_SKIP), "skip");
+	assert_string_equal(pe_verdict_name(PE_VERDICT_ERROR), "error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_string),
+		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_code),
+		cmocka_unit_test(test_length),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_judges),
+		cmocka_unit_test(test_not),
+		cmocka_unit_test(test_not_keeps_error),
+		cmocka_unit_test(test_empty_output),
+		cmocka_unit_test(test_case_verdicts),
+		cmocka_unit_test(test_case_evaluators),
+		cmocka_unit_test(test_not_compiled),
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_big_output),
+		cmocka_unit_test(test_long_answer),
+		cmocka_unit_test(test_backtracking),
+		cmocka_unit_test(test_verdict_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+/*
+ * Unit tests for the PCRE2 wrapper in evaluators/regex.c: compiling with
+ * flags (and rejecting unknown ones), compile errors with PCRE2's message
+ * and offset, counting non-overlapping matches, empty matches stepping
+ * over whole UTF-8 characters, invalid UTF-8 subjects, stop_after and the
+ * match limit.  The regex evaluator itself is tested in test_evaluators.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "util.h"
+#include "../evaluators/regex.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* A pattern and a subject are written with explicit lengths, so either
+ * may hold NUL bytes or invalid UTF-8. */
+struct count_case {
+	const char *name;
+	const char *pattern;
+	size_t pattern_len;
+	const char *flags;
+	const char *subject;
+	size_t subject_len;
+	size_t stop_after;
+	size_t count;
+};
+
+#define S(s) s, sizeof(s) - 1
+
+static const struct count_case count_cases[] = {
+	{ "plain", S("a"), "", S("banana"), 0, 3 },
+	{ "non-overlapping", S("ana"), "", S("banana"), 0, 1 },
+	{ "no match", S("x"), "", S("banana"), 0, 0 },
+	{ "null flags", S("an"), NULL, S("banana"), 0, 2 },
+	{ "stop_after", S("a"), "", S("banana"), 2, 2 },
+	{ "stop_after above count", S("a"), "", S("banana"), 10, 3 },
+	{ "stop_after one", S("n"), "", S("banana"), 1, 1 },
+	{ "case sensitive by default", S("create index"), "", S("CREATE INDEX"),
+	  0, 0 },
+	{ "flag i", S("create index"), "i", S("CREATE INDEX"), 0, 1 },
+	{ "flag i folds non-ASCII", S("\xc3\xa9t\xc3\xa9"), "i",
+	  S("\xc3\x89T\xc3\x89"), 0, 1 },
+	{ "no m: ^ only at start", S("^Risk"), "", S("a\nRisk\nRisk"), 0, 0 },
+	{ "flag m", S("^Risk"), "m", S("a\nRisk\nRisk"), 0, 2 },
+	{ "no s: dot stops at newline", S("a.b"), "", S("a\nb"), 0, 0 },
+	{ "flag s", S("a.b"), "s", S("a\nb"), 0, 1 },
+	{ "no x: spaces are literal", S("a b c"), "", S("abc"), 0, 0 },
+	{ "flag x", S("a b c"), "x", S("abc"), 0, 1 },
+	{ "all flags", S("^ a . b $"), "imsx", S("x\nA\nB\ny"), 0, 1 },
+	{ "inline (?i)", S("(?i)create"), "", S("CREATE"), 0, 1 },
+	{ "inline (?s)", S("(?s)a.b"), "", S("a\nb"), 0, 1 },
+	{ "inline (?m)", S("(?m)^b"), "", S("a\nb"), 0, 1 },
+	{ "lookahead", S("foo(?=bar)"), "", S("foobaz foobar"), 0, 1 },
+	{ "negative lookahead", S("foo(?!bar)"), "", S("foobaz foobar"), 0, 1 },
+	{ "lookbehind", S("(?<=\\$)\\d+"), "", S("$100 and 200 and $3"), 0, 2 },
+	{ "negative lookbehind", S("(?<!\\$)\\b\\d+"), "",
+	  S("$100 and 200 and $3"), 0, 1 },
+	{ "pattern length is honoured (NUL inside)", S("a\0b"), "",
+	  S("xa\0by a"), 0, 1 },
+	{ "subject length is honoured", S("a"), "", "aaaa", 2, 0, 2 },
+	/* Empty matches step over whole characters, never into one. */
+	{ "empty pattern, ASCII", S(""), "", S("abc"), 0, 4 },
+	{ "empty pattern, multibyte", S(""), "", S("h\xc3\xa9llo"), 0, 6 },
+	{ "x* over 2-, 3- and 4-byte characters", S("x*"), "",
+	  S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 0, 4 },
+	{ "x* mixes empty and real matches", S("x*"), "", S("axxb"), 0, 4 },
+	{ "empty pattern, empty subject", S(""), "", S(""), 0, 1 },
+	{ "\\b over CJK", S("\\b"), "", S("\xe6\x95\xb0 a"), 0, 2 },
+	/* Invalid UTF-8 in the subject is data, not an error. */
+	{ "invalid UTF-8 around a match", S("abc"), "",
+	  S("\xff\xfe"
+	    "abc\xc3"),
+	  0, 1 },
+	{ "invalid UTF-8, dot skips it", S("."), "",
+	  S("\xff\xfe"
+	    "a\xc3\xa9"),
+	  0, 2 },
+	{ "invalid UTF-8, empty pattern", S(""), "",
+	  S("\xff\xfe"
+	    "a"),
+	  0, 4 },
+	{ "invalid UTF-8, word boundaries", S("\\bx\\b"), "", S("\xff x \xfe"),
+	  0, 1 },
+	{ "truncated sequence at the end", S("Risk"), "", S("Risk \xe2\x82"), 0,
+	  1 },
+};
+
+static void test_count(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(count_cases); i++) {
+		const struct count_case *c = &count_cases[i];
+		char err[256] = "";
+		size_t off = 12345, count = 12345;
+		struct pe_regex *re =
+			pe_regex_compile(c->pattern, c->pattern_len, c->flags,
+					 err, sizeof(err), &off);
+		int rc;
+
+		if (!re) {
+			print_error("%s: compile failed: %s at %zu\n", c->name,
+				    err, off);
+			failures++;
+			continue;
+		}
+		rc = pe_regex_count(re, c->subject, c->subject_len,
+				    c->stop_after, &count, err, sizeof(err));
+		if (rc != PE_OK || count != c->count) {
+			print_error("%s: rc %d count %zu, want 0 and %zu\n",
+				    c->name, rc, count, c->count);
+			failures++;
+		}
+		pe_regex_free(re);
+	}
+	assert_int_equal(failures, 0);
+}
+
+struct compile_error_case {
+	const char *name;
+	const char *pattern;
+	const char *flags;
+	const char *message;
+	size_t offset;
+};
+
+static const struct compile_error_case compile_errors[] = {
+	{ "unknown flag", "a", "g", "unknown flag 'g' (use i, m, s, x)", 0 },
+	{ "unknown flag after good ones", "a", "imq",
+	  "unknown flag 'q' (use i, m, s, x)", 0 },
+	{ "upper-case flag", "a", "I", "unknown flag 'I' (use i, m, s, x)", 0 },
+	{ "missing )", "(abc", "", "missing closing parenthesis", 4 },
+	{ "unmatched )", "ab)c", "", "unmatched closing parenthesis", 2 },
+	{ "nothing to repeat", "a+++", "",
+	  "quantifier does not follow a repeatable item", 3 },
+	{ "missing ]", "x[abc", "", "missing terminating ] for character class",
+	  5 },
+	{ "bad escape", "\\uabcd", "",
+	  "PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u", 2 },
+	{ "offset counts bytes", "\xc3\xa9)", "",
+	  "unmatched closing parenthesis", 2 },
+	{ "bad quantifier range", "a{3,1}", "",
+	  "numbers out of order in {} quantifier", 5 },
+	{ "invalid UTF-8 pattern", "\xff", "",
+	  "UTF-8 error: illegal byte (0xfe or 0xff)", 0 },
+};
+
+static void test_compile_errors(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(compile_errors); i++) {
+		const struct compile_error_case *c = &compile_errors[i];
+		char err[256] = "";
+		size_t off = 12345;
+		struct pe_regex *re =
+			pe_regex_compile(c->pattern, strlen(c->pattern),
+					 c->flags, err, sizeof(err), &off);
+
+		if (re || strcmp(err, c->message) || off != c->offset) {
+			print_error("%s: got %s \"%s\" at %zu, want \"%s\" at "
+				    "%zu\n",
+				    c->name, re ? "success" : "error", err, off,
+				    c->message, c->offset);
+			failures++;
+		}
+		pe_regex_free(re);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* A short error buffer truncates the message but stays terminated. */
+static void test_small_error_buffer(void **state)
+{
+	char err[8];
+	size_t off = 0;
+
+	(void)state;
+	memset(err, 'x', sizeof(err));
+	assert_null(pe_regex_compile("(abc", 4, "", err, sizeof(err), &off));
+	assert_string_equal(err, "missing");
+	assert_int_equal(off, 4);
+}
+
+/* Catastrophic backtracking hits the match limit instead of hanging. */
+static void test_match_limit(void **state)
+{
+	enum { NA = 30000 };
+	static char subject[NA + 1];
+	char err[256] = "";
+	size_t off = 0, count = 12345;
+	struct pe_regex *re;
+	int rc;
+
+	(void)state;
+	memset(subject, 'a', NA);
+	subject[NA] = 'b';
+	re = pe_regex_compile("^(a+)+$", 7, "", err, sizeof(err), &off);
+	assert_non_null(re);
+	rc = pe_regex_count(re, subject, sizeof(subject), 0, &count, err,
+			    sizeof(err));
+	assert_int_equal(rc, PE_ERR_LIMIT);
+	assert_string_equal(err, "match limit exceeded");
+	assert_int_equal(count, 0);
+	/* The same pattern still works on a subject that matches. */
+	rc = pe_regex_count(re, subject, NA, 0, &count, err, sizeof(err));
+	assert_int_equal(rc, PE_OK);
+	assert_int_equal(count, 1);
+	pe_regex_free(re);
+}
+
+/* One compiled pattern gives the same answer on every call. */
+static void test_reuse(void **state)
+{
+	char err[256];
+	size_t off, count;
+	struct pe_regex *re =
+		pe_regex_compile("\\d+", 3, "", err, sizeof(err), &off);
+
+	(void)state;
+	assert_non_null(re);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pe_regex_count(re, "1 22 333", 8, 0, &count,
+						err, sizeof(err)),
+				 PE_OK);
+		assert_int_equal(count, 3);
+	}
+	pe_regex_free(re);
+	pe_regex_free(NULL);
+}
+
+static void test_version(void **state)
+{
+	char version[64];
+	char tiny[3];
+
+	(void)state;
+	pe_regex_version(version, sizeof(version));
+	assert_true(strlen(version) >= 4);
+	assert_true(version[0] >= '1' && version[0] <= '9');
+	assert_non_null(strchr(version, '.'));
+	pe_regex_version(tiny, sizeof(tiny));
+	assert_int_equal(strlen(tiny), 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_small_error_buffer),
+		cmocka_unit_test(test_match_limit),
+		cmocka_unit_test(test_reuse),
+		cmocka_unit_test(test_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
