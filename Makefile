@@ -17,7 +17,7 @@ PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
 # Debian packages the build and the tests need.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
        libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libcmocka-dev \
-       clang libclang-rt-dev clang-format python3
+       clang libclang-rt-dev clang-format python3 curl
 
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
@@ -53,7 +53,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
-.PHONY: FORCE all deps test check-format format demo bench install uninstall \
+.PHONY: FORCE fakellm all deps test check-format format demo bench install uninstall \
 	clean unit-bins fuzz-bins
 
 all: deps $(PROG)
@@ -94,10 +94,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprompteval.a
 
 unit-bins: $(UNIT_BIN)
 
+# The fake LLM server for tests and benchmarks (loopback only).
+FAKELLM_SRC = $(wildcard tests/fakellm/*.c)
+$(BUILD)/tests/fakellm: $(FAKELLM_SRC) $(wildcard tests/fakellm/*.h) \
+		build/config.mk $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $(FAKELLM_SRC) $(PKG_LIBS)
+fakellm: $(BUILD)/tests/fakellm
+
 # Fuzz targets need clang's libFuzzer.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c,$(LIB_SRC))
+FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c harness/runner.c,$(LIB_SRC))
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
@@ -123,16 +131,10 @@ format:
 	clang-format -i harness/*.[ch] evaluators/*.[ch] reports/*.[ch] \
 		tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
 
-# Until the runner exists the demo checks the prompts and scores the
-# recorded answer and the hand-written samples; weak answers and the
-# recorded one fail some rules on purpose, so exit 1 is expected there.
-demo: all
-	@echo "make demo: 'prompteval run' (calling models) is not built yet;"
-	@echo "make demo: checking the bundled prompts and scoring the recorded and sample answers"
-	./prompteval check prompts/
-	./prompteval score --responses datasets/responses/strong -o out/demo/strong prompts/
-	./prompteval score --responses datasets/responses/weak -o out/demo/weak prompts/ || [ $$? -eq 1 ]
-	./prompteval score -v --responses datasets/responses/recorded -o out/demo/recorded prompts/ || [ $$? -eq 1 ]
+# The main job on the bundled prompts, against the fake LLM server.
+demo: all fakellm
+	@mkdir -p out
+	@sh tests/demo.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR)

@@ -21,7 +21,9 @@
 #include "json.h"
 #include "options.h"
 #include "results.h"
+#include "store.h"
 #include "suite.h"
+#include "summary.h"
 #include "util.h"
 #include "banned.h"
 
@@ -419,93 +421,13 @@ static void print_case(const struct pe_result_row *row, int verbose)
 	}
 }
 
-struct matrix_cell {
-	const struct pe_prompt *prompt;
-	const char *model;
-	int has_temperature;
-	double temperature;
-	struct pe_results_summary sum;
-};
-
-static int same_cell(const struct matrix_cell *c, const struct pe_result_row *r)
-{
-	return c->prompt == r->prompt &&
-	       !strcmp(c->model ? c->model : "", r->model ? r->model : "") &&
-	       c->has_temperature == r->has_temperature &&
-	       (!c->has_temperature || c->temperature == r->temperature);
-}
-
-/* Prints pass rates by prompt x model x temperature (rows are sorted). */
-static void print_matrix(const struct pe_result_row *rows, size_t n)
-{
-	struct matrix_cell *cells = xcalloc(n ? n : 1, sizeof(*cells));
-	size_t ncells = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct matrix_cell *c = NULL;
-
-		for (size_t k = 0; k < ncells && !c; k++)
-			if (same_cell(&cells[k], &rows[i]))
-				c = &cells[k];
-		if (!c) {
-			c = &cells[ncells++];
-			c->prompt = rows[i].prompt;
-			c->model = rows[i].model;
-			c->has_temperature = rows[i].has_temperature;
-			c->temperature = rows[i].temperature;
-		}
-		c->sum.total++;
-		c->sum.pass += rows[i].score.verdict == PE_VERDICT_PASS;
-		c->sum.fail += rows[i].score.verdict == PE_VERDICT_FAIL;
-		c->sum.error += rows[i].score.verdict == PE_VERDICT_ERROR;
-		c->sum.skip += rows[i].score.verdict == PE_VERDICT_SKIP;
-	}
-	printf("\n%-40s %-16s %5s %5s %5s %5s %5s  %s\n", "prompt", "model",
-	       "temp", "pass", "fail", "error", "skip", "pass rate");
-	for (size_t k = 0; k < ncells; k++) {
-		const struct matrix_cell *c = &cells[k];
-		size_t decided = c->sum.pass + c->sum.fail;
-		char temp[32] = "-", rate[32] = "-";
-
-		if (c->has_temperature)
-			snprintf(temp, sizeof(temp), "%g", c->temperature);
-		if (decided)
-			snprintf(rate, sizeof(rate), "%.1f%%",
-				 100.0 * (double)c->sum.pass / (double)decided);
-		printf("%-40.40s %-16.16s %5s %5zu %5zu %5zu %5zu  %s\n",
-		       c->prompt->name, c->model ? c->model : "-", temp,
-		       c->sum.pass, c->sum.fail, c->sum.error, c->sum.skip,
-		       rate);
-	}
-	free(cells);
-}
-
-static int make_dirs(const char *dir)
-{
-	char *path = xstrdup(dir);
-	int rc = PE_OK;
-
-	for (char *p = path + 1; *p && !rc; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) && errno != EEXIST)
-			rc = PE_ERR_IO;
-		*p = '/';
-	}
-	if (!rc && mkdir(path, 0755) && errno != EEXIST)
-		rc = PE_ERR_IO;
-	free(path);
-	return rc;
-}
-
 static int write_results(const char *out_dir, struct responses *r,
 			 char **written)
 {
 	char *path;
 
 	*written = NULL;
-	if (make_dirs(out_dir)) {
+	if (pe_make_dirs(out_dir, 0)) {
 		fprintf(stderr, "prompteval score: cannot create %s: %s\n",
 			out_dir, strerror(errno));
 		return PE_ERR_IO;
@@ -553,7 +475,19 @@ static void print_summary(const struct responses *r, const char *written,
 	if (!quiet) {
 		for (size_t i = 0; i < r->len; i++)
 			print_case(&r->rows[i], verbose);
-		print_matrix(r->rows, r->len);
+		struct pe_tally_row *t =
+			xcalloc(r->len ? r->len : 1, sizeof(*t));
+
+		for (size_t i = 0; i < r->len; i++) {
+			t[i].prompt = r->rows[i].prompt;
+			t[i].model = r->rows[i].model;
+			t[i].has_temperature = r->rows[i].has_temperature;
+			t[i].temperature = r->rows[i].temperature;
+			t[i].verdict = r->rows[i].score.verdict;
+			t[i].score = r->rows[i].score.score;
+		}
+		pe_print_matrix(stdout, t, r->len);
+		free(t);
 		printf("\n");
 	}
 	pe_results_summarize(r->rows, r->len, &sum);

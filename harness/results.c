@@ -104,7 +104,7 @@ static void write_evaluators(struct pe_buf *b, const struct pe_case_score *s)
 		const struct pe_evalspec *spec = s->specs[i];
 		const struct pe_eval_result *r = &s->results[i];
 
-		pe_buf_adds(b, i ? ",\n    {\"name\":" : "\n    {\"name\":");
+		pe_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		pe_json_str(b, spec->name);
 		pe_buf_adds(b, ",\"kind\":");
 		pe_json_str(b, pe_eval_kind_name(spec->kind));
@@ -122,9 +122,46 @@ static void write_evaluators(struct pe_buf *b, const struct pe_case_score *s)
 	pe_buf_adds(b, "]");
 }
 
-static void write_row(struct pe_buf *b, const struct pe_result_row *r)
+static void write_long(struct pe_buf *b, const char *key, long v)
 {
-	pe_buf_adds(b, "  {\"id\":");
+	pe_buf_addf(b, ",\"%s\":", key);
+	if (v < 0)
+		pe_buf_adds(b, "null");
+	else
+		pe_buf_addf(b, "%ld", v);
+}
+
+/* The model call: only rows from "run" have one. */
+static void write_call(struct pe_buf *b, const struct pe_result_row *r)
+{
+	pe_buf_adds(b, ",\"call\":");
+	if (!r->has_call) {
+		pe_buf_adds(b, "null");
+		return;
+	}
+	pe_buf_addf(b, "{\"attempts\":%u,\"cached\":%s", r->attempts,
+		    r->cached ? "true" : "false");
+	write_long(b, "http_status", r->http_status > 0 ? r->http_status : -1);
+	pe_buf_adds(b, ",\"first_byte_ms\":");
+	pe_json_num(b, r->first_byte_ms);
+	pe_buf_adds(b, ",\"total_ms\":");
+	pe_json_num(b, r->total_ms);
+	write_long(b, "tokens_in", r->tokens_in);
+	write_long(b, "tokens_out", r->tokens_out);
+	pe_buf_adds(b, ",\"finish_reason\":");
+	pe_json_str(b, r->finish_reason);
+	pe_buf_adds(b, ",\"served_model\":");
+	pe_json_str(b, r->served_model);
+	pe_buf_addc(b, '}');
+}
+
+/* Appends one row as a line of JSON; see results.h. */
+void pe_results_row_json(const struct pe_result_row *r, struct pe_buf *b)
+{
+	int scored = r->score.verdict == PE_VERDICT_PASS ||
+		     r->score.verdict == PE_VERDICT_FAIL;
+
+	pe_buf_adds(b, "{\"id\":");
 	pe_json_str(b, r->id);
 	pe_buf_adds(b, ",\"prompt\":");
 	pe_json_str(b, r->prompt->name);
@@ -142,65 +179,46 @@ static void write_row(struct pe_buf *b, const struct pe_result_row *r)
 		pe_buf_adds(b, "null");
 	pe_buf_addf(b, ",\"repeat\":%u,\"status\":", r->repeat);
 	pe_json_str(b, pe_verdict_name(r->score.verdict));
-	pe_buf_adds(b, ",\"score\":");
 	/* A case that errored or was skipped has no score. */
-	if (r->score.verdict == PE_VERDICT_PASS ||
-	    r->score.verdict == PE_VERDICT_FAIL)
+	pe_buf_adds(b, ",\"score\":");
+	if (scored)
 		pe_json_num(b, r->score.score);
 	else
 		pe_buf_adds(b, "null");
+	pe_buf_adds(b, ",\"error\":");
+	pe_json_str(b, r->error);
+	write_call(b, r);
 	pe_buf_adds(b, ",\"output\":");
-	pe_json_quote(b, r->output ? r->output : "", r->output_len);
-	pe_buf_adds(b, ",\n   ");
+	if (r->output)
+		pe_json_quote(b, r->output, r->output_len);
+	else
+		pe_buf_adds(b, "null");
+	pe_buf_addc(b, ',');
 	write_evaluators(b, &r->score);
 	pe_buf_adds(b, "}");
 }
 
-static void write_summary(struct pe_buf *b, const struct pe_result_row *rows,
-			  size_t n)
+static void write_summary(struct pe_buf *b, const struct pe_results_summary *s)
 {
-	struct pe_results_summary s;
-	size_t decided;
+	size_t decided = s->pass + s->fail;
 
-	pe_results_summarize(rows, n, &s);
-	decided = s.pass + s.fail;
 	pe_buf_addf(b,
 		    "\"summary\":{\"total\":%zu,\"pass\":%zu,\"fail\":%zu,"
 		    "\"error\":%zu,\"skip\":%zu,\"pass_rate\":",
-		    s.total, s.pass, s.fail, s.error, s.skip);
+		    s->total, s->pass, s->fail, s->error, s->skip);
 	if (decided)
-		pe_json_num(b, (double)s.pass / (double)decided);
+		pe_json_num(b, (double)s->pass / (double)decided);
 	else
 		pe_buf_adds(b, "null");
 	pe_buf_adds(b, "}");
 }
 
-/* Writes the results document atomically; see results.h. */
-int pe_results_write(const char *path, const char *command,
-		     const struct pe_result_row *rows, size_t n)
+static int write_atomically(const char *path, const struct pe_buf *b)
 {
-	struct pe_buf b;
 	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
-	FILE *f;
-	int ok;
+	FILE *f = fopen(tmp, "wb");
+	int ok = f && fwrite(b->data, 1, b->len, f) == b->len;
 
-	pe_buf_init(&b, 0);
-	pe_buf_addf(&b,
-		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
-		    "\"command\":",
-		    PE_RESULTS_SCHEMA_VERSION, PE_VERSION);
-	pe_json_str(&b, command);
-	pe_buf_adds(&b, ",\n\"results\":[\n");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			pe_buf_adds(&b, ",\n");
-		write_row(&b, &rows[i]);
-	}
-	pe_buf_adds(&b, "],\n");
-	write_summary(&b, rows, n);
-	pe_buf_adds(&b, "}\n");
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(b.data, 1, b.len, f) == b.len;
 	if (f && fclose(f))
 		ok = 0;
 	if (ok && rename(tmp, path))
@@ -212,6 +230,51 @@ int pe_results_write(const char *path, const char *command,
 		errno = saved;
 	}
 	free(tmp);
-	pe_buf_release(&b);
 	return ok ? PE_OK : PE_ERR_IO;
+}
+
+static void write_header(struct pe_buf *b, const char *command)
+{
+	pe_buf_addf(b,
+		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
+		    "\"command\":",
+		    PE_RESULTS_SCHEMA_VERSION, PE_VERSION);
+	pe_json_str(b, command);
+	pe_buf_adds(b, ",\n\"results\":[\n");
+}
+
+/* Appends the document's opening, up to its first row. */
+void pe_results_header(struct pe_buf *out, const char *command)
+{
+	write_header(out, command);
+}
+
+/* Appends the document's end: the summary. */
+void pe_results_footer(struct pe_buf *out, const struct pe_results_summary *s)
+{
+	pe_buf_adds(out, "\n],\n");
+	write_summary(out, s);
+	pe_buf_adds(out, "}\n");
+}
+
+/* Writes the results document atomically; see results.h. */
+int pe_results_write(const char *path, const char *command,
+		     const struct pe_result_row *rows, size_t n)
+{
+	struct pe_buf b;
+	struct pe_results_summary s;
+	int rc;
+
+	pe_buf_init(&b, 0);
+	pe_results_header(&b, command);
+	for (size_t i = 0; i < n; i++) {
+		pe_results_row_json(&rows[i], &b);
+		if (i + 1 < n)
+			pe_buf_adds(&b, ",\n");
+	}
+	pe_results_summarize(rows, n, &s);
+	pe_results_footer(&b, &s);
+	rc = write_atomically(path, &b);
+	pe_buf_release(&b);
+	return rc;
 }

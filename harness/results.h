@@ -30,6 +30,19 @@ struct pe_result_row {
 	size_t output_len;
 	struct pe_case_score score;
 	const char *source; /* where the output came from, for messages */
+
+	/* The model call, for "run"; has_call is 0 for "score". */
+	int has_call;
+	unsigned attempts;
+	long http_status; /* 0 when no response arrived */
+	double first_byte_ms;
+	double total_ms;
+	long tokens_in; /* -1 when not reported */
+	long tokens_out;
+	const char *finish_reason; /* NULL when unknown */
+	const char *served_model;  /* the model the server says it used */
+	const char *error;	   /* why the case could not be scored */
+	int cached;		   /* the answer came from the cache */
 };
 
 /*
@@ -53,6 +66,17 @@ struct pe_results_summary {
 
 void pe_results_summarize(const struct pe_result_row *rows, size_t n,
 			  struct pe_results_summary *out);
+
+/* Appends row r as one line of JSON (no newline), as in results.jsonl. */
+void pe_results_row_json(const struct pe_result_row *r, struct pe_buf *out);
+
+/*
+ * The parts of a results document around its rows, for writers that
+ * stream rows (from pe_results_row_json) one at a time: the header, then
+ * rows separated by ",\n", then the footer with the summary.
+ */
+void pe_results_header(struct pe_buf *out, const char *command);
+void pe_results_footer(struct pe_buf *out, const struct pe_results_summary *s);
 
 /*
  * Writes the results document for command ("score" or "run") to path,

@@ -43,16 +43,18 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export NO_COLOR=1
 
-step "build (DEVELOPER=1)" build DEVELOPER=1 all unit-bins
+step "build (DEVELOPER=1)" build DEVELOPER=1 all unit-bins fakellm
 step "unit tests" tests/run-unit.sh build/default/tests
 step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
+step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "docs agree with the code" tests/check-docs.sh ./prompteval
 step "formatting" tests/check-format.sh
-step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins
+step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins fakellm
 step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
 step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
+step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
 

@@ -1,0 +1,364 @@
+/*
+ * prompteval run: loads the suite and the configuration, plans the whole
+ * matrix, checks that every target can be reached (keys present), then
+ * runs it and writes OUT/results.jsonl (the journal, line by line) and
+ * OUT/results.json (sorted), and prints the pass-rate matrix.
+ *
+ * The first SIGINT stops sending new requests; those in flight finish,
+ * partial results are written and the exit status is 2.  A second SIGINT
+ * ends the process at once.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "http.h"
+#include "options.h"
+#include "plan.h"
+#include "runner.h"
+#include "suite.h"
+#include "summary.h"
+#include "util.h"
+#include "banned.h"
+
+/* The one piece of static state: a signal handler can reach nothing else. */
+static volatile int interrupted;
+
+static void on_sigint(int sig)
+{
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	interrupted = 1;
+}
+
+struct run_args {
+	struct pe_strlist models;
+	const char *temperatures;
+	long repeat;
+	long concurrency;
+	const char *config;
+	const char *out_dir;
+	const char *filter;
+	double timeout_s;
+	long retries;
+	int no_cache;
+	int offline;
+	int resume;
+	int dry_run;
+	int quiet;
+	int verbose;
+	int help;
+	const char *cache_dir;
+};
+
+/* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
+static long parse_temperatures(const char *list, double *temps, size_t max)
+{
+	size_t n = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char *one = xstrndup(p, len);
+		double v;
+		int bad =
+			pe_parse_double(one, &v) || v < 0 || v > 2 || n >= max;
+
+		free(one);
+		if (bad)
+			return -1;
+		temps[n++] = v;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -1;
+	}
+	return n ? (long)n : -1;
+}
+
+/* A local endpoint (loopback) may need no key. */
+static int is_local(const char *url)
+{
+	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
+		       strstr(url, "://[::1]"));
+}
+
+/* Every target that needs a key has one; names the variable if not. */
+static int check_keys(const struct pe_plan *plan, int offline,
+		      struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
+		    t->kind == PE_PROVIDER_OLLAMA)
+			continue;
+		pe_diag_error(diag, NULL,
+			      "%s is not set; %s needs it (or run with "
+			      "--offline from the cache)",
+			      t->api_key_env, t->spec);
+		rc = PE_ERR_INVALID;
+	}
+	return rc;
+}
+
+static void print_plan(const struct pe_plan *plan)
+{
+	printf("plan: %zu job%s against %zu model%s\n", plan->njobs,
+	       plan->njobs == 1 ? "" : "s", plan->ntargets,
+	       plan->ntargets == 1 ? "" : "s");
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+		size_t jobs = 0;
+
+		for (size_t j = 0; j < plan->njobs; j++)
+			jobs += plan->jobs[j].target == i;
+		printf("  %-32s %-30s %zu jobs%s%s\n", t->spec,
+		       t->base_url ? t->base_url : "(local)", jobs,
+		       t->api_key_env ? ", key from " : "",
+		       t->api_key_env ? t->api_key_env : "");
+	}
+}
+
+static void print_summary(const struct pe_plan *plan, const struct pe_run *run,
+			  const char *out_dir)
+{
+	struct pe_tally_row *rows =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*rows));
+	size_t n = 0, pass = 0, fail = 0, error = 0, skip = 0;
+
+	for (size_t i = 0; i < plan->njobs; i++) {
+		const struct pe_job *j = &plan->jobs[i];
+		const struct pe_job_outcome *o = &run->outcomes[i];
+
+		if (!o->finished)
+			continue;
+		rows[n].prompt = j->prompt;
+		rows[n].model = plan->targets[j->target].spec;
+		rows[n].has_temperature = j->has_temperature;
+		rows[n].temperature = j->temperature;
+		rows[n].verdict = o->verdict;
+		rows[n].score = o->score;
+		pass += o->verdict == PE_VERDICT_PASS;
+		fail += o->verdict == PE_VERDICT_FAIL;
+		error += o->verdict == PE_VERDICT_ERROR;
+		skip += o->verdict == PE_VERDICT_SKIP;
+		n++;
+	}
+	pe_print_matrix(stdout, rows, n);
+	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
+	       "%zu skipped; %zu requests, %zu from the cache; results in "
+	       "%s/results.json\n",
+	       n, plan->njobs, pass, fail, error, error == 1 ? "" : "s", skip,
+	       run->requests, run->cache_hits, out_dir);
+	free(rows);
+}
+
+static int exit_status(const struct pe_run *run)
+{
+	int fail = 0, error = 0;
+
+	for (size_t i = 0; i < run->njobs; i++) {
+		fail |= run->outcomes[i].verdict == PE_VERDICT_FAIL;
+		error |= run->outcomes[i].finished &&
+			 run->outcomes[i].verdict == PE_VERDICT_ERROR;
+	}
+	if (run->interrupted || error)
+		return PE_EXIT_INCOMPLETE;
+	return fail ? PE_EXIT_FAILED : PE_EXIT_OK;
+}
+
+static int usage(const struct pe_option *opts)
+{
+	pe_options_print_help(
+		stdout, "prompteval run [options] PATH...",
+		"Runs every test case of the prompts in PATH against the "
+		"models, scores the\nanswers and writes OUT/results.jsonl "
+		"and OUT/results.json.  Models are\nPROVIDER:MODEL (openai, "
+		"github, anthropic, gemini, ollama, exec:CMD, echo:)\nor a "
+		"plain name (gpt-*, claude-*, gemini-*, publisher/model) or "
+		"an alias.",
+		opts);
+	printf("\n");
+	pe_print_exit_codes(stdout);
+	return PE_EXIT_OK;
+}
+
+static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_config *config = pe_config_load(a->config, diag);
+	struct pe_suite *suite = NULL;
+	struct pe_plan *plan = NULL;
+	struct pe_plan_options po;
+	struct pe_run_options ro;
+	struct pe_run run;
+	double temps[64];
+	int status = PE_EXIT_INVALID;
+
+	memset(&po, 0, sizeof(po));
+	memset(&run, 0, sizeof(run));
+	po.models = a->models.items;
+	po.nmodels = a->models.len;
+	po.repeats = a->repeat;
+	po.filter = a->filter;
+	if (a->temperatures) {
+		long n = parse_temperatures(a->temperatures, temps, 64);
+
+		if (n < 0) {
+			fprintf(stderr,
+				"prompteval run: invalid value '%s' for "
+				"--temperature: expected numbers from 0 "
+				"to 2 separated by commas\n",
+				a->temperatures);
+			status = PE_EXIT_USAGE;
+			goto done;
+		}
+		po.temperatures = temps;
+		po.ntemperatures = (size_t)n;
+	}
+	if (config)
+		suite = pe_suite_load(paths->items, paths->len, diag);
+	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
+		plan = pe_plan_new(suite, config, &po, diag);
+	if (plan && !a->dry_run)
+		check_keys(plan, a->offline, diag);
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	if (!plan || pe_diag_count(diag, PE_SEV_ERROR))
+		goto done;
+	if (a->dry_run) {
+		print_plan(plan);
+		status = PE_EXIT_OK;
+		goto done;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.concurrency = a->concurrency;
+	ro.timeout_ms = (long)(a->timeout_s * 1000);
+	ro.retries = a->retries;
+	ro.use_cache = !a->no_cache;
+	ro.offline = a->offline;
+	ro.resume = a->resume;
+	ro.quiet = a->quiet;
+	ro.verbose = a->verbose;
+	ro.out_dir = a->out_dir;
+	ro.cache_dir = a->cache_dir;
+	ro.stop = &interrupted;
+	signal(SIGINT, on_sigint);
+	if (pe_run_execute(plan, &ro, &run) ||
+	    pe_run_write_results(plan, &ro, &run)) {
+		fprintf(stderr, "prompteval run: cannot write results in %s\n",
+			a->out_dir);
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
+	print_summary(plan, &run, a->out_dir);
+	if (run.interrupted) {
+		size_t left = 0;
+
+		for (size_t i = 0; i < run.njobs; i++)
+			left += !run.outcomes[i].finished;
+		printf("interrupted: %zu job%s not run; --resume continues\n",
+		       left, left == 1 ? "" : "s");
+	}
+	status = exit_status(&run);
+done:
+	pe_run_release(&run);
+	pe_plan_free(plan);
+	pe_suite_free(suite);
+	pe_config_free(config);
+	pe_diag_free(diag);
+	return status;
+}
+
+/* Runs "prompteval run"; returns an exit status. */
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct pe_option opts[] = {
+		{ PE_OPT_LIST, 'm', "model", "PROVIDER:MODEL",
+		  "a model to run (repeatable; default: the prompt's)",
+		  &a.models, NULL, 0, 0 },
+		{ PE_OPT_STRING, 't', "temperature", "LIST",
+		  "temperatures, e.g. 0,0.7,1 (default: the prompt's)",
+		  &a.temperatures, NULL, 0, 0 },
+		{ PE_OPT_LONG, 'n', "repeat", "N",
+		  "runs of each case (default 1)", &a.repeat, NULL, 1, 100000 },
+		{ PE_OPT_LONG, 'j', "concurrency", "N",
+		  "requests in flight in total (default 32)", &a.concurrency,
+		  NULL, 1, 4096 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration (default prompteval.yml if present)",
+		  &a.config, NULL, 0, 0 },
+		{ PE_OPT_STRING, 'o', "out", "DIR",
+		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "filter", "REGEX",
+		  "only prompts or case ids that match", &a.filter, NULL, 0,
+		  0 },
+		{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",
+		  "per request attempt (default 120)", &a.timeout_s, NULL, 0,
+		  0 },
+		{ PE_OPT_LONG, 0, "retries", "N",
+		  "retries of a failed request (default 5)", &a.retries, NULL,
+		  0, 100 },
+		{ PE_OPT_FLAG, 0, "no-cache", NULL,
+		  "neither read nor write the cache", &a.no_cache, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 0, "offline", NULL,
+		  "answers only from the cache; a miss is an error", &a.offline,
+		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "cache-dir", "DIR",
+		  "the cache (default .prompteval/cache)", &a.cache_dir, NULL,
+		  0, 0 },
+		{ PE_OPT_FLAG, 0, "resume", NULL,
+		  "skip jobs OUT/results.jsonl already finished", &a.resume,
+		  NULL, 0, 0 },
+		{ PE_OPT_FLAG, 0, "dry-run", NULL,
+		  "print the plan and its size; send nothing", &a.dry_run, NULL,
+		  0, 0 },
+		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
+		  &a.quiet, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 'v', "verbose", NULL, "a line per finished job",
+		  &a.verbose, NULL, 0, 0 },
+		{ PE_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+	};
+	struct pe_strlist paths;
+	int status;
+
+	memset(&a, 0, sizeof(a));
+	pe_strlist_init(&a.models);
+	a.concurrency = 32;
+	a.out_dir = "out";
+	a.timeout_s = 120;
+	a.retries = 5;
+	a.cache_dir = ".prompteval/cache";
+	pe_strlist_init(&paths);
+	if (pe_options_parse("run", opts, argc, argv, &paths, &a.help)) {
+		status = PE_EXIT_USAGE;
+	} else if (a.help) {
+		status = usage(opts);
+	} else if (a.timeout_s <= 0) {
+		fprintf(stderr, "prompteval run: --timeout must be above 0\n");
+		status = PE_EXIT_USAGE;
+	} else if (!paths.len) {
+		fprintf(stderr, "prompteval run: no PATH given\nTry "
+				"'prompteval run --help' for more "
+				"information.\n");
+		status = PE_EXIT_USAGE;
+	} else if (pe_http_global_init()) {
+		fprintf(stderr, "prompteval run: cannot start libcurl\n");
+		status = PE_EXIT_SYSTEM;
+	} else {
+		status = plan_and_run(&a, &paths);
+		pe_http_global_cleanup();
+	}
+	pe_strlist_release(&a.models);
+	pe_strlist_release(&paths);
+	return status;
+}

@@ -1,0 +1,190 @@
+#!/bin/sh
+# End-to-end tests of "prompteval run" against the fake LLM server: each
+# provider's wire format, retries honouring Retry-After (timed by the
+# server's own clock), no successful request made twice under injected
+# faults, the cache, --offline, quota errors, resume after kill -9, the
+# exec provider, and that an API key never reaches any output.
+#
+# usage: tests/run-tests.sh PROMPTEVAL FAKELLM
+set -u
+PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+FAKELLM=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+export FAKELLM
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+. tests/lib.sh
+work=$(mktemp -d)
+trap 'fake_stop; rm -rf "$work"' EXIT
+pass=0
+fail=0
+KEY=sk-canary-7f3a9c1e
+export OPENAI_API_KEY=$KEY ANTHROPIC_API_KEY=$KEY GEMINI_API_KEY=$KEY
+PROMPT=tests/fixtures/run/plan.prompt.yml
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { # name, then a python3 expression over d (results.json) and s (stats)
+	name=$1
+	shift
+	if python3 - "$@" <<'PY'
+import json, sys
+res, stats, expr = sys.argv[1], sys.argv[2], sys.argv[3]
+d = json.load(open(res)) if res != "-" else None
+s = json.loads(open(stats).read()) if stats != "-" else None
+rows = d["results"] if d else []
+ok = eval(expr)
+if not ok:
+    print("  assertion failed:", expr)
+    print("  rows:", [(r["case"], r["model"], r["status"], r["error"]) for r in rows][:8])
+sys.exit(0 if ok else 1)
+PY
+	then ok "$name"; else bad "$name"; fi
+}
+stats() { fake_get /_stats >"$work/stats.json"; echo "$work/stats.json"; }
+
+# 1. Each provider: request accepted, answer parsed, metadata recorded.
+fake_start
+fake_config "$work/pe.yml"
+for p in openai anthropic gemini ollama; do
+	"$PE" run -q -c "$work/pe.yml" -m "$p:sim-strong" -o "$work/$p" \
+		--cache-dir "$work/cache-$p" "$PROMPT" >"$work/$p.out" 2>"$work/$p.err"
+	status=$?
+	check "$p: 4 answers parsed (exit $status)" "$work/$p/results.json" - \
+		"len(rows)==4 and all(r['status']!='error' and r['call']['http_status']==200 and r['call']['tokens_in']>0 and r['call']['tokens_out']>0 and r['call']['finish_reason'] and r['call']['served_model'] and len(r['output'])>200 for r in rows)"
+done
+fake_stop
+
+# 2. Retry-After: the retry comes no earlier than the server asked.
+cat >"$work/script.jsonl" <<'S'
+{"times": 1, "status": 429, "headers": {"Retry-After": "1"}}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -j 1 --filter '^users$' \
+	-o "$work/retry" --no-cache "$PROMPT" >/dev/null 2>&1
+fake_get /_log >"$work/log.jsonl"
+python3 - "$work/log.jsonl" <<'PY' && ok "retry waited for Retry-After (server clock)" || bad "retry waited for Retry-After"
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+api = [e for e in log if not e["path"].startswith("/_")]
+assert len(api) == 2, api
+assert api[0]["status"] == 429 and api[1]["status"] == 200, api
+gap = api[1]["t_ms"] - api[0]["t_ms"]
+assert 1000 <= gap < 4000, gap
+PY
+check "retried case passed with 2 attempts" "$work/retry/results.json" - \
+	"len(rows)==1 and rows[0]['call']['attempts']==2 and rows[0]['status']!='error'"
+fake_stop
+
+# 3. Faults: nothing lost, no successful request made twice.
+fake_start --fault-429 0.2 --fault-500 0.05 --fault-drop 0.05 \
+	--fault-truncate 0.03 --retry-after 0 --seed 7
+fake_config "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-a -m openai:sim-b \
+	-m openai:sim-strong -m openai:sim-weak -t 0,0.5 -n 3 --retries 8 \
+	-o "$work/faults" --cache-dir "$work/cache-faults" "$PROMPT" \
+	>/dev/null 2>"$work/faults.err"
+fake_get /_log >"$work/log.jsonl"
+check "faults: all 96 jobs finished, none in error" "$work/faults/results.json" - \
+	"len(rows)==96 and not [r for r in rows if r['status']=='error'] and len(set(r['id'] for r in rows))==96"
+python3 - "$work/log.jsonl" <<'PY' && ok "faults: faults were injected and every request body succeeded at most as often as it was asked for" || bad "faults: a successful request was repeated"
+import json, sys, collections
+log = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+api = [e for e in log if not e["path"].startswith("/_")]
+faults = sum(1 for e in api if e["fault"])
+ok200 = collections.Counter(e["body_hash"] for e in api if e["status"] == 200 and not e["fault"])
+# Repeats at temperature > 0 send the same body once per repeat (3), and
+# at temperature 0 the cache serves repeats 2 and 3 from repeat 1.
+assert faults > 10, faults
+assert max(ok200.values()) <= 3, ok200.most_common(3)
+assert sum(ok200.values()) == 4 * 4 * (1 + 3), sum(ok200.values())
+PY
+
+# 4. A cached rerun makes no request.
+before=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-a -m openai:sim-b \
+	-m openai:sim-strong -m openai:sim-weak -t 0,0.5 -n 3 \
+	-o "$work/cached" --cache-dir "$work/cache-faults" "$PROMPT" >/dev/null 2>&1
+after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+[ "$before" = "$after" ] && ok "cached rerun made 0 requests" || bad "cached rerun made $((after - before)) requests"
+check "cached rerun: same verdicts, all from the cache" "$work/cached/results.json" - \
+	"len(rows)==96 and all(r['call']['cached'] for r in rows) and [r['status'] for r in rows]==[r['status'] for r in json.load(open('$work/faults/results.json'))['results']]"
+
+# 5. --offline: a miss is an error and sends nothing.
+before=$after
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-new --offline -o "$work/offline" \
+	--cache-dir "$work/cache-empty" "$PROMPT" >/dev/null 2>&1
+status=$?
+after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+[ $status = 2 ] && [ "$before" = "$after" ] && ok "offline miss: exit 2, 0 requests" || bad "offline miss: exit $status, $((after - before)) requests"
+check "offline miss: every case an error that says why" "$work/offline/results.json" - \
+	"len(rows)==4 and all(r['status']=='error' and 'offline' in r['error'] for r in rows)"
+fake_stop
+
+# 6. Quota exhaustion is never retried.
+fake_start --quota-after 0
+fake_config "$work/pe.yml"
+for p in openai gemini; do
+	"$PE" run -q -c "$work/pe.yml" -m "$p:sim-strong" -o "$work/quota-$p" \
+		--no-cache "$PROMPT" >/dev/null 2>&1
+	status=$?
+	check "$p quota: exit $status, one request per case, errors name the quota" "$work/quota-$p/results.json" "$(stats)" \
+		"len(rows)==4 and all(r['status']=='error' and r['call']['attempts']==1 and 'quota' in r['error'].lower() for r in rows)"
+	fake_get /_reset >/dev/null
+done
+fake_stop
+
+# 7. kill -9 mid-run, then --resume: nothing lost, nothing repeated.
+cat >"$work/script.jsonl" <<'S'
+{"match": "events", "delay_ms": 600000}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+mkfifo "$work/err"
+"$PE" run -q -v -c "$work/pe.yml" -m openai:sim-strong -m openai:sim-weak \
+	-o "$work/resume" --cache-dir "$work/cache-resume" "$PROMPT" \
+	>/dev/null 2>"$work/err" &
+pid=$!
+seen=0
+while [ $seen -lt 6 ] && read -r line; do
+	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
+done <"$work/err"
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+python3 - "$work/resume/results.jsonl" <<'PY' && ok "after kill -9 the journal holds 6 valid lines" || bad "journal after kill -9"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 6, len(lines)
+for l in lines:
+    json.loads(l)
+PY
+cat >"$work/script.jsonl" <<'S'
+S
+fake_stop
+fake_start
+fake_config "$work/pe.yml"
+"$PE" run -q --resume -c "$work/pe.yml" -m openai:sim-strong -m openai:sim-weak \
+	-o "$work/resume" --cache-dir "$work/cache-resume" "$PROMPT" >/dev/null 2>&1
+check "resume: 8 jobs, each once, 2 requests sent" "$work/resume/results.json" "$(stats)" \
+	"len(rows)==8 and len(set(r['id'] for r in rows))==8 and s['requests']==2 and not [r for r in rows if r['status']=='error']"
+fake_stop
+
+# 8. exec: argv given directly, request on stdin, answer on stdout.
+"$PE" run -q -m 'exec:tests/fixtures/exec-answer.sh $HOME a;b' -o "$work/exec" \
+	--no-cache "$PROMPT" >/dev/null 2>"$work/exec.err"
+check "exec: answers scored, arguments unexpanded" "$work/exec/results.json" - \
+	"len(rows)==4 and all(r['status']=='pass' and 'args: \$HOME|a;b' in r['output'] for r in rows)"
+"$PE" run -q -m 'exec:tests/fixtures/no-such-program' -o "$work/exec2" \
+	--no-cache --filter '^users$' "$PROMPT" >/dev/null 2>&1
+check "exec: a missing program is an error for the case" "$work/exec2/results.json" - \
+	"len(rows)==1 and rows[0]['status']=='error' and 'exec' in rows[0]['error']"
+
+# 9. The API key appears nowhere we write.
+if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
+	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"
+else
+	ok "the API key is in no result, journal, cache file or captured output"
+fi
+
+echo "run: $pass passed, $fail failed"
+[ "$fail" = 0 ]
