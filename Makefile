@@ -118,8 +118,9 @@ build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 	$(CC) $(ALL_CFLAGS) -iquote harness -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS)
 
-bench: deps build/bench/score
+bench: deps all fakellm build/bench/score
 	./build/bench/score prompts 20000
+	python3 bench/run.py ./prompteval $(BUILD)/tests/fakellm
 
 test: deps
 	@sh tests/run-all.sh

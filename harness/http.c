@@ -322,21 +322,39 @@ static void finish(struct pe_http *h, CURLMsg *msg, pe_http_done_fn done,
 	free_transfer(t);
 }
 
+/* Reports every finished transfer; returns how many there were. */
+static size_t harvest(struct pe_http *h, pe_http_done_fn done, void *ctx)
+{
+	int queued = 0;
+	size_t n = 0;
+	CURLMsg *msg;
+
+	while ((msg = curl_multi_info_read(h->multi, &queued)) != NULL) {
+		if (msg->msg == CURLMSG_DONE) {
+			finish(h, msg, done, ctx);
+			n++;
+		}
+	}
+	return n;
+}
+
 /* Waits for activity and reports finished transfers; see http.h. */
 size_t pe_http_run(struct pe_http *h, long timeout_ms, pe_http_done_fn done,
 		   void *ctx)
 {
-	int running = 0, queued = 0;
-	CURLMsg *msg;
+	int running = 0;
 
 	curl_multi_perform(h->multi, &running);
-	/* With nothing in flight this simply waits: the caller is pacing. */
-	if (timeout_ms > 0)
+	/*
+	 * Only wait when nothing is ready: the caller has new work to start
+	 * as soon as a transfer finishes.  With nothing in flight this
+	 * simply waits, which is how the caller paces retries.
+	 */
+	if (!harvest(h, done, ctx) && timeout_ms > 0) {
 		curl_multi_poll(h->multi, NULL, 0, (int)timeout_ms, NULL);
-	curl_multi_perform(h->multi, &running);
-	while ((msg = curl_multi_info_read(h->multi, &queued)) != NULL)
-		if (msg->msg == CURLMSG_DONE)
-			finish(h, msg, done, ctx);
+		curl_multi_perform(h->multi, &running);
+		harvest(h, done, ctx);
+	}
 	return h->inflight;
 }
 
