@@ -1047,6 +1047,11 @@ int pe_run_execute(const struct pe_plan *plan,
 	run->interrupted = r.remaining > 0;
 	progress(&r, now_ms(), 1);
 	pe_http_free(r.http);
+	/* Requests cancelled by an interrupt still own their contexts. */
+	for (size_t i = 0; i < r.nactive; i++) {
+		free(r.active[i]->followers);
+		free(r.active[i]);
+	}
 	pe_journal_close(r.journal);
 	for (size_t k = 0; k < plan->ntargets; k++)
 		free(r.targets[k].queue);

@@ -169,6 +169,45 @@ check "resume: 8 jobs, each once, 2 requests sent" "$work/resume/results.json" "
 	"len(rows)==8 and len(set(r['id'] for r in rows))==8 and s['requests']==2 and not [r for r in rows if r['status']=='error']"
 fake_stop
 
+# 7b. The first SIGINT stops sending, finishes what is in flight, writes
+# partial results and exits 2.
+fake_start --latency-ms 300
+fake_config "$work/pe.yml"
+mkfifo "$work/err2"
+"$PE" run -q -v -c "$work/pe.yml" -m openai:sim-strong -m openai:sim-weak \
+	-j 2 -o "$work/int" --no-cache "$PROMPT" >"$work/int.out" 2>"$work/err2" &
+pid=$!
+exec 3<"$work/err2"
+seen=0
+while [ $seen -lt 2 ] && read -r line <&3; do
+	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
+done
+kill -INT $pid
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid
+status=$?
+[ $status = 2 ] && ok "SIGINT: exit 2" || bad "SIGINT: exit $status"
+check "SIGINT: partial results written, in-flight requests finished" "$work/int/results.json" "$(stats)" \
+	"2 <= len(rows) < 8 and len(rows) == s['requests'] and 'interrupted' in open('$work/int.out').read()"
+fake_stop
+
+# 7c. requests_per_minute paces requests (server clock).
+fake_start
+fake_config "$work/pe.yml"
+sed -i '3a\    requests_per_minute: 120' "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -j 8 -o "$work/rpm" \
+	--no-cache "$PROMPT" >/dev/null 2>&1
+fake_get /_log >"$work/log.jsonl"
+python3 - "$work/log.jsonl" <<'PY' && ok "requests_per_minute 120: 4 requests spread over >= 0.9 s" || bad "requests_per_minute not honoured"
+import json, sys
+api = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+api = [e for e in api if not e["path"].startswith("/_")]
+assert len(api) == 4, len(api)
+assert api[-1]["t_ms"] - api[0]["t_ms"] >= 900, [e["t_ms"] for e in api]
+PY
+fake_stop
+
 # 8. exec: argv given directly, request on stdin, answer on stdout.
 "$PE" run -q -m 'exec:tests/fixtures/exec-answer.sh $HOME a;b' -o "$work/exec" \
 	--no-cache "$PROMPT" >/dev/null 2>"$work/exec.err"
