@@ -104,6 +104,10 @@ void pe_case_score_release(struct pe_case_score *s);
 const char *pe_verdict_name(enum pe_verdict v);
 
 /* Helpers for the families. */
+/* A compile step for kinds whose spec needs no state. */
+int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
+				 const struct pe_prompt *prompt, void **state,
+				 struct pe_diag *diag);
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -11,17 +11,6 @@
 #include "../harness/util.h"
 #include "../harness/banned.h"
 
-static int compile_nothing(const struct pe_evalspec *spec,
-			   const struct pe_prompt *prompt, void **state,
-			   struct pe_diag *diag)
-{
-	(void)spec;
-	(void)prompt;
-	(void)diag;
-	*state = NULL;
-	return PE_OK;
-}
-
 static void score_judge(const void *state, const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,
 			struct pe_eval_result *out)
@@ -45,8 +34,9 @@ static void score_skipped(const void *state, const struct pe_evalspec *spec,
 		      pe_eval_kind_name(spec->kind));
 }
 
-const struct pe_evaluator_ops pe_judge_ops = { PE_EVAL_LLM, compile_nothing,
+const struct pe_evaluator_ops pe_judge_ops = { PE_EVAL_LLM,
+					       pe_evaluator_compile_nothing,
 					       score_judge, NULL };
 const struct pe_evaluator_ops pe_skipped_ops = { PE_EVAL_PYTHON,
-						 compile_nothing, score_skipped,
-						 NULL };
+						 pe_evaluator_compile_nothing,
+						 score_skipped, NULL };

@@ -96,6 +96,18 @@ void pe_evaluators_release(struct pe_prompt *p)
 		release_specs(p->cases[i].evaluators, p->cases[i].nevaluators);
 }
 
+/* Compiles nothing: the spec itself is all the state the kind needs. */
+int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
+				 const struct pe_prompt *prompt, void **state,
+				 struct pe_diag *diag)
+{
+	(void)spec;
+	(void)prompt;
+	(void)diag;
+	*state = NULL;
+	return PE_OK;
+}
+
 /* Sets a result with a formatted one-line reason. */
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)

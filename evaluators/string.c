@@ -17,17 +17,6 @@
 
 enum { REASON_VALUE_MAX = 60 };
 
-static int compile_string(const struct pe_evalspec *spec,
-			  const struct pe_prompt *prompt, void **state,
-			  struct pe_diag *diag)
-{
-	(void)spec;
-	(void)prompt;
-	(void)diag;
-	*state = NULL;
-	return PE_OK;
-}
-
 static unsigned char fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
@@ -181,5 +170,6 @@ static void score_string(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&missing);
 }
 
-const struct pe_evaluator_ops pe_string_ops = { PE_EVAL_STRING, compile_string,
+const struct pe_evaluator_ops pe_string_ops = { PE_EVAL_STRING,
+						pe_evaluator_compile_nothing,
 						score_string, NULL };

@@ -268,6 +268,15 @@ int pe_json_num(struct pe_buf *out, double v)
 	return pe_buf_adds(out, tmp);
 }
 
+/* Appends a member holding a count, or null when it is unknown. */
+int pe_json_count_member(struct pe_buf *out, const char *key, long v)
+{
+	pe_buf_adds(out, ",");
+	pe_json_str(out, key);
+	pe_buf_adds(out, ":");
+	return v < 0 ? pe_buf_adds(out, "null") : pe_buf_addf(out, "%ld", v);
+}
+
 /* Returns cJSON's version string. */
 const char *pe_json_version(void)
 {

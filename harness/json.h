@@ -41,6 +41,12 @@ int pe_json_str(struct pe_buf *out, const char *s);
 /* Appends a finite number, or null for NaN and infinities. */
 int pe_json_num(struct pe_buf *out, double v);
 
+/*
+ * Appends ,"key":v for a count that may be unknown: a negative v is
+ * written as null.
+ */
+int pe_json_count_member(struct pe_buf *out, const char *key, long v);
+
 /* The cJSON version, for --version. */
 const char *pe_json_version(void);
 

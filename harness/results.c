@@ -122,15 +122,6 @@ static void write_evaluators(struct pe_buf *b, const struct pe_case_score *s)
 	pe_buf_adds(b, "]");
 }
 
-static void write_long(struct pe_buf *b, const char *key, long v)
-{
-	pe_buf_addf(b, ",\"%s\":", key);
-	if (v < 0)
-		pe_buf_adds(b, "null");
-	else
-		pe_buf_addf(b, "%ld", v);
-}
-
 /* The model call: only rows from "run" have one. */
 static void write_call(struct pe_buf *b, const struct pe_result_row *r)
 {
@@ -141,13 +132,14 @@ static void write_call(struct pe_buf *b, const struct pe_result_row *r)
 	}
 	pe_buf_addf(b, "{\"attempts\":%u,\"cached\":%s", r->attempts,
 		    r->cached ? "true" : "false");
-	write_long(b, "http_status", r->http_status > 0 ? r->http_status : -1);
+	pe_json_count_member(b, "http_status",
+			     r->http_status > 0 ? r->http_status : -1);
 	pe_buf_adds(b, ",\"first_byte_ms\":");
 	pe_json_num(b, r->first_byte_ms);
 	pe_buf_adds(b, ",\"total_ms\":");
 	pe_json_num(b, r->total_ms);
-	write_long(b, "tokens_in", r->tokens_in);
-	write_long(b, "tokens_out", r->tokens_out);
+	pe_json_count_member(b, "tokens_in", r->tokens_in);
+	pe_json_count_member(b, "tokens_out", r->tokens_out);
 	pe_buf_adds(b, ",\"finish_reason\":");
 	pe_json_str(b, r->finish_reason);
 	pe_buf_adds(b, ",\"served_model\":");

@@ -128,15 +128,6 @@ done:
 	return rc;
 }
 
-static void add_long(struct pe_buf *b, const char *key, long v)
-{
-	pe_buf_addf(b, ",\"%s\":", key);
-	if (v < 0)
-		pe_buf_adds(b, "null");
-	else
-		pe_buf_addf(b, "%ld", v);
-}
-
 /* Writes an entry atomically; see store.h. */
 int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c)
 {
@@ -154,9 +145,9 @@ int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c)
 	pe_json_str(&b, c->finish_reason);
 	pe_buf_adds(&b, ",\"served_model\":");
 	pe_json_str(&b, c->served_model);
-	add_long(&b, "tokens_in", c->tokens_in);
-	add_long(&b, "tokens_out", c->tokens_out);
-	add_long(&b, "http_status", c->http_status);
+	pe_json_count_member(&b, "tokens_in", c->tokens_in);
+	pe_json_count_member(&b, "tokens_out", c->tokens_out);
+	pe_json_count_member(&b, "http_status", c->http_status);
 	pe_buf_adds(&b, "}\n");
 	if (!pe_make_dirs(sub, 1)) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
