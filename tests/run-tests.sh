@@ -208,6 +208,25 @@ assert api[-1]["t_ms"] - api[0]["t_ms"] >= 900, [e["t_ms"] for e in api]
 PY
 fake_stop
 
+# 7d. x-ratelimit-remaining-requests: 0 pauses sending until the reset,
+# before any 429 arrives.
+cat >"$work/script.jsonl" <<'S'
+{"times": 1, "reply": "## Migration Strategy\n**a**\n## Phase Plan\n## Risk Register\n", "headers": {"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "1s"}}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -j 1 --filter '^(users|orders)$' \
+	-o "$work/pace" --no-cache "$PROMPT" >/dev/null 2>&1
+fake_get /_log >"$work/log.jsonl"
+python3 - "$work/log.jsonl" <<'PY' && ok "x-ratelimit-remaining-requests 0: the next request waits for the reset" || bad "rate-limit headers not honoured"
+import json, sys
+api = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+api = [e for e in api if not e["path"].startswith("/_")]
+assert len(api) == 2 and all(e["status"] == 200 for e in api), api
+assert api[1]["t_ms"] - api[0]["t_ms"] >= 950, [e["t_ms"] for e in api]
+PY
+fake_stop
+
 # 8. exec: argv given directly, request on stdin, answer on stdout.
 "$PE" run -q -m 'exec:tests/fixtures/exec-answer.sh $HOME a;b' -o "$work/exec" \
 	--no-cache "$PROMPT" >/dev/null 2>"$work/exec.err"
