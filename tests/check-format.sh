@@ -3,7 +3,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 files=$(ls harness/*.[ch] evaluators/*.[ch] reports/*.[ch] tests/unit/*.c \
-	tests/fuzz/*.c bench/*.c 2>/dev/null)
+	tests/fuzz/*.c tests/fakellm/*.[ch] bench/*.c 2>/dev/null)
 bad=0
 for f in $files; do
 	if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then

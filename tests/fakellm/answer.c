@@ -40,20 +40,34 @@ struct writer {
 };
 
 static const char *const terms[] = {
-	"dual-write",		"CDC",
-	"logical replication",	"expand-contract",
-	"feature flag",		"backfill",
-	"checksum verification", "row counts",
-	"cutover phase",	"rollback plan",
-	"reverse replication",	"canary release",
-	"blue-green deployment", "shadow traffic",
-	"point of no return",	"runbook",
-	"idempotent batches",	"throttling",
-	"lock_timeout",		"consistency check",
-	"initial load",		"schema migration",
-	"replication lag",	"fail-back",
-	"traffic routing",	"backup snapshot",
-	"parity check",		"online DDL",
+	"dual-write",
+	"CDC",
+	"logical replication",
+	"expand-contract",
+	"feature flag",
+	"backfill",
+	"checksum verification",
+	"row counts",
+	"cutover phase",
+	"rollback plan",
+	"reverse replication",
+	"canary release",
+	"blue-green deployment",
+	"shadow traffic",
+	"point of no return",
+	"runbook",
+	"idempotent batches",
+	"throttling",
+	"lock_timeout",
+	"consistency check",
+	"initial load",
+	"schema migration",
+	"replication lag",
+	"fail-back",
+	"traffic routing",
+	"backup snapshot",
+	"parity check",
+	"online DDL",
 };
 
 static const char *const sentences[] = {
@@ -109,11 +123,11 @@ static const char *const generic_sections[] = {
 };
 
 static const char *const acronym_stoplist[] = {
-	"A",	"AN",	"AND",	"ANY",	"ALL", "ARE", "AS",	"AT",  "BE",
-	"BEST", "BY",	"EACH", "FOR",	"GB",  "IF",  "IN",	"IS",  "IT",
-	"KB",	"MB",	"MUST", "NO",	"NOT", "OF",  "ON",	"ONE", "OR",
-	"ROLE", "TASK", "TB",	"THE",	"TO",  "UTC", "WAY",	"WHY", "X",
-	"ZERO",
+	"A",   "AN",   "AND", "ANY",  "ALL",  "ARE", "AS",  "AT",
+	"BE",  "BEST", "BY",  "EACH", "FOR",  "GB",  "IF",  "IN",
+	"IS",  "IT",   "KB",  "MB",   "MUST", "NO",  "NOT", "OF",
+	"ON",  "ONE",  "OR",  "ROLE", "TASK", "TB",  "THE", "TO",
+	"UTC", "WAY",  "WHY", "X",    "ZERO",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -188,9 +202,10 @@ static void add_section(struct sections *list, const char *s, size_t len,
 {
 	static const char *const always[] = { " (", "(", ":", " \xe2\x80\x94",
 					      " - " };
-	static const char *const phrases[] = { ",", ";", " using ", " with ",
-					       " for ", " to ", " that ",
-					       " including " };
+	static const char *const phrases[] = { ",",	  ";",
+					       " using ", " with ",
+					       " for ",	  " to ",
+					       " that ",  " including " };
 	char name[NAME_CAP];
 	size_t i, n = 0, letters = 0, words = 1;
 
@@ -494,17 +509,18 @@ static void write_paragraph(struct writer *w, unsigned nsentences)
 
 static void write_table(struct writer *w)
 {
-	expand(w, "| phase | operation | locking? | app state required | "
-		  "rollback |\n"
-		  "|---|---|---|---|---|\n"
-		  "| 1. Expand | add nullable `{C}_v2` to `{X}` | no, online | "
-		  "old and new code | drop `{C}_v2` |\n"
-		  "| 2. Migrate | batched backfill with **dual-write** | row "
-		  "locks per batch | new code writes both | stop the backfill "
-		  "|\n"
-		  "| 3. Contract | drop `{C}` after the **parity check** | brief "
-		  "lock | only new code | restore from the **backup snapshot** "
-		  "|\n\n");
+	expand(w,
+	       "| phase | operation | locking? | app state required | "
+	       "rollback |\n"
+	       "|---|---|---|---|---|\n"
+	       "| 1. Expand | add nullable `{C}_v2` to `{X}` | no, online | "
+	       "old and new code | drop `{C}_v2` |\n"
+	       "| 2. Migrate | batched backfill with **dual-write** | row "
+	       "locks per batch | new code writes both | stop the backfill "
+	       "|\n"
+	       "| 3. Contract | drop `{C}` after the **parity check** | brief "
+	       "lock | only new code | restore from the **backup snapshot** "
+	       "|\n\n");
 }
 
 static void write_sql(struct writer *w)

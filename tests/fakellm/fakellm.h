@@ -60,12 +60,7 @@ unsigned fl_rng_below(struct fl_rng *r, unsigned n);
 int fl_parse_long(const char *s, long min, long max, long *out);
 int fl_parse_double(const char *s, double min, double max, double *out);
 
-enum fl_provider {
-	FL_OPENAI,
-	FL_ANTHROPIC,
-	FL_GEMINI,
-	FL_OLLAMA
-};
+enum fl_provider { FL_OPENAI, FL_ANTHROPIC, FL_GEMINI, FL_OLLAMA };
 
 /* What one chat request asked for, whatever its provider. */
 struct fl_chat {
@@ -94,8 +89,8 @@ int fl_chat_parse(struct fl_chat *chat, enum fl_provider provider,
 
 /*
  * Appends the Markdown answer for chat to out.  seed picks every random
- * choice; noise says whether quality gets per-request noise (temperature >
- * 0).  The answer depends only on chat and seed.
+ * choice, and quality gets noise only when chat's temperature is above 0.
+ * The answer depends only on chat and seed.
  */
 void fl_answer_write(struct fl_buf *out, const struct fl_chat *chat,
 		     uint64_t seed);

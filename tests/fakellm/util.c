@@ -273,8 +273,8 @@ int fl_parse_long(const char *s, long min, long max, long *out)
 	char *end;
 	long v;
 
-	if (!s || !*s || (min >= 0 && (*s == '-' || *s == '+')) ||
-	    *s == ' ' || *s == '\t')
+	if (!s || !*s || (min >= 0 && (*s == '-' || *s == '+')) || *s == ' ' ||
+	    *s == '\t')
 		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);

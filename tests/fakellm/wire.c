@@ -91,10 +91,9 @@ static void add_content(struct fl_chat *chat, const cJSON *content)
 	}
 	if (!cJSON_IsArray(content))
 		return;
-	cJSON_ArrayForEach(part, content)
-	{
-		const cJSON *text = cJSON_GetObjectItemCaseSensitive(part,
-								     "text");
+	cJSON_ArrayForEach (part, content) {
+		const cJSON *text =
+			cJSON_GetObjectItemCaseSensitive(part, "text");
 
 		if (cJSON_IsString(part))
 			add_text(chat, part->valuestring);
@@ -137,8 +136,7 @@ static int parse_messages(struct fl_chat *chat, const cJSON *root,
 
 	if (!cJSON_IsArray(messages))
 		return -1;
-	cJSON_ArrayForEach(m, messages)
-	{
+	cJSON_ArrayForEach (m, messages) {
 		add_content(chat, get(m, content_key));
 	}
 	return 0;
@@ -150,8 +148,7 @@ static int parse_openai(struct fl_chat *chat, const cJSON *root, char *err,
 	const cJSON *options = get(root, "stream_options");
 
 	if (parse_messages(chat, root, "messages", "content"))
-		return fail(err, errsize,
-			    "'messages' is a required property");
+		return fail(err, errsize, "'messages' is a required property");
 	chat->stream = cJSON_IsTrue(get(root, "stream"));
 	chat->include_usage = cJSON_IsTrue(get(options, "include_usage"));
 	if (read_temperature(chat, get(root, "temperature")))
@@ -216,8 +213,8 @@ int fl_chat_parse(struct fl_chat *chat, enum fl_provider provider,
 
 	chat->provider = provider;
 	if (root && end)
-		while ((size_t)(end - body) < len &&
-		       strchr(" \t\r\n", *end) && *end)
+		while ((size_t)(end - body) < len && strchr(" \t\r\n", *end) &&
+		       *end)
 			end++;
 	if (!root || !cJSON_IsObject(root) || (size_t)(end - body) != len) {
 		cJSON_Delete(root);
@@ -263,8 +260,8 @@ static struct error_shape openai_error(enum fl_error_kind kind)
 {
 	switch (kind) {
 	case FL_ERR_BAD_REQUEST:
-		return (struct error_shape){ 400, "invalid_request_error",
-					     NULL, "Invalid request" };
+		return (struct error_shape){ 400, "invalid_request_error", NULL,
+					     "Invalid request" };
 	case FL_ERR_AUTH:
 		return (struct error_shape){ 401, "invalid_request_error",
 					     "invalid_api_key",
@@ -292,8 +289,8 @@ static struct error_shape openai_error(enum fl_error_kind kind)
 			"later"
 		};
 	default:
-		return (struct error_shape){ 413, "invalid_request_error",
-					     NULL, "Request too large" };
+		return (struct error_shape){ 413, "invalid_request_error", NULL,
+					     "Request too large" };
 	}
 }
 
@@ -301,11 +298,11 @@ static struct error_shape anthropic_error(enum fl_error_kind kind)
 {
 	switch (kind) {
 	case FL_ERR_BAD_REQUEST:
-		return (struct error_shape){ 400, "invalid_request_error",
-					     NULL, "Invalid request" };
+		return (struct error_shape){ 400, "invalid_request_error", NULL,
+					     "Invalid request" };
 	case FL_ERR_AUTH:
-		return (struct error_shape){ 401, "authentication_error",
-					     NULL, "invalid x-api-key" };
+		return (struct error_shape){ 401, "authentication_error", NULL,
+					     "invalid x-api-key" };
 	case FL_ERR_RATE_LIMIT:
 		return (struct error_shape){
 			429, "rate_limit_error", NULL,
@@ -352,8 +349,8 @@ static struct error_shape gemini_error(enum fl_error_kind kind)
 		};
 	case FL_ERR_SERVER:
 		return (struct error_shape){
-			500, "INTERNAL",
-			NULL, "An internal error has occurred. Please retry."
+			500, "INTERNAL", NULL,
+			"An internal error has occurred. Please retry."
 		};
 	case FL_ERR_OVERLOADED:
 		return (struct error_shape){
@@ -374,8 +371,7 @@ static struct error_shape ollama_error(enum fl_error_kind kind)
 		return (struct error_shape){ 400, NULL, NULL,
 					     "invalid request" };
 	case FL_ERR_AUTH:
-		return (struct error_shape){ 401, NULL, NULL,
-					     "unauthorized" };
+		return (struct error_shape){ 401, NULL, NULL, "unauthorized" };
 	case FL_ERR_RATE_LIMIT:
 		return (struct error_shape){ 429, NULL, NULL,
 					     "too many requests" };
@@ -449,23 +445,24 @@ void fl_wire_error(struct fl_response *r, enum fl_provider provider,
 	case FL_OPENAI:
 		fl_buf_adds(b, "{\"error\":{\"message\":");
 		fl_buf_add_json(b, msg, strlen(msg));
-		fl_buf_addf(b, ",\"type\":\"%s\",\"param\":null,\"code\":",
-			    e.type);
+		fl_buf_addf(
+			b, ",\"type\":\"%s\",\"param\":null,\"code\":", e.type);
 		if (e.code)
 			fl_buf_addf(b, "\"%s\"}}", e.code);
 		else
 			fl_buf_adds(b, "null}}");
 		break;
 	case FL_ANTHROPIC:
-		fl_buf_addf(b, "{\"type\":\"error\",\"error\":{\"type\":\"%s\","
-			       "\"message\":",
+		fl_buf_addf(b,
+			    "{\"type\":\"error\",\"error\":{\"type\":\"%s\","
+			    "\"message\":",
 			    e.type);
 		fl_buf_add_json(b, msg, strlen(msg));
 		fl_buf_addf(b, "},\"request_id\":\"req_%s\"}", request_id);
 		break;
 	case FL_GEMINI:
-		fl_buf_addf(b, "{\"error\":{\"code\":%d,\"message\":",
-			    e.status);
+		fl_buf_addf(b,
+			    "{\"error\":{\"code\":%d,\"message\":", e.status);
 		fl_buf_add_json(b, msg, strlen(msg));
 		fl_buf_addf(b, ",\"status\":\"%s\"", e.type);
 		gemini_details(b, kind, retry_after_s);
@@ -537,8 +534,7 @@ static void openai_chunk_head(struct fl_buf *b, const struct fl_chat *chat,
 	fl_buf_adds(b, ",\"system_fingerprint\":\"fp_fakellm\",");
 }
 
-static void openai_chunk_tail(struct fl_response *r,
-			      const struct fl_chat *chat)
+static void openai_chunk_tail(struct fl_response *r, const struct fl_chat *chat)
 {
 	if (chat->include_usage)
 		fl_buf_adds(&r->body, ",\"usage\":null");
@@ -613,19 +609,19 @@ static void anthropic_event(struct fl_response *r, const char *name)
 	fl_buf_addf(&r->body, "event: %s\ndata: ", name);
 }
 
-static void anthropic_stream(struct fl_response *r,
-			     const struct fl_chat *chat, const char *answer,
-			     size_t len, const char *id)
+static void anthropic_stream(struct fl_response *r, const struct fl_chat *chat,
+			     const char *answer, size_t len, const char *id)
 {
 	struct fl_buf *b = &r->body;
 	struct usage u = count_tokens(chat, len);
 	size_t pos = 0;
 
 	anthropic_event(r, "message_start");
-	fl_buf_addf(b,
-		    "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_%s\","
-		    "\"type\":\"message\",\"role\":\"assistant\",\"model\":",
-		    id);
+	fl_buf_addf(
+		b,
+		"{\"type\":\"message_start\",\"message\":{\"id\":\"msg_%s\","
+		"\"type\":\"message\",\"role\":\"assistant\",\"model\":",
+		id);
 	fl_buf_add_json(b, chat->model, strlen(chat->model));
 	fl_buf_addf(b,
 		    ",\"content\":[],\"stop_reason\":null,\"stop_sequence\":"
@@ -667,9 +663,8 @@ static void anthropic_stream(struct fl_response *r,
 	fl_response_end_segment(r);
 }
 
-static void anthropic_success(struct fl_response *r,
-			      const struct fl_chat *chat, const char *answer,
-			      size_t len, const char *id)
+static void anthropic_success(struct fl_response *r, const struct fl_chat *chat,
+			      const char *answer, size_t len, const char *id)
 {
 	struct fl_buf *b = &r->body;
 	struct usage u = count_tokens(chat, len);
@@ -705,8 +700,9 @@ static void gemini_object(struct fl_buf *b, const struct fl_chat *chat,
 	fl_buf_adds(b, "}],\"role\":\"model\"},");
 	if (final)
 		fl_buf_adds(b, "\"finishReason\":\"STOP\",");
-	fl_buf_addf(b, "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":"
-		       "%lu,",
+	fl_buf_addf(b,
+		    "\"index\":0}],\"usageMetadata\":{\"promptTokenCount\":"
+		    "%lu,",
 		    u.prompt);
 	if (final)
 		fl_buf_addf(b,
