@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "../evaluators/regex.h"
+#include "http.h"
 #include "json.h"
 #include "util.h"
 #include "yaml.h"
@@ -66,8 +68,12 @@ static void print_help(FILE *out)
 
 static void print_version(void)
 {
-	printf("prompteval %s (libyaml %s, cJSON %s)\n", PE_VERSION,
-	       pe_yaml_version(), pe_json_version());
+	char pcre[64];
+
+	pe_regex_version(pcre, sizeof(pcre));
+	printf("prompteval %s (libcurl %s, libyaml %s, cJSON %s, PCRE2 %s)\n",
+	       PE_VERSION, pe_http_version(), pe_yaml_version(),
+	       pe_json_version(), pcre);
 }
 
 int main(int argc, char **argv)

@@ -225,6 +225,15 @@ static int selected(const struct pe_regex *filter, const struct pe_prompt *p,
 	       hits;
 }
 
+/* True when a message of p has a {{variable}} to fill. */
+static int needs_variables(const struct pe_prompt *p)
+{
+	for (size_t i = 0; i < p->nmessages; i++)
+		if (!pe_template_is_constant(p->messages[i].content))
+			return 1;
+	return 0;
+}
+
 /* Resolves the models one prompt runs against; 0 or PE_ERR_INVALID. */
 static int prompt_targets(struct pe_plan *plan, const struct pe_prompt *p,
 			  const struct pe_config *config,
@@ -256,9 +265,9 @@ static int prompt_targets(struct pe_plan *plan, const struct pe_prompt *p,
 	}
 	x->targets = xrealloc(x->targets, n * sizeof(long));
 	for (size_t i = 0; i < n; i++) {
-		struct pe_mark m = { "command line", 0, 0 };
-
-		x->targets[i] = target_index(plan, names[i], config, &m, diag);
+		/* Command-line models have no file position. */
+		x->targets[i] =
+			target_index(plan, names[i], config, NULL, diag);
 		if (x->targets[i] < 0)
 			return PE_ERR_INVALID;
 		x->ntargets++;
@@ -305,7 +314,12 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			rc = p ? PE_ERR_INVALID : rc;
 			continue;
 		}
-		if (!p->ncases && selected(filter, p, NULL))
+		if (!p->ncases && needs_variables(p))
+			pe_diag_warning(diag, &p->mark,
+					"prompt '%s' uses variables but has no "
+					"test data; it is not run",
+					p->name);
+		else if (!p->ncases && selected(filter, p, NULL))
 			add_jobs(plan, p, NULL, &x, &alloc);
 		for (size_t c = 0; c < p->ncases; c++)
 			if (selected(filter, p, &p->cases[c]))
