@@ -242,8 +242,10 @@ static void record(struct runner *r, struct completion *c,
 	pe_buf_init(&line, 0);
 	pe_results_row_json(&row, &line);
 	if (pe_journal_append(r->journal, line.data, line.len,
-			      &o->journal_offset))
+			      &o->journal_offset)) {
+#pragma omp atomic write
 		r->journal_failed = 1;
+	}
 	o->journal_len = line.len;
 	o->verdict = score->verdict;
 	o->score = score->score;
