@@ -55,6 +55,8 @@ struct run_args {
 	int verbose;
 	int help;
 	const char *cache_dir;
+	const char *shard;
+	long shard_count;
 };
 
 /* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
@@ -79,6 +81,79 @@ static long parse_temperatures(const char *list, double *temps, size_t max)
 			return -1;
 	}
 	return n ? (long)n : -1;
+}
+
+/*
+ * Finds this run's shard: --shard K/N, else a scheduler's variables:
+ * JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0) with
+ * --shard-count, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (from
+ * SLURM_ARRAY_TASK_MIN), or CI_NODE_INDEX/CI_NODE_TOTAL (from 1).
+ * Returns 0 (index 0: not sharded) or PE_ERR_USAGE after a message.
+ */
+static int find_shard(const struct run_args *a, size_t *index, size_t *count)
+{
+	const char *k8s = getenv("JOB_COMPLETION_INDEX");
+	const char *slurm = getenv("SLURM_ARRAY_TASK_ID");
+	const char *ci = getenv("CI_NODE_INDEX");
+	long k = 0, n = 0, base = 1;
+	const char *what = "--shard";
+
+	*index = *count = 0;
+	if (a->shard) {
+		const char *slash = strchr(a->shard, '/');
+		char *left =
+			slash ? xstrndup(a->shard, (size_t)(slash - a->shard))
+			      : NULL;
+		int bad = !slash || pe_parse_long(left, 1, 1000000, &k) ||
+			  pe_parse_long(slash + 1, 1, 1000000, &n) || k > n;
+
+		free(left);
+		if (bad) {
+			fprintf(stderr,
+				"prompteval run: invalid value '%s' for "
+				"--shard: expected K/N with 1 <= K <= N\n",
+				a->shard);
+			return PE_ERR_USAGE;
+		}
+	} else if (k8s && a->shard_count) {
+		what = "JOB_COMPLETION_INDEX";
+		n = a->shard_count;
+		base = 0;
+		if (pe_parse_long(k8s, 0, n - 1, &k))
+			goto bad_env;
+	} else if (slurm && getenv("SLURM_ARRAY_TASK_COUNT")) {
+		long min = 0;
+
+		what = "SLURM_ARRAY_TASK_ID";
+		if (getenv("SLURM_ARRAY_TASK_MIN") &&
+		    pe_parse_long(getenv("SLURM_ARRAY_TASK_MIN"), 0, 1 << 30,
+				  &min))
+			goto bad_env;
+		if (pe_parse_long(getenv("SLURM_ARRAY_TASK_COUNT"), 1, 1000000,
+				  &n) ||
+		    pe_parse_long(slurm, min, min + n - 1, &k))
+			goto bad_env;
+		k -= min;
+		base = 0;
+	} else if (ci && getenv("CI_NODE_TOTAL")) {
+		what = "CI_NODE_INDEX";
+		if (pe_parse_long(getenv("CI_NODE_TOTAL"), 1, 1000000, &n) ||
+		    pe_parse_long(ci, 1, n, &k))
+			goto bad_env;
+	} else if (a->shard_count) {
+		fprintf(stderr, "prompteval run: --shard-count needs "
+				"JOB_COMPLETION_INDEX in the environment\n");
+		return PE_ERR_USAGE;
+	} else {
+		return PE_OK;
+	}
+	*index = (size_t)(k + (base == 0 ? 1 : 0));
+	*count = (size_t)n;
+	return PE_OK;
+bad_env:
+	fprintf(stderr, "prompteval run: %s does not give a valid shard\n",
+		what);
+	return PE_ERR_USAGE;
 }
 
 /* A local endpoint (loopback) may need no key. */
@@ -111,9 +186,14 @@ static int check_keys(const struct pe_plan *plan, int offline,
 
 static void print_plan(const struct pe_plan *plan)
 {
-	printf("plan: %zu job%s against %zu model%s\n", plan->njobs,
+	printf("plan: %zu job%s against %zu model%s", plan->njobs,
 	       plan->njobs == 1 ? "" : "s", plan->ntargets,
 	       plan->ntargets == 1 ? "" : "s");
+	if (plan->info.shard_count)
+		printf(" (shard %zu of %zu; %zu jobs in all)",
+		       plan->info.shard_index, plan->info.shard_count,
+		       plan->info.jobs);
+	printf("\n");
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct pe_target *t = &plan->targets[i];
 		size_t jobs = 0;
@@ -209,6 +289,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.nmodels = a->models.len;
 	po.repeats = a->repeat;
 	po.filter = a->filter;
+	if (find_shard(a, &po.shard_index, &po.shard_count)) {
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
 	if (a->temperatures) {
 		long n = parse_temperatures(a->temperatures, temps, 64);
 
@@ -319,6 +403,11 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_FLAG, 0, "resume", NULL,
 		  "skip jobs OUT/results.jsonl already finished", &a.resume,
 		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "shard", "K/N",
+		  "run only shard K of N (by job id)", &a.shard, NULL, 0, 0 },
+		{ PE_OPT_LONG, 0, "shard-count", "N",
+		  "shards, with JOB_COMPLETION_INDEX from Kubernetes",
+		  &a.shard_count, NULL, 1, 1000000 },
 		{ PE_OPT_FLAG, 0, "dry-run", NULL,
 		  "print the plan and its size; send nothing", &a.dry_run, NULL,
 		  0, 0 },

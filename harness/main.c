@@ -24,6 +24,7 @@ static const struct pe_command commands[] = {
 	{ "check", cmd_check, "validate prompt files; send nothing" },
 	{ "list", cmd_list, "list prompts, test cases and evaluators" },
 	{ "run", cmd_run, "run the test cases against models and score them" },
+	{ "merge", cmd_merge, "join the results of the shards of one run" },
 	{ "score", cmd_score, "score recorded responses; call no model" },
 	{ NULL, NULL, NULL }
 };

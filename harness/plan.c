@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "../evaluators/regex.h"
+#include "buf.h"
+#include "hash.h"
 #include "util.h"
 #include "banned.h"
 
@@ -275,6 +277,54 @@ static int prompt_targets(struct pe_plan *plan, const struct pe_prompt *p,
 	return PE_OK;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The plan's id: SHA-256 of its sorted job ids, one per line. */
+static void identify(struct pe_plan *plan)
+{
+	const char **ids = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*ids));
+	struct pe_buf b;
+
+	for (size_t i = 0; i < plan->njobs; i++)
+		ids[i] = plan->jobs[i].id;
+	qsort(ids, plan->njobs, sizeof(*ids), compare_ids);
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; i < plan->njobs; i++)
+		pe_buf_addf(&b, "%s\n", ids[i]);
+	pe_sha256_hex(pe_buf_str(&b), b.len, plan->info.id);
+	plan->info.jobs = plan->njobs;
+	pe_buf_release(&b);
+	free(ids);
+}
+
+/* The shard a job belongs to, 1..count, from its id (not its position). */
+static size_t shard_of(const char *id, size_t count)
+{
+	char head[17];
+	unsigned long long h;
+
+	/* The id is 16 hex digits of a hash: its value is uniform. */
+	snprintf(head, sizeof(head), "%.16s", id);
+	h = strtoull(head, NULL, 16);
+	return (size_t)(h % count) + 1;
+}
+
+/* Keeps the jobs of shard index of count. */
+static void keep_shard(struct pe_plan *plan, size_t index, size_t count)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < plan->njobs; i++)
+		if (shard_of(plan->jobs[i].id, count) == index)
+			plan->jobs[kept++] = plan->jobs[i];
+	plan->njobs = kept;
+	plan->info.shard_index = index;
+	plan->info.shard_count = count;
+}
+
 /* Expands the suite into jobs; see plan.h. */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -331,6 +381,9 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 		pe_plan_free(plan);
 		return NULL;
 	}
+	identify(plan);
+	if (opts->shard_count)
+		keep_shard(plan, opts->shard_index, opts->shard_count);
 	return plan;
 }
 

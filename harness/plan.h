@@ -8,6 +8,10 @@
  * targets: a provider kind, its model name, base URL, key variable,
  * limits and headers.
  *
+ * A run may be one shard of a larger one (--shard K/N): the plan is then
+ * the slice of jobs whose id hashes to K, and info says which plan and
+ * shard it is, so that "merge" can check the pieces fit.
+ *
  * Built on one thread by "run"; read-only afterwards.  API keys are read
  * from the environment into targets and never written anywhere.
  */
@@ -46,10 +50,11 @@ struct pe_job {
 };
 
 struct pe_plan {
-	struct pe_job *jobs;
+	struct pe_job *jobs; /* this shard's jobs */
 	size_t njobs;
 	struct pe_target *targets;
 	size_t ntargets;
+	struct pe_plan_info info; /* the whole plan's id and size, the shard */
 };
 
 struct pe_plan_options {
@@ -59,7 +64,9 @@ struct pe_plan_options {
 	size_t ntemperatures;
 	long repeats;	    /* -n; 0: the configuration's, else 1 */
 	const char *filter; /* --filter regex, or NULL */
-	long timeout_ms;    /* --timeout */
+	size_t shard_index; /* 1..shard_count; 0: not sharded */
+	size_t shard_count;
+	long timeout_ms; /* --timeout */
 };
 
 /*

@@ -225,20 +225,35 @@ static int write_atomically(const char *path, const struct pe_buf *b)
 	return ok ? PE_OK : PE_ERR_IO;
 }
 
-static void write_header(struct pe_buf *b, const char *command)
+static void write_header(struct pe_buf *b, const char *command,
+			 const struct pe_plan_info *plan)
 {
 	pe_buf_addf(b,
 		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
 		    "\"command\":",
 		    PE_RESULTS_SCHEMA_VERSION, PE_VERSION);
 	pe_json_str(b, command);
+	pe_buf_adds(b, ",\"plan\":");
+	if (!plan) {
+		pe_buf_adds(b, "null");
+	} else {
+		pe_buf_adds(b, "{\"id\":");
+		pe_json_str(b, plan->id);
+		pe_buf_addf(b, ",\"jobs\":%zu,\"shard\":", plan->jobs);
+		if (plan->shard_count)
+			pe_buf_addf(b, "{\"index\":%zu,\"count\":%zu}}",
+				    plan->shard_index, plan->shard_count);
+		else
+			pe_buf_adds(b, "null}");
+	}
 	pe_buf_adds(b, ",\n\"results\":[\n");
 }
 
 /* Appends the document's opening, up to its first row. */
-void pe_results_header(struct pe_buf *out, const char *command)
+void pe_results_header(struct pe_buf *out, const char *command,
+		       const struct pe_plan_info *plan)
 {
-	write_header(out, command);
+	write_header(out, command, plan);
 }
 
 /* Appends the document's end: the summary. */
@@ -258,7 +273,7 @@ int pe_results_write(const char *path, const char *command,
 	int rc;
 
 	pe_buf_init(&b, 0);
-	pe_results_header(&b, command);
+	pe_results_header(&b, command, NULL);
 	for (size_t i = 0; i < n; i++) {
 		pe_results_row_json(&rows[i], &b);
 		if (i + 1 < n)

@@ -56,6 +56,19 @@ void pe_job_id(const struct pe_prompt *p, const struct pe_case *c,
 /* Sorts rows by prompt file, case index, model, temperature and repeat. */
 void pe_results_sort(struct pe_result_row *rows, size_t n);
 
+/*
+ * Which plan the rows come from, so that shards of one run can be merged
+ * and checked: the plan's id (SHA-256 of every job id of the whole,
+ * unsharded plan), its size, and the shard (index from 1; 0 when the run
+ * was not sharded).
+ */
+struct pe_plan_info {
+	char id[65];
+	size_t jobs;
+	size_t shard_index;
+	size_t shard_count;
+};
+
 struct pe_results_summary {
 	size_t total;
 	size_t pass;
@@ -75,7 +88,8 @@ void pe_results_row_json(const struct pe_result_row *r, struct pe_buf *out);
  * stream rows (from pe_results_row_json) one at a time: the header, then
  * rows separated by ",\n", then the footer with the summary.
  */
-void pe_results_header(struct pe_buf *out, const char *command);
+void pe_results_header(struct pe_buf *out, const char *command,
+		       const struct pe_plan_info *plan);
 void pe_results_footer(struct pe_buf *out, const struct pe_results_summary *s);
 
 /*

@@ -1129,7 +1129,7 @@ int pe_run_write_results(const struct pe_plan *plan,
 	}
 	qsort_r(order, n, sizeof(*order), compare_jobs, (void *)plan);
 	pe_buf_init(&b, 0);
-	pe_results_header(&b, "run");
+	pe_results_header(&b, "run", &plan->info);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
 			rc = PE_ERR_IO;

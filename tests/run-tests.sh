@@ -227,6 +227,56 @@ assert api[1]["t_ms"] - api[0]["t_ms"] >= 950, [e["t_ms"] for e in api]
 PY
 fake_stop
 
+# 7e. Four shards, merged, equal an unsharded run; merge refuses pieces
+# that do not fit.
+fake_start
+fake_config "$work/pe.yml"
+shardrun() { # out dir, then extra options
+	o=$1
+	shift
+	"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -m openai:sim-weak \
+		-m openai:sim-a -t 0 -n 2 --no-cache -o "$o" "$@" "$PROMPT" \
+		>/dev/null 2>&1
+}
+shardrun "$work/all"
+for k in 1 2 3 4; do shardrun "$work/shard$k" --shard $k/4; done
+"$PE" merge -o "$work/merged.json" "$work"/shard*/results.json >/dev/null
+status=$?
+python3 - "$work/all/results.json" "$work/merged.json" <<'PY' && [ $status = 0 ] && ok "4 shards merged equal the unsharded run" || bad "shard/merge equivalence (merge exit $status)"
+import json, sys
+def norm(path):
+    d = json.load(open(path))
+    for r in d["results"]:
+        del r["call"]["first_byte_ms"], r["call"]["total_ms"]
+    return d
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+assert len(a["results"]) == 24, len(a["results"])
+assert a == b
+PY
+"$PE" merge -o "$work/m.json" "$work/shard1/results.json" "$work/shard2/results.json" \
+	"$work/shard4/results.json" >/dev/null 2>"$work/m.err"
+status=$?
+[ $status = 3 ] && grep -q "shard 3 of 4 is missing" "$work/m.err" && ok "merge: a missing shard is an error" || bad "merge: missing shard (exit $status)"
+"$PE" merge -o "$work/m.json" "$work"/shard*/results.json "$work/shard2/results.json" \
+	>/dev/null 2>"$work/m.err"
+status=$?
+[ $status = 3 ] && grep -q "shard 2 is given twice" "$work/m.err" && ok "merge: a doubled shard is an error" || bad "merge: doubled shard (exit $status)"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -t 0 --no-cache --shard 1/4 \
+	-o "$work/other" "$PROMPT" >/dev/null 2>&1
+"$PE" merge -o "$work/m.json" "$work/other/results.json" "$work/shard2/results.json" \
+	"$work/shard3/results.json" "$work/shard4/results.json" >/dev/null 2>"$work/m.err"
+status=$?
+[ $status = 3 ] && grep -q "comes from another plan" "$work/m.err" && ok "merge: a shard of another plan is an error" || bad "merge: other plan (exit $status)"
+JOB_COMPLETION_INDEX=2 "$PE" run --dry-run --shard-count 4 -m openai:sim-strong \
+	-c "$work/pe.yml" "$PROMPT" | grep -q "shard 3 of 4" &&
+	SLURM_ARRAY_TASK_ID=5 SLURM_ARRAY_TASK_MIN=4 SLURM_ARRAY_TASK_COUNT=4 "$PE" run \
+	--dry-run -m openai:sim-strong -c "$work/pe.yml" "$PROMPT" | grep -q "shard 2 of 4" &&
+	CI_NODE_INDEX=4 CI_NODE_TOTAL=4 "$PE" run --dry-run -m openai:sim-strong \
+	-c "$work/pe.yml" "$PROMPT" | grep -q "shard 4 of 4" &&
+	ok "shards from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID and CI_NODE_INDEX" ||
+	bad "shards from the environment"
+fake_stop
+
 # 8. exec: argv given directly, request on stdin, answer on stdout.
 "$PE" run -q -m 'exec:tests/fixtures/exec-answer.sh $HOME a;b' -o "$work/exec" \
 	--no-cache "$PROMPT" >/dev/null 2>"$work/exec.err"
