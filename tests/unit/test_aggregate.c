@@ -1,0 +1,586 @@
+/*
+ * Unit tests for aggregate.c: verdict counts, pass rates with Wilson
+ * intervals, mean scores, per-evaluator rates, latency percentiles and
+ * token totals per cell; flaky cases; rankings per prompt and overall
+ * with their tie rules; and cost arithmetic.  Each test writes its rows as
+ * a results.jsonl file (in a fresh mkdtemp directory), in a shuffled
+ * order, and loads it with pe_resultset_load, so the aggregates are also
+ * checked to follow results.json order rather than file order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "buf.h"
+#include "diag.h"
+#include "resultset.h"
+#include "stats.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
+
+/* "No value": a null temperature or score, or no call for total_ms. */
+#define NONE NAN
+
+struct row_spec {
+	const char *file; /* the prompt is named after it: a.prompt.yml -> a */
+	size_t case_index;
+	const char *model;
+	double temperature;
+	unsigned repeat;
+	const char *status;
+	double score;
+	double total_ms; /* NONE: "call" is null */
+	long tokens_in;	 /* -1: null */
+	long tokens_out;
+	const char *evaluators; /* the JSON array, or NULL for [] */
+};
+
+static void add_number(struct pe_buf *b, const char *key, double v)
+{
+	if (isnan(v))
+		pe_buf_addf(b, ",\"%s\":null", key);
+	else
+		pe_buf_addf(b, ",\"%s\":%.17g", key, v);
+}
+
+static void add_count(struct pe_buf *b, const char *key, long v)
+{
+	if (v < 0)
+		pe_buf_addf(b, ",\"%s\":null", key);
+	else
+		pe_buf_addf(b, ",\"%s\":%ld", key, v);
+}
+
+/* Appends one journal line for s. */
+static void add_row(struct pe_buf *b, const struct row_spec *s)
+{
+	size_t name_len = strcspn(s->file, ".");
+
+	pe_buf_addf(b, "{\"id\":\"%s/%zu/%s/%g/%u\"", s->file, s->case_index,
+		    s->model, s->temperature, s->repeat);
+	pe_buf_addf(b, ",\"prompt\":\"%.*s\",\"file\":\"%s\"", (int)name_len,
+		    s->file, s->file);
+	pe_buf_addf(b, ",\"case\":\"c%zu\",\"case_index\":%zu", s->case_index,
+		    s->case_index);
+	pe_buf_addf(b, ",\"model\":\"%s\"", s->model);
+	add_number(b, "temperature", s->temperature);
+	pe_buf_addf(b, ",\"repeat\":%u,\"status\":\"%s\"", s->repeat,
+		    s->status);
+	add_number(b, "score", s->score);
+	pe_buf_adds(b, ",\"error\":null,\"call\":");
+	if (isnan(s->total_ms)) {
+		pe_buf_adds(b, "null");
+	} else {
+		pe_buf_adds(b, "{\"attempts\":1,\"cached\":false");
+		pe_buf_adds(b, ",\"http_status\":200,\"first_byte_ms\":1");
+		add_number(b, "total_ms", s->total_ms);
+		add_count(b, "tokens_in", s->tokens_in);
+		add_count(b, "tokens_out", s->tokens_out);
+		pe_buf_adds(b, ",\"finish_reason\":\"stop\","
+			       "\"served_model\":null}");
+	}
+	pe_buf_addf(b, ",\"output\":\"x\",\"evaluators\":%s}\n",
+		    s->evaluators ? s->evaluators : "[]");
+}
+
+/*
+ * Writes rows to a journal (last row first, to shuffle them), loads it and
+ * removes the file and its directory.  Returns the set.
+ */
+static struct pe_resultset *load_rows(const struct row_spec *rows, size_t n)
+{
+	char dir[64], path[128];
+	struct pe_buf text;
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_resultset *rs;
+	FILE *fp;
+
+	snprintf(dir, sizeof(dir), "/tmp/pe-test-aggregate-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/results.jsonl", dir);
+	pe_buf_init(&text, 0);
+	for (size_t i = n; i-- > 0;)
+		add_row(&text, &rows[i]);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(pe_buf_str(&text), 1, text.len, fp), text.len);
+	assert_int_equal(fclose(fp), 0);
+	pe_buf_release(&text);
+	rs = pe_resultset_load(path, diag);
+	if (pe_diag_len(diag))
+		pe_diag_print(diag, stderr);
+	assert_int_equal(pe_diag_len(diag), 0);
+	assert_non_null(rs);
+	pe_diag_free(diag);
+	unlink(path);
+	rmdir(dir);
+	return rs;
+}
+
+static void check_close(double actual, double expected, double tolerance,
+			const char *what)
+{
+	if (actual == expected || fabs(actual - expected) <= tolerance)
+		return;
+	print_error("%s: got %.17g, want %.17g\n", what, actual, expected);
+	fail();
+}
+
+/* Checks a pass rate and its interval against pe_wilson_interval. */
+static void check_rate(const struct pe_pass_rate *p, size_t pass,
+		       size_t decided)
+{
+	double low, high;
+
+	assert_int_equal(p->pass, pass);
+	assert_int_equal(p->decided, decided);
+	if (!decided) {
+		assert_true(isnan(p->rate) && isnan(p->low) && isnan(p->high));
+		return;
+	}
+	assert_int_equal(
+		pe_wilson_interval(pass, decided, PE_Z_95, &low, &high), 0);
+	check_close(p->rate, (double)pass / (double)decided, 1e-15, "rate");
+	check_close(p->low, low, 1e-9, "wilson low");
+	check_close(p->high, high, 1e-9, "wilson high");
+}
+
+#define E_PASS                                                                 \
+	"{\"name\":\"e1\",\"kind\":\"string\",\"status\":\"pass\","            \
+	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}"
+#define E_FAIL                                                                 \
+	"{\"name\":\"e1\",\"kind\":\"string\",\"status\":\"fail\","            \
+	"\"score\":0,\"weight\":1,\"negate\":false,\"reason\":null}"
+#define E_ERROR                                                                \
+	"{\"name\":\"e1\",\"kind\":\"string\",\"status\":\"error\","           \
+	"\"score\":0,\"weight\":1,\"negate\":false,\"reason\":\"limit\"}"
+#define E2_PASS                                                                \
+	"{\"name\":\"e2\",\"kind\":\"length\",\"status\":\"pass\","            \
+	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}"
+#define E2_SKIP                                                                \
+	"{\"name\":\"e2\",\"kind\":\"length\",\"status\":\"skip\","            \
+	"\"score\":0,\"weight\":1,\"negate\":false,\"reason\":null}"
+
+/*
+ * Prompt a: model p:m1 at 0.8 over three cases, and p:m2 at 0.8.
+ * Prompt b: four models with one case and two repeats, no calls.
+ *
+ *   a p:m1  c0: pass pass fail   c1: error pass   c2: skip
+ *           -> 3 pass / 4 decided, mean (1 + 1 + 0.5 + 1) / 4 = 0.875
+ *   a p:m2  c0: pass pass pass   c1: fail
+ *           -> 3 / 4, mean (1 + 1 + 1 + 0) / 4 = 0.75
+ *   b p:m1  pass (score 1), fail (score 0)      -> 1/2, mean 0.5
+ *   b p:m2  pass, pass                          -> 2/2, mean 1
+ *   b p:m3  pass (score 1), fail (score 0)      -> 1/2, mean 0.5
+ *   b p:m4  error, error                        -> 0 decided
+ */
+static const struct row_spec fixture[] = {
+	{ "a.prompt.yml", 0, "p:m1", 0.8, 0, "pass", 1, 100, 10, 20,
+	  "[" E_PASS "," E2_PASS "]" },
+	{ "a.prompt.yml", 0, "p:m1", 0.8, 1, "pass", 1, 200, 10, 20,
+	  "[" E_PASS "," E2_PASS "]" },
+	{ "a.prompt.yml", 0, "p:m1", 0.8, 2, "fail", 0.5, 300, 10, 20,
+	  "[" E_FAIL "," E2_PASS "]" },
+	{ "a.prompt.yml", 1, "p:m1", 0.8, 0, "error", NONE, 400, -1, -1,
+	  "[" E_ERROR "," E2_PASS "]" },
+	{ "a.prompt.yml", 1, "p:m1", 0.8, 1, "pass", 1, 500, 10, 20,
+	  "[" E_PASS "," E2_PASS "]" },
+	{ "a.prompt.yml", 2, "p:m1", 0.8, 0, "skip", NONE, 600, 10, 20,
+	  "[" E2_SKIP "]" },
+	{ "a.prompt.yml", 0, "p:m2", 0.8, 0, "pass", 1, 50, 100, 10, NULL },
+	{ "a.prompt.yml", 0, "p:m2", 0.8, 1, "pass", 1, 50, 100, 10, NULL },
+	{ "a.prompt.yml", 0, "p:m2", 0.8, 2, "pass", 1, 50, 100, 10, NULL },
+	{ "a.prompt.yml", 1, "p:m2", 0.8, 0, "fail", 0, 50, 100, 10, NULL },
+	{ "b.prompt.yml", 0, "p:m1", NONE, 0, "pass", 1, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m1", NONE, 1, "fail", 0, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m2", NONE, 0, "pass", 1, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m2", NONE, 1, "pass", 1, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m3", NONE, 0, "pass", 1, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m3", NONE, 1, "fail", 0, NONE, -1, -1, NULL },
+	{ "b.prompt.yml", 0, "p:m4", NONE, 0, "error", NONE, NONE, -1, -1,
+	  NULL },
+	{ "b.prompt.yml", 0, "p:m4", NONE, 1, "error", NONE, NONE, -1, -1,
+	  NULL },
+};
+
+struct cell_want {
+	const char *prompt;
+	const char *model;
+	int has_temperature;
+	size_t jobs, pass, fail, error, skip;
+	double mean_score;
+	size_t calls;
+	double p50_ms, p95_ms;
+	long tokens_in, tokens_out;
+	size_t calls_without_tokens;
+};
+
+static void test_cells(void **state)
+{
+	/*
+	 * a p:m1 latencies 100..600: p50 = (300 + 400) / 2 = 350;
+	 * p95: h = 5 * 0.95 = 4.75, so 500 + 0.75 * 100 = 575.
+	 * Its tokens: five calls report 10 in and 20 out, the error's call
+	 * reports none.  a p:m2: four calls of 50 ms, 100 in, 10 out.
+	 */
+	static const struct cell_want want[] = {
+		{ "a", "p:m1", 1, 6, 3, 1, 1, 1, 0.875, 6, 350, 575, 50, 100,
+		  1 },
+		{ "a", "p:m2", 1, 4, 3, 1, 0, 0, 0.75, 4, 50, 50, 400, 40, 0 },
+		{ "b", "p:m1", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0 },
+		{ "b", "p:m2", 0, 2, 2, 0, 0, 0, 1, 0, NONE, NONE, 0, 0, 0 },
+		{ "b", "p:m3", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0 },
+		{ "b", "p:m4", 0, 2, 0, 0, 2, 0, NONE, 0, NONE, NONE, 0, 0, 0 },
+	};
+	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
+	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	const struct pe_tally *total = pe_aggregate_total(agg);
+	const struct pe_cell *c;
+
+	(void)state;
+	assert_int_equal(pe_aggregate_cell_count(agg), ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct cell_want *w = &want[i];
+		const struct pe_tally *t;
+
+		c = pe_aggregate_cell(agg, i);
+		t = &c->tally;
+		assert_string_equal(c->prompt, w->prompt);
+		assert_string_equal(c->model, w->model);
+		assert_int_equal(c->has_temperature, w->has_temperature);
+		assert_true(c->temperature == (w->has_temperature ? 0.8 : 0));
+		assert_int_equal(t->jobs, w->jobs);
+		assert_int_equal(t->pass, w->pass);
+		assert_int_equal(t->fail, w->fail);
+		assert_int_equal(t->error, w->error);
+		assert_int_equal(t->skip, w->skip);
+		check_rate(&t->pass_rate, w->pass, w->pass + w->fail);
+		if (isnan(w->mean_score))
+			assert_true(isnan(t->mean_score));
+		else
+			check_close(t->mean_score, w->mean_score, 1e-15,
+				    "mean score");
+		assert_int_equal(t->calls, w->calls);
+		if (isnan(w->p50_ms)) {
+			assert_true(isnan(c->latency_p50_ms));
+			assert_true(isnan(c->latency_p95_ms));
+		} else {
+			check_close(c->latency_p50_ms, w->p50_ms, 1e-9, "p50");
+			check_close(c->latency_p95_ms, w->p95_ms, 1e-9, "p95");
+		}
+		assert_int_equal(t->tokens_in, w->tokens_in);
+		assert_int_equal(t->tokens_out, w->tokens_out);
+		assert_int_equal(t->calls_without_tokens,
+				 w->calls_without_tokens);
+		assert_int_equal(t->has_cost, 0);
+	}
+
+	/*
+	 * Evaluators of a p:m1: e1 passed 3 of the 4 runs it decided (its
+	 * error does not count); e2 passed all 5 it decided (not the skip).
+	 */
+	c = pe_aggregate_cell(agg, 0);
+	assert_int_equal(c->nevaluators, 2);
+	assert_string_equal(c->evaluators[0].name, "e1");
+	assert_int_equal(c->evaluators[0].pass, 3);
+	assert_int_equal(c->evaluators[0].runs, 4);
+	check_close(c->evaluators[0].rate, 0.75, 0, "e1 rate");
+	assert_string_equal(c->evaluators[1].name, "e2");
+	assert_int_equal(c->evaluators[1].pass, 5);
+	assert_int_equal(c->evaluators[1].runs, 5);
+	assert_int_equal(pe_aggregate_cell(agg, 1)->nevaluators, 0);
+	assert_null(pe_aggregate_cell(agg, 6));
+
+	/* The whole set: 10 pass, 4 fail, 3 errors, 1 skip. */
+	assert_int_equal(total->jobs, 18);
+	assert_int_equal(total->error, 3);
+	assert_int_equal(total->skip, 1);
+	check_rate(&total->pass_rate, 10, 14);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+struct flaky_want {
+	size_t case_index;
+	const char *model;
+	double temperature;
+	size_t repeats, pass, fail, error;
+};
+
+static void test_flaky(void **state)
+{
+	static const struct row_spec rows[] = {
+		/* 2 pass + 1 fail at 0.8: flaky. */
+		{ "f.prompt.yml", 0, "m", 0.8, 0, "pass", 1, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 0, "m", 0.8, 1, "fail", 0, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 0, "m", 0.8, 2, "pass", 1, NONE, -1, -1,
+		  NULL },
+		/* The same case at 0.2 always passes: not flaky. */
+		{ "f.prompt.yml", 0, "m", 0.2, 0, "pass", 1, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 0, "m", 0.2, 1, "pass", 1, NONE, -1, -1,
+		  NULL },
+		/* A pass and errors: errors do not make a case flaky. */
+		{ "f.prompt.yml", 1, "m", 0.8, 0, "pass", 1, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 1, "m", 0.8, 1, "error", NONE, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 1, "m", 0.8, 2, "error", NONE, NONE, -1, -1,
+		  NULL },
+		/* A fail and a skip: not flaky either. */
+		{ "f.prompt.yml", 2, "m", 0.8, 0, "fail", 0, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 2, "m", 0.8, 1, "skip", NONE, NONE, -1, -1,
+		  NULL },
+		/* Pass and fail on different models: two cases, not flaky. */
+		{ "f.prompt.yml", 3, "m", 0.8, 0, "pass", 1, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 3, "n", 0.8, 0, "fail", 0, NONE, -1, -1,
+		  NULL },
+		/* Fail, error, pass: flaky, with its error counted. */
+		{ "f.prompt.yml", 4, "n", 0.8, 0, "fail", 0, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 4, "n", 0.8, 1, "error", NONE, NONE, -1, -1,
+		  NULL },
+		{ "f.prompt.yml", 4, "n", 0.8, 2, "pass", 1, NONE, -1, -1,
+		  NULL },
+	};
+	static const struct flaky_want want[] = {
+		{ 0, "m", 0.8, 3, 2, 1, 0 },
+		{ 4, "n", 0.8, 3, 1, 1, 1 },
+	};
+	struct pe_resultset *rs = load_rows(rows, ARRAY_SIZE(rows));
+	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+
+	(void)state;
+	assert_int_equal(pe_aggregate_flaky_count(agg), ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		const struct pe_flaky_case *f = pe_aggregate_flaky(agg, i);
+
+		assert_string_equal(f->prompt, "f");
+		assert_string_equal(f->file, "f.prompt.yml");
+		assert_int_equal(f->case_index, want[i].case_index);
+		assert_string_equal(f->case_id, i ? "c4" : "c0");
+		assert_string_equal(f->model, want[i].model);
+		assert_int_equal(f->has_temperature, 1);
+		assert_true(f->temperature == want[i].temperature);
+		assert_int_equal(f->repeats, want[i].repeats);
+		assert_int_equal(f->pass, want[i].pass);
+		assert_int_equal(f->fail, want[i].fail);
+		assert_int_equal(f->error, want[i].error);
+		assert_int_equal(f->skip, 0);
+	}
+	assert_null(pe_aggregate_flaky(agg, 2));
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+struct rank_want {
+	const char *model;
+	size_t pass, decided;
+};
+
+static void check_ranking(const struct pe_ranking *r, const char *prompt,
+			  const struct rank_want *want, size_t n)
+{
+	if (prompt)
+		assert_string_equal(r->prompt, prompt);
+	else
+		assert_null(r->prompt);
+	assert_int_equal(r->count, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(r->entries[i].model, want[i].model);
+		check_rate(&r->entries[i].tally.pass_rate, want[i].pass,
+			   want[i].decided);
+	}
+}
+
+static void test_rankings(void **state)
+{
+	/* a: both 3/4, so the mean score (0.875 against 0.75) decides. */
+	static const struct rank_want a[] = {
+		{ "p:m1", 3, 4 },
+		{ "p:m2", 3, 4 },
+	};
+	/*
+	 * b: m1 and m3 tie on rate (1/2) and mean (0.5), so the name
+	 * decides; m4 has nothing decided and comes last.
+	 */
+	static const struct rank_want b[] = {
+		{ "p:m2", 2, 2 },
+		{ "p:m1", 1, 2 },
+		{ "p:m3", 1, 2 },
+		{ "p:m4", 0, 0 },
+	};
+	/* Pooled: m2 5/6, m1 4/6, m3 1/2, m4 nothing. */
+	static const struct rank_want overall[] = {
+		{ "p:m2", 5, 6 },
+		{ "p:m1", 4, 6 },
+		{ "p:m3", 1, 2 },
+		{ "p:m4", 0, 0 },
+	};
+	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
+	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	const struct pe_ranking *r;
+
+	(void)state;
+	assert_int_equal(pe_aggregate_ranking_count(agg), 2);
+	check_ranking(pe_aggregate_ranking(agg, 0), "a", a, ARRAY_SIZE(a));
+	check_ranking(pe_aggregate_ranking(agg, 1), "b", b, ARRAY_SIZE(b));
+	assert_null(pe_aggregate_ranking(agg, 2));
+	r = pe_aggregate_overall_ranking(agg);
+	check_ranking(r, NULL, overall, ARRAY_SIZE(overall));
+	/* m2 overall: (1 + 1 + 1 + 0 + 1 + 1) / 6. */
+	check_close(r->entries[0].tally.mean_score, 5.0 / 6.0, 1e-15,
+		    "m2 mean");
+	assert_int_equal(r->entries[0].tally.jobs, 6);
+	assert_true(isnan(r->entries[3].tally.mean_score));
+	assert_int_equal(r->entries[3].tally.error, 2);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+/* Equal rates written differently (1/2 and 2/4) tie exactly. */
+static void test_ranking_equal_fractions(void **state)
+{
+	static const struct row_spec rows[] = {
+		{ "r.prompt.yml", 0, "z", NONE, 0, "pass", 0.5, NONE, -1, -1,
+		  NULL },
+		{ "r.prompt.yml", 0, "z", NONE, 1, "fail", 0.5, NONE, -1, -1,
+		  NULL },
+		{ "r.prompt.yml", 0, "y", NONE, 0, "pass", 0.5, NONE, -1, -1,
+		  NULL },
+		{ "r.prompt.yml", 0, "y", NONE, 1, "fail", 0.5, NONE, -1, -1,
+		  NULL },
+		{ "r.prompt.yml", 0, "y", NONE, 2, "pass", 0.5, NONE, -1, -1,
+		  NULL },
+		{ "r.prompt.yml", 0, "y", NONE, 3, "fail", 0.5, NONE, -1, -1,
+		  NULL },
+	};
+	static const struct rank_want want[] = {
+		{ "y", 2, 4 },
+		{ "z", 1, 2 },
+	};
+	struct pe_resultset *rs = load_rows(rows, ARRAY_SIZE(rows));
+	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+
+	(void)state;
+	check_ranking(pe_aggregate_ranking(agg, 0), "r", want,
+		      ARRAY_SIZE(want));
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+static void test_costs(void **state)
+{
+	/* m1 by its full spec, m2 by its bare name; m3 and m4 unpriced. */
+	static const struct pe_price items[] = {
+		{ "p:m1", 1.0, 2.0 },
+		{ "m2", 0.5, 4.0 },
+		{ "q:m3", 100, 100 },
+	};
+	static const struct pe_prices prices = { items, ARRAY_SIZE(items) };
+	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
+	struct pe_aggregate *agg = pe_aggregate_new(rs, &prices);
+	const struct pe_model_cost *c;
+
+	(void)state;
+	assert_int_equal(pe_aggregate_cost_count(agg), 4);
+	/*
+	 * m1: 50 tokens in at $1/M and 100 out at $2/M = $0.00025, over
+	 * 8 jobs (6 in a, 2 in b) = $0.00003125 a job.
+	 */
+	c = pe_aggregate_cost(agg, 0);
+	assert_string_equal(c->model, "p:m1");
+	assert_int_equal(c->tally.has_cost, 1);
+	check_close(c->tally.cost_usd, 250e-6, 1e-18, "m1 cost");
+	check_close(c->cost_per_job_usd, 250e-6 / 8, 1e-18, "m1 per job");
+	check_rate(&c->tally.pass_rate, 4, 6);
+	/* m2: 400 in at $0.5/M and 40 out at $4/M = $0.00036, 6 jobs. */
+	c = pe_aggregate_cost(agg, 1);
+	assert_string_equal(c->model, "p:m2");
+	assert_int_equal(c->tally.has_cost, 1);
+	check_close(c->tally.cost_usd, 360e-6, 1e-18, "m2 cost");
+	check_close(c->cost_per_job_usd, 60e-6, 1e-18, "m2 per job");
+	check_rate(&c->tally.pass_rate, 5, 6);
+	/* m3's price names another provider, so it has none. */
+	c = pe_aggregate_cost(agg, 2);
+	assert_string_equal(c->model, "p:m3");
+	assert_int_equal(c->tally.has_cost, 0);
+	assert_true(c->tally.cost_usd == 0);
+	assert_true(isnan(c->cost_per_job_usd));
+	assert_string_equal(pe_aggregate_cost(agg, 3)->model, "p:m4");
+	assert_null(pe_aggregate_cost(agg, 4));
+
+	/* Cells carry their share; a mixed total has no cost. */
+	check_close(pe_aggregate_cell(agg, 0)->tally.cost_usd, 250e-6, 1e-18,
+		    "cell cost");
+	assert_int_equal(pe_aggregate_cell(agg, 0)->tally.has_cost, 1);
+	assert_int_equal(pe_aggregate_total(agg)->has_cost, 0);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+static void test_price_find(void **state)
+{
+	static const struct pe_price items[] = {
+		{ "gpt-4o", 9, 9 },
+		{ "openai:gpt-4o", 1, 1 },
+		{ "openai:gpt-4o-mini", 2, 2 },
+	};
+	static const struct pe_prices prices = { items, ARRAY_SIZE(items) };
+
+	(void)state;
+	/* The exact spec wins over the bare name listed before it. */
+	assert_ptr_equal(pe_price_find(&prices, "openai:gpt-4o"), &items[1]);
+	assert_ptr_equal(pe_price_find(&prices, "azure:gpt-4o"), &items[0]);
+	assert_ptr_equal(pe_price_find(&prices, "openai:gpt-4o-mini"),
+			 &items[2]);
+	assert_null(pe_price_find(&prices, "azure:gpt-4o-mini"));
+	assert_null(pe_price_find(&prices, NULL));
+	assert_null(pe_price_find(NULL, "openai:gpt-4o"));
+}
+
+/* An empty journal gives empty lists, and NULL frees are no-ops. */
+static void test_empty(void **state)
+{
+	struct pe_resultset *rs = load_rows(NULL, 0);
+	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+
+	(void)state;
+	assert_int_equal(pe_aggregate_cell_count(agg), 0);
+	assert_int_equal(pe_aggregate_flaky_count(agg), 0);
+	assert_int_equal(pe_aggregate_ranking_count(agg), 0);
+	assert_int_equal(pe_aggregate_overall_ranking(agg)->count, 0);
+	assert_int_equal(pe_aggregate_cost_count(agg), 0);
+	assert_int_equal(pe_aggregate_total(agg)->jobs, 0);
+	check_rate(&pe_aggregate_total(agg)->pass_rate, 0, 0);
+	pe_aggregate_free(agg);
+	pe_aggregate_free(NULL);
+	pe_resultset_free(rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_flaky),
+		cmocka_unit_test(test_rankings),
+		cmocka_unit_test(test_ranking_equal_fractions),
+		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_price_find),
+		cmocka_unit_test(test_empty),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
