@@ -17,7 +17,7 @@ PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
 # Debian packages the build and the tests need.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
        libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libcmocka-dev \
-       clang libclang-rt-dev clang-format python3 curl
+       clang libclang-rt-dev clang-format python3 curl libxml2-utils
 
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../reports/report.h"
 #include "commands.h"
 #include "config.h"
 #include "http.h"
@@ -57,6 +59,7 @@ struct run_args {
 	const char *cache_dir;
 	const char *shard;
 	long shard_count;
+	const char *formats;
 };
 
 /* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
@@ -241,6 +244,33 @@ static void print_summary(const struct pe_plan *plan, const struct pe_run *run,
 	free(rows);
 }
 
+/* Renders OUT/results.json in the formats -f asks for. */
+static int write_reports(const char *formats, const char *out_dir)
+{
+	char *path = xstrfmt("%s/results.json", out_dir);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_resultset *rs = pe_resultset_load(path, diag);
+	struct pe_aggregate *agg = NULL;
+	struct pe_report_input in;
+	int rc = PE_ERR_IO;
+
+	if (rs) {
+		pe_resultset_sort(rs);
+		agg = pe_aggregate_new(rs, NULL);
+		memset(&in, 0, sizeof(in));
+		in.rs = rs;
+		in.agg = agg;
+		in.color = isatty(1) && !getenv("NO_COLOR");
+		rc = pe_report_write_all(formats, out_dir, &in);
+	}
+	pe_diag_print(diag, stderr);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	pe_diag_free(diag);
+	free(path);
+	return rc;
+}
+
 static int exit_status(const struct pe_run *run)
 {
 	int fail = 0, error = 0;
@@ -289,6 +319,11 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.nmodels = a->models.len;
 	po.repeats = a->repeat;
 	po.filter = a->filter;
+	/* An unknown format is a usage error before anything is sent. */
+	if (a->formats && pe_report_check_list(a->formats)) {
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
 	if (find_shard(a, &po.shard_index, &po.shard_count)) {
 		status = PE_EXIT_USAGE;
 		goto done;
@@ -344,6 +379,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	}
 	print_summary(plan, &run, a->out_dir);
+	if (a->formats && write_reports(a->formats, a->out_dir)) {
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
 	if (run.interrupted) {
 		size_t left = 0;
 
@@ -383,6 +422,9 @@ int cmd_run(int argc, char **argv)
 		  &a.config, NULL, 0, 0 },
 		{ PE_OPT_STRING, 'o', "out", "DIR",
 		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
+		{ PE_OPT_STRING, 'f', "format", "LIST",
+		  "also write these reports: terminal,json,jsonl,junit,md,csv",
+		  &a.formats, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "filter", "REGEX",
 		  "only prompts or case ids that match", &a.filter, NULL, 0,
 		  0 },

@@ -205,14 +205,50 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 	return parse(doc, scalar->text, scalar->len, &loc, diag);
 }
 
-/* Appends s as a JSON string literal, escaping as RFC 8259 requires. */
+/* Length of the valid UTF-8 sequence at s (max len bytes), or 0. */
+static size_t utf8_valid_len(const unsigned char *s, size_t len)
+{
+	size_t need;
+	unsigned long cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		need = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (need > len)
+		return 0;
+	for (size_t k = 1; k < need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return need;
+}
+
+/*
+ * Appends s as a JSON string literal, escaping as RFC 8259 requires.  JSON
+ * text is UTF-8, so a byte that does not start a valid sequence (model
+ * output can hold anything) is written as U+FFFD.
+ */
 int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 	int rc = pe_buf_addc(out, '"');
 
-	for (size_t i = 0; i < len && !rc; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len && !rc;) {
+		unsigned char c = p[i];
+		size_t n;
 
 		switch (c) {
 		case '"':
@@ -237,10 +273,17 @@ int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 						0 };
 
 				rc = pe_buf_adds(out, esc);
-			} else {
+			} else if (c < 0x80) {
 				rc = pe_buf_addc(out, (char)c);
+			} else if ((n = utf8_valid_len(p + i, len - i)) != 0) {
+				rc = pe_buf_add(out, p + i, n);
+				i += n;
+				continue;
+			} else {
+				rc = pe_buf_adds(out, "\xef\xbf\xbd");
 			}
 		}
+		i++;
 	}
 	return rc ? rc : pe_buf_addc(out, '"');
 }

@@ -26,6 +26,7 @@ static const struct pe_command commands[] = {
 	{ "run", cmd_run, "run the test cases against models and score them" },
 	{ "merge", cmd_merge, "join the results of the shards of one run" },
 	{ "score", cmd_score, "score recorded responses; call no model" },
+	{ "report", cmd_report, "re-render stored results as reports" },
 	{ NULL, NULL, NULL }
 };
 

@@ -48,6 +48,7 @@ step "unit tests" tests/run-unit.sh build/default/tests
 step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
+step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "docs agree with the code" tests/check-docs.sh ./prompteval
 step "formatting" tests/check-format.sh
 step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins fakellm

@@ -1,0 +1,58 @@
+/*
+ * The results.jsonl report: one row per line, in the row format of
+ * results.json (json.c writes both), with nothing around the rows.  It is
+ * the journal format that pe_resultset_load reads back, so a merged set
+ * can be written out as a journal again.  Timings are null unless
+ * with_timings is set.
+ */
+#include "report.h"
+
+#include <stdlib.h>
+
+#include "../harness/buf.h"
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+struct jsonl_state {
+	FILE *out;
+	struct pe_buf line;
+	int with_timings;
+};
+
+static void *jsonl_begin(const struct pe_report_input *in, FILE *out)
+{
+	struct jsonl_state *st = xcalloc(1, sizeof(*st));
+
+	st->out = out;
+	st->with_timings = in->with_timings;
+	pe_buf_init(&st->line, 0);
+	return st;
+}
+
+static void jsonl_add(void *state, const struct pe_result *row)
+{
+	struct jsonl_state *st = state;
+
+	pe_buf_reset(&st->line);
+	pe_report_row_json(row, st->with_timings, &st->line);
+	pe_buf_addc(&st->line, '\n');
+	fwrite(st->line.data, 1, st->line.len, st->out);
+}
+
+static int jsonl_end(void *state)
+{
+	struct jsonl_state *st = state;
+	int rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
+
+	pe_buf_release(&st->line);
+	free(st);
+	return rc;
+}
+
+const struct pe_report_ops pe_report_jsonl = {
+	.name = "jsonl",
+	.file_name = "results.jsonl",
+	.begin = jsonl_begin,
+	.add = jsonl_add,
+	.end = jsonl_end,
+};

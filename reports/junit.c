@@ -1,0 +1,381 @@
+/*
+ * The junit.xml report, for CI systems that show JUnit results: one
+ * <testsuite> per aggregate cell (prompt x model x temperature), named
+ * "prompt [model t=0.7]", and one <testcase name="case#repeat"
+ * classname="prompt.model"> per job.  A failed job carries a <failure>
+ * whose body lists the failed evaluators' reasons, one per line; an
+ * errored job an <error>, a skipped one <skipped/>; the output goes in
+ * <system-out>.  tests/data/junit.xsd (after Jenkins' junit-10.xsd) is the
+ * schema the output is checked against; time attributes are optional in
+ * it and are written only with with_timings.
+ *
+ * Rows arrive in results.json order, where one cell's rows are spread
+ * between other cells' (the case index sorts before the model), so the
+ * writer keeps the row pointers and writes the whole document at the end.
+ *
+ * Everything that comes from prompt files or model output is XML-escaped:
+ * & < > " ' become references, characters XML 1.0 forbids (control
+ * characters other than tab, newline and carriage return) are dropped, and
+ * bytes that are not UTF-8 become U+FFFD.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/buf.h"
+#include "../harness/json.h"
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+struct junit_state {
+	FILE *out;
+	struct pe_buf buf;
+	int with_timings;
+	const struct pe_aggregate *agg;
+	const struct pe_result **rows; /* borrowed from the result set */
+	size_t nrows, rows_alloc;
+};
+
+/* Verdict counts and the summed time of one suite (or of all). */
+struct junit_counts {
+	size_t tests, failures, errors, skipped;
+	double time_ms;
+};
+
+#define REPLACEMENT_CHAR "\xef\xbf\xbd"
+
+/*
+ * Returns the length (1 to 4) of the well-formed UTF-8 character at s and
+ * stores its code point, or returns 0 for a byte that starts none.
+ */
+static size_t utf8_decode(const unsigned char *s, size_t len, unsigned long *cp)
+{
+	size_t n;
+	unsigned long min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2, min = 0x80, *cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3, min = 0x800, *cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4, min = 0x10000, *cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (s[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * The text to write for an ASCII byte: its reference, "" to drop it, or
+ * NULL when it stands for itself.
+ */
+static const char *ascii_escape(unsigned char c, int attribute)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&apos;";
+	case '\r':
+		/* A parser would turn a bare CR into a newline. */
+		return "&#13;";
+	case '\n':
+		/* Attribute values normalise white space to spaces. */
+		return attribute ? "&#10;" : NULL;
+	case '\t':
+		return attribute ? "&#9;" : NULL;
+	default:
+		/* XML 1.0 has no way to write other control characters. */
+		return c < 0x20 ? "" : NULL;
+	}
+}
+
+/* Appends len bytes of s escaped for XML text or an attribute value. */
+static void xml_escape(struct pe_buf *b, const char *s, size_t len,
+		       int attribute)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		unsigned long cp;
+		size_t n = utf8_decode(u + i, len - i, &cp);
+
+		if (n == 0) {
+			pe_buf_adds(b, REPLACEMENT_CHAR);
+			i++;
+			continue;
+		}
+		if (n == 1 && ascii_escape(u[i], attribute)) {
+			pe_buf_adds(b, ascii_escape(u[i], attribute));
+			i++;
+			continue;
+		}
+		if (cp == 0xfffe || cp == 0xffff)
+			pe_buf_adds(b, REPLACEMENT_CHAR);
+		else
+			pe_buf_add(b, s + i, n);
+		i += n;
+	}
+}
+
+static void xml_str(struct pe_buf *b, const char *s, int attribute)
+{
+	if (s)
+		xml_escape(b, s, strlen(s), attribute);
+}
+
+/* Appends name="value" (with a leading space), value escaped. */
+static void xml_attr(struct pe_buf *b, const char *name, const char *value)
+{
+	pe_buf_addf(b, " %s=\"", name);
+	xml_str(b, value, 1);
+	pe_buf_addc(b, '"');
+}
+
+static void add_seconds(struct pe_buf *b, double ms)
+{
+	pe_buf_addf(b, " time=\"%.3f\"", isfinite(ms) && ms > 0 ? ms / 1e3 : 0);
+}
+
+static void add_counts(struct pe_buf *b, const struct junit_counts *c,
+		       int skipped, int with_timings)
+{
+	pe_buf_addf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"",
+		    c->tests, c->failures, c->errors);
+	if (skipped)
+		pe_buf_addf(b, " skipped=\"%zu\"", c->skipped);
+	if (with_timings)
+		add_seconds(b, c->time_ms);
+}
+
+static void count_row(struct junit_counts *c, const struct pe_result *row)
+{
+	c->tests++;
+	c->failures += row->status == PE_VERDICT_FAIL;
+	c->errors += row->status == PE_VERDICT_ERROR;
+	c->skipped += row->status == PE_VERDICT_SKIP;
+	if (row->has_call && isfinite(row->total_ms))
+		c->time_ms += row->total_ms;
+}
+
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int in_cell(const struct pe_cell *c, const struct pe_result *row)
+{
+	return !strcmp(c->file, row->file) &&
+	       same_string(c->model, row->model) &&
+	       c->has_temperature == row->has_temperature &&
+	       c->temperature == row->temperature;
+}
+
+/* "prompt [model t=0.7]", leaving out what the cell does not have. */
+static void suite_name(struct pe_buf *b, const struct pe_cell *c)
+{
+	pe_buf_adds(b, " name=\"");
+	xml_str(b, c->prompt, 1);
+	if (c->model || c->has_temperature) {
+		pe_buf_adds(b, " [");
+		xml_str(b, c->model, 1);
+		if (c->has_temperature) {
+			pe_buf_adds(b, c->model ? " t=" : "t=");
+			pe_json_num(b, c->temperature);
+		}
+		pe_buf_addc(b, ']');
+	}
+	pe_buf_addc(b, '"');
+}
+
+/*
+ * The reasons of the evaluators with verdict v, one per line, for the
+ * body of an element or (attribute set) an attribute value.
+ */
+static void add_reasons(struct pe_buf *b, const struct pe_result *row,
+			enum pe_verdict v, int attribute)
+{
+	int first = 1;
+
+	for (size_t i = 0; i < row->nevaluators; i++) {
+		const struct pe_result_evaluator *e = &row->evaluators[i];
+
+		if (e->status != v)
+			continue;
+		if (!first)
+			pe_buf_adds(b, attribute ? "&#10;" : "\n");
+		first = 0;
+		xml_str(b, e->name, attribute);
+		if (e->reason) {
+			pe_buf_adds(b, ": ");
+			xml_str(b, e->reason, attribute);
+		}
+	}
+}
+
+static void add_failure(struct pe_buf *b, const struct pe_result *row)
+{
+	int named = 0;
+
+	pe_buf_adds(b, "      <failure message=\"");
+	for (size_t i = 0; i < row->nevaluators; i++) {
+		if (row->evaluators[i].status != PE_VERDICT_FAIL)
+			continue;
+		pe_buf_adds(b, named++ ? ", " : "failed: ");
+		xml_str(b, row->evaluators[i].name, 1);
+	}
+	if (!named) {
+		/* The weighted score missed the threshold. */
+		pe_buf_adds(b, "score ");
+		pe_json_num(b, row->score);
+	}
+	pe_buf_adds(b, "\" type=\"fail\">");
+	add_reasons(b, row, PE_VERDICT_FAIL, 0);
+	pe_buf_adds(b, "</failure>\n");
+}
+
+static void add_error(struct pe_buf *b, const struct pe_result *row)
+{
+	size_t start;
+
+	pe_buf_adds(b, "      <error message=\"");
+	start = b->len;
+	if (row->error)
+		xml_str(b, row->error, 1);
+	else
+		add_reasons(b, row, PE_VERDICT_ERROR, 1);
+	if (b->len == start)
+		pe_buf_adds(b, "error");
+	pe_buf_adds(b, "\"/>\n");
+}
+
+static void add_testcase(struct junit_state *st, const struct pe_result *row)
+{
+	struct pe_buf *b = &st->buf;
+	int children = row->status != PE_VERDICT_PASS || row->output;
+
+	pe_buf_adds(b, "    <testcase name=\"");
+	if (row->case_id)
+		xml_str(b, row->case_id, 1);
+	else
+		pe_buf_addf(b, "%zu", row->case_index);
+	pe_buf_addf(b, "#%u\" classname=\"", row->repeat);
+	xml_str(b, row->prompt, 1);
+	if (row->model) {
+		pe_buf_addc(b, '.');
+		xml_str(b, row->model, 1);
+	}
+	pe_buf_addc(b, '"');
+	if (st->with_timings)
+		add_seconds(b, row->has_call ? row->total_ms : NAN);
+	pe_buf_adds(b, children ? ">\n" : "/>\n");
+	if (!children)
+		return;
+	if (row->status == PE_VERDICT_FAIL)
+		add_failure(b, row);
+	else if (row->status == PE_VERDICT_ERROR)
+		add_error(b, row);
+	else if (row->status == PE_VERDICT_SKIP)
+		pe_buf_adds(b, "      <skipped/>\n");
+	if (row->output) {
+		pe_buf_adds(b, "      <system-out>");
+		xml_escape(b, row->output, row->output_len, 0);
+		pe_buf_adds(b, "</system-out>\n");
+	}
+	pe_buf_adds(b, "    </testcase>\n");
+}
+
+static void write_suite(struct junit_state *st, const struct pe_cell *c)
+{
+	struct junit_counts counts = { 0 };
+
+	for (size_t i = 0; i < st->nrows; i++)
+		if (in_cell(c, st->rows[i]))
+			count_row(&counts, st->rows[i]);
+	pe_buf_adds(&st->buf, "  <testsuite");
+	suite_name(&st->buf, c);
+	add_counts(&st->buf, &counts, 1, st->with_timings);
+	xml_attr(&st->buf, "file", c->file);
+	pe_buf_adds(&st->buf, ">\n");
+	for (size_t i = 0; i < st->nrows; i++)
+		if (in_cell(c, st->rows[i]))
+			add_testcase(st, st->rows[i]);
+	pe_buf_adds(&st->buf, "  </testsuite>\n");
+	fwrite(st->buf.data, 1, st->buf.len, st->out);
+	pe_buf_reset(&st->buf);
+}
+
+static void *junit_begin(const struct pe_report_input *in, FILE *out)
+{
+	struct junit_state *st = xcalloc(1, sizeof(*st));
+
+	st->out = out;
+	st->with_timings = in->with_timings;
+	st->agg = in->agg;
+	pe_buf_init(&st->buf, 0);
+	return st;
+}
+
+static void junit_add(void *state, const struct pe_result *row)
+{
+	struct junit_state *st = state;
+
+	pe_grow(&st->rows, &st->rows_alloc, st->nrows + 1, sizeof(*st->rows));
+	st->rows[st->nrows++] = row;
+}
+
+/*
+ * Writes the document.  NEEDSWORK: each suite scans every row, which is
+ * cells x rows; fine for thousands of jobs, slow for millions.
+ */
+static int junit_end(void *state)
+{
+	struct junit_state *st = state;
+	struct junit_counts total = { 0 };
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+	int rc;
+
+	for (size_t i = 0; i < st->nrows; i++)
+		count_row(&total, st->rows[i]);
+	pe_buf_adds(&st->buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			      "<testsuites name=\"prompteval\"");
+	add_counts(&st->buf, &total, 0, st->with_timings);
+	pe_buf_adds(&st->buf, ">\n");
+	for (size_t c = 0; c < ncells; c++)
+		write_suite(st, pe_aggregate_cell(st->agg, c));
+	pe_buf_adds(&st->buf, "</testsuites>\n");
+	fwrite(st->buf.data, 1, st->buf.len, st->out);
+	rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
+	pe_buf_release(&st->buf);
+	free(st->rows);
+	free(st);
+	return rc;
+}
+
+const struct pe_report_ops pe_report_junit = {
+	.name = "junit",
+	.file_name = "junit.xml",
+	.begin = junit_begin,
+	.add = junit_add,
+	.end = junit_end,
+};

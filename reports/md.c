@@ -1,0 +1,304 @@
+/*
+ * The Markdown report (report.md), written for a GitHub job summary
+ * ($GITHUB_STEP_SUMMARY) or a pull-request comment: a title and totals,
+ * the pass-rate matrix as a GFM table, the regressions against a baseline
+ * (NEEDSWORK: baselines come in a later step; the section says none was
+ * given), and the worst cases with the reasons of their failed
+ * evaluators.
+ *
+ * Worst cases are the failed and errored rows, errors first (they have no
+ * score), then failures by lowest score; ties keep results.json order.
+ * add() keeps pointers to them, which the result set keeps valid.
+ *
+ * Every text that comes from the results file (names, ids, reasons,
+ * errors) goes through put_text(), which escapes what Markdown or HTML
+ * would interpret, folds line breaks and stops "@name" from mentioning
+ * anyone.  Model output itself is never written.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "../harness/buf.h"
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+enum {
+	WORST_CASES_MAX = 10,
+	NAME_MAX_BYTES = 200,	/* names and ids are cut to this */
+	REASON_MAX_BYTES = 300, /* evaluator reasons and errors */
+	TEXT_MAX_BYTES = 1024	/* any one escaped text */
+};
+
+struct md {
+	struct pe_report_input in;
+	FILE *out;
+	const struct pe_result **worst; /* failed and errored rows */
+	size_t nworst, worst_alloc;
+};
+
+/* Escapes one byte of untrusted text into b. */
+static void escape_byte(struct pe_buf *b, char c)
+{
+	switch (c) {
+	case '&':
+		pe_buf_adds(b, "&amp;");
+		break;
+	case '<':
+		pe_buf_adds(b, "&lt;");
+		break;
+	case '>':
+		pe_buf_adds(b, "&gt;");
+		break;
+	case '@':
+		/* A zero-width space keeps "@user" from notifying anyone. */
+		pe_buf_adds(b, "@&#8203;");
+		break;
+	case '\\':
+	case '|':
+	case '`':
+	case '*':
+	case '_':
+	case '[':
+	case ']':
+	case '~':
+	case '#':
+		pe_buf_addc(b, '\\');
+		pe_buf_addc(b, c);
+		break;
+	default:
+		/* Line breaks would end a table row or a list item. */
+		pe_buf_addc(b, (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c);
+	}
+}
+
+/* Writes s (NULL as "-"), cut to max bytes, escaped for Markdown. */
+static void put_text(const struct md *m, const char *s, size_t max)
+{
+	struct pe_buf b;
+	size_t len, cut;
+
+	if (!s) {
+		fputs("-", m->out);
+		return;
+	}
+	len = strlen(s);
+	cut = pe_utf8_cut(s, len, max);
+	pe_buf_init(&b, TEXT_MAX_BYTES * 8);
+	for (size_t i = 0; i < cut; i++)
+		escape_byte(&b, s[i]);
+	if (cut < len)
+		pe_buf_adds(&b, "...");
+	fputs(pe_buf_str(&b), m->out);
+	pe_buf_release(&b);
+}
+
+static void put_rate(const struct md *m, const struct pe_pass_rate *r)
+{
+	if (!r->decided)
+		fprintf(m->out, " - | - |");
+	else
+		fprintf(m->out, " %.1f%% | %.1f–%.1f%% |", 100.0 * r->rate,
+			100.0 * r->low, 100.0 * r->high);
+}
+
+/* Writes x with decimals digits as a table cell, or "-" for NAN. */
+static void put_number(const struct md *m, int decimals, double x)
+{
+	if (isnan(x))
+		fprintf(m->out, " - |");
+	else
+		fprintf(m->out, " %.*f |", decimals, x);
+}
+
+static void write_title(const struct md *m)
+{
+	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
+
+	fprintf(m->out, "# prompteval report\n\n");
+	fprintf(m->out,
+		"**%zu job%s**: %zu passed, %zu failed, %zu error%s, %zu "
+		"skipped; pass rate",
+		t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
+		t->error == 1 ? "" : "s", t->skip);
+	if (t->pass_rate.decided)
+		fprintf(m->out, " %.1f%% (95%% interval %.1f–%.1f%%)\n",
+			100.0 * t->pass_rate.rate, 100.0 * t->pass_rate.low,
+			100.0 * t->pass_rate.high);
+	else
+		fprintf(m->out, " - (nothing decided)\n");
+}
+
+static void write_cell(const struct md *m, const struct pe_cell *c)
+{
+	const struct pe_tally *t = &c->tally;
+
+	fprintf(m->out, "| ");
+	put_text(m, c->prompt, NAME_MAX_BYTES);
+	fprintf(m->out, " | ");
+	put_text(m, c->model, NAME_MAX_BYTES);
+	if (c->has_temperature)
+		fprintf(m->out, " | %g |", c->temperature);
+	else
+		fprintf(m->out, " | - |");
+	fprintf(m->out, " %zu | %zu | %zu | %zu |", t->pass, t->fail, t->error,
+		t->skip);
+	put_rate(m, &t->pass_rate);
+	put_number(m, 2, t->mean_score);
+	if (m->in.with_timings) {
+		put_number(m, 0, c->latency_p50_ms);
+		put_number(m, 0, c->latency_p95_ms);
+	}
+	fputc('\n', m->out);
+}
+
+static void write_matrix(const struct md *m)
+{
+	size_t n = pe_aggregate_cell_count(m->in.agg);
+
+	fprintf(m->out, "\n## Summary\n\n");
+	if (!n) {
+		fprintf(m->out, "No results.\n");
+		return;
+	}
+	fprintf(m->out, "| prompt | model | temp | pass | fail | error | skip "
+			"| pass rate | 95%% interval | mean score |");
+	if (m->in.with_timings)
+		fprintf(m->out, " p50 ms | p95 ms |");
+	fprintf(m->out, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: "
+			"| ---: | ---: | ---: |");
+	if (m->in.with_timings)
+		fprintf(m->out, " ---: | ---: |");
+	fputc('\n', m->out);
+	for (size_t i = 0; i < n; i++)
+		write_cell(m, pe_aggregate_cell(m->in.agg, i));
+}
+
+/* Errors first, then lower scores; the pointers keep results order. */
+static int worse(const struct pe_result *a, const struct pe_result *b)
+{
+	int a_error = a->status == PE_VERDICT_ERROR || isnan(a->score);
+	int b_error = b->status == PE_VERDICT_ERROR || isnan(b->score);
+
+	if (a_error != b_error)
+		return a_error;
+	return !a_error && a->score < b->score;
+}
+
+/* A stable insertion sort: few rows fail, and ties must keep order. */
+static void sort_worst(struct md *m)
+{
+	for (size_t i = 1; i < m->nworst; i++)
+		for (size_t j = i; j > 0 && worse(m->worst[j], m->worst[j - 1]);
+		     j--) {
+			const struct pe_result *tmp = m->worst[j];
+
+			m->worst[j] = m->worst[j - 1];
+			m->worst[j - 1] = tmp;
+		}
+}
+
+static void write_case_heading(const struct md *m, size_t rank,
+			       const struct pe_result *r)
+{
+	fprintf(m->out, "%zu. **", rank);
+	put_text(m, r->prompt, NAME_MAX_BYTES);
+	fprintf(m->out, "** / ");
+	if (r->case_id)
+		put_text(m, r->case_id, NAME_MAX_BYTES);
+	else
+		fprintf(m->out, "case %zu", r->case_index);
+	fprintf(m->out, " on ");
+	put_text(m, r->model, NAME_MAX_BYTES);
+	if (r->has_temperature)
+		fprintf(m->out, ", t=%g", r->temperature);
+	fprintf(m->out, ", repeat %u: **%s**", r->repeat,
+		pe_verdict_name(r->status));
+	if (!isnan(r->score))
+		fprintf(m->out, ", score %.2f", r->score);
+	fputc('\n', m->out);
+}
+
+static void write_case_reasons(const struct md *m, const struct pe_result *r)
+{
+	if (r->error) {
+		fprintf(m->out, "   - error: ");
+		put_text(m, r->error, REASON_MAX_BYTES);
+		fputc('\n', m->out);
+	}
+	for (size_t i = 0; i < r->nevaluators; i++) {
+		const struct pe_result_evaluator *e = &r->evaluators[i];
+
+		if (e->status != PE_VERDICT_FAIL &&
+		    e->status != PE_VERDICT_ERROR)
+			continue;
+		fprintf(m->out, "   - %s ", pe_verdict_name(e->status));
+		put_text(m, e->name, NAME_MAX_BYTES);
+		fprintf(m->out, " (");
+		put_text(m, e->kind, NAME_MAX_BYTES);
+		fprintf(m->out, "): ");
+		put_text(m, e->reason, REASON_MAX_BYTES);
+		fputc('\n', m->out);
+	}
+}
+
+static void write_worst(struct md *m)
+{
+	size_t shown =
+		m->nworst < WORST_CASES_MAX ? m->nworst : WORST_CASES_MAX;
+
+	fprintf(m->out, "\n## Worst cases\n\n");
+	if (!m->nworst) {
+		fprintf(m->out, "No case failed or errored.\n");
+		return;
+	}
+	sort_worst(m);
+	for (size_t i = 0; i < shown; i++) {
+		write_case_heading(m, i + 1, m->worst[i]);
+		write_case_reasons(m, m->worst[i]);
+	}
+	if (shown < m->nworst)
+		fprintf(m->out,
+			"\n%zu more failed or errored case%s not shown.\n",
+			m->nworst - shown, m->nworst - shown == 1 ? "" : "s");
+}
+
+static void *md_begin(const struct pe_report_input *in, FILE *out)
+{
+	struct md *m = xcalloc(1, sizeof(*m));
+
+	m->in = *in;
+	m->out = out;
+	return m;
+}
+
+static void md_add(void *state, const struct pe_result *row)
+{
+	struct md *m = state;
+
+	if (row->status != PE_VERDICT_FAIL && row->status != PE_VERDICT_ERROR)
+		return;
+	pe_grow(&m->worst, &m->worst_alloc, m->nworst + 1, sizeof(*m->worst));
+	m->worst[m->nworst++] = row;
+}
+
+static int md_end(void *state)
+{
+	struct md *m = state;
+	int rc;
+
+	write_title(m);
+	write_matrix(m);
+	fprintf(m->out, "\n## Regressions against the baseline\n\n"
+			"_no baseline given_\n");
+	write_worst(m);
+	rc = fflush(m->out) || ferror(m->out) ? PE_ERR_IO : PE_OK;
+	free(m->worst);
+	free(m);
+	return rc;
+}
+
+const struct pe_report_ops pe_report_md = { "md", "report.md", md_begin, md_add,
+					    md_end };

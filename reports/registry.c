@@ -1,0 +1,172 @@
+/*
+ * The report registry and the driver that runs the writers -f asks for.
+ * Every name in the list is checked before anything is written, so a typo
+ * leaves no half-written output directory (and the input is not looked
+ * at before the list is found good, so "report" checks -f with a NULL
+ * input).  Files are written to a
+ * temporary name beside their final one and renamed into place once
+ * complete, so a reader never sees a partial report; the output directory
+ * is created only when some format writes a file.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "../harness/buf.h"
+#include "../harness/store.h"
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+extern const struct pe_report_ops pe_report_terminal;
+extern const struct pe_report_ops pe_report_json;
+extern const struct pe_report_ops pe_report_jsonl;
+extern const struct pe_report_ops pe_report_junit;
+extern const struct pe_report_ops pe_report_md;
+extern const struct pe_report_ops pe_report_csv;
+
+const struct pe_report_ops *const pe_report_writers[] = { &pe_report_terminal,
+							  &pe_report_json,
+							  &pe_report_jsonl,
+							  &pe_report_junit,
+							  &pe_report_md,
+							  &pe_report_csv,
+							  NULL };
+
+/* Returns the writer called name, or NULL; see report.h. */
+const struct pe_report_ops *pe_report_find(const char *name)
+{
+	for (size_t i = 0; pe_report_writers[i]; i++)
+		if (!strcmp(pe_report_writers[i]->name, name))
+			return pe_report_writers[i];
+	return NULL;
+}
+
+/* "terminal, json, ... or csv", from the registry. */
+static void print_unknown(const char *name)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; pe_report_writers[i]; i++) {
+		if (i)
+			pe_buf_adds(&b,
+				    pe_report_writers[i + 1] ? ", " : " or ");
+		pe_buf_adds(&b, pe_report_writers[i]->name);
+	}
+	fprintf(stderr, "prompteval: unknown report format '%s' (use %s)\n",
+		name, pe_buf_str(&b));
+	pe_buf_release(&b);
+}
+
+/*
+ * Splits list at commas into the writers it names, in order, each once.
+ * Returns the number of writers stored in out (room for every registered
+ * one), or -1 after a message naming the first unknown name.
+ */
+static int parse_list(const char *list, const struct pe_report_ops **out)
+{
+	int n = 0;
+
+	while (1) {
+		size_t len = strcspn(list, ",");
+		char *name = xstrndup(list, len);
+		const struct pe_report_ops *ops = pe_report_find(name);
+		int seen = 0;
+
+		if (!ops) {
+			print_unknown(name);
+			free(name);
+			return -1;
+		}
+		free(name);
+		for (int i = 0; i < n; i++)
+			seen |= out[i] == ops;
+		if (!seen)
+			out[n++] = ops;
+		if (!list[len])
+			return n;
+		list += len + 1;
+	}
+}
+
+/* Runs one writer over every row of in into f. */
+static int drive(const struct pe_report_ops *ops,
+		 const struct pe_report_input *in, FILE *f)
+{
+	size_t n = pe_resultset_count(in->rs);
+	void *state = ops->begin(in, f);
+
+	if (!state)
+		return PE_ERR_IO;
+	for (size_t i = 0; i < n; i++)
+		ops->add(state, pe_resultset_get(in->rs, i));
+	return ops->end(state);
+}
+
+/* Writes one file-backed format to out_dir/file_name atomically. */
+static int write_file(const struct pe_report_ops *ops, const char *out_dir,
+		      const struct pe_report_input *in)
+{
+	char *path = xstrfmt("%s/%s", out_dir, ops->file_name);
+	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
+	FILE *f;
+	int ok, saved;
+
+	errno = 0;
+	f = fopen(tmp, "wb");
+	ok = f && !drive(ops, in, f);
+
+	ok = f && !fclose(f) && ok;
+	ok = ok && !rename(tmp, path);
+	if (!ok) {
+		saved = errno;
+		unlink(tmp);
+		fprintf(stderr, "prompteval: cannot write %s: %s\n", path,
+			saved ? strerror(saved) : "write error");
+	}
+	free(tmp);
+	free(path);
+	return ok ? PE_OK : PE_ERR_IO;
+}
+
+/* Checks a list of format names; see report.h. */
+int pe_report_check_list(const char *list)
+{
+	const struct pe_report_ops
+		*chosen[sizeof(pe_report_writers) / sizeof(*pe_report_writers)];
+
+	return parse_list(list, chosen) < 0 ? PE_ERR_USAGE : PE_OK;
+}
+
+/* Writes every format named in list; see report.h. */
+int pe_report_write_all(const char *list, const char *out_dir,
+			const struct pe_report_input *in)
+{
+	const struct pe_report_ops
+		*chosen[sizeof(pe_report_writers) / sizeof(*pe_report_writers)];
+	int n = parse_list(list, chosen), rc = PE_OK, made_dir = 0;
+
+	if (n < 0 || !in)
+		return PE_ERR_USAGE;
+	for (int i = 0; i < n && !rc; i++) {
+		if (!chosen[i]->file_name) {
+			if (drive(chosen[i], in, stdout)) {
+				fprintf(stderr, "prompteval: cannot write to "
+						"standard output\n");
+				rc = PE_ERR_IO;
+			}
+			continue;
+		}
+		if (!made_dir && pe_make_dirs(out_dir, 0)) {
+			fprintf(stderr, "prompteval: cannot create %s: %s\n",
+				out_dir, strerror(errno));
+			return PE_ERR_IO;
+		}
+		made_dir = 1;
+		rc = write_file(chosen[i], out_dir, in);
+	}
+	return rc;
+}

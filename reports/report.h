@@ -1,0 +1,67 @@
+#ifndef PE_REPORT_H
+#define PE_REPORT_H
+/*
+ * Report writers: one file per format behind one ops table, like mandoc's
+ * output formatters.  A writer is driven as begin, add (once per row, in
+ * the results' sorted order), end; it writes to one FILE (a file in the
+ * output directory, or stdout for the terminal).  Every writer gets the
+ * same input: the loaded rows and their aggregate, so all formats agree.
+ *
+ * Output is deterministic: sorted, stable, and free of timings and dates
+ * unless the input asks for them (with_timings).  Model output is
+ * untrusted data: each writer escapes it for its format.
+ */
+#include <stdio.h>
+
+#include "../harness/buf.h"
+#include "../harness/aggregate.h"
+#include "../harness/resultset.h"
+
+struct pe_report_input {
+	const struct pe_resultset *rs; /* rows, sorted */
+	const struct pe_aggregate *agg;
+	int color;	  /* terminal: colour allowed (a TTY, no NO_COLOR) */
+	int with_timings; /* write latencies and timings where a format has
+			     a place for them */
+};
+
+struct pe_report_ops {
+	const char *name;      /* as -f names it: "junit" */
+	const char *file_name; /* in the output directory; NULL: stdout */
+	/* Returns the writer's state, or NULL on failure. */
+	void *(*begin)(const struct pe_report_input *in, FILE *out);
+	void (*add)(void *state, const struct pe_result *row);
+	/* Finishes and frees state; returns 0 or PE_ERR_IO. */
+	int (*end)(void *state);
+};
+
+/*
+ * Appends one loaded row as a line of results JSON (the row format of
+ * results.json); call timings only with with_timings.  Shared by the json
+ * and jsonl writers.
+ */
+void pe_report_row_json(const struct pe_result *row, int with_timings,
+			struct pe_buf *out);
+
+/* The registry, NULL-terminated, in the order --help lists them. */
+extern const struct pe_report_ops *const pe_report_writers[];
+
+/* The writer called name, or NULL. */
+const struct pe_report_ops *pe_report_find(const char *name);
+
+/*
+ * Checks that every name in list is a known format, printing a message
+ * naming the first unknown one; returns 0 or PE_ERR_USAGE.
+ */
+int pe_report_check_list(const char *list);
+
+/*
+ * Writes every format in list (comma-separated names, e.g.
+ * "terminal,junit,md") for in: files go into out_dir, the terminal to
+ * stdout.  Returns 0, PE_ERR_USAGE for an unknown name (with a message
+ * naming it on stderr), or PE_ERR_IO.
+ */
+int pe_report_write_all(const char *list, const char *out_dir,
+			const struct pe_report_input *in);
+
+#endif

@@ -1,0 +1,408 @@
+/*
+ * Unit tests for the data report writers (reports/json.c, jsonl.c, csv.c,
+ * junit.c): a small results.json is loaded with pe_resultset_load, sorted
+ * and aggregated, each writer runs into a memory stream, and the text must
+ * match the golden strings below byte for byte.  The rows hold the hostile
+ * output every writer must escape (markup, "]]>", a control character,
+ * commas and quotes, a spreadsheet formula, a byte that is not UTF-8) and
+ * an errored and a skipped row.  The skipped row's output holds malformed
+ * UTF-8 (an overlong form, a surrogate, U+FFFF, a cut-off sequence) that
+ * the JUnit writer must replace with U+FFFD.
+ *
+ * When PE_JUNIT_OUT names a file, the JUnit tests also write their output
+ * there (and to PE_JUNIT_OUT with "-timings.xml" appended), for
+ * tests/check-junit.sh to check against tests/data/junit.xsd.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../reports/report.h"
+#include "aggregate.h"
+#include "diag.h"
+#include "resultset.h"
+
+extern const struct pe_report_ops pe_report_json;
+extern const struct pe_report_ops pe_report_jsonl;
+extern const struct pe_report_ops pe_report_csv;
+extern const struct pe_report_ops pe_report_junit;
+
+/* Five rows in two cells; written out of order, so sorting matters. */
+#define ROW_PASS                                                               \
+	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\","                     \
+	"\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\","              \
+	"\"case_index\":0,\"model\":\"openai:gpt-4o-mini\","                   \
+	"\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,"    \
+	"\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,"            \
+	"\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,"     \
+	"\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\","      \
+	"\"served_model\":\"gpt-4o-mini-2024\"},"                              \
+	"\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\","  \
+	"\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,"  \
+	"\"negate\":false,\"reason\":\"all 3 sections present\"}]}"
+#define ROW_FAIL                                                               \
+	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\","                     \
+	"\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\","                \
+	"\"case_index\":1,\"model\":\"openai:gpt-4o-mini\","                   \
+	"\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,"  \
+	"\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,"             \
+	"\"http_status\":200,\"first_byte_ms\":50,\"total_ms\":800.25,"        \
+	"\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\","       \
+	"\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> "   \
+	"\\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":["   \
+	"{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\","        \
+	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},"        \
+	"{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\","          \
+	"\"score\":0,\"weight\":1,\"negate\":true,"                            \
+	"\"reason\":\"matched <script> at 1:1\"}]}"
+#define ROW_ERROR                                                              \
+	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\","                     \
+	"\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\","               \
+	"\"case_index\":2,\"model\":\"openai:gpt-4o-mini\","                   \
+	"\"temperature\":0.7,\"repeat\":0,\"status\":\"error\","               \
+	"\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\","   \
+	"\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,"       \
+	"\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,"         \
+	"\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},"   \
+	"\"output\":null,\"evaluators\":[]}"
+#define ROW_SKIP                                                               \
+	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\","                     \
+	"\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\","              \
+	"\"case_index\":3,\"model\":\"openai:gpt-4o-mini\","                   \
+	"\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\","                \
+	"\"score\":null,\"error\":null,\"call\":null,"                         \
+	"\"output\":\"judge me \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xef\xbf\xbf "   \
+	"\xe2\x82\","                                                          \
+	"\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\","                \
+	"\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,"    \
+	"\"reason\":\"needs a judge model\"}]}"
+#define ROW_OTHER_MODEL                                                        \
+	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\","                     \
+	"\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\","              \
+	"\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,"   \
+	"\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,"         \
+	"\"call\":null,\"output\":\"ok\xff\",\"evaluators\":[{"                \
+	"\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\","         \
+	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}"
+
+#define INPUT_DOC                                                              \
+	"{\"schema_version\":1,\"tool\":\"prompteval 0.0.9\","                 \
+	"\"command\":\"run\",\"plan\":null,\n\"results\":[\n" ROW_SKIP         \
+	",\n" ROW_FAIL ",\n" ROW_OTHER_MODEL ",\n" ROW_ERROR ",\n" ROW_PASS    \
+	"\n],\n\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,"    \
+	"\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct pe_resultset *rs;
+	struct pe_aggregate *agg;
+};
+
+static void write_file(const char *path, const char *content, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(content, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static struct pe_resultset *load(const char *path)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_resultset *rs = pe_resultset_load(path, diag);
+
+	if (!rs)
+		pe_diag_print(diag, stderr);
+	assert_non_null(rs);
+	pe_diag_free(diag);
+	pe_resultset_sort(rs);
+	return rs;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pe-test-reports-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/results.json", f->dir);
+	write_file(f->path, INPUT_DOC, strlen(INPUT_DOC));
+	f->rs = load(f->path);
+	f->agg = pe_aggregate_new(f->rs, NULL);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	pe_aggregate_free(f->agg);
+	pe_resultset_free(f->rs);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Runs ops over every row of rs; returns the text, owned by the caller. */
+static char *run_writer(const struct pe_report_ops *ops,
+			const struct pe_resultset *rs,
+			const struct pe_aggregate *agg, int with_timings)
+{
+	struct pe_report_input in = { rs, agg, 0, with_timings };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	void *st;
+
+	assert_non_null(out);
+	st = ops->begin(&in, out);
+	assert_non_null(st);
+	for (size_t i = 0; i < pe_resultset_count(rs); i++)
+		ops->add(st, pe_resultset_get(rs, i));
+	assert_int_equal(ops->end(st), 0);
+	assert_int_equal(fclose(out), 0);
+	return text;
+}
+
+static void check(const struct pe_report_ops *ops, const struct fixture *f,
+		  int with_timings, const char *golden)
+{
+	char *text = run_writer(ops, f->rs, f->agg, with_timings);
+
+	assert_string_equal(text, golden);
+	free(text);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(pe_report_json.name, "json");
+	assert_string_equal(pe_report_json.file_name, "results.json");
+	assert_string_equal(pe_report_jsonl.name, "jsonl");
+	assert_string_equal(pe_report_jsonl.file_name, "results.jsonl");
+	assert_string_equal(pe_report_csv.name, "csv");
+	assert_string_equal(pe_report_csv.file_name, "results.csv");
+	assert_string_equal(pe_report_junit.name, "junit");
+	assert_string_equal(pe_report_junit.file_name, "junit.xml");
+}
+
+/*
+ * The goldens: what each writer must write for INPUT_DOC, line by line.
+ * Timings appear only in the _TIMINGS goldens.
+ */
+/* clang-format off */
+#define GOLDEN_JSON \
+	"{\"schema_version\":1,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"\"results\":[\n" \
+	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
+	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
+	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]},\n" \
+	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]},\n" \
+	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n" \
+	"],\n" \
+	"\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
+#define GOLDEN_JSONL \
+	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}\n" \
+	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]}\n" \
+	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]}\n" \
+	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]}\n" \
+	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
+#define GOLDEN_CSV \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,skip,,,,,,,,,skip\r\n"
+#define GOLDEN_CSV_TIMINGS \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,total_ms,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,1290.8,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,800.25,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,skip,,,,,,,,,,skip\r\n"
+#define GOLDEN_JUNIT \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
+	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" file=\"prompts/sum.prompt.yml\">\n" \
+	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\">\n" \
+	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
+	"    </testcase>\n" \
+	"  </testsuite>\n" \
+	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" file=\"prompts/sum.prompt.yml\">\n" \
+	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
+	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <skipped/>\n" \
+	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
+	"    </testcase>\n" \
+	"  </testsuite>\n" \
+	"</testsuites>\n"
+#define GOLDEN_JUNIT_TIMINGS \
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
+	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\" time=\"2.091\">\n" \
+	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.000\" file=\"prompts/sum.prompt.yml\">\n" \
+	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\" time=\"0.000\">\n" \
+	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
+	"    </testcase>\n" \
+	"  </testsuite>\n" \
+	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"2.091\" file=\"prompts/sum.prompt.yml\">\n" \
+	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"1.291\">\n" \
+	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.800\">\n" \
+	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
+	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
+	"    </testcase>\n" \
+	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"      <skipped/>\n" \
+	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
+	"    </testcase>\n" \
+	"  </testsuite>\n" \
+	"</testsuites>\n"
+/* clang-format on */
+
+static void test_json(void **state)
+{
+	check(&pe_report_json, *state, 0, GOLDEN_JSON);
+}
+
+/* Loading the report and writing it again gives the same bytes. */
+static void test_json_reload(void **state)
+{
+	struct fixture *f = *state;
+	char *text = run_writer(&pe_report_json, f->rs, f->agg, 1);
+	char path[160];
+	struct pe_resultset *rs;
+	struct pe_aggregate *agg;
+	char *again;
+
+	snprintf(path, sizeof(path), "%s/again.json", f->dir);
+	write_file(path, text, strlen(text));
+	rs = load(path);
+	agg = pe_aggregate_new(rs, NULL);
+	again = run_writer(&pe_report_json, rs, agg, 1);
+	assert_string_equal(again, text);
+	assert_non_null(
+		strstr(text, "\"first_byte_ms\":100.5,\"total_ms\":1290.8"));
+	assert_string_equal(pe_resultset_command(rs), "run");
+	assert_int_equal(pe_resultset_count(rs), 5);
+	free(again);
+	free(text);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	unlink(path);
+}
+
+static void test_jsonl(void **state)
+{
+	check(&pe_report_jsonl, *state, 0, GOLDEN_JSONL);
+}
+
+/* The journal the writer makes loads back as the same rows. */
+static void test_jsonl_reload(void **state)
+{
+	struct fixture *f = *state;
+	char *text = run_writer(&pe_report_jsonl, f->rs, f->agg, 0);
+	char path[160];
+	struct pe_resultset *rs;
+	struct pe_aggregate *agg;
+	char *again;
+
+	snprintf(path, sizeof(path), "%s/again.jsonl", f->dir);
+	write_file(path, text, strlen(text));
+	rs = load(path);
+	agg = pe_aggregate_new(rs, NULL);
+	again = run_writer(&pe_report_jsonl, rs, agg, 0);
+	assert_string_equal(again, text);
+	free(again);
+	free(text);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	unlink(path);
+}
+
+static void test_csv(void **state)
+{
+	check(&pe_report_csv, *state, 0, GOLDEN_CSV);
+}
+
+static void test_csv_timings(void **state)
+{
+	check(&pe_report_csv, *state, 1, GOLDEN_CSV_TIMINGS);
+}
+
+/* Writes text to the file PE_JUNIT_OUT names (plus suffix), if set. */
+static void save_junit(const char *text, const char *suffix)
+{
+	const char *out = getenv("PE_JUNIT_OUT");
+	char path[4096];
+
+	if (!out || !*out)
+		return;
+	snprintf(path, sizeof(path), "%s%s", out, suffix);
+	write_file(path, text, strlen(text));
+}
+
+static void test_junit(void **state)
+{
+	struct fixture *f = *state;
+	char *text = run_writer(&pe_report_junit, f->rs, f->agg, 0);
+
+	save_junit(text, "");
+	assert_string_equal(text, GOLDEN_JUNIT);
+	free(text);
+}
+
+static void test_junit_timings(void **state)
+{
+	struct fixture *f = *state;
+	char *text = run_writer(&pe_report_junit, f->rs, f->agg, 1);
+
+	save_junit(text, "-timings.xml");
+	assert_string_equal(text, GOLDEN_JUNIT_TIMINGS);
+	free(text);
+}
+
+#define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names), TEST(test_json),
+		TEST(test_json_reload),	      TEST(test_jsonl),
+		TEST(test_jsonl_reload),      TEST(test_csv),
+		TEST(test_csv_timings),	      TEST(test_junit),
+		TEST(test_junit_timings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
