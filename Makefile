@@ -17,7 +17,11 @@ PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
 # Debian packages the build and the tests need.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
        libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libcmocka-dev \
-       clang libclang-rt-dev clang-format python3 curl libxml2-utils
+       clang libclang-rt-dev clang-format python3 curl libxml2-utils \
+       chromium nodejs
+# npm comes with some nodejs builds (NodeSource's conflicts with Debian's
+# npm package); Debian's own nodejs needs the npm package beside it.
+DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla

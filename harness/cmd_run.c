@@ -14,9 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../reports/comparison.h"
 #include "../reports/report.h"
 #include "commands.h"
+#include "compare.h"
 #include "config.h"
+#include "gate.h"
 #include "http.h"
 #include "options.h"
 #include "plan.h"
@@ -60,6 +63,8 @@ struct run_args {
 	const char *shard;
 	long shard_count;
 	const char *formats;
+	const char *baseline;
+	struct pe_gates gates;
 };
 
 /* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
@@ -244,45 +249,87 @@ static void print_summary(const struct pe_plan *plan, const struct pe_run *run,
 	free(rows);
 }
 
-/* Renders OUT/results.json in the formats -f asks for. */
-static int write_reports(const char *formats, const char *out_dir)
+/* Reads a results file for --baseline; NULL after printing why not. */
+static struct pe_resultset *load_results(const char *path)
 {
-	char *path = xstrfmt("%s/results.json", out_dir);
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_resultset *rs = pe_resultset_load(path, diag);
+
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	pe_diag_free(diag);
+	if (rs)
+		pe_resultset_sort(rs);
+	return rs;
+}
+
+/*
+ * What happens after the run when -f, --baseline or a gate asks for the
+ * results: renders OUT/results.json in the formats -f asks for (with the
+ * comparison against base when there is one), prints the comparison and
+ * checks the gates.  Stores the number of failed gates in *failed.
+ * Returns 0 or PE_ERR_IO.
+ */
+static int use_results(const struct run_args *a,
+		       const struct pe_resultset *base, size_t *failed)
+{
+	char *path = xstrfmt("%s/results.json", a->out_dir);
+	struct pe_resultset *rs = load_results(path);
 	struct pe_aggregate *agg = NULL;
+	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in;
 	int rc = PE_ERR_IO;
 
+	*failed = 0;
 	if (rs) {
-		pe_resultset_sort(rs);
 		agg = pe_aggregate_new(rs, NULL);
+		cmp = base ? pe_compare_new(base, rs) : NULL;
 		memset(&in, 0, sizeof(in));
 		in.rs = rs;
 		in.agg = agg;
+		in.comparison = cmp;
 		in.color = isatty(1) && !getenv("NO_COLOR");
-		rc = pe_report_write_all(formats, out_dir, &in);
+		rc = a->formats
+			     ? pe_report_write_all(a->formats, a->out_dir, &in)
+			     : PE_OK;
 	}
-	pe_diag_print(diag, stderr);
+	if (!rc && cmp) {
+		printf("\ncompared with the baseline %s:\n", a->baseline);
+		pe_comparison_write_terminal(stdout, cmp);
+	}
+	if (!rc && pe_gates_given(&a->gates))
+		*failed = pe_gates_check(&a->gates, rs, agg, cmp, stdout);
+	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
-	pe_diag_free(diag);
 	free(path);
 	return rc;
 }
 
-static int exit_status(const struct pe_run *run)
+/* The exit status from the outcomes and the gates (see gate.h). */
+static int exit_status(const struct run_args *a, const struct pe_run *run,
+		       size_t failed_gates)
 {
-	int fail = 0, error = 0;
+	int fail = 0;
+	size_t errors = 0;
 
 	for (size_t i = 0; i < run->njobs; i++) {
 		fail |= run->outcomes[i].verdict == PE_VERDICT_FAIL;
-		error |= run->outcomes[i].finished &&
-			 run->outcomes[i].verdict == PE_VERDICT_ERROR;
+		errors += run->outcomes[i].finished &&
+			  run->outcomes[i].verdict == PE_VERDICT_ERROR;
 	}
-	if (run->interrupted || error)
-		return PE_EXIT_INCOMPLETE;
-	return fail ? PE_EXIT_FAILED : PE_EXIT_OK;
+	return pe_gates_exit_status(&a->gates, failed_gates, errors,
+				    run->interrupted, fail);
+}
+
+static void print_interrupted(const struct pe_run *run)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < run->njobs; i++)
+		left += !run->outcomes[i].finished;
+	printf("interrupted: %zu job%s not run; --resume continues\n", left,
+	       left == 1 ? "" : "s");
 }
 
 static int usage(const struct pe_option *opts)
@@ -310,6 +357,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_plan_options po;
 	struct pe_run_options ro;
 	struct pe_run run;
+	struct pe_resultset *base = NULL;
+	size_t failed_gates = 0;
 	double temps[64];
 	int status = PE_EXIT_INVALID;
 
@@ -343,6 +392,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.temperatures = temps;
 		po.ntemperatures = (size_t)n;
 	}
+	/* A baseline that cannot be read stops the run before it starts. */
+	if (a->baseline && !(base = load_results(a->baseline)))
+		goto done;
 	if (config)
 		suite = pe_suite_load(paths->items, paths->len, diag);
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
@@ -379,20 +431,16 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	}
 	print_summary(plan, &run, a->out_dir);
-	if (a->formats && write_reports(a->formats, a->out_dir)) {
+	if (run.interrupted)
+		print_interrupted(&run);
+	if ((a->formats || base || pe_gates_given(&a->gates)) &&
+	    use_results(a, base, &failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	if (run.interrupted) {
-		size_t left = 0;
-
-		for (size_t i = 0; i < run.njobs; i++)
-			left += !run.outcomes[i].finished;
-		printf("interrupted: %zu job%s not run; --resume continues\n",
-		       left, left == 1 ? "" : "s");
-	}
-	status = exit_status(&run);
+	status = exit_status(a, &run, failed_gates);
 done:
+	pe_resultset_free(base);
 	pe_run_release(&run);
 	pe_plan_free(plan);
 	pe_suite_free(suite);
@@ -423,7 +471,8 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 'o', "out", "DIR",
 		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
 		{ PE_OPT_STRING, 'f', "format", "LIST",
-		  "also write these reports: terminal,json,jsonl,junit,md,csv",
+		  "also write these reports: "
+		  "terminal,json,jsonl,junit,md,html,csv",
 		  &a.formats, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "filter", "REGEX",
 		  "only prompts or case ids that match", &a.filter, NULL, 0,
@@ -453,6 +502,26 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_FLAG, 0, "dry-run", NULL,
 		  "print the plan and its size; send nothing", &a.dry_run, NULL,
 		  0, 0 },
+		{ PE_OPT_STRING, 0, "baseline", "BASE.json",
+		  "compare the results with this earlier run's", &a.baseline,
+		  NULL, 0, 0 },
+		{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",
+		  "gate: pass rate, overall and per prompt, is at least P "
+		  "(0..1)",
+		  &a.gates.min_pass_rate, NULL, 0, 0 },
+		{ PE_OPT_CHOICE, 0, "fail-on", "WHAT",
+		  "gate: any-failure, regression or significant-regression "
+		  "(these two need --baseline)",
+		  &a.gates.fail_on, pe_fail_on_choices, 0, 0 },
+		{ PE_OPT_LONG, 0, "max-errors", "N",
+		  "gate: at most N jobs ended in error", &a.gates.max_errors,
+		  NULL, 0, 1000000000 },
+		{ PE_OPT_DOUBLE, 0, "max-cost", "USD",
+		  "gate: the run cost at most USD (needs prices)",
+		  &a.gates.max_cost_usd, NULL, 0, 0 },
+		{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",
+		  "gate: the p95 request latency is at most MS",
+		  &a.gates.max_p95_latency_ms, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
 		  &a.quiet, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 'v', "verbose", NULL, "a line per finished job",
@@ -469,6 +538,7 @@ int cmd_run(int argc, char **argv)
 	a.timeout_s = 120;
 	a.retries = 5;
 	a.cache_dir = ".prompteval/cache";
+	pe_gates_init(&a.gates);
 	pe_strlist_init(&paths);
 	if (pe_options_parse("run", opts, argc, argv, &paths, &a.help)) {
 		status = PE_EXIT_USAGE;
@@ -476,6 +546,14 @@ int cmd_run(int argc, char **argv)
 		status = usage(opts);
 	} else if (a.timeout_s <= 0) {
 		fprintf(stderr, "prompteval run: --timeout must be above 0\n");
+		status = PE_EXIT_USAGE;
+	} else if (pe_gates_validate(&a.gates, "run")) {
+		status = PE_EXIT_USAGE;
+	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline) {
+		fprintf(stderr,
+			"prompteval run: --fail-on %s needs "
+			"--baseline\n",
+			a.gates.fail_on);
 		status = PE_EXIT_USAGE;
 	} else if (!paths.len) {
 		fprintf(stderr, "prompteval run: no PATH given\nTry "

@@ -14,6 +14,7 @@ int cmd_score(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* The project version, printed by --version and written in results. */
 #define PE_VERSION "0.1.0"

@@ -27,6 +27,8 @@ static const struct pe_command commands[] = {
 	{ "merge", cmd_merge, "join the results of the shards of one run" },
 	{ "score", cmd_score, "score recorded responses; call no model" },
 	{ "report", cmd_report, "re-render stored results as reports" },
+	{ "compare", cmd_compare,
+	  "compare two runs case by case; gate on regressions" },
 	{ NULL, NULL, NULL }
 };
 

@@ -2,9 +2,9 @@
  * The Markdown report (report.md), written for a GitHub job summary
  * ($GITHUB_STEP_SUMMARY) or a pull-request comment: a title and totals,
  * the pass-rate matrix as a GFM table, the regressions against a baseline
- * (NEEDSWORK: baselines come in a later step; the section says none was
- * given), and the worst cases with the reasons of their failed
- * evaluators.
+ * (run --baseline; the section says when none was given), and the worst
+ * cases with the reasons of their failed evaluators.  The baseline
+ * section is pe_comparison_write_md, which "compare -f md" also uses.
  *
  * Worst cases are the failed and errored rows, errors first (they have no
  * score), then failures by lowest score; ties keep results.json order.
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "comparison.h"
 #include "../harness/buf.h"
 #include "../harness/util.h"
 #include "../harness/banned.h"
@@ -265,6 +266,110 @@ static void write_worst(struct md *m)
 			m->nworst - shown, m->nworst - shown == 1 ? "" : "s");
 }
 
+static void put_compare_key(const struct md *m, const char *prompt,
+			    const char *case_id, size_t case_index,
+			    const char *model, int has_temperature,
+			    double temperature)
+{
+	fprintf(m->out, "**");
+	put_text(m, prompt, NAME_MAX_BYTES);
+	fprintf(m->out, "** / ");
+	if (case_id)
+		put_text(m, case_id, NAME_MAX_BYTES);
+	else
+		fprintf(m->out, "case %zu", case_index);
+	fprintf(m->out, " on ");
+	put_text(m, model, NAME_MAX_BYTES);
+	if (has_temperature)
+		fprintf(m->out, ", t=%g", temperature);
+}
+
+/* Lists the head row's evaluators that failed or errored, with reasons. */
+static void write_compare_case(const struct md *m,
+			       const struct pe_compare_case *c)
+{
+	fprintf(m->out, "- ");
+	put_compare_key(m, c->prompt, c->case_id, c->case_index, c->model,
+			c->has_temperature, c->temperature);
+	fprintf(m->out, ": passed %zu/%zu → %zu/%zu\n", c->base.pass,
+		c->base.decided, c->head.pass, c->head.decided);
+	for (size_t i = 0; i < c->head.row->nevaluators; i++) {
+		const struct pe_result_evaluator *e =
+			&c->head.row->evaluators[i];
+
+		if (e->status != PE_VERDICT_FAIL &&
+		    e->status != PE_VERDICT_ERROR)
+			continue;
+		fprintf(m->out, "  - %s ", pe_verdict_name(e->status));
+		put_text(m, e->name, NAME_MAX_BYTES);
+		fprintf(m->out, ": ");
+		put_text(m, e->reason, REASON_MAX_BYTES);
+		fputc('\n', m->out);
+	}
+}
+
+static void write_compare_group(const struct md *m,
+				const struct pe_compare_group *g)
+{
+	fprintf(m->out, "| ");
+	if (g->prompt)
+		put_text(m, g->prompt, NAME_MAX_BYTES);
+	else
+		fprintf(m->out, "**overall**");
+	fprintf(m->out, " | %zu | %zu | %zu | %zu | %.2g |", g->stats.regressed,
+		g->stats.improved, g->stats.unchanged, g->stats.n_cases,
+		g->stats.p_value);
+	put_number(m, 3, g->score_delta);
+	fprintf(m->out, " %s |\n",
+		g->stats.too_few ? "too few changed cases to tell"
+		: g->stats.significant_regression ? "**significant regression**"
+		: g->stats.significant_improvement ? "significant improvement"
+						   : "no significant change");
+}
+
+/* Writes the body of the baseline section for cmp (see comparison.h). */
+void pe_comparison_write_md(FILE *out, const struct pe_comparison *cmp)
+{
+	struct md m;
+	size_t shown = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.out = out;
+	fprintf(out,
+		"| prompt | regressed | improved | unchanged | cases | "
+		"p (sign test) | score change | verdict |\n"
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
+	for (size_t i = 0; i < pe_comparison_prompt_count(cmp); i++)
+		write_compare_group(&m, pe_comparison_prompt(cmp, i));
+	write_compare_group(&m, pe_comparison_overall(cmp));
+	for (int pass = 0; pass < 2; pass++) {
+		enum pe_change_kind kind =
+			pass ? PE_CHANGE_IMPROVED : PE_CHANGE_REGRESSED;
+		size_t n = 0;
+
+		for (size_t i = 0; i < pe_comparison_case_count(cmp); i++)
+			n += pe_comparison_case(cmp, i)->change == kind;
+		if (!n)
+			continue;
+		fprintf(out, "\n### %s (%zu)\n\n",
+			pass ? "Improvements" : "Regressions", n);
+		for (size_t i = 0; i < pe_comparison_case_count(cmp); i++)
+			if (pe_comparison_case(cmp, i)->change == kind)
+				write_compare_case(&m,
+						   pe_comparison_case(cmp, i));
+		shown += n;
+	}
+	if (pe_comparison_added_count(cmp) || pe_comparison_removed_count(cmp))
+		fprintf(out,
+			"\n%zu case%s added and %zu removed (not "
+			"compared).\n",
+			pe_comparison_added_count(cmp),
+			pe_comparison_added_count(cmp) == 1 ? "" : "s",
+			pe_comparison_removed_count(cmp));
+	if (!shown)
+		fprintf(out, "\nNo case regressed or improved.\n");
+}
+
 static void *md_begin(const struct pe_report_input *in, FILE *out)
 {
 	struct md *m = xcalloc(1, sizeof(*m));
@@ -291,8 +396,11 @@ static int md_end(void *state)
 
 	write_title(m);
 	write_matrix(m);
-	fprintf(m->out, "\n## Regressions against the baseline\n\n"
-			"_no baseline given_\n");
+	fprintf(m->out, "\n## Regressions against the baseline\n\n");
+	if (m->in.comparison)
+		pe_comparison_write_md(m->out, m->in.comparison);
+	else
+		fprintf(m->out, "_no baseline given_\n");
 	write_worst(m);
 	rc = fflush(m->out) || ferror(m->out) ? PE_ERR_IO : PE_OK;
 	free(m->worst);

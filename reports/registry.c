@@ -26,14 +26,14 @@ extern const struct pe_report_ops pe_report_jsonl;
 extern const struct pe_report_ops pe_report_junit;
 extern const struct pe_report_ops pe_report_md;
 extern const struct pe_report_ops pe_report_csv;
+extern const struct pe_report_ops pe_report_html;
 
-const struct pe_report_ops *const pe_report_writers[] = { &pe_report_terminal,
-							  &pe_report_json,
-							  &pe_report_jsonl,
-							  &pe_report_junit,
-							  &pe_report_md,
-							  &pe_report_csv,
-							  NULL };
+const struct pe_report_ops *const pe_report_writers[] = {
+	&pe_report_terminal, &pe_report_json,
+	&pe_report_jsonl,    &pe_report_junit,
+	&pe_report_md,	     &pe_report_csv,
+	&pe_report_html,     NULL
+};
 
 /* Returns the writer called name, or NULL; see report.h. */
 const struct pe_report_ops *pe_report_find(const char *name)

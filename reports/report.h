@@ -17,9 +17,13 @@
 #include "../harness/aggregate.h"
 #include "../harness/resultset.h"
 
+struct pe_comparison;
+
 struct pe_report_input {
 	const struct pe_resultset *rs; /* rows, sorted */
 	const struct pe_aggregate *agg;
+	/* Against a baseline (run --baseline); NULL when none was given. */
+	const struct pe_comparison *comparison;
 	int color;	  /* terminal: colour allowed (a TTY, no NO_COLOR) */
 	int with_timings; /* write latencies and timings where a format has
 			     a place for them */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
-# golden cases, the conformance corpus, the docs and format checks, the
+# golden cases, the conformance corpus, the JUnit and HTML reports (the
+# latter in headless Chromium), the docs and format checks, the
 # same unit/e2e/conformance suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
@@ -49,6 +50,7 @@ step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
+step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
 step "formatting" tests/check-format.sh
 step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins fakellm

@@ -163,7 +163,9 @@ static char *run_writer(const struct pe_report_ops *ops,
 			const struct pe_resultset *rs,
 			const struct pe_aggregate *agg, int with_timings)
 {
-	struct pe_report_input in = { rs, agg, 0, with_timings };
+	struct pe_report_input in = { .rs = rs,
+				      .agg = agg,
+				      .with_timings = with_timings };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);

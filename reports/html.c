@@ -1,0 +1,805 @@
+/*
+ * The HTML report (report.html): one self-contained page with inline CSS
+ * and a small inline script, which works offline and fetches nothing.  It
+ * shows the totals, a heatmap of the pass rate by prompt x model x
+ * temperature (each cell with its Wilson 95 % interval and mean score),
+ * each evaluator's pass rate per cell, the baseline section (NEEDSWORK:
+ * baselines come in a later step; it says none was given), filters by
+ * prompt, model and status, and every case with the outputs of all its
+ * models and temperatures side by side, each with its evaluators' verdicts
+ * and reasons.
+ *
+ * Everything is rendered here, in C, as escaped HTML text; the script only
+ * reads the escaped data-* attributes and toggles the hidden attribute, so
+ * no data ever reaches innerHTML or a URL.  Every string from the results
+ * file goes through put_text(), which escapes & < > " ' for text and
+ * attribute values alike, drops control characters and turns bytes that
+ * are not UTF-8 into U+FFFD.  A Content-Security-Policy meta tag allows no
+ * fetch at all, inline styles, and only the one script whose SHA-256 it
+ * names, so even markup that slipped through could not run.
+ *
+ * Rows arrive in results.json order (file, case index, model,
+ * temperature, repeat), so a case's rows are adjacent: begin() writes
+ * everything that comes from the aggregate, add() writes one result into
+ * the current case, and end() closes the page.  The page holds no dates.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness/buf.h"
+#include "../harness/hash.h"
+#include "../harness/json.h"
+#include "../harness/util.h"
+#include "../harness/banned.h"
+
+enum {
+	/* An output longer than this is cut, with a note saying so. */
+	OUTPUT_MAX_BYTES = 1 << 20
+};
+
+/* One heatmap column: a model at a temperature. */
+struct html_column {
+	const char *model;
+	int has_temperature;
+	double temperature;
+};
+
+struct html_state {
+	FILE *out;
+	struct pe_buf buf;
+	const struct pe_aggregate *agg;
+	int with_timings;
+	struct html_column *columns;
+	size_t ncolumns, columns_alloc;
+	const struct pe_result *case_row; /* first row of the open case */
+	size_t nrows;
+};
+
+#define REPLACEMENT_CHAR "\xef\xbf\xbd"
+
+static const char page_script[] =
+	"(function () {\n"
+	"\"use strict\";\n"
+	"var sel = [document.getElementById(\"f-prompt\"),\n"
+	"\tdocument.getElementById(\"f-model\"),\n"
+	"\tdocument.getElementById(\"f-status\")];\n"
+	"var keys = [\"prompt\", \"model\", \"status\"];\n"
+	"var count = document.getElementById(\"f-count\");\n"
+	"function apply() {\n"
+	"\tvar cases = document.querySelectorAll(\".case\");\n"
+	"\tvar shown = 0, total = 0;\n"
+	"\tfor (var i = 0; i < cases.length; i++) {\n"
+	"\t\tvar rows = cases[i].querySelectorAll(\".result\");\n"
+	"\t\tvar any = false;\n"
+	"\t\tfor (var j = 0; j < rows.length; j++) {\n"
+	"\t\t\tvar ok = true;\n"
+	"\t\t\tfor (var k = 0; k < sel.length; k++)\n"
+	"\t\t\t\tif (sel[k].selectedIndex > 0 &&\n"
+	"\t\t\t\t    rows[j].getAttribute(\"data-\" + keys[k]) !==\n"
+	"\t\t\t\t    sel[k].value)\n"
+	"\t\t\t\t\tok = false;\n"
+	"\t\t\trows[j].hidden = !ok;\n"
+	"\t\t\ttotal++;\n"
+	"\t\t\tif (ok) {\n"
+	"\t\t\t\tshown++;\n"
+	"\t\t\t\tany = true;\n"
+	"\t\t\t}\n"
+	"\t\t}\n"
+	"\t\tcases[i].hidden = !any;\n"
+	"\t}\n"
+	"\tcount.textContent = shown + \" of \" + total + \" results shown\";\n"
+	"}\n"
+	"function choose(s, value) {\n"
+	"\ts.selectedIndex = 0;\n"
+	"\tfor (var i = 1; i < s.options.length; i++)\n"
+	"\t\tif (s.options[i].value === value)\n"
+	"\t\t\ts.selectedIndex = i;\n"
+	"}\n"
+	"for (var k = 0; k < sel.length; k++)\n"
+	"\tsel[k].addEventListener(\"change\", apply);\n"
+	"document.getElementById(\"f-reset\").addEventListener(\"click\",\n"
+	"\tfunction () {\n"
+	"\t\tfor (var i = 0; i < sel.length; i++)\n"
+	"\t\t\tsel[i].selectedIndex = 0;\n"
+	"\t\tapply();\n"
+	"\t});\n"
+	"var cells = document.querySelectorAll(\"td.heat\");\n"
+	"for (var c = 0; c < cells.length; c++)\n"
+	"\tcells[c].addEventListener(\"click\", function (ev) {\n"
+	"\t\tvar td = ev.currentTarget;\n"
+	"\t\tchoose(sel[0], td.getAttribute(\"data-prompt\"));\n"
+	"\t\tchoose(sel[1], td.getAttribute(\"data-model\"));\n"
+	"\t\tsel[2].selectedIndex = 0;\n"
+	"\t\tapply();\n"
+	"\t\tdocument.getElementById(\"cases\").scrollIntoView();\n"
+	"\t});\n"
+	"apply();\n"
+	"})();\n";
+
+static const char page_style[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;"
+	"background:#fff}\n"
+	"h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em}\n"
+	"table{border-collapse:collapse;margin:.5em 0}\n"
+	"th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;"
+	"text-align:left}\n"
+	"td.heat{cursor:pointer;min-width:9em}\n"
+	"td.heat span{display:block}\n"
+	"td.none,td.na{background:#eee;color:#666}\n"
+	".rate{font-weight:bold;font-size:1.15em}\n"
+	".ci,.mean,.counts,.latency{font-size:.85em}\n"
+	"[hidden]{display:none!important}\n"
+	"#filters{position:sticky;top:0;background:#f7f7f7;padding:.5em;"
+	"border:1px solid #ddd;z-index:1}\n"
+	"#filters label{margin-right:1em}\n"
+	".case{border-top:2px solid #999;margin-top:1em}\n"
+	".outputs{display:flex;flex-wrap:wrap;gap:.6em}\n"
+	".result{flex:1 1 22em;max-width:40em;border:1px solid #ccc;"
+	"padding:.4em;border-left-width:6px}\n"
+	".st-pass{border-left-color:#2a2}.st-fail{border-left-color:#d22}\n"
+	".st-error{border-left-color:#e80}.st-skip{border-left-color:#999}\n"
+	".badge{font-weight:bold;text-transform:uppercase}\n"
+	"pre.output{white-space:pre-wrap;word-break:break-word;"
+	"background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}\n"
+	".evals{margin:.3em 0;padding-left:1.2em}\n"
+	".ev-pass .ev-status{color:#060}.ev-fail .ev-status{color:#b00}\n"
+	".ev-error .ev-status{color:#a50}.ev-skip .ev-status{color:#666}\n"
+	".error{color:#a00}\n";
+
+/*
+ * Returns the length (1 to 4) of the well-formed UTF-8 character at s,
+ * or 0 for a byte that starts none.
+ */
+static size_t utf8_len(const unsigned char *s, size_t len)
+{
+	size_t n;
+	unsigned long cp, min;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, min = 0x80, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, min = 0x800, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, min = 0x10000, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* The text for an ASCII byte: a reference, "" to drop it, or NULL. */
+static const char *ascii_escape(unsigned char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	case '\n':
+	case '\t':
+		return NULL;
+	default:
+		return c < 0x20 || c == 0x7f ? "" : NULL;
+	}
+}
+
+/*
+ * Appends len bytes of s escaped for HTML text or a quoted attribute
+ * value (the same escaping serves both).
+ */
+static void html_escape(struct pe_buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len(u + i, len - i);
+
+		if (n == 0) {
+			pe_buf_adds(b, REPLACEMENT_CHAR);
+			i++;
+		} else if (n == 1 && ascii_escape(u[i])) {
+			pe_buf_adds(b, ascii_escape(u[i]));
+			i++;
+		} else {
+			pe_buf_add(b, s + i, n);
+			i += n;
+		}
+	}
+}
+
+/* Appends s escaped, or fallback (trusted) when s is NULL. */
+static void put_text(struct pe_buf *b, const char *s, const char *fallback)
+{
+	if (s)
+		html_escape(b, s, strlen(s));
+	else
+		pe_buf_adds(b, fallback);
+}
+
+/* Appends name="value" with a leading space; NULL is written as "". */
+static void put_attr(struct pe_buf *b, const char *name, const char *value)
+{
+	pe_buf_addf(b, " %s=\"", name);
+	put_text(b, value, "");
+	pe_buf_addc(b, '"');
+}
+
+static void put_percent(struct pe_buf *b, double rate)
+{
+	pe_buf_addf(b, "%.0f%%", 100.0 * rate);
+}
+
+/* "model t=0.7", leaving out what the column does not have. */
+static void put_column_label(struct pe_buf *b, const char *model,
+			     int has_temperature, double temperature)
+{
+	put_text(b, model, "(no model)");
+	if (has_temperature) {
+		pe_buf_adds(b, " t=");
+		pe_json_num(b, temperature);
+	}
+}
+
+static void flush(struct html_state *st)
+{
+	fwrite(st->buf.data, 1, st->buf.len, st->out);
+	pe_buf_reset(&st->buf);
+}
+
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int in_column(const struct html_column *col, const struct pe_cell *c)
+{
+	return same_string(col->model, c->model) &&
+	       col->has_temperature == c->has_temperature &&
+	       col->temperature == c->temperature;
+}
+
+/* Collects the distinct model x temperature columns of the cells. */
+static void collect_columns(struct html_state *st)
+{
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+
+	for (size_t i = 0; i < ncells; i++) {
+		const struct pe_cell *c = pe_aggregate_cell(st->agg, i);
+		struct html_column *col;
+		size_t j;
+
+		for (j = 0; j < st->ncolumns; j++)
+			if (in_column(&st->columns[j], c))
+				break;
+		if (j < st->ncolumns)
+			continue;
+		pe_grow(&st->columns, &st->columns_alloc, st->ncolumns + 1,
+			sizeof(*st->columns));
+		col = &st->columns[st->ncolumns++];
+		col->model = c->model;
+		col->has_temperature = c->has_temperature;
+		col->temperature = c->temperature;
+	}
+}
+
+/*
+ * Returns the index of the first cell of a prompt file that no earlier
+ * cell has, at or after *from, or the cell count when there is none.
+ */
+static size_t next_prompt(const struct pe_aggregate *agg, size_t from)
+{
+	size_t n = pe_aggregate_cell_count(agg);
+
+	for (size_t i = from; i < n; i++) {
+		const char *file = pe_aggregate_cell(agg, i)->file;
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(pe_aggregate_cell(agg, j)->file, file))
+				break;
+		if (j == i)
+			return i;
+	}
+	return n;
+}
+
+/* The cell of prompt file at column col, or NULL. */
+static const struct pe_cell *find_cell(const struct pe_aggregate *agg,
+				       const char *file,
+				       const struct html_column *col)
+{
+	size_t n = pe_aggregate_cell_count(agg);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_cell *c = pe_aggregate_cell(agg, i);
+
+		if (!strcmp(c->file, file) && in_column(col, c))
+			return c;
+	}
+	return NULL;
+}
+
+/* A background from red (0) through yellow to green (1). */
+static void put_heat_style(struct pe_buf *b, double rate)
+{
+	pe_buf_addf(b, " style=\"background:hsl(%.0f,70%%,78%%)\"",
+		    120.0 * rate);
+}
+
+static void write_heat_cell(struct html_state *st, const struct pe_cell *c)
+{
+	struct pe_buf *b = &st->buf;
+	const struct pe_tally *t = &c->tally;
+	const struct pe_pass_rate *r = &t->pass_rate;
+
+	pe_buf_addf(b, "<td class=\"heat%s\"", r->decided ? "" : " na");
+	put_attr(b, "data-prompt", c->file);
+	put_attr(b, "data-model", c->model);
+	if (r->decided)
+		put_heat_style(b, r->rate);
+	pe_buf_adds(b, "><span class=\"rate\">");
+	if (r->decided) {
+		put_percent(b, r->rate);
+		pe_buf_adds(b, "</span><span class=\"ci\">[");
+		put_percent(b, r->low);
+		pe_buf_adds(b, "\xe2\x80\x93");
+		put_percent(b, r->high);
+		pe_buf_adds(b, "]");
+	} else {
+		pe_buf_adds(b, "\xe2\x80\x94");
+	}
+	pe_buf_adds(b, "</span><span class=\"mean\">mean score ");
+	if (isnan(t->mean_score))
+		pe_buf_adds(b, "\xe2\x80\x94");
+	else
+		pe_buf_addf(b, "%.2f", t->mean_score);
+	pe_buf_addf(b,
+		    "</span><span class=\"counts\">%zu pass, %zu fail, "
+		    "%zu error, %zu skip</span>",
+		    t->pass, t->fail, t->error, t->skip);
+	if (st->with_timings && !isnan(c->latency_p50_ms))
+		pe_buf_addf(b,
+			    "<span class=\"latency\">p50 %.0f ms, "
+			    "p95 %.0f ms</span>",
+			    c->latency_p50_ms, c->latency_p95_ms);
+	pe_buf_adds(b, "</td>");
+}
+
+static void write_column_heads(struct html_state *st, const char *first)
+{
+	pe_buf_addf(&st->buf, "<thead><tr><th>%s</th>", first);
+	for (size_t j = 0; j < st->ncolumns; j++) {
+		const struct html_column *col = &st->columns[j];
+
+		pe_buf_adds(&st->buf, "<th class=\"col\">");
+		put_column_label(&st->buf, col->model, col->has_temperature,
+				 col->temperature);
+		pe_buf_adds(&st->buf, "</th>");
+	}
+	pe_buf_adds(&st->buf, "</tr></thead>\n<tbody>\n");
+}
+
+static void write_heatmap(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+
+	pe_buf_adds(b, "<section id=\"matrix\">\n<h2>Pass rate by prompt "
+		       "\xc3\x97 model \xc3\x97 temperature</h2>\n"
+		       "<p>Pass rate (passes over passes and failures) with "
+		       "its Wilson 95&nbsp;% interval, the mean score and the "
+		       "verdict counts. Click a cell to show its cases.</p>\n"
+		       "<table class=\"heatmap\">");
+	write_column_heads(st, "prompt");
+	for (size_t i = next_prompt(st->agg, 0); i < ncells;
+	     i = next_prompt(st->agg, i + 1)) {
+		const struct pe_cell *first = pe_aggregate_cell(st->agg, i);
+
+		pe_buf_adds(b, "<tr><th scope=\"row\" class=\"prompt\"");
+		put_attr(b, "title", first->file);
+		pe_buf_addc(b, '>');
+		put_text(b, first->prompt, "");
+		pe_buf_adds(b, "</th>");
+		for (size_t j = 0; j < st->ncolumns; j++) {
+			const struct pe_cell *c = find_cell(
+				st->agg, first->file, &st->columns[j]);
+
+			if (c)
+				write_heat_cell(st, c);
+			else
+				pe_buf_adds(b, "<td class=\"none\"></td>");
+		}
+		pe_buf_adds(b, "</tr>\n");
+		flush(st);
+	}
+	pe_buf_adds(b, "</tbody></table>\n</section>\n");
+}
+
+/* The rate of evaluator name in cell c, as a table cell. */
+static void write_evaluator_cell(struct pe_buf *b, const struct pe_cell *c,
+				 const char *name)
+{
+	const struct pe_evaluator_rate *e = NULL;
+
+	for (size_t i = 0; c && i < c->nevaluators; i++)
+		if (!strcmp(c->evaluators[i].name, name))
+			e = &c->evaluators[i];
+	if (!e || !e->runs) {
+		pe_buf_adds(b, e ? "<td class=\"na\">not decided</td>"
+				 : "<td class=\"none\"></td>");
+		return;
+	}
+	pe_buf_adds(b, "<td class=\"ev-rate\"");
+	put_heat_style(b, e->rate);
+	pe_buf_addc(b, '>');
+	put_percent(b, e->rate);
+	pe_buf_addf(b, " (%zu/%zu)</td>", e->pass, e->runs);
+}
+
+/* Whether an earlier cell of file, before cell index upto, has name. */
+static int evaluator_seen(const struct pe_aggregate *agg, const char *file,
+			  size_t upto, size_t k_upto, const char *name)
+{
+	for (size_t i = 0; i <= upto; i++) {
+		const struct pe_cell *c = pe_aggregate_cell(agg, i);
+		size_t stop = i == upto ? k_upto : c->nevaluators;
+
+		if (strcmp(c->file, file))
+			continue;
+		for (size_t k = 0; k < stop; k++)
+			if (!strcmp(c->evaluators[k].name, name))
+				return 1;
+	}
+	return 0;
+}
+
+/* One table per prompt: its evaluators by model x temperature. */
+static void write_prompt_evaluators(struct html_state *st, const char *file,
+				    const char *prompt)
+{
+	struct pe_buf *b = &st->buf;
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+
+	pe_buf_adds(b, "<h3 class=\"prompt\"");
+	put_attr(b, "title", file);
+	pe_buf_addc(b, '>');
+	put_text(b, prompt, "");
+	pe_buf_adds(b, "</h3>\n<table class=\"evaluators\">");
+	write_column_heads(st, "evaluator");
+	for (size_t i = 0; i < ncells; i++) {
+		const struct pe_cell *c = pe_aggregate_cell(st->agg, i);
+
+		if (strcmp(c->file, file))
+			continue;
+		for (size_t k = 0; k < c->nevaluators; k++) {
+			const char *name = c->evaluators[k].name;
+
+			if (evaluator_seen(st->agg, file, i, k, name))
+				continue;
+			pe_buf_adds(b, "<tr><th scope=\"row\">");
+			put_text(b, name, "");
+			pe_buf_adds(b, "</th>");
+			for (size_t j = 0; j < st->ncolumns; j++)
+				write_evaluator_cell(b,
+						     find_cell(st->agg, file,
+							       &st->columns[j]),
+						     name);
+			pe_buf_adds(b, "</tr>\n");
+		}
+	}
+	pe_buf_adds(b, "</tbody></table>\n");
+	flush(st);
+}
+
+/*
+ * NEEDSWORK: the cell lookups are cells x columns x evaluators; fine for
+ * the hundreds of cells a suite has.
+ */
+static void write_evaluators(struct html_state *st)
+{
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+
+	pe_buf_adds(
+		&st->buf,
+		"<section id=\"evaluators\">\n<h2>Evaluators</h2>\n"
+		"<p>Each evaluator's passes over the runs it decided.</p>\n");
+	for (size_t i = next_prompt(st->agg, 0); i < ncells;
+	     i = next_prompt(st->agg, i + 1)) {
+		const struct pe_cell *c = pe_aggregate_cell(st->agg, i);
+
+		write_prompt_evaluators(st, c->file, c->prompt);
+	}
+	pe_buf_adds(&st->buf, "</section>\n");
+}
+
+/* A <select> of the distinct prompt files or models of the cells. */
+static void write_select(struct html_state *st, const char *id,
+			 const char *label, int models)
+{
+	struct pe_buf *b = &st->buf;
+	size_t ncells = pe_aggregate_cell_count(st->agg);
+
+	pe_buf_addf(b,
+		    "<label>%s <select id=\"%s\"><option value=\"\">all"
+		    "</option>",
+		    label, id);
+	for (size_t i = 0; i < ncells; i++) {
+		const struct pe_cell *c = pe_aggregate_cell(st->agg, i);
+		size_t j;
+
+		for (j = 0; j < i; j++) {
+			const struct pe_cell *d = pe_aggregate_cell(st->agg, j);
+
+			if (models ? same_string(c->model, d->model)
+				   : !strcmp(c->file, d->file))
+				break;
+		}
+		if (j < i)
+			continue;
+		pe_buf_adds(b, "<option");
+		put_attr(b, "value", models ? c->model : c->file);
+		pe_buf_addc(b, '>');
+		if (models)
+			put_text(b, c->model, "(no model)");
+		else
+			put_text(b, c->prompt, "");
+		pe_buf_adds(b, "</option>");
+	}
+	pe_buf_adds(b, "</select></label>\n");
+}
+
+static void write_filters(struct html_state *st)
+{
+	pe_buf_adds(&st->buf, "<section id=\"cases\">\n<h2>Cases</h2>\n"
+			      "<div id=\"filters\">\n");
+	write_select(st, "f-prompt", "Prompt", 0);
+	write_select(st, "f-model", "Model", 1);
+	pe_buf_adds(&st->buf,
+		    "<label>Status <select id=\"f-status\">"
+		    "<option value=\"\">all</option>"
+		    "<option value=\"pass\">pass</option>"
+		    "<option value=\"fail\">fail</option>"
+		    "<option value=\"error\">error</option>"
+		    "<option value=\"skip\">skip</option>"
+		    "</select></label>\n"
+		    "<button type=\"button\" id=\"f-reset\">Show all</button>\n"
+		    "<span id=\"f-count\"></span>\n</div>\n");
+}
+
+/* Base64 of the 32 bytes a SHA-256 hex string spells. */
+static void put_sha256_base64(struct pe_buf *b, const char *hex)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	unsigned char bytes[33] = { 0 };
+
+	for (size_t i = 0; i < 32; i++) {
+		char pair[3] = { hex[2 * i], hex[2 * i + 1], 0 };
+
+		bytes[i] = (unsigned char)strtoul(pair, NULL, 16);
+	}
+	for (size_t i = 0; i < 32; i += 3) {
+		unsigned long v = (unsigned long)bytes[i] << 16 |
+				  (unsigned long)bytes[i + 1] << 8 |
+				  bytes[i + 2];
+
+		pe_buf_addc(b, digits[v >> 18 & 63]);
+		pe_buf_addc(b, digits[v >> 12 & 63]);
+		pe_buf_addc(b, i + 1 < 32 ? digits[v >> 6 & 63] : '=');
+		pe_buf_addc(b, i + 2 < 32 ? digits[v & 63] : '=');
+	}
+}
+
+static void write_head(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+	char hex[PE_SHA256_HEX_LEN + 1];
+
+	pe_sha256_hex(page_script, strlen(page_script), hex);
+	pe_buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+		       "<meta charset=\"utf-8\">\n"
+		       "<meta http-equiv=\"Content-Security-Policy\" "
+		       "content=\"default-src 'none'; "
+		       "style-src 'unsafe-inline'; script-src 'sha256-");
+	put_sha256_base64(b, hex);
+	pe_buf_adds(b, "'; img-src 'none'; base-uri 'none'; "
+		       "form-action 'none'\">\n"
+		       "<meta name=\"referrer\" content=\"no-referrer\">\n"
+		       "<meta name=\"viewport\" content=\"width=device-width, "
+		       "initial-scale=1\">\n"
+		       "<title>prompteval report</title>\n<style>\n");
+	pe_buf_adds(b, page_style);
+	pe_buf_adds(b,
+		    "</style>\n</head>\n<body>\n<h1>prompteval report</h1>\n");
+}
+
+static void write_totals(struct html_state *st)
+{
+	const struct pe_tally *t = pe_aggregate_total(st->agg);
+	struct pe_buf *b = &st->buf;
+
+	pe_buf_addf(b,
+		    "<p id=\"totals\">%zu jobs: %zu pass, %zu fail, "
+		    "%zu error, %zu skip; pass rate ",
+		    t->jobs, t->pass, t->fail, t->error, t->skip);
+	if (t->pass_rate.decided) {
+		put_percent(b, t->pass_rate.rate);
+		pe_buf_adds(b, " [");
+		put_percent(b, t->pass_rate.low);
+		pe_buf_adds(b, "\xe2\x80\x93");
+		put_percent(b, t->pass_rate.high);
+		pe_buf_adds(b, "]");
+	} else {
+		pe_buf_adds(b, "\xe2\x80\x94");
+	}
+	pe_buf_adds(b, ".</p>\n");
+}
+
+static void *html_begin(const struct pe_report_input *in, FILE *out)
+{
+	struct html_state *st = xcalloc(1, sizeof(*st));
+
+	st->out = out;
+	st->agg = in->agg;
+	st->with_timings = in->with_timings;
+	pe_buf_init(&st->buf, 0);
+	collect_columns(st);
+	write_head(st);
+	write_totals(st);
+	write_heatmap(st);
+	write_evaluators(st);
+	pe_buf_adds(&st->buf,
+		    "<section id=\"baseline\">\n<h2>Against the baseline</h2>\n"
+		    "<p>No baseline was given.</p>\n</section>\n");
+	write_filters(st);
+	flush(st);
+	return st;
+}
+
+static void open_case(struct html_state *st, const struct pe_result *row)
+{
+	struct pe_buf *b = &st->buf;
+
+	if (st->case_row)
+		pe_buf_adds(b, "</div>\n</div>\n");
+	st->case_row = row;
+	pe_buf_adds(b, "<div class=\"case\"");
+	put_attr(b, "data-prompt", row->file);
+	pe_buf_adds(b, ">\n<h3><span class=\"prompt\">");
+	put_text(b, row->prompt, "");
+	pe_buf_adds(b, "</span> / <span class=\"case-id\">");
+	if (row->case_id)
+		put_text(b, row->case_id, "");
+	else
+		pe_buf_addf(b, "case %zu", row->case_index);
+	pe_buf_adds(b, "</span></h3>\n<div class=\"outputs\">\n");
+}
+
+static void write_evaluator(struct pe_buf *b,
+			    const struct pe_result_evaluator *e)
+{
+	const char *v = pe_verdict_name(e->status);
+
+	pe_buf_addf(b,
+		    "<li class=\"ev-%s\"><span class=\"ev-status\">%s"
+		    "</span> <span class=\"ev-name\">",
+		    v, v);
+	put_text(b, e->name, "");
+	pe_buf_adds(b, "</span>");
+	if (e->negate)
+		pe_buf_adds(b, " (not)");
+	if (!isnan(e->score))
+		pe_buf_addf(b, " <span class=\"ev-score\">%.2f</span>",
+			    e->score);
+	if (e->reason) {
+		pe_buf_adds(b, ": <span class=\"ev-reason\">");
+		put_text(b, e->reason, "");
+		pe_buf_adds(b, "</span>");
+	}
+	pe_buf_adds(b, "</li>\n");
+}
+
+static void write_output(struct pe_buf *b, const struct pe_result *row)
+{
+	size_t cut;
+
+	if (!row->output) {
+		pe_buf_adds(b, "<p class=\"no-output\">(no output)</p>\n");
+		return;
+	}
+	cut = pe_utf8_cut(row->output, row->output_len, OUTPUT_MAX_BYTES);
+	pe_buf_adds(b, "<pre class=\"output\">");
+	html_escape(b, row->output, cut);
+	pe_buf_adds(b, "</pre>\n");
+	if (cut < row->output_len)
+		pe_buf_addf(b,
+			    "<p class=\"cut\">(%zu more bytes not shown)</p>\n",
+			    row->output_len - cut);
+}
+
+static void html_add(void *state, const struct pe_result *row)
+{
+	struct html_state *st = state;
+	struct pe_buf *b = &st->buf;
+	const char *v = pe_verdict_name(row->status);
+
+	if (!st->case_row || strcmp(st->case_row->file, row->file) ||
+	    st->case_row->case_index != row->case_index)
+		open_case(st, row);
+	st->nrows++;
+	pe_buf_addf(b, "<div class=\"result st-%s\"", v);
+	put_attr(b, "data-prompt", row->file);
+	put_attr(b, "data-model", row->model);
+	pe_buf_addf(b, " data-status=\"%s\">\n<div class=\"head\">", v);
+	pe_buf_adds(b, "<span class=\"model\">");
+	put_column_label(b, row->model, row->has_temperature, row->temperature);
+	pe_buf_addf(b,
+		    "</span> <span class=\"repeat\">#%u</span> "
+		    "<span class=\"badge\">%s</span>",
+		    row->repeat, v);
+	if (!isnan(row->score))
+		pe_buf_addf(b, " <span class=\"score\">score %.2f</span>",
+			    row->score);
+	pe_buf_adds(b, "</div>\n");
+	if (row->error) {
+		pe_buf_adds(b, "<p class=\"error\">");
+		put_text(b, row->error, "");
+		pe_buf_adds(b, "</p>\n");
+	}
+	write_output(b, row);
+	if (row->nevaluators) {
+		pe_buf_adds(b, "<ul class=\"evals\">\n");
+		for (size_t i = 0; i < row->nevaluators; i++)
+			write_evaluator(b, &row->evaluators[i]);
+		pe_buf_adds(b, "</ul>\n");
+	}
+	pe_buf_adds(b, "</div>\n");
+	flush(st);
+}
+
+static int html_end(void *state)
+{
+	struct html_state *st = state;
+	int rc;
+
+	if (st->case_row)
+		pe_buf_adds(&st->buf, "</div>\n</div>\n");
+	else
+		pe_buf_adds(&st->buf, "<p>No results.</p>\n");
+	pe_buf_adds(&st->buf, "</section>\n<script>");
+	pe_buf_adds(&st->buf, page_script);
+	pe_buf_adds(&st->buf, "</script>\n</body>\n</html>\n");
+	flush(st);
+	rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
+	pe_buf_release(&st->buf);
+	free(st->columns);
+	free(st);
+	return rc;
+}
+
+const struct pe_report_ops pe_report_html = {
+	.name = "html",
+	.file_name = "report.html",
+	.begin = html_begin,
+	.add = html_add,
+	.end = html_end,
+};

@@ -1,0 +1,207 @@
+// Checks report.html in headless Debian Chromium through playwright-core.
+// usage: node check.mjs REPORT.html SCREENSHOT.png
+//
+// The report comes from fixture/results.json: two prompts (one with a
+// hostile name), three model x temperature columns, five cells, ten
+// results, and outputs that try to run script in three ways.  Each check
+// prints "ok - name" or "FAIL - name: why"; the last line is
+// "browser: N passed, M failed".
+import { chromium } from "playwright-core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const [reportPath, screenshotPath] = process.argv.slice(2);
+let passed = 0;
+let failed = 0;
+
+function check(name, ok, why) {
+	if (ok) {
+		passed++;
+		console.log(`ok - ${name}`);
+	} else {
+		failed++;
+		console.log(`FAIL - ${name}: ${why}`);
+	}
+}
+
+function same(name, got, want) {
+	const g = JSON.stringify(got);
+	const w = JSON.stringify(want);
+	check(name, g === w, `got ${g}, want ${w}`);
+}
+
+const HOSTILE = [
+	"<script>window.__pwned=1</script>",
+	'<img src=x onerror="window.__pwned=2">',
+	"[link](javascript:window.__pwned=3)",
+	'<a href="javascript:window.__pwned=3">click</a>',
+];
+
+// What the page shows: visible results and cases, and the counter.
+async function visible(page) {
+	return page.evaluate(() => {
+		const shown = (el) => el.offsetParent !== null;
+		const results = [...document.querySelectorAll(".result")].filter(shown);
+		return {
+			models: [...new Set(results.map((r) => r.dataset.model))].sort(),
+			statuses: [...new Set(results.map((r) => r.dataset.status))].sort(),
+			results: results.length,
+			cases: [...document.querySelectorAll(".case")].filter(shown).length,
+			count: document.getElementById("f-count").textContent,
+		};
+	});
+}
+
+async function pwned(page) {
+	return page.evaluate(() => typeof window.__pwned);
+}
+
+async function run() {
+	const profile = mkdtempSync(join(tmpdir(), "pe-chromium-"));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: "/usr/bin/chromium",
+		headless: true,
+		chromiumSandbox: false,
+		args: [
+			"--headless",
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-quic",
+			"--no-first-run",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--disable-sync",
+		],
+		viewport: { width: 1280, height: 900 },
+	});
+	try {
+		await checkPage(context);
+	} finally {
+		await context.close();
+		rmSync(profile, { recursive: true, force: true });
+	}
+}
+
+async function checkPage(context) {
+	const requests = [];
+	const problems = [];
+	const page = context.pages()[0] || (await context.newPage());
+
+	page.on("request", (r) => {
+		if (!r.url().startsWith("file:"))
+			requests.push(r.url());
+	});
+	page.on("console", (m) => {
+		if (m.type() === "error" || m.type() === "warning")
+			problems.push(m.text());
+	});
+	page.on("pageerror", (e) => problems.push(String(e)));
+	await page.goto(pathToFileURL(resolve(reportPath)).href);
+	await page.waitForLoadState("load");
+
+	// The page fetches nothing and its one script runs under the CSP.
+	same("no request leaves the file", requests, []);
+	same("no console error, CSP violation or page error", problems, []);
+	same("one script element", await page.locator("script").count(), 1);
+	same("no img, a, iframe or i element from data",
+		await page.locator("img, a, iframe, object, embed, i").count(), 0);
+	check("window.__pwned undefined after load",
+		(await pwned(page)) === "undefined", await pwned(page));
+
+	// The heatmap: 2 prompts x 3 columns, 5 cells with data.
+	same("heatmap cells", await page.locator("table.heatmap td.heat").count(), 5);
+	same("heatmap empty cells",
+		await page.locator("table.heatmap td.none").count(), 1);
+	same("heatmap column labels",
+		await page.locator("table.heatmap thead th.col").allTextContents(),
+		["ollama:llama3 t=0", "openai:gpt-4o-mini t=0",
+			"openai:gpt-4o-mini t=0.8"]);
+	same("heatmap row labels (hostile name literal)",
+		await page.locator("table.heatmap tbody th").allTextContents(),
+		["greet", "sum <\"&'>"]);
+	const cell = page.locator("table.heatmap tbody tr").nth(1)
+		.locator("td").nth(2);
+	const cellText = await cell.innerText();
+	check("heatmap cell shows rate, Wilson interval and mean score",
+		/50%/.test(cellText) && /\[9%.91%\]/.test(cellText) &&
+		/mean score 0\.50/.test(cellText), JSON.stringify(cellText));
+	same("evaluator tables, one per prompt",
+		await page.locator("table.evaluators").count(), 2);
+	check("evaluator name with markup shown literally",
+		await page.getByRole("rowheader", { name: "no <script>" }).isVisible(),
+		"row header 'no <script>' not visible");
+
+	same("all results shown at first", await visible(page), {
+		models: ["ollama:llama3", "openai:gpt-4o-mini"],
+		statuses: ["error", "fail", "pass", "skip"],
+		results: 10,
+		cases: 4,
+		count: "10 of 10 results shown",
+	});
+
+	await page.selectOption("#f-model", "ollama:llama3");
+	same("model filter hides other models' rows", await visible(page), {
+		models: ["ollama:llama3"],
+		statuses: ["error", "fail"],
+		results: 4,
+		cases: 4,
+		count: "4 of 10 results shown",
+	});
+
+	await page.selectOption("#f-model", { index: 0 });
+	await page.selectOption("#f-status", "fail");
+	same("status=fail shows only failing results", await visible(page), {
+		models: ["ollama:llama3", "openai:gpt-4o-mini"],
+		statuses: ["fail"],
+		results: 4,
+		cases: 3,
+		count: "4 of 10 results shown",
+	});
+
+	await page.selectOption("#f-status", { index: 0 });
+	await page.selectOption("#f-prompt", "prompts/sum.prompt.yml");
+	same("prompt filter by the hostile prompt", (await visible(page)).results, 6);
+	await page.click("#f-reset");
+	same("show all resets", (await visible(page)).results, 10);
+
+	// Clicking a heatmap cell filters to its prompt and model.
+	await cell.click();
+	same("heatmap click sets the filters", await page.evaluate(() => [
+		document.getElementById("f-prompt").value,
+		document.getElementById("f-model").value]),
+	["prompts/sum.prompt.yml", "openai:gpt-4o-mini"]);
+	same("heatmap click shows that cell's prompt and model",
+		(await visible(page)).results, 4);
+	const heat = page.locator("td.heat");
+	for (let i = 0; i < (await heat.count()); i++)
+		await heat.nth(i).click();
+	await page.click("#f-reset");
+	const outputs = page.locator("pre.output");
+	for (let i = 0; i < (await outputs.count()); i++)
+		await outputs.nth(i).click();
+	for (const t of HOSTILE)
+		check(`shown literally: ${t}`,
+			await page.getByText(t, { exact: false }).first().isVisible(),
+			"not visible");
+	check("case id with markup shown literally",
+		await page.getByText("xss-<i>1</i>").first().isVisible(),
+		"not visible");
+	check("window.__pwned undefined after clicking around",
+		(await pwned(page)) === "undefined", await pwned(page));
+	same("still no request, error or violation", [requests, problems], [[], []]);
+
+	await page.locator("#matrix").scrollIntoViewIfNeeded();
+	await page.screenshot({ path: screenshotPath, fullPage: true });
+	check("screenshot saved", true, "");
+}
+
+try {
+	await run();
+} catch (e) {
+	failed++;
+	console.log(`FAIL - browser run: ${e && e.stack ? e.stack : e}`);
+}
+console.log(`browser: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
