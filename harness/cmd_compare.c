@@ -11,6 +11,7 @@
 #include "aggregate.h"
 #include "commands.h"
 #include "compare.h"
+#include "config.h"
 #include "diag.h"
 #include "files.h"
 #include "gate.h"
@@ -21,6 +22,7 @@
 
 struct compare_options {
 	const char *format;
+	const char *config;
 	struct pe_gates gates;
 	int help;
 };
@@ -53,11 +55,25 @@ static struct pe_resultset *load(const char *path)
 	return rs;
 }
 
-static int compare(const char *base_path, const char *head_path,
-		   const struct compare_options *o)
+/* Loads the configuration (-c, or prompteval.yml when present). */
+static struct pe_config *load_config(const char *path)
 {
-	struct pe_resultset *base = load(base_path);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_config *c = pe_config_load(path, diag);
+
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	pe_diag_free(diag);
+	return c;
+}
+
+static int compare(const char *base_path, const char *head_path,
+		   struct compare_options *o)
+{
+	struct pe_config *config = load_config(o->config);
+	struct pe_resultset *base = config ? load(base_path) : NULL;
 	struct pe_resultset *head = base ? load(head_path) : NULL;
+	struct pe_prices prices = pe_config_prices(config);
 	struct pe_comparison *cmp;
 	struct pe_aggregate *agg;
 	size_t failed = 0;
@@ -65,10 +81,12 @@ static int compare(const char *base_path, const char *head_path,
 
 	if (!head) {
 		pe_resultset_free(base);
+		pe_config_free(config);
 		return PE_EXIT_INVALID;
 	}
+	pe_config_merge_gates(config, &o->gates);
 	cmp = pe_compare_new(base, head);
-	agg = pe_aggregate_new(head, NULL);
+	agg = pe_aggregate_new(head, &prices);
 	if (!strcmp(o->format, "json"))
 		pe_comparison_write_json(stdout, cmp, base_path, head_path);
 	else if (!strcmp(o->format, "md"))
@@ -89,6 +107,7 @@ static int compare(const char *base_path, const char *head_path,
 	pe_comparison_free(cmp);
 	pe_resultset_free(head);
 	pe_resultset_free(base);
+	pe_config_free(config);
 	return status;
 }
 
@@ -100,6 +119,10 @@ int cmd_compare(int argc, char **argv)
 		{ PE_OPT_CHOICE, 'f', "format", "FORMAT",
 		  "terminal (default), md or json", &o.format,
 		  pe_comparison_formats, 0, 0 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration with prices and default gates (default "
+		  "prompteval.yml if present)",
+		  &o.config, NULL, 0, 0 },
 		{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",
 		  "gate: HEAD's pass rate, overall and per prompt, is at "
 		  "least P (0..1)",

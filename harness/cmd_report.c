@@ -15,6 +15,7 @@
 #include "aggregate.h"
 #include "buf.h"
 #include "commands.h"
+#include "config.h"
 #include "diag.h"
 #include "files.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 struct report_options {
 	const char *formats;
 	const char *out_dir;
+	const char *config;
 	int with_timings;
 	int help;
 };
@@ -60,7 +62,9 @@ static int use_color(void)
 static int render(const char *path, const struct report_options *o)
 {
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_resultset *rs = pe_resultset_load(path, diag);
+	struct pe_config *config = pe_config_load(o->config, diag);
+	struct pe_resultset *rs = config ? pe_resultset_load(path, diag) : NULL;
+	struct pe_prices prices = pe_config_prices(config);
 	struct pe_aggregate *agg;
 	struct pe_report_input in = { 0 };
 	int rc;
@@ -68,10 +72,12 @@ static int render(const char *path, const struct report_options *o)
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	pe_diag_free(diag);
-	if (!rs)
+	if (!rs) {
+		pe_config_free(config);
 		return PE_EXIT_INVALID;
+	}
 	pe_resultset_sort(rs);
-	agg = pe_aggregate_new(rs, NULL);
+	agg = pe_aggregate_new(rs, &prices);
 	in.rs = rs;
 	in.agg = agg;
 	in.color = use_color();
@@ -79,6 +85,7 @@ static int render(const char *path, const struct report_options *o)
 	rc = pe_report_write_all(o->formats, o->out_dir, &in);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
+	pe_config_free(config);
 	if (rc == PE_ERR_USAGE)
 		return PE_EXIT_USAGE;
 	return rc ? PE_EXIT_SYSTEM : PE_EXIT_OK;
@@ -87,7 +94,7 @@ static int render(const char *path, const struct report_options *o)
 /* Runs "prompteval report"; returns an exit status. */
 int cmd_report(int argc, char **argv)
 {
-	struct report_options o = { "terminal", "out", 0, 0 };
+	struct report_options o = { "terminal", "out", NULL, 0, 0 };
 	struct pe_option opts[] = {
 		{ PE_OPT_STRING, 'f', "format", "LIST",
 		  "comma-separated formats (default terminal)", &o.formats,
@@ -95,6 +102,10 @@ int cmd_report(int argc, char **argv)
 		{ PE_OPT_STRING, 'o', "out", "DIR",
 		  "where report files go (default out)", &o.out_dir, NULL, 0,
 		  0 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration with model prices (default prompteval.yml "
+		  "if present)",
+		  &o.config, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 0, "timings", NULL,
 		  "include latencies (p50/p95); they vary between runs",
 		  &o.with_timings, NULL, 0, 0 },

@@ -270,9 +270,10 @@ static struct pe_resultset *load_results(const char *path)
  * checks the gates.  Stores the number of failed gates in *failed.
  * Returns 0 or PE_ERR_IO.
  */
-static int use_results(const struct run_args *a,
+static int use_results(const struct run_args *a, const struct pe_config *config,
 		       const struct pe_resultset *base, size_t *failed)
 {
+	struct pe_prices prices = pe_config_prices(config);
 	char *path = xstrfmt("%s/results.json", a->out_dir);
 	struct pe_resultset *rs = load_results(path);
 	struct pe_aggregate *agg = NULL;
@@ -282,7 +283,7 @@ static int use_results(const struct run_args *a,
 
 	*failed = 0;
 	if (rs) {
-		agg = pe_aggregate_new(rs, NULL);
+		agg = pe_aggregate_new(rs, &prices);
 		cmp = base ? pe_compare_new(base, rs) : NULL;
 		memset(&in, 0, sizeof(in));
 		in.rs = rs;
@@ -392,6 +393,16 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.temperatures = temps;
 		po.ntemperatures = (size_t)n;
 	}
+	/* The configuration's gates fill what the options left out. */
+	pe_config_merge_gates(config, &a->gates);
+	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
+		fprintf(stderr,
+			"prompteval run: --fail-on %s (from the "
+			"configuration) needs --baseline\n",
+			a->gates.fail_on);
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
 	/* A baseline that cannot be read stops the run before it starts. */
 	if (a->baseline && !(base = load_results(a->baseline)))
 		goto done;
@@ -434,7 +445,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	if (run.interrupted)
 		print_interrupted(&run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
-	    use_results(a, base, &failed_gates)) {
+	    use_results(a, config, base, &failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}

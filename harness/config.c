@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -160,12 +161,131 @@ static int read_defaults(struct pe_config *c, const struct pe_node *root,
 	return rc;
 }
 
+/*
+ * prices: { MODEL: { input: USD, output: USD } }, per million tokens.
+ * MODEL is a spec ("openai:gpt-4o-mini") or a bare model name.
+ */
+static int read_prices(struct pe_config *c, const struct pe_node *prices,
+		       struct pe_diag *diag)
+{
+	static const char *const known[] = { "input", "output", NULL };
+	int rc = PE_OK;
+
+	if (!prices)
+		return PE_OK;
+	if (prices->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &prices->mark,
+			      "'prices' must map each model to its input "
+			      "and output price per million tokens");
+		return PE_ERR_INVALID;
+	}
+	c->prices = xcalloc(prices->npairs + 1, sizeof(*c->prices));
+	for (size_t i = 0; i < prices->npairs; i++) {
+		const struct pe_pair *p = &prices->pairs[i];
+		struct pe_price *price = &c->prices[c->nprices];
+		double in = NAN, out = NAN;
+
+		if (p->value->kind != PE_NODE_MAP) {
+			pe_diag_error(diag, &p->value->mark,
+				      "the price of '%s' must be a mapping "
+				      "such as { input: 0.15, output: 0.6 } "
+				      "(US dollars per million tokens)",
+				      p->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		pe_node_check_keys(p->value, known, "a price", diag);
+		if (read_number(p->value, "input", 0, &in, diag) ||
+		    read_number(p->value, "output", 0, &out, diag)) {
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		if (isnan(in) || isnan(out)) {
+			pe_diag_error(diag, &p->value->mark,
+				      "the price of '%s' needs both 'input' "
+				      "and 'output'",
+				      p->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		price->model = p->key->text;
+		price->usd_per_mtok_in = in;
+		price->usd_per_mtok_out = out;
+		c->nprices++;
+	}
+	return rc;
+}
+
+/* gates: the same gates as the command-line options, as defaults. */
+static int read_gates(struct pe_config *c, const struct pe_node *gates,
+		      struct pe_diag *diag)
+{
+	static const char *const known[] = { "min_pass_rate",	"fail_on",
+					     "max_errors",	"max_cost",
+					     "max_p95_latency", NULL };
+	const struct pe_node *rate, *fail_on, *max_errors;
+	int rc = PE_OK;
+
+	if (!gates)
+		return PE_OK;
+	if (gates->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &gates->mark,
+			      "'gates' must be a mapping such as "
+			      "{ min_pass_rate: 0.9 }");
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(gates, known, "the gates", diag);
+	rate = pe_node_get(gates, "min_pass_rate");
+	if (rate &&
+	    ((rate->kind != PE_NODE_INT && rate->kind != PE_NODE_FLOAT) ||
+	     rate->fval < 0 || rate->fval > 1)) {
+		pe_diag_error(diag, &rate->mark,
+			      "'min_pass_rate' must be a number from 0 to 1");
+		rc = PE_ERR_INVALID;
+	} else if (rate) {
+		c->gates.min_pass_rate = rate->fval;
+	}
+	fail_on = pe_node_get(gates, "fail_on");
+	if (fail_on) {
+		size_t k = 0;
+
+		while (pe_fail_on_choices[k] &&
+		       (!text_of(fail_on) ||
+			strcmp(pe_fail_on_choices[k], fail_on->text)))
+			k++;
+		if (!pe_fail_on_choices[k]) {
+			pe_diag_error(diag, &fail_on->mark,
+				      "'fail_on' must be any-failure, "
+				      "regression or significant-regression");
+			rc = PE_ERR_INVALID;
+		} else {
+			c->gates.fail_on = pe_fail_on_choices[k];
+		}
+	}
+	max_errors = pe_node_get(gates, "max_errors");
+	if (max_errors &&
+	    (max_errors->kind != PE_NODE_INT || max_errors->ival < 0 ||
+	     max_errors->ival > 1000000000)) {
+		pe_diag_error(diag, &max_errors->mark,
+			      "'max_errors' must be a whole number >= 0");
+		rc = PE_ERR_INVALID;
+	} else if (max_errors) {
+		c->gates.max_errors = (long)max_errors->ival;
+	}
+	if (read_number(gates, "max_cost", 0, &c->gates.max_cost_usd, diag) ||
+	    read_number(gates, "max_p95_latency", 0,
+			&c->gates.max_p95_latency_ms, diag))
+		rc = PE_ERR_INVALID;
+	return rc;
+}
+
 static int read_root(struct pe_config *c, const struct pe_node *root,
 		     struct pe_diag *diag)
 {
 	static const char *const known[] = { "providers", "aliases",
 					     "models",	  "temperatures",
-					     "repeats",	  NULL };
+					     "repeats",	  "prices",
+					     "gates",	  NULL };
 	const struct pe_node *providers = pe_node_get(root, "providers");
 	const struct pe_node *aliases = pe_node_get(root, "aliases");
 	int rc = PE_OK;
@@ -195,7 +315,12 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 		c->aliases[c->naliases].target = xstrdup(a->value->text);
 		c->naliases++;
 	}
+	/* Each part is read even after another failed, for all diagnostics. */
 	if (read_defaults(c, root, diag))
+		rc = PE_ERR_INVALID;
+	if (read_prices(c, pe_node_get(root, "prices"), diag))
+		rc = PE_ERR_INVALID;
+	if (read_gates(c, pe_node_get(root, "gates"), diag))
 		rc = PE_ERR_INVALID;
 	return rc;
 }
@@ -209,6 +334,7 @@ struct pe_config *pe_config_load(const char *path, struct pe_diag *diag)
 	size_t len;
 
 	pe_strlist_init(&c->models);
+	pe_gates_init(&c->gates);
 	if (!path) {
 		if (stat("prompteval.yml", &st))
 			return c;
@@ -246,6 +372,7 @@ void pe_config_free(struct pe_config *c)
 	free(c->aliases);
 	pe_strlist_release(&c->models);
 	free(c->temperatures);
+	free(c->prices);
 	pe_doc_free(c->doc);
 	free(c);
 }
@@ -267,4 +394,33 @@ const char *pe_config_alias(const struct pe_config *c, const char *name)
 		if (!strcmp(c->aliases[i].name, name))
 			return c->aliases[i].target;
 	return NULL;
+}
+
+/* The configured prices; see config.h. */
+struct pe_prices pe_config_prices(const struct pe_config *c)
+{
+	struct pe_prices p = { NULL, 0 };
+
+	if (c) {
+		p.items = c->prices;
+		p.count = c->nprices;
+	}
+	return p;
+}
+
+/* Fills the gates the command line left out; see config.h. */
+void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli)
+{
+	if (!c)
+		return;
+	if (isnan(cli->min_pass_rate))
+		cli->min_pass_rate = c->gates.min_pass_rate;
+	if (!cli->fail_on)
+		cli->fail_on = c->gates.fail_on;
+	if (cli->max_errors < 0)
+		cli->max_errors = c->gates.max_errors;
+	if (isnan(cli->max_cost_usd))
+		cli->max_cost_usd = c->gates.max_cost_usd;
+	if (isnan(cli->max_p95_latency_ms))
+		cli->max_p95_latency_ms = c->gates.max_p95_latency_ms;
 }

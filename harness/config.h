@@ -3,7 +3,9 @@
 /*
  * The run configuration file (prompteval.yml): providers with their base
  * URL, API key variable, concurrency and rate limits, timeouts and extra
- * headers; model aliases; and default models, temperatures and repeats.
+ * headers; model aliases; default models, temperatures and repeats; model
+ * prices (US dollars per million tokens, for the cost figures and the
+ * --max-cost gate); and default gates, which command-line gates override.
  * Read by "run" before anything is planned; problems are positioned
  * diagnostics.  API keys never appear here: only the names of the
  * environment variables that hold them.
@@ -11,7 +13,9 @@
 #include <stddef.h>
 
 #include "diag.h"
+#include "aggregate.h"
 #include "files.h"
+#include "gate.h"
 #include "node.h"
 #include "provider.h"
 
@@ -41,6 +45,9 @@ struct pe_config {
 	double *temperatures;
 	size_t ntemperatures;
 	long repeats; /* 0: not set */
+	struct pe_price *prices;
+	size_t nprices;
+	struct pe_gates gates; /* "not given" fields when absent */
 	struct pe_doc *doc;
 };
 
@@ -55,6 +62,15 @@ void pe_config_free(struct pe_config *c);
 /* The provider configuration named name, or NULL. */
 const struct pe_provider_config *pe_config_provider(const struct pe_config *c,
 						    const char *name);
+
+/* The configured prices, borrowed from c (an empty list when c is NULL). */
+struct pe_prices pe_config_prices(const struct pe_config *c);
+
+/*
+ * Fills every gate that cli does not give from the configuration's
+ * gates: the command line wins, gate by gate.  c may be NULL.
+ */
+void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli);
 
 /* The alias target for name, or NULL. */
 const char *pe_config_alias(const struct pe_config *c, const char *name);

@@ -237,13 +237,13 @@ static void check_max_cost(const struct pe_gates *g,
 	char *what;
 
 	if (!t->has_cost) {
-		what = xstrfmt("--max-cost %.2f (no model prices are known, "
+		what = xstrfmt("--max-cost %g (not every model has a price, "
 			       "so the cost is not known)",
 			       g->max_cost_usd);
 		gate_ok(l, "not checked", what);
 	} else {
-		what = xstrfmt("--max-cost %.2f (cost %.4f USD)",
-			       g->max_cost_usd, t->cost_usd);
+		what = xstrfmt("--max-cost %g (cost %.6f USD)", g->max_cost_usd,
+			       t->cost_usd);
 		if (t->cost_usd > g->max_cost_usd)
 			gate_failed(l, what);
 		else

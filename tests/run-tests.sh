@@ -287,6 +287,43 @@ check "exec: answers scored, arguments unexpanded" "$work/exec/results.json" - \
 check "exec: a missing program is an error for the case" "$work/exec2/results.json" - \
 	"len(rows)==1 and rows[0]['status']=='error' and 'exec' in rows[0]['error']"
 
+# 8b. Prices and gates from the configuration: cost in the reports, the
+#     --max-cost gate checked against it, and options overriding the file.
+fake_start
+fake_config "$work/gates.yml"
+cat >>"$work/gates.yml" <<'CFG'
+prices:
+  openai:sim-strong: { input: 1000, output: 2000 }
+gates:
+  max_cost: 0.000001
+  min_pass_rate: 0.2
+CFG
+"$PE" run -c "$work/gates.yml" -m openai:sim-strong -o "$work/g1" -f csv \
+	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g1.out" 2>&1
+status=$?
+[ $status = 1 ] && tail -n 1 "$work/g1.out" | grep -q "^gate failed: --max-cost 1e-06 (cost [0-9.]* USD)" &&
+	grep -q "^gate passed: --min-pass-rate 0.20" "$work/g1.out" &&
+	ok "config gates: --max-cost fails on the priced cost, exit 1, named last" ||
+	bad "config gates: max-cost (exit $status): $(tail -n 2 "$work/g1.out")"
+"$PE" run -c "$work/gates.yml" --max-cost 1000 -m openai:sim-strong -o "$work/g2" \
+	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g2.out" 2>&1
+status=$?
+[ $status = 0 ] && grep -q "^gate passed: --max-cost 1000 (cost" "$work/g2.out" &&
+	ok "config gates: an option overrides the configuration's gate" ||
+	bad "config gates: override (exit $status): $(tail -n 2 "$work/g2.out")"
+"$PE" report -c "$work/gates.yml" "$work/g2/results.json" >"$work/g3.out" 2>&1 &&
+	grep -A 2 "^cost vs pass rate:" "$work/g3.out" | grep -Eq "^  openai:sim-strong +[0-9]+\.[0-9]{4} " &&
+	ok "report -c: the configuration's prices give the cost against pass rate" ||
+	bad "report -c: no cost in $(cat "$work/g3.out")"
+printf 'prices:\n  gpt-x: { input: 1 }\ngates:\n  fail_on: regresion\n' >"$work/bad.yml"
+"$PE" report -c "$work/bad.yml" "$work/g2/results.json" >/dev/null 2>"$work/bad.err"
+status=$?
+[ $status = 3 ] && grep -q "bad.yml:2:10: error: .*needs both 'input' and 'output'" "$work/bad.err" &&
+	grep -q "bad.yml:4:12: error: 'fail_on' must be" "$work/bad.err" &&
+	ok "config prices and gates: positioned errors, exit 3" ||
+	bad "config errors (exit $status): $(cat "$work/bad.err")"
+fake_stop
+
 # 9. The API key appears nowhere we write.
 if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
 	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"
