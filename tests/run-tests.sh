@@ -324,6 +324,19 @@ status=$?
 	bad "config errors (exit $status): $(cat "$work/bad.err")"
 fake_stop
 
+# 8c. A script rule whose match is an array applies only to requests that
+#     hold every substring (make demo relies on it).
+cat >"$work/script.jsonl" <<'S'
+{"match": ["\"model\":\"sim-strong\"", "\"temperature\":0.8"], "reply": "## 1. Scripted\n\nonly strong at 0.8"}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -m openai:sim-weak -t 0,0.8 \
+	-o "$work/arr" --no-cache "$PROMPT" >/dev/null 2>&1
+check "fakellm: an array match needs every substring" "$work/arr/results.json" - \
+	"len(rows)==16 and all((r['output']=='## 1. Scripted\n\nonly strong at 0.8')==(r['model']=='openai:sim-strong' and r['temperature']==0.8) for r in rows)"
+fake_stop
+
 # 9. The API key appears nowhere we write.
 if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
 	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"

@@ -68,11 +68,12 @@ struct options {
 
 /* One line of --script. */
 struct rule {
-	char *match; /* substring of the body, or NULL */
-	char *path;  /* prefix of the request target, or NULL */
-	long nth;    /* 0: any */
-	long times;  /* 0: unlimited */
-	int status;  /* 0: not given */
+	char **match; /* substrings the body must all contain */
+	size_t nmatch;
+	char *path; /* prefix of the request target, or NULL */
+	long nth;   /* 0: any */
+	long times; /* 0: unlimited */
+	int status; /* 0: not given */
 	int has_headers;
 	struct fl_buf headers; /* "Name: value\r\n" lines */
 	char *retry_after;     /* JSON text of a scripted Retry-After */

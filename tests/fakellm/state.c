@@ -98,8 +98,23 @@ static const char *parse_rule(struct rule *r, const cJSON *obj)
 			return "unknown key in rule";
 	}
 	item = cJSON_GetObjectItemCaseSensitive(obj, "match");
-	if (item && !(r->match = dup_string(item)))
-		return "\"match\" must be a string";
+	if (item && cJSON_IsArray(item)) {
+		const cJSON *m;
+
+		r->match = calloc((size_t)cJSON_GetArraySize(item) + 1,
+				  sizeof(*r->match));
+		if (!r->match)
+			return "out of memory";
+		cJSON_ArrayForEach (m, item)
+			if (!(r->match[r->nmatch++] = dup_string(m)))
+				return "\"match\" must be a string or an "
+				       "array of strings";
+	} else if (item) {
+		r->match = calloc(2, sizeof(*r->match));
+		if (!r->match || !(r->match[r->nmatch++] = dup_string(item)))
+			return "\"match\" must be a string or an array of "
+			       "strings";
+	}
 	item = cJSON_GetObjectItemCaseSensitive(obj, "path");
 	if (item && !(r->path = dup_string(item)))
 		return "\"path\" must be a string";
@@ -149,6 +164,8 @@ static const char *parse_rule(struct rule *r, const cJSON *obj)
 /* Frees what rule r holds. */
 void fl_rule_release(struct rule *r)
 {
+	for (size_t k = 0; k < r->nmatch; k++)
+		free(r->match[k]);
 	free(r->match);
 	free(r->path);
 	free(r->body);
@@ -243,10 +260,13 @@ struct rule *fl_match_rule(struct server *s, const char *target,
 
 	for (i = 0; i < s->nrules; i++) {
 		struct rule *r = &s->rules[i];
+		size_t k = 0;
 
 		if (r->path && strncmp(target, r->path, strlen(r->path)))
 			continue;
-		if (r->match && !find_bytes(body, len, r->match))
+		while (k < r->nmatch && find_bytes(body, len, r->match[k]))
+			k++;
+		if (k < r->nmatch)
 			continue;
 		r->matches++;
 		if (r->nth && r->matches != (unsigned long)r->nth)
