@@ -15,6 +15,7 @@
 #include "aggregate.h"
 #include "buf.h"
 #include "commands.h"
+#include "compare.h"
 #include "config.h"
 #include "diag.h"
 #include "files.h"
@@ -25,6 +26,7 @@
 
 struct report_options {
 	const char *formats;
+	const char *baseline; /* NULL: no comparison */
 	const char *out_dir;
 	const char *config;
 	int with_timings;
@@ -64,15 +66,21 @@ static int render(const char *path, const struct report_options *o)
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_config *config = pe_config_load(o->config, diag);
 	struct pe_resultset *rs = config ? pe_resultset_load(path, diag) : NULL;
+	struct pe_resultset *base =
+		config && o->baseline ? pe_resultset_load(o->baseline, diag)
+				      : NULL;
 	struct pe_prices prices = pe_config_prices(config);
 	struct pe_aggregate *agg;
+	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in = { 0 };
 	int rc;
 
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	pe_diag_free(diag);
-	if (!rs) {
+	if (!rs || (o->baseline && !base)) {
+		pe_resultset_free(base);
+		pe_resultset_free(rs);
 		pe_config_free(config);
 		return PE_EXIT_INVALID;
 	}
@@ -80,10 +88,17 @@ static int render(const char *path, const struct report_options *o)
 	agg = pe_aggregate_new(rs, &prices);
 	in.rs = rs;
 	in.agg = agg;
+	if (base) {
+		pe_resultset_sort(base);
+		cmp = pe_compare_new(base, rs);
+		in.comparison = cmp;
+	}
 	in.color = use_color();
 	in.with_timings = o->with_timings;
 	rc = pe_report_write_all(o->formats, o->out_dir, &in);
+	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
+	pe_resultset_free(base);
 	pe_resultset_free(rs);
 	pe_config_free(config);
 	if (rc == PE_ERR_USAGE)
@@ -94,7 +109,7 @@ static int render(const char *path, const struct report_options *o)
 /* Runs "prompteval report"; returns an exit status. */
 int cmd_report(int argc, char **argv)
 {
-	struct report_options o = { "terminal", "out", NULL, 0, 0 };
+	struct report_options o = { "terminal", NULL, "out", NULL, 0, 0 };
 	struct pe_option opts[] = {
 		{ PE_OPT_STRING, 'f', "format", "LIST",
 		  "comma-separated formats (default terminal)", &o.formats,
@@ -102,6 +117,10 @@ int cmd_report(int argc, char **argv)
 		{ PE_OPT_STRING, 'o', "out", "DIR",
 		  "where report files go (default out)", &o.out_dir, NULL, 0,
 		  0 },
+		{ PE_OPT_STRING, 0, "baseline", "BASE.json",
+		  "compare the results with this earlier run's (shown by md "
+		  "and html)",
+		  &o.baseline, NULL, 0, 0 },
 		{ PE_OPT_STRING, 'c', "config", "FILE",
 		  "configuration with model prices (default prompteval.yml "
 		  "if present)",

@@ -30,14 +30,22 @@
 #include <string.h>
 
 #include "../harness/buf.h"
+#include "../harness/compare.h"
 #include "../harness/hash.h"
 #include "../harness/json.h"
 #include "../harness/util.h"
+#include "comparison.h"
 #include "../harness/banned.h"
 
 enum {
 	/* An output longer than this is cut, with a note saying so. */
-	OUTPUT_MAX_BYTES = 1 << 20
+	OUTPUT_MAX_BYTES = 1 << 20,
+	/*
+	 * Outputs with more lines than this are shown whole instead of
+	 * diffed: the diff takes time and memory in the product of the
+	 * line counts (after the common first and last lines).
+	 */
+	DIFF_MAX_LINES = 2000
 };
 
 /* One heatmap column: a model at a temperature. */
@@ -147,7 +155,25 @@ static const char page_style[] =
 	".evals{margin:.3em 0;padding-left:1.2em}\n"
 	".ev-pass .ev-status{color:#060}.ev-fail .ev-status{color:#b00}\n"
 	".ev-error .ev-status{color:#a50}.ev-skip .ev-status{color:#666}\n"
-	".error{color:#a00}\n";
+	".error{color:#a00}\n"
+	"table.compare td{text-align:right}\n"
+	"table.compare td.verdict{text-align:left}\n"
+	"td.verdict.bad,.change-regressed .badge{color:#b00}\n"
+	".change-improved .badge{color:#060}\n"
+	".change{border:1px solid #ccc;border-left-width:6px;padding:.4em;"
+	"margin:.6em 0}\n"
+	".change-regressed{border-left-color:#d22}"
+	".change-improved{border-left-color:#2a2}\n"
+	".change h4{margin:.2em 0}\n"
+	"pre.diff{white-space:pre-wrap;word-break:break-word;"
+	"background:#f6f6f6;padding:.4em .4em .4em 1.6em;max-height:32em;"
+	"overflow:auto}\n"
+	"pre.diff del,pre.diff ins{text-decoration:none}\n"
+	"pre.diff del{background:#fdd}pre.diff ins{background:#dfd}\n"
+	"pre.diff del::before,pre.diff ins::before{display:inline-block;"
+	"width:1.2em;margin-left:-1.2em}\n"
+	"pre.diff del::before{content:\"-\"}"
+	"pre.diff ins::before{content:\"+\"}\n";
 
 /*
  * Returns the length (1 to 4) of the well-formed UTF-8 character at s,
@@ -654,27 +680,6 @@ static void write_totals(struct html_state *st)
 	pe_buf_adds(b, ".</p>\n");
 }
 
-static void *html_begin(const struct pe_report_input *in, FILE *out)
-{
-	struct html_state *st = xcalloc(1, sizeof(*st));
-
-	st->out = out;
-	st->agg = in->agg;
-	st->with_timings = in->with_timings;
-	pe_buf_init(&st->buf, 0);
-	collect_columns(st);
-	write_head(st);
-	write_totals(st);
-	write_heatmap(st);
-	write_evaluators(st);
-	pe_buf_adds(&st->buf,
-		    "<section id=\"baseline\">\n<h2>Against the baseline</h2>\n"
-		    "<p>No baseline was given.</p>\n</section>\n");
-	write_filters(st);
-	flush(st);
-	return st;
-}
-
 static void open_case(struct html_state *st, const struct pe_result *row)
 {
 	struct pe_buf *b = &st->buf;
@@ -734,6 +739,394 @@ static void write_output(struct pe_buf *b, const struct pe_result *row)
 		pe_buf_addf(b,
 			    "<p class=\"cut\">(%zu more bytes not shown)</p>\n",
 			    row->output_len - cut);
+}
+
+/*
+ * The baseline section: the sign test per prompt and overall, then each
+ * regressed and each improved case (regressions first) with its pass
+ * counts, score change, the evaluator verdicts and reasons that changed,
+ * and a line diff of the outputs of the rows that speak for its sides.
+ */
+
+/* One line of an output: bytes at text + start, without the newline. */
+struct diff_line {
+	const char *text;
+	size_t len;
+};
+
+/*
+ * Splits len bytes of text into lines at '\n' (a final newline ends the
+ * last line rather than starting an empty one).  Returns the line count
+ * and a new array in *lines, or DIFF_MAX_LINES + 1 (with *lines NULL)
+ * when there are more lines than a diff takes.
+ */
+static size_t split_lines(const char *text, size_t len,
+			  struct diff_line **lines)
+{
+	size_t n = 0, k = 0, start = 0;
+
+	*lines = NULL;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	n += len && text[len - 1] != '\n';
+	if (n > DIFF_MAX_LINES)
+		return DIFF_MAX_LINES + 1;
+	*lines = xcalloc(n ? n : 1, sizeof(**lines));
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && text[i] != '\n')
+			continue;
+		if (i == len && start == len)
+			break;
+		(*lines)[k].text = text + start;
+		(*lines)[k].len = i - start;
+		k++;
+		start = i + 1;
+	}
+	return k;
+}
+
+static int same_line(const struct diff_line *a, const struct diff_line *b)
+{
+	return a->len == b->len && !memcmp(a->text, b->text, a->len);
+}
+
+/* Appends one diff line: tag is "del", "ins" or NULL (unchanged). */
+static void put_diff_line(struct pe_buf *b, const char *tag,
+			  const struct diff_line *line)
+{
+	if (tag)
+		pe_buf_addf(b, "<%s>", tag);
+	html_escape(b, line->text, line->len);
+	if (tag)
+		pe_buf_addf(b, "</%s>", tag);
+	pe_buf_addc(b, '\n');
+}
+
+/*
+ * Appends the line diff of a (n lines) against b (m lines), both at most
+ * DIFF_MAX_LINES: a longest common subsequence of lines, so the lines it
+ * leaves out of a are removed (<del>) and those of b added (<ins>); at
+ * each change the removed lines come first.  Returns the number of lines
+ * removed or added.
+ */
+static size_t put_line_diff(struct pe_buf *b, const struct diff_line *a,
+			    size_t n, const struct diff_line *c, size_t m)
+{
+	size_t prefix = 0, suffix = 0, rows, cols, changed = 0;
+	unsigned short *lcs;
+
+	while (prefix < n && prefix < m && same_line(&a[prefix], &c[prefix]))
+		put_diff_line(b, NULL, &a[prefix++]);
+	while (suffix < n - prefix && suffix < m - prefix &&
+	       same_line(&a[n - 1 - suffix], &c[m - 1 - suffix]))
+		suffix++;
+	/* lcs[i * cols + j]: the LCS length of a[i..] and c[j..]. */
+	rows = n - prefix - suffix + 1;
+	cols = m - prefix - suffix + 1;
+	lcs = xcalloc(rows * cols, sizeof(*lcs));
+	for (size_t i = rows - 1; i-- > 0;)
+		for (size_t j = cols - 1; j-- > 0;) {
+			unsigned short down = lcs[(i + 1) * cols + j];
+			unsigned short right = lcs[i * cols + j + 1];
+
+			lcs[i * cols + j] =
+				same_line(&a[prefix + i], &c[prefix + j])
+					? lcs[(i + 1) * cols + j + 1] + 1
+				: down >= right ? down
+						: right;
+		}
+	for (size_t i = 0, j = 0; i < rows - 1 || j < cols - 1;) {
+		if (i < rows - 1 && j < cols - 1 &&
+		    same_line(&a[prefix + i], &c[prefix + j])) {
+			put_diff_line(b, NULL, &a[prefix + i]);
+			i++, j++;
+		} else if (j == cols - 1 ||
+			   (i < rows - 1 &&
+			    lcs[(i + 1) * cols + j] >= lcs[i * cols + j + 1])) {
+			put_diff_line(b, "del", &a[prefix + i]);
+			i++, changed++;
+		} else {
+			put_diff_line(b, "ins", &c[prefix + j]);
+			j++, changed++;
+		}
+	}
+	free(lcs);
+	for (size_t i = n - suffix; i < n; i++)
+		put_diff_line(b, NULL, &a[i]);
+	return changed;
+}
+
+/* One side's output, labelled, for when there is no diff to show. */
+static void put_side_output(struct pe_buf *b, const char *label,
+			    const struct pe_result *row)
+{
+	pe_buf_addf(b, "<p class=\"side\">%s output:</p>\n", label);
+	write_output(b, row);
+}
+
+/*
+ * Appends the diff of the base row's output against the head row's, or
+ * both outputs whole when one is missing or has more than DIFF_MAX_LINES
+ * lines.  Outputs are cut at OUTPUT_MAX_BYTES first.
+ */
+static void write_output_diff(struct pe_buf *b, const struct pe_result *base,
+			      const struct pe_result *head)
+{
+	struct diff_line *a = NULL, *c = NULL;
+	size_t base_cut, head_cut, n = 0, m = 0, changed;
+
+	if (!base->output || !head->output) {
+		pe_buf_adds(b, "<p class=\"no-diff\">No diff: a side has no "
+			       "output.</p>\n");
+		put_side_output(b, "Base", base);
+		put_side_output(b, "Head", head);
+		return;
+	}
+	base_cut =
+		pe_utf8_cut(base->output, base->output_len, OUTPUT_MAX_BYTES);
+	head_cut =
+		pe_utf8_cut(head->output, head->output_len, OUTPUT_MAX_BYTES);
+	n = split_lines(base->output, base_cut, &a);
+	if (a)
+		m = split_lines(head->output, head_cut, &c);
+	if (!a || !c) {
+		pe_buf_addf(b,
+			    "<p class=\"no-diff\">No diff: an output has more "
+			    "than %d lines; both are shown whole.</p>\n",
+			    DIFF_MAX_LINES);
+		put_side_output(b, "Base", base);
+		put_side_output(b, "Head", head);
+		free(a);
+		free(c);
+		return;
+	}
+	pe_buf_adds(b, "<pre class=\"diff\">");
+	changed = put_line_diff(b, a, n, c, m);
+	pe_buf_adds(b, "</pre>\n");
+	if (!changed)
+		pe_buf_adds(b, "<p class=\"same-output\">The outputs are the "
+			       "same.</p>\n");
+	if (base_cut < base->output_len || head_cut < head->output_len)
+		pe_buf_addf(b,
+			    "<p class=\"cut\">(the diff leaves out the last "
+			    "%zu bytes of base and %zu of head)</p>\n",
+			    base->output_len - base_cut,
+			    head->output_len - head_cut);
+	free(a);
+	free(c);
+}
+
+static const struct pe_result_evaluator *find_evaluator(
+	const struct pe_result *row, const char *name)
+{
+	for (size_t i = 0; i < row->nevaluators; i++)
+		if (!strcmp(row->evaluators[i].name, name))
+			return &row->evaluators[i];
+	return NULL;
+}
+
+/* Lists the error and the evaluators whose verdict or reason changed. */
+static void write_changed_reasons(struct pe_buf *b,
+				  const struct pe_result *base,
+				  const struct pe_result *head)
+{
+	size_t shown = 0;
+
+	pe_buf_adds(b, "<ul class=\"reasons\">\n");
+	if (head->error && !same_string(base->error, head->error)) {
+		pe_buf_adds(b, "<li class=\"error\">error: ");
+		put_text(b, head->error, "");
+		pe_buf_adds(b, "</li>\n");
+		shown++;
+	}
+	for (size_t i = 0; i < head->nevaluators; i++) {
+		const struct pe_result_evaluator *h = &head->evaluators[i];
+		const struct pe_result_evaluator *e =
+			find_evaluator(base, h->name);
+
+		if (e && e->status == h->status &&
+		    same_string(e->reason, h->reason))
+			continue;
+		pe_buf_addf(b, "<li class=\"ev-%s\"><span class=\"ev-name\">",
+			    pe_verdict_name(h->status));
+		put_text(b, h->name, "");
+		pe_buf_adds(b, "</span> (");
+		put_text(b, h->kind, "");
+		pe_buf_addf(b,
+			    "): %s \xe2\x86\x92 <span class=\"ev-status\">"
+			    "%s</span>",
+			    e ? pe_verdict_name(e->status) : "(none)",
+			    pe_verdict_name(h->status));
+		if (e && e->reason && !same_string(e->reason, h->reason)) {
+			pe_buf_adds(b, "; was: <span class=\"ev-reason\">");
+			put_text(b, e->reason, "");
+			pe_buf_adds(b, "</span>");
+		}
+		if (h->reason) {
+			pe_buf_adds(b, e && e->reason ? "; now: " : ": ");
+			pe_buf_adds(b, "<span class=\"ev-reason\">");
+			put_text(b, h->reason, "");
+			pe_buf_adds(b, "</span>");
+		}
+		pe_buf_adds(b, "</li>\n");
+		shown++;
+	}
+	if (!shown)
+		pe_buf_adds(b, "<li>no evaluator verdict or reason "
+			       "changed</li>\n");
+	pe_buf_adds(b, "</ul>\n");
+}
+
+static void put_score(struct pe_buf *b, double score)
+{
+	if (isnan(score))
+		pe_buf_adds(b, "\xe2\x80\x94");
+	else
+		pe_buf_addf(b, "%.2f", score);
+}
+
+/* Case i of the comparison, whose change is regressed or improved. */
+static void write_compare_case(struct html_state *st,
+			       const struct pe_compare_case *c, size_t i)
+{
+	struct pe_buf *b = &st->buf;
+	const char *change = pe_change_name(c->change);
+
+	pe_buf_addf(b,
+		    "<div class=\"change change-%s\" id=\"baseline-case-%zu\">"
+		    "\n<h4><span class=\"prompt\">",
+		    change, i);
+	put_text(b, c->prompt, "");
+	pe_buf_adds(b, "</span> / <span class=\"case-id\">");
+	if (c->case_id)
+		put_text(b, c->case_id, "");
+	else
+		pe_buf_addf(b, "case %zu", c->case_index);
+	pe_buf_adds(b, "</span> on <span class=\"model\">");
+	put_column_label(b, c->model, c->has_temperature, c->temperature);
+	pe_buf_addf(b,
+		    "</span> <span class=\"badge\">%s</span></h4>\n"
+		    "<p class=\"change-counts\">passed %zu/%zu \xe2\x86\x92 "
+		    "%zu/%zu; mean score ",
+		    change, c->base.pass, c->base.decided, c->head.pass,
+		    c->head.decided);
+	put_score(b, c->base.mean_score);
+	pe_buf_adds(b, " \xe2\x86\x92 ");
+	put_score(b, c->head.mean_score);
+	if (!isnan(c->score_delta))
+		pe_buf_addf(b, " (%+.2f)", c->score_delta);
+	pe_buf_addf(b,
+		    "</p>\n<p class=\"rows\">Base repeat #%u against head "
+		    "repeat #%u (each side's first failed or errored repeat, "
+		    "else its first):</p>\n",
+		    c->base.row->repeat, c->head.row->repeat);
+	write_changed_reasons(b, c->base.row, c->head.row);
+	write_output_diff(b, c->base.row, c->head.row);
+	pe_buf_adds(b, "</div>\n");
+	flush(st);
+}
+
+static const char *group_verdict(const struct pe_paired_result *s)
+{
+	return s->too_few		    ? "too few changed cases to tell"
+	       : s->significant_regression  ? "significant regression"
+	       : s->significant_improvement ? "significant improvement"
+					    : "no significant change";
+}
+
+static void write_compare_group(struct pe_buf *b,
+				const struct pe_compare_group *g)
+{
+	const struct pe_paired_result *s = &g->stats;
+
+	pe_buf_adds(b, g->prompt ? "<tr><th scope=\"row\">"
+				 : "<tr class=\"overall\"><th scope=\"row\">"
+				   "overall");
+	put_text(b, g->prompt, "");
+	pe_buf_addf(b,
+		    "</th><td>%zu</td><td>%zu</td><td>%zu</td><td>%zu</td>"
+		    "<td>%zu</td><td>%.2g</td><td>",
+		    s->regressed, s->improved, s->unchanged, g->undecided,
+		    s->n_cases, s->p_value);
+	if (isnan(g->score_delta))
+		pe_buf_adds(b, "\xe2\x80\x94");
+	else
+		pe_buf_addf(b, "%+.3f", g->score_delta);
+	pe_buf_addf(b, "</td><td class=\"verdict%s\">%s</td></tr>\n",
+		    s->significant_regression ? " bad" : "", group_verdict(s));
+}
+
+static void write_baseline(struct html_state *st,
+			   const struct pe_comparison *cmp)
+{
+	struct pe_buf *b = &st->buf;
+	size_t ncases = pe_comparison_case_count(cmp), shown = 0;
+
+	pe_buf_adds(b, "<p id=\"baseline-verdict\">Overall: ");
+	flush(st);
+	pe_comparison_write_verdict(st->out, pe_comparison_overall(cmp));
+	pe_buf_adds(b, ".</p>\n<table class=\"compare\"><thead><tr>"
+		       "<th>prompt</th><th>regressed</th><th>improved</th>"
+		       "<th>unchanged</th><th>undecided</th><th>cases</th>"
+		       "<th>p (sign test)</th><th>score change</th>"
+		       "<th>verdict</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < pe_comparison_prompt_count(cmp); i++)
+		write_compare_group(b, pe_comparison_prompt(cmp, i));
+	write_compare_group(b, pe_comparison_overall(cmp));
+	pe_buf_adds(b, "</tbody></table>\n");
+	if (pe_comparison_added_count(cmp) || pe_comparison_removed_count(cmp))
+		pe_buf_addf(b,
+			    "<p id=\"baseline-only\">%zu case%s added and %zu "
+			    "removed (not compared).</p>\n",
+			    pe_comparison_added_count(cmp),
+			    pe_comparison_added_count(cmp) == 1 ? "" : "s",
+			    pe_comparison_removed_count(cmp));
+	flush(st);
+	for (int pass = 0; pass < 2; pass++) {
+		enum pe_change_kind kind =
+			pass ? PE_CHANGE_IMPROVED : PE_CHANGE_REGRESSED;
+		size_t n = 0;
+
+		for (size_t i = 0; i < ncases; i++)
+			n += pe_comparison_case(cmp, i)->change == kind;
+		if (!n)
+			continue;
+		pe_buf_addf(b, "<h3 id=\"baseline-%s\">%s (%zu)</h3>\n",
+			    pe_change_name(kind),
+			    pass ? "Improvements" : "Regressions", n);
+		for (size_t i = 0; i < ncases; i++)
+			if (pe_comparison_case(cmp, i)->change == kind)
+				write_compare_case(
+					st, pe_comparison_case(cmp, i), i);
+		shown += n;
+	}
+	if (!shown)
+		pe_buf_adds(b, "<p>No case regressed or improved.</p>\n");
+}
+
+static void *html_begin(const struct pe_report_input *in, FILE *out)
+{
+	struct html_state *st = xcalloc(1, sizeof(*st));
+
+	st->out = out;
+	st->agg = in->agg;
+	st->with_timings = in->with_timings;
+	pe_buf_init(&st->buf, 0);
+	collect_columns(st);
+	write_head(st);
+	write_totals(st);
+	write_heatmap(st);
+	write_evaluators(st);
+	pe_buf_adds(&st->buf, "<section id=\"baseline\">\n<h2>Against the "
+			      "baseline</h2>\n");
+	if (in->comparison)
+		write_baseline(st, in->comparison);
+	else
+		pe_buf_adds(&st->buf, "<p>No baseline was given.</p>\n");
+	pe_buf_adds(&st->buf, "</section>\n");
+	write_filters(st);
+	flush(st);
+	return st;
 }
 
 static void html_add(void *state, const struct pe_result *row)
