@@ -123,22 +123,7 @@ int cmd_compare(int argc, char **argv)
 		  "configuration with prices and default gates (default "
 		  "prompteval.yml if present)",
 		  &o.config, NULL, 0, 0 },
-		{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",
-		  "gate: HEAD's pass rate, overall and per prompt, is at "
-		  "least P (0..1)",
-		  &o.gates.min_pass_rate, NULL, 0, 0 },
-		{ PE_OPT_CHOICE, 0, "fail-on", "WHAT",
-		  "gate: any-failure, regression or significant-regression",
-		  &o.gates.fail_on, pe_fail_on_choices, 0, 0 },
-		{ PE_OPT_LONG, 0, "max-errors", "N",
-		  "gate: at most N of HEAD's rows ended in error",
-		  &o.gates.max_errors, NULL, 0, 1000000000 },
-		{ PE_OPT_DOUBLE, 0, "max-cost", "USD",
-		  "gate: HEAD cost at most USD (needs prices)",
-		  &o.gates.max_cost_usd, NULL, 0, 0 },
-		{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",
-		  "gate: HEAD's p95 request latency is at most MS",
-		  &o.gates.max_p95_latency_ms, NULL, 0, 0 },
+		PE_GATE_OPTIONS(&o.gates),
 		{ PE_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
 	};
 	struct pe_strlist args;

@@ -17,6 +17,7 @@
 
 #include "aggregate.h"
 #include "compare.h"
+#include "options.h"
 #include "resultset.h"
 
 /* --fail-on: what makes a run fail. */
@@ -29,6 +30,30 @@ struct pe_gates {
 	double max_cost_usd;	   /* NAN when not given */
 	double max_p95_latency_ms; /* NAN when not given */
 };
+
+/*
+ * The five gate options, for the option table of a command that checks
+ * gates g (a struct pe_gates *); the same flags and help on every command.
+ */
+/* clang-format off */
+#define PE_GATE_OPTIONS(g)						\
+	{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",			\
+	  "gate: the pass rate, overall and per prompt, is at least "	\
+	  "P (0..1)", &(g)->min_pass_rate, NULL, 0, 0 },		\
+	{ PE_OPT_CHOICE, 0, "fail-on", "WHAT",				\
+	  "gate: any-failure, regression or significant-regression "	\
+	  "(these two need a baseline)",				\
+	  &(g)->fail_on, pe_fail_on_choices, 0, 0 },			\
+	{ PE_OPT_LONG, 0, "max-errors", "N",				\
+	  "gate: at most N jobs ended in error",			\
+	  &(g)->max_errors, NULL, 0, 1000000000 },			\
+	{ PE_OPT_DOUBLE, 0, "max-cost", "USD",				\
+	  "gate: the cost is at most USD (needs prices)",		\
+	  &(g)->max_cost_usd, NULL, 0, 0 },				\
+	{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",			\
+	  "gate: the p95 request latency is at most MS",		\
+	  &(g)->max_p95_latency_ms, NULL, 0, 0 }
+/* clang-format on */
 
 /* Sets every gate to "not given". */
 void pe_gates_init(struct pe_gates *g);

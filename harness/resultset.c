@@ -755,3 +755,13 @@ int pe_verdict_parse(const char *name, enum pe_verdict *out)
 		}
 	return PE_ERR_INVALID;
 }
+
+/* Finds an evaluator of a row by name; see resultset.h. */
+const struct pe_result_evaluator *pe_result_find_evaluator(
+	const struct pe_result *row, const char *name)
+{
+	for (size_t i = 0; i < row->nevaluators; i++)
+		if (!strcmp(row->evaluators[i].name, name))
+			return &row->evaluators[i];
+	return NULL;
+}

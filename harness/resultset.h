@@ -118,6 +118,10 @@ void pe_resultset_sort(struct pe_resultset *rs);
 /* The order pe_resultset_sort uses: negative, 0 or positive. */
 int pe_result_compare(const struct pe_result *a, const struct pe_result *b);
 
+/* The evaluator of row named name, or NULL (borrowed from row). */
+const struct pe_result_evaluator *pe_result_find_evaluator(
+	const struct pe_result *row, const char *name);
+
 /* Reads "pass", "fail", "error" or "skip"; returns 0 or PE_ERR_INVALID. */
 int pe_verdict_parse(const char *name, enum pe_verdict *out);
 

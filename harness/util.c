@@ -263,3 +263,9 @@ char *pe_shorten(const char *s, size_t len, size_t max)
 
 	return n < len ? xstrfmt("%.*s...", (int)n, s) : xstrndup(s, len);
 }
+
+/* NULL-safe string equality; see util.h. */
+int pe_str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}

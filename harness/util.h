@@ -71,4 +71,7 @@ char *pe_shorten(const char *s, size_t len, size_t max);
 /* True when s ends with suffix. */
 int pe_ends_with(const char *s, const char *suffix);
 
+/* Returns 1 when a and b are both NULL or hold the same text. */
+int pe_str_same(const char *a, const char *b);
+
 #endif

@@ -60,25 +60,11 @@ static void put_score(FILE *out, double score)
 		fprintf(out, "%.2f", score);
 }
 
-static const struct pe_result_evaluator *find_evaluator(
-	const struct pe_result *row, const char *name)
-{
-	for (size_t i = 0; i < row->nevaluators; i++)
-		if (!strcmp(row->evaluators[i].name, name))
-			return &row->evaluators[i];
-	return NULL;
-}
-
-static int same_text(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
 /* Prints the evaluators whose verdict or reason differ between the rows. */
 static void put_changed_reasons(FILE *out, const struct pe_result *base,
 				const struct pe_result *head)
 {
-	if (!same_text(base->error, head->error) && head->error) {
+	if (!pe_str_same(base->error, head->error) && head->error) {
 		fputs("      error: ", out);
 		put_plain(out, head->error);
 		fputc('\n', out);
@@ -86,17 +72,17 @@ static void put_changed_reasons(FILE *out, const struct pe_result *base,
 	for (size_t i = 0; i < head->nevaluators; i++) {
 		const struct pe_result_evaluator *h = &head->evaluators[i];
 		const struct pe_result_evaluator *b =
-			find_evaluator(base, h->name);
+			pe_result_find_evaluator(base, h->name);
 
 		if (b && b->status == h->status &&
-		    same_text(b->reason, h->reason))
+		    pe_str_same(b->reason, h->reason))
 			continue;
 		fputs("      ", out);
 		put_plain(out, h->name);
 		fprintf(out, " (%s): %s -> %s", h->kind,
 			b ? pe_verdict_name(b->status) : "(none)",
 			pe_verdict_name(h->status));
-		if (b && b->reason && !same_text(b->reason, h->reason)) {
+		if (b && b->reason && !pe_str_same(b->reason, h->reason)) {
 			fputs("; was: ", out);
 			put_plain(out, b->reason);
 		}

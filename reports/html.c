@@ -291,14 +291,9 @@ static void flush(struct html_state *st)
 	pe_buf_reset(&st->buf);
 }
 
-static int same_string(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
 static int in_column(const struct html_column *col, const struct pe_cell *c)
 {
-	return same_string(col->model, c->model) &&
+	return pe_str_same(col->model, c->model) &&
 	       col->has_temperature == c->has_temperature &&
 	       col->temperature == c->temperature;
 }
@@ -575,7 +570,7 @@ static void write_select(struct html_state *st, const char *id,
 		for (j = 0; j < i; j++) {
 			const struct pe_cell *d = pe_aggregate_cell(st->agg, j);
 
-			if (models ? same_string(c->model, d->model)
+			if (models ? pe_str_same(c->model, d->model)
 				   : !strcmp(c->file, d->file))
 				break;
 		}
@@ -916,15 +911,6 @@ static void write_output_diff(struct pe_buf *b, const struct pe_result *base,
 	free(c);
 }
 
-static const struct pe_result_evaluator *find_evaluator(
-	const struct pe_result *row, const char *name)
-{
-	for (size_t i = 0; i < row->nevaluators; i++)
-		if (!strcmp(row->evaluators[i].name, name))
-			return &row->evaluators[i];
-	return NULL;
-}
-
 /* Lists the error and the evaluators whose verdict or reason changed. */
 static void write_changed_reasons(struct pe_buf *b,
 				  const struct pe_result *base,
@@ -933,7 +919,7 @@ static void write_changed_reasons(struct pe_buf *b,
 	size_t shown = 0;
 
 	pe_buf_adds(b, "<ul class=\"reasons\">\n");
-	if (head->error && !same_string(base->error, head->error)) {
+	if (head->error && !pe_str_same(base->error, head->error)) {
 		pe_buf_adds(b, "<li class=\"error\">error: ");
 		put_text(b, head->error, "");
 		pe_buf_adds(b, "</li>\n");
@@ -942,10 +928,10 @@ static void write_changed_reasons(struct pe_buf *b,
 	for (size_t i = 0; i < head->nevaluators; i++) {
 		const struct pe_result_evaluator *h = &head->evaluators[i];
 		const struct pe_result_evaluator *e =
-			find_evaluator(base, h->name);
+			pe_result_find_evaluator(base, h->name);
 
 		if (e && e->status == h->status &&
-		    same_string(e->reason, h->reason))
+		    pe_str_same(e->reason, h->reason))
 			continue;
 		pe_buf_addf(b, "<li class=\"ev-%s\"><span class=\"ev-name\">",
 			    pe_verdict_name(h->status));
@@ -957,7 +943,7 @@ static void write_changed_reasons(struct pe_buf *b,
 			    "%s</span>",
 			    e ? pe_verdict_name(e->status) : "(none)",
 			    pe_verdict_name(h->status));
-		if (e && e->reason && !same_string(e->reason, h->reason)) {
+		if (e && e->reason && !pe_str_same(e->reason, h->reason)) {
 			pe_buf_adds(b, "; was: <span class=\"ev-reason\">");
 			put_text(b, e->reason, "");
 			pe_buf_adds(b, "</span>");

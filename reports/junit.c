@@ -178,15 +178,10 @@ static void count_row(struct junit_counts *c, const struct pe_result *row)
 		c->time_ms += row->total_ms;
 }
 
-static int same_string(const char *a, const char *b)
-{
-	return a == b || (a && b && !strcmp(a, b));
-}
-
 static int in_cell(const struct pe_cell *c, const struct pe_result *row)
 {
 	return !strcmp(c->file, row->file) &&
-	       same_string(c->model, row->model) &&
+	       pe_str_same(c->model, row->model) &&
 	       c->has_temperature == row->has_temperature &&
 	       c->temperature == row->temperature;
 }
