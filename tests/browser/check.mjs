@@ -110,6 +110,18 @@ async function checkPage(context) {
 	check("window.__pwned undefined after load",
 		(await pwned(page)) === "undefined", await pwned(page));
 
+	// The baseline section: one regression, its output diff shown as text.
+	same("baseline: one regressed case",
+		await page.locator("#baseline .change-regressed").count(), 1);
+	same("baseline: removed lines of the base output",
+		await page.locator("#baseline pre.diff del").allTextContents(),
+		["No markup here.", "[safe](https://example.com)"]);
+	same("baseline: added lines of the head output, literal",
+		await page.locator("#baseline pre.diff ins").allTextContents(),
+		['<img src=x onerror="window.__pwned=2">',
+			'[link](javascript:window.__pwned=3) ' +
+			'<a href="javascript:window.__pwned=3">click</a>']);
+
 	// The heatmap: 2 prompts x 3 columns, 5 cells with data.
 	same("heatmap cells", await page.locator("table.heatmap td.heat").count(), 5);
 	same("heatmap empty cells",

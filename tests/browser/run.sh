@@ -35,7 +35,8 @@ fi
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$PE" report tests/browser/fixture/results.json -f html -o "$tmp" ||
+"$PE" report --baseline tests/browser/fixture/base.json \
+	tests/browser/fixture/results.json -f html -o "$tmp" ||
 	fail "prompteval report -f html failed"
 mkdir -p "$out" || exit 1
 cp "$tmp/report.html" "$out/report.html"
