@@ -177,6 +177,36 @@ static void write_matrix(const struct md *m)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
 }
 
+/*
+ * The cost against the pass rate, per model, when prices were given (the
+ * section is left out otherwise, so reports without prices are unchanged).
+ */
+static void write_costs(const struct md *m)
+{
+	size_t n = pe_aggregate_cost_count(m->in.agg);
+	int any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= pe_aggregate_cost(m->in.agg, i)->tally.has_cost;
+	if (!any)
+		return;
+	fprintf(m->out, "\n## Cost against pass rate\n\n"
+			"| model | cost USD | USD per job | pass rate "
+			"| 95%% interval |\n"
+			"| --- | ---: | ---: | ---: | ---: |\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_model_cost *c = pe_aggregate_cost(m->in.agg, i);
+
+		fprintf(m->out, "| ");
+		put_text(m, c->model, NAME_MAX_BYTES);
+		fprintf(m->out, " |");
+		put_number(m, 4, c->tally.has_cost ? c->tally.cost_usd : NAN);
+		put_number(m, 6, c->cost_per_job_usd);
+		put_rate(m, &c->tally.pass_rate);
+		fputc('\n', m->out);
+	}
+}
+
 /* Errors first, then lower scores; the pointers keep results order. */
 static int worse(const struct pe_result *a, const struct pe_result *b)
 {
@@ -396,6 +426,7 @@ static int md_end(void *state)
 
 	write_title(m);
 	write_matrix(m);
+	write_costs(m);
 	fprintf(m->out, "\n## Regressions against the baseline\n\n");
 	if (m->in.comparison)
 		pe_comparison_write_md(m->out, m->in.comparison);

@@ -298,13 +298,18 @@ gates:
   max_cost: 0.000001
   min_pass_rate: 0.2
 CFG
-"$PE" run -c "$work/gates.yml" -m openai:sim-strong -o "$work/g1" -f csv \
+"$PE" run -c "$work/gates.yml" -m openai:sim-strong -o "$work/g1" -f csv,md \
 	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g1.out" 2>&1
 status=$?
 [ $status = 1 ] && tail -n 1 "$work/g1.out" | grep -q "^gate failed: --max-cost 1e-06 (cost [0-9.]* USD)" &&
 	grep -q "^gate passed: --min-pass-rate 0.20" "$work/g1.out" &&
 	ok "config gates: --max-cost fails on the priced cost, exit 1, named last" ||
 	bad "config gates: max-cost (exit $status): $(tail -n 2 "$work/g1.out")"
+grep -A 4 "^## Cost against pass rate" "$work/g1/report.md" |
+	grep -Eq '^\| openai:sim-strong \| [0-9]+\.[0-9]{4} \| [0-9]+\.[0-9]{6} \| [0-9.]+% \|' &&
+	! grep -q "Cost against" "$work/g2/report.md" 2>/dev/null &&
+	ok "report.md: cost against pass rate from the configuration's prices" ||
+	bad "report.md: no cost section: $(grep -A 3 Cost "$work/g1/report.md")"
 "$PE" run -c "$work/gates.yml" --max-cost 1000 -m openai:sim-strong -o "$work/g2" \
 	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g2.out" 2>&1
 status=$?
