@@ -103,21 +103,14 @@ static void write_evaluators(struct pe_buf *b, const struct pe_case_score *s)
 	for (size_t i = 0; i < s->nresults; i++) {
 		const struct pe_evalspec *spec = s->specs[i];
 		const struct pe_eval_result *r = &s->results[i];
+		struct pe_evaluator_json e = {
+			spec->name,   pe_eval_kind_name(spec->kind),
+			r->verdict,   r->score,
+			spec->weight, spec->negate,
+			r->reason
+		};
 
-		pe_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
-		pe_json_str(b, spec->name);
-		pe_buf_adds(b, ",\"kind\":");
-		pe_json_str(b, pe_eval_kind_name(spec->kind));
-		pe_buf_adds(b, ",\"status\":");
-		pe_json_str(b, pe_verdict_name(r->verdict));
-		pe_buf_adds(b, ",\"score\":");
-		pe_json_num(b, r->score);
-		pe_buf_adds(b, ",\"weight\":");
-		pe_json_num(b, spec->weight);
-		pe_buf_addf(b, ",\"negate\":%s,\"reason\":",
-			    spec->negate ? "true" : "false");
-		pe_json_str(b, r->reason);
-		pe_buf_addc(b, '}');
+		pe_results_evaluator_json(b, i == 0, &e);
 	}
 	pe_buf_adds(b, "]");
 }
@@ -284,4 +277,24 @@ int pe_results_write(const char *path, const char *command,
 	rc = write_atomically(path, &b);
 	pe_buf_release(&b);
 	return rc;
+}
+
+/* One evaluator object of the results schema; see results.h. */
+void pe_results_evaluator_json(struct pe_buf *out, int first,
+			       const struct pe_evaluator_json *e)
+{
+	pe_buf_adds(out, first ? "{\"name\":" : ",{\"name\":");
+	pe_json_str(out, e->name);
+	pe_buf_adds(out, ",\"kind\":");
+	pe_json_str(out, e->kind);
+	pe_buf_adds(out, ",\"status\":");
+	pe_json_str(out, pe_verdict_name(e->status));
+	pe_buf_adds(out, ",\"score\":");
+	pe_json_num(out, e->score);
+	pe_buf_adds(out, ",\"weight\":");
+	pe_json_num(out, e->weight);
+	pe_buf_addf(out,
+		    ",\"negate\":%s,\"reason\":", e->negate ? "true" : "false");
+	pe_json_str(out, e->reason);
+	pe_buf_addc(out, '}');
 }

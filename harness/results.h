@@ -84,6 +84,24 @@ void pe_results_summarize(const struct pe_result_row *rows, size_t n,
 void pe_results_row_json(const struct pe_result_row *r, struct pe_buf *out);
 
 /*
+ * Appends one object of a row's "evaluators" array, as the schema has it
+ * (name, kind, status, score, weight, negate, reason), preceded by a comma
+ * unless first.  Shared by results.json and the json report, which must
+ * write the same bytes.
+ */
+struct pe_evaluator_json {
+	const char *name;
+	const char *kind;
+	enum pe_verdict status;
+	double score;
+	double weight;
+	int negate;
+	const char *reason;
+};
+void pe_results_evaluator_json(struct pe_buf *out, int first,
+			       const struct pe_evaluator_json *e);
+
+/*
  * The parts of a results document around its rows, for writers that
  * stream rows (from pe_results_row_json) one at a time: the header, then
  * rows separated by ",\n", then the footer with the summary.

@@ -33,22 +33,12 @@ static void write_evaluators(struct pe_buf *b, const struct pe_result *row)
 {
 	pe_buf_adds(b, "\"evaluators\":[");
 	for (size_t i = 0; i < row->nevaluators; i++) {
-		const struct pe_result_evaluator *e = &row->evaluators[i];
+		const struct pe_result_evaluator *r = &row->evaluators[i];
+		struct pe_evaluator_json e = { r->name,	 r->kind,   r->status,
+					       r->score, r->weight, r->negate,
+					       r->reason };
 
-		pe_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
-		pe_json_str(b, e->name);
-		pe_buf_adds(b, ",\"kind\":");
-		pe_json_str(b, e->kind);
-		pe_buf_adds(b, ",\"status\":");
-		pe_json_str(b, pe_verdict_name(e->status));
-		pe_buf_adds(b, ",\"score\":");
-		pe_json_num(b, e->score);
-		pe_buf_adds(b, ",\"weight\":");
-		pe_json_num(b, e->weight);
-		pe_buf_addf(b, ",\"negate\":%s,\"reason\":",
-			    e->negate ? "true" : "false");
-		pe_json_str(b, e->reason);
-		pe_buf_addc(b, '}');
+		pe_results_evaluator_json(b, i == 0, &e);
 	}
 	pe_buf_adds(b, "]");
 }
