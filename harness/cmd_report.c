@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../reports/report.h"
 #include "aggregate.h"
@@ -54,13 +53,6 @@ static int usage(const struct pe_option *opts)
 	return PE_EXIT_OK;
 }
 
-static int use_color(void)
-{
-	const char *no_color = getenv("NO_COLOR");
-
-	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
-}
-
 static int render(const char *path, const struct report_options *o)
 {
 	struct pe_diag *diag = pe_diag_new();
@@ -93,7 +85,7 @@ static int render(const char *path, const struct report_options *o)
 		cmp = pe_compare_new(base, rs);
 		in.comparison = cmp;
 	}
-	in.color = use_color();
+	in.color = pe_report_want_color();
 	in.with_timings = o->with_timings;
 	rc = pe_report_write_all(o->formats, o->out_dir, &in);
 	pe_comparison_free(cmp);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../reports/comparison.h"
 #include "../reports/report.h"
@@ -289,7 +288,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 		in.rs = rs;
 		in.agg = agg;
 		in.comparison = cmp;
-		in.color = isatty(1) && !getenv("NO_COLOR");
+		in.color = pe_report_want_color();
 		rc = a->formats
 			     ? pe_report_write_all(a->formats, a->out_dir, &in)
 			     : PE_OK;

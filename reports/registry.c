@@ -170,3 +170,11 @@ int pe_report_write_all(const char *list, const char *out_dir,
 	}
 	return rc;
 }
+
+/* Colour only on a TTY and never with NO_COLOR; see report.h. */
+int pe_report_want_color(void)
+{
+	const char *no_color = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
+}

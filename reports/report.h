@@ -60,6 +60,12 @@ const struct pe_report_ops *pe_report_find(const char *name);
 int pe_report_check_list(const char *list);
 
 /*
+ * Whether the terminal report on stdout gets colour: only when stdout is a
+ * terminal and NO_COLOR is unset or empty (https://no-color.org).
+ */
+int pe_report_want_color(void);
+
+/*
  * Writes every format in list (comma-separated names, e.g.
  * "terminal,junit,md") for in: files go into out_dir, the terminal to
  * stdout.  Returns 0, PE_ERR_USAGE for an unknown name (with a message
