@@ -91,7 +91,7 @@ $(BUILD)/libprompteval.a: $(LIB_OBJ)
 $(PROG): $(MAIN_OBJ) $(BUILD)/libprompteval.a
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libprompteval.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testdir.h $(BUILD)/libprompteval.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -iquote harness $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS) -lcmocka

@@ -21,6 +21,7 @@
 #include "compare.h"
 #include "diag.h"
 #include "resultset.h"
+#include "testdir.h"
 
 struct row_spec {
 	const char *prompt;
@@ -58,30 +59,14 @@ static void add_row(struct pe_buf *b, const struct row_spec *s, size_t index)
  */
 static struct pe_resultset *load_rows(const struct row_spec *rows, size_t n)
 {
-	char dir[64], path[128];
 	struct pe_buf text;
-	struct pe_diag *diag = pe_diag_new();
 	struct pe_resultset *rs;
-	FILE *fp;
 
-	snprintf(dir, sizeof(dir), "/tmp/pe-test-compare-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/results.jsonl", dir);
 	pe_buf_init(&text, 0);
 	for (size_t i = n; i-- > 0;)
 		add_row(&text, &rows[i], (size_t)(rows[i].case_id[1] - '0'));
-	fp = fopen(path, "wb");
-	assert_non_null(fp);
-	assert_int_equal(fwrite(pe_buf_str(&text), 1, text.len, fp), text.len);
-	assert_int_equal(fclose(fp), 0);
+	rs = testdir_load_results(&text);
 	pe_buf_release(&text);
-	rs = pe_resultset_load(path, diag);
-	if (pe_diag_len(diag))
-		pe_diag_print(diag, stderr);
-	assert_non_null(rs);
-	pe_diag_free(diag);
-	unlink(path);
-	rmdir(dir);
 	return rs;
 }
 

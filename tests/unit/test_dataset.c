@@ -20,51 +20,22 @@
 #include "dataset.h"
 #include "diag.h"
 #include "node.h"
+#include "testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
-struct fixture {
-	char dir[64];
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pe-test-dataset-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return testdir_setup(state, "dataset");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	DIR *d = opendir(f->dir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)) != NULL) {
-		char path[512];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return testdir_teardown(state);
 }
 
 /* Writes len bytes to dir/name into path (256 bytes). */
-static void write_file(const struct fixture *f, const char *name,
+static void write_file(const struct testdir *f, const char *name,
 		       const char *content, size_t len, char *path)
 {
 	FILE *fp;
@@ -134,7 +105,7 @@ static const struct good_case good[] = {
 
 static void test_good(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
 		const struct good_case *c = &good[i];
@@ -242,7 +213,7 @@ static const struct bad_case bad[] = {
 
 static void test_bad(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		const struct bad_case *c = &bad[i];
@@ -297,7 +268,7 @@ static const struct bug_case jsonl_bugs[] = {
 
 static void test_jsonl_bugs(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	size_t failures = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(jsonl_bugs); i++) {
@@ -337,7 +308,7 @@ static void test_jsonl_bugs(void **state)
  */
 static void test_csv_header_quote_single_error(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char path[256];
 	struct pe_doc *doc;
@@ -379,7 +350,7 @@ static void test_jsonl_value_kinds(void **state)
 		{ "s", PE_NODE_STRING, "x" }, { "z", PE_NODE_NULL, "" },
 		{ "l", PE_NODE_SEQ, "" },     { "m", PE_NODE_MAP, "" },
 	};
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char path[256];
 	struct pe_doc *doc;
@@ -415,7 +386,7 @@ static void test_csv_cells(void **state)
 	static const char src[] = "id,q,ans\r\n"
 				  "c1,\"What is 2+2?\",4\r\n"
 				  "c2,\"multi\r\nline\",\"\"\r\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char path[256];
 	struct pe_doc *doc;
@@ -449,7 +420,7 @@ static void test_csv_cells(void **state)
 
 static void test_missing_file(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char path[256];
 

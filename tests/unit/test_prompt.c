@@ -23,62 +23,22 @@
 #include "evalspec.h"
 #include "prompt.h"
 #include "util.h"
+#include "testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
-struct fixture {
-	char dir[64];
-};
-
-static void remove_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		char path[512];
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pe-test-prompt-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return testdir_setup(state, "prompt");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	remove_tree(f->dir);
-	free(f);
-	return 0;
+	return testdir_teardown(state);
 }
 
 /* Writes content to dir/name and returns the path (caller frees). */
-static char *write_file(const struct fixture *f, const char *name,
+static char *write_file(const struct testdir *f, const char *name,
 			const char *content)
 {
 	size_t len = strlen(f->dir) + strlen(name) + 2;
@@ -95,7 +55,7 @@ static char *write_file(const struct fixture *f, const char *name,
 	return path;
 }
 
-static void make_subdir(const struct fixture *f, const char *name)
+static void make_subdir(const struct testdir *f, const char *name)
 {
 	char path[256];
 
@@ -165,7 +125,7 @@ static void check_first(const char *row, const struct pe_diag *d,
 }
 
 /* Loads a prompt written to name; the caller frees path and prompt. */
-static struct pe_prompt *load(const struct fixture *f, const char *name,
+static struct pe_prompt *load(const struct testdir *f, const char *name,
 			      const char *content, struct pe_diag *d,
 			      char **path)
 {
@@ -174,7 +134,7 @@ static struct pe_prompt *load(const struct fixture *f, const char *name,
 }
 
 /* A prompt that must load with no errors and no warnings. */
-static struct pe_prompt *load_clean(const struct fixture *f,
+static struct pe_prompt *load_clean(const struct testdir *f,
 				    const char *content, struct pe_diag *d)
 {
 	char *path;
@@ -477,7 +437,7 @@ static const struct broken_case broken[] = {
 
 static void test_broken(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	size_t failures = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(broken); i++) {
@@ -566,7 +526,7 @@ static const struct bug_case position_bugs[] = {
 
 static void test_position_bugs(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	size_t failures = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(position_bugs); i++) {
@@ -596,7 +556,7 @@ static void test_position_bugs(void **state)
  */
 static void test_json_schema_trailing_text(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path;
 	struct pe_prompt *p = load(
@@ -626,7 +586,7 @@ static void test_json_schema_trailing_text(void **state)
  */
 static void test_string_regex_empty(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path;
 	struct pe_prompt *p =
@@ -653,7 +613,7 @@ static void test_string_regex_empty(void **state)
  */
 static void test_misspelt_messages_hint(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path;
 	struct pe_prompt *p =
@@ -761,7 +721,7 @@ static const struct warning_case warnings[] = {
 
 static void test_warnings(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	size_t failures = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(warnings); i++) {
@@ -816,7 +776,7 @@ static void test_gh_models_flat(void **state)
 				  "      contains: '{{expected}}'\n"
 				  "  - name: sim\n"
 				  "    uses: github/similarity\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *p = load_clean(f, src, d);
 	const struct pe_case *c;
@@ -880,7 +840,7 @@ static const struct nest_case nests[] = {
 
 static void test_nested_vars(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(nests); i++) {
 		const struct nest_case *n = &nests[i];
@@ -927,7 +887,7 @@ static void test_double_nesting(void **state)
 				  "  - inputs:\n"
 				  "      topic: coffee\n"
 				  "      variables: {x: 1}\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *p = load_clean(f, src, d);
 	const struct pe_node *inputs0 = pe_node_get(p->cases[0].item, "inputs");
@@ -998,7 +958,7 @@ static const struct params_case params[] = {
 
 static void test_model_parameters(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(params); i++) {
 		const struct params_case *c = &params[i];
@@ -1052,7 +1012,7 @@ static const struct format_case formats[] = {
 
 static void test_response_format(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
 		struct pe_diag *d = pe_diag_new();
@@ -1090,7 +1050,7 @@ static void test_dataset_references(void **state)
 				     "  - file: data/x.csv\n"
 				     "  - dataset: y.yaml\n"
 				     "  - word: inline\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *files[5];
 	struct pe_prompt *p;
@@ -1142,7 +1102,7 @@ static void test_dataset_references(void **state)
 
 static void test_dataset_errors(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path, *missing, *bad, *use;
 	struct pe_prompt *p;
@@ -1219,7 +1179,7 @@ static void test_case_ids(void **state)
 					 "  - y: 0\n"
 					 "  - x: 2\n"
 					 "  - x: 1\n    expected: one\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *a1 = load_clean(f, a_src, d);
 	struct pe_prompt *a2 = load_clean(f, a_src, d);
@@ -1246,7 +1206,7 @@ static void test_case_ids(void **state)
 
 static void test_repeated_cases(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path;
 	struct pe_prompt *p = load(f, "r.prompt.yml",
@@ -1281,7 +1241,7 @@ static void test_case_evaluators(void **state)
 		     "  - input: b\n"
 		     "evaluators:\n"
 		     "  - string: {contains: x}\n";
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *p = load_clean(f, src, d);
 
@@ -1446,7 +1406,7 @@ static void check_shape(const struct shape_case *c, const struct pe_evalspec *e)
 
 static void test_evaluator_shapes(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(shapes); i++) {
 		const struct shape_case *c = &shapes[i];
@@ -1492,7 +1452,7 @@ static const struct structure_case structures[] = {
 /* prompteval's own kinds keep their settings mapping for evaluators/. */
 static void test_structure_kinds(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(structures); i++) {
 		const struct structure_case *c = &structures[i];
@@ -1521,7 +1481,7 @@ static void test_structure_kinds(void **state)
 /* The llm judge's choices and the fixed PASS/FAIL of criteria judges. */
 static void test_judge_choices(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *p = load_clean(
 		f,
@@ -1556,7 +1516,7 @@ static void test_judge_choices(void **state)
 /* {{completion}} outside a judge is a test-case variable like any other. */
 static void test_completion_only_in_judges(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char *path;
 	struct pe_prompt *p = load(
@@ -1579,7 +1539,7 @@ static void test_completion_only_in_judges(void **state)
 
 static void test_missing_file(void **state)
 {
-	const struct fixture *f = *state;
+	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	char path[128];
 

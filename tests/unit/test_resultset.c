@@ -21,51 +21,22 @@
 #include "buf.h"
 #include "diag.h"
 #include "resultset.h"
+#include "testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
-struct fixture {
-	char dir[64];
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pe-test-resultset-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return testdir_setup(state, "resultset");
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	DIR *d = opendir(f->dir);
-	struct dirent *de;
-
-	while (d && (de = readdir(d)) != NULL) {
-		char path[512];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return testdir_teardown(state);
 }
 
 /* Writes content to dir/name and stores the file's path (256 bytes). */
-static void write_file(const struct fixture *f, const char *name,
+static void write_file(const struct testdir *f, const char *name,
 		       const char *content, char *path)
 {
 	FILE *fp;
@@ -409,7 +380,7 @@ static void test_broken_rows(void **state)
 
 static void test_missing_file(void **state)
 {
-	struct fixture *f = *state;
+	struct testdir *f = *state;
 	char path[256];
 	struct pe_diag *diag = pe_diag_new();
 	const struct pe_diag_entry *e;
