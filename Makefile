@@ -26,8 +26,9 @@ DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
 CFLAGS = -O2 -g
+# One include root, the top of the tree: "harness/core/buf.h".
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	      $(WARNINGS) -fopenmp
+	      $(WARNINGS) -fopenmp -iquote .
 ifdef DEVELOPER
 BASE_CFLAGS += -Werror
 endif
@@ -49,10 +50,10 @@ endif
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -fopenmp -lm
 
-HARNESS_SRC = $(filter-out harness/main.c,$(wildcard harness/*.c))
+HARNESS_SRC = $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 LIB_SRC = $(HARNESS_SRC) $(wildcard evaluators/*.c) $(wildcard reports/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ = $(BUILD)/harness/main.o
+MAIN_OBJ = $(BUILD)/harness/cli/main.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
@@ -93,7 +94,7 @@ $(PROG): $(MAIN_OBJ) $(BUILD)/libprompteval.a
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testdir.h $(BUILD)/libprompteval.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -iquote harness $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
+	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS) -lcmocka
 
 unit-bins: $(UNIT_BIN)
@@ -109,17 +110,17 @@ fakellm: $(BUILD)/tests/fakellm
 # Fuzz targets need clang's libFuzzer.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC = $(filter-out harness/cmd_%.c harness/runner.c,$(LIB_SRC))
+FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c,$(LIB_SRC))
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
-		-fsanitize=fuzzer,address,undefined -iquote harness -o $@ $< \
+		-fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
 fuzz-bins: $(FUZZ_BIN)
 
 build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -iquote harness -o $@ $< $(BUILD)/libprompteval.a \
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS)
 
 bench: deps all fakellm build/bench/score
@@ -133,8 +134,9 @@ check-format:
 	@sh tests/check-format.sh
 
 format:
-	clang-format -i harness/*.[ch] evaluators/*.[ch] reports/*.[ch] \
-		tests/unit/*.c tests/fuzz/*.c 2>/dev/null || true
+	clang-format -i harness/*/*.[ch] evaluators/*.[ch] reports/*.[ch] \
+		tests/unit/*.[ch] tests/fuzz/*.c tests/fakellm/*.[ch] bench/*.c \
+		2>/dev/null || true
 
 # The main job on the bundled prompts, against the fake LLM server.
 demo: all fakellm

@@ -15,12 +15,12 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "buf.h"
-#include "files.h"
-#include "diag.h"
-#include "suite.h"
-#include "util.h"
-#include "../evaluators/evaluator.h"
+#include "harness/core/buf.h"
+#include "harness/core/files.h"
+#include "harness/core/diag.h"
+#include "harness/load/suite.h"
+#include "harness/core/util.h"
+#include "evaluators/evaluator.h"
 
 struct response {
 	const struct pe_prompt *prompt;

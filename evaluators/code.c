@@ -5,15 +5,15 @@
  * fence info, lower-cased; "sql" also accepts dialects whose name ends in
  * it (postgresql, mysql, plpgsql, tsql).
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "regex.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "harness/core/regexp.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 struct code_state {
 	char *language; /* lower case; NULL: any */

@@ -14,10 +14,10 @@
  */
 #include <stddef.h>
 
-#include "../harness/buf.h"
-#include "../harness/diag.h"
-#include "../harness/prompt.h"
-#include "markdown.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/load/prompt.h"
+#include "evaluators/markdown.h"
 
 enum pe_verdict {
 	PE_VERDICT_PASS,

@@ -4,16 +4,16 @@
  * sections), the deepest heading level, and raw HTML.  Bold inside code and
  * list markers inside fences are not structure, so they never count.
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 enum count_kind { COUNT_BOLD, COUNT_BULLETS, COUNT_NUMBERED };
 

@@ -6,17 +6,17 @@
  * additionalProperties: false, items, minItems and maxItems; other
  * keywords are ignored (NEEDSWORK: the rest of JSON Schema).
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/json.h"
-#include "../harness/util.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 enum { MAX_PROBLEMS = 3 };
 

@@ -4,12 +4,12 @@
  * runner makes; when an output is scored offline (prompteval score) the
  * judge is reported as skipped with that reason, never as passed.
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 static void score_judge(const void *state, const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,

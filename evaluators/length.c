@@ -2,14 +2,14 @@
  * Length: words, characters (UTF-8 code points, not bytes) or lines of the
  * whole output, each with a minimum and a maximum.
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 enum length_unit { UNIT_WORDS, UNIT_CHARS, UNIT_LINES, UNIT_COUNT };
 

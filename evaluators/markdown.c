@@ -5,7 +5,7 @@
  * offsets for blocks, so an element starts at its first text).  Elements
  * go into growable arrays; nothing is kept per character.
  */
-#include "markdown.h"
+#include "evaluators/markdown.h"
 
 #include <ctype.h>
 #include <md4c.h>
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 #define ARRAY(type, name)                                                      \
 	type *name;                                                            \

@@ -15,7 +15,7 @@
  */
 #include <stddef.h>
 
-#include "../harness/buf.h"
+#include "harness/core/buf.h"
 
 struct pe_md_heading {
 	unsigned level;	   /* 1-6; 0 for a bold-only paragraph */

@@ -3,14 +3,14 @@
  * scoring one output against one test case.  Adding a kind means one new
  * file and one line in families[].
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 struct pe_evaluator {
 	const struct pe_evaluator_ops *ops;

@@ -4,14 +4,14 @@
  * matched after normalisation (case, numbering, emphasis, punctuation), so
  * "## 3. **Phase Plan**:" satisfies "Phase Plan".
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 struct sections_state {
 	struct pe_names required;

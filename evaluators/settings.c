@@ -3,17 +3,17 @@
  * is an error), because a typo in a setting must not turn into an
  * evaluator that always passes.
  */
-#include "settings.h"
+#include "evaluators/settings.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/buf.h"
-#include "../harness/util.h"
-#include "markdown.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/core/util.h"
+#include "evaluators/markdown.h"
+#include "harness/core/banned.h"
 
 /* Reads a whole number setting; see settings.h. */
 int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,

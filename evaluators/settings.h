@@ -8,8 +8,8 @@
  */
 #include <stddef.h>
 
-#include "../harness/diag.h"
-#include "../harness/node.h"
+#include "harness/core/diag.h"
+#include "harness/core/node.h"
 
 /* The largest count a setting may give. */
 #define PE_SETTING_MAX_COUNT ((size_t)1000000000)

@@ -6,14 +6,14 @@
  * Unicode case folding).
  */
 #define _GNU_SOURCE /* memmem */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 enum { REASON_VALUE_MAX = 60 };
 

@@ -3,14 +3,14 @@
  * headings, in any order), with at least min_rows body rows, optionally
  * inside a named section.  Tables without outer pipes are tables too.
  */
-#include "evaluator.h"
+#include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/util.h"
-#include "settings.h"
-#include "../harness/banned.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
 
 struct table_state {
 	struct pe_names columns;

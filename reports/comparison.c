@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "comparison.h"
-#include "../harness/buf.h"
-#include "../harness/json.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "reports/comparison.h"
+#include "harness/core/buf.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 enum { TEXT_MAX_BYTES = 200 };
 

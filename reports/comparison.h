@@ -11,7 +11,7 @@
  */
 #include <stdio.h>
 
-#include "../harness/compare.h"
+#include "harness/results/compare.h"
 
 /* The formats "prompteval compare -f" takes, NULL-terminated. */
 extern const char *const pe_comparison_formats[];

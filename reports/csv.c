@@ -11,16 +11,16 @@
  * carriage return, as OWASP lists them) gets a leading ' and is shown as
  * text.  Numbers are written as results.json writes them; null is "".
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/buf.h"
-#include "../harness/json.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 struct csv_state {
 	FILE *out;

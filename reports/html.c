@@ -23,19 +23,19 @@
  * everything that comes from the aggregate, add() writes one result into
  * the current case, and end() closes the page.  The page holds no dates.
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/buf.h"
-#include "../harness/compare.h"
-#include "../harness/hash.h"
-#include "../harness/json.h"
-#include "../harness/util.h"
-#include "comparison.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/results/compare.h"
+#include "harness/core/hash.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "reports/comparison.h"
+#include "harness/core/banned.h"
 
 enum {
 	/* An output longer than this is cut, with a note saying so. */

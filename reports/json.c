@@ -10,16 +10,16 @@
  * Timings (first_byte_ms, total_ms) are null unless with_timings is set,
  * which keeps the document byte-for-byte reproducible.
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "../harness/buf.h"
-#include "../harness/json.h"
-#include "../harness/results.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/core/json.h"
+#include "harness/results/results.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 struct json_state {
 	FILE *out;

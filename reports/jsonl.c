@@ -5,13 +5,13 @@
  * can be written out as a journal again.  Timings are null unless
  * with_timings is set.
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <stdlib.h>
 
-#include "../harness/buf.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 struct jsonl_state {
 	FILE *out;

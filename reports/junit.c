@@ -18,16 +18,16 @@
  * characters other than tab, newline and carriage return) are dropped, and
  * bytes that are not UTF-8 become U+FFFD.
  */
-#include "report.h"
+#include "reports/report.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/buf.h"
-#include "../harness/json.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "harness/core/buf.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 struct junit_state {
 	FILE *out;

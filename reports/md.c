@@ -20,11 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "comparison.h"
-#include "../harness/buf.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "reports/report.h"
+#include "reports/comparison.h"
+#include "harness/core/buf.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 enum {
 	WORST_CASES_MAX = 10,

@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "../harness/buf.h"
-#include "../harness/store.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "reports/report.h"
+#include "harness/core/buf.h"
+#include "harness/run/store.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 extern const struct pe_report_ops pe_report_terminal;
 extern const struct pe_report_ops pe_report_json;

@@ -13,9 +13,9 @@
  */
 #include <stdio.h>
 
-#include "../harness/buf.h"
-#include "../harness/aggregate.h"
-#include "../harness/resultset.h"
+#include "harness/core/buf.h"
+#include "harness/results/aggregate.h"
+#include "harness/results/resultset.h"
 
 struct pe_comparison;
 

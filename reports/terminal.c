@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "../harness/util.h"
-#include "../harness/banned.h"
+#include "reports/report.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
 
 #define BOLD   "\033[1m"
 #define RED    "\033[31m"

@@ -14,9 +14,9 @@ trap 'rm -rf "$tmp"' EXIT
 # { PE_EXIT_X, "meaning" } in main.c with the numbers from util.h.
 "$PE" --help | sed -n 's/^  \([0-9]\)  \(.*\)$/\1 \2/p' >"$tmp/help"
 sed -n 's/^| \([0-9]\) | \(.*\) |$/\1 \2/p' README.md >"$tmp/readme"
-sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/main.c |
+sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/cli/main.c |
 	while read -r sym meaning; do
-		num=$(sed -n "s/^\t$sym = \([0-9]\).*/\1/p" harness/util.h)
+		num=$(sed -n "s/^\t$sym = \([0-9]\).*/\1/p" harness/core/util.h)
 		echo "$num $meaning"
 	done >"$tmp/code"
 if [ -s "$tmp/help" ] && diff -u "$tmp/code" "$tmp/help" &&

@@ -2,7 +2,7 @@
 # Fails when any C file differs from what clang-format makes of it.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-files=$(ls harness/*.[ch] evaluators/*.[ch] reports/*.[ch] tests/unit/*.[ch] \
+files=$(ls harness/*/*.[ch] evaluators/*.[ch] reports/*.[ch] tests/unit/*.[ch] \
 	tests/fuzz/*.c tests/fakellm/*.[ch] bench/*.c 2>/dev/null)
 bad=0
 for f in $files; do

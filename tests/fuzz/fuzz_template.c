@@ -7,10 +7,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "template.h"
-#include "yaml.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/load/template.h"
+#include "harness/load/yaml_load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

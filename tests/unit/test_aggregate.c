@@ -18,12 +18,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aggregate.h"
-#include "buf.h"
-#include "diag.h"
-#include "resultset.h"
-#include "stats.h"
-#include "testdir.h"
+#include "harness/results/aggregate.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
+#include "harness/results/stats.h"
+#include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

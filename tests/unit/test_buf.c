@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "util.h"
+#include "harness/core/buf.h"
+#include "harness/core/util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

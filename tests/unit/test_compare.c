@@ -17,11 +17,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "compare.h"
-#include "diag.h"
-#include "resultset.h"
-#include "testdir.h"
+#include "harness/core/buf.h"
+#include "harness/results/compare.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
+#include "tests/unit/testdir.h"
 
 struct row_spec {
 	const char *prompt;

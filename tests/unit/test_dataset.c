@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataset.h"
-#include "diag.h"
-#include "node.h"
-#include "testdir.h"
+#include "harness/load/dataset.h"
+#include "harness/core/diag.h"
+#include "harness/core/node.h"
+#include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

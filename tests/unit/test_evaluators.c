@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "prompt.h"
-#include "util.h"
-#include "../evaluators/evaluator.h"
+#include "harness/core/diag.h"
+#include "harness/load/prompt.h"
+#include "harness/core/util.h"
+#include "evaluators/evaluator.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "http.h"
+#include "harness/run/http.h"
 
 static void test_retry_after(void **state)
 {

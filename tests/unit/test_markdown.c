@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "../evaluators/markdown.h"
+#include "harness/core/buf.h"
+#include "evaluators/markdown.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "files.h"
-#include "options.h"
-#include "util.h"
+#include "harness/core/files.h"
+#include "harness/cli/options.h"
+#include "harness/core/util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -19,11 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "diag.h"
-#include "evalspec.h"
-#include "prompt.h"
-#include "util.h"
-#include "testdir.h"
+#include "harness/core/diag.h"
+#include "harness/load/evalspec.h"
+#include "harness/load/prompt.h"
+#include "harness/core/util.h"
+#include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

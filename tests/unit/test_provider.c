@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "json.h"
-#include "node.h"
-#include "provider.h"
-#include "util.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/core/json.h"
+#include "harness/core/node.h"
+#include "harness/providers/provider.h"
+#include "harness/core/util.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

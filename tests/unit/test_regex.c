@@ -12,8 +12,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "util.h"
-#include "../evaluators/regex.h"
+#include "harness/core/util.h"
+#include "harness/core/regexp.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../reports/report.h"
-#include "aggregate.h"
-#include "compare.h"
-#include "diag.h"
-#include "resultset.h"
+#include "reports/report.h"
+#include "harness/results/aggregate.h"
+#include "harness/results/compare.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
 
 extern const struct pe_report_ops pe_report_html;
 

@@ -23,10 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../reports/report.h"
-#include "aggregate.h"
-#include "diag.h"
-#include "resultset.h"
+#include "reports/report.h"
+#include "harness/results/aggregate.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
 
 extern const struct pe_report_ops pe_report_json;
 extern const struct pe_report_ops pe_report_jsonl;

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "resultset.h"
-#include "testdir.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
+#include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -13,8 +13,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "stats.h"
-#include "util.h"
+#include "harness/results/stats.h"
+#include "harness/core/util.h"
 
 #define COUNT(array) (sizeof(array) / sizeof(*(array)))
 

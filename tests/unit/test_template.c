@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
-#include "node.h"
-#include "template.h"
-#include "util.h"
-#include "yaml.h"
+#include "harness/core/buf.h"
+#include "harness/core/node.h"
+#include "harness/load/template.h"
+#include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

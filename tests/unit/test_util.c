@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "util.h"
+#include "harness/core/util.h"
 
 struct long_case {
 	const char *text;

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "diag.h"
-#include "node.h"
-#include "yaml.h"
+#include "harness/core/diag.h"
+#include "harness/core/node.h"
+#include "harness/load/yaml_load.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 

@@ -16,9 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "diag.h"
-#include "resultset.h"
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/results/resultset.h"
 
 struct testdir {
 	char dir[64];

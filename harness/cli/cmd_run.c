@@ -1,0 +1,567 @@
+/*
+ * prompteval run: loads the suite and the configuration, plans the whole
+ * matrix, checks that every target can be reached (keys present), then
+ * runs it and writes OUT/results.jsonl (the journal, line by line) and
+ * OUT/results.json (sorted), and prints the pass-rate matrix.
+ *
+ * The first SIGINT stops sending new requests; those in flight finish,
+ * partial results are written and the exit status is 2.  A second SIGINT
+ * ends the process at once.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/comparison.h"
+#include "reports/report.h"
+#include "harness/cli/commands.h"
+#include "harness/results/compare.h"
+#include "harness/load/config.h"
+#include "harness/results/gate.h"
+#include "harness/run/http.h"
+#include "harness/cli/options.h"
+#include "harness/plan/plan.h"
+#include "harness/run/runner.h"
+#include "harness/load/suite.h"
+#include "harness/cli/summary.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+/* The one piece of static state: a signal handler can reach nothing else. */
+static volatile int interrupted;
+
+static void on_sigint(int sig)
+{
+	if (interrupted) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	interrupted = 1;
+}
+
+struct run_args {
+	struct pe_strlist models;
+	const char *temperatures;
+	long repeat;
+	long concurrency;
+	const char *config;
+	const char *out_dir;
+	const char *filter;
+	double timeout_s;
+	long retries;
+	int no_cache;
+	int offline;
+	int resume;
+	int dry_run;
+	int quiet;
+	int verbose;
+	int help;
+	const char *cache_dir;
+	const char *shard;
+	long shard_count;
+	const char *formats;
+	const char *baseline;
+	struct pe_gates gates;
+};
+
+/* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
+static long parse_temperatures(const char *list, double *temps, size_t max)
+{
+	size_t n = 0;
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char *one = xstrndup(p, len);
+		double v;
+		int bad =
+			pe_parse_double(one, &v) || v < 0 || v > 2 || n >= max;
+
+		free(one);
+		if (bad)
+			return -1;
+		temps[n++] = v;
+		p += len;
+		if (*p == ',' && *++p == '\0')
+			return -1;
+	}
+	return n ? (long)n : -1;
+}
+
+/*
+ * Finds this run's shard: --shard K/N, else a scheduler's variables:
+ * JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0) with
+ * --shard-count, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (from
+ * SLURM_ARRAY_TASK_MIN), or CI_NODE_INDEX/CI_NODE_TOTAL (from 1).
+ * Returns 0 (index 0: not sharded) or PE_ERR_USAGE after a message.
+ */
+static int find_shard(const struct run_args *a, size_t *index, size_t *count)
+{
+	const char *k8s = getenv("JOB_COMPLETION_INDEX");
+	const char *slurm = getenv("SLURM_ARRAY_TASK_ID");
+	const char *ci = getenv("CI_NODE_INDEX");
+	long k = 0, n = 0, base = 1;
+	const char *what = "--shard";
+
+	*index = *count = 0;
+	if (a->shard) {
+		const char *slash = strchr(a->shard, '/');
+		char *left =
+			slash ? xstrndup(a->shard, (size_t)(slash - a->shard))
+			      : NULL;
+		int bad = !slash || pe_parse_long(left, 1, 1000000, &k) ||
+			  pe_parse_long(slash + 1, 1, 1000000, &n) || k > n;
+
+		free(left);
+		if (bad) {
+			fprintf(stderr,
+				"prompteval run: invalid value '%s' for "
+				"--shard: expected K/N with 1 <= K <= N\n",
+				a->shard);
+			return PE_ERR_USAGE;
+		}
+	} else if (k8s && a->shard_count) {
+		what = "JOB_COMPLETION_INDEX";
+		n = a->shard_count;
+		base = 0;
+		if (pe_parse_long(k8s, 0, n - 1, &k))
+			goto bad_env;
+	} else if (slurm && getenv("SLURM_ARRAY_TASK_COUNT")) {
+		long min = 0;
+
+		what = "SLURM_ARRAY_TASK_ID";
+		if (getenv("SLURM_ARRAY_TASK_MIN") &&
+		    pe_parse_long(getenv("SLURM_ARRAY_TASK_MIN"), 0, 1 << 30,
+				  &min))
+			goto bad_env;
+		if (pe_parse_long(getenv("SLURM_ARRAY_TASK_COUNT"), 1, 1000000,
+				  &n) ||
+		    pe_parse_long(slurm, min, min + n - 1, &k))
+			goto bad_env;
+		k -= min;
+		base = 0;
+	} else if (ci && getenv("CI_NODE_TOTAL")) {
+		what = "CI_NODE_INDEX";
+		if (pe_parse_long(getenv("CI_NODE_TOTAL"), 1, 1000000, &n) ||
+		    pe_parse_long(ci, 1, n, &k))
+			goto bad_env;
+	} else if (a->shard_count) {
+		fprintf(stderr, "prompteval run: --shard-count needs "
+				"JOB_COMPLETION_INDEX in the environment\n");
+		return PE_ERR_USAGE;
+	} else {
+		return PE_OK;
+	}
+	*index = (size_t)(k + (base == 0 ? 1 : 0));
+	*count = (size_t)n;
+	return PE_OK;
+bad_env:
+	fprintf(stderr, "prompteval run: %s does not give a valid shard\n",
+		what);
+	return PE_ERR_USAGE;
+}
+
+/* A local endpoint (loopback) may need no key. */
+static int is_local(const char *url)
+{
+	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
+		       strstr(url, "://[::1]"));
+}
+
+/* Every target that needs a key has one; names the variable if not. */
+static int check_keys(const struct pe_plan *plan, int offline,
+		      struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
+		    t->kind == PE_PROVIDER_OLLAMA)
+			continue;
+		pe_diag_error(diag, NULL,
+			      "%s is not set; %s needs it (or run with "
+			      "--offline from the cache)",
+			      t->api_key_env, t->spec);
+		rc = PE_ERR_INVALID;
+	}
+	return rc;
+}
+
+static void print_plan(const struct pe_plan *plan)
+{
+	printf("plan: %zu job%s against %zu model%s", plan->njobs,
+	       plan->njobs == 1 ? "" : "s", plan->ntargets,
+	       plan->ntargets == 1 ? "" : "s");
+	if (plan->info.shard_count)
+		printf(" (shard %zu of %zu; %zu jobs in all)",
+		       plan->info.shard_index, plan->info.shard_count,
+		       plan->info.jobs);
+	printf("\n");
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+		size_t jobs = 0;
+
+		for (size_t j = 0; j < plan->njobs; j++)
+			jobs += plan->jobs[j].target == i;
+		printf("  %-32s %-30s %zu jobs%s%s\n", t->spec,
+		       t->base_url ? t->base_url : "(local)", jobs,
+		       t->api_key_env ? ", key from " : "",
+		       t->api_key_env ? t->api_key_env : "");
+	}
+}
+
+static void print_summary(const struct pe_plan *plan, const struct pe_run *run,
+			  const char *out_dir)
+{
+	struct pe_tally_row *rows =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*rows));
+	size_t n = 0, pass = 0, fail = 0, error = 0, skip = 0;
+
+	for (size_t i = 0; i < plan->njobs; i++) {
+		const struct pe_job *j = &plan->jobs[i];
+		const struct pe_job_outcome *o = &run->outcomes[i];
+
+		if (!o->finished)
+			continue;
+		rows[n].prompt = j->prompt;
+		rows[n].model = plan->targets[j->target].spec;
+		rows[n].has_temperature = j->has_temperature;
+		rows[n].temperature = j->temperature;
+		rows[n].verdict = o->verdict;
+		rows[n].score = o->score;
+		pass += o->verdict == PE_VERDICT_PASS;
+		fail += o->verdict == PE_VERDICT_FAIL;
+		error += o->verdict == PE_VERDICT_ERROR;
+		skip += o->verdict == PE_VERDICT_SKIP;
+		n++;
+	}
+	pe_print_matrix(stdout, rows, n);
+	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
+	       "%zu skipped; %zu requests, %zu from the cache; results in "
+	       "%s/results.json\n",
+	       n, plan->njobs, pass, fail, error, error == 1 ? "" : "s", skip,
+	       run->requests, run->cache_hits, out_dir);
+	free(rows);
+}
+
+/* Reads a results file for --baseline; NULL after printing why not. */
+static struct pe_resultset *load_results(const char *path)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_resultset *rs = pe_resultset_load(path, diag);
+
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	pe_diag_free(diag);
+	if (rs)
+		pe_resultset_sort(rs);
+	return rs;
+}
+
+/*
+ * What happens after the run when -f, --baseline or a gate asks for the
+ * results: renders OUT/results.json in the formats -f asks for (with the
+ * comparison against base when there is one), prints the comparison and
+ * checks the gates.  Stores the number of failed gates in *failed.
+ * Returns 0 or PE_ERR_IO.
+ */
+static int use_results(const struct run_args *a, const struct pe_config *config,
+		       const struct pe_resultset *base, size_t *failed)
+{
+	struct pe_prices prices = pe_config_prices(config);
+	char *path = xstrfmt("%s/results.json", a->out_dir);
+	struct pe_resultset *rs = load_results(path);
+	struct pe_aggregate *agg = NULL;
+	struct pe_comparison *cmp = NULL;
+	struct pe_report_input in;
+	int rc = PE_ERR_IO;
+
+	*failed = 0;
+	if (rs) {
+		agg = pe_aggregate_new(rs, &prices);
+		cmp = base ? pe_compare_new(base, rs) : NULL;
+		memset(&in, 0, sizeof(in));
+		in.rs = rs;
+		in.agg = agg;
+		in.comparison = cmp;
+		in.color = pe_report_want_color();
+		rc = a->formats
+			     ? pe_report_write_all(a->formats, a->out_dir, &in)
+			     : PE_OK;
+	}
+	if (!rc && cmp) {
+		printf("\ncompared with the baseline %s:\n", a->baseline);
+		pe_comparison_write_terminal(stdout, cmp);
+	}
+	if (!rc && pe_gates_given(&a->gates))
+		*failed = pe_gates_check(&a->gates, rs, agg, cmp, stdout);
+	pe_comparison_free(cmp);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	free(path);
+	return rc;
+}
+
+/* The exit status from the outcomes and the gates (see gate.h). */
+static int exit_status(const struct run_args *a, const struct pe_run *run,
+		       size_t failed_gates)
+{
+	int fail = 0;
+	size_t errors = 0;
+
+	for (size_t i = 0; i < run->njobs; i++) {
+		fail |= run->outcomes[i].verdict == PE_VERDICT_FAIL;
+		errors += run->outcomes[i].finished &&
+			  run->outcomes[i].verdict == PE_VERDICT_ERROR;
+	}
+	return pe_gates_exit_status(&a->gates, failed_gates, errors,
+				    run->interrupted, fail);
+}
+
+static void print_interrupted(const struct pe_run *run)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < run->njobs; i++)
+		left += !run->outcomes[i].finished;
+	printf("interrupted: %zu job%s not run; --resume continues\n", left,
+	       left == 1 ? "" : "s");
+}
+
+static int usage(const struct pe_option *opts)
+{
+	pe_options_print_help(
+		stdout, "prompteval run [options] PATH...",
+		"Runs every test case of the prompts in PATH against the "
+		"models, scores the\nanswers and writes OUT/results.jsonl "
+		"and OUT/results.json.  Models are\nPROVIDER:MODEL (openai, "
+		"github, anthropic, gemini, ollama, exec:CMD, echo:)\nor a "
+		"plain name (gpt-*, claude-*, gemini-*, publisher/model) or "
+		"an alias.",
+		opts);
+	printf("\n");
+	pe_print_exit_codes(stdout);
+	return PE_EXIT_OK;
+}
+
+static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_config *config = pe_config_load(a->config, diag);
+	struct pe_suite *suite = NULL;
+	struct pe_plan *plan = NULL;
+	struct pe_plan_options po;
+	struct pe_run_options ro;
+	struct pe_run run;
+	struct pe_resultset *base = NULL;
+	size_t failed_gates = 0;
+	double temps[64];
+	int status = PE_EXIT_INVALID;
+
+	memset(&po, 0, sizeof(po));
+	memset(&run, 0, sizeof(run));
+	po.models = a->models.items;
+	po.nmodels = a->models.len;
+	po.repeats = a->repeat;
+	po.filter = a->filter;
+	/* An unknown format is a usage error before anything is sent. */
+	if (a->formats && pe_report_check_list(a->formats)) {
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
+	if (find_shard(a, &po.shard_index, &po.shard_count)) {
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
+	if (a->temperatures) {
+		long n = parse_temperatures(a->temperatures, temps, 64);
+
+		if (n < 0) {
+			fprintf(stderr,
+				"prompteval run: invalid value '%s' for "
+				"--temperature: expected numbers from 0 "
+				"to 2 separated by commas\n",
+				a->temperatures);
+			status = PE_EXIT_USAGE;
+			goto done;
+		}
+		po.temperatures = temps;
+		po.ntemperatures = (size_t)n;
+	}
+	/* The configuration's gates fill what the options left out. */
+	pe_config_merge_gates(config, &a->gates);
+	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
+		fprintf(stderr,
+			"prompteval run: --fail-on %s (from the "
+			"configuration) needs --baseline\n",
+			a->gates.fail_on);
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
+	/* A baseline that cannot be read stops the run before it starts. */
+	if (a->baseline && !(base = load_results(a->baseline)))
+		goto done;
+	if (config)
+		suite = pe_suite_load(paths->items, paths->len, diag);
+	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
+		plan = pe_plan_new(suite, config, &po, diag);
+	if (plan && !a->dry_run)
+		check_keys(plan, a->offline, diag);
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	if (!plan || pe_diag_count(diag, PE_SEV_ERROR))
+		goto done;
+	if (a->dry_run) {
+		print_plan(plan);
+		status = PE_EXIT_OK;
+		goto done;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.concurrency = a->concurrency;
+	ro.timeout_ms = (long)(a->timeout_s * 1000);
+	ro.retries = a->retries;
+	ro.use_cache = !a->no_cache;
+	ro.offline = a->offline;
+	ro.resume = a->resume;
+	ro.quiet = a->quiet;
+	ro.verbose = a->verbose;
+	ro.out_dir = a->out_dir;
+	ro.cache_dir = a->cache_dir;
+	ro.stop = &interrupted;
+	signal(SIGINT, on_sigint);
+	if (pe_run_execute(plan, &ro, &run) ||
+	    pe_run_write_results(plan, &ro, &run)) {
+		fprintf(stderr, "prompteval run: cannot write results in %s\n",
+			a->out_dir);
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
+	print_summary(plan, &run, a->out_dir);
+	if (run.interrupted)
+		print_interrupted(&run);
+	if ((a->formats || base || pe_gates_given(&a->gates)) &&
+	    use_results(a, config, base, &failed_gates)) {
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
+	status = exit_status(a, &run, failed_gates);
+done:
+	pe_resultset_free(base);
+	pe_run_release(&run);
+	pe_plan_free(plan);
+	pe_suite_free(suite);
+	pe_config_free(config);
+	pe_diag_free(diag);
+	return status;
+}
+
+/* Runs "prompteval run"; returns an exit status. */
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a;
+	struct pe_option opts[] = {
+		{ PE_OPT_LIST, 'm', "model", "PROVIDER:MODEL",
+		  "a model to run (repeatable; default: the prompt's)",
+		  &a.models, NULL, 0, 0 },
+		{ PE_OPT_STRING, 't', "temperature", "LIST",
+		  "temperatures, e.g. 0,0.7,1 (default: the prompt's)",
+		  &a.temperatures, NULL, 0, 0 },
+		{ PE_OPT_LONG, 'n', "repeat", "N",
+		  "runs of each case (default 1)", &a.repeat, NULL, 1, 100000 },
+		{ PE_OPT_LONG, 'j', "concurrency", "N",
+		  "requests in flight in total (default 32)", &a.concurrency,
+		  NULL, 1, 4096 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration (default prompteval.yml if present)",
+		  &a.config, NULL, 0, 0 },
+		{ PE_OPT_STRING, 'o', "out", "DIR",
+		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
+		{ PE_OPT_STRING, 'f', "format", "LIST",
+		  "also write these reports: "
+		  "terminal,json,jsonl,junit,md,html,csv",
+		  &a.formats, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "filter", "REGEX",
+		  "only prompts or case ids that match", &a.filter, NULL, 0,
+		  0 },
+		{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",
+		  "per request attempt (default 120)", &a.timeout_s, NULL, 0,
+		  0 },
+		{ PE_OPT_LONG, 0, "retries", "N",
+		  "retries of a failed request (default 5)", &a.retries, NULL,
+		  0, 100 },
+		{ PE_OPT_FLAG, 0, "no-cache", NULL,
+		  "neither read nor write the cache", &a.no_cache, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 0, "offline", NULL,
+		  "answers only from the cache; a miss is an error", &a.offline,
+		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "cache-dir", "DIR",
+		  "the cache (default .prompteval/cache)", &a.cache_dir, NULL,
+		  0, 0 },
+		{ PE_OPT_FLAG, 0, "resume", NULL,
+		  "skip jobs OUT/results.jsonl already finished", &a.resume,
+		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "shard", "K/N",
+		  "run only shard K of N (by job id)", &a.shard, NULL, 0, 0 },
+		{ PE_OPT_LONG, 0, "shard-count", "N",
+		  "shards, with JOB_COMPLETION_INDEX from Kubernetes",
+		  &a.shard_count, NULL, 1, 1000000 },
+		{ PE_OPT_FLAG, 0, "dry-run", NULL,
+		  "print the plan and its size; send nothing", &a.dry_run, NULL,
+		  0, 0 },
+		{ PE_OPT_STRING, 0, "baseline", "BASE.json",
+		  "compare the results with this earlier run's", &a.baseline,
+		  NULL, 0, 0 },
+		PE_GATE_OPTIONS(&a.gates),
+		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
+		  &a.quiet, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 'v', "verbose", NULL, "a line per finished job",
+		  &a.verbose, NULL, 0, 0 },
+		{ PE_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
+	};
+	struct pe_strlist paths;
+	int status;
+
+	memset(&a, 0, sizeof(a));
+	pe_strlist_init(&a.models);
+	a.concurrency = 32;
+	a.out_dir = "out";
+	a.timeout_s = 120;
+	a.retries = 5;
+	a.cache_dir = ".prompteval/cache";
+	pe_gates_init(&a.gates);
+	pe_strlist_init(&paths);
+	if (pe_options_parse("run", opts, argc, argv, &paths, &a.help)) {
+		status = PE_EXIT_USAGE;
+	} else if (a.help) {
+		status = usage(opts);
+	} else if (a.timeout_s <= 0) {
+		fprintf(stderr, "prompteval run: --timeout must be above 0\n");
+		status = PE_EXIT_USAGE;
+	} else if (pe_gates_validate(&a.gates, "run")) {
+		status = PE_EXIT_USAGE;
+	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline) {
+		fprintf(stderr,
+			"prompteval run: --fail-on %s needs "
+			"--baseline\n",
+			a.gates.fail_on);
+		status = PE_EXIT_USAGE;
+	} else if (!paths.len) {
+		fprintf(stderr, "prompteval run: no PATH given\nTry "
+				"'prompteval run --help' for more "
+				"information.\n");
+		status = PE_EXIT_USAGE;
+	} else if (pe_http_global_init()) {
+		fprintf(stderr, "prompteval run: cannot start libcurl\n");
+		status = PE_EXIT_SYSTEM;
+	} else {
+		status = plan_and_run(&a, &paths);
+		pe_http_global_cleanup();
+	}
+	pe_strlist_release(&a.models);
+	pe_strlist_release(&paths);
+	return status;
+}

@@ -1,0 +1,119 @@
+/*
+ * The entry point: global options (--help, --version) and dispatch through
+ * the commands[] table, which also produces the command list in the help,
+ * as git.c does.  A command is registered here only once it works.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli/commands.h"
+#include "harness/core/regexp.h"
+#include "harness/run/http.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
+#include "harness/core/banned.h"
+
+struct pe_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct pe_command commands[] = {
+	{ "check", cmd_check, "validate prompt files; send nothing" },
+	{ "list", cmd_list, "list prompts, test cases and evaluators" },
+	{ "run", cmd_run, "run the test cases against models and score them" },
+	{ "merge", cmd_merge, "join the results of the shards of one run" },
+	{ "score", cmd_score, "score recorded responses; call no model" },
+	{ "report", cmd_report, "re-render stored results as reports" },
+	{ "compare", cmd_compare,
+	  "compare two runs case by case; gate on regressions" },
+	{ NULL, NULL, NULL }
+};
+
+struct exit_code {
+	int code;
+	const char *meaning;
+};
+
+/* The documented exit-status scale; README.md has the same table. */
+static const struct exit_code exit_codes[] = {
+	{ PE_EXIT_OK, "all good" },
+	{ PE_EXIT_FAILED, "evaluations or gates failed" },
+	{ PE_EXIT_INCOMPLETE, "incomplete (some cases errored)" },
+	{ PE_EXIT_INVALID, "invalid input, nothing sent" },
+	{ PE_EXIT_USAGE, "usage error" },
+	{ PE_EXIT_SYSTEM, "system error" },
+};
+
+/* Prints the exit-status table. */
+void pe_print_exit_codes(FILE *out)
+{
+	fprintf(out, "exit status:\n");
+	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(*exit_codes); i++)
+		fprintf(out, "  %d  %s\n", exit_codes[i].code,
+			exit_codes[i].meaning);
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out, "usage: prompteval [--help] [--version] <command> "
+		     "[<args>]\n\n"
+		     "prompteval loads prompt definitions (.prompt.yml), runs "
+		     "their test cases and\nscores the answers.\n\n"
+		     "commands:\n");
+	for (const struct pe_command *c = commands; c->name; c++)
+		fprintf(out, "  %-8s %s\n", c->name, c->summary);
+	fprintf(out, "\n'prompteval <command> --help' describes one "
+		     "command.\n\n");
+	pe_print_exit_codes(out);
+}
+
+static void print_version(void)
+{
+	char pcre[64];
+
+	pe_regex_version(pcre, sizeof(pcre));
+	printf("prompteval %s (libcurl %s, libyaml %s, cJSON %s, PCRE2 %s)\n",
+	       PE_VERSION, pe_http_version(), pe_yaml_version(),
+	       pe_json_version(), pcre);
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		print_help(stderr);
+		return PE_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") ||
+	    !strcmp(name, "help")) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			for (const struct pe_command *c = commands; c->name;
+			     c++) {
+				char *args[] = { argv[2], "--help", NULL };
+
+				if (!strcmp(c->name, argv[2]))
+					return c->run(2, args);
+			}
+		}
+		print_help(stdout);
+		return PE_EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		print_version();
+		return PE_EXIT_OK;
+	}
+	for (const struct pe_command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c->run(argc - 1, argv + 1);
+	if (name[0] == '-')
+		fprintf(stderr, "prompteval: unknown option '%s'\n", name);
+	else
+		fprintf(stderr, "prompteval: '%s' is not a command\n", name);
+	fprintf(stderr, "Try 'prompteval --help' for the list of commands.\n");
+	return PE_EXIT_USAGE;
+}

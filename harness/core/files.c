@@ -1,0 +1,163 @@
+/*
+ * Reading files and walking directories.  Directory walks sort entries so
+ * that every listing and report is in a stable order, skip hidden entries
+ * such as .git, and do not follow symbolic links to directories, which
+ * rules out cycles.
+ */
+#include "harness/core/files.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+/* Initialises an empty list. */
+void pe_strlist_init(struct pe_strlist *l)
+{
+	l->items = NULL;
+	l->len = 0;
+	l->alloc = 0;
+}
+
+/* Frees every string and the list. */
+void pe_strlist_release(struct pe_strlist *l)
+{
+	for (size_t i = 0; i < l->len; i++)
+		free(l->items[i]);
+	free(l->items);
+	pe_strlist_init(l);
+}
+
+/* Appends a copy of s. */
+void pe_strlist_push(struct pe_strlist *l, const char *s)
+{
+	pe_grow(&l->items, &l->alloc, l->len + 1, sizeof(*l->items));
+	l->items[l->len++] = xstrdup(s);
+}
+
+/* Reads a whole file; see files.h. */
+int pe_file_read(const char *path, size_t max, char **data, size_t *len,
+		 struct pe_diag *diag)
+{
+	struct pe_mark mark = { path, 0, 0 };
+	struct pe_buf b;
+	char chunk[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		pe_diag_error(diag, &mark, "cannot open: %s", strerror(errno));
+		return PE_ERR_IO;
+	}
+	pe_buf_init(&b, max);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (pe_buf_add(&b, chunk, n)) {
+			pe_diag_error(diag, &mark,
+				      "file is larger than the %zu-byte limit",
+				      max);
+			fclose(f);
+			pe_buf_release(&b);
+			return PE_ERR_LIMIT;
+		}
+	}
+	if (ferror(f)) {
+		pe_diag_error(diag, &mark, "cannot read: %s", strerror(errno));
+		fclose(f);
+		pe_buf_release(&b);
+		return PE_ERR_IO;
+	}
+	fclose(f);
+	*data = pe_buf_detach(&b, len);
+	return PE_OK;
+}
+
+/* True for *.prompt.yml and *.prompt.yaml. */
+int pe_is_prompt_file_name(const char *name)
+{
+	return pe_ends_with(name, ".prompt.yml") ||
+	       pe_ends_with(name, ".prompt.yaml");
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir);
+
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	return xstrfmt("%.*s/%s", (int)len, dir, name);
+}
+
+static int walk(const char *dir, struct pe_strlist *out, struct pe_diag *diag,
+		int depth)
+{
+	struct pe_mark mark = { dir, 0, 0 };
+	struct pe_strlist names;
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 64)
+		return PE_OK;
+	d = opendir(dir);
+	if (!d) {
+		pe_diag_error(diag, &mark, "cannot open directory: %s",
+			      strerror(errno));
+		return PE_ERR_IO;
+	}
+	pe_strlist_init(&names);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			pe_strlist_push(&names, de->d_name);
+	closedir(d);
+	qsort(names.items, names.len, sizeof(*names.items), compare_strings);
+	for (size_t i = 0; i < names.len; i++) {
+		char *path = join(dir, names.items[i]);
+		struct stat st;
+
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			walk(path, out, diag, depth + 1);
+		else if (pe_is_prompt_file_name(names.items[i]) &&
+			 stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			pe_strlist_push(out, path);
+		free(path);
+	}
+	pe_strlist_release(&names);
+	return PE_OK;
+}
+
+/* Collects the prompt files a path names; see files.h. */
+int pe_files_collect(const char *path, struct pe_strlist *out,
+		     struct pe_diag *diag)
+{
+	struct pe_mark mark = { path, 0, 0 };
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		pe_diag_error(diag, &mark, "cannot open: %s", strerror(errno));
+		return PE_ERR_IO;
+	}
+	if (S_ISDIR(st.st_mode))
+		return walk(path, out, diag, 0);
+	pe_strlist_push(out, path);
+	return PE_OK;
+}
+
+/* Resolves rel against the directory holding base; caller owns result. */
+char *pe_path_relative_to(const char *base, const char *rel)
+{
+	const char *slash = strrchr(base, '/');
+
+	if (rel[0] == '/' || !slash)
+		return xstrdup(rel);
+	return xstrfmt("%.*s/%s", (int)(slash - base), base, rel);
+}

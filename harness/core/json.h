@@ -1,0 +1,53 @@
+#ifndef PE_JSON_H
+#define PE_JSON_H
+/*
+ * JSON: the only module that uses cJSON.  It reads JSON text into the same
+ * document tree the YAML loader builds (so datasets in JSONL and YAML are
+ * walked by one loader), and offers the string quoting every JSON writer in
+ * prompteval uses.  Writers build their output in a pe_buf with these
+ * helpers, which keeps key order explicit and output deterministic.
+ */
+#include <stddef.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/core/node.h"
+
+/*
+ * Parses len bytes of JSON text into nodes owned by doc.  base is the mark
+ * of the text's first byte (the line of a JSONL record); every node gets
+ * that line.  The whole text must be one JSON value (white space around it
+ * is allowed).  Returns NULL after recording an error in diag.
+ */
+struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
+			      const struct pe_mark *base, struct pe_diag *diag);
+
+/*
+ * Parses the JSON text held in a YAML scalar of src (for example a
+ * jsonSchema block); errors point at the exact line and column inside the
+ * YAML file.
+ */
+struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
+				     const struct pe_doc *src,
+				     const struct pe_node *scalar,
+				     struct pe_diag *diag);
+
+/* Appends s as a JSON string literal, with quotes, escaped per RFC 8259. */
+int pe_json_quote(struct pe_buf *out, const char *s, size_t len);
+
+/* Appends a JSON string literal for a C string ("null" for NULL). */
+int pe_json_str(struct pe_buf *out, const char *s);
+
+/* Appends a finite number, or null for NaN and infinities. */
+int pe_json_num(struct pe_buf *out, double v);
+
+/*
+ * Appends ,"key":v for a count that may be unknown: a negative v is
+ * written as null.
+ */
+int pe_json_count_member(struct pe_buf *out, const char *key, long v);
+
+/* The cJSON version, for --version. */
+const char *pe_json_version(void);
+
+#endif

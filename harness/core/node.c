@@ -1,0 +1,390 @@
+/*
+ * Document trees and their arena.  The arena is a chain of blocks that only
+ * grows; a document is freed in one step, which keeps the loaders free of
+ * ownership bookkeeping for thousands of small nodes.
+ */
+#include "harness/core/node.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+struct arena_block {
+	struct arena_block *next;
+	size_t used;
+	size_t size;
+	max_align_t data[];
+};
+
+struct pe_arena {
+	struct arena_block *head;
+};
+
+enum { ARENA_BLOCK_SIZE = 32 * 1024 };
+
+/* Creates a document that owns a copy of source. */
+struct pe_doc *pe_doc_new(const char *path, const char *source, size_t len)
+{
+	struct pe_doc *doc = xcalloc(1, sizeof(*doc));
+
+	doc->path = xstrdup(path);
+	doc->source = xstrndup(source ? source : "", source ? len : 0);
+	doc->source_len = source ? len : 0;
+	doc->arena = xcalloc(1, sizeof(*doc->arena));
+	return doc;
+}
+
+/* Frees the document, its source and every node; NULL is a no-op. */
+void pe_doc_free(struct pe_doc *doc)
+{
+	struct arena_block *b, *next;
+
+	if (!doc)
+		return;
+	for (b = doc->arena->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(doc->arena);
+	free(doc->source);
+	free(doc->path);
+	free(doc);
+}
+
+/* Returns zeroed memory that lives as long as the document. */
+void *pe_doc_alloc(struct pe_doc *doc, size_t size)
+{
+	struct pe_arena *a = doc->arena;
+	struct arena_block *b = a->head;
+	size_t align = sizeof(max_align_t);
+	void *p;
+
+	size = (size + align - 1) / align * align;
+	if (!b || b->size - b->used < size) {
+		size_t block =
+			size > ARENA_BLOCK_SIZE ? size : ARENA_BLOCK_SIZE;
+
+		b = xmalloc(sizeof(*b) + block);
+		b->size = block;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = (char *)b->data + b->used;
+	b->used += size;
+	memset(p, 0, size);
+	return p;
+}
+
+/* Copies len bytes of s into the document, NUL-terminated. */
+char *pe_doc_strndup(struct pe_doc *doc, const char *s, size_t len)
+{
+	char *p = pe_doc_alloc(doc, len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Creates a node of the given kind at mark; its file is the doc's path. */
+struct pe_node *pe_doc_node(struct pe_doc *doc, enum pe_node_kind kind,
+			    const struct pe_mark *mark)
+{
+	struct pe_node *n = pe_doc_alloc(doc, sizeof(*n));
+
+	n->kind = kind;
+	if (mark)
+		n->mark = *mark;
+	n->mark.file = doc->path;
+	n->text = "";
+	return n;
+}
+
+/* Returns the pair for key in a mapping, or NULL. */
+const struct pe_pair *pe_node_pair(const struct pe_node *map, const char *key)
+{
+	if (!map || map->kind != PE_NODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->npairs; i++)
+		if (!strcmp(map->pairs[i].key->text, key))
+			return &map->pairs[i];
+	return NULL;
+}
+
+/* Returns the value for key in a mapping, or NULL. */
+struct pe_node *pe_node_get(const struct pe_node *map, const char *key)
+{
+	const struct pe_pair *p = pe_node_pair(map, key);
+
+	return p ? p->value : NULL;
+}
+
+/* True for null, booleans, numbers and strings. */
+int pe_node_is_scalar(const struct pe_node *n)
+{
+	return n && n->kind != PE_NODE_SEQ && n->kind != PE_NODE_MAP;
+}
+
+/* Names a kind for messages. */
+const char *pe_node_kind_name(enum pe_node_kind kind)
+{
+	switch (kind) {
+	case PE_NODE_NULL:
+		return "null";
+	case PE_NODE_BOOL:
+		return "boolean";
+	case PE_NODE_INT:
+	case PE_NODE_FLOAT:
+		return "number";
+	case PE_NODE_STRING:
+		return "string";
+	case PE_NODE_SEQ:
+		return "list";
+	case PE_NODE_MAP:
+		return "mapping";
+	}
+	return "value";
+}
+
+static int to_json(const struct pe_node *n, struct pe_buf *out, int depth)
+{
+	int rc = 0;
+
+	if (depth > 256)
+		return PE_ERR_LIMIT;
+	switch (n->kind) {
+	case PE_NODE_NULL:
+		return pe_buf_adds(out, "null");
+	case PE_NODE_BOOL:
+		return pe_buf_adds(out, n->bval ? "true" : "false");
+	case PE_NODE_INT:
+		return pe_buf_addf(out, "%lld", n->ival);
+	case PE_NODE_FLOAT:
+		return pe_json_num(out, n->fval);
+	case PE_NODE_STRING:
+		return pe_json_quote(out, n->text, n->len);
+	case PE_NODE_SEQ:
+		rc = pe_buf_addc(out, '[');
+		for (size_t i = 0; i < n->count && !rc; i++) {
+			if (i)
+				rc = pe_buf_addc(out, ',');
+			if (!rc)
+				rc = to_json(n->items[i], out, depth + 1);
+		}
+		return rc ? rc : pe_buf_addc(out, ']');
+	case PE_NODE_MAP:
+		rc = pe_buf_addc(out, '{');
+		for (size_t i = 0; i < n->npairs && !rc; i++) {
+			const struct pe_pair *p = &n->pairs[i];
+
+			if (i)
+				rc = pe_buf_addc(out, ',');
+			if (!rc)
+				rc = pe_json_quote(out, p->key->text,
+						   p->key->len);
+			if (!rc)
+				rc = pe_buf_addc(out, ':');
+			if (!rc)
+				rc = to_json(p->value, out, depth + 1);
+		}
+		return rc ? rc : pe_buf_addc(out, '}');
+	}
+	return rc;
+}
+
+/* Writes n as compact JSON. */
+int pe_node_to_json(const struct pe_node *n, struct pe_buf *out)
+{
+	return to_json(n, out, 0);
+}
+
+/* Writes n as template text: scalars as written, null empty, else JSON. */
+int pe_node_format(const struct pe_node *n, struct pe_buf *out)
+{
+	if (!n || n->kind == PE_NODE_NULL)
+		return PE_OK;
+	if (pe_node_is_scalar(n))
+		return pe_buf_add(out, n->text, n->len);
+	return pe_node_to_json(n, out);
+}
+
+/* Computes line and column of a byte offset, counting UTF-8 characters. */
+struct pe_mark pe_doc_mark_at(const struct pe_doc *doc, size_t offset)
+{
+	struct pe_mark m = { doc->path, 1, 1 };
+
+	if (offset > doc->source_len)
+		offset = doc->source_len;
+	for (size_t i = 0; i < offset; i++) {
+		unsigned char c = (unsigned char)doc->source[i];
+
+		if (c == '\n') {
+			m.line++;
+			m.col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			m.col++;
+		}
+	}
+	return m;
+}
+
+/* Finds the occurrence-th needle inside n's source range. */
+struct pe_mark pe_doc_locate(const struct pe_doc *doc, const struct pe_node *n,
+			     const char *needle, size_t occurrence)
+{
+	size_t nlen = strlen(needle);
+	size_t end =
+		n->src_end <= doc->source_len ? n->src_end : doc->source_len;
+
+	if (nlen && n->src_start < end) {
+		for (size_t i = n->src_start; i + nlen <= end; i++) {
+			if (memcmp(doc->source + i, needle, nlen))
+				continue;
+			if (occurrence-- == 0)
+				return pe_doc_mark_at(doc, i);
+		}
+	}
+	return n->mark;
+}
+
+static void check_keys(const struct pe_node *map, const char *const *known,
+		       const char *what, struct pe_diag *diag, int hinted_only)
+{
+	if (!map || map->kind != PE_NODE_MAP)
+		return;
+	for (size_t i = 0; i < map->npairs; i++) {
+		const struct pe_node *key = map->pairs[i].key;
+		const char *hint;
+		int found = 0;
+
+		for (size_t k = 0; known[k] && !found; k++)
+			found = !strcmp(key->text, known[k]);
+		if (found)
+			continue;
+		hint = pe_suggest(key->text, known);
+		if (hint)
+			pe_diag_warning(diag, &key->mark,
+					"unknown key '%s' in %s (did you mean "
+					"'%s'?)",
+					key->text, what, hint);
+		else if (!hinted_only)
+			pe_diag_warning(diag, &key->mark,
+					"unknown key '%s' in %s; it is ignored",
+					key->text, what);
+	}
+}
+
+/* Warns about unknown keys, suggesting the closest known one. */
+void pe_node_check_keys(const struct pe_node *map, const char *const *known,
+			const char *what, struct pe_diag *diag)
+{
+	check_keys(map, known, what, diag, 0);
+}
+
+/* Warns only about unknown keys that look like typos of known ones. */
+void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
+			  const char *what, struct pe_diag *diag)
+{
+	check_keys(map, known, what, diag, 1);
+}
+
+/* Walks a quoted scalar's source to the offset-th decoded byte. */
+static size_t quoted_source_pos(const char *src, size_t start, size_t end,
+				size_t offset)
+{
+	char quote = src[start];
+	size_t i = start + 1, decoded = 0;
+
+	while (i < end && decoded < offset) {
+		if (quote == '\'' && src[i] == '\'' && i + 1 < end &&
+		    src[i + 1] == '\'') {
+			i += 2;
+		} else if (quote == '"' && src[i] == '\\' && i + 1 < end) {
+			char e = src[i + 1];
+			size_t digits = e == 'x'   ? 2
+					: e == 'u' ? 4
+					: e == 'U' ? 8
+						   : 0;
+			unsigned long cp = 0;
+
+			/* A \u escape decodes to as many bytes as its UTF-8. */
+			for (size_t k = 0; k < digits && i + 2 + k < end; k++) {
+				char h = src[i + 2 + k];
+
+				cp = cp * 16 +
+				     (unsigned long)(h <= '9' ? h - '0'
+							      : (h | 32) - 'a' +
+									10);
+			}
+			i += 2 + digits;
+			if (digits)
+				decoded += cp < 0x80	  ? 0
+					   : cp < 0x800	  ? 1
+					   : cp < 0x10000 ? 2
+							  : 3;
+		} else if (src[i] == '\n') {
+			return (size_t)-1; /* folded lines: give up */
+		} else {
+			i++;
+		}
+		decoded++;
+	}
+	return i;
+}
+
+/* Walks a block scalar's source, skipping each line's indentation. */
+static size_t block_source_pos(const char *src, size_t start, size_t end,
+			       size_t offset)
+{
+	const char *nl = memchr(src + start, '\n', end - start);
+	size_t i, indent = 0, decoded = 0;
+	int line_start = 1;
+
+	if (!nl)
+		return (size_t)-1;
+	i = (size_t)(nl - src) + 1;
+	while (i + indent < end && src[i + indent] == ' ')
+		indent++;
+	while (i < end) {
+		if (line_start) {
+			for (size_t k = 0;
+			     k < indent && i < end && src[i] == ' '; k++)
+				i++;
+			line_start = 0;
+		}
+		if (decoded == offset)
+			return i;
+		line_start = src[i] == '\n';
+		i++;
+		decoded++;
+	}
+	/* Just past the end: after the last character, not on a new line. */
+	if (decoded == offset && i > start)
+		return src[i - 1] == '\n' ? i - 1 : i;
+	return (size_t)-1;
+}
+
+/* Maps a decoded offset to its source position; see node.h. */
+struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
+				  const struct pe_node *n, size_t offset)
+{
+	size_t start = n->src_start, end = n->src_end, pos;
+	char c;
+
+	if (!pe_node_is_scalar(n) || end > doc->source_len || start >= end)
+		return n->mark;
+	c = doc->source[start];
+	if (c == '\'' || c == '"')
+		pos = quoted_source_pos(doc->source, start, end, offset);
+	else if (c == '|' || c == '>')
+		pos = block_source_pos(doc->source, start, end, offset);
+	else
+		pos = start + offset <= end ? start + offset : (size_t)-1;
+	if (pos == (size_t)-1 || pos > end)
+		return n->mark;
+	return pe_doc_mark_at(doc, pos);
+}

@@ -1,0 +1,120 @@
+#ifndef PE_NODE_H
+#define PE_NODE_H
+/*
+ * The document tree: what the YAML loader (yaml.c) and the JSON reader
+ * (json.c) produce, and what the prompt and dataset loaders walk.  Each node
+ * keeps the mark where it starts, so every later diagnostic can point at a
+ * line and column.
+ *
+ * A struct pe_doc owns its source text and every node in it (they live in
+ * one arena and are freed together).  Nodes are plain read-only data once
+ * the loader returns; aliases may make one node reachable from two places.
+ */
+#include <stddef.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+
+enum pe_node_kind {
+	PE_NODE_NULL,
+	PE_NODE_BOOL,
+	PE_NODE_INT,
+	PE_NODE_FLOAT,
+	PE_NODE_STRING,
+	PE_NODE_SEQ,
+	PE_NODE_MAP
+};
+
+struct pe_node;
+
+struct pe_pair {
+	struct pe_node *key; /* always a scalar */
+	struct pe_node *value;
+};
+
+struct pe_node {
+	enum pe_node_kind kind;
+	struct pe_mark mark; /* where the node starts */
+	size_t src_start;    /* byte range in the document's source */
+	size_t src_end;
+	/* Scalars: the decoded text (for non-strings, the spelling). */
+	const char *text;
+	size_t len;
+	long long ival; /* PE_NODE_INT */
+	double fval;	/* PE_NODE_FLOAT (and PE_NODE_INT) */
+	int bval;	/* PE_NODE_BOOL */
+	int plain;	/* a scalar written without quotes or block style */
+	struct pe_node **items; /* PE_NODE_SEQ */
+	size_t count;
+	struct pe_pair *pairs; /* PE_NODE_MAP, in source order */
+	size_t npairs;
+};
+
+struct pe_doc {
+	char *path;   /* as given by the caller */
+	char *source; /* the whole file, NUL-terminated */
+	size_t source_len;
+	struct pe_node *root; /* NULL for an empty document */
+	struct pe_arena *arena;
+};
+
+struct pe_doc *pe_doc_new(const char *path, const char *source, size_t len);
+void pe_doc_free(struct pe_doc *doc);
+
+/* Allocation inside the document; freed with it. */
+void *pe_doc_alloc(struct pe_doc *doc, size_t size);
+char *pe_doc_strndup(struct pe_doc *doc, const char *s, size_t len);
+struct pe_node *pe_doc_node(struct pe_doc *doc, enum pe_node_kind kind,
+			    const struct pe_mark *mark);
+
+/* Looks key up in a mapping; NULL when absent or map is not a mapping. */
+struct pe_node *pe_node_get(const struct pe_node *map, const char *key);
+const struct pe_pair *pe_node_pair(const struct pe_node *map, const char *key);
+
+int pe_node_is_scalar(const struct pe_node *n);
+
+/* "string", "number", "mapping" and so on, for messages. */
+const char *pe_node_kind_name(enum pe_node_kind kind);
+
+/*
+ * Writes a node as text for templates: scalars as written, null as the
+ * empty string, sequences and mappings as compact JSON.  Returns 0 or
+ * PE_ERR_LIMIT when out's maximum is reached.
+ */
+int pe_node_format(const struct pe_node *n, struct pe_buf *out);
+
+/* Writes a node as compact JSON (sorted nowhere: source order is kept). */
+int pe_node_to_json(const struct pe_node *n, struct pe_buf *out);
+
+/*
+ * Finds the mark of the occurrence-th (from 0) appearance of needle in the
+ * source text of node n.  Falls back to the node's own mark.  Used to point
+ * at a {{variable}} inside a block scalar.
+ */
+struct pe_mark pe_doc_locate(const struct pe_doc *doc, const struct pe_node *n,
+			     const char *needle, size_t occurrence);
+
+/* Computes the line and column (1-based, in characters) of a byte offset. */
+struct pe_mark pe_doc_mark_at(const struct pe_doc *doc, size_t offset);
+
+/*
+ * Warns about each key of map that is not in known (NULL-terminated),
+ * with a "did you mean" suggestion.  what names the mapping in messages,
+ * for example "evaluator" or "modelParameters".
+ */
+void pe_node_check_keys(const struct pe_node *map, const char *const *known,
+			const char *what, struct pe_diag *diag);
+
+/* Like pe_node_check_keys, but only for keys with a suggestion. */
+void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
+			  const char *what, struct pe_diag *diag);
+
+/*
+ * Maps offset, a byte offset into the decoded text of scalar n, back to its
+ * position in the source, undoing quoting, escapes and block indentation.
+ * Used to point a regex compile error at the exact character.
+ */
+struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
+				  const struct pe_node *n, size_t offset);
+
+#endif

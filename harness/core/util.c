@@ -1,0 +1,271 @@
+/*
+ * Allocation wrappers, strict number parsing and typo suggestions.  The
+ * allocation wrappers are the only place that handles out-of-memory: they
+ * print one line and exit, as git's xmalloc and mandoc's mandoc_malloc do.
+ */
+#include "harness/core/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/banned.h"
+
+static void die_oom(size_t size)
+{
+	fprintf(stderr, "prompteval: fatal: out of memory (%zu bytes)\n", size);
+	exit(PE_EXIT_SYSTEM);
+}
+
+/* Allocates size bytes or exits; never returns NULL. */
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p)
+		die_oom(size);
+	return p;
+}
+
+/* Allocates a zeroed array or exits; never returns NULL. */
+void *xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+
+	if (!p)
+		die_oom(count * size);
+	return p;
+}
+
+/* Resizes ptr or exits; never returns NULL. */
+void *xrealloc(void *ptr, size_t size)
+{
+	void *p = realloc(ptr, size ? size : 1);
+
+	if (!p)
+		die_oom(size);
+	return p;
+}
+
+/* Duplicates s; the caller owns the copy. */
+char *xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* Duplicates the first len bytes of s and NUL-terminates the copy. */
+char *xstrndup(const char *s, size_t len)
+{
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Formats into a new heap string; the caller owns it. */
+char *xstrvfmt(const char *fmt, va_list ap)
+{
+	va_list copy;
+	int n;
+	char *p;
+
+	va_copy(copy, ap);
+	n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0)
+		n = 0;
+	p = xmalloc((size_t)n + 1);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+/* Formats into a new heap string; the caller owns it. */
+char *xstrfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xstrvfmt(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+/* Grows an array so it holds at least want elements, doubling its size. */
+void pe_grow(void *items_ptr, size_t *alloc, size_t want, size_t elem_size)
+{
+	void **items = items_ptr;
+	size_t n = *alloc;
+
+	if (want <= n)
+		return;
+	n = n ? n : 8;
+	while (n < want)
+		n *= 2;
+	*items = xrealloc(*items, n * elem_size);
+	*alloc = n;
+}
+
+/* Parses a whole decimal integer in [min, max]; 0 or PE_ERR_INVALID. */
+int pe_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return PE_ERR_INVALID;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return PE_ERR_INVALID;
+	*out = v;
+	return PE_OK;
+}
+
+/* Parses a whole finite decimal number; 0 or PE_ERR_INVALID. */
+int pe_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return PE_ERR_INVALID;
+	/* Reject hex floats, inf and nan, which strtod would accept. */
+	for (const char *p = s; *p; p++)
+		if (!strchr("0123456789+-.eE", *p))
+			return PE_ERR_INVALID;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return PE_ERR_INVALID;
+	*out = v;
+	return PE_OK;
+}
+
+/*
+ * Edit distance counting insertions, deletions, substitutions and swaps of
+ * two neighbours (optimal string alignment), case-insensitive, so that
+ * "--modle" is one edit from "--model".  Three rolling rows.
+ */
+size_t pe_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *rows = xcalloc(3 * (lb + 1), sizeof(*rows));
+	size_t *older = rows, *prev = rows + lb + 1, *cur = rows + 2 * (lb + 1);
+	size_t result;
+
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *tmp;
+
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + (ca != cb);
+
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    cb == tolower((unsigned char)a[i - 2]) &&
+			    older[j - 2] + 1 < best)
+				best = older[j - 2] + 1;
+			cur[j] = best;
+		}
+		tmp = older;
+		older = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	result = prev[lb];
+	free(rows);
+	return result;
+}
+
+/* True when a and b are equal ignoring case, '_' and '-'. */
+static int same_modulo_separators(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '_' || *a == '-')
+			a++;
+		while (*b == '_' || *b == '-')
+			b++;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return 0;
+		if (!*a)
+			return 1;
+		a++;
+		b++;
+	}
+}
+
+/*
+ * Picks the closest candidate.  A suggestion is made only when the distance
+ * is at most a third of the word's length (at least 1, at most 3), or when
+ * the spellings differ only in case, '_' and '-', so that "max_token" finds
+ * "maxTokens" but "colour" does not find "model".
+ */
+const char *pe_suggest(const char *word, const char *const *candidates)
+{
+	const char *best = NULL;
+	size_t best_distance = (size_t)-1;
+	size_t limit = strlen(word) / 3;
+
+	if (limit < 1)
+		limit = 1;
+	if (limit > 3)
+		limit = 3;
+	for (size_t i = 0; candidates[i]; i++) {
+		size_t d = same_modulo_separators(word, candidates[i])
+				   ? 0
+				   : pe_edit_distance(word, candidates[i]);
+
+		if (d < best_distance) {
+			best_distance = d;
+			best = candidates[i];
+		}
+	}
+	return best_distance <= limit ? best : NULL;
+}
+
+/* True when s ends with suffix. */
+int pe_ends_with(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !strcmp(s + ls - lx, suffix);
+}
+
+/* Shortens len bytes of UTF-8 to at most max without splitting a
+ * character; returns the new length. */
+size_t pe_utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+/* A copy of s for messages: at most max bytes, cut between characters,
+ * with "..." when it was cut.  The caller owns it. */
+char *pe_shorten(const char *s, size_t len, size_t max)
+{
+	size_t n = pe_utf8_cut(s, len, max);
+
+	return n < len ? xstrfmt("%.*s...", (int)n, s) : xstrndup(s, len);
+}
+
+/* NULL-safe string equality; see util.h. */
+int pe_str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}

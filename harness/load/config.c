@@ -1,0 +1,426 @@
+/*
+ * Reading prompteval.yml with the YAML module.  Every key is checked, with
+ * "did you mean" for typos, because a misspelt rate limit silently ignored
+ * is how a run gets a team's API key throttled.
+ */
+#include "harness/load/config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
+#include "harness/core/banned.h"
+
+enum { MAX_CONFIG_FILE = 4 * 1024 * 1024 };
+
+static const char *text_of(const struct pe_node *n)
+{
+	return n && n->kind == PE_NODE_STRING && n->len ? n->text : NULL;
+}
+
+static int read_number(const struct pe_node *map, const char *key, double min,
+		       double *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		return PE_OK;
+	if ((n->kind != PE_NODE_INT && n->kind != PE_NODE_FLOAT) ||
+	    n->fval < min) {
+		pe_diag_error(diag, &n->mark, "'%s' must be a number >= %g",
+			      key, min);
+		return PE_ERR_INVALID;
+	}
+	*out = n->fval;
+	return PE_OK;
+}
+
+static int read_provider(struct pe_config *c, const struct pe_pair *pair,
+			 struct pe_diag *diag)
+{
+	static const char *const known[] = { "kind",
+					     "base_url",
+					     "api_key_env",
+					     "max_concurrency",
+					     "requests_per_minute",
+					     "tokens_per_minute",
+					     "timeout",
+					     "headers",
+					     NULL };
+	const struct pe_node *map = pair->value;
+	struct pe_provider_config *p;
+	const struct pe_node *kind = pe_node_get(map, "kind");
+	const struct pe_node *headers = pe_node_get(map, "headers");
+	double v = 0;
+	int rc = PE_OK;
+
+	if (map->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &map->mark,
+			      "provider '%s' must be a mapping of settings",
+			      pair->key->text);
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(map, known, "a provider", diag);
+	c->providers = xrealloc(c->providers,
+				(c->nproviders + 1) * sizeof(*c->providers));
+	p = &c->providers[c->nproviders++];
+	memset(p, 0, sizeof(*p));
+	pe_strlist_init(&p->headers);
+	p->name = xstrdup(pair->key->text);
+	if (pe_provider_kind_parse(kind ? kind->text : p->name, &p->kind) ||
+	    p->kind == PE_PROVIDER_EXEC || p->kind == PE_PROVIDER_ECHO) {
+		pe_diag_error(diag, kind ? &kind->mark : &pair->key->mark,
+			      "provider '%s' needs 'kind': openai, github, "
+			      "anthropic, gemini or ollama",
+			      p->name);
+		rc = PE_ERR_INVALID;
+	}
+	if (text_of(pe_node_get(map, "base_url")))
+		p->base_url = xstrdup(text_of(pe_node_get(map, "base_url")));
+	if (text_of(pe_node_get(map, "api_key_env")))
+		p->api_key_env =
+			xstrdup(text_of(pe_node_get(map, "api_key_env")));
+	if (read_number(map, "max_concurrency", 1, &v, diag))
+		rc = PE_ERR_INVALID;
+	p->max_concurrency = (long)v;
+	if (read_number(map, "requests_per_minute", 0, &p->requests_per_minute,
+			diag) ||
+	    read_number(map, "tokens_per_minute", 0, &p->tokens_per_minute,
+			diag))
+		rc = PE_ERR_INVALID;
+	v = 0;
+	if (read_number(map, "timeout", 0.001, &v, diag))
+		rc = PE_ERR_INVALID;
+	p->timeout_ms = (long)(v * 1000);
+	for (size_t i = 0; headers && i < headers->npairs; i++) {
+		const struct pe_pair *h = &headers->pairs[i];
+		char *line;
+
+		if (!pe_node_is_scalar(h->value)) {
+			pe_diag_error(diag, &h->value->mark,
+				      "header '%s' must be text", h->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		line = xstrfmt("%s: %s", h->key->text, h->value->text);
+		pe_strlist_push(&p->headers, line);
+		free(line);
+	}
+	return rc;
+}
+
+static int read_defaults(struct pe_config *c, const struct pe_node *root,
+			 struct pe_diag *diag)
+{
+	const struct pe_node *models = pe_node_get(root, "models");
+	const struct pe_node *temps = pe_node_get(root, "temperatures");
+	const struct pe_node *repeats = pe_node_get(root, "repeats");
+	int rc = PE_OK;
+
+	for (size_t i = 0; models && i < models->count; i++) {
+		if (!text_of(models->items[i])) {
+			pe_diag_error(diag, &models->items[i]->mark,
+				      "each model must be text such as "
+				      "openai:gpt-4o-mini");
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		pe_strlist_push(&c->models, models->items[i]->text);
+	}
+	if (temps && temps->kind == PE_NODE_SEQ) {
+		c->temperatures = xcalloc(temps->count + 1, sizeof(double));
+		for (size_t i = 0; i < temps->count; i++) {
+			const struct pe_node *t = temps->items[i];
+
+			if ((t->kind != PE_NODE_INT &&
+			     t->kind != PE_NODE_FLOAT) ||
+			    t->fval < 0 || t->fval > 2) {
+				pe_diag_error(diag, &t->mark,
+					      "temperatures must be numbers "
+					      "from 0 to 2");
+				rc = PE_ERR_INVALID;
+				continue;
+			}
+			c->temperatures[c->ntemperatures++] = t->fval;
+		}
+	}
+	if (repeats) {
+		if (repeats->kind != PE_NODE_INT || repeats->ival < 1 ||
+		    repeats->ival > 100000) {
+			pe_diag_error(diag, &repeats->mark,
+				      "'repeats' must be a whole number from 1 "
+				      "to 100000");
+			rc = PE_ERR_INVALID;
+		} else {
+			c->repeats = (long)repeats->ival;
+		}
+	}
+	return rc;
+}
+
+/*
+ * prices: { MODEL: { input: USD, output: USD } }, per million tokens.
+ * MODEL is a spec ("openai:gpt-4o-mini") or a bare model name.
+ */
+static int read_prices(struct pe_config *c, const struct pe_node *prices,
+		       struct pe_diag *diag)
+{
+	static const char *const known[] = { "input", "output", NULL };
+	int rc = PE_OK;
+
+	if (!prices)
+		return PE_OK;
+	if (prices->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &prices->mark,
+			      "'prices' must map each model to its input "
+			      "and output price per million tokens");
+		return PE_ERR_INVALID;
+	}
+	c->prices = xcalloc(prices->npairs + 1, sizeof(*c->prices));
+	for (size_t i = 0; i < prices->npairs; i++) {
+		const struct pe_pair *p = &prices->pairs[i];
+		struct pe_price *price = &c->prices[c->nprices];
+		double in = NAN, out = NAN;
+
+		if (p->value->kind != PE_NODE_MAP) {
+			pe_diag_error(diag, &p->value->mark,
+				      "the price of '%s' must be a mapping "
+				      "such as { input: 0.15, output: 0.6 } "
+				      "(US dollars per million tokens)",
+				      p->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		pe_node_check_keys(p->value, known, "a price", diag);
+		if (read_number(p->value, "input", 0, &in, diag) ||
+		    read_number(p->value, "output", 0, &out, diag)) {
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		if (isnan(in) || isnan(out)) {
+			pe_diag_error(diag, &p->value->mark,
+				      "the price of '%s' needs both 'input' "
+				      "and 'output'",
+				      p->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		price->model = p->key->text;
+		price->usd_per_mtok_in = in;
+		price->usd_per_mtok_out = out;
+		c->nprices++;
+	}
+	return rc;
+}
+
+/* gates: the same gates as the command-line options, as defaults. */
+static int read_gates(struct pe_config *c, const struct pe_node *gates,
+		      struct pe_diag *diag)
+{
+	static const char *const known[] = { "min_pass_rate",	"fail_on",
+					     "max_errors",	"max_cost",
+					     "max_p95_latency", NULL };
+	const struct pe_node *rate, *fail_on, *max_errors;
+	int rc = PE_OK;
+
+	if (!gates)
+		return PE_OK;
+	if (gates->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &gates->mark,
+			      "'gates' must be a mapping such as "
+			      "{ min_pass_rate: 0.9 }");
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(gates, known, "the gates", diag);
+	rate = pe_node_get(gates, "min_pass_rate");
+	if (rate &&
+	    ((rate->kind != PE_NODE_INT && rate->kind != PE_NODE_FLOAT) ||
+	     rate->fval < 0 || rate->fval > 1)) {
+		pe_diag_error(diag, &rate->mark,
+			      "'min_pass_rate' must be a number from 0 to 1");
+		rc = PE_ERR_INVALID;
+	} else if (rate) {
+		c->gates.min_pass_rate = rate->fval;
+	}
+	fail_on = pe_node_get(gates, "fail_on");
+	if (fail_on) {
+		size_t k = 0;
+
+		while (pe_fail_on_choices[k] &&
+		       (!text_of(fail_on) ||
+			strcmp(pe_fail_on_choices[k], fail_on->text)))
+			k++;
+		if (!pe_fail_on_choices[k]) {
+			pe_diag_error(diag, &fail_on->mark,
+				      "'fail_on' must be any-failure, "
+				      "regression or significant-regression");
+			rc = PE_ERR_INVALID;
+		} else {
+			c->gates.fail_on = pe_fail_on_choices[k];
+		}
+	}
+	max_errors = pe_node_get(gates, "max_errors");
+	if (max_errors &&
+	    (max_errors->kind != PE_NODE_INT || max_errors->ival < 0 ||
+	     max_errors->ival > 1000000000)) {
+		pe_diag_error(diag, &max_errors->mark,
+			      "'max_errors' must be a whole number >= 0");
+		rc = PE_ERR_INVALID;
+	} else if (max_errors) {
+		c->gates.max_errors = (long)max_errors->ival;
+	}
+	if (read_number(gates, "max_cost", 0, &c->gates.max_cost_usd, diag) ||
+	    read_number(gates, "max_p95_latency", 0,
+			&c->gates.max_p95_latency_ms, diag))
+		rc = PE_ERR_INVALID;
+	return rc;
+}
+
+static int read_root(struct pe_config *c, const struct pe_node *root,
+		     struct pe_diag *diag)
+{
+	static const char *const known[] = { "providers", "aliases",
+					     "models",	  "temperatures",
+					     "repeats",	  "prices",
+					     "gates",	  NULL };
+	const struct pe_node *providers = pe_node_get(root, "providers");
+	const struct pe_node *aliases = pe_node_get(root, "aliases");
+	int rc = PE_OK;
+
+	if (root->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &root->mark,
+			      "the configuration must be a mapping");
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(root, known, "the configuration", diag);
+	for (size_t i = 0; providers && i < providers->npairs; i++)
+		if (read_provider(c, &providers->pairs[i], diag))
+			rc = PE_ERR_INVALID;
+	for (size_t i = 0; aliases && i < aliases->npairs; i++) {
+		const struct pe_pair *a = &aliases->pairs[i];
+
+		if (!text_of(a->value)) {
+			pe_diag_error(diag, &a->value->mark,
+				      "alias '%s' must name a provider:model",
+				      a->key->text);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		c->aliases = xrealloc(c->aliases,
+				      (c->naliases + 1) * sizeof(*c->aliases));
+		c->aliases[c->naliases].name = xstrdup(a->key->text);
+		c->aliases[c->naliases].target = xstrdup(a->value->text);
+		c->naliases++;
+	}
+	/* Each part is read even after another failed, for all diagnostics. */
+	if (read_defaults(c, root, diag))
+		rc = PE_ERR_INVALID;
+	if (read_prices(c, pe_node_get(root, "prices"), diag))
+		rc = PE_ERR_INVALID;
+	if (read_gates(c, pe_node_get(root, "gates"), diag))
+		rc = PE_ERR_INVALID;
+	return rc;
+}
+
+/* Loads the configuration; see config.h. */
+struct pe_config *pe_config_load(const char *path, struct pe_diag *diag)
+{
+	struct pe_config *c = xcalloc(1, sizeof(*c));
+	struct stat st;
+	char *data;
+	size_t len;
+
+	pe_strlist_init(&c->models);
+	pe_gates_init(&c->gates);
+	if (!path) {
+		if (stat("prompteval.yml", &st))
+			return c;
+		path = "prompteval.yml";
+	}
+	if (pe_file_read(path, MAX_CONFIG_FILE, &data, &len, diag)) {
+		pe_config_free(c);
+		return NULL;
+	}
+	c->doc = pe_yaml_load(path, data, len, diag);
+	free(data);
+	if (!c->doc || (c->doc->root && read_root(c, c->doc->root, diag))) {
+		pe_config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Frees a configuration; NULL is a no-op. */
+void pe_config_free(struct pe_config *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nproviders; i++) {
+		free(c->providers[i].name);
+		free(c->providers[i].base_url);
+		free(c->providers[i].api_key_env);
+		pe_strlist_release(&c->providers[i].headers);
+	}
+	free(c->providers);
+	for (size_t i = 0; i < c->naliases; i++) {
+		free(c->aliases[i].name);
+		free(c->aliases[i].target);
+	}
+	free(c->aliases);
+	pe_strlist_release(&c->models);
+	free(c->temperatures);
+	free(c->prices);
+	pe_doc_free(c->doc);
+	free(c);
+}
+
+/* Finds a provider configuration by name. */
+const struct pe_provider_config *pe_config_provider(const struct pe_config *c,
+						    const char *name)
+{
+	for (size_t i = 0; c && i < c->nproviders; i++)
+		if (!strcmp(c->providers[i].name, name))
+			return &c->providers[i];
+	return NULL;
+}
+
+/* Finds an alias target by name. */
+const char *pe_config_alias(const struct pe_config *c, const char *name)
+{
+	for (size_t i = 0; c && i < c->naliases; i++)
+		if (!strcmp(c->aliases[i].name, name))
+			return c->aliases[i].target;
+	return NULL;
+}
+
+/* The configured prices; see config.h. */
+struct pe_prices pe_config_prices(const struct pe_config *c)
+{
+	struct pe_prices p = { NULL, 0 };
+
+	if (c) {
+		p.items = c->prices;
+		p.count = c->nprices;
+	}
+	return p;
+}
+
+/* Fills the gates the command line left out; see config.h. */
+void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli)
+{
+	if (!c)
+		return;
+	if (isnan(cli->min_pass_rate))
+		cli->min_pass_rate = c->gates.min_pass_rate;
+	if (!cli->fail_on)
+		cli->fail_on = c->gates.fail_on;
+	if (cli->max_errors < 0)
+		cli->max_errors = c->gates.max_errors;
+	if (isnan(cli->max_cost_usd))
+		cli->max_cost_usd = c->gates.max_cost_usd;
+	if (isnan(cli->max_p95_latency_ms))
+		cli->max_p95_latency_ms = c->gates.max_p95_latency_ms;
+}

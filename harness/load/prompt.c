@@ -1,0 +1,1033 @@
+/*
+ * The prompt loader.  It reads in three passes: the file's own keys (name,
+ * model, parameters, messages, evaluators), then the test cases (inline or
+ * from dataset files), then cross-checks (every template variable against
+ * every case, declared variables against their uses).  Each pass records
+ * every problem it finds rather than stopping at the first.
+ */
+#include "harness/load/prompt.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "harness/core/buf.h"
+#include "harness/load/dataset.h"
+#include "harness/core/files.h"
+#include "harness/core/hash.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
+#include "harness/core/banned.h"
+
+static const char *const top_keys[] = { "name",
+					"description",
+					"model",
+					"messages",
+					"modelParameters",
+					"model_parameters",
+					"responseFormat",
+					"response_format",
+					"jsonSchema",
+					"json_schema",
+					"testData",
+					"test_data",
+					"evaluators",
+					"version",
+					"authors",
+					"metadata",
+					"variables",
+					"tags",
+					"threshold",
+					NULL };
+
+/* Keys that make a test case "nested": variables live under them. */
+static const char *const nest_keys[] = { "vars", "input", "inputs", "variables",
+					 NULL };
+
+/* Keys beside a nested case's variables. */
+static const char *const case_meta_keys[] = { "vars",
+					      "input",
+					      "inputs",
+					      "variables",
+					      "id",
+					      "name",
+					      "description",
+					      "expected",
+					      "expectedOutput",
+					      "expected_output",
+					      "evaluators",
+					      "tags",
+					      "metadata",
+					      NULL };
+
+struct loader {
+	struct pe_prompt *p;
+	struct pe_diag *diag;
+	int failed;
+};
+
+static const char *scalar_text(const struct pe_node *n)
+{
+	return pe_node_is_scalar(n) && n->kind != PE_NODE_NULL ? n->text : NULL;
+}
+
+/* Gets a key under either of two spellings; errors when both are given. */
+static const struct pe_node *get2(struct loader *ld, const struct pe_node *map,
+				  const char *a, const char *b)
+{
+	const struct pe_pair *pa = pe_node_pair(map, a);
+	const struct pe_pair *pb = pe_node_pair(map, b);
+
+	if (pa && pb) {
+		pe_diag_error(ld->diag, &pb->key->mark,
+			      "'%s' and '%s' are the same setting; give only "
+			      "one",
+			      a, b);
+		ld->failed = 1;
+	}
+	return pa ? pa->value : pb ? pb->value : NULL;
+}
+
+static char *read_text(struct loader *ld, const struct pe_node *map,
+		       const char *key)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return NULL;
+	if (!pe_node_is_scalar(n)) {
+		pe_diag_error(ld->diag, &n->mark, "'%s' must be text, not a %s",
+			      key, pe_node_kind_name(n->kind));
+		ld->failed = 1;
+		return NULL;
+	}
+	return xstrdup(n->text);
+}
+
+/* Reports a Jinja line; prompt libraries template their YAML. */
+static int check_not_jinja(const char *path, const char *data, size_t len,
+			   struct pe_diag *diag)
+{
+	unsigned line = 1;
+
+	for (size_t i = 0; i < len;) {
+		size_t col = 0;
+		const char *eol = memchr(data + i, '\n', len - i);
+		size_t end = eol ? (size_t)(eol - data) : len;
+
+		while (i + col < end &&
+		       (data[i + col] == ' ' || data[i + col] == '\t'))
+			col++;
+		if (i + col + 1 < end && data[i + col] == '{' &&
+		    (data[i + col + 1] == '%' || data[i + col + 1] == '#')) {
+			struct pe_mark m = { path, line, (unsigned)col + 1 };
+			size_t show = end - i - col;
+
+			pe_diag_error(diag, &m,
+				      "not plain YAML: a Jinja template tag "
+				      "'%.*s%s'; render the template first "
+				      "(prompteval reads plain YAML prompt "
+				      "files)",
+				      (int)(show > 40 ? 40 : show),
+				      data + i + col, show > 40 ? "..." : "");
+			return PE_ERR_INVALID;
+		}
+		i = end + 1;
+		line++;
+	}
+	return PE_OK;
+}
+
+static int read_number(struct loader *ld, const struct pe_node *n,
+		       const char *key, double min, double max, double *out)
+{
+	if (n->kind != PE_NODE_INT && n->kind != PE_NODE_FLOAT) {
+		pe_diag_error(ld->diag, &n->mark,
+			      "modelParameters.%s must be a number, not a %s",
+			      key, pe_node_kind_name(n->kind));
+		ld->failed = 1;
+		return PE_ERR_INVALID;
+	}
+	if (n->fval < min || n->fval > max) {
+		pe_diag_error(ld->diag, &n->mark,
+			      "modelParameters.%s is %s; it must be between "
+			      "%g and %g",
+			      key, n->text, min, max);
+		ld->failed = 1;
+		return PE_ERR_INVALID;
+	}
+	*out = n->fval;
+	return PE_OK;
+}
+
+static int read_integer(struct loader *ld, const struct pe_node *n,
+			const char *key, long long min, long long *out)
+{
+	if (n->kind != PE_NODE_INT) {
+		pe_diag_error(ld->diag, &n->mark,
+			      "modelParameters.%s must be an integer, not %s%s",
+			      key, n->kind == PE_NODE_FLOAT ? "" : "a ",
+			      n->kind == PE_NODE_FLOAT
+				      ? n->text
+				      : pe_node_kind_name(n->kind));
+		ld->failed = 1;
+		return PE_ERR_INVALID;
+	}
+	if (n->ival < min) {
+		pe_diag_error(ld->diag, &n->mark,
+			      "modelParameters.%s is %s; it must be at least "
+			      "%lld",
+			      key, n->text, min);
+		ld->failed = 1;
+		return PE_ERR_INVALID;
+	}
+	*out = n->ival;
+	return PE_OK;
+}
+
+static void read_stop(struct loader *ld, const struct pe_node *n)
+{
+	struct pe_params *pp = &ld->p->params;
+	size_t count = n->kind == PE_NODE_SEQ ? n->count : 1;
+
+	if (n->kind != PE_NODE_SEQ && n->kind != PE_NODE_STRING) {
+		pe_diag_error(ld->diag, &n->mark,
+			      "modelParameters.stop must be a string or a list "
+			      "of strings, not a %s",
+			      pe_node_kind_name(n->kind));
+		ld->failed = 1;
+		return;
+	}
+	pp->stop = xcalloc(count, sizeof(*pp->stop));
+	for (size_t i = 0; i < count; i++) {
+		const struct pe_node *s =
+			n->kind == PE_NODE_SEQ ? n->items[i] : n;
+
+		if (s->kind != PE_NODE_STRING || !s->len) {
+			pe_diag_error(ld->diag, &s->mark,
+				      "each stop sequence must be non-empty "
+				      "text");
+			ld->failed = 1;
+			continue;
+		}
+		pp->stop[pp->nstop++] = xstrdup(s->text);
+	}
+	pp->set |= PE_PARAM_STOP;
+}
+
+static void read_params(struct loader *ld, const struct pe_node *root)
+{
+	static const char *const known[] = { "temperature",
+					     "maxTokens",
+					     "max_tokens",
+					     "topP",
+					     "top_p",
+					     "seed",
+					     "stop",
+					     "presencePenalty",
+					     "presence_penalty",
+					     "frequencyPenalty",
+					     "frequency_penalty",
+					     NULL };
+	const struct pe_node *mp =
+		get2(ld, root, "modelParameters", "model_parameters");
+	struct pe_params *pp = &ld->p->params;
+	const struct pe_node *n;
+	long long v;
+
+	if (!mp || mp->kind == PE_NODE_NULL)
+		return;
+	if (mp->kind != PE_NODE_MAP) {
+		pe_diag_error(ld->diag, &mp->mark,
+			      "'modelParameters' must be a mapping, not a %s",
+			      pe_node_kind_name(mp->kind));
+		ld->failed = 1;
+		return;
+	}
+	pe_node_check_keys(mp, known, "modelParameters", ld->diag);
+	if ((n = pe_node_get(mp, "temperature")) &&
+	    !read_number(ld, n, "temperature", 0, 2, &pp->temperature))
+		pp->set |= PE_PARAM_TEMPERATURE;
+	if ((n = get2(ld, mp, "maxTokens", "max_tokens")) &&
+	    !read_integer(ld, n, "maxTokens", 1, &v)) {
+		pp->max_tokens = (long)v;
+		pp->set |= PE_PARAM_MAX_TOKENS;
+	}
+	if ((n = get2(ld, mp, "topP", "top_p")) &&
+	    !read_number(ld, n, "topP", 0, 1, &pp->top_p))
+		pp->set |= PE_PARAM_TOP_P;
+	if ((n = pe_node_get(mp, "seed")) &&
+	    !read_integer(ld, n, "seed", -(1LL << 62), &pp->seed))
+		pp->set |= PE_PARAM_SEED;
+	if ((n = pe_node_get(mp, "stop")))
+		read_stop(ld, n);
+	if ((n = get2(ld, mp, "presencePenalty", "presence_penalty")) &&
+	    !read_number(ld, n, "presencePenalty", -2, 2,
+			 &pp->presence_penalty))
+		pp->set |= PE_PARAM_PRESENCE_PENALTY;
+	if ((n = get2(ld, mp, "frequencyPenalty", "frequency_penalty")) &&
+	    !read_number(ld, n, "frequencyPenalty", -2, 2,
+			 &pp->frequency_penalty))
+		pp->set |= PE_PARAM_FREQUENCY_PENALTY;
+}
+
+static void read_json_schema(struct loader *ld, const struct pe_node *root)
+{
+	const struct pe_node *js = get2(ld, root, "jsonSchema", "json_schema");
+	struct pe_buf b;
+	struct pe_node *parsed;
+
+	if (!js || js->kind == PE_NODE_NULL) {
+		if (ld->p->response_format == PE_RESPONSE_JSON_SCHEMA) {
+			pe_diag_error(ld->diag, &ld->p->mark,
+				      "responseFormat json_schema needs a "
+				      "'jsonSchema'");
+			ld->failed = 1;
+		}
+		return;
+	}
+	pe_buf_init(&b, 0);
+	if (js->kind == PE_NODE_MAP) {
+		/* An extension over gh-models: a YAML mapping is accepted. */
+		pe_node_to_json(js, &b);
+		parsed = (struct pe_node *)js;
+	} else if (js->kind == PE_NODE_STRING) {
+		pe_buf_add(&b, js->text, js->len);
+		parsed = pe_json_parse_scalar(ld->p->doc, ld->p->doc, js,
+					      ld->diag);
+		if (!parsed) {
+			ld->failed = 1;
+			pe_buf_release(&b);
+			return;
+		}
+	} else {
+		pe_diag_error(ld->diag, &js->mark,
+			      "jsonSchema must be a JSON string (or a "
+			      "mapping), not a %s",
+			      pe_node_kind_name(js->kind));
+		ld->failed = 1;
+		return;
+	}
+	if (ld->p->response_format == PE_RESPONSE_JSON_SCHEMA &&
+	    (!pe_node_get(parsed, "name") || !pe_node_get(parsed, "schema"))) {
+		pe_diag_error(ld->diag, &js->mark,
+			      "jsonSchema for responseFormat json_schema must "
+			      "have top-level 'name' and 'schema' keys");
+		ld->failed = 1;
+	}
+	ld->p->json_schema = pe_buf_detach(&b, NULL);
+}
+
+static void read_response_format(struct loader *ld, const struct pe_node *root)
+{
+	const struct pe_node *rf =
+		get2(ld, root, "responseFormat", "response_format");
+	const char *t = scalar_text(rf);
+
+	if (rf && rf->kind != PE_NODE_NULL) {
+		if (t && !strcmp(t, "text"))
+			ld->p->response_format = PE_RESPONSE_TEXT;
+		else if (t && !strcmp(t, "json_object"))
+			ld->p->response_format = PE_RESPONSE_JSON_OBJECT;
+		else if (t && !strcmp(t, "json_schema"))
+			ld->p->response_format = PE_RESPONSE_JSON_SCHEMA;
+		else {
+			pe_diag_error(ld->diag, &rf->mark,
+				      "invalid responseFormat '%s': use text, "
+				      "json_object or json_schema",
+				      t ? t : pe_node_kind_name(rf->kind));
+			ld->failed = 1;
+		}
+	}
+	read_json_schema(ld, root);
+}
+
+static int parse_role(const char *s, enum pe_role *role)
+{
+	static const char *const names[] = { "system", "user", "assistant" };
+
+	for (int i = 0; i < 3; i++) {
+		if (!strcasecmp(s, names[i])) {
+			*role = (enum pe_role)i;
+			return PE_OK;
+		}
+	}
+	return PE_ERR_INVALID;
+}
+
+static void read_message(struct loader *ld, const struct pe_node *m)
+{
+	static const char *const known[] = { "role", "content", "name", NULL };
+	struct pe_prompt *p = ld->p;
+	const struct pe_node *role = pe_node_get(m, "role");
+	const struct pe_node *content = pe_node_get(m, "content");
+	struct pe_message *msg;
+	enum pe_role r;
+
+	if (m->kind != PE_NODE_MAP) {
+		pe_diag_error(ld->diag, &m->mark,
+			      "a message must be a mapping with 'role' and "
+			      "'content', not a %s",
+			      pe_node_kind_name(m->kind));
+		ld->failed = 1;
+		return;
+	}
+	pe_node_check_keys(m, known, "a message", ld->diag);
+	if (!role || !scalar_text(role)) {
+		pe_diag_error(ld->diag, role ? &role->mark : &m->mark,
+			      "message needs a 'role' (system, user or "
+			      "assistant)");
+		ld->failed = 1;
+		return;
+	}
+	if (parse_role(role->text, &r)) {
+		pe_diag_error(ld->diag, &role->mark,
+			      "unknown message role '%s': use system, user or "
+			      "assistant",
+			      role->text);
+		ld->failed = 1;
+		return;
+	}
+	if (!content || !pe_node_is_scalar(content) ||
+	    content->kind == PE_NODE_NULL) {
+		pe_diag_error(ld->diag, content ? &content->mark : &m->mark,
+			      "message needs 'content' as text%s%s",
+			      content ? ", not a " : "",
+			      content ? pe_node_kind_name(content->kind) : "");
+		ld->failed = 1;
+		return;
+	}
+	msg = &p->messages[p->nmessages++];
+	msg->role = r;
+	msg->node = content;
+	msg->content = pe_template_parse(content->text, content->len);
+}
+
+static void read_messages(struct loader *ld, const struct pe_node *list)
+{
+	if (list->kind != PE_NODE_SEQ) {
+		pe_diag_error(ld->diag, &list->mark,
+			      "'messages' must be a list of {role, content}, "
+			      "not a %s",
+			      pe_node_kind_name(list->kind));
+		ld->failed = 1;
+		return;
+	}
+	if (!list->count) {
+		pe_diag_error(ld->diag, &list->mark,
+			      "'messages' is empty: a prompt needs at least "
+			      "one message");
+		ld->failed = 1;
+		return;
+	}
+	ld->p->messages = xcalloc(list->count, sizeof(*ld->p->messages));
+	for (size_t i = 0; i < list->count; i++)
+		read_message(ld, list->items[i]);
+}
+
+/* Reads an evaluators list into a fresh array; returns its length. */
+static size_t read_evaluators(struct loader *ld, const struct pe_node *list,
+			      struct pe_evalspec **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	if (!list || list->kind == PE_NODE_NULL)
+		return 0;
+	if (list->kind != PE_NODE_SEQ) {
+		pe_diag_error(ld->diag, &list->mark,
+			      "'evaluators' must be a list, not a %s",
+			      pe_node_kind_name(list->kind));
+		ld->failed = 1;
+		return 0;
+	}
+	*out = xcalloc(list->count ? list->count : 1, sizeof(**out));
+	for (size_t i = 0; i < list->count; i++) {
+		if (pe_evalspec_parse(&(*out)[n], list->items[i], i,
+				      ld->diag)) {
+			ld->failed = 1;
+			continue;
+		}
+		for (size_t j = 0; j < n; j++) {
+			if (!strcmp((*out)[j].name, (*out)[n].name)) {
+				char *renamed = xstrfmt("%s#%zu",
+							(*out)[n].name, i + 1);
+
+				pe_diag_warning(ld->diag, &(*out)[n].mark,
+						"duplicate evaluator name '%s' "
+						"(also at line %u); this one "
+						"is reported as '%s'",
+						(*out)[n].name,
+						(*out)[j].mark.line, renamed);
+				free((*out)[n].name);
+				(*out)[n].name = renamed;
+				break;
+			}
+		}
+		n++;
+	}
+	return n;
+}
+
+static void free_cases(struct pe_prompt *p)
+{
+	for (size_t i = 0; i < p->ncases; i++) {
+		struct pe_case *c = &p->cases[i];
+
+		free(c->id);
+		for (size_t j = 0; j < c->nevaluators; j++)
+			pe_evalspec_release(&c->evaluators[j]);
+		free(c->evaluators);
+	}
+	free(p->cases);
+}
+
+struct case_list {
+	const struct pe_node **items;
+	size_t len;
+	size_t alloc;
+};
+
+static void push_case(struct case_list *l, const struct pe_node *n)
+{
+	pe_grow(&l->items, &l->alloc, l->len + 1, sizeof(*l->items));
+	l->items[l->len++] = n;
+}
+
+/* Loads a dataset file named by a testData entry and queues its cases. */
+static void add_dataset(struct loader *ld, const struct pe_node *ref,
+			struct case_list *cases)
+{
+	struct pe_prompt *p = ld->p;
+	char *path = pe_path_relative_to(p->path, ref->text);
+	size_t before = pe_diag_len(ld->diag);
+	struct pe_doc *doc = pe_dataset_load(path, ld->diag);
+
+	if (!doc) {
+		/* Point the reader at the reference too. */
+		if (pe_diag_len(ld->diag) > before &&
+		    !pe_diag_get(ld->diag, before)->line)
+			pe_diag_error(ld->diag, &ref->mark,
+				      "cannot load dataset '%s'", ref->text);
+		ld->failed = 1;
+		free(path);
+		return;
+	}
+	free(path);
+	p->datasets = xrealloc(p->datasets,
+			       (p->ndatasets + 1) * sizeof(*p->datasets));
+	p->datasets[p->ndatasets++] = doc;
+	for (size_t i = 0; i < doc->root->count; i++)
+		push_case(cases, doc->root->items[i]);
+}
+
+/* A testData item that only names a file: {file: x} or {dataset: x}. */
+static const struct pe_node *dataset_ref(const struct pe_node *item)
+{
+	const struct pe_node *f;
+
+	if (item->kind != PE_NODE_MAP || item->npairs != 1)
+		return NULL;
+	f = pe_node_get(item, "file");
+	if (!f)
+		f = pe_node_get(item, "dataset");
+	return f && f->kind == PE_NODE_STRING ? f : NULL;
+}
+
+static void collect_cases(struct loader *ld, const struct pe_node *td,
+			  struct case_list *cases)
+{
+	if (td->kind == PE_NODE_STRING) {
+		add_dataset(ld, td, cases);
+		return;
+	}
+	if (td->kind != PE_NODE_SEQ) {
+		pe_diag_error(ld->diag, &td->mark,
+			      "'testData' must be a list of test cases or a "
+			      "dataset file name, not a %s",
+			      pe_node_kind_name(td->kind));
+		ld->failed = 1;
+		return;
+	}
+	for (size_t i = 0; i < td->count; i++) {
+		const struct pe_node *ref = dataset_ref(td->items[i]);
+
+		if (ref)
+			add_dataset(ld, ref, cases);
+		else
+			push_case(cases, td->items[i]);
+	}
+}
+
+/* The container that holds a nested case's variables, or NULL if flat. */
+static const struct pe_pair *nested_vars(const struct pe_node *item)
+{
+	for (size_t i = 0; nest_keys[i]; i++) {
+		const struct pe_pair *pair = pe_node_pair(item, nest_keys[i]);
+
+		if (pair && pair->value->kind == PE_NODE_MAP)
+			return pair;
+	}
+	return NULL;
+}
+
+static void make_case_id(struct pe_case *c)
+{
+	struct pe_buf b;
+	char hex[PE_SHA256_HEX_LEN + 1];
+
+	pe_buf_init(&b, 0);
+	pe_node_to_json(c->vars, &b);
+	if (c->expected) {
+		pe_buf_addc(&b, '\n');
+		pe_node_to_json(c->expected, &b);
+	}
+	pe_sha256_hex(b.data ? b.data : "", b.len, hex);
+	pe_buf_release(&b);
+	c->id = xstrfmt("case-%.8s", hex);
+}
+
+static void read_case(struct loader *ld, const struct pe_node *item,
+		      struct pe_case *c)
+{
+	const struct pe_pair *nested = nested_vars(item);
+	const struct pe_node *id = pe_node_get(item, "id");
+
+	c->item = item;
+	if (nested) {
+		const struct pe_node *inner = nested->value;
+		const struct pe_pair *deeper = nested_vars(inner);
+
+		/* Seen in real files: inputs: {variables: {...}}. */
+		if (deeper && inner->npairs == 1)
+			inner = deeper->value;
+		pe_node_check_keys(item, case_meta_keys, "a test case",
+				   ld->diag);
+		c->vars = inner;
+		c->scopes[0] = inner;
+		c->scopes[1] = item;
+		c->nscopes = 2;
+		c->expected = pe_node_get(item, "expected");
+		if (!c->expected)
+			c->expected = pe_node_get(item, "expectedOutput");
+		if (!c->expected)
+			c->expected = pe_node_get(item, "expected_output");
+	} else {
+		c->vars = item;
+		c->scopes[0] = item;
+		c->nscopes = 1;
+		c->expected = pe_node_get(item, "expected");
+	}
+	c->nevaluators = read_evaluators(ld, pe_node_get(item, "evaluators"),
+					 &c->evaluators);
+	if (id && scalar_text(id) && id->len)
+		c->id = xstrdup(id->text);
+	else {
+		if (id)
+			pe_diag_error(ld->diag, &id->mark,
+				      "test case 'id' must be non-empty text");
+		make_case_id(c);
+	}
+}
+
+static void check_case_ids(struct loader *ld)
+{
+	struct pe_prompt *p = ld->p;
+
+	for (size_t i = 0; i < p->ncases; i++) {
+		for (size_t j = 0; j < i; j++) {
+			struct pe_case *c = &p->cases[i];
+			char *renamed;
+
+			if (strcmp(c->id, p->cases[j].id))
+				continue;
+			if (pe_node_get(c->item, "id")) {
+				pe_diag_error(ld->diag, &c->item->mark,
+					      "duplicate test case id '%s' "
+					      "(also case #%zu)",
+					      c->id, j + 1);
+				ld->failed = 1;
+				break;
+			}
+			renamed = xstrfmt("%s-%zu", c->id, i + 1);
+			pe_diag_warning(ld->diag, &c->item->mark,
+					"test case #%zu repeats case #%zu "
+					"exactly; it is called '%s'",
+					i + 1, j + 1, renamed);
+			free(c->id);
+			c->id = renamed;
+			break;
+		}
+	}
+}
+
+static void read_cases(struct loader *ld, const struct pe_node *root)
+{
+	const struct pe_node *td = get2(ld, root, "testData", "test_data");
+	struct case_list list = { 0 };
+	struct pe_prompt *p = ld->p;
+
+	if (!td || td->kind == PE_NODE_NULL)
+		return;
+	collect_cases(ld, td, &list);
+	p->cases = xcalloc(list.len ? list.len : 1, sizeof(*p->cases));
+	for (size_t i = 0; i < list.len; i++) {
+		if (list.items[i]->kind != PE_NODE_MAP) {
+			pe_diag_error(ld->diag, &list.items[i]->mark,
+				      "a test case must be a mapping of "
+				      "variables, not a %s",
+				      pe_node_kind_name(list.items[i]->kind));
+			ld->failed = 1;
+			continue;
+		}
+		p->cases[p->ncases].index = p->ncases;
+		read_case(ld, list.items[i], &p->cases[p->ncases]);
+		p->ncases++;
+	}
+	free(list.items);
+	check_case_ids(ld);
+}
+
+/* Finds which of the prompt's documents holds n, by its mark's file. */
+const struct pe_doc *pe_prompt_doc_of(const struct pe_prompt *p,
+				      const struct pe_node *n)
+{
+	for (size_t i = 0; i < p->ndatasets; i++)
+		if (n->mark.file == p->datasets[i]->path)
+			return p->datasets[i];
+	return p->doc;
+}
+
+/*
+ * Explains a common authoring slip behind an undefined variable: the
+ * variables written as one string ("vars: 'a: 1'") instead of a mapping.
+ */
+static const char *case_hint(const struct pe_case *c)
+{
+	for (size_t i = 0; nest_keys[i]; i++) {
+		const struct pe_node *v = pe_node_get(c->item, nest_keys[i]);
+
+		if (v && v->kind == PE_NODE_STRING)
+			return strstr(v->text, ": ")
+				       ? "; this case's variables are written "
+					 "as one string, not a mapping (remove "
+					 "the quotes)"
+				       : "; this case's variables are a "
+					 "string, not a mapping of names to "
+					 "values";
+	}
+	return "";
+}
+
+/* Checks one template against one case. */
+static void check_template_vars(struct loader *ld, const struct pe_template *t,
+				const struct pe_node *node,
+				const struct pe_case *c,
+				const struct pe_evalspec *spec)
+{
+	for (size_t i = 0; i < pe_template_nvars(t); i++) {
+		const struct pe_template_ref *ref = pe_template_var(t, i);
+		struct pe_mark at;
+
+		if (pe_template_lookup(c->scopes, c->nscopes, ref->path))
+			continue;
+		if (spec && pe_evalspec_provides(spec, ref->path))
+			continue;
+		at = pe_doc_locate(pe_prompt_doc_of(ld->p, node), node,
+				   ref->token, ref->occurrence);
+		/* A case from a dataset file: say which file the use is in. */
+		pe_diag_error(ld->diag, &c->item->mark,
+			      "prompt '%s', test case '%s': variable '%s' is "
+			      "not defined (used %s%s%sat %s%sline %u, column "
+			      "%u)%s",
+			      ld->p->name, c->id, ref->path,
+			      spec ? "by evaluator '" : "",
+			      spec ? spec->name : "", spec ? "' " : "",
+			      at.file != c->item->mark.file ? at.file : "",
+			      at.file != c->item->mark.file ? " " : "", at.line,
+			      at.col, case_hint(c));
+		ld->failed = 1;
+	}
+}
+
+static void warn_literal_braces(struct loader *ld, const struct pe_template *t,
+				const struct pe_node *node)
+{
+	for (size_t i = 0; i < pe_template_nliterals(t); i++) {
+		const struct pe_template_ref *ref = pe_template_literal(t, i);
+		struct pe_mark at = pe_doc_locate(ld->p->doc, node, ref->token,
+						  ref->occurrence);
+
+		pe_diag_warning(ld->diag, &at,
+				"'%s' is not a variable reference and is sent "
+				"as written; write '\\{{' for a literal '{{'",
+				ref->token);
+	}
+}
+
+static void check_specs(struct loader *ld, const struct pe_evalspec *specs,
+			size_t n, const struct pe_case *c)
+{
+	for (size_t e = 0; e < n; e++) {
+		for (size_t k = 0; k < pe_evalspec_ntemplates(&specs[e]); k++) {
+			const struct pe_node *node;
+			const struct pe_template *t =
+				pe_evalspec_template(&specs[e], k, &node);
+
+			check_template_vars(ld, t, node, c, &specs[e]);
+		}
+	}
+}
+
+static void check_templates(struct loader *ld)
+{
+	struct pe_prompt *p = ld->p;
+
+	for (size_t m = 0; m < p->nmessages; m++)
+		warn_literal_braces(ld, p->messages[m].content,
+				    p->messages[m].node);
+	for (size_t i = 0; i < p->ncases; i++) {
+		const struct pe_case *c = &p->cases[i];
+
+		for (size_t m = 0; m < p->nmessages; m++)
+			check_template_vars(ld, p->messages[m].content,
+					    p->messages[m].node, c, NULL);
+		check_specs(ld, p->evaluators, p->nevaluators, c);
+		check_specs(ld, c->evaluators, c->nevaluators, c);
+	}
+}
+
+static int message_uses(const struct pe_prompt *p, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t m = 0; m < p->nmessages; m++) {
+		const struct pe_template *t = p->messages[m].content;
+
+		for (size_t i = 0; i < pe_template_nvars(t); i++) {
+			const char *path = pe_template_var(t, i)->path;
+
+			if (!strncmp(path, name, len) &&
+			    (path[len] == '\0' || path[len] == '.'))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Warns about declared variables that no message uses. */
+static void check_declared_variables(struct loader *ld,
+				     const struct pe_node *root)
+{
+	const struct pe_node *vars = pe_node_get(root, "variables");
+
+	if (!vars || vars->kind != PE_NODE_SEQ)
+		return;
+	for (size_t i = 0; i < vars->count; i++) {
+		const struct pe_node *v = vars->items[i];
+		const struct pe_node *name =
+			v->kind == PE_NODE_MAP ? pe_node_get(v, "name") : v;
+
+		if (!scalar_text(name))
+			continue;
+		if (!message_uses(ld->p, name->text))
+			pe_diag_warning(ld->diag, &name->mark,
+					"declared variable '%s' is not used "
+					"by any message",
+					name->text);
+	}
+}
+
+static void read_threshold(struct loader *ld, const struct pe_node *root)
+{
+	const struct pe_node *t = pe_node_get(root, "threshold");
+
+	if (!t)
+		return;
+	if ((t->kind != PE_NODE_INT && t->kind != PE_NODE_FLOAT) ||
+	    t->fval < 0 || t->fval > 1) {
+		pe_diag_error(ld->diag, &t->mark,
+			      "'threshold' must be a number between 0 and 1");
+		ld->failed = 1;
+		return;
+	}
+	ld->p->threshold = t->fval;
+	ld->p->has_threshold = 1;
+}
+
+/* Explains why a mapping without messages is not a prompt. */
+static void report_no_messages(struct loader *ld, const struct pe_node *root)
+{
+	struct pe_mark m = { ld->p->path, 1, 1 };
+
+	if (pe_node_get(root, "jobs") &&
+	    (pe_node_get(root, "on") || pe_node_pair(root, "true")))
+		pe_diag_error(ld->diag, &m,
+			      "not a prompt definition: no 'messages' key; "
+			      "this looks like a GitHub Actions workflow "
+			      "('on' and 'jobs')");
+	else
+		pe_diag_error(ld->diag, &m,
+			      "not a prompt definition: no 'messages' key");
+}
+
+static int read_root(struct loader *ld, const struct pe_node *root)
+{
+	struct pe_prompt *p = ld->p;
+	const struct pe_node *messages;
+	char *name;
+
+	if (root->kind != PE_NODE_MAP) {
+		pe_diag_error(ld->diag, &root->mark,
+			      "a prompt file must be a mapping of keys (name, "
+			      "model, messages, ...), not a %s",
+			      pe_node_kind_name(root->kind));
+		return PE_ERR_INVALID;
+	}
+	messages = pe_node_get(root, "messages");
+	if (!messages) {
+		/* A typo such as "mesages" explains the missing key. */
+		pe_node_suggest_keys(root, top_keys, "the prompt file",
+				     ld->diag);
+		report_no_messages(ld, root);
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(root, top_keys, "the prompt file", ld->diag);
+	name = read_text(ld, root, "name");
+	p->name = name ? name : xstrdup(p->path);
+	p->description = read_text(ld, root, "description");
+	p->model = read_text(ld, root, "model");
+	if (!p->model)
+		pe_diag_warning(ld->diag, &p->mark,
+				"no 'model': runs of this prompt need "
+				"-m/--model");
+	read_params(ld, root);
+	read_response_format(ld, root);
+	read_threshold(ld, root);
+	read_messages(ld, messages);
+	p->nevaluators = read_evaluators(ld, pe_node_get(root, "evaluators"),
+					 &p->evaluators);
+	read_cases(ld, root);
+	check_templates(ld);
+	check_declared_variables(ld, root);
+	return PE_OK;
+}
+
+static int is_blank_yaml(const char *data, size_t len)
+{
+	int comment = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			comment = 0;
+		else if (data[i] == '#')
+			comment = 1;
+		else if (!comment && !isspace((unsigned char)data[i]))
+			return 0;
+	}
+	return 1;
+}
+
+/* Loads a prompt file; see prompt.h. */
+struct pe_prompt *pe_prompt_load(const char *path, struct pe_diag *diag)
+{
+	struct pe_prompt *p;
+	char *data;
+	size_t len;
+
+	if (pe_file_read(path, PE_PROMPT_MAX_FILE, &data, &len, diag))
+		return NULL;
+	p = pe_prompt_load_buffer(path, data, len, diag);
+	free(data);
+	return p;
+}
+
+/* Loads a prompt from memory; see prompt.h. */
+struct pe_prompt *pe_prompt_load_buffer(const char *path, const char *data,
+					size_t len, struct pe_diag *diag)
+{
+	struct loader ld = { NULL, diag, 0 };
+	struct pe_mark start = { path, 1, 1 };
+	struct pe_doc *doc;
+
+	if (is_blank_yaml(data, len)) {
+		pe_diag_error(diag, &start,
+			      "empty file: expected a prompt definition with "
+			      "'messages'");
+		return NULL;
+	}
+	if (check_not_jinja(path, data, len, diag))
+		return NULL;
+	doc = pe_yaml_load(path, data, len, diag);
+	if (!doc)
+		return NULL;
+	if (!doc->root || doc->root->kind == PE_NODE_NULL) {
+		pe_diag_error(diag, &start,
+			      "empty document: expected a prompt definition "
+			      "with 'messages'");
+		pe_doc_free(doc);
+		return NULL;
+	}
+	ld.p = xcalloc(1, sizeof(*ld.p));
+	ld.p->doc = doc;
+	ld.p->path = xstrdup(path);
+	ld.p->mark = doc->root->mark;
+	if (read_root(&ld, doc->root)) {
+		pe_prompt_free(ld.p);
+		return NULL;
+	}
+	return ld.p;
+}
+
+/* Frees a prompt and everything it owns; NULL is a no-op. */
+void pe_prompt_free(struct pe_prompt *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nmessages; i++)
+		pe_template_free(p->messages[i].content);
+	free(p->messages);
+	for (size_t i = 0; i < p->nevaluators; i++)
+		pe_evalspec_release(&p->evaluators[i]);
+	free(p->evaluators);
+	free_cases(p);
+	for (size_t i = 0; i < p->params.nstop; i++)
+		free(p->params.stop[i]);
+	free(p->params.stop);
+	for (size_t i = 0; i < p->ndatasets; i++)
+		pe_doc_free(p->datasets[i]);
+	free(p->datasets);
+	pe_doc_free(p->doc);
+	free(p->json_schema);
+	free(p->name);
+	free(p->description);
+	free(p->model);
+	free(p->path);
+	free(p);
+}
+
+/* Counts prompt-level and case-level evaluators. */
+size_t pe_prompt_count_evaluators(const struct pe_prompt *p)
+{
+	size_t n = p->nevaluators;
+
+	for (size_t i = 0; i < p->ncases; i++)
+		n += p->cases[i].nevaluators;
+	return n;
+}
+
+/* Names a role as the wire formats spell it. */
+const char *pe_role_name(enum pe_role role)
+{
+	switch (role) {
+	case PE_ROLE_SYSTEM:
+		return "system";
+	case PE_ROLE_USER:
+		return "user";
+	case PE_ROLE_ASSISTANT:
+		return "assistant";
+	}
+	return "user";
+}

@@ -1,0 +1,400 @@
+/*
+ * Planning.  Models are resolved once into targets; jobs refer to targets
+ * by index.  Jobs are ordered prompt file, case, model, temperature,
+ * repeat, which is also the order results are reported in.
+ */
+#include "harness/plan/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/regexp.h"
+#include "harness/core/buf.h"
+#include "harness/core/hash.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
+{
+	const char *env_name = pe_provider_base_env(t->kind);
+	const char *env = env_name ? getenv(env_name) : NULL;
+
+	/* The configuration wins over the SDKs' variables, which win over
+	 * the default. */
+	if (pc && pc->base_url)
+		t->base_url = xstrdup(pc->base_url);
+	else if (env && *env)
+		t->base_url = xstrdup(env);
+	else if (pe_provider_default_base(t->kind))
+		t->base_url = xstrdup(pe_provider_default_base(t->kind));
+	if (t->base_url) {
+		size_t n = strlen(t->base_url);
+
+		while (n > 1 && t->base_url[n - 1] == '/')
+			t->base_url[--n] = '\0';
+	}
+}
+
+static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
+{
+	const char *key_env = pc && pc->api_key_env
+				      ? pc->api_key_env
+				      : pe_provider_key_env(t->kind);
+	const char *key = key_env ? getenv(key_env) : NULL;
+
+	pe_strlist_init(&t->headers);
+	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
+	t->api_key = key && *key ? xstrdup(key) : NULL;
+	if (!pc)
+		return;
+	t->max_concurrency = pc->max_concurrency;
+	t->requests_per_minute = pc->requests_per_minute;
+	t->tokens_per_minute = pc->tokens_per_minute;
+	t->timeout_ms = pc->timeout_ms;
+	for (size_t i = 0; i < pc->headers.len; i++)
+		pe_strlist_push(&t->headers, pc->headers.items[i]);
+}
+
+static void split_argv(struct pe_target *t, const char *cmd)
+{
+	size_t n = 0;
+	const char *p = cmd;
+
+	t->argv = xcalloc(strlen(cmd) / 2 + 2, sizeof(char *));
+	while (*p) {
+		size_t len;
+
+		while (*p == ' ')
+			p++;
+		len = strcspn(p, " ");
+		if (len)
+			t->argv[n++] = xstrndup(p, len);
+		p += len;
+	}
+}
+
+/* Resolves a model name into a target; see plan.h. */
+int pe_target_resolve(const char *name, const struct pe_config *config,
+		      struct pe_target *out, char *err, size_t errsize)
+{
+	const char *alias = pe_config_alias(config, name);
+	const char *colon;
+	const struct pe_provider_config *pc = NULL;
+	char *prefix;
+
+	memset(out, 0, sizeof(*out));
+	if (alias)
+		name = alias;
+	colon = strchr(name, ':');
+	prefix = colon ? xstrndup(name, (size_t)(colon - name)) : NULL;
+	if (prefix && (pc = pe_config_provider(config, prefix)) != NULL) {
+		out->kind = pc->kind;
+	} else if (prefix && !pe_provider_kind_parse(prefix, &out->kind)) {
+		pc = NULL;
+	} else if (!prefix && !pe_provider_guess(name, &out->kind)) {
+		colon = NULL;
+	} else {
+		snprintf(err, errsize,
+			 "cannot tell the provider of model '%s': write "
+			 "PROVIDER:MODEL (openai, github, anthropic, gemini, "
+			 "ollama, exec, echo) or add an alias",
+			 name);
+		free(prefix);
+		return PE_ERR_INVALID;
+	}
+	if (!pc)
+		pc = pe_config_provider(config,
+					pe_provider_kind_name(out->kind));
+	out->provider =
+		xstrdup(prefix ? prefix : pe_provider_kind_name(out->kind));
+	out->model = xstrdup(colon ? colon + 1 : name);
+	out->spec = xstrfmt("%s:%s", out->provider, out->model);
+	free(prefix);
+	if (out->kind == PE_PROVIDER_EXEC) {
+		split_argv(out, out->model);
+		if (!out->argv[0]) {
+			snprintf(err, errsize, "exec: needs a command");
+			pe_target_release(out);
+			return PE_ERR_INVALID;
+		}
+	}
+	set_base(out, pc);
+	set_limits(out, pc);
+	return PE_OK;
+}
+
+/* Frees a target, wiping its key. */
+void pe_target_release(struct pe_target *t)
+{
+	if (t->api_key)
+		memset(t->api_key, 0, strlen(t->api_key));
+	free(t->api_key);
+	free(t->api_key_env);
+	free(t->spec);
+	free(t->provider);
+	free(t->model);
+	free(t->base_url);
+	for (size_t i = 0; t->argv && t->argv[i]; i++)
+		free(t->argv[i]);
+	free(t->argv);
+	pe_strlist_release(&t->headers);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Finds or adds the target for name; returns its index, or -1. */
+static long target_index(struct pe_plan *plan, const char *name,
+			 const struct pe_config *config,
+			 const struct pe_mark *mark, struct pe_diag *diag)
+{
+	struct pe_target t;
+	char err[256];
+
+	if (pe_target_resolve(name, config, &t, err, sizeof(err))) {
+		pe_diag_error(diag, mark, "%s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		if (!strcmp(plan->targets[i].spec, t.spec)) {
+			pe_target_release(&t);
+			return (long)i;
+		}
+	}
+	plan->targets = xrealloc(plan->targets,
+				 (plan->ntargets + 1) * sizeof(*plan->targets));
+	plan->targets[plan->ntargets] = t;
+	return (long)plan->ntargets++;
+}
+
+struct expansion {
+	long *targets;
+	size_t ntargets;
+	const double *temps;
+	size_t ntemps;
+	long repeats;
+};
+
+static void add_jobs(struct pe_plan *plan, const struct pe_prompt *p,
+		     const struct pe_case *c, const struct expansion *x,
+		     size_t *alloc)
+{
+	size_t ntemps = x->ntemps ? x->ntemps : 1;
+
+	for (size_t m = 0; m < x->ntargets; m++) {
+		for (size_t t = 0; t < ntemps; t++) {
+			for (long r = 0; r < x->repeats; r++) {
+				struct pe_job *j;
+
+				pe_grow(&plan->jobs, alloc, plan->njobs + 1,
+					sizeof(*plan->jobs));
+				j = &plan->jobs[plan->njobs++];
+				memset(j, 0, sizeof(*j));
+				j->prompt = p;
+				j->kase = c;
+				j->target = (size_t)x->targets[m];
+				if (x->ntemps) {
+					j->has_temperature = 1;
+					j->temperature = x->temps[t];
+				} else if (p->params.set &
+					   PE_PARAM_TEMPERATURE) {
+					j->has_temperature = 1;
+					j->temperature = p->params.temperature;
+				}
+				j->repeat = (unsigned)r;
+				pe_job_id(p, c, plan->targets[j->target].spec,
+					  j->has_temperature, j->temperature,
+					  j->repeat, j->id);
+			}
+		}
+	}
+}
+
+static int selected(const struct pe_regex *filter, const struct pe_prompt *p,
+		    const struct pe_case *c)
+{
+	size_t hits = 0;
+	char err[64];
+
+	if (!filter)
+		return 1;
+	if (!pe_regex_count(filter, p->name, strlen(p->name), 1, &hits, err,
+			    sizeof(err)) &&
+	    hits)
+		return 1;
+	return c &&
+	       !pe_regex_count(filter, c->id, strlen(c->id), 1, &hits, err,
+			       sizeof(err)) &&
+	       hits;
+}
+
+/* True when a message of p has a {{variable}} to fill. */
+static int needs_variables(const struct pe_prompt *p)
+{
+	for (size_t i = 0; i < p->nmessages; i++)
+		if (!pe_template_is_constant(p->messages[i].content))
+			return 1;
+	return 0;
+}
+
+/* Resolves the models one prompt runs against; 0 or PE_ERR_INVALID. */
+static int prompt_targets(struct pe_plan *plan, const struct pe_prompt *p,
+			  const struct pe_config *config,
+			  const struct pe_plan_options *opts,
+			  struct expansion *x, struct pe_diag *diag)
+{
+	char *const *names = opts->models;
+	size_t n = opts->nmodels;
+
+	if (!n && config->models.len) {
+		names = config->models.items;
+		n = config->models.len;
+	}
+	x->ntargets = 0;
+	if (!n) {
+		if (!p->model) {
+			pe_diag_error(diag, &p->mark,
+				      "prompt '%s' names no model; pass "
+				      "-m/--model or set models in "
+				      "prompteval.yml",
+				      p->name);
+			return PE_ERR_INVALID;
+		}
+		x->targets = xrealloc(x->targets, sizeof(long));
+		x->targets[0] =
+			target_index(plan, p->model, config, &p->mark, diag);
+		x->ntargets = x->targets[0] < 0 ? 0 : 1;
+		return x->ntargets ? PE_OK : PE_ERR_INVALID;
+	}
+	x->targets = xrealloc(x->targets, n * sizeof(long));
+	for (size_t i = 0; i < n; i++) {
+		/* Command-line models have no file position. */
+		x->targets[i] =
+			target_index(plan, names[i], config, NULL, diag);
+		if (x->targets[i] < 0)
+			return PE_ERR_INVALID;
+		x->ntargets++;
+	}
+	return PE_OK;
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The plan's id: SHA-256 of its sorted job ids, one per line. */
+static void identify(struct pe_plan *plan)
+{
+	const char **ids = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*ids));
+	struct pe_buf b;
+
+	for (size_t i = 0; i < plan->njobs; i++)
+		ids[i] = plan->jobs[i].id;
+	qsort(ids, plan->njobs, sizeof(*ids), compare_ids);
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; i < plan->njobs; i++)
+		pe_buf_addf(&b, "%s\n", ids[i]);
+	pe_sha256_hex(pe_buf_str(&b), b.len, plan->info.id);
+	plan->info.jobs = plan->njobs;
+	pe_buf_release(&b);
+	free(ids);
+}
+
+/* The shard a job belongs to, 1..count, from its id (not its position). */
+static size_t shard_of(const char *id, size_t count)
+{
+	char head[17];
+	unsigned long long h;
+
+	/* The id is 16 hex digits of a hash: its value is uniform. */
+	snprintf(head, sizeof(head), "%.16s", id);
+	h = strtoull(head, NULL, 16);
+	return (size_t)(h % count) + 1;
+}
+
+/* Keeps the jobs of shard index of count. */
+static void keep_shard(struct pe_plan *plan, size_t index, size_t count)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < plan->njobs; i++)
+		if (shard_of(plan->jobs[i].id, count) == index)
+			plan->jobs[kept++] = plan->jobs[i];
+	plan->njobs = kept;
+	plan->info.shard_index = index;
+	plan->info.shard_count = count;
+}
+
+/* Expands the suite into jobs; see plan.h. */
+struct pe_plan *pe_plan_new(const struct pe_suite *suite,
+			    const struct pe_config *config,
+			    const struct pe_plan_options *opts,
+			    struct pe_diag *diag)
+{
+	struct pe_plan *plan = xcalloc(1, sizeof(*plan));
+	struct expansion x = { NULL, 0, NULL, 0, 1 };
+	struct pe_regex *filter = NULL;
+	size_t alloc = 0;
+	int rc = PE_OK;
+
+	if (opts->filter) {
+		char err[256];
+		size_t off;
+
+		filter = pe_regex_compile(opts->filter, strlen(opts->filter),
+					  "", err, sizeof(err), &off);
+		if (!filter) {
+			pe_diag_error(diag, NULL,
+				      "--filter: %s (at offset %zu)", err, off);
+			pe_plan_free(plan);
+			return NULL;
+		}
+	}
+	x.temps =
+		opts->ntemperatures ? opts->temperatures : config->temperatures;
+	x.ntemps = opts->ntemperatures ? opts->ntemperatures
+				       : config->ntemperatures;
+	x.repeats = opts->repeats     ? opts->repeats
+		    : config->repeats ? config->repeats
+				      : 1;
+	for (size_t f = 0; f < suite->nfiles && !rc; f++) {
+		const struct pe_prompt *p = suite->files[f].prompt;
+
+		if (!p || prompt_targets(plan, p, config, opts, &x, diag)) {
+			rc = p ? PE_ERR_INVALID : rc;
+			continue;
+		}
+		if (!p->ncases && needs_variables(p))
+			pe_diag_warning(diag, &p->mark,
+					"prompt '%s' uses variables but has no "
+					"test data; it is not run",
+					p->name);
+		else if (!p->ncases && selected(filter, p, NULL))
+			add_jobs(plan, p, NULL, &x, &alloc);
+		for (size_t c = 0; c < p->ncases; c++)
+			if (selected(filter, p, &p->cases[c]))
+				add_jobs(plan, p, &p->cases[c], &x, &alloc);
+	}
+	free(x.targets);
+	pe_regex_free(filter);
+	if (rc) {
+		pe_plan_free(plan);
+		return NULL;
+	}
+	identify(plan);
+	if (opts->shard_count)
+		keep_shard(plan, opts->shard_index, opts->shard_count);
+	return plan;
+}
+
+/* Frees a plan and its targets; NULL is a no-op. */
+void pe_plan_free(struct pe_plan *plan)
+{
+	if (!plan)
+		return;
+	for (size_t i = 0; i < plan->ntargets; i++)
+		pe_target_release(&plan->targets[i]);
+	free(plan->targets);
+	free(plan->jobs);
+	free(plan);
+}

@@ -1,0 +1,91 @@
+#ifndef PE_PLAN_H
+#define PE_PLAN_H
+/*
+ * The plan: the whole run expanded, before anything is sent, into an
+ * immutable array of jobs (prompt x case x model x temperature x repeat),
+ * each with a stable id derived from what it is.  Models named on the
+ * command line, in the configuration or in the prompt are resolved here to
+ * targets: a provider kind, its model name, base URL, key variable,
+ * limits and headers.
+ *
+ * A run may be one shard of a larger one (--shard K/N): the plan is then
+ * the slice of jobs whose id hashes to K, and info says which plan and
+ * shard it is, so that "merge" can check the pieces fit.
+ *
+ * Built on one thread by "run"; read-only afterwards.  API keys are read
+ * from the environment into targets and never written anywhere.
+ */
+#include <stddef.h>
+
+#include "harness/load/config.h"
+#include "harness/core/diag.h"
+#include "harness/providers/provider.h"
+#include "harness/results/results.h"
+#include "harness/load/suite.h"
+
+struct pe_target {
+	char *spec; /* "openai:gpt-4o-mini": how results name the model */
+	enum pe_provider_kind kind;
+	char *provider; /* configuration name, e.g. "openai" or "myvllm" */
+	char *model;	/* the provider's own model name */
+	char *base_url;
+	char *api_key; /* from the environment; NULL when unset */
+	char *api_key_env;
+	char **argv; /* exec: the command, split on spaces */
+	long max_concurrency;
+	double requests_per_minute;
+	double tokens_per_minute;
+	long timeout_ms;
+	struct pe_strlist headers;
+};
+
+struct pe_job {
+	char id[PE_JOB_ID_LEN + 1];
+	const struct pe_prompt *prompt;
+	const struct pe_case *kase; /* NULL for a prompt without test data */
+	size_t target;		    /* index into plan->targets */
+	int has_temperature;
+	double temperature;
+	unsigned repeat;
+};
+
+struct pe_plan {
+	struct pe_job *jobs; /* this shard's jobs */
+	size_t njobs;
+	struct pe_target *targets;
+	size_t ntargets;
+	struct pe_plan_info info; /* the whole plan's id and size, the shard */
+};
+
+struct pe_plan_options {
+	char *const *models; /* -m, in order; may be empty */
+	size_t nmodels;
+	const double *temperatures; /* -t; may be empty */
+	size_t ntemperatures;
+	long repeats;	    /* -n; 0: the configuration's, else 1 */
+	const char *filter; /* --filter regex, or NULL */
+	size_t shard_index; /* 1..shard_count; 0: not sharded */
+	size_t shard_count;
+	long timeout_ms; /* --timeout */
+};
+
+/*
+ * Expands the suite into jobs.  Returns NULL after recording errors (an
+ * unknown provider, a prompt with no model and no -m, a bad filter).
+ */
+struct pe_plan *pe_plan_new(const struct pe_suite *suite,
+			    const struct pe_config *config,
+			    const struct pe_plan_options *opts,
+			    struct pe_diag *diag);
+void pe_plan_free(struct pe_plan *plan);
+
+/*
+ * Resolves one model name ("openai:gpt-4o", "claude-3-5-haiku", an alias,
+ * "exec:./bin arg", "echo:") into a target.  Returns 0 or PE_ERR_INVALID
+ * with a message in err.
+ */
+int pe_target_resolve(const char *name, const struct pe_config *config,
+		      struct pe_target *out, char *err, size_t errsize);
+void pe_target_release(struct pe_target *t);
+
+#endif

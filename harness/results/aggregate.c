@@ -1,0 +1,538 @@
+/*
+ * The aggregates are built in one pass over the rows in results.json
+ * order.  Each group (cell, ranking entry, model) accumulates into a
+ * private struct acc, which becomes a public struct pe_tally once every
+ * row is in.  Groups are found by a linear search over the groups of the
+ * current prompt file: a file has few models and temperatures, and the
+ * rows arrive sorted by file.
+ */
+#include "harness/results/aggregate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/results/stats.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+struct acc {
+	struct pe_tally tally;
+	double score_sum;
+	size_t scored;
+	int unpriced; /* a row's model has no price */
+};
+
+/* A cell while its rows come in. */
+struct cell_build {
+	struct acc acc;
+	double *latencies_ms;
+	size_t nlatencies, latencies_alloc;
+	struct pe_evaluator_rate *evaluators;
+	size_t nevaluators, evaluators_alloc;
+};
+
+/* One model's group in a ranking or the cost list. */
+struct model_acc {
+	const char *model;
+	struct acc acc;
+};
+
+struct model_list {
+	struct model_acc *items;
+	size_t count, alloc;
+};
+
+struct pe_aggregate {
+	struct pe_tally total;
+	struct pe_cell *cells;
+	struct cell_build *builds; /* parallel to cells; owns the arrays */
+	size_t ncells, cells_alloc;
+	struct pe_flaky_case *flaky;
+	size_t nflaky, flaky_alloc;
+	struct pe_ranking *rankings;
+	size_t nrankings, rankings_alloc;
+	struct pe_ranking overall;
+	struct pe_model_cost *costs;
+	size_t ncosts;
+};
+
+static int same_string(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static int compare_names(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Finds a price by exact spec, then by bare model name; see aggregate.h. */
+const struct pe_price *pe_price_find(const struct pe_prices *prices,
+				     const char *model)
+{
+	const char *bare = model ? strchr(model, ':') : NULL;
+
+	if (!prices || !model)
+		return NULL;
+	for (size_t i = 0; i < prices->count; i++)
+		if (!strcmp(prices->items[i].model, model))
+			return &prices->items[i];
+	for (size_t i = 0; bare && i < prices->count; i++)
+		if (!strchr(prices->items[i].model, ':') &&
+		    !strcmp(prices->items[i].model, bare + 1))
+			return &prices->items[i];
+	return NULL;
+}
+
+static void add_call(struct acc *a, const struct pe_result *r,
+		     const struct pe_price *price)
+{
+	struct pe_tally *t = &a->tally;
+
+	t->calls++;
+	if (r->tokens_in < 0 || r->tokens_out < 0)
+		t->calls_without_tokens++;
+	if (r->tokens_in >= 0)
+		t->tokens_in += r->tokens_in;
+	if (r->tokens_out >= 0)
+		t->tokens_out += r->tokens_out;
+	if (price)
+		t->cost_usd +=
+			((r->tokens_in > 0 ? (double)r->tokens_in : 0) *
+				 price->usd_per_mtok_in +
+			 (r->tokens_out > 0 ? (double)r->tokens_out : 0) *
+				 price->usd_per_mtok_out) /
+			1e6;
+}
+
+/* Counts one row into a group. */
+static void acc_add(struct acc *a, const struct pe_result *r,
+		    const struct pe_prices *prices)
+{
+	struct pe_tally *t = &a->tally;
+	const struct pe_price *price = pe_price_find(prices, r->model);
+
+	t->jobs++;
+	switch (r->status) {
+	case PE_VERDICT_PASS:
+		t->pass++;
+		break;
+	case PE_VERDICT_FAIL:
+		t->fail++;
+		break;
+	case PE_VERDICT_ERROR:
+		t->error++;
+		break;
+	case PE_VERDICT_SKIP:
+		t->skip++;
+		break;
+	}
+	if ((r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL) &&
+	    isfinite(r->score)) {
+		a->score_sum += r->score;
+		a->scored++;
+	}
+	if (!price)
+		a->unpriced = 1;
+	if (r->has_call)
+		add_call(a, r, price);
+}
+
+static void set_pass_rate(struct pe_pass_rate *p, size_t pass, size_t decided)
+{
+	p->pass = pass;
+	p->decided = decided;
+	p->rate = p->low = p->high = NAN;
+	if (!decided)
+		return;
+	p->rate = (double)pass / (double)decided;
+	pe_wilson_interval(pass, decided, PE_Z_95, &p->low, &p->high);
+}
+
+/* Turns a finished group into its public tally. */
+static struct pe_tally acc_finish(const struct acc *a, int priced)
+{
+	struct pe_tally t = a->tally;
+
+	set_pass_rate(&t.pass_rate, t.pass, t.pass + t.fail);
+	t.mean_score = a->scored ? a->score_sum / (double)a->scored : NAN;
+	t.has_cost = priced && !a->unpriced;
+	if (!t.has_cost)
+		t.cost_usd = 0;
+	return t;
+}
+
+static struct acc *model_list_find(struct model_list *l, const char *model)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (same_string(l->items[i].model, model))
+			return &l->items[i].acc;
+	pe_grow(&l->items, &l->alloc, l->count + 1, sizeof(*l->items));
+	memset(&l->items[l->count], 0, sizeof(*l->items));
+	l->items[l->count].model = model;
+	return &l->items[l->count++].acc;
+}
+
+/* Cells. */
+
+static size_t find_cell(struct pe_aggregate *agg, size_t first,
+			const struct pe_result *r)
+{
+	for (size_t i = first; i < agg->ncells; i++) {
+		const struct pe_cell *c = &agg->cells[i];
+
+		if (same_string(c->model, r->model) &&
+		    c->has_temperature == r->has_temperature &&
+		    c->temperature == r->temperature)
+			return i;
+	}
+	pe_grow(&agg->cells, &agg->cells_alloc, agg->ncells + 1,
+		sizeof(*agg->cells));
+	agg->builds =
+		xrealloc(agg->builds, agg->cells_alloc * sizeof(*agg->builds));
+	memset(&agg->cells[agg->ncells], 0, sizeof(*agg->cells));
+	memset(&agg->builds[agg->ncells], 0, sizeof(*agg->builds));
+	agg->cells[agg->ncells].prompt = r->prompt;
+	agg->cells[agg->ncells].file = r->file;
+	agg->cells[agg->ncells].model = r->model;
+	agg->cells[agg->ncells].has_temperature = r->has_temperature;
+	agg->cells[agg->ncells].temperature = r->temperature;
+	return agg->ncells++;
+}
+
+static void add_evaluators(struct cell_build *b, const struct pe_result *r)
+{
+	for (size_t i = 0; i < r->nevaluators; i++) {
+		const struct pe_result_evaluator *e = &r->evaluators[i];
+		struct pe_evaluator_rate *er = NULL;
+
+		for (size_t k = 0; k < b->nevaluators && !er; k++)
+			if (!strcmp(b->evaluators[k].name, e->name))
+				er = &b->evaluators[k];
+		if (!er) {
+			pe_grow(&b->evaluators, &b->evaluators_alloc,
+				b->nevaluators + 1, sizeof(*b->evaluators));
+			er = &b->evaluators[b->nevaluators++];
+			memset(er, 0, sizeof(*er));
+			er->name = e->name;
+		}
+		if (e->status == PE_VERDICT_PASS ||
+		    e->status == PE_VERDICT_FAIL)
+			er->runs++;
+		if (e->status == PE_VERDICT_PASS)
+			er->pass++;
+	}
+}
+
+static void cell_add(struct cell_build *b, const struct pe_result *r,
+		     const struct pe_prices *prices)
+{
+	acc_add(&b->acc, r, prices);
+	if (r->has_call && isfinite(r->total_ms)) {
+		pe_grow(&b->latencies_ms, &b->latencies_alloc,
+			b->nlatencies + 1, sizeof(*b->latencies_ms));
+		b->latencies_ms[b->nlatencies++] = r->total_ms;
+	}
+	add_evaluators(b, r);
+}
+
+static void cell_finish(struct pe_cell *c, struct cell_build *b, int priced)
+{
+	c->tally = acc_finish(&b->acc, priced);
+	for (size_t k = 0; k < b->nevaluators; k++) {
+		struct pe_evaluator_rate *er = &b->evaluators[k];
+
+		er->rate = er->runs ? (double)er->pass / (double)er->runs : NAN;
+	}
+	c->evaluators = b->evaluators;
+	c->nevaluators = b->nevaluators;
+	c->latency_p50_ms = pe_percentile(b->latencies_ms, b->nlatencies, 0.5);
+	c->latency_p95_ms = pe_percentile(b->latencies_ms, b->nlatencies, 0.95);
+}
+
+/* Flaky cases. */
+
+static int same_case(const struct pe_result *a, const struct pe_result *b)
+{
+	return !strcmp(a->file, b->file) && a->case_index == b->case_index &&
+	       same_string(a->model, b->model) &&
+	       a->has_temperature == b->has_temperature &&
+	       a->temperature == b->temperature;
+}
+
+/* Looks at the repeats rows[0..n-1] of one case; records it if flaky. */
+static void check_flaky(struct pe_aggregate *agg,
+			const struct pe_result *const *rows, size_t n)
+{
+	struct pe_flaky_case f = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		f.pass += rows[i]->status == PE_VERDICT_PASS;
+		f.fail += rows[i]->status == PE_VERDICT_FAIL;
+		f.error += rows[i]->status == PE_VERDICT_ERROR;
+		f.skip += rows[i]->status == PE_VERDICT_SKIP;
+	}
+	if (n < 2 || !f.pass || !f.fail)
+		return;
+	f.prompt = rows[0]->prompt;
+	f.file = rows[0]->file;
+	f.case_id = rows[0]->case_id;
+	f.case_index = rows[0]->case_index;
+	f.model = rows[0]->model;
+	f.has_temperature = rows[0]->has_temperature;
+	f.temperature = rows[0]->temperature;
+	f.repeats = n;
+	pe_grow(&agg->flaky, &agg->flaky_alloc, agg->nflaky + 1,
+		sizeof(*agg->flaky));
+	agg->flaky[agg->nflaky++] = f;
+}
+
+static void find_flaky(struct pe_aggregate *agg,
+		       const struct pe_result *const *rows, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && same_case(rows[i], rows[j]))
+			j++;
+		check_flaky(agg, rows + i, j - i);
+		i = j;
+	}
+}
+
+/* Rankings. */
+
+static int compare_entries(const void *pa, const void *pb)
+{
+	const struct pe_ranking_entry *a = pa, *b = pb;
+	const struct pe_pass_rate *ra = &a->tally.pass_rate;
+	const struct pe_pass_rate *rb = &b->tally.pass_rate;
+	double ma = a->tally.mean_score, mb = b->tally.mean_score;
+
+	if (!ra->decided || !rb->decided) {
+		if (ra->decided != rb->decided)
+			return ra->decided ? -1 : 1;
+	} else if (ra->pass * rb->decided != rb->pass * ra->decided) {
+		/* Cross-multiplied, so 1/2 and 2/4 tie exactly. */
+		return ra->pass * rb->decided > rb->pass * ra->decided ? -1 : 1;
+	}
+	if (isnan(ma) != isnan(mb))
+		return isnan(ma) ? 1 : -1;
+	if (!isnan(ma) && ma != mb)
+		return ma > mb ? -1 : 1;
+	return compare_names(a->model, b->model);
+}
+
+/* Turns a model list into a sorted ranking; frees the list. */
+static void finish_ranking(struct pe_ranking *out, struct model_list *l,
+			   int priced)
+{
+	struct pe_ranking_entry *entries =
+		xcalloc(l->count ? l->count : 1, sizeof(*entries));
+
+	for (size_t i = 0; i < l->count; i++) {
+		entries[i].model = l->items[i].model;
+		entries[i].tally = acc_finish(&l->items[i].acc, priced);
+	}
+	if (l->count > 1)
+		qsort(entries, l->count, sizeof(*entries), compare_entries);
+	out->entries = entries;
+	out->count = l->count;
+	free(l->items);
+}
+
+static int compare_costs(const void *pa, const void *pb)
+{
+	const struct pe_model_cost *a = pa, *b = pb;
+
+	return compare_names(a->model, b->model);
+}
+
+/* The cost list comes from the overall ranking's entries. */
+static void build_costs(struct pe_aggregate *agg)
+{
+	size_t n = agg->overall.count;
+
+	agg->costs = xcalloc(n ? n : 1, sizeof(*agg->costs));
+	agg->ncosts = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_ranking_entry *e = &agg->overall.entries[i];
+		struct pe_model_cost *c = &agg->costs[i];
+
+		c->model = e->model;
+		c->tally = e->tally;
+		c->cost_per_job_usd =
+			c->tally.has_cost && c->tally.jobs
+				? c->tally.cost_usd / (double)c->tally.jobs
+				: NAN;
+	}
+	if (n > 1)
+		qsort(agg->costs, n, sizeof(*agg->costs), compare_costs);
+}
+
+static int compare_row_pointers(const void *pa, const void *pb)
+{
+	const struct pe_result *const *a = pa, *const *b = pb;
+
+	return pe_result_compare(*a, *b);
+}
+
+static const struct pe_result **sorted_rows(const struct pe_resultset *rs)
+{
+	size_t n = pe_resultset_count(rs);
+	const struct pe_result **rows = xcalloc(n ? n : 1, sizeof(*rows));
+
+	for (size_t i = 0; i < n; i++)
+		rows[i] = pe_resultset_get(rs, i);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), compare_row_pointers);
+	return rows;
+}
+
+/* Starts the ranking of the prompt in file; returns its model list. */
+static struct model_list *start_prompt(struct pe_aggregate *agg,
+				       struct model_list **lists,
+				       const struct pe_result *r)
+{
+	size_t k = agg->nrankings;
+	size_t alloc = agg->rankings_alloc;
+
+	pe_grow(&agg->rankings, &agg->rankings_alloc, k + 1,
+		sizeof(*agg->rankings));
+	if (agg->rankings_alloc != alloc || !*lists)
+		*lists =
+			xrealloc(*lists, agg->rankings_alloc * sizeof(**lists));
+	memset(&agg->rankings[k], 0, sizeof(agg->rankings[k]));
+	memset(&(*lists)[k], 0, sizeof((*lists)[k]));
+	agg->rankings[k].prompt = r->prompt;
+	agg->rankings[k].file = r->file;
+	agg->nrankings++;
+	return &(*lists)[k];
+}
+
+/* Aggregates a result set; see aggregate.h. */
+struct pe_aggregate *pe_aggregate_new(const struct pe_resultset *rs,
+				      const struct pe_prices *prices)
+{
+	struct pe_aggregate *agg = xcalloc(1, sizeof(*agg));
+	const struct pe_result **rows = sorted_rows(rs);
+	size_t n = pe_resultset_count(rs), file_first_cell = 0;
+	struct model_list *prompt_lists = NULL, overall = { 0 },
+			  *current = NULL;
+	struct acc total = { 0 };
+	int priced = prices != NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_result *r = rows[i];
+		size_t c;
+
+		if (!i || strcmp(rows[i - 1]->file, r->file)) {
+			file_first_cell = agg->ncells;
+			current = start_prompt(agg, &prompt_lists, r);
+		}
+		c = find_cell(agg, file_first_cell, r);
+		cell_add(&agg->builds[c], r, prices);
+		acc_add(model_list_find(current, r->model), r, prices);
+		acc_add(model_list_find(&overall, r->model), r, prices);
+		acc_add(&total, r, prices);
+	}
+	for (size_t c = 0; c < agg->ncells; c++)
+		cell_finish(&agg->cells[c], &agg->builds[c], priced);
+	for (size_t k = 0; k < agg->nrankings; k++)
+		finish_ranking(&agg->rankings[k], &prompt_lists[k], priced);
+	finish_ranking(&agg->overall, &overall, priced);
+	agg->total = acc_finish(&total, priced);
+	find_flaky(agg, rows, n);
+	build_costs(agg);
+	free(prompt_lists);
+	free(rows);
+	return agg;
+}
+
+/* Frees the aggregate and its arrays; NULL is a no-op. */
+void pe_aggregate_free(struct pe_aggregate *agg)
+{
+	if (!agg)
+		return;
+	for (size_t c = 0; c < agg->ncells; c++) {
+		free(agg->builds[c].latencies_ms);
+		free(agg->builds[c].evaluators);
+	}
+	for (size_t k = 0; k < agg->nrankings; k++)
+		free((void *)agg->rankings[k].entries);
+	free((void *)agg->overall.entries);
+	free(agg->cells);
+	free(agg->builds);
+	free(agg->flaky);
+	free(agg->rankings);
+	free(agg->costs);
+	free(agg);
+}
+
+/* Returns the tally over every row. */
+const struct pe_tally *pe_aggregate_total(const struct pe_aggregate *agg)
+{
+	return &agg->total;
+}
+
+/* Returns the number of cells. */
+size_t pe_aggregate_cell_count(const struct pe_aggregate *agg)
+{
+	return agg->ncells;
+}
+
+/* Returns cell i, or NULL when i is out of range. */
+const struct pe_cell *pe_aggregate_cell(const struct pe_aggregate *agg,
+					size_t i)
+{
+	return i < agg->ncells ? &agg->cells[i] : NULL;
+}
+
+/* Returns the number of flaky cases. */
+size_t pe_aggregate_flaky_count(const struct pe_aggregate *agg)
+{
+	return agg->nflaky;
+}
+
+/* Returns flaky case i, or NULL when i is out of range. */
+const struct pe_flaky_case *pe_aggregate_flaky(const struct pe_aggregate *agg,
+					       size_t i)
+{
+	return i < agg->nflaky ? &agg->flaky[i] : NULL;
+}
+
+/* Returns the number of per-prompt rankings. */
+size_t pe_aggregate_ranking_count(const struct pe_aggregate *agg)
+{
+	return agg->nrankings;
+}
+
+/* Returns the ranking of prompt i, or NULL when i is out of range. */
+const struct pe_ranking *pe_aggregate_ranking(const struct pe_aggregate *agg,
+					      size_t i)
+{
+	return i < agg->nrankings ? &agg->rankings[i] : NULL;
+}
+
+/* Returns the ranking over all prompts. */
+const struct pe_ranking *pe_aggregate_overall_ranking(
+	const struct pe_aggregate *agg)
+{
+	return &agg->overall;
+}
+
+/* Returns the number of models in the cost list. */
+size_t pe_aggregate_cost_count(const struct pe_aggregate *agg)
+{
+	return agg->ncosts;
+}
+
+/* Returns model i of the cost list, or NULL when i is out of range. */
+const struct pe_model_cost *pe_aggregate_cost(const struct pe_aggregate *agg,
+					      size_t i)
+{
+	return i < agg->ncosts ? &agg->costs[i] : NULL;
+}

@@ -1,0 +1,190 @@
+#ifndef PE_AGGREGATE_H
+#define PE_AGGREGATE_H
+/*
+ * Aggregates: the figures every report writer shows, computed once from a
+ * result set (resultset.h) so that the HTML, Markdown and JSON reports
+ * agree to the last digit.
+ *
+ *   cells     one per prompt x model x temperature: verdict counts, the
+ *             pass rate with its Wilson 95 % interval, the mean score,
+ *             per-evaluator pass rates, latency p50/p95, tokens and cost;
+ *   flaky     cases whose repeats disagree (some pass, some fail);
+ *   rankings  per prompt and overall, the models by pass rate;
+ *   costs     per model, what the run cost against its pass rate.
+ *
+ * Pass rates count passes over passes and failures, as results.json does:
+ * errors and skips are counted apart and never make a case fail or flaky.
+ *
+ * Every list comes in a fixed order that depends only on the rows, never
+ * on the order they were loaded in: the rows are taken in results.json
+ * order (pe_result_compare) and lists follow first appearance in it unless
+ * a function says otherwise.
+ *
+ * Memory: the aggregate owns its arrays; the strings in them (prompt,
+ * file, model, case and evaluator names) are borrowed from the result set,
+ * which must outlive the aggregate.  Everything returned is read-only and
+ * valid until pe_aggregate_free.
+ */
+#include <stddef.h>
+
+#include "harness/results/resultset.h"
+
+/*
+ * The price of one model: model is a spec as rows name it
+ * ("openai:gpt-4o-mini"), or a bare model name ("gpt-4o-mini") that
+ * matches it under any provider.  An exact match wins over a bare one.
+ */
+struct pe_price {
+	const char *model;
+	double usd_per_mtok_in;	 /* US dollars per million input tokens */
+	double usd_per_mtok_out; /* US dollars per million output tokens */
+};
+
+struct pe_prices {
+	const struct pe_price *items;
+	size_t count;
+};
+
+/* Returns the price for model (NULL-safe), or NULL when none matches. */
+const struct pe_price *pe_price_find(const struct pe_prices *prices,
+				     const char *model);
+
+/*
+ * A pass rate: pass out of decided (passes plus failures).  When decided
+ * is 0, rate, low and high are NAN.
+ */
+struct pe_pass_rate {
+	size_t pass;
+	size_t decided;
+	double rate;
+	double low; /* the Wilson 95 % interval (PE_Z_95) */
+	double high;
+};
+
+/* One evaluator within a cell: its passes over the runs it decided. */
+struct pe_evaluator_rate {
+	const char *name;
+	size_t pass;
+	size_t runs; /* runs where it passed or failed */
+	double rate; /* pass / runs, NAN when runs is 0 */
+};
+
+/* Verdict counts, scores, tokens and cost over a group of rows. */
+struct pe_tally {
+	size_t jobs;
+	size_t pass;
+	size_t fail;
+	size_t error;
+	size_t skip;
+	struct pe_pass_rate pass_rate;
+	double mean_score; /* over passes and failures; NAN when none */
+	size_t calls;	   /* rows with a model call */
+	long tokens_in;	   /* totals over the calls that reported them */
+	long tokens_out;
+	size_t calls_without_tokens; /* calls that reported no token counts */
+	/*
+	 * has_cost is set when prices were given and every model in the
+	 * group has one; cost_usd then prices every call's reported
+	 * tokens, cached or not (what the answers cost to get).
+	 */
+	int has_cost;
+	double cost_usd;
+};
+
+/* One prompt x model x temperature. */
+struct pe_cell {
+	const char *prompt;
+	const char *file;
+	const char *model; /* NULL when the rows have none */
+	int has_temperature;
+	double temperature;
+	struct pe_tally tally;
+	/* In order of first appearance in the cell's rows. */
+	const struct pe_evaluator_rate *evaluators;
+	size_t nevaluators;
+	/* Over the calls with a total_ms; NAN when there are none. */
+	double latency_p50_ms;
+	double latency_p95_ms;
+};
+
+/* A case whose repeats disagree: at least one pass and one failure. */
+struct pe_flaky_case {
+	const char *prompt;
+	const char *file;
+	const char *case_id; /* NULL when the rows have none */
+	size_t case_index;
+	const char *model;
+	int has_temperature;
+	double temperature;
+	size_t repeats; /* rows, whatever their verdict */
+	size_t pass;
+	size_t fail;
+	size_t error;
+	size_t skip;
+};
+
+/* One model in a ranking, pooled over temperatures. */
+struct pe_ranking_entry {
+	const char *model;
+	struct pe_tally tally;
+};
+
+/*
+ * Models by pass rate, highest first; equal rates (1/2 equals 2/4) are
+ * ordered by mean score, highest first, then by model name.  Models with
+ * no decided rows come last; a NAN mean score sorts below any number and
+ * a NULL model before any name.
+ */
+struct pe_ranking {
+	const char *prompt; /* NULL for the overall ranking */
+	const char *file;
+	const struct pe_ranking_entry *entries;
+	size_t count;
+};
+
+/* What one model cost against how often it passed, over all prompts. */
+struct pe_model_cost {
+	const char *model;
+	struct pe_tally tally;	 /* tally.cost_usd and tally.pass_rate */
+	double cost_per_job_usd; /* NAN without a price or without jobs */
+};
+
+struct pe_aggregate;
+
+/*
+ * Aggregates the rows of rs (in results.json order, whatever order rs is
+ * in).  prices may be NULL, which leaves every has_cost at 0.  Returns a
+ * new aggregate owned by the caller.
+ */
+struct pe_aggregate *pe_aggregate_new(const struct pe_resultset *rs,
+				      const struct pe_prices *prices);
+void pe_aggregate_free(struct pe_aggregate *agg);
+
+/* The whole set as one group; its pass rate is results.json's. */
+const struct pe_tally *pe_aggregate_total(const struct pe_aggregate *agg);
+
+/* Cells, in order of first appearance. */
+size_t pe_aggregate_cell_count(const struct pe_aggregate *agg);
+const struct pe_cell *pe_aggregate_cell(const struct pe_aggregate *agg,
+					size_t i);
+
+/* Flaky cases, in results.json order (file, case, model, temperature). */
+size_t pe_aggregate_flaky_count(const struct pe_aggregate *agg);
+const struct pe_flaky_case *pe_aggregate_flaky(const struct pe_aggregate *agg,
+					       size_t i);
+
+/* Per-prompt rankings, one per prompt file in order of first appearance. */
+size_t pe_aggregate_ranking_count(const struct pe_aggregate *agg);
+const struct pe_ranking *pe_aggregate_ranking(const struct pe_aggregate *agg,
+					      size_t i);
+
+/* The ranking that pools every prompt. */
+const struct pe_ranking *pe_aggregate_overall_ranking(
+	const struct pe_aggregate *agg);
+
+/* Cost against pass rate, one per model, ordered by model name. */
+size_t pe_aggregate_cost_count(const struct pe_aggregate *agg);
+const struct pe_model_cost *pe_aggregate_cost(const struct pe_aggregate *agg,
+					      size_t i);
+
+#endif

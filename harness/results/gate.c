@@ -1,0 +1,339 @@
+/*
+ * The gates (see gate.h).  Each check appends its line to one of two
+ * buffers, the passed (and unchecked) gates and the failed ones, and the
+ * failed ones are printed last so that the output's last line names a
+ * failed gate whenever one failed.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/buf.h"
+#include "harness/results/gate.h"
+#include "harness/results/stats.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+const char *const pe_fail_on_choices[] = { "any-failure", "regression",
+					   "significant-regression", NULL };
+
+struct gate_lines {
+	struct pe_buf ok;
+	struct pe_buf failed;
+	size_t nfailed;
+};
+
+struct prompt_rate {
+	const char *prompt;
+	size_t pass, decided;
+};
+
+/* Sets every gate to "not given". */
+void pe_gates_init(struct pe_gates *g)
+{
+	g->min_pass_rate = NAN;
+	g->fail_on = NULL;
+	g->max_errors = -1;
+	g->max_cost_usd = NAN;
+	g->max_p95_latency_ms = NAN;
+}
+
+/* Returns 1 when at least one gate was given. */
+int pe_gates_given(const struct pe_gates *g)
+{
+	return !isnan(g->min_pass_rate) || g->fail_on || g->max_errors >= 0 ||
+	       !isnan(g->max_cost_usd) || !isnan(g->max_p95_latency_ms);
+}
+
+/* Returns 1 when --fail-on asks for a comparison. */
+int pe_gates_need_baseline(const struct pe_gates *g)
+{
+	return g->fail_on && strstr(g->fail_on, "regression") != NULL;
+}
+
+/* Checks the ranges of the given values; returns 0 or PE_ERR_USAGE. */
+int pe_gates_validate(const struct pe_gates *g, const char *cmd)
+{
+	const char *bad = NULL;
+
+	if (!isnan(g->min_pass_rate) &&
+	    (g->min_pass_rate < 0 || g->min_pass_rate > 1))
+		bad = "--min-pass-rate must be from 0 to 1";
+	else if (!isnan(g->max_cost_usd) && g->max_cost_usd < 0)
+		bad = "--max-cost must not be negative";
+	else if (!isnan(g->max_p95_latency_ms) && g->max_p95_latency_ms < 0)
+		bad = "--max-p95-latency must not be negative";
+	if (!bad)
+		return PE_OK;
+	fprintf(stderr, "prompteval %s: %s\n", cmd, bad);
+	return PE_ERR_USAGE;
+}
+
+static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
+{
+	pe_buf_addf(&l->ok, "gate %s: %s\n", verdict, what);
+}
+
+static void gate_failed(struct gate_lines *l, const char *what)
+{
+	pe_buf_addf(&l->failed, "gate failed: %s\n", what);
+	l->nfailed++;
+}
+
+/* Pools the decided rows of rs by prompt name, in first-seen order. */
+static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
+					   size_t *n)
+{
+	size_t count = pe_resultset_count(rs), alloc = 0;
+	struct prompt_rate *rates = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct pe_result *r = pe_resultset_get(rs, i);
+		size_t k = 0;
+
+		while (k < *n && strcmp(rates[k].prompt, r->prompt))
+			k++;
+		if (k == *n) {
+			pe_grow(&rates, &alloc, *n + 1, sizeof(*rates));
+			rates[(*n)++] = (struct prompt_rate){ r->prompt, 0, 0 };
+		}
+		rates[k].pass += r->status == PE_VERDICT_PASS;
+		rates[k].decided += r->status == PE_VERDICT_PASS ||
+				    r->status == PE_VERDICT_FAIL;
+	}
+	return rates;
+}
+
+static void check_min_pass_rate(const struct pe_gates *g,
+				const struct pe_resultset *rs,
+				const struct pe_aggregate *agg,
+				struct gate_lines *l)
+{
+	const struct pe_pass_rate *total = &pe_aggregate_total(agg)->pass_rate;
+	size_t n, failed = l->nfailed;
+	struct prompt_rate *rates = rates_by_prompt(rs, &n);
+	char *what;
+
+	if (!total->decided || total->rate < g->min_pass_rate) {
+		what = total->decided ? xstrfmt("--min-pass-rate %.2f (overall "
+						"pass rate %.2f)",
+						g->min_pass_rate, total->rate)
+				      : xstrfmt("--min-pass-rate %.2f (no case "
+						"passed or failed)",
+						g->min_pass_rate);
+		gate_failed(l, what);
+		free(what);
+	}
+	for (size_t i = 0; i < n; i++) {
+		double rate = rates[i].decided
+				      ? (double)rates[i].pass /
+						(double)rates[i].decided
+				      : 0;
+
+		if (!rates[i].decided || rate >= g->min_pass_rate)
+			continue;
+		what = xstrfmt("--min-pass-rate %.2f (prompt %s pass rate "
+			       "%.2f)",
+			       g->min_pass_rate, rates[i].prompt, rate);
+		gate_failed(l, what);
+		free(what);
+	}
+	if (failed == l->nfailed) {
+		what = xstrfmt("--min-pass-rate %.2f (overall pass rate %.2f)",
+			       g->min_pass_rate, total->rate);
+		gate_ok(l, "passed", what);
+		free(what);
+	}
+	free(rates);
+}
+
+static void check_any_failure(const struct pe_aggregate *agg,
+			      struct gate_lines *l)
+{
+	const struct pe_tally *t = pe_aggregate_total(agg);
+	char *what = xstrfmt("--fail-on any-failure (%zu of %zu job%s failed)",
+			     t->fail, t->jobs, t->jobs == 1 ? "" : "s");
+
+	if (t->fail)
+		gate_failed(l, what);
+	else
+		gate_ok(l, "passed", what);
+	free(what);
+}
+
+static void check_regression(const struct pe_comparison *cmp,
+			     struct gate_lines *l)
+{
+	const struct pe_paired_result *s = &pe_comparison_overall(cmp)->stats;
+	char *what = xstrfmt("--fail-on regression (%zu case%s regressed)",
+			     s->regressed, s->regressed == 1 ? "" : "s");
+
+	if (s->regressed)
+		gate_failed(l, what);
+	else
+		gate_ok(l, "passed", what);
+	free(what);
+}
+
+static void check_significant(const struct pe_comparison *cmp,
+			      struct gate_lines *l)
+{
+	const struct pe_compare_group *all = pe_comparison_overall(cmp);
+	size_t failed = l->nfailed;
+	char *what;
+
+	if (all->stats.significant_regression) {
+		what = xstrfmt("--fail-on significant-regression (overall: "
+			       "%zu of %zu cases regressed, p = %.2g)",
+			       all->stats.regressed, all->stats.n_cases,
+			       all->stats.p_value);
+		gate_failed(l, what);
+		free(what);
+	}
+	for (size_t i = 0; i < pe_comparison_prompt_count(cmp); i++) {
+		const struct pe_compare_group *p = pe_comparison_prompt(cmp, i);
+
+		if (!p->stats.significant_regression)
+			continue;
+		what = xstrfmt("--fail-on significant-regression (prompt %s: "
+			       "%zu of %zu cases regressed, p = %.2g)",
+			       p->prompt, p->stats.regressed, p->stats.n_cases,
+			       p->stats.p_value);
+		gate_failed(l, what);
+		free(what);
+	}
+	if (failed == l->nfailed) {
+		what = xstrfmt("--fail-on significant-regression (overall p = "
+			       "%.2g%s)",
+			       all->stats.p_value,
+			       all->stats.too_few ? "; too few changed cases "
+						    "to tell"
+						  : "");
+		gate_ok(l, "passed", what);
+		free(what);
+	}
+}
+
+static void check_max_errors(const struct pe_gates *g,
+			     const struct pe_aggregate *agg,
+			     struct gate_lines *l)
+{
+	size_t errors = pe_aggregate_total(agg)->error;
+	char *what = xstrfmt("--max-errors %ld (%zu error%s)", g->max_errors,
+			     errors, errors == 1 ? "" : "s");
+
+	if (errors > (size_t)g->max_errors)
+		gate_failed(l, what);
+	else
+		gate_ok(l, "passed", what);
+	free(what);
+}
+
+static void check_max_cost(const struct pe_gates *g,
+			   const struct pe_aggregate *agg, struct gate_lines *l)
+{
+	const struct pe_tally *t = pe_aggregate_total(agg);
+	char *what;
+
+	if (!t->has_cost) {
+		what = xstrfmt("--max-cost %g (not every model has a price, "
+			       "so the cost is not known)",
+			       g->max_cost_usd);
+		gate_ok(l, "not checked", what);
+	} else {
+		what = xstrfmt("--max-cost %g (cost %.6f USD)", g->max_cost_usd,
+			       t->cost_usd);
+		if (t->cost_usd > g->max_cost_usd)
+			gate_failed(l, what);
+		else
+			gate_ok(l, "passed", what);
+	}
+	free(what);
+}
+
+/* The p95 of every row's total_ms; NAN when no row has one. */
+static double p95_latency_ms(const struct pe_resultset *rs)
+{
+	size_t n = pe_resultset_count(rs), k = 0;
+	double *ms = xcalloc(n ? n : 1, sizeof(*ms));
+	double p95;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_result *r = pe_resultset_get(rs, i);
+
+		if (r->has_call && !isnan(r->total_ms))
+			ms[k++] = r->total_ms;
+	}
+	p95 = pe_percentile(ms, k, 0.95);
+	free(ms);
+	return p95;
+}
+
+static void check_max_p95(const struct pe_gates *g,
+			  const struct pe_resultset *rs, struct gate_lines *l)
+{
+	double p95 = p95_latency_ms(rs);
+	char *what;
+
+	if (isnan(p95)) {
+		what = xstrfmt("--max-p95-latency %g (no latencies recorded)",
+			       g->max_p95_latency_ms);
+		gate_ok(l, "not checked", what);
+	} else {
+		what = xstrfmt("--max-p95-latency %g (p95 latency %.0f ms)",
+			       g->max_p95_latency_ms, p95);
+		if (p95 > g->max_p95_latency_ms)
+			gate_failed(l, what);
+		else
+			gate_ok(l, "passed", what);
+	}
+	free(what);
+}
+
+/* Checks every given gate; prints a line each; returns how many failed. */
+size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
+		      const struct pe_aggregate *agg,
+		      const struct pe_comparison *cmp, FILE *out)
+{
+	struct gate_lines l;
+
+	pe_buf_init(&l.ok, 0);
+	pe_buf_init(&l.failed, 0);
+	l.nfailed = 0;
+	if (!isnan(g->min_pass_rate))
+		check_min_pass_rate(g, rs, agg, &l);
+	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
+		check_any_failure(agg, &l);
+	else if (g->fail_on && !strcmp(g->fail_on, "regression") && cmp)
+		check_regression(cmp, &l);
+	else if (g->fail_on && cmp)
+		check_significant(cmp, &l);
+	if (g->max_errors >= 0)
+		check_max_errors(g, agg, &l);
+	if (!isnan(g->max_cost_usd))
+		check_max_cost(g, agg, &l);
+	if (!isnan(g->max_p95_latency_ms))
+		check_max_p95(g, rs, &l);
+	fputs(pe_buf_str(&l.ok), out);
+	fputs(pe_buf_str(&l.failed), out);
+	pe_buf_release(&l.ok);
+	pe_buf_release(&l.failed);
+	return l.nfailed;
+}
+
+/* The exit status after the gates; see gate.h for the precedence. */
+int pe_gates_exit_status(const struct pe_gates *g, size_t failed, size_t errors,
+			 int interrupted, int any_failure)
+{
+	if (!pe_gates_given(g)) {
+		if (interrupted || errors)
+			return PE_EXIT_INCOMPLETE;
+		return any_failure ? PE_EXIT_FAILED : PE_EXIT_OK;
+	}
+	if (failed)
+		return PE_EXIT_FAILED;
+	if (interrupted || (errors && g->max_errors < 0))
+		return PE_EXIT_INCOMPLETE;
+	return PE_EXIT_OK;
+}

@@ -1,0 +1,95 @@
+#ifndef PE_GATE_H
+#define PE_GATE_H
+/*
+ * Gates: the thresholds a CI job sets on a run ("run") or on the head of
+ * a comparison ("compare"), given as options.  Each gate checks one
+ * figure of the results; a gate that fails makes the command exit 1, and
+ * the last line of its output names the gate:
+ *
+ *   gate failed: --min-pass-rate 0.80 (overall pass rate 0.62)
+ *
+ * The exit-status precedence with gates is pe_gates_exit_status's.
+ *
+ * Memory: everything is borrowed; nothing here allocates anything that
+ * outlives a call.
+ */
+#include <stdio.h>
+
+#include "harness/results/aggregate.h"
+#include "harness/results/compare.h"
+#include "harness/cli/options.h"
+#include "harness/results/resultset.h"
+
+/* --fail-on: what makes a run fail. */
+extern const char *const pe_fail_on_choices[];
+
+struct pe_gates {
+	double min_pass_rate;	   /* NAN when not given */
+	const char *fail_on;	   /* NULL when not given */
+	long max_errors;	   /* -1 when not given */
+	double max_cost_usd;	   /* NAN when not given */
+	double max_p95_latency_ms; /* NAN when not given */
+};
+
+/*
+ * The five gate options, for the option table of a command that checks
+ * gates g (a struct pe_gates *); the same flags and help on every command.
+ */
+/* clang-format off */
+#define PE_GATE_OPTIONS(g)						\
+	{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",			\
+	  "gate: the pass rate, overall and per prompt, is at least "	\
+	  "P (0..1)", &(g)->min_pass_rate, NULL, 0, 0 },		\
+	{ PE_OPT_CHOICE, 0, "fail-on", "WHAT",				\
+	  "gate: any-failure, regression or significant-regression "	\
+	  "(these two need a baseline)",				\
+	  &(g)->fail_on, pe_fail_on_choices, 0, 0 },			\
+	{ PE_OPT_LONG, 0, "max-errors", "N",				\
+	  "gate: at most N jobs ended in error",			\
+	  &(g)->max_errors, NULL, 0, 1000000000 },			\
+	{ PE_OPT_DOUBLE, 0, "max-cost", "USD",				\
+	  "gate: the cost is at most USD (needs prices)",		\
+	  &(g)->max_cost_usd, NULL, 0, 0 },				\
+	{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",			\
+	  "gate: the p95 request latency is at most MS",		\
+	  &(g)->max_p95_latency_ms, NULL, 0, 0 }
+/* clang-format on */
+
+/* Sets every gate to "not given". */
+void pe_gates_init(struct pe_gates *g);
+
+/* Returns 1 when at least one gate was given. */
+int pe_gates_given(const struct pe_gates *g);
+
+/* Returns 1 when a gate needs a comparison (--fail-on *regression). */
+int pe_gates_need_baseline(const struct pe_gates *g);
+
+/*
+ * Checks the range of the values the options gave; prints a message
+ * naming the option (with cmd, "run") and returns PE_ERR_USAGE, or 0.
+ */
+int pe_gates_validate(const struct pe_gates *g, const char *cmd);
+
+/*
+ * Checks every given gate against the rows of rs (aggregated in agg) and,
+ * for the regression kinds of --fail-on, against cmp (which may be NULL
+ * only when no such gate was given).  Prints one line per gate to out:
+ * "gate passed: ..." and "gate not checked: ..." (a figure that is not
+ * known, such as the cost without prices) first, then "gate failed: ...".
+ * Returns the number of gates that failed.
+ */
+size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
+		      const struct pe_aggregate *agg,
+		      const struct pe_comparison *cmp, FILE *out);
+
+/*
+ * The exit status of a command that checked gates g, with failed gates
+ * failing: 1 when a gate failed; else 2 when the run was interrupted, or
+ * when rows errored and --max-errors was not given; else 0.  Without any
+ * gate it is the plain scale: 2 for an interruption or errors, 1 when a
+ * case failed (any_failure), else 0.
+ */
+int pe_gates_exit_status(const struct pe_gates *g, size_t failed, size_t errors,
+			 int interrupted, int any_failure);
+
+#endif

@@ -1,0 +1,767 @@
+/*
+ * The results reader.  The JSON module parses the file into document
+ * nodes, which all carry the mark of the text they came from (the whole
+ * document, or one journal line).  To point a message at the key that is
+ * wrong, a small scanner walks the source text, which the parse has
+ * already proven valid, to the byte where a row, an object or a key
+ * starts; it runs only to place messages and once per row for its line.
+ *
+ * Strings point into the document's nodes, so the set keeps the document
+ * alive; evaluator arrays live in the document's arena too.
+ */
+#include "harness/results/resultset.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/files.h"
+#include "harness/core/json.h"
+#include "harness/core/node.h"
+#include "harness/results/results.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+#define NO_OFFSET SIZE_MAX
+
+struct pe_resultset {
+	struct pe_doc *doc;
+	const char *command;
+	struct pe_result *rows;
+	size_t nrows;
+	size_t alloc;
+	size_t *by_id; /* row indices sorted by id, for pe_resultset_find */
+};
+
+/* The object being read, for placing messages. */
+struct where {
+	size_t start; /* its '{' in the document's source */
+	size_t end;
+	const char *what; /* "result row", "'call'" or "evaluator" */
+};
+
+struct reader {
+	struct pe_doc *doc;
+	struct pe_diag *diag;
+	int failed;
+};
+
+/* The scanner: offsets into text that is known to be valid JSON. */
+
+static size_t skip_ws(const char *s, size_t i, size_t end)
+{
+	while (i < end &&
+	       (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	return i;
+}
+
+static size_t skip_string(const char *s, size_t i, size_t end)
+{
+	for (i++; i < end && s[i] != '"'; i++)
+		if (s[i] == '\\')
+			i++;
+	return i < end ? i + 1 : end;
+}
+
+static size_t skip_value(const char *s, size_t i, size_t end)
+{
+	size_t depth = 0;
+
+	if (i < end && s[i] == '"')
+		return skip_string(s, i, end);
+	if (i >= end || (s[i] != '{' && s[i] != '['))
+		while (i < end && !strchr(",]} \t\r\n", s[i]) && s[i])
+			i++;
+	else
+		do {
+			if (s[i] == '"') {
+				i = skip_string(s, i, end);
+				continue;
+			}
+			if (s[i] == '{' || s[i] == '[')
+				depth++;
+			else if (s[i] == '}' || s[i] == ']')
+				depth--;
+			i++;
+		} while (i < end && depth);
+	return i;
+}
+
+/*
+ * Finds member key of the object whose '{' is at s[i]: returns the offset
+ * of the key's opening quote and stores where its value starts in *value,
+ * or returns NO_OFFSET.
+ */
+static size_t find_member(const char *s, size_t i, size_t end, const char *key,
+			  size_t *value)
+{
+	size_t klen = strlen(key);
+
+	if (i >= end || s[i] != '{')
+		return NO_OFFSET;
+	i = skip_ws(s, i + 1, end);
+	while (i < end && s[i] == '"') {
+		size_t key_at = i, after = skip_string(s, i, end);
+		int match = after - key_at == klen + 2 &&
+			    !memcmp(s + key_at + 1, key, klen);
+
+		i = skip_ws(s, after, end);
+		i = skip_ws(s, i + 1, end); /* the ':' */
+		if (match) {
+			*value = i;
+			return key_at;
+		}
+		i = skip_ws(s, skip_value(s, i, end), end);
+		if (i < end && s[i] == ',')
+			i = skip_ws(s, i + 1, end);
+	}
+	return NO_OFFSET;
+}
+
+/* Stores where each of the first n elements of the array at s[i] starts. */
+static void element_starts(const char *s, size_t i, size_t end, size_t *starts,
+			   size_t n)
+{
+	i = skip_ws(s, i + 1, end);
+	for (size_t k = 0; k < n; k++) {
+		starts[k] = i;
+		i = skip_ws(s, skip_value(s, i, end), end);
+		if (i < end && s[i] == ',')
+			i = skip_ws(s, i + 1, end);
+	}
+}
+
+/* Messages. */
+
+static void error_at(struct reader *r, size_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void error_at(struct reader *r, size_t offset, const char *fmt, ...)
+{
+	struct pe_mark m = pe_doc_mark_at(r->doc, offset);
+	va_list ap;
+
+	va_start(ap, fmt);
+	pe_diag_vadd(r->diag, PE_SEV_ERROR, &m, fmt, ap);
+	va_end(ap);
+	r->failed = 1;
+}
+
+/* Where key sits in the object w, or the object's start. */
+static size_t key_offset(const struct reader *r, const struct where *w,
+			 const char *key)
+{
+	size_t value,
+		at = find_member(r->doc->source, w->start, w->end, key, &value);
+
+	return at == NO_OFFSET ? w->start : at;
+}
+
+static void mistyped(struct reader *r, const struct where *w, const char *key,
+		     const char *want, const struct pe_node *n)
+{
+	error_at(r, key_offset(r, w, key), "'%s' must be %s, not a %s", key,
+		 want, pe_node_kind_name(n->kind));
+}
+
+/* Returns member key of map, or NULL after a "missing" message. */
+static const struct pe_node *member(struct reader *r, const struct where *w,
+				    const struct pe_node *map, const char *key)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		error_at(r, w->start, "%s has no '%s'", w->what, key);
+	return n;
+}
+
+/* Field readers: each leaves *out alone when the field is bad. */
+
+static void get_string(struct reader *r, const struct where *w,
+		       const struct pe_node *map, const char *key, int nullable,
+		       const char **out)
+{
+	const struct pe_node *n = member(r, w, map, key);
+
+	if (!n)
+		return;
+	if (n->kind == PE_NODE_STRING)
+		*out = n->text;
+	else if (n->kind == PE_NODE_NULL && nullable)
+		*out = NULL;
+	else
+		mistyped(r, w, key, nullable ? "a string or null" : "a string",
+			 n);
+}
+
+static void get_count(struct reader *r, const struct where *w,
+		      const struct pe_node *map, const char *key, int nullable,
+		      long *out)
+{
+	const struct pe_node *n = member(r, w, map, key);
+
+	if (!n)
+		return;
+	if (n->kind == PE_NODE_INT && n->ival >= 0 && n->ival <= LONG_MAX)
+		*out = (long)n->ival;
+	else if (n->kind == PE_NODE_NULL && nullable)
+		*out = -1;
+	else if (n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT)
+		error_at(r, key_offset(r, w, key),
+			 "'%s' must be a whole number >= 0", key);
+	else
+		mistyped(r, w, key,
+			 nullable ? "a whole number or null" : "a whole number",
+			 n);
+}
+
+static void get_number(struct reader *r, const struct where *w,
+		       const struct pe_node *map, const char *key, double *out)
+{
+	const struct pe_node *n = member(r, w, map, key);
+
+	if (!n)
+		return;
+	if (n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT)
+		*out = n->fval;
+	else if (n->kind == PE_NODE_NULL)
+		*out = NAN;
+	else
+		mistyped(r, w, key, "a number or null", n);
+}
+
+static void get_bool(struct reader *r, const struct where *w,
+		     const struct pe_node *map, const char *key, int *out)
+{
+	const struct pe_node *n = member(r, w, map, key);
+
+	if (!n)
+		return;
+	if (n->kind == PE_NODE_BOOL)
+		*out = n->bval;
+	else
+		mistyped(r, w, key, "true or false", n);
+}
+
+static void get_verdict(struct reader *r, const struct where *w,
+			const struct pe_node *map, const char *key,
+			enum pe_verdict *out)
+{
+	const char *s = NULL;
+	int was_failed = r->failed;
+
+	r->failed = 0;
+	get_string(r, w, map, key, 0, &s);
+	if (!r->failed && pe_verdict_parse(s, out))
+		error_at(r, key_offset(r, w, key),
+			 "'%s' must be pass, fail, error or skip, not '%s'",
+			 key, s);
+	r->failed |= was_failed;
+}
+
+/* Reads one evaluator object. */
+static void read_evaluator(struct reader *r, const struct pe_node *n,
+			   const struct where *w, struct pe_result_evaluator *e)
+{
+	if (n->kind != PE_NODE_MAP) {
+		error_at(r, w->start,
+			 "each evaluator must be a mapping, not a %s",
+			 pe_node_kind_name(n->kind));
+		return;
+	}
+	get_string(r, w, n, "name", 0, &e->name);
+	get_string(r, w, n, "kind", 0, &e->kind);
+	get_verdict(r, w, n, "status", &e->status);
+	get_number(r, w, n, "score", &e->score);
+	get_number(r, w, n, "weight", &e->weight);
+	get_bool(r, w, n, "negate", &e->negate);
+	get_string(r, w, n, "reason", 1, &e->reason);
+}
+
+static void read_evaluators(struct reader *r, const struct where *row,
+			    const struct pe_node *map, struct pe_result *out)
+{
+	const struct pe_node *n = member(r, row, map, "evaluators");
+	struct pe_result_evaluator *evs;
+	size_t value, *starts;
+
+	if (!n)
+		return;
+	if (n->kind != PE_NODE_SEQ) {
+		mistyped(r, row, "evaluators", "a list", n);
+		return;
+	}
+	evs = pe_doc_alloc(r->doc, (n->count ? n->count : 1) * sizeof(*evs));
+	starts = xcalloc(n->count ? n->count : 1, sizeof(*starts));
+	if (find_member(r->doc->source, row->start, row->end, "evaluators",
+			&value) != NO_OFFSET)
+		element_starts(r->doc->source, value, row->end, starts,
+			       n->count);
+	for (size_t i = 0; i < n->count; i++) {
+		struct where w = { starts[i], row->end, "evaluator" };
+
+		if (!w.start)
+			w.start = row->start;
+		memset(&evs[i], 0, sizeof(evs[i]));
+		read_evaluator(r, n->items[i], &w, &evs[i]);
+	}
+	free(starts);
+	out->evaluators = evs;
+	out->nevaluators = n->count;
+}
+
+static void read_call(struct reader *r, const struct where *row,
+		      const struct pe_node *map, struct pe_result *out)
+{
+	const struct pe_node *n = member(r, row, map, "call");
+	struct where w = { row->start, row->end, "'call'" };
+	size_t value;
+	long attempts = 0;
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_MAP) {
+		mistyped(r, row, "call", "a mapping or null", n);
+		return;
+	}
+	if (find_member(r->doc->source, row->start, row->end, "call", &value) !=
+	    NO_OFFSET)
+		w.start = value;
+	out->has_call = 1;
+	get_count(r, &w, n, "attempts", 0, &attempts);
+	out->attempts = attempts > UINT_MAX ? UINT_MAX : (unsigned)attempts;
+	get_bool(r, &w, n, "cached", &out->cached);
+	get_count(r, &w, n, "http_status", 1, &out->http_status);
+	if (out->http_status < 0)
+		out->http_status = 0;
+	get_number(r, &w, n, "first_byte_ms", &out->first_byte_ms);
+	get_number(r, &w, n, "total_ms", &out->total_ms);
+	get_count(r, &w, n, "tokens_in", 1, &out->tokens_in);
+	get_count(r, &w, n, "tokens_out", 1, &out->tokens_out);
+	get_string(r, &w, n, "finish_reason", 1, &out->finish_reason);
+	get_string(r, &w, n, "served_model", 1, &out->served_model);
+}
+
+static void read_temperature(struct reader *r, const struct where *w,
+			     const struct pe_node *map, struct pe_result *out)
+{
+	double t = NAN;
+	int was_failed = r->failed;
+
+	r->failed = 0;
+	get_number(r, w, map, "temperature", &t);
+	if (!r->failed && !isnan(t)) {
+		out->has_temperature = 1;
+		out->temperature = t;
+	}
+	r->failed |= was_failed;
+}
+
+static void read_output(struct reader *r, const struct where *w,
+			const struct pe_node *map, struct pe_result *out)
+{
+	const struct pe_node *n = member(r, w, map, "output");
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_STRING) {
+		mistyped(r, w, "output", "a string or null", n);
+		return;
+	}
+	out->output = n->text;
+	out->output_len = n->len;
+}
+
+/*
+ * Reads the row object n, whose text spans [start, end) of the source and
+ * starts on line; returns 0 or PE_ERR_INVALID after recording messages.
+ */
+static int read_row(struct reader *r, const struct pe_node *n, size_t start,
+		    size_t end, unsigned line, struct pe_result *out)
+{
+	struct where w = { start, end, "result row" };
+	long case_index = 0, repeat = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->score = out->first_byte_ms = out->total_ms = NAN;
+	out->tokens_in = out->tokens_out = -1;
+	out->line = line;
+	r->failed = 0;
+	get_string(r, &w, n, "id", 0, &out->id);
+	get_string(r, &w, n, "prompt", 0, &out->prompt);
+	get_string(r, &w, n, "file", 0, &out->file);
+	get_string(r, &w, n, "case", 1, &out->case_id);
+	get_count(r, &w, n, "case_index", 0, &case_index);
+	get_string(r, &w, n, "model", 1, &out->model);
+	read_temperature(r, &w, n, out);
+	get_count(r, &w, n, "repeat", 0, &repeat);
+	get_verdict(r, &w, n, "status", &out->status);
+	get_number(r, &w, n, "score", &out->score);
+	get_string(r, &w, n, "error", 1, &out->error);
+	read_call(r, &w, n, out);
+	read_output(r, &w, n, out);
+	read_evaluators(r, &w, n, out);
+	out->case_index = (size_t)case_index;
+	out->repeat = repeat > UINT_MAX ? UINT_MAX : (unsigned)repeat;
+	return r->failed ? PE_ERR_INVALID : PE_OK;
+}
+
+static struct pe_result *push_row(struct pe_resultset *rs)
+{
+	pe_grow(&rs->rows, &rs->alloc, rs->nrows + 1, sizeof(*rs->rows));
+	return &rs->rows[rs->nrows++];
+}
+
+/* Reads the rows of a results document. */
+static int read_document(struct pe_resultset *rs, struct reader *r)
+{
+	const char *s = r->doc->source;
+	size_t len = r->doc->source_len, value, at, *starts;
+	const struct pe_node *results, *root = r->doc->root;
+	struct pe_mark m = { r->doc->path, 1, 1 };
+	struct where w = { skip_ws(s, 0, len), len, "results document" };
+	const char *command = NULL;
+	long version = -1;
+	int bad = 0;
+
+	if (root->kind != PE_NODE_MAP) {
+		error_at(r, w.start,
+			 "a results document must be a JSON object, not a %s",
+			 pe_node_kind_name(root->kind));
+		return PE_ERR_INVALID;
+	}
+	r->failed = 0;
+	get_count(r, &w, root, "schema_version", 0, &version);
+	if (!r->failed && version != PE_RESULTS_SCHEMA_VERSION)
+		error_at(r, key_offset(r, &w, "schema_version"),
+			 "unsupported schema_version %ld (this prompteval "
+			 "reads version %d)",
+			 version, PE_RESULTS_SCHEMA_VERSION);
+	if (pe_node_get(root, "command"))
+		get_string(r, &w, root, "command", 1, &command);
+	results = member(r, &w, root, "results");
+	if (results && results->kind != PE_NODE_SEQ)
+		mistyped(r, &w, "results", "a list", results);
+	if (r->failed)
+		return PE_ERR_INVALID;
+	rs->command = command;
+	starts = xcalloc(results->count ? results->count : 1, sizeof(*starts));
+	at = find_member(s, w.start, len, "results", &value);
+	if (at != NO_OFFSET)
+		element_starts(s, value, len, starts, results->count);
+	for (size_t i = 0, done = 0; i < results->count; i++) {
+		const struct pe_node *n = results->items[i];
+		size_t end = skip_value(s, starts[i], len);
+
+		/* Lines are counted forward from the previous row. */
+		for (; done < starts[i]; done++)
+			if (s[done] == '\n')
+				m.line++;
+		if (n->kind != PE_NODE_MAP) {
+			error_at(r, starts[i],
+				 "each result row must be a JSON object, not "
+				 "a %s",
+				 pe_node_kind_name(n->kind));
+			bad = 1;
+			continue;
+		}
+		if (read_row(r, n, starts[i], end, m.line, push_row(rs)))
+			bad = 1;
+	}
+	free(starts);
+	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+/* Reads one journal line [start, end) as a row; see read_journal. */
+static int read_journal_line(struct pe_resultset *rs, struct reader *r,
+			     size_t start, size_t end, unsigned line, int torn)
+{
+	struct pe_mark m = { r->doc->path, line, 1 };
+	struct pe_diag *quiet = torn ? pe_diag_new() : NULL;
+	const struct pe_node *n =
+		pe_json_parse(r->doc, r->doc->source + start, end - start, &m,
+			      quiet ? quiet : r->diag);
+
+	pe_diag_free(quiet);
+	if (!n && torn) {
+		pe_diag_warning(r->diag, &m,
+				"skipping the last line, cut short without "
+				"its newline");
+		return PE_OK;
+	}
+	if (!n)
+		return PE_ERR_INVALID;
+	if (n->kind != PE_NODE_MAP) {
+		error_at(r, start,
+			 "each journal line must be a JSON object, not a %s",
+			 pe_node_kind_name(n->kind));
+		return PE_ERR_INVALID;
+	}
+	if (read_row(r, n, start, end, line, push_row(rs))) {
+		rs->nrows--;
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
+static int read_journal(struct pe_resultset *rs, struct reader *r)
+{
+	const char *s = r->doc->source;
+	size_t len = r->doc->source_len, start = 0;
+	unsigned line = 1;
+	int bad = 0;
+
+	while (start < len) {
+		const char *nl = memchr(s + start, '\n', len - start);
+		size_t end = nl ? (size_t)(nl - s) : len;
+
+		if (skip_ws(s, start, end) < end &&
+		    read_journal_line(rs, r, start, end, line, !nl))
+			bad = 1;
+		start = end + 1;
+		line++;
+	}
+	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+static int compare_ids(const void *pa, const void *pb, const void *ctx)
+{
+	const struct pe_result *rows = ctx;
+	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+	int c = strcmp(rows[a].id, rows[b].id);
+
+	return c ? c : (a > b) - (a < b);
+}
+
+/*
+ * qsort has no context argument in C11, so the id index is sorted with a
+ * small merge sort that passes the rows along.
+ */
+static void sort_indices(size_t *items, size_t *tmp, size_t n,
+			 const struct pe_result *rows)
+{
+	size_t half = n / 2, i = 0, j = half, k = 0;
+
+	if (n < 2)
+		return;
+	sort_indices(items, tmp, half, rows);
+	sort_indices(items + half, tmp, n - half, rows);
+	while (i < half && j < n)
+		tmp[k++] = compare_ids(&items[j], &items[i], rows) < 0
+				   ? items[j++]
+				   : items[i++];
+	while (i < half)
+		tmp[k++] = items[i++];
+	while (j < n)
+		tmp[k++] = items[j++];
+	memcpy(items, tmp, n * sizeof(*items));
+}
+
+static void index_ids(struct pe_resultset *rs)
+{
+	size_t *tmp = xcalloc(rs->nrows ? rs->nrows : 1, sizeof(*tmp));
+
+	free(rs->by_id);
+	rs->by_id = xcalloc(rs->nrows ? rs->nrows : 1, sizeof(*rs->by_id));
+	for (size_t i = 0; i < rs->nrows; i++)
+		rs->by_id[i] = i;
+	sort_indices(rs->by_id, tmp, rs->nrows, rs->rows);
+	free(tmp);
+}
+
+/*
+ * Keeps one row per id: the last line's row, in the place of the first,
+ * so a resumed job stays where it was first seen.
+ */
+static void drop_duplicates(struct pe_resultset *rs)
+{
+	unsigned char *dropped = xcalloc(rs->nrows ? rs->nrows : 1, 1);
+	size_t kept = 0;
+
+	index_ids(rs);
+	for (size_t i = 0; i < rs->nrows;) {
+		size_t j = i + 1;
+
+		while (j < rs->nrows && !strcmp(rs->rows[rs->by_id[i]].id,
+						rs->rows[rs->by_id[j]].id))
+			j++;
+		if (j - i > 1) {
+			rs->rows[rs->by_id[i]] = rs->rows[rs->by_id[j - 1]];
+			for (size_t k = i + 1; k < j; k++)
+				dropped[rs->by_id[k]] = 1;
+		}
+		i = j;
+	}
+	for (size_t i = 0; i < rs->nrows; i++)
+		if (!dropped[i])
+			rs->rows[kept++] = rs->rows[i];
+	rs->nrows = kept;
+	free(dropped);
+	index_ids(rs);
+}
+
+/* Loads a results document or journal; see resultset.h. */
+struct pe_resultset *pe_resultset_load(const char *path, struct pe_diag *diag)
+{
+	struct pe_resultset *rs;
+	struct reader r = { NULL, diag, 0 };
+	struct pe_mark m = { NULL, 1, 1 };
+	char *data;
+	size_t len;
+	int rc;
+
+	if (pe_file_read(path, PE_RESULTSET_MAX_FILE, &data, &len, diag))
+		return NULL;
+	rs = xcalloc(1, sizeof(*rs));
+	rs->doc = r.doc = pe_doc_new(path, data, len);
+	free(data);
+	m.file = rs->doc->path;
+	if (pe_ends_with(path, ".jsonl")) {
+		rc = read_journal(rs, &r);
+		if (!rc)
+			drop_duplicates(rs);
+	} else {
+		rs->doc->root = pe_json_parse(rs->doc, rs->doc->source,
+					      rs->doc->source_len, &m, diag);
+		rc = rs->doc->root ? read_document(rs, &r) : PE_ERR_INVALID;
+		if (!rc)
+			index_ids(rs);
+	}
+	if (rc) {
+		pe_resultset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+/* Frees the set, its rows and strings; NULL is a no-op. */
+void pe_resultset_free(struct pe_resultset *rs)
+{
+	if (!rs)
+		return;
+	pe_doc_free(rs->doc);
+	free(rs->rows);
+	free(rs->by_id);
+	free(rs);
+}
+
+/* Returns the path the set came from, as given to pe_resultset_load. */
+const char *pe_resultset_path(const struct pe_resultset *rs)
+{
+	return rs->doc->path;
+}
+
+/* Returns the document's "command", or NULL (journals have none). */
+const char *pe_resultset_command(const struct pe_resultset *rs)
+{
+	return rs->command;
+}
+
+/* Returns the number of rows. */
+size_t pe_resultset_count(const struct pe_resultset *rs)
+{
+	return rs->nrows;
+}
+
+/* Returns row i, borrowed from the set. */
+const struct pe_result *pe_resultset_get(const struct pe_resultset *rs,
+					 size_t i)
+{
+	return i < rs->nrows ? &rs->rows[i] : NULL;
+}
+
+/* Returns the row array, borrowed from the set. */
+const struct pe_result *pe_resultset_rows(const struct pe_resultset *rs)
+{
+	return rs->rows;
+}
+
+/* Finds a row by job id with a binary search of the id index. */
+const struct pe_result *pe_resultset_find(const struct pe_resultset *rs,
+					  const char *id)
+{
+	size_t lo = 0, hi = rs->nrows;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(rs->rows[rs->by_id[mid]].id, id);
+
+		if (!c)
+			return &rs->rows[rs->by_id[mid]];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int compare_strings(const char *a, const char *b)
+{
+	if (!a || !b)
+		return (a != NULL) - (b != NULL);
+	return strcmp(a, b);
+}
+
+/* Orders rows as results.json does; see resultset.h. */
+int pe_result_compare(const struct pe_result *a, const struct pe_result *b)
+{
+	int c = strcmp(a->file, b->file);
+
+	if (c)
+		return c;
+	if (a->case_index != b->case_index)
+		return a->case_index < b->case_index ? -1 : 1;
+	c = compare_strings(a->model, b->model);
+	if (c)
+		return c;
+	if (a->has_temperature != b->has_temperature)
+		return a->has_temperature - b->has_temperature;
+	if (a->temperature != b->temperature)
+		return a->temperature < b->temperature ? -1 : 1;
+	if (a->repeat != b->repeat)
+		return a->repeat < b->repeat ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int compare_rows(const void *a, const void *b)
+{
+	return pe_result_compare(a, b);
+}
+
+/* Sorts rows into results.json order and rebuilds the id index. */
+void pe_resultset_sort(struct pe_resultset *rs)
+{
+	if (rs->nrows > 1)
+		qsort(rs->rows, rs->nrows, sizeof(*rs->rows), compare_rows);
+	index_ids(rs);
+}
+
+/* Parses a verdict name; see resultset.h. */
+int pe_verdict_parse(const char *name, enum pe_verdict *out)
+{
+	static const enum pe_verdict all[] = { PE_VERDICT_PASS, PE_VERDICT_FAIL,
+					       PE_VERDICT_SKIP,
+					       PE_VERDICT_ERROR };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
+		if (!strcmp(name, pe_verdict_name(all[i]))) {
+			*out = all[i];
+			return PE_OK;
+		}
+	return PE_ERR_INVALID;
+}
+
+/* Finds an evaluator of a row by name; see resultset.h. */
+const struct pe_result_evaluator *pe_result_find_evaluator(
+	const struct pe_result *row, const char *name)
+{
+	for (size_t i = 0; i < row->nevaluators; i++)
+		if (!strcmp(row->evaluators[i].name, name))
+			return &row->evaluators[i];
+	return NULL;
+}

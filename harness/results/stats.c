@@ -1,0 +1,254 @@
+/*
+ * Statistics for reports and comparisons.  Binomial tails of a fair coin
+ * are computed without lgamma (whose glibc version writes the global
+ * signgam) and without big numbers: C(n, k) / 2^n is built as a product of
+ * ratios in a mantissa-and-exponent pair, so it neither overflows nor
+ * underflows on the way, and the tail is summed from its largest term
+ * downwards as ratios of that term.  Both loops are O(min(k, n - k)).
+ */
+#include "harness/results/stats.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+/* Computes the Wilson score interval; see stats.h. */
+int pe_wilson_interval(size_t successes, size_t trials, double z, double *low,
+		       double *high)
+{
+	double s = (double)successes;
+	double n = (double)trials;
+	double z2 = z * z;
+	double center, half;
+
+	if (trials == 0 || successes > trials || !(z >= 0.0) || isinf(z))
+		return PE_ERR_INVALID;
+	center = (s + z2 / 2.0) / (n + z2);
+	half = z * sqrt(s * (n - s) / n + z2 / 4.0) / (n + z2);
+	/* The ends are exact in theory; rounding must not move them. */
+	*low = successes == 0 ? 0.0 : fmax(0.0, center - half);
+	*high = successes == trials ? 1.0 : fmin(1.0, center + half);
+	return 0;
+}
+
+/*
+ * Stores C(n, k) / 2^n as *mantissa * 2^*exponent with the mantissa in
+ * [0.5, 1).  Renormalizing after every factor keeps the running product
+ * far from both overflow and underflow.
+ */
+static void scaled_half_binomial(size_t k, size_t n, double *mantissa,
+				 long long *exponent)
+{
+	double m = 0.5;
+	long long e = 1 - (long long)n;
+	int step;
+
+	for (size_t i = 1; i <= k; i++) {
+		m = m * (double)(n - k + i) / (double)i;
+		m = frexp(m, &step);
+		e += step;
+	}
+	*mantissa = m;
+	*exponent = e;
+}
+
+/*
+ * Returns the sum over i = 0..k of C(n, i) / C(n, k), for 2k < n.  The
+ * ratio of neighbouring terms, i / (n - i + 1), is then below 1, so the
+ * terms shrink as i falls and the loop stops once they no longer count.
+ * Neumaier's compensated sum keeps the many near-equal terms of a
+ * balanced split accurate.
+ */
+static double sum_tail_ratios(size_t k, size_t n)
+{
+	double sum = 1.0, compensation = 0.0, term = 1.0;
+
+	for (size_t i = k; i > 0; i--) {
+		double next;
+
+		term *= (double)i / (double)(n - i + 1);
+		if (term < sum * DBL_EPSILON * 1e-3)
+			break;
+		next = sum + term;
+		if (sum >= term)
+			compensation += (sum - next) + term;
+		else
+			compensation += (term - next) + sum;
+		sum = next;
+	}
+	return sum + compensation;
+}
+
+/* Returns P[X <= k] for X ~ Binomial(n, 1/2) when 2k < n. */
+static double lower_tail(size_t k, size_t n)
+{
+	double mantissa;
+	long long exponent;
+
+	scaled_half_binomial(k, n, &mantissa, &exponent);
+	/* Far below the smallest subnormal; also keeps ldexp's int safe. */
+	if (exponent < -4096)
+		return 0.0;
+	return ldexp(mantissa * sum_tail_ratios(k, n), (int)exponent);
+}
+
+/* Returns the lower tail of a fair-coin binomial; see stats.h. */
+double pe_binomial_tail_le(size_t k, size_t n)
+{
+	if (k >= n)
+		return 1.0;
+	/* Past the middle, sum the shorter upper tail instead. */
+	if (k >= n - k)
+		return 1.0 - lower_tail(n - k - 1, n);
+	return lower_tail(k, n);
+}
+
+/* Returns McNemar's exact two-sided p-value; see stats.h. */
+double pe_mcnemar_exact_p(size_t b, size_t c)
+{
+	size_t n, k;
+	double p;
+
+	if (c > SIZE_MAX - b)
+		return NAN;
+	n = b + c;
+	k = b < c ? b : c;
+	/* A balanced split doubles a tail of at least 1/2. */
+	if (n == 0 || k >= n - k)
+		return 1.0;
+	p = 2.0 * lower_tail(k, n);
+	return p > 1.0 ? 1.0 : p;
+}
+
+/* Returns the exact sign test's two-sided p-value; see stats.h. */
+double pe_sign_test_p(size_t plus, size_t minus)
+{
+	return pe_mcnemar_exact_p(plus, minus);
+}
+
+/*
+ * Compares the rates a_pass / a_total and b_pass / b_total: returns a
+ * negative number, 0 or a positive number as the first is lower, equal or
+ * higher.  Cross products are exact while the totals fit in 32 bits;
+ * beyond that, correctly rounded quotients still tell equal fractions
+ * apart from all but absurdly close ones.
+ */
+static int compare_rates(size_t a_pass, size_t a_total, size_t b_pass,
+			 size_t b_total)
+{
+	if (a_total <= UINT32_MAX && b_total <= UINT32_MAX) {
+		uint64_t left = (uint64_t)a_pass * b_total;
+		uint64_t right = (uint64_t)b_pass * a_total;
+
+		return (left > right) - (left < right);
+	} else {
+		double left = (double)a_pass / (double)a_total;
+		double right = (double)b_pass / (double)b_total;
+
+		return (left > right) - (left < right);
+	}
+}
+
+static int is_valid_case(const struct pe_paired_case *c)
+{
+	return c->base_total > 0 && c->head_total > 0 &&
+	       c->base_pass <= c->base_total && c->head_pass <= c->head_total;
+}
+
+/* Compares two runs case by case; see stats.h. */
+int pe_paired_compare(const struct pe_paired_case *cases, size_t n,
+		      struct pe_paired_result *out)
+{
+	double diff_sum = 0.0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_paired_case *c = &cases[i];
+		int order;
+
+		if (!is_valid_case(c))
+			return PE_ERR_INVALID;
+		diff_sum += (double)c->head_pass / (double)c->head_total -
+			    (double)c->base_pass / (double)c->base_total;
+		order = compare_rates(c->head_pass, c->head_total, c->base_pass,
+				      c->base_total);
+		if (order > 0)
+			out->improved++;
+		else if (order < 0)
+			out->regressed++;
+		else
+			out->unchanged++;
+	}
+	out->n_cases = n;
+	out->p_value = pe_sign_test_p(out->improved, out->regressed);
+	if (n > 0) {
+		out->effect = diff_sum / (double)n;
+		out->net_effect =
+			((double)out->improved - (double)out->regressed) /
+			(double)n;
+	}
+	out->too_few = pe_sign_test_p(out->improved + out->regressed, 0) >=
+		       PE_STATS_ALPHA;
+	out->significant_regression =
+		out->p_value < PE_STATS_ALPHA && out->regressed > out->improved;
+	out->significant_improvement =
+		out->p_value < PE_STATS_ALPHA && out->improved > out->regressed;
+	return 0;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a;
+	double y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Interpolates from a to b at t in [0, 1] as numpy's _lerp does: from the
+ * nearer end, so that the result is exact at both ends and monotonic.
+ */
+static double lerp(double a, double b, double t)
+{
+	double diff = b - a;
+
+	if (t >= 0.5)
+		return b - diff * (1.0 - t);
+	return a + diff * t;
+}
+
+/* Returns a linearly interpolated quantile; see stats.h. */
+double pe_percentile(double *values, size_t n, double q)
+{
+	double rank;
+	size_t below;
+
+	if (n == 0 || !(q >= 0.0 && q <= 1.0))
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		if (isnan(values[i]))
+			return NAN;
+	qsort(values, n, sizeof(*values), compare_doubles);
+	rank = q * (double)(n - 1);
+	below = (size_t)rank;
+	if (below >= n - 1)
+		return values[n - 1];
+	return lerp(values[below], values[below + 1], rank - (double)below);
+}
+
+/* Returns the arithmetic mean; see stats.h. */
+double pe_mean(const double *values, size_t n)
+{
+	double sum = 0.0;
+
+	if (n == 0)
+		return NAN;
+	for (size_t i = 0; i < n; i++)
+		sum += values[i];
+	return sum / (double)n;
+}

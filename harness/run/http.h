@@ -1,0 +1,81 @@
+#ifndef PE_HTTP_H
+#define PE_HTTP_H
+/*
+ * HTTP: the only module that uses libcurl.  One curl multi handle drives
+ * every request of a run from one thread, with keep-alive, connection
+ * reuse and HTTP/2 multiplexing where the server offers it, a cap on
+ * connections, connect and total timeouts, and a cap on response size.
+ * There is no thread per request.
+ *
+ * The caller adds requests with a userdata pointer and calls pe_http_run,
+ * which waits for network activity and reports each finished transfer
+ * once.  pe_http_global_init must run once, before any thread starts.
+ */
+#include <stddef.h>
+
+#include "harness/providers/provider.h"
+
+struct pe_http;
+
+/* What one transfer ended with.  body is owned by the result. */
+struct pe_http_result {
+	long status;	     /* HTTP status, 0 when none arrived */
+	int transport_error; /* 0, or a failure before a full response */
+	char error[256];     /* the transport error, for messages */
+	char *body;
+	size_t len;
+	int body_capped;      /* the body went over the size cap */
+	double first_byte_ms; /* from start to the first response byte */
+	double total_ms;
+	long retry_after_ms;	 /* retry-after-ms or Retry-After, or -1 */
+	long remaining_requests; /* x-ratelimit-remaining-requests, or -1 */
+	long remaining_tokens;	 /* x-ratelimit-remaining-tokens, or -1 */
+	long reset_ms;		 /* the later x-ratelimit-reset-*, or -1 */
+	int should_retry;	 /* x-should-retry: 1, 0, or -1 when absent */
+};
+
+void pe_http_result_release(struct pe_http_result *r);
+
+/* Calls curl_global_init; once per process, before any thread. */
+int pe_http_global_init(void);
+void pe_http_global_cleanup(void);
+
+/* A driver for up to max_connections parallel connections. */
+struct pe_http *pe_http_new(long max_connections);
+void pe_http_free(struct pe_http *h);
+
+/*
+ * Starts a request.  The request is copied; userdata comes back with the
+ * result.  Returns 0 or PE_ERR_IO.
+ */
+int pe_http_add(struct pe_http *h, const struct pe_http_request *req,
+		long connect_timeout_ms, long timeout_ms, size_t max_body,
+		void *userdata);
+
+/* Called once per finished transfer; it owns nothing of r after return
+ * except what it takes (it may steal r->body and set it to NULL). */
+typedef void (*pe_http_done_fn)(void *ctx, void *userdata,
+				struct pe_http_result *r);
+
+/*
+ * Waits up to timeout_ms for activity, moves the transfers on and reports
+ * those that finished.  Returns the number still in flight.
+ */
+size_t pe_http_run(struct pe_http *h, long timeout_ms, pe_http_done_fn done,
+		   void *ctx);
+
+size_t pe_http_inflight(const struct pe_http *h);
+
+/* The libcurl version, for --version. */
+const char *pe_http_version(void);
+
+/*
+ * Parses a Retry-After value: seconds ("2", "1.5") or an HTTP date,
+ * relative to now_epoch.  Returns milliseconds, or -1 when unreadable.
+ */
+long pe_http_parse_retry_after(const char *value, long now_epoch);
+
+/* Parses a duration such as "1s", "6m0s", "12ms" into ms, or -1. */
+long pe_http_parse_duration(const char *value);
+
+#endif

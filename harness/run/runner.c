@@ -1,0 +1,1160 @@
+/*
+ * The run loop.  State that the network thread owns: queues, buckets,
+ * in-flight counts, attempts.  State that scoring tasks write: each job's
+ * own outcome slot, the journal (behind its lock) and the pass/fail/error
+ * counters (atomic updates).  Nothing else is shared.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "harness/run/runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <omp.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "evaluators/evaluator.h"
+#include "harness/core/buf.h"
+#include "harness/run/http.h"
+#include "harness/core/json.h"
+#include "harness/run/store.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+extern char **environ;
+
+enum {
+	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
+	MAX_BODY_BYTES = 32 * 1024 * 1024,
+	MAX_EXEC_OUTPUT = 16 * 1024 * 1024,
+	CONNECT_TIMEOUT_MS = 10000,
+	BACKOFF_BASE_MS = 500,
+	BACKOFF_CAP_MS = 30000,
+	PROGRESS_TTY_MS = 200,
+	PROGRESS_LOG_MS = 5000
+};
+
+/* A finished call, handed to a scoring task. */
+struct completion {
+	size_t job;
+	char *output; /* owned; NULL on error */
+	size_t output_len;
+	char *error; /* owned; NULL on success */
+	char *finish_reason;
+	char *served_model;
+	long tokens_in;
+	long tokens_out;
+	long http_status;
+	double first_byte_ms;
+	double total_ms;
+	unsigned attempts;
+	int cached;
+};
+
+/* One request in flight, and the jobs waiting for the same answer. */
+struct attempt {
+	size_t job;
+	char key[PE_SHA256_HEX_LEN + 1];
+	double started_ms;
+	size_t *followers; /* jobs with the same cache key */
+	size_t nfollowers;
+};
+
+struct target_state {
+	size_t *queue; /* ready jobs, a FIFO */
+	size_t head;
+	size_t len;
+	size_t alloc;
+	size_t inflight;
+	double cwnd;	   /* adaptive cap: halves on 429, creeps back */
+	double cap;	   /* the configured cap (or the global one) */
+	double req_tokens; /* token buckets, refilled continuously */
+	double tok_tokens;
+	double refilled_ms;
+	double paused_until_ms;
+};
+
+struct delayed {
+	size_t job;
+	double due_ms;
+};
+
+struct runner {
+	const struct pe_plan *plan;
+	const struct pe_run_options *opts;
+	struct pe_run *run;
+	struct pe_http *http;
+	struct target_state *targets;
+	struct delayed *delayed;
+	size_t ndelayed;
+	size_t delayed_alloc;
+	unsigned *attempts;
+	size_t remaining; /* jobs not yet finished */
+	size_t inflight;
+	struct attempt **active; /* requests in flight, for deduplication */
+	size_t nactive;
+	size_t active_alloc;
+	struct pe_journal *journal;
+	int journal_failed;
+	unsigned long long rng;
+	double start_ms;
+	double progress_ms;
+	size_t done_at_start;
+	size_t done; /* updated by scoring tasks (atomic) */
+	size_t pass;
+	size_t fail;
+	size_t error;
+	int tty;
+	int threads;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static unsigned long long next_random(struct runner *r)
+{
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return r->rng;
+}
+
+static void queue_push(struct target_state *t, size_t job, int front)
+{
+	if (t->head && front) {
+		t->queue[--t->head] = job;
+		t->len++;
+		return;
+	}
+	pe_grow(&t->queue, &t->alloc, t->head + t->len + 1, sizeof(*t->queue));
+	if (front) {
+		memmove(t->queue + 1, t->queue, t->len * sizeof(*t->queue));
+		t->queue[0] = job;
+	} else {
+		t->queue[t->head + t->len] = job;
+	}
+	t->len++;
+}
+
+static int queue_pop(struct target_state *t, size_t *job)
+{
+	if (!t->len)
+		return 0;
+	*job = t->queue[t->head++];
+	t->len--;
+	if (!t->len)
+		t->head = 0;
+	return 1;
+}
+
+/* Renders every message of a job; returns 0 or an error message. */
+static char *render_messages(const struct pe_job *job,
+			     struct pe_chat_message *msgs, char **texts)
+{
+	const struct pe_prompt *p = job->prompt;
+
+	for (size_t i = 0; i < p->nmessages; i++) {
+		struct pe_buf b;
+		const char *missing = NULL;
+		int rc;
+
+		pe_buf_init(&b, MAX_PROMPT_BYTES);
+		rc = pe_template_render(p->messages[i].content,
+					job->kase ? job->kase->scopes : NULL,
+					job->kase ? job->kase->nscopes : 0, &b,
+					&missing);
+		if (rc) {
+			pe_buf_release(&b);
+			return rc == PE_ERR_LIMIT
+				       ? xstrdup("rendered prompt is larger "
+						 "than 16 MiB")
+				       : xstrfmt("variable '%s' is not defined",
+						 missing ? missing : "?");
+		}
+		texts[i] = pe_buf_detach(&b, NULL);
+		msgs[i].role = p->messages[i].role;
+		msgs[i].content = texts[i];
+	}
+	return NULL;
+}
+
+static void fill_request(const struct pe_job *job, const struct pe_target *t,
+			 const struct pe_chat_message *msgs,
+			 struct pe_chat_request *req)
+{
+	const struct pe_prompt *p = job->prompt;
+
+	memset(req, 0, sizeof(*req));
+	req->model = t->model;
+	req->messages = msgs;
+	req->nmessages = p->nmessages;
+	req->params = &p->params;
+	req->has_temperature = job->has_temperature;
+	req->temperature = job->temperature;
+	req->response_format = p->response_format;
+	req->json_schema = p->json_schema;
+}
+
+/* Records the outcome and journal line of a scored completion. */
+static void record(struct runner *r, struct completion *c,
+		   const struct pe_case_score *score)
+{
+	const struct pe_job *job = &r->plan->jobs[c->job];
+	const struct pe_target *t = &r->plan->targets[job->target];
+	struct pe_job_outcome *o = &r->run->outcomes[c->job];
+	struct pe_result_row row;
+	struct pe_buf line;
+
+	memset(&row, 0, sizeof(row));
+	memcpy(row.id, job->id, sizeof(row.id));
+	row.prompt = job->prompt;
+	row.kase = job->kase;
+	row.model = t->spec;
+	row.has_temperature = job->has_temperature;
+	row.temperature = job->temperature;
+	row.repeat = job->repeat;
+	row.output = c->output;
+	row.output_len = c->output_len;
+	row.score = *score;
+	row.has_call = 1;
+	row.attempts = c->attempts;
+	row.http_status = c->http_status;
+	row.first_byte_ms = c->first_byte_ms;
+	row.total_ms = c->total_ms;
+	row.tokens_in = c->tokens_in;
+	row.tokens_out = c->tokens_out;
+	row.finish_reason = c->finish_reason;
+	row.served_model = c->served_model;
+	row.error = c->error;
+	row.cached = c->cached;
+	pe_buf_init(&line, 0);
+	pe_results_row_json(&row, &line);
+	if (pe_journal_append(r->journal, line.data, line.len,
+			      &o->journal_offset)) {
+#pragma omp atomic write
+		r->journal_failed = 1;
+	}
+	o->journal_len = line.len;
+	o->verdict = score->verdict;
+	o->score = score->score;
+	o->total_ms = c->total_ms;
+	o->tokens_in = c->tokens_in;
+	o->tokens_out = c->tokens_out;
+	o->finished = 1;
+	pe_buf_release(&line);
+	if (r->opts->verbose) {
+#pragma omp critical(pe_progress)
+		fprintf(stderr, "%-5s %s / %s [%s]%s%s\n",
+			pe_verdict_name(score->verdict), job->prompt->name,
+			job->kase ? job->kase->id : "-", t->spec,
+			c->error ? ": " : "", c->error ? c->error : "");
+	}
+}
+
+static void free_completion(struct completion *c)
+{
+	free(c->output);
+	free(c->error);
+	free(c->finish_reason);
+	free(c->served_model);
+	free(c);
+}
+
+/* Scores a completion and journals it; runs as an OpenMP task. */
+static void score_completion(struct runner *r, struct completion *c)
+{
+	const struct pe_job *job = &r->plan->jobs[c->job];
+	struct pe_case_score score;
+
+	if (c->error) {
+		memset(&score, 0, sizeof(score));
+		score.verdict = PE_VERDICT_ERROR;
+	} else {
+		pe_score_case(job->prompt, job->kase, c->output, c->output_len,
+			      &score);
+	}
+	record(r, c, &score);
+	switch (score.verdict) {
+	case PE_VERDICT_PASS:
+#pragma omp atomic
+		r->pass++;
+		break;
+	case PE_VERDICT_ERROR:
+#pragma omp atomic
+		r->error++;
+		break;
+	default:
+#pragma omp atomic
+		r->fail++;
+	}
+#pragma omp atomic
+	r->done++;
+	pe_case_score_release(&score);
+	free_completion(c);
+}
+
+/* Hands a finished call to scoring, on another thread when there is one. */
+static void complete(struct runner *r, struct completion *c)
+{
+	c->attempts = r->attempts[c->job];
+	r->remaining--;
+#pragma omp task firstprivate(c) if (r->threads > 1)
+	score_completion(r, c);
+}
+
+static void fail_job(struct runner *r, size_t job, long status, const char *msg)
+{
+	struct completion *c = xcalloc(1, sizeof(*c));
+
+	c->job = job;
+	c->error = xstrdup(msg);
+	c->http_status = status;
+	c->tokens_in = c->tokens_out = -1;
+	complete(r, c);
+}
+
+/* Runs an exec: target; see pe_run_execute.  Blocking by design. */
+static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
+		     const char *body, size_t body_len);
+
+static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
+			   double now)
+{
+	unsigned a = r->attempts[job];
+	double ceiling = BACKOFF_BASE_MS * (double)(1u << (a < 16 ? a : 16));
+	double delay;
+
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	/* Full jitter, unless the server said when. */
+	delay = retry_after_ms >= 0 ? (double)retry_after_ms
+				    : (double)(next_random(r) %
+					       (unsigned long long)ceiling);
+	pe_grow(&r->delayed, &r->delayed_alloc, r->ndelayed + 1,
+		sizeof(*r->delayed));
+	r->delayed[r->ndelayed].job = job;
+	r->delayed[r->ndelayed].due_ms = now + delay;
+	r->ndelayed++;
+}
+
+/*
+ * Completes the jobs that waited for the same request (the same cache
+ * key: temperature 0 repeats) with copies of its answer, as cache hits.
+ */
+static void answer_followers(struct runner *r, struct attempt *a,
+			     const struct completion *c)
+{
+	for (size_t i = 0; i < a->nfollowers; i++) {
+		struct completion *f = xcalloc(1, sizeof(*f));
+
+		*f = *c;
+		f->job = a->followers[i];
+		f->output = xstrndup(c->output ? c->output : "", c->output_len);
+		f->finish_reason =
+			c->finish_reason ? xstrdup(c->finish_reason) : NULL;
+		f->served_model =
+			c->served_model ? xstrdup(c->served_model) : NULL;
+		f->error = NULL;
+		f->cached = 1;
+		r->run->cache_hits++;
+		complete(r, f);
+	}
+	a->nfollowers = 0;
+}
+
+static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
+{
+	struct runner *r = ctx;
+	struct attempt *a = userdata;
+	const struct pe_job *job = &r->plan->jobs[a->job];
+	const struct pe_target *t = &r->plan->targets[job->target];
+	struct target_state *ts = &r->targets[job->target];
+	struct pe_chat_response resp;
+	double now = now_ms();
+	int retry;
+
+	ts->inflight--;
+	r->inflight--;
+	for (size_t i = 0; i < r->nactive; i++) {
+		if (r->active[i] == a) {
+			r->active[i] = r->active[--r->nactive];
+			break;
+		}
+	}
+	if (res->transport_error) {
+		memset(&resp, 0, sizeof(resp));
+		resp.cls = res->body_capped ? PE_REPLY_FATAL : PE_REPLY_RETRY;
+		resp.error = xstrfmt("connection failed: %s", res->error);
+		resp.retry_after_ms = -1;
+	} else {
+		pe_provider_parse(t->kind, res->status, res->body, res->len, 0,
+				  &resp);
+	}
+	retry = resp.cls == PE_REPLY_RETRY;
+	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
+	    resp.cls != PE_REPLY_QUOTA)
+		retry = res->should_retry;
+	if (res->status == 429 || res->status == 529) {
+		ts->cwnd = ts->cwnd / 2 < 1 ? 1 : ts->cwnd / 2;
+		if (res->retry_after_ms > 0 &&
+		    now + (double)res->retry_after_ms > ts->paused_until_ms)
+			ts->paused_until_ms = now + (double)res->retry_after_ms;
+	}
+	if (resp.cls == PE_REPLY_OK) {
+		struct completion *c = xcalloc(1, sizeof(*c));
+
+		ts->cwnd += 1.0 / ts->cwnd;
+		if (ts->cwnd > ts->cap)
+			ts->cwnd = ts->cap;
+		/* Pace before the 429: the server says the window is spent. */
+		if (res->remaining_requests == 0 && res->reset_ms > 0)
+			ts->paused_until_ms = now + (double)res->reset_ms;
+		c->job = a->job;
+		c->output = resp.output;
+		c->output_len = resp.output_len;
+		c->finish_reason = resp.finish_reason;
+		c->served_model = resp.model;
+		c->tokens_in = resp.tokens_in;
+		c->tokens_out = resp.tokens_out;
+		c->http_status = res->status;
+		c->first_byte_ms = res->first_byte_ms;
+		c->total_ms = res->total_ms;
+		resp.output = resp.finish_reason = resp.model = NULL;
+		if (r->opts->use_cache) {
+			struct pe_cached e = {
+				c->output,	  c->output_len,
+				c->finish_reason, c->served_model,
+				c->tokens_in,	  c->tokens_out,
+				c->http_status
+			};
+
+			pe_cache_put(r->opts->cache_dir, a->key, &e);
+		}
+		answer_followers(r, a, c);
+		complete(r, c);
+	} else if (retry && r->attempts[a->job] <= (unsigned)r->opts->retries) {
+		long after = res->retry_after_ms >= 0 ? res->retry_after_ms
+						      : resp.retry_after_ms;
+
+		schedule_retry(r, a->job, after, now);
+	} else {
+		fail_job(r, a->job, res->status,
+			 resp.error ? resp.error : "request failed");
+		for (size_t i = 0; i < a->nfollowers; i++)
+			fail_job(r, a->followers[i], res->status,
+				 resp.error ? resp.error : "request failed");
+		a->nfollowers = 0;
+	}
+	/* Followers of a request that will be retried start afresh. */
+	for (size_t i = 0; i < a->nfollowers; i++)
+		queue_push(ts, a->followers[i], 1);
+	pe_chat_response_release(&resp);
+	free(a->followers);
+	free(a);
+}
+
+static int use_http(enum pe_provider_kind kind)
+{
+	return kind != PE_PROVIDER_EXEC && kind != PE_PROVIDER_ECHO;
+}
+
+static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
+{
+	struct completion *c = xcalloc(1, sizeof(*c));
+
+	c->job = job;
+	c->output = e->output;
+	c->output_len = e->output_len;
+	c->finish_reason = e->finish_reason;
+	c->served_model = e->served_model;
+	c->tokens_in = e->tokens_in;
+	c->tokens_out = e->tokens_out;
+	c->http_status = e->http_status;
+	c->cached = 1;
+	memset(e, 0, sizeof(*e));
+	r->run->cache_hits++;
+	complete(r, c);
+}
+
+static void finish_echo(struct runner *r, size_t job, char **texts, size_t n)
+{
+	struct completion *c = xcalloc(1, sizeof(*c));
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pe_buf_adds(&b, "\n\n");
+		pe_buf_adds(&b, texts[i]);
+	}
+	c->job = job;
+	c->output = pe_buf_detach(&b, &c->output_len);
+	c->tokens_in = c->tokens_out = -1;
+	complete(r, c);
+}
+
+/* Makes job wait for an in-flight request with the same key, if any. */
+static int follow_active(struct runner *r, const char *key, size_t job)
+{
+	for (size_t i = 0; i < r->nactive; i++) {
+		struct attempt *a = r->active[i];
+
+		if (strcmp(a->key, key))
+			continue;
+		a->followers = xrealloc(a->followers,
+					(a->nfollowers + 1) * sizeof(size_t));
+		a->followers[a->nfollowers++] = job;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Starts one attempt of a job: from the cache, locally (echo, exec), or
+ * as an HTTP request.  Returns the estimated tokens it will use.
+ */
+static double start_job(struct runner *r, size_t job, double now)
+{
+	const struct pe_job *j = &r->plan->jobs[job];
+	const struct pe_target *t = &r->plan->targets[j->target];
+	size_t n = j->prompt->nmessages;
+	struct pe_chat_message *msgs = xcalloc(n ? n : 1, sizeof(*msgs));
+	char **texts = xcalloc(n ? n : 1, sizeof(*texts));
+	struct pe_chat_request req;
+	struct pe_http_request http;
+	struct pe_cached cached;
+	struct attempt *a;
+	char err[512], *rerr;
+	double tokens = 0;
+
+	r->attempts[job]++;
+	memset(&http, 0, sizeof(http));
+	rerr = render_messages(j, msgs, texts);
+	if (rerr) {
+		fail_job(r, job, 0, rerr);
+		free(rerr);
+		goto done;
+	}
+	if (t->kind == PE_PROVIDER_ECHO) {
+		finish_echo(r, job, texts, n);
+		goto done;
+	}
+	fill_request(j, t, msgs, &req);
+	if (pe_provider_build(use_http(t->kind) ? t->kind : PE_PROVIDER_OPENAI,
+			      t->base_url, t->api_key, &t->headers, &req, &http,
+			      err, sizeof(err))) {
+		fail_job(r, job, 0, err);
+		goto done;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->job = job;
+	a->started_ms = now;
+	pe_cache_key(t->spec, http.url, http.body, http.body_len,
+		     j->has_temperature && j->temperature > 0, j->repeat,
+		     a->key);
+	if (r->opts->use_cache &&
+	    !pe_cache_get(r->opts->cache_dir, a->key, &cached)) {
+		finish_from_cache(r, job, &cached);
+		free(a);
+	} else if (r->opts->use_cache && follow_active(r, a->key, job)) {
+		/* The same request is in flight: wait for its answer. */
+		free(a);
+	} else if (r->opts->offline) {
+		fail_job(r, job, 0,
+			 "no cached response for this request (--offline)");
+		free(a);
+	} else if (t->kind == PE_PROVIDER_EXEC) {
+		run_exec(r, job, t, http.body, http.body_len);
+		free(a);
+	} else if (pe_http_add(r->http, &http, CONNECT_TIMEOUT_MS,
+			       t->timeout_ms ? t->timeout_ms
+					     : r->opts->timeout_ms,
+			       MAX_BODY_BYTES, a)) {
+		fail_job(r, job, 0, "cannot start the request");
+		free(a);
+	} else {
+		pe_grow(&r->active, &r->active_alloc, r->nactive + 1,
+			sizeof(*r->active));
+		r->active[r->nactive++] = a;
+		r->targets[j->target].inflight++;
+		r->inflight++;
+		r->run->requests++;
+		tokens = (double)http.body_len / 4.0 +
+			 (j->prompt->params.set & PE_PARAM_MAX_TOKENS
+				  ? (double)j->prompt->params.max_tokens
+				  : 512.0);
+	}
+done:
+	pe_http_request_release(&http);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(msgs);
+	return tokens;
+}
+
+static void refill(struct target_state *ts, const struct pe_target *t,
+		   double now)
+{
+	double dt = now - ts->refilled_ms;
+
+	ts->refilled_ms = now;
+	if (t->requests_per_minute > 0) {
+		double burst = t->requests_per_minute / 60.0;
+
+		ts->req_tokens += dt * t->requests_per_minute / 60000.0;
+		if (ts->req_tokens > (burst < 1 ? 1 : burst))
+			ts->req_tokens = burst < 1 ? 1 : burst;
+	}
+	if (t->tokens_per_minute > 0) {
+		ts->tok_tokens += dt * t->tokens_per_minute / 60000.0;
+		if (ts->tok_tokens > t->tokens_per_minute / 60.0)
+			ts->tok_tokens = t->tokens_per_minute / 60.0;
+	}
+}
+
+static int budget_allows(const struct target_state *ts,
+			 const struct pe_target *t)
+{
+	if (t->requests_per_minute > 0 && ts->req_tokens < 1)
+		return 0;
+	/* One request may exceed a tiny budget: let it through alone. */
+	if (t->tokens_per_minute > 0 && ts->tok_tokens <= 0 && ts->inflight)
+		return 0;
+	return 1;
+}
+
+/* Moves retries that are due back to the front of their queues. */
+static void release_due(struct runner *r, double now)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < r->ndelayed; i++) {
+		struct delayed *d = &r->delayed[i];
+
+		if (d->due_ms <= now)
+			queue_push(&r->targets[r->plan->jobs[d->job].target],
+				   d->job, 1);
+		else
+			r->delayed[kept++] = *d;
+	}
+	r->ndelayed = kept;
+}
+
+static void dispatch(struct runner *r, double now)
+{
+	size_t n = r->plan->ntargets;
+
+	release_due(r, now);
+	for (size_t k = 0; k < n; k++) {
+		struct target_state *ts = &r->targets[k];
+		const struct pe_target *t = &r->plan->targets[k];
+		size_t job;
+
+		refill(ts, t, now);
+		while (r->inflight < (size_t)r->opts->concurrency &&
+		       (double)ts->inflight < ts->cwnd &&
+		       now >= ts->paused_until_ms && budget_allows(ts, t) &&
+		       queue_pop(ts, &job)) {
+			double tokens = start_job(r, job, now);
+
+			if (t->requests_per_minute > 0 && tokens > 0)
+				ts->req_tokens -= 1;
+			ts->tok_tokens -= tokens;
+		}
+	}
+}
+
+/* How long the loop may wait before something is due. */
+static long wait_ms(const struct runner *r, double now)
+{
+	double wait = r->tty ? PROGRESS_TTY_MS : 1000;
+
+	for (size_t i = 0; i < r->ndelayed; i++)
+		if (r->delayed[i].due_ms - now < wait)
+			wait = r->delayed[i].due_ms - now;
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
+		const struct target_state *ts = &r->targets[k];
+
+		if (ts->len && ts->paused_until_ms > now &&
+		    ts->paused_until_ms - now < wait)
+			wait = ts->paused_until_ms - now;
+		if (ts->len && !budget_allows(ts, &r->plan->targets[k]) &&
+		    wait > 50)
+			wait = 50;
+	}
+	return wait < 1 ? 1 : (long)wait;
+}
+
+static void progress(struct runner *r, double now, int last)
+{
+	double elapsed = (now - r->start_ms) / 1000.0;
+	size_t done, pass, fail, error, fresh;
+	double rate, eta;
+
+	if (r->opts->quiet)
+		return;
+	if (!last &&
+	    now - r->progress_ms < (r->tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS))
+		return;
+	r->progress_ms = now;
+#pragma omp atomic read
+	done = r->done;
+#pragma omp atomic read
+	pass = r->pass;
+#pragma omp atomic read
+	fail = r->fail;
+#pragma omp atomic read
+	error = r->error;
+	fresh = done - r->done_at_start;
+	/* A rate over the first instants says nothing. */
+	rate = elapsed > 0.5 ? (double)r->run->requests / elapsed : 0;
+	eta = fresh && elapsed > 0
+		      ? (double)(r->run->njobs - done) * elapsed / (double)fresh
+		      : 0;
+#pragma omp critical(pe_progress)
+	{
+		fprintf(stderr,
+			"%s%zu/%zu done, %zu pass, %zu fail, %zu error, "
+			"%.1f req/s, ETA %.0fs%s",
+			r->tty ? "\r" : "", done, r->run->njobs, pass, fail,
+			error, rate, eta, r->tty && !last ? "  " : "\n");
+		fflush(stderr);
+	}
+}
+
+/* Writes all of data to fd, ignoring EINTR; 0 or -1. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Reads the child's stdout until it closes or the deadline passes.
+ * Returns 0, or a message for the job's error.
+ */
+static const char *read_child(int out_fd, struct pe_buf *out, double deadline)
+{
+	char chunk[65536];
+
+	for (;;) {
+		struct pollfd pfd = { out_fd, POLLIN, 0 };
+		double left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0)
+			return "timed out";
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		n = read(out_fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		if (pe_buf_add(out, chunk, (size_t)n))
+			return "output larger than 16 MiB";
+	}
+}
+
+/*
+ * Runs an exec: target: argv directly (never a shell), the request JSON
+ * on stdin, the answer from stdout, with the run's timeout and a size cap.
+ * NEEDSWORK: it blocks the loop for the program's run time; programs are
+ * local and usually fast, but they are not run in parallel with calls.
+ */
+static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
+		     const char *body, size_t body_len)
+{
+	int in[2], out[2];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	struct pe_buf b;
+	const char *problem = NULL;
+	double start = now_ms();
+	int status = 0;
+
+	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
+		fail_job(r, job, 0, "exec: cannot make pipes");
+		return;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (posix_spawnp(&pid, t->argv[0], &fa, NULL, t->argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+		fail_job(r, job, 0, "exec: cannot start the program");
+		return;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(out[1]);
+	/* A program that does not read its input must not block us. */
+	signal(SIGPIPE, SIG_IGN);
+	write_all(in[1], body, body_len);
+	close(in[1]);
+	pe_buf_init(&b, MAX_EXEC_OUTPUT);
+	problem = read_child(out[0], &b, start + (double)r->opts->timeout_ms);
+	close(out[0]);
+	if (problem)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!problem && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		problem = "the program failed (non-zero exit)";
+	if (problem) {
+		char *msg = xstrfmt("exec %s: %s", t->argv[0], problem);
+
+		fail_job(r, job, 0, msg);
+		free(msg);
+	} else {
+		struct completion *c = xcalloc(1, sizeof(*c));
+
+		c->job = job;
+		c->output = pe_buf_detach(&b, &c->output_len);
+		c->tokens_in = c->tokens_out = -1;
+		c->total_ms = now_ms() - start;
+		complete(r, c);
+	}
+	pe_buf_release(&b);
+}
+
+struct id_index {
+	size_t *slots; /* job index + 1; 0 is empty */
+	size_t mask;
+	const struct pe_plan *plan;
+};
+
+static size_t id_hash(const char *id)
+{
+	size_t h = 1469598103934665603ULL;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+	return h;
+}
+
+static void index_build(struct id_index *ix, const struct pe_plan *plan)
+{
+	size_t size = 16;
+
+	while (size < plan->njobs * 2)
+		size *= 2;
+	ix->slots = xcalloc(size, sizeof(*ix->slots));
+	ix->mask = size - 1;
+	ix->plan = plan;
+	for (size_t i = 0; i < plan->njobs; i++) {
+		size_t k = id_hash(plan->jobs[i].id) & ix->mask;
+
+		while (ix->slots[k])
+			k = (k + 1) & ix->mask;
+		ix->slots[k] = i + 1;
+	}
+}
+
+static long index_find(const struct id_index *ix, const char *id)
+{
+	size_t k = id_hash(id) & ix->mask;
+
+	while (ix->slots[k]) {
+		size_t j = ix->slots[k] - 1;
+
+		if (!strcmp(ix->plan->jobs[j].id, id))
+			return (long)j;
+		k = (k + 1) & ix->mask;
+	}
+	return -1;
+}
+
+struct resume_ctx {
+	struct id_index index;
+	struct pe_run *run;
+};
+
+static enum pe_verdict verdict_of(const char *s)
+{
+	if (!strcmp(s, "pass"))
+		return PE_VERDICT_PASS;
+	if (!strcmp(s, "fail"))
+		return PE_VERDICT_FAIL;
+	if (!strcmp(s, "skip"))
+		return PE_VERDICT_SKIP;
+	return PE_VERDICT_ERROR;
+}
+
+static double number_at(const struct pe_node *map, const char *key)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	return n && (n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT)
+		       ? n->fval
+		       : -1;
+}
+
+/* Takes one journal line: a finished job is not run again. */
+static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
+{
+	struct resume_ctx *rc = ctx;
+	struct pe_doc *doc = pe_doc_new("journal", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_mark m = { "journal", 1, 1 };
+	const struct pe_node *root = pe_json_parse(doc, line, len, &m, diag);
+	const struct pe_node *id = pe_node_get(root, "id");
+	const struct pe_node *status = pe_node_get(root, "status");
+	const struct pe_node *call = pe_node_get(root, "call");
+	long job;
+
+	if (id && status && id->kind == PE_NODE_STRING &&
+	    status->kind == PE_NODE_STRING &&
+	    (job = index_find(&rc->index, id->text)) >= 0 &&
+	    strcmp(status->text, "error")) {
+		struct pe_job_outcome *o = &rc->run->outcomes[job];
+
+		/* A later line for the same job replaces an earlier one. */
+		o->finished = 1;
+		o->verdict = verdict_of(status->text);
+		o->score = number_at(root, "score");
+		o->total_ms = number_at(call, "total_ms");
+		o->tokens_in = (long)number_at(call, "tokens_in");
+		o->tokens_out = (long)number_at(call, "tokens_out");
+		o->journal_offset = offset;
+		o->journal_len = len;
+	}
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+static void setup_targets(struct runner *r)
+{
+	r->targets = xcalloc(r->plan->ntargets ? r->plan->ntargets : 1,
+			     sizeof(*r->targets));
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
+		const struct pe_target *t = &r->plan->targets[k];
+		struct target_state *ts = &r->targets[k];
+
+		ts->cap = t->max_concurrency > 0 ? (double)t->max_concurrency
+						 : (double)r->opts->concurrency;
+		ts->cwnd = ts->cap;
+		ts->req_tokens = 1;
+		ts->tok_tokens = t->tokens_per_minute / 60.0;
+		ts->refilled_ms = now_ms();
+	}
+}
+
+static char *journal_path(const struct pe_run_options *opts)
+{
+	return xstrfmt("%s/results.jsonl", opts->out_dir);
+}
+
+/* The loop itself, on one thread of the OpenMP team. */
+static void loop(struct runner *r)
+{
+	while (r->remaining > 0) {
+		double now = now_ms();
+
+		if (r->opts->stop && *r->opts->stop) {
+			if (!r->inflight)
+				break;
+		} else {
+			dispatch(r, now);
+		}
+		if (!r->remaining)
+			break;
+		pe_http_run(r->http,
+			    r->inflight || r->ndelayed || r->remaining
+				    ? wait_ms(r, now)
+				    : 0,
+			    on_done, r);
+		progress(r, now_ms(), 0);
+	}
+}
+
+/* Runs a plan; see runner.h. */
+int pe_run_execute(const struct pe_plan *plan,
+		   const struct pe_run_options *opts, struct pe_run *run)
+{
+	struct runner r;
+	struct resume_ctx rc;
+	char *path = journal_path(opts);
+
+	memset(&r, 0, sizeof(r));
+	memset(run, 0, sizeof(*run));
+	run->njobs = plan->njobs;
+	run->outcomes =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->outcomes));
+	r.plan = plan;
+	r.opts = opts;
+	r.run = run;
+	r.rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)time(NULL);
+	r.tty = isatty(2);
+	if (pe_make_dirs(opts->out_dir, 0)) {
+		free(path);
+		return PE_ERR_IO;
+	}
+	if (opts->resume) {
+		index_build(&rc.index, plan);
+		rc.run = run;
+		pe_journal_scan(path, resume_line, &rc);
+		free(rc.index.slots);
+	}
+	r.journal = pe_journal_open(path, opts->resume);
+	free(path);
+	if (!r.journal)
+		return PE_ERR_IO;
+	r.attempts = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(unsigned));
+	setup_targets(&r);
+	for (size_t i = 0; i < plan->njobs; i++) {
+		if (run->outcomes[i].finished) {
+			r.done_at_start++;
+			continue;
+		}
+		queue_push(&r.targets[plan->jobs[i].target], i, 0);
+		r.remaining++;
+	}
+	r.done = r.done_at_start;
+	r.http = pe_http_new(opts->concurrency);
+	r.start_ms = now_ms();
+	r.progress_ms = r.start_ms;
+#pragma omp parallel
+	{
+#pragma omp single
+		{
+			r.threads = omp_get_num_threads();
+			loop(&r);
+#pragma omp taskwait
+		}
+	}
+	run->interrupted = r.remaining > 0;
+	progress(&r, now_ms(), 1);
+	pe_http_free(r.http);
+	/* Requests cancelled by an interrupt still own their contexts. */
+	for (size_t i = 0; i < r.nactive; i++) {
+		free(r.active[i]->followers);
+		free(r.active[i]);
+	}
+	pe_journal_close(r.journal);
+	for (size_t k = 0; k < plan->ntargets; k++)
+		free(r.targets[k].queue);
+	free(r.targets);
+	free(r.active);
+	free(r.delayed);
+	free(r.attempts);
+	return r.journal_failed ? PE_ERR_IO : PE_OK;
+}
+
+/* Frees what a run holds. */
+void pe_run_release(struct pe_run *run)
+{
+	free(run->outcomes);
+	memset(run, 0, sizeof(*run));
+}
+
+static int compare_jobs(const void *pa, const void *pb, void *ctx)
+{
+	const struct pe_plan *plan = ctx;
+	const struct pe_job *a = &plan->jobs[*(const size_t *)pa];
+	const struct pe_job *b = &plan->jobs[*(const size_t *)pb];
+	int c = strcmp(a->prompt->path, b->prompt->path);
+
+	if (c)
+		return c;
+	if (a->kase && b->kase && a->kase->index != b->kase->index)
+		return a->kase->index < b->kase->index ? -1 : 1;
+	c = strcmp(plan->targets[a->target].spec,
+		   plan->targets[b->target].spec);
+	if (c)
+		return c;
+	if (a->has_temperature != b->has_temperature)
+		return a->has_temperature - b->has_temperature;
+	if (a->temperature != b->temperature)
+		return a->temperature < b->temperature ? -1 : 1;
+	return a->repeat < b->repeat ? -1 : a->repeat > b->repeat;
+}
+
+static void tally(struct pe_results_summary *sum, enum pe_verdict v)
+{
+	sum->total++;
+	sum->pass += v == PE_VERDICT_PASS;
+	sum->fail += v == PE_VERDICT_FAIL;
+	sum->error += v == PE_VERDICT_ERROR;
+	sum->skip += v == PE_VERDICT_SKIP;
+}
+
+/*
+ * Writes results.json from the journal; see runner.h.  Rows are copied
+ * from the journal one at a time, so memory holds one output at most.
+ */
+int pe_run_write_results(const struct pe_plan *plan,
+			 const struct pe_run_options *opts,
+			 const struct pe_run *run)
+{
+	char *journal = journal_path(opts);
+	char *path = xstrfmt("%s/results.json", opts->out_dir);
+	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
+	size_t *order = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(size_t));
+	struct pe_results_summary sum;
+	struct pe_buf b;
+	size_t n = 0;
+	FILE *f = fopen(tmp, "wb");
+	int rc = f ? PE_OK : PE_ERR_IO;
+
+	memset(&sum, 0, sizeof(sum));
+	for (size_t i = 0; i < plan->njobs; i++) {
+		if (run->outcomes[i].finished) {
+			order[n++] = i;
+			tally(&sum, run->outcomes[i].verdict);
+		}
+	}
+	qsort_r(order, n, sizeof(*order), compare_jobs, (void *)plan);
+	pe_buf_init(&b, 0);
+	pe_results_header(&b, "run", &plan->info);
+	for (size_t i = 0; i <= n && !rc; i++) {
+		if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
+			rc = PE_ERR_IO;
+		if (i == n || rc)
+			break;
+		rc = pe_journal_read_line(
+			journal, run->outcomes[order[i]].journal_offset,
+			run->outcomes[order[i]].journal_len, &b);
+		if (!rc && i + 1 < n)
+			pe_buf_adds(&b, ",\n");
+	}
+	pe_buf_reset(&b);
+	pe_results_footer(&b, &sum);
+	if (!rc && fwrite(b.data, 1, b.len, f) != b.len)
+		rc = PE_ERR_IO;
+	if (f && fclose(f))
+		rc = PE_ERR_IO;
+	if (!rc && rename(tmp, path))
+		rc = PE_ERR_IO;
+	if (rc)
+		unlink(tmp);
+	pe_buf_release(&b);
+	free(order);
+	free(tmp);
+	free(path);
+	free(journal);
+	return rc;
+}
