@@ -11,6 +11,7 @@
 #include "reports/comparison.h"
 #include "harness/core/buf.h"
 #include "harness/core/json.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 

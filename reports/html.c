@@ -33,6 +33,7 @@
 #include "harness/results/compare.h"
 #include "harness/core/hash.h"
 #include "harness/core/json.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "reports/comparison.h"
 #include "harness/core/banned.h"
@@ -175,37 +176,6 @@ static const char page_style[] =
 	"pre.diff del::before{content:\"-\"}"
 	"pre.diff ins::before{content:\"+\"}\n";
 
-/*
- * Returns the length (1 to 4) of the well-formed UTF-8 character at s,
- * or 0 for a byte that starts none.
- */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n;
-	unsigned long cp, min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, min = 0x80, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, min = 0x800, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, min = 0x10000, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* The text for an ASCII byte: a reference, "" to drop it, or NULL. */
 static const char *ascii_escape(unsigned char c)
 {
@@ -237,7 +207,8 @@ static void html_escape(struct pe_buf *b, const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(u + i, len - i);
+		unsigned long cp;
+		size_t n = pe_utf8_decode(s + i, len - i, &cp);
 
 		if (n == 0) {
 			pe_buf_adds(b, REPLACEMENT_CHAR);

@@ -23,6 +23,7 @@
 #include "reports/report.h"
 #include "reports/comparison.h"
 #include "harness/core/buf.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 

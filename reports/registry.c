@@ -16,7 +16,8 @@
 
 #include "reports/report.h"
 #include "harness/core/buf.h"
-#include "harness/run/store.h"
+#include "harness/core/files.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -56,8 +57,7 @@ static void print_unknown(const char *name)
 				    pe_report_writers[i + 1] ? ", " : " or ");
 		pe_buf_adds(&b, pe_report_writers[i]->name);
 	}
-	fprintf(stderr, "prompteval: unknown report format '%s' (use %s)\n",
-		name, pe_buf_str(&b));
+	pe_error("unknown report format '%s' (use %s)", name, pe_buf_str(&b));
 	pe_buf_release(&b);
 }
 
@@ -111,25 +111,19 @@ static int write_file(const struct pe_report_ops *ops, const char *out_dir,
 		      const struct pe_report_input *in)
 {
 	char *path = xstrfmt("%s/%s", out_dir, ops->file_name);
-	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
-	FILE *f;
-	int ok, saved;
+	struct pe_atomic_file af;
+	int rc = pe_atomic_open(&af, path, 0);
 
-	errno = 0;
-	f = fopen(tmp, "wb");
-	ok = f && !drive(ops, in, f);
-
-	ok = f && !fclose(f) && ok;
-	ok = ok && !rename(tmp, path);
-	if (!ok) {
-		saved = errno;
-		unlink(tmp);
-		fprintf(stderr, "prompteval: cannot write %s: %s\n", path,
-			saved ? strerror(saved) : "write error");
+	if (!rc && drive(ops, in, af.f)) {
+		pe_atomic_abort(&af);
+		rc = PE_ERR_IO;
+	} else if (!rc) {
+		rc = pe_atomic_commit(&af);
 	}
-	free(tmp);
+	if (rc)
+		pe_error("cannot write %s: %s", path, strerror(errno));
 	free(path);
-	return ok ? PE_OK : PE_ERR_IO;
+	return rc;
 }
 
 /* Checks a list of format names; see report.h. */
@@ -154,15 +148,14 @@ int pe_report_write_all(const char *list, const char *out_dir,
 	for (int i = 0; i < n && !rc; i++) {
 		if (!chosen[i]->file_name) {
 			if (drive(chosen[i], in, stdout)) {
-				fprintf(stderr, "prompteval: cannot write to "
-						"standard output\n");
+				pe_error("cannot write to standard output");
 				rc = PE_ERR_IO;
 			}
 			continue;
 		}
 		if (!made_dir && pe_make_dirs(out_dir, 0)) {
-			fprintf(stderr, "prompteval: cannot create %s: %s\n",
-				out_dir, strerror(errno));
+			pe_error("cannot create %s: %s", out_dir,
+				 strerror(errno));
 			return PE_ERR_IO;
 		}
 		made_dir = 1;

@@ -12,6 +12,7 @@
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
 #include "harness/load/suite.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -192,9 +193,7 @@ int cmd_check(int argc, char **argv)
 		return PE_EXIT_OK;
 	}
 	if (!paths.len) {
-		fprintf(stderr, "prompteval check: no PATH given\nTry "
-				"'prompteval check --help' for more "
-				"information.\n");
+		pe_usage_error("check", "no PATH given");
 		pe_strlist_release(&paths);
 		return PE_EXIT_USAGE;
 	}
@@ -210,7 +209,7 @@ int cmd_check(int argc, char **argv)
 		print_text(suite, diag, &totals);
 	status = totals.errors ? PE_EXIT_INVALID : PE_EXIT_OK;
 	if (!totals.files && !suite->npaths_missing) {
-		fprintf(stderr, "prompteval check: no prompt files found\n");
+		pe_error("no prompt files found");
 		status = PE_EXIT_INVALID;
 	}
 	pe_suite_free(suite);

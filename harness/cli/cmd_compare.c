@@ -17,6 +17,7 @@
 #include "harness/results/gate.h"
 #include "harness/cli/options.h"
 #include "harness/results/resultset.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -138,10 +139,8 @@ int cmd_compare(int argc, char **argv)
 	} else if (o.help) {
 		status = usage(opts);
 	} else if (args.len != 2) {
-		fprintf(stderr,
-			"prompteval compare: give two results files, BASE "
-			"and HEAD\nTry 'prompteval compare --help' for more "
-			"information.\n");
+		pe_usage_error("compare",
+			       "give two results files, BASE and HEAD");
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&o.gates, "compare")) {
 		status = PE_EXIT_USAGE;

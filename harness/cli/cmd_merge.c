@@ -5,6 +5,7 @@
  * that no job appears twice, and that every job of the plan has a row;
  * then it writes the rows sorted as an unsharded run would.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
 #include "harness/results/results.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -226,9 +228,7 @@ static int write_merged(const char *path, const struct shard *s,
 	struct pe_plan_info info = s[0].info;
 	struct pe_results_summary sum;
 	struct pe_buf b;
-	char *tmp = xstrfmt("%s.tmp", path);
-	FILE *f;
-	int ok;
+	int rc;
 
 	memset(&sum, 0, sizeof(sum));
 	info.shard_index = info.shard_count = 0;
@@ -248,15 +248,9 @@ static int write_merged(const char *path, const struct shard *s,
 		sum.skip += st && !strcmp(st, "skip");
 	}
 	pe_results_footer(&b, &sum);
-	f = fopen(tmp, "wb");
-	ok = f && fwrite(b.data, 1, b.len, f) == b.len;
-	ok = f && !fclose(f) && ok;
-	ok = ok && !rename(tmp, path);
-	if (!ok)
-		remove(tmp);
+	rc = pe_file_write_atomic(path, b.data, b.len, 0);
 	pe_buf_release(&b);
-	free(tmp);
-	return ok ? PE_OK : PE_ERR_IO;
+	return rc;
 }
 
 /* Runs "prompteval merge"; returns an exit status. */
@@ -284,7 +278,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (help || !paths.len) {
 		if (!help)
-			fprintf(stderr, "prompteval merge: no results given\n");
+			pe_error("no results given");
 		pe_options_print_help(
 			help ? stdout : stderr,
 			"prompteval merge [-o FILE] SHARD.json...",
@@ -313,8 +307,7 @@ int cmd_merge(int argc, char **argv)
 			       paths.len, paths.len == 1 ? "" : "s", nrows,
 			       out);
 		else
-			fprintf(stderr, "prompteval merge: cannot write %s\n",
-				out);
+			pe_error("cannot write %s: %s", out, strerror(errno));
 	}
 	pe_diag_print(diag, stderr);
 	free(rows);

@@ -20,6 +20,7 @@
 #include "harness/core/files.h"
 #include "harness/cli/options.h"
 #include "harness/results/resultset.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -135,11 +136,9 @@ int cmd_report(int argc, char **argv)
 		return usage(opts);
 	}
 	if (args.len != 1) {
-		fprintf(stderr,
-			"prompteval report: %s\nTry 'prompteval report "
-			"--help' for more information.\n",
-			args.len ? "give one results file"
-				 : "no RESULTS file given");
+		pe_usage_error("report", "%s",
+			       args.len ? "give one results file"
+					: "no RESULTS file given");
 		pe_strlist_release(&args);
 		return PE_EXIT_USAGE;
 	}

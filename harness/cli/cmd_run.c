@@ -25,6 +25,7 @@
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
 #include "harness/cli/summary.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -381,11 +382,11 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		long n = parse_temperatures(a->temperatures, temps, 64);
 
 		if (n < 0) {
-			fprintf(stderr,
-				"prompteval run: invalid value '%s' for "
-				"--temperature: expected numbers from 0 "
-				"to 2 separated by commas\n",
-				a->temperatures);
+			pe_usage_error("run",
+				       "invalid value '%s' for --temperature: "
+				       "expected numbers from 0 to 2 separated "
+				       "by commas",
+				       a->temperatures);
 			status = PE_EXIT_USAGE;
 			goto done;
 		}
@@ -395,10 +396,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	/* The configuration's gates fill what the options left out. */
 	pe_config_merge_gates(config, &a->gates);
 	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
-		fprintf(stderr,
-			"prompteval run: --fail-on %s (from the "
-			"configuration) needs --baseline\n",
-			a->gates.fail_on);
+		pe_usage_error("run",
+			       "--fail-on %s (from the configuration) needs "
+			       "--baseline",
+			       a->gates.fail_on);
 		status = PE_EXIT_USAGE;
 		goto done;
 	}
@@ -435,8 +436,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	signal(SIGINT, on_sigint);
 	if (pe_run_execute(plan, &ro, &run) ||
 	    pe_run_write_results(plan, &ro, &run)) {
-		fprintf(stderr, "prompteval run: cannot write results in %s\n",
-			a->out_dir);
+		pe_error("cannot write results in %s", a->out_dir);
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
@@ -539,23 +539,19 @@ int cmd_run(int argc, char **argv)
 	} else if (a.help) {
 		status = usage(opts);
 	} else if (a.timeout_s <= 0) {
-		fprintf(stderr, "prompteval run: --timeout must be above 0\n");
+		pe_usage_error("run", "--timeout must be above 0");
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&a.gates, "run")) {
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline) {
-		fprintf(stderr,
-			"prompteval run: --fail-on %s needs "
-			"--baseline\n",
-			a.gates.fail_on);
+		pe_usage_error("run", "--fail-on %s needs --baseline",
+			       a.gates.fail_on);
 		status = PE_EXIT_USAGE;
 	} else if (!paths.len) {
-		fprintf(stderr, "prompteval run: no PATH given\nTry "
-				"'prompteval run --help' for more "
-				"information.\n");
+		pe_usage_error("run", "no PATH given");
 		status = PE_EXIT_USAGE;
 	} else if (pe_http_global_init()) {
-		fprintf(stderr, "prompteval run: cannot start libcurl\n");
+		pe_error("cannot start libcurl");
 		status = PE_EXIT_SYSTEM;
 	} else {
 		status = plan_and_run(&a, &paths);

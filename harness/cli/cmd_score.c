@@ -24,6 +24,7 @@
 #include "harness/run/store.h"
 #include "harness/load/suite.h"
 #include "harness/cli/summary.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -428,14 +429,12 @@ static int write_results(const char *out_dir, struct responses *r,
 
 	*written = NULL;
 	if (pe_make_dirs(out_dir, 0)) {
-		fprintf(stderr, "prompteval score: cannot create %s: %s\n",
-			out_dir, strerror(errno));
+		pe_error("cannot create %s: %s", out_dir, strerror(errno));
 		return PE_ERR_IO;
 	}
 	path = xstrfmt("%s/results.json", out_dir);
 	if (pe_results_write(path, "score", r->rows, r->len)) {
-		fprintf(stderr, "prompteval score: cannot write %s: %s\n", path,
-			strerror(errno));
+		pe_error("cannot write %s: %s", path, strerror(errno));
 		free(path);
 		return PE_ERR_IO;
 	}
@@ -551,11 +550,9 @@ int cmd_score(int argc, char **argv)
 		return usage(opts);
 	}
 	if (!o.responses || !paths.len) {
-		fprintf(stderr,
-			"prompteval score: %s\nTry 'prompteval score "
-			"--help' for more information.\n",
-			o.responses ? "no PATH given"
-				    : "--responses is required");
+		pe_usage_error("score", "%s",
+			       o.responses ? "no PATH given"
+					   : "--responses is required");
 		pe_strlist_release(&paths);
 		return PE_EXIT_USAGE;
 	}

@@ -10,6 +10,7 @@
 #include "harness/core/regexp.h"
 #include "harness/run/http.h"
 #include "harness/core/json.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/load/yaml_load.h"
 #include "harness/core/banned.h"
@@ -111,9 +112,8 @@ int main(int argc, char **argv)
 		if (!strcmp(c->name, name))
 			return c->run(argc - 1, argv + 1);
 	if (name[0] == '-')
-		fprintf(stderr, "prompteval: unknown option '%s'\n", name);
+		pe_usage_error(NULL, "unknown option '%s'", name);
 	else
-		fprintf(stderr, "prompteval: '%s' is not a command\n", name);
-	fprintf(stderr, "Try 'prompteval --help' for the list of commands.\n");
+		pe_usage_error(NULL, "'%s' is not a command", name);
 	return PE_EXIT_USAGE;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -18,13 +19,13 @@ static int usage_error(const char *cmd, const char *fmt, ...)
 static int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char *text;
 
-	fprintf(stderr, "prompteval %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	text = xstrvfmt(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'prompteval %s --help' for more information.\n",
-		cmd);
+	pe_usage_error(cmd, "%s", text);
+	free(text);
 	return PE_ERR_USAGE;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -153,27 +154,20 @@ void pe_diag_promote_warnings(struct pe_diag *d)
 		d->entries[i].severity = PE_SEV_ERROR;
 }
 
-/* Returns "error" or "warning". */
-const char *pe_severity_name(enum pe_severity severity)
-{
-	return severity == PE_SEV_ERROR ? "error" : "warning";
-}
-
-/* Prints every entry on its own line. */
+/* Prints every entry on its own line, in the message format. */
 void pe_diag_print(const struct pe_diag *d, FILE *out)
 {
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
 	for (size_t i = 0; i < d->len; i++) {
 		const struct pe_diag_entry *e = &d->entries[i];
 
-		if (!*e->file)
-			fprintf(out, "prompteval: %s: %s\n",
-				pe_severity_name(e->severity), e->message);
-		else if (!e->line)
-			fprintf(out, "%s: %s: %s\n", e->file,
-				pe_severity_name(e->severity), e->message);
-		else
-			fprintf(out, "%s:%u:%u: %s: %s\n", e->file, e->line,
-				e->col, pe_severity_name(e->severity),
+		pe_message_line(&b, e->severity, e->file, e->line, e->col,
 				e->message);
 	}
+	if (b.len)
+		fwrite(b.data, 1, b.len, out);
+	fflush(out);
+	pe_buf_release(&b);
 }

@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "harness/core/message.h"
+
 /* A source position; line and col count from 1, 0 means unknown. */
 struct pe_mark {
 	const char *file;
 	unsigned line;
 	unsigned col;
 };
-
-enum pe_severity { PE_SEV_WARNING, PE_SEV_ERROR };
 
 /* One recorded diagnostic; read-only for callers. */
 struct pe_diag_entry {
@@ -62,9 +62,10 @@ void pe_diag_sort(struct pe_diag *d);
 /* Turns every warning into an error (for --strict). */
 void pe_diag_promote_warnings(struct pe_diag *d);
 
-/* Prints one line per diagnostic: "file:line:col: severity: message". */
+/*
+ * Prints one line per diagnostic, in the message format (message.h):
+ * "file:line:col: severity: message".
+ */
 void pe_diag_print(const struct pe_diag *d, FILE *out);
-
-const char *pe_severity_name(enum pe_severity severity);
 
 #endif

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/util.h"
@@ -160,4 +163,123 @@ char *pe_path_relative_to(const char *base, const char *rel)
 	if (rel[0] == '/' || !slash)
 		return xstrdup(rel);
 	return xstrfmt("%.*s/%s", (int)(slash - base), base, rel);
+}
+
+/* Opens path for an atomic write; see files.h. */
+int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
+{
+	struct stat st;
+	int fd;
+
+	memset(a, 0, sizeof(*a));
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return PE_ERR_IO;
+	}
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		/* A device or a FIFO: write through it, never replace it. */
+		a->f = fopen(path, "wb");
+		if (!a->f)
+			return PE_ERR_IO;
+		a->path = xstrdup(path);
+		return PE_OK;
+	}
+	/* Unique per process and thread, so concurrent writers never meet. */
+	a->tmp = xstrfmt("%s.tmp.%ld.%lx", path, (long)getpid(),
+			 (unsigned long)pthread_self());
+	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		  private_file ? 0600 : 0666);
+	if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
+		int saved = errno;
+
+		if (fd >= 0)
+			close(fd);
+		unlink(a->tmp);
+		free(a->tmp);
+		a->tmp = NULL;
+		errno = saved;
+		return PE_ERR_IO;
+	}
+	a->path = xstrdup(path);
+	return PE_OK;
+}
+
+static void atomic_release(struct pe_atomic_file *a)
+{
+	free(a->tmp);
+	free(a->path);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Renames the finished temporary file into place; see files.h. */
+int pe_atomic_commit(struct pe_atomic_file *a)
+{
+	int ok, saved;
+
+	errno = 0;
+	ok = !fflush(a->f) && !ferror(a->f);
+	saved = errno;
+	if (fclose(a->f) && ok) {
+		ok = 0;
+		saved = errno;
+	}
+	if (ok && a->tmp && rename(a->tmp, a->path)) {
+		ok = 0;
+		saved = errno;
+	}
+	if (!ok && a->tmp)
+		unlink(a->tmp);
+	atomic_release(a);
+	/* A short write with no errno set is a full device. */
+	errno = ok ? 0 : saved ? saved : ENOSPC;
+	return ok ? PE_OK : PE_ERR_IO;
+}
+
+/* Gives up on an atomic write; see files.h. */
+void pe_atomic_abort(struct pe_atomic_file *a)
+{
+	int saved = errno;
+
+	if (a->f)
+		fclose(a->f);
+	if (a->tmp)
+		unlink(a->tmp);
+	atomic_release(a);
+	errno = saved;
+}
+
+/* Writes a whole buffer atomically; see files.h. */
+int pe_file_write_atomic(const char *path, const void *data, size_t len,
+			 int private_file)
+{
+	struct pe_atomic_file a;
+
+	if (pe_atomic_open(&a, path, private_file))
+		return PE_ERR_IO;
+	if (len && fwrite(data, 1, len, a.f) != len) {
+		pe_atomic_abort(&a);
+		return PE_ERR_IO;
+	}
+	return pe_atomic_commit(&a);
+}
+
+/* Creates a directory and its parents. */
+int pe_make_dirs(const char *dir, int private_dir)
+{
+	char *path = xstrdup(dir);
+	mode_t mode = private_dir ? 0700 : 0755;
+	int rc = PE_OK;
+
+	for (char *p = path + 1; *p && !rc; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, mode) && errno != EEXIST)
+			rc = PE_ERR_IO;
+		*p = '/';
+	}
+	if (!rc && mkdir(path, mode) && errno != EEXIST)
+		rc = PE_ERR_IO;
+	free(path);
+	return rc;
 }

@@ -7,6 +7,7 @@
  * *.prompt.yml and *.prompt.yaml; a named file is taken whatever its name).
  */
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness/core/diag.h"
 
@@ -42,5 +43,44 @@ int pe_is_prompt_file_name(const char *name);
 
 /* Joins a directory of base (a file path) and a relative path. */
 char *pe_path_relative_to(const char *base, const char *rel);
+
+/*
+ * Atomic writing: the one way prompteval replaces a file.  The bytes go to
+ * a temporary file beside path, which pe_atomic_commit renames into place,
+ * so a reader (or a run killed half-way) sees the old file or the new one,
+ * never part of one.  A path that exists and is not a regular file (a
+ * device such as /dev/stdout or /dev/full, a FIFO) is never replaced: it
+ * is written in place and its write errors are reported.  A directory is
+ * an error (EISDIR).
+ */
+struct pe_atomic_file {
+	FILE *f;   /* write the contents here */
+	char *tmp; /* the temporary file; NULL when writing in place */
+	char *path;
+};
+
+/*
+ * Opens a for writing path; private_file makes it mode 0600, else
+ * 0666 less the umask.  Returns 0, or PE_ERR_IO with errno set.
+ */
+int pe_atomic_open(struct pe_atomic_file *a, const char *path,
+		   int private_file);
+
+/*
+ * Finishes a: flushes, closes and renames the temporary file into place.
+ * Returns 0, or PE_ERR_IO with errno set (the temporary file is removed
+ * and path is left as it was).  a is released either way.
+ */
+int pe_atomic_commit(struct pe_atomic_file *a);
+
+/* Gives up on a: removes the temporary file; path is left as it was. */
+void pe_atomic_abort(struct pe_atomic_file *a);
+
+/* Writes len bytes of data to path atomically; 0 or PE_ERR_IO (errno). */
+int pe_file_write_atomic(const char *path, const void *data, size_t len,
+			 int private_file);
+
+/* Creates dir and its parents (mode 0755, or 0700 when private). */
+int pe_make_dirs(const char *dir, int private_dir);
 
 #endif

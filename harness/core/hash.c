@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -20,7 +21,7 @@ void pe_sha256_hex(const void *data, size_t len,
 	unsigned int md_len = 0;
 
 	if (!EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL)) {
-		fprintf(stderr, "prompteval: fatal: SHA-256 failed\n");
+		pe_error("SHA-256 failed");
 		exit(PE_EXIT_SYSTEM);
 	}
 	for (unsigned int i = 0; i < md_len && i < 32; i++) {

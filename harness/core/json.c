@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -205,36 +206,6 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 	return parse(doc, scalar->text, scalar->len, &loc, diag);
 }
 
-/* Length of the valid UTF-8 sequence at s (max len bytes), or 0. */
-static size_t utf8_valid_len(const unsigned char *s, size_t len)
-{
-	size_t need;
-	unsigned long cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		need = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (need > len)
-		return 0;
-	for (size_t k = 1; k < need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((need == 3 && cp < 0x800) || (need == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return need;
-}
-
 /*
  * Appends s as a JSON string literal, escaping as RFC 8259 requires.  JSON
  * text is UTF-8, so a byte that does not start a valid sequence (model
@@ -249,6 +220,7 @@ int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 	for (size_t i = 0; i < len && !rc;) {
 		unsigned char c = p[i];
 		size_t n;
+		unsigned long cp;
 
 		switch (c) {
 		case '"':
@@ -275,7 +247,8 @@ int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 				rc = pe_buf_adds(out, esc);
 			} else if (c < 0x80) {
 				rc = pe_buf_addc(out, (char)c);
-			} else if ((n = utf8_valid_len(p + i, len - i)) != 0) {
+			} else if ((n = pe_utf8_decode((const char *)p + i,
+						       len - i, &cp)) != 0) {
 				rc = pe_buf_add(out, p + i, n);
 				i += n;
 				continue;

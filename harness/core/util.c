@@ -3,6 +3,7 @@
  * allocation wrappers are the only place that handles out-of-memory: they
  * print one line and exit, as git's xmalloc and mandoc's mandoc_malloc do.
  */
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 
 #include <ctype.h>
@@ -12,11 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/utf8.h"
 #include "harness/core/banned.h"
 
 static void die_oom(size_t size)
 {
-	fprintf(stderr, "prompteval: fatal: out of memory (%zu bytes)\n", size);
+	pe_error("out of memory (%zu bytes)", size);
 	exit(PE_EXIT_SYSTEM);
 }
 
@@ -242,17 +244,6 @@ int pe_ends_with(const char *s, const char *suffix)
 	size_t ls = strlen(s), lx = strlen(suffix);
 
 	return ls >= lx && !strcmp(s + ls - lx, suffix);
-}
-
-/* Shortens len bytes of UTF-8 to at most max without splitting a
- * character; returns the new length. */
-size_t pe_utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return max;
 }
 
 /* A copy of s for messages: at most max bytes, cut between characters,

@@ -59,12 +59,6 @@ size_t pe_edit_distance(const char *a, const char *b);
  */
 const char *pe_suggest(const char *word, const char *const *candidates);
 
-/*
- * Returns a length of at most max that does not split a UTF-8 character
- * of s (len bytes), for shortening text shown in messages.
- */
-size_t pe_utf8_cut(const char *s, size_t len, size_t max);
-
 /* A copy of s (len bytes) cut to at most max bytes plus "...". */
 char *pe_shorten(const char *s, size_t len, size_t max);
 

@@ -11,6 +11,7 @@
 #include "harness/core/buf.h"
 #include "harness/results/gate.h"
 #include "harness/results/stats.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -65,7 +66,7 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 		bad = "--max-p95-latency must not be negative";
 	if (!bad)
 		return PE_OK;
-	fprintf(stderr, "prompteval %s: %s\n", cmd, bad);
+	pe_usage_error(cmd, "%s", bad);
 	return PE_ERR_USAGE;
 }
 

@@ -12,6 +12,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
+#include "harness/core/files.h"
 #include "harness/core/hash.h"
 #include "harness/core/json.h"
 #include "harness/core/util.h"
@@ -198,26 +199,6 @@ static void write_summary(struct pe_buf *b, const struct pe_results_summary *s)
 	pe_buf_adds(b, "}");
 }
 
-static int write_atomically(const char *path, const struct pe_buf *b)
-{
-	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	int ok = f && fwrite(b->data, 1, b->len, f) == b->len;
-
-	if (f && fclose(f))
-		ok = 0;
-	if (ok && rename(tmp, path))
-		ok = 0;
-	if (!ok) {
-		int saved = errno;
-
-		unlink(tmp);
-		errno = saved;
-	}
-	free(tmp);
-	return ok ? PE_OK : PE_ERR_IO;
-}
-
 static void write_header(struct pe_buf *b, const char *command,
 			 const struct pe_plan_info *plan)
 {
@@ -274,7 +255,7 @@ int pe_results_write(const char *path, const char *command,
 	}
 	pe_results_summarize(rows, n, &s);
 	pe_results_footer(&b, &s);
-	rc = write_atomically(path, &b);
+	rc = pe_file_write_atomic(path, b.data, b.len, 0);
 	pe_buf_release(&b);
 	return rc;
 }

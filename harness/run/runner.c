@@ -1112,13 +1112,12 @@ int pe_run_write_results(const struct pe_plan *plan,
 {
 	char *journal = journal_path(opts);
 	char *path = xstrfmt("%s/results.json", opts->out_dir);
-	char *tmp = xstrfmt("%s.tmp.%ld", path, (long)getpid());
 	size_t *order = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(size_t));
 	struct pe_results_summary sum;
 	struct pe_buf b;
 	size_t n = 0;
-	FILE *f = fopen(tmp, "wb");
-	int rc = f ? PE_OK : PE_ERR_IO;
+	struct pe_atomic_file af;
+	int rc = pe_atomic_open(&af, path, 0);
 
 	memset(&sum, 0, sizeof(sum));
 	for (size_t i = 0; i < plan->njobs; i++) {
@@ -1131,7 +1130,7 @@ int pe_run_write_results(const struct pe_plan *plan,
 	pe_buf_init(&b, 0);
 	pe_results_header(&b, "run", &plan->info);
 	for (size_t i = 0; i <= n && !rc; i++) {
-		if (b.len && fwrite(b.data, 1, b.len, f) != b.len)
+		if (b.len && fwrite(b.data, 1, b.len, af.f) != b.len)
 			rc = PE_ERR_IO;
 		if (i == n || rc)
 			break;
@@ -1143,17 +1142,14 @@ int pe_run_write_results(const struct pe_plan *plan,
 	}
 	pe_buf_reset(&b);
 	pe_results_footer(&b, &sum);
-	if (!rc && fwrite(b.data, 1, b.len, f) != b.len)
+	if (!rc && fwrite(b.data, 1, b.len, af.f) != b.len)
 		rc = PE_ERR_IO;
-	if (f && fclose(f))
-		rc = PE_ERR_IO;
-	if (!rc && rename(tmp, path))
-		rc = PE_ERR_IO;
-	if (rc)
-		unlink(tmp);
+	if (rc && af.f)
+		pe_atomic_abort(&af);
+	else if (!rc)
+		rc = pe_atomic_commit(&af);
 	pe_buf_release(&b);
 	free(order);
-	free(tmp);
 	free(path);
 	free(journal);
 	return rc;

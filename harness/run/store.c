@@ -54,27 +54,6 @@ void pe_cache_key(const char *provider, const char *base_url, const char *body,
 	pe_buf_release(&b);
 }
 
-/* Creates a directory and its parents. */
-int pe_make_dirs(const char *dir, int private_dir)
-{
-	char *path = xstrdup(dir);
-	mode_t mode = private_dir ? 0700 : 0755;
-	int rc = PE_OK;
-
-	for (char *p = path + 1; *p && !rc; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, mode) && errno != EEXIST)
-			rc = PE_ERR_IO;
-		*p = '/';
-	}
-	if (!rc && mkdir(path, mode) && errno != EEXIST)
-		rc = PE_ERR_IO;
-	free(path);
-	return rc;
-}
-
 static char *entry_path(const char *dir, const char *key)
 {
 	return xstrfmt("%s/%.2s/%s.json", dir, key, key + 2);
@@ -133,10 +112,8 @@ int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c)
 {
 	char *sub = xstrfmt("%s/%.2s", dir, key);
 	char *path = entry_path(dir, key);
-	char *tmp = xstrfmt("%s.tmp.%ld.%lx", path, (long)getpid(),
-			    (unsigned long)pthread_self());
 	struct pe_buf b;
-	int fd, ok = 0;
+	int ok;
 
 	pe_buf_init(&b, 0);
 	pe_buf_adds(&b, "{\"output\":");
@@ -149,18 +126,9 @@ int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c)
 	pe_json_count_member(&b, "tokens_out", c->tokens_out);
 	pe_json_count_member(&b, "http_status", c->http_status);
 	pe_buf_adds(&b, "}\n");
-	if (!pe_make_dirs(sub, 1)) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			ok = write(fd, b.data, b.len) == (ssize_t)b.len;
-			ok = !close(fd) && ok;
-			ok = ok && !rename(tmp, path);
-			if (!ok)
-				unlink(tmp);
-		}
-	}
+	ok = !pe_make_dirs(sub, 1) &&
+	     !pe_file_write_atomic(path, b.data, b.len, 1);
 	pe_buf_release(&b);
-	free(tmp);
 	free(path);
 	free(sub);
 	return ok ? PE_OK : PE_ERR_IO;

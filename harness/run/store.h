@@ -73,7 +73,4 @@ int pe_journal_scan(const char *path,
 int pe_journal_read_line(const char *path, size_t offset, size_t len,
 			 struct pe_buf *out);
 
-/* Creates dir and its parents (mode 0755, or 0700 when private). */
-int pe_make_dirs(const char *dir, int private_dir);
-
 #endif

@@ -146,51 +146,55 @@ static const struct parse_case cases[] = {
 	{ { "--", "-h" }, OK, 0, 0, NULL, NULL, -1, -1, "", "-h", 0 },
 	/* Usage errors. */
 	{ { "--modl", "x" },
-	  ERR("prompteval run: unknown option '--modl' (did you mean "
+	  ERR("prompteval: error: unknown option '--modl' (did you mean "
 	      "'--model'?)") },
 	{ { "--dryrun" },
-	  ERR("prompteval run: unknown option '--dryrun' (did you mean "
+	  ERR("prompteval: error: unknown option '--dryrun' (did you mean "
 	      "'--dry-run'?)") },
-	{ { "--colour" }, ERR("prompteval run: unknown option '--colour'") },
+	{ { "--colour" }, ERR("prompteval: error: unknown option '--colour'") },
 	{ { "--colour=red" },
-	  ERR("prompteval run: unknown option '--colour'") },
-	{ { "-z" }, ERR("prompteval run: unknown option '-z'") },
-	{ { "-qz" }, ERR("prompteval run: unknown option '-z'") },
+	  ERR("prompteval: error: unknown option '--colour'") },
+	{ { "-z" }, ERR("prompteval: error: unknown option '-z'") },
+	{ { "-qz" }, ERR("prompteval: error: unknown option '-z'") },
 	{ { "--model" },
-	  ERR("prompteval run: option '--model' needs a value") },
-	{ { "-m" }, ERR("prompteval run: option '-m' needs a value") },
-	{ { "-qm" }, ERR("prompteval run: option '-m' needs a value") },
+	  ERR("prompteval: error: option '--model' needs a value") },
+	{ { "-m" }, ERR("prompteval: error: option '-m' needs a value") },
+	{ { "-qm" }, ERR("prompteval: error: option '-m' needs a value") },
 	{ { "--quiet=1" },
-	  ERR("prompteval run: option '--quiet' takes no value") },
+	  ERR("prompteval: error: option '--quiet' takes no value") },
 	{ { "--format", "xml" },
-	  ERR("prompteval run: invalid value 'xml' for --format") },
-	{ { "-fJSON" }, ERR("prompteval run: invalid value 'JSON' for -f") },
+	  ERR("prompteval: error: invalid value 'xml' for --format") },
+	{ { "-fJSON" }, ERR("prompteval: error: invalid value 'JSON' for -f") },
 	{ { "--jobs", "5x" },
-	  ERR("prompteval run: invalid value '5x' for --jobs: expected a whole "
+	  ERR("prompteval: error: invalid value '5x' for --jobs: expected a "
+	      "whole "
 	      "number from 0 to 64") },
 	{ { "--jobs=" },
-	  ERR("prompteval run: invalid value '' for --jobs: expected a whole "
+	  ERR("prompteval: error: invalid value '' for --jobs: expected a "
+	      "whole "
 	      "number from 0 to 64") },
 	{ { "-j", "-1" },
-	  ERR("prompteval run: invalid value '-1' for -j: expected a whole "
+	  ERR("prompteval: error: invalid value '-1' for -j: expected a whole "
 	      "number "
 	      "from 0 to 64") },
 	{ { "-j65" },
-	  ERR("prompteval run: invalid value '65' for -j: expected a whole "
+	  ERR("prompteval: error: invalid value '65' for -j: expected a whole "
 	      "number "
 	      "from 0 to 64") },
 	{ { "--jobs", " 5" },
-	  ERR("prompteval run: invalid value ' 5' for --jobs: expected a whole "
+	  ERR("prompteval: error: invalid value ' 5' for --jobs: expected a "
+	      "whole "
 	      "number from 0 to 64") },
 	{ { "--temperature", "nan" },
-	  ERR("prompteval run: invalid value 'nan' for --temperature: expected "
+	  ERR("prompteval: error: invalid value 'nan' for --temperature: "
+	      "expected "
 	      "a "
 	      "number") },
 	{ { "-tinf" },
-	  ERR("prompteval run: invalid value 'inf' for -t: expected a "
+	  ERR("prompteval: error: invalid value 'inf' for -t: expected a "
 	      "number") },
 	{ { "-t", "0,5" },
-	  ERR("prompteval run: invalid value '0,5' for -t: expected a "
+	  ERR("prompteval: error: invalid value '0,5' for -t: expected a "
 	      "number") },
 };
 
