@@ -30,16 +30,29 @@
 #include "harness/core/banned.h"
 
 /* The one piece of static state: a signal handler can reach nothing else. */
-static volatile int interrupted;
+static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
 {
-	if (interrupted) {
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
+	(void)sig;
 	interrupted = 1;
+}
+
+/*
+ * Catches the first SIGINT only: SA_RESETHAND restores the default
+ * action as it is delivered, so a second SIGINT ends the process.  The
+ * previous action is saved in old for restore_sigint.
+ */
+static void catch_sigint(struct sigaction *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigint;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, old);
 }
 
 struct run_args {
@@ -361,7 +374,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_resultset *base = NULL;
 	size_t failed_gates = 0;
 	double temps[64];
-	int status = PE_EXIT_INVALID;
+	struct sigaction old_sigint;
+	int rc, status = PE_EXIT_INVALID;
 
 	memset(&po, 0, sizeof(po));
 	memset(&run, 0, sizeof(run));
@@ -433,9 +447,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	ro.out_dir = a->out_dir;
 	ro.cache_dir = a->cache_dir;
 	ro.stop = &interrupted;
-	signal(SIGINT, on_sigint);
-	if (pe_run_execute(plan, &ro, &run) ||
-	    pe_run_write_results(plan, &ro, &run)) {
+	catch_sigint(&old_sigint);
+	rc = pe_run_execute(plan, &ro, &run);
+	sigaction(SIGINT, &old_sigint, NULL);
+	if (rc || pe_run_write_results(plan, &ro, &run)) {
 		pe_error("cannot write results in %s", a->out_dir);
 		status = PE_EXIT_SYSTEM;
 		goto done;

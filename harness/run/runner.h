@@ -29,7 +29,7 @@ struct pe_run_options {
 	const char *cache_dir;
 	/* Set (by a signal handler) to stop sending: in-flight requests
 	 * finish, the rest stay unrun. */
-	volatile int *stop;
+	volatile sig_atomic_t *stop;
 };
 
 /* What the summary needs of one job, kept after its output is gone. */
