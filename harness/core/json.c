@@ -2,6 +2,12 @@
  * cJSON parses; the result is copied into document nodes and the cJSON tree
  * is freed at once.  cJSON_GetErrorPtr is process-global and never used:
  * the parse end pointer from cJSON_ParseWithLengthOpts locates errors.
+ *
+ * cJSON keeps strings NUL-terminated, so a "\u0000" escape would cut a
+ * string (and a check such as notContains would then pass on what it
+ * never saw).  When the text holds one, every string is decoded again
+ * from the text itself, which cJSON has just proven valid: strings come
+ * in document order, keys before their values, as the tree is walked.
  */
 #include "harness/core/json.h"
 
@@ -17,8 +23,111 @@
 
 enum { MAX_JSON_DEPTH = 128 };
 
+/* The string literals of valid JSON text, decoded one after another. */
+struct strings {
+	const char *text;
+	size_t len;
+	size_t pos;
+	int active; /* the text holds a \u0000: decode from the text */
+};
+
+static unsigned long hex4(const char *s)
+{
+	unsigned long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		v = v * 16 + (unsigned long)(c >= 'a'	? c - 'a' + 10
+					     : c >= 'A' ? c - 'A' + 10
+							: c - '0');
+	}
+	return v;
+}
+
+/* Decodes the escape after the backslash at text[i]; returns its length. */
+static size_t decode_escape(const char *t, size_t i, size_t len,
+			    struct pe_buf *b)
+{
+	static const char plain[] = "\"\\/bfnrt";
+	static const char meant[] = "\"\\/\b\f\n\r\t";
+	unsigned long cp, lo;
+	char utf8[4];
+	const char *p;
+
+	if (i + 1 < len && t[i + 1] != 'u' && (p = strchr(plain, t[i + 1]))) {
+		pe_buf_addc(b, meant[p - plain]);
+		return 2;
+	}
+	if (i + 6 > len)
+		return len - i;
+	cp = hex4(t + i + 2);
+	if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= len && t[i + 6] == '\\' &&
+	    t[i + 7] == 'u' && (lo = hex4(t + i + 8)) >= 0xdc00 &&
+	    lo <= 0xdfff) {
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+		pe_buf_add(b, utf8, pe_utf8_encode(cp, utf8));
+		return 12;
+	}
+	if (cp >= 0xd800 && cp <= 0xdfff)
+		cp = 0xfffd; /* a lone surrogate has no UTF-8 form */
+	pe_buf_add(b, utf8, pe_utf8_encode(cp, utf8));
+	return 6;
+}
+
+/* The next string literal of the text, decoded into doc; NUL bytes kept. */
+static char *next_string(struct strings *sc, struct pe_doc *doc, size_t *len)
+{
+	const char *t = sc->text;
+	size_t i = sc->pos;
+	struct pe_buf b;
+	char *out;
+
+	while (i < sc->len && t[i] != '"')
+		i++;
+	pe_buf_init(&b, 0);
+	for (i++; i < sc->len && t[i] != '"';) {
+		size_t start = i;
+
+		if (t[i] == '\\') {
+			i += decode_escape(t, i, sc->len, &b);
+			continue;
+		}
+		while (i < sc->len && t[i] != '"' && t[i] != '\\')
+			i++;
+		pe_buf_add(&b, t + start, i - start);
+	}
+	sc->pos = i + 1;
+	out = pe_doc_strndup(doc, b.data ? b.data : "", b.len);
+	*len = b.len;
+	pe_buf_release(&b);
+	return out;
+}
+
+/* True when text holds "\\u0000" (perhaps inside a longer escape). */
+static int has_nul_escape(const char *text, size_t len)
+{
+	for (size_t i = 0; i + 6 <= len; i++)
+		if (text[i] == '\\' && !memcmp(text + i + 1, "u0000", 5))
+			return 1;
+	return 0;
+}
+
+/* Sets a string node's text: cJSON's, or decoded again from the text. */
+static void set_text(struct pe_node *n, struct pe_doc *doc, const char *s,
+		     struct strings *sc)
+{
+	if (sc->active) {
+		n->text = next_string(sc, doc, &n->len);
+		return;
+	}
+	n->len = strlen(s);
+	n->text = pe_doc_strndup(doc, s, n->len);
+}
+
 static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
-			       const struct pe_mark *mark, int depth)
+			       const struct pe_mark *mark, struct strings *sc,
+			       int depth)
 {
 	struct pe_node *n;
 	size_t count = 0, i = 0;
@@ -39,20 +148,21 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 			n->items = pe_doc_alloc(doc, (count ? count : 1) *
 							     sizeof(*n->items));
 		cJSON_ArrayForEach (child, item) {
-			struct pe_node *v =
-				convert(doc, child, mark, depth + 1);
+			struct pe_node *key = NULL, *v;
 
+			if (n->kind == PE_NODE_MAP) {
+				/* The key comes first in the text. */
+				key = pe_doc_node(doc, PE_NODE_STRING, mark);
+				set_text(key, doc, child->string, sc);
+			}
+			v = convert(doc, child, mark, sc, depth + 1);
 			if (!v)
 				return NULL;
 			if (n->kind == PE_NODE_SEQ) {
 				n->items[i++] = v;
 				continue;
 			}
-			n->pairs[i].key =
-				pe_doc_node(doc, PE_NODE_STRING, mark);
-			n->pairs[i].key->text = pe_doc_strndup(
-				doc, child->string, strlen(child->string));
-			n->pairs[i].key->len = strlen(child->string);
+			n->pairs[i].key = key;
 			n->pairs[i++].value = v;
 		}
 		if (n->kind == PE_NODE_MAP)
@@ -85,8 +195,7 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 		n->len = (size_t)len;
 	} else if (cJSON_IsString(item)) {
 		n->kind = PE_NODE_STRING;
-		n->len = strlen(item->valuestring);
-		n->text = pe_doc_strndup(doc, item->valuestring, n->len);
+		set_text(n, doc, item->valuestring, sc);
 	}
 	return n;
 }
@@ -150,6 +259,7 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	struct strings sc;
 	struct pe_node *n;
 	size_t off;
 	struct pe_mark m;
@@ -177,7 +287,11 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 			      "invalid JSON: unexpected text after the value");
 		return NULL;
 	}
-	n = convert(doc, root, &loc->base, 0);
+	sc.text = text;
+	sc.len = len;
+	sc.pos = 0;
+	sc.active = has_nul_escape(text, len);
+	n = convert(doc, root, &loc->base, &sc, 0);
 	cJSON_Delete(root);
 	if (!n)
 		pe_diag_error(diag, &loc->base,
