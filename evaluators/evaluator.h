@@ -17,14 +17,8 @@
 #include "harness/core/buf.h"
 #include "harness/core/diag.h"
 #include "harness/load/prompt.h"
+#include "harness/results/result.h"
 #include "evaluators/markdown.h"
-
-enum pe_verdict {
-	PE_VERDICT_PASS,
-	PE_VERDICT_FAIL,
-	PE_VERDICT_SKIP, /* never ran: unsupported kind, or needs a model */
-	PE_VERDICT_ERROR /* could not decide, e.g. the regex match limit */
-};
 
 struct pe_eval_result {
 	enum pe_verdict verdict;
@@ -101,7 +95,13 @@ void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 		   const char *output, size_t len, struct pe_case_score *out);
 void pe_case_score_release(struct pe_case_score *s);
 
-const char *pe_verdict_name(enum pe_verdict v);
+/*
+ * Fills the verdict of row from s: its status, its score (NAN unless it
+ * passed or failed) and its evaluators, written into evs, which must hold
+ * s->nresults entries.  The strings stay borrowed from s and its specs.
+ */
+void pe_case_score_to_row(const struct pe_case_score *s, struct pe_result *row,
+			  struct pe_result_evaluator *evs);
 
 /* Helpers for the families. */
 /* A compile step for kinds whose spec needs no state. */

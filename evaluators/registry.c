@@ -5,6 +5,7 @@
  */
 #include "evaluators/evaluator.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,18 +242,26 @@ void pe_case_score_release(struct pe_case_score *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Names a verdict as results and reports spell it. */
-const char *pe_verdict_name(enum pe_verdict v)
+/* Fills a row's verdict and evaluators from a case score; see evaluator.h. */
+void pe_case_score_to_row(const struct pe_case_score *s, struct pe_result *row,
+			  struct pe_result_evaluator *evs)
 {
-	switch (v) {
-	case PE_VERDICT_PASS:
-		return "pass";
-	case PE_VERDICT_FAIL:
-		return "fail";
-	case PE_VERDICT_SKIP:
-		return "skip";
-	case PE_VERDICT_ERROR:
-		return "error";
+	int decided =
+		s->verdict == PE_VERDICT_PASS || s->verdict == PE_VERDICT_FAIL;
+
+	row->status = s->verdict;
+	row->score = decided ? s->score : NAN;
+	for (size_t i = 0; i < s->nresults; i++) {
+		const struct pe_evalspec *spec = s->specs[i];
+
+		evs[i].name = spec->name;
+		evs[i].kind = pe_eval_kind_name(spec->kind);
+		evs[i].status = s->results[i].verdict;
+		evs[i].score = s->results[i].score;
+		evs[i].weight = spec->weight;
+		evs[i].negate = spec->negate;
+		evs[i].reason = s->results[i].reason;
 	}
-	return "error";
+	row->evaluators = evs;
+	row->nevaluators = s->nresults;
 }

@@ -1,9 +1,8 @@
 /*
- * The results.jsonl report: one row per line, in the row format of
- * results.json (json.c writes both), with nothing around the rows.  It is
- * the journal format that pe_resultset_load reads back, so a merged set
- * can be written out as a journal again.  Timings are null unless
- * with_timings is set.
+ * The results.jsonl report: one row per line, written by the one row
+ * writer (pe_result_json), with nothing around the rows.  It is the
+ * journal format that pe_resultset_load reads back, so a merged set can
+ * be written out as a journal again.
  */
 #include "reports/report.h"
 
@@ -16,15 +15,14 @@
 struct jsonl_state {
 	FILE *out;
 	struct pe_buf line;
-	int with_timings;
 };
 
 static void *jsonl_begin(const struct pe_report_input *in, FILE *out)
 {
 	struct jsonl_state *st = xcalloc(1, sizeof(*st));
 
+	(void)in;
 	st->out = out;
-	st->with_timings = in->with_timings;
 	pe_buf_init(&st->line, 0);
 	return st;
 }
@@ -34,7 +32,7 @@ static void jsonl_add(void *state, const struct pe_result *row)
 	struct jsonl_state *st = state;
 
 	pe_buf_reset(&st->line);
-	pe_report_row_json(row, st->with_timings, &st->line);
+	pe_result_json(row, &st->line);
 	pe_buf_addc(&st->line, '\n');
 	fwrite(st->line.data, 1, st->line.len, st->out);
 }

@@ -7,9 +7,11 @@
  * output directory, or stdout for the terminal).  Every writer gets the
  * same input: the loaded rows and their aggregate, so all formats agree.
  *
- * Output is deterministic: sorted, stable, and free of timings and dates
- * unless the input asks for them (with_timings).  Model output is
- * untrusted data: each writer escapes it for its format.
+ * Output is deterministic: sorted and stable.  The human-readable formats
+ * show timings only when the input asks for them (with_timings); json and
+ * jsonl write every row as it is, timings included, so a re-rendered
+ * results.json keeps what the run measured.  Model output is untrusted
+ * data: each writer escapes it for its format.
  */
 #include <stdio.h>
 
@@ -38,14 +40,6 @@ struct pe_report_ops {
 	/* Finishes and frees state; returns 0 or PE_ERR_IO. */
 	int (*end)(void *state);
 };
-
-/*
- * Appends one loaded row as a line of results JSON (the row format of
- * results.json); call timings only with with_timings.  Shared by the json
- * and jsonl writers.
- */
-void pe_report_row_json(const struct pe_result *row, int with_timings,
-			struct pe_buf *out);
 
 /* The registry, NULL-terminated, in the order --help lists them. */
 extern const struct pe_report_ops *const pe_report_writers[];

@@ -11,10 +11,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Exit codes: "  N  meaning" in --help, "| N | meaning |" in the README,
-# { PE_EXIT_X, "meaning" } in main.c with the numbers from util.h.
+# { PE_EXIT_X, "meaning" } in status.c with the numbers from util.h.
 "$PE" --help | sed -n 's/^  \([0-9]\)  \(.*\)$/\1 \2/p' >"$tmp/help"
 sed -n 's/^| \([0-9]\) | \(.*\) |$/\1 \2/p' README.md >"$tmp/readme"
-sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/cli/main.c |
+sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/cli/status.c |
 	while read -r sym meaning; do
 		num=$(sed -n "s/^\t$sym = \([0-9]\).*/\1/p" harness/core/util.h)
 		echo "$num $meaning"
@@ -22,10 +22,10 @@ sed -n 's/^\t{ \(PE_EXIT_[A-Z]*\), "\(.*\)" },$/\1 \2/p' harness/cli/main.c |
 if [ -s "$tmp/help" ] && diff -u "$tmp/code" "$tmp/help" &&
 	diff -u "$tmp/code" "$tmp/readme"; then
 	pass=$((pass + 1))
-	echo "ok   exit codes agree in main.c, --help and README.md"
+	echo "ok   exit codes agree in status.c, --help and README.md"
 else
 	fail=$((fail + 1))
-	echo "FAIL exit codes differ between main.c, --help and README.md"
+	echo "FAIL exit codes differ between status.c, --help and README.md"
 fi
 
 # Every command in --help has a README section that names each option its

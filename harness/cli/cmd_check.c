@@ -9,6 +9,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
 #include "harness/load/suite.h"

@@ -10,6 +10,7 @@
 #include "reports/comparison.h"
 #include "harness/results/aggregate.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
 #include "harness/core/diag.h"
@@ -87,7 +88,8 @@ static int compare(const char *base_path, const char *head_path,
 	}
 	pe_config_merge_gates(config, &o->gates);
 	cmp = pe_compare_new(base, head);
-	agg = pe_aggregate_new(head, &prices);
+	agg = pe_aggregate_new(pe_resultset_rows(head),
+			       pe_resultset_count(head), &prices);
 	if (!strcmp(o->format, "json"))
 		pe_comparison_write_json(stdout, cmp, base_path, head_path);
 	else if (!strcmp(o->format, "md"))
@@ -97,11 +99,22 @@ static int compare(const char *base_path, const char *head_path,
 	if (pe_gates_given(&o->gates))
 		failed = pe_gates_check(&o->gates, head, agg, cmp, stdout);
 	/* Without gates, compare reports; it fails nothing. */
-	status = pe_gates_given(&o->gates)
-			 ? pe_gates_exit_status(&o->gates, failed,
-						pe_aggregate_total(agg)->error,
-						0, 0)
-			 : PE_EXIT_OK;
+	if (pe_gates_given(&o->gates)) {
+		struct pe_outcome outcome = { 0 };
+		const char *why;
+
+		/* With gates, the head's rows count as a run's do. */
+		outcome.tally = pe_aggregate_total(agg);
+		outcome.judge_rows = 1;
+		outcome.gates_given = 1;
+		outcome.gates_failed = failed;
+		outcome.errors_allowed = o->gates.max_errors >= 0;
+		status = pe_exit_status(&outcome, &why);
+		if (why)
+			printf("%s\n", why);
+	} else {
+		status = PE_EXIT_OK;
+	}
 	if (fflush(stdout) || ferror(stdout))
 		status = PE_EXIT_SYSTEM;
 	pe_aggregate_free(agg);

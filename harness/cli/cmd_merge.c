@@ -1,88 +1,48 @@
 /*
  * prompteval merge: joins the results.json files of the shards of one run
- * (run --shard K/N) into one.  It checks that every file comes from the
- * same plan, that each shard is given exactly once and none is missing,
- * that no job appears twice, and that every job of the plan has a row;
- * then it writes the rows sorted as an unsharded run would.
+ * (run --shard K/N) into one.  Each shard is read by the results reader
+ * (resultset.h), like every results file.  It checks that every file comes
+ * from the same plan, that each shard is given exactly once and none is
+ * missing, that no job appears twice, and that every job of the plan has
+ * a row; then it writes the rows sorted as an unsharded run would, with
+ * the one results writer.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/core/buf.h"
 #include "harness/cli/commands.h"
-#include "harness/core/diag.h"
-#include "harness/core/files.h"
-#include "harness/core/json.h"
 #include "harness/cli/options.h"
-#include "harness/results/results.h"
+#include "harness/cli/status.h"
+#include "harness/core/diag.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
+#include "harness/results/results.h"
+#include "harness/results/resultset.h"
 #include "harness/core/banned.h"
-
-enum { MAX_SHARD_FILE = 2047 * 1024 * 1024 };
 
 struct shard {
 	const char *path;
-	struct pe_doc *doc;
-	const struct pe_node *rows;
-	struct pe_plan_info info;
+	struct pe_resultset *rs;
+	const struct pe_plan_info *info;
 };
-
-struct row_ref {
-	const struct pe_node *row;
-	const char *path;
-};
-
-static const char *text_at(const struct pe_node *map, const char *key)
-{
-	const struct pe_node *n = pe_node_get(map, key);
-
-	return n && n->kind == PE_NODE_STRING ? n->text : NULL;
-}
-
-static long long int_at(const struct pe_node *map, const char *key)
-{
-	const struct pe_node *n = pe_node_get(map, key);
-
-	return n && n->kind == PE_NODE_INT ? n->ival : -1;
-}
 
 /* Reads one shard file; returns 0 or PE_ERR_INVALID after a message. */
 static int read_shard(struct shard *s, struct pe_diag *diag)
 {
-	struct pe_mark m = { s->path, 1, 1 };
-	const struct pe_node *root, *plan, *shard;
-	char *data;
-	size_t len;
-	const char *id;
+	struct pe_mark m = { s->path, 0, 0 };
 
-	if (pe_file_read(s->path, MAX_SHARD_FILE, &data, &len, diag))
+	s->rs = pe_resultset_load(s->path, diag);
+	if (!s->rs)
 		return PE_ERR_INVALID;
-	s->doc = pe_doc_new(s->path, NULL, 0);
-	root = pe_json_parse(s->doc, data, len, &m, diag);
-	free(data);
-	if (!root)
-		return PE_ERR_INVALID;
-	plan = pe_node_get(root, "plan");
-	shard = pe_node_get(plan, "shard");
-	s->rows = pe_node_get(root, "results");
-	id = text_at(plan, "id");
-	if (int_at(root, "schema_version") != PE_RESULTS_SCHEMA_VERSION ||
-	    !s->rows || s->rows->kind != PE_NODE_SEQ || !id ||
-	    strlen(id) != 64) {
+	s->info = pe_resultset_plan(s->rs);
+	if (!s->info) {
 		pe_diag_error(diag, &m,
 			      "not the results of a prompteval run (schema "
 			      "version %d with a plan)",
 			      PE_RESULTS_SCHEMA_VERSION);
 		return PE_ERR_INVALID;
-	}
-	memcpy(s->info.id, id, 65);
-	s->info.jobs = (size_t)int_at(plan, "jobs");
-	if (shard && shard->kind == PE_NODE_MAP) {
-		s->info.shard_index = (size_t)int_at(shard, "index");
-		s->info.shard_count = (size_t)int_at(shard, "count");
 	}
 	return PE_OK;
 }
@@ -91,40 +51,41 @@ static int read_shard(struct shard *s, struct pe_diag *diag)
 static int check_pieces(const struct shard *s, size_t n, struct pe_diag *diag)
 {
 	struct pe_mark m = { s[0].path, 0, 0 };
-	size_t count = s[0].info.shard_count ? s[0].info.shard_count : 1;
+	size_t count = s[0].info->shard_count ? s[0].info->shard_count : 1;
 	int rc = PE_OK;
 
 	for (size_t i = 0; i < n; i++) {
+		const struct pe_plan_info *info = s[i].info;
 		struct pe_mark mi = { s[i].path, 0, 0 };
 
-		if (strcmp(s[i].info.id, s[0].info.id)) {
+		if (strcmp(info->id, s[0].info->id)) {
 			pe_diag_error(diag, &mi,
 				      "comes from another plan than %s (plan "
 				      "%.12s, not %.12s)",
-				      s[0].path, s[i].info.id, s[0].info.id);
+				      s[0].path, info->id, s[0].info->id);
 			rc = PE_ERR_INVALID;
-		} else if ((s[i].info.shard_count ? s[i].info.shard_count
-						  : 1) != count) {
+		} else if ((info->shard_count ? info->shard_count : 1) !=
+			   count) {
 			pe_diag_error(diag, &mi,
 				      "is shard %zu of %zu, but %s is of %zu",
-				      s[i].info.shard_index,
-				      s[i].info.shard_count, s[0].path, count);
+				      info->shard_index, info->shard_count,
+				      s[0].path, count);
 			rc = PE_ERR_INVALID;
 		}
 		for (size_t j = 0; j < i; j++)
-			if (s[j].info.shard_index == s[i].info.shard_index) {
+			if (s[j].info->shard_index == info->shard_index) {
 				pe_diag_error(diag, &mi,
 					      "shard %zu is given twice (also "
 					      "%s)",
-					      s[i].info.shard_index, s[j].path);
+					      info->shard_index, s[j].path);
 				rc = PE_ERR_INVALID;
 			}
 	}
-	for (size_t k = 1; !rc && k <= count && s[0].info.shard_count; k++) {
+	for (size_t k = 1; !rc && k <= count && s[0].info->shard_count; k++) {
 		int found = 0;
 
 		for (size_t i = 0; i < n; i++)
-			found |= s[i].info.shard_index == k;
+			found |= s[i].info->shard_index == k;
 		if (!found) {
 			pe_diag_error(diag, &m, "shard %zu of %zu is missing",
 				      k, count);
@@ -134,123 +95,68 @@ static int check_pieces(const struct shard *s, size_t n, struct pe_diag *diag)
 	return rc;
 }
 
-static int compare_rows(const void *pa, const void *pb)
+/* Returns the path of the shard that holds the row with id, or NULL. */
+static const char *shard_holding(const struct shard *s, size_t n, size_t before,
+				 const char *id)
 {
-	const struct pe_node *a = ((const struct row_ref *)pa)->row;
-	const struct pe_node *b = ((const struct row_ref *)pb)->row;
-	const struct pe_node *ta = pe_node_get(a, "temperature");
-	const struct pe_node *tb = pe_node_get(b, "temperature");
-	int c = strcmp(text_at(a, "file") ? text_at(a, "file") : "",
-		       text_at(b, "file") ? text_at(b, "file") : "");
-	int na, nb;
-
-	if (c)
-		return c;
-	if (int_at(a, "case_index") != int_at(b, "case_index"))
-		return int_at(a, "case_index") < int_at(b, "case_index") ? -1
-									 : 1;
-	c = strcmp(text_at(a, "model") ? text_at(a, "model") : "",
-		   text_at(b, "model") ? text_at(b, "model") : "");
-	if (c)
-		return c;
-	na = ta && ta->kind != PE_NODE_NULL;
-	nb = tb && tb->kind != PE_NODE_NULL;
-	if (na != nb)
-		return na - nb;
-	if (na && ta->fval != tb->fval)
-		return ta->fval < tb->fval ? -1 : 1;
-	return int_at(a, "repeat") < int_at(b, "repeat")   ? -1
-	       : int_at(a, "repeat") > int_at(b, "repeat") ? 1
-							   : 0;
+	for (size_t i = 0; i < before && i < n; i++)
+		if (pe_resultset_find(s[i].rs, id))
+			return s[i].path;
+	return NULL;
 }
 
-static int compare_ids(const void *pa, const void *pb)
-{
-	return strcmp(text_at(((const struct row_ref *)pa)->row, "id"),
-		      text_at(((const struct row_ref *)pb)->row, "id"));
-}
-
-/* Collects every row; checks ids are present, unique and complete. */
-static struct row_ref *collect(const struct shard *s, size_t n, size_t *nrows,
-			       struct pe_diag *diag)
+/* Collects every row; checks ids are unique and complete. */
+static struct pe_result *collect(const struct shard *s, size_t n, size_t *nrows,
+				 struct pe_diag *diag)
 {
 	size_t total = 0, k = 0;
-	struct row_ref *rows;
+	struct pe_result *rows;
 
 	for (size_t i = 0; i < n; i++)
-		total += s[i].rows->count;
+		total += pe_resultset_count(s[i].rs);
 	rows = xcalloc(total ? total : 1, sizeof(*rows));
 	for (size_t i = 0; i < n; i++) {
-		for (size_t r = 0; r < s[i].rows->count; r++) {
-			struct pe_mark m = { s[i].path, 0, 0 };
+		for (size_t r = 0; r < pe_resultset_count(s[i].rs); r++) {
+			const struct pe_result *row =
+				pe_resultset_get(s[i].rs, r);
+			const char *other = shard_holding(s, n, i, row->id);
 
-			if (!text_at(s[i].rows->items[r], "id")) {
-				pe_diag_error(diag, &m, "row %zu has no id",
-					      r + 1);
+			if (other) {
+				struct pe_mark m = { s[i].path, row->line, 1 };
+
+				pe_diag_error(diag, &m, "job %s is also in %s",
+					      row->id, other);
 				free(rows);
 				return NULL;
 			}
-			rows[k].row = s[i].rows->items[r];
-			rows[k++].path = s[i].path;
+			rows[k++] = *row;
 		}
 	}
-	qsort(rows, total, sizeof(*rows), compare_ids);
-	for (size_t i = 1; i < total; i++) {
-		if (!compare_ids(&rows[i - 1], &rows[i])) {
-			struct pe_mark m = { rows[i].path, 0, 0 };
-
-			pe_diag_error(diag, &m, "job %s is also in %s",
-				      text_at(rows[i].row, "id"),
-				      rows[i - 1].path);
-			free(rows);
-			return NULL;
-		}
-	}
-	if (total != s[0].info.jobs) {
+	if (total != s[0].info->jobs) {
 		struct pe_mark m = { s[0].path, 0, 0 };
 
 		pe_diag_error(diag, &m,
 			      "the shards hold %zu of the plan's %zu jobs: %s",
-			      total, s[0].info.jobs,
-			      total < s[0].info.jobs
+			      total, s[0].info->jobs,
+			      total < s[0].info->jobs
 				      ? "some were not run (use --resume)"
 				      : "they are not from one plan");
 		free(rows);
 		return NULL;
 	}
+	pe_result_sort(rows, total);
 	*nrows = total;
 	return rows;
 }
 
+/* Writes the merged rows as the results of the whole, unsharded plan. */
 static int write_merged(const char *path, const struct shard *s,
-			struct row_ref *rows, size_t n)
+			const struct pe_result *rows, size_t n)
 {
-	struct pe_plan_info info = s[0].info;
-	struct pe_results_summary sum;
-	struct pe_buf b;
-	int rc;
+	struct pe_plan_info info = *s[0].info;
 
-	memset(&sum, 0, sizeof(sum));
 	info.shard_index = info.shard_count = 0;
-	qsort(rows, n, sizeof(*rows), compare_rows);
-	pe_buf_init(&b, 0);
-	pe_results_header(&b, "run", &info);
-	for (size_t i = 0; i < n; i++) {
-		const char *st = text_at(rows[i].row, "status");
-
-		pe_node_to_json(rows[i].row, &b);
-		if (i + 1 < n)
-			pe_buf_adds(&b, ",\n");
-		sum.total++;
-		sum.pass += st && !strcmp(st, "pass");
-		sum.fail += st && !strcmp(st, "fail");
-		sum.error += st && !strcmp(st, "error");
-		sum.skip += st && !strcmp(st, "skip");
-	}
-	pe_results_footer(&b, &sum);
-	rc = pe_file_write_atomic(path, b.data, b.len, 0);
-	pe_buf_release(&b);
-	return rc;
+	return pe_results_write(path, "run", &info, rows, n);
 }
 
 /* Runs "prompteval merge"; returns an exit status. */
@@ -267,7 +173,10 @@ int cmd_merge(int argc, char **argv)
 	struct pe_strlist paths;
 	struct pe_diag *diag;
 	struct shard *shards;
-	struct row_ref *rows = NULL;
+	struct pe_result *rows = NULL;
+	struct pe_tally tally;
+	struct pe_outcome outcome = { 0 };
+	const char *why;
 	size_t nrows = 0;
 	int rc = PE_OK;
 
@@ -299,20 +208,24 @@ int cmd_merge(int argc, char **argv)
 	}
 	if (!rc && !check_pieces(shards, paths.len, diag))
 		rows = collect(shards, paths.len, &nrows, diag);
-	if (rows) {
-		status = write_merged(out, shards, rows, nrows) ? PE_EXIT_SYSTEM
-								: PE_EXIT_OK;
-		if (status == PE_EXIT_OK)
-			printf("merged %zu shard%s: %zu jobs into %s\n",
-			       paths.len, paths.len == 1 ? "" : "s", nrows,
-			       out);
-		else
-			pe_error("cannot write %s: %s", out, strerror(errno));
-	}
 	pe_diag_print(diag, stderr);
+	if (rows && write_merged(out, shards, rows, nrows)) {
+		pe_error("cannot write %s: %s", out, strerror(errno));
+		status = PE_EXIT_SYSTEM;
+	} else if (rows) {
+		printf("merged %zu shard%s: %zu jobs into %s\n", paths.len,
+		       paths.len == 1 ? "" : "s", nrows, out);
+		pe_tally_init(&tally);
+		for (size_t i = 0; i < nrows; i++)
+			pe_tally_add(&tally, &rows[i]);
+		outcome.tally = &tally;
+		status = pe_exit_status(&outcome, &why);
+		if (why)
+			printf("%s\n", why);
+	}
 	free(rows);
 	for (size_t i = 0; i < paths.len; i++)
-		pe_doc_free(shards[i].doc);
+		pe_resultset_free(shards[i].rs);
 	free(shards);
 	pe_diag_free(diag);
 	pe_strlist_release(&paths);

@@ -14,6 +14,7 @@
 #include "harness/results/aggregate.h"
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
 #include "harness/core/diag.h"
@@ -78,7 +79,8 @@ static int render(const char *path, const struct report_options *o)
 		return PE_EXIT_INVALID;
 	}
 	pe_resultset_sort(rs);
-	agg = pe_aggregate_new(rs, &prices);
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       &prices);
 	in.rs = rs;
 	in.agg = agg;
 	if (base) {

@@ -16,6 +16,7 @@
 #include "reports/comparison.h"
 #include "reports/report.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
 #include "harness/results/gate.h"
@@ -24,6 +25,7 @@
 #include "harness/plan/plan.h"
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
+#include "harness/cli/progress.h"
 #include "harness/cli/summary.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
@@ -228,38 +230,33 @@ static void print_plan(const struct pe_plan *plan)
 	}
 }
 
-static void print_summary(const struct pe_plan *plan, const struct pe_run *run,
-			  const char *out_dir)
+/*
+ * Prints the matrix and the totals of the finished jobs, from the same
+ * aggregate every report uses; returns it (owned by the caller, over
+ * *rows, which the caller frees after it).
+ */
+static struct pe_aggregate *print_summary(const struct pe_plan *plan,
+					  const struct pe_run *run,
+					  const struct pe_config *config,
+					  const char *out_dir,
+					  struct pe_result **rows)
 {
-	struct pe_tally_row *rows =
-		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*rows));
-	size_t n = 0, pass = 0, fail = 0, error = 0, skip = 0;
+	struct pe_prices prices = pe_config_prices(config);
+	size_t n;
+	struct pe_aggregate *agg;
+	const struct pe_tally *t;
 
-	for (size_t i = 0; i < plan->njobs; i++) {
-		const struct pe_job *j = &plan->jobs[i];
-		const struct pe_job_outcome *o = &run->outcomes[i];
-
-		if (!o->finished)
-			continue;
-		rows[n].prompt = j->prompt;
-		rows[n].model = plan->targets[j->target].spec;
-		rows[n].has_temperature = j->has_temperature;
-		rows[n].temperature = j->temperature;
-		rows[n].verdict = o->verdict;
-		rows[n].score = o->score;
-		pass += o->verdict == PE_VERDICT_PASS;
-		fail += o->verdict == PE_VERDICT_FAIL;
-		error += o->verdict == PE_VERDICT_ERROR;
-		skip += o->verdict == PE_VERDICT_SKIP;
-		n++;
-	}
-	pe_print_matrix(stdout, rows, n);
+	*rows = pe_run_finished_rows(run, &n);
+	agg = pe_aggregate_new(*rows, n, &prices);
+	t = pe_aggregate_total(agg);
+	pe_print_matrix(stdout, agg);
 	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
 	       "%zu skipped; %zu requests, %zu from the cache; results in "
 	       "%s/results.json\n",
-	       n, plan->njobs, pass, fail, error, error == 1 ? "" : "s", skip,
-	       run->requests, run->cache_hits, out_dir);
-	free(rows);
+	       t->jobs, plan->njobs, t->pass, t->fail, t->error,
+	       t->error == 1 ? "" : "s", t->skip, run->requests,
+	       run->cache_hits, out_dir);
+	return agg;
 }
 
 /* Reads a results file for --baseline; NULL after printing why not. */
@@ -296,7 +293,8 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 
 	*failed = 0;
 	if (rs) {
-		agg = pe_aggregate_new(rs, &prices);
+		agg = pe_aggregate_new(pe_resultset_rows(rs),
+				       pe_resultset_count(rs), &prices);
 		cmp = base ? pe_compare_new(base, rs) : NULL;
 		memset(&in, 0, sizeof(in));
 		in.rs = rs;
@@ -320,28 +318,30 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 	return rc;
 }
 
-/* The exit status from the outcomes and the gates (see gate.h). */
+/* The exit status from the rows and the gates (the one rule, status.h). */
 static int exit_status(const struct run_args *a, const struct pe_run *run,
-		       size_t failed_gates)
+		       const struct pe_tally *tally, size_t failed_gates)
 {
-	int fail = 0;
-	size_t errors = 0;
+	struct pe_outcome o = { 0 };
+	const char *why;
+	int status;
 
-	for (size_t i = 0; i < run->njobs; i++) {
-		fail |= run->outcomes[i].verdict == PE_VERDICT_FAIL;
-		errors += run->outcomes[i].finished &&
-			  run->outcomes[i].verdict == PE_VERDICT_ERROR;
-	}
-	return pe_gates_exit_status(&a->gates, failed_gates, errors,
-				    run->interrupted, fail);
+	o.tally = tally;
+	o.judge_rows = 1;
+	o.gates_given = pe_gates_given(&a->gates);
+	o.gates_failed = failed_gates;
+	o.errors_allowed = a->gates.max_errors >= 0;
+	o.interrupted = run->interrupted;
+	status = pe_exit_status(&o, &why);
+	if (why)
+		printf("%s\n", why);
+	return status;
 }
 
 static void print_interrupted(const struct pe_run *run)
 {
-	size_t left = 0;
+	size_t left = run->njobs - run->done;
 
-	for (size_t i = 0; i < run->njobs; i++)
-		left += !run->outcomes[i].finished;
 	printf("interrupted: %zu job%s not run; --resume continues\n", left,
 	       left == 1 ? "" : "s");
 }
@@ -372,6 +372,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_run_options ro;
 	struct pe_run run;
 	struct pe_resultset *base = NULL;
+	struct pe_aggregate *agg = NULL;
+	struct pe_result *rows = NULL;
+	struct pe_progress progress;
 	size_t failed_gates = 0;
 	double temps[64];
 	struct sigaction old_sigint;
@@ -442,11 +445,11 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	ro.use_cache = !a->no_cache;
 	ro.offline = a->offline;
 	ro.resume = a->resume;
-	ro.quiet = a->quiet;
-	ro.verbose = a->verbose;
 	ro.out_dir = a->out_dir;
 	ro.cache_dir = a->cache_dir;
 	ro.stop = &interrupted;
+	pe_progress_init(&progress, a->quiet, a->verbose);
+	ro.observer = &progress.observer;
 	catch_sigint(&old_sigint);
 	rc = pe_run_execute(plan, &ro, &run);
 	sigaction(SIGINT, &old_sigint, NULL);
@@ -455,7 +458,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	print_summary(plan, &run, a->out_dir);
+	agg = print_summary(plan, &run, config, a->out_dir, &rows);
 	if (run.interrupted)
 		print_interrupted(&run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
@@ -463,8 +466,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	status = exit_status(a, &run, failed_gates);
+	status = exit_status(a, &run, pe_aggregate_total(agg), failed_gates);
 done:
+	pe_aggregate_free(agg);
+	free(rows);
 	pe_resultset_free(base);
 	pe_run_release(&run);
 	pe_plan_free(plan);

@@ -17,11 +17,13 @@
 
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/core/files.h"
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
+#include "evaluators/evaluator.h"
+#include "harness/results/aggregate.h"
 #include "harness/results/results.h"
-#include "harness/run/store.h"
 #include "harness/load/suite.h"
 #include "harness/cli/summary.h"
 #include "harness/core/message.h"
@@ -30,12 +32,27 @@
 
 enum { MAX_RESPONSES_FILE = 1024 * 1024 * 1024 };
 
+/*
+ * One recorded response to score: its row (result.h), with what the row
+ * borrows from: the prompt and case it answers, the file it came from,
+ * its output (owned when read from a .md file), and its scores.
+ */
+struct response {
+	struct pe_result row;
+	const struct pe_prompt *prompt;
+	const struct pe_case *kase;
+	const char *source; /* where it came from, for messages */
+	char id[PE_JOB_ID_LEN + 1];
+	char *owned_output;
+	struct pe_case_score score;
+	struct pe_result_evaluator *evaluators;
+};
+
 struct responses {
-	struct pe_result_row *rows;
+	struct response *items;
 	size_t len;
 	size_t alloc;
 	struct pe_doc *doc;	   /* JSONL responses live here */
-	struct pe_strlist texts;   /* .md responses live here */
 	struct pe_strlist sources; /* file names, for messages */
 };
 
@@ -87,69 +104,80 @@ static const struct pe_case *find_case(const struct pe_prompt *p,
 	return NULL;
 }
 
-static struct pe_result_row *new_row(struct responses *r)
+static struct response *new_response(struct responses *r)
 {
-	struct pe_result_row *row;
+	struct response *resp;
 
-	pe_grow(&r->rows, &r->alloc, r->len + 1, sizeof(*r->rows));
-	row = &r->rows[r->len++];
-	memset(row, 0, sizeof(*row));
-	return row;
+	pe_grow(&r->items, &r->alloc, r->len + 1, sizeof(*r->items));
+	resp = &r->items[r->len++];
+	memset(resp, 0, sizeof(*resp));
+	pe_result_init(&resp->row);
+	return resp;
 }
 
 /* Checks that no earlier row is the same job. */
 static int check_unique(struct responses *r, const struct pe_mark *m,
 			struct pe_diag *diag)
 {
-	struct pe_result_row *row = &r->rows[r->len - 1];
+	struct response *resp = &r->items[r->len - 1];
 
 	for (size_t i = 0; i + 1 < r->len; i++) {
-		if (strcmp(r->rows[i].id, row->id))
+		if (strcmp(r->items[i].id, resp->id))
 			continue;
 		pe_diag_error(diag, m,
 			      "duplicate response for prompt '%s', case '%s' "
 			      "(also in %s)",
-			      row->prompt->name, row->kase->id,
-			      r->rows[i].source);
+			      resp->prompt->name, resp->kase->id,
+			      r->items[i].source);
 		return PE_ERR_INVALID;
 	}
 	return PE_OK;
 }
 
-static int match_row(struct pe_result_row *row, const struct pe_suite *s,
+/* Finds the prompt and case a response answers and fills its row. */
+static int match_row(struct response *resp, const struct pe_suite *s,
 		     const char *prompt, const char *case_id, int by_index,
 		     long index, const struct pe_mark *m, struct pe_diag *diag)
 {
-	row->prompt = find_prompt(s, prompt);
-	if (!row->prompt) {
+	struct pe_result *row = &resp->row;
+
+	resp->prompt = find_prompt(s, prompt);
+	if (!resp->prompt) {
 		pe_diag_error(diag, m,
 			      "no prompt named '%s' among the prompt "
 			      "files given",
 			      prompt);
 		return PE_ERR_INVALID;
 	}
-	row->kase = find_case(row->prompt, case_id, by_index, index);
-	if (!row->kase) {
+	resp->kase = find_case(resp->prompt, case_id, by_index, index);
+	if (!resp->kase) {
 		if (by_index)
 			pe_diag_error(diag, m,
 				      "prompt '%s' has no test case #%ld (it "
 				      "has %zu, counted from 0)",
-				      row->prompt->name, index,
-				      row->prompt->ncases);
+				      resp->prompt->name, index,
+				      resp->prompt->ncases);
 		else
 			pe_diag_error(diag, m,
 				      "prompt '%s' has no test case '%s'",
-				      row->prompt->name, case_id);
+				      resp->prompt->name, case_id);
 		return PE_ERR_INVALID;
 	}
-	pe_job_id(row->prompt, row->kase, row->model, row->has_temperature,
-		  row->temperature, row->repeat, row->id);
+	pe_job_id(resp->prompt, resp->kase, row->model, row->has_temperature,
+		  row->temperature, row->repeat, resp->id);
+	row->id = resp->id;
+	row->prompt = resp->prompt->name;
+	row->file = resp->prompt->path;
+	row->case_id = resp->kase->id;
+	row->case_index = resp->kase->index;
 	return PE_OK;
 }
 
-static const char *text_field(const struct pe_node *obj, const char *key,
-			      int required, const struct pe_mark *m,
-			      struct pe_diag *diag, int *bad)
+/* A string member; the text may hold NUL bytes, so it comes as a node. */
+static const struct pe_node *text_field(const struct pe_node *obj,
+					const char *key, int required,
+					const struct pe_mark *m,
+					struct pe_diag *diag, int *bad)
 {
 	const struct pe_node *v = pe_node_get(obj, key);
 
@@ -167,16 +195,17 @@ static const char *text_field(const struct pe_node *obj, const char *key,
 		*bad = 1;
 		return NULL;
 	}
-	return v->text;
+	return v;
 }
 
-static void read_extras(struct pe_result_row *row, const struct pe_node *obj,
+static void read_extras(struct pe_result *row, const struct pe_node *obj,
 			const struct pe_mark *m, struct pe_diag *diag, int *bad)
 {
 	const struct pe_node *t = pe_node_get(obj, "temperature");
 	const struct pe_node *rep = pe_node_get(obj, "repeat");
+	const struct pe_node *model = text_field(obj, "model", 0, m, diag, bad);
 
-	row->model = text_field(obj, "model", 0, m, diag, bad);
+	row->model = model ? model->text : NULL;
 	if (t && t->kind != PE_NODE_NULL) {
 		if (t->kind != PE_NODE_INT && t->kind != PE_NODE_FLOAT) {
 			pe_diag_error(diag, m,
@@ -201,9 +230,9 @@ static void read_jsonl_record(struct responses *r, const struct pe_suite *s,
 			      struct pe_diag *diag)
 {
 	struct pe_mark m = obj->mark;
-	struct pe_result_row *row;
+	struct response *resp;
 	const struct pe_node *c = pe_node_get(obj, "case");
-	const char *prompt, *output;
+	const struct pe_node *prompt, *output;
 	int bad = 0, by_index = 0;
 	long index = 0;
 
@@ -212,11 +241,11 @@ static void read_jsonl_record(struct responses *r, const struct pe_suite *s,
 			      "each response line must be a JSON object");
 		return;
 	}
-	row = new_row(r);
-	row->source = path;
+	resp = new_response(r);
+	resp->source = path;
 	prompt = text_field(obj, "prompt", 1, &m, diag, &bad);
 	output = text_field(obj, "output", 1, &m, diag, &bad);
-	read_extras(row, obj, &m, diag, &bad);
+	read_extras(&resp->row, obj, &m, diag, &bad);
 	if (!c || (c->kind != PE_NODE_STRING && c->kind != PE_NODE_INT)) {
 		pe_diag_error(diag, &m,
 			      "response needs 'case': a test case id or a "
@@ -227,13 +256,14 @@ static void read_jsonl_record(struct responses *r, const struct pe_suite *s,
 		index = (long)c->ival;
 	}
 	if (bad ||
-	    match_row(row, s, prompt, c->text, by_index, index, &m, diag) ||
+	    match_row(resp, s, prompt->text, c->text, by_index, index, &m,
+		      diag) ||
 	    check_unique(r, &m, diag)) {
 		r->len--;
 		return;
 	}
-	row->output = output;
-	row->output_len = strlen(output);
+	resp->row.output = output->text;
+	resp->row.output_len = output->len;
 }
 
 static int load_jsonl(struct responses *r, const struct pe_suite *s,
@@ -285,7 +315,7 @@ static void load_md_file(struct responses *r, const struct pe_suite *s,
 			 struct pe_diag *diag)
 {
 	struct pe_mark m = { NULL, 1, 1 };
-	struct pe_result_row *row;
+	struct response *resp;
 	char *data, *case_id;
 	size_t len;
 
@@ -293,17 +323,18 @@ static void load_md_file(struct responses *r, const struct pe_suite *s,
 		return;
 	pe_strlist_push(&r->sources, path);
 	m.file = r->sources.items[r->sources.len - 1];
-	pe_strlist_push(&r->texts, data);
-	free(data);
 	case_id = xstrndup(file, strlen(file) - 3);
-	row = new_row(r);
-	row->source = m.file;
-	if (match_row(row, s, prompt, case_id, 0, 0, &m, diag) ||
+	resp = new_response(r);
+	resp->source = m.file;
+	if (match_row(resp, s, prompt, case_id, 0, 0, &m, diag) ||
 	    check_unique(r, &m, diag)) {
 		r->len--;
+		free(data);
 	} else {
-		row->output = r->texts.items[r->texts.len - 1];
-		row->output_len = strlen(row->output); /* stops at a NUL */
+		/* The whole file, NUL bytes included. */
+		resp->owned_output = data;
+		resp->row.output = data;
+		resp->row.output_len = len;
 	}
 	free(case_id);
 }
@@ -372,11 +403,13 @@ static int load_dir(struct responses *r, const struct pe_suite *s,
 
 static void release_responses(struct responses *r)
 {
-	for (size_t i = 0; i < r->len; i++)
-		pe_case_score_release(&r->rows[i].score);
-	free(r->rows);
+	for (size_t i = 0; i < r->len; i++) {
+		pe_case_score_release(&r->items[i].score);
+		free(r->items[i].evaluators);
+		free(r->items[i].owned_output);
+	}
+	free(r->items);
 	pe_doc_free(r->doc);
-	pe_strlist_release(&r->texts);
 	pe_strlist_release(&r->sources);
 }
 
@@ -388,42 +421,63 @@ static void score_all(struct responses *r, long threads)
 		omp_set_num_threads((int)threads);
 #pragma omp parallel for schedule(dynamic, 4)
 	for (long i = 0; i < n; i++) {
-		struct pe_result_row *row = &r->rows[i];
+		struct response *resp = &r->items[i];
 
-		pe_score_case(row->prompt, row->kase, row->output,
-			      row->output_len, &row->score);
+		pe_score_case(resp->prompt, resp->kase, resp->row.output,
+			      resp->row.output_len, &resp->score);
+		resp->evaluators =
+			xcalloc(resp->score.nresults ? resp->score.nresults : 1,
+				sizeof(*resp->evaluators));
+		pe_case_score_to_row(&resp->score, &resp->row,
+				     resp->evaluators);
 	}
 }
 
-static void print_case(const struct pe_result_row *row, int verbose)
+static int compare_responses(const void *a, const void *b)
 {
-	const struct pe_case_score *s = &row->score;
+	return pe_result_compare(&((const struct response *)a)->row,
+				 &((const struct response *)b)->row);
+}
+
+/* The rows of every response, in results.json order. */
+static struct pe_result *sorted_rows(struct responses *r)
+{
+	struct pe_result *rows = xcalloc(r->len ? r->len : 1, sizeof(*rows));
+
+	if (r->len > 1)
+		qsort(r->items, r->len, sizeof(*r->items), compare_responses);
+	for (size_t i = 0; i < r->len; i++)
+		rows[i] = r->items[i].row;
+	return rows;
+}
+
+static void print_case(const struct pe_result *row, int verbose)
+{
 	static const char *const labels[] = { "PASS", "FAIL", "SKIP", "ERROR" };
 
-	printf("%-5s %s / %s", labels[s->verdict], row->prompt->name,
-	       row->kase->id);
+	printf("%-5s %s / %s", labels[row->status], row->prompt, row->case_id);
 	if (row->model)
 		printf(" [%s", row->model);
 	if (row->has_temperature)
 		printf("%st=%g", row->model ? " " : " [", row->temperature);
 	if (row->model || row->has_temperature)
 		printf("%s]", row->repeat ? "" : "");
-	if (s->verdict == PE_VERDICT_PASS || s->verdict == PE_VERDICT_FAIL)
-		printf("  score %.2f\n", s->score);
+	if (row->status == PE_VERDICT_PASS || row->status == PE_VERDICT_FAIL)
+		printf("  score %.2f\n", row->score);
 	else
 		printf("\n");
-	for (size_t i = 0; i < s->nresults; i++) {
-		const struct pe_eval_result *r = &s->results[i];
+	for (size_t i = 0; i < row->nevaluators; i++) {
+		const struct pe_result_evaluator *e = &row->evaluators[i];
 
-		if (r->verdict == PE_VERDICT_PASS && !verbose)
+		if (e->status == PE_VERDICT_PASS && !verbose)
 			continue;
-		printf("      %-5s %s: %s\n", pe_verdict_name(r->verdict),
-		       s->specs[i]->name, r->reason);
+		printf("      %-5s %s: %s\n", pe_verdict_name(e->status),
+		       e->name, e->reason);
 	}
 }
 
-static int write_results(const char *out_dir, struct responses *r,
-			 char **written)
+static int write_results(const char *out_dir, const struct pe_result *rows,
+			 size_t n, char **written)
 {
 	char *path;
 
@@ -433,7 +487,7 @@ static int write_results(const char *out_dir, struct responses *r,
 		return PE_ERR_IO;
 	}
 	path = xstrfmt("%s/results.json", out_dir);
-	if (pe_results_write(path, "score", r->rows, r->len)) {
+	if (pe_results_write(path, "score", NULL, rows, n)) {
 		pe_error("cannot write %s: %s", path, strerror(errno));
 		free(path);
 		return PE_ERR_IO;
@@ -466,34 +520,22 @@ static int load_responses(struct responses *r, const struct pe_suite *s,
 	return load_jsonl(r, s, path, diag);
 }
 
-static void print_summary(const struct responses *r, const char *written,
+static void print_summary(const struct pe_result *rows, size_t n,
+			  const struct pe_aggregate *agg, const char *written,
 			  int quiet, int verbose)
 {
-	struct pe_results_summary sum;
+	const struct pe_tally *t = pe_aggregate_total(agg);
 
 	if (!quiet) {
-		for (size_t i = 0; i < r->len; i++)
-			print_case(&r->rows[i], verbose);
-		struct pe_tally_row *t =
-			xcalloc(r->len ? r->len : 1, sizeof(*t));
-
-		for (size_t i = 0; i < r->len; i++) {
-			t[i].prompt = r->rows[i].prompt;
-			t[i].model = r->rows[i].model;
-			t[i].has_temperature = r->rows[i].has_temperature;
-			t[i].temperature = r->rows[i].temperature;
-			t[i].verdict = r->rows[i].score.verdict;
-			t[i].score = r->rows[i].score.score;
-		}
-		pe_print_matrix(stdout, t, r->len);
-		free(t);
+		for (size_t i = 0; i < n; i++)
+			print_case(&rows[i], verbose);
+		pe_print_matrix(stdout, agg);
 		printf("\n");
 	}
-	pe_results_summarize(r->rows, r->len, &sum);
 	printf("scored %zu response%s: %zu passed, %zu failed, %zu error%s, "
 	       "%zu skipped; results in %s\n",
-	       sum.total, sum.total == 1 ? "" : "s", sum.pass, sum.fail,
-	       sum.error, sum.error == 1 ? "" : "s", sum.skip, written);
+	       t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
+	       t->error == 1 ? "" : "s", t->skip, written);
 }
 
 static int usage(const struct pe_option *opts)
@@ -536,7 +578,10 @@ int cmd_score(int argc, char **argv)
 	struct pe_strlist paths;
 	struct pe_diag *diag;
 	struct pe_suite *suite;
-	struct pe_results_summary sum;
+	struct pe_result *rows = NULL;
+	struct pe_aggregate *agg = NULL;
+	struct pe_outcome outcome = { 0 };
+	const char *why;
 	char *written = NULL;
 	int status;
 
@@ -558,7 +603,6 @@ int cmd_score(int argc, char **argv)
 	}
 	diag = pe_diag_new();
 	suite = pe_suite_load(paths.items, paths.len, diag);
-	pe_strlist_init(&r.texts);
 	pe_strlist_init(&r.sources);
 	if (!pe_diag_count(diag, PE_SEV_ERROR))
 		load_responses(&r, suite, o.responses, diag);
@@ -569,15 +613,21 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	score_all(&r, o.threads);
-	pe_results_sort(r.rows, r.len);
-	if (write_results(o.out_dir, &r, &written)) {
+	rows = sorted_rows(&r);
+	if (write_results(o.out_dir, rows, r.len, &written)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	print_summary(&r, written, o.quiet, o.verbose);
-	pe_results_summarize(r.rows, r.len, &sum);
-	status = pe_results_exit_status(&sum);
+	agg = pe_aggregate_new(rows, r.len, NULL);
+	print_summary(rows, r.len, agg, written, o.quiet, o.verbose);
+	outcome.tally = pe_aggregate_total(agg);
+	outcome.judge_rows = 1;
+	status = pe_exit_status(&outcome, &why);
+	if (why)
+		printf("%s\n", why);
 done:
+	pe_aggregate_free(agg);
+	free(rows);
 	free(written);
 	release_responses(&r);
 	pe_suite_free(suite);

@@ -16,10 +16,4 @@ int cmd_merge(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 
-/* The project version, printed by --version and written in results. */
-#define PE_VERSION "0.1.0"
-
-/* Prints the exit-status table (for --help). */
-void pe_print_exit_codes(FILE *out);
-
 #endif

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/status.h"
 #include "harness/core/regexp.h"
 #include "harness/run/http.h"
 #include "harness/core/json.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
+#include "harness/core/version.h"
 #include "harness/load/yaml_load.h"
 #include "harness/core/banned.h"
 
@@ -32,30 +34,6 @@ static const struct pe_command commands[] = {
 	  "compare two runs case by case; gate on regressions" },
 	{ NULL, NULL, NULL }
 };
-
-struct exit_code {
-	int code;
-	const char *meaning;
-};
-
-/* The documented exit-status scale; README.md has the same table. */
-static const struct exit_code exit_codes[] = {
-	{ PE_EXIT_OK, "all good" },
-	{ PE_EXIT_FAILED, "evaluations or gates failed" },
-	{ PE_EXIT_INCOMPLETE, "incomplete (some cases errored)" },
-	{ PE_EXIT_INVALID, "invalid input, nothing sent" },
-	{ PE_EXIT_USAGE, "usage error" },
-	{ PE_EXIT_SYSTEM, "system error" },
-};
-
-/* Prints the exit-status table. */
-void pe_print_exit_codes(FILE *out)
-{
-	fprintf(out, "exit status:\n");
-	for (size_t i = 0; i < sizeof(exit_codes) / sizeof(*exit_codes); i++)
-		fprintf(out, "  %d  %s\n", exit_codes[i].code,
-			exit_codes[i].meaning);
-}
 
 static void print_help(FILE *out)
 {

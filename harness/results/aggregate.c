@@ -1,8 +1,8 @@
 /*
  * The aggregates are built in one pass over the rows in results.json
  * order.  Each group (cell, ranking entry, model) accumulates into a
- * private struct acc, which becomes a public struct pe_tally once every
- * row is in.  Groups are found by a linear search over the groups of the
+ * private struct acc: the one tally (pe_tally_add) and the cost, which
+ * only the aggregate can price.  Groups are found by a linear search over the groups of the
  * current prompt file: a file has few models and temperatures, and the
  * rows arrive sorted by file.
  */
@@ -18,8 +18,6 @@
 
 struct acc {
 	struct pe_tally tally;
-	double score_sum;
-	size_t scored;
 	int unpriced; /* a row's model has no price */
 };
 
@@ -87,18 +85,11 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
 	return NULL;
 }
 
-static void add_call(struct acc *a, const struct pe_result *r,
+static void add_cost(struct acc *a, const struct pe_result *r,
 		     const struct pe_price *price)
 {
 	struct pe_tally *t = &a->tally;
 
-	t->calls++;
-	if (r->tokens_in < 0 || r->tokens_out < 0)
-		t->calls_without_tokens++;
-	if (r->tokens_in >= 0)
-		t->tokens_in += r->tokens_in;
-	if (r->tokens_out >= 0)
-		t->tokens_out += r->tokens_out;
 	if (price)
 		t->cost_usd +=
 			((r->tokens_in > 0 ? (double)r->tokens_in : 0) *
@@ -112,44 +103,13 @@ static void add_call(struct acc *a, const struct pe_result *r,
 static void acc_add(struct acc *a, const struct pe_result *r,
 		    const struct pe_prices *prices)
 {
-	struct pe_tally *t = &a->tally;
 	const struct pe_price *price = pe_price_find(prices, r->model);
 
-	t->jobs++;
-	switch (r->status) {
-	case PE_VERDICT_PASS:
-		t->pass++;
-		break;
-	case PE_VERDICT_FAIL:
-		t->fail++;
-		break;
-	case PE_VERDICT_ERROR:
-		t->error++;
-		break;
-	case PE_VERDICT_SKIP:
-		t->skip++;
-		break;
-	}
-	if ((r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL) &&
-	    isfinite(r->score)) {
-		a->score_sum += r->score;
-		a->scored++;
-	}
+	pe_tally_add(&a->tally, r);
 	if (!price)
 		a->unpriced = 1;
 	if (r->has_call)
-		add_call(a, r, price);
-}
-
-static void set_pass_rate(struct pe_pass_rate *p, size_t pass, size_t decided)
-{
-	p->pass = pass;
-	p->decided = decided;
-	p->rate = p->low = p->high = NAN;
-	if (!decided)
-		return;
-	p->rate = (double)pass / (double)decided;
-	pe_wilson_interval(pass, decided, PE_Z_95, &p->low, &p->high);
+		add_cost(a, r, price);
 }
 
 /* Turns a finished group into its public tally. */
@@ -157,8 +117,7 @@ static struct pe_tally acc_finish(const struct acc *a, int priced)
 {
 	struct pe_tally t = a->tally;
 
-	set_pass_rate(&t.pass_rate, t.pass, t.pass + t.fail);
-	t.mean_score = a->scored ? a->score_sum / (double)a->scored : NAN;
+	pe_tally_finish(&t);
 	t.has_cost = priced && !a->unpriced;
 	if (!t.has_cost)
 		t.cost_usd = 0;
@@ -268,13 +227,15 @@ static void check_flaky(struct pe_aggregate *agg,
 			const struct pe_result *const *rows, size_t n)
 {
 	struct pe_flaky_case f = { 0 };
+	struct pe_tally t;
 
-	for (size_t i = 0; i < n; i++) {
-		f.pass += rows[i]->status == PE_VERDICT_PASS;
-		f.fail += rows[i]->status == PE_VERDICT_FAIL;
-		f.error += rows[i]->status == PE_VERDICT_ERROR;
-		f.skip += rows[i]->status == PE_VERDICT_SKIP;
-	}
+	pe_tally_init(&t);
+	for (size_t i = 0; i < n; i++)
+		pe_tally_add(&t, rows[i]);
+	f.pass = t.pass;
+	f.fail = t.fail;
+	f.error = t.error;
+	f.skip = t.skip;
 	if (n < 2 || !f.pass || !f.fail)
 		return;
 	f.prompt = rows[0]->prompt;
@@ -380,13 +341,13 @@ static int compare_row_pointers(const void *pa, const void *pb)
 	return pe_result_compare(*a, *b);
 }
 
-static const struct pe_result **sorted_rows(const struct pe_resultset *rs)
+static const struct pe_result **sorted_rows(const struct pe_result *in,
+					    size_t n)
 {
-	size_t n = pe_resultset_count(rs);
 	const struct pe_result **rows = xcalloc(n ? n : 1, sizeof(*rows));
 
 	for (size_t i = 0; i < n; i++)
-		rows[i] = pe_resultset_get(rs, i);
+		rows[i] = &in[i];
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), compare_row_pointers);
 	return rows;
@@ -413,13 +374,13 @@ static struct model_list *start_prompt(struct pe_aggregate *agg,
 	return &(*lists)[k];
 }
 
-/* Aggregates a result set; see aggregate.h. */
-struct pe_aggregate *pe_aggregate_new(const struct pe_resultset *rs,
+/* Aggregates rows; see aggregate.h. */
+struct pe_aggregate *pe_aggregate_new(const struct pe_result *in, size_t n,
 				      const struct pe_prices *prices)
 {
 	struct pe_aggregate *agg = xcalloc(1, sizeof(*agg));
-	const struct pe_result **rows = sorted_rows(rs);
-	size_t n = pe_resultset_count(rs), file_first_cell = 0;
+	const struct pe_result **rows = sorted_rows(in, n);
+	size_t file_first_cell = 0;
 	struct model_list *prompt_lists = NULL, overall = { 0 },
 			  *current = NULL;
 	struct acc total = { 0 };

@@ -1,9 +1,10 @@
 #ifndef PE_AGGREGATE_H
 #define PE_AGGREGATE_H
 /*
- * Aggregates: the figures every report writer shows, computed once from a
- * result set (resultset.h) so that the HTML, Markdown and JSON reports
- * agree to the last digit.
+ * Aggregates: the figures every report writer and the terminal summary
+ * show, computed once from result rows (result.h) so that the HTML,
+ * Markdown, JSON and terminal reports agree to the last digit.  Every
+ * group is counted by the one tally, struct pe_tally.
  *
  *   cells     one per prompt x model x temperature: verdict counts, the
  *             pass rate with its Wilson 95 % interval, the mean score,
@@ -21,13 +22,13 @@
  * a function says otherwise.
  *
  * Memory: the aggregate owns its arrays; the strings in them (prompt,
- * file, model, case and evaluator names) are borrowed from the result set,
- * which must outlive the aggregate.  Everything returned is read-only and
+ * file, model, case and evaluator names) are borrowed from the rows, whose
+ * owner must keep them alive as long as the aggregate.  Everything returned is read-only and
  * valid until pe_aggregate_free.
  */
 #include <stddef.h>
 
-#include "harness/results/resultset.h"
+#include "harness/results/result.h"
 
 /*
  * The price of one model: model is a spec as rows name it
@@ -49,46 +50,12 @@ struct pe_prices {
 const struct pe_price *pe_price_find(const struct pe_prices *prices,
 				     const char *model);
 
-/*
- * A pass rate: pass out of decided (passes plus failures).  When decided
- * is 0, rate, low and high are NAN.
- */
-struct pe_pass_rate {
-	size_t pass;
-	size_t decided;
-	double rate;
-	double low; /* the Wilson 95 % interval (PE_Z_95) */
-	double high;
-};
-
 /* One evaluator within a cell: its passes over the runs it decided. */
 struct pe_evaluator_rate {
 	const char *name;
 	size_t pass;
 	size_t runs; /* runs where it passed or failed */
 	double rate; /* pass / runs, NAN when runs is 0 */
-};
-
-/* Verdict counts, scores, tokens and cost over a group of rows. */
-struct pe_tally {
-	size_t jobs;
-	size_t pass;
-	size_t fail;
-	size_t error;
-	size_t skip;
-	struct pe_pass_rate pass_rate;
-	double mean_score; /* over passes and failures; NAN when none */
-	size_t calls;	   /* rows with a model call */
-	long tokens_in;	   /* totals over the calls that reported them */
-	long tokens_out;
-	size_t calls_without_tokens; /* calls that reported no token counts */
-	/*
-	 * has_cost is set when prices were given and every model in the
-	 * group has one; cost_usd then prices every call's reported
-	 * tokens, cached or not (what the answers cost to get).
-	 */
-	int has_cost;
-	double cost_usd;
 };
 
 /* One prompt x model x temperature. */
@@ -152,11 +119,11 @@ struct pe_model_cost {
 struct pe_aggregate;
 
 /*
- * Aggregates the rows of rs (in results.json order, whatever order rs is
+ * Aggregates rows[0..n-1] (in results.json order, whatever order they are
  * in).  prices may be NULL, which leaves every has_cost at 0.  Returns a
  * new aggregate owned by the caller.
  */
-struct pe_aggregate *pe_aggregate_new(const struct pe_resultset *rs,
+struct pe_aggregate *pe_aggregate_new(const struct pe_result *rows, size_t n,
 				      const struct pe_prices *prices);
 void pe_aggregate_free(struct pe_aggregate *agg);
 

@@ -128,31 +128,26 @@ static int compare_only(const void *pa, const void *pb)
 static void tally_side(const struct entry *entries, size_t n,
 		       struct pe_compare_side *s)
 {
-	double score_sum = 0;
-	size_t scored = 0;
+	struct pe_tally t;
 
 	memset(s, 0, sizeof(*s));
+	pe_tally_init(&t);
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_result *r = entries[i].row;
 		int failed = r->status == PE_VERDICT_FAIL ||
 			     r->status == PE_VERDICT_ERROR;
 
-		s->rows++;
-		s->pass += r->status == PE_VERDICT_PASS;
-		s->error += r->status == PE_VERDICT_ERROR;
-		if (r->status == PE_VERDICT_PASS ||
-		    r->status == PE_VERDICT_FAIL) {
-			s->decided++;
-			if (!isnan(r->score)) {
-				score_sum += r->score;
-				scored++;
-			}
-		}
+		pe_tally_add(&t, r);
 		if (!s->row || (failed && s->row->status != PE_VERDICT_FAIL &&
 				s->row->status != PE_VERDICT_ERROR))
 			s->row = r;
 	}
-	s->mean_score = scored ? score_sum / (double)scored : NAN;
+	pe_tally_finish(&t);
+	s->rows = t.jobs;
+	s->pass = t.pass;
+	s->error = t.error;
+	s->decided = t.pass + t.fail;
+	s->mean_score = t.mean_score;
 }
 
 static enum pe_change_kind classify(const struct pe_compare_side *base,

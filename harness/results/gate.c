@@ -26,7 +26,7 @@ struct gate_lines {
 
 struct prompt_rate {
 	const char *prompt;
-	size_t pass, decided;
+	struct pe_tally tally;
 };
 
 /* Sets every gate to "not given". */
@@ -97,11 +97,10 @@ static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
 			k++;
 		if (k == *n) {
 			pe_grow(&rates, &alloc, *n + 1, sizeof(*rates));
-			rates[(*n)++] = (struct prompt_rate){ r->prompt, 0, 0 };
+			rates[*n].prompt = r->prompt;
+			pe_tally_init(&rates[(*n)++].tally);
 		}
-		rates[k].pass += r->status == PE_VERDICT_PASS;
-		rates[k].decided += r->status == PE_VERDICT_PASS ||
-				    r->status == PE_VERDICT_FAIL;
+		pe_tally_add(&rates[k].tally, r);
 	}
 	return rates;
 }
@@ -127,16 +126,14 @@ static void check_min_pass_rate(const struct pe_gates *g,
 		free(what);
 	}
 	for (size_t i = 0; i < n; i++) {
-		double rate = rates[i].decided
-				      ? (double)rates[i].pass /
-						(double)rates[i].decided
-				      : 0;
+		const struct pe_pass_rate *p = &rates[i].tally.pass_rate;
 
-		if (!rates[i].decided || rate >= g->min_pass_rate)
+		pe_tally_finish(&rates[i].tally);
+		if (!p->decided || p->rate >= g->min_pass_rate)
 			continue;
 		what = xstrfmt("--min-pass-rate %.2f (prompt %s pass rate "
 			       "%.2f)",
-			       g->min_pass_rate, rates[i].prompt, rate);
+			       g->min_pass_rate, rates[i].prompt, p->rate);
 		gate_failed(l, what);
 		free(what);
 	}
@@ -321,20 +318,4 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 	pe_buf_release(&l.ok);
 	pe_buf_release(&l.failed);
 	return l.nfailed;
-}
-
-/* The exit status after the gates; see gate.h for the precedence. */
-int pe_gates_exit_status(const struct pe_gates *g, size_t failed, size_t errors,
-			 int interrupted, int any_failure)
-{
-	if (!pe_gates_given(g)) {
-		if (interrupted || errors)
-			return PE_EXIT_INCOMPLETE;
-		return any_failure ? PE_EXIT_FAILED : PE_EXIT_OK;
-	}
-	if (failed)
-		return PE_EXIT_FAILED;
-	if (interrupted || (errors && g->max_errors < 0))
-		return PE_EXIT_INCOMPLETE;
-	return PE_EXIT_OK;
 }

@@ -8,7 +8,7 @@
  *
  *   gate failed: --min-pass-rate 0.80 (overall pass rate 0.62)
  *
- * The exit-status precedence with gates is pe_gates_exit_status's.
+ * The exit status is decided by the one rule, pe_exit_status (status.h).
  *
  * Memory: everything is borrowed; nothing here allocates anything that
  * outlives a call.
@@ -81,15 +81,5 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd);
 size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		      const struct pe_aggregate *agg,
 		      const struct pe_comparison *cmp, FILE *out);
-
-/*
- * The exit status of a command that checked gates g, with failed gates
- * failing: 1 when a gate failed; else 2 when the run was interrupted, or
- * when rows errored and --max-errors was not given; else 0.  Without any
- * gate it is the plain scale: 2 for an interruption or errors, 1 when a
- * case failed (any_failure), else 0.
- */
-int pe_gates_exit_status(const struct pe_gates *g, size_t failed, size_t errors,
-			 int interrupted, int any_failure);
 
 #endif

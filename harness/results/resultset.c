@@ -21,7 +21,6 @@
 #include "harness/core/files.h"
 #include "harness/core/json.h"
 #include "harness/core/node.h"
-#include "harness/results/results.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -30,6 +29,8 @@
 struct pe_resultset {
 	struct pe_doc *doc;
 	const char *command;
+	int has_plan;
+	struct pe_plan_info plan;
 	struct pe_result *rows;
 	size_t nrows;
 	size_t alloc;
@@ -416,6 +417,50 @@ static struct pe_result *push_row(struct pe_resultset *rs)
 	return &rs->rows[rs->nrows++];
 }
 
+/*
+ * Reads the document's "plan" ({id, jobs, shard: {index, count} or null},
+ * or null), which "merge" checks shards against.
+ */
+static void read_plan(struct pe_resultset *rs, struct reader *r,
+		      const struct where *doc, const struct pe_node *root)
+{
+	const struct pe_node *n = pe_node_get(root, "plan");
+	const struct pe_node *shard;
+	struct where w = { doc->start, doc->end, "'plan'" };
+	const char *id = NULL;
+	long jobs = 0, index = 0, count = 0;
+	size_t value;
+
+	if (n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_MAP) {
+		mistyped(r, doc, "plan", "a mapping or null", n);
+		return;
+	}
+	if (find_member(r->doc->source, doc->start, doc->end, "plan", &value) !=
+	    NO_OFFSET)
+		w.start = value;
+	get_string(r, &w, n, "id", 0, &id);
+	get_count(r, &w, n, "jobs", 0, &jobs);
+	shard = member(r, &w, n, "shard");
+	if (shard && shard->kind == PE_NODE_MAP) {
+		get_count(r, &w, shard, "index", 0, &index);
+		get_count(r, &w, shard, "count", 0, &count);
+	} else if (shard && shard->kind != PE_NODE_NULL) {
+		mistyped(r, &w, "shard", "a mapping or null", shard);
+	}
+	if (id && strlen(id) != 64)
+		error_at(r, key_offset(r, &w, "id"),
+			 "'id' must be a plan id of 64 hexadecimal digits");
+	if (r->failed || !id)
+		return;
+	memcpy(rs->plan.id, id, 65);
+	rs->plan.jobs = (size_t)jobs;
+	rs->plan.shard_index = (size_t)index;
+	rs->plan.shard_count = (size_t)count;
+	rs->has_plan = 1;
+}
+
 /* Reads the rows of a results document. */
 static int read_document(struct pe_resultset *rs, struct reader *r)
 {
@@ -443,6 +488,8 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 			 version, PE_RESULTS_SCHEMA_VERSION);
 	if (pe_node_get(root, "command"))
 		get_string(r, &w, root, "command", 1, &command);
+	if (pe_node_get(root, "plan"))
+		read_plan(rs, r, &w, root);
 	results = member(r, &w, root, "results");
 	if (results && results->kind != PE_NODE_SEQ)
 		mistyped(r, &w, "results", "a list", results);
@@ -474,6 +521,26 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	}
 	free(starts);
 	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+/* Reads a document holding one journal line into a row; see resultset.h. */
+int pe_result_read_line(struct pe_doc *doc, struct pe_result *out,
+			struct pe_diag *diag)
+{
+	struct reader r = { doc, diag, 0 };
+	struct pe_mark m = { doc->path, 1, 1 };
+	const struct pe_node *n =
+		pe_json_parse(doc, doc->source, doc->source_len, &m, diag);
+
+	if (!n)
+		return PE_ERR_INVALID;
+	if (n->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &m,
+			      "a journal line must be a JSON object, not a %s",
+			      pe_node_kind_name(n->kind));
+		return PE_ERR_INVALID;
+	}
+	return read_row(&r, n, 0, doc->source_len, 1, out);
 }
 
 /* Reads one journal line [start, end) as a row; see read_journal. */
@@ -661,6 +728,12 @@ const char *pe_resultset_command(const struct pe_resultset *rs)
 	return rs->command;
 }
 
+/* Returns the document's plan, or NULL; see resultset.h. */
+const struct pe_plan_info *pe_resultset_plan(const struct pe_resultset *rs)
+{
+	return rs->has_plan ? &rs->plan : NULL;
+}
+
 /* Returns the number of rows. */
 size_t pe_resultset_count(const struct pe_resultset *rs)
 {
@@ -700,34 +773,6 @@ const struct pe_result *pe_resultset_find(const struct pe_resultset *rs,
 	return NULL;
 }
 
-static int compare_strings(const char *a, const char *b)
-{
-	if (!a || !b)
-		return (a != NULL) - (b != NULL);
-	return strcmp(a, b);
-}
-
-/* Orders rows as results.json does; see resultset.h. */
-int pe_result_compare(const struct pe_result *a, const struct pe_result *b)
-{
-	int c = strcmp(a->file, b->file);
-
-	if (c)
-		return c;
-	if (a->case_index != b->case_index)
-		return a->case_index < b->case_index ? -1 : 1;
-	c = compare_strings(a->model, b->model);
-	if (c)
-		return c;
-	if (a->has_temperature != b->has_temperature)
-		return a->has_temperature - b->has_temperature;
-	if (a->temperature != b->temperature)
-		return a->temperature < b->temperature ? -1 : 1;
-	if (a->repeat != b->repeat)
-		return a->repeat < b->repeat ? -1 : 1;
-	return strcmp(a->id, b->id);
-}
-
 static int compare_rows(const void *a, const void *b)
 {
 	return pe_result_compare(a, b);
@@ -739,29 +784,4 @@ void pe_resultset_sort(struct pe_resultset *rs)
 	if (rs->nrows > 1)
 		qsort(rs->rows, rs->nrows, sizeof(*rs->rows), compare_rows);
 	index_ids(rs);
-}
-
-/* Parses a verdict name; see resultset.h. */
-int pe_verdict_parse(const char *name, enum pe_verdict *out)
-{
-	static const enum pe_verdict all[] = { PE_VERDICT_PASS, PE_VERDICT_FAIL,
-					       PE_VERDICT_SKIP,
-					       PE_VERDICT_ERROR };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(*all); i++)
-		if (!strcmp(name, pe_verdict_name(all[i]))) {
-			*out = all[i];
-			return PE_OK;
-		}
-	return PE_ERR_INVALID;
-}
-
-/* Finds an evaluator of a row by name; see resultset.h. */
-const struct pe_result_evaluator *pe_result_find_evaluator(
-	const struct pe_result *row, const char *name)
-{
-	for (size_t i = 0; i < row->nevaluators; i++)
-		if (!strcmp(row->evaluators[i].name, name))
-			return &row->evaluators[i];
-	return NULL;
 }

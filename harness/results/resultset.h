@@ -18,57 +18,13 @@
  */
 #include <stddef.h>
 
-#include "evaluators/evaluator.h"
 #include "harness/core/diag.h"
+#include "harness/core/node.h"
+#include "harness/results/result.h"
+#include "harness/results/results.h"
 
 /* The largest results file the loader reads. */
 #define PE_RESULTSET_MAX_FILE ((size_t)1 << 30)
-
-/* One evaluator's result inside a row ("evaluators" in the file). */
-struct pe_result_evaluator {
-	const char *name;
-	const char *kind;
-	enum pe_verdict status;
-	double score;  /* NAN when null */
-	double weight; /* NAN when null */
-	int negate;
-	const char *reason; /* NULL when null */
-};
-
-/* One job's row.  Nullable strings are NULL when the file has null. */
-struct pe_result {
-	const char *id;
-	const char *prompt; /* the prompt's name */
-	const char *file;   /* the prompt file */
-	const char *case_id;
-	size_t case_index;
-	const char *model;
-	int has_temperature;
-	double temperature; /* 0 when has_temperature is 0 */
-	unsigned repeat;
-	enum pe_verdict status;
-	double score; /* NAN when null (error and skip rows) */
-	const char *error;
-
-	/* The model call; has_call is 0 when "call" is null ("score"). */
-	int has_call;
-	unsigned attempts;
-	int cached;
-	long http_status;     /* 0 when null */
-	double first_byte_ms; /* NAN when null */
-	double total_ms;      /* NAN when null */
-	long tokens_in;	      /* -1 when null */
-	long tokens_out;      /* -1 when null */
-	const char *finish_reason;
-	const char *served_model;
-
-	const char *output; /* NULL when null */
-	size_t output_len;
-	const struct pe_result_evaluator *evaluators;
-	size_t nevaluators;
-
-	unsigned line; /* where the row starts in the file */
-};
 
 struct pe_resultset;
 
@@ -83,6 +39,15 @@ struct pe_resultset;
 struct pe_resultset *pe_resultset_load(const char *path, struct pe_diag *diag);
 void pe_resultset_free(struct pe_resultset *rs);
 
+/*
+ * Reads one journal line into *out, checked as pe_resultset_load checks
+ * rows: doc is a document (pe_doc_new) whose source is the line.  The
+ * row's strings live in doc, which must outlive out.  Returns 0, or
+ * PE_ERR_INVALID after recording errors in diag.
+ */
+int pe_result_read_line(struct pe_doc *doc, struct pe_result *out,
+			struct pe_diag *diag);
+
 /* The path the set was loaded from. */
 const char *pe_resultset_path(const struct pe_resultset *rs);
 
@@ -91,6 +56,12 @@ const char *pe_resultset_path(const struct pe_resultset *rs);
  * journal and for a document without one.
  */
 const char *pe_resultset_command(const struct pe_resultset *rs);
+
+/*
+ * The plan a results document names ("plan"), or NULL for a journal and
+ * for a document whose plan is null (rows from "score").
+ */
+const struct pe_plan_info *pe_resultset_plan(const struct pe_resultset *rs);
 
 size_t pe_resultset_count(const struct pe_resultset *rs);
 
@@ -109,20 +80,8 @@ const struct pe_result *pe_resultset_find(const struct pe_resultset *rs,
 					  const char *id);
 
 /*
- * Sorts the rows into the order results.json uses: prompt file, case
- * index, model (null first), temperature (none first) and repeat, with
- * the id breaking any remaining tie so the order is total.
+ * Sorts the rows into the order results.json uses (pe_result_compare).
  */
 void pe_resultset_sort(struct pe_resultset *rs);
-
-/* The order pe_resultset_sort uses: negative, 0 or positive. */
-int pe_result_compare(const struct pe_result *a, const struct pe_result *b);
-
-/* The evaluator of row named name, or NULL (borrowed from row). */
-const struct pe_result_evaluator *pe_result_find_evaluator(
-	const struct pe_result *row, const char *name);
-
-/* Reads "pass", "fail", "error" or "skip"; returns 0 or PE_ERR_INVALID. */
-int pe_verdict_parse(const char *name, enum pe_verdict *out);
 
 #endif

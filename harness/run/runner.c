@@ -1,8 +1,9 @@
 /*
  * The run loop.  State that the network thread owns: queues, buckets,
  * in-flight counts, attempts.  State that scoring tasks write: each job's
- * own outcome slot, the journal (behind its lock) and the pass/fail/error
- * counters (atomic updates).  Nothing else is shared.
+ * own row and journal slot, the journal (behind its lock), and the run's
+ * tally and done count (in the pe_run_tally critical section, where the
+ * observer is also called).  Nothing else is shared.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "harness/run/runner.h"
@@ -37,8 +38,6 @@ enum {
 	CONNECT_TIMEOUT_MS = 10000,
 	BACKOFF_BASE_MS = 500,
 	BACKOFF_CAP_MS = 30000,
-	PROGRESS_TTY_MS = 200,
-	PROGRESS_LOG_MS = 5000
 };
 
 /* A finished call, handed to a scoring task. */
@@ -104,14 +103,8 @@ struct runner {
 	struct pe_journal *journal;
 	int journal_failed;
 	unsigned long long rng;
-	double start_ms;
-	double progress_ms;
-	size_t done_at_start;
-	size_t done; /* updated by scoring tasks (atomic) */
-	size_t pass;
-	size_t fail;
-	size_t error;
-	int tty;
+	double ticked_ms;
+	int told_stopping;
 	int threads;
 };
 
@@ -207,60 +200,58 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 	req->json_schema = p->json_schema;
 }
 
-/* Records the outcome and journal line of a scored completion. */
-static void record(struct runner *r, struct completion *c,
+/*
+ * Records a scored completion: fills the job's row, journals it, counts
+ * it and tells the observer.  The row keeps its verdict and call figures;
+ * what points into the completion or the score (output, error, strings,
+ * evaluators) is cleared once the line is written.
+ */
+static void record(struct runner *r, const struct completion *c,
 		   const struct pe_case_score *score)
 {
-	const struct pe_job *job = &r->plan->jobs[c->job];
-	const struct pe_target *t = &r->plan->targets[job->target];
-	struct pe_job_outcome *o = &r->run->outcomes[c->job];
-	struct pe_result_row row;
+	struct pe_result *row = &r->run->rows[c->job];
+	struct pe_journal_line *jl = &r->run->lines[c->job];
+	struct pe_result_evaluator *evs =
+		xcalloc(score->nresults ? score->nresults : 1, sizeof(*evs));
 	struct pe_buf line;
 
-	memset(&row, 0, sizeof(row));
-	memcpy(row.id, job->id, sizeof(row.id));
-	row.prompt = job->prompt;
-	row.kase = job->kase;
-	row.model = t->spec;
-	row.has_temperature = job->has_temperature;
-	row.temperature = job->temperature;
-	row.repeat = job->repeat;
-	row.output = c->output;
-	row.output_len = c->output_len;
-	row.score = *score;
-	row.has_call = 1;
-	row.attempts = c->attempts;
-	row.http_status = c->http_status;
-	row.first_byte_ms = c->first_byte_ms;
-	row.total_ms = c->total_ms;
-	row.tokens_in = c->tokens_in;
-	row.tokens_out = c->tokens_out;
-	row.finish_reason = c->finish_reason;
-	row.served_model = c->served_model;
-	row.error = c->error;
-	row.cached = c->cached;
+	pe_case_score_to_row(score, row, evs);
+	row->has_call = 1;
+	row->attempts = c->attempts;
+	row->cached = c->cached;
+	row->http_status = c->http_status;
+	row->first_byte_ms = c->first_byte_ms;
+	row->total_ms = c->total_ms;
+	row->tokens_in = c->tokens_in;
+	row->tokens_out = c->tokens_out;
+	row->finish_reason = c->finish_reason;
+	row->served_model = c->served_model;
+	row->error = c->error;
+	row->output = c->output;
+	row->output_len = c->output_len;
 	pe_buf_init(&line, 0);
-	pe_results_row_json(&row, &line);
-	if (pe_journal_append(r->journal, line.data, line.len,
-			      &o->journal_offset)) {
+	pe_result_json(row, &line);
+	if (pe_journal_append(r->journal, line.data, line.len, &jl->offset)) {
 #pragma omp atomic write
 		r->journal_failed = 1;
 	}
-	o->journal_len = line.len;
-	o->verdict = score->verdict;
-	o->score = score->score;
-	o->total_ms = c->total_ms;
-	o->tokens_in = c->tokens_in;
-	o->tokens_out = c->tokens_out;
-	o->finished = 1;
+	jl->len = line.len;
+	jl->finished = 1;
 	pe_buf_release(&line);
-	if (r->opts->verbose) {
-#pragma omp critical(pe_progress)
-		fprintf(stderr, "%-5s %s / %s [%s]%s%s\n",
-			pe_verdict_name(score->verdict), job->prompt->name,
-			job->kase ? job->kase->id : "-", t->spec,
-			c->error ? ": " : "", c->error ? c->error : "");
+#pragma omp critical(pe_run_tally)
+	{
+		pe_tally_add(&r->run->tally, row);
+		r->run->done++;
+		if (r->opts->observer && r->opts->observer->job_done)
+			r->opts->observer->job_done(r->opts->observer->ctx,
+						    row);
 	}
+	row->finish_reason = row->served_model = row->error = NULL;
+	row->output = NULL;
+	row->output_len = 0;
+	row->evaluators = NULL;
+	row->nevaluators = 0;
+	free(evs);
 }
 
 static void free_completion(struct completion *c)
@@ -286,21 +277,6 @@ static void score_completion(struct runner *r, struct completion *c)
 			      &score);
 	}
 	record(r, c, &score);
-	switch (score.verdict) {
-	case PE_VERDICT_PASS:
-#pragma omp atomic
-		r->pass++;
-		break;
-	case PE_VERDICT_ERROR:
-#pragma omp atomic
-		r->error++;
-		break;
-	default:
-#pragma omp atomic
-		r->fail++;
-	}
-#pragma omp atomic
-	r->done++;
 	pe_case_score_release(&score);
 	free_completion(c);
 }
@@ -680,7 +656,10 @@ static void dispatch(struct runner *r, double now)
 /* How long the loop may wait before something is due. */
 static long wait_ms(const struct runner *r, double now)
 {
-	double wait = r->tty ? PROGRESS_TTY_MS : 1000;
+	const struct pe_run_observer *o = r->opts->observer;
+	double wait = o && o->tick_ms > 0 && o->tick_ms < 1000
+			      ? (double)o->tick_ms
+			      : 1000;
 
 	for (size_t i = 0; i < r->ndelayed; i++)
 		if (r->delayed[i].due_ms - now < wait)
@@ -698,41 +677,16 @@ static long wait_ms(const struct runner *r, double now)
 	return wait < 1 ? 1 : (long)wait;
 }
 
-static void progress(struct runner *r, double now, int last)
+/* Lets the observer show progress, at most every tick_ms. */
+static void tick(struct runner *r, double now, int last)
 {
-	double elapsed = (now - r->start_ms) / 1000.0;
-	size_t done, pass, fail, error, fresh;
-	double rate, eta;
+	const struct pe_run_observer *o = r->opts->observer;
 
-	if (r->opts->quiet)
+	if (!o || !o->tick || (!last && now - r->ticked_ms < o->tick_ms))
 		return;
-	if (!last &&
-	    now - r->progress_ms < (r->tty ? PROGRESS_TTY_MS : PROGRESS_LOG_MS))
-		return;
-	r->progress_ms = now;
-#pragma omp atomic read
-	done = r->done;
-#pragma omp atomic read
-	pass = r->pass;
-#pragma omp atomic read
-	fail = r->fail;
-#pragma omp atomic read
-	error = r->error;
-	fresh = done - r->done_at_start;
-	/* A rate over the first instants says nothing. */
-	rate = elapsed > 0.5 ? (double)r->run->requests / elapsed : 0;
-	eta = fresh && elapsed > 0
-		      ? (double)(r->run->njobs - done) * elapsed / (double)fresh
-		      : 0;
-#pragma omp critical(pe_progress)
-	{
-		fprintf(stderr,
-			"%s%zu/%zu done, %zu pass, %zu fail, %zu error, "
-			"%.1f req/s, ETA %.0fs%s",
-			r->tty ? "\r" : "", done, r->run->njobs, pass, fail,
-			error, rate, eta, r->tty && !last ? "  " : "\n");
-		fflush(stderr);
-	}
+	r->ticked_ms = now;
+#pragma omp critical(pe_run_tally)
+	o->tick(o->ctx, r->run, last);
 }
 
 /* Writes all of data to fd, ignoring EINTR; 0 or -1. */
@@ -893,57 +847,65 @@ struct resume_ctx {
 	struct pe_run *run;
 };
 
-static enum pe_verdict verdict_of(const char *s)
-{
-	if (!strcmp(s, "pass"))
-		return PE_VERDICT_PASS;
-	if (!strcmp(s, "fail"))
-		return PE_VERDICT_FAIL;
-	if (!strcmp(s, "skip"))
-		return PE_VERDICT_SKIP;
-	return PE_VERDICT_ERROR;
-}
-
-static double number_at(const struct pe_node *map, const char *key)
-{
-	const struct pe_node *n = pe_node_get(map, key);
-
-	return n && (n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT)
-		       ? n->fval
-		       : -1;
-}
-
-/* Takes one journal line: a finished job is not run again. */
+/*
+ * Takes one journal line: a finished job is not run again.  The line is
+ * read by the results reader, as every row is; a line that does not read
+ * (or a job that ended in error) leaves the job to run again.
+ */
 static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 {
 	struct resume_ctx *rc = ctx;
-	struct pe_doc *doc = pe_doc_new("journal", NULL, 0);
+	struct pe_doc *doc = pe_doc_new("journal", line, len);
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_mark m = { "journal", 1, 1 };
-	const struct pe_node *root = pe_json_parse(doc, line, len, &m, diag);
-	const struct pe_node *id = pe_node_get(root, "id");
-	const struct pe_node *status = pe_node_get(root, "status");
-	const struct pe_node *call = pe_node_get(root, "call");
+	struct pe_result read;
 	long job;
 
-	if (id && status && id->kind == PE_NODE_STRING &&
-	    status->kind == PE_NODE_STRING &&
-	    (job = index_find(&rc->index, id->text)) >= 0 &&
-	    strcmp(status->text, "error")) {
-		struct pe_job_outcome *o = &rc->run->outcomes[job];
+	if (!pe_result_read_line(doc, &read, diag) &&
+	    read.status != PE_VERDICT_ERROR &&
+	    (job = index_find(&rc->index, read.id)) >= 0) {
+		struct pe_result *row = &rc->run->rows[job];
+		struct pe_journal_line *jl = &rc->run->lines[job];
 
 		/* A later line for the same job replaces an earlier one. */
-		o->finished = 1;
-		o->verdict = verdict_of(status->text);
-		o->score = number_at(root, "score");
-		o->total_ms = number_at(call, "total_ms");
-		o->tokens_in = (long)number_at(call, "tokens_in");
-		o->tokens_out = (long)number_at(call, "tokens_out");
-		o->journal_offset = offset;
-		o->journal_len = len;
+		row->status = read.status;
+		row->score = read.score;
+		row->has_call = read.has_call;
+		row->attempts = read.attempts;
+		row->cached = read.cached;
+		row->http_status = read.http_status;
+		row->first_byte_ms = read.first_byte_ms;
+		row->total_ms = read.total_ms;
+		row->tokens_in = read.tokens_in;
+		row->tokens_out = read.tokens_out;
+		jl->finished = 1;
+		jl->offset = offset;
+		jl->len = len;
 	}
 	pe_diag_free(diag);
 	pe_doc_free(doc);
+}
+
+/* Gives every job's row its identity, from the plan. */
+static void init_rows(const struct pe_plan *plan, struct pe_run *run)
+{
+	run->rows = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->rows));
+	run->lines =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->lines));
+	for (size_t i = 0; i < plan->njobs; i++) {
+		const struct pe_job *j = &plan->jobs[i];
+		struct pe_result *row = &run->rows[i];
+
+		pe_result_init(row);
+		row->id = j->id;
+		row->prompt = j->prompt->name;
+		row->file = j->prompt->path;
+		row->case_id = j->kase ? j->kase->id : NULL;
+		row->case_index = j->kase ? j->kase->index : 0;
+		row->model = plan->targets[j->target].spec;
+		row->has_temperature = j->has_temperature;
+		row->temperature = j->temperature;
+		row->repeat = j->repeat;
+	}
 }
 
 static void setup_targets(struct runner *r)
@@ -977,6 +939,11 @@ static void loop(struct runner *r)
 		if (r->opts->stop && *r->opts->stop) {
 			if (!r->inflight)
 				break;
+			if (!r->told_stopping && r->opts->observer &&
+			    r->opts->observer->stopping)
+				r->opts->observer->stopping(
+					r->opts->observer->ctx, r->inflight);
+			r->told_stopping = 1;
 		} else {
 			dispatch(r, now);
 		}
@@ -987,7 +954,7 @@ static void loop(struct runner *r)
 				    ? wait_ms(r, now)
 				    : 0,
 			    on_done, r);
-		progress(r, now_ms(), 0);
+		tick(r, now_ms(), 0);
 	}
 }
 
@@ -1002,13 +969,12 @@ int pe_run_execute(const struct pe_plan *plan,
 	memset(&r, 0, sizeof(r));
 	memset(run, 0, sizeof(*run));
 	run->njobs = plan->njobs;
-	run->outcomes =
-		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->outcomes));
+	pe_tally_init(&run->tally);
+	init_rows(plan, run);
 	r.plan = plan;
 	r.opts = opts;
 	r.run = run;
 	r.rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)time(NULL);
-	r.tty = isatty(2);
 	if (pe_make_dirs(opts->out_dir, 0)) {
 		free(path);
 		return PE_ERR_IO;
@@ -1026,17 +992,17 @@ int pe_run_execute(const struct pe_plan *plan,
 	r.attempts = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(unsigned));
 	setup_targets(&r);
 	for (size_t i = 0; i < plan->njobs; i++) {
-		if (run->outcomes[i].finished) {
-			r.done_at_start++;
+		if (run->lines[i].finished) {
+			pe_tally_add(&run->tally, &run->rows[i]);
+			run->resumed++;
 			continue;
 		}
 		queue_push(&r.targets[plan->jobs[i].target], i, 0);
 		r.remaining++;
 	}
-	r.done = r.done_at_start;
+	run->done = run->resumed;
 	r.http = pe_http_new(opts->concurrency);
-	r.start_ms = now_ms();
-	r.progress_ms = r.start_ms;
+	r.ticked_ms = now_ms();
 #pragma omp parallel
 	{
 #pragma omp single
@@ -1047,7 +1013,7 @@ int pe_run_execute(const struct pe_plan *plan,
 		}
 	}
 	run->interrupted = r.remaining > 0;
-	progress(&r, now_ms(), 1);
+	tick(&r, now_ms(), 1);
 	pe_http_free(r.http);
 	/* Requests cancelled by an interrupt still own their contexts. */
 	for (size_t i = 0; i < r.nactive; i++) {
@@ -1067,39 +1033,42 @@ int pe_run_execute(const struct pe_plan *plan,
 /* Frees what a run holds. */
 void pe_run_release(struct pe_run *run)
 {
-	free(run->outcomes);
+	free(run->rows);
+	free(run->lines);
 	memset(run, 0, sizeof(*run));
 }
 
 static int compare_jobs(const void *pa, const void *pb, void *ctx)
 {
-	const struct pe_plan *plan = ctx;
-	const struct pe_job *a = &plan->jobs[*(const size_t *)pa];
-	const struct pe_job *b = &plan->jobs[*(const size_t *)pb];
-	int c = strcmp(a->prompt->path, b->prompt->path);
+	const struct pe_run *run = ctx;
 
-	if (c)
-		return c;
-	if (a->kase && b->kase && a->kase->index != b->kase->index)
-		return a->kase->index < b->kase->index ? -1 : 1;
-	c = strcmp(plan->targets[a->target].spec,
-		   plan->targets[b->target].spec);
-	if (c)
-		return c;
-	if (a->has_temperature != b->has_temperature)
-		return a->has_temperature - b->has_temperature;
-	if (a->temperature != b->temperature)
-		return a->temperature < b->temperature ? -1 : 1;
-	return a->repeat < b->repeat ? -1 : a->repeat > b->repeat;
+	return pe_result_compare(&run->rows[*(const size_t *)pa],
+				 &run->rows[*(const size_t *)pb]);
 }
 
-static void tally(struct pe_results_summary *sum, enum pe_verdict v)
+/* The finished jobs' indices, in results.json order; *n of them. */
+static size_t *finished_order(const struct pe_run *run, size_t *n)
 {
-	sum->total++;
-	sum->pass += v == PE_VERDICT_PASS;
-	sum->fail += v == PE_VERDICT_FAIL;
-	sum->error += v == PE_VERDICT_ERROR;
-	sum->skip += v == PE_VERDICT_SKIP;
+	size_t *order = xcalloc(run->njobs ? run->njobs : 1, sizeof(size_t));
+
+	*n = 0;
+	for (size_t i = 0; i < run->njobs; i++)
+		if (run->lines[i].finished)
+			order[(*n)++] = i;
+	qsort_r(order, *n, sizeof(*order), compare_jobs, (void *)run);
+	return order;
+}
+
+/* The finished rows in results.json order; see runner.h. */
+struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n)
+{
+	size_t *order = finished_order(run, n);
+	struct pe_result *rows = xcalloc(*n ? *n : 1, sizeof(*rows));
+
+	for (size_t i = 0; i < *n; i++)
+		rows[i] = run->rows[order[i]];
+	free(order);
+	return rows;
 }
 
 /*
@@ -1112,21 +1081,12 @@ int pe_run_write_results(const struct pe_plan *plan,
 {
 	char *journal = journal_path(opts);
 	char *path = xstrfmt("%s/results.json", opts->out_dir);
-	size_t *order = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(size_t));
-	struct pe_results_summary sum;
+	size_t n;
+	size_t *order = finished_order(run, &n);
 	struct pe_buf b;
-	size_t n = 0;
 	struct pe_atomic_file af;
 	int rc = pe_atomic_open(&af, path, 0);
 
-	memset(&sum, 0, sizeof(sum));
-	for (size_t i = 0; i < plan->njobs; i++) {
-		if (run->outcomes[i].finished) {
-			order[n++] = i;
-			tally(&sum, run->outcomes[i].verdict);
-		}
-	}
-	qsort_r(order, n, sizeof(*order), compare_jobs, (void *)plan);
 	pe_buf_init(&b, 0);
 	pe_results_header(&b, "run", &plan->info);
 	for (size_t i = 0; i <= n && !rc; i++) {
@@ -1134,14 +1094,13 @@ int pe_run_write_results(const struct pe_plan *plan,
 			rc = PE_ERR_IO;
 		if (i == n || rc)
 			break;
-		rc = pe_journal_read_line(
-			journal, run->outcomes[order[i]].journal_offset,
-			run->outcomes[order[i]].journal_len, &b);
+		rc = pe_journal_read_line(journal, run->lines[order[i]].offset,
+					  run->lines[order[i]].len, &b);
 		if (!rc && i + 1 < n)
 			pe_buf_adds(&b, ",\n");
 	}
 	pe_buf_reset(&b);
-	pe_results_footer(&b, &sum);
+	pe_results_footer(&b, &run->tally);
 	if (!rc && fwrite(b.data, 1, b.len, af.f) != b.len)
 		rc = PE_ERR_IO;
 	if (rc && af.f)

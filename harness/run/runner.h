@@ -8,13 +8,32 @@
  * slowly, retries with full-jitter exponential backoff that honour
  * Retry-After, the cache, and the journal.  Finished answers are scored
  * by OpenMP tasks on the other threads, off the network loop's path; each
- * task writes its job's line to the journal and its own summary slot.
+ * task writes its job's line to the journal and its own row.
  */
 #include <signal.h>
 #include <stddef.h>
 
 #include "harness/plan/plan.h"
 #include "harness/results/results.h"
+#include "harness/run/store.h"
+
+struct pe_run;
+
+/*
+ * Who watches a run (the progress line and -v in cli/progress.c).  The
+ * runner prints nothing itself; it calls these, never two at once.
+ */
+struct pe_run_observer {
+	void *ctx;
+	/* A job finished; row has its verdict and error (output omitted). */
+	void (*job_done)(void *ctx, const struct pe_result *row);
+	/* Called at least every tick_ms while the run goes on, and with
+	 * last set once at its end. */
+	void (*tick)(void *ctx, const struct pe_run *run, int last);
+	/* The stop flag was seen: inflight requests are being finished. */
+	void (*stopping)(void *ctx, size_t inflight);
+	long tick_ms;
+};
 
 struct pe_run_options {
 	long concurrency;    /* total requests in flight */
@@ -23,46 +42,51 @@ struct pe_run_options {
 	int use_cache;	     /* read and write the cache */
 	int offline;	     /* cache only: a miss is an error */
 	int resume;	     /* skip jobs the journal has finished */
-	int quiet;	     /* no progress */
-	int verbose;	     /* a line per finished job */
 	const char *out_dir; /* results.jsonl and results.json go here */
 	const char *cache_dir;
 	/* Set (by a signal handler) to stop sending: in-flight requests
 	 * finish, the rest stay unrun. */
 	volatile sig_atomic_t *stop;
+	const struct pe_run_observer *observer; /* NULL: nobody watches */
 };
 
-/* What the summary needs of one job, kept after its output is gone. */
-struct pe_job_outcome {
-	int finished;
-	enum pe_verdict verdict;
-	double score;
-	double total_ms;
-	long tokens_in;
-	long tokens_out;
-	size_t journal_offset; /* its line in results.jsonl */
-	size_t journal_len;
-};
-
+/*
+ * A run's state.  rows has one row per plan job, in plan order, that
+ * holds the job's identity (borrowed from the plan) and, once the job
+ * has finished, its verdict, score and call figures; its output, error
+ * text and evaluators are in the journal only, so memory stays small
+ * however long the answers.  lines says which jobs finished and where
+ * their journal lines are.
+ */
 struct pe_run {
-	struct pe_job_outcome *outcomes; /* one per plan job */
+	struct pe_result *rows;
+	struct pe_journal_line *lines;
 	size_t njobs;
-	size_t requests; /* HTTP requests sent */
+	size_t done;	       /* jobs finished, this run and resumed */
+	size_t resumed;	       /* jobs finished by an earlier run (--resume) */
+	struct pe_tally tally; /* over the finished jobs */
+	size_t requests;       /* HTTP requests sent */
 	size_t cache_hits;
 	int interrupted; /* stopped by SIGINT */
 };
 
 /*
- * Runs plan.  Fills run (outcomes in plan order).  Returns 0, or
- * PE_ERR_IO when the journal cannot be written (a fatal error).
+ * Runs plan.  Fills run (rows in plan order).  Returns 0, or PE_ERR_IO
+ * when the journal cannot be written (a fatal error).
  */
 int pe_run_execute(const struct pe_plan *plan,
 		   const struct pe_run_options *opts, struct pe_run *run);
 void pe_run_release(struct pe_run *run);
 
 /*
- * Writes OUT/results.json from the journal, rows sorted by prompt file,
- * case, model, temperature and repeat.  Returns 0 or PE_ERR_IO.
+ * The finished rows of run, in results.json order, in a new array of *n
+ * rows owned by the caller (the rows' strings stay borrowed from run).
+ */
+struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n);
+
+/*
+ * Writes OUT/results.json from the journal, rows in results.json order
+ * (pe_result_compare).  Returns 0 or PE_ERR_IO.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,

@@ -44,6 +44,13 @@ int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c);
 
 struct pe_journal;
 
+/* Where a finished job's line is in the journal. */
+struct pe_journal_line {
+	int finished;
+	size_t offset;
+	size_t len;
+};
+
 /*
  * Opens path for appending.  With resume, existing lines are kept (a torn
  * last line is cut off); without, the file is truncated.  Returns NULL

@@ -225,7 +225,8 @@ static void test_cells(void **state)
 		{ "b", "p:m4", 0, 2, 0, 0, 2, 0, NONE, 0, NONE, NONE, 0, 0, 0 },
 	};
 	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
-	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 	const struct pe_tally *total = pe_aggregate_total(agg);
 	const struct pe_cell *c;
 
@@ -344,7 +345,8 @@ static void test_flaky(void **state)
 		{ 4, "n", 0.8, 3, 1, 1, 1 },
 	};
 	struct pe_resultset *rs = load_rows(rows, ARRAY_SIZE(rows));
-	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 
 	(void)state;
 	assert_int_equal(pe_aggregate_flaky_count(agg), ARRAY_SIZE(want));
@@ -414,7 +416,8 @@ static void test_rankings(void **state)
 		{ "p:m4", 0, 0 },
 	};
 	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
-	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 	const struct pe_ranking *r;
 
 	(void)state;
@@ -456,7 +459,8 @@ static void test_ranking_equal_fractions(void **state)
 		{ "z", 1, 2 },
 	};
 	struct pe_resultset *rs = load_rows(rows, ARRAY_SIZE(rows));
-	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 
 	(void)state;
 	check_ranking(pe_aggregate_ranking(agg, 0), "r", want,
@@ -475,7 +479,8 @@ static void test_costs(void **state)
 	};
 	static const struct pe_prices prices = { items, ARRAY_SIZE(items) };
 	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
-	struct pe_aggregate *agg = pe_aggregate_new(rs, &prices);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), &prices);
 	const struct pe_model_cost *c;
 
 	(void)state;
@@ -539,7 +544,8 @@ static void test_price_find(void **state)
 static void test_empty(void **state)
 {
 	struct pe_resultset *rs = load_rows(NULL, 0);
-	struct pe_aggregate *agg = pe_aggregate_new(rs, NULL);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 
 	(void)state;
 	assert_int_equal(pe_aggregate_cell_count(agg), 0);

@@ -157,7 +157,8 @@ static int setup(void **state)
 	if (!f->rs)
 		return -1;
 	pe_resultset_sort(f->rs);
-	f->agg = pe_aggregate_new(f->rs, NULL);
+	f->agg = pe_aggregate_new(pe_resultset_rows(f->rs),
+				  pe_resultset_count(f->rs), NULL);
 	f->page = run_writer(f);
 	*state = f;
 	return 0;
@@ -366,7 +367,8 @@ static char *render_against(const char *base_text, const char *head_text)
 	base = load_doc(dir, "base.json", base_text);
 	head = load_doc(dir, "head.json", head_text);
 	rmdir(dir);
-	agg = pe_aggregate_new(head, NULL);
+	agg = pe_aggregate_new(pe_resultset_rows(head),
+			       pe_resultset_count(head), NULL);
 	cmp = pe_compare_new(base, head);
 	page = render(head, agg, cmp);
 	pe_comparison_free(cmp);

@@ -141,7 +141,8 @@ static int setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/results.json", f->dir);
 	write_file(f->path, INPUT_DOC, strlen(INPUT_DOC));
 	f->rs = load(f->path);
-	f->agg = pe_aggregate_new(f->rs, NULL);
+	f->agg = pe_aggregate_new(pe_resultset_rows(f->rs),
+				  pe_resultset_count(f->rs), NULL);
 	*state = f;
 	return 0;
 }
@@ -205,23 +206,24 @@ static void test_names(void **state)
 
 /*
  * The goldens: what each writer must write for INPUT_DOC, line by line.
- * Timings appear only in the _TIMINGS goldens.
+ * The json and jsonl writers keep every row's timings; the other formats
+ * show them only in the _TIMINGS goldens.
  */
 /* clang-format off */
 #define GOLDEN_JSON \
 	"{\"schema_version\":1,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
-	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
-	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]},\n" \
+	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
+	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":50,\"total_ms\":800.25,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]},\n" \
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]},\n" \
 	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n" \
 	"],\n" \
 	"\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
 #define GOLDEN_JSONL \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}\n" \
-	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]}\n" \
-	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]}\n" \
+	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]}\n" \
+	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":50,\"total_ms\":800.25,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]}\n" \
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]}\n" \
 	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
 #define GOLDEN_CSV \
@@ -310,7 +312,8 @@ static void test_json_reload(void **state)
 	snprintf(path, sizeof(path), "%s/again.json", f->dir);
 	write_file(path, text, strlen(text));
 	rs = load(path);
-	agg = pe_aggregate_new(rs, NULL);
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       NULL);
 	again = run_writer(&pe_report_json, rs, agg, 1);
 	assert_string_equal(again, text);
 	assert_non_null(
@@ -342,7 +345,8 @@ static void test_jsonl_reload(void **state)
 	snprintf(path, sizeof(path), "%s/again.jsonl", f->dir);
 	write_file(path, text, strlen(text));
 	rs = load(path);
-	agg = pe_aggregate_new(rs, NULL);
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       NULL);
 	again = run_writer(&pe_report_jsonl, rs, agg, 0);
 	assert_string_equal(again, text);
 	free(again);

@@ -1,0 +1,49 @@
+#ifndef PE_STATUS_H
+#define PE_STATUS_H
+/*
+ * The exit status: the documented scale (enum pe_exit in core/util.h,
+ * printed by pe_print_exit_codes) and the one rule that turns what a
+ * command found into a status.  Every command that judges rows ("run",
+ * "score", "merge", "compare") ends with pe_exit_status; failures to
+ * load, use or write are decided by the commands themselves (3, 4, 5)
+ * before it is called.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness/results/result.h"
+
+/* What a command found, for pe_exit_status. */
+struct pe_outcome {
+	/* The rows the command judged; NULL when it judges none. */
+	const struct pe_tally *tally;
+	/*
+	 * Whether failed and errored rows decide the status ("run",
+	 * "score"), or only the gates and the "nothing was checked" rule do
+	 * ("merge", "compare").
+	 */
+	int judge_rows;
+	int gates_given;     /* any gate option or configured gate */
+	size_t gates_failed; /* gates that failed (their lines are printed) */
+	int errors_allowed;  /* --max-errors was given */
+	int interrupted;     /* stopped by SIGINT before every job ran */
+};
+
+/*
+ * The exit status, in this order:
+ *   1  a gate failed (even when rows errored or the run was interrupted);
+ *   2  the run was interrupted;
+ *   2  judged rows errored, and --max-errors was not given;
+ *   2  rows were judged but none passed or failed: nothing was checked
+ *      (every case was skipped, or there were none);
+ *   1  a judged row failed and no gate was given (gates decide when given);
+ *   0  otherwise.
+ * When the status is 2 because nothing was checked, *why (when why is not
+ * NULL) is set to a line saying so, for the end of the output; else NULL.
+ */
+int pe_exit_status(const struct pe_outcome *o, const char **why);
+
+/* Prints the exit-status table (for --help). */
+void pe_print_exit_codes(FILE *out);
+
+#endif

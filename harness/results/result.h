@@ -1,0 +1,170 @@
+#ifndef PE_RESULT_H
+#define PE_RESULT_H
+/*
+ * The result row: one job (prompt x case x model x temperature x repeat)
+ * with its verdict, its model call and every evaluator's result.  It is
+ * the one type for a row everywhere: "score" and "run" fill it, the
+ * journal and results.json are written from it by pe_result_json, the
+ * results reader (resultset.h) reads it back, and the aggregates, reports,
+ * comparisons, gates and the terminal summary read it.  Rows are ordered
+ * by one comparator (pe_result_compare) and counted by one tally
+ * (struct pe_tally).
+ *
+ * Memory: a row is plain data; its strings and arrays are borrowed from
+ * whoever filled it (the prompt and plan for "score" and "run", the
+ * loaded document for the results reader), which keeps them alive as long
+ * as the row is used.
+ */
+#include <stddef.h>
+
+#include "harness/core/buf.h"
+#include "harness/load/prompt.h"
+
+enum { PE_JOB_ID_LEN = 16 };
+
+enum pe_verdict {
+	PE_VERDICT_PASS,
+	PE_VERDICT_FAIL,
+	PE_VERDICT_SKIP, /* never ran: unsupported kind, or needs a model */
+	PE_VERDICT_ERROR /* could not decide, e.g. the regex match limit */
+};
+
+/* Returns "pass", "fail", "skip" or "error". */
+const char *pe_verdict_name(enum pe_verdict v);
+
+/* Reads "pass", "fail", "error" or "skip"; returns 0 or PE_ERR_INVALID. */
+int pe_verdict_parse(const char *name, enum pe_verdict *out);
+
+/* One evaluator's result inside a row ("evaluators" in the file). */
+struct pe_result_evaluator {
+	const char *name;
+	const char *kind;
+	enum pe_verdict status;
+	double score;  /* NAN when unknown */
+	double weight; /* NAN when unknown */
+	int negate;
+	const char *reason; /* NULL when none */
+};
+
+/* One job's row.  Nullable strings are NULL when unknown. */
+struct pe_result {
+	const char *id;	    /* the job id (pe_job_id) */
+	const char *prompt; /* the prompt's name */
+	const char *file;   /* the prompt file */
+	const char *case_id;
+	size_t case_index;
+	const char *model;
+	int has_temperature;
+	double temperature; /* 0 when has_temperature is 0 */
+	unsigned repeat;
+	enum pe_verdict status;
+	double score; /* NAN for error and skip rows */
+	const char *error;
+
+	/* The model call ("call"); has_call is 0 for "score". */
+	int has_call;
+	unsigned attempts;
+	int cached;
+	long http_status;     /* 0 when no response arrived */
+	double first_byte_ms; /* NAN when unknown */
+	double total_ms;      /* NAN when unknown */
+	long tokens_in;	      /* -1 when not reported */
+	long tokens_out;
+	const char *finish_reason;
+	const char *served_model;
+
+	const char *output; /* NULL when none */
+	size_t output_len;
+	const struct pe_result_evaluator *evaluators;
+	size_t nevaluators;
+
+	unsigned line; /* where the row starts in the file it came from */
+};
+
+/*
+ * Sets every field of row to "unknown": strings NULL, numbers NAN or -1,
+ * status error.
+ */
+void pe_result_init(struct pe_result *row);
+
+/*
+ * Derives a job's stable id from what it is, never from its position:
+ * prompt name, case id, model, temperature and repeat.
+ */
+void pe_job_id(const struct pe_prompt *p, const struct pe_case *c,
+	       const char *model, int has_temperature, double temperature,
+	       unsigned repeat, char out[PE_JOB_ID_LEN + 1]);
+
+/*
+ * The order of results.json: prompt file, case index, model (none
+ * first), temperature (none first), repeat, and the id to make it total.
+ * Returns negative, 0 or positive.
+ */
+int pe_result_compare(const struct pe_result *a, const struct pe_result *b);
+
+/* Sorts rows into pe_result_compare's order. */
+void pe_result_sort(struct pe_result *rows, size_t n);
+
+/* The evaluator of row named name, or NULL (borrowed from row). */
+const struct pe_result_evaluator *pe_result_find_evaluator(
+	const struct pe_result *row, const char *name);
+
+/*
+ * Appends row as one line of JSON (no newline), the row format of
+ * results.json and results.jsonl.  The one writer of rows: keys in a
+ * fixed order, so the same row always gives the same bytes.
+ */
+void pe_result_json(const struct pe_result *row, struct pe_buf *out);
+
+/*
+ * A pass rate: pass out of decided (passes plus failures).  When decided
+ * is 0, rate, low and high are NAN.
+ */
+struct pe_pass_rate {
+	size_t pass;
+	size_t decided;
+	double rate;
+	double low; /* the Wilson 95 % interval (PE_Z_95) */
+	double high;
+};
+
+/*
+ * The tally: verdict counts, scores and tokens over a group of rows.
+ * Every count of verdicts in prompteval is one of these, filled by
+ * pe_tally_add; pe_tally_finish computes the pass rate and mean score.
+ * Errors and skips are counted apart: the pass rate is passes over
+ * passes and failures.
+ */
+struct pe_tally {
+	size_t jobs;
+	size_t pass;
+	size_t fail;
+	size_t error;
+	size_t skip;
+	struct pe_pass_rate pass_rate; /* set by pe_tally_finish */
+	double score_sum;	       /* over passes and failures */
+	size_t scored;		       /* the rows in score_sum */
+	double mean_score;	       /* NAN when none; pe_tally_finish */
+	size_t calls;		       /* rows with a model call */
+	long tokens_in;		       /* over the calls that reported them */
+	long tokens_out;
+	size_t calls_without_tokens; /* calls that reported no token counts */
+	/*
+	 * Set by the aggregate (aggregate.h), which knows the prices:
+	 * has_cost when every model in the group has a price, and cost_usd
+	 * then prices every call's reported tokens, cached or not.
+	 */
+	int has_cost;
+	double cost_usd;
+};
+
+/* An empty tally. */
+void pe_tally_init(struct pe_tally *t);
+
+/* Counts row into t. */
+void pe_tally_add(struct pe_tally *t, const struct pe_result *row);
+
+/* Computes t's pass rate (with its Wilson interval) and mean score. */
+void pe_tally_finish(struct pe_tally *t);
+
+#endif
