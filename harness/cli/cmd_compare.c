@@ -115,8 +115,6 @@ static int compare(const char *base_path, const char *head_path,
 	} else {
 		status = PE_EXIT_OK;
 	}
-	if (fflush(stdout) || ferror(stdout))
-		status = PE_EXIT_SYSTEM;
 	pe_aggregate_free(agg);
 	pe_comparison_free(cmp);
 	pe_resultset_free(head);

@@ -3,6 +3,7 @@
  * the commands[] table, which also produces the command list in the help,
  * as git.c does.  A command is registered here only once it works.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +60,8 @@ static void print_version(void)
 	       pe_json_version(), pcre);
 }
 
-int main(int argc, char **argv)
+/* Runs the command argv names (argv[0] is "prompteval"). */
+static int dispatch(int argc, char **argv)
 {
 	const char *name;
 
@@ -94,4 +96,24 @@ int main(int argc, char **argv)
 	else
 		pe_usage_error(NULL, "'%s' is not a command", name);
 	return PE_EXIT_USAGE;
+}
+
+/*
+ * Every command's output goes to stdout through stdio; a full disk or a
+ * closed pipe shows only when the buffer is flushed, so the last flush is
+ * checked here, once for all of them (as git does).
+ */
+int main(int argc, char **argv)
+{
+	int status = dispatch(argc, argv);
+
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		/* A command that failed to write has said so already. */
+		if (status != PE_EXIT_SYSTEM)
+			pe_error("cannot write to standard output: %s",
+				 strerror(errno ? errno : EIO));
+		return PE_EXIT_SYSTEM;
+	}
+	return status;
 }
