@@ -277,6 +277,92 @@ JOB_COMPLETION_INDEX=2 "$PE" run --dry-run --shard-count 4 -m openai:sim-strong 
 	bad "shards from the environment"
 fake_stop
 
+# 7f. run -f json,jsonl keeps every row's latencies in results.json and
+#     results.jsonl (the json report used to write them as null).
+fake_start --latency-ms 20
+fake_config "$work/pe.yml"
+"$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -f json,jsonl \
+	-o "$work/fmt" --no-cache "$PROMPT" >/dev/null 2>&1
+check "run -f json: every row keeps total_ms and first_byte_ms" "$work/fmt/results.json" - \
+	"len(rows)==4 and all(r['call']['total_ms'] and r['call']['total_ms']>=20 and r['call']['first_byte_ms'] is not None for r in rows) and d['plan'] and len(d['plan']['id'])==64"
+python3 - "$work/fmt/results.jsonl" <<'PY' && ok "run -f jsonl: every line keeps total_ms" || bad "run -f jsonl lost total_ms"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+assert len(rows) == 4 and all(r["call"]["total_ms"] >= 20 for r in rows), rows
+PY
+fake_stop
+
+# 7g. The progress line counts skipped cases as skips, not failures.
+cat >"$work/skipped.prompt.yml" <<'P'
+name: Skipped
+messages:
+  - {role: user, content: "Plan {{t}}."}
+testData: [{id: a, vars: {t: x}}, {id: b, vars: {t: y}}, {id: c, vars: {t: z}}]
+evaluators:
+  - {name: gdpr, python: "'GDPR' in output"}
+P
+"$PE" run -m echo: --no-cache -o "$work/skip" "$work/skipped.prompt.yml" \
+	>/dev/null 2>"$work/skip.err"
+status=$?
+tail -1 "$work/skip.err" | grep -q "^3/3 done, 0 pass, 0 fail, 3 skip, 0 error," &&
+	[ $status = 2 ] && ok "progress: skips counted as skips; all skipped exits 2" ||
+	bad "progress line (exit $status): $(tail -1 "$work/skip.err")"
+
+# 7h. A second SIGINT ends the run at once, while requests are in flight.
+#     The first job answers at once (its -v line says the run is under
+#     way), the others take 10 minutes.
+cat >"$work/script.jsonl" <<'S'
+{"match": "users", "delay_ms": 0}
+{"delay_ms": 600000}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+rm -f "$work/err3"
+mkfifo "$work/err3"
+"$PE" run -q -v -c "$work/pe.yml" -m openai:sim-strong -j 2 -o "$work/int2" \
+	--no-cache "$PROMPT" >/dev/null 2>"$work/err3" &
+pid=$!
+exec 3<"$work/err3"
+while read -r line <&3; do
+	case "$line" in pass*|fail*|error*|skip*) break ;; esac
+done
+kill -INT $pid
+while read -r line <&3; do
+	case "$line" in interrupted:*) break ;; esac
+done
+kill -INT $pid
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid
+status=$?
+[ $status = 130 ] && ok "SIGINT twice: the process ends at once (status 130)" ||
+	bad "SIGINT twice: exit $status, line '$line'"
+fake_stop
+
+# 7i. merge never replaces what is not a regular file: a FIFO is written
+#     through, /dev/full fails with a message and stays a device.
+rm -f "$work/fifo"
+mkfifo "$work/fifo"
+cat "$work/fifo" >"$work/fifo.out" &
+reader=$!
+"$PE" merge -o "$work/fifo" "$work/all/results.json" >/dev/null 2>&1
+status=$?
+wait $reader
+[ $status = 0 ] && [ -p "$work/fifo" ] && python3 -c "import json,sys; assert len(json.load(open(sys.argv[1]))['results'])==24" "$work/fifo.out" &&
+	ok "merge -o FIFO: written through, still a FIFO" || bad "merge -o FIFO (exit $status)"
+if [ -c /dev/full ] && [ -w /dev/full ]; then
+	"$PE" merge -o /dev/full "$work/all/results.json" >/dev/null 2>"$work/full.err"
+	status=$?
+	if [ -c /dev/full ]; then
+		[ $status = 5 ] && grep -q "cannot write /dev/full: No space left on device" "$work/full.err" &&
+			ok "merge -o /dev/full: exit 5 with a message, still a device" ||
+			bad "merge -o /dev/full: exit $status: $(cat "$work/full.err")"
+	else
+		bad "merge -o /dev/full replaced the device"
+		rm -f /dev/full && mknod -m 666 /dev/full c 1 7
+	fi
+fi
+
 # 8. exec: argv given directly, request on stdin, answer on stdout.
 "$PE" run -q -m 'exec:tests/fixtures/exec-answer.sh $HOME a;b' -o "$work/exec" \
 	--no-cache "$PROMPT" >/dev/null 2>"$work/exec.err"
