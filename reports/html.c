@@ -3,11 +3,12 @@
  * and a small inline script, which works offline and fetches nothing.  It
  * shows the totals, a heatmap of the pass rate by prompt x model x
  * temperature (each cell with its Wilson 95 % interval and mean score),
- * each evaluator's pass rate per cell, the baseline section (NEEDSWORK:
- * baselines come in a later step; it says none was given), filters by
- * prompt, model and status, and every case with the outputs of all its
- * models and temperatures side by side, each with its evaluators' verdicts
- * and reasons.
+ * each evaluator's pass rate per cell, the baseline section (per-prompt
+ * sign tests, the regressed and improved cases with the reasons that
+ * changed and a line diff of their outputs, when a baseline is given),
+ * filters by prompt, model and status, and every case with the outputs
+ * of all its models and temperatures side by side, each with its
+ * evaluators' verdicts and reasons.
  *
  * Everything is rendered here, in C, as escaped HTML text; the script only
  * reads the escaped data-* attributes and toggles the hidden attribute, so

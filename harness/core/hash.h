@@ -2,7 +2,8 @@
 #define PE_HASH_H
 /*
  * Hashing: the only module that uses OpenSSL's libcrypto.  SHA-256 gives
- * stable test-case ids now and content-addressed cache keys later.
+ * stable test-case ids, job and plan ids, and the cache's
+ * content-addressed keys.
  */
 #include <stddef.h>
 

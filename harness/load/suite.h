@@ -1,8 +1,8 @@
 #ifndef PE_SUITE_H
 #define PE_SUITE_H
 /*
- * A suite: every prompt file named on a command line, loaded.  Commands
- * (check, list, and later run and score) start here.  Loading never stops
+ * A suite: every prompt file named on a command line, loaded.  The
+ * commands that read prompts (check, list, run and score) start here.  Loading never stops
  * at a bad file: each file's problems go to the shared diagnostics and the
  * file is kept in the list with a NULL prompt when it is unusable.
  */
