@@ -62,6 +62,14 @@ static const char prompt_d[] = "name: D\n"
 			       "  - role: user\n"
 			       "    content: 'say {{v}}'\n";
 
+/* The name of A, other case ids. */
+static const char prompt_g[] = "name: A\n"
+			       "messages:\n"
+			       "  - role: user\n"
+			       "    content: 'say {{v}}'\n"
+			       "testData:\n"
+			       "  - {id: u, vars: {v: one}}\n";
+
 static const char config_text[] = "providers:\n"
 				  "  myvllm:\n"
 				  "    kind: openai\n"
@@ -130,9 +138,11 @@ struct fixture {
  */
 static void load(struct fixture *f, const char *letters, const char *config)
 {
+	/* e and f are copies of a and c: the same names in other files. */
 	static const char *const texts[] = { prompt_a, prompt_b, prompt_c,
-					     prompt_d };
-	char *paths[4];
+					     prompt_d, prompt_a, prompt_c,
+					     prompt_g };
+	char *paths[8];
 	size_t n = 0;
 	char *config_path;
 
@@ -732,6 +742,123 @@ static void test_shards(void **state)
 	pe_plan_free(whole);
 }
 
+/*
+ * Regression (fixed): a model or temperature given twice (-m echo: -m
+ * echo:, an alias and the model it names, -t 0,0, temperatures: [0.5,
+ * 0.5]) expanded into the same jobs twice, with the same ids, so results
+ * held duplicate rows and a journal reader kept only one of each.  Each
+ * is now planned once.
+ */
+struct duplicate_case {
+	const char *name;
+	const char *config;
+	char *const *models;
+	size_t nmodels;
+	const double *temps;
+	size_t ntemps;
+	size_t njobs; /* for prompt B's two cases */
+	size_t ntargets;
+};
+
+static const struct duplicate_case duplicate_cases[] = {
+	{ "-m twice", NULL, (char *const[]){ "echo:", "echo:" }, 2, NULL, 0, 2,
+	  1 },
+	{ "an alias and its model", "aliases: {fast: 'echo:'}\n",
+	  (char *const[]){ "fast", "echo:", "fast" }, 3, NULL, 0, 2, 1 },
+	{ "a plain name and its spec", NULL,
+	  (char *const[]){ "gpt-4o", "openai:gpt-4o", "echo:" }, 3, NULL, 0, 4,
+	  2 },
+	{ "-t 0,0", NULL, (char *const[]){ "echo:" }, 1,
+	  (const double[]){ 0, 0.0, 1, 0 }, 4, 4, 1 },
+	{ "configured models and temperatures twice",
+	  "models: ['echo:', 'echo:']\ntemperatures: [0.5, 0.5]\n", NULL, 0,
+	  NULL, 0, 2, 1 },
+};
+
+static void test_duplicates(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(duplicate_cases); i++) {
+		const struct duplicate_case *c = &duplicate_cases[i];
+		struct pe_plan_options opts = { 0 };
+		struct pe_plan *plan;
+
+		load(f, "b", c->config);
+		opts.models = c->models;
+		opts.nmodels = c->nmodels;
+		opts.temperatures = c->temps;
+		opts.ntemperatures = c->ntemps;
+		plan = plan_of(f, &opts);
+		if (plan->njobs != c->njobs || plan->ntargets != c->ntargets)
+			fail_msg("%s: %zu jobs against %zu targets, want %zu "
+				 "against %zu",
+				 c->name, plan->njobs, plan->ntargets, c->njobs,
+				 c->ntargets);
+		for (size_t j = 0; j < plan->njobs; j++)
+			for (size_t k = 0; k < j; k++)
+				assert_string_not_equal(plan->jobs[j].id,
+							plan->jobs[k].id);
+		pe_plan_free(plan);
+		unload(f);
+	}
+}
+
+/*
+ * Regression (fixed): two prompt files with the same name and a test case
+ * id in common (or no test data) gave their jobs the same ids; the run
+ * went ahead, and --resume, merge and the journal reader took the jobs of
+ * one file for the other's.  Now the plan is refused, with the reason.
+ * The same name with other case ids is fine.
+ */
+struct same_name_case {
+	const char *prompts;
+	const char *diags; /* "": the plan is made */
+};
+
+static const struct same_name_case same_name_cases[] = {
+	{ "ae", "e.prompt.yml:1:1: error: prompt 'A' has the same name as "
+		"*/a.prompt.yml and test case 'x' in both, so their jobs would "
+		"have the same ids; give one of the prompts another name" },
+	{ "cf", "f.prompt.yml:1:1: error: prompt 'C' has the same name as "
+		"*/c.prompt.yml and neither has test data, so their jobs would "
+		"have the same ids; give one of the prompts another name" },
+	{ "ag", "" },
+	{ "bg", "" },
+};
+
+static void test_same_name(void **state)
+{
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(same_name_cases); i++) {
+		const struct same_name_case *c = &same_name_cases[i];
+		struct pe_plan_options opts = { 0 };
+		struct pe_plan *plan;
+		char *text, *dir;
+
+		load(f, c->prompts, NULL);
+		opts.models = echo_model;
+		opts.nmodels = 1;
+		plan = pe_plan_new(f->suite, f->config, &opts, f->diag);
+		text = diag_text(f->diag);
+		/* The message names the other file by its path: shorten it. */
+		while ((dir = strstr(text, f->t.dir)) != NULL) {
+			size_t len = strlen(f->t.dir);
+
+			dir[0] = '*';
+			memmove(dir + 1, dir + len, strlen(dir + len) + 1);
+		}
+		if (!!plan != !*c->diags || strcmp(text, c->diags))
+			fail_msg("%s: %s, '%s'; want %s, '%s'", c->prompts,
+				 plan ? "a plan" : "NULL", text,
+				 *c->diags ? "NULL" : "a plan", c->diags);
+		free(text);
+		pe_plan_free(plan);
+		unload(f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -748,6 +875,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_same_name, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
