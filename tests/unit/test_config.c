@@ -282,7 +282,8 @@ static const struct error_case error_cases[] = {
 	  "gemini or ollama" },
 	{ "max_concurrency below 1",
 	  "providers:\n  openai:\n    max_concurrency: 0\n", 0,
-	  "3:22: error: 'max_concurrency' must be a number >= 1" },
+	  "3:22: error: 'max_concurrency' must be a whole number from 1 to "
+	  "1000000" },
 	{ "negative requests_per_minute",
 	  "providers:\n  openai:\n    requests_per_minute: -1\n", 0,
 	  "3:26: error: 'requests_per_minute' must be a number >= 0" },
@@ -357,6 +358,39 @@ static const struct error_case error_cases[] = {
 	{ "an unknown gate is a warning", "gates:\n  min_passrate: 0.5\n", 1,
 	  "2:3: warning: unknown key 'min_passrate' in the gates (did you "
 	  "mean 'min_pass_rate'?)" },
+	/*
+	 * Regression (fixed): each of these was silently ignored, so
+	 * "temperatures: 0.7" ran at the prompt's temperature and
+	 * "max_concurrency: 2.5" capped at 2.
+	 */
+	{ "models not a list", "models: openai:gpt-4o\n", 0,
+	  "1:9: error: 'models' must be a list such as [openai:gpt-4o-mini], "
+	  "not a string" },
+	{ "temperatures not a list", "temperatures: 0.7\n", 0,
+	  "1:15: error: 'temperatures' must be a list of numbers from 0 to 2 "
+	  "such as [0, 0.7], not a number" },
+	{ "models and temperatures both wrong",
+	  "models: {a: b}\ntemperatures: {a: 1}\n", 0,
+	  "1:9: error: 'models' must be a list such as [openai:gpt-4o-mini], "
+	  "not a mapping|"
+	  "2:15: error: 'temperatures' must be a list of numbers from 0 to 2 "
+	  "such as [0, 0.7], not a mapping" },
+	{ "providers not a mapping", "providers: [openai]\n", 0,
+	  "1:12: error: 'providers' must map each provider's name to its "
+	  "settings, not a list" },
+	{ "aliases not a mapping", "aliases: [fast]\n", 0,
+	  "1:10: error: 'aliases' must map each alias to a provider:model, not "
+	  "a list" },
+	{ "headers not a mapping",
+	  "providers:\n  openai:\n    headers: [X-A]\n", 0,
+	  "3:14: error: 'headers' must map each header's name to its value, "
+	  "not a list" },
+	{ "max_concurrency not whole",
+	  "providers:\n  openai:\n    max_concurrency: 2.5\n", 0,
+	  "3:22: error: 'max_concurrency' must be a whole number from 1 to "
+	  "1000000" },
+	{ "empty sections are not given",
+	  "providers:\naliases:\nmodels:\ntemperatures:\n", 1, "" },
 	{ "YAML syntax", "models: [a\n", 0,
 	  "2:1: error: YAML syntax error: did not find expected ',' or ']' "
 	  "(while parsing a flow sequence at line 1, column 9)" },
