@@ -253,18 +253,29 @@ static void test_missing_and_bad_paths(void **state)
 	char *missing = path_in(t, "no-such.jsonl");
 	char *nodir = path_in(t, "no-such-dir/results.jsonl");
 	size_t lines = 99;
+	struct scanned s;
 	char *got;
 
+	pe_buf_init(&s.text, 0);
+	s.lines = 0;
 	/* A missing journal is one with no lines. */
 	got = scan(missing, &lines);
 	assert_int_equal(lines, 0);
 	assert_string_equal(got, "");
 	free(got);
+	/*
+	 * Regression (fixed): a journal that cannot be read (here a
+	 * directory: fopen succeeds, the reads fail) was scanned as one
+	 * with no lines.
+	 */
+	assert_int_equal(pe_journal_scan(t->dir, on_line, &s), PE_ERR_IO);
+	assert_int_equal(s.lines, 0);
 	errno = 0;
 	assert_null(pe_journal_open(nodir, 0));
 	assert_int_equal(errno, ENOENT);
 	assert_null(pe_journal_open(nodir, 1));
 	pe_journal_close(NULL);
+	pe_buf_release(&s.text);
 	free(missing);
 	free(nodir);
 }
