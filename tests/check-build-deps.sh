@@ -20,14 +20,16 @@ libcmocka-dev libxml2-utils curl python3"
 BUILD_NEEDS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev
 libpcre2-dev libyaml-dev libssl-dev libmd4c-dev"
 
-ok() {
-	pass=$((pass + 1))
-	echo "ok   $1"
-}
-
-not_ok() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
+# Counts and prints one check: $1 names it, $2 says what is wrong ("" when
+# nothing is).
+report() {
+	if [ -z "$2" ]; then
+		pass=$((pass + 1))
+		echo "ok   $1"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $1: $2"
+	fi
 }
 
 # Checks that list file $2 holds none of the words $3; names the check $1.
@@ -36,11 +38,8 @@ holds_none() {
 	for p in $3; do
 		grep -q -x -F -- "$p" "$2" && found="$found $p"
 	done
-	if [ -s "$2" ] && [ -z "$found" ]; then
-		ok "$1"
-	else
-		not_ok "$1:${found:- empty list}"
-	fi
+	[ -s "$2" ] || found=" (empty list)"
+	report "$1" "${found# }"
 }
 
 # Checks that list file $2 holds every word of $3; names the check $1.
@@ -49,11 +48,7 @@ holds_all() {
 	for p in $3; do
 		grep -q -x -F -- "$p" "$2" || missing="$missing $p"
 	done
-	if [ -z "$missing" ]; then
-		ok "$1"
-	else
-		not_ok "$1: missing$missing"
-	fi
+	report "$1" "${missing:+missing$missing}"
 }
 
 # The packages "make -n TARGET" would have tests/deps.sh install, one a line.
@@ -62,8 +57,9 @@ installs() {
 		tr ' ' '\n' | sed '/^$/d' | LC_ALL=C sort -u
 }
 
-make -s print-deps >"$tmp/build" || not_ok "make print-deps failed"
-make -s print-test-deps >"$tmp/test" || not_ok "make print-test-deps failed"
+make -s print-deps >"$tmp/build" || report "make print-deps" "failed"
+make -s print-test-deps >"$tmp/test" ||
+	report "make print-test-deps" "failed"
 holds_none "the build dependencies hold no test tool" "$tmp/build" "$TEST_TOOLS"
 holds_all "the build dependencies hold the compiler and every library" \
 	"$tmp/build" "$BUILD_NEEDS"

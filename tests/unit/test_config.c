@@ -32,16 +32,10 @@ static int setup(void **state)
 }
 
 /* Writes text as dir/name; returns the path (the caller frees it). */
-static char *write_file(const struct testdir *t, const char *name,
+static char *write_text(const struct testdir *t, const char *name,
 			const char *text)
 {
-	char *path = xstrfmt("%s/%s", t->dir, name);
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(text, 1, strlen(text), fp), strlen(text));
-	assert_int_equal(fclose(fp), 0);
-	return path;
+	return testdir_write(t->dir, name, text, strlen(text));
 }
 
 /*
@@ -98,7 +92,7 @@ static const char full[] = "providers:\n"
 static void test_full(void **state)
 {
 	const struct testdir *t = *state;
-	char *path = write_file(t, "full.yml", full);
+	char *path = write_text(t, "full.yml", full);
 	struct pe_diag *d = pe_diag_new();
 	struct pe_config *c = pe_config_load(path, d);
 	const struct pe_provider_config *p;
@@ -191,7 +185,7 @@ static void check_empty(const struct pe_config *c)
 static void test_empty(void **state)
 {
 	const struct testdir *t = *state;
-	char *path = write_file(t, "empty.yml", "# nothing here\n");
+	char *path = write_text(t, "empty.yml", "# nothing here\n");
 	struct pe_diag *d = pe_diag_new();
 	struct pe_config *c = pe_config_load(path, d);
 	char cwd[4096];
@@ -210,7 +204,7 @@ static void test_empty(void **state)
 	check_empty(c);
 	pe_config_free(c);
 	/* No path, but a prompteval.yml here: that file. */
-	free(write_file(t, "prompteval.yml", "repeats: 4\n"));
+	free(write_text(t, "prompteval.yml", "repeats: 4\n"));
 	c = pe_config_load(NULL, d);
 	assert_int_equal(chdir(cwd), 0);
 	assert_non_null(c);
@@ -230,7 +224,7 @@ static void test_merge_gates(void **state)
 {
 	const struct testdir *t = *state;
 	char *path =
-		write_file(t, "gates.yml",
+		write_text(t, "gates.yml",
 			   "gates:\n  min_pass_rate: 0.9\n  max_errors: 2\n"
 			   "  max_cost: 1\n");
 	struct pe_diag *d = pe_diag_new();
@@ -403,7 +397,7 @@ static void test_errors(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(error_cases); i++) {
 		const struct error_case *c = &error_cases[i];
-		char *path = write_file(t, "bad.yml", c->yaml);
+		char *path = write_text(t, "bad.yml", c->yaml);
 		struct pe_diag *d = pe_diag_new();
 		struct pe_config *config = pe_config_load(path, d);
 		char *text = diag_text(d, path);

@@ -74,14 +74,36 @@ static void add_row(struct pe_buf *b, const struct row_spec *s)
 	pe_buf_adds(b, ",\"output\":\"x\",\"evaluators\":[]}\n");
 }
 
-static struct pe_resultset *load_rows(const struct row_spec *rows, size_t n)
+/* Rows, of which the first failing ones are turned into failures. */
+struct rows {
+	const struct row_spec *rows;
+	size_t n;
+	size_t failing;
+};
+
+#define ROWS_FAILING(a, k)                                                     \
+	{                                                                      \
+		a, ARRAY_SIZE(a), k                                            \
+	}
+#define ROWS(a) ROWS_FAILING(a, 0)
+#define NO_ROWS                                                                \
+	{                                                                      \
+		NULL, 0, 0                                                     \
+	}
+
+static struct pe_resultset *load_rows(const struct rows *r)
 {
 	struct pe_buf text;
 	struct pe_resultset *rs;
 
 	pe_buf_init(&text, 0);
-	for (size_t i = 0; i < n; i++)
-		add_row(&text, &rows[i]);
+	for (size_t i = 0; i < r->n; i++) {
+		struct row_spec row = r->rows[i];
+
+		if (i < r->failing)
+			row.status = "fail";
+		add_row(&text, &row);
+	}
 	rs = testdir_load_results(&text);
 	pe_buf_release(&text);
 	return rs;
@@ -113,45 +135,22 @@ static const struct row_spec only_errors[] = {
 	{ "p", 1, "skip", NO_CALL },
 };
 
-/* One job, passing or failing. */
+/* One job. */
 static const struct row_spec one_pass[] = { { "p", 0, "pass", NO_CALL } };
-static const struct row_spec one_fail[] = { { "p", 0, "fail", NO_CALL } };
 
-/* Twelve cases of prompt s and one of t; see the significance cases. */
-static const struct row_spec twelve_pass[] = {
-	{ "s", 0, "pass", 10 },	 { "s", 1, "pass", 10 },
-	{ "s", 2, "pass", 10 },	 { "s", 3, "pass", 10 },
-	{ "s", 4, "pass", 10 },	 { "s", 5, "pass", 10 },
-	{ "s", 6, "pass", 10 },	 { "s", 7, "pass", 10 },
-	{ "s", 8, "pass", 10 },	 { "s", 9, "pass", 10 },
-	{ "s", 10, "pass", 10 }, { "s", 11, "pass", 10 },
-	{ "t", 0, "pass", 10 },
+/*
+ * One case of prompt t and twelve of s, all passing; with the first ten
+ * failing, t's case and nine of s's regress (see the significance cases).
+ */
+static const struct row_spec thirteen[] = {
+	{ "t", 0, "pass", 10 },	 { "s", 0, "pass", 10 },
+	{ "s", 1, "pass", 10 },	 { "s", 2, "pass", 10 },
+	{ "s", 3, "pass", 10 },	 { "s", 4, "pass", 10 },
+	{ "s", 5, "pass", 10 },	 { "s", 6, "pass", 10 },
+	{ "s", 7, "pass", 10 },	 { "s", 8, "pass", 10 },
+	{ "s", 9, "pass", 10 },	 { "s", 10, "pass", 10 },
+	{ "s", 11, "pass", 10 },
 };
-
-/* Nine of s's twelve cases regress, t's one does. */
-static const struct row_spec twelve_nine_fail[] = {
-	{ "s", 0, "fail", 10 },	 { "s", 1, "fail", 10 },
-	{ "s", 2, "fail", 10 },	 { "s", 3, "fail", 10 },
-	{ "s", 4, "fail", 10 },	 { "s", 5, "fail", 10 },
-	{ "s", 6, "fail", 10 },	 { "s", 7, "fail", 10 },
-	{ "s", 8, "fail", 10 },	 { "s", 9, "pass", 10 },
-	{ "s", 10, "pass", 10 }, { "s", 11, "pass", 10 },
-	{ "t", 0, "fail", 10 },
-};
-
-struct rows {
-	const struct row_spec *rows;
-	size_t n;
-};
-
-#define ROWS(a)                                                                \
-	{                                                                      \
-		a, ARRAY_SIZE(a)                                               \
-	}
-#define NO_ROWS                                                                \
-	{                                                                      \
-		NULL, 0                                                        \
-	}
 
 /* Prices: known for m:a, or only for another model. */
 enum prices { NO_PRICES, KNOWN_PRICES, OTHER_PRICES };
@@ -250,16 +249,16 @@ static const struct gate_case gate_cases[] = {
 	{ "regression with none: passes", ROWS(mixed), ROWS(mixed), NO_PRICES,
 	  NAN, "regression", -1, NAN, NAN, 0,
 	  "gate passed: --fail-on regression (0 cases regressed)\n" },
-	{ "regression with one: fails", ROWS(one_fail), ROWS(one_pass),
-	  NO_PRICES, NAN, "regression", -1, NAN, NAN, 1,
+	{ "regression with one: fails", ROWS_FAILING(one_pass, 1),
+	  ROWS(one_pass), NO_PRICES, NAN, "regression", -1, NAN, NAN, 1,
 	  "gate failed: --fail-on regression (1 case regressed)\n" },
-	{ "an improvement is no regression", ROWS(one_pass), ROWS(one_fail),
-	  NO_PRICES, NAN, "regression", -1, NAN, NAN, 0,
-	  "gate passed: --fail-on regression (0 cases regressed)\n" },
+	{ "an improvement is no regression", ROWS(one_pass),
+	  ROWS_FAILING(one_pass, 1), NO_PRICES, NAN, "regression", -1, NAN, NAN,
+	  0, "gate passed: --fail-on regression (0 cases regressed)\n" },
 
 	/* --fail-on significant-regression. */
 	{ "significant: 10 of 13 regress, s significant, t too few",
-	  ROWS(twelve_nine_fail), ROWS(twelve_pass), NO_PRICES, NAN,
+	  ROWS_FAILING(thirteen, 10), ROWS(thirteen), NO_PRICES, NAN,
 	  "significant-regression", -1, NAN, NAN, 2,
 	  "gate failed: --fail-on significant-regression (overall: 10 of 13 "
 	  "cases regressed, p = 0.002)\n"
@@ -270,8 +269,8 @@ static const struct gate_case gate_cases[] = {
 	  NAN, 0,
 	  "gate passed: --fail-on significant-regression (overall p = 0.5; "
 	  "too few changed cases to tell)\n" },
-	{ "significant: no change", ROWS(twelve_pass), ROWS(twelve_pass),
-	  NO_PRICES, NAN, "significant-regression", -1, NAN, NAN, 0,
+	{ "significant: no change", ROWS(thirteen), ROWS(thirteen), NO_PRICES,
+	  NAN, "significant-regression", -1, NAN, NAN, 0,
 	  "gate passed: --fail-on significant-regression (overall p = 1; too "
 	  "few changed cases to tell)\n" },
 
@@ -288,12 +287,27 @@ static const struct gate_case gate_cases[] = {
 	  NAN, NAN, 0, "" },
 };
 
+/* The gates with these values (NAN, NULL or -1: not given). */
+static struct pe_gates gates_of(double min_pass_rate, const char *fail_on,
+				long max_errors, double max_cost_usd,
+				double max_p95_latency_ms)
+{
+	struct pe_gates g;
+
+	pe_gates_init(&g);
+	g.min_pass_rate = min_pass_rate;
+	g.fail_on = fail_on;
+	g.max_errors = max_errors;
+	g.max_cost_usd = max_cost_usd;
+	g.max_p95_latency_ms = max_p95_latency_ms;
+	return g;
+}
+
 /* Checks one case; returns 1 when it holds, after printing why not. */
 static int check_gates(const struct gate_case *c)
 {
-	struct pe_resultset *head = load_rows(c->head.rows, c->head.n);
-	struct pe_resultset *base =
-		c->base.n ? load_rows(c->base.rows, c->base.n) : NULL;
+	struct pe_resultset *head = load_rows(&c->head);
+	struct pe_resultset *base = c->base.n ? load_rows(&c->base) : NULL;
 	struct pe_prices prices = { NULL, 0 };
 	struct pe_aggregate *agg;
 	struct pe_comparison *cmp = base ? pe_compare_new(base, head) : NULL;
@@ -309,12 +323,8 @@ static int check_gates(const struct gate_case *c)
 	else if (c->prices == OTHER_PRICES)
 		prices = (struct pe_prices){ other_price, 1 };
 	agg = pe_aggregate_new(head, c->prices == NO_PRICES ? NULL : &prices);
-	pe_gates_init(&g);
-	g.min_pass_rate = c->min_pass_rate;
-	g.fail_on = c->fail_on;
-	g.max_errors = c->max_errors;
-	g.max_cost_usd = c->max_cost_usd;
-	g.max_p95_latency_ms = c->max_p95_latency_ms;
+	g = gates_of(c->min_pass_rate, c->fail_on, c->max_errors,
+		     c->max_cost_usd, c->max_p95_latency_ms);
 	failed = pe_gates_check(&g, head, agg, cmp, out);
 	assert_int_equal(fclose(out), 0);
 	ok = failed == c->failed && !strcmp(text, c->output);
@@ -341,43 +351,47 @@ static void test_gates(void **state)
 }
 
 /* Which gates are given and which need a baseline. */
+struct given_case {
+	double min_pass_rate;
+	const char *fail_on;
+	long max_errors;
+	double max_cost_usd;
+	double max_p95_latency_ms;
+	int given;
+	int need_baseline;
+};
+
+static const struct given_case given_cases[] = {
+	{ NAN, NULL, -1, NAN, NAN, 0, 0 },
+	{ 0, NULL, -1, NAN, NAN, 1, 0 },
+	{ NAN, "any-failure", -1, NAN, NAN, 1, 0 },
+	{ NAN, "regression", -1, NAN, NAN, 1, 1 },
+	{ NAN, "significant-regression", -1, NAN, NAN, 1, 1 },
+	{ NAN, NULL, 0, NAN, NAN, 1, 0 },
+	{ NAN, NULL, -1, 0, NAN, 1, 0 },
+	{ NAN, NULL, -1, NAN, 0, 1, 0 },
+};
+
 static void test_given_and_baseline(void **state)
 {
-	static const struct {
-		const char *fail_on;
-		int need_baseline;
-	} rows[] = {
-		{ "any-failure", 0 },
-		{ "regression", 1 },
-		{ "significant-regression", 1 },
-	};
-	struct pe_gates g;
-
 	(void)state;
-	pe_gates_init(&g);
-	assert_int_equal(pe_gates_given(&g), 0);
-	assert_int_equal(pe_gates_need_baseline(&g), 0);
-	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-		pe_gates_init(&g);
-		g.fail_on = rows[i].fail_on;
-		assert_int_equal(pe_gates_given(&g), 1);
-		assert_int_equal(pe_gates_need_baseline(&g),
-				 rows[i].need_baseline);
+	for (size_t i = 0; i < ARRAY_SIZE(given_cases); i++) {
+		const struct given_case *c = &given_cases[i];
+		struct pe_gates g =
+			gates_of(c->min_pass_rate, c->fail_on, c->max_errors,
+				 c->max_cost_usd, c->max_p95_latency_ms);
+
+		if (pe_gates_given(&g) != c->given ||
+		    pe_gates_need_baseline(&g) != c->need_baseline)
+			fail_msg("row %zu: given %d, needs a baseline %d", i,
+				 pe_gates_given(&g),
+				 pe_gates_need_baseline(&g));
 	}
-	pe_gates_init(&g);
-	g.max_errors = 0;
-	assert_int_equal(pe_gates_given(&g), 1);
-	pe_gates_init(&g);
-	g.max_p95_latency_ms = 0;
-	assert_int_equal(pe_gates_given(&g), 1);
-	pe_gates_init(&g);
-	g.max_cost_usd = 0;
-	assert_int_equal(pe_gates_given(&g), 1);
-	pe_gates_init(&g);
-	g.min_pass_rate = 0;
-	assert_int_equal(pe_gates_given(&g), 1);
-	for (size_t i = 0; pe_fail_on_choices[i]; i++)
-		assert_string_equal(pe_fail_on_choices[i], rows[i].fail_on);
+	/* The --fail-on choices, in the order --help lists them. */
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(pe_fail_on_choices[i],
+				    given_cases[2 + i].fail_on);
+	assert_null(pe_fail_on_choices[3]);
 }
 
 /* The ranges of the option values, at their edges. */
@@ -395,12 +409,10 @@ static void test_validate(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
-		struct pe_gates g;
+		struct pe_gates g = gates_of(rows[i].min_pass_rate, NULL, -1,
+					     rows[i].max_cost_usd,
+					     rows[i].max_p95_latency_ms);
 
-		pe_gates_init(&g);
-		g.min_pass_rate = rows[i].min_pass_rate;
-		g.max_cost_usd = rows[i].max_cost_usd;
-		g.max_p95_latency_ms = rows[i].max_p95_latency_ms;
 		if ((pe_gates_validate(&g, "test") == 0) != rows[i].ok)
 			fail_msg("row %zu: validate %s", i,
 				 rows[i].ok ? "refused" : "accepted");

@@ -36,15 +36,6 @@ static char *path_in(const struct testdir *t, const char *name)
 	return xstrfmt("%s/%s", t->dir, name);
 }
 
-static void write_bytes(const char *path, const char *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	assert_non_null(fp);
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* The whole file, and its length in *len. */
 static char *read_all(const char *path, size_t *len)
 {
@@ -143,33 +134,34 @@ static void test_append_scan_read(void **state)
 	free(path);
 }
 
+/*
+ * Opens path, with resume or not, appends line and checks the offset it
+ * went to and the whole file afterwards.
+ */
+static void append_one(const char *path, int resume, const char *line,
+		       size_t want_offset, const char *want_file)
+{
+	struct pe_journal *j = pe_journal_open(path, resume);
+	size_t offset, len;
+	char *data;
+
+	assert_non_null(j);
+	assert_int_equal(pe_journal_append(j, line, strlen(line), &offset), 0);
+	assert_int_equal(offset, want_offset);
+	pe_journal_close(j);
+	data = read_all(path, &len);
+	assert_string_equal(data, want_file);
+	free(data);
+}
+
 /* Without resume, opening truncates; with resume, it keeps the lines. */
 static void test_open_truncates(void **state)
 {
 	const struct testdir *t = *state;
-	char *path = path_in(t, "results.jsonl");
-	struct pe_journal *j;
-	size_t offset, len;
-	char *data;
+	char *path = testdir_write(t->dir, "results.jsonl", "old\nlines\n", 10);
 
-	write_bytes(path, "old\nlines\n", 10);
-	j = pe_journal_open(path, 1);
-	assert_non_null(j);
-	assert_int_equal(pe_journal_append(j, "kept", 4, &offset), 0);
-	assert_int_equal(offset, 10);
-	pe_journal_close(j);
-	data = read_all(path, &len);
-	assert_string_equal(data, "old\nlines\nkept\n");
-	free(data);
-
-	j = pe_journal_open(path, 0);
-	assert_non_null(j);
-	assert_int_equal(pe_journal_append(j, "new", 3, &offset), 0);
-	assert_int_equal(offset, 0);
-	pe_journal_close(j);
-	data = read_all(path, &len);
-	assert_string_equal(data, "new\n");
-	free(data);
+	append_one(path, 1, "kept", 10, "old\nlines\nkept\n");
+	append_one(path, 0, "new", 0, "new\n");
 	free(path);
 }
 
@@ -200,15 +192,15 @@ static const struct torn_case torn_cases[] = {
 
 static void check_torn(const struct testdir *t, const struct torn_case *c)
 {
-	char *path = path_in(t, "torn.jsonl");
 	size_t head_len = strlen(c->head), len, lines, offset;
 	char *data = xmalloc(head_len + c->tail_len + 1);
 	struct pe_journal *j;
-	char *after, *scanned;
+	char *path, *after, *scanned;
 
 	memcpy(data, c->head, head_len);
 	memset(data + head_len, c->tail_byte, c->tail_len);
-	write_bytes(path, data, head_len + c->tail_len);
+	path = testdir_write(t->dir, "torn.jsonl", data,
+			     head_len + c->tail_len);
 
 	/* Scanning reports the complete lines only, and changes nothing. */
 	scanned = scan(path, &lines);
