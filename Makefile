@@ -1,9 +1,11 @@
 # prompteval: a plain Makefile, as git has.
 #
-#   make              build ./prompteval (installs missing Debian packages)
+#   make              build ./prompteval (installs the missing Debian
+#                     packages the build needs, and no test tool)
 #   make test         unit tests, end-to-end cases, conformance, fuzzing,
 #                     formatting, then the same suite under ASan and UBSan
-#   make demo         the main job on the bundled prompts
+#                     (installs the test tools first)
+#   make demo         the main job on the bundled prompts (adds python3)
 #   make bench        benchmarks (not part of make test)
 #   make install      PREFIX=/usr/local DESTDIR=
 #   DEVELOPER=1       adds -Werror
@@ -14,14 +16,25 @@ BINDIR = $(PREFIX)/bin
 CC = cc
 PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
 
-# Debian packages the build and the tests need.
+# Debian packages, in three lists so that each target installs only what
+# it uses.  The build: the compiler and the -dev packages of the libraries
+# the binary links (OpenMP's libgomp comes with gcc).  make, make all and
+# make deps install these, and so does every target that builds.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
-       libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libcmocka-dev \
-       clang libclang-rt-dev clang-format python3 curl libxml2-utils \
-       chromium nodejs
+       libpcre2-dev libyaml-dev libssl-dev libmd4c-dev
+# make demo and make bench also run Python scripts.
+SCRIPT_DEBS = python3
+# The test tools, installed by make test only: cmocka for the unit tests,
+# clang's libFuzzer, clang-format, xmllint for the JUnit schema, curl and
+# Python for the runs against the fake server, Chromium and Node for the
+# browser test.
+UNIT_DEBS = libcmocka-dev
+FUZZ_DEBS = clang libclang-rt-dev
+TEST_DEBS = $(UNIT_DEBS) $(FUZZ_DEBS) clang-format libxml2-utils curl \
+	    $(SCRIPT_DEBS) chromium nodejs
 # npm comes with some nodejs builds (NodeSource's conflicts with Debian's
 # npm package); Debian's own nodejs needs the npm package beside it.
-DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)
+TEST_DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 WARNINGS = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 	   -Wmissing-prototypes -Wformat=2 -Wvla
@@ -58,13 +71,28 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
-.PHONY: FORCE fakellm all deps test check-format format demo bench install uninstall \
-	clean unit-bins fuzz-bins
+.PHONY: FORCE fakellm all deps deps-scripts deps-unit deps-fuzz deps-test \
+	print-deps print-test-deps test check-format format demo bench \
+	install uninstall clean unit-bins fuzz-bins
 
 all: deps $(PROG)
 
 deps:
 	@sh tests/deps.sh $(DEBS)
+deps-scripts:
+	@sh tests/deps.sh $(SCRIPT_DEBS)
+deps-unit:
+	@sh tests/deps.sh $(UNIT_DEBS)
+deps-fuzz:
+	@sh tests/deps.sh $(FUZZ_DEBS)
+deps-test:
+	@sh tests/deps.sh $(TEST_DEBS)
+
+# The package lists, one name a line (tests/check-build-deps.sh reads them).
+print-deps:
+	@printf '%s\n' $(DEBS)
+print-test-deps:
+	@printf '%s\n' $(TEST_DEBS)
 
 build/config.mk: Makefile tests/deps.sh
 	@sh tests/deps.sh $(DEBS)
@@ -92,7 +120,8 @@ $(BUILD)/libprompteval.a: $(LIB_OBJ)
 $(PROG): $(MAIN_OBJ) $(BUILD)/libprompteval.a
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testdir.h $(BUILD)/libprompteval.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testdir.h $(BUILD)/libprompteval.a \
+		| deps-unit
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS) -lcmocka
@@ -111,7 +140,7 @@ fakellm: $(BUILD)/tests/fakellm
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c,$(LIB_SRC))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
 		-fsanitize=fuzzer,address,undefined -o $@ $< \
@@ -123,11 +152,11 @@ build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
 		$(LIBS)
 
-bench: deps all fakellm build/bench/score
+bench: all fakellm deps-scripts build/bench/score
 	./build/bench/score prompts 20000
 	python3 bench/run.py ./prompteval $(BUILD)/tests/fakellm
 
-test: deps
+test: deps deps-test
 	@sh tests/run-all.sh
 
 check-format:
@@ -139,7 +168,7 @@ format:
 		2>/dev/null || true
 
 # The main job on the bundled prompts, against the fake LLM server.
-demo: all fakellm
+demo: all fakellm deps-scripts
 	@mkdir -p out
 	@sh tests/demo.sh
 

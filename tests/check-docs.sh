@@ -30,7 +30,12 @@ fi
 
 # Every command in --help has a README section that names each option its
 # --help lists, and the README names no command that does not exist.
-for cmd in $("$PE" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p'); do
+commands=$("$PE" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p')
+if [ -z "$commands" ]; then
+	fail=$((fail + 1))
+	echo "FAIL --help lists no command"
+fi
+for cmd in $commands; do
 	section=$(awk -v h="### prompteval $cmd" '
 		index($0, h) == 1 { on = 1; next }
 		/^##/ { on = 0 }

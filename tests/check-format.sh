@@ -12,5 +12,10 @@ for f in $files; do
 	fi
 done
 n=$(echo "$files" | wc -w)
-echo "format: $((n - bad)) passed, $bad failed"
+passed=$((n - bad))
+if [ "$n" = 0 ]; then
+	echo "FAIL format: no C file found"
+	bad=1
+fi
+echo "format: $passed passed, $bad failed"
 [ "$bad" = 0 ]

@@ -90,6 +90,10 @@ while read -r f; do
 	fi
 	pass=$((pass + 1))
 done <"$tmp/files"
-echo "ok   $count files loaded one by one"
+if [ "$count" -gt 0 ]; then
+	echo "ok   $count files loaded one by one"
+else
+	bad "no file of $corpus was loaded one by one"
+fi
 echo "conformance: $pass passed, $fail failed"
 [ "$fail" = 0 ]

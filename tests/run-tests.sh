@@ -106,7 +106,7 @@ before=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.std
 	-m openai:sim-strong -m openai:sim-weak -t 0,0.5 -n 3 \
 	-o "$work/cached" --cache-dir "$work/cache-faults" "$PROMPT" >/dev/null 2>&1
 after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-[ "$before" = "$after" ] && ok "cached rerun made 0 requests" || bad "cached rerun made $((after - before)) requests"
+[ -n "$before" ] && [ "$before" = "$after" ] && ok "cached rerun made 0 requests" || bad "cached rerun made $((after - before)) requests"
 check "cached rerun: same verdicts, all from the cache" "$work/cached/results.json" - \
 	"len(rows)==96 and all(r['call']['cached'] for r in rows) and [r['status'] for r in rows]==[r['status'] for r in json.load(open('$work/faults/results.json'))['results']]"
 
@@ -116,7 +116,7 @@ before=$after
 	--cache-dir "$work/cache-empty" "$PROMPT" >/dev/null 2>&1
 status=$?
 after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
-[ $status = 2 ] && [ "$before" = "$after" ] && ok "offline miss: exit 2, 0 requests" || bad "offline miss: exit $status, $((after - before)) requests"
+[ $status = 2 ] && [ -n "$before" ] && [ "$before" = "$after" ] && ok "offline miss: exit 2, 0 requests" || bad "offline miss: exit $status, $((after - before)) requests"
 check "offline miss: every case an error that says why" "$work/offline/results.json" - \
 	"len(rows)==4 and all(r['status']=='error' and 'offline' in r['error'] for r in rows)"
 fake_stop
@@ -393,7 +393,6 @@ status=$?
 	bad "config gates: max-cost (exit $status): $(tail -n 2 "$work/g1.out")"
 grep -A 4 "^## Cost against pass rate" "$work/g1/report.md" |
 	grep -Eq '^\| openai:sim-strong \| [0-9]+\.[0-9]{4} \| [0-9]+\.[0-9]{6} \| [0-9.]+% \|' &&
-	! grep -q "Cost against" "$work/g2/report.md" 2>/dev/null &&
 	ok "report.md: cost against pass rate from the configuration's prices" ||
 	bad "report.md: no cost section: $(grep -A 3 Cost "$work/g1/report.md")"
 "$PE" run -c "$work/gates.yml" --max-cost 1000 -m openai:sim-strong -o "$work/g2" \
@@ -402,6 +401,10 @@ status=$?
 [ $status = 0 ] && grep -q "^gate passed: --max-cost 1000 (cost" "$work/g2.out" &&
 	ok "config gates: an option overrides the configuration's gate" ||
 	bad "config gates: override (exit $status): $(tail -n 2 "$work/g2.out")"
+"$PE" report -f md -o "$work/g4" "$work/g2/results.json" >/dev/null 2>&1
+[ -s "$work/g4/report.md" ] && ! grep -q "Cost against" "$work/g4/report.md" &&
+	ok "report.md without prices has no cost section" ||
+	bad "report.md without prices: $(grep -A 3 Cost "$work/g4/report.md" 2>&1)"
 "$PE" report -c "$work/gates.yml" "$work/g2/results.json" >"$work/g3.out" 2>&1 &&
 	grep -A 2 "^cost vs pass rate:" "$work/g3.out" | grep -Eq "^  openai:sim-strong +[0-9]+\.[0-9]{4} " &&
 	ok "report -c: the configuration's prices give the cost against pass rate" ||

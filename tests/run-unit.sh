@@ -32,5 +32,9 @@ for t in "$dir"/test_*; do
 		grep -E "FAILED|ERROR|error|Sanitizer|runtime error" "$tmp" | head -30
 	fi
 done
+if [ $((pass + fail)) = 0 ]; then
+	echo "FAIL no unit test ran in $dir"
+	fail=1
+fi
 echo "unit: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -23,6 +23,7 @@
 #include "harness/run/http.h"
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
+#include "harness/plan/shard.h"
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
 #include "harness/cli/progress.h"
@@ -107,75 +108,20 @@ static long parse_temperatures(const char *list, double *temps, size_t max)
 }
 
 /*
- * Finds this run's shard: --shard K/N, else a scheduler's variables:
- * JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0) with
- * --shard-count, SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (from
- * SLURM_ARRAY_TASK_MIN), or CI_NODE_INDEX/CI_NODE_TOTAL (from 1).
- * Returns 0 (index 0: not sharded) or PE_ERR_USAGE after a message.
+ * Finds this run's shard from --shard, --shard-count and the scheduler
+ * variables (see shard.h).  Returns 0 (index 0: not sharded) or
+ * PE_ERR_USAGE after a message.
  */
 static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 {
-	const char *k8s = getenv("JOB_COMPLETION_INDEX");
-	const char *slurm = getenv("SLURM_ARRAY_TASK_ID");
-	const char *ci = getenv("CI_NODE_INDEX");
-	long k = 0, n = 0, base = 1;
-	const char *what = "--shard";
+	struct pe_shard_env env;
+	char err[512];
 
-	*index = *count = 0;
-	if (a->shard) {
-		const char *slash = strchr(a->shard, '/');
-		char *left =
-			slash ? xstrndup(a->shard, (size_t)(slash - a->shard))
-			      : NULL;
-		int bad = !slash || pe_parse_long(left, 1, 1000000, &k) ||
-			  pe_parse_long(slash + 1, 1, 1000000, &n) || k > n;
-
-		free(left);
-		if (bad) {
-			fprintf(stderr,
-				"prompteval run: invalid value '%s' for "
-				"--shard: expected K/N with 1 <= K <= N\n",
-				a->shard);
-			return PE_ERR_USAGE;
-		}
-	} else if (k8s && a->shard_count) {
-		what = "JOB_COMPLETION_INDEX";
-		n = a->shard_count;
-		base = 0;
-		if (pe_parse_long(k8s, 0, n - 1, &k))
-			goto bad_env;
-	} else if (slurm && getenv("SLURM_ARRAY_TASK_COUNT")) {
-		long min = 0;
-
-		what = "SLURM_ARRAY_TASK_ID";
-		if (getenv("SLURM_ARRAY_TASK_MIN") &&
-		    pe_parse_long(getenv("SLURM_ARRAY_TASK_MIN"), 0, 1 << 30,
-				  &min))
-			goto bad_env;
-		if (pe_parse_long(getenv("SLURM_ARRAY_TASK_COUNT"), 1, 1000000,
-				  &n) ||
-		    pe_parse_long(slurm, min, min + n - 1, &k))
-			goto bad_env;
-		k -= min;
-		base = 0;
-	} else if (ci && getenv("CI_NODE_TOTAL")) {
-		what = "CI_NODE_INDEX";
-		if (pe_parse_long(getenv("CI_NODE_TOTAL"), 1, 1000000, &n) ||
-		    pe_parse_long(ci, 1, n, &k))
-			goto bad_env;
-	} else if (a->shard_count) {
-		fprintf(stderr, "prompteval run: --shard-count needs "
-				"JOB_COMPLETION_INDEX in the environment\n");
-		return PE_ERR_USAGE;
-	} else {
+	pe_shard_env_read(&env);
+	if (!pe_shard_find(a->shard, a->shard_count, &env, index, count, err,
+			   sizeof(err)))
 		return PE_OK;
-	}
-	*index = (size_t)(k + (base == 0 ? 1 : 0));
-	*count = (size_t)n;
-	return PE_OK;
-bad_env:
-	fprintf(stderr, "prompteval run: %s does not give a valid shard\n",
-		what);
+	fprintf(stderr, "prompteval run: %s\n", err);
 	return PE_ERR_USAGE;
 }
 

@@ -38,6 +38,21 @@ static int read_number(const struct pe_node *map, const char *key, double min,
 	return PE_OK;
 }
 
+/*
+ * A section of the wrong shape (a string where a list belongs, say) is an
+ * error, never silently ignored.  Returns 0 when n is absent, empty (a
+ * key with no value) or of kind.
+ */
+static int check_shape(const struct pe_node *n, enum pe_node_kind kind,
+		       const char *what, struct pe_diag *diag)
+{
+	if (!n || n->kind == kind || n->kind == PE_NODE_NULL)
+		return PE_OK;
+	pe_diag_error(diag, &n->mark, "%s, not a %s", what,
+		      pe_node_kind_name(n->kind));
+	return PE_ERR_INVALID;
+}
+
 static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 			 struct pe_diag *diag)
 {
@@ -54,6 +69,8 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	struct pe_provider_config *p;
 	const struct pe_node *kind = pe_node_get(map, "kind");
 	const struct pe_node *headers = pe_node_get(map, "headers");
+	const struct pe_node *max_concurrency =
+		pe_node_get(map, "max_concurrency");
 	double v = 0;
 	int rc = PE_OK;
 
@@ -83,9 +100,16 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	if (text_of(pe_node_get(map, "api_key_env")))
 		p->api_key_env =
 			xstrdup(text_of(pe_node_get(map, "api_key_env")));
-	if (read_number(map, "max_concurrency", 1, &v, diag))
+	if (max_concurrency &&
+	    (max_concurrency->kind != PE_NODE_INT ||
+	     max_concurrency->ival < 1 || max_concurrency->ival > 1000000)) {
+		pe_diag_error(diag, &max_concurrency->mark,
+			      "'max_concurrency' must be a whole number from 1 "
+			      "to 1000000");
 		rc = PE_ERR_INVALID;
-	p->max_concurrency = (long)v;
+	} else if (max_concurrency) {
+		p->max_concurrency = (long)max_concurrency->ival;
+	}
 	if (read_number(map, "requests_per_minute", 0, &p->requests_per_minute,
 			diag) ||
 	    read_number(map, "tokens_per_minute", 0, &p->tokens_per_minute,
@@ -95,6 +119,10 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	if (read_number(map, "timeout", 0.001, &v, diag))
 		rc = PE_ERR_INVALID;
 	p->timeout_ms = (long)(v * 1000);
+	if (check_shape(headers, PE_NODE_MAP,
+			"'headers' must map each header's name to its value",
+			diag))
+		rc = PE_ERR_INVALID;
 	for (size_t i = 0; headers && i < headers->npairs; i++) {
 		const struct pe_pair *h = &headers->pairs[i];
 		char *line;
@@ -120,6 +148,15 @@ static int read_defaults(struct pe_config *c, const struct pe_node *root,
 	const struct pe_node *repeats = pe_node_get(root, "repeats");
 	int rc = PE_OK;
 
+	if (check_shape(models, PE_NODE_SEQ,
+			"'models' must be a list such as [openai:gpt-4o-mini]",
+			diag))
+		rc = PE_ERR_INVALID;
+	if (check_shape(temps, PE_NODE_SEQ,
+			"'temperatures' must be a list of numbers from 0 to 2 "
+			"such as [0, 0.7]",
+			diag))
+		rc = PE_ERR_INVALID;
 	for (size_t i = 0; models && i < models->count; i++) {
 		if (!text_of(models->items[i])) {
 			pe_diag_error(diag, &models->items[i]->mark,
@@ -296,6 +333,15 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 		return PE_ERR_INVALID;
 	}
 	pe_node_check_keys(root, known, "the configuration", diag);
+	if (check_shape(providers, PE_NODE_MAP,
+			"'providers' must map each provider's name to its "
+			"settings",
+			diag))
+		rc = PE_ERR_INVALID;
+	if (check_shape(aliases, PE_NODE_MAP,
+			"'aliases' must map each alias to a provider:model",
+			diag))
+		rc = PE_ERR_INVALID;
 	for (size_t i = 0; providers && i < providers->npairs; i++)
 		if (read_provider(c, &providers->pairs[i], diag))
 			rc = PE_ERR_INVALID;

@@ -268,13 +268,102 @@ static int prompt_targets(struct pe_plan *plan, const struct pe_prompt *p,
 	x->targets = xrealloc(x->targets, n * sizeof(long));
 	for (size_t i = 0; i < n; i++) {
 		/* Command-line models have no file position. */
-		x->targets[i] =
-			target_index(plan, names[i], config, NULL, diag);
-		if (x->targets[i] < 0)
+		long t = target_index(plan, names[i], config, NULL, diag);
+		size_t k = 0;
+
+		if (t < 0)
 			return PE_ERR_INVALID;
-		x->ntargets++;
+		/*
+		 * A model named twice (or by an alias and by name) runs
+		 * once: its jobs would otherwise share ids.
+		 */
+		while (k < x->ntargets && x->targets[k] != t)
+			k++;
+		if (k == x->ntargets)
+			x->targets[x->ntargets++] = t;
 	}
 	return PE_OK;
+}
+
+/*
+ * Copies the n temperatures in temps into *out, each once, in the order
+ * first given (a repeated temperature would give jobs the same ids).
+ * Returns the count; the caller frees *out.
+ */
+static size_t unique_temperatures(const double *temps, size_t n, double **out)
+{
+	size_t count = 0;
+
+	*out = xcalloc(n ? n : 1, sizeof(**out));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+
+		while (k < count && (*out)[k] != temps[i])
+			k++;
+		if (k == count)
+			(*out)[count++] = temps[i];
+	}
+	return count;
+}
+
+static int compare_jobs_by_id(const void *a, const void *b)
+{
+	return strcmp((*(const struct pe_job *const *)a)->id,
+		      (*(const struct pe_job *const *)b)->id);
+}
+
+/*
+ * Job ids must be unique: results, --resume and merge tell jobs apart by
+ * them.  Once models and temperatures are unique, two jobs share an id
+ * only when two prompt files have the same name and a test case id in
+ * common (or neither has test data).  Records an error on each later file
+ * of such a pair; returns PE_ERR_INVALID when there is one.
+ */
+static int check_unique_ids(const struct pe_plan *plan, struct pe_diag *diag)
+{
+	const struct pe_job **jobs =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*jobs));
+	const struct pe_prompt **reported =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*reported));
+	size_t nreported = 0;
+
+	for (size_t i = 0; i < plan->njobs; i++)
+		jobs[i] = &plan->jobs[i];
+	qsort(jobs, plan->njobs, sizeof(*jobs), compare_jobs_by_id);
+	for (size_t i = 1; i < plan->njobs; i++) {
+		const struct pe_job *first = jobs[i - 1], *later = jobs[i];
+		size_t k = 0;
+
+		if (strcmp(first->id, later->id))
+			continue;
+		if (later < first) {
+			later = jobs[i - 1];
+			first = jobs[i];
+		}
+		while (k < nreported && reported[k] != later->prompt)
+			k++;
+		if (k < nreported)
+			continue;
+		reported[nreported++] = later->prompt;
+		if (later->kase)
+			pe_diag_error(diag, &later->prompt->mark,
+				      "prompt '%s' has the same name as %s "
+				      "and test case '%s' in both, so their "
+				      "jobs would have the same ids; give one "
+				      "of the prompts another name",
+				      later->prompt->name, first->prompt->path,
+				      later->kase->id);
+		else
+			pe_diag_error(diag, &later->prompt->mark,
+				      "prompt '%s' has the same name as %s "
+				      "and neither has test data, so their "
+				      "jobs would have the same ids; give one "
+				      "of the prompts another name",
+				      later->prompt->name, first->prompt->path);
+	}
+	free(jobs);
+	free(reported);
+	return nreported ? PE_ERR_INVALID : PE_OK;
 }
 
 static int compare_ids(const void *a, const void *b)
@@ -334,6 +423,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	struct pe_plan *plan = xcalloc(1, sizeof(*plan));
 	struct expansion x = { NULL, 0, NULL, 0, 1 };
 	struct pe_regex *filter = NULL;
+	double *temps = NULL;
 	size_t alloc = 0;
 	int rc = PE_OK;
 
@@ -350,10 +440,12 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			return NULL;
 		}
 	}
-	x.temps =
-		opts->ntemperatures ? opts->temperatures : config->temperatures;
-	x.ntemps = opts->ntemperatures ? opts->ntemperatures
-				       : config->ntemperatures;
+	x.ntemps = opts->ntemperatures
+			   ? unique_temperatures(opts->temperatures,
+						 opts->ntemperatures, &temps)
+			   : unique_temperatures(config->temperatures,
+						 config->ntemperatures, &temps);
+	x.temps = temps;
 	x.repeats = opts->repeats     ? opts->repeats
 		    : config->repeats ? config->repeats
 				      : 1;
@@ -376,7 +468,10 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 				add_jobs(plan, p, &p->cases[c], &x, &alloc);
 	}
 	free(x.targets);
+	free(temps);
 	pe_regex_free(filter);
+	if (!rc)
+		rc = check_unique_ids(plan, diag);
 	if (rc) {
 		pe_plan_free(plan);
 		return NULL;

@@ -227,6 +227,7 @@ int pe_journal_scan(const char *path,
 	char *line = NULL;
 	size_t cap = 0, offset = 0;
 	ssize_t n;
+	int rc;
 
 	if (!f)
 		return errno == ENOENT ? PE_OK : PE_ERR_IO;
@@ -236,9 +237,11 @@ int pe_journal_scan(const char *path,
 			fn(ctx, line, (size_t)n - 1, offset);
 		offset += (size_t)n;
 	}
+	/* getline ends the same way at the end and on a read error. */
+	rc = ferror(f) ? PE_ERR_IO : PE_OK;
 	free(line);
 	fclose(f);
-	return PE_OK;
+	return rc;
 }
 
 /* Reads one journal line back; see store.h. */

@@ -7,7 +7,7 @@
 // prints "ok - name" or "FAIL - name: why"; the last line is
 // "browser: N passed, M failed".
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -205,8 +205,42 @@ async function checkPage(context) {
 	same("still no request, error or violation", [requests, problems], [[], []]);
 
 	await page.locator("#matrix").scrollIntoViewIfNeeded();
+	const size = await page.evaluate(() => ({
+		width: document.documentElement.scrollWidth,
+		height: document.documentElement.scrollHeight,
+	}));
+	rmSync(screenshotPath, { force: true });
 	await page.screenshot({ path: screenshotPath, fullPage: true });
-	check("screenshot saved", true, "");
+	checkScreenshot(screenshotPath, size);
+}
+
+const PNG_SIGNATURE =
+	Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+// The screenshot is a PNG of the whole page: the signature, then an IHDR
+// chunk whose width and height are the page's scroll size (at least the
+// 1280 x 900 viewport).
+function checkScreenshot(path, size) {
+	if (!existsSync(path)) {
+		check("screenshot written", false, `no ${path}`);
+		return;
+	}
+	const png = readFileSync(path);
+	const head = png.subarray(0, 8);
+	check("screenshot is a PNG",
+		png.length > 33 && head.equals(PNG_SIGNATURE) &&
+		png.toString("latin1", 12, 16) === "IHDR",
+		`${png.length} bytes starting ${head.toString("hex")}`);
+	if (png.length <= 33)
+		return;
+	const width = png.readUInt32BE(16);
+	const height = png.readUInt32BE(20);
+	check("screenshot covers the full page",
+		width === size.width && height === size.height &&
+		width >= 1280 && height >= 900,
+		`${width} x ${height}, page ${size.width} x ${size.height}`);
+	check("screenshot has content", png.length > 20000,
+		`only ${png.length} bytes`);
 }
 
 try {

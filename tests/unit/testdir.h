@@ -4,8 +4,8 @@
  * Temporary directories for the unit tests, shared so that each test file
  * does not carry its own copy: a cmocka setup that makes a fresh mkdtemp
  * directory under /tmp, a teardown that removes it with everything in it,
- * and a loader that writes a results journal into a directory of its own
- * and reads it back with pe_resultset_load.  Include after <cmocka.h>.
+ * a writer of one file, and a loader that writes a results journal into a
+ * directory of its own and reads it back with pe_resultset_load.  Include after <cmocka.h>.
  * The functions are static inline so that a test file using only some of
  * them gets no unused-function warning.
  */
@@ -74,6 +74,26 @@ static inline int testdir_teardown(void **state)
 	testdir_remove(t->dir);
 	free(t);
 	return 0;
+}
+
+/*
+ * Writes the len bytes of data as dir/name (any failure fails the test).
+ * Returns the path, which the caller frees.
+ */
+static inline char *testdir_write(const char *dir, const char *name,
+				  const char *data, size_t len)
+{
+	size_t size = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(size);
+	FILE *fp;
+
+	assert_non_null(path);
+	snprintf(path, size, "%s/%s", dir, name);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	return path;
 }
 
 /*
