@@ -8,6 +8,7 @@
  * partial results are written and the exit status is 2.  A second SIGINT
  * ends the process at once.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,8 +400,15 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	catch_sigint(&old_sigint);
 	rc = pe_run_execute(plan, &ro, &run);
 	sigaction(SIGINT, &old_sigint, NULL);
-	if (rc || pe_run_write_results(plan, &ro, &run)) {
-		pe_error("cannot write results in %s", a->out_dir);
+	if (rc) {
+		pe_error("cannot use the journal %s/results.jsonl: %s",
+			 a->out_dir, strerror(errno));
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
+	if (pe_run_write_results(plan, &ro, &run)) {
+		pe_error("cannot write %s/results.json: %s", a->out_dir,
+			 strerror(errno));
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}

@@ -980,10 +980,16 @@ int pe_run_execute(const struct pe_plan *plan,
 		return PE_ERR_IO;
 	}
 	if (opts->resume) {
+		int scanned;
+
 		index_build(&rc.index, plan);
 		rc.run = run;
-		pe_journal_scan(path, resume_line, &rc);
+		scanned = pe_journal_scan(path, resume_line, &rc);
 		free(rc.index.slots);
+		if (scanned) {
+			free(path);
+			return PE_ERR_IO;
+		}
 	}
 	r.journal = pe_journal_open(path, opts->resume);
 	free(path);

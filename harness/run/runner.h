@@ -72,7 +72,8 @@ struct pe_run {
 
 /*
  * Runs plan.  Fills run (rows in plan order).  Returns 0, or PE_ERR_IO
- * when the journal cannot be written (a fatal error).
+ * with errno set when the output directory cannot be made or the journal
+ * cannot be read (--resume) or written (a fatal error).
  */
 int pe_run_execute(const struct pe_plan *plan,
 		   const struct pe_run_options *opts, struct pe_run *run);
