@@ -10,6 +10,7 @@
 #include "reports/comparison.h"
 #include "harness/results/aggregate.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/inputs.h"
 #include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
@@ -44,37 +45,13 @@ static int usage(const struct pe_option *opts)
 	return PE_EXIT_OK;
 }
 
-static struct pe_resultset *load(const char *path)
-{
-	struct pe_diag *diag = pe_diag_new();
-	struct pe_resultset *rs = pe_resultset_load(path, diag);
-
-	pe_diag_sort(diag);
-	pe_diag_print(diag, stderr);
-	pe_diag_free(diag);
-	if (rs)
-		pe_resultset_sort(rs);
-	return rs;
-}
-
-/* Loads the configuration (-c, or prompteval.yml when present). */
-static struct pe_config *load_config(const char *path)
-{
-	struct pe_diag *diag = pe_diag_new();
-	struct pe_config *c = pe_config_load(path, diag);
-
-	pe_diag_sort(diag);
-	pe_diag_print(diag, stderr);
-	pe_diag_free(diag);
-	return c;
-}
-
 static int compare(const char *base_path, const char *head_path,
 		   struct compare_options *o)
 {
-	struct pe_config *config = load_config(o->config);
-	struct pe_resultset *base = config ? load(base_path) : NULL;
-	struct pe_resultset *head = base ? load(head_path) : NULL;
+	struct pe_config *config = pe_inputs_config(o->config);
+	struct pe_resultset *base =
+		config ? pe_inputs_results(base_path) : NULL;
+	struct pe_resultset *head = base ? pe_inputs_results(head_path) : NULL;
 	struct pe_prices prices = pe_config_prices(config);
 	struct pe_comparison *cmp;
 	struct pe_aggregate *agg;

@@ -17,6 +17,7 @@
 #include "reports/comparison.h"
 #include "reports/report.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/inputs.h"
 #include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
@@ -206,20 +207,6 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	return agg;
 }
 
-/* Reads a results file for --baseline; NULL after printing why not. */
-static struct pe_resultset *load_results(const char *path)
-{
-	struct pe_diag *diag = pe_diag_new();
-	struct pe_resultset *rs = pe_resultset_load(path, diag);
-
-	pe_diag_sort(diag);
-	pe_diag_print(diag, stderr);
-	pe_diag_free(diag);
-	if (rs)
-		pe_resultset_sort(rs);
-	return rs;
-}
-
 /*
  * What happens after the run when -f, --baseline or a gate asks for the
  * results: renders OUT/results.json in the formats -f asks for (with the
@@ -232,7 +219,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 {
 	struct pe_prices prices = pe_config_prices(config);
 	char *path = xstrfmt("%s/results.json", a->out_dir);
-	struct pe_resultset *rs = load_results(path);
+	struct pe_resultset *rs = pe_inputs_results(path);
 	struct pe_aggregate *agg = NULL;
 	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in;
@@ -368,7 +355,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	}
 	/* A baseline that cannot be read stops the run before it starts. */
-	if (a->baseline && !(base = load_results(a->baseline)))
+	if (a->baseline && !(base = pe_inputs_results(a->baseline)))
 		goto done;
 	if (config)
 		suite = pe_suite_load(paths->items, paths->len, diag);
