@@ -263,14 +263,16 @@ int pe_file_write_atomic(const char *path, const void *data, size_t len,
 	return pe_atomic_commit(&a);
 }
 
-/* Creates a directory and its parents. */
+/* Creates a directory and its parents; see files.h. */
 int pe_make_dirs(const char *dir, int private_dir)
 {
 	char *path = xstrdup(dir);
 	mode_t mode = private_dir ? 0700 : 0755;
+	struct stat st;
 	int rc = PE_OK;
 
-	for (char *p = path + 1; *p && !rc; p++) {
+	/* A leading '/' is the root, not a parent to make; "" has none. */
+	for (char *p = path + (path[0] != '\0'); *p && !rc; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
@@ -280,6 +282,13 @@ int pe_make_dirs(const char *dir, int private_dir)
 	}
 	if (!rc && mkdir(path, mode) && errno != EEXIST)
 		rc = PE_ERR_IO;
+	/* EEXIST says that the name exists, not that it is a directory. */
+	if (!rc && stat(path, &st))
+		rc = PE_ERR_IO;
+	if (!rc && !S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		rc = PE_ERR_IO;
+	}
 	free(path);
 	return rc;
 }

@@ -80,7 +80,11 @@ void pe_atomic_abort(struct pe_atomic_file *a);
 int pe_file_write_atomic(const char *path, const void *data, size_t len,
 			 int private_file);
 
-/* Creates dir and its parents (mode 0755, or 0700 when private). */
+/*
+ * Creates dir and its parents (mode 0755, or 0700 when private); those
+ * that exist are kept.  Returns 0, or PE_ERR_IO with errno set (ENOTDIR
+ * when dir or one of its parents exists and is not a directory).
+ */
 int pe_make_dirs(const char *dir, int private_dir);
 
 #endif

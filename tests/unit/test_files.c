@@ -474,6 +474,39 @@ static void test_make_dirs(void **state)
 	assert_entries(t->dir, "a|b|p|s|u");
 }
 
+/* The empty path names no directory; nothing is created. */
+static void test_make_dirs_empty(void **state)
+{
+	struct testdir *t = *state;
+
+	errno = 0;
+	assert_int_equal(pe_make_dirs("", 0), PE_ERR_IO);
+	assert_int_equal(errno, ENOENT);
+	assert_entries(t->dir, "");
+}
+
+/*
+ * A regular file where a directory is asked for, as the last component
+ * or in the middle, is an error (ENOTDIR) and the file is left alone.
+ */
+static void test_make_dirs_over_a_file(void **state)
+{
+	struct testdir *t = *state;
+	char file[128], below[160];
+
+	path_in(t, "plain", file, sizeof(file));
+	write_plain(file, "plain");
+	errno = 0;
+	assert_int_equal(pe_make_dirs(file, 0), PE_ERR_IO);
+	assert_int_equal(errno, ENOTDIR);
+	snprintf(below, sizeof(below), "%s/sub/dir", file);
+	errno = 0;
+	assert_int_equal(pe_make_dirs(below, 0), PE_ERR_IO);
+	assert_int_equal(errno, ENOTDIR);
+	assert_contents(file, "plain");
+	assert_entries(t->dir, "plain");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -502,6 +535,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_make_dirs, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_make_dirs_empty, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_make_dirs_over_a_file,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
