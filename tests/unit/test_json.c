@@ -1,0 +1,504 @@
+/*
+ * Unit tests for json.c: pe_json_parse keeps NUL bytes ("\u0000") in keys
+ * and values with the right lengths, decodes surrogate pairs and every
+ * simple escape (with and without a NUL in the text, which takes two
+ * different decoding paths), round-trips pseudo-random byte strings
+ * through pe_json_quote, places errors at a line and column, and
+ * pe_json_quote escapes what RFC 8259 requires and writes invalid UTF-8
+ * as U+FFFD.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/core/json.h"
+#include "harness/core/node.h"
+#include "harness/core/utf8.h"
+#include "harness/core/util.h"
+
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
+
+/* A string literal with its length, NUL bytes included. */
+#define BYTES(s)                                                               \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
+	}
+
+struct bytes {
+	const char *s;
+	size_t len;
+};
+
+static const struct pe_mark base = { "data.jsonl", 1, 1 };
+
+/*
+ * Parses len bytes of text into doc; fails the test (printing the
+ * diagnostics) unless it parses.
+ */
+static const struct pe_node *parse_ok(struct pe_doc *doc, const char *text,
+				      size_t len)
+{
+	struct pe_diag *diag = pe_diag_new();
+	const struct pe_node *n = pe_json_parse(doc, text, len, &base, diag);
+
+	if (!n || pe_diag_len(diag)) {
+		for (size_t i = 0; i < pe_diag_len(diag); i++)
+			print_error("%s\n", pe_diag_get(diag, i)->message);
+		print_error("could not parse: %.*s\n", (int)len, text);
+		fail();
+	}
+	pe_diag_free(diag);
+	return n;
+}
+
+/* Fails unless n is a string node holding exactly want. */
+static void assert_string_node(const struct pe_node *n, struct bytes want,
+			       const char *what)
+{
+	assert_non_null(n);
+	if (n->kind != PE_NODE_STRING || n->len != want.len ||
+	    memcmp(n->text, want.s, want.len)) {
+		print_error("%s: kind %d, length %zu (want %zu)\n", what,
+			    (int)n->kind, n->len, want.len);
+		fail();
+	}
+	/* The text stays NUL-terminated after its bytes. */
+	assert_int_equal(n->text[n->len], '\0');
+}
+
+/*
+ * "\u0000" in keys and values, among other strings, escapes, numbers,
+ * booleans and nested containers: every string keeps its NULs and the
+ * bytes after them, and the strings stay matched to their nodes.
+ */
+static void test_nul_bytes_kept(void **state)
+{
+	static const char text[] =
+		"{\"k\\u0000ey\":\"a\\u0000b\",\"n\":12,\"t\":true,"
+		"\"q\":\"say \\\"hi\\\"\\u0000\",\"z\":null,\"e\":\"\","
+		"\"list\":[\"\\u0000\",\"\\u0000\\u0000z\",{\"in\\u0000\":"
+		"[\"deep\"]}],\"plain\":\"x\",\"\\u0000\":\"tail\\u0000\"}";
+	static const struct {
+		struct bytes key;
+		enum pe_node_kind kind;
+		struct bytes value; /* for strings */
+	} want[] = {
+		{ BYTES("k\0ey"), PE_NODE_STRING, BYTES("a\0b") },
+		{ BYTES("n"), PE_NODE_INT, BYTES("") },
+		{ BYTES("t"), PE_NODE_BOOL, BYTES("") },
+		{ BYTES("q"), PE_NODE_STRING, BYTES("say \"hi\"\0") },
+		{ BYTES("z"), PE_NODE_NULL, BYTES("") },
+		{ BYTES("e"), PE_NODE_STRING, BYTES("") },
+		{ BYTES("list"), PE_NODE_SEQ, BYTES("") },
+		{ BYTES("plain"), PE_NODE_STRING, BYTES("x") },
+		{ BYTES("\0"), PE_NODE_STRING, BYTES("tail\0") },
+	};
+	struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+	const struct pe_node *root = parse_ok(doc, text, sizeof(text) - 1);
+	const struct pe_node *list, *inner;
+
+	(void)state;
+	assert_int_equal(root->kind, PE_NODE_MAP);
+	assert_int_equal(root->npairs, COUNT(want));
+	for (size_t i = 0; i < COUNT(want); i++) {
+		const struct pe_pair *p = &root->pairs[i];
+
+		assert_string_node(p->key, want[i].key, "key");
+		assert_int_equal(p->value->kind, want[i].kind);
+		if (want[i].kind == PE_NODE_STRING)
+			assert_string_node(p->value, want[i].value, "value");
+	}
+	assert_int_equal(root->pairs[1].value->ival, 12);
+	assert_int_equal(root->pairs[2].value->bval, 1);
+	list = root->pairs[6].value;
+	assert_int_equal(list->count, 3);
+	assert_string_node(list->items[0], (struct bytes)BYTES("\0"), "[0]");
+	assert_string_node(list->items[1], (struct bytes)BYTES("\0\0z"), "[1]");
+	inner = list->items[2];
+	assert_int_equal(inner->kind, PE_NODE_MAP);
+	assert_int_equal(inner->npairs, 1);
+	assert_string_node(inner->pairs[0].key, (struct bytes)BYTES("in\0"),
+			   "inner key");
+	assert_int_equal(inner->pairs[0].value->count, 1);
+	assert_string_node(inner->pairs[0].value->items[0],
+			   (struct bytes)BYTES("deep"), "deep");
+	pe_doc_free(doc);
+}
+
+struct string_case {
+	const char *what;
+	const char *body; /* between the quotes */
+	struct bytes want;
+};
+
+static const struct string_case string_cases[] = {
+	{ "quote", "\\\"", BYTES("\"") },
+	{ "backslash", "\\\\", BYTES("\\") },
+	{ "solidus", "\\/", BYTES("/") },
+	{ "backspace", "\\b", BYTES("\b") },
+	{ "form feed", "\\f", BYTES("\f") },
+	{ "newline", "\\n", BYTES("\n") },
+	{ "carriage return", "\\r", BYTES("\r") },
+	{ "tab", "\\t", BYTES("\t") },
+	{ "every simple escape", "\\\"\\\\\\/\\b\\f\\n\\r\\t",
+	  BYTES("\"\\/\b\f\n\r\t") },
+	{ "escaped backslash before u0000", "\\\\u0000", BYTES("\\u0000") },
+	{ "U+0001", "\\u0001", BYTES("\x01") },
+	{ "U+001F", "\\u001f", BYTES("\x1f") },
+	{ "e acute", "\\u00e9", BYTES("\xc3\xa9") },
+	{ "e acute, upper-case hex", "\\u00E9", BYTES("\xc3\xa9") },
+	{ "U+07FF", "\\u07ff", BYTES("\xdf\xbf") },
+	{ "euro sign", "\\u20ac", BYTES("\xe2\x82\xac") },
+	{ "U+FFFF", "\\uffff", BYTES("\xef\xbf\xbf") },
+	{ "surrogate pair", "\\ud83d\\ude00", BYTES("\xf0\x9f\x98\x80") },
+	{ "surrogate pair, upper-case", "\\uD83D\\uDE00",
+	  BYTES("\xf0\x9f\x98\x80") },
+	{ "U+10000", "\\ud800\\udc00", BYTES("\xf0\x90\x80\x80") },
+	{ "U+10FFFF", "\\udbff\\udfff", BYTES("\xf4\x8f\xbf\xbf") },
+	{ "pair between text", "a\\ud83d\\ude00b",
+	  BYTES("a\xf0\x9f\x98\x80"
+		"b") },
+	{ "raw UTF-8 kept", "caf\xc3\xa9 \xf0\x9f\x98\x80",
+	  BYTES("caf\xc3\xa9 \xf0\x9f\x98\x80") },
+};
+
+/*
+ * Each string body alone, and again with "\u0000" after it, which makes
+ * the reader decode every string itself instead of taking cJSON's: both
+ * paths must give the same bytes.
+ */
+static void test_escapes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(string_cases); i++) {
+		const struct string_case *c = &string_cases[i];
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		char text[128], with_nul[128];
+		struct bytes nul_want;
+		int n = snprintf(text, sizeof(text), "\"%s\"", c->body);
+		int m = snprintf(with_nul, sizeof(with_nul), "\"%s\\u0000\"",
+				 c->body);
+
+		assert_true(n > 0 && m > 0);
+		assert_string_node(parse_ok(doc, text, (size_t)n), c->want,
+				   c->what);
+		memcpy(text, c->want.s, c->want.len);
+		text[c->want.len] = '\0';
+		nul_want.s = text;
+		nul_want.len = c->want.len + 1;
+		assert_string_node(parse_ok(doc, with_nul, (size_t)m), nul_want,
+				   c->what);
+		pe_doc_free(doc);
+	}
+}
+
+static unsigned long long next_random(unsigned long long *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * A pseudo-random string of valid UTF-8 pieces, control characters,
+ * characters JSON escapes, and (when with_nul) NUL bytes.
+ */
+static size_t random_string(unsigned long long *x, int with_nul, char *out,
+			    size_t size)
+{
+	static const struct bytes pieces[] = {
+		BYTES("a"),
+		BYTES("Z"),
+		BYTES(" "),
+		BYTES("\""),
+		BYTES("\\"),
+		BYTES("/"),
+		BYTES("u0000"),
+		BYTES("\\u0000"),
+		BYTES("\n"),
+		BYTES("\r"),
+		BYTES("\t"),
+		BYTES("\b"),
+		BYTES("\f"),
+		BYTES("\x01"),
+		BYTES("\x1b"),
+		BYTES("\x1f"),
+		BYTES("\x7f"),
+		BYTES("\xc2\x80"),
+		BYTES("\xc3\xa9"),
+		BYTES("\xdf\xbf"),
+		BYTES("\xe2\x82\xac"),
+		BYTES("\xed\x9f\xbf"),
+		BYTES("\xee\x80\x80"),
+		BYTES("\xef\xbf\xbf"),
+		BYTES("\xf0\x9f\x98\x80"),
+		BYTES("\xf4\x8f\xbf\xbf"),
+		BYTES("\0"), /* last: left out when !with_nul */
+	};
+	size_t npieces = COUNT(pieces) - (with_nul ? 0 : 1);
+	size_t count = next_random(x) % 24, len = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		const struct bytes *p = &pieces[next_random(x) % npieces];
+
+		if (len + p->len > size)
+			break;
+		memcpy(out + len, p->s, p->len);
+		len += p->len;
+	}
+	/* Make sure a NUL is really there when one is asked for. */
+	if (with_nul && len < size && !memchr(out, '\0', len))
+		out[len++] = '\0';
+	return len;
+}
+
+/*
+ * pe_json_quote then pe_json_parse gives back the same bytes and length,
+ * as a lone string and as a key and a value of an object, for strings
+ * with and without NUL bytes.
+ */
+static void test_quote_parse_round_trip(void **state)
+{
+	unsigned long long x = 0x853c49e6748fea9bULL;
+	size_t with_nuls = 0;
+
+	(void)state;
+	for (size_t round = 0; round < 600; round++) {
+		int with_nul = round % 2;
+		char s[128], t[128];
+		size_t slen = random_string(&x, with_nul, s, sizeof(s));
+		size_t tlen = random_string(&x, 0, t, sizeof(t));
+		struct bytes want_s = { s, slen }, want_t = { t, tlen };
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		const struct pe_node *n;
+		struct pe_buf b;
+
+		with_nuls += memchr(s, '\0', slen) != NULL;
+		pe_buf_init(&b, 0);
+		assert_int_equal(pe_json_quote(&b, s, slen), PE_OK);
+		n = parse_ok(doc, b.data, b.len);
+		assert_string_node(n, want_s, "lone string");
+
+		/* {"<t>":"<s>","<s>":"<t>"}: keys and values in order. */
+		pe_buf_reset(&b);
+		pe_buf_addc(&b, '{');
+		pe_json_quote(&b, t, tlen);
+		pe_buf_addc(&b, ':');
+		pe_json_quote(&b, s, slen);
+		pe_buf_addc(&b, ',');
+		pe_json_quote(&b, s, slen);
+		pe_buf_addc(&b, ':');
+		pe_json_quote(&b, t, tlen);
+		pe_buf_addc(&b, '}');
+		n = parse_ok(doc, b.data, b.len);
+		assert_int_equal(n->kind, PE_NODE_MAP);
+		assert_int_equal(n->npairs, 2);
+		assert_string_node(n->pairs[0].key, want_t, "first key");
+		assert_string_node(n->pairs[0].value, want_s, "first value");
+		assert_string_node(n->pairs[1].key, want_s, "second key");
+		assert_string_node(n->pairs[1].value, want_t, "second value");
+		pe_buf_release(&b);
+		pe_doc_free(doc);
+	}
+	assert_int_equal(with_nuls, 300);
+}
+
+struct error_case {
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	unsigned line, col;
+	const char *message;
+};
+
+static const struct error_case error_cases[] = {
+	{ "{\"a\": x}", 0, 1, 7, "invalid JSON: unexpected character" },
+	{ "{\"a\": 1} extra", 0, 1, 10,
+	  "invalid JSON: unexpected text after the value" },
+	{ "[1, 2]\n\n  3", 0, 3, 3,
+	  "invalid JSON: unexpected text after the value" },
+	{ "{\n  \"a\": 1,\n  \"b\": tru\n}", 0, 3, 8,
+	  "invalid JSON: unexpected character" },
+	{ "\"caf\xc3\xa9\" x", 0, 1, 8,
+	  "invalid JSON: unexpected text after the value" },
+	{ "{\"a\":", 0, 1, 6, "invalid JSON: unexpected end of input" },
+	{ "[\"open", 0, 1, 7, "invalid JSON: unexpected end of input" },
+	{ "[1,\n2", 0, 2, 2, "invalid JSON: unexpected end of input" },
+	{ "", 0, 1, 1, "invalid JSON: unexpected end of input" },
+};
+
+static void test_errors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(error_cases); i++) {
+		const struct error_case *c = &error_cases[i];
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		const struct pe_node *n = pe_json_parse(
+			doc, c->text, c->len ? c->len : strlen(c->text), &base,
+			diag);
+		const struct pe_diag_entry *e;
+
+		assert_null(n);
+		assert_int_equal(pe_diag_len(diag), 1);
+		e = pe_diag_get(diag, 0);
+		if (e->line != c->line || e->col != c->col ||
+		    strcmp(e->message, c->message) ||
+		    strcmp(e->file, "data.jsonl") ||
+		    e->severity != PE_SEV_ERROR) {
+			print_error("row %zu: got %s:%u:%u: %s\n", i, e->file,
+				    e->line, e->col, e->message);
+			fail();
+		}
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+/* A base mark past line 1 (a JSONL record) shifts the error's line. */
+static void test_error_from_base_mark(void **state)
+{
+	static const struct pe_mark line40 = { "cases.jsonl", 40, 1 };
+	struct pe_doc *doc = pe_doc_new("cases.jsonl", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	const struct pe_diag_entry *e;
+
+	(void)state;
+	assert_null(pe_json_parse(doc, "{\"a\":\n  x}", 10, &line40, diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	e = pe_diag_get(diag, 0);
+	assert_string_equal(e->file, "cases.jsonl");
+	assert_int_equal(e->line, 41);
+	assert_int_equal(e->col, 3);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+struct quote_case {
+	const char *what;
+	struct bytes in;
+	const char *want;
+};
+
+static const struct quote_case quote_cases[] = {
+	{ "empty", BYTES(""), "\"\"" },
+	{ "plain", BYTES("plain / text"), "\"plain / text\"" },
+	{ "quote and backslash", BYTES("\"\\"), "\"\\\"\\\\\"" },
+	{ "short escapes", BYTES("\n\r\t"), "\"\\n\\r\\t\"" },
+	{ "other controls", BYTES("\b\f\x01\x1b\x1f"),
+	  "\"\\u0008\\u000c\\u0001\\u001b\\u001f\"" },
+	{ "NUL", BYTES("a\0b"), "\"a\\u0000b\"" },
+	{ "DEL", BYTES("\x7f"), "\"\\u007f\"" },
+	{ "valid UTF-8 kept",
+	  BYTES("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
+	  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+	{ "U+0080 kept", BYTES("\xc2\x80"), "\"\xc2\x80\"" },
+	{ "byte FF",
+	  BYTES("a\xff"
+		"b"),
+	  "\"a\xef\xbf\xbd"
+	  "b\"" },
+	{ "stray continuation", BYTES("\x80"), "\"\xef\xbf\xbd\"" },
+	{ "truncated at the end", BYTES("x\xc3"), "\"x\xef\xbf\xbd\"" },
+	{ "lead F5", BYTES("\xf5"), "\"\xef\xbf\xbd\"" },
+	{ "overlong", BYTES("\xc0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\"" },
+	{ "surrogate", BYTES("\xed\xa0\x80"),
+	  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+	{ "invalid then valid", BYTES("\xff\xc3\xa9"),
+	  "\"\xef\xbf\xbd\xc3\xa9\"" },
+};
+
+static void test_quote(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(quote_cases); i++) {
+		const struct quote_case *c = &quote_cases[i];
+		struct pe_buf b;
+
+		pe_buf_init(&b, 0);
+		assert_int_equal(pe_json_quote(&b, c->in.s, c->in.len), PE_OK);
+		if (strcmp(pe_buf_str(&b), c->want) ||
+		    b.len != strlen(c->want)) {
+			print_error("%s: got %s\n", c->what, pe_buf_str(&b));
+			fail();
+		}
+		pe_buf_release(&b);
+	}
+}
+
+/* Quoting random bytes always gives valid UTF-8 with no raw control. */
+static void test_quote_random_bytes(void **state)
+{
+	unsigned long long x = 0xda3e39cb94b95bdbULL;
+
+	(void)state;
+	for (size_t round = 0; round < 2000; round++) {
+		char in[40];
+		size_t len = next_random(&x) % sizeof(in);
+		struct pe_buf b;
+
+		for (size_t i = 0; i < len; i++)
+			in[i] = (char)(next_random(&x) & 0xff);
+		pe_buf_init(&b, 0);
+		pe_json_quote(&b, in, len);
+		for (size_t i = 0; i < b.len;) {
+			unsigned long cp;
+			size_t n = pe_utf8_decode(b.data + i, b.len - i, &cp);
+
+			assert_true(n > 0);
+			assert_true(cp >= 0x20 && cp != 0x7f);
+			i += n;
+		}
+		pe_buf_release(&b);
+	}
+}
+
+static void test_str_num_count(void **state)
+{
+	struct pe_buf b;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	pe_json_str(&b, NULL);
+	pe_buf_addc(&b, ' ');
+	pe_json_str(&b, "x\"y");
+	pe_buf_addc(&b, ' ');
+	pe_json_num(&b, NAN);
+	pe_buf_addc(&b, ' ');
+	pe_json_num(&b, INFINITY);
+	pe_buf_addc(&b, ' ');
+	pe_json_num(&b, 3);
+	pe_buf_addc(&b, ' ');
+	pe_json_num(&b, -0.25);
+	pe_buf_addc(&b, ' ');
+	pe_json_num(&b, 0.1);
+	pe_json_count_member(&b, "n", 7);
+	pe_json_count_member(&b, "unknown", -1);
+	assert_string_equal(pe_buf_str(&b),
+			    "null \"x\\\"y\" null null 3 "
+			    "-0.25 0.1,\"n\":7,\"unknown\":null");
+	pe_buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nul_bytes_kept),
+		cmocka_unit_test(test_escapes),
+		cmocka_unit_test(test_quote_parse_round_trip),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_error_from_base_mark),
+		cmocka_unit_test(test_quote),
+		cmocka_unit_test(test_quote_random_bytes),
+		cmocka_unit_test(test_str_num_count),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
