@@ -228,6 +228,21 @@ static int is_truncated(const char *text, size_t len)
 	return in_string || depth > 0;
 }
 
+/* JSON white space; a NUL byte is not (strchr would say it is). */
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* True when the len bytes at s are all JSON white space. */
+static int is_space_only(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!is_space(s[i]))
+			return 0;
+	return 1;
+}
+
 /* Where an error at byte offset lies: from the base mark, or mapped
  * through the YAML scalar the text came from. */
 struct locator {
@@ -270,6 +285,13 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 		off = truncated		   ? len
 		      : end && end >= text ? (size_t)(end - text)
 					   : 0;
+		/*
+		 * cJSON places an error at the end of the text on its last
+		 * byte: when only white space is left from where it
+		 * stopped, the input ended too early.
+		 */
+		if (off < len && is_space_only(text + off, len - off))
+			off = len;
 		m = locate(loc, text, off);
 		pe_diag_error(diag, &m, "invalid JSON: %s",
 			      truncated || off >= len
@@ -278,7 +300,7 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 		return NULL;
 	}
 	off = end && end >= text ? (size_t)(end - text) : len;
-	while (off < len && strchr(" \t\r\n", text[off]))
+	while (off < len && is_space(text[off]))
 		off++;
 	if (off < len) {
 		cJSON_Delete(root);

@@ -332,6 +332,15 @@ static const struct error_case error_cases[] = {
 	{ "[\"open", 0, 1, 7, "invalid JSON: unexpected end of input" },
 	{ "[1,\n2", 0, 2, 2, "invalid JSON: unexpected end of input" },
 	{ "", 0, 1, 1, "invalid JSON: unexpected end of input" },
+	/* Only white space left where cJSON stopped: the input ended. */
+	{ "   ", 0, 1, 4, "invalid JSON: unexpected end of input" },
+	{ "\n\t\r\n", 0, 3, 1, "invalid JSON: unexpected end of input" },
+	{ "[1, ", 0, 1, 5, "invalid JSON: unexpected end of input" },
+	/* A NUL byte is not white space. */
+	{ "{\"a\": 1}\0", 9, 1, 9,
+	  "invalid JSON: unexpected text after the value" },
+	{ "{\"a\": 1}\n\0 ", 11, 2, 1,
+	  "invalid JSON: unexpected text after the value" },
 };
 
 static void test_errors(void **state)
