@@ -59,13 +59,10 @@ static void assert_contents(const char *path, const char *want)
 	assert_string_equal(got, want);
 }
 
-static void write_plain(const char *path, const char *text)
+/* Writes text as dir/name with the shared writer of testdir.h. */
+static void write_plain(const char *dir, const char *name, const char *text)
 {
-	FILE *f = fopen(path, "wb");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	free(testdir_write(dir, name, text, strlen(text)));
 }
 
 /*
@@ -136,7 +133,7 @@ static void test_write_empty_file(void **state)
 	char path[128];
 
 	path_in(t, "empty", path, sizeof(path));
-	write_plain(path, "old contents");
+	write_plain(t->dir, "empty", "old contents");
 	assert_int_equal(pe_file_write_atomic(path, "", 0, 0), PE_OK);
 	assert_contents(path, "");
 	assert_entries(t->dir, "empty");
@@ -155,7 +152,7 @@ static void test_replace_commit(void **state)
 	struct stat before, after;
 
 	path_in(t, "results.json", path, sizeof(path));
-	write_plain(path, "old");
+	write_plain(t->dir, "results.json", "old");
 	assert_int_equal(stat(path, &before), 0);
 	assert_int_equal(pe_atomic_open(&a, path, 0), PE_OK);
 	assert_non_null(a.f);
@@ -187,7 +184,7 @@ static void test_replace_abort(void **state)
 	char path[128], both[256];
 
 	path_in(t, "keep.txt", path, sizeof(path));
-	write_plain(path, "old");
+	write_plain(t->dir, "keep.txt", "old");
 	assert_int_equal(pe_atomic_open(&a, path, 0), PE_OK);
 	assert_true(fputs("half of the new", a.f) >= 0);
 	assert_int_equal(fflush(a.f), 0);
@@ -241,7 +238,7 @@ static void test_write_error_keeps_old_file(void **state)
 	int rc, err;
 
 	path_in(t, "results.json", path, sizeof(path));
-	write_plain(path, "old");
+	write_plain(t->dir, "results.json", "old");
 	memset(big, 'n', sizeof(big));
 	memset(&ignore, 0, sizeof(ignore));
 	ignore.sa_handler = SIG_IGN;
@@ -286,7 +283,7 @@ static void test_modes(void **state)
 		snprintf(name, sizeof(name), "mode-%zu", i);
 		path_in(t, name, path, sizeof(path));
 		if (c->exists) {
-			write_plain(path, "old");
+			write_plain(t->dir, name, "old");
 			assert_int_equal(chmod(path, 0644), 0);
 		}
 		old_mask = umask(c->umask);
@@ -312,7 +309,7 @@ static void test_directory_is_refused(void **state)
 	path_in(t, "out", path, sizeof(path));
 	assert_int_equal(mkdir(path, 0755), 0);
 	snprintf(inside, sizeof(inside), "%s/kept", path);
-	write_plain(inside, "kept");
+	write_plain(path, "kept", "kept");
 	errno = 0;
 	assert_int_equal(pe_atomic_open(&a, path, 0), PE_ERR_IO);
 	assert_int_equal(errno, EISDIR);
@@ -411,7 +408,7 @@ static void test_parent_is_a_file(void **state)
 	char file[128], path[160];
 
 	path_in(t, "plain", file, sizeof(file));
-	write_plain(file, "plain");
+	write_plain(t->dir, "plain", "plain");
 	snprintf(path, sizeof(path), "%s/results.json", file);
 	errno = 0;
 	assert_int_equal(pe_file_write_atomic(path, "x", 1, 0), PE_ERR_IO);
@@ -495,7 +492,7 @@ static void test_make_dirs_over_a_file(void **state)
 	char file[128], below[160];
 
 	path_in(t, "plain", file, sizeof(file));
-	write_plain(file, "plain");
+	write_plain(t->dir, "plain", "plain");
 	errno = 0;
 	assert_int_equal(pe_make_dirs(file, 0), PE_ERR_IO);
 	assert_int_equal(errno, ENOTDIR);
