@@ -139,7 +139,8 @@ fakellm: $(BUILD)/tests/fakellm
 # Fuzz targets need clang's libFuzzer.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c,$(LIB_SRC))
+FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c \
+		       harness/load/responses.c,$(LIB_SRC))
 build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
