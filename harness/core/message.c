@@ -47,8 +47,10 @@ void pe_message_line(struct pe_buf *out, enum pe_severity severity,
 		pe_buf_adds(out, "prompteval");
 	} else {
 		pe_terminal_text(out, file, strlen(file));
-		if (line)
+		if (line && col)
 			pe_buf_addf(out, ":%u:%u", line, col);
+		else if (line)
+			pe_buf_addf(out, ":%u", line);
 	}
 	pe_buf_addf(out, ": %s: ", pe_severity_name(severity));
 	pe_terminal_text(out, text, strlen(text));

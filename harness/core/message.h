@@ -31,7 +31,7 @@ const char *pe_severity_name(enum pe_severity severity);
 /*
  * Appends one message line for text, with its newline, to out.  file may
  * be NULL or "" (WHERE is then "prompteval"); line 0 means the whole
- * file.
+ * file, and col 0 an unknown column ("file:line").
  */
 void pe_message_line(struct pe_buf *out, enum pe_severity severity,
 		     const char *file, unsigned line, unsigned col,

@@ -39,6 +39,8 @@ static const struct line_case line_cases[] = {
 	  "data.jsonl: warning: file is empty\n" },
 	{ PE_SEV_ERROR, "data.jsonl", 0, 7, "cannot open",
 	  "data.jsonl: error: cannot open\n" },
+	{ PE_SEV_ERROR, "journal.jsonl", 3, 0, "line cut short",
+	  "journal.jsonl:3: error: line cut short\n" },
 	{ PE_SEV_ERROR, NULL, 0, 0, "out of memory",
 	  "prompteval: error: out of memory\n" },
 	{ PE_SEV_ERROR, NULL, 4, 2, "no file, so no position",
