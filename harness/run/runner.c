@@ -23,6 +23,7 @@
 #include "evaluators/evaluator.h"
 #include "harness/core/buf.h"
 #include "harness/run/http.h"
+#include "harness/run/pacing.h"
 #include "harness/core/json.h"
 #include "harness/run/store.h"
 #include "harness/core/util.h"
@@ -35,8 +36,6 @@ enum {
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
 	MAX_EXEC_OUTPUT = 16 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
-	BACKOFF_BASE_MS = 500,
-	BACKOFF_CAP_MS = 30000,
 	PROGRESS_TTY_MS = 200,
 	PROGRESS_LOG_MS = 5000
 };
@@ -73,12 +72,7 @@ struct target_state {
 	size_t len;
 	size_t alloc;
 	size_t inflight;
-	double cwnd;	   /* adaptive cap: halves on 429, creeps back */
-	double cap;	   /* the configured cap (or the global one) */
-	double req_tokens; /* token buckets, refilled continuously */
-	double tok_tokens;
-	double refilled_ms;
-	double paused_until_ms;
+	struct pe_pacing pace;
 };
 
 struct delayed {
@@ -332,16 +326,9 @@ static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
 static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
 			   double now)
 {
-	unsigned a = r->attempts[job];
-	double ceiling = BACKOFF_BASE_MS * (double)(1u << (a < 16 ? a : 16));
-	double delay;
+	double delay = pe_pacing_backoff_ms(r->attempts[job], retry_after_ms,
+					    next_random(r));
 
-	if (ceiling > BACKOFF_CAP_MS)
-		ceiling = BACKOFF_CAP_MS;
-	/* Full jitter, unless the server said when. */
-	delay = retry_after_ms >= 0 ? (double)retry_after_ms
-				    : (double)(next_random(r) %
-					       (unsigned long long)ceiling);
 	pe_grow(&r->delayed, &r->delayed_alloc, r->ndelayed + 1,
 		sizeof(*r->delayed));
 	r->delayed[r->ndelayed].job = job;
@@ -406,21 +393,13 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
 	    resp.cls != PE_REPLY_QUOTA)
 		retry = res->should_retry;
-	if (res->status == 429 || res->status == 529) {
-		ts->cwnd = ts->cwnd / 2 < 1 ? 1 : ts->cwnd / 2;
-		if (res->retry_after_ms > 0 &&
-		    now + (double)res->retry_after_ms > ts->paused_until_ms)
-			ts->paused_until_ms = now + (double)res->retry_after_ms;
-	}
+	if (res->status == 429 || res->status == 529)
+		pe_pacing_limited(&ts->pace, res->retry_after_ms, now);
 	if (resp.cls == PE_REPLY_OK) {
 		struct completion *c = xcalloc(1, sizeof(*c));
 
-		ts->cwnd += 1.0 / ts->cwnd;
-		if (ts->cwnd > ts->cap)
-			ts->cwnd = ts->cap;
-		/* Pace before the 429: the server says the window is spent. */
-		if (res->remaining_requests == 0 && res->reset_ms > 0)
-			ts->paused_until_ms = now + (double)res->reset_ms;
+		pe_pacing_succeeded(&ts->pace, res->remaining_requests,
+				    res->reset_ms, now);
 		c->job = a->job;
 		c->output = resp.output;
 		c->output_len = resp.output_len;
@@ -605,37 +584,6 @@ done:
 	return tokens;
 }
 
-static void refill(struct target_state *ts, const struct pe_target *t,
-		   double now)
-{
-	double dt = now - ts->refilled_ms;
-
-	ts->refilled_ms = now;
-	if (t->requests_per_minute > 0) {
-		double burst = t->requests_per_minute / 60.0;
-
-		ts->req_tokens += dt * t->requests_per_minute / 60000.0;
-		if (ts->req_tokens > (burst < 1 ? 1 : burst))
-			ts->req_tokens = burst < 1 ? 1 : burst;
-	}
-	if (t->tokens_per_minute > 0) {
-		ts->tok_tokens += dt * t->tokens_per_minute / 60000.0;
-		if (ts->tok_tokens > t->tokens_per_minute / 60.0)
-			ts->tok_tokens = t->tokens_per_minute / 60.0;
-	}
-}
-
-static int budget_allows(const struct target_state *ts,
-			 const struct pe_target *t)
-{
-	if (t->requests_per_minute > 0 && ts->req_tokens < 1)
-		return 0;
-	/* One request may exceed a tiny budget: let it through alone. */
-	if (t->tokens_per_minute > 0 && ts->tok_tokens <= 0 && ts->inflight)
-		return 0;
-	return 1;
-}
-
 /* Moves retries that are due back to the front of their queues. */
 static void release_due(struct runner *r, double now)
 {
@@ -660,20 +608,13 @@ static void dispatch(struct runner *r, double now)
 	release_due(r, now);
 	for (size_t k = 0; k < n; k++) {
 		struct target_state *ts = &r->targets[k];
-		const struct pe_target *t = &r->plan->targets[k];
 		size_t job;
 
-		refill(ts, t, now);
+		pe_pacing_refill(&ts->pace, now);
 		while (r->inflight < (size_t)r->opts->concurrency &&
-		       (double)ts->inflight < ts->cwnd &&
-		       now >= ts->paused_until_ms && budget_allows(ts, t) &&
-		       queue_pop(ts, &job)) {
-			double tokens = start_job(r, job, now);
-
-			if (t->requests_per_minute > 0 && tokens > 0)
-				ts->req_tokens -= 1;
-			ts->tok_tokens -= tokens;
-		}
+		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
+		       queue_pop(ts, &job))
+			pe_pacing_spend(&ts->pace, start_job(r, job, now));
 	}
 }
 
@@ -688,12 +629,9 @@ static long wait_ms(const struct runner *r, double now)
 	for (size_t k = 0; k < r->plan->ntargets; k++) {
 		const struct target_state *ts = &r->targets[k];
 
-		if (ts->len && ts->paused_until_ms > now &&
-		    ts->paused_until_ms - now < wait)
-			wait = ts->paused_until_ms - now;
-		if (ts->len && !budget_allows(ts, &r->plan->targets[k]) &&
-		    wait > 50)
-			wait = 50;
+		if (ts->len)
+			wait = pe_pacing_wait_ms(&ts->pace, ts->inflight, now,
+						 wait);
 	}
 	return wait < 1 ? 1 : (long)wait;
 }
@@ -954,12 +892,11 @@ static void setup_targets(struct runner *r)
 		const struct pe_target *t = &r->plan->targets[k];
 		struct target_state *ts = &r->targets[k];
 
-		ts->cap = t->max_concurrency > 0 ? (double)t->max_concurrency
-						 : (double)r->opts->concurrency;
-		ts->cwnd = ts->cap;
-		ts->req_tokens = 1;
-		ts->tok_tokens = t->tokens_per_minute / 60.0;
-		ts->refilled_ms = now_ms();
+		pe_pacing_init(
+			&ts->pace,
+			t->max_concurrency > 0 ? (double)t->max_concurrency
+					       : (double)r->opts->concurrency,
+			t->requests_per_minute, t->tokens_per_minute, now_ms());
 	}
 }
 
