@@ -3,7 +3,7 @@
  * ../shared/reference/wire-formats.md.
  *
  * Request bodies are written key by key into a pe_buf with the JSON
- * module's quoting, in a fixed key order, so equal requests give equal
+ * module's writers, in a fixed key order, so equal requests give equal
  * bytes (the cache key hashes them).  Optional settings are left out when
  * the prompt does not give them, so each provider keeps its own default.
  *
@@ -165,116 +165,53 @@ int pe_provider_guess(const char *model, enum pe_provider_kind *kind)
 /* ---- Building requests ---- */
 
 /*
- * A small JSON writer over a pe_buf.  The first error sticks, so a body
- * that hit the size limit is never sent half written.
+ * Bodies are written with the JSON module's writers into an unbounded
+ * buffer whose size is checked once at the end, so a body over the limit
+ * is refused whole rather than sent half written.
  */
-struct jw {
-	struct pe_buf *buf;
-	int rc;
-	int need_comma;
-};
 
-static void jw_sep(struct jw *w)
+/* Appends ,"key": for an optional member of an object already open. */
+static void add_key(struct pe_buf *b, const char *key)
 {
-	if (w->need_comma && !w->rc)
-		w->rc = pe_buf_addc(w->buf, ',');
-	w->need_comma = 1;
+	pe_buf_addc(b, ',');
+	pe_json_str(b, key);
+	pe_buf_addc(b, ':');
 }
 
-static void jw_open(struct jw *w, char c)
+static void add_strings(struct pe_buf *b, char *const *items, size_t n)
 {
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_buf_addc(w->buf, c);
-	w->need_comma = 0;
-}
-
-static void jw_close(struct jw *w, char c)
-{
-	if (!w->rc)
-		w->rc = pe_buf_addc(w->buf, c);
-	w->need_comma = 1;
-}
-
-static void jw_key(struct jw *w, const char *key)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_json_str(w->buf, key);
-	if (!w->rc)
-		w->rc = pe_buf_addc(w->buf, ':');
-	w->need_comma = 0;
-}
-
-static void jw_strn(struct jw *w, const char *s, size_t len)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_json_quote(w->buf, s, len);
-}
-
-static void jw_str(struct jw *w, const char *s)
-{
-	s = s ? s : "";
-	jw_strn(w, s, strlen(s));
-}
-
-static void jw_num(struct jw *w, double v)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_json_num(w->buf, v);
-}
-
-/* Integers are written exactly (a seed may not fit a double). */
-static void jw_int(struct jw *w, long long v)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_buf_addf(w->buf, "%lld", v);
-}
-
-static void jw_raw(struct jw *w, const char *text)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_buf_adds(w->buf, text);
-}
-
-static void jw_node(struct jw *w, const struct pe_node *n)
-{
-	jw_sep(w);
-	if (!w->rc)
-		w->rc = pe_node_to_json(n, w->buf);
-}
-
-static void jw_strings(struct jw *w, char *const *items, size_t n)
-{
-	jw_open(w, '[');
-	for (size_t i = 0; i < n; i++)
-		jw_str(w, items[i]);
-	jw_close(w, ']');
+	pe_buf_addc(b, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pe_buf_addc(b, ',');
+		pe_json_str(b, items[i] ? items[i] : "");
+	}
+	pe_buf_addc(b, ']');
 }
 
 /*
- * Opens the object named key on first use, so an object whose fields are
- * all optional is left out when none is given.
+ * Appends the member key of the object named object, opening that object
+ * on first use, so an object whose members are all optional is left out
+ * when none is given.
  */
-static void jw_lazy_key(struct jw *w, int *opened, const char *object,
-			const char *key)
+static void add_lazy_key(struct pe_buf *b, int *opened, const char *object,
+			 const char *key)
 {
 	if (!*opened) {
-		jw_key(w, object);
-		jw_open(w, '{');
+		add_key(b, object);
+		pe_buf_addc(b, '{');
+		pe_json_str(b, key);
+		pe_buf_addc(b, ':');
 		*opened = 1;
+		return;
 	}
-	jw_key(w, key);
+	add_key(b, key);
 }
 
-static void jw_lazy_close(struct jw *w, int opened)
+static void add_lazy_close(struct pe_buf *b, int opened)
 {
 	if (opened)
-		jw_close(w, '}');
+		pe_buf_addc(b, '}');
 }
 
 /* The parsed jsonSchema of a request (gh-models: name, schema, strict). */
@@ -329,103 +266,96 @@ static int uses_completion_tokens(const char *model)
 	       starts_with(name, "o4") || starts_with(name, "gpt-5");
 }
 
-static void write_roles(struct jw *w, const struct pe_chat_request *req,
+static void write_roles(struct pe_buf *b, const struct pe_chat_request *req,
 			int skip_system)
 {
-	jw_open(w, '[');
+	int first = 1;
+
+	pe_buf_addc(b, '[');
 	for (size_t i = 0; i < req->nmessages; i++) {
 		const struct pe_chat_message *m = &req->messages[i];
 
 		if (skip_system && m->role == PE_ROLE_SYSTEM)
 			continue;
-		jw_open(w, '{');
-		jw_key(w, "role");
-		jw_str(w, pe_role_name(m->role));
-		jw_key(w, "content");
-		jw_str(w, content_of(m));
-		jw_close(w, '}');
+		pe_buf_adds(b, first ? "{\"role\":" : ",{\"role\":");
+		first = 0;
+		pe_json_str(b, pe_role_name(m->role));
+		pe_buf_adds(b, ",\"content\":");
+		pe_json_str(b, content_of(m));
+		pe_buf_addc(b, '}');
 	}
-	jw_close(w, ']');
+	pe_buf_addc(b, ']');
 }
 
 /* The gh-models jsonSchema already has OpenAI's {name, schema, strict}. */
-static void write_openai_format(struct jw *w, const struct pe_chat_request *req,
+static void write_openai_format(struct pe_buf *b,
+				const struct pe_chat_request *req,
 				const struct schema *sc)
 {
 	if (req->response_format == PE_RESPONSE_JSON_OBJECT) {
-		jw_key(w, "response_format");
-		jw_raw(w, "{\"type\":\"json_object\"}");
+		pe_buf_adds(b,
+			    ",\"response_format\":{\"type\":\"json_object\"}");
 		return;
 	}
-	if (req->response_format == PE_RESPONSE_JSON_SCHEMA) {
-		jw_key(w, "response_format");
-		jw_open(w, '{');
-		jw_key(w, "type");
-		jw_str(w, "json_schema");
-		jw_key(w, "json_schema");
-		if (sc->whole) {
-			jw_node(w, sc->whole);
-		} else {
-			jw_open(w, '{');
-			jw_key(w, "name");
-			jw_str(w, "response");
-			jw_key(w, "schema");
-			jw_node(w, sc->inner);
-			jw_close(w, '}');
-		}
-		jw_close(w, '}');
+	if (req->response_format != PE_RESPONSE_JSON_SCHEMA)
+		return;
+	pe_buf_adds(b, ",\"response_format\":{\"type\":\"json_schema\","
+		       "\"json_schema\":");
+	if (sc->whole) {
+		pe_node_to_json(sc->whole, b);
+	} else {
+		pe_buf_adds(b, "{\"name\":\"response\",\"schema\":");
+		pe_node_to_json(sc->inner, b);
+		pe_buf_addc(b, '}');
 	}
+	pe_buf_addc(b, '}');
 }
 
-static void write_openai(struct jw *w, const struct pe_chat_request *req,
+static void write_openai(struct pe_buf *b, const struct pe_chat_request *req,
 			 const struct schema *sc)
 {
 	const struct pe_params *p = req->params;
 	double t;
 
-	jw_open(w, '{');
-	jw_key(w, "model");
-	jw_str(w, req->model);
-	jw_key(w, "messages");
-	write_roles(w, req, 0);
+	pe_buf_adds(b, "{\"model\":");
+	pe_json_str(b, req->model);
+	pe_buf_adds(b, ",\"messages\":");
+	write_roles(b, req, 0);
 	if (get_temperature(req, &t)) {
-		jw_key(w, "temperature");
-		jw_num(w, t);
+		add_key(b, "temperature");
+		pe_json_num(b, t);
 	}
 	if (has_param(req, PE_PARAM_TOP_P)) {
-		jw_key(w, "top_p");
-		jw_num(w, p->top_p);
+		add_key(b, "top_p");
+		pe_json_num(b, p->top_p);
 	}
 	if (has_param(req, PE_PARAM_MAX_TOKENS)) {
-		jw_key(w, uses_completion_tokens(req->model)
-				  ? "max_completion_tokens"
-				  : "max_tokens");
-		jw_int(w, p->max_tokens);
+		add_key(b, uses_completion_tokens(req->model)
+				   ? "max_completion_tokens"
+				   : "max_tokens");
+		pe_json_int(b, p->max_tokens);
 	}
 	if (has_param(req, PE_PARAM_SEED)) {
-		jw_key(w, "seed");
-		jw_int(w, p->seed);
+		add_key(b, "seed");
+		pe_json_int(b, p->seed);
 	}
 	if (has_stop(req)) {
-		jw_key(w, "stop");
-		jw_strings(w, p->stop, p->nstop);
+		add_key(b, "stop");
+		add_strings(b, p->stop, p->nstop);
 	}
 	if (has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		jw_key(w, "presence_penalty");
-		jw_num(w, p->presence_penalty);
+		add_key(b, "presence_penalty");
+		pe_json_num(b, p->presence_penalty);
 	}
 	if (has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		jw_key(w, "frequency_penalty");
-		jw_num(w, p->frequency_penalty);
+		add_key(b, "frequency_penalty");
+		pe_json_num(b, p->frequency_penalty);
 	}
-	write_openai_format(w, req, sc);
-	if (req->stream) {
-		jw_key(w, "stream");
-		jw_raw(w, "true");
-		jw_key(w, "stream_options");
-		jw_raw(w, "{\"include_usage\":true}");
-	}
-	jw_close(w, '}');
+	write_openai_format(b, req, sc);
+	if (req->stream)
+		pe_buf_adds(b, ",\"stream\":true,"
+			       "\"stream_options\":{\"include_usage\":true}");
+	pe_buf_addc(b, '}');
 }
 
 /*
@@ -434,85 +364,73 @@ static void write_openai(struct jw *w, const struct pe_chat_request *req,
  * (NEEDSWORK: the reference does not pin Anthropic's output_config); the
  * JSON evaluators still check the answer.
  */
-static void write_anthropic(struct jw *w, const struct pe_chat_request *req)
+static void write_anthropic(struct pe_buf *b, const struct pe_chat_request *req)
 {
 	const struct pe_params *p = req->params;
 	struct pe_buf system;
 	double t;
 
-	pe_buf_init(&system, MAX_BODY);
+	pe_buf_init(&system, 0);
 	for (size_t i = 0; i < req->nmessages; i++) {
 		if (req->messages[i].role != PE_ROLE_SYSTEM)
 			continue;
-		if (system.len && !w->rc)
-			w->rc = pe_buf_adds(&system, "\n\n");
-		if (!w->rc)
-			w->rc = pe_buf_adds(&system,
-					    content_of(&req->messages[i]));
+		if (system.len)
+			pe_buf_adds(&system, "\n\n");
+		pe_buf_adds(&system, content_of(&req->messages[i]));
 	}
-	jw_open(w, '{');
-	jw_key(w, "model");
-	jw_str(w, req->model);
+	pe_buf_adds(b, "{\"model\":");
+	pe_json_str(b, req->model);
 	if (system.data) {
-		jw_key(w, "system");
-		jw_strn(w, system.data, system.len);
+		add_key(b, "system");
+		pe_json_quote(b, system.data, system.len);
 	}
 	pe_buf_release(&system);
-	jw_key(w, "messages");
-	write_roles(w, req, 1);
-	jw_key(w, "max_tokens");
-	jw_int(w, has_param(req, PE_PARAM_MAX_TOKENS) ? p->max_tokens
-						      : ANTHROPIC_MAX_TOKENS);
+	pe_buf_adds(b, ",\"messages\":");
+	write_roles(b, req, 1);
+	add_key(b, "max_tokens");
+	pe_json_int(b, has_param(req, PE_PARAM_MAX_TOKENS)
+			       ? p->max_tokens
+			       : ANTHROPIC_MAX_TOKENS);
 	if (get_temperature(req, &t)) {
-		jw_key(w, "temperature");
-		jw_num(w, t);
+		add_key(b, "temperature");
+		pe_json_num(b, t);
 	}
 	if (has_param(req, PE_PARAM_TOP_P)) {
-		jw_key(w, "top_p");
-		jw_num(w, p->top_p);
+		add_key(b, "top_p");
+		pe_json_num(b, p->top_p);
 	}
 	if (has_stop(req)) {
-		jw_key(w, "stop_sequences");
-		jw_strings(w, p->stop, p->nstop);
+		add_key(b, "stop_sequences");
+		add_strings(b, p->stop, p->nstop);
 	}
-	if (req->stream) {
-		jw_key(w, "stream");
-		jw_raw(w, "true");
-	}
-	jw_close(w, '}');
+	if (req->stream)
+		pe_buf_adds(b, ",\"stream\":true");
+	pe_buf_addc(b, '}');
 }
 
-static void write_parts(struct jw *w, const char *text)
-{
-	jw_open(w, '[');
-	jw_open(w, '{');
-	jw_key(w, "text");
-	jw_str(w, text);
-	jw_close(w, '}');
-	jw_close(w, ']');
-}
-
-static void write_gemini_contents(struct jw *w,
+static void write_gemini_contents(struct pe_buf *b,
 				  const struct pe_chat_request *req)
 {
-	jw_key(w, "contents");
-	jw_open(w, '[');
+	int first = 1;
+
+	pe_buf_adds(b, "\"contents\":[");
 	for (size_t i = 0; i < req->nmessages; i++) {
 		const struct pe_chat_message *m = &req->messages[i];
 
 		if (m->role == PE_ROLE_SYSTEM)
 			continue;
-		jw_open(w, '{');
-		jw_key(w, "role");
-		jw_str(w, m->role == PE_ROLE_ASSISTANT ? "model" : "user");
-		jw_key(w, "parts");
-		write_parts(w, content_of(m));
-		jw_close(w, '}');
+		pe_buf_adds(b, first ? "{\"role\":" : ",{\"role\":");
+		first = 0;
+		pe_json_str(b, m->role == PE_ROLE_ASSISTANT ? "model" : "user");
+		pe_buf_adds(b, ",\"parts\":[{\"text\":");
+		pe_json_str(b, content_of(m));
+		pe_buf_adds(b, "}]}");
 	}
-	jw_close(w, ']');
+	pe_buf_addc(b, ']');
 }
 
-static void write_gemini_system(struct jw *w, const struct pe_chat_request *req)
+static void write_gemini_system(struct pe_buf *b,
+				const struct pe_chat_request *req)
 {
 	int opened = 0;
 
@@ -521,22 +439,15 @@ static void write_gemini_system(struct jw *w, const struct pe_chat_request *req)
 
 		if (m->role != PE_ROLE_SYSTEM)
 			continue;
-		if (!opened) {
-			jw_key(w, "systemInstruction");
-			jw_open(w, '{');
-			jw_key(w, "parts");
-			jw_open(w, '[');
-			opened = 1;
-		}
-		jw_open(w, '{');
-		jw_key(w, "text");
-		jw_str(w, content_of(m));
-		jw_close(w, '}');
+		pe_buf_adds(b, opened ? ",{\"text\":"
+				      : ",\"systemInstruction\":{\"parts\":[{"
+					"\"text\":");
+		opened = 1;
+		pe_json_str(b, content_of(m));
+		pe_buf_addc(b, '}');
 	}
-	if (opened) {
-		jw_close(w, ']');
-		jw_close(w, '}');
-	}
+	if (opened)
+		pe_buf_adds(b, "]}");
 }
 
 /*
@@ -544,7 +455,8 @@ static void write_gemini_system(struct jw *w, const struct pe_chat_request *req)
  * responseSchema takes Google's OpenAPI subset and rejects keys such as
  * additionalProperties.
  */
-static void write_gemini_config(struct jw *w, const struct pe_chat_request *req,
+static void write_gemini_config(struct pe_buf *b,
+				const struct pe_chat_request *req,
 				const struct schema *sc)
 {
 	static const char config[] = "generationConfig";
@@ -553,55 +465,55 @@ static void write_gemini_config(struct jw *w, const struct pe_chat_request *req,
 	double t;
 
 	if (get_temperature(req, &t)) {
-		jw_lazy_key(w, &opened, config, "temperature");
-		jw_num(w, t);
+		add_lazy_key(b, &opened, config, "temperature");
+		pe_json_num(b, t);
 	}
 	if (has_param(req, PE_PARAM_TOP_P)) {
-		jw_lazy_key(w, &opened, config, "topP");
-		jw_num(w, p->top_p);
+		add_lazy_key(b, &opened, config, "topP");
+		pe_json_num(b, p->top_p);
 	}
 	if (has_param(req, PE_PARAM_MAX_TOKENS)) {
-		jw_lazy_key(w, &opened, config, "maxOutputTokens");
-		jw_int(w, p->max_tokens);
+		add_lazy_key(b, &opened, config, "maxOutputTokens");
+		pe_json_int(b, p->max_tokens);
 	}
 	if (has_stop(req)) {
-		jw_lazy_key(w, &opened, config, "stopSequences");
-		jw_strings(w, p->stop, p->nstop);
+		add_lazy_key(b, &opened, config, "stopSequences");
+		add_strings(b, p->stop, p->nstop);
 	}
 	if (has_param(req, PE_PARAM_SEED)) {
-		jw_lazy_key(w, &opened, config, "seed");
-		jw_int(w, p->seed);
+		add_lazy_key(b, &opened, config, "seed");
+		pe_json_int(b, p->seed);
 	}
 	if (has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		jw_lazy_key(w, &opened, config, "presencePenalty");
-		jw_num(w, p->presence_penalty);
+		add_lazy_key(b, &opened, config, "presencePenalty");
+		pe_json_num(b, p->presence_penalty);
 	}
 	if (has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		jw_lazy_key(w, &opened, config, "frequencyPenalty");
-		jw_num(w, p->frequency_penalty);
+		add_lazy_key(b, &opened, config, "frequencyPenalty");
+		pe_json_num(b, p->frequency_penalty);
 	}
 	if (wants_json(req)) {
-		jw_lazy_key(w, &opened, config, "responseMimeType");
-		jw_str(w, "application/json");
+		add_lazy_key(b, &opened, config, "responseMimeType");
+		pe_json_str(b, "application/json");
 	}
 	if (sc->inner) {
-		jw_lazy_key(w, &opened, config, "responseJsonSchema");
-		jw_node(w, sc->inner);
+		add_lazy_key(b, &opened, config, "responseJsonSchema");
+		pe_node_to_json(sc->inner, b);
 	}
-	jw_lazy_close(w, opened);
+	add_lazy_close(b, opened);
 }
 
-static void write_gemini(struct jw *w, const struct pe_chat_request *req,
+static void write_gemini(struct pe_buf *b, const struct pe_chat_request *req,
 			 const struct schema *sc)
 {
-	jw_open(w, '{');
-	write_gemini_contents(w, req);
-	write_gemini_system(w, req);
-	write_gemini_config(w, req, sc);
-	jw_close(w, '}');
+	pe_buf_addc(b, '{');
+	write_gemini_contents(b, req);
+	write_gemini_system(b, req);
+	write_gemini_config(b, req, sc);
+	pe_buf_addc(b, '}');
 }
 
-static void write_ollama_options(struct jw *w,
+static void write_ollama_options(struct pe_buf *b,
 				 const struct pe_chat_request *req)
 {
 	static const char options[] = "options";
@@ -610,55 +522,52 @@ static void write_ollama_options(struct jw *w,
 	double t;
 
 	if (get_temperature(req, &t)) {
-		jw_lazy_key(w, &opened, options, "temperature");
-		jw_num(w, t);
+		add_lazy_key(b, &opened, options, "temperature");
+		pe_json_num(b, t);
 	}
 	if (has_param(req, PE_PARAM_TOP_P)) {
-		jw_lazy_key(w, &opened, options, "top_p");
-		jw_num(w, p->top_p);
+		add_lazy_key(b, &opened, options, "top_p");
+		pe_json_num(b, p->top_p);
 	}
 	if (has_param(req, PE_PARAM_MAX_TOKENS)) {
-		jw_lazy_key(w, &opened, options, "num_predict");
-		jw_int(w, p->max_tokens);
+		add_lazy_key(b, &opened, options, "num_predict");
+		pe_json_int(b, p->max_tokens);
 	}
 	if (has_param(req, PE_PARAM_SEED)) {
-		jw_lazy_key(w, &opened, options, "seed");
-		jw_int(w, p->seed);
+		add_lazy_key(b, &opened, options, "seed");
+		pe_json_int(b, p->seed);
 	}
 	if (has_stop(req)) {
-		jw_lazy_key(w, &opened, options, "stop");
-		jw_strings(w, p->stop, p->nstop);
+		add_lazy_key(b, &opened, options, "stop");
+		add_strings(b, p->stop, p->nstop);
 	}
 	if (has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		jw_lazy_key(w, &opened, options, "presence_penalty");
-		jw_num(w, p->presence_penalty);
+		add_lazy_key(b, &opened, options, "presence_penalty");
+		pe_json_num(b, p->presence_penalty);
 	}
 	if (has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		jw_lazy_key(w, &opened, options, "frequency_penalty");
-		jw_num(w, p->frequency_penalty);
+		add_lazy_key(b, &opened, options, "frequency_penalty");
+		pe_json_num(b, p->frequency_penalty);
 	}
-	jw_lazy_close(w, opened);
+	add_lazy_close(b, opened);
 }
 
-static void write_ollama(struct jw *w, const struct pe_chat_request *req,
+static void write_ollama(struct pe_buf *b, const struct pe_chat_request *req,
 			 const struct schema *sc)
 {
-	jw_open(w, '{');
-	jw_key(w, "model");
-	jw_str(w, req->model);
-	jw_key(w, "messages");
-	write_roles(w, req, 0);
-	jw_key(w, "stream");
-	jw_raw(w, req->stream ? "true" : "false");
+	pe_buf_adds(b, "{\"model\":");
+	pe_json_str(b, req->model);
+	pe_buf_adds(b, ",\"messages\":");
+	write_roles(b, req, 0);
+	pe_buf_adds(b, req->stream ? ",\"stream\":true" : ",\"stream\":false");
 	if (sc->inner) {
-		jw_key(w, "format");
-		jw_node(w, sc->inner);
+		add_key(b, "format");
+		pe_node_to_json(sc->inner, b);
 	} else if (wants_json(req)) {
-		jw_key(w, "format");
-		jw_str(w, "json");
+		pe_buf_adds(b, ",\"format\":\"json\"");
 	}
-	write_ollama_options(w, req);
-	jw_close(w, '}');
+	write_ollama_options(b, req);
+	pe_buf_addc(b, '}');
 }
 
 static int failf(char *err, size_t errsize, const char *fmt, ...)
@@ -881,7 +790,6 @@ int pe_provider_build(enum pe_provider_kind kind, const char *base_url,
 		      struct pe_http_request *out, char *err, size_t errsize)
 {
 	struct pe_buf body;
-	struct jw w;
 	struct schema sc;
 	int rc;
 
@@ -897,20 +805,17 @@ int pe_provider_build(enum pe_provider_kind kind, const char *base_url,
 		pe_doc_free(sc.doc);
 		return rc;
 	}
-	pe_buf_init(&body, MAX_BODY);
-	w.buf = &body;
-	w.rc = 0;
-	w.need_comma = 0;
+	pe_buf_init(&body, 0);
 	if (kind == PE_PROVIDER_ANTHROPIC)
-		write_anthropic(&w, req);
+		write_anthropic(&body, req);
 	else if (kind == PE_PROVIDER_GEMINI)
-		write_gemini(&w, req, &sc);
+		write_gemini(&body, req, &sc);
 	else if (kind == PE_PROVIDER_OLLAMA)
-		write_ollama(&w, req, &sc);
+		write_ollama(&body, req, &sc);
 	else
-		write_openai(&w, req, &sc);
+		write_openai(&body, req, &sc);
 	pe_doc_free(sc.doc);
-	if (w.rc) {
+	if (body.len > MAX_BODY) {
 		pe_buf_release(&body);
 		failf(err, errsize, "request body is larger than %d bytes",
 		      MAX_BODY);
