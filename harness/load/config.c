@@ -70,12 +70,17 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	memset(p, 0, sizeof(*p));
 	pe_strlist_init(&p->headers);
 	p->name = xstrdup(pair->key->text);
-	if (pe_provider_kind_parse(kind ? kind->text : p->name, &p->kind) ||
-	    p->kind == PE_PROVIDER_EXEC || p->kind == PE_PROVIDER_ECHO) {
+	p->ops = pe_provider_find(kind ? kind->text : p->name);
+	if (!pe_provider_is_http(p->ops)) {
+		struct pe_buf names;
+
+		pe_buf_init(&names, 0);
+		pe_provider_list_names(&names, pe_provider_is_http, " or ");
 		pe_diag_error(diag, kind ? &kind->mark : &pair->key->mark,
-			      "provider '%s' needs 'kind': openai, github, "
-			      "anthropic, gemini or ollama",
-			      p->name);
+			      "provider '%s' needs 'kind': %s", p->name,
+			      names.data);
+		pe_buf_release(&names);
+		p->ops = NULL;
 		rc = PE_ERR_INVALID;
 	}
 	if (text_of(pe_node_get(map, "base_url")))

@@ -20,8 +20,8 @@
 #include "harness/providers/provider.h"
 
 struct pe_provider_config {
-	char *name; /* "openai", or a custom name */
-	enum pe_provider_kind kind;
+	char *name;			   /* "openai", or a custom name */
+	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
 	char *api_key_env;	    /* NULL: the kind's default variable */
 	long max_concurrency;	    /* 0: no cap of its own */

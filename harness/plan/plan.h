@@ -25,7 +25,7 @@
 
 struct pe_target {
 	char *spec; /* "openai:gpt-4o-mini": how results name the model */
-	enum pe_provider_kind kind;
+	const struct pe_provider_ops *ops;
 	char *provider; /* configuration name, e.g. "openai" or "myvllm" */
 	char *model;	/* the provider's own model name */
 	char *base_url;

@@ -386,7 +386,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		resp.error = xstrfmt("connection failed: %s", res->error);
 		resp.retry_after_ms = -1;
 	} else {
-		pe_provider_parse(t->kind, res->status, res->body, res->len, 0,
+		pe_provider_parse(t->ops, res->status, res->body, res->len, 0,
 				  &resp);
 	}
 	retry = resp.cls == PE_REPLY_RETRY;
@@ -444,9 +444,9 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	free(a);
 }
 
-static int use_http(enum pe_provider_kind kind)
+static int use_http(const struct pe_provider_ops *ops)
 {
-	return kind != PE_PROVIDER_EXEC && kind != PE_PROVIDER_ECHO;
+	return pe_provider_is_http(ops);
 }
 
 static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
@@ -526,12 +526,12 @@ static double start_job(struct runner *r, size_t job, double now)
 		free(rerr);
 		goto done;
 	}
-	if (t->kind == PE_PROVIDER_ECHO) {
+	if (t->ops == &pe_echo_ops) {
 		finish_echo(r, job, texts, n);
 		goto done;
 	}
 	fill_request(j, t, msgs, &req);
-	if (pe_provider_build(use_http(t->kind) ? t->kind : PE_PROVIDER_OPENAI,
+	if (pe_provider_build(use_http(t->ops) ? t->ops : &pe_openai_ops,
 			      t->base_url, t->api_key, &t->headers, &req, &http,
 			      err, sizeof(err))) {
 		fail_job(r, job, 0, err);
@@ -554,7 +554,7 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0,
 			 "no cached response for this request (--offline)");
 		free(a);
-	} else if (t->kind == PE_PROVIDER_EXEC) {
+	} else if (t->ops == &pe_exec_ops) {
 		run_exec(r, job, t, http.body, http.body_len);
 		free(a);
 	} else if (pe_http_add(r->http, &http, CONNECT_TIMEOUT_MS,
