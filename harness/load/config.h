@@ -33,7 +33,9 @@ struct pe_provider_config {
 
 struct pe_alias {
 	char *name;
-	char *target; /* "provider:model" */
+	char *target; /* "provider:model", or NULL when argv is set */
+	const struct pe_provider_ops *ops; /* with argv: a command provider */
+	char **argv; /* { exec: [PROGRAM, ARGS...] }, NULL-ended, or NULL */
 };
 
 struct pe_config {
@@ -72,7 +74,8 @@ struct pe_prices pe_config_prices(const struct pe_config *c);
  */
 void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli);
 
-/* The alias target for name, or NULL. */
-const char *pe_config_alias(const struct pe_config *c, const char *name);
+/* The alias named name, or NULL. */
+const struct pe_alias *pe_config_alias(const struct pe_config *c,
+				       const char *name);
 
 #endif

@@ -73,18 +73,71 @@ static void split_argv(struct pe_target *t, const char *cmd)
 	}
 }
 
+/*
+ * Writes argv as one line for the target's name: arguments with a space,
+ * a quote or nothing in them are single-quoted as a shell would read them.
+ */
+static char *join_argv(char *const *argv)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (i)
+			pe_buf_addc(&b, ' ');
+		if (*a && !strpbrk(a, " \t'\"")) {
+			pe_buf_adds(&b, a);
+			continue;
+		}
+		pe_buf_addc(&b, '\'');
+		for (; *a; a++) {
+			if (*a == '\'')
+				pe_buf_adds(&b, "'\\''");
+			else
+				pe_buf_addc(&b, *a);
+		}
+		pe_buf_addc(&b, '\'');
+	}
+	return pe_buf_detach(&b, NULL);
+}
+
+/* A target from an alias that gives a command as an argv list. */
+static void resolve_argv(const struct pe_alias *alias,
+			 const struct pe_config *config, struct pe_target *out)
+{
+	size_t n = 0;
+
+	while (alias->argv[n])
+		n++;
+	out->ops = alias->ops;
+	out->argv = xcalloc(n + 1, sizeof(*out->argv));
+	for (size_t i = 0; i < n; i++)
+		out->argv[i] = xstrdup(alias->argv[i]);
+	out->provider = xstrdup(out->ops->name);
+	out->model = join_argv(alias->argv);
+	out->spec = xstrfmt("%s:%s", out->provider, out->model);
+	set_base(out, pe_config_provider(config, out->ops->name));
+	set_limits(out, pe_config_provider(config, out->ops->name));
+}
+
 /* Resolves a model name into a target; see plan.h. */
 int pe_target_resolve(const char *name, const struct pe_config *config,
 		      struct pe_target *out, char *err, size_t errsize)
 {
-	const char *alias = pe_config_alias(config, name);
+	const struct pe_alias *alias = pe_config_alias(config, name);
 	const char *colon;
 	const struct pe_provider_config *pc = NULL;
 	char *prefix;
 
 	memset(out, 0, sizeof(*out));
+	if (alias && alias->argv) {
+		resolve_argv(alias, config, out);
+		return PE_OK;
+	}
 	if (alias)
-		name = alias;
+		name = alias->target;
 	colon = strchr(name, ':');
 	prefix = colon ? xstrndup(name, (size_t)(colon - name)) : NULL;
 	if (prefix && (pc = pe_config_provider(config, prefix)) != NULL) {
@@ -112,7 +165,7 @@ int pe_target_resolve(const char *name, const struct pe_config *config,
 	out->model = xstrdup(colon ? colon + 1 : name);
 	out->spec = xstrfmt("%s:%s", out->provider, out->model);
 	free(prefix);
-	if (out->ops == &pe_exec_ops) {
+	if (out->ops->model_is_command) {
 		split_argv(out, out->model);
 		if (!out->argv[0]) {
 			snprintf(err, errsize, "exec: needs a command");

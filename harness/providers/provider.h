@@ -114,6 +114,11 @@ struct pe_provider_ops {
 	/* Plain model names it claims by prefix ("gpt-"), NULL-ended. */
 	const char *const *model_prefixes;
 	int claims_publisher_model; /* "publisher/model" names are its */
+	/*
+	 * The model is a command line ("exec:CMD ARGS", split on spaces),
+	 * and an alias may give it as an argv list instead.
+	 */
+	int model_is_command;
 
 	/*
 	 * The request body, as JSON: the model, messages and settings of
@@ -153,28 +158,31 @@ struct pe_provider_ops {
 	/* Local providers; all NULL for HTTP ones. */
 	/*
 	 * Starts a call for req (body is the request JSON from write_body,
-	 * or NULL).  Returns 0 and sets *call, or PE_ERR_IO with a message
-	 * in err.
+	 * or NULL).  Returns 0 and sets *call when it runs on; 1 when the
+	 * answer is there at once (*result is set); or a negative
+	 * enum pe_err with a message in err.
 	 */
 	int (*local_start)(const struct pe_local_spec *spec,
 			   const struct pe_chat_request *req, const char *body,
 			   size_t body_len, double now_ms,
-			   struct pe_local_call **call, char *err,
+			   struct pe_local_call **call,
+			   struct pe_local_result *result, char *err,
 			   size_t errsize);
 	/*
-	 * Fills up to max descriptors to wait on and returns how many;
-	 * *due_ms is when pe_provider_local_step must run even without
-	 * activity (a deadline), or left alone when there is none.
+	 * Fills up to max descriptors to wait on and returns how many (3 at
+	 * most); lowers *due_ms to when local_step must run even without
+	 * activity (a deadline), and leaves it alone when there is none.
 	 */
 	size_t (*local_fds)(const struct pe_local_call *call,
 			    struct pollfd *fds, size_t max, double *due_ms);
 	/*
 	 * Moves the call on without blocking.  Returns 1 when it has ended
-	 * (out is set and the call is freed), else 0.
+	 * (out is set and the call is freed), else 0.  May be called at any
+	 * time, with or without activity on its descriptors.
 	 */
 	int (*local_step)(struct pe_local_call *call, double now_ms,
 			  struct pe_local_result *out);
-	/* Ends a call that has not finished (an interrupted run). */
+	/* Ends a call that has not finished and frees it. */
 	void (*local_cancel)(struct pe_local_call *call);
 };
 

@@ -4,19 +4,14 @@
  * own outcome slot, the journal (behind its lock) and the pass/fail/error
  * counters (atomic updates).  Nothing else is shared.
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* qsort_r */
 #include "harness/run/runner.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <omp.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,12 +24,9 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-extern char **environ;
-
 enum {
 	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
-	MAX_EXEC_OUTPUT = 16 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
 	PROGRESS_TTY_MS = 200,
 	PROGRESS_LOG_MS = 5000
@@ -80,6 +72,13 @@ struct delayed {
 	double due_ms;
 };
 
+/* A local provider's call in flight (an exec: program). */
+struct local {
+	size_t job;
+	const struct pe_provider_ops *ops;
+	struct pe_local_call *call;
+};
+
 struct runner {
 	const struct pe_plan *plan;
 	const struct pe_run_options *opts;
@@ -95,6 +94,11 @@ struct runner {
 	struct attempt **active; /* requests in flight, for deduplication */
 	size_t nactive;
 	size_t active_alloc;
+	struct local *locals; /* local calls in flight */
+	size_t nlocals;
+	size_t locals_alloc;
+	struct pollfd *pollfds; /* their descriptors, for the HTTP wait */
+	size_t pollfds_alloc;
 	struct pe_journal *journal;
 	int journal_failed;
 	unsigned long long rng;
@@ -319,10 +323,6 @@ static void fail_job(struct runner *r, size_t job, long status, const char *msg)
 	complete(r, c);
 }
 
-/* Runs an exec: target; see pe_run_execute.  Blocking by design. */
-static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
-		     const char *body, size_t body_len);
-
 static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
 			   double now)
 {
@@ -444,11 +444,6 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	free(a);
 }
 
-static int use_http(const struct pe_provider_ops *ops)
-{
-	return pe_provider_is_http(ops);
-}
-
 static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
 {
 	struct completion *c = xcalloc(1, sizeof(*c));
@@ -467,21 +462,96 @@ static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
 	complete(r, c);
 }
 
-static void finish_echo(struct runner *r, size_t job, char **texts, size_t n)
+/* Hands a local call's result to scoring, or its error. */
+static void finish_local(struct runner *r, size_t job,
+			 struct pe_local_result *res)
 {
-	struct completion *c = xcalloc(1, sizeof(*c));
-	struct pe_buf b;
+	struct completion *c;
 
-	pe_buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			pe_buf_adds(&b, "\n\n");
-		pe_buf_adds(&b, texts[i]);
+	if (res->error) {
+		fail_job(r, job, 0, res->error);
+		pe_local_result_release(res);
+		return;
 	}
+	c = xcalloc(1, sizeof(*c));
 	c->job = job;
-	c->output = pe_buf_detach(&b, &c->output_len);
+	c->output = res->output ? res->output : xstrdup("");
+	c->output_len = res->output_len;
 	c->tokens_in = c->tokens_out = -1;
+	c->total_ms = res->total_ms;
+	res->output = NULL;
+	pe_local_result_release(res);
 	complete(r, c);
+}
+
+/* Starts a local provider's call (echo answers at once, exec runs on). */
+static void start_local(struct runner *r, size_t job, const struct pe_target *t,
+			const struct pe_chat_request *req, const char *body,
+			size_t body_len, double now)
+{
+	struct pe_local_spec spec;
+	struct pe_local_result res;
+	struct pe_local_call *call = NULL;
+	char err[512];
+	int rc;
+
+	spec.argv = t->argv;
+	spec.timeout_ms = t->timeout_ms ? t->timeout_ms : r->opts->timeout_ms;
+	memset(&res, 0, sizeof(res));
+	rc = t->ops->local_start(&spec, req, body, body_len, now, &call, &res,
+				 err, sizeof(err));
+	if (rc < 0) {
+		fail_job(r, job, 0, err);
+	} else if (rc > 0) {
+		finish_local(r, job, &res);
+	} else {
+		pe_grow(&r->locals, &r->locals_alloc, r->nlocals + 1,
+			sizeof(*r->locals));
+		r->locals[r->nlocals].job = job;
+		r->locals[r->nlocals].ops = t->ops;
+		r->locals[r->nlocals].call = call;
+		r->nlocals++;
+		r->targets[r->plan->jobs[job].target].inflight++;
+		r->inflight++;
+	}
+}
+
+/* Moves every local call on; finished ones go to scoring. */
+static void step_locals(struct runner *r, double now)
+{
+	for (size_t i = 0; i < r->nlocals;) {
+		struct local *l = &r->locals[i];
+		struct pe_local_result res;
+		size_t job = l->job;
+
+		if (!l->ops->local_step(l->call, now, &res)) {
+			i++;
+			continue;
+		}
+		r->targets[r->plan->jobs[job].target].inflight--;
+		r->inflight--;
+		*l = r->locals[--r->nlocals];
+		finish_local(r, job, &res);
+	}
+}
+
+/*
+ * Collects the descriptors of the local calls for the HTTP wait and
+ * shortens *wait to the nearest deadline among them.  Returns how many.
+ */
+static size_t local_fds(struct runner *r, double now, long *wait)
+{
+	double due = now + (double)*wait;
+	size_t n = 0;
+
+	pe_grow(&r->pollfds, &r->pollfds_alloc, 3 * r->nlocals + 1,
+		sizeof(*r->pollfds));
+	for (size_t i = 0; i < r->nlocals; i++)
+		n += r->locals[i].ops->local_fds(r->locals[i].call,
+						 r->pollfds + n, 3, &due);
+	if (due - now < (double)*wait)
+		*wait = due - now < 1 ? 1 : (long)(due - now);
+	return n;
 }
 
 /* Makes job wait for an in-flight request with the same key, if any. */
@@ -526,23 +596,27 @@ static double start_job(struct runner *r, size_t job, double now)
 		free(rerr);
 		goto done;
 	}
-	if (t->ops == &pe_echo_ops) {
-		finish_echo(r, job, texts, n);
+	fill_request(j, t, msgs, &req);
+	if (!t->ops->write_body) {
+		/* Nothing to send, so nothing to cache: echo. */
+		start_local(r, job, t, &req, NULL, 0, now);
 		goto done;
 	}
-	fill_request(j, t, msgs, &req);
-	if (pe_provider_build(use_http(t->ops) ? t->ops : &pe_openai_ops,
-			      t->base_url, t->api_key, &t->headers, &req, &http,
-			      err, sizeof(err))) {
+	if (pe_provider_is_http(t->ops)
+		    ? pe_provider_build(t->ops, t->base_url, t->api_key,
+					&t->headers, &req, &http, err,
+					sizeof(err))
+		    : pe_provider_body(t->ops, &req, &http.body, &http.body_len,
+				       err, sizeof(err))) {
 		fail_job(r, job, 0, err);
 		goto done;
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->job = job;
 	a->started_ms = now;
-	pe_cache_key(t->spec, http.url, http.body, http.body_len,
-		     j->has_temperature && j->temperature > 0, j->repeat,
-		     a->key);
+	pe_cache_key(t->spec, http.url ? http.url : t->ops->name, http.body,
+		     http.body_len, j->has_temperature && j->temperature > 0,
+		     j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &cached)) {
 		finish_from_cache(r, job, &cached);
@@ -554,8 +628,8 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0,
 			 "no cached response for this request (--offline)");
 		free(a);
-	} else if (t->ops == &pe_exec_ops) {
-		run_exec(r, job, t, http.body, http.body_len);
+	} else if (t->ops->local_start) {
+		start_local(r, job, t, &req, http.body, http.body_len, now);
 		free(a);
 	} else if (pe_http_add(r->http, &http, CONNECT_TIMEOUT_MS,
 			       t->timeout_ms ? t->timeout_ms
@@ -671,112 +745,6 @@ static void progress(struct runner *r, double now, int last)
 			error, rate, eta, r->tty && !last ? "  " : "\n");
 		fflush(stderr);
 	}
-}
-
-/* Writes all of data to fd, ignoring EINTR; 0 or -1. */
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Reads the child's stdout until it closes or the deadline passes.
- * Returns 0, or a message for the job's error.
- */
-static const char *read_child(int out_fd, struct pe_buf *out, double deadline)
-{
-	char chunk[65536];
-
-	for (;;) {
-		struct pollfd pfd = { out_fd, POLLIN, 0 };
-		double left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0)
-			return "timed out";
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(out_fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		if (pe_buf_add(out, chunk, (size_t)n))
-			return "output larger than 16 MiB";
-	}
-}
-
-/*
- * Runs an exec: target: argv directly (never a shell), the request JSON
- * on stdin, the answer from stdout, with the run's timeout and a size cap.
- * NEEDSWORK: it blocks the loop for the program's run time; programs are
- * local and usually fast, but they are not run in parallel with calls.
- */
-static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
-		     const char *body, size_t body_len)
-{
-	int in[2], out[2];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	struct pe_buf b;
-	const char *problem = NULL;
-	double start = now_ms();
-	int status = 0;
-
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		fail_job(r, job, 0, "exec: cannot make pipes");
-		return;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (posix_spawnp(&pid, t->argv[0], &fa, NULL, t->argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-		fail_job(r, job, 0, "exec: cannot start the program");
-		return;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	/* A program that does not read its input must not block us. */
-	signal(SIGPIPE, SIG_IGN);
-	write_all(in[1], body, body_len);
-	close(in[1]);
-	pe_buf_init(&b, MAX_EXEC_OUTPUT);
-	problem = read_child(out[0], &b, start + (double)r->opts->timeout_ms);
-	close(out[0]);
-	if (problem)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!problem && (!WIFEXITED(status) || WEXITSTATUS(status)))
-		problem = "the program failed (non-zero exit)";
-	if (problem) {
-		char *msg = xstrfmt("exec %s: %s", t->argv[0], problem);
-
-		fail_job(r, job, 0, msg);
-		free(msg);
-	} else {
-		struct completion *c = xcalloc(1, sizeof(*c));
-
-		c->job = job;
-		c->output = pe_buf_detach(&b, &c->output_len);
-		c->tokens_in = c->tokens_out = -1;
-		c->total_ms = now_ms() - start;
-		complete(r, c);
-	}
-	pe_buf_release(&b);
 }
 
 struct id_index {
@@ -910,6 +878,8 @@ static void loop(struct runner *r)
 {
 	while (r->remaining > 0) {
 		double now = now_ms();
+		long wait;
+		size_t nfds;
 
 		if (r->opts->stop && *r->opts->stop) {
 			if (!r->inflight)
@@ -919,11 +889,12 @@ static void loop(struct runner *r)
 		}
 		if (!r->remaining)
 			break;
-		pe_http_run(r->http,
-			    r->inflight || r->ndelayed || r->remaining
-				    ? wait_ms(r, now)
-				    : 0,
-			    on_done, r);
+		wait = r->inflight || r->ndelayed || r->remaining
+			       ? wait_ms(r, now)
+			       : 0;
+		nfds = local_fds(r, now, &wait);
+		pe_http_run(r->http, wait, r->pollfds, nfds, on_done, r);
+		step_locals(r, now_ms());
 		progress(r, now_ms(), 0);
 	}
 }
@@ -991,6 +962,10 @@ int pe_run_execute(const struct pe_plan *plan,
 		free(r.active[i]->followers);
 		free(r.active[i]);
 	}
+	for (size_t i = 0; i < r.nlocals; i++)
+		r.locals[i].ops->local_cancel(r.locals[i].call);
+	free(r.locals);
+	free(r.pollfds);
 	pe_journal_close(r.journal);
 	for (size_t k = 0; k < plan->ntargets; k++)
 		free(r.targets[k].queue);
