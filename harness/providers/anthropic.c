@@ -27,9 +27,12 @@ enum { ANTHROPIC_MAX_TOKENS = 4096 }; /* Anthropic requires max_tokens */
 static void write_anthropic(struct pe_buf *b, const struct pe_chat_request *req,
 			    const struct pe_schema *sc)
 {
-	const struct pe_params *p = req->params;
+	static const struct pe_setting_key settings[] = {
+		{ PE_SETTING_TEMPERATURE, "temperature" },
+		{ PE_SETTING_TOP_P, "top_p" },
+		{ PE_SETTING_STOP, "stop_sequences" },
+	};
 	struct pe_buf system;
-	double t;
 
 	(void)sc;
 	pe_buf_init(&system, 0);
@@ -51,20 +54,10 @@ static void write_anthropic(struct pe_buf *b, const struct pe_chat_request *req,
 	pe_wire_roles(b, req, 1);
 	pe_wire_key(b, "max_tokens");
 	pe_json_int(b, pe_wire_has_param(req, PE_PARAM_MAX_TOKENS)
-			       ? p->max_tokens
+			       ? req->params->max_tokens
 			       : ANTHROPIC_MAX_TOKENS);
-	if (pe_wire_temperature(req, &t)) {
-		pe_wire_key(b, "temperature");
-		pe_json_num(b, t);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_TOP_P)) {
-		pe_wire_key(b, "top_p");
-		pe_json_num(b, p->top_p);
-	}
-	if (pe_wire_has_stop(req)) {
-		pe_wire_key(b, "stop_sequences");
-		pe_wire_strings(b, p->stop, p->nstop);
-	}
+	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
+			 NULL, NULL);
 	if (req->stream)
 		pe_buf_adds(b, ",\"stream\":true");
 	pe_buf_addc(b, '}');

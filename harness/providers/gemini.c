@@ -71,38 +71,19 @@ static void write_gemini_config(struct pe_buf *b,
 				const struct pe_schema *sc)
 {
 	static const char config[] = "generationConfig";
-	const struct pe_params *p = req->params;
+	static const struct pe_setting_key settings[] = {
+		{ PE_SETTING_TEMPERATURE, "temperature" },
+		{ PE_SETTING_TOP_P, "topP" },
+		{ PE_SETTING_MAX_TOKENS, "maxOutputTokens" },
+		{ PE_SETTING_STOP, "stopSequences" },
+		{ PE_SETTING_SEED, "seed" },
+		{ PE_SETTING_PRESENCE_PENALTY, "presencePenalty" },
+		{ PE_SETTING_FREQUENCY_PENALTY, "frequencyPenalty" },
+	};
 	int opened = 0;
-	double t;
 
-	if (pe_wire_temperature(req, &t)) {
-		pe_wire_lazy_key(b, &opened, config, "temperature");
-		pe_json_num(b, t);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_TOP_P)) {
-		pe_wire_lazy_key(b, &opened, config, "topP");
-		pe_json_num(b, p->top_p);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_MAX_TOKENS)) {
-		pe_wire_lazy_key(b, &opened, config, "maxOutputTokens");
-		pe_json_int(b, p->max_tokens);
-	}
-	if (pe_wire_has_stop(req)) {
-		pe_wire_lazy_key(b, &opened, config, "stopSequences");
-		pe_wire_strings(b, p->stop, p->nstop);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_SEED)) {
-		pe_wire_lazy_key(b, &opened, config, "seed");
-		pe_json_int(b, p->seed);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		pe_wire_lazy_key(b, &opened, config, "presencePenalty");
-		pe_json_num(b, p->presence_penalty);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		pe_wire_lazy_key(b, &opened, config, "frequencyPenalty");
-		pe_json_num(b, p->frequency_penalty);
-	}
+	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
+			 config, &opened);
 	if (pe_wire_wants_json(req)) {
 		pe_wire_lazy_key(b, &opened, config, "responseMimeType");
 		pe_json_str(b, "application/json");

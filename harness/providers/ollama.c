@@ -19,39 +19,19 @@
 static void write_ollama_options(struct pe_buf *b,
 				 const struct pe_chat_request *req)
 {
-	static const char options[] = "options";
-	const struct pe_params *p = req->params;
+	static const struct pe_setting_key settings[] = {
+		{ PE_SETTING_TEMPERATURE, "temperature" },
+		{ PE_SETTING_TOP_P, "top_p" },
+		{ PE_SETTING_MAX_TOKENS, "num_predict" },
+		{ PE_SETTING_SEED, "seed" },
+		{ PE_SETTING_STOP, "stop" },
+		{ PE_SETTING_PRESENCE_PENALTY, "presence_penalty" },
+		{ PE_SETTING_FREQUENCY_PENALTY, "frequency_penalty" },
+	};
 	int opened = 0;
-	double t;
 
-	if (pe_wire_temperature(req, &t)) {
-		pe_wire_lazy_key(b, &opened, options, "temperature");
-		pe_json_num(b, t);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_TOP_P)) {
-		pe_wire_lazy_key(b, &opened, options, "top_p");
-		pe_json_num(b, p->top_p);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_MAX_TOKENS)) {
-		pe_wire_lazy_key(b, &opened, options, "num_predict");
-		pe_json_int(b, p->max_tokens);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_SEED)) {
-		pe_wire_lazy_key(b, &opened, options, "seed");
-		pe_json_int(b, p->seed);
-	}
-	if (pe_wire_has_stop(req)) {
-		pe_wire_lazy_key(b, &opened, options, "stop");
-		pe_wire_strings(b, p->stop, p->nstop);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		pe_wire_lazy_key(b, &opened, options, "presence_penalty");
-		pe_json_num(b, p->presence_penalty);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		pe_wire_lazy_key(b, &opened, options, "frequency_penalty");
-		pe_json_num(b, p->frequency_penalty);
-	}
+	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
+			 "options", &opened);
 	pe_wire_lazy_close(b, opened);
 }
 

@@ -60,43 +60,24 @@ static void write_openai_format(struct pe_buf *b,
 static void write_openai(struct pe_buf *b, const struct pe_chat_request *req,
 			 const struct pe_schema *sc)
 {
-	const struct pe_params *p = req->params;
-	double t;
+	const struct pe_setting_key settings[] = {
+		{ PE_SETTING_TEMPERATURE, "temperature" },
+		{ PE_SETTING_TOP_P, "top_p" },
+		{ PE_SETTING_MAX_TOKENS, uses_completion_tokens(req->model)
+						 ? "max_completion_tokens"
+						 : "max_tokens" },
+		{ PE_SETTING_SEED, "seed" },
+		{ PE_SETTING_STOP, "stop" },
+		{ PE_SETTING_PRESENCE_PENALTY, "presence_penalty" },
+		{ PE_SETTING_FREQUENCY_PENALTY, "frequency_penalty" },
+	};
 
 	pe_buf_adds(b, "{\"model\":");
 	pe_json_str(b, req->model);
 	pe_buf_adds(b, ",\"messages\":");
 	pe_wire_roles(b, req, 0);
-	if (pe_wire_temperature(req, &t)) {
-		pe_wire_key(b, "temperature");
-		pe_json_num(b, t);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_TOP_P)) {
-		pe_wire_key(b, "top_p");
-		pe_json_num(b, p->top_p);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_MAX_TOKENS)) {
-		pe_wire_key(b, uses_completion_tokens(req->model)
-				       ? "max_completion_tokens"
-				       : "max_tokens");
-		pe_json_int(b, p->max_tokens);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_SEED)) {
-		pe_wire_key(b, "seed");
-		pe_json_int(b, p->seed);
-	}
-	if (pe_wire_has_stop(req)) {
-		pe_wire_key(b, "stop");
-		pe_wire_strings(b, p->stop, p->nstop);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_PRESENCE_PENALTY)) {
-		pe_wire_key(b, "presence_penalty");
-		pe_json_num(b, p->presence_penalty);
-	}
-	if (pe_wire_has_param(req, PE_PARAM_FREQUENCY_PENALTY)) {
-		pe_wire_key(b, "frequency_penalty");
-		pe_json_num(b, p->frequency_penalty);
-	}
+	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
+			 NULL, NULL);
 	write_openai_format(b, req, sc);
 	if (req->stream)
 		pe_buf_adds(b, ",\"stream\":true,"

@@ -31,8 +31,7 @@ int pe_wire_has_param(const struct pe_chat_request *req, unsigned bit)
 	return req->params && (req->params->set & bit);
 }
 
-/* Reads the request temperature; see wire.h. */
-int pe_wire_temperature(const struct pe_chat_request *req, double *t)
+static int get_temperature(const struct pe_chat_request *req, double *t)
 {
 	if (req->has_temperature)
 		*t = req->temperature;
@@ -43,8 +42,7 @@ int pe_wire_temperature(const struct pe_chat_request *req, double *t)
 	return 1;
 }
 
-/* True when the request has stop sequences. */
-int pe_wire_has_stop(const struct pe_chat_request *req)
+static int has_stop(const struct pe_chat_request *req)
 {
 	return pe_wire_has_param(req, PE_PARAM_STOP) && req->params->nstop;
 }
@@ -106,6 +104,73 @@ void pe_wire_lazy_close(struct pe_buf *b, int opened)
 {
 	if (opened)
 		pe_buf_addc(b, '}');
+}
+
+/* True when the request has setting s. */
+static int has_setting(const struct pe_chat_request *req, enum pe_setting s)
+{
+	static const unsigned bits[] = {
+		[PE_SETTING_TOP_P] = PE_PARAM_TOP_P,
+		[PE_SETTING_MAX_TOKENS] = PE_PARAM_MAX_TOKENS,
+		[PE_SETTING_SEED] = PE_PARAM_SEED,
+		[PE_SETTING_PRESENCE_PENALTY] = PE_PARAM_PRESENCE_PENALTY,
+		[PE_SETTING_FREQUENCY_PENALTY] = PE_PARAM_FREQUENCY_PENALTY,
+	};
+	double t;
+
+	if (s == PE_SETTING_TEMPERATURE)
+		return get_temperature(req, &t);
+	if (s == PE_SETTING_STOP)
+		return has_stop(req);
+	return pe_wire_has_param(req, bits[s]);
+}
+
+static void write_setting(struct pe_buf *b, const struct pe_chat_request *req,
+			  enum pe_setting s)
+{
+	const struct pe_params *p = req->params;
+	double t = 0;
+
+	switch (s) {
+	case PE_SETTING_TEMPERATURE:
+		get_temperature(req, &t);
+		pe_json_num(b, t);
+		break;
+	case PE_SETTING_TOP_P:
+		pe_json_num(b, p->top_p);
+		break;
+	case PE_SETTING_MAX_TOKENS:
+		pe_json_int(b, p->max_tokens);
+		break;
+	case PE_SETTING_SEED:
+		pe_json_int(b, p->seed);
+		break;
+	case PE_SETTING_STOP:
+		pe_wire_strings(b, p->stop, p->nstop);
+		break;
+	case PE_SETTING_PRESENCE_PENALTY:
+		pe_json_num(b, p->presence_penalty);
+		break;
+	case PE_SETTING_FREQUENCY_PENALTY:
+		pe_json_num(b, p->frequency_penalty);
+		break;
+	}
+}
+
+/* Writes the settings a request has; see wire.h. */
+void pe_wire_settings(struct pe_buf *b, const struct pe_chat_request *req,
+		      const struct pe_setting_key *keys, size_t n,
+		      const char *object, int *opened)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!has_setting(req, keys[i].setting))
+			continue;
+		if (object)
+			pe_wire_lazy_key(b, opened, object, keys[i].key);
+		else
+			pe_wire_key(b, keys[i].key);
+		write_setting(b, req, keys[i].setting);
+	}
 }
 
 /* Appends the chat messages; see wire.h. */

@@ -34,9 +34,6 @@ struct pe_schema {
 
 int pe_wire_starts_with(const char *s, const char *prefix);
 int pe_wire_has_param(const struct pe_chat_request *req, unsigned bit);
-/* The request's temperature into *t; 0 when it has none. */
-int pe_wire_temperature(const struct pe_chat_request *req, double *t);
-int pe_wire_has_stop(const struct pe_chat_request *req);
 /* True for responseFormat json_object or json_schema. */
 int pe_wire_wants_json(const struct pe_chat_request *req);
 /* A message's text ("" for none). */
@@ -53,6 +50,32 @@ void pe_wire_strings(struct pe_buf *b, char *const *items, size_t n);
 void pe_wire_lazy_key(struct pe_buf *b, int *opened, const char *object,
 		      const char *key);
 void pe_wire_lazy_close(struct pe_buf *b, int opened);
+/* The generation settings a request body may carry. */
+enum pe_setting {
+	PE_SETTING_TEMPERATURE, /* the job's, else the prompt's */
+	PE_SETTING_TOP_P,
+	PE_SETTING_MAX_TOKENS,
+	PE_SETTING_SEED,
+	PE_SETTING_STOP,
+	PE_SETTING_PRESENCE_PENALTY,
+	PE_SETTING_FREQUENCY_PENALTY
+};
+
+/* A setting and the key a provider spells it with. */
+struct pe_setting_key {
+	enum pe_setting setting;
+	const char *key;
+};
+
+/*
+ * Writes each setting of keys[0..n) that the request has, in that order.
+ * With object NULL they are optional members of the object already open;
+ * else members of the object named object, opened on first use as with
+ * pe_wire_lazy_key (*opened).
+ */
+void pe_wire_settings(struct pe_buf *b, const struct pe_chat_request *req,
+		      const struct pe_setting_key *keys, size_t n,
+		      const char *object, int *opened);
 /* Appends the messages as [{"role":...,"content":...}], maybe no system. */
 void pe_wire_roles(struct pe_buf *b, const struct pe_chat_request *req,
 		   int skip_system);
