@@ -23,7 +23,7 @@ struct pe_provider_config {
 	char *name;			   /* "openai", or a custom name */
 	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
-	char *api_key_env;	    /* NULL: the kind's default variable */
+	char *api_key_env;	    /* NULL: the provider's variable */
 	long max_concurrency;	    /* 0: no cap of its own */
 	double requests_per_minute; /* 0: unlimited */
 	double tokens_per_minute;   /* 0: unlimited */
