@@ -136,16 +136,23 @@ $(BUILD)/tests/fakellm: $(FAKELLM_SRC) $(wildcard tests/fakellm/*.h) \
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $(FAKELLM_SRC) $(PKG_LIBS)
 fakellm: $(BUILD)/tests/fakellm
 
-# Fuzz targets need clang's libFuzzer.
+# Fuzz targets need clang's libFuzzer.  The library is compiled once
+# (instrumented, without libFuzzer's main) and linked into every target.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c \
 		       harness/load/responses.c,$(LIB_SRC))
-build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) build/config.mk | deps-fuzz
+FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_CFLAGS = $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g
+build/fuzz/obj/%.o: %.c build/config.mk | deps-fuzz
 	@mkdir -p $(dir $@)
-	clang $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g \
-		-fsanitize=fuzzer,address,undefined -o $@ $< \
-		$(FUZZ_LIB_SRC) $(PKG_LIBS) -lm
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
+		-MMD -MP -c -o $@ $<
+build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB_OBJ) \
+		| deps-fuzz
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(FUZZ_LIB_OBJ) $(PKG_LIBS) -lm
 fuzz-bins: $(FUZZ_BIN)
 
 build/bench/%: bench/%.c $(BUILD)/libprompteval.a
@@ -183,4 +190,4 @@ uninstall:
 clean:
 	rm -rf build prompteval
 
--include $(DEPFILES)
+-include $(DEPFILES) $(FUZZ_LIB_OBJ:.o=.d)

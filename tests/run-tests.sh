@@ -3,7 +3,9 @@
 # provider's wire format, retries honouring Retry-After (timed by the
 # server's own clock), no successful request made twice under injected
 # faults, the cache, --offline, quota errors, resume after kill -9, the
-# exec provider, and that an API key never reaches any output.
+# exec provider (exit statuses, signals, timeouts, large output before
+# input, argv-list aliases, exec jobs side by side and beside HTTP), and
+# that an API key never reaches any output.
 #
 # usage: tests/run-tests.sh PROMPTEVAL FAKELLM
 set -u
@@ -373,7 +375,102 @@ check "exec: answers scored, arguments unexpanded" "$work/exec/results.json" - \
 check "exec: a missing program is an error for the case" "$work/exec2/results.json" - \
 	"len(rows)==1 and rows[0]['status']=='error' and 'exec' in rows[0]['error']"
 
-# 8b. Prices and gates from the configuration: cost in the reports, the
+# 8a. exec: exit statuses and signals in the error, a timeout kills the
+#     program, and a program that writes 1 MiB before reading a large
+#     input does not deadlock.
+"$PE" run -q -m 'exec:tests/fixtures/exec-status.sh exit 3' -o "$work/ex3" \
+	--no-cache --filter '^users$' "$PROMPT" >/dev/null 2>&1
+check "exec: a non-zero exit is an error with its status" "$work/ex3/results.json" - \
+	"len(rows)==1 and rows[0]['error']=='exec tests/fixtures/exec-status.sh: exited with status 3'"
+"$PE" run -q -m 'exec:tests/fixtures/exec-status.sh kill' -o "$work/exk" \
+	--no-cache --filter '^users$' "$PROMPT" >/dev/null 2>&1
+check "exec: a program killed by a signal names the signal" "$work/exk/results.json" - \
+	"len(rows)==1 and rows[0]['error']=='exec tests/fixtures/exec-status.sh: killed by signal 9 (SIGKILL)'"
+"$PE" run -q -m "exec:tests/fixtures/exec-status.sh hang $work/hang.pid" -o "$work/exh" \
+	--timeout 0.5 --no-cache --filter '^users$' "$PROMPT" >/dev/null 2>&1
+hung=$(cat "$work/hang.pid" 2>/dev/null)
+if [ -n "$hung" ] && ! kill -0 "$hung" 2>/dev/null; then
+	check "exec: the timeout kills and reaps the program" "$work/exh/results.json" - \
+		"len(rows)==1 and rows[0]['error']=='exec tests/fixtures/exec-status.sh: timed out after 0.5 s'"
+else
+	bad "exec: the timed-out program ($hung) is still running"
+fi
+python3 - "$work/big.prompt.yml" <<'PY'
+import sys
+text = open("tests/fixtures/run/plan.prompt.yml").read()
+text = text.replace('content: "Plan the migration of {{table}} ({{rows}} rows)."',
+                    'content: "' + "y" * (1 << 20) + '"')
+open(sys.argv[1], "w").write(text)
+PY
+"$PE" run -q -m 'exec:tests/fixtures/exec-status.sh flood' -o "$work/exf" \
+	--timeout 60 --no-cache --filter '^users$' "$work/big.prompt.yml" >/dev/null 2>&1
+check "exec: 1 MiB written before a 1 MiB input is read does not deadlock" "$work/exf/results.json" - \
+	"len(rows)==1 and rows[0]['status']=='pass' and rows[0]['output'].startswith('x'*(1<<20)) and int(rows[0]['output'].split('input: ')[1].split()[0]) > (1<<20)"
+
+# 8b. exec: an alias whose command is an argv list keeps an argument with
+#     spaces whole; a bad alias shape is a positioned error.
+cat >"$work/argv.yml" <<'CFG'
+aliases:
+  checker:
+    exec: [tests/fixtures/exec-answer.sh, "two words", "a;b"]
+CFG
+"$PE" run -q -c "$work/argv.yml" -m checker -o "$work/exa" --no-cache \
+	--filter '^users$' "$PROMPT" >/dev/null 2>&1
+check "exec: an argv-list alias passes an argument with spaces whole" "$work/exa/results.json" - \
+	"len(rows)==1 and rows[0]['status']=='pass' and 'args: two words|a;b' in rows[0]['output'] and rows[0]['model']==\"exec:tests/fixtures/exec-answer.sh 'two words' a;b\""
+printf 'aliases:\n  a: {exec: prog}\n  b: {exec: [prog, {x: 1}]}\n  c: {shell: [prog]}\n' >"$work/badargv.yml"
+"$PE" run -q -c "$work/badargv.yml" -m echo: -o "$work/exb" "$PROMPT" >/dev/null 2>"$work/badargv.err"
+status=$?
+[ $status = 3 ] && grep -q "badargv.yml:2:13: error: alias 'a': 'exec' must be a list" "$work/badargv.err" &&
+	grep -q "badargv.yml:3:20: error: alias 'b': each item of 'exec' must be text" "$work/badargv.err" &&
+	grep -q "badargv.yml:4:7: error: alias 'c' must name a provider:model or give a command as { exec: \[PROGRAM, ARGS...\] }" "$work/badargv.err" &&
+	ok "exec: bad argv-list aliases are positioned errors, exit 3" ||
+	bad "exec: bad argv aliases (exit $status): $(cat "$work/badargv.err")"
+
+# 8c. exec jobs run side by side and beside HTTP requests: each program
+#     waits until every exec job has started and every HTTP job has
+#     finished, which only a loop that drives both at once can satisfy.
+fake_start
+fake_config "$work/pe.yml"
+bar="$work/bar"
+mkdir "$bar"
+mkfifo "$bar/arrive" "$bar/release" "$bar/err"
+"$PE" run -q -v -c "$work/pe.yml" -m openai:sim-strong \
+	-m "exec:tests/fixtures/exec-barrier.py $bar" -n 2 -t 0.5 -j 16 \
+	--timeout 60 -o "$work/conc" --no-cache "$PROMPT" >/dev/null 2>"$bar/err" &
+pid=$!
+python3 - "$bar" <<'PY' && ok "exec: 8 programs ran at once while 8 HTTP requests finished" || bad "exec jobs did not overlap each other and HTTP"
+import os, select, sys
+d = sys.argv[1]
+arrive = os.open(os.path.join(d, "arrive"), os.O_RDWR)
+err = os.open(os.path.join(d, "err"), os.O_RDONLY)
+arrived = http_done = 0
+release = None
+pending = b""
+while True:
+    ready, _, _ = select.select([arrive, err], [], [], 60)
+    if not ready:
+        sys.exit("stuck: %d arrived, %d HTTP jobs done" % (arrived, http_done))
+    if arrive in ready:
+        arrived += len(os.read(arrive, 64))
+    if err in ready:
+        chunk = os.read(err, 65536)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        http_done += sum(1 for l in lines if b"[openai:sim-strong]" in l)
+    if release is None and arrived == 8 and http_done == 8:
+        release = os.open(os.path.join(d, "release"), os.O_RDWR)
+        os.write(release, b"x" * 8)
+sys.exit(0 if release is not None and arrived == 8 else "released: %s" % release)
+PY
+wait $pid
+check "exec and HTTP side by side: 16 jobs, none in error" "$work/conc/results.json" - \
+	"len(rows)==16 and not [r for r in rows if r['status']=='error'] and all(r['status']=='pass' for r in rows if r['model'].startswith('exec:'))"
+fake_stop
+
+# 8d. Prices and gates from the configuration: cost in the reports, the
 #     --max-cost gate checked against it, and options overriding the file.
 fake_start
 fake_config "$work/gates.yml"
@@ -418,7 +515,7 @@ status=$?
 	bad "config errors (exit $status): $(cat "$work/bad.err")"
 fake_stop
 
-# 8c. A script rule whose match is an array applies only to requests that
+# 8e. A script rule whose match is an array applies only to requests that
 #     hold every substring (make demo relies on it).
 cat >"$work/script.jsonl" <<'S'
 {"match": ["\"model\":\"sim-strong\"", "\"temperature\":0.8"], "reply": "## 1. Scripted\n\nonly strong at 0.8"}

@@ -144,7 +144,7 @@ static int check_keys(const struct pe_plan *plan, int offline,
 		const struct pe_target *t = &plan->targets[i];
 
 		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
-		    t->kind == PE_PROVIDER_OLLAMA)
+		    !t->ops->needs_key)
 			continue;
 		pe_diag_error(diag, NULL,
 			      "%s is not set; %s needs it (or run with "

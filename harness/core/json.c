@@ -420,6 +420,12 @@ int pe_json_num(struct pe_buf *out, double v)
 	return pe_buf_adds(out, tmp);
 }
 
+/* Appends an integer in decimal, exactly. */
+int pe_json_int(struct pe_buf *out, long long v)
+{
+	return pe_buf_addf(out, "%lld", v);
+}
+
 /* Appends a member holding a count, or null when it is unknown. */
 int pe_json_count_member(struct pe_buf *out, const char *key, long v)
 {

@@ -41,6 +41,9 @@ int pe_json_str(struct pe_buf *out, const char *s);
 /* Appends a finite number, or null for NaN and infinities. */
 int pe_json_num(struct pe_buf *out, double v);
 
+/* Appends an integer exactly (a seed may not fit a double). */
+int pe_json_int(struct pe_buf *out, long long v);
+
 /*
  * Appends ,"key":v for a count that may be unknown: a negative v is
  * written as null.

@@ -87,12 +87,17 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	memset(p, 0, sizeof(*p));
 	pe_strlist_init(&p->headers);
 	p->name = xstrdup(pair->key->text);
-	if (pe_provider_kind_parse(kind ? kind->text : p->name, &p->kind) ||
-	    p->kind == PE_PROVIDER_EXEC || p->kind == PE_PROVIDER_ECHO) {
+	p->ops = pe_provider_find(kind ? kind->text : p->name);
+	if (!pe_provider_is_http(p->ops)) {
+		struct pe_buf names;
+
+		pe_buf_init(&names, 0);
+		pe_provider_list_names(&names, pe_provider_is_http, " or ");
 		pe_diag_error(diag, kind ? &kind->mark : &pair->key->mark,
-			      "provider '%s' needs 'kind': openai, github, "
-			      "anthropic, gemini or ollama",
-			      p->name);
+			      "provider '%s' needs 'kind': %s", p->name,
+			      names.data);
+		pe_buf_release(&names);
+		p->ops = NULL;
 		rc = PE_ERR_INVALID;
 	}
 	if (text_of(pe_node_get(map, "base_url")))
@@ -316,6 +321,84 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 	return rc;
 }
 
+static int is_command(const struct pe_provider_ops *ops)
+{
+	return ops->model_is_command;
+}
+
+/*
+ * { exec: [PROGRAM, ARGS...] }: a command given as an argv list, so an
+ * argument may hold spaces.  Returns the list, or NULL after an error.
+ */
+static char **read_argv(const struct pe_pair *a,
+			const struct pe_provider_ops **ops,
+			struct pe_diag *diag)
+{
+	const struct pe_pair *p = &a->value->pairs[0];
+	const struct pe_node *list = p->value;
+	char **argv;
+
+	*ops = pe_provider_find(p->key->text);
+	if (a->value->npairs != 1 || !*ops || !is_command(*ops)) {
+		struct pe_buf names;
+
+		pe_buf_init(&names, 0);
+		pe_provider_list_names(&names, is_command, " or ");
+		pe_diag_error(diag, &p->key->mark,
+			      "alias '%s' must name a provider:model or give "
+			      "a command as { %s: [PROGRAM, ARGS...] }",
+			      a->key->text, names.data);
+		pe_buf_release(&names);
+		return NULL;
+	}
+	if (list->kind != PE_NODE_SEQ || !list->count) {
+		pe_diag_error(diag, &list->mark,
+			      "alias '%s': '%s' must be a list: [PROGRAM, "
+			      "ARGS...]",
+			      a->key->text, p->key->text);
+		return NULL;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		if (pe_node_is_scalar(list->items[i]) &&
+		    list->items[i]->kind != PE_NODE_NULL &&
+		    (i || list->items[i]->len))
+			continue;
+		pe_diag_error(diag, &list->items[i]->mark,
+			      "alias '%s': each item of '%s' must be text",
+			      a->key->text, p->key->text);
+		return NULL;
+	}
+	argv = xcalloc(list->count + 1, sizeof(*argv));
+	for (size_t i = 0; i < list->count; i++)
+		argv[i] = xstrndup(list->items[i]->text, list->items[i]->len);
+	return argv;
+}
+
+/* An alias: NAME: provider:model, or NAME: { exec: [PROGRAM, ARGS...] }. */
+static int read_alias(struct pe_config *c, const struct pe_pair *a,
+		      struct pe_diag *diag)
+{
+	struct pe_alias alias = { NULL, NULL, NULL, NULL };
+
+	if (a->value->kind == PE_NODE_MAP && a->value->npairs) {
+		alias.argv = read_argv(a, &alias.ops, diag);
+		if (!alias.argv)
+			return PE_ERR_INVALID;
+	} else if (text_of(a->value)) {
+		alias.target = xstrdup(a->value->text);
+	} else {
+		pe_diag_error(diag, &a->value->mark,
+			      "alias '%s' must name a provider:model",
+			      a->key->text);
+		return PE_ERR_INVALID;
+	}
+	alias.name = xstrdup(a->key->text);
+	c->aliases =
+		xrealloc(c->aliases, (c->naliases + 1) * sizeof(*c->aliases));
+	c->aliases[c->naliases++] = alias;
+	return PE_OK;
+}
+
 static int read_root(struct pe_config *c, const struct pe_node *root,
 		     struct pe_diag *diag)
 {
@@ -345,22 +428,9 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 	for (size_t i = 0; providers && i < providers->npairs; i++)
 		if (read_provider(c, &providers->pairs[i], diag))
 			rc = PE_ERR_INVALID;
-	for (size_t i = 0; aliases && i < aliases->npairs; i++) {
-		const struct pe_pair *a = &aliases->pairs[i];
-
-		if (!text_of(a->value)) {
-			pe_diag_error(diag, &a->value->mark,
-				      "alias '%s' must name a provider:model",
-				      a->key->text);
+	for (size_t i = 0; aliases && i < aliases->npairs; i++)
+		if (read_alias(c, &aliases->pairs[i], diag))
 			rc = PE_ERR_INVALID;
-			continue;
-		}
-		c->aliases = xrealloc(c->aliases,
-				      (c->naliases + 1) * sizeof(*c->aliases));
-		c->aliases[c->naliases].name = xstrdup(a->key->text);
-		c->aliases[c->naliases].target = xstrdup(a->value->text);
-		c->naliases++;
-	}
 	/* Each part is read even after another failed, for all diagnostics. */
 	if (read_defaults(c, root, diag))
 		rc = PE_ERR_INVALID;
@@ -414,6 +484,10 @@ void pe_config_free(struct pe_config *c)
 	for (size_t i = 0; i < c->naliases; i++) {
 		free(c->aliases[i].name);
 		free(c->aliases[i].target);
+		for (size_t k = 0; c->aliases[i].argv && c->aliases[i].argv[k];
+		     k++)
+			free(c->aliases[i].argv[k]);
+		free(c->aliases[i].argv);
 	}
 	free(c->aliases);
 	pe_strlist_release(&c->models);
@@ -433,12 +507,13 @@ const struct pe_provider_config *pe_config_provider(const struct pe_config *c,
 	return NULL;
 }
 
-/* Finds an alias target by name. */
-const char *pe_config_alias(const struct pe_config *c, const char *name)
+/* Finds an alias by name. */
+const struct pe_alias *pe_config_alias(const struct pe_config *c,
+				       const char *name)
 {
 	for (size_t i = 0; c && i < c->naliases; i++)
 		if (!strcmp(c->aliases[i].name, name))
-			return c->aliases[i].target;
+			return &c->aliases[i];
 	return NULL;
 }
 

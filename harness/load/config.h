@@ -20,10 +20,10 @@
 #include "harness/providers/provider.h"
 
 struct pe_provider_config {
-	char *name; /* "openai", or a custom name */
-	enum pe_provider_kind kind;
+	char *name;			   /* "openai", or a custom name */
+	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
-	char *api_key_env;	    /* NULL: the kind's default variable */
+	char *api_key_env;	    /* NULL: the provider's variable */
 	long max_concurrency;	    /* 0: no cap of its own */
 	double requests_per_minute; /* 0: unlimited */
 	double tokens_per_minute;   /* 0: unlimited */
@@ -33,7 +33,9 @@ struct pe_provider_config {
 
 struct pe_alias {
 	char *name;
-	char *target; /* "provider:model" */
+	char *target; /* "provider:model", or NULL when argv is set */
+	const struct pe_provider_ops *ops; /* with argv: a command provider */
+	char **argv; /* { exec: [PROGRAM, ARGS...] }, NULL-ended, or NULL */
 };
 
 struct pe_config {
@@ -72,7 +74,8 @@ struct pe_prices pe_config_prices(const struct pe_config *c);
  */
 void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli);
 
-/* The alias target for name, or NULL. */
-const char *pe_config_alias(const struct pe_config *c, const char *name);
+/* The alias named name, or NULL. */
+const struct pe_alias *pe_config_alias(const struct pe_config *c,
+				       const char *name);
 
 #endif

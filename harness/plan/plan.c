@@ -17,7 +17,7 @@
 
 static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 {
-	const char *env_name = pe_provider_base_env(t->kind);
+	const char *env_name = t->ops->base_env;
 	const char *env = env_name ? getenv(env_name) : NULL;
 
 	/* The configuration wins over the SDKs' variables, which win over
@@ -26,8 +26,8 @@ static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 		t->base_url = xstrdup(pc->base_url);
 	else if (env && *env)
 		t->base_url = xstrdup(env);
-	else if (pe_provider_default_base(t->kind))
-		t->base_url = xstrdup(pe_provider_default_base(t->kind));
+	else if (t->ops->default_base)
+		t->base_url = xstrdup(t->ops->default_base);
 	if (t->base_url) {
 		size_t n = strlen(t->base_url);
 
@@ -38,9 +38,8 @@ static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 
 static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
-	const char *key_env = pc && pc->api_key_env
-				      ? pc->api_key_env
-				      : pe_provider_key_env(t->kind);
+	const char *key_env =
+		pc && pc->api_key_env ? pc->api_key_env : t->ops->key_env;
 	const char *key = key_env ? getenv(key_env) : NULL;
 
 	pe_strlist_init(&t->headers);
@@ -74,44 +73,99 @@ static void split_argv(struct pe_target *t, const char *cmd)
 	}
 }
 
+/*
+ * Writes argv as one line for the target's name: arguments with a space,
+ * a quote or nothing in them are single-quoted as a shell would read them.
+ */
+static char *join_argv(char *const *argv)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (i)
+			pe_buf_addc(&b, ' ');
+		if (*a && !strpbrk(a, " \t'\"")) {
+			pe_buf_adds(&b, a);
+			continue;
+		}
+		pe_buf_addc(&b, '\'');
+		for (; *a; a++) {
+			if (*a == '\'')
+				pe_buf_adds(&b, "'\\''");
+			else
+				pe_buf_addc(&b, *a);
+		}
+		pe_buf_addc(&b, '\'');
+	}
+	return pe_buf_detach(&b, NULL);
+}
+
+/* A target from an alias that gives a command as an argv list. */
+static void resolve_argv(const struct pe_alias *alias,
+			 const struct pe_config *config, struct pe_target *out)
+{
+	size_t n = 0;
+
+	while (alias->argv[n])
+		n++;
+	out->ops = alias->ops;
+	out->argv = xcalloc(n + 1, sizeof(*out->argv));
+	for (size_t i = 0; i < n; i++)
+		out->argv[i] = xstrdup(alias->argv[i]);
+	out->provider = xstrdup(out->ops->name);
+	out->model = join_argv(alias->argv);
+	out->spec = xstrfmt("%s:%s", out->provider, out->model);
+	set_base(out, pe_config_provider(config, out->ops->name));
+	set_limits(out, pe_config_provider(config, out->ops->name));
+}
+
 /* Resolves a model name into a target; see plan.h. */
 int pe_target_resolve(const char *name, const struct pe_config *config,
 		      struct pe_target *out, char *err, size_t errsize)
 {
-	const char *alias = pe_config_alias(config, name);
+	const struct pe_alias *alias = pe_config_alias(config, name);
 	const char *colon;
 	const struct pe_provider_config *pc = NULL;
 	char *prefix;
 
 	memset(out, 0, sizeof(*out));
+	if (alias && alias->argv) {
+		resolve_argv(alias, config, out);
+		return PE_OK;
+	}
 	if (alias)
-		name = alias;
+		name = alias->target;
 	colon = strchr(name, ':');
 	prefix = colon ? xstrndup(name, (size_t)(colon - name)) : NULL;
 	if (prefix && (pc = pe_config_provider(config, prefix)) != NULL) {
-		out->kind = pc->kind;
-	} else if (prefix && !pe_provider_kind_parse(prefix, &out->kind)) {
+		out->ops = pc->ops;
+	} else if (prefix && (out->ops = pe_provider_find(prefix)) != NULL) {
 		pc = NULL;
-	} else if (!prefix && !pe_provider_guess(name, &out->kind)) {
+	} else if (!prefix && (out->ops = pe_provider_guess(name)) != NULL) {
 		colon = NULL;
 	} else {
+		struct pe_buf names;
+
+		pe_buf_init(&names, 0);
+		pe_provider_list_names(&names, NULL, ", ");
 		snprintf(err, errsize,
 			 "cannot tell the provider of model '%s': write "
-			 "PROVIDER:MODEL (openai, github, anthropic, gemini, "
-			 "ollama, exec, echo) or add an alias",
-			 name);
+			 "PROVIDER:MODEL (%s) or add an alias",
+			 name, names.data);
+		pe_buf_release(&names);
 		free(prefix);
 		return PE_ERR_INVALID;
 	}
 	if (!pc)
-		pc = pe_config_provider(config,
-					pe_provider_kind_name(out->kind));
-	out->provider =
-		xstrdup(prefix ? prefix : pe_provider_kind_name(out->kind));
+		pc = pe_config_provider(config, out->ops->name);
+	out->provider = xstrdup(prefix ? prefix : out->ops->name);
 	out->model = xstrdup(colon ? colon + 1 : name);
 	out->spec = xstrfmt("%s:%s", out->provider, out->model);
 	free(prefix);
-	if (out->kind == PE_PROVIDER_EXEC) {
+	if (out->ops->model_is_command) {
 		split_argv(out, out->model);
 		if (!out->argv[0]) {
 			snprintf(err, errsize, "exec: needs a command");

@@ -5,8 +5,8 @@
  * immutable array of jobs (prompt x case x model x temperature x repeat),
  * each with a stable id derived from what it is.  Models named on the
  * command line, in the configuration or in the prompt are resolved here to
- * targets: a provider kind, its model name, base URL, key variable,
- * limits and headers.
+ * targets: a provider (its ops table), its model name, base URL, key
+ * variable, limits and headers.
  *
  * A run may be one shard of a larger one (--shard K/N): the plan is then
  * the slice of jobs whose id hashes to K, and info says which plan and
@@ -25,13 +25,13 @@
 
 struct pe_target {
 	char *spec; /* "openai:gpt-4o-mini": how results name the model */
-	enum pe_provider_kind kind;
+	const struct pe_provider_ops *ops;
 	char *provider; /* configuration name, e.g. "openai" or "myvllm" */
 	char *model;	/* the provider's own model name */
 	char *base_url;
 	char *api_key; /* from the environment; NULL when unset */
 	char *api_key_env;
-	char **argv; /* exec: the command, split on spaces */
+	char **argv; /* exec: the command, split on spaces or from an alias */
 	long max_concurrency;
 	double requests_per_minute;
 	double tokens_per_minute;
@@ -81,7 +81,8 @@ void pe_plan_free(struct pe_plan *plan);
 
 /*
  * Resolves one model name ("openai:gpt-4o", "claude-3-5-haiku", an alias,
- * "exec:./bin arg", "echo:") into a target.  Returns 0 or PE_ERR_INVALID
+ * which may give an exec command as an argv list, "exec:./bin arg",
+ * "echo:") into a target.  Returns 0 or PE_ERR_INVALID
  * with a message in err.
  */
 int pe_target_resolve(const char *name, const struct pe_config *config,

@@ -7,6 +7,7 @@
 #include "harness/run/http.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,7 +36,9 @@ struct transfer {
 struct pe_http {
 	CURLM *multi;
 	size_t inflight;
-	struct transfer *head; /* every transfer in flight */
+	struct transfer *head;	     /* every transfer in flight */
+	struct curl_waitfd *waitfds; /* the caller's descriptors, as curl's */
+	size_t waitfds_alloc;
 };
 
 static void link_transfer(struct pe_http *h, struct transfer *t)
@@ -101,6 +104,7 @@ void pe_http_free(struct pe_http *h)
 		free_transfer(t);
 	}
 	curl_multi_cleanup(h->multi);
+	free(h->waitfds);
 	free(h);
 }
 
@@ -338,9 +342,36 @@ static size_t harvest(struct pe_http *h, pe_http_done_fn done, void *ctx)
 	return n;
 }
 
+/* Waits on the transfers and the caller's descriptors. */
+static void wait_for(struct pe_http *h, long timeout_ms, struct pollfd *extra,
+		     size_t nextra)
+{
+	pe_grow(&h->waitfds, &h->waitfds_alloc, nextra ? nextra : 1,
+		sizeof(*h->waitfds));
+	for (size_t i = 0; i < nextra; i++) {
+		h->waitfds[i].fd = extra[i].fd;
+		h->waitfds[i].events =
+			(short)((extra[i].events & POLLIN ? CURL_WAIT_POLLIN
+							  : 0) |
+				(extra[i].events & POLLOUT ? CURL_WAIT_POLLOUT
+							   : 0));
+		h->waitfds[i].revents = 0;
+	}
+	curl_multi_poll(h->multi, h->waitfds, (unsigned)nextra, (int)timeout_ms,
+			NULL);
+	for (size_t i = 0; i < nextra; i++)
+		extra[i].revents =
+			(short)((h->waitfds[i].revents & CURL_WAIT_POLLIN
+					 ? POLLIN
+					 : 0) |
+				(h->waitfds[i].revents & CURL_WAIT_POLLOUT
+					 ? POLLOUT
+					 : 0));
+}
+
 /* Waits for activity and reports finished transfers; see http.h. */
-size_t pe_http_run(struct pe_http *h, long timeout_ms, pe_http_done_fn done,
-		   void *ctx)
+size_t pe_http_run(struct pe_http *h, long timeout_ms, struct pollfd *extra,
+		   size_t nextra, pe_http_done_fn done, void *ctx)
 {
 	int running = 0;
 
@@ -351,7 +382,7 @@ size_t pe_http_run(struct pe_http *h, long timeout_ms, pe_http_done_fn done,
 	 * simply waits, which is how the caller paces retries.
 	 */
 	if (!harvest(h, done, ctx) && timeout_ms > 0) {
-		curl_multi_poll(h->multi, NULL, 0, (int)timeout_ms, NULL);
+		wait_for(h, timeout_ms, extra, nextra);
 		curl_multi_perform(h->multi, &running);
 		harvest(h, done, ctx);
 	}

@@ -8,10 +8,13 @@
  * There is no thread per request.
  *
  * The caller adds requests with a userdata pointer and calls pe_http_run,
- * which waits for network activity and reports each finished transfer
+ * which waits for network activity, or for the caller's own descriptors
+ * (the pipes of local programs), and reports each finished transfer
  * once.  pe_http_global_init must run once, before any thread starts.
  */
 #include <stddef.h>
+
+struct pollfd;
 
 #include "harness/providers/provider.h"
 
@@ -58,11 +61,13 @@ typedef void (*pe_http_done_fn)(void *ctx, void *userdata,
 				struct pe_http_result *r);
 
 /*
- * Waits up to timeout_ms for activity, moves the transfers on and reports
- * those that finished.  Returns the number still in flight.
+ * Waits up to timeout_ms for activity on the transfers or on the nextra
+ * descriptors of extra (POLLIN, POLLOUT; their revents are set), moves
+ * the transfers on and reports those that finished.  Returns the number
+ * still in flight.
  */
-size_t pe_http_run(struct pe_http *h, long timeout_ms, pe_http_done_fn done,
-		   void *ctx);
+size_t pe_http_run(struct pe_http *h, long timeout_ms, struct pollfd *extra,
+		   size_t nextra, pe_http_done_fn done, void *ctx);
 
 size_t pe_http_inflight(const struct pe_http *h);
 

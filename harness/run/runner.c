@@ -5,39 +5,30 @@
  * tally and done count (in the pe_run_tally critical section, where the
  * observer is also called).  Nothing else is shared.
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* qsort_r */
 #include "harness/run/runner.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <omp.h>
 #include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "evaluators/evaluator.h"
 #include "harness/core/buf.h"
 #include "harness/run/http.h"
+#include "harness/run/pacing.h"
 #include "harness/core/json.h"
 #include "harness/run/store.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-extern char **environ;
-
 enum {
 	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
-	MAX_EXEC_OUTPUT = 16 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
-	BACKOFF_BASE_MS = 500,
-	BACKOFF_CAP_MS = 30000,
 };
 
 /* A finished call, handed to a scoring task. */
@@ -72,17 +63,19 @@ struct target_state {
 	size_t len;
 	size_t alloc;
 	size_t inflight;
-	double cwnd;	   /* adaptive cap: halves on 429, creeps back */
-	double cap;	   /* the configured cap (or the global one) */
-	double req_tokens; /* token buckets, refilled continuously */
-	double tok_tokens;
-	double refilled_ms;
-	double paused_until_ms;
+	struct pe_pacing pace;
 };
 
 struct delayed {
 	size_t job;
 	double due_ms;
+};
+
+/* A local provider's call in flight (an exec: program). */
+struct local {
+	size_t job;
+	const struct pe_provider_ops *ops;
+	struct pe_local_call *call;
 };
 
 struct runner {
@@ -100,6 +93,11 @@ struct runner {
 	struct attempt **active; /* requests in flight, for deduplication */
 	size_t nactive;
 	size_t active_alloc;
+	struct local *locals; /* local calls in flight */
+	size_t nlocals;
+	size_t locals_alloc;
+	struct pollfd *pollfds; /* their descriptors, for the HTTP wait */
+	size_t pollfds_alloc;
 	struct pe_journal *journal;
 	int journal_failed;
 	unsigned long long rng;
@@ -301,23 +299,12 @@ static void fail_job(struct runner *r, size_t job, long status, const char *msg)
 	complete(r, c);
 }
 
-/* Runs an exec: target; see pe_run_execute.  Blocking by design. */
-static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
-		     const char *body, size_t body_len);
-
 static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
 			   double now)
 {
-	unsigned a = r->attempts[job];
-	double ceiling = BACKOFF_BASE_MS * (double)(1u << (a < 16 ? a : 16));
-	double delay;
+	double delay = pe_pacing_backoff_ms(r->attempts[job], retry_after_ms,
+					    next_random(r));
 
-	if (ceiling > BACKOFF_CAP_MS)
-		ceiling = BACKOFF_CAP_MS;
-	/* Full jitter, unless the server said when. */
-	delay = retry_after_ms >= 0 ? (double)retry_after_ms
-				    : (double)(next_random(r) %
-					       (unsigned long long)ceiling);
 	pe_grow(&r->delayed, &r->delayed_alloc, r->ndelayed + 1,
 		sizeof(*r->delayed));
 	r->delayed[r->ndelayed].job = job;
@@ -375,28 +362,20 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		resp.error = xstrfmt("connection failed: %s", res->error);
 		resp.retry_after_ms = -1;
 	} else {
-		pe_provider_parse(t->kind, res->status, res->body, res->len, 0,
+		pe_provider_parse(t->ops, res->status, res->body, res->len, 0,
 				  &resp);
 	}
 	retry = resp.cls == PE_REPLY_RETRY;
 	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
 	    resp.cls != PE_REPLY_QUOTA)
 		retry = res->should_retry;
-	if (res->status == 429 || res->status == 529) {
-		ts->cwnd = ts->cwnd / 2 < 1 ? 1 : ts->cwnd / 2;
-		if (res->retry_after_ms > 0 &&
-		    now + (double)res->retry_after_ms > ts->paused_until_ms)
-			ts->paused_until_ms = now + (double)res->retry_after_ms;
-	}
+	if (res->status == 429 || res->status == 529)
+		pe_pacing_limited(&ts->pace, res->retry_after_ms, now);
 	if (resp.cls == PE_REPLY_OK) {
 		struct completion *c = xcalloc(1, sizeof(*c));
 
-		ts->cwnd += 1.0 / ts->cwnd;
-		if (ts->cwnd > ts->cap)
-			ts->cwnd = ts->cap;
-		/* Pace before the 429: the server says the window is spent. */
-		if (res->remaining_requests == 0 && res->reset_ms > 0)
-			ts->paused_until_ms = now + (double)res->reset_ms;
+		pe_pacing_succeeded(&ts->pace, res->remaining_requests,
+				    res->reset_ms, now);
 		c->job = a->job;
 		c->output = resp.output;
 		c->output_len = resp.output_len;
@@ -441,11 +420,6 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	free(a);
 }
 
-static int use_http(enum pe_provider_kind kind)
-{
-	return kind != PE_PROVIDER_EXEC && kind != PE_PROVIDER_ECHO;
-}
-
 static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
 {
 	struct completion *c = xcalloc(1, sizeof(*c));
@@ -464,21 +438,96 @@ static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
 	complete(r, c);
 }
 
-static void finish_echo(struct runner *r, size_t job, char **texts, size_t n)
+/* Hands a local call's result to scoring, or its error. */
+static void finish_local(struct runner *r, size_t job,
+			 struct pe_local_result *res)
 {
-	struct completion *c = xcalloc(1, sizeof(*c));
-	struct pe_buf b;
+	struct completion *c;
 
-	pe_buf_init(&b, 0);
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			pe_buf_adds(&b, "\n\n");
-		pe_buf_adds(&b, texts[i]);
+	if (res->error) {
+		fail_job(r, job, 0, res->error);
+		pe_local_result_release(res);
+		return;
 	}
+	c = xcalloc(1, sizeof(*c));
 	c->job = job;
-	c->output = pe_buf_detach(&b, &c->output_len);
+	c->output = res->output ? res->output : xstrdup("");
+	c->output_len = res->output_len;
 	c->tokens_in = c->tokens_out = -1;
+	c->total_ms = res->total_ms;
+	res->output = NULL;
+	pe_local_result_release(res);
 	complete(r, c);
+}
+
+/* Starts a local provider's call (echo answers at once, exec runs on). */
+static void start_local(struct runner *r, size_t job, const struct pe_target *t,
+			const struct pe_chat_request *req, const char *body,
+			size_t body_len, double now)
+{
+	struct pe_local_spec spec;
+	struct pe_local_result res;
+	struct pe_local_call *call = NULL;
+	char err[512];
+	int rc;
+
+	spec.argv = t->argv;
+	spec.timeout_ms = t->timeout_ms ? t->timeout_ms : r->opts->timeout_ms;
+	memset(&res, 0, sizeof(res));
+	rc = t->ops->local_start(&spec, req, body, body_len, now, &call, &res,
+				 err, sizeof(err));
+	if (rc < 0) {
+		fail_job(r, job, 0, err);
+	} else if (rc > 0) {
+		finish_local(r, job, &res);
+	} else {
+		pe_grow(&r->locals, &r->locals_alloc, r->nlocals + 1,
+			sizeof(*r->locals));
+		r->locals[r->nlocals].job = job;
+		r->locals[r->nlocals].ops = t->ops;
+		r->locals[r->nlocals].call = call;
+		r->nlocals++;
+		r->targets[r->plan->jobs[job].target].inflight++;
+		r->inflight++;
+	}
+}
+
+/* Moves every local call on; finished ones go to scoring. */
+static void step_locals(struct runner *r, double now)
+{
+	for (size_t i = 0; i < r->nlocals;) {
+		struct local *l = &r->locals[i];
+		struct pe_local_result res;
+		size_t job = l->job;
+
+		if (!l->ops->local_step(l->call, now, &res)) {
+			i++;
+			continue;
+		}
+		r->targets[r->plan->jobs[job].target].inflight--;
+		r->inflight--;
+		*l = r->locals[--r->nlocals];
+		finish_local(r, job, &res);
+	}
+}
+
+/*
+ * Collects the descriptors of the local calls for the HTTP wait and
+ * shortens *wait to the nearest deadline among them.  Returns how many.
+ */
+static size_t local_fds(struct runner *r, double now, long *wait)
+{
+	double due = now + (double)*wait;
+	size_t n = 0;
+
+	pe_grow(&r->pollfds, &r->pollfds_alloc, 3 * r->nlocals + 1,
+		sizeof(*r->pollfds));
+	for (size_t i = 0; i < r->nlocals; i++)
+		n += r->locals[i].ops->local_fds(r->locals[i].call,
+						 r->pollfds + n, 3, &due);
+	if (due - now < (double)*wait)
+		*wait = due - now < 1 ? 1 : (long)(due - now);
+	return n;
 }
 
 /* Makes job wait for an in-flight request with the same key, if any. */
@@ -523,23 +572,27 @@ static double start_job(struct runner *r, size_t job, double now)
 		free(rerr);
 		goto done;
 	}
-	if (t->kind == PE_PROVIDER_ECHO) {
-		finish_echo(r, job, texts, n);
+	fill_request(j, t, msgs, &req);
+	if (!t->ops->write_body) {
+		/* Nothing to send, so nothing to cache: echo. */
+		start_local(r, job, t, &req, NULL, 0, now);
 		goto done;
 	}
-	fill_request(j, t, msgs, &req);
-	if (pe_provider_build(use_http(t->kind) ? t->kind : PE_PROVIDER_OPENAI,
-			      t->base_url, t->api_key, &t->headers, &req, &http,
-			      err, sizeof(err))) {
+	if (pe_provider_is_http(t->ops)
+		    ? pe_provider_build(t->ops, t->base_url, t->api_key,
+					&t->headers, &req, &http, err,
+					sizeof(err))
+		    : pe_provider_body(t->ops, &req, &http.body, &http.body_len,
+				       err, sizeof(err))) {
 		fail_job(r, job, 0, err);
 		goto done;
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->job = job;
 	a->started_ms = now;
-	pe_cache_key(t->spec, http.url, http.body, http.body_len,
-		     j->has_temperature && j->temperature > 0, j->repeat,
-		     a->key);
+	pe_cache_key(t->spec, http.url ? http.url : t->ops->name, http.body,
+		     http.body_len, j->has_temperature && j->temperature > 0,
+		     j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &cached)) {
 		finish_from_cache(r, job, &cached);
@@ -551,8 +604,8 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0,
 			 "no cached response for this request (--offline)");
 		free(a);
-	} else if (t->kind == PE_PROVIDER_EXEC) {
-		run_exec(r, job, t, http.body, http.body_len);
+	} else if (t->ops->local_start) {
+		start_local(r, job, t, &req, http.body, http.body_len, now);
 		free(a);
 	} else if (pe_http_add(r->http, &http, CONNECT_TIMEOUT_MS,
 			       t->timeout_ms ? t->timeout_ms
@@ -581,37 +634,6 @@ done:
 	return tokens;
 }
 
-static void refill(struct target_state *ts, const struct pe_target *t,
-		   double now)
-{
-	double dt = now - ts->refilled_ms;
-
-	ts->refilled_ms = now;
-	if (t->requests_per_minute > 0) {
-		double burst = t->requests_per_minute / 60.0;
-
-		ts->req_tokens += dt * t->requests_per_minute / 60000.0;
-		if (ts->req_tokens > (burst < 1 ? 1 : burst))
-			ts->req_tokens = burst < 1 ? 1 : burst;
-	}
-	if (t->tokens_per_minute > 0) {
-		ts->tok_tokens += dt * t->tokens_per_minute / 60000.0;
-		if (ts->tok_tokens > t->tokens_per_minute / 60.0)
-			ts->tok_tokens = t->tokens_per_minute / 60.0;
-	}
-}
-
-static int budget_allows(const struct target_state *ts,
-			 const struct pe_target *t)
-{
-	if (t->requests_per_minute > 0 && ts->req_tokens < 1)
-		return 0;
-	/* One request may exceed a tiny budget: let it through alone. */
-	if (t->tokens_per_minute > 0 && ts->tok_tokens <= 0 && ts->inflight)
-		return 0;
-	return 1;
-}
-
 /* Moves retries that are due back to the front of their queues. */
 static void release_due(struct runner *r, double now)
 {
@@ -636,20 +658,13 @@ static void dispatch(struct runner *r, double now)
 	release_due(r, now);
 	for (size_t k = 0; k < n; k++) {
 		struct target_state *ts = &r->targets[k];
-		const struct pe_target *t = &r->plan->targets[k];
 		size_t job;
 
-		refill(ts, t, now);
+		pe_pacing_refill(&ts->pace, now);
 		while (r->inflight < (size_t)r->opts->concurrency &&
-		       (double)ts->inflight < ts->cwnd &&
-		       now >= ts->paused_until_ms && budget_allows(ts, t) &&
-		       queue_pop(ts, &job)) {
-			double tokens = start_job(r, job, now);
-
-			if (t->requests_per_minute > 0 && tokens > 0)
-				ts->req_tokens -= 1;
-			ts->tok_tokens -= tokens;
-		}
+		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
+		       queue_pop(ts, &job))
+			pe_pacing_spend(&ts->pace, start_job(r, job, now));
 	}
 }
 
@@ -667,12 +682,9 @@ static long wait_ms(const struct runner *r, double now)
 	for (size_t k = 0; k < r->plan->ntargets; k++) {
 		const struct target_state *ts = &r->targets[k];
 
-		if (ts->len && ts->paused_until_ms > now &&
-		    ts->paused_until_ms - now < wait)
-			wait = ts->paused_until_ms - now;
-		if (ts->len && !budget_allows(ts, &r->plan->targets[k]) &&
-		    wait > 50)
-			wait = 50;
+		if (ts->len)
+			wait = pe_pacing_wait_ms(&ts->pace, ts->inflight, now,
+						 wait);
 	}
 	return wait < 1 ? 1 : (long)wait;
 }
@@ -687,112 +699,6 @@ static void tick(struct runner *r, double now, int last)
 	r->ticked_ms = now;
 #pragma omp critical(pe_run_tally)
 	o->tick(o->ctx, r->run, last);
-}
-
-/* Writes all of data to fd, ignoring EINTR; 0 or -1. */
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Reads the child's stdout until it closes or the deadline passes.
- * Returns 0, or a message for the job's error.
- */
-static const char *read_child(int out_fd, struct pe_buf *out, double deadline)
-{
-	char chunk[65536];
-
-	for (;;) {
-		struct pollfd pfd = { out_fd, POLLIN, 0 };
-		double left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0)
-			return "timed out";
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		n = read(out_fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
-		if (pe_buf_add(out, chunk, (size_t)n))
-			return "output larger than 16 MiB";
-	}
-}
-
-/*
- * Runs an exec: target: argv directly (never a shell), the request JSON
- * on stdin, the answer from stdout, with the run's timeout and a size cap.
- * NEEDSWORK: it blocks the loop for the program's run time; programs are
- * local and usually fast, but they are not run in parallel with calls.
- */
-static void run_exec(struct runner *r, size_t job, const struct pe_target *t,
-		     const char *body, size_t body_len)
-{
-	int in[2], out[2];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	struct pe_buf b;
-	const char *problem = NULL;
-	double start = now_ms();
-	int status = 0;
-
-	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) {
-		fail_job(r, job, 0, "exec: cannot make pipes");
-		return;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (posix_spawnp(&pid, t->argv[0], &fa, NULL, t->argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		close(in[0]), close(in[1]), close(out[0]), close(out[1]);
-		fail_job(r, job, 0, "exec: cannot start the program");
-		return;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(out[1]);
-	/* A program that does not read its input must not block us. */
-	signal(SIGPIPE, SIG_IGN);
-	write_all(in[1], body, body_len);
-	close(in[1]);
-	pe_buf_init(&b, MAX_EXEC_OUTPUT);
-	problem = read_child(out[0], &b, start + (double)r->opts->timeout_ms);
-	close(out[0]);
-	if (problem)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!problem && (!WIFEXITED(status) || WEXITSTATUS(status)))
-		problem = "the program failed (non-zero exit)";
-	if (problem) {
-		char *msg = xstrfmt("exec %s: %s", t->argv[0], problem);
-
-		fail_job(r, job, 0, msg);
-		free(msg);
-	} else {
-		struct completion *c = xcalloc(1, sizeof(*c));
-
-		c->job = job;
-		c->output = pe_buf_detach(&b, &c->output_len);
-		c->tokens_in = c->tokens_out = -1;
-		c->total_ms = now_ms() - start;
-		complete(r, c);
-	}
-	pe_buf_release(&b);
 }
 
 struct id_index {
@@ -916,12 +822,11 @@ static void setup_targets(struct runner *r)
 		const struct pe_target *t = &r->plan->targets[k];
 		struct target_state *ts = &r->targets[k];
 
-		ts->cap = t->max_concurrency > 0 ? (double)t->max_concurrency
-						 : (double)r->opts->concurrency;
-		ts->cwnd = ts->cap;
-		ts->req_tokens = 1;
-		ts->tok_tokens = t->tokens_per_minute / 60.0;
-		ts->refilled_ms = now_ms();
+		pe_pacing_init(
+			&ts->pace,
+			t->max_concurrency > 0 ? (double)t->max_concurrency
+					       : (double)r->opts->concurrency,
+			t->requests_per_minute, t->tokens_per_minute, now_ms());
 	}
 }
 
@@ -935,6 +840,8 @@ static void loop(struct runner *r)
 {
 	while (r->remaining > 0) {
 		double now = now_ms();
+		long wait;
+		size_t nfds;
 
 		if (r->opts->stop && *r->opts->stop) {
 			if (!r->inflight)
@@ -949,11 +856,12 @@ static void loop(struct runner *r)
 		}
 		if (!r->remaining)
 			break;
-		pe_http_run(r->http,
-			    r->inflight || r->ndelayed || r->remaining
-				    ? wait_ms(r, now)
-				    : 0,
-			    on_done, r);
+		wait = r->inflight || r->ndelayed || r->remaining
+			       ? wait_ms(r, now)
+			       : 0;
+		nfds = local_fds(r, now, &wait);
+		pe_http_run(r->http, wait, r->pollfds, nfds, on_done, r);
+		step_locals(r, now_ms());
 		tick(r, now_ms(), 0);
 	}
 }
@@ -1026,6 +934,10 @@ int pe_run_execute(const struct pe_plan *plan,
 		free(r.active[i]->followers);
 		free(r.active[i]);
 	}
+	for (size_t i = 0; i < r.nlocals; i++)
+		r.locals[i].ops->local_cancel(r.locals[i].call);
+	free(r.locals);
+	free(r.pollfds);
 	pe_journal_close(r.journal);
 	for (size_t k = 0; k < plan->ntargets; k++)
 		free(r.targets[k].queue);

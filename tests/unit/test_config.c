@@ -105,7 +105,7 @@ static void test_full(void **state)
 
 	p = pe_config_provider(c, "openai");
 	assert_non_null(p);
-	assert_int_equal(p->kind, PE_PROVIDER_OPENAI);
+	assert_ptr_equal(p->ops, pe_provider_find("openai"));
 	assert_null(p->base_url);
 	assert_null(p->api_key_env);
 	assert_int_equal(p->max_concurrency, 0);
@@ -116,7 +116,7 @@ static void test_full(void **state)
 
 	p = pe_config_provider(c, "myvllm");
 	assert_non_null(p);
-	assert_int_equal(p->kind, PE_PROVIDER_OPENAI);
+	assert_ptr_equal(p->ops, pe_provider_find("openai"));
 	assert_string_equal(p->base_url, "http://127.0.0.1:8000/v1");
 	assert_string_equal(p->api_key_env, "VLLM_KEY");
 	assert_int_equal(p->max_concurrency, 4);
@@ -128,11 +128,13 @@ static void test_full(void **state)
 
 	p = pe_config_provider(c, "claude");
 	assert_non_null(p);
-	assert_int_equal(p->kind, PE_PROVIDER_ANTHROPIC);
+	assert_ptr_equal(p->ops, pe_provider_find("anthropic"));
 	assert_null(pe_config_provider(c, "gemini"));
 
-	assert_string_equal(pe_config_alias(c, "fast"), "openai:gpt-4o-mini");
-	assert_string_equal(pe_config_alias(c, "local"), "myvllm:qwen2");
+	assert_string_equal(pe_config_alias(c, "fast")->target,
+			    "openai:gpt-4o-mini");
+	assert_string_equal(pe_config_alias(c, "local")->target,
+			    "myvllm:qwen2");
 	assert_null(pe_config_alias(c, "slow"));
 	assert_null(pe_config_alias(c, "openai:gpt-4o-mini"));
 

@@ -435,7 +435,7 @@ static void test_ids_stable(void **state)
 struct resolve_case {
 	const char *name;
 	const char *spec; /* NULL: an error */
-	enum pe_provider_kind kind;
+	const char *kind; /* the provider ops' name */
 	const char *provider;
 	const char *model;
 	const char *base_url; /* NULL: none */
@@ -448,37 +448,34 @@ struct resolve_case {
 	"alias"
 
 static const struct resolve_case resolve_cases[] = {
-	{ "openai:gpt-4o", "openai:gpt-4o", PE_PROVIDER_OPENAI, "openai",
-	  "gpt-4o", "https://api.openai.com/v1", NULL },
-	{ "gpt-4o-mini", "openai:gpt-4o-mini", PE_PROVIDER_OPENAI, "openai",
-	  "gpt-4o-mini", "https://api.openai.com/v1", NULL },
-	{ "o3-mini", "openai:o3-mini", PE_PROVIDER_OPENAI, "openai", "o3-mini",
+	{ "openai:gpt-4o", "openai:gpt-4o", "openai", "openai", "gpt-4o",
 	  "https://api.openai.com/v1", NULL },
-	{ "claude-3-5-haiku", "anthropic:claude-3-5-haiku",
-	  PE_PROVIDER_ANTHROPIC, "anthropic", "claude-3-5-haiku",
-	  "http://127.0.0.1:9000", NULL },
-	{ "gemini-1.5-flash", "gemini:gemini-1.5-flash", PE_PROVIDER_GEMINI,
-	  "gemini", "gemini-1.5-flash",
-	  "https://generativelanguage.googleapis.com", NULL },
-	{ "meta/llama-3.3-70b", "github:meta/llama-3.3-70b", PE_PROVIDER_GITHUB,
-	  "github", "meta/llama-3.3-70b", "https://models.github.ai/inference",
-	  NULL },
-	{ "ollama:llama3:8b", "ollama:llama3:8b", PE_PROVIDER_OLLAMA, "ollama",
-	  "llama3:8b", "http://127.0.0.1:11434", NULL },
-	{ "github:openai/gpt-4.1", "github:openai/gpt-4.1", PE_PROVIDER_GITHUB,
-	  "github", "openai/gpt-4.1", "https://models.github.ai/inference",
-	  NULL },
-	{ "fast", "openai:gpt-4o-mini", PE_PROVIDER_OPENAI, "openai",
+	{ "gpt-4o-mini", "openai:gpt-4o-mini", "openai", "openai",
 	  "gpt-4o-mini", "https://api.openai.com/v1", NULL },
-	{ "shadow", "anthropic:claude-3-5-haiku", PE_PROVIDER_ANTHROPIC,
+	{ "o3-mini", "openai:o3-mini", "openai", "openai", "o3-mini",
+	  "https://api.openai.com/v1", NULL },
+	{ "claude-3-5-haiku", "anthropic:claude-3-5-haiku", "anthropic",
 	  "anthropic", "claude-3-5-haiku", "http://127.0.0.1:9000", NULL },
-	{ "myvllm:qwen2", "myvllm:qwen2", PE_PROVIDER_OPENAI, "myvllm", "qwen2",
+	{ "gemini-1.5-flash", "gemini:gemini-1.5-flash", "gemini", "gemini",
+	  "gemini-1.5-flash", "https://generativelanguage.googleapis.com",
+	  NULL },
+	{ "meta/llama-3.3-70b", "github:meta/llama-3.3-70b", "github", "github",
+	  "meta/llama-3.3-70b", "https://models.github.ai/inference", NULL },
+	{ "ollama:llama3:8b", "ollama:llama3:8b", "ollama", "ollama",
+	  "llama3:8b", "http://127.0.0.1:11434", NULL },
+	{ "github:openai/gpt-4.1", "github:openai/gpt-4.1", "github", "github",
+	  "openai/gpt-4.1", "https://models.github.ai/inference", NULL },
+	{ "fast", "openai:gpt-4o-mini", "openai", "openai", "gpt-4o-mini",
+	  "https://api.openai.com/v1", NULL },
+	{ "shadow", "anthropic:claude-3-5-haiku", "anthropic", "anthropic",
+	  "claude-3-5-haiku", "http://127.0.0.1:9000", NULL },
+	{ "myvllm:qwen2", "myvllm:qwen2", "openai", "myvllm", "qwen2",
 	  "http://127.0.0.1:8000/v1", NULL },
-	{ "local", "myvllm:qwen2", PE_PROVIDER_OPENAI, "myvllm", "qwen2",
+	{ "local", "myvllm:qwen2", "openai", "myvllm", "qwen2",
 	  "http://127.0.0.1:8000/v1", NULL },
-	{ "echo:", "echo:", PE_PROVIDER_ECHO, "echo", "", NULL, NULL },
-	{ "exec:./bin  a b", "exec:./bin  a b", PE_PROVIDER_EXEC, "exec",
-	  "./bin  a b", NULL, NULL },
+	{ "echo:", "echo:", "echo", "echo", "", NULL, NULL },
+	{ "exec:./bin  a b", "exec:./bin  a b", "exec", "exec", "./bin  a b",
+	  NULL, NULL },
 	{ "exec:", NULL, 0, NULL, NULL, NULL, "exec: needs a command" },
 	{ "exec:   ", NULL, 0, NULL, NULL, NULL, "exec: needs a command" },
 	{ "nosuch:model", NULL, 0, NULL, NULL, NULL,
@@ -505,7 +502,7 @@ static void check_resolve(const struct resolve_case *c,
 	if (rc)
 		fail_msg("%s: rc %d, '%s'", c->name, rc, err);
 	assert_string_equal(t.spec, c->spec);
-	assert_int_equal(t.kind, c->kind);
+	assert_string_equal(t.ops->name, c->kind);
 	assert_string_equal(t.provider, c->provider);
 	assert_string_equal(t.model, c->model);
 	if (c->base_url)

@@ -149,12 +149,12 @@ static char *join_headers(const struct pe_strlist *h)
 	return pe_buf_detach(&b, NULL);
 }
 
-static enum pe_provider_kind kind_of(const char *name)
+static const struct pe_provider_ops *kind_of(const char *name)
 {
-	enum pe_provider_kind kind = PE_PROVIDER_ECHO;
+	const struct pe_provider_ops *ops = pe_provider_find(name);
 
-	assert_int_equal(pe_provider_kind_parse(name, &kind), 0);
-	return kind;
+	assert_non_null(ops);
+	return ops;
 }
 
 static void assert_valid_json(const char *text, size_t len)
@@ -370,8 +370,8 @@ static void test_build_overrides(void **state)
 	req.params = &p;
 	req.has_temperature = 1;
 	req.temperature = 0;
-	assert_int_equal(pe_provider_build(PE_PROVIDER_ANTHROPIC, NULL, NULL,
-					   NULL, &req, &out, err, sizeof(err)),
+	assert_int_equal(pe_provider_build(&pe_anthropic_ops, NULL, NULL, NULL,
+					   &req, &out, err, sizeof(err)),
 			 0);
 	assert_string_equal(out.body,
 			    "{\"model\":\"claude-x\",\"system\":\"s1\\n\\ns2\","
@@ -379,7 +379,7 @@ static void test_build_overrides(void **state)
 			    "\"q\"}],\"max_tokens\":4096,\"temperature\":0,"
 			    "\"top_p\":0.9}");
 	pe_http_request_release(&out);
-	assert_int_equal(pe_provider_build(PE_PROVIDER_OPENAI, NULL, NULL, NULL,
+	assert_int_equal(pe_provider_build(&pe_openai_ops, NULL, NULL, NULL,
 					   &req, &out, err, sizeof(err)),
 			 0);
 	assert_string_equal(out.body,
@@ -390,7 +390,7 @@ static void test_build_overrides(void **state)
 			    "\"top_p\":0.9,\"presence_penalty\":0.5,"
 			    "\"frequency_penalty\":-0.25}");
 	pe_http_request_release(&out);
-	assert_int_equal(pe_provider_build(PE_PROVIDER_GEMINI, NULL, NULL, NULL,
+	assert_int_equal(pe_provider_build(&pe_gemini_ops, NULL, NULL, NULL,
 					   &req, &out, err, sizeof(err)),
 			 0);
 	assert_string_equal(out.body,
@@ -408,16 +408,16 @@ static void test_build_bare_schema(void **state)
 {
 	static const struct pe_chat_message msgs[] = { { PE_ROLE_USER, "q" } };
 	static const struct {
-		enum pe_provider_kind kind;
+		const struct pe_provider_ops *kind;
 		const char *body;
 	} cases[] = {
-		{ PE_PROVIDER_OPENAI,
+		{ &pe_openai_ops,
 		  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
 		  "\"content\":\"q\"}],\"response_format\":{\"type\":"
 		  "\"json_schema\",\"json_schema\":{\"name\":\"response\","
 		  "\"schema\":{\"type\":\"array\",\"items\":{\"type\":"
 		  "\"integer\"}}}}}" },
-		{ PE_PROVIDER_OLLAMA,
+		{ &pe_ollama_ops,
 		  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
 		  "\"content\":\"q\"}],\"stream\":false,\"format\":{"
 		  "\"type\":\"array\",\"items\":{\"type\":\"integer\"}}}" },
@@ -1006,16 +1006,15 @@ static void test_parse_unterminated_buffer(void **state)
 	struct pe_chat_response r;
 
 	(void)state;
-	pe_provider_parse(PE_PROVIDER_OPENAI, 200, body, strlen(body) - 3, 1,
-			  &r);
+	pe_provider_parse(&pe_openai_ops, 200, body, strlen(body) - 3, 1, &r);
 	assert_int_equal(r.cls, PE_REPLY_OK);
 	assert_string_equal(r.output, "ok");
 	pe_chat_response_release(&r);
-	pe_provider_parse(PE_PROVIDER_EXEC, 200, "x", 1, 0, &r);
+	pe_provider_parse(&pe_exec_ops, 200, "x", 1, 0, &r);
 	assert_int_equal(r.cls, PE_REPLY_FATAL);
 	assert_string_equal(r.output, "");
 	pe_chat_response_release(&r);
-	pe_provider_parse(PE_PROVIDER_OPENAI, 0, NULL, 0, 0, &r);
+	pe_provider_parse(&pe_openai_ops, 0, NULL, 0, 0, &r);
 	assert_int_equal(r.cls, PE_REPLY_RETRY);
 	assert_string_equal(r.error, "HTTP 0");
 	pe_chat_response_release(&r);
@@ -1033,7 +1032,7 @@ static void test_parse_long_error(void **state)
 	for (int i = 0; i < 500; i++)
 		pe_buf_adds(&body, "\xc3\xa9");
 	pe_buf_adds(&body, "\"}}");
-	pe_provider_parse(PE_PROVIDER_OPENAI, 500, body.data, body.len, 0, &r);
+	pe_provider_parse(&pe_openai_ops, 500, body.data, body.len, 0, &r);
 	assert_int_equal(r.cls, PE_REPLY_RETRY);
 	assert_true(!strncmp(r.error, "HTTP 500: line one line two \xc3\xa9",
 			     strlen("HTTP 500: line one line two ") + 2));
@@ -1049,44 +1048,44 @@ static void test_parse_long_error(void **state)
 struct guess_case {
 	const char *model;
 	int ok;
-	enum pe_provider_kind kind;
+	const struct pe_provider_ops *kind; /* NULL: no guess */
 };
 
 static void test_guess(void **state)
 {
 	static const struct guess_case cases[] = {
-		{ "gpt-4o", 1, PE_PROVIDER_OPENAI },
-		{ "gpt-4.1-mini", 1, PE_PROVIDER_OPENAI },
-		{ "o1", 1, PE_PROVIDER_OPENAI },
-		{ "o3-mini", 1, PE_PROVIDER_OPENAI },
-		{ "o4-mini", 1, PE_PROVIDER_OPENAI },
-		{ "claude-sonnet-4-5", 1, PE_PROVIDER_ANTHROPIC },
-		{ "gemini-2.5-flash", 1, PE_PROVIDER_GEMINI },
-		{ "openai/gpt-4.1", 1, PE_PROVIDER_GITHUB },
-		{ "meta/Llama-3.3-70B-Instruct", 1, PE_PROVIDER_GITHUB },
-		{ "llama3.2", 0, PE_PROVIDER_ECHO },
-		{ "gpt4", 0, PE_PROVIDER_ECHO },
-		{ "o2", 0, PE_PROVIDER_ECHO },
-		{ "claude", 0, PE_PROVIDER_ECHO },
-		{ "/gpt-4o", 0, PE_PROVIDER_ECHO },
-		{ "openai/", 0, PE_PROVIDER_ECHO },
-		{ "a/b/c", 0, PE_PROVIDER_ECHO },
-		{ "", 0, PE_PROVIDER_ECHO },
-		{ NULL, 0, PE_PROVIDER_ECHO },
+		{ "gpt-4o", 1, &pe_openai_ops },
+		{ "gpt-4.1-mini", 1, &pe_openai_ops },
+		{ "o1", 1, &pe_openai_ops },
+		{ "o3-mini", 1, &pe_openai_ops },
+		{ "o4-mini", 1, &pe_openai_ops },
+		{ "claude-sonnet-4-5", 1, &pe_anthropic_ops },
+		{ "gemini-2.5-flash", 1, &pe_gemini_ops },
+		{ "openai/gpt-4.1", 1, &pe_github_ops },
+		{ "meta/Llama-3.3-70B-Instruct", 1, &pe_github_ops },
+		{ "llama3.2", 0, NULL },
+		{ "gpt4", 0, NULL },
+		{ "o2", 0, NULL },
+		{ "claude", 0, NULL },
+		{ "/gpt-4o", 0, NULL },
+		{ "openai/", 0, NULL },
+		{ "a/b/c", 0, NULL },
+		{ "", 0, NULL },
+		{ NULL, 0, NULL },
 	};
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		enum pe_provider_kind kind = PE_PROVIDER_ECHO;
-		int rc = pe_provider_guess(cases[i].model, &kind);
+		const struct pe_provider_ops *kind =
+			pe_provider_guess(cases[i].model);
 
-		assert_int_equal(rc, cases[i].ok ? 0 : PE_ERR_INVALID);
-		assert_int_equal(kind, cases[i].kind);
+		assert_int_equal(kind != NULL, cases[i].ok);
+		assert_ptr_equal(kind, cases[i].kind);
 	}
 }
 
 struct name_case {
 	const char *name;
-	enum pe_provider_kind kind;
+	const struct pe_provider_ops *kind;
 	const char *base;
 	const char *key_env;
 	const char *base_env;
@@ -1095,50 +1094,45 @@ struct name_case {
 static void test_names(void **state)
 {
 	static const struct name_case cases[] = {
-		{ "openai", PE_PROVIDER_OPENAI, "https://api.openai.com/v1",
+		{ "openai", &pe_openai_ops, "https://api.openai.com/v1",
 		  "OPENAI_API_KEY", "OPENAI_BASE_URL" },
-		{ "github", PE_PROVIDER_GITHUB,
+		{ "github", &pe_github_ops,
 		  "https://models.github.ai/inference", "GITHUB_TOKEN", NULL },
-		{ "anthropic", PE_PROVIDER_ANTHROPIC,
-		  "https://api.anthropic.com", "ANTHROPIC_API_KEY",
-		  "ANTHROPIC_BASE_URL" },
-		{ "gemini", PE_PROVIDER_GEMINI,
+		{ "anthropic", &pe_anthropic_ops, "https://api.anthropic.com",
+		  "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL" },
+		{ "gemini", &pe_gemini_ops,
 		  "https://generativelanguage.googleapis.com", "GEMINI_API_KEY",
 		  "GEMINI_BASE_URL" },
-		{ "ollama", PE_PROVIDER_OLLAMA, "http://127.0.0.1:11434", NULL,
+		{ "ollama", &pe_ollama_ops, "http://127.0.0.1:11434", NULL,
 		  "OLLAMA_HOST" },
-		{ "exec", PE_PROVIDER_EXEC, NULL, NULL, NULL },
-		{ "echo", PE_PROVIDER_ECHO, NULL, NULL, NULL },
+		{ "exec", &pe_exec_ops, NULL, NULL, NULL },
+		{ "echo", &pe_echo_ops, NULL, NULL, NULL },
 	};
-	enum pe_provider_kind kind;
+	const struct pe_provider_ops *kind;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct name_case *c = &cases[i];
 
-		assert_int_equal(pe_provider_kind_parse(c->name, &kind), 0);
-		assert_int_equal(kind, c->kind);
-		assert_string_equal(pe_provider_kind_name(kind), c->name);
+		kind = pe_provider_find(c->name);
+		assert_ptr_equal(kind, c->kind);
+		assert_string_equal(kind->name, c->name);
 		if (c->base)
-			assert_string_equal(pe_provider_default_base(kind),
-					    c->base);
+			assert_string_equal(kind->default_base, c->base);
 		else
-			assert_null(pe_provider_default_base(kind));
+			assert_null(kind->default_base);
 		if (c->key_env)
-			assert_string_equal(pe_provider_key_env(kind),
-					    c->key_env);
+			assert_string_equal(kind->key_env, c->key_env);
 		else
-			assert_null(pe_provider_key_env(kind));
+			assert_null(kind->key_env);
 		if (c->base_env)
-			assert_string_equal(pe_provider_base_env(kind),
-					    c->base_env);
+			assert_string_equal(kind->base_env, c->base_env);
 		else
-			assert_null(pe_provider_base_env(kind));
+			assert_null(kind->base_env);
 	}
-	assert_int_equal(pe_provider_kind_parse("OpenAI", &kind),
-			 PE_ERR_INVALID);
-	assert_int_equal(pe_provider_kind_parse("", &kind), PE_ERR_INVALID);
-	assert_int_equal(pe_provider_kind_parse(NULL, &kind), PE_ERR_INVALID);
+	assert_null(pe_provider_find("OpenAI"));
+	assert_null(pe_provider_find(""));
+	assert_null(pe_provider_find(NULL));
 }
 
 int main(void)
