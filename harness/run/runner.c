@@ -31,23 +31,6 @@ enum {
 	CONNECT_TIMEOUT_MS = 10000,
 };
 
-/* A finished call, handed to a scoring task. */
-struct completion {
-	size_t job;
-	char *output; /* owned; NULL on error */
-	size_t output_len;
-	char *error; /* owned; NULL on success */
-	char *finish_reason;
-	char *served_model;
-	long tokens_in;
-	long tokens_out;
-	long http_status;
-	double first_byte_ms;
-	double total_ms;
-	unsigned attempts;
-	int cached;
-};
-
 /* One request in flight, and the jobs waiting for the same answer. */
 struct attempt {
 	size_t job;
@@ -199,34 +182,38 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 }
 
 /*
- * Records a scored completion: fills the job's row, journals it, counts
- * it and tells the observer.  The row keeps its verdict and call figures;
- * what points into the completion or the score (output, error, strings,
- * evaluators) is cleared once the line is written.
+ * A finished call is handed to scoring in the job's own row: the loop
+ * thread fills its call figures and its answer (output, error, finish
+ * reason and served model, on the heap and owned by the row until it is
+ * recorded), then a scoring task takes the row over.  No other thread
+ * touches that row until the run ends.
  */
-static void record(struct runner *r, const struct completion *c,
+static void release_answer(struct pe_result *row)
+{
+	free((char *)row->output);
+	free((char *)row->error);
+	free((char *)row->finish_reason);
+	free((char *)row->served_model);
+	row->output = row->error = NULL;
+	row->finish_reason = row->served_model = NULL;
+	row->output_len = 0;
+}
+
+/*
+ * Records a scored job: sets its verdict, journals its row, counts it and
+ * tells the observer.  The row keeps its verdict and call figures; its
+ * answer and evaluators are freed once the line is written.
+ */
+static void record(struct runner *r, size_t job,
 		   const struct pe_case_score *score)
 {
-	struct pe_result *row = &r->run->rows[c->job];
-	struct pe_journal_line *jl = &r->run->lines[c->job];
+	struct pe_result *row = &r->run->rows[job];
+	struct pe_journal_line *jl = &r->run->lines[job];
 	struct pe_result_evaluator *evs =
 		xcalloc(score->nresults ? score->nresults : 1, sizeof(*evs));
 	struct pe_buf line;
 
 	pe_case_score_to_row(score, row, evs);
-	row->has_call = 1;
-	row->attempts = c->attempts;
-	row->cached = c->cached;
-	row->http_status = c->http_status;
-	row->first_byte_ms = c->first_byte_ms;
-	row->total_ms = c->total_ms;
-	row->tokens_in = c->tokens_in;
-	row->tokens_out = c->tokens_out;
-	row->finish_reason = c->finish_reason;
-	row->served_model = c->served_model;
-	row->error = c->error;
-	row->output = c->output;
-	row->output_len = c->output_len;
 	pe_buf_init(&line, 0);
 	pe_result_json(row, &line);
 	if (pe_journal_append(r->journal, line.data, line.len, &jl->offset)) {
@@ -244,59 +231,52 @@ static void record(struct runner *r, const struct completion *c,
 			r->opts->observer->job_done(r->opts->observer->ctx,
 						    row);
 	}
-	row->finish_reason = row->served_model = row->error = NULL;
-	row->output = NULL;
-	row->output_len = 0;
+	release_answer(row);
 	row->evaluators = NULL;
 	row->nevaluators = 0;
 	free(evs);
 }
 
-static void free_completion(struct completion *c)
+/* Scores a finished job and records it; runs as an OpenMP task. */
+static void score_job(struct runner *r, size_t job)
 {
-	free(c->output);
-	free(c->error);
-	free(c->finish_reason);
-	free(c->served_model);
-	free(c);
-}
-
-/* Scores a completion and journals it; runs as an OpenMP task. */
-static void score_completion(struct runner *r, struct completion *c)
-{
-	const struct pe_job *job = &r->plan->jobs[c->job];
+	const struct pe_job *j = &r->plan->jobs[job];
+	const struct pe_result *row = &r->run->rows[job];
 	struct pe_case_score score;
 
-	if (c->error) {
+	if (row->error) {
 		memset(&score, 0, sizeof(score));
 		score.verdict = PE_VERDICT_ERROR;
 	} else {
-		pe_score_case(job->prompt, job->kase, c->output, c->output_len,
+		pe_score_case(j->prompt, j->kase, row->output, row->output_len,
 			      &score);
 	}
-	record(r, c, &score);
+	record(r, job, &score);
 	pe_case_score_release(&score);
-	free_completion(c);
 }
 
-/* Hands a finished call to scoring, on another thread when there is one. */
-static void complete(struct runner *r, struct completion *c)
+/*
+ * Hands a finished job (its row holds the answer or the error) to
+ * scoring, on another thread when there is one.
+ */
+static void complete(struct runner *r, size_t job)
 {
-	c->attempts = r->attempts[c->job];
+	struct pe_result *row = &r->run->rows[job];
+
+	row->has_call = 1;
+	row->attempts = r->attempts[job];
 	r->remaining--;
-#pragma omp task firstprivate(c) if (r->threads > 1)
-	score_completion(r, c);
+#pragma omp task firstprivate(job) if (r->threads > 1)
+	score_job(r, job);
 }
 
 static void fail_job(struct runner *r, size_t job, long status, const char *msg)
 {
-	struct completion *c = xcalloc(1, sizeof(*c));
+	struct pe_result *row = &r->run->rows[job];
 
-	c->job = job;
-	c->error = xstrdup(msg);
-	c->http_status = status;
-	c->tokens_in = c->tokens_out = -1;
-	complete(r, c);
+	row->error = xstrdup(msg);
+	row->http_status = status;
+	complete(r, job);
 }
 
 static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
@@ -317,22 +297,28 @@ static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
  * key: temperature 0 repeats) with copies of its answer, as cache hits.
  */
 static void answer_followers(struct runner *r, struct attempt *a,
-			     const struct completion *c)
+			     const struct pe_result *answer)
 {
 	for (size_t i = 0; i < a->nfollowers; i++) {
-		struct completion *f = xcalloc(1, sizeof(*f));
+		struct pe_result *f = &r->run->rows[a->followers[i]];
 
-		*f = *c;
-		f->job = a->followers[i];
-		f->output = xstrndup(c->output ? c->output : "", c->output_len);
-		f->finish_reason =
-			c->finish_reason ? xstrdup(c->finish_reason) : NULL;
-		f->served_model =
-			c->served_model ? xstrdup(c->served_model) : NULL;
-		f->error = NULL;
+		f->output = xstrndup(answer->output ? answer->output : "",
+				     answer->output_len);
+		f->output_len = answer->output_len;
+		f->finish_reason = answer->finish_reason
+					   ? xstrdup(answer->finish_reason)
+					   : NULL;
+		f->served_model = answer->served_model
+					  ? xstrdup(answer->served_model)
+					  : NULL;
+		f->tokens_in = answer->tokens_in;
+		f->tokens_out = answer->tokens_out;
+		f->http_status = answer->http_status;
+		f->first_byte_ms = answer->first_byte_ms;
+		f->total_ms = answer->total_ms;
 		f->cached = 1;
 		r->run->cache_hits++;
-		complete(r, f);
+		complete(r, a->followers[i]);
 	}
 	a->nfollowers = 0;
 }
@@ -372,33 +358,24 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	if (res->status == 429 || res->status == 529)
 		pe_pacing_limited(&ts->pace, res->retry_after_ms, now);
 	if (resp.cls == PE_REPLY_OK) {
-		struct completion *c = xcalloc(1, sizeof(*c));
+		struct pe_result *row = &r->run->rows[a->job];
 
 		pe_pacing_succeeded(&ts->pace, res->remaining_requests,
 				    res->reset_ms, now);
-		c->job = a->job;
-		c->output = resp.output;
-		c->output_len = resp.output_len;
-		c->finish_reason = resp.finish_reason;
-		c->served_model = resp.model;
-		c->tokens_in = resp.tokens_in;
-		c->tokens_out = resp.tokens_out;
-		c->http_status = res->status;
-		c->first_byte_ms = res->first_byte_ms;
-		c->total_ms = res->total_ms;
+		row->output = resp.output;
+		row->output_len = resp.output_len;
+		row->finish_reason = resp.finish_reason;
+		row->served_model = resp.model;
+		row->tokens_in = resp.tokens_in;
+		row->tokens_out = resp.tokens_out;
+		row->http_status = res->status;
+		row->first_byte_ms = res->first_byte_ms;
+		row->total_ms = res->total_ms;
 		resp.output = resp.finish_reason = resp.model = NULL;
-		if (r->opts->use_cache) {
-			struct pe_cached e = {
-				c->output,	  c->output_len,
-				c->finish_reason, c->served_model,
-				c->tokens_in,	  c->tokens_out,
-				c->http_status
-			};
-
-			pe_cache_put(r->opts->cache_dir, a->key, &e);
-		}
-		answer_followers(r, a, c);
-		complete(r, c);
+		if (r->opts->use_cache)
+			pe_cache_put(r->opts->cache_dir, a->key, row);
+		answer_followers(r, a, row);
+		complete(r, a->job);
 	} else if (retry && r->attempts[a->job] <= (unsigned)r->opts->retries) {
 		long after = res->retry_after_ms >= 0 ? res->retry_after_ms
 						      : resp.retry_after_ms;
@@ -420,44 +397,31 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	free(a);
 }
 
-static void finish_from_cache(struct runner *r, size_t job, struct pe_cached *e)
+/* Completes a job whose row pe_cache_get has filled. */
+static void finish_from_cache(struct runner *r, size_t job)
 {
-	struct completion *c = xcalloc(1, sizeof(*c));
-
-	c->job = job;
-	c->output = e->output;
-	c->output_len = e->output_len;
-	c->finish_reason = e->finish_reason;
-	c->served_model = e->served_model;
-	c->tokens_in = e->tokens_in;
-	c->tokens_out = e->tokens_out;
-	c->http_status = e->http_status;
-	c->cached = 1;
-	memset(e, 0, sizeof(*e));
+	r->run->rows[job].cached = 1;
 	r->run->cache_hits++;
-	complete(r, c);
+	complete(r, job);
 }
 
 /* Hands a local call's result to scoring, or its error. */
 static void finish_local(struct runner *r, size_t job,
 			 struct pe_local_result *res)
 {
-	struct completion *c;
+	struct pe_result *row = &r->run->rows[job];
 
 	if (res->error) {
 		fail_job(r, job, 0, res->error);
 		pe_local_result_release(res);
 		return;
 	}
-	c = xcalloc(1, sizeof(*c));
-	c->job = job;
-	c->output = res->output ? res->output : xstrdup("");
-	c->output_len = res->output_len;
-	c->tokens_in = c->tokens_out = -1;
-	c->total_ms = res->total_ms;
+	row->output = res->output ? res->output : xstrdup("");
+	row->output_len = res->output_len;
+	row->total_ms = res->total_ms;
 	res->output = NULL;
 	pe_local_result_release(res);
-	complete(r, c);
+	complete(r, job);
 }
 
 /* Starts a local provider's call (echo answers at once, exec runs on). */
@@ -559,7 +523,6 @@ static double start_job(struct runner *r, size_t job, double now)
 	char **texts = xcalloc(n ? n : 1, sizeof(*texts));
 	struct pe_chat_request req;
 	struct pe_http_request http;
-	struct pe_cached cached;
 	struct attempt *a;
 	char err[512], *rerr;
 	double tokens = 0;
@@ -594,8 +557,8 @@ static double start_job(struct runner *r, size_t job, double now)
 		     http.body_len, j->has_temperature && j->temperature > 0,
 		     j->repeat, a->key);
 	if (r->opts->use_cache &&
-	    !pe_cache_get(r->opts->cache_dir, a->key, &cached)) {
-		finish_from_cache(r, job, &cached);
+	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
+		finish_from_cache(r, job);
 		free(a);
 	} else if (r->opts->use_cache && follow_active(r, a->key, job)) {
 		/* The same request is in flight: wait for its answer. */

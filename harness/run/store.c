@@ -28,15 +28,6 @@ struct pe_journal {
 	pthread_mutex_t lock; /* serialises appends from scoring threads */
 };
 
-/* Frees a cached entry's strings. */
-void pe_cached_release(struct pe_cached *c)
-{
-	free(c->output);
-	free(c->finish_reason);
-	free(c->served_model);
-	memset(c, 0, sizeof(*c));
-}
-
 /* Computes a cache key; see store.h. */
 void pe_cache_key(const char *provider, const char *base_url, const char *body,
 		  size_t body_len, int has_repeat, unsigned repeat,
@@ -71,7 +62,7 @@ static long copy_long(const struct pe_node *n)
 }
 
 /* Reads an entry; see store.h. */
-int pe_cache_get(const char *dir, const char *key, struct pe_cached *out)
+int pe_cache_get(const char *dir, const char *key, struct pe_result *out)
 {
 	char *path = entry_path(dir, key);
 	struct pe_diag *diag = pe_diag_new();
@@ -82,7 +73,6 @@ int pe_cache_get(const char *dir, const char *key, struct pe_cached *out)
 	size_t len;
 	int rc = PE_ERR_IO;
 
-	memset(out, 0, sizeof(*out));
 	if (access(path, R_OK) ||
 	    pe_file_read(path, MAX_CACHE_ENTRY, &data, &len, diag))
 		goto done;
@@ -108,7 +98,7 @@ done:
 }
 
 /* Writes an entry atomically; see store.h. */
-int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c)
+int pe_cache_put(const char *dir, const char *key, const struct pe_result *c)
 {
 	char *sub = xstrfmt("%s/%.2s", dir, key);
 	char *path = entry_path(dir, key);

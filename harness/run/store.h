@@ -17,30 +17,26 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/hash.h"
-
-/* A cached answer; strings owned by the struct. */
-struct pe_cached {
-	char *output;
-	size_t output_len;
-	char *finish_reason;
-	char *served_model;
-	long tokens_in;
-	long tokens_out;
-	long http_status;
-};
-
-void pe_cached_release(struct pe_cached *c);
+#include "harness/results/result.h"
 
 /* Computes the cache key of a request into key (hex). */
 void pe_cache_key(const char *provider, const char *base_url, const char *body,
 		  size_t body_len, int has_repeat, unsigned repeat,
 		  char key[PE_SHA256_HEX_LEN + 1]);
 
-/* Reads an entry; 0 when found, PE_ERR_IO when absent or unreadable. */
-int pe_cache_get(const char *dir, const char *key, struct pe_cached *out);
+/*
+ * Reads an entry into row: its output, finish reason and served model (new
+ * heap strings that the caller frees), token counts and HTTP status.
+ * Returns 0 when found, or PE_ERR_IO when absent or unreadable (row is
+ * then left as it was).
+ */
+int pe_cache_get(const char *dir, const char *key, struct pe_result *row);
 
-/* Writes an entry atomically (mode 0600); 0 or PE_ERR_IO. */
-int pe_cache_put(const char *dir, const char *key, const struct pe_cached *c);
+/*
+ * Writes row's answer (the fields pe_cache_get reads) as an entry,
+ * atomically, mode 0600; 0 or PE_ERR_IO.
+ */
+int pe_cache_put(const char *dir, const char *key, const struct pe_result *row);
 
 struct pe_journal;
 
