@@ -127,34 +127,6 @@ static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 	return PE_ERR_USAGE;
 }
 
-/* A local endpoint (loopback) may need no key. */
-static int is_local(const char *url)
-{
-	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
-		       strstr(url, "://[::1]"));
-}
-
-/* Every target that needs a key has one; names the variable if not. */
-static int check_keys(const struct pe_plan *plan, int offline,
-		      struct pe_diag *diag)
-{
-	int rc = PE_OK;
-
-	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
-		const struct pe_target *t = &plan->targets[i];
-
-		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
-		    !t->ops->needs_key)
-			continue;
-		pe_diag_error(diag, NULL,
-			      "%s is not set; %s needs it (or run with "
-			      "--offline from the cache)",
-			      t->api_key_env, t->spec);
-		rc = PE_ERR_INVALID;
-	}
-	return rc;
-}
-
 static void print_plan(const struct pe_plan *plan)
 {
 	printf("plan: %zu job%s against %zu model%s", plan->njobs,
@@ -362,7 +334,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		plan = pe_plan_new(suite, config, &po, diag);
 	if (plan && !a->dry_run)
-		check_keys(plan, a->offline, diag);
+		pe_plan_check_keys(plan, a->offline, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	if (!plan || pe_diag_count(diag, PE_SEV_ERROR))

@@ -547,3 +547,31 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan->jobs);
 	free(plan);
 }
+
+/* A local endpoint (loopback) may need no key. */
+static int is_local(const char *url)
+{
+	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
+		       strstr(url, "://[::1]"));
+}
+
+/* Checks that every target that needs a key has one; see plan.h. */
+int pe_plan_check_keys(const struct pe_plan *plan, int offline,
+		       struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
+		    !t->ops->needs_key)
+			continue;
+		pe_diag_error(diag, NULL,
+			      "%s is not set; %s needs it (or run with "
+			      "--offline from the cache)",
+			      t->api_key_env, t->spec);
+		rc = PE_ERR_INVALID;
+	}
+	return rc;
+}

@@ -80,6 +80,14 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 void pe_plan_free(struct pe_plan *plan);
 
 /*
+ * Checks that every target that needs an API key has one, unless offline
+ * (answers come from the cache) or its base URL is on this machine.
+ * Returns 0, or PE_ERR_INVALID after naming each missing variable in diag.
+ */
+int pe_plan_check_keys(const struct pe_plan *plan, int offline,
+		       struct pe_diag *diag);
+
+/*
  * Resolves one model name ("openai:gpt-4o", "claude-3-5-haiku", an alias,
  * which may give an exec command as an argv list, "exec:./bin arg",
  * "echo:") into a target.  Returns 0 or PE_ERR_INVALID
