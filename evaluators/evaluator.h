@@ -64,6 +64,39 @@ extern const struct pe_evaluator_ops pe_judge_ops;
 extern const struct pe_evaluator_ops pe_skipped_ops;
 
 /*
+ * Spec readers, one per shape, called by the evaluator spec loader
+ * (harness/load/evalspec.c).  Each fills its kind's fields of spec and
+ * returns 0, or PE_ERR_INVALID after recording positioned errors.
+ */
+/* A "string:" mapping, which may hold "regex:" (then read as regex). */
+int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
+			struct pe_diag *diag);
+/*
+ * "type: contains" (and the other string checks) with "value".  Returns 1
+ * with *rc set when type names a string check, else 0.
+ */
+int pe_string_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
+			  const struct pe_node *type, int *rc,
+			  struct pe_diag *diag);
+/* A regex value: a pattern, a list of patterns or {pattern, match, ...}. */
+int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
+			 struct pe_diag *diag);
+/* "type: regex" with "pattern", "regex" or "value". */
+int pe_regex_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
+			 struct pe_diag *diag);
+/* An "llm:" mapping: modelId, systemPrompt, prompt and choices. */
+int pe_judge_parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
+		       struct pe_diag *diag);
+/* "model:" or "type: prompt_evaluator" with criteria: a PASS/FAIL judge. */
+int pe_judge_parse_criteria(struct pe_evalspec *spec,
+			    const struct pe_node *node, struct pe_diag *diag);
+/* "uses: github/<name>", one of the built-in judges. */
+int pe_judge_parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
+			   struct pe_diag *diag);
+/* The text of a python or rule evaluator (or a bare sentence). */
+int pe_skipped_parse(struct pe_evalspec *spec, const struct pe_node *text);
+
+/*
  * Compiles every evaluator of p (prompt-level and per case).  Returns 0,
  * or PE_ERR_INVALID when any failed (errors are in diag).  The compiled
  * state hangs off each spec until pe_evaluators_release.

@@ -1,14 +1,15 @@
 /*
- * LLM judges (llm:, uses: github/..., model-graded criteria) and kinds that
- * never run (python:, rule:).  A judge needs a model call, which only the
+ * LLM judges (llm:, uses: github/..., model-graded criteria).  A judge needs a model call, which only the
  * runner makes; when an output is scored offline (prompteval score) the
  * judge is reported as skipped with that reason, never as passed.
  */
 #include "evaluators/evaluator.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness/core/util.h"
+#include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
 static void score_judge(const void *state, const struct pe_evalspec *spec,
@@ -23,20 +24,166 @@ static void score_judge(const void *state, const struct pe_evalspec *spec,
 		      spec->kind == PE_EVAL_BUILTIN ? "built-in" : "LLM");
 }
 
-static void score_skipped(const void *state, const struct pe_evalspec *spec,
-			  const struct pe_eval_input *in,
-			  struct pe_eval_result *out)
+static const char *const builtin_names[] = { "similarity",   "coherence",
+					     "fluency",	     "relevance",
+					     "groundedness", NULL };
+
+static int require_string(const struct pe_node *n, const struct pe_node *owner,
+			  const char *key, struct pe_diag *diag)
 {
-	(void)state;
-	(void)in;
-	pe_result_set(out, PE_VERDICT_SKIP, 0,
-		      "%s evaluators are not supported by prompteval",
-		      pe_eval_kind_name(spec->kind));
+	if (!n) {
+		pe_diag_error(diag, &owner->mark, "evaluator needs '%s'", key);
+		return PE_ERR_INVALID;
+	}
+	if (n->kind != PE_NODE_STRING) {
+		pe_diag_error(diag, &n->mark,
+			      "evaluator '%s' must be a string, not a %s", key,
+			      pe_node_kind_name(n->kind));
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
+static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
+			 struct pe_diag *diag)
+{
+	if (!list || list->kind != PE_NODE_SEQ || !list->count) {
+		pe_diag_error(diag, list ? &list->mark : &spec->mark,
+			      "llm evaluator needs 'choices': a list of "
+			      "{choice, score}");
+		return PE_ERR_INVALID;
+	}
+	spec->choices = xcalloc(list->count, sizeof(*spec->choices));
+	for (size_t i = 0; i < list->count; i++) {
+		const struct pe_node *item = list->items[i];
+		const struct pe_node *choice = pe_node_get(item, "choice");
+		const struct pe_node *score = pe_node_get(item, "score");
+		static const char *const known[] = { "choice", "score", NULL };
+
+		if (!pe_setting_text(choice) || !score ||
+		    (score->kind != PE_NODE_INT &&
+		     score->kind != PE_NODE_FLOAT)) {
+			pe_diag_error(diag, &item->mark,
+				      "each choice needs 'choice' (text) and "
+				      "'score' (a number)");
+			return PE_ERR_INVALID;
+		}
+		if (score->fval < 0 || score->fval > 1) {
+			pe_diag_error(diag, &score->mark,
+				      "choice score %s is outside [0, 1]",
+				      score->text);
+			return PE_ERR_INVALID;
+		}
+		pe_node_check_keys(item, known, "an llm choice", diag);
+		spec->choices[i].choice = xstrdup(choice->text);
+		spec->choices[i].score = score->fval;
+		spec->nchoices++;
+	}
+	return PE_OK;
+}
+
+/* Reads an "llm:" mapping (gh-models); see evaluator.h. */
+int pe_judge_parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
+		       struct pe_diag *diag)
+{
+	static const char *const known[] = { "modelId", "systemPrompt",
+					     "prompt", "choices", NULL };
+	const struct pe_node *prompt = pe_node_get(map, "prompt");
+	const struct pe_node *model = pe_node_get(map, "modelId");
+	const struct pe_node *system = pe_node_get(map, "systemPrompt");
+
+	if (map->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &map->mark,
+			      "'llm' must be a mapping, not a %s",
+			      pe_node_kind_name(map->kind));
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(map, known, "an llm evaluator", diag);
+	if (require_string(prompt, map, "prompt", diag))
+		return PE_ERR_INVALID;
+	if (model && !pe_setting_text(model)) {
+		pe_diag_error(diag, &model->mark, "'modelId' must be a string");
+		return PE_ERR_INVALID;
+	}
+	if (system && !pe_setting_text(system)) {
+		pe_diag_error(diag, &system->mark,
+			      "'systemPrompt' must be a string");
+		return PE_ERR_INVALID;
+	}
+	spec->judge_model = model ? xstrdup(model->text) : NULL;
+	spec->system_prompt = system ? xstrdup(system->text) : NULL;
+	spec->judge_prompt = pe_template_parse(prompt->text, prompt->len);
+	spec->judge_prompt_node = prompt;
+	return parse_choices(spec, pe_node_get(map, "choices"), diag);
+}
+
+/*
+ * Model-graded shapes from prompt libraries: "model:" with a prompt or
+ * criteria, and "type: prompt_evaluator" with parameters.criteria.  They
+ * become an llm judge that answers PASS or FAIL on the criteria.
+ */
+int pe_judge_parse_criteria(struct pe_evalspec *spec,
+			    const struct pe_node *node, struct pe_diag *diag)
+{
+	const struct pe_node *params = pe_node_get(node, "parameters");
+	const struct pe_node *criteria = pe_node_get(node, "criteria");
+	const struct pe_node *model = pe_node_get(node, "model");
+
+	if (!criteria)
+		criteria = pe_node_get(node, "prompt");
+	if (!criteria && params)
+		criteria = pe_node_get(params, "criteria");
+	if (!pe_setting_text(criteria)) {
+		pe_diag_error(diag, &node->mark,
+			      "model-graded evaluator needs 'criteria' (or "
+			      "'prompt') as text");
+		return PE_ERR_INVALID;
+	}
+	spec->kind = PE_EVAL_LLM;
+	spec->judge_model =
+		pe_setting_text(model) ? xstrdup(model->text) : NULL;
+	spec->judge_prompt = pe_template_parse(criteria->text, criteria->len);
+	spec->judge_prompt_node = criteria;
+	spec->choices = xcalloc(2, sizeof(*spec->choices));
+	spec->choices[0].choice = xstrdup("FAIL");
+	spec->choices[0].score = 0;
+	spec->choices[1].choice = xstrdup("PASS");
+	spec->choices[1].score = 1;
+	spec->nchoices = 2;
+	return PE_OK;
+}
+
+/* Reads "uses: github/<name>"; see evaluator.h. */
+int pe_judge_parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
+			   struct pe_diag *diag)
+{
+	const char *name;
+	const char *hint;
+
+	if (require_string(uses, spec->node, "uses", diag))
+		return PE_ERR_INVALID;
+	if (strncmp(uses->text, "github/", 7)) {
+		pe_diag_error(diag, &uses->mark,
+			      "unknown evaluator '%s': 'uses' names a "
+			      "built-in such as github/similarity",
+			      uses->text);
+		return PE_ERR_INVALID;
+	}
+	name = uses->text + 7;
+	for (size_t i = 0; builtin_names[i]; i++) {
+		if (!strcmp(name, builtin_names[i])) {
+			spec->builtin = xstrdup(name);
+			return PE_OK;
+		}
+	}
+	hint = pe_suggest(name, builtin_names);
+	pe_diag_error(diag, &uses->mark,
+		      "unknown built-in evaluator '%s'%s%s%s", uses->text,
+		      hint ? " (did you mean 'github/" : "", hint ? hint : "",
+		      hint ? "'?)" : "");
+	return PE_ERR_INVALID;
 }
 
 const struct pe_evaluator_ops pe_judge_ops = { PE_EVAL_LLM,
 					       pe_evaluator_compile_nothing,
 					       score_judge, NULL };
-const struct pe_evaluator_ops pe_skipped_ops = { PE_EVAL_PYTHON,
-						 pe_evaluator_compile_nothing,
-						 score_skipped, NULL };

@@ -242,5 +242,79 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&missing);
 }
 
+static int is_pattern(const struct pe_node *n)
+{
+	return n && pe_setting_text(n) && n->len;
+}
+
+static int pattern_error(const struct pe_evalspec *spec,
+			 const struct pe_node *at, struct pe_diag *diag)
+{
+	pe_diag_error(diag, at ? &at->mark : &spec->mark,
+		      "regex evaluator needs a non-empty pattern (or a "
+		      "non-empty list of them)");
+	return PE_ERR_INVALID;
+}
+
+/* Reads a regex value (a pattern, a list or a mapping); see evaluator.h. */
+int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
+			 struct pe_diag *diag)
+{
+	const struct pe_node *match;
+
+	spec->kind = PE_EVAL_REGEX;
+	if (value && value->kind == PE_NODE_MAP) {
+		static const char *const known[] = { "pattern", "match",
+						     "flags",	"count",
+						     "target",	NULL };
+
+		pe_node_check_keys(value, known, "a regex evaluator", diag);
+		match = pe_node_get(value, "match");
+		if (match && match->kind == PE_NODE_BOOL && !match->bval)
+			spec->negate ^= 1;
+		spec->body = value;
+		value = pe_node_get(value, "pattern");
+		if (!value) {
+			pe_diag_error(diag, &spec->mark,
+				      "regex evaluator needs 'pattern'");
+			return PE_ERR_INVALID;
+		}
+	}
+	if (value && value->kind == PE_NODE_SEQ) {
+		/* A list of patterns: every one must match. */
+		for (size_t i = 0; i < value->count; i++)
+			if (!is_pattern(value->items[i]))
+				return pattern_error(spec, value->items[i],
+						     diag);
+		if (!value->count)
+			return pattern_error(spec, value, diag);
+	} else if (!is_pattern(value)) {
+		return pattern_error(spec, value, diag);
+	}
+	if (!spec->body) {
+		const struct pe_node *m = pe_node_get(spec->node, "match");
+
+		/* "match: false" beside the pattern inverts it too. */
+		spec->body = spec->node;
+		if (m && m->kind == PE_NODE_BOOL && !m->bval)
+			spec->negate ^= 1;
+	}
+	spec->pattern = value;
+	return PE_OK;
+}
+
+/* Reads "type: regex" with its pattern; see evaluator.h. */
+int pe_regex_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
+			 struct pe_diag *diag)
+{
+	const struct pe_node *p = pe_node_get(node, "pattern");
+
+	if (!p)
+		p = pe_node_get(node, "regex");
+	if (!p)
+		p = pe_node_get(node, "value");
+	return pe_regex_parse_value(spec, p, diag);
+}
+
 const struct pe_evaluator_ops pe_regex_ops = { PE_EVAL_REGEX, compile_regex,
 					       score_regex, free_regex };

@@ -15,6 +15,12 @@
 #include "evaluators/markdown.h"
 #include "harness/core/banned.h"
 
+/* Returns a scalar's text; NULL for null and for collections. */
+const char *pe_setting_text(const struct pe_node *n)
+{
+	return pe_node_is_scalar(n) && n->kind != PE_NODE_NULL ? n->text : NULL;
+}
+
 /* Reads a whole number setting; see settings.h. */
 int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
 		     size_t hi, size_t *out, struct pe_diag *diag)

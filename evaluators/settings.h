@@ -11,6 +11,9 @@
 #include "harness/core/diag.h"
 #include "harness/core/node.h"
 
+/* The text of a scalar node, or NULL for null, a list or a mapping. */
+const char *pe_setting_text(const struct pe_node *n);
+
 /* The largest count a setting may give. */
 #define PE_SETTING_MAX_COUNT ((size_t)1000000000)
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness/core/util.h"
+#include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
 enum { REASON_VALUE_MAX = 60 };
@@ -168,6 +169,171 @@ static void score_string(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&found);
 	pe_buf_release(&value);
 	pe_buf_release(&missing);
+}
+
+static void add_value(struct pe_evalspec *spec, const struct pe_node *n)
+{
+	spec->values = xrealloc(spec->values,
+				(spec->nvalues + 1) * sizeof(*spec->values));
+	spec->value_nodes =
+		xrealloc(spec->value_nodes,
+			 (spec->nvalues + 1) * sizeof(*spec->value_nodes));
+	spec->values[spec->nvalues] = pe_template_parse(n->text, n->len);
+	spec->value_nodes[spec->nvalues] = n;
+	spec->nvalues++;
+}
+
+struct string_op_name {
+	const char *name;
+	enum pe_string_op op;
+	int case_sensitive;
+	int negate;
+};
+
+/*
+ * Spellings in "string:" mappings, in gh-models precedence order for the
+ * first four.  gh-models compares contains/startsWith/endsWith without
+ * case and equals with case; "icontains" is the explicit spelling.
+ */
+static const struct string_op_name string_ops[] = {
+	{ "equals", PE_STR_EQUALS, 1, 0 },
+	{ "contains", PE_STR_CONTAINS, 0, 0 },
+	{ "startsWith", PE_STR_STARTS_WITH, 0, 0 },
+	{ "endsWith", PE_STR_ENDS_WITH, 0, 0 },
+	{ "icontains", PE_STR_CONTAINS, 0, 0 },
+	{ "containsAny", PE_STR_CONTAINS_ANY, 0, 0 },
+	{ "containsAll", PE_STR_CONTAINS_ALL, 0, 0 },
+	{ "notContains", PE_STR_CONTAINS, 0, 1 },
+	{ "does_not_contain", PE_STR_CONTAINS, 0, 1 },
+	{ "not_contains", PE_STR_CONTAINS, 0, 1 },
+	{ NULL, PE_STR_EQUALS, 0, 0 }
+};
+
+static int read_string_values(struct pe_evalspec *spec,
+			      const struct pe_node *value, const char *key,
+			      struct pe_diag *diag)
+{
+	int many = spec->op == PE_STR_CONTAINS_ANY ||
+		   spec->op == PE_STR_CONTAINS_ALL;
+
+	if (many && value->kind == PE_NODE_SEQ) {
+		if (!value->count) {
+			pe_diag_error(diag, &value->mark,
+				      "'%s' needs at least one string", key);
+			return PE_ERR_INVALID;
+		}
+		for (size_t i = 0; i < value->count; i++) {
+			if (!pe_setting_text(value->items[i])) {
+				pe_diag_error(diag, &value->items[i]->mark,
+					      "'%s' items must be strings, "
+					      "not a %s",
+					      key,
+					      pe_node_kind_name(
+						      value->items[i]->kind));
+				return PE_ERR_INVALID;
+			}
+			add_value(spec, value->items[i]);
+		}
+		return PE_OK;
+	}
+	if (!pe_setting_text(value)) {
+		pe_diag_error(diag, &value->mark, "'%s' must be %s, not a %s",
+			      key, many ? "a list of strings" : "a string",
+			      pe_node_kind_name(value->kind));
+		return PE_ERR_INVALID;
+	}
+	if (!value->len) {
+		pe_diag_error(diag, &value->mark,
+			      "'%s' is empty, so it would match everything",
+			      key);
+		return PE_ERR_INVALID;
+	}
+	add_value(spec, value);
+	return PE_OK;
+}
+
+/* Reads a "string:" mapping (gh-models); see evaluator.h. */
+int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
+			struct pe_diag *diag)
+{
+	const struct string_op_name *chosen = NULL;
+	const struct pe_node *regex = pe_node_get(map, "regex");
+	const char *known[32];
+	size_t nknown = 0;
+
+	if (map->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &map->mark,
+			      "'string' must be a mapping such as {contains: "
+			      "\"text\"}, not a %s",
+			      pe_node_kind_name(map->kind));
+		return PE_ERR_INVALID;
+	}
+	if (regex) {
+		/* Seen in real files: string: {regex: ...}.  Run it as regex. */
+		int rc = pe_regex_parse_value(spec, regex, diag);
+
+		spec->body = map;
+		return rc;
+	}
+	for (const struct string_op_name *o = string_ops; o->name; o++) {
+		known[nknown++] = o->name;
+		if (!chosen && pe_node_get(map, o->name))
+			chosen = o;
+	}
+	known[nknown] = NULL;
+	pe_node_check_keys(map, known, "a string evaluator", diag);
+	if (!chosen) {
+		pe_diag_error(diag, &map->mark,
+			      "string evaluator has no check: use one of "
+			      "equals, contains, startsWith, endsWith, "
+			      "icontains, containsAny, containsAll");
+		return PE_ERR_INVALID;
+	}
+	for (const struct string_op_name *o = chosen + 1; o->name; o++) {
+		const struct pe_pair *extra = pe_node_pair(map, o->name);
+
+		if (extra)
+			pe_diag_warning(diag, &extra->key->mark,
+					"'%s' is ignored: a string evaluator "
+					"checks one thing and '%s' comes "
+					"first; use a second evaluator",
+					o->name, chosen->name);
+	}
+	spec->op = chosen->op;
+	spec->case_sensitive = chosen->case_sensitive;
+	spec->negate ^= chosen->negate;
+	return read_string_values(spec, pe_node_get(map, chosen->name),
+				  chosen->name, diag);
+}
+
+/* Reads "type: contains" and its kin with "value"; see evaluator.h. */
+int pe_string_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
+			  const struct pe_node *type, int *rc,
+			  struct pe_diag *diag)
+{
+	const char *t = type->text;
+
+	for (const struct string_op_name *o = string_ops; o->name; o++) {
+		if (strcmp(t, o->name) &&
+		    !(!strcmp(t, "includes") && o->op == PE_STR_CONTAINS &&
+		      !o->negate))
+			continue;
+		spec->kind = PE_EVAL_STRING;
+		spec->op = o->op;
+		spec->case_sensitive = o->case_sensitive;
+		spec->negate ^= o->negate;
+		if (!pe_node_get(node, "value")) {
+			pe_diag_error(diag, &type->mark,
+				      "'type: %s' needs 'value'", t);
+			*rc = PE_ERR_INVALID;
+		} else {
+			*rc = read_string_values(spec,
+						 pe_node_get(node, "value"),
+						 "value", diag);
+		}
+		return 1;
+	}
+	return 0;
 }
 
 const struct pe_evaluator_ops pe_string_ops = { PE_EVAL_STRING,

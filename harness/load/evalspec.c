@@ -10,11 +10,8 @@
 #include <string.h>
 
 #include "harness/core/util.h"
+#include "evaluators/evaluator.h"
 #include "harness/core/banned.h"
-
-static const char *const builtin_names[] = { "similarity",   "coherence",
-					     "fluency",	     "relevance",
-					     "groundedness", NULL };
 
 static const char *const type_names[] = {
 	"regex",     "regex_match", "contains",		"includes",
@@ -52,364 +49,6 @@ static const char *scalar(const struct pe_node *n)
 	return pe_node_is_scalar(n) && n->kind != PE_NODE_NULL ? n->text : NULL;
 }
 
-static int require_string(const struct pe_node *n, const struct pe_node *owner,
-			  const char *key, struct pe_diag *diag)
-{
-	if (!n) {
-		pe_diag_error(diag, &owner->mark, "evaluator needs '%s'", key);
-		return PE_ERR_INVALID;
-	}
-	if (n->kind != PE_NODE_STRING) {
-		pe_diag_error(diag, &n->mark,
-			      "evaluator '%s' must be a string, not a %s", key,
-			      pe_node_kind_name(n->kind));
-		return PE_ERR_INVALID;
-	}
-	return PE_OK;
-}
-
-static void add_value(struct pe_evalspec *spec, const struct pe_node *n)
-{
-	spec->values = xrealloc(spec->values,
-				(spec->nvalues + 1) * sizeof(*spec->values));
-	spec->value_nodes =
-		xrealloc(spec->value_nodes,
-			 (spec->nvalues + 1) * sizeof(*spec->value_nodes));
-	spec->values[spec->nvalues] = pe_template_parse(n->text, n->len);
-	spec->value_nodes[spec->nvalues] = n;
-	spec->nvalues++;
-}
-
-struct string_op_name {
-	const char *name;
-	enum pe_string_op op;
-	int case_sensitive;
-	int negate;
-};
-
-/*
- * Spellings in "string:" mappings, in gh-models precedence order for the
- * first four.  gh-models compares contains/startsWith/endsWith without
- * case and equals with case; "icontains" is the explicit spelling.
- */
-static const struct string_op_name string_ops[] = {
-	{ "equals", PE_STR_EQUALS, 1, 0 },
-	{ "contains", PE_STR_CONTAINS, 0, 0 },
-	{ "startsWith", PE_STR_STARTS_WITH, 0, 0 },
-	{ "endsWith", PE_STR_ENDS_WITH, 0, 0 },
-	{ "icontains", PE_STR_CONTAINS, 0, 0 },
-	{ "containsAny", PE_STR_CONTAINS_ANY, 0, 0 },
-	{ "containsAll", PE_STR_CONTAINS_ALL, 0, 0 },
-	{ "notContains", PE_STR_CONTAINS, 0, 1 },
-	{ "does_not_contain", PE_STR_CONTAINS, 0, 1 },
-	{ "not_contains", PE_STR_CONTAINS, 0, 1 },
-	{ NULL, PE_STR_EQUALS, 0, 0 }
-};
-
-static int read_string_values(struct pe_evalspec *spec,
-			      const struct pe_node *value, const char *key,
-			      struct pe_diag *diag)
-{
-	int many = spec->op == PE_STR_CONTAINS_ANY ||
-		   spec->op == PE_STR_CONTAINS_ALL;
-
-	if (many && value->kind == PE_NODE_SEQ) {
-		if (!value->count) {
-			pe_diag_error(diag, &value->mark,
-				      "'%s' needs at least one string", key);
-			return PE_ERR_INVALID;
-		}
-		for (size_t i = 0; i < value->count; i++) {
-			if (!scalar(value->items[i])) {
-				pe_diag_error(diag, &value->items[i]->mark,
-					      "'%s' items must be strings, "
-					      "not a %s",
-					      key,
-					      pe_node_kind_name(
-						      value->items[i]->kind));
-				return PE_ERR_INVALID;
-			}
-			add_value(spec, value->items[i]);
-		}
-		return PE_OK;
-	}
-	if (!scalar(value)) {
-		pe_diag_error(diag, &value->mark, "'%s' must be %s, not a %s",
-			      key, many ? "a list of strings" : "a string",
-			      pe_node_kind_name(value->kind));
-		return PE_ERR_INVALID;
-	}
-	if (!value->len) {
-		pe_diag_error(diag, &value->mark,
-			      "'%s' is empty, so it would match everything",
-			      key);
-		return PE_ERR_INVALID;
-	}
-	add_value(spec, value);
-	return PE_OK;
-}
-
-/* A "string:" mapping (gh-models), or "type: contains" with "value". */
-static int parse_regex_value(struct pe_evalspec *spec,
-			     const struct pe_node *value, struct pe_diag *diag);
-
-static int parse_string_map(struct pe_evalspec *spec, const struct pe_node *map,
-			    struct pe_diag *diag)
-{
-	const struct string_op_name *chosen = NULL;
-	const struct pe_node *regex = pe_node_get(map, "regex");
-	const char *known[32];
-	size_t nknown = 0;
-
-	if (map->kind != PE_NODE_MAP) {
-		pe_diag_error(diag, &map->mark,
-			      "'string' must be a mapping such as {contains: "
-			      "\"text\"}, not a %s",
-			      pe_node_kind_name(map->kind));
-		return PE_ERR_INVALID;
-	}
-	if (regex) {
-		/* Seen in real files: string: {regex: ...}.  Run it as regex. */
-		int rc = parse_regex_value(spec, regex, diag);
-
-		spec->body = map;
-		return rc;
-	}
-	for (const struct string_op_name *o = string_ops; o->name; o++) {
-		known[nknown++] = o->name;
-		if (!chosen && pe_node_get(map, o->name))
-			chosen = o;
-	}
-	known[nknown] = NULL;
-	pe_node_check_keys(map, known, "a string evaluator", diag);
-	if (!chosen) {
-		pe_diag_error(diag, &map->mark,
-			      "string evaluator has no check: use one of "
-			      "equals, contains, startsWith, endsWith, "
-			      "icontains, containsAny, containsAll");
-		return PE_ERR_INVALID;
-	}
-	for (const struct string_op_name *o = chosen + 1; o->name; o++) {
-		const struct pe_pair *extra = pe_node_pair(map, o->name);
-
-		if (extra)
-			pe_diag_warning(diag, &extra->key->mark,
-					"'%s' is ignored: a string evaluator "
-					"checks one thing and '%s' comes "
-					"first; use a second evaluator",
-					o->name, chosen->name);
-	}
-	spec->op = chosen->op;
-	spec->case_sensitive = chosen->case_sensitive;
-	spec->negate ^= chosen->negate;
-	return read_string_values(spec, pe_node_get(map, chosen->name),
-				  chosen->name, diag);
-}
-
-static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
-			 struct pe_diag *diag)
-{
-	if (!list || list->kind != PE_NODE_SEQ || !list->count) {
-		pe_diag_error(diag, list ? &list->mark : &spec->mark,
-			      "llm evaluator needs 'choices': a list of "
-			      "{choice, score}");
-		return PE_ERR_INVALID;
-	}
-	spec->choices = xcalloc(list->count, sizeof(*spec->choices));
-	for (size_t i = 0; i < list->count; i++) {
-		const struct pe_node *item = list->items[i];
-		const struct pe_node *choice = pe_node_get(item, "choice");
-		const struct pe_node *score = pe_node_get(item, "score");
-		static const char *const known[] = { "choice", "score", NULL };
-
-		if (!scalar(choice) || !score ||
-		    (score->kind != PE_NODE_INT &&
-		     score->kind != PE_NODE_FLOAT)) {
-			pe_diag_error(diag, &item->mark,
-				      "each choice needs 'choice' (text) and "
-				      "'score' (a number)");
-			return PE_ERR_INVALID;
-		}
-		if (score->fval < 0 || score->fval > 1) {
-			pe_diag_error(diag, &score->mark,
-				      "choice score %s is outside [0, 1]",
-				      score->text);
-			return PE_ERR_INVALID;
-		}
-		pe_node_check_keys(item, known, "an llm choice", diag);
-		spec->choices[i].choice = xstrdup(choice->text);
-		spec->choices[i].score = score->fval;
-		spec->nchoices++;
-	}
-	return PE_OK;
-}
-
-static int parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
-		     struct pe_diag *diag)
-{
-	static const char *const known[] = { "modelId", "systemPrompt",
-					     "prompt", "choices", NULL };
-	const struct pe_node *prompt = pe_node_get(map, "prompt");
-	const struct pe_node *model = pe_node_get(map, "modelId");
-	const struct pe_node *system = pe_node_get(map, "systemPrompt");
-
-	if (map->kind != PE_NODE_MAP) {
-		pe_diag_error(diag, &map->mark,
-			      "'llm' must be a mapping, not a %s",
-			      pe_node_kind_name(map->kind));
-		return PE_ERR_INVALID;
-	}
-	pe_node_check_keys(map, known, "an llm evaluator", diag);
-	if (require_string(prompt, map, "prompt", diag))
-		return PE_ERR_INVALID;
-	if (model && !scalar(model)) {
-		pe_diag_error(diag, &model->mark, "'modelId' must be a string");
-		return PE_ERR_INVALID;
-	}
-	if (system && !scalar(system)) {
-		pe_diag_error(diag, &system->mark,
-			      "'systemPrompt' must be a string");
-		return PE_ERR_INVALID;
-	}
-	spec->judge_model = model ? xstrdup(model->text) : NULL;
-	spec->system_prompt = system ? xstrdup(system->text) : NULL;
-	spec->judge_prompt = pe_template_parse(prompt->text, prompt->len);
-	spec->judge_prompt_node = prompt;
-	return parse_choices(spec, pe_node_get(map, "choices"), diag);
-}
-
-/*
- * Model-graded shapes from prompt libraries: "model:" with a prompt or
- * criteria, and "type: prompt_evaluator" with parameters.criteria.  They
- * become an llm judge that answers PASS or FAIL on the criteria.
- */
-static int parse_criteria_judge(struct pe_evalspec *spec,
-				const struct pe_node *node,
-				struct pe_diag *diag)
-{
-	const struct pe_node *params = pe_node_get(node, "parameters");
-	const struct pe_node *criteria = pe_node_get(node, "criteria");
-	const struct pe_node *model = pe_node_get(node, "model");
-
-	if (!criteria)
-		criteria = pe_node_get(node, "prompt");
-	if (!criteria && params)
-		criteria = pe_node_get(params, "criteria");
-	if (!scalar(criteria)) {
-		pe_diag_error(diag, &node->mark,
-			      "model-graded evaluator needs 'criteria' (or "
-			      "'prompt') as text");
-		return PE_ERR_INVALID;
-	}
-	spec->kind = PE_EVAL_LLM;
-	spec->judge_model = scalar(model) ? xstrdup(model->text) : NULL;
-	spec->judge_prompt = pe_template_parse(criteria->text, criteria->len);
-	spec->judge_prompt_node = criteria;
-	spec->choices = xcalloc(2, sizeof(*spec->choices));
-	spec->choices[0].choice = xstrdup("FAIL");
-	spec->choices[0].score = 0;
-	spec->choices[1].choice = xstrdup("PASS");
-	spec->choices[1].score = 1;
-	spec->nchoices = 2;
-	return PE_OK;
-}
-
-static int parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
-			 struct pe_diag *diag)
-{
-	const char *name;
-	const char *hint;
-
-	if (require_string(uses, spec->node, "uses", diag))
-		return PE_ERR_INVALID;
-	if (strncmp(uses->text, "github/", 7)) {
-		pe_diag_error(diag, &uses->mark,
-			      "unknown evaluator '%s': 'uses' names a "
-			      "built-in such as github/similarity",
-			      uses->text);
-		return PE_ERR_INVALID;
-	}
-	name = uses->text + 7;
-	for (size_t i = 0; builtin_names[i]; i++) {
-		if (!strcmp(name, builtin_names[i])) {
-			spec->builtin = xstrdup(name);
-			return PE_OK;
-		}
-	}
-	hint = pe_suggest(name, builtin_names);
-	pe_diag_error(diag, &uses->mark,
-		      "unknown built-in evaluator '%s'%s%s%s", uses->text,
-		      hint ? " (did you mean 'github/" : "", hint ? hint : "",
-		      hint ? "'?)" : "");
-	return PE_ERR_INVALID;
-}
-
-static int parse_skipped(struct pe_evalspec *spec, const struct pe_node *text)
-{
-	spec->skipped_text = xstrdup(scalar(text) ? text->text : "");
-	return PE_OK;
-}
-
-static int is_pattern(const struct pe_node *n)
-{
-	return n && scalar(n) && n->len;
-}
-
-static int pattern_error(const struct pe_evalspec *spec,
-			 const struct pe_node *at, struct pe_diag *diag)
-{
-	pe_diag_error(diag, at ? &at->mark : &spec->mark,
-		      "regex evaluator needs a non-empty pattern (or a "
-		      "non-empty list of them)");
-	return PE_ERR_INVALID;
-}
-
-static int parse_regex_value(struct pe_evalspec *spec,
-			     const struct pe_node *value, struct pe_diag *diag)
-{
-	const struct pe_node *match;
-
-	spec->kind = PE_EVAL_REGEX;
-	if (value && value->kind == PE_NODE_MAP) {
-		static const char *const known[] = { "pattern", "match",
-						     "flags",	"count",
-						     "target",	NULL };
-
-		pe_node_check_keys(value, known, "a regex evaluator", diag);
-		match = pe_node_get(value, "match");
-		if (match && match->kind == PE_NODE_BOOL && !match->bval)
-			spec->negate ^= 1;
-		spec->body = value;
-		value = pe_node_get(value, "pattern");
-		if (!value) {
-			pe_diag_error(diag, &spec->mark,
-				      "regex evaluator needs 'pattern'");
-			return PE_ERR_INVALID;
-		}
-	}
-	if (value && value->kind == PE_NODE_SEQ) {
-		/* A list of patterns: every one must match. */
-		for (size_t i = 0; i < value->count; i++)
-			if (!is_pattern(value->items[i]))
-				return pattern_error(spec, value->items[i],
-						     diag);
-		if (!value->count)
-			return pattern_error(spec, value, diag);
-	} else if (!is_pattern(value)) {
-		return pattern_error(spec, value, diag);
-	}
-	if (!spec->body) {
-		const struct pe_node *m = pe_node_get(spec->node, "match");
-
-		/* "match: false" beside the pattern inverts it too. */
-		spec->body = spec->node;
-		if (m && m->kind == PE_NODE_BOOL && !m->bval)
-			spec->negate ^= 1;
-	}
-	spec->pattern = value;
-	return PE_OK;
-}
-
 /* Decides the kind from "type:"; 1 when handled, else 0. */
 static int parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
 		       const struct pe_node *type, int *rc,
@@ -418,39 +57,15 @@ static int parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
 	const char *t = type->text;
 
 	if (!strcmp(t, "regex") || !strcmp(t, "regex_match")) {
-		const struct pe_node *p = pe_node_get(node, "pattern");
-
-		if (!p)
-			p = pe_node_get(node, "regex");
-		if (!p)
-			p = pe_node_get(node, "value");
-		*rc = parse_regex_value(spec, p, diag);
+		*rc = pe_regex_parse_typed(spec, node, diag);
 		return 1;
 	}
 	if (!strcmp(t, "string") && pe_node_get(node, "string"))
 		return 0;
-	for (const struct string_op_name *o = string_ops; o->name; o++) {
-		if (strcmp(t, o->name) &&
-		    !(!strcmp(t, "includes") && o->op == PE_STR_CONTAINS &&
-		      !o->negate))
-			continue;
-		spec->kind = PE_EVAL_STRING;
-		spec->op = o->op;
-		spec->case_sensitive = o->case_sensitive;
-		spec->negate ^= o->negate;
-		if (!pe_node_get(node, "value")) {
-			pe_diag_error(diag, &type->mark,
-				      "'type: %s' needs 'value'", t);
-			*rc = PE_ERR_INVALID;
-		} else {
-			*rc = read_string_values(spec,
-						 pe_node_get(node, "value"),
-						 "value", diag);
-		}
+	if (pe_string_parse_typed(spec, node, type, rc, diag))
 		return 1;
-	}
 	if (!strcmp(t, "prompt_evaluator")) {
-		*rc = parse_criteria_judge(spec, node, diag);
+		*rc = pe_judge_parse_criteria(spec, node, diag);
 		return 1;
 	}
 	if (!strcmp(t, "llm") || !strcmp(t, "python") || !strcmp(t, "rule"))
@@ -474,28 +89,28 @@ static int parse_by_key(struct pe_evalspec *spec, const struct pe_node *node,
 
 	if ((v = pe_node_get(node, "string")) != NULL) {
 		spec->kind = PE_EVAL_STRING;
-		return parse_string_map(spec, v, diag);
+		return pe_string_parse_map(spec, v, diag);
 	}
 	if ((v = pe_node_get(node, "regex")) != NULL)
-		return parse_regex_value(spec, v, diag);
+		return pe_regex_parse_value(spec, v, diag);
 	if ((v = pe_node_get(node, "llm")) != NULL) {
 		spec->kind = PE_EVAL_LLM;
-		return parse_llm(spec, v, diag);
+		return pe_judge_parse_llm(spec, v, diag);
 	}
 	if ((v = pe_node_get(node, "uses")) != NULL) {
 		spec->kind = PE_EVAL_BUILTIN;
-		return parse_builtin(spec, v, diag);
+		return pe_judge_parse_builtin(spec, v, diag);
 	}
 	if ((v = pe_node_get(node, "python")) != NULL) {
 		spec->kind = PE_EVAL_PYTHON;
-		return parse_skipped(spec, v);
+		return pe_skipped_parse(spec, v);
 	}
 	if ((v = pe_node_get(node, "rule")) != NULL) {
 		spec->kind = PE_EVAL_RULE;
-		return parse_skipped(spec, v);
+		return pe_skipped_parse(spec, v);
 	}
 	if (pe_node_get(node, "model"))
-		return parse_criteria_judge(spec, node, diag);
+		return pe_judge_parse_criteria(spec, node, diag);
 	for (const struct structure_kind *k = structure_kinds; k->key; k++) {
 		if ((v = pe_node_get(node, k->key)) != NULL) {
 			spec->kind = k->kind;
@@ -624,7 +239,7 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 	if (node->kind == PE_NODE_STRING) {
 		/* A bare sentence: a natural-language rule nobody can run. */
 		spec->kind = PE_EVAL_RULE;
-		parse_skipped(spec, node);
+		pe_skipped_parse(spec, node);
 		name_and_warn(spec, index, diag);
 		return PE_OK;
 	}
