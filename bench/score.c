@@ -180,7 +180,7 @@ static void profile_evaluators(const struct response *r, long n)
 			}
 			printf("  %7.1f MB/s  %-8s %s\n",
 			       bytes / 1e6 / (now() - t0),
-			       pe_eval_kind_name(p->evaluators[e].kind),
+			       pe_evalspec_kind_name(&p->evaluators[e]),
 			       p->evaluators[e].name);
 		}
 	}

@@ -69,7 +69,8 @@ static int compile_code(const struct pe_evalspec *spec,
 {
 	static const char *const known[] = { "language", "min", "contains",
 					     NULL };
-	const struct pe_node *body = spec->body, *lang, *contains;
+	const struct pe_node *body = pe_evaluator_settings(spec), *lang,
+			     *contains;
 	struct code_state *st;
 
 	if (pe_setting_require_map(body, "code", diag))
@@ -159,5 +160,13 @@ static void score_code(const void *state, const struct pe_evalspec *spec,
 			      lang, blocks == 1 ? "" : "s");
 }
 
-const struct pe_evaluator_ops pe_code_ops = { PE_EVAL_CODE, compile_code,
-					      score_code, free_code };
+static const char *const code_keys[] = { "code", NULL };
+
+const struct pe_evaluator_ops pe_code_ops = {
+	.name = "code",
+	.keys = code_keys,
+	.known_keys = code_keys,
+	.compile = compile_code,
+	.score = score_code,
+	.free = free_code,
+};

@@ -1,13 +1,17 @@
 #ifndef PE_EVALUATOR_H
 #define PE_EVALUATOR_H
 /*
- * The evaluator family.  Each kind (string, regex, sections, format, table,
- * code, length, json, judges) is one file with an ops table: compile a spec
- * once at load time into read-only state, then score any number of outputs
- * with it, from any thread.  registry.c maps spec kinds to ops, compiles
- * every evaluator of a prompt (so bad specs surface in "check" with their
- * positions), and scores one output against a test case: the Markdown is
- * parsed once and shared by all of that output's evaluators.
+ * The evaluator families.  Each kind (string, regex, sections, format,
+ * table, code, length, json, judges, the skipped ones) is one file with an
+ * ops table that says everything about it: its name, its YAML keys and
+ * "type:" values, how it reads them from a prompt file, then how it
+ * compiles a spec once at load time into read-only state and scores any
+ * number of outputs with it, from any thread.  registry.c holds the one
+ * list of families, which the spec loader (harness/load/evalspec.c) asks
+ * which family an evaluator is; it compiles every evaluator of a prompt
+ * (so bad specs surface in "check" with their positions), and scores one
+ * output against a test case: the Markdown is parsed once and shared by
+ * all of that output's evaluators.
  *
  * Results own their reason strings; release them with
  * pe_case_score_release.
@@ -35,10 +39,53 @@ struct pe_eval_input {
 	const struct pe_case *kase; /* its variables fill {{...}} in values */
 };
 
+/*
+ * One evaluator family: everything the rest of the program knows about a
+ * kind.  A family that reads several shapes may register one table per
+ * shape (string.c: the "string:" mapping and "type: contains" with
+ * "value"); such tables share a name and their compile and score steps.
+ */
 struct pe_evaluator_ops {
-	enum pe_eval_kind kind;
+	/* The kind as listings and results show it, and in default names. */
+	const char *name;
 	/*
-	 * Reads spec (spec->body holds the kind's settings) into *state.
+	 * Keys that select the family when "type:" does not (NULL-terminated,
+	 * or NULL).  The registry tries families in order: the first one
+	 * with a key present wins.
+	 */
+	const char *const *keys;
+	/*
+	 * The "type:" values that select the family (NULL-terminated, or
+	 * NULL).  A "type:" that is no family's value but one of its keys
+	 * ("type: llm" beside "llm:") leaves the choice to the keys.
+	 */
+	const char *const *types;
+	/*
+	 * Every key the family reads, its own keys included, besides name,
+	 * description, weight, not and type; any other key gets a warning.
+	 */
+	const char *const *known_keys;
+	/* Variables the family fills in its own templates, not the case's. */
+	const char *const *provides;
+	/* Named (first key, first type) by the error for a shapeless entry. */
+	int hint;
+	/* Never runs: warned about when loaded and reported as skipped. */
+	int skipped;
+	/* A bare string in an evaluators list is this kind. */
+	int sentence;
+	/*
+	 * Reads the family's keys of node (the evaluator as written, or the
+	 * bare string of a sentence) into spec.  type is the "type:" scalar
+	 * that chose the family, or NULL when a key did.  It may hand the
+	 * spec to another family by setting spec->ops ("string: {regex: x}"
+	 * is a regex).  Returns 0, or PE_ERR_INVALID after recording
+	 * positioned errors.  NULL when the family reads its settings only
+	 * when it compiles.
+	 */
+	int (*parse)(struct pe_evalspec *spec, const struct pe_node *node,
+		     const struct pe_node *type, struct pe_diag *diag);
+	/*
+	 * Checks the spec and turns it into *state, read-only from then on.
 	 * Returns 0, or PE_ERR_INVALID after recording positioned errors.
 	 */
 	int (*compile)(const struct pe_evalspec *spec,
@@ -51,50 +98,20 @@ struct pe_evaluator_ops {
 	void (*free)(void *state);
 };
 
-/* The families, one per file. */
-extern const struct pe_evaluator_ops pe_string_ops;
-extern const struct pe_evaluator_ops pe_regex_ops;
-extern const struct pe_evaluator_ops pe_sections_ops;
-extern const struct pe_evaluator_ops pe_format_ops;
-extern const struct pe_evaluator_ops pe_table_ops;
-extern const struct pe_evaluator_ops pe_code_ops;
-extern const struct pe_evaluator_ops pe_length_ops;
-extern const struct pe_evaluator_ops pe_json_check_ops;
-extern const struct pe_evaluator_ops pe_judge_ops;
-extern const struct pe_evaluator_ops pe_skipped_ops;
-
 /*
- * Spec readers, one per shape, called by the evaluator spec loader
- * (harness/load/evalspec.c).  Each fills its kind's fields of spec and
- * returns 0, or PE_ERR_INVALID after recording positioned errors.
+ * The registry (registry.c), the one list of families.  These find the
+ * family for an evaluator as written; each returns NULL when none fits.
  */
-/* A "string:" mapping, which may hold "regex:" (then read as regex). */
-int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
-			struct pe_diag *diag);
-/*
- * "type: contains" (and the other string checks) with "value".  Returns 1
- * with *rc set when type names a string check, else 0.
- */
-int pe_string_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
-			  const struct pe_node *type, int *rc,
-			  struct pe_diag *diag);
-/* A regex value: a pattern, a list of patterns or {pattern, match, ...}. */
-int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
-			 struct pe_diag *diag);
-/* "type: regex" with "pattern", "regex" or "value". */
-int pe_regex_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
-			 struct pe_diag *diag);
-/* An "llm:" mapping: modelId, systemPrompt, prompt and choices. */
-int pe_judge_parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
-		       struct pe_diag *diag);
-/* "model:" or "type: prompt_evaluator" with criteria: a PASS/FAIL judge. */
-int pe_judge_parse_criteria(struct pe_evalspec *spec,
-			    const struct pe_node *node, struct pe_diag *diag);
-/* "uses: github/<name>", one of the built-in judges. */
-int pe_judge_parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
-			   struct pe_diag *diag);
-/* The text of a python or rule evaluator (or a bare sentence). */
-int pe_skipped_parse(struct pe_evalspec *spec, const struct pe_node *text);
+/* Family i, in the order keys are tried; NULL past the last one. */
+const struct pe_evaluator_ops *pe_evaluator_family(size_t i);
+/* The family whose "type:" values include type. */
+const struct pe_evaluator_ops *pe_evaluator_by_type(const char *type);
+/* The first family with a key present in map. */
+const struct pe_evaluator_ops *pe_evaluator_by_key(const struct pe_node *map);
+/* The family that key selects. */
+const struct pe_evaluator_ops *pe_evaluator_owning_key(const char *key);
+/* The family a bare sentence in an evaluators list belongs to. */
+const struct pe_evaluator_ops *pe_evaluator_for_sentence(void);
 
 /*
  * Compiles every evaluator of p (prompt-level and per case).  Returns 0,
@@ -137,6 +154,11 @@ void pe_case_score_to_row(const struct pe_case_score *s, struct pe_result *row,
 			  struct pe_result_evaluator *evs);
 
 /* Helpers for the families. */
+/*
+ * The value of the family's first key: the settings of the kinds that
+ * keep them under their own key ("sections: {...}").
+ */
+const struct pe_node *pe_evaluator_settings(const struct pe_evalspec *spec);
 /* A compile step for kinds whose spec needs no state. */
 int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
 				 const struct pe_prompt *prompt, void **state,

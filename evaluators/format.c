@@ -78,7 +78,7 @@ static int compile_format(const struct pe_evalspec *spec,
 {
 	static const char *const known[] = { "bold",	 "bullets", "numbered",
 					     "headings", "no_html", NULL };
-	const struct pe_node *body = spec->body, *headings;
+	const struct pe_node *body = pe_evaluator_settings(spec), *headings;
 	struct format_state *st;
 
 	(void)prompt;
@@ -247,5 +247,13 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&t.problems);
 }
 
-const struct pe_evaluator_ops pe_format_ops = { PE_EVAL_FORMAT, compile_format,
-						score_format, free_format };
+static const char *const format_keys[] = { "format", NULL };
+
+const struct pe_evaluator_ops pe_format_ops = {
+	.name = "format",
+	.keys = format_keys,
+	.known_keys = format_keys,
+	.compile = compile_format,
+	.score = score_format,
+	.free = free_format,
+};

@@ -40,7 +40,7 @@ static int compile_json(const struct pe_evalspec *spec,
 			struct pe_diag *diag)
 {
 	static const char *const known[] = { "schema", NULL };
-	const struct pe_node *body = spec->body;
+	const struct pe_node *body = pe_evaluator_settings(spec);
 	struct json_state *st = xcalloc(1, sizeof(*st));
 	int use_schema = 1;
 	struct pe_mark m = { prompt->path, 1, 1 };
@@ -336,5 +336,13 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 	pe_diag_free(diag);
 }
 
-const struct pe_evaluator_ops pe_json_check_ops = { PE_EVAL_JSON, compile_json,
-						    score_json, free_json };
+static const char *const json_keys[] = { "json", NULL };
+
+const struct pe_evaluator_ops pe_json_check_ops = {
+	.name = "json",
+	.keys = json_keys,
+	.known_keys = json_keys,
+	.compile = compile_json,
+	.score = score_json,
+	.free = free_json,
+};

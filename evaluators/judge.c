@@ -12,16 +12,32 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
-static void score_judge(const void *state, const struct pe_evalspec *spec,
-			const struct pe_eval_input *in,
-			struct pe_eval_result *out)
+static void skip_judge(const char *what, struct pe_eval_result *out)
 {
-	(void)state;
-	(void)in;
 	pe_result_set(out, PE_VERDICT_SKIP, 0,
 		      "%s judge needs a model call; scoring recorded "
 		      "responses sends nothing",
-		      spec->kind == PE_EVAL_BUILTIN ? "built-in" : "LLM");
+		      what);
+}
+
+static void score_llm(const void *state, const struct pe_evalspec *spec,
+		      const struct pe_eval_input *in,
+		      struct pe_eval_result *out)
+{
+	(void)state;
+	(void)spec;
+	(void)in;
+	skip_judge("LLM", out);
+}
+
+static void score_builtin(const void *state, const struct pe_evalspec *spec,
+			  const struct pe_eval_input *in,
+			  struct pe_eval_result *out)
+{
+	(void)state;
+	(void)spec;
+	(void)in;
+	skip_judge("built-in", out);
 }
 
 static const char *const builtin_names[] = { "similarity",   "coherence",
@@ -82,9 +98,9 @@ static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
 	return PE_OK;
 }
 
-/* Reads an "llm:" mapping (gh-models); see evaluator.h. */
-int pe_judge_parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
-		       struct pe_diag *diag)
+/* Reads an "llm:" mapping (gh-models): modelId, systemPrompt, prompt, choices. */
+static int parse_llm_map(struct pe_evalspec *spec, const struct pe_node *map,
+			 struct pe_diag *diag)
 {
 	static const char *const known[] = { "modelId", "systemPrompt",
 					     "prompt", "choices", NULL };
@@ -122,13 +138,14 @@ int pe_judge_parse_llm(struct pe_evalspec *spec, const struct pe_node *map,
  * criteria, and "type: prompt_evaluator" with parameters.criteria.  They
  * become an llm judge that answers PASS or FAIL on the criteria.
  */
-int pe_judge_parse_criteria(struct pe_evalspec *spec,
-			    const struct pe_node *node, struct pe_diag *diag)
+static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
+			  const struct pe_node *type, struct pe_diag *diag)
 {
 	const struct pe_node *params = pe_node_get(node, "parameters");
 	const struct pe_node *criteria = pe_node_get(node, "criteria");
 	const struct pe_node *model = pe_node_get(node, "model");
 
+	(void)type;
 	if (!criteria)
 		criteria = pe_node_get(node, "prompt");
 	if (!criteria && params)
@@ -139,7 +156,6 @@ int pe_judge_parse_criteria(struct pe_evalspec *spec,
 			      "'prompt') as text");
 		return PE_ERR_INVALID;
 	}
-	spec->kind = PE_EVAL_LLM;
 	spec->judge_model =
 		pe_setting_text(model) ? xstrdup(model->text) : NULL;
 	spec->judge_prompt = pe_template_parse(criteria->text, criteria->len);
@@ -153,13 +169,15 @@ int pe_judge_parse_criteria(struct pe_evalspec *spec,
 	return PE_OK;
 }
 
-/* Reads "uses: github/<name>"; see evaluator.h. */
-int pe_judge_parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
-			   struct pe_diag *diag)
+/* Reads "uses: github/<name>", one of the built-in judges. */
+static int parse_builtin(struct pe_evalspec *spec, const struct pe_node *node,
+			 const struct pe_node *type, struct pe_diag *diag)
 {
+	const struct pe_node *uses = pe_node_get(node, "uses");
 	const char *name;
 	const char *hint;
 
+	(void)type;
 	if (require_string(uses, spec->node, "uses", diag))
 		return PE_ERR_INVALID;
 	if (strncmp(uses->text, "github/", 7)) {
@@ -184,6 +202,55 @@ int pe_judge_parse_builtin(struct pe_evalspec *spec, const struct pe_node *uses,
 	return PE_ERR_INVALID;
 }
 
-const struct pe_evaluator_ops pe_judge_ops = { PE_EVAL_LLM,
-					       pe_evaluator_compile_nothing,
-					       score_judge, NULL };
+static int parse_llm(struct pe_evalspec *spec, const struct pe_node *node,
+		     const struct pe_node *type, struct pe_diag *diag)
+{
+	(void)type;
+	return parse_llm_map(spec, pe_node_get(node, "llm"), diag);
+}
+
+static const char *const llm_keys[] = { "llm", NULL };
+static const char *const criteria_keys[] = { "model", NULL };
+static const char *const criteria_types[] = { "prompt_evaluator", NULL };
+static const char *const judge_known_keys[] = { "llm",	      "model",
+						"prompt",     "criteria",
+						"parameters", "expectedResult",
+						NULL };
+static const char *const builtin_keys[] = { "uses", NULL };
+/* The judge prompt's {{completion}} is the answer being judged. */
+static const char *const judge_provides[] = { "completion", NULL };
+
+/* llm: {modelId, systemPrompt, prompt, choices}, the gh-models shape. */
+const struct pe_evaluator_ops pe_llm_ops = {
+	.name = "llm",
+	.keys = llm_keys,
+	.known_keys = judge_known_keys,
+	.provides = judge_provides,
+	.hint = 1,
+	.parse = parse_llm,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_llm,
+};
+
+/* model: with criteria, type: prompt_evaluator, from prompt libraries. */
+const struct pe_evaluator_ops pe_criteria_ops = {
+	.name = "llm",
+	.keys = criteria_keys,
+	.types = criteria_types,
+	.known_keys = judge_known_keys,
+	.provides = judge_provides,
+	.parse = parse_criteria,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_llm,
+};
+
+/* uses: github/similarity and the other gh-models built-ins. */
+const struct pe_evaluator_ops pe_builtin_ops = {
+	.name = "builtin",
+	.keys = builtin_keys,
+	.known_keys = builtin_keys,
+	.hint = 1,
+	.parse = parse_builtin,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_builtin,
+};

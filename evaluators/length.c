@@ -24,7 +24,7 @@ static int compile_length(const struct pe_evalspec *spec,
 			  struct pe_diag *diag)
 {
 	static const char *const known[] = { "words", "chars", "lines", NULL };
-	const struct pe_node *body = spec->body;
+	const struct pe_node *body = pe_evaluator_settings(spec);
 	struct length_state *st;
 	int any = 0;
 
@@ -101,5 +101,13 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&what);
 }
 
-const struct pe_evaluator_ops pe_length_ops = { PE_EVAL_LENGTH, compile_length,
-						score_length, free };
+static const char *const length_keys[] = { "length", NULL };
+
+const struct pe_evaluator_ops pe_length_ops = {
+	.name = "length",
+	.keys = length_keys,
+	.known_keys = length_keys,
+	.compile = compile_length,
+	.score = score_length,
+	.free = free,
+};

@@ -256,13 +256,17 @@ static int pattern_error(const struct pe_evalspec *spec,
 	return PE_ERR_INVALID;
 }
 
-/* Reads a regex value (a pattern, a list or a mapping); see evaluator.h. */
-int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
-			 struct pe_diag *diag)
+/*
+ * Reads a regex value: a pattern, a list of patterns, or a mapping with the
+ * pattern and its settings.  holder is the mapping the value came from
+ * (the evaluator, or a "string:" mapping), whose settings beside the
+ * pattern apply too; "match: false" beside it is read from the evaluator.
+ */
+static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
+		       const struct pe_node *value, struct pe_diag *diag)
 {
 	const struct pe_node *match;
 
-	spec->kind = PE_EVAL_REGEX;
 	if (value && value->kind == PE_NODE_MAP) {
 		static const char *const known[] = { "pattern", "match",
 						     "flags",	"count",
@@ -295,7 +299,7 @@ int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
 		const struct pe_node *m = pe_node_get(spec->node, "match");
 
 		/* "match: false" beside the pattern inverts it too. */
-		spec->body = spec->node;
+		spec->body = holder;
 		if (m && m->kind == PE_NODE_BOOL && !m->bval)
 			spec->negate ^= 1;
 	}
@@ -303,18 +307,34 @@ int pe_regex_parse_value(struct pe_evalspec *spec, const struct pe_node *value,
 	return PE_OK;
 }
 
-/* Reads "type: regex" with its pattern; see evaluator.h. */
-int pe_regex_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
-			 struct pe_diag *diag)
+/* "regex: ..." in node, or "type: regex" with pattern, regex or value. */
+static int parse_regex(struct pe_evalspec *spec, const struct pe_node *node,
+		       const struct pe_node *type, struct pe_diag *diag)
 {
-	const struct pe_node *p = pe_node_get(node, "pattern");
+	const struct pe_node *p = pe_node_get(node, type ? "pattern" : "regex");
 
-	if (!p)
+	if (!p && type)
 		p = pe_node_get(node, "regex");
-	if (!p)
+	if (!p && type)
 		p = pe_node_get(node, "value");
-	return pe_regex_parse_value(spec, p, diag);
+	return parse_value(spec, node, p, diag);
 }
 
-const struct pe_evaluator_ops pe_regex_ops = { PE_EVAL_REGEX, compile_regex,
-					       score_regex, free_regex };
+static const char *const regex_keys[] = { "regex", NULL };
+static const char *const regex_types[] = { "regex", "regex_match", NULL };
+/* "string" for string: {regex: ...}, which is read as a regex. */
+static const char *const regex_known_keys[] = { "regex", "pattern", "value",
+						"flags", "count",   "target",
+						"match", "string",  NULL };
+
+const struct pe_evaluator_ops pe_regex_ops = {
+	.name = "regex",
+	.keys = regex_keys,
+	.types = regex_types,
+	.known_keys = regex_known_keys,
+	.hint = 1,
+	.parse = parse_regex,
+	.compile = compile_regex,
+	.score = score_regex,
+	.free = free_regex,
+};

@@ -1,7 +1,8 @@
 /*
- * The registry: spec kind -> ops, compiling a prompt's evaluators, and
- * scoring one output against one test case.  Adding a kind means one new
- * file and one line in families[].
+ * The registry: the one list of evaluator families, the lookups that tell
+ * the spec loader which family an evaluator is, compiling a prompt's
+ * evaluators, and scoring one output against one test case.  Adding a
+ * kind means one new file with its ops table and one line in FAMILIES.
  */
 #include "evaluators/evaluator.h"
 
@@ -18,29 +19,90 @@ struct pe_evaluator {
 	void *state;
 };
 
-static const struct pe_evaluator_ops *const families[] = { &pe_string_ops,
-							   &pe_regex_ops,
-							   &pe_sections_ops,
-							   &pe_format_ops,
-							   &pe_table_ops,
-							   &pe_code_ops,
-							   &pe_length_ops,
-							   &pe_json_check_ops,
-							   &pe_judge_ops,
-							   &pe_skipped_ops,
-							   NULL };
+/*
+ * Every family, in the order their keys are tried when an evaluator has
+ * no "type:" (so "string:" wins over "regex:" in one entry, as in
+ * gh-models), one line each; X declares a family's table or lists it.
+ */
+#define FAMILIES(X)                                                            \
+	X(pe_string_ops)       /* string: {contains: ...} */                   \
+	X(pe_regex_ops)	       /* regex: ..., type: regex + pattern */         \
+	X(pe_string_value_ops) /* type: contains + value */                    \
+	X(pe_llm_ops)	       /* llm: {prompt, choices} */                    \
+	X(pe_builtin_ops)      /* uses: github/similarity */                   \
+	X(pe_python_ops)       /* python: (skipped) */                         \
+	X(pe_rule_ops)	       /* rule: or a bare sentence (skipped) */        \
+	X(pe_criteria_ops)     /* model: + criteria, type: prompt_evaluator */ \
+	X(pe_sections_ops)                                                     \
+	X(pe_format_ops)                                                       \
+	X(pe_table_ops)                                                        \
+	X(pe_code_ops)                                                         \
+	X(pe_length_ops)                                                       \
+	X(pe_json_check_ops)                                                   \
+	/* the end of FAMILIES: a new line above needs no other edit */
 
-static const struct pe_evaluator_ops *ops_for(enum pe_eval_kind kind)
+#define DECLARE(ops) extern const struct pe_evaluator_ops ops;
+#define ENTRY(ops)   &ops,
+FAMILIES(DECLARE)
+static const struct pe_evaluator_ops *const families[] = { FAMILIES(ENTRY)
+								   NULL };
+
+static int listed(const char *const *list, const char *word)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], word))
+			return 1;
+	return 0;
+}
+
+/* Returns family i; see evaluator.h. */
+const struct pe_evaluator_ops *pe_evaluator_family(size_t i)
+{
+	return i < sizeof(families) / sizeof(*families) ? families[i] : NULL;
+}
+
+/* Finds the family that a "type:" value names. */
+const struct pe_evaluator_ops *pe_evaluator_by_type(const char *type)
 {
 	for (size_t i = 0; families[i]; i++)
-		if (families[i]->kind == kind)
+		if (listed(families[i]->types, type))
 			return families[i];
-	/* Several kinds share one family. */
-	if (kind == PE_EVAL_BUILTIN)
-		return &pe_judge_ops;
-	if (kind == PE_EVAL_RULE)
-		return &pe_skipped_ops;
 	return NULL;
+}
+
+/* Finds the first family, in registry order, with a key in map. */
+const struct pe_evaluator_ops *pe_evaluator_by_key(const struct pe_node *map)
+{
+	for (size_t i = 0; families[i]; i++)
+		for (size_t k = 0; families[i]->keys && families[i]->keys[k];
+		     k++)
+			if (pe_node_get(map, families[i]->keys[k]))
+				return families[i];
+	return NULL;
+}
+
+/* Finds the family whose keys include key. */
+const struct pe_evaluator_ops *pe_evaluator_owning_key(const char *key)
+{
+	for (size_t i = 0; families[i]; i++)
+		if (listed(families[i]->keys, key))
+			return families[i];
+	return NULL;
+}
+
+/* Finds the family of a bare sentence. */
+const struct pe_evaluator_ops *pe_evaluator_for_sentence(void)
+{
+	for (size_t i = 0; families[i]; i++)
+		if (families[i]->sentence)
+			return families[i];
+	return NULL;
+}
+
+/* Returns the value of the family's first key in the evaluator. */
+const struct pe_node *pe_evaluator_settings(const struct pe_evalspec *spec)
+{
+	return pe_node_get(spec->node, spec->ops->keys[0]);
 }
 
 static int compile_specs(struct pe_evalspec *specs, size_t n,
@@ -49,10 +111,10 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 	int rc = PE_OK;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct pe_evaluator_ops *ops = ops_for(specs[i].kind);
+		const struct pe_evaluator_ops *ops = specs[i].ops;
 		void *state = NULL;
 
-		if (!ops || ops->compile(&specs[i], p, &state, diag)) {
+		if (ops->compile(&specs[i], p, &state, diag)) {
 			rc = PE_ERR_INVALID;
 			continue;
 		}
@@ -255,7 +317,7 @@ void pe_case_score_to_row(const struct pe_case_score *s, struct pe_result *row,
 		const struct pe_evalspec *spec = s->specs[i];
 
 		evs[i].name = spec->name;
-		evs[i].kind = pe_eval_kind_name(spec->kind);
+		evs[i].kind = pe_evalspec_kind_name(spec);
 		evs[i].status = s->results[i].verdict;
 		evs[i].score = s->results[i].score;
 		evs[i].weight = spec->weight;

@@ -38,7 +38,7 @@ static int compile_sections(const struct pe_evalspec *spec,
 	static const char *const known[] = { "required",      "ordered",
 					     "level",	      "min_words",
 					     "bold_headings", NULL };
-	const struct pe_node *body = spec->body;
+	const struct pe_node *body = pe_evaluator_settings(spec);
 	struct sections_state *st;
 
 	(void)prompt;
@@ -196,6 +196,13 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&shortness);
 }
 
+static const char *const sections_keys[] = { "sections", NULL };
+
 const struct pe_evaluator_ops pe_sections_ops = {
-	PE_EVAL_SECTIONS, compile_sections, score_sections, free_sections
+	.name = "sections",
+	.keys = sections_keys,
+	.known_keys = sections_keys,
+	.compile = compile_sections,
+	.score = score_sections,
+	.free = free_sections,
 };

@@ -10,9 +10,17 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
-/* Keeps the text of a python or rule evaluator; see evaluator.h. */
-int pe_skipped_parse(struct pe_evalspec *spec, const struct pe_node *text)
+/* Keeps the text of the evaluator, or of the bare sentence, for reports. */
+static int parse_skipped(struct pe_evalspec *spec, const struct pe_node *node,
+			 const struct pe_node *type, struct pe_diag *diag)
 {
+	const struct pe_node *text =
+		node->kind == PE_NODE_MAP
+			? pe_node_get(node, spec->ops->keys[0])
+			: node;
+
+	(void)type;
+	(void)diag;
 	spec->skipped_text = xstrdup(pe_setting_text(text) ? text->text : "");
 	return PE_OK;
 }
@@ -25,9 +33,30 @@ static void score_skipped(const void *state, const struct pe_evalspec *spec,
 	(void)in;
 	pe_result_set(out, PE_VERDICT_SKIP, 0,
 		      "%s evaluators are not supported by prompteval",
-		      pe_eval_kind_name(spec->kind));
+		      spec->ops->name);
 }
 
-const struct pe_evaluator_ops pe_skipped_ops = { PE_EVAL_PYTHON,
-						 pe_evaluator_compile_nothing,
-						 score_skipped, NULL };
+static const char *const python_keys[] = { "python", NULL };
+static const char *const rule_keys[] = { "rule", NULL };
+
+const struct pe_evaluator_ops pe_python_ops = {
+	.name = "python",
+	.keys = python_keys,
+	.known_keys = python_keys,
+	.skipped = 1,
+	.parse = parse_skipped,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_skipped,
+};
+
+/* rule: and a bare sentence: natural-language rules nobody can run. */
+const struct pe_evaluator_ops pe_rule_ops = {
+	.name = "rule",
+	.keys = rule_keys,
+	.known_keys = rule_keys,
+	.skipped = 1,
+	.sentence = 1,
+	.parse = parse_skipped,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_skipped,
+};

@@ -252,12 +252,11 @@ static int read_string_values(struct pe_evalspec *spec,
 	return PE_OK;
 }
 
-/* Reads a "string:" mapping (gh-models); see evaluator.h. */
-int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
-			struct pe_diag *diag)
+/* Reads a "string:" mapping (gh-models), which may hold "regex:". */
+static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
+		     struct pe_diag *diag)
 {
 	const struct string_op_name *chosen = NULL;
-	const struct pe_node *regex = pe_node_get(map, "regex");
 	const char *known[32];
 	size_t nknown = 0;
 
@@ -268,12 +267,13 @@ int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 			      pe_node_kind_name(map->kind));
 		return PE_ERR_INVALID;
 	}
-	if (regex) {
-		/* Seen in real files: string: {regex: ...}.  Run it as regex. */
-		int rc = pe_regex_parse_value(spec, regex, diag);
-
-		spec->body = map;
-		return rc;
+	if (pe_node_get(map, "regex")) {
+		/*
+		 * Seen in real files: string: {regex: ...}.  Run it as regex,
+		 * with its settings beside the pattern in this mapping.
+		 */
+		spec->ops = pe_evaluator_by_type("regex");
+		return spec->ops->parse(spec, map, NULL, diag);
 	}
 	for (const struct string_op_name *o = string_ops; o->name; o++) {
 		known[nknown++] = o->name;
@@ -306,36 +306,65 @@ int pe_string_parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 				  chosen->name, diag);
 }
 
-/* Reads "type: contains" and its kin with "value"; see evaluator.h. */
-int pe_string_parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
-			  const struct pe_node *type, int *rc,
-			  struct pe_diag *diag)
+static int parse_string_key(struct pe_evalspec *spec,
+			    const struct pe_node *node,
+			    const struct pe_node *type, struct pe_diag *diag)
 {
-	const char *t = type->text;
-
-	for (const struct string_op_name *o = string_ops; o->name; o++) {
-		if (strcmp(t, o->name) &&
-		    !(!strcmp(t, "includes") && o->op == PE_STR_CONTAINS &&
-		      !o->negate))
-			continue;
-		spec->kind = PE_EVAL_STRING;
-		spec->op = o->op;
-		spec->case_sensitive = o->case_sensitive;
-		spec->negate ^= o->negate;
-		if (!pe_node_get(node, "value")) {
-			pe_diag_error(diag, &type->mark,
-				      "'type: %s' needs 'value'", t);
-			*rc = PE_ERR_INVALID;
-		} else {
-			*rc = read_string_values(spec,
-						 pe_node_get(node, "value"),
-						 "value", diag);
-		}
-		return 1;
-	}
-	return 0;
+	(void)type;
+	return parse_map(spec, pe_node_get(node, "string"), diag);
 }
 
-const struct pe_evaluator_ops pe_string_ops = { PE_EVAL_STRING,
-						pe_evaluator_compile_nothing,
-						score_string, NULL };
+/* "type: contains" and the other spellings of string_ops, with "value". */
+static int parse_string_value(struct pe_evalspec *spec,
+			      const struct pe_node *node,
+			      const struct pe_node *type, struct pe_diag *diag)
+{
+	const char *t = type->text;
+	const struct pe_node *value = pe_node_get(node, "value");
+	const struct string_op_name *o = string_ops;
+
+	if (!strcmp(t, "includes"))
+		t = "contains";
+	while (strcmp(t, o->name))
+		o++;
+	spec->op = o->op;
+	spec->case_sensitive = o->case_sensitive;
+	spec->negate ^= o->negate;
+	if (!value) {
+		pe_diag_error(diag, &type->mark, "'type: %s' needs 'value'",
+			      type->text);
+		return PE_ERR_INVALID;
+	}
+	return read_string_values(spec, value, "value", diag);
+}
+
+static const char *const string_keys[] = { "string", NULL };
+static const char *const string_known_keys[] = { "string", "value", NULL };
+/* Every spelling in string_ops, and "includes" for contains. */
+static const char *const string_types[] = {
+	"contains",    "includes",	   "icontains",	   "equals",
+	"startsWith",  "endsWith",	   "containsAny",  "containsAll",
+	"notContains", "does_not_contain", "not_contains", NULL
+};
+
+/* string: {contains: "..."}, the gh-models shape. */
+const struct pe_evaluator_ops pe_string_ops = {
+	.name = "string",
+	.keys = string_keys,
+	.known_keys = string_known_keys,
+	.hint = 1,
+	.parse = parse_string_key,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_string,
+};
+
+/* type: contains + value, from other prompt libraries. */
+const struct pe_evaluator_ops pe_string_value_ops = {
+	.name = "string",
+	.types = string_types,
+	.known_keys = string_known_keys,
+	.hint = 1,
+	.parse = parse_string_value,
+	.compile = pe_evaluator_compile_nothing,
+	.score = score_string,
+};

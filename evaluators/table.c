@@ -35,7 +35,7 @@ static int compile_table(const struct pe_evalspec *spec,
 {
 	static const char *const known[] = { "columns", "min_rows", "within",
 					     NULL };
-	const struct pe_node *body = spec->body;
+	const struct pe_node *body = pe_evaluator_settings(spec);
 	struct table_state *st;
 
 	(void)prompt;
@@ -142,5 +142,13 @@ static void score_table(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&missing);
 }
 
-const struct pe_evaluator_ops pe_table_ops = { PE_EVAL_TABLE, compile_table,
-					       score_table, free_table };
+static const char *const table_keys[] = { "table", NULL };
+
+const struct pe_evaluator_ops pe_table_ops = {
+	.name = "table",
+	.keys = table_keys,
+	.known_keys = table_keys,
+	.compile = compile_table,
+	.score = score_table,
+	.free = free_table,
+};

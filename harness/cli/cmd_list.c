@@ -20,7 +20,7 @@ static void text_evaluators(const struct pe_evalspec *specs, size_t n,
 {
 	for (size_t i = 0; i < n; i++)
 		printf("%sevaluator %-8s %s%s%s\n", indent,
-		       pe_eval_kind_name(specs[i].kind), specs[i].name,
+		       pe_evalspec_kind_name(&specs[i]), specs[i].name,
 		       specs[i].negate ? " (negated)" : "",
 		       pe_evalspec_is_skipped(&specs[i]) ? " (skipped)" : "");
 }
@@ -50,7 +50,7 @@ static void json_evaluators(struct pe_buf *b, const struct pe_evalspec *specs,
 		pe_buf_adds(b, i ? ",{\"name\":" : "{\"name\":");
 		pe_json_str(b, specs[i].name);
 		pe_buf_adds(b, ",\"kind\":");
-		pe_json_str(b, pe_eval_kind_name(specs[i].kind));
+		pe_json_str(b, pe_evalspec_kind_name(&specs[i]));
 		pe_buf_addf(b, ",\"negate\":%s,\"skipped\":%s,\"line\":%u}",
 			    specs[i].negate ? "true" : "false",
 			    pe_evalspec_is_skipped(&specs[i]) ? "true"

@@ -1,142 +1,144 @@
 /*
- * Evaluator shape recognition.  The kind is decided first (an explicit
- * "type:" wins, then the first kind key found), then each kind reads its
- * own keys.  Unknown keys are warnings, missing or mistyped required keys
- * are errors, so that a typo never turns into an evaluator that passes.
+ * Evaluator spec reading.  The family is decided first, by asking the
+ * evaluator registry: an explicit "type:" selects the family that lists
+ * it, else the first family with a key present.  The family then reads its
+ * own keys, and this module the keys every evaluator may carry (name,
+ * description, weight, not).  Unknown keys are warnings, missing or
+ * mistyped required keys are errors, so that a typo never turns into an
+ * evaluator that passes.  Every name in the messages ("did you mean") comes
+ * from the registry, which is the one list of kinds.
  */
 #include "harness/load/evalspec.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/util.h"
 #include "evaluators/evaluator.h"
 #include "harness/core/banned.h"
 
-static const char *const type_names[] = {
-	"regex",     "regex_match", "contains",		"includes",
-	"icontains", "equals",	    "startsWith",	"endsWith",
-	"string",    "llm",	    "prompt_evaluator", "python",
-	"rule",	     NULL
-};
-
 /* Keys that every evaluator may carry. */
-#define COMMON_KEYS "name", "description", "weight", "not", "type"
-
-static const char *const kind_keys[] = { "string", "regex", "llm",   "uses",
-					 "python", "rule",  "model", "sections",
-					 "format", "table", "code",  "length",
-					 "json",   NULL };
-
-/* prompteval's own kinds: one key whose value holds the settings. */
-struct structure_kind {
-	const char *key;
-	enum pe_eval_kind kind;
-};
-
-static const struct structure_kind structure_kinds[] = {
-	{ "sections", PE_EVAL_SECTIONS },
-	{ "format", PE_EVAL_FORMAT },
-	{ "table", PE_EVAL_TABLE },
-	{ "code", PE_EVAL_CODE },
-	{ "length", PE_EVAL_LENGTH },
-	{ "json", PE_EVAL_JSON },
-	{ NULL, PE_EVAL_JSON }
-};
+static const char *const common_keys[] = { "name", "description", "weight",
+					   "not",  "type",	  NULL };
 
 static const char *scalar(const struct pe_node *n)
 {
 	return pe_node_is_scalar(n) && n->kind != PE_NODE_NULL ? n->text : NULL;
 }
 
-/* Decides the kind from "type:"; 1 when handled, else 0. */
-static int parse_typed(struct pe_evalspec *spec, const struct pe_node *node,
-		       const struct pe_node *type, int *rc,
-		       struct pe_diag *diag)
+static int listed(const char *const *list, const char *word)
 {
-	const char *t = type->text;
-
-	if (!strcmp(t, "regex") || !strcmp(t, "regex_match")) {
-		*rc = pe_regex_parse_typed(spec, node, diag);
-		return 1;
-	}
-	if (!strcmp(t, "string") && pe_node_get(node, "string"))
-		return 0;
-	if (pe_string_parse_typed(spec, node, type, rc, diag))
-		return 1;
-	if (!strcmp(t, "prompt_evaluator")) {
-		*rc = pe_judge_parse_criteria(spec, node, diag);
-		return 1;
-	}
-	if (!strcmp(t, "llm") || !strcmp(t, "python") || !strcmp(t, "rule"))
-		return 0;
-	{
-		const char *hint = pe_suggest(t, type_names);
-
-		pe_diag_error(diag, &type->mark,
-			      "unknown evaluator type '%s'%s%s%s", t,
-			      hint ? " (did you mean '" : "", hint ? hint : "",
-			      hint ? "'?)" : "");
-	}
-	*rc = PE_ERR_INVALID;
-	return 1;
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], word))
+			return 1;
+	return 0;
 }
 
-static int parse_by_key(struct pe_evalspec *spec, const struct pe_node *node,
-			struct pe_diag *diag)
+/* Appends a NULL-terminated list to the NULL-terminated array *words. */
+static void add_words(const char ***words, const char *const *list)
 {
-	const struct pe_node *v;
+	size_t n = 0, more = 0;
 
-	if ((v = pe_node_get(node, "string")) != NULL) {
-		spec->kind = PE_EVAL_STRING;
-		return pe_string_parse_map(spec, v, diag);
-	}
-	if ((v = pe_node_get(node, "regex")) != NULL)
-		return pe_regex_parse_value(spec, v, diag);
-	if ((v = pe_node_get(node, "llm")) != NULL) {
-		spec->kind = PE_EVAL_LLM;
-		return pe_judge_parse_llm(spec, v, diag);
-	}
-	if ((v = pe_node_get(node, "uses")) != NULL) {
-		spec->kind = PE_EVAL_BUILTIN;
-		return pe_judge_parse_builtin(spec, v, diag);
-	}
-	if ((v = pe_node_get(node, "python")) != NULL) {
-		spec->kind = PE_EVAL_PYTHON;
-		return pe_skipped_parse(spec, v);
-	}
-	if ((v = pe_node_get(node, "rule")) != NULL) {
-		spec->kind = PE_EVAL_RULE;
-		return pe_skipped_parse(spec, v);
-	}
-	if (pe_node_get(node, "model"))
-		return pe_judge_parse_criteria(spec, node, diag);
-	for (const struct structure_kind *k = structure_kinds; k->key; k++) {
-		if ((v = pe_node_get(node, k->key)) != NULL) {
-			spec->kind = k->kind;
-			spec->body = v;
-			return PE_OK;
+	while (*words && (*words)[n])
+		n++;
+	while (list && list[more])
+		more++;
+	*words = xrealloc(*words, (n + more + 1) * sizeof(**words));
+	if (more)
+		memcpy(*words + n, list, more * sizeof(**words));
+	(*words)[n + more] = NULL;
+}
+
+/*
+ * Every family's "type:" values (when types is set), then every family's
+ * keys, in registry order, for "did you mean".  Free the array.
+ */
+static const char **registered_words(int types)
+{
+	const struct pe_evaluator_ops *f;
+	const char **words = NULL;
+
+	add_words(&words, NULL);
+	for (size_t i = 0; types && (f = pe_evaluator_family(i)) != NULL; i++)
+		add_words(&words, f->types);
+	for (size_t i = 0; (f = pe_evaluator_family(i)) != NULL; i++)
+		add_words(&words, f->keys);
+	return words;
+}
+
+static int unknown_type(const struct pe_node *type, struct pe_diag *diag)
+{
+	const char **words = registered_words(1);
+	const char *hint = pe_suggest(type->text, words);
+
+	pe_diag_error(diag, &type->mark, "unknown evaluator type '%s'%s%s%s",
+		      type->text, hint ? " (did you mean '" : "",
+		      hint ? hint : "", hint ? "'?)" : "");
+	free(words);
+	return PE_ERR_INVALID;
+}
+
+/*
+ * No family's key is present: name the unknown key that looks most like
+ * one, or else list the usual shapes (the families marked hint).
+ */
+static int no_family(const struct pe_node *node, struct pe_diag *diag)
+{
+	const char **keys = registered_words(0);
+	const struct pe_evaluator_ops *f;
+	struct pe_buf shapes, types;
+
+	for (size_t i = 0; i < node->npairs; i++) {
+		const char *k = node->pairs[i].key->text;
+		const char *hint = pe_suggest(k, keys);
+
+		if (hint) {
+			pe_diag_error(diag, &node->pairs[i].key->mark,
+				      "unknown evaluator '%s' (did you mean "
+				      "'%s'?)",
+				      k, hint);
+			free(keys);
+			return PE_ERR_INVALID;
 		}
 	}
-	{
-		/* Name the unknown key that looks most like a kind. */
-		for (size_t i = 0; i < node->npairs; i++) {
-			const char *k = node->pairs[i].key->text;
-			const char *hint = pe_suggest(k, kind_keys);
-
-			if (hint) {
-				pe_diag_error(diag, &node->pairs[i].key->mark,
-					      "unknown evaluator '%s' (did you "
-					      "mean '%s'?)",
-					      k, hint);
-				return PE_ERR_INVALID;
-			}
-		}
+	free(keys);
+	pe_buf_init(&shapes, 0);
+	pe_buf_init(&types, 0);
+	for (size_t i = 0; (f = pe_evaluator_family(i)) != NULL; i++) {
+		if (f->hint && f->keys)
+			pe_buf_addf(&shapes, "%s%s", shapes.len ? ", " : "",
+				    f->keys[0]);
+		if (f->hint && f->types)
+			pe_buf_addf(&types, "%s|", f->types[0]);
 	}
 	pe_diag_error(diag, &node->mark,
-		      "evaluator has no check: give one of string, regex, "
-		      "llm, uses (or type: regex|contains|...)");
+		      "evaluator has no check: give one of %s (or type: "
+		      "%s...)",
+		      pe_buf_str(&shapes), pe_buf_str(&types));
+	pe_buf_release(&shapes);
+	pe_buf_release(&types);
 	return PE_ERR_INVALID;
+}
+
+/* Finds the family (from "type:" or a key) and lets it read its keys. */
+static int parse_family(struct pe_evalspec *spec, const struct pe_node *node,
+			const struct pe_node *type, struct pe_diag *diag)
+{
+	if (type)
+		spec->ops = pe_evaluator_by_type(type->text);
+	if (type && !spec->ops) {
+		/* "type: llm" beside "llm:" names a key: the keys decide. */
+		if (!pe_evaluator_owning_key(type->text))
+			return unknown_type(type, diag);
+		type = NULL;
+	}
+	if (!spec->ops)
+		spec->ops = pe_evaluator_by_key(node);
+	if (!spec->ops)
+		return no_family(node, diag);
+	return spec->ops->parse ? spec->ops->parse(spec, node, type, diag)
+				: PE_OK;
 }
 
 static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
@@ -185,44 +187,47 @@ static void name_and_warn(struct pe_evalspec *spec, size_t index,
 			  struct pe_diag *diag)
 {
 	if (!spec->name)
-		spec->name = xstrfmt("%s-%zu", pe_eval_kind_name(spec->kind),
-				     index + 1);
+		spec->name = xstrfmt("%s-%zu", spec->ops->name, index + 1);
 	if (pe_evalspec_is_skipped(spec))
 		pe_diag_warning(diag, &spec->mark,
 				"%s evaluator '%s' is not supported and will "
 				"never run; it is reported as skipped, not "
 				"passed",
-				pe_eval_kind_name(spec->kind), spec->name);
+				spec->ops->name, spec->name);
 }
 
-/* Checks the evaluator's keys against those its kind reads. */
+/*
+ * Checks the evaluator's keys against those its family reads.  A key of
+ * another family is ignored too, with its own warning: an entry has one
+ * kind.  Typos are matched against every family's keys, which is where
+ * they usually come from.
+ */
 static void check_evaluator_keys(const struct pe_evalspec *spec,
 				 const struct pe_node *node,
 				 struct pe_diag *diag)
 {
-	static const char *const string_keys[] = { COMMON_KEYS, "string",
-						   "value", NULL };
-	static const char *const regex_keys[] = {
-		COMMON_KEYS, "regex",  "pattern", "value",  "flags",
-		"count",     "target", "match",	  "string", NULL
-	};
-	static const char *const llm_keys[] = { COMMON_KEYS,	  "llm",
-						"model",	  "prompt",
-						"criteria",	  "parameters",
-						"expectedResult", NULL };
-	static const char *const other_keys[] = {
-		COMMON_KEYS, "uses", "python", "rule", "sections", "format",
-		"table",     "code", "length", "json", NULL
-	};
-	const char *const *known = other_keys;
+	const char **all = registered_words(0);
+	const char **known = NULL;
 
-	if (spec->kind == PE_EVAL_STRING)
-		known = string_keys;
-	else if (spec->kind == PE_EVAL_REGEX)
-		known = regex_keys;
-	else if (spec->kind == PE_EVAL_LLM)
-		known = llm_keys;
+	add_words(&known, common_keys);
+	add_words(&known, spec->ops->known_keys);
+	add_words(&known, all);
 	pe_node_check_keys(node, known, "an evaluator", diag);
+	free(known);
+	free(all);
+	for (size_t i = 0; i < node->npairs; i++) {
+		const struct pe_node *key = node->pairs[i].key;
+
+		if (listed(common_keys, key->text) ||
+		    listed(spec->ops->known_keys, key->text) ||
+		    !pe_evaluator_owning_key(key->text))
+			continue;
+		pe_diag_warning(diag, &key->mark,
+				"'%s' is ignored: an evaluator checks one "
+				"thing and this one is %s; use a second "
+				"evaluator",
+				key->text, spec->ops->name);
+	}
 }
 
 /* Reads one evaluator; see evalspec.h. */
@@ -236,12 +241,16 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 	spec->node = node;
 	spec->mark = node->mark;
 	spec->weight = 1;
-	if (node->kind == PE_NODE_STRING) {
-		/* A bare sentence: a natural-language rule nobody can run. */
-		spec->kind = PE_EVAL_RULE;
-		pe_skipped_parse(spec, node);
-		name_and_warn(spec, index, diag);
-		return PE_OK;
+	if (node->kind == PE_NODE_STRING &&
+	    (spec->ops = pe_evaluator_for_sentence()) != NULL) {
+		/* A bare sentence, such as a natural-language rule. */
+		rc = spec->ops->parse ? spec->ops->parse(spec, node, NULL, diag)
+				      : PE_OK;
+		if (!rc)
+			name_and_warn(spec, index, diag);
+		else
+			pe_evalspec_release(spec);
+		return rc;
 	}
 	if (node->kind != PE_NODE_MAP) {
 		pe_diag_error(diag, &node->mark,
@@ -256,10 +265,7 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 			      "evaluator 'type' must be a string");
 		rc = PE_ERR_INVALID;
 	} else if (!rc) {
-		int handled = type && parse_typed(spec, node, type, &rc, diag);
-
-		if (!handled)
-			rc = parse_by_key(spec, node, diag);
+		rc = parse_family(spec, node, type, diag);
 	}
 	if (!rc) {
 		check_evaluator_keys(spec, node, diag);
@@ -289,42 +295,16 @@ void pe_evalspec_release(struct pe_evalspec *spec)
 	memset(spec, 0, sizeof(*spec));
 }
 
-/* True for python and rule evaluators. */
+/* True for the families that never run (python, rule). */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec)
 {
-	return spec->kind == PE_EVAL_PYTHON || spec->kind == PE_EVAL_RULE;
+	return spec->ops->skipped;
 }
 
-/* Names a kind for listings. */
-const char *pe_eval_kind_name(enum pe_eval_kind kind)
+/* Names the spec's kind after its family. */
+const char *pe_evalspec_kind_name(const struct pe_evalspec *spec)
 {
-	switch (kind) {
-	case PE_EVAL_STRING:
-		return "string";
-	case PE_EVAL_REGEX:
-		return "regex";
-	case PE_EVAL_LLM:
-		return "llm";
-	case PE_EVAL_BUILTIN:
-		return "builtin";
-	case PE_EVAL_PYTHON:
-		return "python";
-	case PE_EVAL_RULE:
-		return "rule";
-	case PE_EVAL_SECTIONS:
-		return "sections";
-	case PE_EVAL_FORMAT:
-		return "format";
-	case PE_EVAL_TABLE:
-		return "table";
-	case PE_EVAL_CODE:
-		return "code";
-	case PE_EVAL_LENGTH:
-		return "length";
-	case PE_EVAL_JSON:
-		return "json";
-	}
-	return "unknown";
+	return spec->ops->name;
 }
 
 /* Counts templates that use test-case variables. */
@@ -346,9 +326,17 @@ const struct pe_template *pe_evalspec_template(const struct pe_evalspec *spec,
 	return spec->judge_prompt;
 }
 
-/* The judge prompt may use {{completion}}, which the runner supplies. */
+/* True when var, or the variable var is a member of, is one the family fills. */
 int pe_evalspec_provides(const struct pe_evalspec *spec, const char *var)
 {
-	return spec->kind == PE_EVAL_LLM &&
-	       (!strcmp(var, "completion") || !strncmp(var, "completion.", 11));
+	const char *const *own = spec->ops->provides;
+
+	for (size_t i = 0; own && own[i]; i++) {
+		size_t len = strlen(own[i]);
+
+		if (!strncmp(var, own[i], len) &&
+		    (var[len] == '\0' || var[len] == '.'))
+			return 1;
+	}
+	return 0;
 }

@@ -1,21 +1,14 @@
 #ifndef PE_EVALSPEC_H
 #define PE_EVALSPEC_H
 /*
- * Evaluator specs: what an entry of "evaluators:" says, recognised from
- * every shape real prompt files use and kept as typed data with its source
- * mark.  The evaluator family (evaluators/) gives the specs behaviour; this
- * module only reads and checks them, for the prompt loader.
- *
- * Shapes recognised:
- *   string: {equals|contains|startsWith|endsWith|...: value}   (gh-models)
- *   type: regex + pattern    regex: "..."    regex: {pattern, match}
- *   type: regex_match + regex|pattern    type: contains|includes + value
- *   llm: {modelId, systemPrompt, prompt, choices}              (gh-models)
- *   uses: github/<builtin>                                     (gh-models)
- *   model: + prompt|criteria    type: prompt_evaluator + parameters
- *   sections: format: table: code: length: json:   (prompteval's own)
- *   python: ...   rule: ...   a bare string (a natural-language rule)
- * The last three are never run: they are reported as skipped.
+ * Evaluator specs: what an entry of "evaluators:" says, read for the prompt
+ * loader and kept with its source mark.  This module reads the keys every
+ * evaluator may carry (name, description, weight, not) and asks the
+ * evaluator registry (evaluators/registry.c) which family the entry is:
+ * the one its "type:" names, else the first whose key is present.  The
+ * family reads its own keys; the shapes it accepts are listed in its ops
+ * table and in the README.  Families that are never run are
+ * loaded with a warning and reported as skipped.
  */
 #include <stddef.h>
 
@@ -23,23 +16,10 @@
 #include "harness/core/node.h"
 #include "harness/load/template.h"
 
-enum pe_eval_kind {
-	PE_EVAL_STRING,
-	PE_EVAL_REGEX,
-	PE_EVAL_LLM,
-	PE_EVAL_BUILTIN, /* uses: github/... */
-	PE_EVAL_PYTHON,	 /* never run */
-	PE_EVAL_RULE,	 /* never run */
-	PE_EVAL_SECTIONS,
-	PE_EVAL_FORMAT,
-	PE_EVAL_TABLE,
-	PE_EVAL_CODE,
-	PE_EVAL_LENGTH,
-	PE_EVAL_JSON
-};
-
 /* The compiled form, owned by the evaluator registry (evaluators/). */
 struct pe_evaluator;
+/* An evaluator family (evaluators/evaluator.h). */
+struct pe_evaluator_ops;
 
 enum pe_string_op {
 	PE_STR_EQUALS,
@@ -56,14 +36,14 @@ struct pe_choice {
 };
 
 struct pe_evalspec {
-	enum pe_eval_kind kind;
+	const struct pe_evaluator_ops *ops; /* the family, from the registry */
 	char *name;
 	struct pe_mark mark;
 	const struct pe_node *node; /* the evaluator as written */
 	double weight;		    /* default 1 */
 	int negate;		    /* "not: true" or "match: false" */
 
-	/* PE_EVAL_STRING */
+	/* string (evaluators/string.c) */
 	enum pe_string_op op;
 	int case_sensitive;
 	struct pe_template **values;
@@ -71,22 +51,21 @@ struct pe_evalspec {
 	size_t nvalues;
 
 	/*
-	 * PE_EVAL_REGEX: the pattern scalar (its marks map PCRE2 offsets), or
+	 * regex: the pattern scalar (its marks map PCRE2 offsets), or
 	 * a list of pattern scalars that must all match.
 	 */
 	const struct pe_node *pattern;
 
 	/*
-	 * The mapping holding the kind's own settings: "sections: {...}" for
-	 * the structure kinds, the regex mapping or the evaluator itself for
-	 * regex options (flags, count, target).  Read by evaluators/.
+	 * regex: the mapping holding the settings beside the pattern (flags,
+	 * count, target): the regex mapping or the evaluator itself.
 	 */
 	const struct pe_node *body;
 
 	/* Set by pe_evaluators_compile; NULL until then. */
 	struct pe_evaluator *compiled;
 
-	/* PE_EVAL_LLM */
+	/* llm (evaluators/judge.c) */
 	char *judge_model; /* NULL: the run's default judge */
 	char *system_prompt;
 	struct pe_template *judge_prompt;
@@ -94,10 +73,10 @@ struct pe_evalspec {
 	struct pe_choice *choices;
 	size_t nchoices;
 
-	/* PE_EVAL_BUILTIN: "similarity", "coherence", ... */
+	/* builtin: "similarity", "coherence", ... */
 	char *builtin;
 
-	/* PE_EVAL_PYTHON and PE_EVAL_RULE: the text, for reports. */
+	/* python and rule: the text, for reports. */
 	char *skipped_text;
 };
 
@@ -113,7 +92,8 @@ void pe_evalspec_release(struct pe_evalspec *spec);
 /* True for kinds that prompteval never runs (python, rule). */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec);
 
-const char *pe_eval_kind_name(enum pe_eval_kind kind);
+/* The kind's name for listings and results: "regex", "builtin", ... */
+const char *pe_evalspec_kind_name(const struct pe_evalspec *spec);
 
 /*
  * Templates inside the spec that use test-case variables, for checking

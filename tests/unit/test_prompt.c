@@ -23,6 +23,7 @@
 #include "harness/load/evalspec.h"
 #include "harness/load/prompt.h"
 #include "harness/core/util.h"
+#include "evaluators/evaluator.h"
 #include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -817,7 +818,8 @@ static void test_gh_models_flat(void **state)
 	assert_int_equal(p->cases[1].item->mark.line, 19);
 	assert_int_equal(p->nevaluators, 2);
 	assert_string_equal(p->evaluators[0].name, "has-expected");
-	assert_int_equal(p->evaluators[1].kind, PE_EVAL_BUILTIN);
+	assert_string_equal(pe_evalspec_kind_name(&p->evaluators[1]),
+			    "builtin");
 	assert_int_equal(pe_prompt_count_evaluators(p), 2);
 	assert_string_equal(pe_role_name(PE_ROLE_SYSTEM), "system");
 	assert_string_equal(pe_role_name(PE_ROLE_USER), "user");
@@ -1248,8 +1250,10 @@ static void test_case_evaluators(void **state)
 	assert_int_equal(p->ncases, 2);
 	assert_int_equal(p->nevaluators, 1);
 	assert_int_equal(p->cases[0].nevaluators, 2);
-	assert_int_equal(p->cases[0].evaluators[0].kind, PE_EVAL_STRING);
-	assert_int_equal(p->cases[0].evaluators[1].kind, PE_EVAL_REGEX);
+	assert_string_equal(pe_evalspec_kind_name(&p->cases[0].evaluators[0]),
+			    "string");
+	assert_string_equal(pe_evalspec_kind_name(&p->cases[0].evaluators[1]),
+			    "regex");
 	assert_string_equal(p->cases[0].evaluators[1].pattern->text, "^a");
 	assert_int_equal(p->cases[1].nevaluators, 0);
 	assert_int_equal(pe_prompt_count_evaluators(p), 3);
@@ -1259,7 +1263,7 @@ static void test_case_evaluators(void **state)
 
 struct shape_case {
 	const char *yaml; /* one list item */
-	enum pe_eval_kind kind;
+	const char *kind;
 	const char *name;
 	int op; /* enum pe_string_op, -1 when not a string evaluator */
 	int case_sensitive;
@@ -1276,87 +1280,83 @@ struct shape_case {
 };
 
 static const struct shape_case shapes[] = {
-	{ "{string: {contains: hello}}", PE_EVAL_STRING, "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {equals: Hello}}", PE_EVAL_STRING, "string-1",
-	  PE_STR_EQUALS, 1, 0, 1, "Hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {startsWith: he}}", PE_EVAL_STRING, "string-1",
+	{ "{string: {contains: hello}}", "string", "string-1", PE_STR_CONTAINS,
+	  0, 0, 1, "hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {equals: Hello}}", "string", "string-1", PE_STR_EQUALS, 1,
+	  0, 1, "Hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {startsWith: he}}", "string", "string-1",
 	  PE_STR_STARTS_WITH, 0, 0, 1, "he", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {endsWith: lo}}", PE_EVAL_STRING, "string-1",
-	  PE_STR_ENDS_WITH, 0, 0, 1, "lo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {icontains: HeLLo}}", PE_EVAL_STRING, "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "HeLLo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {containsAny: [a, b]}}", PE_EVAL_STRING, "string-1",
+	{ "{string: {endsWith: lo}}", "string", "string-1", PE_STR_ENDS_WITH, 0,
+	  0, 1, "lo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {icontains: HeLLo}}", "string", "string-1", PE_STR_CONTAINS,
+	  0, 0, 1, "HeLLo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {containsAny: [a, b]}}", "string", "string-1",
 	  PE_STR_CONTAINS_ANY, 0, 0, 2, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {containsAll: [a, b, c]}}", PE_EVAL_STRING, "string-1",
+	{ "{string: {containsAll: [a, b, c]}}", "string", "string-1",
 	  PE_STR_CONTAINS_ALL, 0, 0, 3, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {containsAny: solo}}", PE_EVAL_STRING, "string-1",
+	{ "{string: {containsAny: solo}}", "string", "string-1",
 	  PE_STR_CONTAINS_ANY, 0, 0, 1, "solo", NULL, NULL, NULL, NULL, 0, 1,
 	  0 },
-	{ "{string: {notContains: bad}}", PE_EVAL_STRING, "string-1",
-	  PE_STR_CONTAINS, 0, 1, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{name: n, string: {notContains: bad}, not: true}", PE_EVAL_STRING,
-	  "n", PE_STR_CONTAINS, 0, 0, 1, "bad", NULL, NULL, NULL, NULL, 0, 1,
-	  0 },
-	{ "{type: regex, pattern: '^a+$'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0,
-	  0, NULL, "^a+$", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: '^b'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0, NULL, "^b",
-	  NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: {pattern: '^c', match: false}}", PE_EVAL_REGEX, "regex-1",
-	  -1, 0, 1, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: {pattern: '^c', match: true}}", PE_EVAL_REGEX, "regex-1", -1,
-	  0, 0, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: {pattern: '^c', match: false}, not: true}", PE_EVAL_REGEX,
+	{ "{string: {notContains: bad}}", "string", "string-1", PE_STR_CONTAINS,
+	  0, 1, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{name: n, string: {notContains: bad}, not: true}", "string", "n",
+	  PE_STR_CONTAINS, 0, 0, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: regex, pattern: '^a+$'}", "regex", "regex-1", -1, 0, 0, 0,
+	  NULL, "^a+$", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: '^b'}", "regex", "regex-1", -1, 0, 0, 0, NULL, "^b", NULL,
+	  NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: false}}", "regex", "regex-1", -1, 0,
+	  1, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: true}}", "regex", "regex-1", -1, 0, 0,
+	  0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{regex: {pattern: '^c', match: false}, not: true}", "regex",
 	  "regex-1", -1, 0, 0, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: regex_match, regex: '^d'}", PE_EVAL_REGEX, "regex-1", -1, 0,
-	  0, 0, NULL, "^d", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: regex, value: '^v'}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0,
-	  NULL, "^v", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {regex: '^e'}}", PE_EVAL_REGEX, "regex-1", -1, 0, 0, 0,
-	  NULL, "^e", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: contains, value: foo}", PE_EVAL_STRING, "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: includes, value: foo}", PE_EVAL_STRING, "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: equals, value: Foo}", PE_EVAL_STRING, "string-1",
-	  PE_STR_EQUALS, 1, 0, 1, "Foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: notContains, value: foo}", PE_EVAL_STRING, "string-1",
+	{ "{type: regex_match, regex: '^d'}", "regex", "regex-1", -1, 0, 0, 0,
+	  NULL, "^d", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: regex, value: '^v'}", "regex", "regex-1", -1, 0, 0, 0, NULL,
+	  "^v", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {regex: '^e'}}", "regex", "regex-1", -1, 0, 0, 0, NULL,
+	  "^e", NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: contains, value: foo}", "string", "string-1", PE_STR_CONTAINS,
+	  0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: includes, value: foo}", "string", "string-1", PE_STR_CONTAINS,
+	  0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: equals, value: Foo}", "string", "string-1", PE_STR_EQUALS, 1,
+	  0, 1, "Foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{type: notContains, value: foo}", "string", "string-1",
 	  PE_STR_CONTAINS, 0, 1, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: containsAll, value: [p, q]}", PE_EVAL_STRING, "string-1",
+	{ "{type: containsAll, value: [p, q]}", "string", "string-1",
 	  PE_STR_CONTAINS_ALL, 0, 0, 2, "p", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: string, string: {endsWith: z}}", PE_EVAL_STRING, "string-1",
+	{ "{type: string, string: {endsWith: z}}", "string", "string-1",
 	  PE_STR_ENDS_WITH, 0, 0, 1, "z", NULL, NULL, NULL, NULL, 0, 1, 0 },
 	{ "{name: judge, llm: {modelId: judge-model, systemPrompt: Be strict, "
 	  "prompt: 'Rate {{completion}}', choices: [{choice: good, score: 1}, "
 	  "{choice: bad, score: 0}, {choice: ok, score: 0.5}]}}",
-	  PE_EVAL_LLM, "judge", -1, 0, 0, 0, NULL, NULL, NULL, "judge-model",
+	  "llm", "judge", -1, 0, 0, 0, NULL, NULL, NULL, "judge-model",
 	  "Rate {{completion}}", 3, 1, 0 },
 	{ "{type: llm, llm: {prompt: 'p', choices: [{choice: y, score: 1}]}}",
-	  PE_EVAL_LLM, "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "p", 1, 1,
-	  0 },
-	{ "{uses: github/coherence}", PE_EVAL_BUILTIN, "builtin-1", -1, 0, 0, 0,
-	  NULL, NULL, "coherence", NULL, NULL, 0, 1, 0 },
-	{ "{uses: github/groundedness, weight: 0}", PE_EVAL_BUILTIN,
-	  "builtin-1", -1, 0, 0, 0, NULL, NULL, "groundedness", NULL, NULL, 0,
-	  0, 0 },
-	{ "{model: gpt-4o, criteria: is polite}", PE_EVAL_LLM, "llm-1", -1, 0,
-	  0, 0, NULL, NULL, NULL, "gpt-4o", "is polite", 2, 1, 0 },
-	{ "{model: gpt-4o, prompt: is short}", PE_EVAL_LLM, "llm-1", -1, 0, 0,
-	  0, NULL, NULL, NULL, "gpt-4o", "is short", 2, 1, 0 },
-	{ "{type: prompt_evaluator, parameters: {criteria: is short}}",
-	  PE_EVAL_LLM, "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "is short",
-	  2, 1, 0 },
-	{ "{python: check.py}", PE_EVAL_PYTHON, "python-1", -1, 0, 0, 0, NULL,
-	  NULL, NULL, NULL, NULL, 0, 1, 1 },
-	{ "{name: r, rule: be nice}", PE_EVAL_RULE, "r", -1, 0, 0, 0, NULL,
-	  NULL, NULL, NULL, NULL, 0, 1, 1 },
-	{ "Answer in one sentence", PE_EVAL_RULE, "rule-1", -1, 0, 0, 0, NULL,
-	  NULL, NULL, NULL, NULL, 0, 1, 1 },
-	{ "{string: {contains: x}, weight: 2.5}", PE_EVAL_STRING, "string-1",
+	  "llm", "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "p", 1, 1, 0 },
+	{ "{uses: github/coherence}", "builtin", "builtin-1", -1, 0, 0, 0, NULL,
+	  NULL, "coherence", NULL, NULL, 0, 1, 0 },
+	{ "{uses: github/groundedness, weight: 0}", "builtin", "builtin-1", -1,
+	  0, 0, 0, NULL, NULL, "groundedness", NULL, NULL, 0, 0, 0 },
+	{ "{model: gpt-4o, criteria: is polite}", "llm", "llm-1", -1, 0, 0, 0,
+	  NULL, NULL, NULL, "gpt-4o", "is polite", 2, 1, 0 },
+	{ "{model: gpt-4o, prompt: is short}", "llm", "llm-1", -1, 0, 0, 0,
+	  NULL, NULL, NULL, "gpt-4o", "is short", 2, 1, 0 },
+	{ "{type: prompt_evaluator, parameters: {criteria: is short}}", "llm",
+	  "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "is short", 2, 1, 0 },
+	{ "{python: check.py}", "python", "python-1", -1, 0, 0, 0, NULL, NULL,
+	  NULL, NULL, NULL, 0, 1, 1 },
+	{ "{name: r, rule: be nice}", "rule", "r", -1, 0, 0, 0, NULL, NULL,
+	  NULL, NULL, NULL, 0, 1, 1 },
+	{ "Answer in one sentence", "rule", "rule-1", -1, 0, 0, 0, NULL, NULL,
+	  NULL, NULL, NULL, 0, 1, 1 },
+	{ "{string: {contains: x}, weight: 2.5}", "string", "string-1",
 	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 2.5, 0 },
-	{ "{string: {contains: x}, not: true}", PE_EVAL_STRING, "string-1",
+	{ "{string: {contains: x}, not: true}", "string", "string-1",
 	  PE_STR_CONTAINS, 0, 1, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {contains: x}, not: false}", PE_EVAL_STRING, "string-1",
+	{ "{string: {contains: x}, not: false}", "string", "string-1",
 	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
 };
 
@@ -1372,10 +1372,9 @@ static void check_shape(const struct shape_case *c, const struct pe_evalspec *e)
 {
 	const char *row = c->yaml;
 
-	if (e->kind != c->kind)
+	if (strcmp(pe_evalspec_kind_name(e), c->kind))
 		fail_msg("%s: kind %s, expected %s", row,
-			 pe_eval_kind_name(e->kind),
-			 pe_eval_kind_name(c->kind));
+			 pe_evalspec_kind_name(e), c->kind);
 	check_opt_string(row, "name", e->name, c->name);
 	if (c->op >= 0) {
 		assert_int_equal(e->op, c->op);
@@ -1433,20 +1432,19 @@ static void test_evaluator_shapes(void **state)
 
 struct structure_case {
 	const char *yaml;
-	enum pe_eval_kind kind;
+	const char *kind;
 	const char *name;
-	const char *key; /* the body is this key's value */
+	const char *key; /* the settings are this key's value */
 };
 
 static const struct structure_case structures[] = {
-	{ "{sections: [Summary, Risks]}", PE_EVAL_SECTIONS, "sections-1",
+	{ "{sections: [Summary, Risks]}", "sections", "sections-1",
 	  "sections" },
-	{ "{name: fmt, format: {bullets: true}}", PE_EVAL_FORMAT, "fmt",
-	  "format" },
-	{ "{table: {columns: [a, b]}}", PE_EVAL_TABLE, "table-1", "table" },
-	{ "{code: {language: sql}}", PE_EVAL_CODE, "code-1", "code" },
-	{ "{length: {max_words: 100}}", PE_EVAL_LENGTH, "length-1", "length" },
-	{ "{json: {schema: {type: object}}}", PE_EVAL_JSON, "json-1", "json" },
+	{ "{name: fmt, format: {bullets: true}}", "format", "fmt", "format" },
+	{ "{table: {columns: [a, b]}}", "table", "table-1", "table" },
+	{ "{code: {language: sql}}", "code", "code-1", "code" },
+	{ "{length: {max_words: 100}}", "length", "length-1", "length" },
+	{ "{json: {schema: {type: object}}}", "json", "json-1", "json" },
 };
 
 /* prompteval's own kinds keep their settings mapping for evaluators/. */
@@ -1466,12 +1464,13 @@ static void test_structure_kinds(void **state)
 		p = load_clean(f, src, d);
 		assert_int_equal(p->nevaluators, 1);
 		e = &p->evaluators[0];
-		if (e->kind != c->kind)
+		if (strcmp(pe_evalspec_kind_name(e), c->kind))
 			fail_msg("%s: kind %s", c->yaml,
-				 pe_eval_kind_name(e->kind));
-		assert_string_equal(pe_eval_kind_name(e->kind), c->key);
+				 pe_evalspec_kind_name(e));
+		assert_string_equal(pe_evalspec_kind_name(e), c->key);
 		assert_string_equal(e->name, c->name);
-		assert_ptr_equal(e->body, pe_node_get(e->node, c->key));
+		assert_ptr_equal(pe_evaluator_settings(e),
+				 pe_node_get(e->node, c->key));
 		assert_false(pe_evalspec_is_skipped(e));
 		pe_prompt_free(p);
 		pe_diag_free(d);
