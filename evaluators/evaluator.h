@@ -75,15 +75,27 @@ struct pe_evaluator_ops {
 	int sentence;
 	/*
 	 * Reads the family's keys of node (the evaluator as written, or the
-	 * bare string of a sentence) into spec.  type is the "type:" scalar
-	 * that chose the family, or NULL when a key did.  It may hand the
-	 * spec to another family by setting spec->ops ("string: {regex: x}"
-	 * is a regex).  Returns 0, or PE_ERR_INVALID after recording
-	 * positioned errors.  NULL when the family reads its settings only
-	 * when it compiles.
+	 * bare string of a sentence) into spec->data, which the family
+	 * defines and owns.  type is the "type:" scalar that chose the
+	 * family, or NULL when a key did.  Before it sets spec->data, it may
+	 * hand the spec to another family by setting spec->ops ("string:
+	 * {regex: x}" is a regex).  Returns 0, or PE_ERR_INVALID after
+	 * recording positioned errors (what it set is released either way).
+	 * NULL when the family reads its settings only when it compiles.
 	 */
 	int (*parse)(struct pe_evalspec *spec, const struct pe_node *node,
 		     const struct pe_node *type, struct pe_diag *diag);
+	/* Frees spec->data; needed when parse sets it. */
+	void (*release)(void *data);
+	/*
+	 * Template i of the spec that the case's variables fill, with the
+	 * scalar it came from in *node; NULL past the last.  NULL: none.
+	 */
+	const struct pe_template *(*template_at)(const struct pe_evalspec *spec,
+						 size_t i,
+						 const struct pe_node **node);
+	/* Writes what parse read, for pe_evalspec_describe.  NULL: nothing. */
+	void (*describe)(const struct pe_evalspec *spec, struct pe_buf *out);
 	/*
 	 * Checks the spec and turns it into *state, read-only from then on.
 	 * Returns 0, or PE_ERR_INVALID after recording positioned errors.

@@ -12,6 +12,34 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
+struct judge_choice {
+	char *choice;
+	double score;
+};
+
+/* What an llm judge says: the prompt to send and how to read the reply. */
+struct judge_spec {
+	char *model; /* NULL when the file names none */
+	char *system_prompt;
+	struct pe_template *prompt; /* the case's variables and completion */
+	const struct pe_node *prompt_node;
+	struct judge_choice *choices;
+	size_t nchoices;
+};
+
+static void free_judge_spec(void *data)
+{
+	struct judge_spec *judge = data;
+
+	for (size_t i = 0; i < judge->nchoices; i++)
+		free(judge->choices[i].choice);
+	free(judge->choices);
+	pe_template_free(judge->prompt);
+	free(judge->model);
+	free(judge->system_prompt);
+	free(judge);
+}
+
 static void skip_judge(const char *what, struct pe_eval_result *out)
 {
 	pe_result_set(out, PE_VERDICT_SKIP, 0,
@@ -60,8 +88,8 @@ static int require_string(const struct pe_node *n, const struct pe_node *owner,
 	return PE_OK;
 }
 
-static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
-			 struct pe_diag *diag)
+static int parse_choices(struct judge_spec *judge, const struct pe_node *list,
+			 const struct pe_evalspec *spec, struct pe_diag *diag)
 {
 	if (!list || list->kind != PE_NODE_SEQ || !list->count) {
 		pe_diag_error(diag, list ? &list->mark : &spec->mark,
@@ -69,7 +97,7 @@ static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
 			      "{choice, score}");
 		return PE_ERR_INVALID;
 	}
-	spec->choices = xcalloc(list->count, sizeof(*spec->choices));
+	judge->choices = xcalloc(list->count, sizeof(*judge->choices));
 	for (size_t i = 0; i < list->count; i++) {
 		const struct pe_node *item = list->items[i];
 		const struct pe_node *choice = pe_node_get(item, "choice");
@@ -91,9 +119,9 @@ static int parse_choices(struct pe_evalspec *spec, const struct pe_node *list,
 			return PE_ERR_INVALID;
 		}
 		pe_node_check_keys(item, known, "an llm choice", diag);
-		spec->choices[i].choice = xstrdup(choice->text);
-		spec->choices[i].score = score->fval;
-		spec->nchoices++;
+		judge->choices[i].choice = xstrdup(choice->text);
+		judge->choices[i].score = score->fval;
+		judge->nchoices++;
 	}
 	return PE_OK;
 }
@@ -107,6 +135,7 @@ static int parse_llm_map(struct pe_evalspec *spec, const struct pe_node *map,
 	const struct pe_node *prompt = pe_node_get(map, "prompt");
 	const struct pe_node *model = pe_node_get(map, "modelId");
 	const struct pe_node *system = pe_node_get(map, "systemPrompt");
+	struct judge_spec *judge;
 
 	if (map->kind != PE_NODE_MAP) {
 		pe_diag_error(diag, &map->mark,
@@ -126,11 +155,13 @@ static int parse_llm_map(struct pe_evalspec *spec, const struct pe_node *map,
 			      "'systemPrompt' must be a string");
 		return PE_ERR_INVALID;
 	}
-	spec->judge_model = model ? xstrdup(model->text) : NULL;
-	spec->system_prompt = system ? xstrdup(system->text) : NULL;
-	spec->judge_prompt = pe_template_parse(prompt->text, prompt->len);
-	spec->judge_prompt_node = prompt;
-	return parse_choices(spec, pe_node_get(map, "choices"), diag);
+	judge = xcalloc(1, sizeof(*judge));
+	spec->data = judge;
+	judge->model = model ? xstrdup(model->text) : NULL;
+	judge->system_prompt = system ? xstrdup(system->text) : NULL;
+	judge->prompt = pe_template_parse(prompt->text, prompt->len);
+	judge->prompt_node = prompt;
+	return parse_choices(judge, pe_node_get(map, "choices"), spec, diag);
 }
 
 /*
@@ -144,6 +175,7 @@ static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 	const struct pe_node *params = pe_node_get(node, "parameters");
 	const struct pe_node *criteria = pe_node_get(node, "criteria");
 	const struct pe_node *model = pe_node_get(node, "model");
+	struct judge_spec *judge;
 
 	(void)type;
 	if (!criteria)
@@ -156,16 +188,17 @@ static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 			      "'prompt') as text");
 		return PE_ERR_INVALID;
 	}
-	spec->judge_model =
-		pe_setting_text(model) ? xstrdup(model->text) : NULL;
-	spec->judge_prompt = pe_template_parse(criteria->text, criteria->len);
-	spec->judge_prompt_node = criteria;
-	spec->choices = xcalloc(2, sizeof(*spec->choices));
-	spec->choices[0].choice = xstrdup("FAIL");
-	spec->choices[0].score = 0;
-	spec->choices[1].choice = xstrdup("PASS");
-	spec->choices[1].score = 1;
-	spec->nchoices = 2;
+	judge = xcalloc(1, sizeof(*judge));
+	spec->data = judge;
+	judge->model = pe_setting_text(model) ? xstrdup(model->text) : NULL;
+	judge->prompt = pe_template_parse(criteria->text, criteria->len);
+	judge->prompt_node = criteria;
+	judge->choices = xcalloc(2, sizeof(*judge->choices));
+	judge->choices[0].choice = xstrdup("FAIL");
+	judge->choices[0].score = 0;
+	judge->choices[1].choice = xstrdup("PASS");
+	judge->choices[1].score = 1;
+	judge->nchoices = 2;
 	return PE_OK;
 }
 
@@ -190,7 +223,7 @@ static int parse_builtin(struct pe_evalspec *spec, const struct pe_node *node,
 	name = uses->text + 7;
 	for (size_t i = 0; builtin_names[i]; i++) {
 		if (!strcmp(name, builtin_names[i])) {
-			spec->builtin = xstrdup(name);
+			spec->data = xstrdup(name);
 			return PE_OK;
 		}
 	}
@@ -207,6 +240,40 @@ static int parse_llm(struct pe_evalspec *spec, const struct pe_node *node,
 {
 	(void)type;
 	return parse_llm_map(spec, pe_node_get(node, "llm"), diag);
+}
+
+/* The judge prompt, the one template. */
+static const struct pe_template *judge_template(const struct pe_evalspec *spec,
+						size_t i,
+						const struct pe_node **node)
+{
+	const struct judge_spec *judge = spec->data;
+
+	if (i > 0)
+		return NULL;
+	*node = judge->prompt_node;
+	return judge->prompt;
+}
+
+/* "model m; system prompt 's'; prompt 'p'; choices: good 1, bad 0". */
+static void describe_judge(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	const struct judge_spec *judge = spec->data;
+
+	if (judge->model)
+		pe_buf_addf(out, "model %s; ", judge->model);
+	if (judge->system_prompt)
+		pe_buf_addf(out, "system prompt '%s'; ", judge->system_prompt);
+	pe_buf_addf(out, "prompt '%s'; choices:", judge->prompt_node->text);
+	for (size_t i = 0; i < judge->nchoices; i++)
+		pe_buf_addf(out, "%s %s %g", i ? "," : "",
+			    judge->choices[i].choice, judge->choices[i].score);
+}
+
+/* "github/coherence". */
+static void describe_builtin(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	pe_buf_addf(out, "github/%s", (const char *)spec->data);
 }
 
 static const char *const llm_keys[] = { "llm", NULL };
@@ -228,6 +295,9 @@ const struct pe_evaluator_ops pe_llm_ops = {
 	.provides = judge_provides,
 	.hint = 1,
 	.parse = parse_llm,
+	.release = free_judge_spec,
+	.template_at = judge_template,
+	.describe = describe_judge,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_llm,
 };
@@ -240,6 +310,9 @@ const struct pe_evaluator_ops pe_criteria_ops = {
 	.known_keys = judge_known_keys,
 	.provides = judge_provides,
 	.parse = parse_criteria,
+	.release = free_judge_spec,
+	.template_at = judge_template,
+	.describe = describe_judge,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_llm,
 };
@@ -251,6 +324,8 @@ const struct pe_evaluator_ops pe_builtin_ops = {
 	.known_keys = builtin_keys,
 	.hint = 1,
 	.parse = parse_builtin,
+	.release = free,
+	.describe = describe_builtin,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_builtin,
 };

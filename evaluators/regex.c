@@ -15,6 +15,17 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
+/* What a regex evaluator says, as nodes of the prompt's document. */
+struct regex_spec {
+	/*
+	 * The pattern scalar (its marks map PCRE2 offsets back to the file),
+	 * or a list of pattern scalars that must all match.
+	 */
+	const struct pe_node *pattern;
+	/* The mapping with flags, count and target beside the pattern. */
+	const struct pe_node *settings;
+};
+
 struct regex_state {
 	struct pe_regex **re; /* all must match */
 	char **shown;	      /* each pattern, shortened for reasons */
@@ -41,7 +52,8 @@ static int read_regex_settings(struct regex_state *st,
 			       const struct pe_evalspec *spec,
 			       const char **flags, struct pe_diag *diag)
 {
-	const struct pe_node *body = spec->body;
+	const struct pe_node *body =
+		((const struct regex_spec *)spec->data)->settings;
 	const struct pe_node *f = pe_node_get(body, "flags");
 	const struct pe_node *target = pe_node_get(body, "target");
 
@@ -131,7 +143,8 @@ static int compile_regex(const struct pe_evalspec *spec,
 			 struct pe_diag *diag)
 {
 	struct regex_state *st = xcalloc(1, sizeof(*st));
-	const struct pe_node *pat = spec->pattern;
+	const struct pe_node *pat =
+		((const struct regex_spec *)spec->data)->pattern;
 	size_t n = pat->kind == PE_NODE_SEQ ? pat->count : 1;
 	const char *flags;
 	int rc = PE_OK;
@@ -265,8 +278,10 @@ static int pattern_error(const struct pe_evalspec *spec,
 static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 		       const struct pe_node *value, struct pe_diag *diag)
 {
+	struct regex_spec *data = xcalloc(1, sizeof(*data));
 	const struct pe_node *match;
 
+	spec->data = data;
 	if (value && value->kind == PE_NODE_MAP) {
 		static const char *const known[] = { "pattern", "match",
 						     "flags",	"count",
@@ -276,7 +291,7 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 		match = pe_node_get(value, "match");
 		if (match && match->kind == PE_NODE_BOOL && !match->bval)
 			spec->negate ^= 1;
-		spec->body = value;
+		data->settings = value;
 		value = pe_node_get(value, "pattern");
 		if (!value) {
 			pe_diag_error(diag, &spec->mark,
@@ -295,15 +310,15 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 	} else if (!is_pattern(value)) {
 		return pattern_error(spec, value, diag);
 	}
-	if (!spec->body) {
+	if (!data->settings) {
 		const struct pe_node *m = pe_node_get(spec->node, "match");
 
 		/* "match: false" beside the pattern inverts it too. */
-		spec->body = holder;
+		data->settings = holder;
 		if (m && m->kind == PE_NODE_BOOL && !m->bval)
 			spec->negate ^= 1;
 	}
-	spec->pattern = value;
+	data->pattern = value;
 	return PE_OK;
 }
 
@@ -320,6 +335,19 @@ static int parse_regex(struct pe_evalspec *spec, const struct pe_node *node,
 	return parse_value(spec, node, p, diag);
 }
 
+/* "/a/" or "/a/, /b/". */
+static void describe_regex(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	const struct pe_node *pat =
+		((const struct regex_spec *)spec->data)->pattern;
+	size_t n = pat->kind == PE_NODE_SEQ ? pat->count : 1;
+
+	for (size_t i = 0; i < n; i++)
+		pe_buf_addf(
+			out, "%s/%s/", i ? ", " : "",
+			(pat->kind == PE_NODE_SEQ ? pat->items[i] : pat)->text);
+}
+
 static const char *const regex_keys[] = { "regex", NULL };
 static const char *const regex_types[] = { "regex", "regex_match", NULL };
 /* "string" for string: {regex: ...}, which is read as a regex. */
@@ -334,6 +362,8 @@ const struct pe_evaluator_ops pe_regex_ops = {
 	.known_keys = regex_known_keys,
 	.hint = 1,
 	.parse = parse_regex,
+	.release = free,
+	.describe = describe_regex,
 	.compile = compile_regex,
 	.score = score_regex,
 	.free = free_regex,

@@ -21,7 +21,7 @@ static int parse_skipped(struct pe_evalspec *spec, const struct pe_node *node,
 
 	(void)type;
 	(void)diag;
-	spec->skipped_text = xstrdup(pe_setting_text(text) ? text->text : "");
+	spec->data = xstrdup(pe_setting_text(text) ? text->text : "");
 	return PE_OK;
 }
 
@@ -36,6 +36,12 @@ static void score_skipped(const void *state, const struct pe_evalspec *spec,
 		      spec->ops->name);
 }
 
+/* The text as written: "check.py". */
+static void describe_skipped(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	pe_buf_addf(out, "'%s'", (const char *)spec->data);
+}
+
 static const char *const python_keys[] = { "python", NULL };
 static const char *const rule_keys[] = { "rule", NULL };
 
@@ -45,6 +51,8 @@ const struct pe_evaluator_ops pe_python_ops = {
 	.known_keys = python_keys,
 	.skipped = 1,
 	.parse = parse_skipped,
+	.release = free,
+	.describe = describe_skipped,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_skipped,
 };
@@ -57,6 +65,8 @@ const struct pe_evaluator_ops pe_rule_ops = {
 	.skipped = 1,
 	.sentence = 1,
 	.parse = parse_skipped,
+	.release = free,
+	.describe = describe_skipped,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_skipped,
 };

@@ -18,6 +18,24 @@
 
 enum { REASON_VALUE_MAX = 60 };
 
+enum string_op {
+	STR_EQUALS,
+	STR_CONTAINS,
+	STR_STARTS_WITH,
+	STR_ENDS_WITH,
+	STR_CONTAINS_ANY,
+	STR_CONTAINS_ALL
+};
+
+/* What a string evaluator says: one check, with one value or several. */
+struct string_spec {
+	enum string_op op;
+	int case_sensitive;
+	struct pe_template **values; /* rendered with the case's variables */
+	const struct pe_node **value_nodes;
+	size_t nvalues;
+};
+
 static unsigned char fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
@@ -76,17 +94,17 @@ static int same_folded(const char *a, const char *b, size_t n,
 	return 1;
 }
 
-static int check_one(const struct pe_evalspec *spec, const char *out,
+static int check_one(const struct string_spec *spec, const char *out,
 		     size_t len, const char *value, size_t vlen)
 {
 	switch (spec->op) {
-	case PE_STR_EQUALS:
+	case STR_EQUALS:
 		return len == vlen &&
 		       same_folded(out, value, len, spec->case_sensitive);
-	case PE_STR_STARTS_WITH:
+	case STR_STARTS_WITH:
 		return len >= vlen &&
 		       same_folded(out, value, vlen, spec->case_sensitive);
-	case PE_STR_ENDS_WITH:
+	case STR_ENDS_WITH:
 		return len >= vlen && same_folded(out + len - vlen, value, vlen,
 						  spec->case_sensitive);
 	default:
@@ -96,14 +114,14 @@ static int check_one(const struct pe_evalspec *spec, const char *out,
 }
 
 /* The check's verb, as in "does not <verb> 'x'" and "<verb>s 'x'". */
-static const char *op_words(enum pe_string_op op, int passed)
+static const char *op_words(enum string_op op, int passed)
 {
 	switch (op) {
-	case PE_STR_EQUALS:
+	case STR_EQUALS:
 		return passed ? "equals" : "equal";
-	case PE_STR_STARTS_WITH:
+	case STR_STARTS_WITH:
 		return passed ? "starts with" : "start with";
-	case PE_STR_ENDS_WITH:
+	case STR_ENDS_WITH:
 		return passed ? "ends with" : "end with";
 	default:
 		return passed ? "contains" : "contain";
@@ -122,10 +140,11 @@ static void quote_value(struct pe_buf *list, const struct pe_buf *value)
 	free(shown);
 }
 
-static void score_string(const void *state, const struct pe_evalspec *spec,
+static void score_string(const void *state, const struct pe_evalspec *evalspec,
 			 const struct pe_eval_input *in,
 			 struct pe_eval_result *out)
 {
+	const struct string_spec *spec = evalspec->data;
 	const char *text = in->output;
 	size_t len = in->len, hits = 0;
 	struct pe_buf value, missing, found;
@@ -148,18 +167,18 @@ static void score_string(const void *state, const struct pe_evalspec *spec,
 		hits += hit;
 		quote_value(hit ? &found : &missing, &value);
 	}
-	if (spec->op == PE_STR_CONTAINS_ANY)
+	if (spec->op == STR_CONTAINS_ANY)
 		pass = hits > 0;
 	else
 		pass = hits == spec->nvalues;
 	if (pass)
 		pe_result_set(out, PE_VERDICT_PASS, 1, "%s %s",
 			      op_words(spec->op, 1), pe_buf_str(&found));
-	else if (spec->op == PE_STR_CONTAINS_ANY)
+	else if (spec->op == STR_CONTAINS_ANY)
 		pe_result_set(out, PE_VERDICT_FAIL, 0,
 			      "does not contain any of %s",
 			      pe_buf_str(&missing));
-	else if (spec->op == PE_STR_CONTAINS_ALL)
+	else if (spec->op == STR_CONTAINS_ALL)
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)hits / (double)spec->nvalues,
 			      "does not contain %s", pe_buf_str(&missing));
@@ -171,7 +190,18 @@ static void score_string(const void *state, const struct pe_evalspec *spec,
 	pe_buf_release(&missing);
 }
 
-static void add_value(struct pe_evalspec *spec, const struct pe_node *n)
+static void free_string_spec(void *data)
+{
+	struct string_spec *spec = data;
+
+	for (size_t i = 0; i < spec->nvalues; i++)
+		pe_template_free(spec->values[i]);
+	free(spec->values);
+	free(spec->value_nodes);
+	free(spec);
+}
+
+static void add_value(struct string_spec *spec, const struct pe_node *n)
 {
 	spec->values = xrealloc(spec->values,
 				(spec->nvalues + 1) * sizeof(*spec->values));
@@ -185,7 +215,7 @@ static void add_value(struct pe_evalspec *spec, const struct pe_node *n)
 
 struct string_op_name {
 	const char *name;
-	enum pe_string_op op;
+	enum string_op op;
 	int case_sensitive;
 	int negate;
 };
@@ -196,25 +226,24 @@ struct string_op_name {
  * case and equals with case; "icontains" is the explicit spelling.
  */
 static const struct string_op_name string_ops[] = {
-	{ "equals", PE_STR_EQUALS, 1, 0 },
-	{ "contains", PE_STR_CONTAINS, 0, 0 },
-	{ "startsWith", PE_STR_STARTS_WITH, 0, 0 },
-	{ "endsWith", PE_STR_ENDS_WITH, 0, 0 },
-	{ "icontains", PE_STR_CONTAINS, 0, 0 },
-	{ "containsAny", PE_STR_CONTAINS_ANY, 0, 0 },
-	{ "containsAll", PE_STR_CONTAINS_ALL, 0, 0 },
-	{ "notContains", PE_STR_CONTAINS, 0, 1 },
-	{ "does_not_contain", PE_STR_CONTAINS, 0, 1 },
-	{ "not_contains", PE_STR_CONTAINS, 0, 1 },
-	{ NULL, PE_STR_EQUALS, 0, 0 }
+	{ "equals", STR_EQUALS, 1, 0 },
+	{ "contains", STR_CONTAINS, 0, 0 },
+	{ "startsWith", STR_STARTS_WITH, 0, 0 },
+	{ "endsWith", STR_ENDS_WITH, 0, 0 },
+	{ "icontains", STR_CONTAINS, 0, 0 },
+	{ "containsAny", STR_CONTAINS_ANY, 0, 0 },
+	{ "containsAll", STR_CONTAINS_ALL, 0, 0 },
+	{ "notContains", STR_CONTAINS, 0, 1 },
+	{ "does_not_contain", STR_CONTAINS, 0, 1 },
+	{ "not_contains", STR_CONTAINS, 0, 1 },
+	{ NULL, STR_EQUALS, 0, 0 }
 };
 
-static int read_string_values(struct pe_evalspec *spec,
+static int read_string_values(struct string_spec *spec,
 			      const struct pe_node *value, const char *key,
 			      struct pe_diag *diag)
 {
-	int many = spec->op == PE_STR_CONTAINS_ANY ||
-		   spec->op == PE_STR_CONTAINS_ALL;
+	int many = spec->op == STR_CONTAINS_ANY || spec->op == STR_CONTAINS_ALL;
 
 	if (many && value->kind == PE_NODE_SEQ) {
 		if (!value->count) {
@@ -250,6 +279,49 @@ static int read_string_values(struct pe_evalspec *spec,
 	}
 	add_value(spec, value);
 	return PE_OK;
+}
+
+/* Sets the spec's data to check o with the values in value (under key). */
+static int read_check(struct pe_evalspec *spec, const struct string_op_name *o,
+		      const struct pe_node *value, const char *key,
+		      struct pe_diag *diag)
+{
+	struct string_spec *data = xcalloc(1, sizeof(*data));
+
+	data->op = o->op;
+	data->case_sensitive = o->case_sensitive;
+	spec->negate ^= o->negate;
+	spec->data = data;
+	return read_string_values(data, value, key, diag);
+}
+
+/* The values as a template list: values 0 .. n - 1. */
+static const struct pe_template *string_template(const struct pe_evalspec *spec,
+						 size_t i,
+						 const struct pe_node **node)
+{
+	const struct string_spec *data = spec->data;
+
+	if (i >= data->nvalues)
+		return NULL;
+	*node = data->value_nodes[i];
+	return data->values[i];
+}
+
+/* "contains 'a', 'b'", with "(case-sensitive)" where it applies. */
+static void describe_string(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	const struct string_spec *data = spec->data;
+	const struct string_op_name *o = string_ops;
+
+	while (o->op != data->op)
+		o++;
+	pe_buf_adds(out, o->name);
+	for (size_t i = 0; i < data->nvalues; i++)
+		pe_buf_addf(out, "%s '%s'", i ? "," : "",
+			    data->value_nodes[i]->text);
+	if (data->case_sensitive)
+		pe_buf_adds(out, " (case-sensitive)");
 }
 
 /* Reads a "string:" mapping (gh-models), which may hold "regex:". */
@@ -299,11 +371,8 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 					"first; use a second evaluator",
 					o->name, chosen->name);
 	}
-	spec->op = chosen->op;
-	spec->case_sensitive = chosen->case_sensitive;
-	spec->negate ^= chosen->negate;
-	return read_string_values(spec, pe_node_get(map, chosen->name),
-				  chosen->name, diag);
+	return read_check(spec, chosen, pe_node_get(map, chosen->name),
+			  chosen->name, diag);
 }
 
 static int parse_string_key(struct pe_evalspec *spec,
@@ -327,15 +396,12 @@ static int parse_string_value(struct pe_evalspec *spec,
 		t = "contains";
 	while (strcmp(t, o->name))
 		o++;
-	spec->op = o->op;
-	spec->case_sensitive = o->case_sensitive;
-	spec->negate ^= o->negate;
 	if (!value) {
 		pe_diag_error(diag, &type->mark, "'type: %s' needs 'value'",
 			      type->text);
 		return PE_ERR_INVALID;
 	}
-	return read_string_values(spec, value, "value", diag);
+	return read_check(spec, o, value, "value", diag);
 }
 
 static const char *const string_keys[] = { "string", NULL };
@@ -354,6 +420,9 @@ const struct pe_evaluator_ops pe_string_ops = {
 	.known_keys = string_known_keys,
 	.hint = 1,
 	.parse = parse_string_key,
+	.release = free_string_spec,
+	.template_at = string_template,
+	.describe = describe_string,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_string,
 };
@@ -365,6 +434,9 @@ const struct pe_evaluator_ops pe_string_value_ops = {
 	.known_keys = string_known_keys,
 	.hint = 1,
 	.parse = parse_string_value,
+	.release = free_string_spec,
+	.template_at = string_template,
+	.describe = describe_string,
 	.compile = pe_evaluator_compile_nothing,
 	.score = score_string,
 };

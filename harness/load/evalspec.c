@@ -279,23 +279,13 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 /* Frees what the spec owns and zeroes it. */
 void pe_evalspec_release(struct pe_evalspec *spec)
 {
-	for (size_t i = 0; i < spec->nvalues; i++)
-		pe_template_free(spec->values[i]);
-	free(spec->values);
-	free(spec->value_nodes);
-	for (size_t i = 0; i < spec->nchoices; i++)
-		free(spec->choices[i].choice);
-	free(spec->choices);
-	pe_template_free(spec->judge_prompt);
-	free(spec->judge_model);
-	free(spec->system_prompt);
-	free(spec->builtin);
-	free(spec->skipped_text);
+	if (spec->data)
+		spec->ops->release(spec->data);
 	free(spec->name);
 	memset(spec, 0, sizeof(*spec));
 }
 
-/* True for the families that never run (python, rule). */
+/* True for the families that never run. */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec)
 {
 	return spec->ops->skipped;
@@ -310,20 +300,23 @@ const char *pe_evalspec_kind_name(const struct pe_evalspec *spec)
 /* Counts templates that use test-case variables. */
 size_t pe_evalspec_ntemplates(const struct pe_evalspec *spec)
 {
-	return spec->nvalues + (spec->judge_prompt ? 1 : 0);
+	const struct pe_node *node;
+	size_t n = 0;
+
+	while (pe_evalspec_template(spec, n, &node))
+		n++;
+	return n;
 }
 
-/* Returns template i and the scalar it came from. */
+/* Returns template i and the scalar it came from, or NULL past the last. */
 const struct pe_template *pe_evalspec_template(const struct pe_evalspec *spec,
 					       size_t i,
 					       const struct pe_node **node)
 {
-	if (i < spec->nvalues) {
-		*node = spec->value_nodes[i];
-		return spec->values[i];
-	}
-	*node = spec->judge_prompt_node;
-	return spec->judge_prompt;
+	*node = NULL;
+	if (!spec->ops->template_at)
+		return NULL;
+	return spec->ops->template_at(spec, i, node);
 }
 
 /* True when var, or the variable var is a member of, is one the family fills. */
@@ -339,4 +332,11 @@ int pe_evalspec_provides(const struct pe_evalspec *spec, const char *var)
 			return 1;
 	}
 	return 0;
+}
+
+/* Asks the family to describe what it read. */
+void pe_evalspec_describe(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	if (spec->ops->describe)
+		spec->ops->describe(spec, out);
 }

@@ -12,6 +12,7 @@
  */
 #include <stddef.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/diag.h"
 #include "harness/core/node.h"
 #include "harness/load/template.h"
@@ -21,20 +22,6 @@ struct pe_evaluator;
 /* An evaluator family (evaluators/evaluator.h). */
 struct pe_evaluator_ops;
 
-enum pe_string_op {
-	PE_STR_EQUALS,
-	PE_STR_CONTAINS,
-	PE_STR_STARTS_WITH,
-	PE_STR_ENDS_WITH,
-	PE_STR_CONTAINS_ANY,
-	PE_STR_CONTAINS_ALL
-};
-
-struct pe_choice {
-	char *choice;
-	double score;
-};
-
 struct pe_evalspec {
 	const struct pe_evaluator_ops *ops; /* the family, from the registry */
 	char *name;
@@ -42,42 +29,10 @@ struct pe_evalspec {
 	const struct pe_node *node; /* the evaluator as written */
 	double weight;		    /* default 1 */
 	int negate;		    /* "not: true" or "match: false" */
-
-	/* string (evaluators/string.c) */
-	enum pe_string_op op;
-	int case_sensitive;
-	struct pe_template **values;
-	const struct pe_node **value_nodes;
-	size_t nvalues;
-
-	/*
-	 * regex: the pattern scalar (its marks map PCRE2 offsets), or
-	 * a list of pattern scalars that must all match.
-	 */
-	const struct pe_node *pattern;
-
-	/*
-	 * regex: the mapping holding the settings beside the pattern (flags,
-	 * count, target): the regex mapping or the evaluator itself.
-	 */
-	const struct pe_node *body;
+	void *data; /* the family's reading of its keys, owned, or NULL */
 
 	/* Set by pe_evaluators_compile; NULL until then. */
 	struct pe_evaluator *compiled;
-
-	/* llm (evaluators/judge.c) */
-	char *judge_model; /* NULL: the run's default judge */
-	char *system_prompt;
-	struct pe_template *judge_prompt;
-	const struct pe_node *judge_prompt_node;
-	struct pe_choice *choices;
-	size_t nchoices;
-
-	/* builtin: "similarity", "coherence", ... */
-	char *builtin;
-
-	/* python and rule: the text, for reports. */
-	char *skipped_text;
 };
 
 /*
@@ -89,7 +44,7 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 		      size_t index, struct pe_diag *diag);
 void pe_evalspec_release(struct pe_evalspec *spec);
 
-/* True for kinds that prompteval never runs (python, rule). */
+/* True for the families that prompteval never runs. */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec);
 
 /* The kind's name for listings and results: "regex", "builtin", ... */
@@ -97,14 +52,22 @@ const char *pe_evalspec_kind_name(const struct pe_evalspec *spec);
 
 /*
  * Templates inside the spec that use test-case variables, for checking
- * them against every case.  *node receives the scalar holding template i.
- * Variables that the runner supplies (completion) are reported by
- * pe_evalspec_provides.
+ * them against every case.  *node receives the scalar holding template i;
+ * past the last one, the result is NULL.  Variables that are not the
+ * case's but the family's own ({{completion}} in a judge prompt, the
+ * answer being judged) are reported by pe_evalspec_provides.
  */
 size_t pe_evalspec_ntemplates(const struct pe_evalspec *spec);
 const struct pe_template *pe_evalspec_template(const struct pe_evalspec *spec,
 					       size_t i,
 					       const struct pe_node **node);
 int pe_evalspec_provides(const struct pe_evalspec *spec, const char *var);
+
+/*
+ * Appends to out a one-line account of what the family read from the file
+ * ("contains 'hello'", "/^a+$/"); empty for families that read their
+ * settings only when they compile.  The unit tests compare it.
+ */
+void pe_evalspec_describe(const struct pe_evalspec *spec, struct pe_buf *out);
 
 #endif

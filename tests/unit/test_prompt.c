@@ -1246,6 +1246,7 @@ static void test_case_evaluators(void **state)
 	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
 	struct pe_prompt *p = load_clean(f, src, d);
+	struct pe_buf described;
 
 	assert_int_equal(p->ncases, 2);
 	assert_int_equal(p->nevaluators, 1);
@@ -1254,7 +1255,10 @@ static void test_case_evaluators(void **state)
 			    "string");
 	assert_string_equal(pe_evalspec_kind_name(&p->cases[0].evaluators[1]),
 			    "regex");
-	assert_string_equal(p->cases[0].evaluators[1].pattern->text, "^a");
+	pe_buf_init(&described, 0);
+	pe_evalspec_describe(&p->cases[0].evaluators[1], &described);
+	assert_string_equal(pe_buf_str(&described), "/^a/");
+	pe_buf_release(&described);
 	assert_int_equal(p->cases[1].nevaluators, 0);
 	assert_int_equal(pe_prompt_count_evaluators(p), 3);
 	pe_prompt_free(p);
@@ -1265,99 +1269,103 @@ struct shape_case {
 	const char *yaml; /* one list item */
 	const char *kind;
 	const char *name;
-	int op; /* enum pe_string_op, -1 when not a string evaluator */
-	int case_sensitive;
+	/*
+	 * What the family read (pe_evalspec_describe): the string check and
+	 * its values, whether it compares case, the patterns, the built-in,
+	 * the judge's model, system prompt, prompt and choices, the text of
+	 * a skipped kind.
+	 */
+	const char *described;
 	int negate;
-	size_t nvalues;
-	const char *value; /* first value */
-	const char *pattern;
-	const char *builtin;
-	const char *judge_model;
-	const char *judge_prompt;
-	size_t nchoices;
+	size_t ntemplates;
+	const char *first_template; /* the scalar template 0 came from */
 	double weight;
 	int skipped;
 };
 
 static const struct shape_case shapes[] = {
-	{ "{string: {contains: hello}}", "string", "string-1", PE_STR_CONTAINS,
-	  0, 0, 1, "hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {equals: Hello}}", "string", "string-1", PE_STR_EQUALS, 1,
-	  0, 1, "Hello", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {startsWith: he}}", "string", "string-1",
-	  PE_STR_STARTS_WITH, 0, 0, 1, "he", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {endsWith: lo}}", "string", "string-1", PE_STR_ENDS_WITH, 0,
-	  0, 1, "lo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {icontains: HeLLo}}", "string", "string-1", PE_STR_CONTAINS,
-	  0, 0, 1, "HeLLo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	{ "{string: {contains: hello}}", "string", "string-1",
+	  "contains 'hello'", 0, 1, "hello", 1, 0 },
+	{ "{string: {equals: Hello}}", "string", "string-1",
+	  "equals 'Hello' (case-sensitive)", 0, 1, "Hello", 1, 0 },
+	{ "{string: {startsWith: he}}", "string", "string-1", "startsWith 'he'",
+	  0, 1, "he", 1, 0 },
+	{ "{string: {endsWith: lo}}", "string", "string-1", "endsWith 'lo'", 0,
+	  1, "lo", 1, 0 },
+	{ "{string: {icontains: HeLLo}}", "string", "string-1",
+	  "contains 'HeLLo'", 0, 1, "HeLLo", 1, 0 },
 	{ "{string: {containsAny: [a, b]}}", "string", "string-1",
-	  PE_STR_CONTAINS_ANY, 0, 0, 2, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "containsAny 'a', 'b'", 0, 2, "a", 1, 0 },
 	{ "{string: {containsAll: [a, b, c]}}", "string", "string-1",
-	  PE_STR_CONTAINS_ALL, 0, 0, 3, "a", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "containsAll 'a', 'b', 'c'", 0, 3, "a", 1, 0 },
 	{ "{string: {containsAny: solo}}", "string", "string-1",
-	  PE_STR_CONTAINS_ANY, 0, 0, 1, "solo", NULL, NULL, NULL, NULL, 0, 1,
-	  0 },
-	{ "{string: {notContains: bad}}", "string", "string-1", PE_STR_CONTAINS,
-	  0, 1, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "containsAny 'solo'", 0, 1, "solo", 1, 0 },
+	{ "{string: {notContains: bad}}", "string", "string-1",
+	  "contains 'bad'", 1, 1, "bad", 1, 0 },
 	{ "{name: n, string: {notContains: bad}, not: true}", "string", "n",
-	  PE_STR_CONTAINS, 0, 0, 1, "bad", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: regex, pattern: '^a+$'}", "regex", "regex-1", -1, 0, 0, 0,
-	  NULL, "^a+$", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: '^b'}", "regex", "regex-1", -1, 0, 0, 0, NULL, "^b", NULL,
-	  NULL, NULL, 0, 1, 0 },
-	{ "{regex: {pattern: '^c', match: false}}", "regex", "regex-1", -1, 0,
-	  1, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{regex: {pattern: '^c', match: true}}", "regex", "regex-1", -1, 0, 0,
-	  0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
+	  "contains 'bad'", 0, 1, "bad", 1, 0 },
+	{ "{type: regex, pattern: '^a+$'}", "regex", "regex-1", "/^a+$/", 0, 0,
+	  NULL, 1, 0 },
+	{ "{regex: '^b'}", "regex", "regex-1", "/^b/", 0, 0, NULL, 1, 0 },
+	{ "{regex: {pattern: '^c', match: false}}", "regex", "regex-1", "/^c/",
+	  1, 0, NULL, 1, 0 },
+	{ "{regex: {pattern: '^c', match: true}}", "regex", "regex-1", "/^c/",
+	  0, 0, NULL, 1, 0 },
 	{ "{regex: {pattern: '^c', match: false}, not: true}", "regex",
-	  "regex-1", -1, 0, 0, 0, NULL, "^c", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: regex_match, regex: '^d'}", "regex", "regex-1", -1, 0, 0, 0,
-	  NULL, "^d", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: regex, value: '^v'}", "regex", "regex-1", -1, 0, 0, 0, NULL,
-	  "^v", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{string: {regex: '^e'}}", "regex", "regex-1", -1, 0, 0, 0, NULL,
-	  "^e", NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: contains, value: foo}", "string", "string-1", PE_STR_CONTAINS,
-	  0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: includes, value: foo}", "string", "string-1", PE_STR_CONTAINS,
-	  0, 0, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
-	{ "{type: equals, value: Foo}", "string", "string-1", PE_STR_EQUALS, 1,
-	  0, 1, "Foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "regex-1", "/^c/", 0, 0, NULL, 1, 0 },
+	{ "{type: regex_match, regex: '^d'}", "regex", "regex-1", "/^d/", 0, 0,
+	  NULL, 1, 0 },
+	{ "{type: regex, value: '^v'}", "regex", "regex-1", "/^v/", 0, 0, NULL,
+	  1, 0 },
+	{ "{string: {regex: '^e'}}", "regex", "regex-1", "/^e/", 0, 0, NULL, 1,
+	  0 },
+	{ "{regex: [x, y]}", "regex", "regex-1", "/x/, /y/", 0, 0, NULL, 1, 0 },
+	{ "{type: contains, value: foo}", "string", "string-1",
+	  "contains 'foo'", 0, 1, "foo", 1, 0 },
+	{ "{type: includes, value: foo}", "string", "string-1",
+	  "contains 'foo'", 0, 1, "foo", 1, 0 },
+	{ "{type: equals, value: Foo}", "string", "string-1",
+	  "equals 'Foo' (case-sensitive)", 0, 1, "Foo", 1, 0 },
 	{ "{type: notContains, value: foo}", "string", "string-1",
-	  PE_STR_CONTAINS, 0, 1, 1, "foo", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "contains 'foo'", 1, 1, "foo", 1, 0 },
 	{ "{type: containsAll, value: [p, q]}", "string", "string-1",
-	  PE_STR_CONTAINS_ALL, 0, 0, 2, "p", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "containsAll 'p', 'q'", 0, 2, "p", 1, 0 },
 	{ "{type: string, string: {endsWith: z}}", "string", "string-1",
-	  PE_STR_ENDS_WITH, 0, 0, 1, "z", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "endsWith 'z'", 0, 1, "z", 1, 0 },
 	{ "{name: judge, llm: {modelId: judge-model, systemPrompt: Be strict, "
 	  "prompt: 'Rate {{completion}}', choices: [{choice: good, score: 1}, "
 	  "{choice: bad, score: 0}, {choice: ok, score: 0.5}]}}",
-	  "llm", "judge", -1, 0, 0, 0, NULL, NULL, NULL, "judge-model",
-	  "Rate {{completion}}", 3, 1, 0 },
+	  "llm", "judge",
+	  "model judge-model; system prompt 'Be strict'; prompt 'Rate "
+	  "{{completion}}'; choices: good 1, bad 0, ok 0.5",
+	  0, 1, "Rate {{completion}}", 1, 0 },
 	{ "{type: llm, llm: {prompt: 'p', choices: [{choice: y, score: 1}]}}",
-	  "llm", "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "p", 1, 1, 0 },
-	{ "{uses: github/coherence}", "builtin", "builtin-1", -1, 0, 0, 0, NULL,
-	  NULL, "coherence", NULL, NULL, 0, 1, 0 },
-	{ "{uses: github/groundedness, weight: 0}", "builtin", "builtin-1", -1,
-	  0, 0, 0, NULL, NULL, "groundedness", NULL, NULL, 0, 0, 0 },
-	{ "{model: gpt-4o, criteria: is polite}", "llm", "llm-1", -1, 0, 0, 0,
-	  NULL, NULL, NULL, "gpt-4o", "is polite", 2, 1, 0 },
-	{ "{model: gpt-4o, prompt: is short}", "llm", "llm-1", -1, 0, 0, 0,
-	  NULL, NULL, NULL, "gpt-4o", "is short", 2, 1, 0 },
+	  "llm", "llm-1", "prompt 'p'; choices: y 1", 0, 1, "p", 1, 0 },
+	{ "{uses: github/coherence}", "builtin", "builtin-1",
+	  "github/coherence", 0, 0, NULL, 1, 0 },
+	{ "{uses: github/groundedness, weight: 0}", "builtin", "builtin-1",
+	  "github/groundedness", 0, 0, NULL, 0, 0 },
+	{ "{model: gpt-4o, criteria: is polite}", "llm", "llm-1",
+	  "model gpt-4o; prompt 'is polite'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is polite", 1, 0 },
+	{ "{model: gpt-4o, prompt: is short}", "llm", "llm-1",
+	  "model gpt-4o; prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
 	{ "{type: prompt_evaluator, parameters: {criteria: is short}}", "llm",
-	  "llm-1", -1, 0, 0, 0, NULL, NULL, NULL, NULL, "is short", 2, 1, 0 },
-	{ "{python: check.py}", "python", "python-1", -1, 0, 0, 0, NULL, NULL,
-	  NULL, NULL, NULL, 0, 1, 1 },
-	{ "{name: r, rule: be nice}", "rule", "r", -1, 0, 0, 0, NULL, NULL,
-	  NULL, NULL, NULL, 0, 1, 1 },
-	{ "Answer in one sentence", "rule", "rule-1", -1, 0, 0, 0, NULL, NULL,
-	  NULL, NULL, NULL, 0, 1, 1 },
+	  "llm-1", "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
+	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
+	  1, 1 },
+	{ "{name: r, rule: be nice}", "rule", "r", "'be nice'", 0, 0, NULL, 1,
+	  1 },
+	{ "Answer in one sentence", "rule", "rule-1",
+	  "'Answer in one sentence'", 0, 0, NULL, 1, 1 },
 	{ "{string: {contains: x}, weight: 2.5}", "string", "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 2.5, 0 },
+	  "contains 'x'", 0, 1, "x", 2.5, 0 },
 	{ "{string: {contains: x}, not: true}", "string", "string-1",
-	  PE_STR_CONTAINS, 0, 1, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "contains 'x'", 1, 1, "x", 1, 0 },
 	{ "{string: {contains: x}, not: false}", "string", "string-1",
-	  PE_STR_CONTAINS, 0, 0, 1, "x", NULL, NULL, NULL, NULL, 0, 1, 0 },
+	  "contains 'x'", 0, 1, "x", 1, 0 },
 };
 
 static void check_opt_string(const char *row, const char *what, const char *got,
@@ -1371,34 +1379,25 @@ static void check_opt_string(const char *row, const char *what, const char *got,
 static void check_shape(const struct shape_case *c, const struct pe_evalspec *e)
 {
 	const char *row = c->yaml;
+	const struct pe_node *node = NULL;
+	struct pe_buf described;
 
-	if (strcmp(pe_evalspec_kind_name(e), c->kind))
-		fail_msg("%s: kind %s, expected %s", row,
-			 pe_evalspec_kind_name(e), c->kind);
+	check_opt_string(row, "kind", pe_evalspec_kind_name(e), c->kind);
 	check_opt_string(row, "name", e->name, c->name);
-	if (c->op >= 0) {
-		assert_int_equal(e->op, c->op);
-		assert_int_equal(e->case_sensitive, c->case_sensitive);
-	}
+	pe_buf_init(&described, 0);
+	pe_evalspec_describe(e, &described);
+	check_opt_string(row, "description", pe_buf_str(&described),
+			 c->described);
+	pe_buf_release(&described);
 	if (e->negate != c->negate)
 		fail_msg("%s: negate %d", row, e->negate);
-	assert_int_equal(e->nvalues, c->nvalues);
-	check_opt_string(row, "value",
-			 e->nvalues ? e->value_nodes[0]->text : NULL, c->value);
-	check_opt_string(row, "pattern", e->pattern ? e->pattern->text : NULL,
-			 c->pattern);
-	check_opt_string(row, "builtin", e->builtin, c->builtin);
-	check_opt_string(row, "judge model", e->judge_model, c->judge_model);
-	check_opt_string(row, "judge prompt",
-			 e->judge_prompt_node ? e->judge_prompt_node->text
-					      : NULL,
-			 c->judge_prompt);
-	assert_int_equal(e->nchoices, c->nchoices);
+	assert_int_equal(pe_evalspec_ntemplates(e), c->ntemplates);
+	pe_evalspec_template(e, 0, &node);
+	check_opt_string(row, "first template", node ? node->text : NULL,
+			 c->first_template);
 	if (e->weight != c->weight)
 		fail_msg("%s: weight %g", row, e->weight);
 	assert_int_equal(pe_evalspec_is_skipped(e), c->skipped);
-	assert_int_equal(pe_evalspec_ntemplates(e),
-			 c->nvalues + (c->judge_prompt ? 1 : 0));
 	assert_int_equal(e->mark.line, 6);
 	assert_int_equal(e->mark.col, 5);
 }
@@ -1493,21 +1492,29 @@ static void test_judge_choices(void **state)
 	const struct pe_evalspec *llm = &p->evaluators[0];
 	const struct pe_evalspec *crit = &p->evaluators[1];
 	const struct pe_node *node;
+	struct pe_buf described;
 
-	assert_int_equal(llm->nchoices, 2);
-	assert_string_equal(llm->choices[0].choice, "yes");
-	assert_true(llm->choices[1].score == 0.25);
-	assert_null(llm->system_prompt);
-	assert_ptr_equal(pe_evalspec_template(llm, 0, &node),
-			 llm->judge_prompt);
-	assert_ptr_equal(node, llm->judge_prompt_node);
+	/* Both choices in order, scores as given; no system prompt. */
+	pe_buf_init(&described, 0);
+	pe_evalspec_describe(llm, &described);
+	assert_string_equal(
+		pe_buf_str(&described),
+		"prompt 'Is {{completion}} right?'; choices: yes 1, "
+		"no 0.25");
+	assert_non_null(pe_evalspec_template(llm, 0, &node));
+	assert_string_equal(node->text, "Is {{completion}} right?");
+	assert_int_equal(node->mark.line, 7);
+	assert_null(pe_evalspec_template(llm, 1, &node));
 	assert_true(pe_evalspec_provides(llm, "completion"));
 	assert_true(pe_evalspec_provides(llm, "completion.text"));
 	assert_false(pe_evalspec_provides(llm, "completions"));
-	assert_string_equal(crit->choices[0].choice, "FAIL");
-	assert_true(crit->choices[0].score == 0);
-	assert_string_equal(crit->choices[1].choice, "PASS");
-	assert_true(crit->choices[1].score == 1);
+	/* Criteria judges answer FAIL (0) or PASS (1). */
+	pe_buf_reset(&described);
+	pe_evalspec_describe(crit, &described);
+	assert_string_equal(
+		pe_buf_str(&described),
+		"model m; prompt 'polite'; choices: FAIL 0, PASS 1");
+	pe_buf_release(&described);
 	pe_prompt_free(p);
 	pe_diag_free(d);
 }
