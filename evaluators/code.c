@@ -164,6 +164,7 @@ static const char *const code_keys[] = { "code", NULL };
 
 const struct pe_evaluator_ops pe_code_ops = {
 	.name = "code",
+	.example = "{code: {language: sql}}",
 	.keys = code_keys,
 	.known_keys = code_keys,
 	.compile = compile_code,

@@ -67,6 +67,11 @@ struct pe_evaluator_ops {
 	const char *const *known_keys;
 	/* Variables the family fills in its own templates, not the case's. */
 	const char *const *provides;
+	/*
+	 * A minimal evaluator of the family in YAML flow style, such as
+	 * "{sections: [Summary]}"; the registry test loads and scores it.
+	 */
+	const char *example;
 	/* Named (first key, first type) by the error for a shapeless entry. */
 	int hint;
 	/* Never runs: warned about when loaded and reported as skipped. */

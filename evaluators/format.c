@@ -251,6 +251,7 @@ static const char *const format_keys[] = { "format", NULL };
 
 const struct pe_evaluator_ops pe_format_ops = {
 	.name = "format",
+	.example = "{format: {bullets: 1}}",
 	.keys = format_keys,
 	.known_keys = format_keys,
 	.compile = compile_format,

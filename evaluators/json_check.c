@@ -340,6 +340,7 @@ static const char *const json_keys[] = { "json", NULL };
 
 const struct pe_evaluator_ops pe_json_check_ops = {
 	.name = "json",
+	.example = "{json: true}",
 	.keys = json_keys,
 	.known_keys = json_keys,
 	.compile = compile_json,

@@ -290,6 +290,8 @@ static const char *const judge_provides[] = { "completion", NULL };
 /* llm: {modelId, systemPrompt, prompt, choices}, the gh-models shape. */
 const struct pe_evaluator_ops pe_llm_ops = {
 	.name = "llm",
+	.example = "{llm: {prompt: 'Is {{completion}} polite?', choices: "
+		   "[{choice: 'yes', score: 1}]}}",
 	.keys = llm_keys,
 	.known_keys = judge_known_keys,
 	.provides = judge_provides,
@@ -305,6 +307,7 @@ const struct pe_evaluator_ops pe_llm_ops = {
 /* model: with criteria, type: prompt_evaluator, from prompt libraries. */
 const struct pe_evaluator_ops pe_criteria_ops = {
 	.name = "llm",
+	.example = "{model: openai/gpt-4o, criteria: is polite}",
 	.keys = criteria_keys,
 	.types = criteria_types,
 	.known_keys = judge_known_keys,
@@ -320,6 +323,7 @@ const struct pe_evaluator_ops pe_criteria_ops = {
 /* uses: github/similarity and the other gh-models built-ins. */
 const struct pe_evaluator_ops pe_builtin_ops = {
 	.name = "builtin",
+	.example = "{uses: github/coherence}",
 	.keys = builtin_keys,
 	.known_keys = builtin_keys,
 	.hint = 1,

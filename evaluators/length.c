@@ -105,6 +105,7 @@ static const char *const length_keys[] = { "length", NULL };
 
 const struct pe_evaluator_ops pe_length_ops = {
 	.name = "length",
+	.example = "{length: {words: {max: 100}}}",
 	.keys = length_keys,
 	.known_keys = length_keys,
 	.compile = compile_length,

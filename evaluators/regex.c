@@ -357,6 +357,7 @@ static const char *const regex_known_keys[] = { "regex", "pattern", "value",
 
 const struct pe_evaluator_ops pe_regex_ops = {
 	.name = "regex",
+	.example = "{regex: '^hello'}",
 	.keys = regex_keys,
 	.types = regex_types,
 	.known_keys = regex_known_keys,

@@ -200,6 +200,7 @@ static const char *const sections_keys[] = { "sections", NULL };
 
 const struct pe_evaluator_ops pe_sections_ops = {
 	.name = "sections",
+	.example = "{sections: [Summary]}",
 	.keys = sections_keys,
 	.known_keys = sections_keys,
 	.compile = compile_sections,

@@ -47,6 +47,7 @@ static const char *const rule_keys[] = { "rule", NULL };
 
 const struct pe_evaluator_ops pe_python_ops = {
 	.name = "python",
+	.example = "{python: check.py}",
 	.keys = python_keys,
 	.known_keys = python_keys,
 	.skipped = 1,
@@ -60,6 +61,7 @@ const struct pe_evaluator_ops pe_python_ops = {
 /* rule: and a bare sentence: natural-language rules nobody can run. */
 const struct pe_evaluator_ops pe_rule_ops = {
 	.name = "rule",
+	.example = "{rule: be concise}",
 	.keys = rule_keys,
 	.known_keys = rule_keys,
 	.skipped = 1,

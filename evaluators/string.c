@@ -416,6 +416,7 @@ static const char *const string_types[] = {
 /* string: {contains: "..."}, the gh-models shape. */
 const struct pe_evaluator_ops pe_string_ops = {
 	.name = "string",
+	.example = "{string: {contains: hello}}",
 	.keys = string_keys,
 	.known_keys = string_known_keys,
 	.hint = 1,
@@ -430,6 +431,7 @@ const struct pe_evaluator_ops pe_string_ops = {
 /* type: contains + value, from other prompt libraries. */
 const struct pe_evaluator_ops pe_string_value_ops = {
 	.name = "string",
+	.example = "{type: contains, value: hello}",
 	.types = string_types,
 	.known_keys = string_known_keys,
 	.hint = 1,

@@ -146,6 +146,7 @@ static const char *const table_keys[] = { "table", NULL };
 
 const struct pe_evaluator_ops pe_table_ops = {
 	.name = "table",
+	.example = "{table: {columns: [name]}}",
 	.keys = table_keys,
 	.known_keys = table_keys,
 	.compile = compile_table,
