@@ -1,8 +1,7 @@
 #ifndef PE_EVALUATOR_H
 #define PE_EVALUATOR_H
 /*
- * The evaluator families.  Each kind (string, regex, sections, format,
- * table, code, length, json, judges, the skipped ones) is one file with an
+ * The evaluator families.  Each kind of evaluator is one file with an
  * ops table that says everything about it: its name, its YAML keys and
  * "type:" values, how it reads them from a prompt file, then how it
  * compiles a spec once at load time into read-only state and scores any

@@ -1,7 +1,11 @@
 /*
- * LLM judges (llm:, uses: github/..., model-graded criteria).  A judge needs a model call, which only the
- * runner makes; when an output is scored offline (prompteval score) the
- * judge is reported as skipped with that reason, never as passed.
+ * LLM judges: "llm:" (gh-models: a prompt, its choices and their scores),
+ * "uses: github/<name>" (the gh-models built-ins), and model-graded
+ * criteria ("model:" with criteria, "type: prompt_evaluator"), read as a
+ * judge whose choices are PASS and FAIL.  Their specs are read and checked
+ * when a prompt loads, but prompteval makes no judge model call: in "run"
+ * as in "score", every judge is reported as skipped with that reason,
+ * never as passed.  NEEDSWORK: call the judge model.
  */
 #include "evaluators/evaluator.h"
 
@@ -167,7 +171,8 @@ static int parse_llm_map(struct pe_evalspec *spec, const struct pe_node *map,
 /*
  * Model-graded shapes from prompt libraries: "model:" with a prompt or
  * criteria, and "type: prompt_evaluator" with parameters.criteria.  They
- * become an llm judge that answers PASS or FAIL on the criteria.
+ * are read as an llm judge of the criteria whose choices are PASS and
+ * FAIL.
  */
 static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 			  const struct pe_node *type, struct pe_diag *diag)
@@ -284,7 +289,10 @@ static const char *const judge_known_keys[] = { "llm",	      "model",
 						"parameters", "expectedResult",
 						NULL };
 static const char *const builtin_keys[] = { "uses", NULL };
-/* The judge prompt's {{completion}} is the answer being judged. */
+/*
+ * {{completion}} in a judge prompt is the answer being judged, not a
+ * test-case variable, so the loader does not ask the cases for it.
+ */
 static const char *const judge_provides[] = { "completion", NULL };
 
 /* llm: {modelId, systemPrompt, prompt, choices}, the gh-models shape. */
