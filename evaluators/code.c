@@ -11,14 +11,14 @@
 #include <string.h>
 
 #include "harness/core/util.h"
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
 struct code_state {
 	char *language; /* lower case; NULL: any */
 	size_t min;
-	struct pe_regex *contains;
+	struct pe_pattern *contains;
 	char *shown;
 };
 
@@ -29,7 +29,7 @@ static void free_code(void *state)
 	if (!st)
 		return;
 	free(st->language);
-	pe_regex_free(st->contains);
+	pe_pattern_free(st->contains);
 	free(st->shown);
 	free(st);
 }
@@ -46,8 +46,8 @@ static int compile_contains(struct code_state *st, const struct pe_node *pat,
 			      "'contains' must be a regular expression");
 		return PE_ERR_INVALID;
 	}
-	st->contains = pe_regex_compile(pat->text, pat->len, "", err,
-					sizeof(err), &off);
+	st->contains = pe_pattern_compile(pat->text, pat->len, "", err,
+					  sizeof(err), &off);
 	if (!st->contains) {
 		struct pe_mark m = pe_doc_scalar_mark(
 			pe_prompt_doc_of(prompt, pat), pat, off);
@@ -133,9 +133,9 @@ static void score_code(const void *state, const struct pe_evalspec *spec,
 		blocks++;
 		if (!st->contains)
 			continue;
-		if (pe_regex_count(st->contains, c[i].code ? c[i].code : "",
-				   c[i].code_len, 1, &count, err,
-				   sizeof(err))) {
+		if (pe_pattern_count(st->contains, c[i].code ? c[i].code : "",
+				     c[i].code_len, 1, &count, err,
+				     sizeof(err))) {
 			pe_result_set(out, PE_VERDICT_ERROR, 0,
 				      "regex /%s/ could not be matched: %s",
 				      st->shown, err);

@@ -1,9 +1,9 @@
 /*
  * The regex evaluator: one pattern, or a list that must all match, with
  * flags, a match count and a target, over the output.  Matching goes
- * through the PCRE2 wrapper (core/regexp.h).
+ * through the PCRE2 wrapper (core/pattern.h).
  */
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -27,8 +27,8 @@ struct regex_spec {
 };
 
 struct regex_state {
-	struct pe_regex **re; /* all must match */
-	char **shown;	      /* each pattern, shortened for reasons */
+	struct pe_pattern **re; /* all must match */
+	char **shown;		/* each pattern, shortened for reasons */
 	size_t npatterns;
 	struct pe_bound count;
 	char *target_norm; /* NULL: the whole output */
@@ -100,7 +100,7 @@ static void free_regex(void *state)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->npatterns; i++) {
-		pe_regex_free(st->re[i]);
+		pe_pattern_free(st->re[i]);
 		free(st->shown[i]);
 	}
 	free(st->re);
@@ -117,8 +117,8 @@ static int compile_one(struct regex_state *st, const struct pe_node *pat,
 {
 	char err[256];
 	size_t off = 0;
-	struct pe_regex *re = pe_regex_compile(pat->text, pat->len, flags, err,
-					       sizeof(err), &off);
+	struct pe_pattern *re = pe_pattern_compile(pat->text, pat->len, flags,
+						   err, sizeof(err), &off);
 
 	if (!re) {
 		struct pe_mark m = pe_doc_scalar_mark(
@@ -214,10 +214,10 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	}
 	pe_buf_init(&missing, 0);
 	for (size_t i = 0; i < st->npatterns; i++) {
-		if (pe_regex_count(st->re[i], subject, len,
-				   st->count.max == SIZE_MAX ? st->count.min
-							     : 0,
-				   &count, err, sizeof(err))) {
+		if (pe_pattern_count(st->re[i], subject, len,
+				     st->count.max == SIZE_MAX ? st->count.min
+							       : 0,
+				     &count, err, sizeof(err))) {
 			pe_result_set(out, PE_VERDICT_ERROR, 0,
 				      "regex /%s/ could not be matched: %s",
 				      st->shown[i], err);
@@ -355,7 +355,7 @@ static const char *const regex_known_keys[] = { "regex", "pattern", "value",
 						"flags", "count",   "target",
 						"match", "string",  NULL };
 
-const struct pe_evaluator_ops pe_regex_ops = {
+const struct pe_evaluator_ops pe_pattern_ops = {
 	.name = "regex",
 	.example = "{regex: '^hello'}",
 	.keys = regex_keys,

@@ -9,7 +9,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/cli/status.h"
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 #include "harness/run/http.h"
 #include "harness/core/json.h"
 #include "harness/core/message.h"
@@ -54,7 +54,7 @@ static void print_version(void)
 {
 	char pcre[64];
 
-	pe_regex_version(pcre, sizeof(pcre));
+	pe_pattern_version(pcre, sizeof(pcre));
 	printf("prompteval %s (libcurl %s, libyaml %s, cJSON %s, PCRE2 %s)\n",
 	       PE_VERSION, pe_http_version(), pe_yaml_version(),
 	       pe_json_version(), pcre);

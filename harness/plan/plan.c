@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 #include "harness/core/buf.h"
 #include "harness/core/hash.h"
 #include "harness/core/util.h"
@@ -263,7 +263,7 @@ static void add_jobs(struct pe_plan *plan, const struct pe_prompt *p,
 	}
 }
 
-static int selected(const struct pe_regex *filter, const struct pe_prompt *p,
+static int selected(const struct pe_pattern *filter, const struct pe_prompt *p,
 		    const struct pe_case *c)
 {
 	size_t hits = 0;
@@ -271,13 +271,13 @@ static int selected(const struct pe_regex *filter, const struct pe_prompt *p,
 
 	if (!filter)
 		return 1;
-	if (!pe_regex_count(filter, p->name, strlen(p->name), 1, &hits, err,
-			    sizeof(err)) &&
+	if (!pe_pattern_count(filter, p->name, strlen(p->name), 1, &hits, err,
+			      sizeof(err)) &&
 	    hits)
 		return 1;
 	return c &&
-	       !pe_regex_count(filter, c->id, strlen(c->id), 1, &hits, err,
-			       sizeof(err)) &&
+	       !pe_pattern_count(filter, c->id, strlen(c->id), 1, &hits, err,
+				 sizeof(err)) &&
 	       hits;
 }
 
@@ -476,7 +476,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 {
 	struct pe_plan *plan = xcalloc(1, sizeof(*plan));
 	struct expansion x = { NULL, 0, NULL, 0, 1 };
-	struct pe_regex *filter = NULL;
+	struct pe_pattern *filter = NULL;
 	double *temps = NULL;
 	size_t alloc = 0;
 	int rc = PE_OK;
@@ -485,8 +485,8 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 		char err[256];
 		size_t off;
 
-		filter = pe_regex_compile(opts->filter, strlen(opts->filter),
-					  "", err, sizeof(err), &off);
+		filter = pe_pattern_compile(opts->filter, strlen(opts->filter),
+					    "", err, sizeof(err), &off);
 		if (!filter) {
 			pe_diag_error(diag, NULL,
 				      "--filter: %s (at offset %zu)", err, off);
@@ -523,7 +523,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	}
 	free(x.targets);
 	free(temps);
-	pe_regex_free(filter);
+	pe_pattern_free(filter);
 	if (!rc)
 		rc = check_unique_ids(plan, diag);
 	if (rc) {

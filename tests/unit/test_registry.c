@@ -555,12 +555,12 @@ static void test_detector_finds_old_list(void **state)
 	blank_comments(text);
 	assert_int_equal(count_kind_lists(&quiet, text), 1);
 	assert_int_equal(count_old_enum(&quiet, "enum pe_eval_kind k;"), 1);
-	assert_int_equal(
-		count_foreign_ops(&quiet, "&pe_regex_ops,", "pe_regex_ops\n"),
-		1);
-	assert_int_equal(
-		count_foreign_ops(&quiet, "&pe_regex_ops_x,", "pe_regex_ops\n"),
-		0);
+	assert_int_equal(count_foreign_ops(&quiet, "&pe_pattern_ops,",
+					   "pe_pattern_ops\n"),
+			 1);
+	assert_int_equal(count_foreign_ops(&quiet, "&pe_pattern_ops_x,",
+					   "pe_pattern_ops\n"),
+			 0);
 }
 
 static void test_no_other_list_of_kinds(void **state)
@@ -587,7 +587,7 @@ static void test_no_other_list_of_kinds(void **state)
 		blank_comments(texts[i]);
 		add_ops_names(texts[i], &ops_names);
 	}
-	assert_non_null(strstr(pe_buf_str(&ops_names), "pe_regex_ops\n"));
+	assert_non_null(strstr(pe_buf_str(&ops_names), "pe_pattern_ops\n"));
 	for (size_t i = 0; i < sources.len; i++) {
 		struct scan scan = { sources.paths[i], 0 };
 

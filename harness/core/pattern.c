@@ -6,7 +6,7 @@
  * under a second.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 
 #include <pcre2.h>
 #include <stdio.h>
@@ -18,18 +18,18 @@
 
 enum { MATCH_LIMIT = 20 * 1000 * 1000 };
 
-struct pe_regex {
+struct pe_pattern {
 	pcre2_code *code;
 	pcre2_match_context *mctx; /* read-only once built */
 };
 
-/* Compiles a pattern; see regexp.h. */
-struct pe_regex *pe_regex_compile(const char *pattern, size_t len,
-				  const char *flags, char *err, size_t errsize,
-				  size_t *erroffset)
+/* Compiles a pattern; see pattern.h. */
+struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
+				      const char *flags, char *err,
+				      size_t errsize, size_t *erroffset)
 {
 	uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-	struct pe_regex *re;
+	struct pe_pattern *re;
 	pcre2_compile_context *cctx;
 	PCRE2_SIZE off = 0;
 	int code = 0;
@@ -80,7 +80,7 @@ struct pe_regex *pe_regex_compile(const char *pattern, size_t len,
 }
 
 /* Frees a pattern; NULL is a no-op. */
-void pe_regex_free(struct pe_regex *re)
+void pe_pattern_free(struct pe_pattern *re)
 {
 	if (!re)
 		return;
@@ -89,9 +89,10 @@ void pe_regex_free(struct pe_regex *re)
 	free(re);
 }
 
-/* Counts matches; see regexp.h. */
-int pe_regex_count(const struct pe_regex *re, const char *subject, size_t len,
-		   size_t stop_after, size_t *count, char *err, size_t errsize)
+/* Counts matches; see pattern.h. */
+int pe_pattern_count(const struct pe_pattern *re, const char *subject,
+		     size_t len, size_t stop_after, size_t *count, char *err,
+		     size_t errsize)
 {
 	pcre2_match_data *md =
 		pcre2_match_data_create_from_pattern(re->code, NULL);
@@ -146,7 +147,7 @@ int pe_regex_count(const struct pe_regex *re, const char *subject, size_t len,
 }
 
 /* Writes PCRE2's version string into buf. */
-void pe_regex_version(char *buf, size_t size)
+void pe_pattern_version(char *buf, size_t size)
 {
 	char version[64] = "";
 

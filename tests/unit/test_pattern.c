@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "harness/core/util.h"
-#include "harness/core/regexp.h"
+#include "harness/core/pattern.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -99,9 +99,9 @@ static void test_count(void **state)
 		const struct count_case *c = &count_cases[i];
 		char err[256] = "";
 		size_t off = 12345, count = 12345;
-		struct pe_regex *re =
-			pe_regex_compile(c->pattern, c->pattern_len, c->flags,
-					 err, sizeof(err), &off);
+		struct pe_pattern *re =
+			pe_pattern_compile(c->pattern, c->pattern_len, c->flags,
+					   err, sizeof(err), &off);
 		int rc;
 
 		if (!re) {
@@ -110,14 +110,14 @@ static void test_count(void **state)
 			failures++;
 			continue;
 		}
-		rc = pe_regex_count(re, c->subject, c->subject_len,
-				    c->stop_after, &count, err, sizeof(err));
+		rc = pe_pattern_count(re, c->subject, c->subject_len,
+				      c->stop_after, &count, err, sizeof(err));
 		if (rc != PE_OK || count != c->count) {
 			print_error("%s: rc %d count %zu, want 0 and %zu\n",
 				    c->name, rc, count, c->count);
 			failures++;
 		}
-		pe_regex_free(re);
+		pe_pattern_free(re);
 	}
 	assert_int_equal(failures, 0);
 }
@@ -160,9 +160,9 @@ static void test_compile_errors(void **state)
 		const struct compile_error_case *c = &compile_errors[i];
 		char err[256] = "";
 		size_t off = 12345;
-		struct pe_regex *re =
-			pe_regex_compile(c->pattern, strlen(c->pattern),
-					 c->flags, err, sizeof(err), &off);
+		struct pe_pattern *re =
+			pe_pattern_compile(c->pattern, strlen(c->pattern),
+					   c->flags, err, sizeof(err), &off);
 
 		if (re || strcmp(err, c->message) || off != c->offset) {
 			print_error("%s: got %s \"%s\" at %zu, want \"%s\" at "
@@ -171,7 +171,7 @@ static void test_compile_errors(void **state)
 				    c->message, c->offset);
 			failures++;
 		}
-		pe_regex_free(re);
+		pe_pattern_free(re);
 	}
 	assert_int_equal(failures, 0);
 }
@@ -184,7 +184,7 @@ static void test_small_error_buffer(void **state)
 
 	(void)state;
 	memset(err, 'x', sizeof(err));
-	assert_null(pe_regex_compile("(abc", 4, "", err, sizeof(err), &off));
+	assert_null(pe_pattern_compile("(abc", 4, "", err, sizeof(err), &off));
 	assert_string_equal(err, "missing");
 	assert_int_equal(off, 4);
 }
@@ -196,24 +196,24 @@ static void test_match_limit(void **state)
 	static char subject[NA + 1];
 	char err[256] = "";
 	size_t off = 0, count = 12345;
-	struct pe_regex *re;
+	struct pe_pattern *re;
 	int rc;
 
 	(void)state;
 	memset(subject, 'a', NA);
 	subject[NA] = 'b';
-	re = pe_regex_compile("^(a+)+$", 7, "", err, sizeof(err), &off);
+	re = pe_pattern_compile("^(a+)+$", 7, "", err, sizeof(err), &off);
 	assert_non_null(re);
-	rc = pe_regex_count(re, subject, sizeof(subject), 0, &count, err,
-			    sizeof(err));
+	rc = pe_pattern_count(re, subject, sizeof(subject), 0, &count, err,
+			      sizeof(err));
 	assert_int_equal(rc, PE_ERR_LIMIT);
 	assert_string_equal(err, "match limit exceeded");
 	assert_int_equal(count, 0);
 	/* The same pattern still works on a subject that matches. */
-	rc = pe_regex_count(re, subject, NA, 0, &count, err, sizeof(err));
+	rc = pe_pattern_count(re, subject, NA, 0, &count, err, sizeof(err));
 	assert_int_equal(rc, PE_OK);
 	assert_int_equal(count, 1);
-	pe_regex_free(re);
+	pe_pattern_free(re);
 }
 
 /* One compiled pattern gives the same answer on every call. */
@@ -221,19 +221,19 @@ static void test_reuse(void **state)
 {
 	char err[256];
 	size_t off, count;
-	struct pe_regex *re =
-		pe_regex_compile("\\d+", 3, "", err, sizeof(err), &off);
+	struct pe_pattern *re =
+		pe_pattern_compile("\\d+", 3, "", err, sizeof(err), &off);
 
 	(void)state;
 	assert_non_null(re);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(pe_regex_count(re, "1 22 333", 8, 0, &count,
-						err, sizeof(err)),
+		assert_int_equal(pe_pattern_count(re, "1 22 333", 8, 0, &count,
+						  err, sizeof(err)),
 				 PE_OK);
 		assert_int_equal(count, 3);
 	}
-	pe_regex_free(re);
-	pe_regex_free(NULL);
+	pe_pattern_free(re);
+	pe_pattern_free(NULL);
 }
 
 static void test_version(void **state)
@@ -242,11 +242,11 @@ static void test_version(void **state)
 	char tiny[3];
 
 	(void)state;
-	pe_regex_version(version, sizeof(version));
+	pe_pattern_version(version, sizeof(version));
 	assert_true(strlen(version) >= 4);
 	assert_true(version[0] >= '1' && version[0] <= '9');
 	assert_non_null(strchr(version, '.'));
-	pe_regex_version(tiny, sizeof(tiny));
+	pe_pattern_version(tiny, sizeof(tiny));
 	assert_int_equal(strlen(tiny), 2);
 }
 
