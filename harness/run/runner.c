@@ -21,7 +21,8 @@
 #include "harness/run/http.h"
 #include "harness/run/pacing.h"
 #include "harness/core/json.h"
-#include "harness/run/store.h"
+#include "harness/run/cache.h"
+#include "harness/run/journal.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 

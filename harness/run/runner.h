@@ -15,7 +15,7 @@
 
 #include "harness/plan/plan.h"
 #include "harness/results/results.h"
-#include "harness/run/store.h"
+#include "harness/run/journal.h"
 
 struct pe_run;
 

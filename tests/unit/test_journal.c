@@ -1,5 +1,5 @@
 /*
- * Unit tests for the journal in run/store.c: lines appended and their
+ * Unit tests for the journal in run/journal.c: lines appended and their
  * offsets, scanned back and read back by offset; a fresh open truncates;
  * and, table-driven, a torn last line (a crash mid-write leaves a line
  * without its newline) that pe_journal_scan does not report and that
@@ -21,7 +21,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/util.h"
-#include "harness/run/store.h"
+#include "harness/run/journal.h"
 #include "tests/unit/testdir.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))

@@ -1,0 +1,34 @@
+#ifndef PE_CACHE_H
+#define PE_CACHE_H
+/*
+ * The response cache.  It is content-addressed: the key is the SHA-256 of
+ * the canonical request (provider, base URL, body with model, parameters
+ * and messages, and the repeat index when the temperature is above 0),
+ * never of headers or keys.  Entries are written atomically with mode
+ * 0600.  Errors are never cached.
+ */
+#include <stddef.h>
+
+#include "harness/core/hash.h"
+#include "harness/results/result.h"
+
+/* Computes the cache key of a request into key (hex). */
+void pe_cache_key(const char *provider, const char *base_url, const char *body,
+		  size_t body_len, int has_repeat, unsigned repeat,
+		  char key[PE_SHA256_HEX_LEN + 1]);
+
+/*
+ * Reads an entry into row: its output, finish reason and served model (new
+ * heap strings that the caller frees), token counts and HTTP status.
+ * Returns 0 when found, or PE_ERR_IO when absent or unreadable (row is
+ * then left as it was).
+ */
+int pe_cache_get(const char *dir, const char *key, struct pe_result *row);
+
+/*
+ * Writes row's answer (the fields pe_cache_get reads) as an entry,
+ * atomically, mode 0600; 0 or PE_ERR_IO.
+ */
+int pe_cache_put(const char *dir, const char *key, const struct pe_result *row);
+
+#endif
