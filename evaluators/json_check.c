@@ -187,8 +187,8 @@ static int same_value(const struct pe_node *a, const struct pe_node *b)
 
 	pe_buf_init(&x, 1 << 20);
 	pe_buf_init(&y, 1 << 20);
-	pe_node_to_json(a, &x);
-	pe_node_to_json(b, &y);
+	pe_json_node(&x, a);
+	pe_json_node(&y, b);
 	same = x.len == y.len && !memcmp(pe_buf_str(&x), pe_buf_str(&y), x.len);
 	pe_buf_release(&x);
 	pe_buf_release(&y);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -371,29 +372,6 @@ static void text_in_paragraph(struct pe_md *md, MD_TEXTTYPE type,
 		md->para_has_text = 1;
 }
 
-/* Writes code point cp as UTF-8 into out; returns the length. */
-static size_t put_utf8(unsigned long cp, char *out)
-{
-	if (cp < 0x80)
-		return out[0] = (char)cp, 1;
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /*
  * Decodes an entity ("&amp;", "&#233;", "&#x1F600;") into out (8 bytes).
  * Unknown names are kept as written.  Returns the decoded length.
@@ -423,7 +401,7 @@ static size_t decode_entity(const char *text, size_t size, char *out)
 			cp = cp * (hex ? 16 : 10) + (unsigned long)d;
 		}
 		if (cp && cp <= 0x10ffff)
-			return put_utf8(cp, out);
+			return pe_utf8_encode(cp, out);
 	}
 	for (size_t k = 0; named[k].name; k++) {
 		if (strlen(named[k].name) == size &&
@@ -756,31 +734,17 @@ int pe_md_heading_matches(const char *heading_norm, const char *name_norm)
  * letters, so words in any script are counted once.  The loop is branch-
  * light because length and min_words checks run it over whole answers.
  */
-/* Decodes one UTF-8 character at p; an invalid byte decodes as U+FFFD. */
+/*
+ * Decodes one character at p with the one UTF-8 decoder; a byte that
+ * starts no well-formed character decodes alone, as U+FFFD.
+ */
 static unsigned long decode_utf8(const unsigned char *p, size_t len, size_t *n)
 {
 	unsigned long cp;
-	size_t need;
+	size_t k = pe_utf8_decode((const char *)p, len, &cp);
 
-	if (p[0] < 0x80)
-		return *n = 1, p[0];
-	if ((p[0] & 0xe0) == 0xc0)
-		need = 2, cp = p[0] & 0x1f;
-	else if ((p[0] & 0xf0) == 0xe0)
-		need = 3, cp = p[0] & 0x0f;
-	else if ((p[0] & 0xf8) == 0xf0)
-		need = 4, cp = p[0] & 0x07;
-	else
-		return *n = 1, 0xfffd;
-	if (need > len)
-		return *n = 1, 0xfffd;
-	for (size_t k = 1; k < need; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return *n = 1, 0xfffd;
-		cp = (cp << 6) | (p[k] & 0x3f);
-	}
-	*n = need;
-	return cp;
+	*n = k ? k : 1;
+	return k ? cp : 0xfffd;
 }
 
 /*

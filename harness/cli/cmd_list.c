@@ -75,7 +75,7 @@ static void json_prompt(struct pe_buf *b, const struct pe_prompt *p)
 		pe_buf_adds(b, i ? ",{\"id\":" : "{\"id\":");
 		pe_json_str(b, c->id);
 		pe_buf_addf(b, ",\"index\":%zu,\"vars\":", i);
-		pe_node_to_json(c->vars, b);
+		pe_json_node(b, c->vars);
 		pe_buf_adds(b, ",\"evaluators\":");
 		json_evaluators(b, c->evaluators, c->nevaluators);
 		pe_buf_addc(b, '}');

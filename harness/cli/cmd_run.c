@@ -123,7 +123,7 @@ static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 	if (!pe_shard_find(a->shard, a->shard_count, &env, index, count, err,
 			   sizeof(err)))
 		return PE_OK;
-	fprintf(stderr, "prompteval run: %s\n", err);
+	pe_usage_error("run", "%s", err);
 	return PE_ERR_USAGE;
 }
 

@@ -50,6 +50,13 @@ int pe_json_int(struct pe_buf *out, long long v);
  */
 int pe_json_count_member(struct pe_buf *out, const char *key, long v);
 
+/*
+ * Appends the document tree n as compact JSON (keys in their order,
+ * strings quoted by pe_json_quote).  Returns 0, or PE_ERR_LIMIT past 256
+ * levels of nesting.
+ */
+int pe_json_node(struct pe_buf *out, const struct pe_node *n);
+
 /* The cJSON version, for --version. */
 const char *pe_json_version(void);
 

@@ -150,58 +150,6 @@ const char *pe_node_kind_name(enum pe_node_kind kind)
 	return "value";
 }
 
-static int to_json(const struct pe_node *n, struct pe_buf *out, int depth)
-{
-	int rc = 0;
-
-	if (depth > 256)
-		return PE_ERR_LIMIT;
-	switch (n->kind) {
-	case PE_NODE_NULL:
-		return pe_buf_adds(out, "null");
-	case PE_NODE_BOOL:
-		return pe_buf_adds(out, n->bval ? "true" : "false");
-	case PE_NODE_INT:
-		return pe_buf_addf(out, "%lld", n->ival);
-	case PE_NODE_FLOAT:
-		return pe_json_num(out, n->fval);
-	case PE_NODE_STRING:
-		return pe_json_quote(out, n->text, n->len);
-	case PE_NODE_SEQ:
-		rc = pe_buf_addc(out, '[');
-		for (size_t i = 0; i < n->count && !rc; i++) {
-			if (i)
-				rc = pe_buf_addc(out, ',');
-			if (!rc)
-				rc = to_json(n->items[i], out, depth + 1);
-		}
-		return rc ? rc : pe_buf_addc(out, ']');
-	case PE_NODE_MAP:
-		rc = pe_buf_addc(out, '{');
-		for (size_t i = 0; i < n->npairs && !rc; i++) {
-			const struct pe_pair *p = &n->pairs[i];
-
-			if (i)
-				rc = pe_buf_addc(out, ',');
-			if (!rc)
-				rc = pe_json_quote(out, p->key->text,
-						   p->key->len);
-			if (!rc)
-				rc = pe_buf_addc(out, ':');
-			if (!rc)
-				rc = to_json(p->value, out, depth + 1);
-		}
-		return rc ? rc : pe_buf_addc(out, '}');
-	}
-	return rc;
-}
-
-/* Writes n as compact JSON. */
-int pe_node_to_json(const struct pe_node *n, struct pe_buf *out)
-{
-	return to_json(n, out, 0);
-}
-
 /* Writes n as template text: scalars as written, null empty, else JSON. */
 int pe_node_format(const struct pe_node *n, struct pe_buf *out)
 {
@@ -209,7 +157,7 @@ int pe_node_format(const struct pe_node *n, struct pe_buf *out)
 		return PE_OK;
 	if (pe_node_is_scalar(n))
 		return pe_buf_add(out, n->text, n->len);
-	return pe_node_to_json(n, out);
+	return pe_json_node(out, n);
 }
 
 /* Computes line and column of a byte offset, counting UTF-8 characters. */

@@ -83,9 +83,6 @@ const char *pe_node_kind_name(enum pe_node_kind kind);
  */
 int pe_node_format(const struct pe_node *n, struct pe_buf *out);
 
-/* Writes a node as compact JSON (sorted nowhere: source order is kept). */
-int pe_node_to_json(const struct pe_node *n, struct pe_buf *out);
-
 /*
  * Finds the mark of the occurrence-th (from 0) appearance of needle in the
  * source text of node n.  Falls back to the node's own mark.  Used to point

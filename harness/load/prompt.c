@@ -291,7 +291,7 @@ static void read_json_schema(struct loader *ld, const struct pe_node *root)
 	pe_buf_init(&b, 0);
 	if (js->kind == PE_NODE_MAP) {
 		/* An extension over gh-models: a YAML mapping is accepted. */
-		pe_node_to_json(js, &b);
+		pe_json_node(&b, js);
 		parsed = (struct pe_node *)js;
 	} else if (js->kind == PE_NODE_STRING) {
 		pe_buf_add(&b, js->text, js->len);
@@ -579,10 +579,10 @@ static void make_case_id(struct pe_case *c)
 	char hex[PE_SHA256_HEX_LEN + 1];
 
 	pe_buf_init(&b, 0);
-	pe_node_to_json(c->vars, &b);
+	pe_json_node(&b, c->vars);
 	if (c->expected) {
 		pe_buf_addc(&b, '\n');
-		pe_node_to_json(c->expected, &b);
+		pe_json_node(&b, c->expected);
 	}
 	pe_sha256_hex(b.data ? b.data : "", b.len, hex);
 	pe_buf_release(&b);

@@ -90,7 +90,7 @@ static void write_gemini_config(struct pe_buf *b,
 	}
 	if (sc->inner) {
 		pe_wire_lazy_key(b, &opened, config, "responseJsonSchema");
-		pe_node_to_json(sc->inner, b);
+		pe_json_node(b, sc->inner);
 	}
 	pe_wire_lazy_close(b, opened);
 }

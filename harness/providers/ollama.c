@@ -45,7 +45,7 @@ static void write_ollama(struct pe_buf *b, const struct pe_chat_request *req,
 	pe_buf_adds(b, req->stream ? ",\"stream\":true" : ",\"stream\":false");
 	if (sc->inner) {
 		pe_wire_key(b, "format");
-		pe_node_to_json(sc->inner, b);
+		pe_json_node(b, sc->inner);
 	} else if (pe_wire_wants_json(req)) {
 		pe_buf_adds(b, ",\"format\":\"json\"");
 	}

@@ -48,10 +48,10 @@ static void write_openai_format(struct pe_buf *b,
 	pe_buf_adds(b, ",\"response_format\":{\"type\":\"json_schema\","
 		       "\"json_schema\":");
 	if (sc->whole) {
-		pe_node_to_json(sc->whole, b);
+		pe_json_node(b, sc->whole);
 	} else {
 		pe_buf_adds(b, "{\"name\":\"response\",\"schema\":");
-		pe_node_to_json(sc->inner, b);
+		pe_json_node(b, sc->inner);
 		pe_buf_addc(b, '}');
 	}
 	pe_buf_addc(b, '}');
