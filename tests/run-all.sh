@@ -1,7 +1,7 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
 # golden cases, the conformance corpus, the JUnit and HTML reports (the
-# latter in headless Chromium), the docs, format and build-dependency
+# latter in headless Chromium), the docs, format, tree and build-dependency
 # checks, the same unit/e2e/conformance suite again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
@@ -54,6 +54,7 @@ step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
 step "formatting" tests/check-format.sh
 step "make installs no test tool" tests/check-build-deps.sh
+step "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
 step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins fakellm
 step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
 step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
