@@ -4,7 +4,7 @@
  * fakellm: the fake LLM server that prompteval's tests and benchmarks talk
  * to instead of real APIs.  It speaks the wire formats of OpenAI Chat
  * Completions, Anthropic Messages, Gemini generateContent and Ollama
- * /api/chat (../../shared/reference/wire-formats.md) on 127.0.0.1 only, and
+ * /api/chat (docs/providers.md) on 127.0.0.1 only, and
  * injects faults (429, 5xx, dropped connections, truncated bodies, slow
  * replies) deterministically from a seeded PRNG or a script.
  *

@@ -1,7 +1,7 @@
 /*
  * Wire formats: what fakellm reads from a chat request and writes back, for
  * OpenAI Chat Completions, Anthropic Messages, Gemini generateContent and
- * Ollama /api/chat, as shared/reference/wire-formats.md describes them.
+ * Ollama /api/chat, as docs/providers.md describes them.
  * Requests are parsed with cJSON; replies are written by hand into
  * fl_response buffers because that is several times faster.
  */
