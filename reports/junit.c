@@ -39,9 +39,9 @@ struct junit_state {
 	size_t nrows, rows_alloc;
 };
 
-/* Verdict counts and the summed time of one suite (or of all). */
+/* The tally and the summed time of one suite (or of all). */
 struct junit_counts {
-	size_t tests, failures, errors, skipped;
+	struct pe_tally tally;
 	double time_ms;
 };
 
@@ -129,19 +129,16 @@ static void add_counts(struct pe_buf *b, const struct junit_counts *c,
 		       int skipped, int with_timings)
 {
 	pe_buf_addf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"",
-		    c->tests, c->failures, c->errors);
+		    c->tally.jobs, c->tally.fail, c->tally.error);
 	if (skipped)
-		pe_buf_addf(b, " skipped=\"%zu\"", c->skipped);
+		pe_buf_addf(b, " skipped=\"%zu\"", c->tally.skip);
 	if (with_timings)
 		add_seconds(b, c->time_ms);
 }
 
 static void count_row(struct junit_counts *c, const struct pe_result *row)
 {
-	c->tests++;
-	c->failures += row->status == PE_VERDICT_FAIL;
-	c->errors += row->status == PE_VERDICT_ERROR;
-	c->skipped += row->status == PE_VERDICT_SKIP;
+	pe_tally_add(&c->tally, row);
 	if (row->has_call && isfinite(row->total_ms))
 		c->time_ms += row->total_ms;
 }
