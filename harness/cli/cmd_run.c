@@ -152,8 +152,9 @@ static void print_plan(const struct pe_plan *plan)
 
 /*
  * Prints the matrix and the totals of the finished jobs, from the same
- * aggregate every report uses; returns it (owned by the caller, over
- * *rows, which the caller frees after it).
+ * aggregate every report uses; returns it (owned by the caller).  When
+ * some jobs did not finish, the aggregate is over a copy of the finished
+ * rows in *rows, which the caller frees after it; else *rows is NULL.
  */
 static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 					  const struct pe_run *run,
@@ -166,8 +167,14 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	struct pe_aggregate *agg;
 	const struct pe_tally *t;
 
-	*rows = pe_run_finished_rows(run, &n);
-	agg = pe_aggregate_new(*rows, n, &prices);
+	/* Every job finished (the usual case): no copy of the rows. */
+	*rows = NULL;
+	if (run->done == run->njobs)
+		agg = pe_aggregate_new(run->rows, run->njobs, &prices);
+	else {
+		*rows = pe_run_finished_rows(run, &n);
+		agg = pe_aggregate_new(*rows, n, &prices);
+	}
 	t = pe_aggregate_total(agg);
 	pe_print_matrix(stdout, agg);
 	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
