@@ -261,15 +261,21 @@ static void print_interrupted(const struct pe_run *run)
 
 static int usage(const struct pe_option *opts)
 {
-	pe_options_print_help(
-		stdout, "prompteval run [options] PATH...",
-		"Runs every test case of the prompts in PATH against the "
-		"models, scores the\nanswers and writes OUT/results.jsonl "
-		"and OUT/results.json.  Models are\nPROVIDER:MODEL (openai, "
-		"github, anthropic, gemini, ollama, exec:CMD, echo:)\nor a "
-		"plain name (gpt-*, claude-*, gemini-*, publisher/model) or "
-		"an alias.",
-		opts);
+	struct pe_buf text;
+
+	/* The providers and their plain names come from their registry. */
+	pe_buf_init(&text, 0);
+	pe_buf_adds(&text, "Runs every test case of the prompts in PATH "
+			   "against the models, scores the\nanswers and "
+			   "writes OUT/results.jsonl and OUT/results.json.  "
+			   "Models are\nPROVIDER:MODEL (");
+	pe_provider_list_names(&text, NULL, ", ");
+	pe_buf_adds(&text, "),\na plain name (");
+	pe_provider_list_plain_names(&text);
+	pe_buf_adds(&text, ")\nor an alias.");
+	pe_options_print_help(stdout, "prompteval run [options] PATH...",
+			      pe_buf_str(&text), opts);
+	pe_buf_release(&text);
 	printf("\n");
 	pe_print_exit_codes(stdout);
 	return PE_EXIT_OK;

@@ -66,7 +66,7 @@ struct pe_local_call {
 static void write_body(struct pe_buf *body, const struct pe_chat_request *req,
 		       const struct pe_schema *schema)
 {
-	pe_openai_ops.write_body(body, req, schema);
+	pe_provider_find("openai")->write_body(body, req, schema);
 }
 
 static void close_fd(int *fd)

@@ -186,15 +186,6 @@ struct pe_provider_ops {
 	void (*local_cancel)(struct pe_local_call *call);
 };
 
-/* The providers, one per file. */
-extern const struct pe_provider_ops pe_openai_ops;
-extern const struct pe_provider_ops pe_github_ops;
-extern const struct pe_provider_ops pe_anthropic_ops;
-extern const struct pe_provider_ops pe_gemini_ops;
-extern const struct pe_provider_ops pe_ollama_ops;
-extern const struct pe_provider_ops pe_exec_ops;
-extern const struct pe_provider_ops pe_echo_ops;
-
 /* The provider named name ("openai", ...), or NULL. */
 const struct pe_provider_ops *pe_provider_find(const char *name);
 
@@ -211,6 +202,12 @@ int pe_provider_is_http(const struct pe_provider_ops *ops);
 void pe_provider_list_names(struct pe_buf *b,
 			    int (*want)(const struct pe_provider_ops *ops),
 			    const char *last_separator);
+
+/*
+ * Appends the plain model names the providers claim, for the help:
+ * "gpt-*, o1*, ..., publisher/model".
+ */
+void pe_provider_list_plain_names(struct pe_buf *b);
 
 /*
  * Maps a plain model name to the provider that claims it: by the

@@ -2,7 +2,7 @@
  * The registry: providers[] is the only list of providers.  Lookup by
  * name, the list of names for messages, and the plain-name guess, which
  * reads each provider's model_prefixes and claims_publisher_model.
- * Adding a provider means one new file and one line in providers[].
+ * Adding a provider means one new file and one line in PROVIDERS.
  */
 #include "harness/providers/provider.h"
 
@@ -11,9 +11,25 @@
 #include "harness/core/buf.h"
 #include "harness/core/banned.h"
 
+/* Each provider's ops table, defined in its own file. */
+#define PROVIDERS                                                              \
+	X(pe_openai_ops)                                                       \
+	X(pe_github_ops)                                                       \
+	X(pe_anthropic_ops)                                                    \
+	X(pe_gemini_ops)                                                       \
+	X(pe_ollama_ops)                                                       \
+	X(pe_exec_ops)                                                         \
+	X(pe_echo_ops)
+
+#define X(ops) extern const struct pe_provider_ops ops;
+PROVIDERS
+#undef X
+
 static const struct pe_provider_ops *const providers[] = {
-	&pe_openai_ops, &pe_github_ops, &pe_anthropic_ops, &pe_gemini_ops,
-	&pe_ollama_ops, &pe_exec_ops,	&pe_echo_ops,	   NULL
+#define X(ops) &ops,
+	PROVIDERS
+#undef X
+		NULL
 };
 
 /* Finds a provider by name; see provider.h. */
@@ -54,6 +70,24 @@ void pe_provider_list_names(struct pe_buf *b,
 		pe_buf_adds(b, providers[i]->name);
 		n++;
 	}
+}
+
+/* Lists the plain names the providers claim; see provider.h. */
+void pe_provider_list_plain_names(struct pe_buf *b)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; providers[i]; i++) {
+		const char *const *p = providers[i]->model_prefixes;
+
+		for (size_t k = 0; p && p[k]; k++, sep = ", ")
+			pe_buf_addf(b, "%s%s*", sep, p[k]);
+	}
+	for (size_t i = 0; providers[i]; i++)
+		if (providers[i]->claims_publisher_model) {
+			pe_buf_addf(b, "%spublisher/model", sep);
+			break;
+		}
 }
 
 /* True for "publisher/model": one slash, text on both sides, no spaces. */

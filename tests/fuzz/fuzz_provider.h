@@ -16,6 +16,12 @@
 
 #include "harness/providers/provider.h"
 
+/* The providers the targets fuzz, defined in harness/providers/. */
+extern const struct pe_provider_ops pe_openai_ops;
+extern const struct pe_provider_ops pe_anthropic_ops;
+extern const struct pe_provider_ops pe_gemini_ops;
+extern const struct pe_provider_ops pe_ollama_ops;
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const long statuses[] = { 200, 400, 401, 402, 403, 404, 408, 409,

@@ -20,6 +20,15 @@
 #include "harness/providers/provider.h"
 #include "harness/core/util.h"
 
+/* The providers these tests name, defined in harness/providers/. */
+extern const struct pe_provider_ops pe_openai_ops;
+extern const struct pe_provider_ops pe_github_ops;
+extern const struct pe_provider_ops pe_anthropic_ops;
+extern const struct pe_provider_ops pe_gemini_ops;
+extern const struct pe_provider_ops pe_ollama_ops;
+extern const struct pe_provider_ops pe_exec_ops;
+extern const struct pe_provider_ops pe_echo_ops;
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 static const char secret_key[] = "sk-SECRET-4711";
