@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
@@ -58,8 +59,12 @@ static size_t measure(enum length_unit u, const char *s, size_t len)
 	if (u == UNIT_WORDS)
 		return pe_md_count_words(s, len);
 	if (u == UNIT_CHARS) {
-		for (size_t i = 0; i < len; i++)
-			n += ((unsigned char)s[i] & 0xc0) != 0x80;
+		/* A byte that starts no character counts as one (U+FFFD). */
+		for (size_t i = 0, k; i < len; i += k ? k : 1, n++) {
+			unsigned long cp;
+
+			k = pe_utf8_decode(s + i, len - i, &cp);
+		}
 		return n;
 	}
 	if (!len)

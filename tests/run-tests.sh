@@ -360,8 +360,7 @@ if [ -c /dev/full ] && [ -w /dev/full ]; then
 			ok "merge -o /dev/full: exit 5 with a message, still a device" ||
 			bad "merge -o /dev/full: exit $status: $(cat "$work/full.err")"
 	else
-		bad "merge -o /dev/full replaced the device"
-		rm -f /dev/full && mknod -m 666 /dev/full c 1 7
+		bad "merge -o /dev/full replaced the device (recreate it: mknod -m 666 /dev/full c 1 7)"
 	fi
 fi
 

@@ -55,6 +55,8 @@ static int compare(const char *base_path, const char *head_path,
 	struct pe_prices prices = pe_config_prices(config);
 	struct pe_comparison *cmp;
 	struct pe_aggregate *agg;
+	struct pe_outcome outcome = { 0 };
+	const char *why;
 	size_t failed = 0;
 	int status;
 
@@ -73,25 +75,19 @@ static int compare(const char *base_path, const char *head_path,
 		pe_comparison_write_md(stdout, cmp);
 	else
 		pe_comparison_write_terminal(stdout, cmp);
-	if (pe_gates_given(&o->gates))
-		failed = pe_gates_check(&o->gates, head, agg, cmp, stdout);
-	/* Without gates, compare reports; it fails nothing. */
 	if (pe_gates_given(&o->gates)) {
-		struct pe_outcome outcome = { 0 };
-		const char *why;
-
+		failed = pe_gates_check(&o->gates, head, agg, cmp, stdout);
 		/* With gates, the head's rows count as a run's do. */
 		outcome.tally = pe_aggregate_total(agg);
 		outcome.judge_rows = 1;
 		outcome.gates_given = 1;
 		outcome.gates_failed = failed;
 		outcome.errors_allowed = o->gates.max_errors >= 0;
-		status = pe_exit_status(&outcome, &why);
-		if (why)
-			printf("%s\n", why);
-	} else {
-		status = PE_EXIT_OK;
 	}
+	/* Without gates, compare is a report: it judges no rows. */
+	status = pe_exit_status(&outcome, &why);
+	if (why)
+		printf("%s\n", why);
 	pe_aggregate_free(agg);
 	pe_comparison_free(cmp);
 	pe_resultset_free(head);

@@ -369,6 +369,11 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	ro.stop = &interrupted;
 	pe_progress_init(&progress, a->quiet, a->verbose);
 	ro.observer = &progress.observer;
+	if (pe_make_dirs(a->out_dir, 0)) {
+		pe_error("cannot create %s: %s", a->out_dir, strerror(errno));
+		status = PE_EXIT_SYSTEM;
+		goto done;
+	}
 	catch_sigint(&old_sigint);
 	rc = pe_run_execute(plan, &ro, &run);
 	sigaction(SIGINT, &old_sigint, NULL);

@@ -4,6 +4,7 @@
  * Any mismatch between a response and the prompts is an input error
  * (exit 3) and nothing is scored.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,20 +26,26 @@
 
 static void print_case(const struct pe_result *row, int verbose)
 {
-	static const char *const labels[] = { "PASS", "FAIL", "SKIP", "ERROR" };
+	const char *name = pe_verdict_name(row->status);
+	char label[8];
+	size_t i;
 
-	printf("%-5s %s / %s", labels[row->status], row->prompt, row->case_id);
+	/* The verdict's name in capitals, so a case's line stands out. */
+	for (i = 0; name[i] && i + 1 < sizeof(label); i++)
+		label[i] = (char)toupper((unsigned char)name[i]);
+	label[i] = '\0';
+	printf("%-5s %s / %s", label, row->prompt, row->case_id);
 	if (row->model)
 		printf(" [%s", row->model);
 	if (row->has_temperature)
 		printf("%st=%g", row->model ? " " : " [", row->temperature);
 	if (row->model || row->has_temperature)
-		printf("%s]", row->repeat ? "" : "");
+		printf("]");
 	if (row->status == PE_VERDICT_PASS || row->status == PE_VERDICT_FAIL)
 		printf("  score %.2f\n", row->score);
 	else
 		printf("\n");
-	for (size_t i = 0; i < row->nevaluators; i++) {
+	for (i = 0; i < row->nevaluators; i++) {
 		const struct pe_result_evaluator *e = &row->evaluators[i];
 
 		if (e->status == PE_VERDICT_PASS && !verbose)

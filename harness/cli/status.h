@@ -6,7 +6,8 @@
  * command found into a status.  Every command that judges rows ("run",
  * "score", "merge", "compare") ends with pe_exit_status; failures to
  * load, use or write are decided by the commands themselves (3, 4, 5)
- * before it is called.
+ * before it is called.  "compare" without gates is a report: it passes
+ * no tally, and so exits 0.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -19,8 +20,8 @@ struct pe_outcome {
 	const struct pe_tally *tally;
 	/*
 	 * Whether failed and errored rows decide the status ("run",
-	 * "score"), or only the gates and the "nothing was checked" rule do
-	 * ("merge", "compare").
+	 * "score", "compare" with gates), or only the gates and the
+	 * "nothing was checked" rule do ("merge").
 	 */
 	int judge_rows;
 	int gates_given;     /* any gate option or configured gate */

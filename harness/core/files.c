@@ -165,10 +165,27 @@ char *pe_path_relative_to(const char *base, const char *rel)
 	return xstrfmt("%.*s/%s", (int)(slash - base), base, rel);
 }
 
+/*
+ * Opens the temporary file: O_EXCL and O_NOFOLLOW, so a file or a link
+ * already there under its name is never written through; a leftover of
+ * an earlier process with the same pid is removed and the open retried.
+ */
+static int open_temporary(const char *tmp, int private_file)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	mode_t mode = private_file ? 0600 : 0666;
+	int fd = open(tmp, flags, mode);
+
+	if (fd < 0 && errno == EEXIST && !unlink(tmp))
+		fd = open(tmp, flags, mode);
+	return fd;
+}
+
 /* Opens path for an atomic write; see files.h. */
 int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
 {
 	struct stat st;
+	char *target = NULL;
 	int fd;
 
 	memset(a, 0, sizeof(*a));
@@ -176,7 +193,11 @@ int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
 		errno = EISDIR;
 		return PE_ERR_IO;
 	}
-	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+	/* A link to a regular file: replace the file, keep the link. */
+	if (!lstat(path, &st) && S_ISLNK(st.st_mode) && !stat(path, &st) &&
+	    S_ISREG(st.st_mode))
+		target = realpath(path, NULL);
+	if (!target && !stat(path, &st) && !S_ISREG(st.st_mode)) {
 		/* A device or a FIFO: write through it, never replace it. */
 		a->f = fopen(path, "wb");
 		if (!a->f)
@@ -184,23 +205,24 @@ int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
 		a->path = xstrdup(path);
 		return PE_OK;
 	}
+	a->path = target ? target : xstrdup(path);
 	/* Unique per process and thread, so concurrent writers never meet. */
-	a->tmp = xstrfmt("%s.tmp.%ld.%lx", path, (long)getpid(),
+	a->tmp = xstrfmt("%s.tmp.%ld.%lx", a->path, (long)getpid(),
 			 (unsigned long)pthread_self());
-	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		  private_file ? 0600 : 0666);
+	fd = open_temporary(a->tmp, private_file);
 	if (fd < 0 || !(a->f = fdopen(fd, "wb"))) {
 		int saved = errno;
 
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
-		unlink(a->tmp);
+			unlink(a->tmp);
+		}
 		free(a->tmp);
-		a->tmp = NULL;
+		free(a->path);
+		memset(a, 0, sizeof(*a));
 		errno = saved;
 		return PE_ERR_IO;
 	}
-	a->path = xstrdup(path);
 	return PE_OK;
 }
 

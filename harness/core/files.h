@@ -50,8 +50,11 @@ char *pe_path_relative_to(const char *base, const char *rel);
  * so a reader (or a run killed half-way) sees the old file or the new one,
  * never part of one.  A path that exists and is not a regular file (a
  * device such as /dev/stdout or /dev/full, a FIFO) is never replaced: it
- * is written in place and its write errors are reported.  A directory is
- * an error (EISDIR).
+ * is written in place and its write errors are reported.  A symbolic link
+ * to a regular file stays a link: the file it names is replaced.  A
+ * directory is an error (EISDIR).  The temporary file is created with
+ * O_EXCL and O_NOFOLLOW, so nothing already under its name is written
+ * through.
  */
 struct pe_atomic_file {
 	FILE *f;   /* write the contents here */

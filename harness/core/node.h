@@ -1,7 +1,7 @@
 #ifndef PE_NODE_H
 #define PE_NODE_H
 /*
- * The document tree: what the YAML loader (yaml.c) and the JSON reader
+ * The document tree: what the YAML loader (load/yaml_load.c) and the JSON reader
  * (json.c) produce, and what the prompt and dataset loaders walk.  Each node
  * keeps the mark where it starts, so every later diagnostic can point at a
  * line and column.

@@ -500,7 +500,7 @@ static int handle_event(struct loader *ld, const yaml_event_t *ev,
 	}
 }
 
-/* Parses one YAML document into a tree; see yaml.h. */
+/* Parses one YAML document into a tree; see yaml_load.h. */
 struct pe_doc *pe_yaml_load(const char *path, const char *data, size_t len,
 			    struct pe_diag *diag)
 {

@@ -10,10 +10,11 @@
  * by one comparator (pe_result_compare) and counted by one tally
  * (struct pe_tally).
  *
- * Memory: a row is plain data; its strings and arrays are borrowed from
- * whoever filled it (the prompt and plan for "score" and "run", the
- * loaded document for the results reader), which keeps them alive as long
- * as the row is used.
+ * Memory: a row is plain data; its strings and arrays belong to whoever
+ * filled it (the prompt and plan for "score" and "run", the loaded
+ * document for the results reader), which keeps them alive as long as the
+ * row is used.  The runner owns a job's answer strings while the job is
+ * being scored, and frees them once its row is written (run/runner.c).
  */
 #include <stddef.h>
 

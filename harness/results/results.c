@@ -15,16 +15,15 @@
 
 static void write_summary(struct pe_buf *b, const struct pe_tally *s)
 {
-	size_t decided = s->pass + s->fail;
+	struct pe_tally t = *s;
 
+	/* The tally's own pass rate: null when nothing was decided. */
+	pe_tally_finish(&t);
 	pe_buf_addf(b,
 		    "\"summary\":{\"total\":%zu,\"pass\":%zu,\"fail\":%zu,"
 		    "\"error\":%zu,\"skip\":%zu,\"pass_rate\":",
-		    s->jobs, s->pass, s->fail, s->error, s->skip);
-	if (decided)
-		pe_json_num(b, (double)s->pass / (double)decided);
-	else
-		pe_buf_adds(b, "null");
+		    t.jobs, t.pass, t.fail, t.error, t.skip);
+	pe_json_num(b, t.pass_rate.rate);
 	pe_buf_adds(b, "}");
 }
 

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "harness/run/runner.h"
 
+#include <errno.h>
 #include <omp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ struct runner {
 	struct pollfd *pollfds; /* their descriptors, for the HTTP wait */
 	size_t pollfds_alloc;
 	struct pe_journal *journal;
-	int journal_failed;
+	int journal_errno; /* the first append's failure; under pe_journal_error */
 	unsigned long long rng;
 	double ticked_ms;
 	int told_stopping;
@@ -218,8 +219,11 @@ static void record(struct runner *r, size_t job,
 	pe_buf_init(&line, 0);
 	pe_result_json(row, &line);
 	if (pe_journal_append(r->journal, line.data, line.len, &jl->offset)) {
-#pragma omp atomic write
-		r->journal_failed = 1;
+		int err = errno ? errno : EIO;
+
+#pragma omp critical(pe_journal_error)
+		if (!r->journal_errno)
+			r->journal_errno = err;
 	}
 	jl->len = line.len;
 	jl->finished = 1;
@@ -811,9 +815,11 @@ static void loop(struct runner *r)
 			if (!r->inflight)
 				break;
 			if (!r->told_stopping && r->opts->observer &&
-			    r->opts->observer->stopping)
+			    r->opts->observer->stopping) {
+#pragma omp critical(pe_run_tally)
 				r->opts->observer->stopping(
 					r->opts->observer->ctx, r->inflight);
+			}
 			r->told_stopping = 1;
 		} else {
 			dispatch(r, now);
@@ -909,7 +915,11 @@ int pe_run_execute(const struct pe_plan *plan,
 	free(r.active);
 	free(r.delayed);
 	free(r.attempts);
-	return r.journal_failed ? PE_ERR_IO : PE_OK;
+	if (r.journal_errno) {
+		errno = r.journal_errno;
+		return PE_ERR_IO;
+	}
+	return PE_OK;
 }
 
 /* Frees what a run holds. */

@@ -25,7 +25,10 @@ struct pe_run;
  */
 struct pe_run_observer {
 	void *ctx;
-	/* A job finished; row has its verdict and error (output omitted). */
+	/*
+	 * A job finished; row has its verdict, error and answer, borrowed
+	 * for the call only (the runner frees the answer afterwards).
+	 */
 	void (*job_done)(void *ctx, const struct pe_result *row);
 	/* Called at least every tick_ms while the run goes on, and with
 	 * last set once at its end. */

@@ -920,6 +920,11 @@ static const struct eval_case length_cases[] = {
 	{ "chars max", "- length: {chars: {max: 10}}",
 	  "h\xc3\xa9llo w\xc3\xb6rld", FAIL, 0, "11 chars (need at most 10)",
 	  EXACT },
+	{ "chars: a byte that starts no character counts as one",
+	  "- length: {chars: {min: 4, max: 4}}",
+	  "\xc3\xa9\xff\x80"
+	  "a",
+	  PASS, 1, "4 chars (ok)", EXACT },
 	{ "chars: CJK and emoji", "- length: {chars: {min: 5, max: 5}}",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb\xf0\x9f\x9a\x80",
 	  PASS, 1, "5 chars (ok)", EXACT },

@@ -6,6 +6,7 @@
  * replaced), a missing parent directory, and nested directory creation.
  * The umask is set for each test so that modes are known, and restored.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +112,43 @@ static mode_t stat_mode(const char *path)
 
 	assert_int_equal(lstat(path, &st), 0);
 	return st.st_mode & (S_IFMT | 07777);
+}
+
+/* A link to a regular file: the file is replaced, the link is kept. */
+static void test_link_to_file_keeps_link(void **state)
+{
+	struct testdir *t = *state;
+	char path[128], link[128];
+
+	write_plain(t->dir, "real.json", "old\n");
+	path_in(t, "real.json", path, sizeof(path));
+	path_in(t, "link.json", link, sizeof(link));
+	assert_int_equal(symlink("real.json", link), 0);
+	assert_int_equal(pe_file_write_atomic(link, "new\n", 4, 0), PE_OK);
+	assert_true(S_ISLNK(stat_mode(link)));
+	assert_contents(path, "new\n");
+	assert_entries(t->dir, "link.json|real.json");
+}
+
+/*
+ * Something already under the temporary file's name (here a link to a
+ * file that must not be touched) is never written through.
+ */
+static void test_temporary_name_taken(void **state)
+{
+	struct testdir *t = *state;
+	char path[128], victim[128], tmp[256];
+
+	write_plain(t->dir, "victim.txt", "keep\n");
+	path_in(t, "out.json", path, sizeof(path));
+	path_in(t, "victim.txt", victim, sizeof(victim));
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%lx", path, (long)getpid(),
+		 (unsigned long)pthread_self());
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(pe_file_write_atomic(path, "data\n", 5, 0), PE_OK);
+	assert_contents(path, "data\n");
+	assert_contents(victim, "keep\n");
+	assert_entries(t->dir, "out.json|victim.txt");
 }
 
 static void test_write_new_file(void **state)
@@ -507,6 +545,10 @@ static void test_make_dirs_over_a_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_link_to_file_keeps_link,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temporary_name_taken,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_new_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_write_empty_file, setup,

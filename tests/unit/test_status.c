@@ -4,8 +4,8 @@
  * errors and an interruption; an interruption; errors with and without
  * --max-errors; nothing checked, with its reason; failures with and
  * without gates; success), for commands that judge rows ("run",
- * "score") and commands that do not ("merge", "compare"), and the lines
- * of pe_print_exit_codes.
+ * "score", "compare" with gates) and commands that do not ("merge"),
+ * and the lines of pe_print_exit_codes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -287,8 +287,8 @@ static const struct status_case status_cases[] = {
 	  PE_EXIT_OK,
 	  NULL },
 
-	/* merge and compare (judge_rows 0): only gates and "nothing". */
-	{ "compare: failures count for nothing",
+	/* merge (judge_rows 0): only gates and "nothing". */
+	{ "merge: failures count for nothing",
 	  { 0, 1, 5, 0, 0 },
 	  0,
 	  0,
@@ -297,7 +297,7 @@ static const struct status_case status_cases[] = {
 	  0,
 	  PE_EXIT_OK,
 	  NULL },
-	{ "compare: errors count for nothing",
+	{ "merge: errors count for nothing",
 	  { 0, 1, 0, 4, 0 },
 	  0,
 	  0,
@@ -306,7 +306,7 @@ static const struct status_case status_cases[] = {
 	  0,
 	  PE_EXIT_OK,
 	  NULL },
-	{ "compare: errors and failures", MIXED, 0, 0, 0, 0, 0, PE_EXIT_OK,
+	{ "merge: errors and failures", MIXED, 0, 0, 0, 0, 0, PE_EXIT_OK,
 	  NULL },
 	{ "merge: no rows",
 	  { 0, 0, 0, 0, 0 },
