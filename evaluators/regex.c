@@ -355,7 +355,7 @@ static const char *const regex_known_keys[] = { "regex", "pattern", "value",
 						"flags", "count",   "target",
 						"match", "string",  NULL };
 
-const struct pe_evaluator_ops pe_pattern_ops = {
+const struct pe_evaluator_ops pe_regex_ops = {
 	.name = "regex",
 	.example = "{regex: '^hello'}",
 	.keys = regex_keys,

@@ -26,7 +26,7 @@ struct pe_evaluator {
  */
 #define FAMILIES(X)                                                            \
 	X(pe_string_ops)       /* string: {contains: ...} */                   \
-	X(pe_pattern_ops)      /* regex: ..., type: regex + pattern */         \
+	X(pe_regex_ops)	       /* regex: ..., type: regex + pattern */         \
 	X(pe_string_value_ops) /* type: contains + value */                    \
 	X(pe_llm_ops)	       /* llm: {prompt, choices} */                    \
 	X(pe_builtin_ops)      /* uses: github/similarity */                   \
