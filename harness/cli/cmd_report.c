@@ -14,6 +14,7 @@
 #include "harness/results/aggregate.h"
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/inputs.h"
 #include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
@@ -57,34 +58,27 @@ static int usage(const struct pe_option *opts)
 
 static int render(const char *path, const struct report_options *o)
 {
-	struct pe_diag *diag = pe_diag_new();
-	struct pe_config *config = pe_config_load(o->config, diag);
-	struct pe_resultset *rs = config ? pe_resultset_load(path, diag) : NULL;
+	struct pe_config *config = pe_inputs_config(o->config);
+	struct pe_resultset *rs = config ? pe_inputs_results(path) : NULL;
 	struct pe_resultset *base =
-		config && o->baseline ? pe_resultset_load(o->baseline, diag)
-				      : NULL;
+		rs && o->baseline ? pe_inputs_results(o->baseline) : NULL;
 	struct pe_prices prices = pe_config_prices(config);
 	struct pe_aggregate *agg;
 	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in = { 0 };
 	int rc;
 
-	pe_diag_sort(diag);
-	pe_diag_print(diag, stderr);
-	pe_diag_free(diag);
 	if (!rs || (o->baseline && !base)) {
 		pe_resultset_free(base);
 		pe_resultset_free(rs);
 		pe_config_free(config);
 		return PE_EXIT_INVALID;
 	}
-	pe_resultset_sort(rs);
 	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
 			       &prices);
 	in.rs = rs;
 	in.agg = agg;
 	if (base) {
-		pe_resultset_sort(base);
 		cmp = pe_compare_new(base, rs);
 		in.comparison = cmp;
 	}
