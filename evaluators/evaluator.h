@@ -73,8 +73,12 @@ struct pe_evaluator_ops {
 	const char *example;
 	/* Named (first key, first type) by the error for a shapeless entry. */
 	int hint;
-	/* Never runs: warned about when loaded and reported as skipped. */
-	int skipped;
+	/*
+	 * Why this family never runs, when it does not ("is not supported"):
+	 * "check" warns when one is loaded, and its evaluators are reported
+	 * as skipped, which leaves their cases ungraded.  NULL: it runs.
+	 */
+	const char *never_runs;
 	/* A bare string in an evaluators list is this kind. */
 	int sentence;
 	/*
@@ -154,8 +158,9 @@ struct pe_case_score {
 /*
  * Scores output against test case c of prompt p.  The case passes when
  * its weighted score reaches the prompt's threshold, or, without one, when
- * every evaluator that ran passed.  Any evaluator error makes the case an
- * error; a case where no evaluator ran is skipped, never passed.
+ * every evaluator ran and passed; a failed evaluator fails it.  Any
+ * evaluator error makes the case an error; an evaluator that did not run
+ * leaves it ungraded unless the others decide it (see registry.c).
  */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 		   const char *output, size_t len, struct pe_case_score *out);

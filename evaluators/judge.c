@@ -16,6 +16,9 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
+/* Why a judge does not run; the same words in "check" and in results. */
+#define JUDGES_NEVER_RUN "prompteval makes no judge model call"
+
 struct judge_choice {
 	char *choice;
 	double score;
@@ -46,10 +49,8 @@ static void free_judge_spec(void *data)
 
 static void skip_judge(const char *what, struct pe_eval_result *out)
 {
-	pe_result_set(out, PE_VERDICT_SKIP, 0,
-		      "%s judge needs a model call; scoring recorded "
-		      "responses sends nothing",
-		      what);
+	pe_result_set(out, PE_VERDICT_SKIP, 0, "%s judge did not run: %s", what,
+		      JUDGES_NEVER_RUN);
 }
 
 static void score_llm(const void *state, const struct pe_evalspec *spec,
@@ -297,6 +298,7 @@ static const char *const judge_provides[] = { "completion", NULL };
 
 /* llm: {modelId, systemPrompt, prompt, choices}, the gh-models shape. */
 const struct pe_evaluator_ops pe_llm_ops = {
+	.never_runs = JUDGES_NEVER_RUN,
 	.name = "llm",
 	.example = "{llm: {prompt: 'Is {{completion}} polite?', choices: "
 		   "[{choice: 'yes', score: 1}]}}",
@@ -314,6 +316,7 @@ const struct pe_evaluator_ops pe_llm_ops = {
 
 /* model: with criteria, type: prompt_evaluator, from prompt libraries. */
 const struct pe_evaluator_ops pe_criteria_ops = {
+	.never_runs = JUDGES_NEVER_RUN,
 	.name = "llm",
 	.example = "{model: openai/gpt-4o, criteria: is polite}",
 	.keys = criteria_keys,
@@ -330,6 +333,7 @@ const struct pe_evaluator_ops pe_criteria_ops = {
 
 /* uses: github/similarity and the other gh-models built-ins. */
 const struct pe_evaluator_ops pe_builtin_ops = {
+	.never_runs = JUDGES_NEVER_RUN,
 	.name = "builtin",
 	.example = "{uses: github/coherence}",
 	.keys = builtin_keys,

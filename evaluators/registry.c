@@ -236,17 +236,30 @@ static void score_list(const struct pe_evalspec *specs, size_t n,
 	}
 }
 
+/*
+ * The case's verdict: it never claims more than its evaluators checked.
+ * An evaluator error makes it an error.  Without a threshold, a failed
+ * evaluator fails it; otherwise an evaluator that did not run (or having
+ * none at all) leaves it ungraded, and only when every evaluator ran and
+ * passed does it pass.  With a threshold, the weighted score over all
+ * evaluators decides: the case passes when even unrun evaluators scoring
+ * 0 would reach the threshold, fails when even their scoring 1 would not,
+ * and is ungraded between.  The score is over the evaluators that ran.
+ */
 static void decide(const struct pe_prompt *p, struct pe_case_score *out)
 {
-	double weighted = 0, weights = 0;
-	size_t ran = 0, failed = 0, errors = 0;
+	double weighted = 0, weights = 0, unrun = 0;
+	size_t ran = 0, failed = 0, errors = 0, skipped = 0;
 
 	for (size_t i = 0; i < out->nresults; i++) {
 		const struct pe_eval_result *r = &out->results[i];
 		double w = out->specs[i]->weight;
 
-		if (r->verdict == PE_VERDICT_SKIP)
+		if (r->verdict == PE_VERDICT_SKIP) {
+			skipped++;
+			unrun += w;
 			continue;
+		}
 		if (r->verdict == PE_VERDICT_ERROR) {
 			errors++;
 			continue;
@@ -257,19 +270,28 @@ static void decide(const struct pe_prompt *p, struct pe_case_score *out)
 		weights += w;
 	}
 	out->score = weights > 0 ? weighted / weights : 0;
-	/* A case that errored or where nothing ran has no score. */
 	if (errors) {
 		out->verdict = PE_VERDICT_ERROR;
-		out->score = 0;
 	} else if (!ran) {
-		out->verdict = PE_VERDICT_SKIP;
+		out->verdict = PE_VERDICT_UNGRADED;
+	} else if (p->has_threshold) {
+		double all = weights + unrun;
+		double low = all > 0 ? weighted / all : 0;
+		double high = all > 0 ? (weighted + unrun) / all : 0;
+
+		out->verdict = low + 1e-9 >= p->threshold ? PE_VERDICT_PASS
+			       : high + 1e-9 < p->threshold
+				       ? PE_VERDICT_FAIL
+				       : PE_VERDICT_UNGRADED;
+	} else {
+		out->verdict = failed	 ? PE_VERDICT_FAIL
+			       : skipped ? PE_VERDICT_UNGRADED
+					 : PE_VERDICT_PASS;
+	}
+	/* A case that errored or stayed ungraded has no score. */
+	if (out->verdict == PE_VERDICT_ERROR ||
+	    out->verdict == PE_VERDICT_UNGRADED)
 		out->score = 0;
-	} else if (p->has_threshold)
-		out->verdict = out->score + 1e-9 >= p->threshold
-				       ? PE_VERDICT_PASS
-				       : PE_VERDICT_FAIL;
-	else
-		out->verdict = failed ? PE_VERDICT_FAIL : PE_VERDICT_PASS;
 }
 
 /* Scores one output against one test case; see evaluator.h. */

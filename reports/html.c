@@ -150,7 +150,8 @@ static const char page_style[] =
 	".result{flex:1 1 22em;max-width:40em;border:1px solid #ccc;"
 	"padding:.4em;border-left-width:6px}\n"
 	".st-pass{border-left-color:#2a2}.st-fail{border-left-color:#d22}\n"
-	".st-error{border-left-color:#e80}.st-skip{border-left-color:#999}\n"
+	".st-error{border-left-color:#e80}.st-ungraded{border-left-color:#999}"
+	"\n"
 	".badge{font-weight:bold;text-transform:uppercase}\n"
 	"pre.output{white-space:pre-wrap;word-break:break-word;"
 	"background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}\n"
@@ -367,8 +368,8 @@ static void write_heat_cell(struct html_state *st, const struct pe_cell *c)
 		pe_buf_addf(b, "%.2f", t->mean_score);
 	pe_buf_addf(b,
 		    "</span><span class=\"counts\">%zu pass, %zu fail, "
-		    "%zu error, %zu skip</span>",
-		    t->pass, t->fail, t->error, t->skip);
+		    "%zu error, %zu ungraded</span>",
+		    t->pass, t->fail, t->error, t->ungraded);
 	if (st->with_timings && !isnan(c->latency_p50_ms))
 		pe_buf_addf(b,
 			    "<span class=\"latency\">p50 %.0f ms, "
@@ -572,7 +573,7 @@ static void write_filters(struct html_state *st)
 		    "<option value=\"pass\">pass</option>"
 		    "<option value=\"fail\">fail</option>"
 		    "<option value=\"error\">error</option>"
-		    "<option value=\"skip\">skip</option>"
+		    "<option value=\"ungraded\">ungraded</option>"
 		    "</select></label>\n"
 		    "<button type=\"button\" id=\"f-reset\">Show all</button>\n"
 		    "<span id=\"f-count\"></span>\n</div>\n");
@@ -632,8 +633,8 @@ static void write_totals(struct html_state *st)
 
 	pe_buf_addf(b,
 		    "<p id=\"totals\">%zu jobs: %zu pass, %zu fail, "
-		    "%zu error, %zu skip; pass rate ",
-		    t->jobs, t->pass, t->fail, t->error, t->skip);
+		    "%zu error, %zu ungraded; pass rate ",
+		    t->jobs, t->pass, t->fail, t->error, t->ungraded);
 	if (t->pass_rate.decided) {
 		put_percent(b, t->pass_rate.rate);
 		pe_buf_adds(b, " [");

@@ -131,7 +131,7 @@ static void add_counts(struct pe_buf *b, const struct junit_counts *c,
 	pe_buf_addf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"",
 		    c->tally.jobs, c->tally.fail, c->tally.error);
 	if (skipped)
-		pe_buf_addf(b, " skipped=\"%zu\"", c->tally.skip);
+		pe_buf_addf(b, " skipped=\"%zu\"", c->tally.ungraded);
 	if (with_timings)
 		add_seconds(b, c->time_ms);
 }
@@ -229,6 +229,19 @@ static void add_error(struct pe_buf *b, const struct pe_result *row)
 	pe_buf_adds(b, "\"/>\n");
 }
 
+/* An ungraded case: skipped, with the evaluators that did not run. */
+static void add_ungraded(struct pe_buf *b, const struct pe_result *row)
+{
+	size_t start;
+
+	pe_buf_adds(b, "      <skipped message=\"ungraded: ");
+	start = b->len;
+	add_reasons(b, row, PE_VERDICT_SKIP, 1);
+	if (b->len == start)
+		pe_buf_adds(b, "no evaluator");
+	pe_buf_adds(b, "\"/>\n");
+}
+
 static void add_testcase(struct junit_state *st, const struct pe_result *row)
 {
 	struct pe_buf *b = &st->buf;
@@ -255,8 +268,8 @@ static void add_testcase(struct junit_state *st, const struct pe_result *row)
 		add_failure(b, row);
 	else if (row->status == PE_VERDICT_ERROR)
 		add_error(b, row);
-	else if (row->status == PE_VERDICT_SKIP)
-		pe_buf_adds(b, "      <skipped/>\n");
+	else if (row->status == PE_VERDICT_UNGRADED)
+		add_ungraded(b, row);
 	if (row->output) {
 		pe_buf_adds(b, "      <system-out>");
 		xml_escape(b, row->output, row->output_len, 0);

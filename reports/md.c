@@ -122,9 +122,9 @@ static void write_title(const struct md *m)
 	fprintf(m->out, "# prompteval report\n\n");
 	fprintf(m->out,
 		"**%zu job%s**: %zu passed, %zu failed, %zu error%s, %zu "
-		"skipped; pass rate",
+		"ungraded; pass rate",
 		t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
-		t->error == 1 ? "" : "s", t->skip);
+		t->error == 1 ? "" : "s", t->ungraded);
 	if (t->pass_rate.decided)
 		fprintf(m->out, " %.1f%% (95%% interval %.1f–%.1f%%)\n",
 			100.0 * t->pass_rate.rate, 100.0 * t->pass_rate.low,
@@ -146,7 +146,7 @@ static void write_cell(const struct md *m, const struct pe_cell *c)
 	else
 		fprintf(m->out, " | - |");
 	fprintf(m->out, " %zu | %zu | %zu | %zu |", t->pass, t->fail, t->error,
-		t->skip);
+		t->ungraded);
 	put_rate(m, &t->pass_rate);
 	put_number(m, 2, t->mean_score);
 	if (m->in.with_timings) {
@@ -165,8 +165,9 @@ static void write_matrix(const struct md *m)
 		fprintf(m->out, "No results.\n");
 		return;
 	}
-	fprintf(m->out, "| prompt | model | temp | pass | fail | error | skip "
-			"| pass rate | 95%% interval | mean score |");
+	fprintf(m->out,
+		"| prompt | model | temp | pass | fail | error | ungraded "
+		"| pass rate | 95%% interval | mean score |");
 	if (m->in.with_timings)
 		fprintf(m->out, " p50 ms | p95 ms |");
 	fprintf(m->out, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: "

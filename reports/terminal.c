@@ -108,7 +108,7 @@ static void print_matrix_header(const struct terminal *t)
 
 	snprintf(buf, sizeof(buf),
 		 "%-40s %-24s %5s %5s %5s %5s %5s  %9s  %-14s  %s", "prompt",
-		 "model", "temp", "pass", "fail", "error", "skip", "pass rate",
+		 "model", "temp", "pass", "fail", "error", "ungr.", "pass rate",
 		 "95% interval", "mean score");
 	fputc('\n', t->out);
 	paint(t, BOLD, buf);
@@ -134,7 +134,7 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	print_count(t, tl->pass, NULL);
 	print_count(t, tl->fail, RED);
 	print_count(t, tl->error, YELLOW);
-	print_count(t, tl->skip, NULL);
+	print_count(t, tl->ungraded, NULL);
 	snprintf(buf, sizeof(buf), "  %9s", rate);
 	paint(t, rate_colour(&tl->pass_rate), buf);
 	fprintf(t->out, "  %-14s  %10s", interval, mean);
@@ -155,9 +155,9 @@ static void print_total(const struct terminal *t)
 	format_interval(interval, sizeof(interval), &tl->pass_rate);
 	fprintf(t->out,
 		"\n%zu job%s: %zu passed, %zu failed, %zu error%s, %zu "
-		"skipped; pass rate %s%s%s\n",
+		"ungraded; pass rate %s%s%s\n",
 		tl->jobs, tl->jobs == 1 ? "" : "s", tl->pass, tl->fail,
-		tl->error, tl->error == 1 ? "" : "s", tl->skip, rate,
+		tl->error, tl->error == 1 ? "" : "s", tl->ungraded, rate,
 		tl->pass_rate.decided ? " " : "",
 		tl->pass_rate.decided ? interval : "");
 }
@@ -191,8 +191,8 @@ static void print_flaky(const struct terminal *t)
 		fprintf(t->out, "]  %zu pass, %zu fail", f->pass, f->fail);
 		if (f->error)
 			fprintf(t->out, ", %zu error", f->error);
-		if (f->skip)
-			fprintf(t->out, ", %zu skip", f->skip);
+		if (f->ungraded)
+			fprintf(t->out, ", %zu ungraded", f->ungraded);
 		fprintf(t->out, " of %zu repeats\n", f->repeats);
 	}
 }

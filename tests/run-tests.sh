@@ -306,8 +306,8 @@ P
 "$PE" run -m echo: --no-cache -o "$work/skip" "$work/skipped.prompt.yml" \
 	>/dev/null 2>"$work/skip.err"
 status=$?
-tail -1 "$work/skip.err" | grep -q "^3/3 done, 0 pass, 0 fail, 3 skip, 0 error," &&
-	[ $status = 2 ] && ok "progress: skips counted as skips; all skipped exits 2" ||
+tail -1 "$work/skip.err" | grep -q "^3/3 done, 0 pass, 0 fail, 3 ungraded, 0 error," &&
+	[ $status = 2 ] && ok "progress: ungraded cases counted as ungraded, not failed; exit 2" ||
 	bad "progress line (exit $status): $(tail -1 "$work/skip.err")"
 
 # 7h. A second SIGINT ends the run at once, while requests are in flight.

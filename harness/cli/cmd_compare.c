@@ -83,6 +83,7 @@ static int compare(const char *base_path, const char *head_path,
 		outcome.gates_given = 1;
 		outcome.gates_failed = failed;
 		outcome.errors_allowed = o->gates.max_errors >= 0;
+		outcome.ungraded_allowed = o->gates.max_ungraded >= 0;
 	}
 	/* Without gates, compare is a report: it judges no rows. */
 	status = pe_exit_status(&outcome, &why);

@@ -178,10 +178,10 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	t = pe_aggregate_total(agg);
 	pe_print_matrix(stdout, agg);
 	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
-	       "%zu skipped; %zu requests, %zu from the cache; results in "
+	       "%zu ungraded; %zu requests, %zu from the cache; results in "
 	       "%s/results.json\n",
 	       t->jobs, plan->njobs, t->pass, t->fail, t->error,
-	       t->error == 1 ? "" : "s", t->skip, run->requests,
+	       t->error == 1 ? "" : "s", t->ungraded, run->requests,
 	       run->cache_hits, out_dir);
 	return agg;
 }
@@ -244,6 +244,7 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	o.gates_given = pe_gates_given(&a->gates);
 	o.gates_failed = failed_gates;
 	o.errors_allowed = a->gates.max_errors >= 0;
+	o.ungraded_allowed = a->gates.max_ungraded >= 0;
 	o.interrupted = run->interrupted;
 	status = pe_exit_status(&o, &why);
 	if (why)

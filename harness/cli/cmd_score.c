@@ -27,7 +27,7 @@
 static void print_case(const struct pe_result *row, int verbose)
 {
 	const char *name = pe_verdict_name(row->status);
-	char label[8];
+	char label[16];
 	size_t i;
 
 	/* The verdict's name in capitals, so a case's line stands out. */
@@ -79,6 +79,7 @@ struct score_options {
 	const char *responses;
 	const char *out_dir;
 	long threads;
+	long max_ungraded; /* -1: not given */
 	int quiet;
 	int verbose;
 	int help;
@@ -97,9 +98,9 @@ static void print_summary(const struct pe_result *rows, size_t n,
 		printf("\n");
 	}
 	printf("scored %zu response%s: %zu passed, %zu failed, %zu error%s, "
-	       "%zu skipped; results in %s\n",
+	       "%zu ungraded; results in %s\n",
 	       t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
-	       t->error == 1 ? "" : "s", t->skip, written);
+	       t->error == 1 ? "" : "s", t->ungraded, written);
 }
 
 static int usage(const struct pe_option *opts)
@@ -121,7 +122,7 @@ static int usage(const struct pe_option *opts)
 /* Runs "prompteval score"; returns an exit status. */
 int cmd_score(int argc, char **argv)
 {
-	struct score_options o = { NULL, "out", 0, 0, 0, 0 };
+	struct score_options o = { NULL, "out", 0, -1, 0, 0, 0 };
 	struct pe_option opts[] = {
 		{ PE_OPT_STRING, 'r', "responses", "FILE|DIR",
 		  "recorded responses: a .jsonl file or a directory",
@@ -132,6 +133,10 @@ int cmd_score(int argc, char **argv)
 		{ PE_OPT_LONG, 'j', "threads", "N",
 		  "scoring threads (default: all cores)", &o.threads, NULL, 1,
 		  1024 },
+		{ PE_OPT_LONG, 0, "max-ungraded", "N",
+		  "at most N cases ungraded (an evaluator did not run) "
+		  "without exit 2",
+		  &o.max_ungraded, NULL, 0, 1000000000 },
 		{ PE_OPT_FLAG, 'q', "quiet", NULL,
 		  "print only the summary line", &o.quiet, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 'v', "verbose", NULL,
@@ -185,6 +190,10 @@ int cmd_score(int argc, char **argv)
 	print_summary(rows, r->len, agg, written, o.quiet, o.verbose);
 	outcome.tally = pe_aggregate_total(agg);
 	outcome.judge_rows = 1;
+	/* Within --max-ungraded, ungraded cases do not make the status 2. */
+	outcome.ungraded_allowed =
+		o.max_ungraded >= 0 &&
+		outcome.tally->ungraded <= (size_t)o.max_ungraded;
 	status = pe_exit_status(&outcome, &why);
 	if (why)
 		printf("%s\n", why);

@@ -71,10 +71,11 @@ static void tick(void *ctx, const struct pe_run *run, int last)
 	if (p->quiet)
 		return;
 	fprintf(stderr,
-		"%s%zu/%zu done, %zu pass, %zu fail, %zu skip, %zu error, "
+		"%s%zu/%zu done, %zu pass, %zu fail, %zu ungraded, %zu error, "
 		"%.1f req/s, ETA %.0fs%s",
 		p->tty ? "\r" : "", run->done, run->njobs, t->pass, t->fail,
-		t->skip, t->error, rate, eta, p->tty && !last ? "  " : "\n");
+		t->ungraded, t->error, rate, eta,
+		p->tty && !last ? "  " : "\n");
 	fflush(stderr);
 }
 

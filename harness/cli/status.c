@@ -46,10 +46,17 @@ int pe_exit_status(const struct pe_outcome *o, const char **why)
 		return PE_EXIT_OK;
 	if (o->judge_rows && t->error && !o->errors_allowed)
 		return PE_EXIT_INCOMPLETE;
+	if (o->judge_rows && t->ungraded && !o->ungraded_allowed) {
+		if (why)
+			*why = "not every case was graded: an evaluator did "
+			       "not run, so those cases neither passed nor "
+			       "failed (--max-ungraded N allows N of them)";
+		return PE_EXIT_INCOMPLETE;
+	}
 	if (!t->pass && !t->fail) {
 		if (why)
 			*why = t->jobs ? "nothing was checked: no case passed "
-					 "or failed (every one was skipped or "
+					 "or failed (every one was ungraded or "
 					 "errored)"
 				       : "nothing was checked: there were no "
 					 "cases";

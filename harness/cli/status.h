@@ -24,10 +24,11 @@ struct pe_outcome {
 	 * "nothing was checked" rule do ("merge").
 	 */
 	int judge_rows;
-	int gates_given;     /* any gate option or configured gate */
-	size_t gates_failed; /* gates that failed (their lines are printed) */
-	int errors_allowed;  /* --max-errors was given */
-	int interrupted;     /* stopped by SIGINT before every job ran */
+	int gates_given;      /* any gate option or configured gate */
+	size_t gates_failed;  /* gates that failed (their lines are printed) */
+	int errors_allowed;   /* --max-errors was given */
+	int ungraded_allowed; /* --max-ungraded was given */
+	int interrupted;      /* stopped by SIGINT before every job ran */
 };
 
 /*
@@ -35,12 +36,15 @@ struct pe_outcome {
  *   1  a gate failed (even when rows errored or the run was interrupted);
  *   2  the run was interrupted;
  *   2  judged rows errored, and --max-errors was not given;
+ *   2  judged rows are ungraded (an evaluator did not run), and
+ *      --max-ungraded was not given;
  *   2  rows were judged but none passed or failed: nothing was checked
  *      (every case was skipped, or there were none);
  *   1  a judged row failed and no gate was given (gates decide when given);
  *   0  otherwise.
- * When the status is 2 because nothing was checked, *why (when why is not
- * NULL) is set to a line saying so, for the end of the output; else NULL.
+ * When the status is 2 because cases are ungraded or nothing was checked,
+ * *why (when why is not NULL) is set to a line saying so, for the end of
+ * the output; else NULL.
  */
 int pe_exit_status(const struct pe_outcome *o, const char **why);
 

@@ -14,7 +14,7 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg)
 	size_t n = pe_aggregate_cell_count(agg);
 
 	fprintf(out, "\n%-40s %-24s %5s %5s %5s %5s %5s  %9s  %s\n", "prompt",
-		"model", "temp", "pass", "fail", "error", "skip", "pass rate",
+		"model", "temp", "pass", "fail", "error", "ungr.", "pass rate",
 		"mean score");
 	for (size_t k = 0; k < n; k++) {
 		const struct pe_cell *c = pe_aggregate_cell(agg, k);
@@ -33,6 +33,6 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg)
 		fprintf(out,
 			"%-40.40s %-24.24s %5s %5zu %5zu %5zu %5zu  %9s  %s\n",
 			c->prompt, c->model ? c->model : "-", temp, t->pass,
-			t->fail, t->error, t->skip, rate, mean);
+			t->fail, t->error, t->ungraded, rate, mean);
 	}
 }

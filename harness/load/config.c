@@ -258,14 +258,35 @@ static int read_prices(struct pe_config *c, const struct pe_node *prices,
 	return rc;
 }
 
+/* A count gate ("max_errors: 2"): a whole number >= 0 into *out. */
+static int read_gate_count(const struct pe_node *gates, const char *key,
+			   long *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(gates, key);
+
+	if (!n)
+		return PE_OK;
+	if (n->kind != PE_NODE_INT || n->ival < 0 || n->ival > 1000000000) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a whole number >= 0", key);
+		return PE_ERR_INVALID;
+	}
+	*out = (long)n->ival;
+	return PE_OK;
+}
+
 /* gates: the same gates as the command-line options, as defaults. */
 static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		      struct pe_diag *diag)
 {
-	static const char *const known[] = { "min_pass_rate",	"fail_on",
-					     "max_errors",	"max_cost",
-					     "max_p95_latency", NULL };
-	const struct pe_node *rate, *fail_on, *max_errors;
+	static const char *const known[] = { "min_pass_rate",
+					     "fail_on",
+					     "max_errors",
+					     "max_ungraded",
+					     "max_cost",
+					     "max_p95_latency",
+					     NULL };
+	const struct pe_node *rate, *fail_on;
 	int rc = PE_OK;
 
 	if (!gates)
@@ -304,16 +325,10 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 			c->gates.fail_on = pe_fail_on_choices[k];
 		}
 	}
-	max_errors = pe_node_get(gates, "max_errors");
-	if (max_errors &&
-	    (max_errors->kind != PE_NODE_INT || max_errors->ival < 0 ||
-	     max_errors->ival > 1000000000)) {
-		pe_diag_error(diag, &max_errors->mark,
-			      "'max_errors' must be a whole number >= 0");
+	if (read_gate_count(gates, "max_errors", &c->gates.max_errors, diag) ||
+	    read_gate_count(gates, "max_ungraded", &c->gates.max_ungraded,
+			    diag))
 		rc = PE_ERR_INVALID;
-	} else if (max_errors) {
-		c->gates.max_errors = (long)max_errors->ival;
-	}
 	if (read_number(gates, "max_cost", 0, &c->gates.max_cost_usd, diag) ||
 	    read_number(gates, "max_p95_latency", 0,
 			&c->gates.max_p95_latency_ms, diag))
@@ -540,6 +555,8 @@ void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli)
 		cli->fail_on = c->gates.fail_on;
 	if (cli->max_errors < 0)
 		cli->max_errors = c->gates.max_errors;
+	if (cli->max_ungraded < 0)
+		cli->max_ungraded = c->gates.max_ungraded;
 	if (isnan(cli->max_cost_usd))
 		cli->max_cost_usd = c->gates.max_cost_usd;
 	if (isnan(cli->max_p95_latency_ms))

@@ -190,10 +190,10 @@ static void name_and_warn(struct pe_evalspec *spec, size_t index,
 		spec->name = xstrfmt("%s-%zu", spec->ops->name, index + 1);
 	if (pe_evalspec_is_skipped(spec))
 		pe_diag_warning(diag, &spec->mark,
-				"%s evaluator '%s' is not supported and will "
-				"never run; it is reported as skipped, not "
-				"passed",
-				spec->ops->name, spec->name);
+				"%s evaluator '%s' will never run (%s): its "
+				"cases will be ungraded, never passed",
+				spec->ops->name, spec->name,
+				spec->ops->never_runs);
 }
 
 /*
@@ -288,7 +288,7 @@ void pe_evalspec_release(struct pe_evalspec *spec)
 /* True for the families that never run. */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec)
 {
-	return spec->ops->skipped;
+	return spec->ops->never_runs != NULL;
 }
 
 /* Names the spec's kind after its family. */

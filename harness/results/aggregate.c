@@ -235,7 +235,7 @@ static void check_flaky(struct pe_aggregate *agg,
 	f.pass = t.pass;
 	f.fail = t.fail;
 	f.error = t.error;
-	f.skip = t.skip;
+	f.ungraded = t.ungraded;
 	if (n < 2 || !f.pass || !f.fail)
 		return;
 	f.prompt = rows[0]->prompt;

@@ -87,7 +87,7 @@ struct pe_flaky_case {
 	size_t pass;
 	size_t fail;
 	size_t error;
-	size_t skip;
+	size_t ungraded;
 };
 
 /* One model in a ranking, pooled over temperatures. */

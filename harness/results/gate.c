@@ -35,6 +35,7 @@ void pe_gates_init(struct pe_gates *g)
 	g->min_pass_rate = NAN;
 	g->fail_on = NULL;
 	g->max_errors = -1;
+	g->max_ungraded = -1;
 	g->max_cost_usd = NAN;
 	g->max_p95_latency_ms = NAN;
 }
@@ -43,7 +44,8 @@ void pe_gates_init(struct pe_gates *g)
 int pe_gates_given(const struct pe_gates *g)
 {
 	return !isnan(g->min_pass_rate) || g->fail_on || g->max_errors >= 0 ||
-	       !isnan(g->max_cost_usd) || !isnan(g->max_p95_latency_ms);
+	       g->max_ungraded >= 0 || !isnan(g->max_cost_usd) ||
+	       !isnan(g->max_p95_latency_ms);
 }
 
 /* Returns 1 when --fail-on asks for a comparison. */
@@ -228,6 +230,22 @@ static void check_max_errors(const struct pe_gates *g,
 	free(what);
 }
 
+static void check_max_ungraded(const struct pe_gates *g,
+			       const struct pe_aggregate *agg,
+			       struct gate_lines *l)
+{
+	size_t ungraded = pe_aggregate_total(agg)->ungraded;
+	char *what =
+		xstrfmt("--max-ungraded %ld (%zu case%s ungraded)",
+			g->max_ungraded, ungraded, ungraded == 1 ? "" : "s");
+
+	if (ungraded > (size_t)g->max_ungraded)
+		gate_failed(l, what);
+	else
+		gate_ok(l, "passed", what);
+	free(what);
+}
+
 static void check_max_cost(const struct pe_gates *g,
 			   const struct pe_aggregate *agg, struct gate_lines *l)
 {
@@ -309,6 +327,8 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		check_significant(cmp, &l);
 	if (g->max_errors >= 0)
 		check_max_errors(g, agg, &l);
+	if (g->max_ungraded >= 0)
+		check_max_ungraded(g, agg, &l);
 	if (!isnan(g->max_cost_usd))
 		check_max_cost(g, agg, &l);
 	if (!isnan(g->max_p95_latency_ms))

@@ -27,6 +27,7 @@ struct pe_gates {
 	double min_pass_rate;	   /* NAN when not given */
 	const char *fail_on;	   /* NULL when not given */
 	long max_errors;	   /* -1 when not given */
+	long max_ungraded;	   /* -1 when not given */
 	double max_cost_usd;	   /* NAN when not given */
 	double max_p95_latency_ms; /* NAN when not given */
 };
@@ -47,6 +48,9 @@ struct pe_gates {
 	{ PE_OPT_LONG, 0, "max-errors", "N",				\
 	  "gate: at most N jobs ended in error",			\
 	  &(g)->max_errors, NULL, 0, 1000000000 },			\
+	{ PE_OPT_LONG, 0, "max-ungraded", "N",				\
+	  "gate: at most N cases ungraded (an evaluator did not run)",	\
+	  &(g)->max_ungraded, NULL, 0, 1000000000 },			\
 	{ PE_OPT_DOUBLE, 0, "max-cost", "USD",				\
 	  "gate: the cost is at most USD (needs prices)",		\
 	  &(g)->max_cost_usd, NULL, 0, 0 },				\

@@ -17,10 +17,9 @@
 #include "harness/core/banned.h"
 
 static const char *const verdict_names[] = {
-	[PE_VERDICT_PASS] = "pass",
-	[PE_VERDICT_FAIL] = "fail",
-	[PE_VERDICT_SKIP] = "skip",
-	[PE_VERDICT_ERROR] = "error",
+	[PE_VERDICT_PASS] = "pass",	    [PE_VERDICT_FAIL] = "fail",
+	[PE_VERDICT_SKIP] = "skip",	    [PE_VERDICT_ERROR] = "error",
+	[PE_VERDICT_UNGRADED] = "ungraded",
 };
 
 /* Names a verdict as results.json does. */
@@ -190,7 +189,7 @@ void pe_result_json(const struct pe_result *r, struct pe_buf *b)
 		pe_buf_adds(b, "null");
 	pe_buf_addf(b, ",\"repeat\":%u,\"status\":", r->repeat);
 	pe_json_str(b, pe_verdict_name(r->status));
-	/* A case that errored or was skipped has no score. */
+	/* A case that errored or is ungraded has no score. */
 	pe_buf_adds(b, ",\"score\":");
 	pe_json_num(b, scored ? r->score : NAN);
 	pe_buf_adds(b, ",\"error\":");
@@ -229,8 +228,9 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 	case PE_VERDICT_ERROR:
 		t->error++;
 		break;
-	case PE_VERDICT_SKIP:
-		t->skip++;
+	case PE_VERDICT_SKIP: /* a case of schema version 1 */
+	case PE_VERDICT_UNGRADED:
+		t->ungraded++;
 		break;
 	}
 	if ((r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL) &&

@@ -23,11 +23,19 @@
 
 enum { PE_JOB_ID_LEN = 16 };
 
+/*
+ * Verdicts.  An evaluator passes, fails, errs or is skipped (it did not
+ * run: an unsupported kind, a judge without a model).  A case passes,
+ * fails, errs or is ungraded: an evaluator of it did not run, or it has
+ * none, so nothing can be claimed; "skip" is never a case's verdict
+ * (files of schema version 1 called an ungraded case "skip").
+ */
 enum pe_verdict {
 	PE_VERDICT_PASS,
 	PE_VERDICT_FAIL,
-	PE_VERDICT_SKIP, /* never ran: unsupported kind, or needs a model */
-	PE_VERDICT_ERROR /* could not decide, e.g. the regex match limit */
+	PE_VERDICT_SKIP,  /* an evaluator that did not run */
+	PE_VERDICT_ERROR, /* could not decide, e.g. the regex match limit */
+	PE_VERDICT_UNGRADED
 };
 
 /* Returns "pass", "fail", "skip" or "error". */
@@ -133,15 +141,15 @@ struct pe_pass_rate {
  * The tally: verdict counts, scores and tokens over a group of rows.
  * Every count of verdicts in prompteval is one of these, filled by
  * pe_tally_add; pe_tally_finish computes the pass rate and mean score.
- * Errors and skips are counted apart: the pass rate is passes over
- * passes and failures.
+ * Errors and ungraded cases are counted apart: the pass rate is passes
+ * over passes and failures.
  */
 struct pe_tally {
 	size_t jobs;
 	size_t pass;
 	size_t fail;
 	size_t error;
-	size_t skip;
+	size_t ungraded;
 	struct pe_pass_rate pass_rate; /* set by pe_tally_finish */
 	double score_sum;	       /* over passes and failures */
 	size_t scored;		       /* the rows in score_sum */

@@ -21,8 +21,8 @@ static void write_summary(struct pe_buf *b, const struct pe_tally *s)
 	pe_tally_finish(&t);
 	pe_buf_addf(b,
 		    "\"summary\":{\"total\":%zu,\"pass\":%zu,\"fail\":%zu,"
-		    "\"error\":%zu,\"skip\":%zu,\"pass_rate\":",
-		    t.jobs, t.pass, t.fail, t.error, t.skip);
+		    "\"error\":%zu,\"ungraded\":%zu,\"pass_rate\":",
+		    t.jobs, t.pass, t.fail, t.error, t.ungraded);
 	pe_json_num(b, t.pass_rate.rate);
 	pe_buf_adds(b, "}");
 }

@@ -13,7 +13,12 @@
 #include "harness/core/buf.h"
 #include "harness/results/result.h"
 
-enum { PE_RESULTS_SCHEMA_VERSION = 1 };
+/*
+ * Version 2: a case whose evaluators did not all run is "ungraded" (in
+ * version 1, "skip"), and the summary counts "ungraded".  The reader
+ * takes both.
+ */
+enum { PE_RESULTS_SCHEMA_VERSION = 2, PE_RESULTS_OLDEST_VERSION = 1 };
 
 /*
  * Which plan the rows come from, so that shards of one run can be merged

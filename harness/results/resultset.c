@@ -259,7 +259,8 @@ static void get_verdict(struct reader *r, const struct where *w,
 	get_string(r, w, map, key, 0, &s);
 	if (!r->failed && pe_verdict_parse(s, out))
 		error_at(r, key_offset(r, w, key),
-			 "'%s' must be pass, fail, error or skip, not '%s'",
+			 "'%s' must be pass, fail, error, ungraded or skip, "
+			 "not '%s'",
 			 key, s);
 	r->failed |= was_failed;
 }
@@ -401,6 +402,9 @@ static int read_row(struct reader *r, const struct pe_node *n, size_t start,
 	read_temperature(r, &w, n, out);
 	get_count(r, &w, n, "repeat", 0, &repeat);
 	get_verdict(r, &w, n, "status", &out->status);
+	/* Version 1 called an ungraded case "skip". */
+	if (out->status == PE_VERDICT_SKIP)
+		out->status = PE_VERDICT_UNGRADED;
 	get_number(r, &w, n, "score", &out->score);
 	get_string(r, &w, n, "error", 1, &out->error);
 	read_call(r, &w, n, out);
@@ -481,11 +485,13 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	}
 	r->failed = 0;
 	get_count(r, &w, root, "schema_version", 0, &version);
-	if (!r->failed && version != PE_RESULTS_SCHEMA_VERSION)
+	if (!r->failed && (version < PE_RESULTS_OLDEST_VERSION ||
+			   version > PE_RESULTS_SCHEMA_VERSION))
 		error_at(r, key_offset(r, &w, "schema_version"),
 			 "unsupported schema_version %ld (this prompteval "
-			 "reads version %d)",
-			 version, PE_RESULTS_SCHEMA_VERSION);
+			 "reads versions %d to %d)",
+			 version, PE_RESULTS_OLDEST_VERSION,
+			 PE_RESULTS_SCHEMA_VERSION);
 	if (pe_node_get(root, "command"))
 		get_string(r, &w, root, "command", 1, &command);
 	if (pe_node_get(root, "plan"))

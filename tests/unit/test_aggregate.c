@@ -199,7 +199,7 @@ struct cell_want {
 	const char *prompt;
 	const char *model;
 	int has_temperature;
-	size_t jobs, pass, fail, error, skip;
+	size_t jobs, pass, fail, error, ungraded;
 	double mean_score;
 	size_t calls;
 	double p50_ms, p95_ms;
@@ -246,7 +246,7 @@ static void test_cells(void **state)
 		assert_int_equal(t->pass, w->pass);
 		assert_int_equal(t->fail, w->fail);
 		assert_int_equal(t->error, w->error);
-		assert_int_equal(t->skip, w->skip);
+		assert_int_equal(t->ungraded, w->ungraded);
 		check_rate(&t->pass_rate, w->pass, w->pass + w->fail);
 		if (isnan(w->mean_score))
 			assert_true(isnan(t->mean_score));
@@ -287,7 +287,7 @@ static void test_cells(void **state)
 	/* The whole set: 10 pass, 4 fail, 3 errors, 1 skip. */
 	assert_int_equal(total->jobs, 18);
 	assert_int_equal(total->error, 3);
-	assert_int_equal(total->skip, 1);
+	assert_int_equal(total->ungraded, 1);
 	check_rate(&total->pass_rate, 10, 14);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
@@ -364,7 +364,7 @@ static void test_flaky(void **state)
 		assert_int_equal(f->pass, want[i].pass);
 		assert_int_equal(f->fail, want[i].fail);
 		assert_int_equal(f->error, want[i].error);
-		assert_int_equal(f->skip, 0);
+		assert_int_equal(f->ungraded, 0);
 	}
 	assert_null(pe_aggregate_flaky(agg, 2));
 	pe_aggregate_free(agg);

@@ -33,6 +33,7 @@ enum {
 	PASS = PE_VERDICT_PASS,
 	FAIL = PE_VERDICT_FAIL,
 	SKIP = PE_VERDICT_SKIP,
+	UNGRADED = PE_VERDICT_UNGRADED,
 	ERROR = PE_VERDICT_ERROR
 };
 
@@ -1103,12 +1104,9 @@ static void test_json(void **state)
 
 /* judges and kinds that never run */
 
-#define LLM_REASON                                                             \
-	"LLM judge needs a model call; scoring recorded responses sends "      \
-	"nothing"
+#define LLM_REASON "LLM judge did not run: prompteval makes no judge model call"
 #define BUILTIN_REASON                                                         \
-	"built-in judge needs a model call; scoring recorded responses "       \
-	"sends nothing"
+	"built-in judge did not run: prompteval makes no judge model call"
 
 static const struct eval_case judge_cases[] = {
 	{ "llm:",
@@ -1318,14 +1316,21 @@ static const struct verdict_case verdict_cases[] = {
 	  "- weight: 0.25\n  string: {contains: CONCURRENTLY}\n"
 	  "- weight: 0.75\n  string: {contains: pglogical}\n",
 	  FAIL, 0.25, 2 },
-	{ "a skip does not count", NULL, EV_PASS EV_SKIP, PASS, 1, 2 },
-	{ "a skip does not rescue a fail", NULL, EV_FAIL EV_SKIP, FAIL, 0, 2 },
-	{ "a skip is not in the mean", "threshold: 1\n",
-	  "- weight: 5\n  uses: github/coherence\n" EV_PASS, PASS, 1, 2 },
-	{ "all skipped is a skip", NULL,
-	  EV_SKIP "- python: x\n- rule: be nice\n", SKIP, 0, 3 },
-	{ "all skipped is a skip, even with a threshold", "threshold: 0\n",
-	  EV_SKIP, SKIP, 0, 1 },
+	/* An evaluator that did not run is never counted as passed. */
+	{ "an unrun evaluator leaves a case ungraded", NULL, EV_PASS EV_SKIP,
+	  UNGRADED, 0, 2 },
+	{ "an unrun evaluator does not rescue a fail", NULL, EV_FAIL EV_SKIP,
+	  FAIL, 0, 2 },
+	{ "threshold: unrun weight could still reach it", "threshold: 1\n",
+	  "- weight: 5\n  uses: github/coherence\n" EV_PASS, UNGRADED, 0, 2 },
+	{ "threshold: reached even if the unrun scored 0", "threshold: 0.5\n",
+	  EV_SKIP EV_PASS, PASS, 1, 2 },
+	{ "threshold: missed even if the unrun scored 1", "threshold: 0.9\n",
+	  EV_SKIP EV_FAIL, FAIL, 0, 2 },
+	{ "nothing ran: ungraded", NULL,
+	  EV_SKIP "- python: x\n- rule: be nice\n", UNGRADED, 0, 3 },
+	{ "nothing ran: ungraded, even with a threshold of 0", "threshold: 0\n",
+	  EV_SKIP, UNGRADED, 0, 1 },
 	{ "an error makes an error", NULL, EV_PASS EV_ERROR, ERROR, 0,
 	  2 }, /* no score when errored */
 	{ "an error beats a fail", NULL, EV_FAIL EV_ERROR EV_SKIP, ERROR, 0,

@@ -192,7 +192,7 @@ static int try_example(const struct pe_evaluator_ops *f, const char *yaml)
 	int bad = 0;
 
 	if (!p || pe_diag_count(diag, PE_SEV_ERROR) || p->nevaluators != 1 ||
-	    pe_diag_count(diag, PE_SEV_WARNING) != (size_t)f->skipped) {
+	    pe_diag_count(diag, PE_SEV_WARNING) != (f->never_runs != NULL)) {
 		pe_diag_print(diag, stderr);
 		print_error("%s: '%s' did not load as one evaluator\n", f->name,
 			    yaml);
@@ -209,9 +209,9 @@ static int try_example(const struct pe_evaluator_ops *f, const char *yaml)
 		bad = 1;
 	} else {
 		pe_score_case(p, &p->cases[0], output, strlen(output), &score);
-		/* Judges skip too: prompteval calls no judge model. */
+		/* A family that never runs is skipped, never passed. */
 		bad = score.results[0].verdict == PE_VERDICT_ERROR ||
-		      (f->skipped &&
+		      (f->never_runs &&
 		       score.results[0].verdict != PE_VERDICT_SKIP);
 		if (bad)
 			print_error("%s: scored %s: %s\n", f->name,

@@ -211,35 +211,35 @@ static void test_names(void **state)
  */
 /* clang-format off */
 #define GOLDEN_JSON \
-	"{\"schema_version\":1,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"{\"schema_version\":2,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
 	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":50,\"total_ms\":800.25,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]},\n" \
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]},\n" \
-	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n" \
+	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"ungraded\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n" \
 	"],\n" \
-	"\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
+	"\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,\"ungraded\":1,\"pass_rate\":0.6666666666666666}}\n"
 #define GOLDEN_JSONL \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]}\n" \
 	"{\"id\":\"a000000000000002\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"fail\",\"score\":0.5,\"error\":null,\"call\":{\"attempts\":1,\"cached\":true,\"http_status\":200,\"first_byte_ms\":50,\"total_ms\":800.25,\"tokens_in\":10,\"tokens_out\":20,\"finish_reason\":\"stop\",\"served_model\":null},\"output\":\"<script>alert(1)</script> ]]> \\u0001 a, \\\"b\\\"\\n=cmd|' /C calc'!A0 & 'q'\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"ok\"},{\"name\":\"@nojs\",\"kind\":\"regex\",\"status\":\"fail\",\"score\":0,\"weight\":1,\"negate\":true,\"reason\":\"matched <script> at 1:1\"}]}\n" \
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"output\":null,\"evaluators\":[]}\n" \
-	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
+	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"ungraded\",\"score\":null,\"error\":null,\"call\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
 #define GOLDEN_CSV \
 	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,secs,'@nojs,llm\r\n" \
 	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,pass,,\r\n" \
 	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,pass,,\r\n" \
 	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,pass,fail,\r\n" \
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,skip,,,,,,,,,skip\r\n"
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,skip\r\n"
 #define GOLDEN_CSV_TIMINGS \
 	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,total_ms,secs,'@nojs,llm\r\n" \
 	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,pass,,\r\n" \
 	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,1290.8,pass,,\r\n" \
 	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,800.25,pass,fail,\r\n" \
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,skip,,,,,,,,,,skip\r\n"
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,skip\r\n"
 #define GOLDEN_JUNIT \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
@@ -261,7 +261,7 @@ static void test_names(void **state)
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
 	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
-	"      <skipped/>\n" \
+	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \
@@ -287,7 +287,7 @@ static void test_names(void **state)
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
 	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
-	"      <skipped/>\n" \
+	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \

@@ -35,6 +35,7 @@ static void test_verdict_names(void **state)
 		{ PE_VERDICT_FAIL, "fail" },
 		{ PE_VERDICT_SKIP, "skip" },
 		{ PE_VERDICT_ERROR, "error" },
+		{ PE_VERDICT_UNGRADED, "ungraded" },
 	};
 	static const char *const bad[] = { "",	    "PASS", "passed", "skip ",
 					   " fail", "err",  "errors", "none" };
@@ -55,7 +56,7 @@ static void test_verdict_names(void **state)
 		assert_int_equal(v, PE_VERDICT_SKIP);
 	}
 	/* A value outside the enum is named as an error, not read past. */
-	assert_string_equal(pe_verdict_name((enum pe_verdict)4), "error");
+	assert_string_equal(pe_verdict_name((enum pe_verdict)5), "error");
 	assert_string_equal(pe_verdict_name((enum pe_verdict) - 1), "error");
 }
 
@@ -357,7 +358,7 @@ static const char pass_row_json[] =
 	"\"score\":0.5,\"weight\":2,\"negate\":true,"
 	"\"reason\":\"too long: 300 > 200\"}]}";
 
-/* A "score" row that was skipped: its score is written as null. */
+/* An ungraded "score" row: its score is written as null. */
 static void fill_skip_row(struct pe_result *r)
 {
 	pe_result_init(r);
@@ -365,7 +366,7 @@ static void fill_skip_row(struct pe_result *r)
 	r->prompt = "p";
 	r->file = "p.prompt.yml";
 	r->case_id = "c2";
-	r->status = PE_VERDICT_SKIP;
+	r->status = PE_VERDICT_UNGRADED;
 	r->score = 0.5;
 	r->evaluators = skipped_judge;
 	r->nevaluators = COUNT(skipped_judge);
@@ -375,8 +376,8 @@ static const char skip_row_json[] =
 	"{\"id\":\"fedcba9876543210\",\"prompt\":\"p\","
 	"\"file\":\"p.prompt.yml\",\"case\":\"c2\",\"case_index\":0,"
 	"\"model\":null,\"temperature\":null,\"repeat\":0,"
-	"\"status\":\"skip\",\"score\":null,\"error\":null,\"call\":null,"
-	"\"output\":null,\"evaluators\":[{\"name\":\"judge\","
+	"\"status\":\"ungraded\",\"score\":null,\"error\":null,"
+	"\"call\":null,\"output\":null,\"evaluators\":[{\"name\":\"judge\","
 	"\"kind\":\"llm-judge\",\"status\":\"skip\",\"score\":null,"
 	"\"weight\":1,\"negate\":false,\"reason\":\"needs a model\"}]}";
 
@@ -710,7 +711,7 @@ static void test_tally(void **state)
 		check_count(t.pass, c->pass, c->what, "pass");
 		check_count(t.fail, c->fail, c->what, "fail");
 		check_count(t.error, c->error, c->what, "error");
-		check_count(t.skip, c->skip, c->what, "skip");
+		check_count(t.ungraded, c->skip, c->what, "skip");
 		check_count(t.scored, c->scored, c->what, "scored");
 		check_count(t.calls, c->calls, c->what, "calls");
 		check_count(t.calls_without_tokens, c->calls_without_tokens,
@@ -739,7 +740,7 @@ static void test_tally_init(void **state)
 	(void)state;
 	memset(&t, 0xab, sizeof(t));
 	pe_tally_init(&t);
-	assert_int_equal(t.jobs + t.pass + t.fail + t.error + t.skip, 0);
+	assert_int_equal(t.jobs + t.pass + t.fail + t.error + t.ungraded, 0);
 	assert_int_equal(t.scored + t.calls + t.calls_without_tokens, 0);
 	assert_int_equal(t.tokens_in, 0);
 	assert_int_equal(t.tokens_out, 0);

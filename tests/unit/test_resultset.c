@@ -281,9 +281,9 @@ static void test_errors(void **state)
 		{ "cut.json", "{\"schema_version\":1,\n\"results\":[\n",
 		  "3:1: invalid JSON: unexpected end of input" },
 		{ "v2.json",
-		  "{\"schema_version\":2,\"command\":\"run\",\"results\":[]}",
-		  "1:2: unsupported schema_version 2 (this prompteval reads "
-		  "version 1)" },
+		  "{\"schema_version\":3,\"command\":\"run\",\"results\":[]}",
+		  "1:2: unsupported schema_version 3 (this prompteval reads "
+		  "versions 1 to 2)" },
 		{ "v0.json", "  {\"command\":\"run\",\"results\":[]}",
 		  "1:3: results document has no 'schema_version'" },
 		{ "list.json", "[]",
@@ -342,7 +342,8 @@ static void test_broken_rows(void **state)
 		{ "negative.json", "\"case_index\":1", "\"case_index\":-1",
 		  "3:62: 'case_index' must be a whole number >= 0" },
 		{ "status.json", "\"status\":\"fail\"", "\"status\":\"meh\"",
-		  "3:135: 'status' must be pass, fail, error or skip, not "
+		  "3:135: 'status' must be pass, fail, error, ungraded or "
+		  "skip, not "
 		  "'meh'" },
 		{ "score.json", "\"score\":0.25,\"error\"",
 		  "\"score\":\"high\",\"error\"",

@@ -24,7 +24,7 @@
 #define NO_CASES "nothing was checked: there were no cases"
 #define NONE_DECIDED                                                           \
 	"nothing was checked: no case passed or failed (every one was "        \
-	"skipped or errored)"
+	"ungraded or errored)"
 
 /* Verdict counts for the tally; no_tally means a NULL tally. */
 struct counts {
@@ -39,7 +39,36 @@ struct status_case {
 	size_t gates_failed;
 	int errors_allowed, interrupted;
 	int want;
-	const char *why; /* NULL, or the reason for "nothing checked" */
+	const char *why; /* NULL, or the reason given */
+};
+
+#define UNGRADED_WHY                                                           \
+	"not every case was graded: an evaluator did not run, so those "       \
+	"cases neither passed nor failed (--max-ungraded N allows N of them)"
+
+/*
+ * Without --max-ungraded, ungraded rows count.  The rows called
+ * "skipped" in status_cases are ungraded cases too; the rules that table
+ * tests come after the ungraded one, so it runs with ungraded rows
+ * allowed (--max-ungraded given), and this table without.
+ */
+static const struct status_case ungraded_cases[] = {
+	/* clang-format off */
+	{ "ungraded rows exit 2 and say why",
+	  { 0, 3, 0, 0, 1 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, UNGRADED_WHY },
+	{ "every row ungraded: the ungraded reason",
+	  { 0, 0, 0, 0, 2 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, UNGRADED_WHY },
+	{ "errors come before ungraded rows",
+	  { 0, 3, 0, 1, 1 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, NULL },
+	{ "an interruption comes before ungraded rows",
+	  { 0, 3, 0, 0, 1 }, 1, 0, 0, 0, 1, PE_EXIT_INCOMPLETE, NULL },
+	{ "a failed gate beats ungraded rows",
+	  { 0, 3, 0, 0, 1 }, 1, 1, 1, 0, 0, PE_EXIT_FAILED, NULL },
+	{ "ungraded rows beat a failure",
+	  { 0, 3, 1, 0, 1 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, UNGRADED_WHY },
+	{ "merge does not judge ungraded rows",
+	  { 0, 3, 0, 0, 1 }, 0, 0, 0, 0, 0, PE_EXIT_OK, NULL },
+	/* clang-format on */
 };
 
 /* Rows of every kind, so that every rule below has a reason to fire. */
@@ -49,6 +78,7 @@ struct status_case {
 	}
 
 static const struct status_case status_cases[] = {
+
 	/* 1: a gate failed, whatever else happened. */
 	{ "gate failed beats errors and interruption", MIXED, 1, 1, 1, 0, 1,
 	  PE_EXIT_FAILED, NULL },
@@ -369,38 +399,44 @@ static void fill_tally(struct pe_tally *t, const struct counts *c)
 	pe_tally_finish(t);
 }
 
+/* Checks one case; returns 1 when it holds. */
+static int check_case(const struct status_case *c, int ungraded_allowed)
+{
+	struct pe_tally t;
+	struct pe_outcome o;
+	const char *why = "stale";
+	int got, got_without_why;
+
+	fill_tally(&t, &c->rows);
+	memset(&o, 0, sizeof(o));
+	o.tally = c->rows.no_tally ? NULL : &t;
+	o.judge_rows = c->judge_rows;
+	o.gates_given = c->gates_given;
+	o.gates_failed = c->gates_failed;
+	o.errors_allowed = c->errors_allowed;
+	o.ungraded_allowed = ungraded_allowed;
+	o.interrupted = c->interrupted;
+	got = pe_exit_status(&o, &why);
+	got_without_why = pe_exit_status(&o, NULL);
+	if (got == c->want && got_without_why == c->want &&
+	    (c->why ? why && !strcmp(why, c->why) : why == NULL))
+		return 1;
+	print_error("%s: status %d (%d without why), why \"%s\"; want %d, "
+		    "\"%s\"\n",
+		    c->what, got, got_without_why, why ? why : "(null)",
+		    c->want, c->why ? c->why : "(null)");
+	return 0;
+}
+
 static void test_exit_status(void **state)
 {
 	size_t failures = 0;
 
 	(void)state;
-	for (size_t i = 0; i < COUNT(status_cases); i++) {
-		const struct status_case *c = &status_cases[i];
-		struct pe_tally t;
-		struct pe_outcome o;
-		const char *why = "stale";
-		int got, got_without_why;
-
-		fill_tally(&t, &c->rows);
-		memset(&o, 0, sizeof(o));
-		o.tally = c->rows.no_tally ? NULL : &t;
-		o.judge_rows = c->judge_rows;
-		o.gates_given = c->gates_given;
-		o.gates_failed = c->gates_failed;
-		o.errors_allowed = c->errors_allowed;
-		o.interrupted = c->interrupted;
-		got = pe_exit_status(&o, &why);
-		got_without_why = pe_exit_status(&o, NULL);
-		if (got != c->want || got_without_why != c->want ||
-		    (c->why ? !why || strcmp(why, c->why) : why != NULL)) {
-			print_error("%s: status %d (%d without why), why "
-				    "\"%s\"; want %d, \"%s\"\n",
-				    c->what, got, got_without_why,
-				    why ? why : "(null)", c->want,
-				    c->why ? c->why : "(null)");
-			failures++;
-		}
-	}
+	for (size_t i = 0; i < COUNT(status_cases); i++)
+		failures += !check_case(&status_cases[i], 1);
+	for (size_t i = 0; i < COUNT(ungraded_cases); i++)
+		failures += !check_case(&ungraded_cases[i], 0);
 	assert_int_equal(failures, 0);
 }
 
