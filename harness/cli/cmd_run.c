@@ -345,6 +345,14 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	if (config)
 		suite = pe_suite_load(paths->items, paths->len, diag);
+	/* Nothing to run is an input error, never a green run. */
+	if (suite && !suite->nfiles && !suite->npaths_missing) {
+		struct pe_mark m = { paths->items[0], 0, 0 };
+
+		pe_diag_error(diag, &m,
+			      "no prompt files found (*.prompt.yml "
+			      "or *.prompt.yaml)");
+	}
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		plan = pe_plan_new(suite, config, &po, diag);
 	if (plan && !a->dry_run)

@@ -40,7 +40,14 @@ static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
 	const char *key_env =
 		pc && pc->api_key_env ? pc->api_key_env : t->ops->key_env;
-	const char *key = key_env ? getenv(key_env) : NULL;
+	const char *first = t->ops->key_env_first;
+	const char *key;
+
+	/* The provider's first choice, when set and not overridden. */
+	if (!(pc && pc->api_key_env) && first && getenv(first) &&
+	    *getenv(first))
+		key_env = first;
+	key = key_env ? getenv(key_env) : NULL;
 
 	pe_strlist_init(&t->headers);
 	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
@@ -567,10 +574,18 @@ int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
 		    !t->ops->needs_key)
 			continue;
-		pe_diag_error(diag, NULL,
-			      "%s is not set; %s needs it (or run with "
-			      "--offline from the cache)",
-			      t->api_key_env, t->spec);
+		if (t->ops->key_env_first &&
+		    !strcmp(t->api_key_env, t->ops->key_env))
+			pe_diag_error(diag, NULL,
+				      "%s or %s is not set; %s needs one (or "
+				      "run with --offline from the cache)",
+				      t->ops->key_env_first, t->api_key_env,
+				      t->spec);
+		else
+			pe_diag_error(diag, NULL,
+				      "%s is not set; %s needs it (or run with "
+				      "--offline from the cache)",
+				      t->api_key_env, t->spec);
 		rc = PE_ERR_INVALID;
 	}
 	return rc;

@@ -217,6 +217,7 @@ const struct pe_provider_ops pe_github_ops = {
 	.name = "github",
 	.default_base = "https://models.github.ai/inference",
 	.key_env = "GITHUB_TOKEN",
+	.key_env_first = "GH_TOKEN", /* as the gh command line reads it */
 	.needs_key = 1,
 	.claims_publisher_model = 1,
 	.write_body = write_openai,

@@ -109,7 +109,9 @@ struct pe_provider_ops {
 	const char *name;	  /* "openai": what PROVIDER:MODEL names */
 	const char *default_base; /* the default base URL, or NULL */
 	const char *key_env;	  /* the API key's variable, or NULL */
-	const char *base_env;	  /* the variable that overrides the base */
+	/* A variable read first when it is set (GitHub's GH_TOKEN). */
+	const char *key_env_first;
+	const char *base_env; /* the variable that overrides the base */
 	int needs_key; /* a run stops before sending when the key is unset */
 	/* Plain model names it claims by prefix ("gpt-"), NULL-ended. */
 	const char *const *model_prefixes;

@@ -521,6 +521,33 @@ static void test_resolve(void **state)
 		check_resolve(&resolve_cases[i], f->config);
 }
 
+/* GitHub's key: GH_TOKEN first when set, as gh reads it, else GITHUB_TOKEN. */
+static void test_github_token(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_target t;
+	char err[256];
+
+	load(f, "", config_text);
+	assert_int_equal(setenv("GH_TOKEN", "gh-1", 1), 0);
+	assert_int_equal(setenv("GITHUB_TOKEN", "github-2", 1), 0);
+	assert_int_equal(pe_target_resolve("github:openai/gpt-4o", f->config,
+					   &t, err, sizeof(err)),
+			 0);
+	assert_string_equal(t.api_key_env, "GH_TOKEN");
+	assert_string_equal(t.api_key, "gh-1");
+	pe_target_release(&t);
+	assert_int_equal(setenv("GH_TOKEN", "", 1), 0);
+	assert_int_equal(pe_target_resolve("github:openai/gpt-4o", f->config,
+					   &t, err, sizeof(err)),
+			 0);
+	assert_string_equal(t.api_key_env, "GITHUB_TOKEN");
+	assert_string_equal(t.api_key, "github-2");
+	pe_target_release(&t);
+	assert_int_equal(unsetenv("GH_TOKEN"), 0);
+	assert_int_equal(unsetenv("GITHUB_TOKEN"), 0);
+}
+
 /*
  * Keys, limits, headers and base URLs: the configuration wins over the
  * SDKs' variables, which win over the default.
@@ -836,6 +863,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ids_stable, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_github_token, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_settings, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
