@@ -38,6 +38,14 @@ struct pe_eval_input {
 	const struct pe_case *kase; /* its variables fill {{...}} in values */
 };
 
+/* What a judge asks its model about one output; the strings are owned. */
+struct pe_judge_ask {
+	char *system; /* the system message, or NULL */
+	char *user;   /* the user message */
+};
+
+void pe_judge_ask_release(struct pe_judge_ask *ask);
+
 /*
  * One evaluator family: everything the rest of the program knows about a
  * kind.  A family that reads several shapes may register one table per
@@ -116,6 +124,27 @@ struct pe_evaluator_ops {
 		      const struct pe_eval_input *in,
 		      struct pe_eval_result *out);
 	void (*free)(void *state);
+	/*
+	 * Judges only (NULL for every other family): score, above, reports
+	 * the judge as skipped, and a run that has a judge model asks it
+	 * instead.  judge_model names the evaluator's own judge model (NULL:
+	 * the run's), and default_judge the model used when neither names
+	 * one (gh-models' built-ins use openai/gpt-4o), or NULL.
+	 */
+	const char *(*judge_model)(const struct pe_evalspec *spec);
+	const char *default_judge;
+	/*
+	 * Writes the request to the judge for one output into ask.  Returns
+	 * 0, or PE_ERR_INVALID with the reason in *why (owned by the caller)
+	 * when it cannot be written.
+	 */
+	int (*judge_ask)(const void *state, const struct pe_evalspec *spec,
+			 const struct pe_eval_input *in,
+			 struct pe_judge_ask *ask, char **why);
+	/* Reads the judge's reply (len bytes) into out, as score would. */
+	void (*judge_read)(const void *state, const struct pe_evalspec *spec,
+			   const char *reply, size_t len,
+			   struct pe_eval_result *out);
 };
 
 /*
@@ -141,6 +170,44 @@ const struct pe_evaluator_ops *pe_evaluator_for_sentence(void);
 int pe_evaluators_compile(struct pe_prompt *p, struct pe_diag *diag);
 void pe_evaluators_release(struct pe_prompt *p);
 
+/*
+ * Judges.  pe_evaluator_is_judge tells a judge; pe_evaluator_judge_model
+ * names the model that judges spec in a run whose judge model is
+ * run_judge (NULL: none): the evaluator's own, else run_judge, else the
+ * family's default; NULL when there is none, and the judge then does not
+ * run.  pe_evaluator_judge_ask writes the request for one output;
+ * pe_evaluator_judge_read turns the reply into the evaluator's result,
+ * applying "not" as pe_evaluator_score does.
+ */
+int pe_evaluator_is_judge(const struct pe_evalspec *spec);
+
+/* Why a judge with no judge model does not run. */
+#define PE_NO_JUDGE_MODEL                                                      \
+	"no judge model: give --judge-model, or judge: in prompteval.yml"
+
+/*
+ * Why spec will not run when the run's judge model is run_judge (NULL:
+ * none): its family never runs, or it is a judge without a model; NULL
+ * when it will run.
+ */
+const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
+				      const char *run_judge);
+
+/*
+ * Warns at each judge of p that has no judge model (families that never
+ * run are warned about when the file is loaded); returns how many of p's
+ * evaluators will not run.
+ */
+size_t pe_evaluators_warn_unrun(const struct pe_prompt *p,
+				const char *run_judge, struct pe_diag *diag);
+const char *pe_evaluator_judge_model(const struct pe_evalspec *spec,
+				     const char *run_judge);
+int pe_evaluator_judge_ask(const struct pe_evalspec *spec,
+			   const struct pe_eval_input *in,
+			   struct pe_judge_ask *ask, char **why);
+void pe_evaluator_judge_read(const struct pe_evalspec *spec, const char *reply,
+			     size_t len, struct pe_eval_result *out);
+
 /* Scores one evaluator, applying "not"; out->reason is owned by out. */
 void pe_evaluator_score(const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,
@@ -165,6 +232,12 @@ struct pe_case_score {
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 		   const char *output, size_t len, struct pe_case_score *out);
 void pe_case_score_release(struct pe_case_score *s);
+
+/*
+ * Decides s's verdict again from its results (after judges answered),
+ * by the rule pe_score_case uses.
+ */
+void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s);
 
 /*
  * Fills the verdict of row from s: its status, its score (NAN unless it

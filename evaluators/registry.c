@@ -200,20 +200,11 @@ int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
 				  &missing);
 }
 
-/* Scores one evaluator and applies "not". */
-void pe_evaluator_score(const struct pe_evalspec *spec,
-			const struct pe_eval_input *in,
-			struct pe_eval_result *out)
+/* Applies "not" to a result: pass and fail swap, skip and error stay. */
+static void negate(const struct pe_evalspec *spec, struct pe_eval_result *out)
 {
-	const struct pe_evaluator *ev = spec->compiled;
 	char *reason;
 
-	if (!ev) {
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "evaluator was not compiled");
-		return;
-	}
-	ev->ops->score(ev->state, spec, in, out);
 	if (!spec->negate || out->verdict == PE_VERDICT_SKIP ||
 	    out->verdict == PE_VERDICT_ERROR)
 		return;
@@ -223,6 +214,120 @@ void pe_evaluator_score(const struct pe_evalspec *spec,
 	reason = xstrfmt("not: %s", out->reason);
 	free(out->reason);
 	out->reason = reason;
+}
+
+/* Scores one evaluator and applies "not". */
+void pe_evaluator_score(const struct pe_evalspec *spec,
+			const struct pe_eval_input *in,
+			struct pe_eval_result *out)
+{
+	const struct pe_evaluator *ev = spec->compiled;
+
+	if (!ev) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "evaluator was not compiled");
+		return;
+	}
+	ev->ops->score(ev->state, spec, in, out);
+	negate(spec, out);
+}
+
+/* True for a judge; see evaluator.h. */
+int pe_evaluator_is_judge(const struct pe_evalspec *spec)
+{
+	return spec->ops->judge_ask != NULL;
+}
+
+/* Why spec will not run; see evaluator.h. */
+const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
+				      const char *run_judge)
+{
+	if (spec->ops->never_runs)
+		return spec->ops->never_runs;
+	if (pe_evaluator_is_judge(spec) &&
+	    !pe_evaluator_judge_model(spec, run_judge))
+		return PE_NO_JUDGE_MODEL;
+	return NULL;
+}
+
+static size_t warn_unrun(const struct pe_evalspec *specs, size_t n,
+			 const char *run_judge, struct pe_diag *diag)
+{
+	size_t unrun = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *why =
+			pe_evaluator_unrun_reason(&specs[i], run_judge);
+
+		if (!why)
+			continue;
+		unrun++;
+		if (!specs[i].ops->never_runs)
+			pe_diag_warning(diag, &specs[i].mark,
+					"%s evaluator '%s' will not run (%s): "
+					"its cases will be ungraded, never "
+					"passed",
+					specs[i].ops->name, specs[i].name, why);
+	}
+	return unrun;
+}
+
+/* Warns at the judges of p that will not run; see evaluator.h. */
+size_t pe_evaluators_warn_unrun(const struct pe_prompt *p,
+				const char *run_judge, struct pe_diag *diag)
+{
+	size_t n = warn_unrun(p->evaluators, p->nevaluators, run_judge, diag);
+
+	for (size_t c = 0; c < p->ncases; c++)
+		n += warn_unrun(p->cases[c].evaluators, p->cases[c].nevaluators,
+				run_judge, diag);
+	return n;
+}
+
+/* The model that judges spec; see evaluator.h. */
+const char *pe_evaluator_judge_model(const struct pe_evalspec *spec,
+				     const char *run_judge)
+{
+	const char *own;
+
+	if (!pe_evaluator_is_judge(spec))
+		return NULL;
+	own = spec->ops->judge_model ? spec->ops->judge_model(spec) : NULL;
+	return own ? own : run_judge ? run_judge : spec->ops->default_judge;
+}
+
+/* Writes the request to a judge; see evaluator.h. */
+int pe_evaluator_judge_ask(const struct pe_evalspec *spec,
+			   const struct pe_eval_input *in,
+			   struct pe_judge_ask *ask, char **why)
+{
+	const struct pe_evaluator *ev = spec->compiled;
+
+	memset(ask, 0, sizeof(*ask));
+	*why = NULL;
+	if (!ev || !ev->ops->judge_ask) {
+		*why = xstrdup("not a judge");
+		return PE_ERR_INVALID;
+	}
+	return ev->ops->judge_ask(ev->state, spec, in, ask, why);
+}
+
+/* Reads a judge's reply and applies "not"; see evaluator.h. */
+void pe_evaluator_judge_read(const struct pe_evalspec *spec, const char *reply,
+			     size_t len, struct pe_eval_result *out)
+{
+	const struct pe_evaluator *ev = spec->compiled;
+
+	ev->ops->judge_read(ev->state, spec, reply, len, out);
+	negate(spec, out);
+}
+
+/* Frees what a judge request holds. */
+void pe_judge_ask_release(struct pe_judge_ask *ask)
+{
+	free(ask->system);
+	free(ask->user);
+	memset(ask, 0, sizeof(*ask));
 }
 
 static void score_list(const struct pe_evalspec *specs, size_t n,
@@ -292,6 +397,12 @@ static void decide(const struct pe_prompt *p, struct pe_case_score *out)
 	if (out->verdict == PE_VERDICT_ERROR ||
 	    out->verdict == PE_VERDICT_UNGRADED)
 		out->score = 0;
+}
+
+/* Decides a case's verdict again; see evaluator.h. */
+void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s)
+{
+	decide(p, s);
 }
 
 /* Scores one output against one test case; see evaluator.h. */

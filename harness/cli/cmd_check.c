@@ -7,11 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "evaluators/evaluator.h"
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/status.h"
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
+#include "harness/load/config.h"
 #include "harness/load/suite.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
@@ -27,20 +29,31 @@ struct check_totals {
 	size_t warnings;
 };
 
-static size_t count_skipped(const struct pe_prompt *p)
+/*
+ * The evaluators of p that will not run: with a diag, each judge among
+ * them is warned about (the loader warned about the rest).
+ */
+static size_t count_skipped(const struct pe_prompt *p, const char *judge,
+			    struct pe_diag *diag)
 {
-	size_t n = 0;
+	struct pe_diag *quiet = diag ? NULL : pe_diag_new();
+	size_t n = pe_evaluators_warn_unrun(p, judge, diag ? diag : quiet);
 
-	for (size_t i = 0; i < p->nevaluators; i++)
-		n += pe_evalspec_is_skipped(&p->evaluators[i]);
-	for (size_t c = 0; c < p->ncases; c++)
-		for (size_t i = 0; i < p->cases[c].nevaluators; i++)
-			n += pe_evalspec_is_skipped(&p->cases[c].evaluators[i]);
+	pe_diag_free(quiet);
 	return n;
 }
 
+/* Warns about the judges that will not run in this setup. */
+static void warn_unrun(const struct pe_suite *s, const char *judge,
+		       struct pe_diag *diag)
+{
+	for (size_t i = 0; i < s->nfiles; i++)
+		if (s->files[i].prompt)
+			count_skipped(s->files[i].prompt, judge, diag);
+}
+
 static void add_totals(struct check_totals *t, const struct pe_suite *s,
-		       const struct pe_diag *diag)
+		       const char *judge, const struct pe_diag *diag)
 {
 	t->files = s->nfiles;
 	for (size_t i = 0; i < s->nfiles; i++) {
@@ -51,21 +64,21 @@ static void add_totals(struct check_totals *t, const struct pe_suite *s,
 		t->prompts++;
 		t->cases += p->ncases;
 		t->evaluators += pe_prompt_count_evaluators(p);
-		t->skipped += count_skipped(p);
+		t->skipped += count_skipped(p, judge, NULL);
 	}
 	t->errors = pe_diag_count(diag, PE_SEV_ERROR);
 	t->warnings = pe_diag_count(diag, PE_SEV_WARNING);
 }
 
-static void print_text(const struct pe_suite *s, const struct pe_diag *diag,
-		       const struct check_totals *t)
+static void print_text(const struct pe_suite *s, const char *judge,
+		       const struct pe_diag *diag, const struct check_totals *t)
 {
 	pe_diag_print(diag, stderr);
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct pe_suite_file *f = &s->files[i];
 		const struct pe_prompt *p = f->prompt;
 		size_t errors = pe_diag_count_file(diag, f->path, PE_SEV_ERROR);
-		size_t skipped = p ? count_skipped(p) : 0;
+		size_t skipped = p ? count_skipped(p, judge, NULL) : 0;
 
 		if (!p) {
 			printf("invalid %s: %zu error%s\n", f->path, errors,
@@ -91,7 +104,8 @@ static void print_text(const struct pe_suite *s, const struct pe_diag *diag,
 	       t->warnings == 1 ? "" : "s");
 }
 
-static void json_prompt(struct pe_buf *b, const struct pe_prompt *p)
+static void json_prompt(struct pe_buf *b, const struct pe_prompt *p,
+			const char *judge)
 {
 	pe_buf_adds(b, "{\"name\":");
 	pe_json_str(b, p->name);
@@ -101,7 +115,7 @@ static void json_prompt(struct pe_buf *b, const struct pe_prompt *p)
 		    ",\"messages\":%zu,\"cases\":%zu,\"evaluators\":%zu,"
 		    "\"skipped_evaluators\":%zu}",
 		    p->nmessages, p->ncases, pe_prompt_count_evaluators(p),
-		    count_skipped(p));
+		    count_skipped(p, judge, NULL));
 }
 
 static void json_diagnostics(struct pe_buf *b, const struct pe_diag *diag)
@@ -123,8 +137,8 @@ static void json_diagnostics(struct pe_buf *b, const struct pe_diag *diag)
 	pe_buf_adds(b, "]");
 }
 
-static void print_json(const struct pe_suite *s, const struct pe_diag *diag,
-		       const struct check_totals *t)
+static void print_json(const struct pe_suite *s, const char *judge,
+		       const struct pe_diag *diag, const struct check_totals *t)
 {
 	struct pe_buf b;
 
@@ -139,7 +153,7 @@ static void print_json(const struct pe_suite *s, const struct pe_diag *diag,
 			    pe_diag_count_file(diag, f->path, PE_SEV_ERROR),
 			    pe_diag_count_file(diag, f->path, PE_SEV_WARNING));
 		if (f->prompt)
-			json_prompt(&b, f->prompt);
+			json_prompt(&b, f->prompt, judge);
 		else
 			pe_buf_adds(&b, "null");
 		pe_buf_addc(&b, '}');
@@ -162,10 +176,17 @@ int cmd_check(int argc, char **argv)
 {
 	static const char *const formats[] = { "text", "json", NULL };
 	const char *format = "text";
+	const char *config_path = NULL, *judge = NULL;
 	int strict = 0, help = 0, status;
 	struct pe_option opts[] = {
 		{ PE_OPT_CHOICE, 'f', "format", "text|json",
 		  "output format (default text)", &format, formats, 0, 0 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration (default prompteval.yml if present)",
+		  &config_path, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "judge-model", "PROVIDER:MODEL",
+		  "the model for judges that name none, as run takes it",
+		  &judge, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 0, "strict", NULL, "treat warnings as errors",
 		  &strict, NULL, 0, 0 },
 		{ PE_OPT_END, 0, NULL, NULL, NULL, NULL, NULL, 0, 0 }
@@ -173,6 +194,7 @@ int cmd_check(int argc, char **argv)
 	struct pe_strlist paths;
 	struct pe_diag *diag;
 	struct pe_suite *suite;
+	struct pe_config *config;
 	struct check_totals totals = { 0 };
 
 	pe_strlist_init(&paths);
@@ -199,21 +221,26 @@ int cmd_check(int argc, char **argv)
 		return PE_EXIT_USAGE;
 	}
 	diag = pe_diag_new();
+	config = pe_config_load(config_path, diag);
+	if (!judge && config && config->judge)
+		judge = config->judge->text;
 	suite = pe_suite_load(paths.items, paths.len, diag);
+	warn_unrun(suite, judge, diag);
 	if (strict)
 		pe_diag_promote_warnings(diag);
 	pe_diag_sort(diag);
-	add_totals(&totals, suite, diag);
+	add_totals(&totals, suite, judge, diag);
 	if (!strcmp(format, "json"))
-		print_json(suite, diag, &totals);
+		print_json(suite, judge, diag, &totals);
 	else
-		print_text(suite, diag, &totals);
+		print_text(suite, judge, diag, &totals);
 	status = totals.errors ? PE_EXIT_INVALID : PE_EXIT_OK;
 	if (!totals.files && !suite->npaths_missing) {
 		pe_error("no prompt files found");
 		status = PE_EXIT_INVALID;
 	}
 	pe_suite_free(suite);
+	pe_config_free(config);
 	pe_diag_free(diag);
 	pe_strlist_release(&paths);
 	return status;

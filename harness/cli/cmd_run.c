@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluators/evaluator.h"
 #include "reports/comparison.h"
 #include "reports/report.h"
 #include "harness/cli/commands.h"
@@ -82,6 +83,7 @@ struct run_args {
 	long shard_count;
 	const char *formats;
 	const char *baseline;
+	const char *judge_model;
 	struct pe_gates gates;
 };
 
@@ -127,6 +129,21 @@ static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 	return PE_ERR_USAGE;
 }
 
+/* The judge calls of specs[0..n-1] that target answers, for one job. */
+static size_t judge_calls(const struct pe_plan *plan,
+			  const struct pe_evalspec *specs, size_t n,
+			  size_t target)
+{
+	size_t calls = 0;
+
+	for (size_t i = 0; i < n; i++)
+		calls += pe_plan_judge_target(
+				 plan, pe_evaluator_judge_model(
+					       &specs[i], plan->judge_model)) ==
+			 (long)target;
+	return calls;
+}
+
 static void print_plan(const struct pe_plan *plan)
 {
 	printf("plan: %zu job%s against %zu model%s", plan->njobs,
@@ -139,13 +156,26 @@ static void print_plan(const struct pe_plan *plan)
 	printf("\n");
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct pe_target *t = &plan->targets[i];
-		size_t jobs = 0;
+		size_t jobs = 0, judged = 0;
 
-		for (size_t j = 0; j < plan->njobs; j++)
-			jobs += plan->jobs[j].target == i;
-		printf("  %-32s %-30s %zu jobs%s%s\n", t->spec,
-		       t->base_url ? t->base_url : "(local)", jobs,
-		       t->api_key_env ? ", key from " : "",
+		for (size_t j = 0; j < plan->njobs; j++) {
+			const struct pe_job *job = &plan->jobs[j];
+
+			jobs += job->target == i;
+			if (!t->judge)
+				continue;
+			judged += judge_calls(plan, job->prompt->evaluators,
+					      job->prompt->nevaluators, i);
+			if (job->kase)
+				judged +=
+					judge_calls(plan, job->kase->evaluators,
+						    job->kase->nevaluators, i);
+		}
+		printf("  %-32s %-30s %zu jobs", t->spec,
+		       t->base_url ? t->base_url : "(local)", jobs);
+		if (t->judge)
+			printf(", %zu judge calls", judged);
+		printf("%s%s\n", t->api_key_env ? ", key from " : "",
 		       t->api_key_env ? t->api_key_env : "");
 	}
 }
@@ -306,6 +336,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.nmodels = a->models.len;
 	po.repeats = a->repeat;
 	po.filter = a->filter;
+	po.judge_model = a->judge_model;
 	/* An unknown format is a usage error before anything is sent. */
 	if (a->formats && pe_report_check_list(a->formats)) {
 		status = PE_EXIT_USAGE;
@@ -444,6 +475,10 @@ int cmd_run(int argc, char **argv)
 		  "also write these reports: "
 		  "terminal,json,jsonl,junit,md,html,csv",
 		  &a.formats, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "judge-model", "PROVIDER:MODEL",
+		  "the model for judges that name none (default: judge: in "
+		  "the configuration)",
+		  &a.judge_model, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "filter", "REGEX",
 		  "only prompts or case ids that match", &a.filter, NULL, 0,
 		  0 },

@@ -420,7 +420,8 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 	static const char *const known[] = { "providers", "aliases",
 					     "models",	  "temperatures",
 					     "repeats",	  "prices",
-					     "gates",	  NULL };
+					     "gates",	  "judge",
+					     NULL };
 	const struct pe_node *providers = pe_node_get(root, "providers");
 	const struct pe_node *aliases = pe_node_get(root, "aliases");
 	int rc = PE_OK;
@@ -453,6 +454,14 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 		rc = PE_ERR_INVALID;
 	if (read_gates(c, pe_node_get(root, "gates"), diag))
 		rc = PE_ERR_INVALID;
+	c->judge = pe_node_get(root, "judge");
+	if (c->judge && !text_of(c->judge)) {
+		pe_diag_error(diag, &c->judge->mark,
+			      "'judge' must name a model such as "
+			      "openai:gpt-4o");
+		c->judge = NULL;
+		rc = PE_ERR_INVALID;
+	}
 	return rc;
 }
 

@@ -50,6 +50,8 @@ struct pe_config {
 	struct pe_price *prices;
 	size_t nprices;
 	struct pe_gates gates; /* "not given" fields when absent */
+	/* "judge": the model that answers judges that name none, or NULL. */
+	const struct pe_node *judge;
 	struct pe_doc *doc;
 };
 

@@ -5,6 +5,8 @@
  */
 #include "harness/plan/plan.h"
 
+#include "evaluators/evaluator.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +227,91 @@ static long target_index(struct pe_plan *plan, const char *name,
 				 (plan->ntargets + 1) * sizeof(*plan->targets));
 	plan->targets[plan->ntargets] = t;
 	return (long)plan->ntargets++;
+}
+
+/* Adds the judge model of each judge in specs[0..n-1]; 0 or an error. */
+static int add_judges(struct pe_plan *plan, const struct pe_evalspec *specs,
+		      size_t n, const struct pe_config *config,
+		      struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name =
+			pe_evaluator_judge_model(&specs[i], plan->judge_model);
+		long t;
+
+		if (!name || pe_plan_judge_target(plan, name) >= 0)
+			continue;
+		t = target_index(plan, name, config, &specs[i].mark, diag);
+		if (t < 0) {
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		if (!pe_provider_is_http(plan->targets[t].ops)) {
+			pe_diag_error(diag, &specs[i].mark,
+				      "judge model '%s' cannot judge: a judge "
+				      "must be a model served over HTTP",
+				      name);
+			rc = PE_ERR_INVALID;
+			continue;
+		}
+		plan->targets[t].judge = 1;
+		plan->judges =
+			xrealloc(plan->judges,
+				 (plan->njudges + 1) * sizeof(*plan->judges));
+		plan->judges[plan->njudges].name = xstrdup(name);
+		plan->judges[plan->njudges].target = (size_t)t;
+		plan->njudges++;
+	}
+	return rc;
+}
+
+/*
+ * Resolves the judge models of every evaluator of the prompts that have
+ * jobs, so that the runner finds a target for each judge call.
+ */
+static int plan_judges(struct pe_plan *plan, const char *option,
+		       const struct pe_config *config, struct pe_diag *diag)
+{
+	static const struct pe_mark option_mark = { "--judge-model", 0, 0 };
+	const struct pe_mark *mark = &option_mark;
+	const struct pe_prompt *last = NULL;
+	int rc = PE_OK;
+
+	if (!option && config && config->judge) {
+		option = config->judge->text;
+		mark = &config->judge->mark;
+	}
+	if (option) {
+		struct pe_target t;
+		char err[256];
+
+		/* The run's judge must name a model even when none uses it. */
+		if (pe_target_resolve(option, config, &t, err, sizeof(err))) {
+			pe_diag_error(diag, mark, "%s", err);
+			return PE_ERR_INVALID;
+		}
+		pe_target_release(&t);
+		plan->judge_model = xstrdup(option);
+	}
+
+	for (size_t j = 0; j < plan->njobs; j++) {
+		const struct pe_prompt *p = plan->jobs[j].prompt;
+
+		if (p == last)
+			continue;
+		last = p;
+		pe_evaluators_warn_unrun(p, plan->judge_model, diag);
+		if (add_judges(plan, p->evaluators, p->nevaluators, config,
+			       diag))
+			rc = PE_ERR_INVALID;
+		for (size_t c = 0; c < p->ncases; c++)
+			if (add_judges(plan, p->cases[c].evaluators,
+				       p->cases[c].nevaluators, config, diag))
+				rc = PE_ERR_INVALID;
+	}
+	return rc;
 }
 
 struct expansion {
@@ -532,6 +619,8 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	free(temps);
 	pe_pattern_free(filter);
 	if (!rc)
+		rc = plan_judges(plan, opts->judge_model, config, diag);
+	if (!rc)
 		rc = check_unique_ids(plan, diag);
 	if (rc) {
 		pe_plan_free(plan);
@@ -550,9 +639,22 @@ void pe_plan_free(struct pe_plan *plan)
 		return;
 	for (size_t i = 0; i < plan->ntargets; i++)
 		pe_target_release(&plan->targets[i]);
+	for (size_t i = 0; i < plan->njudges; i++)
+		free(plan->judges[i].name);
+	free(plan->judges);
+	free(plan->judge_model);
 	free(plan->targets);
 	free(plan->jobs);
 	free(plan);
+}
+
+/* The target for judge model name; see plan.h. */
+long pe_plan_judge_target(const struct pe_plan *plan, const char *name)
+{
+	for (size_t i = 0; name && i < plan->njudges; i++)
+		if (!strcmp(plan->judges[i].name, name))
+			return (long)plan->judges[i].target;
+	return -1;
 }
 
 /* A local endpoint (loopback) may need no key. */
@@ -577,15 +679,18 @@ int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		if (t->ops->key_env_first &&
 		    !strcmp(t->api_key_env, t->ops->key_env))
 			pe_diag_error(diag, NULL,
-				      "%s or %s is not set; %s needs one (or "
+				      "%s or %s is not set; %s%s needs one (or "
 				      "run with --offline from the cache)",
 				      t->ops->key_env_first, t->api_key_env,
+				      t->judge ? "the judge model " : "",
 				      t->spec);
 		else
 			pe_diag_error(diag, NULL,
-				      "%s is not set; %s needs it (or run with "
-				      "--offline from the cache)",
-				      t->api_key_env, t->spec);
+				      "%s is not set; %s%s needs it (or run "
+				      "with --offline from the cache)",
+				      t->api_key_env,
+				      t->judge ? "the judge model " : "",
+				      t->spec);
 		rc = PE_ERR_INVALID;
 	}
 	return rc;

@@ -37,6 +37,13 @@ struct pe_target {
 	double tokens_per_minute;
 	long timeout_ms;
 	struct pe_strlist headers;
+	int judge; /* it answers judge calls */
+};
+
+/* A judge model as evaluators name it, and the target that answers it. */
+struct pe_judge_target {
+	char *name; /* "openai/gpt-4o", as pe_evaluator_judge_model gives */
+	size_t target;
 };
 
 struct pe_job {
@@ -54,6 +61,9 @@ struct pe_plan {
 	size_t njobs;
 	struct pe_target *targets;
 	size_t ntargets;
+	struct pe_judge_target *judges; /* every judge model the jobs need */
+	size_t njudges;
+	char *judge_model; /* the run's judge model (--judge-model), or NULL */
 	struct pe_plan_info info; /* the whole plan's id and size, the shard */
 };
 
@@ -67,6 +77,11 @@ struct pe_plan_options {
 	size_t shard_index; /* 1..shard_count; 0: not sharded */
 	size_t shard_count;
 	long timeout_ms; /* --timeout */
+	/*
+	 * --judge-model: the model for judges that name none (NULL: the
+	 * configuration's "judge", if any).
+	 */
+	const char *judge_model;
 };
 
 /*
@@ -78,6 +93,13 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_plan_options *opts,
 			    struct pe_diag *diag);
 void pe_plan_free(struct pe_plan *plan);
+
+/*
+ * The target that answers judge model name (pe_evaluator_judge_model's,
+ * with plan->judge_model as the run's judge), or -1 when the plan has
+ * none for it.
+ */
+long pe_plan_judge_target(const struct pe_plan *plan, const char *name);
 
 /*
  * Checks that every target that needs an API key has one, unless offline

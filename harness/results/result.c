@@ -50,6 +50,7 @@ void pe_result_init(struct pe_result *row)
 	row->status = PE_VERDICT_ERROR;
 	row->score = row->first_byte_ms = row->total_ms = NAN;
 	row->tokens_in = row->tokens_out = -1;
+	row->judge_tokens_in = row->judge_tokens_out = -1;
 }
 
 /* Derives a job id from its identity; see result.h. */
@@ -166,6 +167,20 @@ static void write_call(struct pe_buf *b, const struct pe_result *r)
 	pe_buf_addc(b, '}');
 }
 
+/* The judges' calls: null when the row had none. */
+static void write_judge(struct pe_buf *b, const struct pe_result *r)
+{
+	pe_buf_adds(b, ",\"judge\":");
+	if (!r->judge_calls) {
+		pe_buf_adds(b, "null");
+		return;
+	}
+	pe_buf_addf(b, "{\"calls\":%u", r->judge_calls);
+	pe_json_count_member(b, "tokens_in", r->judge_tokens_in);
+	pe_json_count_member(b, "tokens_out", r->judge_tokens_out);
+	pe_buf_addc(b, '}');
+}
+
 /* Appends one row as a line of JSON; see result.h. */
 void pe_result_json(const struct pe_result *r, struct pe_buf *b)
 {
@@ -195,6 +210,7 @@ void pe_result_json(const struct pe_result *r, struct pe_buf *b)
 	pe_buf_adds(b, ",\"error\":");
 	pe_json_str(b, r->error);
 	write_call(b, r);
+	write_judge(b, r);
 	pe_buf_adds(b, ",\"output\":");
 	if (r->output)
 		pe_json_quote(b, r->output, r->output_len);
@@ -238,6 +254,11 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 		t->score_sum += r->score;
 		t->scored++;
 	}
+	t->judge_calls += r->judge_calls;
+	if (r->judge_tokens_in > 0)
+		t->judge_tokens_in += r->judge_tokens_in;
+	if (r->judge_tokens_out > 0)
+		t->judge_tokens_out += r->judge_tokens_out;
 	if (!r->has_call)
 		return;
 	t->calls++;

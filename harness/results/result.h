@@ -82,6 +82,15 @@ struct pe_result {
 	const char *finish_reason;
 	const char *served_model;
 
+	/*
+	 * The judges' calls ("judge"): how many were made for the row (from
+	 * the cache too) and the tokens they reported, apart from the
+	 * answer's; -1 when none reported any.
+	 */
+	unsigned judge_calls;
+	long judge_tokens_in;
+	long judge_tokens_out;
+
 	const char *output; /* NULL when none */
 	size_t output_len;
 	const struct pe_result_evaluator *evaluators;
@@ -158,6 +167,9 @@ struct pe_tally {
 	long tokens_in;		       /* over the calls that reported them */
 	long tokens_out;
 	size_t calls_without_tokens; /* calls that reported no token counts */
+	size_t judge_calls;	     /* the judges' calls, apart */
+	long judge_tokens_in;	     /* over those that reported them */
+	long judge_tokens_out;
 	/*
 	 * Set by the aggregate (aggregate.h), which knows the prices:
 	 * has_cost when every model in the group has a price, and cost_usd

@@ -348,6 +348,30 @@ static void read_call(struct reader *r, const struct where *row,
 	get_string(r, &w, n, "served_model", 1, &out->served_model);
 }
 
+/* "judge": optional (files before it have none), null or a mapping. */
+static void read_judge(struct reader *r, const struct where *row,
+		       const struct pe_node *map, struct pe_result *out)
+{
+	const struct pe_node *n = pe_node_get(map, "judge");
+	struct where w = { row->start, row->end, "'judge'" };
+	size_t value;
+	long calls = 0;
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_MAP) {
+		mistyped(r, row, "judge", "a mapping or null", n);
+		return;
+	}
+	if (find_member(r->doc->source, row->start, row->end, "judge",
+			&value) != NO_OFFSET)
+		w.start = value;
+	get_count(r, &w, n, "calls", 0, &calls);
+	out->judge_calls = calls > UINT_MAX ? UINT_MAX : (unsigned)calls;
+	get_count(r, &w, n, "tokens_in", 1, &out->judge_tokens_in);
+	get_count(r, &w, n, "tokens_out", 1, &out->judge_tokens_out);
+}
+
 static void read_temperature(struct reader *r, const struct where *w,
 			     const struct pe_node *map, struct pe_result *out)
 {
@@ -391,6 +415,7 @@ static int read_row(struct reader *r, const struct pe_node *n, size_t start,
 	memset(out, 0, sizeof(*out));
 	out->score = out->first_byte_ms = out->total_ms = NAN;
 	out->tokens_in = out->tokens_out = -1;
+	out->judge_tokens_in = out->judge_tokens_out = -1;
 	out->line = line;
 	r->failed = 0;
 	get_string(r, &w, n, "id", 0, &out->id);
@@ -408,6 +433,7 @@ static int read_row(struct reader *r, const struct pe_node *n, size_t start,
 	get_number(r, &w, n, "score", &out->score);
 	get_string(r, &w, n, "error", 1, &out->error);
 	read_call(r, &w, n, out);
+	read_judge(r, &w, n, out);
 	read_output(r, &w, n, out);
 	read_evaluators(r, &w, n, out);
 	out->case_index = (size_t)case_index;

@@ -408,3 +408,9 @@ const char *pe_http_version(void)
 {
 	return curl_version_info(CURLVERSION_NOW)->version;
 }
+
+/* Wakes the loop's wait; see http.h. */
+void pe_http_wakeup(struct pe_http *h)
+{
+	curl_multi_wakeup(h->multi);
+}

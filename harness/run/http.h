@@ -71,6 +71,12 @@ size_t pe_http_run(struct pe_http *h, long timeout_ms, struct pollfd *extra,
 
 size_t pe_http_inflight(const struct pe_http *h);
 
+/*
+ * Makes a pe_http_run that waits, or the next one, return at once; safe
+ * to call from any thread (work for the loop came from elsewhere).
+ */
+void pe_http_wakeup(struct pe_http *h);
+
 /* The libcurl version, for --version. */
 const char *pe_http_version(void);
 

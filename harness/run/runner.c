@@ -1,9 +1,19 @@
 /*
  * The run loop.  State that the network thread owns: queues, buckets,
- * in-flight counts, attempts.  State that scoring tasks write: each job's
- * own row and journal slot, the journal (behind its lock), and the run's
- * tally and done count (in the pe_run_tally critical section, where the
- * observer is also called).  Nothing else is shared.
+ * in-flight counts, attempts, judge calls once taken in.  State that
+ * scoring tasks write: each job's own row and journal slot, the journal
+ * (behind its lock), the run's tally and done count (in the pe_run_tally
+ * critical section, where the observer is also called), and the judge
+ * calls they hand in (the incoming list, in the pe_judge_queue critical
+ * section).  Nothing else is shared.
+ *
+ * Calls are numbered: 0 .. njobs - 1 are the jobs' answers, and each
+ * judge call gets the next number as it is taken in.  Both kinds share
+ * the targets' queues, caps, pacing, retries, cache and --offline.  A job
+ * whose evaluators include judges with a judge model is scored in two
+ * steps: its scoring task scores every other evaluator and hands in one
+ * judge call per judge; when the last judge has answered, a second task
+ * decides the verdict and records the row.
  */
 #define _GNU_SOURCE /* qsort_r */
 #include "harness/run/runner.h"
@@ -33,17 +43,26 @@ enum {
 	CONNECT_TIMEOUT_MS = 10000,
 };
 
-/* One request in flight, and the jobs waiting for the same answer. */
+/* One request in flight, and the calls waiting for the same answer. */
 struct attempt {
-	size_t job;
+	size_t call;
 	char key[PE_SHA256_HEX_LEN + 1];
 	double started_ms;
-	size_t *followers; /* jobs with the same cache key */
+	size_t *followers; /* calls with the same cache key */
 	size_t nfollowers;
 };
 
+/* A judge's question about one job's answer. */
+struct judge_call {
+	size_t job;
+	size_t eval;   /* the judge's index in the job's case score */
+	size_t target; /* the plan target that answers it */
+	struct pe_judge_ask ask;
+	struct judge_call *next; /* in the incoming list */
+};
+
 struct target_state {
-	size_t *queue; /* ready jobs, a FIFO */
+	size_t *queue; /* ready calls, a FIFO */
 	size_t head;
 	size_t len;
 	size_t alloc;
@@ -52,7 +71,7 @@ struct target_state {
 };
 
 struct delayed {
-	size_t job;
+	size_t call;
 	double due_ms;
 };
 
@@ -72,9 +91,25 @@ struct runner {
 	struct delayed *delayed;
 	size_t ndelayed;
 	size_t delayed_alloc;
-	unsigned *attempts;
-	size_t remaining; /* jobs not yet finished */
+	unsigned *attempts; /* per call */
+	size_t attempts_alloc;
+	size_t remaining; /* jobs whose answer has not come */
 	size_t inflight;
+	/*
+	 * Judges.  scores[job] holds a job's case score while its judges
+	 * answer, and pending[job] how many have not; judging counts those
+	 * jobs.  calls[i] is call njobs + i (NULL once settled).  incoming is
+	 * handed in by scoring tasks; scoring counts the tasks that may still
+	 * hand some in (atomic).
+	 */
+	struct pe_case_score **scores;
+	size_t *pending;
+	size_t judging;
+	struct judge_call **calls;
+	size_t ncalls;
+	size_t calls_alloc;
+	struct judge_call *incoming;
+	size_t scoring;
 	struct attempt **active; /* requests in flight, for deduplication */
 	size_t nactive;
 	size_t active_alloc;
@@ -242,12 +277,87 @@ static void record(struct runner *r, size_t job,
 	free(evs);
 }
 
-/* Scores a finished job and records it; runs as an OpenMP task. */
+/* Sets an evaluator's result anew. */
+static void set_result(struct pe_eval_result *res, enum pe_verdict verdict,
+		       const char *what, const char *detail)
+{
+	free(res->reason);
+	res->reason = NULL;
+	pe_result_set(res, verdict, 0, "%s%s", what, detail ? detail : "");
+}
+
+/*
+ * Hands in a judge call for each judge in score that has a judge model
+ * (the others stay skipped) and returns how many.  When there are any,
+ * score moves to r->scores[job] and the job waits for their answers.
+ * Runs in the job's scoring task.
+ */
+static size_t ask_judges(struct runner *r, size_t job,
+			 struct pe_case_score *score)
+{
+	const struct pe_job *j = &r->plan->jobs[job];
+	const struct pe_result *row = &r->run->rows[job];
+	struct pe_eval_input in;
+	struct judge_call *head = NULL, **tail = &head;
+	size_t n = 0;
+
+	memset(&in, 0, sizeof(in));
+	in.output = row->output ? row->output : "";
+	in.len = row->output_len;
+	in.prompt = j->prompt;
+	in.kase = j->kase;
+	for (size_t i = 0; i < score->nresults; i++) {
+		const struct pe_evalspec *spec = score->specs[i];
+		struct judge_call *c;
+		char *why = NULL;
+		long t;
+
+		if (!pe_evaluator_is_judge(spec))
+			continue;
+		t = pe_plan_judge_target(
+			r->plan,
+			pe_evaluator_judge_model(spec, r->plan->judge_model));
+		if (t < 0)
+			continue;
+		c = xcalloc(1, sizeof(*c));
+		if (pe_evaluator_judge_ask(spec, &in, &c->ask, &why)) {
+			set_result(&score->results[i], PE_VERDICT_ERROR,
+				   "the judge cannot be asked: ", why);
+			free(why);
+			free(c);
+			continue;
+		}
+		c->job = job;
+		c->eval = i;
+		c->target = (size_t)t;
+		*tail = c;
+		tail = &c->next;
+		n++;
+	}
+	if (!n)
+		return 0;
+	r->scores[job] = xmalloc(sizeof(*score));
+	*r->scores[job] = *score;
+	r->pending[job] = n;
+#pragma omp critical(pe_judge_queue)
+	{
+		*tail = r->incoming;
+		r->incoming = head;
+	}
+	pe_http_wakeup(r->http);
+	return n;
+}
+
+/*
+ * Scores a finished job and records it, or hands in its judge calls;
+ * runs as an OpenMP task.
+ */
 static void score_job(struct runner *r, size_t job)
 {
 	const struct pe_job *j = &r->plan->jobs[job];
 	const struct pe_result *row = &r->run->rows[job];
 	struct pe_case_score score;
+	size_t left;
 
 	if (row->error) {
 		memset(&score, 0, sizeof(score));
@@ -256,8 +366,28 @@ static void score_job(struct runner *r, size_t job)
 		pe_score_case(j->prompt, j->kase, row->output, row->output_len,
 			      &score);
 	}
-	record(r, job, &score);
-	pe_case_score_release(&score);
+	if (row->error || !r->plan->njudges || !ask_judges(r, job, &score)) {
+		record(r, job, &score);
+		pe_case_score_release(&score);
+	}
+	if (!r->plan->njudges)
+		return;
+#pragma omp atomic capture seq_cst
+	left = --r->scoring;
+	if (!left)
+		pe_http_wakeup(r->http);
+}
+
+/* Decides and records a job whose judges have all answered; a task. */
+static void finish_judged(struct runner *r, size_t job)
+{
+	struct pe_case_score *score = r->scores[job];
+
+	pe_case_score_decide(r->plan->jobs[job].prompt, score);
+	record(r, job, score);
+	pe_case_score_release(score);
+	free(score);
+	r->scores[job] = NULL;
 }
 
 /*
@@ -271,8 +401,111 @@ static void complete(struct runner *r, size_t job)
 	row->has_call = 1;
 	row->attempts = r->attempts[job];
 	r->remaining--;
+	if (r->plan->njudges) {
+#pragma omp atomic update seq_cst
+		r->scoring++;
+	}
 #pragma omp task firstprivate(job) if (r->threads > 1)
 	score_job(r, job);
+}
+
+/* The plan target of a call. */
+static size_t call_target(const struct runner *r, size_t call)
+{
+	return call < r->plan->njobs ? r->plan->jobs[call].target
+				     : r->calls[call - r->plan->njobs]->target;
+}
+
+/* Takes in the judge calls that scoring tasks handed in. */
+static void take_judges(struct runner *r)
+{
+	struct judge_call *c;
+
+#pragma omp critical(pe_judge_queue)
+	{
+		c = r->incoming;
+		r->incoming = NULL;
+	}
+	while (c) {
+		struct judge_call *next = c->next;
+		size_t call = r->plan->njobs + r->ncalls;
+
+		c->next = NULL;
+		pe_grow(&r->calls, &r->calls_alloc, r->ncalls + 1,
+			sizeof(*r->calls));
+		r->calls[r->ncalls++] = c;
+		pe_grow(&r->attempts, &r->attempts_alloc, call + 1,
+			sizeof(*r->attempts));
+		r->attempts[call] = 0;
+		r->judging++;
+		queue_push(&r->targets[c->target], call, 0);
+		c = next;
+	}
+}
+
+/*
+ * A judge call is over (its evaluator's result is set): when it was its
+ * job's last, the job is decided and recorded in a task.
+ */
+static void settle_judge(struct runner *r, size_t call)
+{
+	struct judge_call *c = r->calls[call - r->plan->njobs];
+	size_t job = c->job;
+
+	r->calls[call - r->plan->njobs] = NULL;
+	pe_judge_ask_release(&c->ask);
+	free(c);
+	r->judging--;
+	if (--r->pending[job])
+		return;
+#pragma omp task firstprivate(job) if (r->threads > 1)
+	finish_judged(r, job);
+}
+
+/* The judge's answer came (from the model or the cache): read it. */
+static void judge_answered(struct runner *r, size_t call,
+			   const struct pe_result *answer)
+{
+	const struct judge_call *c = r->calls[call - r->plan->njobs];
+	struct pe_case_score *score = r->scores[c->job];
+	struct pe_eval_result *res = &score->results[c->eval];
+	struct pe_result *row = &r->run->rows[c->job];
+
+	free(res->reason);
+	memset(res, 0, sizeof(*res));
+	pe_evaluator_judge_read(score->specs[c->eval],
+				answer->output ? answer->output : "",
+				answer->output_len, res);
+	row->judge_calls++;
+	if (answer->tokens_in >= 0)
+		row->judge_tokens_in =
+			(row->judge_tokens_in > 0 ? row->judge_tokens_in : 0) +
+			answer->tokens_in;
+	if (answer->tokens_out >= 0)
+		row->judge_tokens_out =
+			(row->judge_tokens_out > 0 ? row->judge_tokens_out
+						   : 0) +
+			answer->tokens_out;
+	settle_judge(r, call);
+}
+
+/*
+ * A judge call ended without an answer: the judge errs (a failed call,
+ * which --resume runs again) or did not run (skip: --offline's miss).
+ */
+static void judge_unanswered(struct runner *r, size_t call,
+			     enum pe_verdict verdict, const char *why)
+{
+	const struct judge_call *c = r->calls[call - r->plan->njobs];
+	struct pe_case_score *score = r->scores[c->job];
+
+	if (verdict == PE_VERDICT_ERROR)
+		r->run->rows[c->job].judge_calls++;
+	set_result(&score->results[c->eval], verdict,
+		   verdict == PE_VERDICT_ERROR ? "the judge call failed: "
+					       : "the judge did not run: ",
+		   why);
+	settle_judge(r, call);
 }
 
 static void fail_job(struct runner *r, size_t job, long status, const char *msg)
@@ -284,15 +517,25 @@ static void fail_job(struct runner *r, size_t job, long status, const char *msg)
 	complete(r, job);
 }
 
-static void schedule_retry(struct runner *r, size_t job, long retry_after_ms,
+/* A call failed for good: its job errs, or its judge does. */
+static void fail_call(struct runner *r, size_t call, long status,
+		      const char *msg)
+{
+	if (call < r->plan->njobs)
+		fail_job(r, call, status, msg);
+	else
+		judge_unanswered(r, call, PE_VERDICT_ERROR, msg);
+}
+
+static void schedule_retry(struct runner *r, size_t call, long retry_after_ms,
 			   double now)
 {
-	double delay = pe_pacing_backoff_ms(r->attempts[job], retry_after_ms,
+	double delay = pe_pacing_backoff_ms(r->attempts[call], retry_after_ms,
 					    next_random(r));
 
 	pe_grow(&r->delayed, &r->delayed_alloc, r->ndelayed + 1,
 		sizeof(*r->delayed));
-	r->delayed[r->ndelayed].job = job;
+	r->delayed[r->ndelayed].call = call;
 	r->delayed[r->ndelayed].due_ms = now + delay;
 	r->ndelayed++;
 }
@@ -328,13 +571,61 @@ static void answer_followers(struct runner *r, struct attempt *a,
 	a->nfollowers = 0;
 }
 
+/* A job's answer came: it goes to scoring, with its followers'. */
+static void answer_job(struct runner *r, struct attempt *a,
+		       const struct pe_http_result *res,
+		       struct pe_chat_response *resp)
+{
+	struct pe_result *row = &r->run->rows[a->call];
+
+	row->output = resp->output;
+	row->output_len = resp->output_len;
+	row->finish_reason = resp->finish_reason;
+	row->served_model = resp->model;
+	row->tokens_in = resp->tokens_in;
+	row->tokens_out = resp->tokens_out;
+	row->http_status = res->status;
+	row->first_byte_ms = res->first_byte_ms;
+	row->total_ms = res->total_ms;
+	resp->output = resp->finish_reason = resp->model = NULL;
+	if (r->opts->use_cache)
+		pe_cache_put(r->opts->cache_dir, a->key, row);
+	answer_followers(r, a, row);
+	complete(r, a->call);
+}
+
+/* A judge's answer came: it is read for the call and its followers. */
+static void answer_judge(struct runner *r, struct attempt *a,
+			 const struct pe_http_result *res,
+			 const struct pe_chat_response *resp)
+{
+	struct pe_result answer;
+
+	pe_result_init(&answer);
+	answer.output = resp->output;
+	answer.output_len = resp->output_len;
+	answer.finish_reason = resp->finish_reason;
+	answer.served_model = resp->model;
+	answer.tokens_in = resp->tokens_in;
+	answer.tokens_out = resp->tokens_out;
+	answer.http_status = res->status;
+	if (r->opts->use_cache)
+		pe_cache_put(r->opts->cache_dir, a->key, &answer);
+	for (size_t i = 0; i < a->nfollowers; i++) {
+		r->run->cache_hits++;
+		judge_answered(r, a->followers[i], &answer);
+	}
+	a->nfollowers = 0;
+	judge_answered(r, a->call, &answer);
+}
+
 static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 {
 	struct runner *r = ctx;
 	struct attempt *a = userdata;
-	const struct pe_job *job = &r->plan->jobs[a->job];
-	const struct pe_target *t = &r->plan->targets[job->target];
-	struct target_state *ts = &r->targets[job->target];
+	size_t k = call_target(r, a->call);
+	const struct pe_target *t = &r->plan->targets[k];
+	struct target_state *ts = &r->targets[k];
 	struct pe_chat_response resp;
 	double now = now_ms();
 	int retry;
@@ -363,35 +654,24 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	if (res->status == 429 || res->status == 529)
 		pe_pacing_limited(&ts->pace, res->retry_after_ms, now);
 	if (resp.cls == PE_REPLY_OK) {
-		struct pe_result *row = &r->run->rows[a->job];
-
 		pe_pacing_succeeded(&ts->pace, res->remaining_requests,
 				    res->reset_ms, now);
-		row->output = resp.output;
-		row->output_len = resp.output_len;
-		row->finish_reason = resp.finish_reason;
-		row->served_model = resp.model;
-		row->tokens_in = resp.tokens_in;
-		row->tokens_out = resp.tokens_out;
-		row->http_status = res->status;
-		row->first_byte_ms = res->first_byte_ms;
-		row->total_ms = res->total_ms;
-		resp.output = resp.finish_reason = resp.model = NULL;
-		if (r->opts->use_cache)
-			pe_cache_put(r->opts->cache_dir, a->key, row);
-		answer_followers(r, a, row);
-		complete(r, a->job);
-	} else if (retry && r->attempts[a->job] <= (unsigned)r->opts->retries) {
+		if (a->call < r->plan->njobs)
+			answer_job(r, a, res, &resp);
+		else
+			answer_judge(r, a, res, &resp);
+	} else if (retry &&
+		   r->attempts[a->call] <= (unsigned)r->opts->retries) {
 		long after = res->retry_after_ms >= 0 ? res->retry_after_ms
 						      : resp.retry_after_ms;
 
-		schedule_retry(r, a->job, after, now);
+		schedule_retry(r, a->call, after, now);
 	} else {
-		fail_job(r, a->job, res->status,
-			 resp.error ? resp.error : "request failed");
+		const char *msg = resp.error ? resp.error : "request failed";
+
+		fail_call(r, a->call, res->status, msg);
 		for (size_t i = 0; i < a->nfollowers; i++)
-			fail_job(r, a->followers[i], res->status,
-				 resp.error ? resp.error : "request failed");
+			fail_call(r, a->followers[i], res->status, msg);
 		a->nfollowers = 0;
 	}
 	/* Followers of a request that will be retried start afresh. */
@@ -499,8 +779,8 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 	return n;
 }
 
-/* Makes job wait for an in-flight request with the same key, if any. */
-static int follow_active(struct runner *r, const char *key, size_t job)
+/* Makes call wait for an in-flight request with the same key, if any. */
+static int follow_active(struct runner *r, const char *key, size_t call)
 {
 	for (size_t i = 0; i < r->nactive; i++) {
 		struct attempt *a = r->active[i];
@@ -509,7 +789,7 @@ static int follow_active(struct runner *r, const char *key, size_t job)
 			continue;
 		a->followers = xrealloc(a->followers,
 					(a->nfollowers + 1) * sizeof(size_t));
-		a->followers[a->nfollowers++] = job;
+		a->followers[a->nfollowers++] = call;
 		return 1;
 	}
 	return 0;
@@ -556,7 +836,7 @@ static double start_job(struct runner *r, size_t job, double now)
 		goto done;
 	}
 	a = xcalloc(1, sizeof(*a));
-	a->job = job;
+	a->call = job;
 	a->started_ms = now;
 	pe_cache_key(t->spec, http.url ? http.url : t->ops->name, http.body,
 		     http.body_len, j->has_temperature && j->temperature > 0,
@@ -602,6 +882,96 @@ done:
 	return tokens;
 }
 
+/*
+ * The judge's request: its question, at temperature 0 with seed 0 (where
+ * the provider takes a seed), so that the same question gets the same
+ * answer and the cache can keep it.
+ */
+static const struct pe_params judge_params = { .set = PE_PARAM_SEED };
+
+/*
+ * Starts one attempt of a judge call: from the cache or as an HTTP
+ * request.  Returns the estimated tokens it will use.
+ */
+static double start_judge(struct runner *r, size_t call, double now)
+{
+	const struct judge_call *c = r->calls[call - r->plan->njobs];
+	const struct pe_target *t = &r->plan->targets[c->target];
+	struct pe_chat_message msgs[2];
+	struct pe_chat_request req;
+	struct pe_http_request http;
+	struct pe_result answer;
+	struct attempt *a;
+	char err[512];
+	size_t n = 0;
+	double tokens = 0;
+
+	r->attempts[call]++;
+	if (c->ask.system) {
+		msgs[n].role = PE_ROLE_SYSTEM;
+		msgs[n++].content = c->ask.system;
+	}
+	msgs[n].role = PE_ROLE_USER;
+	msgs[n++].content = c->ask.user;
+	memset(&req, 0, sizeof(req));
+	req.model = t->model;
+	req.messages = msgs;
+	req.nmessages = n;
+	req.params = &judge_params;
+	req.has_temperature = 1;
+	req.temperature = 0;
+	memset(&http, 0, sizeof(http));
+	if (pe_provider_build(t->ops, t->base_url, t->api_key, &t->headers,
+			      &req, &http, err, sizeof(err))) {
+		judge_unanswered(r, call, PE_VERDICT_ERROR, err);
+		goto done;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->call = call;
+	a->started_ms = now;
+	pe_cache_key(t->spec, http.url, http.body, http.body_len, 0, 0, a->key);
+	pe_result_init(&answer);
+	if (r->opts->use_cache &&
+	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
+		r->run->cache_hits++;
+		judge_answered(r, call, &answer);
+		release_answer(&answer);
+		free(a);
+	} else if (r->opts->use_cache && follow_active(r, a->key, call)) {
+		free(a);
+	} else if (r->opts->offline) {
+		judge_unanswered(r, call, PE_VERDICT_SKIP,
+				 "no cached judge answer for this request "
+				 "(--offline)");
+		free(a);
+	} else if (pe_http_add(r->http, &http, CONNECT_TIMEOUT_MS,
+			       t->timeout_ms ? t->timeout_ms
+					     : r->opts->timeout_ms,
+			       MAX_BODY_BYTES, a)) {
+		judge_unanswered(r, call, PE_VERDICT_ERROR,
+				 "cannot start the request");
+		free(a);
+	} else {
+		pe_grow(&r->active, &r->active_alloc, r->nactive + 1,
+			sizeof(*r->active));
+		r->active[r->nactive++] = a;
+		r->targets[c->target].inflight++;
+		r->inflight++;
+		r->run->requests++;
+		tokens = (double)http.body_len / 4.0 + 512.0;
+	}
+done:
+	pe_http_request_release(&http);
+	return tokens;
+}
+
+/* Starts one attempt of a call, a job's or a judge's. */
+static double start_call(struct runner *r, size_t call, double now)
+{
+	return call < r->plan->njobs ? start_job(r, call, now)
+				     : start_judge(r, call, now);
+}
+
 /* Moves retries that are due back to the front of their queues. */
 static void release_due(struct runner *r, double now)
 {
@@ -611,8 +981,8 @@ static void release_due(struct runner *r, double now)
 		struct delayed *d = &r->delayed[i];
 
 		if (d->due_ms <= now)
-			queue_push(&r->targets[r->plan->jobs[d->job].target],
-				   d->job, 1);
+			queue_push(&r->targets[call_target(r, d->call)],
+				   d->call, 1);
 		else
 			r->delayed[kept++] = *d;
 	}
@@ -626,13 +996,13 @@ static void dispatch(struct runner *r, double now)
 	release_due(r, now);
 	for (size_t k = 0; k < n; k++) {
 		struct target_state *ts = &r->targets[k];
-		size_t job;
+		size_t call;
 
 		pe_pacing_refill(&ts->pace, now);
 		while (r->inflight < (size_t)r->opts->concurrency &&
 		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
-		       queue_pop(ts, &job))
-			pe_pacing_spend(&ts->pace, start_job(r, job, now));
+		       queue_pop(ts, &call))
+			pe_pacing_spend(&ts->pace, start_call(r, call, now));
 	}
 }
 
@@ -751,6 +1121,9 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 		row->total_ms = read.total_ms;
 		row->tokens_in = read.tokens_in;
 		row->tokens_out = read.tokens_out;
+		row->judge_calls = read.judge_calls;
+		row->judge_tokens_in = read.judge_tokens_in;
+		row->judge_tokens_out = read.judge_tokens_out;
 		jl->finished = 1;
 		jl->offset = offset;
 		jl->len = len;
@@ -803,10 +1176,28 @@ static char *journal_path(const struct pe_run_options *opts)
 	return xstrfmt("%s/results.jsonl", opts->out_dir);
 }
 
+/*
+ * True while work is left: answers to come, or (with judges) scoring
+ * tasks that may hand in judge calls, and judge calls not yet over.
+ * Judge calls handed in are taken in first.
+ */
+static int work_left(struct runner *r)
+{
+	size_t scoring;
+
+	if (!r->plan->njudges)
+		return r->remaining > 0;
+		/* Read before taking in: a task hands in, then counts itself out. */
+#pragma omp atomic read seq_cst
+	scoring = r->scoring;
+	take_judges(r);
+	return r->remaining > 0 || scoring > 0 || r->judging > 0;
+}
+
 /* The loop itself, on one thread of the OpenMP team. */
 static void loop(struct runner *r)
 {
-	while (r->remaining > 0) {
+	while (work_left(r)) {
 		double now = now_ms();
 		long wait;
 		size_t nfds;
@@ -824,16 +1215,39 @@ static void loop(struct runner *r)
 		} else {
 			dispatch(r, now);
 		}
-		if (!r->remaining)
+		if (!work_left(r))
 			break;
-		wait = r->inflight || r->ndelayed || r->remaining
-			       ? wait_ms(r, now)
-			       : 0;
+		wait = wait_ms(r, now);
 		nfds = local_fds(r, now, &wait);
 		pe_http_run(r->http, wait, r->pollfds, nfds, on_done, r);
 		step_locals(r, now_ms());
 		tick(r, now_ms(), 0);
 	}
+}
+
+/*
+ * Frees what an interrupted run left of its judges: calls not over, and
+ * the jobs that waited for them (their answers too), which stay
+ * unrecorded and run again with --resume.
+ */
+static void free_judges(struct runner *r)
+{
+	for (size_t i = 0; i < r->ncalls; i++) {
+		if (!r->calls[i])
+			continue;
+		pe_judge_ask_release(&r->calls[i]->ask);
+		free(r->calls[i]);
+	}
+	for (size_t j = 0; r->scores && j < r->plan->njobs; j++) {
+		if (!r->scores[j])
+			continue;
+		pe_case_score_release(r->scores[j]);
+		free(r->scores[j]);
+		release_answer(&r->run->rows[j]);
+	}
+	free(r->calls);
+	free(r->scores);
+	free(r->pending);
 }
 
 /* Runs a plan; see runner.h. */
@@ -873,7 +1287,12 @@ int pe_run_execute(const struct pe_plan *plan,
 	free(path);
 	if (!r.journal)
 		return PE_ERR_IO;
-	r.attempts = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(unsigned));
+	r.attempts_alloc = plan->njobs ? plan->njobs : 1;
+	r.attempts = xcalloc(r.attempts_alloc, sizeof(unsigned));
+	if (plan->njudges) {
+		r.scores = xcalloc(r.attempts_alloc, sizeof(*r.scores));
+		r.pending = xcalloc(r.attempts_alloc, sizeof(*r.pending));
+	}
 	setup_targets(&r);
 	for (size_t i = 0; i < plan->njobs; i++) {
 		if (run->lines[i].finished) {
@@ -896,7 +1315,8 @@ int pe_run_execute(const struct pe_plan *plan,
 #pragma omp taskwait
 		}
 	}
-	run->interrupted = r.remaining > 0;
+	take_judges(&r);
+	run->interrupted = r.remaining > 0 || r.judging > 0;
 	tick(&r, now_ms(), 1);
 	pe_http_free(r.http);
 	/* Requests cancelled by an interrupt still own their contexts. */
@@ -908,6 +1328,7 @@ int pe_run_execute(const struct pe_plan *plan,
 		r.locals[i].ops->local_cancel(r.locals[i].call);
 	free(r.locals);
 	free(r.pollfds);
+	free_judges(&r);
 	pe_journal_close(r.journal);
 	for (size_t k = 0; k < plan->ntargets; k++)
 		free(r.targets[k].queue);

@@ -1104,9 +1104,8 @@ static void test_json(void **state)
 
 /* judges and kinds that never run */
 
-#define LLM_REASON "LLM judge did not run: prompteval makes no judge model call"
-#define BUILTIN_REASON                                                         \
-	"built-in judge did not run: prompteval makes no judge model call"
+#define LLM_REASON     "LLM judge did not run: " PE_NO_JUDGE_MODEL
+#define BUILTIN_REASON "built-in judge did not run: " PE_NO_JUDGE_MODEL
 
 static const struct eval_case judge_cases[] = {
 	{ "llm:",

@@ -336,6 +336,9 @@ static void fill_pass_row(struct pe_result *r)
 	r->tokens_out = 45;
 	r->finish_reason = "stop";
 	r->served_model = "gpt-4o-mini-2024-07-18";
+	r->judge_calls = 2;
+	r->judge_tokens_in = 300;
+	r->judge_tokens_out = -1;
 	r->output = "Hello \"world\"\n";
 	r->output_len = strlen(r->output);
 	r->evaluators = two_evaluators;
@@ -351,6 +354,7 @@ static const char pass_row_json[] =
 	"\"first_byte_ms\":12.5,\"total_ms\":340,\"tokens_in\":120,"
 	"\"tokens_out\":45,\"finish_reason\":\"stop\","
 	"\"served_model\":\"gpt-4o-mini-2024-07-18\"},"
+	"\"judge\":{\"calls\":2,\"tokens_in\":300,\"tokens_out\":null},"
 	"\"output\":\"Hello \\\"world\\\"\\n\",\"evaluators\":["
 	"{\"name\":\"has-hello\",\"kind\":\"contains\",\"status\":\"pass\","
 	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null},"
@@ -377,7 +381,8 @@ static const char skip_row_json[] =
 	"\"file\":\"p.prompt.yml\",\"case\":\"c2\",\"case_index\":0,"
 	"\"model\":null,\"temperature\":null,\"repeat\":0,"
 	"\"status\":\"ungraded\",\"score\":null,\"error\":null,"
-	"\"call\":null,\"output\":null,\"evaluators\":[{\"name\":\"judge\","
+	"\"call\":null,\"judge\":null,\"output\":null,"
+	"\"evaluators\":[{\"name\":\"judge\","
 	"\"kind\":\"llm-judge\",\"status\":\"skip\",\"score\":null,"
 	"\"weight\":1,\"negate\":false,\"reason\":\"needs a model\"}]}";
 
@@ -404,7 +409,7 @@ static const char error_row_json[] =
 	"\"model\":\"m\",\"temperature\":0,\"repeat\":3,"
 	"\"status\":\"error\",\"score\":null,"
 	"\"error\":\"template: variable 'x' is not defined\",\"call\":null,"
-	"\"output\":null,\"evaluators\":[]}";
+	"\"judge\":null,\"output\":null,\"evaluators\":[]}";
 
 /* An error row whose call got no response: every unknown is null. */
 static void fill_failed_call_row(struct pe_result *r)
@@ -429,7 +434,8 @@ static const char failed_call_row_json[] =
 	"\"error\":\"connection refused\",\"call\":{\"attempts\":3,"
 	"\"cached\":true,\"http_status\":null,\"first_byte_ms\":null,"
 	"\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,"
-	"\"finish_reason\":null,\"served_model\":null},\"output\":null,"
+	"\"finish_reason\":null,\"served_model\":null},\"judge\":null,"
+	"\"output\":null,"
 	"\"evaluators\":[]}";
 
 /* Output with a NUL byte, invalid UTF-8 and a control character. */
@@ -453,7 +459,7 @@ static const char binary_output_row_json[] =
 	"\"file\":\"p.prompt.yml\",\"case\":\"c5\",\"case_index\":0,"
 	"\"model\":null,\"temperature\":null,\"repeat\":0,"
 	"\"status\":\"fail\",\"score\":0,\"error\":null,\"call\":null,"
-	"\"output\":\"a\\u0000b\xef\xbf\xbd\xc3\xa9\\u001b[0m\","
+	"\"judge\":null,\"output\":\"a\\u0000b\xef\xbf\xbd\xc3\xa9\\u001b[0m\","
 	"\"evaluators\":[]}";
 
 /* A row straight from pe_result_init. */
@@ -466,7 +472,7 @@ static const char unknown_row_json[] =
 	"{\"id\":null,\"prompt\":null,\"file\":null,\"case\":null,"
 	"\"case_index\":0,\"model\":null,\"temperature\":null,\"repeat\":0,"
 	"\"status\":\"error\",\"score\":null,\"error\":null,\"call\":null,"
-	"\"output\":null,\"evaluators\":[]}";
+	"\"judge\":null,\"output\":null,\"evaluators\":[]}";
 
 struct json_case {
 	const char *what;
