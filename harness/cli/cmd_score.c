@@ -1,8 +1,11 @@
 /*
  * prompteval score: scores recorded responses (load/responses.h) without
- * calling any model, so an evaluator change shows its effect at once.
- * Any mismatch between a response and the prompts is an input error
- * (exit 3) and nothing is scored.
+ * calling the models that answered, so an evaluator change shows its
+ * effect at once.  Any mismatch between a response and the prompts is an
+ * input error (exit 3) and nothing is scored.  LLM judges are asked only
+ * when the command has a judge model (--judge-model, or judge: in the
+ * configuration), through the runner (run/runner.h: pe_run_judges), with
+ * its cache; otherwise they do not run and their cases are ungraded.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,7 +20,10 @@
 #include "harness/cli/options.h"
 #include "harness/results/aggregate.h"
 #include "harness/results/results.h"
+#include "harness/load/config.h"
 #include "harness/load/responses.h"
+#include "harness/plan/plan.h"
+#include "harness/run/runner.h"
 #include "harness/load/suite.h"
 #include "harness/cli/summary.h"
 #include "harness/core/message.h"
@@ -83,7 +89,93 @@ struct score_options {
 	int quiet;
 	int verbose;
 	int help;
+	/* Judges. */
+	const char *config;
+	const char *judge_model;
+	const char *cache_dir;
+	long concurrency;
+	double timeout_s;
+	long retries;
+	int no_cache;
+	int offline;
 };
+
+static int by_prompt(const void *a, const void *b)
+{
+	const struct pe_response *x = *(const struct pe_response *const *)a;
+	const struct pe_response *y = *(const struct pe_response *const *)b;
+
+	return pe_result_compare(&x->row, &y->row);
+}
+
+/*
+ * Asks the judges of the scored responses, when the command has a judge
+ * model, and decides their cases again.  Returns 0, or an exit status
+ * after printing why (a judge model that cannot be used).
+ */
+static int judge_responses(const struct score_options *o,
+			   struct pe_responses *r,
+			   const struct pe_config *config)
+{
+	const char *judge = o->judge_model  ? o->judge_model
+			    : config->judge ? config->judge->text
+					    : NULL;
+	struct pe_response **order;
+	const struct pe_prompt **prompts;
+	const struct pe_case **cases;
+	struct pe_judged *items;
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_plan *plan = NULL;
+	struct pe_run_options ro;
+	struct pe_run run;
+	int status = PE_EXIT_OK;
+
+	if (!judge || !r->len) {
+		pe_diag_free(diag);
+		return PE_EXIT_OK;
+	}
+	order = xcalloc(r->len, sizeof(*order));
+	prompts = xcalloc(r->len, sizeof(*prompts));
+	cases = xcalloc(r->len, sizeof(*cases));
+	items = xcalloc(r->len, sizeof(*items));
+	for (size_t i = 0; i < r->len; i++)
+		order[i] = &r->items[i];
+	/* The plan takes its jobs grouped by prompt. */
+	qsort(order, r->len, sizeof(*order), by_prompt);
+	for (size_t i = 0; i < r->len; i++) {
+		prompts[i] = order[i]->prompt;
+		cases[i] = order[i]->kase;
+		items[i].score = &order[i]->score;
+		items[i].row = &order[i]->row;
+	}
+	plan = pe_plan_judging(prompts, cases, r->len, judge, config, diag);
+	if (plan)
+		pe_plan_check_keys(plan, o->offline, diag);
+	pe_diag_sort(diag);
+	pe_diag_print(diag, stderr);
+	if (!plan || pe_diag_count(diag, PE_SEV_ERROR)) {
+		status = PE_EXIT_INVALID;
+	} else if (plan->njudges) {
+		memset(&ro, 0, sizeof(ro));
+		ro.concurrency = o->concurrency;
+		ro.timeout_ms = (long)(o->timeout_s * 1000);
+		ro.retries = o->retries;
+		ro.use_cache = !o->no_cache;
+		ro.offline = o->offline;
+		ro.cache_dir = o->cache_dir;
+		pe_run_judges(plan, &ro, items, &run);
+		for (size_t i = 0; i < r->len; i++)
+			pe_case_score_to_row(&order[i]->score, &order[i]->row,
+					     order[i]->evaluators);
+	}
+	pe_plan_free(plan);
+	pe_diag_free(diag);
+	free(items);
+	free(cases);
+	free(prompts);
+	free(order);
+	return status;
+}
 
 static void print_summary(const struct pe_result *rows, size_t n,
 			  const struct pe_aggregate *agg, const char *written,
@@ -109,10 +201,12 @@ static int usage(const struct pe_option *opts)
 		stdout,
 		"prompteval score --responses FILE.jsonl|DIR [options] PATH...",
 		"Scores recorded responses with the evaluators of the prompt "
-		"files in PATH,\nwithout calling any model.  FILE.jsonl holds "
-		"one {prompt, case, output[, model,\ntemperature, repeat]} "
-		"per line; DIR holds <prompt>/<case>.md files.  The\nresults "
-		"go to OUT/results.json.",
+		"files in PATH,\nwithout calling the models that gave them.  "
+		"FILE.jsonl holds one {prompt, case,\noutput[, model, "
+		"temperature, repeat]} per line; DIR holds <prompt>/<case>.md\n"
+		"files.  The results go to OUT/results.json.  LLM judges are "
+		"asked only with\n--judge-model or judge: in the "
+		"configuration.",
 		opts);
 	printf("\n");
 	pe_print_exit_codes(stdout);
@@ -122,7 +216,9 @@ static int usage(const struct pe_option *opts)
 /* Runs "prompteval score"; returns an exit status. */
 int cmd_score(int argc, char **argv)
 {
-	struct score_options o = { NULL, "out", 0, -1, 0, 0, 0 };
+	struct score_options o = { NULL, "out", 0,    -1,   0,
+				   0,	 0,	NULL, NULL, ".prompteval/cache",
+				   32,	 120,	5,    0,    0 };
 	struct pe_option opts[] = {
 		{ PE_OPT_STRING, 'r', "responses", "FILE|DIR",
 		  "recorded responses: a .jsonl file or a directory",
@@ -137,6 +233,30 @@ int cmd_score(int argc, char **argv)
 		  "at most N cases ungraded (an evaluator did not run) "
 		  "without exit 2",
 		  &o.max_ungraded, NULL, 0, 1000000000 },
+		{ PE_OPT_STRING, 'c', "config", "FILE",
+		  "configuration (default prompteval.yml if present)",
+		  &o.config, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "judge-model", "PROVIDER:MODEL",
+		  "ask LLM judges, with this model for those that name none "
+		  "(default: judge: in the configuration; without either, "
+		  "judges do not run)",
+		  &o.judge_model, NULL, 0, 0 },
+		{ PE_OPT_LONG, 0, "concurrency", "N",
+		  "judge requests in flight (default 32)", &o.concurrency, NULL,
+		  1, 4096 },
+		{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",
+		  "per judge request attempt (default 120)", &o.timeout_s, NULL,
+		  0, 0 },
+		{ PE_OPT_LONG, 0, "retries", "N",
+		  "retries of a failed judge request (default 5)", &o.retries,
+		  NULL, 0, 100 },
+		{ PE_OPT_FLAG, 0, "no-cache", NULL,
+		  "neither read nor write the cache", &o.no_cache, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 0, "offline", NULL,
+		  "judge answers only from the cache", &o.offline, NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "cache-dir", "DIR",
+		  "the cache (default .prompteval/cache)", &o.cache_dir, NULL,
+		  0, 0 },
 		{ PE_OPT_FLAG, 'q', "quiet", NULL,
 		  "print only the summary line", &o.quiet, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 'v', "verbose", NULL,
@@ -146,7 +266,8 @@ int cmd_score(int argc, char **argv)
 	struct pe_responses *r = NULL;
 	struct pe_strlist paths;
 	struct pe_diag *diag;
-	struct pe_suite *suite;
+	struct pe_config *config = NULL;
+	struct pe_suite *suite = NULL;
 	struct pe_result *rows = NULL;
 	struct pe_aggregate *agg = NULL;
 	struct pe_outcome outcome = { 0 };
@@ -170,9 +291,16 @@ int cmd_score(int argc, char **argv)
 		pe_strlist_release(&paths);
 		return PE_EXIT_USAGE;
 	}
+	if (o.timeout_s <= 0) {
+		pe_usage_error("score", "--timeout must be above 0");
+		pe_strlist_release(&paths);
+		return PE_EXIT_USAGE;
+	}
 	diag = pe_diag_new();
-	suite = pe_suite_load(paths.items, paths.len, diag);
-	if (!pe_diag_count(diag, PE_SEV_ERROR))
+	config = pe_config_load(o.config, diag);
+	if (config)
+		suite = pe_suite_load(paths.items, paths.len, diag);
+	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		r = pe_responses_load(o.responses, suite, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
@@ -181,6 +309,9 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	pe_responses_score(r, o.threads);
+	status = judge_responses(&o, r, config);
+	if (status)
+		goto done;
 	rows = pe_responses_rows(r);
 	if (write_results(o.out_dir, rows, r->len, &written)) {
 		status = PE_EXIT_SYSTEM;
@@ -203,6 +334,7 @@ done:
 	free(written);
 	pe_responses_free(r);
 	pe_suite_free(suite);
+	pe_config_free(config);
 	pe_diag_free(diag);
 	pe_strlist_release(&paths);
 	return status;

@@ -269,7 +269,8 @@ static int add_judges(struct pe_plan *plan, const struct pe_evalspec *specs,
 
 /*
  * Resolves the judge models of every evaluator of the prompts that have
- * jobs, so that the runner finds a target for each judge call.
+ * jobs, so that the runner finds a target for each judge call, and warns
+ * at the judges that have none.  Jobs come grouped by prompt.
  */
 static int plan_judges(struct pe_plan *plan, const char *option,
 		       const struct pe_config *config, struct pe_diag *diag)
@@ -646,6 +647,29 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan->targets);
 	free(plan->jobs);
 	free(plan);
+}
+
+/* A plan to judge answers that are there already; see plan.h. */
+struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
+				const struct pe_case *const *cases, size_t n,
+				const char *judge_model,
+				const struct pe_config *config,
+				struct pe_diag *diag)
+{
+	struct pe_plan *plan = xcalloc(1, sizeof(*plan));
+
+	plan->jobs = xcalloc(n ? n : 1, sizeof(*plan->jobs));
+	plan->njobs = n;
+	for (size_t i = 0; i < n; i++) {
+		plan->jobs[i].prompt = prompts[i];
+		plan->jobs[i].kase = cases[i];
+	}
+	plan->info.jobs = n;
+	if (plan_judges(plan, judge_model, config, diag)) {
+		pe_plan_free(plan);
+		return NULL;
+	}
+	return plan;
 }
 
 /* The target for judge model name; see plan.h. */

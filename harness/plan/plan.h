@@ -95,6 +95,20 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 void pe_plan_free(struct pe_plan *plan);
 
 /*
+ * A plan to judge n answers that are there already ("score"): job i is
+ * for prompts[i] and cases[i] (grouped by prompt) and has no target of
+ * its own; the targets are the judge models the prompts' judges need,
+ * with judge_model (--judge-model, else the configuration's judge) for
+ * judges that name none.  Warns at judges that will not run; returns
+ * NULL after recording errors.
+ */
+struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
+				const struct pe_case *const *cases, size_t n,
+				const char *judge_model,
+				const struct pe_config *config,
+				struct pe_diag *diag);
+
+/*
  * The target that answers judge model name (pe_evaluator_judge_model's,
  * with plan->judge_model as the run's judge), or -1 when the plan has
  * none for it.

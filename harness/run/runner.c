@@ -104,6 +104,7 @@ struct runner {
 	 */
 	struct pe_case_score **scores;
 	size_t *pending;
+	struct pe_judged *judged; /* pe_run_judges: the answers to judge */
 	size_t judging;
 	struct judge_call **calls;
 	size_t ncalls;
@@ -277,6 +278,12 @@ static void record(struct runner *r, size_t job,
 	free(evs);
 }
 
+/* A job's row: in the run, or the answer pe_run_judges judges. */
+static struct pe_result *job_row(const struct runner *r, size_t job)
+{
+	return r->judged ? r->judged[job].row : &r->run->rows[job];
+}
+
 /* Sets an evaluator's result anew. */
 static void set_result(struct pe_eval_result *res, enum pe_verdict verdict,
 		       const char *what, const char *detail)
@@ -289,14 +296,15 @@ static void set_result(struct pe_eval_result *res, enum pe_verdict verdict,
 /*
  * Hands in a judge call for each judge in score that has a judge model
  * (the others stay skipped) and returns how many.  When there are any,
- * score moves to r->scores[job] and the job waits for their answers.
- * Runs in the job's scoring task.
+ * score is kept in r->scores[job] (it must live until the job is
+ * decided) and the job waits for their answers.  Runs in the job's
+ * scoring task.
  */
 static size_t ask_judges(struct runner *r, size_t job,
 			 struct pe_case_score *score)
 {
 	const struct pe_job *j = &r->plan->jobs[job];
-	const struct pe_result *row = &r->run->rows[job];
+	const struct pe_result *row = job_row(r, job);
 	struct pe_eval_input in;
 	struct judge_call *head = NULL, **tail = &head;
 	size_t n = 0;
@@ -334,17 +342,20 @@ static size_t ask_judges(struct runner *r, size_t job,
 		tail = &c->next;
 		n++;
 	}
-	if (!n)
+	if (!n) {
+		/* A judge that cannot be asked may have changed the verdict. */
+		pe_case_score_decide(j->prompt, score);
 		return 0;
-	r->scores[job] = xmalloc(sizeof(*score));
-	*r->scores[job] = *score;
+	}
+	r->scores[job] = score;
 	r->pending[job] = n;
 #pragma omp critical(pe_judge_queue)
 	{
 		*tail = r->incoming;
 		r->incoming = head;
 	}
-	pe_http_wakeup(r->http);
+	if (r->http)
+		pe_http_wakeup(r->http);
 	return n;
 }
 
@@ -356,19 +367,18 @@ static void score_job(struct runner *r, size_t job)
 {
 	const struct pe_job *j = &r->plan->jobs[job];
 	const struct pe_result *row = &r->run->rows[job];
-	struct pe_case_score score;
+	struct pe_case_score *score = xcalloc(1, sizeof(*score));
 	size_t left;
 
-	if (row->error) {
-		memset(&score, 0, sizeof(score));
-		score.verdict = PE_VERDICT_ERROR;
-	} else {
+	if (row->error)
+		score->verdict = PE_VERDICT_ERROR;
+	else
 		pe_score_case(j->prompt, j->kase, row->output, row->output_len,
-			      &score);
-	}
-	if (row->error || !r->plan->njudges || !ask_judges(r, job, &score)) {
-		record(r, job, &score);
-		pe_case_score_release(&score);
+			      score);
+	if (row->error || !r->plan->njudges || !ask_judges(r, job, score)) {
+		record(r, job, score);
+		pe_case_score_release(score);
+		free(score);
 	}
 	if (!r->plan->njudges)
 		return;
@@ -458,6 +468,11 @@ static void settle_judge(struct runner *r, size_t call)
 	r->judging--;
 	if (--r->pending[job])
 		return;
+	if (r->judged) {
+		/* pe_run_judges: the caller records. */
+		pe_case_score_decide(r->plan->jobs[job].prompt, r->scores[job]);
+		return;
+	}
 #pragma omp task firstprivate(job) if (r->threads > 1)
 	finish_judged(r, job);
 }
@@ -469,7 +484,7 @@ static void judge_answered(struct runner *r, size_t call,
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
 	struct pe_case_score *score = r->scores[c->job];
 	struct pe_eval_result *res = &score->results[c->eval];
-	struct pe_result *row = &r->run->rows[c->job];
+	struct pe_result *row = job_row(r, c->job);
 
 	free(res->reason);
 	memset(res, 0, sizeof(*res));
@@ -500,7 +515,7 @@ static void judge_unanswered(struct runner *r, size_t call,
 	struct pe_case_score *score = r->scores[c->job];
 
 	if (verdict == PE_VERDICT_ERROR)
-		r->run->rows[c->job].judge_calls++;
+		job_row(r, c->job)->judge_calls++;
 	set_result(&score->results[c->eval], verdict,
 		   verdict == PE_VERDICT_ERROR ? "the judge call failed: "
 					       : "the judge did not run: ",
@@ -1238,7 +1253,7 @@ static void free_judges(struct runner *r)
 		pe_judge_ask_release(&r->calls[i]->ask);
 		free(r->calls[i]);
 	}
-	for (size_t j = 0; r->scores && j < r->plan->njobs; j++) {
+	for (size_t j = 0; r->scores && !r->judged && j < r->plan->njobs; j++) {
 		if (!r->scores[j])
 			continue;
 		pe_case_score_release(r->scores[j]);
@@ -1248,6 +1263,48 @@ static void free_judges(struct runner *r)
 	free(r->calls);
 	free(r->scores);
 	free(r->pending);
+}
+
+/*
+ * Runs the loop on one thread of an OpenMP team whose other threads run
+ * the scoring tasks, until the work is done or the run is stopped.
+ */
+static void drive(struct runner *r)
+{
+	r->http = pe_http_new(r->opts->concurrency);
+	r->ticked_ms = now_ms();
+#pragma omp parallel
+	{
+#pragma omp single
+		{
+			r->threads = omp_get_num_threads();
+			loop(r);
+#pragma omp taskwait
+		}
+	}
+	take_judges(r);
+}
+
+/* Frees what the runner holds once the loop is over. */
+static void release_runner(struct runner *r)
+{
+	pe_http_free(r->http);
+	/* Requests cancelled by an interrupt still own their contexts. */
+	for (size_t i = 0; i < r->nactive; i++) {
+		free(r->active[i]->followers);
+		free(r->active[i]);
+	}
+	for (size_t i = 0; i < r->nlocals; i++)
+		r->locals[i].ops->local_cancel(r->locals[i].call);
+	free(r->locals);
+	free(r->pollfds);
+	free_judges(r);
+	for (size_t k = 0; k < r->plan->ntargets; k++)
+		free(r->targets[k].queue);
+	free(r->targets);
+	free(r->active);
+	free(r->delayed);
+	free(r->attempts);
 }
 
 /* Runs a plan; see runner.h. */
@@ -1304,43 +1361,44 @@ int pe_run_execute(const struct pe_plan *plan,
 		r.remaining++;
 	}
 	run->done = run->resumed;
-	r.http = pe_http_new(opts->concurrency);
-	r.ticked_ms = now_ms();
-#pragma omp parallel
-	{
-#pragma omp single
-		{
-			r.threads = omp_get_num_threads();
-			loop(&r);
-#pragma omp taskwait
-		}
-	}
-	take_judges(&r);
+	drive(&r);
 	run->interrupted = r.remaining > 0 || r.judging > 0;
 	tick(&r, now_ms(), 1);
-	pe_http_free(r.http);
-	/* Requests cancelled by an interrupt still own their contexts. */
-	for (size_t i = 0; i < r.nactive; i++) {
-		free(r.active[i]->followers);
-		free(r.active[i]);
-	}
-	for (size_t i = 0; i < r.nlocals; i++)
-		r.locals[i].ops->local_cancel(r.locals[i].call);
-	free(r.locals);
-	free(r.pollfds);
-	free_judges(&r);
+	release_runner(&r);
 	pe_journal_close(r.journal);
-	for (size_t k = 0; k < plan->ntargets; k++)
-		free(r.targets[k].queue);
-	free(r.targets);
-	free(r.active);
-	free(r.delayed);
-	free(r.attempts);
 	if (r.journal_errno) {
 		errno = r.journal_errno;
 		return PE_ERR_IO;
 	}
 	return PE_OK;
+}
+
+/* Judges answers that are already there; see runner.h. */
+void pe_run_judges(const struct pe_plan *plan,
+		   const struct pe_run_options *opts, struct pe_judged *items,
+		   struct pe_run *run)
+{
+	struct runner r;
+	size_t n = plan->njobs ? plan->njobs : 1;
+
+	memset(&r, 0, sizeof(r));
+	memset(run, 0, sizeof(*run));
+	pe_tally_init(&run->tally);
+	r.plan = plan;
+	r.opts = opts;
+	r.run = run;
+	r.judged = items;
+	r.rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)time(NULL);
+	r.attempts_alloc = n;
+	r.attempts = xcalloc(n, sizeof(unsigned));
+	r.scores = xcalloc(n, sizeof(*r.scores));
+	r.pending = xcalloc(n, sizeof(*r.pending));
+	setup_targets(&r);
+	for (size_t i = 0; i < plan->njobs; i++)
+		ask_judges(&r, i, items[i].score);
+	drive(&r);
+	run->interrupted = r.judging > 0;
+	release_runner(&r);
 }
 
 /* Frees what a run holds. */

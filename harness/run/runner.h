@@ -82,6 +82,26 @@ int pe_run_execute(const struct pe_plan *plan,
 		   const struct pe_run_options *opts, struct pe_run *run);
 void pe_run_release(struct pe_run *run);
 
+/* An answer that is already there, to judge: its case score and row. */
+struct pe_judged {
+	struct pe_case_score *score; /* scored but for its judges */
+	struct pe_result *row;	     /* holds the answer */
+};
+
+/*
+ * Asks the judges of answers that are already there ("score"): plan's
+ * jobs give each item's prompt and case (their targets are not used) and
+ * its judge targets.  Each judge with a judge model is asked through the
+ * same loop, caps, pacing, retries and cache as a run's (no journal);
+ * its result replaces the skip in the item's score, the score is decided
+ * again, and the row gets the judge calls and tokens.  run receives the
+ * requests, cache hits and whether opts->stop cut it short; it has no
+ * rows.
+ */
+void pe_run_judges(const struct pe_plan *plan,
+		   const struct pe_run_options *opts, struct pe_judged *items,
+		   struct pe_run *run);
+
 /*
  * The finished rows of run, in results.json order, in a new array of *n
  * rows owned by the caller (the rows' strings stay borrowed from run).
