@@ -82,6 +82,7 @@ struct run_args {
 	long shard_count;
 	const char *formats;
 	const char *baseline;
+	const char *org;
 	struct pe_gates gates;
 };
 
@@ -127,6 +128,30 @@ static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 	return PE_ERR_USAGE;
 }
 
+/*
+ * An organization name goes into a URL path as it is: letters, digits,
+ * '-', '_' and '.', and not only dots.
+ */
+static int org_is_valid(const char *org)
+{
+	size_t len = strlen(org);
+
+	return len &&
+	       len == strspn(org, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789-_.") &&
+	       strspn(org, ".") < len;
+}
+
+/* True when some target takes --org (a GitHub Models one). */
+static int plan_uses_org(const struct pe_plan *plan)
+{
+	for (size_t i = 0; i < plan->ntargets; i++)
+		if (plan->targets[i].org)
+			return 1;
+	return 0;
+}
+
 static void print_plan(const struct pe_plan *plan)
 {
 	printf("plan: %zu job%s against %zu model%s", plan->njobs,
@@ -143,10 +168,12 @@ static void print_plan(const struct pe_plan *plan)
 
 		for (size_t j = 0; j < plan->njobs; j++)
 			jobs += plan->jobs[j].target == i;
-		printf("  %-32s %-30s %zu jobs%s%s\n", t->spec,
+		printf("  %-32s %-30s %zu jobs%s%s%s%s\n", t->spec,
 		       t->base_url ? t->base_url : "(local)", jobs,
 		       t->api_key_env ? ", key from " : "",
-		       t->api_key_env ? t->api_key_env : "");
+		       t->api_key_env ? t->api_key_env : "",
+		       t->org ? ", billed to the organization " : "",
+		       t->org ? t->org : "");
 	}
 }
 
@@ -306,6 +333,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.nmodels = a->models.len;
 	po.repeats = a->repeat;
 	po.filter = a->filter;
+	po.org = a->org;
 	/* An unknown format is a usage error before anything is sent. */
 	if (a->formats && pe_report_check_list(a->formats)) {
 		status = PE_EXIT_USAGE;
@@ -355,6 +383,14 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	}
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		plan = pe_plan_new(suite, config, &po, diag);
+	/* A misplaced --org is a usage error, before keys are looked for. */
+	if (plan && a->org && !plan_uses_org(plan)) {
+		pe_usage_error("run",
+			       "--org applies to GitHub Models only, and no "
+			       "model of this run is a github one");
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
 	if (plan && !a->dry_run)
 		pe_plan_check_keys(plan, a->offline, diag);
 	pe_diag_sort(diag);
@@ -475,6 +511,9 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 0, "baseline", "BASE.json",
 		  "compare the results with this earlier run's", &a.baseline,
 		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "org", "ORG",
+		  "bill GitHub Models calls to this organization", &a.org, NULL,
+		  0, 0 },
 		PE_GATE_OPTIONS(&a.gates),
 		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
 		  &a.quiet, NULL, 0, 0 },
@@ -500,6 +539,13 @@ int cmd_run(int argc, char **argv)
 		status = usage(opts);
 	} else if (a.timeout_s <= 0) {
 		pe_usage_error("run", "--timeout must be above 0");
+		status = PE_EXIT_USAGE;
+	} else if (a.org && !org_is_valid(a.org)) {
+		pe_usage_error("run",
+			       "invalid value '%s' for --org: expected an "
+			       "organization name (letters, digits, '-', '_' "
+			       "and '.')",
+			       a.org);
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&a.gates, "run")) {
 		status = PE_EXIT_USAGE;

@@ -196,6 +196,7 @@ void pe_target_release(struct pe_target *t)
 	free(t->provider);
 	free(t->model);
 	free(t->base_url);
+	free(t->org);
 	for (size_t i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);
@@ -537,6 +538,10 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 		pe_plan_free(plan);
 		return NULL;
 	}
+	/* --org goes to the targets whose provider takes one. */
+	for (size_t i = 0; opts->org && i < plan->ntargets; i++)
+		if (plan->targets[i].ops->takes_org)
+			plan->targets[i].org = xstrdup(opts->org);
 	identify(plan);
 	if (opts->shard_count)
 		keep_shard(plan, opts->shard_index, opts->shard_count);

@@ -37,6 +37,8 @@ struct pe_target {
 	double tokens_per_minute;
 	long timeout_ms;
 	struct pe_strlist headers;
+	/* --org, for a provider that takes it (GitHub Models); else NULL. */
+	char *org;
 };
 
 struct pe_job {
@@ -67,6 +69,7 @@ struct pe_plan_options {
 	size_t shard_index; /* 1..shard_count; 0: not sharded */
 	size_t shard_count;
 	long timeout_ms; /* --timeout */
+	const char *org; /* --org: the organization billed, or NULL */
 };
 
 /*

@@ -181,6 +181,7 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 	req->temperature = job->temperature;
 	req->response_format = p->response_format;
 	req->json_schema = p->json_schema;
+	req->org = t->org;
 }
 
 /*
