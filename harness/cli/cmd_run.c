@@ -216,11 +216,12 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 /*
  * What happens after the run when -f, --baseline or a gate asks for the
  * results: renders OUT/results.json in the formats -f asks for (with the
- * comparison against base when there is one), prints the comparison and
- * checks the gates.  Stores the number of failed gates in *failed.
- * Returns 0 or PE_ERR_IO.
+ * comparison against base when there is one, and the suite the rows came
+ * from), prints the comparison and checks the gates.  Stores the number
+ * of failed gates in *failed.  Returns 0 or PE_ERR_IO.
  */
 static int use_results(const struct run_args *a, const struct pe_config *config,
+		       const struct pe_suite *suite,
 		       const struct pe_resultset *base, size_t *failed)
 {
 	struct pe_prices prices = pe_config_prices(config);
@@ -241,6 +242,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 		in.agg = agg;
 		in.comparison = cmp;
 		in.color = pe_report_want_color();
+		in.suite = suite;
 		rc = a->formats
 			     ? pe_report_write_all(a->formats, a->out_dir, &in)
 			     : PE_OK;
@@ -438,7 +440,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	if (run.interrupted)
 		print_interrupted(&run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
-	    use_results(a, config, base, &failed_gates)) {
+	    use_results(a, config, suite, base, &failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
@@ -478,7 +480,7 @@ int cmd_run(int argc, char **argv)
 		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
 		{ PE_OPT_STRING, 'f', "format", "LIST",
 		  "also write these reports: "
-		  "terminal,json,jsonl,junit,md,html,csv",
+		  "terminal,json,jsonl,junit,md,html,csv,gh-json",
 		  &a.formats, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "filter", "REGEX",
 		  "only prompts or case ids that match", &a.filter, NULL, 0,
