@@ -441,5 +441,10 @@ static int md_end(void *state)
 	return rc;
 }
 
-const struct pe_report_ops pe_report_md = { "md", "report.md", md_begin, md_add,
-					    md_end };
+const struct pe_report_ops pe_report_md = {
+	.name = "md",
+	.file_name = "report.md",
+	.begin = md_begin,
+	.add = md_add,
+	.end = md_end,
+};

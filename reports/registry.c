@@ -3,7 +3,8 @@
  * Every name in the list is checked before anything is written, so a typo
  * leaves no half-written output directory (and the input is not looked
  * at before the list is found good, so "report" checks -f with a NULL
- * input).  Files are written to a
+ * input); so is every format that needs the prompt files (needs_suite)
+ * against an input without them.  Files are written to a
  * temporary name beside their final one and renamed into place once
  * complete, so a reader never sees a partial report; the output directory
  * is created only when some format writes a file.
@@ -28,12 +29,12 @@ extern const struct pe_report_ops pe_report_junit;
 extern const struct pe_report_ops pe_report_md;
 extern const struct pe_report_ops pe_report_csv;
 extern const struct pe_report_ops pe_report_html;
+extern const struct pe_report_ops pe_report_gh_json;
 
 const struct pe_report_ops *const pe_report_writers[] = {
-	&pe_report_terminal, &pe_report_json,
-	&pe_report_jsonl,    &pe_report_junit,
-	&pe_report_md,	     &pe_report_csv,
-	&pe_report_html,     NULL
+	&pe_report_terminal, &pe_report_json,	 &pe_report_jsonl,
+	&pe_report_junit,    &pe_report_md,	 &pe_report_csv,
+	&pe_report_html,     &pe_report_gh_json, NULL
 };
 
 /* Returns the writer called name, or NULL; see report.h. */
@@ -145,6 +146,14 @@ int pe_report_write_all(const char *list, const char *out_dir,
 
 	if (n < 0 || !in)
 		return PE_ERR_USAGE;
+	for (int i = 0; i < n; i++) {
+		if (chosen[i]->needs_suite && !in->suite) {
+			pe_error("%s needs the prompt files: write it with run "
+				 "-f %s",
+				 chosen[i]->name, chosen[i]->name);
+			return PE_ERR_USAGE;
+		}
+	}
 	for (int i = 0; i < n && !rc; i++) {
 		if (!chosen[i]->file_name) {
 			if (drive(chosen[i], in, stdout)) {

@@ -20,6 +20,7 @@
 #include "harness/results/resultset.h"
 
 struct pe_comparison;
+struct pe_suite;
 
 struct pe_report_input {
 	const struct pe_resultset *rs; /* rows, sorted */
@@ -29,11 +30,17 @@ struct pe_report_input {
 	int color;	  /* terminal: colour allowed (a TTY, no NO_COLOR) */
 	int with_timings; /* write latencies and timings where a format has
 			     a place for them */
+	/*
+	 * The prompt files the rows came from, for formats that quote them
+	 * (gh-json's test data); set by "run", NULL for "report".
+	 */
+	const struct pe_suite *suite;
 };
 
 struct pe_report_ops {
 	const char *name;      /* as -f names it: "junit" */
 	const char *file_name; /* in the output directory; NULL: stdout */
+	int needs_suite;       /* writes nothing without in->suite */
 	/* Returns the writer's state, or NULL on failure. */
 	void *(*begin)(const struct pe_report_input *in, FILE *out);
 	void (*add)(void *state, const struct pe_result *row);
@@ -62,8 +69,9 @@ int pe_report_want_color(void);
 /*
  * Writes every format in list (comma-separated names, e.g.
  * "terminal,junit,md") for in: files go into out_dir, the terminal to
- * stdout.  Returns 0, PE_ERR_USAGE for an unknown name (with a message
- * naming it on stderr), or PE_ERR_IO.
+ * stdout.  Returns 0, PE_ERR_USAGE for an unknown name or a format that
+ * needs the prompt files when in has none (with a message on stderr,
+ * before anything is written), or PE_ERR_IO.
  */
 int pe_report_write_all(const char *list, const char *out_dir,
 			const struct pe_report_input *in);

@@ -294,6 +294,10 @@ static int terminal_end(void *state)
 	return rc;
 }
 
-const struct pe_report_ops pe_report_terminal = { "terminal", NULL,
-						  terminal_begin, terminal_add,
-						  terminal_end };
+const struct pe_report_ops pe_report_terminal = {
+	.name = "terminal",
+	.file_name = NULL,
+	.begin = terminal_begin,
+	.add = terminal_add,
+	.end = terminal_end,
+};

@@ -527,6 +527,35 @@ check "fakellm: an array match needs every substring" "$work/arr/results.json" -
 	"len(rows)==16 and all((r['output']=='## 1. Scripted\n\nonly strong at 0.8')==(r['model']=='openai:sim-strong' and r['temperature']==0.8) for r in rows)"
 fake_stop
 
+# 8f. --org sends GitHub Models requests to the organization's endpoint
+#     (/orgs/ORG/inference/chat/completions); without it they go to
+#     /inference/chat/completions.
+fake_start
+printf 'providers:\n  github:\n    base_url: %s/inference\n' "$FAKE_URL" >"$work/gh.yml"
+"$PE" run -q -c "$work/gh.yml" -m github:sim/strong --org my-org.team_1 \
+	--filter '^users$' -o "$work/org" --no-cache "$PROMPT" >/dev/null 2>&1
+status=$?
+"$PE" run -q -c "$work/gh.yml" -m github:sim/strong --filter '^users$' \
+	-o "$work/no-org" --no-cache "$PROMPT" >/dev/null 2>&1
+fake_get /_log >"$work/log.jsonl"
+python3 - "$work/log.jsonl" <<'PY' && [ $status != 4 ] && ok "--org: the request went to /orgs/my-org.team_1/inference/chat/completions" || bad "--org: wrong request path (exit $status): $(cat "$work/log.jsonl")"
+import json, sys
+log = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+api = [e for e in log if not e["path"].startswith("/_")]
+assert [e["path"] for e in api] == ["/orgs/my-org.team_1/inference/chat/completions", "/inference/chat/completions"], api
+assert all(e["status"] == 200 for e in api), api
+PY
+check "--org: the answer was read" "$work/org/results.json" - \
+	"len(rows)==1 and rows[0]['status']!='error' and len(rows[0]['output'])>200"
+"$PE" run -q -c "$work/gh.yml" -m openai:sim-strong --org my-org \
+	-o "$work/org-openai" --no-cache "$PROMPT" >/dev/null 2>"$work/org.err"
+status=$?
+[ $status = 4 ] && grep -q -- "--org applies to GitHub Models only" "$work/org.err" &&
+	[ ! -e "$work/org-openai" ] &&
+	ok "--org without a github model: usage error, nothing sent" ||
+	bad "--org without a github model: exit $status, $(cat "$work/org.err")"
+fake_stop
+
 # 9. The API key appears nowhere we write.
 if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
 	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"

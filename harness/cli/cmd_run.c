@@ -84,6 +84,7 @@ struct run_args {
 	const char *formats;
 	const char *baseline;
 	const char *judge_model;
+	const char *org;
 	struct pe_gates gates;
 };
 
@@ -144,6 +145,30 @@ static size_t judge_calls(const struct pe_plan *plan,
 	return calls;
 }
 
+/*
+ * An organization name goes into a URL path as it is: letters, digits,
+ * '-', '_' and '.', and not only dots.
+ */
+static int org_is_valid(const char *org)
+{
+	size_t len = strlen(org);
+
+	return len &&
+	       len == strspn(org, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789-_.") &&
+	       strspn(org, ".") < len;
+}
+
+/* True when some target takes --org (a GitHub Models one). */
+static int plan_uses_org(const struct pe_plan *plan)
+{
+	for (size_t i = 0; i < plan->ntargets; i++)
+		if (plan->targets[i].org)
+			return 1;
+	return 0;
+}
+
 static void print_plan(const struct pe_plan *plan)
 {
 	printf("plan: %zu job%s against %zu model%s", plan->njobs,
@@ -175,8 +200,10 @@ static void print_plan(const struct pe_plan *plan)
 		       t->base_url ? t->base_url : "(local)", jobs);
 		if (t->judge)
 			printf(", %zu judge calls", judged);
-		printf("%s%s\n", t->api_key_env ? ", key from " : "",
-		       t->api_key_env ? t->api_key_env : "");
+		printf("%s%s%s%s\n", t->api_key_env ? ", key from " : "",
+		       t->api_key_env ? t->api_key_env : "",
+		       t->org ? ", billed to the organization " : "",
+		       t->org ? t->org : "");
 	}
 }
 
@@ -219,11 +246,12 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 /*
  * What happens after the run when -f, --baseline or a gate asks for the
  * results: renders OUT/results.json in the formats -f asks for (with the
- * comparison against base when there is one), prints the comparison and
- * checks the gates.  Stores the number of failed gates in *failed.
- * Returns 0 or PE_ERR_IO.
+ * comparison against base when there is one, and the suite the rows came
+ * from), prints the comparison and checks the gates.  Stores the number
+ * of failed gates in *failed.  Returns 0 or PE_ERR_IO.
  */
 static int use_results(const struct run_args *a, const struct pe_config *config,
+		       const struct pe_suite *suite,
 		       const struct pe_resultset *base, size_t *failed)
 {
 	struct pe_prices prices = pe_config_prices(config);
@@ -244,6 +272,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 		in.agg = agg;
 		in.comparison = cmp;
 		in.color = pe_report_want_color();
+		in.suite = suite;
 		rc = a->formats
 			     ? pe_report_write_all(a->formats, a->out_dir, &in)
 			     : PE_OK;
@@ -337,6 +366,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.repeats = a->repeat;
 	po.filter = a->filter;
 	po.judge_model = a->judge_model;
+	po.org = a->org;
 	/* An unknown format is a usage error before anything is sent. */
 	if (a->formats && pe_report_check_list(a->formats)) {
 		status = PE_EXIT_USAGE;
@@ -386,6 +416,14 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	}
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		plan = pe_plan_new(suite, config, &po, diag);
+	/* A misplaced --org is a usage error, before keys are looked for. */
+	if (plan && a->org && !plan_uses_org(plan)) {
+		pe_usage_error("run",
+			       "--org applies to GitHub Models only, and no "
+			       "model of this run is a github one");
+		status = PE_EXIT_USAGE;
+		goto done;
+	}
 	if (plan && !a->dry_run)
 		pe_plan_check_keys(plan, a->offline, diag);
 	pe_diag_sort(diag);
@@ -433,7 +471,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	if (run.interrupted)
 		print_interrupted(&run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
-	    use_results(a, config, base, &failed_gates)) {
+	    use_results(a, config, suite, base, &failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
@@ -473,7 +511,7 @@ int cmd_run(int argc, char **argv)
 		  "where results go (default out)", &a.out_dir, NULL, 0, 0 },
 		{ PE_OPT_STRING, 'f', "format", "LIST",
 		  "also write these reports: "
-		  "terminal,json,jsonl,junit,md,html,csv",
+		  "terminal,json,jsonl,junit,md,html,csv,gh-json",
 		  &a.formats, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "judge-model", "PROVIDER:MODEL",
 		  "the model for judges that name none (default: judge: in "
@@ -510,6 +548,9 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 0, "baseline", "BASE.json",
 		  "compare the results with this earlier run's", &a.baseline,
 		  NULL, 0, 0 },
+		{ PE_OPT_STRING, 0, "org", "ORG",
+		  "bill GitHub Models calls to this organization", &a.org, NULL,
+		  0, 0 },
 		PE_GATE_OPTIONS(&a.gates),
 		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
 		  &a.quiet, NULL, 0, 0 },
@@ -535,6 +576,13 @@ int cmd_run(int argc, char **argv)
 		status = usage(opts);
 	} else if (a.timeout_s <= 0) {
 		pe_usage_error("run", "--timeout must be above 0");
+		status = PE_EXIT_USAGE;
+	} else if (a.org && !org_is_valid(a.org)) {
+		pe_usage_error("run",
+			       "invalid value '%s' for --org: expected an "
+			       "organization name (letters, digits, '-', '_' "
+			       "and '.')",
+			       a.org);
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&a.gates, "run")) {
 		status = PE_EXIT_USAGE;

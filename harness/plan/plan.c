@@ -198,6 +198,7 @@ void pe_target_release(struct pe_target *t)
 	free(t->provider);
 	free(t->model);
 	free(t->base_url);
+	free(t->org);
 	for (size_t i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);
@@ -620,16 +621,22 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	free(temps);
 	pe_pattern_free(filter);
 	if (!rc)
-		rc = plan_judges(plan, opts->judge_model, config, diag);
-	if (!rc)
 		rc = check_unique_ids(plan, diag);
+	if (!rc) {
+		identify(plan);
+		if (opts->shard_count)
+			keep_shard(plan, opts->shard_index, opts->shard_count);
+		/* Judges for this shard's jobs only. */
+		rc = plan_judges(plan, opts->judge_model, config, diag);
+	}
 	if (rc) {
 		pe_plan_free(plan);
 		return NULL;
 	}
-	identify(plan);
-	if (opts->shard_count)
-		keep_shard(plan, opts->shard_index, opts->shard_count);
+	/* --org goes to the targets whose provider takes one. */
+	for (size_t i = 0; opts->org && i < plan->ntargets; i++)
+		if (plan->targets[i].ops->takes_org)
+			plan->targets[i].org = xstrdup(opts->org);
 	return plan;
 }
 

@@ -38,6 +38,8 @@ struct pe_target {
 	long timeout_ms;
 	struct pe_strlist headers;
 	int judge; /* it answers judge calls */
+	/* --org, for a provider that takes it (GitHub Models); else NULL. */
+	char *org;
 };
 
 /* A judge model as evaluators name it, and the target that answers it. */
@@ -82,6 +84,7 @@ struct pe_plan_options {
 	 * configuration's "judge", if any).
 	 */
 	const char *judge_model;
+	const char *org; /* --org: the organization billed, or NULL */
 };
 
 /*

@@ -93,6 +93,33 @@ static void write_url(struct pe_buf *url, const char *base,
 	pe_buf_adds(url, "/chat/completions");
 }
 
+/*
+ * GitHub Models bills an organization (--org) at its own endpoint:
+ * /orgs/ORG/inference/chat/completions instead of
+ * /inference/chat/completions, under the same root.  A base that does not
+ * end in /inference is taken as the root.
+ */
+static void write_github_url(struct pe_buf *url, const char *base,
+			     const struct pe_chat_request *req)
+{
+	static const char tail[] = "/inference";
+	size_t len = strlen(base), tail_len = sizeof(tail) - 1;
+	char *root;
+
+	if (!req->org) {
+		write_url(url, base, req);
+		return;
+	}
+	while (len && base[len - 1] == '/')
+		len--;
+	if (len >= tail_len && !memcmp(base + len - tail_len, tail, tail_len))
+		len -= tail_len;
+	root = xstrndup(base, len);
+	pe_wire_add_base(url, root, NULL, NULL);
+	pe_buf_addf(url, "/orgs/%s/inference/chat/completions", req->org);
+	free(root);
+}
+
 static void openai_usage(struct pe_reply *r, const struct pe_node *root)
 {
 	const struct pe_node *usage = pe_wire_get(root, "usage");
@@ -212,7 +239,7 @@ const struct pe_provider_ops pe_openai_ops = {
 	.parse_event = openai_event,
 };
 
-/* GitHub Models: "publisher/model" names, a GitHub token. */
+/* GitHub Models: "publisher/model" names, a GitHub token, --org. */
 const struct pe_provider_ops pe_github_ops = {
 	.name = "github",
 	.default_base = "https://models.github.ai/inference",
@@ -220,8 +247,9 @@ const struct pe_provider_ops pe_github_ops = {
 	.key_env_first = "GH_TOKEN", /* as the gh command line reads it */
 	.needs_key = 1,
 	.claims_publisher_model = 1,
+	.takes_org = 1,
 	.write_body = write_openai,
-	.write_url = write_url,
+	.write_url = write_github_url,
 	.add_headers = pe_wire_bearer_headers,
 	.parse_plain = openai_plain,
 	.parse_event = openai_event,

@@ -46,6 +46,7 @@ struct pe_chat_request {
 	enum pe_response_format response_format;
 	const char *json_schema; /* JSON text, or NULL */
 	int stream;		 /* ask for a streamed answer */
+	const char *org;	 /* the organization billed (--org), or NULL */
 };
 
 /* An HTTP request to send. */
@@ -121,6 +122,8 @@ struct pe_provider_ops {
 	 * and an alias may give it as an argv list instead.
 	 */
 	int model_is_command;
+	/* --org applies: requests go to that organization's endpoint. */
+	int takes_org;
 
 	/*
 	 * The request body, as JSON: the model, messages and settings of

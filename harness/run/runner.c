@@ -217,6 +217,7 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 	req->temperature = job->temperature;
 	req->response_format = p->response_format;
 	req->json_schema = p->json_schema;
+	req->org = t->org;
 }
 
 /*
@@ -930,6 +931,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	msgs[n++].content = c->ask.user;
 	memset(&req, 0, sizeof(req));
 	req.model = t->model;
+	req.org = t->org;
 	req.messages = msgs;
 	req.nmessages = n;
 	req.params = &judge_params;

@@ -62,6 +62,22 @@ static int path_is(const char *path, size_t len, const char *want)
 	return len == strlen(want) && !memcmp(path, want, len);
 }
 
+/* GitHub Models billed to an organization: /orgs/ORG/inference/... */
+static int is_org_path(const char *path, size_t len)
+{
+	static const char head[] = "/orgs/",
+			  tail[] = "/inference/chat/completions";
+	size_t org_len;
+
+	if (len <= sizeof(head) - 1 || memcmp(path, head, sizeof(head) - 1))
+		return 0;
+	path += sizeof(head) - 1;
+	len -= sizeof(head) - 1;
+	org_len = strcspn(path, "/");
+	return org_len && org_len < len &&
+	       path_is(path + org_len, len - org_len, tail);
+}
+
 /* Decides what a request is for from its method and target. */
 void fl_route_request(struct request *req)
 {
@@ -76,7 +92,8 @@ void fl_route_request(struct request *req)
 	memset(rt, 0, sizeof(*rt));
 	if (path_is(path, len, "/v1/chat/completions") ||
 	    path_is(path, len, "/chat/completions") ||
-	    path_is(path, len, "/inference/chat/completions"))
+	    path_is(path, len, "/inference/chat/completions") ||
+	    is_org_path(path, len))
 		rt->provider = FL_OPENAI;
 	else if (path_is(path, len, "/v1/messages"))
 		rt->provider = FL_ANTHROPIC;

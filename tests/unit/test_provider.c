@@ -1,6 +1,7 @@
 /*
  * Unit tests for provider.c: the exact request of every kind (URL, headers,
- * body), base URL forms, build errors, and tables of response bodies per
+ * body), base URL forms, the GitHub organization endpoint (--org), build
+ * errors, and tables of response bodies per
  * kind (plain and streamed answers, LF, CRLF and CR framing, every
  * truncation of a stream, bad bodies, and error bodies with their retry
  * class), plus the model-name guesses.
@@ -410,6 +411,60 @@ static void test_build_overrides(void **state)
 			    "\"topP\":0.9,\"presencePenalty\":0.5,"
 			    "\"frequencyPenalty\":-0.25}}");
 	pe_http_request_release(&out);
+}
+
+/*
+ * --org: GitHub Models requests go to /orgs/ORG/inference/chat/completions
+ * under the same root, whatever the base; other providers ignore it.
+ */
+static const struct {
+	const struct pe_provider_ops *kind;
+	const char *base; /* NULL: the default */
+	const char *org;
+	const char *url;
+} org_cases[] = {
+	{ &pe_github_ops, NULL, NULL,
+	  "https://models.github.ai/inference/chat/completions" },
+	{ &pe_github_ops, NULL, "my-org",
+	  "https://models.github.ai/orgs/my-org/inference/chat/completions" },
+	{ &pe_github_ops, "https://models.github.ai/inference/", "a.b_c",
+	  "https://models.github.ai/orgs/a.b_c/inference/chat/completions" },
+	{ &pe_github_ops, "127.0.0.1:8080/inference", "o",
+	  "http://127.0.0.1:8080/orgs/o/inference/chat/completions" },
+	{ &pe_github_ops, "https://proxy.example/v1", "o",
+	  "https://proxy.example/v1/orgs/o/inference/chat/completions" },
+	{ &pe_github_ops, "https://proxy.example/inference", NULL,
+	  "https://proxy.example/inference/chat/completions" },
+	{ &pe_openai_ops, NULL, "my-org",
+	  "https://api.openai.com/v1/chat/completions" },
+};
+
+static void test_build_org(void **state)
+{
+	static const struct pe_chat_message msgs[] = { { PE_ROLE_USER, "q" } };
+
+	(void)state;
+	assert_true(pe_github_ops.takes_org);
+	assert_false(pe_openai_ops.takes_org);
+	for (size_t i = 0; i < ARRAY_SIZE(org_cases); i++) {
+		struct pe_params p = { 0 };
+		struct pe_chat_request req = { 0 };
+		struct pe_http_request out;
+		char err[200];
+
+		req.model = "openai/gpt-4o";
+		req.messages = msgs;
+		req.nmessages = ARRAY_SIZE(msgs);
+		req.params = &p;
+		req.org = org_cases[i].org;
+		assert_int_equal(pe_provider_build(org_cases[i].kind,
+						   org_cases[i].base, NULL,
+						   NULL, &req, &out, err,
+						   sizeof(err)),
+				 0);
+		assert_string_equal(out.url, org_cases[i].url);
+		pe_http_request_release(&out);
+	}
 }
 
 /* A bare JSON Schema (no gh-models name/schema wrapper) still works. */
@@ -1152,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_build_minimal),
 		cmocka_unit_test(test_build_overrides),
 		cmocka_unit_test(test_build_bare_schema),
+		cmocka_unit_test(test_build_org),
 		cmocka_unit_test(test_build_errors),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_truncated),
