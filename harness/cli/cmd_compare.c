@@ -80,7 +80,7 @@ static int compare(const char *base_path, const char *head_path,
 		/* With gates, the head's rows count as a run's do. */
 		outcome.tally = pe_aggregate_total(agg);
 		outcome.judge_rows = 1;
-		outcome.gates_given = 1;
+		outcome.gates_given = pe_gates_decide_failures(&o->gates);
 		outcome.gates_failed = failed;
 		outcome.errors_allowed = o->gates.max_errors >= 0;
 		outcome.ungraded_allowed = o->gates.max_ungraded >= 0;

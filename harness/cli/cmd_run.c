@@ -300,7 +300,7 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 
 	o.tally = tally;
 	o.judge_rows = 1;
-	o.gates_given = pe_gates_given(&a->gates);
+	o.gates_given = pe_gates_decide_failures(&a->gates);
 	o.gates_failed = failed_gates;
 	o.errors_allowed = a->gates.max_errors >= 0;
 	o.ungraded_allowed = a->gates.max_ungraded >= 0;

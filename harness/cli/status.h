@@ -24,7 +24,7 @@ struct pe_outcome {
 	 * "nothing was checked" rule do ("merge").
 	 */
 	int judge_rows;
-	int gates_given;      /* any gate option or configured gate */
+	int gates_given;      /* pe_gates_decide_failures */
 	size_t gates_failed;  /* gates that failed (their lines are printed) */
 	int errors_allowed;   /* --max-errors was given */
 	int ungraded_allowed; /* --max-ungraded was given */

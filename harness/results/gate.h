@@ -65,6 +65,14 @@ void pe_gates_init(struct pe_gates *g);
 /* Returns 1 when at least one gate was given. */
 int pe_gates_given(const struct pe_gates *g);
 
+/*
+ * Returns 1 when a gate that decides about failed cases was given
+ * (--min-pass-rate, --fail-on, --max-cost, --max-p95-latency): failed
+ * cases alone then no longer fail the command.  --max-errors and
+ * --max-ungraded only allow errors and ungraded cases.
+ */
+int pe_gates_decide_failures(const struct pe_gates *g);
+
 /* Returns 1 when a gate needs a comparison (--fail-on *regression). */
 int pe_gates_need_baseline(const struct pe_gates *g);
 
