@@ -175,7 +175,8 @@ static void write_judge(struct pe_buf *b, const struct pe_result *r)
 		pe_buf_adds(b, "null");
 		return;
 	}
-	pe_buf_addf(b, "{\"calls\":%u", r->judge_calls);
+	pe_buf_addf(b, "{\"calls\":%u,\"model\":", r->judge_calls);
+	pe_json_str(b, r->judge_model);
 	pe_json_count_member(b, "tokens_in", r->judge_tokens_in);
 	pe_json_count_member(b, "tokens_out", r->judge_tokens_out);
 	pe_buf_addc(b, '}');

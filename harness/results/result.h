@@ -84,10 +84,12 @@ struct pe_result {
 
 	/*
 	 * The judges' calls ("judge"): how many were made for the row (from
-	 * the cache too) and the tokens they reported, apart from the
+	 * the cache too), the judge model that answered them (NULL when
+	 * several did), and the tokens they reported, apart from the
 	 * answer's; -1 when none reported any.
 	 */
 	unsigned judge_calls;
+	const char *judge_model;
 	long judge_tokens_in;
 	long judge_tokens_out;
 

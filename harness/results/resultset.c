@@ -368,6 +368,7 @@ static void read_judge(struct reader *r, const struct where *row,
 		w.start = value;
 	get_count(r, &w, n, "calls", 0, &calls);
 	out->judge_calls = calls > UINT_MAX ? UINT_MAX : (unsigned)calls;
+	get_string(r, &w, n, "model", 1, &out->judge_model);
 	get_count(r, &w, n, "tokens_in", 1, &out->judge_tokens_in);
 	get_count(r, &w, n, "tokens_out", 1, &out->judge_tokens_out);
 }

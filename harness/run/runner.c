@@ -478,6 +478,22 @@ static void settle_judge(struct runner *r, size_t call)
 	finish_judged(r, job);
 }
 
+/*
+ * Counts a judge call into its job's row, with the model that answered
+ * (the plan's target spec; NULL once two models have answered).
+ */
+static void count_judge_call(struct runner *r, const struct judge_call *c)
+{
+	struct pe_result *row = job_row(r, c->job);
+	const char *spec = r->plan->targets[c->target].spec;
+
+	if (!row->judge_calls)
+		row->judge_model = spec;
+	else if (row->judge_model && strcmp(row->judge_model, spec))
+		row->judge_model = NULL;
+	row->judge_calls++;
+}
+
 /* The judge's answer came (from the model or the cache): read it. */
 static void judge_answered(struct runner *r, size_t call,
 			   const struct pe_result *answer)
@@ -492,7 +508,7 @@ static void judge_answered(struct runner *r, size_t call,
 	pe_evaluator_judge_read(score->specs[c->eval],
 				answer->output ? answer->output : "",
 				answer->output_len, res);
-	row->judge_calls++;
+	count_judge_call(r, c);
 	if (answer->tokens_in >= 0)
 		row->judge_tokens_in =
 			(row->judge_tokens_in > 0 ? row->judge_tokens_in : 0) +
@@ -516,7 +532,7 @@ static void judge_unanswered(struct runner *r, size_t call,
 	struct pe_case_score *score = r->scores[c->job];
 
 	if (verdict == PE_VERDICT_ERROR)
-		job_row(r, c->job)->judge_calls++;
+		count_judge_call(r, c);
 	set_result(&score->results[c->eval], verdict,
 		   verdict == PE_VERDICT_ERROR ? "the judge call failed: "
 					       : "the judge did not run: ",
@@ -1103,6 +1119,15 @@ static long index_find(const struct id_index *ix, const char *id)
 	return -1;
 }
 
+/* The plan's own copy of a target spec (the journal's goes away). */
+static const char *target_spec(const struct pe_plan *plan, const char *spec)
+{
+	for (size_t i = 0; spec && i < plan->ntargets; i++)
+		if (!strcmp(plan->targets[i].spec, spec))
+			return plan->targets[i].spec;
+	return NULL;
+}
+
 struct resume_ctx {
 	struct id_index index;
 	struct pe_run *run;
@@ -1141,6 +1166,8 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 		row->judge_calls = read.judge_calls;
 		row->judge_tokens_in = read.judge_tokens_in;
 		row->judge_tokens_out = read.judge_tokens_out;
+		row->judge_model =
+			target_spec(rc->index.plan, read.judge_model);
 		jl->finished = 1;
 		jl->offset = offset;
 		jl->len = len;

@@ -337,6 +337,7 @@ static void fill_pass_row(struct pe_result *r)
 	r->finish_reason = "stop";
 	r->served_model = "gpt-4o-mini-2024-07-18";
 	r->judge_calls = 2;
+	r->judge_model = "openai:gpt-4o";
 	r->judge_tokens_in = 300;
 	r->judge_tokens_out = -1;
 	r->output = "Hello \"world\"\n";
@@ -354,7 +355,8 @@ static const char pass_row_json[] =
 	"\"first_byte_ms\":12.5,\"total_ms\":340,\"tokens_in\":120,"
 	"\"tokens_out\":45,\"finish_reason\":\"stop\","
 	"\"served_model\":\"gpt-4o-mini-2024-07-18\"},"
-	"\"judge\":{\"calls\":2,\"tokens_in\":300,\"tokens_out\":null},"
+	"\"judge\":{\"calls\":2,\"model\":\"openai:gpt-4o\","
+	"\"tokens_in\":300,\"tokens_out\":null},"
 	"\"output\":\"Hello \\\"world\\\"\\n\",\"evaluators\":["
 	"{\"name\":\"has-hello\",\"kind\":\"contains\",\"status\":\"pass\","
 	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null},"
