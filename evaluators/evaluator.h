@@ -40,8 +40,9 @@ struct pe_eval_input {
 
 /* What a judge asks its model about one output; the strings are owned. */
 struct pe_judge_ask {
-	char *system; /* the system message, or NULL */
-	char *user;   /* the user message */
+	char *system;	    /* the system message, or NULL */
+	char *user;	    /* the user message */
+	double temperature; /* 0 unless judge: sets one */
 };
 
 void pe_judge_ask_release(struct pe_judge_ask *ask);
@@ -141,10 +142,16 @@ struct pe_evaluator_ops {
 	int (*judge_ask)(const void *state, const struct pe_evalspec *spec,
 			 const struct pe_eval_input *in,
 			 struct pe_judge_ask *ask, char **why);
-	/* Reads the judge's reply (len bytes) into out, as score would. */
+	/* Reads one reply (len bytes) into out, before "not" applies. */
 	void (*judge_read)(const void *state, const struct pe_evalspec *spec,
 			   const char *reply, size_t len,
 			   struct pe_eval_result *out);
+	/* How many times the judge is asked about each answer (>= 1). */
+	unsigned (*judge_samples)(const struct pe_evalspec *spec);
+	/* Combines the results of the n replies into out. */
+	void (*judge_combine)(const void *state, const struct pe_evalspec *spec,
+			      const struct pe_eval_result *samples, size_t n,
+			      struct pe_eval_result *out);
 };
 
 /*
@@ -175,9 +182,10 @@ void pe_evaluators_release(struct pe_prompt *p);
  * names the model that judges spec in a run whose judge model is
  * run_judge (NULL: none): the evaluator's own, else run_judge, else the
  * family's default; NULL when there is none, and the judge then does not
- * run.  pe_evaluator_judge_ask writes the request for one output;
- * pe_evaluator_judge_read turns the reply into the evaluator's result,
- * applying "not" as pe_evaluator_score does.
+ * run.  pe_evaluator_judge_ask writes the request for one output, which
+ * is sent pe_evaluator_judge_samples times; pe_evaluator_judge_read reads
+ * each reply, and pe_evaluator_judge_combine turns the n results into the
+ * evaluator's, applying "not" as pe_evaluator_score does.
  */
 int pe_evaluator_is_judge(const struct pe_evalspec *spec);
 
@@ -187,19 +195,21 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec);
 
 /*
  * Why spec will not run when the run's judge model is run_judge (NULL:
- * none): its family never runs, or it is a judge without a model; NULL
- * when it will run.
+ * none) and judges are asked at all (ask_judges: "score" asks none
+ * without a judge model): its family never runs, or it is a judge that
+ * will not be asked; NULL when it will run.
  */
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
-				      const char *run_judge);
+				      const char *run_judge, int ask_judges);
 
 /*
- * Warns at each judge of p that has no judge model (families that never
+ * Warns at each judge of p that will not be asked (families that never
  * run are warned about when the file is loaded); returns how many of p's
  * evaluators will not run.
  */
 size_t pe_evaluators_warn_unrun(const struct pe_prompt *p,
-				const char *run_judge, struct pe_diag *diag);
+				const char *run_judge, int ask_judges,
+				struct pe_diag *diag);
 const char *pe_evaluator_judge_model(const struct pe_evalspec *spec,
 				     const char *run_judge);
 int pe_evaluator_judge_ask(const struct pe_evalspec *spec,
@@ -207,6 +217,10 @@ int pe_evaluator_judge_ask(const struct pe_evalspec *spec,
 			   struct pe_judge_ask *ask, char **why);
 void pe_evaluator_judge_read(const struct pe_evalspec *spec, const char *reply,
 			     size_t len, struct pe_eval_result *out);
+unsigned pe_evaluator_judge_samples(const struct pe_evalspec *spec);
+void pe_evaluator_judge_combine(const struct pe_evalspec *spec,
+				const struct pe_eval_result *samples, size_t n,
+				struct pe_eval_result *out);
 
 /* Scores one evaluator, applying "not"; out->reason is owned by out. */
 void pe_evaluator_score(const struct pe_evalspec *spec,

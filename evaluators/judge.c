@@ -1,25 +1,33 @@
 /*
  * LLM judges: "llm:" (gh-models: a prompt, its choices and their scores),
  * "uses: github/<name>" (the gh-models built-ins, with prompts written
- * here), and model-graded criteria ("model:" with criteria or a prompt,
- * "type: prompt_evaluator"), read as a judge whose choices are PASS and
- * FAIL.
+ * here), model-graded criteria from prompt libraries ("model:" with
+ * criteria or a prompt, "type: prompt_evaluator", "type: model_graded",
+ * "type: llm_eval"), "rule:" sentences, and "judge:", prompteval's own
+ * rubric form (a rubric in plain words, an optional scale and pass mark,
+ * an optional reference, and samples).  Criteria and rules are asked as
+ * a criterion the answer meets or not; their choices are PASS and FAIL
+ * unless the file lists its own.
  *
- * A judge runs only where a model can answer it: "run" asks the judge
- * model through the runner (judge_ask, then judge_read on the reply); with
- * no judge model, and in "score", score() reports it as skipped, which
- * leaves its case ungraded, never passed.
+ * A judge runs only where a model can answer it: "run" (and "score" with
+ * a judge model) asks the judge model through the runner (judge_ask, then
+ * judge_read on each reply and judge_combine over the samples); with no
+ * judge model, score() reports it as skipped, which leaves its case
+ * ungraded, never passed.
  *
  * The reply is read by a rule stricter than gh-models': a choice matches
  * only as a whole token ("1" is not in "10" or "1.5"; letters, digits,
  * '_', non-ASCII bytes and a decimal point between digits make up
- * tokens), without regard to ASCII case, and of
- * the choices found, the one stated last wins (its last occurrence ends
- * latest; at the same end, the longer choice), so a rating written after
- * the reasoning beats numbers quoted in it.  A reply that states no choice
- * is skipped, with its start in the reason.  Choice scores above 1 are
- * divided by the largest choice's score, as in [0, 1]; a judge passes when
- * its score is above 0.
+ * tokens), without regard to ASCII case, and of the choices found, the
+ * one stated last wins (its last occurrence ends latest; at the same end,
+ * the longer choice), so a rating written after the reasoning beats
+ * numbers quoted in it.  A reply that states no choice is skipped, with
+ * its start in the reason.  Choice scores above 1 are divided by the
+ * largest choice's score, as in [0, 1]; a judge passes when its score is
+ * above 0, or, for "judge:" with a scale, when the rating reaches the
+ * pass mark.  With samples, the judge is asked several times: the median
+ * score decides (the lower one of an even count), and the reason says
+ * how many samples agree with it.
  */
 #include "evaluators/evaluator.h"
 
@@ -40,19 +48,33 @@ struct judge_choice {
 /* How the user message is made from the prompt. */
 enum judge_shape {
 	SHAPE_PROMPT,	/* llm: and the built-ins: the prompt, rendered */
-	SHAPE_CRITERIA, /* model-graded: the criteria, then the answer */
+	SHAPE_CRITERIA, /* criteria and rule:: the criterion, the answer */
+	SHAPE_RUBRIC,	/* judge:: the rubric, the reference, the answer */
 };
 
 /* What a judge says: the prompt to send and how to read the reply. */
 struct judge_spec {
 	enum judge_shape shape;
-	char *builtin; /* "similarity" for uses: github/similarity */
-	char *model;   /* NULL when the file names none */
+	const char *kind; /* "LLM", "built-in", "rule", "rubric" */
+	char *builtin;	  /* "similarity" for uses: github/similarity */
+	char *model;	  /* NULL when the file names none */
 	struct pe_template *system_prompt; /* NULL: no system message */
-	struct pe_template *prompt; /* the case's variables and completion */
+	struct pe_template *prompt;	   /* the prompt, criterion or rubric */
 	const struct pe_node *prompt_node; /* NULL for a built-in */
-	struct judge_choice *choices;	   /* scores in [0, 1] */
+	struct pe_template *reference;	   /* judge:: NULL when none */
+	const struct pe_node *reference_node;
+	struct judge_choice *choices; /* scores in [0, 1] */
 	size_t nchoices;
+	/*
+	 * The judge passes when its score is above pass_score, or at it too
+	 * with pass_inclusive (judge: with a scale and a pass mark).
+	 */
+	double pass_score;
+	int pass_inclusive;
+	unsigned scale;	    /* judge:: ratings 1..scale; 0: PASS or FAIL */
+	unsigned pass_mark; /* judge: with a scale: the lowest passing one */
+	unsigned samples;   /* asks per answer, at least 1 */
+	double temperature; /* judge:'s, else 0 */
 };
 
 static void free_judge_spec(void *data)
@@ -64,6 +86,7 @@ static void free_judge_spec(void *data)
 	free(judge->choices);
 	pe_template_free(judge->prompt);
 	pe_template_free(judge->system_prompt);
+	pe_template_free(judge->reference);
 	free(judge->builtin);
 	free(judge->model);
 	free(judge);
@@ -98,36 +121,39 @@ static void normalise_choices(struct judge_spec *judge)
 	}
 }
 
-static void skip_judge(const char *what, struct pe_eval_result *out)
+/* A new judge of shape and kind, asked once. */
+static struct judge_spec *new_judge(enum judge_shape shape, const char *kind)
 {
-	pe_result_set(out, PE_VERDICT_SKIP, 0, "%s judge did not run: %s", what,
-		      PE_NO_JUDGE_MODEL);
+	struct judge_spec *judge = xcalloc(1, sizeof(*judge));
+
+	judge->shape = shape;
+	judge->kind = kind;
+	judge->samples = 1;
+	return judge;
 }
 
-static void score_llm(const void *state, const struct pe_evalspec *spec,
-		      const struct pe_eval_input *in,
-		      struct pe_eval_result *out)
-{
-	(void)state;
-	(void)spec;
-	(void)in;
-	skip_judge("LLM", out);
-}
-
-static void score_builtin(const void *state, const struct pe_evalspec *spec,
+/* Scores without asking: the judge did not run (no judge model). */
+static void score_unasked(const void *state, const struct pe_evalspec *spec,
 			  const struct pe_eval_input *in,
 			  struct pe_eval_result *out)
 {
+	const struct judge_spec *judge = spec->data;
+
 	(void)state;
-	(void)spec;
 	(void)in;
-	skip_judge("built-in", out);
+	pe_result_set(out, PE_VERDICT_SKIP, 0, "%s judge did not run: %s",
+		      judge->kind, PE_NO_JUDGE_MODEL);
 }
 
 /* The system message of model-graded criteria. */
 #define CRITERIA_SYSTEM                                                        \
 	"You judge whether an answer meets a criterion.  Explain briefly, "    \
-	"then write PASS or FAIL alone on the last line."
+	"then write your verdict alone on the last line."
+
+/* The system message of judge:, prompteval's rubric judge. */
+#define RUBRIC_SYSTEM                                                          \
+	"You grade an answer against a rubric.  Think it through in a few "    \
+	"sentences, then write your grade alone on the last line."
 
 /*
  * The gh-models built-ins, as prompts of our own: each rates one quality
@@ -200,10 +226,9 @@ static const struct builtin builtins[] = {
 /* A built-in's judge: its prompts and the 1-to-5 choices. */
 static struct judge_spec *builtin_spec(const struct builtin *b)
 {
-	struct judge_spec *judge = xcalloc(1, sizeof(*judge));
+	struct judge_spec *judge = new_judge(SHAPE_PROMPT, "built-in");
 	static const char *const ratings[] = { "1", "2", "3", "4", "5" };
 
-	judge->shape = SHAPE_PROMPT;
 	judge->builtin = xstrdup(b->name);
 	judge->system_prompt = pe_template_parse(b->system, strlen(b->system));
 	judge->prompt = pe_template_parse(b->prompt, strlen(b->prompt));
@@ -228,8 +253,69 @@ static int require_string(const struct pe_node *n, const struct pe_node *owner,
 	return PE_OK;
 }
 
+/* Words that name a passing and a failing verdict, as choices. */
+static const char *const yes_words[] = { "pass",    "passed", "yes", "true",
+					 "correct", "good",   NULL };
+static const char *const no_words[] = { "fail",	     "failed", "no", "false",
+					"incorrect", "bad",    NULL };
+
+static int is_word(const char *s, const char *const *words)
+{
+	for (size_t i = 0; words[i]; i++)
+		if (!strcasecmp(s, words[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Reads one choice: {choice, score}, or, where plain is set, a string
+ * that names a verdict ("pass", "No": scored 1 or 0).
+ */
+static int parse_choice(struct judge_spec *judge, const struct pe_node *item,
+			int plain, struct pe_diag *diag)
+{
+	static const char *const known[] = { "choice", "score", NULL };
+	const struct pe_node *choice = pe_node_get(item, "choice");
+	const struct pe_node *score = pe_node_get(item, "score");
+
+	if (plain && item->kind == PE_NODE_STRING && *item->text) {
+		if (is_word(item->text, yes_words) ||
+		    is_word(item->text, no_words)) {
+			add_choice(judge, item->text,
+				   is_word(item->text, yes_words));
+			return PE_OK;
+		}
+		pe_diag_error(diag, &item->mark,
+			      "choice '%s' has no score: write {choice: "
+			      "'%s', score: N}, or a verdict such as pass, "
+			      "fail, yes or no",
+			      item->text, item->text);
+		return PE_ERR_INVALID;
+	}
+	if (!pe_setting_text(choice) || !*choice->text || !score ||
+	    (score->kind != PE_NODE_INT && score->kind != PE_NODE_FLOAT)) {
+		pe_diag_error(diag, &item->mark,
+			      "each choice needs 'choice' (text) and 'score' "
+			      "(a number)");
+		return PE_ERR_INVALID;
+	}
+	if (!isfinite(score->fval)) {
+		pe_diag_error(diag, &score->mark,
+			      "choice score %s is not a number", score->text);
+		return PE_ERR_INVALID;
+	}
+	pe_node_check_keys(item, known, "an llm choice", diag);
+	add_choice(judge, choice->text, score->fval);
+	return PE_OK;
+}
+
+/*
+ * Reads a list of choices (see parse_choice); scores above 1 are then
+ * divided by the largest.
+ */
 static int parse_choices(struct judge_spec *judge, const struct pe_node *list,
-			 const struct pe_evalspec *spec, struct pe_diag *diag)
+			 int plain, const struct pe_evalspec *spec,
+			 struct pe_diag *diag)
 {
 	if (!list || list->kind != PE_NODE_SEQ || !list->count) {
 		pe_diag_error(diag, list ? &list->mark : &spec->mark,
@@ -237,32 +323,9 @@ static int parse_choices(struct judge_spec *judge, const struct pe_node *list,
 			      "{choice, score}");
 		return PE_ERR_INVALID;
 	}
-	judge->choices = xcalloc(list->count, sizeof(*judge->choices));
-	for (size_t i = 0; i < list->count; i++) {
-		const struct pe_node *item = list->items[i];
-		const struct pe_node *choice = pe_node_get(item, "choice");
-		const struct pe_node *score = pe_node_get(item, "score");
-		static const char *const known[] = { "choice", "score", NULL };
-
-		if (!pe_setting_text(choice) || !score ||
-		    (score->kind != PE_NODE_INT &&
-		     score->kind != PE_NODE_FLOAT)) {
-			pe_diag_error(diag, &item->mark,
-				      "each choice needs 'choice' (text) and "
-				      "'score' (a number)");
+	for (size_t i = 0; i < list->count; i++)
+		if (parse_choice(judge, list->items[i], plain, diag))
 			return PE_ERR_INVALID;
-		}
-		if (!isfinite(score->fval)) {
-			pe_diag_error(diag, &score->mark,
-				      "choice score %s is not a number",
-				      score->text);
-			return PE_ERR_INVALID;
-		}
-		pe_node_check_keys(item, known, "an llm choice", diag);
-		judge->choices[i].choice = xstrdup(choice->text);
-		judge->choices[i].score = score->fval;
-		judge->nchoices++;
-	}
 	normalise_choices(judge);
 	return PE_OK;
 }
@@ -296,52 +359,205 @@ static int parse_llm_map(struct pe_evalspec *spec, const struct pe_node *map,
 			      "'systemPrompt' must be a string");
 		return PE_ERR_INVALID;
 	}
-	judge = xcalloc(1, sizeof(*judge));
+	judge = new_judge(SHAPE_PROMPT, "LLM");
 	spec->data = judge;
-	judge->shape = SHAPE_PROMPT;
 	judge->model = model ? xstrdup(model->text) : NULL;
 	judge->system_prompt =
 		system ? pe_template_parse(system->text, system->len) : NULL;
 	judge->prompt = pe_template_parse(prompt->text, prompt->len);
 	judge->prompt_node = prompt;
-	return parse_choices(judge, pe_node_get(map, "choices"), spec, diag);
+	return parse_choices(judge, pe_node_get(map, "choices"), 0, spec, diag);
+}
+
+/* A judge of a criterion the answer meets or not (criteria, rule:). */
+static struct judge_spec *criterion_judge(const char *kind,
+					  const struct pe_node *criterion)
+{
+	struct judge_spec *judge = new_judge(SHAPE_CRITERIA, kind);
+
+	judge->system_prompt =
+		pe_template_parse(CRITERIA_SYSTEM, strlen(CRITERIA_SYSTEM));
+	judge->prompt = pe_template_parse(criterion->text, criterion->len);
+	judge->prompt_node = criterion;
+	return judge;
 }
 
 /*
  * Model-graded shapes from prompt libraries: "model:" with a prompt or
- * criteria, and "type: prompt_evaluator" with parameters.criteria.  They
- * are read as an llm judge of the criteria whose choices are PASS and
- * FAIL.
+ * criteria, "type: prompt_evaluator" with parameters.criteria,
+ * "type: model_graded" with a prompt or instructions and plain choices
+ * ([pass, fail], [Yes, No]) or none, and "type: llm_eval" with criteria.
+ * Each is a judge of the criterion, whose choices are the file's or PASS
+ * and FAIL; "expectedResult: false" asks that the answer not meet it.
  */
 static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 			  const struct pe_node *type, struct pe_diag *diag)
 {
+	static const char *const fields[] = { "criteria", "prompt",
+					      "instructions", NULL };
 	const struct pe_node *params = pe_node_get(node, "parameters");
-	const struct pe_node *criteria = pe_node_get(node, "criteria");
 	const struct pe_node *model = pe_node_get(node, "model");
+	const struct pe_node *choices = pe_node_get(node, "choices");
+	const struct pe_node *criteria = NULL;
+	struct judge_spec *judge;
+	int expected = 1;
+
+	(void)type;
+	for (size_t i = 0; fields[i] && !criteria; i++)
+		criteria = pe_node_get(node, fields[i]);
+	if (!criteria && params)
+		criteria = pe_node_get(params, "criteria");
+	if (!pe_setting_text(criteria) || !*criteria->text) {
+		pe_diag_error(diag, criteria ? &criteria->mark : &node->mark,
+			      "model-graded evaluator needs 'criteria' (or "
+			      "'prompt', 'instructions') as text");
+		return PE_ERR_INVALID;
+	}
+	if (model && !pe_setting_text(model)) {
+		pe_diag_error(diag, &model->mark, "'model' must be a string");
+		return PE_ERR_INVALID;
+	}
+	if (pe_setting_bool(node, "expectedResult", &expected, diag))
+		return PE_ERR_INVALID;
+	judge = criterion_judge("LLM", criteria);
+	spec->data = judge;
+	judge->model = model ? xstrdup(model->text) : NULL;
+	if (!expected)
+		spec->negate = !spec->negate;
+	if (choices)
+		return parse_choices(judge, choices, 1, spec, diag);
+	add_choice(judge, "FAIL", 0);
+	add_choice(judge, "PASS", 1);
+	return PE_OK;
+}
+
+/*
+ * "rule:" and a bare sentence in an evaluators list: a criterion in plain
+ * words, judged PASS or FAIL by the run's judge model (it names none).
+ */
+static int parse_rule(struct pe_evalspec *spec, const struct pe_node *node,
+		      const struct pe_node *type, struct pe_diag *diag)
+{
+	const struct pe_node *text =
+		node->kind == PE_NODE_MAP ? pe_node_get(node, "rule") : node;
 	struct judge_spec *judge;
 
 	(void)type;
-	if (!criteria)
-		criteria = pe_node_get(node, "prompt");
-	if (!criteria && params)
-		criteria = pe_node_get(params, "criteria");
-	if (!pe_setting_text(criteria)) {
-		pe_diag_error(diag, &node->mark,
-			      "model-graded evaluator needs 'criteria' (or "
-			      "'prompt') as text");
+	if (!pe_setting_text(text) || !*text->text) {
+		pe_diag_error(diag, text ? &text->mark : &node->mark,
+			      "a rule must be text, such as 'Answer in one "
+			      "sentence'");
 		return PE_ERR_INVALID;
 	}
-	judge = xcalloc(1, sizeof(*judge));
+	judge = criterion_judge("rule", text);
 	spec->data = judge;
-	judge->shape = SHAPE_CRITERIA;
-	judge->model = pe_setting_text(model) ? xstrdup(model->text) : NULL;
-	judge->system_prompt =
-		pe_template_parse(CRITERIA_SYSTEM, strlen(CRITERIA_SYSTEM));
-	judge->prompt = pe_template_parse(criteria->text, criteria->len);
-	judge->prompt_node = criteria;
 	add_choice(judge, "FAIL", 0);
 	add_choice(judge, "PASS", 1);
+	return PE_OK;
+}
+
+/* The settings of judge: as a mapping; the rubric is already read. */
+static int parse_rubric_settings(struct judge_spec *judge,
+				 const struct pe_node *map,
+				 struct pe_diag *diag)
+{
+	const struct pe_node *model = pe_node_get(map, "model");
+	const struct pe_node *reference = pe_node_get(map, "reference");
+	const struct pe_node *pass = pe_node_get(map, "pass");
+	const struct pe_node *temperature = pe_node_get(map, "temperature");
+	size_t scale = 0, mark = 0, samples = 1;
+
+	if (pe_setting_count(map, "scale", 2, 10, &scale, diag) ||
+	    pe_setting_count(map, "samples", 1, 20, &samples, diag))
+		return PE_ERR_INVALID;
+	if (pass && !scale) {
+		pe_diag_error(diag, &pass->mark,
+			      "'pass' is a rating on the 'scale', which is "
+			      "not given (without one the judge answers PASS "
+			      "or FAIL)");
+		return PE_ERR_INVALID;
+	}
+	mark = (scale + 2) / 2;
+	if (pe_setting_count(map, "pass", 1, scale ? scale : 1, &mark, diag))
+		return PE_ERR_INVALID;
+	if ((model && (!pe_setting_text(model) || !*model->text)) ||
+	    (reference && !pe_setting_text(reference))) {
+		pe_diag_error(diag, model ? &model->mark : &reference->mark,
+			      "'%s' must be text",
+			      model ? "model" : "reference");
+		return PE_ERR_INVALID;
+	}
+	if (temperature &&
+	    ((temperature->kind != PE_NODE_INT &&
+	      temperature->kind != PE_NODE_FLOAT) ||
+	     !(temperature->fval >= 0 && temperature->fval <= 2))) {
+		pe_diag_error(diag, &temperature->mark,
+			      "'temperature' must be a number from 0 to 2");
+		return PE_ERR_INVALID;
+	}
+	judge->temperature = temperature ? temperature->fval : 0;
+	judge->model = model ? xstrdup(model->text) : NULL;
+	if (reference) {
+		judge->reference =
+			pe_template_parse(reference->text, reference->len);
+		judge->reference_node = reference;
+	}
+	judge->scale = (unsigned)scale;
+	judge->pass_mark = (unsigned)mark;
+	judge->samples = (unsigned)samples;
+	return PE_OK;
+}
+
+/*
+ * judge:, prompteval's own: a rubric in plain words, as text or as
+ * {rubric, scale, pass, reference, model, samples}.  Without a scale the
+ * judge answers PASS or FAIL; with one it grades 1 to scale, scored 0 to
+ * 1, and passes at the pass mark (default: the middle, rounded up).
+ */
+static int parse_rubric(struct pe_evalspec *spec, const struct pe_node *node,
+			const struct pe_node *type, struct pe_diag *diag)
+{
+	static const char *const known[] = { "rubric",	    "scale", "pass",
+					     "reference",   "model", "samples",
+					     "temperature", NULL };
+	const struct pe_node *value = pe_node_get(node, "judge");
+	const struct pe_node *rubric = value && value->kind == PE_NODE_MAP
+					       ? pe_node_get(value, "rubric")
+					       : value;
+	struct judge_spec *judge;
+	char rating[16];
+
+	(void)type;
+	if (!pe_setting_text(rubric) || !*rubric->text) {
+		pe_diag_error(diag, rubric ? &rubric->mark : &value->mark,
+			      "judge needs a rubric: 'judge: TEXT' or "
+			      "'judge: {rubric: TEXT, scale: 5, pass: 4}'");
+		return PE_ERR_INVALID;
+	}
+	judge = new_judge(SHAPE_RUBRIC, "rubric");
+	spec->data = judge;
+	judge->system_prompt =
+		pe_template_parse(RUBRIC_SYSTEM, strlen(RUBRIC_SYSTEM));
+	judge->prompt = pe_template_parse(rubric->text, rubric->len);
+	judge->prompt_node = rubric;
+	if (value->kind == PE_NODE_MAP) {
+		pe_node_check_keys(value, known, "a judge", diag);
+		if (parse_rubric_settings(judge, value, diag))
+			return PE_ERR_INVALID;
+	}
+	if (!judge->scale) {
+		add_choice(judge, "FAIL", 0);
+		add_choice(judge, "PASS", 1);
+		return PE_OK;
+	}
+	for (unsigned i = 1; i <= judge->scale; i++) {
+		snprintf(rating, sizeof(rating), "%u", i);
+		add_choice(judge, rating,
+			   (double)(i - 1) / (double)(judge->scale - 1));
+	}
+	judge->pass_score =
+		(double)(judge->pass_mark - 1) / (double)(judge->scale - 1);
+	judge->pass_inclusive = 1;
 	return PE_OK;
 }
 
@@ -392,20 +608,31 @@ static int parse_llm(struct pe_evalspec *spec, const struct pe_node *node,
 	return parse_llm_map(spec, pe_node_get(node, "llm"), diag);
 }
 
-/* The judge prompt as the file wrote it (built-ins have their own). */
+/*
+ * The judge's templates as the file wrote them (built-ins have their
+ * own): the prompt, criterion or rubric, then judge:'s reference.
+ */
 static const struct pe_template *judge_template(const struct pe_evalspec *spec,
 						size_t i,
 						const struct pe_node **node)
 {
 	const struct judge_spec *judge = spec->data;
 
-	if (i > 0 || !judge->prompt_node)
-		return NULL;
-	*node = judge->prompt_node;
-	return judge->prompt;
+	if (i == 0 && judge->prompt_node) {
+		*node = judge->prompt_node;
+		return judge->prompt;
+	}
+	if (i == 1 && judge->reference_node) {
+		*node = judge->reference_node;
+		return judge->reference;
+	}
+	return NULL;
 }
 
-/* "model m; system prompt 's'; prompt 'p'; choices: good 1, bad 0". */
+/*
+ * "model m; system prompt 's'; prompt 'p'; choices: good 1, bad 0", or
+ * for judge: "rubric 'r'; scale 1 to 5, passes at 4; 3 samples".
+ */
 static void describe_judge(const struct pe_evalspec *spec, struct pe_buf *out)
 {
 	const struct judge_spec *judge = spec->data;
@@ -416,6 +643,23 @@ static void describe_judge(const struct pe_evalspec *spec, struct pe_buf *out)
 		pe_buf_addf(out, "model %s; ", judge->model);
 	if (system)
 		pe_buf_addf(out, "system prompt '%s'; ", system->text);
+	if (judge->shape == SHAPE_RUBRIC) {
+		pe_buf_addf(out, "rubric '%s'; ", judge->prompt_node->text);
+		if (judge->scale)
+			pe_buf_addf(out, "scale 1 to %u, passes at %u",
+				    judge->scale, judge->pass_mark);
+		else
+			pe_buf_adds(out, "PASS or FAIL");
+		if (judge->reference_node)
+			pe_buf_addf(out, "; reference '%s'",
+				    judge->reference_node->text);
+		if (judge->samples > 1)
+			pe_buf_addf(out, "; %u samples", judge->samples);
+		if (judge->temperature > 0)
+			pe_buf_addf(out, "; temperature %g",
+				    judge->temperature);
+		return;
+	}
 	pe_buf_addf(out, "prompt '%s'; choices:", judge->prompt_node->text);
 	for (size_t i = 0; i < judge->nchoices; i++)
 		pe_buf_addf(out, "%s %s %g", i ? "," : "",
@@ -438,6 +682,25 @@ static const char *own_model(const struct pe_evalspec *spec)
 	return judge->model;
 }
 
+/*
+ * Appends the answer as the judge reads it: every byte, but a NUL, which
+ * would end the message on the wire, as U+FFFD.
+ */
+static void add_answer(struct pe_buf *b, const char *output, size_t len)
+{
+	for (size_t i = 0; output && i < len;) {
+		const char *nul = memchr(output + i, '\0', len - i);
+		size_t n = nul ? (size_t)(nul - output) - i : len - i;
+
+		pe_buf_add(b, output + i, n);
+		i += n;
+		if (nul) {
+			pe_buf_adds(b, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+}
+
 /* A map {completion: output} that comes first in a judge's templates. */
 static const struct pe_node *completion_scope(struct pe_doc *doc,
 					      const char *output, size_t len)
@@ -446,11 +709,16 @@ static const struct pe_node *completion_scope(struct pe_doc *doc,
 	struct pe_node *map = pe_doc_node(doc, PE_NODE_MAP, &m);
 	struct pe_node *key = pe_doc_node(doc, PE_NODE_STRING, &m);
 	struct pe_node *value = pe_doc_node(doc, PE_NODE_STRING, &m);
+	struct pe_buf answer;
 
 	key->text = pe_doc_strndup(doc, "completion", 10);
 	key->len = 10;
-	value->text = pe_doc_strndup(doc, output ? output : "", len);
-	value->len = len;
+	pe_buf_init(&answer, 0);
+	add_answer(&answer, output, len);
+	value->text =
+		pe_doc_strndup(doc, answer.data ? answer.data : "", answer.len);
+	value->len = answer.len;
+	pe_buf_release(&answer);
 	map->pairs = pe_doc_alloc(doc, sizeof(*map->pairs));
 	map->pairs[0].key = key;
 	map->pairs[0].value = value;
@@ -484,6 +752,58 @@ static char *render(const struct pe_template *t, const struct pe_node *scope,
 	return pe_buf_detach(&b, NULL);
 }
 
+/* Appends "PASS or FAIL", "pass, partial or fail": the choices. */
+static void add_choice_list(struct pe_buf *b, const struct judge_spec *judge)
+{
+	for (size_t i = 0; i < judge->nchoices; i++)
+		pe_buf_addf(b, "%s%s",
+			    i == 0		       ? ""
+			    : i + 1 == judge->nchoices ? " or "
+						       : ", ",
+			    judge->choices[i].choice);
+}
+
+/*
+ * The user message of a criterion or a rubric: the text the file wrote
+ * (rendered), the reference, the answer (all of its bytes), and how to
+ * reply.
+ */
+static char *framed_message(const struct judge_spec *judge, const char *text,
+			    const char *reference,
+			    const struct pe_eval_input *in)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	if (judge->shape == SHAPE_CRITERIA)
+		pe_buf_addf(&b, "Criterion: %s\n\nAnswer:\n", text);
+	else if (reference)
+		pe_buf_addf(&b,
+			    "RUBRIC:\n%s\n\nREFERENCE (an answer that meets "
+			    "the rubric):\n%s\n\nANSWER:\n",
+			    text, reference);
+	else
+		pe_buf_addf(&b, "RUBRIC:\n%s\n\nANSWER:\n", text);
+	add_answer(&b, in->output, in->len);
+	if (judge->shape == SHAPE_CRITERIA) {
+		pe_buf_adds(&b, "\n\nDoes the answer meet the criterion? End "
+				"your reply with ");
+		add_choice_list(&b, judge);
+		pe_buf_adds(&b, " alone on the last line.");
+	} else if (judge->scale) {
+		pe_buf_addf(&b,
+			    "\n\nGrade the answer from 1 (it does not meet the "
+			    "rubric at all) to %u (it meets it fully).  End "
+			    "with the grade, a whole number, alone on the "
+			    "last line.",
+			    judge->scale);
+	} else {
+		pe_buf_adds(&b, "\n\nDoes the answer meet the rubric?  End "
+				"with PASS or FAIL alone on the last line.");
+	}
+	return pe_buf_detach(&b, NULL);
+}
+
 /* Writes the request to the judge for one output; see evaluator.h. */
 static int ask_judge(const void *state, const struct pe_evalspec *spec,
 		     const struct pe_eval_input *in, struct pe_judge_ask *ask,
@@ -494,22 +814,22 @@ static int ask_judge(const void *state, const struct pe_evalspec *spec,
 	const struct pe_node *scope =
 		completion_scope(doc, in->output, in->len);
 	char *prompt = render(judge->prompt, scope, in, why);
+	char *reference = NULL;
 	int rc = PE_OK;
 
 	(void)state;
-	if (!prompt) {
+	if (prompt && judge->reference)
+		reference = render(judge->reference, scope, in, why);
+	if (!prompt || (judge->reference && !reference)) {
 		rc = PE_ERR_INVALID;
-	} else if (judge->shape == SHAPE_CRITERIA) {
-		ask->user = xstrfmt("Criterion: %s\n\nAnswer:\n%.*s\n\n"
-				    "Does the answer meet the criterion? End "
-				    "your reply with PASS or FAIL alone on the "
-				    "last line.",
-				    prompt, (int)in->len,
-				    in->output ? in->output : "");
-		free(prompt);
+	} else if (judge->shape != SHAPE_PROMPT) {
+		ask->user = framed_message(judge, prompt, reference, in);
 	} else {
 		ask->user = prompt;
+		prompt = NULL;
 	}
+	free(prompt);
+	free(reference);
 	/* gh-models sends systemPrompt as written: undefined variables stay. */
 	if (!rc && judge->system_prompt) {
 		char *ignored = NULL;
@@ -525,6 +845,7 @@ static int ask_judge(const void *state, const struct pe_evalspec *spec,
 			ask->system = pe_buf_detach(&b, NULL);
 		}
 	}
+	ask->temperature = judge->temperature;
 	pe_doc_free(doc);
 	if (rc)
 		pe_judge_ask_release(ask);
@@ -598,6 +919,15 @@ static long last_choice(const struct judge_spec *judge, const char *reply,
 	return best;
 }
 
+/* Pass or fail for a score, by the judge's pass rule. */
+static enum pe_verdict verdict_of(const struct judge_spec *judge, double score)
+{
+	int pass = judge->pass_inclusive ? score + 1e-9 >= judge->pass_score
+					 : score > judge->pass_score;
+
+	return pass ? PE_VERDICT_PASS : PE_VERDICT_FAIL;
+}
+
 /* Reads the judge's reply; see evaluator.h. */
 static void read_judge(const void *state, const struct pe_evalspec *spec,
 		       const char *reply, size_t len,
@@ -616,26 +946,142 @@ static void read_judge(const void *state, const struct pe_evalspec *spec,
 		free(start);
 		return;
 	}
-	pe_result_set(out,
-		      judge->choices[k].score > 0 ? PE_VERDICT_PASS
-						  : PE_VERDICT_FAIL,
-		      judge->choices[k].score, "judge chose '%s'",
-		      judge->choices[k].choice);
+	if (judge->scale)
+		pe_result_set(out, verdict_of(judge, judge->choices[k].score),
+			      judge->choices[k].score,
+			      "judge graded %s of %u (passes at %u)",
+			      judge->choices[k].choice, judge->scale,
+			      judge->pass_mark);
+	else
+		pe_result_set(out, verdict_of(judge, judge->choices[k].score),
+			      judge->choices[k].score, "judge chose '%s'",
+			      judge->choices[k].choice);
+}
+
+/* The choice a score stands for (the first with that score). */
+static const char *choice_of(const struct judge_spec *judge, double score)
+{
+	for (size_t i = 0; i < judge->nchoices; i++)
+		if (judge->choices[i].score == score)
+			return judge->choices[i].choice;
+	return "?";
+}
+
+static int compare_scores(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Combines a judge's samples into its result; see evaluator.h.  One
+ * sample is the result.  Of several, an error makes an error; when no
+ * more than half stated a choice, the judge is skipped; otherwise the
+ * median score of those that did decides (the lower median of an even
+ * count), and the reason gives every choice and how many agree.
+ */
+static void combine_judge(const void *state, const struct pe_evalspec *spec,
+			  const struct pe_eval_result *samples, size_t n,
+			  struct pe_eval_result *out)
+{
+	const struct judge_spec *judge = spec->data;
+	double *scores = xcalloc(n ? n : 1, sizeof(*scores));
+	size_t answered = 0, agree = 0, first_skip = n;
+	double median;
+	struct pe_buf list;
+
+	(void)state;
+	for (size_t i = 0; i < n; i++) {
+		if (samples[i].verdict == PE_VERDICT_ERROR) {
+			if (n > 1)
+				pe_result_set(out, PE_VERDICT_ERROR, 0,
+					      "sample %zu of %zu: %s", i + 1, n,
+					      samples[i].reason);
+			else
+				pe_result_set(out, PE_VERDICT_ERROR, 0, "%s",
+					      samples[i].reason);
+			free(scores);
+			return;
+		}
+		if (samples[i].verdict == PE_VERDICT_SKIP) {
+			if (first_skip == n)
+				first_skip = i;
+			continue;
+		}
+		scores[answered++] = samples[i].score;
+	}
+	if (n == 1 || answered * 2 <= n) {
+		if (n == 1)
+			pe_result_set(out, samples[0].verdict, samples[0].score,
+				      "%s", samples[0].reason);
+		else
+			pe_result_set(out, PE_VERDICT_SKIP, 0,
+				      "%zu of %zu samples stated a choice; "
+				      "sample %zu: %s",
+				      answered, n, first_skip + 1,
+				      samples[first_skip].reason);
+		free(scores);
+		return;
+	}
+	pe_buf_init(&list, 0);
+	for (size_t i = 0; i < answered; i++)
+		pe_buf_addf(&list, "%s%s", i ? ", " : "",
+			    choice_of(judge, scores[i]));
+	qsort(scores, answered, sizeof(*scores), compare_scores);
+	median = scores[(answered - 1) / 2];
+	for (size_t i = 0; i < answered; i++)
+		agree += scores[i] == median;
+	if (judge->scale)
+		pe_result_set(out, verdict_of(judge, median), median,
+			      "judge graded %s of %u, passes at %u (%zu "
+			      "samples: %s; %zu of %zu agree)",
+			      choice_of(judge, median), judge->scale,
+			      judge->pass_mark, n, pe_buf_str(&list), agree,
+			      answered);
+	else
+		pe_result_set(out, verdict_of(judge, median), median,
+			      "judge chose '%s' (%zu samples: %s; %zu of %zu "
+			      "agree)",
+			      choice_of(judge, median), n, pe_buf_str(&list),
+			      agree, answered);
+	pe_buf_release(&list);
+	free(scores);
+}
+
+/* How many times the judge is asked about each answer. */
+static unsigned judge_samples(const struct pe_evalspec *spec)
+{
+	const struct judge_spec *judge = spec->data;
+
+	return judge->samples;
 }
 
 static const char *const llm_keys[] = { "llm", NULL };
 static const char *const criteria_keys[] = { "model", NULL };
-static const char *const criteria_types[] = { "prompt_evaluator", NULL };
-static const char *const judge_known_keys[] = { "llm",	      "model",
-						"prompt",     "criteria",
-						"parameters", "expectedResult",
-						NULL };
+static const char *const criteria_types[] = { "prompt_evaluator",
+					      "model_graded", "llm_eval",
+					      NULL };
+static const char *const judge_known_keys[] = {
+	"llm",	      "model",	 "prompt",	   "criteria", "instructions",
+	"parameters", "choices", "expectedResult", NULL
+};
 static const char *const builtin_keys[] = { "uses", NULL };
+static const char *const rule_keys[] = { "rule", NULL };
+static const char *const rubric_keys[] = { "judge", NULL };
 /*
  * {{completion}} in a judge prompt is the answer being judged, not a
  * test-case variable, so the loader does not ask the cases for it.
  */
 static const char *const judge_provides[] = { "completion", NULL };
+
+/* The ops every judge shares: asking, reading, combining samples. */
+#define JUDGE_OPS                                                              \
+	.provides = judge_provides, .release = free_judge_spec,                \
+	.compile = pe_evaluator_compile_nothing, .score = score_unasked,       \
+	.judge_model = own_model, .judge_ask = ask_judge,                      \
+	.judge_read = read_judge, .judge_samples = judge_samples,              \
+	.judge_combine = combine_judge
 
 /* llm: {modelId, systemPrompt, prompt, choices}, the gh-models shape. */
 const struct pe_evaluator_ops pe_llm_ops = {
@@ -644,36 +1090,27 @@ const struct pe_evaluator_ops pe_llm_ops = {
 		   "[{choice: 'yes', score: 1}]}}",
 	.keys = llm_keys,
 	.known_keys = judge_known_keys,
-	.provides = judge_provides,
 	.hint = 1,
 	.parse = parse_llm,
-	.release = free_judge_spec,
 	.template_at = judge_template,
 	.describe = describe_judge,
-	.compile = pe_evaluator_compile_nothing,
-	.score = score_llm,
-	.judge_model = own_model,
-	.judge_ask = ask_judge,
-	.judge_read = read_judge,
+	JUDGE_OPS,
 };
 
-/* model: with criteria, type: prompt_evaluator, from prompt libraries. */
+/*
+ * model: with criteria, type: prompt_evaluator, model_graded and
+ * llm_eval, from prompt libraries.
+ */
 const struct pe_evaluator_ops pe_criteria_ops = {
 	.name = "llm",
 	.example = "{model: openai/gpt-4o, criteria: is polite}",
 	.keys = criteria_keys,
 	.types = criteria_types,
 	.known_keys = judge_known_keys,
-	.provides = judge_provides,
 	.parse = parse_criteria,
-	.release = free_judge_spec,
 	.template_at = judge_template,
 	.describe = describe_judge,
-	.compile = pe_evaluator_compile_nothing,
-	.score = score_llm,
-	.judge_model = own_model,
-	.judge_ask = ask_judge,
-	.judge_read = read_judge,
+	JUDGE_OPS,
 };
 
 /*
@@ -688,12 +1125,34 @@ const struct pe_evaluator_ops pe_builtin_ops = {
 	.known_keys = builtin_keys,
 	.hint = 1,
 	.parse = parse_builtin,
-	.release = free_judge_spec,
 	.describe = describe_builtin,
-	.compile = pe_evaluator_compile_nothing,
-	.score = score_builtin,
-	.judge_model = own_model,
 	.default_judge = "openai/gpt-4o",
-	.judge_ask = ask_judge,
-	.judge_read = read_judge,
+	JUDGE_OPS,
+};
+
+/* rule: and a bare sentence: a rule in plain words, for the run's judge. */
+const struct pe_evaluator_ops pe_rule_ops = {
+	.name = "rule",
+	.example = "{rule: be concise}",
+	.keys = rule_keys,
+	.known_keys = rule_keys,
+	.sentence = 1,
+	.parse = parse_rule,
+	.template_at = judge_template,
+	.describe = describe_judge,
+	JUDGE_OPS,
+};
+
+/* judge:, prompteval's rubric judge. */
+const struct pe_evaluator_ops pe_rubric_ops = {
+	.name = "judge",
+	.example = "{judge: {rubric: 'Every phase has a rollback step', "
+		   "scale: 5, pass: 4}}",
+	.keys = rubric_keys,
+	.known_keys = rubric_keys,
+	.hint = 1,
+	.parse = parse_rubric,
+	.template_at = judge_template,
+	.describe = describe_judge,
+	JUDGE_OPS,
 };

@@ -31,8 +31,9 @@ struct pe_evaluator {
 	X(pe_llm_ops)	       /* llm: {prompt, choices} */                    \
 	X(pe_builtin_ops)      /* uses: github/similarity */                   \
 	X(pe_python_ops)       /* python: (skipped) */                         \
-	X(pe_rule_ops)	       /* rule: or a bare sentence (skipped) */        \
-	X(pe_criteria_ops)     /* model: + criteria, type: prompt_evaluator */ \
+	X(pe_rule_ops)	       /* rule: or a bare sentence (a judge) */        \
+	X(pe_criteria_ops) /* model: + criteria, type: model_graded, ... */    \
+	X(pe_rubric_ops)   /* judge: {rubric, scale, pass, samples} */         \
 	X(pe_sections_ops)                                                     \
 	X(pe_format_ops)                                                       \
 	X(pe_table_ops)                                                        \
@@ -240,24 +241,25 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec)
 
 /* Why spec will not run; see evaluator.h. */
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
-				      const char *run_judge)
+				      const char *run_judge, int ask_judges)
 {
 	if (spec->ops->never_runs)
 		return spec->ops->never_runs;
 	if (pe_evaluator_is_judge(spec) &&
-	    !pe_evaluator_judge_model(spec, run_judge))
+	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;
 	return NULL;
 }
 
 static size_t warn_unrun(const struct pe_evalspec *specs, size_t n,
-			 const char *run_judge, struct pe_diag *diag)
+			 const char *run_judge, int ask_judges,
+			 struct pe_diag *diag)
 {
 	size_t unrun = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *why =
-			pe_evaluator_unrun_reason(&specs[i], run_judge);
+		const char *why = pe_evaluator_unrun_reason(
+			&specs[i], run_judge, ask_judges);
 
 		if (!why)
 			continue;
@@ -274,13 +276,15 @@ static size_t warn_unrun(const struct pe_evalspec *specs, size_t n,
 
 /* Warns at the judges of p that will not run; see evaluator.h. */
 size_t pe_evaluators_warn_unrun(const struct pe_prompt *p,
-				const char *run_judge, struct pe_diag *diag)
+				const char *run_judge, int ask_judges,
+				struct pe_diag *diag)
 {
-	size_t n = warn_unrun(p->evaluators, p->nevaluators, run_judge, diag);
+	size_t n = warn_unrun(p->evaluators, p->nevaluators, run_judge,
+			      ask_judges, diag);
 
 	for (size_t c = 0; c < p->ncases; c++)
 		n += warn_unrun(p->cases[c].evaluators, p->cases[c].nevaluators,
-				run_judge, diag);
+				run_judge, ask_judges, diag);
 	return n;
 }
 
@@ -312,13 +316,29 @@ int pe_evaluator_judge_ask(const struct pe_evalspec *spec,
 	return ev->ops->judge_ask(ev->state, spec, in, ask, why);
 }
 
-/* Reads a judge's reply and applies "not"; see evaluator.h. */
+/* Reads one reply of a judge; see evaluator.h. */
 void pe_evaluator_judge_read(const struct pe_evalspec *spec, const char *reply,
 			     size_t len, struct pe_eval_result *out)
 {
 	const struct pe_evaluator *ev = spec->compiled;
 
 	ev->ops->judge_read(ev->state, spec, reply, len, out);
+}
+
+/* How many times a judge is asked per answer; see evaluator.h. */
+unsigned pe_evaluator_judge_samples(const struct pe_evalspec *spec)
+{
+	return spec->ops->judge_samples ? spec->ops->judge_samples(spec) : 1;
+}
+
+/* Combines a judge's samples and applies "not"; see evaluator.h. */
+void pe_evaluator_judge_combine(const struct pe_evalspec *spec,
+				const struct pe_eval_result *samples, size_t n,
+				struct pe_eval_result *out)
+{
+	const struct pe_evaluator *ev = spec->compiled;
+
+	ev->ops->judge_combine(ev->state, spec, samples, n, out);
 	negate(spec, out);
 }
 

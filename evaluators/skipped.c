@@ -1,6 +1,6 @@
 /*
- * Kinds that never run (python:, rule: and a bare sentence): their text is
- * kept for reports and every output is reported as skipped, never passed.
+ * Kinds that never run (python:): their text is kept for reports and
+ * every output is reported as skipped, never passed.
  */
 #include "evaluators/evaluator.h"
 
@@ -43,7 +43,6 @@ static void describe_skipped(const struct pe_evalspec *spec, struct pe_buf *out)
 }
 
 static const char *const python_keys[] = { "python", NULL };
-static const char *const rule_keys[] = { "rule", NULL };
 
 const struct pe_evaluator_ops pe_python_ops = {
 	.name = "python",
@@ -51,21 +50,6 @@ const struct pe_evaluator_ops pe_python_ops = {
 	.keys = python_keys,
 	.known_keys = python_keys,
 	.never_runs = "is not supported by prompteval",
-	.parse = parse_skipped,
-	.release = free,
-	.describe = describe_skipped,
-	.compile = pe_evaluator_compile_nothing,
-	.score = score_skipped,
-};
-
-/* rule: and a bare sentence: natural-language rules nobody can run. */
-const struct pe_evaluator_ops pe_rule_ops = {
-	.name = "rule",
-	.example = "{rule: be concise}",
-	.keys = rule_keys,
-	.known_keys = rule_keys,
-	.never_runs = "is not supported by prompteval",
-	.sentence = 1,
 	.parse = parse_skipped,
 	.release = free,
 	.describe = describe_skipped,

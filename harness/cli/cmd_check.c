@@ -37,7 +37,7 @@ static size_t count_skipped(const struct pe_prompt *p, const char *judge,
 			    struct pe_diag *diag)
 {
 	struct pe_diag *quiet = diag ? NULL : pe_diag_new();
-	size_t n = pe_evaluators_warn_unrun(p, judge, diag ? diag : quiet);
+	size_t n = pe_evaluators_warn_unrun(p, judge, 1, diag ? diag : quiet);
 
 	pe_diag_free(quiet);
 	return n;

@@ -130,7 +130,10 @@ static int find_shard(const struct run_args *a, size_t *index, size_t *count)
 	return PE_ERR_USAGE;
 }
 
-/* The judge calls of specs[0..n-1] that target answers, for one job. */
+/*
+ * The judge calls of specs[0..n-1] that target answers, for one job (a
+ * judge with samples is asked once per sample).
+ */
 static size_t judge_calls(const struct pe_plan *plan,
 			  const struct pe_evalspec *specs, size_t n,
 			  size_t target)
@@ -138,10 +141,11 @@ static size_t judge_calls(const struct pe_plan *plan,
 	size_t calls = 0;
 
 	for (size_t i = 0; i < n; i++)
-		calls += pe_plan_judge_target(
-				 plan, pe_evaluator_judge_model(
-					       &specs[i], plan->judge_model)) ==
-			 (long)target;
+		if (pe_plan_judge_target(
+			    plan, pe_evaluator_judge_model(
+					  &specs[i], plan->judge_model)) ==
+		    (long)target)
+			calls += pe_evaluator_judge_samples(&specs[i]);
 	return calls;
 }
 

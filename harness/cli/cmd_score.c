@@ -108,6 +108,27 @@ static int by_prompt(const void *a, const void *b)
 	return pe_result_compare(&x->row, &y->row);
 }
 
+/* Warns once per prompt at the judges that score does not ask. */
+static void warn_unasked(const struct pe_responses *r, struct pe_diag *diag)
+{
+	const struct pe_prompt **seen = NULL;
+	size_t nseen = 0, alloc = 0;
+
+	for (size_t i = 0; i < r->len; i++) {
+		const struct pe_prompt *p = r->items[i].prompt;
+		size_t j = 0;
+
+		while (j < nseen && seen[j] != p)
+			j++;
+		if (j < nseen)
+			continue;
+		pe_grow(&seen, &alloc, nseen + 1, sizeof(*seen));
+		seen[nseen++] = p;
+		pe_evaluators_warn_unrun(p, NULL, 0, diag);
+	}
+	free(seen);
+}
+
 /*
  * Asks the judges of the scored responses, when the command has a judge
  * model, and decides their cases again.  Returns 0, or an exit status
@@ -131,6 +152,9 @@ static int judge_responses(const struct score_options *o,
 	int status = PE_EXIT_OK;
 
 	if (!judge || !r->len) {
+		warn_unasked(r, diag);
+		pe_diag_sort(diag);
+		pe_diag_print(diag, stderr);
 		pe_diag_free(diag);
 		return PE_EXIT_OK;
 	}

@@ -304,7 +304,7 @@ static int plan_judges(struct pe_plan *plan, const char *option,
 		if (p == last)
 			continue;
 		last = p;
-		pe_evaluators_warn_unrun(p, plan->judge_model, diag);
+		pe_evaluators_warn_unrun(p, plan->judge_model, 1, diag);
 		if (add_judges(plan, p->evaluators, p->nevaluators, config,
 			       diag))
 			rc = PE_ERR_INVALID;

@@ -52,12 +52,21 @@ struct attempt {
 	size_t nfollowers;
 };
 
-/* A judge's question about one job's answer. */
+/* One judge of one job's answer: its question and its samples' results. */
+struct judge_eval {
+	size_t eval; /* the judge's index in the job's case score */
+	unsigned nsamples;
+	unsigned open; /* its calls not over yet */
+	struct pe_judge_ask ask;
+	struct pe_eval_result *samples;
+};
+
+/* One ask of a judge: sample of je for job. */
 struct judge_call {
 	size_t job;
-	size_t eval;   /* the judge's index in the job's case score */
-	size_t target; /* the plan target that answers it */
-	struct pe_judge_ask ask;
+	struct judge_eval *je;
+	unsigned sample;
+	size_t target;		 /* the plan target that answers it */
 	struct judge_call *next; /* in the incoming list */
 };
 
@@ -317,7 +326,7 @@ static size_t ask_judges(struct runner *r, size_t job,
 	in.kase = j->kase;
 	for (size_t i = 0; i < score->nresults; i++) {
 		const struct pe_evalspec *spec = score->specs[i];
-		struct judge_call *c;
+		struct judge_eval *je;
 		char *why = NULL;
 		long t;
 
@@ -328,20 +337,29 @@ static size_t ask_judges(struct runner *r, size_t job,
 			pe_evaluator_judge_model(spec, r->plan->judge_model));
 		if (t < 0)
 			continue;
-		c = xcalloc(1, sizeof(*c));
-		if (pe_evaluator_judge_ask(spec, &in, &c->ask, &why)) {
+		je = xcalloc(1, sizeof(*je));
+		if (pe_evaluator_judge_ask(spec, &in, &je->ask, &why)) {
 			set_result(&score->results[i], PE_VERDICT_ERROR,
 				   "the judge cannot be asked: ", why);
 			free(why);
-			free(c);
+			free(je);
 			continue;
 		}
-		c->job = job;
-		c->eval = i;
-		c->target = (size_t)t;
-		*tail = c;
-		tail = &c->next;
-		n++;
+		je->eval = i;
+		je->nsamples = pe_evaluator_judge_samples(spec);
+		je->open = je->nsamples;
+		je->samples = xcalloc(je->nsamples, sizeof(*je->samples));
+		for (unsigned k = 0; k < je->nsamples; k++) {
+			struct judge_call *c = xcalloc(1, sizeof(*c));
+
+			c->job = job;
+			c->je = je;
+			c->sample = k;
+			c->target = (size_t)t;
+			*tail = c;
+			tail = &c->next;
+			n++;
+		}
 	}
 	if (!n) {
 		/* A judge that cannot be asked may have changed the verdict. */
@@ -454,19 +472,39 @@ static void take_judges(struct runner *r)
 	}
 }
 
+static void free_judge_eval(struct judge_eval *je)
+{
+	for (unsigned k = 0; k < je->nsamples; k++)
+		free(je->samples[k].reason);
+	free(je->samples);
+	pe_judge_ask_release(&je->ask);
+	free(je);
+}
+
 /*
- * A judge call is over (its evaluator's result is set): when it was its
- * job's last, the job is decided and recorded in a task.
+ * A judge call is over (its sample's result is set).  The judge's last
+ * sample sets the evaluator's result from them all; the job's last call
+ * has the job decided and recorded in a task.
  */
 static void settle_judge(struct runner *r, size_t call)
 {
 	struct judge_call *c = r->calls[call - r->plan->njobs];
+	struct judge_eval *je = c->je;
 	size_t job = c->job;
 
 	r->calls[call - r->plan->njobs] = NULL;
-	pe_judge_ask_release(&c->ask);
 	free(c);
 	r->judging--;
+	if (--je->open == 0) {
+		struct pe_case_score *score = r->scores[job];
+		struct pe_eval_result *res = &score->results[je->eval];
+
+		free(res->reason);
+		memset(res, 0, sizeof(*res));
+		pe_evaluator_judge_combine(score->specs[je->eval], je->samples,
+					   je->nsamples, res);
+		free_judge_eval(je);
+	}
 	if (--r->pending[job])
 		return;
 	if (r->judged) {
@@ -499,13 +537,11 @@ static void judge_answered(struct runner *r, size_t call,
 			   const struct pe_result *answer)
 {
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
-	struct pe_case_score *score = r->scores[c->job];
-	struct pe_eval_result *res = &score->results[c->eval];
+	const struct pe_case_score *score = r->scores[c->job];
+	struct pe_eval_result *res = &c->je->samples[c->sample];
 	struct pe_result *row = job_row(r, c->job);
 
-	free(res->reason);
-	memset(res, 0, sizeof(*res));
-	pe_evaluator_judge_read(score->specs[c->eval],
+	pe_evaluator_judge_read(score->specs[c->je->eval],
 				answer->output ? answer->output : "",
 				answer->output_len, res);
 	count_judge_call(r, c);
@@ -529,11 +565,10 @@ static void judge_unanswered(struct runner *r, size_t call,
 			     enum pe_verdict verdict, const char *why)
 {
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
-	struct pe_case_score *score = r->scores[c->job];
 
 	if (verdict == PE_VERDICT_ERROR)
 		count_judge_call(r, c);
-	set_result(&score->results[c->eval], verdict,
+	set_result(&c->je->samples[c->sample], verdict,
 		   verdict == PE_VERDICT_ERROR ? "the judge call failed: "
 					       : "the judge did not run: ",
 		   why);
@@ -915,13 +950,6 @@ done:
 }
 
 /*
- * The judge's request: its question, at temperature 0 with seed 0 (where
- * the provider takes a seed), so that the same question gets the same
- * answer and the cache can keep it.
- */
-static const struct pe_params judge_params = { .set = PE_PARAM_SEED };
-
-/*
  * Starts one attempt of a judge call: from the cache or as an HTTP
  * request.  Returns the estimated tokens it will use.
  */
@@ -929,6 +957,13 @@ static double start_judge(struct runner *r, size_t call, double now)
 {
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
 	const struct pe_target *t = &r->plan->targets[c->target];
+	/*
+	 * The judge's question at its temperature (0 unless judge: sets one)
+	 * and with the sample's number as the seed (where the provider takes
+	 * one), so that the same ask gets the same answer and the cache can
+	 * keep it, while samples stay distinct asks.
+	 */
+	struct pe_params params = { .set = PE_PARAM_SEED, .seed = c->sample };
 	struct pe_chat_message msgs[2];
 	struct pe_chat_request req;
 	struct pe_http_request http;
@@ -939,20 +974,20 @@ static double start_judge(struct runner *r, size_t call, double now)
 	double tokens = 0;
 
 	r->attempts[call]++;
-	if (c->ask.system) {
+	if (c->je->ask.system) {
 		msgs[n].role = PE_ROLE_SYSTEM;
-		msgs[n++].content = c->ask.system;
+		msgs[n++].content = c->je->ask.system;
 	}
 	msgs[n].role = PE_ROLE_USER;
-	msgs[n++].content = c->ask.user;
+	msgs[n++].content = c->je->ask.user;
 	memset(&req, 0, sizeof(req));
 	req.model = t->model;
 	req.org = t->org;
 	req.messages = msgs;
 	req.nmessages = n;
-	req.params = &judge_params;
+	req.params = &params;
 	req.has_temperature = 1;
-	req.temperature = 0;
+	req.temperature = c->je->ask.temperature;
 	memset(&http, 0, sizeof(http));
 	if (pe_provider_build(t->ops, t->base_url, t->api_key, &t->headers,
 			      &req, &http, err, sizeof(err))) {
@@ -962,7 +997,9 @@ static double start_judge(struct runner *r, size_t call, double now)
 	a = xcalloc(1, sizeof(*a));
 	a->call = call;
 	a->started_ms = now;
-	pe_cache_key(t->spec, http.url, http.body, http.body_len, 0, 0, a->key);
+	/* Each sample is its own ask: never one answer counted twice. */
+	pe_cache_key(t->spec, http.url, http.body, http.body_len,
+		     c->je->nsamples > 1, c->sample, a->key);
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
@@ -1279,7 +1316,8 @@ static void free_judges(struct runner *r)
 	for (size_t i = 0; i < r->ncalls; i++) {
 		if (!r->calls[i])
 			continue;
-		pe_judge_ask_release(&r->calls[i]->ask);
+		if (--r->calls[i]->je->open == 0)
+			free_judge_eval(r->calls[i]->je);
 		free(r->calls[i]);
 	}
 	for (size_t j = 0; r->scores && !r->judged && j < r->plan->njobs; j++) {

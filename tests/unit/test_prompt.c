@@ -409,8 +409,8 @@ static const struct broken_case broken[] = {
 	  HEAD "evaluators:\n  - name: e\n    strng: {contains: x}\n", 0,
 	  "unknown evaluator 'strng' (did you mean 'string'?)", 7, 5 },
 	{ "evaluator with no check", HEAD "evaluators:\n  - name: e\n", 0,
-	  "evaluator has no check: give one of string, regex, llm, uses (or "
-	  "type: regex|contains|...)",
+	  "evaluator has no check: give one of string, regex, llm, uses, judge "
+	  "(or type: regex|contains|...)",
 	  6, 5 },
 	{ "negative weight",
 	  HEAD "evaluators:\n  - string: {contains: x}\n    weight: -1\n", 0,
@@ -441,12 +441,41 @@ static const struct broken_case broken[] = {
 	  "'llm' must be a mapping, not a string", 6, 10 },
 	{ "model-graded without criteria",
 	  HEAD "evaluators:\n  - model: gpt-4o\n", 0,
-	  "model-graded evaluator needs 'criteria' (or 'prompt') as text", 6,
-	  5 },
+	  "model-graded evaluator needs 'criteria' (or 'prompt', "
+	  "'instructions') as text",
+	  6, 5 },
 	{ "prompt_evaluator without criteria",
 	  HEAD "evaluators:\n  - type: prompt_evaluator\n    parameters: {}\n",
-	  0, "model-graded evaluator needs 'criteria' (or 'prompt') as text", 6,
-	  5 },
+	  0,
+	  "model-graded evaluator needs 'criteria' (or 'prompt', "
+	  "'instructions') as text",
+	  6, 5 },
+	{ "model_graded choice without a score",
+	  HEAD "evaluators:\n  - type: model_graded\n    prompt: p\n"
+	       "    choices: [pass, maybe]\n",
+	  0,
+	  "choice 'maybe' has no score: write {choice: 'maybe', score: N}, or "
+	  "a verdict such as pass, fail, yes or no",
+	  8, 21 },
+	{ "judge: without a rubric",
+	  HEAD "evaluators:\n  - judge: {scale: 5}\n", 0,
+	  "judge needs a rubric: 'judge: TEXT' or 'judge: {rubric: TEXT, "
+	  "scale: 5, pass: 4}'",
+	  6, 12 },
+	{ "judge: pass without a scale",
+	  HEAD "evaluators:\n  - judge: {rubric: r, pass: 3}\n", 0,
+	  "'pass' is a rating on the 'scale', which is not given (without one "
+	  "the judge answers PASS or FAIL)",
+	  6, 30 },
+	{ "judge: pass above the scale",
+	  HEAD "evaluators:\n  - judge: {rubric: r, scale: 3, pass: 4}\n", 0,
+	  "'pass' must be a whole number from 1 to 3", 6, 40 },
+	{ "judge: scale of one",
+	  HEAD "evaluators:\n  - judge: {rubric: r, scale: 1}\n", 0,
+	  "'scale' must be a whole number from 2 to 10", 6, 31 },
+	{ "judge: temperature out of range",
+	  HEAD "evaluators:\n  - judge: {rubric: r, temperature: 3}\n", 0,
+	  "'temperature' must be a number from 0 to 2", 6, 37 },
 };
 
 static void test_broken(void **state)
@@ -682,16 +711,9 @@ static const struct warning_case warnings[] = {
 	  "python evaluator 'python-1' will never run (is not supported by "
 	  "prompteval): its cases will be ungraded, never passed",
 	  6, 5 },
-	{ "rule evaluator skipped",
-	  HEAD "evaluators:\n  - name: polite\n    rule: be nice\n",
-	  "rule evaluator 'polite' will never run (is not supported by "
-	  "prompteval): its cases will be ungraded, never passed",
-	  6, 5 },
-	{ "bare string evaluator skipped",
-	  HEAD "evaluators:\n  - string: {contains: x}\n  - Be concise\n",
-	  "rule evaluator 'rule-2' will never run (is not supported by "
-	  "prompteval): its cases will be ungraded, never passed",
-	  7, 5 },
+	{ "unknown key of judge:",
+	  HEAD "evaluators:\n  - judge: {rubric: r, scael: 5}\n",
+	  "unknown key 'scael' in a judge (did you mean 'scale'?)", 6, 24 },
 	{ "macro call kept as text",
 	  "model: m\nmessages:\n  - role: user\n"
 	  "    content: 'say {{ macros.x() }} now'\n",
@@ -1369,10 +1391,30 @@ static const struct shape_case shapes[] = {
 	  "is short", 1, 0 },
 	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
 	  1, 1 },
-	{ "{name: r, rule: be nice}", "rule", "r", "'be nice'", 0, 0, NULL, 1,
-	  1 },
+	{ "{name: r, rule: be nice}", "rule", "r",
+	  "prompt 'be nice'; choices: FAIL 0, PASS 1", 0, 1, "be nice", 1, 0 },
 	{ "Answer in one sentence", "rule", "rule-1",
-	  "'Answer in one sentence'", 0, 0, NULL, 1, 1 },
+	  "prompt 'Answer in one sentence'; choices: FAIL 0, PASS 1", 0, 1,
+	  "Answer in one sentence", 1, 0 },
+	{ "{type: model_graded, prompt: 'is it {{x}}?', choices: [Yes, No]}",
+	  "llm", "llm-1", "prompt 'is it {{x}}?'; choices: Yes 1, No 0", 0, 1,
+	  "is it {{x}}?", 1, 0 },
+	{ "{type: llm_eval, criteria: is short}", "llm", "llm-1",
+	  "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1, "is short", 1,
+	  0 },
+	{ "{type: prompt_evaluator, expectedResult: false, parameters: "
+	  "{criteria: is rude}}",
+	  "llm", "llm-1", "prompt 'is rude'; choices: FAIL 0, PASS 1", 1, 1,
+	  "is rude", 1, 0 },
+	{ "{judge: every phase has a rollback}", "judge", "judge-1",
+	  "rubric 'every phase has a rollback'; PASS or FAIL", 0, 1,
+	  "every phase has a rollback", 1, 0 },
+	{ "{judge: {rubric: r, scale: 5, pass: 4, reference: '{{x}}', "
+	  "samples: 3, temperature: 0.7, model: m}}",
+	  "judge", "judge-1",
+	  "model m; rubric 'r'; scale 1 to 5, passes at 4; reference '{{x}}'; "
+	  "3 samples; temperature 0.7",
+	  0, 2, "r", 1, 0 },
 	{ "{string: {contains: x}, weight: 2.5}", "string", "string-1",
 	  "contains 'x'", 0, 1, "x", 2.5, 0 },
 	{ "{string: {contains: x}, not: true}", "string", "string-1",
