@@ -3,21 +3,22 @@
  * White_Space list.
  *
  * Folding goes by runs.  ASCII folds to ASCII and never composes with
- * what comes before it, so runs of ASCII are folded here, byte by byte;
- * the rest, each run of non-ASCII bytes with the ASCII letter before it
- * (which a combining mark may compose with), goes through utf8proc.
- * utf8proc rejects a whole string at its first invalid byte, so such a
- * run is split again with the one decoder: each stretch of well-formed
- * characters goes through utf8proc_decompose (case folding and canonical
- * decomposition, into code points) and each invalid byte becomes U+FFFD;
- * one utf8proc_reencode over the run then composes (NFC) and writes
- * UTF-8.  Every buffer is allocated here with xmalloc, so running out of
- * memory ends the program as everywhere else.
+ * what comes before it, so runs of ASCII are folded here, eight bytes at
+ * a time; the rest, each run of non-ASCII bytes with the ASCII character
+ * before it (which a combining mark may compose with), goes through
+ * utf8proc.  utf8proc rejects a whole string at its first invalid byte,
+ * so such a run is split again with the one decoder: each stretch of
+ * well-formed characters goes through utf8proc_decompose (case folding
+ * and canonical decomposition, into code points) and each invalid byte
+ * becomes U+FFFD; one utf8proc_reencode over the run then composes (NFC)
+ * and writes UTF-8.  Every buffer is allocated here with xmalloc, so
+ * running out of memory ends the program as everywhere else.
  */
 #include "harness/core/unicode.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <utf8proc.h>
 
 #include "harness/core/utf8.h"
@@ -111,23 +112,51 @@ static int fold_run(const char *s, size_t len, struct code_points *cps,
 	return pe_buf_add(out, cps->items, (size_t)bytes);
 }
 
+/*
+ * Lowers A to Z in eight ASCII bytes at once: adding 0x3f sets a byte's
+ * high bit from 'A' up, adding 0x25 from past 'Z' up, and no byte carries
+ * into the next since all are below 0x80.
+ */
+static uint64_t lower_ascii_word(uint64_t word)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t from_a = word + ones * (0x80 - 'A');
+	uint64_t past_z = word + ones * (0x7f - 'Z');
+
+	return word | ((from_a & ~past_z & ones * 0x80) >> 2);
+}
+
 /* Appends s (len bytes of ASCII) with A to Z lowered. */
 static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 {
-	size_t start = out->len;
+	char *c;
+	size_t i = 0;
 
 	if (pe_buf_add(out, s, len))
 		return PE_ERR_LIMIT;
-	for (char *c = out->data + start; c < out->data + out->len; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + 32);
+	c = out->data + out->len - len;
+	for (uint64_t word; i + 8 <= len; i += 8) {
+		memcpy(&word, c + i, 8);
+		word = lower_ascii_word(word);
+		memcpy(c + i, &word, 8);
+	}
+	for (; i < len; i++)
+		if (c[i] >= 'A' && c[i] <= 'Z')
+			c[i] = (char)(c[i] + 32);
 	return PE_OK;
 }
 
+/* The length of the ASCII bytes at s, read eight at a time. */
 static size_t ascii_prefix(const char *s, size_t len)
 {
+	const uint64_t high_bits = 0x8080808080808080u;
 	size_t n = 0;
 
+	for (uint64_t word; n + 8 <= len; n += 8) {
+		memcpy(&word, s + n, 8);
+		if (word & high_bits)
+			break;
+	}
 	while (n < len && (unsigned char)s[n] < 0x80)
 		n++;
 	return n;

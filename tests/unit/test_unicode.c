@@ -198,6 +198,42 @@ static void test_fold_limit(void **state)
 	}
 }
 
+/*
+ * Every ASCII byte at every position of an 8-byte word, and runs of every
+ * length from 0 to 40 (ASCII is folded eight bytes at a time, then one by
+ * one): only A to Z change.
+ */
+static void test_fold_ascii_bytes(void **state)
+{
+	char text[256 + 40], want[sizeof(text)];
+	struct pe_buf out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(text); i++) {
+		text[i] = (char)((i * 7 + i / 128) % 128);
+		want[i] = text[i] >= 'A' && text[i] <= 'Z'
+				  ? (char)(text[i] + 32)
+				  : text[i];
+	}
+	pe_buf_init(&out, 0);
+	for (size_t start = 0; start < 8; start++) {
+		for (size_t len = 0; len + start <= sizeof(text); len++) {
+			pe_buf_reset(&out);
+			if (len > 40 && len + start < sizeof(text))
+				continue;
+			assert_int_equal(
+				pe_unicode_fold(text + start, len, &out), 0);
+			if (out.len != len ||
+			    memcmp(pe_buf_str(&out), want + start, len)) {
+				print_error("start %zu, length %zu\n", start,
+					    len);
+				fail();
+			}
+		}
+	}
+	pe_buf_release(&out);
+}
+
 /* Returns 1 when s (len bytes) is well-formed UTF-8. */
 static int well_formed(const char *s, size_t len)
 {
@@ -404,6 +440,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_table),
+		cmocka_unit_test(test_fold_ascii_bytes),
 		cmocka_unit_test(test_fold_appends),
 		cmocka_unit_test(test_fold_limit),
 		cmocka_unit_test(test_fold_every_code_point),
