@@ -14,14 +14,14 @@
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
 CC = cc
-PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c
+PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c libutf8proc
 
 # Debian packages, in three lists so that each target installs only what
 # it uses.  The build: the compiler and the -dev packages of the libraries
 # the binary links (OpenMP's libgomp comes with gcc).  make, make all and
 # make deps install these, and so does every target that builds.
 DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
-       libpcre2-dev libyaml-dev libssl-dev libmd4c-dev
+       libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libutf8proc-dev
 # make demo and make bench also run Python scripts.
 SCRIPT_DEBS = python3
 # The test tools, installed by make test only: cmocka for the unit tests,

@@ -1,17 +1,31 @@
 /*
  * String checks: equals, contains, startsWith, endsWith, containsAny and
  * containsAll, with values rendered from the case's variables at score
- * time.  As in gh-models, the output is trimmed of surrounding whitespace
- * and only equals compares case; case folding is ASCII-only (NEEDSWORK:
- * Unicode case folding).
+ * time.  As in gh-models, the answer is trimmed of white space at both
+ * ends first (Unicode White_Space, as Go's strings.TrimSpace) and the
+ * value is not.  equals compares bytes, exactly; every other check
+ * compares without case: the answer and the value are both case-folded
+ * (Unicode full case folding with NFC, harness/core/unicode.h), so
+ * "ÉCOLE" matches "une école" and "STRASSE" matches "Straße".  Each byte
+ * of the answer that is not well-formed UTF-8 folds to U+FFFD, as Go's
+ * strings.ToLower makes it, so such answers score like any other.
+ *
+ * An empty value counts as not set, as in gh-models: a "string:" mapping
+ * checks the first key of equals > contains > startsWith > endsWith (then
+ * prompteval's own spellings) whose value is not empty, and one whose
+ * every key is empty is a positioned error.  A value that is empty only
+ * once a case's variables fill it checks nothing.  gh-models tests for
+ * emptiness before it renders, so it would pass every answer there;
+ * prompteval fails the check instead, with a reason that says so, and
+ * "not:" does not turn that into a pass.
  */
 #define _GNU_SOURCE /* memmem */
 #include "evaluators/evaluator.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
@@ -36,80 +50,19 @@ struct string_spec {
 	size_t nvalues;
 };
 
-static unsigned char fold(unsigned char c)
+/* Whether text (len bytes) passes op with needle (nlen bytes, not 0). */
+static int check_one(enum string_op op, const char *text, size_t len,
+		     const char *needle, size_t nlen)
 {
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/*
- * Finds needle in hay, folding ASCII case unless case_sensitive.  The
- * first byte is found with memchr (both cases), which keeps the common
- * no-match scan fast.
- */
-static const char *find_folded(const char *hay, size_t hlen, const char *needle,
-			       size_t nlen, int case_sensitive)
-{
-	unsigned char first, other;
-	const char *p = hay, *end = hay + hlen;
-
-	if (!nlen)
-		return hay;
-	if (nlen > hlen)
-		return NULL;
-	if (case_sensitive)
-		return memmem(hay, hlen, needle, nlen);
-	first = fold((unsigned char)needle[0]);
-	other = first >= 'a' && first <= 'z' ? (unsigned char)(first - 32)
-					     : first;
-	while ((size_t)(end - p) >= nlen) {
-		const char *a = memchr(p, first, (size_t)(end - p - nlen + 1));
-		const char *b =
-			other != first
-				? memchr(p, other, (size_t)(end - p - nlen + 1))
-				: NULL;
-		const char *hit = !a ? b : !b ? a : a < b ? a : b;
-		size_t j = 1;
-
-		if (!hit)
-			return NULL;
-		while (j < nlen && fold((unsigned char)hit[j]) ==
-					   fold((unsigned char)needle[j]))
-			j++;
-		if (j == nlen)
-			return hit;
-		p = hit + 1;
-	}
-	return NULL;
-}
-
-static int same_folded(const char *a, const char *b, size_t n,
-		       int case_sensitive)
-{
-	if (case_sensitive)
-		return !memcmp(a, b, n);
-	for (size_t i = 0; i < n; i++)
-		if (tolower((unsigned char)a[i]) !=
-		    tolower((unsigned char)b[i]))
-			return 0;
-	return 1;
-}
-
-static int check_one(const struct string_spec *spec, const char *out,
-		     size_t len, const char *value, size_t vlen)
-{
-	switch (spec->op) {
+	switch (op) {
 	case STR_EQUALS:
-		return len == vlen &&
-		       same_folded(out, value, len, spec->case_sensitive);
+		return len == nlen && !memcmp(text, needle, nlen);
 	case STR_STARTS_WITH:
-		return len >= vlen &&
-		       same_folded(out, value, vlen, spec->case_sensitive);
+		return len >= nlen && !memcmp(text, needle, nlen);
 	case STR_ENDS_WITH:
-		return len >= vlen && same_folded(out + len - vlen, value, vlen,
-						  spec->case_sensitive);
+		return len >= nlen && !memcmp(text + len - nlen, needle, nlen);
 	default:
-		return find_folded(out, len, value, vlen,
-				   spec->case_sensitive) != NULL;
+		return memmem(text, len, needle, nlen) != NULL;
 	}
 }
 
@@ -129,15 +82,104 @@ static const char *op_words(enum string_op op, int passed)
 }
 
 /* Appends 'value' (shortened) to a comma-separated list. */
-static void quote_value(struct pe_buf *list, const struct pe_buf *value)
+static void quote_value(struct pe_buf *list, const char *value, size_t len)
 {
 	char *shown;
 
 	if (list->len > 300)
 		return;
-	shown = pe_shorten(pe_buf_str(value), value->len, REASON_VALUE_MAX);
+	shown = pe_shorten(value, len, REASON_VALUE_MAX);
 	pe_buf_addf(list, "%s'%s'", list->len ? ", " : "", shown);
 	free(shown);
+}
+
+/*
+ * The result for value i rendering empty: a failed check, whether or not
+ * the evaluator is negated ("not:" inverts the verdict set here).
+ */
+static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
+			     struct pe_eval_result *out)
+{
+	const struct string_spec *spec = evalspec->data;
+	const struct pe_node *n = spec->value_nodes[i];
+	char *shown = pe_shorten(n->text, n->len, REASON_VALUE_MAX);
+
+	pe_result_set(out, evalspec->negate ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
+		      evalspec->negate ? 1 : 0,
+		      "the value '%s' is empty for this case, so nothing was "
+		      "checked",
+		      shown);
+	free(shown);
+}
+
+/* What the values found and missed in the answer. */
+struct tally {
+	size_t hits;
+	struct pe_buf found;
+	struct pe_buf missing;
+};
+
+/*
+ * Checks every value against text (the trimmed answer, case-folded
+ * unless the check keeps case) into t.  Returns the index of a value
+ * that rendered empty, or spec->nvalues when none did.
+ */
+static size_t check_values(const struct string_spec *spec,
+			   const struct pe_eval_input *in, const char *text,
+			   size_t len, struct tally *t)
+{
+	struct pe_buf value, folded;
+	size_t i;
+
+	pe_buf_init(&value, 0);
+	pe_buf_init(&folded, 0);
+	for (i = 0; i < spec->nvalues; i++) {
+		const char *needle;
+		size_t nlen;
+		int hit;
+
+		pe_buf_reset(&value);
+		pe_eval_render(spec->values[i], in, &value);
+		if (!value.len)
+			break;
+		needle = value.data;
+		nlen = value.len;
+		if (!spec->case_sensitive) {
+			pe_buf_reset(&folded);
+			pe_unicode_fold(value.data, value.len, &folded);
+			needle = folded.data;
+			nlen = folded.len;
+		}
+		hit = check_one(spec->op, text, len, needle, nlen);
+		t->hits += hit;
+		quote_value(hit ? &t->found : &t->missing, value.data,
+			    value.len);
+	}
+	pe_buf_release(&folded);
+	pe_buf_release(&value);
+	return i;
+}
+
+static void set_result(const struct string_spec *spec, const struct tally *t,
+		       struct pe_eval_result *out)
+{
+	int pass = spec->op == STR_CONTAINS_ANY ? t->hits > 0
+						: t->hits == spec->nvalues;
+
+	if (pass)
+		pe_result_set(out, PE_VERDICT_PASS, 1, "%s %s",
+			      op_words(spec->op, 1), pe_buf_str(&t->found));
+	else if (spec->op == STR_CONTAINS_ANY)
+		pe_result_set(out, PE_VERDICT_FAIL, 0,
+			      "does not contain any of %s",
+			      pe_buf_str(&t->missing));
+	else if (spec->op == STR_CONTAINS_ALL)
+		pe_result_set(out, PE_VERDICT_FAIL,
+			      (double)t->hits / (double)spec->nvalues,
+			      "does not contain %s", pe_buf_str(&t->missing));
+	else
+		pe_result_set(out, PE_VERDICT_FAIL, 0, "does not %s %s",
+			      op_words(spec->op, 0), pe_buf_str(&t->missing));
 }
 
 static void score_string(const void *state, const struct pe_evalspec *evalspec,
@@ -145,49 +187,35 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 			 struct pe_eval_result *out)
 {
 	const struct string_spec *spec = evalspec->data;
-	const char *text = in->output;
-	size_t len = in->len, hits = 0;
-	struct pe_buf value, missing, found;
-	int pass;
+	size_t len = in->len, empty;
+	const char *text = pe_unicode_trim(in->output, &len);
+	struct pe_buf answer;
+	struct tally t = { 0 };
 
 	(void)state;
-	while (len && isspace((unsigned char)*text))
-		text++, len--;
-	while (len && isspace((unsigned char)text[len - 1]))
-		len--;
-	pe_buf_init(&value, 0);
-	pe_buf_init(&missing, 0);
-	pe_buf_init(&found, 0);
-	for (size_t i = 0; i < spec->nvalues; i++) {
-		int hit;
-
-		pe_eval_render(spec->values[i], in, &value);
-		hit = check_one(spec, text, len, value.data ? value.data : "",
-				value.len);
-		hits += hit;
-		quote_value(hit ? &found : &missing, &value);
+	/* Folding makes text at most three times longer (unicode.h). */
+	pe_buf_init(&answer, 3 * len + 1);
+	if (!spec->case_sensitive) {
+		if (pe_unicode_fold(text, len, &answer)) {
+			pe_result_set(out, PE_VERDICT_ERROR, 0,
+				      "the answer is too long to compare "
+				      "without case");
+			pe_buf_release(&answer);
+			return;
+		}
+		text = pe_buf_str(&answer);
+		len = answer.len;
 	}
-	if (spec->op == STR_CONTAINS_ANY)
-		pass = hits > 0;
+	pe_buf_init(&t.found, 0);
+	pe_buf_init(&t.missing, 0);
+	empty = check_values(spec, in, text, len, &t);
+	if (empty < spec->nvalues)
+		fail_empty_value(evalspec, empty, out);
 	else
-		pass = hits == spec->nvalues;
-	if (pass)
-		pe_result_set(out, PE_VERDICT_PASS, 1, "%s %s",
-			      op_words(spec->op, 1), pe_buf_str(&found));
-	else if (spec->op == STR_CONTAINS_ANY)
-		pe_result_set(out, PE_VERDICT_FAIL, 0,
-			      "does not contain any of %s",
-			      pe_buf_str(&missing));
-	else if (spec->op == STR_CONTAINS_ALL)
-		pe_result_set(out, PE_VERDICT_FAIL,
-			      (double)hits / (double)spec->nvalues,
-			      "does not contain %s", pe_buf_str(&missing));
-	else
-		pe_result_set(out, PE_VERDICT_FAIL, 0, "does not %s %s",
-			      op_words(spec->op, 0), pe_buf_str(&missing));
-	pe_buf_release(&found);
-	pe_buf_release(&value);
-	pe_buf_release(&missing);
+		set_result(spec, &t, out);
+	pe_buf_release(&t.found);
+	pe_buf_release(&t.missing);
+	pe_buf_release(&answer);
 }
 
 static void free_string_spec(void *data)
@@ -221,9 +249,10 @@ struct string_op_name {
 };
 
 /*
- * Spellings in "string:" mappings, in gh-models precedence order for the
- * first four.  gh-models compares contains/startsWith/endsWith without
- * case and equals with case; "icontains" is the explicit spelling.
+ * Spellings in "string:" mappings, in the order a mapping's check is
+ * chosen: gh-models precedence for the first four, then prompteval's own.
+ * gh-models compares contains/startsWith/endsWith without case and equals
+ * with case; "icontains" is the explicit spelling.
  */
 static const struct string_op_name string_ops[] = {
 	{ "equals", STR_EQUALS, 1, 0 },
@@ -239,32 +268,45 @@ static const struct string_op_name string_ops[] = {
 	{ NULL, STR_EQUALS, 0, 0 }
 };
 
+/* Reads a list of values ("containsAny: [a, b]"). */
+static int read_value_list(struct string_spec *spec, const struct pe_node *list,
+			   const char *key, struct pe_diag *diag)
+{
+	if (!list->count) {
+		pe_diag_error(diag, &list->mark,
+			      "'%s' needs at least one string", key);
+		return PE_ERR_INVALID;
+	}
+	for (size_t i = 0; i < list->count; i++) {
+		const struct pe_node *item = list->items[i];
+
+		if (!pe_setting_text(item)) {
+			pe_diag_error(diag, &item->mark,
+				      "'%s' items must be strings, not a %s",
+				      key, pe_node_kind_name(item->kind));
+			return PE_ERR_INVALID;
+		}
+		if (!item->len) {
+			pe_diag_error(diag, &item->mark,
+				      "'%s' items must be non-empty strings, "
+				      "since an empty one would match "
+				      "everything",
+				      key);
+			return PE_ERR_INVALID;
+		}
+		add_value(spec, item);
+	}
+	return PE_OK;
+}
+
 static int read_string_values(struct string_spec *spec,
 			      const struct pe_node *value, const char *key,
 			      struct pe_diag *diag)
 {
 	int many = spec->op == STR_CONTAINS_ANY || spec->op == STR_CONTAINS_ALL;
 
-	if (many && value->kind == PE_NODE_SEQ) {
-		if (!value->count) {
-			pe_diag_error(diag, &value->mark,
-				      "'%s' needs at least one string", key);
-			return PE_ERR_INVALID;
-		}
-		for (size_t i = 0; i < value->count; i++) {
-			if (!pe_setting_text(value->items[i])) {
-				pe_diag_error(diag, &value->items[i]->mark,
-					      "'%s' items must be strings, "
-					      "not a %s",
-					      key,
-					      pe_node_kind_name(
-						      value->items[i]->kind));
-				return PE_ERR_INVALID;
-			}
-			add_value(spec, value->items[i]);
-		}
-		return PE_OK;
-	}
+	if (many && value->kind == PE_NODE_SEQ)
+		return read_value_list(spec, value, key, diag);
 	if (!pe_setting_text(value)) {
 		pe_diag_error(diag, &value->mark, "'%s' must be %s, not a %s",
 			      key, many ? "a list of strings" : "a string",
@@ -324,11 +366,75 @@ static void describe_string(const struct pe_evalspec *spec, struct pe_buf *out)
 		pe_buf_adds(out, " (case-sensitive)");
 }
 
+/* An empty string or null, which gh-models counts as not set. */
+static int is_unset(const struct pe_node *value)
+{
+	return value->kind == PE_NODE_NULL ||
+	       (pe_node_is_scalar(value) && !value->len);
+}
+
+/*
+ * Warns about the keys of map that are not checked: the empty ones, which
+ * count as not set, and those after chosen.
+ */
+static void warn_unchecked(const struct pe_node *map,
+			   const struct string_op_name *chosen,
+			   struct pe_diag *diag)
+{
+	for (const struct string_op_name *o = string_ops; o->name; o++) {
+		const struct pe_pair *pair = pe_node_pair(map, o->name);
+
+		if (!pair || o == chosen)
+			continue;
+		if (is_unset(pair->value))
+			pe_diag_warning(diag, &pair->key->mark,
+					"'%s' is empty, which counts as not "
+					"set; '%s' is checked",
+					o->name, chosen->name);
+		else if (o > chosen)
+			pe_diag_warning(diag, &pair->key->mark,
+					"'%s' is ignored: a string evaluator "
+					"checks one thing and '%s' comes "
+					"first; use a second evaluator",
+					o->name, chosen->name);
+	}
+}
+
+/*
+ * The check of a "string:" mapping: the first key in string_ops order
+ * whose value is set.  Without one, records the error and returns NULL.
+ */
+static const struct string_op_name *choose_check(const struct pe_node *map,
+						 struct pe_diag *diag)
+{
+	const struct pe_pair *empty = NULL;
+
+	for (const struct string_op_name *o = string_ops; o->name; o++) {
+		const struct pe_pair *pair = pe_node_pair(map, o->name);
+
+		if (pair && !is_unset(pair->value))
+			return o;
+		if (pair && !empty)
+			empty = pair;
+	}
+	if (empty)
+		pe_diag_error(diag, &empty->value->mark,
+			      "string evaluator has no check: '%s' is empty, "
+			      "and an empty value counts as not set",
+			      empty->key->text);
+	else
+		pe_diag_error(diag, &map->mark,
+			      "string evaluator has no check: use one of "
+			      "equals, contains, startsWith, endsWith, "
+			      "icontains, containsAny, containsAll");
+	return NULL;
+}
+
 /* Reads a "string:" mapping (gh-models), which may hold "regex:". */
 static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		     struct pe_diag *diag)
 {
-	const struct string_op_name *chosen = NULL;
+	const struct string_op_name *chosen;
 	const char *known[32];
 	size_t nknown = 0;
 
@@ -347,30 +453,14 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		spec->ops = pe_evaluator_by_type("regex");
 		return spec->ops->parse(spec, map, NULL, diag);
 	}
-	for (const struct string_op_name *o = string_ops; o->name; o++) {
+	for (const struct string_op_name *o = string_ops; o->name; o++)
 		known[nknown++] = o->name;
-		if (!chosen && pe_node_get(map, o->name))
-			chosen = o;
-	}
 	known[nknown] = NULL;
 	pe_node_check_keys(map, known, "a string evaluator", diag);
-	if (!chosen) {
-		pe_diag_error(diag, &map->mark,
-			      "string evaluator has no check: use one of "
-			      "equals, contains, startsWith, endsWith, "
-			      "icontains, containsAny, containsAll");
+	chosen = choose_check(map, diag);
+	if (!chosen)
 		return PE_ERR_INVALID;
-	}
-	for (const struct string_op_name *o = chosen + 1; o->name; o++) {
-		const struct pe_pair *extra = pe_node_pair(map, o->name);
-
-		if (extra)
-			pe_diag_warning(diag, &extra->key->mark,
-					"'%s' is ignored: a string evaluator "
-					"checks one thing and '%s' comes "
-					"first; use a second evaluator",
-					o->name, chosen->name);
-	}
+	warn_unchecked(map, chosen, diag);
 	return read_check(spec, chosen, pe_node_get(map, chosen->name),
 			  chosen->name, diag);
 }

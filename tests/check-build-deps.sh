@@ -18,7 +18,7 @@ libcmocka-dev libxml2-utils curl python3"
 # What the binary cannot be built without: the compiler and the -dev
 # package of each library it links.
 BUILD_NEEDS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev
-libpcre2-dev libyaml-dev libssl-dev libmd4c-dev"
+libpcre2-dev libyaml-dev libssl-dev libmd4c-dev libutf8proc-dev"
 
 # Counts and prints one check: $1 names it, $2 says what is wrong ("" when
 # nothing is).

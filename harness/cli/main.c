@@ -13,6 +13,7 @@
 #include "harness/run/http.h"
 #include "harness/core/json.h"
 #include "harness/core/message.h"
+#include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "harness/core/version.h"
 #include "harness/load/yaml_load.h"
@@ -55,9 +56,10 @@ static void print_version(void)
 	char pcre[64];
 
 	pe_pattern_version(pcre, sizeof(pcre));
-	printf("prompteval %s (libcurl %s, libyaml %s, cJSON %s, PCRE2 %s)\n",
+	printf("prompteval %s (libcurl %s, libyaml %s, cJSON %s, PCRE2 %s, "
+	       "utf8proc %s)\n",
 	       PE_VERSION, pe_http_version(), pe_yaml_version(),
-	       pe_json_version(), pcre);
+	       pe_json_version(), pcre, pe_unicode_version());
 }
 
 /* Runs the command argv names (argv[0] is "prompteval"). */

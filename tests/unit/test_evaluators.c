@@ -323,12 +323,209 @@ static const struct eval_case string_cases[] = {
 	  "does not contain 'a b'", EXACT },
 };
 
+/* Characters the Unicode rows use, as UTF-8. */
+#define E_ACUTE		      "\xc3\xa9"			 /* é */
+#define CAPITAL_E_ACUTE	      "\xc3\x89"			 /* É */
+#define COMBINING_ACUTE	      "\xcc\x81"			 /* U+0301 */
+#define SHARP_S		      "\xc3\x9f"			 /* ß */
+#define CAPITAL_ODOS	      "\xce\x9f\xce\x94\xce\x9f\xce\xa3" /* ΟΔΟΣ */
+#define FINAL_ODOS	      "\xce\xbf\xce\xb4\xce\xbf\xcf\x82" /* οδος */
+#define CAPITAL_ETA	      "\xce\x97"			 /* Η */
+#define CAPITAL_I_DOT	      "\xc4\xb0"			 /* İ */
+#define IDEOGRAPHIC_SPACE     "\xe3\x80\x80"			 /* U+3000 */
+#define NO_BREAK_SPACE	      "\xc2\xa0"			 /* U+00A0 */
+#define NEXT_LINE	      "\xc2\x85"			 /* U+0085 */
+#define EM_SPACE	      "\xe2\x80\x83"			 /* U+2003 */
+#define LINE_SEPARATOR	      "\xe2\x80\xa8"			 /* U+2028 */
+#define ZERO_WIDTH_SPACE      "\xe2\x80\x8b"			 /* U+200B */
+#define STRAY_BYTE	      "\xff"	     /* never in UTF-8 */
+#define REPLACEMENT_CHARACTER "\xef\xbf\xbd" /* U+FFFD */
+
+/*
+ * Unicode: checks other than equals compare case-folded text (full case
+ * folding with NFC), the answer is trimmed of Unicode white space, and
+ * invalid UTF-8 in the answer folds to U+FFFD.
+ */
+static const struct eval_case string_unicode_cases[] = {
+	{ "contains folds accented capitals",
+	  "- string: {contains: " CAPITAL_E_ACUTE "COLE}",
+	  "une " E_ACUTE "cole", PASS, 1, "contains '" CAPITAL_E_ACUTE "COLE'",
+	  EXACT },
+	{ "contains: a combining mark matches the precomposed letter",
+	  "- string: {contains: " E_ACUTE "cole}",
+	  "une E" COMBINING_ACUTE "COLE", PASS, 1, "contains '" E_ACUTE "cole'",
+	  EXACT },
+	{ "contains: sharp s folds to ss", "- string: {contains: STRASSE}",
+	  "die Stra" SHARP_S "e", PASS, 1, "contains 'STRASSE'", EXACT },
+	{ "contains: final sigma matches capital sigma",
+	  "- string: {contains: " CAPITAL_ODOS "}", "a " FINAL_ODOS ".", PASS,
+	  1, "contains '" CAPITAL_ODOS "'", EXACT },
+	{ "contains: dotted capital I folds to i and a dot, not to i",
+	  "- string: {contains: istanbul}", CAPITAL_I_DOT "STANBUL", FAIL, 0,
+	  "does not contain 'istanbul'", EXACT },
+	{ "contains: dotted capital I matches itself in any case",
+	  "- string: {contains: " CAPITAL_I_DOT "stanbul}",
+	  CAPITAL_I_DOT "STANBUL", PASS, 1,
+	  "contains '" CAPITAL_I_DOT "stanbul'", EXACT },
+	{ "contains: other letters stay distinct",
+	  "- string: {contains: ecole}", "une " E_ACUTE "cole", FAIL, 0,
+	  "does not contain 'ecole'", EXACT },
+	{ "startsWith folds case", "- string: {startsWith: " E_ACUTE "lan}",
+	  CAPITAL_E_ACUTE "LAN vital", PASS, 1, "starts with '" E_ACUTE "lan'",
+	  EXACT },
+	{ "endsWith folds case after trailing Unicode white space",
+	  "- string: {endsWith: " FINAL_ODOS "}",
+	  CAPITAL_ETA " " CAPITAL_ODOS EM_SPACE NO_BREAK_SPACE "\n", PASS, 1,
+	  "ends with '" FINAL_ODOS "'", EXACT },
+	{ "icontains folds case",
+	  "- string: {icontains: " CAPITAL_E_ACUTE "T" CAPITAL_E_ACUTE "}",
+	  "en " E_ACUTE "t" E_ACUTE, PASS, 1,
+	  "contains '" CAPITAL_E_ACUTE "T" CAPITAL_E_ACUTE "'", EXACT },
+	{ "containsAll folds case",
+	  "- string: {containsAll: [" CAPITAL_E_ACUTE "COLE, " SHARP_S "]}",
+	  "STRASSE " E_ACUTE "cole", PASS, 1,
+	  "contains '" CAPITAL_E_ACUTE "COLE', '" SHARP_S "'", EXACT },
+	{ "notContains folds case",
+	  "- string: {notContains: " CAPITAL_E_ACUTE "COLE}",
+	  "une " E_ACUTE "cole", FAIL, 0,
+	  "not: contains '" CAPITAL_E_ACUTE "COLE'", EXACT },
+	{ "type: contains folds case",
+	  "- type: contains\n  value: " CAPITAL_E_ACUTE "COLE", E_ACUTE "cole",
+	  PASS, 1, "contains '" CAPITAL_E_ACUTE "COLE'", EXACT },
+	{ "equals keeps case beyond ASCII",
+	  "- string: {equals: " E_ACUTE "cole}", CAPITAL_E_ACUTE "cole", FAIL,
+	  0, "does not equal '" E_ACUTE "cole'", EXACT },
+	{ "equals compares bytes: no normalisation",
+	  "- string: {equals: " E_ACUTE "cole}", "e" COMBINING_ACUTE "cole",
+	  FAIL, 0, "does not equal '" E_ACUTE "cole'", EXACT },
+	{ "equals on an answer trimmed of Unicode white space",
+	  "- string: {equals: Hello World}",
+	  IDEOGRAPHIC_SPACE NEXT_LINE
+	  " Hello World" NO_BREAK_SPACE LINE_SEPARATOR "\n",
+	  PASS, 1, "equals 'Hello World'", EXACT },
+	{ "zero-width space is not trimmed", "- string: {equals: Hello}",
+	  "Hello" ZERO_WIDTH_SPACE, FAIL, 0, "does not equal 'Hello'", EXACT },
+	{ "the value is not trimmed (gh-models)",
+	  "- string: {equals: \"Hello \"}", "Hello ", FAIL, 0,
+	  "does not equal 'Hello '", EXACT },
+	{ "invalid UTF-8 in the answer folds to U+FFFD",
+	  "- string: {contains: caf" E_ACUTE "}",
+	  STRAY_BYTE "CAF" CAPITAL_E_ACUTE STRAY_BYTE, PASS, 1,
+	  "contains 'caf" E_ACUTE "'", EXACT },
+	{ "each invalid byte in the answer compares as U+FFFD",
+	  "- string: {contains: \"a\\uFFFD\\uFFFDz\"}", "xA" STRAY_BYTE "\x80Z",
+	  PASS, 1,
+	  "contains 'a" REPLACEMENT_CHARACTER REPLACEMENT_CHARACTER "z'",
+	  EXACT },
+	{ "invalid UTF-8 in the answer: a miss is a plain failure",
+	  "- string: {startsWith: caf}", STRAY_BYTE "caf\xc3", FAIL, 0,
+	  "does not start with 'caf'", EXACT },
+	{ "invalid UTF-8 does not trim", "- string: {endsWith: end}",
+	  "the end \xc3", FAIL, 0, "does not end with 'end'", EXACT },
+	{ "invalid UTF-8 in the answer: equals compares bytes",
+	  "- string: {equals: \"a b\"}", " a b\xff\n", FAIL, 0,
+	  "does not equal 'a b'", EXACT },
+};
+
+/*
+ * gh-models precedence: the first of equals > contains > startsWith >
+ * endsWith whose value is not empty is the check.
+ */
+static const struct eval_case string_precedence_cases[] = {
+	{ "empty equals: contains is checked",
+	  "- string: {equals: '', contains: World}", "Hello World", PASS, 1,
+	  "contains 'World'", EXACT },
+	{ "null equals: contains is checked",
+	  "- string: {equals: null, contains: World}", "Hello World", PASS, 1,
+	  "contains 'World'", EXACT },
+	{ "empty equals and contains: startsWith is checked",
+	  "- string: {equals: '', contains: '', startsWith: hello}",
+	  "Hello World", PASS, 1, "starts with 'hello'", EXACT },
+	{ "empty contains: endsWith is checked and fails",
+	  "- string: {contains: '', endsWith: Hello}", "Hello World", FAIL, 0,
+	  "does not end with 'Hello'", EXACT },
+	{ "set equals wins over contains",
+	  "- string: {contains: World, equals: Hello World}", "Hello World",
+	  PASS, 1, "equals 'Hello World'", EXACT },
+	{ "empty keys of prompteval's own come after",
+	  "- string: {endsWith: '', containsAny: [x, World]}", "Hello World",
+	  PASS, 1, "contains 'World'", EXACT },
+};
+
+/*
+ * A value that renders empty checks nothing: a failure, with or without
+ * "not:".  The case has the variable empty: ''.
+ */
+static const char string_empty_extra[] = "    empty: ''\n";
+
+static const struct eval_case string_empty_cases[] = {
+	{ "contains a variable that is empty",
+	  "- string: {contains: \"{{empty}}\"}", "anything", FAIL, 0,
+	  "the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "equals a variable that is empty, on an empty answer",
+	  "- string: {equals: \"{{empty}}\"}", "", FAIL, 0,
+	  "the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "notContains a variable that is empty still fails",
+	  "- string: {notContains: \"{{empty}}\"}", "anything", FAIL, 0,
+	  "not: the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "not: true over an empty value still fails",
+	  "- string: {contains: \"{{empty}}\"}\n  not: true", "anything", FAIL,
+	  0,
+	  "not: the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "containsAny with one item that is empty",
+	  "- string: {containsAny: [anything, \"{{empty}}\"]}", "anything",
+	  FAIL, 0,
+	  "the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "type: contains with an empty variable",
+	  "- type: contains\n  value: \"{{empty}}\"", "anything", FAIL, 0,
+	  "the value '{{empty}}' is empty for this case, so nothing was "
+	  "checked",
+	  EXACT },
+	{ "a value that is not empty with the variable is checked",
+	  "- string: {contains: \"x{{empty}}y\"}", "axyb", PASS, 1,
+	  "contains 'xy'", EXACT },
+};
+
 static void test_string(void **state)
 {
 	(void)state;
 	assert_int_equal(
 		run_eval_table(NULL, string_cases, ARRAY_SIZE(string_cases)),
 		0);
+}
+
+static void test_string_unicode(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, string_unicode_cases,
+					ARRAY_SIZE(string_unicode_cases)),
+			 0);
+}
+
+static void test_string_precedence(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, string_precedence_cases,
+					ARRAY_SIZE(string_precedence_cases)),
+			 0);
+}
+
+static void test_string_empty_value(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(string_empty_extra, string_empty_cases,
+					ARRAY_SIZE(string_empty_cases)),
+			 0);
 }
 
 /* regex */
@@ -1845,6 +2042,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_string),
+		cmocka_unit_test(test_string_unicode),
+		cmocka_unit_test(test_string_precedence),
+		cmocka_unit_test(test_string_empty_value),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),

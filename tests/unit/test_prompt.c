@@ -375,9 +375,30 @@ static const struct broken_case broken[] = {
 	  "'string' must be a mapping such as {contains: \"text\"}, not a "
 	  "string",
 	  6, 13 },
+	/* gh-models: an empty value counts as not set. */
 	{ "string evaluator empty value",
 	  HEAD "evaluators:\n  - string: {contains: ''}\n", 0,
-	  "'contains' is empty, so it would match everything", 6, 24 },
+	  "string evaluator has no check: 'contains' is empty, and an empty "
+	  "value counts as not set",
+	  6, 24 },
+	{ "string evaluator every value empty",
+	  HEAD "evaluators:\n  - string: {equals: '', startsWith: \"\"}\n", 0,
+	  "string evaluator has no check: 'equals' is empty, and an empty "
+	  "value counts as not set",
+	  6, 22 },
+	{ "string evaluator null value",
+	  HEAD "evaluators:\n  - string:\n      endsWith:\n", 0,
+	  "string evaluator has no check: 'endsWith' is empty, and an empty "
+	  "value counts as not set",
+	  7, 16 },
+	{ "type contains empty value",
+	  HEAD "evaluators:\n  - type: contains\n    value: ''\n", 0,
+	  "'value' is empty, so it would match everything", 7, 12 },
+	{ "containsAny empty item",
+	  HEAD "evaluators:\n  - string: {containsAny: [a, '']}\n", 0,
+	  "'containsAny' items must be non-empty strings, since an empty one "
+	  "would match everything",
+	  6, 31 },
 	{ "containsAny empty list",
 	  HEAD "evaluators:\n  - string: {containsAny: []}\n", 0,
 	  "'containsAny' needs at least one string", 6, 27 },
@@ -740,6 +761,15 @@ static const struct warning_case warnings[] = {
 	  "'contains' is ignored: a string evaluator checks one thing and "
 	  "'equals' comes first; use a second evaluator",
 	  6, 14 },
+	{ "empty string check before the one checked",
+	  HEAD "evaluators:\n  - string: {equals: '', contains: b}\n",
+	  "'equals' is empty, which counts as not set; 'contains' is checked",
+	  6, 14 },
+	{ "empty string check after the one checked",
+	  HEAD "evaluators:\n  - string: {contains: b, endsWith: ''}\n",
+	  "'endsWith' is empty, which counts as not set; 'contains' is "
+	  "checked",
+	  6, 27 },
 	{ "unknown key in a string evaluator",
 	  HEAD "evaluators:\n  - string: {contain: a, equals: b}\n",
 	  "unknown key 'contain' in a string evaluator (did you mean "

@@ -1,0 +1,253 @@
+/*
+ * Case folding through utf8proc, and white space from the Unicode
+ * White_Space list.
+ *
+ * Folding goes by runs.  ASCII folds to ASCII and never composes with
+ * what comes before it, so runs of ASCII are folded here, eight bytes at
+ * a time; the rest, each run of non-ASCII bytes with the ASCII character
+ * before it (which a combining mark may compose with), goes through
+ * utf8proc.  utf8proc rejects a whole string at its first invalid byte,
+ * so such a run is split again with the one decoder: each stretch of
+ * well-formed characters goes through utf8proc_decompose (case folding
+ * and canonical decomposition, into code points) and each invalid byte
+ * becomes U+FFFD; one utf8proc_reencode over the run then composes (NFC)
+ * and writes UTF-8.  Every buffer is allocated here with xmalloc, so
+ * running out of memory ends the program as everywhere else.
+ */
+#include "harness/core/unicode.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "harness/core/utf8.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+enum { REPLACEMENT_CHARACTER = 0xfffd };
+
+static const utf8proc_option_t fold_options =
+	UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE;
+
+/* Code points, reused from run to run. */
+struct code_points {
+	utf8proc_int32_t *items;
+	size_t len;
+	size_t alloc;
+};
+
+/* Returns the length of the stretch of well-formed characters at s. */
+static size_t valid_stretch(const char *s, size_t len)
+{
+	size_t n = 0, step;
+	unsigned long cp;
+
+	while (n < len && (step = pe_utf8_decode(s + n, len - n, &cp)))
+		n += step;
+	return n;
+}
+
+/*
+ * Appends the folded, decomposed code points of s (len bytes of
+ * well-formed UTF-8) to cps, keeping room for one more.  Returns 0, or
+ * -1 when utf8proc refuses the text (only text too long for its sizes).
+ */
+static int decompose(const char *s, size_t len, struct code_points *cps)
+{
+	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
+	utf8proc_ssize_t want, room;
+
+	if (len > (size_t)PTRDIFF_MAX / sizeof(*cps->items) / 4)
+		return -1;
+	/* A character gives at least one code point: try with len first. */
+	pe_grow(&cps->items, &cps->alloc, cps->len + len + 1,
+		sizeof(*cps->items));
+	room = (utf8proc_ssize_t)(cps->alloc - cps->len - 1);
+	want = utf8proc_decompose(u, (utf8proc_ssize_t)len,
+				  cps->items + cps->len, room, fold_options);
+	if (want > room) {
+		pe_grow(&cps->items, &cps->alloc, cps->len + (size_t)want + 1,
+			sizeof(*cps->items));
+		room = want;
+		want = utf8proc_decompose(u, (utf8proc_ssize_t)len,
+					  cps->items + cps->len, room,
+					  fold_options);
+	}
+	if (want < 0 || want > room)
+		return -1;
+	cps->len += (size_t)want;
+	return 0;
+}
+
+/*
+ * Folds the run s (len bytes) through utf8proc and appends it to out.
+ * Returns 0, or PE_ERR_LIMIT when out is full or utf8proc refuses it.
+ */
+static int fold_run(const char *s, size_t len, struct code_points *cps,
+		    struct pe_buf *out)
+{
+	size_t at = 0;
+	utf8proc_ssize_t bytes;
+
+	cps->len = 0;
+	while (at < len) {
+		size_t n = valid_stretch(s + at, len - at);
+
+		if (n && decompose(s + at, n, cps))
+			return PE_ERR_LIMIT;
+		at += n;
+		if (at < len) {
+			pe_grow(&cps->items, &cps->alloc, cps->len + 2,
+				sizeof(*cps->items));
+			cps->items[cps->len++] = REPLACEMENT_CHARACTER;
+			at++;
+		}
+	}
+	/* In place: UTF-8 never takes more bytes than UTF-32 (plus a NUL). */
+	bytes = utf8proc_reencode(cps->items, (utf8proc_ssize_t)cps->len,
+				  fold_options);
+	if (bytes < 0)
+		return PE_ERR_LIMIT;
+	return pe_buf_add(out, cps->items, (size_t)bytes);
+}
+
+/*
+ * Lowers A to Z in eight ASCII bytes at once: adding 0x3f sets a byte's
+ * high bit from 'A' up, adding 0x25 from past 'Z' up, and no byte carries
+ * into the next since all are below 0x80.
+ */
+static uint64_t lower_ascii_word(uint64_t word)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	uint64_t from_a = word + ones * (0x80 - 'A');
+	uint64_t past_z = word + ones * (0x7f - 'Z');
+
+	return word | ((from_a & ~past_z & ones * 0x80) >> 2);
+}
+
+/* Appends s (len bytes of ASCII) with A to Z lowered. */
+static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
+{
+	char *c;
+	size_t i = 0;
+
+	if (pe_buf_add(out, s, len))
+		return PE_ERR_LIMIT;
+	c = out->data + out->len - len;
+	for (uint64_t word; i + 8 <= len; i += 8) {
+		memcpy(&word, c + i, 8);
+		word = lower_ascii_word(word);
+		memcpy(c + i, &word, 8);
+	}
+	for (; i < len; i++)
+		if (c[i] >= 'A' && c[i] <= 'Z')
+			c[i] = (char)(c[i] + 32);
+	return PE_OK;
+}
+
+/* The length of the ASCII bytes at s, read eight at a time. */
+static size_t ascii_prefix(const char *s, size_t len)
+{
+	const uint64_t high_bits = 0x8080808080808080u;
+	size_t n = 0;
+
+	for (uint64_t word; n + 8 <= len; n += 8) {
+		memcpy(&word, s + n, 8);
+		if (word & high_bits)
+			break;
+	}
+	while (n < len && (unsigned char)s[n] < 0x80)
+		n++;
+	return n;
+}
+
+/* Folds case with NFC; see unicode.h. */
+int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
+{
+	struct code_points cps = { NULL, 0, 0 };
+	size_t start = out->len, at = 0;
+	int rc = PE_OK;
+
+	while (at < len && !rc) {
+		size_t ascii = ascii_prefix(s + at, len - at), run = 1;
+
+		/* The letter before a non-ASCII byte goes with it. */
+		if (ascii && ascii < len - at)
+			ascii--;
+		rc = fold_ascii(s + at, ascii, out);
+		at += ascii;
+		if (rc || at == len)
+			break;
+		while (at + run < len && (unsigned char)s[at + run] >= 0x80)
+			run++;
+		rc = fold_run(s + at, run, &cps, out);
+		at += run;
+	}
+	free(cps.items);
+	if (rc) {
+		/* Leave out as it was: drop what this call appended. */
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	return rc;
+}
+
+/* The White_Space property, as Go's unicode.IsSpace; see unicode.h. */
+int pe_unicode_is_space(unsigned long cp)
+{
+	switch (cp) {
+	case '\t':
+	case '\n':
+	case '\v':
+	case '\f':
+	case '\r':
+	case ' ':
+	case 0x85:
+	case 0xa0:
+	case 0x1680:
+	case 0x2028:
+	case 0x2029:
+	case 0x202f:
+	case 0x205f:
+	case 0x3000:
+		return 1;
+	default:
+		return cp >= 0x2000 && cp <= 0x200a;
+	}
+}
+
+/* The length of the white space character ending s (len bytes), or 0. */
+static size_t trailing_space(const char *s, size_t len)
+{
+	/* White space characters take one to three bytes. */
+	for (size_t n = 1; n <= 3 && n <= len; n++) {
+		unsigned long cp;
+
+		if (pe_utf8_decode(s + len - n, n, &cp) == n)
+			return pe_unicode_is_space(cp) ? n : 0;
+	}
+	return 0;
+}
+
+/* Trims white space at both ends; see unicode.h. */
+const char *pe_unicode_trim(const char *s, size_t *len)
+{
+	size_t n = *len, step, end;
+	unsigned long cp;
+
+	while (n && (step = pe_utf8_decode(s, n, &cp)) &&
+	       pe_unicode_is_space(cp))
+		s += step, n -= step;
+	while (n && (end = trailing_space(s, n)))
+		n -= end;
+	*len = n;
+	return s;
+}
+
+/* The utf8proc version string; see unicode.h. */
+const char *pe_unicode_version(void)
+{
+	return utf8proc_version();
+}

@@ -1,0 +1,58 @@
+#ifndef PE_UNICODE_H
+#define PE_UNICODE_H
+/*
+ * Unicode text rules beyond decoding: case folding with NFC normalisation,
+ * white space, and trimming.  The string evaluators (evaluators/string.c)
+ * use it to compare answers without case, as gh-models does, and to trim
+ * them as Go's strings.TrimSpace does.  This module is the one place that
+ * uses utf8proc; characters are decoded with the one UTF-8 decoder
+ * (harness/core/utf8.h).
+ *
+ * Arguments are borrowed; pe_unicode_trim returns a pointer into its
+ * argument.
+ */
+#include <stddef.h>
+
+#include "harness/core/buf.h"
+
+/*
+ * Appends the case-folded form of s (len bytes) to out: Unicode full case
+ * folding (ß becomes ss, final sigma becomes σ, K becomes k, İ becomes i
+ * followed by U+0307), then canonical composition (NFC), so a letter
+ * written with a combining mark and its precomposed form fold alike.  These
+ * are utf8proc's UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE.
+ * Two texts that differ only in case fold to the same bytes.
+ *
+ * Invalid UTF-8 never stops it or cuts the text: each byte that does not
+ * start a well-formed character (pe_utf8_decode) becomes U+FFFD, as Go's
+ * strings.ToLower does, so the result is always well-formed UTF-8.  NUL
+ * bytes are characters like any other.  ASCII is folded without utf8proc,
+ * so mostly-ASCII text folds at the speed of a copy.
+ *
+ * Returns 0, or PE_ERR_LIMIT when out's maximum would be exceeded (out
+ * then holds what it held before; folding makes text at most three times
+ * longer, so room for 3 * len more bytes always suffices) or, for text of
+ * more than 2^59 bytes, when utf8proc cannot size it.
+ */
+int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
+
+/*
+ * Returns 1 when cp has the Unicode White_Space property, as Go's
+ * unicode.IsSpace: tab, LF, vertical tab, form feed, CR, space, U+0085,
+ * U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and
+ * U+3000.  Zero-width space (U+200B) and the byte order mark are not.
+ */
+int pe_unicode_is_space(unsigned long cp);
+
+/*
+ * Trims white space (pe_unicode_is_space) from both ends of s (*len
+ * bytes), as Go's strings.TrimSpace: returns where the trimmed text
+ * starts and stores its length in *len.  Bytes that are not well-formed
+ * UTF-8 are not white space, so trimming stops at them.
+ */
+const char *pe_unicode_trim(const char *s, size_t *len);
+
+/* The version of utf8proc in use, for --version. */
+const char *pe_unicode_version(void);
+
+#endif

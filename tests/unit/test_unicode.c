@@ -1,0 +1,455 @@
+/*
+ * Unit tests for unicode.c: pe_unicode_fold on a table of texts (ASCII,
+ * accented Latin, German sharp s, Greek final sigma, Turkish dotted and
+ * dotless i, signs that fold to letters, combining marks against
+ * precomposed letters, NUL, and invalid UTF-8 of every kind), every code
+ * point folded alone (well-formed output, within the documented growth),
+ * random bytes, the buffer maximum; pe_unicode_is_space on the White_Space
+ * list and its neighbours, with an exhaustive count; pe_unicode_trim on a
+ * table; and the utf8proc version.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/unicode.h"
+#include "harness/core/utf8.h"
+#include "harness/core/util.h"
+
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
+
+/* Characters the tables use, as UTF-8. */
+#define FFFD		    "\xef\xbf\xbd" /* U+FFFD replacement character */
+#define E_ACUTE		    "\xc3\xa9"	   /* é */
+#define CAPITAL_E_ACUTE	    "\xc3\x89"	   /* É */
+#define A_RING		    "\xc3\xa5"	   /* å */
+#define COMBINING_ACUTE	    "\xcc\x81"	   /* U+0301 */
+#define COMBINING_RING	    "\xcc\x8a"	   /* U+030A */
+#define COMBINING_DOT_ABOVE "\xcc\x87"	   /* U+0307 */
+#define COMBINING_DOT_BELOW "\xcc\xa3"	   /* U+0323 */
+#define A_DOT_BELOW	    "\xe1\xba\xa1" /* ạ */
+#define SHARP_S		    "\xc3\x9f"	   /* ß */
+#define CAPITAL_SHARP_S	    "\xe1\xba\x9e" /* ẞ */
+#define CAPITAL_ODOS	    "\xce\x9f\xce\x94\xce\x9f\xce\xa3" /* ΟΔΟΣ */
+#define FINAL_ODOS	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x82" /* οδος */
+#define FOLDED_ODOS	    "\xce\xbf\xce\xb4\xce\xbf\xcf\x83" /* οδοσ */
+#define CAPITAL_I_DOT	    "\xc4\xb0"			       /* İ */
+#define DOTLESS_I	    "\xc4\xb1"			       /* ı */
+
+struct fold_case {
+	const char *what;
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	const char *want;
+	size_t want_len; /* 0: strlen(want) */
+};
+
+static const struct fold_case fold_cases[] = {
+	{ "empty", "", 0, "", 0 },
+	{ "ASCII", "Hello World", 0, "hello world", 0 },
+	{ "ASCII punctuation stays", "A-Z [a]_@`{~}", 0, "a-z [a]_@`{~}", 0 },
+	{ "NUL is a character", "A\0B", 3, "a\0b", 3 },
+	{ "NUL beside non-ASCII", CAPITAL_E_ACUTE "\0E", 4, E_ACUTE "\0e", 4 },
+
+	/* Latin letters with marks. */
+	{ "capital E acute", CAPITAL_E_ACUTE "COLE", 0, E_ACUTE "cole", 0 },
+	{ "small e acute stays", "une " E_ACUTE "cole", 0,
+	  "une " E_ACUTE "cole", 0 },
+	{ "combining acute composes (NFC)", "e" COMBINING_ACUTE "cole", 0,
+	  E_ACUTE "cole", 0 },
+	{ "capital with combining acute", "E" COMBINING_ACUTE "COLE", 0,
+	  E_ACUTE "cole", 0 },
+	{ "marks inside ASCII text compose with the letter before",
+	  "CafE" COMBINING_ACUTE " ET THE" COMBINING_ACUTE " a" COMBINING_RING,
+	  0, "caf" E_ACUTE " et th" E_ACUTE " " A_RING, 0 },
+	{ "a mark at the start has nothing to compose with",
+	  COMBINING_ACUTE "A", 0, COMBINING_ACUTE "a", 0 },
+	/* Dot below (class 220) goes before acute (class 230). */
+	{ "two marks are put in canonical order",
+	  "A" COMBINING_ACUTE COMBINING_DOT_BELOW, 0,
+	  A_DOT_BELOW COMBINING_ACUTE, 0 },
+	{ "Angstrom sign becomes a with ring", "\xe2\x84\xab", 0, A_RING, 0 },
+
+	/* German sharp s: full case folding maps it to ss. */
+	{ "sharp s", "Stra" SHARP_S "e", 0, "strasse", 0 },
+	{ "capital sharp s", "STRA" CAPITAL_SHARP_S "E", 0, "strasse", 0 },
+	{ "SS", "STRASSE", 0, "strasse", 0 },
+
+	/* Greek: capital, small and final sigma fold alike. */
+	{ "capital sigma", CAPITAL_ODOS, 0, FOLDED_ODOS, 0 },
+	{ "final sigma", FINAL_ODOS, 0, FOLDED_ODOS, 0 },
+
+	/*
+	 * Turkish: utf8proc's default folding (not the Turkic one).  Capital
+	 * I with dot folds to i and a combining dot above, which does not
+	 * compose; dotless i stays; I folds to i.
+	 */
+	{ "capital I with dot", CAPITAL_I_DOT "stanbul", 0,
+	  "i" COMBINING_DOT_ABOVE "stanbul", 0 },
+	{ "dotless i stays", DOTLESS_I, 0, DOTLESS_I, 0 },
+	{ "I folds to i, not to dotless i", "ISTANBUL", 0, "istanbul", 0 },
+
+	/* Signs and ligatures that fold to letters. */
+	{ "Kelvin sign", "\xe2\x84\xaa", 0, "k", 0 },
+	{ "fi ligature", "\xef\xac\x81", 0, "fi", 0 },
+	{ "fullwidth A is not ASCII", "\xef\xbc\xa1", 0, "\xef\xbd\x81", 0 },
+	{ "emoji stays", "\xf0\x9f\x98\x80 OK", 0, "\xf0\x9f\x98\x80 ok", 0 },
+
+	/* Invalid UTF-8: each byte that starts no character is U+FFFD. */
+	{ "stray byte between letters", "A\xffZ", 0, "a" FFFD "z", 0 },
+	{ "stray continuation", "\x80" CAPITAL_E_ACUTE, 0, FFFD E_ACUTE, 0 },
+	{ "truncated at the end", CAPITAL_E_ACUTE "\xc3", 0, E_ACUTE FFFD, 0 },
+	{ "overlong NUL", "\xc0\x80", 0, FFFD FFFD, 0 },
+	{ "overlong 3 bytes", "\xe0\x80\x80", 0, FFFD FFFD FFFD, 0 },
+	{ "surrogate", "\xed\xa0\x80" CAPITAL_E_ACUTE, 0,
+	  FFFD FFFD FFFD E_ACUTE, 0 },
+	{ "past U+10FFFF", "\xf4\x90\x80\x80", 0, FFFD FFFD FFFD FFFD, 0 },
+	{ "lead then ASCII", "\xe2\x82Z", 0, FFFD FFFD "z", 0 },
+	{ "a mark after an invalid byte does not compose",
+	  "\xff" COMBINING_ACUTE, 0, FFFD COMBINING_ACUTE, 0 },
+	{ "only invalid bytes", "\xfe\xff", 0, FFFD FFFD, 0 },
+};
+
+static void test_fold_table(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(fold_cases); i++) {
+		const struct fold_case *c = &fold_cases[i];
+		size_t len = c->len ? c->len : strlen(c->text);
+		size_t want_len = c->want_len ? c->want_len : strlen(c->want);
+		struct pe_buf out;
+		int rc;
+
+		pe_buf_init(&out, 0);
+		rc = pe_unicode_fold(c->text, len, &out);
+		if (rc || out.len != want_len ||
+		    memcmp(pe_buf_str(&out), c->want, want_len)) {
+			print_error("%s: rc %d, got %zu bytes \"%s\", want "
+				    "%zu bytes \"%s\"\n",
+				    c->what, rc, out.len, pe_buf_str(&out),
+				    want_len, c->want);
+			failures++;
+		}
+		pe_buf_release(&out);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* Folding appends: what out held stays in front. */
+static void test_fold_appends(void **state)
+{
+	struct pe_buf out;
+
+	(void)state;
+	pe_buf_init(&out, 0);
+	pe_buf_adds(&out, "X:");
+	assert_int_equal(
+		pe_unicode_fold(CAPITAL_E_ACUTE "T" CAPITAL_E_ACUTE, 5, &out),
+		0);
+	assert_string_equal(pe_buf_str(&out), "X:\xc3\xa9t\xc3\xa9");
+	assert_int_equal(pe_unicode_fold("AB", 2, &out), 0);
+	assert_string_equal(pe_buf_str(&out), "X:\xc3\xa9t\xc3\xa9"
+					      "ab");
+	pe_buf_release(&out);
+}
+
+/* A buffer maximum refuses the fold whole and leaves out as it was. */
+static void test_fold_limit(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t max;
+		int want_rc;
+	} rows[] = {
+		{ "ABC", 5, 0 },
+		{ "ABCDEF", 5, PE_ERR_LIMIT },
+		{ "Stra\xc3\x9f"
+		  "e",
+		  9, 0 }, /* "x:" + "strasse" */
+		{ "Stra\xc3\x9f"
+		  "e",
+		  8, PE_ERR_LIMIT },  /* ss is longer */
+		{ "\xff\xff", 8, 0 }, /* two U+FFFD */
+		{ "\xff\xff", 7, PE_ERR_LIMIT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		struct pe_buf out;
+		int rc;
+
+		pe_buf_init(&out, rows[i].max);
+		pe_buf_adds(&out, "x:");
+		rc = pe_unicode_fold(rows[i].text, strlen(rows[i].text), &out);
+		if (rc != rows[i].want_rc ||
+		    (rc && strcmp(pe_buf_str(&out), "x:"))) {
+			print_error("row %zu: rc %d, out \"%s\"\n", i, rc,
+				    pe_buf_str(&out));
+			fail();
+		}
+		pe_buf_release(&out);
+	}
+}
+
+/*
+ * Every ASCII byte at every position of an 8-byte word, and runs of every
+ * length from 0 to 40 (ASCII is folded eight bytes at a time, then one by
+ * one): only A to Z change.
+ */
+static void test_fold_ascii_bytes(void **state)
+{
+	char text[256 + 40], want[sizeof(text)];
+	struct pe_buf out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(text); i++) {
+		text[i] = (char)((i * 7 + i / 128) % 128);
+		want[i] = text[i] >= 'A' && text[i] <= 'Z'
+				  ? (char)(text[i] + 32)
+				  : text[i];
+	}
+	pe_buf_init(&out, 0);
+	for (size_t start = 0; start < 8; start++) {
+		for (size_t len = 0; len + start <= sizeof(text); len++) {
+			pe_buf_reset(&out);
+			if (len > 40 && len + start < sizeof(text))
+				continue;
+			assert_int_equal(
+				pe_unicode_fold(text + start, len, &out), 0);
+			if (out.len != len ||
+			    memcmp(pe_buf_str(&out), want + start, len)) {
+				print_error("start %zu, length %zu\n", start,
+					    len);
+				fail();
+			}
+		}
+	}
+	pe_buf_release(&out);
+}
+
+/* Returns 1 when s (len bytes) is well-formed UTF-8. */
+static int well_formed(const char *s, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		unsigned long cp;
+		size_t n = pe_utf8_decode(s + at, len - at, &cp);
+
+		if (!n)
+			return 0;
+		at += n;
+	}
+	return 1;
+}
+
+/*
+ * Every scalar value folded alone gives well-formed UTF-8 no more than
+ * three times as long (the bound unicode.h promises), and ASCII folds as
+ * tolower.
+ */
+static void test_fold_every_code_point(void **state)
+{
+	struct pe_buf out;
+	size_t checked = 0, grown = 0;
+
+	(void)state;
+	pe_buf_init(&out, 0);
+	for (unsigned long cp = 0; cp <= 0x10ffff; cp++) {
+		char in[4];
+		size_t n;
+
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = pe_utf8_encode(cp, in);
+		pe_buf_reset(&out);
+		if (pe_unicode_fold(in, n, &out) || out.len > 3 * n ||
+		    !out.len || !well_formed(out.data, out.len) ||
+		    (cp < 0x80 &&
+		     (unsigned char)out.data[0] !=
+			     (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp))) {
+			print_error("U+%04lX: folded to %zu bytes\n", cp,
+				    out.len);
+			fail();
+		}
+		grown += out.len > n;
+		checked++;
+	}
+	pe_buf_release(&out);
+	assert_int_equal(checked, 0x110000 - 0x800);
+	/* Some characters do grow (sharp s, ligatures). */
+	assert_true(grown > 0);
+}
+
+/*
+ * Random bytes, biased towards UTF-8 lead and continuation bytes, fold
+ * to well-formed UTF-8 within the bound.  A fixed-seed generator keeps
+ * the test repeatable.
+ */
+static void test_fold_random_bytes(void **state)
+{
+	static const unsigned char alphabet[] = {
+		'A',  'z',  ' ',  0x00, 0x80, 0x81, 0xbf, 0xc3, 0x89, 0xa9,
+		0xcc, 0xe0, 0xe2, 0xed, 0xa0, 0xf0, 0xf4, 0x9f, 0xff, 0xc0,
+	};
+	uint32_t seed = 12345;
+	struct pe_buf out;
+
+	(void)state;
+	pe_buf_init(&out, 0);
+	for (size_t round = 0; round < 2000; round++) {
+		char text[64];
+		size_t len;
+
+		seed = seed * 1103515245u + 12345u;
+		len = (seed >> 16) % sizeof(text);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			text[i] =
+				(char)alphabet[(seed >> 16) % COUNT(alphabet)];
+		}
+		pe_buf_reset(&out);
+		if (pe_unicode_fold(text, len, &out) || out.len > 3 * len ||
+		    !well_formed(out.data ? out.data : "", out.len)) {
+			print_error("round %zu: %zu bytes folded to %zu\n",
+				    round, len, out.len);
+			fail();
+		}
+	}
+	pe_buf_release(&out);
+}
+
+/* The White_Space list and characters beside it that are not in it. */
+static const unsigned long spaces[] = {
+	'\t',	'\n',	'\v',	'\f',	'\r',	' ',	0x85,	0xa0,	0x1680,
+	0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008,
+	0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+};
+
+static const unsigned long not_spaces[] = {
+	0x00,	0x08,	0x0e,	0x1c,	0x1f,	'!',	'a',
+	0x7f,	0x84,	0x86,	0x9f,	0xa1,	0x167f, 0x1681,
+	0x180e, 0x1fff, 0x200b, 0x200c, 0x200d, 0x2027, 0x202a,
+	0x2030, 0x205e, 0x2060, 0x2fff, 0x3001, 0xfeff, 0x10ffff,
+};
+
+static void test_is_space(void **state)
+{
+	size_t count = 0;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(spaces); i++)
+		if (!pe_unicode_is_space(spaces[i])) {
+			print_error("U+%04lX is white space\n", spaces[i]);
+			fail();
+		}
+	for (size_t i = 0; i < COUNT(not_spaces); i++)
+		if (pe_unicode_is_space(not_spaces[i])) {
+			print_error("U+%04lX is not white space\n",
+				    not_spaces[i]);
+			fail();
+		}
+	/* The list above is the whole of it. */
+	for (unsigned long cp = 0; cp <= 0x10ffff; cp++)
+		count += pe_unicode_is_space(cp) != 0;
+	assert_int_equal(count, COUNT(spaces));
+}
+
+struct trim_case {
+	const char *what;
+	const char *text;
+	const char *want;
+};
+
+static const struct trim_case trim_cases[] = {
+	{ "empty", "", "" },
+	{ "nothing to trim", "a b", "a b" },
+	{ "ASCII white space", " \t\r\n\v\fa b\n\n ", "a b" },
+	{ "only white space", " \n\xe3\x80\x80\xc2\xa0", "" },
+	{ "ideographic space and no-break space", "\xe3\x80\x80x\xc2\xa0",
+	  "x" },
+	{ "next line (U+0085)", "\xc2\x85x\xc2\x85", "x" },
+	{ "line and paragraph separators", "\xe2\x80\xa8\xe2\x80\xa9x", "x" },
+	{ "em space and narrow no-break space", "\xe2\x80\x83x\xe2\x80\xaf",
+	  "x" },
+	{ "zero-width space is not white space", "\xe2\x80\x8bx\xe2\x80\x8b",
+	  "\xe2\x80\x8bx\xe2\x80\x8b" },
+	{ "byte order mark is not white space", "\xef\xbb\xbfx",
+	  "\xef\xbb\xbfx" },
+	{ "a lone byte 0x85 is not U+0085", "\x85x\x85", "\x85x\x85" },
+	{ "a lone byte 0xa0 is not U+00A0", " \xa0x\xa0 ", "\xa0x\xa0" },
+	{ "trimming stops at an invalid byte", " \xff x \xff ", "\xff x \xff" },
+	{ "a truncated ideographic space stays", "x \xe3\x80", "x \xe3\x80" },
+	{ "the end of a longer character is not space",
+	  /* U+1680's last two bytes after a 3-byte lead of U+3000. */
+	  "x\xe3\x9a\x80", "x\xe3\x9a\x80" },
+	{ "white space inside stays", "a \xe3\x80\x80 b", "a \xe3\x80\x80 b" },
+};
+
+static void test_trim_table(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(trim_cases); i++) {
+		const struct trim_case *c = &trim_cases[i];
+		size_t len = strlen(c->text);
+		const char *start = pe_unicode_trim(c->text, &len);
+
+		if (start < c->text ||
+		    start + len > c->text + strlen(c->text) ||
+		    len != strlen(c->want) || memcmp(start, c->want, len)) {
+			print_error("%s: got \"%.*s\", want \"%s\"\n", c->what,
+				    (int)len, start, c->want);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* Trimming reads only the bytes it is given, not up to a NUL. */
+static void test_trim_reads_len_bytes(void **state)
+{
+	const char text[] = "  ab  cd";
+	size_t len = 6;
+	const char *start = pe_unicode_trim(text, &len);
+
+	(void)state;
+	assert_ptr_equal(start, text + 2);
+	assert_int_equal(len, 2);
+}
+
+static void test_version(void **state)
+{
+	const char *v = pe_unicode_version();
+
+	(void)state;
+	assert_non_null(v);
+	assert_true(v[0] >= '1' && v[0] <= '9');
+	assert_non_null(strchr(v, '.'));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fold_table),
+		cmocka_unit_test(test_fold_ascii_bytes),
+		cmocka_unit_test(test_fold_appends),
+		cmocka_unit_test(test_fold_limit),
+		cmocka_unit_test(test_fold_every_code_point),
+		cmocka_unit_test(test_fold_random_bytes),
+		cmocka_unit_test(test_is_space),
+		cmocka_unit_test(test_trim_table),
+		cmocka_unit_test(test_trim_reads_len_bytes),
+		cmocka_unit_test(test_version),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
