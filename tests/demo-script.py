@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Writes the fake server's script for make demo (see tests/demo.sh).
 
+First the judges' replies (JUDGE_RULES below), then the answers.
+
 For each hand-written strong answer in datasets/responses/strong/PROMPT/
 CASE.md, two rules keyed on a phrase only that case's request holds:
 sim-strong gets the strong answer, except the second request at
@@ -25,6 +27,26 @@ PHRASES = {
     "pg15-users-split-profiles-preferences":
         "Splitting a monolithic users table into separate users",
 }
+
+# The judges of examples/judged-migration-plan.prompt.yml, asked of
+# openai:sim-judge: each reply depends on what the judged answer holds, so
+# strong and weak answers get different verdicts.  Judge requests are told
+# apart by their own words (RUBRIC:, Criterion:, the llm prompt), which no
+# answer request holds.
+JUDGE_RULES = [
+    (["RUBRIC:", "Point of No Return"],
+     "Each phase names its undo step and the point of no return is "
+     "stated.\n5"),
+    (["RUBRIC:"], "The last phase has no undo step.\n2"),
+    (["Criterion:", ". Rollback"],
+     "Every locking step has an online alternative.\nPASS"),
+    (["Criterion:"], "A step holds a long lock.\nFAIL"),
+    (["Is this plan safe", "lock_timeout"], "It sets lock_timeout on every step: safe"),
+    (["Is this plan safe"], "It would lock the table: unsafe"),
+]
+for match, reply in JUDGE_RULES:
+    print(json.dumps({"comment": "judge", "match":
+                      ['"model":"sim-judge"'] + match, "reply": reply}))
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 for key, phrase in sorted(PHRASES.items()):

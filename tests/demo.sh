@@ -1,9 +1,10 @@
 #!/bin/sh
 # make demo: the main job on the bundled prompts.  Starts the fake LLM
 # server on 127.0.0.1 (no network, no keys), runs the five seed prompts
-# against a strong and a weak simulated model at two temperatures with
-# three repeats each, and writes every report; then scores the recorded
-# real answer from seed 003.  The generated answers rarely meet the seed
+# and the judged example (examples/, whose LLM judges the server answers
+# as openai:sim-judge) against a strong and a weak simulated model at two
+# temperatures with three repeats each, and writes every report; then
+# scores the recorded real answer from seed 003.  The generated answers rarely meet the seed
 # prompts' strict rules, so for one case per prompt the server is scripted
 # (tests/demo-script.py) to answer sim-strong with the hand-written strong
 # answer from datasets/responses/strong, except for one repeat in three at
@@ -24,7 +25,8 @@ set -x
 ./prompteval check prompts/ || exit $?
 ./prompteval run -c out/demo-prompteval.yml -m openai:sim-strong \
 	-m openai:sim-weak -t 0,0.8 -n 3 -o out/demo --cache-dir out/demo-cache \
-	-f terminal,json,jsonl,junit,md,html,csv prompts/
+	--judge-model openai:sim-judge \
+	-f terminal,json,jsonl,junit,md,html,csv prompts/ examples/
 status=$?
 { set +x; } 2>/dev/null
 [ $status -le 1 ] || exit $status
