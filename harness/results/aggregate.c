@@ -85,16 +85,14 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
 	return NULL;
 }
 
-static void add_cost(struct acc *a, const struct pe_result *r,
+/* Adds the price of tokens_in and tokens_out (negative: none) to *usd. */
+static void add_cost(double *usd, long tokens_in, long tokens_out,
 		     const struct pe_price *price)
 {
-	struct pe_tally *t = &a->tally;
-
 	if (price)
-		t->cost_usd +=
-			((r->tokens_in > 0 ? (double)r->tokens_in : 0) *
+		*usd += ((tokens_in > 0 ? (double)tokens_in : 0) *
 				 price->usd_per_mtok_in +
-			 (r->tokens_out > 0 ? (double)r->tokens_out : 0) *
+			 (tokens_out > 0 ? (double)tokens_out : 0) *
 				 price->usd_per_mtok_out) /
 			1e6;
 }
@@ -109,7 +107,8 @@ static void acc_add(struct acc *a, const struct pe_result *r,
 	if (!price)
 		a->unpriced = 1;
 	if (r->has_call)
-		add_cost(a, r, price);
+		add_cost(&a->tally.cost_usd, r->tokens_in, r->tokens_out,
+			 price);
 }
 
 /* Turns a finished group into its public tally. */
