@@ -1,10 +1,11 @@
 /*
  * The aggregates are built in one pass over the rows in results.json
  * order.  Each group (cell, ranking entry, model) accumulates into a
- * private struct acc: the one tally (pe_tally_add) and the cost, which
- * only the aggregate can price.  Groups are found by a linear search over the groups of the
- * current prompt file: a file has few models and temperatures, and the
- * rows arrive sorted by file.
+ * private struct acc: the one tally (pe_tally_add) and the costs of the
+ * answers and, apart, of the judges, which only the aggregate can price.
+ * Groups are found by a linear search over the groups of the current
+ * prompt file: a file has few models and temperatures, and the rows
+ * arrive sorted by file.
  */
 #include "harness/results/aggregate.h"
 
@@ -18,7 +19,8 @@
 
 struct acc {
 	struct pe_tally tally;
-	int unpriced; /* a row's model has no price */
+	int unpriced;	    /* a row's model has no price */
+	int judge_unpriced; /* a judged row's judge model has none */
 };
 
 /* A cell while its rows come in. */
@@ -97,6 +99,22 @@ static void add_cost(double *usd, long tokens_in, long tokens_out,
 			1e6;
 }
 
+/*
+ * Prices the judges' tokens of a row with judge calls.  A row whose
+ * calls went to several judge models names none (judge_model is NULL),
+ * so its tokens cannot be priced.
+ */
+static void add_judge_cost(struct acc *a, const struct pe_result *r,
+			   const struct pe_prices *prices)
+{
+	const struct pe_price *price = pe_price_find(prices, r->judge_model);
+
+	if (!price)
+		a->judge_unpriced = 1;
+	add_cost(&a->tally.judge_cost_usd, r->judge_tokens_in,
+		 r->judge_tokens_out, price);
+}
+
 /* Counts one row into a group. */
 static void acc_add(struct acc *a, const struct pe_result *r,
 		    const struct pe_prices *prices)
@@ -109,6 +127,8 @@ static void acc_add(struct acc *a, const struct pe_result *r,
 	if (r->has_call)
 		add_cost(&a->tally.cost_usd, r->tokens_in, r->tokens_out,
 			 price);
+	if (r->judge_calls)
+		add_judge_cost(a, r, prices);
 }
 
 /* Turns a finished group into its public tally. */
@@ -120,6 +140,9 @@ static struct pe_tally acc_finish(const struct acc *a, int priced)
 	t.has_cost = priced && !a->unpriced;
 	if (!t.has_cost)
 		t.cost_usd = 0;
+	t.has_judge_cost = priced && !a->judge_unpriced;
+	if (!t.has_judge_cost)
+		t.judge_cost_usd = 0;
 	return t;
 }
 
@@ -371,6 +394,15 @@ static struct model_list *start_prompt(struct pe_aggregate *agg,
 	agg->rankings[k].file = r->file;
 	agg->nrankings++;
 	return &(*lists)[k];
+}
+
+/* Adds the answers' and the judges' cost; see aggregate.h. */
+int pe_tally_spend(const struct pe_tally *t, double *usd)
+{
+	if (!t->has_cost || !t->has_judge_cost)
+		return 0;
+	*usd = t->cost_usd + t->judge_cost_usd;
+	return 1;
 }
 
 /* Aggregates rows; see aggregate.h. */
