@@ -556,6 +556,27 @@ status=$?
 	bad "--org without a github model: exit $status, $(cat "$work/org.err")"
 fake_stop
 
+# 8g. LLM judges against the fake server, answering as both the model and
+#     the judge of gh-models' sample prompt: the rows' judge objects name
+#     the judge model, with score as with run.
+SAMPLE=../shared/conformance/gh-models-examples/sample_prompt.yml
+cat >"$work/script.jsonl" <<'S'
+{"match": "similarity to a reference", "reply": "Rating: 5"}
+{"match": "respond to this message appropriately", "reply": "hello and goodbye"}
+S
+fake_start --script "$work/script.jsonl"
+printf 'providers:\n  github:\n    base_url: %s\n' "$FAKE_URL" >"$work/judge.yml"
+printf '%s\n' '{"prompt": "Sample Evaluation", "case": 0, "output": "hello"}' \
+	'{"prompt": "Sample Evaluation", "case": 1, "output": "goodbye"}' \
+	>"$work/judge-responses.jsonl"
+"$PE" score -q -c "$work/judge.yml" --judge-model github:openai/gpt-4o \
+	--no-cache -r "$work/judge-responses.jsonl" -o "$work/judge-score" \
+	"$SAMPLE" >"$work/judge-score.out" 2>&1
+status=$?
+check "score: each judged row names its judge model (exit $status)" "$work/judge-score/results.json" - \
+	"len(rows)==2 and all(r['judge']['calls']==1 and r['judge']['model']=='github:openai/gpt-4o' and r['judge']['tokens_in']>0 for r in rows)"
+fake_stop
+
 # 9. The API key appears nowhere we write.
 if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
 	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"

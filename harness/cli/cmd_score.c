@@ -110,12 +110,16 @@ static int by_prompt(const void *a, const void *b)
 
 /*
  * Asks the judges of the scored responses, when the command has a judge
- * model, and decides their cases again.  Returns 0, or an exit status
- * after printing why (a judge model that cannot be used).
+ * model, and decides their cases again.  The rows' judge_model strings
+ * point into the plan the judges ran from, so it is handed to the caller
+ * in *plan_out (NULL when no judge ran), to be freed once the rows have
+ * been used.  Returns 0, or an exit status after printing why (a judge
+ * model that cannot be used).
  */
 static int judge_responses(const struct score_options *o,
 			   struct pe_responses *r,
-			   const struct pe_config *config)
+			   const struct pe_config *config,
+			   struct pe_plan **plan_out)
 {
 	const char *judge = o->judge_model  ? o->judge_model
 			    : config->judge ? config->judge->text
@@ -130,6 +134,7 @@ static int judge_responses(const struct score_options *o,
 	struct pe_run run;
 	int status = PE_EXIT_OK;
 
+	*plan_out = NULL;
 	if (!judge || !r->len) {
 		pe_diag_free(diag);
 		return PE_EXIT_OK;
@@ -168,7 +173,7 @@ static int judge_responses(const struct score_options *o,
 			pe_case_score_to_row(&order[i]->score, &order[i]->row,
 					     order[i]->evaluators);
 	}
-	pe_plan_free(plan);
+	*plan_out = plan;
 	pe_diag_free(diag);
 	free(items);
 	free(cases);
@@ -270,6 +275,7 @@ int cmd_score(int argc, char **argv)
 	struct pe_suite *suite = NULL;
 	struct pe_result *rows = NULL;
 	struct pe_aggregate *agg = NULL;
+	struct pe_plan *judge_plan = NULL;
 	struct pe_outcome outcome = { 0 };
 	const char *why;
 	char *written = NULL;
@@ -309,7 +315,7 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	pe_responses_score(r, o.threads);
-	status = judge_responses(&o, r, config);
+	status = judge_responses(&o, r, config, &judge_plan);
 	if (status)
 		goto done;
 	rows = pe_responses_rows(r);
@@ -333,6 +339,7 @@ done:
 	free(rows);
 	free(written);
 	pe_responses_free(r);
+	pe_plan_free(judge_plan);
 	pe_suite_free(suite);
 	pe_config_free(config);
 	pe_diag_free(diag);
