@@ -198,6 +198,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 	       "%zu ungraded; results in %s\n",
 	       t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
 	       t->error == 1 ? "" : "s", t->ungraded, written);
+	pe_print_judges(stdout, t);
 }
 
 static int usage(const struct pe_option *opts)
@@ -276,6 +277,7 @@ int cmd_score(int argc, char **argv)
 	struct pe_result *rows = NULL;
 	struct pe_aggregate *agg = NULL;
 	struct pe_plan *judge_plan = NULL;
+	struct pe_prices prices;
 	struct pe_outcome outcome = { 0 };
 	const char *why;
 	char *written = NULL;
@@ -323,7 +325,8 @@ int cmd_score(int argc, char **argv)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	agg = pe_aggregate_new(rows, r->len, NULL);
+	prices = pe_config_prices(config);
+	agg = pe_aggregate_new(rows, r->len, &prices);
 	print_summary(rows, r->len, agg, written, o.quiet, o.verbose);
 	outcome.tally = pe_aggregate_total(agg);
 	outcome.judge_rows = 1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/results/stats.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -403,6 +404,18 @@ int pe_tally_spend(const struct pe_tally *t, double *usd)
 		return 0;
 	*usd = t->cost_usd + t->judge_cost_usd;
 	return 1;
+}
+
+/* Describes the judges' calls, tokens and cost; see aggregate.h. */
+void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out)
+{
+	pe_buf_addf(out, "%zu call%s, %ld tokens in, %ld out", t->judge_calls,
+		    t->judge_calls == 1 ? "" : "s", t->judge_tokens_in,
+		    t->judge_tokens_out);
+	if (t->has_judge_cost)
+		pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
+	else if (t->has_cost)
+		pe_buf_adds(out, ", cost not known");
 }
 
 /* Aggregates rows; see aggregate.h. */

@@ -62,6 +62,15 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
  */
 int pe_tally_spend(const struct pe_tally *t, double *usd);
 
+/*
+ * Appends the judges' figures of t in words, the one wording that every
+ * report and summary uses: "3 calls, 1200 tokens in, 40 out, 0.003400
+ * USD".  The cost is there when it is known; when only the answers' cost
+ * is known (prices were given, but not for every judge model), "cost not
+ * known" stands in for it.
+ */
+void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out);
+
 /* One evaluator within a cell: its passes over the runs it decided. */
 struct pe_evaluator_rate {
 	const char *name;
