@@ -600,6 +600,8 @@ status=$?
 	tail -n 1 "$work/judge-run2.out" | grep -Eq '^gate failed: --max-cost 0.0001 \(cost 0\.000[0-9]{3} USD: answers 0\.0000[0-9]{2}, judges 0\.000[0-9]{3}\)$' &&
 	ok "run: the judges' tokens priced apart, and --max-cost counts them" ||
 	bad "run: judge cost (exit $status): $(cat "$work/judge-run2.out")"
+check "results.json: the summary counts the judges' calls and tokens" "$work/judge-run2/results.json" - \
+	"d['summary']['judge']=={'calls':2,'tokens_in':sum(r['judge']['tokens_in'] for r in rows),'tokens_out':sum(r['judge']['tokens_out'] for r in rows)} and all(r['judge']['model']=='github:openai/gpt-4o' for r in rows)"
 fake_stop
 
 # 9. The API key appears nowhere we write.

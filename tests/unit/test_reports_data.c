@@ -433,7 +433,8 @@ static void test_junit_timings(void **state)
 
 /*
  * With judges, the CSV report ends each record with the judges' columns
- * (the formula-like judge model guarded), and the JUnit report gives a
+ * (the formula-like judge model guarded), the JSON report's summary
+ * counts the judges' calls and tokens, and the JUnit report gives a
  * judged suite the judges' figures as properties, which
  * tests/check-junit.sh validates against the schema (PE_JUNIT_OUT plus
  * "-judges.xml").
@@ -445,8 +446,8 @@ static void test_judges(void **state)
 	static const struct pe_prices prices = { items, 1 };
 	static const struct pe_prices all_prices = { items, 2 };
 	struct fixture *f = *state;
-	char path[160];
-	struct pe_resultset *rs;
+	char path[160], again[160];
+	struct pe_resultset *rs, *reread;
 	struct pe_aggregate *agg;
 	char *text;
 
@@ -467,6 +468,18 @@ static void test_judges(void **state)
 		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,0,,,\r\n"
 		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,2,'=cmd,3,"
 		"4\r\n");
+	free(text);
+	text = run_writer(&pe_report_json, rs, agg, 0);
+	assert_non_null(strstr(text, ",\"pass_rate\":1,\"judge\":{\"calls\":3,"
+				     "\"tokens_in\":1000003,"
+				     "\"tokens_out\":4}}}\n"));
+	/* The reader takes the summary with its judge object. */
+	snprintf(again, sizeof(again), "%s/again.json", f->dir);
+	write_file(again, text, strlen(text));
+	reread = load(again);
+	assert_int_equal(pe_resultset_count(reread), 3);
+	pe_resultset_free(reread);
+	unlink(again);
 	free(text);
 	text = run_writer(&pe_report_junit, rs, agg, 0);
 	/* m:a's suite: 3 judge calls; m:judge is priced, =cmd is not. */
