@@ -2,9 +2,9 @@
  * The HTML report (report.html): one self-contained page with inline CSS
  * and a small inline script, which works offline and fetches nothing.  It
  * shows the totals (the judges' calls, tokens and cost apart from the
- * answers', when judges were asked), a heatmap of the pass rate by prompt x model x
- * temperature (each cell with its Wilson 95 % interval and mean score),
- * each evaluator's pass rate per cell, the baseline section (per-prompt
+ * answers', when judges were asked), a heatmap of the pass rate by
+ * prompt x model x temperature (each cell with its Wilson 95 % interval
+ * and mean score), each evaluator's pass rate per cell, the baseline section (per-prompt
  * sign tests, the regressed and improved cases with the reasons that
  * changed and a line diff of their outputs, when a baseline is given),
  * filters by prompt, model and status, and every case with the outputs
@@ -671,8 +671,8 @@ static void put_tokens(struct pe_buf *b, long tokens)
 /* The judge calls of a row: how many, to which model, and their tokens. */
 static void write_judge(struct pe_buf *b, const struct pe_result *row)
 {
-	pe_buf_addf(
-		b, "<p class=\"judge\">judged by <span class=\"judge-model\">");
+	pe_buf_adds(b, "<p class=\"judge\">judged by "
+		       "<span class=\"judge-model\">");
 	put_text(b, row->judge_model, "several models");
 	pe_buf_addf(b, "</span>: %u call%s, ", row->judge_calls,
 		    row->judge_calls == 1 ? "" : "s");

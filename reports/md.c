@@ -190,18 +190,6 @@ static void write_matrix(const struct md *m)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
 }
 
-/* Whether the cost list has a figure to show. */
-static int any_cost(const struct pe_aggregate *agg)
-{
-	for (size_t i = 0; i < pe_aggregate_cost_count(agg); i++) {
-		const struct pe_tally *t = &pe_aggregate_cost(agg, i)->tally;
-
-		if (t->has_cost || (t->judge_calls && t->has_judge_cost))
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * The cost against the pass rate, per model, when prices were given (the
  * section is left out otherwise, so reports without prices are unchanged).
@@ -213,7 +201,7 @@ static void write_costs(const struct md *m)
 	size_t n = pe_aggregate_cost_count(m->in.agg);
 	int judged = pe_aggregate_total(m->in.agg)->judge_calls > 0;
 
-	if (!any_cost(m->in.agg))
+	if (!pe_aggregate_has_cost(m->in.agg))
 		return;
 	fprintf(m->out, "\n## Cost against pass rate\n\n");
 	if (judged)

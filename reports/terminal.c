@@ -238,18 +238,6 @@ static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 	}
 }
 
-/* Whether the cost list has a figure to show. */
-static int any_cost(const struct pe_aggregate *agg)
-{
-	for (size_t i = 0; i < pe_aggregate_cost_count(agg); i++) {
-		const struct pe_tally *t = &pe_aggregate_cost(agg, i)->tally;
-
-		if (t->has_cost || (t->judge_calls && t->has_judge_cost))
-			return 1;
-	}
-	return 0;
-}
-
 /* Formats a cost that may be unknown as the cost table shows it. */
 static void format_cost(char *buf, size_t size, int known, double usd)
 {
@@ -266,7 +254,7 @@ static void print_costs(const struct terminal *t)
 	int judged = pe_aggregate_total(t->in.agg)->judge_calls > 0;
 	char model[NAME_MAX_BYTES], buf[256];
 
-	if (!any_cost(t->in.agg))
+	if (!pe_aggregate_has_cost(t->in.agg))
 		return;
 	if (judged)
 		snprintf(buf, sizeof(buf), "%-24s  %11s  %10s  %12s  %9s  %s",

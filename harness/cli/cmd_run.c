@@ -210,9 +210,9 @@ static void print_plan(const struct pe_plan *plan)
 /*
  * Prints the matrix and the totals of the finished jobs (the judges'
  * apart), from the same aggregate every report uses; returns it (owned
- * by the caller).  When
- * some jobs did not finish, the aggregate is over a copy of the finished
- * rows in *rows, which the caller frees after it; else *rows is NULL.
+ * by the caller).  When some jobs did not finish, the aggregate is over
+ * a copy of the finished rows in *rows, which the caller frees after it;
+ * else *rows is NULL.
  */
 static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 					  const struct pe_run *run,

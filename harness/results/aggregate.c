@@ -529,6 +529,18 @@ const struct pe_ranking *pe_aggregate_overall_ranking(
 	return &agg->overall;
 }
 
+/* Whether some model of the cost list has a known cost; see aggregate.h. */
+int pe_aggregate_has_cost(const struct pe_aggregate *agg)
+{
+	for (size_t i = 0; i < agg->ncosts; i++) {
+		const struct pe_tally *t = &agg->costs[i].tally;
+
+		if (t->has_cost || (t->judge_calls && t->has_judge_cost))
+			return 1;
+	}
+	return 0;
+}
+
 /* Returns the number of models in the cost list. */
 size_t pe_aggregate_cost_count(const struct pe_aggregate *agg)
 {

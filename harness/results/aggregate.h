@@ -171,6 +171,13 @@ const struct pe_ranking *pe_aggregate_ranking(const struct pe_aggregate *agg,
 const struct pe_ranking *pe_aggregate_overall_ranking(
 	const struct pe_aggregate *agg);
 
+/*
+ * Whether the cost list has a known figure to show: a model whose
+ * answers' cost is known, or whose judges' cost is known where judges
+ * were asked.
+ */
+int pe_aggregate_has_cost(const struct pe_aggregate *agg);
+
 /* Cost against pass rate, one per model, ordered by model name. */
 size_t pe_aggregate_cost_count(const struct pe_aggregate *agg);
 const struct pe_model_cost *pe_aggregate_cost(const struct pe_aggregate *agg,

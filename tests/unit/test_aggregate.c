@@ -541,6 +541,7 @@ static void test_costs(void **state)
 		    "cell cost");
 	assert_int_equal(pe_aggregate_cell(agg, 0)->tally.has_cost, 1);
 	assert_int_equal(pe_aggregate_total(agg)->has_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(agg), 1);
 
 	/* Without judge calls the judges cost nothing, known once priced. */
 	c = pe_aggregate_cost(agg, 0);
@@ -597,6 +598,7 @@ static void test_judge_costs(void **state)
 		{ "judge", 2.0, 10.0 },
 	};
 	static const struct pe_prices prices = { items, ARRAY_SIZE(items) };
+	static const struct pe_prices judge_only = { items + 4, 1 };
 	struct pe_resultset *rs = load_judged(judged, ARRAY_SIZE(judged));
 	struct pe_aggregate *agg = pe_aggregate_new(
 		pe_resultset_rows(rs), pe_resultset_count(rs), &prices);
@@ -667,6 +669,15 @@ static void test_judge_costs(void **state)
 	assert_true(t->judge_cost_usd == 0);
 	t = &pe_aggregate_cost(unpriced, 2)->tally;
 	assert_int_equal(t->has_judge_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(agg), 1);
+	assert_int_equal(pe_aggregate_has_cost(unpriced), 0);
+	pe_aggregate_free(unpriced);
+
+	/* A judge model's price alone is a cost to show. */
+	unpriced = pe_aggregate_new(pe_resultset_rows(rs),
+				    pe_resultset_count(rs), &judge_only);
+	assert_int_equal(pe_aggregate_cost(unpriced, 0)->tally.has_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(unpriced), 1);
 	pe_aggregate_free(unpriced);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
