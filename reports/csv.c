@@ -5,6 +5,10 @@
  * per evaluator name seen anywhere in the set, in order of first
  * appearance, holding that evaluator's status in the row ("" when the row
  * has no such evaluator).  total_ms is a column only with with_timings.
+ * When some row asked an LLM judge, four columns come last, after the
+ * evaluators', so that the others keep their places: judge_calls,
+ * judge_model (empty when several models answered), judge_tokens_in and
+ * judge_tokens_out, the judges' figures apart from the answer's tokens.
  *
  * Text fields come from prompt files and model output, so a field that a
  * spreadsheet would run as a formula (starting with = + - @, or a tab or
@@ -28,6 +32,7 @@ struct csv_state {
 	struct pe_buf scratch;
 	size_t fields; /* in the record being built */
 	int with_timings;
+	int with_judges;	 /* some row asked a judge */
 	const char **evaluators; /* names, borrowed from the result set */
 	size_t nevaluators, evaluators_alloc;
 };
@@ -36,6 +41,14 @@ static const char *const fixed_columns[] = {
 	"id",	 "prompt",	"file",	       "case",	    "case_index",
 	"model", "temperature", "repeat",      "status",    "score",
 	"error", "attempts",	"http_status", "tokens_in", "tokens_out",
+};
+
+/* After the evaluators' columns, when some row asked a judge. */
+static const char *const judge_columns[] = {
+	"judge_calls",
+	"judge_model",
+	"judge_tokens_in",
+	"judge_tokens_out",
 };
 
 /* Starts the next field of the record. */
@@ -123,6 +136,7 @@ static void *csv_begin(const struct pe_report_input *in, FILE *out)
 
 	st->out = out;
 	st->with_timings = in->with_timings;
+	st->with_judges = pe_aggregate_total(in->agg)->judge_calls > 0;
 	pe_buf_init(&st->line, 0);
 	pe_buf_init(&st->scratch, 0);
 	collect_evaluators(st, in->rs);
@@ -133,6 +147,10 @@ static void *csv_begin(const struct pe_report_input *in, FILE *out)
 		add_text(st, "total_ms");
 	for (size_t i = 0; i < st->nevaluators; i++)
 		add_text(st, st->evaluators[i]);
+	if (st->with_judges)
+		for (size_t i = 0;
+		     i < sizeof(judge_columns) / sizeof(*judge_columns); i++)
+			add_text(st, judge_columns[i]);
 	end_line(st);
 	return st;
 }
@@ -171,6 +189,12 @@ static void csv_add(void *state, const struct pe_result *row)
 		add_number(st, row->has_call ? row->total_ms : NAN);
 	for (size_t i = 0; i < st->nevaluators; i++)
 		add_text(st, evaluator_status(row, st->evaluators[i]));
+	if (st->with_judges) {
+		add_count(st, (long)row->judge_calls);
+		add_text(st, row->judge_model);
+		add_count(st, row->judge_tokens_in);
+		add_count(st, row->judge_tokens_out);
+	}
 	end_line(st);
 }
 

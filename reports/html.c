@@ -1,14 +1,15 @@
 /*
  * The HTML report (report.html): one self-contained page with inline CSS
  * and a small inline script, which works offline and fetches nothing.  It
- * shows the totals, a heatmap of the pass rate by prompt x model x
- * temperature (each cell with its Wilson 95 % interval and mean score),
- * each evaluator's pass rate per cell, the baseline section (per-prompt
+ * shows the totals (the judges' calls, tokens and cost apart from the
+ * answers', when judges were asked), a heatmap of the pass rate by
+ * prompt x model x temperature (each cell with its Wilson 95 % interval
+ * and mean score), each evaluator's pass rate per cell, the baseline section (per-prompt
  * sign tests, the regressed and improved cases with the reasons that
  * changed and a line diff of their outputs, when a baseline is given),
  * filters by prompt, model and status, and every case with the outputs
- * of all its models and temperatures side by side, each with its
- * evaluators' verdicts and reasons.
+ * of all its models and temperatures side by side, each with its judge
+ * calls (model and tokens) and its evaluators' verdicts and reasons.
  *
  * Everything is rendered here, in C, as escaped HTML text; the script only
  * reads the escaped data-* attributes and toggles the hidden attribute, so
@@ -646,6 +647,39 @@ static void write_totals(struct html_state *st)
 		pe_buf_adds(b, "\xe2\x80\x94");
 	}
 	pe_buf_adds(b, ".</p>\n");
+	if (t->judge_calls) {
+		struct pe_buf text;
+
+		pe_buf_init(&text, 0);
+		pe_tally_judge_text(t, &text);
+		pe_buf_adds(b, "<p id=\"judges\">Judges: ");
+		put_text(b, pe_buf_str(&text), "");
+		pe_buf_adds(b, ".</p>\n");
+		pe_buf_release(&text);
+	}
+}
+
+/* A token count that may be unknown (negative). */
+static void put_tokens(struct pe_buf *b, long tokens)
+{
+	if (tokens < 0)
+		pe_buf_adds(b, "?");
+	else
+		pe_buf_addf(b, "%ld", tokens);
+}
+
+/* The judge calls of a row: how many, to which model, and their tokens. */
+static void write_judge(struct pe_buf *b, const struct pe_result *row)
+{
+	pe_buf_adds(b, "<p class=\"judge\">judged by "
+		       "<span class=\"judge-model\">");
+	put_text(b, row->judge_model, "several models");
+	pe_buf_addf(b, "</span>: %u call%s, ", row->judge_calls,
+		    row->judge_calls == 1 ? "" : "s");
+	put_tokens(b, row->judge_tokens_in);
+	pe_buf_adds(b, " tokens in, ");
+	put_tokens(b, row->judge_tokens_out);
+	pe_buf_adds(b, " out</p>\n");
 }
 
 static void open_case(struct html_state *st, const struct pe_result *row)
@@ -1118,6 +1152,8 @@ static void html_add(void *state, const struct pe_result *row)
 		pe_buf_adds(b, "</p>\n");
 	}
 	write_output(b, row);
+	if (row->judge_calls)
+		write_judge(b, row);
 	if (row->nevaluators) {
 		pe_buf_adds(b, "<ul class=\"evals\">\n");
 		for (size_t i = 0; i < row->nevaluators; i++)

@@ -5,9 +5,12 @@
  * classname="prompt.model"> per job.  A failed job carries a <failure>
  * whose body lists the failed evaluators' reasons, one per line; an
  * errored job an <error>, a skipped one <skipped/>; the output goes in
- * <system-out>.  tests/data/junit.xsd (after Jenkins' junit-10.xsd) is the
- * schema the output is checked against; time attributes are optional in
- * it and are written only with with_timings.
+ * <system-out>.  A suite whose jobs asked LLM judges starts with
+ * <properties> giving the judges' figures apart from the answers':
+ * judge_calls, judge_tokens_in, judge_tokens_out and, when prices give
+ * it, judge_cost_usd.  tests/data/junit.xsd (after Jenkins'
+ * junit-10.xsd) is the schema the output is checked against; time
+ * attributes are optional in it and are written only with with_timings.
  *
  * Rows arrive in results.json order, where one cell's rows are spread
  * between other cells' (the case index sorts before the model), so the
@@ -278,6 +281,36 @@ static void add_testcase(struct junit_state *st, const struct pe_result *row)
 	pe_buf_adds(b, "    </testcase>\n");
 }
 
+static void add_property(struct pe_buf *b, const char *name, const char *value)
+{
+	pe_buf_adds(b, "      <property");
+	xml_attr(b, "name", name);
+	xml_attr(b, "value", value);
+	pe_buf_adds(b, "/>\n");
+}
+
+/*
+ * The judges' figures of a suite, apart from the answers': their calls,
+ * tokens and, when known, cost.
+ */
+static void add_judge_properties(struct pe_buf *b, const struct pe_tally *t)
+{
+	char value[64];
+
+	pe_buf_adds(b, "    <properties>\n");
+	snprintf(value, sizeof(value), "%zu", t->judge_calls);
+	add_property(b, "judge_calls", value);
+	snprintf(value, sizeof(value), "%ld", t->judge_tokens_in);
+	add_property(b, "judge_tokens_in", value);
+	snprintf(value, sizeof(value), "%ld", t->judge_tokens_out);
+	add_property(b, "judge_tokens_out", value);
+	if (t->has_judge_cost) {
+		snprintf(value, sizeof(value), "%.6f", t->judge_cost_usd);
+		add_property(b, "judge_cost_usd", value);
+	}
+	pe_buf_adds(b, "    </properties>\n");
+}
+
 static void write_suite(struct junit_state *st, const struct pe_cell *c)
 {
 	struct junit_counts counts = { 0 };
@@ -290,6 +323,8 @@ static void write_suite(struct junit_state *st, const struct pe_cell *c)
 	add_counts(&st->buf, &counts, 1, st->with_timings);
 	xml_attr(&st->buf, "file", c->file);
 	pe_buf_adds(&st->buf, ">\n");
+	if (c->tally.judge_calls)
+		add_judge_properties(&st->buf, &c->tally);
 	for (size_t i = 0; i < st->nrows; i++)
 		if (in_cell(c, st->rows[i]))
 			add_testcase(st, st->rows[i]);

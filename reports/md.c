@@ -1,7 +1,9 @@
 /*
  * The Markdown report (report.md), written for a GitHub job summary
- * ($GITHUB_STEP_SUMMARY) or a pull-request comment: a title and totals,
- * the pass-rate matrix as a GFM table, the regressions against a baseline
+ * ($GITHUB_STEP_SUMMARY) or a pull-request comment: a title and totals
+ * (with the judges' calls, tokens and cost apart, when judges were asked),
+ * the pass-rate matrix as a GFM table, the cost against the pass rate
+ * when prices were given, the regressions against a baseline
  * (run --baseline; the section says when none was given), and the worst
  * cases with the reasons of their failed evaluators.  The baseline
  * section is pe_comparison_write_md, which "compare -f md" also uses.
@@ -131,6 +133,15 @@ static void write_title(const struct md *m)
 			100.0 * t->pass_rate.high);
 	else
 		fprintf(m->out, " - (nothing decided)\n");
+	if (t->judge_calls) {
+		struct pe_buf text;
+
+		/* Our own words and numbers: nothing to escape. */
+		pe_buf_init(&text, 0);
+		pe_tally_judge_text(t, &text);
+		fprintf(m->out, "\n**Judges**: %s\n", pe_buf_str(&text));
+		pe_buf_release(&text);
+	}
 }
 
 static void write_cell(const struct md *m, const struct pe_cell *c)
@@ -182,29 +193,38 @@ static void write_matrix(const struct md *m)
 /*
  * The cost against the pass rate, per model, when prices were given (the
  * section is left out otherwise, so reports without prices are unchanged).
+ * When judges were asked, the answers' cost and the judges' get a column
+ * each.
  */
 static void write_costs(const struct md *m)
 {
 	size_t n = pe_aggregate_cost_count(m->in.agg);
-	int any = 0;
+	int judged = pe_aggregate_total(m->in.agg)->judge_calls > 0;
 
-	for (size_t i = 0; i < n; i++)
-		any |= pe_aggregate_cost(m->in.agg, i)->tally.has_cost;
-	if (!any)
+	if (!pe_aggregate_has_cost(m->in.agg))
 		return;
-	fprintf(m->out, "\n## Cost against pass rate\n\n"
-			"| model | cost USD | USD per job | pass rate "
-			"| 95%% interval |\n"
-			"| --- | ---: | ---: | ---: | ---: |\n");
+	fprintf(m->out, "\n## Cost against pass rate\n\n");
+	if (judged)
+		fprintf(m->out, "| model | answers USD | judges USD "
+				"| USD per job | pass rate | 95%% interval |\n"
+				"| --- | ---: | ---: | ---: | ---: | ---: |\n");
+	else
+		fprintf(m->out, "| model | cost USD | USD per job | pass rate "
+				"| 95%% interval |\n"
+				"| --- | ---: | ---: | ---: | ---: |\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_model_cost *c = pe_aggregate_cost(m->in.agg, i);
+		const struct pe_tally *t = &c->tally;
 
 		fprintf(m->out, "| ");
 		put_text(m, c->model, NAME_MAX_BYTES);
 		fprintf(m->out, " |");
-		put_number(m, 4, c->tally.has_cost ? c->tally.cost_usd : NAN);
+		put_number(m, 4, t->has_cost ? t->cost_usd : NAN);
+		if (judged)
+			put_number(m, 4,
+				   t->has_judge_cost ? t->judge_cost_usd : NAN);
 		put_number(m, 6, c->cost_per_job_usd);
-		put_rate(m, &c->tally.pass_rate);
+		put_rate(m, &t->pass_rate);
 		fputc('\n', m->out);
 	}
 }

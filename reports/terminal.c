@@ -1,8 +1,10 @@
 /*
  * The terminal report: the pass-rate matrix that "run" and "score" print
  * (same columns), with each pass rate's Wilson 95 % interval and, with
- * --timings, latency p50/p95; then the flaky cases, the rankings per
- * prompt and overall, and cost against pass rate when prices were given.
+ * --timings, latency p50/p95; the judges' calls, tokens and cost apart
+ * from the answers' when judges were asked; then the flaky cases, the
+ * rankings per prompt and overall, and cost against pass rate when
+ * prices were given (with the judges' cost in a column of its own).
  *
  * Everything comes from the aggregate, so add() has nothing to do and the
  * whole report is printed by end().  Text from the results file is
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "reports/report.h"
+#include "harness/core/buf.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -160,6 +163,14 @@ static void print_total(const struct terminal *t)
 		tl->error, tl->error == 1 ? "" : "s", tl->ungraded, rate,
 		tl->pass_rate.decided ? " " : "",
 		tl->pass_rate.decided ? interval : "");
+	if (tl->judge_calls) {
+		struct pe_buf text;
+
+		pe_buf_init(&text, 0);
+		pe_tally_judge_text(tl, &text);
+		fprintf(t->out, "judges: %s\n", pe_buf_str(&text));
+		pe_buf_release(&text);
+	}
 }
 
 static void print_flaky(const struct terminal *t)
@@ -227,34 +238,54 @@ static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 	}
 }
 
+/* Formats a cost that may be unknown as the cost table shows it. */
+static void format_cost(char *buf, size_t size, int known, double usd)
+{
+	format_number(buf, size, 4, known ? usd : NAN);
+}
+
+/*
+ * Cost against pass rate, per model.  When judges were asked, the
+ * answers' cost and the judges' get a column each.
+ */
 static void print_costs(const struct terminal *t)
 {
 	size_t n = pe_aggregate_cost_count(t->in.agg);
-	int any = 0;
+	int judged = pe_aggregate_total(t->in.agg)->judge_calls > 0;
 	char model[NAME_MAX_BYTES], buf[256];
 
-	for (size_t i = 0; i < n; i++)
-		any |= pe_aggregate_cost(t->in.agg, i)->tally.has_cost;
-	if (!any)
+	if (!pe_aggregate_has_cost(t->in.agg))
 		return;
-	snprintf(buf, sizeof(buf), "%-24s  %10s  %12s  %9s  %s", "model",
-		 "cost USD", "USD per job", "pass rate", "95% interval");
+	if (judged)
+		snprintf(buf, sizeof(buf), "%-24s  %11s  %10s  %12s  %9s  %s",
+			 "model", "answers USD", "judges USD", "USD per job",
+			 "pass rate", "95% interval");
+	else
+		snprintf(buf, sizeof(buf), "%-24s  %10s  %12s  %9s  %s",
+			 "model", "cost USD", "USD per job", "pass rate",
+			 "95% interval");
 	fprintf(t->out, "\ncost vs pass rate:\n  ");
 	paint(t, BOLD, buf);
 	fputc('\n', t->out);
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_model_cost *c = pe_aggregate_cost(t->in.agg, i);
-		char cost[32] = "-", per_job[32], rate[32], interval[64];
+		char cost[32], judges[32], per_job[32], rate[32], interval[64];
 
-		if (c->tally.has_cost)
-			snprintf(cost, sizeof(cost), "%.4f", c->tally.cost_usd);
+		format_cost(cost, sizeof(cost), c->tally.has_cost,
+			    c->tally.cost_usd);
+		format_cost(judges, sizeof(judges), c->tally.has_judge_cost,
+			    c->tally.judge_cost_usd);
 		format_number(per_job, sizeof(per_job), 6, c->cost_per_job_usd);
 		format_rate(rate, sizeof(rate), c->tally.pass_rate.rate);
 		format_interval(interval, sizeof(interval),
 				&c->tally.pass_rate);
-		fprintf(t->out, "  %-24.24s  %10s  %12s  %9s  %s\n",
-			clean(model, sizeof(model), c->model), cost, per_job,
-			rate, interval);
+		fprintf(t->out, "  %-24.24s  ",
+			clean(model, sizeof(model), c->model));
+		if (judged)
+			fprintf(t->out, "%11s  %10s", cost, judges);
+		else
+			fprintf(t->out, "%10s", cost);
+		fprintf(t->out, "  %12s  %9s  %s\n", per_job, rate, interval);
 	}
 }
 

@@ -556,6 +556,54 @@ status=$?
 	bad "--org without a github model: exit $status, $(cat "$work/org.err")"
 fake_stop
 
+# 8g. LLM judges against the fake server, answering as both the model and
+#     the judge of gh-models' sample prompt: the rows' judge objects name
+#     the judge model, with score as with run; the judges' tokens and cost
+#     are printed apart from the answers', and --max-cost adds them up.
+SAMPLE=../shared/conformance/gh-models-examples/sample_prompt.yml
+cat >"$work/script.jsonl" <<'S'
+{"match": "similarity to a reference", "reply": "Rating: 5"}
+{"match": "respond to this message appropriately", "reply": "hello and goodbye"}
+S
+fake_start --script "$work/script.jsonl"
+printf 'providers:\n  github:\n    base_url: %s\n' "$FAKE_URL" >"$work/judge.yml"
+printf '%s\n' '{"prompt": "Sample Evaluation", "case": 0, "output": "hello"}' \
+	'{"prompt": "Sample Evaluation", "case": 1, "output": "goodbye"}' \
+	>"$work/judge-responses.jsonl"
+"$PE" score -q -c "$work/judge.yml" --judge-model github:openai/gpt-4o \
+	--no-cache -r "$work/judge-responses.jsonl" -o "$work/judge-score" \
+	"$SAMPLE" >"$work/judge-score.out" 2>&1
+status=$?
+check "score: each judged row names its judge model (exit $status)" "$work/judge-score/results.json" - \
+	"len(rows)==2 and all(r['judge']['calls']==1 and r['judge']['model']=='github:openai/gpt-4o' and r['judge']['tokens_in']>0 for r in rows)"
+grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out$' "$work/judge-score.out" &&
+	ok "score: the judges' line, without prices no cost" ||
+	bad "score: judges' line: $(cat "$work/judge-score.out")"
+# The one model answers and judges, at $1 per million tokens: some 70
+# tokens for the answers and 330 for the judges.
+cp "$work/judge.yml" "$work/judge-prices.yml"
+cat >>"$work/judge-prices.yml" <<'CFG'
+prices:
+  github:openai/gpt-4o: { input: 1, output: 1 }
+CFG
+"$PE" run -c "$work/judge.yml" -q --no-cache -o "$work/judge-run" \
+	--max-cost 1000 "$SAMPLE" >"$work/judge-run.out" 2>&1
+status=$?
+[ $status = 0 ] && grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out$' "$work/judge-run.out" &&
+	grep -q '^gate not checked: --max-cost 1000 (not every model has a price' "$work/judge-run.out" &&
+	ok "run: the judges' line after the summary, the cost gate not checked without prices" ||
+	bad "run: judges without prices (exit $status): $(cat "$work/judge-run.out")"
+"$PE" run -c "$work/judge-prices.yml" -q --no-cache -o "$work/judge-run2" \
+	--max-cost 0.0001 "$SAMPLE" >"$work/judge-run2.out" 2>&1
+status=$?
+[ $status = 1 ] && grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out, 0\.000[0-9]{3} USD$' "$work/judge-run2.out" &&
+	tail -n 1 "$work/judge-run2.out" | grep -Eq '^gate failed: --max-cost 0.0001 \(cost 0\.000[0-9]{3} USD: answers 0\.0000[0-9]{2}, judges 0\.000[0-9]{3}\)$' &&
+	ok "run: the judges' tokens priced apart, and --max-cost counts them" ||
+	bad "run: judge cost (exit $status): $(cat "$work/judge-run2.out")"
+check "results.json: the summary counts the judges' calls and tokens" "$work/judge-run2/results.json" - \
+	"d['summary']['judge']=={'calls':2,'tokens_in':sum(r['judge']['tokens_in'] for r in rows),'tokens_out':sum(r['judge']['tokens_out'] for r in rows)} and all(r['judge']['model']=='github:openai/gpt-4o' for r in rows)"
+fake_stop
+
 # 9. The API key appears nowhere we write.
 if grep -r -l -- "$KEY" "$work" >/dev/null 2>&1; then
 	bad "the API key leaked into: $(grep -r -l -- "$KEY" "$work" | head -3)"

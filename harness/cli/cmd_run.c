@@ -212,10 +212,11 @@ static void print_plan(const struct pe_plan *plan)
 }
 
 /*
- * Prints the matrix and the totals of the finished jobs, from the same
- * aggregate every report uses; returns it (owned by the caller).  When
- * some jobs did not finish, the aggregate is over a copy of the finished
- * rows in *rows, which the caller frees after it; else *rows is NULL.
+ * Prints the matrix and the totals of the finished jobs (the judges'
+ * apart), from the same aggregate every report uses; returns it (owned
+ * by the caller).  When some jobs did not finish, the aggregate is over
+ * a copy of the finished rows in *rows, which the caller frees after it;
+ * else *rows is NULL.
  */
 static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 					  const struct pe_run *run,
@@ -244,6 +245,7 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	       t->jobs, plan->njobs, t->pass, t->fail, t->error,
 	       t->error == 1 ? "" : "s", t->ungraded, run->requests,
 	       run->cache_hits, out_dir);
+	pe_print_judges(stdout, t);
 	return agg;
 }
 

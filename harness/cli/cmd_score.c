@@ -131,12 +131,16 @@ static void warn_unasked(const struct pe_responses *r, struct pe_diag *diag)
 
 /*
  * Asks the judges of the scored responses, when the command has a judge
- * model, and decides their cases again.  Returns 0, or an exit status
- * after printing why (a judge model that cannot be used).
+ * model, and decides their cases again.  The rows' judge_model strings
+ * point into the plan the judges ran from, so it is handed to the caller
+ * in *plan_out (NULL when no judge ran), to be freed once the rows have
+ * been used.  Returns 0, or an exit status after printing why (a judge
+ * model that cannot be used).
  */
 static int judge_responses(const struct score_options *o,
 			   struct pe_responses *r,
-			   const struct pe_config *config)
+			   const struct pe_config *config,
+			   struct pe_plan **plan_out)
 {
 	const char *judge = o->judge_model  ? o->judge_model
 			    : config->judge ? config->judge->text
@@ -151,6 +155,7 @@ static int judge_responses(const struct score_options *o,
 	struct pe_run run;
 	int status = PE_EXIT_OK;
 
+	*plan_out = NULL;
 	if (!judge || !r->len) {
 		warn_unasked(r, diag);
 		pe_diag_sort(diag);
@@ -192,7 +197,7 @@ static int judge_responses(const struct score_options *o,
 			pe_case_score_to_row(&order[i]->score, &order[i]->row,
 					     order[i]->evaluators);
 	}
-	pe_plan_free(plan);
+	*plan_out = plan;
 	pe_diag_free(diag);
 	free(items);
 	free(cases);
@@ -217,6 +222,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 	       "%zu ungraded; results in %s\n",
 	       t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
 	       t->error == 1 ? "" : "s", t->ungraded, written);
+	pe_print_judges(stdout, t);
 }
 
 static int usage(const struct pe_option *opts)
@@ -294,6 +300,8 @@ int cmd_score(int argc, char **argv)
 	struct pe_suite *suite = NULL;
 	struct pe_result *rows = NULL;
 	struct pe_aggregate *agg = NULL;
+	struct pe_plan *judge_plan = NULL;
+	struct pe_prices prices;
 	struct pe_outcome outcome = { 0 };
 	const char *why;
 	char *written = NULL;
@@ -333,7 +341,7 @@ int cmd_score(int argc, char **argv)
 		goto done;
 	}
 	pe_responses_score(r, o.threads);
-	status = judge_responses(&o, r, config);
+	status = judge_responses(&o, r, config, &judge_plan);
 	if (status)
 		goto done;
 	rows = pe_responses_rows(r);
@@ -341,7 +349,8 @@ int cmd_score(int argc, char **argv)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	agg = pe_aggregate_new(rows, r->len, NULL);
+	prices = pe_config_prices(config);
+	agg = pe_aggregate_new(rows, r->len, &prices);
 	print_summary(rows, r->len, agg, written, o.quiet, o.verbose);
 	outcome.tally = pe_aggregate_total(agg);
 	outcome.judge_rows = 1;
@@ -357,6 +366,7 @@ done:
 	free(rows);
 	free(written);
 	pe_responses_free(r);
+	pe_plan_free(judge_plan);
 	pe_suite_free(suite);
 	pe_config_free(config);
 	pe_diag_free(diag);

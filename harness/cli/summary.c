@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/banned.h"
 
 /* Prints pass rates by prompt x model x temperature; see summary.h. */
@@ -35,4 +36,17 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg)
 			c->prompt, c->model ? c->model : "-", temp, t->pass,
 			t->fail, t->error, t->ungraded, rate, mean);
 	}
+}
+
+/* Prints the judges' line when there were judge calls; see summary.h. */
+void pe_print_judges(FILE *out, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	if (!t->judge_calls)
+		return;
+	pe_buf_init(&text, 0);
+	pe_tally_judge_text(t, &text);
+	fprintf(out, "judges: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
 }

@@ -6,6 +6,8 @@
  * (aggregate.h), in its order.  Errors and skips are counted apart from
  * failures, so a pass rate is passes over decided cases; the mean score is
  * over the same cases, and tells models apart even when none passes.
+ * Below the summary line, the judges' calls, tokens and cost get a line
+ * of their own, apart from the answers'.
  */
 #include <stdio.h>
 
@@ -13,5 +15,11 @@
 
 /* Prints the matrix of agg's cells to out. */
 void pe_print_matrix(FILE *out, const struct pe_aggregate *agg);
+
+/*
+ * Prints "judges: " and the judges' figures of t (pe_tally_judge_text) as
+ * one line to out, when t has judge calls; else prints nothing.
+ */
+void pe_print_judges(FILE *out, const struct pe_tally *t);
 
 #endif

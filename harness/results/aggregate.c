@@ -1,10 +1,11 @@
 /*
  * The aggregates are built in one pass over the rows in results.json
  * order.  Each group (cell, ranking entry, model) accumulates into a
- * private struct acc: the one tally (pe_tally_add) and the cost, which
- * only the aggregate can price.  Groups are found by a linear search over the groups of the
- * current prompt file: a file has few models and temperatures, and the
- * rows arrive sorted by file.
+ * private struct acc: the one tally (pe_tally_add) and the costs of the
+ * answers and, apart, of the judges, which only the aggregate can price.
+ * Groups are found by a linear search over the groups of the current
+ * prompt file: a file has few models and temperatures, and the rows
+ * arrive sorted by file.
  */
 #include "harness/results/aggregate.h"
 
@@ -12,13 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/results/stats.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
 struct acc {
 	struct pe_tally tally;
-	int unpriced; /* a row's model has no price */
+	int unpriced;	    /* a row's model has no price */
+	int judge_unpriced; /* a judged row's judge model has none */
 };
 
 /* A cell while its rows come in. */
@@ -85,18 +88,32 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
 	return NULL;
 }
 
-static void add_cost(struct acc *a, const struct pe_result *r,
+/* Adds the price of tokens_in and tokens_out (negative: none) to *usd. */
+static void add_cost(double *usd, long tokens_in, long tokens_out,
 		     const struct pe_price *price)
 {
-	struct pe_tally *t = &a->tally;
-
 	if (price)
-		t->cost_usd +=
-			((r->tokens_in > 0 ? (double)r->tokens_in : 0) *
+		*usd += ((tokens_in > 0 ? (double)tokens_in : 0) *
 				 price->usd_per_mtok_in +
-			 (r->tokens_out > 0 ? (double)r->tokens_out : 0) *
+			 (tokens_out > 0 ? (double)tokens_out : 0) *
 				 price->usd_per_mtok_out) /
 			1e6;
+}
+
+/*
+ * Prices the judges' tokens of a row with judge calls.  A row whose
+ * calls went to several judge models names none (judge_model is NULL),
+ * so its tokens cannot be priced.
+ */
+static void add_judge_cost(struct acc *a, const struct pe_result *r,
+			   const struct pe_prices *prices)
+{
+	const struct pe_price *price = pe_price_find(prices, r->judge_model);
+
+	if (!price)
+		a->judge_unpriced = 1;
+	add_cost(&a->tally.judge_cost_usd, r->judge_tokens_in,
+		 r->judge_tokens_out, price);
 }
 
 /* Counts one row into a group. */
@@ -109,7 +126,10 @@ static void acc_add(struct acc *a, const struct pe_result *r,
 	if (!price)
 		a->unpriced = 1;
 	if (r->has_call)
-		add_cost(a, r, price);
+		add_cost(&a->tally.cost_usd, r->tokens_in, r->tokens_out,
+			 price);
+	if (r->judge_calls)
+		add_judge_cost(a, r, prices);
 }
 
 /* Turns a finished group into its public tally. */
@@ -121,6 +141,9 @@ static struct pe_tally acc_finish(const struct acc *a, int priced)
 	t.has_cost = priced && !a->unpriced;
 	if (!t.has_cost)
 		t.cost_usd = 0;
+	t.has_judge_cost = priced && !a->judge_unpriced;
+	if (!t.has_judge_cost)
+		t.judge_cost_usd = 0;
 	return t;
 }
 
@@ -374,6 +397,27 @@ static struct model_list *start_prompt(struct pe_aggregate *agg,
 	return &(*lists)[k];
 }
 
+/* Adds the answers' and the judges' cost; see aggregate.h. */
+int pe_tally_spend(const struct pe_tally *t, double *usd)
+{
+	if (!t->has_cost || !t->has_judge_cost)
+		return 0;
+	*usd = t->cost_usd + t->judge_cost_usd;
+	return 1;
+}
+
+/* Describes the judges' calls, tokens and cost; see aggregate.h. */
+void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out)
+{
+	pe_buf_addf(out, "%zu call%s, %ld tokens in, %ld out", t->judge_calls,
+		    t->judge_calls == 1 ? "" : "s", t->judge_tokens_in,
+		    t->judge_tokens_out);
+	if (t->has_judge_cost)
+		pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
+	else if (t->has_cost)
+		pe_buf_adds(out, ", cost not known");
+}
+
 /* Aggregates rows; see aggregate.h. */
 struct pe_aggregate *pe_aggregate_new(const struct pe_result *in, size_t n,
 				      const struct pe_prices *prices)
@@ -483,6 +527,18 @@ const struct pe_ranking *pe_aggregate_overall_ranking(
 	const struct pe_aggregate *agg)
 {
 	return &agg->overall;
+}
+
+/* Whether some model of the cost list has a known cost; see aggregate.h. */
+int pe_aggregate_has_cost(const struct pe_aggregate *agg)
+{
+	for (size_t i = 0; i < agg->ncosts; i++) {
+		const struct pe_tally *t = &agg->costs[i].tally;
+
+		if (t->has_cost || (t->judge_calls && t->has_judge_cost))
+			return 1;
+	}
+	return 0;
 }
 
 /* Returns the number of models in the cost list. */

@@ -13,6 +13,11 @@
  *   rankings  per prompt and overall, the models by pass rate;
  *   costs     per model, what the run cost against its pass rate.
  *
+ * Every group's tally prices the answers' tokens with the answer model's
+ * price and, apart, the judges' tokens with the judge model's price
+ * (pe_price_find for both), so a report can show what the judging cost
+ * beside what the answers cost.
+ *
  * Pass rates count passes over passes and failures, as results.json does:
  * errors and skips are counted apart and never make a case fail or flaky.
  *
@@ -49,6 +54,22 @@ struct pe_prices {
 /* Returns the price for model (NULL-safe), or NULL when none matches. */
 const struct pe_price *pe_price_find(const struct pe_prices *prices,
 				     const char *model);
+
+/*
+ * What a group cost in all: the answers' cost and the judges' (see struct
+ * pe_tally).  Sets *usd and returns 1 when both are known, else returns 0
+ * and leaves *usd alone.
+ */
+int pe_tally_spend(const struct pe_tally *t, double *usd);
+
+/*
+ * Appends the judges' figures of t in words, the one wording that every
+ * report and summary uses: "3 calls, 1200 tokens in, 40 out, 0.003400
+ * USD".  The cost is there when it is known; when only the answers' cost
+ * is known (prices were given, but not for every judge model), "cost not
+ * known" stands in for it.
+ */
+void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out);
 
 /* One evaluator within a cell: its passes over the runs it decided. */
 struct pe_evaluator_rate {
@@ -112,16 +133,17 @@ struct pe_ranking {
 /* What one model cost against how often it passed, over all prompts. */
 struct pe_model_cost {
 	const char *model;
-	struct pe_tally tally;	 /* tally.cost_usd and tally.pass_rate */
-	double cost_per_job_usd; /* NAN without a price or without jobs */
+	struct pe_tally tally; /* its costs and pass rate */
+	/* The answers' cost a job; NAN without a price or without jobs. */
+	double cost_per_job_usd;
 };
 
 struct pe_aggregate;
 
 /*
  * Aggregates rows[0..n-1] (in results.json order, whatever order they are
- * in).  prices may be NULL, which leaves every has_cost at 0.  Returns a
- * new aggregate owned by the caller.
+ * in).  prices may be NULL, which leaves every has_cost and has_judge_cost
+ * at 0.  Returns a new aggregate owned by the caller.
  */
 struct pe_aggregate *pe_aggregate_new(const struct pe_result *rows, size_t n,
 				      const struct pe_prices *prices);
@@ -148,6 +170,13 @@ const struct pe_ranking *pe_aggregate_ranking(const struct pe_aggregate *agg,
 /* The ranking that pools every prompt. */
 const struct pe_ranking *pe_aggregate_overall_ranking(
 	const struct pe_aggregate *agg);
+
+/*
+ * Whether the cost list has a known figure to show: a model whose
+ * answers' cost is known, or whose judges' cost is known where judges
+ * were asked.
+ */
+int pe_aggregate_has_cost(const struct pe_aggregate *agg);
 
 /* Cost against pass rate, one per model, ordered by model name. */
 size_t pe_aggregate_cost_count(const struct pe_aggregate *agg);

@@ -253,10 +253,18 @@ static void check_max_ungraded(const struct pe_gates *g,
 	free(what);
 }
 
+/*
+ * --max-cost checks the whole spend, the answers' cost and the judges'
+ * (pe_tally_spend): that is what a run costs.  When either is not known
+ * the gate is not checked, even if the part that is known already
+ * exceeds the budget, so that the line never states a cost it does not
+ * have.
+ */
 static void check_max_cost(const struct pe_gates *g,
 			   const struct pe_aggregate *agg, struct gate_lines *l)
 {
 	const struct pe_tally *t = pe_aggregate_total(agg);
+	double spend;
 	char *what;
 
 	if (!t->has_cost) {
@@ -264,10 +272,20 @@ static void check_max_cost(const struct pe_gates *g,
 			       "so the cost is not known)",
 			       g->max_cost_usd);
 		gate_ok(l, "not checked", what);
+	} else if (!pe_tally_spend(t, &spend)) {
+		what = xstrfmt("--max-cost %g (the answers cost %.6f USD; not "
+			       "every judge call can be priced, so the "
+			       "judges' cost is not known)",
+			       g->max_cost_usd, t->cost_usd);
+		gate_ok(l, "not checked", what);
 	} else {
-		what = xstrfmt("--max-cost %g (cost %.6f USD)", g->max_cost_usd,
-			       t->cost_usd);
-		if (t->cost_usd > g->max_cost_usd)
+		what = t->judge_calls ? xstrfmt("--max-cost %g (cost %.6f USD: "
+						"answers %.6f, judges %.6f)",
+						g->max_cost_usd, spend,
+						t->cost_usd, t->judge_cost_usd)
+				      : xstrfmt("--max-cost %g (cost %.6f USD)",
+						g->max_cost_usd, spend);
+		if (spend > g->max_cost_usd)
 			gate_failed(l, what);
 		else
 			gate_ok(l, "passed", what);

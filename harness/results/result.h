@@ -175,10 +175,17 @@ struct pe_tally {
 	/*
 	 * Set by the aggregate (aggregate.h), which knows the prices:
 	 * has_cost when every model in the group has a price, and cost_usd
-	 * then prices every call's reported tokens, cached or not.
+	 * then prices every call's reported tokens, cached or not.  The
+	 * judges' cost is apart: has_judge_cost when every row with judge
+	 * calls names a judge model (judge_model) that has a price, and
+	 * judge_cost_usd then prices their reported tokens; a group without
+	 * judge calls has a judge cost of 0 whenever prices were given.
+	 * pe_tally_spend (aggregate.h) adds the two.
 	 */
 	int has_cost;
 	double cost_usd;
+	int has_judge_cost;
+	double judge_cost_usd;
 };
 
 /* An empty tally. */

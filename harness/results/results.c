@@ -24,6 +24,13 @@ static void write_summary(struct pe_buf *b, const struct pe_tally *s)
 		    "\"error\":%zu,\"ungraded\":%zu,\"pass_rate\":",
 		    t.jobs, t.pass, t.fail, t.error, t.ungraded);
 	pe_json_num(b, t.pass_rate.rate);
+	/* Only with judge calls, so files without judges keep their bytes. */
+	if (t.judge_calls)
+		pe_buf_addf(b,
+			    ",\"judge\":{\"calls\":%zu,\"tokens_in\":%ld,"
+			    "\"tokens_out\":%ld}",
+			    t.judge_calls, t.judge_tokens_in,
+			    t.judge_tokens_out);
 	pe_buf_adds(b, "}");
 }
 

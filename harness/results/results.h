@@ -3,7 +3,8 @@
 /*
  * The results file (out/results.json): a header (schema version, tool,
  * command, plan), the rows in results.json order, each written by
- * pe_result_json, and a summary tallied by pe_tally_add.  Both "score"
+ * pe_result_json, and a summary tallied by pe_tally_add (with the
+ * judges' calls and tokens, when there were any).  Both "score"
  * and "run" write it, "merge" and the json report write it again, and the
  * results reader (resultset.h) reads it, so it is versioned:
  * schema_version changes whenever a field changes meaning.

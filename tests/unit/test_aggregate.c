@@ -2,7 +2,8 @@
  * Unit tests for aggregate.c: verdict counts, pass rates with Wilson
  * intervals, mean scores, per-evaluator rates, latency percentiles and
  * token totals per cell; flaky cases; rankings per prompt and overall
- * with their tie rules; and cost arithmetic.  Each test writes its rows as
+ * with their tie rules; and cost arithmetic, the answers' and, apart, the
+ * judges'.  Each test writes its rows as
  * a results.jsonl file (in a fresh mkdtemp directory), in a shuffled
  * order, and loads it with pe_resultset_load, so the aggregates are also
  * checked to follow results.json order rather than file order.
@@ -44,6 +45,12 @@ struct row_spec {
 	const char *evaluators; /* the JSON array, or NULL for [] */
 };
 
+/* A row with its "judge" object (JSON), or NULL for null. */
+struct judged_spec {
+	struct row_spec row;
+	const char *judge;
+};
+
 static void add_number(struct pe_buf *b, const char *key, double v)
 {
 	if (isnan(v))
@@ -60,8 +67,9 @@ static void add_count(struct pe_buf *b, const char *key, long v)
 		pe_buf_addf(b, ",\"%s\":%ld", key, v);
 }
 
-/* Appends one journal line for s. */
-static void add_row(struct pe_buf *b, const struct row_spec *s)
+/* Appends one journal line for s, with judge as its "judge". */
+static void add_row(struct pe_buf *b, const struct row_spec *s,
+		    const char *judge)
 {
 	size_t name_len = strcspn(s->file, ".");
 
@@ -88,6 +96,7 @@ static void add_row(struct pe_buf *b, const struct row_spec *s)
 		pe_buf_adds(b, ",\"finish_reason\":\"stop\","
 			       "\"served_model\":null}");
 	}
+	pe_buf_addf(b, ",\"judge\":%s", judge ? judge : "null");
 	pe_buf_addf(b, ",\"output\":\"x\",\"evaluators\":%s}\n",
 		    s->evaluators ? s->evaluators : "[]");
 }
@@ -103,7 +112,22 @@ static struct pe_resultset *load_rows(const struct row_spec *rows, size_t n)
 
 	pe_buf_init(&text, 0);
 	for (size_t i = n; i-- > 0;)
-		add_row(&text, &rows[i]);
+		add_row(&text, &rows[i], NULL);
+	rs = testdir_load_results(&text);
+	pe_buf_release(&text);
+	return rs;
+}
+
+/* load_rows for rows with judge objects. */
+static struct pe_resultset *load_judged(const struct judged_spec *rows,
+					size_t n)
+{
+	struct pe_buf text;
+	struct pe_resultset *rs;
+
+	pe_buf_init(&text, 0);
+	for (size_t i = n; i-- > 0;)
+		add_row(&text, &rows[i].row, rows[i].judge);
 	rs = testdir_load_results(&text);
 	pe_buf_release(&text);
 	return rs;
@@ -482,6 +506,7 @@ static void test_costs(void **state)
 	struct pe_aggregate *agg = pe_aggregate_new(
 		pe_resultset_rows(rs), pe_resultset_count(rs), &prices);
 	const struct pe_model_cost *c;
+	double spend;
 
 	(void)state;
 	assert_int_equal(pe_aggregate_cost_count(agg), 4);
@@ -516,6 +541,144 @@ static void test_costs(void **state)
 		    "cell cost");
 	assert_int_equal(pe_aggregate_cell(agg, 0)->tally.has_cost, 1);
 	assert_int_equal(pe_aggregate_total(agg)->has_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(agg), 1);
+
+	/* Without judge calls the judges cost nothing, known once priced. */
+	c = pe_aggregate_cost(agg, 0);
+	assert_int_equal(c->tally.judge_calls, 0);
+	assert_int_equal(c->tally.has_judge_cost, 1);
+	assert_true(c->tally.judge_cost_usd == 0);
+	spend = -1;
+	assert_int_equal(pe_tally_spend(&c->tally, &spend), 1);
+	assert_true(spend == c->tally.cost_usd);
+	spend = -1;
+	assert_int_equal(pe_tally_spend(pe_aggregate_total(agg), &spend), 0);
+	assert_true(spend == -1);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+/* Judge objects of the rows below. */
+#define JUDGE(calls, model, in, out)                                           \
+	"{\"calls\":" #calls ",\"model\":" model ",\"tokens_in\":" #in         \
+	",\"tokens_out\":" #out "}"
+
+/*
+ * Judged rows: m1's by two specs of one priced judge model, m2's by
+ * several models at once (the row names none), m3's by none, m4's by an
+ * unpriced judge model.  Every answer reports 1000 tokens in and out.
+ */
+static const struct judged_spec judged[] = {
+	{ { "j.prompt.yml", 0, "p:m1", NONE, 0, "pass", 1, 10, 1000, 1000,
+	    NULL },
+	  JUDGE(1, "\"q:judge\"", 1000000, 100000) },
+	{ { "j.prompt.yml", 1, "p:m1", NONE, 0, "fail", 0, 10, 1000, 1000,
+	    NULL },
+	  JUDGE(2, "\"r:judge\"", 2000000, null) },
+	{ { "j.prompt.yml", 0, "p:m2", NONE, 0, "pass", 1, 10, 1000, 1000,
+	    NULL },
+	  JUDGE(2, "null", 10, 10) },
+	{ { "j.prompt.yml", 1, "p:m2", NONE, 0, "pass", 1, 10, 1000, 1000,
+	    NULL },
+	  NULL },
+	{ { "j.prompt.yml", 0, "p:m3", NONE, 0, "pass", 1, 10, 1000, 1000,
+	    NULL },
+	  NULL },
+	{ { "j.prompt.yml", 0, "p:m4", NONE, 0, "pass", 1, 10, 1000, 1000,
+	    NULL },
+	  JUDGE(1, "\"q:unpriced\"", 5, 5) },
+};
+
+static void test_judge_costs(void **state)
+{
+	/* The judge model by its bare name, which matches any provider. */
+	static const struct pe_price items[] = {
+		{ "p:m1", 1.0, 2.0 },	{ "p:m2", 1.0, 2.0 },
+		{ "p:m3", 1.0, 2.0 },	{ "p:m4", 1.0, 2.0 },
+		{ "judge", 2.0, 10.0 },
+	};
+	static const struct pe_prices prices = { items, ARRAY_SIZE(items) };
+	static const struct pe_prices judge_only = { items + 4, 1 };
+	struct pe_resultset *rs = load_judged(judged, ARRAY_SIZE(judged));
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), &prices);
+	struct pe_aggregate *unpriced = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
+	const struct pe_tally *t;
+	double spend = -1;
+
+	(void)state;
+	/*
+	 * m1: the answers' 2000 tokens in at $1/M and 2000 out at $2/M
+	 * cost $0.006; the judges' 3M in at $2/M and 0.1M out at $10/M
+	 * cost $7, apart.
+	 */
+	t = &pe_aggregate_cost(agg, 0)->tally;
+	assert_int_equal(t->judge_calls, 3);
+	assert_int_equal(t->judge_tokens_in, 3000000);
+	assert_int_equal(t->judge_tokens_out, 100000);
+	assert_int_equal(t->has_cost, 1);
+	check_close(t->cost_usd, 0.006, 1e-15, "m1 answers' cost");
+	assert_int_equal(t->has_judge_cost, 1);
+	check_close(t->judge_cost_usd, 7, 1e-12, "m1 judges' cost");
+	assert_int_equal(pe_tally_spend(t, &spend), 1);
+	check_close(spend, 7.006, 1e-12, "m1 spend");
+	check_close(pe_aggregate_cost(agg, 0)->cost_per_job_usd, 0.003, 1e-15,
+		    "m1 per job");
+
+	/* m2: a row judged by several models cannot be priced. */
+	t = &pe_aggregate_cost(agg, 1)->tally;
+	assert_int_equal(t->judge_calls, 2);
+	assert_int_equal(t->has_cost, 1);
+	assert_int_equal(t->has_judge_cost, 0);
+	assert_true(t->judge_cost_usd == 0);
+	spend = -1;
+	assert_int_equal(pe_tally_spend(t, &spend), 0);
+	assert_true(spend == -1);
+
+	/* m3: no judge call, so the judges' cost is a known 0. */
+	t = &pe_aggregate_cost(agg, 2)->tally;
+	assert_int_equal(t->judge_calls, 0);
+	assert_int_equal(t->has_judge_cost, 1);
+	assert_true(t->judge_cost_usd == 0);
+	assert_int_equal(pe_tally_spend(t, &spend), 1);
+	check_close(spend, 0.003, 1e-15, "m3 spend");
+
+	/* m4: the judge model has no price. */
+	t = &pe_aggregate_cost(agg, 3)->tally;
+	assert_int_equal(t->has_cost, 1);
+	assert_int_equal(t->has_judge_cost, 0);
+
+	/* The total knows the answers' cost, not the judges'. */
+	t = pe_aggregate_total(agg);
+	assert_int_equal(t->judge_calls, 6);
+	assert_int_equal(t->has_cost, 1);
+	check_close(t->cost_usd, 0.018, 1e-15, "total answers' cost");
+	assert_int_equal(t->has_judge_cost, 0);
+	assert_int_equal(pe_tally_spend(t, &spend), 0);
+	/* The cell of m1 has m1's figures. */
+	t = &pe_aggregate_cell(agg, 0)->tally;
+	assert_int_equal(t->has_judge_cost, 1);
+	check_close(t->judge_cost_usd, 7, 1e-12, "m1 cell judges' cost");
+
+	/* Without prices nothing is priced, judges included. */
+	t = pe_aggregate_total(unpriced);
+	assert_int_equal(t->judge_calls, 6);
+	assert_int_equal(t->has_cost, 0);
+	assert_int_equal(t->has_judge_cost, 0);
+	assert_true(t->judge_cost_usd == 0);
+	t = &pe_aggregate_cost(unpriced, 2)->tally;
+	assert_int_equal(t->has_judge_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(agg), 1);
+	assert_int_equal(pe_aggregate_has_cost(unpriced), 0);
+	pe_aggregate_free(unpriced);
+
+	/* A judge model's price alone is a cost to show. */
+	unpriced = pe_aggregate_new(pe_resultset_rows(rs),
+				    pe_resultset_count(rs), &judge_only);
+	assert_int_equal(pe_aggregate_cost(unpriced, 0)->tally.has_cost, 0);
+	assert_int_equal(pe_aggregate_has_cost(unpriced), 1);
+	pe_aggregate_free(unpriced);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
 }
@@ -568,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_rankings),
 		cmocka_unit_test(test_ranking_equal_fractions),
 		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_judge_costs),
 		cmocka_unit_test(test_price_find),
 		cmocka_unit_test(test_empty),
 	};

@@ -2,9 +2,10 @@
  * Unit tests for results/gate.c: each gate passes and fails at its
  * boundary, with the line it prints: --min-pass-rate overall and per
  * prompt (and with nothing decided), --max-errors, --max-cost with known
- * and unknown prices, --max-p95-latency with and without latencies, and
- * --fail-on any-failure, regression and significant-regression against a
- * baseline; passed and unchecked gates print before failed ones.  Also
+ * and unknown prices, with and without judges (whose cost it adds),
+ * --max-p95-latency with and without latencies, and --fail-on
+ * any-failure, regression and significant-regression against a baseline;
+ * passed and unchecked gates print before failed ones.  Also
  * which gates need a baseline and the ranges pe_gates_validate accepts.
  * The verdicts are the number pe_gates_check returns and its output, not
  * a process exit status.  Rows are written as results.jsonl files in a
@@ -42,9 +43,13 @@ struct row_spec {
 
 /*
  * Appends one journal line.  Every call reports 1,000,000 tokens in and
- * 500,000 out, which at the prices below cost exactly 0.5 USD.
+ * 500,000 out, which at the prices below cost exactly 0.5 USD.  With a
+ * judge model (judge not NULL), every row with a call was also judged
+ * once: 1,000,000 tokens in and out, 0.25 USD at the judge's price; an
+ * empty judge stands for several judge models (the row names none).
  */
-static void add_row(struct pe_buf *b, const struct row_spec *s)
+static void add_row(struct pe_buf *b, const struct row_spec *s,
+		    const char *judge)
 {
 	int decided = !strcmp(s->status, "pass") || !strcmp(s->status, "fail");
 
@@ -71,24 +76,38 @@ static void add_row(struct pe_buf *b, const struct row_spec *s)
 			    "\"tokens_out\":500000,\"finish_reason\":\"stop\","
 			    "\"served_model\":null}",
 			    s->total_ms);
+	if (judge && !isnan(s->total_ms))
+		pe_buf_addf(b,
+			    ",\"judge\":{\"calls\":1,\"model\":%s%s%s,"
+			    "\"tokens_in\":1000000,\"tokens_out\":1000000}",
+			    *judge ? "\"" : "", *judge ? judge : "null",
+			    *judge ? "\"" : "");
 	pe_buf_adds(b, ",\"output\":\"x\",\"evaluators\":[]}\n");
 }
 
-/* Rows, of which the first failing ones are turned into failures. */
+/*
+ * Rows, of which the first failing ones are turned into failures, judged
+ * by judge (see add_row) unless it is NULL.
+ */
 struct rows {
 	const struct row_spec *rows;
 	size_t n;
 	size_t failing;
+	const char *judge;
 };
 
 #define ROWS_FAILING(a, k)                                                     \
 	{                                                                      \
-		a, ARRAY_SIZE(a), k                                            \
+		a, ARRAY_SIZE(a), k, NULL                                      \
 	}
 #define ROWS(a) ROWS_FAILING(a, 0)
+#define ROWS_JUDGED(a, judge)                                                  \
+	{                                                                      \
+		a, ARRAY_SIZE(a), 0, judge                                     \
+	}
 #define NO_ROWS                                                                \
 	{                                                                      \
-		NULL, 0, 0                                                     \
+		NULL, 0, 0, NULL                                               \
 	}
 
 static struct pe_resultset *load_rows(const struct rows *r)
@@ -102,7 +121,7 @@ static struct pe_resultset *load_rows(const struct rows *r)
 
 		if (i < r->failing)
 			row.status = "fail";
-		add_row(&text, &row);
+		add_row(&text, &row, r->judge);
 	}
 	rs = testdir_load_results(&text);
 	pe_buf_release(&text);
@@ -152,11 +171,16 @@ static const struct row_spec thirteen[] = {
 	{ "s", 11, "pass", 10 },
 };
 
-/* Prices: known for m:a, or only for another model. */
-enum prices { NO_PRICES, KNOWN_PRICES, OTHER_PRICES };
+/*
+ * Prices: known for m:a, only for another model, or for m:a and the
+ * judge model j (by its bare name).
+ */
+enum prices { NO_PRICES, KNOWN_PRICES, OTHER_PRICES, JUDGE_PRICES };
 
 static const struct pe_price known_price[] = { { "m:a", 0.25, 0.5 } };
 static const struct pe_price other_price[] = { { "m:b", 0.25, 0.5 } };
+static const struct pe_price judge_prices[] = { { "m:a", 0.25, 0.5 },
+						{ "j", 0.1, 0.15 } };
 
 struct gate_case {
 	const char *name;
@@ -221,6 +245,37 @@ static const struct gate_case gate_cases[] = {
 	{ "max cost with another model's price: not checked", ROWS(mixed),
 	  NO_ROWS, OTHER_PRICES, NAN, NULL, -1, 0, NAN, 0,
 	  "gate not checked: --max-cost 0 (not every model has a price, so "
+	  "the cost is not known)\n" },
+
+	/*
+	 * --max-cost with judges: six calls of 0.5 USD and six judge calls
+	 * of 0.25 USD; the gate checks the sum.
+	 */
+	{ "max cost with judges at the sum: passes", ROWS_JUDGED(mixed, "q:j"),
+	  NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 4.5, NAN, 0,
+	  "gate passed: --max-cost 4.5 (cost 4.500000 USD: answers 3.000000, "
+	  "judges 1.500000)\n" },
+	{ "max cost with judges: the answers within, the sum over: fails",
+	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 4,
+	  NAN, 1,
+	  "gate failed: --max-cost 4 (cost 4.500000 USD: answers 3.000000, "
+	  "judges 1.500000)\n" },
+	{ "max cost with an unpriced judge model: not checked",
+	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, KNOWN_PRICES, NAN, NULL, -1, 1,
+	  NAN, 0,
+	  "gate not checked: --max-cost 1 (the answers cost 3.000000 USD; not "
+	  "every judge call can be priced, so the judges' cost is not "
+	  "known)\n" },
+	{ "max cost with rows judged by several models: not checked",
+	  ROWS_JUDGED(mixed, ""), NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 100,
+	  NAN, 0,
+	  "gate not checked: --max-cost 100 (the answers cost 3.000000 USD; "
+	  "not every judge call can be priced, so the judges' cost is not "
+	  "known)\n" },
+	{ "max cost with judges and no prices: not checked",
+	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, NO_PRICES, NAN, NULL, -1, 1, NAN,
+	  0,
+	  "gate not checked: --max-cost 1 (not every model has a price, so "
 	  "the cost is not known)\n" },
 
 	/* --max-p95-latency: 575 ms. */
@@ -320,6 +375,8 @@ static int check_gates(const struct gate_case *c)
 	assert_non_null(out);
 	if (c->prices == KNOWN_PRICES)
 		prices = (struct pe_prices){ known_price, 1 };
+	else if (c->prices == JUDGE_PRICES)
+		prices = (struct pe_prices){ judge_prices, 2 };
 	else if (c->prices == OTHER_PRICES)
 		prices = (struct pe_prices){ other_price, 1 };
 	agg = pe_aggregate_new(pe_resultset_rows(head),

@@ -1,12 +1,12 @@
 /*
  * Unit tests for the HTML report (reports/html.c): a small results.json
- * whose prompt name, case id, model, output, reasons and error all hold
- * markup is loaded, sorted and aggregated, the writer runs into a memory
- * stream, and the page must hold no markup from the data: every "<" must
- * open one of the writer's own elements, the hostile strings appear only
- * escaped, there is exactly one script, the Content-Security-Policy meta
- * tag is present, and nothing names a URL.  tests/browser/ checks the
- * same page in a real browser.
+ * whose prompt name, case id, model, judge model, output, reasons and
+ * error all hold markup is loaded, sorted and aggregated, the writer runs
+ * into a memory stream, and the page must hold no markup from the data:
+ * every "<" must open one of the writer's own elements, the hostile
+ * strings appear only escaped, there is exactly one script, the
+ * Content-Security-Policy meta tag is present, and nothing names a URL.
+ * tests/browser/ checks the same page in a real browser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +33,8 @@ extern const struct pe_report_ops pe_report_html;
 	"\"case_index\":" index ",\"model\":\"" model "\","                    \
 	"\"temperature\":0.5,\"repeat\":0,\"status\":\"" status "\","          \
 	"\"score\":" score ",\"error\":null,\"call\":null,"                    \
+	"\"judge\":{\"calls\":2,\"model\":\"j<script>k()</script>\\\"'&\","    \
+	"\"tokens_in\":7,\"tokens_out\":null},"                                \
 	"\"output\":\"" output "\",\"evaluators\":[{\"name\":\"<u>ev</u>\","   \
 	"\"kind\":\"regex\",\"status\":\"" status "\",\"score\":" score ","    \
 	"\"weight\":1,\"negate\":false,\"reason\":\"" reason "\"}]}"
@@ -244,6 +246,10 @@ static void test_escaped(void **state)
 		"&lt;u&gt;ev&lt;/u&gt;",
 		"HTTP 500 &lt;script&gt;e()&lt;/script&gt;",
 		"&lt;a href=&quot;https://example.com/&quot;&gt;",
+		"<p class=\"judge\">judged by <span class=\"judge-model\">"
+		"j&lt;script&gt;k()&lt;/script&gt;&quot;&#39;&amp;</span>: "
+		"2 calls, 7 tokens in, ? out</p>",
+		"<p id=\"judges\">Judges: 4 calls, 14 tokens in, 0 out.</p>",
 	};
 
 	for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)

@@ -9,9 +9,13 @@
  * UTF-8 (an overlong form, a surrogate, U+FFFF, a cut-off sequence) that
  * the JUnit writer must replace with U+FFFD.
  *
+ * A second document has rows with judge calls, for the CSV report's
+ * judge columns and the JUnit report's judge properties.
+ *
  * When PE_JUNIT_OUT names a file, the JUnit tests also write their output
- * there (and to PE_JUNIT_OUT with "-timings.xml" appended), for
- * tests/check-junit.sh to check against tests/data/junit.xsd.
+ * there (and to PE_JUNIT_OUT with "-timings.xml" and "-judges.xml"
+ * appended), for tests/check-junit.sh to check against
+ * tests/data/junit.xsd.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -398,6 +402,121 @@ static void test_junit_timings(void **state)
 	free(text);
 }
 
+/*
+ * Two judged rows in one cell: the judge model of the first is priced,
+ * the second's looks like a spreadsheet formula; and a row of another
+ * cell that asked no judge.
+ */
+#define JUDGED_ROW(id, kase, index, model, judge)                              \
+	"{\"id\":\"" id "\",\"prompt\":\"j\",\"file\":\"j.prompt.yml\","       \
+	"\"case\":\"" kase "\",\"case_index\":" index ",\"model\":\"" model    \
+	"\",\"temperature\":null,\"repeat\":0,\"status\":\"pass\","            \
+	"\"score\":1,\"error\":null,\"call\":{\"attempts\":1,"                 \
+	"\"cached\":false,\"http_status\":200,\"first_byte_ms\":1,"            \
+	"\"total_ms\":2,\"tokens_in\":10,\"tokens_out\":5,"                    \
+	"\"finish_reason\":\"stop\",\"served_model\":null},\"judge\":" judge   \
+	",\"output\":\"ok\",\"evaluators\":[]}"
+#define JUDGE_PRICED                                                           \
+	"{\"calls\":1,\"model\":\"m:judge\",\"tokens_in\":1000000,"            \
+	"\"tokens_out\":null}"
+#define JUDGE_FORMULA                                                          \
+	"{\"calls\":2,\"model\":\"=cmd\",\"tokens_in\":3,\"tokens_out\":4}"
+#define JUDGED_ROWS                                                            \
+	JUDGED_ROW("j1", "a", "0", "m:a", JUDGE_PRICED)                        \
+	",\n" JUDGED_ROW("j2", "b", "1", "m:a",                                \
+			 JUDGE_FORMULA) ",\n" JUDGED_ROW("j3", "a", "0",       \
+							 "m:b", "null")
+#define JUDGED_DOC                                                             \
+	"{\"schema_version\":2,\"tool\":\"prompteval 0.1.0\","                 \
+	"\"command\":\"run\",\"plan\":null,\n\"results\":[\n" JUDGED_ROWS      \
+	"\n]}\n"
+
+/*
+ * With judges, the CSV report ends each record with the judges' columns
+ * (the formula-like judge model guarded), the JSON report's summary
+ * counts the judges' calls and tokens, and the JUnit report gives a
+ * judged suite the judges' figures as properties, which
+ * tests/check-junit.sh validates against the schema (PE_JUNIT_OUT plus
+ * "-judges.xml").
+ */
+static void test_judges(void **state)
+{
+	static const struct pe_price items[] = { { "m:judge", 2, 10 },
+						 { "=cmd", 1e6, 1e6 } };
+	static const struct pe_prices prices = { items, 1 };
+	static const struct pe_prices all_prices = { items, 2 };
+	struct fixture *f = *state;
+	char path[160], again[160];
+	struct pe_resultset *rs, *reread;
+	struct pe_aggregate *agg;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/judged.json", f->dir);
+	write_file(path, JUDGED_DOC, strlen(JUDGED_DOC));
+	rs = load(path);
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       &prices);
+	text = run_writer(&pe_report_csv, rs, agg, 0);
+	assert_string_equal(
+		text,
+		"id,prompt,file,case,case_index,model,temperature,repeat,"
+		"status,score,error,attempts,http_status,tokens_in,"
+		"tokens_out,judge_calls,judge_model,judge_tokens_in,"
+		"judge_tokens_out\r\n"
+		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,1,m:judge,"
+		"1000000,\r\n"
+		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,0,,,\r\n"
+		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,2,'=cmd,3,"
+		"4\r\n");
+	free(text);
+	text = run_writer(&pe_report_json, rs, agg, 0);
+	assert_non_null(strstr(text, ",\"pass_rate\":1,\"judge\":{\"calls\":3,"
+				     "\"tokens_in\":1000003,"
+				     "\"tokens_out\":4}}}\n"));
+	/* The reader takes the summary with its judge object. */
+	snprintf(again, sizeof(again), "%s/again.json", f->dir);
+	write_file(again, text, strlen(text));
+	reread = load(again);
+	assert_int_equal(pe_resultset_count(reread), 3);
+	pe_resultset_free(reread);
+	unlink(again);
+	free(text);
+	text = run_writer(&pe_report_junit, rs, agg, 0);
+	/* m:a's suite: 3 judge calls; m:judge is priced, =cmd is not. */
+	assert_non_null(strstr(
+		text,
+		"  <testsuite name=\"j [m:a]\" tests=\"2\" failures=\"0\" "
+		"errors=\"0\" skipped=\"0\" file=\"j.prompt.yml\">\n"
+		"    <properties>\n"
+		"      <property name=\"judge_calls\" value=\"3\"/>\n"
+		"      <property name=\"judge_tokens_in\" "
+		"value=\"1000003\"/>\n"
+		"      <property name=\"judge_tokens_out\" value=\"4\"/>\n"
+		"    </properties>\n"
+		"    <testcase "));
+	/* m:b's suite asked no judge: no properties. */
+	assert_non_null(strstr(text, "file=\"j.prompt.yml\">\n"
+				     "    <testcase name=\"a#0\" "
+				     "classname=\"j.m:b\">"));
+	free(text);
+	pe_aggregate_free(agg);
+	/* With a price for every judge model, the suite has their cost. */
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       &all_prices);
+	text = run_writer(&pe_report_junit, rs, agg, 0);
+	save_junit(text, "-judges.xml");
+	assert_non_null(strstr(
+		text,
+		"      <property name=\"judge_tokens_out\" value=\"4\"/>\n"
+		"      <property name=\"judge_cost_usd\" "
+		"value=\"9.000000\"/>\n"
+		"    </properties>\n"));
+	free(text);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	unlink(path);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -407,7 +526,7 @@ int main(void)
 		TEST(test_json_reload),	      TEST(test_jsonl),
 		TEST(test_jsonl_reload),      TEST(test_csv),
 		TEST(test_csv_timings),	      TEST(test_junit),
-		TEST(test_junit_timings),
+		TEST(test_junit_timings),     TEST(test_judges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
