@@ -12,6 +12,7 @@
 # to github (path /chat/completions), so the server's log tells them apart.
 #
 # usage: tests/judge-tests.sh PROMPTEVAL FAKELLM
+# (KEEP=1 keeps the work directory, with every run's output, for a look.)
 set -u
 PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 FAKELLM=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
@@ -21,7 +22,7 @@ cd "$root" || exit 1
 . tests/lib.sh
 work=$(mktemp -d)
 trap 'fake_stop; rm -rf "$work"' EXIT
-[ -n "${KEEP:-}" ] && trap "fake_stop; echo kept $work" EXIT
+[ -n "${KEEP:-}" ] && trap 'fake_stop; echo "kept $work"' EXIT
 pass=0
 fail=0
 unset OPENAI_BASE_URL
@@ -53,6 +54,7 @@ for line in open(sys.argv[1]):
     if line.strip() and not line.startswith("#"):
         json.loads(line)' "$work/script.jsonl"; then
 		bad "a script rule is not JSON: $(cat "$work/script.jsonl")"
+		echo "judge: $pass passed, $fail failed"
 		exit 1
 	fi
 	fake_start --script "$work/script.jsonl"
@@ -72,10 +74,13 @@ pe() {
 #   rows     the rows of OUT/results.json (none when it is missing),
 #   by[id]   the row of case id (the last, when there are several),
 #   ev[id]   that row's first evaluator,
+#   at[i]    the row of the case at index i (the last, when there are several),
+#   st       the rows' statuses in case order,
 #   rc       the exit status of the last pe,
 #   s, log   the server's /_stats and /_log,
 #   answers, judges   the requests it saw on the answers' and judges' paths,
-#   err      what the run wrote on stderr.
+#   err      what the run wrote on stderr, which must hold no sanitizer
+#            report.
 check() {
 	name=$1
 	if [ -n "${FAKE_PID:-}" ]; then
@@ -93,12 +98,17 @@ d = json.load(open(res)) if os.path.exists(res) else None
 rows = d["results"] if d else []
 by = {r["case"]: r for r in rows}
 ev = {c: (r["evaluators"][0] if r["evaluators"] else None) for c, r in by.items()}
+at = {r["case_index"]: r for r in rows}
+st = [at[i]["status"] for i in sorted(at)]
 s = json.load(open(stats))
 log = [json.loads(l) for l in open(logf) if l.strip()]
 answers = sum(1 for e in log if e["path"] == "/v1/chat/completions")
 judges = sum(1 for e in log if e["path"] == "/chat/completions")
 err = open(out + ".err").read() if os.path.exists(out + ".err") else ""
 ok = eval(expr)
+if "runtime error:" in err or "Sanitizer" in err:
+    ok = False
+    print("  the sanitizers reported an error")
 if not ok:
     print("  assertion failed:", expr)
     print("  exit", rc, "requests", s.get("requests"), "answers", answers, "judges", judges)
@@ -322,6 +332,124 @@ check "resume: every job judged once, none lost, none twice; the 3 journaled row
 	"rc == 2 and len(rows) == 6 and len(set(r['id'] for r in rows)) == 6 and all(ev[c]['reason'] == \"judge chose '%s'\" % ch and by[c]['status'] == st for c, (st, sc, ch) in $CHOICES.items() if c in by) and by['nomatch']['status'] == 'ungraded' and all(r['judge']['calls'] == 1 for r in rows) and [json.loads(l) for l in open('$work/journal-at-kill.jsonl')] == [json.loads(l) for l in open('$work/resume/results.jsonl').read().splitlines()[:3]] and len(open('$work/resume/results.jsonl').read().splitlines()) == 6 and len(set(json.loads(l)['id'] for l in open('$work/resume/results.jsonl'))) == 6"
 check "resume: the 3 cut-off jobs' answers come from the cache; only their 3 judges are asked again" resume \
 	"answers == 6 and judges == 9 and all(by[c]['call']['cached'] for c in ('quoting', 'inword', 'nomatch'))"
+fake_stop
+
+# 8. Every gh-models example, run as written (answers and gh-models' own
+#    judge, openai/gpt-4o, on GitHub Models, i.e. the fake server), with
+#    answers and judge replies chosen so that what "gh models eval" would
+#    decide is known from gh-models-format.md; each expectation says what
+#    gh-models would give.  A file with no expectation here fails the test,
+#    so a new example is not skipped unnoticed.
+gh_example() { # FILE: writes $work/gh.jsonl and sets want
+	case $(basename "$1") in
+	evals_action.yml)
+		# A GitHub Actions workflow, not a prompt: gh-models fails to
+		# load it (exit 1); prompteval rejects it before sending (3).
+		: >"$work/gh.jsonl"
+		want="rc == 3 and not rows and s['requests'] == 0 and 'not a prompt definition' in err" ;;
+	advanced_template_prompt.yml | template_variables_prompt.yml | test_generate.yml)
+		# No testData: gh-models runs 0 tests and prints "All tests
+		# passed" (exit 0).  prompteval deliberately never turns nothing
+		# checked into a pass: it warns that the prompt is not run and
+		# exits 2 with "nothing was checked" (README, Exit status, 5).
+		: >"$work/gh.jsonl"
+		want="rc == 2 and not rows and s['requests'] == 0 and 'has no test data; it is not run' in err and 'nothing was checked' in open('$work/gh.out').read()" ;;
+	failing_test_prompt.yml)
+		# gh-models trims the answer and compares contains and
+		# startsWith in lower case: the first answer passes both, the
+		# second neither (1 of 2 passed, exit 1).
+		cat >"$work/gh.jsonl" <<'S'
+{"match": "capital of France", "reply": "  \nzzzzz: Paris. THIS-TEXT-WILL-NEVER-APPEAR-IN-ANY-RESPONSE\n"}
+{"match": "What is 2 + 2?", "reply": "4"}
+S
+		want="rc == 1 and st == ['pass', 'fail'] and [e['reason'] for e in at[1]['evaluators']] == [\"does not contain 'this-text-will-never-appear-in-any-response'\", \"does not start with 'ZZZZZ'\"] and s['requests'] == 2" ;;
+	json_response_prompt.yml)
+		# The request asks for a JSON object; gh-models passes the
+		# answer that contains "{" and "title" (in any case) and fails
+		# the one with neither (exit 1).
+		cat >"$work/gh.jsonl" <<'S'
+{"match": ["summary of artificial intelligence", "json_object"], "reply": "{\"TITLE\": \"AI\", \"description\": \"Machines that learn.\", \"key_points\": []}"}
+{"match": ["summary of climate change", "json_object"], "reply": "Climate change: the planet warms."}
+S
+		want="rc == 1 and st == ['pass', 'fail'] and [e['status'] for e in at[1]['evaluators']] == ['fail', 'fail'] and s['requests'] == 2" ;;
+	json_schema_prompt.yml)
+		# The request carries the schema; gh-models passes the answers
+		# that contain "name" and "habitat" in any case, and fails the
+		# one without a habitat (2 of 3 passed, exit 1).
+		cat >"$work/gh.jsonl" <<'S'
+{"match": ["Describe a dog", "animal_description"], "reply": "{\"name\": \"Dog\", \"habitat\": \"homes\", \"diet\": \"omnivore\"}"}
+{"match": ["Describe a cat", "animal_description"], "reply": "{\"NAME\": \"Cat\", \"Habitat\": \"houses\", \"diet\": \"carnivore\"}"}
+{"match": ["Describe a elephant", "animal_description"], "reply": "{\"name\": \"Elephant\", \"diet\": \"herbivore\"}"}
+S
+		want="rc == 1 and st == ['pass', 'pass', 'fail'] and [e['status'] for e in at[2]['evaluators']] == ['pass', 'fail'] and s['requests'] == 3" ;;
+	sample_prompt.yml)
+		# The first answer contains "hello" and its judge writes "On a
+		# scale of 1 to 5: 4".  gh-models takes the first choice in file
+		# order found anywhere in the reply, "1", and fails it;
+		# prompteval deliberately reads the last stated choice, 4
+		# (0.75), and passes it (README, LLM judges).  The second answer
+		# lacks "goodbye" and fails in both, whatever its rating of 2.
+		cat >"$work/gh.jsonl" <<'S'
+{"match": ["similarity to a reference", "QUESTION:\\nhello world"], "reply": "On a scale of 1 to 5: 4"}
+{"match": ["similarity to a reference", "QUESTION:\\ngoodbye world"], "reply": "2"}
+{"match": "appropriately: hello world", "reply": "Hello there!"}
+{"match": "appropriately: goodbye world", "reply": "See you later."}
+S
+		want="rc == 1 and st == ['pass', 'fail'] and [(e['status'], e['score']) for e in at[0]['evaluators']] == [('pass', 1), ('pass', 0.75)] and [(e['status'], e['score']) for e in at[1]['evaluators']] == [('fail', 0), ('pass', 0.25)] and s['requests'] == 4" ;;
+	test_builtins.yml)
+		# Ratings after a sentence of reasoning with no digit in it:
+		# gh-models and prompteval both read them (2 passes), exit 0.
+		cat >"$work/gh.jsonl" <<'S'
+{"match": "You rate the similarity", "reply": "Close to the reference.\n4"}
+{"match": "You rate the coherence", "reply": "Clear and well ordered.\n5"}
+{"match": "You rate the fluency", "reply": "Reads naturally.\n5"}
+{"match": "You rate the relevance", "reply": "Answers what was asked.\n3"}
+{"match": "You rate the groundedness", "reply": "Mostly supported.\n2"}
+{"match": "What is photosynthesis?", "reply": "Plants turn light into sugar."}
+S
+		want="rc == 0 and st == ['pass'] and [e['score'] for e in at[0]['evaluators']] == [0.75, 1, 1, 0.5, 0.25] and at[0]['judge']['calls'] == 5 and s['requests'] == 6" ;;
+	test_single_evaluator.yml)
+		# A fluency rating of 5: score 1, passed in both (exit 0).
+		cat >"$work/gh.jsonl" <<'S'
+{"match": ["You rate the fluency", "TEXT:\\nMachine learning lets computers learn from data."], "reply": "5"}
+{"match": "What is machine learning?", "reply": "Machine learning lets computers learn from data."}
+S
+		want="rc == 0 and st == ['pass'] and at[0]['evaluators'][0]['reason'] == \"judge chose '5'\" and at[0]['score'] == 1 and s['requests'] == 2" ;;
+	*)
+		return 1 ;;
+	esac
+}
+for f in "$GH"/*.yml; do
+	name=$(basename "$f" .yml)
+	if ! gh_example "$f"; then
+		bad "gh-models example $name.yml has no expectation in this test"
+		continue
+	fi
+	start <"$work/gh.jsonl"
+	pe gh --no-cache "$f"
+	check "gh-models example $name.yml: verdicts as gh models eval would give them (or as documented)" gh "$want"
+	fake_stop
+	rm -rf "$work/gh"
+done
+
+# 9. Many repeats judged side by side: 2 cases x 20 repeats x 2
+#    temperatures, 8 requests in flight, two judges on each row.  Every row
+#    is recorded once, with both judges' calls counted.  The server is
+#    asked each distinct judge question exactly once: a judge is asked at
+#    temperature 0, so its cache key is its question alone, and a question
+#    already asked is answered from the cache or waits for the request in
+#    flight.  At temperature 0 the 20 repeats of a case share one answer
+#    (the answer's cache key leaves the repeat out), hence one question per
+#    judge; at 0.7 each repeat has an answer, and a question, of its own.
+start '{"match": "Grade this plan", "reply": "good"}' \
+	'{"match": "You rate the coherence", "reply": "Rating: 4"}'
+pe repeats -n 20 -j 8 -t 0,0.7 --cache-dir "$work/cache-repeats" $FIX/repeats.prompt.yml
+check "repeats: 80 rows, each once, each judged by both judges" repeats \
+	"rc == 0 and len(rows) == 80 and len(set(r['id'] for r in rows)) == 80 and all(r['judge']['calls'] == 2 and [(e['status'], e['score']) for e in r['evaluators']] == [('pass', 1), ('pass', 0.75)] for r in rows)"
+check "repeats: one answer per case at temperature 0, one per repeat at 0.7" repeats \
+	"answers == 2 + 40 and len({(r['case'], r['output']) for r in rows if r['temperature'] == 0}) == 2"
+check "repeats: each distinct judge question asked once" repeats \
+	"judges == 2 * len({(r['case'], r['output']) for r in rows}) and max(collections.Counter(e['body_hash'] for e in log if e['path'] == '/chat/completions').values()) == 1"
 fake_stop
 
 echo "judge: $pass passed, $fail failed"
