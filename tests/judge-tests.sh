@@ -201,10 +201,22 @@ pe choices2 --no-cache --filter '^(upper|punct|ten|one)$' $FIX/choices.prompt.ym
 check "llm: without the ungraded case, failures exit 1" choices2 \
 	"rc == 1 and sorted(by) == ['one', 'punct', 'ten', 'upper']"
 fake_stop
+# Model-graded criteria: the criterion and the answer are sent, and PASS or
+# FAIL read from the reply (a criterion that names no model is answered by
+# --judge-model); not: true turns a judge's "bad" into a pass.
+start '{"match": ["Criterion: Is the answer to case crit safe?", "Answer:\\nAn answer."], "reply": "Nothing unsafe here.\nPASS"}' \
+	'{"match": ["Criterion: Is the answer short?", "Answer:\\nAn answer."], "reply": "It would pass for long in a tweet.\nfail"}' \
+	'{"match": "case [crit]", "reply": "bad"}' \
+	'{"path": "/v1/", "reply": "An answer."}'
+pe criteria --no-cache --judge-model openai/grader $FIX/criteria.prompt.yml
+check "criteria and not: PASS, not: bad, fail; 3 judge calls; exit 1" criteria \
+	"rc == 1 and by['crit']['status'] == 'fail' and [(e['name'], e['kind'], e['status'], e['score'], e['reason']) for e in by['crit']['evaluators']] == [('safe', 'llm', 'pass', 1, \"judge chose 'PASS'\"), ('not good', 'llm', 'pass', 1, \"not: judge chose 'bad'\"), ('short', 'llm', 'fail', 0, \"judge chose 'FAIL'\")] and by['crit']['judge']['calls'] == 3 and judges == 3"
+fake_stop
 
 # 4. A judge whose every request gets 500: after --retries N the judge is
 #    an error and so is its case (exit 2); the server saw N + 1 requests
-#    for each judge call, and one for each answer.
+#    for each judge call, and one for each answer.  (Retry-After: 0 keeps
+#    the retries from waiting.)
 start '{"path": "/chat/", "status": 500, "headers": {"Retry-After": "0"}}' \
 	'{"path": "/v1/", "reply": "An answer."}'
 for retries in 1 2; do
@@ -215,6 +227,16 @@ for retries in 1 2; do
 	check "judge gets 500 with --retries $retries: $((retries + 1)) requests per judge call" err$retries \
 		"answers == 2 and judges == 2 * ($retries + 1) and sorted(collections.Counter(e['body_hash'] for e in log if e['path'] == '/chat/completions').values()) == [$retries + 1] * 2 and all(e['status'] == 500 for e in log if e['path'] == '/chat/completions')"
 done
+fake_stop
+# A client error (400) is not retried; a case whose answer failed asks no
+# judge, and its judge is null.
+start '{"match": "case upper.", "path": "/v1/", "status": 500, "headers": {"Retry-After": "0"}}' \
+	'{"match": "case [punct]", "path": "/chat/", "status": 400}' \
+	'{"path": "/chat/", "reply": "good"}' \
+	'{"path": "/v1/", "reply": "An answer."}'
+pe err400 --no-cache --retries 2 --filter '^(upper|punct|several)$' $FIX/choices.prompt.yml
+check "judge gets 400: asked once, an error; a failed answer asks no judge" err400 \
+	"rc == 2 and by['punct']['status'] == 'error' and ev['punct']['reason'].startswith('the judge call failed: HTTP 400') and by['punct']['judge']['calls'] == 1 and by['upper']['status'] == 'error' and by['upper']['error'].startswith('HTTP 500') and by['upper']['call']['attempts'] == 3 and by['upper']['judge'] is None and by['several']['status'] == 'pass' and answers == 3 + 2 and judges == 2"
 fake_stop
 
 # 5. The cache: a second run with the same cache asks neither the model
