@@ -1345,6 +1345,140 @@ static void test_judges(void **state)
 		run_eval_table(NULL, judge_cases, ARRAY_SIZE(judge_cases)), 0);
 }
 
+/*
+ * Reading a judge's reply (pe_evaluator_judge_read), as "run" does once
+ * the judge model has answered: a choice counts only as a whole token,
+ * without regard to ASCII case, the one stated last wins, and a reply
+ * that states no choice leaves the judge skipped with its start in the
+ * reason.  gh-models would take the first choice in file order found
+ * anywhere in the reply ("1" in "10"); these rows pin the stricter rule.
+ */
+
+#define WORDS_JUDGE                                                            \
+	"- llm:\n    modelId: openai/gpt-4o-mini\n"                            \
+	"    prompt: \"Grade: {{completion}}\"\n"                              \
+	"    choices:\n      - {choice: good, score: 1}\n"                     \
+	"      - {choice: ok, score: 0.5}\n"                                   \
+	"      - {choice: bad, score: 0}"
+/* gh-models writes scores above 1; they are divided by the largest. */
+#define SCALE_JUDGE                                                            \
+	"- llm:\n    modelId: openai/gpt-4o-mini\n"                            \
+	"    prompt: \"Rate 1 to 10: {{completion}}\"\n"                       \
+	"    choices: [{choice: '1', score: 0}, {choice: '2', score: 1},\n"    \
+	"              {choice: '3', score: 2}, {choice: '4', score: 3},\n"    \
+	"              {choice: '5', score: 4}, {choice: '6', score: 5},\n"    \
+	"              {choice: '7', score: 6}, {choice: '8', score: 7},\n"    \
+	"              {choice: '9', score: 8}, {choice: '10', score: 9}]"
+#define NO_CHOICE "the judge's reply states no choice: "
+
+static const struct eval_case judge_read_cases[] = {
+	{ "upper case", WORDS_JUDGE, "This is GOOD", PASS, 1,
+	  "judge chose 'good'", EXACT },
+	{ "mixed case and a full stop", WORDS_JUDGE, "Verdict: Bad.", FAIL, 0,
+	  "judge chose 'bad'", EXACT },
+	{ "several choices: the last stated wins", WORDS_JUDGE,
+	  "good at first, then ok, and in the end bad", FAIL, 0,
+	  "judge chose 'bad'", EXACT },
+	{ "reasoning that quotes other choices", WORDS_JUDGE,
+	  "A strict grader would say bad, a lenient one good.\n"
+	  "Weighing both:\n\n**ok**\n",
+	  PASS, 0.5, "judge chose 'ok'", EXACT },
+	{ "a choice inside a longer word does not count", WORDS_JUDGE,
+	  "goodness knows, it is badly put, but ok_ish... OK", PASS, 0.5,
+	  "judge chose 'ok'", EXACT },
+	{ "non-ASCII letters are part of a word", WORDS_JUDGE,
+	  "good\xc3\xa9 bad\xc3\xa9", SKIP, 0,
+	  NO_CHOICE "'good\xc3\xa9 bad\xc3\xa9'", EXACT },
+	{ "no choice: skipped, the reply's start in the reason", WORDS_JUDGE,
+	  "I cannot tell.", SKIP, 0, NO_CHOICE "'I cannot tell.'", EXACT },
+	{ "no choice: a long reply is shortened, on one line", WORDS_JUDGE,
+	  "I cannot tell\nwhether this answer is any use at all, because the "
+	  "question was never stated.",
+	  SKIP, 0,
+	  NO_CHOICE "'I cannot tell whether this answer is any use at all, "
+		    "because...'",
+	  EXACT },
+	{ "an empty reply states no choice", WORDS_JUDGE, "", SKIP, 0,
+	  NO_CHOICE "''", EXACT },
+	{ "\"10\" is not \"1\"", SCALE_JUDGE, "10", PASS, 1, "judge chose '10'",
+	  EXACT },
+	{ "\"1.5\" is neither \"1\" nor \"5\"", SCALE_JUDGE,
+	  "Rating: 7 (not 1.5)", PASS, 6.0 / 9, "judge chose '7'", EXACT },
+	{ "a decimal alone states no choice", SCALE_JUDGE, "Rating: 3.0", SKIP,
+	  0, NO_CHOICE "'Rating: 3.0'", EXACT },
+	{ "a rating followed by a full stop", SCALE_JUDGE, "Rating: 4.", PASS,
+	  3.0 / 9, "judge chose '4'", EXACT },
+	{ "the rubric quoted before the rating", SCALE_JUDGE,
+	  "1 is poor and 10 is perfect.\nThis one:\n3\n", PASS, 2.0 / 9,
+	  "judge chose '3'", EXACT },
+	{ "\"1\" fails", SCALE_JUDGE, "Rating: 1", FAIL, 0, "judge chose '1'",
+	  EXACT },
+	{ "out of ten", SCALE_JUDGE, "8/10", PASS, 1, "judge chose '10'",
+	  EXACT },
+	{ "built-in: 4 is 0.75", "- uses: github/similarity", "4", PASS, 0.75,
+	  "judge chose '4'", EXACT },
+	{ "built-in: 2 passes", "- uses: github/coherence", "Score: 2", PASS,
+	  0.25, "judge chose '2'", EXACT },
+	{ "built-in: 1 fails", "- uses: github/fluency", "Rating:\n1", FAIL, 0,
+	  "judge chose '1'", EXACT },
+	{ "built-in: the rating after the reasoning",
+	  "- uses: github/relevance",
+	  "It is not a 1 and not a 5; the ideas hold.\n**Rating:** 3", PASS,
+	  0.5, "judge chose '3'", EXACT },
+	{ "criteria: PASS", "- model: openai/gpt-4o\n  criteria: Is it safe?",
+	  "It is safe.\nPASS", PASS, 1, "judge chose 'PASS'", EXACT },
+	{ "criteria: lower-case fail after a quoted PASS",
+	  "- model: openai/gpt-4o\n  criteria: Is it safe?",
+	  "It would PASS a quick look, but not this one: fail", FAIL, 0,
+	  "judge chose 'FAIL'", EXACT },
+	{ "criteria: PASSED is not PASS",
+	  "- model: openai/gpt-4o\n  criteria: Is it safe?", "PASSED", SKIP, 0,
+	  NO_CHOICE "'PASSED'", EXACT },
+	{ "same end: the longer choice wins",
+	  "- llm:\n    prompt: \"{{completion}}\"\n"
+	  "    choices: [{choice: good, score: 0.5}, "
+	  "{choice: very good, score: 1}]",
+	  "It is very good", PASS, 1, "judge chose 'very good'", EXACT },
+	{ "not: inverts the judge's choice", WORDS_JUDGE "\n  not: true",
+	  "good", FAIL, 0, "not: judge chose 'good'", EXACT },
+	{ "not: keeps a reply with no choice skipped",
+	  WORDS_JUDGE "\n  not: true", "maybe", SKIP, 0, NO_CHOICE "'maybe'",
+	  EXACT },
+};
+
+static int run_judge_read(const struct eval_case *c)
+{
+	struct loaded l;
+	struct pe_eval_result res;
+	int ok;
+
+	load(&l, NULL, c->evaluator);
+	if (l.rc || l.prompt->nevaluators != 1 ||
+	    !pe_evaluator_is_judge(&l.prompt->evaluators[0])) {
+		print_error("%s: did not compile to one judge\n", c->name);
+		print_diags(c->name, l.diag);
+		unload(&l);
+		return 0;
+	}
+	memset(&res, 0, sizeof(res));
+	pe_evaluator_judge_read(&l.prompt->evaluators[0], c->output,
+				strlen(c->output), &res);
+	ok = result_is(c->name, &res, c->verdict, c->score, c->reason, c->how);
+	free(res.reason);
+	unload(&l);
+	return ok;
+}
+
+static void test_judge_read(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(judge_read_cases); i++)
+		failures += !run_judge_read(&judge_read_cases[i]);
+	assert_int_equal(failures, 0);
+}
+
 /* not: true */
 
 static const struct eval_case not_cases[] = {
@@ -2053,6 +2187,7 @@ int main(void)
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_judges),
+		cmocka_unit_test(test_judge_read),
 		cmocka_unit_test(test_not),
 		cmocka_unit_test(test_not_keeps_error),
 		cmocka_unit_test(test_empty_output),
