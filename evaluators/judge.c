@@ -16,13 +16,17 @@
  * ungraded, never passed.
  *
  * The reply is read by a rule stricter than gh-models': a choice matches
- * only as a whole token ("1" is not in "10" or "1.5"; letters, digits,
- * '_', non-ASCII bytes and a decimal point between digits make up
- * tokens), without regard to ASCII case, and of the choices found, the
- * one stated last wins (its last occurrence ends latest; at the same end,
- * the longer choice), so a rating written after the reasoning beats
- * numbers quoted in it.  A reply that states no choice is skipped, with
- * its start in the reason.  Choice scores above 1 are divided by the
+ * only as a whole token ("1" is not in "10" or "1.5"; letters, marks,
+ * digits and '_' in any script, and a decimal point between digits,
+ * make up tokens; quotes, dashes and spaces do not), without regard to
+ * ASCII case, and where choices overlap ("not good", "good") the longer
+ * one counts.  A number after '/', "of" or "to" is a scale, not a rating
+ * ("1/5", "1 out of 5", "on a scale of 1 to 5" state 1).  The last line
+ * that states a choice decides, so a verdict written after the reasoning
+ * beats choices quoted in it; when that line states two different
+ * choices, the reply is undecided and the judge is skipped, as it is when
+ * the reply states no choice, with the reply's words in the reason
+ * (control characters escaped).  Choice scores above 1 are divided by the
  * largest choice's score, as in [0, 1]; a judge passes when its score is
  * above 0, or, for "judge:" with a scale, when the rating reaches the
  * pass mark.  With samples, the judge is asked several times: the median
@@ -36,8 +40,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/core/util.h"
 #include "evaluators/settings.h"
+#include "harness/core/message.h"
+#include "harness/core/unicode.h"
+#include "harness/core/utf8.h"
+#include "harness/core/util.h"
 #include "harness/core/banned.h"
 
 struct judge_choice {
@@ -253,6 +260,8 @@ static int require_string(const struct pe_node *n, const struct pe_node *owner,
 	return PE_OK;
 }
 
+static int same_fold(const char *a, const char *b, size_t n);
+
 /* Words that name a passing and a failing verdict, as choices. */
 static const char *const yes_words[] = { "pass",    "passed", "yes", "true",
 					 "correct", "good",   NULL };
@@ -323,9 +332,29 @@ static int parse_choices(struct judge_spec *judge, const struct pe_node *list,
 			      "{choice, score}");
 		return PE_ERR_INVALID;
 	}
-	for (size_t i = 0; i < list->count; i++)
+	for (size_t i = 0; i < list->count; i++) {
+		const char *c;
+
 		if (parse_choice(judge, list->items[i], plain, diag))
 			return PE_ERR_INVALID;
+		c = judge->choices[i].choice;
+		if (!c[strspn(c, " \t\r\n")]) {
+			pe_diag_error(diag, &list->items[i]->mark,
+				      "a choice must be a word or more, not "
+				      "blank");
+			return PE_ERR_INVALID;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (strlen(judge->choices[j].choice) != strlen(c) ||
+			    !same_fold(judge->choices[j].choice, c, strlen(c)))
+				continue;
+			pe_diag_error(diag, &list->items[i]->mark,
+				      "choice '%s' is choice '%s' again: the "
+				      "reply is read without regard to case",
+				      c, judge->choices[j].choice);
+			return PE_ERR_INVALID;
+		}
+	}
 	normalise_choices(judge);
 	return PE_OK;
 }
@@ -852,29 +881,56 @@ static int ask_judge(const void *state, const struct pe_evalspec *spec,
 	return rc;
 }
 
-static int word_byte(unsigned char c)
+/* True for a character that belongs in a word (see the top). */
+static int word_char(unsigned long cp)
 {
-	return isalnum(c) || c == '_' || c >= 0x80;
+	if (cp < 0x80)
+		return isalnum((int)cp) || cp == '_';
+	return pe_unicode_is_word(cp);
+}
+
+/* The character that starts at t[at] (0 past the end or when malformed). */
+static unsigned long char_at(const char *t, size_t len, size_t at)
+{
+	unsigned long cp;
+
+	if (at >= len || !pe_utf8_decode(t + at, len - at, &cp))
+		return 0;
+	return cp;
+}
+
+/* The character that ends at t[at - 1] (0 at the start or malformed). */
+static unsigned long char_before(const char *t, size_t at)
+{
+	unsigned long cp;
+	size_t back = 1;
+
+	while (back < 4 && back < at &&
+	       ((unsigned char)t[at - back] & 0xc0) == 0x80)
+		back++;
+	if (!at || pe_utf8_decode(t + at - back, back, &cp) != back)
+		return 0;
+	return cp;
 }
 
 /* A decimal point: '.' between digits ("1.5" is one token). */
-static int decimal_point(const unsigned char *t, size_t len, size_t i)
+static int decimal_point(const char *t, size_t len, size_t i)
 {
-	return t[i] == '.' && i > 0 && i + 1 < len && isdigit(t[i - 1]) &&
-	       isdigit(t[i + 1]);
+	return t[i] == '.' && i > 0 && i + 1 < len &&
+	       isdigit((unsigned char)t[i - 1]) &&
+	       isdigit((unsigned char)t[i + 1]);
 }
 
 /* True when [at, at + n) of text (len bytes) is a whole token. */
 static int whole_token(const char *text, size_t len, size_t at, size_t n)
 {
-	const unsigned char *t = (const unsigned char *)text;
-
-	if (at > 0 && ((word_byte(t[at - 1]) && word_byte(t[at])) ||
-		       decimal_point(t, len, at - 1)))
+	if (at > 0 && ((word_char(char_before(text, at)) &&
+			word_char(char_at(text, len, at))) ||
+		       decimal_point(text, len, at - 1)))
 		return 0;
-	if (at + n < len &&
-	    ((word_byte(t[at + n]) && word_byte(t[at + n - 1])) ||
-	     decimal_point(t, len, at + n)))
+	if (at + n < len && ((word_char(char_at(text, len, at + n)) &&
+			      word_char(char_before(text, at + n))) ||
+			     decimal_point(text, len, at + n)))
 		return 0;
 	return 1;
 }
@@ -889,34 +945,135 @@ static int same_fold(const char *a, const char *b, size_t n)
 	return 1;
 }
 
-/*
- * The choice the reply states last (see the top of this file), or -1.
- * The reply is read from its end, so the first match found ends last.
- */
-static long last_choice(const struct judge_spec *judge, const char *reply,
-			size_t len)
+/* True for a number: digits, with at most one point between them. */
+static int is_number(const char *s)
 {
-	long best = -1;
-	size_t best_end = 0, best_len = 0;
+	size_t digits = strspn(s, "0123456789");
 
-	for (size_t i = 0; i < judge->nchoices; i++) {
-		const char *c = judge->choices[i].choice;
-		size_t n = strlen(c);
+	if (!digits)
+		return 0;
+	if (s[digits] == '.')
+		return s[digits + 1] &&
+		       !s[digits + 1 + strspn(s + digits + 1, "0123456789")];
+	return !s[digits];
+}
 
-		for (size_t at = len >= n ? len - n + 1 : 0; n && at-- > 0;) {
-			if (!same_fold(reply + at, c, n) ||
-			    !whole_token(reply, len, at, n))
+/*
+ * True when the number at text[at] is the scale of a rating, not the
+ * rating: after '/' ("1/5"), or after the word "of" or "to" ("1 out of
+ * 5", "on a scale of 1 to 5").
+ */
+static int scale_number(const char *text, size_t start, size_t at)
+{
+	size_t i = at, word_end;
+
+	while (i > start && (text[i - 1] == ' ' || text[i - 1] == '\t'))
+		i--;
+	if (i > start && text[i - 1] == '/')
+		return 1;
+	word_end = i;
+	while (i > start && isalpha((unsigned char)text[i - 1]))
+		i--;
+	return word_end - i == 2 &&
+	       (same_fold(text + i, "of", 2) || same_fold(text + i, "to", 2));
+}
+
+enum { CHOICE_NONE = -1, CHOICE_SEVERAL = -2 };
+
+/*
+ * The choices stated in [start, end) of text (len bytes), by the rule at
+ * the top of this file: CHOICE_NONE, the index of the one choice stated,
+ * or CHOICE_SEVERAL with two of them in *a and *b.  The line is swept
+ * from its start; at each place the longest choice that matches there
+ * counts, unless a match that started earlier covers it.
+ */
+static long line_choice(const struct judge_spec *judge, const char *text,
+			size_t len, size_t start, size_t end, size_t *a,
+			size_t *b)
+{
+	long found = CHOICE_NONE;
+	size_t covered = start;
+
+	for (size_t at = start; at < end; at++) {
+		long best = -1;
+		size_t best_n = 0;
+
+		for (size_t i = 0; i < judge->nchoices; i++) {
+			const char *c = judge->choices[i].choice;
+			size_t n = strlen(c);
+
+			if (n <= best_n || n > end - at ||
+			    !same_fold(text + at, c, n) ||
+			    !whole_token(text, len, at, n) ||
+			    (is_number(c) && scale_number(text, start, at)))
 				continue;
-			if (at + n > best_end ||
-			    (at + n == best_end && n > best_len)) {
-				best = (long)i;
-				best_end = at + n;
-				best_len = n;
-			}
-			break;
+			best = (long)i;
+			best_n = n;
+		}
+		if (best < 0 || at + best_n <= covered)
+			continue;
+		covered = at + best_n;
+		if (found == CHOICE_NONE) {
+			found = best;
+		} else if (found != best) {
+			*a = (size_t)found;
+			*b = (size_t)best;
+			return CHOICE_SEVERAL;
 		}
 	}
-	return best;
+	return found;
+}
+
+/*
+ * The choice the reply states: that of its last line that states one
+ * (see the top of this file).  Returns its index, CHOICE_NONE, or
+ * CHOICE_SEVERAL with two of the choices in *a and *b and the line in
+ * [*line, *line + *line_len).
+ */
+static long reply_choice(const struct judge_spec *judge, const char *reply,
+			 size_t len, size_t *a, size_t *b, size_t *line,
+			 size_t *line_len)
+{
+	size_t end = len;
+
+	for (;;) {
+		size_t start = end;
+		long k;
+
+		while (start > 0 && reply[start - 1] != '\n')
+			start--;
+		k = line_choice(judge, reply, len, start, end, a, b);
+		if (k != CHOICE_NONE) {
+			*line = start;
+			*line_len = end - start;
+			return k;
+		}
+		if (!start)
+			return CHOICE_NONE;
+		end = start - 1;
+	}
+}
+
+/*
+ * Quotes text from a reply for a reason: its first max bytes (cut at a
+ * character), on one line, with control characters escaped, so that a
+ * reply cannot drive the terminal that shows the reason.
+ */
+static char *quote_reply(const char *s, size_t len, size_t max)
+{
+	size_t n = pe_utf8_cut(s, len, max);
+	char *flat = xstrndup(s, n);
+	struct pe_buf b;
+
+	for (size_t i = 0; i < n; i++)
+		if (flat[i] == '\n' || flat[i] == '\r' || flat[i] == '\t')
+			flat[i] = ' ';
+	pe_buf_init(&b, 0);
+	pe_terminal_text(&b, flat, n);
+	if (n < len)
+		pe_buf_adds(&b, "...");
+	free(flat);
+	return pe_buf_detach(&b, NULL);
 }
 
 /* Pass or fail for a score, by the judge's pass rule. */
@@ -934,16 +1091,27 @@ static void read_judge(const void *state, const struct pe_evalspec *spec,
 		       struct pe_eval_result *out)
 {
 	const struct judge_spec *judge = spec->data;
-	long k = last_choice(judge, reply, len);
-	char *start;
+	size_t a = 0, b = 0, line = 0, line_len = 0;
+	long k = reply_choice(judge, reply, len, &a, &b, &line, &line_len);
+	char *quoted;
 
 	(void)state;
-	if (k < 0) {
-		start = pe_shorten(reply, len, 60);
+	if (k == CHOICE_NONE) {
+		quoted = quote_reply(reply, len, 60);
 		pe_result_set(out, PE_VERDICT_SKIP, 0,
 			      "the judge's reply states no choice: '%s'",
-			      start);
-		free(start);
+			      quoted);
+		free(quoted);
+		return;
+	}
+	if (k == CHOICE_SEVERAL) {
+		quoted = quote_reply(reply + line, line_len, 60);
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "the judge's reply ends undecided: its last "
+			      "line with a choice states '%s' and '%s': '%s'",
+			      judge->choices[a].choice,
+			      judge->choices[b].choice, quoted);
+		free(quoted);
 		return;
 	}
 	if (judge->scale)

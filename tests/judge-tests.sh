@@ -172,17 +172,18 @@ fake_stop
 #    (modelId openai/grader, on GitHub Models, i.e. the fake server) gets
 #    a reply per case.  gh-models would take the first choice in file order
 #    found anywhere in the reply ("1" in "10", "good" in "goodness");
-#    prompteval reads whole tokens and the last one stated, as documented.
+#    prompteval reads whole tokens on the last line that states a choice,
+#    a number after '/', "of" or "to" being a scale, as documented.
 choice_rules() { # the judge's reply to each case; answers at once
 	printf '%s\n' \
 		'{"match": "case [upper]", "reply": "This is GOOD"}' \
 		'{"match": "case [punct]", "reply": "Verdict: Bad."}' \
-		'{"match": "case [several]", "reply": "good at first, then ok, and in the end bad"}' \
+		'{"match": "case [several]", "reply": "good at first, then ok.\nIn the end: bad"}' \
 		'{"match": "case [quoting]", "reply": "A strict grader would say bad, a lenient one good.\nWeighing both:\n\n**ok**"}' \
 		'{"match": "case [inword]", "reply": "goodness knows, it is badly put, but OK"}' \
 		'{"match": "case [nomatch]", "reply": "I cannot tell whether\nthis is any use."}' \
 		'{"match": "case [ten]", "reply": "10"}' \
-		'{"match": "case [decimal]", "reply": "Rating: 7 (not 1.5)"}' \
+		'{"match": "case [decimal]", "reply": "Rating: 7 out of 10 (not 1.5)"}' \
 		'{"match": "case [stop]", "reply": "Rating: 4."}' \
 		'{"match": "case [rubric]", "reply": "1 is poor and 10 is perfect.\nThis one:\n3"}' \
 		'{"match": "case [one]", "reply": "Rating: 1"}' \
@@ -192,7 +193,7 @@ CHOICES='{"upper": ("pass", 1, "good"), "punct": ("fail", 0, "bad"), "several": 
 choice_rules >"$work/rules.jsonl"
 start <"$work/rules.jsonl"
 pe choices --no-cache $FIX/choices.prompt.yml $FIX/scale.prompt.yml
-check "llm: choices: case, punctuation, last stated, whole tokens, 10 not 1, 1.5 not 1" choices \
+check "llm: choices: case, punctuation, last line, whole tokens, 10 not 1, 1.5 not 1, out of 10" choices \
 	"len(rows) == 11 and all(by[c]['status'] == st and by[c]['score'] is not None and abs(by[c]['score'] - sc) < 1e-9 and ev[c]['status'] == st and ev[c]['reason'] == \"judge chose '%s'\" % ch and by[c]['judge']['calls'] == 1 for c, (st, sc, ch) in $CHOICES.items())"
 check "llm: a reply with no choice: judge skipped, case ungraded with the reply's start, exit 2" choices \
 	"rc == 2 and by['nomatch']['status'] == 'ungraded' and by['nomatch']['score'] is None and ev['nomatch']['status'] == 'skip' and ev['nomatch']['reason'] == \"the judge's reply states no choice: 'I cannot tell whether this is any use.'\" and by['nomatch']['judge']['calls'] == 1 and 'not every case was graded' in open('$work/choices.out').read()"

@@ -5,6 +5,7 @@
  * JSON document on stdout.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evaluators/evaluator.h"
@@ -15,6 +16,7 @@
 #include "harness/cli/options.h"
 #include "harness/load/config.h"
 #include "harness/load/suite.h"
+#include "harness/plan/plan.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -43,13 +45,27 @@ static size_t count_skipped(const struct pe_prompt *p, const char *judge,
 	return n;
 }
 
-/* Warns about the judges that will not run in this setup. */
-static void warn_unrun(const struct pe_suite *s, const char *judge,
-		       struct pe_diag *diag)
+/*
+ * Resolves the judge models of every prompt as run would (the run's
+ * judge model first), so that a judge model run could not use is an
+ * error here too, and warns about the judges that will not run in this
+ * setup.
+ */
+static void check_judges(const struct pe_suite *s, const char *option,
+			 const struct pe_config *config, struct pe_diag *diag)
 {
+	const struct pe_prompt **prompts =
+		xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*prompts));
+	const struct pe_case **cases =
+		xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*cases));
+	size_t n = 0;
+
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i].prompt)
-			count_skipped(s->files[i].prompt, judge, diag);
+			prompts[n++] = s->files[i].prompt;
+	pe_plan_free(pe_plan_judging(prompts, cases, n, option, config, diag));
+	free(cases);
+	free(prompts);
 }
 
 static void add_totals(struct check_totals *t, const struct pe_suite *s,
@@ -222,10 +238,11 @@ int cmd_check(int argc, char **argv)
 	}
 	diag = pe_diag_new();
 	config = pe_config_load(config_path, diag);
+	suite = pe_suite_load(paths.items, paths.len, diag);
+	if (config)
+		check_judges(suite, judge, config, diag);
 	if (!judge && config && config->judge)
 		judge = config->judge->text;
-	suite = pe_suite_load(paths.items, paths.len, diag);
-	warn_unrun(suite, judge, diag);
 	if (strict)
 		pe_diag_promote_warnings(diag);
 	pe_diag_sort(diag);

@@ -16,7 +16,7 @@ struct exit_code {
 static const struct exit_code exit_codes[] = {
 	{ PE_EXIT_OK, "all good" },
 	{ PE_EXIT_FAILED, "evaluations or gates failed" },
-	{ PE_EXIT_INCOMPLETE, "incomplete (errors, or nothing checked)" },
+	{ PE_EXIT_INCOMPLETE, "incomplete (errors or ungraded cases)" },
 	{ PE_EXIT_INVALID, "invalid input, nothing sent" },
 	{ PE_EXIT_USAGE, "usage error" },
 	{ PE_EXIT_SYSTEM, "system error" },

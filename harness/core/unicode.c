@@ -231,6 +231,30 @@ static size_t trailing_space(const char *s, size_t len)
 	return 0;
 }
 
+/* Tells a character that belongs in a word; see unicode.h. */
+int pe_unicode_is_word(unsigned long cp)
+{
+	if (cp > 0x10ffff)
+		return 0;
+	switch (utf8proc_category((utf8proc_int32_t)cp)) {
+	case UTF8PROC_CATEGORY_LU:
+	case UTF8PROC_CATEGORY_LL:
+	case UTF8PROC_CATEGORY_LT:
+	case UTF8PROC_CATEGORY_LM:
+	case UTF8PROC_CATEGORY_LO:
+	case UTF8PROC_CATEGORY_MN:
+	case UTF8PROC_CATEGORY_MC:
+	case UTF8PROC_CATEGORY_ME:
+	case UTF8PROC_CATEGORY_ND:
+	case UTF8PROC_CATEGORY_NL:
+	case UTF8PROC_CATEGORY_NO:
+	case UTF8PROC_CATEGORY_PC:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /* Trims white space at both ends; see unicode.h. */
 const char *pe_unicode_trim(const char *s, size_t *len)
 {

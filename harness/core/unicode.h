@@ -52,6 +52,13 @@ int pe_unicode_is_space(unsigned long cp);
  */
 const char *pe_unicode_trim(const char *s, size_t *len);
 
+/*
+ * Returns 1 when cp belongs in a word: a letter, a mark, a digit or other
+ * number, or connector punctuation such as '_' (Unicode categories L, M,
+ * N and Pc).  Quotes, dashes, spaces and other punctuation do not.
+ */
+int pe_unicode_is_word(unsigned long cp);
+
 /* The version of utf8proc in use, for --version. */
 const char *pe_unicode_version(void);
 

@@ -51,8 +51,7 @@ int pe_gates_given(const struct pe_gates *g)
 /* Returns 1 when a gate on the verdicts was given; see gate.h. */
 int pe_gates_decide_failures(const struct pe_gates *g)
 {
-	return !isnan(g->min_pass_rate) || g->fail_on ||
-	       !isnan(g->max_cost_usd) || !isnan(g->max_p95_latency_ms);
+	return !isnan(g->min_pass_rate) || g->fail_on;
 }
 
 /* Returns 1 when --fail-on asks for a comparison. */

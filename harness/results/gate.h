@@ -68,9 +68,10 @@ int pe_gates_given(const struct pe_gates *g);
 
 /*
  * Returns 1 when a gate that decides about failed cases was given
- * (--min-pass-rate, --fail-on, --max-cost, --max-p95-latency): failed
- * cases alone then no longer fail the command.  --max-errors and
- * --max-ungraded only allow errors and ungraded cases.
+ * (--min-pass-rate, --fail-on): failed cases alone then no longer fail
+ * the command.  --max-errors and --max-ungraded only allow errors and
+ * ungraded cases, and --max-cost and --max-p95-latency check the spend
+ * and the latency, not the verdicts.
  */
 int pe_gates_decide_failures(const struct pe_gates *g);
 

@@ -57,6 +57,13 @@ struct judge_eval {
 	size_t eval; /* the judge's index in the job's case score */
 	unsigned nsamples;
 	unsigned open; /* its calls not over yet */
+	/*
+	 * A sample that did not run (--offline's miss) leaves the judge
+	 * skipped, whatever the others said: unrun is 1 and unrun_sample
+	 * names it.
+	 */
+	int unrun;
+	unsigned unrun_sample;
 	struct pe_judge_ask ask;
 	struct pe_eval_result *samples;
 };
@@ -467,7 +474,8 @@ static void take_judges(struct runner *r)
 			sizeof(*r->attempts));
 		r->attempts[call] = 0;
 		r->judging++;
-		queue_push(&r->targets[c->target], call, 0);
+		/* Judges first: a job waits for them, its answer in memory. */
+		queue_push(&r->targets[c->target], call, 1);
 		c = next;
 	}
 }
@@ -501,8 +509,18 @@ static void settle_judge(struct runner *r, size_t call)
 
 		free(res->reason);
 		memset(res, 0, sizeof(*res));
-		pe_evaluator_judge_combine(score->specs[je->eval], je->samples,
-					   je->nsamples, res);
+		if (je->unrun && je->nsamples > 1)
+			pe_result_set(res, PE_VERDICT_SKIP, 0,
+				      "sample %u of %u: %s",
+				      je->unrun_sample + 1, je->nsamples,
+				      je->samples[je->unrun_sample].reason);
+		else if (je->unrun)
+			pe_result_set(res, PE_VERDICT_SKIP, 0, "%s",
+				      je->samples[0].reason);
+		else
+			pe_evaluator_judge_combine(score->specs[je->eval],
+						   je->samples, je->nsamples,
+						   res);
 		free_judge_eval(je);
 	}
 	if (--r->pending[job])
@@ -559,15 +577,20 @@ static void judge_answered(struct runner *r, size_t call,
 
 /*
  * A judge call ended without an answer: the judge errs (a failed call,
- * which --resume runs again) or did not run (skip: --offline's miss).
+ * which --resume runs again; counted as a call when it was sent) or did
+ * not run (skip: --offline's miss).
  */
 static void judge_unanswered(struct runner *r, size_t call,
-			     enum pe_verdict verdict, const char *why)
+			     enum pe_verdict verdict, int sent, const char *why)
 {
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
 
-	if (verdict == PE_VERDICT_ERROR)
+	if (sent)
 		count_judge_call(r, c);
+	if (verdict == PE_VERDICT_SKIP && !c->je->unrun) {
+		c->je->unrun = 1;
+		c->je->unrun_sample = c->sample;
+	}
 	set_result(&c->je->samples[c->sample], verdict,
 		   verdict == PE_VERDICT_ERROR ? "the judge call failed: "
 					       : "the judge did not run: ",
@@ -591,7 +614,7 @@ static void fail_call(struct runner *r, size_t call, long status,
 	if (call < r->plan->njobs)
 		fail_job(r, call, status, msg);
 	else
-		judge_unanswered(r, call, PE_VERDICT_ERROR, msg);
+		judge_unanswered(r, call, PE_VERDICT_ERROR, 1, msg);
 }
 
 static void schedule_retry(struct runner *r, size_t call, long retry_after_ms,
@@ -678,10 +701,8 @@ static void answer_judge(struct runner *r, struct attempt *a,
 	answer.http_status = res->status;
 	if (r->opts->use_cache)
 		pe_cache_put(r->opts->cache_dir, a->key, &answer);
-	for (size_t i = 0; i < a->nfollowers; i++) {
-		r->run->cache_hits++;
+	for (size_t i = 0; i < a->nfollowers; i++)
 		judge_answered(r, a->followers[i], &answer);
-	}
 	a->nfollowers = 0;
 	judge_answered(r, a->call, &answer);
 }
@@ -846,13 +867,19 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 	return n;
 }
 
-/* Makes call wait for an in-flight request with the same key, if any. */
+/*
+ * Makes call wait for an in-flight request with the same key, if any,
+ * of its own kind: an answer's for an answer, a judge's for a judge's
+ * (their bodies could be the same, but their answers are read apart).
+ */
 static int follow_active(struct runner *r, const char *key, size_t call)
 {
+	int judge = call >= r->plan->njobs;
+
 	for (size_t i = 0; i < r->nactive; i++) {
 		struct attempt *a = r->active[i];
 
-		if (strcmp(a->key, key))
+		if (strcmp(a->key, key) || (a->call >= r->plan->njobs) != judge)
 			continue;
 		a->followers = xrealloc(a->followers,
 					(a->nfollowers + 1) * sizeof(size_t));
@@ -991,7 +1018,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	memset(&http, 0, sizeof(http));
 	if (pe_provider_build(t->ops, t->base_url, t->api_key, &t->headers,
 			      &req, &http, err, sizeof(err))) {
-		judge_unanswered(r, call, PE_VERDICT_ERROR, err);
+		judge_unanswered(r, call, PE_VERDICT_ERROR, 0, err);
 		goto done;
 	}
 	a = xcalloc(1, sizeof(*a));
@@ -1003,14 +1030,13 @@ static double start_judge(struct runner *r, size_t call, double now)
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
-		r->run->cache_hits++;
 		judge_answered(r, call, &answer);
 		release_answer(&answer);
 		free(a);
 	} else if (r->opts->use_cache && follow_active(r, a->key, call)) {
 		free(a);
 	} else if (r->opts->offline) {
-		judge_unanswered(r, call, PE_VERDICT_SKIP,
+		judge_unanswered(r, call, PE_VERDICT_SKIP, 0,
 				 "no cached judge answer for this request "
 				 "(--offline)");
 		free(a);
@@ -1018,7 +1044,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 			       t->timeout_ms ? t->timeout_ms
 					     : r->opts->timeout_ms,
 			       MAX_BODY_BYTES, a)) {
-		judge_unanswered(r, call, PE_VERDICT_ERROR,
+		judge_unanswered(r, call, PE_VERDICT_ERROR, 0,
 				 "cannot start the request");
 		free(a);
 	} else {

@@ -1370,15 +1370,25 @@ static void test_judges(void **state)
 	"              {choice: '7', score: 6}, {choice: '8', score: 7},\n"    \
 	"              {choice: '9', score: 8}, {choice: '10', score: 9}]"
 #define NO_CHOICE "the judge's reply states no choice: "
+#define UNDECIDED                                                              \
+	"the judge's reply ends undecided: its last line with a choice "       \
+	"states "
 
 static const struct eval_case judge_read_cases[] = {
 	{ "upper case", WORDS_JUDGE, "This is GOOD", PASS, 1,
 	  "judge chose 'good'", EXACT },
 	{ "mixed case and a full stop", WORDS_JUDGE, "Verdict: Bad.", FAIL, 0,
 	  "judge chose 'bad'", EXACT },
-	{ "several choices: the last stated wins", WORDS_JUDGE,
-	  "good at first, then ok, and in the end bad", FAIL, 0,
+	{ "several choices on the last line: undecided", WORDS_JUDGE,
+	  "good at first, then ok, and in the end bad", SKIP, 0,
+	  UNDECIDED "'good' and 'ok': 'good at first, then ok, and in the end "
+		    "bad'",
+	  EXACT },
+	{ "the last line with a choice decides", WORDS_JUDGE,
+	  "good at first, then ok.\nIn the end: bad\nThat is all.", FAIL, 0,
 	  "judge chose 'bad'", EXACT },
+	{ "one choice stated twice on the last line", WORDS_JUDGE,
+	  "bad, really bad", FAIL, 0, "judge chose 'bad'", EXACT },
 	{ "reasoning that quotes other choices", WORDS_JUDGE,
 	  "A strict grader would say bad, a lenient one good.\n"
 	  "Weighing both:\n\n**ok**\n",
@@ -1389,6 +1399,16 @@ static const struct eval_case judge_read_cases[] = {
 	{ "non-ASCII letters are part of a word", WORDS_JUDGE,
 	  "good\xc3\xa9 bad\xc3\xa9", SKIP, 0,
 	  NO_CHOICE "'good\xc3\xa9 bad\xc3\xa9'", EXACT },
+	{ "curly quotes and a dash are not", WORDS_JUDGE,
+	  "Verdict \xe2\x80\x94 \xe2\x80\x9cgood\xe2\x80\x9d", PASS, 1,
+	  "judge chose 'good'", EXACT },
+	{ "a no-break space is not", WORDS_JUDGE,
+	  "Verdict:\xc2\xa0"
+	  "bad",
+	  FAIL, 0, "judge chose 'bad'", EXACT },
+	{ "control characters in the reason are escaped", WORDS_JUDGE,
+	  "\x1b]0;owned\x07 no verdict", SKIP, 0,
+	  NO_CHOICE "'\\x1b]0;owned\\x07 no verdict'", EXACT },
 	{ "no choice: skipped, the reply's start in the reason", WORDS_JUDGE,
 	  "I cannot tell.", SKIP, 0, NO_CHOICE "'I cannot tell.'", EXACT },
 	{ "no choice: a long reply is shortened, on one line", WORDS_JUDGE,
@@ -1413,7 +1433,12 @@ static const struct eval_case judge_read_cases[] = {
 	  "judge chose '3'", EXACT },
 	{ "\"1\" fails", SCALE_JUDGE, "Rating: 1", FAIL, 0, "judge chose '1'",
 	  EXACT },
-	{ "out of ten", SCALE_JUDGE, "8/10", PASS, 1, "judge chose '10'",
+	{ "a rating over its scale", SCALE_JUDGE, "8/10", PASS, 7.0 / 9,
+	  "judge chose '8'", EXACT },
+	{ "1 out of 10", SCALE_JUDGE, "Rating: 1 out of 10", FAIL, 0,
+	  "judge chose '1'", EXACT },
+	{ "the scale in parentheses", SCALE_JUDGE,
+	  "Score: 1 (on a scale of 1 to 10)", FAIL, 0, "judge chose '1'",
 	  EXACT },
 	{ "built-in: 4 is 0.75", "- uses: github/similarity", "4", PASS, 0.75,
 	  "judge chose '4'", EXACT },
@@ -1427,9 +1452,15 @@ static const struct eval_case judge_read_cases[] = {
 	  0.5, "judge chose '3'", EXACT },
 	{ "criteria: PASS", "- model: openai/gpt-4o\n  criteria: Is it safe?",
 	  "It is safe.\nPASS", PASS, 1, "judge chose 'PASS'", EXACT },
-	{ "criteria: lower-case fail after a quoted PASS",
+	{ "criteria: PASS and FAIL on one line are undecided",
 	  "- model: openai/gpt-4o\n  criteria: Is it safe?",
-	  "It would PASS a quick look, but not this one: fail", FAIL, 0,
+	  "It would PASS a quick look, but not this one: fail", SKIP, 0,
+	  UNDECIDED "'PASS' and 'FAIL': 'It would PASS a quick look, but not "
+		    "this one: fail'",
+	  EXACT },
+	{ "criteria: lower-case fail on its own line",
+	  "- model: openai/gpt-4o\n  criteria: Is it safe?",
+	  "It would PASS a quick look, but not this one.\nfail", FAIL, 0,
 	  "judge chose 'FAIL'", EXACT },
 	{ "criteria: PASSED is not PASS",
 	  "- model: openai/gpt-4o\n  criteria: Is it safe?", "PASSED", SKIP, 0,
@@ -1449,7 +1480,7 @@ static const struct eval_case judge_read_cases[] = {
 static int run_judge_read(const struct eval_case *c)
 {
 	struct loaded l;
-	struct pe_eval_result res;
+	struct pe_eval_result sample, res;
 	int ok;
 
 	load(&l, NULL, c->evaluator);
@@ -1460,10 +1491,14 @@ static int run_judge_read(const struct eval_case *c)
 		unload(&l);
 		return 0;
 	}
+	memset(&sample, 0, sizeof(sample));
 	memset(&res, 0, sizeof(res));
 	pe_evaluator_judge_read(&l.prompt->evaluators[0], c->output,
-				strlen(c->output), &res);
+				strlen(c->output), &sample);
+	/* One sample, combined: "not" applies there. */
+	pe_evaluator_judge_combine(&l.prompt->evaluators[0], &sample, 1, &res);
 	ok = result_is(c->name, &res, c->verdict, c->score, c->reason, c->how);
+	free(sample.reason);
 	free(res.reason);
 	unload(&l);
 	return ok;

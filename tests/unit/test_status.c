@@ -446,7 +446,7 @@ static void test_print_exit_codes(void **state)
 		"exit status:\n"
 		"  0  all good\n"
 		"  1  evaluations or gates failed\n"
-		"  2  incomplete (errors, or nothing checked)\n"
+		"  2  incomplete (errors or ungraded cases)\n"
 		"  3  invalid input, nothing sent\n"
 		"  4  usage error\n"
 		"  5  system error\n";
