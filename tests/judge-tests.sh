@@ -2,11 +2,12 @@
 # End-to-end tests of LLM judges in "prompteval run", with the fake LLM
 # server as both the model and the judge: gh-models' sample (a rating of 1
 # fails, 5 passes), each built-in's prompt and 1-to-5 scale, how an llm:
-# judge's reply is read (case, punctuation, the last stated choice, whole
-# tokens, no choice at all), a judge that keeps failing, the cache and
-# --offline, --judge-model and judge: in the configuration, resume after
-# kill -9 with judge calls in flight, every gh-models example, and many
-# repeats judged side by side.
+# judge's reply is read (case, punctuation, the last line that states a
+# choice, whole tokens, no choice at all), a judge that keeps failing, the
+# cache and --offline, --judge-model and judge: in the configuration,
+# resume after kill -9 with judge calls in flight, every gh-models
+# example, many repeats judged side by side, the rubric judge with its
+# samples beside rule: and model_graded, and judge calls going first.
 #
 # Answers go to the openai provider (path /v1/chat/completions) and judges
 # to github (path /chat/completions), so the server's log tells them apart.
@@ -473,6 +474,73 @@ check "repeats: one answer per case at temperature 0, one per repeat at 0.7" rep
 	"answers == 2 + 40 and len({(r['case'], r['output']) for r in rows if r['temperature'] == 0}) == 2"
 check "repeats: each distinct judge question asked once" repeats \
 	"judges == 2 * len({(r['case'], r['output']) for r in rows}) and max(collections.Counter(e['body_hash'] for e in log if e['path'] == '/chat/completions').values()) == 1"
+fake_stop
+
+# 10. judge:, prompteval's rubric judge, with samples, beside a rule: and a
+#     model_graded judge.  Each sample is a request of its own (its seed is
+#     its number), so three samples are three distinct requests; the median
+#     grade decides and the reason says how many agree.  Offline from that
+#     cache the verdict is the same; with a fourth sample, which is not in
+#     the cache, the judge did not run: skipped, never decided by the three
+#     it has.
+rubric() { # rubric SAMPLES: writes the prompt with that many samples
+	cat >"$work/rubric.prompt.yml" <<EOF
+name: Rubric
+model: openai:answerer
+messages:
+  - role: user
+    content: Plan it.
+testData:
+  - id: plan
+    expected: A plan with a rollback
+evaluators:
+  - name: rollback
+    judge:
+      rubric: Every phase has a rollback step
+      scale: 5
+      pass: 4
+      reference: "{{expected}}"
+      samples: $1
+      model: github:openai/grader
+  - name: short
+    rule: The plan is short
+  - name: graded
+    type: model_graded
+    prompt: Does the plan name its phases?
+    choices: ["Yes", "No"]
+EOF
+}
+rubric 3
+start '{"match": "RUBRIC:", "nth": 1, "reply": "Grade: 4"}' \
+	'{"match": "RUBRIC:", "nth": 2, "reply": "3"}' \
+	'{"match": "RUBRIC:", "reply": "5/5"}' \
+	'{"match": "Criterion: The plan is short", "reply": "It is.\nPASS"}' \
+	'{"match": "Yes or No", "reply": "No"}' \
+	'{"path": "/v1/", "reply": "A plan."}'
+pe rubric --judge-model github:openai/grader --cache-dir "$work/cache-rubric" "$work/rubric.prompt.yml"
+check "judge: three samples, three distinct requests; the median grade decides, their agreement in the reason" rubric \
+	"rc == 1 and len(rows) == 1 and by['plan']['judge']['calls'] == 5 and judges == 5 and len({e['body_hash'] for e in log if e['path'] == '/chat/completions'}) == 5 and ev['plan']['status'] == 'pass' and ev['plan']['score'] == 0.75 and ev['plan']['reason'].startswith('judge graded 4 of 5, passes at 4 (3 samples: ') and ev['plan']['reason'].endswith('; 1 of 3 agree)') and sorted(ev['plan']['reason'].split('samples: ')[1].split(';')[0].split(', ')) == ['3', '4', '5']"
+check "rule: and model_graded: judged with the run's judge model" rubric \
+	"[(e['name'], e['status'], e['reason']) for e in by['plan']['evaluators'][1:]] == [('short', 'pass', \"judge chose 'PASS'\"), ('graded', 'fail', \"judge chose 'No'\")] and by['plan']['status'] == 'fail'"
+pe rubric-offline --offline --judge-model github:openai/grader --cache-dir "$work/cache-rubric" "$work/rubric.prompt.yml"
+check "judge: offline from the cache: the same verdicts, no request" rubric-offline \
+	"rc == 1 and s['requests'] == 6 and [(e['status'], e['score']) for e in by['plan']['evaluators']] == [('pass', 0.75), ('pass', 1), ('fail', 0)]"
+rubric 4
+pe rubric-4 --offline --judge-model github:openai/grader --cache-dir "$work/cache-rubric" "$work/rubric.prompt.yml"
+check "judge: a sample missing from the cache leaves the judge skipped, not decided by the others" rubric-4 \
+	"rc == 1 and ev['plan']['status'] == 'skip' and ev['plan']['reason'] == 'sample 4 of 4: the judge did not run: no cached judge answer for this request (--offline)' and s['requests'] == 6"
+fake_stop
+
+# 11. A judge call goes before the answers still waiting: with one request
+#     in flight and one thread, each answer is followed by its judge, so a
+#     job is journaled before the next answer is asked for.
+start '{"match": "Grade this plan", "reply": "good"}' \
+	'{"match": "You rate the coherence", "reply": "Rating: 4"}'
+export OMP_NUM_THREADS=1
+pe order -j 1 --no-cache $FIX/repeats.prompt.yml
+unset OMP_NUM_THREADS
+check "judge calls go before waiting answers" order \
+	"rc == 0 and len(rows) == 2 and ''.join('A' if e['path'] == '/v1/chat/completions' else 'J' for e in log) == 'AJJAJJ'"
 fake_stop
 
 echo "judge: $pass passed, $fail failed"

@@ -1085,20 +1085,37 @@ static void release_due(struct runner *r, double now)
 	r->ndelayed = kept;
 }
 
+/* True when the next call of ts is a judge's (they wait at the front). */
+static int judge_first(const struct runner *r, const struct target_state *ts)
+{
+	return ts->len && ts->queue[ts->head] >= r->plan->njobs;
+}
+
+/*
+ * Starts what the caps and pacing allow: first the judge calls of every
+ * target, then the rest, so that a job whose answer is in waits for no
+ * other job's answer before its judges are asked.
+ */
 static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
 
 	release_due(r, now);
-	for (size_t k = 0; k < n; k++) {
-		struct target_state *ts = &r->targets[k];
-		size_t call;
+	for (size_t k = 0; k < n; k++)
+		pe_pacing_refill(&r->targets[k].pace, now);
+	for (int judges = 1; judges >= 0; judges--) {
+		for (size_t k = 0; k < n; k++) {
+			struct target_state *ts = &r->targets[k];
+			size_t call;
 
-		pe_pacing_refill(&ts->pace, now);
-		while (r->inflight < (size_t)r->opts->concurrency &&
-		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
-		       queue_pop(ts, &call))
-			pe_pacing_spend(&ts->pace, start_call(r, call, now));
+			while (r->inflight < (size_t)r->opts->concurrency &&
+			       (!judges || judge_first(r, ts)) &&
+			       pe_pacing_may_send(&ts->pace, ts->inflight,
+						  now) &&
+			       queue_pop(ts, &call))
+				pe_pacing_spend(&ts->pace,
+						start_call(r, call, now));
+		}
 	}
 }
 
