@@ -661,13 +661,13 @@ static void answer_followers(struct runner *r, struct attempt *a,
 	a->nfollowers = 0;
 }
 
-/* A job's answer came: it goes to scoring, with its followers'. */
-static void answer_job(struct runner *r, struct attempt *a,
-		       const struct pe_http_result *res,
-		       struct pe_chat_response *resp)
+/*
+ * Puts an answer into row: the response's strings (borrowed: the caller
+ * says who keeps them), its token counts and the HTTP status.
+ */
+static void take_answer(struct pe_result *row, const struct pe_http_result *res,
+			const struct pe_chat_response *resp)
 {
-	struct pe_result *row = &r->run->rows[a->call];
-
 	row->output = resp->output;
 	row->output_len = resp->output_len;
 	row->finish_reason = resp->finish_reason;
@@ -675,6 +675,16 @@ static void answer_job(struct runner *r, struct attempt *a,
 	row->tokens_in = resp->tokens_in;
 	row->tokens_out = resp->tokens_out;
 	row->http_status = res->status;
+}
+
+/* A job's answer came: it goes to scoring, with its followers'. */
+static void answer_job(struct runner *r, struct attempt *a,
+		       const struct pe_http_result *res,
+		       struct pe_chat_response *resp)
+{
+	struct pe_result *row = &r->run->rows[a->call];
+
+	take_answer(row, res, resp);
 	row->first_byte_ms = res->first_byte_ms;
 	row->total_ms = res->total_ms;
 	resp->output = resp->finish_reason = resp->model = NULL;
@@ -692,13 +702,7 @@ static void answer_judge(struct runner *r, struct attempt *a,
 	struct pe_result answer;
 
 	pe_result_init(&answer);
-	answer.output = resp->output;
-	answer.output_len = resp->output_len;
-	answer.finish_reason = resp->finish_reason;
-	answer.served_model = resp->model;
-	answer.tokens_in = resp->tokens_in;
-	answer.tokens_out = resp->tokens_out;
-	answer.http_status = res->status;
+	take_answer(&answer, res, resp);
 	if (r->opts->use_cache)
 		pe_cache_put(r->opts->cache_dir, a->key, &answer);
 	for (size_t i = 0; i < a->nfollowers; i++)
