@@ -65,20 +65,15 @@ struct run_args {
 	struct pe_strlist models;
 	const char *temperatures;
 	long repeat;
-	long concurrency;
 	const char *config;
 	const char *out_dir;
 	const char *filter;
-	double timeout_s;
-	long retries;
-	int no_cache;
-	int offline;
 	int resume;
 	int dry_run;
 	int quiet;
 	int verbose;
 	int help;
-	const char *cache_dir;
+	struct pe_call_settings calls;
 	const char *shard;
 	long shard_count;
 	const char *formats;
@@ -431,7 +426,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	}
 	if (plan && !a->dry_run)
-		pe_plan_check_keys(plan, a->offline, diag);
+		pe_plan_check_keys(plan, a->calls.offline, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	if (!plan || pe_diag_count(diag, PE_SEV_ERROR))
@@ -442,14 +437,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	}
 	memset(&ro, 0, sizeof(ro));
-	ro.concurrency = a->concurrency;
-	ro.timeout_ms = (long)(a->timeout_s * 1000);
-	ro.retries = a->retries;
-	ro.use_cache = !a->no_cache;
-	ro.offline = a->offline;
+	pe_call_settings_apply(&a->calls, &ro);
 	ro.resume = a->resume;
 	ro.out_dir = a->out_dir;
-	ro.cache_dir = a->cache_dir;
 	ro.stop = &interrupted;
 	pe_progress_init(&progress, a->quiet, a->verbose);
 	ro.observer = &progress.observer;
@@ -507,9 +497,6 @@ int cmd_run(int argc, char **argv)
 		  &a.temperatures, NULL, 0, 0 },
 		{ PE_OPT_LONG, 'n', "repeat", "N",
 		  "runs of each case (default 1)", &a.repeat, NULL, 1, 100000 },
-		{ PE_OPT_LONG, 'j', "concurrency", "N",
-		  "requests in flight in total (default 32)", &a.concurrency,
-		  NULL, 1, 4096 },
 		{ PE_OPT_STRING, 'c', "config", "FILE",
 		  "configuration (default prompteval.yml if present)",
 		  &a.config, NULL, 0, 0 },
@@ -526,20 +513,7 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 0, "filter", "REGEX",
 		  "only prompts or case ids that match", &a.filter, NULL, 0,
 		  0 },
-		{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",
-		  "per request attempt (default 120)", &a.timeout_s, NULL, 0,
-		  0 },
-		{ PE_OPT_LONG, 0, "retries", "N",
-		  "retries of a failed request (default 5)", &a.retries, NULL,
-		  0, 100 },
-		{ PE_OPT_FLAG, 0, "no-cache", NULL,
-		  "neither read nor write the cache", &a.no_cache, NULL, 0, 0 },
-		{ PE_OPT_FLAG, 0, "offline", NULL,
-		  "answers only from the cache; a miss is an error", &a.offline,
-		  NULL, 0, 0 },
-		{ PE_OPT_STRING, 0, "cache-dir", "DIR",
-		  "the cache (default .prompteval/cache)", &a.cache_dir, NULL,
-		  0, 0 },
+		PE_CALL_OPTIONS(&a.calls, 'j'),
 		{ PE_OPT_FLAG, 0, "resume", NULL,
 		  "skip jobs OUT/results.jsonl already finished", &a.resume,
 		  NULL, 0, 0 },
@@ -569,19 +543,15 @@ int cmd_run(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	pe_strlist_init(&a.models);
-	a.concurrency = 32;
+	pe_call_settings_init(&a.calls);
 	a.out_dir = "out";
-	a.timeout_s = 120;
-	a.retries = 5;
-	a.cache_dir = ".prompteval/cache";
 	pe_gates_init(&a.gates);
 	pe_strlist_init(&paths);
 	if (pe_options_parse("run", opts, argc, argv, &paths, &a.help)) {
 		status = PE_EXIT_USAGE;
 	} else if (a.help) {
 		status = usage(opts);
-	} else if (a.timeout_s <= 0) {
-		pe_usage_error("run", "--timeout must be above 0");
+	} else if (pe_call_settings_check(&a.calls, "run")) {
 		status = PE_EXIT_USAGE;
 	} else if (a.org && !org_is_valid(a.org)) {
 		pe_usage_error("run",

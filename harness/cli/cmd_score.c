@@ -92,12 +92,7 @@ struct score_options {
 	/* Judges. */
 	const char *config;
 	const char *judge_model;
-	const char *cache_dir;
-	long concurrency;
-	double timeout_s;
-	long retries;
-	int no_cache;
-	int offline;
+	struct pe_call_settings calls;
 };
 
 static int by_prompt(const void *a, const void *b)
@@ -179,19 +174,14 @@ static int judge_responses(const struct score_options *o,
 	}
 	plan = pe_plan_judging(prompts, cases, r->len, judge, config, diag);
 	if (plan)
-		pe_plan_check_keys(plan, o->offline, diag);
+		pe_plan_check_keys(plan, o->calls.offline, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	if (!plan || pe_diag_count(diag, PE_SEV_ERROR)) {
 		status = PE_EXIT_INVALID;
 	} else if (plan->njudges) {
 		memset(&ro, 0, sizeof(ro));
-		ro.concurrency = o->concurrency;
-		ro.timeout_ms = (long)(o->timeout_s * 1000);
-		ro.retries = o->retries;
-		ro.use_cache = !o->no_cache;
-		ro.offline = o->offline;
-		ro.cache_dir = o->cache_dir;
+		pe_call_settings_apply(&o->calls, &ro);
 		pe_run_judges(plan, &ro, items, &run);
 		for (size_t i = 0; i < r->len; i++)
 			pe_case_score_to_row(&order[i]->score, &order[i]->row,
@@ -247,8 +237,7 @@ static int usage(const struct pe_option *opts)
 int cmd_score(int argc, char **argv)
 {
 	struct score_options o = { NULL, "out", 0,    -1,   0,
-				   0,	 0,	NULL, NULL, ".prompteval/cache",
-				   32,	 120,	5,    0,    0 };
+				   0,	 0,	NULL, NULL, { 0 } };
 	struct pe_option opts[] = {
 		{ PE_OPT_STRING, 'r', "responses", "FILE|DIR",
 		  "recorded responses: a .jsonl file or a directory",
@@ -271,22 +260,7 @@ int cmd_score(int argc, char **argv)
 		  "(default: judge: in the configuration; without either, "
 		  "judges do not run)",
 		  &o.judge_model, NULL, 0, 0 },
-		{ PE_OPT_LONG, 0, "concurrency", "N",
-		  "judge requests in flight (default 32)", &o.concurrency, NULL,
-		  1, 4096 },
-		{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",
-		  "per judge request attempt (default 120)", &o.timeout_s, NULL,
-		  0, 0 },
-		{ PE_OPT_LONG, 0, "retries", "N",
-		  "retries of a failed judge request (default 5)", &o.retries,
-		  NULL, 0, 100 },
-		{ PE_OPT_FLAG, 0, "no-cache", NULL,
-		  "neither read nor write the cache", &o.no_cache, NULL, 0, 0 },
-		{ PE_OPT_FLAG, 0, "offline", NULL,
-		  "judge answers only from the cache", &o.offline, NULL, 0, 0 },
-		{ PE_OPT_STRING, 0, "cache-dir", "DIR",
-		  "the cache (default .prompteval/cache)", &o.cache_dir, NULL,
-		  0, 0 },
+		PE_CALL_OPTIONS(&o.calls, 0),
 		{ PE_OPT_FLAG, 'q', "quiet", NULL,
 		  "print only the summary line", &o.quiet, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 'v', "verbose", NULL,
@@ -307,6 +281,7 @@ int cmd_score(int argc, char **argv)
 	char *written = NULL;
 	int status;
 
+	pe_call_settings_init(&o.calls);
 	pe_strlist_init(&paths);
 	if (pe_options_parse("score", opts, argc, argv, &paths, &o.help)) {
 		pe_strlist_release(&paths);
@@ -323,8 +298,7 @@ int cmd_score(int argc, char **argv)
 		pe_strlist_release(&paths);
 		return PE_EXIT_USAGE;
 	}
-	if (o.timeout_s <= 0) {
-		pe_usage_error("score", "--timeout must be above 0");
+	if (pe_call_settings_check(&o.calls, "score")) {
 		pe_strlist_release(&paths);
 		return PE_EXIT_USAGE;
 	}

@@ -34,6 +34,7 @@
 #include "harness/core/json.h"
 #include "harness/run/cache.h"
 #include "harness/run/journal.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -1513,6 +1514,38 @@ void pe_run_judges(const struct pe_plan *plan,
 	drive(&r);
 	run->interrupted = r.judging > 0;
 	release_runner(&r);
+}
+
+/* The request settings' defaults; see runner.h. */
+void pe_call_settings_init(struct pe_call_settings *c)
+{
+	c->concurrency = 32;
+	c->timeout_s = 120;
+	c->retries = 5;
+	c->no_cache = 0;
+	c->offline = 0;
+	c->cache_dir = ".prompteval/cache";
+}
+
+/* Checks the request settings; see runner.h. */
+int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd)
+{
+	if (c->timeout_s > 0)
+		return PE_OK;
+	pe_usage_error(cmd, "--timeout must be above 0");
+	return PE_ERR_USAGE;
+}
+
+/* Puts the request settings into run options; see runner.h. */
+void pe_call_settings_apply(const struct pe_call_settings *c,
+			    struct pe_run_options *ro)
+{
+	ro->concurrency = c->concurrency;
+	ro->timeout_ms = (long)(c->timeout_s * 1000);
+	ro->retries = c->retries;
+	ro->use_cache = !c->no_cache;
+	ro->offline = c->offline;
+	ro->cache_dir = c->cache_dir;
 }
 
 /* Frees what a run holds. */

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "harness/cli/options.h"
 #include "harness/plan/plan.h"
 #include "harness/results/results.h"
 #include "harness/run/journal.h"
@@ -52,6 +53,55 @@ struct pe_run_options {
 	volatile sig_atomic_t *stop;
 	const struct pe_run_observer *observer; /* NULL: nobody watches */
 };
+
+/*
+ * How requests are made, as "run" and "score" (for its judges) take it
+ * from the command line: the same options, help and defaults in both.
+ */
+struct pe_call_settings {
+	long concurrency;      /* --concurrency */
+	double timeout_s;      /* --timeout, per attempt */
+	long retries;	       /* --retries */
+	int no_cache;	       /* --no-cache */
+	int offline;	       /* --offline */
+	const char *cache_dir; /* --cache-dir */
+};
+
+/*
+ * The options of struct pe_call_settings c (a pointer), --concurrency
+ * with the short option j (0 for none).
+ */
+/* clang-format off */
+#define PE_CALL_OPTIONS(c, j)						\
+	{ PE_OPT_LONG, j, "concurrency", "N",				\
+	  "requests in flight in total (default 32)",			\
+	  &(c)->concurrency, NULL, 1, 4096 },				\
+	{ PE_OPT_DOUBLE, 0, "timeout", "SECONDS",			\
+	  "per request attempt (default 120)", &(c)->timeout_s, NULL,	\
+	  0, 0 },							\
+	{ PE_OPT_LONG, 0, "retries", "N",				\
+	  "retries of a failed request (default 5)", &(c)->retries,	\
+	  NULL, 0, 100 },						\
+	{ PE_OPT_FLAG, 0, "no-cache", NULL,				\
+	  "neither read nor write the cache", &(c)->no_cache, NULL, 0,	\
+	  0 },								\
+	{ PE_OPT_FLAG, 0, "offline", NULL,				\
+	  "answers only from the cache; a miss is not sent",		\
+	  &(c)->offline, NULL, 0, 0 },					\
+	{ PE_OPT_STRING, 0, "cache-dir", "DIR",				\
+	  "the cache (default .prompteval/cache)", &(c)->cache_dir,	\
+	  NULL, 0, 0 }
+/* clang-format on */
+
+/* Sets the defaults: 32 in flight, 120 s, 5 retries, the cache on. */
+void pe_call_settings_init(struct pe_call_settings *c);
+
+/* Checks what the parser cannot; 0, or PE_ERR_USAGE after saying why. */
+int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd);
+
+/* Copies c into the run options that take it. */
+void pe_call_settings_apply(const struct pe_call_settings *c,
+			    struct pe_run_options *ro);
 
 /*
  * A run's state.  rows has one row per plan job, in plan order, that
