@@ -279,7 +279,8 @@ static void send_reply(struct conn *c, struct decision *d, const char *body,
 		answer = d->rule->reply;
 		answer_len = strlen(answer);
 	} else {
-		uint64_t seed = d->hash ^ (uint64_t)s->opt.seed;
+		uint64_t seed =
+			fl_answer_hash(body, len) ^ (uint64_t)s->opt.seed;
 
 		if (chat.temperature > 0)
 			seed ^= d->slot->served;
@@ -290,6 +291,7 @@ static void send_reply(struct conn *c, struct decision *d, const char *body,
 	}
 	fl_response_reset(&c->resp);
 	fl_wire_success(&c->resp, &chat, answer, answer_len, d->id);
+	d->entry.stream = chat.stream;
 	fl_chat_release(&chat);
 	add_request_id(c, d);
 	if (d->rule) {

@@ -95,6 +95,7 @@ struct log_entry {
 	enum fault fault;
 	char *retry_after; /* JSON text, or NULL */
 	long delay_ms;
+	int stream; /* the reply was a stream */
 };
 
 /* How often each distinct body was seen, and answered successfully. */

@@ -364,8 +364,9 @@ void fl_log_entry_json(struct fl_buf *b, const struct log_entry *e)
 		fl_buf_addf(b, ",\"fault\":\"%s\"", fault_names[e->fault]);
 	else
 		fl_buf_adds(b, ",\"fault\":null");
-	fl_buf_addf(b, ",\"retry_after\":%s,\"delay_ms\":%ld}\n",
-		    e->retry_after ? e->retry_after : "null", e->delay_ms);
+	fl_buf_addf(b, ",\"retry_after\":%s,\"delay_ms\":%ld,\"stream\":%s}\n",
+		    e->retry_after ? e->retry_after : "null", e->delay_ms,
+		    e->stream ? "true" : "false");
 }
 
 /*
