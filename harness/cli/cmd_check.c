@@ -63,7 +63,8 @@ static void check_judges(const struct pe_suite *s, const char *option,
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i].prompt)
 			prompts[n++] = s->files[i].prompt;
-	pe_plan_free(pe_plan_judging(prompts, cases, n, option, config, diag));
+	pe_plan_free(pe_plan_judging(prompts, cases, n, option,
+				     PE_STREAM_CONFIG, config, diag));
 	free(cases);
 	free(prompts);
 }

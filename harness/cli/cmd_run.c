@@ -199,6 +199,8 @@ static void print_plan(const struct pe_plan *plan)
 		       t->base_url ? t->base_url : "(local)", jobs);
 		if (t->judge)
 			printf(", %zu judge calls", judged);
+		if (t->stream)
+			printf(", streamed");
 		printf("%s%s%s%s\n", t->api_key_env ? ", key from " : "",
 		       t->api_key_env ? t->api_key_env : "",
 		       t->org ? ", billed to the organization " : "",
@@ -368,6 +370,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.filter = a->filter;
 	po.judge_model = a->judge_model;
 	po.org = a->org;
+	po.stream = pe_call_settings_stream(&a->calls);
 	/* An unknown format is a usage error before anything is sent. */
 	if (a->formats && pe_report_check_list(a->formats)) {
 		status = PE_EXIT_USAGE;

@@ -172,7 +172,9 @@ static int judge_responses(const struct score_options *o,
 		items[i].score = &order[i]->score;
 		items[i].row = &order[i]->row;
 	}
-	plan = pe_plan_judging(prompts, cases, r->len, judge, config, diag);
+	plan = pe_plan_judging(prompts, cases, r->len, judge,
+			       pe_call_settings_stream(&o->calls), config,
+			       diag);
 	if (plan)
 		pe_plan_check_keys(plan, o->calls.offline, diag);
 	pe_diag_sort(diag);

@@ -64,6 +64,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 					     "tokens_per_minute",
 					     "timeout",
 					     "headers",
+					     "stream",
 					     NULL };
 	const struct pe_node *map = pair->value;
 	struct pe_provider_config *p;
@@ -71,6 +72,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	const struct pe_node *headers = pe_node_get(map, "headers");
 	const struct pe_node *max_concurrency =
 		pe_node_get(map, "max_concurrency");
+	const struct pe_node *stream = pe_node_get(map, "stream");
 	double v = 0;
 	int rc = PE_OK;
 
@@ -124,6 +126,13 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	if (read_number(map, "timeout", 0.001, &v, diag))
 		rc = PE_ERR_INVALID;
 	p->timeout_ms = (long)(v * 1000);
+	if (stream && stream->kind != PE_NODE_BOOL) {
+		pe_diag_error(diag, &stream->mark,
+			      "'stream' must be true or false");
+		rc = PE_ERR_INVALID;
+	} else if (stream) {
+		p->stream = stream->bval;
+	}
 	if (check_shape(headers, PE_NODE_MAP,
 			"'headers' must map each header's name to its value",
 			diag))

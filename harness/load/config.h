@@ -2,10 +2,11 @@
 #define PE_CONFIG_H
 /*
  * The run configuration file (prompteval.yml): providers with their base
- * URL, API key variable, concurrency and rate limits, timeouts and extra
- * headers; model aliases; default models, temperatures and repeats; model
- * prices (US dollars per million tokens, for the cost figures and the
- * --max-cost gate); and default gates, which command-line gates override.
+ * URL, API key variable, concurrency and rate limits, timeouts, extra
+ * headers and whether their answers are streamed; model aliases; default
+ * models, temperatures and repeats; model prices (US dollars per million
+ * tokens, for the cost figures and the --max-cost gate); and default
+ * gates, which command-line gates override.
  * Read by "run" before anything is planned; problems are positioned
  * diagnostics.  API keys never appear here: only the names of the
  * environment variables that hold them.
@@ -29,6 +30,7 @@ struct pe_provider_config {
 	double tokens_per_minute;   /* 0: unlimited */
 	long timeout_ms;	    /* 0: the run's --timeout */
 	struct pe_strlist headers;  /* "Name: value" */
+	int stream;		    /* ask for streamed answers */
 };
 
 struct pe_alias {

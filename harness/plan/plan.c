@@ -60,6 +60,7 @@ static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 	t->requests_per_minute = pc->requests_per_minute;
 	t->tokens_per_minute = pc->tokens_per_minute;
 	t->timeout_ms = pc->timeout_ms;
+	t->stream = pc->stream;
 	for (size_t i = 0; i < pc->headers.len; i++)
 		pe_strlist_push(&t->headers, pc->headers.items[i]);
 }
@@ -564,6 +565,22 @@ static void keep_shard(struct pe_plan *plan, size_t index, size_t count)
 	plan->info.shard_count = count;
 }
 
+/*
+ * --stream and --no-stream replace the providers' "stream" settings; a
+ * local provider (exec, echo) has no stream either way.
+ */
+static void choose_streams(struct pe_plan *plan, enum pe_stream_choice choice)
+{
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		struct pe_target *t = &plan->targets[i];
+
+		if (choice != PE_STREAM_CONFIG)
+			t->stream = choice == PE_STREAM_ON;
+		if (!pe_provider_is_http(t->ops))
+			t->stream = 0;
+	}
+}
+
 /* Expands the suite into jobs; see plan.h. */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -637,6 +654,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	for (size_t i = 0; opts->org && i < plan->ntargets; i++)
 		if (plan->targets[i].ops->takes_org)
 			plan->targets[i].org = xstrdup(opts->org);
+	choose_streams(plan, opts->stream);
 	return plan;
 }
 
@@ -660,6 +678,7 @@ void pe_plan_free(struct pe_plan *plan)
 struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 				const struct pe_case *const *cases, size_t n,
 				const char *judge_model,
+				enum pe_stream_choice stream,
 				const struct pe_config *config,
 				struct pe_diag *diag)
 {
@@ -676,6 +695,7 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 		pe_plan_free(plan);
 		return NULL;
 	}
+	choose_streams(plan, stream);
 	return plan;
 }
 

@@ -38,6 +38,11 @@ struct pe_target {
 	long timeout_ms;
 	struct pe_strlist headers;
 	int judge; /* it answers judge calls */
+	/*
+	 * Its answers are streamed: the provider's "stream" setting, or
+	 * --stream and --no-stream; never for a local provider.
+	 */
+	int stream;
 	/* --org, for a provider that takes it (GitHub Models); else NULL. */
 	char *org;
 };
@@ -69,6 +74,13 @@ struct pe_plan {
 	struct pe_plan_info info; /* the whole plan's id and size, the shard */
 };
 
+/*
+ * Whether answers are streamed: as each provider's "stream" setting says
+ * (the zero value), or for every HTTP target (--stream) or none
+ * (--no-stream).
+ */
+enum pe_stream_choice { PE_STREAM_CONFIG, PE_STREAM_ON, PE_STREAM_OFF };
+
 struct pe_plan_options {
 	char *const *models; /* -m, in order; may be empty */
 	size_t nmodels;
@@ -85,6 +97,7 @@ struct pe_plan_options {
 	 */
 	const char *judge_model;
 	const char *org; /* --org: the organization billed, or NULL */
+	enum pe_stream_choice stream; /* --stream, --no-stream */
 };
 
 /*
@@ -102,12 +115,13 @@ void pe_plan_free(struct pe_plan *plan);
  * for prompts[i] and cases[i] (grouped by prompt) and has no target of
  * its own; the targets are the judge models the prompts' judges need,
  * with judge_model (--judge-model, else the configuration's judge) for
- * judges that name none.  Warns at judges that will not run; returns
- * NULL after recording errors.
+ * judges that name none, streamed as stream says.  Warns at judges that
+ * will not run; returns NULL after recording errors.
  */
 struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 				const struct pe_case *const *cases, size_t n,
 				const char *judge_model,
+				enum pe_stream_choice stream,
 				const struct pe_config *config,
 				struct pe_diag *diag);
 

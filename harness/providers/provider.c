@@ -241,12 +241,24 @@ static void sse_field(struct sse *s, const char *line, size_t len)
 	}
 }
 
+/*
+ * The payload that ends at pos has been folded in: if it brought the
+ * answer's first text, pos is how much of the body that took.
+ */
+static void note_first_text(struct pe_reply *r, size_t had, size_t pos)
+{
+	if (!had && r->output.len && !r->first_text_at)
+		r->first_text_at = pos;
+}
+
 static void sse_dispatch(struct pe_reply *r, struct sse *s, event_fn on_event,
 			 const char *body, size_t pos, size_t len)
 {
+	size_t had = r->output.len;
 	int rc = on_event(r, s->event[0] ? s->event : NULL,
 			  pe_buf_str(&s->data), s->data.len);
 
+	note_first_text(r, had, pos);
 	pe_buf_reset(&s->data);
 	s->event[0] = '\0';
 	s->has_data = 0;
@@ -307,8 +319,13 @@ static void split_ndjson(struct pe_reply *r, const char *body, size_t len,
 			start++;
 		while (end > start && strchr(" \t\r", body[end - 1]))
 			end--;
-		if (start < end && on_event(r, NULL, body + start, end - start))
-			fail_bad_chunk(r, body, i, len);
+		if (start < end) {
+			size_t had = r->output.len;
+
+			if (on_event(r, NULL, body + start, end - start))
+				fail_bad_chunk(r, body, i, len);
+			note_first_text(r, had, i);
+		}
 	}
 }
 
@@ -321,6 +338,9 @@ static void parse_stream(struct pe_reply *r, const char *body, size_t len)
 		split_sse(r, body, len, r->ops->parse_event);
 	if (!r->failed && !r->done)
 		pe_wire_fail_str(r, PE_REPLY_RETRY, "truncated stream");
+	/* No text came: the answer (an empty one) was there at the end. */
+	if (!r->first_text_at)
+		r->first_text_at = len;
 }
 
 static void parse_plain(struct pe_reply *r, const char *body, size_t len)
@@ -360,6 +380,7 @@ static void reply_finish(struct pe_reply *r, struct pe_chat_response *out)
 	out->tokens_out = r->tokens_out;
 	out->error = r->error;
 	out->retry_after_ms = r->retry_after_ms;
+	out->first_text_at = r->first_text_at;
 	pe_buf_release(&r->output);
 	pe_doc_free(r->doc);
 	pe_diag_free(r->diag);

@@ -78,6 +78,13 @@ struct pe_chat_response {
 	long tokens_out;
 	char *error;	     /* the provider's message when cls != OK */
 	long retry_after_ms; /* from the body (Gemini RetryInfo), or -1 */
+	/*
+	 * How much of a streamed body had to arrive before the answer's
+	 * first text could be read: the end of the event (or NDJSON line)
+	 * that carried it, or of the whole body when none did.  0 for a
+	 * body read whole, whose first byte carries the answer.
+	 */
+	size_t first_text_at;
 };
 
 void pe_chat_response_release(struct pe_chat_response *r);

@@ -552,6 +552,11 @@ void pe_wire_fail_payload(struct pe_reply *r, const struct pe_node *root)
 	char prefix[32];
 
 	read_perr(root, &e);
+	/*
+	 * NEEDSWORK: status decides the class only.  The runner paces by the
+	 * HTTP status, so an overloaded or rate-limit event inside a stream
+	 * (a 200) does not slow the provider down as a 529 or 429 does.
+	 */
 	status = stream_status(r->ops, &e);
 	message = e.message ? e.message : e.type;
 	message_len = e.message ? e.message_len : e.type ? strlen(e.type) : 0;

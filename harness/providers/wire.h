@@ -113,7 +113,8 @@ struct pe_reply {
 	int done;	/* the stream's terminator was seen */
 	int stop;	/* nothing after this counts ([DONE], message_stop) */
 	int failed;
-	int streaming; /* the body is being read as a stream */
+	int streaming;	      /* the body is being read as a stream */
+	size_t first_text_at; /* see struct pe_chat_response */
 	long status;
 	enum pe_reply_class cls;
 	char *error;

@@ -3,10 +3,17 @@
  * buffers; the write callback enforces the size cap and the header
  * callback keeps only the headers the retry and rate-limit logic reads.
  * Transfers are reported from curl_multi_info_read, once each.
+ *
+ * The write callback also notes when each piece of the body came, so
+ * that the time a streamed answer's first text arrived can be told once
+ * the body has been parsed (pe_http_arrival_ms).  Those times are taken
+ * on the monotonic clock and set against the time the header callback
+ * first ran, which is when libcurl's first_byte_ms was measured.
  */
 #include "harness/run/http.h"
 
 #include <curl/curl.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +38,10 @@ struct transfer {
 	long reset_ms;
 	int should_retry;
 	char error[CURL_ERROR_SIZE];
+	double head_at_ms; /* the first header's arrival, or -1 */
+	struct pe_http_arrival *arrivals;
+	size_t narrivals;
+	size_t arrivals_alloc;
 };
 
 struct pe_http {
@@ -84,6 +95,7 @@ struct pe_http *pe_http_new(long max_connections)
 
 static void free_transfer(struct transfer *t)
 {
+	free(t->arrivals);
 	curl_slist_free_all(t->headers);
 	free(t->body_out);
 	pe_buf_release(&t->body_in);
@@ -108,6 +120,14 @@ void pe_http_free(struct pe_http *h)
 	free(h);
 }
 
+static double clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct transfer *t = userp;
@@ -116,6 +136,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 	if (pe_buf_add(&t->body_in, data, n)) {
 		t->capped = 1;
 		return 0; /* aborts the transfer */
+	}
+	if (n && t->narrivals < PE_HTTP_MAX_ARRIVALS) {
+		pe_grow(&t->arrivals, &t->arrivals_alloc, t->narrivals + 1,
+			sizeof(*t->arrivals));
+		t->arrivals[t->narrivals].end = t->body_in.len;
+		t->arrivals[t->narrivals++].at_ms = clock_ms();
 	}
 	return n;
 }
@@ -206,6 +232,8 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	const char *v;
 	long ms;
 
+	if (t->head_at_ms < 0)
+		t->head_at_ms = clock_ms();
 	if (len >= sizeof(line))
 		return len;
 	memcpy(line, data, len);
@@ -253,6 +281,7 @@ int pe_http_add(struct pe_http *h, const struct pe_http_request *req,
 	t->remaining_tokens = -1;
 	t->reset_ms = -1;
 	t->should_retry = -1;
+	t->head_at_ms = -1;
 	pe_buf_init(&t->body_in, max_body);
 	t->body_out = xstrndup(req->body ? req->body : "", req->body_len);
 	for (size_t i = 0; i < req->headers.len; i++)
@@ -316,6 +345,10 @@ static void finish(struct pe_http *h, CURLMsg *msg, pe_http_done_fn done,
 	r.remaining_tokens = t->remaining_tokens;
 	r.reset_ms = t->reset_ms;
 	r.should_retry = t->should_retry;
+	r.head_at_ms = t->head_at_ms;
+	r.arrivals = t->arrivals;
+	r.narrivals = t->narrivals;
+	t->arrivals = NULL;
 	r.body = pe_buf_detach(&t->body_in, &r.len);
 	curl_multi_remove_handle(h->multi, msg->easy_handle);
 	curl_easy_cleanup(msg->easy_handle);
@@ -395,12 +428,36 @@ size_t pe_http_inflight(const struct pe_http *h)
 	return h->inflight;
 }
 
-/* Frees a result's body. */
+/* Frees a result's body and arrivals. */
 void pe_http_result_release(struct pe_http_result *r)
 {
 	free(r->body);
+	free(r->arrivals);
 	r->body = NULL;
 	r->len = 0;
+	r->arrivals = NULL;
+	r->narrivals = 0;
+}
+
+/* When the body had come up to offset; see http.h. */
+double pe_http_arrival_ms(const struct pe_http_result *r, size_t offset)
+{
+	double ms;
+
+	if (!offset)
+		return r->first_byte_ms;
+	for (size_t i = 0; i < r->narrivals && r->head_at_ms >= 0; i++) {
+		if (r->arrivals[i].end < offset)
+			continue;
+		ms = r->first_byte_ms + (r->arrivals[i].at_ms - r->head_at_ms);
+		/* In whole microseconds, as libcurl gives its times. */
+		ms = floor(ms * 1000.0 + 0.5) / 1000.0;
+		/* The two clocks may differ by a hair; keep the order. */
+		if (ms < r->first_byte_ms)
+			ms = r->first_byte_ms;
+		return ms > r->total_ms ? r->total_ms : ms;
+	}
+	return r->total_ms;
 }
 
 /* Returns libcurl's version string. */

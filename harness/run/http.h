@@ -20,6 +20,15 @@ struct pollfd;
 
 struct pe_http;
 
+/*
+ * A piece of a response body arriving: the body was end bytes long at
+ * at_ms, on the transfer's own clock.
+ */
+struct pe_http_arrival {
+	size_t end;
+	double at_ms;
+};
+
 /* What one transfer ended with.  body is owned by the result. */
 struct pe_http_result {
 	long status;	     /* HTTP status, 0 when none arrived */
@@ -35,9 +44,28 @@ struct pe_http_result {
 	long remaining_tokens;	 /* x-ratelimit-remaining-tokens, or -1 */
 	long reset_ms;		 /* the later x-ratelimit-reset-*, or -1 */
 	int should_retry;	 /* x-should-retry: 1, 0, or -1 when absent */
+	/*
+	 * When the body's bytes came, for pe_http_arrival_ms: head_at_ms
+	 * is the response's first byte on the same clock as the arrivals
+	 * (-1 when none came), arrivals the first PE_HTTP_MAX_ARRIVALS
+	 * pieces.  Owned by the result.
+	 */
+	double head_at_ms;
+	struct pe_http_arrival *arrivals;
+	size_t narrivals;
 };
 
+enum { PE_HTTP_MAX_ARRIVALS = 4096 };
+
 void pe_http_result_release(struct pe_http_result *r);
+
+/*
+ * When the body of r had arrived up to offset bytes, in ms from the
+ * start of the request, as first_byte_ms and total_ms count: offset 0 is
+ * the response's first byte.  Falls back to total_ms (the whole body
+ * had come by then) when offset is past the arrivals recorded.
+ */
+double pe_http_arrival_ms(const struct pe_http_result *r, size_t offset);
 
 /* Calls curl_global_init; once per process, before any thread. */
 int pe_http_global_init(void);

@@ -235,6 +235,7 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 	req->response_format = p->response_format;
 	req->json_schema = p->json_schema;
 	req->org = t->org;
+	req->stream = t->stream;
 }
 
 /*
@@ -686,7 +687,7 @@ static void answer_job(struct runner *r, struct attempt *a,
 	struct pe_result *row = &r->run->rows[a->call];
 
 	take_answer(row, res, resp);
-	row->first_byte_ms = res->first_byte_ms;
+	row->first_byte_ms = pe_http_arrival_ms(res, resp->first_text_at);
 	row->total_ms = res->total_ms;
 	resp->output = resp->finish_reason = resp->model = NULL;
 	if (r->opts->use_cache)
@@ -737,8 +738,8 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		resp.error = xstrfmt("connection failed: %s", res->error);
 		resp.retry_after_ms = -1;
 	} else {
-		pe_provider_parse(t->ops, res->status, res->body, res->len, 0,
-				  &resp);
+		pe_provider_parse(t->ops, res->status, res->body, res->len,
+				  t->stream, &resp);
 	}
 	retry = resp.cls == PE_REPLY_RETRY;
 	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
@@ -873,6 +874,33 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 }
 
 /*
+ * The cache key of a request: that of the same request not streamed, so
+ * that streamed and whole answers, which read the same, share an entry
+ * (README, "Cache").  http is the request as it goes out.
+ */
+static void request_key(const struct pe_target *t,
+			const struct pe_chat_request *req,
+			const struct pe_http_request *http, int has_repeat,
+			unsigned repeat, char key[PE_SHA256_HEX_LEN + 1])
+{
+	struct pe_chat_request whole = *req;
+	struct pe_http_request plain;
+	char err[256];
+
+	whole.stream = 0;
+	if (req->stream &&
+	    !pe_provider_build(t->ops, t->base_url, NULL, NULL, &whole, &plain,
+			       err, sizeof(err))) {
+		pe_cache_key(t->spec, plain.url, plain.body, plain.body_len,
+			     has_repeat, repeat, key);
+		pe_http_request_release(&plain);
+		return;
+	}
+	pe_cache_key(t->spec, http->url ? http->url : t->ops->name, http->body,
+		     http->body_len, has_repeat, repeat, key);
+}
+
+/*
  * Makes call wait for an in-flight request with the same key, if any,
  * of its own kind: an answer's for an answer, a judge's for a judge's
  * (their bodies could be the same, but their answers are read apart).
@@ -937,9 +965,8 @@ static double start_job(struct runner *r, size_t job, double now)
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
-	pe_cache_key(t->spec, http.url ? http.url : t->ops->name, http.body,
-		     http.body_len, j->has_temperature && j->temperature > 0,
-		     j->repeat, a->key);
+	request_key(t, &req, &http, j->has_temperature && j->temperature > 0,
+		    j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
 		finish_from_cache(r, job);
@@ -1015,6 +1042,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	memset(&req, 0, sizeof(req));
 	req.model = t->model;
 	req.org = t->org;
+	req.stream = t->stream;
 	req.messages = msgs;
 	req.nmessages = n;
 	req.params = &params;
@@ -1030,8 +1058,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	a->call = call;
 	a->started_ms = now;
 	/* Each sample is its own ask: never one answer counted twice. */
-	pe_cache_key(t->spec, http.url, http.body, http.body_len,
-		     c->je->nsamples > 1, c->sample, a->key);
+	request_key(t, &req, &http, c->je->nsamples > 1, c->sample, a->key);
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
@@ -1525,15 +1552,30 @@ void pe_call_settings_init(struct pe_call_settings *c)
 	c->no_cache = 0;
 	c->offline = 0;
 	c->cache_dir = ".prompteval/cache";
+	c->stream = 0;
+	c->no_stream = 0;
 }
 
 /* Checks the request settings; see runner.h. */
 int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd)
 {
+	if (c->stream && c->no_stream) {
+		pe_usage_error(cmd, "--stream and --no-stream exclude each "
+				    "other");
+		return PE_ERR_USAGE;
+	}
 	if (c->timeout_s > 0)
 		return PE_OK;
 	pe_usage_error(cmd, "--timeout must be above 0");
 	return PE_ERR_USAGE;
+}
+
+/* Whether answers are streamed; see runner.h. */
+enum pe_stream_choice pe_call_settings_stream(const struct pe_call_settings *c)
+{
+	return c->stream      ? PE_STREAM_ON
+	       : c->no_stream ? PE_STREAM_OFF
+			      : PE_STREAM_CONFIG;
 }
 
 /* Puts the request settings into run options; see runner.h. */

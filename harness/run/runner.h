@@ -65,6 +65,8 @@ struct pe_call_settings {
 	int no_cache;	       /* --no-cache */
 	int offline;	       /* --offline */
 	const char *cache_dir; /* --cache-dir */
+	int stream;	       /* --stream */
+	int no_stream;	       /* --no-stream */
 };
 
 /*
@@ -90,14 +92,26 @@ struct pe_call_settings {
 	  &(c)->offline, NULL, 0, 0 },					\
 	{ PE_OPT_STRING, 0, "cache-dir", "DIR",				\
 	  "the cache (default .prompteval/cache)", &(c)->cache_dir,	\
-	  NULL, 0, 0 }
+	  NULL, 0, 0 },							\
+	{ PE_OPT_FLAG, 0, "stream", NULL,				\
+	  "stream each reply (measures the time to the first token)",	\
+	  &(c)->stream, NULL, 0, 0 },					\
+	{ PE_OPT_FLAG, 0, "no-stream", NULL,				\
+	  "stream no reply, whatever the configuration says",		\
+	  &(c)->no_stream, NULL, 0, 0 }
 /* clang-format on */
 
-/* Sets the defaults: 32 in flight, 120 s, 5 retries, the cache on. */
+/*
+ * Sets the defaults: 32 in flight, 120 s, 5 retries, the cache on, each
+ * provider's own stream setting.
+ */
 void pe_call_settings_init(struct pe_call_settings *c);
 
 /* Checks what the parser cannot; 0, or PE_ERR_USAGE after saying why. */
 int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd);
+
+/* Whether answers are streamed, as --stream and --no-stream say. */
+enum pe_stream_choice pe_call_settings_stream(const struct pe_call_settings *c);
 
 /* Copies c into the run options that take it. */
 void pe_call_settings_apply(const struct pe_call_settings *c,

@@ -71,8 +71,10 @@ static const char full[] = "providers:\n"
 			   "    headers:\n"
 			   "      X-Team: evals\n"
 			   "      X-Trace: 1\n"
+			   "    stream: true\n"
 			   "  claude:\n"
 			   "    kind: anthropic\n"
+			   "    stream: false\n"
 			   "aliases:\n"
 			   "  fast: openai:gpt-4o-mini\n"
 			   "  local: myvllm:qwen2\n"
@@ -113,6 +115,7 @@ static void test_full(void **state)
 	assert_true(p->tokens_per_minute == 150000.5);
 	assert_int_equal(p->timeout_ms, 0);
 	assert_int_equal(p->headers.len, 0);
+	assert_int_equal(p->stream, 0);
 
 	p = pe_config_provider(c, "myvllm");
 	assert_non_null(p);
@@ -125,10 +128,12 @@ static void test_full(void **state)
 	assert_int_equal(p->headers.len, 2);
 	assert_string_equal(p->headers.items[0], "X-Team: evals");
 	assert_string_equal(p->headers.items[1], "X-Trace: 1");
+	assert_int_equal(p->stream, 1);
 
 	p = pe_config_provider(c, "claude");
 	assert_non_null(p);
 	assert_ptr_equal(p->ops, pe_provider_find("anthropic"));
+	assert_int_equal(p->stream, 0);
 	assert_null(pe_config_provider(c, "gemini"));
 
 	assert_string_equal(pe_config_alias(c, "fast")->target,
@@ -338,6 +343,10 @@ static const struct error_case error_cases[] = {
 	  "2:13: error: 'max_cost' must be a number >= 0" },
 	{ "max_p95_latency not a number", "gates:\n  max_p95_latency: fast\n",
 	  0, "2:20: error: 'max_p95_latency' must be a number >= 0" },
+	{ "stream not a boolean", "providers:\n  openai:\n    stream: yes\n", 0,
+	  "3:13: error: 'stream' must be true or false" },
+	{ "stream as text", "providers:\n  openai:\n    stream: 'true'\n", 0,
+	  "3:13: error: 'stream' must be true or false" },
 	{ "every problem reported at once",
 	  "repeats: 0\nprices:\n  m: {input: 1}\ngates:\n  fail_on: x\n", 0,
 	  "1:10: error: 'repeats' must be a whole number from 1 to 100000|"

@@ -1,6 +1,7 @@
 /*
  * Unit tests for http.c's header parsing: Retry-After in seconds and as an
- * HTTP date, and Go-style durations from x-ratelimit-reset-*.
+ * HTTP date, and Go-style durations from x-ratelimit-reset-*; and when a
+ * body had arrived up to an offset.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -52,11 +53,47 @@ static void test_duration(void **state)
 				 rows[i].want);
 }
 
+static void test_arrival(void **state)
+{
+	/* Headers at 1000 on the transfer's clock, 40 ms after the start. */
+	struct pe_http_arrival arrivals[] = { { 100, 1000.5 },
+					      { 250, 1050.25 },
+					      { 400, 1200 } };
+	struct pe_http_result r = { 0 };
+	static const struct {
+		size_t offset;
+		double want;
+	} rows[] = {
+		{ 0, 40 },	{ 1, 40.5 },  { 100, 40.5 }, { 101, 90.25 },
+		{ 250, 90.25 }, { 251, 230 }, { 400, 230 },  { 401, 230 },
+	};
+
+	(void)state;
+	r.first_byte_ms = 40;
+	r.total_ms = 230;
+	r.head_at_ms = 1000;
+	r.arrivals = arrivals;
+	r.narrivals = 3;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+		assert_true(pe_http_arrival_ms(&r, rows[i].offset) ==
+			    rows[i].want);
+	/* A clock a hair apart never puts a token after the end. */
+	r.total_ms = 200;
+	assert_true(pe_http_arrival_ms(&r, 400) == 200);
+	/* Arrivals before the headers' time: not before the first byte. */
+	r.head_at_ms = 1100;
+	assert_true(pe_http_arrival_ms(&r, 50) == 40);
+	/* No response at all. */
+	r.head_at_ms = -1;
+	assert_true(pe_http_arrival_ms(&r, 50) == 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_arrival),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
  * job ids; the resolution of model names into targets (PROVIDER:MODEL,
  * plain gpt-*, claude-*, gemini-* and publisher/model names, aliases and
  * custom providers from a configuration, exec and echo, and the errors);
- * --filter; and shards: every job in exactly one shard, the shards'
+ * which targets stream; --filter; and shards: every job in exactly one shard, the shards'
  * union the unsharded plan, and one plan id in every shard.  Prompt files
  * and configurations are written into a fresh mkdtemp directory.
  */
@@ -852,6 +852,45 @@ static void test_duplicates(void **state)
 	}
 }
 
+/*
+ * Streamed targets: the provider's "stream" setting, unless --stream or
+ * --no-stream decides for every HTTP target; local ones never stream.
+ */
+static void test_streams(void **state)
+{
+	static char *models[] = { "openai:m", "anthropic:m",
+				  "echo:", "exec:./x" };
+	static const struct {
+		enum pe_stream_choice choice;
+		int want[4];
+	} rows[] = {
+		{ PE_STREAM_CONFIG, { 1, 0, 0, 0 } },
+		{ PE_STREAM_ON, { 1, 1, 0, 0 } },
+		{ PE_STREAM_OFF, { 0, 0, 0, 0 } },
+	};
+	struct fixture *f = *state;
+
+	load(f, "c",
+	     "providers:\n  openai: {stream: true}\n"
+	     "  anthropic: {stream: false}\n");
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct pe_plan_options opts =
+			options(models, ARRAY_SIZE(models), NULL, 0, 0);
+		struct pe_plan *plan;
+
+		opts.stream = rows[i].choice;
+		plan = plan_of(f, &opts);
+		assert_int_equal(plan->ntargets, ARRAY_SIZE(models));
+		for (size_t k = 0; k < plan->ntargets; k++)
+			if (plan->targets[k].stream != rows[i].want[k])
+				fail_msg("choice %d: %s streams %d", (int)i,
+					 plan->targets[k].spec,
+					 plan->targets[k].stream);
+		pe_plan_free(plan);
+	}
+	unload(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -872,6 +911,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

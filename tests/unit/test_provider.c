@@ -4,7 +4,7 @@
  * errors, and tables of response bodies per
  * kind (plain and streamed answers, LF, CRLF and CR framing, every
  * truncation of a stream, bad bodies, and error bodies with their retry
- * class), plus the model-name guesses.
+ * class), where a stream's first text ends, plus the model-name guesses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1199,6 +1199,91 @@ static void test_names(void **state)
 	assert_null(pe_provider_find(NULL));
 }
 
+/*
+ * How much of a stream had to come before the answer's first text could
+ * be read (first_text_at): the end of the event or line that carried
+ * it, the whole body when none did, and 0 for a body read whole.  after
+ * is the text the offset must follow ("" for 0), checked with LF and
+ * CRLF framing.
+ */
+static const struct {
+	const char *kind;
+	int streamed;
+	const char *body;
+	const char *after;
+} first_text_cases[] = {
+	{ "openai", 1,
+	  "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\","
+	  "\"content\":\"\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{\"content\":\" there\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}"
+	  "\n\ndata: [DONE]\n\n",
+	  "{\"content\":\"Hi\"}}]}\n\n" },
+	{ "anthropic", 1,
+	  "event: message_start\ndata: {\"type\":\"message_start\","
+	  "\"message\":{\"model\":\"c\"}}\n\n"
+	  "event: content_block_start\ndata: {\"type\":"
+	  "\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+	  "\"text\",\"text\":\"\"}}\n\n"
+	  "event: ping\ndata: {\"type\":\"ping\"}\n\n"
+	  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+	  "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+	  "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+	  "\"text\":\"Hi\"}}\n\n" },
+	{ "gemini", 1,
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\"Hi\"}]}}]}\n\n"
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\"!\"}]},\"finishReason\":\"STOP\"}]}\n\n",
+	  "\"Hi\"}]}}]}\n\n" },
+	{ "ollama", 1,
+	  "{\"message\":{\"content\":\"\"},\"done\":false}\n"
+	  "{\"message\":{\"content\":\"Hi\"},\"done\":false}\n"
+	  "{\"message\":{\"content\":\"\"},\"done\":true}\n",
+	  "\"Hi\"},\"done\":false}\n" },
+	/* No text at all: the (empty) answer was there at the end. */
+	{ "openai", 1,
+	  "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}"
+	  "\n\ndata: [DONE]\n\n",
+	  "[DONE]\n\n" },
+	{ "openai", 0, "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}",
+	  "" },
+	/* A streamed request answered with one JSON document. */
+	{ "openai", 1, "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}",
+	  "" },
+};
+
+static void test_first_text(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(first_text_cases); i++) {
+		const char *eols[] = { "\n", "\r\n" };
+
+		for (size_t k = 0; k < 2; k++) {
+			char *body =
+				with_eol(first_text_cases[i].body, eols[k]);
+			char *after =
+				with_eol(first_text_cases[i].after, eols[k]);
+			const char *at = *after ? strstr(body, after) : body;
+			struct pe_chat_response r;
+
+			assert_non_null(at);
+			pe_provider_parse(kind_of(first_text_cases[i].kind),
+					  200, body, strlen(body),
+					  first_text_cases[i].streamed, &r);
+			assert_int_equal(r.cls, PE_REPLY_OK);
+			assert_int_equal(r.first_text_at,
+					 *after ? (size_t)(at - body) +
+							  strlen(after)
+						: 0);
+			pe_chat_response_release(&r);
+			free(body);
+			free(after);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1213,6 +1298,7 @@ int main(void)
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_parse_unterminated_buffer),
 		cmocka_unit_test(test_parse_long_error),
+		cmocka_unit_test(test_first_text),
 		cmocka_unit_test(test_guess),
 		cmocka_unit_test(test_names),
 	};
