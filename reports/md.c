@@ -163,6 +163,7 @@ static void write_cell(const struct md *m, const struct pe_cell *c)
 	if (m->in.with_timings) {
 		put_number(m, 0, c->latency_p50_ms);
 		put_number(m, 0, c->latency_p95_ms);
+		put_number(m, 0, c->first_token_p95_ms);
 	}
 	fputc('\n', m->out);
 }
@@ -180,11 +181,11 @@ static void write_matrix(const struct md *m)
 		"| prompt | model | temp | pass | fail | error | ungraded "
 		"| pass rate | 95%% interval | mean score |");
 	if (m->in.with_timings)
-		fprintf(m->out, " p50 ms | p95 ms |");
+		fprintf(m->out, " p50 ms | p95 ms | p95 ttft ms |");
 	fprintf(m->out, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: "
 			"| ---: | ---: | ---: |");
 	if (m->in.with_timings)
-		fprintf(m->out, " ---: | ---: |");
+		fprintf(m->out, " ---: | ---: | ---: |");
 	fputc('\n', m->out);
 	for (size_t i = 0; i < n; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));

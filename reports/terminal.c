@@ -1,7 +1,7 @@
 /*
  * The terminal report: the pass-rate matrix that "run" and "score" print
  * (same columns), with each pass rate's Wilson 95 % interval and, with
- * --timings, latency p50/p95; the judges' calls, tokens and cost apart
+ * --timings, latency p50/p95 and the p95 time to the first token; the judges' calls, tokens and cost apart
  * from the answers' when judges were asked; then the flaky cases, the
  * rankings per prompt and overall, and cost against pass rate when
  * prices were given (with the judges' cost in a column of its own).
@@ -116,7 +116,7 @@ static void print_matrix_header(const struct terminal *t)
 	fputc('\n', t->out);
 	paint(t, BOLD, buf);
 	if (t->in.with_timings)
-		paint(t, BOLD, "  p50 ms  p95 ms");
+		paint(t, BOLD, "  p50 ms  p95 ms  p95 ttft ms");
 	fputc('\n', t->out);
 }
 
@@ -144,7 +144,8 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	if (t->in.with_timings) {
 		format_number(rate, sizeof(rate), 0, c->latency_p50_ms);
 		format_number(mean, sizeof(mean), 0, c->latency_p95_ms);
-		fprintf(t->out, "  %6s  %6s", rate, mean);
+		format_number(buf, sizeof(buf), 0, c->first_token_p95_ms);
+		fprintf(t->out, "  %6s  %6s  %11s", rate, mean, buf);
 	}
 	fputc('\n', t->out);
 }

@@ -288,13 +288,10 @@ static int read_gate_count(const struct pe_node *gates, const char *key,
 static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		      struct pe_diag *diag)
 {
-	static const char *const known[] = { "min_pass_rate",
-					     "fail_on",
-					     "max_errors",
-					     "max_ungraded",
-					     "max_cost",
-					     "max_p95_latency",
-					     NULL };
+	static const char *const known[] = { "min_pass_rate", "fail_on",
+					     "max_errors",    "max_ungraded",
+					     "max_cost",      "max_p95_latency",
+					     "max_p95_ttft",  NULL };
 	const struct pe_node *rate, *fail_on;
 	int rc = PE_OK;
 
@@ -340,7 +337,9 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		rc = PE_ERR_INVALID;
 	if (read_number(gates, "max_cost", 0, &c->gates.max_cost_usd, diag) ||
 	    read_number(gates, "max_p95_latency", 0,
-			&c->gates.max_p95_latency_ms, diag))
+			&c->gates.max_p95_latency_ms, diag) ||
+	    read_number(gates, "max_p95_ttft", 0, &c->gates.max_p95_ttft_ms,
+			diag))
 		rc = PE_ERR_INVALID;
 	return rc;
 }
@@ -579,4 +578,6 @@ void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli)
 		cli->max_cost_usd = c->gates.max_cost_usd;
 	if (isnan(cli->max_p95_latency_ms))
 		cli->max_p95_latency_ms = c->gates.max_p95_latency_ms;
+	if (isnan(cli->max_p95_ttft_ms))
+		cli->max_p95_ttft_ms = c->gates.max_p95_ttft_ms;
 }

@@ -89,7 +89,8 @@ static const char full[] = "providers:\n"
 			   "  fail_on: significant-regression\n"
 			   "  max_errors: 0\n"
 			   "  max_cost: 2.5\n"
-			   "  max_p95_latency: 8000\n";
+			   "  max_p95_latency: 8000\n"
+			   "  max_p95_ttft: 1500\n";
 
 static void test_full(void **state)
 {
@@ -167,6 +168,7 @@ static void test_full(void **state)
 	assert_int_equal(c->gates.max_errors, 0);
 	assert_true(c->gates.max_cost_usd == 2.5);
 	assert_true(c->gates.max_p95_latency_ms == 8000);
+	assert_true(c->gates.max_p95_ttft_ms == 1500);
 
 	free(text);
 	pe_config_free(c);
@@ -233,7 +235,7 @@ static void test_merge_gates(void **state)
 	char *path =
 		write_text(t, "gates.yml",
 			   "gates:\n  min_pass_rate: 0.9\n  max_errors: 2\n"
-			   "  max_cost: 1\n");
+			   "  max_cost: 1\n  max_p95_ttft: 700\n");
 	struct pe_diag *d = pe_diag_new();
 	struct pe_config *c = pe_config_load(path, d);
 	struct pe_gates cli;
@@ -248,6 +250,7 @@ static void test_merge_gates(void **state)
 	assert_int_equal(cli.max_errors, 2);
 	assert_true(cli.max_cost_usd == 1);
 	assert_true(isnan(cli.max_p95_latency_ms));
+	assert_true(cli.max_p95_ttft_ms == 700);
 
 	pe_gates_init(&cli);
 	pe_config_merge_gates(NULL, &cli);
@@ -343,6 +346,8 @@ static const struct error_case error_cases[] = {
 	  "2:13: error: 'max_cost' must be a number >= 0" },
 	{ "max_p95_latency not a number", "gates:\n  max_p95_latency: fast\n",
 	  0, "2:20: error: 'max_p95_latency' must be a number >= 0" },
+	{ "max_p95_ttft negative", "gates:\n  max_p95_ttft: -5\n", 0,
+	  "2:17: error: 'max_p95_ttft' must be a number >= 0" },
 	{ "stream not a boolean", "providers:\n  openai:\n    stream: yes\n", 0,
 	  "3:13: error: 'stream' must be true or false" },
 	{ "stream as text", "providers:\n  openai:\n    stream: 'true'\n", 0,

@@ -238,12 +238,12 @@ static void test_names(void **state)
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
 	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,skip\r\n"
 #define GOLDEN_CSV_TIMINGS \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,total_ms,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,1290.8,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,800.25,pass,fail,\r\n" \
-	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,skip\r\n"
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,100.5,1290.8,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,50,800.25,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,,skip\r\n"
 #define GOLDEN_JUNIT \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
