@@ -51,6 +51,7 @@ step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
+step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
