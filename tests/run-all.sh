@@ -1,7 +1,8 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
 # golden cases, the conformance corpus, the runs and the LLM judges against
-# the fake LLM server, the JUnit and HTML reports (the latter in headless
+# the fake LLM server, valgrind memcheck on end-to-end runs, the JUnit and
+# HTML reports (the latter in headless
 # Chromium), the docs, format, tree and build-dependency checks, the unit,
 # e2e, conformance, run and judge suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
