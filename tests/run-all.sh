@@ -1,11 +1,12 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
-# golden cases, the conformance corpus, the runs, the LLM judges and the
-# streamed replies against the fake LLM server, the JUnit and HTML reports
-# (the latter in headless Chromium), the docs, format, tree and
-# build-dependency checks, the unit, e2e, conformance, run, judge and
-# stream suites again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
+# golden cases, the conformance corpus, the runs, the LLM judges, terminal
+# safety and streamed replies against the fake LLM server, valgrind
+# memcheck on end-to-end runs, the JUnit and HTML reports (the latter in
+# headless Chromium), the docs, format, tree and build-dependency checks,
+# the unit, e2e, conformance, run, judge, terminal and stream suites again
+# under AddressSanitizer and UndefinedBehaviorSanitizer, and a short
+# fuzzing run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -52,6 +53,8 @@ step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
+step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
+step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
@@ -65,6 +68,7 @@ step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
+step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"

@@ -170,14 +170,15 @@ static int plan_uses_org(const struct pe_plan *plan)
 
 static void print_plan(const struct pe_plan *plan)
 {
-	printf("plan: %zu job%s against %zu model%s", plan->njobs,
-	       plan->njobs == 1 ? "" : "s", plan->ntargets,
-	       plan->ntargets == 1 ? "" : "s");
+	pe_terminal_printf(stdout, "plan: %zu job%s against %zu model%s",
+			   plan->njobs, plan->njobs == 1 ? "" : "s",
+			   plan->ntargets, plan->ntargets == 1 ? "" : "s");
 	if (plan->info.shard_count)
-		printf(" (shard %zu of %zu; %zu jobs in all)",
-		       plan->info.shard_index, plan->info.shard_count,
-		       plan->info.jobs);
-	printf("\n");
+		pe_terminal_printf(stdout,
+				   " (shard %zu of %zu; %zu jobs in all)",
+				   plan->info.shard_index,
+				   plan->info.shard_count, plan->info.jobs);
+	pe_terminal_printf(stdout, "\n");
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct pe_target *t = &plan->targets[i];
 		size_t jobs = 0, judged = 0;
@@ -195,16 +196,18 @@ static void print_plan(const struct pe_plan *plan)
 					judge_calls(plan, job->kase->evaluators,
 						    job->kase->nevaluators, i);
 		}
-		printf("  %-32s %-30s %zu jobs", t->spec,
-		       t->base_url ? t->base_url : "(local)", jobs);
+		pe_terminal_printf(stdout, "  %-32s %-30s %zu jobs", t->spec,
+				   t->base_url ? t->base_url : "(local)", jobs);
 		if (t->judge)
-			printf(", %zu judge calls", judged);
+			pe_terminal_printf(stdout, ", %zu judge calls", judged);
 		if (t->stream)
-			printf(", streamed");
-		printf("%s%s%s%s\n", t->api_key_env ? ", key from " : "",
-		       t->api_key_env ? t->api_key_env : "",
-		       t->org ? ", billed to the organization " : "",
-		       t->org ? t->org : "");
+			pe_terminal_printf(stdout, ", streamed");
+		pe_terminal_printf(stdout, "%s%s%s%s\n",
+				   t->api_key_env ? ", key from " : "",
+				   t->api_key_env ? t->api_key_env : "",
+				   t->org ? ", billed to the organization "
+					  : "",
+				   t->org ? t->org : "");
 	}
 }
 
@@ -236,12 +239,14 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	}
 	t = pe_aggregate_total(agg);
 	pe_print_matrix(stdout, agg);
-	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
-	       "%zu ungraded; %zu requests, %zu from the cache; results in "
-	       "%s/results.json\n",
-	       t->jobs, plan->njobs, t->pass, t->fail, t->error,
-	       t->error == 1 ? "" : "s", t->ungraded, run->requests,
-	       run->cache_hits, out_dir);
+	pe_terminal_printf(
+		stdout,
+		"\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
+		"%zu ungraded; %zu requests, %zu from the cache; results in "
+		"%s/results.json\n",
+		t->jobs, plan->njobs, t->pass, t->fail, t->error,
+		t->error == 1 ? "" : "s", t->ungraded, run->requests,
+		run->cache_hits, out_dir);
 	pe_print_judges(stdout, t);
 	return agg;
 }
@@ -281,7 +286,8 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 			     : PE_OK;
 	}
 	if (!rc && cmp) {
-		printf("\ncompared with the baseline %s:\n", a->baseline);
+		pe_terminal_printf(stdout, "\ncompared with the baseline %s:\n",
+				   a->baseline);
 		pe_comparison_write_terminal(stdout, cmp);
 	}
 	if (!rc && pe_gates_given(&a->gates))
@@ -310,7 +316,7 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	o.interrupted = run->interrupted;
 	status = pe_exit_status(&o, &why);
 	if (why)
-		printf("%s\n", why);
+		pe_terminal_printf(stdout, "%s\n", why);
 	return status;
 }
 

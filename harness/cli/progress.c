@@ -23,11 +23,6 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void add_text(struct pe_buf *b, const char *s)
-{
-	pe_terminal_text(b, s ? s : "-", strlen(s ? s : "-"));
-}
-
 /* "pass  prompt / case [model]: error" for -v. */
 static void job_done(void *ctx, const struct pe_result *row)
 {
@@ -37,18 +32,13 @@ static void job_done(void *ctx, const struct pe_result *row)
 	if (!p->verbose)
 		return;
 	pe_buf_init(&b, 0);
-	pe_buf_addf(&b, "%s%-5s ", p->tty && !p->quiet ? "\r" : "",
-		    pe_verdict_name(row->status));
-	add_text(&b, row->prompt);
-	pe_buf_adds(&b, " / ");
-	add_text(&b, row->case_id);
-	pe_buf_adds(&b, " [");
-	add_text(&b, row->model);
-	pe_buf_adds(&b, "]");
-	if (row->error) {
-		pe_buf_adds(&b, ": ");
-		add_text(&b, row->error);
-	}
+	/* Over the counts line on a terminal. */
+	if (p->tty && !p->quiet)
+		pe_buf_addc(&b, '\r');
+	pe_terminal_addf(&b, "%-5s %s / %s [%s]", pe_verdict_name(row->status),
+			 row->prompt, row->case_id, row->model);
+	if (row->error)
+		pe_terminal_addf(&b, ": %s", row->error);
 	pe_buf_addc(&b, '\n');
 	fputs(b.data, stderr);
 	fflush(stderr);

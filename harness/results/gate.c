@@ -2,7 +2,8 @@
  * The gates (see gate.h).  Each check appends its line to one of two
  * buffers, the passed (and unchecked) gates and the failed ones, and the
  * failed ones are printed last so that the output's last line names a
- * failed gate whenever one failed.
+ * failed gate whenever one failed.  A line may name a prompt, so it is
+ * written with the terminal printer.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -83,12 +84,12 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 
 static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
 {
-	pe_buf_addf(&l->ok, "gate %s: %s\n", verdict, what);
+	pe_terminal_addf(&l->ok, "gate %s: %s\n", verdict, what);
 }
 
 static void gate_failed(struct gate_lines *l, const char *what)
 {
-	pe_buf_addf(&l->failed, "gate failed: %s\n", what);
+	pe_terminal_addf(&l->failed, "gate failed: %s\n", what);
 	l->nfailed++;
 }
 
