@@ -14,6 +14,7 @@
 #include "harness/core/pattern.h"
 #include "harness/core/buf.h"
 #include "harness/core/hash.h"
+#include "harness/core/url.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -688,13 +689,6 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name)
 	return -1;
 }
 
-/* A local endpoint (loopback) may need no key. */
-static int is_local(const char *url)
-{
-	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
-		       strstr(url, "://[::1]"));
-}
-
 /* Checks that every target that needs a key has one; see plan.h. */
 int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		       struct pe_diag *diag)
@@ -704,8 +698,8 @@ int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
 		const struct pe_target *t = &plan->targets[i];
 
-		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
-		    !t->ops->needs_key)
+		if (t->api_key || !t->api_key_env ||
+		    pe_url_is_loopback(t->base_url) || !t->ops->needs_key)
 			continue;
 		if (t->ops->key_env_first &&
 		    !strcmp(t->api_key_env, t->ops->key_env))

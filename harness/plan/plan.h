@@ -120,7 +120,8 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name);
 
 /*
  * Checks that every target that needs an API key has one, unless offline
- * (answers come from the cache) or its base URL is on this machine.
+ * (answers come from the cache) or its base URL's host is this machine
+ * (127.0.0.0/8, ::1, localhost: see url.h).
  * Returns 0, or PE_ERR_INVALID after naming each missing variable in diag.
  */
 int pe_plan_check_keys(const struct pe_plan *plan, int offline,

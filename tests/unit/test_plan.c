@@ -5,9 +5,10 @@
  * job ids; the resolution of model names into targets (PROVIDER:MODEL,
  * plain gpt-*, claude-*, gemini-* and publisher/model names, aliases and
  * custom providers from a configuration, exec and echo, and the errors);
- * --filter; and shards: every job in exactly one shard, the shards'
- * union the unsharded plan, and one plan id in every shard.  Prompt files
- * and configurations are written into a fresh mkdtemp directory.
+ * --filter; the key check, which a local endpoint skips (its host
+ * parsed); and shards: every job in exactly one shard, the shards' union
+ * the unsharded plan, and one plan id in every shard.  Prompt files and
+ * configurations are written into a fresh mkdtemp directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -852,6 +853,52 @@ static void test_duplicates(void **state)
 	}
 }
 
+/*
+ * A local endpoint needs no key: its host is parsed, so a host that only
+ * starts like a loopback address still needs one.
+ */
+struct local_key_case {
+	const char *base_url;
+	int needs_key;
+};
+
+static const struct local_key_case local_key_cases[] = {
+	{ "http://127.0.0.1:8000/v1", 0 },
+	{ "http://[::1]:8080/v1", 0 },
+	{ "http://localhost:8000", 0 },
+	{ "http://127.0.0.1.evil.com/v1", 1 },
+	{ "http://localhost.evil.com/v1", 1 },
+	{ "http://127.0.0.1@evil.com/v1", 1 },
+	{ "https://proxy.example/v1", 1 },
+};
+
+static void test_local_endpoints(void **state)
+{
+	struct fixture *f = *state;
+	static char *const models[] = { "vllm:m" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(local_key_cases); i++) {
+		const struct local_key_case *c = &local_key_cases[i];
+		char *config = xstrfmt("providers:\n  vllm:\n    kind: openai\n"
+				       "    base_url: '%s'\n"
+				       "    api_key_env: PE_TEST_PLAN_KEY\n",
+				       c->base_url);
+		struct pe_plan *plan =
+			plan_b(f, config, options(models, 1, NULL, 0, 1));
+		int rc = pe_plan_check_keys(plan, 0, f->diag);
+
+		if ((rc != 0) != c->needs_key)
+			fail_msg("%s: key check %d, want %s", c->base_url, rc,
+				 c->needs_key ? "an error" : "none");
+		if (c->needs_key)
+			assert_int_equal(pe_plan_check_keys(plan, 1, f->diag),
+					 0);
+		pe_plan_free(plan);
+		unload(f);
+		free(config);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +918,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_local_endpoints, setup,
 						teardown),
 	};
 
