@@ -565,6 +565,46 @@ static void keep_shard(struct pe_plan *plan, size_t index, size_t count)
 	plan->info.shard_count = count;
 }
 
+/*
+ * Collects every secret the run knows into plan->secrets: what its
+ * targets send, and every key the providers and the configuration name
+ * that is set, since a program or a model may print any of them.
+ */
+static void collect_secrets(struct pe_plan *plan,
+			    const struct pe_config *config)
+{
+	const struct pe_provider_ops *ops;
+
+	plan->secrets = pe_secrets_new();
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key)
+			pe_secrets_add(plan->secrets, t->api_key,
+				       strlen(t->api_key));
+		for (size_t k = 0; k < t->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      t->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, t->base_url);
+	}
+	for (size_t i = 0; (ops = pe_provider_at(i)) != NULL; i++) {
+		pe_secrets_add_env(plan->secrets, ops->key_env);
+		pe_secrets_add_env(plan->secrets, ops->key_env_first);
+		pe_secrets_add_url(plan->secrets,
+				   ops->base_env ? getenv(ops->base_env)
+						 : NULL);
+	}
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+
+		pe_secrets_add_env(plan->secrets, pc->api_key_env);
+		for (size_t k = 0; k < pc->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      pc->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, pc->base_url);
+	}
+}
+
 /* Expands the suite into jobs; see plan.h. */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -638,6 +678,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	for (size_t i = 0; opts->org && i < plan->ntargets; i++)
 		if (plan->targets[i].ops->takes_org)
 			plan->targets[i].org = xstrdup(opts->org);
+	collect_secrets(plan, config);
 	return plan;
 }
 
@@ -653,6 +694,7 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan->judges);
 	free(plan->judge_model);
 	free(plan->targets);
+	pe_secrets_free(plan->secrets);
 	free(plan->jobs);
 	free(plan);
 }
@@ -677,6 +719,7 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 		pe_plan_free(plan);
 		return NULL;
 	}
+	collect_secrets(plan, config);
 	return plan;
 }
 

@@ -13,12 +13,15 @@
  * shard it is, so that "merge" can check the pieces fit.
  *
  * Built on one thread by "run"; read-only afterwards.  API keys are read
- * from the environment into targets and never written anywhere.
+ * from the environment into targets and never written anywhere: the plan
+ * also holds every secret the run knows (secrets.h), for the runner to
+ * redact from whatever it stores or prints.
  */
 #include <stddef.h>
 
 #include "harness/load/config.h"
 #include "harness/core/diag.h"
+#include "harness/core/secrets.h"
 #include "harness/providers/provider.h"
 #include "harness/results/results.h"
 #include "harness/load/suite.h"
@@ -67,6 +70,12 @@ struct pe_plan {
 	size_t njudges;
 	char *judge_model; /* the run's judge model (--judge-model), or NULL */
 	struct pe_plan_info info; /* the whole plan's id and size, the shard */
+	/*
+	 * Every secret the run knows: the targets' keys and credential
+	 * headers, the keys of every provider and configured provider that
+	 * are set in the environment, and base URLs' passwords.
+	 */
+	struct pe_secrets *secrets;
 };
 
 struct pe_plan_options {

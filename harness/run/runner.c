@@ -35,6 +35,7 @@
 #include "harness/run/cache.h"
 #include "harness/run/journal.h"
 #include "harness/core/message.h"
+#include "harness/core/secrets.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -256,6 +257,33 @@ static void release_answer(struct pe_result *row)
 }
 
 /*
+ * Takes every secret of the run out of the answer a row holds (its
+ * strings are the runner's, see release_answer), before it is scored,
+ * stored or shown: a model or a program may repeat a key.
+ */
+static void redact_answer(const struct runner *r, struct pe_result *row)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, (char **)&row->output, &row->output_len);
+	pe_secrets_redact_str(s, (char **)&row->error);
+	pe_secrets_redact_str(s, (char **)&row->finish_reason);
+	pe_secrets_redact_str(s, (char **)&row->served_model);
+}
+
+/*
+ * Takes every secret of the run out of what a server sent, before a
+ * provider reads it: an error body may quote the key, and whatever is
+ * read from the body (message, answer, model) is then clean.
+ */
+static void redact_reply(const struct runner *r, struct pe_http_result *res)
+{
+	pe_secrets_redact(r->plan->secrets, &res->body, &res->len);
+	pe_secrets_redact_fixed(r->plan->secrets, res->error,
+				sizeof(res->error));
+}
+
+/*
  * Records a scored job: sets its verdict, journals its row, counts it and
  * tells the observer.  The row keeps its verdict and call figures; its
  * answer and evaluators are freed once the line is written.
@@ -435,6 +463,7 @@ static void complete(struct runner *r, size_t job)
 {
 	struct pe_result *row = &r->run->rows[job];
 
+	redact_answer(r, row);
 	row->has_call = 1;
 	row->attempts = r->attempts[job];
 	r->remaining--;
@@ -723,6 +752,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	double now = now_ms();
 	int retry;
 
+	redact_reply(r, res);
 	ts->inflight--;
 	r->inflight--;
 	for (size_t i = 0; i < r->nactive; i++) {
@@ -1035,6 +1065,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
+		redact_answer(r, &answer);
 		judge_answered(r, call, &answer);
 		release_answer(&answer);
 		free(a);
