@@ -206,12 +206,17 @@ static void print_plan(const struct pe_plan *plan)
 		free(base);
 		if (t->judge)
 			pe_terminal_printf(stdout, ", %zu judge calls", judged);
-		pe_terminal_printf(stdout, "%s%s%s%s\n",
-				   t->api_key_env ? ", key from " : "",
-				   t->api_key_env ? t->api_key_env : "",
-				   t->org ? ", billed to the organization "
-					  : "",
-				   t->org ? t->org : "");
+		pe_terminal_printf(
+			stdout, "%s%s%s%s%s\n",
+			t->api_key_env ? ", key from " : "",
+			t->api_key_env ? t->api_key_env : "",
+			t->key_withheld
+				? ", no key is sent: its base URL is not "
+				  "the provider's and it names no "
+				  "api_key_env"
+				: "",
+			t->org ? ", billed to the organization " : "",
+			t->org ? t->org : "");
 	}
 }
 

@@ -87,6 +87,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	memset(p, 0, sizeof(*p));
 	pe_strlist_init(&p->headers);
 	p->name = xstrdup(pair->key->text);
+	p->mark = pair->key->mark;
 	p->ops = pe_provider_find(kind ? kind->text : p->name);
 	if (!pe_provider_is_http(p->ops)) {
 		struct pe_buf names;

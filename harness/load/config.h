@@ -21,6 +21,7 @@
 
 struct pe_provider_config {
 	char *name;			   /* "openai", or a custom name */
+	struct pe_mark mark;		   /* its name in the file */
 	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
 	char *api_key_env;	    /* NULL: the provider's variable */

@@ -39,20 +39,36 @@ static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 	}
 }
 
+/*
+ * True when the configuration sends the provider to another server than
+ * its kind's default (a local vLLM, a proxy): the kind's key is not for
+ * it.  The SDKs' base variables (OPENAI_BASE_URL) are not counted: the
+ * SDKs send their key variable there, and both come from the same
+ * environment, while a prompteval.yml may come with the prompts.
+ */
+static int elsewhere(const struct pe_target *t,
+		     const struct pe_provider_config *pc)
+{
+	return pc && pc->base_url && t->ops->default_base &&
+	       !pe_url_same_origin(pc->base_url, t->ops->default_base);
+}
+
 static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
-	const char *key_env =
-		pc && pc->api_key_env ? pc->api_key_env : t->ops->key_env;
+	int own_key = pc && pc->api_key_env;
+	const char *key_env = own_key		 ? pc->api_key_env
+			      : elsewhere(t, pc) ? NULL
+						 : t->ops->key_env;
 	const char *first = t->ops->key_env_first;
 	const char *key;
 
 	/* The provider's first choice, when set and not overridden. */
-	if (!(pc && pc->api_key_env) && first && getenv(first) &&
-	    *getenv(first))
+	if (key_env && !own_key && first && getenv(first) && *getenv(first))
 		key_env = first;
 	key = key_env ? getenv(key_env) : NULL;
 
 	pe_strlist_init(&t->headers);
+	t->key_withheld = !key_env && t->ops->key_env;
 	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
 	t->api_key = key && *key ? xstrdup(key) : NULL;
 	if (!pc)
@@ -732,12 +748,58 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name)
 	return -1;
 }
 
+/* Warns when t would send its key over plain http to another host. */
+static void warn_cleartext(const struct pe_target *t, const char *who,
+			   const struct pe_mark *mark, struct pe_diag *diag)
+{
+	if (t->api_key && pe_url_is_cleartext_remote(t->base_url))
+		pe_diag_warning(diag, mark,
+				"%s sends its key (%s) over plain http to "
+				"another machine, where anyone on the way can "
+				"read it; use https",
+				who, t->api_key_env);
+}
+
+/* Warns at keyless and clear-text providers; see plan.h. */
+void pe_plan_check_providers(const struct pe_config *config,
+			     struct pe_diag *diag)
+{
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+		struct pe_target t;
+		char *name, *who, err[256];
+
+		if (!pc->ops)
+			continue;
+		name = xstrfmt("%s:check", pc->name);
+		who = xstrfmt("provider %s", pc->name);
+		if (!pe_target_resolve(name, config, &t, err, sizeof(err))) {
+			if (t.key_withheld)
+				pe_diag_warning(
+					diag, &pc->mark,
+					"%s: no api_key_env, so no key is sent "
+					"(%s goes only to %s; name a "
+					"variable with api_key_env to send "
+					"one)",
+					who, pc->ops->key_env,
+					pc->ops->default_base);
+			warn_cleartext(&t, who, &pc->mark, diag);
+			pe_target_release(&t);
+		}
+		free(who);
+		free(name);
+	}
+}
+
 /* Checks that every target that needs a key has one; see plan.h. */
 int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		       struct pe_diag *diag)
 {
 	int rc = PE_OK;
 
+	for (size_t i = 0; i < plan->ntargets && !offline; i++)
+		warn_cleartext(&plan->targets[i], plan->targets[i].spec, NULL,
+			       diag);
 	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
 		const struct pe_target *t = &plan->targets[i];
 

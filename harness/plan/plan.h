@@ -32,8 +32,14 @@ struct pe_target {
 	char *provider; /* configuration name, e.g. "openai" or "myvllm" */
 	char *model;	/* the provider's own model name */
 	char *base_url;
-	char *api_key; /* from the environment; NULL when unset */
-	char *api_key_env;
+	char *api_key;	   /* from the environment; NULL when unset */
+	char *api_key_env; /* NULL: no key is sent */
+	/*
+	 * The configuration gives the provider a base URL on another server
+	 * than its kind's default and names no api_key_env, so the kind's
+	 * key is not sent there (api_key_env is NULL).
+	 */
+	int key_withheld;
 	char **argv; /* exec: the command, split on spaces or from an alias */
 	long max_concurrency;
 	double requests_per_minute;
@@ -128,10 +134,21 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 long pe_plan_judge_target(const struct pe_plan *plan, const char *name);
 
 /*
+ * Warns, for each provider of the configuration, when it will send no
+ * key (its base URL is not its kind's and it names no api_key_env) and
+ * when it would send its key over plain http to another machine:
+ * "check" calls it, so that a setup that sends no key says so before
+ * any run.
+ */
+void pe_plan_check_providers(const struct pe_config *config,
+			     struct pe_diag *diag);
+
+/*
  * Checks that every target that needs an API key has one, unless offline
  * (answers come from the cache) or its base URL's host is this machine
- * (127.0.0.0/8, ::1, localhost: see url.h).
- * Returns 0, or PE_ERR_INVALID after naming each missing variable in diag.
+ * (127.0.0.0/8, ::1, localhost: see url.h), and warns at a key that
+ * would go over plain http to another machine.  Returns 0, or
+ * PE_ERR_INVALID after naming each missing variable in diag.
  */
 int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		       struct pe_diag *diag);
