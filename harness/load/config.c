@@ -5,10 +5,12 @@
  */
 #include "harness/load/config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/util.h"
 #include "harness/load/yaml_load.h"
@@ -53,6 +55,30 @@ static int check_shape(const struct pe_node *n, enum pe_node_kind kind,
 	return PE_ERR_INVALID;
 }
 
+/*
+ * Reads ca_cert: a file of CA certificates, relative to the
+ * configuration's folder, that must be readable now rather than fail
+ * every request later.
+ */
+static int read_ca_cert(struct pe_provider_config *p, const struct pe_node *n,
+			struct pe_diag *diag)
+{
+	if (!n)
+		return PE_OK;
+	if (!text_of(n)) {
+		pe_diag_error(diag, &n->mark,
+			      "'ca_cert' must name a file of CA certificates");
+		return PE_ERR_INVALID;
+	}
+	p->ca_cert = pe_path_relative_to(n->mark.file, n->text);
+	if (access(p->ca_cert, R_OK)) {
+		pe_diag_error(diag, &n->mark, "ca_cert: cannot read %s: %s",
+			      p->ca_cert, strerror(errno));
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
 static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 			 struct pe_diag *diag)
 {
@@ -64,6 +90,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 					     "tokens_per_minute",
 					     "timeout",
 					     "headers",
+					     "ca_cert",
 					     NULL };
 	const struct pe_node *map = pair->value;
 	struct pe_provider_config *p;
@@ -125,6 +152,8 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	if (read_number(map, "timeout", 0.001, &v, diag))
 		rc = PE_ERR_INVALID;
 	p->timeout_ms = (long)(v * 1000);
+	if (read_ca_cert(p, pe_node_get(map, "ca_cert"), diag))
+		rc = PE_ERR_INVALID;
 	if (check_shape(headers, PE_NODE_MAP,
 			"'headers' must map each header's name to its value",
 			diag))
@@ -503,6 +532,7 @@ void pe_config_free(struct pe_config *c)
 		free(c->providers[i].name);
 		free(c->providers[i].base_url);
 		free(c->providers[i].api_key_env);
+		free(c->providers[i].ca_cert);
 		pe_strlist_release(&c->providers[i].headers);
 	}
 	free(c->providers);

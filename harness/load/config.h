@@ -30,6 +30,12 @@ struct pe_provider_config {
 	double tokens_per_minute;   /* 0: unlimited */
 	long timeout_ms;	    /* 0: the run's --timeout */
 	struct pe_strlist headers;  /* "Name: value" */
+	/*
+	 * ca_cert: the CA certificates (PEM) that its server's certificate
+	 * is verified against, relative to the file's folder; NULL: the
+	 * system's (or SSL_CERT_FILE).
+	 */
+	char *ca_cert;
 };
 
 struct pe_alias {

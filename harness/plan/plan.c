@@ -53,6 +53,23 @@ static int elsewhere(const struct pe_target *t,
 	       !pe_url_same_origin(pc->base_url, t->ops->default_base);
 }
 
+/*
+ * The CA certificates to trust: the provider's ca_cert, else those that
+ * OpenSSL's variables name, as OpenSSL itself reads them.
+ */
+static void set_tls(struct pe_target *t, const struct pe_provider_config *pc)
+{
+	const char *file = getenv("SSL_CERT_FILE");
+	const char *dir = getenv("SSL_CERT_DIR");
+
+	if (pc && pc->ca_cert)
+		t->ca_cert = xstrdup(pc->ca_cert);
+	else if (file && *file)
+		t->ca_cert = xstrdup(file);
+	if (dir && *dir)
+		t->ca_dir = xstrdup(dir);
+}
+
 static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
 	int own_key = pc && pc->api_key_env;
@@ -71,6 +88,7 @@ static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 	t->key_withheld = !key_env && t->ops->key_env;
 	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
 	t->api_key = key && *key ? xstrdup(key) : NULL;
+	set_tls(t, pc);
 	if (!pc)
 		return;
 	t->max_concurrency = pc->max_concurrency;
@@ -216,6 +234,8 @@ void pe_target_release(struct pe_target *t)
 	free(t->model);
 	free(t->base_url);
 	free(t->org);
+	free(t->ca_cert);
+	free(t->ca_dir);
 	for (size_t i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);

@@ -46,6 +46,14 @@ struct pe_target {
 	double tokens_per_minute;
 	long timeout_ms;
 	struct pe_strlist headers;
+	/*
+	 * TLS: the CA certificates its server is verified against (the
+	 * provider's ca_cert, else SSL_CERT_FILE; NULL: the system's) and a
+	 * folder of them (SSL_CERT_DIR, or NULL).  Verification is never
+	 * turned off.
+	 */
+	char *ca_cert;
+	char *ca_dir;
 	int judge; /* it answers judge calls */
 	/* --org, for a provider that takes it (GitHub Models); else NULL. */
 	char *org;

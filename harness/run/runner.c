@@ -924,6 +924,13 @@ static int follow_active(struct runner *r, const char *key, size_t call)
 	return 0;
 }
 
+/* The CA certificates a request to t is verified against. */
+static void trust(struct pe_http_request *http, const struct pe_target *t)
+{
+	http->ca_file = t->ca_cert;
+	http->ca_dir = t->ca_dir;
+}
+
 /*
  * Starts one attempt of a job: from the cache, locally (echo, exec), or
  * as an HTTP request.  Returns the estimated tokens it will use.
@@ -964,6 +971,7 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
@@ -1056,6 +1064,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 		judge_unanswered(r, call, PE_VERDICT_ERROR, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = call;
 	a->started_ms = now;

@@ -1,0 +1,165 @@
+#!/bin/sh
+# Security tests of "prompteval run": TLS with a private CA (a CA and a
+# server certificate made with openssl here, and a small TLS responder in
+# Python): without ca_cert the run fails with a clear TLS error, with
+# ca_cert, SSL_CERT_FILE or SSL_CERT_DIR it succeeds, and verification is
+# never turned off.
+#
+# usage: tests/security-tests.sh PROMPTEVAL FAKELLM
+set -u
+PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+FAKELLM=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+export FAKELLM
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root" || exit 1
+. tests/lib.sh
+work=$(mktemp -d)
+TLS_PID=
+trap 'fake_stop; [ -n "$TLS_PID" ] && kill "$TLS_PID" 2>/dev/null; rm -rf "$work"' EXIT
+pass=0
+fail=0
+PROMPT=tests/fixtures/run/plan.prompt.yml
+unset SSL_CERT_FILE SSL_CERT_DIR OPENAI_BASE_URL
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# py EXPR FILE: true when the Python expression over d (the JSON in FILE)
+# and rows (its results) holds.
+py() {
+	python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[2]))
+rows = d.get("results", [])
+ok = eval(sys.argv[1])
+if not ok:
+    print("  assertion failed:", sys.argv[1])
+    print("  rows:", [(r["case"], r["model"], r["status"], r["error"]) for r in rows][:8])
+sys.exit(0 if ok else 1)
+PY
+}
+
+# 1. TLS with a private CA.  The CA and the server's certificate (for
+#    127.0.0.1) are made here; the responder answers every POST with one
+#    Chat Completions reply and writes its port into a FIFO once it
+#    listens, so nothing waits on a clock.
+tls=$work/tls
+mkdir -p "$tls/certs"
+{
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$tls/ca.key" -out "$tls/ca.pem" -days 2 \
+		-subj "/CN=prompteval test CA" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-addext keyUsage=critical,keyCertSign,cRLSign &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+			-nodes -keyout "$tls/server.key" -out "$tls/server.csr" \
+			-subj "/CN=127.0.0.1" &&
+		printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+			>"$tls/ext" &&
+		openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" \
+			-CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+			-extfile "$tls/ext" -out "$tls/server.pem" &&
+		cp "$tls/ca.pem" "$tls/certs/" && openssl rehash "$tls/certs"
+} >"$tls/openssl.log" 2>&1 || bad "openssl could not make the certificates: $(cat "$tls/openssl.log")"
+cat >"$tls/server.py" <<'PY'
+import http.server, json, socketserver, ssl, sys
+
+REPLY = json.dumps({
+    "id": "chatcmpl-tls", "object": "chat.completion", "created": 0,
+    "model": "tls-model",
+    "choices": [{"index": 0, "finish_reason": "stop",
+                 "message": {"role": "assistant",
+                             "content": "## 1. Over TLS\n\nverified"}}],
+    "usage": {"prompt_tokens": 5, "completion_tokens": 3,
+              "total_tokens": 8}}).encode()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(REPLY)))
+        self.end_headers()
+        self.wfile.write(REPLY)
+
+    def log_message(self, *args):
+        pass
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+server = Server(("127.0.0.1", 0), Handler)
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+with open(sys.argv[3], "w") as f:
+    f.write("%d\n" % server.server_address[1])
+server.serve_forever()
+PY
+mkfifo "$tls/port"
+python3 "$tls/server.py" "$tls/server.pem" "$tls/server.key" "$tls/port" \
+	2>"$tls/server.log" &
+TLS_PID=$!
+read -r TLS_PORT <"$tls/port"
+tls_config() { # FILE [ca_cert line]
+	printf 'providers:\n  private:\n    kind: openai\n    base_url: https://127.0.0.1:%s/v1\n%s' \
+		"$TLS_PORT" "${2:-}" >"$1"
+}
+tls_run() { # NAME CONFIG [env assignments...]: runs one case, sets status
+	name=$1
+	cfg=$2
+	shift 2
+	env "$@" "$PE" run -q -c "$cfg" -m private:m --filter '^users$' \
+		--retries 0 --no-cache -o "$tls/$name" "$PROMPT" \
+		>"$tls/$name.out" 2>"$tls/$name.err"
+	status=$?
+}
+
+tls_config "$tls/none.yml"
+tls_run none "$tls/none.yml"
+[ $status = 2 ] && py "len(rows) == 1 and rows[0]['status'] == 'error' and rows[0]['error'].startswith(\"connection failed: TLS: the server's certificate is not trusted (\") and rows[0]['error'].endswith('); name its CA with ca_cert or SSL_CERT_FILE') and not rows[0]['call']['http_status']" "$tls/none/results.json" &&
+	ok "TLS: a private CA's certificate is refused without ca_cert, with a clear error (exit $status)" ||
+	bad "TLS: without ca_cert (exit $status): $(cat "$tls/none.err")"
+
+tls_config "$tls/ca.yml" "    ca_cert: tls/ca.pem
+"
+cp "$tls/ca.yml" "$work/ca.yml"
+tls_run ca "$work/ca.yml"
+py "len(rows) == 1 and rows[0]['output'] == '## 1. Over TLS\n\nverified' and rows[0]['call']['served_model'] == 'tls-model' and rows[0]['error'] is None" "$tls/ca/results.json" &&
+	ok "TLS: ca_cert (relative to prompteval.yml) trusts the private CA (exit $status)" ||
+	bad "TLS: with ca_cert (exit $status): $(cat "$tls/ca.err")"
+
+tls_run file "$tls/none.yml" SSL_CERT_FILE="$tls/ca.pem"
+py "len(rows) == 1 and rows[0]['output'].endswith('verified')" "$tls/file/results.json" &&
+	ok "TLS: SSL_CERT_FILE trusts the private CA" ||
+	bad "TLS: with SSL_CERT_FILE (exit $status): $(cat "$tls/file.err")"
+
+tls_run dir "$tls/none.yml" SSL_CERT_DIR="$tls/certs"
+py "len(rows) == 1 and rows[0]['output'].endswith('verified')" "$tls/dir/results.json" &&
+	ok "TLS: SSL_CERT_DIR (a hashed folder) trusts the private CA" ||
+	bad "TLS: with SSL_CERT_DIR (exit $status): $(cat "$tls/dir.err")"
+
+# Another CA's file in ca_cert trusts nothing of this server's.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$tls/other.key" -out "$tls/other.pem" -days 2 \
+	-subj "/CN=another CA" >/dev/null 2>&1
+tls_config "$tls/other.yml" "    ca_cert: other.pem
+"
+tls_run other "$tls/other.yml"
+[ $status = 2 ] && py "rows[0]['status'] == 'error' and 'not trusted' in rows[0]['error']" "$tls/other/results.json" &&
+	ok "TLS: another CA in ca_cert does not make the server trusted" ||
+	bad "TLS: another CA (exit $status): $(cat "$tls/other.err")"
+
+tls_config "$tls/missing.yml" "    ca_cert: no-such-ca.pem
+"
+tls_run missing "$tls/missing.yml"
+[ $status = 3 ] && grep -q "missing.yml:5:14: error: ca_cert: cannot read .*/no-such-ca.pem: No such file or directory" "$tls/missing.err" &&
+	ok "TLS: a ca_cert that cannot be read is a positioned error before anything is sent" ||
+	bad "TLS: missing ca_cert (exit $status): $(cat "$tls/missing.err")"
+kill "$TLS_PID" 2>/dev/null
+wait "$TLS_PID" 2>/dev/null
+TLS_PID=
+
+echo "security: $pass passed, $fail failed"
+[ "$fail" = 0 ]
