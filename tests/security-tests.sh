@@ -3,7 +3,8 @@
 # server certificate made with openssl here, and a small TLS responder in
 # Python): without ca_cert the run fails with a clear TLS error, with
 # ca_cert, SSL_CERT_FILE or SSL_CERT_DIR it succeeds, and verification is
-# never turned off.
+# never turned off.  Files: the journal and the cache are 0600, and
+# hostile prompt names and case ids put no file outside the outputs.
 #
 # usage: tests/security-tests.sh PROMPTEVAL FAKELLM
 set -u
@@ -160,6 +161,83 @@ tls_run missing "$tls/missing.yml"
 kill "$TLS_PID" 2>/dev/null
 wait "$TLS_PID" 2>/dev/null
 TLS_PID=
+
+# 2. Files: the journal and the cache are private (0600 files, 0700
+#    folders), and no name a prompt file gives (prompt names and case ids
+#    such as ../../x, absolute paths, newlines) puts a file outside --out,
+#    the cache or the other outputs named on the command line.
+box=$work/box
+mkdir -p "$box/cwd"
+cat >"$box/cwd/hostile.prompt.yml" <<YML
+name: "../../escape-prompt"
+messages:
+  - role: user
+    content: "say {{v}}"
+testData:
+  - {id: "../../../escape-case", vars: {v: one}}
+  - {id: "$box/abs-escape", vars: {v: two}}
+  - {id: "new\nline/../../escape-nl", vars: {v: three}}
+  - {id: "..", vars: {v: four}}
+evaluators:
+  - name: "../escape-evaluator"
+    string: {contains: say}
+YML
+cat >"$box/cwd/hostile2.prompt.yml" <<YML
+name: "$box/abs-escape-prompt"
+messages:
+  - role: user
+    content: "hello"
+evaluators:
+  - name: "/tmp/escape-evaluator"
+    string: {contains: hello}
+YML
+fake_start
+fake_config "$box/pe.yml"
+(
+	cd "$box/cwd" || exit 1
+	umask 022
+	"$PE" run -q -c ../pe.yml -m echo: -m openai:sim-strong \
+		-f terminal,json,jsonl,junit,md,html,csv,gh-json -o ../out \
+		--cache-dir ../cache . >../run.out 2>../run.err
+	echo $? >../run.status
+	"$PE" report -f terminal,json,jsonl,junit,md,html,csv -o ../rep \
+		../out/results.json >../report.out 2>&1
+	"$PE" merge -o ../merged.json ../out/results.json >../merge.out 2>&1
+	python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(json.dumps({"prompt": r["prompt"], "case": r["case"], "output": r["output"] or "", "model": r["model"]}))' \
+		../out/results.json >../responses.jsonl
+	"$PE" score -q -r ../responses.jsonl -o ../scored . >../score.out 2>&1
+	chmod 644 ../out/results.jsonl
+	"$PE" run -q -c ../pe.yml -m echo: -m openai:sim-strong --resume \
+		-o ../out --cache-dir ../cache . >/dev/null 2>&1
+)
+fake_stop
+status=$(cat "$box/run.status")
+[ "$status" = 0 ] || [ "$status" = 1 ] && py "len(rows) == 10 and {r['case'] for r in rows if r['case']} == {'../../../escape-case', '$box/abs-escape', 'new\nline/../../escape-nl', '..'}" "$box/out/results.json" &&
+	ok "hostile names: the run went through with every hostile case id (exit $status)" ||
+	bad "hostile names: run (exit $status): $(cat "$box/run.err")"
+strays=$(cd "$box" && find . -mindepth 1 \( -path ./out -o -path ./cache -o -path ./rep -o -path ./scored -o -path ./cwd \) -prune -o -print |
+	grep -v -x -e ./pe.yml -e ./merged.json -e ./responses.jsonl -e './[a-z]*\.out' -e './[a-z]*\.err' -e ./run.status)
+escaped=$(find "$work" -name '*escape*' | head -3)
+[ -z "$strays" ] && [ -z "$escaped" ] && [ ! -e "$box/abs-escape" ] &&
+	[ "$(ls "$box/cwd")" = "hostile.prompt.yml
+hostile2.prompt.yml" ] &&
+	[ "$(ls "$box/out")" = "gh-eval.json
+junit.xml
+report.html
+report.md
+results.csv
+results.json
+results.jsonl" ] &&
+	ok "hostile names: every file written is one of the fixed names under --out, the cache or the outputs named" ||
+	bad "hostile names: written elsewhere: $strays $escaped $(ls "$box/out" "$box/cwd")"
+files=$(find "$box/cache" -type f | wc -l)
+[ "$files" -gt 0 ] && [ -z "$(find "$box/cache" -type f ! -perm 600)" ] &&
+	[ -z "$(find "$box/cache" -type d ! -perm 700)" ] &&
+	[ "$(stat -c %a "$box/out/results.jsonl")" = 600 ] &&
+	ok "files: the journal and $files cache files are 0600, the cache folders 0700 (umask 022; the journal after --resume too)" ||
+	bad "files: modes: $(stat -c '%a %n' "$box/out/results.jsonl"; find "$box/cache" ! -perm 600 ! -perm 700 | head -3)"
 
 echo "security: $pass passed, $fail failed"
 [ "$fail" = 0 ]
