@@ -4,7 +4,11 @@
 # Python): without ca_cert the run fails with a clear TLS error, with
 # ca_cert, SSL_CERT_FILE or SSL_CERT_DIR it succeeds, and verification is
 # never turned off.  Files: the journal and the cache are 0600, and
-# hostile prompt names and case ids put no file outside the outputs.
+# hostile prompt names and case ids put no file outside the outputs.  The
+# secrets proof: canary keys that the fake server echoes in every
+# provider's error shapes, answers, served models and finish reasons (and
+# an exec program prints) are found in no file written and no stream
+# printed, by any command.
 #
 # usage: tests/security-tests.sh PROMPTEVAL FAKELLM
 set -u
@@ -238,6 +242,176 @@ files=$(find "$box/cache" -type f | wc -l)
 	[ "$(stat -c %a "$box/out/results.jsonl")" = 600 ] &&
 	ok "files: the journal and $files cache files are 0600, the cache folders 0700 (umask 022; the journal after --resume too)" ||
 	bad "files: modes: $(stat -c '%a %n' "$box/out/results.jsonl"; find "$box/cache" ! -perm 600 ! -perm 700 | head -3)"
+
+# 3. The secrets proof.  A canary key for each provider (GitHub's with a
+#    '/' that a server may write as "\/") and one in a credential header;
+#    the fake server echoes them in 401s in OpenAI's, Anthropic's,
+#    Gemini's, GitHub's and Azure's error shapes, in a plain-text 401, in
+#    answers, served models and finish reasons, in a long body cut short
+#    in the middle of a key, and in the judge's replies; an exec program
+#    prints the keys it inherits.  Every command that reads or writes
+#    results runs over them (run with -v and every report format, from
+#    the cache, --offline and --resume, report, compare, score with the
+#    judge, merge, check, list, --dry-run), and no file written and no
+#    stream printed holds any 6 bytes in a row of any key.
+sec=$work/secrets
+mkdir -p "$sec/streams"
+K_OPENAI=CANARYoA-7Hq2ZxWv9kLp3R
+K_ANTHROPIC=CANARYaN-Tq8Vw2Lm5Xz1Pd
+K_GEMINI=CANARYgE-Mn4Rt7Yu2Io9Kj
+K_GITHUB=CANARYgH/Bx3+Nc8=Vf6Dh
+K_HEADER=CANARYhD-Ws5Qe1Ra8Ty4Ug
+export OPENAI_API_KEY=$K_OPENAI ANTHROPIC_API_KEY=$K_ANTHROPIC \
+	GEMINI_API_KEY=$K_GEMINI GITHUB_TOKEN=$K_GITHUB K_HEADER
+unset GH_TOKEN
+LEAK=tests/fixtures/security/leak.prompt.yml
+python3 - "$sec/script.jsonl" <<'PY'
+import json, os, sys
+k = {n: os.environ[n] for n in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+     "GEMINI_API_KEY", "GITHUB_TOKEN", "K_HEADER")}
+every = " ".join(k.values())
+gh_escaped = k["GITHUB_TOKEN"].replace("/", "\\/")
+def openai_reply(model, finish):
+    return json.dumps({"id": "c", "object": "chat.completion", "created": 0,
+        "model": model, "choices": [{"index": 0, "finish_reason": finish,
+        "message": {"role": "assistant", "content": "ok"}}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+rules = [
+    # The judge repeats every key, and states no choice: its reason
+    # quotes the reply.
+    {"match": "Grade the answer", "reply": "Keys " + every + " and no grade."},
+    # 401s in each provider's shape.
+    {"path": "/v1/chat/completions", "match": "mark-401", "status": 401,
+     "body": json.dumps({"error": {"message": "Incorrect API key provided: %s. You can find your API key at https://platform.openai.com/account/api-keys." % k["OPENAI_API_KEY"],
+                                   "type": "invalid_request_error", "param": None, "code": "invalid_api_key"}})},
+    {"path": "/chat/completions", "match": "mark-401", "status": 401,
+     "body": json.dumps({"error": {"code": "401", "message": "Access denied due to invalid subscription key %s. Make sure to provide a valid key for an active subscription." % k["K_HEADER"]}})},
+    {"path": "/inference/chat/completions", "match": "mark-401", "status": 401,
+     "body": '{"error":{"code":"unauthorized","message":"Bad credentials: token %s is not valid","details":"%s"}}' % (gh_escaped, gh_escaped)},
+    {"path": "/inference/chat/completions", "match": "mark-text", "status": 401,
+     "body": "unauthorized: the token %s was rejected" % gh_escaped},
+    {"path": "/v1/messages", "match": "mark-401", "status": 401,
+     "body": json.dumps({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key: %s" % k["ANTHROPIC_API_KEY"]}, "request_id": "req_canary"})},
+    {"path": "/v1beta/models/m-gemini", "match": "mark-401", "status": 400,
+     "body": json.dumps({"error": {"code": 400, "message": "API key not valid: %s. Please pass a valid API key." % k["GEMINI_API_KEY"], "status": "INVALID_ARGUMENT",
+                                   "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com",
+                                                "metadata": {"service": "generativelanguage.googleapis.com", "key": k["GEMINI_API_KEY"]}}]}})},
+    {"path": "/api/chat", "match": "mark-401", "status": 401,
+     "body": json.dumps({"error": "unauthorized: %s" % every})},
+    # Answers that repeat every key.
+    {"match": "mark-echo", "reply": "## 1. Keys\n\nok " + every},
+    # Served models and finish reasons that are keys.
+    {"path": "/v1/chat/completions", "match": "mark-meta", "status": 200,
+     "body": openai_reply(k["OPENAI_API_KEY"], k["K_HEADER"])},
+    {"path": "/chat/completions", "match": "mark-meta", "status": 200,
+     "body": openai_reply(k["K_HEADER"], k["OPENAI_API_KEY"])},
+    {"path": "/inference/chat/completions", "match": "mark-meta", "status": 200,
+     "body": openai_reply(k["GITHUB_TOKEN"], k["GITHUB_TOKEN"])},
+    {"path": "/v1/messages", "match": "mark-meta", "status": 200,
+     "body": json.dumps({"id": "msg_1", "type": "message", "role": "assistant", "model": k["ANTHROPIC_API_KEY"],
+                         "content": [{"type": "text", "text": "ok"}], "stop_reason": k["ANTHROPIC_API_KEY"],
+                         "usage": {"input_tokens": 1, "output_tokens": 1}})},
+    {"path": "/v1beta/models/m-gemini", "match": "mark-meta", "status": 200,
+     "body": json.dumps({"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": k["GEMINI_API_KEY"]}],
+                         "modelVersion": k["GEMINI_API_KEY"], "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}})},
+    {"path": "/api/chat", "match": "mark-meta", "status": 200,
+     "body": json.dumps({"model": k["OPENAI_API_KEY"], "created_at": "2024-01-01T00:00:00Z", "message": {"role": "assistant", "content": "ok"},
+                         "done": True, "done_reason": k["OPENAI_API_KEY"], "prompt_eval_count": 1, "eval_count": 1})},
+    # A body that is no provider's JSON, kept to 200 bytes in the error:
+    # the cut falls 7 bytes into a key.
+    {"match": "mark-long", "status": 403,
+     "body": "x" * 193 + k["OPENAI_API_KEY"] + " " + gh_escaped + " " + every},
+]
+with open(sys.argv[1], "w") as f:
+    for r in rules:
+        f.write(json.dumps(r) + "\n")
+PY
+fake_start --script "$sec/script.jsonl"
+cat >"$sec/pe.yml" <<CFG
+providers:
+  openai: {base_url: "$FAKE_URL/v1", api_key_env: OPENAI_API_KEY}
+  anthropic: {base_url: "$FAKE_URL", api_key_env: ANTHROPIC_API_KEY}
+  gemini: {base_url: "$FAKE_URL", api_key_env: GEMINI_API_KEY}
+  ollama: {base_url: "$FAKE_URL"}
+  github: {base_url: "$FAKE_URL/inference", api_key_env: GITHUB_TOKEN}
+  azure:
+    kind: openai
+    base_url: "$FAKE_URL"
+    headers: {api-key: "$K_HEADER"}
+aliases:
+  leaky:
+    exec: [sh, -c, 'cat >/dev/null; printf "## 1. Env\\n\\nok %s %s %s %s" "\$OPENAI_API_KEY" "\$ANTHROPIC_API_KEY" "\$GEMINI_API_KEY" "\$GITHUB_TOKEN"']
+CFG
+MODELS="-m openai:m-openai -m anthropic:m-anthropic -m gemini:m-gemini -m ollama:m-ollama -m github:m-github -m azure:m-azure -m leaky"
+FORMATS=terminal,json,jsonl,junit,md,html,csv,gh-json
+streams=0
+# leak_run NAME ARGS...: runs prompteval, its stdout and stderr kept.
+leak_run() {
+	name=$1
+	shift
+	"$PE" "$@" >"$sec/streams/$name.out" 2>"$sec/streams/$name.err"
+	echo $? >"$sec/$name.status"
+	streams=$((streams + 2))
+}
+# shellcheck disable=SC2086 # MODELS is a list of options
+leak_run run1 run -v -c "$sec/pe.yml" $MODELS -f "$FORMATS" --retries 0 \
+	-o "$sec/out1" --cache-dir "$sec/cache" "$LEAK"
+# shellcheck disable=SC2086
+leak_run run2 run -v -c "$sec/pe.yml" $MODELS -f "$FORMATS" --retries 0 \
+	-o "$sec/out2" --cache-dir "$sec/cache" "$LEAK"
+# shellcheck disable=SC2086
+leak_run offline run -v -c "$sec/pe.yml" $MODELS -f "$FORMATS" --offline \
+	-o "$sec/out3" --cache-dir "$sec/cache" "$LEAK"
+# shellcheck disable=SC2086
+leak_run resume run -v -c "$sec/pe.yml" $MODELS -f "$FORMATS" --retries 0 \
+	--resume -o "$sec/out1" --cache-dir "$sec/cache" "$LEAK"
+leak_run report report -f terminal,json,jsonl,junit,md,html,csv \
+	--baseline "$sec/out2/results.json" -o "$sec/rep" "$sec/out1/results.json"
+leak_run report-journal report -f terminal,md -o "$sec/rep-journal" \
+	"$sec/out1/results.jsonl"
+leak_run compare compare "$sec/out2/results.json" "$sec/out1/results.json"
+leak_run merge merge -o "$sec/merged.json" "$sec/out1/results.json"
+python3 -c 'import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(json.dumps({"prompt": r["prompt"], "case": r["case"], "output": r["output"] or "", "model": r["model"]}))' \
+	"$sec/out1/results.json" >"$sec/responses.jsonl"
+leak_run score score -v -c "$sec/pe.yml" --judge-model github:openai/grader \
+	--retries 0 -r "$sec/responses.jsonl" -o "$sec/scored" \
+	--cache-dir "$sec/cache-score" "$LEAK"
+leak_run check check -c "$sec/pe.yml" "$LEAK"
+leak_run list list -l "$LEAK"
+# shellcheck disable=SC2086
+leak_run dry-run run --dry-run -c "$sec/pe.yml" $MODELS "$LEAK"
+fake_get /_log >"$sec/log.jsonl"
+fake_stop
+
+# The canaries were there: every place a key was put says [REDACTED].
+py "len(rows) == 35 and all('[REDACTED]' in r['error'] for r in rows if r['case'] == 'err401' and not r['model'].startswith('exec:')) and all(r['output'].count('[REDACTED]') == (4 if r['model'].startswith('exec:') else 5) for r in rows if r['case'] == 'echo') and all(r['call']['served_model'] == '[REDACTED]' for r in rows if r['case'] == 'meta' and not r['model'].startswith('exec:')) and all(r['call']['finish_reason'] == '[REDACTED]' for r in rows if r['case'] == 'meta' and not r['model'].startswith('exec:')) and '[REDACTED]' in [r for r in rows if r['case'] == 'text' and r['model'] == 'github:m-github'][0]['error'] and all(r['error'].startswith('HTTP 403: ' + 'x' * 193 + '[RED') for r in rows if r['case'] == 'long' and not r['model'].startswith('exec:')) and all('[REDACTED]' in e['reason'] for r in rows for e in r['evaluators'] if e['name'] == 'graded' and r['status'] != 'error')" "$sec/out1/results.json" &&
+	ok "secrets: every key the server and the program repeated was replaced by [REDACTED] (35 jobs, 7 models)" ||
+	bad "secrets: the canaries did not arrive where they were put"
+[ "$(cat "$sec/run1.status")" = 2 ] && [ "$(cat "$sec/score.status")" = 2 ] &&
+	grep -q '"fault":"script"' "$sec/log.jsonl" &&
+	ok "secrets: the runs ended as expected (errors: exit 2) after the scripted replies" ||
+	bad "secrets: exits run $(cat "$sec/run1.status") score $(cat "$sec/score.status"): $(cat "$sec/streams/run1.err" | head -5)"
+# Every 6 bytes in a row of every key, plain and as JSON writes it.
+python3 - "$sec/needles" <<'PY'
+import os, sys
+needles = set()
+for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
+             "GITHUB_TOKEN", "K_HEADER"):
+    for form in (os.environ[name], os.environ[name].replace("/", "\\/")):
+        needles.update(form[i:i + 6] for i in range(len(form) - 5))
+open(sys.argv[1], "w").write("\n".join(sorted(needles)) + "\n")
+PY
+written=$(find "$sec/out1" "$sec/out2" "$sec/out3" "$sec/rep" \
+	"$sec/rep-journal" "$sec/scored" "$sec/cache" "$sec/cache-score" \
+	"$sec/merged.json" -type f | wc -l)
+leaks=$(grep -r -l -F -f "$sec/needles" "$sec/out1" "$sec/out2" "$sec/out3" \
+	"$sec/rep" "$sec/rep-journal" "$sec/scored" "$sec/cache" \
+	"$sec/cache-score" "$sec/merged.json" "$sec/streams" 2>/dev/null)
+[ "$written" -ge 30 ] && [ "$streams" = 24 ] && [ -z "$leaks" ] &&
+	ok "secrets: no key in any of the $written files written or the $streams streams printed" ||
+	bad "secrets: a key leaked into $(echo "$leaks" | grep -c -v /streams/) of $written files and $(echo "$leaks" | grep -c /streams/) of $streams streams: $(echo "$leaks" | head -5)"
 
 echo "security: $pass passed, $fail failed"
 [ "$fail" = 0 ]
