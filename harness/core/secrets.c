@@ -7,10 +7,8 @@
 #include "harness/core/secrets.h"
 
 #include <ctype.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/url.h"
@@ -235,22 +233,4 @@ size_t pe_secrets_redact_str(const struct pe_secrets *s, char **text)
 		return 0;
 	len = strlen(*text);
 	return pe_secrets_redact(s, text, &len);
-}
-
-/* Redacts a string in a fixed buffer; see secrets.h. */
-size_t pe_secrets_redact_fixed(const struct pe_secrets *s, char *buf,
-			       size_t size)
-{
-	char *copy;
-	size_t n, len;
-
-	if (!s || !buf || !size)
-		return 0;
-	len = strnlen(buf, size - 1);
-	copy = xstrndup(buf, len);
-	n = pe_secrets_redact(s, &copy, &len);
-	if (n)
-		snprintf(buf, size, "%s", copy);
-	free(copy);
-	return n;
 }

@@ -18,8 +18,9 @@
  * pe_secrets_redact replaces each occurrence of a secret, in its plain
  * form and in its JSON-escaped forms (a raw body quotes it that way), by
  * "[REDACTED]".  The runner calls it on every HTTP body before a provider
- * parses it and on every answer and error before a row holds it, so what
- * is stored and printed afterwards is clean.
+ * parses it, on what the provider read from it, and on every answer and
+ * error before a row holds it, so what is cached, stored and printed
+ * afterwards is clean.
  *
  * Values shorter than PE_SECRET_MIN_LEN bytes are not taken: replacing
  * every "abc" of every answer would garble them, and no real key is that
@@ -80,12 +81,5 @@ size_t pe_secrets_redact(const struct pe_secrets *s, char **text, size_t *len);
 
 /* The same for a NUL-terminated heap string (or NULL). */
 size_t pe_secrets_redact_str(const struct pe_secrets *s, char **text);
-
-/*
- * The same for a NUL-terminated string in a fixed buffer of size bytes;
- * the result is cut to fit.
- */
-size_t pe_secrets_redact_fixed(const struct pe_secrets *s, char *buf,
-			       size_t size);
 
 #endif

@@ -272,15 +272,29 @@ static void redact_answer(const struct runner *r, struct pe_result *row)
 }
 
 /*
- * Takes every secret of the run out of what a server sent, before a
- * provider reads it: an error body may quote the key, and whatever is
- * read from the body (message, answer, model) is then clean.
+ * Takes every secret of the run out of a body a server sent, before a
+ * provider reads it: an error body may quote the key, and a provider
+ * keeps only the start of a body it cannot read, which could end inside
+ * the key.
  */
-static void redact_reply(const struct runner *r, struct pe_http_result *res)
+static void redact_body(const struct runner *r, struct pe_http_result *res)
 {
 	pe_secrets_redact(r->plan->secrets, &res->body, &res->len);
-	pe_secrets_redact_fixed(r->plan->secrets, res->error,
-				sizeof(res->error));
+}
+
+/*
+ * Takes every secret of the run out of what was read from a reply (or a
+ * transport error), before it reaches a row, the cache or a judge.
+ */
+static void redact_response(const struct runner *r,
+			    struct pe_chat_response *resp)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, &resp->output, &resp->output_len);
+	pe_secrets_redact_str(s, &resp->error);
+	pe_secrets_redact_str(s, &resp->finish_reason);
+	pe_secrets_redact_str(s, &resp->model);
 }
 
 /*
@@ -752,7 +766,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	double now = now_ms();
 	int retry;
 
-	redact_reply(r, res);
+	redact_body(r, res);
 	ts->inflight--;
 	r->inflight--;
 	for (size_t i = 0; i < r->nactive; i++) {
@@ -770,6 +784,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		pe_provider_parse(t->ops, res->status, res->body, res->len, 0,
 				  &resp);
 	}
+	redact_response(r, &resp);
 	retry = resp.cls == PE_REPLY_RETRY;
 	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
 	    resp.cls != PE_REPLY_QUOTA)
