@@ -40,10 +40,10 @@ bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 config() {
 	cat >"$work/pe.yml" <<CFG
 providers:
-  openai: {base_url: $FAKE_URL/v1}
-  github: {base_url: $FAKE_URL/inference}
-  anthropic: {base_url: $FAKE_URL}
-  gemini: {base_url: $FAKE_URL}
+  openai: {base_url: $FAKE_URL/v1, api_key_env: OPENAI_API_KEY}
+  github: {base_url: $FAKE_URL/inference, api_key_env: GITHUB_TOKEN}
+  anthropic: {base_url: $FAKE_URL, api_key_env: ANTHROPIC_API_KEY}
+  gemini: {base_url: $FAKE_URL, api_key_env: GEMINI_API_KEY}
   ollama: {base_url: $FAKE_URL}
 ${1:-}
 CFG
@@ -346,8 +346,9 @@ rules
 start
 cat >"$work/pe.yml" <<CFG
 providers:
-  openai: {base_url: $FAKE_URL/v1, stream: true}
-  anthropic: {base_url: $FAKE_URL}
+  openai: {base_url: $FAKE_URL/v1, api_key_env: OPENAI_API_KEY,
+           stream: true}
+  anthropic: {base_url: $FAKE_URL, api_key_env: ANTHROPIC_API_KEY}
 CFG
 for mode in "" --no-stream --stream; do
 	fake_get /_reset >/dev/null

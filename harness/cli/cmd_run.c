@@ -32,6 +32,7 @@
 #include "harness/cli/progress.h"
 #include "harness/cli/summary.h"
 #include "harness/core/message.h"
+#include "harness/core/secrets.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -182,6 +183,7 @@ static void print_plan(const struct pe_plan *plan)
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct pe_target *t = &plan->targets[i];
 		size_t jobs = 0, judged = 0;
+		char *base;
 
 		for (size_t j = 0; j < plan->njobs; j++) {
 			const struct pe_job *job = &plan->jobs[j];
@@ -196,18 +198,27 @@ static void print_plan(const struct pe_plan *plan)
 					judge_calls(plan, job->kase->evaluators,
 						    job->kase->nevaluators, i);
 		}
+		/* A base URL may hold a password ("user:PASSWORD@host"). */
+		base = xstrdup(t->base_url ? t->base_url : "(local)");
+		pe_secrets_redact_str(plan->secrets, &base);
 		pe_terminal_printf(stdout, "  %-32s %-30s %zu jobs", t->spec,
-				   t->base_url ? t->base_url : "(local)", jobs);
+				   base, jobs);
+		free(base);
 		if (t->judge)
 			pe_terminal_printf(stdout, ", %zu judge calls", judged);
 		if (t->stream)
 			pe_terminal_printf(stdout, ", streamed");
-		pe_terminal_printf(stdout, "%s%s%s%s\n",
-				   t->api_key_env ? ", key from " : "",
-				   t->api_key_env ? t->api_key_env : "",
-				   t->org ? ", billed to the organization "
-					  : "",
-				   t->org ? t->org : "");
+		pe_terminal_printf(
+			stdout, "%s%s%s%s%s\n",
+			t->api_key_env ? ", key from " : "",
+			t->api_key_env ? t->api_key_env : "",
+			t->key_withheld
+				? ", no key is sent: its base URL is not "
+				  "the provider's and it names no "
+				  "api_key_env"
+				: "",
+			t->org ? ", billed to the organization " : "",
+			t->org ? t->org : "");
 	}
 }
 

@@ -5,10 +5,12 @@
  */
 #include "harness/load/config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/util.h"
 #include "harness/load/yaml_load.h"
@@ -53,6 +55,30 @@ static int check_shape(const struct pe_node *n, enum pe_node_kind kind,
 	return PE_ERR_INVALID;
 }
 
+/*
+ * Reads ca_cert: a file of CA certificates, relative to the
+ * configuration's folder, that must be readable now rather than fail
+ * every request later.
+ */
+static int read_ca_cert(struct pe_provider_config *p, const struct pe_node *n,
+			struct pe_diag *diag)
+{
+	if (!n)
+		return PE_OK;
+	if (!text_of(n)) {
+		pe_diag_error(diag, &n->mark,
+			      "'ca_cert' must name a file of CA certificates");
+		return PE_ERR_INVALID;
+	}
+	p->ca_cert = pe_path_relative_to(n->mark.file, n->text);
+	if (access(p->ca_cert, R_OK)) {
+		pe_diag_error(diag, &n->mark, "ca_cert: cannot read %s: %s",
+			      p->ca_cert, strerror(errno));
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
 static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 			 struct pe_diag *diag)
 {
@@ -65,6 +91,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 					     "timeout",
 					     "headers",
 					     "stream",
+					     "ca_cert",
 					     NULL };
 	const struct pe_node *map = pair->value;
 	struct pe_provider_config *p;
@@ -89,6 +116,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	memset(p, 0, sizeof(*p));
 	pe_strlist_init(&p->headers);
 	p->name = xstrdup(pair->key->text);
+	p->mark = pair->key->mark;
 	p->ops = pe_provider_find(kind ? kind->text : p->name);
 	if (!pe_provider_is_http(p->ops)) {
 		struct pe_buf names;
@@ -133,6 +161,8 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	} else if (stream) {
 		p->stream = stream->bval;
 	}
+	if (read_ca_cert(p, pe_node_get(map, "ca_cert"), diag))
+		rc = PE_ERR_INVALID;
 	if (check_shape(headers, PE_NODE_MAP,
 			"'headers' must map each header's name to its value",
 			diag))
@@ -510,6 +540,7 @@ void pe_config_free(struct pe_config *c)
 		free(c->providers[i].name);
 		free(c->providers[i].base_url);
 		free(c->providers[i].api_key_env);
+		free(c->providers[i].ca_cert);
 		pe_strlist_release(&c->providers[i].headers);
 	}
 	free(c->providers);

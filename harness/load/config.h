@@ -22,6 +22,7 @@
 
 struct pe_provider_config {
 	char *name;			   /* "openai", or a custom name */
+	struct pe_mark mark;		   /* its name in the file */
 	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
 	char *api_key_env;	    /* NULL: the provider's variable */
@@ -31,6 +32,12 @@ struct pe_provider_config {
 	long timeout_ms;	    /* 0: the run's --timeout */
 	struct pe_strlist headers;  /* "Name: value" */
 	int stream;		    /* ask for streamed answers */
+	/*
+	 * ca_cert: the CA certificates (PEM) that its server's certificate
+	 * is verified against, relative to the file's folder; NULL: the
+	 * system's (or SSL_CERT_FILE).
+	 */
+	char *ca_cert;
 };
 
 struct pe_alias {

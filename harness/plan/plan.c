@@ -14,6 +14,7 @@
 #include "harness/core/pattern.h"
 #include "harness/core/buf.h"
 #include "harness/core/hash.h"
+#include "harness/core/url.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -38,22 +39,56 @@ static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 	}
 }
 
+/*
+ * True when the configuration sends the provider to another server than
+ * its kind's default (a local vLLM, a proxy): the kind's key is not for
+ * it.  The SDKs' base variables (OPENAI_BASE_URL) are not counted: the
+ * SDKs send their key variable there, and both come from the same
+ * environment, while a prompteval.yml may come with the prompts.
+ */
+static int elsewhere(const struct pe_target *t,
+		     const struct pe_provider_config *pc)
+{
+	return pc && pc->base_url && t->ops->default_base &&
+	       !pe_url_same_origin(pc->base_url, t->ops->default_base);
+}
+
+/*
+ * The CA certificates to trust: the provider's ca_cert, else those that
+ * OpenSSL's variables name, as OpenSSL itself reads them.
+ */
+static void set_tls(struct pe_target *t, const struct pe_provider_config *pc)
+{
+	const char *file = getenv("SSL_CERT_FILE");
+	const char *dir = getenv("SSL_CERT_DIR");
+
+	if (pc && pc->ca_cert)
+		t->ca_cert = xstrdup(pc->ca_cert);
+	else if (file && *file)
+		t->ca_cert = xstrdup(file);
+	if (dir && *dir)
+		t->ca_dir = xstrdup(dir);
+}
+
 static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
-	const char *key_env =
-		pc && pc->api_key_env ? pc->api_key_env : t->ops->key_env;
+	int own_key = pc && pc->api_key_env;
+	const char *key_env = own_key		 ? pc->api_key_env
+			      : elsewhere(t, pc) ? NULL
+						 : t->ops->key_env;
 	const char *first = t->ops->key_env_first;
 	const char *key;
 
 	/* The provider's first choice, when set and not overridden. */
-	if (!(pc && pc->api_key_env) && first && getenv(first) &&
-	    *getenv(first))
+	if (key_env && !own_key && first && getenv(first) && *getenv(first))
 		key_env = first;
 	key = key_env ? getenv(key_env) : NULL;
 
 	pe_strlist_init(&t->headers);
+	t->key_withheld = !key_env && t->ops->key_env;
 	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
 	t->api_key = key && *key ? xstrdup(key) : NULL;
+	set_tls(t, pc);
 	if (!pc)
 		return;
 	t->max_concurrency = pc->max_concurrency;
@@ -200,6 +235,8 @@ void pe_target_release(struct pe_target *t)
 	free(t->model);
 	free(t->base_url);
 	free(t->org);
+	free(t->ca_cert);
+	free(t->ca_dir);
 	for (size_t i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);
@@ -581,6 +618,46 @@ static void choose_streams(struct pe_plan *plan, enum pe_stream_choice choice)
 	}
 }
 
+/*
+ * Collects every secret the run knows into plan->secrets: what its
+ * targets send, and every key the providers and the configuration name
+ * that is set, since a program or a model may print any of them.
+ */
+static void collect_secrets(struct pe_plan *plan,
+			    const struct pe_config *config)
+{
+	const struct pe_provider_ops *ops;
+
+	plan->secrets = pe_secrets_new();
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key)
+			pe_secrets_add(plan->secrets, t->api_key,
+				       strlen(t->api_key));
+		for (size_t k = 0; k < t->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      t->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, t->base_url);
+	}
+	for (size_t i = 0; (ops = pe_provider_at(i)) != NULL; i++) {
+		pe_secrets_add_env(plan->secrets, ops->key_env);
+		pe_secrets_add_env(plan->secrets, ops->key_env_first);
+		pe_secrets_add_url(plan->secrets,
+				   ops->base_env ? getenv(ops->base_env)
+						 : NULL);
+	}
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+
+		pe_secrets_add_env(plan->secrets, pc->api_key_env);
+		for (size_t k = 0; k < pc->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      pc->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, pc->base_url);
+	}
+}
+
 /* Expands the suite into jobs; see plan.h. */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -655,6 +732,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 		if (plan->targets[i].ops->takes_org)
 			plan->targets[i].org = xstrdup(opts->org);
 	choose_streams(plan, opts->stream);
+	collect_secrets(plan, config);
 	return plan;
 }
 
@@ -670,6 +748,7 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan->judges);
 	free(plan->judge_model);
 	free(plan->targets);
+	pe_secrets_free(plan->secrets);
 	free(plan->jobs);
 	free(plan);
 }
@@ -696,6 +775,7 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 		return NULL;
 	}
 	choose_streams(plan, stream);
+	collect_secrets(plan, config);
 	return plan;
 }
 
@@ -708,11 +788,47 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name)
 	return -1;
 }
 
-/* A local endpoint (loopback) may need no key. */
-static int is_local(const char *url)
+/* Warns when t would send its key over plain http to another host. */
+static void warn_cleartext(const struct pe_target *t, const char *who,
+			   const struct pe_mark *mark, struct pe_diag *diag)
 {
-	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
-		       strstr(url, "://[::1]"));
+	if (t->api_key && pe_url_is_cleartext_remote(t->base_url))
+		pe_diag_warning(diag, mark,
+				"%s sends its key (%s) over plain http to "
+				"another machine, where anyone on the way can "
+				"read it; use https",
+				who, t->api_key_env);
+}
+
+/* Warns at keyless and clear-text providers; see plan.h. */
+void pe_plan_check_providers(const struct pe_config *config,
+			     struct pe_diag *diag)
+{
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+		struct pe_target t;
+		char *name, *who, err[256];
+
+		if (!pc->ops)
+			continue;
+		name = xstrfmt("%s:check", pc->name);
+		who = xstrfmt("provider %s", pc->name);
+		if (!pe_target_resolve(name, config, &t, err, sizeof(err))) {
+			if (t.key_withheld)
+				pe_diag_warning(
+					diag, &pc->mark,
+					"%s: no api_key_env, so no key is sent "
+					"(%s goes only to %s; name a "
+					"variable with api_key_env to send "
+					"one)",
+					who, pc->ops->key_env,
+					pc->ops->default_base);
+			warn_cleartext(&t, who, &pc->mark, diag);
+			pe_target_release(&t);
+		}
+		free(who);
+		free(name);
+	}
 }
 
 /* Checks that every target that needs a key has one; see plan.h. */
@@ -721,11 +837,14 @@ int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 {
 	int rc = PE_OK;
 
+	for (size_t i = 0; i < plan->ntargets && !offline; i++)
+		warn_cleartext(&plan->targets[i], plan->targets[i].spec, NULL,
+			       diag);
 	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
 		const struct pe_target *t = &plan->targets[i];
 
-		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
-		    !t->ops->needs_key)
+		if (t->api_key || !t->api_key_env ||
+		    pe_url_is_loopback(t->base_url) || !t->ops->needs_key)
 			continue;
 		if (t->ops->key_env_first &&
 		    !strcmp(t->api_key_env, t->ops->key_env))

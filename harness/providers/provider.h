@@ -55,6 +55,12 @@ struct pe_http_request {
 	struct pe_strlist headers; /* "Name: value" lines */
 	char *body;
 	size_t body_len;
+	/*
+	 * TLS: the CA certificates to verify the server against (a PEM file
+	 * and a folder), NULL for the system's; borrowed, set by the caller.
+	 */
+	const char *ca_file;
+	const char *ca_dir;
 };
 
 void pe_http_request_release(struct pe_http_request *r);

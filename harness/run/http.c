@@ -262,6 +262,43 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
 	return len;
 }
 
+/*
+ * The CA certificates to verify the server against, when the request
+ * names its own; verification itself is libcurl's default and stays on.
+ */
+static void set_trust(CURL *e, const struct pe_http_request *req)
+{
+	if (req->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+	if (req->ca_dir)
+		curl_easy_setopt(e, CURLOPT_CAPATH, req->ca_dir);
+}
+
+/*
+ * The transport error of a failed transfer: libcurl's, and for a server
+ * certificate that is not trusted, what to do about it.
+ */
+static void describe_error(const struct transfer *t, CURLcode code, char *out,
+			   size_t size)
+{
+	const char *what = t->capped	 ? "response larger than the size cap"
+			   : t->error[0] ? t->error
+					 : curl_easy_strerror(code);
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	if (code == CURLE_PEER_FAILED_VERIFICATION ||
+	    code == CURLE_SSL_CACERT_BADFILE)
+		pe_buf_addf(&b,
+			    "TLS: the server's certificate is not trusted "
+			    "(%s); name its CA with ca_cert or SSL_CERT_FILE",
+			    what);
+	else
+		pe_buf_adds(&b, what);
+	snprintf(out, size, "%s", pe_buf_str(&b));
+	pe_buf_release(&b);
+}
+
 /* Starts a request; see http.h. */
 int pe_http_add(struct pe_http *h, const struct pe_http_request *req,
 		long connect_timeout_ms, long timeout_ms, size_t max_body,
@@ -307,6 +344,7 @@ int pe_http_add(struct pe_http *h, const struct pe_http_request *req,
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "prompteval");
+	set_trust(e, req);
 	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		free_transfer(t);
@@ -335,10 +373,7 @@ static void finish(struct pe_http *h, CURLMsg *msg, pe_http_done_fn done,
 	r.body_capped = t->capped;
 	if (msg->data.result != CURLE_OK) {
 		r.transport_error = (int)msg->data.result;
-		snprintf(r.error, sizeof(r.error), "%s",
-			 t->capped     ? "response larger than the size cap"
-			 : t->error[0] ? t->error
-				       : curl_easy_strerror(msg->data.result));
+		describe_error(t, msg->data.result, r.error, sizeof(r.error));
 	}
 	r.retry_after_ms = t->retry_after_ms;
 	r.remaining_requests = t->remaining_requests;

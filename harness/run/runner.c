@@ -35,6 +35,7 @@
 #include "harness/run/cache.h"
 #include "harness/run/journal.h"
 #include "harness/core/message.h"
+#include "harness/core/secrets.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -257,6 +258,47 @@ static void release_answer(struct pe_result *row)
 }
 
 /*
+ * Takes every secret of the run out of the answer a row holds (its
+ * strings are the runner's, see release_answer), before it is scored,
+ * stored or shown: a model or a program may repeat a key.
+ */
+static void redact_answer(const struct runner *r, struct pe_result *row)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, (char **)&row->output, &row->output_len);
+	pe_secrets_redact_str(s, (char **)&row->error);
+	pe_secrets_redact_str(s, (char **)&row->finish_reason);
+	pe_secrets_redact_str(s, (char **)&row->served_model);
+}
+
+/*
+ * Takes every secret of the run out of a body a server sent, before a
+ * provider reads it: an error body may quote the key, and a provider
+ * keeps only the start of a body it cannot read, which could end inside
+ * the key.
+ */
+static void redact_body(const struct runner *r, struct pe_http_result *res)
+{
+	pe_secrets_redact(r->plan->secrets, &res->body, &res->len);
+}
+
+/*
+ * Takes every secret of the run out of what was read from a reply (or a
+ * transport error), before it reaches a row, the cache or a judge.
+ */
+static void redact_response(const struct runner *r,
+			    struct pe_chat_response *resp)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, &resp->output, &resp->output_len);
+	pe_secrets_redact_str(s, &resp->error);
+	pe_secrets_redact_str(s, &resp->finish_reason);
+	pe_secrets_redact_str(s, &resp->model);
+}
+
+/*
  * Records a scored job: sets its verdict, journals its row, counts it and
  * tells the observer.  The row keeps its verdict and call figures; its
  * answer and evaluators are freed once the line is written.
@@ -436,6 +478,7 @@ static void complete(struct runner *r, size_t job)
 {
 	struct pe_result *row = &r->run->rows[job];
 
+	redact_answer(r, row);
 	row->has_call = 1;
 	row->attempts = r->attempts[job];
 	r->remaining--;
@@ -724,6 +767,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 	double now = now_ms();
 	int retry;
 
+	redact_body(r, res);
 	ts->inflight--;
 	r->inflight--;
 	for (size_t i = 0; i < r->nactive; i++) {
@@ -741,6 +785,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		pe_provider_parse(t->ops, res->status, res->body, res->len,
 				  t->stream, &resp);
 	}
+	redact_response(r, &resp);
 	retry = resp.cls == PE_REPLY_RETRY;
 	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
 	    resp.cls != PE_REPLY_QUOTA)
@@ -922,6 +967,13 @@ static int follow_active(struct runner *r, const char *key, size_t call)
 	return 0;
 }
 
+/* The CA certificates a request to t is verified against. */
+static void trust(struct pe_http_request *http, const struct pe_target *t)
+{
+	http->ca_file = t->ca_cert;
+	http->ca_dir = t->ca_dir;
+}
+
 /*
  * Starts one attempt of a job: from the cache, locally (echo, exec), or
  * as an HTTP request.  Returns the estimated tokens it will use.
@@ -962,6 +1014,7 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
@@ -1054,6 +1107,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 		judge_unanswered(r, call, PE_VERDICT_ERROR, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = call;
 	a->started_ms = now;
@@ -1062,6 +1116,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
+		redact_answer(r, &answer);
 		judge_answered(r, call, &answer);
 		release_answer(&answer);
 		free(a);

@@ -2,8 +2,9 @@
  * Unit tests for load/config.c: a full prompteval.yml read into providers,
  * aliases, default models, temperatures and repeats, prices and gates;
  * an empty file and a missing default file; the gates merged under the
- * command line's; and, table-driven, each bad value with its positioned
- * diagnostic (file:line:col), every one of them reported in one pass.
+ * command line's; ca_cert, relative to the file and readable; and,
+ * table-driven, each bad value with its positioned diagnostic
+ * (file:line:col), every one of them reported in one pass.
  * Configurations are written into a fresh mkdtemp directory.
  */
 #include <setjmp.h>
@@ -174,6 +175,44 @@ static void test_full(void **state)
 	pe_config_free(c);
 	pe_diag_free(d);
 	free(path);
+}
+
+/*
+ * ca_cert is relative to the configuration's folder and must be readable
+ * when the file loads.
+ */
+static void test_ca_cert(void **state)
+{
+	const struct testdir *t = *state;
+	char *ca = write_text(t, "ca.pem", "not checked here\n");
+	char *path = write_text(t, "tls.yml",
+				"providers:\n  corp:\n    kind: openai\n"
+				"    ca_cert: ca.pem\n");
+	char *want = xstrfmt("%s/ca.pem", t->dir);
+	struct pe_diag *d = pe_diag_new();
+	struct pe_config *c = pe_config_load(path, d);
+	char *text;
+
+	assert_non_null(c);
+	assert_string_equal(pe_config_provider(c, "corp")->ca_cert, want);
+	pe_config_free(c);
+	free(path);
+	path = write_text(t, "tls.yml",
+			  "providers:\n  corp:\n    kind: openai\n"
+			  "    ca_cert: missing.pem\n");
+	c = pe_config_load(path, d);
+	assert_null(c);
+	text = diag_text(d, path);
+	free(want);
+	want = xstrfmt("4:14: error: ca_cert: cannot read %s/missing.pem: No "
+		       "such file or directory",
+		       t->dir);
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	pe_diag_free(d);
+	free(path);
+	free(ca);
 }
 
 /* An empty file, and no file: an empty configuration, nothing given. */
@@ -399,6 +438,8 @@ static const struct error_case error_cases[] = {
 	  "providers:\n  openai:\n    max_concurrency: 2.5\n", 0,
 	  "3:22: error: 'max_concurrency' must be a whole number from 1 to "
 	  "1000000" },
+	{ "ca_cert not text", "providers:\n  openai:\n    ca_cert: [a]\n", 0,
+	  "3:14: error: 'ca_cert' must name a file of CA certificates" },
 	{ "empty sections are not given",
 	  "providers:\naliases:\nmodels:\ntemperatures:\n", 1, "" },
 	{ "YAML syntax", "models: [a\n", 0,
@@ -440,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup,
 						testdir_teardown),
 		cmocka_unit_test_setup_teardown(test_merge_gates, setup,
+						testdir_teardown),
+		cmocka_unit_test_setup_teardown(test_ca_cert, setup,
 						testdir_teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup,
 						testdir_teardown),
