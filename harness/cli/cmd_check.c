@@ -239,8 +239,10 @@ int cmd_check(int argc, char **argv)
 	diag = pe_diag_new();
 	config = pe_config_load(config_path, diag);
 	suite = pe_suite_load(paths.items, paths.len, diag);
-	if (config)
+	if (config) {
 		check_judges(suite, judge, config, diag);
+		pe_plan_check_suite(suite, config, diag);
+	}
 	if (!judge && config && config->judge)
 		judge = config->judge->text;
 	if (strict)
