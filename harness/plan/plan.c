@@ -60,6 +60,7 @@ static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 	t->requests_per_minute = pc->requests_per_minute;
 	t->tokens_per_minute = pc->tokens_per_minute;
 	t->timeout_ms = pc->timeout_ms;
+	t->max_retry_wait_ms = pc->max_retry_wait_ms;
 	for (size_t i = 0; i < pc->headers.len; i++)
 		pe_strlist_push(&t->headers, pc->headers.items[i]);
 }

@@ -36,6 +36,7 @@ struct pe_target {
 	double requests_per_minute;
 	double tokens_per_minute;
 	long timeout_ms;
+	long max_retry_wait_ms; /* 0: the run's --max-retry-wait */
 	struct pe_strlist headers;
 	int judge; /* it answers judge calls */
 	/* --org, for a provider that takes it (GitHub Models); else NULL. */
