@@ -13,14 +13,16 @@
 #   every job an error that names the cause (exit 2); a server that
 #   trickles bytes hits the timeout; a 1 GB answer hits the size cap with
 #   the peak RSS printed and bounded;
-# - failing fast: an unknown scheme, 501 and an HTML page are not
-#   retried; HTTP/1.1 requests start at once; a journal that cannot be
+# - failing fast: an unknown scheme, a certificate that does not verify,
+#   501 and an HTML page are not retried; HTTP/1.1 requests start at once; a journal that cannot be
 #   written stops the run (exit 5) before the other requests go out; a
 #   cache that cannot be written is reported once;
 # - rate limits: the request reset alone paces requests, GitHub's
 #   x-ratelimit-timeremaining comes before Retry-After, Anthropic's
 #   RFC 3339 resets pace before the 429, and the progress says why
-#   sending waits.
+#   sending waits;
+# - answers cut short (Gemini SAFETY) are errors, or scored with
+#   --score-partial; an OpenAI refusal is marked.
 #
 # Timings come from the server's clock (its log) where they are asserted.
 #
@@ -306,6 +308,48 @@ PY
 then ok "an unknown scheme, 501 and an HTML page are not retried; the HTML error gives the content type and the escaped start"
 else bad "failing fast (exit $(status scheme), $(status final))"; fi
 
+# 7b. A certificate that does not verify (a self-signed one, from
+# tests/fixtures/tls/) is not retried, and the breaker stops the rest.
+mkfifo "$work/tls-port"
+python3 - "$work/tls-port" <<'PY' &
+import http.server, ssl, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.send_response(500)
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("tests/fixtures/tls/cert.pem", "tests/fixtures/tls/key.pem")
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+open(sys.argv[1], "w").write("%d\n" % server.server_address[1])
+server.serve_forever()
+PY
+tls_pid=$!
+read -r tls_port <"$work/tls-port"
+cat >"$work/tls.yml" <<CFG
+providers:
+  openai:
+    base_url: https://127.0.0.1:$tls_port/v1
+CFG
+timed tls run -q -c "$work/tls.yml" -m openai:sim-strong -t 0 --no-cache \
+	-o "$work/tls" "$MANY"
+kill "$tls_pid"
+wait "$tls_pid" 2>/dev/null
+if python3 - "$work" "$(status tls)" "$(secs tls)" <<'PY'
+import json, sys
+d, status, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+rows = json.load(open(d + "/tls/results.json"))["results"]
+assert status == 2 and secs < 10, (status, secs)
+assert all(r["status"] == "error" and "certificate" in r["error"] for r in rows), rows[0]["error"]
+attempts = sum(r["call"]["attempts"] for r in rows)
+assert attempts <= 40 and all(r["call"]["attempts"] <= 1 for r in rows), attempts
+print("  %d TLS handshakes for 500 jobs, %s s" % (attempts, secs))
+PY
+then ok "a certificate that does not verify is not retried; the breaker stops the rest"
+else bad "TLS (exit $(status tls)): $(head -3 "$work/tls.err")"; fi
+
 # 8. HTTP/1.1: 32 requests at 2 s each start at once (server clock).
 fake_start --latency-ms 2000
 fake_config "$work/pe.yml"
@@ -459,6 +503,37 @@ fake_stop
 grep -q 'sending to openai:sim-strong paused for [12]s: rate limited (Retry-After)' "$work/tty.out" &&
 	ok "progress: it says when and why sending is paused" ||
 	bad "progress shows no pause: $(tr '\r' '\n' <"$work/tty.out" | head -5)"
+
+# 13. A Gemini answer cut short (SAFETY) is an error that keeps what came,
+# or, with --score-partial, scored and marked; an OpenAI refusal is
+# marked as one.
+cat >"$work/script.jsonl" <<'S'
+{"path": "/v1beta/", "match": "users", "body": "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"## 1. Migration Strategy\\n**Step**\"}]},\"finishReason\":\"SAFETY\"}]}"}
+{"path": "/v1/chat", "match": "users", "body": "{\"model\":\"sim\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,\"refusal\":\"I can't help with that.\"},\"finish_reason\":\"stop\"}]}"}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+timed cut run -q -c "$work/pe.yml" -m gemini:sim-strong -m openai:sim-strong \
+	--filter '^users$' --no-cache -o "$work/cut" "$PROMPT"
+timed partial run -q -c "$work/pe.yml" -m gemini:sim-strong --filter '^users$' \
+	--no-cache --score-partial -o "$work/partial" "$PROMPT"
+fake_get /_stats >"$work/cut.stats"
+fake_stop
+if python3 - "$work" <<'PY'
+import json, sys
+d = sys.argv[1]
+rows = {r["model"]: r for r in json.load(open(d + "/cut/results.json"))["results"]}
+g, o = rows["gemini:sim-strong"], rows["openai:sim-strong"]
+assert g["status"] == "error" and g["error"] == "answer cut short: SAFETY", g
+assert g["call"]["finish_reason"] == "SAFETY" and g["output"].startswith("## 1."), g
+assert g["call"]["attempts"] == 1, g["call"]
+assert o["status"] != "error" and o["call"]["finish_reason"] == "refusal" and o["output"] == "I can't help with that.", o
+p = json.load(open(d + "/partial/results.json"))["results"][0]
+assert p["status"] in ("pass", "fail") and p["call"]["finish_reason"] == "SAFETY", p
+assert json.load(open(d + "/cut.stats"))["requests"] == 3
+PY
+then ok "a Gemini answer cut short is an error keeping its text, scored with --score-partial; an OpenAI refusal is marked"
+else bad "answers cut short (exit $(status cut), $(status partial))"; fi
 
 echo "faults: $pass passed, $fail failed"
 [ "$fail" = 0 ]
