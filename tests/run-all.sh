@@ -1,13 +1,14 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
 # golden cases, the conformance corpus, the runs, the LLM judges, terminal
-# safety and streamed replies against the fake LLM server, the security
-# tests (TLS with a private CA, keys, file modes and paths, the secrets
-# proof), valgrind memcheck on end-to-end runs, the JUnit and HTML reports
-# (the latter in headless Chromium), the docs, format, tree and
-# build-dependency checks, the unit, e2e, conformance, run, judge,
-# terminal, stream and security suites again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
+# safety, streamed replies and the fault suite against the fake LLM
+# server, the security tests (TLS with a private CA, keys, file modes and
+# paths, the secrets proof), valgrind memcheck on end-to-end runs, the
+# JUnit and HTML reports (the latter in headless Chromium), the docs,
+# format, tree and build-dependency checks, the unit, e2e, conformance,
+# run, judge, terminal, stream, security and fault suites again under
+# AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
+# run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -58,6 +59,7 @@ step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./pro
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
+step "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
@@ -73,6 +75,7 @@ step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh 
 step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
+step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
 

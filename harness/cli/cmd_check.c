@@ -249,6 +249,7 @@ int cmd_check(int argc, char **argv)
 	if (config) {
 		check_judges(suite, judge, config, diag);
 		pe_plan_check_providers(config, diag);
+		pe_plan_check_suite(suite, config, diag);
 	}
 	if (!judge && config && config->judge)
 		judge = config->judge->text;

@@ -58,15 +58,31 @@ static void tick(void *ctx, const struct pe_run *run, int last)
 						    elapsed / (double)fresh
 					  : 0;
 
+	struct pe_buf pause;
+
 	if (p->quiet)
 		return;
+	pe_buf_init(&pause, 0);
+	if (run->pause[0])
+		pe_terminal_addf(&pause, "; %s", run->pause);
 	fprintf(stderr,
 		"%s%zu/%zu done, %zu pass, %zu fail, %zu ungraded, %zu error, "
-		"%.1f req/s, ETA %.0fs%s",
+		"%.1f req/s, ETA %.0fs%s%s",
 		p->tty ? "\r" : "", run->done, run->njobs, t->pass, t->fail,
-		t->ungraded, t->error, rate, eta,
-		p->tty && !last ? "  " : "\n");
+		t->ungraded, t->error, rate, eta, pe_buf_str(&pause),
+		p->tty && !last ? "\033[K" : "\n");
 	fflush(stderr);
+	pe_buf_release(&pause);
+}
+
+/* A warning from the runner, on a line of its own. */
+static void warning(void *ctx, const char *message)
+{
+	struct pe_progress *p = ctx;
+
+	if (p->tty && !p->quiet)
+		fputs("\r\033[K", stderr);
+	pe_warning("%s", message);
 }
 
 static void stopping(void *ctx, size_t inflight)
@@ -95,5 +111,6 @@ void pe_progress_init(struct pe_progress *p, int quiet, int verbose)
 	p->observer.job_done = job_done;
 	p->observer.tick = tick;
 	p->observer.stopping = stopping;
+	p->observer.warning = warning;
 	p->observer.tick_ms = p->tty ? TICK_TTY_MS : TICK_LOG_MS;
 }

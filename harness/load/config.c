@@ -89,6 +89,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 					     "requests_per_minute",
 					     "tokens_per_minute",
 					     "timeout",
+					     "max_retry_wait",
 					     "headers",
 					     "stream",
 					     "ca_cert",
@@ -163,6 +164,10 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	}
 	if (read_ca_cert(p, pe_node_get(map, "ca_cert"), diag))
 		rc = PE_ERR_INVALID;
+	v = 0;
+	if (read_number(map, "max_retry_wait", 0.001, &v, diag))
+		rc = PE_ERR_INVALID;
+	p->max_retry_wait_ms = (long)(v * 1000);
 	if (check_shape(headers, PE_NODE_MAP,
 			"'headers' must map each header's name to its value",
 			diag))

@@ -30,6 +30,7 @@ struct pe_provider_config {
 	double requests_per_minute; /* 0: unlimited */
 	double tokens_per_minute;   /* 0: unlimited */
 	long timeout_ms;	    /* 0: the run's --timeout */
+	long max_retry_wait_ms;	    /* 0: the run's --max-retry-wait */
 	struct pe_strlist headers;  /* "Name: value" */
 	int stream;		    /* ask for streamed answers */
 	/*

@@ -96,6 +96,7 @@ static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 	t->tokens_per_minute = pc->tokens_per_minute;
 	t->timeout_ms = pc->timeout_ms;
 	t->stream = pc->stream;
+	t->max_retry_wait_ms = pc->max_retry_wait_ms;
 	for (size_t i = 0; i < pc->headers.len; i++)
 		pe_strlist_push(&t->headers, pc->headers.items[i]);
 }
@@ -394,6 +395,99 @@ static void add_jobs(struct pe_plan *plan, const struct pe_prompt *p,
 					  j->repeat, j->id);
 			}
 		}
+	}
+}
+
+/* Appends the messages of from to to that it does not hold yet. */
+static void add_new(struct pe_strlist *to, const struct pe_strlist *from)
+{
+	for (size_t i = 0; i < from->len; i++) {
+		size_t k = 0;
+
+		while (k < to->len && strcmp(to->items[k], from->items[i]))
+			k++;
+		if (k == to->len)
+			pe_strlist_push(to, from->items[i]);
+	}
+}
+
+/*
+ * Adds what target t's API would refuse (errors) or leave out (warnings)
+ * in the requests of prompt p at one temperature (has_t 0: the prompt's
+ * own), each message once.
+ */
+static void check_request(const struct pe_prompt *p, const struct pe_target *t,
+			  int has_t, double temperature,
+			  struct pe_strlist *errors,
+			  struct pe_strlist *warnings)
+{
+	struct pe_chat_message *msgs =
+		xcalloc(p->nmessages ? p->nmessages : 1, sizeof(*msgs));
+	struct pe_strlist e, w;
+	struct pe_chat_request req;
+
+	memset(&req, 0, sizeof(req));
+	for (size_t i = 0; i < p->nmessages; i++)
+		msgs[i].role = p->messages[i].role;
+	req.model = t->model;
+	req.messages = msgs;
+	req.nmessages = p->nmessages;
+	req.params = &p->params;
+	req.has_temperature = has_t;
+	req.temperature = temperature;
+	req.response_format = p->response_format;
+	req.json_schema = p->json_schema;
+	pe_strlist_init(&e);
+	pe_strlist_init(&w);
+	pe_provider_check(t->ops, &req, &e, &w);
+	add_new(errors, &e);
+	add_new(warnings, &w);
+	pe_strlist_release(&e);
+	pe_strlist_release(&w);
+	free(msgs);
+}
+
+/*
+ * Checks the requests of prompt p for each of the n targets at each of
+ * the ntemps temperatures (none: the prompt's own), and records what
+ * each target's API refuses or leaves out at the prompt's position.
+ */
+static void check_requests(const struct pe_prompt *p,
+			   const struct pe_target *const *targets, size_t n,
+			   const double *temps, size_t ntemps,
+			   struct pe_diag *diag)
+{
+	for (size_t m = 0; m < n; m++) {
+		const struct pe_target *t = targets[m];
+		struct pe_strlist errors, warnings;
+
+		pe_strlist_init(&errors);
+		pe_strlist_init(&warnings);
+		if (!ntemps)
+			check_request(p, t, 0, 0, &errors, &warnings);
+		for (size_t i = 0; i < ntemps; i++)
+			check_request(p, t, 1, temps[i], &errors, &warnings);
+		for (size_t i = 0; i < errors.len; i++)
+			pe_diag_error(diag, &p->mark, "prompt '%s' for %s: %s",
+				      p->name, t->spec, errors.items[i]);
+		for (size_t i = 0; i < warnings.len; i++)
+			pe_diag_warning(diag, &p->mark,
+					"prompt '%s' for %s: %s", p->name,
+					t->spec, warnings.items[i]);
+		pe_strlist_release(&errors);
+		pe_strlist_release(&warnings);
+	}
+}
+
+/* Checks what the targets of x would be sent for prompt p. */
+static void check_plan_requests(const struct pe_plan *plan,
+				const struct pe_prompt *p,
+				const struct expansion *x, struct pe_diag *diag)
+{
+	for (size_t m = 0; m < x->ntargets; m++) {
+		const struct pe_target *t = &plan->targets[x->targets[m]];
+
+		check_requests(p, &t, 1, x->temps, x->ntemps, diag);
 	}
 }
 
@@ -700,6 +794,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			rc = p ? PE_ERR_INVALID : rc;
 			continue;
 		}
+		check_plan_requests(plan, p, &x, diag);
 		if (!p->ncases && needs_variables(p))
 			pe_diag_warning(diag, &p->mark,
 					"prompt '%s' uses variables but has no "
@@ -751,6 +846,39 @@ void pe_plan_free(struct pe_plan *plan)
 	pe_secrets_free(plan->secrets);
 	free(plan->jobs);
 	free(plan);
+}
+
+/* Checks the requests a run without -m would send; see plan.h. */
+void pe_plan_check_suite(const struct pe_suite *suite,
+			 const struct pe_config *config, struct pe_diag *diag)
+{
+	for (size_t f = 0; f < suite->nfiles; f++) {
+		const struct pe_prompt *p = suite->files[f].prompt;
+		char *const *names = config->models.items;
+		size_t n = config->models.len;
+		const char *own;
+
+		if (!p)
+			continue;
+		own = p->model;
+		if (!n && own) {
+			names = (char *const *)&own;
+			n = 1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct pe_target t;
+			const struct pe_target *tp = &t;
+			char err[256];
+
+			/* A model run could not resolve is run's to report. */
+			if (pe_target_resolve(names[i], config, &t, err,
+					      sizeof(err)))
+				continue;
+			check_requests(p, &tp, 1, config->temperatures,
+				       config->ntemperatures, diag);
+			pe_target_release(&t);
+		}
+	}
 }
 
 /* A plan to judge answers that are there already; see plan.h. */

@@ -45,6 +45,7 @@ struct pe_target {
 	double requests_per_minute;
 	double tokens_per_minute;
 	long timeout_ms;
+	long max_retry_wait_ms; /* 0: the run's --max-retry-wait */
 	struct pe_strlist headers;
 	/*
 	 * TLS: the CA certificates its server is verified against (the
@@ -126,6 +127,9 @@ struct pe_plan_options {
 /*
  * Expands the suite into jobs.  Returns NULL after recording errors (an
  * unknown provider, a prompt with no model and no -m, a bad filter).
+ * What a target's API refuses in a prompt's requests (see
+ * pe_plan_check_suite) is recorded in diag as errors, and the plan is
+ * returned: the caller stops on errors.
  */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -164,6 +168,17 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name);
  */
 void pe_plan_check_providers(const struct pe_config *config,
 			     struct pe_diag *diag);
+
+/*
+ * Checks, as "check" does without knowing -m, what the models a run
+ * without -m would use (the configuration's models, else each prompt's
+ * own, at the configuration's temperatures) refuse or leave out of each
+ * prompt's requests (too many stop sequences, a temperature above the
+ * API's range): errors and warnings in diag, at the prompt.  pe_plan_new
+ * checks its own targets the same way.
+ */
+void pe_plan_check_suite(const struct pe_suite *suite,
+			 const struct pe_config *config, struct pe_diag *diag);
 
 /*
  * Checks that every target that needs an API key has one, unless offline
