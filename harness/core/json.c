@@ -3,11 +3,13 @@
  * is freed at once.  cJSON_GetErrorPtr is process-global and never used:
  * the parse end pointer from cJSON_ParseWithLengthOpts locates errors.
  *
- * cJSON keeps strings NUL-terminated, so a "\u0000" escape would cut a
- * string (and a check such as notContains would then pass on what it
- * never saw).  When the text holds one, every string is decoded again
- * from the text itself, which cJSON has just proven valid: strings come
- * in document order, keys before their values, as the tree is walked.
+ * cJSON keeps no positions and keeps strings NUL-terminated.  So when a
+ * string holds a "\u0000" escape (which would cut it, and a check such as
+ * notContains would then pass on what it never saw), or when the text
+ * comes from a YAML scalar (a jsonSchema block, whose every key is then
+ * given its own line and column), the text itself is walked beside the
+ * tree: cJSON has just proven it valid, and values come in document
+ * order, keys before their values, as the tree is walked.
  */
 #include "harness/core/json.h"
 
@@ -24,14 +26,15 @@
 
 enum { MAX_JSON_DEPTH = 128 };
 
-/* The string literals of valid JSON text, decoded one after another. */
-struct strings {
+/* A walk through valid JSON text beside cJSON's tree. */
+struct walk {
 	const char *text;
 	size_t len;
 	size_t pos;
-	int active; /* the text holds a \u0000: decode from the text */
+	int decode; /* the text holds a \u0000: decode strings from it */
+	int mark;   /* give every node its own mark, through the cursor */
+	struct pe_scalar_cursor cursor;
 };
-
 static unsigned long hex4(const char *s)
 {
 	unsigned long v = 0;
@@ -76,29 +79,30 @@ static size_t decode_escape(const char *t, size_t i, size_t len,
 	return 6;
 }
 
-/* The next string literal of the text, decoded into doc; NUL bytes kept. */
-static char *next_string(struct strings *sc, struct pe_doc *doc, size_t *len)
+/* The string literal at the walk's position, decoded into doc; NUL bytes
+ * kept. */
+static char *next_string(struct walk *w, struct pe_doc *doc, size_t *len)
 {
-	const char *t = sc->text;
-	size_t i = sc->pos;
+	const char *t = w->text;
+	size_t i = w->pos;
 	struct pe_buf b;
 	char *out;
 
-	while (i < sc->len && t[i] != '"')
+	while (i < w->len && t[i] != '"')
 		i++;
 	pe_buf_init(&b, 0);
-	for (i++; i < sc->len && t[i] != '"';) {
+	for (i++; i < w->len && t[i] != '"';) {
 		size_t start = i;
 
 		if (t[i] == '\\') {
-			i += decode_escape(t, i, sc->len, &b);
+			i += decode_escape(t, i, w->len, &b);
 			continue;
 		}
-		while (i < sc->len && t[i] != '"' && t[i] != '\\')
+		while (i < w->len && t[i] != '"' && t[i] != '\\')
 			i++;
 		pe_buf_add(&b, t + start, i - start);
 	}
-	sc->pos = i + 1;
+	w->pos = i + 1;
 	out = pe_doc_strndup(doc, b.data ? b.data : "", b.len);
 	*len = b.len;
 	pe_buf_release(&b);
@@ -114,89 +118,170 @@ static int has_nul_escape(const char *text, size_t len)
 	return 0;
 }
 
-/* Sets a string node's text: cJSON's, or decoded again from the text. */
-static void set_text(struct pe_node *n, struct pe_doc *doc, const char *s,
-		     struct strings *sc)
+/* Steps over white space; cJSON takes every byte up to 32 for it. */
+static void skip_space(struct walk *w)
 {
-	if (sc->active) {
-		n->text = next_string(sc, doc, &n->len);
+	while (w->pos < w->len && (unsigned char)w->text[w->pos] <= 32)
+		w->pos++;
+}
+
+/* Steps over one expected character (a bracket, a colon or a comma). */
+static void skip_char(struct walk *w, char c)
+{
+	skip_space(w);
+	if (w->pos < w->len && w->text[w->pos] == c)
+		w->pos++;
+}
+
+/* Steps over the string literal, number or literal at the position. */
+static void skip_token(struct walk *w)
+{
+	const char *t = w->text;
+
+	if (w->pos < w->len && t[w->pos] == '"') {
+		for (w->pos++; w->pos < w->len && t[w->pos] != '"'; w->pos++)
+			if (t[w->pos] == '\\')
+				w->pos++;
+		w->pos++;
 		return;
 	}
+	while (w->pos < w->len && (unsigned char)t[w->pos] > 32 &&
+	       !strchr(",:]}", t[w->pos]))
+		w->pos++;
+}
+
+/*
+ * Moves the walk to the next value (or key) and gives n its mark when
+ * marks are asked for.  A walk that is not needed does nothing.
+ */
+static void walk_to(struct walk *w, struct pe_node *n)
+{
+	if (!w->decode && !w->mark)
+		return;
+	skip_space(w);
+	if (w->mark)
+		n->mark = pe_scalar_cursor_mark(&w->cursor, w->pos);
+}
+
+/* Sets a string node's text: cJSON's, or decoded again from the text. */
+static void set_text(struct pe_node *n, struct pe_doc *doc, const char *s,
+		     struct walk *w)
+{
+	if (w->decode) {
+		n->text = next_string(w, doc, &n->len);
+		return;
+	}
+	if (w->mark)
+		skip_token(w);
 	n->len = strlen(s);
 	n->text = pe_doc_strndup(doc, s, n->len);
 }
 
-static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
-			       const struct pe_mark *mark, struct strings *sc,
-			       int depth)
+/* Steps over punctuation when the walk keeps marks. */
+static void walk_over(struct walk *w, char c)
 {
-	struct pe_node *n;
+	if (w->mark)
+		skip_char(w, c);
+}
+
+/* Sets the number n to v; its text is the shortest exact spelling. */
+static void set_number(struct pe_node *n, struct pe_doc *doc, double v)
+{
+	char tmp[64];
+	int len;
+
+	n->fval = v;
+	if (v == floor(v) && fabs(v) < 9e15) {
+		n->kind = PE_NODE_INT;
+		n->ival = (long long)v;
+		len = snprintf(tmp, sizeof(tmp), "%lld", n->ival);
+	} else {
+		n->kind = PE_NODE_FLOAT;
+		len = snprintf(tmp, sizeof(tmp), "%.17g", v);
+	}
+	n->text = pe_doc_strndup(doc, tmp, (size_t)len);
+	n->len = (size_t)len;
+}
+
+static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
+			       const struct pe_mark *mark, struct walk *w,
+			       int depth);
+
+/* Converts an object or an array, whose node n is made. */
+static struct pe_node *convert_children(struct pe_doc *doc, const cJSON *item,
+					struct pe_node *n,
+					const struct pe_mark *mark,
+					struct walk *w, int depth)
+{
 	size_t count = 0, i = 0;
 	const cJSON *child;
 
+	cJSON_ArrayForEach (child, item)
+		count++;
+	if (n->kind == PE_NODE_MAP)
+		n->pairs = pe_doc_alloc(doc, (count ? count : 1) *
+						     sizeof(*n->pairs));
+	else
+		n->items = pe_doc_alloc(doc, (count ? count : 1) *
+						     sizeof(*n->items));
+	walk_over(w, n->kind == PE_NODE_MAP ? '{' : '[');
+	cJSON_ArrayForEach (child, item) {
+		struct pe_node *key = NULL, *v;
+
+		if (n->kind == PE_NODE_MAP) {
+			/* The key comes first in the text. */
+			key = pe_doc_node(doc, PE_NODE_STRING, mark);
+			walk_to(w, key);
+			set_text(key, doc, child->string, w);
+			walk_over(w, ':');
+		}
+		v = convert(doc, child, mark, w, depth + 1);
+		if (!v)
+			return NULL;
+		walk_over(w, ',');
+		if (n->kind == PE_NODE_SEQ) {
+			n->items[i++] = v;
+			continue;
+		}
+		n->pairs[i].key = key;
+		n->pairs[i++].value = v;
+	}
+	walk_over(w, n->kind == PE_NODE_MAP ? '}' : ']');
+	if (n->kind == PE_NODE_MAP)
+		n->npairs = i;
+	else
+		n->count = i;
+	return n;
+}
+
+static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
+			       const struct pe_mark *mark, struct walk *w,
+			       int depth)
+{
+	struct pe_node *n;
+
 	if (depth > MAX_JSON_DEPTH)
 		return NULL;
+	n = pe_doc_node(doc, PE_NODE_NULL, mark);
+	walk_to(w, n);
 	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-		n = pe_doc_node(
-			doc, cJSON_IsObject(item) ? PE_NODE_MAP : PE_NODE_SEQ,
-			mark);
-		cJSON_ArrayForEach (child, item)
-			count++;
-		if (n->kind == PE_NODE_MAP)
-			n->pairs = pe_doc_alloc(doc, (count ? count : 1) *
-							     sizeof(*n->pairs));
-		else
-			n->items = pe_doc_alloc(doc, (count ? count : 1) *
-							     sizeof(*n->items));
-		cJSON_ArrayForEach (child, item) {
-			struct pe_node *key = NULL, *v;
-
-			if (n->kind == PE_NODE_MAP) {
-				/* The key comes first in the text. */
-				key = pe_doc_node(doc, PE_NODE_STRING, mark);
-				set_text(key, doc, child->string, sc);
-			}
-			v = convert(doc, child, mark, sc, depth + 1);
-			if (!v)
-				return NULL;
-			if (n->kind == PE_NODE_SEQ) {
-				n->items[i++] = v;
-				continue;
-			}
-			n->pairs[i].key = key;
-			n->pairs[i++].value = v;
-		}
-		if (n->kind == PE_NODE_MAP)
-			n->npairs = i;
-		else
-			n->count = i;
+		n->kind = cJSON_IsObject(item) ? PE_NODE_MAP : PE_NODE_SEQ;
+		return convert_children(doc, item, n, mark, w, depth);
+	}
+	if (cJSON_IsString(item)) {
+		n->kind = PE_NODE_STRING;
+		set_text(n, doc, item->valuestring, w);
 		return n;
 	}
-	n = pe_doc_node(doc, PE_NODE_NULL, mark);
+	if (w->mark)
+		skip_token(w);
 	if (cJSON_IsBool(item)) {
 		n->kind = PE_NODE_BOOL;
 		n->bval = cJSON_IsTrue(item);
 		n->text = n->bval ? "true" : "false";
 		n->len = strlen(n->text);
 	} else if (cJSON_IsNumber(item)) {
-		double v = cJSON_GetNumberValue(item);
-		char tmp[64];
-		int len;
-
-		n->fval = v;
-		if (v == floor(v) && fabs(v) < 9e15) {
-			n->kind = PE_NODE_INT;
-			n->ival = (long long)v;
-			len = snprintf(tmp, sizeof(tmp), "%lld", n->ival);
-		} else {
-			n->kind = PE_NODE_FLOAT;
-			len = snprintf(tmp, sizeof(tmp), "%.17g", v);
-		}
-		n->text = pe_doc_strndup(doc, tmp, (size_t)len);
-		n->len = (size_t)len;
-	} else if (cJSON_IsString(item)) {
-		n->kind = PE_NODE_STRING;
-		set_text(n, doc, item->valuestring, sc);
+		set_number(n, doc, cJSON_GetNumberValue(item));
 	}
 	return n;
 }
@@ -275,7 +360,7 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 {
 	const char *end = NULL;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	struct strings sc;
+	struct walk w;
 	struct pe_node *n;
 	size_t off;
 	struct pe_mark m;
@@ -310,11 +395,14 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 			      "invalid JSON: unexpected text after the value");
 		return NULL;
 	}
-	sc.text = text;
-	sc.len = len;
-	sc.pos = 0;
-	sc.active = has_nul_escape(text, len);
-	n = convert(doc, root, &loc->base, &sc, 0);
+	memset(&w, 0, sizeof(w));
+	w.text = text;
+	w.len = len;
+	w.decode = has_nul_escape(text, len);
+	w.mark = loc->scalar != NULL;
+	if (w.mark)
+		pe_scalar_cursor_init(&w.cursor, loc->src, loc->scalar);
+	n = convert(doc, root, &loc->base, &w, 0);
 	cJSON_Delete(root);
 	if (!n)
 		pe_diag_error(diag, &loc->base,

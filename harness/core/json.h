@@ -24,8 +24,9 @@ struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 
 /*
  * Parses the JSON text held in a YAML scalar of src (for example a
- * jsonSchema block); errors point at the exact line and column inside the
- * YAML file.
+ * jsonSchema block); errors, and every node and key, get their exact line
+ * and column inside the YAML file (the scalar's own mark where quoting
+ * folds lines).
  */
 struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 				     const struct pe_doc *src,

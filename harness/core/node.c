@@ -240,99 +240,175 @@ void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
 	check_keys(map, known, what, diag, 1);
 }
 
-/* Walks a quoted scalar's source to the offset-th decoded byte. */
-static size_t quoted_source_pos(const char *src, size_t start, size_t end,
-				size_t offset)
+/* The value of the hex digits of a YAML escape, as far as they go. */
+static unsigned long escape_value(const char *src, size_t at, size_t digits,
+				  size_t end)
 {
-	char quote = src[start];
-	size_t i = start + 1, decoded = 0;
+	unsigned long cp = 0;
 
-	while (i < end && decoded < offset) {
-		if (quote == '\'' && src[i] == '\'' && i + 1 < end &&
+	for (size_t k = 0; k < digits && at + k < end; k++) {
+		char h = src[at + k];
+
+		cp = cp * 16 +
+		     (unsigned long)(h <= '9' ? h - '0' : (h | 32) - 'a' + 10);
+	}
+	return cp;
+}
+
+/*
+ * Walks a quoted scalar's source on to the offset-th decoded byte; returns
+ * its source position, or (size_t)-1 when the walk gives up.
+ */
+static size_t quoted_step(struct pe_scalar_cursor *c, size_t offset)
+{
+	const char *src = c->doc->source;
+	char quote = src[c->start];
+
+	while (c->pos < c->end && c->decoded < offset) {
+		size_t i = c->pos;
+
+		if (quote == '\'' && src[i] == '\'' && i + 1 < c->end &&
 		    src[i + 1] == '\'') {
-			i += 2;
-		} else if (quote == '"' && src[i] == '\\' && i + 1 < end) {
+			c->pos += 2;
+		} else if (quote == '"' && src[i] == '\\' && i + 1 < c->end) {
 			char e = src[i + 1];
 			size_t digits = e == 'x'   ? 2
 					: e == 'u' ? 4
 					: e == 'U' ? 8
 						   : 0;
-			unsigned long cp = 0;
+			unsigned long cp =
+				escape_value(src, i + 2, digits, c->end);
 
 			/* A \u escape decodes to as many bytes as its UTF-8. */
-			for (size_t k = 0; k < digits && i + 2 + k < end; k++) {
-				char h = src[i + 2 + k];
-
-				cp = cp * 16 +
-				     (unsigned long)(h <= '9' ? h - '0'
-							      : (h | 32) - 'a' +
-									10);
-			}
-			i += 2 + digits;
+			c->pos += 2 + digits;
 			if (digits)
-				decoded += cp < 0x80	  ? 0
-					   : cp < 0x800	  ? 1
-					   : cp < 0x10000 ? 2
-							  : 3;
+				c->decoded += cp < 0x80	     ? 0
+					      : cp < 0x800   ? 1
+					      : cp < 0x10000 ? 2
+							     : 3;
 		} else if (src[i] == '\n') {
 			return (size_t)-1; /* folded lines: give up */
 		} else {
-			i++;
+			c->pos++;
 		}
-		decoded++;
+		c->decoded++;
 	}
-	return i;
+	return c->pos;
 }
 
-/* Walks a block scalar's source, skipping each line's indentation. */
-static size_t block_source_pos(const char *src, size_t start, size_t end,
-			       size_t offset)
+/*
+ * Walks a block scalar's source on to the offset-th decoded byte,
+ * skipping each line's indentation; returns its source position, or
+ * (size_t)-1 past the end.
+ */
+static size_t block_step(struct pe_scalar_cursor *c, size_t offset)
 {
-	const char *nl = memchr(src + start, '\n', end - start);
-	size_t i, indent = 0, decoded = 0;
-	int line_start = 1;
+	const char *src = c->doc->source;
 
-	if (!nl)
-		return (size_t)-1;
-	i = (size_t)(nl - src) + 1;
-	while (i + indent < end && src[i + indent] == ' ')
-		indent++;
-	while (i < end) {
-		if (line_start) {
-			for (size_t k = 0;
-			     k < indent && i < end && src[i] == ' '; k++)
-				i++;
-			line_start = 0;
+	while (c->pos < c->end) {
+		if (c->line_start) {
+			for (size_t k = 0; k < c->indent && c->pos < c->end &&
+					   src[c->pos] == ' ';
+			     k++)
+				c->pos++;
+			c->line_start = 0;
 		}
-		if (decoded == offset)
-			return i;
-		line_start = src[i] == '\n';
-		i++;
-		decoded++;
+		if (c->decoded == offset)
+			return c->pos;
+		c->line_start = src[c->pos] == '\n';
+		c->pos++;
+		c->decoded++;
 	}
 	/* Just past the end: after the last character, not on a new line. */
-	if (decoded == offset && i > start)
-		return src[i - 1] == '\n' ? i - 1 : i;
+	if (c->decoded == offset && c->pos > c->start)
+		return src[c->pos - 1] == '\n' ? c->pos - 1 : c->pos;
 	return (size_t)-1;
+}
+
+/* Starts a cursor at the first decoded byte of scalar n; see node.h. */
+void pe_scalar_cursor_init(struct pe_scalar_cursor *c, const struct pe_doc *doc,
+			   const struct pe_node *n)
+{
+	const char *src = doc->source;
+	const char *nl;
+
+	memset(c, 0, sizeof(*c));
+	c->doc = doc;
+	c->node = n;
+	c->start = n->src_start;
+	c->end = n->src_end;
+	c->lost = !pe_node_is_scalar(n) || c->end > doc->source_len ||
+		  c->start >= c->end;
+	if (c->lost)
+		return;
+	c->style = src[c->start];
+	c->pos = c->start;
+	if (c->style == '\'' || c->style == '"') {
+		c->pos = c->start + 1;
+	} else if (c->style == '|' || c->style == '>') {
+		nl = memchr(src + c->start, '\n', c->end - c->start);
+		if (!nl) {
+			c->lost = 1;
+			return;
+		}
+		c->pos = (size_t)(nl - src) + 1;
+		while (c->pos + c->indent < c->end &&
+		       src[c->pos + c->indent] == ' ')
+			c->indent++;
+		c->line_start = 1;
+	} else {
+		c->style = 0;
+	}
+	c->mark = pe_doc_mark_at(doc, c->start);
+	c->mark_pos = c->start;
+}
+
+/* Moves the cursor's line and column on to source position pos. */
+static void advance_mark(struct pe_scalar_cursor *c, size_t pos)
+{
+	const char *src = c->doc->source;
+
+	for (; c->mark_pos < pos; c->mark_pos++) {
+		unsigned char ch = (unsigned char)src[c->mark_pos];
+
+		if (ch == '\n') {
+			c->mark.line++;
+			c->mark.col = 1;
+		} else if ((ch & 0xc0) != 0x80) {
+			c->mark.col++;
+		}
+	}
+}
+
+/* Maps the next decoded offset to its source position; see node.h. */
+struct pe_mark pe_scalar_cursor_mark(struct pe_scalar_cursor *c, size_t offset)
+{
+	size_t pos;
+
+	if (c->lost || offset < c->decoded)
+		return c->node->mark;
+	if (c->style == '\'' || c->style == '"')
+		pos = quoted_step(c, offset);
+	else if (c->style)
+		pos = block_step(c, offset);
+	else
+		pos = c->start + offset <= c->end ? c->start + offset
+						  : (size_t)-1;
+	if (pos == (size_t)-1 || pos > c->end) {
+		/* A quoted walk stopped at a folded line cannot go on. */
+		c->lost = c->style == '\'' || c->style == '"';
+		return c->node->mark;
+	}
+	advance_mark(c, pos);
+	return c->mark;
 }
 
 /* Maps a decoded offset to its source position; see node.h. */
 struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
 				  const struct pe_node *n, size_t offset)
 {
-	size_t start = n->src_start, end = n->src_end, pos;
-	char c;
+	struct pe_scalar_cursor c;
 
-	if (!pe_node_is_scalar(n) || end > doc->source_len || start >= end)
-		return n->mark;
-	c = doc->source[start];
-	if (c == '\'' || c == '"')
-		pos = quoted_source_pos(doc->source, start, end, offset);
-	else if (c == '|' || c == '>')
-		pos = block_source_pos(doc->source, start, end, offset);
-	else
-		pos = start + offset <= end ? start + offset : (size_t)-1;
-	if (pos == (size_t)-1 || pos > end)
-		return n->mark;
-	return pe_doc_mark_at(doc, pos);
+	pe_scalar_cursor_init(&c, doc, n);
+	return pe_scalar_cursor_mark(&c, offset);
 }

@@ -114,4 +114,36 @@ void pe_node_suggest_keys(const struct pe_node *map, const char *const *known,
 struct pe_mark pe_doc_scalar_mark(const struct pe_doc *doc,
 				  const struct pe_node *n, size_t offset);
 
+/*
+ * A walk through the decoded text of one scalar that maps many offsets,
+ * in increasing order, to source positions in one pass over the source
+ * (the JSON reader marks every node of a jsonSchema block this way).  An
+ * embedded struct: set it up with pe_scalar_cursor_init; it holds no
+ * memory of its own.  Its fields are private to node.c.
+ */
+struct pe_scalar_cursor {
+	const struct pe_doc *doc;
+	const struct pe_node *node;
+	size_t start, end; /* the scalar's source range */
+	size_t pos;	   /* the source position of decoded byte "decoded" */
+	size_t decoded;
+	size_t indent;	     /* a block scalar's indentation */
+	int line_start;	     /* a block scalar's walk is at a line start */
+	char style;	     /* '\'', '"', '|' or '>', or 0 when plain */
+	int lost;	     /* no offset can be mapped (folded quoted lines) */
+	struct pe_mark mark; /* the line and column of mark_pos */
+	size_t mark_pos;
+};
+
+/* Starts a cursor at the first decoded byte of scalar n of doc. */
+void pe_scalar_cursor_init(struct pe_scalar_cursor *c, const struct pe_doc *doc,
+			   const struct pe_node *n);
+
+/*
+ * Maps offset, a byte offset into the decoded text, as pe_doc_scalar_mark
+ * does.  Offsets must not decrease from one call to the next; one that
+ * does, or that cannot be mapped, gets the scalar's own mark.
+ */
+struct pe_mark pe_scalar_cursor_mark(struct pe_scalar_cursor *c, size_t offset);
+
 #endif

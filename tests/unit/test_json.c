@@ -5,7 +5,9 @@
  * different decoding paths), round-trips pseudo-random byte strings
  * through pe_json_quote, places errors at a line and column, and
  * pe_json_quote escapes what RFC 8259 requires and writes invalid UTF-8
- * as U+FFFD.
+ * as U+FFFD.  JSON read from a YAML scalar (a block, a quoted string,
+ * with and without a NUL escape) gives every key and value its own line
+ * and column in the YAML file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include "harness/core/node.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
 
 #define COUNT(array) (sizeof(array) / sizeof(*(array)))
 
@@ -390,6 +393,63 @@ static void test_error_from_base_mark(void **state)
 	pe_doc_free(doc);
 }
 
+/* The line and column of a node, as "line:col". */
+static void assert_mark(const struct pe_node *n, unsigned line, unsigned col)
+{
+	assert_non_null(n);
+	if (n->mark.line != line || n->mark.col != col)
+		fail_msg("mark %u:%u, expected %u:%u", n->mark.line,
+			 n->mark.col, line, col);
+}
+
+struct scalar_mark_case {
+	const char *what;
+	const char *yaml;
+	/* The key "b" of the object under "a", and its value. */
+	unsigned key_line, key_col, value_line, value_col;
+};
+
+static const struct scalar_mark_case scalar_mark_cases[] = {
+	{ "block scalar", "x: 1\njs: |\n  {\"a\": {\n     \"b\": [1, true]}}\n",
+	  4, 6, 4, 11 },
+	{ "block scalar, NUL escape",
+	  "js: |-\n  {\"z\\u0000\": 0, \"a\": {\"b\":\n    \"\\u0000x\"}}\n", 2,
+	  24, 3, 5 },
+	{ "single-quoted", "js: '{\"a\": {\"b\": null}}'\n", 1, 13, 1, 18 },
+	{ "double-quoted with escapes", "js: \"{\\\"a\\\": {\\\"b\\\": 2}}\"\n",
+	  1, 15, 1, 22 },
+};
+
+/* Each key and value of JSON in a YAML scalar has its own mark. */
+static void test_scalar_marks(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(scalar_mark_cases); i++) {
+		const struct scalar_mark_case *c = &scalar_mark_cases[i];
+		struct pe_diag *diag = pe_diag_new();
+		struct pe_doc *yaml =
+			pe_yaml_load("p.yml", c->yaml, strlen(c->yaml), diag);
+		struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
+		const struct pe_node *root, *a;
+		const struct pe_pair *b;
+
+		print_message("%s\n", c->what);
+		assert_non_null(yaml);
+		root = pe_json_parse_scalar(
+			doc, yaml, pe_node_get(yaml->root, "js"), diag);
+		assert_non_null(root);
+		a = pe_node_get(root, "a");
+		b = pe_node_pair(a, "b");
+		assert_non_null(b);
+		assert_mark(b->key, c->key_line, c->key_col);
+		assert_mark(b->value, c->value_line, c->value_col);
+		assert_int_equal(pe_diag_len(diag), 0);
+		pe_doc_free(doc);
+		pe_doc_free(yaml);
+		pe_diag_free(diag);
+	}
+}
+
 struct quote_case {
 	const char *what;
 	struct bytes in;
@@ -513,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_quote_parse_round_trip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_from_base_mark),
+		cmocka_unit_test(test_scalar_marks),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_random_bytes),
 		cmocka_unit_test(test_str_num_count),
