@@ -3,7 +3,9 @@
  * they are matched with PCRE2_MATCH_INVALID_UTF: invalid UTF-8 in an answer
  * is data, not an error.  The match limit is high enough for ordinary
  * patterns over a 10 MB answer and low enough that (a+)+$ fails in well
- * under a second.
+ * under a second.  JSON Schema's patterns are ECMA-262 regular
+ * expressions: pe_pattern_compile_ecma reads them with the PCRE2 options
+ * closest to JavaScript's syntax.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "harness/core/pattern.h"
@@ -23,44 +25,26 @@ struct pe_pattern {
 	pcre2_match_context *mctx; /* read-only once built */
 };
 
-/* Compiles a pattern; see pattern.h. */
-struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
-				      const char *flags, char *err,
-				      size_t errsize, size_t *erroffset)
+/*
+ * Compiles pattern with PCRE2 options and extra options; JIT where it can.
+ * Returns NULL with PCRE2's message in err and the offset in *erroffset.
+ */
+static struct pe_pattern *compile(const char *pattern, size_t len,
+				  uint32_t options, uint32_t extra, char *err,
+				  size_t errsize, size_t *erroffset)
 {
-	uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-	struct pe_pattern *re;
+	struct pe_pattern *re = xcalloc(1, sizeof(*re));
 	pcre2_compile_context *cctx;
 	PCRE2_SIZE off = 0;
 	int code = 0;
 
-	for (const char *f = flags ? flags : ""; *f; f++) {
-		switch (*f) {
-		case 'i':
-			options |= PCRE2_CASELESS;
-			break;
-		case 'm':
-			options |= PCRE2_MULTILINE;
-			break;
-		case 's':
-			options |= PCRE2_DOTALL;
-			break;
-		case 'x':
-			options |= PCRE2_EXTENDED;
-			break;
-		default:
-			snprintf(err, errsize,
-				 "unknown flag '%c' (use i, m, s, x)", *f);
-			*erroffset = 0;
-			return NULL;
-		}
-	}
-	re = xcalloc(1, sizeof(*re));
 	/* Model output may use CRLF: let ^ and $ see either line end. */
 	cctx = pcre2_compile_context_create(NULL);
 	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
-	re->code = pcre2_compile((PCRE2_SPTR)pattern, len, options, &code, &off,
-				 cctx);
+	pcre2_set_compile_extra_options(cctx, extra);
+	re->code = pcre2_compile((PCRE2_SPTR)pattern, len,
+				 options | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+				 &code, &off, cctx);
 	pcre2_compile_context_free(cctx);
 	if (!re->code) {
 		PCRE2_UCHAR msg[256];
@@ -83,6 +67,53 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, 100000);
 	return re;
+}
+
+/* Compiles a pattern; see pattern.h. */
+struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
+				      const char *flags, char *err,
+				      size_t errsize, size_t *erroffset)
+{
+	uint32_t options = 0;
+
+	for (const char *f = flags ? flags : ""; *f; f++) {
+		switch (*f) {
+		case 'i':
+			options |= PCRE2_CASELESS;
+			break;
+		case 'm':
+			options |= PCRE2_MULTILINE;
+			break;
+		case 's':
+			options |= PCRE2_DOTALL;
+			break;
+		case 'x':
+			options |= PCRE2_EXTENDED;
+			break;
+		default:
+			snprintf(err, errsize,
+				 "unknown flag '%c' (use i, m, s, x)", *f);
+			*erroffset = 0;
+			return NULL;
+		}
+	}
+	return compile(pattern, len, options, 0, err, errsize, erroffset);
+}
+
+/*
+ * Compiles an ECMA-262 pattern; see pattern.h.  ALT_BSUX reads \uXXXX
+ * (and, with the extra option, \u{X...}) as JavaScript does; an empty
+ * class [] matches nothing and [^] any character; $ matches only at the
+ * very end, not before a final newline.
+ */
+struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,
+					   char *err, size_t errsize,
+					   size_t *erroffset)
+{
+	return compile(pattern, len,
+		       PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
+			       PCRE2_DOLLAR_ENDONLY,
+		       PCRE2_EXTRA_ALT_BSUX, err, errsize, erroffset);
 }
 
 /* Frees a pattern; NULL is a no-op. */

@@ -5,7 +5,8 @@
  * compiled once, with JIT where available, and are then read-only; every
  * match call makes its own match data, so threads may share a pattern.  A
  * match limit turns catastrophic backtracking into PE_ERR_LIMIT instead
- * of a hang.  Used by the regex and code evaluators and by run --filter.
+ * of a hang.  Used by the regex and code evaluators, the JSON Schema
+ * validator and run --filter.
  */
 #include <stddef.h>
 
@@ -19,6 +20,18 @@ struct pe_pattern;
 struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 				      const char *flags, char *err,
 				      size_t errsize, size_t *erroffset);
+
+/*
+ * Compiles an ECMA-262 pattern (a JSON Schema "pattern"), as far as PCRE2
+ * can read JavaScript's syntax: \uXXXX and \u{X...} escapes, [] and [^]
+ * classes, and $ only at the very end of the subject.  Errors as
+ * pe_pattern_compile.  NEEDSWORK: \d, \w and \b are ASCII as in
+ * JavaScript, but "." also matches U+2028 and U+2029, and JavaScript's
+ * legacy syntax (octal escapes, "\c" forms) follows PCRE2's rules.
+ */
+struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,
+					   char *err, size_t errsize,
+					   size_t *erroffset);
 void pe_pattern_free(struct pe_pattern *re);
 
 /*

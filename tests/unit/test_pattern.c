@@ -3,7 +3,8 @@
  * flags (and rejecting unknown ones), compile errors with PCRE2's message
  * and offset, counting non-overlapping matches, empty matches stepping
  * over whole UTF-8 characters, invalid UTF-8 subjects, stop_after and the
- * match limit.  The regex evaluator itself is tested in test_evaluators.c.
+ * match limit, and ECMA-262 patterns (JSON Schema's).  The regex evaluator
+ * itself is tested in test_evaluators.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,6 +177,57 @@ static void test_compile_errors(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* ECMA-262 patterns: JavaScript's syntax where it differs from PCRE2's. */
+struct ecma_case {
+	const char *name;
+	const char *pattern;
+	const char *subject;
+	size_t count;
+};
+
+static const struct ecma_case ecma_cases[] = {
+	{ "\\u escape", "^\\u0041\\u00e9$", "A\xc3\xa9", 1 },
+	{ "\\u{...} escape", "\\u{1F600}", "\xf0\x9f\x98\x80", 1 },
+	{ "[^] matches a newline", "^a[^]b$", "a\nb", 1 },
+	{ "[] matches nothing", "a[]", "a", 0 },
+	{ "$ not before a final newline", "a$", "a\n", 0 },
+	{ "$ at the very end", "a$", "xa", 1 },
+	{ "\\d is ASCII", "^\\d$", "\xd9\xa3", 0 },
+	{ "\\p{L}", "^\\p{L}+$", "\xc3\xa9t\xc3\xa9", 1 },
+	{ "unanchored", "b", "abc", 1 },
+	{ "named group", "(?<year>\\d{4})-\\k<year>", "2024-2024", 1 },
+};
+
+static void test_ecma(void **state)
+{
+	size_t failures = 0;
+	char err[256] = "";
+	size_t off = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ecma_cases); i++) {
+		const struct ecma_case *c = &ecma_cases[i];
+		size_t count = 12345;
+		struct pe_pattern *re = pe_pattern_compile_ecma(
+			c->pattern, strlen(c->pattern), err, sizeof(err), &off);
+
+		if (!re ||
+		    pe_pattern_count(re, c->subject, strlen(c->subject), 0,
+				     &count, err, sizeof(err)) ||
+		    count != c->count) {
+			print_error("%s: %s, count %zu, want %zu\n", c->name,
+				    re ? "compiled" : err, count, c->count);
+			failures++;
+		}
+		pe_pattern_free(re);
+	}
+	/* Errors say where, as pe_pattern_compile's do. */
+	assert_null(pe_pattern_compile_ecma("a(", 2, err, sizeof(err), &off));
+	assert_string_equal(err, "missing closing parenthesis");
+	assert_int_equal(off, 2);
+	assert_int_equal(failures, 0);
+}
+
 /* A short error buffer truncates the message but stays terminated. */
 static void test_small_error_buffer(void **state)
 {
@@ -255,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_ecma),
 		cmocka_unit_test(test_small_error_buffer),
 		cmocka_unit_test(test_match_limit),
 		cmocka_unit_test(test_reuse),
