@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -214,4 +215,159 @@ int pe_url_is_cleartext_remote(const char *url)
 	cleartext = !strcmp(u.scheme, "http") && !host_is_loopback(u.host);
 	pe_url_release(&u);
 	return cleartext;
+}
+
+/* The five parts of a URI reference (RFC 3986, appendix B). */
+struct uri_parts {
+	const char *scheme, *authority, *path, *query, *fragment;
+	size_t scheme_len, authority_len, path_len, query_len, fragment_len;
+	int has_scheme, has_authority, has_query, has_fragment;
+};
+
+static void split_uri(const char *s, struct uri_parts *u)
+{
+	size_t n = strcspn(s, ":/?#");
+
+	memset(u, 0, sizeof(*u));
+	if (n && s[n] == ':') {
+		u->has_scheme = 1;
+		u->scheme = s;
+		u->scheme_len = n;
+		s += n + 1;
+	}
+	if (s[0] == '/' && s[1] == '/') {
+		u->has_authority = 1;
+		u->authority = s + 2;
+		u->authority_len = strcspn(s + 2, "/?#");
+		s += 2 + u->authority_len;
+	}
+	u->path = s;
+	u->path_len = strcspn(s, "?#");
+	s += u->path_len;
+	if (*s == '?') {
+		u->has_query = 1;
+		u->query = s + 1;
+		u->query_len = strcspn(s + 1, "#");
+		s += 1 + u->query_len;
+	}
+	if (*s == '#') {
+		u->has_fragment = 1;
+		u->fragment = s + 1;
+		u->fragment_len = strlen(s + 1);
+	}
+}
+
+/* The last '/' of the len bytes at s, or NULL. */
+static const char *last_slash(const char *s, size_t len)
+{
+	while (len--)
+		if (s[len] == '/')
+			return s + len;
+	return NULL;
+}
+
+/* Drops the last segment, and its '/', from out (RFC 3986, 5.2.4 C). */
+static void drop_segment(struct pe_buf *out)
+{
+	const char *slash = last_slash(out->data, out->len);
+
+	out->len = slash ? (size_t)(slash - out->data) : 0;
+	if (out->data)
+		out->data[out->len] = '\0';
+}
+
+/* Appends path without its "." and ".." segments (RFC 3986, 5.2.4). */
+static void remove_dot_segments(const char *p, size_t n, struct pe_buf *out)
+{
+	while (n) {
+		size_t seg;
+
+		if (n >= 3 && !strncmp(p, "../", 3)) {
+			p += 3, n -= 3;
+		} else if (n >= 2 && !strncmp(p, "./", 2)) {
+			p += 2, n -= 2;
+		} else if (n >= 3 && !strncmp(p, "/./", 3)) {
+			p += 2, n -= 2;
+		} else if (n == 2 && !strncmp(p, "/.", 2)) {
+			p = "/", n = 1;
+		} else if (n >= 4 && !strncmp(p, "/../", 4)) {
+			p += 3, n -= 3;
+			drop_segment(out);
+		} else if (n == 3 && !strncmp(p, "/..", 3)) {
+			p = "/", n = 1;
+			drop_segment(out);
+		} else if ((n == 1 && *p == '.') ||
+			   (n == 2 && !strncmp(p, "..", 2))) {
+			n = 0;
+		} else {
+			for (seg = 1; seg < n && p[seg] != '/'; seg++)
+				;
+			pe_buf_add(out, p, seg);
+			p += seg, n -= seg;
+		}
+	}
+}
+
+/* The base's path up to its last '/', then ref's (RFC 3986, 5.2.3). */
+static void merge_paths(const struct uri_parts *b, const struct uri_parts *r,
+			struct pe_buf *out)
+{
+	struct pe_buf merged;
+	const char *slash = last_slash(b->path, b->path_len);
+
+	pe_buf_init(&merged, 0);
+	if (b->has_authority && !b->path_len)
+		pe_buf_addc(&merged, '/');
+	else if (slash)
+		pe_buf_add(&merged, b->path, (size_t)(slash - b->path) + 1);
+	pe_buf_add(&merged, r->path, r->path_len);
+	remove_dot_segments(pe_buf_str(&merged), merged.len, out);
+	pe_buf_release(&merged);
+}
+
+/* Resolves a URI reference against a base URI; see url.h. */
+char *pe_url_resolve(const char *base, const char *ref)
+{
+	struct uri_parts b, r;
+	const struct uri_parts *auth, *query;
+	struct pe_buf out, path;
+
+	split_uri(base, &b);
+	split_uri(ref, &r);
+	pe_buf_init(&out, 0);
+	pe_buf_init(&path, 0);
+	if (r.has_scheme) {
+		auth = &r;
+		query = &r;
+		remove_dot_segments(r.path, r.path_len, &path);
+	} else if (r.has_authority) {
+		auth = &r;
+		query = &r;
+		remove_dot_segments(r.path, r.path_len, &path);
+	} else if (!r.path_len) {
+		auth = &b;
+		query = r.has_query ? &r : &b;
+		pe_buf_add(&path, b.path, b.path_len);
+	} else {
+		auth = &b;
+		query = &r;
+		if (r.path[0] == '/')
+			remove_dot_segments(r.path, r.path_len, &path);
+		else
+			merge_paths(&b, &r, &path);
+	}
+	if (r.has_scheme)
+		pe_buf_addf(&out, "%.*s:", (int)r.scheme_len, r.scheme);
+	else if (b.has_scheme)
+		pe_buf_addf(&out, "%.*s:", (int)b.scheme_len, b.scheme);
+	if (auth->has_authority)
+		pe_buf_addf(&out, "//%.*s", (int)auth->authority_len,
+			    auth->authority);
+	pe_buf_add(&out, pe_buf_str(&path), path.len);
+	if (query->has_query)
+		pe_buf_addf(&out, "?%.*s", (int)query->query_len, query->query);
+	if (r.has_fragment)
+		pe_buf_addf(&out, "#%.*s", (int)r.fragment_len, r.fragment);
+	pe_buf_release(&path);
+	return pe_buf_detach(&out, NULL);
 }

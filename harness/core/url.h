@@ -5,7 +5,8 @@
  * host and the port of a base URL ("the origin"), whether that host is
  * this machine (127.0.0.0/8, ::1, localhost), and whether two base URLs
  * are the same server.  The plan calls it when it gives targets their
- * keys; nothing here touches the network or libcurl.
+ * keys; nothing here touches the network or libcurl.  It also resolves
+ * relative references, for the JSON Schema validator's $id and $ref.
  *
  * The parser is strict on purpose: a URL it cannot take apart with
  * certainty (a backslash, a space or a percent sign in the authority, no
@@ -40,5 +41,13 @@ int pe_url_same_origin(const char *a, const char *b);
 
 /* True when url is plain http:// to a host that is not this machine. */
 int pe_url_is_cleartext_remote(const char *url);
+
+/*
+ * Resolves the URI reference ref against the absolute URI base as RFC
+ * 3986 (section 5.2) does, "." and ".." segments removed, for the JSON
+ * Schema validator's $id and $ref.  Any string is taken; nothing is
+ * checked or normalised beyond that.  The caller owns the result.
+ */
+char *pe_url_resolve(const char *base, const char *ref);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * Unit tests for url.c: taking base URLs apart, the loopback test that
  * decides whether a local endpoint needs no key (a host that only starts
- * like 127.0.0.1 is not local), origins, and plain http to another host.
+ * like 127.0.0.1 is not local), origins, plain http to another host,
+ * and resolving references against a base (RFC 3986's own examples, URNs
+ * and file URIs as JSON Schema's $id and $ref use them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/core/url.h"
@@ -157,12 +160,73 @@ static void test_same_origin(void **state)
 	}
 }
 
+struct resolve_case {
+	const char *base;
+	const char *ref;
+	const char *want;
+};
+
+static const struct resolve_case resolve_cases[] = {
+	/* RFC 3986, 5.4.1 and 5.4.2, against http://a/b/c/d;p?q. */
+	{ "http://a/b/c/d;p?q", "g:h", "g:h" },
+	{ "http://a/b/c/d;p?q", "g", "http://a/b/c/g" },
+	{ "http://a/b/c/d;p?q", "./g", "http://a/b/c/g" },
+	{ "http://a/b/c/d;p?q", "g/", "http://a/b/c/g/" },
+	{ "http://a/b/c/d;p?q", "/g", "http://a/g" },
+	{ "http://a/b/c/d;p?q", "//g", "http://g" },
+	{ "http://a/b/c/d;p?q", "?y", "http://a/b/c/d;p?y" },
+	{ "http://a/b/c/d;p?q", "g?y", "http://a/b/c/g?y" },
+	{ "http://a/b/c/d;p?q", "#s", "http://a/b/c/d;p?q#s" },
+	{ "http://a/b/c/d;p?q", "g#s", "http://a/b/c/g#s" },
+	{ "http://a/b/c/d;p?q", "", "http://a/b/c/d;p?q" },
+	{ "http://a/b/c/d;p?q", ".", "http://a/b/c/" },
+	{ "http://a/b/c/d;p?q", "./", "http://a/b/c/" },
+	{ "http://a/b/c/d;p?q", "..", "http://a/b/" },
+	{ "http://a/b/c/d;p?q", "../g", "http://a/b/g" },
+	{ "http://a/b/c/d;p?q", "../..", "http://a/" },
+	{ "http://a/b/c/d;p?q", "../../g", "http://a/g" },
+	{ "http://a/b/c/d;p?q", "../../../g", "http://a/g" },
+	{ "http://a/b/c/d;p?q", "/./g", "http://a/g" },
+	{ "http://a/b/c/d;p?q", "/../g", "http://a/g" },
+	{ "http://a/b/c/d;p?q", "g.", "http://a/b/c/g." },
+	{ "http://a/b/c/d;p?q", "..g", "http://a/b/c/..g" },
+	{ "http://a/b/c/d;p?q", "./../g", "http://a/b/g" },
+	{ "http://a/b/c/d;p?q", "g/./h", "http://a/b/c/g/h" },
+	{ "http://a/b/c/d;p?q", "g/../h", "http://a/b/c/h" },
+	{ "http://a/b/c/d;p?q", "g;x=1/../y", "http://a/b/c/y" },
+	/* As JSON Schema uses them. */
+	{ "http://localhost:1234/draft2020-12/tree", "node",
+	  "http://localhost:1234/draft2020-12/node" },
+	{ "http://example.com", "b/d.json", "http://example.com/b/d.json" },
+	{ "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed", "#/$defs/bar",
+	  "urn:uuid:deadbeef-1234-ffff-ffff-4321feebdaed#/$defs/bar" },
+	{ "file:///folder/file.json", "#/$defs/foo",
+	  "file:///folder/file.json#/$defs/foo" },
+	{ "file:///c:/folder/file.json", "other.json",
+	  "file:///c:/folder/other.json" },
+};
+
+static void test_resolve(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(resolve_cases); i++) {
+		const struct resolve_case *c = &resolve_cases[i];
+		char *got = pe_url_resolve(c->base, c->ref);
+
+		if (strcmp(got, c->want))
+			fail_msg("%s against %s: %s, want %s", c->ref, c->base,
+				 got, c->want);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_same_origin),
+		cmocka_unit_test(test_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
