@@ -318,6 +318,7 @@ static void read_json_schema(struct loader *ld, const struct pe_node *root)
 		ld->failed = 1;
 	}
 	ld->p->json_schema = pe_buf_detach(&b, NULL);
+	ld->p->json_schema_tree = parsed;
 }
 
 static void read_response_format(struct loader *ld, const struct pe_node *root)

@@ -83,6 +83,8 @@ struct pe_prompt {
 	struct pe_params params;
 	enum pe_response_format response_format;
 	char *json_schema; /* JSON text, or NULL */
+	/* The same, as nodes of doc with their marks, or NULL. */
+	const struct pe_node *json_schema_tree;
 	struct pe_case *cases;
 	size_t ncases;
 	struct pe_evalspec *evaluators;
