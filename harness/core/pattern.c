@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -100,6 +101,126 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 	return compile(pattern, len, options, 0, err, errsize, erroffset);
 }
 
+/* ECMA-262's long General_Category names, which PCRE2 spells short. */
+static const char *const category_names[][2] = {
+	{ "Letter", "L" },
+	{ "Cased_Letter", "LC" },
+	{ "Uppercase_Letter", "Lu" },
+	{ "Lowercase_Letter", "Ll" },
+	{ "Titlecase_Letter", "Lt" },
+	{ "Modifier_Letter", "Lm" },
+	{ "Other_Letter", "Lo" },
+	{ "Mark", "M" },
+	{ "Combining_Mark", "M" },
+	{ "Nonspacing_Mark", "Mn" },
+	{ "Spacing_Mark", "Mc" },
+	{ "Enclosing_Mark", "Me" },
+	{ "Number", "N" },
+	{ "Decimal_Number", "Nd" },
+	{ "digit", "Nd" },
+	{ "Letter_Number", "Nl" },
+	{ "Other_Number", "No" },
+	{ "Punctuation", "P" },
+	{ "punct", "P" },
+	{ "Connector_Punctuation", "Pc" },
+	{ "Dash_Punctuation", "Pd" },
+	{ "Open_Punctuation", "Ps" },
+	{ "Close_Punctuation", "Pe" },
+	{ "Initial_Punctuation", "Pi" },
+	{ "Final_Punctuation", "Pf" },
+	{ "Other_Punctuation", "Po" },
+	{ "Symbol", "S" },
+	{ "Math_Symbol", "Sm" },
+	{ "Currency_Symbol", "Sc" },
+	{ "Modifier_Symbol", "Sk" },
+	{ "Other_Symbol", "So" },
+	{ "Separator", "Z" },
+	{ "Space_Separator", "Zs" },
+	{ "Line_Separator", "Zl" },
+	{ "Paragraph_Separator", "Zp" },
+	{ "Other", "C" },
+	{ "Control", "Cc" },
+	{ "cntrl", "Cc" },
+	{ "Format", "Cf" },
+	{ "Surrogate", "Cs" },
+	{ "Private_Use", "Co" },
+	{ "Unassigned", "Cn" },
+};
+
+/*
+ * The PCRE2 spelling of the name in an ECMA-262 \p{name}: a long
+ * General_Category name (also after "General_Category=" or "gc=") becomes
+ * its short one; any other name is PCRE2's to judge.
+ */
+static const char *property_name(const char *name, size_t len, size_t *out_len)
+{
+	static const char *const prefixes[] = { "General_Category=", "gc=" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (len > n && !strncmp(name, prefixes[i], n)) {
+			name += n;
+			len -= n;
+		}
+	}
+	for (size_t i = 0; i < sizeof(category_names) / sizeof(*category_names);
+	     i++) {
+		if (strlen(category_names[i][0]) == len &&
+		    !strncmp(name, category_names[i][0], len)) {
+			*out_len = strlen(category_names[i][1]);
+			return category_names[i][1];
+		}
+	}
+	*out_len = len;
+	return name;
+}
+
+/*
+ * Where a rewrite ended in the rewritten pattern, and how many bytes the
+ * rewrites up to there saved: an error offset past out_end lies that
+ * much further on in the pattern as written.
+ */
+struct shift {
+	size_t out_end;
+	size_t saved;
+};
+
+/* Rewrites the \p{...} and \P{...} escapes of an ECMA-262 pattern. */
+static void rewrite_ecma(const char *p, size_t len, struct pe_buf *out,
+			 struct shift **shifts, size_t *nshifts)
+{
+	size_t alloc = 0, saved = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		const char *close;
+		const char *name;
+		size_t name_len;
+
+		if (p[i] != '\\' || i + 1 >= len) {
+			pe_buf_addc(out, p[i]);
+			continue;
+		}
+		close = i + 2 < len && p[i + 2] == '{'
+				? memchr(p + i + 3, '}', len - i - 3)
+				: NULL;
+		if ((p[i + 1] != 'p' && p[i + 1] != 'P') || !close) {
+			pe_buf_add(out, p + i, 2);
+			i++;
+			continue;
+		}
+		name = property_name(p + i + 3, (size_t)(close - p - i - 3),
+				     &name_len);
+		pe_buf_add(out, p + i, 3);
+		pe_buf_add(out, name, name_len);
+		pe_buf_addc(out, '}');
+		saved += (size_t)(close - p - i - 3) - name_len;
+		pe_grow(shifts, &alloc, *nshifts + 1, sizeof(**shifts));
+		(*shifts)[(*nshifts)++] = (struct shift){ out->len, saved };
+		i = (size_t)(close - p);
+	}
+}
+
 /*
  * Compiles an ECMA-262 pattern; see pattern.h.  ALT_BSUX reads \uXXXX
  * (and, with the extra option, \u{X...}) as JavaScript does; an empty
@@ -110,10 +231,26 @@ struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,
 					   char *err, size_t errsize,
 					   size_t *erroffset)
 {
-	return compile(pattern, len,
-		       PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
-			       PCRE2_DOLLAR_ENDONLY,
-		       PCRE2_EXTRA_ALT_BSUX, err, errsize, erroffset);
+	struct pe_buf rewritten;
+	struct shift *shifts = NULL;
+	size_t nshifts = 0;
+	struct pe_pattern *re;
+
+	pe_buf_init(&rewritten, 0);
+	rewrite_ecma(pattern, len, &rewritten, &shifts, &nshifts);
+	re = compile(rewritten.data ? rewritten.data : "", rewritten.len,
+		     PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
+			     PCRE2_DOLLAR_ENDONLY,
+		     PCRE2_EXTRA_ALT_BSUX, err, errsize, erroffset);
+	for (size_t i = nshifts; !re && i-- > 0;) {
+		if (*erroffset >= shifts[i].out_end) {
+			*erroffset += shifts[i].saved;
+			break;
+		}
+	}
+	free(shifts);
+	pe_buf_release(&rewritten);
+	return re;
 }
 
 /* Frees a pattern; NULL is a no-op. */

@@ -196,6 +196,15 @@ static const struct ecma_case ecma_cases[] = {
 	{ "\\p{L}", "^\\p{L}+$", "\xc3\xa9t\xc3\xa9", 1 },
 	{ "unanchored", "b", "abc", 1 },
 	{ "named group", "(?<year>\\d{4})-\\k<year>", "2024-2024", 1 },
+	/* ECMA-262's long General_Category names; PCRE2 has short ones. */
+	{ "\\p{Letter}", "^\\p{Letter}+$", "\xcf\x80x", 1 },
+	{ "\\P{Letter}", "^\\P{Letter}+$", "12", 1 },
+	{ "\\p{gc=Decimal_Number}", "^\\p{gc=Decimal_Number}$", "7", 1 },
+	{ "\\p{General_Category=Lowercase_Letter}",
+	  "^[\\p{General_Category=Lowercase_Letter}]$", "A", 0 },
+	{ "\\p{Script=Greek}", "^\\p{Script=Greek}$", "\xcf\x80", 1 },
+	{ "an escaped backslash is not an escape", "\\\\p{Letter}",
+	  "\\p{Letter}", 1 },
 };
 
 static void test_ecma(void **state)
@@ -225,6 +234,10 @@ static void test_ecma(void **state)
 	assert_null(pe_pattern_compile_ecma("a(", 2, err, sizeof(err), &off));
 	assert_string_equal(err, "missing closing parenthesis");
 	assert_int_equal(off, 2);
+	/* ... in the pattern as written, past a rewritten name. */
+	assert_null(pe_pattern_compile_ecma("\\p{Letter}(", 11, err,
+					    sizeof(err), &off));
+	assert_int_equal(off, 11);
 	assert_int_equal(failures, 0);
 }
 
