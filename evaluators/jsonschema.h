@@ -1,0 +1,59 @@
+#ifndef PE_JSONSCHEMA_H
+#define PE_JSONSCHEMA_H
+/*
+ * JSON Schema, draft 2020-12: the validator behind the json evaluator
+ * (evaluators/json_check.c), which checks a model's JSON answer against
+ * the prompt's jsonSchema.  A schema is compiled once, when the prompt
+ * loads: every keyword is read and checked there, and a keyword this
+ * validator does not implement (a reference to another document, a
+ * dialect other than 2020-12, a keyword of an older draft) is a
+ * positioned error, never ignored.  Keywords outside JSON Schema's
+ * vocabularies (title, description, x-anything...) are annotations and
+ * are let be; "format" is an annotation only, as 2020-12's default
+ * format-annotation vocabulary says.
+ *
+ * The compiled schema is read-only, so threads may share it.  Schemas
+ * and answers are untrusted: validation nests at most
+ * PE_JSONSCHEMA_MAX_DEPTH schemas deep and takes at most
+ * PE_JSONSCHEMA_MAX_STEPS steps, and a $ref cycle that comes back to the
+ * same schema at the same place of the answer stops it with a reason.
+ *
+ * Ownership: the schema borrows the nodes it was compiled from, which
+ * must outlive it.  Arguments are borrowed.
+ */
+#include <stddef.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/core/node.h"
+
+enum {
+	PE_JSONSCHEMA_MAX_DEPTH = 1000,
+	PE_JSONSCHEMA_MAX_STEPS = 20 * 1000 * 1000
+};
+
+struct pe_jsonschema;
+
+/*
+ * Compiles the schema whose root is root (an object or a boolean).
+ * Returns NULL after recording every problem in diag, each at the line
+ * and column of its keyword.
+ */
+struct pe_jsonschema *pe_jsonschema_compile(const struct pe_node *root,
+					    struct pe_diag *diag);
+void pe_jsonschema_free(struct pe_jsonschema *schema);
+
+/*
+ * Validates instance against schema.  Returns 0 when validation came to
+ * an end: *problems is then the number of problems found (0: valid), and
+ * the first max_listed of them are appended to why, separated by "; ",
+ * each as "POINTER: what", such as "/n: 99 is above the maximum 10"
+ * ("(root)" for the whole instance).  Returns PE_ERR_LIMIT when a limit
+ * stopped it (depth, steps, a $ref cycle, a pattern's match limit), with
+ * the reason in why instead.
+ */
+int pe_jsonschema_validate(const struct pe_jsonschema *schema,
+			   const struct pe_node *instance, size_t max_listed,
+			   struct pe_buf *why, size_t *problems);
+
+#endif

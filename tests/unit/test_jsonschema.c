@@ -1,0 +1,724 @@
+/*
+ * Unit tests for the JSON Schema validator (evaluators/jsonschema.c).
+ *
+ * The official JSON Schema Test Suite, read in place from
+ * ../shared/conformance/json-schema-test-suite/draft2020-12/ (every
+ * required file, not optional/): each group's schema is compiled, each
+ * test's data validated, and the verdicts compared with the suite's.  A
+ * schema the validator refuses (a reference to a document outside the
+ * schema, such as refRemote.json's) counts its tests as refused, not
+ * met.  The test prints the figure and fails below 98 % of the
+ * expectations that are not refused, or when anything but a remote
+ * document or an unknown metaschema is refused.
+ *
+ * Then table-driven cases for each keyword's pass and fail paths with
+ * their reasons, compile errors with their positions, and the limits: a
+ * $ref cycle, deep nesting, the step budget.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/diag.h"
+#include "harness/core/files.h"
+#include "harness/core/json.h"
+#include "harness/core/node.h"
+#include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
+#include "evaluators/jsonschema.h"
+
+#define COUNT(array) (sizeof(array) / sizeof(*(array)))
+
+static const char suite_dir[] =
+	"../shared/conformance/json-schema-test-suite/draft2020-12";
+
+/* The suite's tally. */
+struct tally {
+	size_t met, failed, refused, total;
+	size_t bad_refusals; /* refused for another reason than remote refs */
+};
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The required files of the suite, sorted; NULL when it is missing. */
+static char **suite_files(size_t *count)
+{
+	DIR *d = opendir(suite_dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t alloc = 0;
+
+	*count = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (!pe_ends_with(de->d_name, ".json"))
+			continue;
+		pe_grow(&names, &alloc, *count + 1, sizeof(*names));
+		names[(*count)++] = xstrfmt("%s/%s", suite_dir, de->d_name);
+	}
+	closedir(d);
+	qsort(names, *count, sizeof(*names), compare_names);
+	return names;
+}
+
+/* True when every diagnostic says the schema leaves the document. */
+static int refused_for_remote(const struct pe_diag *diag)
+{
+	for (size_t i = 0; i < pe_diag_len(diag); i++) {
+		const char *m = pe_diag_get(diag, i)->message;
+
+		if (!strstr(m, "names another document") &&
+		    !strstr(m, "$schema names a dialect"))
+			return 0;
+	}
+	return pe_diag_len(diag) > 0;
+}
+
+static void run_group(const char *file, const struct pe_node *group,
+		      struct tally *t)
+{
+	const struct pe_node *schema = pe_node_get(group, "schema");
+	const struct pe_node *tests = pe_node_get(group, "tests");
+	const char *what = pe_node_get(group, "description")->text;
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_jsonschema *js = pe_jsonschema_compile(schema, diag);
+
+	t->total += tests->count;
+	if (!js) {
+		t->refused += tests->count;
+		print_message("  refused: %s: %s: %s\n", file, what,
+			      pe_diag_get(diag, 0)->message);
+		if (!refused_for_remote(diag)) {
+			t->bad_refusals++;
+			print_message("  wrongly refused: %s: %s: %s\n", file,
+				      what, pe_diag_get(diag, 0)->message);
+		}
+		pe_diag_free(diag);
+		return;
+	}
+	for (size_t i = 0; i < tests->count; i++) {
+		const struct pe_node *test = tests->items[i];
+		struct pe_buf why;
+		size_t problems = 0;
+		int rc, valid;
+
+		pe_buf_init(&why, 0);
+		rc = pe_jsonschema_validate(js, pe_node_get(test, "data"), 3,
+					    &why, &problems);
+		valid = rc == 0 && problems == 0;
+		if (rc == 0 && valid == pe_node_get(test, "valid")->bval) {
+			t->met++;
+		} else {
+			t->failed++;
+			print_message("  not met: %s: %s: %s (%s)\n", file,
+				      what,
+				      pe_node_get(test, "description")->text,
+				      rc      ? pe_buf_str(&why)
+				      : valid ? "passed"
+					      : pe_buf_str(&why));
+		}
+		pe_buf_release(&why);
+	}
+	pe_jsonschema_free(js);
+	pe_diag_free(diag);
+}
+
+static void run_file(const char *path, struct tally *t)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_mark m = { path, 1, 1 };
+	char *data = NULL;
+	size_t len = 0;
+	struct pe_doc *doc;
+	const struct pe_node *root;
+	const char *name = strrchr(path, '/') + 1;
+
+	assert_int_equal(pe_file_read(path, 1 << 24, &data, &len, diag), 0);
+	doc = pe_doc_new(path, NULL, 0);
+	root = pe_json_parse(doc, data, len, &m, diag);
+	assert_non_null(root);
+	for (size_t i = 0; i < root->count; i++)
+		run_group(name, root->items[i], t);
+	pe_doc_free(doc);
+	free(data);
+	pe_diag_free(diag);
+}
+
+/* The official suite, every required draft 2020-12 file. */
+static void test_official_suite(void **state)
+{
+	struct tally t = { 0, 0, 0, 0, 0 };
+	size_t nfiles;
+	char **files = suite_files(&nfiles);
+	double rate;
+
+	(void)state;
+	if (!files || !nfiles)
+		fail_msg("%s is missing (it sits beside the project)",
+			 suite_dir);
+	for (size_t i = 0; i < nfiles; i++) {
+		run_file(files[i], &t);
+		free(files[i]);
+	}
+	free(files);
+	rate = 100.0 * (double)t.met / (double)(t.total - t.refused);
+	printf("figure: JSON Schema Test Suite, draft 2020-12, %zu required "
+	       "files: %zu of %zu expectations met (%.1f %%), %zu refused "
+	       "(references to other documents), %zu of %zu in all "
+	       "(%.1f %%)\n",
+	       nfiles, t.met, t.total - t.refused, rate, t.refused, t.met,
+	       t.total, 100.0 * (double)t.met / (double)t.total);
+	assert_int_equal(t.bad_refusals, 0);
+	if (rate < 98.0)
+		fail_msg("%.1f %% of the suite's expectations met, below 98 %%",
+			 rate);
+}
+
+/* ---- Keywords: pass and fail, with the reasons ---- */
+
+enum outcome { VALID, INVALID, STOPPED };
+
+struct case_ {
+	const char *name;
+	const char *schema;
+	const char *instance;
+	enum outcome want;
+	size_t problems;
+	const char *why; /* the reasons, exactly (NULL: not checked) */
+};
+
+static const struct case_ cases[] = {
+	/* The issue's example: three keywords, three reasons. */
+	{ "minimum, pattern and anyOf",
+	  "{\"type\": \"object\", \"properties\": {"
+	  "\"n\": {\"type\": \"integer\", \"minimum\": 100},"
+	  "\"tag\": {\"type\": \"string\", \"pattern\": \"^[a-z]+$\"},"
+	  "\"kind\": {\"anyOf\": [{\"type\": \"string\"}, {\"type\": "
+	  "\"null\"}]}}}",
+	  "{\"n\": 99, \"tag\": \"UPPER!\", \"kind\": 5}", INVALID, 3,
+	  "/n: 99 is below the minimum 100; /tag: \"UPPER!\" does not match "
+	  "the pattern ^[a-z]+$; /kind: 5 matches none of the 2 anyOf "
+	  "schemas" },
+	{ "the same, valid", NULL,
+	  "{\"n\": 100, \"tag\": \"ok\", \"kind\": null}", VALID, 0, "" },
+	/* Types. */
+	{ "1.0 is an integer", "{\"type\": \"integer\"}", "1.0", VALID, 0, "" },
+	{ "1.5 is not", "{\"type\": \"integer\"}", "1.5", INVALID, 1,
+	  "(root): 1.5 is not of type integer" },
+	{ "a list of types", "{\"type\": [\"string\", \"null\"]}", "{}",
+	  INVALID, 1, "(root): an object is not of type string or null" },
+	{ "true is not a number", "{\"type\": \"number\"}", "true", INVALID, 1,
+	  "(root): true is not of type number" },
+	/* enum and const: values, not spellings. */
+	{ "enum", "{\"enum\": [\"a\", 1, null, [1], {\"k\": 2}, true]}",
+	  "\"b\"", INVALID, 1,
+	  "(root): \"b\" is not one of the enum values (\"a\", 1, null, an "
+	  "array of 1 item and 2 more)" },
+	{ "enum: 1.0 is 1", "{\"enum\": [1]}", "1.0", VALID, 0, "" },
+	{ "enum: false is not 0", "{\"enum\": [0]}", "false", INVALID, 1,
+	  NULL },
+	{ "const: members in any order",
+	  "{\"const\": {\"a\": 1, \"b\": [1, 2]}}",
+	  "{\"b\": [1, 2.0], \"a\": 1}", VALID, 0, "" },
+	{ "const", "{\"const\": \"x\"}", "\"y\"", INVALID, 1,
+	  "(root): \"y\" is not the const value \"x\"" },
+	/* Numbers. */
+	{ "maximum", "{\"maximum\": 10}", "99", INVALID, 1,
+	  "(root): 99 is above the maximum 10" },
+	{ "maximum, equal", "{\"maximum\": 10}", "10.0", VALID, 0, "" },
+	{ "exclusiveMaximum", "{\"exclusiveMaximum\": 10}", "10", INVALID, 1,
+	  "(root): 10 is not below the exclusiveMaximum 10" },
+	{ "exclusiveMinimum", "{\"exclusiveMinimum\": 0.5}", "0.5", INVALID, 1,
+	  "(root): 0.5 is not above the exclusiveMinimum 0.5" },
+	{ "multipleOf, decimals", "{\"multipleOf\": 0.0001}", "0.0075", VALID,
+	  0, "" },
+	{ "multipleOf", "{\"multipleOf\": 2}", "7", INVALID, 1,
+	  "(root): 7 is not a multiple of (multipleOf) 2" },
+	{ "multipleOf, overflow", "{\"multipleOf\": 0.123456789}", "1e308",
+	  INVALID, 1, NULL },
+	{ "numbers only", "{\"maximum\": 1}", "\"99\"", VALID, 0, "" },
+	/* Strings: lengths count characters. */
+	{ "maxLength counts characters", "{\"maxLength\": 5}",
+	  "\"h\xc3\xa9llo\"", VALID, 0, "" },
+	{ "minLength", "{\"minLength\": 3}", "\"\xe6\x97\xa5\xe6\x9c\xac\"",
+	  INVALID, 1,
+	  "(root): \"\xe6\x97\xa5\xe6\x9c\xac\" is 2 characters long, below "
+	  "the minLength 3" },
+	{ "pattern is not anchored", "{\"pattern\": \"b+\"}", "\"abbc\"", VALID,
+	  0, "" },
+	{ "pattern, Unicode", "{\"pattern\": \"^\\\\p{Letter}+$\"}",
+	  "\"\xcf\x80\"", VALID, 0, "" },
+	{ "a long value is cut", "{\"maxLength\": 3}",
+	  "\"0123456789012345678901234567890123456789xyz\"", INVALID, 1,
+	  "(root): \"0123456789012345678901234567890123456789...\" is 43 "
+	  "characters long, above the maxLength 3" },
+	{ "format is an annotation", "{\"format\": \"email\"}", "\"nope\"",
+	  VALID, 0, "" },
+	/* Arrays. */
+	{ "prefixItems and items: false",
+	  "{\"prefixItems\": [{\"type\": \"integer\"}, {\"type\": "
+	  "\"string\"}], \"items\": false}",
+	  "[1, \"a\", 3]", INVALID, 1,
+	  "(root): unexpected item 2 (items: false)" },
+	{ "items", "{\"items\": {\"type\": \"string\"}}", "[\"a\", 2]", INVALID,
+	  1, "/1: 2 is not of type string" },
+	{ "minItems and maxItems", "{\"minItems\": 2, \"maxItems\": 1}", "[]",
+	  INVALID, 1, "(root): has 0 items, below the minItems 2" },
+	{ "uniqueItems", "{\"uniqueItems\": true}",
+	  "[1, {\"a\": [1]}, \"x\", {\"a\": [1.0]}]", INVALID, 1,
+	  "(root): has equal items 1 and 3 (uniqueItems)" },
+	{ "uniqueItems: 0 and false differ", "{\"uniqueItems\": true}",
+	  "[0, false, [0], [false]]", VALID, 0, "" },
+	{ "contains", "{\"contains\": {\"type\": \"integer\"}}", "[\"a\"]",
+	  INVALID, 1, "(root): has no item that matches contains" },
+	{ "minContains", "{\"contains\": {\"const\": 1}, \"minContains\": 2}",
+	  "[1, 2]", INVALID, 1,
+	  "(root): has 1 items that match contains, below the minContains 2" },
+	{ "maxContains", "{\"contains\": {\"const\": 1}, \"maxContains\": 1}",
+	  "[1, 1]", INVALID, 1,
+	  "(root): has 2 items that match contains, above the maxContains 1" },
+	{ "minContains 0", "{\"contains\": false, \"minContains\": 0}", "[1]",
+	  VALID, 0, "" },
+	/* Objects. */
+	{ "required", "{\"required\": [\"a\", \"b\"]}", "{\"a\": 1}", INVALID,
+	  1, "(root): missing required property \"b\"" },
+	{ "dependentRequired",
+	  "{\"dependentRequired\": {\"card\": [\"address\"]}}", "{\"card\": 1}",
+	  INVALID, 1,
+	  "(root): missing property \"address\", which dependentRequired asks "
+	  "for when \"card\" is there" },
+	{ "dependentSchemas",
+	  "{\"dependentSchemas\": {\"card\": {\"required\": [\"cvc\"]}}}",
+	  "{\"card\": 1}", INVALID, 1,
+	  "(root): missing required property \"cvc\"" },
+	{ "properties and pointers",
+	  "{\"properties\": {\"a/b\": {\"properties\": {\"c~d\": {\"type\": "
+	  "\"null\"}}}}}",
+	  "{\"a/b\": {\"c~d\": 0}}", INVALID, 1,
+	  "/a~1b/c~0d: 0 is not of type null" },
+	{ "patternProperties and additionalProperties",
+	  "{\"patternProperties\": {\"^x-\": {\"type\": \"string\"}}, "
+	  "\"additionalProperties\": false}",
+	  "{\"x-a\": \"s\", \"x-b\": 1, \"y\": 2}", INVALID, 2,
+	  "/x-b: 1 is not of type string; (root): unexpected property \"y\" "
+	  "(additionalProperties: false)" },
+	{ "propertyNames", "{\"propertyNames\": {\"maxLength\": 3}}",
+	  "{\"abcd\": 1}", INVALID, 1,
+	  "(root): property name \"abcd\" does not match propertyNames" },
+	{ "minProperties and maxProperties",
+	  "{\"maxProperties\": 1, \"minProperties\": 1}",
+	  "{\"a\": 1, \"b\": 2}", INVALID, 1,
+	  "(root): has 2 properties, above the maxProperties 1" },
+	/* Applicators. */
+	{ "allOf shows each branch's problems",
+	  "{\"allOf\": [{\"minimum\": 5}, {\"multipleOf\": 2}]}", "3", INVALID,
+	  2,
+	  "(root): 3 is below the minimum 5; (root): 3 is not a multiple of "
+	  "(multipleOf) 2" },
+	{ "oneOf, two match",
+	  "{\"oneOf\": [{\"minimum\": 1}, {\"maximum\": 9}]}", "5", INVALID, 1,
+	  "(root): 5 matches both oneOf/0 and oneOf/1, not exactly one of the "
+	  "oneOf schemas" },
+	{ "oneOf, none", "{\"oneOf\": [{\"minimum\": 10}, {\"maximum\": 0}]}",
+	  "5", INVALID, 1, "(root): 5 matches none of the 2 oneOf schemas" },
+	{ "not", "{\"not\": {\"type\": \"string\"}}", "\"s\"", INVALID, 1,
+	  "(root): \"s\" matches the schema under not" },
+	{ "if, then",
+	  "{\"if\": {\"minimum\": 10}, \"then\": {\"multipleOf\": 10}, "
+	  "\"else\": "
+	  "{\"maximum\": 5}}",
+	  "15", INVALID, 1, "(root): 15 is not a multiple of (multipleOf) 10" },
+	{ "if, else",
+	  "{\"if\": {\"minimum\": 10}, \"then\": {\"multipleOf\": 10}, "
+	  "\"else\": "
+	  "{\"maximum\": 5}}",
+	  "7", INVALID, 1, "(root): 7 is above the maximum 5" },
+	{ "boolean schema false", "false", "1", INVALID, 1,
+	  "(root): 1 is not allowed (the schema is false)" },
+	{ "boolean schema true", "true", "{\"anything\": [1]}", VALID, 0, "" },
+	/* Annotations across applicators. */
+	{ "unevaluatedProperties sees allOf",
+	  "{\"allOf\": [{\"properties\": {\"a\": true}}], "
+	  "\"unevaluatedProperties\": false}",
+	  "{\"a\": 1, \"b\": 2}", INVALID, 1,
+	  "(root): unexpected property \"b\" (unevaluatedProperties: false)" },
+	{ "unevaluatedProperties: a failed branch does not count",
+	  "{\"anyOf\": [{\"properties\": {\"a\": {\"type\": \"string\"}}, "
+	  "\"required\": [\"a\"]}, {\"required\": [\"b\"]}], "
+	  "\"unevaluatedProperties\": false}",
+	  "{\"a\": 1, \"b\": 2}", INVALID, 2, NULL },
+	{ "unevaluatedItems sees prefixItems and contains",
+	  "{\"prefixItems\": [true], \"contains\": {\"type\": \"string\"}, "
+	  "\"unevaluatedItems\": {\"type\": \"integer\"}}",
+	  "[null, \"s\", 3, null]", INVALID, 1,
+	  "/3: null is not of type integer" },
+	/* References. */
+	{ "$ref to $defs, escaped",
+	  "{\"$defs\": {\"a/b%c\": {\"type\": \"integer\"}}, \"properties\": "
+	  "{\"x\": {\"$ref\": \"#/$defs/a~1b%25c\"}}}",
+	  "{\"x\": \"1\"}", INVALID, 1, "/x: \"1\" is not of type integer" },
+	{ "$ref to an $anchor",
+	  "{\"$ref\": \"#num\", \"$defs\": {\"n\": {\"$anchor\": \"num\", "
+	  "\"type\": \"number\"}}}",
+	  "\"1\"", INVALID, 1, "(root): \"1\" is not of type number" },
+	{ "$ref beside other keywords",
+	  "{\"$defs\": {\"n\": {\"minimum\": 0}}, \"$ref\": \"#/$defs/n\", "
+	  "\"maximum\": 9}",
+	  "10", INVALID, 1, "(root): 10 is above the maximum 9" },
+	{ "$id and relative $ref",
+	  "{\"$id\": \"https://example.com/root.json\", \"$ref\": "
+	  "\"item.json\", \"$defs\": {\"i\": {\"$id\": \"item.json\", "
+	  "\"type\": \"string\"}}}",
+	  "1", INVALID, 1, "(root): 1 is not of type string" },
+	{ "recursion through properties",
+	  "{\"type\": \"object\", \"properties\": {\"next\": {\"$ref\": "
+	  "\"#\"}, \"v\": {\"type\": \"integer\"}}}",
+	  "{\"next\": {\"next\": {\"v\": \"x\"}}}", INVALID, 1,
+	  "/next/next/v: \"x\" is not of type integer" },
+	{ "$dynamicRef finds the outermost $dynamicAnchor",
+	  "{\"$id\": \"https://example.com/strings\", \"$dynamicAnchor\": "
+	  "\"item\", \"type\": \"string\", \"$defs\": {\"list\": {\"$id\": "
+	  "\"list\", \"type\": \"array\", \"items\": {\"$dynamicRef\": "
+	  "\"#item\"}, \"$defs\": {\"item\": {\"$dynamicAnchor\": "
+	  "\"item\"}}}}, "
+	  "\"anyOf\": [true]}",
+	  "\"s\"", VALID, 0, "" },
+	{ "unknown keywords are annotations",
+	  "{\"x-foo\": 1, \"description\": \"d\", \"title\": \"t\", "
+	  "\"examples\": [1], \"$comment\": \"c\", \"default\": 2, "
+	  "\"deprecated\": true, \"readOnly\": true, \"nullable\": true, "
+	  "\"contentMediaType\": \"text/plain\"}",
+	  "0", VALID, 0, "" },
+	{ "an older draft's $schema is taken",
+	  "{\"$schema\": \"http://json-schema.org/draft-07/schema#\", "
+	  "\"type\": \"string\"}",
+	  "\"s\"", VALID, 0, "" },
+	/* At most max_listed problems are written; all are counted. */
+	{ "four problems, three listed", "{\"items\": {\"type\": \"string\"}}",
+	  "[1, 2, 3, 4]", INVALID, 4,
+	  "/0: 1 is not of type string; /1: 2 is not of type string; /2: 3 is "
+	  "not of type string" },
+	/* Limits. */
+	{ "a $ref cycle that never moves on",
+	  "{\"anyOf\": [{\"type\": \"string\"}, {\"$ref\": \"#\"}]}", "5",
+	  STOPPED, 0,
+	  "(root): $ref comes back to a schema already applied here, a cycle "
+	  "that never ends" },
+	{ "a pattern's match limit", "{\"pattern\": \"^(a+)+$\"}",
+	  "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\"",
+	  STOPPED, 0,
+	  "(root): the pattern ^(a+)+$ could not be matched: match limit "
+	  "exceeded" },
+};
+
+/* Parses JSON text (any failure fails the test). */
+static const struct pe_node *parse(struct pe_doc *doc, const char *text)
+{
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_mark m = { "test", 1, 1 };
+	const struct pe_node *n =
+		pe_json_parse(doc, text, strlen(text), &m, diag);
+
+	if (!n)
+		fail_msg("cannot parse %s: %s", text,
+			 pe_diag_get(diag, 0)->message);
+	pe_diag_free(diag);
+	return n;
+}
+
+static void test_keywords(void **state)
+{
+	const char *schema = NULL;
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		const struct case_ *c = &cases[i];
+		struct pe_doc *doc = pe_doc_new("test", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		struct pe_jsonschema *js;
+		struct pe_buf why;
+		size_t problems = 12345;
+		enum outcome got;
+		int rc;
+
+		schema = c->schema ? c->schema : schema;
+		js = pe_jsonschema_compile(parse(doc, schema), diag);
+		if (!js)
+			fail_msg("%s: %s", c->name,
+				 pe_diag_get(diag, 0)->message);
+		pe_buf_init(&why, 0);
+		rc = pe_jsonschema_validate(js, parse(doc, c->instance), 3,
+					    &why, &problems);
+		got = rc ? STOPPED : problems ? INVALID : VALID;
+		if (got != c->want || (!rc && problems != c->problems) ||
+		    (c->why && strcmp(pe_buf_str(&why), c->why))) {
+			print_error("%s:\n  got  %d, %zu: %s\n  want %d, %zu: "
+				    "%s\n",
+				    c->name, got, problems, pe_buf_str(&why),
+				    c->want, c->problems,
+				    c->why ? c->why : "(any)");
+			failures++;
+		}
+		pe_buf_release(&why);
+		pe_jsonschema_free(js);
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* ---- Compile errors, each at its keyword ---- */
+
+struct error_case {
+	const char *name;
+	const char *schema;
+	const char *message;
+	unsigned line, col; /* 0: not checked */
+};
+
+static const struct error_case error_cases[] = {
+	{ "a remote $ref", "{\"$ref\": \"other.json#/x\"}",
+	  "$ref 'other.json#/x' names another document: only references "
+	  "inside the schema are supported",
+	  0, 0 },
+	{ "a remote $ref under an $id",
+	  "{\"$id\": \"https://example.com/a/\", \"items\": {\"$ref\": "
+	  "\"b.json\"}}",
+	  "$ref 'b.json' names another document "
+	  "(https://example.com/a/b.json): "
+	  "only references inside the schema are supported",
+	  0, 0 },
+	{ "the metaschema",
+	  "{\"$ref\": \"https://json-schema.org/draft/2020-12/schema\"}",
+	  "$ref 'https://json-schema.org/draft/2020-12/schema' names another "
+	  "document: only references inside the schema are supported",
+	  0, 0 },
+	{ "an unknown dialect", "{\"$schema\": \"https://example.com/meta\"}",
+	  "$schema names a dialect this validator does not know; it validates "
+	  "JSON Schema draft 2020-12 (earlier drafts' $schema are taken too)",
+	  0, 0 },
+	{ "items as a list", "{\"items\": [{\"type\": \"string\"}]}",
+	  "items must be a schema: draft 2020-12 writes a list of schemas, one "
+	  "per item, as prefixItems",
+	  0, 0 },
+	{ "additionalItems", "{\"additionalItems\": false}",
+	  "additionalItems is a keyword of drafts before 2020-12, which writes "
+	  "prefixItems and items",
+	  0, 0 },
+	{ "dependencies", "{\"dependencies\": {\"a\": [\"b\"]}}",
+	  "dependencies is a keyword of drafts before 2019-09, which write "
+	  "dependentRequired and dependentSchemas",
+	  0, 0 },
+	{ "an unknown type", "{\"type\": \"strin\"}",
+	  "type must be one of null, boolean, object, array, number, string "
+	  "and integer, or an array of different ones",
+	  0, 0 },
+	{ "a negative length", "{\"minLength\": -1}",
+	  "minLength must be a non-negative integer", 0, 0 },
+	{ "a bad pattern", "{\"pattern\": \"a(\"}",
+	  "invalid pattern at offset 2: missing closing parenthesis", 0, 0 },
+	{ "a bad patternProperties pattern",
+	  "{\"patternProperties\": {\"[\": true}}",
+	  "invalid patternProperties pattern at offset 1: missing terminating "
+	  "] for character class",
+	  0, 0 },
+	{ "exclusiveMaximum as in draft 4", "{\"exclusiveMaximum\": true}",
+	  "exclusiveMaximum must be a number", 0, 0 },
+	{ "multipleOf 0", "{\"multipleOf\": 0}",
+	  "multipleOf must be a number above 0", 0, 0 },
+	{ "a $ref to nothing", "{\"$ref\": \"#/$defs/missing\"}",
+	  "$ref '#/$defs/missing' names nothing in the schema", 0, 0 },
+	{ "a $ref to a string",
+	  "{\"properties\": {\"a\": {\"type\": \"string\"}}, \"$ref\": "
+	  "\"#/properties/a/type\"}",
+	  "$ref '#/properties/a/type' names a string, not a schema", 0, 0 },
+	{ "a $ref cycle",
+	  "{\"$defs\": {\"a\": {\"$ref\": \"#/$defs/b\"}, \"b\": {\"allOf\": "
+	  "[{\"$ref\": \"#/$defs/a\"}]}}, \"$ref\": \"#/$defs/a\"}",
+	  "this schema comes back to itself through $ref or an in-place "
+	  "applicator without moving into the instance, so validating never "
+	  "ends",
+	  0, 0 },
+	{ "a fragment in $id", "{\"$id\": \"https://example.com/x#frag\"}",
+	  "$id must not hold a fragment ('#frag'): name a place with $anchor",
+	  0, 0 },
+	{ "a subschema that is not one", "{\"not\": 3}",
+	  "not must hold a schema (an object or a boolean), not a number", 0,
+	  0 },
+	{ "an empty allOf", "{\"allOf\": []}",
+	  "allOf must be a non-empty array of schemas (draft 2020-12)", 0, 0 },
+	{ "a root that is no schema", "[1]",
+	  "a JSON Schema must be an object or a boolean, not an array", 0, 0 },
+};
+
+static void test_compile_errors(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(error_cases); i++) {
+		const struct error_case *c = &error_cases[i];
+		struct pe_doc *doc = pe_doc_new("test", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		struct pe_jsonschema *js =
+			pe_jsonschema_compile(parse(doc, c->schema), diag);
+		const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+
+		if (js || !e || strcmp(e->message, c->message) ||
+		    (c->line && (e->line != c->line || e->col != c->col))) {
+			print_error("%s:\n  got  %u:%u %s\n  want %u:%u %s\n",
+				    c->name, e ? e->line : 0, e ? e->col : 0,
+				    e ? e->message : "(compiled)", c->line,
+				    c->col, c->message);
+			failures++;
+		}
+		pe_jsonschema_free(js);
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+	assert_int_equal(failures, 0);
+}
+
+/* A refused keyword in a jsonSchema block is placed in the YAML file. */
+static void test_error_position_in_yaml(void **state)
+{
+	static const char yaml[] =
+		"name: x\n"
+		"jsonSchema: |\n"
+		"  {\"type\": \"object\",\n"
+		"   \"properties\": {\"a\": {\n"
+		"      \"$ref\": \"https://example.com/a.json\"}}}\n";
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_doc *src = pe_yaml_load("p.yml", yaml, strlen(yaml), diag);
+	struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
+	const struct pe_node *root;
+	const struct pe_diag_entry *e;
+
+	(void)state;
+	root = pe_json_parse_scalar(doc, src,
+				    pe_node_get(src->root, "jsonSchema"), diag);
+	assert_non_null(root);
+	assert_null(pe_jsonschema_compile(root, diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	e = pe_diag_get(diag, 0);
+	assert_string_equal(e->file, "p.yml");
+	assert_int_equal(e->line, 5);
+	assert_int_equal(e->col, 7);
+	pe_doc_free(doc);
+	pe_doc_free(src);
+	pe_diag_free(diag);
+}
+
+/* Builds a chain of n $defs, each referring to the next. */
+static char *ref_chain(size_t n, const char *last)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, "{\"$ref\": \"#/$defs/d0\", \"$defs\": {");
+	for (size_t i = 0; i < n; i++)
+		pe_buf_addf(&b, "\"d%zu\": {\"$ref\": \"#/$defs/d%zu\"}, ", i,
+			    i + 1);
+	pe_buf_addf(&b, "\"d%zu\": %s}}", n, last);
+	return pe_buf_detach(&b, NULL);
+}
+
+/* Schemas nested deeper than the limit stop with a reason, not a crash. */
+static void test_depth_limit(void **state)
+{
+	char *deep = ref_chain(PE_JSONSCHEMA_MAX_DEPTH + 10, "true");
+	char *shallow = ref_chain(PE_JSONSCHEMA_MAX_DEPTH / 2, "false");
+	struct pe_doc *doc = pe_doc_new("test", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_jsonschema *js =
+		pe_jsonschema_compile(parse(doc, deep), diag);
+	struct pe_buf why;
+	size_t problems;
+
+	(void)state;
+	assert_non_null(js);
+	pe_buf_init(&why, 0);
+	assert_int_equal(
+		pe_jsonschema_validate(js, parse(doc, "1"), 3, &why, &problems),
+		PE_ERR_LIMIT);
+	assert_non_null(strstr(pe_buf_str(&why),
+			       "the schemas nest more than 1000 deep here"));
+	pe_jsonschema_free(js);
+	/* Half as deep: validation ends, and the false at the end fails. */
+	js = pe_jsonschema_compile(parse(doc, shallow), diag);
+	assert_non_null(js);
+	pe_buf_reset(&why);
+	assert_int_equal(
+		pe_jsonschema_validate(js, parse(doc, "1"), 3, &why, &problems),
+		0);
+	assert_int_equal(problems, 1);
+	pe_buf_release(&why);
+	pe_jsonschema_free(js);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+	free(deep);
+	free(shallow);
+}
+
+/*
+ * Work that doubles at each level (anyOf over two references to the next
+ * level, all failing) stops at the step budget.
+ */
+static void test_step_limit(void **state)
+{
+	struct pe_buf text, why;
+	struct pe_doc *doc = pe_doc_new("test", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_jsonschema *js;
+	size_t problems;
+
+	(void)state;
+	pe_buf_init(&text, 0);
+	pe_buf_adds(&text, "{\"$ref\": \"#/$defs/d0\", \"$defs\": {");
+	for (int i = 0; i < 40; i++)
+		pe_buf_addf(
+			&text,
+			"\"d%d\": {\"anyOf\": [{\"$ref\": \"#/$defs/d%d\"}, "
+			"{\"$ref\": \"#/$defs/d%d\"}]}, ",
+			i, i + 1, i + 1);
+	pe_buf_adds(&text, "\"d40\": false}}");
+	js = pe_jsonschema_compile(parse(doc, pe_buf_str(&text)), diag);
+	assert_non_null(js);
+	pe_buf_init(&why, 0);
+	assert_int_equal(
+		pe_jsonschema_validate(js, parse(doc, "1"), 3, &why, &problems),
+		PE_ERR_LIMIT);
+	assert_non_null(strstr(pe_buf_str(&why), "validation took more than"));
+	pe_buf_release(&why);
+	pe_buf_release(&text);
+	pe_jsonschema_free(js);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_official_suite),
+		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_error_position_in_yaml),
+		cmocka_unit_test(test_depth_limit),
+		cmocka_unit_test(test_step_limit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
