@@ -1200,42 +1200,43 @@ static const struct eval_case json_schema_cases[] = {
 	  "unexpected character", CONTAINS },
 	{ "missing required property", "- json: true", "{\"risk\": \"low\"}",
 	  FAIL, 0,
-	  "JSON does not match the schema (1 problem): $: missing required "
-	  "property steps",
+	  "JSON does not match the schema (1 problem): (root): missing "
+	  "required property \"steps\"",
 	  EXACT },
 	{ "enum", "- json: true", "{\"risk\": \"extreme\", \"steps\": [\"a\"]}",
 	  FAIL, 0,
-	  "JSON does not match the schema (1 problem): $.risk: value is not "
-	  "one of the enum values",
+	  "JSON does not match the schema (1 problem): /risk: \"extreme\" is "
+	  "not one of the enum values (\"low\", \"medium\", \"high\")",
 	  EXACT },
 	{ "additionalProperties: false", "- json: true",
 	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"extra\": 1}", FAIL, 0,
-	  "JSON does not match the schema (1 problem): $: unexpected "
-	  "property extra",
+	  "JSON does not match the schema (1 problem): (root): unexpected "
+	  "property \"extra\" (additionalProperties: false)",
 	  EXACT },
 	{ "items", "- json: true", "{\"risk\": \"low\", \"steps\": [\"a\", 2]}",
 	  FAIL, 0,
-	  "JSON does not match the schema (1 problem): $.steps[1]: expected "
-	  "string",
+	  "JSON does not match the schema (1 problem): /steps/1: 2 is not of "
+	  "type string",
 	  EXACT },
 	{ "root type", "- json: true", "[\"risk\"]", FAIL, 0,
-	  "JSON does not match the schema (1 problem): $: expected object",
+	  "JSON does not match the schema (1 problem): (root): an array of 1 "
+	  "item is not of type object",
 	  EXACT },
 	{ "minItems", "- json: true", "{\"risk\": \"low\", \"steps\": []}",
 	  FAIL, 0,
-	  "JSON does not match the schema (1 problem): $.steps: too few "
-	  "items",
+	  "JSON does not match the schema (1 problem): /steps: has 0 items, "
+	  "below the minItems 1",
 	  EXACT },
 	{ "maxItems", "- json: true",
 	  "{\"risk\": \"low\", \"steps\": [\"a\", \"b\", \"c\", \"d\"]}", FAIL,
 	  0,
-	  "JSON does not match the schema (1 problem): $.steps: too many "
-	  "items",
+	  "JSON does not match the schema (1 problem): /steps: has 4 items, "
+	  "above the maxItems 3",
 	  EXACT },
 	{ "integer", "- json: true",
 	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"hours\": 1.5}", FAIL, 0,
-	  "JSON does not match the schema (1 problem): $.hours: expected "
-	  "integer",
+	  "JSON does not match the schema (1 problem): /hours: 1.5 is not of "
+	  "type integer",
 	  EXACT },
 	/*
 	 * Regression (fixed): with a list of types the reason says "expected another type"
@@ -1243,18 +1244,20 @@ static const struct eval_case json_schema_cases[] = {
 	 */
 	{ "a list of types", "- json: true",
 	  "{\"risk\": \"low\", \"steps\": [\"a\"], \"owner\": 5}", FAIL, 0,
-	  "$.owner: expected string or null", CONTAINS },
+	  "/owner: 5 is not of type string or null", CONTAINS },
 	{ "at most three problems are listed", "- json: true",
 	  "{\"risk\": 1, \"steps\": [1, 2, 3, 4], \"x\": 1}", FAIL, 0,
-	  "JSON does not match the schema (7 problems): $.risk: expected "
-	  "string; $.steps: too many items; $.steps[0]: expected string",
+	  "JSON does not match the schema (7 problems): /risk: 1 is not of "
+	  "type string; /steps: has 4 items, above the maxItems 3; /steps/0: "
+	  "1 is not of type string",
 	  EXACT },
 	{ "schema: false checks syntax only", "- json: {schema: false}",
 	  "{\"risk\": \"extreme\"}", PASS, 1, "valid JSON", EXACT },
 	{ "schema: true", "- json: {schema: true}", "{\"risk\": \"extreme\"}",
 	  FAIL, 0,
-	  "JSON does not match the schema (2 problems): $: missing required "
-	  "property steps; $.risk: value is not one of the enum values",
+	  "JSON does not match the schema (2 problems): (root): missing "
+	  "required property \"steps\"; /risk: \"extreme\" is not one of the "
+	  "enum values (\"low\", \"medium\", \"high\")",
 	  EXACT },
 };
 
@@ -1271,8 +1274,8 @@ static const struct eval_case json_yaml_schema_cases[] = {
 	  "valid JSON that matches the schema", EXACT },
 	{ "YAML schema: wrong type", "- json: true", "{\"answer\": \"4\"}",
 	  FAIL, 0,
-	  "JSON does not match the schema (1 problem): $.answer: expected "
-	  "integer",
+	  "JSON does not match the schema (1 problem): /answer: \"4\" is not "
+	  "of type integer",
 	  EXACT },
 };
 
