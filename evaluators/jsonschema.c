@@ -1245,9 +1245,14 @@ static void walk(struct compiler *c, const struct pe_node *n,
 
 /* ---- Compiling ---- */
 
+/*
+ * Compiles each keyword of schema s.  A keyword given twice (JSON allows
+ * it) is an error: which of the two counts would be a guess.
+ */
 static void compile_schema(struct compiler *c, struct sch *s)
 {
 	const struct pe_node *n = s->node;
+	unsigned char given[sizeof(keywords) / sizeof(*keywords)] = { 0 };
 
 	if (s->boolean >= 0)
 		return;
@@ -1255,9 +1260,17 @@ static void compile_schema(struct compiler *c, struct sch *s)
 		const struct pe_pair *p = &n->pairs[i];
 		const struct keyword *k = find_keyword(p->key);
 
-		if (k && k->shape == SHAPE_REFUSED)
+		if (!k)
+			continue;
+		if (given[k - keywords]) {
+			error_at(c, p->key, "%s is given twice in one schema",
+				 k->name);
+			continue;
+		}
+		given[k - keywords] = 1;
+		if (k->shape == SHAPE_REFUSED)
 			error_at(c, p->key, "%s %s", k->name, k->refused);
-		else if (k && k->compile)
+		else if (k->compile)
 			k->compile(c, s, p);
 	}
 	if (!s->contains)
@@ -1421,7 +1434,7 @@ struct seen {
 };
 
 struct ctx {
-	size_t steps;
+	size_t steps, max_steps;
 	unsigned depth;
 	unsigned mute; /* inside anyOf, oneOf, not...: report nothing */
 	int stopped;   /* a limit stopped validation; stop_why says which */
@@ -1606,12 +1619,27 @@ static void stop(struct ctx *x, const struct path *at, const char *fmt, ...)
 static int step(struct ctx *x, const struct path *at, size_t n)
 {
 	x->steps += n;
-	if (x->steps > PE_JSONSCHEMA_MAX_STEPS)
+	if (x->steps > x->max_steps)
 		stop(x, at,
-		     "validation took more than %d steps; the schema and the "
-		     "answer are too large together",
-		     PE_JSONSCHEMA_MAX_STEPS);
+		     "validation took more than %zu steps (%d, and %d for each "
+		     "value of the answer): the schema asks for too much work",
+		     x->max_steps, PE_JSONSCHEMA_STEPS,
+		     PE_JSONSCHEMA_STEPS_PER_VALUE);
 	return !x->stopped;
+}
+
+/* The number of values in v, its own included (depth is bounded). */
+static size_t count_values(const struct pe_node *v, int depth)
+{
+	size_t n = 1;
+
+	if (depth > PE_JSONSCHEMA_MAX_DEPTH)
+		return n;
+	for (size_t i = 0; v->kind == PE_NODE_SEQ && i < v->count; i++)
+		n += count_values(v->items[i], depth + 1);
+	for (size_t i = 0; v->kind == PE_NODE_MAP && i < v->npairs; i++)
+		n += count_values(v->pairs[i].value, depth + 1);
+	return n;
 }
 
 static unsigned instance_types(const struct pe_node *v)
@@ -1868,6 +1896,8 @@ static int check_enum_const(struct ctx *x, const struct frame *f,
 	if (s->enum_values) {
 		int found = 0;
 
+		if (!step(x, at, s->enum_values->count))
+			return 0;
 		for (size_t i = 0; i < s->enum_values->count && !found; i++)
 			found = same_value(v, s->enum_values->items[i], 0);
 		if (!found && !x->mute) {
@@ -2261,8 +2291,13 @@ static int check_required(struct ctx *x, const struct frame *f,
 {
 	const struct sch *s = f->sch;
 	const struct pe_node *v = f->instance, *dr = s->dependent_required;
+	size_t lookups =
+		(s->required ? s->required->count : 0) + (dr ? dr->npairs : 0);
 	int ok = 1;
 
+	/* Each name is looked for among the members, one by one. */
+	if (lookups && !step(x, at, lookups * (1 + v->npairs / 16)))
+		return 0;
 	for (size_t i = 0; s->required && i < s->required->count; i++) {
 		const struct pe_node *name = s->required->items[i];
 
@@ -2533,6 +2568,8 @@ int pe_jsonschema_validate(const struct pe_jsonschema *schema,
 
 	memset(&x, 0, sizeof(x));
 	x.max_listed = max_listed;
+	x.max_steps = PE_JSONSCHEMA_STEPS +
+		      PE_JSONSCHEMA_STEPS_PER_VALUE * count_values(instance, 0);
 	x.why = why;
 	pe_buf_init(&x.stop_why, 0);
 	validate(&x, NULL, NULL, schema->root, instance, NULL);

@@ -14,9 +14,12 @@
  *
  * The compiled schema is read-only, so threads may share it.  Schemas
  * and answers are untrusted: validation nests at most
- * PE_JSONSCHEMA_MAX_DEPTH schemas deep and takes at most
- * PE_JSONSCHEMA_MAX_STEPS steps, and a $ref cycle that comes back to the
- * same schema at the same place of the answer stops it with a reason.
+ * PE_JSONSCHEMA_MAX_DEPTH schemas deep, and takes at most
+ * PE_JSONSCHEMA_STEPS steps plus PE_JSONSCHEMA_STEPS_PER_VALUE for each
+ * value of the instance (so the budget grows with the answer, and a
+ * schema whose work doubles at each level stops early); a $ref cycle
+ * that comes back to the same schema at the same place of the instance
+ * stops it with a reason.
  *
  * Ownership: the schema borrows the nodes it was compiled from, which
  * must outlive it.  Arguments are borrowed.
@@ -29,7 +32,8 @@
 
 enum {
 	PE_JSONSCHEMA_MAX_DEPTH = 1000,
-	PE_JSONSCHEMA_MAX_STEPS = 20 * 1000 * 1000
+	PE_JSONSCHEMA_STEPS = 1000 * 1000,
+	PE_JSONSCHEMA_STEPS_PER_VALUE = 100
 };
 
 struct pe_jsonschema;
