@@ -1279,6 +1279,21 @@ static const struct eval_case json_yaml_schema_cases[] = {
 	  EXACT },
 };
 
+/* A schema that validation cannot finish: an error, never a pass. */
+static const char json_cycle_schema_extra[] =
+	"responseFormat: json_object\n"
+	"jsonSchema:\n"
+	"  anyOf: [{type: string}, {$ref: '#'}]\n";
+
+static const struct eval_case json_cycle_schema_cases[] = {
+	{ "a $ref cycle stops validation", "- json: true", "5", ERROR, 0,
+	  "JSON Schema validation stopped: (root): $ref comes back to a "
+	  "schema already applied here, a cycle that never ends",
+	  EXACT },
+	{ "...where a branch passes first", "- json: true", "\"s\"", PASS, 1,
+	  "valid JSON that matches the schema", EXACT },
+};
+
 static const struct eval_case json_cases[] = {
 	{ "no schema", "- json: true", "{\"anything\": [1, 2.5, null, true]}",
 	  PASS, 1, "valid JSON", EXACT },
@@ -1298,6 +1313,9 @@ static void test_json(void **state)
 	failures +=
 		run_eval_table(json_yaml_schema_extra, json_yaml_schema_cases,
 			       ARRAY_SIZE(json_yaml_schema_cases));
+	failures +=
+		run_eval_table(json_cycle_schema_extra, json_cycle_schema_cases,
+			       ARRAY_SIZE(json_cycle_schema_cases));
 	failures += run_eval_table(NULL, json_cases, ARRAY_SIZE(json_cases));
 	assert_int_equal(failures, 0);
 }
