@@ -28,9 +28,10 @@
  * Numbers are compared exactly when both are integers of the document
  * tree (up to 2^53), else as doubles; an integral float such as 1.0 is an
  * integer.  NEEDSWORK: integers past 2^53 and decimals with more than 17
- * significant digits are compared as the nearest doubles, and the
+ * significant digits are compared as the nearest doubles; the
  * metaschemas are not built in, so a $ref to one is refused as any other
- * document is.
+ * document is; and a pattern match counts as one step whatever its
+ * backtracking (PCRE2's match limit bounds each match, not their sum).
  */
 #include "evaluators/jsonschema.h"
 
