@@ -37,6 +37,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +130,7 @@ struct sch {
 	size_t max_properties, min_properties;
 	struct sch **all_of, **any_of, **one_of;
 	size_t nall_of, nany_of, none_of;
-	struct sch * not, *if_, *then_, *else_;
+	struct sch *not_, *if_, *then_, *else_;
 	const struct pe_pair *ref_key, *dynamic_ref_key;
 	struct sch *ref, *dynamic_ref;
 	const char *dynamic_anchor; /* set when $dynamicRef acts dynamically */
@@ -801,7 +802,7 @@ static void kw_one_of(struct compiler *c, struct sch *s,
 
 static void kw_not(struct compiler *c, struct sch *s, const struct pe_pair *kw)
 {
-	s->not = subschema(c, s, kw->value, "not");
+	s->not_ = subschema(c, s, kw->value, "not");
 }
 
 static void kw_if(struct compiler *c, struct sch *s, const struct pe_pair *kw)
@@ -1283,7 +1284,7 @@ static struct sch *unconditional(const struct sch *s, size_t k)
 {
 	struct sch *fixed[] = { s->ref,
 				s->dynamic_anchor ? NULL : s->dynamic_ref,
-				s->nany_of ? s->any_of[0] : NULL, s->not,
+				s->nany_of ? s->any_of[0] : NULL, s->not_,
 				s->if_ };
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
@@ -2136,7 +2137,7 @@ static int check_not(struct ctx *x, const struct frame *f,
 	int matched;
 
 	x->mute++;
-	matched = validate(x, f, at, f->sch->not, f->instance, NULL);
+	matched = validate(x, f, at, f->sch->not_, f->instance, NULL);
 	x->mute--;
 	if (matched)
 		report(x, at, f->instance, "matches the schema under not");
@@ -2182,7 +2183,7 @@ static int check_in_place(struct ctx *x, const struct frame *f,
 		ok &= check_any_of(x, f, at, seen);
 	if (s->none_of && !GIVE_UP(x, ok))
 		ok &= check_one_of(x, f, at, seen);
-	if (s->not &&!GIVE_UP(x, ok))
+	if (s->not_ && !GIVE_UP(x, ok))
 		ok &= check_not(x, f, at);
 	if (s->if_ && !GIVE_UP(x, ok))
 		ok &= check_if(x, f, at, seen);
