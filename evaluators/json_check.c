@@ -61,16 +61,43 @@ static void add_new_diagnostics(struct pe_diag *to, const struct pe_diag *from)
 	}
 }
 
+/*
+ * True when root is the {name, strict, description, schema} wrapper of
+ * responseFormat json_schema rather than a schema: it has a name, or no
+ * other key.  Read as a schema, its keys would be annotations, and every
+ * answer would pass.
+ */
+static int is_wrapper(const struct pe_node *root)
+{
+	static const char *const keys[] = { "name", "strict", "description",
+					    "schema" };
+	const struct pe_node *inner = pe_node_get(root, "schema");
+
+	if (!inner ||
+	    (inner->kind != PE_NODE_MAP && inner->kind != PE_NODE_BOOL))
+		return 0;
+	if (pe_node_get(root, "name"))
+		return 1;
+	for (size_t i = 0; i < root->npairs; i++) {
+		int known = 0;
+
+		for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++)
+			known |= !strcmp(root->pairs[i].key->text, keys[k]);
+		if (!known)
+			return 0;
+	}
+	return 1;
+}
+
 /* Compiles the prompt's schema (its "schema" member for json_schema). */
 static int compile_schema(const struct pe_prompt *prompt, struct json_state *st,
 			  struct pe_diag *diag)
 {
 	const struct pe_node *root = prompt->json_schema_tree;
-	const struct pe_node *inner = pe_node_get(root, "schema");
 	struct pe_diag *mine = pe_diag_new();
 
-	if (inner && pe_node_get(root, "name"))
-		root = inner;
+	if (is_wrapper(root))
+		root = pe_node_get(root, "schema");
 	st->schema = pe_jsonschema_compile(root, mine);
 	add_new_diagnostics(diag, mine);
 	pe_diag_free(mine);

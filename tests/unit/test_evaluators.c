@@ -1279,6 +1279,18 @@ static const struct eval_case json_yaml_schema_cases[] = {
 	  EXACT },
 };
 
+/* The json_schema wrapper without a name: still read as the wrapper. */
+static const char json_unnamed_wrapper_extra[] =
+	"jsonSchema: '{\"strict\": true, \"schema\": {\"type\": "
+	"\"integer\"}}'\n";
+
+static const struct eval_case json_unnamed_wrapper_cases[] = {
+	{ "the wrapper's schema applies", "- json: true", "\"4\"", FAIL, 0,
+	  "JSON does not match the schema (1 problem): (root): \"4\" is not "
+	  "of type integer",
+	  EXACT },
+};
+
 /* A schema that validation cannot finish: an error, never a pass. */
 static const char json_cycle_schema_extra[] =
 	"responseFormat: json_object\n"
@@ -1313,6 +1325,9 @@ static void test_json(void **state)
 	failures +=
 		run_eval_table(json_yaml_schema_extra, json_yaml_schema_cases,
 			       ARRAY_SIZE(json_yaml_schema_cases));
+	failures += run_eval_table(json_unnamed_wrapper_extra,
+				   json_unnamed_wrapper_cases,
+				   ARRAY_SIZE(json_unnamed_wrapper_cases));
 	failures +=
 		run_eval_table(json_cycle_schema_extra, json_cycle_schema_cases,
 			       ARRAY_SIZE(json_cycle_schema_cases));
