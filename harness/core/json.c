@@ -165,10 +165,12 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 			n->pairs[i].key = key;
 			n->pairs[i++].value = v;
 		}
-		if (n->kind == PE_NODE_MAP)
+		if (n->kind == PE_NODE_MAP) {
 			n->npairs = i;
-		else
+			pe_node_index_pairs(doc, n);
+		} else {
 			n->count = i;
+		}
 		return n;
 	}
 	n = pe_doc_node(doc, PE_NODE_NULL, mark);
