@@ -602,7 +602,7 @@ static void make_case_id(struct pe_case *c)
 	}
 	pe_sha256_hex(b.data ? b.data : "", b.len, hex);
 	pe_buf_release(&b);
-	c->id = xstrfmt("case-%.8s", hex);
+	c->id = xstrfmt("case-%.16s", hex);
 }
 
 static void read_case(struct loader *ld, const struct pe_node *item,

@@ -16,10 +16,13 @@
 
 /*
  * Version 2: a case whose evaluators did not all run is "ungraded" (in
- * version 1, "skip"), and the summary counts "ungraded".  The reader
- * takes both.
+ * version 1, "skip"), and the summary counts "ungraded".  Version 3: a
+ * generated case id has 16 hex digits ("case-" and 64 bits of a SHA-256),
+ * not 8, so job ids, which hash it, change too; comparisons pair such ids
+ * with the 8-digit ids of older files (compare.h).  The reader takes all
+ * three.
  */
-enum { PE_RESULTS_SCHEMA_VERSION = 2, PE_RESULTS_OLDEST_VERSION = 1 };
+enum { PE_RESULTS_SCHEMA_VERSION = 3, PE_RESULTS_OLDEST_VERSION = 1 };
 
 /*
  * Which plan the rows come from, so that shards of one run can be merged

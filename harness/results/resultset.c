@@ -29,6 +29,7 @@
 struct pe_resultset {
 	struct pe_doc *doc;
 	const char *command;
+	long schema_version; /* 0 for a journal */
 	int has_plan;
 	struct pe_plan_info plan;
 	struct pe_result *rows;
@@ -529,6 +530,7 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	if (r->failed)
 		return PE_ERR_INVALID;
 	rs->command = command;
+	rs->schema_version = version;
 	starts = xcalloc(results->count ? results->count : 1, sizeof(*starts));
 	at = find_member(s, w.start, len, "results", &value);
 	if (at != NO_OFFSET)
@@ -554,6 +556,12 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	}
 	free(starts);
 	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+/* The document's schema_version, or 0 for a journal; see resultset.h. */
+long pe_resultset_schema_version(const struct pe_resultset *rs)
+{
+	return rs->schema_version;
 }
 
 /* Reads a document holding one journal line into a row; see resultset.h. */

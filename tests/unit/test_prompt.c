@@ -1226,9 +1226,9 @@ static void test_dataset_errors(void **state)
 
 static int is_hash_id(const char *id)
 {
-	if (strncmp(id, "case-", 5) || strlen(id) != 13)
+	if (strncmp(id, "case-", 5) || strlen(id) != 21)
 		return 0;
-	for (size_t i = 5; i < 13; i++)
+	for (size_t i = 5; i < 21; i++)
 		if (!isxdigit((unsigned char)id[i]) ||
 		    isupper((unsigned char)id[i]))
 			return 0;

@@ -215,7 +215,7 @@ static void test_names(void **state)
  */
 /* clang-format off */
 #define GOLDEN_JSON \
-	"{\"schema_version\":2,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"{\"schema_version\":3,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"judge\":null,\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
