@@ -310,9 +310,10 @@ tail -1 "$work/skip.err" | grep -q "^3/3 done, 0 pass, 0 fail, 3 ungraded, 0 err
 	[ $status = 2 ] && ok "progress: ungraded cases counted as ungraded, not failed; exit 2" ||
 	bad "progress line (exit $status): $(tail -1 "$work/skip.err")"
 
-# 7h. A second SIGINT ends the run at once, while requests are in flight.
-#     The first job answers at once (its -v line says the run is under
-#     way), the others take 10 minutes.
+# 7h. A second SIGINT ends the run at once, while requests are in flight,
+#     and still writes the partial results, with exit status 2.  The
+#     first job answers at once (its -v line says the run is under way),
+#     the others take 10 minutes.
 cat >"$work/script.jsonl" <<'S'
 {"match": "users", "delay_ms": 0}
 {"delay_ms": 600000}
@@ -337,8 +338,10 @@ cat <&3 >/dev/null
 exec 3<&-
 wait $pid
 status=$?
-[ $status = 130 ] && ok "SIGINT twice: the process ends at once (status 130)" ||
+[ $status = 2 ] && ok "SIGINT twice: the run ends at once (status 2)" ||
 	bad "SIGINT twice: exit $status, line '$line'"
+check "SIGINT twice: partial results say 1 of 4 jobs" "$work/int2/results.json" - \
+	"len(rows)==1 and d['partial']=={'finished':1,'jobs':4}"
 fake_stop
 
 # 7i. merge never replaces what is not a regular file: a FIFO is written

@@ -4,9 +4,11 @@
  * runs it and writes OUT/results.jsonl (the journal, line by line) and
  * OUT/results.json (sorted), and prints the pass-rate matrix.
  *
- * The first SIGINT stops sending new requests; those in flight finish,
- * partial results are written and the exit status is 2.  A second SIGINT
- * ends the process at once.
+ * The first SIGINT or SIGTERM stops sending new requests; those in
+ * flight finish, partial results are written and the exit status is 2.
+ * A second one cancels the requests in flight and writes the partial
+ * results at once, with the same status.  The handlers stay until the
+ * results and reports are written, so no signal cuts them short.
  */
 #include <errno.h>
 #include <signal.h>
@@ -35,30 +37,51 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-/* The one piece of static state: a signal handler can reach nothing else. */
+/*
+ * The one piece of static state: a signal handler can reach nothing else.
+ * It counts SIGINT and SIGTERM up to 2 (the runner's stop levels).
+ */
 static volatile sig_atomic_t interrupted;
 
-static void on_sigint(int sig)
+static void on_signal(int sig)
 {
 	(void)sig;
-	interrupted = 1;
+	if (interrupted < 2)
+		interrupted++;
 }
 
+/* The signals that stop a run, and what they did before it. */
+struct saved_signals {
+	struct sigaction old_int;
+	struct sigaction old_term;
+	int caught;
+};
+
 /*
- * Catches the first SIGINT only: SA_RESETHAND restores the default
- * action as it is delivered, so a second SIGINT ends the process.  The
- * previous action is saved in old for restore_sigint.
+ * Catches SIGINT and SIGTERM for the run; SA_RESTART keeps a write to the
+ * journal from failing with EINTR.  The previous actions are saved in
+ * saved for restore_signals.
  */
-static void catch_sigint(struct sigaction *old)
+static void catch_signals(struct saved_signals *saved)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
-	sigaction(SIGINT, &sa, old);
+	sigaction(SIGINT, &sa, &saved->old_int);
+	sigaction(SIGTERM, &sa, &saved->old_term);
+	saved->caught = 1;
+}
+
+static void restore_signals(const struct saved_signals *saved)
+{
+	if (!saved->caught)
+		return;
+	sigaction(SIGINT, &saved->old_int, NULL);
+	sigaction(SIGTERM, &saved->old_term, NULL);
 }
 
 struct run_args {
@@ -357,9 +380,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_progress progress;
 	size_t failed_gates = 0;
 	double temps[64];
-	struct sigaction old_sigint;
+	struct saved_signals saved;
 	int rc, status = PE_EXIT_INVALID;
 
+	memset(&saved, 0, sizeof(saved));
 	memset(&po, 0, sizeof(po));
 	memset(&run, 0, sizeof(run));
 	po.models = a->models.items;
@@ -448,9 +472,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	catch_sigint(&old_sigint);
+	catch_signals(&saved);
 	rc = pe_run_execute(plan, &ro, &run);
-	sigaction(SIGINT, &old_sigint, NULL);
 	if (rc) {
 		pe_error("cannot use the journal %s/results.jsonl: %s",
 			 a->out_dir, strerror(errno));
@@ -473,6 +496,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	}
 	status = exit_status(a, &run, pe_aggregate_total(agg), failed_gates);
 done:
+	restore_signals(&saved);
 	pe_aggregate_free(agg);
 	free(rows);
 	pe_resultset_free(base);

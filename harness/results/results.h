@@ -38,21 +38,33 @@ struct pe_plan_info {
 };
 
 /*
+ * A run that stopped before its end (interrupted): finished of its jobs
+ * (the jobs of its shard) have rows.  Written as "partial" after "plan"
+ * only then, so complete results keep their bytes.
+ */
+struct pe_partial {
+	size_t finished;
+	size_t jobs;
+};
+
+/*
  * The parts of a results document around its rows, for writers that
- * stream rows one at a time: the header (plan may be NULL), then rows
- * separated by ",\n", then the footer with the summary of t.
+ * stream rows one at a time: the header (plan and partial may be NULL),
+ * then rows separated by ",\n", then the footer with the summary of t.
  */
 void pe_results_header(struct pe_buf *out, const char *command,
-		       const struct pe_plan_info *plan);
+		       const struct pe_plan_info *plan,
+		       const struct pe_partial *partial);
 void pe_results_footer(struct pe_buf *out, const struct pe_tally *t);
 
 /*
  * Writes the results document for command ("score" or "run") with rows
- * (in the order given) to path, atomically.  Returns 0 or PE_ERR_IO with
- * errno set.
+ * (in the order given) to path, atomically; partial is NULL for complete
+ * results.  Returns 0 or PE_ERR_IO with errno set.
  */
 int pe_results_write(const char *path, const char *command,
 		     const struct pe_plan_info *plan,
+		     const struct pe_partial *partial,
 		     const struct pe_result *rows, size_t n);
 
 #endif

@@ -48,8 +48,9 @@ struct pe_run_options {
 	int resume;	     /* skip jobs the journal has finished */
 	const char *out_dir; /* results.jsonl and results.json go here */
 	const char *cache_dir;
-	/* Set (by a signal handler) to stop sending: in-flight requests
-	 * finish, the rest stay unrun. */
+	/* Set (by a signal handler) to stop sending: at 1, in-flight
+	 * requests finish, the rest stay unrun; at 2, in-flight ones are
+	 * cancelled too. */
 	volatile sig_atomic_t *stop;
 	const struct pe_run_observer *observer; /* NULL: nobody watches */
 };
@@ -160,7 +161,8 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n);
 
 /*
  * Writes OUT/results.json from the journal, rows in results.json order
- * (pe_result_compare).  Returns 0 or PE_ERR_IO.
+ * (pe_result_compare), marked partial when the run was interrupted.
+ * Returns 0 or PE_ERR_IO.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,
