@@ -25,6 +25,8 @@
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
 #include "harness/results/gate.h"
+#include "harness/run/cache.h"
+#include "harness/core/files.h"
 #include "harness/run/http.h"
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
@@ -36,6 +38,9 @@
 #include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
+
+/* How old a temporary file must be to be a killed writer's, in seconds. */
+enum { STALE_TEMP_S = 60 };
 
 /*
  * The one piece of static state: a signal handler can reach nothing else.
@@ -335,6 +340,20 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	return status;
 }
 
+/*
+ * A run killed with -9 may have left temporary files of cache entries and
+ * of OUT's files; those older than a minute before this run are no
+ * writer's any more (a write takes far less), and go.
+ */
+static void remove_stale_temps(const struct pe_run_options *ro)
+{
+	time_t before = time(NULL) - STALE_TEMP_S;
+
+	if (ro->use_cache)
+		pe_cache_remove_stale(ro->cache_dir, before);
+	pe_atomic_remove_stale(ro->out_dir, before);
+}
+
 static void print_interrupted(const struct pe_run *run)
 {
 	size_t left = run->njobs - run->done;
@@ -472,6 +491,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
+	remove_stale_temps(&ro);
 	catch_signals(&saved);
 	rc = pe_run_execute(plan, &ro, &run);
 	if (rc) {
