@@ -99,7 +99,7 @@ void pe_diag_vadd(struct pe_diag *d, enum pe_severity severity,
 
 	t->count[severity]++;
 	d->count[severity]++;
-	if (t->kept >= PE_DIAG_KEEP_PER_FILE)
+	if (t->kept >= PE_DIAG_KEEP_PER_FILE || d->len >= PE_DIAG_KEEP_TOTAL)
 		return;
 	t->kept++;
 	t->shown[severity]++;
@@ -170,7 +170,8 @@ int pe_diag_file_full(const struct pe_diag *d, const char *file)
 {
 	const struct file_tally *t = find_tally(d, file ? file : "");
 
-	return t && t->kept >= PE_DIAG_KEEP_PER_FILE;
+	return d->len >= PE_DIAG_KEEP_TOTAL ||
+	       (t && t->kept >= PE_DIAG_KEEP_PER_FILE);
 }
 
 /* Returns the number of entries. */
@@ -223,27 +224,38 @@ void pe_diag_promote_warnings(struct pe_diag *d)
 	d->count[PE_SEV_WARNING] = 0;
 }
 
-/* Says how many of a file's diagnostics were counted but not kept. */
-static void add_not_shown(struct pe_buf *b, const struct file_tally *t)
+/*
+ * Says how many diagnostics were counted but not kept: of file, or (file
+ * NULL) of the files that kept none.
+ */
+static void add_not_shown(struct pe_buf *b, const char *file, size_t errors,
+			  size_t warnings, size_t files)
 {
-	size_t errors = t->count[PE_SEV_ERROR] - t->shown[PE_SEV_ERROR];
-	size_t warnings = t->count[PE_SEV_WARNING] - t->shown[PE_SEV_WARNING];
 	char *text;
 
 	if (!errors && !warnings)
 		return;
-	text = xstrfmt("%zu more error%s and %zu more warning%s not shown "
-		       "(the first %d of a file are)",
-		       errors, errors == 1 ? "" : "s", warnings,
-		       warnings == 1 ? "" : "s", PE_DIAG_KEEP_PER_FILE);
-	pe_message_line(b, errors ? PE_SEV_ERROR : PE_SEV_WARNING, t->file, 0,
-			0, text);
+	if (file)
+		text = xstrfmt("%zu more error%s and %zu more warning%s not "
+			       "shown (the first %d of a file are)",
+			       errors, errors == 1 ? "" : "s", warnings,
+			       warnings == 1 ? "" : "s", PE_DIAG_KEEP_PER_FILE);
+	else
+		text = xstrfmt("%zu more error%s and %zu more warning%s in %zu "
+			       "more file%s not shown (the first %d in all "
+			       "are)",
+			       errors, errors == 1 ? "" : "s", warnings,
+			       warnings == 1 ? "" : "s", files,
+			       files == 1 ? "" : "s", PE_DIAG_KEEP_TOTAL);
+	pe_message_line(b, errors ? PE_SEV_ERROR : PE_SEV_WARNING, file, 0, 0,
+			text);
 	free(text);
 }
 
 /* Prints every kept entry, then what each file did not keep. */
 void pe_diag_print(const struct pe_diag *d, FILE *out)
 {
+	size_t errors = 0, warnings = 0, files = 0;
 	struct pe_buf b;
 
 	pe_buf_init(&b, 0);
@@ -253,8 +265,20 @@ void pe_diag_print(const struct pe_diag *d, FILE *out)
 		pe_message_line(&b, e->severity, e->file, e->line, e->col,
 				e->message);
 	}
-	for (size_t i = 0; i < d->nfiles; i++)
-		add_not_shown(&b, &d->files[i]);
+	for (size_t i = 0; i < d->nfiles; i++) {
+		const struct file_tally *t = &d->files[i];
+		size_t e = t->count[PE_SEV_ERROR] - t->shown[PE_SEV_ERROR];
+		size_t w = t->count[PE_SEV_WARNING] - t->shown[PE_SEV_WARNING];
+
+		if (t->kept) {
+			add_not_shown(&b, t->file, e, w, 1);
+			continue;
+		}
+		errors += e;
+		warnings += w;
+		files++;
+	}
+	add_not_shown(&b, NULL, errors, warnings, files);
 	if (b.len)
 		fwrite(b.data, 1, b.len, out);
 	fflush(out);

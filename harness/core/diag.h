@@ -6,10 +6,11 @@
  * the command layer prints them, sorted by file and position, as
  * "file:line:col: error: message" (mandoc and compilers do the same).
  *
- * Each file keeps its first PE_DIAG_KEEP_PER_FILE diagnostics; later ones
- * are counted but not kept, so hostile input (a million bad rows) costs
- * no more than that, and the printer says how many more there were.  The
- * counts (pe_diag_count, pe_diag_count_file) include them.
+ * Each file keeps its first PE_DIAG_KEEP_PER_FILE diagnostics, and the
+ * list its first PE_DIAG_KEEP_TOTAL; later ones are counted but not
+ * kept, so hostile input (a million bad rows, or files) costs no more
+ * than that, and the printer says how many more there were.  The counts
+ * (pe_diag_count, pe_diag_count_file) include them.
  *
  * Marks are borrowed; pe_diag copies what it keeps.
  */
@@ -38,7 +39,7 @@ struct pe_diag_entry {
 
 struct pe_diag;
 
-enum { PE_DIAG_KEEP_PER_FILE = 100 };
+enum { PE_DIAG_KEEP_PER_FILE = 100, PE_DIAG_KEEP_TOTAL = 1000 };
 
 struct pe_diag *pe_diag_new(void);
 void pe_diag_free(struct pe_diag *d);
@@ -67,8 +68,9 @@ size_t pe_diag_count_file(const struct pe_diag *d, const char *file,
 			  enum pe_severity severity);
 
 /*
- * True when file has all the diagnostics it keeps, so that a caller can
- * skip work (finding a position) for one that would only be counted.
+ * True when file (or the list) has all the diagnostics it keeps, so that
+ * a caller can skip work (finding a position) for one that would only be
+ * counted.
  */
 int pe_diag_file_full(const struct pe_diag *d, const char *file);
 
@@ -80,8 +82,8 @@ void pe_diag_promote_warnings(struct pe_diag *d);
 
 /*
  * Prints one line per kept diagnostic, in the message format (message.h):
- * "file:line:col: severity: message", and after a file's lines one that
- * says how many more it had, when it had more.
+ * "file:line:col: severity: message", then a line for each file that
+ * had more than it kept, and one for the files that had none kept.
  */
 void pe_diag_print(const struct pe_diag *d, FILE *out);
 

@@ -13,6 +13,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/files.h"
@@ -387,9 +388,15 @@ struct pe_doc *pe_dataset_load(const char *path, struct pe_diag *diag)
 {
 	struct pe_doc *doc = NULL;
 	struct pe_mark m = { path, 0, 0 };
+	struct stat st;
 	char *data;
 	size_t len;
 
+	/* A FIFO named by a prompt file would block the read. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		pe_diag_error(diag, &m, "not a regular file");
+		return NULL;
+	}
 	if (pe_file_read(path, PE_DATASET_MAX_FILE, &data, &len, diag))
 		return NULL;
 	if (pe_ends_with(path, ".jsonl") || pe_ends_with(path, ".csv")) {

@@ -945,6 +945,40 @@ static void test_diag_cap(void **state)
 	pe_diag_free(d);
 }
 
+/* The list keeps PE_DIAG_KEEP_TOTAL in all: one line for the rest. */
+static void test_diag_cap_total(void **state)
+{
+	struct pe_diag *d = pe_diag_new();
+	FILE *f = tmpfile();
+	char name[32], *out;
+	long size;
+
+	(void)state;
+	for (int i = 0; i < 1200; i++) {
+		struct pe_mark m = { name, 1, 1 };
+
+		snprintf(name, sizeof(name), "f%04d.md", i);
+		pe_diag_error(d, &m, "bad");
+	}
+	assert_int_equal(pe_diag_len(d), PE_DIAG_KEEP_TOTAL);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 1200);
+	assert_true(pe_diag_file_full(d, "f0000.md"));
+	pe_diag_print(d, f);
+	size = ftell(f);
+	out = malloc((size_t)size + 1);
+	rewind(f);
+	assert_int_equal(fread(out, 1, (size_t)size, f), (size_t)size);
+	out[size] = '\0';
+	fclose(f);
+	assert_non_null(strstr(out, "f0999.md:1:1: error: bad\n"
+				    "prompteval: error: 200 more errors and 0 "
+				    "more warnings in 200 more files not shown "
+				    "(the first 1000 in all are)\n"));
+	assert_null(strstr(out, "f1000.md"));
+	free(out);
+	pe_diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -971,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_alias_bomb),
 		cmocka_unit_test(test_large_mapping),
 		cmocka_unit_test(test_diag_cap),
+		cmocka_unit_test(test_diag_cap_total),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
