@@ -163,6 +163,7 @@ build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 bench: all fakellm deps-scripts build/bench/score
 	./build/bench/score prompts 20000
 	python3 bench/run.py ./prompteval $(BUILD)/tests/fakellm
+	python3 bench/load.py ./prompteval
 
 test: deps deps-test
 	@sh tests/run-all.sh
