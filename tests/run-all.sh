@@ -2,9 +2,9 @@
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
 # golden cases, the conformance corpus, the runs and the LLM judges against
 # the fake LLM server, the JUnit and HTML reports (the latter in headless
-# Chromium), hostile input (bench/load.py's bounds), the docs, format, tree
-# and build-dependency checks, the unit, e2e, conformance, run, judge and
-# hostile suites again under AddressSanitizer and
+# Chromium), hostile input (bench/load.py's bounds) and crashes, the docs,
+# format, tree and build-dependency checks, the unit, e2e, conformance,
+# run, judge, hostile and crash suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
@@ -53,6 +53,7 @@ step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
 step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm
+step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
@@ -66,6 +67,7 @@ step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
+step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
 
