@@ -69,7 +69,7 @@ step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh 
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
-step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
+step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "make test: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

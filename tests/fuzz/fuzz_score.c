@@ -1,15 +1,16 @@
 /*
  * libFuzzer target for the evaluators: the input is a model's answer, any
  * bytes (NULs and invalid UTF-8 included), scored with every evaluator of
- * the seed prompts, as "prompteval score" would.  Each prompt scores it
- * against one of its test cases, picked by the first byte, so that the
- * case-level evaluators and the {{variables}} of every case are reached.
- * Any answer must give verdicts and one-line reasons, never a crash, a
- * leak or a hang.
+ * the seed prompts and of tests/fuzz/evaluators.prompt.yml (every family
+ * but the judges, which fuzz_judge has, with each of its settings), as
+ * "prompteval score" would.  Each prompt scores it against one of its
+ * test cases, picked by the first byte, so that the case-level evaluators
+ * and the {{variables}} of every case are reached.  Any answer must give
+ * verdicts and one-line reasons, never a crash, a leak or a hang.
  *
- * The prompts are loaded and compiled once, from prompts/ relative to the
- * working directory (tests/run-fuzz.sh runs from the top of the tree); a
- * failure to load them stops the fuzzer at once rather than fuzz nothing.
+ * The prompts are loaded and compiled once, relative to the working
+ * directory (tests/run-fuzz.sh runs from the top of the tree); a failure
+ * to load them stops the fuzzer at once rather than fuzz nothing.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,21 +34,21 @@ static struct pe_suite *suite;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *dirs[] = { "prompts" };
+	char *paths[] = { "prompts", "tests/fuzz/evaluators.prompt.yml" };
 	struct pe_diag *diag = pe_diag_new();
 	size_t loaded = 0;
 
 	(void)argc;
 	(void)argv;
 	/* Loading a suite compiles its evaluators too. */
-	suite = pe_suite_load(dirs, 1, diag);
+	suite = pe_suite_load(paths, 2, diag);
 	for (size_t i = 0; i < suite->nfiles; i++)
 		loaded += suite->files[i].prompt != NULL;
 	if (!loaded || loaded != suite->nfiles ||
 	    pe_diag_count(diag, PE_SEV_ERROR)) {
 		fprintf(stderr, "fuzz_score: cannot load and compile "
-				"prompts/*.prompt.yml (run from the top of "
-				"the tree)\n");
+				"prompts/ and tests/fuzz/evaluators.prompt.yml "
+				"(run from the top of the tree)\n");
 		abort();
 	}
 	pe_diag_free(diag);
