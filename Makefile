@@ -28,12 +28,13 @@ DEBS = gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev \
 SCRIPT_DEBS = python3
 # The test tools, installed by make test only: cmocka for the unit tests,
 # clang's libFuzzer, clang-format, xmllint for the JUnit schema, curl and
-# Python for the runs against the fake server, Chromium and Node for the
-# browser test.
+# Python for the runs against the fake server, openssl for the private CA
+# of the TLS test, Chromium and Node for the browser test, valgrind for
+# memcheck.
 UNIT_DEBS = libcmocka-dev
 FUZZ_DEBS = clang libclang-rt-dev
 TEST_DEBS = $(UNIT_DEBS) $(FUZZ_DEBS) clang-format libxml2-utils curl \
-	    $(SCRIPT_DEBS) chromium nodejs
+	    openssl $(SCRIPT_DEBS) chromium nodejs valgrind
 # npm comes with some nodejs builds (NodeSource's conflicts with Debian's
 # npm package); Debian's own nodejs needs the npm package beside it.
 TEST_DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)

@@ -1,8 +1,9 @@
 /*
  * The terminal and JSON writers of a comparison (see comparison.h); the
- * Markdown one lives in md.c beside its escaping.  Untrusted text on the
- * terminal is cut to a length and has its control characters replaced,
- * so a reason cannot move the cursor or forge a line.
+ * Markdown one lives in md.c beside its escaping.  The terminal view is
+ * printed with the terminal printer (harness/core/message.h), so a name
+ * or a reason is escaped and cannot move the cursor or forge a line; a
+ * long one is cut to TEXT_MAX_COLUMNS.
  */
 #include <math.h>
 #include <stdio.h>
@@ -11,30 +12,24 @@
 #include "reports/comparison.h"
 #include "harness/core/buf.h"
 #include "harness/core/json.h"
-#include "harness/core/utf8.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-enum { TEXT_MAX_BYTES = 200 };
+enum { TEXT_MAX_COLUMNS = 200 };
 
 const char *const pe_comparison_formats[] = { "terminal", "md", "json", NULL };
 
-/* Prints s (NULL as "-") cut to TEXT_MAX_BYTES, control bytes as spaces. */
+/* Prints s (NULL as "-") escaped, cut to TEXT_MAX_COLUMNS with "...". */
 static void put_plain(FILE *out, const char *s)
 {
-	size_t len, cut;
+	int cut;
 
-	if (!s) {
-		fputc('-', out);
-		return;
-	}
-	len = strlen(s);
-	cut = pe_utf8_cut(s, len, TEXT_MAX_BYTES);
-	for (size_t i = 0; i < cut; i++)
-		fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i],
-		      out);
-	if (cut < len)
-		fputs("...", out);
+	if (!s)
+		s = "-";
+	cut = pe_terminal_width(s, strlen(s)) > TEXT_MAX_COLUMNS;
+	pe_terminal_printf(out, "%.*s%s", TEXT_MAX_COLUMNS, s,
+			   cut ? "..." : "");
 }
 
 static void put_case(FILE *out, const char *prompt, const char *case_id,
@@ -80,9 +75,9 @@ static void put_changed_reasons(FILE *out, const struct pe_result *base,
 			continue;
 		fputs("      ", out);
 		put_plain(out, h->name);
-		fprintf(out, " (%s): %s -> %s", h->kind,
-			b ? pe_verdict_name(b->status) : "(none)",
-			pe_verdict_name(h->status));
+		pe_terminal_printf(out, " (%s): %s -> %s", h->kind,
+				   b ? pe_verdict_name(b->status) : "(none)",
+				   pe_verdict_name(h->status));
 		if (b && b->reason && !pe_str_same(b->reason, h->reason)) {
 			fputs("; was: ", out);
 			put_plain(out, b->reason);

@@ -4,7 +4,8 @@
  * a line break, quotes doubled).  After the fixed columns comes one column
  * per evaluator name seen anywhere in the set, in order of first
  * appearance, holding that evaluator's status in the row ("" when the row
- * has no such evaluator).  total_ms is a column only with with_timings.
+ * has no such evaluator).  first_byte_ms (the time to the first token)
+ * and total_ms are columns only with with_timings.
  * When some row asked an LLM judge, four columns come last, after the
  * evaluators', so that the others keep their places: judge_calls,
  * judge_model (empty when several models answered), judge_tokens_in and
@@ -143,8 +144,10 @@ static void *csv_begin(const struct pe_report_input *in, FILE *out)
 	for (size_t i = 0; i < sizeof(fixed_columns) / sizeof(*fixed_columns);
 	     i++)
 		add_text(st, fixed_columns[i]);
-	if (st->with_timings)
+	if (st->with_timings) {
+		add_text(st, "first_byte_ms");
 		add_text(st, "total_ms");
+	}
 	for (size_t i = 0; i < st->nevaluators; i++)
 		add_text(st, st->evaluators[i]);
 	if (st->with_judges)
@@ -185,8 +188,10 @@ static void csv_add(void *state, const struct pe_result *row)
 							    : -1);
 	add_count(st, row->has_call ? row->tokens_in : -1);
 	add_count(st, row->has_call ? row->tokens_out : -1);
-	if (st->with_timings)
+	if (st->with_timings) {
+		add_number(st, row->has_call ? row->first_byte_ms : NAN);
 		add_number(st, row->has_call ? row->total_ms : NAN);
+	}
 	for (size_t i = 0; i < st->nevaluators; i++)
 		add_text(st, evaluator_status(row, st->evaluators[i]));
 	if (st->with_judges) {

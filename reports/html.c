@@ -376,6 +376,11 @@ static void write_heat_cell(struct html_state *st, const struct pe_cell *c)
 			    "<span class=\"latency\">p50 %.0f ms, "
 			    "p95 %.0f ms</span>",
 			    c->latency_p50_ms, c->latency_p95_ms);
+	if (st->with_timings && !isnan(c->first_token_p95_ms))
+		pe_buf_addf(b,
+			    "<span class=\"latency\">first token p95 %.0f "
+			    "ms</span>",
+			    c->first_token_p95_ms);
 	pe_buf_adds(b, "</td>");
 }
 

@@ -18,7 +18,9 @@
  *
  * Everything that comes from prompt files or model output is XML-escaped:
  * & < > " ' become references, characters XML 1.0 forbids (control
- * characters other than tab, newline and carriage return) are dropped, and
+ * characters other than tab, newline and carriage return) are dropped,
+ * DEL, C1 and bidirectional controls (pe_terminal_is_control) become
+ * character references so that the file is safe to show with cat, and
  * bytes that are not UTF-8 become U+FFFD.
  */
 #include "reports/report.h"
@@ -29,6 +31,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/json.h"
+#include "harness/core/message.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -104,6 +107,9 @@ static void xml_escape(struct pe_buf *b, const char *s, size_t len,
 		}
 		if (cp == 0xfffe || cp == 0xffff)
 			pe_buf_adds(b, REPLACEMENT_CHAR);
+		else if (cp >= 0x7f && pe_terminal_is_control(cp))
+			/* DEL, C1 and bidi controls: valid, but not raw. */
+			pe_buf_addf(b, "&#x%lx;", cp);
 		else
 			pe_buf_add(b, s + i, n);
 		i += n;

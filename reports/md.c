@@ -13,8 +13,10 @@
  * add() keeps pointers to them, which the result set keeps valid.
  *
  * Every text that comes from the results file (names, ids, reasons,
- * errors) goes through put_text(), which escapes what Markdown or HTML
- * would interpret, folds line breaks and stops "@name" from mentioning
+ * errors) goes through put_text(), which folds line breaks and tabs into
+ * spaces, writes every other control character as the terminal printer
+ * does (\xNN, \uNNNN: the file is also read with cat), escapes what
+ * Markdown or HTML would interpret and stops "@name" from mentioning
  * anyone.  Model output itself is never written.
  */
 #include <math.h>
@@ -25,6 +27,7 @@
 #include "reports/report.h"
 #include "reports/comparison.h"
 #include "harness/core/buf.h"
+#include "harness/core/message.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -73,16 +76,16 @@ static void escape_byte(struct pe_buf *b, char c)
 		pe_buf_addc(b, c);
 		break;
 	default:
-		/* Line breaks would end a table row or a list item. */
-		pe_buf_addc(b, (unsigned char)c < 0x20 || c == 0x7f ? ' ' : c);
+		pe_buf_addc(b, c);
 	}
 }
 
 /* Writes s (NULL as "-"), cut to max bytes, escaped for Markdown. */
 static void put_text(const struct md *m, const char *s, size_t max)
 {
-	struct pe_buf b;
+	struct pe_buf safe, b;
 	size_t len, cut;
+	char *flat;
 
 	if (!s) {
 		fputs("-", m->out);
@@ -90,13 +93,22 @@ static void put_text(const struct md *m, const char *s, size_t max)
 	}
 	len = strlen(s);
 	cut = pe_utf8_cut(s, len, max);
-	pe_buf_init(&b, TEXT_MAX_BYTES * 8);
+	/* Line breaks would end a table row or a list item. */
+	flat = xstrndup(s, cut);
 	for (size_t i = 0; i < cut; i++)
-		escape_byte(&b, s[i]);
+		if (flat[i] == '\n' || flat[i] == '\r' || flat[i] == '\t')
+			flat[i] = ' ';
+	pe_buf_init(&safe, 0);
+	pe_terminal_text(&safe, flat, cut);
+	pe_buf_init(&b, TEXT_MAX_BYTES * 16);
+	for (size_t i = 0; i < safe.len; i++)
+		escape_byte(&b, safe.data[i]);
 	if (cut < len)
 		pe_buf_adds(&b, "...");
 	fputs(pe_buf_str(&b), m->out);
 	pe_buf_release(&b);
+	pe_buf_release(&safe);
+	free(flat);
 }
 
 static void put_rate(const struct md *m, const struct pe_pass_rate *r)
@@ -169,6 +181,7 @@ static void write_cell(const struct md *m, const struct pe_cell *c)
 	if (m->in.with_timings) {
 		put_number(m, 0, c->latency_p50_ms);
 		put_number(m, 0, c->latency_p95_ms);
+		put_number(m, 0, c->first_token_p95_ms);
 	}
 	fputc('\n', m->out);
 }
@@ -186,11 +199,11 @@ static void write_matrix(const struct md *m)
 		"| prompt | model | temp | pass | fail | error | ungraded "
 		"| pass rate | 95%% interval | mean score |");
 	if (m->in.with_timings)
-		fprintf(m->out, " p50 ms | p95 ms |");
+		fprintf(m->out, " p50 ms | p95 ms | p95 ttft ms |");
 	fprintf(m->out, "\n| --- | --- | ---: | ---: | ---: | ---: | ---: "
 			"| ---: | ---: | ---: |");
 	if (m->in.with_timings)
-		fprintf(m->out, " ---: | ---: |");
+		fprintf(m->out, " ---: | ---: | ---: |");
 	fputc('\n', m->out);
 	for (size_t i = 0; i < n; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));

@@ -1,24 +1,28 @@
 /*
  * The terminal report: the pass-rate matrix that "run" and "score" print
  * (same columns), with each pass rate's Wilson 95 % interval and, with
- * --timings, latency p50/p95; the judges' calls, tokens and cost apart
+ * --timings, latency p50/p95 and the p95 time to the first token; the judges' calls, tokens and cost apart
  * from the answers' when judges were asked; then the flaky cases, the
  * rankings per prompt and overall, and cost against pass rate when
  * prices were given (with the judges' cost in a column of its own).
  *
  * Everything comes from the aggregate, so add() has nothing to do and the
- * whole report is printed by end().  Text from the results file is
- * printed with control characters replaced, so a crafted results file
- * cannot move the cursor or change colours; colour itself is used only
- * when in->color says the output is a terminal that wants it.
+ * whole report is printed by end().  Everything is printed with the
+ * terminal printer (harness/core/message.h), so text from the results
+ * file is escaped (a crafted results file cannot move the cursor or
+ * change colours) and the columns of names count what the terminal
+ * shows.  Colour codes are written on their own, around printed text,
+ * and only when in->color says the output is a terminal that wants it.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "reports/report.h"
 #include "harness/core/buf.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -28,35 +32,36 @@
 #define YELLOW "\033[33m"
 #define RESET  "\033[0m"
 
-/* A name as printed: at most this many bytes. */
-enum { NAME_MAX_BYTES = 200 };
-
 struct terminal {
 	struct pe_report_input in;
 	FILE *out;
 };
 
-/* Copies s into buf with control characters replaced by '?'. */
-static const char *clean(char *buf, size_t size, const char *s)
-{
-	size_t n = 0;
+static void paint(const struct terminal *t, const char *colour, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
 
-	if (!s)
-		s = "-";
-	for (; *s && n + 1 < size; s++, n++)
-		buf[n] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Prints text (already padded) in colour when colour is on. */
-static void paint(const struct terminal *t, const char *colour,
-		  const char *text)
+/*
+ * Prints as pe_terminal_printf does, in colour when colour is on: the
+ * colour codes are ours, so they are written as they are, and only
+ * around the escaped text.
+ */
+static void paint(const struct terminal *t, const char *colour, const char *fmt,
+		  ...)
 {
-	if (t->in.color && colour)
-		fprintf(t->out, "%s%s%s", colour, text, RESET);
-	else
-		fputs(text, t->out);
+	struct pe_buf b;
+	int coloured = t->in.color && colour;
+	va_list ap;
+
+	pe_buf_init(&b, 0);
+	if (coloured)
+		pe_buf_adds(&b, colour);
+	va_start(ap, fmt);
+	pe_terminal_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (coloured)
+		pe_buf_adds(&b, RESET);
+	fwrite(b.data, 1, b.len, t->out);
+	pe_buf_release(&b);
 }
 
 static void format_rate(char *buf, size_t size, double rate)
@@ -99,52 +104,44 @@ static const char *rate_colour(const struct pe_pass_rate *r)
 /* Prints one count column of width 5 after a space, red when bad. */
 static void print_count(const struct terminal *t, size_t n, const char *colour)
 {
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), " %5zu", n);
-	paint(t, n ? colour : NULL, buf);
+	paint(t, n ? colour : NULL, " %5zu", n);
 }
 
 static void print_matrix_header(const struct terminal *t)
 {
-	char buf[256];
-
-	snprintf(buf, sizeof(buf),
-		 "%-40s %-24s %5s %5s %5s %5s %5s  %9s  %-14s  %s", "prompt",
-		 "model", "temp", "pass", "fail", "error", "ungr.", "pass rate",
-		 "95% interval", "mean score");
 	fputc('\n', t->out);
-	paint(t, BOLD, buf);
+	paint(t, BOLD, "%-40s %-24s %5s %5s %5s %5s %5s  %9s  %-14s  %s",
+	      "prompt", "model", "temp", "pass", "fail", "error", "ungr.",
+	      "pass rate", "95% interval", "mean score");
 	if (t->in.with_timings)
-		paint(t, BOLD, "  p50 ms  p95 ms");
+		paint(t, BOLD, "  p50 ms  p95 ms  p95 ttft ms");
 	fputc('\n', t->out);
 }
 
 static void print_cell(const struct terminal *t, const struct pe_cell *c)
 {
 	const struct pe_tally *tl = &c->tally;
-	char prompt[NAME_MAX_BYTES], model[NAME_MAX_BYTES], temp[32] = "-";
-	char rate[32], interval[64], mean[32], buf[64];
+	char temp[32] = "-", rate[32], interval[64], mean[32], first[32];
 
 	if (c->has_temperature)
 		snprintf(temp, sizeof(temp), "%g", c->temperature);
 	format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 	format_interval(interval, sizeof(interval), &tl->pass_rate);
 	format_number(mean, sizeof(mean), 2, tl->mean_score);
-	fprintf(t->out, "%-40.40s %-24.24s %5s",
-		clean(prompt, sizeof(prompt), c->prompt),
-		clean(model, sizeof(model), c->model), temp);
+	pe_terminal_printf(t->out, "%-40.40s %-24.24s %5s", c->prompt, c->model,
+			   temp);
 	print_count(t, tl->pass, NULL);
 	print_count(t, tl->fail, RED);
 	print_count(t, tl->error, YELLOW);
 	print_count(t, tl->ungraded, NULL);
-	snprintf(buf, sizeof(buf), "  %9s", rate);
-	paint(t, rate_colour(&tl->pass_rate), buf);
-	fprintf(t->out, "  %-14s  %10s", interval, mean);
+	paint(t, rate_colour(&tl->pass_rate), "  %9s", rate);
+	pe_terminal_printf(t->out, "  %-14s  %10s", interval, mean);
 	if (t->in.with_timings) {
 		format_number(rate, sizeof(rate), 0, c->latency_p50_ms);
 		format_number(mean, sizeof(mean), 0, c->latency_p95_ms);
-		fprintf(t->out, "  %6s  %6s", rate, mean);
+		format_number(first, sizeof(first), 0, c->first_token_p95_ms);
+		pe_terminal_printf(t->out, "  %6s  %6s  %11s", rate, mean,
+				   first);
 	}
 	fputc('\n', t->out);
 }
@@ -156,7 +153,8 @@ static void print_total(const struct terminal *t)
 
 	format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 	format_interval(interval, sizeof(interval), &tl->pass_rate);
-	fprintf(t->out,
+	pe_terminal_printf(
+		t->out,
 		"\n%zu job%s: %zu passed, %zu failed, %zu error%s, %zu "
 		"ungraded; pass rate %s%s%s\n",
 		tl->jobs, tl->jobs == 1 ? "" : "s", tl->pass, tl->fail,
@@ -168,7 +166,7 @@ static void print_total(const struct terminal *t)
 
 		pe_buf_init(&text, 0);
 		pe_tally_judge_text(tl, &text);
-		fprintf(t->out, "judges: %s\n", pe_buf_str(&text));
+		pe_terminal_printf(t->out, "judges: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
 }
@@ -176,8 +174,6 @@ static void print_total(const struct terminal *t)
 static void print_flaky(const struct terminal *t)
 {
 	size_t n = pe_aggregate_flaky_count(t->in.agg);
-	char prompt[NAME_MAX_BYTES], kase[NAME_MAX_BYTES];
-	char model[NAME_MAX_BYTES];
 
 	if (!n) {
 		fprintf(t->out, "\nflaky cases: none\n");
@@ -190,36 +186,32 @@ static void print_flaky(const struct terminal *t)
 		const struct pe_flaky_case *f =
 			pe_aggregate_flaky(t->in.agg, i);
 
-		fprintf(t->out, "  %s / ",
-			clean(prompt, sizeof(prompt), f->prompt));
+		pe_terminal_printf(t->out, "  %s / ", f->prompt);
 		if (f->case_id)
-			fputs(clean(kase, sizeof(kase), f->case_id), t->out);
+			pe_terminal_printf(t->out, "%s", f->case_id);
 		else
-			fprintf(t->out, "#%zu", f->case_index);
-		fprintf(t->out, "  [%s", clean(model, sizeof(model), f->model));
+			pe_terminal_printf(t->out, "#%zu", f->case_index);
+		pe_terminal_printf(t->out, "  [%s", f->model);
 		if (f->has_temperature)
-			fprintf(t->out, " t=%g", f->temperature);
-		fprintf(t->out, "]  %zu pass, %zu fail", f->pass, f->fail);
+			pe_terminal_printf(t->out, " t=%g", f->temperature);
+		pe_terminal_printf(t->out, "]  %zu pass, %zu fail", f->pass,
+				   f->fail);
 		if (f->error)
-			fprintf(t->out, ", %zu error", f->error);
+			pe_terminal_printf(t->out, ", %zu error", f->error);
 		if (f->ungraded)
-			fprintf(t->out, ", %zu ungraded", f->ungraded);
-		fprintf(t->out, " of %zu repeats\n", f->repeats);
+			pe_terminal_printf(t->out, ", %zu ungraded",
+					   f->ungraded);
+		pe_terminal_printf(t->out, " of %zu repeats\n", f->repeats);
 	}
 }
 
 static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 {
-	char name[NAME_MAX_BYTES], file[NAME_MAX_BYTES], buf[512];
-
-	if (r->prompt)
-		snprintf(buf, sizeof(buf), "ranking for %s (%s)",
-			 clean(name, sizeof(name), r->prompt),
-			 clean(file, sizeof(file), r->file));
-	else
-		snprintf(buf, sizeof(buf), "ranking over all prompts");
 	fputc('\n', t->out);
-	paint(t, BOLD, buf);
+	if (r->prompt)
+		paint(t, BOLD, "ranking for %s (%s)", r->prompt, r->file);
+	else
+		paint(t, BOLD, "ranking over all prompts");
 	fprintf(t->out, ":\n");
 	for (size_t i = 0; i < r->count; i++) {
 		const struct pe_tally *tl = &r->entries[i].tally;
@@ -228,11 +220,11 @@ static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 		format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 		format_interval(interval, sizeof(interval), &tl->pass_rate);
 		format_number(mean, sizeof(mean), 2, tl->mean_score);
-		fprintf(t->out, "  %2zu. %-24.24s", i + 1,
-			clean(name, sizeof(name), r->entries[i].model));
-		snprintf(buf, sizeof(buf), "  %7s", rate);
-		paint(t, rate_colour(&tl->pass_rate), buf);
-		fprintf(t->out, "  %-14s  mean score %4s  (%zu/%zu passed)\n",
+		pe_terminal_printf(t->out, "  %2zu. %-24.24s", i + 1,
+				   r->entries[i].model);
+		paint(t, rate_colour(&tl->pass_rate), "  %7s", rate);
+		pe_terminal_printf(
+			t->out, "  %-14s  mean score %4s  (%zu/%zu passed)\n",
 			interval, mean, tl->pass_rate.pass,
 			tl->pass_rate.decided);
 	}
@@ -252,20 +244,17 @@ static void print_costs(const struct terminal *t)
 {
 	size_t n = pe_aggregate_cost_count(t->in.agg);
 	int judged = pe_aggregate_total(t->in.agg)->judge_calls > 0;
-	char model[NAME_MAX_BYTES], buf[256];
 
 	if (!pe_aggregate_has_cost(t->in.agg))
 		return;
-	if (judged)
-		snprintf(buf, sizeof(buf), "%-24s  %11s  %10s  %12s  %9s  %s",
-			 "model", "answers USD", "judges USD", "USD per job",
-			 "pass rate", "95% interval");
-	else
-		snprintf(buf, sizeof(buf), "%-24s  %10s  %12s  %9s  %s",
-			 "model", "cost USD", "USD per job", "pass rate",
-			 "95% interval");
 	fprintf(t->out, "\ncost vs pass rate:\n  ");
-	paint(t, BOLD, buf);
+	if (judged)
+		paint(t, BOLD, "%-24s  %11s  %10s  %12s  %9s  %s", "model",
+		      "answers USD", "judges USD", "USD per job", "pass rate",
+		      "95% interval");
+	else
+		paint(t, BOLD, "%-24s  %10s  %12s  %9s  %s", "model",
+		      "cost USD", "USD per job", "pass rate", "95% interval");
 	fputc('\n', t->out);
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_model_cost *c = pe_aggregate_cost(t->in.agg, i);
@@ -279,13 +268,13 @@ static void print_costs(const struct terminal *t)
 		format_rate(rate, sizeof(rate), c->tally.pass_rate.rate);
 		format_interval(interval, sizeof(interval),
 				&c->tally.pass_rate);
-		fprintf(t->out, "  %-24.24s  ",
-			clean(model, sizeof(model), c->model));
+		pe_terminal_printf(t->out, "  %-24.24s  ", c->model);
 		if (judged)
-			fprintf(t->out, "%11s  %10s", cost, judges);
+			pe_terminal_printf(t->out, "%11s  %10s", cost, judges);
 		else
-			fprintf(t->out, "%10s", cost);
-		fprintf(t->out, "  %12s  %9s  %s\n", per_job, rate, interval);
+			pe_terminal_printf(t->out, "%10s", cost);
+		pe_terminal_printf(t->out, "  %12s  %9s  %s\n", per_job, rate,
+				   interval);
 	}
 }
 

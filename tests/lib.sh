@@ -30,15 +30,20 @@ fake_get() {
 }
 
 # Writes a prompteval.yml that points every provider at the fake server.
+# A base URL of one's own gets a key only from api_key_env, so each names
+# its kind's variable (when it is set, the key is sent to the server).
 fake_config() {
 	cat >"$1" <<CFG
 providers:
   openai:
     base_url: $FAKE_URL/v1
+    api_key_env: OPENAI_API_KEY
   anthropic:
     base_url: $FAKE_URL
+    api_key_env: ANTHROPIC_API_KEY
   gemini:
     base_url: $FAKE_URL
+    api_key_env: GEMINI_API_KEY
   ollama:
     base_url: $FAKE_URL
 CFG

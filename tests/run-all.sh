@@ -1,11 +1,15 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
-# golden cases, the conformance corpus, the runs and the LLM judges against
-# the fake LLM server, the JUnit and HTML reports (the latter in headless
-# Chromium), hostile input (bench/load.py's bounds) and crashes, the docs,
-# format, tree and build-dependency checks, the unit, e2e, conformance,
-# run, judge, hostile and crash suites again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and a short fuzzing run.  Ends with one line
+# golden cases, the conformance corpus, the runs, the LLM judges, terminal
+# safety, streamed replies and the fault suite against the fake LLM
+# server, the security tests (TLS with a private CA, keys, file modes and
+# paths, the secrets proof), hostile input (bench/load.py's bounds) and
+# crashes, valgrind memcheck on end-to-end runs, the JUnit and HTML
+# reports (the latter in headless Chromium), the docs, format, tree and
+# build-dependency checks, the unit, e2e, conformance, run, judge,
+# terminal, stream, security, fault, hostile and crash suites again under
+# AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
+# run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -52,6 +56,11 @@ step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
+step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
+step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
+step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
+step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
+step "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh ./prompteval build/default/tests/fakellm
 step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm
 step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
@@ -66,6 +75,10 @@ step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
+step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
+step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
+step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
+step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins

@@ -13,7 +13,11 @@
 # plus whatever input files the command reads.  The path of $OUT is
 # written as the literal text "$OUT" in the output before it is compared,
 # so goldens never hold a temporary path.  A case that creates, changes or
-# removes anything inside the tree (such as an out/ folder) fails.  Set
+# removes anything inside the tree (such as an out/ folder) fails, and so
+# does one whose stdout or stderr holds a byte a terminal acts on (ESC,
+# BEL, a bare CR, a C1 or bidirectional control: tests/check-inert.sh),
+# whatever its goldens say: nothing prompteval prints may drive the
+# terminal, whatever the input.  Set
 # UPDATE=1 to rewrite the golden files from the current output (review the
 # diff before committing).
 set -u
@@ -71,6 +75,11 @@ for dir in "$@"; do
 			sed 's/^/    /' "$tmp/diff" | head -40 >>"$tmp/report"
 		fi
 	done
+	if ! sh "$root/tests/check-inert.sh" "$tmp/stdout" "$tmp/stderr" \
+		>"$tmp/inert"; then
+		problems="$problems printed a terminal control;"
+		sed "s|^$tmp/|    |" "$tmp/inert" >>"$tmp/report"
+	fi
 	if grep -q -E "AddressSanitizer|UndefinedBehaviorSanitizer|runtime error:|LeakSanitizer" "$tmp/stderr"; then
 		problems="$problems sanitizer report;"
 		head -30 "$tmp/stderr" | sed 's/^/    /' >>"$tmp/report"

@@ -63,7 +63,8 @@ static void check_judges(const struct pe_suite *s, const char *option,
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (s->files[i].prompt)
 			prompts[n++] = s->files[i].prompt;
-	pe_plan_free(pe_plan_judging(prompts, cases, n, option, config, diag));
+	pe_plan_free(pe_plan_judging(prompts, cases, n, option,
+				     PE_STREAM_CONFIG, config, diag));
 	free(cases);
 	free(prompts);
 }
@@ -97,27 +98,33 @@ static void print_text(const struct pe_suite *s, const char *judge,
 		size_t skipped = p ? count_skipped(p, judge, NULL) : 0;
 
 		if (!p) {
-			printf("invalid %s: %zu error%s\n", f->path, errors,
-			       errors == 1 ? "" : "s");
+			pe_terminal_printf(stdout, "invalid %s: %zu error%s\n",
+					   f->path, errors,
+					   errors == 1 ? "" : "s");
 			continue;
 		}
-		printf("%-7s %s: %s (%zu case%s, %zu evaluator%s",
-		       errors ? "invalid" : "ok", f->path, p->name, p->ncases,
-		       p->ncases == 1 ? "" : "s", pe_prompt_count_evaluators(p),
-		       pe_prompt_count_evaluators(p) == 1 ? "" : "s");
+		pe_terminal_printf(
+			stdout, "%-7s %s: %s (%zu case%s, %zu evaluator%s",
+			errors ? "invalid" : "ok", f->path, p->name, p->ncases,
+			p->ncases == 1 ? "" : "s",
+			pe_prompt_count_evaluators(p),
+			pe_prompt_count_evaluators(p) == 1 ? "" : "s");
 		if (skipped)
-			printf(", %zu skipped", skipped);
+			pe_terminal_printf(stdout, ", %zu skipped", skipped);
 		if (errors)
-			printf(", %zu error%s", errors, errors == 1 ? "" : "s");
-		printf(")\n");
+			pe_terminal_printf(stdout, ", %zu error%s", errors,
+					   errors == 1 ? "" : "s");
+		pe_terminal_printf(stdout, ")\n");
 	}
-	printf("checked %zu file%s: %zu prompt%s, %zu test case%s, %zu "
-	       "evaluator%s, %zu error%s, %zu warning%s\n",
-	       t->files, t->files == 1 ? "" : "s", t->prompts,
-	       t->prompts == 1 ? "" : "s", t->cases, t->cases == 1 ? "" : "s",
-	       t->evaluators, t->evaluators == 1 ? "" : "s", t->errors,
-	       t->errors == 1 ? "" : "s", t->warnings,
-	       t->warnings == 1 ? "" : "s");
+	pe_terminal_printf(
+		stdout,
+		"checked %zu file%s: %zu prompt%s, %zu test case%s, %zu "
+		"evaluator%s, %zu error%s, %zu warning%s\n",
+		t->files, t->files == 1 ? "" : "s", t->prompts,
+		t->prompts == 1 ? "" : "s", t->cases, t->cases == 1 ? "" : "s",
+		t->evaluators, t->evaluators == 1 ? "" : "s", t->errors,
+		t->errors == 1 ? "" : "s", t->warnings,
+		t->warnings == 1 ? "" : "s");
 }
 
 static void json_prompt(struct pe_buf *b, const struct pe_prompt *p,
@@ -239,8 +246,11 @@ int cmd_check(int argc, char **argv)
 	diag = pe_diag_new();
 	config = pe_config_load(config_path, diag);
 	suite = pe_suite_load(paths.items, paths.len, diag);
-	if (config)
+	if (config) {
 		check_judges(suite, judge, config, diag);
+		pe_plan_check_providers(config, diag);
+		pe_plan_check_suite(suite, config, diag);
+	}
 	if (!judge && config && config->judge)
 		judge = config->judge->text;
 	if (strict)

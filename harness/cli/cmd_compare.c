@@ -88,7 +88,7 @@ static int compare(const char *base_path, const char *head_path,
 	/* Without gates, compare is a report: it judges no rows. */
 	status = pe_exit_status(&outcome, &why);
 	if (why)
-		printf("%s\n", why);
+		pe_terminal_printf(stdout, "%s\n", why);
 	pe_aggregate_free(agg);
 	pe_comparison_free(cmp);
 	pe_resultset_free(head);

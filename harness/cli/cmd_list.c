@@ -1,7 +1,8 @@
 /*
  * prompteval list: what the suite holds.  One line per prompt by default;
  * --long adds each test case and evaluator; --format json gives all of it
- * for tools.  Diagnostics go to stderr as in check, and a suite with errors
+ * for tools.  Text goes through the terminal printer, so names, ids and
+ * paths are escaped and the columns count what the terminal shows.  Diagnostics go to stderr as in check, and a suite with errors
  * exits 3 after listing what did load.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "harness/core/json.h"
 #include "harness/cli/options.h"
 #include "harness/load/suite.h"
+#include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -19,24 +21,27 @@ static void text_evaluators(const struct pe_evalspec *specs, size_t n,
 			    const char *indent)
 {
 	for (size_t i = 0; i < n; i++)
-		printf("%sevaluator %-8s %s%s%s\n", indent,
-		       pe_evalspec_kind_name(&specs[i]), specs[i].name,
-		       specs[i].negate ? " (negated)" : "",
-		       pe_evalspec_is_skipped(&specs[i]) ? " (skipped)" : "");
+		pe_terminal_printf(
+			stdout, "%sevaluator %-8s %s%s%s\n", indent,
+			pe_evalspec_kind_name(&specs[i]), specs[i].name,
+			specs[i].negate ? " (negated)" : "",
+			pe_evalspec_is_skipped(&specs[i]) ? " (skipped)" : "");
 }
 
 static void text_prompt(const struct pe_prompt *p, int longer)
 {
-	printf("%s\t%s\t%zu cases\t%zu evaluators\t%s\n", p->name,
-	       p->model ? p->model : "-", p->ncases,
-	       pe_prompt_count_evaluators(p), p->path);
+	pe_terminal_printf(stdout, "%s\t%s\t%zu cases\t%zu evaluators\t%s\n",
+			   p->name, p->model, p->ncases,
+			   pe_prompt_count_evaluators(p), p->path);
 	if (!longer)
 		return;
 	for (size_t i = 0; i < p->ncases; i++) {
 		const struct pe_case *c = &p->cases[i];
 
-		printf("  case %-24s #%zu, %zu variable%s\n", c->id, i + 1,
-		       c->vars->npairs, c->vars->npairs == 1 ? "" : "s");
+		pe_terminal_printf(stdout,
+				   "  case %-24s #%zu, %zu variable%s\n", c->id,
+				   i + 1, c->vars->npairs,
+				   c->vars->npairs == 1 ? "" : "s");
 		text_evaluators(c->evaluators, c->nevaluators, "    ");
 	}
 	text_evaluators(p->evaluators, p->nevaluators, "  ");

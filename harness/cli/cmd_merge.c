@@ -64,15 +64,16 @@ int cmd_merge(int argc, char **argv)
 		pe_error("cannot write %s: %s", out, strerror(errno));
 		status = PE_EXIT_SYSTEM;
 	} else if (rows) {
-		printf("merged %zu shard%s: %zu jobs into %s\n", paths.len,
-		       paths.len == 1 ? "" : "s", nrows, out);
+		pe_terminal_printf(
+			stdout, "merged %zu shard%s: %zu jobs into %s\n",
+			paths.len, paths.len == 1 ? "" : "s", nrows, out);
 		pe_tally_init(&tally);
 		for (size_t i = 0; i < nrows; i++)
 			pe_tally_add(&tally, &rows[i]);
 		outcome.tally = &tally;
 		status = pe_exit_status(&outcome, &why);
 		if (why)
-			printf("%s\n", why);
+			pe_terminal_printf(stdout, "%s\n", why);
 	}
 	pe_merge_free(merge);
 	pe_diag_free(diag);

@@ -36,6 +36,7 @@
 #include "harness/cli/progress.h"
 #include "harness/cli/summary.h"
 #include "harness/core/message.h"
+#include "harness/core/secrets.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -198,17 +199,19 @@ static int plan_uses_org(const struct pe_plan *plan)
 
 static void print_plan(const struct pe_plan *plan)
 {
-	printf("plan: %zu job%s against %zu model%s", plan->njobs,
-	       plan->njobs == 1 ? "" : "s", plan->ntargets,
-	       plan->ntargets == 1 ? "" : "s");
+	pe_terminal_printf(stdout, "plan: %zu job%s against %zu model%s",
+			   plan->njobs, plan->njobs == 1 ? "" : "s",
+			   plan->ntargets, plan->ntargets == 1 ? "" : "s");
 	if (plan->info.shard_count)
-		printf(" (shard %zu of %zu; %zu jobs in all)",
-		       plan->info.shard_index, plan->info.shard_count,
-		       plan->info.jobs);
-	printf("\n");
+		pe_terminal_printf(stdout,
+				   " (shard %zu of %zu; %zu jobs in all)",
+				   plan->info.shard_index,
+				   plan->info.shard_count, plan->info.jobs);
+	pe_terminal_printf(stdout, "\n");
 	for (size_t i = 0; i < plan->ntargets; i++) {
 		const struct pe_target *t = &plan->targets[i];
 		size_t jobs = 0, judged = 0;
+		char *base;
 
 		for (size_t j = 0; j < plan->njobs; j++) {
 			const struct pe_job *job = &plan->jobs[j];
@@ -223,14 +226,27 @@ static void print_plan(const struct pe_plan *plan)
 					judge_calls(plan, job->kase->evaluators,
 						    job->kase->nevaluators, i);
 		}
-		printf("  %-32s %-30s %zu jobs", t->spec,
-		       t->base_url ? t->base_url : "(local)", jobs);
+		/* A base URL may hold a password ("user:PASSWORD@host"). */
+		base = xstrdup(t->base_url ? t->base_url : "(local)");
+		pe_secrets_redact_str(plan->secrets, &base);
+		pe_terminal_printf(stdout, "  %-32s %-30s %zu jobs", t->spec,
+				   base, jobs);
+		free(base);
 		if (t->judge)
-			printf(", %zu judge calls", judged);
-		printf("%s%s%s%s\n", t->api_key_env ? ", key from " : "",
-		       t->api_key_env ? t->api_key_env : "",
-		       t->org ? ", billed to the organization " : "",
-		       t->org ? t->org : "");
+			pe_terminal_printf(stdout, ", %zu judge calls", judged);
+		if (t->stream)
+			pe_terminal_printf(stdout, ", streamed");
+		pe_terminal_printf(
+			stdout, "%s%s%s%s%s\n",
+			t->api_key_env ? ", key from " : "",
+			t->api_key_env ? t->api_key_env : "",
+			t->key_withheld
+				? ", no key is sent: its base URL is not "
+				  "the provider's and it names no "
+				  "api_key_env"
+				: "",
+			t->org ? ", billed to the organization " : "",
+			t->org ? t->org : "");
 	}
 }
 
@@ -262,12 +278,14 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	}
 	t = pe_aggregate_total(agg);
 	pe_print_matrix(stdout, agg);
-	printf("\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
-	       "%zu ungraded; %zu requests, %zu from the cache; results in "
-	       "%s/results.json\n",
-	       t->jobs, plan->njobs, t->pass, t->fail, t->error,
-	       t->error == 1 ? "" : "s", t->ungraded, run->requests,
-	       run->cache_hits, out_dir);
+	pe_terminal_printf(
+		stdout,
+		"\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
+		"%zu ungraded; %zu requests, %zu from the cache; results in "
+		"%s/results.json\n",
+		t->jobs, plan->njobs, t->pass, t->fail, t->error,
+		t->error == 1 ? "" : "s", t->ungraded, run->requests,
+		run->cache_hits, out_dir);
 	pe_print_judges(stdout, t);
 	return agg;
 }
@@ -307,7 +325,8 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 			     : PE_OK;
 	}
 	if (!rc && cmp) {
-		printf("\ncompared with the baseline %s:\n", a->baseline);
+		pe_terminal_printf(stdout, "\ncompared with the baseline %s:\n",
+				   a->baseline);
 		pe_comparison_write_terminal(stdout, cmp);
 	}
 	if (!rc && pe_gates_given(&a->gates))
@@ -336,7 +355,7 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	o.interrupted = run->interrupted;
 	status = pe_exit_status(&o, &why);
 	if (why)
-		printf("%s\n", why);
+		pe_terminal_printf(stdout, "%s\n", why);
 	return status;
 }
 
@@ -411,6 +430,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	po.filter = a->filter;
 	po.judge_model = a->judge_model;
 	po.org = a->org;
+	po.stream = pe_call_settings_stream(&a->calls);
 	/* An unknown format is a usage error before anything is sent. */
 	if (a->formats && pe_report_check_list(a->formats)) {
 		status = PE_EXIT_USAGE;

@@ -40,24 +40,27 @@ static void print_case(const struct pe_result *row, int verbose)
 	for (i = 0; name[i] && i + 1 < sizeof(label); i++)
 		label[i] = (char)toupper((unsigned char)name[i]);
 	label[i] = '\0';
-	printf("%-5s %s / %s", label, row->prompt, row->case_id);
+	pe_terminal_printf(stdout, "%-5s %s / %s", label, row->prompt,
+			   row->case_id);
 	if (row->model)
-		printf(" [%s", row->model);
+		pe_terminal_printf(stdout, " [%s", row->model);
 	if (row->has_temperature)
-		printf("%st=%g", row->model ? " " : " [", row->temperature);
+		pe_terminal_printf(stdout, "%st=%g", row->model ? " " : " [",
+				   row->temperature);
 	if (row->model || row->has_temperature)
-		printf("]");
+		pe_terminal_printf(stdout, "]");
 	if (row->status == PE_VERDICT_PASS || row->status == PE_VERDICT_FAIL)
-		printf("  score %.2f\n", row->score);
+		pe_terminal_printf(stdout, "  score %.2f\n", row->score);
 	else
-		printf("\n");
+		pe_terminal_printf(stdout, "\n");
 	for (i = 0; i < row->nevaluators; i++) {
 		const struct pe_result_evaluator *e = &row->evaluators[i];
 
 		if (e->status == PE_VERDICT_PASS && !verbose)
 			continue;
-		printf("      %-5s %s: %s\n", pe_verdict_name(e->status),
-		       e->name, e->reason);
+		pe_terminal_printf(stdout, "      %-5s %s: %s\n",
+				   pe_verdict_name(e->status), e->name,
+				   e->reason);
 	}
 }
 
@@ -172,7 +175,9 @@ static int judge_responses(const struct score_options *o,
 		items[i].score = &order[i]->score;
 		items[i].row = &order[i]->row;
 	}
-	plan = pe_plan_judging(prompts, cases, r->len, judge, config, diag);
+	plan = pe_plan_judging(prompts, cases, r->len, judge,
+			       pe_call_settings_stream(&o->calls), config,
+			       diag);
 	if (plan)
 		pe_plan_check_keys(plan, o->calls.offline, diag);
 	pe_diag_sort(diag);
@@ -206,12 +211,14 @@ static void print_summary(const struct pe_result *rows, size_t n,
 		for (size_t i = 0; i < n; i++)
 			print_case(&rows[i], verbose);
 		pe_print_matrix(stdout, agg);
-		printf("\n");
+		pe_terminal_printf(stdout, "\n");
 	}
-	printf("scored %zu response%s: %zu passed, %zu failed, %zu error%s, "
-	       "%zu ungraded; results in %s\n",
-	       t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
-	       t->error == 1 ? "" : "s", t->ungraded, written);
+	pe_terminal_printf(
+		stdout,
+		"scored %zu response%s: %zu passed, %zu failed, %zu error%s, "
+		"%zu ungraded; results in %s\n",
+		t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
+		t->error == 1 ? "" : "s", t->ungraded, written);
 	pe_print_judges(stdout, t);
 }
 
@@ -334,7 +341,7 @@ int cmd_score(int argc, char **argv)
 		outcome.tally->ungraded <= (size_t)o.max_ungraded;
 	status = pe_exit_status(&outcome, &why);
 	if (why)
-		printf("%s\n", why);
+		pe_terminal_printf(stdout, "%s\n", why);
 done:
 	pe_aggregate_free(agg);
 	free(rows);

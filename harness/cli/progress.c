@@ -23,11 +23,6 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void add_text(struct pe_buf *b, const char *s)
-{
-	pe_terminal_text(b, s ? s : "-", strlen(s ? s : "-"));
-}
-
 /* "pass  prompt / case [model]: error" for -v. */
 static void job_done(void *ctx, const struct pe_result *row)
 {
@@ -37,18 +32,13 @@ static void job_done(void *ctx, const struct pe_result *row)
 	if (!p->verbose)
 		return;
 	pe_buf_init(&b, 0);
-	pe_buf_addf(&b, "%s%-5s ", p->tty && !p->quiet ? "\r" : "",
-		    pe_verdict_name(row->status));
-	add_text(&b, row->prompt);
-	pe_buf_adds(&b, " / ");
-	add_text(&b, row->case_id);
-	pe_buf_adds(&b, " [");
-	add_text(&b, row->model);
-	pe_buf_adds(&b, "]");
-	if (row->error) {
-		pe_buf_adds(&b, ": ");
-		add_text(&b, row->error);
-	}
+	/* Over the counts line on a terminal. */
+	if (p->tty && !p->quiet)
+		pe_buf_addc(&b, '\r');
+	pe_terminal_addf(&b, "%-5s %s / %s [%s]", pe_verdict_name(row->status),
+			 row->prompt, row->case_id, row->model);
+	if (row->error)
+		pe_terminal_addf(&b, ": %s", row->error);
 	pe_buf_addc(&b, '\n');
 	fputs(b.data, stderr);
 	fflush(stderr);
@@ -68,15 +58,31 @@ static void tick(void *ctx, const struct pe_run *run, int last)
 						    elapsed / (double)fresh
 					  : 0;
 
+	struct pe_buf pause;
+
 	if (p->quiet)
 		return;
+	pe_buf_init(&pause, 0);
+	if (run->pause[0])
+		pe_terminal_addf(&pause, "; %s", run->pause);
 	fprintf(stderr,
 		"%s%zu/%zu done, %zu pass, %zu fail, %zu ungraded, %zu error, "
-		"%.1f req/s, ETA %.0fs%s",
+		"%.1f req/s, ETA %.0fs%s%s",
 		p->tty ? "\r" : "", run->done, run->njobs, t->pass, t->fail,
-		t->ungraded, t->error, rate, eta,
-		p->tty && !last ? "  " : "\n");
+		t->ungraded, t->error, rate, eta, pe_buf_str(&pause),
+		p->tty && !last ? "\033[K" : "\n");
 	fflush(stderr);
+	pe_buf_release(&pause);
+}
+
+/* A warning from the runner, on a line of its own. */
+static void warning(void *ctx, const char *message)
+{
+	struct pe_progress *p = ctx;
+
+	if (p->tty && !p->quiet)
+		fputs("\r\033[K", stderr);
+	pe_warning("%s", message);
 }
 
 static void stopping(void *ctx, size_t inflight)
@@ -105,5 +111,6 @@ void pe_progress_init(struct pe_progress *p, int quiet, int verbose)
 	p->observer.job_done = job_done;
 	p->observer.tick = tick;
 	p->observer.stopping = stopping;
+	p->observer.warning = warning;
 	p->observer.tick_ms = p->tty ? TICK_TTY_MS : TICK_LOG_MS;
 }

@@ -6,7 +6,7 @@
  * rewritten in place on a terminal and printed every few seconds
  * otherwise; with -v, a line per finished job; and a note when an
  * interrupt stops the run.  It watches the runner as its observer
- * (runner.h).  Names and messages are printed through pe_terminal_text,
+ * (runner.h).  Names and messages are printed through pe_terminal_addf,
  * so a prompt or a provider's error cannot drive the terminal.
  */
 #include "harness/run/runner.h"

@@ -1,12 +1,15 @@
 /*
  * The pass-rate matrix: one line per cell of the aggregate, so the
- * terminal summary counts exactly what every report counts.
+ * terminal summary counts exactly what every report counts.  Names go
+ * through the terminal printer: escaped, and cut and padded to the
+ * columns the terminal shows.
  */
 #include "harness/cli/summary.h"
 
 #include <math.h>
 
 #include "harness/core/buf.h"
+#include "harness/core/message.h"
 #include "harness/core/banned.h"
 
 /* Prints pass rates by prompt x model x temperature; see summary.h. */
@@ -14,9 +17,9 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg)
 {
 	size_t n = pe_aggregate_cell_count(agg);
 
-	fprintf(out, "\n%-40s %-24s %5s %5s %5s %5s %5s  %9s  %s\n", "prompt",
-		"model", "temp", "pass", "fail", "error", "ungr.", "pass rate",
-		"mean score");
+	pe_terminal_printf(out, "\n%-40s %-24s %5s %5s %5s %5s %5s  %9s  %s\n",
+			   "prompt", "model", "temp", "pass", "fail", "error",
+			   "ungr.", "pass rate", "mean score");
 	for (size_t k = 0; k < n; k++) {
 		const struct pe_cell *c = pe_aggregate_cell(agg, k);
 		const struct pe_tally *t = &c->tally;
@@ -31,10 +34,11 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg)
 				snprintf(mean, sizeof(mean), "%.2f",
 					 t->mean_score);
 		}
-		fprintf(out,
+		pe_terminal_printf(
+			out,
 			"%-40.40s %-24.24s %5s %5zu %5zu %5zu %5zu  %9s  %s\n",
-			c->prompt, c->model ? c->model : "-", temp, t->pass,
-			t->fail, t->error, t->ungraded, rate, mean);
+			c->prompt, c->model, temp, t->pass, t->fail, t->error,
+			t->ungraded, rate, mean);
 	}
 }
 
@@ -47,6 +51,6 @@ void pe_print_judges(FILE *out, const struct pe_tally *t)
 		return;
 	pe_buf_init(&text, 0);
 	pe_tally_judge_text(t, &text);
-	fprintf(out, "judges: %s\n", pe_buf_str(&text));
+	pe_terminal_printf(out, "judges: %s\n", pe_buf_str(&text));
 	pe_buf_release(&text);
 }

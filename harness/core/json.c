@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/message.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -381,7 +382,11 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 /*
  * Appends s as a JSON string literal, escaping as RFC 8259 requires.  JSON
  * text is UTF-8, so a byte that does not start a valid sequence (model
- * output can hold anything) is written as U+FFFD.
+ * output can hold anything) is written as U+FFFD.  The other characters
+ * a terminal acts on (pe_terminal_is_control: DEL, C1 controls,
+ * bidirectional controls, U+2028 and U+2029) are written as \uNNNN too,
+ * which changes no value, so that JSON printed or shown with cat cannot
+ * drive the terminal.
  */
 int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 {
@@ -421,7 +426,9 @@ int pe_json_quote(struct pe_buf *out, const char *s, size_t len)
 				rc = pe_buf_addc(out, (char)c);
 			} else if ((n = pe_utf8_decode((const char *)p + i,
 						       len - i, &cp)) != 0) {
-				rc = pe_buf_add(out, p + i, n);
+				rc = pe_terminal_is_control(cp)
+					     ? pe_buf_addf(out, "\\u%04lx", cp)
+					     : pe_buf_add(out, p + i, n);
 				i += n;
 				continue;
 			} else {

@@ -71,8 +71,14 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 		free(re);
 		return NULL;
 	}
-	/* Without JIT the interpreter runs; only speed differs. */
-	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	/*
+	 * Without JIT the interpreter runs; only speed differs.
+	 * PROMPTEVAL_PCRE2_JIT=0 turns JIT off for memory checkers: its
+	 * machine code reads ahead of the subject on purpose, which valgrind
+	 * reports as a use of uninitialised memory.
+	 */
+	if (!pe_str_same(getenv("PROMPTEVAL_PCRE2_JIT"), "0"))
+		pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 	re->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, 100000);

@@ -1,6 +1,6 @@
 /*
- * Case folding through utf8proc, and white space from the Unicode
- * White_Space list.
+ * Case folding and character widths through utf8proc, and white space
+ * from the Unicode White_Space list.
  *
  * Folding goes by runs.  ASCII folds to ASCII and never composes with
  * what comes before it, so runs of ASCII are folded here, eight bytes at
@@ -268,6 +268,14 @@ const char *pe_unicode_trim(const char *s, size_t *len)
 		n -= end;
 	*len = n;
 	return s;
+}
+
+/* The columns cp takes on a terminal; see unicode.h. */
+int pe_unicode_width(unsigned long cp)
+{
+	if (cp > 0x10ffff)
+		return 0;
+	return utf8proc_charwidth((utf8proc_int32_t)cp);
 }
 
 /* The utf8proc version string; see unicode.h. */

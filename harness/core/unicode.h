@@ -2,9 +2,11 @@
 #define PE_UNICODE_H
 /*
  * Unicode text rules beyond decoding: case folding with NFC normalisation,
- * white space, and trimming.  The string evaluators (evaluators/string.c)
- * use it to compare answers without case, as gh-models does, and to trim
- * them as Go's strings.TrimSpace does.  This module is the one place that
+ * white space, trimming, and the width of a character on a terminal.  The
+ * string evaluators (evaluators/string.c) use it to compare answers
+ * without case, as gh-models does, and to trim them as Go's
+ * strings.TrimSpace does; the terminal printer (harness/core/message.h)
+ * counts columns with it, so tables of names line up.  This module is the one place that
  * uses utf8proc; characters are decoded with the one UTF-8 decoder
  * (harness/core/utf8.h).
  *
@@ -58,6 +60,15 @@ const char *pe_unicode_trim(const char *s, size_t *len);
  * N and Pc).  Quotes, dashes, spaces and other punctuation do not.
  */
 int pe_unicode_is_word(unsigned long cp);
+
+/*
+ * Returns the number of terminal columns cp takes, as wcwidth(3) counts
+ * them in a UTF-8 locale but from utf8proc's tables, so the count does
+ * not depend on the locale: 2 for wide and full-width characters (CJK,
+ * most emoji), 0 for combining marks and other characters that take no
+ * column of their own (and for what is not printable), 1 otherwise.
+ */
+int pe_unicode_width(unsigned long cp);
 
 /* The version of utf8proc in use, for --version. */
 const char *pe_unicode_version(void);

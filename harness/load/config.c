@@ -5,10 +5,12 @@
  */
 #include "harness/load/config.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/util.h"
 #include "harness/load/yaml_load.h"
@@ -53,6 +55,30 @@ static int check_shape(const struct pe_node *n, enum pe_node_kind kind,
 	return PE_ERR_INVALID;
 }
 
+/*
+ * Reads ca_cert: a file of CA certificates, relative to the
+ * configuration's folder, that must be readable now rather than fail
+ * every request later.
+ */
+static int read_ca_cert(struct pe_provider_config *p, const struct pe_node *n,
+			struct pe_diag *diag)
+{
+	if (!n)
+		return PE_OK;
+	if (!text_of(n)) {
+		pe_diag_error(diag, &n->mark,
+			      "'ca_cert' must name a file of CA certificates");
+		return PE_ERR_INVALID;
+	}
+	p->ca_cert = pe_path_relative_to(n->mark.file, n->text);
+	if (access(p->ca_cert, R_OK)) {
+		pe_diag_error(diag, &n->mark, "ca_cert: cannot read %s: %s",
+			      p->ca_cert, strerror(errno));
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
 static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 			 struct pe_diag *diag)
 {
@@ -63,7 +89,10 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 					     "requests_per_minute",
 					     "tokens_per_minute",
 					     "timeout",
+					     "max_retry_wait",
 					     "headers",
+					     "stream",
+					     "ca_cert",
 					     NULL };
 	const struct pe_node *map = pair->value;
 	struct pe_provider_config *p;
@@ -71,6 +100,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	const struct pe_node *headers = pe_node_get(map, "headers");
 	const struct pe_node *max_concurrency =
 		pe_node_get(map, "max_concurrency");
+	const struct pe_node *stream = pe_node_get(map, "stream");
 	double v = 0;
 	int rc = PE_OK;
 
@@ -87,6 +117,7 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	memset(p, 0, sizeof(*p));
 	pe_strlist_init(&p->headers);
 	p->name = xstrdup(pair->key->text);
+	p->mark = pair->key->mark;
 	p->ops = pe_provider_find(kind ? kind->text : p->name);
 	if (!pe_provider_is_http(p->ops)) {
 		struct pe_buf names;
@@ -124,6 +155,19 @@ static int read_provider(struct pe_config *c, const struct pe_pair *pair,
 	if (read_number(map, "timeout", 0.001, &v, diag))
 		rc = PE_ERR_INVALID;
 	p->timeout_ms = (long)(v * 1000);
+	if (stream && stream->kind != PE_NODE_BOOL) {
+		pe_diag_error(diag, &stream->mark,
+			      "'stream' must be true or false");
+		rc = PE_ERR_INVALID;
+	} else if (stream) {
+		p->stream = stream->bval;
+	}
+	if (read_ca_cert(p, pe_node_get(map, "ca_cert"), diag))
+		rc = PE_ERR_INVALID;
+	v = 0;
+	if (read_number(map, "max_retry_wait", 0.001, &v, diag))
+		rc = PE_ERR_INVALID;
+	p->max_retry_wait_ms = (long)(v * 1000);
 	if (check_shape(headers, PE_NODE_MAP,
 			"'headers' must map each header's name to its value",
 			diag))
@@ -279,13 +323,10 @@ static int read_gate_count(const struct pe_node *gates, const char *key,
 static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		      struct pe_diag *diag)
 {
-	static const char *const known[] = { "min_pass_rate",
-					     "fail_on",
-					     "max_errors",
-					     "max_ungraded",
-					     "max_cost",
-					     "max_p95_latency",
-					     NULL };
+	static const char *const known[] = { "min_pass_rate", "fail_on",
+					     "max_errors",    "max_ungraded",
+					     "max_cost",      "max_p95_latency",
+					     "max_p95_ttft",  NULL };
 	const struct pe_node *rate, *fail_on;
 	int rc = PE_OK;
 
@@ -331,7 +372,9 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		rc = PE_ERR_INVALID;
 	if (read_number(gates, "max_cost", 0, &c->gates.max_cost_usd, diag) ||
 	    read_number(gates, "max_p95_latency", 0,
-			&c->gates.max_p95_latency_ms, diag))
+			&c->gates.max_p95_latency_ms, diag) ||
+	    read_number(gates, "max_p95_ttft", 0, &c->gates.max_p95_ttft_ms,
+			diag))
 		rc = PE_ERR_INVALID;
 	return rc;
 }
@@ -502,6 +545,7 @@ void pe_config_free(struct pe_config *c)
 		free(c->providers[i].name);
 		free(c->providers[i].base_url);
 		free(c->providers[i].api_key_env);
+		free(c->providers[i].ca_cert);
 		pe_strlist_release(&c->providers[i].headers);
 	}
 	free(c->providers);
@@ -570,4 +614,6 @@ void pe_config_merge_gates(const struct pe_config *c, struct pe_gates *cli)
 		cli->max_cost_usd = c->gates.max_cost_usd;
 	if (isnan(cli->max_p95_latency_ms))
 		cli->max_p95_latency_ms = c->gates.max_p95_latency_ms;
+	if (isnan(cli->max_p95_ttft_ms))
+		cli->max_p95_ttft_ms = c->gates.max_p95_ttft_ms;
 }

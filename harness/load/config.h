@@ -2,10 +2,11 @@
 #define PE_CONFIG_H
 /*
  * The run configuration file (prompteval.yml): providers with their base
- * URL, API key variable, concurrency and rate limits, timeouts and extra
- * headers; model aliases; default models, temperatures and repeats; model
- * prices (US dollars per million tokens, for the cost figures and the
- * --max-cost gate); and default gates, which command-line gates override.
+ * URL, API key variable, concurrency and rate limits, timeouts, extra
+ * headers and whether their answers are streamed; model aliases; default
+ * models, temperatures and repeats; model prices (US dollars per million
+ * tokens, for the cost figures and the --max-cost gate); and default
+ * gates, which command-line gates override.
  * Read by "run" before anything is planned; problems are positioned
  * diagnostics.  API keys never appear here: only the names of the
  * environment variables that hold them.
@@ -21,6 +22,7 @@
 
 struct pe_provider_config {
 	char *name;			   /* "openai", or a custom name */
+	struct pe_mark mark;		   /* its name in the file */
 	const struct pe_provider_ops *ops; /* its kind: an HTTP provider */
 	char *base_url;		    /* NULL: environment or the default */
 	char *api_key_env;	    /* NULL: the provider's variable */
@@ -28,7 +30,15 @@ struct pe_provider_config {
 	double requests_per_minute; /* 0: unlimited */
 	double tokens_per_minute;   /* 0: unlimited */
 	long timeout_ms;	    /* 0: the run's --timeout */
+	long max_retry_wait_ms;	    /* 0: the run's --max-retry-wait */
 	struct pe_strlist headers;  /* "Name: value" */
+	int stream;		    /* ask for streamed answers */
+	/*
+	 * ca_cert: the CA certificates (PEM) that its server's certificate
+	 * is verified against, relative to the file's folder; NULL: the
+	 * system's (or SSL_CERT_FILE).
+	 */
+	char *ca_cert;
 };
 
 struct pe_alias {

@@ -489,21 +489,18 @@ void pe_responses_score(struct pe_responses *r, long threads)
 	}
 }
 
-static int compare_responses(const void *a, const void *b)
-{
-	return pe_result_compare(&((const struct pe_response *)a)->row,
-				 &((const struct pe_response *)b)->row);
-}
-
-/* The rows of every response, in results.json order; see responses.h. */
+/*
+ * The rows of every response, in results.json order; see responses.h.
+ * The copies are sorted, not the responses: a row's id points into its
+ * response, which must stay where it is.
+ */
 struct pe_result *pe_responses_rows(struct pe_responses *r)
 {
 	struct pe_result *rows = xcalloc(r->len ? r->len : 1, sizeof(*rows));
 
-	if (r->len > 1)
-		qsort(r->items, r->len, sizeof(*r->items), compare_responses);
 	for (size_t i = 0; i < r->len; i++)
 		rows[i] = r->items[i].row;
+	pe_result_sort(rows, r->len);
 	return rows;
 }
 
@@ -524,5 +521,8 @@ struct pe_responses *pe_responses_load(const char *path,
 		load_dir(r, s, path, diag);
 	else
 		load_jsonl(r, s, path, diag);
+	/* The array moved as it grew: each row's id is its response's. */
+	for (size_t i = 0; i < r->len; i++)
+		r->items[i].row.id = r->items[i].id;
 	return r;
 }

@@ -76,9 +76,9 @@ void pe_responses_free(struct pe_responses *r);
 void pe_responses_score(struct pe_responses *r, long threads);
 
 /*
- * Sorts the responses into results.json order and returns their rows in
- * a new array of r->len rows owned by the caller (the rows borrow from
- * r).  Call after pe_responses_score.
+ * Returns the responses' rows, sorted into results.json order, in a new
+ * array of r->len rows owned by the caller (the rows borrow from r).
+ * Call after pe_responses_score.
  */
 struct pe_result *pe_responses_rows(struct pe_responses *r);
 

@@ -14,6 +14,7 @@
 #include "harness/core/pattern.h"
 #include "harness/core/buf.h"
 #include "harness/core/hash.h"
+#include "harness/core/url.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -38,28 +39,64 @@ static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
 	}
 }
 
+/*
+ * True when the configuration sends the provider to another server than
+ * its kind's default (a local vLLM, a proxy): the kind's key is not for
+ * it.  The SDKs' base variables (OPENAI_BASE_URL) are not counted: the
+ * SDKs send their key variable there, and both come from the same
+ * environment, while a prompteval.yml may come with the prompts.
+ */
+static int elsewhere(const struct pe_target *t,
+		     const struct pe_provider_config *pc)
+{
+	return pc && pc->base_url && t->ops->default_base &&
+	       !pe_url_same_origin(pc->base_url, t->ops->default_base);
+}
+
+/*
+ * The CA certificates to trust: the provider's ca_cert, else those that
+ * OpenSSL's variables name, as OpenSSL itself reads them.
+ */
+static void set_tls(struct pe_target *t, const struct pe_provider_config *pc)
+{
+	const char *file = getenv("SSL_CERT_FILE");
+	const char *dir = getenv("SSL_CERT_DIR");
+
+	if (pc && pc->ca_cert)
+		t->ca_cert = xstrdup(pc->ca_cert);
+	else if (file && *file)
+		t->ca_cert = xstrdup(file);
+	if (dir && *dir)
+		t->ca_dir = xstrdup(dir);
+}
+
 static void set_limits(struct pe_target *t, const struct pe_provider_config *pc)
 {
-	const char *key_env =
-		pc && pc->api_key_env ? pc->api_key_env : t->ops->key_env;
+	int own_key = pc && pc->api_key_env;
+	const char *key_env = own_key		 ? pc->api_key_env
+			      : elsewhere(t, pc) ? NULL
+						 : t->ops->key_env;
 	const char *first = t->ops->key_env_first;
 	const char *key;
 
 	/* The provider's first choice, when set and not overridden. */
-	if (!(pc && pc->api_key_env) && first && getenv(first) &&
-	    *getenv(first))
+	if (key_env && !own_key && first && getenv(first) && *getenv(first))
 		key_env = first;
 	key = key_env ? getenv(key_env) : NULL;
 
 	pe_strlist_init(&t->headers);
+	t->key_withheld = !key_env && t->ops->key_env;
 	t->api_key_env = key_env ? xstrdup(key_env) : NULL;
 	t->api_key = key && *key ? xstrdup(key) : NULL;
+	set_tls(t, pc);
 	if (!pc)
 		return;
 	t->max_concurrency = pc->max_concurrency;
 	t->requests_per_minute = pc->requests_per_minute;
 	t->tokens_per_minute = pc->tokens_per_minute;
 	t->timeout_ms = pc->timeout_ms;
+	t->stream = pc->stream;
+	t->max_retry_wait_ms = pc->max_retry_wait_ms;
 	for (size_t i = 0; i < pc->headers.len; i++)
 		pe_strlist_push(&t->headers, pc->headers.items[i]);
 }
@@ -199,6 +236,8 @@ void pe_target_release(struct pe_target *t)
 	free(t->model);
 	free(t->base_url);
 	free(t->org);
+	free(t->ca_cert);
+	free(t->ca_dir);
 	for (size_t i = 0; t->argv && t->argv[i]; i++)
 		free(t->argv[i]);
 	free(t->argv);
@@ -356,6 +395,99 @@ static void add_jobs(struct pe_plan *plan, const struct pe_prompt *p,
 					  j->repeat, j->id);
 			}
 		}
+	}
+}
+
+/* Appends the messages of from to to that it does not hold yet. */
+static void add_new(struct pe_strlist *to, const struct pe_strlist *from)
+{
+	for (size_t i = 0; i < from->len; i++) {
+		size_t k = 0;
+
+		while (k < to->len && strcmp(to->items[k], from->items[i]))
+			k++;
+		if (k == to->len)
+			pe_strlist_push(to, from->items[i]);
+	}
+}
+
+/*
+ * Adds what target t's API would refuse (errors) or leave out (warnings)
+ * in the requests of prompt p at one temperature (has_t 0: the prompt's
+ * own), each message once.
+ */
+static void check_request(const struct pe_prompt *p, const struct pe_target *t,
+			  int has_t, double temperature,
+			  struct pe_strlist *errors,
+			  struct pe_strlist *warnings)
+{
+	struct pe_chat_message *msgs =
+		xcalloc(p->nmessages ? p->nmessages : 1, sizeof(*msgs));
+	struct pe_strlist e, w;
+	struct pe_chat_request req;
+
+	memset(&req, 0, sizeof(req));
+	for (size_t i = 0; i < p->nmessages; i++)
+		msgs[i].role = p->messages[i].role;
+	req.model = t->model;
+	req.messages = msgs;
+	req.nmessages = p->nmessages;
+	req.params = &p->params;
+	req.has_temperature = has_t;
+	req.temperature = temperature;
+	req.response_format = p->response_format;
+	req.json_schema = p->json_schema;
+	pe_strlist_init(&e);
+	pe_strlist_init(&w);
+	pe_provider_check(t->ops, &req, &e, &w);
+	add_new(errors, &e);
+	add_new(warnings, &w);
+	pe_strlist_release(&e);
+	pe_strlist_release(&w);
+	free(msgs);
+}
+
+/*
+ * Checks the requests of prompt p for each of the n targets at each of
+ * the ntemps temperatures (none: the prompt's own), and records what
+ * each target's API refuses or leaves out at the prompt's position.
+ */
+static void check_requests(const struct pe_prompt *p,
+			   const struct pe_target *const *targets, size_t n,
+			   const double *temps, size_t ntemps,
+			   struct pe_diag *diag)
+{
+	for (size_t m = 0; m < n; m++) {
+		const struct pe_target *t = targets[m];
+		struct pe_strlist errors, warnings;
+
+		pe_strlist_init(&errors);
+		pe_strlist_init(&warnings);
+		if (!ntemps)
+			check_request(p, t, 0, 0, &errors, &warnings);
+		for (size_t i = 0; i < ntemps; i++)
+			check_request(p, t, 1, temps[i], &errors, &warnings);
+		for (size_t i = 0; i < errors.len; i++)
+			pe_diag_error(diag, &p->mark, "prompt '%s' for %s: %s",
+				      p->name, t->spec, errors.items[i]);
+		for (size_t i = 0; i < warnings.len; i++)
+			pe_diag_warning(diag, &p->mark,
+					"prompt '%s' for %s: %s", p->name,
+					t->spec, warnings.items[i]);
+		pe_strlist_release(&errors);
+		pe_strlist_release(&warnings);
+	}
+}
+
+/* Checks what the targets of x would be sent for prompt p. */
+static void check_plan_requests(const struct pe_plan *plan,
+				const struct pe_prompt *p,
+				const struct expansion *x, struct pe_diag *diag)
+{
+	for (size_t m = 0; m < x->ntargets; m++) {
+		const struct pe_target *t = &plan->targets[x->targets[m]];
+
+		check_requests(p, &t, 1, x->temps, x->ntemps, diag);
 	}
 }
 
@@ -564,6 +696,62 @@ static void keep_shard(struct pe_plan *plan, size_t index, size_t count)
 	plan->info.shard_count = count;
 }
 
+/*
+ * --stream and --no-stream replace the providers' "stream" settings; a
+ * local provider (exec, echo) has no stream either way.
+ */
+static void choose_streams(struct pe_plan *plan, enum pe_stream_choice choice)
+{
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		struct pe_target *t = &plan->targets[i];
+
+		if (choice != PE_STREAM_CONFIG)
+			t->stream = choice == PE_STREAM_ON;
+		if (!pe_provider_is_http(t->ops))
+			t->stream = 0;
+	}
+}
+
+/*
+ * Collects every secret the run knows into plan->secrets: what its
+ * targets send, and every key the providers and the configuration name
+ * that is set, since a program or a model may print any of them.
+ */
+static void collect_secrets(struct pe_plan *plan,
+			    const struct pe_config *config)
+{
+	const struct pe_provider_ops *ops;
+
+	plan->secrets = pe_secrets_new();
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+
+		if (t->api_key)
+			pe_secrets_add(plan->secrets, t->api_key,
+				       strlen(t->api_key));
+		for (size_t k = 0; k < t->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      t->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, t->base_url);
+	}
+	for (size_t i = 0; (ops = pe_provider_at(i)) != NULL; i++) {
+		pe_secrets_add_env(plan->secrets, ops->key_env);
+		pe_secrets_add_env(plan->secrets, ops->key_env_first);
+		pe_secrets_add_url(plan->secrets,
+				   ops->base_env ? getenv(ops->base_env)
+						 : NULL);
+	}
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+
+		pe_secrets_add_env(plan->secrets, pc->api_key_env);
+		for (size_t k = 0; k < pc->headers.len; k++)
+			pe_secrets_add_header(plan->secrets,
+					      pc->headers.items[k]);
+		pe_secrets_add_url(plan->secrets, pc->base_url);
+	}
+}
+
 /* Expands the suite into jobs; see plan.h. */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -606,6 +794,7 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			rc = p ? PE_ERR_INVALID : rc;
 			continue;
 		}
+		check_plan_requests(plan, p, &x, diag);
 		if (!p->ncases && needs_variables(p))
 			pe_diag_warning(diag, &p->mark,
 					"prompt '%s' uses variables but has no "
@@ -637,6 +826,8 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	for (size_t i = 0; opts->org && i < plan->ntargets; i++)
 		if (plan->targets[i].ops->takes_org)
 			plan->targets[i].org = xstrdup(opts->org);
+	choose_streams(plan, opts->stream);
+	collect_secrets(plan, config);
 	return plan;
 }
 
@@ -652,14 +843,49 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan->judges);
 	free(plan->judge_model);
 	free(plan->targets);
+	pe_secrets_free(plan->secrets);
 	free(plan->jobs);
 	free(plan);
+}
+
+/* Checks the requests a run without -m would send; see plan.h. */
+void pe_plan_check_suite(const struct pe_suite *suite,
+			 const struct pe_config *config, struct pe_diag *diag)
+{
+	for (size_t f = 0; f < suite->nfiles; f++) {
+		const struct pe_prompt *p = suite->files[f].prompt;
+		char *const *names = config->models.items;
+		size_t n = config->models.len;
+		const char *own;
+
+		if (!p)
+			continue;
+		own = p->model;
+		if (!n && own) {
+			names = (char *const *)&own;
+			n = 1;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct pe_target t;
+			const struct pe_target *tp = &t;
+			char err[256];
+
+			/* A model run could not resolve is run's to report. */
+			if (pe_target_resolve(names[i], config, &t, err,
+					      sizeof(err)))
+				continue;
+			check_requests(p, &tp, 1, config->temperatures,
+				       config->ntemperatures, diag);
+			pe_target_release(&t);
+		}
+	}
 }
 
 /* A plan to judge answers that are there already; see plan.h. */
 struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 				const struct pe_case *const *cases, size_t n,
 				const char *judge_model,
+				enum pe_stream_choice stream,
 				const struct pe_config *config,
 				struct pe_diag *diag)
 {
@@ -676,6 +902,8 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 		pe_plan_free(plan);
 		return NULL;
 	}
+	choose_streams(plan, stream);
+	collect_secrets(plan, config);
 	return plan;
 }
 
@@ -688,11 +916,47 @@ long pe_plan_judge_target(const struct pe_plan *plan, const char *name)
 	return -1;
 }
 
-/* A local endpoint (loopback) may need no key. */
-static int is_local(const char *url)
+/* Warns when t would send its key over plain http to another host. */
+static void warn_cleartext(const struct pe_target *t, const char *who,
+			   const struct pe_mark *mark, struct pe_diag *diag)
 {
-	return url && (strstr(url, "://127.") || strstr(url, "://localhost") ||
-		       strstr(url, "://[::1]"));
+	if (t->api_key && pe_url_is_cleartext_remote(t->base_url))
+		pe_diag_warning(diag, mark,
+				"%s sends its key (%s) over plain http to "
+				"another machine, where anyone on the way can "
+				"read it; use https",
+				who, t->api_key_env);
+}
+
+/* Warns at keyless and clear-text providers; see plan.h. */
+void pe_plan_check_providers(const struct pe_config *config,
+			     struct pe_diag *diag)
+{
+	for (size_t i = 0; config && i < config->nproviders; i++) {
+		const struct pe_provider_config *pc = &config->providers[i];
+		struct pe_target t;
+		char *name, *who, err[256];
+
+		if (!pc->ops)
+			continue;
+		name = xstrfmt("%s:check", pc->name);
+		who = xstrfmt("provider %s", pc->name);
+		if (!pe_target_resolve(name, config, &t, err, sizeof(err))) {
+			if (t.key_withheld)
+				pe_diag_warning(
+					diag, &pc->mark,
+					"%s: no api_key_env, so no key is sent "
+					"(%s goes only to %s; name a "
+					"variable with api_key_env to send "
+					"one)",
+					who, pc->ops->key_env,
+					pc->ops->default_base);
+			warn_cleartext(&t, who, &pc->mark, diag);
+			pe_target_release(&t);
+		}
+		free(who);
+		free(name);
+	}
 }
 
 /* Checks that every target that needs a key has one; see plan.h. */
@@ -701,11 +965,14 @@ int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 {
 	int rc = PE_OK;
 
+	for (size_t i = 0; i < plan->ntargets && !offline; i++)
+		warn_cleartext(&plan->targets[i], plan->targets[i].spec, NULL,
+			       diag);
 	for (size_t i = 0; i < plan->ntargets && !offline; i++) {
 		const struct pe_target *t = &plan->targets[i];
 
-		if (t->api_key || !t->api_key_env || is_local(t->base_url) ||
-		    !t->ops->needs_key)
+		if (t->api_key || !t->api_key_env ||
+		    pe_url_is_loopback(t->base_url) || !t->ops->needs_key)
 			continue;
 		if (t->ops->key_env_first &&
 		    !strcmp(t->api_key_env, t->ops->key_env))

@@ -13,12 +13,15 @@
  * shard it is, so that "merge" can check the pieces fit.
  *
  * Built on one thread by "run"; read-only afterwards.  API keys are read
- * from the environment into targets and never written anywhere.
+ * from the environment into targets and never written anywhere: the plan
+ * also holds every secret the run knows (secrets.h), for the runner to
+ * redact from whatever it stores or prints.
  */
 #include <stddef.h>
 
 #include "harness/load/config.h"
 #include "harness/core/diag.h"
+#include "harness/core/secrets.h"
 #include "harness/providers/provider.h"
 #include "harness/results/results.h"
 #include "harness/load/suite.h"
@@ -29,15 +32,35 @@ struct pe_target {
 	char *provider; /* configuration name, e.g. "openai" or "myvllm" */
 	char *model;	/* the provider's own model name */
 	char *base_url;
-	char *api_key; /* from the environment; NULL when unset */
-	char *api_key_env;
+	char *api_key;	   /* from the environment; NULL when unset */
+	char *api_key_env; /* NULL: no key is sent */
+	/*
+	 * The configuration gives the provider a base URL on another server
+	 * than its kind's default and names no api_key_env, so the kind's
+	 * key is not sent there (api_key_env is NULL).
+	 */
+	int key_withheld;
 	char **argv; /* exec: the command, split on spaces or from an alias */
 	long max_concurrency;
 	double requests_per_minute;
 	double tokens_per_minute;
 	long timeout_ms;
+	long max_retry_wait_ms; /* 0: the run's --max-retry-wait */
 	struct pe_strlist headers;
+	/*
+	 * TLS: the CA certificates its server is verified against (the
+	 * provider's ca_cert, else SSL_CERT_FILE; NULL: the system's) and a
+	 * folder of them (SSL_CERT_DIR, or NULL).  Verification is never
+	 * turned off.
+	 */
+	char *ca_cert;
+	char *ca_dir;
 	int judge; /* it answers judge calls */
+	/*
+	 * Its answers are streamed: the provider's "stream" setting, or
+	 * --stream and --no-stream; never for a local provider.
+	 */
+	int stream;
 	/* --org, for a provider that takes it (GitHub Models); else NULL. */
 	char *org;
 };
@@ -67,7 +90,20 @@ struct pe_plan {
 	size_t njudges;
 	char *judge_model; /* the run's judge model (--judge-model), or NULL */
 	struct pe_plan_info info; /* the whole plan's id and size, the shard */
+	/*
+	 * Every secret the run knows: the targets' keys and credential
+	 * headers, the keys of every provider and configured provider that
+	 * are set in the environment, and base URLs' passwords.
+	 */
+	struct pe_secrets *secrets;
 };
+
+/*
+ * Whether answers are streamed: as each provider's "stream" setting says
+ * (the zero value), or for every HTTP target (--stream) or none
+ * (--no-stream).
+ */
+enum pe_stream_choice { PE_STREAM_CONFIG, PE_STREAM_ON, PE_STREAM_OFF };
 
 struct pe_plan_options {
 	char *const *models; /* -m, in order; may be empty */
@@ -85,11 +121,15 @@ struct pe_plan_options {
 	 */
 	const char *judge_model;
 	const char *org; /* --org: the organization billed, or NULL */
+	enum pe_stream_choice stream; /* --stream, --no-stream */
 };
 
 /*
  * Expands the suite into jobs.  Returns NULL after recording errors (an
  * unknown provider, a prompt with no model and no -m, a bad filter).
+ * What a target's API refuses in a prompt's requests (see
+ * pe_plan_check_suite) is recorded in diag as errors, and the plan is
+ * returned: the caller stops on errors.
  */
 struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 			    const struct pe_config *config,
@@ -102,12 +142,13 @@ void pe_plan_free(struct pe_plan *plan);
  * for prompts[i] and cases[i] (grouped by prompt) and has no target of
  * its own; the targets are the judge models the prompts' judges need,
  * with judge_model (--judge-model, else the configuration's judge) for
- * judges that name none.  Warns at judges that will not run; returns
- * NULL after recording errors.
+ * judges that name none, streamed as stream says.  Warns at judges that
+ * will not run; returns NULL after recording errors.
  */
 struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 				const struct pe_case *const *cases, size_t n,
 				const char *judge_model,
+				enum pe_stream_choice stream,
 				const struct pe_config *config,
 				struct pe_diag *diag);
 
@@ -119,9 +160,32 @@ struct pe_plan *pe_plan_judging(const struct pe_prompt *const *prompts,
 long pe_plan_judge_target(const struct pe_plan *plan, const char *name);
 
 /*
+ * Warns, for each provider of the configuration, when it will send no
+ * key (its base URL is not its kind's and it names no api_key_env) and
+ * when it would send its key over plain http to another machine:
+ * "check" calls it, so that a setup that sends no key says so before
+ * any run.
+ */
+void pe_plan_check_providers(const struct pe_config *config,
+			     struct pe_diag *diag);
+
+/*
+ * Checks, as "check" does without knowing -m, what the models a run
+ * without -m would use (the configuration's models, else each prompt's
+ * own, at the configuration's temperatures) refuse or leave out of each
+ * prompt's requests (too many stop sequences, a temperature above the
+ * API's range): errors and warnings in diag, at the prompt.  pe_plan_new
+ * checks its own targets the same way.
+ */
+void pe_plan_check_suite(const struct pe_suite *suite,
+			 const struct pe_config *config, struct pe_diag *diag);
+
+/*
  * Checks that every target that needs an API key has one, unless offline
- * (answers come from the cache) or its base URL is on this machine.
- * Returns 0, or PE_ERR_INVALID after naming each missing variable in diag.
+ * (answers come from the cache) or its base URL's host is this machine
+ * (127.0.0.0/8, ::1, localhost: see url.h), and warns at a key that
+ * would go over plain http to another machine.  Returns 0, or
+ * PE_ERR_INVALID after naming each missing variable in diag.
  */
 int pe_plan_check_keys(const struct pe_plan *plan, int offline,
 		       struct pe_diag *diag);

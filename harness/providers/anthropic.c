@@ -1,6 +1,8 @@
 /*
  * Anthropic's Messages API.  System messages go to the top-level
- * "system"; max_tokens is required, so it defaults to 4096.  Streams are
+ * "system"; max_tokens is required, so it defaults to 4096; a JSON Schema
+ * goes to output_config.format; temperatures above 1 are refused before
+ * anything is sent.  Streams are
  * SSE events (message_start, content_block_delta, message_delta,
  * message_stop); errors name a type that stands for an HTTP status.
  */
@@ -19,10 +21,26 @@
 enum { ANTHROPIC_MAX_TOKENS = 4096 }; /* Anthropic requires max_tokens */
 
 /*
+ * Structured output: a JSON Schema goes to output_config.format as
+ * {"type": "json_schema", "schema": ...}.  The API has no plain JSON
+ * mode, so json_object asks for nothing; the JSON evaluators still
+ * check the answer.
+ */
+static void write_output_config(struct pe_buf *b, const struct pe_schema *sc)
+{
+	if (!sc->inner)
+		return;
+	pe_buf_adds(b, ",\"output_config\":{\"format\":{\"type\":"
+		       "\"json_schema\",\"schema\":");
+	pe_json_node(b, sc->inner);
+	pe_buf_adds(b, "}}");
+}
+
+/*
  * Anthropic has no system role: system messages go to the top-level
- * "system", joined with blank lines.  Structured output is not requested
- * (NEEDSWORK: the reference does not pin Anthropic's output_config); the
- * JSON evaluators still check the answer.
+ * "system", joined with blank lines.  The API needs at least one turn in
+ * "messages", so a prompt of system messages only sends their text as
+ * the user's turn instead.
  */
 static void write_anthropic(struct pe_buf *b, const struct pe_chat_request *req,
 			    const struct pe_schema *sc)
@@ -34,33 +52,49 @@ static void write_anthropic(struct pe_buf *b, const struct pe_chat_request *req,
 	};
 	struct pe_buf system;
 
-	(void)sc;
 	pe_buf_init(&system, 0);
-	for (size_t i = 0; i < req->nmessages; i++) {
-		if (req->messages[i].role != PE_ROLE_SYSTEM)
-			continue;
-		if (system.len)
-			pe_buf_adds(&system, "\n\n");
-		pe_buf_adds(&system, pe_wire_content(&req->messages[i]));
-	}
+	pe_wire_system_text(&system, req);
 	pe_buf_adds(b, "{\"model\":");
 	pe_json_str(b, req->model);
-	if (system.data) {
-		pe_wire_key(b, "system");
-		pe_json_quote(b, system.data, system.len);
+	if (pe_wire_has_turn(req)) {
+		if (system.data) {
+			pe_wire_key(b, "system");
+			pe_json_quote(b, system.data, system.len);
+		}
+		pe_buf_adds(b, ",\"messages\":");
+		pe_wire_roles(b, req, 1);
+	} else {
+		pe_buf_adds(b, ",\"messages\":[{\"role\":\"user\","
+			       "\"content\":");
+		pe_json_quote(b, system.data ? system.data : "", system.len);
+		pe_buf_adds(b, "}]");
 	}
 	pe_buf_release(&system);
-	pe_buf_adds(b, ",\"messages\":");
-	pe_wire_roles(b, req, 1);
 	pe_wire_key(b, "max_tokens");
 	pe_json_int(b, pe_wire_has_param(req, PE_PARAM_MAX_TOKENS)
 			       ? req->params->max_tokens
 			       : ANTHROPIC_MAX_TOKENS);
 	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
 			 NULL, NULL);
+	write_output_config(b, sc);
 	if (req->stream)
 		pe_buf_adds(b, ",\"stream\":true");
 	pe_buf_addc(b, '}');
+}
+
+/* The Messages API takes temperatures from 0 to 1 only. */
+static void check_anthropic(const struct pe_chat_request *req,
+			    struct pe_strlist *errors,
+			    struct pe_strlist *warnings)
+{
+	double t;
+
+	(void)warnings;
+	if (pe_wire_temperature(req, &t) && t > 1)
+		pe_wire_note(errors,
+			     "temperature %g is above 1, the most the "
+			     "anthropic Messages API takes",
+			     t);
 }
 
 static void write_url(struct pe_buf *url, const char *base,
@@ -79,21 +113,29 @@ static void add_headers(struct pe_strlist *h, const char *api_key)
 		pe_wire_header(h, "x-api-key", api_key);
 }
 
-static int anthropic_quota(long status, const struct pe_error_body *e)
+static enum pe_reply_class anthropic_quota(long status,
+					   const struct pe_error_body *e,
+					   struct pe_buf *detail)
 {
 	const char *code = pe_wire_str(
 		pe_wire_get(pe_wire_get(e->error, "details"), "error_code"));
 
+	(void)detail;
 	if (pe_wire_str_is(e->type, "billing_error") ||
 	    pe_wire_str_is(code, "enforced_spend_limit_reached"))
-		return 1;
+		return PE_REPLY_QUOTA;
 	return status >= 400 && status < 500 &&
-	       (pe_wire_contains_nocase(e->message, e->message_len,
-					"credit balance") ||
-		pe_wire_contains_nocase(e->message, e->message_len,
-					"spend limit") ||
-		pe_wire_contains_nocase(e->message, e->message_len,
-					"usage limit"));
+			       (pe_wire_contains_nocase(e->message,
+							e->message_len,
+							"credit balance") ||
+				pe_wire_contains_nocase(e->message,
+							e->message_len,
+							"spend limit") ||
+				pe_wire_contains_nocase(e->message,
+							e->message_len,
+							"usage limit"))
+		       ? PE_REPLY_QUOTA
+		       : PE_REPLY_OK;
 }
 
 /* The HTTP status an error type inside a 2xx body stands for, or 0. */
@@ -211,6 +253,7 @@ const struct pe_provider_ops pe_anthropic_ops = {
 	.add_headers = add_headers,
 	.parse_plain = anthropic_plain,
 	.parse_event = anthropic_event,
-	.is_quota = anthropic_quota,
+	.quota = anthropic_quota,
 	.error_status = error_status,
+	.check = check_anthropic,
 };

@@ -3,9 +3,10 @@
  * alt=sse for a stream.  The model is a path segment; system messages go
  * to systemInstruction and settings to generationConfig.  A plain body
  * may also be the JSON array streamGenerateContent answers without
- * alt=sse.  Per-day quota errors are sticky; a RetryInfo says when to
- * come back; an empty answer with a finish reason such as SAFETY is a
- * block, not an answer.
+ * alt=sse.  Per-day quota errors are daily limits; a RetryInfo says when
+ * to come back; an answer with a finish reason such as SAFETY was cut
+ * short (or blocked, when empty), and so was a prompt with feedback and
+ * no candidates: not answers to score as they are.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,12 +20,27 @@
 #include "harness/providers/wire.h"
 #include "harness/core/banned.h"
 
+/*
+ * The turns; contents may not be empty, so a prompt of system messages
+ * only sends their text as the user's turn (and no systemInstruction).
+ */
 static void write_gemini_contents(struct pe_buf *b,
 				  const struct pe_chat_request *req)
 {
 	int first = 1;
 
 	pe_buf_adds(b, "\"contents\":[");
+	if (!pe_wire_has_turn(req)) {
+		struct pe_buf system;
+
+		pe_buf_init(&system, 0);
+		pe_wire_system_text(&system, req);
+		pe_buf_adds(b, "{\"role\":\"user\",\"parts\":[{\"text\":");
+		pe_json_quote(b, system.data ? system.data : "", system.len);
+		pe_buf_adds(b, "}]}]");
+		pe_buf_release(&system);
+		return;
+	}
 	for (size_t i = 0; i < req->nmessages; i++) {
 		const struct pe_chat_message *m = &req->messages[i];
 
@@ -100,7 +116,8 @@ static void write_gemini(struct pe_buf *b, const struct pe_chat_request *req,
 {
 	pe_buf_addc(b, '{');
 	write_gemini_contents(b, req);
-	write_gemini_system(b, req);
+	if (pe_wire_has_turn(req))
+		write_gemini_system(b, req);
 	write_gemini_config(b, req, sc);
 	pe_buf_addc(b, '}');
 }
@@ -124,8 +141,11 @@ static void add_headers(struct pe_strlist *h, const char *api_key)
 		pe_wire_header(h, "x-goog-api-key", api_key);
 }
 
-/* A Gemini QuotaFailure on a per-day quota: sticky until the daily reset. */
-static int gemini_per_day(const struct pe_node *error)
+/*
+ * The quotaId of a Gemini QuotaFailure on a per-day quota, or NULL: such
+ * a quota is sticky until the daily reset.
+ */
+static const char *gemini_per_day(const struct pe_node *error)
 {
 	const struct pe_node *details = pe_wire_get(error, "details"), *d;
 
@@ -140,17 +160,33 @@ static int gemini_per_day(const struct pe_node *error)
 			const char *id = pe_wire_str(pe_wire_get(v, "quotaId"));
 
 			if (id && strstr(id, "PerDay"))
-				return 1;
+				return id;
 		}
 	}
-	return 0;
+	return NULL;
 }
 
-static int gemini_quota(long status, const struct pe_error_body *e)
+/*
+ * A per-day quota is a daily limit: the message names it, and Google's
+ * per-day quotas reset at midnight Pacific time (its RetryInfo is not
+ * the reset).
+ */
+static enum pe_reply_class gemini_quota(long status,
+					const struct pe_error_body *e,
+					struct pe_buf *detail)
 {
-	return (status == 429 ||
-		pe_wire_str_is(e->status, "RESOURCE_EXHAUSTED")) &&
-	       gemini_per_day(e->error);
+	const char *id;
+
+	if (status != 429 && !pe_wire_str_is(e->status, "RESOURCE_EXHAUSTED"))
+		return PE_REPLY_OK;
+	id = gemini_per_day(e->error);
+	if (!id)
+		return PE_REPLY_OK;
+	pe_buf_addf(detail,
+		    " (per-day quota %.100s; it resets at midnight Pacific "
+		    "time)",
+		    id);
+	return PE_REPLY_LIMIT;
 }
 
 static void gemini_usage(struct pe_reply *r, const struct pe_node *usage)
@@ -167,10 +203,27 @@ static void gemini_usage(struct pe_reply *r, const struct pe_node *usage)
 	}
 }
 
+/*
+ * A prompt that was blocked: promptFeedback and no candidates, with or
+ * without a blockReason.  The block reason is the finish reason.
+ */
+static void gemini_prompt_blocked(struct pe_reply *r,
+				  const struct pe_node *feedback)
+{
+	const struct pe_node *block = pe_wire_get(feedback, "blockReason");
+
+	if (pe_wire_str(block))
+		pe_wire_set_string(&r->finish_reason, block);
+	else
+		r->finish_reason = xstrdup("BLOCKED_REASON_UNSPECIFIED");
+	pe_wire_fail(r, PE_REPLY_CUT, "prompt blocked", r->finish_reason,
+		     strlen(r->finish_reason));
+}
+
 /* One GenerateContentResponse: a whole answer, or one stream chunk. */
 static void gemini_chunk(struct pe_reply *r, const struct pe_node *root)
 {
-	const struct pe_node *cand, *parts, *part, *block;
+	const struct pe_node *cand, *parts, *part, *feedback;
 
 	if (pe_wire_has_error(root)) {
 		pe_wire_fail_payload(r, root);
@@ -180,10 +233,9 @@ static void gemini_chunk(struct pe_reply *r, const struct pe_node *root)
 	if (pe_wire_get(root, "usageMetadata"))
 		gemini_usage(r, pe_wire_get(root, "usageMetadata"));
 	cand = pe_wire_item(pe_wire_get(root, "candidates"), 0);
-	block = pe_wire_get(pe_wire_get(root, "promptFeedback"), "blockReason");
-	if (!cand && pe_wire_str(block)) {
-		pe_wire_fail(r, PE_REPLY_FATAL, "prompt blocked", block->text,
-			     block->len);
+	feedback = pe_wire_get(root, "promptFeedback");
+	if (!cand && feedback && feedback->kind == PE_NODE_MAP) {
+		gemini_prompt_blocked(r, feedback);
 		return;
 	}
 	if (!cand)
@@ -232,17 +284,19 @@ static int gemini_event(struct pe_reply *r, const char *event, const char *data,
 }
 
 /*
- * No text and a finish reason other than STOP or MAX_TOKENS (SAFETY,
- * RECITATION, ...) is a block, not an empty answer.
+ * A finish reason other than STOP or MAX_TOKENS (SAFETY, RECITATION,
+ * BLOCKLIST, ...) means the answer was cut short, or blocked when there
+ * is no text: not an answer to score as it is, and not one to retry.
  */
-static void gemini_check_block(struct pe_reply *r)
+static void gemini_check_cut(struct pe_reply *r)
 {
-	if (r->failed || r->output.len || !r->finish_reason ||
+	if (r->failed || !r->finish_reason ||
 	    pe_wire_str_is(r->finish_reason, "STOP") ||
 	    pe_wire_str_is(r->finish_reason, "MAX_TOKENS"))
 		return;
-	pe_wire_fail(r, PE_REPLY_FATAL, "response blocked", r->finish_reason,
-		     strlen(r->finish_reason));
+	pe_wire_fail(r, PE_REPLY_CUT,
+		     r->output.len ? "answer cut short" : "response blocked",
+		     r->finish_reason, strlen(r->finish_reason));
 }
 
 static const char *const gemini_prefixes[] = { "gemini-", NULL };
@@ -260,6 +314,6 @@ const struct pe_provider_ops pe_gemini_ops = {
 	.add_headers = add_headers,
 	.parse_plain = gemini_plain,
 	.parse_event = gemini_event,
-	.is_quota = gemini_quota,
-	.finish = gemini_check_block,
+	.quota = gemini_quota,
+	.finish = gemini_check_cut,
 };

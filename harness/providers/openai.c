@@ -18,19 +18,64 @@
 #include "harness/providers/wire.h"
 #include "harness/core/banned.h"
 
+/* The model's own name, without a "publisher/" (GitHub Models). */
+static const char *base_name(const char *model)
+{
+	const char *slash = strrchr(model, '/');
+
+	return slash ? slash + 1 : model;
+}
+
 /*
  * OpenAI reasoning models refuse "max_tokens"; everything else (and every
  * OpenAI-compatible server) takes it, so it stays the default.
  */
 static int uses_completion_tokens(const char *model)
 {
-	const char *slash = strrchr(model, '/');
-	const char *name = slash ? slash + 1 : model;
+	const char *name = base_name(model);
 
 	return pe_wire_starts_with(name, "o1") ||
 	       pe_wire_starts_with(name, "o3") ||
 	       pe_wire_starts_with(name, "o4") ||
 	       pe_wire_starts_with(name, "gpt-5");
+}
+
+/*
+ * OpenAI's latest reasoning models refuse "stop": o3 (but not o3-mini)
+ * and o4-mini, dated or not.
+ */
+static int refuses_stop(const char *model)
+{
+	const char *name = base_name(model);
+
+	return (!strcmp(name, "o3") ||
+		(pe_wire_starts_with(name, "o3-") &&
+		 !pe_wire_starts_with(name, "o3-mini"))) ||
+	       pe_wire_starts_with(name, "o4-mini");
+}
+
+enum { OPENAI_MAX_STOP = 4 }; /* stop takes up to 4 sequences */
+
+/*
+ * What Chat Completions refuses: more than 4 stop sequences; and what is
+ * left out: stop, for the models that refuse it.
+ */
+static void check_openai(const struct pe_chat_request *req,
+			 struct pe_strlist *errors, struct pe_strlist *warnings)
+{
+	size_t nstop =
+		pe_wire_has_param(req, PE_PARAM_STOP) ? req->params->nstop : 0;
+
+	if (!nstop)
+		return;
+	if (refuses_stop(req->model))
+		pe_wire_note(warnings, "stop is not sent: %s does not take it",
+			     req->model);
+	else if (nstop > OPENAI_MAX_STOP)
+		pe_wire_note(errors,
+			     "stop has %zu sequences; Chat Completions takes "
+			     "at most %d",
+			     nstop, OPENAI_MAX_STOP);
 }
 
 /* The gh-models jsonSchema already has OpenAI's {name, schema, strict}. */
@@ -71,13 +116,20 @@ static void write_openai(struct pe_buf *b, const struct pe_chat_request *req,
 		{ PE_SETTING_PRESENCE_PENALTY, "presence_penalty" },
 		{ PE_SETTING_FREQUENCY_PENALTY, "frequency_penalty" },
 	};
+	/* Without stop for the models that refuse it. */
+	size_t n = sizeof(settings) / sizeof(*settings);
+	struct pe_setting_key kept[sizeof(settings) / sizeof(*settings)];
+	size_t nkept = 0;
 
 	pe_buf_adds(b, "{\"model\":");
 	pe_json_str(b, req->model);
 	pe_buf_adds(b, ",\"messages\":");
 	pe_wire_roles(b, req, 0);
-	pe_wire_settings(b, req, settings, sizeof(settings) / sizeof(*settings),
-			 NULL, NULL);
+	for (size_t i = 0; i < n; i++)
+		if (settings[i].setting != PE_SETTING_STOP ||
+		    !refuses_stop(req->model))
+			kept[nkept++] = settings[i];
+	pe_wire_settings(b, req, kept, nkept, NULL, NULL);
 	write_openai_format(b, req, sc);
 	if (req->stream)
 		pe_buf_adds(b, ",\"stream\":true,"
@@ -177,9 +229,11 @@ static void openai_plain(struct pe_reply *r, const struct pe_node *root)
 	pe_wire_set_string(&r->finish_reason,
 			   pe_wire_get(choice, "finish_reason"));
 	content = pe_wire_get(message, "content");
-	if (!pe_wire_str(content) &&
-	    pe_wire_str(pe_wire_get(message, "refusal")))
-		content = pe_wire_get(message, "refusal");
+	if (pe_wire_str(pe_wire_get(message, "refusal"))) {
+		r->refusal = 1;
+		if (!pe_wire_str(content) || !*pe_wire_str(content))
+			content = pe_wire_get(message, "refusal");
+	}
 	openai_content(r, content);
 }
 
@@ -203,9 +257,14 @@ static int openai_event(struct pe_reply *r, const char *event, const char *data,
 		pe_wire_set_string(&r->model, pe_wire_get(root, "model"));
 	choice = first_choice(root);
 	if (choice) {
+		const struct pe_node *delta = pe_wire_get(choice, "delta");
+
 		r->saw_answer = 1;
-		openai_content(r, pe_wire_get(pe_wire_get(choice, "delta"),
-					      "content"));
+		openai_content(r, pe_wire_get(delta, "content"));
+		if (pe_wire_str(pe_wire_get(delta, "refusal"))) {
+			r->refusal = 1;
+			pe_wire_add_output(r, pe_wire_get(delta, "refusal"));
+		}
 		pe_wire_set_string(&r->finish_reason,
 				   pe_wire_get(choice, "finish_reason"));
 	}
@@ -215,11 +274,32 @@ static int openai_event(struct pe_reply *r, const char *event, const char *data,
 	return 0;
 }
 
-/* GitHub Models: "Rate limit of 50 per 86400s exceeded for UserByDay". */
-static int github_quota(long status, const struct pe_error_body *e)
+/*
+ * A refusal (message.refusal, or the streamed delta.refusal) is the
+ * answer's text, and its finish reason says "refusal", as Anthropic's
+ * stop_reason does.
+ */
+static void openai_finish(struct pe_reply *r)
 {
-	return status == 429 &&
-	       pe_wire_contains_nocase(e->message, e->message_len, "ByDay");
+	if (!r->refusal)
+		return;
+	free(r->finish_reason);
+	r->finish_reason = xstrdup("refusal");
+}
+
+/*
+ * GitHub Models: "Rate limit of 50 per 86400s exceeded for UserByDay" is
+ * a daily limit; its message names it.
+ */
+static enum pe_reply_class github_quota(long status,
+					const struct pe_error_body *e,
+					struct pe_buf *detail)
+{
+	(void)detail;
+	return status == 429 && pe_wire_contains_nocase(e->message,
+							e->message_len, "ByDay")
+		       ? PE_REPLY_LIMIT
+		       : PE_REPLY_OK;
 }
 
 static const char *const openai_prefixes[] = { "gpt-", "o1", "o3", "o4", NULL };
@@ -237,6 +317,8 @@ const struct pe_provider_ops pe_openai_ops = {
 	.add_headers = pe_wire_bearer_headers,
 	.parse_plain = openai_plain,
 	.parse_event = openai_event,
+	.finish = openai_finish,
+	.check = check_openai,
 };
 
 /* GitHub Models: "publisher/model" names, a GitHub token, --org. */
@@ -253,5 +335,7 @@ const struct pe_provider_ops pe_github_ops = {
 	.add_headers = pe_wire_bearer_headers,
 	.parse_plain = openai_plain,
 	.parse_event = openai_event,
-	.is_quota = github_quota,
+	.quota = github_quota,
+	.finish = openai_finish,
+	.check = check_openai,
 };

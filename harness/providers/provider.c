@@ -241,12 +241,24 @@ static void sse_field(struct sse *s, const char *line, size_t len)
 	}
 }
 
+/*
+ * The payload that ends at pos has been folded in: if it brought the
+ * answer's first text, pos is how much of the body that took.
+ */
+static void note_first_text(struct pe_reply *r, size_t had, size_t pos)
+{
+	if (!had && r->output.len && !r->first_text_at)
+		r->first_text_at = pos;
+}
+
 static void sse_dispatch(struct pe_reply *r, struct sse *s, event_fn on_event,
 			 const char *body, size_t pos, size_t len)
 {
+	size_t had = r->output.len;
 	int rc = on_event(r, s->event[0] ? s->event : NULL,
 			  pe_buf_str(&s->data), s->data.len);
 
+	note_first_text(r, had, pos);
 	pe_buf_reset(&s->data);
 	s->event[0] = '\0';
 	s->has_data = 0;
@@ -307,8 +319,13 @@ static void split_ndjson(struct pe_reply *r, const char *body, size_t len,
 			start++;
 		while (end > start && strchr(" \t\r", body[end - 1]))
 			end--;
-		if (start < end && on_event(r, NULL, body + start, end - start))
-			fail_bad_chunk(r, body, i, len);
+		if (start < end) {
+			size_t had = r->output.len;
+
+			if (on_event(r, NULL, body + start, end - start))
+				fail_bad_chunk(r, body, i, len);
+			note_first_text(r, had, i);
+		}
 	}
 }
 
@@ -321,6 +338,53 @@ static void parse_stream(struct pe_reply *r, const char *body, size_t len)
 		split_sse(r, body, len, r->ops->parse_event);
 	if (!r->failed && !r->done)
 		pe_wire_fail_str(r, PE_REPLY_RETRY, "truncated stream");
+	/* No text came: the answer (an empty one) was there at the end. */
+	if (!r->first_text_at)
+		r->first_text_at = len;
+}
+
+/* True for a content type that may carry a JSON answer or a stream. */
+static int json_type(const char *type)
+{
+	static const char *const types[] = { "application/json",
+					     "text/event-stream",
+					     "application/x-ndjson",
+					     "application/jsonl", "text/json" };
+	size_t len;
+
+	if (!type || !*type)
+		return 1;
+	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++)
+		if (!strcasecmp(type, types[i]))
+			return 1;
+	len = strlen(type);
+	return len > 5 && !strcasecmp(type + len - 5, "+json");
+}
+
+/*
+ * A 2xx body that is not JSON: cut or garbled JSON is tried again, but
+ * a page of another kind (a proxy's or a login page's HTML) will come
+ * again, so it is final, and the error says what came.
+ */
+static void fail_not_json(struct pe_reply *r, const char *body, size_t len)
+{
+	size_t i = 0;
+	char prefix[128];
+
+	while (i < len && strchr(" \t\r\n", body[i]))
+		i++;
+	if (json_type(r->content_type) && (i == len || body[i] != '<')) {
+		pe_wire_fail_str(r, PE_REPLY_RETRY, "invalid JSON body");
+		return;
+	}
+	if (r->content_type && *r->content_type)
+		snprintf(prefix, sizeof(prefix),
+			 "HTTP %ld: expected JSON, got %.60s", r->status,
+			 r->content_type);
+	else
+		snprintf(prefix, sizeof(prefix), "HTTP %ld: expected JSON, got",
+			 r->status);
+	pe_wire_fail_snippet(r, PE_REPLY_FATAL, prefix, body, len);
 }
 
 static void parse_plain(struct pe_reply *r, const char *body, size_t len)
@@ -328,7 +392,7 @@ static void parse_plain(struct pe_reply *r, const char *body, size_t len)
 	const struct pe_node *root = pe_wire_parse_json(r, body, len);
 
 	if (!root) {
-		pe_wire_fail_str(r, PE_REPLY_RETRY, "invalid JSON body");
+		fail_not_json(r, body, len);
 		return;
 	}
 	r->ops->parse_plain(r, root);
@@ -346,12 +410,23 @@ static int looks_like_json(const char *body, size_t len)
 	return i < len && (body[i] == '{' || body[i] == '[');
 }
 
+/* True when a body starts like HTML or XML, not like JSON or a stream. */
+static int looks_like_markup(const char *body, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && strchr(" \t\r\n", body[i]))
+		i++;
+	return i < len && body[i] == '<';
+}
+
 static void reply_finish(struct pe_reply *r, struct pe_chat_response *out)
 {
 	if (!r->failed && r->ops->finish)
 		r->ops->finish(r);
 	out->cls = r->failed ? r->cls : PE_REPLY_OK;
-	if (r->failed)
+	/* What a provider cut short is kept: it may be scored on request. */
+	if (r->failed && r->cls != PE_REPLY_CUT)
 		pe_buf_reset(&r->output);
 	out->output = pe_buf_detach(&r->output, &out->output_len);
 	out->finish_reason = r->finish_reason;
@@ -360,6 +435,7 @@ static void reply_finish(struct pe_reply *r, struct pe_chat_response *out)
 	out->tokens_out = r->tokens_out;
 	out->error = r->error;
 	out->retry_after_ms = r->retry_after_ms;
+	out->first_text_at = r->first_text_at;
 	pe_buf_release(&r->output);
 	pe_doc_free(r->doc);
 	pe_diag_free(r->diag);
@@ -367,18 +443,21 @@ static void reply_finish(struct pe_reply *r, struct pe_chat_response *out)
 
 /*
  * Parses a response; see provider.h.  The output is "" whenever cls is
- * not PE_REPLY_OK (a partial stream is not an answer); model, finish
- * reason and token counts are kept when the body gave them.
+ * neither PE_REPLY_OK nor PE_REPLY_CUT (a partial stream is not an
+ * answer); model, finish reason and token counts are kept when the body
+ * gave them.
  */
-void pe_provider_parse(const struct pe_provider_ops *ops, long status,
-		       const char *body, size_t len, int streamed,
-		       struct pe_chat_response *out)
+void pe_provider_parse_typed(const struct pe_provider_ops *ops, long status,
+			     const char *content_type, const char *body,
+			     size_t len, int streamed,
+			     struct pe_chat_response *out)
 {
 	struct pe_reply r;
 
 	memset(&r, 0, sizeof(r));
 	r.ops = ops;
 	r.status = status;
+	r.content_type = content_type;
 	r.doc = pe_doc_new("response", NULL, 0);
 	r.diag = pe_diag_new();
 	pe_buf_init(&r.output, PE_WIRE_MAX_OUTPUT);
@@ -392,11 +471,30 @@ void pe_provider_parse(const struct pe_provider_ops *ops, long status,
 				 "no HTTP response for this provider");
 	else if (status < 200 || status > 299)
 		pe_wire_fail_http(&r, status, body, len);
+	else if (looks_like_markup(body, len))
+		fail_not_json(&r, body, len);
 	else if (streamed && (ops->ndjson || !looks_like_json(body, len)))
 		parse_stream(&r, body, len);
 	else
 		parse_plain(&r, body, len);
 	reply_finish(&r, out);
+}
+
+/* Parses a response whose content type is not known; see provider.h. */
+void pe_provider_parse(const struct pe_provider_ops *ops, long status,
+		       const char *body, size_t len, int streamed,
+		       struct pe_chat_response *out)
+{
+	pe_provider_parse_typed(ops, status, NULL, body, len, streamed, out);
+}
+
+/* What the API refuses in a request; see provider.h. */
+void pe_provider_check(const struct pe_provider_ops *ops,
+		       const struct pe_chat_request *req,
+		       struct pe_strlist *errors, struct pe_strlist *warnings)
+{
+	if (ops->check)
+		ops->check(req, errors, warnings);
 }
 
 /* Frees what pe_provider_parse set and empties r. */

@@ -55,6 +55,12 @@ struct pe_http_request {
 	struct pe_strlist headers; /* "Name: value" lines */
 	char *body;
 	size_t body_len;
+	/*
+	 * TLS: the CA certificates to verify the server against (a PEM file
+	 * and a folder), NULL for the system's; borrowed, set by the caller.
+	 */
+	const char *ca_file;
+	const char *ca_dir;
 };
 
 void pe_http_request_release(struct pe_http_request *r);
@@ -64,7 +70,19 @@ enum pe_reply_class {
 	PE_REPLY_OK,	/* an answer */
 	PE_REPLY_RETRY, /* try again: 408, 409, 429, 5xx, 529, bad body */
 	PE_REPLY_QUOTA, /* out of quota or spend limit: never retried */
-	PE_REPLY_FATAL	/* a client error that will not change: 400, 401 */
+	/*
+	 * A limit that lifts only much later (a daily one): never retried,
+	 * and nothing more is sent to that model.
+	 */
+	PE_REPLY_LIMIT,
+	/*
+	 * The provider cut the answer short or blocked it (Gemini SAFETY,
+	 * RECITATION, a blocked prompt): never retried; output holds what
+	 * came and finish_reason why.
+	 */
+	PE_REPLY_CUT,
+	PE_REPLY_FATAL /* a client error that will not change: 400, 401, 501,
+			  an HTML page instead of JSON */
 };
 
 /* What came back. */
@@ -78,6 +96,13 @@ struct pe_chat_response {
 	long tokens_out;
 	char *error;	     /* the provider's message when cls != OK */
 	long retry_after_ms; /* from the body (Gemini RetryInfo), or -1 */
+	/*
+	 * How much of a streamed body had to arrive before the answer's
+	 * first text could be read: the end of the event (or NDJSON line)
+	 * that carried it, or of the whole body when none did.  0 for a
+	 * body read whole, whose first byte carries the answer.
+	 */
+	size_t first_text_at;
 };
 
 void pe_chat_response_release(struct pe_chat_response *r);
@@ -150,15 +175,27 @@ struct pe_provider_ops {
 			   const char *data, size_t len);
 	int ndjson; /* streams are NDJSON lines, not SSE events */
 	/*
-	 * True when an error (status, the error body's fields) means the
-	 * quota or a spend limit is spent, beyond the common signs (402,
-	 * insufficient_quota).  May be NULL.
+	 * PE_REPLY_QUOTA when an error (status, the error body's fields)
+	 * means the quota or a spend limit is spent, beyond the common signs
+	 * (402, insufficient_quota); PE_REPLY_LIMIT for a daily limit, with
+	 * what the message lacks of it (its name, when it lifts) appended to
+	 * detail; else PE_REPLY_OK.  May be NULL.
 	 */
-	int (*is_quota)(long status, const struct pe_error_body *e);
+	enum pe_reply_class (*quota)(long status, const struct pe_error_body *e,
+				     struct pe_buf *detail);
 	/* The HTTP status an error inside a 2xx body stands for, or 0. */
 	long (*error_status)(const struct pe_error_body *e);
 	/* Last look at a successful reply (a blocked answer). May be NULL. */
 	void (*finish)(struct pe_reply *r);
+	/*
+	 * Says what the API refuses in req before anything is sent: each
+	 * refusal is appended to errors and each change it makes to the
+	 * request (a setting left out) to warnings, as one message.  req's
+	 * messages have their roles; their text may be a template.  May be
+	 * NULL.
+	 */
+	void (*check)(const struct pe_chat_request *req,
+		      struct pe_strlist *errors, struct pe_strlist *warnings);
 
 	/* Local providers; all NULL for HTTP ones. */
 	/*
@@ -253,5 +290,25 @@ int pe_provider_build(const struct pe_provider_ops *ops, const char *base_url,
 void pe_provider_parse(const struct pe_provider_ops *ops, long status,
 		       const char *body, size_t len, int streamed,
 		       struct pe_chat_response *out);
+
+/*
+ * pe_provider_parse, knowing the response's content type (without
+ * parameters; NULL or "" when none came): a 2xx body that is neither
+ * JSON nor a stream, such as a proxy's HTML page, is PE_REPLY_FATAL with
+ * an error that gives the content type and the start of the body, and an
+ * error body that is not the provider's JSON names its content type.
+ */
+void pe_provider_parse_typed(const struct pe_provider_ops *ops, long status,
+			     const char *content_type, const char *body,
+			     size_t len, int streamed,
+			     struct pe_chat_response *out);
+
+/*
+ * Appends to errors and warnings what ops's API refuses or leaves out of
+ * req (see the check hook); nothing for a provider without one.
+ */
+void pe_provider_check(const struct pe_provider_ops *ops,
+		       const struct pe_chat_request *req,
+		       struct pe_strlist *errors, struct pe_strlist *warnings);
 
 #endif

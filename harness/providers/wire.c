@@ -4,9 +4,10 @@
  * throw-away document tree; the first error wins and later payloads are
  * ignored.  Error bodies are classified here for every provider: the
  * common signs of a spent quota and the status classes, with each
- * provider's is_quota and error_status hooks for what is its own.
+ * provider's quota and error_status hooks for what is its own.
  */
 #include "harness/providers/wire.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,10 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/json.h"
+#include "harness/core/message.h"
 #include "harness/core/node.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
-#include "harness/providers/wire.h"
 #include "harness/core/banned.h"
 
 /* True when s starts with prefix. */
@@ -31,7 +33,8 @@ int pe_wire_has_param(const struct pe_chat_request *req, unsigned bit)
 	return req->params && (req->params->set & bit);
 }
 
-static int get_temperature(const struct pe_chat_request *req, double *t)
+/* The request's temperature into *t; see wire.h. */
+int pe_wire_temperature(const struct pe_chat_request *req, double *t)
 {
 	if (req->has_temperature)
 		*t = req->temperature;
@@ -45,6 +48,43 @@ static int get_temperature(const struct pe_chat_request *req, double *t)
 static int has_stop(const struct pe_chat_request *req)
 {
 	return pe_wire_has_param(req, PE_PARAM_STOP) && req->params->nstop;
+}
+
+/* True when req has a message that is not a system one; see wire.h. */
+int pe_wire_has_turn(const struct pe_chat_request *req)
+{
+	for (size_t i = 0; i < req->nmessages; i++)
+		if (req->messages[i].role != PE_ROLE_SYSTEM)
+			return 1;
+	return 0;
+}
+
+/* The system messages joined by blank lines; see wire.h. */
+void pe_wire_system_text(struct pe_buf *b, const struct pe_chat_request *req)
+{
+	size_t start = b->len;
+
+	for (size_t i = 0; i < req->nmessages; i++) {
+		if (req->messages[i].role != PE_ROLE_SYSTEM)
+			continue;
+		if (b->len > start)
+			pe_buf_adds(b, "\n\n");
+		pe_buf_adds(b, pe_wire_content(&req->messages[i]));
+	}
+}
+
+/* Adds a message to a list of errors or warnings; see wire.h. */
+void pe_wire_note(struct pe_strlist *list, const char *fmt, ...)
+{
+	va_list ap;
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	va_start(ap, fmt);
+	pe_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	pe_strlist_push(list, pe_buf_str(&b));
+	pe_buf_release(&b);
 }
 
 /* True when JSON output is asked for; see wire.h. */
@@ -119,7 +159,7 @@ static int has_setting(const struct pe_chat_request *req, enum pe_setting s)
 	double t;
 
 	if (s == PE_SETTING_TEMPERATURE)
-		return get_temperature(req, &t);
+		return pe_wire_temperature(req, &t);
 	if (s == PE_SETTING_STOP)
 		return has_stop(req);
 	return pe_wire_has_param(req, bits[s]);
@@ -133,7 +173,7 @@ static void write_setting(struct pe_buf *b, const struct pe_chat_request *req,
 
 	switch (s) {
 	case PE_SETTING_TEMPERATURE:
-		get_temperature(req, &t);
+		pe_wire_temperature(req, &t);
 		pe_json_num(b, t);
 		break;
 	case PE_SETTING_TOP_P:
@@ -367,6 +407,41 @@ static void fail_max(struct pe_reply *r, enum pe_reply_class cls,
 	r->failed = 1;
 }
 
+/* Records the first error with the start of a body that is not JSON. */
+void pe_wire_fail_snippet(struct pe_reply *r, enum pe_reply_class cls,
+			  const char *prefix, const char *body, size_t len)
+{
+	struct pe_buf b, clean;
+	size_t cut;
+
+	if (r->failed)
+		return;
+	pe_buf_init(&clean, 0);
+	pe_buf_init(&b, 0);
+	cut = pe_utf8_cut(body, len, PE_WIRE_MAX_SNIPPET);
+	/* White space runs become one space; other controls stay, escaped. */
+	for (size_t i = 0; i < cut; i++) {
+		if (!strchr(" \t\r\n", body[i]) || !body[i])
+			pe_buf_addc(&clean, body[i]);
+		else if (clean.len && clean.data[clean.len - 1] != ' ')
+			pe_buf_addc(&clean, ' ');
+	}
+	while (clean.len && clean.data[clean.len - 1] == ' ')
+		clean.len--;
+	pe_buf_adds(&b, prefix);
+	if (clean.len) {
+		/* Escaped: the bytes of a stranger's page stay inert. */
+		pe_buf_adds(&b, ": ");
+		pe_terminal_text(&b, clean.data, clean.len);
+		if (cut < len)
+			pe_buf_adds(&b, "...");
+	}
+	pe_buf_release(&clean);
+	r->error = pe_buf_detach(&b, NULL);
+	r->cls = cls;
+	r->failed = 1;
+}
+
 /* Records the first error; see wire.h. */
 void pe_wire_fail(struct pe_reply *r, enum pe_reply_class cls,
 		  const char *prefix, const char *message, size_t len)
@@ -450,14 +525,19 @@ int pe_wire_contains_nocase(const char *s, size_t len, const char *needle)
 	return 0;
 }
 
-/* Out of quota or over a spend limit: retrying cannot help. */
-static int is_quota(const struct pe_provider_ops *ops, long status,
-		    const struct pe_error_body *e)
+/*
+ * Out of quota or over a spend limit (PE_REPLY_QUOTA), or a daily limit
+ * (PE_REPLY_LIMIT): retrying cannot help.  PE_REPLY_OK when neither.
+ */
+static enum pe_reply_class quota_class(const struct pe_provider_ops *ops,
+				       long status,
+				       const struct pe_error_body *e,
+				       struct pe_buf *detail)
 {
 	if (status == 402 || pe_wire_str_is(e->type, "insufficient_quota") ||
 	    pe_wire_str_is(e->code, "insufficient_quota"))
-		return 1;
-	return ops->is_quota && ops->is_quota(status, e);
+		return PE_REPLY_QUOTA;
+	return ops->quota ? ops->quota(status, e, detail) : PE_REPLY_OK;
 }
 
 static enum pe_reply_class status_class(long status)
@@ -469,12 +549,42 @@ static enum pe_reply_class status_class(long status)
 	case 409:
 	case 429:
 		return PE_REPLY_RETRY;
+	case 501: /* not implemented: asking again will not implement it */
+		return PE_REPLY_FATAL;
 	default:
 		break;
 	}
 	if (status >= 500 || status < 100)
 		return PE_REPLY_RETRY;
 	return PE_REPLY_FATAL;
+}
+
+/*
+ * The class of an error: a quota or limit sign, else its status's.  What
+ * a limit's message lacks goes to detail.
+ */
+static enum pe_reply_class error_class(const struct pe_provider_ops *ops,
+				       long status,
+				       const struct pe_error_body *e,
+				       struct pe_buf *detail)
+{
+	enum pe_reply_class cls = quota_class(ops, status, e, detail);
+
+	return cls != PE_REPLY_OK ? cls : status_class(status);
+}
+
+/* Records an error: the message and what its class added to it. */
+static void fail_error(struct pe_reply *r, enum pe_reply_class cls,
+		       const char *prefix, const char *message, size_t len,
+		       const struct pe_buf *detail)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	pe_buf_add(&b, message ? message : "", message ? len : 0);
+	pe_buf_add(&b, detail->data ? detail->data : "", detail->len);
+	pe_wire_fail(r, cls, prefix, b.data, b.len);
+	pe_buf_release(&b);
 }
 
 /* Parses a protobuf duration such as "13s" or "1.5s" into ms, or -1. */
@@ -513,18 +623,26 @@ void pe_wire_fail_http(struct pe_reply *r, long status, const char *body,
 {
 	const struct pe_node *root = pe_wire_parse_json(r, body, len);
 	struct pe_error_body e;
-	char prefix[32];
+	struct pe_buf detail;
+	char prefix[96];
 	enum pe_reply_class cls;
 
 	read_perr(root, &e);
-	cls = is_quota(r->ops, status, &e) ? PE_REPLY_QUOTA
-					   : status_class(status);
+	pe_buf_init(&detail, 0);
+	cls = error_class(r->ops, status, &e, &detail);
 	snprintf(prefix, sizeof(prefix), "HTTP %ld", status);
 	r->retry_after_ms = retry_delay_ms(&e);
-	if (e.message)
-		pe_wire_fail(r, cls, prefix, e.message, e.message_len);
-	else /* not the provider's JSON: an HTML page from a proxy, say */
-		fail_max(r, cls, prefix, body, len, PE_WIRE_MAX_SNIPPET);
+	if (e.message) {
+		fail_error(r, cls, prefix, e.message, e.message_len, &detail);
+		pe_buf_release(&detail);
+		return;
+	}
+	pe_buf_release(&detail);
+	/* Not the provider's JSON: an HTML page from a proxy, say. */
+	if (r->content_type && *r->content_type)
+		snprintf(prefix, sizeof(prefix), "HTTP %ld, %.60s", status,
+			 r->content_type);
+	pe_wire_fail_snippet(r, cls, prefix, body, len);
 }
 
 /* The HTTP status an error inside a 2xx body stands for. */
@@ -546,12 +664,20 @@ static long stream_status(const struct pe_provider_ops *ops,
 void pe_wire_fail_payload(struct pe_reply *r, const struct pe_node *root)
 {
 	struct pe_error_body e;
+	struct pe_buf detail;
+	enum pe_reply_class cls;
 	long status;
 	const char *message;
 	size_t message_len;
 	char prefix[32];
 
 	read_perr(root, &e);
+	/*
+	 * NEEDSWORK: status decides the class only.  The runner paces by the
+	 * HTTP status, so an overloaded or rate-limit event inside a stream
+	 * (a 200) does not slow the provider down as a 529 or 429 does.
+	 */
+	pe_buf_init(&detail, 0);
 	status = stream_status(r->ops, &e);
 	message = e.message ? e.message : e.type;
 	message_len = e.message ? e.message_len : e.type ? strlen(e.type) : 0;
@@ -560,10 +686,9 @@ void pe_wire_fail_payload(struct pe_reply *r, const struct pe_node *root)
 	else
 		snprintf(prefix, sizeof(prefix), "HTTP %ld", r->status);
 	r->retry_after_ms = retry_delay_ms(&e);
-	pe_wire_fail(r,
-		     is_quota(r->ops, status, &e) ? PE_REPLY_QUOTA
-						  : status_class(status),
-		     prefix, message, message_len);
+	cls = error_class(r->ops, status, &e, &detail);
+	fail_error(r, cls, prefix, message, message_len, &detail);
+	pe_buf_release(&detail);
 }
 
 /* True when root holds a non-null "error"; see wire.h. */

@@ -34,6 +34,16 @@ struct pe_schema {
 
 int pe_wire_starts_with(const char *s, const char *prefix);
 int pe_wire_has_param(const struct pe_chat_request *req, unsigned bit);
+/* The request's temperature (the job's, else the prompt's) into *t;
+ * 0 when it has none. */
+int pe_wire_temperature(const struct pe_chat_request *req, double *t);
+/* True when req has a message that is not a system one (a turn). */
+int pe_wire_has_turn(const struct pe_chat_request *req);
+/* Appends the text of req's system messages, joined by blank lines. */
+void pe_wire_system_text(struct pe_buf *b, const struct pe_chat_request *req);
+/* Appends a formatted message to a check's errors or warnings. */
+void pe_wire_note(struct pe_strlist *list, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* True for responseFormat json_object or json_schema. */
 int pe_wire_wants_json(const struct pe_chat_request *req);
 /* A message's text ("" for none). */
@@ -113,8 +123,11 @@ struct pe_reply {
 	int done;	/* the stream's terminator was seen */
 	int stop;	/* nothing after this counts ([DONE], message_stop) */
 	int failed;
-	int streaming; /* the body is being read as a stream */
+	int streaming;	      /* the body is being read as a stream */
+	size_t first_text_at; /* see struct pe_chat_response */
+	int refusal;	      /* the model refused (OpenAI's refusal) */
 	long status;
+	const char *content_type; /* of the response, or NULL */
 	enum pe_reply_class cls;
 	char *error;
 };
@@ -153,6 +166,13 @@ void pe_wire_fail(struct pe_reply *r, enum pe_reply_class cls,
 		  const char *prefix, const char *message, size_t len);
 void pe_wire_fail_str(struct pe_reply *r, enum pe_reply_class cls,
 		      const char *message);
+/*
+ * Records the first error: "prefix: " and the start of body (at most
+ * PE_WIRE_MAX_SNIPPET bytes, on one line, control bytes and invalid
+ * UTF-8 escaped as \xNN), for a body that is not the JSON expected.
+ */
+void pe_wire_fail_snippet(struct pe_reply *r, enum pe_reply_class cls,
+			  const char *prefix, const char *body, size_t len);
 /*
  * Fails r with "invalid JSON body" unless root is an object (or, when
  * arrays is set, an array); returns whether it is.

@@ -29,6 +29,8 @@ struct cell_build {
 	struct acc acc;
 	double *latencies_ms;
 	size_t nlatencies, latencies_alloc;
+	double *first_tokens_ms;
+	size_t nfirst_tokens, first_tokens_alloc;
 	struct pe_evaluator_rate *evaluators;
 	size_t nevaluators, evaluators_alloc;
 };
@@ -218,6 +220,11 @@ static void cell_add(struct cell_build *b, const struct pe_result *r,
 			b->nlatencies + 1, sizeof(*b->latencies_ms));
 		b->latencies_ms[b->nlatencies++] = r->total_ms;
 	}
+	if (r->has_call && isfinite(r->first_byte_ms)) {
+		pe_grow(&b->first_tokens_ms, &b->first_tokens_alloc,
+			b->nfirst_tokens + 1, sizeof(*b->first_tokens_ms));
+		b->first_tokens_ms[b->nfirst_tokens++] = r->first_byte_ms;
+	}
 	add_evaluators(b, r);
 }
 
@@ -233,6 +240,8 @@ static void cell_finish(struct pe_cell *c, struct cell_build *b, int priced)
 	c->nevaluators = b->nevaluators;
 	c->latency_p50_ms = pe_percentile(b->latencies_ms, b->nlatencies, 0.5);
 	c->latency_p95_ms = pe_percentile(b->latencies_ms, b->nlatencies, 0.95);
+	c->first_token_p95_ms =
+		pe_percentile(b->first_tokens_ms, b->nfirst_tokens, 0.95);
 }
 
 /* Flaky cases. */
@@ -464,6 +473,7 @@ void pe_aggregate_free(struct pe_aggregate *agg)
 		return;
 	for (size_t c = 0; c < agg->ncells; c++) {
 		free(agg->builds[c].latencies_ms);
+		free(agg->builds[c].first_tokens_ms);
 		free(agg->builds[c].evaluators);
 	}
 	for (size_t k = 0; k < agg->nrankings; k++)

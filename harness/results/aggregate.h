@@ -93,6 +93,8 @@ struct pe_cell {
 	/* Over the calls with a total_ms; NAN when there are none. */
 	double latency_p50_ms;
 	double latency_p95_ms;
+	/* The time to the first token (first_byte_ms), likewise. */
+	double first_token_p95_ms;
 };
 
 /* A case whose repeats disagree: at least one pass and one failure. */

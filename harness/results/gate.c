@@ -2,7 +2,8 @@
  * The gates (see gate.h).  Each check appends its line to one of two
  * buffers, the passed (and unchecked) gates and the failed ones, and the
  * failed ones are printed last so that the output's last line names a
- * failed gate whenever one failed.
+ * failed gate whenever one failed.  A line may name a prompt, so it is
+ * written with the terminal printer.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@ void pe_gates_init(struct pe_gates *g)
 	g->max_ungraded = -1;
 	g->max_cost_usd = NAN;
 	g->max_p95_latency_ms = NAN;
+	g->max_p95_ttft_ms = NAN;
 }
 
 /* Returns 1 when at least one gate was given. */
@@ -45,7 +47,7 @@ int pe_gates_given(const struct pe_gates *g)
 {
 	return !isnan(g->min_pass_rate) || g->fail_on || g->max_errors >= 0 ||
 	       g->max_ungraded >= 0 || !isnan(g->max_cost_usd) ||
-	       !isnan(g->max_p95_latency_ms);
+	       !isnan(g->max_p95_latency_ms) || !isnan(g->max_p95_ttft_ms);
 }
 
 /* Returns 1 when a gate on the verdicts was given; see gate.h. */
@@ -72,6 +74,8 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 		bad = "--max-cost must not be negative";
 	else if (!isnan(g->max_p95_latency_ms) && g->max_p95_latency_ms < 0)
 		bad = "--max-p95-latency must not be negative";
+	else if (!isnan(g->max_p95_ttft_ms) && g->max_p95_ttft_ms < 0)
+		bad = "--max-p95-ttft must not be negative";
 	if (!bad)
 		return PE_OK;
 	pe_usage_error(cmd, "%s", bad);
@@ -80,12 +84,12 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 
 static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
 {
-	pe_buf_addf(&l->ok, "gate %s: %s\n", verdict, what);
+	pe_terminal_addf(&l->ok, "gate %s: %s\n", verdict, what);
 }
 
 static void gate_failed(struct gate_lines *l, const char *what)
 {
-	pe_buf_addf(&l->failed, "gate failed: %s\n", what);
+	pe_terminal_addf(&l->failed, "gate failed: %s\n", what);
 	l->nfailed++;
 }
 
@@ -292,8 +296,11 @@ static void check_max_cost(const struct pe_gates *g,
 	free(what);
 }
 
-/* The p95 of every row's total_ms; NAN when no row has one. */
-static double p95_latency_ms(const struct pe_resultset *rs)
+/*
+ * The p95 of every row's total_ms, or with first_token of its
+ * first_byte_ms (the time to the first token); NAN when no row has one.
+ */
+static double p95_latency_ms(const struct pe_resultset *rs, int first_token)
 {
 	size_t n = pe_resultset_count(rs), k = 0;
 	double *ms = xcalloc(n ? n : 1, sizeof(*ms));
@@ -301,29 +308,34 @@ static double p95_latency_ms(const struct pe_resultset *rs)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_result *r = pe_resultset_get(rs, i);
+		double v = first_token ? r->first_byte_ms : r->total_ms;
 
-		if (r->has_call && !isnan(r->total_ms))
-			ms[k++] = r->total_ms;
+		if (r->has_call && !isnan(v))
+			ms[k++] = v;
 	}
 	p95 = pe_percentile(ms, k, 0.95);
 	free(ms);
 	return p95;
 }
 
-static void check_max_p95(const struct pe_gates *g,
-			  const struct pe_resultset *rs, struct gate_lines *l)
+/* --max-p95-latency, or with first_token --max-p95-ttft. */
+static void check_max_p95(double max_ms, const struct pe_resultset *rs,
+			  int first_token, struct gate_lines *l)
 {
-	double p95 = p95_latency_ms(rs);
+	double p95 = p95_latency_ms(rs, first_token);
+	const char *option =
+		first_token ? "--max-p95-ttft" : "--max-p95-latency";
+	const char *figure =
+		first_token ? "p95 time to first token" : "p95 latency";
 	char *what;
 
 	if (isnan(p95)) {
-		what = xstrfmt("--max-p95-latency %g (no latencies recorded)",
-			       g->max_p95_latency_ms);
+		what = xstrfmt("%s %g (no latencies recorded)", option, max_ms);
 		gate_ok(l, "not checked", what);
 	} else {
-		what = xstrfmt("--max-p95-latency %g (p95 latency %.0f ms)",
-			       g->max_p95_latency_ms, p95);
-		if (p95 > g->max_p95_latency_ms)
+		what = xstrfmt("%s %g (%s %.0f ms)", option, max_ms, figure,
+			       p95);
+		if (p95 > max_ms)
 			gate_failed(l, what);
 		else
 			gate_ok(l, "passed", what);
@@ -356,7 +368,9 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 	if (!isnan(g->max_cost_usd))
 		check_max_cost(g, agg, &l);
 	if (!isnan(g->max_p95_latency_ms))
-		check_max_p95(g, rs, &l);
+		check_max_p95(g->max_p95_latency_ms, rs, 0, &l);
+	if (!isnan(g->max_p95_ttft_ms))
+		check_max_p95(g->max_p95_ttft_ms, rs, 1, &l);
 	fputs(pe_buf_str(&l.ok), out);
 	fputs(pe_buf_str(&l.failed), out);
 	pe_buf_release(&l.ok);

@@ -30,10 +30,11 @@ struct pe_gates {
 	long max_ungraded;	   /* -1 when not given */
 	double max_cost_usd;	   /* NAN when not given */
 	double max_p95_latency_ms; /* NAN when not given */
+	double max_p95_ttft_ms;	   /* NAN when not given */
 };
 
 /*
- * The five gate options, for the option table of a command that checks
+ * The gate options, for the option table of a command that checks
  * gates g (a struct pe_gates *); the same flags and help on every command.
  */
 /* clang-format off */
@@ -57,7 +58,10 @@ struct pe_gates {
 	  &(g)->max_cost_usd, NULL, 0, 0 },				\
 	{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",			\
 	  "gate: the p95 request latency is at most MS",		\
-	  &(g)->max_p95_latency_ms, NULL, 0, 0 }
+	  &(g)->max_p95_latency_ms, NULL, 0, 0 },			\
+	{ PE_OPT_DOUBLE, 0, "max-p95-ttft", "MS",			\
+	  "gate: the p95 time to the first token is at most MS",	\
+	  &(g)->max_p95_ttft_ms, NULL, 0, 0 }
 /* clang-format on */
 
 /* Sets every gate to "not given". */
@@ -70,8 +74,8 @@ int pe_gates_given(const struct pe_gates *g);
  * Returns 1 when a gate that decides about failed cases was given
  * (--min-pass-rate, --fail-on): failed cases alone then no longer fail
  * the command.  --max-errors and --max-ungraded only allow errors and
- * ungraded cases, and --max-cost and --max-p95-latency check the spend
- * and the latency, not the verdicts.
+ * ungraded cases, and --max-cost, --max-p95-latency and --max-p95-ttft
+ * check the spend and the latencies, not the verdicts.
  */
 int pe_gates_decide_failures(const struct pe_gates *g);
 

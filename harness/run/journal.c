@@ -51,10 +51,23 @@ struct pe_journal *pe_journal_open(const char *path, int resume)
 	int flags = O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC |
 		    (resume ? 0 : O_TRUNC);
 	struct pe_journal *j;
-	int fd = open(path, flags, 0644);
+	struct stat st;
+	int fd = open(path, flags, 0600);
 
 	if (fd < 0)
 		return NULL;
+	/*
+	 * Answers are private, like the cache: a journal left by an older
+	 * run keeps its mode through O_CREAT, so it is set here (a device
+	 * or a FIFO is left alone).
+	 */
+	if (fstat(fd, &st) || (S_ISREG(st.st_mode) && fchmod(fd, 0600))) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return NULL;
+	}
 	if (resume && cut_torn_tail(fd)) {
 		close(fd);
 		return NULL;

@@ -3,7 +3,8 @@
 /*
  * The journal (out/results.jsonl): one line per finished job, written with
  * one write(2) so lines never interleave, and read back by --resume; a
- * torn last line (a crash mid-write) is cut off.
+ * torn last line (a crash mid-write) is cut off.  It holds the answers,
+ * so it is private: mode 0600, as the cache's files are.
  */
 #include <stddef.h>
 
@@ -19,9 +20,9 @@ struct pe_journal_line {
 };
 
 /*
- * Opens path for appending.  With resume, existing lines are kept (a torn
- * last line is cut off); without, the file is truncated.  Returns NULL
- * with errno set on failure.
+ * Opens path for appending, and makes a regular file mode 0600.  With
+ * resume, existing lines are kept (a torn last line is cut off); without,
+ * the file is truncated.  Returns NULL with errno set on failure.
  */
 struct pe_journal *pe_journal_open(const char *path, int resume);
 void pe_journal_close(struct pe_journal *j);

@@ -15,6 +15,28 @@
  */
 #include <stddef.h>
 
+/*
+ * What a provider's rate-limit headers say of its window, -1 where they
+ * say nothing: the requests and tokens left, in how many ms each is
+ * whole again (from when the response came), and the token limit.
+ */
+struct pe_rate_window {
+	long remaining_requests;
+	long requests_reset_ms;
+	long remaining_tokens;
+	long tokens_reset_ms;
+	long limit_tokens;
+};
+
+/* Why sending to a target waits; the index of pe_pacing's pauses. */
+enum pe_pause {
+	PE_PAUSE_NONE,
+	PE_PAUSE_RETRY_AFTER, /* a 429 or 529 said how long */
+	PE_PAUSE_REQUESTS,    /* the window has no requests left */
+	PE_PAUSE_TOKENS,      /* the window has too few tokens left */
+	PE_PAUSE_COUNT
+};
+
 struct pe_pacing {
 	double cap;  /* the configured cap on requests in flight */
 	double cwnd; /* adaptive cap: halves on 429, creeps back */
@@ -23,7 +45,8 @@ struct pe_pacing {
 	double req_tokens;	    /* token buckets, refilled continuously */
 	double tok_tokens;
 	double refilled_ms;
-	double paused_until_ms;
+	double request_tokens; /* the largest estimate of one request */
+	double paused_until_ms[PE_PAUSE_COUNT]; /* by enum pe_pause */
 };
 
 /*
@@ -62,13 +85,32 @@ void pe_pacing_spend(struct pe_pacing *p, double tokens);
  */
 void pe_pacing_limited(struct pe_pacing *p, long retry_after_ms, double now_ms);
 
+/* An answer came back: the window grows by 1/window up to the cap. */
+void pe_pacing_succeeded(struct pe_pacing *p);
+
 /*
- * An answer came back: the window grows by 1/window up to the cap.  When
- * the server says no requests remain (remaining_requests 0) and when the
- * window resets (reset_ms > 0), sending pauses until then.
+ * How long the server's rate-limit window w asks sending to wait, in ms
+ * (0: not at all), and why in *why: until the requests reset when none
+ * is left; and when fewer tokens are left than the largest request so
+ * far is estimated to take, until enough are back, the window refilling
+ * evenly until its reset (until the reset itself when the limit is not
+ * known).  Each is paced apart: a request window that is spent never
+ * waits for the token reset.  When both are spent, the later wait is
+ * returned.
  */
-void pe_pacing_succeeded(struct pe_pacing *p, long remaining_requests,
-			 long reset_ms, double now_ms);
+double pe_pacing_window_wait_ms(const struct pe_pacing *p,
+				const struct pe_rate_window *w,
+				enum pe_pause *why);
+
+/* Pauses sending until until_ms for why; a pause is never shortened. */
+void pe_pacing_pause(struct pe_pacing *p, enum pe_pause why, double until_ms);
+
+/*
+ * Why sending waits at now_ms (PE_PAUSE_NONE when it does not), and in
+ * *until_ms until when: the latest of the pauses in effect.
+ */
+enum pe_pause pe_pacing_paused(const struct pe_pacing *p, double now_ms,
+			       double *until_ms);
 
 /*
  * The delay before retry number attempts (the attempts made so far, from

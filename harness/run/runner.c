@@ -19,6 +19,7 @@
 #include "harness/run/runner.h"
 
 #include <errno.h>
+#include <math.h>
 #include <omp.h>
 #include <poll.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "harness/run/cache.h"
 #include "harness/run/journal.h"
 #include "harness/core/message.h"
+#include "harness/core/secrets.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -42,6 +44,11 @@ enum {
 	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
+	/* Failures in a row that open a provider's circuit breaker. */
+	BREAKER_FAILURES = 3,
+	DEFAULT_MAX_RETRY_WAIT_MS = 60000,
+	/* A pause shorter than this is not worth showing in the progress. */
+	SHOWN_PAUSE_MS = 1000,
 };
 
 /* One request in flight, and the calls waiting for the same answer. */
@@ -85,6 +92,25 @@ struct target_state {
 	size_t alloc;
 	size_t inflight;
 	struct pe_pacing pace;
+	size_t breaker; /* index into runner.breakers */
+	/*
+	 * Why nothing more is sent to this target (a daily limit, a wait
+	 * over --max-retry-wait), or NULL.
+	 */
+	char *stopped;
+};
+
+/*
+ * A circuit breaker, one per provider endpoint (a configured provider
+ * and its base URL), shared by its targets: requests that fail in a way
+ * every other request there will too (refused connections, an unknown
+ * host, TLS, a rejected key, spent quota) are counted, anything else
+ * resets the count, and at BREAKER_FAILURES in a row the breaker opens:
+ * nothing more is sent there, and what waits ends as errors.
+ */
+struct breaker {
+	unsigned failures;
+	char *open; /* why it opened, or NULL */
 };
 
 struct delayed {
@@ -142,6 +168,17 @@ struct runner {
 	double ticked_ms;
 	int told_stopping;
 	int threads;
+	struct breaker *breakers; /* see struct target_state */
+	size_t nbreakers;
+	int cache_warned; /* a failed cache write has been reported */
+	/*
+	 * Jobs handed to scoring and not yet recorded (atomic): new jobs
+	 * wait while there are as many as requests may be in flight, so the
+	 * network never runs far ahead of the journal (a journal that fails
+	 * stops the run before many more requests go out) nor holds many
+	 * answers in memory.
+	 */
+	size_t unrecorded;
 };
 
 static double now_ms(void)
@@ -235,6 +272,7 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 	req->response_format = p->response_format;
 	req->json_schema = p->json_schema;
 	req->org = t->org;
+	req->stream = t->stream;
 }
 
 /*
@@ -253,6 +291,71 @@ static void release_answer(struct pe_result *row)
 	row->output = row->error = NULL;
 	row->finish_reason = row->served_model = NULL;
 	row->output_len = 0;
+}
+
+/*
+ * Takes every secret of the run out of the answer a row holds (its
+ * strings are the runner's, see release_answer), before it is scored,
+ * stored or shown: a model or a program may repeat a key.
+ */
+static void redact_answer(const struct runner *r, struct pe_result *row)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, (char **)&row->output, &row->output_len);
+	pe_secrets_redact_str(s, (char **)&row->error);
+	pe_secrets_redact_str(s, (char **)&row->finish_reason);
+	pe_secrets_redact_str(s, (char **)&row->served_model);
+}
+
+/*
+ * Takes every secret of the run out of a body a server sent, before a
+ * provider reads it: an error body may quote the key, and a provider
+ * keeps only the start of a body it cannot read, which could end inside
+ * the key.
+ */
+static void redact_body(const struct runner *r, struct pe_http_result *res)
+{
+	pe_secrets_redact(r->plan->secrets, &res->body, &res->len);
+}
+
+/*
+ * Takes every secret of the run out of what was read from a reply (or a
+ * transport error), before it reaches a row, the cache or a judge.
+ */
+static void redact_response(const struct runner *r,
+			    struct pe_chat_response *resp)
+{
+	const struct pe_secrets *s = r->plan->secrets;
+
+	pe_secrets_redact(s, &resp->output, &resp->output_len);
+	pe_secrets_redact_str(s, &resp->error);
+	pe_secrets_redact_str(s, &resp->finish_reason);
+	pe_secrets_redact_str(s, &resp->model);
+}
+
+/*
+ * A job is recorded: one fewer waits for scoring; the loop may be waiting
+ * for that to start new jobs.
+ */
+static void note_recorded(struct runner *r)
+{
+	size_t left;
+
+#pragma omp atomic capture seq_cst
+	left = --r->unrecorded;
+	if (left + 1 == (size_t)r->opts->concurrency && r->http)
+		pe_http_wakeup(r->http);
+}
+
+/* True when as many jobs wait for scoring as requests may be in flight. */
+static int scoring_behind(struct runner *r)
+{
+	size_t n;
+
+#pragma omp atomic read seq_cst
+	n = r->unrecorded;
+	return n >= (size_t)r->opts->concurrency;
 }
 
 /*
@@ -294,6 +397,7 @@ static void record(struct runner *r, size_t job,
 	row->evaluators = NULL;
 	row->nevaluators = 0;
 	free(evs);
+	note_recorded(r);
 }
 
 /* A job's row: in the run, or the answer pe_run_judges judges. */
@@ -435,9 +539,12 @@ static void complete(struct runner *r, size_t job)
 {
 	struct pe_result *row = &r->run->rows[job];
 
+	redact_answer(r, row);
 	row->has_call = 1;
 	row->attempts = r->attempts[job];
 	r->remaining--;
+#pragma omp atomic update seq_cst
+	r->unrecorded++;
 	if (r->plan->njudges) {
 #pragma omp atomic update seq_cst
 		r->scoring++;
@@ -678,19 +785,51 @@ static void take_answer(struct pe_result *row, const struct pe_http_result *res,
 	row->http_status = res->status;
 }
 
-/* A job's answer came: it goes to scoring, with its followers'. */
+/* Tells the observer something it should know once, under the lock. */
+static void tell(struct runner *r, const char *message)
+{
+	const struct pe_run_observer *o = r->opts->observer;
+
+	if (!o || !o->warning)
+		return;
+#pragma omp critical(pe_run_tally)
+	o->warning(o->ctx, message);
+}
+
+/* Writes an answer to the cache; the first failure is reported, once. */
+static void cache_answer(struct runner *r, const char *key,
+			 const struct pe_result *answer)
+{
+	char *msg;
+	int err;
+
+	if (!pe_cache_put(r->opts->cache_dir, key, answer) || r->cache_warned)
+		return;
+	err = errno ? errno : EIO;
+	r->cache_warned = 1;
+	msg = xstrfmt("cannot write to the cache %s: %s; answers are not "
+		      "cached (this is said once)",
+		      r->opts->cache_dir, strerror(err));
+	tell(r, msg);
+	free(msg);
+}
+
+/*
+ * A job's answer came: it goes to scoring, with its followers'.  cache
+ * says whether it may be kept (an answer cut short is not).
+ */
 static void answer_job(struct runner *r, struct attempt *a,
 		       const struct pe_http_result *res,
-		       struct pe_chat_response *resp)
+		       struct pe_chat_response *resp, int cache)
 {
 	struct pe_result *row = &r->run->rows[a->call];
 
 	take_answer(row, res, resp);
-	row->first_byte_ms = res->first_byte_ms;
+	row->first_byte_ms = pe_http_arrival_ms(res, resp->first_text_at);
 	row->total_ms = res->total_ms;
 	resp->output = resp->finish_reason = resp->model = NULL;
-	if (r->opts->use_cache)
-		pe_cache_put(r->opts->cache_dir, a->key, row);
+	if (r->opts->use_cache && cache)
+		cache_answer(r, a->key, row);
 	answer_followers(r, a, row);
 	complete(r, a->call);
 }
@@ -698,75 +837,441 @@ static void answer_job(struct runner *r, struct attempt *a,
 /* A judge's answer came: it is read for the call and its followers. */
 static void answer_judge(struct runner *r, struct attempt *a,
 			 const struct pe_http_result *res,
-			 const struct pe_chat_response *resp)
+			 const struct pe_chat_response *resp, int cache)
 {
 	struct pe_result answer;
 
 	pe_result_init(&answer);
 	take_answer(&answer, res, resp);
-	if (r->opts->use_cache)
-		pe_cache_put(r->opts->cache_dir, a->key, &answer);
+	if (r->opts->use_cache && cache)
+		cache_answer(r, a->key, &answer);
 	for (size_t i = 0; i < a->nfollowers; i++)
 		judge_answered(r, a->followers[i], &answer);
 	a->nfollowers = 0;
 	judge_answered(r, a->call, &answer);
 }
 
+/*
+ * A job's answer was cut short by the provider (a Gemini SAFETY stop):
+ * it ends as an error that says so, with what came and the finish
+ * reason kept in its row, unless --score-partial has it scored.
+ */
+static void cut_job(struct runner *r, struct attempt *a,
+		    const struct pe_http_result *res,
+		    struct pe_chat_response *resp)
+{
+	struct pe_result *row = &r->run->rows[a->call];
+
+	take_answer(row, res, resp);
+	row->first_byte_ms = res->first_byte_ms;
+	row->total_ms = res->total_ms;
+	row->error = resp->error ? resp->error : xstrdup("answer cut short");
+	resp->output = resp->finish_reason = resp->model = NULL;
+	resp->error = NULL;
+	for (size_t i = 0; i < a->nfollowers; i++)
+		fail_job(r, a->followers[i], res->status, row->error);
+	a->nfollowers = 0;
+	complete(r, a->call);
+}
+
+/* The wait a target's server may ask for before it is given up on. */
+static double max_wait_ms(const struct runner *r, size_t k)
+{
+	const struct pe_target *t = &r->plan->targets[k];
+
+	if (t->max_retry_wait_ms > 0)
+		return (double)t->max_retry_wait_ms;
+	return r->opts->max_retry_wait_ms >= 0
+		       ? (double)r->opts->max_retry_wait_ms
+		       : DEFAULT_MAX_RETRY_WAIT_MS;
+}
+
+/* Appends a wait as "1h", "1h 5m", "4m 10s" or "12s". */
+static void add_wait(struct pe_buf *b, double ms)
+{
+	long s = (long)(ms / 1000.0 + 0.5);
+
+	if (s >= 3600 && s / 60 % 60)
+		pe_buf_addf(b, "%ldh %ldm", s / 3600, s / 60 % 60);
+	else if (s >= 3600)
+		pe_buf_addf(b, "%ldh", s / 3600);
+	else if (s >= 60 && s % 60)
+		pe_buf_addf(b, "%ldm %lds", s / 60, s % 60);
+	else if (s >= 60)
+		pe_buf_addf(b, "%ldm", s / 60);
+	else
+		pe_buf_addf(b, "%lds", s);
+}
+
+/* Appends the time ms from now by the clock: "2025-06-01T07:00:00Z". */
+static void add_time(struct pe_buf *b, double ms)
+{
+	time_t at = time(NULL) + (time_t)(ms / 1000.0 + 0.5);
+	struct tm tm;
+	char when[32];
+
+	if (gmtime_r(&at, &tm) &&
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		pe_buf_adds(b, when);
+}
+
+/* Appends "in 1h 5m (at 2025-06-01T07:00:00Z)". */
+static void add_reset(struct pe_buf *b, double ms)
+{
+	pe_buf_adds(b, "in ");
+	add_wait(b, ms);
+	pe_buf_adds(b, " (at ");
+	add_time(b, ms);
+	pe_buf_adds(b, ")");
+}
+
+/* True for an x-ratelimit-type that names a daily limit ("UserByDay"). */
+static int daily_limit_type(const char *type)
+{
+	return strstr(type, "ByDay") || strstr(type, "PerDay");
+}
+
+/* Fails every call waiting for target k or its breaker's endpoint. */
+static void drain_closed(struct runner *r);
+
+/*
+ * Stops target k: nothing more is sent to it, and every call that waits
+ * for it ends as an error that gives why.
+ */
+static void stop_target(struct runner *r, size_t k, const char *why)
+{
+	struct target_state *ts = &r->targets[k];
+	char *msg;
+
+	if (ts->stopped)
+		return;
+	ts->stopped = xstrfmt("%s: %s", r->plan->targets[k].spec, why);
+	msg = xstrfmt("%s; nothing more is sent to it", ts->stopped);
+	tell(r, msg);
+	free(msg);
+	drain_closed(r);
+}
+
+/* Why nothing more is sent to target k, or NULL. */
+static const char *closed_reason(const struct runner *r, size_t k)
+{
+	const struct target_state *ts = &r->targets[k];
+
+	return ts->stopped ? ts->stopped : r->breakers[ts->breaker].open;
+}
+
+/* Ends a call that will not be sent, or sent again, because of why. */
+static void fail_unsent(struct runner *r, size_t call, const char *why)
+{
+	char *msg = xstrfmt("not sent: %s", why);
+
+	fail_call(r, call, 0, msg);
+	free(msg);
+}
+
+static void drain_closed(struct runner *r)
+{
+	size_t kept = 0, call;
+
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
+		const char *why = closed_reason(r, k);
+
+		while (why && queue_pop(&r->targets[k], &call))
+			fail_unsent(r, call, why);
+	}
+	for (size_t i = 0; i < r->ndelayed; i++) {
+		const char *why =
+			closed_reason(r, call_target(r, r->delayed[i].call));
+
+		if (why)
+			fail_unsent(r, r->delayed[i].call, why);
+		else
+			r->delayed[kept++] = r->delayed[i];
+	}
+	r->ndelayed = kept;
+}
+
+/*
+ * Counts a failure that every other request to the same endpoint would
+ * meet too, or resets the count; opens the breaker at BREAKER_FAILURES
+ * in a row.
+ */
+static void watch_breaker(struct runner *r, size_t k,
+			  const struct pe_http_result *res,
+			  const struct pe_chat_response *resp)
+{
+	struct breaker *b = &r->breakers[r->targets[k].breaker];
+	const struct pe_target *t = &r->plan->targets[k];
+	int endpoint_down =
+		res->transport == PE_TRANSPORT_UNREACHABLE ||
+		(res->transport == PE_TRANSPORT_FATAL && !res->body_capped) ||
+		resp->cls == PE_REPLY_QUOTA || res->status == 401;
+	char *msg;
+
+	if (!endpoint_down) {
+		b->failures = 0;
+		return;
+	}
+	if (++b->failures < BREAKER_FAILURES || b->open)
+		return;
+	b->open = xstrfmt("%s (%s) failed %u times in a row: %s", t->provider,
+			  t->base_url ? t->base_url : t->ops->name, b->failures,
+			  resp->error ? resp->error : "request failed");
+	msg = xstrfmt("%s; nothing more is sent there", b->open);
+	tell(r, msg);
+	free(msg);
+	drain_closed(r);
+}
+
+/*
+ * A limit that will not lift within the wait allowed: a daily limit, or
+ * a Retry-After over --max-retry-wait.  The call ends with an error that
+ * names the limit and when it lifts, and target k stops.  Returns
+ * whether that was so (resp->cls is then PE_REPLY_LIMIT).
+ */
+static int over_limit(struct runner *r, size_t k,
+		      const struct pe_http_result *res,
+		      struct pe_chat_response *resp)
+{
+	long after = pe_http_retry_after_ms(&res->headers, res->status);
+	double cap = max_wait_ms(r, k);
+	int daily = resp->cls == PE_REPLY_LIMIT ||
+		    (res->status == 429 &&
+		     daily_limit_type(res->headers.limit_type));
+	struct pe_buf b;
+
+	if (!daily && (resp->cls != PE_REPLY_RETRY || (double)after <= cap))
+		return 0;
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, resp->error ? resp->error : "rate limited");
+	if (daily) {
+		pe_buf_adds(&b, "; a daily limit");
+		if (res->headers.limit_type[0])
+			pe_buf_addf(&b, " (%s)", res->headers.limit_type);
+		if (after >= 0) {
+			pe_buf_adds(&b, " that resets ");
+			add_reset(&b, (double)after);
+		}
+	} else {
+		pe_buf_adds(&b, "; the server asks to wait ");
+		add_wait(&b, (double)after);
+		pe_buf_adds(&b, " (until ");
+		add_time(&b, (double)after);
+		pe_buf_adds(&b, "), longer than --max-retry-wait allows (");
+		add_wait(&b, cap);
+		pe_buf_adds(&b, "; raise it, or max_retry_wait in the "
+				"configuration)");
+	}
+	free(resp->error);
+	resp->error = pe_buf_detach(&b, NULL);
+	resp->cls = PE_REPLY_LIMIT;
+	stop_target(r, k, resp->error);
+	return 1;
+}
+
+/* Names a window pause for messages. */
+static const char *pause_name(enum pe_pause why)
+{
+	switch (why) {
+	case PE_PAUSE_RETRY_AFTER:
+		return "rate limited (Retry-After)";
+	case PE_PAUSE_REQUESTS:
+		return "no requests left in the rate-limit window";
+	case PE_PAUSE_TOKENS:
+		return "too few tokens left in the rate-limit window";
+	default:
+		return "paused";
+	}
+}
+
+/*
+ * Paces target k by a response: a 429 or 529 halves its window and
+ * pauses it for the Retry-After, an answer widens it, and the rate-limit
+ * headers pause it until their window resets (before a 429 comes), or
+ * stop it when that is further off than the wait allowed.
+ */
+static void pace_target(struct runner *r, size_t k,
+			const struct pe_http_result *res,
+			const struct pe_chat_response *resp, double now)
+{
+	struct target_state *ts = &r->targets[k];
+	long after = pe_http_retry_after_ms(&res->headers, res->status);
+	struct pe_rate_window w;
+	enum pe_pause why;
+	double wait;
+	struct pe_buf b;
+
+	if (after < 0)
+		after = resp->retry_after_ms;
+	if (res->status == 429 || res->status == 529)
+		pe_pacing_limited(
+			&ts->pace,
+			(double)after <= max_wait_ms(r, k) ? after : -1, now);
+	if (resp->cls == PE_REPLY_OK)
+		pe_pacing_succeeded(&ts->pace);
+	pe_http_rate_window(&res->headers, &w);
+	wait = pe_pacing_window_wait_ms(&ts->pace, &w, &why);
+	if (wait <= 0)
+		return;
+	if (wait <= max_wait_ms(r, k)) {
+		pe_pacing_pause(&ts->pace, why, now + wait);
+		return;
+	}
+	pe_buf_init(&b, 0);
+	pe_buf_addf(&b, "%s, the server's rate-limit headers say; it resets ",
+		    pause_name(why));
+	add_reset(&b, wait);
+	pe_buf_adds(&b, ", later than --max-retry-wait allows (");
+	add_wait(&b, max_wait_ms(r, k));
+	pe_buf_adds(&b, ")");
+	stop_target(r, k, pe_buf_str(&b));
+	pe_buf_release(&b);
+}
+
+/*
+ * Counts the times a request went out: it was counted once when it
+ * started, and libcurl may have sent it again, or not at all (nothing
+ * listened).
+ */
+static void count_sends(struct runner *r, size_t call,
+			const struct pe_http_result *res)
+{
+	if (!res->sends) {
+		r->run->requests--;
+		return;
+	}
+	r->run->requests += res->sends - 1;
+	r->attempts[call] += res->sends - 1;
+}
+
+/* What came back, as a response: a transport failure, or the parse. */
+static void read_response(const struct pe_target *t,
+			  const struct pe_http_result *res,
+			  struct pe_chat_response *resp)
+{
+	if (res->transport != PE_TRANSPORT_OK) {
+		memset(resp, 0, sizeof(*resp));
+		resp->cls = res->transport == PE_TRANSPORT_FATAL
+				    ? PE_REPLY_FATAL
+				    : PE_REPLY_RETRY;
+		resp->error = xstrfmt("connection failed: %s", res->error);
+		resp->retry_after_ms = -1;
+		return;
+	}
+	pe_provider_parse_typed(t->ops, res->status, res->headers.content_type,
+				res->body, res->len, t->stream, resp);
+}
+
+/* Whether a call that did not get an answer is tried again. */
+static int retry_wanted(const struct runner *r, size_t call, size_t k,
+			const struct pe_http_result *res,
+			const struct pe_chat_response *resp)
+{
+	int retry = resp->cls == PE_REPLY_RETRY;
+
+	/* x-should-retry decides what the status alone would. */
+	if (res->headers.should_retry >= 0 &&
+	    (resp->cls == PE_REPLY_RETRY || resp->cls == PE_REPLY_FATAL) &&
+	    res->transport == PE_TRANSPORT_OK)
+		retry = res->headers.should_retry;
+	return retry && !closed_reason(r, k) &&
+	       r->attempts[call] <= (unsigned)r->opts->retries;
+}
+
+/* A call failed for good: it and the calls that followed it end so. */
+static void fail_attempt(struct runner *r, struct attempt *a,
+			 const struct pe_http_result *res,
+			 const struct pe_chat_response *resp)
+{
+	const char *msg = resp->error ? resp->error : "request failed";
+
+	fail_call(r, a->call, res->status, msg);
+	for (size_t i = 0; i < a->nfollowers; i++)
+		fail_call(r, a->followers[i], res->status, msg);
+	a->nfollowers = 0;
+}
+
+/*
+ * A job's attempt got no answer: its row keeps how long the attempt
+ * took, which an error row shows if no later attempt replaces it.
+ */
+static void keep_attempt_time(struct runner *r, size_t call,
+			      const struct pe_http_result *res)
+{
+	struct pe_result *row;
+
+	if (call >= r->plan->njobs)
+		return;
+	row = &r->run->rows[call];
+	row->total_ms = res->total_ms;
+	row->first_byte_ms = res->status ? res->first_byte_ms : NAN;
+}
+
+/* Forgets a finished request among those in flight. */
+static void forget_active(struct runner *r, const struct attempt *a)
+{
+	for (size_t i = 0; i < r->nactive; i++) {
+		if (r->active[i] == a) {
+			r->active[i] = r->active[--r->nactive];
+			return;
+		}
+	}
+}
+
+/*
+ * An attempt got no answer: it is tried again, after the wait the server
+ * asked for or a backoff, or its call fails for good.
+ */
+static void retry_or_fail(struct runner *r, struct attempt *a, size_t k,
+			  const struct pe_http_result *res,
+			  const struct pe_chat_response *resp)
+{
+	long after = pe_http_retry_after_ms(&res->headers, res->status);
+
+	keep_attempt_time(r, a->call, res);
+	if (retry_wanted(r, a->call, k, res, resp))
+		schedule_retry(r, a->call,
+			       after >= 0 ? after : resp->retry_after_ms,
+			       now_ms());
+	else
+		fail_attempt(r, a, res, resp);
+}
+
+/*
+ * A request is over: the answer goes to scoring (or a judge), a failure
+ * is tried again or ends its call, and the target's pacing, limits and
+ * breaker learn from it.
+ */
 static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 {
 	struct runner *r = ctx;
 	struct attempt *a = userdata;
 	size_t k = call_target(r, a->call);
-	const struct pe_target *t = &r->plan->targets[k];
 	struct target_state *ts = &r->targets[k];
 	struct pe_chat_response resp;
-	double now = now_ms();
-	int retry;
+	int answered, cache = 1;
 
+	redact_body(r, res);
 	ts->inflight--;
 	r->inflight--;
-	for (size_t i = 0; i < r->nactive; i++) {
-		if (r->active[i] == a) {
-			r->active[i] = r->active[--r->nactive];
-			break;
-		}
-	}
-	if (res->transport_error) {
-		memset(&resp, 0, sizeof(resp));
-		resp.cls = res->body_capped ? PE_REPLY_FATAL : PE_REPLY_RETRY;
-		resp.error = xstrfmt("connection failed: %s", res->error);
-		resp.retry_after_ms = -1;
-	} else {
-		pe_provider_parse(t->ops, res->status, res->body, res->len, 0,
-				  &resp);
-	}
-	retry = resp.cls == PE_REPLY_RETRY;
-	if (res->should_retry >= 0 && resp.cls != PE_REPLY_OK &&
-	    resp.cls != PE_REPLY_QUOTA)
-		retry = res->should_retry;
-	if (res->status == 429 || res->status == 529)
-		pe_pacing_limited(&ts->pace, res->retry_after_ms, now);
-	if (resp.cls == PE_REPLY_OK) {
-		pe_pacing_succeeded(&ts->pace, res->remaining_requests,
-				    res->reset_ms, now);
-		if (a->call < r->plan->njobs)
-			answer_job(r, a, res, &resp);
-		else
-			answer_judge(r, a, res, &resp);
-	} else if (retry &&
-		   r->attempts[a->call] <= (unsigned)r->opts->retries) {
-		long after = res->retry_after_ms >= 0 ? res->retry_after_ms
-						      : resp.retry_after_ms;
-
-		schedule_retry(r, a->call, after, now);
-	} else {
-		const char *msg = resp.error ? resp.error : "request failed";
-
-		fail_call(r, a->call, res->status, msg);
-		for (size_t i = 0; i < a->nfollowers; i++)
-			fail_call(r, a->followers[i], res->status, msg);
-		a->nfollowers = 0;
-	}
+	forget_active(r, a);
+	count_sends(r, a->call, res);
+	read_response(&r->plan->targets[k], res, &resp);
+	redact_response(r, &resp);
+	pace_target(r, k, res, &resp, now_ms());
+	over_limit(r, k, res, &resp);
+	watch_breaker(r, k, res, &resp);
+	answered = resp.cls == PE_REPLY_OK;
+	if (resp.cls == PE_REPLY_CUT && r->opts->score_partial)
+		answered = 1, cache = 0;
+	if (answered && a->call < r->plan->njobs)
+		answer_job(r, a, res, &resp, cache);
+	else if (answered)
+		answer_judge(r, a, res, &resp, cache);
+	else if (resp.cls == PE_REPLY_CUT && a->call < r->plan->njobs)
+		cut_job(r, a, res, &resp);
+	else
+		retry_or_fail(r, a, k, res, &resp);
 	/* Followers of a request that will be retried start afresh. */
 	for (size_t i = 0; i < a->nfollowers; i++)
 		queue_push(ts, a->followers[i], 1);
@@ -790,6 +1295,7 @@ static void finish_local(struct runner *r, size_t job,
 	struct pe_result *row = &r->run->rows[job];
 
 	if (res->error) {
+		row->total_ms = res->total_ms;
 		fail_job(r, job, 0, res->error);
 		pe_local_result_release(res);
 		return;
@@ -873,6 +1379,33 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 }
 
 /*
+ * The cache key of a request: that of the same request not streamed, so
+ * that streamed and whole answers, which read the same, share an entry
+ * (README, "Cache").  http is the request as it goes out.
+ */
+static void request_key(const struct pe_target *t,
+			const struct pe_chat_request *req,
+			const struct pe_http_request *http, int has_repeat,
+			unsigned repeat, char key[PE_SHA256_HEX_LEN + 1])
+{
+	struct pe_chat_request whole = *req;
+	struct pe_http_request plain;
+	char err[256];
+
+	whole.stream = 0;
+	if (req->stream &&
+	    !pe_provider_build(t->ops, t->base_url, NULL, NULL, &whole, &plain,
+			       err, sizeof(err))) {
+		pe_cache_key(t->spec, plain.url, plain.body, plain.body_len,
+			     has_repeat, repeat, key);
+		pe_http_request_release(&plain);
+		return;
+	}
+	pe_cache_key(t->spec, http->url ? http->url : t->ops->name, http->body,
+		     http->body_len, has_repeat, repeat, key);
+}
+
+/*
  * Makes call wait for an in-flight request with the same key, if any,
  * of its own kind: an answer's for an answer, a judge's for a judge's
  * (their bodies could be the same, but their answers are read apart).
@@ -892,6 +1425,13 @@ static int follow_active(struct runner *r, const char *key, size_t call)
 		return 1;
 	}
 	return 0;
+}
+
+/* The CA certificates a request to t is verified against. */
+static void trust(struct pe_http_request *http, const struct pe_target *t)
+{
+	http->ca_file = t->ca_cert;
+	http->ca_dir = t->ca_dir;
 }
 
 /*
@@ -934,12 +1474,12 @@ static double start_job(struct runner *r, size_t job, double now)
 		fail_job(r, job, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
-	pe_cache_key(t->spec, http.url ? http.url : t->ops->name, http.body,
-		     http.body_len, j->has_temperature && j->temperature > 0,
-		     j->repeat, a->key);
+	request_key(t, &req, &http, j->has_temperature && j->temperature > 0,
+		    j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
 		finish_from_cache(r, job);
@@ -1015,6 +1555,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	memset(&req, 0, sizeof(req));
 	req.model = t->model;
 	req.org = t->org;
+	req.stream = t->stream;
 	req.messages = msgs;
 	req.nmessages = n;
 	req.params = &params;
@@ -1026,15 +1567,16 @@ static double start_judge(struct runner *r, size_t call, double now)
 		judge_unanswered(r, call, PE_VERDICT_ERROR, 0, err);
 		goto done;
 	}
+	trust(&http, t);
 	a = xcalloc(1, sizeof(*a));
 	a->call = call;
 	a->started_ms = now;
 	/* Each sample is its own ask: never one answer counted twice. */
-	pe_cache_key(t->spec, http.url, http.body, http.body_len,
-		     c->je->nsamples > 1, c->sample, a->key);
+	request_key(t, &req, &http, c->je->nsamples > 1, c->sample, a->key);
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
+		redact_answer(r, &answer);
 		judge_answered(r, call, &answer);
 		release_answer(&answer);
 		free(a);
@@ -1099,13 +1641,15 @@ static int judge_first(const struct runner *r, const struct target_state *ts)
 /*
  * Starts what the caps and pacing allow: first the judge calls of every
  * target, then the rest, so that a job whose answer is in waits for no
- * other job's answer before its judges are asked.
+ * other job's answer before its judges are asked; new jobs only while
+ * scoring keeps up.
  */
 static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
 
 	release_due(r, now);
+	drain_closed(r);
 	for (size_t k = 0; k < n; k++)
 		pe_pacing_refill(&r->targets[k].pace, now);
 	for (int judges = 1; judges >= 0; judges--) {
@@ -1114,7 +1658,8 @@ static void dispatch(struct runner *r, double now)
 			size_t call;
 
 			while (r->inflight < (size_t)r->opts->concurrency &&
-			       (!judges || judge_first(r, ts)) &&
+			       (judges ? judge_first(r, ts)
+				       : !scoring_behind(r)) &&
 			       pe_pacing_may_send(&ts->pace, ts->inflight,
 						  now) &&
 			       queue_pop(ts, &call))
@@ -1145,6 +1690,37 @@ static long wait_ms(const struct runner *r, double now)
 	return wait < 1 ? 1 : (long)wait;
 }
 
+/*
+ * Says in run->pause why sending waits, if it does for a second or more:
+ * the target with work waiting whose pause ends last.
+ */
+static void describe_pause(struct runner *r, double now)
+{
+	double longest = SHOWN_PAUSE_MS;
+
+	r->run->pause[0] = '\0';
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
+		const struct target_state *ts = &r->targets[k];
+		enum pe_pause why;
+		double until;
+		struct pe_buf b;
+
+		why = pe_pacing_paused(&ts->pace, now, &until);
+		if (why == PE_PAUSE_NONE || until - now < longest ||
+		    (!ts->len && !r->ndelayed))
+			continue;
+		longest = until - now;
+		pe_buf_init(&b, 0);
+		pe_buf_addf(&b, "sending to %s paused for ",
+			    r->plan->targets[k].spec);
+		add_wait(&b, until - now);
+		pe_buf_addf(&b, ": %s", pause_name(why));
+		snprintf(r->run->pause, sizeof(r->run->pause), "%s",
+			 pe_buf_str(&b));
+		pe_buf_release(&b);
+	}
+}
+
 /* Lets the observer show progress, at most every tick_ms. */
 static void tick(struct runner *r, double now, int last)
 {
@@ -1154,7 +1730,13 @@ static void tick(struct runner *r, double now, int last)
 		return;
 	r->ticked_ms = now;
 #pragma omp critical(pe_run_tally)
-	o->tick(o->ctx, r->run, last);
+	{
+		if (last)
+			r->run->pause[0] = '\0';
+		else
+			describe_pause(r, now);
+		o->tick(o->ctx, r->run, last);
+	}
 }
 
 struct id_index {
@@ -1284,6 +1866,26 @@ static void init_rows(const struct pe_plan *plan, struct pe_run *run)
 	}
 }
 
+/*
+ * The breaker of target k: the one of an earlier target of the same
+ * configured provider and base URL, else a new one.
+ */
+static size_t find_breaker(struct runner *r, size_t k)
+{
+	const struct pe_target *t = &r->plan->targets[k];
+
+	for (size_t i = 0; i < k; i++) {
+		const struct pe_target *o = &r->plan->targets[i];
+
+		if (!strcmp(o->provider ? o->provider : "",
+			    t->provider ? t->provider : "") &&
+		    !strcmp(o->base_url ? o->base_url : "",
+			    t->base_url ? t->base_url : ""))
+			return r->targets[i].breaker;
+	}
+	return r->nbreakers++;
+}
+
 static void setup_targets(struct runner *r)
 {
 	r->targets = xcalloc(r->plan->ntargets ? r->plan->ntargets : 1,
@@ -1297,7 +1899,10 @@ static void setup_targets(struct runner *r)
 			t->max_concurrency > 0 ? (double)t->max_concurrency
 					       : (double)r->opts->concurrency,
 			t->requests_per_minute, t->tokens_per_minute, now_ms());
+		ts->breaker = find_breaker(r, k);
 	}
+	r->breakers =
+		xcalloc(r->nbreakers ? r->nbreakers : 1, sizeof(*r->breakers));
 }
 
 static char *journal_path(const struct pe_run_options *opts)
@@ -1323,6 +1928,19 @@ static int work_left(struct runner *r)
 	return r->remaining > 0 || scoring > 0 || r->judging > 0;
 }
 
+/*
+ * True when a journal line could not be written: the run stops at once,
+ * before another request goes out, since no answer could be kept.
+ */
+static int journal_failed(struct runner *r)
+{
+	int err;
+
+#pragma omp critical(pe_journal_error)
+	err = r->journal_errno;
+	return err != 0;
+}
+
 /* The loop itself, on one thread of the OpenMP team. */
 static void loop(struct runner *r)
 {
@@ -1331,6 +1949,8 @@ static void loop(struct runner *r)
 		long wait;
 		size_t nfds;
 
+		if (journal_failed(r))
+			break;
 		if (r->opts->stop && *r->opts->stop) {
 			if (!r->inflight || *r->opts->stop > 1)
 				break;
@@ -1414,8 +2034,13 @@ static void release_runner(struct runner *r)
 	free(r->locals);
 	free(r->pollfds);
 	free_judges(r);
-	for (size_t k = 0; k < r->plan->ntargets; k++)
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
 		free(r->targets[k].queue);
+		free(r->targets[k].stopped);
+	}
+	for (size_t i = 0; i < r->nbreakers; i++)
+		free(r->breakers[i].open);
+	free(r->breakers);
 	free(r->targets);
 	free(r->active);
 	free(r->delayed);
@@ -1525,15 +2150,38 @@ void pe_call_settings_init(struct pe_call_settings *c)
 	c->no_cache = 0;
 	c->offline = 0;
 	c->cache_dir = ".prompteval/cache";
+	c->stream = 0;
+	c->no_stream = 0;
+	c->max_retry_wait_s = 60;
+	c->score_partial = 0;
 }
 
 /* Checks the request settings; see runner.h. */
 int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd)
 {
-	if (c->timeout_s > 0)
-		return PE_OK;
-	pe_usage_error(cmd, "--timeout must be above 0");
-	return PE_ERR_USAGE;
+	if (c->stream && c->no_stream) {
+		pe_usage_error(cmd, "--stream and --no-stream exclude each "
+				    "other");
+		return PE_ERR_USAGE;
+	}
+	if (!(c->timeout_s > 0)) {
+		pe_usage_error(cmd, "--timeout must be above 0");
+		return PE_ERR_USAGE;
+	}
+	if (!(c->max_retry_wait_s >= 0) || c->max_retry_wait_s > 7 * 86400) {
+		pe_usage_error(cmd, "--max-retry-wait must be from 0 to 604800 "
+				    "seconds (a week)");
+		return PE_ERR_USAGE;
+	}
+	return PE_OK;
+}
+
+/* Whether answers are streamed; see runner.h. */
+enum pe_stream_choice pe_call_settings_stream(const struct pe_call_settings *c)
+{
+	return c->stream      ? PE_STREAM_ON
+	       : c->no_stream ? PE_STREAM_OFF
+			      : PE_STREAM_CONFIG;
 }
 
 /* Puts the request settings into run options; see runner.h. */
@@ -1546,6 +2194,9 @@ void pe_call_settings_apply(const struct pe_call_settings *c,
 	ro->use_cache = !c->no_cache;
 	ro->offline = c->offline;
 	ro->cache_dir = c->cache_dir;
+	/* 0 s is a wait of none: any Retry-After ends the model's jobs. */
+	ro->max_retry_wait_ms = (long)(c->max_retry_wait_s * 1000);
+	ro->score_partial = c->score_partial;
 }
 
 /* Frees what a run holds. */

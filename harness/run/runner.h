@@ -5,8 +5,11 @@
  * through the HTTP module's single curl multi loop, with a global cap on
  * requests in flight, per-provider caps, token buckets for requests and
  * tokens per minute, adaptive concurrency that halves on 429 and recovers
- * slowly, retries with full-jitter exponential backoff that honour
- * Retry-After, the cache, and the journal.  Finished answers are scored
+ * slowly, pauses before the 429 when the rate-limit headers say the
+ * window is spent, retries with full-jitter exponential backoff that
+ * honour Retry-After, a circuit breaker per provider endpoint, limits
+ * that end a model's jobs instead of waiting for hours, the cache, and
+ * the journal.  Finished answers are scored
  * by OpenMP tasks on the other threads, off the network loop's path; each
  * task writes its job's line to the journal and its own row.
  */
@@ -36,16 +39,29 @@ struct pe_run_observer {
 	void (*tick)(void *ctx, const struct pe_run *run, int last);
 	/* The stop flag was seen: inflight requests are being finished. */
 	void (*stopping)(void *ctx, size_t inflight);
+	/*
+	 * Something the user should know at once, said once: a provider's
+	 * breaker opened or a model stopped (and why), a cache write failed.
+	 * message is one line, borrowed for the call.
+	 */
+	void (*warning)(void *ctx, const char *message);
 	long tick_ms;
 };
 
 struct pe_run_options {
-	long concurrency;    /* total requests in flight */
-	long timeout_ms;     /* per attempt */
-	long retries;	     /* attempts after the first */
-	int use_cache;	     /* read and write the cache */
-	int offline;	     /* cache only: a miss is an error */
-	int resume;	     /* skip jobs the journal has finished */
+	long concurrency; /* total requests in flight */
+	long timeout_ms;  /* per attempt */
+	long retries;	  /* attempts after the first */
+	int use_cache;	  /* read and write the cache */
+	int offline;	  /* cache only: a miss is an error */
+	int resume;	  /* skip jobs the journal has finished */
+	/*
+	 * The longest wait a server may ask for (Retry-After, a rate-limit
+	 * reset) before a model's jobs end as errors; a target's own
+	 * max_retry_wait_ms comes first.  Negative: 60 s.
+	 */
+	long max_retry_wait_ms;
+	int score_partial;   /* score answers a provider cut short */
 	const char *out_dir; /* results.jsonl and results.json go here */
 	const char *cache_dir;
 	/* Set (by a signal handler) to stop sending: at 1, in-flight
@@ -60,12 +76,16 @@ struct pe_run_options {
  * from the command line: the same options, help and defaults in both.
  */
 struct pe_call_settings {
-	long concurrency;      /* --concurrency */
-	double timeout_s;      /* --timeout, per attempt */
-	long retries;	       /* --retries */
-	int no_cache;	       /* --no-cache */
-	int offline;	       /* --offline */
-	const char *cache_dir; /* --cache-dir */
+	long concurrency;	 /* --concurrency */
+	double timeout_s;	 /* --timeout, per attempt */
+	long retries;		 /* --retries */
+	int no_cache;		 /* --no-cache */
+	int offline;		 /* --offline */
+	const char *cache_dir;	 /* --cache-dir */
+	int stream;		 /* --stream */
+	int no_stream;		 /* --no-stream */
+	double max_retry_wait_s; /* --max-retry-wait */
+	int score_partial;	 /* --score-partial */
 };
 
 /*
@@ -91,14 +111,33 @@ struct pe_call_settings {
 	  &(c)->offline, NULL, 0, 0 },					\
 	{ PE_OPT_STRING, 0, "cache-dir", "DIR",				\
 	  "the cache (default .prompteval/cache)", &(c)->cache_dir,	\
-	  NULL, 0, 0 }
+	  NULL, 0, 0 },							\
+	{ PE_OPT_FLAG, 0, "stream", NULL,				\
+	  "stream each reply (measures the time to the first token)",	\
+	  &(c)->stream, NULL, 0, 0 },					\
+	{ PE_OPT_FLAG, 0, "no-stream", NULL,				\
+	  "stream no reply, whatever the configuration says",		\
+	  &(c)->no_stream, NULL, 0, 0 },				\
+	{ PE_OPT_DOUBLE, 0, "max-retry-wait", "SECONDS",		\
+	  "longest wait asked by a server (default 60)",		\
+	  &(c)->max_retry_wait_s,					\
+	  NULL, 0, 0 },							\
+	{ PE_OPT_FLAG, 0, "score-partial", NULL,			\
+	  "score answers a provider cut short, not as errors",		\
+	  &(c)->score_partial, NULL, 0, 0 }
 /* clang-format on */
 
-/* Sets the defaults: 32 in flight, 120 s, 5 retries, the cache on. */
+/*
+ * Sets the defaults: 32 in flight, 120 s, 5 retries, the cache on, each
+ * provider's own stream setting, waits of up to 60 s.
+ */
 void pe_call_settings_init(struct pe_call_settings *c);
 
 /* Checks what the parser cannot; 0, or PE_ERR_USAGE after saying why. */
 int pe_call_settings_check(const struct pe_call_settings *c, const char *cmd);
+
+/* Whether answers are streamed, as --stream and --no-stream say. */
+enum pe_stream_choice pe_call_settings_stream(const struct pe_call_settings *c);
 
 /* Copies c into the run options that take it. */
 void pe_call_settings_apply(const struct pe_call_settings *c,
@@ -122,6 +161,11 @@ struct pe_run {
 	size_t requests;       /* HTTP requests sent */
 	size_t cache_hits;
 	int interrupted; /* stopped by SIGINT */
+	/*
+	 * Why sending waits, for the observer's tick: "sending to
+	 * openai:gpt-4o paused for 20s: rate limited (Retry-After)", or "".
+	 */
+	char pause[160];
 };
 
 /*

@@ -1,10 +1,16 @@
 // Checks report.html in headless Debian Chromium through playwright-core.
-// usage: node check.mjs REPORT.html SCREENSHOT.png
+// usage: node check.mjs REPORT.html SCREENSHOT.png HOSTILE.html
 //
 // The report comes from fixture/results.json: two prompts (one with a
 // hostile name), three model x temperature columns, five cells, ten
-// results, and outputs that try to run script in three ways.  Each check
-// prints "ok - name" or "FAIL - name: why"; the last line is
+// results, and outputs that try to run script in three ways.  HOSTILE.html
+// comes from fixture/hostile.json, whose every text that reaches the page
+// (prompt name, file, models, case id, output, evaluator names, reasons,
+// error, judge model) tries to end the page's <style> or a <textarea>,
+// inject CSS (a <style> element, a style attribute, url(javascript:),
+// expression(), @import), link to javascript:, or add an element that
+// runs or fetches something; it must all show as text and do nothing.
+// Each check prints "ok - name" or "FAIL - name: why"; the last line is
 // "browser: N passed, M failed".
 import { chromium } from "playwright-core";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const [reportPath, screenshotPath] = process.argv.slice(2);
+const [reportPath, screenshotPath, hostilePath] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 
@@ -78,6 +84,7 @@ async function run() {
 	});
 	try {
 		await checkPage(context);
+		await checkHostilePage(context);
 	} finally {
 		await context.close();
 		rmSync(profile, { recursive: true, force: true });
@@ -212,6 +219,118 @@ async function checkPage(context) {
 	rmSync(screenshotPath, { force: true });
 	await page.screenshot({ path: screenshotPath, fullPage: true });
 	checkScreenshot(screenshotPath, size);
+}
+
+// What the hostile page may hold: its one script and style element, the
+// CSP meta tag, the filters' one button, and style attributes that are
+// the page's own colours only.
+async function structure(page) {
+	return page.evaluate(() => {
+		const all = [...document.querySelectorAll("*")];
+		const count = (sel) => document.querySelectorAll(sel).length;
+		return {
+			script: count("script"),
+			style: count("style"),
+			meta: count("meta[http-equiv]"),
+			button: count("button"),
+			injected: count("img, a, iframe, object, embed, svg, math, " +
+				"link, base, form, textarea, noscript, input, video, audio"),
+			urls: count("[href], [src], [action], [formaction], " +
+				"[srcdoc], [background]"),
+			handlers: all.filter((e) => [...e.attributes].some(
+				(a) => a.name.toLowerCase().startsWith("on"))).length,
+			styles: all.filter((e) => e.hasAttribute("style") &&
+				!/^background:hsl\(\d+,70%,78%\)$/.test(e.getAttribute("style")))
+				.map((e) => e.getAttribute("style")),
+			sheets: document.styleSheets.length,
+			bodyShown: getComputedStyle(document.body).display !== "none" &&
+				document.getElementById("cases").offsetParent !== null,
+			bodyBackground: getComputedStyle(document.body).backgroundColor,
+		};
+	});
+}
+
+async function checkHostilePage(context) {
+	const fixture = JSON.parse(readFileSync(
+		new URL("./fixture/hostile.json", import.meta.url), "utf8"));
+	const [row, errored] = fixture.results;
+	const requests = [];
+	const problems = [];
+	const page = await context.newPage();
+
+	page.on("request", (r) => {
+		if (!r.url().startsWith("file:"))
+			requests.push(r.url());
+	});
+	page.on("console", (m) => {
+		if (m.type() === "error" || m.type() === "warning")
+			problems.push(m.text());
+	});
+	page.on("pageerror", (e) => problems.push(String(e)));
+	await page.goto(pathToFileURL(resolve(hostilePath)).href);
+	await page.waitForLoadState("load");
+
+	same("hostile: no request, error or CSP violation after load",
+		[requests, problems], [[], []]);
+	same("hostile: only the page's own elements, attributes and styles",
+		await structure(page), {
+			script: 1, style: 1, meta: 1, button: 1, injected: 0, urls: 0,
+			handlers: 0, styles: [], sheets: 1, bodyShown: true,
+			bodyBackground: "rgb(255, 255, 255)",
+		});
+	check("hostile: window.__pwned undefined after load",
+		(await pwned(page)) === "undefined", await pwned(page));
+
+	// Every text is shown as it was, where it belongs.
+	same("hostile: prompt name in the heatmap, literal",
+		await page.locator("table.heatmap tbody th").allTextContents(),
+		[row.prompt]);
+	same("hostile: models in the heatmap columns, literal",
+		await page.locator("table.heatmap thead th.col").allTextContents(),
+		[`${errored.model} t=0`, `${row.model} t=0`]);
+	same("hostile: models in the model filter, literal",
+		await page.locator("#f-model option").allTextContents(),
+		["all", errored.model, row.model]);
+	same("hostile: prompt file as the prompt filter's value, literal",
+		await page.locator("#f-prompt option").nth(1).getAttribute("value"),
+		row.file);
+	same("hostile: case id, literal",
+		await page.locator(".case-id").allTextContents(), [row.case]);
+	same("hostile: judge model, literal",
+		await page.locator(".judge-model").allTextContents(),
+		[row.judge.model]);
+	same("hostile: evaluator names and reasons, literal",
+		await page.locator("ul.evals li").evaluateAll((items) => items.map(
+			(li) => [li.querySelector(".ev-name").textContent,
+				li.querySelector(".ev-reason").textContent])),
+		row.evaluators.map((e) => [e.name, e.reason]));
+	same("hostile: error, literal",
+		await page.locator("p.error").allTextContents(), [errored.error]);
+
+	// Using the page runs nothing and changes nothing either.
+	const cells = page.locator("td.heat");
+	for (let i = 0; i < (await cells.count()); i++)
+		await cells.nth(i).click();
+	await page.click("#f-reset");
+	const outputs = page.locator("pre.output");
+	for (let i = 0; i < (await outputs.count()); i++)
+		await outputs.nth(i).click();
+	for (const model of [errored.model, row.model])
+		await page.selectOption("#f-model", model);
+	await page.click("#f-reset");
+	same("hostile: output, literal",
+		await page.locator("pre.output").allTextContents(), [row.output]);
+	check("hostile: window.__pwned undefined after clicking around",
+		(await pwned(page)) === "undefined", await pwned(page));
+	same("hostile: still only the page's own elements and styles",
+		await structure(page), {
+			script: 1, style: 1, meta: 1, button: 1, injected: 0, urls: 0,
+			handlers: 0, styles: [], sheets: 1, bodyShown: true,
+			bodyBackground: "rgb(255, 255, 255)",
+		});
+	same("hostile: still no request, error or violation",
+		[requests, problems], [[], []]);
+	await page.close();
 }
 
 const PNG_SIGNATURE =

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks report.html in a real browser: writes it from fixture/results.json
-# with "prompteval report -f html", opens it as a file:// URL in headless
+# (and a second one from fixture/hostile.json, whose every text is an
+# injection) with "prompteval report -f html", opens it as a file:// URL in headless
 # Debian Chromium (/usr/bin/chromium) through playwright-core, and runs
 # check.mjs.  Installs what it needs: the Debian packages chromium, nodejs
 # and (when no npm comes with nodejs) npm, and playwright-core from
@@ -38,6 +39,9 @@ trap 'rm -rf "$tmp"' EXIT
 "$PE" report --baseline tests/browser/fixture/base.json \
 	tests/browser/fixture/results.json -f html -o "$tmp" ||
 	fail "prompteval report -f html failed"
+"$PE" report tests/browser/fixture/hostile.json -f html -o "$tmp/hostile" ||
+	fail "prompteval report -f html failed on hostile.json"
 mkdir -p "$out" || exit 1
 cp "$tmp/report.html" "$out/report.html"
-node tests/browser/check.mjs "$tmp/report.html" "$out/report.png"
+node tests/browser/check.mjs "$tmp/report.html" "$out/report.png" \
+	"$tmp/hostile/report.html"

@@ -157,9 +157,12 @@ static void add_retry_headers(struct conn *c, struct decision *d,
 {
 	struct fl_buf json;
 
+	long ms = c->srv->opt.retry_after_ms >= 0
+			  ? c->srv->opt.retry_after_ms
+			  : (long)(seconds * 1000 + 0.5);
+
 	fl_buf_addf(&c->resp.headers,
-		    "Retry-After: %g\r\nretry-after-ms: %ld\r\n", seconds,
-		    (long)(seconds * 1000 + 0.5));
+		    "Retry-After: %g\r\nretry-after-ms: %ld\r\n", seconds, ms);
 	fl_buf_init(&json);
 	fl_buf_addf(&json, "%g", seconds);
 	d->entry.retry_after = json.data;
@@ -227,7 +230,8 @@ static void send_raw(struct conn *c, struct decision *d)
 	fl_response_reset(&c->resp);
 	c->resp.status = r->status ? r->status : 200;
 	c->resp.content_type =
-		r->body_len && (*r->body == '{' || *r->body == '[')
+		r->content_type ? r->content_type
+		: r->body_len && (*r->body == '{' || *r->body == '[')
 			? "application/json"
 			: "text/plain; charset=utf-8";
 	fl_buf_add(&c->resp.body, r->body, r->body_len);
@@ -241,6 +245,52 @@ static void send_raw(struct conn *c, struct decision *d)
 	d->entry.delay_ms = d->delay_ms;
 	fl_record(c->srv, &d->entry);
 	c->truncate = r->fault == FAULT_TRUNCATE;
+	fl_start_response(c, d->delay_ms);
+}
+
+/*
+ * A reply that never ends: its head with a long Content-Length, then a
+ * space every TRICKLE_MS for as long as the client listens.
+ */
+static void send_trickle(struct conn *c, struct decision *d)
+{
+	fl_response_reset(&c->resp);
+	c->resp.status = 200;
+	c->resp.content_type = "application/json";
+	add_request_id(c, d);
+	fl_buf_add(&c->resp.headers, d->rule->headers.data,
+		   d->rule->headers.len);
+	d->entry.status = 200;
+	d->entry.delay_ms = d->delay_ms;
+	fl_record(c->srv, &d->entry);
+	c->trickle = 1;
+	fl_start_response(c, d->delay_ms);
+}
+
+/*
+ * An OpenAI chat.completion whose answer is answer_bytes bytes of x,
+ * written as the client reads it, so that the server's memory stays
+ * small however large the answer.
+ */
+static void send_huge(struct conn *c, struct decision *d)
+{
+	static const char end[] = "\"},\"finish_reason\":\"stop\"}]}";
+
+	fl_response_reset(&c->resp);
+	c->resp.status = 200;
+	c->resp.content_type = "application/json";
+	fl_buf_adds(&c->resp.body,
+		    "{\"id\":\"chatcmpl-huge\",\"object\":\"chat.completion\","
+		    "\"created\":0,\"model\":\"huge\",\"choices\":[{\"index\":"
+		    "0,\"message\":{\"role\":\"assistant\",\"content\":\"");
+	add_request_id(c, d);
+	fl_buf_add(&c->resp.headers, d->rule->headers.data,
+		   d->rule->headers.len);
+	d->entry.status = 200;
+	d->entry.delay_ms = d->delay_ms;
+	fl_record(c->srv, &d->entry);
+	c->fill_left = d->rule->answer_bytes;
+	c->fill_end = end;
 	fl_start_response(c, d->delay_ms);
 }
 
@@ -279,7 +329,8 @@ static void send_reply(struct conn *c, struct decision *d, const char *body,
 		answer = d->rule->reply;
 		answer_len = strlen(answer);
 	} else {
-		uint64_t seed = d->hash ^ (uint64_t)s->opt.seed;
+		uint64_t seed =
+			fl_answer_hash(body, len) ^ (uint64_t)s->opt.seed;
 
 		if (chat.temperature > 0)
 			seed ^= d->slot->served;
@@ -290,6 +341,7 @@ static void send_reply(struct conn *c, struct decision *d, const char *body,
 	}
 	fl_response_reset(&c->resp);
 	fl_wire_success(&c->resp, &chat, answer, answer_len, d->id);
+	d->entry.stream = chat.stream;
 	fl_chat_release(&chat);
 	add_request_id(c, d);
 	if (d->rule) {
@@ -323,6 +375,10 @@ static void apply_rule(struct conn *c, struct decision *d, const char *body,
 	d->delay_ms = r->delay_ms >= 0 ? r->delay_ms : 0;
 	if (r->fault == FAULT_DROP) {
 		send_drop(c, d);
+	} else if (r->trickle) {
+		send_trickle(c, d);
+	} else if (r->answer_bytes) {
+		send_huge(c, d);
 	} else if (r->body) {
 		send_raw(c, d);
 	} else if (r->status >= 400 && !r->reply) {

@@ -39,9 +39,9 @@ static void usage(FILE *f)
 	      "[--fault-529 RATE]\n"
 	      "               [--fault-drop RATE] [--fault-truncate RATE] "
 	      "[--fault-slow RATE]\n"
-	      "               [--slow-ms N] [--retry-after S] [--quota-after "
-	      "N] "
-	      "[--stream-interval-ms N]\n"
+	      "               [--slow-ms N] [--retry-after S] "
+	      "[--retry-after-ms N] [--quota-after N]\n"
+	      "               [--stream-interval-ms N]\n"
 	      "               [--script FILE.jsonl] [--log FILE]\n"
 	      "RATE is a probability in 0..1; see tests/fakellm/README.md.\n",
 	      f);
@@ -69,6 +69,7 @@ enum {
 	OPT_FSLOW,
 	OPT_SLOW_MS,
 	OPT_RETRY_AFTER,
+	OPT_RETRY_AFTER_MS,
 	OPT_QUOTA,
 	OPT_SCRIPT,
 	OPT_LOG,
@@ -90,6 +91,7 @@ static const struct option long_options[] = {
 	{ "fault-slow", required_argument, NULL, OPT_FSLOW },
 	{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
 	{ "retry-after", required_argument, NULL, OPT_RETRY_AFTER },
+	{ "retry-after-ms", required_argument, NULL, OPT_RETRY_AFTER_MS },
 	{ "quota-after", required_argument, NULL, OPT_QUOTA },
 	{ "script", required_argument, NULL, OPT_SCRIPT },
 	{ "log", required_argument, NULL, OPT_LOG },
@@ -134,6 +136,8 @@ static int set_option(struct options *o, int opt, const char *arg)
 		return parse_ms(name, arg, &o->slow_ms);
 	case OPT_STREAM_INTERVAL:
 		return parse_ms(name, arg, &o->stream_interval_ms);
+	case OPT_RETRY_AFTER_MS:
+		return parse_ms(name, arg, &o->retry_after_ms);
 	case OPT_SEED:
 	case OPT_QUOTA:
 		return fl_parse_long(arg, 0, 0x7fffffffffffffffL,
@@ -173,6 +177,7 @@ static int parse_options(struct options *o, int argc, char **argv)
 	o->seed = 1;
 	o->slow_ms = 2000;
 	o->retry_after_s = 1;
+	o->retry_after_ms = -1;
 	o->quota_after = -1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {

@@ -78,6 +78,14 @@ void fl_chat_init(struct fl_chat *chat);
 void fl_chat_release(struct fl_chat *chat);
 
 /*
+ * The hash that seeds a request's answer: FNV-1a of the body, without
+ * its top-level "stream" and "stream_options" members when it has them,
+ * so that a request streamed and the same request unstreamed get the
+ * same answer.
+ */
+uint64_t fl_answer_hash(const char *body, size_t len);
+
+/*
  * Parses a request body for provider.  path_model is the model named in
  * the URL (Gemini) or NULL; stream_path says the URL asked for a stream
  * (Gemini :streamGenerateContent) and sse that it asked for ?alt=sse.

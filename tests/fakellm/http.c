@@ -4,7 +4,9 @@
  * writing responses through each connection's output buffer, and the
  * min-heap of timers that delays them.  A response is decided whole when
  * its request is complete; fl_emit then sends it, all at once or one
- * stream segment per --stream-interval-ms.
+ * stream segment per --stream-interval-ms, or a byte per TRICKLE_MS for
+ * a trickle; a generated answer (answer_bytes) is written a piece at a
+ * time as the socket drains.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -163,32 +165,66 @@ static void update_interest(struct conn *c)
 		c->dead = 1;
 }
 
+static void finish_response(struct conn *c);
+
 /*
- * Sends as much of c->out as the socket takes.  Marks c dead on an error,
- * or when everything is sent and the connection is to close.
+ * Puts the next piece of a generated answer (answer_bytes) into the
+ * empty c->out: x at most FILL_CHUNK at a time, then its end, which
+ * finishes the response.  Returns 0 when there is nothing to add.
+ */
+static int refill(struct conn *c)
+{
+	size_t n;
+
+	if (!c->fill_left && !c->fill_end)
+		return 0;
+	if (!c->fill_left) {
+		fl_buf_adds(&c->out, c->fill_end);
+		c->fill_end = NULL;
+		finish_response(c);
+		return 1;
+	}
+	n = c->fill_left < FILL_CHUNK ? (size_t)c->fill_left : FILL_CHUNK;
+	fl_buf_grow(&c->out, n);
+	memset(c->out.data + c->out.len, 'x', n);
+	c->out.len += n;
+	c->out.data[c->out.len] = '\0';
+	c->fill_left -= n;
+	return 1;
+}
+
+/*
+ * Sends as much of c->out as the socket takes, refilling it while a
+ * generated answer goes on.  Marks c dead on an error, or when
+ * everything is sent and the connection is to close.
  */
 void fl_flush_out(struct conn *c)
 {
-	while (c->out_off < c->out.len && !c->dead) {
-		ssize_t n = send(c->fd, c->out.data + c->out_off,
-				 c->out.len - c->out_off, MSG_NOSIGNAL);
+	for (;;) {
+		while (c->out_off < c->out.len && !c->dead) {
+			ssize_t n = send(c->fd, c->out.data + c->out_off,
+					 c->out.len - c->out_off, MSG_NOSIGNAL);
 
-		if (n > 0) {
-			c->out_off += (size_t)n;
-		} else if (n < 0 && errno == EINTR) {
-			continue;
-		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			return;
-		} else {
-			c->dead = 1;
+			if (n > 0) {
+				c->out_off += (size_t)n;
+			} else if (n < 0 && errno == EINTR) {
+				continue;
+			} else if (n < 0 &&
+				   (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				return;
+			} else {
+				c->dead = 1;
+			}
 		}
-	}
-	if (c->out_off == c->out.len) {
+		if (c->dead || c->out_off != c->out.len)
+			return;
 		fl_buf_reset(&c->out);
 		c->out_off = 0;
-		if (c->close_after && !c->busy)
-			c->dead = 1;
+		if (!refill(c))
+			break;
 	}
+	if (c->close_after && !c->busy)
+		c->dead = 1;
 }
 
 static void queue_head(struct conn *c)
@@ -204,7 +240,13 @@ static void queue_head(struct conn *c)
 	fl_buf_addf(o, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n", r->status,
 		    reason(r->status), r->content_type);
 	fl_buf_add(o, r->headers.data, r->headers.len);
-	if (!r->chunked)
+	if (c->trickle) /* more than it will ever send */
+		fl_buf_adds(o, "Content-Length: 1099511627776\r\n");
+	else if (c->fill_left)
+		fl_buf_addf(o, "Content-Length: %llu\r\n",
+			    (unsigned long long)(r->body.len + c->fill_left +
+						 strlen(c->fill_end)));
+	else if (!r->chunked)
 		fl_buf_addf(o, "Content-Length: %zu\r\n", r->body.len);
 	else if (!c->req.http10)
 		fl_buf_adds(o, "Transfer-Encoding: chunked\r\n");
@@ -257,13 +299,24 @@ void fl_emit(struct conn *c)
 		c->dead = 1;
 		return;
 	}
+	if (c->trickle && c->started) {
+		fl_buf_addc(&c->out, ' ');
+		timer_add(c, fl_now_ms() + TRICKLE_MS);
+		return;
+	}
 	if (!c->started) {
 		queue_head(c);
 		c->started = 1;
 		if (!r->chunked) {
 			fl_buf_add(&c->out, r->body.data,
 				   c->truncate ? r->body.len / 2 : r->body.len);
-			finish_response(c);
+			/* Trickles and generated answers go on: busy. */
+			if (c->trickle)
+				timer_add(c, fl_now_ms() + TRICKLE_MS);
+			if (c->trickle || c->fill_left)
+				c->busy = 1;
+			else
+				finish_response(c);
 			return;
 		}
 	}

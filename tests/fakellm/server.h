@@ -23,7 +23,9 @@ enum {
 	READ_CHUNK = 64 * 1024,
 	MAX_EVENTS = 256,
 	MODEL_CAP = 256,
-	MAX_DELAY_MS = 86400000 /* one day, the cap on any delay */
+	MAX_DELAY_MS = 86400000, /* one day, the cap on any delay */
+	TRICKLE_MS = 100,
+	FILL_CHUNK = 256 * 1024 /* x written at a time for answer_bytes */
 };
 
 enum fault {
@@ -62,6 +64,7 @@ struct options {
 	long stream_interval_ms;
 	double rate[DRAW_JITTER]; /* indexed by DRAW_* */
 	double retry_after_s;
+	long retry_after_ms; /* retry-after-ms sent; -1: retry_after_s's */
 	const char *script_path;
 	const char *log_path;
 };
@@ -79,9 +82,12 @@ struct rule {
 	char *retry_after;     /* JSON text of a scripted Retry-After */
 	char *body;	       /* raw body, or NULL */
 	size_t body_len;
-	char *reply;	  /* answer text to wrap, or NULL */
-	long delay_ms;	  /* -1: not given */
-	enum fault fault; /* FAULT_NONE, FAULT_DROP or FAULT_TRUNCATE */
+	char *content_type;    /* of the raw body, or NULL: guessed */
+	uint64_t answer_bytes; /* an answer of this many x, or 0 */
+	char *reply;	       /* answer text to wrap, or NULL */
+	long delay_ms;	       /* -1: not given */
+	enum fault fault;      /* FAULT_NONE, FAULT_DROP or FAULT_TRUNCATE */
+	int trickle;	       /* "fault": "trickle" */
 	unsigned long matches;
 };
 
@@ -95,6 +101,7 @@ struct log_entry {
 	enum fault fault;
 	char *retry_after; /* JSON text, or NULL */
 	long delay_ms;
+	int stream; /* the reply was a stream */
 };
 
 /* How often each distinct body was seen, and answered successfully. */
@@ -173,7 +180,10 @@ struct conn {
 	int started;
 	int truncate;
 	int drop;
-	int close_after; /* close once out is sent */
+	int trickle;	      /* send a byte per TRICKLE_MS, on and on */
+	uint64_t fill_left;   /* bytes of x still to write (answer_bytes) */
+	const char *fill_end; /* what follows them, static */
+	int close_after;      /* close once out is sent */
 	int peer_closed;
 	int dead;
 };

@@ -79,10 +79,11 @@ static long get_count(const cJSON *item, long none)
 	return (long)item->valuedouble;
 }
 
-static const char *const rule_keys[] = { "match", "path",    "nth",
-					 "times", "status",  "headers",
-					 "body",  "reply",   "delay_ms",
-					 "fault", "comment", NULL };
+static const char *const rule_keys[] = {
+	"match",    "path",  "nth",	     "times", "status",
+	"headers",  "body",  "content_type", "reply", "answer_bytes",
+	"delay_ms", "fault", "comment",	     NULL
+};
 
 /* Fills r from one script line's JSON object; returns an error or NULL. */
 static const char *parse_rule(struct rule *r, const cJSON *obj)
@@ -122,9 +123,20 @@ static const char *parse_rule(struct rule *r, const cJSON *obj)
 	if (item && !(r->body = dup_string(item)))
 		return "\"body\" must be a string";
 	r->body_len = r->body ? strlen(r->body) : 0;
+	item = cJSON_GetObjectItemCaseSensitive(obj, "content_type");
+	if (item && (!(r->content_type = dup_string(item)) ||
+		     strpbrk(r->content_type, "\r\n")))
+		return "\"content_type\" must be a string on one line";
 	item = cJSON_GetObjectItemCaseSensitive(obj, "reply");
 	if (item && !(r->reply = dup_string(item)))
 		return "\"reply\" must be a string";
+	item = cJSON_GetObjectItemCaseSensitive(obj, "answer_bytes");
+	if (item && (!cJSON_IsNumber(item) || item->valuedouble < 1 ||
+		     item->valuedouble > 1099511627776.0 ||
+		     item->valuedouble != (double)(uint64_t)item->valuedouble))
+		return "\"answer_bytes\" must be a count from 1 to 2^40";
+	if (item)
+		r->answer_bytes = (uint64_t)item->valuedouble;
 	r->nth = get_count(cJSON_GetObjectItemCaseSensitive(obj, "nth"), 0);
 	r->times = get_count(cJSON_GetObjectItemCaseSensitive(obj, "times"), 0);
 	r->delay_ms = get_count(
@@ -140,13 +152,17 @@ static const char *parse_rule(struct rule *r, const cJSON *obj)
 	item = cJSON_GetObjectItemCaseSensitive(obj, "fault");
 	if (item) {
 		if (!cJSON_IsString(item))
-			return "\"fault\" must be \"drop\" or \"truncate\"";
+			return "\"fault\" must be \"drop\", \"truncate\" or "
+			       "\"trickle\"";
 		if (!strcmp(item->valuestring, "drop"))
 			r->fault = FAULT_DROP;
 		else if (!strcmp(item->valuestring, "truncate"))
 			r->fault = FAULT_TRUNCATE;
+		else if (!strcmp(item->valuestring, "trickle"))
+			r->trickle = 1;
 		else
-			return "\"fault\" must be \"drop\" or \"truncate\"";
+			return "\"fault\" must be \"drop\", \"truncate\" or "
+			       "\"trickle\"";
 	}
 	item = cJSON_GetObjectItemCaseSensitive(obj, "headers");
 	if (item) {
@@ -169,6 +185,7 @@ void fl_rule_release(struct rule *r)
 	free(r->match);
 	free(r->path);
 	free(r->body);
+	free(r->content_type);
 	free(r->reply);
 	free(r->retry_after);
 	fl_buf_release(&r->headers);
@@ -364,8 +381,9 @@ void fl_log_entry_json(struct fl_buf *b, const struct log_entry *e)
 		fl_buf_addf(b, ",\"fault\":\"%s\"", fault_names[e->fault]);
 	else
 		fl_buf_adds(b, ",\"fault\":null");
-	fl_buf_addf(b, ",\"retry_after\":%s,\"delay_ms\":%ld}\n",
-		    e->retry_after ? e->retry_after : "null", e->delay_ms);
+	fl_buf_addf(b, ",\"retry_after\":%s,\"delay_ms\":%ld,\"stream\":%s}\n",
+		    e->retry_after ? e->retry_after : "null", e->delay_ms,
+		    e->stream ? "true" : "false");
 }
 
 /*

@@ -55,6 +55,109 @@ void fl_response_end_segment(struct fl_response *r)
 	r->seg_end[r->nseg++] = r->body.len;
 }
 
+/* Returns the first position from i that is not JSON white space. */
+static size_t skip_space(const char *s, size_t len, size_t i)
+{
+	while (i < len && strchr(" \t\r\n", s[i]) && s[i])
+		i++;
+	return i;
+}
+
+/* Returns the end of the JSON value at i, or len when it does not end. */
+static size_t skip_value(const char *s, size_t len, size_t i)
+{
+	size_t depth = 0;
+
+	do {
+		if (i >= len)
+			return len;
+		if (s[i] == '"') {
+			for (i++; i < len && s[i] != '"'; i++)
+				if (s[i] == '\\')
+					i++;
+			if (i >= len)
+				return len;
+		} else if (s[i] == '{' || s[i] == '[') {
+			depth++;
+		} else if (s[i] == '}' || s[i] == ']') {
+			if (!depth)
+				return len;
+			depth--;
+		} else if (!depth) {
+			while (i < len && !strchr(",}] \t\r\n", s[i]))
+				i++;
+			return i;
+		}
+		i++;
+	} while (depth);
+	return i;
+}
+
+static int is_stream_key(const char *s, size_t len)
+{
+	return (len == 8 && !memcmp(s, "\"stream\"", 8)) ||
+	       (len == 16 && !memcmp(s, "\"stream_options\"", 16));
+}
+
+/*
+ * Copies the JSON object body into out without its top-level "stream"
+ * and "stream_options" members (and the comma that joined each), so
+ * that it reads as the same request unstreamed.  Returns -1 when body is
+ * not an object it can walk.
+ */
+static int strip_stream(struct fl_buf *out, const char *body, size_t len)
+{
+	size_t i = skip_space(body, len, 0), copied = 0, value_end = 0;
+	int kept = 0;
+
+	if (i >= len || body[i] != '{')
+		return -1;
+	i = skip_space(body, len, i + 1);
+	while (i < len && body[i] != '}') {
+		size_t key = i, key_end = skip_value(body, len, i), next;
+
+		if (body[key] != '"' || key_end >= len)
+			return -1;
+		i = skip_space(body, len, key_end);
+		if (i >= len || body[i] != ':')
+			return -1;
+		i = skip_value(body, len, skip_space(body, len, i + 1));
+		if (i >= len)
+			return -1;
+		next = skip_space(body, len, i);
+		if (next < len && body[next] == ',')
+			next = skip_space(body, len, next + 1);
+		if (!is_stream_key(body + key, key_end - key)) {
+			kept = 1;
+		} else if (kept) {
+			/* From the end of the member before: its comma. */
+			fl_buf_add(out, body + copied, value_end - copied);
+			copied = i;
+		} else {
+			/* The first member: up to the next one. */
+			fl_buf_add(out, body + copied, key - copied);
+			copied = next < len && body[next] != '}' ? next : i;
+		}
+		value_end = i;
+		i = next;
+	}
+	fl_buf_add(out, body + copied, len - copied);
+	return 0;
+}
+
+/* Hashes what decides a request's answer; see fakellm.h. */
+uint64_t fl_answer_hash(const char *body, size_t len)
+{
+	struct fl_buf b;
+	uint64_t h;
+
+	fl_buf_init(&b);
+	h = strip_stream(&b, body, len) ? fl_fnv1a64(body, len)
+					: fl_fnv1a64(b.data, b.len);
+	fl_buf_release(&b);
+	return h;
+}
+
 /* Makes chat empty. */
 void fl_chat_init(struct fl_chat *chat)
 {

@@ -4,7 +4,10 @@
  * byte picks the framing (bit 0: streamed) and the status (the rest, an
  * index into statuses[]); the rest is the body.  Besides the sanitizers,
  * each run checks what pe_provider_parse promises: every field set, an
- * error exactly when the reply is not OK, no output unless it is.
+ * error exactly when the reply is not OK, no output unless it is (or it
+ * was cut short by the provider, which keeps what came), and the first
+ * text found within the body (first_text_at, which times the first
+ * token), never before a whole body read as one document is.
  */
 #ifndef PE_FUZZ_PROVIDER_H
 #define PE_FUZZ_PROVIDER_H
@@ -45,7 +48,9 @@ static int fuzz_provider(const struct pe_provider_ops *ops,
 	pe_provider_parse(ops, status, body, size - 1, data[0] & 1, &r);
 	if (!r.output || strlen(r.output) > r.output_len ||
 	    (r.cls == PE_REPLY_OK) == (r.error != NULL) ||
-	    (r.cls != PE_REPLY_OK && r.output_len))
+	    (r.cls != PE_REPLY_OK && r.cls != PE_REPLY_CUT && r.output_len) ||
+	    r.first_text_at > size - 1 ||
+	    (!(data[0] & 1) && r.first_text_at))
 		abort();
 	pe_chat_response_release(&r);
 	free(body);

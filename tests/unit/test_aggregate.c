@@ -89,7 +89,9 @@ static void add_row(struct pe_buf *b, const struct row_spec *s,
 		pe_buf_adds(b, "null");
 	} else {
 		pe_buf_adds(b, "{\"attempts\":1,\"cached\":false");
-		pe_buf_adds(b, ",\"http_status\":200,\"first_byte_ms\":1");
+		/* The first token comes after a tenth of the call. */
+		pe_buf_adds(b, ",\"http_status\":200");
+		add_number(b, "first_byte_ms", s->total_ms / 10);
 		add_number(b, "total_ms", s->total_ms);
 		add_count(b, "tokens_in", s->tokens_in);
 		add_count(b, "tokens_out", s->tokens_out);
@@ -281,9 +283,12 @@ static void test_cells(void **state)
 		if (isnan(w->p50_ms)) {
 			assert_true(isnan(c->latency_p50_ms));
 			assert_true(isnan(c->latency_p95_ms));
+			assert_true(isnan(c->first_token_p95_ms));
 		} else {
 			check_close(c->latency_p50_ms, w->p50_ms, 1e-9, "p50");
 			check_close(c->latency_p95_ms, w->p95_ms, 1e-9, "p95");
+			check_close(c->first_token_p95_ms, w->p95_ms / 10, 1e-9,
+				    "first token p95");
 		}
 		assert_int_equal(t->tokens_in, w->tokens_in);
 		assert_int_equal(t->tokens_out, w->tokens_out);

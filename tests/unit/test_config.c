@@ -2,8 +2,9 @@
  * Unit tests for load/config.c: a full prompteval.yml read into providers,
  * aliases, default models, temperatures and repeats, prices and gates;
  * an empty file and a missing default file; the gates merged under the
- * command line's; and, table-driven, each bad value with its positioned
- * diagnostic (file:line:col), every one of them reported in one pass.
+ * command line's; ca_cert, relative to the file and readable; and,
+ * table-driven, each bad value with its positioned diagnostic
+ * (file:line:col), every one of them reported in one pass.
  * Configurations are written into a fresh mkdtemp directory.
  */
 #include <setjmp.h>
@@ -71,8 +72,10 @@ static const char full[] = "providers:\n"
 			   "    headers:\n"
 			   "      X-Team: evals\n"
 			   "      X-Trace: 1\n"
+			   "    stream: true\n"
 			   "  claude:\n"
 			   "    kind: anthropic\n"
+			   "    stream: false\n"
 			   "aliases:\n"
 			   "  fast: openai:gpt-4o-mini\n"
 			   "  local: myvllm:qwen2\n"
@@ -87,7 +90,8 @@ static const char full[] = "providers:\n"
 			   "  fail_on: significant-regression\n"
 			   "  max_errors: 0\n"
 			   "  max_cost: 2.5\n"
-			   "  max_p95_latency: 8000\n";
+			   "  max_p95_latency: 8000\n"
+			   "  max_p95_ttft: 1500\n";
 
 static void test_full(void **state)
 {
@@ -113,6 +117,7 @@ static void test_full(void **state)
 	assert_true(p->tokens_per_minute == 150000.5);
 	assert_int_equal(p->timeout_ms, 0);
 	assert_int_equal(p->headers.len, 0);
+	assert_int_equal(p->stream, 0);
 
 	p = pe_config_provider(c, "myvllm");
 	assert_non_null(p);
@@ -125,10 +130,12 @@ static void test_full(void **state)
 	assert_int_equal(p->headers.len, 2);
 	assert_string_equal(p->headers.items[0], "X-Team: evals");
 	assert_string_equal(p->headers.items[1], "X-Trace: 1");
+	assert_int_equal(p->stream, 1);
 
 	p = pe_config_provider(c, "claude");
 	assert_non_null(p);
 	assert_ptr_equal(p->ops, pe_provider_find("anthropic"));
+	assert_int_equal(p->stream, 0);
 	assert_null(pe_config_provider(c, "gemini"));
 
 	assert_string_equal(pe_config_alias(c, "fast")->target,
@@ -162,11 +169,50 @@ static void test_full(void **state)
 	assert_int_equal(c->gates.max_errors, 0);
 	assert_true(c->gates.max_cost_usd == 2.5);
 	assert_true(c->gates.max_p95_latency_ms == 8000);
+	assert_true(c->gates.max_p95_ttft_ms == 1500);
 
 	free(text);
 	pe_config_free(c);
 	pe_diag_free(d);
 	free(path);
+}
+
+/*
+ * ca_cert is relative to the configuration's folder and must be readable
+ * when the file loads.
+ */
+static void test_ca_cert(void **state)
+{
+	const struct testdir *t = *state;
+	char *ca = write_text(t, "ca.pem", "not checked here\n");
+	char *path = write_text(t, "tls.yml",
+				"providers:\n  corp:\n    kind: openai\n"
+				"    ca_cert: ca.pem\n");
+	char *want = xstrfmt("%s/ca.pem", t->dir);
+	struct pe_diag *d = pe_diag_new();
+	struct pe_config *c = pe_config_load(path, d);
+	char *text;
+
+	assert_non_null(c);
+	assert_string_equal(pe_config_provider(c, "corp")->ca_cert, want);
+	pe_config_free(c);
+	free(path);
+	path = write_text(t, "tls.yml",
+			  "providers:\n  corp:\n    kind: openai\n"
+			  "    ca_cert: missing.pem\n");
+	c = pe_config_load(path, d);
+	assert_null(c);
+	text = diag_text(d, path);
+	free(want);
+	want = xstrfmt("4:14: error: ca_cert: cannot read %s/missing.pem: No "
+		       "such file or directory",
+		       t->dir);
+	assert_string_equal(text, want);
+	free(text);
+	free(want);
+	pe_diag_free(d);
+	free(path);
+	free(ca);
 }
 
 /* An empty file, and no file: an empty configuration, nothing given. */
@@ -228,7 +274,7 @@ static void test_merge_gates(void **state)
 	char *path =
 		write_text(t, "gates.yml",
 			   "gates:\n  min_pass_rate: 0.9\n  max_errors: 2\n"
-			   "  max_cost: 1\n");
+			   "  max_cost: 1\n  max_p95_ttft: 700\n");
 	struct pe_diag *d = pe_diag_new();
 	struct pe_config *c = pe_config_load(path, d);
 	struct pe_gates cli;
@@ -243,6 +289,7 @@ static void test_merge_gates(void **state)
 	assert_int_equal(cli.max_errors, 2);
 	assert_true(cli.max_cost_usd == 1);
 	assert_true(isnan(cli.max_p95_latency_ms));
+	assert_true(cli.max_p95_ttft_ms == 700);
 
 	pe_gates_init(&cli);
 	pe_config_merge_gates(NULL, &cli);
@@ -338,6 +385,12 @@ static const struct error_case error_cases[] = {
 	  "2:13: error: 'max_cost' must be a number >= 0" },
 	{ "max_p95_latency not a number", "gates:\n  max_p95_latency: fast\n",
 	  0, "2:20: error: 'max_p95_latency' must be a number >= 0" },
+	{ "max_p95_ttft negative", "gates:\n  max_p95_ttft: -5\n", 0,
+	  "2:17: error: 'max_p95_ttft' must be a number >= 0" },
+	{ "stream not a boolean", "providers:\n  openai:\n    stream: yes\n", 0,
+	  "3:13: error: 'stream' must be true or false" },
+	{ "stream as text", "providers:\n  openai:\n    stream: 'true'\n", 0,
+	  "3:13: error: 'stream' must be true or false" },
 	{ "every problem reported at once",
 	  "repeats: 0\nprices:\n  m: {input: 1}\ngates:\n  fail_on: x\n", 0,
 	  "1:10: error: 'repeats' must be a whole number from 1 to 100000|"
@@ -385,6 +438,8 @@ static const struct error_case error_cases[] = {
 	  "providers:\n  openai:\n    max_concurrency: 2.5\n", 0,
 	  "3:22: error: 'max_concurrency' must be a whole number from 1 to "
 	  "1000000" },
+	{ "ca_cert not text", "providers:\n  openai:\n    ca_cert: [a]\n", 0,
+	  "3:14: error: 'ca_cert' must name a file of CA certificates" },
 	{ "empty sections are not given",
 	  "providers:\naliases:\nmodels:\ntemperatures:\n", 1, "" },
 	{ "YAML syntax", "models: [a\n", 0,
@@ -426,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup,
 						testdir_teardown),
 		cmocka_unit_test_setup_teardown(test_merge_gates, setup,
+						testdir_teardown),
+		cmocka_unit_test_setup_teardown(test_ca_cert, setup,
 						testdir_teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup,
 						testdir_teardown),

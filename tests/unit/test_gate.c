@@ -3,7 +3,8 @@
  * boundary, with the line it prints: --min-pass-rate overall and per
  * prompt (and with nothing decided), --max-errors, --max-cost with known
  * and unknown prices, with and without judges (whose cost it adds),
- * --max-p95-latency with and without latencies, and --fail-on
+ * --max-p95-latency with and without latencies, --max-p95-ttft on the
+ * times to the first token, and --fail-on
  * any-failure, regression and significant-regression against a baseline;
  * passed and unchecked gates print before failed ones.  Also
  * which gates need a baseline and the ranges pe_gates_validate accepts.
@@ -409,6 +410,64 @@ static void test_gates(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/*
+ * --max-p95-ttft checks the rows' first_byte_ms (1 ms in every call of
+ * mixed, whose total_ms p95 is 575 ms), and is given, validated and
+ * printed as --max-p95-latency is.
+ */
+static void test_max_p95_ttft(void **state)
+{
+	static const struct {
+		const struct rows rows;
+		double max_ms;
+		size_t failed;
+		const char *output;
+	} cases[] = {
+		{ ROWS(mixed), 2, 0,
+		  "gate passed: --max-p95-ttft 2 (p95 time to first token 1 "
+		  "ms)\n" },
+		{ ROWS(mixed), 0.5, 1,
+		  "gate failed: --max-p95-ttft 0.5 (p95 time to first token 1 "
+		  "ms)\n" },
+		{ ROWS(only_errors), 0, 0,
+		  "gate not checked: --max-p95-ttft 0 (no latencies "
+		  "recorded)\n" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pe_resultset *rs = load_rows(&cases[i].rows);
+		struct pe_aggregate *agg = pe_aggregate_new(
+			pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
+		struct pe_gates g;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		assert_non_null(out);
+		pe_gates_init(&g);
+		assert_int_equal(pe_gates_given(&g), 0);
+		g.max_p95_ttft_ms = cases[i].max_ms;
+		assert_int_equal(pe_gates_given(&g), 1);
+		assert_int_equal(pe_gates_decide_failures(&g), 0);
+		assert_int_equal(pe_gates_validate(&g, "test"), 0);
+		assert_int_equal(pe_gates_check(&g, rs, agg, NULL, out),
+				 cases[i].failed);
+		assert_int_equal(fclose(out), 0);
+		assert_string_equal(text, cases[i].output);
+		free(text);
+		pe_aggregate_free(agg);
+		pe_resultset_free(rs);
+	}
+	{
+		struct pe_gates g;
+
+		pe_gates_init(&g);
+		g.max_p95_ttft_ms = -1;
+		assert_int_not_equal(pe_gates_validate(&g, "test"), 0);
+	}
+}
+
 /* Which gates are given and which need a baseline. */
 struct given_case {
 	double min_pass_rate;
@@ -484,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_gates),
 		cmocka_unit_test(test_given_and_baseline),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_max_p95_ttft),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,8 @@
  * without its newline) that pe_journal_scan does not report and that
  * opening with resume cuts off, including tails longer than the buffer it
  * reads backwards with.  Also appends from several OpenMP threads, which
- * must never interleave.  Journals are written into a fresh mkdtemp
+ * must never interleave; and the file's mode, 0600 even when an older
+ * run left it readable.  Journals are written into a fresh mkdtemp
  * directory.
  */
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/util.h"
@@ -162,6 +164,37 @@ static void test_open_truncates(void **state)
 
 	append_one(path, 1, "kept", 10, "old\nlines\nkept\n");
 	append_one(path, 0, "new", 0, "new\n");
+	free(path);
+}
+
+/*
+ * The journal is private (0600), whatever the umask, and one an older
+ * run left readable by others becomes private when it is opened again,
+ * with or without resume.
+ */
+static void test_private_mode(void **state)
+{
+	const struct testdir *t = *state;
+	char *path = path_in(t, "results.jsonl");
+	mode_t old_umask = umask(0);
+	struct pe_journal *j;
+	struct stat st;
+
+	for (int resume = 0; resume <= 1; resume++) {
+		unlink(path);
+		j = pe_journal_open(path, resume);
+		assert_non_null(j);
+		pe_journal_close(j);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+		assert_int_equal(chmod(path, 0644), 0);
+		j = pe_journal_open(path, resume);
+		assert_non_null(j);
+		pe_journal_close(j);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
+	umask(old_umask);
 	free(path);
 }
 
@@ -333,6 +366,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_missing_and_bad_paths,
 						setup, testdir_teardown),
 		cmocka_unit_test_setup_teardown(test_parallel_appends, setup,
+						testdir_teardown),
+		cmocka_unit_test_setup_teardown(test_private_mode, setup,
 						testdir_teardown),
 	};
 

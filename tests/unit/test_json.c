@@ -445,7 +445,16 @@ static const struct quote_case quote_cases[] = {
 	{ "valid UTF-8 kept",
 	  BYTES("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"),
 	  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
-	{ "U+0080 kept", BYTES("\xc2\x80"), "\"\xc2\x80\"" },
+	{ "C1 controls escaped",
+	  BYTES("\xc2\x80\xc2\x9b"
+		"2J"),
+	  "\"\\u0080\\u009b2J\"" },
+	{ "U+00A0 kept", BYTES("\xc2\xa0"), "\"\xc2\xa0\"" },
+	{ "bidi controls escaped",
+	  BYTES("\xe2\x80\xae\xe2\x81\xa6\xe2\x80\x8f\xd8\x9c"),
+	  "\"\\u202e\\u2066\\u200f\\u061c\"" },
+	{ "line and paragraph separators escaped",
+	  BYTES("\xe2\x80\xa8\xe2\x80\xa9"), "\"\\u2028\\u2029\"" },
 	{ "byte FF",
 	  BYTES("a\xff"
 		"b"),
@@ -479,7 +488,7 @@ static void test_quote(void **state)
 	}
 }
 
-/* Quoting random bytes always gives valid UTF-8 with no raw control. */
+/* Quoting random bytes always gives valid UTF-8 with no raw C0, DEL or C1. */
 static void test_quote_random_bytes(void **state)
 {
 	unsigned long long x = 0xda3e39cb94b95bdbULL;
@@ -499,7 +508,7 @@ static void test_quote_random_bytes(void **state)
 			size_t n = pe_utf8_decode(b.data + i, b.len - i, &cp);
 
 			assert_true(n > 0);
-			assert_true(cp >= 0x20 && cp != 0x7f);
+			assert_true(cp >= 0x20 && !(cp >= 0x7f && cp <= 0x9f));
 			i += n;
 		}
 		pe_buf_release(&b);

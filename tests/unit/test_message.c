@@ -1,10 +1,13 @@
 /*
  * Unit tests for message.c: the line format of pe_message_line for each
  * kind of WHERE, pe_terminal_text's escapes (C0 and C1 controls, DEL,
- * invalid UTF-8) and what it keeps, the property that no escape sequence
- * survives in a message built from hostile bytes, and the printers
- * (pe_error, pe_warning, pe_message, pe_usage_error) writing to stderr,
- * captured through a temporary file.
+ * bidirectional controls, invalid UTF-8) and what it keeps, the property
+ * that no escape sequence survives in a message built from hostile bytes,
+ * the terminal printer (pe_terminal_addf: escaped %s arguments, widths
+ * and cuts in columns, every other conversion as printf prints it), and
+ * the printers (pe_error, pe_warning, pe_message, pe_usage_error, 
+ * pe_terminal_printf) writing to their stream, captured through a
+ * temporary file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -135,6 +138,24 @@ static const struct text_case text_cases[] = {
 	{ "surrogate", "\xed\xa0\x80", 0, "\\xed\\xa0\\x80" },
 	{ "past U+10FFFF", "\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80" },
 	{ "C1 split by len", "\xc2\x9b", 1, "\\xc2" },
+	{ "right-to-left override U+202E",
+	  "a\xe2\x80\xae"
+	  "b",
+	  0, "a\\u202eb" },
+	{ "bidi embeddings U+202A to U+202D",
+	  "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad", 0,
+	  "\\u202a\\u202b\\u202c\\u202d" },
+	{ "bidi isolates U+2066 to U+2069",
+	  "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9", 0,
+	  "\\u2066\\u2067\\u2068\\u2069" },
+	{ "marks U+200E, U+200F and U+061C", "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c",
+	  0, "\\u200e\\u200f\\u061c" },
+	{ "line and paragraph separators", "\xe2\x80\xa8\xe2\x80\xa9", 0,
+	  "\\u2028\\u2029" },
+	{ "U+2027 and U+202F kept", "\xe2\x80\xa7\xe2\x80\xaf", 0,
+	  "\xe2\x80\xa7\xe2\x80\xaf" },
+	{ "zero-width space kept", "\xe2\x80\x8b", 0, "\xe2\x80\x8b" },
+	{ "backslash kept", "a\\x1b", 0, "a\\x1b" },
 };
 
 static void test_terminal_text(void **state)
@@ -161,7 +182,7 @@ static void test_terminal_text(void **state)
 
 /*
  * Fails unless s (len bytes) is well-formed UTF-8 with no C0 control,
- * DEL or C1 control, except a newline at allowed_newline (or none when
+ * DEL, C1 control or bidirectional embedding, override or isolate, except a newline at allowed_newline (or none when
  * allowed_newline is len).
  */
 static void check_terminal_safe(const char *s, size_t len,
@@ -172,7 +193,9 @@ static void check_terminal_safe(const char *s, size_t len,
 		size_t n = pe_utf8_decode(s + i, len - i, &cp);
 
 		if (n == 0 || (cp < 0x20 && i != allowed_newline) ||
-		    (cp >= 0x7f && cp <= 0x9f)) {
+		    (cp >= 0x7f && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
 			print_error("%s: byte %zu of \"%s\" (0x%02x) is not "
 				    "safe\n",
 				    what, i, s, (unsigned char)s[i]);
@@ -208,9 +231,9 @@ static void test_hostile_bytes_are_escaped(void **state)
 		"\xff\xfe\xc0\xaf\xe0\x80\xaf\xed\xbf\xbf",
 	};
 	static const unsigned char palette[] = {
-		0x00, 0x07, 0x08, 0x0a, 0x0d, 0x1b, 0x1f, 0x7f, 0x80,
-		0x9b, 0xbf, 0xc0, 0xc2, 0xc3, 0xa9, 0xe2, 0x82, 0xac,
-		0xf0, 0x9f, 0x98, 0xff, '[',  ']',  ';',  'a',	'0',
+		0x00, 0x07, 0x08, 0x0a, 0x0d, 0x1b, 0x1f, 0x7f, 0x80, 0x9b,
+		0xbf, 0xc0, 0xc2, 0xc3, 0xa9, 0xe2, 0x82, 0xac, 0xf0, 0x9f,
+		0x98, 0xff, '[',  ']',	';',  'a',  '0',  0xae, 0xa6,
 	};
 	unsigned long long x = 0x2545f4914f6cdd1dULL;
 	char file[64], text[64];
@@ -272,6 +295,138 @@ static void test_terminal_text_random(void **state)
 		assert_true(b.len >= n);
 		pe_buf_release(&b);
 	}
+}
+
+/* Formats into a fresh buffer and compares; what names the row. */
+static void check_addf(const char *what, const char *want, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void check_addf(const char *what, const char *want, const char *fmt, ...)
+{
+	struct pe_buf b;
+	va_list ap;
+
+	pe_buf_init(&b, 0);
+	va_start(ap, fmt);
+	assert_int_equal(pe_terminal_vaddf(&b, fmt, ap), 0);
+	va_end(ap);
+	if (strcmp(pe_buf_str(&b), want)) {
+		print_error("%s: got \"%s\", want \"%s\"\n", what,
+			    pe_buf_str(&b), want);
+		fail();
+	}
+	pe_buf_release(&b);
+}
+
+/* Every string argument escaped; widths and cuts in columns. */
+static void test_terminal_addf_strings(void **state)
+{
+	/* volatile: the compiler would warn about a literal NULL for %s. */
+	const char *volatile none = NULL;
+
+	(void)state;
+	check_addf("plain", "a b", "%s %s", "a", "b");
+	check_addf("escaped", "A\\x1b[2J\\x1b]0;pwned\\x07!", "%s!",
+		   "A\x1b[2J\x1b]0;pwned\a");
+	check_addf("C1 and bidi", "\\u009b2J \\u202eevil", "%s %s",
+		   "\xc2\x9b"
+		   "2J",
+		   "\xe2\x80\xae"
+		   "evil");
+	check_addf("the format is ours", "\r\t|x|\n", "\r\t|%s|\n", "x");
+	check_addf("NULL", "[-]", "[%s]", none);
+	check_addf("left", "ab   |", "%-5s|", "ab");
+	check_addf("right", "   ab|", "%5s|", "ab");
+	check_addf("star width", "ab  |", "%*s|", -4, "ab");
+	check_addf("star precision", "abc|", "%.*s|", 3, "abcdef");
+	check_addf("too long for the width", "abcdef|", "%3s|", "abcdef");
+	check_addf("e acute is one column", "caf\xc3\xa9 |", "%-5s|",
+		   "caf\xc3\xa9");
+	check_addf("combining mark takes none", "e\xcc\x81  |", "%-3s|",
+		   "e\xcc\x81");
+	check_addf("wide characters take two", "\xe6\x97\xa5\xe6\x9c\xac  |",
+		   "%-6s|", "\xe6\x97\xa5\xe6\x9c\xac");
+	check_addf("a wide character is never split", "\xe6\x97\xa5 |",
+		   "%-3.3s|", "\xe6\x97\xa5\xe6\x9c\xac");
+	check_addf("emoji", "\xf0\x9f\x98\x80|", "%-2s|", "\xf0\x9f\x98\x80");
+	check_addf("an escape is never split", "ab   |", "%-5.5s|",
+		   "ab\x1b[2J");
+	check_addf("an escape counts its columns", "\\x1b[|", "%.5s|",
+		   "\x1b[2J");
+	check_addf("padding counts the escape", "\\x07  |", "%-6s|", "\a");
+	check_addf("a cut keeps the marks of the last character", "ae\xcc\x81|",
+		   "%.2s|",
+		   "ae\xcc\x81"
+		   "b");
+	check_addf("invalid UTF-8", "\\xff\\xfe|", "%s|", "\xff\xfe");
+	check_addf("percent", "100% x", "100%% %s", "x");
+}
+
+/* Every other conversion as printf writes it. */
+static void test_terminal_addf_numbers(void **state)
+{
+	char want[256];
+
+	(void)state;
+	snprintf(want, sizeof(want),
+		 "%d %5zu|%-5zu|%05d %+.3f %.2f %g %ld %lld %x %#o %u %hhd "
+		 "%hu %jd %td %e %10.4f|%-8.1f|%.0f %%",
+		 -3, (size_t)42, (size_t)7, 12, 0.5, 2.0 / 3, 1e-7, -5L,
+		 1LL << 40, 255u, 8u, 4000000000u, (signed char)-1,
+		 (unsigned short)65535, (intmax_t)-9, (ptrdiff_t)-2, 12345.678,
+		 3.14159, 2.25, 0.5);
+	check_addf("numbers", want,
+		   "%d %5zu|%-5zu|%05d %+.3f %.2f %g %ld %lld %x %#o %u %hhd "
+		   "%hu %jd %td %e %10.4f|%-8.1f|%.0f %%",
+		   -3, (size_t)42, (size_t)7, 12, 0.5, 2.0 / 3, 1e-7, -5L,
+		   1LL << 40, 255u, 8u, 4000000000u, (signed char)-1,
+		   (unsigned short)65535, (intmax_t)-9, (ptrdiff_t)-2,
+		   12345.678, 3.14159, 2.25, 0.5);
+	check_addf("star width and precision on numbers", "  1.50|7    |",
+		   "%*.*f|%-*d|", 6, 2, 1.5, 5, 7);
+	check_addf("numbers between strings keep their places",
+		   "a 1 \\x1b 2.5 b 3", "%s %d %s %.1f %s %zu", "a", 1, "\x1b",
+		   2.5, "b", (size_t)3);
+	check_addf("a %c character is escaped", "x\\x1by", "x%cy", 0x1b);
+	check_addf("long double", "1.25", "%.2Lf", 1.25L);
+}
+
+/*
+ * Random bytes through "%-20.15s": the text is safe, and it always takes
+ * exactly 20 columns (a cut never leaves more than 15, padding fills
+ * the rest).
+ */
+static void test_terminal_addf_random(void **state)
+{
+	unsigned long long x = 0x0123456789abcdefULL;
+	char in[40];
+
+	(void)state;
+	for (size_t round = 0; round < 3000; round++) {
+		size_t n = next_random(&x) % (sizeof(in) - 1);
+		struct pe_buf b;
+
+		for (size_t i = 0; i < n; i++)
+			in[i] = (char)(next_random(&x) % 255 + 1);
+		in[n] = '\0';
+		pe_buf_init(&b, 0);
+		pe_terminal_addf(&b, "%-20.15s", in);
+		check_terminal_safe(b.data, b.len, b.len, "field");
+		assert_int_equal(pe_terminal_width(b.data, b.len), 20);
+		pe_buf_release(&b);
+	}
+}
+
+static void test_terminal_width(void **state)
+{
+	(void)state;
+	assert_int_equal(pe_terminal_width("", 0), 0);
+	assert_int_equal(pe_terminal_width("abc", 3), 3);
+	assert_int_equal(pe_terminal_width("\x1b[2J", 4), 7);
+	assert_int_equal(pe_terminal_width("\xc2\x9b", 2), 6);
+	assert_int_equal(pe_terminal_width("\xe6\x97\xa5", 3), 2);
+	assert_int_equal(pe_terminal_width("e\xcc\x81", 3), 1);
+	assert_int_equal(pe_terminal_width("\xff", 1), 4);
 }
 
 typedef void (*printer_fn)(void);
@@ -380,6 +535,10 @@ int main(void)
 		cmocka_unit_test(test_terminal_text),
 		cmocka_unit_test(test_hostile_bytes_are_escaped),
 		cmocka_unit_test(test_terminal_text_random),
+		cmocka_unit_test(test_terminal_addf_strings),
+		cmocka_unit_test(test_terminal_addf_numbers),
+		cmocka_unit_test(test_terminal_addf_random),
+		cmocka_unit_test(test_terminal_width),
 		cmocka_unit_test(test_printers),
 	};
 

@@ -2,7 +2,8 @@
  * Unit tests for run/pacing.c with a fake clock (plain numbers): bucket
  * refill and cap, budget checks (one request may exceed a tiny token
  * budget alone), window halving and recovery, pauses from Retry-After
- * and rate-limit resets, and backoff bounds with Retry-After first.
+ * and rate-limit resets (requests and tokens apart, the reason of the
+ * latest pause), and backoff bounds with Retry-After first.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -133,17 +134,17 @@ static void test_window(void **state)
 	}
 	assert_true(pe_pacing_may_send(&p, 0, 0));
 	assert_false(pe_pacing_may_send(&p, 1, 0));
-	pe_pacing_succeeded(&p, -1, -1, 0);
+	pe_pacing_succeeded(&p);
 	assert_near(p.cwnd, 2);
-	pe_pacing_succeeded(&p, -1, -1, 0);
+	pe_pacing_succeeded(&p);
 	assert_near(p.cwnd, 2.5);
 	while (p.cwnd < 16 && steps < 1000) {
-		pe_pacing_succeeded(&p, -1, -1, 0);
+		pe_pacing_succeeded(&p);
 		steps++;
 	}
 	/* About cap^2 / 2 answers to climb back, and never past the cap. */
 	assert_in_range(steps, 100, 200);
-	pe_pacing_succeeded(&p, -1, -1, 0);
+	pe_pacing_succeeded(&p);
 	assert_near(p.cwnd, 16);
 }
 
@@ -160,9 +161,9 @@ static void test_pause_retry_after(void **state)
 	assert_false(pe_pacing_may_send(&p, 0, 2999));
 	assert_true(pe_pacing_may_send(&p, 0, 3000));
 	pe_pacing_limited(&p, 500, 1500);
-	assert_near(p.paused_until_ms, 3000);
+	assert_near(p.paused_until_ms[PE_PAUSE_RETRY_AFTER], 3000);
 	pe_pacing_limited(&p, 0, 1500); /* none given: no pause */
-	assert_near(p.paused_until_ms, 3000);
+	assert_near(p.paused_until_ms[PE_PAUSE_RETRY_AFTER], 3000);
 	wait = pe_pacing_wait_ms(&p, 0, 1500, 1000);
 	assert_near(wait, 1000);
 	wait = pe_pacing_wait_ms(&p, 0, 2500, 1000);
@@ -171,20 +172,123 @@ static void test_pause_retry_after(void **state)
 	assert_near(wait, 1000);
 }
 
+/* Applies a window as the runner does: the wait it asks, then the pause. */
+static enum pe_pause apply_window(struct pe_pacing *p, long requests_left,
+				  long requests_reset, long tokens_left,
+				  long tokens_reset, double now)
+{
+	struct pe_rate_window w = { requests_left, requests_reset, tokens_left,
+				    tokens_reset, -1 };
+	enum pe_pause why;
+	double wait = pe_pacing_window_wait_ms(p, &w, &why);
+
+	if (wait > 0)
+		pe_pacing_pause(p, why, now + wait);
+	return why;
+}
+
 /* remaining-requests 0 with a reset pauses until the reset. */
 static void test_pause_reset(void **state)
 {
 	struct pe_pacing p;
+	double until;
 
 	(void)state;
 	pe_pacing_init(&p, 4, 0, 0, 0);
-	pe_pacing_succeeded(&p, 5, 1000, 100);
+	assert_int_equal(apply_window(&p, 5, 1000, -1, -1, 100), PE_PAUSE_NONE);
 	assert_true(pe_pacing_may_send(&p, 0, 100));
-	pe_pacing_succeeded(&p, 0, -1, 100); /* no reset given */
+	/* No reset given: nothing to wait for. */
+	assert_int_equal(apply_window(&p, 0, -1, -1, -1, 100), PE_PAUSE_NONE);
 	assert_true(pe_pacing_may_send(&p, 0, 100));
-	pe_pacing_succeeded(&p, 0, 1000, 100);
+	assert_int_equal(apply_window(&p, 0, 1000, -1, -1, 100),
+			 PE_PAUSE_REQUESTS);
 	assert_false(pe_pacing_may_send(&p, 0, 1099));
+	assert_int_equal(pe_pacing_paused(&p, 500, &until), PE_PAUSE_REQUESTS);
+	assert_near(until, 1100);
 	assert_true(pe_pacing_may_send(&p, 0, 1100));
+	assert_int_equal(pe_pacing_paused(&p, 1100, &until), PE_PAUSE_NONE);
+}
+
+/*
+ * Requests and tokens are paced apart: a spent request window waits for
+ * its own reset, never for the later token reset (OpenAI's
+ * x-ratelimit-reset-requests 1s beside x-ratelimit-reset-tokens 6m0s).
+ */
+static void test_requests_and_tokens_apart(void **state)
+{
+	struct pe_pacing p;
+	double until;
+
+	(void)state;
+	pe_pacing_init(&p, 4, 0, 0, 0);
+	pe_pacing_spend(&p, 600); /* the largest request so far */
+	assert_int_equal(apply_window(&p, 0, 1000, 149984, 360000, 0),
+			 PE_PAUSE_REQUESTS);
+	assert_int_equal(pe_pacing_paused(&p, 0, &until), PE_PAUSE_REQUESTS);
+	assert_near(until, 1000);
+	assert_true(pe_pacing_may_send(&p, 0, 1000));
+	/* Tokens left for a request: no token pause. */
+	assert_int_equal(apply_window(&p, 10, 1000, 601, 360000, 2000),
+			 PE_PAUSE_NONE);
+	/* Fewer left than the largest request takes: wait for them. */
+	assert_int_equal(apply_window(&p, 10, 1000, 599, 6000, 2000),
+			 PE_PAUSE_TOKENS);
+	assert_false(pe_pacing_may_send(&p, 0, 7999));
+	assert_true(pe_pacing_may_send(&p, 0, 8000));
+	/* Both spent: the later reset decides. */
+	assert_int_equal(apply_window(&p, 0, 3000, 0, 2000, 10000),
+			 PE_PAUSE_REQUESTS);
+	assert_int_equal(apply_window(&p, 0, 1000, 0, 2000, 20000),
+			 PE_PAUSE_TOKENS);
+	assert_int_equal(pe_pacing_paused(&p, 20000, &until), PE_PAUSE_TOKENS);
+	assert_near(until, 22000);
+}
+
+/*
+ * With the token limit known, the window refills evenly until its reset:
+ * the wait is for what one request needs, not for the whole window.
+ */
+static void test_token_refill(void **state)
+{
+	struct pe_pacing p;
+	struct pe_rate_window w = { 10, 1000, 0, 360000, 150000 };
+	enum pe_pause why;
+
+	(void)state;
+	pe_pacing_init(&p, 4, 0, 0, 0);
+	pe_pacing_spend(&p, 1500);
+	/* 1500 of 150000 tokens: a hundredth of 6 minutes. */
+	assert_near(pe_pacing_window_wait_ms(&p, &w, &why), 3600);
+	assert_int_equal(why, PE_PAUSE_TOKENS);
+	w.remaining_tokens = 750; /* half of it left */
+	assert_near(pe_pacing_window_wait_ms(&p, &w, &why),
+		    360000.0 * 750 / (150000 - 750));
+	w.remaining_tokens = 1500;
+	assert_near(pe_pacing_window_wait_ms(&p, &w, &why), 0);
+	assert_int_equal(why, PE_PAUSE_NONE);
+	/* A request larger than the whole limit waits for all of it. */
+	w.remaining_tokens = 0;
+	w.limit_tokens = 1000;
+	assert_near(pe_pacing_window_wait_ms(&p, &w, &why), 360000);
+}
+
+/* The latest pause decides why sending waits, and a pause never shrinks. */
+static void test_pause_reasons(void **state)
+{
+	struct pe_pacing p;
+	double until;
+
+	(void)state;
+	pe_pacing_init(&p, 4, 0, 0, 0);
+	pe_pacing_limited(&p, 3000, 0);
+	pe_pacing_pause(&p, PE_PAUSE_TOKENS, 2000);
+	assert_int_equal(pe_pacing_paused(&p, 0, &until), PE_PAUSE_RETRY_AFTER);
+	assert_near(until, 3000);
+	pe_pacing_pause(&p, PE_PAUSE_TOKENS, 5000);
+	pe_pacing_pause(&p, PE_PAUSE_TOKENS, 4000);
+	assert_int_equal(pe_pacing_paused(&p, 0, &until), PE_PAUSE_TOKENS);
+	assert_near(until, 5000);
+	assert_near(pe_pacing_wait_ms(&p, 0, 4500, 1000), 500);
 }
 
 /* An empty bucket makes the loop look again soon, not sleep on. */
@@ -256,6 +360,9 @@ int main(void)
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_pause_retry_after),
 		cmocka_unit_test(test_pause_reset),
+		cmocka_unit_test(test_requests_and_tokens_apart),
+		cmocka_unit_test(test_token_refill),
+		cmocka_unit_test(test_pause_reasons),
 		cmocka_unit_test(test_wait_for_budget),
 		cmocka_unit_test(test_backoff_bounds),
 		cmocka_unit_test(test_backoff_retry_after),

@@ -5,9 +5,11 @@
  * job ids; the resolution of model names into targets (PROVIDER:MODEL,
  * plain gpt-*, claude-*, gemini-* and publisher/model names, aliases and
  * custom providers from a configuration, exec and echo, and the errors);
- * --filter; and shards: every job in exactly one shard, the shards'
- * union the unsharded plan, and one plan id in every shard.  Prompt files
- * and configurations are written into a fresh mkdtemp directory.
+ * which targets stream; --filter; the key check, which a local endpoint
+ * skips (its host parsed); and shards: every job in exactly one shard,
+ * the shards' union the unsharded plan, and one plan id in every shard.
+ * Prompt files and configurations are written into a fresh mkdtemp
+ * directory.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -88,6 +90,7 @@ static const char *const provider_env[] = {
 	"OPENAI_BASE_URL", "ANTHROPIC_BASE_URL", "GEMINI_BASE_URL",
 	"OLLAMA_HOST",	   "OPENAI_API_KEY",	 "ANTHROPIC_API_KEY",
 	"GEMINI_API_KEY",  "GITHUB_TOKEN",	 "PE_TEST_PLAN_KEY",
+	"GH_TOKEN",
 };
 
 /*
@@ -852,6 +855,206 @@ static void test_duplicates(void **state)
 	}
 }
 
+/*
+ * Streamed targets: the provider's "stream" setting, unless --stream or
+ * --no-stream decides for every HTTP target; local ones never stream.
+ */
+static void test_streams(void **state)
+{
+	static char *models[] = { "openai:m", "anthropic:m",
+				  "echo:", "exec:./x" };
+	static const struct {
+		enum pe_stream_choice choice;
+		int want[4];
+	} rows[] = {
+		{ PE_STREAM_CONFIG, { 1, 0, 0, 0 } },
+		{ PE_STREAM_ON, { 1, 1, 0, 0 } },
+		{ PE_STREAM_OFF, { 0, 0, 0, 0 } },
+	};
+	struct fixture *f = *state;
+
+	load(f, "c",
+	     "providers:\n  openai: {stream: true}\n"
+	     "  anthropic: {stream: false}\n");
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct pe_plan_options opts =
+			options(models, ARRAY_SIZE(models), NULL, 0, 0);
+		struct pe_plan *plan;
+
+		opts.stream = rows[i].choice;
+		plan = plan_of(f, &opts);
+		assert_int_equal(plan->ntargets, ARRAY_SIZE(models));
+		for (size_t k = 0; k < plan->ntargets; k++)
+			if (plan->targets[k].stream != rows[i].want[k])
+				fail_msg("choice %d: %s streams %d", (int)i,
+					 plan->targets[k].spec,
+					 plan->targets[k].stream);
+		pe_plan_free(plan);
+	}
+	unload(f);
+}
+
+/*
+ * A key goes only to the base URL it belongs to: a provider that the
+ * configuration sends to another server gets a key only from its own
+ * api_key_env; the kind's default server (written in any case, with or
+ * without its port or path) and the SDKs' base variables keep the kind's
+ * key.
+ */
+static const char scope_config[] =
+	"providers:\n"
+	"  openai: {base_url: 'HTTPS://API.OPENAI.COM:443/v1/'}\n"
+	"  vllm: {kind: openai, base_url: 'http://127.0.0.1:8000/v1'}\n"
+	"  proxy: {kind: openai, base_url: 'https://proxy.example/v1',\n"
+	"          api_key_env: PE_TEST_PLAN_KEY}\n"
+	"  evil: {kind: openai, base_url: 'https://api.openai.com.evil/v1'}\n"
+	"  github: {base_url: 'http://127.0.0.1:9/inference'}\n"
+	"  gemini: {base_url: 'https://generativelanguage.googleapis.com'}\n";
+
+struct scope_case {
+	const char *model;
+	const char *key_env; /* NULL: none, and the key is withheld */
+	const char *key;
+};
+
+static const struct scope_case scope_cases[] = {
+	{ "openai:gpt-4o", "OPENAI_API_KEY", "sk-openai-123" },
+	{ "vllm:qwen", NULL, NULL },
+	{ "proxy:m", "PE_TEST_PLAN_KEY", "k-proxy-456" },
+	{ "evil:m", NULL, NULL },
+	{ "github:openai/gpt-4o", NULL, NULL },
+	{ "gemini:gemini-2.0-flash", "GEMINI_API_KEY", "g-gemini-789" },
+	{ "anthropic:claude", "ANTHROPIC_API_KEY", "a-anthropic-0" },
+};
+
+static void test_key_scope(void **state)
+{
+	struct fixture *f = *state;
+	struct pe_target t;
+	char err[256];
+
+	load(f, "", scope_config);
+	assert_int_equal(setenv("OPENAI_API_KEY", "sk-openai-123", 1), 0);
+	assert_int_equal(setenv("PE_TEST_PLAN_KEY", "k-proxy-456", 1), 0);
+	assert_int_equal(setenv("GITHUB_TOKEN", "gh-token-1", 1), 0);
+	assert_int_equal(setenv("GEMINI_API_KEY", "g-gemini-789", 1), 0);
+	assert_int_equal(setenv("ANTHROPIC_API_KEY", "a-anthropic-0", 1), 0);
+	/* The SDK's pair: its base variable takes its key variable along. */
+	assert_int_equal(
+		setenv("ANTHROPIC_BASE_URL", "https://gateway.example", 1), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(scope_cases); i++) {
+		const struct scope_case *c = &scope_cases[i];
+
+		assert_int_equal(pe_target_resolve(c->model, f->config, &t, err,
+						   sizeof(err)),
+				 0);
+		if (!pe_str_same(t.api_key_env, c->key_env) ||
+		    !pe_str_same(t.api_key, c->key) ||
+		    t.key_withheld != !c->key_env)
+			fail_msg("%s: key from %s (%s), withheld %d; want %s",
+				 c->model, t.api_key_env ? t.api_key_env : "-",
+				 t.api_key ? t.api_key : "-", t.key_withheld,
+				 c->key_env ? c->key_env : "none");
+		pe_target_release(&t);
+	}
+	pe_plan_check_providers(f->config, f->diag);
+	{
+		char *text = diag_text(f->diag);
+		const char *want =
+			"prompteval.yml:3:3: warning: provider vllm: no "
+			"api_key_env, so no key is sent (OPENAI_API_KEY goes "
+			"only to https://api.openai.com/v1; name a variable "
+			"with api_key_env to send one)|"
+			"prompteval.yml:6:3: warning: provider evil: no "
+			"api_key_env, so no key is sent (OPENAI_API_KEY goes "
+			"only to https://api.openai.com/v1; name a variable "
+			"with api_key_env to send one)|"
+			"prompteval.yml:7:3: warning: provider github: no "
+			"api_key_env, so no key is sent (GITHUB_TOKEN goes "
+			"only to https://models.github.ai/inference; name a "
+			"variable with api_key_env to send one)";
+
+		if (strcmp(text, want))
+			fail_msg("warnings '%s', want '%s'", text, want);
+		free(text);
+	}
+	unsetenv("ANTHROPIC_BASE_URL");
+}
+
+/* A key over plain http to another machine is warned about. */
+static void test_cleartext_key(void **state)
+{
+	struct fixture *f = *state;
+	static char *const models[] = { "plain:m", "local:m" };
+	struct pe_plan *plan;
+	char *text;
+
+	assert_int_equal(setenv("PE_TEST_PLAN_KEY", "k-plain-123", 1), 0);
+	plan = plan_b(f,
+		      "providers:\n"
+		      "  plain: {kind: openai, base_url: 'http://10.1.2.3/v1',"
+		      " api_key_env: PE_TEST_PLAN_KEY}\n"
+		      "  local: {kind: openai, base_url: 'http://[::1]:8/v1',"
+		      " api_key_env: PE_TEST_PLAN_KEY}\n",
+		      options(models, 2, NULL, 0, 1));
+	assert_int_equal(pe_plan_check_keys(plan, 0, f->diag), 0);
+	text = diag_text(f->diag);
+	assert_string_equal(text, "-:0:0: warning: plain:m sends its key "
+				  "(PE_TEST_PLAN_KEY) over plain http to "
+				  "another machine, where anyone on the way "
+				  "can read it; use https");
+	free(text);
+	/* The plan knows the key, to redact it. */
+	assert_true(pe_secrets_count(plan->secrets) >= 1);
+	pe_plan_free(plan);
+}
+
+/*
+ * A local endpoint needs no key: its host is parsed, so a host that only
+ * starts like a loopback address still needs one.
+ */
+struct local_key_case {
+	const char *base_url;
+	int needs_key;
+};
+
+static const struct local_key_case local_key_cases[] = {
+	{ "http://127.0.0.1:8000/v1", 0 },
+	{ "http://[::1]:8080/v1", 0 },
+	{ "http://localhost:8000", 0 },
+	{ "http://127.0.0.1.evil.com/v1", 1 },
+	{ "http://localhost.evil.com/v1", 1 },
+	{ "http://127.0.0.1@evil.com/v1", 1 },
+	{ "https://proxy.example/v1", 1 },
+};
+
+static void test_local_endpoints(void **state)
+{
+	struct fixture *f = *state;
+	static char *const models[] = { "vllm:m" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(local_key_cases); i++) {
+		const struct local_key_case *c = &local_key_cases[i];
+		char *config = xstrfmt("providers:\n  vllm:\n    kind: openai\n"
+				       "    base_url: '%s'\n"
+				       "    api_key_env: PE_TEST_PLAN_KEY\n",
+				       c->base_url);
+		struct pe_plan *plan =
+			plan_b(f, config, options(models, 1, NULL, 0, 1));
+		int rc = pe_plan_check_keys(plan, 0, f->diag);
+
+		if ((rc != 0) != c->needs_key)
+			fail_msg("%s: key check %d, want %s", c->base_url, rc,
+				 c->needs_key ? "an error" : "none");
+		if (c->needs_key)
+			assert_int_equal(pe_plan_check_keys(plan, 1, f->diag),
+					 0);
+		pe_plan_free(plan);
+		unload(f);
+		free(config);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +1074,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shards, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_streams, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_scope, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cleartext_key, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_local_endpoints, setup,
 						teardown),
 	};
 

@@ -4,7 +4,10 @@
  * errors, and tables of response bodies per
  * kind (plain and streamed answers, LF, CRLF and CR framing, every
  * truncation of a stream, bad bodies, and error bodies with their retry
- * class), plus the model-name guesses.
+ * class, refusals, answers cut short, daily limits), where a stream's
+ * first text ends, the content type of a body that is not JSON, what each
+ * API refuses or leaves out (stop sequences, temperatures, a prompt of
+ * system messages only), plus the model-name guesses.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,14 +123,17 @@ static const struct build_case build_cases[] = {
 	  "2023-06-01|x-api-key: KEY",
 	  "{\"model\":\"m-1\",\"system\":" SYSTEM_TEXT ",\"messages\":[{"
 	  "\"role\":\"user\",\"content\":" USER_TEXT "}],\"max_tokens\":300,"
-	  "\"temperature\":0.7,\"stop_sequences\":[\"END\",\"\\n\\n\"]}" },
+	  "\"temperature\":0.7,\"stop_sequences\":[\"END\",\"\\n\\n\"],"
+	  "\"output_config\":{\"format\":{\"type\":\"json_schema\","
+	  "\"schema\":" SCHEMA "}}}" },
 	{ "anthropic", 1, "https://api.anthropic.com/v1/messages",
 	  "content-type: application/json|anthropic-version: "
 	  "2023-06-01|x-api-key: KEY",
 	  "{\"model\":\"m-1\",\"system\":" SYSTEM_TEXT ",\"messages\":[{"
 	  "\"role\":\"user\",\"content\":" USER_TEXT "}],\"max_tokens\":300,"
 	  "\"temperature\":0.7,\"stop_sequences\":[\"END\",\"\\n\\n\"],"
-	  "\"stream\":true}" },
+	  "\"output_config\":{\"format\":{\"type\":\"json_schema\","
+	  "\"schema\":" SCHEMA "}},\"stream\":true}" },
 	{ "gemini", 0,
 	  "https://generativelanguage.googleapis.com/v1beta/models/"
 	  "m-1:generateContent",
@@ -591,6 +597,8 @@ struct parse_case {
 #define OK_REPLY PE_REPLY_OK
 #define RETRY	 PE_REPLY_RETRY
 #define QUOTA	 PE_REPLY_QUOTA
+#define LIMIT	 PE_REPLY_LIMIT
+#define CUT	 PE_REPLY_CUT
 #define FATAL	 PE_REPLY_FATAL
 
 static const struct parse_case parse_cases[] = {
@@ -609,7 +617,20 @@ static const struct parse_case parse_cases[] = {
 	  "{\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"message\":{"
 	  "\"role\":\"assistant\",\"content\":null,\"refusal\":\"I can't\"},"
 	  "\"finish_reason\":\"stop\"}]}",
-	  OK_REPLY, "I can't", "stop", "gpt-4o", -1, -1, NULL, -1, NULL },
+	  OK_REPLY, "I can't", "refusal", "gpt-4o", -1, -1, NULL, -1, NULL },
+	{ "openai streamed refusal", "openai", 200, 1,
+	  "data: {\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":"
+	  "{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"},"
+	  "\"finish_reason\":null}]}\n\n"
+	  "data: {\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"I "
+	  "can\"},\"finish_reason\":null}]}\n\n"
+	  "data: {\"choices\":[{\"index\":0,\"delta\":{\"refusal\":\"'t\"},"
+	  "\"finish_reason\":null}]}\n\n"
+	  "data: {\"choices\":[{\"index\":0,\"delta\":{},"
+	  "\"finish_reason\":\"stop\"}]}\n\n"
+	  "data: [DONE]\n\n",
+	  OK_REPLY, "I can't", "refusal", "gpt-4o", -1, -1, NULL, -1,
+	  "data: [DONE]" },
 	{ "openai streamed", "openai", 200, 1,
 	  ": keep-alive\n\n"
 	  "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
@@ -705,6 +726,15 @@ static const struct parse_case parse_cases[] = {
 	  "HTTP 502: <html> <head><title>502 Bad Gateway</title></head> "
 	  "</html>",
 	  -1, NULL },
+	{ "501 is final", "openai", 501, 0,
+	  "{\"error\":{\"message\":\"not implemented\"}}", FATAL, "", NULL,
+	  NULL, -1, -1, "HTTP 501: not implemented", -1, NULL },
+	{ "an HTML page where JSON was expected", "openai", 200, 0,
+	  "\n<!DOCTYPE html>\n<html><body>Sign in\x1b[2J</body></html>", FATAL,
+	  "", NULL, NULL, -1, -1,
+	  "HTTP 200: expected JSON, got: <!DOCTYPE html> <html><body>Sign "
+	  "in\\x1b[2J</body></html>",
+	  -1, NULL },
 	{ "500 blank", "openai", 500, 0, " \n ", RETRY, "", NULL, NULL, -1, -1,
 	  "HTTP 500", -1, NULL },
 	{ "503 empty", "openai", 503, 0, "", RETRY, "", NULL, NULL, -1, -1,
@@ -727,7 +757,7 @@ static const struct parse_case parse_cases[] = {
 	{ "github 429 per day", "github", 429, 0,
 	  "{\"error\":{\"code\":\"RateLimitReached\",\"message\":\"Rate limit "
 	  "of 50 per 86400s exceeded for UserByDay.\"}}",
-	  QUOTA, "", NULL, NULL, -1, -1,
+	  LIMIT, "", NULL, NULL, -1, -1,
 	  "HTTP 429: Rate limit of 50 per 86400s exceeded for UserByDay.", -1,
 	  NULL },
 
@@ -862,12 +892,30 @@ static const struct parse_case parse_cases[] = {
 	{ "gemini prompt blocked", "gemini", 200, 0,
 	  "{\"promptFeedback\":{\"blockReason\":\"SAFETY\",\"safetyRatings\":"
 	  "[]},\"usageMetadata\":{\"promptTokenCount\":9}}",
-	  FATAL, "", NULL, NULL, 9, -1, "prompt blocked: SAFETY", -1, NULL },
+	  CUT, "", "SAFETY", NULL, 9, -1, "prompt blocked: SAFETY", -1, NULL },
+	{ "gemini prompt blocked without a reason", "gemini", 200, 0,
+	  "{\"promptFeedback\":{\"safetyRatings\":[]},\"usageMetadata\":{"
+	  "\"promptTokenCount\":9}}",
+	  CUT, "", "BLOCKED_REASON_UNSPECIFIED", NULL, 9, -1,
+	  "prompt blocked: BLOCKED_REASON_UNSPECIFIED", -1, NULL },
 	{ "gemini answer blocked", "gemini", 200, 0,
 	  "{\"candidates\":[{\"content\":{\"parts\":[]},\"finishReason\":"
 	  "\"SAFETY\"}]}",
-	  FATAL, "", "SAFETY", NULL, -1, -1, "response blocked: SAFETY", -1,
+	  CUT, "", "SAFETY", NULL, -1, -1, "response blocked: SAFETY", -1,
 	  NULL },
+	{ "gemini answer cut short", "gemini", 200, 0,
+	  "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"Once upon"
+	  "\"}]},\"finishReason\":\"RECITATION\"}],\"usageMetadata\":{"
+	  "\"promptTokenCount\":3,\"candidatesTokenCount\":2}}",
+	  CUT, "Once upon", "RECITATION", NULL, 3, 2,
+	  "answer cut short: RECITATION", -1, NULL },
+	{ "gemini streamed, cut short", "gemini", 200, 1,
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\"Once\"}]}}]}\n\n"
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\" upon\"}]},\"finishReason\":\"SAFETY\"}]}\n\n",
+	  CUT, "Once upon", "SAFETY", NULL, -1, -1, "answer cut short: SAFETY",
+	  -1, NULL },
 	{ "gemini 429 per minute with RetryInfo", "gemini", 429, 0,
 	  "{\"error\":{\"code\":429,\"message\":\"You exceeded your current "
 	  "quota.\",\"status\":\"RESOURCE_EXHAUSTED\",\"details\":[{\"@type\":"
@@ -886,8 +934,11 @@ static const struct parse_case parse_cases[] = {
 	  "\"quotaId\":\"GenerateRequestsPerDayPerProjectPerModel-FreeTier\"}"
 	  "]},{\"@type\":\"type.googleapis.com/google.rpc.RetryInfo\","
 	  "\"retryDelay\":\"37.5s\"}]}}",
-	  QUOTA, "", NULL, NULL, -1, -1,
-	  "HTTP 429: You exceeded your current quota.", 37500, NULL },
+	  LIMIT, "", NULL, NULL, -1, -1,
+	  "HTTP 429: You exceeded your current quota. (per-day quota "
+	  "GenerateRequestsPerDayPerProjectPerModel-FreeTier; it resets at "
+	  "midnight Pacific time)",
+	  37500, NULL },
 	{ "gemini 429 as a JSON array", "gemini", 429, 0,
 	  "[{\"error\":{\"code\":429,\"message\":\"Resource exhausted.\","
 	  "\"status\":\"RESOURCE_EXHAUSTED\"}}]",
@@ -1107,6 +1158,241 @@ static void test_parse_long_error(void **state)
 	pe_buf_release(&body);
 }
 
+/* The content type decides whether a body that is not JSON is retried. */
+static void test_parse_typed(void **state)
+{
+	static const struct {
+		long status;
+		const char *type;
+		const char *body;
+		enum pe_reply_class cls;
+		const char *error;
+	} cases[] = {
+		{ 200, "text/html", "<html><body>Sign in</body></html>", FATAL,
+		  "HTTP 200: expected JSON, got text/html: <html><body>Sign "
+		  "in</body></html>" },
+		{ 200, "text/plain", "upstream connect error", FATAL,
+		  "HTTP 200: expected JSON, got text/plain: upstream connect "
+		  "error" },
+		/* Cut JSON: the next try may get all of it. */
+		{ 200, "application/json", "{\"choices\":[{\"mess", RETRY,
+		  "invalid JSON body" },
+		{ 200, "application/vnd.api+json", "{\"cho", RETRY,
+		  "invalid JSON body" },
+		{ 200, "", "{\"cho", RETRY, "invalid JSON body" },
+		/* JSON under a wrong type still reads. */
+		{ 200, "text/plain",
+		  "{\"choices\":[{\"message\":{\"content\":\"ok\"}}]}",
+		  OK_REPLY, NULL },
+		{ 502, "text/html", "<html>\r\n<b>Bad Gateway</b>\r\n</html>",
+		  RETRY,
+		  "HTTP 502, text/html: <html> <b>Bad Gateway</b> </html>" },
+		{ 404, "text/html", "<h1>Not Found</h1>", FATAL,
+		  "HTTP 404, text/html: <h1>Not Found</h1>" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pe_chat_response r;
+
+		pe_provider_parse_typed(&pe_openai_ops, cases[i].status,
+					cases[i].type, cases[i].body,
+					strlen(cases[i].body), 0, &r);
+		if (r.cls != cases[i].cls ||
+		    (cases[i].error
+			     ? !r.error || strcmp(r.error, cases[i].error)
+			     : !!r.error))
+			fail_msg("case %zu: class %d, error '%s'", i,
+				 (int)r.cls, r.error ? r.error : "(null)");
+		pe_chat_response_release(&r);
+	}
+}
+
+/* A page of 10 KB: the error shows its first 200 bytes and "...". */
+static void test_parse_snippet_cut(void **state)
+{
+	struct pe_buf body;
+	struct pe_chat_response r;
+
+	(void)state;
+	pe_buf_init(&body, 0);
+	pe_buf_adds(&body, "<html>");
+	for (int i = 0; i < 5000; i++)
+		pe_buf_adds(&body, "\xc3\xa9");
+	pe_provider_parse_typed(&pe_gemini_ops, 200, "text/html", body.data,
+				body.len, 0, &r);
+	assert_int_equal(r.cls, PE_REPLY_FATAL);
+	assert_true(pe_ends_with(r.error, "\xc3\xa9..."));
+	assert_true(strlen(r.error) < 300);
+	pe_chat_response_release(&r);
+	pe_buf_release(&body);
+}
+
+/* ---- Requests each API accepts ---- */
+
+/* Builds the body of one request; the caller frees it. */
+static char *body_of(const char *kind, const struct pe_chat_request *req)
+{
+	struct pe_http_request out;
+	char err[200];
+	char *body;
+
+	assert_int_equal(pe_provider_build(kind_of(kind), NULL, "KEY", NULL,
+					   req, &out, err, sizeof(err)),
+			 0);
+	body = xstrdup(out.body);
+	pe_http_request_release(&out);
+	return body;
+}
+
+/*
+ * A prompt of system messages only: Anthropic and Gemini get their text
+ * as the user's turn (they refuse empty messages or contents); the
+ * OpenAI-style APIs take a system message alone.
+ */
+static void test_system_only(void **state)
+{
+	static const struct pe_chat_message msgs[] = {
+		{ PE_ROLE_SYSTEM, "Say hi." },
+		{ PE_ROLE_SYSTEM, "Briefly." },
+	};
+	static const struct {
+		const char *kind;
+		const char *body;
+	} cases[] = {
+		{ "anthropic",
+		  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+		  "\"content\":\"Say hi.\\n\\nBriefly.\"}],\"max_tokens\":"
+		  "4096}" },
+		{ "gemini",
+		  "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":"
+		  "\"Say hi.\\n\\nBriefly.\"}]}]}" },
+		{ "openai",
+		  "{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+		  "\"content\":\"Say hi.\"},{\"role\":\"system\",\"content\":"
+		  "\"Briefly.\"}]}" },
+		{ "ollama",
+		  "{\"model\":\"m\",\"messages\":[{\"role\":\"system\","
+		  "\"content\":\"Say hi.\"},{\"role\":\"system\",\"content\":"
+		  "\"Briefly.\"}],\"stream\":false}" },
+	};
+	struct pe_params p = { 0 };
+	struct pe_chat_request req = { 0 };
+
+	(void)state;
+	req.model = "m";
+	req.messages = msgs;
+	req.nmessages = ARRAY_SIZE(msgs);
+	req.params = &p;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *body = body_of(cases[i].kind, &req);
+
+		assert_string_equal(body, cases[i].body);
+		free(body);
+	}
+}
+
+/* o3 and o4-mini refuse stop: it is left out, with a warning. */
+static void test_stop_left_out(void **state)
+{
+	static const struct {
+		const char *model;
+		int sent;
+	} cases[] = {
+		{ "o3", 0 },	    { "o3-2025-04-16", 0 },
+		{ "o3-pro", 0 },    { "o4-mini", 0 },
+		{ "openai/o3", 0 }, { "o4-mini-2025-04-16", 0 },
+		{ "o3-mini", 1 },   { "gpt-4o", 1 },
+		{ "o1", 1 },	    { "gpt-4.1-mini", 1 },
+	};
+	static const struct pe_chat_message msgs[] = { { PE_ROLE_USER, "q" } };
+	static char *stop[] = { "END" };
+	struct pe_params p = { 0 };
+	struct pe_chat_request req = { 0 };
+
+	(void)state;
+	p.set = PE_PARAM_STOP;
+	p.stop = stop;
+	p.nstop = 1;
+	req.messages = msgs;
+	req.nmessages = 1;
+	req.params = &p;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pe_strlist errors, warnings;
+		char *body;
+
+		req.model = cases[i].model;
+		body = body_of("openai", &req);
+		if ((strstr(body, "\"stop\"") != NULL) != cases[i].sent)
+			fail_msg("%s: %s", cases[i].model, body);
+		free(body);
+		pe_strlist_init(&errors);
+		pe_strlist_init(&warnings);
+		pe_provider_check(&pe_openai_ops, &req, &errors, &warnings);
+		assert_int_equal(errors.len, 0);
+		assert_int_equal(warnings.len, !cases[i].sent);
+		pe_strlist_release(&errors);
+		pe_strlist_release(&warnings);
+	}
+}
+
+/* What each API refuses is a check error for that provider only. */
+static void test_check(void **state)
+{
+	static char *five[] = { "a", "b", "c", "d", "e" };
+	static const struct pe_chat_message msgs[] = { { PE_ROLE_USER, "q" } };
+	static const struct {
+		const char *kind;
+		size_t nstop;
+		int has_temperature;
+		double temperature;
+		const char *error; /* NULL: none */
+	} cases[] = {
+		{ "openai", 5, 0, 0,
+		  "stop has 5 sequences; Chat Completions takes at most 4" },
+		{ "github", 5, 0, 0,
+		  "stop has 5 sequences; Chat Completions takes at most 4" },
+		{ "openai", 4, 1, 2, NULL },
+		{ "gemini", 5, 1, 2, NULL },
+		{ "ollama", 5, 1, 1.5, NULL },
+		{ "anthropic", 5, 1, 1, NULL },
+		{ "anthropic", 0, 1, 1.2,
+		  "temperature 1.2 is above 1, the most the anthropic Messages "
+		  "API takes" },
+		{ "anthropic", 0, 0, 0, NULL },
+	};
+	struct pe_params p = { 0 };
+	struct pe_chat_request req = { 0 };
+
+	(void)state;
+	req.model = "m";
+	req.messages = msgs;
+	req.nmessages = 1;
+	req.params = &p;
+	p.set = PE_PARAM_STOP;
+	p.stop = five;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pe_strlist errors, warnings;
+
+		p.nstop = cases[i].nstop;
+		req.has_temperature = cases[i].has_temperature;
+		req.temperature = cases[i].temperature;
+		pe_strlist_init(&errors);
+		pe_strlist_init(&warnings);
+		pe_provider_check(kind_of(cases[i].kind), &req, &errors,
+				  &warnings);
+		if (cases[i].error) {
+			assert_int_equal(errors.len, 1);
+			assert_string_equal(errors.items[0], cases[i].error);
+		} else {
+			assert_int_equal(errors.len, 0);
+		}
+		assert_int_equal(warnings.len, 0);
+		pe_strlist_release(&errors);
+		pe_strlist_release(&warnings);
+	}
+}
+
 /* ---- Names and guesses ---- */
 
 struct guess_case {
@@ -1199,6 +1485,91 @@ static void test_names(void **state)
 	assert_null(pe_provider_find(NULL));
 }
 
+/*
+ * How much of a stream had to come before the answer's first text could
+ * be read (first_text_at): the end of the event or line that carried
+ * it, the whole body when none did, and 0 for a body read whole.  after
+ * is the text the offset must follow ("" for 0), checked with LF and
+ * CRLF framing.
+ */
+static const struct {
+	const char *kind;
+	int streamed;
+	const char *body;
+	const char *after;
+} first_text_cases[] = {
+	{ "openai", 1,
+	  "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\","
+	  "\"content\":\"\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{\"content\":\" there\"}}]}\n\n"
+	  "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}"
+	  "\n\ndata: [DONE]\n\n",
+	  "{\"content\":\"Hi\"}}]}\n\n" },
+	{ "anthropic", 1,
+	  "event: message_start\ndata: {\"type\":\"message_start\","
+	  "\"message\":{\"model\":\"c\"}}\n\n"
+	  "event: content_block_start\ndata: {\"type\":"
+	  "\"content_block_start\",\"index\":0,\"content_block\":{\"type\":"
+	  "\"text\",\"text\":\"\"}}\n\n"
+	  "event: ping\ndata: {\"type\":\"ping\"}\n\n"
+	  "event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+	  "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}\n\n"
+	  "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
+	  "\"text\":\"Hi\"}}\n\n" },
+	{ "gemini", 1,
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\"Hi\"}]}}]}\n\n"
+	  "data: {\"candidates\":[{\"content\":{\"parts\":[{\"text\":"
+	  "\"!\"}]},\"finishReason\":\"STOP\"}]}\n\n",
+	  "\"Hi\"}]}}]}\n\n" },
+	{ "ollama", 1,
+	  "{\"message\":{\"content\":\"\"},\"done\":false}\n"
+	  "{\"message\":{\"content\":\"Hi\"},\"done\":false}\n"
+	  "{\"message\":{\"content\":\"\"},\"done\":true}\n",
+	  "\"Hi\"},\"done\":false}\n" },
+	/* No text at all: the (empty) answer was there at the end. */
+	{ "openai", 1,
+	  "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}"
+	  "\n\ndata: [DONE]\n\n",
+	  "[DONE]\n\n" },
+	{ "openai", 0, "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}",
+	  "" },
+	/* A streamed request answered with one JSON document. */
+	{ "openai", 1, "{\"choices\":[{\"message\":{\"content\":\"Hi\"}}]}",
+	  "" },
+};
+
+static void test_first_text(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(first_text_cases); i++) {
+		const char *eols[] = { "\n", "\r\n" };
+
+		for (size_t k = 0; k < 2; k++) {
+			char *body =
+				with_eol(first_text_cases[i].body, eols[k]);
+			char *after =
+				with_eol(first_text_cases[i].after, eols[k]);
+			const char *at = *after ? strstr(body, after) : body;
+			struct pe_chat_response r;
+
+			assert_non_null(at);
+			pe_provider_parse(kind_of(first_text_cases[i].kind),
+					  200, body, strlen(body),
+					  first_text_cases[i].streamed, &r);
+			assert_int_equal(r.cls, PE_REPLY_OK);
+			assert_int_equal(r.first_text_at,
+					 *after ? (size_t)(at - body) +
+							  strlen(after)
+						: 0);
+			pe_chat_response_release(&r);
+			free(body);
+			free(after);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1213,6 +1584,12 @@ int main(void)
 		cmocka_unit_test(test_parse_truncated),
 		cmocka_unit_test(test_parse_unterminated_buffer),
 		cmocka_unit_test(test_parse_long_error),
+		cmocka_unit_test(test_first_text),
+		cmocka_unit_test(test_parse_typed),
+		cmocka_unit_test(test_parse_snippet_cut),
+		cmocka_unit_test(test_system_only),
+		cmocka_unit_test(test_stop_left_out),
+		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_guess),
 		cmocka_unit_test(test_names),
 	};

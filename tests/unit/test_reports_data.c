@@ -12,6 +12,12 @@
  * A second document has rows with judge calls, for the CSV report's
  * judge columns and the JUnit report's judge properties.
  *
+ * A third has one row whose every text (prompt, case, model, output,
+ * error, evaluator name, kind and reason) holds terminal controls (ESC
+ * sequences, BEL, CR, backspace, DEL, the C1 CSI, a right-to-left
+ * override): the JSON, JSON Lines, JUnit, Markdown and terminal writers
+ * must write none of them raw.
+ *
  * When PE_JUNIT_OUT names a file, the JUnit tests also write their output
  * there (and to PE_JUNIT_OUT with "-timings.xml" and "-judges.xml"
  * appended), for tests/check-junit.sh to check against
@@ -36,8 +42,8 @@ extern const struct pe_report_ops pe_report_json;
 extern const struct pe_report_ops pe_report_jsonl;
 extern const struct pe_report_ops pe_report_csv;
 extern const struct pe_report_ops pe_report_junit;
-extern const struct pe_report_ops pe_report_terminal;
 extern const struct pe_report_ops pe_report_md;
+extern const struct pe_report_ops pe_report_terminal;
 extern const struct pe_report_ops pe_report_html;
 
 /* Five rows in two cells; written out of order, so sorting matters. */
@@ -241,12 +247,12 @@ static void test_names(void **state)
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
 	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,skip\r\n"
 #define GOLDEN_CSV_TIMINGS \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,total_ms,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,1290.8,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,800.25,pass,fail,\r\n" \
-	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,skip\r\n"
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,100.5,1290.8,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,50,800.25,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,,skip\r\n"
 #define GOLDEN_JUNIT \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
@@ -578,6 +584,83 @@ static void test_partial(void **state)
 	unlink(path);
 }
 
+/* What a terminal acts on, written as JSON escapes. */
+#define HOSTILE                                                                \
+	"A\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\r\\b\\u007f"             \
+	"\\u202eB\\u2066"
+#define HOSTILE_DOC                                                            \
+	"{\"schema_version\":2,\"tool\":\"prompteval 0.1.0\","                 \
+	"\"command\":\"run\",\"plan\":null,\n\"results\":[\n"                  \
+	"{\"id\":\"h1\",\"prompt\":\"" HOSTILE "\",\"file\":\"" HOSTILE        \
+	"\",\"case\":\"" HOSTILE "\",\"case_index\":0,\"model\":\"" HOSTILE    \
+	"\",\"temperature\":null,\"repeat\":0,\"status\":\"error\","           \
+	"\"score\":null,\"error\":\"" HOSTILE "\",\"call\":null,"              \
+	"\"output\":\"" HOSTILE "\",\"evaluators\":[{\"name\":\"" HOSTILE      \
+	"\",\"kind\":\"" HOSTILE "\",\"status\":\"fail\",\"score\":0,"         \
+	"\"weight\":1,\"negate\":false,\"reason\":\"" HOSTILE "\"}]}\n]}\n"
+
+/*
+ * Fails when text holds a byte a terminal acts on: a C0 control other
+ * than a newline, DEL, a C1 control or a bidirectional control.
+ */
+static void assert_inert(const char *name, const char *text)
+{
+	const unsigned char *u = (const unsigned char *)text;
+
+	for (size_t i = 0; u[i]; i++) {
+		int c0 = (u[i] < 0x20 && u[i] != '\n') || u[i] == 0x7f;
+		int c1 = u[i] == 0xc2 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9f;
+		int bidi = u[i] == 0xe2 &&
+			   ((u[i + 1] == 0x80 && u[i + 2] >= 0xaa &&
+			     u[i + 2] <= 0xae) ||
+			    (u[i + 1] == 0x81 && u[i + 2] >= 0xa6 &&
+			     u[i + 2] <= 0xa9));
+
+		if (c0 || c1 || bidi) {
+			print_error("%s: raw control at byte %zu\n", name, i);
+			fail();
+		}
+	}
+}
+
+static void test_hostile_controls(void **state)
+{
+	static const struct {
+		const struct pe_report_ops *ops;
+		const char *escaped; /* how ESC shows up */
+	} writers[] = {
+		{ &pe_report_json, "\\u001b[2J" },
+		{ &pe_report_jsonl, "\\u001b[2J" },
+		{ &pe_report_junit, "&#x9b;" },
+		{ &pe_report_md, "\\\\x1b\\[2J" },
+		{ &pe_report_terminal, "\\x1b[2J" },
+	};
+	struct fixture *f = *state;
+	char path[160];
+	struct pe_resultset *rs;
+	struct pe_aggregate *agg;
+
+	snprintf(path, sizeof(path), "%s/hostile.json", f->dir);
+	write_file(path, HOSTILE_DOC, strlen(HOSTILE_DOC));
+	rs = load(path);
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       NULL);
+	for (size_t i = 0; i < sizeof(writers) / sizeof(*writers); i++) {
+		char *text = run_writer(writers[i].ops, rs, agg, 0);
+
+		assert_inert(writers[i].ops->name, text);
+		if (!strstr(text, writers[i].escaped)) {
+			print_error("%s: no %s in:\n%s\n", writers[i].ops->name,
+				    writers[i].escaped, text);
+			fail();
+		}
+		free(text);
+	}
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	unlink(path);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -588,7 +671,7 @@ int main(void)
 		TEST(test_jsonl_reload),      TEST(test_csv),
 		TEST(test_csv_timings),	      TEST(test_junit),
 		TEST(test_junit_timings),     TEST(test_judges),
-		TEST(test_partial),
+		TEST(test_partial),	      TEST(test_hostile_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,7 +6,8 @@
  * point folded alone (well-formed output, within the documented growth),
  * random bytes, the buffer maximum; pe_unicode_is_space on the White_Space
  * list and its neighbours, with an exhaustive count; pe_unicode_trim on a
- * table; and the utf8proc version.
+ * table; pe_unicode_width on narrow, wide, combining and out-of-range
+ * code points; and the utf8proc version.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -426,6 +427,26 @@ static void test_trim_reads_len_bytes(void **state)
 	assert_int_equal(len, 2);
 }
 
+static void test_width(void **state)
+{
+	static const struct {
+		unsigned long cp;
+		int columns;
+	} table[] = {
+		{ 'a', 1 },	 { 0xe9, 1 },	    { 0x3b1, 1 }, { 0x65e5, 2 },
+		{ 0xff21, 2 },	 { 0x1f600, 2 },    { 0x301, 0 }, { 0x200b, 0 },
+		{ 0x110000, 0 }, { 0xffffffff, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++)
+		if (pe_unicode_width(table[i].cp) != table[i].columns) {
+			print_error("U+%04lX: %d columns\n", table[i].cp,
+				    pe_unicode_width(table[i].cp));
+			fail();
+		}
+}
+
 static void test_version(void **state)
 {
 	const char *v = pe_unicode_version();
@@ -448,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_is_space),
 		cmocka_unit_test(test_trim_table),
 		cmocka_unit_test(test_trim_reads_len_bytes),
+		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_version),
 	};
 

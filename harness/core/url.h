@@ -1,0 +1,44 @@
+#ifndef PE_URL_H
+#define PE_URL_H
+/*
+ * URLs, as far as deciding where a key may go needs them: the scheme, the
+ * host and the port of a base URL ("the origin"), whether that host is
+ * this machine (127.0.0.0/8, ::1, localhost), and whether two base URLs
+ * are the same server.  The plan calls it when it gives targets their
+ * keys; nothing here touches the network or libcurl.
+ *
+ * The parser is strict on purpose: a URL it cannot take apart with
+ * certainty (a backslash, a space or a percent sign in the authority, no
+ * "scheme://") is never called local and never equals another, so every
+ * doubt falls on the side of sending no key.
+ *
+ * Ownership: struct pe_url holds its own copies; pe_url_release frees
+ * them.  Arguments are borrowed.
+ */
+#include <stddef.h>
+
+struct pe_url {
+	char *scheme; /* lower case: "https" */
+	char *host;   /* lower case, an IPv6 address without its brackets */
+	long port; /* the explicit port, else the scheme's (80, 443), else 0 */
+	char *password; /* the userinfo's password ("user:PASSWORD@"), or NULL */
+};
+
+/* Takes url apart into out; returns 0, or PE_ERR_INVALID (out is empty). */
+int pe_url_parse(const char *url, struct pe_url *out);
+void pe_url_release(struct pe_url *u);
+
+/*
+ * True when url's host is this machine: an IPv4 address in 127.0.0.0/8,
+ * ::1 (also as ::ffff:127.x.y.z) or "localhost".  A host that merely
+ * starts like one ("127.0.0.1.example.com") is not.
+ */
+int pe_url_is_loopback(const char *url);
+
+/* True when a and b have the same scheme, host and port. */
+int pe_url_same_origin(const char *a, const char *b);
+
+/* True when url is plain http:// to a host that is not this machine. */
+int pe_url_is_cleartext_remote(const char *url);
+
+#endif
