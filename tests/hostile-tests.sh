@@ -1,11 +1,11 @@
 #!/bin/sh
 # Hostile input and hostile ends, end to end:
 #   1. bench/load.py --check: loading time and memory grow linearly (1x,
-#      2x, 4x of ten shapes of large input, a million CSV rows at 4x), and
-#      each hostile input (an alias bomb, 10,000-deep nesting, a 100 MB
-#      prompt file, a 15 MB one with 500,000 cases, a NUL byte, invalid
-#      UTF-8, a catastrophic regex, a million-row dataset) is a bounded,
-#      clear error or a correct result;
+#      2x and 4x of ten shapes of large input), and each hostile input
+#      (an alias bomb, 10,000-deep nesting, a 100 MB prompt file, a 15 MB
+#      one with 500,000 cases, a NUL byte, invalid UTF-8, a catastrophic
+#      regex, a million-row dataset) is a bounded, clear error or a
+#      correct result;
 #   2. exec: the timeout holds against a program that closed its stdout
 #      or never reads its input, and nothing a program started outlives
 #      it, whether it timed out or answered;
