@@ -8,7 +8,11 @@
 #    every cache entry is whole JSON; the finished run has each of the 36
 #    jobs once, and its results equal, timings and cache hits aside, those
 #    of a run that was never killed.
-# 2. A full disk under OUT (a 24 KiB tmpfs, when this can mount one; a
+# 2. One SIGINT in the middle of that run: exit 2, the requests in flight
+#    finished, and results.json and the terminal, md, html and junit
+#    reports say the results are partial (N of 36 jobs); --resume then
+#    finishes with complete results that say nothing of the kind.
+# 3. A full disk under OUT (a 24 KiB tmpfs, when this can mount one; a
 #    journal that is /dev/full otherwise): a clear error naming the
 #    journal and the reason, exit 5, and every journal line written before
 #    it whole; with room again, --resume keeps those lines and finishes.
@@ -146,7 +150,56 @@ else
 fi
 fake_stop
 
-# 2. A full disk.
+# 2. One SIGINT.
+fake_start --latency-ms 50
+fake_config "$work/pe.yml"
+rm -f "$work/err"
+mkfifo "$work/err"
+# shellcheck disable=SC2046
+"$PE" run $(run_args) --no-cache -o "$work/int" -f terminal,md,html,junit,json \
+	"$PROMPT" >"$work/int.out" 2>"$work/err" &
+pid=$!
+exec 3<"$work/err"
+seen=0
+while [ $seen -lt 3 ] && read -r line <&3; do
+	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
+done
+kill -INT $pid
+cat <&3 >/dev/null
+exec 3<&-
+wait $pid
+status=$?
+if python3 - "$work/int" <<'PY'; then
+import json, re, sys
+out = sys.argv[1]
+d = json.load(open(out + "/results.json"))
+n = len(d["results"])
+assert 3 <= n < 36 and d["partial"] == {"finished": n, "jobs": 36}, d.get("partial")
+note = "partial: %d of 36 jobs finished (the run was interrupted)" % n
+for name in ("../int.out", "report.md", "report.html", "junit.xml"):
+    assert note in open(out + "/" + name).read(), name
+open(out + "/../count", "w").write(note)
+PY
+	[ $status = 2 ] && ok "SIGINT: exit 2, and results.json and every report say '$(cat "$work/count")'" ||
+		bad "SIGINT: exit $status"
+else
+	bad "SIGINT: the partial results or a report"
+fi
+before=$(fake_get /_stats | sed 's/.*"requests":\([0-9]*\).*/\1/')
+# shellcheck disable=SC2046
+"$PE" run $(run_args) --no-cache -o "$work/int" -f md,json --resume "$PROMPT" \
+	>/dev/null 2>&1
+after=$(fake_get /_stats | sed 's/.*"requests":\([0-9]*\).*/\1/')
+kept=$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) if l.strip()))" \
+	"$work/int/results.jsonl")
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['results'])==36 and 'partial' not in d" \
+	"$work/int/results.json" && ! grep -q "partial:" "$work/int/report.md" &&
+	[ $((after - before)) = $((36 - before)) ] &&
+	ok "SIGINT: --resume sends the $((36 - before)) jobs left, and the results no longer say partial" ||
+	bad "SIGINT: the resumed results ($((after - before)) requests after $before, $kept lines)"
+fake_stop
+
+# 3. A full disk.
 mkdir "$work/disk"
 if [ -z "${CRASH_NO_MOUNT:-}" ] && mount -t tmpfs -o size=24k tmpfs "$work/disk" 2>/dev/null; then
 	mounted=$work/disk
