@@ -12,7 +12,9 @@
 #   3. SIGTERM writes partial results that every report marks, exit 2;
 #   4. temporary files a killed writer left in the cache and OUT are
 #      removed by the next run, and nothing else is;
-#   5. shards written with -f json keep their plan and merge.
+#   5. shards written with -f json keep their plan and merge;
+#   6. a NUL in a model's answer (\u0000), plain and streamed, is kept
+#      and checked past: "all good\u0000 forbidden" fails notContains.
 # Waits read FIFOs and pipes, never the clock; `timeout` only bounds a
 # wait that would hang if the code under test were wrong.
 #
@@ -165,6 +167,47 @@ if "$PE" merge -o "$work/merged.json" "$work/shard1/results.json" \
 else
 	bad "run -f json: shards do not merge: $(cat "$work/merge.err")"
 fi
+
+# 6. A NUL in an answer, in a whole reply (the first request) and in a
+#    streamed one (the second, its NUL at the end of an event): the
+#    output keeps it, and notContains sees the word after it.
+cat >"$work/nul.prompt.yml" <<'Y'
+name: NUL answer
+model: openai:sim-strong
+messages:
+  - {role: user, content: "Check {{table}}"}
+testData:
+  - {id: users, table: users}
+evaluators:
+  - {name: no forbidden, string: {notContains: forbidden}}
+Y
+python3 - "$work/nul-script.jsonl" <<'PY'
+import json, sys
+whole = {"id": "c", "object": "chat.completion", "model": "sim-strong",
+         "choices": [{"index": 0, "finish_reason": "stop",
+                      "message": {"role": "assistant",
+                                  "content": "all good\u0000 forbidden"}}]}
+def event(delta, finish=None):
+    return "data: " + json.dumps({"id": "c", "object": "chat.completion.chunk",
+        "model": "sim-strong", "choices": [{"index": 0, "delta": delta,
+        "finish_reason": finish}]}) + "\n\n"
+streamed = (event({"role": "assistant", "content": "all good\u0000"}) +
+            event({"content": " forbidden"}, "stop") + "data: [DONE]\n\n")
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"times": 1, "body": json.dumps(whole)}) + "\n")
+    f.write(json.dumps({"body": streamed,
+                        "content_type": "text/event-stream"}) + "\n")
+PY
+fake_start --script "$work/nul-script.jsonl"
+fake_config "$work/pe.yml"
+for how in --no-stream --stream; do
+	"$PE" run -q -c "$work/pe.yml" $how --no-cache -o "$work/nul$how" \
+		"$work/nul.prompt.yml" >/dev/null 2>&1
+	check "a NUL in an answer ($how): kept, and notContains sees past it" \
+		"$work/nul$how/results.json" \
+		"len(rows)==1 and rows[0]['output']=='all good\\x00 forbidden' and rows[0]['status']=='fail' and rows[0]['call']['http_status']==200"
+done
+fake_stop
 
 echo "hostile: $pass passed, $fail failed"
 [ "$fail" = 0 ]
