@@ -270,6 +270,71 @@ const char *pe_unicode_trim(const char *s, size_t *len)
 	return s;
 }
 
+/* Tells a character that is a word on its own; see unicode.h. */
+int pe_unicode_stands_alone(unsigned long cp)
+{
+	return (cp >= 0x2e80 && cp <= 0x2fdf) ||   /* radicals */
+	       (cp >= 0x3005 && cp <= 0x3007) ||   /* 々 〆 〇 */
+	       (cp >= 0x3021 && cp <= 0x3029) ||   /* Hangzhou numerals */
+	       (cp >= 0x3040 && cp <= 0x30ff) ||   /* Hiragana, Katakana */
+	       (cp >= 0x3100 && cp <= 0x312f) ||   /* Bopomofo */
+	       (cp >= 0x31a0 && cp <= 0x31ff) ||   /* Bopomofo, Katakana ext. */
+	       (cp >= 0x3400 && cp <= 0x4dbf) ||   /* CJK extension A */
+	       (cp >= 0x4e00 && cp <= 0x9fff) ||   /* CJK ideographs */
+	       (cp >= 0xf900 && cp <= 0xfaff) ||   /* compatibility */
+	       (cp >= 0xff66 && cp <= 0xff9f) ||   /* half-width Katakana */
+	       (cp >= 0x1b000 && cp <= 0x1b16f) || /* Kana supplement */
+	       (cp >= 0x20000 && cp <= 0x3134f);   /* extensions B to G */
+}
+
+/* Counts grapheme clusters; see unicode.h. */
+size_t pe_unicode_graphemes(const char *s, size_t len, size_t *invalid)
+{
+	utf8proc_int32_t state = 0, prev = -1;
+	size_t n = 0, bad = 0, step;
+
+	for (size_t i = 0; i < len; i += step) {
+		unsigned long cp;
+
+		step = pe_utf8_decode(s + i, len - i, &cp);
+		if (!step) {
+			/* An invalid byte is a character of its own. */
+			step = 1;
+			bad++;
+			n++;
+			prev = -1;
+			state = 0;
+			continue;
+		}
+		if (prev < 0 || utf8proc_grapheme_break_stateful(
+					prev, (utf8proc_int32_t)cp, &state))
+			n++;
+		prev = (utf8proc_int32_t)cp;
+	}
+	if (invalid)
+		*invalid = bad;
+	return n;
+}
+
+/* Counts the bytes that are not well-formed UTF-8; see unicode.h. */
+size_t pe_unicode_invalid_bytes(const char *s, size_t len)
+{
+	size_t bad = 0, i = 0;
+
+	while (i < len) {
+		size_t n = ascii_prefix(s + i, len - i);
+		unsigned long cp;
+
+		i += n;
+		if (i == len)
+			break;
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		bad += !n;
+		i += n ? n : 1;
+	}
+	return bad;
+}
+
 /* The columns cp takes on a terminal; see unicode.h. */
 int pe_unicode_width(unsigned long cp)
 {
