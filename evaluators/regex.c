@@ -31,22 +31,9 @@ struct regex_state {
 	char **shown;		/* each pattern, shortened for reasons */
 	size_t npatterns;
 	struct pe_bound count;
-	char *target_norm; /* NULL: the whole output */
-	char *target;
+	struct pe_part target;
 	char *target_suffix; /* " in section X", for reasons */
 };
-
-static int is_whole_output(const char *t)
-{
-	static const char *const names[] = { "output",	   "message.content",
-					     "completion", "response",
-					     "content",	   NULL };
-
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(t, names[i]))
-			return 1;
-	return 0;
-}
 
 static int read_regex_settings(struct regex_state *st,
 			       const struct pe_evalspec *spec,
@@ -55,7 +42,6 @@ static int read_regex_settings(struct regex_state *st,
 	const struct pe_node *body =
 		((const struct regex_spec *)spec->data)->settings;
 	const struct pe_node *f = pe_node_get(body, "flags");
-	const struct pe_node *target = pe_node_get(body, "target");
 
 	*flags = "";
 	if (f) {
@@ -73,23 +59,10 @@ static int read_regex_settings(struct regex_state *st,
 		return PE_ERR_INVALID;
 	if (!st->count.given)
 		st->count.min = 1;
-	if (target) {
-		struct pe_buf norm;
-
-		if (target->kind != PE_NODE_STRING || !target->len) {
-			pe_diag_error(diag, &target->mark,
-				      "'target' must be a section name");
-			return PE_ERR_INVALID;
-		}
-		if (!is_whole_output(target->text)) {
-			pe_buf_init(&norm, 0);
-			pe_md_normalize(target->text, target->len, &norm);
-			st->target_norm = pe_buf_detach(&norm, NULL);
-			st->target = xstrdup(target->text);
-			st->target_suffix =
-				xstrfmt(" in section %s", target->text);
-		}
-	}
+	if (pe_setting_part(body, "target", &st->target, diag))
+		return PE_ERR_INVALID;
+	if (st->target.name)
+		st->target_suffix = xstrfmt(" in section %s", st->target.name);
 	return PE_OK;
 }
 
@@ -105,8 +78,7 @@ static void free_regex(void *state)
 	}
 	free(st->re);
 	free(st->shown);
-	free(st->target_norm);
-	free(st->target);
+	pe_part_release(&st->target);
 	free(st->target_suffix);
 	free(st);
 }
@@ -182,8 +154,9 @@ static void score_single(const struct regex_state *st, size_t count,
 			      count, count == 1 ? "" : "s");
 	else if (!count)
 		pe_result_set(out, PE_VERDICT_FAIL, 0, "no match for /%s/%s%s",
-			      st->shown[0], st->target ? " in section " : "",
-			      st->target ? st->target : "");
+			      st->shown[0],
+			      st->target.name ? " in section " : "",
+			      st->target.name ? st->target.name : "");
 	else
 		pe_result_set(out, PE_VERDICT_FAIL, 0,
 			      "/%s/ matched %zu time%s, expected %s",
@@ -202,11 +175,12 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	int default_count = st->count.min == 1 && st->count.max == SIZE_MAX;
 
 	(void)spec;
-	if (st->target_norm) {
-		if (pe_md_find_section(in->md, st->target_norm, 1, &start,
+	if (st->target.norm) {
+		if (pe_md_find_section(in->md, st->target.norm, 1, &start,
 				       &end) < 0) {
 			pe_result_set(out, PE_VERDICT_FAIL, 0,
-				      "section '%s' not found", st->target);
+				      "section '%s' not found",
+				      st->target.name);
 			return;
 		}
 		subject = in->output + start;
@@ -240,8 +214,8 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	else if (held == st->npatterns)
 		pe_result_set(out, PE_VERDICT_PASS, 1,
 			      "all %zu patterns matched%s%s", st->npatterns,
-			      st->target ? " in section " : "",
-			      st->target ? st->target : "");
+			      st->target.name ? " in section " : "",
+			      st->target.name ? st->target.name : "");
 	else
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)held / (double)st->npatterns,
@@ -250,7 +224,7 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 			      pe_buf_str(&missing),
 			      default_count ? "" : ", each needs ",
 			      default_count ? "" : want,
-			      st->target ? st->target_suffix : "", held,
+			      st->target.name ? st->target_suffix : "", held,
 			      st->npatterns);
 	pe_buf_release(&missing);
 }
