@@ -88,6 +88,12 @@ struct pe_evaluator_ops {
 	 * as skipped, which leaves their cases ungraded.  NULL: it runs.
 	 */
 	const char *never_runs;
+	/*
+	 * Why this spec never runs, when the family's reason depends on the
+	 * spec (unsupported.c: the dialect it could not map); NULL:
+	 * never_runs says it.  Only for families that set never_runs.
+	 */
+	const char *(*never_runs_for)(const struct pe_evalspec *spec);
 	/* A bare string in an evaluators list is this kind. */
 	int sentence;
 	/*
@@ -168,6 +174,19 @@ const struct pe_evaluator_ops *pe_evaluator_by_key(const struct pe_node *map);
 const struct pe_evaluator_ops *pe_evaluator_owning_key(const char *key);
 /* The family a bare sentence in an evaluators list belongs to. */
 const struct pe_evaluator_ops *pe_evaluator_for_sentence(void);
+
+/*
+ * The hand-over to the family of evaluators that cannot run
+ * (unsupported.c): a family's parse (or the spec loader) that meets a
+ * shape it cannot map calls pe_evaluator_unsupported before it sets
+ * spec->data.  spec then loads with a warning that gives the reason
+ * (printf-style), and every output is reported as skipped with it, which
+ * leaves the case ungraded, never passed.  Returns 0.
+ */
+int pe_evaluator_unsupported(struct pe_evalspec *spec, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* True for a spec that pe_evaluator_unsupported handed over. */
+int pe_evaluator_is_unsupported(const struct pe_evalspec *spec);
 
 /*
  * Compiles every evaluator of p (prompt-level and per case).  Returns 0,

@@ -40,6 +40,7 @@ struct pe_evaluator {
 	X(pe_code_ops)                                                         \
 	X(pe_length_ops)                                                       \
 	X(pe_json_check_ops)                                                   \
+	X(pe_unsupported_ops) /* dialects that map to no check (skipped) */    \
 	/* the end of FAMILIES: a new line above needs no other edit */
 
 #define DECLARE(ops) extern const struct pe_evaluator_ops ops;
@@ -98,6 +99,24 @@ const struct pe_evaluator_ops *pe_evaluator_for_sentence(void)
 		if (families[i]->sentence)
 			return families[i];
 	return NULL;
+}
+
+/* Hands spec to the unsupported family with its reason; see evaluator.h. */
+int pe_evaluator_unsupported(struct pe_evalspec *spec, const char *fmt, ...)
+{
+	va_list ap;
+
+	spec->ops = &pe_unsupported_ops;
+	va_start(ap, fmt);
+	spec->data = xstrvfmt(fmt, ap);
+	va_end(ap);
+	return PE_OK;
+}
+
+/* True for a spec handed to the unsupported family; see evaluator.h. */
+int pe_evaluator_is_unsupported(const struct pe_evalspec *spec)
+{
+	return spec->ops == &pe_unsupported_ops;
 }
 
 /* Returns the value of the family's first key in the evaluator. */
@@ -243,8 +262,10 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec)
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 				      const char *run_judge, int ask_judges)
 {
-	if (spec->ops->never_runs)
-		return spec->ops->never_runs;
+	const char *never = pe_evalspec_never_runs(spec);
+
+	if (never)
+		return never;
 	if (pe_evaluator_is_judge(spec) &&
 	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;

@@ -13,7 +13,8 @@
  * An empty value counts as not set, as in gh-models: a "string:" mapping
  * checks the first key of equals > contains > startsWith > endsWith (then
  * prompteval's own spellings) whose value is not empty, and one whose
- * every key is empty is a positioned error.  A value that is empty only
+ * every key is empty checks nothing: it loads as unsupported, with a
+ * warning, and its cases are ungraded (gh-models fails it at run time).  A value that is empty only
  * once a case's variables fill it checks nothing.  gh-models tests for
  * emptiness before it renders, so it would pass every answer there;
  * prompteval fails the check instead, with a reason that says so, and
@@ -402,31 +403,21 @@ static void warn_unchecked(const struct pe_node *map,
 
 /*
  * The check of a "string:" mapping: the first key in string_ops order
- * whose value is set.  Without one, records the error and returns NULL.
+ * whose value is set.  Without one, returns NULL, with the first key
+ * present but empty in *empty (NULL when there is none).
  */
 static const struct string_op_name *choose_check(const struct pe_node *map,
-						 struct pe_diag *diag)
+						 const struct pe_pair **empty)
 {
-	const struct pe_pair *empty = NULL;
-
+	*empty = NULL;
 	for (const struct string_op_name *o = string_ops; o->name; o++) {
 		const struct pe_pair *pair = pe_node_pair(map, o->name);
 
 		if (pair && !is_unset(pair->value))
 			return o;
-		if (pair && !empty)
-			empty = pair;
+		if (pair && !*empty)
+			*empty = pair;
 	}
-	if (empty)
-		pe_diag_error(diag, &empty->value->mark,
-			      "string evaluator has no check: '%s' is empty, "
-			      "and an empty value counts as not set",
-			      empty->key->text);
-	else
-		pe_diag_error(diag, &map->mark,
-			      "string evaluator has no check: use one of "
-			      "equals, contains, startsWith, endsWith, "
-			      "icontains, containsAny, containsAll");
 	return NULL;
 }
 
@@ -435,6 +426,7 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		     struct pe_diag *diag)
 {
 	const struct string_op_name *chosen;
+	const struct pe_pair *empty;
 	const char *known[32];
 	size_t nknown = 0;
 
@@ -457,9 +449,24 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		known[nknown++] = o->name;
 	known[nknown] = NULL;
 	pe_node_check_keys(map, known, "a string evaluator", diag);
-	chosen = choose_check(map, diag);
-	if (!chosen)
+	chosen = choose_check(map, &empty);
+	if (empty && !chosen)
+		/*
+		 * gh-models loads it and fails at run time: prompteval loads
+		 * it too, and says it checks nothing.
+		 */
+		return pe_evaluator_unsupported(
+			spec,
+			"string: '%s' is empty, and an empty value counts as "
+			"not set, so it checks nothing",
+			empty->key->text);
+	if (!chosen) {
+		pe_diag_error(diag, &map->mark,
+			      "string evaluator has no check: use one of "
+			      "equals, contains, startsWith, endsWith, "
+			      "icontains, containsAny, containsAll");
 		return PE_ERR_INVALID;
+	}
 	warn_unchecked(map, chosen, diag);
 	return read_check(spec, chosen, pe_node_get(map, chosen->name),
 			  chosen->name, diag);

@@ -376,21 +376,17 @@ static const struct broken_case broken[] = {
 	  "string",
 	  6, 13 },
 	/* gh-models: an empty value counts as not set. */
-	{ "string evaluator empty value",
-	  HEAD "evaluators:\n  - string: {contains: ''}\n", 0,
-	  "string evaluator has no check: 'contains' is empty, and an empty "
-	  "value counts as not set",
-	  6, 24 },
-	{ "string evaluator every value empty",
-	  HEAD "evaluators:\n  - string: {equals: '', startsWith: \"\"}\n", 0,
-	  "string evaluator has no check: 'equals' is empty, and an empty "
-	  "value counts as not set",
-	  6, 22 },
-	{ "string evaluator null value",
-	  HEAD "evaluators:\n  - string:\n      endsWith:\n", 0,
-	  "string evaluator has no check: 'endsWith' is empty, and an empty "
-	  "value counts as not set",
-	  7, 16 },
+	{ "unknown type that looks like one",
+	  HEAD "evaluators:\n  - type: regx\n    pattern: a\n", 0,
+	  "unknown evaluator type 'regx' (did you mean 'regex'?)", 6, 11 },
+	{ "unknown evaluator: spelling that looks like a type",
+	  HEAD "evaluators:\n  - evaluator: regx\n    pattern: a\n", 0,
+	  "unknown evaluator type 'regx' (did you mean 'regex'?)", 6, 16 },
+	{ "evaluator with nothing to check",
+	  HEAD "evaluators:\n  - {name: x, description: y}\n", 0,
+	  "evaluator has no check: give one of string, regex, llm, uses, "
+	  "judge (or type: regex|contains|...)",
+	  6, 5 },
 	{ "type contains empty value",
 	  HEAD "evaluators:\n  - type: contains\n    value: ''\n", 0,
 	  "'value' is empty, so it would match everything", 7, 12 },
@@ -731,6 +727,19 @@ static const struct warning_case warnings[] = {
 	  HEAD "evaluators:\n  - python: check.py\n",
 	  "python evaluator 'python-1' will never run (is not supported by "
 	  "prompteval): its cases will be ungraded, never passed",
+	  6, 5 },
+	{ "dialect that maps to no check",
+	  HEAD "evaluators:\n  - type: xml_structure\n    config: {a: b}\n",
+	  "unsupported evaluator 'unsupported-1' will never run (type "
+	  "'xml_structure' is not a check prompteval knows): its cases will be "
+	  "ungraded, never passed",
+	  6, 5 },
+	{ "string: whose values are all empty",
+	  HEAD "evaluators:\n  - name: non-empty\n    string: {startsWith: "
+	       "''}\n",
+	  "unsupported evaluator 'non-empty' will never run (string: "
+	  "'startsWith' is empty, and an empty value counts as not set, so it "
+	  "checks nothing): its cases will be ungraded, never passed",
 	  6, 5 },
 	{ "unknown key of judge:",
 	  HEAD "evaluators:\n  - judge: {rubric: r, scael: 5}\n",
@@ -1421,6 +1430,29 @@ static const struct shape_case shapes[] = {
 	  "is short", 1, 0 },
 	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
 	  1, 1 },
+	/* What cannot run loads as unsupported, with its reason. */
+	{ "{string: {contains: ''}}", "unsupported", "unsupported-1",
+	  "string: 'contains' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{string: {equals: '', startsWith: \"\"}}", "unsupported",
+	  "unsupported-1",
+	  "string: 'equals' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{string: {endsWith: null}}", "unsupported", "unsupported-1",
+	  "string: 'endsWith' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: xml_structure, config: {required_elements: [a]}}",
+	  "unsupported", "unsupported-1",
+	  "type 'xml_structure' is not a check prompteval knows", 0, 0, NULL, 1,
+	  1 },
+	{ "{evaluator: no_markdown}", "unsupported", "unsupported-1",
+	  "type 'no_markdown' is not a check prompteval knows", 0, 0, NULL, 1,
+	  1 },
+	{ "{name: x, xml_check: {a: b}}", "unsupported", "x",
+	  "'xml_check' is not a check prompteval knows", 0, 0, NULL, 1, 1 },
 	{ "{name: r, rule: be nice}", "rule", "r",
 	  "prompt 'be nice'; choices: FAIL 0, PASS 1", 0, 1, "be nice", 1, 0 },
 	{ "Answer in one sentence", "rule", "rule-1",
