@@ -293,6 +293,26 @@ int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Appends printf-style text to out->reason (kept on one line). */
+void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Appends "; N bytes of the answer are not UTF-8 (read as U+FFFD)" to
+ * out->reason when answer (len bytes) holds bytes that are not UTF-8, so
+ * a reason about such an answer says how it was read.
+ */
+void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
+			 size_t len);
+/*
+ * For the dialects of other families: makes spec a regex evaluator of the
+ * pattern (or list of patterns) patterns, with its settings (flags,
+ * count, target) read from holder, as regex: would.  Returns 0 or
+ * PE_ERR_INVALID after recording errors.
+ */
+int pe_regex_parse_patterns(struct pe_evalspec *spec,
+			    const struct pe_node *holder,
+			    const struct pe_node *patterns,
+			    struct pe_diag *diag);
 /* Renders a value template with the case's variables into out. */
 int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
 		   struct pe_buf *out);

@@ -81,7 +81,6 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 {
 	const struct length_state *st = state;
 	struct pe_buf what;
-	size_t bad;
 	int ok = 1;
 
 	(void)spec;
@@ -103,14 +102,9 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 			    pe_bound_holds(&st->bounds[u], n) ? "" : "need ",
 			    pe_bound_holds(&st->bounds[u], n) ? "ok" : want);
 	}
-	bad = pe_unicode_invalid_bytes(in->output, in->len);
-	if (bad)
-		pe_buf_addf(&what,
-			    "; %zu byte%s of the answer %s not UTF-8 (each "
-			    "counted as U+FFFD)",
-			    bad, bad == 1 ? "" : "s", bad == 1 ? "is" : "are");
 	pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ok, "%s",
 		      pe_buf_str(&what));
+	pe_result_note_utf8(out, in->output, in->len);
 	pe_buf_release(&what);
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -205,6 +206,38 @@ void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 	for (char *p = out->reason; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+}
+
+/* Appends formatted text to a result's reason. */
+void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *reason;
+
+	va_start(ap, fmt);
+	more = xstrvfmt(fmt, ap);
+	va_end(ap);
+	reason = xstrfmt("%s%s", out->reason ? out->reason : "", more);
+	for (char *p = reason; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	free(out->reason);
+	free(more);
+	out->reason = reason;
+}
+
+/* Says in the reason how many bytes of the answer are not UTF-8. */
+void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
+			 size_t len)
+{
+	size_t bad = pe_unicode_invalid_bytes(answer, len);
+
+	if (bad)
+		pe_result_append(out,
+				 "; %zu byte%s of the answer %s not UTF-8 "
+				 "(read as U+FFFD)",
+				 bad, bad == 1 ? "" : "s",
+				 bad == 1 ? "is" : "are");
 }
 
 /* Renders a value template with the case's variables. */

@@ -184,6 +184,7 @@ void pe_names_release(struct pe_names *names)
 static int is_whole_output(const char *t)
 {
 	static const char *const names[] = { "output",	   "message.content",
+					     "message",	   "answer",
 					     "completion", "response",
 					     "content",	   NULL };
 

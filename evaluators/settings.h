@@ -70,10 +70,10 @@ struct pe_part {
 };
 
 /*
- * Reads key as a part of the answer into *out: a section name, or a name of the whole
- * answer ("output", "message.content", "completion", "response",
- * "content"), which leaves out->name NULL, as an absent key does.
- * Returns 0 or PE_ERR_INVALID after an error.
+ * Reads key as a part of the answer into *out: a section name, or a name
+ * of the whole answer ("output", "message.content", "message", "answer",
+ * "completion", "response", "content"), which leaves out->name NULL, as
+ * an absent key does.  Returns 0 or PE_ERR_INVALID after an error.
  */
 int pe_setting_part(const struct pe_node *map, const char *key,
 		    struct pe_part *out, struct pe_diag *diag);

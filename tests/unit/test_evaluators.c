@@ -411,17 +411,25 @@ static const struct eval_case string_unicode_cases[] = {
 	{ "invalid UTF-8 in the answer folds to U+FFFD",
 	  "- string: {contains: caf" E_ACUTE "}",
 	  STRAY_BYTE "CAF" CAPITAL_E_ACUTE STRAY_BYTE, PASS, 1,
-	  "contains 'caf" E_ACUTE "'", EXACT },
+	  "contains 'caf" E_ACUTE "'; 2 bytes of the answer are not UTF-8 "
+	  "(read as U+FFFD)",
+	  EXACT },
 	{ "each invalid byte in the answer compares as U+FFFD",
 	  "- string: {contains: \"a\\uFFFD\\uFFFDz\"}", "xA" STRAY_BYTE "\x80Z",
 	  PASS, 1,
-	  "contains 'a" REPLACEMENT_CHARACTER REPLACEMENT_CHARACTER "z'",
+	  "contains 'a" REPLACEMENT_CHARACTER REPLACEMENT_CHARACTER
+	  "z'; 2 bytes of the answer are not UTF-8 (read as U+FFFD)",
 	  EXACT },
 	{ "invalid UTF-8 in the answer: a miss is a plain failure",
 	  "- string: {startsWith: caf}", STRAY_BYTE "caf\xc3", FAIL, 0,
-	  "does not start with 'caf'", EXACT },
+	  "does not start with 'caf'; 2 bytes of the answer are not "
+	  "UTF-8 (read as U+FFFD)",
+	  EXACT },
 	{ "invalid UTF-8 does not trim", "- string: {endsWith: end}",
-	  "the end \xc3", FAIL, 0, "does not end with 'end'", EXACT },
+	  "the end \xc3", FAIL, 0,
+	  "does not end with 'end'; 1 byte of the answer is not UTF-8 "
+	  "(read as U+FFFD)",
+	  EXACT },
 	{ "invalid UTF-8 in the answer: equals compares bytes",
 	  "- string: {equals: \"a b\"}", " a b\xff\n", FAIL, 0,
 	  "does not equal 'a b'", EXACT },
@@ -715,6 +723,110 @@ static void test_regex(void **state)
 	(void)state;
 	assert_int_equal(
 		run_eval_table(NULL, regex_cases, ARRAY_SIZE(regex_cases)), 0);
+}
+
+/*
+ * Dialects of other prompt libraries, each scored by the check it means.
+ * The case's expected value is "Hello World".
+ */
+static const struct eval_case dialect_cases[] = {
+	{ "includes + target: expected checks the expected value",
+	  "- type: includes\n  target: expected\n", "They said hello world.",
+	  PASS, 1, "contains 'Hello World'", EXACT },
+	{ "expected_output checks the expected value",
+	  "- type: expected_output\n", "Goodbye", FAIL, 0,
+	  "does not contain 'Hello World'", EXACT },
+	{ "string_match with match_type contains: every pattern",
+	  "- type: string_match\n  match_type: contains\n  patterns: [LTV, "
+	  "ARPA]\n",
+	  "LTV is high", FAIL, 0.5, "does not contain 'ARPA'", EXACT },
+	{ "string_match with match_type exact",
+	  "- type: string_match\n  match_type: exact\n  patterns: ZBB\n", "ZBB",
+	  PASS, 1, "equals 'ZBB'", EXACT },
+	{ "string_match with match", "- type: string_match\n  match: ZBB\n",
+	  "zero-based budgeting (zbb)", PASS, 1, "contains 'ZBB'", EXACT },
+	{ "string_match with property: a section",
+	  "- type: string_match\n  property: Risks\n  expected: low\n",
+	  "## Plan\n\nlow effort\n\n## Risks\n\nHigh.\n", FAIL, 0,
+	  "does not contain 'low' in section Risks", EXACT },
+	{ "string_match with property: a section that is missing",
+	  "- type: string_match\n  property: Risks\n  expected: low\n", "low",
+	  FAIL, 0, "section 'Risks' not found", EXACT },
+	{ "string_match with property: content",
+	  "- type: string_match\n  property: content\n  expected: low\n", "LOW",
+	  PASS, 1, "contains 'low'", EXACT },
+	{ "string_match with match_type regex",
+	  "- type: string_match\n  match_type: regex\n  patterns: ['^a', "
+	  "'b$']\n",
+	  "ab", PASS, 1, "all 2 patterns matched", EXACT },
+	{ "string_contains with expected",
+	  "- type: string_contains\n  target: message.content\n  expected: "
+	  "MDCG\n",
+	  "per mdcg 2019-9", PASS, 1, "contains 'MDCG'", EXACT },
+	{ "assert_contains", "- type: assert_contains\n  value: 'W^*'\n",
+	  "w^* = 0.4", PASS, 1, "contains 'W^*'", EXACT },
+	{ "includes_all with options.strings",
+	  "- type: includes_all\n  options: {strings: [Topology, Audit, "
+	  "Remediation]}\n",
+	  "Topology and audit", FAIL, 2.0 / 3, "does not contain 'Remediation'",
+	  EXACT },
+	{ "includes with a literal pattern",
+	  "- type: includes\n  target: message.content\n  pattern: 'p_{ij} = "
+	  "\\Pr(X)'\n",
+	  "where p_{ij} = \\Pr(X) holds", PASS, 1,
+	  "contains 'p_{ij} = \\Pr(X)'", EXACT },
+	{ "contains with text", "- type: contains\n  text: endowment\n",
+	  "Endowment effects", PASS, 1, "contains 'endowment'", EXACT },
+	{ "notContains with a list: none of them",
+	  "- type: notContains\n  value: [foo, bar]\n", "a bar", FAIL, 0,
+	  "not: contains 'bar'", EXACT },
+	{ "string: includes", "- string: {includes: 'Change Control'}\n",
+	  "change control board", PASS, 1, "contains 'Change Control'", EXACT },
+	{ "string: matches is a regex",
+	  "- string: {matches: '(Sailboat|Starfish)'}\n", "The Starfish format",
+	  PASS, 1, "/(Sailboat|Starfish)/ matched at least 1 time", EXACT },
+	{ "regex with invert: true", "- regex: 'John Doe'\n  invert: true\n",
+	  "Patient: John Doe", FAIL, 0,
+	  "not: /John Doe/ matched at least 1 time", EXACT },
+	{ "regex mapping with negate: true",
+	  "- regex: {pattern: synergy, negate: true}\n", "no buzzwords", PASS,
+	  1, "not: no match for /synergy/", EXACT },
+	{ "evaluator: regex_match",
+	  "- evaluator: regex_match\n  pattern: pin\n", "pin logic", PASS, 1,
+	  "/pin/ matched at least 1 time", EXACT },
+	{ "regex_match with property and expected",
+	  "- type: regex_match\n  property: Pseudo-code\n  expected: "
+	  "'(?i)kql'\n",
+	  "## Pseudo-code\n\nKQL query\n", PASS, 1,
+	  "/(?i)kql/ matched at least 1 time", EXACT },
+	{ "regex flags gm: g changes nothing",
+	  "- regex: {pattern: '^b$', flags: gm}\n", "a\nb", PASS, 1,
+	  "/^b$/ matched at least 1 time", EXACT },
+	{ "regex flags by name", "- regex: {pattern: 'a.b', flags: dotall}\n",
+	  "a\nb", PASS, 1, "/a.b/ matched at least 1 time", EXACT },
+	{ "regex flags as a list of Python names",
+	  "- regex: {pattern: 'A.B', flags: [re.DOTALL, IGNORECASE]}\n", "a\nb",
+	  PASS, 1, "/A.B/ matched at least 1 time", EXACT },
+	{ "a type that maps to no check is skipped",
+	  "- type: xml_structure\n  config: {required_elements: [a]}\n", "<a/>",
+	  SKIP, 0,
+	  "not run: type 'xml_structure' is not a check prompteval knows",
+	  EXACT },
+	{ "a string: that checks nothing is skipped",
+	  "- string: {startsWith: ''}\n", "anything", SKIP, 0,
+	  "not run: string: 'startsWith' is empty, and an empty value counts "
+	  "as not set, so it checks nothing",
+	  EXACT },
+	{ "model: {prompt} is a judge", "- model: {prompt: 'Is it good?'}\n",
+	  "x", SKIP, 0, "not run: no judge model", CONTAINS },
+};
+
+static void test_dialects(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, dialect_cases, ARRAY_SIZE(dialect_cases)),
+		0);
 }
 
 /* sections */
@@ -1144,13 +1256,12 @@ static const struct eval_case length_cases[] = {
 	  "\xc3\xa9\xff\x80"
 	  "a",
 	  PASS, 1,
-	  "4 chars (ok); 2 bytes of the answer are not UTF-8 (each counted "
-	  "as U+FFFD)",
+	  "4 chars (ok); 2 bytes of the answer are not UTF-8 (read as "
+	  "U+FFFD)",
 	  EXACT },
 	{ "words: a byte that is not UTF-8 separates words",
 	  "- length: {words: {min: 2, max: 2}}", "one\xfftwo", PASS, 1,
-	  "2 words (ok); 1 byte of the answer is not UTF-8 (each counted as "
-	  "U+FFFD)",
+	  "2 words (ok); 1 byte of the answer is not UTF-8 (read as U+FFFD)",
 	  EXACT },
 	{ "chars: CJK and emoji", "- length: {chars: {min: 5, max: 5}}",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb\xf0\x9f\x9a\x80",
@@ -1891,7 +2002,8 @@ struct compile_case {
 
 #define FLAGS_MESSAGE                                                          \
 	"'flags' must be letters from \"imsx\" (i: ignore case, m: "           \
-	"multi-line, s: dot matches newline, x: extended)"
+	"multi-line, s: dot matches newline, x: extended; g and u change "     \
+	"nothing) or their names (ignorecase, multiline, dotall, verbose)"
 
 /* Line 11 is the first evaluator line; columns count characters. */
 static const struct compile_case compile_cases[] = {
@@ -2244,6 +2356,7 @@ int main(void)
 		cmocka_unit_test(test_string_precedence),
 		cmocka_unit_test(test_string_empty_value),
 		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_table),

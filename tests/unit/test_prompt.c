@@ -459,13 +459,13 @@ static const struct broken_case broken[] = {
 	{ "model-graded without criteria",
 	  HEAD "evaluators:\n  - model: gpt-4o\n", 0,
 	  "model-graded evaluator needs 'criteria' (or 'prompt', "
-	  "'instructions') as text",
+	  "'instructions', 'assertion') as text",
 	  6, 5 },
 	{ "prompt_evaluator without criteria",
 	  HEAD "evaluators:\n  - type: prompt_evaluator\n    parameters: {}\n",
 	  0,
 	  "model-graded evaluator needs 'criteria' (or 'prompt', "
-	  "'instructions') as text",
+	  "'instructions', 'assertion') as text",
 	  6, 5 },
 	{ "model_graded choice without a score",
 	  HEAD "evaluators:\n  - type: model_graded\n    prompt: p\n"
@@ -937,14 +937,22 @@ static void test_nested_vars(void **state)
 		assert_int_equal(p->ncases, 1);
 		c = &p->cases[0];
 		assert_ptr_equal(c->vars, pe_node_get(c->item, n->nest_key));
-		assert_int_equal(c->nscopes, 2);
 		assert_ptr_equal(c->scopes[0], c->vars);
 		assert_ptr_equal(c->scopes[1], c->item);
 		assert_string_equal(pe_node_get(c->vars, "topic")->text, "tea");
 		if (n->expected_key) {
 			assert_non_null(c->expected);
 			assert_string_equal(c->expected->text, "a poem");
+			/* {{expected}} is the expected value, however written. */
+			assert_ptr_equal(pe_template_lookup(c->scopes,
+							    c->nscopes,
+							    "expected"),
+					 c->expected);
+			assert_int_equal(
+				c->nscopes,
+				strcmp(n->expected_key, "expected") ? 3 : 2);
 		} else {
+			assert_int_equal(c->nscopes, 2);
 			assert_null(c->expected);
 		}
 		pe_prompt_free(p);
@@ -1430,6 +1438,71 @@ static const struct shape_case shapes[] = {
 	  "is short", 1, 0 },
 	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
 	  1, 1 },
+	/* Dialects of other prompt libraries, mapped to the check they mean. */
+	{ "{type: string_match, match_type: contains, patterns: [LTV, ARPA]}",
+	  "string", "string-1", "containsAll 'LTV', 'ARPA'", 0, 2, "LTV", 1,
+	  0 },
+	{ "{type: string_match, match: ZBB}", "string", "string-1",
+	  "contains 'ZBB'", 0, 1, "ZBB", 1, 0 },
+	{ "{type: string_match, property: Risks, expected: 150M}", "string",
+	  "string-1", "contains '150M' in section 'Risks'", 0, 1, "150M", 1,
+	  0 },
+	{ "{type: string_match, match_type: exact, patterns: x}", "string",
+	  "string-1", "equals 'x' (case-sensitive)", 0, 1, "x", 1, 0 },
+	{ "{type: string_match, match_type: regex, patterns: [a, b]}", "regex",
+	  "regex-1", "/a/, /b/", 0, 0, NULL, 1, 0 },
+	{ "{type: string_contains, target: message.content, expected: MDCG}",
+	  "string", "string-1", "contains 'MDCG'", 0, 1, "MDCG", 1, 0 },
+	{ "{type: assert_contains, value: 'W^*'}", "string", "string-1",
+	  "contains 'W^*'", 0, 1, "W^*", 1, 0 },
+	{ "{type: includes, target: expected}", "string", "string-1",
+	  "contains '{{expected}}'", 0, 1, "expected", 1, 0 },
+	{ "{type: includes, expected: Gini}", "string", "string-1",
+	  "contains 'Gini'", 0, 1, "Gini", 1, 0 },
+	{ "{type: includes, target: message.content, pattern: 'p_{ij}'}",
+	  "string", "string-1", "contains 'p_{ij}'", 0, 1, "p_{ij}", 1, 0 },
+	{ "{type: includes_all, target: message.content, options: {strings: "
+	  "[A, B]}}",
+	  "string", "string-1", "containsAll 'A', 'B'", 0, 2, "A", 1, 0 },
+	{ "{type: expected_output}", "string", "string-1",
+	  "contains '{{expected}}'", 0, 1, "expected_output", 1, 0 },
+	{ "{type: contains, text: x}", "string", "string-1", "contains 'x'", 0,
+	  1, "x", 1, 0 },
+	{ "{type: notContains, value: [a, b]}", "string", "string-1",
+	  "containsAny 'a', 'b'", 1, 2, "a", 1, 0 },
+	{ "{string: {includes: x}}", "string", "string-1", "contains 'x'", 0, 1,
+	  "x", 1, 0 },
+	{ "{string: {matches: '(a|b)'}}", "regex", "regex-1", "/(a|b)/", 0, 0,
+	  NULL, 1, 0 },
+	{ "{regex: a, invert: true}", "regex", "regex-1", "/a/", 1, 0, NULL, 1,
+	  0 },
+	{ "{regex: {pattern: a, negate: true}}", "regex", "regex-1", "/a/", 1,
+	  0, NULL, 1, 0 },
+	{ "{evaluator: regex_match, pattern: a}", "regex", "regex-1", "/a/", 0,
+	  0, NULL, 1, 0 },
+	{ "{type: regex_match, property: Pseudo-code, expected: '(?i)kql'}",
+	  "regex", "regex-1", "/(?i)kql/", 0, 0, NULL, 1, 0 },
+	{ "{model: {prompt: is it good}}", "llm", "llm-1",
+	  "prompt 'is it good'; choices: FAIL 0, PASS 1", 0, 1, "is it good", 1,
+	  0 },
+	{ "{model: {assertion: is short, provider: anthropic, model: "
+	  "claude-3-haiku}}",
+	  "llm", "llm-1",
+	  "model anthropic:claude-3-haiku; prompt 'is short'; choices: FAIL "
+	  "0, PASS 1",
+	  0, 1, "is short", 1, 0 },
+	{ "{model_graded: {prompt: is short}}", "llm", "llm-1",
+	  "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1, "is short", 1,
+	  0 },
+	{ "{type: model, model: gpt-4o, assertion: is short}", "llm", "llm-1",
+	  "model gpt-4o; prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
+	{ "{type: model, target: message.content, model: {prompt: is short}}",
+	  "llm", "llm-1", "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
+	{ "{type: model_graded, description: uses LaTeX}", "llm", "llm-1",
+	  "prompt 'uses LaTeX'; choices: FAIL 0, PASS 1", 0, 1, "uses LaTeX", 1,
+	  0 },
 	/* What cannot run loads as unsupported, with its reason. */
 	{ "{string: {contains: ''}}", "unsupported", "unsupported-1",
 	  "string: 'contains' is empty, and an empty value counts as not set, "
@@ -1453,6 +1526,19 @@ static const struct shape_case shapes[] = {
 	  1 },
 	{ "{name: x, xml_check: {a: b}}", "unsupported", "x",
 	  "'xml_check' is not a check prompteval knows", 0, 0, NULL, 1, 1 },
+	{ "{type: string_match, match_type: fuzzy, patterns: [a]}",
+	  "unsupported", "unsupported-1",
+	  "type: string_match with match_type 'fuzzy' is not a check "
+	  "prompteval knows",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: includes, target: expected, value: x}", "unsupported",
+	  "unsupported-1",
+	  "'target: expected' beside a value would check the expected value, "
+	  "not the answer",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: json_schema, schema: {type: object}}", "unsupported",
+	  "unsupported-1", "type 'json_schema' is not a check prompteval knows",
+	  0, 0, NULL, 1, 1 },
 	{ "{name: r, rule: be nice}", "rule", "r",
 	  "prompt 'be nice'; choices: FAIL 0, PASS 1", 0, 1, "be nice", 1, 0 },
 	{ "Answer in one sentence", "rule", "rule-1",
