@@ -784,17 +784,16 @@ static unsigned long decode_utf8(const unsigned char *p, size_t len, size_t *n)
 
 /*
  * True for characters that make up words: letters, marks and digits of
- * any script (pe_unicode_is_word).  Punctuation, symbols, arrows, dashes,
- * box drawing and emoji are not, and neither are the variation selectors
- * that follow an emoji.
+ * any script (pe_unicode_in_word, whose rule pe_unicode_next_word
+ * follows too).  Punctuation, symbols, arrows, dashes, box drawing and
+ * emoji are not, and neither are the variation selectors that follow an
+ * emoji.  ASCII is looked up here, for speed.
  */
 static int is_word_cp(unsigned long cp)
 {
 	if (cp < 0x80)
 		return (int)word_byte((unsigned char)cp);
-	if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef))
-		return 0;
-	return pe_unicode_is_word(cp);
+	return pe_unicode_in_word(cp);
 }
 
 #ifdef __SSE2__

@@ -41,6 +41,10 @@ struct pe_evaluator {
 	X(pe_code_ops)                                                         \
 	X(pe_length_ops)                                                       \
 	X(pe_json_check_ops)                                                   \
+	X(pe_levenshtein_ops) /* reference metrics against {{expected}} */     \
+	X(pe_rouge_l_ops)                                                      \
+	X(pe_bleu_ops)                                                         \
+	X(pe_token_set_ops)                                                    \
 	X(pe_unsupported_ops) /* dialects that map to no check (skipped) */    \
 	/* the end of FAMILIES: a new line above needs no other edit */
 

@@ -40,6 +40,25 @@ int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
 	return PE_OK;
 }
 
+/* Reads a number setting in [lo, hi]; see settings.h. */
+int pe_setting_number(const struct pe_node *map, const char *key, double lo,
+		      double hi, double *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		return PE_OK;
+	if ((n->kind != PE_NODE_INT && n->kind != PE_NODE_FLOAT) ||
+	    !(n->fval >= lo && n->fval <= hi)) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a number from %g to %g", key, lo,
+			      hi);
+		return PE_ERR_INVALID;
+	}
+	*out = n->fval;
+	return PE_OK;
+}
+
 /* Reads a boolean setting. */
 int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
 		    struct pe_diag *diag)

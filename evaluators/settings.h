@@ -31,6 +31,14 @@ struct pe_bound {
 int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
 		     size_t hi, size_t *out, struct pe_diag *diag);
 
+/*
+ * Reads key from map as a number (whole or not) in [lo, hi] into *out
+ * (left alone when the key is absent).  Returns 0 or PE_ERR_INVALID after
+ * an error.
+ */
+int pe_setting_number(const struct pe_node *map, const char *key, double lo,
+		      double hi, double *out, struct pe_diag *diag);
+
 /* Reads key as true/false into *out (left alone when absent). */
 int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
 		    struct pe_diag *diag);

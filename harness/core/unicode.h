@@ -42,6 +42,13 @@
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
 
 /*
+ * Appends the canonical composition (NFC) of s (len bytes) to out, case
+ * kept: pe_unicode_fold without the folding, with the same handling of
+ * invalid UTF-8 (U+FFFD) and the same return values.
+ */
+int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out);
+
+/*
  * Returns 1 when cp has the Unicode White_Space property, as Go's
  * unicode.IsSpace: tab, LF, vertical tab, form feed, CR, space, U+0085,
  * U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and
@@ -63,6 +70,25 @@ const char *pe_unicode_trim(const char *s, size_t *len);
  * N and Pc).  Quotes, dashes, spaces and other punctuation do not.
  */
 int pe_unicode_is_word(unsigned long cp);
+
+/*
+ * Returns 1 when cp is part of a word as prompteval counts words: an
+ * ASCII letter or digit ("pg_dump" is two words, "v14.2" two), or, past
+ * ASCII, a letter, mark, digit or connector (pe_unicode_is_word) but not
+ * a variation selector that follows an emoji.
+ */
+int pe_unicode_in_word(unsigned long cp);
+
+/*
+ * Finds the next word of s (len bytes) at or after *at: a run of
+ * characters in words (pe_unicode_in_word), or one character that stands
+ * alone (pe_unicode_stands_alone).  A byte that is not UTF-8 ends a word.
+ * Returns 1 and sets *start and *end (byte offsets; *at becomes *end), or
+ * returns 0 when there is none.  The Markdown scanner counts words by the
+ * same rule (evaluators/markdown.c).
+ */
+int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
+			 size_t *end);
 
 /*
  * Returns 1 when cp makes a word on its own: a character of the scripts

@@ -829,6 +829,116 @@ static void test_dialects(void **state)
 		0);
 }
 
+/*
+ * Reference metrics, against hand-computed figures.  "the cat sat on the
+ * mat" against "the cat is on the mat": 6 words each; the longest common
+ * subsequence is "the cat on the mat" (5), so ROUGE-L F1 is 5/6; the
+ * clipped 1- to 4-gram matches are 5/6, 3/5, 1/4 and 0/3, the last
+ * smoothed to 1/(2 x 3), so BLEU is (5/6 x 3/5 x 1/4 x 1/6)^(1/4) =
+ * (1/48)^(1/4) = 0.379918 (sacreBLEU's sentence_bleu gives 37.99); the
+ * word sets share 4 of 6 distinct words.
+ */
+#define CAT "expected: the cat is on the mat"
+static const struct eval_case reference_cases[] = {
+	{ "levenshtein: kitten and sitting",
+	  "- levenshtein: {min_ratio: 0.5, expected: sitting}", "kitten", PASS,
+	  1 - 3.0 / 7,
+	  "Levenshtein distance 3, ratio 0.571 (need at least 0.500): 6 "
+	  "characters in the answer, 7 expected",
+	  EXACT },
+	{ "levenshtein: max_distance",
+	  "- levenshtein: {max_distance: 2, expected: sitting}", "kitten", FAIL,
+	  1 - 3.0 / 7,
+	  "Levenshtein distance 3 (need at most 2), ratio 0.571: 6 characters "
+	  "in the answer, 7 expected",
+	  EXACT },
+	{ "levenshtein: the case's expected value, case counts",
+	  "- levenshtein: 0.9", "  hello world\n", FAIL, 1 - 2.0 / 11,
+	  "Levenshtein distance 2, ratio 0.818 (need at least 0.900): 11 "
+	  "characters in the answer, 11 expected",
+	  EXACT },
+	{ "levenshtein: ignore_case",
+	  "- levenshtein: {min: 0.9, ignore_case: true}", "hello world", PASS,
+	  1,
+	  "Levenshtein distance 0, ratio 1.000 (need at least 0.900): 11 "
+	  "characters in the answer, 11 expected",
+	  EXACT },
+	{ "levenshtein: an accent written either way is one character",
+	  "- levenshtein: {threshold: 1, expected: \"e\\u0301cole\"}", "école",
+	  PASS, 1,
+	  "Levenshtein distance 0, ratio 1.000 (need at least 1.000): 5 "
+	  "characters in the answer, 5 expected",
+	  EXACT },
+	{ "levenshtein: an empty answer",
+	  "- levenshtein: {min_ratio: 0.1, expected: abc}", " ", FAIL, 0,
+	  "Levenshtein distance 3, ratio 0.000 (need at least 0.100): 0 "
+	  "characters in the answer, 3 expected",
+	  EXACT },
+	{ "rouge_l", "- rouge_l: {min: 0.8, " CAT "}",
+	  "The cat sat on the mat.", PASS, 5.0 / 6,
+	  "ROUGE-L F1 0.833 (need at least 0.800): a common subsequence of 5 "
+	  "words, 6 in the answer, 6 expected",
+	  EXACT },
+	{ "rouge_l: order matters",
+	  "- rouge_l: {min: 0.6, expected: the gunman killed police}",
+	  "police killed the gunman", FAIL, 0.5,
+	  "ROUGE-L F1 0.500 (need at least 0.600): a common subsequence of 2 "
+	  "words, 4 in the answer, 4 expected",
+	  EXACT },
+	{ "rouge_l: nothing in common", "- rouge_l: 0.1", "Goodbye", FAIL, 0,
+	  "ROUGE-L F1 0.000 (need at least 0.100): a common subsequence of 0 "
+	  "words, 1 in the answer, 2 expected",
+	  EXACT },
+	{ "bleu, smoothed", "- bleu: {min: 0.3, " CAT "}",
+	  "the cat sat on the mat", PASS, 0.37991784282579627,
+	  "BLEU 0.380 (need at least 0.300): 4-gram precisions 0.833, 0.600, "
+	  "0.250, 0.167, brevity penalty 1.000, 6 words in the answer, 6 "
+	  "expected",
+	  EXACT },
+	{ "bleu: the brevity penalty and the effective order",
+	  "- bleu: {min: 0.2, " CAT "}", "The cat", FAIL, 0.1353352832366127,
+	  "BLEU 0.135 (need at least 0.200): 2-gram precisions 1.000, 1.000, "
+	  "brevity penalty 0.135, 2 words in the answer, 6 expected",
+	  EXACT },
+	{ "bleu: an empty answer", "- bleu: 0.1", "", FAIL, 0,
+	  "BLEU 0.000 (need at least 0.100): 1-gram precisions none, brevity "
+	  "penalty 0.000, 0 words in the answer, 2 expected",
+	  EXACT },
+	{ "token_set", "- token_set: {min: 0.7, " CAT "}",
+	  "the cat sat on the mat", FAIL, 4.0 / 6,
+	  "token-set similarity 0.667 (need at least 0.700): 4 of 6 distinct "
+	  "words shared",
+	  EXACT },
+	{ "token_set: case folded over Unicode",
+	  "- token_set: {min: 1, expected: Straße}", "STRASSE!", PASS, 1,
+	  "token-set similarity 1.000 (need at least 1.000): 1 of 1 distinct "
+	  "words shared",
+	  EXACT },
+	{ "token_set: each CJK character is a word",
+	  "- token_set: {min: 0.5, expected: 日本}", "日本語", PASS, 2.0 / 3,
+	  "token-set similarity 0.667 (need at least 0.500): 2 of 3 distinct "
+	  "words shared",
+	  EXACT },
+	{ "an answer that is not UTF-8 says so", "- token_set: {min: 0.5}",
+	  "hello\xff world", PASS, 1,
+	  "token-set similarity 1.000 (need at least 0.500): 2 of 2 distinct "
+	  "words shared; 1 byte of the answer is not UTF-8 (read as U+FFFD)",
+	  EXACT },
+	{ "an empty expected value is an error",
+	  "- bleu: {min: 0.1, expected: ' '}", "x", ERROR, 0,
+	  "the expected value ' ' is empty for this case: there is nothing "
+	  "to compare the answer with",
+	  EXACT },
+};
+
+static void test_reference_metrics(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, reference_cases,
+					ARRAY_SIZE(reference_cases)),
+			 0);
+}
+
 /* sections */
 
 static const char out_of_order[] = "## Migration Strategy\n\ntext\n\n"
@@ -2095,6 +2205,41 @@ static const struct compile_case compile_cases[] = {
 	  "'count': min 3 is above max 1", 11, 30, EXACT },
 	{ "target must be a name", "- regex: {pattern: a, target: ''}",
 	  "'target' must be a section name", 11, 31, EXACT },
+	{ "a reference metric needs a pass mark", "- bleu: {}",
+	  "bleu needs a pass mark: 'min' (0 to 1)", 11, 9, EXACT },
+	{ "levenshtein needs a pass mark", "- levenshtein: {expected: x}",
+	  "levenshtein needs a pass mark: 'min_ratio' (0 to 1) or "
+	  "'max_distance'",
+	  11, 16, EXACT },
+	{ "a pass mark is in [0, 1]", "- rouge_l: {min: 2}",
+	  "'min' must be a number from 0 to 1", 11, 18, EXACT },
+	{ "a bare pass mark is in [0, 1]", "- token_set: -0.5",
+	  "'token_set' must be a number from 0 to 1", 11, 14, EXACT },
+	{ "a pass mark is a number", "- token_set: {min: '0.5'}",
+	  "'min' must be a number from 0 to 1", 11, 20, EXACT },
+	{ "one pass mark", "- rouge_l: {min: 0.5, threshold: 0.4}",
+	  "give one pass mark: 'min' and 'threshold' say the same", 11, 34,
+	  EXACT },
+	{ "levenshtein: one ratio", "- levenshtein: {min_ratio: 0.5, min: 0.4}",
+	  "give one pass mark: 'min_ratio' and 'min' say the same", 11, 38,
+	  EXACT },
+	{ "max_distance is whole", "- levenshtein: {max_distance: 2.5}",
+	  "'max_distance' must be a whole number from 0 to 1000000000", 11, 31,
+	  EXACT },
+	{ "max_distance is not negative", "- levenshtein: {max_distance: -1}",
+	  "'max_distance' must be a whole number from 0 to 1000000000", 11, 31,
+	  EXACT },
+	{ "a reference metric is a mark or a mapping", "- bleu: [0.5]",
+	  "'bleu' must be a pass mark from 0 to 1 or a mapping such as {min: "
+	  "0.8}",
+	  11, 9, EXACT },
+	{ "expected is text", "- bleu: {min: 0.5, expected: [a]}",
+	  "'expected' must be text: the reference the answer is compared with "
+	  "(default \"{{expected}}\")",
+	  11, 30, EXACT },
+	{ "ignore_case is a boolean",
+	  "- levenshtein: {min_ratio: 0.5, ignore_case: 1}",
+	  "'ignore_case' must be true or false", 11, 46, EXACT },
 	{ "sections need required", "- sections: {ordered: true}",
 	  "sections evaluator needs 'required': the headings to look for", 11,
 	  13, EXACT },
@@ -2357,6 +2502,7 @@ int main(void)
 		cmocka_unit_test(test_string_empty_value),
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_dialects),
+		cmocka_unit_test(test_reference_metrics),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_table),

@@ -1503,6 +1503,20 @@ static const struct shape_case shapes[] = {
 	{ "{type: model_graded, description: uses LaTeX}", "llm", "llm-1",
 	  "prompt 'uses LaTeX'; choices: FAIL 0, PASS 1", 0, 1, "uses LaTeX", 1,
 	  0 },
+	/* Reference metrics: the case's expected value unless given. */
+	{ "{levenshtein: 0.8}", "levenshtein", "levenshtein-1",
+	  "min 0.8 against '{{expected}}'", 0, 1, "0.8", 1, 0 },
+	{ "{levenshtein: {max_distance: 3, ignore_case: true, expected: "
+	  "'{{x}}'}}",
+	  "levenshtein", "levenshtein-1",
+	  "max distance 3 ignoring case against '{{x}}'", 0, 1, "{{x}}", 1, 0 },
+	{ "{rouge_l: {min: 0.5}}", "rouge_l", "rouge_l-1",
+	  "min 0.5 against '{{expected}}'", 0, 1, "", 1, 0 },
+	{ "{bleu: {threshold: 0.3}}", "bleu", "bleu-1",
+	  "min 0.3 against '{{expected}}'", 0, 1, "", 1, 0 },
+	{ "{token_set: {min: 0.7, expected: reference}}", "token_set",
+	  "token_set-1", "min 0.7 against 'reference'", 0, 1, "reference", 1,
+	  0 },
 	/* What cannot run loads as unsupported, with its reason. */
 	{ "{string: {contains: ''}}", "unsupported", "unsupported-1",
 	  "string: 'contains' is empty, and an empty value counts as not set, "
