@@ -29,6 +29,9 @@ struct pe_eval_result {
 	char *reason; /* one line, owned */
 };
 
+/* A model's price (harness/results/aggregate.h). */
+struct pe_price;
+
 /* What an evaluator sees of one output. */
 struct pe_eval_input {
 	const char *output;
@@ -36,6 +39,15 @@ struct pe_eval_input {
 	const struct pe_md *md;
 	const struct pe_prompt *prompt;
 	const struct pe_case *kase; /* its variables fill {{...}} in values */
+	/*
+	 * The job's row with the figures of the call that gave the answer
+	 * (has_call, cached, first_byte_ms, total_ms, tokens_in, tokens_out,
+	 * finish_reason), or NULL when no call did ("score", which reads
+	 * recorded answers); price is the answer model's price, or NULL when
+	 * the configuration sets none.
+	 */
+	const struct pe_result *call;
+	const struct pe_price *price;
 };
 
 /* What a judge asks its model about one output; the strings are owned. */
@@ -264,6 +276,14 @@ struct pe_case_score {
  */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 		   const char *output, size_t len, struct pe_case_score *out);
+/*
+ * Scores the answer in row (row->output) as pe_score_case does, with the
+ * job's call figures in row and the answer model's price (NULL: none) for
+ * the checks of the call itself (latency, cost, finish_reason).
+ */
+void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
+		   const struct pe_result *row, const struct pe_price *price,
+		   struct pe_case_score *out);
 void pe_case_score_release(struct pe_case_score *s);
 
 /*

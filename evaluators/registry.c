@@ -45,6 +45,9 @@ struct pe_evaluator {
 	X(pe_rouge_l_ops)                                                      \
 	X(pe_bleu_ops)                                                         \
 	X(pe_token_set_ops)                                                    \
+	X(pe_latency_ops) /* checks of the call: latency, cost, finish */      \
+	X(pe_cost_ops)                                                         \
+	X(pe_finish_reason_ops)                                                \
 	X(pe_unsupported_ops) /* dialects that map to no check (skipped) */    \
 	/* the end of FAMILIES: a new line above needs no other edit */
 
@@ -483,9 +486,11 @@ void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s)
 	decide(p, s);
 }
 
-/* Scores one output against one test case; see evaluator.h. */
-void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
-		   const char *output, size_t len, struct pe_case_score *out)
+/* Scores one output against one test case, with its call when known. */
+static void score_with(const struct pe_prompt *p, const struct pe_case *c,
+		       const char *output, size_t len,
+		       const struct pe_result *call,
+		       const struct pe_price *price, struct pe_case_score *out)
 {
 	size_t n = p->nevaluators + (c ? c->nevaluators : 0);
 	struct pe_eval_input in;
@@ -498,11 +503,29 @@ void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 	in.md = pe_md_parse(output, len);
 	in.prompt = p;
 	in.kase = c;
+	in.call = call;
+	in.price = price;
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);
 	pe_md_free((struct pe_md *)in.md);
 	decide(p, out);
+}
+
+/* Scores one output against one test case; see evaluator.h. */
+void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
+		   const char *output, size_t len, struct pe_case_score *out)
+{
+	score_with(p, c, output, len, NULL, NULL, out);
+}
+
+/* Scores a job's answer with its call; see evaluator.h. */
+void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
+		   const struct pe_result *row, const struct pe_price *price,
+		   struct pe_case_score *out)
+{
+	score_with(p, c, row->output ? row->output : "", row->output_len, row,
+		   price, out);
 }
 
 /* Frees the results of one case. */

@@ -51,8 +51,8 @@ int pe_setting_number(const struct pe_node *map, const char *key, double lo,
 	if ((n->kind != PE_NODE_INT && n->kind != PE_NODE_FLOAT) ||
 	    !(n->fval >= lo && n->fval <= hi)) {
 		pe_diag_error(diag, &n->mark,
-			      "'%s' must be a number from %g to %g", key, lo,
-			      hi);
+			      "'%s' must be a number from %.15g to %.15g", key,
+			      lo, hi);
 		return PE_ERR_INVALID;
 	}
 	*out = n->fval;

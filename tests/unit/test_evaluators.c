@@ -25,6 +25,7 @@
 #include "harness/core/diag.h"
 #include "harness/load/prompt.h"
 #include "harness/core/util.h"
+#include "harness/results/aggregate.h"
 #include "evaluators/evaluator.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -937,6 +938,126 @@ static void test_reference_metrics(void **state)
 	assert_int_equal(run_eval_table(NULL, reference_cases,
 					ARRAY_SIZE(reference_cases)),
 			 0);
+}
+
+/* Checks of the call: the call's figures, as a job's row holds them. */
+struct call_case {
+	const char *name;
+	const char *evaluator;
+	int has_call;
+	int cached;
+	double first_byte_ms;
+	double total_ms;
+	long tokens_in;
+	long tokens_out;
+	const char *finish_reason;
+	int priced; /* 0.15 and 0.60 USD per million tokens in and out */
+	int verdict;
+	double score;
+	const char *reason;
+};
+
+static const struct call_case call_cases[] = {
+	{ "latency passes", "- latency: {max_ms: 2000}", 1, 0, 412.3, 1290.8,
+	  96, 731, "stop", 0, PASS, 1, "latency 1290.8 ms (at most 2000 ms)" },
+	{ "latency fails", "- latency: 1000", 1, 0, 412.3, 1290.8, 96, 731,
+	  "stop", 0, FAIL, 0, "latency 1290.8 ms (need at most 1000 ms)" },
+	{ "time to the first token", "- latency: {max_ttft_ms: 400}", 1, 0,
+	  412.3, 1290.8, 96, 731, "stop", 0, FAIL, 0,
+	  "time to the first token 412.3 ms (need at most 400 ms)" },
+	{ "both latencies", "- latency: {max_ms: 2000, max_ttft_ms: 500}", 1, 0,
+	  412.3, 1290.8, 96, 731, "stop", 0, PASS, 1,
+	  "latency 1290.8 ms (at most 2000 ms), time to the first token 412.3 "
+	  "ms (at most 500 ms)" },
+	{ "a cached answer has no latency", "- latency: 2000", 1, 1, NAN, NAN,
+	  96, 731, "stop", 0, SKIP, 0,
+	  "not run: the answer came from the cache, so its call was not "
+	  "timed" },
+	{ "an unmeasured time to the first token",
+	  "- latency: {max_ttft_ms: 500}", 1, 0, NAN, 30, 96, 731, "stop", 0,
+	  SKIP, 0, "not run: the call's latency was not measured" },
+	{ "score has no call", "- latency: 2000", 0, 0, NAN, NAN, -1, -1, NULL,
+	  0, SKIP, 0,
+	  "not run: the answer was scored without its call (prompteval "
+	  "score), so there is no latency to check" },
+	/* 96 x 0.15 + 731 x 0.60 = 453 USD per million = 0.000453 USD. */
+	{ "cost passes", "- cost: {max_usd: 0.001}", 1, 0, 1, 2, 96, 731,
+	  "stop", 1, PASS, 1,
+	  "cost 0.000453 USD (at most 0.001000): 96 tokens in, 731 out" },
+	{ "cost fails", "- cost: 0.0004", 1, 0, 1, 2, 96, 731, "stop", 1, FAIL,
+	  0,
+	  "cost 0.000453 USD (need at most 0.000400): 96 tokens in, 731 out" },
+	{ "a cached answer still has its cost", "- cost: 0.001", 1, 1, NAN, NAN,
+	  96, 731, "stop", 1, PASS, 1,
+	  "cost 0.000453 USD (at most 0.001000): 96 tokens in, 731 out" },
+	{ "no price", "- cost: 0.01", 1, 0, 1, 2, 96, 731, "stop", 0, SKIP, 0,
+	  "not run: no price for openai:gpt-4o-mini in the configuration's "
+	  "prices" },
+	{ "no tokens", "- cost: 0.01", 1, 0, 1, 2, -1, -1, "stop", 1, SKIP, 0,
+	  "not run: the provider reported no token counts" },
+	{ "finish reason stop", "- finish_reason: stop", 1, 0, 1, 2, 1, 1,
+	  "stop", 0, PASS, 1, "finish reason 'stop'" },
+	{ "stop is Anthropic's end_turn", "- finish_reason: stop", 1, 0, 1, 2,
+	  1, 1, "end_turn", 0, PASS, 1, "finish reason 'end_turn'" },
+	{ "stop is Gemini's STOP", "- finish_reason: stop", 1, 0, 1, 2, 1, 1,
+	  "STOP", 0, PASS, 1, "finish reason 'STOP'" },
+	{ "an answer cut off by the token limit fails", "- finish_reason: stop",
+	  1, 0, 1, 2, 1, 1, "length", 0, FAIL, 0,
+	  "finish reason 'length' (need stop)" },
+	{ "length is Anthropic's max_tokens",
+	  "- finish_reason: length\n  not: true", 1, 0, 1, 2, 1, 1,
+	  "max_tokens", 0, FAIL, 0, "not: finish reason 'max_tokens'" },
+	{ "a list of reasons", "- finish_reason: [stop, content_filter]", 1, 0,
+	  1, 2, 1, 1, "MAX_TOKENS", 0, FAIL, 0,
+	  "finish reason 'MAX_TOKENS' (need stop or content_filter)" },
+	{ "no finish reason", "- finish_reason: stop", 1, 0, 1, 2, 1, 1, NULL,
+	  0, SKIP, 0, "not run: the provider reported no finish reason" },
+};
+
+static int run_call_case(const struct call_case *c)
+{
+	static const struct pe_price price = { "gpt-4o-mini", 0.15, 0.60 };
+	struct loaded l;
+	struct pe_result row;
+	struct pe_case_score s;
+	struct eval_case e = { c->name,	 c->evaluator, "an answer", c->verdict,
+			       c->score, c->reason,    EXACT };
+	int ok;
+
+	load(&l, NULL, c->evaluator);
+	if (l.rc) {
+		print_diags(c->name, l.diag);
+		unload(&l);
+		return 0;
+	}
+	pe_result_init(&row);
+	row.model = "openai:gpt-4o-mini";
+	row.output = "an answer";
+	row.output_len = strlen(row.output);
+	row.has_call = c->has_call;
+	row.cached = c->cached;
+	row.first_byte_ms = c->first_byte_ms;
+	row.total_ms = c->total_ms;
+	row.tokens_in = c->tokens_in;
+	row.tokens_out = c->tokens_out;
+	row.finish_reason = c->finish_reason;
+	pe_score_call(l.prompt, &l.prompt->cases[0], &row,
+		      c->priced ? &price : NULL, &s);
+	ok = s.nresults == 1 && result_is(c->name, &s.results[0], e.verdict,
+					  e.score, e.reason, e.how);
+	pe_case_score_release(&s);
+	unload(&l);
+	return ok;
+}
+
+static void test_call_checks(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(call_cases); i++)
+		failures += !run_call_case(&call_cases[i]);
+	assert_int_equal(failures, 0);
 }
 
 /* sections */
@@ -2237,6 +2358,32 @@ static const struct compile_case compile_cases[] = {
 	  "'expected' must be text: the reference the answer is compared with "
 	  "(default \"{{expected}}\")",
 	  11, 30, EXACT },
+	{ "latency needs a mark", "- latency: {}",
+	  "latency evaluator needs 'max_ms' (the whole call) or 'max_ttft_ms' "
+	  "(the time to the first token)",
+	  11, 12, EXACT },
+	{ "latency is not negative", "- latency: -5",
+	  "'latency' must be a number from 0 to 86400000", 11, 12, EXACT },
+	{ "latency in a mapping is a number", "- latency: {max_ttft_ms: 2s}",
+	  "'max_ttft_ms' must be a number from 0 to 86400000", 11, 26, EXACT },
+	{ "latency is milliseconds", "- latency: fast",
+	  "'latency' must be milliseconds or {max_ms, max_ttft_ms}, not a "
+	  "string",
+	  11, 12, EXACT },
+	{ "cost needs max_usd", "- cost: {}",
+	  "cost evaluator needs 'max_usd' (US dollars)", 11, 9, EXACT },
+	{ "cost is not negative", "- cost: {max_usd: -1}",
+	  "'max_usd' must be a number from 0 to 1000000", 11, 19, EXACT },
+	{ "finish_reason needs a reason", "- finish_reason: []",
+	  "'finish_reason' needs at least one reason", 11, 18, EXACT },
+	{ "finish_reason items are reasons", "- finish_reason: [stop, 3]",
+	  "'finish_reason' must be a reason such as stop or length, or a list "
+	  "of them",
+	  11, 25, EXACT },
+	{ "finish_reason is not empty", "- finish_reason: ''",
+	  "'finish_reason' must be a reason such as stop or length, or a list "
+	  "of them",
+	  11, 18, EXACT },
 	{ "ignore_case is a boolean",
 	  "- levenshtein: {min_ratio: 0.5, ignore_case: 1}",
 	  "'ignore_case' must be true or false", 11, 46, EXACT },
@@ -2503,6 +2650,7 @@ int main(void)
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_reference_metrics),
+		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_table),

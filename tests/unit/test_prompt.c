@@ -1517,6 +1517,15 @@ static const struct shape_case shapes[] = {
 	{ "{token_set: {min: 0.7, expected: reference}}", "token_set",
 	  "token_set-1", "min 0.7 against 'reference'", 0, 1, "reference", 1,
 	  0 },
+	/* Checks of the call. */
+	{ "{latency: 2000}", "latency", "latency-1", "max 2000 ms", 0, 0, NULL,
+	  1, 0 },
+	{ "{latency: {max_ms: 2000, max_ttft_ms: 500}}", "latency", "latency-1",
+	  "max 2000 ms, max 500 ms to the first token", 0, 0, NULL, 1, 0 },
+	{ "{cost: {max_usd: 0.01}}", "cost", "cost-1", "max 0.01 USD", 0, 0,
+	  NULL, 1, 0 },
+	{ "{finish_reason: [stop, length]}", "finish_reason", "finish_reason-1",
+	  "stop or length", 0, 0, NULL, 1, 0 },
 	/* What cannot run loads as unsupported, with its reason. */
 	{ "{string: {contains: ''}}", "unsupported", "unsupported-1",
 	  "string: 'contains' is empty, and an empty value counts as not set, "
