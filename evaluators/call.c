@@ -51,7 +51,7 @@ static int no_call(const struct pe_eval_input *in, const char *what,
 	if (in->call && in->call->has_call)
 		return 0;
 	pe_result_set(out, PE_VERDICT_SKIP, 0,
-		      "not run: the answer was scored without its call "
+		      "the answer was scored without its call "
 		      "(prompteval score), so there is no %s to check",
 		      what);
 	return 1;
@@ -127,7 +127,7 @@ static void score_latency(const void *state, const struct pe_evalspec *spec,
 		return;
 	if (c->cached || (!isnan(cs->max_ms) && isnan(c->total_ms)) ||
 	    (!isnan(cs->max_ttft_ms) && isnan(c->first_byte_ms))) {
-		pe_result_set(out, PE_VERDICT_SKIP, 0, "not run: %s",
+		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s",
 			      c->cached
 				      ? "the answer came from the cache, so "
 					"its call was not timed"
@@ -187,14 +187,14 @@ static void score_cost(const void *state, const struct pe_evalspec *spec,
 		return;
 	if (!in->price) {
 		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "not run: no price for %s in the configuration's "
+			      "no price for %s in the configuration's "
 			      "prices",
 			      c->model ? c->model : "the model");
 		return;
 	}
 	if (c->tokens_in < 0 || c->tokens_out < 0) {
 		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "not run: the provider reported no token counts");
+			      "the provider reported no token counts");
 		return;
 	}
 	usd = pe_price_usd(in->price, c->tokens_in, c->tokens_out);
@@ -275,9 +275,8 @@ static void score_finish_reason(const void *state,
 	if (no_call(in, "finish reason", out))
 		return;
 	if (!(got = in->call->finish_reason)) {
-		pe_result_set(
-			out, PE_VERDICT_SKIP, 0,
-			"not run: the provider reported no finish reason");
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "the provider reported no finish reason");
 		return;
 	}
 	pe_buf_init(&list, 0);

@@ -34,8 +34,7 @@ static void score_unsupported(const void *state, const struct pe_evalspec *spec,
 {
 	(void)state;
 	(void)in;
-	pe_result_set(out, PE_VERDICT_SKIP, 0, "not run: %s",
-		      unsupported_reason(spec));
+	pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", unsupported_reason(spec));
 }
 
 /* The reason, as the warning gives it. */

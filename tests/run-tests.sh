@@ -631,7 +631,7 @@ check "call checks: a quick whole answer passes, a late one and a cut one fail (
 	"$CALL" >"$work/call-cached.out" 2>&1
 status=$?
 check "call checks from the cache: no latency and no price, so ungraded, never passed (exit $status)" "$work/call-cached/results.json" - \
-	"$status==2 and [r['status'] for r in rows]==['ungraded','ungraded','fail'] and all(r['call']['cached'] for r in rows) and rows[0]['evaluators'][0]['reason']=='not run: the answer came from the cache, so its call was not timed' and rows[0]['evaluators'][1]['reason']==\"not run: no price for openai:sim-strong in the configuration's prices\""
+	"$status==2 and [r['status'] for r in rows]==['ungraded','ungraded','fail'] and all(r['call']['cached'] for r in rows) and rows[0]['evaluators'][0]['reason']=='the answer came from the cache, so its call was not timed' and rows[0]['evaluators'][1]['reason']==\"no price for openai:sim-strong in the configuration's prices\""
 fake_stop
 
 # 9. The API key appears nowhere we write.

@@ -810,16 +810,15 @@ static const struct eval_case dialect_cases[] = {
 	  PASS, 1, "/A.B/ matched at least 1 time", EXACT },
 	{ "a type that maps to no check is skipped",
 	  "- type: xml_structure\n  config: {required_elements: [a]}\n", "<a/>",
-	  SKIP, 0,
-	  "not run: type 'xml_structure' is not a check prompteval knows",
+	  SKIP, 0, "type 'xml_structure' is not a check prompteval knows",
 	  EXACT },
 	{ "a string: that checks nothing is skipped",
 	  "- string: {startsWith: ''}\n", "anything", SKIP, 0,
-	  "not run: string: 'startsWith' is empty, and an empty value counts "
+	  "string: 'startsWith' is empty, and an empty value counts "
 	  "as not set, so it checks nothing",
 	  EXACT },
 	{ "model: {prompt} is a judge", "- model: {prompt: 'Is it good?'}\n",
-	  "x", SKIP, 0, "not run: no judge model", CONTAINS },
+	  "x", SKIP, 0, "LLM judge did not run: no judge model", CONTAINS },
 };
 
 static void test_dialects(void **state)
@@ -971,14 +970,14 @@ static const struct call_case call_cases[] = {
 	  "ms (at most 500 ms)" },
 	{ "a cached answer has no latency", "- latency: 2000", 1, 1, NAN, NAN,
 	  96, 731, "stop", 0, SKIP, 0,
-	  "not run: the answer came from the cache, so its call was not "
+	  "the answer came from the cache, so its call was not "
 	  "timed" },
 	{ "an unmeasured time to the first token",
 	  "- latency: {max_ttft_ms: 500}", 1, 0, NAN, 30, 96, 731, "stop", 0,
-	  SKIP, 0, "not run: the call's latency was not measured" },
+	  SKIP, 0, "the call's latency was not measured" },
 	{ "score has no call", "- latency: 2000", 0, 0, NAN, NAN, -1, -1, NULL,
 	  0, SKIP, 0,
-	  "not run: the answer was scored without its call (prompteval "
+	  "the answer was scored without its call (prompteval "
 	  "score), so there is no latency to check" },
 	/* 96 x 0.15 + 731 x 0.60 = 453 USD per million = 0.000453 USD. */
 	{ "cost passes", "- cost: {max_usd: 0.001}", 1, 0, 1, 2, 96, 731,
@@ -991,10 +990,10 @@ static const struct call_case call_cases[] = {
 	  96, 731, "stop", 1, PASS, 1,
 	  "cost 0.000453 USD (at most 0.001000): 96 tokens in, 731 out" },
 	{ "no price", "- cost: 0.01", 1, 0, 1, 2, 96, 731, "stop", 0, SKIP, 0,
-	  "not run: no price for openai:gpt-4o-mini in the configuration's "
+	  "no price for openai:gpt-4o-mini in the configuration's "
 	  "prices" },
 	{ "no tokens", "- cost: 0.01", 1, 0, 1, 2, -1, -1, "stop", 1, SKIP, 0,
-	  "not run: the provider reported no token counts" },
+	  "the provider reported no token counts" },
 	{ "finish reason stop", "- finish_reason: stop", 1, 0, 1, 2, 1, 1,
 	  "stop", 0, PASS, 1, "finish reason 'stop'" },
 	{ "stop is Anthropic's end_turn", "- finish_reason: stop", 1, 0, 1, 2,
@@ -1011,7 +1010,7 @@ static const struct call_case call_cases[] = {
 	  1, 2, 1, 1, "MAX_TOKENS", 0, FAIL, 0,
 	  "finish reason 'MAX_TOKENS' (need stop or content_filter)" },
 	{ "no finish reason", "- finish_reason: stop", 1, 0, 1, 2, 1, 1, NULL,
-	  0, SKIP, 0, "not run: the provider reported no finish reason" },
+	  0, SKIP, 0, "the provider reported no finish reason" },
 };
 
 static int run_call_case(const struct call_case *c)

@@ -728,6 +728,10 @@ static const struct warning_case warnings[] = {
 	  "python evaluator 'python-1' will never run (is not supported by "
 	  "prompteval): its cases will be ungraded, never passed",
 	  6, 5 },
+	{ "a judge reads the whole answer",
+	  HEAD "evaluators:\n  - type: model\n    target: Risks\n    model: "
+	       "{prompt: is it safe}\n",
+	  "'target' is ignored: a judge reads the whole answer", 7, 13 },
 	{ "dialect that maps to no check",
 	  HEAD "evaluators:\n  - type: xml_structure\n    config: {a: b}\n",
 	  "unsupported evaluator 'unsupported-1' will never run (type "
