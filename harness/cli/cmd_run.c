@@ -411,6 +411,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_plan *plan = NULL;
 	struct pe_plan_options po;
 	struct pe_run_options ro;
+	struct pe_prices prices;
 	struct pe_run run;
 	struct pe_resultset *base = NULL;
 	struct pe_aggregate *agg = NULL;
@@ -503,6 +504,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	pe_call_settings_apply(&a->calls, &ro);
 	ro.resume = a->resume;
 	ro.out_dir = a->out_dir;
+	prices = pe_config_prices(config);
+	ro.prices = &prices;
 	ro.stop = &interrupted;
 	pe_progress_init(&progress, a->quiet, a->verbose);
 	ro.observer = &progress.observer;

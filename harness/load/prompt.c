@@ -605,6 +605,39 @@ static void make_case_id(struct pe_case *c)
 	c->id = xstrfmt("case-%.16s", hex);
 }
 
+/* The document of the prompt that holds n (the file or a dataset). */
+static struct pe_doc *doc_holding(struct loader *ld, const struct pe_node *n)
+{
+	for (size_t i = 0; i < ld->p->ndatasets; i++)
+		if (n->mark.file == ld->p->datasets[i]->path)
+			return ld->p->datasets[i];
+	return ld->p->doc;
+}
+
+/*
+ * Makes {{expected}} the case's expected value when the case writes it
+ * as "expectedOutput" or "expected_output": a mapping of one key,
+ * "expected", becomes the case's last scope.
+ */
+static void add_expected_scope(struct loader *ld, struct pe_case *c)
+{
+	struct pe_doc *doc;
+	struct pe_node *map, *key;
+
+	if (!c->expected || pe_node_get(c->item, "expected"))
+		return;
+	doc = doc_holding(ld, c->item);
+	key = pe_doc_node(doc, PE_NODE_STRING, &c->expected->mark);
+	key->text = "expected";
+	key->len = strlen(key->text);
+	map = pe_doc_node(doc, PE_NODE_MAP, &c->expected->mark);
+	map->pairs = pe_doc_alloc(doc, sizeof(*map->pairs));
+	map->pairs[0].key = key;
+	map->pairs[0].value = (struct pe_node *)c->expected;
+	map->npairs = 1;
+	c->scopes[c->nscopes++] = map;
+}
+
 static void read_case(struct loader *ld, const struct pe_node *item,
 		      struct pe_case *c)
 {
@@ -630,6 +663,7 @@ static void read_case(struct loader *ld, const struct pe_node *item,
 			c->expected = pe_node_get(item, "expectedOutput");
 		if (!c->expected)
 			c->expected = pe_node_get(item, "expected_output");
+		add_expected_scope(ld, c);
 	} else {
 		c->vars = item;
 		c->scopes[0] = item;

@@ -504,7 +504,8 @@ static void score_job(struct runner *r, size_t job)
 	if (row->error)
 		score->verdict = PE_VERDICT_ERROR;
 	else
-		pe_score_case(j->prompt, j->kase, row->output, row->output_len,
+		pe_score_call(j->prompt, j->kase, row,
+			      pe_price_find(r->opts->prices, row->model),
 			      score);
 	if (row->error || !r->plan->njudges || !ask_judges(r, job, score)) {
 		record(r, job, score);

@@ -18,6 +18,7 @@
 
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
+#include "harness/results/aggregate.h"
 #include "harness/results/results.h"
 #include "harness/run/journal.h"
 
@@ -61,7 +62,9 @@ struct pe_run_options {
 	 * max_retry_wait_ms comes first.  Negative: 60 s.
 	 */
 	long max_retry_wait_ms;
-	int score_partial;   /* score answers a provider cut short */
+	int score_partial; /* score answers a provider cut short */
+	/* The models' prices, for the cost checks of answers; NULL: none. */
+	const struct pe_prices *prices;
 	const char *out_dir; /* results.jsonl and results.json go here */
 	const char *cache_dir;
 	/* Set (by a signal handler) to stop sending: at 1, in-flight
