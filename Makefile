@@ -5,6 +5,8 @@
 #   make test         unit tests, end-to-end cases, conformance, fuzzing,
 #                     formatting, then the same suite under ASan and UBSan
 #                     (installs the test tools first)
+#   make fuzz         the fuzz targets for longer (FUZZ_SECONDS in all,
+#                     default 1200)
 #   make demo         the main job on the bundled prompts (adds python3)
 #   make bench        benchmarks (not part of make test)
 #   make install      PREFIX=/usr/local DESTDIR=
@@ -73,7 +75,7 @@ UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 
 .PHONY: FORCE fakellm all deps deps-scripts deps-unit deps-fuzz deps-test \
-	print-deps print-test-deps test check-format format demo bench \
+	print-deps print-test-deps test fuzz check-format format demo bench \
 	install uninstall clean unit-bins fuzz-bins
 
 all: deps $(PROG)
@@ -155,6 +157,14 @@ build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB_OBJ) \
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \
 		$(FUZZ_LIB_OBJ) $(PKG_LIBS) -lm
 fuzz-bins: $(FUZZ_BIN)
+# Named only by a pattern rule, the objects would count as intermediate
+# and be removed after each link, so one changed file rebuilt them all.
+.SECONDARY: $(FUZZ_LIB_OBJ)
+
+# make test fuzzes for 30 s in all; this runs the same targets for longer.
+FUZZ_SECONDS ?= 1200
+fuzz: fuzz-bins
+	@sh tests/run-fuzz.sh $(FUZZ_SECONDS)
 
 build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 	@mkdir -p $(dir $@)
@@ -164,6 +174,7 @@ build/bench/%: bench/%.c $(BUILD)/libprompteval.a
 bench: all fakellm deps-scripts build/bench/score
 	./build/bench/score prompts 20000
 	python3 bench/run.py ./prompteval $(BUILD)/tests/fakellm
+	python3 bench/load.py ./prompteval
 
 test: deps deps-test
 	@sh tests/run-all.sh

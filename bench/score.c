@@ -172,6 +172,8 @@ static void profile_evaluators(const struct response *r, long n)
 				in.md = pe_md_parse(r[i].text, r[i].len);
 				in.prompt = p;
 				in.kase = r[i].kase;
+				in.call = NULL;
+				in.price = NULL;
 				pe_evaluator_score(&p->evaluators[e], &in,
 						   &res);
 				free(res.reason);

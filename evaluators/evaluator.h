@@ -29,6 +29,9 @@ struct pe_eval_result {
 	char *reason; /* one line, owned */
 };
 
+/* A model's price (harness/results/aggregate.h). */
+struct pe_price;
+
 /* What an evaluator sees of one output. */
 struct pe_eval_input {
 	const char *output;
@@ -36,6 +39,15 @@ struct pe_eval_input {
 	const struct pe_md *md;
 	const struct pe_prompt *prompt;
 	const struct pe_case *kase; /* its variables fill {{...}} in values */
+	/*
+	 * The job's row with the figures of the call that gave the answer
+	 * (has_call, cached, first_byte_ms, total_ms, tokens_in, tokens_out,
+	 * finish_reason), or NULL when no call did ("score", which reads
+	 * recorded answers); price is the answer model's price, or NULL when
+	 * the configuration sets none.
+	 */
+	const struct pe_result *call;
+	const struct pe_price *price;
 };
 
 /* What a judge asks its model about one output; the strings are owned. */
@@ -88,6 +100,12 @@ struct pe_evaluator_ops {
 	 * as skipped, which leaves their cases ungraded.  NULL: it runs.
 	 */
 	const char *never_runs;
+	/*
+	 * Why this spec never runs, when the family's reason depends on the
+	 * spec (unsupported.c: the dialect it could not map); NULL:
+	 * never_runs says it.  Only for families that set never_runs.
+	 */
+	const char *(*never_runs_for)(const struct pe_evalspec *spec);
 	/* A bare string in an evaluators list is this kind. */
 	int sentence;
 	/*
@@ -170,6 +188,19 @@ const struct pe_evaluator_ops *pe_evaluator_owning_key(const char *key);
 const struct pe_evaluator_ops *pe_evaluator_for_sentence(void);
 
 /*
+ * The hand-over to the family of evaluators that cannot run
+ * (unsupported.c): a family's parse (or the spec loader) that meets a
+ * shape it cannot map calls pe_evaluator_unsupported before it sets
+ * spec->data.  spec then loads with a warning that gives the reason
+ * (printf-style), and every output is reported as skipped with it, which
+ * leaves the case ungraded, never passed.  Returns 0.
+ */
+int pe_evaluator_unsupported(struct pe_evalspec *spec, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* True for a spec that pe_evaluator_unsupported handed over. */
+int pe_evaluator_is_unsupported(const struct pe_evalspec *spec);
+
+/*
  * Compiles every evaluator of p (prompt-level and per case).  Returns 0,
  * or PE_ERR_INVALID when any failed (errors are in diag).  The compiled
  * state hangs off each spec until pe_evaluators_release.
@@ -245,6 +276,14 @@ struct pe_case_score {
  */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 		   const char *output, size_t len, struct pe_case_score *out);
+/*
+ * Scores the answer in row (row->output) as pe_score_case does, with the
+ * job's call figures in row and the answer model's price (NULL: none) for
+ * the checks of the call itself (latency, cost, finish_reason).
+ */
+void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
+		   const struct pe_result *row, const struct pe_price *price,
+		   struct pe_case_score *out);
 void pe_case_score_release(struct pe_case_score *s);
 
 /*
@@ -274,6 +313,26 @@ int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Appends printf-style text to out->reason (kept on one line). */
+void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * Appends "; N bytes of the answer are not UTF-8 (read as U+FFFD)" to
+ * out->reason when answer (len bytes) holds bytes that are not UTF-8, so
+ * a reason about such an answer says how it was read.
+ */
+void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
+			 size_t len);
+/*
+ * For the dialects of other families: makes spec a regex evaluator of the
+ * pattern (or list of patterns) patterns, with its settings (flags,
+ * count, target) read from holder, as regex: would.  Returns 0 or
+ * PE_ERR_INVALID after recording errors.
+ */
+int pe_regex_parse_patterns(struct pe_evalspec *spec,
+			    const struct pe_node *holder,
+			    const struct pe_node *patterns,
+			    struct pe_diag *diag);
 /* Renders a value template with the case's variables into out. */
 int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
 		   struct pe_buf *out);

@@ -412,45 +412,124 @@ static struct judge_spec *criterion_judge(const char *kind,
 }
 
 /*
+ * Where a model-graded entry keeps its criterion and choices: a
+ * "model_graded:" mapping or a "model:" mapping (other libraries' shapes),
+ * else the entry itself.
+ */
+static const struct pe_node *criteria_source(const struct pe_node *node)
+{
+	const struct pe_node *graded = pe_node_get(node, "model_graded");
+	const struct pe_node *model = pe_node_get(node, "model");
+
+	if (graded && graded->kind == PE_NODE_MAP)
+		return graded;
+	if (model && model->kind == PE_NODE_MAP)
+		return model;
+	return node;
+}
+
+/*
+ * The criterion of a model-graded entry: criteria, prompt, instructions
+ * or assertion in src, else parameters.criteria, else, for an entry that
+ * a "type:" calls model-graded and that says nothing more, its
+ * description (what the check verifies, in words).  NULL: none.
+ */
+static const struct pe_node *find_criterion(const struct pe_node *node,
+					    const struct pe_node *src,
+					    const struct pe_node *type)
+{
+	static const char *const fields[] = { "criteria", "prompt",
+					      "instructions", "assertion",
+					      NULL };
+	const struct pe_node *params = pe_node_get(src, "parameters");
+	const struct pe_node *criterion = NULL;
+
+	for (size_t i = 0; fields[i] && !criterion; i++)
+		criterion = pe_node_get(src, fields[i]);
+	if (!criterion && params)
+		criterion = pe_node_get(params, "criteria");
+	if (!criterion && type && src == node)
+		criterion = pe_node_get(node, "description");
+	return criterion;
+}
+
+/*
+ * The judge model a model-graded entry names: "model:" as text, or, in a
+ * "model:" mapping, its "model" with its "provider" before it
+ * ("anthropic:claude-3-haiku-20240307").  *model is NULL when it names
+ * none.
+ */
+static int criteria_model(const struct pe_node *node, const struct pe_node *src,
+			  char **model, struct pe_diag *diag)
+{
+	const struct pe_node *m = pe_node_get(src, "model");
+	const struct pe_node *provider = pe_node_get(src, "provider");
+
+	*model = NULL;
+	if (src == node && m && m->kind == PE_NODE_MAP)
+		m = NULL; /* the mapping itself, read as src */
+	if (m && !pe_setting_text(m)) {
+		pe_diag_error(diag, &m->mark, "'model' must be a string");
+		return PE_ERR_INVALID;
+	}
+	if (provider && !pe_setting_text(provider)) {
+		pe_diag_error(diag, &provider->mark,
+			      "'provider' must be a string");
+		return PE_ERR_INVALID;
+	}
+	if (m && provider && !strchr(m->text, ':'))
+		*model = xstrfmt("%s:%s", provider->text, m->text);
+	else if (m)
+		*model = xstrdup(m->text);
+	return PE_OK;
+}
+
+/*
  * Model-graded shapes from prompt libraries: "model:" with a prompt or
  * criteria, "type: prompt_evaluator" with parameters.criteria,
  * "type: model_graded" with a prompt or instructions and plain choices
- * ([pass, fail], [Yes, No]) or none, and "type: llm_eval" with criteria.
+ * ([pass, fail], [Yes, No]) or none, and "type: llm_eval" with criteria;
+ * and the dialects "model: {prompt}" and "model: {assertion, provider,
+ * model}", "model_graded: {prompt}", "type: model" with a prompt or an
+ * assertion, and a "type: model_graded" entry with only a description.
  * Each is a judge of the criterion, whose choices are the file's or PASS
  * and FAIL; "expectedResult: false" asks that the answer not meet it.
  */
 static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 			  const struct pe_node *type, struct pe_diag *diag)
 {
-	static const char *const fields[] = { "criteria", "prompt",
-					      "instructions", NULL };
-	const struct pe_node *params = pe_node_get(node, "parameters");
-	const struct pe_node *model = pe_node_get(node, "model");
-	const struct pe_node *choices = pe_node_get(node, "choices");
-	const struct pe_node *criteria = NULL;
+	const struct pe_node *src = criteria_source(node);
+	const struct pe_node *choices = pe_node_get(src, "choices");
+	const struct pe_node *criteria = find_criterion(node, src, type);
 	struct judge_spec *judge;
+	struct pe_part part;
+	char *model;
 	int expected = 1;
 
-	(void)type;
-	for (size_t i = 0; fields[i] && !criteria; i++)
-		criteria = pe_node_get(node, fields[i]);
-	if (!criteria && params)
-		criteria = pe_node_get(params, "criteria");
 	if (!pe_setting_text(criteria) || !*criteria->text) {
 		pe_diag_error(diag, criteria ? &criteria->mark : &node->mark,
 			      "model-graded evaluator needs 'criteria' (or "
-			      "'prompt', 'instructions') as text");
+			      "'prompt', 'instructions', 'assertion') as text");
 		return PE_ERR_INVALID;
 	}
-	if (model && !pe_setting_text(model)) {
-		pe_diag_error(diag, &model->mark, "'model' must be a string");
+	if (criteria_model(node, src, &model, diag))
+		return PE_ERR_INVALID;
+	if (pe_setting_bool(node, "expectedResult", &expected, diag)) {
+		free(model);
 		return PE_ERR_INVALID;
 	}
-	if (pe_setting_bool(node, "expectedResult", &expected, diag))
+	if (pe_setting_part(node, "target", &part, diag)) {
+		free(model);
 		return PE_ERR_INVALID;
+	}
+	if (part.name)
+		pe_diag_warning(diag, &pe_node_get(node, "target")->mark,
+				"'target' is ignored: a judge reads the whole "
+				"answer");
+	pe_part_release(&part);
 	judge = criterion_judge("LLM", criteria);
 	spec->data = judge;
-	judge->model = model ? xstrdup(model->text) : NULL;
+	judge->model = model;
 	if (!expected)
 		spec->negate = !spec->negate;
 	if (choices)
@@ -1226,14 +1305,26 @@ static unsigned judge_samples(const struct pe_evalspec *spec)
 }
 
 static const char *const llm_keys[] = { "llm", NULL };
-static const char *const criteria_keys[] = { "model", NULL };
+static const char *const criteria_keys[] = { "model", "model_graded", NULL };
 static const char *const criteria_types[] = { "prompt_evaluator",
 					      "model_graded", "llm_eval",
-					      NULL };
+					      "model", NULL };
 static const char *const judge_known_keys[] = {
 	"llm",	      "model",	 "prompt",	   "criteria", "instructions",
 	"parameters", "choices", "expectedResult", NULL
 };
+/* Model-graded entries read other libraries' keys too. */
+static const char *const criteria_known_keys[] = { "model",
+						   "prompt",
+						   "criteria",
+						   "instructions",
+						   "parameters",
+						   "choices",
+						   "expectedResult",
+						   "model_graded",
+						   "assertion",
+						   "target",
+						   NULL };
 static const char *const builtin_keys[] = { "uses", NULL };
 static const char *const rule_keys[] = { "rule", NULL };
 static const char *const rubric_keys[] = { "judge", NULL };
@@ -1274,7 +1365,7 @@ const struct pe_evaluator_ops pe_criteria_ops = {
 	.example = "{model: openai/gpt-4o, criteria: is polite}",
 	.keys = criteria_keys,
 	.types = criteria_types,
-	.known_keys = judge_known_keys,
+	.known_keys = criteria_known_keys,
 	.parse = parse_criteria,
 	.template_at = judge_template,
 	.describe = describe_judge,

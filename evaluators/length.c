@@ -1,13 +1,20 @@
 /*
- * Length: words, characters (UTF-8 code points, not bytes) or lines of the
- * whole output, each with a minimum and a maximum.
+ * Length: words, characters or lines of the whole output, each with a
+ * minimum and a maximum.  Characters and lines are counted on the answer
+ * trimmed of white space at both ends (Unicode White_Space, as the string
+ * checks trim it), so a trailing newline or no-break space changes
+ * nothing.  Words are runs of letters, marks and digits of any script,
+ * and each CJK character on its own (pe_md_count_words); characters are
+ * what a reader sees as one (grapheme clusters: "é" is one character
+ * however it is written).  A byte that is not UTF-8 counts as a character
+ * (U+FFFD) and separates words, and the reason says how many there were.
  */
 #include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/core/utf8.h"
+#include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
@@ -58,20 +65,14 @@ static size_t measure(enum length_unit u, const char *s, size_t len)
 
 	if (u == UNIT_WORDS)
 		return pe_md_count_words(s, len);
-	if (u == UNIT_CHARS) {
-		/* A byte that starts no character counts as one (U+FFFD). */
-		for (size_t i = 0, k; i < len; i += k ? k : 1, n++) {
-			unsigned long cp;
-
-			k = pe_utf8_decode(s + i, len - i, &cp);
-		}
-		return n;
-	}
+	s = pe_unicode_trim(s, &len);
+	if (u == UNIT_CHARS)
+		return pe_unicode_graphemes(s, len, NULL);
 	if (!len)
 		return 0;
 	for (size_t i = 0; i < len; i++)
 		n += s[i] == '\n';
-	return n + (s[len - 1] != '\n');
+	return n + 1;
 }
 
 static void score_length(const void *state, const struct pe_evalspec *spec,
@@ -103,6 +104,7 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 	}
 	pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ok, "%s",
 		      pe_buf_str(&what));
+	pe_result_note_utf8(out, in->output, in->len);
 	pe_buf_release(&what);
 }
 

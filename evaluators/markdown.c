@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/unicode.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -605,12 +606,6 @@ static inline unsigned word_byte(unsigned char c)
 	       (unsigned)(c >= 0x80);
 }
 
-static int is_word_byte(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
 /* Skips "1.", "1.2)", "IV.", "a)", "Step 3:", "Phase 2 -" at s; returns
  * the new start, or s itself when there is no numbering. */
 static const char *skip_numbering(const char *s, const char *end)
@@ -685,55 +680,95 @@ static const char *skip_symbols(const char *p, const char *end)
 	return p;
 }
 
-/* Normalises for matching; see markdown.h. */
-void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+/* True for the punctuation that ends a heading and is not part of it. */
+static size_t trailing_punctuation(const char *p, const char *end)
 {
-	struct pe_buf tmp;
-	const char *p, *end;
+	static const char *const wide[] = { "\u3002", "\uff0e", "\uff0c",
+					    "\uff1a", "\uff1b", "\uff01",
+					    "\uff1f", "\u3001", "\u2026",
+					    NULL };
+
+	if (end > p && strchr(":.;,!? ", end[-1]))
+		return 1;
+	for (size_t i = 0; wide[i]; i++) {
+		size_t n = strlen(wide[i]);
+
+		if ((size_t)(end - p) >= n && !memcmp(end - n, wide[i], n))
+			return n;
+	}
+	return 0;
+}
+
+/*
+ * Drops emphasis and code markers and collapses white space (Unicode
+ * White_Space) into single spaces, keeping every other byte.
+ */
+static void strip_markers(const char *s, size_t len, struct pe_buf *out)
+{
 	int space = 0;
+	size_t n;
 
-	pe_buf_reset(out);
-	pe_buf_init(&tmp, 0);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (size_t i = 0; i < len; i += n) {
+		unsigned long cp;
 
-		if (c == '*' || c == '_' || c == '`' || c == '#')
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		if (!n) {
+			/* Not UTF-8: kept, and folded to U+FFFD later. */
+			n = 1;
+			cp = 0xfffd;
+		}
+		if (cp == '*' || cp == '_' || cp == '`' || cp == '#')
 			continue;
-		if (isspace(c)) {
-			space = tmp.len > 0;
+		if (pe_unicode_is_space(cp)) {
+			space = out->len > 0;
 			continue;
 		}
 		if (space)
-			pe_buf_addc(&tmp, ' ');
+			pe_buf_addc(out, ' ');
 		space = 0;
-		pe_buf_addc(&tmp, (char)tolower(c));
+		pe_buf_add(out, s + i, n);
 	}
-	p = pe_buf_str(&tmp);
-	end = p + tmp.len;
+}
+
+/* Normalises for matching; see markdown.h. */
+void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+{
+	struct pe_buf tmp, folded;
+	const char *p, *end;
+	size_t cut;
+
+	pe_buf_reset(out);
+	pe_buf_init(&tmp, 0);
+	pe_buf_init(&folded, 0);
+	strip_markers(s, len, &tmp);
+	/* Folding makes text at most three times longer: it always fits. */
+	pe_unicode_fold(pe_buf_str(&tmp), tmp.len, &folded);
+	p = pe_buf_str(&folded);
+	end = p + folded.len;
 	p = skip_symbols(p, end);
 	p = skip_numbering(p, end);
-	while (end > p && strchr(":.;,!? ", end[-1]))
-		end--;
+	while ((cut = trailing_punctuation(p, end)) != 0)
+		end -= cut;
 	pe_buf_add(out, p, (size_t)(end - p));
+	pe_buf_release(&folded);
 	pe_buf_release(&tmp);
 }
 
 /* Matches a heading against a required name; see markdown.h. */
 int pe_md_heading_matches(const char *heading_norm, const char *name_norm)
 {
-	size_t n = strlen(name_norm);
+	size_t n = strlen(name_norm), k;
+	unsigned long cp;
 
 	if (!n || strncmp(heading_norm, name_norm, n))
 		return 0;
-	return !heading_norm[n] ||
-	       !is_word_byte((unsigned char)heading_norm[n]);
+	if (!heading_norm[n])
+		return 1;
+	/* The name must end a word: the character after it is no letter. */
+	k = pe_utf8_decode(heading_norm + n, strlen(heading_norm + n), &cp);
+	return !is_word_cp(k ? cp : 0xfffd);
 }
 
-/*
- * Counts runs of letters and digits; bytes of multibyte UTF-8 count as
- * letters, so words in any script are counted once.  The loop is branch-
- * light because length and min_words checks run it over whole answers.
- */
 /*
  * Decodes one character at p with the one UTF-8 decoder; a byte that
  * starts no well-formed character decodes alone, as U+FFFD.
@@ -748,24 +783,17 @@ static unsigned long decode_utf8(const unsigned char *p, size_t len, size_t *n)
 }
 
 /*
- * True for characters that make up words: letters and digits of any
- * script.  Punctuation, symbols, arrows, dashes, box drawing and emoji
- * are not; the ranges are the Unicode blocks that hold nothing else.
+ * True for characters that make up words: letters, marks and digits of
+ * any script (pe_unicode_in_word, whose rule pe_unicode_next_word
+ * follows too).  Punctuation, symbols, arrows, dashes, box drawing and
+ * emoji are not, and neither are the variation selectors that follow an
+ * emoji.  ASCII is looked up here, for speed.
  */
 static int is_word_cp(unsigned long cp)
 {
 	if (cp < 0x80)
 		return (int)word_byte((unsigned char)cp);
-	if (cp < 0xc0)
-		return cp == 0xaa || cp == 0xb5 || cp == 0xba;
-	if (cp == 0xd7 || cp == 0xf7)
-		return 0;
-	if ((cp >= 0x2000 && cp <= 0x2bff) || (cp >= 0x3000 && cp <= 0x303f) ||
-	    (cp >= 0xe000 && cp <= 0xf8ff) || (cp >= 0xfe00 && cp <= 0xfe0f) ||
-	    (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff01 && cp <= 0xff0f) ||
-	    (cp >= 0x1f000 && cp <= 0x1faff))
-		return 0;
-	return 1;
+	return pe_unicode_in_word(cp);
 }
 
 #ifdef __SSE2__
@@ -787,10 +815,11 @@ static unsigned ascii_word_mask16(__m128i v)
 #endif
 
 /*
- * Counts words: runs of letters and digits, character by character, so
- * that "expand — contract" is two words.  Blocks of plain ASCII take a
- * 16-byte path; the length and min_words checks run this over whole
- * answers.
+ * Counts words: runs of letters, marks and digits, character by
+ * character, so that "expand — contract" is two words, and each CJK
+ * character on its own (pe_unicode_stands_alone), so that "日本語" is
+ * three.  Blocks of plain ASCII take a 16-byte path; the length and
+ * min_words checks run this over whole answers.
  */
 size_t pe_md_count_words(const char *text, size_t len)
 {
@@ -800,6 +829,7 @@ size_t pe_md_count_words(const char *text, size_t len)
 
 	while (i < len) {
 		size_t n;
+		unsigned long cp;
 		unsigned w;
 
 #ifdef __SSE2__
@@ -819,10 +849,17 @@ size_t pe_md_count_words(const char *text, size_t len)
 			}
 		}
 #endif
-		w = (unsigned)is_word_cp(decode_utf8(p + i, len - i, &n));
+		cp = decode_utf8(p + i, len - i, &n);
+		i += n;
+		if (pe_unicode_stands_alone(cp)) {
+			/* A CJK character is a word of its own. */
+			words++;
+			prev = 0;
+			continue;
+		}
+		w = (unsigned)is_word_cp(cp);
 		words += w & ~prev & 1u;
 		prev = w;
-		i += n;
 	}
 	return words;
 }

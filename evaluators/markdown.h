@@ -79,22 +79,29 @@ void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,
 			 size_t *end);
 
 /*
- * Normalises a heading or a required name for matching: lower case,
- * emphasis and code markers dropped, leading numbering ("1.", "2)",
- * "Step 3:", "Phase 2 -", "IV.") and trailing punctuation removed,
- * whitespace collapsed.  Writes into out (reset first).
+ * Normalises a heading or a required name for matching: case folded by
+ * Unicode full case folding with NFC (harness/core/unicode.h, so "RÉSUMÉ",
+ * "Résumé" and "re\u0301sume\u0301" are alike), emphasis and code markers
+ * dropped, leading numbering ("1.", "2)", "Step 3:", "Phase 2 -", "IV.")
+ * and symbols (emoji) and trailing punctuation (ASCII and CJK) removed,
+ * white space (Unicode White_Space) collapsed.  A byte that is not UTF-8
+ * becomes U+FFFD.  Writes into out (reset first).
  */
 void pe_md_normalize(const char *s, size_t len, struct pe_buf *out);
 
 /*
  * True when a normalised heading matches a normalised name: equal, or the
  * heading starts with the name followed by a character that is not a
- * letter or digit ("migration strategy: expand" matches "migration
- * strategy").
+ * letter, mark or digit of any script ("migration strategy: expand" and
+ * "summary—notes" match "migration strategy" and "summary"; "résumés"
+ * does not match "résumé").
  */
 int pe_md_heading_matches(const char *heading_norm, const char *name_norm);
 
-/* Counts words (runs of letters or digits, any script) in a byte range. */
+/*
+ * Counts words in a byte range: runs of letters, marks and digits of any
+ * script, and each CJK ideograph or kana on its own.
+ */
 size_t pe_md_count_words(const char *text, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "harness/core/util.h"
 #include "evaluators/evaluator.h"
@@ -31,65 +32,99 @@ struct regex_state {
 	char **shown;		/* each pattern, shortened for reasons */
 	size_t npatterns;
 	struct pe_bound count;
-	char *target_norm; /* NULL: the whole output */
-	char *target;
+	struct pe_part target;
 	char *target_suffix; /* " in section X", for reasons */
 };
 
-static int is_whole_output(const char *t)
-{
-	static const char *const names[] = { "output",	   "message.content",
-					     "completion", "response",
-					     "content",	   NULL };
+/* A regex flag: its letter and its names in other libraries. */
+struct flag_name {
+	char letter;
+	const char *names[3];
+};
 
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(t, names[i]))
-			return 1;
+static const struct flag_name flag_names[] = {
+	{ 'i', { "ignorecase", "ignore_case", NULL } },
+	{ 'm', { "multiline", NULL, NULL } },
+	{ 's', { "dotall", NULL, NULL } },
+	{ 'x', { "verbose", "extended", NULL } },
+	{ 0, { NULL, NULL, NULL } },
+};
+
+/*
+ * Adds the flags one word gives to letters (room for 4 more): letters
+ * from "imsx", where JavaScript's "g" (every match is counted anyway)
+ * and "u" (patterns are always Unicode) add nothing, or a flag's name as
+ * Python writes it ("DOTALL", "re.IGNORECASE"), in any case.  Returns 0,
+ * or -1 when the word is neither.
+ */
+static int add_flag_word(const char *word, char *letters)
+{
+	const char *w = strncmp(word, "re.", 3) ? word : word + 3;
+	size_t n = strlen(letters);
+
+	for (const struct flag_name *f = flag_names; f->letter; f++)
+		for (size_t k = 0; k < 3 && f->names[k]; k++)
+			if (!strcasecmp(w, f->names[k])) {
+				if (!strchr(letters, f->letter))
+					letters[n++] = f->letter;
+				letters[n] = '\0';
+				return 0;
+			}
+	if (strspn(word, "imsxgu") != strlen(word))
+		return -1;
+	for (const char *c = word; *c; c++)
+		if (*c != 'g' && *c != 'u' && !memchr(letters, *c, n))
+			letters[n++] = *c;
+	letters[n] = '\0';
 	return 0;
 }
 
+/* Reads "flags:" (a word or a list of words) into letters (8 bytes). */
+static int read_flags(const struct pe_node *f, char letters[8],
+		      struct pe_diag *diag)
+{
+	int bad = 0;
+
+	letters[0] = '\0';
+	if (!f)
+		return PE_OK;
+	if (f->kind == PE_NODE_SEQ)
+		for (size_t i = 0; i < f->count && !bad; i++)
+			bad = f->items[i]->kind != PE_NODE_STRING ||
+			      add_flag_word(f->items[i]->text, letters);
+	else
+		bad = f->kind != PE_NODE_STRING ||
+		      add_flag_word(f->text, letters);
+	if (!bad)
+		return PE_OK;
+	pe_diag_error(diag, &f->mark,
+		      "'flags' must be letters from \"imsx\" (i: ignore case, "
+		      "m: multi-line, s: dot matches newline, x: extended; g "
+		      "and u change nothing) or their names (ignorecase, "
+		      "multiline, dotall, verbose)");
+	return PE_ERR_INVALID;
+}
+
 static int read_regex_settings(struct regex_state *st,
-			       const struct pe_evalspec *spec,
-			       const char **flags, struct pe_diag *diag)
+			       const struct pe_evalspec *spec, char flags[8],
+			       struct pe_diag *diag)
 {
 	const struct pe_node *body =
 		((const struct regex_spec *)spec->data)->settings;
-	const struct pe_node *f = pe_node_get(body, "flags");
-	const struct pe_node *target = pe_node_get(body, "target");
 
-	*flags = "";
-	if (f) {
-		if (f->kind != PE_NODE_STRING ||
-		    f->len != strspn(f->text, "imsx")) {
-			pe_diag_error(diag, &f->mark,
-				      "'flags' must be letters from \"imsx\" "
-				      "(i: ignore case, m: multi-line, s: dot "
-				      "matches newline, x: extended)");
-			return PE_ERR_INVALID;
-		}
-		*flags = f->text;
-	}
+	if (read_flags(pe_node_get(body, "flags"), flags, diag))
+		return PE_ERR_INVALID;
 	if (pe_setting_bound(body, "count", &st->count, diag))
 		return PE_ERR_INVALID;
 	if (!st->count.given)
 		st->count.min = 1;
-	if (target) {
-		struct pe_buf norm;
-
-		if (target->kind != PE_NODE_STRING || !target->len) {
-			pe_diag_error(diag, &target->mark,
-				      "'target' must be a section name");
-			return PE_ERR_INVALID;
-		}
-		if (!is_whole_output(target->text)) {
-			pe_buf_init(&norm, 0);
-			pe_md_normalize(target->text, target->len, &norm);
-			st->target_norm = pe_buf_detach(&norm, NULL);
-			st->target = xstrdup(target->text);
-			st->target_suffix =
-				xstrfmt(" in section %s", target->text);
-		}
-	}
+	/* "property:" is another library's "target:". */
+	if (pe_setting_part(body,
+			    pe_node_get(body, "target") ? "target" : "property",
+			    &st->target, diag))
+		return PE_ERR_INVALID;
+	if (st->target.name)
+		st->target_suffix = xstrfmt(" in section %s", st->target.name);
 	return PE_OK;
 }
 
@@ -105,8 +140,7 @@ static void free_regex(void *state)
 	}
 	free(st->re);
 	free(st->shown);
-	free(st->target_norm);
-	free(st->target);
+	pe_part_release(&st->target);
 	free(st->target_suffix);
 	free(st);
 }
@@ -146,12 +180,12 @@ static int compile_regex(const struct pe_evalspec *spec,
 	const struct pe_node *pat =
 		((const struct regex_spec *)spec->data)->pattern;
 	size_t n = pat->kind == PE_NODE_SEQ ? pat->count : 1;
-	const char *flags;
+	char flags[8];
 	int rc = PE_OK;
 
 	st->re = xcalloc(n, sizeof(*st->re));
 	st->shown = xcalloc(n, sizeof(*st->shown));
-	if (read_regex_settings(st, spec, &flags, diag)) {
+	if (read_regex_settings(st, spec, flags, diag)) {
 		free_regex(st);
 		return PE_ERR_INVALID;
 	}
@@ -182,8 +216,9 @@ static void score_single(const struct regex_state *st, size_t count,
 			      count, count == 1 ? "" : "s");
 	else if (!count)
 		pe_result_set(out, PE_VERDICT_FAIL, 0, "no match for /%s/%s%s",
-			      st->shown[0], st->target ? " in section " : "",
-			      st->target ? st->target : "");
+			      st->shown[0],
+			      st->target.name ? " in section " : "",
+			      st->target.name ? st->target.name : "");
 	else
 		pe_result_set(out, PE_VERDICT_FAIL, 0,
 			      "/%s/ matched %zu time%s, expected %s",
@@ -202,11 +237,12 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	int default_count = st->count.min == 1 && st->count.max == SIZE_MAX;
 
 	(void)spec;
-	if (st->target_norm) {
-		if (pe_md_find_section(in->md, st->target_norm, 1, &start,
+	if (st->target.norm) {
+		if (pe_md_find_section(in->md, st->target.norm, 1, &start,
 				       &end) < 0) {
 			pe_result_set(out, PE_VERDICT_FAIL, 0,
-				      "section '%s' not found", st->target);
+				      "section '%s' not found",
+				      st->target.name);
 			return;
 		}
 		subject = in->output + start;
@@ -240,8 +276,8 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	else if (held == st->npatterns)
 		pe_result_set(out, PE_VERDICT_PASS, 1,
 			      "all %zu patterns matched%s%s", st->npatterns,
-			      st->target ? " in section " : "",
-			      st->target ? st->target : "");
+			      st->target.name ? " in section " : "",
+			      st->target.name ? st->target.name : "");
 	else
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)held / (double)st->npatterns,
@@ -250,7 +286,7 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 			      pe_buf_str(&missing),
 			      default_count ? "" : ", each needs ",
 			      default_count ? "" : want,
-			      st->target ? st->target_suffix : "", held,
+			      st->target.name ? st->target_suffix : "", held,
 			      st->npatterns);
 	pe_buf_release(&missing);
 }
@@ -275,22 +311,36 @@ static int pattern_error(const struct pe_evalspec *spec,
  * (the evaluator, or a "string:" mapping), whose settings beside the
  * pattern apply too; "match: false" beside it is read from the evaluator.
  */
+/*
+ * Inverts spec for "match: false" in map, and for other libraries'
+ * "invert: true" and "negate: true".
+ */
+static void read_inversion(struct pe_evalspec *spec, const struct pe_node *map)
+{
+	static const char *const keys[] = { "match", "invert", "negate" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const struct pe_node *b = pe_node_get(map, keys[i]);
+
+		if (b && b->kind == PE_NODE_BOOL && b->bval == (i > 0))
+			spec->negate ^= 1;
+	}
+}
+
 static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 		       const struct pe_node *value, struct pe_diag *diag)
 {
 	struct regex_spec *data = xcalloc(1, sizeof(*data));
-	const struct pe_node *match;
 
 	spec->data = data;
 	if (value && value->kind == PE_NODE_MAP) {
 		static const char *const known[] = { "pattern", "match",
 						     "flags",	"count",
-						     "target",	NULL };
+						     "target",	"invert",
+						     "negate",	NULL };
 
 		pe_node_check_keys(value, known, "a regex evaluator", diag);
-		match = pe_node_get(value, "match");
-		if (match && match->kind == PE_NODE_BOOL && !match->bval)
-			spec->negate ^= 1;
+		read_inversion(spec, value);
 		data->settings = value;
 		value = pe_node_get(value, "pattern");
 		if (!value) {
@@ -311,27 +361,41 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 		return pattern_error(spec, value, diag);
 	}
 	if (!data->settings) {
-		const struct pe_node *m = pe_node_get(spec->node, "match");
-
 		/* "match: false" beside the pattern inverts it too. */
 		data->settings = holder;
-		if (m && m->kind == PE_NODE_BOOL && !m->bval)
-			spec->negate ^= 1;
+		read_inversion(spec, spec->node);
 	}
 	data->pattern = value;
 	return PE_OK;
 }
 
-/* "regex: ..." in node, or "type: regex" with pattern, regex or value. */
+/* Makes spec a regex of patterns, for other families; see evaluator.h. */
+int pe_regex_parse_patterns(struct pe_evalspec *spec,
+			    const struct pe_node *holder,
+			    const struct pe_node *patterns,
+			    struct pe_diag *diag)
+{
+	spec->ops = pe_evaluator_by_type("regex");
+	return parse_value(spec, holder, patterns, diag);
+}
+
+/*
+ * "regex: ..." in node, or "type: regex" with pattern, patterns, regex,
+ * value or expected ("match_type" is "type: string_match"'s, handed
+ * over by string.c).
+ */
 static int parse_regex(struct pe_evalspec *spec, const struct pe_node *node,
 		       const struct pe_node *type, struct pe_diag *diag)
 {
-	const struct pe_node *p = pe_node_get(node, type ? "pattern" : "regex");
+	static const char *const typed[] = { "pattern", "patterns", "regex",
+					     "value",	"expected", NULL };
+	const struct pe_node *p = NULL;
 
-	if (!p && type)
+	/* "expected" holds the pattern in "type: regex_match" + property. */
+	for (size_t i = 0; type && typed[i] && !p; i++)
+		p = pe_node_get(node, typed[i]);
+	if (!type)
 		p = pe_node_get(node, "regex");
-	if (!p && type)
-		p = pe_node_get(node, "value");
 	return parse_value(spec, node, p, diag);
 }
 
@@ -351,9 +415,11 @@ static void describe_regex(const struct pe_evalspec *spec, struct pe_buf *out)
 static const char *const regex_keys[] = { "regex", NULL };
 static const char *const regex_types[] = { "regex", "regex_match", NULL };
 /* "string" for string: {regex: ...}, which is read as a regex. */
-static const char *const regex_known_keys[] = { "regex", "pattern", "value",
-						"flags", "count",   "target",
-						"match", "string",  NULL };
+static const char *const regex_known_keys[] = {
+	"regex",    "pattern",	"value",    "flags",	  "count",
+	"target",   "match",	"string",   "invert",	  "negate",
+	"property", "expected", "patterns", "match_type", NULL
+};
 
 const struct pe_evaluator_ops pe_regex_ops = {
 	.name = "regex",

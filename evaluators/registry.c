@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -40,6 +41,14 @@ struct pe_evaluator {
 	X(pe_code_ops)                                                         \
 	X(pe_length_ops)                                                       \
 	X(pe_json_check_ops)                                                   \
+	X(pe_levenshtein_ops) /* reference metrics against {{expected}} */     \
+	X(pe_rouge_l_ops)                                                      \
+	X(pe_bleu_ops)                                                         \
+	X(pe_token_set_ops)                                                    \
+	X(pe_latency_ops) /* checks of the call: latency, cost, finish */      \
+	X(pe_cost_ops)                                                         \
+	X(pe_finish_reason_ops)                                                \
+	X(pe_unsupported_ops) /* dialects that map to no check (skipped) */    \
 	/* the end of FAMILIES: a new line above needs no other edit */
 
 #define DECLARE(ops) extern const struct pe_evaluator_ops ops;
@@ -98,6 +107,24 @@ const struct pe_evaluator_ops *pe_evaluator_for_sentence(void)
 		if (families[i]->sentence)
 			return families[i];
 	return NULL;
+}
+
+/* Hands spec to the unsupported family with its reason; see evaluator.h. */
+int pe_evaluator_unsupported(struct pe_evalspec *spec, const char *fmt, ...)
+{
+	va_list ap;
+
+	spec->ops = &pe_unsupported_ops;
+	va_start(ap, fmt);
+	spec->data = xstrvfmt(fmt, ap);
+	va_end(ap);
+	return PE_OK;
+}
+
+/* True for a spec handed to the unsupported family; see evaluator.h. */
+int pe_evaluator_is_unsupported(const struct pe_evalspec *spec)
+{
+	return spec->ops == &pe_unsupported_ops;
 }
 
 /* Returns the value of the family's first key in the evaluator. */
@@ -188,6 +215,38 @@ void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 			*p = ' ';
 }
 
+/* Appends formatted text to a result's reason. */
+void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *more, *reason;
+
+	va_start(ap, fmt);
+	more = xstrvfmt(fmt, ap);
+	va_end(ap);
+	reason = xstrfmt("%s%s", out->reason ? out->reason : "", more);
+	for (char *p = reason; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	free(out->reason);
+	free(more);
+	out->reason = reason;
+}
+
+/* Says in the reason how many bytes of the answer are not UTF-8. */
+void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
+			 size_t len)
+{
+	size_t bad = pe_unicode_invalid_bytes(answer, len);
+
+	if (bad)
+		pe_result_append(out,
+				 "; %zu byte%s of the answer %s not UTF-8 "
+				 "(read as U+FFFD)",
+				 bad, bad == 1 ? "" : "s",
+				 bad == 1 ? "is" : "are");
+}
+
 /* Renders a value template with the case's variables. */
 int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
 		   struct pe_buf *out)
@@ -243,8 +302,10 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec)
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 				      const char *run_judge, int ask_judges)
 {
-	if (spec->ops->never_runs)
-		return spec->ops->never_runs;
+	const char *never = pe_evalspec_never_runs(spec);
+
+	if (never)
+		return never;
 	if (pe_evaluator_is_judge(spec) &&
 	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;
@@ -425,9 +486,11 @@ void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s)
 	decide(p, s);
 }
 
-/* Scores one output against one test case; see evaluator.h. */
-void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
-		   const char *output, size_t len, struct pe_case_score *out)
+/* Scores one output against one test case, with its call when known. */
+static void score_with(const struct pe_prompt *p, const struct pe_case *c,
+		       const char *output, size_t len,
+		       const struct pe_result *call,
+		       const struct pe_price *price, struct pe_case_score *out)
 {
 	size_t n = p->nevaluators + (c ? c->nevaluators : 0);
 	struct pe_eval_input in;
@@ -440,11 +503,29 @@ void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 	in.md = pe_md_parse(output, len);
 	in.prompt = p;
 	in.kase = c;
+	in.call = call;
+	in.price = price;
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);
 	pe_md_free((struct pe_md *)in.md);
 	decide(p, out);
+}
+
+/* Scores one output against one test case; see evaluator.h. */
+void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
+		   const char *output, size_t len, struct pe_case_score *out)
+{
+	score_with(p, c, output, len, NULL, NULL, out);
+}
+
+/* Scores a job's answer with its call; see evaluator.h. */
+void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
+		   const struct pe_result *row, const struct pe_price *price,
+		   struct pe_case_score *out)
+{
+	score_with(p, c, row->output ? row->output : "", row->output_len, row,
+		   price, out);
 }
 
 /* Frees the results of one case. */

@@ -40,6 +40,25 @@ int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
 	return PE_OK;
 }
 
+/* Reads a number setting in [lo, hi]; see settings.h. */
+int pe_setting_number(const struct pe_node *map, const char *key, double lo,
+		      double hi, double *out, struct pe_diag *diag)
+{
+	const struct pe_node *n = pe_node_get(map, key);
+
+	if (!n)
+		return PE_OK;
+	if ((n->kind != PE_NODE_INT && n->kind != PE_NODE_FLOAT) ||
+	    !(n->fval >= lo && n->fval <= hi)) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s' must be a number from %.15g to %.15g", key,
+			      lo, hi);
+		return PE_ERR_INVALID;
+	}
+	*out = n->fval;
+	return PE_OK;
+}
+
 /* Reads a boolean setting. */
 int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
 		    struct pe_diag *diag)
@@ -179,6 +198,51 @@ void pe_names_release(struct pe_names *names)
 	free(names->raw);
 	free(names->norm);
 	memset(names, 0, sizeof(*names));
+}
+
+static int is_whole_output(const char *t)
+{
+	static const char *const names[] = { "output",	   "message.content",
+					     "message",	   "answer",
+					     "completion", "response",
+					     "content",	   NULL };
+
+	for (size_t i = 0; names[i]; i++)
+		if (!strcmp(t, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Reads a part: a section name, or the whole answer; see settings.h. */
+int pe_setting_part(const struct pe_node *map, const char *key,
+		    struct pe_part *out, struct pe_diag *diag)
+{
+	const struct pe_node *target = pe_node_get(map, key);
+	struct pe_buf norm;
+
+	memset(out, 0, sizeof(*out));
+	if (!target)
+		return PE_OK;
+	if (target->kind != PE_NODE_STRING || !target->len) {
+		pe_diag_error(diag, &target->mark,
+			      "'%s' must be a section name", key);
+		return PE_ERR_INVALID;
+	}
+	if (is_whole_output(target->text))
+		return PE_OK;
+	pe_buf_init(&norm, 0);
+	pe_md_normalize(target->text, target->len, &norm);
+	out->norm = pe_buf_detach(&norm, NULL);
+	out->name = xstrdup(target->text);
+	return PE_OK;
+}
+
+/* Frees a part. */
+void pe_part_release(struct pe_part *t)
+{
+	free(t->name);
+	free(t->norm);
+	memset(t, 0, sizeof(*t));
 }
 
 /* Requires a mapping of settings. */

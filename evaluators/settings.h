@@ -31,6 +31,14 @@ struct pe_bound {
 int pe_setting_count(const struct pe_node *map, const char *key, size_t lo,
 		     size_t hi, size_t *out, struct pe_diag *diag);
 
+/*
+ * Reads key from map as a number (whole or not) in [lo, hi] into *out
+ * (left alone when the key is absent).  Returns 0 or PE_ERR_INVALID after
+ * an error.
+ */
+int pe_setting_number(const struct pe_node *map, const char *key, double lo,
+		      double hi, double *out, struct pe_diag *diag);
+
 /* Reads key as true/false into *out (left alone when absent). */
 int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
 		    struct pe_diag *diag);
@@ -59,6 +67,25 @@ struct pe_names {
 int pe_setting_names(const struct pe_node *map, const char *key,
 		     struct pe_names *out, struct pe_diag *diag);
 void pe_names_release(struct pe_names *names);
+
+/*
+ * The part of the answer an evaluator checks ("target:"): the whole
+ * answer, or the section a heading (or a bold-only paragraph) opens.
+ */
+struct pe_part {
+	char *name; /* the section as written; NULL: the whole answer */
+	char *norm; /* the name normalised (pe_md_normalize) */
+};
+
+/*
+ * Reads key as a part of the answer into *out: a section name, or a name
+ * of the whole answer ("output", "message.content", "message", "answer",
+ * "completion", "response", "content"), which leaves out->name NULL, as
+ * an absent key does.  Returns 0 or PE_ERR_INVALID after an error.
+ */
+int pe_setting_part(const struct pe_node *map, const char *key,
+		    struct pe_part *out, struct pe_diag *diag);
+void pe_part_release(struct pe_part *t);
 
 /* Errors when node is not a mapping; what names the evaluator kind. */
 int pe_setting_require_map(const struct pe_node *node, const char *what,

@@ -13,7 +13,8 @@
  * An empty value counts as not set, as in gh-models: a "string:" mapping
  * checks the first key of equals > contains > startsWith > endsWith (then
  * prompteval's own spellings) whose value is not empty, and one whose
- * every key is empty is a positioned error.  A value that is empty only
+ * every key is empty checks nothing: it loads as unsupported, with a
+ * warning, and its cases are ungraded (gh-models fails it at run time).  A value that is empty only
  * once a case's variables fill it checks nothing.  gh-models tests for
  * emptiness before it renders, so it would pass every answer there;
  * prompteval fails the check instead, with a reason that says so, and
@@ -41,14 +42,22 @@ enum string_op {
 	STR_CONTAINS_ALL
 };
 
-/* What a string evaluator says: one check, with one value or several. */
+/*
+ * What a string evaluator says: one check, with one value or several,
+ * over the whole answer or one section of it.
+ */
 struct string_spec {
 	enum string_op op;
 	int case_sensitive;
 	struct pe_template **values; /* rendered with the case's variables */
-	const struct pe_node **value_nodes;
+	const struct pe_node **value_nodes; /* where each value is written */
+	const char **written; /* each value as written (borrowed) */
 	size_t nvalues;
+	struct pe_part part; /* target: the whole answer, or a section */
 };
+
+/* The value of "target: expected": the case's expected value. */
+static const char expected_value[] = "{{expected}}";
 
 /* Whether text (len bytes) passes op with needle (nlen bytes, not 0). */
 static int check_one(enum string_op op, const char *text, size_t len,
@@ -101,8 +110,8 @@ static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
 			     struct pe_eval_result *out)
 {
 	const struct string_spec *spec = evalspec->data;
-	const struct pe_node *n = spec->value_nodes[i];
-	char *shown = pe_shorten(n->text, n->len, REASON_VALUE_MAX);
+	char *shown = pe_shorten(spec->written[i], strlen(spec->written[i]),
+				 REASON_VALUE_MAX);
 
 	pe_result_set(out, evalspec->negate ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
 		      evalspec->negate ? 1 : 0,
@@ -187,12 +196,24 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 			 struct pe_eval_result *out)
 {
 	const struct string_spec *spec = evalspec->data;
-	size_t len = in->len, empty;
-	const char *text = pe_unicode_trim(in->output, &len);
+	size_t len = in->len, empty, start, end;
+	const char *text = in->output;
 	struct pe_buf answer;
 	struct tally t = { 0 };
 
 	(void)state;
+	if (spec->part.norm) {
+		if (pe_md_find_section(in->md, spec->part.norm, 1, &start,
+				       &end) < 0) {
+			pe_result_set(out, PE_VERDICT_FAIL, 0,
+				      "section '%s' not found",
+				      spec->part.name);
+			return;
+		}
+		text += start;
+		len = end - start;
+	}
+	text = pe_unicode_trim(text, &len);
 	/* Folding makes text at most three times longer (unicode.h). */
 	pe_buf_init(&answer, 3 * len + 1);
 	if (!spec->case_sensitive) {
@@ -213,6 +234,11 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 		fail_empty_value(evalspec, empty, out);
 	else
 		set_result(spec, &t, out);
+	if (spec->part.name)
+		pe_result_append(out, " in section %s", spec->part.name);
+	/* equals compares bytes; the other checks read U+FFFD. */
+	if (!spec->case_sensitive)
+		pe_result_note_utf8(out, in->output, in->len);
 	pe_buf_release(&t.found);
 	pe_buf_release(&t.missing);
 	pe_buf_release(&answer);
@@ -226,19 +252,31 @@ static void free_string_spec(void *data)
 		pe_template_free(spec->values[i]);
 	free(spec->values);
 	free(spec->value_nodes);
+	free(spec->written);
+	pe_part_release(&spec->part);
 	free(spec);
+}
+
+/* Adds a value written as text, in the scalar n (or beside it). */
+static void add_text(struct string_spec *spec, const struct pe_node *n,
+		     const char *text)
+{
+	size_t i = spec->nvalues;
+
+	spec->values = xrealloc(spec->values, (i + 1) * sizeof(*spec->values));
+	spec->value_nodes = xrealloc(spec->value_nodes,
+				     (i + 1) * sizeof(*spec->value_nodes));
+	spec->written =
+		xrealloc(spec->written, (i + 1) * sizeof(*spec->written));
+	spec->values[i] = pe_template_parse(text, strlen(text));
+	spec->value_nodes[i] = n;
+	spec->written[i] = text;
+	spec->nvalues++;
 }
 
 static void add_value(struct string_spec *spec, const struct pe_node *n)
 {
-	spec->values = xrealloc(spec->values,
-				(spec->nvalues + 1) * sizeof(*spec->values));
-	spec->value_nodes =
-		xrealloc(spec->value_nodes,
-			 (spec->nvalues + 1) * sizeof(*spec->value_nodes));
-	spec->values[spec->nvalues] = pe_template_parse(n->text, n->len);
-	spec->value_nodes[spec->nvalues] = n;
-	spec->nvalues++;
+	add_text(spec, n, n->text);
 }
 
 struct string_op_name {
@@ -265,8 +303,71 @@ static const struct string_op_name string_ops[] = {
 	{ "notContains", STR_CONTAINS, 0, 1 },
 	{ "does_not_contain", STR_CONTAINS, 0, 1 },
 	{ "not_contains", STR_CONTAINS, 0, 1 },
+	{ "includes", STR_CONTAINS, 0, 0 }, /* string: {includes: x} */
 	{ NULL, STR_EQUALS, 0, 0 }
 };
+
+/* The check a spelling in string_ops names, or NULL. */
+static const struct string_op_name *find_op(const char *name)
+{
+	for (const struct string_op_name *o = string_ops; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+/* A dialect's word for a check, and the spelling in string_ops it means. */
+struct dialect_word {
+	const char *word;
+	const char *op;
+};
+
+/*
+ * Other prompt libraries' "type:" names of the string checks (the
+ * spellings in string_ops are types too).  "string_match" takes its check
+ * from "match_type"; "expected_output" checks the case's expected value.
+ */
+static const struct dialect_word dialect_types[] = {
+	{ "string_contains", "contains" }, { "assert_contains", "contains" },
+	{ "includes_all", "containsAll" }, { "string_match", "contains" },
+	{ "expected_output", "contains" }, { NULL, NULL }
+};
+
+/* The values of "match_type:" beside "type: string_match". */
+static const struct dialect_word match_types[] = {
+	{ "contains", "contains" },
+	{ "includes", "contains" },
+	{ "contains_all", "containsAll" },
+	{ "all", "containsAll" },
+	{ "contains_any", "containsAny" },
+	{ "any", "containsAny" },
+	{ "exact", "equals" },
+	{ "equals", "equals" },
+	{ "starts_with", "startsWith" },
+	{ "startswith", "startsWith" },
+	{ "ends_with", "endsWith" },
+	{ "endswith", "endsWith" },
+	{ "not_contains", "notContains" },
+	{ NULL, NULL }
+};
+
+/*
+ * Where "type:" string checks keep their value, in the order they are
+ * read: "value", and other libraries' spellings of it.  Each is literal
+ * text ("pattern" included: these checks do not read patterns).
+ */
+static const char *const value_keys[] = { "value",   "text",	"expected",
+					  "pattern", "match",	"patterns",
+					  "values",  "strings", NULL };
+
+static const char *dialect_op(const struct dialect_word *words,
+			      const char *word)
+{
+	for (size_t i = 0; words[i].word; i++)
+		if (!strcmp(words[i].word, word))
+			return words[i].op;
+	return NULL;
+}
 
 /* Reads a list of values ("containsAny: [a, b]"). */
 static int read_value_list(struct string_spec *spec, const struct pe_node *list,
@@ -337,6 +438,79 @@ static int read_check(struct pe_evalspec *spec, const struct string_op_name *o,
 	return read_string_values(data, value, key, diag);
 }
 
+/*
+ * The check of a list where one value was expected ("patterns: [a,
+ * b]"): every value must be there, or, for a check that the answer does
+ * not contain a value, none may be (containsAny, which the caller
+ * negates).
+ */
+static const struct string_op_name *list_op(const struct string_op_name *o)
+{
+	if (o->op != STR_CONTAINS)
+		return o;
+	return find_op(o->negate ? "containsAny" : "containsAll");
+}
+
+/*
+ * The check "type:" names, from the type itself, a dialect's name of it
+ * or "match_type:".  Returns NULL after handing the spec to another
+ * family (a regex) or to the unsupported one, with *rc set.
+ */
+static const struct string_op_name *type_op(struct pe_evalspec *spec,
+					    const struct pe_node *node,
+					    const struct pe_node *type,
+					    struct pe_diag *diag, int *rc)
+{
+	const struct pe_node *mt = pe_node_get(node, "match_type");
+	const char *name = dialect_op(dialect_types, type->text);
+
+	if (!name)
+		name = type->text;
+	if (!mt || strcmp(type->text, "string_match"))
+		return find_op(name);
+	if (!pe_setting_text(mt)) {
+		pe_diag_error(diag, &mt->mark, "'match_type' must be text");
+		*rc = PE_ERR_INVALID;
+		return NULL;
+	}
+	if (!strcmp(mt->text, "regex")) {
+		const struct pe_node *p = pe_node_get(node, "patterns");
+
+		*rc = pe_regex_parse_patterns(
+			spec, node, p ? p : pe_node_get(node, "pattern"), diag);
+		return NULL;
+	}
+	if (!(name = dialect_op(match_types, mt->text))) {
+		*rc = pe_evaluator_unsupported(
+			spec,
+			"type: string_match with match_type '%s' is not "
+			"a check prompteval knows",
+			mt->text);
+		return NULL;
+	}
+	return find_op(name);
+}
+
+/* The value of a "type:" string check, under one of value_keys. */
+static const struct pe_node *dialect_value(const struct pe_node *node,
+					   const char **key)
+{
+	const struct pe_node *options = pe_node_get(node, "options");
+
+	for (size_t i = 0; value_keys[i]; i++)
+		if (pe_node_get(node, value_keys[i])) {
+			*key = value_keys[i];
+			return pe_node_get(node, value_keys[i]);
+		}
+	/* "type: includes_all" + "options: {strings: [...]}". */
+	for (size_t i = 0; options && value_keys[i]; i++)
+		if (pe_node_get(options, value_keys[i])) {
+			*key = value_keys[i];
+			return pe_node_get(options, value_keys[i]);
+		}
+	return NULL;
+}
+
 /* The values as a template list: values 0 .. n - 1. */
 static const struct pe_template *string_template(const struct pe_evalspec *spec,
 						 size_t i,
@@ -360,10 +534,11 @@ static void describe_string(const struct pe_evalspec *spec, struct pe_buf *out)
 		o++;
 	pe_buf_adds(out, o->name);
 	for (size_t i = 0; i < data->nvalues; i++)
-		pe_buf_addf(out, "%s '%s'", i ? "," : "",
-			    data->value_nodes[i]->text);
+		pe_buf_addf(out, "%s '%s'", i ? "," : "", data->written[i]);
 	if (data->case_sensitive)
 		pe_buf_adds(out, " (case-sensitive)");
+	if (data->part.name)
+		pe_buf_addf(out, " in section '%s'", data->part.name);
 }
 
 /* An empty string or null, which gh-models counts as not set. */
@@ -402,31 +577,21 @@ static void warn_unchecked(const struct pe_node *map,
 
 /*
  * The check of a "string:" mapping: the first key in string_ops order
- * whose value is set.  Without one, records the error and returns NULL.
+ * whose value is set.  Without one, returns NULL, with the first key
+ * present but empty in *empty (NULL when there is none).
  */
 static const struct string_op_name *choose_check(const struct pe_node *map,
-						 struct pe_diag *diag)
+						 const struct pe_pair **empty)
 {
-	const struct pe_pair *empty = NULL;
-
+	*empty = NULL;
 	for (const struct string_op_name *o = string_ops; o->name; o++) {
 		const struct pe_pair *pair = pe_node_pair(map, o->name);
 
 		if (pair && !is_unset(pair->value))
 			return o;
-		if (pair && !empty)
-			empty = pair;
+		if (pair && !*empty)
+			*empty = pair;
 	}
-	if (empty)
-		pe_diag_error(diag, &empty->value->mark,
-			      "string evaluator has no check: '%s' is empty, "
-			      "and an empty value counts as not set",
-			      empty->key->text);
-	else
-		pe_diag_error(diag, &map->mark,
-			      "string evaluator has no check: use one of "
-			      "equals, contains, startsWith, endsWith, "
-			      "icontains, containsAny, containsAll");
 	return NULL;
 }
 
@@ -435,6 +600,7 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		     struct pe_diag *diag)
 {
 	const struct string_op_name *chosen;
+	const struct pe_pair *empty;
 	const char *known[32];
 	size_t nknown = 0;
 
@@ -453,13 +619,32 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 		spec->ops = pe_evaluator_by_type("regex");
 		return spec->ops->parse(spec, map, NULL, diag);
 	}
+	if (pe_node_get(map, "matches"))
+		/* Another library's string: {matches: PATTERN}. */
+		return pe_regex_parse_patterns(
+			spec, map, pe_node_get(map, "matches"), diag);
 	for (const struct string_op_name *o = string_ops; o->name; o++)
 		known[nknown++] = o->name;
 	known[nknown] = NULL;
 	pe_node_check_keys(map, known, "a string evaluator", diag);
-	chosen = choose_check(map, diag);
-	if (!chosen)
+	chosen = choose_check(map, &empty);
+	if (empty && !chosen)
+		/*
+		 * gh-models loads it and fails at run time: prompteval loads
+		 * it too, and says it checks nothing.
+		 */
+		return pe_evaluator_unsupported(
+			spec,
+			"string: '%s' is empty, and an empty value counts as "
+			"not set, so it checks nothing",
+			empty->key->text);
+	if (!chosen) {
+		pe_diag_error(diag, &map->mark,
+			      "string evaluator has no check: use one of "
+			      "equals, contains, startsWith, endsWith, "
+			      "icontains, containsAny, containsAll");
 		return PE_ERR_INVALID;
+	}
 	warn_unchecked(map, chosen, diag);
 	return read_check(spec, chosen, pe_node_get(map, chosen->name),
 			  chosen->name, diag);
@@ -473,35 +658,102 @@ static int parse_string_key(struct pe_evalspec *spec,
 	return parse_map(spec, pe_node_get(node, "string"), diag);
 }
 
-/* "type: contains" and the other spellings of string_ops, with "value". */
+/* True for "target: expected" (or "property:"), the case's expected value. */
+static const struct pe_node *expected_target(const struct pe_node *node)
+{
+	const struct pe_node *t = pe_node_get(node, "target");
+
+	if (!t)
+		t = pe_node_get(node, "property");
+	return t && pe_setting_text(t) && !strcmp(t->text, "expected") ? t
+								       : NULL;
+}
+
+/*
+ * "type: contains" and the other spellings of string_ops, with "value",
+ * and the dialects of other prompt libraries: "type: string_match" (with
+ * "match_type" and "patterns", or "match", "expected", "pattern"),
+ * "string_contains", "assert_contains" and "includes" (with "value",
+ * "expected", "text" or "pattern", or "target: expected" for the case's
+ * expected value), "includes_all" (with "options: {strings}"), and
+ * "expected_output" (the case's expected value).  "target" or "property"
+ * names the section to read, or the whole answer.
+ */
 static int parse_string_value(struct pe_evalspec *spec,
 			      const struct pe_node *node,
 			      const struct pe_node *type, struct pe_diag *diag)
 {
-	const char *t = type->text;
-	const struct pe_node *value = pe_node_get(node, "value");
-	const struct string_op_name *o = string_ops;
+	const struct pe_node *value, *expected = expected_target(node);
+	const struct string_op_name *o;
+	struct string_spec *data;
+	const char *key = "value";
+	int rc = PE_OK;
 
-	if (!strcmp(t, "includes"))
-		t = "contains";
-	while (strcmp(t, o->name))
-		o++;
-	if (!value) {
+	if (!(o = type_op(spec, node, type, diag, &rc)))
+		return rc;
+	value = dialect_value(node, &key);
+	if (value && expected)
+		return pe_evaluator_unsupported(
+			spec,
+			"'%s: expected' beside a value would check the "
+			"expected value, not the answer",
+			expected == pe_node_get(node, "target") ? "target"
+								: "property");
+	if (!value && !expected && strcmp(type->text, "expected_output")) {
 		pe_diag_error(diag, &type->mark, "'type: %s' needs 'value'",
 			      type->text);
 		return PE_ERR_INVALID;
 	}
-	return read_check(spec, o, value, "value", diag);
+	if (value && value->kind == PE_NODE_SEQ) {
+		/* A list of values not to contain: none of them. */
+		spec->negate ^= o->negate;
+		o = list_op(o);
+	}
+	if (value) {
+		rc = read_check(spec, o, value, key, diag);
+		data = spec->data;
+	} else {
+		/* No value: the case's expected value, "{{expected}}". */
+		data = xcalloc(1, sizeof(*data));
+		data->op = o->op;
+		spec->negate ^= o->negate;
+		spec->data = data;
+		add_text(data, expected ? expected : type, expected_value);
+	}
+	if (!rc && !expected)
+		rc = pe_setting_part(node,
+				     pe_node_get(node, "target") ? "target"
+								 : "property",
+				     &data->part, diag);
+	return rc;
 }
 
 static const char *const string_keys[] = { "string", NULL };
 static const char *const string_known_keys[] = { "string", "value", NULL };
-/* Every spelling in string_ops, and "includes" for contains. */
-static const char *const string_types[] = {
-	"contains",    "includes",	   "icontains",	   "equals",
-	"startsWith",  "endsWith",	   "containsAny",  "containsAll",
-	"notContains", "does_not_contain", "not_contains", NULL
+/* The "type:" form reads other libraries' keys too. */
+static const char *const string_value_known_keys[] = {
+	"value",    "text",	"expected", "pattern", "match",
+	"patterns", "values",	"strings",  "options", "match_type",
+	"target",   "property", NULL
 };
+/* Every spelling in string_ops, and the dialect_types. */
+static const char *const string_types[] = { "contains",
+					    "includes",
+					    "icontains",
+					    "equals",
+					    "startsWith",
+					    "endsWith",
+					    "containsAny",
+					    "containsAll",
+					    "notContains",
+					    "does_not_contain",
+					    "not_contains",
+					    "string_contains",
+					    "assert_contains",
+					    "includes_all",
+					    "string_match",
+					    "expected_output",
+					    NULL };
 
 /* string: {contains: "..."}, the gh-models shape. */
 const struct pe_evaluator_ops pe_string_ops = {
@@ -523,7 +775,7 @@ const struct pe_evaluator_ops pe_string_value_ops = {
 	.name = "string",
 	.example = "{type: contains, value: hello}",
 	.types = string_types,
-	.known_keys = string_known_keys,
+	.known_keys = string_value_known_keys,
 	.hint = 1,
 	.parse = parse_string_value,
 	.release = free_string_spec,

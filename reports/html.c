@@ -632,6 +632,21 @@ static void write_head(struct html_state *st)
 		    "</style>\n</head>\n<body>\n<h1>prompteval report</h1>\n");
 }
 
+/* A banner for partial results: our own words and numbers. */
+static void write_partial(struct html_state *st,
+			  const struct pe_report_input *in)
+{
+	struct pe_buf note;
+
+	pe_buf_init(&note, 0);
+	if (pe_report_partial_note(in, &note)) {
+		pe_buf_adds(&st->buf, "<p id=\"partial\"><strong>");
+		put_text(&st->buf, pe_buf_str(&note), "");
+		pe_buf_adds(&st->buf, "</strong></p>\n");
+	}
+	pe_buf_release(&note);
+}
+
 static void write_totals(struct html_state *st)
 {
 	const struct pe_tally *t = pe_aggregate_total(st->agg);
@@ -1112,6 +1127,7 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	pe_buf_init(&st->buf, 0);
 	collect_columns(st);
 	write_head(st);
+	write_partial(st, in);
 	write_totals(st);
 	write_heatmap(st);
 	write_evaluators(st);

@@ -40,6 +40,7 @@ struct junit_state {
 	FILE *out;
 	struct pe_buf buf;
 	int with_timings;
+	struct pe_buf partial; /* the note for partial results, or empty */
 	const struct pe_aggregate *agg;
 	const struct pe_result **rows; /* borrowed from the result set */
 	size_t nrows, rows_alloc;
@@ -347,6 +348,8 @@ static void *junit_begin(const struct pe_report_input *in, FILE *out)
 	st->with_timings = in->with_timings;
 	st->agg = in->agg;
 	pe_buf_init(&st->buf, 0);
+	pe_buf_init(&st->partial, 0);
+	pe_report_partial_note(in, &st->partial);
 	return st;
 }
 
@@ -375,12 +378,17 @@ static int junit_end(void *state)
 			      "<testsuites name=\"prompteval\"");
 	add_counts(&st->buf, &total, 0, st->with_timings);
 	pe_buf_adds(&st->buf, ">\n");
+	/* The note holds no "--", so it can stand in a comment. */
+	if (st->partial.len)
+		pe_buf_addf(&st->buf, "<!-- %s -->\n",
+			    pe_buf_str(&st->partial));
 	for (size_t c = 0; c < ncells; c++)
 		write_suite(st, pe_aggregate_cell(st->agg, c));
 	pe_buf_adds(&st->buf, "</testsuites>\n");
 	fwrite(st->buf.data, 1, st->buf.len, st->out);
 	rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
 	pe_buf_release(&st->buf);
+	pe_buf_release(&st->partial);
 	free(st->rows);
 	free(st);
 	return rc;

@@ -133,7 +133,13 @@ static void write_title(const struct md *m)
 {
 	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
 
+	struct pe_buf note;
+
 	fprintf(m->out, "# prompteval report\n\n");
+	pe_buf_init(&note, 0);
+	if (pe_report_partial_note(&m->in, &note))
+		fprintf(m->out, "> **%s**\n\n", pe_buf_str(&note));
+	pe_buf_release(&note);
 	fprintf(m->out,
 		"**%zu job%s**: %zu passed, %zu failed, %zu error%s, %zu "
 		"ungraded; pass rate",

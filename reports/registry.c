@@ -37,6 +37,20 @@ const struct pe_report_ops *const pe_report_writers[] = {
 	&pe_report_html,     &pe_report_gh_json, NULL
 };
 
+/* Appends the note for partial results; see report.h. */
+int pe_report_partial_note(const struct pe_report_input *in, struct pe_buf *out)
+{
+	const struct pe_partial *p = pe_resultset_partial(in->rs);
+
+	if (!p)
+		return 0;
+	pe_buf_addf(out,
+		    "partial: %zu of %zu job%s finished (the run was "
+		    "interrupted)",
+		    p->finished, p->jobs, p->jobs == 1 ? "" : "s");
+	return 1;
+}
+
 /* Returns the writer called name, or NULL; see report.h. */
 const struct pe_report_ops *pe_report_find(const char *name)
 {

@@ -61,6 +61,17 @@ const struct pe_report_ops *pe_report_find(const char *name);
 int pe_report_check_list(const char *list);
 
 /*
+ * Appends the note a report of partial results shows, "partial: 3 of 8
+ * jobs finished (the run was interrupted)" (plain text, safe in any
+ * markup and in an XML comment), to out and returns 1; returns 0 and
+ * appends nothing when the results are complete.  The terminal, md, html
+ * and junit reports show it, json keeps the "partial" field itself; csv,
+ * jsonl and gh-json hold rows only and have no place for it.
+ */
+int pe_report_partial_note(const struct pe_report_input *in,
+			   struct pe_buf *out);
+
+/*
  * Whether the terminal report on stdout gets colour: only when stdout is a
  * terminal and NO_COLOR is unset or empty (https://no-color.org).
  */

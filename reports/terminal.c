@@ -278,6 +278,17 @@ static void print_costs(const struct terminal *t)
 	}
 }
 
+/* Says first when the results are partial: our own words and numbers. */
+static void print_partial(const struct terminal *t)
+{
+	struct pe_buf note;
+
+	pe_buf_init(&note, 0);
+	if (pe_report_partial_note(&t->in, &note))
+		fprintf(t->out, "%s\n", pe_buf_str(&note));
+	pe_buf_release(&note);
+}
+
 static void *terminal_begin(const struct pe_report_input *in, FILE *out)
 {
 	struct terminal *t = xcalloc(1, sizeof(*t));
@@ -300,6 +311,7 @@ static int terminal_end(void *state)
 	size_t ncells = pe_aggregate_cell_count(t->in.agg);
 	int rc;
 
+	print_partial(t);
 	print_matrix_header(t);
 	for (size_t i = 0; i < ncells; i++)
 		print_cell(t, pe_aggregate_cell(t->in.agg, i));

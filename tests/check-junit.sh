@@ -1,7 +1,8 @@
 #!/bin/sh
 # Checks the JUnit report against the Jenkins JUnit schema: the data-report
-# unit test writes its junit.xml (with and without timings, and with the
-# judges' properties) to the path in PE_JUNIT_OUT, and xmllint (Debian
+# unit test writes its junit.xml (with and without timings, with the
+# judges' properties, and with the note of partial results) to the path in
+# PE_JUNIT_OUT, and xmllint (Debian
 # package libxml2-utils) validates each file against tests/data/junit.xsd.  A negative check makes sure the
 # schema really is enforced: a suite without its required "tests" must be
 # rejected.
@@ -44,7 +45,8 @@ else
 	cat "$tmp/log"
 fi
 
-for f in "$tmp/junit.xml" "$tmp/junit.xml-timings.xml" "$tmp/junit.xml-judges.xml"; do
+for f in "$tmp/junit.xml" "$tmp/junit.xml-timings.xml" "$tmp/junit.xml-judges.xml" \
+	"$tmp/junit.xml-partial.xml"; do
 	name=$(basename "$f")
 	if [ ! -s "$f" ]; then
 		not_ok "$name: not written"

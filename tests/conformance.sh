@@ -7,7 +7,11 @@
 #     about the evaluators that cannot run here;
 #   - evals_action.yml (a workflow, not a prompt) gets its precise error;
 #   - every file on its own exits 0 or 3, never crashes, and every
-#     diagnostic line is "file:line:col: severity: message".
+#     diagnostic line is "file:line:col: severity: message";
+#   - every plain YAML file of proompts-sample/ loads with every
+#     evaluator it has, and each evaluator runs (scored with the echo
+#     model) or is reported as ungraded with a reason
+#     (tests/conformance-sample.py, which prints the figures).
 # usage: tests/conformance.sh PROMPTEVAL   (UPDATE=1 rewrites the goldens)
 set -u
 PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -96,6 +100,15 @@ if [ "$count" -gt 0 ]; then
 	echo "ok   $count files loaded one by one"
 else
 	bad "no file of $corpus was loaded one by one"
+fi
+# 5. The proompts sample: every plain YAML file loads, and every evaluator
+#    in it runs or is reported as ungraded with a reason.
+if python3 tests/conformance-sample.py "$PE" "$corpus/proompts-sample" >"$tmp/sample"; then
+	ok "proompts-sample: every evaluator runs or is ungraded with a reason"
+	sed 's/^/     /' "$tmp/sample"
+else
+	bad "proompts-sample"
+	cat "$tmp/sample"
 fi
 echo "conformance: $pass passed, $fail failed"
 [ "$fail" = 0 ]

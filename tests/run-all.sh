@@ -3,10 +3,11 @@
 # golden cases, the conformance corpus, the runs, the LLM judges, terminal
 # safety, streamed replies and the fault suite against the fake LLM
 # server, the security tests (TLS with a private CA, keys, file modes and
-# paths, the secrets proof), valgrind memcheck on end-to-end runs, the
-# JUnit and HTML reports (the latter in headless Chromium), the docs,
-# format, tree and build-dependency checks, the unit, e2e, conformance,
-# run, judge, terminal, stream, security and fault suites again under
+# paths, the secrets proof), hostile input (bench/load.py's bounds) and
+# crashes, valgrind memcheck on end-to-end runs, the JUnit and HTML
+# reports (the latter in headless Chromium), the docs, format, tree and
+# build-dependency checks, the unit, e2e, conformance, run, judge,
+# terminal, stream, security, fault, hostile and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
 # run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
@@ -60,6 +61,8 @@ step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
 step "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh ./prompteval build/default/tests/fakellm
+step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm
+step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
@@ -76,8 +79,10 @@ step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-t
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
 step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
+step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
+step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
-step "fuzzing" tests/run-fuzz.sh "${FUZZ_SECONDS:-10}"
+step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "make test: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]

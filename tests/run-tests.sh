@@ -4,8 +4,9 @@
 # server's own clock), no successful request made twice under injected
 # faults, the cache, --offline, quota errors, resume after kill -9, the
 # exec provider (exit statuses, signals, timeouts, large output before
-# input, argv-list aliases, exec jobs side by side and beside HTTP), and
-# that an API key never reaches any output.
+# input, argv-list aliases, exec jobs side by side and beside HTTP), the
+# checks of the call (latency, cost, finish_reason), and that an API key
+# never reaches any output.
 #
 # usage: tests/run-tests.sh PROMPTEVAL FAKELLM
 set -u
@@ -310,9 +311,10 @@ tail -1 "$work/skip.err" | grep -q "^3/3 done, 0 pass, 0 fail, 3 ungraded, 0 err
 	[ $status = 2 ] && ok "progress: ungraded cases counted as ungraded, not failed; exit 2" ||
 	bad "progress line (exit $status): $(tail -1 "$work/skip.err")"
 
-# 7h. A second SIGINT ends the run at once, while requests are in flight.
-#     The first job answers at once (its -v line says the run is under
-#     way), the others take 10 minutes.
+# 7h. A second SIGINT ends the run at once, while requests are in flight,
+#     and still writes the partial results, with exit status 2.  The
+#     first job answers at once (its -v line says the run is under way),
+#     the others take 10 minutes.
 cat >"$work/script.jsonl" <<'S'
 {"match": "users", "delay_ms": 0}
 {"delay_ms": 600000}
@@ -337,8 +339,10 @@ cat <&3 >/dev/null
 exec 3<&-
 wait $pid
 status=$?
-[ $status = 130 ] && ok "SIGINT twice: the process ends at once (status 130)" ||
+[ $status = 2 ] && ok "SIGINT twice: the run ends at once (status 2)" ||
 	bad "SIGINT twice: exit $status, line '$line'"
+check "SIGINT twice: partial results say 1 of 4 jobs" "$work/int2/results.json" - \
+	"len(rows)==1 and d['partial']=={'finished':1,'jobs':4}"
 fake_stop
 
 # 7i. merge never replaces what is not a regular file: a FIFO is written
@@ -602,6 +606,35 @@ status=$?
 	bad "run: judge cost (exit $status): $(cat "$work/judge-run2.out")"
 check "results.json: the summary counts the judges' calls and tokens" "$work/judge-run2/results.json" - \
 	"d['summary']['judge']=={'calls':2,'tokens_in':sum(r['judge']['tokens_in'] for r in rows),'tokens_out':sum(r['judge']['tokens_out'] for r in rows)} and all(r['judge']['model']=='github:openai/gpt-4o' for r in rows)"
+fake_stop
+
+# 8h. The checks of the call: latency (the fake server answers "coffee"
+#     2.5 s late), cost (the configuration's prices) and finish_reason (a
+#     "cocoa" answer cut off by the token limit); from the cache a latency
+#     is not known and the case is ungraded, and without a price neither
+#     is the cost.
+cat >"$work/script.jsonl" <<'S'
+{"match": "coffee", "delay_ms": 2500}
+{"match": "cocoa", "body": "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"sim-strong\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Cocoa is a\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}"}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+cp "$work/pe.yml" "$work/priced.yml"
+cat >>"$work/priced.yml" <<'CFG'
+prices:
+  openai:sim-strong: { input: 0.15, output: 0.60 }
+CFG
+CALL=tests/fixtures/run/call.prompt.yml
+"$PE" run -q -c "$work/priced.yml" -o "$work/call" --cache-dir "$work/cache-call" \
+	"$CALL" >/dev/null 2>&1
+status=$?
+check "call checks: a quick whole answer passes, a late one and a cut one fail (exit $status)" "$work/call/results.json" - \
+	"$status==1 and [r['status'] for r in rows]==['pass','fail','fail'] and [[e['status'] for e in r['evaluators']] for r in rows]==[['pass','pass','pass'],['fail','pass','pass'],['pass','pass','fail']] and rows[1]['evaluators'][0]['reason'].startswith('latency ') and rows[1]['evaluators'][0]['reason'].endswith('ms (need at most 1500 ms)') and rows[2]['evaluators'][2]['reason']==\"finish reason 'length' (need stop)\" and rows[2]['evaluators'][1]['reason']=='cost 0.000004 USD (at most 0.010000): 12 tokens in, 3 out'"
+"$PE" run -q -c "$work/pe.yml" -o "$work/call-cached" --cache-dir "$work/cache-call" \
+	"$CALL" >"$work/call-cached.out" 2>&1
+status=$?
+check "call checks from the cache: no latency and no price, so ungraded, never passed (exit $status)" "$work/call-cached/results.json" - \
+	"$status==2 and [r['status'] for r in rows]==['ungraded','ungraded','fail'] and all(r['call']['cached'] for r in rows) and rows[0]['evaluators'][0]['reason']=='the answer came from the cache, so its call was not timed' and rows[0]['evaluators'][1]['reason']==\"no price for openai:sim-strong in the configuration's prices\""
 fake_stop
 
 # 9. The API key appears nowhere we write.

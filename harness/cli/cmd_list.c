@@ -20,9 +20,14 @@
 static void text_evaluators(const struct pe_evalspec *specs, size_t n,
 			    const char *indent)
 {
+	int width = 8; /* the kind column, as wide as the longest kind */
+
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(pe_evalspec_kind_name(&specs[i])) > width)
+			width = (int)strlen(pe_evalspec_kind_name(&specs[i]));
 	for (size_t i = 0; i < n; i++)
 		pe_terminal_printf(
-			stdout, "%sevaluator %-8s %s%s%s\n", indent,
+			stdout, "%sevaluator %-*s %s%s%s\n", indent, width,
 			pe_evalspec_kind_name(&specs[i]), specs[i].name,
 			specs[i].negate ? " (negated)" : "",
 			pe_evalspec_is_skipped(&specs[i]) ? " (skipped)" : "");

@@ -4,9 +4,11 @@
  * runs it and writes OUT/results.jsonl (the journal, line by line) and
  * OUT/results.json (sorted), and prints the pass-rate matrix.
  *
- * The first SIGINT stops sending new requests; those in flight finish,
- * partial results are written and the exit status is 2.  A second SIGINT
- * ends the process at once.
+ * The first SIGINT or SIGTERM stops sending new requests; those in
+ * flight finish, partial results are written and the exit status is 2.
+ * A second one cancels the requests in flight and writes the partial
+ * results at once, with the same status.  The handlers stay until the
+ * results and reports are written, so no signal cuts them short.
  */
 #include <errno.h>
 #include <signal.h>
@@ -23,6 +25,8 @@
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
 #include "harness/results/gate.h"
+#include "harness/run/cache.h"
+#include "harness/core/files.h"
 #include "harness/run/http.h"
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
@@ -36,30 +40,54 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-/* The one piece of static state: a signal handler can reach nothing else. */
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
+/* How old a temporary file must be to be a killed writer's, in seconds. */
+enum { STALE_TEMP_S = 60 };
 
 /*
- * Catches the first SIGINT only: SA_RESETHAND restores the default
- * action as it is delivered, so a second SIGINT ends the process.  The
- * previous action is saved in old for restore_sigint.
+ * The one piece of static state: a signal handler can reach nothing else.
+ * It counts SIGINT and SIGTERM up to 2 (the runner's stop levels).
  */
-static void catch_sigint(struct sigaction *old)
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (interrupted < 2)
+		interrupted++;
+}
+
+/* The signals that stop a run, and what they did before it. */
+struct saved_signals {
+	struct sigaction old_int;
+	struct sigaction old_term;
+	int caught;
+};
+
+/*
+ * Catches SIGINT and SIGTERM for the run; SA_RESTART keeps a write to the
+ * journal from failing with EINTR.  The previous actions are saved in
+ * saved for restore_signals.
+ */
+static void catch_signals(struct saved_signals *saved)
 {
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
-	sigaction(SIGINT, &sa, old);
+	sigaction(SIGINT, &sa, &saved->old_int);
+	sigaction(SIGTERM, &sa, &saved->old_term);
+	saved->caught = 1;
+}
+
+static void restore_signals(const struct saved_signals *saved)
+{
+	if (!saved->caught)
+		return;
+	sigaction(SIGINT, &saved->old_int, NULL);
+	sigaction(SIGTERM, &saved->old_term, NULL);
 }
 
 struct run_args {
@@ -331,6 +359,20 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	return status;
 }
 
+/*
+ * A run killed with -9 may have left temporary files of cache entries and
+ * of OUT's files; those older than a minute before this run are no
+ * writer's any more (a write takes far less), and go.
+ */
+static void remove_stale_temps(const struct pe_run_options *ro)
+{
+	time_t before = time(NULL) - STALE_TEMP_S;
+
+	if (ro->use_cache)
+		pe_cache_remove_stale(ro->cache_dir, before);
+	pe_atomic_remove_stale(ro->out_dir, before);
+}
+
 static void print_interrupted(const struct pe_run *run)
 {
 	size_t left = run->njobs - run->done;
@@ -369,6 +411,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_plan *plan = NULL;
 	struct pe_plan_options po;
 	struct pe_run_options ro;
+	struct pe_prices prices;
 	struct pe_run run;
 	struct pe_resultset *base = NULL;
 	struct pe_aggregate *agg = NULL;
@@ -376,9 +419,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_progress progress;
 	size_t failed_gates = 0;
 	double temps[64];
-	struct sigaction old_sigint;
+	struct saved_signals saved;
 	int rc, status = PE_EXIT_INVALID;
 
+	memset(&saved, 0, sizeof(saved));
 	memset(&po, 0, sizeof(po));
 	memset(&run, 0, sizeof(run));
 	po.models = a->models.items;
@@ -460,6 +504,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	pe_call_settings_apply(&a->calls, &ro);
 	ro.resume = a->resume;
 	ro.out_dir = a->out_dir;
+	prices = pe_config_prices(config);
+	ro.prices = &prices;
 	ro.stop = &interrupted;
 	pe_progress_init(&progress, a->quiet, a->verbose);
 	ro.observer = &progress.observer;
@@ -468,9 +514,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	catch_sigint(&old_sigint);
+	remove_stale_temps(&ro);
+	catch_signals(&saved);
 	rc = pe_run_execute(plan, &ro, &run);
-	sigaction(SIGINT, &old_sigint, NULL);
 	if (rc) {
 		pe_error("cannot use the journal %s/results.jsonl: %s",
 			 a->out_dir, strerror(errno));
@@ -493,6 +539,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	}
 	status = exit_status(a, &run, pe_aggregate_total(agg), failed_gates);
 done:
+	restore_signals(&saved);
 	pe_aggregate_free(agg);
 	free(rows);
 	pe_resultset_free(base);

@@ -75,7 +75,7 @@ static int write_results(const char *out_dir, const struct pe_result *rows,
 		return PE_ERR_IO;
 	}
 	path = xstrfmt("%s/results.json", out_dir);
-	if (pe_results_write(path, "score", NULL, rows, n)) {
+	if (pe_results_write(path, "score", NULL, NULL, rows, n)) {
 		pe_error("cannot write %s: %s", path, strerror(errno));
 		free(path);
 		return PE_ERR_IO;

@@ -11,19 +11,65 @@
 #include <string.h>
 
 #include "harness/core/buf.h"
+#include "harness/core/index.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
+
+/* What one file has had: every count, kept or not. */
+struct file_tally {
+	char *file;
+	size_t kept;
+	size_t count[2]; /* by enum pe_severity */
+	size_t shown[2]; /* those of count that are kept */
+};
 
 struct pe_diag {
 	struct pe_diag_entry *entries;
 	size_t len;
 	size_t alloc;
+	struct file_tally *files;
+	size_t nfiles;
+	size_t files_alloc;
+	struct pe_index file_index;
+	size_t count[2]; /* by enum pe_severity */
 };
+
+static const char *tally_key(const void *files, size_t i, size_t *len)
+{
+	const char *file = ((const struct file_tally *)files)[i].file;
+
+	*len = strlen(file);
+	return file;
+}
 
 /* Creates an empty list; free it with pe_diag_free. */
 struct pe_diag *pe_diag_new(void)
 {
-	return xcalloc(1, sizeof(struct pe_diag));
+	struct pe_diag *d = xcalloc(1, sizeof(struct pe_diag));
+
+	pe_index_init(&d->file_index, tally_key);
+	return d;
+}
+
+static struct file_tally *find_tally(const struct pe_diag *d, const char *file)
+{
+	long at = pe_index_find(&d->file_index, d->files, file, strlen(file));
+
+	return at < 0 ? NULL : &d->files[at];
+}
+
+static struct file_tally *get_tally(struct pe_diag *d, const char *file)
+{
+	struct file_tally *t = find_tally(d, file);
+
+	if (t)
+		return t;
+	pe_grow(&d->files, &d->files_alloc, d->nfiles + 1, sizeof(*d->files));
+	t = &d->files[d->nfiles];
+	memset(t, 0, sizeof(*t));
+	t->file = xstrdup(file);
+	pe_index_add(&d->file_index, d->files, d->nfiles++);
+	return t;
 }
 
 /* Frees the list and every entry; NULL is a no-op. */
@@ -36,6 +82,10 @@ void pe_diag_free(struct pe_diag *d)
 		free(d->entries[i].message);
 	}
 	free(d->entries);
+	for (size_t i = 0; i < d->nfiles; i++)
+		free(d->files[i].file);
+	free(d->files);
+	pe_index_release(&d->file_index);
 	free(d);
 }
 
@@ -43,11 +93,19 @@ void pe_diag_free(struct pe_diag *d)
 void pe_diag_vadd(struct pe_diag *d, enum pe_severity severity,
 		  const struct pe_mark *mark, const char *fmt, va_list ap)
 {
+	const char *file = mark && mark->file ? mark->file : "";
+	struct file_tally *t = get_tally(d, file);
 	struct pe_diag_entry *e;
 
+	t->count[severity]++;
+	d->count[severity]++;
+	if (t->kept >= PE_DIAG_KEEP_PER_FILE || d->len >= PE_DIAG_KEEP_TOTAL)
+		return;
+	t->kept++;
+	t->shown[severity]++;
 	pe_grow(&d->entries, &d->alloc, d->len + 1, sizeof(*d->entries));
 	e = &d->entries[d->len];
-	e->file = xstrdup(mark && mark->file ? mark->file : "");
+	e->file = xstrdup(file);
 	e->line = mark ? mark->line : 0;
 	e->col = mark ? mark->col : 0;
 	e->severity = severity;
@@ -92,26 +150,28 @@ void pe_diag_warning(struct pe_diag *d, const struct pe_mark *mark,
 	va_end(ap);
 }
 
-/* Counts the diagnostics of one severity. */
+/* Counts the diagnostics of one severity, kept or not. */
 size_t pe_diag_count(const struct pe_diag *d, enum pe_severity severity)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < d->len; i++)
-		n += d->entries[i].severity == severity;
-	return n;
+	return d->count[severity];
 }
 
 /* Counts the diagnostics of one severity for one file. */
 size_t pe_diag_count_file(const struct pe_diag *d, const char *file,
 			  enum pe_severity severity)
 {
-	size_t n = 0;
+	const struct file_tally *t = find_tally(d, file);
 
-	for (size_t i = 0; i < d->len; i++)
-		n += d->entries[i].severity == severity &&
-		     !strcmp(d->entries[i].file, file);
-	return n;
+	return t ? t->count[severity] : 0;
+}
+
+/* True when file keeps no more diagnostics; see diag.h. */
+int pe_diag_file_full(const struct pe_diag *d, const char *file)
+{
+	const struct file_tally *t = find_tally(d, file ? file : "");
+
+	return d->len >= PE_DIAG_KEEP_TOTAL ||
+	       (t && t->kept >= PE_DIAG_KEEP_PER_FILE);
 }
 
 /* Returns the number of entries. */
@@ -152,11 +212,50 @@ void pe_diag_promote_warnings(struct pe_diag *d)
 {
 	for (size_t i = 0; i < d->len; i++)
 		d->entries[i].severity = PE_SEV_ERROR;
+	for (size_t i = 0; i < d->nfiles; i++) {
+		struct file_tally *t = &d->files[i];
+
+		t->count[PE_SEV_ERROR] += t->count[PE_SEV_WARNING];
+		t->count[PE_SEV_WARNING] = 0;
+		t->shown[PE_SEV_ERROR] += t->shown[PE_SEV_WARNING];
+		t->shown[PE_SEV_WARNING] = 0;
+	}
+	d->count[PE_SEV_ERROR] += d->count[PE_SEV_WARNING];
+	d->count[PE_SEV_WARNING] = 0;
 }
 
-/* Prints every entry on its own line, in the message format. */
+/*
+ * Says how many diagnostics were counted but not kept: of file, or (file
+ * NULL) of the files that kept none.
+ */
+static void add_not_shown(struct pe_buf *b, const char *file, size_t errors,
+			  size_t warnings, size_t files)
+{
+	char *text;
+
+	if (!errors && !warnings)
+		return;
+	if (file)
+		text = xstrfmt("%zu more error%s and %zu more warning%s not "
+			       "shown (the first %d of a file are)",
+			       errors, errors == 1 ? "" : "s", warnings,
+			       warnings == 1 ? "" : "s", PE_DIAG_KEEP_PER_FILE);
+	else
+		text = xstrfmt("%zu more error%s and %zu more warning%s in %zu "
+			       "more file%s not shown (the first %d in all "
+			       "are)",
+			       errors, errors == 1 ? "" : "s", warnings,
+			       warnings == 1 ? "" : "s", files,
+			       files == 1 ? "" : "s", PE_DIAG_KEEP_TOTAL);
+	pe_message_line(b, errors ? PE_SEV_ERROR : PE_SEV_WARNING, file, 0, 0,
+			text);
+	free(text);
+}
+
+/* Prints every kept entry, then what each file did not keep. */
 void pe_diag_print(const struct pe_diag *d, FILE *out)
 {
+	size_t errors = 0, warnings = 0, files = 0;
 	struct pe_buf b;
 
 	pe_buf_init(&b, 0);
@@ -166,6 +265,20 @@ void pe_diag_print(const struct pe_diag *d, FILE *out)
 		pe_message_line(&b, e->severity, e->file, e->line, e->col,
 				e->message);
 	}
+	for (size_t i = 0; i < d->nfiles; i++) {
+		const struct file_tally *t = &d->files[i];
+		size_t e = t->count[PE_SEV_ERROR] - t->shown[PE_SEV_ERROR];
+		size_t w = t->count[PE_SEV_WARNING] - t->shown[PE_SEV_WARNING];
+
+		if (t->kept) {
+			add_not_shown(&b, t->file, e, w, 1);
+			continue;
+		}
+		errors += e;
+		warnings += w;
+		files++;
+	}
+	add_not_shown(&b, NULL, errors, warnings, files);
 	if (b.len)
 		fwrite(b.data, 1, b.len, out);
 	fflush(out);

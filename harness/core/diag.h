@@ -3,8 +3,14 @@
 /*
  * Diagnostics: positioned errors and warnings about input files.  Loaders
  * record every problem they find here instead of stopping at the first, and
- * the command layer prints them all, sorted by file and position, as
+ * the command layer prints them, sorted by file and position, as
  * "file:line:col: error: message" (mandoc and compilers do the same).
+ *
+ * Each file keeps its first PE_DIAG_KEEP_PER_FILE diagnostics, and the
+ * list its first PE_DIAG_KEEP_TOTAL; later ones are counted but not
+ * kept, so hostile input (a million bad rows, or files) costs no more
+ * than that, and the printer says how many more there were.  The counts
+ * (pe_diag_count, pe_diag_count_file) include them.
  *
  * Marks are borrowed; pe_diag copies what it keeps.
  */
@@ -33,6 +39,8 @@ struct pe_diag_entry {
 
 struct pe_diag;
 
+enum { PE_DIAG_KEEP_PER_FILE = 100, PE_DIAG_KEEP_TOTAL = 1000 };
+
 struct pe_diag *pe_diag_new(void);
 void pe_diag_free(struct pe_diag *d);
 
@@ -48,13 +56,23 @@ void pe_diag_warning(struct pe_diag *d, const struct pe_mark *mark,
 		     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Counts the diagnostics of one severity, kept or not. */
 size_t pe_diag_count(const struct pe_diag *d, enum pe_severity severity);
+
+/* The kept entries, for pe_diag_get. */
 size_t pe_diag_len(const struct pe_diag *d);
 const struct pe_diag_entry *pe_diag_get(const struct pe_diag *d, size_t i);
 
 /* Counts the diagnostics of one severity recorded for file. */
 size_t pe_diag_count_file(const struct pe_diag *d, const char *file,
 			  enum pe_severity severity);
+
+/*
+ * True when file (or the list) has all the diagnostics it keeps, so that
+ * a caller can skip work (finding a position) for one that would only be
+ * counted.
+ */
+int pe_diag_file_full(const struct pe_diag *d, const char *file);
 
 /* Sorts by file, line and column, keeping insertion order for ties. */
 void pe_diag_sort(struct pe_diag *d);
@@ -63,8 +81,9 @@ void pe_diag_sort(struct pe_diag *d);
 void pe_diag_promote_warnings(struct pe_diag *d);
 
 /*
- * Prints one line per diagnostic, in the message format (message.h):
- * "file:line:col: severity: message".
+ * Prints one line per kept diagnostic, in the message format (message.h):
+ * "file:line:col: severity: message", then a line for each file that
+ * had more than it kept, and one for the files that had none kept.
  */
 void pe_diag_print(const struct pe_diag *d, FILE *out);
 

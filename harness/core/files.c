@@ -226,6 +226,50 @@ int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
 	return PE_OK;
 }
 
+/* True for "NAME.tmp.PID.HEX", the name pe_atomic_open gives. */
+static int is_atomic_temp_name(const char *name)
+{
+	const char *p = strstr(name, ".tmp.");
+	const char *last = NULL;
+
+	for (; p; p = strstr(p + 1, ".tmp."))
+		last = p;
+	if (!last || last == name)
+		return 0;
+	p = last + 5;
+	if (!strchr("0123456789", *p) || !*p)
+		return 0;
+	p += strspn(p, "0123456789");
+	if (*p++ != '.' || !*p)
+		return 0;
+	return p[strspn(p, "0123456789abcdef")] == '\0';
+}
+
+/* Removes what killed atomic writers left in dir; see files.h. */
+size_t pe_atomic_remove_stale(const char *dir, time_t before)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t removed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		struct stat st;
+		char *path;
+
+		if (!is_atomic_temp_name(e->d_name))
+			continue;
+		path = xstrfmt("%s/%s", dir, e->d_name);
+		if (!lstat(path, &st) && S_ISREG(st.st_mode) &&
+		    st.st_mtime < before && !unlink(path))
+			removed++;
+		free(path);
+	}
+	closedir(d);
+	return removed;
+}
+
 static void atomic_release(struct pe_atomic_file *a)
 {
 	free(a->tmp);

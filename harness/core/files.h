@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "harness/core/diag.h"
 
@@ -78,6 +79,15 @@ int pe_atomic_commit(struct pe_atomic_file *a);
 
 /* Gives up on a: removes the temporary file; path is left as it was. */
 void pe_atomic_abort(struct pe_atomic_file *a);
+
+/*
+ * Removes from dir the temporary files a killed atomic writer left
+ * behind: regular files named "NAME.tmp.PID.HEX", as pe_atomic_open
+ * names them, last modified before the time before (a writer still at
+ * work has touched its file since).  Returns how many it removed;
+ * anything that cannot be read or removed is left alone.
+ */
+size_t pe_atomic_remove_stale(const char *dir, time_t before);
 
 /* Writes len bytes of data to path atomically; 0 or PE_ERR_IO (errno). */
 int pe_file_write_atomic(const char *path, const void *data, size_t len,

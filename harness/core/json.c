@@ -247,10 +247,12 @@ static struct pe_node *convert_children(struct pe_doc *doc, const cJSON *item,
 		n->pairs[i++].value = v;
 	}
 	walk_over(w, n->kind == PE_NODE_MAP ? '}' : ']');
-	if (n->kind == PE_NODE_MAP)
+	if (n->kind == PE_NODE_MAP) {
 		n->npairs = i;
-	else
+		pe_node_index_pairs(doc, n);
+	} else {
 		n->count = i;
+	}
 	return n;
 }
 
@@ -355,6 +357,35 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
 	return m;
 }
 
+/*
+ * How many arrays and objects are open at byte off of text, which is
+ * valid JSON up to there: cJSON gives up past CJSON_NESTING_LIMIT levels
+ * with no word of why.
+ */
+static size_t depth_at(const char *text, size_t off)
+{
+	size_t depth = 0;
+	int in_string = 0;
+
+	for (size_t i = 0; i < off; i++) {
+		char c = text[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ']' || c == '}') && depth) {
+			depth--;
+		}
+	}
+	return depth;
+}
+
 static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 			     const struct locator *loc, struct pe_diag *diag)
 {
@@ -379,10 +410,15 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 		if (off < len && is_space_only(text + off, len - off))
 			off = len;
 		m = locate(loc, text, off);
-		pe_diag_error(diag, &m, "invalid JSON: %s",
-			      truncated || off >= len
-				      ? "unexpected end of input"
-				      : "unexpected character");
+		if (!truncated && depth_at(text, off) >= CJSON_NESTING_LIMIT)
+			pe_diag_error(diag, &m,
+				      "JSON nested deeper than %d levels",
+				      MAX_JSON_DEPTH);
+		else
+			pe_diag_error(diag, &m, "invalid JSON: %s",
+				      truncated || off >= len
+					      ? "unexpected end of input"
+					      : "unexpected character");
 		return NULL;
 	}
 	off = end && end >= text ? (size_t)(end - text) : len;

@@ -104,15 +104,54 @@ struct pe_node *pe_doc_node(struct pe_doc *doc, enum pe_node_kind kind,
 	return n;
 }
 
-/* Returns the pair for key in a mapping, or NULL. */
-const struct pe_pair *pe_node_pair(const struct pe_node *map, const char *key)
+/* Reads the key of pairs[i] for an index; see node.h. */
+const char *pe_pair_key(const void *pairs, size_t i, size_t *len)
 {
+	const struct pe_node *key = ((const struct pe_pair *)pairs)[i].key;
+
+	*len = key->len;
+	return key->text;
+}
+
+/* Returns the first pair for key (len bytes) in a mapping, or NULL. */
+const struct pe_pair *pe_node_pair_len(const struct pe_node *map,
+				       const char *key, size_t len)
+{
+	long at;
+
 	if (!map || map->kind != PE_NODE_MAP)
 		return NULL;
-	for (size_t i = 0; i < map->npairs; i++)
-		if (!strcmp(map->pairs[i].key->text, key))
+	if (map->index) {
+		at = pe_index_find(map->index, map->pairs, key, len);
+		return at < 0 ? NULL : &map->pairs[at];
+	}
+	for (size_t i = 0; i < map->npairs; i++) {
+		const struct pe_node *k = map->pairs[i].key;
+
+		if (k->len == len && !memcmp(k->text, key, len))
 			return &map->pairs[i];
+	}
 	return NULL;
+}
+
+/* Returns the first pair for key in a mapping, or NULL. */
+const struct pe_pair *pe_node_pair(const struct pe_node *map, const char *key)
+{
+	return pe_node_pair_len(map, key, strlen(key));
+}
+
+/* Indexes a large mapping's keys; see node.h. */
+void pe_node_index_pairs(struct pe_doc *doc, struct pe_node *map)
+{
+	struct pe_index ix;
+
+	if (map->kind != PE_NODE_MAP || map->npairs <= PE_NODE_INDEX_MIN_PAIRS)
+		return;
+	pe_index_init(&ix, pe_pair_key);
+	for (size_t i = 0; i < map->npairs; i++)
+		pe_index_add(&ix, map->pairs, i);
+	map->index = pe_index_copy_to(&ix, doc);
+	pe_index_release(&ix);
 }
 
 /* Returns the value for key in a mapping, or NULL. */

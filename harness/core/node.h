@@ -14,6 +14,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/diag.h"
+#include "harness/core/index.h"
 
 enum pe_node_kind {
 	PE_NODE_NULL,
@@ -48,6 +49,8 @@ struct pe_node {
 	size_t count;
 	struct pe_pair *pairs; /* PE_NODE_MAP, in source order */
 	size_t npairs;
+	/* PE_NODE_MAP with many pairs: finds a key's first pair, or NULL. */
+	const struct pe_index *index;
 };
 
 struct pe_doc {
@@ -67,9 +70,28 @@ char *pe_doc_strndup(struct pe_doc *doc, const char *s, size_t len);
 struct pe_node *pe_doc_node(struct pe_doc *doc, enum pe_node_kind kind,
 			    const struct pe_mark *mark);
 
-/* Looks key up in a mapping; NULL when absent or map is not a mapping. */
+/*
+ * Looks key up in a mapping; NULL when absent or map is not a mapping.
+ * When a key is given twice (a JSON object may do so), the first wins.
+ * pe_node_pair_len takes a key of len bytes.
+ */
 struct pe_node *pe_node_get(const struct pe_node *map, const char *key);
 const struct pe_pair *pe_node_pair(const struct pe_node *map, const char *key);
+const struct pe_pair *pe_node_pair_len(const struct pe_node *map,
+				       const char *key, size_t len);
+
+/*
+ * Gives a finished mapping of doc an index of its keys when it has enough
+ * pairs to need one, so that lookups do not walk every pair.  The index
+ * lives in doc's arena.
+ */
+void pe_node_index_pairs(struct pe_doc *doc, struct pe_node *map);
+
+/* The key function of an index over an array of struct pe_pair. */
+const char *pe_pair_key(const void *pairs, size_t i, size_t *len);
+
+/* Mappings with more pairs than this get an index. */
+enum { PE_NODE_INDEX_MIN_PAIRS = 8 };
 
 int pe_node_is_scalar(const struct pe_node *n);
 

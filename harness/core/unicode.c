@@ -29,6 +29,8 @@ enum { REPLACEMENT_CHARACTER = 0xfffd };
 
 static const utf8proc_option_t fold_options =
 	UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE;
+static const utf8proc_option_t compose_options =
+	UTF8PROC_COMPOSE | UTF8PROC_STABLE;
 
 /* Code points, reused from run to run. */
 struct code_points {
@@ -53,7 +55,8 @@ static size_t valid_stretch(const char *s, size_t len)
  * well-formed UTF-8) to cps, keeping room for one more.  Returns 0, or
  * -1 when utf8proc refuses the text (only text too long for its sizes).
  */
-static int decompose(const char *s, size_t len, struct code_points *cps)
+static int decompose(const char *s, size_t len, struct code_points *cps,
+		     utf8proc_option_t options)
 {
 	const utf8proc_uint8_t *u = (const utf8proc_uint8_t *)s;
 	utf8proc_ssize_t want, room;
@@ -65,14 +68,13 @@ static int decompose(const char *s, size_t len, struct code_points *cps)
 		sizeof(*cps->items));
 	room = (utf8proc_ssize_t)(cps->alloc - cps->len - 1);
 	want = utf8proc_decompose(u, (utf8proc_ssize_t)len,
-				  cps->items + cps->len, room, fold_options);
+				  cps->items + cps->len, room, options);
 	if (want > room) {
 		pe_grow(&cps->items, &cps->alloc, cps->len + (size_t)want + 1,
 			sizeof(*cps->items));
 		room = want;
 		want = utf8proc_decompose(u, (utf8proc_ssize_t)len,
-					  cps->items + cps->len, room,
-					  fold_options);
+					  cps->items + cps->len, room, options);
 	}
 	if (want < 0 || want > room)
 		return -1;
@@ -85,7 +87,7 @@ static int decompose(const char *s, size_t len, struct code_points *cps)
  * Returns 0, or PE_ERR_LIMIT when out is full or utf8proc refuses it.
  */
 static int fold_run(const char *s, size_t len, struct code_points *cps,
-		    struct pe_buf *out)
+		    utf8proc_option_t options, struct pe_buf *out)
 {
 	size_t at = 0;
 	utf8proc_ssize_t bytes;
@@ -94,7 +96,7 @@ static int fold_run(const char *s, size_t len, struct code_points *cps,
 	while (at < len) {
 		size_t n = valid_stretch(s + at, len - at);
 
-		if (n && decompose(s + at, n, cps))
+		if (n && decompose(s + at, n, cps, options))
 			return PE_ERR_LIMIT;
 		at += n;
 		if (at < len) {
@@ -106,7 +108,7 @@ static int fold_run(const char *s, size_t len, struct code_points *cps,
 	}
 	/* In place: UTF-8 never takes more bytes than UTF-32 (plus a NUL). */
 	bytes = utf8proc_reencode(cps->items, (utf8proc_ssize_t)cps->len,
-				  fold_options);
+				  options);
 	if (bytes < 0)
 		return PE_ERR_LIMIT;
 	return pe_buf_add(out, cps->items, (size_t)bytes);
@@ -162,8 +164,12 @@ static size_t ascii_prefix(const char *s, size_t len)
 	return n;
 }
 
-/* Folds case with NFC; see unicode.h. */
-int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
+/*
+ * Appends s mapped with options (folded when fold is set) to out, by runs
+ * of ASCII and runs through utf8proc; see pe_unicode_fold.
+ */
+static int map_text(const char *s, size_t len, struct pe_buf *out,
+		    utf8proc_option_t options, int fold)
 {
 	struct code_points cps = { NULL, 0, 0 };
 	size_t start = out->len, at = 0;
@@ -175,13 +181,14 @@ int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
 		/* The letter before a non-ASCII byte goes with it. */
 		if (ascii && ascii < len - at)
 			ascii--;
-		rc = fold_ascii(s + at, ascii, out);
+		rc = fold ? fold_ascii(s + at, ascii, out)
+			  : pe_buf_add(out, s + at, ascii);
 		at += ascii;
 		if (rc || at == len)
 			break;
 		while (at + run < len && (unsigned char)s[at + run] >= 0x80)
 			run++;
-		rc = fold_run(s + at, run, &cps, out);
+		rc = fold_run(s + at, run, &cps, options, out);
 		at += run;
 	}
 	free(cps.items);
@@ -191,7 +198,19 @@ int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
 		if (out->data)
 			out->data[start] = '\0';
 	}
-	return rc;
+	return rc ? PE_ERR_LIMIT : PE_OK;
+}
+
+/* Folds case with NFC; see unicode.h. */
+int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
+{
+	return map_text(s, len, out, fold_options, 1);
+}
+
+/* Composes (NFC); see unicode.h. */
+int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out)
+{
+	return map_text(s, len, out, compose_options, 0);
 }
 
 /* The White_Space property, as Go's unicode.IsSpace; see unicode.h. */
@@ -268,6 +287,111 @@ const char *pe_unicode_trim(const char *s, size_t *len)
 		n -= end;
 	*len = n;
 	return s;
+}
+
+/* Tells a character that is part of a word; see unicode.h. */
+int pe_unicode_in_word(unsigned long cp)
+{
+	if (cp < 0x80)
+		return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') ||
+		       (cp >= 'A' && cp <= 'Z');
+	if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef))
+		return 0;
+	return pe_unicode_is_word(cp);
+}
+
+/* Finds the next word; see unicode.h. */
+int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
+			 size_t *end)
+{
+	size_t i = *at, n;
+	unsigned long cp;
+
+	/* Skip to the first character of a word. */
+	for (; i < len; i += n ? n : 1) {
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		if (n &&
+		    (pe_unicode_stands_alone(cp) || pe_unicode_in_word(cp)))
+			break;
+	}
+	if (i >= len) {
+		*at = len;
+		return 0;
+	}
+	*start = i;
+	i += n;
+	if (!pe_unicode_stands_alone(cp))
+		while (i < len &&
+		       (n = pe_utf8_decode(s + i, len - i, &cp)) != 0 &&
+		       !pe_unicode_stands_alone(cp) && pe_unicode_in_word(cp))
+			i += n;
+	*end = *at = i;
+	return 1;
+}
+
+/* Tells a character that is a word on its own; see unicode.h. */
+int pe_unicode_stands_alone(unsigned long cp)
+{
+	return (cp >= 0x2e80 && cp <= 0x2fdf) ||   /* radicals */
+	       (cp >= 0x3005 && cp <= 0x3007) ||   /* 々 〆 〇 */
+	       (cp >= 0x3021 && cp <= 0x3029) ||   /* Hangzhou numerals */
+	       (cp >= 0x3040 && cp <= 0x30ff) ||   /* Hiragana, Katakana */
+	       (cp >= 0x3100 && cp <= 0x312f) ||   /* Bopomofo */
+	       (cp >= 0x31a0 && cp <= 0x31ff) ||   /* Bopomofo, Katakana ext. */
+	       (cp >= 0x3400 && cp <= 0x4dbf) ||   /* CJK extension A */
+	       (cp >= 0x4e00 && cp <= 0x9fff) ||   /* CJK ideographs */
+	       (cp >= 0xf900 && cp <= 0xfaff) ||   /* compatibility */
+	       (cp >= 0xff66 && cp <= 0xff9f) ||   /* half-width Katakana */
+	       (cp >= 0x1b000 && cp <= 0x1b16f) || /* Kana supplement */
+	       (cp >= 0x20000 && cp <= 0x3134f);   /* extensions B to G */
+}
+
+/* Counts grapheme clusters; see unicode.h. */
+size_t pe_unicode_graphemes(const char *s, size_t len, size_t *invalid)
+{
+	utf8proc_int32_t state = 0, prev = -1;
+	size_t n = 0, bad = 0, step;
+
+	for (size_t i = 0; i < len; i += step) {
+		unsigned long cp;
+
+		step = pe_utf8_decode(s + i, len - i, &cp);
+		if (!step) {
+			/* An invalid byte is a character of its own. */
+			step = 1;
+			bad++;
+			n++;
+			prev = -1;
+			state = 0;
+			continue;
+		}
+		if (prev < 0 || utf8proc_grapheme_break_stateful(
+					prev, (utf8proc_int32_t)cp, &state))
+			n++;
+		prev = (utf8proc_int32_t)cp;
+	}
+	if (invalid)
+		*invalid = bad;
+	return n;
+}
+
+/* Counts the bytes that are not well-formed UTF-8; see unicode.h. */
+size_t pe_unicode_invalid_bytes(const char *s, size_t len)
+{
+	size_t bad = 0, i = 0;
+
+	while (i < len) {
+		size_t n = ascii_prefix(s + i, len - i);
+		unsigned long cp;
+
+		i += n;
+		if (i == len)
+			break;
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		bad += !n;
+		i += n ? n : 1;
+	}
+	return bad;
 }
 
 /* The columns cp takes on a terminal; see unicode.h. */

@@ -2,11 +2,14 @@
 #define PE_UNICODE_H
 /*
  * Unicode text rules beyond decoding: case folding with NFC normalisation,
- * white space, trimming, and the width of a character on a terminal.  The
- * string evaluators (evaluators/string.c) use it to compare answers
- * without case, as gh-models does, and to trim them as Go's
- * strings.TrimSpace does; the terminal printer (harness/core/message.h)
- * counts columns with it, so tables of names line up.  This module is the one place that
+ * white space, trimming, word characters, grapheme clusters, and the
+ * width of a character on a terminal.  The string evaluators
+ * (evaluators/string.c) use it to compare answers without case, as
+ * gh-models does, and to trim them as Go's strings.TrimSpace does; the
+ * Markdown scanner (evaluators/markdown.c) to match headings and column
+ * names and to count words in any script; the length evaluator to count
+ * characters; the terminal printer (harness/core/message.h) counts columns
+ * with it, so tables of names line up.  This module is the one place that
  * uses utf8proc; characters are decoded with the one UTF-8 decoder
  * (harness/core/utf8.h).
  *
@@ -39,6 +42,13 @@
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
 
 /*
+ * Appends the canonical composition (NFC) of s (len bytes) to out, case
+ * kept: pe_unicode_fold without the folding, with the same handling of
+ * invalid UTF-8 (U+FFFD) and the same return values.
+ */
+int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out);
+
+/*
  * Returns 1 when cp has the Unicode White_Space property, as Go's
  * unicode.IsSpace: tab, LF, vertical tab, form feed, CR, space, U+0085,
  * U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and
@@ -60,6 +70,49 @@ const char *pe_unicode_trim(const char *s, size_t *len);
  * N and Pc).  Quotes, dashes, spaces and other punctuation do not.
  */
 int pe_unicode_is_word(unsigned long cp);
+
+/*
+ * Returns 1 when cp is part of a word as prompteval counts words: an
+ * ASCII letter or digit ("pg_dump" is two words, "v14.2" two), or, past
+ * ASCII, a letter, mark, digit or connector (pe_unicode_is_word) but not
+ * a variation selector that follows an emoji.
+ */
+int pe_unicode_in_word(unsigned long cp);
+
+/*
+ * Finds the next word of s (len bytes) at or after *at: a run of
+ * characters in words (pe_unicode_in_word), or one character that stands
+ * alone (pe_unicode_stands_alone).  A byte that is not UTF-8 ends a word.
+ * Returns 1 and sets *start and *end (byte offsets; *at becomes *end), or
+ * returns 0 when there is none.  The Markdown scanner counts words by the
+ * same rule (evaluators/markdown.c).
+ */
+int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
+			 size_t *end);
+
+/*
+ * Returns 1 when cp makes a word on its own: a character of the scripts
+ * written without spaces between words whose every character is counted
+ * as a word, as word processors count them: CJK ideographs (with their
+ * extensions and compatibility forms), Hiragana, Katakana (full and half
+ * width) and Bopomofo.  Hangul is written with spaces and is not.
+ * NEEDSWORK: Thai, Lao, Khmer and Myanmar are written without spaces too,
+ * but their words need a dictionary; a run of them counts as one word.
+ */
+int pe_unicode_stands_alone(unsigned long cp);
+
+/*
+ * Counts the characters of s (len bytes) as a reader sees them: extended
+ * grapheme clusters (UAX #29), so "é" is one character whether written
+ * precomposed or as "e" and a combining accent, and so is a flag or an
+ * emoji family.  Each byte that does not start a well-formed character
+ * counts as one (U+FFFD); *invalid (when not NULL) receives how many
+ * such bytes there were.
+ */
+size_t pe_unicode_graphemes(const char *s, size_t len, size_t *invalid);
+
+/* The number of bytes of s (len bytes) that are not well-formed UTF-8. */
+size_t pe_unicode_invalid_bytes(const char *s, size_t len);
 
 /*
  * Returns the number of terminal columns cp takes, as wcwidth(3) counts

@@ -527,7 +527,7 @@ struct pe_config *pe_config_load(const char *path, struct pe_diag *diag)
 		pe_config_free(c);
 		return NULL;
 	}
-	c->doc = pe_yaml_load(path, data, len, diag);
+	c->doc = pe_yaml_load(path, data, len, MAX_CONFIG_FILE, diag);
 	free(data);
 	if (!c->doc || (c->doc->root && read_root(c, c->doc->root, diag))) {
 		pe_config_free(c);

@@ -2,15 +2,24 @@
  * Dataset readers.  JSONL records go through the JSON module line by line,
  * so an error names the line; CSV is parsed here (quoted fields, doubled
  * quotes, CRLF, newlines inside quotes) and every cell keeps its own mark.
+ *
+ * Datasets are held to what the YAML loader asks of a prompt file: the
+ * text is UTF-8, and no string holds a NUL (a NUL byte in CSV, a
+ * "\u0000" in JSONL), each an error at its position.  Every reader is
+ * linear in the file: the CSV header's names are checked through an
+ * index, which the rows share for their lookups.
  */
 #include "harness/load/dataset.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/files.h"
+#include "harness/core/index.h"
 #include "harness/core/json.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/load/yaml_load.h"
 #include "harness/core/banned.h"
@@ -41,6 +50,62 @@ static void finish_seq(struct pe_doc *doc, struct node_list *l)
 	free(l->items);
 }
 
+/* True when a string in n (a key or a value, at any depth) holds a NUL. */
+static int holds_nul(const struct pe_node *n)
+{
+	if (n->kind == PE_NODE_SEQ) {
+		for (size_t i = 0; i < n->count; i++)
+			if (holds_nul(n->items[i]))
+				return 1;
+		return 0;
+	}
+	if (n->kind == PE_NODE_MAP) {
+		for (size_t i = 0; i < n->npairs; i++)
+			if (holds_nul(n->pairs[i].key) ||
+			    holds_nul(n->pairs[i].value))
+				return 1;
+		return 0;
+	}
+	return memchr(n->text, '\0', n->len) != NULL;
+}
+
+/*
+ * Checks that the file is UTF-8 and, for CSV, holds no NUL byte (JSON
+ * text cannot hold one raw).  Returns 0 or PE_ERR_INVALID after an error
+ * at the first bad byte.
+ */
+static int check_text(const struct pe_doc *doc, int csv, struct pe_diag *diag)
+{
+	const char *s = doc->source;
+	size_t len = doc->source_len;
+
+	for (size_t i = 0; i < len;) {
+		unsigned long cp;
+		size_t n = (unsigned char)s[i] < 0x80
+				   ? 1
+				   : pe_utf8_decode(s + i, len - i, &cp);
+		struct pe_mark at;
+
+		if (n && (s[i] || !csv)) {
+			i += n;
+			continue;
+		}
+		at = pe_doc_mark_at(doc, i);
+		if (n)
+			pe_diag_error(diag, &at,
+				      "a NUL byte (at byte %zu); datasets "
+				      "cannot hold one",
+				      i);
+		else
+			pe_diag_error(diag, &at,
+				      "invalid UTF-8 (at byte %zu); datasets "
+				      "must be UTF-8",
+				      i);
+		return PE_ERR_INVALID;
+	}
+	return PE_OK;
+}
+
 static struct pe_doc *load_jsonl(struct pe_doc *doc, struct pe_diag *diag)
 {
 	struct node_list list = { 0 };
@@ -68,6 +133,12 @@ static struct pe_doc *load_jsonl(struct pe_doc *doc, struct pe_diag *diag)
 					      "each JSONL line must be a JSON "
 					      "object, not a %s",
 					      pe_node_kind_name(n->kind));
+				failed = 1;
+			} else if (holds_nul(n)) {
+				pe_diag_error(diag, &m,
+					      "a NUL character (\\u0000) in a "
+					      "string; datasets cannot hold "
+					      "one");
 				failed = 1;
 			} else
 				list_push(&list, n);
@@ -176,9 +247,15 @@ static int csv_record(struct csv_reader *r, struct node_list *fields,
 	return PE_OK;
 }
 
+/*
+ * Makes a row's mapping.  Every row has the header's keys in the same
+ * order, so the first row's key index (*shared, NULL until then) serves
+ * them all.
+ */
 static struct pe_node *csv_row_map(struct pe_doc *doc,
 				   const struct node_list *header,
-				   const struct node_list *row)
+				   const struct node_list *row,
+				   const struct pe_index **shared)
 {
 	struct pe_node *map =
 		pe_doc_node(doc, PE_NODE_MAP, &row->items[0]->mark);
@@ -189,29 +266,43 @@ static struct pe_node *csv_row_map(struct pe_doc *doc,
 		map->pairs[i].value = row->items[i];
 	}
 	map->npairs = header->len;
+	if (!*shared) {
+		pe_node_index_pairs(doc, map);
+		*shared = map->index;
+	}
+	map->index = *shared;
 	return map;
+}
+
+static const char *column_key(const void *items, size_t i, size_t *len)
+{
+	const struct pe_node *n = ((struct pe_node *const *)items)[i];
+
+	*len = n->len;
+	return n->text;
 }
 
 static int csv_check_header(const struct node_list *header,
 			    struct pe_diag *diag)
 {
-	for (size_t i = 0; i < header->len; i++) {
+	struct pe_index names;
+	int rc = PE_OK;
+
+	pe_index_init(&names, column_key);
+	for (size_t i = 0; i < header->len && !rc; i++) {
 		if (!header->items[i]->len) {
 			pe_diag_error(diag, &header->items[i]->mark,
 				      "empty column name in the CSV header");
-			return PE_ERR_INVALID;
-		}
-		for (size_t j = 0; j < i; j++) {
-			if (!strcmp(header->items[i]->text,
-				    header->items[j]->text)) {
-				pe_diag_error(diag, &header->items[i]->mark,
-					      "duplicate CSV column '%s'",
-					      header->items[i]->text);
-				return PE_ERR_INVALID;
-			}
+			rc = PE_ERR_INVALID;
+		} else if (pe_index_add(&names, header->items, i) >= 0) {
+			pe_diag_error(diag, &header->items[i]->mark,
+				      "duplicate CSV column '%s'",
+				      header->items[i]->text);
+			rc = PE_ERR_INVALID;
 		}
 	}
-	return PE_OK;
+	pe_index_release(&names);
+	return rc;
 }
 
 static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
@@ -219,6 +310,7 @@ static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
 	struct csv_reader r = { doc, doc->source, doc->source + doc->source_len,
 				1, 1 };
 	struct node_list header = { 0 }, row = { 0 }, cases = { 0 };
+	const struct pe_index *shared = NULL;
 	int failed = 0, empty;
 
 	if (r.end - r.p >= 3 && !memcmp(r.p, "\xef\xbb\xbf", 3))
@@ -252,7 +344,7 @@ static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
 			failed = 1;
 			break;
 		}
-		list_push(&cases, csv_row_map(doc, &header, &row));
+		list_push(&cases, csv_row_map(doc, &header, &row, &shared));
 	}
 	free(header.items);
 	free(row.items);
@@ -267,7 +359,8 @@ static struct pe_doc *load_csv(struct pe_doc *doc, struct pe_diag *diag)
 static struct pe_doc *load_yaml(const char *path, const char *data, size_t len,
 				struct pe_diag *diag)
 {
-	struct pe_doc *doc = pe_yaml_load(path, data, len, diag);
+	struct pe_doc *doc =
+		pe_yaml_load(path, data, len, PE_DATASET_MAX_FILE, diag);
 	struct pe_node *root;
 	struct pe_mark m = { path, 1, 1 };
 
@@ -295,16 +388,28 @@ struct pe_doc *pe_dataset_load(const char *path, struct pe_diag *diag)
 {
 	struct pe_doc *doc = NULL;
 	struct pe_mark m = { path, 0, 0 };
+	struct stat st;
 	char *data;
 	size_t len;
 
+	/* A FIFO named by a prompt file would block the read. */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		pe_diag_error(diag, &m, "not a regular file");
+		return NULL;
+	}
 	if (pe_file_read(path, PE_DATASET_MAX_FILE, &data, &len, diag))
 		return NULL;
-	if (pe_ends_with(path, ".jsonl"))
-		doc = load_jsonl(pe_doc_new(path, data, len), diag);
-	else if (pe_ends_with(path, ".csv"))
-		doc = load_csv(pe_doc_new(path, data, len), diag);
-	else if (pe_ends_with(path, ".yaml") || pe_ends_with(path, ".yml"))
+	if (pe_ends_with(path, ".jsonl") || pe_ends_with(path, ".csv")) {
+		int csv = pe_ends_with(path, ".csv");
+
+		doc = pe_doc_new(path, data, len);
+		if (check_text(doc, csv, diag)) {
+			pe_doc_free(doc);
+			doc = NULL;
+		} else {
+			doc = csv ? load_csv(doc, diag) : load_jsonl(doc, diag);
+		}
+	} else if (pe_ends_with(path, ".yaml") || pe_ends_with(path, ".yml"))
 		doc = load_yaml(path, data, len, diag);
 	else
 		pe_diag_error(diag, &m,

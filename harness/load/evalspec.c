@@ -18,9 +18,13 @@
 #include "evaluators/evaluator.h"
 #include "harness/core/banned.h"
 
-/* Keys that every evaluator may carry. */
+/*
+ * Keys that every evaluator may carry.  "evaluator:" is another library's
+ * spelling of "type:" ("evaluator: regex_match").
+ */
 static const char *const common_keys[] = { "name", "description", "weight",
-					   "not",  "type",	  NULL };
+					   "not",  "type",	  "evaluator",
+					   NULL };
 
 static const char *scalar(const struct pe_node *n)
 {
@@ -67,23 +71,41 @@ static const char **registered_words(int types)
 	return words;
 }
 
-static int unknown_type(const struct pe_node *type, struct pe_diag *diag)
+/*
+ * A "type:" that no family lists.  One that looks like a type prompteval
+ * knows is a typo, an error with a suggestion; any other is a dialect of
+ * another prompt library that maps to no check: the evaluator loads as
+ * unsupported, with a warning, and its cases are ungraded.
+ */
+static int unknown_type(struct pe_evalspec *spec, const struct pe_node *type,
+			struct pe_diag *diag)
 {
 	const char **words = registered_words(1);
 	const char *hint = pe_suggest(type->text, words);
 
-	pe_diag_error(diag, &type->mark, "unknown evaluator type '%s'%s%s%s",
-		      type->text, hint ? " (did you mean '" : "",
-		      hint ? hint : "", hint ? "'?)" : "");
+	if (hint) {
+		pe_diag_error(diag, &type->mark,
+			      "unknown evaluator type '%s' (did you mean "
+			      "'%s'?)",
+			      type->text, hint);
+		free(words);
+		return PE_ERR_INVALID;
+	}
 	free(words);
-	return PE_ERR_INVALID;
+	return pe_evaluator_unsupported(
+		spec, "type '%s' is not a check prompteval knows", type->text);
 }
 
 /*
  * No family's key is present: name the unknown key that looks most like
- * one, or else list the usual shapes (the families marked hint).
+ * one, an error.  Keys that look like none are a dialect of another
+ * prompt library (the evaluator loads as unsupported, with a warning);
+ * an entry with no key besides name, description and weight checks
+ * nothing, an error that lists the usual shapes (the families marked
+ * hint).
  */
-static int no_family(const struct pe_node *node, struct pe_diag *diag)
+static int no_family(struct pe_evalspec *spec, const struct pe_node *node,
+		     struct pe_diag *diag)
 {
 	const char **keys = registered_words(0);
 	const struct pe_evaluator_ops *f;
@@ -103,6 +125,14 @@ static int no_family(const struct pe_node *node, struct pe_diag *diag)
 		}
 	}
 	free(keys);
+	for (size_t i = 0; i < node->npairs; i++) {
+		const char *k = node->pairs[i].key->text;
+
+		if (!listed(common_keys, k))
+			return pe_evaluator_unsupported(
+				spec, "'%s' is not a check prompteval knows",
+				k);
+	}
 	pe_buf_init(&shapes, 0);
 	pe_buf_init(&types, 0);
 	for (size_t i = 0; (f = pe_evaluator_family(i)) != NULL; i++) {
@@ -130,13 +160,13 @@ static int parse_family(struct pe_evalspec *spec, const struct pe_node *node,
 	if (type && !spec->ops) {
 		/* "type: llm" beside "llm:" names a key: the keys decide. */
 		if (!pe_evaluator_owning_key(type->text))
-			return unknown_type(type, diag);
+			return unknown_type(spec, type, diag);
 		type = NULL;
 	}
 	if (!spec->ops)
 		spec->ops = pe_evaluator_by_key(node);
 	if (!spec->ops)
-		return no_family(node, diag);
+		return no_family(spec, node, diag);
 	return spec->ops->parse ? spec->ops->parse(spec, node, type, diag)
 				: PE_OK;
 }
@@ -193,7 +223,7 @@ static void name_and_warn(struct pe_evalspec *spec, size_t index,
 				"%s evaluator '%s' will never run (%s): its "
 				"cases will be ungraded, never passed",
 				spec->ops->name, spec->name,
-				spec->ops->never_runs);
+				pe_evalspec_never_runs(spec));
 }
 
 /*
@@ -260,15 +290,20 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 	}
 	read_common(spec, node, diag, &rc);
 	type = pe_node_get(node, "type");
+	if (!type)
+		type = pe_node_get(node, "evaluator");
 	if (type && !scalar(type)) {
 		pe_diag_error(diag, &type->mark,
-			      "evaluator 'type' must be a string");
+			      "evaluator '%s' must be a string",
+			      pe_node_get(node, "type") ? "type" : "evaluator");
 		rc = PE_ERR_INVALID;
 	} else if (!rc) {
 		rc = parse_family(spec, node, type, diag);
 	}
 	if (!rc) {
-		check_evaluator_keys(spec, node, diag);
+		/* What cannot run is warned about once, with its reason. */
+		if (!pe_evaluator_is_unsupported(spec))
+			check_evaluator_keys(spec, node, diag);
 		name_and_warn(spec, index, diag);
 	}
 	if (rc)
@@ -289,6 +324,15 @@ void pe_evalspec_release(struct pe_evalspec *spec)
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec)
 {
 	return spec->ops->never_runs != NULL;
+}
+
+/* Why spec never runs, or NULL; see evalspec.h. */
+const char *pe_evalspec_never_runs(const struct pe_evalspec *spec)
+{
+	if (!spec->ops->never_runs)
+		return NULL;
+	return spec->ops->never_runs_for ? spec->ops->never_runs_for(spec)
+					 : spec->ops->never_runs;
 }
 
 /* Names the spec's kind after its family. */

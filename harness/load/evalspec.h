@@ -47,6 +47,12 @@ void pe_evalspec_release(struct pe_evalspec *spec);
 /* True for the families that prompteval never runs. */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec);
 
+/*
+ * Why spec never runs ("is not supported by prompteval", or the dialect
+ * it could not map), or NULL when its family runs.
+ */
+const char *pe_evalspec_never_runs(const struct pe_evalspec *spec);
+
 /* The kind's name for listings and results: "regex", "builtin", ... */
 const char *pe_evalspec_kind_name(const struct pe_evalspec *spec);
 

@@ -428,11 +428,40 @@ static void read_messages(struct loader *ld, const struct pe_node *list)
 		read_message(ld, list->items[i]);
 }
 
+static const char *evaluator_key(const void *specs, size_t i, size_t *len)
+{
+	const char *name = ((const struct pe_evalspec *)specs)[i].name;
+
+	*len = strlen(name);
+	return name;
+}
+
+/* Gives evaluator n a name of its own when an earlier one has its name. */
+static void rename_duplicate(struct loader *ld, struct pe_index *names,
+			     struct pe_evalspec *specs, size_t n, size_t item)
+{
+	long j = pe_index_add(names, specs, n);
+	char *renamed;
+
+	if (j < 0)
+		return;
+	renamed = xstrfmt("%s#%zu", specs[n].name, item + 1);
+	pe_diag_warning(ld->diag, &specs[n].mark,
+			"duplicate evaluator name '%s' (also at line %u); "
+			"this one is reported as '%s'",
+			specs[n].name, specs[j].mark.line, renamed);
+	free(specs[n].name);
+	specs[n].name = renamed;
+	/* The new name may be taken too; it is then kept as it is. */
+	pe_index_add(names, specs, n);
+}
+
 /* Reads an evaluators list into a fresh array; returns its length. */
 static size_t read_evaluators(struct loader *ld, const struct pe_node *list,
 			      struct pe_evalspec **out)
 {
 	size_t n = 0;
+	struct pe_index names;
 
 	*out = NULL;
 	if (!list || list->kind == PE_NODE_NULL)
@@ -445,30 +474,17 @@ static size_t read_evaluators(struct loader *ld, const struct pe_node *list,
 		return 0;
 	}
 	*out = xcalloc(list->count ? list->count : 1, sizeof(**out));
+	pe_index_init(&names, evaluator_key);
 	for (size_t i = 0; i < list->count; i++) {
 		if (pe_evalspec_parse(&(*out)[n], list->items[i], i,
 				      ld->diag)) {
 			ld->failed = 1;
 			continue;
 		}
-		for (size_t j = 0; j < n; j++) {
-			if (!strcmp((*out)[j].name, (*out)[n].name)) {
-				char *renamed = xstrfmt("%s#%zu",
-							(*out)[n].name, i + 1);
-
-				pe_diag_warning(ld->diag, &(*out)[n].mark,
-						"duplicate evaluator name '%s' "
-						"(also at line %u); this one "
-						"is reported as '%s'",
-						(*out)[n].name,
-						(*out)[j].mark.line, renamed);
-				free((*out)[n].name);
-				(*out)[n].name = renamed;
-				break;
-			}
-		}
+		rename_duplicate(ld, &names, *out, n, i);
 		n++;
 	}
+	pe_index_release(&names);
 	return n;
 }
 
@@ -587,7 +603,40 @@ static void make_case_id(struct pe_case *c)
 	}
 	pe_sha256_hex(b.data ? b.data : "", b.len, hex);
 	pe_buf_release(&b);
-	c->id = xstrfmt("case-%.8s", hex);
+	c->id = xstrfmt("case-%.16s", hex);
+}
+
+/* The document of the prompt that holds n (the file or a dataset). */
+static struct pe_doc *doc_holding(struct loader *ld, const struct pe_node *n)
+{
+	for (size_t i = 0; i < ld->p->ndatasets; i++)
+		if (n->mark.file == ld->p->datasets[i]->path)
+			return ld->p->datasets[i];
+	return ld->p->doc;
+}
+
+/*
+ * Makes {{expected}} the case's expected value when the case writes it
+ * as "expectedOutput" or "expected_output": a mapping of one key,
+ * "expected", becomes the case's last scope.
+ */
+static void add_expected_scope(struct loader *ld, struct pe_case *c)
+{
+	struct pe_doc *doc;
+	struct pe_node *map, *key;
+
+	if (!c->expected || pe_node_get(c->item, "expected"))
+		return;
+	doc = doc_holding(ld, c->item);
+	key = pe_doc_node(doc, PE_NODE_STRING, &c->expected->mark);
+	key->text = "expected";
+	key->len = strlen(key->text);
+	map = pe_doc_node(doc, PE_NODE_MAP, &c->expected->mark);
+	map->pairs = pe_doc_alloc(doc, sizeof(*map->pairs));
+	map->pairs[0].key = key;
+	map->pairs[0].value = (struct pe_node *)c->expected;
+	map->npairs = 1;
+	c->scopes[c->nscopes++] = map;
 }
 
 static void read_case(struct loader *ld, const struct pe_node *item,
@@ -615,6 +664,7 @@ static void read_case(struct loader *ld, const struct pe_node *item,
 			c->expected = pe_node_get(item, "expectedOutput");
 		if (!c->expected)
 			c->expected = pe_node_get(item, "expected_output");
+		add_expected_scope(ld, c);
 	} else {
 		c->vars = item;
 		c->scopes[0] = item;
@@ -633,35 +683,50 @@ static void read_case(struct loader *ld, const struct pe_node *item,
 	}
 }
 
+static const char *case_key(const void *cases, size_t i, size_t *len)
+{
+	const char *id = ((const struct pe_case *)cases)[i].id;
+
+	*len = strlen(id);
+	return id;
+}
+
+/*
+ * Finds cases with the same id through an index, in time linear in the
+ * cases: an explicit id given twice is an error; a generated one (the
+ * same variables twice) gets the case's number appended.
+ */
 static void check_case_ids(struct loader *ld)
 {
 	struct pe_prompt *p = ld->p;
+	struct pe_index ids;
 
+	pe_index_init(&ids, case_key);
 	for (size_t i = 0; i < p->ncases; i++) {
-		for (size_t j = 0; j < i; j++) {
-			struct pe_case *c = &p->cases[i];
-			char *renamed;
+		struct pe_case *c = &p->cases[i];
+		long j = pe_index_add(&ids, p->cases, i);
+		char *renamed;
 
-			if (strcmp(c->id, p->cases[j].id))
-				continue;
-			if (pe_node_get(c->item, "id")) {
-				pe_diag_error(ld->diag, &c->item->mark,
-					      "duplicate test case id '%s' "
-					      "(also case #%zu)",
-					      c->id, j + 1);
-				ld->failed = 1;
-				break;
-			}
-			renamed = xstrfmt("%s-%zu", c->id, i + 1);
-			pe_diag_warning(ld->diag, &c->item->mark,
-					"test case #%zu repeats case #%zu "
-					"exactly; it is called '%s'",
-					i + 1, j + 1, renamed);
-			free(c->id);
-			c->id = renamed;
-			break;
+		if (j < 0)
+			continue;
+		if (pe_node_get(c->item, "id")) {
+			pe_diag_error(ld->diag, &c->item->mark,
+				      "duplicate test case id '%s' (also case "
+				      "#%ld)",
+				      c->id, j + 1);
+			ld->failed = 1;
+			continue;
 		}
+		renamed = xstrfmt("%s-%zu", c->id, i + 1);
+		pe_diag_warning(ld->diag, &c->item->mark,
+				"test case #%zu repeats case #%ld exactly; it "
+				"is called '%s'",
+				i + 1, j + 1, renamed);
+		free(c->id);
+		c->id = renamed;
+		pe_index_add(&ids, p->cases, i);
 	}
+	pe_index_release(&ids);
 }
 
 static void read_cases(struct loader *ld, const struct pe_node *root)
@@ -736,8 +801,12 @@ static void check_template_vars(struct loader *ld, const struct pe_template *t,
 			continue;
 		if (spec && pe_evalspec_provides(spec, ref->path))
 			continue;
-		at = pe_doc_locate(pe_prompt_doc_of(ld->p, node), node,
-				   ref->token, ref->occurrence);
+		/* Past the diagnostics a file keeps, finding it is wasted. */
+		at = pe_diag_file_full(ld->diag, c->item->mark.file)
+			     ? node->mark
+			     : pe_doc_locate(pe_prompt_doc_of(ld->p, node),
+					     node, ref->token,
+					     pe_template_occurrence(t, ref));
 		/* A case from a dataset file: say which file the use is in. */
 		pe_diag_error(ld->diag, &c->item->mark,
 			      "prompt '%s', test case '%s': variable '%s' is "
@@ -758,8 +827,11 @@ static void warn_literal_braces(struct loader *ld, const struct pe_template *t,
 {
 	for (size_t i = 0; i < pe_template_nliterals(t); i++) {
 		const struct pe_template_ref *ref = pe_template_literal(t, i);
-		struct pe_mark at = pe_doc_locate(ld->p->doc, node, ref->token,
-						  ref->occurrence);
+		struct pe_mark at =
+			pe_diag_file_full(ld->diag, ld->p->path)
+				? node->mark
+				: pe_doc_locate(ld->p->doc, node, ref->token,
+						pe_template_occurrence(t, ref));
 
 		pe_diag_warning(ld->diag, &at,
 				"'%s' is not a variable reference and is sent "
@@ -961,7 +1033,7 @@ struct pe_prompt *pe_prompt_load_buffer(const char *path, const char *data,
 	}
 	if (check_not_jinja(path, data, len, diag))
 		return NULL;
-	doc = pe_yaml_load(path, data, len, diag);
+	doc = pe_yaml_load(path, data, len, PE_PROMPT_MAX_FILE, diag);
 	if (!doc)
 		return NULL;
 	if (!doc->root || doc->root->kind == PE_NODE_NULL) {

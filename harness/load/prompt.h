@@ -65,7 +65,12 @@ struct pe_case {
 	size_t index;		    /* position in the prompt, from 0 */
 	const struct pe_node *item; /* the test case as written */
 	const struct pe_node *vars; /* the variables mapping */
-	const struct pe_node *scopes[2]; /* lookup order for templates */
+	/*
+	 * Lookup order for templates: the variables, the case, and, when the
+	 * case writes its expected value under another name
+	 * ("expectedOutput"), a mapping that names it "expected".
+	 */
+	const struct pe_node *scopes[3];
 	size_t nscopes;
 	const struct pe_node *expected; /* NULL when not given */
 	struct pe_evalspec *evaluators; /* case-level evaluators */

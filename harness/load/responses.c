@@ -1,7 +1,8 @@
 /*
  * Recorded responses (see responses.h).  JSONL records and .md files are
  * read into one list; a response's row is filled as soon as its prompt
- * and case are known, and its verdict once it is scored.
+ * and case are known, and its verdict once it is scored.  Each prompt's
+ * case ids get an index the first time a response names the prompt.
  */
 #include "harness/load/responses.h"
 
@@ -49,8 +50,36 @@ static const struct pe_prompt *find_prompt(const struct pe_suite *s,
 	return NULL;
 }
 
+static const char *case_key(const void *cases, size_t i, size_t *len)
+{
+	const char *id = ((const struct pe_case *)cases)[i].id;
+
+	*len = strlen(id);
+	return id;
+}
+
+/* The index of p's case ids, made on first use. */
+static const struct pe_index *case_ids_of(struct pe_responses *r,
+					  const struct pe_prompt *p)
+{
+	struct pe_case_ids *c;
+
+	for (size_t i = 0; i < r->ncase_ids; i++)
+		if (r->case_ids[i].prompt == p)
+			return &r->case_ids[i].ids;
+	pe_grow(&r->case_ids, &r->case_ids_alloc, r->ncase_ids + 1,
+		sizeof(*r->case_ids));
+	c = &r->case_ids[r->ncase_ids++];
+	c->prompt = p;
+	pe_index_init(&c->ids, case_key);
+	for (size_t i = 0; i < p->ncases; i++)
+		pe_index_add(&c->ids, p->cases, i);
+	return &c->ids;
+}
+
 /* A case by id, or by 0-based index written as digits. */
-static const struct pe_case *find_case(const struct pe_prompt *p,
+static const struct pe_case *find_case(struct pe_responses *r,
+				       const struct pe_prompt *p,
 				       const char *id, int by_index, long index)
 {
 	long n;
@@ -59,9 +88,9 @@ static const struct pe_case *find_case(const struct pe_prompt *p,
 		return index >= 0 && (size_t)index < p->ncases
 			       ? &p->cases[index]
 			       : NULL;
-	for (size_t i = 0; i < p->ncases; i++)
-		if (!strcmp(p->cases[i].id, id))
-			return &p->cases[i];
+	n = pe_index_find(case_ids_of(r, p), p->cases, id, strlen(id));
+	if (n >= 0)
+		return &p->cases[n];
 	if (!pe_parse_long(id, 0, 1L << 30, &n) && (size_t)n < p->ncases)
 		return &p->cases[n];
 	return NULL;
@@ -78,29 +107,35 @@ static struct pe_response *new_response(struct pe_responses *r)
 	return resp;
 }
 
-/* Checks that no earlier row is the same job. */
+static const char *job_key(const void *items, size_t i, size_t *len)
+{
+	const char *id = ((const struct pe_response *)items)[i].id;
+
+	*len = strlen(id);
+	return id;
+}
+
+/* Checks that no earlier row is the same job, and indexes this one. */
 static int check_unique(struct pe_responses *r, const struct pe_mark *m,
 			struct pe_diag *diag)
 {
 	struct pe_response *resp = &r->items[r->len - 1];
+	long i = pe_index_add(&r->job_ids, r->items, r->len - 1);
 
-	for (size_t i = 0; i + 1 < r->len; i++) {
-		if (strcmp(r->items[i].id, resp->id))
-			continue;
-		pe_diag_error(diag, m,
-			      "duplicate response for prompt '%s', case '%s' "
-			      "(also in %s)",
-			      resp->prompt->name, resp->kase->id,
-			      r->items[i].source);
-		return PE_ERR_INVALID;
-	}
-	return PE_OK;
+	if (i < 0)
+		return PE_OK;
+	pe_diag_error(diag, m,
+		      "duplicate response for prompt '%s', case '%s' (also in "
+		      "%s)",
+		      resp->prompt->name, resp->kase->id, r->items[i].source);
+	return PE_ERR_INVALID;
 }
 
 /* Finds the prompt and case a response answers and fills its row. */
-static int match_row(struct pe_response *resp, const struct pe_suite *s,
-		     const char *prompt, const char *case_id, int by_index,
-		     long index, const struct pe_mark *m, struct pe_diag *diag)
+static int match_row(struct pe_responses *r, struct pe_response *resp,
+		     const struct pe_suite *s, const char *prompt,
+		     const char *case_id, int by_index, long index,
+		     const struct pe_mark *m, struct pe_diag *diag)
 {
 	struct pe_result *row = &resp->row;
 
@@ -112,7 +147,7 @@ static int match_row(struct pe_response *resp, const struct pe_suite *s,
 			      prompt);
 		return PE_ERR_INVALID;
 	}
-	resp->kase = find_case(resp->prompt, case_id, by_index, index);
+	resp->kase = find_case(r, resp->prompt, case_id, by_index, index);
 	if (!resp->kase) {
 		if (by_index)
 			pe_diag_error(diag, m,
@@ -136,7 +171,10 @@ static int match_row(struct pe_response *resp, const struct pe_suite *s,
 	return PE_OK;
 }
 
-/* A string member; the text may hold NUL bytes, so it comes as a node. */
+/*
+ * A string member; the text may hold NUL bytes, so it comes as a node.
+ * Only an output may: a name with one would match a shorter name.
+ */
 static const struct pe_node *text_field(const struct pe_node *obj,
 					const char *key, int required,
 					const struct pe_mark *m,
@@ -155,6 +193,13 @@ static const struct pe_node *text_field(const struct pe_node *obj,
 		pe_diag_error(diag, m,
 			      "response '%s' must be a string, not a %s", key,
 			      pe_node_kind_name(v->kind));
+		*bad = 1;
+		return NULL;
+	}
+	if (strcmp(key, "output") && memchr(v->text, '\0', v->len)) {
+		pe_diag_error(diag, m,
+			      "response '%s' holds a NUL character (\\u0000)",
+			      key);
 		*bad = 1;
 		return NULL;
 	}
@@ -214,12 +259,17 @@ static void read_jsonl_record(struct pe_responses *r, const struct pe_suite *s,
 			      "response needs 'case': a test case id or a "
 			      "0-based index");
 		bad = 1;
+	} else if (memchr(c->text, '\0', c->len)) {
+		pe_diag_error(
+			diag, &m,
+			"response 'case' holds a NUL character (\\u0000)");
+		bad = 1;
 	} else if (c->kind == PE_NODE_INT) {
 		by_index = 1;
 		index = (long)c->ival;
 	}
 	if (bad ||
-	    match_row(resp, s, prompt->text, c->text, by_index, index, &m,
+	    match_row(r, resp, s, prompt->text, c->text, by_index, index, &m,
 		      diag) ||
 	    check_unique(r, &m, diag)) {
 		r->len--;
@@ -236,6 +286,7 @@ static int load_jsonl(struct pe_responses *r, const struct pe_suite *s,
 	size_t len;
 	const char *p, *end;
 	unsigned line = 1;
+	int empty = 1;
 
 	if (pe_file_read(path, MAX_RESPONSES_FILE, &data, &len, diag))
 		return PE_ERR_IO;
@@ -255,6 +306,7 @@ static int load_jsonl(struct pe_responses *r, const struct pe_suite *s,
 			struct pe_node *obj =
 				pe_json_parse(r->doc, p, n, &m, diag);
 
+			empty = 0;
 			if (obj) {
 				char *where =
 					xstrfmt("%s:%u", r->doc->path, line);
@@ -269,6 +321,13 @@ static int load_jsonl(struct pe_responses *r, const struct pe_suite *s,
 		}
 		p = nl ? nl + 1 : end;
 		line++;
+	}
+	if (empty) {
+		struct pe_mark m = { r->doc->path, 0, 0 };
+
+		pe_diag_error(diag, &m,
+			      "empty responses file: expected one JSON object "
+			      "per line");
 	}
 	return PE_OK;
 }
@@ -289,7 +348,7 @@ static void load_md_file(struct pe_responses *r, const struct pe_suite *s,
 	case_id = xstrndup(file, strlen(file) - 3);
 	resp = new_response(r);
 	resp->source = m.file;
-	if (match_row(resp, s, prompt, case_id, 0, 0, &m, diag) ||
+	if (match_row(r, resp, s, prompt, case_id, 0, 0, &m, diag) ||
 	    check_unique(r, &m, diag)) {
 		r->len--;
 		free(data);
@@ -300,6 +359,11 @@ static void load_md_file(struct pe_responses *r, const struct pe_suite *s,
 		resp->row.output_len = len;
 	}
 	free(case_id);
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int sorted_entries(const char *dir, struct pe_strlist *out,
@@ -319,16 +383,25 @@ static int sorted_entries(const char *dir, struct pe_strlist *out,
 		if (de->d_name[0] != '.')
 			pe_strlist_push(out, de->d_name);
 	closedir(d);
-	for (size_t i = 1; i < out->len; i++)
-		for (size_t j = i;
-		     j > 0 && strcmp(out->items[j - 1], out->items[j]) > 0;
-		     j--) {
-			char *t = out->items[j];
-
-			out->items[j] = out->items[j - 1];
-			out->items[j - 1] = t;
-		}
+	if (out->len > 1)
+		qsort(out->items, out->len, sizeof(*out->items), compare_names);
 	return PE_OK;
+}
+
+/*
+ * True when path is a regular file (a link to one counts); anything else
+ * (a FIFO, which would block the read, a device, a socket) is skipped
+ * with a warning.
+ */
+static int is_regular(const char *path, struct pe_diag *diag)
+{
+	struct pe_mark m = { path, 0, 0 };
+	struct stat st;
+
+	if (!stat(path, &st) && S_ISREG(st.st_mode))
+		return 1;
+	pe_diag_warning(diag, &m, "not a regular file; it is skipped");
+	return 0;
 }
 
 /* Reads DIR/<prompt>/<case>.md; other files are ignored. */
@@ -336,6 +409,7 @@ static int load_dir(struct pe_responses *r, const struct pe_suite *s,
 		    const char *dir, struct pe_diag *diag)
 {
 	struct pe_strlist prompts;
+	size_t md_files = 0;
 
 	if (sorted_entries(dir, &prompts, diag))
 		return PE_ERR_IO;
@@ -352,15 +426,25 @@ static int load_dir(struct pe_responses *r, const struct pe_suite *s,
 		for (size_t j = 0; j < files.len; j++) {
 			char *path = xstrfmt("%s/%s", sub, files.items[j]);
 
-			if (pe_ends_with(files.items[j], ".md"))
+			if (pe_ends_with(files.items[j], ".md") &&
+			    is_regular(path, diag)) {
+				md_files++;
 				load_md_file(r, s, prompts.items[i],
 					     files.items[j], path, diag);
+			}
 			free(path);
 		}
 		pe_strlist_release(&files);
 		free(sub);
 	}
 	pe_strlist_release(&prompts);
+	if (!md_files) {
+		struct pe_mark m = { dir, 0, 0 };
+
+		pe_diag_error(diag, &m,
+			      "no responses: expected PROMPT/CASE.md files "
+			      "in the directory");
+	}
 	return PE_OK;
 }
 
@@ -377,6 +461,10 @@ void pe_responses_free(struct pe_responses *r)
 	free(r->items);
 	pe_doc_free(r->doc);
 	pe_strlist_release(&r->sources);
+	pe_index_release(&r->job_ids);
+	for (size_t i = 0; i < r->ncase_ids; i++)
+		pe_index_release(&r->case_ids[i].ids);
+	free(r->case_ids);
 	free(r);
 }
 
@@ -426,6 +514,7 @@ struct pe_responses *pe_responses_load(const char *path,
 	struct stat st;
 
 	pe_strlist_init(&r->sources);
+	pe_index_init(&r->job_ids, job_key);
 	if (stat(path, &st))
 		pe_diag_error(diag, &m, "cannot open: %s", strerror(errno));
 	else if (S_ISDIR(st.st_mode))

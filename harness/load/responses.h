@@ -7,7 +7,12 @@
  * files, each matched to its prompt and test case, then scored in
  * parallel with OpenMP (each response writes only its own row) and
  * turned into result rows.  Any mismatch is a positioned error and
- * nothing is scored.
+ * nothing is scored; so is a file or directory that holds no response.
+ * In a directory, what is not a regular file (a FIFO, a device) is
+ * skipped with a warning, never opened.  A prompt name, case id or model
+ * holding a NUL is an error (a shorter name would match it); an output
+ * keeps its NULs.  Matching takes time linear in the responses: case ids
+ * and job ids are found through indexes.
  *
  * Memory: the set owns its responses, their outputs and scores; rows
  * borrow from it and from the suite, which must outlive it.
@@ -17,6 +22,7 @@
 #include "evaluators/evaluator.h"
 #include "harness/core/diag.h"
 #include "harness/core/files.h"
+#include "harness/core/index.h"
 #include "harness/core/node.h"
 #include "harness/load/suite.h"
 #include "harness/results/result.h"
@@ -37,12 +43,22 @@ struct pe_response {
 	struct pe_result_evaluator *evaluators;
 };
 
+/* The case ids of one prompt, indexed as responses name them. */
+struct pe_case_ids {
+	const struct pe_prompt *prompt;
+	struct pe_index ids;
+};
+
 struct pe_responses {
 	struct pe_response *items;
 	size_t len;
 	size_t alloc;
 	struct pe_doc *doc;	   /* JSONL responses live here */
 	struct pe_strlist sources; /* file names, for messages */
+	struct pe_index job_ids;   /* over items, by id: one per job */
+	struct pe_case_ids *case_ids;
+	size_t ncase_ids;
+	size_t case_ids_alloc;
 };
 
 /*

@@ -22,6 +22,8 @@ struct segment {
 };
 
 struct pe_template {
+	char *text; /* as parsed, for pe_template_occurrence */
+	size_t len;
 	struct segment *segs;
 	size_t nsegs;
 	size_t segs_alloc;
@@ -73,17 +75,6 @@ static void add_text(struct pe_template *t, struct pe_buf *pending)
 	s->text = pe_buf_detach(pending, &s->len);
 }
 
-static size_t count_earlier(const char *text, size_t offset, const char *token,
-			    size_t token_len)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i + token_len <= offset; i++)
-		if (!memcmp(text + i, token, token_len))
-			n++;
-	return n;
-}
-
 static void add_ref(struct pe_template_ref **list, size_t *len, size_t *alloc,
 		    const char *text, size_t offset, size_t token_len,
 		    const char *path, size_t path_len)
@@ -95,7 +86,6 @@ static void add_ref(struct pe_template_ref **list, size_t *len, size_t *alloc,
 	r->path = xstrndup(path, path_len);
 	r->token = xstrndup(text + offset, token_len);
 	r->offset = offset;
-	r->occurrence = count_earlier(text, offset, r->token, token_len);
 }
 
 /*
@@ -154,6 +144,8 @@ struct pe_template *pe_template_parse(const char *text, size_t len)
 	struct pe_buf pending;
 	size_t i = 0;
 
+	t->text = xstrndup(text, len);
+	t->len = len;
 	pe_buf_init(&pending, 0);
 	while (i < len) {
 		if (text[i] == '\\' && i + 2 < len + 0 && text[i + 1] == '{' &&
@@ -192,6 +184,7 @@ void pe_template_free(struct pe_template *t)
 	free(t->segs);
 	free_refs(t->vars, t->nvars);
 	free_refs(t->literals, t->nliterals);
+	free(t->text);
 	free(t);
 }
 
@@ -221,6 +214,18 @@ const struct pe_template_ref *pe_template_literal(const struct pe_template *t,
 	return i < t->nliterals ? &t->literals[i] : NULL;
 }
 
+/* Counts the token's earlier appearances; see template.h. */
+size_t pe_template_occurrence(const struct pe_template *t,
+			      const struct pe_template_ref *ref)
+{
+	size_t token_len = strlen(ref->token), n = 0;
+
+	for (size_t i = 0; i + token_len <= ref->offset && i < t->len; i++)
+		if (!memcmp(t->text + i, ref->token, token_len))
+			n++;
+	return n;
+}
+
 /* True when rendering needs no variables. */
 int pe_template_is_constant(const struct pe_template *t)
 {
@@ -233,19 +238,11 @@ static const struct pe_node *lookup_in(const struct pe_node *n,
 	while (n && *path) {
 		const char *dot = strchr(path, '.');
 		size_t len = dot ? (size_t)(dot - path) : strlen(path);
-		const struct pe_node *next = NULL;
+		const struct pe_pair *pair = pe_node_pair_len(n, path, len);
 
-		if (n->kind != PE_NODE_MAP)
+		if (!pair)
 			return NULL;
-		for (size_t i = 0; i < n->npairs; i++) {
-			const struct pe_node *k = n->pairs[i].key;
-
-			if (k->len == len && !memcmp(k->text, path, len)) {
-				next = n->pairs[i].value;
-				break;
-			}
-		}
-		n = next;
+		n = pair->value;
 		path = dot ? dot + 1 : path + len;
 	}
 	return n;

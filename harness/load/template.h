@@ -25,7 +25,6 @@ struct pe_template_ref {
 	const char *path;  /* "input.table"; for literals the raw text */
 	const char *token; /* the source text, e.g. "{{ input.table }}" */
 	size_t offset;	   /* byte offset of the token in the template */
-	size_t occurrence; /* earlier tokens with the same text, from 0 */
 };
 
 /* Parses text (len bytes).  Never fails; the caller owns the result. */
@@ -38,6 +37,14 @@ const struct pe_template_ref *pe_template_var(const struct pe_template *t,
 size_t pe_template_nliterals(const struct pe_template *t);
 const struct pe_template_ref *pe_template_literal(const struct pe_template *t,
 						  size_t i);
+
+/*
+ * How many times ref's token appears in the template's text before ref
+ * (overlaps count), from 0: what pe_doc_locate takes to point at ref.
+ * It walks the text, so it is for diagnostics, not for every reference.
+ */
+size_t pe_template_occurrence(const struct pe_template *t,
+			      const struct pe_template_ref *ref);
 
 /* True when the template has no variables (rendering is a copy). */
 int pe_template_is_constant(const struct pe_template *t);

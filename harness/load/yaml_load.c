@@ -3,6 +3,17 @@
  * resolved here rather than by the consumer so that "temperature: 0.5" is a
  * number and "name: 'yes'" a string everywhere.  Aliases point at the
  * anchored node, so the tree may share nodes; consumers only read it.
+ *
+ * Hostile input stays bounded.  Each open collection and each anchor
+ * knows how many bytes its subtree would take written out in full (about
+ * its JSON size), so every alias adds what it would expand to, and the
+ * file stops loading, with an error at the alias, once aliases have
+ * added more than the caller's limit: a consumer that writes a case out
+ * (case ids hash it, "list -f json" prints it) never meets more than
+ * twice the largest file.  Anchors and each mapping's keys are found
+ * through hash indexes (index.h), so a file with many of them loads in
+ * linear time.  A NUL in any string is an error at the NUL: names, ids,
+ * patterns and settings are C strings everywhere they are used.
  */
 #include "harness/load/yaml_load.h"
 
@@ -21,6 +32,7 @@ enum { MAX_DEPTH = 128 };
 struct anchor {
 	char *name;
 	struct pe_node *node;
+	size_t size; /* bytes the node takes written out */
 };
 
 /* Temporary growable child list of an open collection. */
@@ -31,6 +43,7 @@ struct frame {
 	size_t len;
 	size_t alloc;
 	char *anchor;
+	size_t size; /* bytes the children take written out */
 };
 
 struct loader {
@@ -45,8 +58,22 @@ struct loader {
 	struct anchor *anchors;
 	size_t nanchors;
 	size_t anchors_alloc;
+	struct pe_index anchor_index;
+	size_t max_bytes;   /* what aliases may add, in bytes */
+	size_t alias_bytes; /* what they added so far */
 	int failed;
 };
+
+/* Bytes a scalar or an empty collection takes written out. */
+enum { NODE_OVERHEAD = 2 };
+
+static const char *anchor_key(const void *anchors, size_t i, size_t *len)
+{
+	const char *name = ((const struct anchor *)anchors)[i].name;
+
+	*len = strlen(name);
+	return name;
+}
 
 static struct pe_mark mark_of(struct loader *ld, yaml_mark_t m)
 {
@@ -196,36 +223,41 @@ static void error_at(struct loader *ld, yaml_mark_t m, const char *fmt, ...)
 }
 
 static void remember_anchor(struct loader *ld, const char *name,
-			    struct pe_node *node)
+			    struct pe_node *node, size_t size)
 {
-	/* A later anchor of the same name replaces the earlier one. */
-	for (size_t i = 0; i < ld->nanchors; i++) {
-		if (!strcmp(ld->anchors[i].name, name)) {
-			ld->anchors[i].node = node;
-			return;
-		}
-	}
+	long at;
+
 	pe_grow(&ld->anchors, &ld->anchors_alloc, ld->nanchors + 1,
 		sizeof(*ld->anchors));
+	ld->anchors[ld->nanchors].name = (char *)name;
+	at = pe_index_add(&ld->anchor_index, ld->anchors, ld->nanchors);
+	if (at >= 0) {
+		/* A later anchor of the same name replaces the earlier one. */
+		ld->anchors[at].node = node;
+		ld->anchors[at].size = size;
+		return;
+	}
 	ld->anchors[ld->nanchors].name = xstrdup(name);
 	ld->anchors[ld->nanchors].node = node;
+	ld->anchors[ld->nanchors].size = size;
 	ld->nanchors++;
 }
 
-static struct pe_node *find_anchor(struct loader *ld, const char *name)
+static const struct anchor *find_anchor(struct loader *ld, const char *name)
 {
-	for (size_t i = 0; i < ld->nanchors; i++)
-		if (!strcmp(ld->anchors[i].name, name))
-			return ld->anchors[i].node;
-	return NULL;
+	long at = pe_index_find(&ld->anchor_index, ld->anchors, name,
+				strlen(name));
+
+	return at < 0 ? NULL : &ld->anchors[at];
 }
 
 /*
- * Adds a finished node to the open collection, or makes it the root.  The
- * mark is where it was written: for an alias, the alias, not the anchor.
+ * Adds a finished node, which takes size bytes written out, to the open
+ * collection, or makes it the root.  The mark is where it was written:
+ * for an alias, the alias, not the anchor.
  */
 static void attach(struct loader *ld, struct pe_node *n,
-		   const struct pe_mark *mark)
+		   const struct pe_mark *mark, size_t size)
 {
 	struct frame *f;
 	size_t alloc;
@@ -235,6 +267,7 @@ static void attach(struct loader *ld, struct pe_node *n,
 		return;
 	}
 	f = &ld->stack[ld->depth - 1];
+	f->size += size;
 	alloc = f->alloc;
 	pe_grow(&f->children, &f->alloc, f->len + 1, sizeof(*f->children));
 	pe_grow(&f->marks, &alloc, f->len + 1, sizeof(*f->marks));
@@ -242,11 +275,30 @@ static void attach(struct loader *ld, struct pe_node *n,
 	f->children[f->len++] = n;
 }
 
+/*
+ * A NUL (written "\0", "\x00" or "\u0000") would cut the string wherever
+ * it is used as text: an error at the NUL itself.
+ */
+static void check_nul(struct loader *ld, const struct pe_node *n)
+{
+	const char *nul = memchr(n->text, '\0', n->len);
+	struct pe_mark at;
+
+	if (!nul)
+		return;
+	at = pe_doc_scalar_mark(ld->doc, n, (size_t)(nul - n->text));
+	pe_diag_error(ld->diag, &at,
+		      "a NUL character in a string; prompt files, datasets "
+		      "and configuration cannot hold one");
+	ld->failed = 1;
+}
+
 static void on_scalar(struct loader *ld, const yaml_event_t *ev)
 {
 	struct pe_mark mark = mark_of(ld, ev->start_mark);
 	struct pe_node *n = pe_doc_node(ld->doc, PE_NODE_STRING, &mark);
 	const char *tag = (const char *)ev->data.scalar.tag;
+	size_t size = ev->data.scalar.length + NODE_OVERHEAD;
 
 	n->text = pe_doc_strndup(ld->doc, (const char *)ev->data.scalar.value,
 				 ev->data.scalar.length);
@@ -254,11 +306,13 @@ static void on_scalar(struct loader *ld, const yaml_event_t *ev)
 	n->src_start = byte_offset_of(ld, ev->start_mark.index);
 	n->src_end = byte_offset_of(ld, ev->end_mark.index);
 	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	check_nul(ld, n);
 	if (n->plain && (!tag || strcmp(tag, YAML_STR_TAG)))
 		resolve_plain(n);
 	if (ev->data.scalar.anchor)
-		remember_anchor(ld, (const char *)ev->data.scalar.anchor, n);
-	attach(ld, n, &n->mark);
+		remember_anchor(ld, (const char *)ev->data.scalar.anchor, n,
+				size);
+	attach(ld, n, &n->mark, size);
 }
 
 static void on_start(struct loader *ld, const yaml_event_t *ev,
@@ -274,27 +328,38 @@ static void on_start(struct loader *ld, const yaml_event_t *ev,
 	}
 	f = &ld->stack[ld->depth++];
 	memset(f, 0, sizeof(*f));
+	f->size = NODE_OVERHEAD;
 	f->node = pe_doc_node(ld->doc, kind, &mark);
 	f->node->src_start = byte_offset_of(ld, ev->start_mark.index);
 	f->anchor = anchor ? xstrdup((const char *)anchor) : NULL;
 }
 
-static int key_present(struct pe_pair *pairs, size_t n, const char *key)
+/*
+ * Adds a pair to a mapping being built unless its key is there; returns
+ * the pair that holds the key already, or NULL when it was added.
+ */
+static const struct pe_pair *add_pair(struct pe_index *ix,
+				      struct pe_pair *pairs, size_t *n,
+				      const struct pe_pair *pair)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(pairs[i].key->text, key))
-			return 1;
-	return 0;
+	long at;
+
+	pairs[*n] = *pair;
+	at = pe_index_add(ix, pairs, *n);
+	if (at >= 0)
+		return &pairs[at];
+	(*n)++;
+	return NULL;
 }
 
 /* Applies a "<<" merge: copies pairs of source maps not already present. */
-static void merge_into(struct loader *ld, struct pe_pair *pairs, size_t *n,
-		       size_t cap, const struct pe_node *src,
-		       const struct pe_mark *at)
+static void merge_into(struct loader *ld, struct pe_index *ix,
+		       struct pe_pair *pairs, size_t *n, size_t cap,
+		       const struct pe_node *src, const struct pe_mark *at)
 {
 	if (src->kind == PE_NODE_SEQ) {
 		for (size_t i = 0; i < src->count; i++)
-			merge_into(ld, pairs, n, cap, src->items[i], at);
+			merge_into(ld, ix, pairs, n, cap, src->items[i], at);
 		return;
 	}
 	if (src->kind != PE_NODE_MAP) {
@@ -306,8 +371,7 @@ static void merge_into(struct loader *ld, struct pe_pair *pairs, size_t *n,
 		return;
 	}
 	for (size_t i = 0; i < src->npairs && *n < cap; i++)
-		if (!key_present(pairs, *n, src->pairs[i].key->text))
-			pairs[(*n)++] = src->pairs[i];
+		add_pair(ix, pairs, n, &src->pairs[i]);
 }
 
 /* Only a plain << is a merge key; a quoted "<<" is an ordinary key. */
@@ -335,48 +399,47 @@ static void finish_map(struct loader *ld, struct frame *f)
 	struct pe_node *map = f->node;
 	size_t cap = f->len / 2, n = 0;
 	struct pe_pair *pairs;
+	struct pe_index ix;
 
 	for (size_t i = 0; i + 1 < f->len; i += 2)
 		if (is_merge_key(f->children[i]))
 			cap += merged_size(f->children[i + 1]);
 	pairs = pe_doc_alloc(ld->doc, (cap ? cap : 1) * sizeof(*pairs));
+	pe_index_init(&ix, pe_pair_key);
 	for (size_t i = 0; i + 1 < f->len; i += 2) {
-		struct pe_node *key = f->children[i];
+		struct pe_pair pair = { f->children[i], f->children[i + 1] };
 		const struct pe_pair *dup;
 
-		if (!pe_node_is_scalar(key)) {
-			pe_diag_error(ld->diag, &key->mark,
+		if (!pe_node_is_scalar(pair.key)) {
+			pe_diag_error(ld->diag, &f->marks[i],
 				      "mapping keys must be plain text, not a "
 				      "%s",
-				      pe_node_kind_name(key->kind));
+				      pe_node_kind_name(pair.key->kind));
 			ld->failed = 1;
 			continue;
 		}
-		if (is_merge_key(key))
+		if (is_merge_key(pair.key))
 			continue;
-		map->pairs = pairs;
-		map->npairs = n;
-		dup = pe_node_pair(map, key->text);
+		dup = add_pair(&ix, pairs, &n, &pair);
 		if (dup) {
-			pe_diag_error(ld->diag, &key->mark,
+			pe_diag_error(ld->diag, &f->marks[i],
 				      "duplicate key '%s' (first defined at "
 				      "line %u, column %u)",
-				      key->text, dup->key->mark.line,
+				      pair.key->text, dup->key->mark.line,
 				      dup->key->mark.col);
 			ld->failed = 1;
-			continue;
 		}
-		pairs[n].key = key;
-		pairs[n].value = f->children[i + 1];
-		n++;
 	}
 	/* Explicit keys win over merged ones, so merge last. */
 	for (size_t i = 0; i + 1 < f->len; i += 2)
 		if (is_merge_key(f->children[i]))
-			merge_into(ld, pairs, &n, cap, f->children[i + 1],
+			merge_into(ld, &ix, pairs, &n, cap, f->children[i + 1],
 				   &f->marks[i + 1]);
 	map->pairs = pairs;
 	map->npairs = n;
+	if (n > PE_NODE_INDEX_MIN_PAIRS)
+		map->index = pe_index_copy_to(&ix, ld->doc);
+	pe_index_release(&ix);
 }
 
 static void on_end(struct loader *ld, const yaml_event_t *ev)
@@ -400,27 +463,35 @@ static void on_end(struct loader *ld, const yaml_event_t *ev)
 		n->count = f->len;
 	}
 	if (f->anchor)
-		remember_anchor(ld, f->anchor, n);
+		remember_anchor(ld, f->anchor, n, f->size);
 	free(f->anchor);
 	free(f->children);
 	free(f->marks);
-	attach(ld, n, &n->mark);
+	attach(ld, n, &n->mark, f->size);
 }
 
-static void on_alias(struct loader *ld, const yaml_event_t *ev)
+/* Attaches an alias; returns -1 when it would expand the file too far. */
+static int on_alias(struct loader *ld, const yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
-	struct pe_node *target = find_anchor(ld, name);
+	const struct anchor *target = find_anchor(ld, name);
+	struct pe_mark m = mark_of(ld, ev->start_mark);
 
 	if (!target) {
 		error_at(ld, ev->start_mark, "unknown alias '*%s'", name);
-		return;
+		return 0;
 	}
-	{
-		struct pe_mark m = mark_of(ld, ev->start_mark);
-
-		attach(ld, target, &m);
+	if (target->size > ld->max_bytes - ld->alias_bytes) {
+		error_at(ld, ev->start_mark,
+			 "aliases expand the file past %zu bytes, the most "
+			 "they may add (the largest file read); '*%s' would "
+			 "add %zu bytes to the %zu added before it",
+			 ld->max_bytes, name, target->size, ld->alias_bytes);
+		return -1;
 	}
+	ld->alias_bytes += target->size;
+	attach(ld, target->node, &m, target->size);
+	return 0;
 }
 
 static void report_parser_error(struct loader *ld, const yaml_parser_t *p)
@@ -462,6 +533,7 @@ static void release_loader(struct loader *ld)
 	for (size_t i = 0; i < ld->nanchors; i++)
 		free(ld->anchors[i].name);
 	free(ld->anchors);
+	pe_index_release(&ld->anchor_index);
 }
 
 /* Handles one event; returns 0 to go on, 1 at the end, -1 on error. */
@@ -491,8 +563,7 @@ static int handle_event(struct loader *ld, const yaml_event_t *ev,
 		on_end(ld, ev);
 		return 0;
 	case YAML_ALIAS_EVENT:
-		on_alias(ld, ev);
-		return 0;
+		return on_alias(ld, ev);
 	case YAML_STREAM_END_EVENT:
 		return 1;
 	default:
@@ -502,7 +573,7 @@ static int handle_event(struct loader *ld, const yaml_event_t *ev,
 
 /* Parses one YAML document into a tree; see yaml_load.h. */
 struct pe_doc *pe_yaml_load(const char *path, const char *data, size_t len,
-			    struct pe_diag *diag)
+			    size_t max_bytes, struct pe_diag *diag)
 {
 	struct loader ld = { 0 };
 	yaml_parser_t parser;
@@ -510,6 +581,8 @@ struct pe_doc *pe_yaml_load(const char *path, const char *data, size_t len,
 
 	ld.doc = pe_doc_new(path, data, len);
 	ld.diag = diag;
+	ld.max_bytes = max_bytes;
+	pe_index_init(&ld.anchor_index, anchor_key);
 	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 		ld.byte_base = ld.byte_offset = 3;
 	if (!yaml_parser_initialize(&parser)) {

@@ -15,12 +15,16 @@
 #include "harness/core/node.h"
 
 /*
- * Parses data (len bytes) read from path.  Returns a document, possibly
- * with a NULL root for an empty file, or NULL after recording at least one
- * error in diag.  The caller owns the document.
+ * Parses data (len bytes) read from path.  Aliases may add at most
+ * max_bytes to the document written out in full (the caller passes the
+ * size of the largest file it reads); one that would add more is an
+ * error at the alias.  A NUL in any string is an error at the NUL.
+ * Returns a document, possibly with a NULL root for an empty file, or
+ * NULL after recording at least one error in diag.  The caller owns the
+ * document.
  */
 struct pe_doc *pe_yaml_load(const char *path, const char *data, size_t len,
-			    struct pe_diag *diag);
+			    size_t max_bytes, struct pe_diag *diag);
 
 /* The libyaml version, for --version. */
 const char *pe_yaml_version(void);

@@ -11,12 +11,21 @@
  * and moved on whenever the runner's loop wakes, so a program that
  * writes more than a pipe holds before it reads its input cannot
  * deadlock, and many programs run at once beside the HTTP transfers.
- * The loop waits on the two descriptors and, once stdout is closed, on a
- * pidfd that becomes readable when the program exits (or, where the
- * kernel has none, wakes every few milliseconds to reap it).  A program
- * that outlives the timeout or writes more than 16 MiB is killed with
- * SIGKILL and reaped.  Every descriptor is close-on-exec, so programs
- * running side by side do not inherit each other's pipes.
+ * The loop waits on the two descriptors and on a pidfd that becomes
+ * readable when the program exits (or, where the kernel has none, wakes
+ * every few milliseconds to look).
+ *
+ * The program runs in a process group of its own, and the whole group is
+ * killed with SIGKILL when the program outlives the timeout (whether it
+ * still writes, has closed its stdout, or never reads its input), writes
+ * more than 16 MiB, is cancelled, or ends: nothing it started outlives
+ * it, and a background child that keeps its stdout open does not hold
+ * the answer back.  The group is killed before the program is reaped, so
+ * its id cannot have been reused.  Every descriptor is close-on-exec, so
+ * programs running side by side do not inherit each other's pipes.
+ *
+ * NEEDSWORK: a program that moves a child into another process group or
+ * session (setsid, a daemon) takes that child out of reach.
  */
 #define _GNU_SOURCE /* pipe2, sigabbrev_np */
 #include "harness/providers/provider.h"
@@ -93,18 +102,33 @@ static int open_pidfd(pid_t pid)
 #endif
 }
 
-/* Spawns the program with stdin and stdout on in[1] and out[1]. */
+/*
+ * Spawns the program, the leader of a new process group, with stdin and
+ * stdout on in[1] and out[1].
+ */
 static int spawn(char *const *argv, int in_fd, int out_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
 	int rc;
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
+}
+
+/* Kills the program and everything in its process group. */
+static void kill_group(pid_t pid)
+{
+	if (kill(-pid, SIGKILL) && errno == ESRCH)
+		kill(pid, SIGKILL);
 }
 
 static int exec_start(const struct pe_local_spec *spec,
@@ -142,7 +166,7 @@ static int exec_start(const struct pe_local_spec *spec,
 			 spec->argv[0], strerror(rc ? rc : errno));
 		close(in[0]), close(out[0]);
 		if (!rc) {
-			kill(c->pid, SIGKILL);
+			kill_group(c->pid);
 			waitpid(c->pid, NULL, 0);
 		}
 		free(c);
@@ -174,7 +198,7 @@ static size_t exec_fds(const struct pe_local_call *c, struct pollfd *fds,
 		fds[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
 	if (c->out_fd >= 0 && n < max)
 		fds[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
-	if (c->out_fd < 0 && c->pidfd >= 0 && n < max)
+	if (c->pidfd >= 0 && n < max)
 		fds[n++] = (struct pollfd){ c->pidfd, POLLIN, 0 };
 	if (c->deadline_ms > 0 && !c->problem && c->deadline_ms < *due_ms)
 		*due_ms = c->deadline_ms;
@@ -183,13 +207,13 @@ static size_t exec_fds(const struct pe_local_call *c, struct pollfd *fds,
 	return n;
 }
 
-/* Kills the program for why; the exit is reaped as usual. */
+/* Kills the program's group for why; the exit is reaped as usual. */
 static void stop(struct pe_local_call *c, const char *why)
 {
 	if (c->problem)
 		return;
 	c->problem = why;
-	kill(c->pid, SIGKILL);
+	kill_group(c->pid);
 	close_fd(&c->in_fd);
 	close_fd(&c->out_fd);
 }
@@ -270,6 +294,24 @@ static void free_call(struct pe_local_call *c)
 	free(c);
 }
 
+/*
+ * True once the program has ended, or cannot be waited for (then the
+ * reaping says why).  It is not reaped here: its zombie keeps the
+ * process group's id from being reused until the group is killed.
+ */
+static int has_ended(const struct pe_local_call *c)
+{
+	siginfo_t info;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	do
+		rc = waitid(P_PID, (id_t)c->pid, &info,
+			    WEXITED | WNOHANG | WNOWAIT);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 || info.si_pid != 0;
+}
+
 static int exec_step(struct pe_local_call *c, double now_ms,
 		     struct pe_local_result *out)
 {
@@ -280,17 +322,19 @@ static int exec_step(struct pe_local_call *c, double now_ms,
 	feed(c);
 	drain(c);
 	c->recheck_ms = 0;
-	if (c->out_fd >= 0)
-		return 0;
-	do
-		got = waitpid(c->pid, &c->status, WNOHANG);
-	while (got < 0 && errno == EINTR);
-	if (got == 0) {
-		/* stdout is closed but the program still runs. */
+	if (!has_ended(c)) {
 		if (c->pidfd < 0)
 			c->recheck_ms = now_ms + REAP_POLL_MS;
 		return 0;
 	}
+	/* What it wrote is in the pipe; what it left running is ended. */
+	drain(c);
+	kill_group(c->pid);
+	close_fd(&c->in_fd);
+	close_fd(&c->out_fd);
+	do
+		got = waitpid(c->pid, &c->status, 0);
+	while (got < 0 && errno == EINTR);
 	memset(out, 0, sizeof(*out));
 	out->error = got < 0 ? xstrfmt("exec %s: cannot wait for it: %s",
 				       c->program, strerror(errno))
@@ -304,7 +348,7 @@ static int exec_step(struct pe_local_call *c, double now_ms,
 
 static void exec_cancel(struct pe_local_call *c)
 {
-	kill(c->pid, SIGKILL);
+	kill_group(c->pid);
 	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	free_call(c);

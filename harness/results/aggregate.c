@@ -90,16 +90,23 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
 	return NULL;
 }
 
+/* Prices tokens in and out (negative: none); see aggregate.h. */
+double pe_price_usd(const struct pe_price *price, long tokens_in,
+		    long tokens_out)
+{
+	return ((tokens_in > 0 ? (double)tokens_in : 0) *
+			price->usd_per_mtok_in +
+		(tokens_out > 0 ? (double)tokens_out : 0) *
+			price->usd_per_mtok_out) /
+	       1e6;
+}
+
 /* Adds the price of tokens_in and tokens_out (negative: none) to *usd. */
 static void add_cost(double *usd, long tokens_in, long tokens_out,
 		     const struct pe_price *price)
 {
 	if (price)
-		*usd += ((tokens_in > 0 ? (double)tokens_in : 0) *
-				 price->usd_per_mtok_in +
-			 (tokens_out > 0 ? (double)tokens_out : 0) *
-				 price->usd_per_mtok_out) /
-			1e6;
+		*usd += pe_price_usd(price, tokens_in, tokens_out);
 }
 
 /*

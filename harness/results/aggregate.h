@@ -56,6 +56,14 @@ const struct pe_price *pe_price_find(const struct pe_prices *prices,
 				     const char *model);
 
 /*
+ * What tokens_in and tokens_out cost at price, in US dollars; a negative
+ * count (not reported) counts as none.  Every cost in prompteval is
+ * priced by this: the aggregates' and the cost check's (evaluators/).
+ */
+double pe_price_usd(const struct pe_price *price, long tokens_in,
+		    long tokens_out);
+
+/*
  * What a group cost in all: the answers' cost and the judges' (see struct
  * pe_tally).  Sets *usd and returns 1 when both are known, else returns 0
  * and leaves *usd alone.

@@ -4,7 +4,13 @@
  * then by side; each run of equal keys is one case, compared when both
  * sides have rows and listed as added or removed otherwise.  The cases are
  * then put in display order and grouped by prompt for the sign tests.
+ *
+ * Generated case ids grew from 8 hex digits to 16 (schema version 3).
+ * When either side has the short ones, every generated id is paired by
+ * its first 8 digits, so a baseline from an older prompteval still pairs
+ * case by case instead of showing every case as removed and added.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,8 @@ enum side { SIDE_BASE, SIDE_HEAD };
 struct entry {
 	const struct pe_result *row;
 	enum side side;
+	const char *case_id; /* the id it pairs by: row's, or short_id */
+	char *short_id;	     /* a generated id cut to 8 digits, or NULL */
 };
 
 struct pe_comparison {
@@ -59,12 +67,13 @@ static int compare_case(const char *id_a, size_t index_a, const char *id_b,
 }
 
 /* The pairing key: prompt name, case, model, temperature. */
-static int compare_key(const struct pe_result *a, const struct pe_result *b)
+static int compare_key(const struct entry *ea, const struct entry *eb)
 {
+	const struct pe_result *a = ea->row, *b = eb->row;
 	int c = strcmp(a->prompt, b->prompt);
 
 	if (!c)
-		c = compare_case(a->case_id, a->case_index, b->case_id,
+		c = compare_case(ea->case_id, a->case_index, eb->case_id,
 				 b->case_index);
 	if (!c)
 		c = compare_nullable(a->model, b->model);
@@ -77,7 +86,7 @@ static int compare_key(const struct pe_result *a, const struct pe_result *b)
 static int compare_entries(const void *pa, const void *pb)
 {
 	const struct entry *a = pa, *b = pb;
-	int c = compare_key(a->row, b->row);
+	int c = compare_key(a, b);
 
 	if (!c)
 		c = (int)a->side - (int)b->side;
@@ -219,6 +228,62 @@ static void add_key(struct pe_comparison *cmp, const struct entry *entries,
 	c->score_delta = c->head.mean_score - c->base.mean_score;
 }
 
+/*
+ * The length of the hex digits of a generated case id ("case-" and hex
+ * digits, then "-N" when it repeats an earlier case), or 0 for an id
+ * given in the prompt file.
+ */
+static size_t generated_digits(const char *id)
+{
+	size_t n = 0;
+
+	if (!id || strncmp(id, "case-", 5))
+		return 0;
+	while (isxdigit((unsigned char)id[5 + n]) &&
+	       !isupper((unsigned char)id[5 + n]))
+		n++;
+	if (id[5 + n] == '-') {
+		const char *p = id + 6 + n;
+
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (*p)
+			return 0;
+	} else if (id[5 + n]) {
+		return 0;
+	}
+	return n == 8 || n == 16 ? n : 0;
+}
+
+/* True when the set holds generated case ids of 8 digits (before 3). */
+static int has_short_ids(const struct pe_resultset *rs)
+{
+	long version = pe_resultset_schema_version(rs);
+
+	if (version)
+		return version < 3;
+	/* A journal says no version: look at its ids. */
+	for (size_t i = 0; i < pe_resultset_count(rs); i++)
+		if (generated_digits(pe_resultset_get(rs, i)->case_id) == 8)
+			return 1;
+	return 0;
+}
+
+static struct entry make_entry(const struct pe_result *row, enum side side,
+			       int short_ids)
+{
+	struct entry e = { row, side, row->case_id, NULL };
+	const char *id = row->case_id;
+
+	if (short_ids && generated_digits(id) == 16) {
+		e.short_id = xstrfmt("case-%.8s%s", id + 5, id + 21);
+		e.case_id = e.short_id;
+	}
+	return e;
+}
+
 static void pair_rows(struct pe_comparison *cmp,
 		      const struct pe_resultset *base,
 		      const struct pe_resultset *head)
@@ -226,27 +291,29 @@ static void pair_rows(struct pe_comparison *cmp,
 	size_t nb = pe_resultset_count(base), nh = pe_resultset_count(head);
 	size_t n = nb + nh;
 	struct entry *entries = xcalloc(n ? n : 1, sizeof(*entries));
+	int short_ids = has_short_ids(base) || has_short_ids(head);
 	size_t i = 0;
 
 	for (size_t k = 0; k < nb; k++)
-		entries[i++] =
-			(struct entry){ pe_resultset_get(base, k), SIDE_BASE };
+		entries[i++] = make_entry(pe_resultset_get(base, k), SIDE_BASE,
+					  short_ids);
 	for (size_t k = 0; k < nh; k++)
-		entries[i++] =
-			(struct entry){ pe_resultset_get(head, k), SIDE_HEAD };
+		entries[i++] = make_entry(pe_resultset_get(head, k), SIDE_HEAD,
+					  short_ids);
 	if (n)
 		qsort(entries, n, sizeof(*entries), compare_entries);
 	for (i = 0; i < n;) {
 		size_t end = i, nbase = 0;
 
-		while (end < n &&
-		       !compare_key(entries[i].row, entries[end].row)) {
+		while (end < n && !compare_key(&entries[i], &entries[end])) {
 			nbase += entries[end].side == SIDE_BASE;
 			end++;
 		}
 		add_key(cmp, entries + i, nbase, end - i - nbase);
 		i = end;
 	}
+	for (i = 0; i < n; i++)
+		free(entries[i].short_id);
 	free(entries);
 	/* qsort must not see the NULL of an empty list. */
 	if (cmp->ncases)

@@ -7,7 +7,9 @@
  * (gate.h) and the Markdown report read it.
  *
  * Rows are paired by case: the prompt's name, the case id (its index when
- * it has none), the model and the temperature.  The repeats of a case are
+ * it has none), the model and the temperature.  When either run holds
+ * generated case ids of 8 hex digits (results before schema version 3),
+ * generated ids of 16 digits pair by their first 8.  The repeats of a case are
  * replicates, so each side of a case has a pass rate over its decided
  * repeats (passes and failures; errors and skips are left out).  A case
  * regressed when head's rate is below base's, improved when it is above,

@@ -173,13 +173,16 @@ const struct pe_result *pe_merge_rows(const struct pe_merge *m, size_t *n)
 	return m->rows;
 }
 
-/* Writes the merged rows as the whole, unsharded plan's; see merge.h. */
+/*
+ * Writes the merged rows as the whole, unsharded plan's (complete: an
+ * interrupted shard was refused); see merge.h.
+ */
 int pe_merge_write(const struct pe_merge *m, const char *path)
 {
 	struct pe_plan_info info = *m->shards[0].info;
 
 	info.shard_index = info.shard_count = 0;
-	return pe_results_write(path, "run", &info, m->rows, m->nrows);
+	return pe_results_write(path, "run", &info, NULL, m->rows, m->nrows);
 }
 
 /* Frees the merge and the shards it loaded; NULL is a no-op. */

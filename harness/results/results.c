@@ -35,7 +35,8 @@ static void write_summary(struct pe_buf *b, const struct pe_tally *s)
 }
 
 static void write_header(struct pe_buf *b, const char *command,
-			 const struct pe_plan_info *plan)
+			 const struct pe_plan_info *plan,
+			 const struct pe_partial *partial)
 {
 	pe_buf_addf(b,
 		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
@@ -55,14 +56,18 @@ static void write_header(struct pe_buf *b, const char *command,
 		else
 			pe_buf_adds(b, "null}");
 	}
+	if (partial)
+		pe_buf_addf(b, ",\"partial\":{\"finished\":%zu,\"jobs\":%zu}",
+			    partial->finished, partial->jobs);
 	pe_buf_adds(b, ",\n\"results\":[\n");
 }
 
 /* Appends the document's opening, up to its first row. */
 void pe_results_header(struct pe_buf *out, const char *command,
-		       const struct pe_plan_info *plan)
+		       const struct pe_plan_info *plan,
+		       const struct pe_partial *partial)
 {
-	write_header(out, command, plan);
+	write_header(out, command, plan, partial);
 }
 
 /* Appends the document's end: the summary. */
@@ -76,6 +81,7 @@ void pe_results_footer(struct pe_buf *out, const struct pe_tally *s)
 /* Writes the results document atomically; see results.h. */
 int pe_results_write(const char *path, const char *command,
 		     const struct pe_plan_info *plan,
+		     const struct pe_partial *partial,
 		     const struct pe_result *rows, size_t n)
 {
 	struct pe_buf b;
@@ -84,7 +90,7 @@ int pe_results_write(const char *path, const char *command,
 
 	pe_tally_init(&t);
 	pe_buf_init(&b, 0);
-	pe_results_header(&b, command, plan);
+	pe_results_header(&b, command, plan, partial);
 	for (size_t i = 0; i < n; i++) {
 		pe_result_json(&rows[i], &b);
 		if (i + 1 < n)

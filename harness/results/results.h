@@ -16,10 +16,13 @@
 
 /*
  * Version 2: a case whose evaluators did not all run is "ungraded" (in
- * version 1, "skip"), and the summary counts "ungraded".  The reader
- * takes both.
+ * version 1, "skip"), and the summary counts "ungraded".  Version 3: a
+ * generated case id has 16 hex digits ("case-" and 64 bits of a SHA-256),
+ * not 8, so job ids, which hash it, change too; comparisons pair such ids
+ * with the 8-digit ids of older files (compare.h).  The reader takes all
+ * three.
  */
-enum { PE_RESULTS_SCHEMA_VERSION = 2, PE_RESULTS_OLDEST_VERSION = 1 };
+enum { PE_RESULTS_SCHEMA_VERSION = 3, PE_RESULTS_OLDEST_VERSION = 1 };
 
 /*
  * Which plan the rows come from, so that shards of one run can be merged
@@ -35,21 +38,33 @@ struct pe_plan_info {
 };
 
 /*
+ * A run that stopped before its end (interrupted): finished of its jobs
+ * (the jobs of its shard) have rows.  Written as "partial" after "plan"
+ * only then, so complete results keep their bytes.
+ */
+struct pe_partial {
+	size_t finished;
+	size_t jobs;
+};
+
+/*
  * The parts of a results document around its rows, for writers that
- * stream rows one at a time: the header (plan may be NULL), then rows
- * separated by ",\n", then the footer with the summary of t.
+ * stream rows one at a time: the header (plan and partial may be NULL),
+ * then rows separated by ",\n", then the footer with the summary of t.
  */
 void pe_results_header(struct pe_buf *out, const char *command,
-		       const struct pe_plan_info *plan);
+		       const struct pe_plan_info *plan,
+		       const struct pe_partial *partial);
 void pe_results_footer(struct pe_buf *out, const struct pe_tally *t);
 
 /*
  * Writes the results document for command ("score" or "run") with rows
- * (in the order given) to path, atomically.  Returns 0 or PE_ERR_IO with
- * errno set.
+ * (in the order given) to path, atomically; partial is NULL for complete
+ * results.  Returns 0 or PE_ERR_IO with errno set.
  */
 int pe_results_write(const char *path, const char *command,
 		     const struct pe_plan_info *plan,
+		     const struct pe_partial *partial,
 		     const struct pe_result *rows, size_t n);
 
 #endif

@@ -29,7 +29,10 @@
 struct pe_resultset {
 	struct pe_doc *doc;
 	const char *command;
+	long schema_version; /* 0 for a journal */
 	int has_plan;
+	int has_partial;
+	struct pe_partial partial;
 	struct pe_plan_info plan;
 	struct pe_result *rows;
 	size_t nrows;
@@ -492,6 +495,33 @@ static void read_plan(struct pe_resultset *rs, struct reader *r,
 	rs->has_plan = 1;
 }
 
+/* Reads the document's "partial" ({finished, jobs}), when there is one. */
+static void read_partial(struct pe_resultset *rs, struct reader *r,
+			 const struct where *doc, const struct pe_node *root)
+{
+	const struct pe_node *n = pe_node_get(root, "partial");
+	struct where w = { doc->start, doc->end, "'partial'" };
+	long finished = 0, jobs = 0;
+	size_t value;
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_MAP) {
+		mistyped(r, doc, "partial", "a mapping or null", n);
+		return;
+	}
+	if (find_member(r->doc->source, doc->start, doc->end, "partial",
+			&value) != NO_OFFSET)
+		w.start = value;
+	get_count(r, &w, n, "finished", 0, &finished);
+	get_count(r, &w, n, "jobs", 0, &jobs);
+	if (r->failed)
+		return;
+	rs->partial.finished = (size_t)finished;
+	rs->partial.jobs = (size_t)jobs;
+	rs->has_partial = 1;
+}
+
 /* Reads the rows of a results document. */
 static int read_document(struct pe_resultset *rs, struct reader *r)
 {
@@ -523,12 +553,14 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 		get_string(r, &w, root, "command", 1, &command);
 	if (pe_node_get(root, "plan"))
 		read_plan(rs, r, &w, root);
+	read_partial(rs, r, &w, root);
 	results = member(r, &w, root, "results");
 	if (results && results->kind != PE_NODE_SEQ)
 		mistyped(r, &w, "results", "a list", results);
 	if (r->failed)
 		return PE_ERR_INVALID;
 	rs->command = command;
+	rs->schema_version = version;
 	starts = xcalloc(results->count ? results->count : 1, sizeof(*starts));
 	at = find_member(s, w.start, len, "results", &value);
 	if (at != NO_OFFSET)
@@ -554,6 +586,18 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	}
 	free(starts);
 	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+/* What the document says of a run cut short; see resultset.h. */
+const struct pe_partial *pe_resultset_partial(const struct pe_resultset *rs)
+{
+	return rs->has_partial ? &rs->partial : NULL;
+}
+
+/* The document's schema_version, or 0 for a journal; see resultset.h. */
+long pe_resultset_schema_version(const struct pe_resultset *rs)
+{
+	return rs->schema_version;
 }
 
 /* Reads a document holding one journal line into a row; see resultset.h. */

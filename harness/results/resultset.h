@@ -63,6 +63,15 @@ const char *pe_resultset_command(const struct pe_resultset *rs);
  */
 const struct pe_plan_info *pe_resultset_plan(const struct pe_resultset *rs);
 
+/* The schema_version of a results document, or 0 for a journal. */
+long pe_resultset_schema_version(const struct pe_resultset *rs);
+
+/*
+ * What a results document says of a run cut short ("partial"), or NULL
+ * for complete results and for a journal.
+ */
+const struct pe_partial *pe_resultset_partial(const struct pe_resultset *rs);
+
 size_t pe_resultset_count(const struct pe_resultset *rs);
 
 /* Row i (0 <= i < count), in file order until pe_resultset_sort. */

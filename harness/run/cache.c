@@ -4,6 +4,7 @@
  */
 #include "harness/run/cache.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,6 +85,30 @@ done:
 	pe_diag_free(diag);
 	free(path);
 	return rc;
+}
+
+/* Removes the entries' stale temporary files; see cache.h. */
+size_t pe_cache_remove_stale(const char *dir, time_t before)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t removed = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *sub;
+
+		/* Entry directories are named by two hex digits. */
+		if (strlen(e->d_name) != 2 ||
+		    strspn(e->d_name, "0123456789abcdef") != 2)
+			continue;
+		sub = xstrfmt("%s/%s", dir, e->d_name);
+		removed += pe_atomic_remove_stale(sub, before);
+		free(sub);
+	}
+	closedir(d);
+	return removed;
 }
 
 /* Writes an entry atomically; see cache.h. */

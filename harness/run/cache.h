@@ -8,6 +8,7 @@
  * 0600.  Errors are never cached.
  */
 #include <stddef.h>
+#include <time.h>
 
 #include "harness/core/hash.h"
 #include "harness/results/result.h"
@@ -30,5 +31,13 @@ int pe_cache_get(const char *dir, const char *key, struct pe_result *row);
  * atomically, mode 0600; 0 or PE_ERR_IO.
  */
 int pe_cache_put(const char *dir, const char *key, const struct pe_result *row);
+
+/*
+ * Removes the temporary files of entries whose writer was killed (kill -9
+ * between writing and renaming), those last modified before the time
+ * before, from every entry directory of the cache at dir.  Returns how
+ * many it removed.
+ */
+size_t pe_cache_remove_stale(const char *dir, time_t before);
 
 #endif

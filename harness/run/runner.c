@@ -504,7 +504,8 @@ static void score_job(struct runner *r, size_t job)
 	if (row->error)
 		score->verdict = PE_VERDICT_ERROR;
 	else
-		pe_score_case(j->prompt, j->kase, row->output, row->output_len,
+		pe_score_call(j->prompt, j->kase, row,
+			      pe_price_find(r->opts->prices, row->model),
 			      score);
 	if (row->error || !r->plan->njudges || !ask_judges(r, job, score)) {
 		record(r, job, score);
@@ -1952,7 +1953,7 @@ static void loop(struct runner *r)
 		if (journal_failed(r))
 			break;
 		if (r->opts->stop && *r->opts->stop) {
-			if (!r->inflight)
+			if (!r->inflight || *r->opts->stop > 1)
 				break;
 			if (!r->told_stopping && r->opts->observer &&
 			    r->opts->observer->stopping) {
@@ -2252,12 +2253,14 @@ int pe_run_write_results(const struct pe_plan *plan,
 	char *path = xstrfmt("%s/results.json", opts->out_dir);
 	size_t n;
 	size_t *order = finished_order(run, &n);
+	struct pe_partial partial = { n, run->njobs };
 	struct pe_buf b;
 	struct pe_atomic_file af;
 	int rc = pe_atomic_open(&af, path, 0);
 
 	pe_buf_init(&b, 0);
-	pe_results_header(&b, "run", &plan->info);
+	pe_results_header(&b, "run", &plan->info,
+			  run->interrupted ? &partial : NULL);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (b.len && fwrite(b.data, 1, b.len, af.f) != b.len)
 			rc = PE_ERR_IO;

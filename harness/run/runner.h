@@ -18,6 +18,7 @@
 
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
+#include "harness/results/aggregate.h"
 #include "harness/results/results.h"
 #include "harness/run/journal.h"
 
@@ -61,11 +62,14 @@ struct pe_run_options {
 	 * max_retry_wait_ms comes first.  Negative: 60 s.
 	 */
 	long max_retry_wait_ms;
-	int score_partial;   /* score answers a provider cut short */
+	int score_partial; /* score answers a provider cut short */
+	/* The models' prices, for the cost checks of answers; NULL: none. */
+	const struct pe_prices *prices;
 	const char *out_dir; /* results.jsonl and results.json go here */
 	const char *cache_dir;
-	/* Set (by a signal handler) to stop sending: in-flight requests
-	 * finish, the rest stay unrun. */
+	/* Set (by a signal handler) to stop sending: at 1, in-flight
+	 * requests finish, the rest stay unrun; at 2, in-flight ones are
+	 * cancelled too. */
 	volatile sig_atomic_t *stop;
 	const struct pe_run_observer *observer; /* NULL: nobody watches */
 };
@@ -204,7 +208,8 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n);
 
 /*
  * Writes OUT/results.json from the journal, rows in results.json order
- * (pe_result_compare).  Returns 0 or PE_ERR_IO.
+ * (pe_result_compare), marked partial when the run was interrupted.
+ * Returns 0 or PE_ERR_IO.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,

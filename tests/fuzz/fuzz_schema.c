@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!schema) {
 		pe_diag_free(diag);
 		diag = pe_diag_new();
-		yaml = pe_yaml_load("fuzz", text, schema_len, diag);
+		/* Aliases may write out at most 1 MiB. */
+		yaml = pe_yaml_load("fuzz", text, schema_len, 1 << 20, diag);
 		schema = yaml ? yaml->root : NULL;
 	}
 	if (!schema)

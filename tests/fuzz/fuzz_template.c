@@ -10,6 +10,7 @@
 #include "harness/core/buf.h"
 #include "harness/core/diag.h"
 #include "harness/load/template.h"
+#include "harness/load/prompt.h"
 #include "harness/load/yaml_load.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,8 +25,8 @@ static const char vars_yaml[] = "name: world\n"
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_doc *doc =
-		pe_yaml_load("vars", vars_yaml, strlen(vars_yaml), diag);
+	struct pe_doc *doc = pe_yaml_load("vars", vars_yaml, strlen(vars_yaml),
+					  PE_PROMPT_MAX_FILE, diag);
 	const struct pe_node *scopes[1];
 	struct pe_template *t;
 	struct pe_buf out;

@@ -2,8 +2,9 @@
  * Unit tests for compare.c: pairing rows by prompt, case, model and
  * temperature with repeats as replicates; an injected regression over 12
  * cases that the sign test flags; a one-case wobble that it does not (too
- * few changed cases); added and removed cases; undecided cases; and the
- * order of the lists.  Rows are written as results.jsonl files in a fresh
+ * few changed cases); added and removed cases; undecided cases; the
+ * order of the lists; and generated case ids of 16 hex digits paired
+ * with the 8-digit ones of older results.  Rows are written as results.jsonl files in a fresh
  * mkdtemp directory and loaded with pe_resultset_load.
  */
 #include <setjmp.h>
@@ -254,6 +255,59 @@ static void test_added_removed(void **state)
 	pe_resultset_free(head);
 }
 
+/*
+ * A baseline from before schema version 3 has 8-digit generated ids: a
+ * 16-digit id pairs with the one that is its first 8 digits (a repeat's
+ * "-N" kept); ids given in the prompt file pair as they are.  Two sets of
+ * 16-digit ids pair whole.
+ */
+static void test_short_case_ids(void **state)
+{
+	static const struct row_spec base_rows[] = {
+		{ "p", "case-0123abcd", "m:a", 0, 0, "pass", 1 },
+		{ "p", "case-0123abcd-3", "m:a", 0, 0, "pass", 1 },
+		{ "p", "case-eeeeeeee", "m:a", 0, 0, "pass", 1 },
+		{ "p", "mine", "m:a", 0, 0, "pass", 1 },
+	};
+	static const struct row_spec head_rows[] = {
+		{ "p", "case-0123abcd89abcdef", "m:a", 0, 0, "fail", 0 },
+		{ "p", "case-0123abcd89abcdef-3", "m:a", 0, 0, "pass", 1 },
+		{ "p", "case-ffffffffffffffff", "m:a", 0, 0, "pass", 1 },
+		{ "p", "mine", "m:a", 0, 0, "pass", 1 },
+	};
+	static const struct row_spec long_rows[] = {
+		{ "p", "case-0123abcd00000000", "m:a", 0, 0, "pass", 1 },
+	};
+	struct pe_resultset *base = load_rows(base_rows, 4);
+	struct pe_resultset *head = load_rows(head_rows, 4);
+	struct pe_resultset *other = load_rows(long_rows, 1);
+	struct pe_comparison *cmp = pe_compare_new(base, head);
+
+	(void)state;
+	assert_int_equal(pe_comparison_case_count(cmp), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct pe_compare_case *c = pe_comparison_case(cmp, i);
+
+		assert_int_equal(c->change,
+				 !strcmp(c->case_id, "case-0123abcd89abcdef")
+					 ? PE_CHANGE_REGRESSED
+					 : PE_CHANGE_UNCHANGED);
+	}
+	assert_int_equal(pe_comparison_added_count(cmp), 1);
+	assert_string_equal(pe_comparison_added(cmp, 0)->case_id,
+			    "case-ffffffffffffffff");
+	assert_int_equal(pe_comparison_removed_count(cmp), 1);
+	assert_string_equal(pe_comparison_removed(cmp, 0)->case_id,
+			    "case-eeeeeeee");
+	pe_comparison_free(cmp);
+	cmp = pe_compare_new(other, head);
+	assert_int_equal(pe_comparison_case_count(cmp), 0);
+	pe_comparison_free(cmp);
+	pe_resultset_free(base);
+	pe_resultset_free(head);
+	pe_resultset_free(other);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -269,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_injected_regression),
 		cmocka_unit_test(test_wobble),
 		cmocka_unit_test(test_added_removed),
+		cmocka_unit_test(test_short_case_ids),
 		cmocka_unit_test(test_free_null),
 	};
 

@@ -2,8 +2,9 @@
  * Unit tests for dataset.c (pe_dataset_load): JSONL (blank lines, bad
  * lines, non-object lines, value types), CSV (header, quoting, doubled
  * quotes, newlines in quotes, CRLF, BOM, field counts, unterminated
- * quotes, duplicate and empty columns, empty files), YAML datasets (a list,
- * a mapping with testData or cases) and unknown extensions.  Files are
+ * quotes, duplicate and empty columns, empty files, many columns), YAML
+ * datasets (a list, a mapping with testData or cases), unknown extensions,
+ * and hostile text: invalid UTF-8 and NULs are errors at their place.  Files are
  * written into a fresh mkdtemp directory per test.
  */
 #include <setjmp.h>
@@ -209,6 +210,16 @@ static const struct bad_case bad[] = {
 	  "unknown dataset format: use .jsonl, .csv, .yaml or .yml", 0, 0 },
 	{ "cases.txt", "a\n",
 	  "unknown dataset format: use .jsonl, .csv, .yaml or .yml", 0, 0 },
+	{ "invalid-utf8.csv", "a,b\n1,x\xff\n",
+	  "invalid UTF-8 (at byte 7); datasets must be UTF-8", 2, 4 },
+	{ "invalid-utf8.jsonl", "{\"a\": 1}\n{\"a\": \"\xc3(\"}\n",
+	  "invalid UTF-8 (at byte 16); datasets must be UTF-8", 2, 8 },
+	{ "nul-value.jsonl", "{\"a\": 1}\n{\"a\": \"x\\u0000y\"}\n",
+	  "a NUL character (\\u0000) in a string; datasets cannot hold one", 2,
+	  1 },
+	{ "nul-key.jsonl", "{\"a\\u0000b\": 1}\n",
+	  "a NUL character (\\u0000) in a string; datasets cannot hold one", 1,
+	  1 },
 };
 
 static void test_bad(void **state)
@@ -434,6 +445,63 @@ static void test_missing_file(void **state)
 	pe_diag_free(d);
 }
 
+/* A NUL byte in a CSV cell is an error at the byte (strlen would cut). */
+static void test_csv_nul_byte(void **state)
+{
+	const struct testdir *f = *state;
+	static const char content[] = "a,b\n1,x\0y\n";
+	struct pe_diag *d = pe_diag_new();
+	char path[256];
+
+	write_file(f, "nul.csv", content, sizeof(content) - 1, path);
+	assert_null(pe_dataset_load(path, d));
+	assert_int_equal(pe_diag_len(d), 1);
+	assert_string_equal(pe_diag_get(d, 0)->message,
+			    "a NUL byte (at byte 7); datasets cannot hold one");
+	assert_int_equal(pe_diag_get(d, 0)->line, 2);
+	assert_int_equal(pe_diag_get(d, 0)->col, 4);
+	pe_diag_free(d);
+}
+
+/* Rows with many columns share one key index; every cell is found. */
+static void test_csv_many_columns(void **state)
+{
+	const struct testdir *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char content[4096], path[256], key[16], want[16];
+	size_t len = 0;
+	struct pe_doc *doc;
+
+	for (int c = 0; c < 40; c++)
+		len += (size_t)snprintf(content + len, sizeof(content) - len,
+					"%sc%d", c ? "," : "", c);
+	for (int r = 0; r < 3; r++) {
+		len += (size_t)snprintf(content + len, sizeof(content) - len,
+					"\n");
+		for (int c = 0; c < 40; c++)
+			len += (size_t)snprintf(content + len,
+						sizeof(content) - len,
+						"%sv%d.%d", c ? "," : "", r, c);
+	}
+	write_file(f, "wide.csv", content, len, path);
+	doc = pe_dataset_load(path, d);
+	assert_non_null(doc);
+	assert_int_equal(doc->root->count, 3);
+	for (int r = 0; r < 3; r++) {
+		const struct pe_node *row = doc->root->items[r];
+
+		assert_non_null(row->index);
+		assert_ptr_equal(row->index, doc->root->items[0]->index);
+		for (int c = 0; c < 40; c++) {
+			snprintf(key, sizeof(key), "c%d", c);
+			snprintf(want, sizeof(want), "v%d.%d", r, c);
+			assert_string_equal(pe_node_get(row, key)->text, want);
+		}
+	}
+	pe_doc_free(doc);
+	pe_diag_free(d);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -446,6 +514,8 @@ int main(void)
 		TEST(test_jsonl_value_kinds),
 		TEST(test_csv_cells),
 		TEST(test_missing_file),
+		TEST(test_csv_nul_byte),
+		TEST(test_csv_many_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,6 +25,7 @@
 #include "harness/core/diag.h"
 #include "harness/load/prompt.h"
 #include "harness/core/util.h"
+#include "harness/results/aggregate.h"
 #include "evaluators/evaluator.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -411,17 +412,25 @@ static const struct eval_case string_unicode_cases[] = {
 	{ "invalid UTF-8 in the answer folds to U+FFFD",
 	  "- string: {contains: caf" E_ACUTE "}",
 	  STRAY_BYTE "CAF" CAPITAL_E_ACUTE STRAY_BYTE, PASS, 1,
-	  "contains 'caf" E_ACUTE "'", EXACT },
+	  "contains 'caf" E_ACUTE "'; 2 bytes of the answer are not UTF-8 "
+	  "(read as U+FFFD)",
+	  EXACT },
 	{ "each invalid byte in the answer compares as U+FFFD",
 	  "- string: {contains: \"a\\uFFFD\\uFFFDz\"}", "xA" STRAY_BYTE "\x80Z",
 	  PASS, 1,
-	  "contains 'a" REPLACEMENT_CHARACTER REPLACEMENT_CHARACTER "z'",
+	  "contains 'a" REPLACEMENT_CHARACTER REPLACEMENT_CHARACTER
+	  "z'; 2 bytes of the answer are not UTF-8 (read as U+FFFD)",
 	  EXACT },
 	{ "invalid UTF-8 in the answer: a miss is a plain failure",
 	  "- string: {startsWith: caf}", STRAY_BYTE "caf\xc3", FAIL, 0,
-	  "does not start with 'caf'", EXACT },
+	  "does not start with 'caf'; 2 bytes of the answer are not "
+	  "UTF-8 (read as U+FFFD)",
+	  EXACT },
 	{ "invalid UTF-8 does not trim", "- string: {endsWith: end}",
-	  "the end \xc3", FAIL, 0, "does not end with 'end'", EXACT },
+	  "the end \xc3", FAIL, 0,
+	  "does not end with 'end'; 1 byte of the answer is not UTF-8 "
+	  "(read as U+FFFD)",
+	  EXACT },
 	{ "invalid UTF-8 in the answer: equals compares bytes",
 	  "- string: {equals: \"a b\"}", " a b\xff\n", FAIL, 0,
 	  "does not equal 'a b'", EXACT },
@@ -715,6 +724,339 @@ static void test_regex(void **state)
 	(void)state;
 	assert_int_equal(
 		run_eval_table(NULL, regex_cases, ARRAY_SIZE(regex_cases)), 0);
+}
+
+/*
+ * Dialects of other prompt libraries, each scored by the check it means.
+ * The case's expected value is "Hello World".
+ */
+static const struct eval_case dialect_cases[] = {
+	{ "includes + target: expected checks the expected value",
+	  "- type: includes\n  target: expected\n", "They said hello world.",
+	  PASS, 1, "contains 'Hello World'", EXACT },
+	{ "expected_output checks the expected value",
+	  "- type: expected_output\n", "Goodbye", FAIL, 0,
+	  "does not contain 'Hello World'", EXACT },
+	{ "string_match with match_type contains: every pattern",
+	  "- type: string_match\n  match_type: contains\n  patterns: [LTV, "
+	  "ARPA]\n",
+	  "LTV is high", FAIL, 0.5, "does not contain 'ARPA'", EXACT },
+	{ "string_match with match_type exact",
+	  "- type: string_match\n  match_type: exact\n  patterns: ZBB\n", "ZBB",
+	  PASS, 1, "equals 'ZBB'", EXACT },
+	{ "string_match with match", "- type: string_match\n  match: ZBB\n",
+	  "zero-based budgeting (zbb)", PASS, 1, "contains 'ZBB'", EXACT },
+	{ "string_match with property: a section",
+	  "- type: string_match\n  property: Risks\n  expected: low\n",
+	  "## Plan\n\nlow effort\n\n## Risks\n\nHigh.\n", FAIL, 0,
+	  "does not contain 'low' in section Risks", EXACT },
+	{ "string_match with property: a section that is missing",
+	  "- type: string_match\n  property: Risks\n  expected: low\n", "low",
+	  FAIL, 0, "section 'Risks' not found", EXACT },
+	{ "string_match with property: content",
+	  "- type: string_match\n  property: content\n  expected: low\n", "LOW",
+	  PASS, 1, "contains 'low'", EXACT },
+	{ "string_match with match_type regex",
+	  "- type: string_match\n  match_type: regex\n  patterns: ['^a', "
+	  "'b$']\n",
+	  "ab", PASS, 1, "all 2 patterns matched", EXACT },
+	{ "string_contains with expected",
+	  "- type: string_contains\n  target: message.content\n  expected: "
+	  "MDCG\n",
+	  "per mdcg 2019-9", PASS, 1, "contains 'MDCG'", EXACT },
+	{ "assert_contains", "- type: assert_contains\n  value: 'W^*'\n",
+	  "w^* = 0.4", PASS, 1, "contains 'W^*'", EXACT },
+	{ "includes_all with options.strings",
+	  "- type: includes_all\n  options: {strings: [Topology, Audit, "
+	  "Remediation]}\n",
+	  "Topology and audit", FAIL, 2.0 / 3, "does not contain 'Remediation'",
+	  EXACT },
+	{ "includes with a literal pattern",
+	  "- type: includes\n  target: message.content\n  pattern: 'p_{ij} = "
+	  "\\Pr(X)'\n",
+	  "where p_{ij} = \\Pr(X) holds", PASS, 1,
+	  "contains 'p_{ij} = \\Pr(X)'", EXACT },
+	{ "contains with text", "- type: contains\n  text: endowment\n",
+	  "Endowment effects", PASS, 1, "contains 'endowment'", EXACT },
+	{ "notContains with a list: none of them",
+	  "- type: notContains\n  value: [foo, bar]\n", "a bar", FAIL, 0,
+	  "not: contains 'bar'", EXACT },
+	{ "string: includes", "- string: {includes: 'Change Control'}\n",
+	  "change control board", PASS, 1, "contains 'Change Control'", EXACT },
+	{ "string: matches is a regex",
+	  "- string: {matches: '(Sailboat|Starfish)'}\n", "The Starfish format",
+	  PASS, 1, "/(Sailboat|Starfish)/ matched at least 1 time", EXACT },
+	{ "regex with invert: true", "- regex: 'John Doe'\n  invert: true\n",
+	  "Patient: John Doe", FAIL, 0,
+	  "not: /John Doe/ matched at least 1 time", EXACT },
+	{ "regex mapping with negate: true",
+	  "- regex: {pattern: synergy, negate: true}\n", "no buzzwords", PASS,
+	  1, "not: no match for /synergy/", EXACT },
+	{ "evaluator: regex_match",
+	  "- evaluator: regex_match\n  pattern: pin\n", "pin logic", PASS, 1,
+	  "/pin/ matched at least 1 time", EXACT },
+	{ "regex_match with property and expected",
+	  "- type: regex_match\n  property: Pseudo-code\n  expected: "
+	  "'(?i)kql'\n",
+	  "## Pseudo-code\n\nKQL query\n", PASS, 1,
+	  "/(?i)kql/ matched at least 1 time", EXACT },
+	{ "regex flags gm: g changes nothing",
+	  "- regex: {pattern: '^b$', flags: gm}\n", "a\nb", PASS, 1,
+	  "/^b$/ matched at least 1 time", EXACT },
+	{ "regex flags by name", "- regex: {pattern: 'a.b', flags: dotall}\n",
+	  "a\nb", PASS, 1, "/a.b/ matched at least 1 time", EXACT },
+	{ "regex flags as a list of Python names",
+	  "- regex: {pattern: 'A.B', flags: [re.DOTALL, IGNORECASE]}\n", "a\nb",
+	  PASS, 1, "/A.B/ matched at least 1 time", EXACT },
+	{ "a type that maps to no check is skipped",
+	  "- type: xml_structure\n  config: {required_elements: [a]}\n", "<a/>",
+	  SKIP, 0, "type 'xml_structure' is not a check prompteval knows",
+	  EXACT },
+	{ "a string: that checks nothing is skipped",
+	  "- string: {startsWith: ''}\n", "anything", SKIP, 0,
+	  "string: 'startsWith' is empty, and an empty value counts "
+	  "as not set, so it checks nothing",
+	  EXACT },
+	{ "model: {prompt} is a judge", "- model: {prompt: 'Is it good?'}\n",
+	  "x", SKIP, 0, "LLM judge did not run: no judge model", CONTAINS },
+};
+
+static void test_dialects(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, dialect_cases, ARRAY_SIZE(dialect_cases)),
+		0);
+}
+
+/*
+ * Reference metrics, against hand-computed figures.  "the cat sat on the
+ * mat" against "the cat is on the mat": 6 words each; the longest common
+ * subsequence is "the cat on the mat" (5), so ROUGE-L F1 is 5/6; the
+ * clipped 1- to 4-gram matches are 5/6, 3/5, 1/4 and 0/3, the last
+ * smoothed to 1/(2 x 3), so BLEU is (5/6 x 3/5 x 1/4 x 1/6)^(1/4) =
+ * (1/48)^(1/4) = 0.379918 (sacreBLEU's sentence_bleu gives 37.99); the
+ * word sets share 4 of 6 distinct words.
+ */
+#define CAT "expected: the cat is on the mat"
+static const struct eval_case reference_cases[] = {
+	{ "levenshtein: kitten and sitting",
+	  "- levenshtein: {min_ratio: 0.5, expected: sitting}", "kitten", PASS,
+	  1 - 3.0 / 7,
+	  "Levenshtein distance 3, ratio 0.571 (need at least 0.500): 6 "
+	  "characters in the answer, 7 expected",
+	  EXACT },
+	{ "levenshtein: max_distance",
+	  "- levenshtein: {max_distance: 2, expected: sitting}", "kitten", FAIL,
+	  1 - 3.0 / 7,
+	  "Levenshtein distance 3 (need at most 2), ratio 0.571: 6 characters "
+	  "in the answer, 7 expected",
+	  EXACT },
+	{ "levenshtein: the case's expected value, case counts",
+	  "- levenshtein: 0.9", "  hello world\n", FAIL, 1 - 2.0 / 11,
+	  "Levenshtein distance 2, ratio 0.818 (need at least 0.900): 11 "
+	  "characters in the answer, 11 expected",
+	  EXACT },
+	{ "levenshtein: ignore_case",
+	  "- levenshtein: {min: 0.9, ignore_case: true}", "hello world", PASS,
+	  1,
+	  "Levenshtein distance 0, ratio 1.000 (need at least 0.900): 11 "
+	  "characters in the answer, 11 expected",
+	  EXACT },
+	{ "levenshtein: an accent written either way is one character",
+	  "- levenshtein: {threshold: 1, expected: \"e\\u0301cole\"}", "école",
+	  PASS, 1,
+	  "Levenshtein distance 0, ratio 1.000 (need at least 1.000): 5 "
+	  "characters in the answer, 5 expected",
+	  EXACT },
+	{ "levenshtein: an empty answer",
+	  "- levenshtein: {min_ratio: 0.1, expected: abc}", " ", FAIL, 0,
+	  "Levenshtein distance 3, ratio 0.000 (need at least 0.100): 0 "
+	  "characters in the answer, 3 expected",
+	  EXACT },
+	{ "rouge_l", "- rouge_l: {min: 0.8, " CAT "}",
+	  "The cat sat on the mat.", PASS, 5.0 / 6,
+	  "ROUGE-L F1 0.833 (need at least 0.800): a common subsequence of 5 "
+	  "words, 6 in the answer, 6 expected",
+	  EXACT },
+	{ "rouge_l: order matters",
+	  "- rouge_l: {min: 0.6, expected: the gunman killed police}",
+	  "police killed the gunman", FAIL, 0.5,
+	  "ROUGE-L F1 0.500 (need at least 0.600): a common subsequence of 2 "
+	  "words, 4 in the answer, 4 expected",
+	  EXACT },
+	{ "rouge_l: nothing in common", "- rouge_l: 0.1", "Goodbye", FAIL, 0,
+	  "ROUGE-L F1 0.000 (need at least 0.100): a common subsequence of 0 "
+	  "words, 1 in the answer, 2 expected",
+	  EXACT },
+	{ "bleu, smoothed", "- bleu: {min: 0.3, " CAT "}",
+	  "the cat sat on the mat", PASS, 0.37991784282579627,
+	  "BLEU 0.380 (need at least 0.300): 4-gram precisions 0.833, 0.600, "
+	  "0.250, 0.167, brevity penalty 1.000, 6 words in the answer, 6 "
+	  "expected",
+	  EXACT },
+	{ "bleu: the brevity penalty and the effective order",
+	  "- bleu: {min: 0.2, " CAT "}", "The cat", FAIL, 0.1353352832366127,
+	  "BLEU 0.135 (need at least 0.200): 2-gram precisions 1.000, 1.000, "
+	  "brevity penalty 0.135, 2 words in the answer, 6 expected",
+	  EXACT },
+	{ "bleu: an empty answer", "- bleu: 0.1", "", FAIL, 0,
+	  "BLEU 0.000 (need at least 0.100): 1-gram precisions none, brevity "
+	  "penalty 0.000, 0 words in the answer, 2 expected",
+	  EXACT },
+	{ "token_set", "- token_set: {min: 0.7, " CAT "}",
+	  "the cat sat on the mat", FAIL, 4.0 / 6,
+	  "token-set similarity 0.667 (need at least 0.700): 4 of 6 distinct "
+	  "words shared",
+	  EXACT },
+	{ "token_set: case folded over Unicode",
+	  "- token_set: {min: 1, expected: Straße}", "STRASSE!", PASS, 1,
+	  "token-set similarity 1.000 (need at least 1.000): 1 of 1 distinct "
+	  "words shared",
+	  EXACT },
+	{ "token_set: each CJK character is a word",
+	  "- token_set: {min: 0.5, expected: 日本}", "日本語", PASS, 2.0 / 3,
+	  "token-set similarity 0.667 (need at least 0.500): 2 of 3 distinct "
+	  "words shared",
+	  EXACT },
+	{ "an answer that is not UTF-8 says so", "- token_set: {min: 0.5}",
+	  "hello\xff world", PASS, 1,
+	  "token-set similarity 1.000 (need at least 0.500): 2 of 2 distinct "
+	  "words shared; 1 byte of the answer is not UTF-8 (read as U+FFFD)",
+	  EXACT },
+	{ "an empty expected value is an error",
+	  "- bleu: {min: 0.1, expected: ' '}", "x", ERROR, 0,
+	  "the expected value ' ' is empty for this case: there is nothing "
+	  "to compare the answer with",
+	  EXACT },
+};
+
+static void test_reference_metrics(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, reference_cases,
+					ARRAY_SIZE(reference_cases)),
+			 0);
+}
+
+/* Checks of the call: the call's figures, as a job's row holds them. */
+struct call_case {
+	const char *name;
+	const char *evaluator;
+	int has_call;
+	int cached;
+	double first_byte_ms;
+	double total_ms;
+	long tokens_in;
+	long tokens_out;
+	const char *finish_reason;
+	int priced; /* 0.15 and 0.60 USD per million tokens in and out */
+	int verdict;
+	double score;
+	const char *reason;
+};
+
+static const struct call_case call_cases[] = {
+	{ "latency passes", "- latency: {max_ms: 2000}", 1, 0, 412.3, 1290.8,
+	  96, 731, "stop", 0, PASS, 1, "latency 1290.8 ms (at most 2000 ms)" },
+	{ "latency fails", "- latency: 1000", 1, 0, 412.3, 1290.8, 96, 731,
+	  "stop", 0, FAIL, 0, "latency 1290.8 ms (need at most 1000 ms)" },
+	{ "time to the first token", "- latency: {max_ttft_ms: 400}", 1, 0,
+	  412.3, 1290.8, 96, 731, "stop", 0, FAIL, 0,
+	  "time to the first token 412.3 ms (need at most 400 ms)" },
+	{ "both latencies", "- latency: {max_ms: 2000, max_ttft_ms: 500}", 1, 0,
+	  412.3, 1290.8, 96, 731, "stop", 0, PASS, 1,
+	  "latency 1290.8 ms (at most 2000 ms), time to the first token 412.3 "
+	  "ms (at most 500 ms)" },
+	{ "a cached answer has no latency", "- latency: 2000", 1, 1, NAN, NAN,
+	  96, 731, "stop", 0, SKIP, 0,
+	  "the answer came from the cache, so its call was not "
+	  "timed" },
+	{ "an unmeasured time to the first token",
+	  "- latency: {max_ttft_ms: 500}", 1, 0, NAN, 30, 96, 731, "stop", 0,
+	  SKIP, 0, "the call's latency was not measured" },
+	{ "score has no call", "- latency: 2000", 0, 0, NAN, NAN, -1, -1, NULL,
+	  0, SKIP, 0,
+	  "the answer was scored without its call (prompteval "
+	  "score), so there is no latency to check" },
+	/* 96 x 0.15 + 731 x 0.60 = 453 USD per million = 0.000453 USD. */
+	{ "cost passes", "- cost: {max_usd: 0.001}", 1, 0, 1, 2, 96, 731,
+	  "stop", 1, PASS, 1,
+	  "cost 0.000453 USD (at most 0.001000): 96 tokens in, 731 out" },
+	{ "cost fails", "- cost: 0.0004", 1, 0, 1, 2, 96, 731, "stop", 1, FAIL,
+	  0,
+	  "cost 0.000453 USD (need at most 0.000400): 96 tokens in, 731 out" },
+	{ "a cached answer still has its cost", "- cost: 0.001", 1, 1, NAN, NAN,
+	  96, 731, "stop", 1, PASS, 1,
+	  "cost 0.000453 USD (at most 0.001000): 96 tokens in, 731 out" },
+	{ "no price", "- cost: 0.01", 1, 0, 1, 2, 96, 731, "stop", 0, SKIP, 0,
+	  "no price for openai:gpt-4o-mini in the configuration's "
+	  "prices" },
+	{ "no tokens", "- cost: 0.01", 1, 0, 1, 2, -1, -1, "stop", 1, SKIP, 0,
+	  "the provider reported no token counts" },
+	{ "finish reason stop", "- finish_reason: stop", 1, 0, 1, 2, 1, 1,
+	  "stop", 0, PASS, 1, "finish reason 'stop'" },
+	{ "stop is Anthropic's end_turn", "- finish_reason: stop", 1, 0, 1, 2,
+	  1, 1, "end_turn", 0, PASS, 1, "finish reason 'end_turn'" },
+	{ "stop is Gemini's STOP", "- finish_reason: stop", 1, 0, 1, 2, 1, 1,
+	  "STOP", 0, PASS, 1, "finish reason 'STOP'" },
+	{ "an answer cut off by the token limit fails", "- finish_reason: stop",
+	  1, 0, 1, 2, 1, 1, "length", 0, FAIL, 0,
+	  "finish reason 'length' (need stop)" },
+	{ "length is Anthropic's max_tokens",
+	  "- finish_reason: length\n  not: true", 1, 0, 1, 2, 1, 1,
+	  "max_tokens", 0, FAIL, 0, "not: finish reason 'max_tokens'" },
+	{ "a list of reasons", "- finish_reason: [stop, content_filter]", 1, 0,
+	  1, 2, 1, 1, "MAX_TOKENS", 0, FAIL, 0,
+	  "finish reason 'MAX_TOKENS' (need stop or content_filter)" },
+	{ "no finish reason", "- finish_reason: stop", 1, 0, 1, 2, 1, 1, NULL,
+	  0, SKIP, 0, "the provider reported no finish reason" },
+};
+
+static int run_call_case(const struct call_case *c)
+{
+	static const struct pe_price price = { "gpt-4o-mini", 0.15, 0.60 };
+	struct loaded l;
+	struct pe_result row;
+	struct pe_case_score s;
+	struct eval_case e = { c->name,	 c->evaluator, "an answer", c->verdict,
+			       c->score, c->reason,    EXACT };
+	int ok;
+
+	load(&l, NULL, c->evaluator);
+	if (l.rc) {
+		print_diags(c->name, l.diag);
+		unload(&l);
+		return 0;
+	}
+	pe_result_init(&row);
+	row.model = "openai:gpt-4o-mini";
+	row.output = "an answer";
+	row.output_len = strlen(row.output);
+	row.has_call = c->has_call;
+	row.cached = c->cached;
+	row.first_byte_ms = c->first_byte_ms;
+	row.total_ms = c->total_ms;
+	row.tokens_in = c->tokens_in;
+	row.tokens_out = c->tokens_out;
+	row.finish_reason = c->finish_reason;
+	pe_score_call(l.prompt, &l.prompt->cases[0], &row,
+		      c->priced ? &price : NULL, &s);
+	ok = s.nresults == 1 && result_is(c->name, &s.results[0], e.verdict,
+					  e.score, e.reason, e.how);
+	pe_case_score_release(&s);
+	unload(&l);
+	return ok;
+}
+
+static void test_call_checks(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(call_cases); i++)
+		failures += !run_call_case(&call_cases[i]);
+	assert_int_equal(failures, 0);
 }
 
 /* sections */
@@ -1110,11 +1452,32 @@ static const struct eval_case length_cases[] = {
 	  "one, two; three.", PASS, 1, "3 words (ok)", EXACT },
 	{ "markup is not words", "- length: {words: {max: 3}}",
 	  "## **One** `two`\n\n- three\n", PASS, 1, "3 words (ok)", EXACT },
-	{ "words in any script", "- length: {words: 2}",
+	{ "words in any script, a CJK character each", "- length: {words: 2}",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb plan", PASS, 1,
-	  "2 words (ok)", EXACT },
-	{ "chars are code points", "- length: {chars: {max: 11}}",
+	  "5 words (ok)", EXACT },
+	{ "words: kana and kanji", "- length: {words: {min: 8, max: 8}}",
+	  "日本語のテキスト", PASS, 1, "8 words (ok)", EXACT },
+	{ "words: accents, written either way",
+	  "- length: {words: {min: 4, max: 4}}",
+	  "Une école, e\xcc\x81"
+	  "cole — naïve",
+	  PASS, 1, "4 words (ok)", EXACT },
+	{ "chars are what a reader sees", "- length: {chars: {max: 11}}",
 	  "h\xc3\xa9llo w\xc3\xb6rld", PASS, 1, "11 chars (ok)", EXACT },
+	{ "chars: a combining accent is part of its letter",
+	  "- length: {chars: {min: 5, max: 5}}",
+	  "e\xcc\x81"
+	  "cole",
+	  PASS, 1, "5 chars (ok)", EXACT },
+	{ "chars: a flag is one character",
+	  "- length: {chars: {min: 1, max: 1}}", "🇫🇷", PASS, 1, "1 char (ok)",
+	  EXACT },
+	{ "chars: white space at the ends is trimmed (Unicode)",
+	  "- length: {chars: {min: 3, max: 3}}", "\xc2\xa0 abc\n\xe3\x80\x80\n",
+	  PASS, 1, "3 chars (ok)", EXACT },
+	{ "lines: blank lines at the ends are trimmed",
+	  "- length: {lines: {min: 2, max: 2}}", "\n\na\nb\n\n\n", PASS, 1,
+	  "2 lines (ok)", EXACT },
 	{ "chars max", "- length: {chars: {max: 10}}",
 	  "h\xc3\xa9llo w\xc3\xb6rld", FAIL, 0, "11 chars (need at most 10)",
 	  EXACT },
@@ -1122,7 +1485,14 @@ static const struct eval_case length_cases[] = {
 	  "- length: {chars: {min: 4, max: 4}}",
 	  "\xc3\xa9\xff\x80"
 	  "a",
-	  PASS, 1, "4 chars (ok)", EXACT },
+	  PASS, 1,
+	  "4 chars (ok); 2 bytes of the answer are not UTF-8 (read as "
+	  "U+FFFD)",
+	  EXACT },
+	{ "words: a byte that is not UTF-8 separates words",
+	  "- length: {words: {min: 2, max: 2}}", "one\xfftwo", PASS, 1,
+	  "2 words (ok); 1 byte of the answer is not UTF-8 (read as U+FFFD)",
+	  EXACT },
 	{ "chars: CJK and emoji", "- length: {chars: {min: 5, max: 5}}",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb\xf0\x9f\x9a\x80",
 	  PASS, 1, "5 chars (ok)", EXACT },
@@ -1898,7 +2268,8 @@ struct compile_case {
 
 #define FLAGS_MESSAGE                                                          \
 	"'flags' must be letters from \"imsx\" (i: ignore case, m: "           \
-	"multi-line, s: dot matches newline, x: extended)"
+	"multi-line, s: dot matches newline, x: extended; g and u change "     \
+	"nothing) or their names (ignorecase, multiline, dotall, verbose)"
 
 /* Line 11 is the first evaluator line; columns count characters. */
 static const struct compile_case compile_cases[] = {
@@ -1990,6 +2361,67 @@ static const struct compile_case compile_cases[] = {
 	  "'count': min 3 is above max 1", 11, 30, EXACT },
 	{ "target must be a name", "- regex: {pattern: a, target: ''}",
 	  "'target' must be a section name", 11, 31, EXACT },
+	{ "a reference metric needs a pass mark", "- bleu: {}",
+	  "bleu needs a pass mark: 'min' (0 to 1)", 11, 9, EXACT },
+	{ "levenshtein needs a pass mark", "- levenshtein: {expected: x}",
+	  "levenshtein needs a pass mark: 'min_ratio' (0 to 1) or "
+	  "'max_distance'",
+	  11, 16, EXACT },
+	{ "a pass mark is in [0, 1]", "- rouge_l: {min: 2}",
+	  "'min' must be a number from 0 to 1", 11, 18, EXACT },
+	{ "a bare pass mark is in [0, 1]", "- token_set: -0.5",
+	  "'token_set' must be a number from 0 to 1", 11, 14, EXACT },
+	{ "a pass mark is a number", "- token_set: {min: '0.5'}",
+	  "'min' must be a number from 0 to 1", 11, 20, EXACT },
+	{ "one pass mark", "- rouge_l: {min: 0.5, threshold: 0.4}",
+	  "give one pass mark: 'min' and 'threshold' say the same", 11, 34,
+	  EXACT },
+	{ "levenshtein: one ratio", "- levenshtein: {min_ratio: 0.5, min: 0.4}",
+	  "give one pass mark: 'min_ratio' and 'min' say the same", 11, 38,
+	  EXACT },
+	{ "max_distance is whole", "- levenshtein: {max_distance: 2.5}",
+	  "'max_distance' must be a whole number from 0 to 1000000000", 11, 31,
+	  EXACT },
+	{ "max_distance is not negative", "- levenshtein: {max_distance: -1}",
+	  "'max_distance' must be a whole number from 0 to 1000000000", 11, 31,
+	  EXACT },
+	{ "a reference metric is a mark or a mapping", "- bleu: [0.5]",
+	  "'bleu' must be a pass mark from 0 to 1 or a mapping such as {min: "
+	  "0.8}",
+	  11, 9, EXACT },
+	{ "expected is text", "- bleu: {min: 0.5, expected: [a]}",
+	  "'expected' must be text: the reference the answer is compared with "
+	  "(default \"{{expected}}\")",
+	  11, 30, EXACT },
+	{ "latency needs a mark", "- latency: {}",
+	  "latency evaluator needs 'max_ms' (the whole call) or 'max_ttft_ms' "
+	  "(the time to the first token)",
+	  11, 12, EXACT },
+	{ "latency is not negative", "- latency: -5",
+	  "'latency' must be a number from 0 to 86400000", 11, 12, EXACT },
+	{ "latency in a mapping is a number", "- latency: {max_ttft_ms: 2s}",
+	  "'max_ttft_ms' must be a number from 0 to 86400000", 11, 26, EXACT },
+	{ "latency is milliseconds", "- latency: fast",
+	  "'latency' must be milliseconds or {max_ms, max_ttft_ms}, not a "
+	  "string",
+	  11, 12, EXACT },
+	{ "cost needs max_usd", "- cost: {}",
+	  "cost evaluator needs 'max_usd' (US dollars)", 11, 9, EXACT },
+	{ "cost is not negative", "- cost: {max_usd: -1}",
+	  "'max_usd' must be a number from 0 to 1000000", 11, 19, EXACT },
+	{ "finish_reason needs a reason", "- finish_reason: []",
+	  "'finish_reason' needs at least one reason", 11, 18, EXACT },
+	{ "finish_reason items are reasons", "- finish_reason: [stop, 3]",
+	  "'finish_reason' must be a reason such as stop or length, or a list "
+	  "of them",
+	  11, 25, EXACT },
+	{ "finish_reason is not empty", "- finish_reason: ''",
+	  "'finish_reason' must be a reason such as stop or length, or a list "
+	  "of them",
+	  11, 18, EXACT },
+	{ "ignore_case is a boolean",
+	  "- levenshtein: {min_ratio: 0.5, ignore_case: 1}",
+	  "'ignore_case' must be true or false", 11, 46, EXACT },
 	{ "sections need required", "- sections: {ordered: true}",
 	  "sections evaluator needs 'required': the headings to look for", 11,
 	  13, EXACT },
@@ -2251,6 +2683,9 @@ int main(void)
 		cmocka_unit_test(test_string_precedence),
 		cmocka_unit_test(test_string_empty_value),
 		cmocka_unit_test(test_regex),
+		cmocka_unit_test(test_dialects),
+		cmocka_unit_test(test_reference_metrics),
+		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_table),

@@ -3,7 +3,8 @@
  * fresh temporary directory: a new file, replacing a file (the old bytes
  * stay until the commit, no temporary file is left), abort, file modes,
  * a directory (EISDIR, left alone), a FIFO (written in place, never
- * replaced), a missing parent directory, and nested directory creation.
+ * replaced), a missing parent directory, nested directory creation, and
+ * removing the temporary files that killed writers left behind.
  * The umask is set for each test so that modes are known, and restored.
  */
 #include <pthread.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness/core/files.h"
@@ -524,6 +526,60 @@ static void test_make_dirs_empty(void **state)
  * A regular file where a directory is asked for, as the last component
  * or in the middle, is an error (ENOTDIR) and the file is left alone.
  */
+/* Sets path's modification time to when (seconds since the epoch). */
+static void set_mtime(const char *path, time_t when)
+{
+	struct timeval tv[2] = { { when, 0 }, { when, 0 } };
+
+	assert_int_equal(utimes(path, tv), 0);
+}
+
+/*
+ * Only what the atomic writer names "NAME.tmp.PID.HEX", is a regular file
+ * and is older than the limit goes; a fresh one (a writer at work), other
+ * names and a directory stay.
+ */
+static void test_remove_stale(void **state)
+{
+	static const char *const gone[] = { "a.json.tmp.123.7fab",
+					    "results.json.tmp.9.0" };
+	static const char *const kept[] = { "a.json", "a.json.tmp.12x.7f",
+					    "a.json.tmp.123.", ".tmp.1.2",
+					    "b.tmp.123.7G" };
+	struct testdir *t = *state;
+	time_t now = time(NULL);
+	char path[512];
+	char *p;
+
+	for (size_t i = 0; i < COUNT(gone); i++) {
+		p = testdir_write(t->dir, gone[i], "x", 1);
+		set_mtime(p, now - 3600);
+		free(p);
+	}
+	for (size_t i = 0; i < COUNT(kept); i++) {
+		p = testdir_write(t->dir, kept[i], "x", 1);
+		set_mtime(p, now - 3600);
+		free(p);
+	}
+	p = testdir_write(t->dir, "fresh.json.tmp.5.ab", "x", 1);
+	free(p);
+	snprintf(path, sizeof(path), "%s/dir.json.tmp.5.ab", t->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	set_mtime(path, now - 3600);
+	assert_int_equal(pe_atomic_remove_stale(t->dir, now - 60), 2);
+	for (size_t i = 0; i < COUNT(gone); i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->dir, gone[i]);
+		assert_int_equal(access(path, F_OK), -1);
+	}
+	for (size_t i = 0; i < COUNT(kept); i++) {
+		snprintf(path, sizeof(path), "%s/%s", t->dir, kept[i]);
+		assert_int_equal(access(path, F_OK), 0);
+	}
+	snprintf(path, sizeof(path), "%s/fresh.json.tmp.5.ab", t->dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(pe_atomic_remove_stale("/nonexistent/pe", now), 0);
+}
+
 static void test_make_dirs_over_a_file(void **state)
 {
 	struct testdir *t = *state;
@@ -578,6 +634,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_make_dirs_over_a_file,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remove_stale, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

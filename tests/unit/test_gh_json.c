@@ -433,8 +433,10 @@ static void test_no_rows(void **state)
 
 /*
  * Aliases let a small file stand for a huge test case (the "billion
- * laughs"): one that would expand past the 16 MiB a prompt file may hold
- * is written as null, and the small case beside it as it is.
+ * laughs").  The loader lets aliases add at most 16 MiB, the most a
+ * prompt file may hold, so a case with a 7 MB string of its own and 11 MB
+ * from aliases is the largest there can be: one that would expand past
+ * 16 MiB is written as null, and the small case beside it as it is.
  */
 static void test_expansion_limit(void **state)
 {
@@ -450,15 +452,18 @@ static void test_expansion_limit(void **state)
 	pe_buf_adds(&yaml, "name: Laughs\n"
 			   "messages: [{role: user, content: hi}]\n"
 			   "testData:\n"
-			   "  - a: &a [");
+			   "  - x: \"");
+	for (int i = 0; i < 7000; i++)
+		pe_buf_addf(&yaml, "%01000d", 0);
+	pe_buf_adds(&yaml, "\"\n"
+			   "    a: &a [");
 	for (int i = 0; i < 10; i++)
 		pe_buf_addf(&yaml, "%s%01000d", i ? ", " : "", 0);
 	pe_buf_adds(&yaml,
 		    "]\n"
 		    "    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
 		    "    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
-		    "    d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-		    "    e: [*d, *d]\n"
+		    "    d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
 		    "  - {small: 1}\n");
 	p = pe_prompt_load_buffer("laughs.prompt.yml", yaml.data, yaml.len,
 				  diag);

@@ -374,6 +374,43 @@ static void test_errors(void **state)
 	}
 }
 
+/*
+ * Nesting: past 128 levels the tree is refused; past cJSON's own limit
+ * (1,000) the parse fails, and the message still says why, where the
+ * limit was passed.  10,000 levels of objects and of arrays.
+ */
+static void test_deep_nesting(void **state)
+{
+	static const char *const open_close[][2] = { { "{\"a\":", "}" },
+						     { "[", "]" } };
+	size_t depths[] = { 129, 10000 };
+
+	(void)state;
+	for (size_t k = 0; k < COUNT(open_close); k++) {
+		for (size_t d = 0; d < COUNT(depths); d++) {
+			struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+			struct pe_diag *diag = pe_diag_new();
+			struct pe_buf text;
+
+			pe_buf_init(&text, 0);
+			for (size_t i = 0; i < depths[d]; i++)
+				pe_buf_adds(&text, open_close[k][0]);
+			pe_buf_adds(&text, "1");
+			for (size_t i = 0; i < depths[d]; i++)
+				pe_buf_adds(&text, open_close[k][1]);
+			assert_null(pe_json_parse(doc, text.data, text.len,
+						  &base, diag));
+			assert_int_equal(pe_diag_len(diag), 1);
+			assert_string_equal(pe_diag_get(diag, 0)->message,
+					    "JSON nested deeper than 128 "
+					    "levels");
+			pe_buf_release(&text);
+			pe_diag_free(diag);
+			pe_doc_free(doc);
+		}
+	}
+}
+
 /* A base mark past line 1 (a JSONL record) shifts the error's line. */
 static void test_error_from_base_mark(void **state)
 {
@@ -427,8 +464,8 @@ static void test_scalar_marks(void **state)
 	for (size_t i = 0; i < COUNT(scalar_mark_cases); i++) {
 		const struct scalar_mark_case *c = &scalar_mark_cases[i];
 		struct pe_diag *diag = pe_diag_new();
-		struct pe_doc *yaml =
-			pe_yaml_load("p.yml", c->yaml, strlen(c->yaml), diag);
+		struct pe_doc *yaml = pe_yaml_load(
+			"p.yml", c->yaml, strlen(c->yaml), 1 << 20, diag);
 		struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
 		const struct pe_node *root, *a;
 		const struct pe_pair *b;
@@ -572,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_quote_parse_round_trip),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_error_from_base_mark),
 		cmocka_unit_test(test_scalar_marks),
 		cmocka_unit_test(test_quote),

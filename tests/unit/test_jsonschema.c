@@ -604,7 +604,8 @@ static void test_error_position_in_yaml(void **state)
 		"   \"properties\": {\"a\": {\n"
 		"      \"$ref\": \"https://example.com/a.json\"}}}\n";
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_doc *src = pe_yaml_load("p.yml", yaml, strlen(yaml), diag);
+	struct pe_doc *src =
+		pe_yaml_load("p.yml", yaml, strlen(yaml), 1 << 20, diag);
 	struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
 	const struct pe_node *root;
 	const struct pe_diag_entry *e;

@@ -138,11 +138,7 @@ static const struct headings_case headings_cases[] = {
 	  "berblick & Ausblick\n\n## \xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81"
 	  "\xe7\xa7\xbb\n\n## Rollout Plan \xe2\x9c\x85\n",
 	  3,
-	  { { 2,
-	      "\xc3\x9c"
-	      "berblick & Ausblick",
-	      "\xc3\x9c"
-	      "berblick & ausblick" },
+	  { { 2, "Überblick & Ausblick", "überblick & ausblick" },
 	    { 2, "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb",
 	      "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb" },
 	    { 2, "Rollout Plan \xe2\x9c\x85", "rollout plan \xe2\x9c\x85" } } },
@@ -244,11 +240,18 @@ static const struct norm_case norm_cases[] = {
 	{ "Locking?", "locking" },
 	{ "  Risk \t  Register  ", "risk register" },
 	{ "Phase Plan (week 1)", "phase plan (week 1)" },
-	/* Case folding is ASCII-only (documented). */
-	{ "\xc3\x9c"
-	  "berblick & Ausblick",
-	  "\xc3\x9c"
-	  "berblick & ausblick" },
+	/* Case is folded over all of Unicode, with NFC. */
+	{ "Überblick & Ausblick", "überblick & ausblick" },
+	{ "RÉSUMÉ", "résumé" },
+	{ "Re\xcc\x81sume\xcc\x81", "résumé" }, /* combining accents */
+	{ "STRASSE", "strasse" },
+	{ "Straße", "strasse" },
+	{ "ΣΟΦΙΑ", "σοφια" },
+	{ "Résumé\xc2\xa0:", "résumé" }, /* a no-break space before ':' */
+	{ "2. Résumé", "résumé" },
+	{ "概要。", "概要" }, /* CJK full stop */
+	{ "要点：", "要点" }, /* full-width colon */
+	{ "Bad \xff byte", "bad \xef\xbf\xbd byte" },
 	{ "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb" },
 	{ "2. \xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb",
@@ -324,6 +327,12 @@ static const struct match_case match_cases[] = {
 	{ "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb\xe8\xae\xa1",
 	  "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb", 0 },
 	{ "rollout plan \xe2\x9c\x85", "rollout plan", 1 },
+	{ "résumé", "résumé", 1 },
+	{ "résumés", "résumé", 0 },
+	{ "résumé—notes", "résumé", 1 }, /* an em dash ends the word */
+	{ "summary—notes", "summary", 1 },
+	{ "summary»", "summary", 1 },
+	{ "cafe\xcc\x81", "cafe", 0 }, /* a combining mark goes on */
 };
 
 static void test_heading_matches(void **state)
@@ -785,7 +794,20 @@ static const struct words_case words_cases[] = {
 	  "berblick \xc3\xbc"
 	  "ber",
 	  2 },
-	{ "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb plan", 2 },
+	/* Each CJK character is a word, as word processors count them. */
+	{ "\xe6\x95\xb0\xe6\x8d\xae\xe8\xbf\x81\xe7\xa7\xbb plan", 5 },
+	{ "日本語のテキスト", 8 },
+	{ "カタカナ", 4 },
+	{ "Unicode字符", 3 },
+	{ "한국어 문장", 2 }, /* Hangul is written with spaces */
+	{ "cafe\xcc\x81"
+	  " au lait",
+	  3 },		      /* a combining accent */
+	{ "✔️ done", 1 }, /* an emoji and its selector */
+	{ "naïve—rash", 2 },
+	{ "a\xff"
+	  "b",
+	  2 }, /* a byte that is not UTF-8 separates */
 	/*
 	 * Regression (fixed): pe_md_count_words counts every byte >= 0x80 as a letter, so
 	 * punctuation outside ASCII ("\xe2\x80\x94" em dash, "\xe2\x86\x92"

@@ -376,21 +376,17 @@ static const struct broken_case broken[] = {
 	  "string",
 	  6, 13 },
 	/* gh-models: an empty value counts as not set. */
-	{ "string evaluator empty value",
-	  HEAD "evaluators:\n  - string: {contains: ''}\n", 0,
-	  "string evaluator has no check: 'contains' is empty, and an empty "
-	  "value counts as not set",
-	  6, 24 },
-	{ "string evaluator every value empty",
-	  HEAD "evaluators:\n  - string: {equals: '', startsWith: \"\"}\n", 0,
-	  "string evaluator has no check: 'equals' is empty, and an empty "
-	  "value counts as not set",
-	  6, 22 },
-	{ "string evaluator null value",
-	  HEAD "evaluators:\n  - string:\n      endsWith:\n", 0,
-	  "string evaluator has no check: 'endsWith' is empty, and an empty "
-	  "value counts as not set",
-	  7, 16 },
+	{ "unknown type that looks like one",
+	  HEAD "evaluators:\n  - type: regx\n    pattern: a\n", 0,
+	  "unknown evaluator type 'regx' (did you mean 'regex'?)", 6, 11 },
+	{ "unknown evaluator: spelling that looks like a type",
+	  HEAD "evaluators:\n  - evaluator: regx\n    pattern: a\n", 0,
+	  "unknown evaluator type 'regx' (did you mean 'regex'?)", 6, 16 },
+	{ "evaluator with nothing to check",
+	  HEAD "evaluators:\n  - {name: x, description: y}\n", 0,
+	  "evaluator has no check: give one of string, regex, llm, uses, "
+	  "judge (or type: regex|contains|...)",
+	  6, 5 },
 	{ "type contains empty value",
 	  HEAD "evaluators:\n  - type: contains\n    value: ''\n", 0,
 	  "'value' is empty, so it would match everything", 7, 12 },
@@ -463,13 +459,13 @@ static const struct broken_case broken[] = {
 	{ "model-graded without criteria",
 	  HEAD "evaluators:\n  - model: gpt-4o\n", 0,
 	  "model-graded evaluator needs 'criteria' (or 'prompt', "
-	  "'instructions') as text",
+	  "'instructions', 'assertion') as text",
 	  6, 5 },
 	{ "prompt_evaluator without criteria",
 	  HEAD "evaluators:\n  - type: prompt_evaluator\n    parameters: {}\n",
 	  0,
 	  "model-graded evaluator needs 'criteria' (or 'prompt', "
-	  "'instructions') as text",
+	  "'instructions', 'assertion') as text",
 	  6, 5 },
 	{ "model_graded choice without a score",
 	  HEAD "evaluators:\n  - type: model_graded\n    prompt: p\n"
@@ -732,6 +728,23 @@ static const struct warning_case warnings[] = {
 	  "python evaluator 'python-1' will never run (is not supported by "
 	  "prompteval): its cases will be ungraded, never passed",
 	  6, 5 },
+	{ "a judge reads the whole answer",
+	  HEAD "evaluators:\n  - type: model\n    target: Risks\n    model: "
+	       "{prompt: is it safe}\n",
+	  "'target' is ignored: a judge reads the whole answer", 7, 13 },
+	{ "dialect that maps to no check",
+	  HEAD "evaluators:\n  - type: xml_structure\n    config: {a: b}\n",
+	  "unsupported evaluator 'unsupported-1' will never run (type "
+	  "'xml_structure' is not a check prompteval knows): its cases will be "
+	  "ungraded, never passed",
+	  6, 5 },
+	{ "string: whose values are all empty",
+	  HEAD "evaluators:\n  - name: non-empty\n    string: {startsWith: "
+	       "''}\n",
+	  "unsupported evaluator 'non-empty' will never run (string: "
+	  "'startsWith' is empty, and an empty value counts as not set, so it "
+	  "checks nothing): its cases will be ungraded, never passed",
+	  6, 5 },
 	{ "unknown key of judge:",
 	  HEAD "evaluators:\n  - judge: {rubric: r, scael: 5}\n",
 	  "unknown key 'scael' in a judge (did you mean 'scale'?)", 6, 24 },
@@ -928,14 +941,22 @@ static void test_nested_vars(void **state)
 		assert_int_equal(p->ncases, 1);
 		c = &p->cases[0];
 		assert_ptr_equal(c->vars, pe_node_get(c->item, n->nest_key));
-		assert_int_equal(c->nscopes, 2);
 		assert_ptr_equal(c->scopes[0], c->vars);
 		assert_ptr_equal(c->scopes[1], c->item);
 		assert_string_equal(pe_node_get(c->vars, "topic")->text, "tea");
 		if (n->expected_key) {
 			assert_non_null(c->expected);
 			assert_string_equal(c->expected->text, "a poem");
+			/* {{expected}} is the expected value, however written. */
+			assert_ptr_equal(pe_template_lookup(c->scopes,
+							    c->nscopes,
+							    "expected"),
+					 c->expected);
+			assert_int_equal(
+				c->nscopes,
+				strcmp(n->expected_key, "expected") ? 3 : 2);
 		} else {
+			assert_int_equal(c->nscopes, 2);
 			assert_null(c->expected);
 		}
 		pe_prompt_free(p);
@@ -1226,9 +1247,9 @@ static void test_dataset_errors(void **state)
 
 static int is_hash_id(const char *id)
 {
-	if (strncmp(id, "case-", 5) || strlen(id) != 13)
+	if (strncmp(id, "case-", 5) || strlen(id) != 21)
 		return 0;
-	for (size_t i = 5; i < 13; i++)
+	for (size_t i = 5; i < 21; i++)
 		if (!isxdigit((unsigned char)id[i]) ||
 		    isupper((unsigned char)id[i]))
 			return 0;
@@ -1421,6 +1442,130 @@ static const struct shape_case shapes[] = {
 	  "is short", 1, 0 },
 	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
 	  1, 1 },
+	/* Dialects of other prompt libraries, mapped to the check they mean. */
+	{ "{type: string_match, match_type: contains, patterns: [LTV, ARPA]}",
+	  "string", "string-1", "containsAll 'LTV', 'ARPA'", 0, 2, "LTV", 1,
+	  0 },
+	{ "{type: string_match, match: ZBB}", "string", "string-1",
+	  "contains 'ZBB'", 0, 1, "ZBB", 1, 0 },
+	{ "{type: string_match, property: Risks, expected: 150M}", "string",
+	  "string-1", "contains '150M' in section 'Risks'", 0, 1, "150M", 1,
+	  0 },
+	{ "{type: string_match, match_type: exact, patterns: x}", "string",
+	  "string-1", "equals 'x' (case-sensitive)", 0, 1, "x", 1, 0 },
+	{ "{type: string_match, match_type: regex, patterns: [a, b]}", "regex",
+	  "regex-1", "/a/, /b/", 0, 0, NULL, 1, 0 },
+	{ "{type: string_contains, target: message.content, expected: MDCG}",
+	  "string", "string-1", "contains 'MDCG'", 0, 1, "MDCG", 1, 0 },
+	{ "{type: assert_contains, value: 'W^*'}", "string", "string-1",
+	  "contains 'W^*'", 0, 1, "W^*", 1, 0 },
+	{ "{type: includes, target: expected}", "string", "string-1",
+	  "contains '{{expected}}'", 0, 1, "expected", 1, 0 },
+	{ "{type: includes, expected: Gini}", "string", "string-1",
+	  "contains 'Gini'", 0, 1, "Gini", 1, 0 },
+	{ "{type: includes, target: message.content, pattern: 'p_{ij}'}",
+	  "string", "string-1", "contains 'p_{ij}'", 0, 1, "p_{ij}", 1, 0 },
+	{ "{type: includes_all, target: message.content, options: {strings: "
+	  "[A, B]}}",
+	  "string", "string-1", "containsAll 'A', 'B'", 0, 2, "A", 1, 0 },
+	{ "{type: expected_output}", "string", "string-1",
+	  "contains '{{expected}}'", 0, 1, "expected_output", 1, 0 },
+	{ "{type: contains, text: x}", "string", "string-1", "contains 'x'", 0,
+	  1, "x", 1, 0 },
+	{ "{type: notContains, value: [a, b]}", "string", "string-1",
+	  "containsAny 'a', 'b'", 1, 2, "a", 1, 0 },
+	{ "{string: {includes: x}}", "string", "string-1", "contains 'x'", 0, 1,
+	  "x", 1, 0 },
+	{ "{string: {matches: '(a|b)'}}", "regex", "regex-1", "/(a|b)/", 0, 0,
+	  NULL, 1, 0 },
+	{ "{regex: a, invert: true}", "regex", "regex-1", "/a/", 1, 0, NULL, 1,
+	  0 },
+	{ "{regex: {pattern: a, negate: true}}", "regex", "regex-1", "/a/", 1,
+	  0, NULL, 1, 0 },
+	{ "{evaluator: regex_match, pattern: a}", "regex", "regex-1", "/a/", 0,
+	  0, NULL, 1, 0 },
+	{ "{type: regex_match, property: Pseudo-code, expected: '(?i)kql'}",
+	  "regex", "regex-1", "/(?i)kql/", 0, 0, NULL, 1, 0 },
+	{ "{model: {prompt: is it good}}", "llm", "llm-1",
+	  "prompt 'is it good'; choices: FAIL 0, PASS 1", 0, 1, "is it good", 1,
+	  0 },
+	{ "{model: {assertion: is short, provider: anthropic, model: "
+	  "claude-3-haiku}}",
+	  "llm", "llm-1",
+	  "model anthropic:claude-3-haiku; prompt 'is short'; choices: FAIL "
+	  "0, PASS 1",
+	  0, 1, "is short", 1, 0 },
+	{ "{model_graded: {prompt: is short}}", "llm", "llm-1",
+	  "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1, "is short", 1,
+	  0 },
+	{ "{type: model, model: gpt-4o, assertion: is short}", "llm", "llm-1",
+	  "model gpt-4o; prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
+	{ "{type: model, target: message.content, model: {prompt: is short}}",
+	  "llm", "llm-1", "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
+	  "is short", 1, 0 },
+	{ "{type: model_graded, description: uses LaTeX}", "llm", "llm-1",
+	  "prompt 'uses LaTeX'; choices: FAIL 0, PASS 1", 0, 1, "uses LaTeX", 1,
+	  0 },
+	/* Reference metrics: the case's expected value unless given. */
+	{ "{levenshtein: 0.8}", "levenshtein", "levenshtein-1",
+	  "min 0.8 against '{{expected}}'", 0, 1, "0.8", 1, 0 },
+	{ "{levenshtein: {max_distance: 3, ignore_case: true, expected: "
+	  "'{{x}}'}}",
+	  "levenshtein", "levenshtein-1",
+	  "max distance 3 ignoring case against '{{x}}'", 0, 1, "{{x}}", 1, 0 },
+	{ "{rouge_l: {min: 0.5}}", "rouge_l", "rouge_l-1",
+	  "min 0.5 against '{{expected}}'", 0, 1, "", 1, 0 },
+	{ "{bleu: {threshold: 0.3}}", "bleu", "bleu-1",
+	  "min 0.3 against '{{expected}}'", 0, 1, "", 1, 0 },
+	{ "{token_set: {min: 0.7, expected: reference}}", "token_set",
+	  "token_set-1", "min 0.7 against 'reference'", 0, 1, "reference", 1,
+	  0 },
+	/* Checks of the call. */
+	{ "{latency: 2000}", "latency", "latency-1", "max 2000 ms", 0, 0, NULL,
+	  1, 0 },
+	{ "{latency: {max_ms: 2000, max_ttft_ms: 500}}", "latency", "latency-1",
+	  "max 2000 ms, max 500 ms to the first token", 0, 0, NULL, 1, 0 },
+	{ "{cost: {max_usd: 0.01}}", "cost", "cost-1", "max 0.01 USD", 0, 0,
+	  NULL, 1, 0 },
+	{ "{finish_reason: [stop, length]}", "finish_reason", "finish_reason-1",
+	  "stop or length", 0, 0, NULL, 1, 0 },
+	/* What cannot run loads as unsupported, with its reason. */
+	{ "{string: {contains: ''}}", "unsupported", "unsupported-1",
+	  "string: 'contains' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{string: {equals: '', startsWith: \"\"}}", "unsupported",
+	  "unsupported-1",
+	  "string: 'equals' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{string: {endsWith: null}}", "unsupported", "unsupported-1",
+	  "string: 'endsWith' is empty, and an empty value counts as not set, "
+	  "so it checks nothing",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: xml_structure, config: {required_elements: [a]}}",
+	  "unsupported", "unsupported-1",
+	  "type 'xml_structure' is not a check prompteval knows", 0, 0, NULL, 1,
+	  1 },
+	{ "{evaluator: no_markdown}", "unsupported", "unsupported-1",
+	  "type 'no_markdown' is not a check prompteval knows", 0, 0, NULL, 1,
+	  1 },
+	{ "{name: x, xml_check: {a: b}}", "unsupported", "x",
+	  "'xml_check' is not a check prompteval knows", 0, 0, NULL, 1, 1 },
+	{ "{type: string_match, match_type: fuzzy, patterns: [a]}",
+	  "unsupported", "unsupported-1",
+	  "type: string_match with match_type 'fuzzy' is not a check "
+	  "prompteval knows",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: includes, target: expected, value: x}", "unsupported",
+	  "unsupported-1",
+	  "'target: expected' beside a value would check the expected value, "
+	  "not the answer",
+	  0, 0, NULL, 1, 1 },
+	{ "{type: json_schema, schema: {type: object}}", "unsupported",
+	  "unsupported-1", "type 'json_schema' is not a check prompteval knows",
+	  0, 0, NULL, 1, 1 },
 	{ "{name: r, rule: be nice}", "rule", "r",
 	  "prompt 'be nice'; choices: FAIL 0, PASS 1", 0, 1, "be nice", 1, 0 },
 	{ "Answer in one sentence", "rule", "rule-1",

@@ -44,6 +44,7 @@ extern const struct pe_report_ops pe_report_csv;
 extern const struct pe_report_ops pe_report_junit;
 extern const struct pe_report_ops pe_report_md;
 extern const struct pe_report_ops pe_report_terminal;
+extern const struct pe_report_ops pe_report_html;
 
 /* Five rows in two cells; written out of order, so sorting matters. */
 #define ROW_PASS                                                               \
@@ -223,7 +224,7 @@ static void test_names(void **state)
  */
 /* clang-format off */
 #define GOLDEN_JSON \
-	"{\"schema_version\":2,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"{\"schema_version\":3,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"judge\":null,\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
@@ -525,6 +526,64 @@ static void test_judges(void **state)
 	unlink(path);
 }
 
+/*
+ * Partial results (an interrupted run): the json report keeps the field,
+ * the terminal, md, html and junit reports show the note at the top, and
+ * csv, a format of rows only, is as it was.
+ */
+static void test_partial(void **state)
+{
+	static const char doc[] =
+		"{\"schema_version\":3,\"tool\":\"prompteval 0.1.0\","
+		"\"command\":\"run\",\"plan\":null,"
+		"\"partial\":{\"finished\":1,\"jobs\":8},\n"
+		"\"results\":[\n" ROW_PASS "\n]}\n";
+	static const char note[] =
+		"partial: 1 of 8 jobs finished (the run was interrupted)";
+	struct fixture *f = *state;
+	char path[160], want[160];
+	struct pe_resultset *rs;
+	struct pe_aggregate *agg;
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/partial.json", f->dir);
+	write_file(path, doc, strlen(doc));
+	rs = load(path);
+	assert_int_equal(pe_resultset_partial(rs)->finished, 1);
+	assert_int_equal(pe_resultset_partial(rs)->jobs, 8);
+	assert_null(pe_resultset_partial(f->rs));
+	agg = pe_aggregate_new(pe_resultset_rows(rs), pe_resultset_count(rs),
+			       NULL);
+	text = run_writer(&pe_report_json, rs, agg, 0);
+	assert_non_null(strstr(text, "\"plan\":null,\"partial\":{"
+				     "\"finished\":1,\"jobs\":8},\n"));
+	free(text);
+	text = run_writer(&pe_report_terminal, rs, agg, 0);
+	snprintf(want, sizeof(want), "%s\n", note);
+	assert_true(!strncmp(text, want, strlen(want)));
+	free(text);
+	text = run_writer(&pe_report_md, rs, agg, 0);
+	snprintf(want, sizeof(want), "# prompteval report\n\n> **%s**\n", note);
+	assert_true(!strncmp(text, want, strlen(want)));
+	free(text);
+	text = run_writer(&pe_report_html, rs, agg, 0);
+	snprintf(want, sizeof(want), "<p id=\"partial\"><strong>%s</strong>",
+		 note);
+	assert_non_null(strstr(text, want));
+	free(text);
+	text = run_writer(&pe_report_junit, rs, agg, 0);
+	save_junit(text, "-partial.xml");
+	snprintf(want, sizeof(want), ">\n<!-- %s -->\n  <testsuite ", note);
+	assert_non_null(strstr(text, want));
+	free(text);
+	text = run_writer(&pe_report_csv, rs, agg, 0);
+	assert_null(strstr(text, "partial"));
+	free(text);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+	unlink(path);
+}
+
 /* What a terminal acts on, written as JSON escapes. */
 #define HOSTILE                                                                \
 	"A\\u001b[2J\\u001b]0;pwned\\u0007\\u009b31m\\r\\b\\u007f"             \
@@ -612,7 +671,7 @@ int main(void)
 		TEST(test_jsonl_reload),      TEST(test_csv),
 		TEST(test_csv_timings),	      TEST(test_junit),
 		TEST(test_junit_timings),     TEST(test_judges),
-		TEST(test_hostile_controls),
+		TEST(test_partial),	      TEST(test_hostile_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -280,10 +280,10 @@ static void test_errors(void **state)
 		  "3:8: invalid JSON: unexpected character" },
 		{ "cut.json", "{\"schema_version\":1,\n\"results\":[\n",
 		  "3:1: invalid JSON: unexpected end of input" },
-		{ "v2.json",
-		  "{\"schema_version\":3,\"command\":\"run\",\"results\":[]}",
-		  "1:2: unsupported schema_version 3 (this prompteval reads "
-		  "versions 1 to 2)" },
+		{ "v4.json",
+		  "{\"schema_version\":4,\"command\":\"run\",\"results\":[]}",
+		  "1:2: unsupported schema_version 4 (this prompteval reads "
+		  "versions 1 to 3)" },
 		{ "v0.json", "  {\"command\":\"run\",\"results\":[]}",
 		  "1:3: results document has no 'schema_version'" },
 		{ "list.json", "[]",

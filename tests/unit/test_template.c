@@ -17,6 +17,7 @@
 #include "harness/core/node.h"
 #include "harness/load/template.h"
 #include "harness/core/util.h"
+#include "harness/load/prompt.h"
 #include "harness/load/yaml_load.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
@@ -46,7 +47,8 @@ static const char scope_src[] = "name: Ada\n"
 static struct pe_doc *load(const char *src)
 {
 	struct pe_diag *d = pe_diag_new();
-	struct pe_doc *doc = pe_yaml_load("scope.yml", src, strlen(src), d);
+	struct pe_doc *doc = pe_yaml_load("scope.yml", src, strlen(src),
+					  PE_PROMPT_MAX_FILE, d);
 
 	assert_non_null(doc);
 	assert_int_equal(pe_diag_len(d), 0);
@@ -205,7 +207,8 @@ static void check_refs(const struct pe_template *t, int literals,
 		assert_string_equal(r->path, want[i].path);
 		assert_string_equal(r->token, want[i].token);
 		assert_int_equal(r->offset, want[i].offset);
-		assert_int_equal(r->occurrence, want[i].occurrence);
+		assert_int_equal(pe_template_occurrence(t, r),
+				 want[i].occurrence);
 	}
 	assert_null(literals ? pe_template_literal(t, n)
 			     : pe_template_var(t, n));

@@ -447,6 +447,73 @@ static void test_width(void **state)
 		}
 }
 
+static void test_stands_alone(void **state)
+{
+	static const struct {
+		unsigned long cp;
+		int alone;
+	} table[] = {
+		{ 'a', 0 },    { 0xe9, 0 },    { 0x65e5, 1 }, /* 日 */
+		{ 0x306e, 1 }, { 0x30c6, 1 },  { 0xff76, 1 }, /* の テ ｶ */
+		{ 0x3400, 1 }, { 0x20000, 1 }, { 0xac00, 0 }, /* 㐀 𠀀 가 */
+		{ 0x3002, 0 }, { 0xff01, 0 },  { 0x1f600, 0 }, { 0x110000, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++)
+		if (pe_unicode_stands_alone(table[i].cp) != table[i].alone) {
+			print_error("U+%04lX: stands alone %d\n", table[i].cp,
+				    pe_unicode_stands_alone(table[i].cp));
+			fail();
+		}
+}
+
+static void test_graphemes(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t chars;
+		size_t invalid;
+	} table[] = {
+		{ "", 0, 0 },
+		{ "abc", 3, 0 },
+		{ "école", 5, 0 },
+		{ "e\xcc\x81"
+		  "cole",
+		  5, 0 },			/* a combining accent */
+		{ "🇫🇷🇩🇪", 2, 0 },		/* two flags */
+		{ "👨‍👩‍👧", 1, 0 }, /* a family joined by ZWJ */
+		{ "日本語", 3, 0 },
+		{ "\r\n", 1, 0 },
+		{ "a\xff\x80"
+		  "b",
+		  4, 2 },
+		{ "\xcc\x81", 1, 0 }, /* a mark with nothing before it */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(*table); i++) {
+		size_t bad = 99;
+		size_t n = pe_unicode_graphemes(table[i].text,
+						strlen(table[i].text), &bad);
+
+		if (n != table[i].chars || bad != table[i].invalid) {
+			print_error("\"%s\": %zu characters, %zu invalid\n",
+				    table[i].text, n, bad);
+			fail();
+		}
+		assert_int_equal(pe_unicode_invalid_bytes(
+					 table[i].text, strlen(table[i].text)),
+				 table[i].invalid);
+	}
+	assert_int_equal(pe_unicode_graphemes("abc", 2, NULL), 2);
+	/* Overlong forms and surrogates are not UTF-8. */
+	assert_int_equal(pe_unicode_invalid_bytes("\xc0\xaf", 2), 2);
+	assert_int_equal(pe_unicode_invalid_bytes("\xed\xa0\x80", 3), 3);
+	assert_int_equal(pe_unicode_invalid_bytes("0123456789abcdef\xff", 17),
+			 1);
+}
+
 static void test_version(void **state)
 {
 	const char *v = pe_unicode_version();
@@ -470,6 +537,8 @@ int main(void)
 		cmocka_unit_test(test_trim_table),
 		cmocka_unit_test(test_trim_reads_len_bytes),
 		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_stands_alone),
+		cmocka_unit_test(test_graphemes),
 		cmocka_unit_test(test_version),
 	};
 

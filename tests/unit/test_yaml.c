@@ -2,8 +2,9 @@
  * Unit tests for yaml.c (pe_yaml_load) and diag.c (pe_diag_*): broken YAML
  * with its exact diagnostic and position, core-schema scalar typing, source
  * marks and byte ranges, block scalars, anchors, aliases, merge keys, CRLF,
- * a byte-order mark, nesting limits, and the diagnostics list itself
- * (counting, sorting, promotion, printing).
+ * a byte-order mark, nesting limits, NULs in strings, the bound on what
+ * aliases may add, large mappings (their key index), and the diagnostics
+ * list itself (counting, sorting, promotion, printing, the cap per file).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,13 +18,15 @@
 
 #include "harness/core/diag.h"
 #include "harness/core/node.h"
+#include "harness/load/prompt.h"
 #include "harness/load/yaml_load.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
 static struct pe_doc *load(const char *src, struct pe_diag *diag)
 {
-	return pe_yaml_load("t.yml", src, strlen(src), diag);
+	return pe_yaml_load("t.yml", src, strlen(src), PE_PROMPT_MAX_FILE,
+			    diag);
 }
 
 /* Fails with the row name and the whole entry when it differs. */
@@ -125,6 +128,26 @@ static const struct broken_case broken[] = {
 	  5 },
 	{ "complex key", "? [1]\n: 2\n",
 	  "mapping keys must be plain text, not a list", 1, 3 },
+	{ "NUL escape in a value", "a: \"x\\0y\"\n",
+	  "a NUL character in a string; prompt files, datasets and "
+	  "configuration cannot hold one",
+	  1, 6 },
+	{ "\\x00 in a key", "\"k\\x00\": 1\n",
+	  "a NUL character in a string; prompt files, datasets and "
+	  "configuration cannot hold one",
+	  1, 3 },
+	{ "\\u0000 after a multi-byte character", "a: \"\xc3\xa9\\u0000\"\n",
+	  "a NUL character in a string; prompt files, datasets and "
+	  "configuration cannot hold one",
+	  1, 6 },
+	{ "NUL byte in the file", "a: x\0y\n",
+	  "invalid text: control characters are not allowed (at byte 4); "
+	  "prompt files must be UTF-8",
+	  1, 5 },
+	{ "duplicate key in a large mapping",
+	  "{k0: 0, k1: 1, k2: 2, k3: 3, k4: 4, k5: 5, k6: 6, k7: 7, k8: 8, "
+	  "k9: 9, k3: 10}\n",
+	  "duplicate key 'k3' (first defined at line 1, column 23)", 1, 72 },
 };
 
 static void test_broken(void **state)
@@ -132,7 +155,14 @@ static void test_broken(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(broken); i++) {
 		struct pe_diag *d = pe_diag_new();
-		struct pe_doc *doc = load(broken[i].src, d);
+		/* A NUL byte in the file: strlen would stop at it. */
+		size_t len = strlen(broken[i].src);
+		struct pe_doc *doc;
+
+		if (strstr(broken[i].name, "NUL byte"))
+			len += 1 + strlen(broken[i].src + len + 1);
+		doc = pe_yaml_load("t.yml", broken[i].src, len,
+				   PE_PROMPT_MAX_FILE, d);
 
 		if (doc)
 			fail_msg("%s: loaded without error", broken[i].name);
@@ -791,6 +821,164 @@ static void test_diag_print(void **state)
 	pe_diag_free(d);
 }
 
+/*
+ * Aliases may add at most max_bytes to the document written out: a
+ * scalar takes its length plus 2, a collection 2 plus its children.  Here
+ * a takes 17, b adds 51 (and takes 53), and the second *b in c would make
+ * 157 > 150: the error points at it.
+ */
+static void test_alias_budget(void **state)
+{
+	const char *src = "a: &a [lol, lol, lol]\n"
+			  "b: &b [*a, *a, *a]\n"
+			  "c: [*b, *b]\n";
+	struct pe_diag *d = pe_diag_new();
+	struct pe_doc *doc;
+
+	(void)state;
+	doc = pe_yaml_load("t.yml", src, strlen(src), 157, d);
+	assert_non_null(doc);
+	pe_doc_free(doc);
+	assert_null(pe_yaml_load("t.yml", src, strlen(src), 150, d));
+	assert_int_equal(pe_diag_len(d), 1);
+	check_entry("budget", pe_diag_get(d, 0), PE_SEV_ERROR,
+		    "aliases expand the file past 150 bytes, the most they "
+		    "may add (the largest file read); '*b' would add 53 "
+		    "bytes to the 104 added before it",
+		    3, 9);
+	pe_diag_free(d);
+}
+
+/*
+ * The "billion laughs" in 600 bytes: nine levels of nine aliases would
+ * expand to gigabytes.  Loading stops at the 16 MiB bound, at once.
+ */
+static void test_alias_bomb(void **state)
+{
+	struct pe_diag *d = pe_diag_new();
+	char src[1024];
+	size_t len;
+
+	(void)state;
+	len = (size_t)snprintf(src, sizeof(src),
+			       "l0: &a0 [lol, lol, lol, "
+			       "lol, lol, lol, lol, lol, "
+			       "lol]\n");
+	for (int i = 1; i < 10; i++)
+		len += (size_t)snprintf(src + len, sizeof(src) - len,
+					"l%d: &a%d [*a%d, *a%d, *a%d, *a%d, "
+					"*a%d, *a%d, *a%d, *a%d, *a%d]\n",
+					i, i, i - 1, i - 1, i - 1, i - 1, i - 1,
+					i - 1, i - 1, i - 1, i - 1);
+	assert_null(pe_yaml_load("t.yml", src, len, PE_PROMPT_MAX_FILE, d));
+	assert_int_equal(pe_diag_len(d), 1);
+	assert_non_null(strstr(pe_diag_get(d, 0)->message,
+			       "aliases expand the file past 16777216 bytes"));
+	assert_non_null(strstr(pe_diag_get(d, 0)->message, "'*a5' would add"));
+	assert_int_equal(pe_diag_get(d, 0)->line, 7);
+	pe_diag_free(d);
+}
+
+/* A mapping with many keys finds each of them through its index. */
+static void test_large_mapping(void **state)
+{
+	struct pe_diag *d = pe_diag_new();
+	char src[8192], key[16];
+	size_t len = 0;
+	struct pe_doc *doc;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		len += (size_t)snprintf(src + len, sizeof(src) - len,
+					"k%d: %d\n", i, i);
+	doc = pe_yaml_load("t.yml", src, len, PE_PROMPT_MAX_FILE, d);
+	assert_non_null(doc);
+	assert_non_null(doc->root->index);
+	assert_int_equal(doc->root->npairs, 300);
+	for (int i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		assert_int_equal(pe_node_get(doc->root, key)->ival, i);
+	}
+	assert_null(pe_node_get(doc->root, "k300"));
+	assert_null(pe_node_pair_len(doc->root, "k1", 1));
+	assert_int_equal(pe_node_pair_len(doc->root, "k12", 2)->value->ival, 1);
+	pe_doc_free(doc);
+	pe_diag_free(d);
+}
+
+/*
+ * A file keeps its first PE_DIAG_KEEP_PER_FILE diagnostics; the rest are
+ * counted, and the printer says how many.
+ */
+static void test_diag_cap(void **state)
+{
+	struct pe_diag *d = pe_diag_new();
+	struct pe_mark a = { "a.yml", 1, 1 }, b = { "b.yml", 2, 2 };
+	FILE *f = tmpfile();
+	char out[65536];
+	size_t n;
+
+	(void)state;
+	for (int i = 0; i < 250; i++)
+		pe_diag_error(d, &a, "bad %d", i);
+	for (int i = 0; i < 7; i++)
+		pe_diag_warning(d, &a, "odd %d", i);
+	pe_diag_warning(d, &b, "fine");
+	assert_true(pe_diag_file_full(d, "a.yml"));
+	assert_false(pe_diag_file_full(d, "b.yml"));
+	assert_int_equal(pe_diag_len(d), PE_DIAG_KEEP_PER_FILE + 1);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 250);
+	assert_int_equal(pe_diag_count_file(d, "a.yml", PE_SEV_WARNING), 7);
+	pe_diag_print(d, f);
+	rewind(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	assert_non_null(strstr(out, "a.yml:1:1: error: bad 99\n"
+				    "b.yml:2:2: warning: fine\n"
+				    "a.yml: error: 150 more errors and 7 more "
+				    "warnings not shown (the first 100 of a "
+				    "file are)\n"));
+	assert_null(strstr(out, "bad 100"));
+	pe_diag_promote_warnings(d);
+	assert_int_equal(pe_diag_count_file(d, "a.yml", PE_SEV_ERROR), 257);
+	pe_diag_free(d);
+}
+
+/* The list keeps PE_DIAG_KEEP_TOTAL in all: one line for the rest. */
+static void test_diag_cap_total(void **state)
+{
+	struct pe_diag *d = pe_diag_new();
+	FILE *f = tmpfile();
+	char name[32], *out;
+	long size;
+
+	(void)state;
+	for (int i = 0; i < 1200; i++) {
+		struct pe_mark m = { name, 1, 1 };
+
+		snprintf(name, sizeof(name), "f%04d.md", i);
+		pe_diag_error(d, &m, "bad");
+	}
+	assert_int_equal(pe_diag_len(d), PE_DIAG_KEEP_TOTAL);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 1200);
+	assert_true(pe_diag_file_full(d, "f0000.md"));
+	pe_diag_print(d, f);
+	size = ftell(f);
+	out = malloc((size_t)size + 1);
+	rewind(f);
+	assert_int_equal(fread(out, 1, (size_t)size, f), (size_t)size);
+	out[size] = '\0';
+	fclose(f);
+	assert_non_null(strstr(out, "f0999.md:1:1: error: bad\n"
+				    "prompteval: error: 200 more errors and 0 "
+				    "more warnings in 200 more files not shown "
+				    "(the first 1000 in all are)\n"));
+	assert_null(strstr(out, "f1000.md"));
+	free(out);
+	pe_diag_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -813,6 +1001,11 @@ int main(void)
 		cmocka_unit_test(test_diag_copies_and_newlines),
 		cmocka_unit_test(test_diag_sort),
 		cmocka_unit_test(test_diag_print),
+		cmocka_unit_test(test_alias_budget),
+		cmocka_unit_test(test_alias_bomb),
+		cmocka_unit_test(test_large_mapping),
+		cmocka_unit_test(test_diag_cap),
+		cmocka_unit_test(test_diag_cap_total),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

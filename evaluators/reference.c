@@ -1,0 +1,679 @@
+/*
+ * Reference metrics: how close the answer is to a reference text, the
+ * case's expected value ("{{expected}}", the gh-models testData
+ * "expected") unless "expected:" gives another template, each with a
+ * pass mark.  Four kinds, one table each:
+ *
+ *   levenshtein  the edit distance between the two texts in characters
+ *                (code points after NFC, so an accent written either way
+ *                is one character), and the ratio 1 - distance / length
+ *                of the longer; passes on "min_ratio" and/or
+ *                "max_distance".  Case counts unless "ignore_case".
+ *   rouge_l      ROUGE-L F1 over words: the longest common subsequence
+ *                of the answer's and the reference's words, P = LCS /
+ *                answer words, R = LCS / reference words, F1 = 2PR/(P+R).
+ *   bleu         sentence BLEU as sacreBLEU's sentence_bleu computes it:
+ *                1- to 4-gram modified precisions, uniform weights, the
+ *                brevity penalty, "exp" smoothing (Chen and Cherry 2014,
+ *                method 3: an order with no match counts 1 / (2^k
+ *                n-grams), k counting such orders) and the effective
+ *                order (orders the answer has no n-gram of are left out).
+ *   token_set    the Jaccard similarity of the two sets of words:
+ *                shared / distinct in either.
+ *
+ * Words are found in both texts alike: case folded (Unicode full case
+ * folding with NFC), then runs of letters, marks and digits of any
+ * script, each CJK character a word of its own (pe_unicode_next_word), so
+ * punctuation is not a word; the metrics therefore differ from tools that
+ * keep punctuation as tokens (sacreBLEU's 13a tokeniser).  Both texts are
+ * trimmed of white space first.  The score is the figure; the reason
+ * gives it with the mark.
+ *
+ * The settings are read when the file loads (so "check" reports them with
+ * positions, and the expected template is checked against every case).
+ * A case whose expected value is empty is an error: there is nothing to
+ * compare with.  NEEDSWORK: the distance and the subsequence take time
+ * and memory in proportion to the product of the two lengths; beyond
+ * 100 million cells the evaluator is an error instead.
+ */
+#include "evaluators/evaluator.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/unicode.h"
+#include "harness/core/utf8.h"
+#include "harness/core/util.h"
+#include "evaluators/settings.h"
+#include "harness/core/banned.h"
+
+/* The most cells the distance or the subsequence may take. */
+#define MAX_CELLS 100000000.0
+
+enum metric { LEVENSHTEIN, ROUGE_L, BLEU, TOKEN_SET };
+
+static const char *const metric_keys[] = { "levenshtein", "rouge_l", "bleu",
+					   "token_set" };
+
+/* The default reference: the case's expected value. */
+static const char default_expected[] = "{{expected}}";
+
+struct reference_spec {
+	enum metric metric;
+	struct pe_template *expected;
+	const struct pe_node *expected_node; /* where it is written */
+	const char *expected_written;	     /* as written (borrowed) */
+	double min;			     /* the pass mark; NAN: none */
+	double max_distance;		     /* levenshtein; NAN: none */
+	int ignore_case;		     /* levenshtein */
+};
+
+/* A word: where it is in its text, and its number among all words. */
+struct word {
+	const char *text;
+	size_t len;
+	unsigned id;
+};
+
+struct words {
+	struct word *items;
+	size_t len;
+	size_t alloc;
+};
+
+/* Splits text (case-folded already) into words. */
+static void split_words(const char *text, size_t len, struct words *out)
+{
+	size_t at = 0, start, end;
+
+	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
+		pe_grow(&out->items, &out->alloc, out->len + 1,
+			sizeof(*out->items));
+		out->items[out->len].text = text + start;
+		out->items[out->len].len = end - start;
+		out->len++;
+	}
+}
+
+static int compare_word_ptr(const void *a, const void *b)
+{
+	const struct word *x = *(const struct word *const *)a;
+	const struct word *y = *(const struct word *const *)b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->text, y->text, n);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * Numbers the words of both lists alike: equal words get equal ids, from
+ * 0.  Returns how many distinct words there are.
+ */
+static unsigned number_words(struct words *a, struct words *b)
+{
+	size_t n = a->len + b->len, k = 0;
+	struct word **all = xcalloc(n ? n : 1, sizeof(*all));
+	unsigned id = 0;
+
+	for (size_t i = 0; i < a->len; i++)
+		all[k++] = &a->items[i];
+	for (size_t i = 0; i < b->len; i++)
+		all[k++] = &b->items[i];
+	qsort(all, n, sizeof(*all), compare_word_ptr);
+	for (size_t i = 0; i < n; i++) {
+		if (i && compare_word_ptr(&all[i - 1], &all[i]))
+			id++;
+		all[i]->id = id;
+	}
+	free(all);
+	return n ? id + 1 : 0;
+}
+
+/* The length of the longest common subsequence of two id lists. */
+static size_t lcs_length(const struct words *a, const struct words *b)
+{
+	size_t *row = xcalloc(b->len + 1, sizeof(*row));
+	size_t best;
+
+	for (size_t i = 0; i < a->len; i++) {
+		size_t diagonal = 0; /* row[j - 1] of the previous row */
+
+		for (size_t j = 1; j <= b->len; j++) {
+			size_t above = row[j];
+
+			if (a->items[i].id == b->items[j - 1].id)
+				row[j] = diagonal + 1;
+			else if (row[j - 1] > row[j])
+				row[j] = row[j - 1];
+			diagonal = above;
+		}
+	}
+	best = row[b->len];
+	free(row);
+	return best;
+}
+
+/* An n-gram of one side, for counting matches. */
+struct ngram {
+	const struct word *first;
+	unsigned n;
+	int answer; /* 1: the answer's, 0: the reference's */
+};
+
+static int compare_ngrams(const void *a, const void *b)
+{
+	const struct ngram *x = a, *y = b;
+
+	for (unsigned k = 0; k < x->n; k++)
+		if (x->first[k].id != y->first[k].id)
+			return x->first[k].id < y->first[k].id ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The clipped matches of the answer's n-grams: each counts at most as
+ * often as the reference has it.
+ */
+static size_t clipped_matches(const struct words *answer,
+			      const struct words *ref, unsigned n)
+{
+	size_t na = answer->len >= n ? answer->len - n + 1 : 0;
+	size_t nr = ref->len >= n ? ref->len - n + 1 : 0;
+	struct ngram *all = xcalloc(na + nr + 1, sizeof(*all));
+	size_t k = 0, matches = 0;
+
+	for (size_t i = 0; i < na; i++)
+		all[k++] = (struct ngram){ &answer->items[i], n, 1 };
+	for (size_t i = 0; i < nr; i++)
+		all[k++] = (struct ngram){ &ref->items[i], n, 0 };
+	qsort(all, k, sizeof(*all), compare_ngrams);
+	for (size_t i = 0; i < k;) {
+		size_t in_answer = 0, in_ref = 0, j = i;
+
+		for (; j < k && !compare_ngrams(&all[i], &all[j]); j++) {
+			in_answer += all[j].answer;
+			in_ref += !all[j].answer;
+		}
+		matches += in_answer < in_ref ? in_answer : in_ref;
+		i = j;
+	}
+	free(all);
+	return matches;
+}
+
+/* What BLEU found, for the score and the reason. */
+struct bleu {
+	double precision[4];
+	unsigned orders; /* the effective order */
+	double brevity;
+	double score;
+};
+
+/* Sentence BLEU with exp smoothing and the effective order; see above. */
+static void compute_bleu(const struct words *answer, const struct words *ref,
+			 struct bleu *b)
+{
+	double smooth = 1, logs = 0;
+
+	memset(b, 0, sizeof(*b));
+	if (!answer->len)
+		return;
+	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
+		size_t total = answer->len - n + 1;
+		size_t correct = clipped_matches(answer, ref, n);
+
+		if (!correct) {
+			smooth *= 2;
+			b->precision[n - 1] = 1 / (smooth * (double)total);
+		} else {
+			b->precision[n - 1] = (double)correct / (double)total;
+		}
+		b->orders = n;
+		logs += log(b->precision[n - 1]);
+	}
+	b->brevity = answer->len < ref->len
+			     ? exp(1 - (double)ref->len / (double)answer->len)
+			     : 1;
+	b->score = b->brevity * exp(logs / b->orders);
+}
+
+/* The texts one output is compared with, trimmed and mapped. */
+struct texts {
+	struct pe_buf answer;
+	struct pe_buf ref;
+};
+
+/*
+ * Renders the reference for this case into t->ref and maps both texts
+ * with map (pe_unicode_fold or pe_unicode_compose).  Returns 0, or sets
+ * an error result in out.
+ */
+static int prepare(const struct reference_spec *spec,
+		   const struct pe_eval_input *in,
+		   int (*map)(const char *, size_t, struct pe_buf *),
+		   struct texts *t, struct pe_eval_result *out)
+{
+	struct pe_buf raw;
+	size_t len = in->len, rlen;
+	const char *text = pe_unicode_trim(in->output, &len), *ref;
+	int rc;
+
+	pe_buf_init(&t->answer, 3 * len + 1);
+	pe_buf_init(&t->ref, 0);
+	pe_buf_init(&raw, 0);
+	pe_eval_render(spec->expected, in, &raw);
+	rlen = raw.len;
+	ref = pe_unicode_trim(pe_buf_str(&raw), &rlen);
+	rc = map(text, len, &t->answer) || map(ref, rlen, &t->ref);
+	pe_buf_release(&raw);
+	if (rc)
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the answer is too long to compare");
+	else if (!rlen)
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the expected value '%s' is empty for this case: "
+			      "there is nothing to compare the answer with",
+			      spec->expected_written);
+	return rc || !rlen ? PE_ERR_INVALID : PE_OK;
+}
+
+static void release_texts(struct texts *t)
+{
+	pe_buf_release(&t->answer);
+	pe_buf_release(&t->ref);
+}
+
+/* Decodes UTF-8 (well-formed after mapping) into code points. */
+static uint32_t *code_points(const struct pe_buf *b, size_t *n)
+{
+	uint32_t *cps = xcalloc(b->len + 1, sizeof(*cps));
+	size_t k;
+
+	*n = 0;
+	for (size_t i = 0; i < b->len; i += k ? k : 1) {
+		unsigned long cp;
+
+		k = pe_utf8_decode(b->data + i, b->len - i, &cp);
+		cps[(*n)++] = k ? (uint32_t)cp : 0xfffd;
+	}
+	return cps;
+}
+
+/* The Levenshtein distance of a and b, in one row of b's length. */
+static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b,
+			    size_t nb)
+{
+	size_t *row = xcalloc(nb + 1, sizeof(*row));
+	size_t d;
+
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t diagonal = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t above = row[j];
+			size_t best = diagonal + (a[i - 1] != b[j - 1]);
+
+			if (above + 1 < best)
+				best = above + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diagonal = above;
+		}
+	}
+	d = row[nb];
+	free(row);
+	return d;
+}
+
+/* Passes when score reaches min (a NAN min always holds). */
+static int reaches(double score, double min)
+{
+	return isnan(min) || score + 1e-12 >= min;
+}
+
+static void score_levenshtein(const struct reference_spec *spec,
+			      struct texts *t, struct pe_eval_result *out)
+{
+	size_t na, nb, d, longer;
+	uint32_t *a = code_points(&t->answer, &na);
+	uint32_t *b = code_points(&t->ref, &nb);
+	double ratio;
+	int pass;
+	struct pe_buf why;
+
+	if ((double)na * (double)nb > MAX_CELLS) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the answer and the expected value are too long "
+			      "for an edit distance (%zu x %zu characters; "
+			      "the limit is 100 million)",
+			      na, nb);
+		free(a);
+		free(b);
+		return;
+	}
+	d = edit_distance(a, na, b, nb);
+	longer = na > nb ? na : nb;
+	ratio = longer ? 1 - (double)d / (double)longer : 1;
+	pass = reaches(ratio, spec->min) &&
+	       (isnan(spec->max_distance) || (double)d <= spec->max_distance);
+	pe_buf_init(&why, 0);
+	pe_buf_addf(&why, "Levenshtein distance %zu", d);
+	if (!isnan(spec->max_distance))
+		pe_buf_addf(&why, " (need at most %.0f)", spec->max_distance);
+	pe_buf_addf(&why, ", ratio %.3f", ratio);
+	if (!isnan(spec->min))
+		pe_buf_addf(&why, " (need at least %.3f)", spec->min);
+	pe_buf_addf(&why, ": %zu characters in the answer, %zu expected", na,
+		    nb);
+	pe_result_set(out, pass ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ratio,
+		      "%s", pe_buf_str(&why));
+	pe_buf_release(&why);
+	free(a);
+	free(b);
+}
+
+static void score_rouge_l(const struct reference_spec *spec,
+			  const struct words *a, const struct words *r,
+			  struct pe_eval_result *out)
+{
+	size_t lcs;
+	double p, rc, f1;
+
+	if ((double)a->len * (double)r->len > MAX_CELLS) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the answer and the expected value are too long "
+			      "for ROUGE-L (%zu x %zu words; the limit is 100 "
+			      "million)",
+			      a->len, r->len);
+		return;
+	}
+	lcs = lcs_length(a, r);
+	p = a->len ? (double)lcs / (double)a->len : 0;
+	rc = r->len ? (double)lcs / (double)r->len : 0;
+	f1 = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
+	pe_result_set(
+		out, reaches(f1, spec->min) ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
+		f1,
+		"ROUGE-L F1 %.3f (need at least %.3f): a common "
+		"subsequence of %zu words, %zu in the answer, %zu "
+		"expected",
+		f1, spec->min, lcs, a->len, r->len);
+}
+
+static void score_bleu(const struct reference_spec *spec, const struct words *a,
+		       const struct words *r, struct pe_eval_result *out)
+{
+	struct bleu b;
+	struct pe_buf p;
+
+	compute_bleu(a, r, &b);
+	pe_buf_init(&p, 0);
+	for (unsigned n = 0; n < b.orders; n++)
+		pe_buf_addf(&p, "%s%.3f", n ? ", " : "", b.precision[n]);
+	pe_result_set(
+		out,
+		reaches(b.score, spec->min) ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
+		b.score,
+		"BLEU %.3f (need at least %.3f): %u-gram precisions "
+		"%s, brevity penalty %.3f, %zu words in the answer, "
+		"%zu expected",
+		b.score, spec->min, b.orders ? b.orders : 1,
+		b.orders ? pe_buf_str(&p) : "none", b.brevity, a->len, r->len);
+	pe_buf_release(&p);
+}
+
+static void score_token_set(const struct reference_spec *spec,
+			    const struct words *a, const struct words *r,
+			    unsigned distinct, struct pe_eval_result *out)
+{
+	unsigned char *seen = xcalloc(distinct + 1, 1);
+	size_t shared = 0;
+	double jaccard;
+
+	for (size_t i = 0; i < a->len; i++)
+		seen[a->items[i].id] |= 1;
+	for (size_t i = 0; i < r->len; i++)
+		seen[r->items[i].id] |= 2;
+	for (unsigned i = 0; i < distinct; i++)
+		shared += seen[i] == 3;
+	free(seen);
+	jaccard = distinct ? (double)shared / distinct : 1;
+	pe_result_set(out,
+		      reaches(jaccard, spec->min) ? PE_VERDICT_PASS
+						  : PE_VERDICT_FAIL,
+		      jaccard,
+		      "token-set similarity %.3f (need at least %.3f): %zu of "
+		      "%u distinct words shared",
+		      jaccard, spec->min, shared, distinct);
+}
+
+static void score_reference(const void *state, const struct pe_evalspec *es,
+			    const struct pe_eval_input *in,
+			    struct pe_eval_result *out)
+{
+	const struct reference_spec *spec = es->data;
+	int fold = spec->metric != LEVENSHTEIN || spec->ignore_case;
+	struct texts t;
+	struct words a = { 0 }, r = { 0 };
+	unsigned distinct;
+
+	(void)state;
+	if (prepare(spec, in, fold ? pe_unicode_fold : pe_unicode_compose, &t,
+		    out)) {
+		release_texts(&t);
+		return;
+	}
+	if (spec->metric == LEVENSHTEIN) {
+		score_levenshtein(spec, &t, out);
+	} else {
+		split_words(t.answer.data, t.answer.len, &a);
+		split_words(t.ref.data, t.ref.len, &r);
+		distinct = number_words(&a, &r);
+		if (spec->metric == ROUGE_L)
+			score_rouge_l(spec, &a, &r, out);
+		else if (spec->metric == BLEU)
+			score_bleu(spec, &a, &r, out);
+		else
+			score_token_set(spec, &a, &r, distinct, out);
+	}
+	free(a.items);
+	free(r.items);
+	release_texts(&t);
+	pe_result_note_utf8(out, in->output, in->len);
+}
+
+static void free_reference(void *data)
+{
+	struct reference_spec *spec = data;
+
+	pe_template_free(spec->expected);
+	free(spec);
+}
+
+/* The pass mark of rouge_l, bleu and token_set: min, or threshold. */
+static int read_min(const struct pe_node *map, const char *const *names,
+		    double *min, struct pe_diag *diag)
+{
+	const struct pe_node *first = NULL;
+
+	for (size_t i = 0; names[i]; i++) {
+		const struct pe_node *n = pe_node_get(map, names[i]);
+
+		if (n && first) {
+			pe_diag_error(diag, &n->mark,
+				      "give one pass mark: '%s' and '%s' say "
+				      "the same",
+				      names[0], names[i]);
+			return PE_ERR_INVALID;
+		}
+		if (n && pe_setting_number(map, names[i], 0, 1, min, diag))
+			return PE_ERR_INVALID;
+		first = first ? first : n;
+	}
+	return PE_OK;
+}
+
+/* Reads a mapping of settings into spec. */
+static int read_settings(struct reference_spec *spec, const struct pe_node *map,
+			 struct pe_diag *diag)
+{
+	static const char *const lev_known[] = {
+		"expected",	"min_ratio",   "min", "threshold",
+		"max_distance", "ignore_case", NULL
+	};
+	static const char *const known[] = { "expected", "min", "threshold",
+					     NULL };
+	static const char *const lev_marks[] = { "min_ratio", "min",
+						 "threshold", NULL };
+	int lev = spec->metric == LEVENSHTEIN;
+	const struct pe_node *e = pe_node_get(map, "expected");
+	size_t distance = SIZE_MAX;
+
+	pe_node_check_keys(
+		map, lev ? lev_known : known,
+		lev ? "a levenshtein evaluator" : "a reference metric", diag);
+	if (read_min(map, lev ? lev_marks : known + 1, &spec->min, diag) ||
+	    (lev && pe_setting_count(map, "max_distance", 0,
+				     PE_SETTING_MAX_COUNT, &distance, diag)) ||
+	    (lev &&
+	     pe_setting_bool(map, "ignore_case", &spec->ignore_case, diag)))
+		return PE_ERR_INVALID;
+	if (distance != SIZE_MAX)
+		spec->max_distance = (double)distance;
+	if (e && (!pe_setting_text(e) || !e->len)) {
+		pe_diag_error(diag, &e->mark,
+			      "'expected' must be text: the reference the "
+			      "answer is compared with (default "
+			      "\"{{expected}}\")");
+		return PE_ERR_INVALID;
+	}
+	if (e) {
+		spec->expected_node = e;
+		spec->expected_written = e->text;
+	}
+	return PE_OK;
+}
+
+/*
+ * "levenshtein: {min_ratio, max_distance, expected, ignore_case}",
+ * "rouge_l: {min, expected}", "bleu: ..." and "token_set: ...", or a bare
+ * number: the pass mark.
+ */
+static int parse_reference(struct pe_evalspec *es, const struct pe_node *node,
+			   const struct pe_node *type, struct pe_diag *diag)
+{
+	struct reference_spec *spec = xcalloc(1, sizeof(*spec));
+	const char *key = es->ops->keys[0];
+	const struct pe_node *body = pe_node_get(node, key);
+	int lev;
+
+	(void)type;
+	es->data = spec;
+	while (strcmp(metric_keys[spec->metric], key))
+		spec->metric++;
+	lev = spec->metric == LEVENSHTEIN;
+	spec->min = NAN;
+	spec->max_distance = NAN;
+	spec->expected_node = body;
+	spec->expected_written = default_expected;
+	if (body->kind == PE_NODE_INT || body->kind == PE_NODE_FLOAT) {
+		if (pe_setting_number(node, key, 0, 1, &spec->min, diag))
+			return PE_ERR_INVALID;
+	} else if (body->kind != PE_NODE_MAP) {
+		pe_diag_error(diag, &body->mark,
+			      "'%s' must be a pass mark from 0 to 1 or a "
+			      "mapping such as {%s: 0.8}",
+			      key, lev ? "min_ratio" : "min");
+		return PE_ERR_INVALID;
+	} else if (read_settings(spec, body, diag)) {
+		return PE_ERR_INVALID;
+	}
+	if (isnan(spec->min) && isnan(spec->max_distance)) {
+		pe_diag_error(diag, &body->mark, "%s needs a pass mark: %s",
+			      key,
+			      lev ? "'min_ratio' (0 to 1) or 'max_distance'"
+				  : "'min' (0 to 1)");
+		return PE_ERR_INVALID;
+	}
+	spec->expected = pe_template_parse(spec->expected_written,
+					   strlen(spec->expected_written));
+	return PE_OK;
+}
+
+/* The reference, the one template the case's variables fill. */
+static const struct pe_template *reference_template(
+	const struct pe_evalspec *es, size_t i, const struct pe_node **node)
+{
+	const struct reference_spec *spec = es->data;
+
+	if (i > 0)
+		return NULL;
+	*node = spec->expected_node;
+	return spec->expected;
+}
+
+/* "min 0.5 against '{{expected}}'". */
+static void describe_reference(const struct pe_evalspec *es, struct pe_buf *out)
+{
+	const struct reference_spec *spec = es->data;
+
+	if (!isnan(spec->min))
+		pe_buf_addf(out, "min %g ", spec->min);
+	if (!isnan(spec->max_distance))
+		pe_buf_addf(out, "max distance %g ", spec->max_distance);
+	if (spec->ignore_case)
+		pe_buf_adds(out, "ignoring case ");
+	pe_buf_addf(out, "against '%s'", spec->expected_written);
+}
+
+static const char *const levenshtein_keys[] = { "levenshtein", NULL };
+static const char *const rouge_l_keys[] = { "rouge_l", NULL };
+static const char *const bleu_keys[] = { "bleu", NULL };
+static const char *const token_set_keys[] = { "token_set", NULL };
+
+#define REFERENCE_OPS                                                          \
+	.parse = parse_reference, .release = free_reference,                   \
+	.template_at = reference_template, .describe = describe_reference,     \
+	.compile = pe_evaluator_compile_nothing, .score = score_reference
+
+/* levenshtein: the edit distance and ratio to the reference. */
+const struct pe_evaluator_ops pe_levenshtein_ops = {
+	.name = "levenshtein",
+	.example = "{levenshtein: {min_ratio: 0.5, expected: hello}}",
+	.keys = levenshtein_keys,
+	.known_keys = levenshtein_keys,
+	REFERENCE_OPS,
+};
+
+/* rouge_l: ROUGE-L F1 over words. */
+const struct pe_evaluator_ops pe_rouge_l_ops = {
+	.name = "rouge_l",
+	.example = "{rouge_l: {min: 0.5, expected: hello}}",
+	.keys = rouge_l_keys,
+	.known_keys = rouge_l_keys,
+	REFERENCE_OPS,
+};
+
+/* bleu: sentence BLEU with exp smoothing. */
+const struct pe_evaluator_ops pe_bleu_ops = {
+	.name = "bleu",
+	.example = "{bleu: {min: 0.1, expected: hello}}",
+	.keys = bleu_keys,
+	.known_keys = bleu_keys,
+	REFERENCE_OPS,
+};
+
+/* token_set: the Jaccard similarity of the sets of words. */
+const struct pe_evaluator_ops pe_token_set_ops = {
+	.name = "token_set",
+	.example = "{token_set: {min: 0.5, expected: hello}}",
+	.keys = token_set_keys,
+	.known_keys = token_set_keys,
+	REFERENCE_OPS,
+};
