@@ -871,13 +871,9 @@ static char *percent_decode(const char *s)
 static const struct pe_node *member(const struct pe_node *map,
 				    const char *token, size_t len)
 {
-	for (size_t i = 0; i < map->npairs; i++) {
-		const struct pe_node *k = map->pairs[i].key;
+	const struct pe_pair *p = pe_node_pair_len(map, token, len);
 
-		if (k->len == len && !memcmp(k->text, token, len))
-			return map->pairs[i].value;
-	}
-	return NULL;
+	return p ? p->value : NULL;
 }
 
 /* The item of seq that an array index token names, or NULL. */
@@ -2297,8 +2293,7 @@ static int check_required(struct ctx *x, const struct frame *f,
 		(s->required ? s->required->count : 0) + (dr ? dr->npairs : 0);
 	int ok = 1;
 
-	/* Each name is looked for among the members, one by one. */
-	if (lookups && !step(x, at, lookups * (1 + v->npairs / 16)))
+	if (lookups && !step(x, at, lookups))
 		return 0;
 	for (size_t i = 0; s->required && i < s->required->count; i++) {
 		const struct pe_node *name = s->required->items[i];
