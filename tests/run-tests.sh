@@ -281,17 +281,18 @@ JOB_COMPLETION_INDEX=2 "$PE" run --dry-run --shard-count 4 -m openai:sim-strong 
 fake_stop
 
 # 7f. run -f json,jsonl keeps every row's latencies in results.json and
-#     results.jsonl (the json report used to write them as null).
+#     results.jsonl (the json report used to write them as null).  The
+#     server waits 20 ms; 15 leaves room for the two clocks' grain.
 fake_start --latency-ms 20
 fake_config "$work/pe.yml"
 "$PE" run -q -c "$work/pe.yml" -m openai:sim-strong -f json,jsonl \
 	-o "$work/fmt" --no-cache "$PROMPT" >/dev/null 2>&1
 check "run -f json: every row keeps total_ms and first_byte_ms" "$work/fmt/results.json" - \
-	"len(rows)==4 and all(r['call']['total_ms'] and r['call']['total_ms']>=20 and r['call']['first_byte_ms'] is not None for r in rows) and d['plan'] and len(d['plan']['id'])==64"
+	"len(rows)==4 and all(r['call']['total_ms'] and r['call']['total_ms']>=15 and r['call']['first_byte_ms'] is not None for r in rows) and d['plan'] and len(d['plan']['id'])==64"
 python3 - "$work/fmt/results.jsonl" <<'PY' && ok "run -f jsonl: every line keeps total_ms" || bad "run -f jsonl lost total_ms"
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-assert len(rows) == 4 and all(r["call"]["total_ms"] >= 20 for r in rows), rows
+assert len(rows) == 4 and all(r["call"]["total_ms"] >= 15 for r in rows), rows
 PY
 fake_stop
 
