@@ -139,7 +139,8 @@ static double score_all(const struct response *r, long n, int threads,
 	for (long i = 0; i < n; i++) {
 		struct pe_case_score s;
 
-		pe_score_case(r[i].prompt, r[i].kase, r[i].text, r[i].len, &s);
+		pe_score_case(r[i].prompt, r[i].kase, r[i].text, r[i].len, NULL,
+			      &s);
 		pass += s.verdict == PE_VERDICT_PASS;
 		pe_case_score_release(&s);
 	}

@@ -30,7 +30,8 @@ struct pe_evaluator {
 	X(pe_string_value_ops) /* type: contains + value */                    \
 	X(pe_llm_ops)	       /* llm: {prompt, choices} */                    \
 	X(pe_builtin_ops)      /* uses: github/similarity */                   \
-	X(pe_python_ops)       /* python: (skipped) */                         \
+	X(pe_python_ops)       /* python: "'x' in output", python: {code} */   \
+	X(pe_exec_check_ops)   /* exec: [PROGRAM, ARGS...] */                  \
 	X(pe_rule_ops)	       /* rule: or a bare sentence (a judge) */        \
 	X(pe_criteria_ops) /* model: + criteria, type: model_graded, ... */    \
 	X(pe_rubric_ops)   /* judge: {rubric, scale, pass, samples} */         \
@@ -245,6 +246,8 @@ const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 {
 	if (spec->ops->never_runs)
 		return spec->ops->never_runs;
+	if (spec->ops->unavailable && spec->compiled)
+		return spec->ops->unavailable(spec->compiled->state, spec);
 	if (pe_evaluator_is_judge(spec) &&
 	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;
@@ -427,7 +430,8 @@ void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s)
 
 /* Scores one output against one test case; see evaluator.h. */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
-		   const char *output, size_t len, struct pe_case_score *out)
+		   const char *output, size_t len,
+		   const struct pe_score_env *env, struct pe_case_score *out)
 {
 	size_t n = p->nevaluators + (c ? c->nevaluators : 0);
 	struct pe_eval_input in;
@@ -440,6 +444,7 @@ void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
 	in.md = pe_md_parse(output, len);
 	in.prompt = p;
 	in.kase = c;
+	in.env = env;
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				  : NULL;
 		struct pe_case_score score;
 
-		pe_score_case(p, c, answer, size, &score);
+		pe_score_case(p, c, answer, size, NULL, &score);
 		for (size_t r = 0; r < score.nresults; r++)
 			check_result(&score.results[r]);
 		pe_case_score_release(&score);
