@@ -62,7 +62,10 @@ static int parse_python(struct pe_evalspec *spec, const struct pe_node *node,
 	code = code_node(spec);
 	text = code && code->kind == PE_NODE_STRING ? code->text : NULL;
 	if (!text || !text[strspn(text, " \t\r\n")]) {
-		pe_diag_error(diag, code ? &code->mark : &node->mark,
+		pe_diag_error(diag,
+			      code			    ? &code->mark
+			      : v && v->kind == PE_NODE_MAP ? &v->mark
+							    : &node->mark,
 			      "python evaluator needs code: an expression such "
 			      "as \"'GDPR' in output\", or {code: ...}");
 		return PE_ERR_INVALID;

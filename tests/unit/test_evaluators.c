@@ -2164,7 +2164,7 @@ static const struct compile_case compile_cases[] = {
 	{ "python needs code", "- python: {timeout: 3}",
 	  "python evaluator needs code: an expression such as \"'GDPR' in "
 	  "output\", or {code: ...}",
-	  11, 3, EXACT },
+	  11, 11, EXACT },
 	{ "python code must not be blank", "- python: '  '",
 	  "python evaluator needs code: an expression such as \"'GDPR' in "
 	  "output\", or {code: ...}",
