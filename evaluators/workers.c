@@ -15,6 +15,11 @@
  * reaps the leader.  The group is killed before the leader is reaped,
  * so its id cannot have been reused.
  *
+ * NEEDSWORK: the exec provider (harness/providers/exec.c) spawns and
+ * reaps its programs with code of its own, driven from the network loop
+ * instead of a scoring thread; the two could share the spawning and the
+ * killing of the group.
+ *
  * NEEDSWORK: a check that moves a child into another process group or
  * session (setsid, a daemon) takes that child out of reach, and a
  * python worker running a check when prompteval itself is killed with
