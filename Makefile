@@ -68,7 +68,10 @@ LIBS = $(PKG_LIBS) -fopenmp -lm
 
 HARNESS_SRC = $(filter-out harness/cli/main.c,$(wildcard harness/*/*.c))
 LIB_SRC = $(HARNESS_SRC) $(wildcard evaluators/*.c) $(wildcard reports/*.c)
-LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The python: checks' worker script, built into the binary as a C array
+# (evaluators/workers.h declares it).
+WORKER_C = $(BUILD)/gen/python_worker.c
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o) $(WORKER_C:.c=.o)
 MAIN_OBJ = $(BUILD)/harness/cli/main.o
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -116,6 +119,17 @@ $(BUILD)/%.o: %.c build/config.mk $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# od and sed (coreutils) write it; it ends in a NUL.
+$(BUILD)/gen/python_worker.c: evaluators/python_worker.py
+	@mkdir -p $(dir $@)
+	@{ echo '/* Made by the Makefile from evaluators/python_worker.py. */'; \
+	   echo 'const unsigned char pe_python_worker[] = {'; \
+	   od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00 };'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/python_worker.o: $(BUILD)/gen/python_worker.c build/config.mk \
+		$(FLAGS_FILE)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
 $(BUILD)/libprompteval.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -145,12 +159,17 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN = $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_LIB_SRC = $(filter-out harness/cli/% harness/run/runner.c \
 		       harness/load/responses.c,$(LIB_SRC))
-FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_LIB_OBJ = $(FUZZ_LIB_SRC:%.c=build/fuzz/obj/%.o) \
+	       build/fuzz/obj/gen/python_worker.o
 FUZZ_CFLAGS = $(filter-out -fopenmp,$(BASE_CFLAGS)) $(PKG_CFLAGS) -O1 -g
 build/fuzz/obj/%.o: %.c build/config.mk | deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined \
 		-MMD -MP -c -o $@ $<
+build/fuzz/obj/gen/python_worker.o: $(WORKER_C) \
+		| deps-fuzz
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c -o $@ $<
 build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB_OBJ) \
 		| deps-fuzz
 	@mkdir -p $(dir $@)

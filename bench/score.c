@@ -5,6 +5,14 @@
  * each against its seed prompt's evaluators, and prints MB/s and
  * responses/s at 1 and 2 OpenMP threads, the speed-up, and the peak RSS.
  *
+ * Then a python: check on the same answers: checks per second through
+ * the pool of long-lived python3 workers (as run and score use it) at 1
+ * and 2 threads, over every answer and over the first PE_BENCH_PY
+ * (default 500), and, on those same answers, with one python3 process
+ * per check (a pool of one made and freed around each check: a figure
+ * for this comparison only, not a way prompteval runs), and whether the
+ * two agree on every verdict.  Without python3 it says so and skips it.
+ *
  * usage: build/bench/score [PROMPTS_DIR] [N]
  * PE_BENCH_PROFILE=1 also times each evaluator on its own.
  */
@@ -21,6 +29,7 @@
 #include "harness/load/suite.h"
 #include "harness/core/util.h"
 #include "evaluators/evaluator.h"
+#include "evaluators/workers.h"
 
 struct response {
 	const struct pe_prompt *prompt;
@@ -139,12 +148,137 @@ static double score_all(const struct response *r, long n, int threads,
 	for (long i = 0; i < n; i++) {
 		struct pe_case_score s;
 
-		pe_score_case(r[i].prompt, r[i].kase, r[i].text, r[i].len, &s);
+		pe_score_case(r[i].prompt, r[i].kase, r[i].text, r[i].len, NULL,
+			      &s);
 		pass += s.verdict == PE_VERDICT_PASS;
 		pe_case_score_release(&s);
 	}
 	*passed = pass;
 	return now() - t0;
+}
+
+/* The python check of the benchmark, on answers like the seed prompts'. */
+static const char python_prompt[] =
+	"name: python check\n"
+	"messages: [{role: user, content: hi}]\n"
+	"testData: [{id: a, table: users}]\n"
+	"evaluators:\n"
+	"  - name: names the index build and is long enough\n"
+	"    python: \"'CONCURRENTLY' in output and len(output.split()) > "
+	"600\"\n";
+
+/*
+ * Scores the first n answers with the python check on threads threads;
+ * per_check makes a pool of one for each check, else one pool of
+ * threads workers serves them all.  Counts the passes and the checks
+ * that did not run or decide; returns the seconds.
+ */
+static double score_python(const struct pe_prompt *p, const struct response *r,
+			   long n, int threads, int per_check, size_t *passed,
+			   size_t *undecided)
+{
+	struct pe_workers *pool =
+		per_check ? NULL : pe_workers_new((size_t)threads);
+	size_t pass = 0, bad = 0;
+	double t0;
+
+	omp_set_num_threads(threads);
+	t0 = now();
+#pragma omp parallel for schedule(dynamic, 4) reduction(+ : pass, bad)
+	for (long i = 0; i < n; i++) {
+		struct pe_workers *w = per_check ? pe_workers_new(1) : pool;
+		struct pe_score_env env = { w, NULL };
+		struct pe_case_score s;
+
+		pe_score_case(p, &p->cases[0], r[i].text, r[i].len, &env, &s);
+		pass += s.verdict == PE_VERDICT_PASS;
+		bad += s.verdict != PE_VERDICT_PASS &&
+		       s.verdict != PE_VERDICT_FAIL;
+		pe_case_score_release(&s);
+		if (per_check)
+			pe_workers_free(w);
+	}
+	t0 = now() - t0;
+	pe_workers_free(pool);
+	*passed = pass;
+	*undecided = bad;
+	return t0;
+}
+
+/* Best of three runs of score_python. */
+static double best_python(const struct pe_prompt *p, const struct response *r,
+			  long n, int threads, int per_check, size_t *passed,
+			  size_t *undecided)
+{
+	double best = 1e30;
+
+	for (int rep = 0; rep < 3; rep++) {
+		double t = score_python(p, r, n, threads, per_check, passed,
+					undecided);
+
+		best = t < best ? t : best;
+	}
+	return best;
+}
+
+/*
+ * The python check through the pool and one process per check; returns
+ * 0 when every check decided and the two ways agree.
+ */
+static int bench_python(const struct response *r, long n)
+{
+	const char *env = getenv("PE_BENCH_PY");
+	long k = env ? strtol(env, NULL, 10) : 500;
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_prompt *p = pe_prompt_load_buffer(
+		"bench.prompt.yml", python_prompt, strlen(python_prompt), diag);
+	size_t pass_all[3], pass_k[3], undecided[3], bad = 0;
+	double all1, all2, pool1, pool2, each;
+	int rc = 0;
+
+	if (!p || pe_evaluators_compile(p, diag)) {
+		pe_diag_print(diag, stderr);
+		fprintf(stderr,
+			"bench/score: the python check does not load\n");
+		pe_prompt_free(p);
+		pe_diag_free(diag);
+		return 1;
+	}
+	if (!pe_workers_can_start("python3", NULL)) {
+		printf("python: check: python3 is not on PATH; not measured\n");
+		goto done;
+	}
+	k = k < 1 ? 1 : k > n ? n : k;
+	all1 = best_python(p, r, n, 1, 0, &pass_all[0], &undecided[0]);
+	all2 = best_python(p, r, n, 2, 0, &pass_all[1], &undecided[1]);
+	bad += undecided[0] + undecided[1];
+	pool1 = best_python(p, r, k, 1, 0, &pass_k[0], &undecided[0]);
+	pool2 = best_python(p, r, k, 2, 0, &pass_k[1], &undecided[1]);
+	each = score_python(p, r, k, 2, 1, &pass_k[2], &undecided[2]);
+	bad += undecided[0] + undecided[1] + undecided[2];
+	printf("python: check, '%s'\n", p->evaluators[0].name);
+	printf("  worker pool, %ld answers: 1 thread %8.0f checks/s, "
+	       "2 threads %8.0f checks/s (best of 3)\n",
+	       n, (double)n / all1, (double)n / all2);
+	printf("  the first %ld answers:\n", k);
+	printf("    worker pool          : 1 thread %8.0f checks/s, "
+	       "2 threads %8.0f checks/s (best of 3)\n",
+	       (double)k / pool1, (double)k / pool2);
+	printf("    one process per check:                    2 threads "
+	       "%8.0f checks/s\n",
+	       (double)k / each);
+	printf("    the pool is %.0fx faster at 2 threads\n", each / pool2);
+	rc = bad || pass_all[0] != pass_all[1] || pass_k[0] != pass_k[1] ||
+	     pass_k[1] != pass_k[2];
+	printf("  verdicts agree (pool at 1 and 2 threads, one process per "
+	       "check): %s (%zu of %ld passed; %zu of %ld)%s\n",
+	       rc ? "NO" : "yes", pass_all[0], n, pass_k[2], k,
+	       bad ? "; some checks did not decide" : "");
+done:
+	pe_evaluators_release(p);
+	pe_prompt_free(p);
+	pe_diag_free(diag);
+	return rc;
 }
 
 /* Times each evaluator alone over its prompt's responses (one thread). */
@@ -174,6 +308,7 @@ static void profile_evaluators(const struct response *r, long n)
 				in.kase = r[i].kase;
 				in.call = NULL;
 				in.price = NULL;
+				in.env = NULL;
 				pe_evaluator_score(&p->evaluators[e], &in,
 						   &res);
 				free(res.reason);
@@ -201,6 +336,7 @@ int main(int argc, char **argv)
 	size_t total = 0, evaluators = 0, pass1, pass2;
 	double t1, t2;
 	struct rusage ru;
+	int python_bad;
 
 	if (pe_diag_count(diag, PE_SEV_ERROR) || !suite->nfiles || n < 1) {
 		pe_diag_print(diag, stderr);
@@ -254,10 +390,11 @@ int main(int argc, char **argv)
 		printf("  per evaluator, Markdown parse included:\n");
 		profile_evaluators(r, n);
 	}
+	python_bad = bench_python(r, n);
 	for (long i = 0; i < n; i++)
 		free(r[i].text);
 	free(r);
 	pe_suite_free(suite);
 	pe_diag_free(diag);
-	return pass1 == pass2 ? 0 : 1;
+	return pass1 == pass2 && !python_bad ? 0 : 1;
 }

@@ -32,6 +32,18 @@ struct pe_eval_result {
 /* A model's price (harness/results/aggregate.h). */
 struct pe_price;
 
+/* The check workers (workers.h). */
+struct pe_workers;
+
+/*
+ * What scoring an answer needs besides the answer and its case: where
+ * python: and exec: checks run, and which model gave the answer.
+ */
+struct pe_score_env {
+	struct pe_workers *workers; /* NULL: python and exec checks skip */
+	const char *model;	    /* the model that answered, or NULL */
+};
+
 /* What an evaluator sees of one output. */
 struct pe_eval_input {
 	const char *output;
@@ -48,6 +60,7 @@ struct pe_eval_input {
 	 */
 	const struct pe_result *call;
 	const struct pe_price *price;
+	const struct pe_score_env *env; /* NULL: none */
 };
 
 /* What a judge asks its model about one output; the strings are owned. */
@@ -106,6 +119,13 @@ struct pe_evaluator_ops {
 	 * never_runs says it.  Only for families that set never_runs.
 	 */
 	const char *(*never_runs_for)(const struct pe_evalspec *spec);
+	/*
+	 * Why an evaluator of this family cannot run on this machine (the
+	 * program it needs is not found), or NULL when it can: "check"
+	 * warns, and it is skipped when scored.  NULL: it always can.
+	 */
+	const char *(*unavailable)(const void *state,
+				   const struct pe_evalspec *spec);
 	/* A bare string in an evaluators list is this kind. */
 	int sentence;
 	/*
@@ -227,8 +247,9 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec);
 /*
  * Why spec will not run when the run's judge model is run_judge (NULL:
  * none) and judges are asked at all (ask_judges: "score" asks none
- * without a judge model): its family never runs, or it is a judge that
- * will not be asked; NULL when it will run.
+ * without a judge model): its family never runs, it cannot run on this
+ * machine (once compiled), or it is a judge that will not be asked; NULL
+ * when it will run.
  */
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 				      const char *run_judge, int ask_judges);
@@ -268,14 +289,16 @@ struct pe_case_score {
 };
 
 /*
- * Scores output against test case c of prompt p.  The case passes when
- * its weighted score reaches the prompt's threshold, or, without one, when
- * every evaluator ran and passed; a failed evaluator fails it.  Any
- * evaluator error makes the case an error; an evaluator that did not run
- * leaves it ungraded unless the others decide it (see registry.c).
+ * Scores output against test case c of prompt p, in env (NULL: none).
+ * The case passes when its weighted score reaches the prompt's
+ * threshold, or, without one, when every evaluator ran and passed; a
+ * failed evaluator fails it.  Any evaluator error makes the case an
+ * error; an evaluator that did not run leaves it ungraded unless the
+ * others decide it (see registry.c).
  */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
-		   const char *output, size_t len, struct pe_case_score *out);
+		   const char *output, size_t len,
+		   const struct pe_score_env *env, struct pe_case_score *out);
 /*
  * Scores the answer in row (row->output) as pe_score_case does, with the
  * job's call figures in row and the answer model's price (NULL: none) for
@@ -283,7 +306,7 @@ void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
  */
 void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
 		   const struct pe_result *row, const struct pe_price *price,
-		   struct pe_case_score *out);
+		   const struct pe_score_env *env, struct pe_case_score *out);
 void pe_case_score_release(struct pe_case_score *s);
 
 /*

@@ -31,7 +31,8 @@ struct pe_evaluator {
 	X(pe_string_value_ops) /* type: contains + value */                    \
 	X(pe_llm_ops)	       /* llm: {prompt, choices} */                    \
 	X(pe_builtin_ops)      /* uses: github/similarity */                   \
-	X(pe_python_ops)       /* python: (skipped) */                         \
+	X(pe_python_ops)       /* python: "'x' in output", python: {code} */   \
+	X(pe_exec_check_ops)   /* exec: [PROGRAM, ARGS...] */                  \
 	X(pe_rule_ops)	       /* rule: or a bare sentence (a judge) */        \
 	X(pe_criteria_ops) /* model: + criteria, type: model_graded, ... */    \
 	X(pe_rubric_ops)   /* judge: {rubric, scale, pass, samples} */         \
@@ -306,6 +307,8 @@ const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 
 	if (never)
 		return never;
+	if (spec->ops->unavailable && spec->compiled)
+		return spec->ops->unavailable(spec->compiled->state, spec);
 	if (pe_evaluator_is_judge(spec) &&
 	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;
@@ -490,7 +493,9 @@ void pe_case_score_decide(const struct pe_prompt *p, struct pe_case_score *s)
 static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 		       const char *output, size_t len,
 		       const struct pe_result *call,
-		       const struct pe_price *price, struct pe_case_score *out)
+		       const struct pe_price *price,
+		       const struct pe_score_env *env,
+		       struct pe_case_score *out)
 {
 	size_t n = p->nevaluators + (c ? c->nevaluators : 0);
 	struct pe_eval_input in;
@@ -505,6 +510,7 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 	in.kase = c;
 	in.call = call;
 	in.price = price;
+	in.env = env;
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);
@@ -514,18 +520,19 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 
 /* Scores one output against one test case; see evaluator.h. */
 void pe_score_case(const struct pe_prompt *p, const struct pe_case *c,
-		   const char *output, size_t len, struct pe_case_score *out)
+		   const char *output, size_t len,
+		   const struct pe_score_env *env, struct pe_case_score *out)
 {
-	score_with(p, c, output, len, NULL, NULL, out);
+	score_with(p, c, output, len, NULL, NULL, env, out);
 }
 
 /* Scores a job's answer with its call; see evaluator.h. */
 void pe_score_call(const struct pe_prompt *p, const struct pe_case *c,
 		   const struct pe_result *row, const struct pe_price *price,
-		   struct pe_case_score *out)
+		   const struct pe_score_env *env, struct pe_case_score *out)
 {
 	score_with(p, c, row->output ? row->output : "", row->output_len, row,
-		   price, out);
+		   price, env, out);
 }
 
 /* Frees the results of one case. */

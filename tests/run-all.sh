@@ -1,12 +1,13 @@
 #!/bin/sh
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
-# golden cases, the conformance corpus, the runs, the LLM judges, terminal
+# golden cases, the conformance corpus, the runs, the LLM judges, python
+# and exec checks, terminal
 # safety, streamed replies and the fault suite against the fake LLM
 # server, the security tests (TLS with a private CA, keys, file modes and
 # paths, the secrets proof), hostile input (bench/load.py's bounds) and
 # crashes, valgrind memcheck on end-to-end runs, the JUnit and HTML
 # reports (the latter in headless Chromium), the docs, format, tree and
-# build-dependency checks, the unit, e2e, conformance, run, judge,
+# build-dependency checks, the unit, e2e, conformance, run, judge, checks,
 # terminal, stream, security, fault, hostile and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
 # run.  Ends with one line
@@ -56,6 +57,7 @@ step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
+step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
@@ -75,6 +77,7 @@ step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
+step "python and exec checks against the fake LLM server (ASan+UBSan)" tests/checks-tests.sh build/san/prompteval build/san/tests/fakellm
 step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm

@@ -303,7 +303,7 @@ messages:
   - {role: user, content: "Plan {{t}}."}
 testData: [{id: a, vars: {t: x}}, {id: b, vars: {t: y}}, {id: c, vars: {t: z}}]
 evaluators:
-  - {name: gdpr, python: "'GDPR' in output"}
+  - {name: gdpr, rule: "It mentions GDPR."}
 P
 "$PE" run -m echo: --no-cache -o "$work/skip" "$work/skipped.prompt.yml" \
 	>/dev/null 2>"$work/skip.err"

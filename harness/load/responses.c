@@ -16,6 +16,7 @@
 
 #include "harness/core/json.h"
 #include "harness/core/util.h"
+#include "evaluators/workers.h"
 #include "harness/core/banned.h"
 
 enum { MAX_RESPONSES_FILE = 1024 * 1024 * 1024 };
@@ -472,21 +473,25 @@ void pe_responses_free(struct pe_responses *r)
 void pe_responses_score(struct pe_responses *r, long threads)
 {
 	long n = (long)r->len;
+	struct pe_workers *workers;
 
 	if (threads > 0)
 		omp_set_num_threads((int)threads);
+	workers = pe_workers_new(pe_workers_size(omp_get_max_threads(), 0));
 #pragma omp parallel for schedule(dynamic, 4)
 	for (long i = 0; i < n; i++) {
 		struct pe_response *resp = &r->items[i];
+		struct pe_score_env env = { workers, resp->row.model };
 
 		pe_score_case(resp->prompt, resp->kase, resp->row.output,
-			      resp->row.output_len, &resp->score);
+			      resp->row.output_len, &env, &resp->score);
 		resp->evaluators =
 			xcalloc(resp->score.nresults ? resp->score.nresults : 1,
 				sizeof(*resp->evaluators));
 		pe_case_score_to_row(&resp->score, &resp->row,
 				     resp->evaluators);
 	}
+	pe_workers_free(workers);
 }
 
 /*

@@ -72,7 +72,10 @@ struct pe_responses *pe_responses_load(const char *path,
 				       struct pe_diag *diag);
 void pe_responses_free(struct pe_responses *r);
 
-/* Scores every response, on threads threads (0: all cores). */
+/*
+ * Scores every response, on threads threads (0: all cores), with one
+ * pool of check workers for their python and exec checks.
+ */
 void pe_responses_score(struct pe_responses *r, long threads);
 
 /*

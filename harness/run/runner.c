@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "evaluators/evaluator.h"
+#include "evaluators/workers.h"
 #include "harness/core/buf.h"
 #include "harness/run/http.h"
 #include "harness/run/pacing.h"
@@ -168,6 +169,8 @@ struct runner {
 	double ticked_ms;
 	int told_stopping;
 	int threads;
+	/* Where python and exec checks run: one pool for the run. */
+	struct pe_workers *workers;
 	struct breaker *breakers; /* see struct target_state */
 	size_t nbreakers;
 	int cache_warned; /* a failed cache write has been reported */
@@ -499,13 +502,14 @@ static void score_job(struct runner *r, size_t job)
 	const struct pe_job *j = &r->plan->jobs[job];
 	const struct pe_result *row = &r->run->rows[job];
 	struct pe_case_score *score = xcalloc(1, sizeof(*score));
+	struct pe_score_env env = { r->workers, row->model };
 	size_t left;
 
 	if (row->error)
 		score->verdict = PE_VERDICT_ERROR;
 	else
 		pe_score_call(j->prompt, j->kase, row,
-			      pe_price_find(r->opts->prices, row->model),
+			      pe_price_find(r->opts->prices, row->model), &env,
 			      score);
 	if (row->error || !r->plan->njudges || !ask_judges(r, job, score)) {
 		record(r, job, score);
@@ -2008,6 +2012,8 @@ static void free_judges(struct runner *r)
 static void drive(struct runner *r)
 {
 	r->http = pe_http_new(r->opts->concurrency);
+	r->workers = pe_workers_new(
+		pe_workers_size(omp_get_max_threads(), r->opts->concurrency));
 	r->ticked_ms = now_ms();
 #pragma omp parallel
 	{
@@ -2025,6 +2031,7 @@ static void drive(struct runner *r)
 static void release_runner(struct runner *r)
 {
 	pe_http_free(r->http);
+	pe_workers_free(r->workers);
 	/* Requests cancelled by an interrupt still own their contexts. */
 	for (size_t i = 0; i < r->nactive; i++) {
 		free(r->active[i]->followers);

@@ -11,7 +11,9 @@
  * that end a model's jobs instead of waiting for hours, the cache, and
  * the journal.  Finished answers are scored
  * by OpenMP tasks on the other threads, off the network loop's path; each
- * task writes its job's line to the journal and its own row.
+ * task writes its job's line to the journal and its own row.  Their
+ * python and exec checks share one pool of check workers for the run
+ * (evaluators/workers.h), as many as tasks can score at once.
  */
 #include <signal.h>
 #include <stddef.h>

@@ -119,9 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (size > 2 && data[2] & 1)
 			pe_score_call(p, c, &row, data[2] & 2 ? &price : NULL,
-				      &score);
+				      NULL, &score);
 		else
-			pe_score_case(p, c, answer, size, &score);
+			pe_score_case(p, c, answer, size, NULL, &score);
 		for (size_t r = 0; r < score.nresults; r++)
 			check_result(&score.results[r]);
 		pe_case_score_release(&score);

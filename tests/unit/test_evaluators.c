@@ -27,6 +27,7 @@
 #include "harness/core/util.h"
 #include "harness/results/aggregate.h"
 #include "evaluators/evaluator.h"
+#include "evaluators/workers.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -156,6 +157,9 @@ static int run_eval_case(const char *extra, const struct eval_case *c,
 {
 	struct loaded l;
 	struct pe_case_score s;
+	/* Python workers start only for the rows that need one. */
+	struct pe_workers *workers = pe_workers_new(1);
+	struct pe_score_env env = { workers, "openai:gpt-4o" };
 	int ok;
 
 	load(&l, extra, c->evaluator);
@@ -163,9 +167,10 @@ static int run_eval_case(const char *extra, const struct eval_case *c,
 		print_error("%s: did not compile\n", c->name);
 		print_diags(c->name, l.diag);
 		unload(&l);
+		pe_workers_free(workers);
 		return 0;
 	}
-	pe_score_case(l.prompt, &l.prompt->cases[0], output, len, &s);
+	pe_score_case(l.prompt, &l.prompt->cases[0], output, len, &env, &s);
 	ok = s.nresults == 1;
 	if (!ok)
 		print_error("%s: %zu results, want 1\n", c->name, s.nresults);
@@ -174,6 +179,7 @@ static int run_eval_case(const char *extra, const struct eval_case *c,
 			       c->reason, c->how);
 	pe_case_score_release(&s);
 	unload(&l);
+	pe_workers_free(workers);
 	return ok;
 }
 
@@ -1041,7 +1047,7 @@ static int run_call_case(const struct call_case *c)
 	row.tokens_out = c->tokens_out;
 	row.finish_reason = c->finish_reason;
 	pe_score_call(l.prompt, &l.prompt->cases[0], &row,
-		      c->priced ? &price : NULL, &s);
+		      c->priced ? &price : NULL, NULL, &s);
 	ok = s.nresults == 1 && result_is(c->name, &s.results[0], e.verdict,
 					  e.score, e.reason, e.how);
 	pe_case_score_release(&s);
@@ -1727,8 +1733,6 @@ static const struct eval_case judge_cases[] = {
 	  "- type: prompt_evaluator\n  parameters: "
 	  "{criteria: Is it safe?}",
 	  plan, SKIP, 0, LLM_REASON, EXACT },
-	{ "python:", "- python: \"def check(output): return True\"", plan, SKIP,
-	  0, "python evaluators are not supported by prompteval", EXACT },
 	{ "rule:", "- rule: Must mention the rollback", plan, SKIP, 0,
 	  "rule judge did not run: " PE_NO_JUDGE_MODEL, EXACT },
 	{ "a bare sentence", "- Must mention the rollback", plan, SKIP, 0,
@@ -1743,6 +1747,174 @@ static const struct eval_case judge_cases[] = {
 	{ "not: keeps a skip", "- uses: github/fluency\n  not: true", plan,
 	  SKIP, 0, BUILTIN_REASON, EXACT },
 };
+
+/*
+ * python and exec checks, run through a pool of check workers as
+ * "score" runs them: the case has input x, table users and expected
+ * "Hello World", and the model is openai:gpt-4o.
+ */
+
+#define GARBAGE "not true, false, a number in [0, 1] or {pass, score, reason}"
+
+static const struct eval_case python_cases[] = {
+	{ "an expression", "- python: \"'CONCURRENTLY' in output\"", plan, PASS,
+	  1, "returned True", EXACT },
+	{ "an expression that is false", "- python: \"'pglogical' in output\"",
+	  plan, FAIL, 0, "returned False", EXACT },
+	{ "the variables, expected and vars",
+	  "- python: \"table == 'users' and expected == 'Hello World' and "
+	  "vars == {'input': 'x', 'expected': 'Hello World', 'table': "
+	  "'users'}\"",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "context names the prompt and the model",
+	  "- python: \"context['prompt'] == 't' and context['model'] == "
+	  "'openai:gpt-4o' and context['case'].startswith('case-')\"",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "re, json and math are there",
+	  "- python: \"bool(re.search(r'Risk\\\\s+Register', output)) and "
+	  "json.loads('[1]') == [1] and math.floor(1.5) == 1\"",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a function body returns the result",
+	  "- python:\n"
+	  "    code: |\n"
+	  "      n = len(output.split())\n"
+	  "      if n < 10:\n"
+	  "          return False\n"
+	  "      return {'pass': True, 'score': 0.9, 'reason': 'many words'}",
+	  plan, PASS, 0.9, "many words", EXACT },
+	{ "statements assign result",
+	  "- python: {code: \"x = 3\\nresult = x > 2\"}", plan, PASS, 1,
+	  "returned True", EXACT },
+	{ "statements without a result", "- python: {code: \"x = 3\"}", plan,
+	  ERROR, 0,
+	  "the code set no result: write an expression, return a value, or "
+	  "assign it to result",
+	  EXACT },
+	{ "a score at least the threshold", "- python: \"0.75\"", plan, PASS,
+	  0.75, "returned 0.75, at least 0.5", EXACT },
+	{ "a score below its own threshold",
+	  "- python: {code: \"0.75\", threshold: 0.8}", plan, FAIL, 0.75,
+	  "returned 0.75, below 0.8", EXACT },
+	{ "promptfoo's type: python",
+	  "- type: python\n  value: \"len(output) / 10000\"\n  threshold: 0.1",
+	  "x", FAIL, 0.0001, "returned 0.0001, below 0.1", EXACT },
+	{ "a mapping without a reason", "- python: \"{'score': 0.25}\"", plan,
+	  FAIL, 0.25, "returned {'score': 0.25}", EXACT },
+	{ "a mapping's other keys are ignored",
+	  "- python: \"{'pass': True, 'tokens': object()}\"", plan, PASS, 1,
+	  "returned {'pass': True, 'tokens': <object object at", CONTAINS },
+	{ "raises: Python's message and the line",
+	  "- python: {code: \"x = 1\\nreturn x / 0\"}", plan, ERROR, 0,
+	  "ZeroDivisionError: division by zero (line 2)", EXACT },
+	{ "a name that is not there", "- python: \"nope in output\"", plan,
+	  ERROR, 0, "NameError: name 'nope' is not defined (line 1)", EXACT },
+	{ "a syntax error", "- python: {code: \"def (\"}", plan, ERROR, 0,
+	  "SyntaxError: ", CONTAINS },
+	{ "text is garbage", "- python: \"'abc'\"", plan, ERROR, 0,
+	  "returned 'abc', " GARBAGE, EXACT },
+	{ "None is garbage", "- python: \"None\"", plan, ERROR, 0,
+	  "returned None, " GARBAGE, EXACT },
+	{ "NaN is garbage", "- python: \"float('nan')\"", plan, ERROR, 0,
+	  "returned nan, " GARBAGE, EXACT },
+	{ "a score above 1", "- python: \"2\"", plan, ERROR, 0,
+	  "returned 2: a score must be a number from 0 to 1", EXACT },
+	{ "pass must be a boolean", "- python: \"{'pass': 'yes'}\"", plan,
+	  ERROR, 0, "returned {'pass': 'yes'}: pass must be true or false",
+	  EXACT },
+	{ "a mapping with neither pass nor score",
+	  "- python: \"{'reason': 'hm'}\"", plan, ERROR, 0,
+	  "returned {'reason': 'hm'}, with neither pass nor score", EXACT },
+	{ "not: inverts a result", "- python: \"False\"\n  not: true", plan,
+	  PASS, 1, "not: returned False", EXACT },
+	{ "not: keeps an error", "- python: \"1/0\"\n  not: true", plan, ERROR,
+	  0, "ZeroDivisionError: division by zero (line 1)", EXACT },
+	{ "past its timeout",
+	  "- python: {code: \"while True: pass\", timeout: 0.2}", plan, ERROR,
+	  0, "timed out after 0.2 s", EXACT },
+	{ "what it prints is not its answer",
+	  "- python: {code: \"import sys\\nprint('false')\\n"
+	  "sys.stdout.flush()\\nreturn True\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "the worker dies", "- python: {code: \"import os\\nos._exit(3)\"}",
+	  plan, ERROR, 0,
+	  "the python worker exited with status 3 during the check", EXACT },
+	{ "an answer that is not UTF-8 reads as U+FFFD",
+	  "- python: \"output == 'a\\\\ufffdb'\"",
+	  "a\xff"
+	  "b",
+	  PASS, 1, "returned True", EXACT },
+};
+
+static void test_python(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, python_cases, ARRAY_SIZE(python_cases)),
+		0);
+}
+
+static const struct eval_case exec_cases[] = {
+	{ "prints true", "- exec: [echo, 'true']", plan, PASS, 1,
+	  "printed true", EXACT },
+	{ "prints a score", "- exec: [echo, '0.3']", plan, FAIL, 0.3,
+	  "printed 0.3, below 0.5", EXACT },
+	{ "prints a mapping",
+	  "- exec: [echo, '{\"pass\": false, \"reason\": \"no table\"}']", plan,
+	  FAIL, 0, "no table", EXACT },
+	{ "reads the case on stdin",
+	  "- exec: [python3, -c, \"import json, sys; d = json.load(sys.stdin); "
+	  "print(json.dumps(d['vars']['table'] == 'users' and d['expected'] "
+	  "== 'Hello World' and d['model'] == 'openai:gpt-4o' and "
+	  "d['prompt'] == 't' and 'CONCURRENTLY' in d['output']))\"]",
+	  plan, PASS, 1, "printed true", EXACT },
+	{ "a mapping with a timeout",
+	  "- exec: {command: [sh, -c, 'echo 0.6'], timeout: 2, threshold: 0.7}",
+	  plan, FAIL, 0.6, "printed 0.6, below 0.7", EXACT },
+	{ "prints garbage", "- exec: [echo, hello]", plan, ERROR, 0,
+	  "printed hello, " GARBAGE, EXACT },
+	{ "prints nothing", "- exec: ['true']", plan, ERROR, 0,
+	  "printed nothing, " GARBAGE, EXACT },
+	{ "exits with a status", "- exec: [sh, -c, 'echo true; exit 3']", plan,
+	  ERROR, 0, "sh exited with status 3", EXACT },
+	{ "killed by a signal", "- exec: [sh, -c, 'kill -9 $$']", plan, ERROR,
+	  0, "sh killed by signal 9 (SIGKILL)", EXACT },
+	{ "past its timeout",
+	  "- exec: {command: [sh, -c, 'sleep 30'], timeout: 0.2}", plan, ERROR,
+	  0, "sh timed out after 0.2 s", EXACT },
+	{ "prints more than 1 MiB", "- exec: [head, -c, '2000000', /dev/zero]",
+	  plan, ERROR, 0, "head printed more than 1 MiB", EXACT },
+	{ "a program that is not there", "- exec: [./no-such-grader]", plan,
+	  SKIP, 0, "cannot start ./no-such-grader: No such file or directory",
+	  EXACT },
+	{ "not: inverts", "- exec: [echo, 'false']\n  not: true", plan, PASS, 1,
+	  "not: printed false", EXACT },
+};
+
+static void test_exec(void **state)
+{
+	(void)state;
+	assert_int_equal(
+		run_eval_table(NULL, exec_cases, ARRAY_SIZE(exec_cases)), 0);
+}
+
+/* Without a pool of check workers, python and exec checks skip. */
+static void test_checks_without_workers(void **state)
+{
+	struct loaded l;
+	struct pe_case_score s;
+
+	(void)state;
+	load(&l, NULL, "- python: 'True'\n- exec: [echo, 'true']\n");
+	assert_int_equal(l.rc, 0);
+	pe_score_case(l.prompt, &l.prompt->cases[0], "x", 1, NULL, &s);
+	assert_int_equal(s.verdict, PE_VERDICT_UNGRADED);
+	assert_int_equal(s.results[0].verdict, PE_VERDICT_SKIP);
+	assert_string_equal(s.results[0].reason,
+			    "python checks run in prompteval run and score");
+	assert_int_equal(s.results[1].verdict, PE_VERDICT_SKIP);
+	pe_case_score_release(&s);
+	unload(&l);
+}
 
 static void test_judges(void **state)
 {
@@ -2033,8 +2205,10 @@ static const struct eval_case empty_cases[] = {
 	  CONTAINS },
 	{ "llm judge", "- uses: github/relevance", "", SKIP, 0, BUILTIN_REASON,
 	  EXACT },
-	{ "python", "- python: x", "", SKIP, 0,
-	  "python evaluators are not supported by prompteval", EXACT },
+	{ "python", "- python: \"output == ''\"", "", PASS, 1, "returned True",
+	  EXACT },
+	{ "exec", "- exec: [sh, -c, 'cat >/dev/null; echo false']", "", FAIL, 0,
+	  "printed false", EXACT },
 };
 
 static void test_empty_output(void **state)
@@ -2106,7 +2280,8 @@ static const struct verdict_case verdict_cases[] = {
 	{ "threshold: missed even if the unrun scored 1", "threshold: 0.9\n",
 	  EV_SKIP EV_FAIL, FAIL, 0, 2 },
 	{ "nothing ran: ungraded", NULL,
-	  EV_SKIP "- python: x\n- rule: be nice\n", UNGRADED, 0, 3 },
+	  EV_SKIP "- judge: Has a rollback\n- rule: be nice\n", UNGRADED, 0,
+	  3 },
 	{ "nothing ran: ungraded, even with a threshold of 0", "threshold: 0\n",
 	  EV_SKIP, UNGRADED, 0, 1 },
 	{ "an error makes an error", NULL, EV_PASS EV_ERROR, ERROR, 0,
@@ -2145,7 +2320,7 @@ static int check_verdict(const struct verdict_case *c, const char *output)
 		return 0;
 	}
 	pe_score_case(l.prompt, &l.prompt->cases[0], output, strlen(output),
-		      &s);
+		      NULL, &s);
 	ok = (int)s.verdict == c->verdict && fabs(s.score - c->score) < 1e-9 &&
 	     s.nresults == c->nresults;
 	if (!ok)
@@ -2201,7 +2376,7 @@ static void test_case_evaluators(void **state)
 	assert_int_equal(pe_diag_count(diag, PE_SEV_ERROR), 0);
 	assert_int_equal(pe_evaluators_compile(p, diag), 0);
 
-	pe_score_case(p, &p->cases[0], output, strlen(output), &s);
+	pe_score_case(p, &p->cases[0], output, strlen(output), NULL, &s);
 	assert_int_equal(s.nresults, 2);
 	assert_string_equal(s.specs[0]->name, "has a heading");
 	assert_string_equal(s.specs[1]->name, "mentions the table");
@@ -2211,13 +2386,13 @@ static void test_case_evaluators(void **state)
 	assert_int_equal(s.verdict, PE_VERDICT_FAIL);
 	pe_case_score_release(&s);
 
-	pe_score_case(p, &p->cases[1], output, strlen(output), &s);
+	pe_score_case(p, &p->cases[1], output, strlen(output), NULL, &s);
 	assert_int_equal(s.nresults, 1);
 	assert_int_equal(s.verdict, PE_VERDICT_PASS);
 	pe_case_score_release(&s);
 
 	/* Without a case, only the prompt's evaluators run. */
-	pe_score_case(p, NULL, output, strlen(output), &s);
+	pe_score_case(p, NULL, output, strlen(output), NULL, &s);
 	assert_int_equal(s.nresults, 1);
 	assert_int_equal(s.verdict, PE_VERDICT_PASS);
 	pe_case_score_release(&s);
@@ -2245,7 +2420,7 @@ static void test_not_compiled(void **state)
 
 	(void)state;
 	assert_non_null(p);
-	pe_score_case(p, NULL, "x", 1, &s);
+	pe_score_case(p, NULL, "x", 1, NULL, &s);
 	assert_int_equal(s.nresults, 1);
 	assert_int_equal(s.results[0].verdict, PE_VERDICT_ERROR);
 	assert_string_equal(s.results[0].reason, "evaluator was not compiled");
@@ -2454,6 +2629,33 @@ static const struct compile_case compile_cases[] = {
 	  "'words' must be a number or {min, max}", 11, 19, EXACT },
 	{ "json: true or a mapping", "- json: 'yes'",
 	  "'json' must be true or {schema: true|false}", 11, 9, EXACT },
+	{ "python needs code", "- python: {timeout: 3}",
+	  "python evaluator needs code: an expression such as \"'GDPR' in "
+	  "output\", or {code: ...}",
+	  11, 11, EXACT },
+	{ "python code must not be blank", "- python: '  '",
+	  "python evaluator needs code: an expression such as \"'GDPR' in "
+	  "output\", or {code: ...}",
+	  11, 11, EXACT },
+	{ "python timeout above 0", "- python: {code: x, timeout: 0}",
+	  "'timeout' must be a number of seconds above 0, at most 3600", 11, 30,
+	  EXACT },
+	{ "python threshold in [0, 1]", "- python: {code: x, threshold: 2}",
+	  "'threshold' must be a number from 0 to 1", 11, 32, EXACT },
+	{ "exec needs a list", "- exec: ./grade.sh",
+	  "exec evaluator needs a command as a list: [PROGRAM, ARGS...], such "
+	  "as [python3, grade.py]",
+	  11, 9, EXACT },
+	{ "exec needs a program", "- exec: []",
+	  "exec evaluator needs a command as a list: [PROGRAM, ARGS...], such "
+	  "as [python3, grade.py]",
+	  11, 9, EXACT },
+	{ "exec arguments are text", "- exec: [grade, {a: 1}]",
+	  "exec command: item 2 must be text", 11, 17, EXACT },
+	{ "exec: a mapping needs command", "- exec: {timeout: 3}",
+	  "exec evaluator needs a command as a list: [PROGRAM, ARGS...], such "
+	  "as [python3, grade.py]",
+	  11, 9, EXACT },
 };
 
 static int check_compile_error(const struct compile_case *c)
@@ -2692,6 +2894,9 @@ int main(void)
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_python),
+		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_checks_without_workers),
 		cmocka_unit_test(test_judges),
 		cmocka_unit_test(test_judge_read),
 		cmocka_unit_test(test_not),

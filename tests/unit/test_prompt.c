@@ -723,11 +723,6 @@ static const struct warning_case warnings[] = {
 	  "model: m\nvariables:\n  - name: topic\n  - name\nmessages:\n"
 	  "  - role: user\n    content: hi {{name}}\n",
 	  "declared variable 'topic' is not used by any message", 3, 11 },
-	{ "python evaluator skipped",
-	  HEAD "evaluators:\n  - python: check.py\n",
-	  "python evaluator 'python-1' will never run (is not supported by "
-	  "prompteval): its cases will be ungraded, never passed",
-	  6, 5 },
 	{ "a judge reads the whole answer",
 	  HEAD "evaluators:\n  - type: model\n    target: Risks\n    model: "
 	       "{prompt: is it safe}\n",
@@ -745,6 +740,16 @@ static const struct warning_case warnings[] = {
 	  "'startsWith' is empty, and an empty value counts as not set, so it "
 	  "checks nothing): its cases will be ungraded, never passed",
 	  6, 5 },
+	{ "unknown key of python:",
+	  HEAD "evaluators:\n  - python: {code: x, timout: 5}\n",
+	  "unknown key 'timout' in a python evaluator (did you mean "
+	  "'timeout'?)",
+	  6, 23 },
+	{ "unknown key of exec:",
+	  HEAD "evaluators:\n  - exec: {command: [x], treshold: 1}\n",
+	  "unknown key 'treshold' in an exec evaluator (did you mean "
+	  "'threshold'?)",
+	  6, 26 },
 	{ "unknown key of judge:",
 	  HEAD "evaluators:\n  - judge: {rubric: r, scael: 5}\n",
 	  "unknown key 'scael' in a judge (did you mean 'scale'?)", 6, 24 },
@@ -1441,7 +1446,15 @@ static const struct shape_case shapes[] = {
 	  "llm-1", "prompt 'is short'; choices: FAIL 0, PASS 1", 0, 1,
 	  "is short", 1, 0 },
 	{ "{python: check.py}", "python", "python-1", "'check.py'", 0, 0, NULL,
-	  1, 1 },
+	  1, 0 },
+	{ "{python: {code: 'len(output) > 3', timeout: 2}}", "python",
+	  "python-1", "'len(output) > 3'", 0, 0, NULL, 1, 0 },
+	{ "{type: python, value: \"'x' in output\", threshold: 0.7}", "python",
+	  "python-1", "''x' in output'", 0, 0, NULL, 1, 0 },
+	{ "{exec: [python3, grade.py, --strict]}", "exec", "exec-1",
+	  "[python3, grade.py, --strict]", 0, 0, NULL, 1, 0 },
+	{ "{exec: {command: [./grade], timeout: 3}, weight: 2}", "exec",
+	  "exec-1", "[./grade]", 0, 0, NULL, 2, 0 },
 	/* Dialects of other prompt libraries, mapped to the check they mean. */
 	{ "{type: string_match, match_type: contains, patterns: [LTV, ARPA]}",
 	  "string", "string-1", "containsAll 'LTV', 'ARPA'", 0, 2, "LTV", 1,

@@ -31,6 +31,7 @@
 #include "harness/core/util.h"
 #include "harness/load/prompt.h"
 #include "evaluators/evaluator.h"
+#include "evaluators/workers.h"
 
 /*
  * A top-level item whose string literals name this many distinctive
@@ -210,7 +211,12 @@ static int try_example(const struct pe_evaluator_ops *f, const char *yaml)
 		pe_diag_print(diag, stderr);
 		bad = 1;
 	} else {
-		pe_score_case(p, &p->cases[0], output, strlen(output), &score);
+		struct pe_workers *workers = pe_workers_new(1);
+		struct pe_score_env env = { workers, "m" };
+
+		pe_score_case(p, &p->cases[0], output, strlen(output), &env,
+			      &score);
+		pe_workers_free(workers);
 		/* A family that never runs is skipped, never passed. */
 		bad = score.results[0].verdict == PE_VERDICT_ERROR ||
 		      (f->never_runs &&

@@ -1,0 +1,832 @@
+/*
+ * The check workers (see workers.h).  The pool is a fixed array of
+ * slots behind one mutex: a check waits on the condition variable until
+ * a slot is free, takes it, and runs with no lock held; the slot's
+ * python worker is used only by the thread that holds the slot.
+ *
+ * A process is spawned with posix_spawn, never through a shell, as the
+ * leader of a new process group, with every descriptor but its stdin
+ * (one end of a socket pair, written with MSG_NOSIGNAL so that a process
+ * that is gone raises no SIGPIPE), its stdout (a pipe) and its stderr
+ * (ours) closed.  The thread that runs the check waits in poll() on the
+ * two and on a pidfd that becomes readable when the leader exits (where
+ * the kernel has none, it wakes every few milliseconds to look), up to
+ * the check's deadline, then kills the whole group with SIGKILL and
+ * reaps the leader.  The group is killed before the leader is reaped,
+ * so its id cannot have been reused.
+ *
+ * NEEDSWORK: the exec provider (harness/providers/exec.c) spawns and
+ * reaps its programs with code of its own, driven from the network loop
+ * instead of a scoring thread; the two could share the spawning and the
+ * killing of the group.
+ *
+ * NEEDSWORK: a check that moves a child into another process group or
+ * session (setsid, a daemon) takes that child out of reach, and a
+ * python worker running a check when prompteval itself is killed with
+ * SIGKILL runs on until the check ends (it then reads the end of its
+ * input and exits).
+ */
+#define _GNU_SOURCE /* pipe2, sigabbrev_np, posix_spawn_*_np */
+#include "evaluators/workers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/core/files.h"
+#include "harness/core/json.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+extern char **environ;
+
+enum {
+	/* How long a python worker may take to start and say it is ready. */
+	WORKER_START_MS = 30000,
+	/* How often to look for an exit where the kernel has no pidfd. */
+	REAP_POLL_MS = 5,
+	/* The most slots a pool has, whatever it is asked for. */
+	MAX_SLOTS = 256
+};
+
+/* A process and our ends of its stdin and stdout. */
+struct child {
+	pid_t pid;  /* 0: none */
+	int in_fd;  /* our end of its stdin, or -1 once closed */
+	int out_fd; /* its stdout, or -1 after its end */
+	int pidfd;  /* readable once it exits, or -1 */
+};
+
+struct slot {
+	int busy;	     /* protected by workers->lock */
+	struct child python; /* used only by the thread that holds the slot */
+};
+
+struct pe_workers {
+	pthread_mutex_t lock;
+	pthread_cond_t freed; /* signalled when a slot is given back */
+	struct slot *slots;
+	size_t size;
+	/* Why python checks cannot run, once known; protected by lock. */
+	char *no_python;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/* Spawns argv in dir as a group leader; returns 0 or an errno value. */
+static int spawn(char *const *argv, const char *dir, int in_fd, int out_fd,
+		 pid_t *pid)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return rc;
+}
+
+static void child_stop(struct child *c, int *status);
+
+/* Starts argv in dir; returns 0 or an errno value. */
+static int child_start(struct child *c, char *const *argv, const char *dir)
+{
+	int in[2], out[2], rc;
+
+	memset(c, 0, sizeof(*c));
+	c->in_fd = c->out_fd = c->pidfd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in))
+		return errno;
+	if (pipe2(out, O_CLOEXEC)) {
+		rc = errno;
+		close(in[0]), close(in[1]);
+		return rc;
+	}
+	rc = spawn(argv, dir, in[1], out[1], &c->pid);
+	close(in[1]);
+	close(out[1]);
+	c->in_fd = in[0];
+	c->out_fd = out[0];
+	if (rc) {
+		close_fd(&c->in_fd);
+		close_fd(&c->out_fd);
+		c->pid = 0;
+		return rc;
+	}
+	if (set_nonblocking(c->in_fd) || set_nonblocking(c->out_fd)) {
+		rc = errno;
+		child_stop(c, NULL);
+		return rc;
+	}
+	c->pidfd = open_pidfd(c->pid);
+	return 0;
+}
+
+/*
+ * True once the leader has ended.  It is not reaped here: its zombie
+ * keeps the group's id from being reused until the group is killed.
+ */
+static int child_ended(const struct child *c)
+{
+	siginfo_t info;
+	int rc;
+
+	memset(&info, 0, sizeof(info));
+	do
+		rc = waitid(P_PID, (id_t)c->pid, &info,
+			    WEXITED | WNOHANG | WNOWAIT);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 || info.si_pid != 0;
+}
+
+/*
+ * Kills the group (whatever the leader left running, or the leader
+ * itself), closes our ends and reaps the leader; *status gets its wait
+ * status (NULL: not wanted).
+ */
+static void child_stop(struct child *c, int *status)
+{
+	int st = 0;
+
+	if (!c->pid)
+		return;
+	if (kill(-c->pid, SIGKILL) && errno == ESRCH)
+		kill(c->pid, SIGKILL);
+	close_fd(&c->in_fd);
+	close_fd(&c->out_fd);
+	close_fd(&c->pidfd);
+	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (status)
+		*status = st;
+	c->pid = 0;
+}
+
+/* How an exchange with a process ended. */
+enum xfer {
+	XFER_DONE,    /* the answer line came, or the program ended */
+	XFER_ENDED,   /* the worker ended before its answer line */
+	XFER_TIMEOUT, /* the deadline passed */
+	XFER_TOO_BIG  /* more than out's maximum */
+};
+
+/* Reads what the pipe holds; returns 0, or PE_ERR_LIMIT past the cap. */
+static int drain(struct child *c, struct pe_buf *out)
+{
+	char chunk[65536];
+
+	while (c->out_fd >= 0) {
+		ssize_t n = read(c->out_fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n <= 0) {
+			close_fd(&c->out_fd);
+			return 0;
+		}
+		if (pe_buf_add(out, chunk, (size_t)n))
+			return PE_ERR_LIMIT;
+	}
+	return 0;
+}
+
+/* Sends what the socket takes of input; closes it when done if asked. */
+static void feed(struct child *c, const char *input, size_t len, size_t *sent,
+		 int close_after)
+{
+	while (c->in_fd >= 0 && *sent < len) {
+		ssize_t n = send(c->in_fd, input + *sent, len - *sent,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			/* It stopped reading or is gone; its end says which. */
+			close_fd(&c->in_fd);
+			return;
+		}
+		*sent += (size_t)n;
+	}
+	if (close_after)
+		close_fd(&c->in_fd);
+}
+
+/*
+ * Sends input to c and reads its output into out, until (line) the
+ * first newline, or (otherwise) the end of the program, all sent before
+ * it ended; or until deadline_ms.  With line unset, stdin is closed once
+ * input is sent, so the program sees its end.
+ */
+static enum xfer exchange(struct child *c, const char *input, size_t len,
+			  int line, double deadline_ms, struct pe_buf *out)
+{
+	size_t sent = 0;
+
+	for (;;) {
+		struct pollfd fds[3];
+		nfds_t n = 0;
+		double left;
+		int wait;
+
+		feed(c, input, len, &sent, !line);
+		if (drain(c, out))
+			return XFER_TOO_BIG;
+		if (line && out->len && memchr(out->data, '\n', out->len))
+			return XFER_DONE;
+		if (child_ended(c)) {
+			/* What it wrote before it ended is in the pipe. */
+			if (drain(c, out))
+				return XFER_TOO_BIG;
+			if (!line)
+				return XFER_DONE;
+			return out->len && memchr(out->data, '\n', out->len)
+				       ? XFER_DONE
+				       : XFER_ENDED;
+		}
+		left = deadline_ms - now_ms();
+		if (left <= 0)
+			return XFER_TIMEOUT;
+		if (c->in_fd >= 0 && sent < len)
+			fds[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
+		if (c->out_fd >= 0)
+			fds[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
+		if (c->pidfd >= 0)
+			fds[n++] = (struct pollfd){ c->pidfd, POLLIN, 0 };
+		wait = left > 60000 ? 60000 : (int)ceil(left);
+		if (c->pidfd < 0 && wait > REAP_POLL_MS)
+			wait = REAP_POLL_MS;
+		if (poll(fds, n, wait) < 0 && errno != EINTR)
+			return XFER_ENDED;
+	}
+}
+
+/* "exited with status 3", "killed by signal 9 (SIGKILL)". */
+static char *describe_status(int status)
+{
+	const char *name;
+
+	if (WIFEXITED(status))
+		return xstrfmt("exited with status %d", WEXITSTATUS(status));
+	if (WIFSIGNALED(status)) {
+		name = sigabbrev_np(WTERMSIG(status));
+		return xstrfmt("killed by signal %d (SIG%s)", WTERMSIG(status),
+			       name ? name : "?");
+	}
+	return xstrdup("ended abnormally");
+}
+
+/* Makes a pool; see workers.h. */
+struct pe_workers *pe_workers_new(size_t size)
+{
+	struct pe_workers *w = xcalloc(1, sizeof(*w));
+
+	if (size < 1)
+		size = 1;
+	if (size > MAX_SLOTS)
+		size = MAX_SLOTS;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->freed, NULL);
+	w->slots = xcalloc(size, sizeof(*w->slots));
+	w->size = size;
+	for (size_t i = 0; i < size; i++)
+		w->slots[i].python.in_fd = w->slots[i].python.out_fd =
+			w->slots[i].python.pidfd = -1;
+	return w;
+}
+
+/* Ends every worker and frees the pool; see workers.h. */
+void pe_workers_free(struct pe_workers *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->size; i++)
+		child_stop(&w->slots[i].python, NULL);
+	pthread_cond_destroy(&w->freed);
+	pthread_mutex_destroy(&w->lock);
+	free(w->slots);
+	free(w->no_python);
+	free(w);
+}
+
+/* The pool size for a run; see workers.h. */
+size_t pe_workers_size(long threads, long concurrency)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	long n = threads;
+
+	if (concurrency > 0 && concurrency < n)
+		n = concurrency;
+	if (cores > 0 && cores < n)
+		n = cores;
+	return n > 0 ? (size_t)n : 1;
+}
+
+/*
+ * Waits for a free slot and takes it: for a python check, one whose
+ * worker runs when there is one, so that no more workers start than
+ * checks run at once.
+ */
+static struct slot *take_slot(struct pe_workers *w, int python)
+{
+	struct slot *got = NULL;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		for (size_t i = 0; i < w->size; i++) {
+			struct slot *s = &w->slots[i];
+
+			if (s->busy)
+				continue;
+			if (!got ||
+			    (python && s->python.pid && !got->python.pid))
+				got = s;
+		}
+		if (got)
+			break;
+		pthread_cond_wait(&w->freed, &w->lock);
+	}
+	got->busy = 1;
+	pthread_mutex_unlock(&w->lock);
+	return got;
+}
+
+static void give_slot(struct pe_workers *w, struct slot *s)
+{
+	pthread_mutex_lock(&w->lock);
+	s->busy = 0;
+	pthread_cond_signal(&w->freed);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Why python checks cannot run, copied (NULL: they can, so far). */
+static char *python_missing(struct pe_workers *w)
+{
+	char *why;
+
+	pthread_mutex_lock(&w->lock);
+	why = w->no_python ? xstrdup(w->no_python) : NULL;
+	pthread_mutex_unlock(&w->lock);
+	return why;
+}
+
+/* Notes, once, why python checks cannot run; every later one skips. */
+static void python_cannot_start(struct pe_workers *w, const char *why)
+{
+	pthread_mutex_lock(&w->lock);
+	if (!w->no_python)
+		w->no_python = xstrdup(why);
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Starts the slot's python worker; NULL, or why it cannot start. */
+static char *start_python(struct child *c)
+{
+	char *argv[] = { "python3", "-B", "-c", (char *)pe_python_worker,
+			 NULL };
+	struct pe_buf hello;
+	enum xfer x;
+	int rc = child_start(c, argv, NULL), status = 0;
+	char *how, *why;
+
+	if (rc == ENOENT)
+		return xstrdup("python3 is not on PATH");
+	if (rc)
+		return xstrfmt("cannot start python3: %s", strerror(rc));
+	pe_buf_init(&hello, 4096);
+	x = exchange(c, "", 0, 1, now_ms() + WORKER_START_MS, &hello);
+	if (x == XFER_DONE && !strncmp(pe_buf_str(&hello), "{\"ready\"", 8)) {
+		pe_buf_release(&hello);
+		return NULL;
+	}
+	pe_buf_release(&hello);
+	child_stop(c, &status);
+	if (x == XFER_TIMEOUT)
+		return xstrfmt("python3 did not start within %d s",
+			       WORKER_START_MS / 1000);
+	if (x != XFER_ENDED)
+		return xstrdup("python3 cannot run the check worker");
+	how = describe_status(status);
+	why = xstrfmt("python3 cannot run the check worker: it %s", how);
+	free(how);
+	return why;
+}
+
+/*
+ * Takes the answer line out of out; a worker that wrote more than one
+ * line is out of step, so it is ended and the check fails.
+ */
+static enum pe_check_run take_line(struct child *c, struct pe_buf *out,
+				   char **why)
+{
+	char *nl = memchr(out->data, '\n', out->len);
+	size_t len = (size_t)(nl - out->data);
+
+	if (len + 1 != out->len) {
+		child_stop(c, NULL);
+		*why = xstrdup("the python worker wrote more than its answer");
+		return PE_CHECK_FAILED;
+	}
+	out->data[len] = '\0';
+	out->len = len;
+	return PE_CHECK_RAN;
+}
+
+/* Runs a check on the slot's worker, which runs. */
+static enum pe_check_run ask_python(struct child *c, const char *request,
+				    size_t len, long timeout_ms,
+				    struct pe_buf *out, char **why)
+{
+	struct pe_buf line;
+	enum xfer x;
+	int status = 0;
+	char *how;
+
+	pe_buf_init(&line, 0);
+	pe_buf_add(&line, request, len);
+	pe_buf_addc(&line, '\n');
+	pe_buf_reset(out);
+	x = exchange(c, line.data, line.len, 1, now_ms() + (double)timeout_ms,
+		     out);
+	pe_buf_release(&line);
+	if (x == XFER_DONE)
+		return take_line(c, out, why);
+	child_stop(c, &status);
+	pe_buf_reset(out);
+	if (x == XFER_TIMEOUT) {
+		*why = xstrfmt("timed out after %g s",
+			       (double)timeout_ms / 1000.0);
+		return PE_CHECK_FAILED;
+	}
+	if (x == XFER_TOO_BIG) {
+		*why = xstrfmt("its answer is larger than %d MiB",
+			       PE_CHECK_MAX_OUTPUT / (1024 * 1024));
+		return PE_CHECK_FAILED;
+	}
+	how = describe_status(status);
+	*why = xstrfmt("the python worker %s during the check", how);
+	free(how);
+	return PE_CHECK_FAILED;
+}
+
+/* Runs one python check; see workers.h. */
+enum pe_check_run pe_workers_python(struct pe_workers *w, const char *request,
+				    size_t len, long timeout_ms,
+				    struct pe_buf *out, char **why)
+{
+	struct slot *s;
+	enum pe_check_run rc;
+
+	*why = python_missing(w);
+	if (*why)
+		return PE_CHECK_NOT_RUN;
+	s = take_slot(w, 1);
+	/* A worker that ended between checks is started again. */
+	if (s->python.pid && child_ended(&s->python))
+		child_stop(&s->python, NULL);
+	if (!s->python.pid) {
+		*why = start_python(&s->python);
+		if (*why) {
+			python_cannot_start(w, *why);
+			give_slot(w, s);
+			return PE_CHECK_NOT_RUN;
+		}
+	}
+	if (out->max_len == 0 || out->max_len > PE_CHECK_MAX_OUTPUT)
+		out->max_len = PE_CHECK_MAX_OUTPUT;
+	rc = ask_python(&s->python, request, len, timeout_ms, out, why);
+	give_slot(w, s);
+	return rc;
+}
+
+/* Runs one exec check; see workers.h. */
+enum pe_check_run pe_workers_exec(struct pe_workers *w, char *const *argv,
+				  const char *dir, const char *input,
+				  size_t len, long timeout_ms,
+				  struct pe_buf *out, char **why)
+{
+	struct slot *s = take_slot(w, 0);
+	struct child c;
+	enum xfer x;
+	int rc, status = 0;
+
+	*why = NULL;
+	rc = child_start(&c, argv, dir);
+	if (rc) {
+		give_slot(w, s);
+		*why = xstrfmt("cannot start %s: %s", argv[0], strerror(rc));
+		return rc == ENOENT ? PE_CHECK_NOT_RUN : PE_CHECK_FAILED;
+	}
+	if (out->max_len == 0 || out->max_len > PE_CHECK_MAX_OUTPUT)
+		out->max_len = PE_CHECK_MAX_OUTPUT;
+	pe_buf_reset(out);
+	x = exchange(&c, input, len, 0, now_ms() + (double)timeout_ms, out);
+	child_stop(&c, &status);
+	give_slot(w, s);
+	if (x == XFER_TIMEOUT) {
+		*why = xstrfmt("%s timed out after %g s", argv[0],
+			       (double)timeout_ms / 1000.0);
+	} else if (x == XFER_TOO_BIG) {
+		*why = xstrfmt("%s printed more than %d MiB", argv[0],
+			       PE_CHECK_MAX_OUTPUT / (1024 * 1024));
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		char *how = describe_status(status);
+
+		*why = xstrfmt("%s %s", argv[0], how);
+		free(how);
+	}
+	return *why ? PE_CHECK_FAILED : PE_CHECK_RAN;
+}
+
+/* True when path is a file we may execute. */
+static int executable(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+}
+
+/* Whether a program can be started; see workers.h. */
+int pe_workers_can_start(const char *program, const char *dir)
+{
+	const char *path = getenv("PATH");
+	int found = 0;
+
+	if (strchr(program, '/')) {
+		char *full = program[0] == '/' || !dir
+				     ? xstrdup(program)
+				     : xstrfmt("%s/%s", dir, program);
+
+		found = executable(full);
+		free(full);
+		return found;
+	}
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	while (!found) {
+		size_t n = strcspn(path, ":");
+		char *full = n ? xstrfmt("%.*s/%s", (int)n, path, program)
+			       : xstrfmt("./%s", program);
+
+		found = executable(full);
+		free(full);
+		if (!path[n])
+			break;
+		path += n + 1;
+	}
+	return found;
+}
+
+/*
+ * The case's variables as a JSON object: the variables mapping, less a
+ * flat case's own evaluators.
+ */
+static void add_vars(struct pe_buf *out, const struct pe_case *c)
+{
+	size_t n = 0;
+
+	pe_buf_addc(out, '{');
+	for (size_t i = 0; c && c->vars && c->vars->kind == PE_NODE_MAP &&
+			   i < c->vars->npairs;
+	     i++) {
+		const struct pe_pair *pair = &c->vars->pairs[i];
+
+		if (c->vars == c->item &&
+		    !strcmp(pair->key->text, "evaluators"))
+			continue;
+		if (n++)
+			pe_buf_addc(out, ',');
+		pe_json_quote(out, pair->key->text, pair->key->len);
+		pe_buf_addc(out, ':');
+		if (pe_json_node(out, pair->value))
+			pe_buf_adds(out, "null");
+	}
+	pe_buf_addc(out, '}');
+}
+
+/* Appends the members of the JSON a check is given; see workers.h. */
+void pe_check_case_json(const struct pe_eval_input *in, struct pe_buf *out)
+{
+	const struct pe_case *c = in->kase;
+
+	pe_buf_adds(out, "\"output\":");
+	pe_json_quote(out, in->output ? in->output : "", in->len);
+	pe_buf_adds(out, ",\"expected\":");
+	if (!c || !c->expected || pe_json_node(out, c->expected))
+		pe_buf_adds(out, "null");
+	pe_buf_adds(out, ",\"vars\":");
+	add_vars(out, c);
+	pe_buf_adds(out, ",\"prompt\":");
+	pe_json_str(out, in->prompt ? in->prompt->name : NULL);
+	pe_buf_adds(out, ",\"case\":");
+	pe_json_str(out, c ? c->id : NULL);
+	pe_buf_adds(out, ",\"model\":");
+	pe_json_str(out, in->env ? in->env->model : NULL);
+}
+
+#define SHAPES "not true, false, a number in [0, 1] or {pass, score, reason}"
+
+static int is_number(const struct pe_node *n)
+{
+	return n && (n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT);
+}
+
+static int is_score(const struct pe_node *n)
+{
+	return is_number(n) && isfinite(n->fval) && n->fval >= 0 &&
+	       n->fval <= 1;
+}
+
+/* A mapping of pass, score and reason. */
+static void read_mapping(const struct pe_node *v, double threshold,
+			 const char *verb, const char *shown,
+			 struct pe_eval_result *out)
+{
+	const struct pe_node *pass = pe_node_get(v, "pass");
+	const struct pe_node *score = pe_node_get(v, "score");
+	const struct pe_node *reason = pe_node_get(v, "reason");
+	double s;
+	int ok;
+
+	if (reason && reason->kind == PE_NODE_NULL)
+		reason = NULL;
+	if (!pass && !score) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "%s %s, with neither pass nor score", verb,
+			      shown);
+		return;
+	}
+	if ((pass && pass->kind != PE_NODE_BOOL) ||
+	    (score && !is_score(score)) ||
+	    (reason && reason->kind != PE_NODE_STRING)) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0, "%s %s: %s", verb,
+			      shown,
+			      pass && pass->kind != PE_NODE_BOOL
+				      ? "pass must be true or false"
+			      : score && !is_score(score)
+				      ? "score must be a number from 0 to 1"
+				      : "reason must be text");
+		return;
+	}
+	ok = pass ? pass->bval : score->fval >= threshold;
+	s = score ? score->fval : ok;
+	if (reason)
+		pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, s,
+			      "%s", reason->text);
+	else
+		pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, s,
+			      "%s %s", verb, shown);
+}
+
+/* Reads what a check gave; see workers.h. */
+void pe_check_result(const struct pe_node *v, double threshold,
+		     const char *verb, const char *shown,
+		     struct pe_eval_result *out)
+{
+	char *cut = pe_shorten(shown, strlen(shown), 200);
+
+	if (v && v->kind == PE_NODE_BOOL)
+		pe_result_set(out, v->bval ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
+			      v->bval, "%s %s", verb, cut);
+	else if (is_score(v))
+		pe_result_set(out,
+			      v->fval >= threshold ? PE_VERDICT_PASS
+						   : PE_VERDICT_FAIL,
+			      v->fval, "%s %s, %s %g", verb, cut,
+			      v->fval >= threshold ? "at least" : "below",
+			      threshold);
+	else if (is_number(v))
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "%s %s: a score must be a number from 0 to 1",
+			      verb, cut);
+	else if (v && v->kind == PE_NODE_MAP)
+		read_mapping(v, threshold, verb, cut, out);
+	else
+		pe_result_set(out, PE_VERDICT_ERROR, 0, "%s %s, " SHAPES, verb,
+			      cut);
+	free(cut);
+}
+
+/* Reads a check's JSON text; see workers.h. */
+void pe_check_result_text(const char *text, size_t len, double threshold,
+			  const char *verb, struct pe_eval_result *out)
+{
+	struct pe_mark m = { "check", 1, 1 };
+	struct pe_doc *doc = pe_doc_new("check", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	const struct pe_node *v = NULL;
+	char *shown;
+	size_t start = 0, end = len;
+
+	while (start < end && strchr(" \t\r\n", text[start]))
+		start++;
+	while (end > start && strchr(" \t\r\n", text[end - 1]))
+		end--;
+	if (end > start)
+		v = pe_json_parse(doc, text + start, end - start, &m, diag);
+	shown = end > start ? xstrndup(text + start, end - start)
+			    : xstrdup("nothing");
+	pe_check_result(v, threshold, verb, shown, out);
+	free(shown);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+/* Reads the settings checks share; see workers.h. */
+int pe_check_settings_read(const struct pe_node *map, const struct pe_prompt *p,
+			   struct pe_check_settings *out, struct pe_diag *diag)
+{
+	const struct pe_node *timeout = pe_node_get(map, "timeout");
+	const struct pe_node *threshold = pe_node_get(map, "threshold");
+	int rc = PE_OK;
+
+	out->timeout_ms = 10000;
+	out->threshold = 0.5;
+	out->dir = NULL;
+	if (timeout && (!is_number(timeout) || !(timeout->fval > 0) ||
+			timeout->fval > 3600)) {
+		pe_diag_error(diag, &timeout->mark,
+			      "'timeout' must be a number of seconds above 0, "
+			      "at most 3600");
+		rc = PE_ERR_INVALID;
+	} else if (timeout) {
+		out->timeout_ms = (long)ceil(timeout->fval * 1000);
+	}
+	if (threshold && !is_score(threshold)) {
+		pe_diag_error(diag, &threshold->mark,
+			      "'threshold' must be a number from 0 to 1");
+		rc = PE_ERR_INVALID;
+	} else if (threshold) {
+		out->threshold = threshold->fval;
+	}
+	if (!rc)
+		out->dir = pe_path_relative_to(p->path, ".");
+	return rc;
+}
+
+/* Frees what the settings own. */
+void pe_check_settings_release(struct pe_check_settings *s)
+{
+	free(s->dir);
+	s->dir = NULL;
+}
