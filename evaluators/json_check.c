@@ -4,7 +4,10 @@
  * the prompt's jsonSchema (its "schema" member for responseFormat
  * json_schema), compiled once by the JSON Schema validator
  * (evaluators/jsonschema.c) when the prompt loads, so that a keyword it
- * does not implement is an error in "check", at its line and column.
+ * does not implement is an error in "check", at its line and column.  An
+ * evaluator may instead give a schema of its own, inline: "json: {schema:
+ * {...}}", or the dialect "type: json_schema" with "schema:" (or
+ * "value:"), compiled the same way from its YAML or JSON mapping.
  */
 #include "evaluators/evaluator.h"
 
@@ -104,29 +107,66 @@ static int compile_schema(const struct pe_prompt *prompt, struct json_state *st,
 	return st->schema ? PE_OK : PE_ERR_INVALID;
 }
 
+/*
+ * The schema "type: json_schema" gives, from its "schema" or "value" key:
+ * a mapping (or a boolean schema).  NULL, after an error, when neither is.
+ */
+static const struct pe_node *dialect_schema(const struct pe_evalspec *spec,
+					    struct pe_diag *diag)
+{
+	const struct pe_node *s = pe_node_get(spec->node, "schema");
+
+	if (!s)
+		s = pe_node_get(spec->node, "value");
+	if (s && (s->kind == PE_NODE_MAP || s->kind == PE_NODE_BOOL))
+		return s;
+	pe_diag_error(diag, s ? &s->mark : &spec->mark,
+		      "type: json_schema needs its schema as a mapping in "
+		      "'schema' (or 'value')");
+	return NULL;
+}
+
 static int compile_json(const struct pe_evalspec *spec,
 			const struct pe_prompt *prompt, void **state,
 			struct pe_diag *diag)
 {
 	static const char *const known[] = { "schema", NULL };
 	const struct pe_node *body = pe_evaluator_settings(spec);
+	const struct pe_node *own = NULL; /* the evaluator's own schema */
 	struct json_state *st = xcalloc(1, sizeof(*st));
 	int use_schema = 1;
 
-	if (body && body->kind == PE_NODE_MAP) {
-		pe_node_check_keys(body, known, "a json evaluator", diag);
-		if (pe_setting_bool(body, "schema", &use_schema, diag)) {
+	if (!body) {
+		own = dialect_schema(spec, diag);
+		if (!own) {
 			free(st);
 			return PE_ERR_INVALID;
 		}
-	} else if (!body || body->kind != PE_NODE_BOOL || !body->bval) {
-		pe_diag_error(diag, body ? &body->mark : &spec->mark,
-			      "'json' must be true or {schema: true|false}");
+	} else if (body->kind == PE_NODE_MAP) {
+		pe_node_check_keys(body, known, "a json evaluator", diag);
+		own = pe_node_get(body, "schema");
+		if (own && own->kind != PE_NODE_MAP)
+			own = NULL;
+		if (!own &&
+		    pe_setting_bool(body, "schema", &use_schema, diag)) {
+			free(st);
+			return PE_ERR_INVALID;
+		}
+	} else if (body->kind != PE_NODE_BOOL || !body->bval) {
+		pe_diag_error(diag, &body->mark,
+			      "'json' must be true, {schema: true|false} or "
+			      "{schema: {...}} (a schema of its own)");
 		free(st);
 		return PE_ERR_INVALID;
 	}
-	if (use_schema && prompt->json_schema_tree &&
-	    compile_schema(prompt, st, diag)) {
+	if (own) {
+		st->schema = pe_jsonschema_compile(own, diag);
+		if (!st->schema) {
+			free(st);
+			return PE_ERR_INVALID;
+		}
+	} else if (use_schema && prompt->json_schema_tree &&
+		   compile_schema(prompt, st, diag)) {
 		free_json(st);
 		return PE_ERR_INVALID;
 	}
@@ -248,12 +288,15 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 }
 
 static const char *const json_keys[] = { "json", NULL };
+static const char *const json_types[] = { "json_schema", NULL };
+static const char *const json_known[] = { "json", "schema", "value", NULL };
 
 const struct pe_evaluator_ops pe_json_check_ops = {
 	.name = "json",
 	.example = "{json: true}",
 	.keys = json_keys,
-	.known_keys = json_keys,
+	.types = json_types,
+	.known_keys = json_known,
 	.compile = compile_json,
 	.score = score_json,
 	.free = free_json,

@@ -1689,6 +1689,18 @@ static const struct eval_case json_cases[] = {
 	  "valid JSON", EXACT },
 	{ "no schema, invalid", "- json: true", "{'single': 'quotes'}", FAIL, 0,
 	  "unexpected character", CONTAINS },
+	/* A schema of the evaluator's own, inline, and the dialect. */
+	{ "inline schema", "- json: {schema: {type: object, required: [n]}}",
+	  "{\"n\": 3}", PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "inline schema, failed",
+	  "- json: {schema: {properties: {n: {maximum: 10}}}}", "{\"n\": 99}",
+	  FAIL, 0, "/n: 99 is above the maximum 10", CONTAINS },
+	{ "type: json_schema",
+	  "- type: json_schema\n  schema: {type: array, minItems: 1}", "[1]",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "type: json_schema, failed",
+	  "- type: json_schema\n  value: {type: array, minItems: 2}", "[1]",
+	  FAIL, 0, "(root): ", CONTAINS },
 };
 
 static void test_json(void **state)
@@ -2628,7 +2640,15 @@ static const struct compile_case compile_cases[] = {
 	{ "length: a quoted number", "- length: {words: '5'}",
 	  "'words' must be a number or {min, max}", 11, 19, EXACT },
 	{ "json: true or a mapping", "- json: 'yes'",
-	  "'json' must be true or {schema: true|false}", 11, 9, EXACT },
+	  "'json' must be true, {schema: true|false} or {schema: {...}} (a "
+	  "schema of its own)",
+	  11, 9, EXACT },
+	{ "type: json_schema needs a schema", "- type: json_schema",
+	  "type: json_schema needs its schema as a mapping in 'schema' (or "
+	  "'value')",
+	  11, 3, EXACT },
+	{ "an inline schema is compiled", "- json: {schema: {minimum: x}}",
+	  "minimum must be a number", 11, 19, EXACT },
 	{ "python needs code", "- python: {timeout: 3}",
 	  "python evaluator needs code: an expression such as \"'GDPR' in "
 	  "output\", or {code: ...}",

@@ -1576,9 +1576,8 @@ static const struct shape_case shapes[] = {
 	  "'target: expected' beside a value would check the expected value, "
 	  "not the answer",
 	  0, 0, NULL, 1, 1 },
-	{ "{type: json_schema, schema: {type: object}}", "unsupported",
-	  "unsupported-1", "type 'json_schema' is not a check prompteval knows",
-	  0, 0, NULL, 1, 1 },
+	{ "{type: json_schema, schema: {type: object}}", "json", "json-1", "",
+	  0, 0, NULL, 1, 0 },
 	{ "{name: r, rule: be nice}", "rule", "r",
 	  "prompt 'be nice'; choices: FAIL 0, PASS 1", 0, 1, "be nice", 1, 0 },
 	{ "Answer in one sentence", "rule", "rule-1",
