@@ -97,38 +97,58 @@ static void split_words(const char *text, size_t len, struct words *out)
 	}
 }
 
-static int compare_word_ptr(const void *a, const void *b)
+/* The FNV-1a hash of a word's bytes. */
+static uint64_t hash_bytes(const char *s, size_t len)
 {
-	const struct word *x = *(const struct word *const *)a;
-	const struct word *y = *(const struct word *const *)b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->text, y->text, n);
+	uint64_t h = 1469598103934665603ULL;
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The number of slots of an open-addressed table for n keys. */
+static size_t table_size(size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	return size;
 }
 
 /*
  * Numbers the words of both lists alike: equal words get equal ids, from
- * 0.  Returns how many distinct words there are.
+ * 0, in a table of the distinct words (linear in the words' bytes).
+ * Returns how many distinct words there are.
  */
 static unsigned number_words(struct words *a, struct words *b)
 {
-	size_t n = a->len + b->len, k = 0;
-	struct word **all = xcalloc(n ? n : 1, sizeof(*all));
+	size_t size = table_size(a->len + b->len), mask = size - 1;
+	const struct word **slot = xcalloc(size, sizeof(*slot));
 	unsigned id = 0;
 
-	for (size_t i = 0; i < a->len; i++)
-		all[k++] = &a->items[i];
-	for (size_t i = 0; i < b->len; i++)
-		all[k++] = &b->items[i];
-	qsort(all, n, sizeof(*all), compare_word_ptr);
-	for (size_t i = 0; i < n; i++) {
-		if (i && compare_word_ptr(&all[i - 1], &all[i]))
-			id++;
-		all[i]->id = id;
+	for (int list = 0; list < 2; list++) {
+		struct words *w = list ? b : a;
+
+		for (size_t i = 0; i < w->len; i++) {
+			struct word *x = &w->items[i];
+			size_t k = hash_bytes(x->text, x->len) & mask;
+
+			while (slot[k] &&
+			       (slot[k]->len != x->len ||
+				memcmp(slot[k]->text, x->text, x->len)))
+				k = (k + 1) & mask;
+			if (!slot[k]) {
+				x->id = id++;
+				slot[k] = x;
+			} else {
+				x->id = slot[k]->id;
+			}
+		}
 	}
-	free(all);
-	return n ? id + 1 : 0;
+	free(slot);
+	return id;
 }
 
 /* The length of the longest common subsequence of two id lists. */
@@ -155,51 +175,76 @@ static size_t lcs_length(const struct words *a, const struct words *b)
 	return best;
 }
 
-/* An n-gram of one side, for counting matches. */
-struct ngram {
-	const struct word *first;
-	unsigned n;
-	int answer; /* 1: the answer's, 0: the reference's */
+/* An n-gram's slot: its first word, and how often each text has it. */
+struct ngram_slot {
+	const struct word *first; /* NULL: empty */
+	size_t in_ref;
+	size_t in_answer;
 };
 
-static int compare_ngrams(const void *a, const void *b)
+/* The hash of the n word ids from first. */
+static uint64_t hash_ngram(const struct word *first, unsigned n)
 {
-	const struct ngram *x = a, *y = b;
+	uint64_t h = 1469598103934665603ULL;
 
-	for (unsigned k = 0; k < x->n; k++)
-		if (x->first[k].id != y->first[k].id)
-			return x->first[k].id < y->first[k].id ? -1 : 1;
-	return 0;
+	for (unsigned k = 0; k < n; k++)
+		h = (h ^ first[k].id) * 1099511628211ULL;
+	return h;
+}
+
+/* True when the n words from x and from y have the same ids. */
+static int same_ngram(const struct word *x, const struct word *y, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++)
+		if (x[k].id != y[k].id)
+			return 0;
+	return 1;
+}
+
+/*
+ * The slot of the n-gram at first in a table of mask + 1 slots: its own,
+ * or the empty one where it goes.
+ */
+static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
+				     const struct word *first, unsigned n)
+{
+	size_t k = hash_ngram(first, n) & mask;
+
+	while (table[k].first && !same_ngram(table[k].first, first, n))
+		k = (k + 1) & mask;
+	return &table[k];
 }
 
 /*
  * The clipped matches of the answer's n-grams: each counts at most as
- * often as the reference has it.
+ * often as the reference has it.  The reference's n-grams go into a
+ * table; the answer's are looked up in it, so the time is linear in both.
  */
 static size_t clipped_matches(const struct words *answer,
 			      const struct words *ref, unsigned n)
 {
 	size_t na = answer->len >= n ? answer->len - n + 1 : 0;
 	size_t nr = ref->len >= n ? ref->len - n + 1 : 0;
-	struct ngram *all = xcalloc(na + nr + 1, sizeof(*all));
-	size_t k = 0, matches = 0;
+	size_t size = table_size(nr), matches = 0;
+	struct ngram_slot *table = xcalloc(size, sizeof(*table));
 
-	for (size_t i = 0; i < na; i++)
-		all[k++] = (struct ngram){ &answer->items[i], n, 1 };
-	for (size_t i = 0; i < nr; i++)
-		all[k++] = (struct ngram){ &ref->items[i], n, 0 };
-	qsort(all, k, sizeof(*all), compare_ngrams);
-	for (size_t i = 0; i < k;) {
-		size_t in_answer = 0, in_ref = 0, j = i;
+	for (size_t i = 0; i < nr; i++) {
+		struct ngram_slot *t =
+			find_ngram(table, size - 1, &ref->items[i], n);
 
-		for (; j < k && !compare_ngrams(&all[i], &all[j]); j++) {
-			in_answer += all[j].answer;
-			in_ref += !all[j].answer;
-		}
-		matches += in_answer < in_ref ? in_answer : in_ref;
-		i = j;
+		t->first = &ref->items[i];
+		t->in_ref++;
 	}
-	free(all);
+	for (size_t i = 0; i < na; i++) {
+		struct ngram_slot *t =
+			find_ngram(table, size - 1, &answer->items[i], n);
+
+		if (t->first && t->in_answer < t->in_ref) {
+			t->in_answer++;
+			matches++;
+		}
+	}
+	free(table);
 	return matches;
 }
 

@@ -300,6 +300,16 @@ int pe_unicode_in_word(unsigned long cp)
 	return pe_unicode_is_word(cp);
 }
 
+/* Decodes the character at s: ASCII without the decoder. */
+static size_t decode_char(const char *s, size_t len, unsigned long *cp)
+{
+	if ((unsigned char)*s < 0x80) {
+		*cp = (unsigned char)*s;
+		return 1;
+	}
+	return pe_utf8_decode(s, len, cp);
+}
+
 /* Finds the next word; see unicode.h. */
 int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 			 size_t *end)
@@ -309,7 +319,7 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 
 	/* Skip to the first character of a word. */
 	for (; i < len; i += n ? n : 1) {
-		n = pe_utf8_decode(s + i, len - i, &cp);
+		n = decode_char(s + i, len - i, &cp);
 		if (n &&
 		    (pe_unicode_stands_alone(cp) || pe_unicode_in_word(cp)))
 			break;
@@ -321,8 +331,7 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 	*start = i;
 	i += n;
 	if (!pe_unicode_stands_alone(cp))
-		while (i < len &&
-		       (n = pe_utf8_decode(s + i, len - i, &cp)) != 0 &&
+		while (i < len && (n = decode_char(s + i, len - i, &cp)) != 0 &&
 		       !pe_unicode_stands_alone(cp) && pe_unicode_in_word(cp))
 			i += n;
 	*end = *at = i;
@@ -332,6 +341,8 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 /* Tells a character that is a word on its own; see unicode.h. */
 int pe_unicode_stands_alone(unsigned long cp)
 {
+	if (cp < 0x2e80)
+		return 0;
 	return (cp >= 0x2e80 && cp <= 0x2fdf) ||   /* radicals */
 	       (cp >= 0x3005 && cp <= 0x3007) ||   /* 々 〆 〇 */
 	       (cp >= 0x3021 && cp <= 0x3029) ||   /* Hangzhou numerals */
