@@ -15,10 +15,8 @@
  * reaps the leader.  The group is killed before the leader is reaped,
  * so its id cannot have been reused.
  *
- * NEEDSWORK: the exec provider (harness/providers/exec.c) spawns and
- * reaps its programs with code of its own, driven from the network loop
- * instead of a scoring thread; the two could share the spawning and the
- * killing of the group.
+ * Programs are started and their groups killed as the exec provider's
+ * are (harness/core/process.h).
  *
  * NEEDSWORK: a check that moves a child into another process group or
  * session (setsid, a daemon) takes that child out of reach, and a
@@ -26,7 +24,7 @@
  * SIGKILL runs on until the check ends (it then reads the end of its
  * input and exits).
  */
-#define _GNU_SOURCE /* pipe2, sigabbrev_np, posix_spawn_*_np */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include "evaluators/workers.h"
 
 #include <errno.h>
@@ -35,23 +33,20 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "harness/core/files.h"
 #include "harness/core/json.h"
+#include "harness/core/process.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
-
-extern char **environ;
 
 enum {
 	/* How long a python worker may take to start and say it is ready. */
@@ -63,16 +58,10 @@ enum {
 };
 
 /* A process and our ends of its stdin and stdout. */
-struct child {
-	pid_t pid;  /* 0: none */
-	int in_fd;  /* our end of its stdin, or -1 once closed */
-	int out_fd; /* its stdout, or -1 after its end */
-	int pidfd;  /* readable once it exits, or -1 */
-};
-
 struct slot {
-	int busy;	     /* protected by workers->lock */
-	struct child python; /* used only by the thread that holds the slot */
+	int busy; /* protected by workers->lock */
+	struct pe_process
+		python; /* used only by the thread that holds the slot */
 };
 
 struct pe_workers {
@@ -92,126 +81,21 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static int set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-
-	if (fd >= 0)
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-	return fd;
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
-/* Spawns argv in dir as a group leader; returns 0 or an errno value. */
-static int spawn(char *const *argv, const char *dir, int in_fd, int out_fd,
-		 pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (dir)
-		posix_spawn_file_actions_addchdir_np(&fa, dir);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setpgroup(&attr, 0);
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc;
-}
-
-static void child_stop(struct child *c, int *status);
-
-/* Starts argv in dir; returns 0 or an errno value. */
-static int child_start(struct child *c, char *const *argv, const char *dir)
-{
-	int in[2], out[2], rc;
-
-	memset(c, 0, sizeof(*c));
-	c->in_fd = c->out_fd = c->pidfd = -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in))
-		return errno;
-	if (pipe2(out, O_CLOEXEC)) {
-		rc = errno;
-		close(in[0]), close(in[1]);
-		return rc;
-	}
-	rc = spawn(argv, dir, in[1], out[1], &c->pid);
-	close(in[1]);
-	close(out[1]);
-	c->in_fd = in[0];
-	c->out_fd = out[0];
-	if (rc) {
-		close_fd(&c->in_fd);
-		close_fd(&c->out_fd);
-		c->pid = 0;
-		return rc;
-	}
-	if (set_nonblocking(c->in_fd) || set_nonblocking(c->out_fd)) {
-		rc = errno;
-		child_stop(c, NULL);
-		return rc;
-	}
-	c->pidfd = open_pidfd(c->pid);
-	return 0;
-}
-
-/*
- * True once the leader has ended.  It is not reaped here: its zombie
- * keeps the group's id from being reused until the group is killed.
- */
-static int child_ended(const struct child *c)
-{
-	siginfo_t info;
-	int rc;
-
-	memset(&info, 0, sizeof(info));
-	do
-		rc = waitid(P_PID, (id_t)c->pid, &info,
-			    WEXITED | WNOHANG | WNOWAIT);
-	while (rc < 0 && errno == EINTR);
-	return rc < 0 || info.si_pid != 0;
-}
-
 /*
  * Kills the group (whatever the leader left running, or the leader
  * itself), closes our ends and reaps the leader; *status gets its wait
  * status (NULL: not wanted).
  */
-static void child_stop(struct child *c, int *status)
+static void child_stop(struct pe_process *c, int *status)
 {
 	int st = 0;
 
 	if (!c->pid)
 		return;
-	if (kill(-c->pid, SIGKILL) && errno == ESRCH)
-		kill(c->pid, SIGKILL);
-	close_fd(&c->in_fd);
-	close_fd(&c->out_fd);
-	close_fd(&c->pidfd);
+	pe_process_kill_group(c->pid);
+	pe_fd_close(&c->in_fd);
+	pe_fd_close(&c->out_fd);
+	pe_fd_close(&c->pidfd);
 	while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (status)
@@ -228,7 +112,7 @@ enum xfer {
 };
 
 /* Reads what the pipe holds; returns 0, or PE_ERR_LIMIT past the cap. */
-static int drain(struct child *c, struct pe_buf *out)
+static int drain(struct pe_process *c, struct pe_buf *out)
 {
 	char chunk[65536];
 
@@ -240,7 +124,7 @@ static int drain(struct child *c, struct pe_buf *out)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
 		if (n <= 0) {
-			close_fd(&c->out_fd);
+			pe_fd_close(&c->out_fd);
 			return 0;
 		}
 		if (pe_buf_add(out, chunk, (size_t)n))
@@ -250,8 +134,8 @@ static int drain(struct child *c, struct pe_buf *out)
 }
 
 /* Sends what the socket takes of input; closes it when done if asked. */
-static void feed(struct child *c, const char *input, size_t len, size_t *sent,
-		 int close_after)
+static void feed(struct pe_process *c, const char *input, size_t len,
+		 size_t *sent, int close_after)
 {
 	while (c->in_fd >= 0 && *sent < len) {
 		ssize_t n = send(c->in_fd, input + *sent, len - *sent,
@@ -263,13 +147,13 @@ static void feed(struct child *c, const char *input, size_t len, size_t *sent,
 			return;
 		if (n <= 0) {
 			/* It stopped reading or is gone; its end says which. */
-			close_fd(&c->in_fd);
+			pe_fd_close(&c->in_fd);
 			return;
 		}
 		*sent += (size_t)n;
 	}
 	if (close_after)
-		close_fd(&c->in_fd);
+		pe_fd_close(&c->in_fd);
 }
 
 /*
@@ -278,7 +162,7 @@ static void feed(struct child *c, const char *input, size_t len, size_t *sent,
  * it ended; or until deadline_ms.  With line unset, stdin is closed once
  * input is sent, so the program sees its end.
  */
-static enum xfer exchange(struct child *c, const char *input, size_t len,
+static enum xfer exchange(struct pe_process *c, const char *input, size_t len,
 			  int line, double deadline_ms, struct pe_buf *out)
 {
 	size_t sent = 0;
@@ -294,7 +178,7 @@ static enum xfer exchange(struct child *c, const char *input, size_t len,
 			return XFER_TOO_BIG;
 		if (line && out->len && memchr(out->data, '\n', out->len))
 			return XFER_DONE;
-		if (child_ended(c)) {
+		if (pe_process_ended(c)) {
 			/* What it wrote before it ended is in the pipe. */
 			if (drain(c, out))
 				return XFER_TOO_BIG;
@@ -440,13 +324,13 @@ static void python_cannot_start(struct pe_workers *w, const char *why)
 }
 
 /* Starts the slot's python worker; NULL, or why it cannot start. */
-static char *start_python(struct child *c)
+static char *start_python(struct pe_process *c)
 {
 	char *argv[] = { "python3", "-B", "-c", (char *)pe_python_worker,
 			 NULL };
 	struct pe_buf hello;
 	enum xfer x;
-	int rc = child_start(c, argv, NULL), status = 0;
+	int rc = pe_process_start(c, argv, NULL), status = 0;
 	char *how, *why;
 
 	if (rc == ENOENT)
@@ -476,7 +360,7 @@ static char *start_python(struct child *c)
  * Takes the answer line out of out; a worker that wrote more than one
  * line is out of step, so it is ended and the check fails.
  */
-static enum pe_check_run take_line(struct child *c, struct pe_buf *out,
+static enum pe_check_run take_line(struct pe_process *c, struct pe_buf *out,
 				   char **why)
 {
 	char *nl = memchr(out->data, '\n', out->len);
@@ -493,7 +377,7 @@ static enum pe_check_run take_line(struct child *c, struct pe_buf *out,
 }
 
 /* Runs a check on the slot's worker, which runs. */
-static enum pe_check_run ask_python(struct child *c, const char *request,
+static enum pe_check_run ask_python(struct pe_process *c, const char *request,
 				    size_t len, long timeout_ms,
 				    struct pe_buf *out, char **why)
 {
@@ -542,7 +426,7 @@ enum pe_check_run pe_workers_python(struct pe_workers *w, const char *request,
 		return PE_CHECK_NOT_RUN;
 	s = take_slot(w, 1);
 	/* A worker that ended between checks is started again. */
-	if (s->python.pid && child_ended(&s->python))
+	if (s->python.pid && pe_process_ended(&s->python))
 		child_stop(&s->python, NULL);
 	if (!s->python.pid) {
 		*why = start_python(&s->python);
@@ -566,12 +450,12 @@ enum pe_check_run pe_workers_exec(struct pe_workers *w, char *const *argv,
 				  struct pe_buf *out, char **why)
 {
 	struct slot *s = take_slot(w, 0);
-	struct child c;
+	struct pe_process c;
 	enum xfer x;
 	int rc, status = 0;
 
 	*why = NULL;
-	rc = child_start(&c, argv, dir);
+	rc = pe_process_start(&c, argv, dir);
 	if (rc) {
 		give_slot(w, s);
 		*why = xstrfmt("cannot start %s: %s", argv[0], strerror(rc));

@@ -21,33 +21,28 @@
  * more than 16 MiB, is cancelled, or ends: nothing it started outlives
  * it, and a background child that keeps its stdout open does not hold
  * the answer back.  The group is killed before the program is reaped, so
- * its id cannot have been reused.  Every descriptor is close-on-exec, so
- * programs running side by side do not inherit each other's pipes.
- *
- * NEEDSWORK: a program that moves a child into another process group or
- * session (setsid, a daemon) takes that child out of reach.
+ * its id cannot have been reused.  Starting the program and killing its
+ * group are harness/core/process.h's, shared with the check workers
+ * (which says what a program that leaves its group escapes).
  */
-#define _GNU_SOURCE /* pipe2, sigabbrev_np */
+#define _GNU_SOURCE /* sigabbrev_np */
 #include "harness/providers/provider.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/core/buf.h"
+#include "harness/core/process.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
-
-extern char **environ;
 
 enum {
 	MAX_EXEC_OUTPUT = 16 * 1024 * 1024,
@@ -56,10 +51,8 @@ enum {
 
 struct pe_local_call {
 	char *program; /* argv[0], for messages */
-	pid_t pid;
-	int in_fd;  /* our end of the program's stdin, or -1 once closed */
-	int out_fd; /* the program's stdout, or -1 after EOF */
-	int pidfd;  /* readable once the program exits, or -1 */
+	/* in_fd is -1 once all input is sent, out_fd after its EOF. */
+	struct pe_process proc;
 	char *input;
 	size_t input_len;
 	size_t input_sent;
@@ -78,59 +71,6 @@ static void write_body(struct pe_buf *body, const struct pe_chat_request *req,
 	pe_provider_find("openai")->write_body(body, req, schema);
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static int set_nonblocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
-static int open_pidfd(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
-
-/*
- * Spawns the program, the leader of a new process group, with stdin and
- * stdout on in[1] and out[1].
- */
-static int spawn(char *const *argv, int in_fd, int out_fd, pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	int rc;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-	posix_spawnattr_setpgroup(&attr, 0);
-	rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawnattr_destroy(&attr);
-	posix_spawn_file_actions_destroy(&fa);
-	return rc;
-}
-
-/* Kills the program and everything in its process group. */
-static void kill_group(pid_t pid)
-{
-	if (kill(-pid, SIGKILL) && errno == ESRCH)
-		kill(pid, SIGKILL);
-}
-
 static int exec_start(const struct pe_local_spec *spec,
 		      const struct pe_chat_request *req, const char *body,
 		      size_t body_len, double now_ms,
@@ -138,7 +78,7 @@ static int exec_start(const struct pe_local_spec *spec,
 		      struct pe_local_result *result, char *err, size_t errsize)
 {
 	struct pe_local_call *c;
-	int in[2], out[2], rc;
+	int rc;
 
 	(void)req;
 	(void)result;
@@ -146,38 +86,15 @@ static int exec_start(const struct pe_local_spec *spec,
 		snprintf(err, errsize, "exec: needs a command");
 		return PE_ERR_INVALID;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in)) {
-		snprintf(err, errsize, "exec %s: cannot make a socket: %s",
-			 spec->argv[0], strerror(errno));
-		return PE_ERR_IO;
-	}
-	if (pipe2(out, O_CLOEXEC)) {
-		snprintf(err, errsize, "exec %s: cannot make a pipe: %s",
-			 spec->argv[0], strerror(errno));
-		close(in[0]), close(in[1]);
-		return PE_ERR_IO;
-	}
 	c = xcalloc(1, sizeof(*c));
-	rc = spawn(spec->argv, in[1], out[1], &c->pid);
-	close(in[1]);
-	close(out[1]);
-	if (rc || set_nonblocking(in[0]) || set_nonblocking(out[0])) {
+	rc = pe_process_start(&c->proc, spec->argv, NULL);
+	if (rc) {
 		snprintf(err, errsize, "exec %s: cannot start: %s",
-			 spec->argv[0], strerror(rc ? rc : errno));
-		close(in[0]), close(out[0]);
-		if (!rc) {
-			kill_group(c->pid);
-			waitpid(c->pid, NULL, 0);
-		}
+			 spec->argv[0], strerror(rc));
 		free(c);
 		return PE_ERR_IO;
 	}
 	c->program = xstrdup(spec->argv[0]);
-	c->in_fd = in[0];
-	c->out_fd = out[0];
-	c->pidfd = open_pidfd(c->pid);
-	if (c->pidfd >= 0)
-		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
 	c->input = xstrndup(body ? body : "", body_len);
 	c->input_len = body_len;
 	pe_buf_init(&c->output, MAX_EXEC_OUTPUT);
@@ -194,12 +111,12 @@ static size_t exec_fds(const struct pe_local_call *c, struct pollfd *fds,
 {
 	size_t n = 0;
 
-	if (c->in_fd >= 0 && n < max)
-		fds[n++] = (struct pollfd){ c->in_fd, POLLOUT, 0 };
-	if (c->out_fd >= 0 && n < max)
-		fds[n++] = (struct pollfd){ c->out_fd, POLLIN, 0 };
-	if (c->pidfd >= 0 && n < max)
-		fds[n++] = (struct pollfd){ c->pidfd, POLLIN, 0 };
+	if (c->proc.in_fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ c->proc.in_fd, POLLOUT, 0 };
+	if (c->proc.out_fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ c->proc.out_fd, POLLIN, 0 };
+	if (c->proc.pidfd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ c->proc.pidfd, POLLIN, 0 };
 	if (c->deadline_ms > 0 && !c->problem && c->deadline_ms < *due_ms)
 		*due_ms = c->deadline_ms;
 	if (c->recheck_ms > 0 && c->recheck_ms < *due_ms)
@@ -213,16 +130,16 @@ static void stop(struct pe_local_call *c, const char *why)
 	if (c->problem)
 		return;
 	c->problem = why;
-	kill_group(c->pid);
-	close_fd(&c->in_fd);
-	close_fd(&c->out_fd);
+	pe_process_kill_group(c->proc.pid);
+	pe_fd_close(&c->proc.in_fd);
+	pe_fd_close(&c->proc.out_fd);
 }
 
 /* Sends what the socket takes; a program that stopped reading is fine. */
 static void feed(struct pe_local_call *c)
 {
-	while (c->in_fd >= 0 && c->input_sent < c->input_len) {
-		ssize_t n = send(c->in_fd, c->input + c->input_sent,
+	while (c->proc.in_fd >= 0 && c->input_sent < c->input_len) {
+		ssize_t n = send(c->proc.in_fd, c->input + c->input_sent,
 				 c->input_len - c->input_sent,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
@@ -231,27 +148,28 @@ static void feed(struct pe_local_call *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			close_fd(&c->in_fd);
+			pe_fd_close(&c->proc.in_fd);
 			return;
 		}
 		c->input_sent += (size_t)n;
 	}
-	close_fd(&c->in_fd); /* all sent: the program sees end of input */
+	pe_fd_close(
+		&c->proc.in_fd); /* all sent: the program sees end of input */
 }
 
 static void drain(struct pe_local_call *c)
 {
 	char chunk[65536];
 
-	while (c->out_fd >= 0) {
-		ssize_t n = read(c->out_fd, chunk, sizeof(chunk));
+	while (c->proc.out_fd >= 0) {
+		ssize_t n = read(c->proc.out_fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			close_fd(&c->out_fd);
+			pe_fd_close(&c->proc.out_fd);
 			return;
 		}
 		if (pe_buf_add(&c->output, chunk, (size_t)n))
@@ -285,31 +203,13 @@ static char *describe_exit(const struct pe_local_call *c)
 
 static void free_call(struct pe_local_call *c)
 {
-	close_fd(&c->in_fd);
-	close_fd(&c->out_fd);
-	close_fd(&c->pidfd);
+	pe_fd_close(&c->proc.in_fd);
+	pe_fd_close(&c->proc.out_fd);
+	pe_fd_close(&c->proc.pidfd);
 	pe_buf_release(&c->output);
 	free(c->input);
 	free(c->program);
 	free(c);
-}
-
-/*
- * True once the program has ended, or cannot be waited for (then the
- * reaping says why).  It is not reaped here: its zombie keeps the
- * process group's id from being reused until the group is killed.
- */
-static int has_ended(const struct pe_local_call *c)
-{
-	siginfo_t info;
-	int rc;
-
-	memset(&info, 0, sizeof(info));
-	do
-		rc = waitid(P_PID, (id_t)c->pid, &info,
-			    WEXITED | WNOHANG | WNOWAIT);
-	while (rc < 0 && errno == EINTR);
-	return rc < 0 || info.si_pid != 0;
 }
 
 static int exec_step(struct pe_local_call *c, double now_ms,
@@ -322,18 +222,18 @@ static int exec_step(struct pe_local_call *c, double now_ms,
 	feed(c);
 	drain(c);
 	c->recheck_ms = 0;
-	if (!has_ended(c)) {
-		if (c->pidfd < 0)
+	if (!pe_process_ended(&c->proc)) {
+		if (c->proc.pidfd < 0)
 			c->recheck_ms = now_ms + REAP_POLL_MS;
 		return 0;
 	}
 	/* What it wrote is in the pipe; what it left running is ended. */
 	drain(c);
-	kill_group(c->pid);
-	close_fd(&c->in_fd);
-	close_fd(&c->out_fd);
+	pe_process_kill_group(c->proc.pid);
+	pe_fd_close(&c->proc.in_fd);
+	pe_fd_close(&c->proc.out_fd);
 	do
-		got = waitpid(c->pid, &c->status, 0);
+		got = waitpid(c->proc.pid, &c->status, 0);
 	while (got < 0 && errno == EINTR);
 	memset(out, 0, sizeof(*out));
 	out->error = got < 0 ? xstrfmt("exec %s: cannot wait for it: %s",
@@ -348,8 +248,8 @@ static int exec_step(struct pe_local_call *c, double now_ms,
 
 static void exec_cancel(struct pe_local_call *c)
 {
-	kill_group(c->pid);
-	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+	pe_process_kill_group(c->proc.pid);
+	while (waitpid(c->proc.pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	free_call(c);
 }
