@@ -549,7 +549,7 @@ static enum pe_reply_class status_class(long status)
 	case 409:
 	case 429:
 		return PE_REPLY_RETRY;
-	case 501: /* not implemented: asking again will not implement it */
+	case 501: /* the server lacks the method or API: asking again is vain */
 		return PE_REPLY_FATAL;
 	default:
 		break;
