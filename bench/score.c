@@ -318,15 +318,20 @@ done:
 	return rc;
 }
 
-/* Times each evaluator alone over its prompt's responses (one thread). */
-static void profile_evaluators(const struct response *r, long n)
+/*
+ * Times each evaluator alone over its prompt's responses (one thread):
+ * the seed prompts' evaluators, or with mix those of bench/mix.prompt.yml
+ * on the call mix_row makes up.
+ */
+static void profile_evaluators(const struct response *r, long n, int mix)
 {
 	for (long first = 0; first < n && first < 64; first++) {
-		const struct pe_prompt *p = r[first].prompt;
+		const struct pe_prompt *p =
+			mix ? r[first].mix : r[first].prompt;
 		int seen = 0;
 
 		for (long k = 0; k < first && !seen; k++)
-			seen = r[k].prompt == p;
+			seen = (mix ? r[k].mix : r[k].prompt) == p;
 		if (seen)
 			continue;
 		for (size_t e = 0; e < p->nevaluators; e++) {
@@ -335,17 +340,20 @@ static void profile_evaluators(const struct response *r, long n)
 			for (long i = first; i < n; i++) {
 				struct pe_eval_input in;
 				struct pe_eval_result res;
+				struct pe_result row;
 
-				if (r[i].prompt != p)
+				if ((mix ? r[i].mix : r[i].prompt) != p)
 					continue;
+				mix_row(&r[i], &row);
 				in.output = r[i].text;
 				in.len = r[i].len;
 				in.md = pe_md_parse(r[i].text, r[i].len);
 				in.prompt = p;
-				in.kase = r[i].kase;
-				in.call = NULL;
-				in.price = NULL;
+				in.kase = mix ? r[i].mix_case : r[i].kase;
+				in.call = mix ? &row : NULL;
+				in.price = mix ? &mix_price : NULL;
 				in.env = NULL;
+				in.memo = NULL;
 				pe_evaluator_score(&p->evaluators[e], &in,
 						   &res);
 				free(res.reason);
@@ -490,7 +498,10 @@ int main(int argc, char **argv)
 	bench_levenshtein(r, n);
 	if (getenv("PE_BENCH_PROFILE")) {
 		printf("  per evaluator, Markdown parse included:\n");
-		profile_evaluators(r, n);
+		profile_evaluators(r, n, 0);
+		printf("  per evaluator of the mix, Markdown parse "
+		       "included:\n");
+		profile_evaluators(r, n, 1);
 	}
 	python_bad = bench_python(r, n);
 	for (long i = 0; i < n; i++)
