@@ -300,26 +300,34 @@ int pe_unicode_in_word(unsigned long cp)
 	return pe_unicode_is_word(cp);
 }
 
-/* Decodes the character at s: ASCII without the decoder. */
-static size_t decode_char(const char *s, size_t len, unsigned long *cp)
+/* Tells an ASCII letter or digit (c below 0x80). */
+static int ascii_in_word(unsigned char c)
 {
-	if ((unsigned char)*s < 0x80) {
-		*cp = (unsigned char)*s;
-		return 1;
-	}
-	return pe_utf8_decode(s, len, cp);
+	return (unsigned)((c | 0x20) - 'a') < 26u || (unsigned)(c - '0') < 10u;
 }
 
-/* Finds the next word; see unicode.h. */
+/*
+ * Finds the next word; see unicode.h.  ASCII bytes are tested without
+ * decoding them, the rest decoded one character at a time.
+ */
 int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 			 size_t *end)
 {
-	size_t i = *at, n;
-	unsigned long cp;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = *at, n = 1;
+	unsigned long cp = 0;
 
 	/* Skip to the first character of a word. */
 	for (; i < len; i += n ? n : 1) {
-		n = decode_char(s + i, len - i, &cp);
+		if (u[i] < 0x80) {
+			n = 1;
+			if (ascii_in_word(u[i])) {
+				cp = u[i];
+				break;
+			}
+			continue;
+		}
+		n = pe_utf8_decode(s + i, len - i, &cp);
 		if (n &&
 		    (pe_unicode_stands_alone(cp) || pe_unicode_in_word(cp)))
 			break;
@@ -331,9 +339,19 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 	*start = i;
 	i += n;
 	if (!pe_unicode_stands_alone(cp))
-		while (i < len && (n = decode_char(s + i, len - i, &cp)) != 0 &&
-		       !pe_unicode_stands_alone(cp) && pe_unicode_in_word(cp))
+		while (i < len) {
+			if (u[i] < 0x80) {
+				if (!ascii_in_word(u[i]))
+					break;
+				i++;
+				continue;
+			}
+			n = pe_utf8_decode(s + i, len - i, &cp);
+			if (!n || pe_unicode_stands_alone(cp) ||
+			    !pe_unicode_in_word(cp))
+				break;
 			i += n;
+		}
 	*end = *at = i;
 	return 1;
 }
