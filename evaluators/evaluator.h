@@ -10,12 +10,14 @@
  * which family an evaluator is; it compiles every evaluator of a prompt
  * (so bad specs surface in "check" with their positions), and scores one
  * output against a test case: the Markdown is parsed once and shared by
- * all of that output's evaluators.
+ * all of that output's evaluators, as are its folded words (struct
+ * pe_eval_memo) once one of them needs them.
  *
  * Results own their reason strings; release them with
  * pe_case_score_release.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/diag.h"
@@ -44,6 +46,40 @@ struct pe_score_env {
 	const char *model;	    /* the model that answered, or NULL */
 };
 
+/* A word of a text: its bytes, and a number equal words share. */
+struct pe_word {
+	const char *text;
+	size_t len;
+	unsigned id;
+};
+
+/*
+ * What the evaluators of one output derive from it and share, made by the
+ * first one that needs it (pe_eval_words, in words.c): the output trimmed
+ * of white space and case folded with NFC (pe_unicode_fold), its words
+ * (pe_unicode_next_word) in that copy, numbered from 0 so that equal
+ * words share an id, and a table of its distinct words.  One scoring
+ * call runs on one thread, so the memo needs no lock.
+ */
+struct pe_eval_memo {
+	int made; /* 0: not yet; 1: made; -1: too long to fold */
+	struct pe_buf folded;
+	struct pe_word *words;
+	size_t nwords;
+	unsigned ndistinct;	      /* ids run from 0 to ndistinct - 1 */
+	const struct pe_word **table; /* by pe_word_hash, open addressing */
+	size_t mask;		      /* the table's size - 1 */
+};
+
+/* Frees what a memo holds and empties it. */
+void pe_eval_memo_release(struct pe_eval_memo *m);
+
+/* The FNV-1a hash of a word's bytes. */
+uint64_t pe_word_hash(const char *s, size_t len);
+
+/* The slots of an open-addressed table for n keys: a power of 2, >= 2n. */
+size_t pe_word_table_size(size_t n);
+
 /* What an evaluator sees of one output. */
 struct pe_eval_input {
 	const char *output;
@@ -61,7 +97,24 @@ struct pe_eval_input {
 	const struct pe_result *call;
 	const struct pe_price *price;
 	const struct pe_score_env *env; /* NULL: none */
+	struct pe_eval_memo *memo;	/* NULL: evaluators share nothing */
 };
+
+/*
+ * Fills m with in's output trimmed and folded, and its words, from in's
+ * memo when it has them made (else made there, or in m when in has no
+ * memo).  Returns the memo that holds them, which the caller releases
+ * when it is m; NULL when the output is too long to fold.
+ */
+const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
+					 struct pe_eval_memo *m);
+
+/*
+ * The id of a word of another text (text, len bytes, folded alike) among
+ * the memo's words, or UINT_MAX when the answer lacks it.
+ */
+unsigned pe_eval_word_id(const struct pe_eval_memo *m, const char *text,
+			 size_t len);
 
 /* What a judge asks its model about one output; the strings are owned. */
 struct pe_judge_ask {

@@ -32,12 +32,14 @@
  * The settings are read when the file loads (so "check" reports them with
  * positions, and the expected template is checked against every case).
  * A case whose expected value is empty is an error: there is nothing to
- * compare with.  NEEDSWORK: the distance and the subsequence take time
- * and memory in proportion to the product of the two lengths; beyond
- * 100 million cells the evaluator is an error instead.
+ * compare with.  NEEDSWORK: the distance takes time in proportion to
+ * the product of the two lengths, and the subsequence that product over
+ * 64 and memory in proportion to the square of the shorter; beyond 100
+ * million cells (the product) either is an error instead.
  */
 #include "evaluators/evaluator.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,120 +72,128 @@ struct reference_spec {
 	int ignore_case;		     /* levenshtein */
 };
 
-/* A word: where it is in its text, and its number among all words. */
-struct word {
-	const char *text;
-	size_t len;
-	unsigned id;
-};
-
+/* The words of a text, numbered alike with the other text's. */
 struct words {
-	struct word *items;
+	const struct pe_word *items;
 	size_t len;
-	size_t alloc;
 };
 
-/* Splits text (case-folded already) into words. */
-static void split_words(const char *text, size_t len, struct words *out)
+/* Splits text (case-folded already) into words, ids unset. */
+static struct pe_word *split_words(const char *text, size_t len, size_t *n)
 {
-	size_t at = 0, start, end;
+	struct pe_word *items = NULL;
+	size_t at = 0, start, end, alloc = 0;
 
+	*n = 0;
 	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		pe_grow(&out->items, &out->alloc, out->len + 1,
-			sizeof(*out->items));
-		out->items[out->len].text = text + start;
-		out->items[out->len].len = end - start;
-		out->len++;
+		pe_grow(&items, &alloc, *n + 1, sizeof(*items));
+		items[*n].text = text + start;
+		items[*n].len = end - start;
+		(*n)++;
 	}
-}
-
-/* The FNV-1a hash of a word's bytes. */
-static uint64_t hash_bytes(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-/* The number of slots of an open-addressed table for n keys. */
-static size_t table_size(size_t n)
-{
-	size_t size = 16;
-
-	while (size < 2 * n)
-		size *= 2;
-	return size;
+	return items;
 }
 
 /*
- * Numbers the words of both lists alike: equal words get equal ids, from
- * 0, in a table of the distinct words (linear in the words' bytes).
- * Returns how many distinct words there are.
+ * Numbers the reference's words as the answer's (m): a word the answer
+ * has gets its id, the others new ids from m->ndistinct up, equal words
+ * alike, in a table of their own (linear in the words' bytes).  Returns
+ * how many distinct words the two texts have.
  */
-static unsigned number_words(struct words *a, struct words *b)
+static unsigned number_reference(const struct pe_eval_memo *m,
+				 struct pe_word *items, size_t n)
 {
-	size_t size = table_size(a->len + b->len), mask = size - 1;
-	const struct word **slot = xcalloc(size, sizeof(*slot));
-	unsigned id = 0;
+	size_t size = pe_word_table_size(n), mask = size - 1;
+	const struct pe_word **slot = xcalloc(size, sizeof(*slot));
+	unsigned id = m->ndistinct;
 
-	for (int list = 0; list < 2; list++) {
-		struct words *w = list ? b : a;
+	for (size_t i = 0; i < n; i++) {
+		struct pe_word *x = &items[i];
+		size_t k;
 
-		for (size_t i = 0; i < w->len; i++) {
-			struct word *x = &w->items[i];
-			size_t k = hash_bytes(x->text, x->len) & mask;
-
-			while (slot[k] &&
-			       (slot[k]->len != x->len ||
-				memcmp(slot[k]->text, x->text, x->len)))
-				k = (k + 1) & mask;
-			if (!slot[k]) {
-				x->id = id++;
-				slot[k] = x;
-			} else {
-				x->id = slot[k]->id;
-			}
+		x->id = pe_eval_word_id(m, x->text, x->len);
+		if (x->id != UINT_MAX)
+			continue;
+		k = pe_word_hash(x->text, x->len) & mask;
+		while (slot[k] && (slot[k]->len != x->len ||
+				   memcmp(slot[k]->text, x->text, x->len)))
+			k = (k + 1) & mask;
+		if (!slot[k]) {
+			x->id = id++;
+			slot[k] = x;
+		} else {
+			x->id = slot[k]->id;
 		}
 	}
 	free(slot);
 	return id;
 }
 
-/* The length of the longest common subsequence of two id lists. */
-static size_t lcs_length(const struct words *a, const struct words *b)
+/*
+ * The length of the longest common subsequence of two id lists, bit-
+ * parallel (Allison and Dix 1986; Hyyro 2004): the shorter list is the
+ * columns, one bit each, and each word of the longer list updates every
+ * column at once with V = (V + (V & M)) | (V & ~M), where M marks the
+ * columns holding that word; the subsequence is as long as V has zero
+ * bits.  The time is the product of the lengths over 64, the memory a
+ * mask per distinct word of the shorter list.  distinct bounds the ids.
+ */
+static size_t lcs_length(const struct words *a, const struct words *b,
+			 unsigned distinct)
 {
-	size_t *row = xcalloc(b->len + 1, sizeof(*row));
-	size_t best;
+	const struct words *rows = a->len >= b->len ? a : b;
+	const struct words *cols = rows == a ? b : a;
+	size_t nwords = (cols->len + 63) / 64, nmasks = 0, best = 0;
+	size_t *mask_of = xmalloc((distinct + 1) * sizeof(*mask_of));
+	uint64_t *masks, *v;
 
-	for (size_t i = 0; i < a->len; i++) {
-		size_t diagonal = 0; /* row[j - 1] of the previous row */
+	if (!cols->len) {
+		free(mask_of);
+		return 0;
+	}
+	for (unsigned i = 0; i <= distinct; i++)
+		mask_of[i] = SIZE_MAX;
+	for (size_t j = 0; j < cols->len; j++)
+		if (mask_of[cols->items[j].id] == SIZE_MAX)
+			mask_of[cols->items[j].id] = nmasks++;
+	masks = xcalloc(nmasks * nwords, sizeof(*masks));
+	for (size_t j = 0; j < cols->len; j++)
+		masks[mask_of[cols->items[j].id] * nwords + j / 64] |=
+			(uint64_t)1 << (j % 64);
+	v = xmalloc(nwords * sizeof(*v));
+	for (size_t k = 0; k < nwords; k++)
+		v[k] = ~(uint64_t)0;
+	for (size_t i = 0; i < rows->len; i++) {
+		size_t m = mask_of[rows->items[i].id];
+		const uint64_t *mk = m == SIZE_MAX ? NULL : masks + m * nwords;
+		unsigned carry = 0;
 
-		for (size_t j = 1; j <= b->len; j++) {
-			size_t above = row[j];
+		if (!mk)
+			continue; /* a word the columns lack changes nothing */
+		for (size_t k = 0; k < nwords; k++) {
+			uint64_t u = v[k] & mk[k], sum = v[k] + u + carry;
 
-			if (a->items[i].id == b->items[j - 1].id)
-				row[j] = diagonal + 1;
-			else if (row[j - 1] > row[j])
-				row[j] = row[j - 1];
-			diagonal = above;
+			carry = sum < v[k] || (carry && sum == v[k]);
+			v[k] = sum | (v[k] & ~mk[k]);
 		}
 	}
-	best = row[b->len];
-	free(row);
+	for (size_t j = 0; j < cols->len; j++)
+		best += !(v[j / 64] >> (j % 64) & 1);
+	free(v);
+	free(masks);
+	free(mask_of);
 	return best;
 }
 
 /* An n-gram's slot: its first word, and how often each text has it. */
 struct ngram_slot {
-	const struct word *first; /* NULL: empty */
+	const struct pe_word *first; /* NULL: empty */
 	size_t in_ref;
 	size_t in_answer;
 };
 
 /* The hash of the n word ids from first. */
-static uint64_t hash_ngram(const struct word *first, unsigned n)
+static uint64_t hash_ngram(const struct pe_word *first, unsigned n)
 {
 	uint64_t h = 1469598103934665603ULL;
 
@@ -193,7 +203,8 @@ static uint64_t hash_ngram(const struct word *first, unsigned n)
 }
 
 /* True when the n words from x and from y have the same ids. */
-static int same_ngram(const struct word *x, const struct word *y, unsigned n)
+static int same_ngram(const struct pe_word *x, const struct pe_word *y,
+		      unsigned n)
 {
 	for (unsigned k = 0; k < n; k++)
 		if (x[k].id != y[k].id)
@@ -206,7 +217,7 @@ static int same_ngram(const struct word *x, const struct word *y, unsigned n)
  * or the empty one where it goes.
  */
 static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
-				     const struct word *first, unsigned n)
+				     const struct pe_word *first, unsigned n)
 {
 	size_t k = hash_ngram(first, n) & mask;
 
@@ -219,13 +230,16 @@ static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
  * The clipped matches of the answer's n-grams: each counts at most as
  * often as the reference has it.  The reference's n-grams go into a
  * table; the answer's are looked up in it, so the time is linear in both.
+ * An answer n-gram with a word the reference lacks (in_ref, by id) is
+ * not looked up: it cannot match.
  */
 static size_t clipped_matches(const struct words *answer,
-			      const struct words *ref, unsigned n)
+			      const struct words *ref,
+			      const unsigned char *in_ref, unsigned n)
 {
 	size_t na = answer->len >= n ? answer->len - n + 1 : 0;
 	size_t nr = ref->len >= n ? ref->len - n + 1 : 0;
-	size_t size = table_size(nr), matches = 0;
+	size_t size = pe_word_table_size(nr), matches = 0, missing = 0;
 	struct ngram_slot *table = xcalloc(size, sizeof(*table));
 
 	for (size_t i = 0; i < nr; i++) {
@@ -235,10 +249,18 @@ static size_t clipped_matches(const struct words *answer,
 		t->first = &ref->items[i];
 		t->in_ref++;
 	}
+	/* missing: the last word the reference lacks, from i, plus 1. */
+	for (size_t k = 0; k + 1 < n && k < answer->len; k++)
+		if (!in_ref[answer->items[k].id])
+			missing = k + 1;
 	for (size_t i = 0; i < na; i++) {
-		struct ngram_slot *t =
-			find_ngram(table, size - 1, &answer->items[i], n);
+		struct ngram_slot *t;
 
+		if (!in_ref[answer->items[i + n - 1].id])
+			missing = i + n;
+		if (missing > i)
+			continue;
+		t = find_ngram(table, size - 1, &answer->items[i], n);
 		if (t->first && t->in_answer < t->in_ref) {
 			t->in_answer++;
 			matches++;
@@ -258,16 +280,20 @@ struct bleu {
 
 /* Sentence BLEU with exp smoothing and the effective order; see above. */
 static void compute_bleu(const struct words *answer, const struct words *ref,
-			 struct bleu *b)
+			 unsigned distinct, struct bleu *b)
 {
 	double smooth = 1, logs = 0;
+	unsigned char *in_ref;
 
 	memset(b, 0, sizeof(*b));
 	if (!answer->len)
 		return;
+	in_ref = xcalloc(distinct + 1, 1);
+	for (size_t i = 0; i < ref->len; i++)
+		in_ref[ref->items[i].id] = 1;
 	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
 		size_t total = answer->len - n + 1;
-		size_t correct = clipped_matches(answer, ref, n);
+		size_t correct = clipped_matches(answer, ref, in_ref, n);
 
 		if (!correct) {
 			smooth *= 2;
@@ -278,6 +304,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 		b->orders = n;
 		logs += log(b->precision[n - 1]);
 	}
+	free(in_ref);
 	b->brevity = answer->len < ref->len
 			     ? exp(1 - (double)ref->len / (double)answer->len)
 			     : 1;
@@ -425,7 +452,7 @@ static void score_levenshtein(const struct reference_spec *spec,
 
 static void score_rouge_l(const struct reference_spec *spec,
 			  const struct words *a, const struct words *r,
-			  struct pe_eval_result *out)
+			  unsigned distinct, struct pe_eval_result *out)
 {
 	size_t lcs;
 	double p, rc, f1;
@@ -438,7 +465,7 @@ static void score_rouge_l(const struct reference_spec *spec,
 			      a->len, r->len);
 		return;
 	}
-	lcs = lcs_length(a, r);
+	lcs = lcs_length(a, r, distinct);
 	p = a->len ? (double)lcs / (double)a->len : 0;
 	rc = r->len ? (double)lcs / (double)r->len : 0;
 	f1 = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;
@@ -452,12 +479,13 @@ static void score_rouge_l(const struct reference_spec *spec,
 }
 
 static void score_bleu(const struct reference_spec *spec, const struct words *a,
-		       const struct words *r, struct pe_eval_result *out)
+		       const struct words *r, unsigned distinct,
+		       struct pe_eval_result *out)
 {
 	struct bleu b;
 	struct pe_buf p;
 
-	compute_bleu(a, r, &b);
+	compute_bleu(a, r, distinct, &b);
 	pe_buf_init(&p, 0);
 	for (unsigned n = 0; n < b.orders; n++)
 		pe_buf_addf(&p, "%s%.3f", n ? ", " : "", b.precision[n]);
@@ -498,38 +526,77 @@ static void score_token_set(const struct reference_spec *spec,
 		      jaccard, spec->min, shared, distinct);
 }
 
+/*
+ * Scores a word metric: the answer's words come from the memo the
+ * output's evaluators share (folded once), the reference's are made here.
+ */
+static void score_words(const struct reference_spec *spec,
+			const struct pe_eval_input *in,
+			struct pe_eval_result *out)
+{
+	struct pe_eval_memo own = { 0 };
+	const struct pe_eval_memo *m = pe_eval_words(in, &own);
+	struct pe_buf raw, ref;
+	struct pe_word *ref_words = NULL;
+	struct words a, r;
+	size_t rlen;
+	const char *text;
+	unsigned distinct;
+
+	pe_buf_init(&raw, 0);
+	pe_buf_init(&ref, 0);
+	pe_eval_render(spec->expected, in, &raw);
+	rlen = raw.len;
+	text = pe_unicode_trim(pe_buf_str(&raw), &rlen);
+	if (!m || pe_unicode_fold(text, rlen, &ref)) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the answer is too long to compare");
+		goto done;
+	}
+	if (!rlen) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the expected value '%s' is empty for this case: "
+			      "there is nothing to compare the answer with",
+			      spec->expected_written);
+		goto done;
+	}
+	a.items = m->words;
+	a.len = m->nwords;
+	ref_words = split_words(ref.data, ref.len, &r.len);
+	distinct = number_reference(m, ref_words, r.len);
+	r.items = ref_words;
+	if (spec->metric == ROUGE_L)
+		score_rouge_l(spec, &a, &r, distinct, out);
+	else if (spec->metric == BLEU)
+		score_bleu(spec, &a, &r, distinct, out);
+	else
+		score_token_set(spec, &a, &r, distinct, out);
+done:
+	free(ref_words);
+	pe_buf_release(&raw);
+	pe_buf_release(&ref);
+	pe_eval_memo_release(&own);
+}
+
 static void score_reference(const void *state, const struct pe_evalspec *es,
 			    const struct pe_eval_input *in,
 			    struct pe_eval_result *out)
 {
 	const struct reference_spec *spec = es->data;
-	int fold = spec->metric != LEVENSHTEIN || spec->ignore_case;
 	struct texts t;
-	struct words a = { 0 }, r = { 0 };
-	unsigned distinct;
 
 	(void)state;
-	if (prepare(spec, in, fold ? pe_unicode_fold : pe_unicode_compose, &t,
-		    out)) {
-		release_texts(&t);
-		return;
-	}
-	if (spec->metric == LEVENSHTEIN) {
+	if (spec->metric != LEVENSHTEIN) {
+		score_words(spec, in, out);
+	} else if (!prepare(spec, in,
+			    spec->ignore_case ? pe_unicode_fold
+					      : pe_unicode_compose,
+			    &t, out)) {
 		score_levenshtein(spec, &t, out);
+		release_texts(&t);
 	} else {
-		split_words(t.answer.data, t.answer.len, &a);
-		split_words(t.ref.data, t.ref.len, &r);
-		distinct = number_words(&a, &r);
-		if (spec->metric == ROUGE_L)
-			score_rouge_l(spec, &a, &r, out);
-		else if (spec->metric == BLEU)
-			score_bleu(spec, &a, &r, out);
-		else
-			score_token_set(spec, &a, &r, distinct, out);
+		release_texts(&t);
 	}
-	free(a.items);
-	free(r.items);
-	release_texts(&t);
 	pe_result_note_utf8(out, in->output, in->len);
 }
 

@@ -499,8 +499,10 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 {
 	size_t n = p->nevaluators + (c ? c->nevaluators : 0);
 	struct pe_eval_input in;
+	struct pe_eval_memo memo;
 
 	memset(out, 0, sizeof(*out));
+	memset(&memo, 0, sizeof(memo));
 	out->specs = xcalloc(n ? n : 1, sizeof(*out->specs));
 	out->results = xcalloc(n ? n : 1, sizeof(*out->results));
 	in.output = output;
@@ -511,10 +513,12 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 	in.call = call;
 	in.price = price;
 	in.env = env;
+	in.memo = &memo;
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);
 	pe_md_free((struct pe_md *)in.md);
+	pe_eval_memo_release(&memo);
 	decide(p, out);
 }
 

@@ -945,6 +945,88 @@ static void test_reference_metrics(void **state)
 			 0);
 }
 
+/* The longest common subsequence of two word lists, cell by cell. */
+static size_t plain_lcs(const int *a, size_t na, const int *b, size_t nb)
+{
+	size_t *t = calloc((na + 1) * (nb + 1), sizeof(*t)), best;
+
+	for (size_t i = 1; i <= na; i++)
+		for (size_t j = 1; j <= nb; j++) {
+			size_t up = t[(i - 1) * (nb + 1) + j];
+			size_t left = t[i * (nb + 1) + j - 1];
+
+			t[i * (nb + 1) + j] =
+				a[i - 1] == b[j - 1]
+					? t[(i - 1) * (nb + 1) + j - 1] + 1
+				: up > left ? up
+					    : left;
+		}
+	best = t[na * (nb + 1) + nb];
+	free(t);
+	return best;
+}
+
+/*
+ * ROUGE-L's subsequence, counted 64 columns at a time, against the plain
+ * table on random word lists of 0 to 200 words from small vocabularies,
+ * so that lists cross the 64-bit words' edges and repeat their words.
+ */
+static void test_rouge_l_subsequence(void **state)
+{
+	unsigned long long seed = 88172645463325252ULL;
+	int bad = 0;
+
+	(void)state;
+	for (int round = 0; round < 300 && !bad; round++) {
+		int a[200], b[200];
+		size_t na, nb, want;
+		unsigned vocab;
+		struct pe_buf answer, ref, ev;
+		struct loaded l;
+		struct pe_case_score r;
+		char expect[64];
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		na = seed % 201;
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		nb = 1 + seed % 200;
+		vocab = 2 + (unsigned)(seed >> 20) % 30;
+		pe_buf_init(&answer, 0);
+		pe_buf_init(&ref, 0);
+		for (size_t i = 0; i < na + nb; i++) {
+			int *w = i < na ? &a[i] : &b[i - na];
+
+			seed ^= seed << 13, seed ^= seed >> 7,
+				seed ^= seed << 17;
+			*w = (int)(seed % vocab);
+			pe_buf_addf(i < na ? &answer : &ref, "w%d ", *w);
+		}
+		want = plain_lcs(a, na, b, nb);
+		pe_buf_init(&ev, 0);
+		pe_buf_addf(&ev, "- rouge_l: {min: 0.5, expected: \"%s\"}\n",
+			    pe_buf_str(&ref));
+		load(&l, NULL, pe_buf_str(&ev));
+		assert_int_equal(l.rc, PE_OK);
+		pe_score_case(l.prompt, &l.prompt->cases[0],
+			      pe_buf_str(&answer), answer.len, NULL, &r);
+		snprintf(expect, sizeof(expect), "subsequence of %zu words,",
+			 want);
+		if (r.nresults != 1 || !strstr(r.results[0].reason, expect)) {
+			print_error("round %d (%zu x %zu words): want '%s', "
+				    "got '%s'\n",
+				    round, na, nb, expect,
+				    r.nresults ? r.results[0].reason : "");
+			bad = 1;
+		}
+		pe_case_score_release(&r);
+		unload(&l);
+		pe_buf_release(&ev);
+		pe_buf_release(&answer);
+		pe_buf_release(&ref);
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* Checks of the call: the call's figures, as a job's row holds them. */
 struct call_case {
 	const char *name;
@@ -2907,6 +2989,7 @@ int main(void)
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_reference_metrics),
+		cmocka_unit_test(test_rouge_l_subsequence),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),

@@ -1,0 +1,120 @@
+/*
+ * The words of an answer, made once and shared by every evaluator of
+ * that answer that compares words (the reference metrics, three of which
+ * may read the same 5 KB answer): the answer trimmed of white space and
+ * case folded with NFC (pe_unicode_fold), its words (pe_unicode_next_word)
+ * in that copy, each numbered so that equal words share an id, and the
+ * table of its distinct words, in which another text's words are looked
+ * up.  The memo lives in one scoring call (struct pe_eval_input), which
+ * runs on one thread, so it needs no lock.
+ */
+#include "evaluators/evaluator.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/core/unicode.h"
+#include "harness/core/util.h"
+#include "harness/core/banned.h"
+
+/* Frees what a memo holds; see evaluator.h. */
+void pe_eval_memo_release(struct pe_eval_memo *m)
+{
+	pe_buf_release(&m->folded);
+	free(m->words);
+	free(m->table);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The FNV-1a hash of a word's bytes; see evaluator.h. */
+uint64_t pe_word_hash(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slots of an open-addressed table for n keys; see evaluator.h. */
+size_t pe_word_table_size(size_t n)
+{
+	size_t size = 16;
+
+	while (size < 2 * n)
+		size *= 2;
+	return size;
+}
+
+/* Numbers the memo's words and fills its table of distinct words. */
+static void number_words(struct pe_eval_memo *m)
+{
+	size_t size = pe_word_table_size(m->nwords);
+
+	m->table = xcalloc(size, sizeof(*m->table));
+	m->mask = size - 1;
+	for (size_t i = 0; i < m->nwords; i++) {
+		struct pe_word *w = &m->words[i];
+		size_t k = pe_word_hash(w->text, w->len) & m->mask;
+
+		while (m->table[k] &&
+		       (m->table[k]->len != w->len ||
+			memcmp(m->table[k]->text, w->text, w->len)))
+			k = (k + 1) & m->mask;
+		if (!m->table[k]) {
+			w->id = m->ndistinct++;
+			m->table[k] = w;
+		} else {
+			w->id = m->table[k]->id;
+		}
+	}
+}
+
+/* Folds the output and finds and numbers its words, into m. */
+static void make_words(const struct pe_eval_input *in, struct pe_eval_memo *m)
+{
+	size_t len = in->len, at = 0, start, end, alloc = 0;
+	const char *text = pe_unicode_trim(in->output, &len);
+
+	/* Folding makes at most three bytes of one (U+FFFD of a bad byte). */
+	pe_buf_init(&m->folded, 3 * len + 1);
+	if (pe_unicode_fold(text, len, &m->folded)) {
+		m->made = -1;
+		return;
+	}
+	m->made = 1;
+	while (pe_unicode_next_word(m->folded.data, m->folded.len, &at, &start,
+				    &end)) {
+		pe_grow(&m->words, &alloc, m->nwords + 1, sizeof(*m->words));
+		m->words[m->nwords].text = m->folded.data + start;
+		m->words[m->nwords].len = end - start;
+		m->nwords++;
+	}
+	number_words(m);
+}
+
+/* The output's folded words, made once; see evaluator.h. */
+const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
+					 struct pe_eval_memo *m)
+{
+	struct pe_eval_memo *holder = in->memo ? in->memo : m;
+
+	if (!holder->made)
+		make_words(in, holder);
+	return holder->made > 0 ? holder : NULL;
+}
+
+/* The id of a word of another text in the memo; see evaluator.h. */
+unsigned pe_eval_word_id(const struct pe_eval_memo *m, const char *text,
+			 size_t len)
+{
+	size_t k = pe_word_hash(text, len) & m->mask;
+
+	for (; m->table[k]; k = (k + 1) & m->mask)
+		if (m->table[k]->len == len &&
+		    !memcmp(m->table[k]->text, text, len))
+			return m->table[k]->id;
+	return UINT_MAX;
+}
