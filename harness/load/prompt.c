@@ -639,19 +639,159 @@ static void add_expected_scope(struct loader *ld, struct pe_case *c)
 	c->scopes[c->nscopes++] = map;
 }
 
+/* Copies n into doc, every node at mark (the string it was read from). */
+static struct pe_node *copy_node(struct pe_doc *doc, const struct pe_node *n,
+				 const struct pe_node *at)
+{
+	struct pe_node *c = pe_doc_node(doc, n->kind, &at->mark);
+
+	c->src_start = at->src_start;
+	c->src_end = at->src_end;
+	c->text = n->text ? pe_doc_strndup(doc, n->text, n->len) : NULL;
+	c->len = n->len;
+	c->ival = n->ival;
+	c->fval = n->fval;
+	c->bval = n->bval;
+	c->plain = n->plain;
+	if (n->kind == PE_NODE_SEQ && n->count) {
+		c->items = pe_doc_alloc(doc, n->count * sizeof(*c->items));
+		for (size_t i = 0; i < n->count; i++)
+			c->items[i] = copy_node(doc, n->items[i], at);
+		c->count = n->count;
+	} else if (n->kind == PE_NODE_MAP && n->npairs) {
+		c->pairs = pe_doc_alloc(doc, n->npairs * sizeof(*c->pairs));
+		for (size_t i = 0; i < n->npairs; i++) {
+			c->pairs[i].key = copy_node(doc, n->pairs[i].key, at);
+			c->pairs[i].value =
+				copy_node(doc, n->pairs[i].value, at);
+		}
+		c->npairs = n->npairs;
+		pe_node_index_pairs(doc, c);
+	}
+	return c;
+}
+
+/*
+ * The variables the messages use that neither the case item nor map (a
+ * mapping, or NULL) defines: returns the first, or NULL when there is
+ * none, and sets *distinct to how many distinct names there are (a dotted
+ * path counts as two, so that it is never taken for the sole one).
+ */
+static const char *undefined_message_var(const struct pe_prompt *p,
+					 const struct pe_node *item,
+					 const struct pe_node *map,
+					 size_t *distinct)
+{
+	const char *first = NULL;
+
+	*distinct = 0;
+	for (size_t m = 0; m < p->nmessages; m++) {
+		const struct pe_template *t = p->messages[m].content;
+
+		for (size_t i = 0; t && i < pe_template_nvars(t); i++) {
+			const char *name = pe_template_var(t, i)->path;
+
+			if (pe_node_get(item, name) ||
+			    (map && pe_node_get(map, name)) ||
+			    (first && !strcmp(first, name)))
+				continue;
+			*distinct += first || strchr(name, '.') ? 2 : 1;
+			first = first ? first : name;
+		}
+	}
+	return first;
+}
+
+/* A mapping of one pair, name: value, in doc at value's position. */
+static struct pe_node *one_pair(struct pe_doc *doc, const char *name,
+				const struct pe_node *value)
+{
+	struct pe_node *map = pe_doc_node(doc, PE_NODE_MAP, &value->mark);
+	struct pe_node *key = pe_doc_node(doc, PE_NODE_STRING, &value->mark);
+
+	key->text = pe_doc_strndup(doc, name, strlen(name));
+	key->len = strlen(name);
+	key->src_start = value->src_start;
+	key->src_end = value->src_end;
+	map->src_start = value->src_start;
+	map->src_end = value->src_end;
+	map->pairs = pe_doc_alloc(doc, sizeof(*map->pairs));
+	map->pairs[0].key = key;
+	map->pairs[0].value = (struct pe_node *)value;
+	map->npairs = 1;
+	return map;
+}
+
+/*
+ * A case's variables written as one string, as some real prompt
+ * libraries write them, read as what the author meant, with a warning at
+ * the string: a string that holds a mapping ("vars: 'table: users'") is
+ * that mapping, copied into the prompt's document with every node at the
+ * string's position; any other string is the value of the one variable
+ * the messages use that the case leaves undefined, when there is exactly
+ * one.  NULL otherwise: the case keeps its error, with case_hint's
+ * explanation, at the first variable it leaves undefined.
+ */
+static const struct pe_node *vars_in_string(struct loader *ld,
+					    const struct pe_node *item)
+{
+	const struct pe_node *v = pe_node_get(item, "vars");
+	const struct pe_node *root = NULL, *map = NULL;
+	struct pe_diag *quiet;
+	struct pe_doc *parsed = NULL;
+	const char *sole;
+	size_t left, sole_count;
+
+	if (!v || v->kind != PE_NODE_STRING)
+		return NULL;
+	quiet = pe_diag_new();
+	if (strchr(v->text, ':'))
+		parsed = pe_yaml_load(v->mark.file, v->text, v->len, v->len + 1,
+				      quiet);
+	if (parsed && parsed->root && parsed->root->kind == PE_NODE_MAP &&
+	    parsed->root->npairs)
+		root = parsed->root;
+	sole = undefined_message_var(ld->p, item, NULL, &sole_count);
+	/* A mapping that leaves the sole variable undefined is its value. */
+	if (root && (!undefined_message_var(ld->p, item, root, &left) ||
+		     sole_count != 1)) {
+		map = copy_node(doc_holding(ld, item), root, v);
+		pe_diag_warning(ld->diag, &v->mark,
+				"this case's variables are written as one "
+				"string that holds a mapping; read as that "
+				"mapping (%zu variable%s): write them as a "
+				"mapping (remove the quotes)",
+				map->npairs, map->npairs == 1 ? "" : "s");
+	} else if (sole && sole_count == 1) {
+		map = one_pair(doc_holding(ld, item), sole, v);
+		pe_diag_warning(ld->diag, &v->mark,
+				"this case's variables are one string, not a "
+				"mapping; read as the value of '%s', the one "
+				"variable the messages use that the case does "
+				"not define: write 'vars: {%s: ...}'",
+				sole, sole);
+	}
+	pe_doc_free(parsed);
+	pe_diag_free(quiet);
+	return map;
+}
+
 static void read_case(struct loader *ld, const struct pe_node *item,
 		      struct pe_case *c)
 {
 	const struct pe_pair *nested = nested_vars(item);
 	const struct pe_node *id = pe_node_get(item, "id");
+	const struct pe_node *in_string =
+		nested ? NULL : vars_in_string(ld, item);
 
 	c->item = item;
-	if (nested) {
-		const struct pe_node *inner = nested->value;
+	if (nested || in_string) {
+		const struct pe_node *inner =
+			nested ? nested->value : in_string;
 		const struct pe_pair *deeper = nested_vars(inner);
 
 		/* Seen in real files: inputs: {variables: {...}}. */
-		if (deeper && inner->npairs == 1)
+		if (nested && deeper && inner->npairs == 1)
 			inner = deeper->value;
 		pe_node_check_keys(item, case_meta_keys, "a test case",
 				   ld->diag);
@@ -772,6 +912,9 @@ const struct pe_doc *pe_prompt_doc_of(const struct pe_prompt *p,
  */
 static const char *case_hint(const struct pe_case *c)
 {
+	/* Variables read from the string (vars_in_string) need no hint. */
+	if (c->vars != c->item)
+		return "";
 	for (size_t i = 0; nest_keys[i]; i++) {
 		const struct pe_node *v = pe_node_get(c->item, nest_keys[i]);
 

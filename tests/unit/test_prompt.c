@@ -334,14 +334,22 @@ static const struct broken_case broken[] = {
 	  "prompt 'greet', test case 'c1': variable 'topic' is not defined "
 	  "(used at line 7, column 19)",
 	  9, 5 },
-	{ "undefined variable, variables as one string",
+	{ "undefined variables, variables as one string",
 	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
-	  "    content: Hi {{name}}\ntestData:\n  - id: c1\n    vars: 'name: "
-	  "Ada'\n",
+	  "    content: Hi {{name}} from {{place}}\ntestData:\n  - id: c1\n"
+	  "    vars: 'Ada'\n",
 	  0,
 	  "prompt 'greet', test case 'c1': variable 'name' is not "
 	  "defined (used at line 5, column 17); this case's variables are "
-	  "written as one string, not a mapping (remove the quotes)",
+	  "a string, not a mapping of names to values",
+	  7, 5 },
+	{ "a variable the string's mapping leaves undefined",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: Hi {{name}} from {{place}}\ntestData:\n  - id: c1\n"
+	  "    vars: 'name: Ada'\n",
+	  0,
+	  "prompt 'greet', test case 'c1': variable 'place' is not "
+	  "defined (used at line 5, column 31)",
 	  7, 5 },
 	{ "undefined variable in an evaluator",
 	  "name: greet\n" HEAD "testData:\n  - id: c1\n    x: 1\n"
@@ -765,6 +773,22 @@ static const struct warning_case warnings[] = {
 	  "'{{' is not a variable reference and is sent as written; write "
 	  "'\\{{' for a literal '{{'",
 	  6, 12 },
+	{ "variables as one string that holds a mapping",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: Hi {{name}} in {{town}}\ntestData:\n  - id: c1\n"
+	  "    vars: 'name: Ada\n\n      town: Paris'\n",
+	  "this case's variables are written as one string that holds a "
+	  "mapping; read as that mapping (2 variables): write them as a "
+	  "mapping (remove the quotes)",
+	  8, 11 },
+	{ "variables as one string, the one variable left",
+	  "name: greet\nmodel: m\nmessages:\n  - role: user\n"
+	  "    content: Hi {{name}}\ntestData:\n  - id: c1\n"
+	  "    vars: 'Ada: the first programmer'\n",
+	  "this case's variables are one string, not a mapping; read as the "
+	  "value of 'name', the one variable the messages use that the case "
+	  "does not define: write 'vars: {name: ...}'",
+	  8, 11 },
 	{ "missing model",
 	  "name: x\nmessages:\n  - role: user\n    content: hi\n",
 	  "no 'model': runs of this prompt need -m/--model", 1, 1 },
@@ -830,6 +854,41 @@ static void test_warnings(void **state)
 		free(path);
 	}
 	assert_int_equal(failures, 0);
+}
+
+/* Variables written as one string: the values the case reads. */
+static void test_vars_in_string(void **state)
+{
+	static const char src[] =
+		"name: greet\nmodel: m\nmessages:\n  - role: user\n"
+		"    content: Hi {{name}} in {{town}}\ntestData:\n"
+		"  - vars: 'name: Ada\n\n      town: Paris'\n"
+		"  - vars: 'Ada: then Paris'\n    town: Rome\n";
+	const struct testdir *f = *state;
+	struct pe_diag *d = pe_diag_new();
+	char *path;
+	struct pe_prompt *p = load(f, "vars.prompt.yml", src, d, &path);
+	const struct pe_node *n;
+
+	assert_non_null(p);
+	assert_int_equal(pe_diag_count(d, PE_SEV_ERROR), 0);
+	assert_int_equal(p->ncases, 2);
+	n = pe_template_lookup(p->cases[0].scopes, p->cases[0].nscopes, "name");
+	assert_non_null(n);
+	assert_string_equal(n->text, "Ada");
+	n = pe_template_lookup(p->cases[0].scopes, p->cases[0].nscopes, "town");
+	assert_non_null(n);
+	assert_string_equal(n->text, "Paris");
+	/* A mapping that leaves 'name' undefined is name's value. */
+	n = pe_template_lookup(p->cases[1].scopes, p->cases[1].nscopes, "name");
+	assert_non_null(n);
+	assert_string_equal(n->text, "Ada: then Paris");
+	n = pe_template_lookup(p->cases[1].scopes, p->cases[1].nscopes, "town");
+	assert_non_null(n);
+	assert_string_equal(n->text, "Rome");
+	pe_prompt_free(p);
+	pe_diag_free(d);
+	free(path);
 }
 
 static void test_gh_models_flat(void **state)
@@ -1811,6 +1870,7 @@ int main(void)
 		TEST(test_string_regex_empty),
 		TEST(test_misspelt_messages_hint),
 		TEST(test_warnings),
+		TEST(test_vars_in_string),
 		TEST(test_gh_models_flat),
 		TEST(test_nested_vars),
 		TEST(test_double_nesting),
