@@ -3,14 +3,18 @@
  * they are matched with PCRE2_MATCH_INVALID_UTF: invalid UTF-8 in an answer
  * is data, not an error.  The match limit is high enough for ordinary
  * patterns over a 10 MB answer and low enough that (a+)+$ fails in well
- * under a second.  JSON Schema's patterns are ECMA-262 regular
+ * under a second.  Python's \uXXXX and \UXXXXXXXX escapes, which
+ * prompt files written for Python's re use and PCRE2 refuses, are
+ * rewritten as \x{...}.  JSON Schema's patterns are ECMA-262 regular
  * expressions: pe_pattern_compile_ecma reads them with the PCRE2 options
  * closest to JavaScript's syntax.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "harness/core/pattern.h"
 
+#include <ctype.h>
 #include <pcre2.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,12 +74,89 @@ static struct pe_pattern *compile(const char *pattern, size_t len,
 	return re;
 }
 
+/*
+ * Where a rewrite ended in the rewritten pattern, and how many bytes the
+ * rewrites up to there saved: an error offset past out_end lies that
+ * much further on in the pattern as written.
+ */
+struct shift {
+	size_t out_end;
+	ptrdiff_t saved; /* negative: the rewrites added bytes */
+};
+
+/* The number of hex digits at p (at most max, within len). */
+static size_t hex_digits(const char *p, size_t len, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && n < len && isxdigit((unsigned char)p[n]))
+		n++;
+	return n;
+}
+
+/*
+ * Rewrites Python's \uXXXX and \UXXXXXXXX escapes, which PCRE2 refuses,
+ * as \x{...}, outside \Q...\E; every other escape is PCRE2's to read.
+ */
+static void rewrite_python(const char *p, size_t len, struct pe_buf *out,
+			   struct shift **shifts, size_t *nshifts)
+{
+	size_t alloc = 0;
+	ptrdiff_t saved = 0;
+	int quoted = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t want;
+
+		if (p[i] != '\\' || i + 1 >= len) {
+			pe_buf_addc(out, p[i]);
+			continue;
+		}
+		if (quoted || (p[i + 1] != 'u' && p[i + 1] != 'U')) {
+			quoted = p[i + 1] == 'Q' || (quoted && p[i + 1] != 'E');
+			pe_buf_add(out, p + i, 2);
+			i++;
+			continue;
+		}
+		want = p[i + 1] == 'u' ? 4 : 8;
+		if (hex_digits(p + i + 2, len - i - 2, want) != want) {
+			pe_buf_add(out, p + i, 2);
+			i++;
+			continue;
+		}
+		pe_buf_adds(out, "\\x{");
+		pe_buf_add(out, p + i + 2, want);
+		pe_buf_addc(out, '}');
+		saved -= 2;
+		pe_grow(shifts, &alloc, *nshifts + 1, sizeof(**shifts));
+		(*shifts)[(*nshifts)++] = (struct shift){ out->len, saved };
+		i += 1 + want;
+	}
+}
+
+/* Moves an error offset in rewritten back to the pattern as written. */
+static void shift_back(const struct shift *shifts, size_t nshifts,
+		       size_t *erroffset)
+{
+	for (size_t i = nshifts; i-- > 0;) {
+		if (*erroffset >= shifts[i].out_end) {
+			*erroffset = (size_t)((ptrdiff_t)*erroffset +
+					      shifts[i].saved);
+			break;
+		}
+	}
+}
+
 /* Compiles a pattern; see pattern.h. */
 struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 				      const char *flags, char *err,
 				      size_t errsize, size_t *erroffset)
 {
 	uint32_t options = 0;
+	struct pe_buf rewritten;
+	struct shift *shifts = NULL;
+	size_t nshifts = 0;
+	struct pe_pattern *re;
 
 	for (const char *f = flags ? flags : ""; *f; f++) {
 		switch (*f) {
@@ -98,7 +179,15 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 			return NULL;
 		}
 	}
-	return compile(pattern, len, options, 0, err, errsize, erroffset);
+	pe_buf_init(&rewritten, 0);
+	rewrite_python(pattern, len, &rewritten, &shifts, &nshifts);
+	re = compile(rewritten.data ? rewritten.data : "", rewritten.len,
+		     options, 0, err, errsize, erroffset);
+	if (!re)
+		shift_back(shifts, nshifts, erroffset);
+	free(shifts);
+	pe_buf_release(&rewritten);
+	return re;
 }
 
 /* ECMA-262's long General_Category names, which PCRE2 spells short. */
@@ -176,21 +265,12 @@ static const char *property_name(const char *name, size_t len, size_t *out_len)
 	return name;
 }
 
-/*
- * Where a rewrite ended in the rewritten pattern, and how many bytes the
- * rewrites up to there saved: an error offset past out_end lies that
- * much further on in the pattern as written.
- */
-struct shift {
-	size_t out_end;
-	size_t saved;
-};
-
 /* Rewrites the \p{...} and \P{...} escapes of an ECMA-262 pattern. */
 static void rewrite_ecma(const char *p, size_t len, struct pe_buf *out,
 			 struct shift **shifts, size_t *nshifts)
 {
-	size_t alloc = 0, saved = 0;
+	size_t alloc = 0;
+	ptrdiff_t saved = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		const char *close;
@@ -214,7 +294,7 @@ static void rewrite_ecma(const char *p, size_t len, struct pe_buf *out,
 		pe_buf_add(out, p + i, 3);
 		pe_buf_add(out, name, name_len);
 		pe_buf_addc(out, '}');
-		saved += (size_t)(close - p - i - 3) - name_len;
+		saved += (close - p - (ptrdiff_t)i - 3) - (ptrdiff_t)name_len;
 		pe_grow(shifts, &alloc, *nshifts + 1, sizeof(**shifts));
 		(*shifts)[(*nshifts)++] = (struct shift){ out->len, saved };
 		i = (size_t)(close - p);
@@ -242,12 +322,8 @@ struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,
 		     PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
 			     PCRE2_DOLLAR_ENDONLY,
 		     PCRE2_EXTRA_ALT_BSUX, err, errsize, erroffset);
-	for (size_t i = nshifts; !re && i-- > 0;) {
-		if (*erroffset >= shifts[i].out_end) {
-			*erroffset += shifts[i].saved;
-			break;
-		}
-	}
+	if (!re)
+		shift_back(shifts, nshifts, erroffset);
 	free(shifts);
 	pe_buf_release(&rewritten);
 	return re;

@@ -14,8 +14,9 @@ struct pe_pattern;
 
 /*
  * Compiles pattern (len bytes, UTF-8) with flags, a string of "imsx".
- * Returns NULL on error and writes PCRE2's message to err and the offset
- * of the problem in the pattern to *erroffset.
+ * PCRE2's syntax, plus Python's \uXXXX and \UXXXXXXXX escapes (read as
+ * \x{...}).  Returns NULL on error and writes PCRE2's message to err and
+ * the offset of the problem in the pattern (as written) to *erroffset.
  */
 struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 				      const char *flags, char *err,

@@ -142,8 +142,10 @@ static const struct compile_error_case compile_errors[] = {
 	  "quantifier does not follow a repeatable item", 3 },
 	{ "missing ]", "x[abc", "", "missing terminating ] for character class",
 	  5 },
-	{ "bad escape", "\\uabcd", "",
+	{ "bad escape: \\u without four hex digits", "\\uabc", "",
 	  "PCRE2 does not support \\F, \\L, \\l, \\N{name}, \\U, or \\u", 2 },
+	{ "offset after a \\u escape", "\\u0041)", "",
+	  "unmatched closing parenthesis", 6 },
 	{ "offset counts bytes", "\xc3\xa9)", "",
 	  "unmatched closing parenthesis", 2 },
 	{ "bad quantifier range", "a{3,1}", "",
@@ -151,6 +153,48 @@ static const struct compile_error_case compile_errors[] = {
 	{ "invalid UTF-8 pattern", "\xff", "",
 	  "UTF-8 error: illegal byte (0xfe or 0xff)", 0 },
 };
+
+/* Python's \u and \U escapes, read as \x{...}; the rest as PCRE2 reads it. */
+static void test_python_escapes(void **state)
+{
+	static const struct {
+		const char *pattern, *subject;
+		size_t count;
+	} cases[] = {
+		{ "^\\u0141\\u00e9$", "\xc5\x81\xc3\xa9", 1 },
+		{ "\\U0001F600", "\xf0\x9f\x98\x80", 1 },
+		{ "[\\u0061-\\u0063]+", "xabcx", 1 },
+		{ "\\x{e9}", "\xc3\xa9", 1 },
+		/* An escaped backslash, and \Q...\E, keep their meaning. */
+		{ "\\\\u0041", "\\u0041", 1 },
+		{ "\\Q\\u0041\\E", "\\u0041", 1 },
+		{ "\\Q\\u0041\\E", "A", 0 },
+	};
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char err[256] = "";
+		size_t off = 0;
+		struct pe_pattern *re = pe_pattern_compile(
+			cases[i].pattern, strlen(cases[i].pattern), "", err,
+			sizeof(err), &off);
+		size_t n = 0;
+
+		if (re)
+			pe_pattern_count(re, cases[i].subject,
+					 strlen(cases[i].subject), 0, &n, err,
+					 sizeof(err));
+		if (!re || n != cases[i].count) {
+			print_error("%s: %s, %zu matches, want %zu\n",
+				    cases[i].pattern, re ? "compiled" : err, n,
+				    cases[i].count);
+			failures++;
+		}
+		pe_pattern_free(re);
+	}
+	assert_int_equal(failures, 0);
+}
 
 static void test_compile_errors(void **state)
 {
@@ -319,6 +363,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_python_escapes),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_ecma),
 		cmocka_unit_test(test_small_error_buffer),
