@@ -8,7 +8,10 @@
 #    report say so, and --fail-on regression fails (exit 1);
 #  - the same prompt with --alpha 0.2: "no regression", stopped early;
 #  - the same seed gives the same order (the same cases run);
-#  - usage errors (exit 4).
+#  - usage errors (exit 4);
+#  - --baseline-rev in a temporary git repository: a commit, an edit and a
+#    new prompt file, then one run that compares and gates; an unknown
+#    revision and a folder outside git (exit 3).
 # usage: tests/seq-tests.sh PROMPTEVAL
 set -u
 PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -103,6 +106,56 @@ check "--alpha 1: exit 4" [ $? = 4 ]
 "$PE" run -q -m echo: --resume --baseline out-base/results.json \
 	--until-decided same/p.prompt.yml >/dev/null 2>&1
 check "--until-decided with --resume: exit 4" [ $? = 4 ]
+
+# 5. --baseline-rev: a temporary repository, a commit, an edit, one run.
+mkdir repo repo/prompts
+(
+	cd repo || exit 1
+	git init -q . && prompt OK >prompts/p.prompt.yml &&
+		prompt OK | sed 's/^name: Seq/name: Other/' >prompts/o.prompt.yml &&
+		git add prompts &&
+		git -c user.name=t -c user.email=t@example.com commit -qm base &&
+		prompt KO >prompts/p.prompt.yml &&
+		prompt OK | sed 's/^name: Seq/name: New/' >prompts/n.prompt.yml
+) || bad "a repository for --baseline-rev"
+(
+	cd repo || exit 1
+	"$PE" run -q -m echo: -o out --fail-on regression --baseline-rev HEAD \
+		prompts >../rev.out 2>../rev.err
+	echo $? >../rev.rc
+	"$PE" run -q -m echo: -o out2 --baseline-rev nosuch prompts \
+		>/dev/null 2>../nosuch.err
+	echo $? >../nosuch.rc
+	"$PE" run -q -m echo: -o out3 --baseline-rev HEAD --until-decided \
+		--seed 1 prompts >../revseq.out 2>&1
+)
+check "baseline-rev: exit 1 (the regression gate failed)" [ "$(cat rev.rc)" = 1 ]
+check "baseline-rev: the revision's files are run first" \
+	grep -q '^baseline: prompts as at HEAD (2 files, 0 PATHs new since), run into out/baseline$' rev.out
+check "baseline-rev: the edited prompt regressed in every case" \
+	grep -q '^prompt Seq: 40 regressed, 0 improved, 0 unchanged of 40 cases' rev.out
+check "baseline-rev: the unchanged prompt is unchanged" \
+	grep -q '^prompt Other: 0 regressed, 0 improved, 40 unchanged of 40 cases' rev.out
+check "baseline-rev: a prompt new since the revision is listed as added" \
+	grep -q '^added (listed, not compared): 40$' rev.out
+check "baseline-rev: the revision's results are kept" \
+	[ -s repo/out/baseline/results.json ]
+check "baseline-rev: an unknown revision is an input error (exit 3)" \
+	[ "$(cat nosuch.rc)" = 3 ]
+check "baseline-rev: an unknown revision is named" \
+	grep -q -- '--baseline-rev nosuch: no such revision' nosuch.err
+check "baseline-rev with --until-decided: decided regression" \
+	grep -q '^sequential test: regression' revseq.out
+mkdir plain
+cp head/p.prompt.yml plain/
+(cd plain && "$PE" run -q -m echo: -o out --baseline-rev HEAD \
+	p.prompt.yml >/dev/null 2>../plain.err; echo $? >../plain.rc)
+check "baseline-rev outside a git work tree: exit 3" [ "$(cat plain.rc)" = 3 ]
+check "baseline-rev outside a git work tree: says so" \
+	grep -q 'needs a git work tree' plain.err
+"$PE" run -q -m echo: --baseline-rev HEAD --baseline x \
+	same/p.prompt.yml >/dev/null 2>&1
+check "--baseline-rev with --baseline: exit 4" [ $? = 4 ]
 
 echo "seq: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evaluators/evaluator.h"
 #include "reports/comparison.h"
@@ -31,6 +32,7 @@
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
 #include "harness/plan/shard.h"
+#include "harness/load/gitrev.h"
 #include "harness/run/decide.h"
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
@@ -112,7 +114,9 @@ struct run_args {
 	const char *org;
 	struct pe_gates gates;
 	int until_decided;
-	long seed; /* -1: from the plan's id */
+	const char *baseline_rev;
+	int base_side; /* this is --baseline-rev's run of the revision */
+	long seed;     /* -1: from the plan's id */
 	double alpha;
 	double margin;
 };
@@ -549,8 +553,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.ntemperatures = (size_t)n;
 	}
 	/* The configuration's gates fill what the options left out. */
-	pe_config_merge_gates(config, &a->gates);
-	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
+	if (!a->base_side)
+		pe_config_merge_gates(config, &a->gates);
+	if (pe_gates_need_baseline(&a->gates) && !a->baseline &&
+	    !a->base_side) {
 		pe_usage_error("run",
 			       "--fail-on %s (from the configuration) needs "
 			       "--baseline",
@@ -653,6 +659,67 @@ done:
 }
 
 /*
+ * The run of --baseline-rev: exports the PATHs at the revision, runs them
+ * into OUT/baseline with the same options and no gates nor reports, then
+ * runs the working tree's with that as --baseline.  Identical prompt
+ * files make identical requests, so the second side takes their answers
+ * from the cache.  Returns an exit status.
+ */
+static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
+{
+	struct run_args base = *a;
+	struct pe_strlist found;
+	struct pe_gitrev g;
+	int rc =
+		pe_gitrev_export(a->baseline_rev, paths->items, paths->len, &g);
+	int status;
+
+	pe_strlist_init(&found);
+	if (rc) {
+		pe_gitrev_release(&g);
+		return rc == PE_ERR_IO ? PE_EXIT_SYSTEM : PE_EXIT_INVALID;
+	}
+	for (size_t i = 0; i < g.paths.len; i++)
+		if (!access(g.paths.items[i], F_OK))
+			pe_strlist_push(&found, g.paths.items[i]);
+	if (!found.len) {
+		pe_error("--baseline-rev %s: none of the PATHs is in that "
+			 "revision; nothing to compare with",
+			 a->baseline_rev);
+		status = PE_EXIT_INVALID;
+		goto done;
+	}
+	base.out_dir = xstrfmt("%s/baseline", a->out_dir);
+	base.formats = NULL;
+	base.until_decided = 0;
+	base.baseline = NULL;
+	base.base_side = 1;
+	pe_gates_init(&base.gates);
+	pe_terminal_printf(stdout,
+			   "baseline: %s as at %s (%zu file%s, %zu PATH%s "
+			   "new since), run into %s\n",
+			   paths->len == 1 ? paths->items[0] : "the PATHs",
+			   a->baseline_rev, g.files, g.files == 1 ? "" : "s",
+			   g.missing, g.missing == 1 ? "" : "s", base.out_dir);
+	status = plan_and_run(&base, &found);
+	if (status < PE_EXIT_INVALID) {
+		char *results = xstrfmt("%s/results.json", base.out_dir);
+
+		pe_terminal_printf(stdout, "\nthe working tree's %s:\n",
+				   paths->len == 1 ? paths->items[0] : "PATHs");
+		a->baseline = results;
+		status = plan_and_run(a, paths);
+		a->baseline = NULL;
+		free(results);
+	}
+	free((char *)base.out_dir);
+done:
+	pe_strlist_release(&found);
+	pe_gitrev_release(&g);
+	return status;
+}
+
+/*
  * Checks --until-decided and its settings; 0, or PE_ERR_USAGE after
  * saying why.
  */
@@ -660,7 +727,12 @@ static int check_until_decided(const struct run_args *a)
 {
 	const char *why = NULL;
 
-	if (!(a->alpha > 0 && a->alpha < 1))
+	if (a->baseline && a->baseline_rev)
+		why = "--baseline and --baseline-rev exclude each other";
+	else if (a->baseline_rev && (a->resume || a->shard || a->shard_count))
+		why = "--baseline-rev runs the whole plan of both sides, so "
+		      "it takes no --resume nor --shard";
+	else if (!(a->alpha > 0 && a->alpha < 1))
 		why = "--alpha must be above 0 and below 1";
 	else if (!(a->margin >= 0 && a->margin < 1))
 		why = "--margin must be from 0 to below 1";
@@ -668,8 +740,8 @@ static int check_until_decided(const struct run_args *a)
 		why = "--seed applies to --until-decided only";
 	else if (!a->until_decided)
 		return PE_OK;
-	else if (!a->baseline)
-		why = "--until-decided needs --baseline";
+	else if (!a->baseline && !a->baseline_rev)
+		why = "--until-decided needs --baseline or --baseline-rev";
 	else if (a->resume)
 		why = "--until-decided and --resume exclude each other";
 	else if (a->shard || a->shard_count)
@@ -727,6 +799,9 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 0, "org", "ORG",
 		  "bill GitHub Models calls to this organization", &a.org, NULL,
 		  0, 0 },
+		{ PE_OPT_STRING, 0, "baseline-rev", "REV",
+		  "run the PATHs as at this git revision too, and compare",
+		  &a.baseline_rev, NULL, 0, 0 },
 		{ PE_OPT_FLAG, 0, "until-decided", NULL,
 		  "cases in random order; stop once the sequential test "
 		  "decides (needs --baseline)",
@@ -777,7 +852,8 @@ int cmd_run(int argc, char **argv)
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&a.gates, "run")) {
 		status = PE_EXIT_USAGE;
-	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline) {
+	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline &&
+		   !a.baseline_rev) {
 		pe_usage_error("run", "--fail-on %s needs --baseline",
 			       a.gates.fail_on);
 		status = PE_EXIT_USAGE;
@@ -790,7 +866,8 @@ int cmd_run(int argc, char **argv)
 		pe_error("cannot start libcurl");
 		status = PE_EXIT_SYSTEM;
 	} else {
-		status = plan_and_run(&a, &paths);
+		status = a.baseline_rev ? run_with_rev(&a, &paths)
+					: plan_and_run(&a, &paths);
 		pe_http_global_cleanup();
 	}
 	pe_strlist_release(&a.models);
