@@ -44,10 +44,17 @@ int pe_report_partial_note(const struct pe_report_input *in, struct pe_buf *out)
 
 	if (!p)
 		return 0;
-	pe_buf_addf(out,
-		    "partial: %zu of %zu job%s finished (the run was "
-		    "interrupted)",
-		    p->finished, p->jobs, p->jobs == 1 ? "" : "s");
+	if (p->stopped[0])
+		pe_buf_addf(out,
+			    "partial: %zu of %zu job%s run (stopped early, %s; "
+			    "the rest are not run, neither passed nor failed)",
+			    p->finished, p->jobs, p->jobs == 1 ? "" : "s",
+			    p->stopped);
+	else
+		pe_buf_addf(out,
+			    "partial: %zu of %zu job%s finished (the run was "
+			    "interrupted)",
+			    p->finished, p->jobs, p->jobs == 1 ? "" : "s");
 	return 1;
 }
 

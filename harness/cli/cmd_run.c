@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "evaluators/evaluator.h"
 #include "reports/comparison.h"
@@ -31,6 +32,8 @@
 #include "harness/cli/options.h"
 #include "harness/plan/plan.h"
 #include "harness/plan/shard.h"
+#include "harness/load/gitrev.h"
+#include "harness/run/decide.h"
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
 #include "harness/cli/progress.h"
@@ -110,6 +113,12 @@ struct run_args {
 	const char *judge_model;
 	const char *org;
 	struct pe_gates gates;
+	int until_decided;
+	const char *baseline_rev;
+	int base_side; /* this is --baseline-rev's run of the revision */
+	long seed;     /* -1: from the plan's id */
+	double alpha;
+	double margin;
 };
 
 /* Parses "0,0.7,1" strictly into temps; returns the count or -1. */
@@ -294,13 +303,17 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
  * What happens after the run when -f, --baseline or a gate asks for the
  * results: renders OUT/results.json in the formats -f asks for (with the
  * comparison against base when there is one, and the suite the rows came
- * from), prints the comparison and checks the gates.  Stores the number
+ * from), prints the comparison and checks the gates (the regression
+ * kinds of --fail-on read test, the sequential test of --until-decided,
+ * when it is not NULL).  Stores the number
  * of failed gates in *failed.  Returns 0 or PE_ERR_IO.
  */
 static int use_results(const struct run_args *a, const struct pe_config *config,
 		       const struct pe_suite *suite,
-		       const struct pe_resultset *base, size_t *failed)
+		       const struct pe_resultset *base,
+		       const struct pe_seqtest *test, size_t *failed)
 {
+	struct pe_gates gates = a->gates;
 	struct pe_prices prices = pe_config_prices(config);
 	char *path = xstrfmt("%s/results.json", a->out_dir);
 	struct pe_resultset *rs = pe_inputs_results(path);
@@ -329,8 +342,10 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 				   a->baseline);
 		pe_comparison_write_terminal(stdout, cmp);
 	}
-	if (!rc && pe_gates_given(&a->gates))
-		*failed = pe_gates_check(&a->gates, rs, agg, cmp, stdout);
+	if (!rc && pe_gates_given(&gates)) {
+		gates.sequential = test;
+		*failed = pe_gates_check(&gates, rs, agg, cmp, stdout);
+	}
 	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
@@ -381,6 +396,86 @@ static void print_interrupted(const struct pe_run *run)
 	       left == 1 ? "" : "s");
 }
 
+/*
+ * The seed of --until-decided's order: --seed, else the first 15 hex
+ * digits of the plan's id, so that the same plan runs in the same order.
+ */
+static unsigned long long order_seed(const struct run_args *a,
+				     const struct pe_plan *plan)
+{
+	unsigned long long seed = 0;
+
+	if (a->seed >= 0)
+		return (unsigned long long)a->seed;
+	for (size_t i = 0; i < 15 && plan->info.id[i]; i++) {
+		char c = plan->info.id[i];
+
+		seed = seed * 16 +
+		       (unsigned long long)(c <= '9' ? c - '0' : c - 'a' + 10);
+	}
+	return seed;
+}
+
+/*
+ * Starts --until-decided: makes the decider that orders the jobs and
+ * watches them, and says how the run goes.  Returns it (owned by the
+ * caller).
+ */
+static struct pe_decider *start_deciding(const struct run_args *a,
+					 const struct pe_plan *plan,
+					 const struct pe_resultset *base,
+					 struct pe_run_options *ro)
+{
+	unsigned long long seed = order_seed(a, plan);
+	struct pe_decider *d = pe_decider_new(plan, base, a->alpha, a->margin,
+					      seed, ro->observer);
+
+	pe_decider_apply(d, ro);
+	pe_terminal_printf(stdout,
+			   "until decided: %zu cases in random order (seed "
+			   "%llu), alpha %g, margin %g\n",
+			   pe_decider_cases(d), seed, a->alpha, a->margin);
+	return d;
+}
+
+/* Says what the sequential test decided, and when. */
+static void print_decision(const struct pe_decider *d, const struct pe_run *run)
+{
+	const struct pe_seqtest *t = pe_decider_test(d);
+	size_t run_cases = pe_decider_cases_run(d);
+	size_t cases = pe_decider_cases(d);
+
+	if (t->decision == PE_SEQ_UNDECIDED)
+		pe_terminal_printf(stdout,
+				   "sequential test: undecided after %zu "
+				   "compared case%s (%zu of %zu cases run)",
+				   pe_seqtest_cases(t),
+				   pe_seqtest_cases(t) == 1 ? "" : "s",
+				   run_cases, cases);
+	else
+		pe_terminal_printf(stdout,
+				   "sequential test: %s, decided after %zu "
+				   "compared case%s (%zu regressed, %zu "
+				   "improved, %zu unchanged in all); %zu of "
+				   "%zu cases run",
+				   pe_seq_decision_name(t->decision),
+				   t->decided_at, t->decided_at == 1 ? "" : "s",
+				   t->regressed, t->improved, t->unchanged,
+				   run_cases, cases);
+	pe_terminal_printf(stdout,
+			   "; e-values: regression %.3g, no "
+			   "regression %.3g (decide at %.3g)\n",
+			   pe_seqtest_e_regression(t),
+			   pe_seqtest_e_no_regression(t), 1 / t->alpha);
+	if (run->decided)
+		pe_terminal_printf(stdout,
+				   "stopped early: %zu of %zu cases not run "
+				   "(stopped, decided; neither passed nor "
+				   "failed, and listed as removed against "
+				   "the baseline)\n",
+				   cases - run_cases, cases);
+}
+
 static int usage(const struct pe_option *opts)
 {
 	struct pe_buf text;
@@ -414,6 +509,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_prices prices;
 	struct pe_run run;
 	struct pe_resultset *base = NULL;
+	struct pe_decider *decider = NULL;
 	struct pe_aggregate *agg = NULL;
 	struct pe_result *rows = NULL;
 	struct pe_progress progress;
@@ -457,8 +553,10 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.ntemperatures = (size_t)n;
 	}
 	/* The configuration's gates fill what the options left out. */
-	pe_config_merge_gates(config, &a->gates);
-	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
+	if (!a->base_side)
+		pe_config_merge_gates(config, &a->gates);
+	if (pe_gates_need_baseline(&a->gates) && !a->baseline &&
+	    !a->base_side) {
 		pe_usage_error("run",
 			       "--fail-on %s (from the configuration) needs "
 			       "--baseline",
@@ -509,6 +607,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	ro.stop = &interrupted;
 	pe_progress_init(&progress, a->quiet, a->verbose);
 	ro.observer = &progress.observer;
+	if (a->until_decided)
+		decider = start_deciding(a, plan, base, &ro);
 	if (pe_make_dirs(a->out_dir, 0)) {
 		pe_error("cannot create %s: %s", a->out_dir, strerror(errno));
 		status = PE_EXIT_SYSTEM;
@@ -523,6 +623,8 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
+	if (run.decided)
+		pe_decider_describe(decider, run.stopped, sizeof(run.stopped));
 	if (pe_run_write_results(plan, &ro, &run)) {
 		pe_error("cannot write %s/results.json: %s", a->out_dir,
 			 strerror(errno));
@@ -532,8 +634,12 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	agg = print_summary(plan, &run, config, a->out_dir, &rows);
 	if (run.interrupted)
 		print_interrupted(&run);
+	if (decider)
+		print_decision(decider, &run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
-	    use_results(a, config, suite, base, &failed_gates)) {
+	    use_results(a, config, suite, base,
+			decider ? pe_decider_test(decider) : NULL,
+			&failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
@@ -543,12 +649,107 @@ done:
 	pe_aggregate_free(agg);
 	free(rows);
 	pe_resultset_free(base);
+	pe_decider_free(decider);
 	pe_run_release(&run);
 	pe_plan_free(plan);
 	pe_suite_free(suite);
 	pe_config_free(config);
 	pe_diag_free(diag);
 	return status;
+}
+
+/*
+ * The run of --baseline-rev: exports the PATHs at the revision, runs them
+ * into OUT/baseline with the same options and no gates nor reports, then
+ * runs the working tree's with that as --baseline.  Identical prompt
+ * files make identical requests, so the second side takes their answers
+ * from the cache.  Returns an exit status.
+ */
+static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
+{
+	struct run_args base = *a;
+	struct pe_strlist found;
+	struct pe_gitrev g;
+	int rc =
+		pe_gitrev_export(a->baseline_rev, paths->items, paths->len, &g);
+	int status;
+
+	pe_strlist_init(&found);
+	if (rc) {
+		pe_gitrev_release(&g);
+		return rc == PE_ERR_IO ? PE_EXIT_SYSTEM : PE_EXIT_INVALID;
+	}
+	for (size_t i = 0; i < g.paths.len; i++)
+		if (!access(g.paths.items[i], F_OK))
+			pe_strlist_push(&found, g.paths.items[i]);
+	if (!found.len) {
+		pe_error("--baseline-rev %s: none of the PATHs is in that "
+			 "revision; nothing to compare with",
+			 a->baseline_rev);
+		status = PE_EXIT_INVALID;
+		goto done;
+	}
+	base.out_dir = xstrfmt("%s/baseline", a->out_dir);
+	base.formats = NULL;
+	base.until_decided = 0;
+	base.baseline = NULL;
+	base.base_side = 1;
+	pe_gates_init(&base.gates);
+	pe_terminal_printf(stdout,
+			   "baseline: %s as at %s (%zu file%s, %zu PATH%s "
+			   "new since), run into %s\n",
+			   paths->len == 1 ? paths->items[0] : "the PATHs",
+			   a->baseline_rev, g.files, g.files == 1 ? "" : "s",
+			   g.missing, g.missing == 1 ? "" : "s", base.out_dir);
+	status = plan_and_run(&base, &found);
+	if (status < PE_EXIT_INVALID) {
+		char *results = xstrfmt("%s/results.json", base.out_dir);
+
+		pe_terminal_printf(stdout, "\nthe working tree's %s:\n",
+				   paths->len == 1 ? paths->items[0] : "PATHs");
+		a->baseline = results;
+		status = plan_and_run(a, paths);
+		a->baseline = NULL;
+		free(results);
+	}
+	free((char *)base.out_dir);
+done:
+	pe_strlist_release(&found);
+	pe_gitrev_release(&g);
+	return status;
+}
+
+/*
+ * Checks --until-decided and its settings; 0, or PE_ERR_USAGE after
+ * saying why.
+ */
+static int check_until_decided(const struct run_args *a)
+{
+	const char *why = NULL;
+
+	if (a->baseline && a->baseline_rev)
+		why = "--baseline and --baseline-rev exclude each other";
+	else if (a->baseline_rev && (a->resume || a->shard || a->shard_count))
+		why = "--baseline-rev runs the whole plan of both sides, so "
+		      "it takes no --resume nor --shard";
+	else if (!(a->alpha > 0 && a->alpha < 1))
+		why = "--alpha must be above 0 and below 1";
+	else if (!(a->margin >= 0 && a->margin < 1))
+		why = "--margin must be from 0 to below 1";
+	else if (!a->until_decided && a->seed >= 0)
+		why = "--seed applies to --until-decided only";
+	else if (!a->until_decided)
+		return PE_OK;
+	else if (!a->baseline && !a->baseline_rev)
+		why = "--until-decided needs --baseline or --baseline-rev";
+	else if (a->resume)
+		why = "--until-decided and --resume exclude each other";
+	else if (a->shard || a->shard_count)
+		why = "--until-decided runs the whole plan, not a shard";
+	if (!why)
+		return PE_OK;
+	pe_usage_error("run", "%s", why);
+	return PE_ERR_USAGE;
 }
 
 /* Runs "prompteval run"; returns an exit status. */
@@ -598,6 +799,25 @@ int cmd_run(int argc, char **argv)
 		{ PE_OPT_STRING, 0, "org", "ORG",
 		  "bill GitHub Models calls to this organization", &a.org, NULL,
 		  0, 0 },
+		{ PE_OPT_STRING, 0, "baseline-rev", "REV",
+		  "run the PATHs as at this git revision too, and compare",
+		  &a.baseline_rev, NULL, 0, 0 },
+		{ PE_OPT_FLAG, 0, "until-decided", NULL,
+		  "cases in random order; stop once the sequential test "
+		  "decides (needs --baseline)",
+		  &a.until_decided, NULL, 0, 0 },
+		{ PE_OPT_LONG, 0, "seed", "N",
+		  "the seed of --until-decided's order (default: from the "
+		  "plan)",
+		  &a.seed, NULL, 0, 2147483647 },
+		{ PE_OPT_DOUBLE, 0, "alpha", "A",
+		  "--until-decided's error rate for each decision "
+		  "(default 0.05)",
+		  &a.alpha, NULL, 0, 0 },
+		{ PE_OPT_DOUBLE, 0, "margin", "D",
+		  "--until-decided: no regression means a net share of "
+		  "regressed cases below D (default 0.1)",
+		  &a.margin, NULL, 0, 0 },
 		PE_GATE_OPTIONS(&a.gates),
 		{ PE_OPT_FLAG, 'q', "quiet", NULL, "no progress on stderr",
 		  &a.quiet, NULL, 0, 0 },
@@ -612,6 +832,9 @@ int cmd_run(int argc, char **argv)
 	pe_strlist_init(&a.models);
 	pe_call_settings_init(&a.calls);
 	a.out_dir = "out";
+	a.seed = -1;
+	a.alpha = PE_SEQ_ALPHA;
+	a.margin = PE_SEQ_MARGIN;
 	pe_gates_init(&a.gates);
 	pe_strlist_init(&paths);
 	if (pe_options_parse("run", opts, argc, argv, &paths, &a.help)) {
@@ -629,9 +852,12 @@ int cmd_run(int argc, char **argv)
 		status = PE_EXIT_USAGE;
 	} else if (pe_gates_validate(&a.gates, "run")) {
 		status = PE_EXIT_USAGE;
-	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline) {
+	} else if (pe_gates_need_baseline(&a.gates) && !a.baseline &&
+		   !a.baseline_rev) {
 		pe_usage_error("run", "--fail-on %s needs --baseline",
 			       a.gates.fail_on);
+		status = PE_EXIT_USAGE;
+	} else if (check_until_decided(&a)) {
 		status = PE_EXIT_USAGE;
 	} else if (!paths.len) {
 		pe_usage_error("run", "no PATH given");
@@ -640,7 +866,8 @@ int cmd_run(int argc, char **argv)
 		pe_error("cannot start libcurl");
 		status = PE_EXIT_SYSTEM;
 	} else {
-		status = plan_and_run(&a, &paths);
+		status = a.baseline_rev ? run_with_rev(&a, &paths)
+					: plan_and_run(&a, &paths);
 		pe_http_global_cleanup();
 	}
 	pe_strlist_release(&a.models);

@@ -83,6 +83,15 @@ static int compare_key(const struct entry *ea, const struct entry *eb)
 	return c;
 }
 
+/* Orders two rows by the case they pair as; see compare.h. */
+int pe_compare_case_key(const struct pe_result *a, const struct pe_result *b)
+{
+	struct entry ea = { a, SIDE_BASE, a->case_id, NULL };
+	struct entry eb = { b, SIDE_HEAD, b->case_id, NULL };
+
+	return compare_key(&ea, &eb);
+}
+
 static int compare_entries(const void *pa, const void *pb)
 {
 	const struct entry *a = pa, *b = pb;
@@ -159,8 +168,9 @@ static void tally_side(const struct entry *entries, size_t n,
 	s->mean_score = t.mean_score;
 }
 
-static enum pe_change_kind classify(const struct pe_compare_side *base,
-				    const struct pe_compare_side *head)
+/* Classifies a case from its two sides; see compare.h. */
+enum pe_change_kind pe_compare_classify(const struct pe_compare_side *base,
+					const struct pe_compare_side *head)
 {
 	/* Cross-multiplied, so that 1/2 equals 2/4 exactly. */
 	size_t lhs, rhs;
@@ -224,7 +234,7 @@ static void add_key(struct pe_comparison *cmp, const struct entry *entries,
 	c->temperature = r->temperature;
 	tally_side(entries, nbase, &c->base);
 	tally_side(entries + nbase, nhead, &c->head);
-	c->change = classify(&c->base, &c->head);
+	c->change = pe_compare_classify(&c->base, &c->head);
 	c->score_delta = c->head.mean_score - c->base.mean_score;
 }
 

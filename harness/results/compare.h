@@ -128,6 +128,21 @@ const struct pe_compare_group *pe_comparison_prompt(
 const struct pe_compare_group *pe_comparison_overall(
 	const struct pe_comparison *cmp);
 
+/*
+ * Classifies one case from its sides by the rule above (only their pass
+ * and decided counts are read): for a comparison made case by case, as
+ * run --until-decided makes it while the run goes on.
+ */
+enum pe_change_kind pe_compare_classify(const struct pe_compare_side *base,
+					const struct pe_compare_side *head);
+
+/*
+ * Orders rows a and b by the case they pair as (prompt name, case id or
+ * index, model and temperature), as strcmp does: 0 when they pair as one
+ * case.  Generated ids are compared whole here.
+ */
+int pe_compare_case_key(const struct pe_result *a, const struct pe_result *b);
+
 /* "regressed", "improved", "unchanged" or "undecided". */
 const char *pe_change_name(enum pe_change_kind kind);
 

@@ -40,6 +40,7 @@ void pe_gates_init(struct pe_gates *g)
 	g->max_cost_usd = NAN;
 	g->max_p95_latency_ms = NAN;
 	g->max_p95_ttft_ms = NAN;
+	g->sequential = NULL;
 }
 
 /* Returns 1 when at least one gate was given. */
@@ -225,6 +226,28 @@ static void check_significant(const struct pe_comparison *cmp,
 	}
 }
 
+/* The regression kinds of --fail-on, by the sequential test's decision. */
+static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
+{
+	const struct pe_seqtest *t = g->sequential;
+	char *what;
+
+	if (t->decision == PE_SEQ_UNDECIDED)
+		what = xstrfmt("--fail-on %s (sequential test: undecided after "
+			       "%zu compared cases; %zu regressed)",
+			       g->fail_on, pe_seqtest_cases(t), t->regressed);
+	else
+		what = xstrfmt("--fail-on %s (sequential test: %s after %zu "
+			       "compared cases, alpha %g)",
+			       g->fail_on, pe_seq_decision_name(t->decision),
+			       t->decided_at, t->alpha);
+	if (t->decision == PE_SEQ_REGRESSION)
+		gate_failed(l, what);
+	else
+		gate_ok(l, "passed", what);
+	free(what);
+}
+
 static void check_max_errors(const struct pe_gates *g,
 			     const struct pe_aggregate *agg,
 			     struct gate_lines *l)
@@ -357,6 +380,8 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		check_min_pass_rate(g, rs, agg, &l);
 	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
 		check_any_failure(agg, &l);
+	else if (g->fail_on && g->sequential)
+		check_sequential(g, &l);
 	else if (g->fail_on && !strcmp(g->fail_on, "regression") && cmp)
 		check_regression(cmp, &l);
 	else if (g->fail_on && cmp)

@@ -19,6 +19,7 @@
 #include "harness/results/compare.h"
 #include "harness/cli/options.h"
 #include "harness/results/resultset.h"
+#include "harness/results/sequential.h"
 
 /* --fail-on: what makes a run fail. */
 extern const char *const pe_fail_on_choices[];
@@ -31,6 +32,12 @@ struct pe_gates {
 	double max_cost_usd;	   /* NAN when not given */
 	double max_p95_latency_ms; /* NAN when not given */
 	double max_p95_ttft_ms;	   /* NAN when not given */
+	/*
+	 * run --until-decided: the regression kinds of --fail-on read this
+	 * sequential test's decision instead of the comparison.  NULL
+	 * otherwise.
+	 */
+	const struct pe_seqtest *sequential;
 };
 
 /*

@@ -56,9 +56,15 @@ static void write_header(struct pe_buf *b, const char *command,
 		else
 			pe_buf_adds(b, "null}");
 	}
-	if (partial)
-		pe_buf_addf(b, ",\"partial\":{\"finished\":%zu,\"jobs\":%zu}",
+	if (partial) {
+		pe_buf_addf(b, ",\"partial\":{\"finished\":%zu,\"jobs\":%zu",
 			    partial->finished, partial->jobs);
+		if (partial->stopped[0]) {
+			pe_buf_adds(b, ",\"stopped\":");
+			pe_json_str(b, partial->stopped);
+		}
+		pe_buf_adds(b, "}");
+	}
 	pe_buf_adds(b, ",\n\"results\":[\n");
 }
 

@@ -38,13 +38,17 @@ struct pe_plan_info {
 };
 
 /*
- * A run that stopped before its end (interrupted): finished of its jobs
- * (the jobs of its shard) have rows.  Written as "partial" after "plan"
- * only then, so complete results keep their bytes.
+ * A run that stopped before its end (interrupted, or decided by run
+ * --until-decided): finished of its jobs (the jobs of its shard) have
+ * rows.  Written as "partial" after "plan" only then, so complete results
+ * keep their bytes.  stopped says why a decided run stopped ("decided:
+ * no regression after 12 of 40 cases"; written as "stopped" only then)
+ * and is "" for an interrupted one.
  */
 struct pe_partial {
 	size_t finished;
 	size_t jobs;
+	char stopped[160];
 };
 
 /*

@@ -495,12 +495,16 @@ static void read_plan(struct pe_resultset *rs, struct reader *r,
 	rs->has_plan = 1;
 }
 
-/* Reads the document's "partial" ({finished, jobs}), when there is one. */
+/*
+ * Reads the document's "partial" ({finished, jobs}, and "stopped" when a
+ * decided run stopped early), when there is one.
+ */
 static void read_partial(struct pe_resultset *rs, struct reader *r,
 			 const struct where *doc, const struct pe_node *root)
 {
 	const struct pe_node *n = pe_node_get(root, "partial");
 	struct where w = { doc->start, doc->end, "'partial'" };
+	const char *stopped = "";
 	long finished = 0, jobs = 0;
 	size_t value;
 
@@ -515,8 +519,13 @@ static void read_partial(struct pe_resultset *rs, struct reader *r,
 		w.start = value;
 	get_count(r, &w, n, "finished", 0, &finished);
 	get_count(r, &w, n, "jobs", 0, &jobs);
+	/* "stopped" is there only when a decided run stopped early. */
+	if (pe_node_get(n, "stopped"))
+		get_string(r, &w, n, "stopped", 0, &stopped);
 	if (r->failed)
 		return;
+	snprintf(rs->partial.stopped, sizeof(rs->partial.stopped), "%s",
+		 stopped);
 	rs->partial.finished = (size_t)finished;
 	rs->partial.jobs = (size_t)jobs;
 	rs->has_partial = 1;

@@ -1946,6 +1946,18 @@ static int journal_failed(struct runner *r)
 	return err != 0;
 }
 
+/* True when the observer has said the run is decided (opts->decided). */
+static int decided(const struct runner *r)
+{
+	int d = 0;
+
+	if (r->opts->decided) {
+#pragma omp atomic read
+		d = *r->opts->decided;
+	}
+	return d;
+}
+
 /* The loop itself, on one thread of the OpenMP team. */
 static void loop(struct runner *r)
 {
@@ -1966,6 +1978,10 @@ static void loop(struct runner *r)
 					r->opts->observer->ctx, r->inflight);
 			}
 			r->told_stopping = 1;
+		} else if (decided(r)) {
+			/* Decided: what is in flight finishes, nothing more. */
+			if (!r->inflight)
+				break;
 		} else {
 			dispatch(r, now);
 		}
@@ -2100,17 +2116,20 @@ int pe_run_execute(const struct pe_plan *plan,
 	}
 	setup_targets(&r);
 	for (size_t i = 0; i < plan->njobs; i++) {
-		if (run->lines[i].finished) {
-			pe_tally_add(&run->tally, &run->rows[i]);
+		size_t job = opts->order ? opts->order[i] : i;
+
+		if (run->lines[job].finished) {
+			pe_tally_add(&run->tally, &run->rows[job]);
 			run->resumed++;
 			continue;
 		}
-		queue_push(&r.targets[plan->jobs[i].target], i, 0);
+		queue_push(&r.targets[plan->jobs[job].target], job, 0);
 		r.remaining++;
 	}
 	run->done = run->resumed;
 	drive(&r);
-	run->interrupted = r.remaining > 0 || r.judging > 0;
+	run->decided = decided(&r) && (r.remaining > 0 || r.judging > 0);
+	run->interrupted = !run->decided && (r.remaining > 0 || r.judging > 0);
 	tick(&r, now_ms(), 1);
 	release_runner(&r);
 	pe_journal_close(r.journal);
@@ -2260,14 +2279,17 @@ int pe_run_write_results(const struct pe_plan *plan,
 	char *path = xstrfmt("%s/results.json", opts->out_dir);
 	size_t n;
 	size_t *order = finished_order(run, &n);
-	struct pe_partial partial = { n, run->njobs };
+	struct pe_partial partial = { n, run->njobs, "" };
 	struct pe_buf b;
 	struct pe_atomic_file af;
 	int rc = pe_atomic_open(&af, path, 0);
 
 	pe_buf_init(&b, 0);
+	if (run->decided)
+		snprintf(partial.stopped, sizeof(partial.stopped), "%s",
+			 run->stopped);
 	pe_results_header(&b, "run", &plan->info,
-			  run->interrupted ? &partial : NULL);
+			  run->interrupted || run->decided ? &partial : NULL);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (b.len && fwrite(b.data, 1, b.len, af.f) != b.len)
 			rc = PE_ERR_IO;

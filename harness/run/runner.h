@@ -74,6 +74,18 @@ struct pe_run_options {
 	 * cancelled too. */
 	volatile sig_atomic_t *stop;
 	const struct pe_run_observer *observer; /* NULL: nobody watches */
+	/*
+	 * The order jobs are sent in (a permutation of the plan's job
+	 * indices); NULL: plan order.
+	 */
+	const size_t *order;
+	/*
+	 * Set (with an OpenMP atomic write, by the observer's job_done) when
+	 * the run has answered its question (run --until-decided): sending
+	 * stops as at stop level 1, and the jobs left are not run, but the
+	 * run is not interrupted.  NULL: never.
+	 */
+	const int *decided;
 };
 
 /*
@@ -167,6 +179,12 @@ struct pe_run {
 	size_t cache_hits;
 	int interrupted; /* stopped by SIGINT */
 	/*
+	 * Why the run stopped early when opts->decided stopped it (set by
+	 * the caller, "decided: ..."), else "".  results.json says it.
+	 */
+	char stopped[160];
+	int decided; /* opts->decided stopped it with jobs left */
+	/*
 	 * Why sending waits, for the observer's tick: "sending to
 	 * openai:gpt-4o paused for 20s: rate limited (Retry-After)", or "".
 	 */
@@ -210,7 +228,8 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n);
 
 /*
  * Writes OUT/results.json from the journal, rows in results.json order
- * (pe_result_compare), marked partial when the run was interrupted.
+ * (pe_result_compare), marked partial when the run was interrupted or
+ * stopped once decided (with run->stopped).
  * Returns 0 or PE_ERR_IO.
  */
 int pe_run_write_results(const struct pe_plan *plan,
