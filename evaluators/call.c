@@ -344,6 +344,7 @@ const struct pe_evaluator_ops pe_latency_ops = {
 /* cost: {max_usd}, or a bare number of US dollars. */
 const struct pe_evaluator_ops pe_cost_ops = {
 	.name = "cost",
+	.needs_price = 1,
 	.example = "{cost: {max_usd: 0.01}}",
 	.keys = cost_keys,
 	.known_keys = cost_keys,

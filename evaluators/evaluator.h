@@ -182,6 +182,12 @@ struct pe_evaluator_ops {
 	/* A bare string in an evaluators list is this kind. */
 	int sentence;
 	/*
+	 * Scored with the answer model's price (struct pe_eval_input's
+	 * price), and skipped without one: "check" warns for each model
+	 * the configuration has no price for.
+	 */
+	int needs_price;
+	/*
 	 * Reads the family's keys of node (the evaluator as written, or the
 	 * bare string of a sentence) into spec->data, which the family
 	 * defines and owns.  type is the "type:" scalar that chose the

@@ -16,6 +16,7 @@
 #include "harness/core/hash.h"
 #include "harness/core/url.h"
 #include "harness/core/util.h"
+#include "harness/results/aggregate.h"
 #include "harness/core/banned.h"
 
 static void set_base(struct pe_target *t, const struct pe_provider_config *pc)
@@ -848,10 +849,30 @@ void pe_plan_free(struct pe_plan *plan)
 	free(plan);
 }
 
-/* Checks the requests a run without -m would send; see plan.h. */
+/* Warns at each of n specs that needs a price for model and has none. */
+static void warn_unpriced(const struct pe_evalspec *specs, size_t n,
+			  const char *model, struct pe_diag *diag)
+{
+	for (size_t i = 0; i < n; i++)
+		if (specs[i].ops->needs_price)
+			pe_diag_warning(diag, &specs[i].mark,
+					"%s evaluator '%s' will not run for %s "
+					"(no price for %s in the "
+					"configuration's prices): its cases "
+					"will be ungraded, never passed",
+					specs[i].ops->name, specs[i].name,
+					model, model);
+}
+
+/*
+ * Checks the requests a run without -m would send, and the prices the
+ * evaluators that need one read; see plan.h.
+ */
 void pe_plan_check_suite(const struct pe_suite *suite,
 			 const struct pe_config *config, struct pe_diag *diag)
 {
+	struct pe_prices prices = pe_config_prices(config);
+
 	for (size_t f = 0; f < suite->nfiles; f++) {
 		const struct pe_prompt *p = suite->files[f].prompt;
 		char *const *names = config->models.items;
@@ -876,6 +897,14 @@ void pe_plan_check_suite(const struct pe_suite *suite,
 				continue;
 			check_requests(p, &tp, 1, config->temperatures,
 				       config->ntemperatures, diag);
+			if (!pe_price_find(&prices, names[i])) {
+				warn_unpriced(p->evaluators, p->nevaluators,
+					      names[i], diag);
+				for (size_t c = 0; c < p->ncases; c++)
+					warn_unpriced(p->cases[c].evaluators,
+						      p->cases[c].nevaluators,
+						      names[i], diag);
+			}
 			pe_target_release(&t);
 		}
 	}

@@ -175,7 +175,9 @@ void pe_plan_check_providers(const struct pe_config *config,
  * own, at the configuration's temperatures) refuse or leave out of each
  * prompt's requests (too many stop sequences, a temperature above the
  * API's range): errors and warnings in diag, at the prompt.  pe_plan_new
- * checks its own targets the same way.
+ * checks its own targets the same way.  It also warns at each evaluator
+ * that needs the answer model's price (cost) for each of those models
+ * the configuration's prices leave out: it will not run for them.
  */
 void pe_plan_check_suite(const struct pe_suite *suite,
 			 const struct pe_config *config, struct pe_diag *diag);
