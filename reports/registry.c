@@ -194,3 +194,13 @@ int pe_report_want_color(void)
 
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
+
+/* The colour of a pass rate; see report.h. */
+const char *pe_report_rate_colour(const struct pe_pass_rate *r)
+{
+	if (!r->decided)
+		return NULL;
+	if (r->pass == r->decided)
+		return PE_SGR_GREEN;
+	return r->pass ? PE_SGR_YELLOW : PE_SGR_RED;
+}

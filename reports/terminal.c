@@ -26,11 +26,9 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-#define BOLD   "\033[1m"
-#define RED    "\033[31m"
-#define GREEN  "\033[32m"
-#define YELLOW "\033[33m"
-#define RESET  "\033[0m"
+#define BOLD   PE_SGR_BOLD
+#define RED    PE_SGR_RED
+#define YELLOW PE_SGR_YELLOW
 
 struct terminal {
 	struct pe_report_input in;
@@ -40,28 +38,15 @@ struct terminal {
 static void paint(const struct terminal *t, const char *colour, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 
-/*
- * Prints as pe_terminal_printf does, in colour when colour is on: the
- * colour codes are ours, so they are written as they are, and only
- * around the escaped text.
- */
+/* Prints as pe_terminal_paint does, in colour when colour is on. */
 static void paint(const struct terminal *t, const char *colour, const char *fmt,
 		  ...)
 {
-	struct pe_buf b;
-	int coloured = t->in.color && colour;
 	va_list ap;
 
-	pe_buf_init(&b, 0);
-	if (coloured)
-		pe_buf_adds(&b, colour);
 	va_start(ap, fmt);
-	pe_terminal_vaddf(&b, fmt, ap);
+	pe_terminal_vpaint(t->out, t->in.color ? colour : NULL, fmt, ap);
 	va_end(ap);
-	if (coloured)
-		pe_buf_adds(&b, RESET);
-	fwrite(b.data, 1, b.len, t->out);
-	pe_buf_release(&b);
 }
 
 static void format_rate(char *buf, size_t size, double rate)
@@ -91,14 +76,9 @@ static void format_number(char *buf, size_t size, int decimals, double x)
 		snprintf(buf, size, "%.*f", decimals, x);
 }
 
-/* Green when every decided case passed, red when none did. */
 static const char *rate_colour(const struct pe_pass_rate *r)
 {
-	if (!r->decided)
-		return NULL;
-	if (r->pass == r->decided)
-		return GREEN;
-	return r->pass ? YELLOW : RED;
+	return pe_report_rate_colour(r);
 }
 
 /* Prints one count column of width 5 after a space, red when bad. */
