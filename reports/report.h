@@ -78,6 +78,14 @@ int pe_report_partial_note(const struct pe_report_input *in,
 int pe_report_want_color(void);
 
 /*
+ * The width of the model column of a terminal table: the widest model
+ * name among agg's cells, in terminal columns (pe_terminal_width), and
+ * at least 24, so that names are never cut and short ones keep the
+ * usual layout.
+ */
+int pe_report_model_width(const struct pe_aggregate *agg);
+
+/*
  * The colour of a pass rate in a terminal table (a PE_SGR_ code): green
  * when every decided case passed, red when none did, yellow between;
  * NULL when no case was decided.
