@@ -1,7 +1,7 @@
 #!/bin/sh
 # The command line around the commands: colour in the tables on a
 # terminal (a pseudo-terminal made by script(1)) and none with NO_COLOR
-# or into a pipe.
+# or into a pipe; examples/prompteval.yml passes check.
 #
 # usage: tests/cli-tests.sh PROMPTEVAL
 # The last line is "cli: N passed, M failed".
@@ -78,6 +78,18 @@ if has "$work/pipe" "pass rate" && ! has "$work/pipe" "$ESC"; then
 	ok "into a pipe, run and report print no colour"
 else
 	bad "colour into a pipe"
+fi
+
+# --- examples/prompteval.yml ------------------------------------------
+if "$PE" check --strict -c examples/prompteval.yml prompts examples \
+	>"$work/out" 2>&1 &&
+	has "$work/out" "0 errors, 0 warnings" &&
+	"$PE" run --dry-run -c examples/prompteval.yml prompts >"$work/out" 2>&1 &&
+	has "$work/out" "against 4 models"; then
+	ok "examples/prompteval.yml passes check --strict and plans 4 models"
+else
+	bad "examples/prompteval.yml"
+	cat "$work/out"
 fi
 
 echo "cli: $pass passed, $fail failed"

@@ -27,6 +27,7 @@ struct pe_command {
 };
 
 static const struct pe_command commands[] = {
+	{ "init", cmd_init, "write a starter prompt and configuration" },
 	{ "check", cmd_check, "validate prompt files; send nothing" },
 	{ "list", cmd_list, "list prompts, test cases and evaluators" },
 	{ "run", cmd_run, "run the test cases against models and score them" },
