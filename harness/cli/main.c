@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/cli/commands.h"
+#include "harness/cli/options.h"
 #include "harness/cli/status.h"
 #include "harness/core/pattern.h"
 #include "harness/run/http.h"
@@ -39,8 +40,17 @@ static const struct pe_command commands[] = {
 	{ NULL, NULL, NULL }
 };
 
+/*
+ * The general help; in the table form (pe_options_want_table), one
+ * "command\tNAME\tSUMMARY" line per command.
+ */
 static void print_help(FILE *out)
 {
+	if (pe_options_want_table()) {
+		for (const struct pe_command *c = commands; c->name; c++)
+			fprintf(out, "command\t%s\t%s\n", c->name, c->summary);
+		return;
+	}
 	fprintf(out, "usage: prompteval [--help] [--version] <command> "
 		     "[<args>]\n\n"
 		     "prompteval loads prompt definitions (.prompt.yml), runs "
