@@ -9,7 +9,7 @@
 # the man page, init, install), valgrind memcheck on end-to-end runs, the JUnit and HTML
 # reports (the latter in headless Chromium), the docs, format, tree and
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
-# terminal, stream, security, fault, hostile and crash suites again under
+# terminal, stream, security, fault, hostile, cli and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
 # run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
@@ -85,6 +85,7 @@ step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-te
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
 step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
+step "the command line (ASan+UBSan)" tests/cli-tests.sh build/san/prompteval
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
