@@ -5,8 +5,9 @@
 # safety, streamed replies and the fault suite against the fake LLM
 # server, the security tests (TLS with a private CA, keys, file modes and
 # paths, the secrets proof), hostile input (bench/load.py's bounds) and
-# crashes, the command line (colour on a pseudo-terminal, completion,
-# the man page, init, install), valgrind memcheck on end-to-end runs, the JUnit and HTML
+# crashes, the command line (colour on a pseudo-terminal, the example
+# configuration, the man page, completion, install), valgrind memcheck
+# on end-to-end runs, the JUnit and HTML
 # reports (the latter in headless Chromium), the docs, format, tree and
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
 # terminal, stream, security, fault, hostile, cli and crash suites again under
@@ -60,7 +61,7 @@ step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/def
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
 step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
-step "the command line: colour, completion, man page, init, install" tests/cli-tests.sh ./prompteval
+step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
