@@ -9,12 +9,16 @@
 #                     default 1200)
 #   make demo         the main job on the bundled prompts (adds python3)
 #   make bench        benchmarks (not part of make test)
-#   make install      PREFIX=/usr/local DESTDIR=
+#   make install      PREFIX=/usr/local DESTDIR= (the binary, the man
+#                     page and the bash and zsh completions)
 #   DEVELOPER=1       adds -Werror
 #   SANITIZE=address,undefined   builds with the sanitizers
 
 PREFIX ?= /usr/local
 BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR = $(PREFIX)/share/zsh/site-functions
 CC = cc
 PKGS = libcurl libcjson libpcre2-8 yaml-0.1 libcrypto md4c libutf8proc
 
@@ -30,11 +34,14 @@ SCRIPT_DEBS = python3
 # clang's libFuzzer, clang-format, xmllint for the JUnit schema, curl and
 # Python for the runs against the fake server, openssl for the private CA
 # of the TLS test, Chromium and Node for the browser test, valgrind for
-# memcheck.
+# memcheck, and for tests/cli-tests.sh script(1) (bsdutils) for a
+# pseudo-terminal, mandoc and man-db for the man page, zsh for its
+# completion.
 UNIT_DEBS = libcmocka-dev
 FUZZ_DEBS = clang libclang-rt-dev
 TEST_DEBS = $(UNIT_DEBS) $(FUZZ_DEBS) clang-format libxml2-utils curl \
-	    openssl $(SCRIPT_DEBS) chromium nodejs valgrind
+	    openssl $(SCRIPT_DEBS) chromium nodejs valgrind bsdutils mandoc \
+	    man-db zsh
 # npm comes with some nodejs builds (NodeSource's conflicts with Debian's
 # npm package); Debian's own nodejs needs the npm package beside it.
 TEST_DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -81,7 +88,14 @@ DEPFILES = $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
 	print-deps print-test-deps test fuzz check-format format demo bench \
 	install uninstall clean unit-bins fuzz-bins
 
-all: deps $(PROG)
+# The man page and the shell completions are made from the binary's own
+# option tables (docs/gen-man.sh, docs/gen-completion.sh), so they are
+# never out of date: ./prompteval.1 beside ./prompteval, and
+# $(BUILD)/completion/.
+MAN = $(PROG).1
+COMPLETIONS = $(BUILD)/completion/prompteval.bash $(BUILD)/completion/_prompteval
+
+all: deps $(PROG) $(MAN) $(COMPLETIONS)
 
 deps:
 	@sh tests/deps.sh $(DEBS)
@@ -153,6 +167,15 @@ $(BUILD)/tests/fakellm: $(FAKELLM_SRC) $(wildcard tests/fakellm/*.h) \
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $(FAKELLM_SRC) $(PKG_LIBS)
 fakellm: $(BUILD)/tests/fakellm
 
+$(MAN): $(PROG) docs/prompteval.1.in docs/gen-man.sh
+	sh docs/gen-man.sh ./$(PROG) docs/prompteval.1.in >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/prompteval.bash: $(PROG) docs/gen-completion.sh
+	@mkdir -p $(dir $@)
+	sh docs/gen-completion.sh ./$(PROG) bash >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/_prompteval: $(PROG) docs/gen-completion.sh
+	@mkdir -p $(dir $@)
+	sh docs/gen-completion.sh ./$(PROG) zsh >$@.tmp && mv $@.tmp $@
+
 # Fuzz targets need clang's libFuzzer.  The library is compiled once
 # (instrumented, without libFuzzer's main) and linked into every target.
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
@@ -212,13 +235,22 @@ demo: all fakellm deps-scripts
 	@sh tests/demo.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 prompteval $(DESTDIR)$(BINDIR)/prompteval
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/prompteval
+	install -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/man1/prompteval.1
+	install -m 0644 $(BUILD)/completion/prompteval.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/prompteval
+	install -m 0644 $(BUILD)/completion/_prompteval \
+		$(DESTDIR)$(ZSHCOMPDIR)/_prompteval
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/prompteval
+	rm -f $(DESTDIR)$(BINDIR)/prompteval \
+		$(DESTDIR)$(MANDIR)/man1/prompteval.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/prompteval \
+		$(DESTDIR)$(ZSHCOMPDIR)/_prompteval
 
 clean:
-	rm -rf build prompteval
+	rm -rf build prompteval prompteval.1
 
 -include $(DEPFILES) $(FUZZ_LIB_OBJ:.o=.d)

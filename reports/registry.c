@@ -201,3 +201,29 @@ int pe_report_want_color(void)
 
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
+
+/* The model column's width; see report.h. */
+int pe_report_model_width(const struct pe_aggregate *agg)
+{
+	size_t width = 24;
+
+	for (size_t i = 0; i < pe_aggregate_cell_count(agg); i++) {
+		const char *model = pe_aggregate_cell(agg, i)->model;
+		size_t w = model ? pe_terminal_width(model, strlen(model)) : 1;
+
+		if (w > width)
+			width = w;
+	}
+	/* A name wider than a terminal line has no better place anyway. */
+	return width > 4096 ? 4096 : (int)width;
+}
+
+/* The colour of a pass rate; see report.h. */
+const char *pe_report_rate_colour(const struct pe_pass_rate *r)
+{
+	if (!r->decided)
+		return NULL;
+	if (r->pass == r->decided)
+		return PE_SGR_GREEN;
+	return r->pass ? PE_SGR_YELLOW : PE_SGR_RED;
+}

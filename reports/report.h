@@ -78,6 +78,21 @@ int pe_report_partial_note(const struct pe_report_input *in,
 int pe_report_want_color(void);
 
 /*
+ * The width of the model column of a terminal table: the widest model
+ * name among agg's cells, in terminal columns (pe_terminal_width), and
+ * at least 24, so that names are never cut and short ones keep the
+ * usual layout.
+ */
+int pe_report_model_width(const struct pe_aggregate *agg);
+
+/*
+ * The colour of a pass rate in a terminal table (a PE_SGR_ code): green
+ * when every decided case passed, red when none did, yellow between;
+ * NULL when no case was decided.
+ */
+const char *pe_report_rate_colour(const struct pe_pass_rate *r);
+
+/*
  * Writes every format in list (comma-separated names, e.g.
  * "terminal,junit,md") for in: files go into out_dir, the terminal to
  * stdout.  Returns 0, PE_ERR_USAGE for an unknown name or a format that

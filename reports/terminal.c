@@ -11,7 +11,8 @@
  * terminal printer (harness/core/message.h), so text from the results
  * file is escaped (a crafted results file cannot move the cursor or
  * change colours) and the columns of names count what the terminal
- * shows.  Colour codes are written on their own, around printed text,
+ * shows.  The model column is as wide as the widest model name (at
+ * least 24 columns): names are never cut.  Colour codes are written on their own, around printed text,
  * and only when in->color says the output is a terminal that wants it.
  */
 #include <math.h>
@@ -26,42 +27,28 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-#define BOLD   "\033[1m"
-#define RED    "\033[31m"
-#define GREEN  "\033[32m"
-#define YELLOW "\033[33m"
-#define RESET  "\033[0m"
+#define BOLD   PE_SGR_BOLD
+#define RED    PE_SGR_RED
+#define YELLOW PE_SGR_YELLOW
 
 struct terminal {
 	struct pe_report_input in;
 	FILE *out;
+	int model_width; /* pe_report_model_width */
 };
 
 static void paint(const struct terminal *t, const char *colour, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 
-/*
- * Prints as pe_terminal_printf does, in colour when colour is on: the
- * colour codes are ours, so they are written as they are, and only
- * around the escaped text.
- */
+/* Prints as pe_terminal_paint does, in colour when colour is on. */
 static void paint(const struct terminal *t, const char *colour, const char *fmt,
 		  ...)
 {
-	struct pe_buf b;
-	int coloured = t->in.color && colour;
 	va_list ap;
 
-	pe_buf_init(&b, 0);
-	if (coloured)
-		pe_buf_adds(&b, colour);
 	va_start(ap, fmt);
-	pe_terminal_vaddf(&b, fmt, ap);
+	pe_terminal_vpaint(t->out, t->in.color ? colour : NULL, fmt, ap);
 	va_end(ap);
-	if (coloured)
-		pe_buf_adds(&b, RESET);
-	fwrite(b.data, 1, b.len, t->out);
-	pe_buf_release(&b);
 }
 
 static void format_rate(char *buf, size_t size, double rate)
@@ -91,14 +78,9 @@ static void format_number(char *buf, size_t size, int decimals, double x)
 		snprintf(buf, size, "%.*f", decimals, x);
 }
 
-/* Green when every decided case passed, red when none did. */
 static const char *rate_colour(const struct pe_pass_rate *r)
 {
-	if (!r->decided)
-		return NULL;
-	if (r->pass == r->decided)
-		return GREEN;
-	return r->pass ? YELLOW : RED;
+	return pe_report_rate_colour(r);
 }
 
 /* Prints one count column of width 5 after a space, red when bad. */
@@ -110,9 +92,9 @@ static void print_count(const struct terminal *t, size_t n, const char *colour)
 static void print_matrix_header(const struct terminal *t)
 {
 	fputc('\n', t->out);
-	paint(t, BOLD, "%-40s %-24s %5s %5s %5s %5s %5s  %9s  %-14s  %s",
-	      "prompt", "model", "temp", "pass", "fail", "error", "ungr.",
-	      "pass rate", "95% interval", "mean score");
+	paint(t, BOLD, "%-40s %-*s %5s %5s %5s %5s %5s  %9s  %-14s  %s",
+	      "prompt", t->model_width, "model", "temp", "pass", "fail",
+	      "error", "ungr.", "pass rate", "95% interval", "mean score");
 	if (t->in.with_timings)
 		paint(t, BOLD, "  p50 ms  p95 ms  p95 ttft ms");
 	fputc('\n', t->out);
@@ -128,8 +110,8 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 	format_interval(interval, sizeof(interval), &tl->pass_rate);
 	format_number(mean, sizeof(mean), 2, tl->mean_score);
-	pe_terminal_printf(t->out, "%-40.40s %-24.24s %5s", c->prompt, c->model,
-			   temp);
+	pe_terminal_printf(t->out, "%-40.40s %-*s %5s", c->prompt,
+			   t->model_width, c->model, temp);
 	print_count(t, tl->pass, NULL);
 	print_count(t, tl->fail, RED);
 	print_count(t, tl->error, YELLOW);
@@ -220,8 +202,8 @@ static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 		format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 		format_interval(interval, sizeof(interval), &tl->pass_rate);
 		format_number(mean, sizeof(mean), 2, tl->mean_score);
-		pe_terminal_printf(t->out, "  %2zu. %-24.24s", i + 1,
-				   r->entries[i].model);
+		pe_terminal_printf(t->out, "  %2zu. %-*s", i + 1,
+				   t->model_width, r->entries[i].model);
 		paint(t, rate_colour(&tl->pass_rate), "  %7s", rate);
 		pe_terminal_printf(
 			t->out, "  %-14s  mean score %4s  (%zu/%zu passed)\n",
@@ -249,12 +231,13 @@ static void print_costs(const struct terminal *t)
 		return;
 	fprintf(t->out, "\ncost vs pass rate:\n  ");
 	if (judged)
-		paint(t, BOLD, "%-24s  %11s  %10s  %12s  %9s  %s", "model",
-		      "answers USD", "judges USD", "USD per job", "pass rate",
-		      "95% interval");
+		paint(t, BOLD, "%-*s  %11s  %10s  %12s  %9s  %s",
+		      t->model_width, "model", "answers USD", "judges USD",
+		      "USD per job", "pass rate", "95% interval");
 	else
-		paint(t, BOLD, "%-24s  %10s  %12s  %9s  %s", "model",
-		      "cost USD", "USD per job", "pass rate", "95% interval");
+		paint(t, BOLD, "%-*s  %10s  %12s  %9s  %s", t->model_width,
+		      "model", "cost USD", "USD per job", "pass rate",
+		      "95% interval");
 	fputc('\n', t->out);
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_model_cost *c = pe_aggregate_cost(t->in.agg, i);
@@ -268,7 +251,8 @@ static void print_costs(const struct terminal *t)
 		format_rate(rate, sizeof(rate), c->tally.pass_rate.rate);
 		format_interval(interval, sizeof(interval),
 				&c->tally.pass_rate);
-		pe_terminal_printf(t->out, "  %-24.24s  ", c->model);
+		pe_terminal_printf(t->out, "  %-*s  ", t->model_width,
+				   c->model);
 		if (judged)
 			pe_terminal_printf(t->out, "%11s  %10s", cost, judges);
 		else
@@ -295,6 +279,7 @@ static void *terminal_begin(const struct pe_report_input *in, FILE *out)
 
 	t->in = *in;
 	t->out = out;
+	t->model_width = pe_report_model_width(in->agg);
 	return t;
 }
 

@@ -5,10 +5,12 @@
 # safety, streamed replies and the fault suite against the fake LLM
 # server, the security tests (TLS with a private CA, keys, file modes and
 # paths, the secrets proof), hostile input (bench/load.py's bounds) and
-# crashes, valgrind memcheck on end-to-end runs, the JUnit and HTML
+# crashes, the command line (colour on a pseudo-terminal, the example
+# configuration, the man page, completion, install), valgrind memcheck
+# on end-to-end runs, the JUnit and HTML
 # reports (the latter in headless Chromium), the docs, format, tree and
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
-# terminal, stream, security, fault, hostile and crash suites again under
+# terminal, stream, security, fault, hostile, cli and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
 # run.  Ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
@@ -60,6 +62,7 @@ step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval 
 step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
 step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
+step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
@@ -85,6 +88,7 @@ step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-te
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
 step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
+step "the command line (ASan+UBSan)" tests/cli-tests.sh build/san/prompteval
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
 step "build (libFuzzer)" build fuzz-bins
 step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"

@@ -286,7 +286,7 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		agg = pe_aggregate_new(*rows, n, &prices);
 	}
 	t = pe_aggregate_total(agg);
-	pe_print_matrix(stdout, agg);
+	pe_print_matrix(stdout, agg, pe_report_want_color());
 	pe_terminal_printf(
 		stdout,
 		"\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "

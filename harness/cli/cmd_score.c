@@ -26,6 +26,7 @@
 #include "harness/run/runner.h"
 #include "harness/load/suite.h"
 #include "harness/cli/summary.h"
+#include "reports/report.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -210,7 +211,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 	if (!quiet) {
 		for (size_t i = 0; i < n; i++)
 			print_case(&rows[i], verbose);
-		pe_print_matrix(stdout, agg);
+		pe_print_matrix(stdout, agg, pe_report_want_color());
 		pe_terminal_printf(stdout, "\n");
 	}
 	pe_terminal_printf(

@@ -8,6 +8,7 @@
  * dispatches to them and lists them in the help.
  */
 
+int cmd_init(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_score(int argc, char **argv);

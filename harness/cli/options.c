@@ -186,10 +186,66 @@ int pe_options_parse(const char *cmd, const struct pe_option *opts, int argc,
 	return PE_OK;
 }
 
+/* Reads the environment; see options.h. */
+int pe_options_want_table(void)
+{
+	const char *format = getenv("PROMPTEVAL_HELP_FORMAT");
+
+	return format && !strcmp(format, "table");
+}
+
+static const char *kind_name(enum pe_opt_kind kind)
+{
+	switch (kind) {
+	case PE_OPT_FLAG:
+		return "flag";
+	case PE_OPT_CHOICE:
+		return "choice";
+	case PE_OPT_LONG:
+	case PE_OPT_DOUBLE:
+		return "number";
+	case PE_OPT_LIST:
+		return "list";
+	default:
+		return "string";
+	}
+}
+
+/* The help as tagged lines for the generators; see options.h. */
+static void print_table(FILE *out, const char *usage, const char *summary,
+			const struct pe_option *opts)
+{
+	fprintf(out, "usage\t%s\n", usage);
+	while (*summary) {
+		size_t len = strcspn(summary, "\n");
+
+		fprintf(out, "summary\t%.*s\n", (int)len, summary);
+		summary += len + (summary[len] == '\n');
+	}
+	for (; opts->kind != PE_OPT_END; opts++) {
+		fprintf(out, "option\t%c\t%s\t%s\t%s\t",
+			opts->short_name ? opts->short_name : '-',
+			opts->long_name, kind_name(opts->kind),
+			opts->argname ? opts->argname : "-");
+		if (opts->kind == PE_OPT_CHOICE) {
+			for (size_t i = 0; opts->choices[i]; i++)
+				fprintf(out, "%s%s", i ? "|" : "",
+					opts->choices[i]);
+		} else {
+			fputc('-', out);
+		}
+		fprintf(out, "\t%s\n", opts->help);
+	}
+}
+
 /* Prints help generated from the option table. */
 void pe_options_print_help(FILE *out, const char *usage, const char *summary,
 			   const struct pe_option *opts)
 {
+	if (pe_options_want_table()) {
+		print_table(out, usage, summary, opts);
+		return;
+	}
 	fprintf(out, "usage: %s\n\n%s\n\noptions:\n", usage, summary);
 	for (; opts->kind != PE_OPT_END; opts++) {
 		char left[64];

@@ -40,8 +40,25 @@ struct pe_option {
 int pe_options_parse(const char *cmd, const struct pe_option *opts, int argc,
 		     char **argv, struct pe_strlist *args, int *help);
 
-/* Prints the usage line, a summary and the option table. */
+/*
+ * Prints the usage line, a summary and the option table.  When the
+ * environment sets PROMPTEVAL_HELP_FORMAT=table (pe_options_want_table),
+ * prints them instead as tab-separated lines for the generators of the
+ * man page and the shell completions (docs/gen-man.sh,
+ * docs/gen-completion.sh):
+ *
+ *   usage   USAGE
+ *   summary LINE                   (one per line of the summary)
+ *   option  SHORT LONG KIND ARGNAME CHOICES HELP
+ *
+ * SHORT, ARGNAME and CHOICES are "-" when there are none; KIND is flag,
+ * string, choice, number or list (repeatable); CHOICES are separated by
+ * '|'.  Whatever else the command prints after the help has no tag.
+ */
 void pe_options_print_help(FILE *out, const char *usage, const char *summary,
 			   const struct pe_option *opts);
+
+/* Whether PROMPTEVAL_HELP_FORMAT asks for the table form of the help. */
+int pe_options_want_table(void);
 
 #endif

@@ -13,8 +13,11 @@
 
 #include "harness/results/aggregate.h"
 
-/* Prints the matrix of agg's cells to out. */
-void pe_print_matrix(FILE *out, const struct pe_aggregate *agg);
+/*
+ * Prints the matrix of agg's cells to out, in colour when color is not 0
+ * (pe_report_want_color says when).
+ */
+void pe_print_matrix(FILE *out, const struct pe_aggregate *agg, int color);
 
 /*
  * Prints "judges: " and the judges' figures of t (pe_tally_judge_text) as

@@ -327,6 +327,36 @@ int pe_terminal_printf(FILE *out, const char *fmt, ...)
 	return rc;
 }
 
+/* Prints text in colour, or not; see message.h. */
+int pe_terminal_vpaint(FILE *out, const char *sgr, const char *fmt, va_list ap)
+{
+	struct pe_buf b;
+	int rc;
+
+	pe_buf_init(&b, 0);
+	if (sgr)
+		pe_buf_adds(&b, sgr);
+	pe_terminal_vaddf(&b, fmt, ap);
+	if (sgr)
+		pe_buf_adds(&b, PE_SGR_RESET);
+	rc = b.len && fwrite(b.data, 1, b.len, out) != b.len ? PE_ERR_IO
+							     : PE_OK;
+	pe_buf_release(&b);
+	return rc;
+}
+
+/* The same with the arguments in line; see message.h. */
+int pe_terminal_paint(FILE *out, const char *sgr, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = pe_terminal_vpaint(out, sgr, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
 /* Appends one message line; see message.h. */
 void pe_message_line(struct pe_buf *out, enum pe_severity severity,
 		     const char *file, unsigned line, unsigned col,

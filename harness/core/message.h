@@ -102,6 +102,26 @@ int pe_terminal_vaddf(struct pe_buf *out, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
 /*
+ * The colours (SGR sequences) the tables use.  They are ours, so they are
+ * written as they are, around text that pe_terminal_paint escapes.
+ */
+#define PE_SGR_BOLD   "\033[1m"
+#define PE_SGR_RED    "\033[31m"
+#define PE_SGR_GREEN  "\033[32m"
+#define PE_SGR_YELLOW "\033[33m"
+#define PE_SGR_RESET  "\033[0m"
+
+/*
+ * Prints to out as pe_terminal_printf does, between sgr and
+ * PE_SGR_RESET when sgr is not NULL (the caller passes NULL when colour
+ * is off).  Returns 0 or PE_ERR_IO.
+ */
+int pe_terminal_paint(FILE *out, const char *sgr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int pe_terminal_vpaint(FILE *out, const char *sgr, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+/*
  * Prints to out as pe_terminal_addf formats.  Returns 0, or PE_ERR_IO
  * when out refused the text (the final flush in main.c reports it).
  */
