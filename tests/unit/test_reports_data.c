@@ -257,23 +257,23 @@ static void test_names(void **state)
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
 	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\">\n" \
+	"    <testcase name=\"basic [ollama:llama3, #1]\" classname=\"sum.ollama:llama3\">\n" \
 	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \
 	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"basic [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
-	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"    <testcase name=\"xss [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <failure message=\"failed: @nojs: matched &lt;script&gt; at 1:1\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
 	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
 	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"down [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"judge [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
@@ -283,23 +283,23 @@ static void test_names(void **state)
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\" time=\"2.091\">\n" \
 	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.000\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\" time=\"0.000\">\n" \
+	"    <testcase name=\"basic [ollama:llama3, #1]\" classname=\"sum.ollama:llama3\" time=\"0.000\">\n" \
 	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \
 	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"2.091\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"1.291\">\n" \
+	"    <testcase name=\"basic [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"1.291\">\n" \
 	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.800\">\n" \
-	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"    <testcase name=\"xss [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.800\">\n" \
+	"      <failure message=\"failed: @nojs: matched &lt;script&gt; at 1:1\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
 	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
 	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"    <testcase name=\"down [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"    <testcase name=\"judge [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
 	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
@@ -505,7 +505,7 @@ static void test_judges(void **state)
 		"    <testcase "));
 	/* m:b's suite asked no judge: no properties. */
 	assert_non_null(strstr(text, "file=\"j.prompt.yml\">\n"
-				     "    <testcase name=\"a#0\" "
+				     "    <testcase name=\"a [m:b, #0]\" "
 				     "classname=\"j.m:b\">"));
 	free(text);
 	pe_aggregate_free(agg);
