@@ -42,7 +42,6 @@
 #include "harness/core/banned.h"
 
 enum {
-	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
 	/* Failures in a row that open a provider's circuit breaker. */
@@ -233,26 +232,11 @@ static char *render_messages(const struct pe_job *job,
 			     struct pe_chat_message *msgs, char **texts)
 {
 	const struct pe_prompt *p = job->prompt;
+	char *err = pe_prompt_render(p, job->kase, texts);
 
+	if (err)
+		return err;
 	for (size_t i = 0; i < p->nmessages; i++) {
-		struct pe_buf b;
-		const char *missing = NULL;
-		int rc;
-
-		pe_buf_init(&b, MAX_PROMPT_BYTES);
-		rc = pe_template_render(p->messages[i].content,
-					job->kase ? job->kase->scopes : NULL,
-					job->kase ? job->kase->nscopes : 0, &b,
-					&missing);
-		if (rc) {
-			pe_buf_release(&b);
-			return rc == PE_ERR_LIMIT
-				       ? xstrdup("rendered prompt is larger "
-						 "than 16 MiB")
-				       : xstrfmt("variable '%s' is not defined",
-						 missing ? missing : "?");
-		}
-		texts[i] = pe_buf_detach(&b, NULL);
 		msgs[i].role = p->messages[i].role;
 		msgs[i].content = texts[i];
 	}
