@@ -2234,7 +2234,9 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n)
 
 /*
  * Writes results.json from the journal; see runner.h.  Rows are copied
- * from the journal one at a time, so memory holds one output at most.
+ * from the journal one at a time, so memory holds one output at most;
+ * the inputs of their cases are rendered again from the plan, as the
+ * requests were.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,
@@ -2245,13 +2247,21 @@ int pe_run_write_results(const struct pe_plan *plan,
 	size_t n;
 	size_t *order = finished_order(run, &n);
 	struct pe_partial partial = { n, run->njobs };
+	struct pe_case_table *cases = pe_case_table_new();
 	struct pe_buf b;
 	struct pe_atomic_file af;
 	int rc = pe_atomic_open(&af, path, 0);
 
+	/* The inputs of the cases that have rows, a resumed run's too. */
+	for (size_t i = 0; i < n; i++)
+		pe_case_table_add_case(cases, plan->jobs[order[i]].prompt,
+				       plan->jobs[order[i]].kase);
+	pe_case_table_sort(cases);
 	pe_buf_init(&b, 0);
 	pe_results_header(&b, "run", &plan->info,
-			  run->interrupted ? &partial : NULL);
+			  run->interrupted ? &partial : NULL, cases,
+			  plan->secrets);
+	pe_case_table_free(cases);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (b.len && fwrite(b.data, 1, b.len, af.f) != b.len)
 			rc = PE_ERR_IO;

@@ -104,10 +104,26 @@ extern const struct pe_report_ops pe_report_html;
 	"\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\","         \
 	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}"
 
+/*
+ * The inputs of two cases: "basic" with plain variables, "xss" with
+ * hostile ones (a formula, markup, a quote and a line break).
+ */
+#define CASES                                                                  \
+	"\"cases\":[\n{\"prompt\":\"sum\",\"file\":\"prompts/"                 \
+	"sum.prompt.yml\","                                                    \
+	"\"case\":\"basic\",\"case_index\":0,\"vars\":{\"topic\":\"tides\"},"  \
+	"\"expected\":null,\"messages\":[{\"role\":\"system\",\"content\":"    \
+	"\"Be brief.\"},{\"role\":\"user\",\"content\":\"Sum up tides.\"}],"   \
+	"\"error\":null},\n{\"prompt\":\"sum\",\"file\":"                      \
+	"\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,"        \
+	"\"vars\":{\"topic\":\"=1+2 <b>\\\"x\\\"\\nline\"},\"expected\":"      \
+	"\"-ok\",\"messages\":[{\"role\":\"user\",\"content\":"                \
+	"\"=1+2 <b>\\\"x\\\"\\nline\"}],\"error\":null}\n],\n"
 #define INPUT_DOC                                                              \
-	"{\"schema_version\":1,\"tool\":\"prompteval 0.0.9\","                 \
-	"\"command\":\"run\",\"plan\":null,\n\"results\":[\n" ROW_SKIP         \
-	",\n" ROW_FAIL ",\n" ROW_OTHER_MODEL ",\n" ROW_ERROR ",\n" ROW_PASS    \
+	"{\"schema_version\":4,\"tool\":\"prompteval 0.0.9\","                 \
+	"\"command\":\"run\",\"plan\":null,\n" CASES                           \
+	"\"results\":[\n" ROW_SKIP ",\n" ROW_FAIL ",\n" ROW_OTHER_MODEL        \
+	",\n" ROW_ERROR ",\n" ROW_PASS                                         \
 	"\n],\n\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,"    \
 	"\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
 
@@ -224,7 +240,8 @@ static void test_names(void **state)
  */
 /* clang-format off */
 #define GOLDEN_JSON \
-	"{\"schema_version\":3,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"{\"schema_version\":4,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	CASES \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"judge\":null,\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
