@@ -257,19 +257,19 @@ static void test_names(void **state)
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"judge\":null,\"output\":null,\"evaluators\":[]}\n" \
 	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"ungraded\",\"score\":null,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
 #define GOLDEN_CSV \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,pass,fail,\r\n" \
-	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,skip\r\n"
-#define GOLDEN_CSV_TIMINGS \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,100.5,1290.8,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,50,800.25,pass,fail,\r\n" \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,input,output,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,\"{\"\"topic\"\":\"\"tides\"\"}\",ok\xff,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,\"{\"\"topic\"\":\"\"tides\"\"}\",\"Fine, \"\"ok\"\"\",pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,\"{\"\"topic\"\":\"\"=1+2 <b>\\\"\"x\\\"\"\\nline\"\"}\",\"<script>alert(1)</script> ]]> \x01 a, \"\"b\"\"\n=cmd|' /C calc'!A0 & 'q'\",pass,fail,\r\n" \
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,,skip\r\n"
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,judge me \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xef\xbf\xbf \xe2\x82,,,skip\r\n"
+#define GOLDEN_CSV_TIMINGS \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,input,output,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,\"{\"\"topic\"\":\"\"tides\"\"}\",ok\xff,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,\"{\"\"topic\"\":\"\"tides\"\"}\",\"Fine, \"\"ok\"\"\",100.5,1290.8,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,\"{\"\"topic\"\":\"\"=1+2 <b>\\\"\"x\\\"\"\\nline\"\"}\",\"<script>alert(1)</script> ]]> \x01 a, \"\"b\"\"\n=cmd|' /C calc'!A0 & 'q'\",50,800.25,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,judge me \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xef\xbf\xbf \xe2\x82,,,,,skip\r\n"
 #define GOLDEN_JUNIT \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
@@ -487,13 +487,13 @@ static void test_judges(void **state)
 		text,
 		"id,prompt,file,case,case_index,model,temperature,repeat,"
 		"status,score,error,attempts,http_status,tokens_in,"
-		"tokens_out,judge_calls,judge_model,judge_tokens_in,"
-		"judge_tokens_out\r\n"
-		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,1,m:judge,"
-		"1000000,\r\n"
-		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,0,,,\r\n"
-		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,2,'=cmd,3,"
-		"4\r\n");
+		"tokens_out,input,output,judge_calls,judge_model,"
+		"judge_tokens_in,judge_tokens_out\r\n"
+		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,,ok,1,"
+		"m:judge,1000000,\r\n"
+		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,,ok,0,,,\r\n"
+		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,,ok,2,'=cmd,"
+		"3,4\r\n");
 	free(text);
 	text = run_writer(&pe_report_json, rs, agg, 0);
 	assert_non_null(strstr(text, ",\"pass_rate\":1,\"judge\":{\"calls\":3,"
