@@ -1,7 +1,14 @@
 /*
  * The results.csv report: one record per job for spreadsheets, in RFC 4180
  * form (CRLF line ends, fields quoted when they hold a comma, a quote or
- * a line break, quotes doubled).  After the fixed columns comes one column
+ * a line break, quotes doubled).  The fixed columns end with the job's
+ * input, its case's variables as compact JSON (from the results file's
+ * per-case inputs, cases.h; empty for files without them and for a
+ * prompt without test data), and its output, the answer as the model
+ * gave it.  The variables were chosen over the rendered messages because
+ * they are what changes between cases: the messages repeat the
+ * template's text in every row, and results.json holds them.  After the
+ * fixed columns comes one column
  * per evaluator name seen anywhere in the set, in order of first
  * appearance, holding that evaluator's status in the row ("" when the row
  * has no such evaluator).  first_byte_ms (the time to the first token)
@@ -29,6 +36,7 @@
 
 struct csv_state {
 	FILE *out;
+	const struct pe_resultset *rs; /* for the rows' inputs */
 	struct pe_buf line;
 	struct pe_buf scratch;
 	size_t fields; /* in the record being built */
@@ -42,6 +50,7 @@ static const char *const fixed_columns[] = {
 	"id",	 "prompt",	"file",	       "case",	    "case_index",
 	"model", "temperature", "repeat",      "status",    "score",
 	"error", "attempts",	"http_status", "tokens_in", "tokens_out",
+	"input", "output",
 };
 
 /* After the evaluators' columns, when some row asked a judge. */
@@ -136,6 +145,7 @@ static void *csv_begin(const struct pe_report_input *in, FILE *out)
 	struct csv_state *st = xcalloc(1, sizeof(*st));
 
 	st->out = out;
+	st->rs = in->rs;
 	st->with_timings = in->with_timings;
 	st->with_judges = pe_aggregate_total(in->agg)->judge_calls > 0;
 	pe_buf_init(&st->line, 0);
@@ -168,6 +178,18 @@ static const char *evaluator_status(const struct pe_result *row,
 	return NULL;
 }
 
+/* The input column: the variables of the row's case as compact JSON. */
+static void add_input(struct csv_state *st, const struct pe_result *row)
+{
+	const struct pe_case_input *c = pe_resultset_case_of(st->rs, row);
+
+	pe_buf_reset(&st->scratch);
+	if (c && c->vars && !pe_json_node(&st->scratch, c->vars))
+		add_text(st, pe_buf_str(&st->scratch));
+	else
+		add_text(st, NULL);
+}
+
 static void csv_add(void *state, const struct pe_result *row)
 {
 	struct csv_state *st = state;
@@ -188,6 +210,8 @@ static void csv_add(void *state, const struct pe_result *row)
 							    : -1);
 	add_count(st, row->has_call ? row->tokens_in : -1);
 	add_count(st, row->has_call ? row->tokens_out : -1);
+	add_input(st, row);
+	add_text(st, row->output);
 	if (st->with_timings) {
 		add_number(st, row->has_call ? row->first_byte_ms : NAN);
 		add_number(st, row->has_call ? row->total_ms : NAN);

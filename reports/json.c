@@ -39,7 +39,8 @@ static void *json_begin(const struct pe_report_input *in, FILE *out)
 	pe_buf_init(&st->buf, 0);
 	pe_results_header(&st->buf, pe_resultset_command(in->rs),
 			  pe_resultset_plan(in->rs),
-			  pe_resultset_partial(in->rs));
+			  pe_resultset_partial(in->rs),
+			  pe_resultset_cases(in->rs), NULL);
 	flush(st);
 	return st;
 }

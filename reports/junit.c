@@ -1,11 +1,15 @@
 /*
  * The junit.xml report, for CI systems that show JUnit results: one
  * <testsuite> per aggregate cell (prompt x model x temperature), named
- * "prompt [model t=0.7]", and one <testcase name="case#repeat"
- * classname="prompt.model"> per job.  A failed job carries a <failure>
- * whose body lists the failed evaluators' reasons, one per line; an
- * errored job an <error>, a skipped one <skipped/>; the output goes in
- * <system-out>.  A suite whose jobs asked LLM judges starts with
+ * "prompt [model t=0.7]", and one <testcase name="case [model, t=0.7,
+ * #2]" classname="prompt.model"> per job: the name carries the model, the
+ * temperature and the repeat (leaving out what the job does not have),
+ * so that no two test cases of the document share a name and class, even
+ * where a CI system shows them outside their suites.  A failed job
+ * carries a <failure> whose message names each failing evaluator with its
+ * reason ("failed: secs: no section 2; len: 1200 words > 800"), and whose
+ * body lists them again, one per line; an errored job an <error>, a
+ * skipped one <skipped/>; the output goes in <system-out>.  A suite whose jobs asked LLM judges starts with
  * <properties> giving the judges' figures apart from the answers':
  * judge_calls, judge_tokens_in, judge_tokens_out and, when prices give
  * it, judge_cost_usd.  tests/data/junit.xsd (after Jenkins'
@@ -203,16 +207,27 @@ static void add_reasons(struct pe_buf *b, const struct pe_result *row,
 	}
 }
 
+/*
+ * The message of a failure: each failing evaluator with its reason,
+ * "failed: a: why; b: why", or the score when the weighted score alone
+ * missed the threshold.
+ */
 static void add_failure(struct pe_buf *b, const struct pe_result *row)
 {
 	int named = 0;
 
 	pe_buf_adds(b, "      <failure message=\"");
 	for (size_t i = 0; i < row->nevaluators; i++) {
-		if (row->evaluators[i].status != PE_VERDICT_FAIL)
+		const struct pe_result_evaluator *e = &row->evaluators[i];
+
+		if (e->status != PE_VERDICT_FAIL)
 			continue;
-		pe_buf_adds(b, named++ ? ", " : "failed: ");
-		xml_str(b, row->evaluators[i].name, 1);
+		pe_buf_adds(b, named++ ? "; " : "failed: ");
+		xml_str(b, e->name, 1);
+		if (e->reason) {
+			pe_buf_adds(b, ": ");
+			xml_str(b, e->reason, 1);
+		}
 	}
 	if (!named) {
 		/* The weighted score missed the threshold. */
@@ -252,17 +267,38 @@ static void add_ungraded(struct pe_buf *b, const struct pe_result *row)
 	pe_buf_adds(b, "\"/>\n");
 }
 
+/*
+ * name="case [model, t=0.7, #2]": the case (its index when it has no id),
+ * then the model and temperature when the job has them, and the repeat.
+ */
+static void testcase_name(struct pe_buf *b, const struct pe_result *row)
+{
+	pe_buf_adds(b, " name=\"");
+	if (row->case_id)
+		xml_str(b, row->case_id, 1);
+	else
+		pe_buf_addf(b, "%zu", row->case_index);
+	pe_buf_adds(b, " [");
+	if (row->model) {
+		xml_str(b, row->model, 1);
+		pe_buf_adds(b, ", ");
+	}
+	if (row->has_temperature) {
+		pe_buf_adds(b, "t=");
+		pe_json_num(b, row->temperature);
+		pe_buf_adds(b, ", ");
+	}
+	pe_buf_addf(b, "#%u]\"", row->repeat);
+}
+
 static void add_testcase(struct junit_state *st, const struct pe_result *row)
 {
 	struct pe_buf *b = &st->buf;
 	int children = row->status != PE_VERDICT_PASS || row->output;
 
-	pe_buf_adds(b, "    <testcase name=\"");
-	if (row->case_id)
-		xml_str(b, row->case_id, 1);
-	else
-		pe_buf_addf(b, "%zu", row->case_index);
-	pe_buf_addf(b, "#%u\" classname=\"", row->repeat);
+	pe_buf_adds(b, "    <testcase");
+	testcase_name(b, row);
+	pe_buf_adds(b, " classname=\"");
 	xml_str(b, row->prompt, 1);
 	if (row->model) {
 		pe_buf_addc(b, '.');

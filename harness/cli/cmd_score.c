@@ -65,24 +65,48 @@ static void print_case(const struct pe_result *row, int verbose)
 	}
 }
 
-static int write_results(const char *out_dir, const struct pe_result *rows,
-			 size_t n, char **written)
+static int write_file(const char *out_dir, const struct pe_case_table *cases,
+		      const struct pe_secrets *secrets,
+		      const struct pe_result *rows, size_t n, char **written)
 {
 	char *path;
 
-	*written = NULL;
 	if (pe_make_dirs(out_dir, 0)) {
 		pe_error("cannot create %s: %s", out_dir, strerror(errno));
 		return PE_ERR_IO;
 	}
 	path = xstrfmt("%s/results.json", out_dir);
-	if (pe_results_write(path, "score", NULL, NULL, rows, n)) {
+	if (pe_results_write(path, "score", NULL, NULL, cases, secrets, rows,
+			     n)) {
 		pe_error("cannot write %s: %s", path, strerror(errno));
 		free(path);
 		return PE_ERR_IO;
 	}
 	*written = path;
 	return PE_OK;
+}
+
+/*
+ * Writes results.json with the rows and the inputs of the responses'
+ * cases; the secrets of the judges' plan (NULL when none ran) are taken
+ * out of the inputs.
+ */
+static int write_results(const char *out_dir, const struct pe_responses *r,
+			 const struct pe_result *rows,
+			 const struct pe_plan *judge_plan, char **written)
+{
+	struct pe_case_table *cases = pe_case_table_new();
+	int rc;
+
+	*written = NULL;
+	for (size_t i = 0; i < r->len; i++)
+		pe_case_table_add_case(cases, r->items[i].prompt,
+				       r->items[i].kase);
+	pe_case_table_sort(cases);
+	rc = write_file(out_dir, cases, judge_plan ? judge_plan->secrets : NULL,
+			rows, r->len, written);
+	pe_case_table_free(cases);
+	return rc;
 }
 
 struct score_options {
@@ -327,7 +351,7 @@ int cmd_score(int argc, char **argv)
 	if (status)
 		goto done;
 	rows = pe_responses_rows(r);
-	if (write_results(o.out_dir, rows, r->len, &written)) {
+	if (write_results(o.out_dir, r, rows, judge_plan, &written)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}

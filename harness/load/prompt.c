@@ -1247,3 +1247,29 @@ const char *pe_role_name(enum pe_role role)
 	}
 	return "user";
 }
+
+/* Renders a prompt's messages for one case; see prompt.h. */
+char *pe_prompt_render(const struct pe_prompt *p, const struct pe_case *c,
+		       char **texts)
+{
+	for (size_t i = 0; i < p->nmessages; i++) {
+		struct pe_buf b;
+		const char *missing = NULL;
+		int rc;
+
+		pe_buf_init(&b, PE_PROMPT_MAX_RENDERED);
+		rc = pe_template_render(p->messages[i].content,
+					c ? c->scopes : NULL,
+					c ? c->nscopes : 0, &b, &missing);
+		if (rc) {
+			pe_buf_release(&b);
+			return rc == PE_ERR_LIMIT
+				       ? xstrdup("rendered prompt is larger "
+						 "than 16 MiB")
+				       : xstrfmt("variable '%s' is not defined",
+						 missing ? missing : "?");
+		}
+		texts[i] = pe_buf_detach(&b, NULL);
+	}
+	return NULL;
+}

@@ -126,7 +126,24 @@ size_t pe_prompt_count_evaluators(const struct pe_prompt *p);
 
 const char *pe_role_name(enum pe_role role);
 
-/* Hard limits on input sizes. */
-enum { PE_PROMPT_MAX_FILE = 16 * 1024 * 1024 };
+/*
+ * Hard limits on input sizes: a prompt file, and each message of a
+ * prompt as rendered for a test case.
+ */
+enum {
+	PE_PROMPT_MAX_FILE = 16 * 1024 * 1024,
+	PE_PROMPT_MAX_RENDERED = 16 * 1024 * 1024
+};
+
+/*
+ * Renders every message of p for test case c (NULL for a prompt without
+ * test data) into texts[0..p->nmessages-1], new heap strings that the
+ * caller frees.  Returns NULL, or a new heap message saying why a message
+ * could not be rendered (a variable that is not defined, a message larger
+ * than PE_PROMPT_MAX_RENDERED); the messages rendered before it are still
+ * in texts, the rest are left alone.
+ */
+char *pe_prompt_render(const struct pe_prompt *p, const struct pe_case *c,
+		       char **texts);
 
 #endif

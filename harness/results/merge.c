@@ -145,7 +145,26 @@ struct pe_merge {
 	size_t nshards;
 	struct pe_result *rows; /* NULL when the shards do not fit */
 	size_t nrows;
+	struct pe_case_table *cases; /* the shards' inputs, borrowed */
 };
+
+/*
+ * Joins the shards' per-case inputs: a case whose jobs were spread over
+ * several shards has the same inputs in each, and is kept once.
+ */
+static struct pe_case_table *join_cases(const struct shard *s, size_t n)
+{
+	struct pe_case_table *t = pe_case_table_new();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_case_table *c = pe_resultset_cases(s[i].rs);
+
+		for (size_t k = 0; k < pe_case_table_count(c); k++)
+			pe_case_table_add(t, pe_case_table_get(c, k));
+	}
+	pe_case_table_sort(t);
+	return t;
+}
 
 /* Loads and checks the shards; see merge.h. */
 struct pe_merge *pe_merge_new(char *const *paths, size_t n,
@@ -163,6 +182,8 @@ struct pe_merge *pe_merge_new(char *const *paths, size_t n,
 	}
 	if (!rc && n && !check_pieces(m->shards, n, diag))
 		m->rows = collect(m->shards, n, &m->nrows, diag);
+	if (m->rows)
+		m->cases = join_cases(m->shards, n);
 	return m;
 }
 
@@ -182,7 +203,8 @@ int pe_merge_write(const struct pe_merge *m, const char *path)
 	struct pe_plan_info info = *m->shards[0].info;
 
 	info.shard_index = info.shard_count = 0;
-	return pe_results_write(path, "run", &info, NULL, m->rows, m->nrows);
+	return pe_results_write(path, "run", &info, NULL, m->cases, NULL,
+				m->rows, m->nrows);
 }
 
 /* Frees the merge and the shards it loaded; NULL is a no-op. */
@@ -192,6 +214,7 @@ void pe_merge_free(struct pe_merge *m)
 		return;
 	for (size_t i = 0; i < m->nshards; i++)
 		pe_resultset_free(m->shards[i].rs);
+	pe_case_table_free(m->cases);
 	free(m->shards);
 	free(m->rows);
 	free(m);

@@ -6,7 +6,8 @@
  * results file.  The shards must come from the same plan, each shard
  * once and none missing, with no job twice and every job of the plan
  * present; the merged rows are then in results.json order, as an
- * unsharded run writes them, and are written by the one results writer.
+ * unsharded run writes them, and are written by the one results writer,
+ * with the inputs of their cases (cases.h) joined from the shards.
  *
  * Memory: the merge owns the loaded shards; its rows borrow from them.
  */

@@ -36,7 +36,9 @@ static void write_summary(struct pe_buf *b, const struct pe_tally *s)
 
 static void write_header(struct pe_buf *b, const char *command,
 			 const struct pe_plan_info *plan,
-			 const struct pe_partial *partial)
+			 const struct pe_partial *partial,
+			 const struct pe_case_table *cases,
+			 const struct pe_secrets *secrets)
 {
 	pe_buf_addf(b,
 		    "{\"schema_version\":%d,\"tool\":\"prompteval %s\","
@@ -65,15 +67,19 @@ static void write_header(struct pe_buf *b, const char *command,
 		}
 		pe_buf_adds(b, "}");
 	}
-	pe_buf_adds(b, ",\n\"results\":[\n");
+	pe_buf_adds(b, ",\n");
+	pe_case_table_json(cases, secrets, b);
+	pe_buf_adds(b, "\"results\":[\n");
 }
 
 /* Appends the document's opening, up to its first row. */
 void pe_results_header(struct pe_buf *out, const char *command,
 		       const struct pe_plan_info *plan,
-		       const struct pe_partial *partial)
+		       const struct pe_partial *partial,
+		       const struct pe_case_table *cases,
+		       const struct pe_secrets *secrets)
 {
-	write_header(out, command, plan, partial);
+	write_header(out, command, plan, partial, cases, secrets);
 }
 
 /* Appends the document's end: the summary. */
@@ -88,6 +94,8 @@ void pe_results_footer(struct pe_buf *out, const struct pe_tally *s)
 int pe_results_write(const char *path, const char *command,
 		     const struct pe_plan_info *plan,
 		     const struct pe_partial *partial,
+		     const struct pe_case_table *cases,
+		     const struct pe_secrets *secrets,
 		     const struct pe_result *rows, size_t n)
 {
 	struct pe_buf b;
@@ -96,7 +104,7 @@ int pe_results_write(const char *path, const char *command,
 
 	pe_tally_init(&t);
 	pe_buf_init(&b, 0);
-	pe_results_header(&b, command, plan, partial);
+	pe_results_header(&b, command, plan, partial, cases, secrets);
 	for (size_t i = 0; i < n; i++) {
 		pe_result_json(&rows[i], &b);
 		if (i + 1 < n)

@@ -38,6 +38,7 @@ struct pe_resultset {
 	size_t nrows;
 	size_t alloc;
 	size_t *by_id; /* row indices sorted by id, for pe_resultset_find */
+	struct pe_case_table *cases; /* borrows from doc; empty before v4 */
 };
 
 /* The object being read, for placing messages. */
@@ -495,6 +496,109 @@ static void read_plan(struct pe_resultset *rs, struct reader *r,
 	rs->has_plan = 1;
 }
 
+/* A node that may be JSON null: NULL for null. */
+static const struct pe_node *unless_null(const struct pe_node *n)
+{
+	return n && n->kind != PE_NODE_NULL ? n : NULL;
+}
+
+/* Reads the "messages" of a case's inputs: [{role, content}]. */
+static void read_case_messages(struct reader *r, const struct where *w,
+			       const struct pe_node *map,
+			       struct pe_case_input *out)
+{
+	const struct pe_node *n = member(r, w, map, "messages");
+	struct pe_case_message *msgs;
+
+	if (!n)
+		return;
+	if (n->kind != PE_NODE_SEQ) {
+		mistyped(r, w, "messages", "a list", n);
+		return;
+	}
+	msgs = pe_doc_alloc(r->doc, (n->count ? n->count : 1) * sizeof(*msgs));
+	for (size_t i = 0; i < n->count; i++) {
+		const struct pe_node *m = n->items[i];
+		const struct pe_node *content = pe_node_get(m, "content");
+
+		if (m->kind != PE_NODE_MAP) {
+			error_at(r, w->start,
+				 "each message must be a mapping, not a %s",
+				 pe_node_kind_name(m->kind));
+			return;
+		}
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		get_string(r, w, m, "role", 0, &msgs[i].role);
+		get_string(r, w, m, "content", 0, &msgs[i].content);
+		if (msgs[i].content)
+			msgs[i].content_len = content->len;
+	}
+	out->messages = msgs;
+	out->nmessages = n->count;
+}
+
+/* Reads one entry of "cases" (cases.h). */
+static void read_case_input(struct pe_resultset *rs, struct reader *r,
+			    const struct pe_node *n, const struct where *w)
+{
+	struct pe_case_input in = { 0 };
+	long case_index = 0;
+	int was_failed = r->failed;
+
+	if (n->kind != PE_NODE_MAP) {
+		error_at(r, w->start,
+			 "each case's inputs must be a mapping, not a %s",
+			 pe_node_kind_name(n->kind));
+		return;
+	}
+	r->failed = 0;
+	get_string(r, w, n, "prompt", 0, &in.prompt);
+	get_string(r, w, n, "file", 0, &in.file);
+	get_string(r, w, n, "case", 1, &in.case_id);
+	get_count(r, w, n, "case_index", 0, &case_index);
+	in.case_index = (size_t)case_index;
+	in.vars = unless_null(member(r, w, n, "vars"));
+	in.expected = unless_null(member(r, w, n, "expected"));
+	read_case_messages(r, w, n, &in);
+	if (pe_node_get(n, "error"))
+		get_string(r, w, n, "error", 1, &in.error);
+	if (!r->failed && !pe_case_table_add(rs->cases, &in))
+		error_at(r, w->start,
+			 "the inputs of case '%s' of '%s' are "
+			 "given twice",
+			 in.case_id ? in.case_id : "(none)", in.prompt);
+	r->failed |= was_failed;
+}
+
+/* Reads the document's "cases", the inputs of each case, when there are. */
+static void read_cases(struct pe_resultset *rs, struct reader *r,
+		       const struct where *doc, const struct pe_node *root)
+{
+	const struct pe_node *n = pe_node_get(root, "cases");
+	size_t value, *starts;
+
+	if (!n || n->kind == PE_NODE_NULL)
+		return;
+	if (n->kind != PE_NODE_SEQ) {
+		mistyped(r, doc, "cases", "a list", n);
+		return;
+	}
+	starts = xcalloc(n->count ? n->count : 1, sizeof(*starts));
+	if (find_member(r->doc->source, doc->start, doc->end, "cases",
+			&value) != NO_OFFSET)
+		element_starts(r->doc->source, value, doc->end, starts,
+			       n->count);
+	for (size_t i = 0; i < n->count; i++) {
+		size_t start = starts[i] ? starts[i] : doc->start;
+		struct where w = { start,
+				   skip_value(r->doc->source, start, doc->end),
+				   "a case's inputs" };
+
+		read_case_input(rs, r, n->items[i], &w);
+	}
+	free(starts);
+}
+
 /*
  * Reads the document's "partial" ({finished, jobs}, and "stopped" when a
  * decided run stopped early), when there is one.
@@ -563,6 +667,7 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 	if (pe_node_get(root, "plan"))
 		read_plan(rs, r, &w, root);
 	read_partial(rs, r, &w, root);
+	read_cases(rs, r, &w, root);
 	results = member(r, &w, root, "results");
 	if (results && results->kind != PE_NODE_SEQ)
 		mistyped(r, &w, "results", "a list", results);
@@ -770,6 +875,7 @@ struct pe_resultset *pe_resultset_load(const char *path, struct pe_diag *diag)
 	if (pe_file_read(path, PE_RESULTSET_MAX_FILE, &data, &len, diag))
 		return NULL;
 	rs = xcalloc(1, sizeof(*rs));
+	rs->cases = pe_case_table_new();
 	rs->doc = r.doc = pe_doc_new(path, data, len);
 	free(data);
 	m.file = rs->doc->path;
@@ -796,6 +902,7 @@ void pe_resultset_free(struct pe_resultset *rs)
 {
 	if (!rs)
 		return;
+	pe_case_table_free(rs->cases);
 	pe_doc_free(rs->doc);
 	free(rs->rows);
 	free(rs->by_id);
@@ -818,6 +925,19 @@ const char *pe_resultset_command(const struct pe_resultset *rs)
 const struct pe_plan_info *pe_resultset_plan(const struct pe_resultset *rs)
 {
 	return rs->has_plan ? &rs->plan : NULL;
+}
+
+/* Returns the inputs of the set's cases, borrowed; see resultset.h. */
+const struct pe_case_table *pe_resultset_cases(const struct pe_resultset *rs)
+{
+	return rs->cases;
+}
+
+/* Returns the inputs of row's case, or NULL; see resultset.h. */
+const struct pe_case_input *pe_resultset_case_of(const struct pe_resultset *rs,
+						 const struct pe_result *row)
+{
+	return pe_case_table_find(rs->cases, row->prompt, row->case_id);
 }
 
 /* Returns the number of rows. */

@@ -20,6 +20,7 @@
 
 #include "harness/core/diag.h"
 #include "harness/core/node.h"
+#include "harness/results/cases.h"
 #include "harness/results/result.h"
 #include "harness/results/results.h"
 
@@ -71,6 +72,20 @@ long pe_resultset_schema_version(const struct pe_resultset *rs);
  * for complete results and for a journal.
  */
 const struct pe_partial *pe_resultset_partial(const struct pe_resultset *rs);
+
+/*
+ * The inputs of the set's cases (cases.h: variables, expected value,
+ * rendered messages), in file order: never NULL, and empty for a journal
+ * and for a document of schema version 1 to 3, which have none.
+ */
+const struct pe_case_table *pe_resultset_cases(const struct pe_resultset *rs);
+
+/*
+ * The inputs of row's case (found by its prompt and case id), or NULL
+ * when the set does not hold them.
+ */
+const struct pe_case_input *pe_resultset_case_of(const struct pe_resultset *rs,
+						 const struct pe_result *row);
 
 size_t pe_resultset_count(const struct pe_resultset *rs);
 

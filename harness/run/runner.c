@@ -42,7 +42,6 @@
 #include "harness/core/banned.h"
 
 enum {
-	MAX_PROMPT_BYTES = 16 * 1024 * 1024,
 	MAX_BODY_BYTES = 32 * 1024 * 1024,
 	CONNECT_TIMEOUT_MS = 10000,
 	/* Failures in a row that open a provider's circuit breaker. */
@@ -233,26 +232,11 @@ static char *render_messages(const struct pe_job *job,
 			     struct pe_chat_message *msgs, char **texts)
 {
 	const struct pe_prompt *p = job->prompt;
+	char *err = pe_prompt_render(p, job->kase, texts);
 
+	if (err)
+		return err;
 	for (size_t i = 0; i < p->nmessages; i++) {
-		struct pe_buf b;
-		const char *missing = NULL;
-		int rc;
-
-		pe_buf_init(&b, MAX_PROMPT_BYTES);
-		rc = pe_template_render(p->messages[i].content,
-					job->kase ? job->kase->scopes : NULL,
-					job->kase ? job->kase->nscopes : 0, &b,
-					&missing);
-		if (rc) {
-			pe_buf_release(&b);
-			return rc == PE_ERR_LIMIT
-				       ? xstrdup("rendered prompt is larger "
-						 "than 16 MiB")
-				       : xstrfmt("variable '%s' is not defined",
-						 missing ? missing : "?");
-		}
-		texts[i] = pe_buf_detach(&b, NULL);
 		msgs[i].role = p->messages[i].role;
 		msgs[i].content = texts[i];
 	}
@@ -2269,7 +2253,9 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n)
 
 /*
  * Writes results.json from the journal; see runner.h.  Rows are copied
- * from the journal one at a time, so memory holds one output at most.
+ * from the journal one at a time, so memory holds one output at most;
+ * the inputs of their cases are rendered again from the plan, as the
+ * requests were.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,
@@ -2280,16 +2266,24 @@ int pe_run_write_results(const struct pe_plan *plan,
 	size_t n;
 	size_t *order = finished_order(run, &n);
 	struct pe_partial partial = { n, run->njobs, "" };
+	struct pe_case_table *cases = pe_case_table_new();
 	struct pe_buf b;
 	struct pe_atomic_file af;
 	int rc = pe_atomic_open(&af, path, 0);
 
+	/* The inputs of the cases that have rows, a resumed run's too. */
+	for (size_t i = 0; i < n; i++)
+		pe_case_table_add_case(cases, plan->jobs[order[i]].prompt,
+				       plan->jobs[order[i]].kase);
+	pe_case_table_sort(cases);
 	pe_buf_init(&b, 0);
 	if (run->decided)
 		snprintf(partial.stopped, sizeof(partial.stopped), "%s",
 			 run->stopped);
 	pe_results_header(&b, "run", &plan->info,
-			  run->interrupted || run->decided ? &partial : NULL);
+			  run->interrupted || run->decided ? &partial : NULL,
+			  cases, plan->secrets);
+	pe_case_table_free(cases);
 	for (size_t i = 0; i <= n && !rc; i++) {
 		if (b.len && fwrite(b.data, 1, b.len, af.f) != b.len)
 			rc = PE_ERR_IO;

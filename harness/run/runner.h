@@ -229,8 +229,9 @@ struct pe_result *pe_run_finished_rows(const struct pe_run *run, size_t *n);
 /*
  * Writes OUT/results.json from the journal, rows in results.json order
  * (pe_result_compare), marked partial when the run was interrupted or
- * stopped once decided (with run->stopped).
- * Returns 0 or PE_ERR_IO.
+ * stopped once decided (with run->stopped), with the inputs of the cases
+ * that have rows (cases.h), the run's secrets taken out.  Returns 0 or
+ * PE_ERR_IO.
  */
 int pe_run_write_results(const struct pe_plan *plan,
 			 const struct pe_run_options *opts,

@@ -104,10 +104,26 @@ extern const struct pe_report_ops pe_report_html;
 	"\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\","         \
 	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]}"
 
+/*
+ * The inputs of two cases: "basic" with plain variables, "xss" with
+ * hostile ones (a formula, markup, a quote and a line break).
+ */
+#define CASES                                                                  \
+	"\"cases\":[\n{\"prompt\":\"sum\",\"file\":\"prompts/"                 \
+	"sum.prompt.yml\","                                                    \
+	"\"case\":\"basic\",\"case_index\":0,\"vars\":{\"topic\":\"tides\"},"  \
+	"\"expected\":null,\"messages\":[{\"role\":\"system\",\"content\":"    \
+	"\"Be brief.\"},{\"role\":\"user\",\"content\":\"Sum up tides.\"}],"   \
+	"\"error\":null},\n{\"prompt\":\"sum\",\"file\":"                      \
+	"\"prompts/sum.prompt.yml\",\"case\":\"xss\",\"case_index\":1,"        \
+	"\"vars\":{\"topic\":\"=1+2 <b>\\\"x\\\"\\nline\"},\"expected\":"      \
+	"\"-ok\",\"messages\":[{\"role\":\"user\",\"content\":"                \
+	"\"=1+2 <b>\\\"x\\\"\\nline\"}],\"error\":null}\n],\n"
 #define INPUT_DOC                                                              \
-	"{\"schema_version\":1,\"tool\":\"prompteval 0.0.9\","                 \
-	"\"command\":\"run\",\"plan\":null,\n\"results\":[\n" ROW_SKIP         \
-	",\n" ROW_FAIL ",\n" ROW_OTHER_MODEL ",\n" ROW_ERROR ",\n" ROW_PASS    \
+	"{\"schema_version\":4,\"tool\":\"prompteval 0.0.9\","                 \
+	"\"command\":\"run\",\"plan\":null,\n" CASES                           \
+	"\"results\":[\n" ROW_SKIP ",\n" ROW_FAIL ",\n" ROW_OTHER_MODEL        \
+	",\n" ROW_ERROR ",\n" ROW_PASS                                         \
 	"\n],\n\"summary\":{\"total\":5,\"pass\":2,\"fail\":1,\"error\":1,"    \
 	"\"skip\":1,\"pass_rate\":0.6666666666666666}}\n"
 
@@ -224,7 +240,8 @@ static void test_names(void **state)
  */
 /* clang-format off */
 #define GOLDEN_JSON \
-	"{\"schema_version\":3,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	"{\"schema_version\":4,\"tool\":\"prompteval 0.1.0\",\"command\":\"run\",\"plan\":null,\n" \
+	CASES \
 	"\"results\":[\n" \
 	"{\"id\":\"b000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"ollama:llama3\",\"temperature\":null,\"repeat\":1,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"ok\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null}]},\n" \
 	"{\"id\":\"a000000000000001\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"basic\",\"case_index\":0,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"pass\",\"score\":1,\"error\":null,\"call\":{\"attempts\":1,\"cached\":false,\"http_status\":200,\"first_byte_ms\":100.5,\"total_ms\":1290.8,\"tokens_in\":96,\"tokens_out\":731,\"finish_reason\":\"stop\",\"served_model\":\"gpt-4o-mini-2024\"},\"judge\":null,\"output\":\"Fine, \\\"ok\\\"\",\"evaluators\":[{\"name\":\"secs\",\"kind\":\"sections\",\"status\":\"pass\",\"score\":1,\"weight\":1,\"negate\":false,\"reason\":\"all 3 sections present\"}]},\n" \
@@ -240,40 +257,40 @@ static void test_names(void **state)
 	"{\"id\":\"a000000000000003\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"down\",\"case_index\":2,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"error\",\"score\":null,\"error\":\"=cmd|' /C calc'!A0, \\\"HTTP 500\\\"\",\"call\":{\"attempts\":3,\"cached\":false,\"http_status\":500,\"first_byte_ms\":null,\"total_ms\":null,\"tokens_in\":null,\"tokens_out\":null,\"finish_reason\":null,\"served_model\":null},\"judge\":null,\"output\":null,\"evaluators\":[]}\n" \
 	"{\"id\":\"a000000000000004\",\"prompt\":\"sum\",\"file\":\"prompts/sum.prompt.yml\",\"case\":\"judge\",\"case_index\":3,\"model\":\"openai:gpt-4o-mini\",\"temperature\":0.7,\"repeat\":0,\"status\":\"ungraded\",\"score\":null,\"error\":null,\"call\":null,\"judge\":null,\"output\":\"judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbf \xef\xbf\xbd\xef\xbf\xbd\",\"evaluators\":[{\"name\":\"llm\",\"kind\":\"judge\",\"status\":\"skip\",\"score\":null,\"weight\":1,\"negate\":false,\"reason\":\"needs a judge model\"}]}\n"
 #define GOLDEN_CSV \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,pass,fail,\r\n" \
-	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,skip\r\n"
-#define GOLDEN_CSV_TIMINGS \
-	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
-	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,,,pass,,\r\n" \
-	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,100.5,1290.8,pass,,\r\n" \
-	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,50,800.25,pass,fail,\r\n" \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,input,output,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,\"{\"\"topic\"\":\"\"tides\"\"}\",ok\xff,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,\"{\"\"topic\"\":\"\"tides\"\"}\",\"Fine, \"\"ok\"\"\",pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,\"{\"\"topic\"\":\"\"=1+2 <b>\\\"\"x\\\"\"\\nline\"\"}\",\"<script>alert(1)</script> ]]> \x01 a, \"\"b\"\"\n=cmd|' /C calc'!A0 & 'q'\",pass,fail,\r\n" \
 	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,\r\n" \
-	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,,,,skip\r\n"
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,judge me \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xef\xbf\xbf \xe2\x82,,,skip\r\n"
+#define GOLDEN_CSV_TIMINGS \
+	"id,prompt,file,case,case_index,model,temperature,repeat,status,score,error,attempts,http_status,tokens_in,tokens_out,input,output,first_byte_ms,total_ms,secs,'@nojs,llm\r\n" \
+	"b000000000000001,sum,prompts/sum.prompt.yml,basic,0,ollama:llama3,,1,pass,1,,,,,,\"{\"\"topic\"\":\"\"tides\"\"}\",ok\xff,,,pass,,\r\n" \
+	"a000000000000001,sum,prompts/sum.prompt.yml,basic,0,openai:gpt-4o-mini,0.7,0,pass,1,,1,200,96,731,\"{\"\"topic\"\":\"\"tides\"\"}\",\"Fine, \"\"ok\"\"\",100.5,1290.8,pass,,\r\n" \
+	"a000000000000002,sum,prompts/sum.prompt.yml,xss,1,openai:gpt-4o-mini,0.7,0,fail,0.5,,1,200,10,20,\"{\"\"topic\"\":\"\"=1+2 <b>\\\"\"x\\\"\"\\nline\"\"}\",\"<script>alert(1)</script> ]]> \x01 a, \"\"b\"\"\n=cmd|' /C calc'!A0 & 'q'\",50,800.25,pass,fail,\r\n" \
+	"a000000000000003,sum,prompts/sum.prompt.yml,down,2,openai:gpt-4o-mini,0.7,0,error,,\"'=cmd|' /C calc'!A0, \"\"HTTP 500\"\"\",3,500,,,,,,,,,\r\n" \
+	"a000000000000004,sum,prompts/sum.prompt.yml,judge,3,openai:gpt-4o-mini,0.7,0,ungraded,,,,,,,,judge me \xc3\xa9 \xc0\xaf \xed\xa0\x80 \xef\xbf\xbf \xe2\x82,,,,,skip\r\n"
 #define GOLDEN_JUNIT \
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\">\n" \
 	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\">\n" \
+	"    <testcase name=\"basic [ollama:llama3, #1]\" classname=\"sum.ollama:llama3\">\n" \
 	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \
 	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"basic [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
-	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"    <testcase name=\"xss [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"      <failure message=\"failed: @nojs: matched &lt;script&gt; at 1:1\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
 	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
 	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"down [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\">\n" \
+	"    <testcase name=\"judge [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\">\n" \
 	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
@@ -283,23 +300,23 @@ static void test_names(void **state)
 	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" \
 	"<testsuites name=\"prompteval\" tests=\"5\" failures=\"1\" errors=\"1\" time=\"2.091\">\n" \
 	"  <testsuite name=\"sum [ollama:llama3]\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0.000\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#1\" classname=\"sum.ollama:llama3\" time=\"0.000\">\n" \
+	"    <testcase name=\"basic [ollama:llama3, #1]\" classname=\"sum.ollama:llama3\" time=\"0.000\">\n" \
 	"      <system-out>ok\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
 	"  </testsuite>\n" \
 	"  <testsuite name=\"sum [openai:gpt-4o-mini t=0.7]\" tests=\"4\" failures=\"1\" errors=\"1\" skipped=\"1\" time=\"2.091\" file=\"prompts/sum.prompt.yml\">\n" \
-	"    <testcase name=\"basic#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"1.291\">\n" \
+	"    <testcase name=\"basic [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"1.291\">\n" \
 	"      <system-out>Fine, &quot;ok&quot;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"xss#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.800\">\n" \
-	"      <failure message=\"failed: @nojs\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
+	"    <testcase name=\"xss [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.800\">\n" \
+	"      <failure message=\"failed: @nojs: matched &lt;script&gt; at 1:1\" type=\"fail\">@nojs: matched &lt;script&gt; at 1:1</failure>\n" \
 	"      <system-out>&lt;script&gt;alert(1)&lt;/script&gt; ]]&gt;  a, &quot;b&quot;\n" \
 	"=cmd|&apos; /C calc&apos;!A0 &amp; &apos;q&apos;</system-out>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"down#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"    <testcase name=\"down [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
 	"      <error message=\"=cmd|&apos; /C calc&apos;!A0, &quot;HTTP 500&quot;\"/>\n" \
 	"    </testcase>\n" \
-	"    <testcase name=\"judge#0\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
+	"    <testcase name=\"judge [openai:gpt-4o-mini, t=0.7, #0]\" classname=\"sum.openai:gpt-4o-mini\" time=\"0.000\">\n" \
 	"      <skipped message=\"ungraded: llm: needs a judge model\"/>\n" \
 	"      <system-out>judge me \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd</system-out>\n" \
 	"    </testcase>\n" \
@@ -470,13 +487,13 @@ static void test_judges(void **state)
 		text,
 		"id,prompt,file,case,case_index,model,temperature,repeat,"
 		"status,score,error,attempts,http_status,tokens_in,"
-		"tokens_out,judge_calls,judge_model,judge_tokens_in,"
-		"judge_tokens_out\r\n"
-		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,1,m:judge,"
-		"1000000,\r\n"
-		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,0,,,\r\n"
-		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,2,'=cmd,3,"
-		"4\r\n");
+		"tokens_out,input,output,judge_calls,judge_model,"
+		"judge_tokens_in,judge_tokens_out\r\n"
+		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,,ok,1,"
+		"m:judge,1000000,\r\n"
+		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,,ok,0,,,\r\n"
+		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,,ok,2,'=cmd,"
+		"3,4\r\n");
 	free(text);
 	text = run_writer(&pe_report_json, rs, agg, 0);
 	assert_non_null(strstr(text, ",\"pass_rate\":1,\"judge\":{\"calls\":3,"
@@ -505,7 +522,7 @@ static void test_judges(void **state)
 		"    <testcase "));
 	/* m:b's suite asked no judge: no properties. */
 	assert_non_null(strstr(text, "file=\"j.prompt.yml\">\n"
-				     "    <testcase name=\"a#0\" "
+				     "    <testcase name=\"a [m:b, #0]\" "
 				     "classname=\"j.m:b\">"));
 	free(text);
 	pe_aggregate_free(agg);

@@ -20,6 +20,8 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/diag.h"
+#include "harness/core/secrets.h"
+#include "harness/results/cases.h"
 #include "harness/results/resultset.h"
 #include "tests/unit/testdir.h"
 
@@ -280,10 +282,10 @@ static void test_errors(void **state)
 		  "3:8: invalid JSON: unexpected character" },
 		{ "cut.json", "{\"schema_version\":1,\n\"results\":[\n",
 		  "3:1: invalid JSON: unexpected end of input" },
-		{ "v4.json",
-		  "{\"schema_version\":4,\"command\":\"run\",\"results\":[]}",
-		  "1:2: unsupported schema_version 4 (this prompteval reads "
-		  "versions 1 to 3)" },
+		{ "v5.json",
+		  "{\"schema_version\":5,\"command\":\"run\",\"results\":[]}",
+		  "1:2: unsupported schema_version 5 (this prompteval reads "
+		  "versions 1 to 4)" },
 		{ "v0.json", "  {\"command\":\"run\",\"results\":[]}",
 		  "1:3: results document has no 'schema_version'" },
 		{ "list.json", "[]",
@@ -422,14 +424,170 @@ static void test_verdict_parse(void **state)
 	}
 }
 
+/*
+ * Schema version 4: the inputs of each case, once.  "one" has variables,
+ * an expected value and two messages (one with a NUL); "two" could not be
+ * rendered; the last belongs to a prompt without test data.
+ */
+#define CASES_DOC                                                              \
+	"{\"schema_version\":4,\"tool\":\"prompteval 0.1.0\",\"command\":"     \
+	"\"run\",\"plan\":null,\n\"cases\":[\n"                                \
+	"{\"prompt\":\"T\",\"file\":\"t.prompt.yml\",\"case\":\"one\","        \
+	"\"case_index\":0,\"vars\":{\"topic\":\"tides\",\"n\":3},"             \
+	"\"expected\":\"moon\",\"messages\":[{\"role\":\"system\","            \
+	"\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":"           \
+	"\"a\\u0000b\"}],\"error\":null},\n"                                   \
+	"{\"prompt\":\"T\",\"file\":\"t.prompt.yml\",\"case\":\"two\","        \
+	"\"case_index\":1,\"vars\":{},\"expected\":null,\"messages\":[],"      \
+	"\"error\":\"variable 'x' is not defined\"},\n"                        \
+	"{\"prompt\":\"U\",\"file\":\"u.prompt.yml\",\"case\":null,"           \
+	"\"case_index\":0,\"vars\":null,\"expected\":null,\"messages\":[{"     \
+	"\"role\":\"user\",\"content\":\"hi\"}],\"error\":null}\n],\n"         \
+	"\"results\":[\n" ROW_FAIL ",\n" ROW_ERROR ",\n" ROW_PASS DOC_TAIL
+
+static void test_case_inputs(void **state)
+{
+	char path[256];
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_resultset *rs;
+	const struct pe_case_table *t;
+	const struct pe_case_input *c;
+	struct pe_buf b;
+
+	write_file(*state, "inputs.json", CASES_DOC, path);
+	rs = pe_resultset_load(path, diag);
+	assert_non_null(rs);
+	assert_int_equal(pe_diag_len(diag), 0);
+	assert_int_equal(pe_resultset_schema_version(rs), 4);
+	t = pe_resultset_cases(rs);
+	assert_int_equal(pe_case_table_count(t), 3);
+
+	/* Both rows of case "one" find the same inputs. */
+	c = pe_resultset_case_of(rs, pe_resultset_get(rs, 1));
+	assert_ptr_equal(c, pe_resultset_case_of(rs, pe_resultset_get(rs, 2)));
+	assert_ptr_equal(c, pe_case_table_get(t, 0));
+	assert_string_equal(c->case_id, "one");
+	assert_string_equal(c->file, "t.prompt.yml");
+	assert_int_equal(c->vars->kind, PE_NODE_MAP);
+	assert_string_equal(pe_node_get(c->vars, "topic")->text, "tides");
+	assert_string_equal(c->expected->text, "moon");
+	assert_int_equal(c->nmessages, 2);
+	assert_string_equal(c->messages[0].role, "system");
+	assert_string_equal(c->messages[0].content, "Be brief.");
+	assert_int_equal(c->messages[1].content_len, 3);
+	assert_memory_equal(c->messages[1].content, "a\0b", 3);
+	assert_null(c->error);
+
+	c = pe_resultset_case_of(rs, pe_resultset_get(rs, 0));
+	assert_string_equal(c->case_id, "two");
+	assert_null(c->expected);
+	assert_int_equal(c->nmessages, 0);
+	assert_string_equal(c->error, "variable 'x' is not defined");
+
+	c = pe_case_table_find(t, "U", NULL);
+	assert_non_null(c);
+	assert_null(c->case_id);
+	assert_null(c->vars);
+	assert_null(pe_case_table_find(t, "U", "one"));
+	assert_null(pe_case_table_find(t, "V", NULL));
+
+	/* Written again, the entries give the bytes they were read from. */
+	pe_buf_init(&b, 0);
+	pe_case_table_json(t, NULL, &b);
+	assert_non_null(strstr(CASES_DOC, pe_buf_str(&b)));
+	pe_buf_release(&b);
+	pe_resultset_free(rs);
+
+	/* Files before version 4 have no inputs. */
+	write_file(*state, "old.json",
+		   DOC_HEAD ROW_FAIL ",\n" ROW_ERROR ",\n" ROW_PASS DOC_TAIL,
+		   path);
+	rs = pe_resultset_load(path, diag);
+	assert_non_null(rs);
+	assert_int_equal(pe_case_table_count(pe_resultset_cases(rs)), 0);
+	assert_null(pe_resultset_case_of(rs, pe_resultset_get(rs, 0)));
+	pe_resultset_free(rs);
+	pe_diag_free(diag);
+}
+
+/* The writer takes the run's secrets out of variables and messages. */
+static void test_case_inputs_redacted(void **state)
+{
+	static const char key[] = "sk-canary-0123456789";
+	struct pe_secrets *secrets = pe_secrets_new();
+	struct pe_case_message msg = { "user", "use sk-canary-0123456789", 24 };
+	struct pe_case_input in = { 0 };
+	struct pe_buf b;
+
+	(void)state;
+	in.prompt = "T";
+	in.file = "t.prompt.yml";
+	in.case_id = "k\"ey";
+	in.messages = &msg;
+	in.nmessages = 1;
+	assert_int_equal(pe_secrets_add(secrets, key, strlen(key)), 1);
+	pe_buf_init(&b, 0);
+	pe_case_input_json(&in, secrets, &b);
+	assert_string_equal(
+		pe_buf_str(&b),
+		"{\"prompt\":\"T\",\"file\":\"t.prompt.yml\","
+		"\"case\":\"k\\\"ey\",\"case_index\":0,\"vars\":null,"
+		"\"expected\":null,\"messages\":[{\"role\":"
+		"\"user\",\"content\":\"use [REDACTED]\"}],"
+		"\"error\":null}");
+	pe_buf_release(&b);
+	pe_secrets_free(secrets);
+}
+
+/* A case's inputs given twice, or of the wrong shape, are errors. */
+static void test_case_inputs_errors(void **state)
+{
+	static const char entry[] =
+		"{\"prompt\":\"T\",\"file\":\"t.prompt.yml\",\"case\":\"one\","
+		"\"case_index\":0,\"vars\":null,\"expected\":null,"
+		"\"messages\":[],\"error\":null}";
+	char path[256], text[1024];
+	struct pe_diag *diag = pe_diag_new();
+
+	snprintf(text, sizeof(text),
+		 "{\"schema_version\":4,\"cases\":[%s,\n%s],\"results\":[]}",
+		 entry, entry);
+	write_file(*state, "twice.json", text, path);
+	assert_null(pe_resultset_load(path, diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	assert_string_equal(pe_diag_get(diag, 0)->message,
+			    "the inputs of case 'one' of 'T' are given twice");
+	assert_int_equal(pe_diag_get(diag, 0)->line, 2);
+	pe_diag_free(diag);
+
+	diag = pe_diag_new();
+	write_file(*state, "shape.json",
+		   "{\"schema_version\":4,\"cases\":[{\"prompt\":\"T\","
+		   "\"file\":\"t\",\"case\":null,\"case_index\":0,"
+		   "\"vars\":null,\"expected\":null,\"messages\":{}}],"
+		   "\"results\":[]}",
+		   path);
+	assert_null(pe_resultset_load(path, diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	assert_string_equal(pe_diag_get(diag, 0)->message,
+			    "'messages' must be a list, not a mapping");
+	pe_diag_free(diag);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TEST(test_document),	 TEST(test_journal_last_line_wins),
-		TEST(test_errors),	 TEST(test_broken_rows),
-		TEST(test_missing_file), TEST(test_verdict_parse),
+		TEST(test_document),
+		TEST(test_journal_last_line_wins),
+		TEST(test_errors),
+		TEST(test_broken_rows),
+		TEST(test_missing_file),
+		TEST(test_verdict_parse),
+		TEST(test_case_inputs),
+		TEST(test_case_inputs_redacted),
+		TEST(test_case_inputs_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
