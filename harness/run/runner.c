@@ -745,7 +745,9 @@ static void schedule_retry(struct runner *r, size_t call, long retry_after_ms,
 
 /*
  * Completes the jobs that waited for the same request (the same cache
- * key: temperature 0 repeats) with copies of its answer, as cache hits.
+ * key: jobs whose rendered requests are the same, such as two cases with
+ * the same messages; never two repeats, whose keys differ) with copies
+ * of its answer, as cache hits.
  */
 static void answer_followers(struct runner *r, struct attempt *a,
 			     const struct pe_result *answer)
@@ -1411,6 +1413,19 @@ static void request_key(const struct pe_target *t,
 }
 
 /*
+ * Whether a job's cache key carries its repeat index: always, but for
+ * the first repeat at temperature 0 or with no temperature, which keeps
+ * the key it had before repeats were keyed, so that caches recorded then
+ * still replay it.  Every repeat is a sample of its own, at temperature
+ * 0 too (a provider may answer the same request differently), so N
+ * repeats make N calls on a cold cache and never share one answer.
+ */
+static int job_has_repeat(const struct pe_job *j)
+{
+	return j->repeat > 0 || (j->has_temperature && j->temperature > 0);
+}
+
+/*
  * Makes call wait for an in-flight request with the same key, if any,
  * of its own kind: an answer's for an answer, a judge's for a judge's
  * (their bodies could be the same, but their answers are read apart).
@@ -1483,8 +1498,7 @@ static double start_job(struct runner *r, size_t job, double now)
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
-	request_key(t, &req, &http, j->has_temperature && j->temperature > 0,
-		    j->repeat, a->key);
+	request_key(t, &req, &http, job_has_repeat(j), j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
 		finish_from_cache(r, job);
