@@ -129,6 +129,18 @@ static void put_number(const struct md *m, int decimals, double x)
 		fprintf(m->out, " %.*f |", decimals, x);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void write_cost(const struct md *m, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	/* Our own words and numbers: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		fprintf(m->out, "\n**Cost**: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void write_title(const struct md *m)
 {
 	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
@@ -160,6 +172,7 @@ static void write_title(const struct md *m)
 		fprintf(m->out, "\n**Judges**: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	write_cost(m, t);
 }
 
 static void write_cell(const struct md *m, const struct pe_cell *c)

@@ -146,6 +146,17 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	fputc('\n', t->out);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void print_cost(const struct terminal *t, const struct pe_tally *tl)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(tl, &text))
+		pe_terminal_printf(t->out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void print_total(const struct terminal *t)
 {
 	const struct pe_tally *tl = pe_aggregate_total(t->in.agg);
@@ -169,6 +180,7 @@ static void print_total(const struct terminal *t)
 		pe_terminal_printf(t->out, "judges: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	print_cost(t, tl);
 }
 
 static void print_flaky(const struct terminal *t)

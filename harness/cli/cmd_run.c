@@ -287,6 +287,7 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		t->error == 1 ? "" : "s", t->ungraded, run->requests,
 		run->cache_hits, out_dir);
 	pe_print_judges(stdout, t);
+	pe_print_cost(stdout, t);
 	return agg;
 }
 

@@ -53,8 +53,8 @@ struct pe_gates {
 	  "gate: at most N cases ungraded (an evaluator did not run)",	\
 	  &(g)->max_ungraded, NULL, 0, 1000000000 },			\
 	{ PE_OPT_DOUBLE, 0, "max-cost", "USD",				\
-	  "gate: the cost, answers' and judges', is at most USD "	\
-	  "(needs prices)",						\
+	  "gate: the spend, answers' and judges' calls made (not "	\
+	  "from the cache), is at most USD (needs prices)",		\
 	  &(g)->max_cost_usd, NULL, 0, 0 },				\
 	{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",			\
 	  "gate: the p95 request latency is at most MS",		\
@@ -94,8 +94,8 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd);
  * only when no such gate was given).  Prints one line per gate to out:
  * "gate passed: ..." and "gate not checked: ..." (a figure that is not
  * known, such as the cost without prices) first, then "gate failed: ...".
- * --max-cost checks the answers' and the judges' cost together.
- * Returns the number of gates that failed.
+ * --max-cost checks what the answers' and the judges' calls that went
+ * out cost together, not those the cache answered.  Returns the number of gates that failed.
  */
 size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		      const struct pe_aggregate *agg,
