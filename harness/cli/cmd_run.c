@@ -382,6 +382,28 @@ static void print_interrupted(const struct pe_run *run)
 	       left == 1 ? "" : "s");
 }
 
+/*
+ * A baseline inside OUT, or one of the files the run writes there
+ * (through a link too), would be overwritten by this run, and the next
+ * run would compare with itself: it is refused before anything is sent,
+ * with a message.  Returns 1 when refused.
+ */
+static int baseline_is_written(const struct run_args *a)
+{
+	static const char *const written[] = { "results.json", "results.jsonl",
+					       NULL };
+
+	if (!pe_path_is_inside(a->baseline, a->out_dir, written))
+		return 0;
+	pe_usage_error("run",
+		       "--baseline %s is in --out %s, or is a file this run "
+		       "writes there: the run would overwrite it and the "
+		       "next one would compare with itself; keep the "
+		       "baseline out of %s",
+		       a->baseline, a->out_dir, a->out_dir);
+	return 1;
+}
+
 static int usage(const struct pe_option *opts)
 {
 	struct pe_buf text;
@@ -457,13 +479,15 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.temperatures = temps;
 		po.ntemperatures = (size_t)n;
 	}
-	/* The configuration's gates fill what the options left out. */
+	/*
+	 * The configuration's gates fill what the options left out.  Its
+	 * fail_on that compares with a baseline applies only when one is
+	 * given (the option's was checked in cmd_run).
+	 */
 	pe_config_merge_gates(config, &a->gates);
-	if (pe_gates_need_baseline(&a->gates) && !a->baseline) {
-		pe_usage_error("run",
-			       "--fail-on %s (from the configuration) needs "
-			       "--baseline",
-			       a->gates.fail_on);
+	if (!a->baseline)
+		pe_gates_set_aside(&a->gates);
+	if (a->baseline && baseline_is_written(a)) {
 		status = PE_EXIT_USAGE;
 		goto done;
 	}

@@ -40,14 +40,16 @@ void pe_gates_init(struct pe_gates *g)
 	g->max_cost_usd = NAN;
 	g->max_p95_latency_ms = NAN;
 	g->max_p95_ttft_ms = NAN;
+	g->fail_on_set_aside = NULL;
 }
 
 /* Returns 1 when at least one gate was given. */
 int pe_gates_given(const struct pe_gates *g)
 {
-	return !isnan(g->min_pass_rate) || g->fail_on || g->max_errors >= 0 ||
-	       g->max_ungraded >= 0 || !isnan(g->max_cost_usd) ||
-	       !isnan(g->max_p95_latency_ms) || !isnan(g->max_p95_ttft_ms);
+	return !isnan(g->min_pass_rate) || g->fail_on || g->fail_on_set_aside ||
+	       g->max_errors >= 0 || g->max_ungraded >= 0 ||
+	       !isnan(g->max_cost_usd) || !isnan(g->max_p95_latency_ms) ||
+	       !isnan(g->max_p95_ttft_ms);
 }
 
 /* Returns 1 when a gate on the verdicts was given; see gate.h. */
@@ -60,6 +62,15 @@ int pe_gates_decide_failures(const struct pe_gates *g)
 int pe_gates_need_baseline(const struct pe_gates *g)
 {
 	return g->fail_on && strstr(g->fail_on, "regression") != NULL;
+}
+
+/* Sets aside a --fail-on that has no baseline; see gate.h. */
+void pe_gates_set_aside(struct pe_gates *g)
+{
+	if (!pe_gates_need_baseline(g))
+		return;
+	g->fail_on_set_aside = g->fail_on;
+	g->fail_on = NULL;
 }
 
 /* Checks the ranges of the given values; returns 0 or PE_ERR_USAGE. */
@@ -225,6 +236,18 @@ static void check_significant(const struct pe_comparison *cmp,
 	}
 }
 
+/* The configuration's --fail-on that had no baseline to compare with. */
+static void set_aside_line(const struct pe_gates *g, struct gate_lines *l)
+{
+	char *what = xstrfmt("fail_on: %s from the configuration (it "
+			     "compares with a baseline, and no --baseline "
+			     "was given)",
+			     g->fail_on_set_aside);
+
+	gate_ok(l, "not checked", what);
+	free(what);
+}
+
 static void check_max_errors(const struct pe_gates *g,
 			     const struct pe_aggregate *agg,
 			     struct gate_lines *l)
@@ -373,6 +396,8 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		check_regression(cmp, &l);
 	else if (g->fail_on && cmp)
 		check_significant(cmp, &l);
+	if (g->fail_on_set_aside)
+		set_aside_line(g, &l);
 	if (g->max_errors >= 0)
 		check_max_errors(g, agg, &l);
 	if (g->max_ungraded >= 0)

@@ -31,6 +31,12 @@ struct pe_gates {
 	double max_cost_usd;	   /* NAN when not given */
 	double max_p95_latency_ms; /* NAN when not given */
 	double max_p95_ttft_ms;	   /* NAN when not given */
+	/*
+	 * A --fail-on from the configuration that needs a baseline, in a
+	 * run given none (pe_gates_set_aside): it is not checked, and the
+	 * gate lines say so.  NULL otherwise.
+	 */
+	const char *fail_on_set_aside;
 };
 
 /*
@@ -81,6 +87,15 @@ int pe_gates_decide_failures(const struct pe_gates *g);
 
 /* Returns 1 when a gate needs a comparison (--fail-on *regression). */
 int pe_gates_need_baseline(const struct pe_gates *g);
+
+/*
+ * Sets aside a --fail-on that needs a baseline, for a run given none:
+ * fail_on is cleared (so failed cases count again as without it) and
+ * kept in fail_on_set_aside, which pe_gates_check reports as not
+ * checked.  For gates from the configuration: on the command line such
+ * a gate without --baseline is a usage error.
+ */
+void pe_gates_set_aside(struct pe_gates *g);
 
 /*
  * Checks the range of the values the options gave; prints a message
