@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "reports/report.h"
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
@@ -157,6 +158,16 @@ static void print_cost(const struct terminal *t, const struct pe_tally *tl)
 	pe_buf_release(&text);
 }
 
+/* The errors grouped by cause, when some row ended in error. */
+static void print_causes(const struct terminal *t)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(t->in.rs), pe_resultset_count(t->in.rs));
+
+	pe_error_causes_print(causes, t->out);
+	pe_error_causes_free(causes);
+}
+
 static void print_total(const struct terminal *t)
 {
 	const struct pe_tally *tl = pe_aggregate_total(t->in.agg);
@@ -181,6 +192,7 @@ static void print_total(const struct terminal *t)
 		pe_buf_release(&text);
 	}
 	print_cost(t, tl);
+	print_causes(t);
 }
 
 static void print_flaky(const struct terminal *t)

@@ -24,6 +24,7 @@
 #include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
+#include "harness/results/causes.h"
 #include "harness/results/gate.h"
 #include "harness/run/cache.h"
 #include "harness/core/files.h"
@@ -251,6 +252,26 @@ static void print_plan(const struct pe_plan *plan)
 }
 
 /*
+ * Prints the errors grouped by cause, from OUT/results.json: the rows in
+ * memory gave their error texts and evaluators back once written.
+ */
+static void print_causes(const char *out_dir)
+{
+	char *path = xstrfmt("%s/results.json", out_dir);
+	struct pe_resultset *rs = pe_inputs_results(path);
+	struct pe_error_causes *causes;
+
+	if (rs) {
+		causes = pe_error_causes_new(pe_resultset_rows(rs),
+					     pe_resultset_count(rs));
+		pe_error_causes_print(causes, stdout);
+		pe_error_causes_free(causes);
+	}
+	pe_resultset_free(rs);
+	free(path);
+}
+
+/*
  * Prints the matrix and the totals of the finished jobs (the judges'
  * apart), from the same aggregate every report uses; returns it (owned
  * by the caller).  When some jobs did not finish, the aggregate is over
@@ -288,6 +309,8 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		run->cache_hits, out_dir);
 	pe_print_judges(stdout, t);
 	pe_print_cost(stdout, t);
+	if (t->error)
+		print_causes(out_dir);
 	return agg;
 }
 
