@@ -26,6 +26,7 @@
 
 #include "reports/report.h"
 #include "reports/comparison.h"
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
 #include "harness/core/utf8.h"
@@ -129,6 +130,18 @@ static void put_number(const struct md *m, int decimals, double x)
 		fprintf(m->out, " %.*f |", decimals, x);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void write_cost(const struct md *m, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	/* Our own words and numbers: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		fprintf(m->out, "\n**Cost**: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void write_title(const struct md *m)
 {
 	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
@@ -160,6 +173,7 @@ static void write_title(const struct md *m)
 		fprintf(m->out, "\n**Judges**: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	write_cost(m, t);
 }
 
 static void write_cell(const struct md *m, const struct pe_cell *c)
@@ -207,6 +221,48 @@ static void write_matrix(const struct md *m)
 	fputc('\n', m->out);
 	for (size_t i = 0; i < n; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
+}
+
+/*
+ * The errors grouped by cause, when some row ended in error: the most
+ * frequent PE_CAUSES_SHOWN with their counts and models, then how many
+ * more.
+ */
+static void write_causes(const struct md *m)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(m->in.rs), pe_resultset_count(m->in.rs));
+	size_t n = pe_error_causes_count(causes), rest = 0;
+
+	if (n) {
+		fprintf(m->out, "\n## Errors by cause\n\n"
+				"| errors | cause | models |\n"
+				"| ---: | --- | --- |\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_error_cause *c = pe_error_causes_get(causes, i);
+		struct pe_buf models;
+
+		if (i >= PE_CAUSES_SHOWN) {
+			rest += c->count;
+			continue;
+		}
+		pe_buf_init(&models, 0);
+		pe_error_cause_models(c, &models);
+		fprintf(m->out, "| %zu | ", c->count);
+		put_text(m, c->text, TEXT_MAX_BYTES);
+		fprintf(m->out, " | ");
+		put_text(m, models.len ? pe_buf_str(&models) : NULL,
+			 TEXT_MAX_BYTES);
+		fprintf(m->out, " |\n");
+		pe_buf_release(&models);
+	}
+	if (n > PE_CAUSES_SHOWN)
+		fprintf(m->out, "\nAnd %zu more cause%s (%zu error%s).\n",
+			n - PE_CAUSES_SHOWN,
+			n - PE_CAUSES_SHOWN == 1 ? "" : "s", rest,
+			rest == 1 ? "" : "s");
+	pe_error_causes_free(causes);
 }
 
 /*
@@ -467,6 +523,7 @@ static int md_end(void *state)
 
 	write_title(m);
 	write_matrix(m);
+	write_causes(m);
 	write_costs(m);
 	fprintf(m->out, "\n## Regressions against the baseline\n\n");
 	if (m->in.comparison)
