@@ -20,6 +20,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/load/prompt.h"
+#include "harness/results/stats.h"
 
 enum { PE_JOB_ID_LEN = 16 };
 
@@ -135,18 +136,6 @@ const struct pe_result_evaluator *pe_result_find_evaluator(
  * fixed order, so the same row always gives the same bytes.
  */
 void pe_result_json(const struct pe_result *row, struct pe_buf *out);
-
-/*
- * A pass rate: pass out of decided (passes plus failures).  When decided
- * is 0, rate, low and high are NAN.
- */
-struct pe_pass_rate {
-	size_t pass;
-	size_t decided;
-	double rate;
-	double low; /* the Wilson 95 % interval (PE_Z_95) */
-	double high;
-};
 
 /*
  * The tally: verdict counts, scores and tokens over a group of rows.

@@ -20,6 +20,18 @@
 #define PE_STATS_ALPHA 0.05
 
 /*
+ * A pass rate: pass out of decided (passes plus failures).  When decided
+ * is 0, rate, low and high are NAN.
+ */
+struct pe_pass_rate {
+	size_t pass;
+	size_t decided;
+	double rate;
+	double low; /* the Wilson 95 % interval (PE_Z_95) */
+	double high;
+};
+
+/*
  * Computes the Wilson score interval for successes out of trials at the
  * normal quantile z (PE_Z_95 for 95 %), in closed form:
  *
