@@ -183,7 +183,12 @@ void pe_tally_init(struct pe_tally *t);
 /* Counts row into t. */
 void pe_tally_add(struct pe_tally *t, const struct pe_result *row);
 
-/* Computes t's pass rate (with its Wilson interval) and mean score. */
+/*
+ * Computes t's pass rate and mean score.  A tally does not know its
+ * cases, so the rate pools the rows (PE_RATE_POOLED): passes over decided
+ * rows with their Wilson interval.  The aggregate (aggregate.h) replaces
+ * it with the rate that takes the case as the unit.
+ */
 void pe_tally_finish(struct pe_tally *t);
 
 #endif
