@@ -763,17 +763,62 @@ int pe_aggregate_method_text(const struct pe_aggregate *agg, struct pe_buf *out)
 	note_ranking(&agg->overall, &methods);
 	if (!methods)
 		return 0;
-	pe_buf_adds(out, "pass rates and 95 % intervals take the case as "
-			 "the unit: ");
+	pe_buf_adds(out, "95 % intervals take the case as the unit: ");
 	if (methods == wilson)
 		pe_buf_adds(out, "Wilson (each case decided once)");
 	else if (methods == clustered)
-		pe_buf_adds(out, "case-clustered Wilson (the mean of each "
-				 "case's pass fraction over its repeats)");
+		pe_buf_adds(out, "case-clustered Wilson (each case's pass "
+				 "fraction over its repeats)");
 	else
 		pe_buf_adds(out, "Wilson where each case was decided once, "
-				 "case-clustered Wilson (the mean of each "
-				 "case's pass fraction over its repeats) "
-				 "where cases have repeats");
+				 "case-clustered Wilson where cases have "
+				 "repeats");
+	return 1;
+}
+
+/* Describes one paired comparison; see aggregate.h. */
+void pe_model_pair_text(const struct pe_model_pair *p, struct pe_buf *out)
+{
+	const struct pe_paired_result *st = &p->stats;
+
+	if (!st->n_cases) {
+		pe_buf_adds(out, "no common case: cannot be told apart");
+		return;
+	}
+	pe_buf_addf(out, "%+.1f points", 100.0 * st->effect);
+	if (!isnan(st->effect_low))
+		pe_buf_addf(out, " [%+.1f, %+.1f]", 100.0 * st->effect_low,
+			    100.0 * st->effect_high);
+	pe_buf_addf(out,
+		    " over %zu common case%s (%zu better, %zu worse), sign "
+		    "test ",
+		    st->n_cases, st->n_cases == 1 ? "" : "s", st->improved,
+		    st->regressed);
+	if (st->p_value < 0.001)
+		pe_buf_adds(out, "p < 0.001");
+	else
+		pe_buf_addf(out, "p = %.3f", st->p_value);
+	pe_buf_adds(out, p->apart ? ": ahead" : ": cannot be told apart");
+}
+
+/* Lists the neighbours that cannot be told apart; see aggregate.h. */
+int pe_ranking_ties_text(const struct pe_ranking *r, struct pe_buf *out)
+{
+	size_t decided = 0, ties = 0;
+
+	while (decided < r->count &&
+	       r->entries[decided].tally.pass_rate.decided)
+		decided++;
+	if (decided < 2)
+		return 0;
+	for (size_t i = 0; i + 1 < decided; i++) {
+		if (pe_ranking_pair(r, i, i + 1)->apart)
+			continue;
+		pe_buf_addf(out, "%s%zu and %zu", ties ? ", " : "", i + 1,
+			    i + 2);
+		ties++;
+	}
+	if (!ties)
+		pe_buf_adds(out, "none");
 	return 1;
 }

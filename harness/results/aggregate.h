@@ -239,4 +239,22 @@ const struct pe_model_cost *pe_aggregate_cost(const struct pe_aggregate *agg,
 int pe_aggregate_method_text(const struct pe_aggregate *agg,
 			     struct pe_buf *out);
 
+/*
+ * Appends the paired comparison p of ranking r in words, the one wording
+ * every report uses: "+12.5 points [-3.1, 28.1] over 20 common cases
+ * (5 better, 1 worse), sign test p = 0.22: cannot be told apart", with
+ * "ahead" instead when p->apart is set; "no common case" when the two
+ * models decided no case in common.  The difference is the better
+ * model's pass rate minus the worse one's, in percentage points.
+ */
+void pe_model_pair_text(const struct pe_model_pair *p, struct pe_buf *out);
+
+/*
+ * Appends which neighbours of r (entries i and i + 1 with decided rows)
+ * cannot be told apart, ranks counted from 1: "1 and 2, 3 and 4", or
+ * "none" when every neighbour is ahead of the next.  Returns 0 and
+ * appends nothing when r has fewer than two models with decided rows.
+ */
+int pe_ranking_ties_text(const struct pe_ranking *r, struct pe_buf *out);
+
 #endif

@@ -257,8 +257,38 @@ static int is_valid_case(const struct pe_paired_case *c)
 }
 
 /*
- * Sets the paired normal interval of out->effect from the sum of the
- * squared differences of its out->n_cases (at least 2) cases.
+ * Returns the 0.975 quantile of Student's t with df >= 1 degrees of
+ * freedom: from the usual table up to 30, beyond that by the
+ * Cornish-Fisher expansion around the normal quantile (four terms,
+ * accurate to better than 1e-6 there).
+ */
+static double t_quantile_975(size_t df)
+{
+	static const double table[] = {
+		12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912,
+		2.364624,  2.306004, 2.262157, 2.228139, 2.200985, 2.178813,
+		2.160369,  2.144787, 2.131450, 2.119905, 2.109816, 2.100922,
+		2.093024,  2.085963, 2.079614, 2.073873, 2.068658, 2.063899,
+		2.059539,  2.055529, 2.051831, 2.048407, 2.045230, 2.042272,
+	};
+	double z = PE_Z_95, d = (double)df;
+	double z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+	double z9 = z7 * z * z;
+
+	if (df <= sizeof(table) / sizeof(*table))
+		return table[df - 1];
+	return z + (z3 + z) / 4.0 / d +
+	       (5.0 * z5 + 16.0 * z3 + 3.0 * z) / 96.0 / (d * d) +
+	       (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / 384.0 /
+		       (d * d * d) +
+	       (79.0 * z9 + 776.0 * z7 + 1482.0 * z5 - 1920.0 * z3 -
+		945.0 * z) /
+		       92160.0 / (d * d * d * d);
+}
+
+/*
+ * Sets the paired t interval of out->effect from the sum of the squared
+ * differences of its out->n_cases (at least 2) cases.
  */
 static void set_effect_interval(struct pe_paired_result *out,
 				double diff_squares)
@@ -266,7 +296,8 @@ static void set_effect_interval(struct pe_paired_result *out,
 	double n = (double)out->n_cases;
 	double variance =
 		(diff_squares - n * out->effect * out->effect) / (n - 1.0);
-	double half = PE_Z_95 * sqrt(fmax(0.0, variance) / n);
+	double half = t_quantile_975(out->n_cases - 1) *
+		      sqrt(fmax(0.0, variance) / n);
 
 	out->effect_low = fmax(-1.0, out->effect - half);
 	out->effect_high = fmin(1.0, out->effect + half);

@@ -193,10 +193,10 @@ struct pe_paired_result {
 	/* p_value < PE_STATS_ALPHA and more cases improved than regressed. */
 	int significant_improvement;
 	/*
-	 * The paired 95 % interval of effect, normal on the differences:
-	 * effect -/+ PE_Z_95 * sd / sqrt(n_cases), sd the sample standard
-	 * deviation (divisor n_cases - 1) of the per-case differences,
-	 * clamped to [-1, 1].  NAN when there are fewer than 2 cases.
+	 * The paired 95 % interval of effect, Student's t on the per-case
+	 * differences: effect -/+ t(0.975, n_cases - 1) * sd / sqrt(n_cases),
+	 * sd their sample standard deviation (divisor n_cases - 1), clamped
+	 * to [-1, 1].  NAN when there are fewer than 2 cases.
 	 */
 	double effect_low;
 	double effect_high;

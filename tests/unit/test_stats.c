@@ -476,9 +476,9 @@ static void test_min_detectable_difference(void **state)
 
 /*
  * Head passes cases 1 and 2, which base fails, and both agree on 3 and 4:
- * d = 1, 1, 0, 0, mean 1/2, sample variance 1/3, half = z sqrt(1/12) =
- * 0.5657929, so [-0.0657929, 1] after clamping.  One case has no
- * interval.
+ * d = 1, 1, 0, 0, mean 1/2, sample variance 1/3, half = t(0.975, 3)
+ * sqrt(1/12) = 3.182446 * 0.2886751 = 0.9186930, so [-0.4186930, 1]
+ * after clamping.  One case has no interval.
  */
 static void test_paired_interval(void **state)
 {
@@ -493,10 +493,35 @@ static void test_paired_interval(void **state)
 	(void)state;
 	assert_int_equal(pe_paired_compare(four, COUNT(four), &got), 0);
 	check_close(got.effect, 0.5, 1e-15, 0.0, "effect", 0);
-	check_close(got.effect_low, -0.065792867038, 1e-11, 0.0, "low", 0);
+	check_close(got.effect_low, -0.418693027391, 1e-11, 0.0, "low", 0);
 	check_close(got.effect_high, 1.0, 0.0, 0.0, "high", 0);
 	assert_int_equal(pe_paired_compare(four, 1, &got), 0);
 	assert_true(isnan(got.effect_low) && isnan(got.effect_high));
+}
+
+/*
+ * Beyond the t table: 41 cases, 21 improved from 0/1 to 1/1 and 20 the
+ * same.  mean 21/41; sample variance (21 (20/41)^2 + 20 (21/41)^2) / 40
+ * = 17220 / 67240 = 0.2560976; t(0.975, 40) = 2.0210754 (the expansion;
+ * tables give 2.021075), half = 2.0210754 sqrt(0.2560976 / 41) =
+ * 0.1597325.
+ */
+static void test_paired_interval_large(void **state)
+{
+	struct pe_paired_case cases[41];
+	struct pe_paired_result got;
+
+	(void)state;
+	for (size_t i = 0; i < 41; i++) {
+		cases[i].base_pass = 0;
+		cases[i].base_total = 1;
+		cases[i].head_pass = i < 21;
+		cases[i].head_total = 1;
+	}
+	assert_int_equal(pe_paired_compare(cases, 41, &got), 0);
+	check_close(got.effect, 21.0 / 41, 1e-15, 0.0, "effect", 0);
+	check_close(got.effect_low, 0.352462615986, 1e-9, 0.0, "low", 0);
+	check_close(got.effect_high, 0.671927627916, 1e-9, 0.0, "high", 0);
 }
 
 /* Shorthands for one paired case: base pass/total, head pass/total. */
@@ -572,35 +597,37 @@ static void test_paired_compare(void **state)
 		 * net = (1 - 9) / 12 = -2/3.  Differences: nine -2/3, one
 		 * +1/3, two 0; sample variance (9 (7/36)^2 + (29/36)^2 +
 		 * 2 (17/36)^2) / 11 = (1860 / 1296) / 11 = 0.1304714, half =
-		 * z sqrt(0.1304714 / 12) = 0.2043690.
+		 * t(0.975, 11) sqrt(0.1304714 / 12) = 2.200985 * 0.1042719
+		 * = 0.2295007.
 		 */
 		{ injected_regression,
 		  COUNT(injected_regression),
 		  { 12, 1, 9, 2, 0.021484375, -17.0 / 36, -2.0 / 3, 0, 1, 0,
-		    -0.676591258396, -0.267853186048 } },
+		    -0.701722961333, -0.242721483111 } },
 		/*
 		 * p: 0 against 1 = min(1, 2 * 1/2) = 1; effect =
 		 * -1/3 / 12 = -1/36; net = -1/12; one discordant case
 		 * can never tell.  Sample variance (11 / 36^2 + (11/36)^2)
-		 * / 11 = 1/108, half = z sqrt(1/1296) = z / 36 = 0.0544434.
+		 * / 11 = 1/108, half = t(0.975, 11) sqrt(1/1296) =
+		 * 2.200985 / 36 = 0.0611385.
 		 */
 		{ one_wobble,
 		  COUNT(one_wobble),
 		  { 12, 0, 1, 11, 1.0, -1.0 / 36, -1.0 / 12, 1, 0, 0,
-		    -0.082221221793, 0.026665666237 } },
+		    -0.088916250000, 0.033360694444 } },
 		/* No discordant cases: p = 1, no effect, interval [0, 0]. */
 		{ all_unchanged,
 		  COUNT(all_unchanged),
 		  { 5, 0, 0, 5, 1.0, 0.0, 0.0, 1, 0, 0, 0.0, 0.0 } },
 		/*
 		 * p = 2 / 32 = 0.0625; effect = net = -5/6; sample
-		 * variance (5/36 + 25/36) / 5 = 1/6, half = z / 6 =
-		 * 0.3266607, low clamped to -1.
+		 * variance (5/36 + 25/36) / 5 = 1/6, half = t(0.975, 5)
+		 * / 6 = 2.570582 / 6 = 0.4284303, low clamped to -1.
 		 */
 		{ five_regressed,
 		  COUNT(five_regressed),
 		  { 6, 0, 5, 1, 0.0625, -5.0 / 6, -5.0 / 6, 1, 0, 0, -1.0,
-		    -0.506672669243 } },
+		    -0.404903000000 } },
 		/* p = 2 / 64 = 0.03125; effect = net = -1, no spread. */
 		{ six_regressed,
 		  COUNT(six_regressed),
@@ -678,6 +705,7 @@ int main(void)
 		cmocka_unit_test(test_case_pass_rate_empty),
 		cmocka_unit_test(test_min_detectable_difference),
 		cmocka_unit_test(test_paired_interval),
+		cmocka_unit_test(test_paired_interval_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
