@@ -497,6 +497,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	if (a->dry_run) {
 		print_plan(plan);
+		pe_print_power(stdout, plan);
 		status = PE_EXIT_OK;
 		goto done;
 	}

@@ -54,3 +54,40 @@ void pe_print_judges(FILE *out, const struct pe_tally *t)
 	pe_terminal_printf(out, "judges: %s\n", pe_buf_str(&text));
 	pe_buf_release(&text);
 }
+
+/* Formats a detectable difference in points, or says none is. */
+static void format_points(char *buf, size_t size, double difference)
+{
+	if (difference > 1.0)
+		snprintf(buf, size, "over 100 points (too few cases)");
+	else
+		snprintf(buf, size, "%.1f points", 100.0 * difference);
+}
+
+/* Prints the plan's minimum detectable difference; see summary.h. */
+void pe_print_power(FILE *out, const struct pe_plan *plan)
+{
+	size_t cases, answers;
+	char independent[64], agree[64];
+
+	pe_plan_design(plan, &cases, &answers);
+	if (!cases)
+		return;
+	format_points(independent, sizeof(independent),
+		      pe_min_detectable_difference(cases, answers, 0.0));
+	format_points(agree, sizeof(agree),
+		      pe_min_detectable_difference(cases, answers, 1.0));
+	fprintf(out,
+		"power: %zu case%s, %zu answer%s a case and model; the "
+		"smallest pass-rate difference a paired comparison of two "
+		"models detects: %s",
+		cases, cases == 1 ? "" : "s", answers, answers == 1 ? "" : "s",
+		independent);
+	if (answers > 1)
+		fprintf(out,
+			" if the answers of a case are independent, %s if "
+			"they always agree",
+			agree);
+	fprintf(out, " (80%% power, alpha 0.05 two-sided; worst case: pass "
+		     "rates near 50%%, the two models uncorrelated)\n");
+}

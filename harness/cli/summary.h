@@ -7,10 +7,12 @@
  * failures, so a pass rate is passes over decided cases; the mean score is
  * over the same cases, and tells models apart even when none passes.
  * Below the summary line, the judges' calls, tokens and cost get a line
- * of their own, apart from the answers'.
+ * of their own, apart from the answers'.  "run --dry-run" prints the
+ * plan's power from here too.
  */
 #include <stdio.h>
 
+#include "harness/plan/plan.h"
 #include "harness/results/aggregate.h"
 
 /* Prints the matrix of agg's cells to out. */
@@ -21,5 +23,15 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg);
  * one line to out, when t has judge calls; else prints nothing.
  */
 void pe_print_judges(FILE *out, const struct pe_tally *t);
+
+/*
+ * Prints, for the cases and answers that plan holds (pe_plan_design), the
+ * smallest difference in pass rate that a paired comparison of two of
+ * its models would detect at 80 % power and a two-sided alpha of 0.05
+ * (pe_min_detectable_difference), between answers of a case that are
+ * independent and answers that always agree, with the assumptions in
+ * the line.  Prints nothing for a plan without jobs.
+ */
+void pe_print_power(FILE *out, const struct pe_plan *plan);
 
 #endif
