@@ -4,8 +4,9 @@
  * The terminal summary shared by "score" and "run": a matrix of pass rates
  * by prompt x model x temperature, one line per cell of the aggregate
  * (aggregate.h), in its order.  Errors and skips are counted apart from
- * failures, so a pass rate is passes over decided cases; the mean score is
- * over the same cases, and tells models apart even when none passes.
+ * failures, so a pass rate is the mean over cases of each case's passes
+ * over its decided answers; the mean score is over the decided answers,
+ * and tells models apart even when none passes.
  * Below the summary line, the judges' calls, tokens and cost get a line
  * of their own, apart from the answers'.  "run --dry-run" prints the
  * plan's power from here too.

@@ -195,7 +195,10 @@ struct pe_aggregate *pe_aggregate_new(const struct pe_result *rows, size_t n,
 				      const struct pe_prices *prices);
 void pe_aggregate_free(struct pe_aggregate *agg);
 
-/* The whole set as one group; its pass rate is results.json's. */
+/*
+ * The whole set as one group: its counts are results.json's summary's;
+ * its pass rate takes the case as the unit (see the top of this file).
+ */
 const struct pe_tally *pe_aggregate_total(const struct pe_aggregate *agg);
 
 /* Cells, in order of first appearance. */
