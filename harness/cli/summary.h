@@ -35,4 +35,16 @@ void pe_print_judges(FILE *out, const struct pe_tally *t);
  */
 void pe_print_power(FILE *out, const struct pe_plan *plan);
 
+/*
+ * Prints, when prices has any, what the plan's answers would cost per
+ * model: the input tokens estimated as the rendered messages' bytes / 4
+ * (a rough rule for English text), priced at the model's input price,
+ * and the output at most the prompts' max_tokens (not bounded when a
+ * prompt sets none), at its output price; a line for the total when
+ * every model has a price.  Judges' calls are not estimated.  Prints
+ * nothing without prices.
+ */
+void pe_print_cost_estimate(FILE *out, const struct pe_plan *plan,
+			    const struct pe_prices *prices);
+
 #endif
