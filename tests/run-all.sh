@@ -6,7 +6,8 @@
 # server, the security tests (TLS with a private CA, keys, file modes and
 # paths, the secrets proof), hostile input (bench/load.py's bounds) and
 # crashes, the command line (colour on a pseudo-terminal, the example
-# configuration, the man page, completion, install), valgrind memcheck
+# configuration, the man page, completion, install), the CI workflows of
+# examples/github/ run step by step against the fake server, valgrind memcheck
 # on end-to-end runs, the JUnit and HTML
 # reports (the latter in headless Chromium), the docs, format, tree and
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
@@ -62,6 +63,7 @@ step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval 
 step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
 step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
+step "the CI workflows of examples/github/, run as written" tests/workflow-tests.sh ./prompteval build/default/tests/fakellm
 step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
