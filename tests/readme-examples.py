@@ -5,9 +5,11 @@ tests/readme-examples.sh.
 The examples are the fenced blocks marked sh, console or yaml:
 
 - sh and console: each line that starts with "prompteval " (after an
-  optional "$ ") runs in a copy of the repository's prompts/, examples/
-  and datasets/, committed to a fresh git repository (so --baseline-rev
-  HEAD works), and must exit 0, 1 or 2 (it ran and judged; 3, 4 and 5 say
+  optional "$ "; a line ending in a backslash goes on in the next) runs
+  in a copy of the repository's prompts/, examples/ and datasets/,
+  committed to a fresh git repository on branch main (so --baseline-rev
+  HEAD and main work), or in the folder a "cd DIR" line before it in the
+  block moved to, and must exit 0, 1 or 2 (it ran and judged; 3, 4 and 5 say
   the example is not valid as written).  make lines are the build, which
   make test runs itself: they are counted, not run.
 - yaml: a prompt file (it has messages) must pass "prompteval check"; a
@@ -86,7 +88,8 @@ class Runner:
         for d in ("prompts", "examples", "datasets"):
             shutil.copytree(os.path.join(top, d), os.path.join(self.sandbox, d))
         git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
-        subprocess.run(git + ["init", "-q", "."], cwd=self.sandbox, check=True)
+        subprocess.run(git + ["init", "-q", "-b", "main", "."], cwd=self.sandbox,
+                       check=True)
         subprocess.run(git + ["add", "."], cwd=self.sandbox, check=True)
         subprocess.run(git + ["commit", "-qm", "readme"], cwd=self.sandbox, check=True)
         self.env = dict(os.environ)
@@ -108,19 +111,25 @@ class Runner:
                            capture_output=True, text=True, timeout=300)
         return p.returncode, p.stdout + p.stderr
 
-    def command(self, where, line):
+    def command(self, where, line, cwd):
         self.figures["command"] += 1
         # The binary under test is first on PATH as "prompteval".
-        status, out = self.run(line, shell=True)
+        status, out = self.run(line, cwd=cwd, shell=True)
         self.result(status in (0, 1, 2), "%s: %s (exit %d)" % (where, line, status),
                     out.strip().split("\n")[-1] if status > 2 else "")
 
     def shell_block(self, where, text):
-        for line in text.split("\n"):
+        """Runs a block's lines as a shell would: a line ending in a
+        backslash goes on in the next, and "cd DIR" moves the lines after
+        it (within the block) into DIR."""
+        cwd = self.sandbox
+        for line in re.sub(r"\\\n\s*", " ", text).split("\n"):
             line = re.sub(r"^\$ ", "", line.strip())
             line = re.sub(r"\s+#.*$", "", line)
             if line.startswith("prompteval "):
-                self.command(where, line)
+                self.command(where, line, cwd)
+            elif line.startswith("cd "):
+                cwd = os.path.join(cwd, line[3:].strip())
             elif line.startswith("make"):
                 self.figures["make"] += 1
 
