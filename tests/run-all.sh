@@ -14,7 +14,7 @@
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
 # terminal, stream, security, fault, hostile, cli and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
-# run.  Ends with one line
+# run.  Each step says how long it took; the run ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -27,9 +27,11 @@ step() {
 	title=$1
 	shift
 	echo "== $title"
+	started=$(date +%s)
 	"$@" >"$log" 2>&1
 	status=$?
 	grep -v '^ok ' "$log"
+	echo "   ($(($(date +%s) - started)) s)"
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
