@@ -64,7 +64,7 @@ step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
 step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
-step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval
+step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval build/default/tests/fakellm
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
 step "the CI workflows of examples/github/, run as written" tests/workflow-tests.sh ./prompteval build/default/tests/fakellm
 step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
@@ -88,7 +88,7 @@ step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
 step "python and exec checks against the fake LLM server (ASan+UBSan)" tests/checks-tests.sh build/san/prompteval build/san/tests/fakellm
-step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh build/san/prompteval
+step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh build/san/prompteval build/san/tests/fakellm
 step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
