@@ -27,8 +27,29 @@ struct gate_lines {
 
 struct prompt_rate {
 	const char *prompt;
-	struct pe_tally tally;
+	struct pe_pass_rate rate; /* the case as the unit (stats.h) */
 };
+
+/* A decided row, for grouping by prompt and case. */
+struct case_row {
+	size_t prompt; /* index into the prompt_rate list */
+	const char *file;
+	size_t case_index;
+	int pass;
+};
+
+static int compare_case_rows(const void *pa, const void *pb)
+{
+	const struct case_row *a = pa, *b = pb;
+	int c;
+
+	if (a->prompt != b->prompt)
+		return a->prompt < b->prompt ? -1 : 1;
+	c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
+	if (c)
+		return c;
+	return (a->case_index > b->case_index) - (a->case_index < b->case_index);
+}
 
 /* Sets every gate to "not given". */
 void pe_gates_init(struct pe_gates *g)
@@ -105,12 +126,20 @@ static void gate_failed(struct gate_lines *l, const char *what)
 	l->nfailed++;
 }
 
-/* Pools the decided rows of rs by prompt name, in first-seen order. */
+/*
+ * The pass rate of each prompt (by name, in first-seen order) with the
+ * case as the unit, as every other pass rate: each case's passes over its
+ * decided rows (every model, temperature and repeat of it), then
+ * pe_case_pass_rate over the cases.
+ */
 static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
 					   size_t *n)
 {
-	size_t count = pe_resultset_count(rs), alloc = 0;
+	size_t count = pe_resultset_count(rs), alloc = 0, nrows = 0;
 	struct prompt_rate *rates = NULL;
+	struct case_row *rows = xcalloc(count ? count : 1, sizeof(*rows));
+	struct pe_case_count *cases = xcalloc(count ? count : 1,
+					      sizeof(*cases));
 
 	*n = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -121,11 +150,31 @@ static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
 			k++;
 		if (k == *n) {
 			pe_grow(&rates, &alloc, *n + 1, sizeof(*rates));
-			rates[*n].prompt = r->prompt;
-			pe_tally_init(&rates[(*n)++].tally);
+			memset(&rates[*n], 0, sizeof(*rates));
+			rates[(*n)++].prompt = r->prompt;
 		}
-		pe_tally_add(&rates[k].tally, r);
+		if (r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL)
+			rows[nrows++] = (struct case_row){
+				k, r->file, r->case_index,
+				r->status == PE_VERDICT_PASS
+			};
 	}
+	if (nrows)
+		qsort(rows, nrows, sizeof(*rows), compare_case_rows);
+	for (size_t i = 0, k = 0; k < *n; k++) {
+		size_t ncases = 0;
+
+		for (; i < nrows && rows[i].prompt == k; i++) {
+			if (!ncases ||
+			    compare_case_rows(&rows[i - 1], &rows[i]))
+				memset(&cases[ncases++], 0, sizeof(*cases));
+			cases[ncases - 1].decided++;
+			cases[ncases - 1].pass += (size_t)rows[i].pass;
+		}
+		pe_case_pass_rate(cases, ncases, &rates[k].rate);
+	}
+	free(cases);
+	free(rows);
 	return rates;
 }
 
@@ -150,9 +199,8 @@ static void check_min_pass_rate(const struct pe_gates *g,
 		free(what);
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct pe_pass_rate *p = &rates[i].tally.pass_rate;
+		const struct pe_pass_rate *p = &rates[i].rate;
 
-		pe_tally_finish(&rates[i].tally);
 		if (!p->decided || p->rate >= g->min_pass_rate)
 			continue;
 		what = xstrfmt("--min-pass-rate %.2f (prompt %s pass rate "
