@@ -22,8 +22,8 @@
  * GitHub refuses a comment longer than 65,536 characters.  The report is
  * written into memory; when it is longer than PE_MD_MAX_BYTES (counted in
  * bytes, never fewer than characters), it is written again with every
- * table and list cut to fewer rows, each cut saying how many rows it left
- * out, until it fits, and its last line says so.  Rows are cut whole, so
+ * table and list cut to the same number of rows, the most that fit, each
+ * cut saying how many rows it left out, and its last line says so.  Rows are cut whole, so
  * no Markdown construct and no UTF-8 character is ever cut in two.
  *
  * Every text that comes from the results file (names, ids, reasons,
@@ -59,9 +59,6 @@ enum {
 /* GitHub's limit on a comment, 65,536 characters, counted in bytes. */
 #define PE_MD_MAX_BYTES 65536
 
-/* Rows per table, tried in turn until the report fits. */
-static const size_t summary_caps[] = { 50, 20, 10, 5, 2, 0 };
-
 /* The rows of one test case with one model and temperature. */
 struct case_model {
 	const struct pe_result *row; /* its first */
@@ -84,6 +81,7 @@ struct md {
 	/* Rows per table this pass writes; SIZE_MAX: all of them. */
 	size_t cap;
 	size_t rows_shown, rows_total; /* over the cut tables */
+	size_t rows_max;	       /* the longest table's rows */
 };
 
 /*
@@ -96,6 +94,8 @@ static size_t rows_to_show(struct md *m, size_t n)
 
 	m->rows_shown += shown;
 	m->rows_total += n;
+	if (n > m->rows_max)
+		m->rows_max = n;
 	return shown;
 }
 
@@ -691,7 +691,7 @@ static char *render(struct md *m, size_t cap, size_t *len)
 		return NULL;
 	m->out = out;
 	m->cap = cap;
-	m->rows_shown = m->rows_total = 0;
+	m->rows_shown = m->rows_total = m->rows_max = 0;
 	write_report(m);
 	if (fclose(out)) {
 		free(text);
@@ -710,34 +710,62 @@ static char *summary_line(const struct md *m)
 }
 
 /*
+ * Writes the report with its tables cut to cap rows; returns it (owned
+ * by the caller, NULL when memory could not be opened as a stream), its
+ * length with the summary line in *len, and the summary line in *line
+ * (owned by the caller).
+ */
+static char *render_cut(struct md *m, size_t cap, size_t *len, char **line)
+{
+	char *text = render(m, cap, len);
+
+	*line = text ? summary_line(m) : NULL;
+	if (text)
+		*len += strlen(*line);
+	return text;
+}
+
+/*
  * Writes the report to out: whole when it fits in PE_MD_MAX_BYTES, else
- * with its tables cut to the first of summary_caps that fits, and the
+ * with its tables cut to the most rows each that fit (a binary search
+ * over the cap: more rows never make the report shorter), and the
  * summary line.  Returns 0 or PE_ERR_IO.
  */
 static int write_fitted(struct md *m, FILE *out)
 {
-	size_t len = 0;
+	size_t len = 0, lo = 0, hi;
 	char *text = render(m, SIZE_MAX, &len), *line = NULL;
 
-	for (size_t i = 0;
-	     text && len + (line ? strlen(line) : 0) > PE_MD_MAX_BYTES &&
-	     i < sizeof(summary_caps) / sizeof(*summary_caps);
-	     i++) {
+	if (text && len > PE_MD_MAX_BYTES) {
+		/* A cap below the longest table's rows cuts something. */
+		hi = m->rows_max ? m->rows_max - 1 : 0;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo + 1) / 2;
+
+			free(text);
+			free(line);
+			text = render_cut(m, mid, &len, &line);
+			if (!text)
+				break;
+			if (len <= PE_MD_MAX_BYTES)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
 		free(text);
 		free(line);
-		text = render(m, summary_caps[i], &len);
-		line = text ? summary_line(m) : NULL;
+		/*
+		 * NEEDSWORK: with no row at all, only thousands of gates
+		 * could keep the report over the limit; it is then written
+		 * as it is.
+		 */
+		text = render_cut(m, lo, &len, &line);
 	}
 	if (!text) {
 		free(line);
 		return PE_ERR_IO;
 	}
-	/*
-	 * NEEDSWORK: with no row at all the title, the gates' and the
-	 * notes' own lines could still exceed the limit only with
-	 * thousands of gates; the last try is written as it is.
-	 */
-	fwrite(text, 1, len, out);
+	fputs(text, out);
 	if (line)
 		fputs(line, out);
 	free(text);
