@@ -3,12 +3,13 @@
  * ($GITHUB_STEP_SUMMARY) or a pull-request comment, in the order a
  * reviewer reads it: a title with the verdict of the gates (passed,
  * failed, or no gates), the totals (with the judges' calls, tokens and
- * cost apart, when judges were asked), each gate with its result and the
+ * cost apart, when judges were asked, and what was spent), each gate with its result and the
  * figure it found, the regressions against a baseline (run --baseline;
  * the section says when none was given) with the sign test per prompt,
- * then inside a collapsible <details> block the pass-rate matrix and the
- * cost against the pass rate (when prices were given), and last the worst
- * cases, one line per case.  The baseline section is the same writer
+ * the errors by cause (when some job ended in error), then inside a
+ * collapsible <details> block the pass-rate matrix and the cost against
+ * the pass rate (when prices were given), and last the worst cases, one
+ * line per case.  The baseline section is the same writer
  * "compare -f md" uses (pe_comparison_write_md).
  *
  * A worst case is a test case (a prompt's case, over its models,
@@ -41,6 +42,7 @@
 
 #include "reports/report.h"
 #include "reports/comparison.h"
+#include "harness/results/causes.h"
 #include "harness/results/gate.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
@@ -191,6 +193,18 @@ static void put_number(const struct md *m, int decimals, double x)
 		fprintf(m->out, " %.*f |", decimals, x);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void write_cost(const struct md *m, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	/* Our own words and numbers: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		fprintf(m->out, "\n**Cost**: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 /* The verdict of the gates, for the title. */
 static const char *gates_verdict(const struct md *m)
 {
@@ -230,6 +244,7 @@ static void write_title(const struct md *m)
 		fprintf(m->out, "\n**Judges**: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	write_cost(m, t);
 }
 
 /*
@@ -312,6 +327,48 @@ static void write_matrix(struct md *m)
 	for (size_t i = 0; i < shown; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
 	write_more(m, n, shown);
+}
+
+/*
+ * The errors grouped by cause, when some row ended in error: the most
+ * frequent PE_CAUSES_SHOWN with their counts and models, then how many
+ * more.
+ */
+static void write_causes(const struct md *m)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(m->in.rs), pe_resultset_count(m->in.rs));
+	size_t n = pe_error_causes_count(causes), rest = 0;
+
+	if (n) {
+		fprintf(m->out, "\n## Errors by cause\n\n"
+				"| errors | cause | models |\n"
+				"| ---: | --- | --- |\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_error_cause *c = pe_error_causes_get(causes, i);
+		struct pe_buf models;
+
+		if (i >= PE_CAUSES_SHOWN) {
+			rest += c->count;
+			continue;
+		}
+		pe_buf_init(&models, 0);
+		pe_error_cause_models(c, &models);
+		fprintf(m->out, "| %zu | ", c->count);
+		put_text(m, c->text, TEXT_MAX_BYTES);
+		fprintf(m->out, " | ");
+		put_text(m, models.len ? pe_buf_str(&models) : NULL,
+			 TEXT_MAX_BYTES);
+		fprintf(m->out, " |\n");
+		pe_buf_release(&models);
+	}
+	if (n > PE_CAUSES_SHOWN)
+		fprintf(m->out, "\nAnd %zu more cause%s (%zu error%s).\n",
+			n - PE_CAUSES_SHOWN,
+			n - PE_CAUSES_SHOWN == 1 ? "" : "s", rest,
+			rest == 1 ? "" : "s");
+	pe_error_causes_free(causes);
 }
 
 /*
@@ -673,6 +730,7 @@ static void write_report(struct md *m)
 		write_comparison(m, m->in.comparison);
 	else
 		fprintf(m->out, "_no baseline given_\n");
+	write_causes(m);
 	write_details(m);
 	write_worst(m);
 }

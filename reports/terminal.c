@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "reports/report.h"
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
@@ -128,6 +129,27 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	fputc('\n', t->out);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void print_cost(const struct terminal *t, const struct pe_tally *tl)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(tl, &text))
+		pe_terminal_printf(t->out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
+/* The errors grouped by cause, when some row ended in error. */
+static void print_causes(const struct terminal *t)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(t->in.rs), pe_resultset_count(t->in.rs));
+
+	pe_error_causes_print(causes, t->out);
+	pe_error_causes_free(causes);
+}
+
 static void print_total(const struct terminal *t)
 {
 	const struct pe_tally *tl = pe_aggregate_total(t->in.agg);
@@ -151,6 +173,8 @@ static void print_total(const struct terminal *t)
 		pe_terminal_printf(t->out, "judges: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	print_cost(t, tl);
+	print_causes(t);
 }
 
 static void print_flaky(const struct terminal *t)

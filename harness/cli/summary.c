@@ -64,6 +64,17 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg, int color)
 		print_cell(out, pe_aggregate_cell(agg, k), model_width, color);
 }
 
+/* Prints the cost line when a cost is known; see summary.h. */
+void pe_print_cost(FILE *out, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		pe_terminal_printf(out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 /* Prints the judges' line when there were judge calls; see summary.h. */
 void pe_print_judges(FILE *out, const struct pe_tally *t)
 {

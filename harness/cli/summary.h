@@ -7,7 +7,9 @@
  * failures, so a pass rate is passes over decided cases; the mean score is
  * over the same cases, and tells models apart even when none passes.
  * Below the summary line, the judges' calls, tokens and cost get a line
- * of their own, apart from the answers'.
+ * of their own, apart from the answers', and then, when prices were
+ * given, what the calls that went out cost and what reproducing every
+ * call would.
  */
 #include <stdio.h>
 
@@ -24,5 +26,12 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg, int color);
  * one line to out, when t has judge calls; else prints nothing.
  */
 void pe_print_judges(FILE *out, const struct pe_tally *t);
+
+/*
+ * Prints "cost: " and what was spent and what reproducing costs
+ * (pe_tally_cost_text) as one line to out, when a cost is known; else
+ * prints nothing.
+ */
+void pe_print_cost(FILE *out, const struct pe_tally *t);
 
 #endif

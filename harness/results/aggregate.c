@@ -22,6 +22,9 @@ struct acc {
 	struct pe_tally tally;
 	int unpriced;	    /* a row's model has no price */
 	int judge_unpriced; /* a judged row's judge model has none */
+	/* The same, only over the calls that went out (not from the cache). */
+	int unpriced_sent;
+	int judge_unpriced_sent;
 };
 
 /* A cell while its rows come in. */
@@ -109,20 +112,41 @@ static void add_cost(double *usd, long tokens_in, long tokens_out,
 		*usd += pe_price_usd(price, tokens_in, tokens_out);
 }
 
+/* What is left of tokens (negative: none) once cached ones are taken. */
+static long tokens_sent(long tokens, long cached)
+{
+	if (tokens < 0)
+		return -1;
+	if (cached <= 0)
+		return tokens;
+	return cached < tokens ? tokens - cached : 0;
+}
+
 /*
- * Prices the judges' tokens of a row with judge calls.  A row whose
- * calls went to several judge models names none (judge_model is NULL),
- * so its tokens cannot be priced.
+ * Prices the judges' tokens of a row with judge calls, all of them and,
+ * apart, those of the calls that went out.  A row whose calls went to
+ * several judge models names none (judge_model is NULL), so its tokens
+ * cannot be priced.
  */
 static void add_judge_cost(struct acc *a, const struct pe_result *r,
 			   const struct pe_prices *prices)
 {
 	const struct pe_price *price = pe_price_find(prices, r->judge_model);
+	int sent = r->judge_cached < r->judge_calls;
 
-	if (!price)
+	if (!price) {
 		a->judge_unpriced = 1;
+		a->judge_unpriced_sent |= sent;
+	}
 	add_cost(&a->tally.judge_cost_usd, r->judge_tokens_in,
 		 r->judge_tokens_out, price);
+	if (sent)
+		add_cost(&a->tally.judge_spent_cost_usd,
+			 tokens_sent(r->judge_tokens_in,
+				     r->judge_cached_tokens_in),
+			 tokens_sent(r->judge_tokens_out,
+				     r->judge_cached_tokens_out),
+			 price);
 }
 
 /* Counts one row into a group. */
@@ -132,10 +156,15 @@ static void acc_add(struct acc *a, const struct pe_result *r,
 	const struct pe_price *price = pe_price_find(prices, r->model);
 
 	pe_tally_add(&a->tally, r);
-	if (!price)
+	if (!price) {
 		a->unpriced = 1;
+		a->unpriced_sent |= r->has_call && !r->cached;
+	}
 	if (r->has_call)
 		add_cost(&a->tally.cost_usd, r->tokens_in, r->tokens_out,
+			 price);
+	if (r->has_call && !r->cached)
+		add_cost(&a->tally.spent_cost_usd, r->tokens_in, r->tokens_out,
 			 price);
 	if (r->judge_calls)
 		add_judge_cost(a, r, prices);
@@ -153,6 +182,12 @@ static struct pe_tally acc_finish(const struct acc *a, int priced)
 	t.has_judge_cost = priced && !a->judge_unpriced;
 	if (!t.has_judge_cost)
 		t.judge_cost_usd = 0;
+	t.has_spent_cost = priced && !a->unpriced_sent;
+	if (!t.has_spent_cost)
+		t.spent_cost_usd = 0;
+	t.has_judge_spent_cost = priced && !a->judge_unpriced_sent;
+	if (!t.has_judge_spent_cost)
+		t.judge_spent_cost_usd = 0;
 	return t;
 }
 
@@ -422,16 +457,61 @@ int pe_tally_spend(const struct pe_tally *t, double *usd)
 	return 1;
 }
 
+/* Adds what the calls that went out cost; see aggregate.h. */
+int pe_tally_spent(const struct pe_tally *t, double *usd)
+{
+	if (!t->has_spent_cost || !t->has_judge_spent_cost)
+		return 0;
+	*usd = t->spent_cost_usd + t->judge_spent_cost_usd;
+	return 1;
+}
+
 /* Describes the judges' calls, tokens and cost; see aggregate.h. */
 void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out)
 {
-	pe_buf_addf(out, "%zu call%s, %ld tokens in, %ld out", t->judge_calls,
-		    t->judge_calls == 1 ? "" : "s", t->judge_tokens_in,
+	pe_buf_addf(out, "%zu call%s", t->judge_calls,
+		    t->judge_calls == 1 ? "" : "s");
+	if (t->judge_calls_cached)
+		pe_buf_addf(out, " (%zu from the cache)",
+			    t->judge_calls_cached);
+	pe_buf_addf(out, ", %ld tokens in, %ld out", t->judge_tokens_in,
 		    t->judge_tokens_out);
-	if (t->has_judge_cost)
-		pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
-	else if (t->has_cost)
-		pe_buf_adds(out, ", cost not known");
+	if (!t->has_judge_cost) {
+		if (t->has_cost)
+			pe_buf_adds(out, ", cost not known");
+		return;
+	}
+	pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
+	if (t->judge_calls_cached && t->has_judge_spent_cost)
+		pe_buf_addf(out, " to reproduce, %.6f spent now",
+			    t->judge_spent_cost_usd);
+}
+
+/* Describes what was spent and what reproducing costs; see aggregate.h. */
+int pe_tally_cost_text(const struct pe_tally *t, struct pe_buf *out)
+{
+	size_t calls = t->calls + t->judge_calls;
+	size_t made = calls - t->calls_cached - t->judge_calls_cached;
+	double spent, all;
+	int has_spent = pe_tally_spent(t, &spent);
+	int has_all = pe_tally_spend(t, &all);
+
+	if (!has_spent && !has_all && !t->has_cost && !t->has_spent_cost)
+		return 0;
+	if (has_spent)
+		pe_buf_addf(out, "%.6f USD spent now", spent);
+	else
+		pe_buf_adds(out, "spent now not known");
+	pe_buf_addf(out, " (%zu of %zu call%s made), ", made, calls,
+		    calls == 1 ? "" : "s");
+	if (has_all)
+		pe_buf_addf(out, "%.6f USD to reproduce", all);
+	else
+		pe_buf_adds(out, "to reproduce not known");
+	if (!has_spent || !has_all)
+		pe_buf_adds(out, " (not every model and judge model has a "
+				 "price)");
+	return 1;
 }
 
 /* Aggregates rows; see aggregate.h. */

@@ -64,18 +64,37 @@ double pe_price_usd(const struct pe_price *price, long tokens_in,
 		    long tokens_out);
 
 /*
- * What a group cost in all: the answers' cost and the judges' (see struct
- * pe_tally).  Sets *usd and returns 1 when both are known, else returns 0
- * and leaves *usd alone.
+ * What a group costs to reproduce: the answers' cost and the judges' (see
+ * struct pe_tally), every call priced, from the cache or not.  Sets *usd
+ * and returns 1 when both are known, else returns 0 and leaves *usd
+ * alone.
  */
 int pe_tally_spend(const struct pe_tally *t, double *usd);
+
+/*
+ * What a group spent: the answers' and the judges' calls that went out,
+ * not those answered from the cache.  Sets *usd and returns 1 when both
+ * are known, else returns 0 and leaves *usd alone.
+ */
+int pe_tally_spent(const struct pe_tally *t, double *usd);
+
+/*
+ * Appends the group's cost in words, the one wording of the summary and
+ * the reports: "0.001200 USD spent now (12 of 48 calls made), 0.004800
+ * USD to reproduce", with "not known" for a part that is not.  Returns 0
+ * and appends nothing when no cost is known at all (no prices).
+ */
+int pe_tally_cost_text(const struct pe_tally *t, struct pe_buf *out);
 
 /*
  * Appends the judges' figures of t in words, the one wording that every
  * report and summary uses: "3 calls, 1200 tokens in, 40 out, 0.003400
  * USD".  The cost is there when it is known; when only the answers' cost
  * is known (prices were given, but not for every judge model), "cost not
- * known" stands in for it.
+ * known" stands in for it.  When some calls came from the cache, it says
+ * how many, and the cost is what the calls cost to reproduce with what
+ * was spent now after it: "3 calls (2 from the cache), ..., 0.003400 USD
+ * to reproduce, 0.001100 spent now".
  */
 void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out);
 

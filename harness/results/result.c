@@ -51,6 +51,7 @@ void pe_result_init(struct pe_result *row)
 	row->score = row->first_byte_ms = row->total_ms = NAN;
 	row->tokens_in = row->tokens_out = -1;
 	row->judge_tokens_in = row->judge_tokens_out = -1;
+	row->judge_cached_tokens_in = row->judge_cached_tokens_out = -1;
 }
 
 /* Derives a job id from its identity; see result.h. */
@@ -179,6 +180,10 @@ static void write_judge(struct pe_buf *b, const struct pe_result *r)
 	pe_json_str(b, r->judge_model);
 	pe_json_count_member(b, "tokens_in", r->judge_tokens_in);
 	pe_json_count_member(b, "tokens_out", r->judge_tokens_out);
+	pe_buf_addf(b, ",\"cached\":%u", r->judge_cached);
+	pe_json_count_member(b, "cached_tokens_in", r->judge_cached_tokens_in);
+	pe_json_count_member(b, "cached_tokens_out",
+			     r->judge_cached_tokens_out);
 	pe_buf_addc(b, '}');
 }
 
@@ -256,6 +261,7 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 		t->scored++;
 	}
 	t->judge_calls += r->judge_calls;
+	t->judge_calls_cached += r->judge_cached;
 	if (r->judge_tokens_in > 0)
 		t->judge_tokens_in += r->judge_tokens_in;
 	if (r->judge_tokens_out > 0)
@@ -263,6 +269,8 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 	if (!r->has_call)
 		return;
 	t->calls++;
+	if (r->cached)
+		t->calls_cached++;
 	if (r->tokens_in < 0 || r->tokens_out < 0)
 		t->calls_without_tokens++;
 	if (r->tokens_in >= 0)
