@@ -3,8 +3,10 @@
  * and a small inline script, which works offline and fetches nothing.  It
  * shows the totals (the judges' calls, tokens and cost apart from the
  * answers', when judges were asked), a heatmap of the pass rate by
- * prompt x model x temperature (each cell with its Wilson 95 % interval
- * and mean score), each evaluator's pass rate per cell, the baseline section (per-prompt
+ * prompt x model x temperature (each cell with its 95 % interval, the
+ * case as the unit, and mean score), the rankings with each pair of
+ * models compared on their common cases, each evaluator's pass rate per
+ * cell, the baseline section (per-prompt
  * sign tests, the regressed and improved cases with the reasons that
  * changed and a line diff of their outputs, when a baseline is given),
  * filters by prompt, model and status, and every case with the outputs
@@ -405,9 +407,11 @@ static void write_heatmap(struct html_state *st)
 
 	pe_buf_adds(b, "<section id=\"matrix\">\n<h2>Pass rate by prompt "
 		       "\xc3\x97 model \xc3\x97 temperature</h2>\n"
-		       "<p>Pass rate (passes over passes and failures) with "
-		       "its Wilson 95&nbsp;% interval, the mean score and the "
-		       "verdict counts. Click a cell to show its cases.</p>\n"
+		       "<p>Pass rate (the mean over cases of each case's "
+		       "passes over passes and failures) with its 95&nbsp;% "
+		       "interval (see the method above), the mean score and "
+		       "the verdict counts. Click a cell to show its "
+		       "cases.</p>\n"
 		       "<table class=\"heatmap\">");
 	write_column_heads(st, "prompt");
 	for (size_t i = next_prompt(st->agg, 0); i < ncells;
@@ -432,6 +436,109 @@ static void write_heatmap(struct html_state *st)
 		flush(st);
 	}
 	pe_buf_adds(b, "</tbody></table>\n</section>\n");
+}
+
+/* The models of one ranking, best first, with their rates and cases. */
+static void write_ranking_table(struct pe_buf *b, const struct pe_ranking *r)
+{
+	pe_buf_adds(b, "<table class=\"ranking\"><thead><tr><th>#</th>"
+		       "<th>model</th><th>pass rate</th><th>95&nbsp;% "
+		       "interval</th><th>cases</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < r->count; i++) {
+		const struct pe_pass_rate *p = &r->entries[i].tally.pass_rate;
+
+		pe_buf_addf(b, "<tr><td>%zu</td><td>", i + 1);
+		put_text(b, r->entries[i].model, "(no model)");
+		pe_buf_adds(b, "</td><td>");
+		if (p->decided) {
+			put_percent(b, p->rate);
+			pe_buf_adds(b, "</td><td>");
+			put_percent(b, p->low);
+			pe_buf_adds(b, "\xe2\x80\x93");
+			put_percent(b, p->high);
+		} else {
+			pe_buf_adds(b, "\xe2\x80\x94</td><td>");
+		}
+		pe_buf_addf(b, "</td><td>%zu</td></tr>\n", p->cases);
+	}
+	pe_buf_adds(b, "</tbody></table>\n");
+}
+
+/* Each pair of models of r compared, then the neighbours' verdict. */
+static void write_ranking_pairs(struct pe_buf *b, const struct pe_ranking *r)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (!pe_ranking_ties_text(r, &text)) {
+		pe_buf_release(&text);
+		return;
+	}
+	pe_buf_adds(b, "<ul class=\"pairs\">\n");
+	for (size_t i = 0; i < r->npairs; i++) {
+		const struct pe_model_pair *p = &r->pairs[i];
+		struct pe_buf line;
+
+		if (!r->entries[p->worse].tally.pass_rate.decided)
+			continue;
+		pe_buf_init(&line, 0);
+		pe_model_pair_text(p, &line);
+		pe_buf_addf(b, "<li>%zu. ", p->better + 1);
+		put_text(b, r->entries[p->better].model, "(no model)");
+		pe_buf_addf(b, " vs %zu. ", p->worse + 1);
+		put_text(b, r->entries[p->worse].model, "(no model)");
+		pe_buf_adds(b, ": ");
+		put_text(b, pe_buf_str(&line), "");
+		pe_buf_adds(b, "</li>\n");
+		pe_buf_release(&line);
+	}
+	pe_buf_adds(b, "</ul>\n<p>Neighbours that cannot be told apart: ");
+	put_text(b, pe_buf_str(&text), "");
+	pe_buf_adds(b, ".</p>\n");
+	pe_buf_release(&text);
+}
+
+static void write_ranking(struct html_state *st, const struct pe_ranking *r)
+{
+	struct pe_buf *b = &st->buf;
+
+	pe_buf_adds(b, "<h3>");
+	if (r->prompt) {
+		put_text(b, r->prompt, "");
+		pe_buf_adds(b, " (");
+		put_text(b, r->file, "");
+		pe_buf_adds(b, ")");
+	} else {
+		pe_buf_adds(b, "All prompts");
+	}
+	pe_buf_adds(b, "</h3>\n");
+	write_ranking_table(b, r);
+	write_ranking_pairs(b, r);
+	flush(st);
+}
+
+/*
+ * The rankings per prompt and overall.  Each pair of models is compared
+ * on the cases both decided: the better one's pass rate minus the
+ * other's, its paired interval and the exact sign test.
+ */
+static void write_rankings(struct html_state *st)
+{
+	size_t n = pe_aggregate_ranking_count(st->agg);
+
+	if (!pe_aggregate_cell_count(st->agg))
+		return;
+	pe_buf_adds(&st->buf,
+		    "<section id=\"rankings\">\n<h2>Rankings</h2>\n"
+		    "<p>Models by pass rate. Each pair is compared on the "
+		    "cases both decided: the difference in pass rate in "
+		    "points, its paired 95&nbsp;% interval (Student's t on "
+		    "the per-case differences) and the exact sign test "
+		    "(McNemar's with one repeat a case).</p>\n");
+	for (size_t i = 0; i < n; i++)
+		write_ranking(st, pe_aggregate_ranking(st->agg, i));
+	write_ranking(st, pe_aggregate_overall_ranking(st->agg));
+	pe_buf_adds(&st->buf, "</section>\n");
 }
 
 /* The rate of evaluator name in cell c, as a table cell. */
@@ -647,6 +754,20 @@ static void write_partial(struct html_state *st,
 	pe_buf_release(&note);
 }
 
+/* Names how the pass rates and intervals were computed. */
+static void write_method(struct html_state *st)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_aggregate_method_text(st->agg, &text)) {
+		pe_buf_adds(&st->buf, "<p id=\"method\">");
+		put_text(&st->buf, pe_buf_str(&text), "");
+		pe_buf_adds(&st->buf, ".</p>\n");
+	}
+	pe_buf_release(&text);
+}
+
 static void write_totals(struct html_state *st)
 {
 	const struct pe_tally *t = pe_aggregate_total(st->agg);
@@ -677,6 +798,7 @@ static void write_totals(struct html_state *st)
 		pe_buf_adds(b, ".</p>\n");
 		pe_buf_release(&text);
 	}
+	write_method(st);
 }
 
 /* A token count that may be unknown (negative). */
@@ -1130,6 +1252,7 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	write_partial(st, in);
 	write_totals(st);
 	write_heatmap(st);
+	write_rankings(st);
 	write_evaluators(st);
 	pe_buf_adds(&st->buf, "<section id=\"baseline\">\n<h2>Against the "
 			      "baseline</h2>\n");

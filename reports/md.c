@@ -3,12 +3,13 @@
  * ($GITHUB_STEP_SUMMARY) or a pull-request comment, in the order a
  * reviewer reads it: a title with the verdict of the gates (passed,
  * failed, or no gates), the totals (with the judges' calls, tokens and
- * cost apart, when judges were asked, and what was spent), each gate with its result and the
- * figure it found, the regressions against a baseline (run --baseline;
+ * cost apart, when judges were asked, and what was spent) and the
+ * interval method, each gate with its result and the figure it found, the regressions against a baseline (run --baseline;
  * the section says when none was given) with the sign test per prompt,
  * the errors by cause (when some job ended in error), then inside a
- * collapsible <details> block the pass-rate matrix and the cost against
- * the pass rate (when prices were given), and last the worst cases, one
+ * collapsible <details> block the pass-rate matrix, the ranking over
+ * all prompts with each pair of models compared on their common cases
+ * and the cost against the pass rate (when prices were given), and last the worst cases, one
  * line per case.  The baseline section is the same writer
  * "compare -f md" uses (pe_comparison_write_md).
  *
@@ -205,6 +206,18 @@ static void write_cost(const struct md *m, const struct pe_tally *t)
 	pe_buf_release(&text);
 }
 
+/* Names how the pass rates and intervals were computed. */
+static void write_method(const struct md *m)
+{
+	struct pe_buf text;
+
+	/* Our own words: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_aggregate_method_text(m->in.agg, &text))
+		fprintf(m->out, "\n_%s._\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 /* The verdict of the gates, for the title. */
 static const char *gates_verdict(const struct md *m)
 {
@@ -245,6 +258,7 @@ static void write_title(const struct md *m)
 		pe_buf_release(&text);
 	}
 	write_cost(m, t);
+	write_method(m);
 }
 
 /*
@@ -327,6 +341,66 @@ static void write_matrix(struct md *m)
 	for (size_t i = 0; i < shown; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
 	write_more(m, n, shown);
+}
+
+/* Each pair of models of r compared, then the neighbours' verdict. */
+static void write_pairs(struct md *m, const struct pe_ranking *r)
+{
+	struct pe_buf ties;
+	size_t n = 0, shown, written = 0;
+
+	pe_buf_init(&ties, 0);
+	if (!pe_ranking_ties_text(r, &ties)) {
+		pe_buf_release(&ties);
+		return;
+	}
+	fprintf(m->out, "\nPaired on common cases (better minus worse, 95%% "
+			"interval, exact sign test):\n\n");
+	for (size_t i = 0; i < r->npairs; i++)
+		n += r->entries[r->pairs[i].worse].tally.pass_rate.decided != 0;
+	shown = rows_to_show(m, n);
+	for (size_t i = 0; i < r->npairs && written < shown; i++) {
+		const struct pe_model_pair *p = &r->pairs[i];
+		struct pe_buf line;
+
+		if (!r->entries[p->worse].tally.pass_rate.decided)
+			continue;
+		written++;
+		pe_buf_init(&line, 0);
+		pe_model_pair_text(p, &line);
+		fprintf(m->out, "- %zu vs %zu: %s\n", p->better + 1,
+			p->worse + 1, pe_buf_str(&line));
+		pe_buf_release(&line);
+	}
+	write_more(m, n, shown);
+	fprintf(m->out, "\nNeighbours that cannot be told apart: %s.\n",
+		pe_buf_str(&ties));
+	pe_buf_release(&ties);
+}
+
+/* The ranking over all prompts and its paired comparisons. */
+static void write_ranking(struct md *m)
+{
+	const struct pe_ranking *r = pe_aggregate_overall_ranking(m->in.agg);
+	size_t shown;
+
+	if (!r->count)
+		return;
+	fprintf(m->out, "\n### Ranking over all prompts\n\n"
+			"| # | model | pass rate | 95%% interval | cases |\n"
+			"| ---: | --- | ---: | ---: | ---: |\n");
+	shown = rows_to_show(m, r->count);
+	for (size_t i = 0; i < shown; i++) {
+		const struct pe_pass_rate *p = &r->entries[i].tally.pass_rate;
+
+		fprintf(m->out, "| %zu | ", i + 1);
+		put_text(m, r->entries[i].model, NAME_MAX_BYTES);
+		fprintf(m->out, " |");
+		put_rate(m, p);
+		fprintf(m->out, " %zu |\n", p->cases);
+	}
+	write_more(m, r->count, shown);
+	write_pairs(m, r);
 }
 
 /*
@@ -426,6 +500,7 @@ static void write_details(struct md *m)
 		"temperature (%zu row%s)</summary>\n",
 		n, n == 1 ? "" : "s");
 	write_matrix(m);
+	write_ranking(m);
 	write_costs(m);
 	fprintf(m->out, "\n</details>\n");
 }

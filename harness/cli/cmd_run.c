@@ -652,6 +652,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	if (a->dry_run) {
 		print_plan(plan);
+		pe_print_power(stdout, plan);
+		prices = pe_config_prices(config);
+		pe_print_cost_estimate(stdout, plan, &prices);
 		status = PE_EXIT_OK;
 		goto done;
 	}

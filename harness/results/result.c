@@ -233,6 +233,7 @@ void pe_tally_init(struct pe_tally *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->pass_rate.rate = t->pass_rate.low = t->pass_rate.high = NAN;
+	t->pass_rate.effective_n = NAN;
 	t->mean_score = NAN;
 }
 
@@ -286,9 +287,12 @@ void pe_tally_finish(struct pe_tally *t)
 
 	p->pass = t->pass;
 	p->decided = t->pass + t->fail;
-	p->rate = p->low = p->high = NAN;
+	p->cases = 0;
+	p->method = PE_RATE_POOLED;
+	p->rate = p->low = p->high = p->effective_n = NAN;
 	if (p->decided) {
 		p->rate = (double)p->pass / (double)p->decided;
+		p->effective_n = (double)p->decided;
 		pe_wilson_interval(p->pass, p->decided, PE_Z_95, &p->low,
 				   &p->high);
 	}

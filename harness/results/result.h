@@ -20,6 +20,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/load/prompt.h"
+#include "harness/results/stats.h"
 
 enum { PE_JOB_ID_LEN = 16 };
 
@@ -146,18 +147,6 @@ const struct pe_result_evaluator *pe_result_find_evaluator(
 void pe_result_json(const struct pe_result *row, struct pe_buf *out);
 
 /*
- * A pass rate: pass out of decided (passes plus failures).  When decided
- * is 0, rate, low and high are NAN.
- */
-struct pe_pass_rate {
-	size_t pass;
-	size_t decided;
-	double rate;
-	double low; /* the Wilson 95 % interval (PE_Z_95) */
-	double high;
-};
-
-/*
  * The tally: verdict counts, scores and tokens over a group of rows.
  * Every count of verdicts in prompteval is one of these, filled by
  * pe_tally_add; pe_tally_finish computes the pass rate and mean score.
@@ -213,7 +202,12 @@ void pe_tally_init(struct pe_tally *t);
 /* Counts row into t. */
 void pe_tally_add(struct pe_tally *t, const struct pe_result *row);
 
-/* Computes t's pass rate (with its Wilson interval) and mean score. */
+/*
+ * Computes t's pass rate and mean score.  A tally does not know its
+ * cases, so the rate pools the rows (PE_RATE_POOLED): passes over decided
+ * rows with their Wilson interval.  The aggregate (aggregate.h) replaces
+ * it with the rate that takes the case as the unit.
+ */
 void pe_tally_finish(struct pe_tally *t);
 
 #endif

@@ -136,6 +136,11 @@ struct runner {
 	size_t delayed_alloc;
 	unsigned *attempts; /* per call */
 	size_t attempts_alloc;
+	/*
+	 * With opts->order: each job's place in it, so that answers go out in
+	 * that order across targets, not target after target.  NULL otherwise.
+	 */
+	size_t *place;
 	size_t remaining; /* jobs whose answer has not come */
 	size_t inflight;
 	/*
@@ -1655,6 +1660,36 @@ static int judge_first(const struct runner *r, const struct target_state *ts)
  * other job's answer before its judges are asked; new jobs only while
  * scoring keeps up.
  */
+/*
+ * Starts the answers of an ordered run (opts->order) in that order across
+ * the targets: each time, the target whose next job comes first among
+ * those that may send now.
+ */
+static void dispatch_in_order(struct runner *r, double now)
+{
+	size_t n = r->plan->ntargets;
+
+	while (r->inflight < (size_t)r->opts->concurrency &&
+	       !scoring_behind(r)) {
+		struct target_state *best = NULL;
+		size_t call;
+
+		for (size_t k = 0; k < n; k++) {
+			struct target_state *ts = &r->targets[k];
+
+			if (!ts->len || ts->queue[ts->head] >= r->plan->njobs ||
+			    !pe_pacing_may_send(&ts->pace, ts->inflight, now))
+				continue;
+			if (!best || r->place[ts->queue[ts->head]] <
+					     r->place[best->queue[best->head]])
+				best = ts;
+		}
+		if (!best || !queue_pop(best, &call))
+			return;
+		pe_pacing_spend(&best->pace, start_call(r, call, now));
+	}
+}
+
 static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
@@ -1664,6 +1699,10 @@ static void dispatch(struct runner *r, double now)
 	for (size_t k = 0; k < n; k++)
 		pe_pacing_refill(&r->targets[k].pace, now);
 	for (int judges = 1; judges >= 0; judges--) {
+		if (!judges && r->place) {
+			dispatch_in_order(r, now);
+			break;
+		}
 		for (size_t k = 0; k < n; k++) {
 			struct target_state *ts = &r->targets[k];
 			size_t call;
@@ -2078,6 +2117,7 @@ static void release_runner(struct runner *r)
 	free(r->active);
 	free(r->delayed);
 	free(r->attempts);
+	free(r->place);
 }
 
 /* Runs a plan; see runner.h. */
@@ -2124,6 +2164,12 @@ int pe_run_execute(const struct pe_plan *plan,
 		r.pending = xcalloc(r.attempts_alloc, sizeof(*r.pending));
 	}
 	setup_targets(&r);
+	if (opts->order) {
+		r.place = xcalloc(plan->njobs ? plan->njobs : 1,
+				  sizeof(*r.place));
+		for (size_t i = 0; i < plan->njobs; i++)
+			r.place[opts->order[i]] = i;
+	}
 	for (size_t i = 0; i < plan->njobs; i++) {
 		size_t job = opts->order ? opts->order[i] : i;
 
