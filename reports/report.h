@@ -20,6 +20,7 @@
 #include "harness/results/resultset.h"
 
 struct pe_comparison;
+struct pe_gate_results;
 struct pe_suite;
 
 struct pe_report_input {
@@ -27,6 +28,11 @@ struct pe_report_input {
 	const struct pe_aggregate *agg;
 	/* Against a baseline (run --baseline); NULL when none was given. */
 	const struct pe_comparison *comparison;
+	/*
+	 * The gates the command checked (gate.h), for the reports that say
+	 * what they found (md); NULL when no gate was given.
+	 */
+	const struct pe_gate_results *gates;
 	int color;	  /* terminal: colour allowed (a TTY, no NO_COLOR) */
 	int with_timings; /* write latencies and timings where a format has
 			     a place for them */

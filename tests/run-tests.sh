@@ -517,7 +517,7 @@ status=$?
 	grep -q "^gate passed: --min-pass-rate 0.20" "$work/g1.out" &&
 	ok "config gates: --max-cost fails on the priced cost, exit 1, named last" ||
 	bad "config gates: max-cost (exit $status): $(tail -n 2 "$work/g1.out")"
-grep -A 4 "^## Cost against pass rate" "$work/g1/report.md" |
+grep -A 4 "^### Cost against pass rate" "$work/g1/report.md" |
 	grep -Eq '^\| openai:sim-strong \| [0-9]+\.[0-9]{4} \| [0-9]+\.[0-9]{6} \| [0-9.]+% \|' &&
 	ok "report.md: cost against pass rate from the configuration's prices" ||
 	bad "report.md: no cost section: $(grep -A 3 Cost "$work/g1/report.md")"

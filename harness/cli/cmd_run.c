@@ -327,10 +327,10 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
  * What happens after the run when -f, --baseline or a gate asks for the
  * results: renders OUT/results.json in the formats -f asks for (with the
  * comparison against base when there is one, and the suite the rows came
- * from), prints the comparison and checks the gates (the regression
- * kinds of --fail-on read test, the sequential test of --until-decided,
- * when it is not NULL).  Stores the number
- * of failed gates in *failed.  Returns 0 or PE_ERR_IO.
+ * from, and what the gates found), prints the comparison and the gate
+ * lines (the regression kinds of --fail-on read test, the sequential
+ * test of --until-decided, when it is not NULL).  Stores the number of
+ * failed gates in *failed.  Returns 0 or PE_ERR_IO.
  */
 static int use_results(const struct run_args *a, const struct pe_config *config,
 		       const struct pe_suite *suite,
@@ -344,17 +344,26 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 	struct pe_aggregate *agg = NULL;
 	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in;
+	struct pe_gate_results results;
+	int gated = pe_gates_given(&gates);
 	int rc = PE_ERR_IO;
 
 	*failed = 0;
+	pe_gate_results_init(&results);
 	if (rs) {
 		agg = pe_aggregate_new(pe_resultset_rows(rs),
 				       pe_resultset_count(rs), &prices);
 		cmp = base ? pe_compare_new(base, rs) : NULL;
+		/* The reports say what the gates found; stdout says it last. */
+		gates.sequential = test;
+		if (gated)
+			*failed = pe_gates_evaluate(&gates, rs, agg, cmp,
+						    &results);
 		memset(&in, 0, sizeof(in));
 		in.rs = rs;
 		in.agg = agg;
 		in.comparison = cmp;
+		in.gates = gated ? &results : NULL;
 		in.color = pe_report_want_color();
 		in.suite = suite;
 		rc = a->formats
@@ -366,10 +375,9 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 				   a->baseline);
 		pe_comparison_write_terminal(stdout, cmp);
 	}
-	if (!rc && pe_gates_given(&gates)) {
-		gates.sequential = test;
-		*failed = pe_gates_check(&gates, rs, agg, cmp, stdout);
-	}
+	if (!rc && gated)
+		pe_gate_results_print(&results, stdout);
+	pe_gate_results_release(&results);
 	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);

@@ -1,9 +1,9 @@
 /*
- * The gates (see gate.h).  Each check appends its line to one of two
- * buffers, the passed (and unchecked) gates and the failed ones, and the
- * failed ones are printed last so that the output's last line names a
- * failed gate whenever one failed.  A line may name a prompt, so it is
- * written with the terminal printer.
+ * The gates (see gate.h).  Each check appends its result to one of two
+ * lists, the passed (and unchecked) gates and the failed ones, and the
+ * failed ones come last so that the output's last line names a failed
+ * gate whenever one failed.  A result's text may name a prompt, so it is
+ * printed with the terminal printer, and the reports escape it.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,8 +20,8 @@ const char *const pe_fail_on_choices[] = { "any-failure", "regression",
 					   "significant-regression", NULL };
 
 struct gate_lines {
-	struct pe_buf ok;
-	struct pe_buf failed;
+	struct pe_gate_results ok; /* passed and not checked */
+	struct pe_gate_results failed;
 	size_t nfailed;
 };
 
@@ -115,14 +115,56 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 	return PE_ERR_USAGE;
 }
 
+/* Initialises an empty list of gate results. */
+void pe_gate_results_init(struct pe_gate_results *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+/* Frees the texts and the array of r. */
+void pe_gate_results_release(struct pe_gate_results *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		free(r->items[i].text);
+	free(r->items);
+	pe_gate_results_init(r);
+}
+
+/* The word a gate line uses for v. */
+const char *pe_gate_verdict_name(enum pe_gate_verdict v)
+{
+	switch (v) {
+	case PE_GATE_PASSED:
+		return "passed";
+	case PE_GATE_NOT_CHECKED:
+		return "not checked";
+	case PE_GATE_FAILED:
+		break;
+	}
+	return "failed";
+}
+
+static void add_result(struct pe_gate_results *r, enum pe_gate_verdict v,
+		       const char *what)
+{
+	pe_grow(&r->items, &r->alloc, r->count + 1, sizeof(*r->items));
+	r->items[r->count].verdict = v;
+	r->items[r->count++].text = xstrdup(what);
+	r->nfailed += v == PE_GATE_FAILED;
+}
+
+/* verdict is "passed" or "not checked". */
 static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
 {
-	pe_terminal_addf(&l->ok, "gate %s: %s\n", verdict, what);
+	add_result(&l->ok,
+		   strcmp(verdict, "passed") ? PE_GATE_NOT_CHECKED
+					     : PE_GATE_PASSED,
+		   what);
 }
 
 static void gate_failed(struct gate_lines *l, const char *what)
 {
-	pe_terminal_addf(&l->failed, "gate failed: %s\n", what);
+	add_result(&l->failed, PE_GATE_FAILED, what);
 	l->nfailed++;
 }
 
@@ -449,15 +491,17 @@ static void check_max_p95(double max_ms, const struct pe_resultset *rs,
 	free(what);
 }
 
-/* Checks every given gate; prints a line each; returns how many failed. */
-size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
-		      const struct pe_aggregate *agg,
-		      const struct pe_comparison *cmp, FILE *out)
+/* Checks every given gate into out; returns how many failed. */
+size_t pe_gates_evaluate(const struct pe_gates *g,
+			 const struct pe_resultset *rs,
+			 const struct pe_aggregate *agg,
+			 const struct pe_comparison *cmp,
+			 struct pe_gate_results *out)
 {
 	struct gate_lines l;
 
-	pe_buf_init(&l.ok, 0);
-	pe_buf_init(&l.failed, 0);
+	pe_gate_results_init(&l.ok);
+	pe_gate_results_init(&l.failed);
 	l.nfailed = 0;
 	if (!isnan(g->min_pass_rate))
 		check_min_pass_rate(g, rs, agg, &l);
@@ -481,9 +525,36 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		check_max_p95(g->max_p95_latency_ms, rs, 0, &l);
 	if (!isnan(g->max_p95_ttft_ms))
 		check_max_p95(g->max_p95_ttft_ms, rs, 1, &l);
-	fputs(pe_buf_str(&l.ok), out);
-	fputs(pe_buf_str(&l.failed), out);
-	pe_buf_release(&l.ok);
-	pe_buf_release(&l.failed);
+	/* The failed ones last, so that the last line names one. */
+	for (size_t i = 0; i < l.ok.count; i++)
+		add_result(out, l.ok.items[i].verdict, l.ok.items[i].text);
+	for (size_t i = 0; i < l.failed.count; i++)
+		add_result(out, PE_GATE_FAILED, l.failed.items[i].text);
+	pe_gate_results_release(&l.ok);
+	pe_gate_results_release(&l.failed);
 	return l.nfailed;
+}
+
+/* Prints the gate lines of r, written with the terminal printer. */
+void pe_gate_results_print(const struct pe_gate_results *r, FILE *out)
+{
+	for (size_t i = 0; i < r->count; i++)
+		pe_terminal_printf(out, "gate %s: %s\n",
+				   pe_gate_verdict_name(r->items[i].verdict),
+				   r->items[i].text);
+}
+
+/* Checks every given gate; prints a line each; returns how many failed. */
+size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
+		      const struct pe_aggregate *agg,
+		      const struct pe_comparison *cmp, FILE *out)
+{
+	struct pe_gate_results r;
+	size_t failed;
+
+	pe_gate_results_init(&r);
+	failed = pe_gates_evaluate(g, rs, agg, cmp, &r);
+	pe_gate_results_print(&r, out);
+	pe_gate_results_release(&r);
+	return failed;
 }

@@ -110,6 +110,56 @@ void pe_gates_set_aside(struct pe_gates *g);
  */
 int pe_gates_validate(const struct pe_gates *g, const char *cmd);
 
+/* What became of one gate. */
+enum pe_gate_verdict {
+	PE_GATE_PASSED,
+	PE_GATE_NOT_CHECKED, /* its figure is not known */
+	PE_GATE_FAILED
+};
+
+/*
+ * One gate's result: its verdict and what it checked with the figure it
+ * found, "--min-pass-rate 0.80 (overall pass rate 0.62)" (plain text
+ * that may name a prompt: a writer escapes it for its format).
+ */
+struct pe_gate_result {
+	enum pe_gate_verdict verdict;
+	char *text; /* owned by the list */
+};
+
+/*
+ * The results of the given gates, in the order they are printed: those
+ * that passed or were not checked first, then those that failed.  The
+ * reports get them from the command that checked them
+ * (pe_report_input.gates).  An embedded struct: pe_gate_results_init,
+ * pe_gate_results_release.
+ */
+struct pe_gate_results {
+	struct pe_gate_result *items;
+	size_t count, alloc;
+	size_t nfailed;
+};
+
+void pe_gate_results_init(struct pe_gate_results *r);
+void pe_gate_results_release(struct pe_gate_results *r);
+
+/* "passed", "not checked" or "failed", as the gate lines say. */
+const char *pe_gate_verdict_name(enum pe_gate_verdict v);
+
+/*
+ * Checks every given gate as pe_gates_check does, appending one result
+ * per gate to out (initialised by the caller) instead of printing it.
+ * Returns the number of gates that failed.
+ */
+size_t pe_gates_evaluate(const struct pe_gates *g,
+			 const struct pe_resultset *rs,
+			 const struct pe_aggregate *agg,
+			 const struct pe_comparison *cmp,
+			 struct pe_gate_results *out);
+
+/* Prints one line per result of r to out, "gate failed: ...". */
+void pe_gate_results_print(const struct pe_gate_results *r, FILE *out);
+
 /*
  * Checks every given gate against the rows of rs (aggregated in agg) and,
  * for the regression kinds of --fail-on, against cmp (which may be NULL

@@ -580,7 +580,8 @@ static void test_partial(void **state)
 	assert_true(!strncmp(text, want, strlen(want)));
 	free(text);
 	text = run_writer(&pe_report_md, rs, agg, 0);
-	snprintf(want, sizeof(want), "# prompteval report\n\n> **%s**\n", note);
+	snprintf(want, sizeof(want),
+		 "# prompteval report: no gates\n\n> **%s**\n", note);
 	assert_true(!strncmp(text, want, strlen(want)));
 	free(text);
 	text = run_writer(&pe_report_html, rs, agg, 0);
