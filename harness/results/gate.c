@@ -48,7 +48,8 @@ static int compare_case_rows(const void *pa, const void *pb)
 	c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
 	if (c)
 		return c;
-	return (a->case_index > b->case_index) - (a->case_index < b->case_index);
+	return (a->case_index > b->case_index) -
+	       (a->case_index < b->case_index);
 }
 
 /* Sets every gate to "not given". */
@@ -180,8 +181,8 @@ static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
 	size_t count = pe_resultset_count(rs), alloc = 0, nrows = 0;
 	struct prompt_rate *rates = NULL;
 	struct case_row *rows = xcalloc(count ? count : 1, sizeof(*rows));
-	struct pe_case_count *cases = xcalloc(count ? count : 1,
-					      sizeof(*cases));
+	struct pe_case_count *cases =
+		xcalloc(count ? count : 1, sizeof(*cases));
 
 	*n = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -195,11 +196,12 @@ static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
 			memset(&rates[*n], 0, sizeof(*rates));
 			rates[(*n)++].prompt = r->prompt;
 		}
-		if (r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL)
-			rows[nrows++] = (struct case_row){
-				k, r->file, r->case_index,
-				r->status == PE_VERDICT_PASS
-			};
+		if (r->status == PE_VERDICT_PASS ||
+		    r->status == PE_VERDICT_FAIL)
+			rows[nrows++] =
+				(struct case_row){ k, r->file, r->case_index,
+						   r->status ==
+							   PE_VERDICT_PASS };
 	}
 	if (nrows)
 		qsort(rows, nrows, sizeof(*rows), compare_case_rows);
