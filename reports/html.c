@@ -2,17 +2,19 @@
  * The HTML report (report.html): one self-contained page with inline CSS
  * and a small inline script, which works offline and fetches nothing.  It
  * opens short: the totals (the judges' calls, tokens and cost apart from
- * the answers', when judges were asked), the overall ranking (and each
- * prompt's, collapsed), the cost per model, the flaky cases, a heatmap of
- * the pass rate by prompt x model x temperature (each cell with its
- * Wilson 95 % interval and mean score), each evaluator's pass rate per
- * cell (collapsed), the baseline section (per-prompt sign tests, the
- * regressed and improved cases with the reasons that changed and a line
- * diff of their outputs, when a baseline is given), then the case
- * inspector: filters (prompt, model, temperature, status, a text search,
- * failures first) over the cases, each collapsed to one line.  An opened
- * case shows its inputs and one column per model x temperature, aligned,
- * with alike repeats shown once (see write_case).
+ * the answers', when judges were asked) and the interval method, the
+ * overall ranking with each pair of models compared on their common
+ * cases (and each prompt's, collapsed), the cost per model, the flaky
+ * cases, a heatmap of the pass rate by prompt x model x temperature (each
+ * cell with its 95 % interval, the case as the unit, and mean score),
+ * each evaluator's pass rate per cell (collapsed), the baseline section
+ * (per-prompt sign tests, the regressed and improved cases with the
+ * reasons that changed and a line diff of their outputs, when a baseline
+ * is given), then the case inspector: filters (prompt, model,
+ * temperature, status, a text search, failures first) over the cases,
+ * each collapsed to one line.  An opened case shows its inputs and one
+ * column per model x temperature, aligned, with alike repeats shown once
+ * (see write_case).
  *
  * Everything is rendered here, in C, as escaped HTML text; the script only
  * reads the escaped data-* attributes and text, toggles the hidden and
@@ -545,9 +547,11 @@ static void write_heatmap(struct html_state *st)
 
 	pe_buf_adds(b, "<section id=\"matrix\">\n<h2>Pass rate by prompt "
 		       "\xc3\x97 model \xc3\x97 temperature</h2>\n"
-		       "<p>Pass rate (passes over passes and failures) with "
-		       "its Wilson 95&nbsp;% interval, the mean score and the "
-		       "verdict counts. Click a cell to show its cases.</p>\n"
+		       "<p>Pass rate (the mean over cases of each case's "
+		       "passes over passes and failures) with its 95&nbsp;% "
+		       "interval (see the method above), the mean score and "
+		       "the verdict counts. Click a cell to show its "
+		       "cases.</p>\n"
 		       "<table class=\"heatmap\">");
 	write_column_heads(st, "prompt");
 	for (size_t i = next_prompt(st->agg, 0); i < ncells;
@@ -572,6 +576,113 @@ static void write_heatmap(struct html_state *st)
 		flush(st);
 	}
 	pe_buf_adds(b, "</tbody></table>\n</section>\n");
+}
+
+/* The models of one ranking, best first, with their rates and cases. */
+static void write_ranking_table(struct pe_buf *b, const struct pe_ranking *r)
+{
+	pe_buf_adds(b, "<table class=\"ranking\"><thead><tr><th>#</th>"
+		       "<th>model</th><th>pass rate</th><th>95&nbsp;% "
+		       "interval</th><th>cases</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < r->count; i++) {
+		const struct pe_pass_rate *p = &r->entries[i].tally.pass_rate;
+
+		pe_buf_addf(b, "<tr><td>%zu</td><td>", i + 1);
+		put_text(b, r->entries[i].model, "(no model)");
+		pe_buf_adds(b, "</td><td>");
+		if (p->decided) {
+			put_percent(b, p->rate);
+			pe_buf_adds(b, "</td><td>");
+			put_percent(b, p->low);
+			pe_buf_adds(b, "\xe2\x80\x93");
+			put_percent(b, p->high);
+		} else {
+			pe_buf_adds(b, "\xe2\x80\x94</td><td>");
+		}
+		pe_buf_addf(b, "</td><td>%zu</td></tr>\n", p->cases);
+	}
+	pe_buf_adds(b, "</tbody></table>\n");
+}
+
+/* Each pair of models of r compared, then the neighbours' verdict. */
+static void write_ranking_pairs(struct pe_buf *b, const struct pe_ranking *r)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (!pe_ranking_ties_text(r, &text)) {
+		pe_buf_release(&text);
+		return;
+	}
+	pe_buf_adds(b, "<ul class=\"pairs\">\n");
+	for (size_t i = 0; i < r->npairs; i++) {
+		const struct pe_model_pair *p = &r->pairs[i];
+		struct pe_buf line;
+
+		if (!r->entries[p->worse].tally.pass_rate.decided)
+			continue;
+		pe_buf_init(&line, 0);
+		pe_model_pair_text(p, &line);
+		pe_buf_addf(b, "<li>%zu. ", p->better + 1);
+		put_text(b, r->entries[p->better].model, "(no model)");
+		pe_buf_addf(b, " vs %zu. ", p->worse + 1);
+		put_text(b, r->entries[p->worse].model, "(no model)");
+		pe_buf_adds(b, ": ");
+		put_text(b, pe_buf_str(&line), "");
+		pe_buf_adds(b, "</li>\n");
+		pe_buf_release(&line);
+	}
+	pe_buf_adds(b, "</ul>\n<p>Neighbours that cannot be told apart: ");
+	put_text(b, pe_buf_str(&text), "");
+	pe_buf_adds(b, ".</p>\n");
+	pe_buf_release(&text);
+}
+
+static void write_ranking(struct html_state *st, const struct pe_ranking *r)
+{
+	struct pe_buf *b = &st->buf;
+
+	pe_buf_adds(b, "<h3>");
+	if (r->prompt) {
+		put_text(b, r->prompt, "");
+		pe_buf_adds(b, " (");
+		put_text(b, r->file, "");
+		pe_buf_adds(b, ")");
+	} else {
+		pe_buf_adds(b, "All prompts");
+	}
+	pe_buf_adds(b, "</h3>\n");
+	write_ranking_table(b, r);
+	write_ranking_pairs(b, r);
+	flush(st);
+}
+
+/*
+ * The overall ranking, then the one of each prompt, collapsed.  Each pair
+ * of models is compared on the cases both decided: the better one's pass
+ * rate minus the other's, its paired interval and the exact sign test.
+ */
+static void write_rankings(struct html_state *st)
+{
+	size_t n = pe_aggregate_ranking_count(st->agg);
+
+	if (!pe_aggregate_cell_count(st->agg))
+		return;
+	pe_buf_adds(&st->buf,
+		    "<section id=\"rankings\">\n<h2>Rankings</h2>\n"
+		    "<p>Models by pass rate. Each pair is compared on the "
+		    "cases both decided: the difference in pass rate in "
+		    "points, its paired 95&nbsp;% interval (Student's t on "
+		    "the per-case differences) and the exact sign test "
+		    "(McNemar's with one repeat a case).</p>\n");
+	write_ranking(st, pe_aggregate_overall_ranking(st->agg));
+	pe_buf_addf(&st->buf,
+		    "<details id=\"rankings-by-prompt\">\n<summary>By prompt "
+		    "(%zu)</summary>\n",
+		    n);
+	for (size_t i = 0; i < n; i++)
+		write_ranking(st, pe_aggregate_ranking(st->agg, i));
+	pe_buf_adds(&st->buf, "</details>\n</section>\n");
 }
 
 /* The rate of evaluator name in cell c, as a table cell. */
@@ -840,6 +951,20 @@ static void write_partial(struct html_state *st,
 	pe_buf_release(&note);
 }
 
+/* Names how the pass rates and intervals were computed. */
+static void write_method(struct html_state *st)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_aggregate_method_text(st->agg, &text)) {
+		pe_buf_adds(&st->buf, "<p id=\"method\">");
+		put_text(&st->buf, pe_buf_str(&text), "");
+		pe_buf_adds(&st->buf, ".</p>\n");
+	}
+	pe_buf_release(&text);
+}
+
 static void write_totals(struct html_state *st)
 {
 	const struct pe_tally *t = pe_aggregate_total(st->agg);
@@ -870,6 +995,7 @@ static void write_totals(struct html_state *st)
 		pe_buf_adds(b, ".</p>\n");
 		pe_buf_release(&text);
 	}
+	write_method(st);
 }
 
 /* A token count that may be unknown (negative). */
@@ -1494,88 +1620,38 @@ static void put_usd_cell(struct pe_buf *b, int known, double usd, int digits)
 		pe_buf_adds(b, "<td class=\"num\">\xe2\x80\x94</td>");
 }
 
-/* One ranking as a table: rank, model, pass rate, mean score, counts. */
-static void write_ranking_table(struct pe_buf *b, const struct pe_ranking *r)
-{
-	pe_buf_adds(b, "<table class=\"ranking\"><thead><tr><th>#</th>"
-		       "<th>model</th><th>pass rate [95% interval]</th>"
-		       "<th>mean score</th><th>pass</th><th>fail</th>"
-		       "<th>error</th><th>ungraded</th></tr></thead>\n"
-		       "<tbody>\n");
-	for (size_t i = 0; i < r->count; i++) {
-		const struct pe_tally *t = &r->entries[i].tally;
-
-		pe_buf_addf(b,
-			    "<tr><td class=\"num\">%zu</td>"
-			    "<th scope=\"row\" class=\"model\">",
-			    i + 1);
-		put_text(b, r->entries[i].model, "(no model)");
-		pe_buf_adds(b, "</th><td class=\"num\">");
-		put_rate(b, &t->pass_rate);
-		pe_buf_adds(b, "</td><td class=\"num\">");
-		put_score(b, t->mean_score);
-		pe_buf_addf(b,
-			    "</td><td class=\"num\">%zu</td><td class=\"num\">"
-			    "%zu</td><td class=\"num\">%zu</td>"
-			    "<td class=\"num\">%zu</td></tr>\n",
-			    t->pass, t->fail, t->error, t->ungraded);
-	}
-	pe_buf_adds(b, "</tbody></table>\n");
-}
-
 /*
- * The overall ranking of the models over every prompt, then the one of
- * each prompt, collapsed.
- */
-static void write_ranking(struct html_state *st)
-{
-	struct pe_buf *b = &st->buf;
-	size_t n = pe_aggregate_ranking_count(st->agg);
-
-	pe_buf_adds(b, "<section id=\"ranking\">\n<h2>Ranking</h2>\n"
-		       "<p>The models by pass rate over every prompt and "
-		       "temperature, with its Wilson 95&nbsp;% interval; equal "
-		       "rates by mean score.</p>\n");
-	write_ranking_table(b, pe_aggregate_overall_ranking(st->agg));
-	pe_buf_addf(b,
-		    "<details id=\"ranking-by-prompt\">\n<summary>By prompt "
-		    "(%zu)</summary>\n",
-		    n);
-	for (size_t i = 0; i < n; i++) {
-		const struct pe_ranking *r = pe_aggregate_ranking(st->agg, i);
-
-		pe_buf_adds(b, "<h3 class=\"prompt\"");
-		put_attr(b, "title", r->file);
-		pe_buf_addc(b, '>');
-		put_text(b, r->prompt, "");
-		pe_buf_adds(b, "</h3>\n");
-		write_ranking_table(b, r);
-	}
-	pe_buf_adds(b, "</details>\n</section>\n");
-	flush(st);
-}
-
-/*
- * What each model cost against its pass rate, when prices were given:
- * the answers' cost prices every call, cached or not, so it is what the
- * run would cost to reproduce; the judges' cost is apart.
+ * What the run cost, when prices were given: in all, in the one wording
+ * of every report (pe_tally_cost_text: spent now and to reproduce), then
+ * per model against its pass rate, the answers' cost and the judges'
+ * apart.  To reproduce prices every call, from the cache or not; spent
+ * prices the calls that went out.
  */
 static void write_costs(struct html_state *st)
 {
 	struct pe_buf *b = &st->buf;
+	struct pe_buf text;
 	size_t n = pe_aggregate_cost_count(st->agg);
 
 	pe_buf_adds(b, "<section id=\"cost\">\n<h2>Cost</h2>\n");
-	if (!pe_aggregate_has_cost(st->agg)) {
+	pe_buf_init(&text, 0);
+	if (!pe_aggregate_has_cost(st->agg) ||
+	    !pe_tally_cost_text(pe_aggregate_total(st->agg), &text)) {
+		pe_buf_release(&text);
 		pe_buf_adds(b, "<p>Not known: no prices were given for the "
 			       "models.</p>\n</section>\n");
 		return;
 	}
-	pe_buf_adds(b, "<p>In US dollars. The answers' cost prices every "
-		       "call's tokens, cached or not: what the run costs to "
-		       "reproduce. The judges' cost is apart.</p>\n"
+	pe_buf_adds(b, "<p id=\"cost-total\">");
+	put_text(b, pe_buf_str(&text), "");
+	pe_buf_release(&text);
+	pe_buf_adds(b, ".</p>\n<p>In US dollars, per model. To reproduce "
+		       "prices every call, from the cache or not; spent "
+		       "prices the calls that went out. The judges' cost is "
+		       "apart from the answers'.</p>\n"
 		       "<table class=\"cost\"><thead><tr><th>model</th>"
-		       "<th>answers USD</th><th>judges USD</th>"
+		       "<th>answers to reproduce</th><th>answers spent</th>"
+		       "<th>judges to reproduce</th><th>judges spent</th>"
 		       "<th>USD per job</th><th>pass rate [95% interval]</th>"
 		       "</tr></thead>\n<tbody>\n");
 	for (size_t i = 0; i < n; i++) {
@@ -1586,7 +1662,10 @@ static void write_costs(struct html_state *st)
 		put_text(b, c->model, "(no model)");
 		pe_buf_adds(b, "</th>");
 		put_usd_cell(b, t->has_cost, t->cost_usd, 4);
+		put_usd_cell(b, t->has_spent_cost, t->spent_cost_usd, 4);
 		put_usd_cell(b, t->has_judge_cost, t->judge_cost_usd, 4);
+		put_usd_cell(b, t->has_judge_spent_cost,
+			     t->judge_spent_cost_usd, 4);
 		put_usd_cell(b, 1, c->cost_per_job_usd, 6);
 		pe_buf_adds(b, "<td class=\"num\">");
 		put_rate(b, &t->pass_rate);
@@ -1776,7 +1855,7 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	write_head(st);
 	write_partial(st, in);
 	write_totals(st);
-	write_ranking(st);
+	write_rankings(st);
 	write_costs(st);
 	write_flaky(st);
 	write_heatmap(st);

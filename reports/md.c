@@ -2,8 +2,9 @@
  * The Markdown report (report.md), written for a GitHub job summary
  * ($GITHUB_STEP_SUMMARY) or a pull-request comment: a title and totals
  * (with the judges' calls, tokens and cost apart, when judges were asked),
- * the pass-rate matrix as a GFM table, the cost against the pass rate
- * when prices were given, the regressions against a baseline
+ * the pass-rate matrix as a GFM table, the ranking over all prompts with
+ * each pair of models compared on their common cases, the cost against
+ * the pass rate when prices were given, the regressions against a baseline
  * (run --baseline; the section says when none was given), and the worst
  * cases with the reasons of their failed evaluators.  The baseline
  * section is pe_comparison_write_md, which "compare -f md" also uses.
@@ -26,6 +27,7 @@
 
 #include "reports/report.h"
 #include "reports/comparison.h"
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
 #include "harness/core/utf8.h"
@@ -129,6 +131,30 @@ static void put_number(const struct md *m, int decimals, double x)
 		fprintf(m->out, " %.*f |", decimals, x);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void write_cost(const struct md *m, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	/* Our own words and numbers: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		fprintf(m->out, "\n**Cost**: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
+/* Names how the pass rates and intervals were computed. */
+static void write_method(const struct md *m)
+{
+	struct pe_buf text;
+
+	/* Our own words: nothing to escape. */
+	pe_buf_init(&text, 0);
+	if (pe_aggregate_method_text(m->in.agg, &text))
+		fprintf(m->out, "\n_%s._\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void write_title(const struct md *m)
 {
 	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
@@ -160,6 +186,8 @@ static void write_title(const struct md *m)
 		fprintf(m->out, "\n**Judges**: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	write_cost(m, t);
+	write_method(m);
 }
 
 static void write_cell(const struct md *m, const struct pe_cell *c)
@@ -207,6 +235,99 @@ static void write_matrix(const struct md *m)
 	fputc('\n', m->out);
 	for (size_t i = 0; i < n; i++)
 		write_cell(m, pe_aggregate_cell(m->in.agg, i));
+}
+
+/* Each pair of models of r compared, then the neighbours' verdict. */
+static void write_pairs(const struct md *m, const struct pe_ranking *r)
+{
+	struct pe_buf ties;
+
+	pe_buf_init(&ties, 0);
+	if (!pe_ranking_ties_text(r, &ties)) {
+		pe_buf_release(&ties);
+		return;
+	}
+	fprintf(m->out, "\nPaired on common cases (better minus worse, 95%% "
+			"interval, exact sign test):\n\n");
+	for (size_t i = 0; i < r->npairs; i++) {
+		const struct pe_model_pair *p = &r->pairs[i];
+		struct pe_buf line;
+
+		if (!r->entries[p->worse].tally.pass_rate.decided)
+			continue;
+		pe_buf_init(&line, 0);
+		pe_model_pair_text(p, &line);
+		fprintf(m->out, "- %zu vs %zu: %s\n", p->better + 1,
+			p->worse + 1, pe_buf_str(&line));
+		pe_buf_release(&line);
+	}
+	fprintf(m->out, "\nNeighbours that cannot be told apart: %s.\n",
+		pe_buf_str(&ties));
+	pe_buf_release(&ties);
+}
+
+/* The ranking over all prompts and its paired comparisons. */
+static void write_ranking(const struct md *m)
+{
+	const struct pe_ranking *r = pe_aggregate_overall_ranking(m->in.agg);
+
+	if (!r->count)
+		return;
+	fprintf(m->out, "\n## Ranking over all prompts\n\n"
+			"| # | model | pass rate | 95%% interval | cases |\n"
+			"| ---: | --- | ---: | ---: | ---: |\n");
+	for (size_t i = 0; i < r->count; i++) {
+		const struct pe_pass_rate *p = &r->entries[i].tally.pass_rate;
+
+		fprintf(m->out, "| %zu | ", i + 1);
+		put_text(m, r->entries[i].model, NAME_MAX_BYTES);
+		fprintf(m->out, " |");
+		put_rate(m, p);
+		fprintf(m->out, " %zu |\n", p->cases);
+	}
+	write_pairs(m, r);
+}
+
+/*
+ * The errors grouped by cause, when some row ended in error: the most
+ * frequent PE_CAUSES_SHOWN with their counts and models, then how many
+ * more.
+ */
+static void write_causes(const struct md *m)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(m->in.rs), pe_resultset_count(m->in.rs));
+	size_t n = pe_error_causes_count(causes), rest = 0;
+
+	if (n) {
+		fprintf(m->out, "\n## Errors by cause\n\n"
+				"| errors | cause | models |\n"
+				"| ---: | --- | --- |\n");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_error_cause *c = pe_error_causes_get(causes, i);
+		struct pe_buf models;
+
+		if (i >= PE_CAUSES_SHOWN) {
+			rest += c->count;
+			continue;
+		}
+		pe_buf_init(&models, 0);
+		pe_error_cause_models(c, &models);
+		fprintf(m->out, "| %zu | ", c->count);
+		put_text(m, c->text, TEXT_MAX_BYTES);
+		fprintf(m->out, " | ");
+		put_text(m, models.len ? pe_buf_str(&models) : NULL,
+			 TEXT_MAX_BYTES);
+		fprintf(m->out, " |\n");
+		pe_buf_release(&models);
+	}
+	if (n > PE_CAUSES_SHOWN)
+		fprintf(m->out, "\nAnd %zu more cause%s (%zu error%s).\n",
+			n - PE_CAUSES_SHOWN,
+			n - PE_CAUSES_SHOWN == 1 ? "" : "s", rest,
+			rest == 1 ? "" : "s");
+	pe_error_causes_free(causes);
 }
 
 /*
@@ -467,6 +588,8 @@ static int md_end(void *state)
 
 	write_title(m);
 	write_matrix(m);
+	write_causes(m);
+	write_ranking(m);
 	write_costs(m);
 	fprintf(m->out, "\n## Regressions against the baseline\n\n");
 	if (m->in.comparison)

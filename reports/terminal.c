@@ -1,9 +1,12 @@
 /*
  * The terminal report: the pass-rate matrix that "run" and "score" print
- * (same columns), with each pass rate's Wilson 95 % interval and, with
+ * (same columns), with each pass rate's 95 % interval (the case as the
+ * unit, the method named under the total) and, with
  * --timings, latency p50/p95 and the p95 time to the first token; the judges' calls, tokens and cost apart
  * from the answers' when judges were asked; then the flaky cases, the
- * rankings per prompt and overall, and cost against pass rate when
+ * rankings per prompt and overall (each pair of models compared on their
+ * common cases, and the neighbours that cannot be told apart named), and
+ * cost against pass rate when
  * prices were given (with the judges' cost in a column of its own).
  *
  * Everything comes from the aggregate, so add() has nothing to do and the
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "reports/report.h"
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/core/message.h"
 #include "harness/core/util.h"
@@ -128,6 +132,38 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	fputc('\n', t->out);
 }
 
+/* What was spent and what reproducing costs, when prices were given. */
+static void print_cost(const struct terminal *t, const struct pe_tally *tl)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(tl, &text))
+		pe_terminal_printf(t->out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
+/* The errors grouped by cause, when some row ended in error. */
+static void print_causes(const struct terminal *t)
+{
+	struct pe_error_causes *causes = pe_error_causes_new(
+		pe_resultset_rows(t->in.rs), pe_resultset_count(t->in.rs));
+
+	pe_error_causes_print(causes, t->out);
+	pe_error_causes_free(causes);
+}
+
+/* Names how the pass rates and intervals were computed. */
+static void print_method(const struct terminal *t)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_aggregate_method_text(t->in.agg, &text))
+		fprintf(t->out, "%s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void print_total(const struct terminal *t)
 {
 	const struct pe_tally *tl = pe_aggregate_total(t->in.agg);
@@ -151,6 +187,9 @@ static void print_total(const struct terminal *t)
 		pe_terminal_printf(t->out, "judges: %s\n", pe_buf_str(&text));
 		pe_buf_release(&text);
 	}
+	print_cost(t, tl);
+	print_method(t);
+	print_causes(t);
 }
 
 static void print_flaky(const struct terminal *t)
@@ -187,6 +226,39 @@ static void print_flaky(const struct terminal *t)
 	}
 }
 
+/*
+ * Each pair of models compared on their common cases, then the
+ * neighbours that cannot be told apart; nothing for fewer than two
+ * models with decided rows.
+ */
+static void print_pairs(const struct terminal *t, const struct pe_ranking *r)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (!pe_ranking_ties_text(r, &text)) {
+		pe_buf_release(&text);
+		return;
+	}
+	fprintf(t->out, "  paired on common cases (better minus worse, 95%% "
+			"interval, exact sign test):\n");
+	for (size_t i = 0; i < r->npairs; i++) {
+		const struct pe_model_pair *p = &r->pairs[i];
+		struct pe_buf line;
+
+		if (!r->entries[p->worse].tally.pass_rate.decided)
+			continue;
+		pe_buf_init(&line, 0);
+		pe_model_pair_text(p, &line);
+		fprintf(t->out, "    %zu vs %zu: %s\n", p->better + 1,
+			p->worse + 1, pe_buf_str(&line));
+		pe_buf_release(&line);
+	}
+	fprintf(t->out, "  neighbours that cannot be told apart: %s\n",
+		pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 {
 	fputc('\n', t->out);
@@ -205,11 +277,14 @@ static void print_ranking(const struct terminal *t, const struct pe_ranking *r)
 		pe_terminal_printf(t->out, "  %2zu. %-*s", i + 1,
 				   t->model_width, r->entries[i].model);
 		paint(t, rate_colour(&tl->pass_rate), "  %7s", rate);
-		pe_terminal_printf(
-			t->out, "  %-14s  mean score %4s  (%zu/%zu passed)\n",
-			interval, mean, tl->pass_rate.pass,
-			tl->pass_rate.decided);
+		pe_terminal_printf(t->out,
+				   "  %-14s  mean score %4s  (%zu/%zu passed, "
+				   "%zu case%s)\n",
+				   interval, mean, tl->pass_rate.pass,
+				   tl->pass_rate.decided, tl->pass_rate.cases,
+				   tl->pass_rate.cases == 1 ? "" : "s");
 	}
+	print_pairs(t, r);
 }
 
 /* Formats a cost that may be unknown as the cost table shows it. */

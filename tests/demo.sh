@@ -4,6 +4,7 @@
 # and the judged example (examples/, whose LLM judges the server answers
 # as openai:sim-judge) against a strong and a weak simulated model at two
 # temperatures with three repeats each, and writes every report; then
+# runs an injected regression against that run with --until-decided, and
 # scores the recorded real answer from seed 003.  The generated answers rarely meet the seed
 # prompts' strict rules, so for one case per prompt the server is scripted
 # (tests/demo-script.py) to answer sim-strong with the hand-written strong
@@ -30,10 +31,28 @@ set -x
 status=$?
 { set +x; } 2>/dev/null
 [ $status -le 1 ] || exit $status
+# An edit that regresses (the server stops giving sim-strong its strong
+# answers), checked against the run above as its baseline: the cases go
+# in random order and the run stops once the sequential test decides.
+python3 tests/demo-script.py --regressed >out/demo-script-regressed.jsonl ||
+	exit 5
+fake_stop
+fake_start --script out/demo-script-regressed.jsonl
+fake_config out/demo-prompteval.yml
+echo "make demo: an injected regression, stopped when decided"
+set -x
+./prompteval run -q -c out/demo-prompteval.yml -m openai:sim-strong \
+	-m openai:sim-weak -t 0,0.8 -n 3 -o out/demo-regressed --no-cache \
+	--judge-model openai:sim-judge --baseline out/demo/results.json \
+	--until-decided --seed 1 --fail-on regression prompts/ examples/
+status=$?
+{ set +x; } 2>/dev/null
+[ $status -le 1 ] || exit $status
 set -x
 ./prompteval score -q --responses datasets/responses/recorded \
 	-o out/demo-recorded prompts/
 { set +x; } 2>/dev/null
 echo "make demo: results in out/demo/results.json and out/demo/results.jsonl;"
-echo "reports in out/demo/report.html, report.md, junit.xml and results.csv"
+echo "reports in out/demo/report.html, report.md, junit.xml and results.csv;"
+echo "the injected regression's in out/demo-regressed/"
 exit 0

@@ -462,16 +462,17 @@ done
 #    asked each distinct judge question exactly once: a judge is asked at
 #    temperature 0, so its cache key is its question alone, and a question
 #    already asked is answered from the cache or waits for the request in
-#    flight.  At temperature 0 the 20 repeats of a case share one answer
-#    (the answer's cache key leaves the repeat out), hence one question per
-#    judge; at 0.7 each repeat has an answer, and a question, of its own.
+#    flight.  Every repeat is a call of its own (the answer's cache key
+#    holds the repeat), but at temperature 0 the fake server gives the 20
+#    repeats of a case the same answer, hence one question per judge; at
+#    0.7 each repeat has an answer, and a question, of its own.
 start '{"match": "Grade this plan", "reply": "good"}' \
 	'{"match": "You rate the coherence", "reply": "Rating: 4"}'
 pe repeats -n 20 -j 8 -t 0,0.7 --cache-dir "$work/cache-repeats" $FIX/repeats.prompt.yml
 check "repeats: 80 rows, each once, each judged by both judges" repeats \
 	"rc == 0 and len(rows) == 80 and len(set(r['id'] for r in rows)) == 80 and all(r['judge']['calls'] == 2 and [(e['status'], e['score']) for e in r['evaluators']] == [('pass', 1), ('pass', 0.75)] for r in rows)"
-check "repeats: one answer per case at temperature 0, one per repeat at 0.7" repeats \
-	"answers == 2 + 40 and len({(r['case'], r['output']) for r in rows if r['temperature'] == 0}) == 2"
+check "repeats: one call per repeat, and one distinct answer per case at temperature 0" repeats \
+	"answers == 40 + 40 and len({(r['case'], r['output']) for r in rows if r['temperature'] == 0}) == 2"
 check "repeats: each distinct judge question asked once" repeats \
 	"judges == 2 * len({(r['case'], r['output']) for r in rows}) and max(collections.Counter(e['body_hash'] for e in log if e['path'] == '/chat/completions').values()) == 1"
 fake_stop

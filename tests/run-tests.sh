@@ -96,11 +96,12 @@ log = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 api = [e for e in log if not e["path"].startswith("/_")]
 faults = sum(1 for e in api if e["fault"])
 ok200 = collections.Counter(e["body_hash"] for e in api if e["status"] == 200 and not e["fault"])
-# Repeats at temperature > 0 send the same body once per repeat (3), and
-# at temperature 0 the cache serves repeats 2 and 3 from repeat 1.
+# Every repeat is a call of its own, at temperature 0 too: the body is
+# the same for the 3 repeats (the repeat index is in the cache key, not
+# in the request), so a body succeeds at most 3 times.
 assert faults > 10, faults
 assert max(ok200.values()) <= 3, ok200.most_common(3)
-assert sum(ok200.values()) == 4 * 4 * (1 + 3), sum(ok200.values())
+assert sum(ok200.values()) == 4 * 4 * (3 + 3), sum(ok200.values())
 PY
 
 # 4. A cached rerun makes no request.
@@ -112,6 +113,30 @@ after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdi
 [ -n "$before" ] && [ "$before" = "$after" ] && ok "cached rerun made 0 requests" || bad "cached rerun made $((after - before)) requests"
 check "cached rerun: same verdicts, all from the cache" "$work/cached/results.json" - \
 	"len(rows)==96 and all(r['call']['cached'] for r in rows) and [r['status'] for r in rows]==[r['status'] for r in json.load(open('$work/faults/results.json'))['results']]"
+
+# 4b. Repeats are samples (issue 12): 2 models x 2 temperatures x 3
+# repeats of 4 cases are 48 jobs, and on a cold cache 48 requests, none
+# from the cache, the repeats at temperature 0 included; a rerun of the
+# same command replays all 48 and sends nothing.  The server still injects
+# faults, so successful replies are counted (each success answers one job).
+samples() { # out dir
+	"$PE" run -q -c "$work/pe.yml" -m openai:sim-a -m openai:sim-b \
+		-t 0,0.7 -n 3 -o "$1" --cache-dir "$work/cache-samples" "$PROMPT" \
+		>/dev/null 2>&1
+}
+successes() { fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["successes"])'; }
+before=$(successes)
+samples "$work/samples"
+after=$(successes)
+[ $((after - before)) = 48 ] && ok "repeats: -n 3 on a cold cache got 48 answers from the server for 48 jobs" || bad "repeats: -n 3 on a cold cache got $((after - before)) answers from the server for 48 jobs"
+check "repeats: no row from the cache on a cold cache, t=0 repeats included" "$work/samples/results.json" - \
+	"len(rows)==48 and not [r for r in rows if r['call']['cached']] and sorted({r['repeat'] for r in rows if r['temperature']==0})==[0,1,2]"
+before=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+samples "$work/samples-again"
+after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+[ "$before" = "$after" ] && ok "repeats: the rerun made 0 requests" || bad "repeats: the rerun made $((after - before)) requests"
+check "repeats: the rerun replays every repeat from the cache, with the same answers" "$work/samples-again/results.json" - \
+	"len(rows)==48 and all(r['call']['cached'] for r in rows) and [r['output'] for r in rows]==[r['output'] for r in json.load(open('$work/samples/results.json'))['results']]"
 
 # 5. --offline: a miss is an error and sends nothing.
 before=$after
@@ -488,7 +513,7 @@ CFG
 "$PE" run -c "$work/gates.yml" -m openai:sim-strong -o "$work/g1" -f csv,md \
 	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g1.out" 2>&1
 status=$?
-[ $status = 1 ] && tail -n 1 "$work/g1.out" | grep -q "^gate failed: --max-cost 1e-06 (cost [0-9.]* USD)" &&
+[ $status = 1 ] && tail -n 1 "$work/g1.out" | grep -q "^gate failed: --max-cost 1e-06 (spent [0-9.]* USD; [0-9.]* USD to reproduce)" &&
 	grep -q "^gate passed: --min-pass-rate 0.20" "$work/g1.out" &&
 	ok "config gates: --max-cost fails on the priced cost, exit 1, named last" ||
 	bad "config gates: max-cost (exit $status): $(tail -n 2 "$work/g1.out")"
@@ -499,10 +524,26 @@ grep -A 4 "^## Cost against pass rate" "$work/g1/report.md" |
 "$PE" run -c "$work/gates.yml" --max-cost 1000 -m openai:sim-strong -o "$work/g2" \
 	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g2.out" 2>&1
 status=$?
-[ $status = 0 ] && grep -q "^gate passed: --max-cost 1000 (cost" "$work/g2.out" &&
+[ $status = 0 ] && grep -q "^gate passed: --max-cost 1000 (spent" "$work/g2.out" &&
 	ok "config gates: an option overrides the configuration's gate" ||
 	bad "config gates: override (exit $status): $(tail -n 2 "$work/g2.out")"
 "$PE" report -f md -o "$work/g4" "$work/g2/results.json" >/dev/null 2>&1
+# Cost prices what was spent (issue 12): an --offline replay of those
+# answers sent nothing, so it passes the configuration's --max-cost of
+# 1e-06 USD that the run which made the calls failed; the summary and
+# report.md say both what was spent and what reproducing costs.
+before=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+"$PE" run -c "$work/gates.yml" --offline -m openai:sim-strong -o "$work/g3" -f md \
+	--cache-dir "$work/cache-g" "$PROMPT" >"$work/g3.out" 2>&1
+status=$?
+after=$(fake_get /_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])')
+[ $status = 0 ] && [ "$before" = "$after" ] &&
+	grep -Eq '^gate passed: --max-cost 1e-06 \(spent 0\.000000 USD; [0-9]+\.[0-9]{6} USD to reproduce\)$' "$work/g3.out" &&
+	grep -Eq '^cost: 0\.000000 USD spent now \(0 of 4 calls made\), [0-9]+\.[0-9]{6} USD to reproduce$' "$work/g3.out" &&
+	grep -Eq '^\*\*Cost\*\*: 0\.000000 USD spent now \(0 of 4 calls made\), [0-9]+\.[0-9]{6} USD to reproduce$' "$work/g3/report.md" &&
+	grep -Eq '^cost: [0-9]+\.[0-9]{6} USD spent now \(4 of 4 calls made\)' "$work/g1.out" &&
+	ok "cost: an --offline replay spent nothing and passes --max-cost; both figures in the summary and report.md" ||
+	bad "cost: offline replay (exit $status, $((after - before)) requests): $(grep -E '^(cost|gate)' "$work/g3.out")"
 [ -s "$work/g4/report.md" ] && ! grep -q "Cost against" "$work/g4/report.md" &&
 	ok "report.md without prices has no cost section" ||
 	bad "report.md without prices: $(grep -A 3 Cost "$work/g4/report.md" 2>&1)"
@@ -602,7 +643,7 @@ status=$?
 	--max-cost 0.0001 "$SAMPLE" >"$work/judge-run2.out" 2>&1
 status=$?
 [ $status = 1 ] && grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out, 0\.000[0-9]{3} USD$' "$work/judge-run2.out" &&
-	tail -n 1 "$work/judge-run2.out" | grep -Eq '^gate failed: --max-cost 0.0001 \(cost 0\.000[0-9]{3} USD: answers 0\.0000[0-9]{2}, judges 0\.000[0-9]{3}\)$' &&
+	tail -n 1 "$work/judge-run2.out" | grep -Eq '^gate failed: --max-cost 0.0001 \(spent 0\.000[0-9]{3} USD: answers 0\.0000[0-9]{2}, judges 0\.000[0-9]{3}; 0\.000[0-9]{3} USD to reproduce\)$' &&
 	ok "run: the judges' tokens priced apart, and --max-cost counts them" ||
 	bad "run: judge cost (exit $status): $(cat "$work/judge-run2.out")"
 check "results.json: the summary counts the judges' calls and tokens" "$work/judge-run2/results.json" - \

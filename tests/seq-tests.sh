@@ -7,7 +7,8 @@
 #    "regression", the run stops with cases not run, results.json and the
 #    report say so, and --fail-on regression fails (exit 1);
 #  - the same prompt with --alpha 0.2: "no regression", stopped early;
-#  - the same seed gives the same order (the same cases run);
+#  - the same seed gives the same order (the same cases run), and two
+#    models' cases go out in that order, interleaved;
 #  - usage errors (exit 4);
 #  - --baseline-rev in a temporary git repository: a commit, an edit and a
 #    new prompt file, then one run that compares and gates; an unknown
@@ -80,6 +81,20 @@ check "regression: the gate names the sequential test" \
 first() { grep -o '"case_id":"c[0-9]*"' "$1" | sort | head -7; }
 check "the same seed runs the same cases" \
 	[ "$(first out-head2/results.jsonl)" = "$(first out-head3/results.jsonl)" ]
+
+# 2b. Two models: the cases go out in the random order across models, not
+# one model's cases first (each model is a target of its own).
+"$PE" run -q -m echo:a -m echo:b -n 2 -o out-two-base --no-cache \
+	base/p.prompt.yml >/dev/null
+"$PE" run -q -m echo:a -m echo:b -n 2 -o out-two --no-cache --seed 3 \
+	--baseline out-two-base/results.json --until-decided \
+	head/p.prompt.yml >two.out 2>&1
+two_run=$(sed -n 's/.*; \([0-9]*\) of 80 cases run;.*/\1/p' two.out)
+check "two models: stopped early ($two_run of 80 cases run)" \
+	[ -n "$two_run" ] && [ "$two_run" -lt 40 ]
+check "two models: both models' cases ran before the decision" \
+	sh -c 'grep -q "\"model\":\"echo:a\"" out-two/results.jsonl &&
+		grep -q "\"model\":\"echo:b\"" out-two/results.jsonl'
 
 # 3. Nothing changed: no regression (at alpha 0.2, within 40 cases).
 "$PE" run -q -m echo: -n 2 -o out-same --no-cache --alpha 0.2 -j 1 \

@@ -25,6 +25,7 @@
 #include "harness/cli/status.h"
 #include "harness/results/compare.h"
 #include "harness/load/config.h"
+#include "harness/results/causes.h"
 #include "harness/results/gate.h"
 #include "harness/run/cache.h"
 #include "harness/core/files.h"
@@ -260,6 +261,26 @@ static void print_plan(const struct pe_plan *plan)
 }
 
 /*
+ * Prints the errors grouped by cause, from OUT/results.json: the rows in
+ * memory gave their error texts and evaluators back once written.
+ */
+static void print_causes(const char *out_dir)
+{
+	char *path = xstrfmt("%s/results.json", out_dir);
+	struct pe_resultset *rs = pe_inputs_results(path);
+	struct pe_error_causes *causes;
+
+	if (rs) {
+		causes = pe_error_causes_new(pe_resultset_rows(rs),
+					     pe_resultset_count(rs));
+		pe_error_causes_print(causes, stdout);
+		pe_error_causes_free(causes);
+	}
+	pe_resultset_free(rs);
+	free(path);
+}
+
+/*
  * Prints the matrix and the totals of the finished jobs (the judges'
  * apart), from the same aggregate every report uses; returns it (owned
  * by the caller).  When some jobs did not finish, the aggregate is over
@@ -296,6 +317,9 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		t->error == 1 ? "" : "s", t->ungraded, run->requests,
 		run->cache_hits, out_dir);
 	pe_print_judges(stdout, t);
+	pe_print_cost(stdout, t);
+	if (t->error)
+		print_causes(out_dir);
 	return agg;
 }
 
@@ -476,6 +500,28 @@ static void print_decision(const struct pe_decider *d, const struct pe_run *run)
 				   cases - run_cases, cases);
 }
 
+/*
+ * A baseline inside OUT, or one of the files the run writes there
+ * (through a link too), would be overwritten by this run, and the next
+ * run would compare with itself: it is refused before anything is sent,
+ * with a message.  Returns 1 when refused.
+ */
+static int baseline_is_written(const struct run_args *a)
+{
+	static const char *const written[] = { "results.json", "results.jsonl",
+					       NULL };
+
+	if (!pe_path_is_inside(a->baseline, a->out_dir, written))
+		return 0;
+	pe_usage_error("run",
+		       "--baseline %s is in --out %s, or is a file this run "
+		       "writes there: the run would overwrite it and the "
+		       "next one would compare with itself; keep the "
+		       "baseline out of %s",
+		       a->baseline, a->out_dir, a->out_dir);
+	return 1;
+}
+
 static int usage(const struct pe_option *opts)
 {
 	struct pe_buf text;
@@ -552,15 +598,18 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		po.temperatures = temps;
 		po.ntemperatures = (size_t)n;
 	}
-	/* The configuration's gates fill what the options left out. */
+	/*
+	 * The configuration's gates fill what the options left out (not on
+	 * --baseline-rev's base side, which gates nothing).  Its fail_on that
+	 * compares with a baseline applies only when one is given (the
+	 * option's was checked in cmd_run).  --baseline-rev's own baseline
+	 * is written into OUT/baseline by its base side, on purpose.
+	 */
 	if (!a->base_side)
 		pe_config_merge_gates(config, &a->gates);
-	if (pe_gates_need_baseline(&a->gates) && !a->baseline &&
-	    !a->base_side) {
-		pe_usage_error("run",
-			       "--fail-on %s (from the configuration) needs "
-			       "--baseline",
-			       a->gates.fail_on);
+	if (!a->baseline)
+		pe_gates_set_aside(&a->gates);
+	if (a->baseline && !a->baseline_rev && baseline_is_written(a)) {
 		status = PE_EXIT_USAGE;
 		goto done;
 	}
@@ -595,6 +644,9 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		goto done;
 	if (a->dry_run) {
 		print_plan(plan);
+		pe_print_power(stdout, plan);
+		prices = pe_config_prices(config);
+		pe_print_cost_estimate(stdout, plan, &prices);
 		status = PE_EXIT_OK;
 		goto done;
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/results/causes.h"
 #include "harness/core/buf.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/status.h"
@@ -231,6 +232,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 			  int quiet, int verbose)
 {
 	const struct pe_tally *t = pe_aggregate_total(agg);
+	struct pe_error_causes *causes;
 
 	if (!quiet) {
 		for (size_t i = 0; i < n; i++)
@@ -245,6 +247,9 @@ static void print_summary(const struct pe_result *rows, size_t n,
 		t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
 		t->error == 1 ? "" : "s", t->ungraded, written);
 	pe_print_judges(stdout, t);
+	causes = pe_error_causes_new(rows, n);
+	pe_error_causes_print(causes, stdout);
+	pe_error_causes_free(causes);
 }
 
 static int usage(const struct pe_option *opts)

@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "harness/core/buf.h"
+#include "harness/load/template.h"
 #include "harness/core/message.h"
 #include "reports/report.h"
 #include "harness/core/banned.h"
@@ -64,6 +65,17 @@ void pe_print_matrix(FILE *out, const struct pe_aggregate *agg, int color)
 		print_cell(out, pe_aggregate_cell(agg, k), model_width, color);
 }
 
+/* Prints the cost line when a cost is known; see summary.h. */
+void pe_print_cost(FILE *out, const struct pe_tally *t)
+{
+	struct pe_buf text;
+
+	pe_buf_init(&text, 0);
+	if (pe_tally_cost_text(t, &text))
+		pe_terminal_printf(out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
 /* Prints the judges' line when there were judge calls; see summary.h. */
 void pe_print_judges(FILE *out, const struct pe_tally *t)
 {
@@ -75,4 +87,146 @@ void pe_print_judges(FILE *out, const struct pe_tally *t)
 	pe_tally_judge_text(t, &text);
 	pe_terminal_printf(out, "judges: %s\n", pe_buf_str(&text));
 	pe_buf_release(&text);
+}
+
+/* Formats a detectable difference in points, or says none is. */
+static void format_points(char *buf, size_t size, double difference)
+{
+	if (difference > 1.0)
+		snprintf(buf, size, "over 100 points (too few cases)");
+	else
+		snprintf(buf, size, "%.1f points", 100.0 * difference);
+}
+
+/* Prints the plan's minimum detectable difference; see summary.h. */
+void pe_print_power(FILE *out, const struct pe_plan *plan)
+{
+	size_t cases, answers;
+	char independent[64], agree[64];
+
+	pe_plan_design(plan, &cases, &answers);
+	if (!cases)
+		return;
+	format_points(independent, sizeof(independent),
+		      pe_min_detectable_difference(cases, answers, 0.0));
+	format_points(agree, sizeof(agree),
+		      pe_min_detectable_difference(cases, answers, 1.0));
+	fprintf(out,
+		"power: %zu case%s, %zu answer%s a case and model; the "
+		"smallest pass-rate difference a paired comparison of two "
+		"models detects: %s",
+		cases, cases == 1 ? "" : "s", answers, answers == 1 ? "" : "s",
+		independent);
+	if (answers > 1)
+		fprintf(out,
+			" if the answers of a case are independent, %s if "
+			"they always agree",
+			agree);
+	fprintf(out, " (80%% power, alpha 0.05 two-sided; worst case: pass "
+		     "rates near 50%%, the two models uncorrelated)\n");
+}
+
+/* What one model's answers would take: tokens in, and tokens out at most. */
+struct token_estimate {
+	long tokens_in;
+	long max_tokens_out;
+	int out_bounded; /* every job's prompt sets max_tokens */
+};
+
+/* Returns the bytes of a job's rendered messages (undefined: none). */
+static size_t rendered_bytes(const struct pe_job *job)
+{
+	const struct pe_prompt *p = job->prompt;
+	size_t bytes = 0;
+
+	for (size_t i = 0; i < p->nmessages; i++) {
+		struct pe_buf b;
+		const char *missing = NULL;
+
+		/* The runner's own limit; a job beyond it will not be sent. */
+		pe_buf_init(&b, (size_t)16 << 20);
+		if (!pe_template_render(p->messages[i].content,
+					job->kase ? job->kase->scopes : NULL,
+					job->kase ? job->kase->nscopes : 0, &b,
+					&missing))
+			bytes += b.len;
+		pe_buf_release(&b);
+	}
+	return bytes;
+}
+
+static struct token_estimate estimate_tokens(const struct pe_plan *plan,
+					     size_t target)
+{
+	struct token_estimate e = { 0, 0, 1 };
+
+	for (size_t j = 0; j < plan->njobs; j++) {
+		const struct pe_job *job = &plan->jobs[j];
+		const struct pe_params *params = &job->prompt->params;
+
+		if (job->target != target)
+			continue;
+		e.tokens_in += (long)((rendered_bytes(job) + 3) / 4);
+		if (params->set & PE_PARAM_MAX_TOKENS)
+			e.max_tokens_out += params->max_tokens;
+		else
+			e.out_bounded = 0;
+	}
+	return e;
+}
+
+/* Prints one model's estimate; adds its cost to *low and *high. */
+static void print_model_estimate(FILE *out, const struct pe_target *t,
+				 const struct token_estimate *e,
+				 const struct pe_price *price, double *low,
+				 double *high)
+{
+	double usd_in;
+
+	pe_terminal_printf(out, "  %-32s ", t->spec);
+	if (!price) {
+		fprintf(out, "no price\n");
+		return;
+	}
+	usd_in = pe_price_usd(price, e->tokens_in, 0);
+	*low += usd_in;
+	fprintf(out, "about %ld tokens in, %.6f USD; ", e->tokens_in, usd_in);
+	if (e->out_bounded) {
+		double usd_out = pe_price_usd(price, 0, e->max_tokens_out);
+
+		*high += usd_in + usd_out;
+		fprintf(out, "output at most %ld tokens, %.6f USD\n",
+			e->max_tokens_out, usd_out);
+	} else {
+		fprintf(out, "output not bounded (a prompt sets no "
+			     "max_tokens)\n");
+	}
+}
+
+/* Prints the answers' cost estimate per model; see summary.h. */
+void pe_print_cost_estimate(FILE *out, const struct pe_plan *plan,
+			    const struct pe_prices *prices)
+{
+	double low = 0, high = 0;
+	int all_priced = 1, all_bounded = 1;
+
+	if (!prices || !prices->count)
+		return;
+	fprintf(out, "cost estimate (the answers only; tokens in estimated "
+		     "as the rendered messages' bytes / 4):\n");
+	for (size_t i = 0; i < plan->ntargets; i++) {
+		const struct pe_target *t = &plan->targets[i];
+		struct token_estimate e = estimate_tokens(plan, i);
+		const struct pe_price *price = pe_price_find(prices, t->spec);
+
+		all_priced &= price != NULL;
+		all_bounded &= e.out_bounded;
+		print_model_estimate(out, t, &e, price, &low, &high);
+	}
+	if (!all_priced)
+		return;
+	if (all_bounded)
+		fprintf(out, "  total: from %.6f to %.6f USD\n", low, high);
+	else
+		fprintf(out, "  total: at least %.6f USD\n", low);
 }

@@ -226,6 +226,35 @@ int pe_atomic_open(struct pe_atomic_file *a, const char *path, int private_file)
 	return PE_OK;
 }
 
+/* Whether path lies in dir or is one of its named files; see files.h. */
+int pe_path_is_inside(const char *path, const char *dir,
+		      const char *const *names)
+{
+	char *real_path = realpath(path, NULL);
+	char *real_dir = realpath(dir, NULL);
+	struct stat file, named;
+	int inside = 0;
+
+	if (real_path && real_dir) {
+		size_t n = strlen(real_dir);
+
+		inside = !strncmp(real_path, real_dir, n) &&
+			 (real_path[n] == '/' || real_path[n] == '\0' ||
+			  !strcmp(real_dir, "/"));
+	}
+	for (size_t i = 0; !inside && names && names[i]; i++) {
+		char *p = xstrfmt("%s/%s", dir, names[i]);
+
+		inside = !stat(path, &file) && !stat(p, &named) &&
+			 file.st_dev == named.st_dev &&
+			 file.st_ino == named.st_ino;
+		free(p);
+	}
+	free(real_path);
+	free(real_dir);
+	return inside;
+}
+
 /* True for "NAME.tmp.PID.HEX", the name pe_atomic_open gives. */
 static int is_atomic_temp_name(const char *name)
 {

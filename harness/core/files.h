@@ -46,6 +46,15 @@ int pe_is_prompt_file_name(const char *name);
 char *pe_path_relative_to(const char *base, const char *rel);
 
 /*
+ * True when the file at path lies in the directory dir or below it, or
+ * is the file that dir/name is (through a link too), for each name of
+ * names (a NULL-terminated list, or NULL).  Links are followed; a path
+ * or a directory that does not exist is inside nothing.
+ */
+int pe_path_is_inside(const char *path, const char *dir,
+		      const char *const *names);
+
+/*
  * Atomic writing: the one way prompteval replaces a file.  The bytes go to
  * a temporary file beside path, which pe_atomic_commit renames into place,
  * so a reader (or a run killed half-way) sees the old file or the new one,

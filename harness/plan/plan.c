@@ -7,6 +7,7 @@
 
 #include "evaluators/evaluator.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -830,6 +831,52 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 	choose_streams(plan, opts->stream);
 	collect_secrets(plan, config);
 	return plan;
+}
+
+/* One job's place in the design: its prompt, case and model. */
+struct design_key {
+	uintptr_t prompt, kase;
+	size_t target;
+};
+
+static int compare_design_keys(const void *pa, const void *pb)
+{
+	const struct design_key *a = pa, *b = pb;
+
+	if (a->prompt != b->prompt)
+		return a->prompt < b->prompt ? -1 : 1;
+	if (a->kase != b->kase)
+		return a->kase < b->kase ? -1 : 1;
+	return (a->target > b->target) - (a->target < b->target);
+}
+
+/* Counts cases and the fewest answers a case and model; see plan.h. */
+void pe_plan_design(const struct pe_plan *plan, size_t *cases, size_t *answers)
+{
+	size_t n = plan->njobs;
+	struct design_key *keys = xcalloc(n ? n : 1, sizeof(*keys));
+
+	*cases = *answers = 0;
+	for (size_t i = 0; i < n; i++) {
+		keys[i].prompt = (uintptr_t)plan->jobs[i].prompt;
+		keys[i].kase = (uintptr_t)plan->jobs[i].kase;
+		keys[i].target = plan->jobs[i].target;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), compare_design_keys);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+
+		while (j < n && !compare_design_keys(&keys[i], &keys[j]))
+			j++;
+		if (!i || keys[i].prompt != keys[i - 1].prompt ||
+		    keys[i].kase != keys[i - 1].kase)
+			(*cases)++;
+		if (!*answers || j - i < *answers)
+			*answers = j - i;
+		i = j;
+	}
+	free(keys);
 }
 
 /* Frees a plan and its targets; NULL is a no-op. */

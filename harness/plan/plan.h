@@ -138,6 +138,15 @@ struct pe_plan *pe_plan_new(const struct pe_suite *suite,
 void pe_plan_free(struct pe_plan *plan);
 
 /*
+ * The shape of plan for a paired comparison of its models: *cases is the
+ * number of distinct cases (a prompt's test case, or the prompt itself
+ * when it has no test data), and *answers the fewest jobs that any model
+ * has for one of its cases (its temperatures times its repeats).  Both
+ * are 0 for a plan without jobs.  Only this shard's jobs are counted.
+ */
+void pe_plan_design(const struct pe_plan *plan, size_t *cases, size_t *answers);
+
+/*
  * A plan to judge n answers that are there already ("score"): job i is
  * for prompts[i] and cases[i] (grouped by prompt) and has no target of
  * its own; the targets are the judge models the prompts' judges need,

@@ -18,10 +18,34 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
+/*
+ * Two case-level pass rates closer than this tie in a ranking: means of
+ * fractions that are equal in exact arithmetic (1/2 and 2/4) may differ
+ * in their last bits once rounded.
+ */
+#define RATE_TIE 1e-12
+
+/* One case of a group: where it is, and its decided repeats. */
+struct case_entry {
+	const char *file;
+	size_t case_index;
+	struct pe_case_count count;
+};
+
 struct acc {
 	struct pe_tally tally;
 	int unpriced;	    /* a row's model has no price */
 	int judge_unpriced; /* a judged row's judge model has none */
+	/* The same, only over the calls that went out (not from the cache). */
+	int unpriced_sent;
+	int judge_unpriced_sent;
+	/*
+	 * The group's cases in results.json order: the rows of a case
+	 * arrive together, so a new case starts where file or case index
+	 * changes.
+	 */
+	struct case_entry *cases;
+	size_t ncases, cases_alloc;
 };
 
 /* A cell while its rows come in. */
@@ -109,20 +133,60 @@ static void add_cost(double *usd, long tokens_in, long tokens_out,
 		*usd += pe_price_usd(price, tokens_in, tokens_out);
 }
 
+/* What is left of tokens (negative: none) once cached ones are taken. */
+static long tokens_sent(long tokens, long cached)
+{
+	if (tokens < 0)
+		return -1;
+	if (cached <= 0)
+		return tokens;
+	return cached < tokens ? tokens - cached : 0;
+}
+
 /*
- * Prices the judges' tokens of a row with judge calls.  A row whose
- * calls went to several judge models names none (judge_model is NULL),
- * so its tokens cannot be priced.
+ * Prices the judges' tokens of a row with judge calls, all of them and,
+ * apart, those of the calls that went out.  A row whose calls went to
+ * several judge models names none (judge_model is NULL), so its tokens
+ * cannot be priced.
  */
 static void add_judge_cost(struct acc *a, const struct pe_result *r,
 			   const struct pe_prices *prices)
 {
 	const struct pe_price *price = pe_price_find(prices, r->judge_model);
+	int sent = r->judge_cached < r->judge_calls;
 
-	if (!price)
+	if (!price) {
 		a->judge_unpriced = 1;
+		a->judge_unpriced_sent |= sent;
+	}
 	add_cost(&a->tally.judge_cost_usd, r->judge_tokens_in,
 		 r->judge_tokens_out, price);
+	if (sent)
+		add_cost(&a->tally.judge_spent_cost_usd,
+			 tokens_sent(r->judge_tokens_in,
+				     r->judge_cached_tokens_in),
+			 tokens_sent(r->judge_tokens_out,
+				     r->judge_cached_tokens_out),
+			 price);
+}
+
+/* Counts a row's verdict into its case, starting the case if new. */
+static void add_case(struct acc *a, const struct pe_result *r)
+{
+	struct case_entry *c = a->ncases ? &a->cases[a->ncases - 1] : NULL;
+
+	if (!c || c->case_index != r->case_index || strcmp(c->file, r->file)) {
+		pe_grow(&a->cases, &a->cases_alloc, a->ncases + 1,
+			sizeof(*a->cases));
+		c = &a->cases[a->ncases++];
+		memset(c, 0, sizeof(*c));
+		c->file = r->file;
+		c->case_index = r->case_index;
+	}
+	if (r->status == PE_VERDICT_PASS || r->status == PE_VERDICT_FAIL)
+		c->count.decided++;
+	if (r->status == PE_VERDICT_PASS)
+		c->count.pass++;
 }
 
 /* Counts one row into a group. */
@@ -132,27 +196,58 @@ static void acc_add(struct acc *a, const struct pe_result *r,
 	const struct pe_price *price = pe_price_find(prices, r->model);
 
 	pe_tally_add(&a->tally, r);
-	if (!price)
+	add_case(a, r);
+	if (!price) {
 		a->unpriced = 1;
+		a->unpriced_sent |= r->has_call && !r->cached;
+	}
 	if (r->has_call)
 		add_cost(&a->tally.cost_usd, r->tokens_in, r->tokens_out,
+			 price);
+	if (r->has_call && !r->cached)
+		add_cost(&a->tally.spent_cost_usd, r->tokens_in, r->tokens_out,
 			 price);
 	if (r->judge_calls)
 		add_judge_cost(a, r, prices);
 }
 
-/* Turns a finished group into its public tally. */
+/*
+ * Sets *rate from the group's cases, with the case as the unit
+ * (pe_case_pass_rate).
+ */
+static void case_rate(const struct acc *a, struct pe_pass_rate *rate)
+{
+	struct pe_case_count *counts =
+		xcalloc(a->ncases ? a->ncases : 1, sizeof(*counts));
+
+	for (size_t i = 0; i < a->ncases; i++)
+		counts[i] = a->cases[i].count;
+	pe_case_pass_rate(counts, a->ncases, rate);
+	free(counts);
+}
+
+/*
+ * Turns a finished group into its public tally, whose pass rate takes
+ * the case as the unit.
+ */
 static struct pe_tally acc_finish(const struct acc *a, int priced)
 {
 	struct pe_tally t = a->tally;
 
 	pe_tally_finish(&t);
+	case_rate(a, &t.pass_rate);
 	t.has_cost = priced && !a->unpriced;
 	if (!t.has_cost)
 		t.cost_usd = 0;
 	t.has_judge_cost = priced && !a->judge_unpriced;
 	if (!t.has_judge_cost)
 		t.judge_cost_usd = 0;
+	t.has_spent_cost = priced && !a->unpriced_sent;
+	if (!t.has_spent_cost)
+		t.spent_cost_usd = 0;
+	t.has_judge_spent_cost = priced && !a->judge_unpriced_sent;
+	if (!t.has_judge_spent_cost)
+		t.judge_spent_cost_usd = 0;
 	return t;
 }
 
@@ -238,6 +333,8 @@ static void cell_add(struct cell_build *b, const struct pe_result *r,
 static void cell_finish(struct pe_cell *c, struct cell_build *b, int priced)
 {
 	c->tally = acc_finish(&b->acc, priced);
+	free(b->acc.cases);
+	b->acc.cases = NULL;
 	for (size_t k = 0; k < b->nevaluators; k++) {
 		struct pe_evaluator_rate *er = &b->evaluators[k];
 
@@ -305,9 +402,16 @@ static void find_flaky(struct pe_aggregate *agg,
 
 /* Rankings. */
 
+/* A ranking entry while it is sorted: with its group's cases. */
+struct entry_build {
+	struct pe_ranking_entry entry;
+	const struct acc *acc;
+};
+
 static int compare_entries(const void *pa, const void *pb)
 {
-	const struct pe_ranking_entry *a = pa, *b = pb;
+	const struct entry_build *ba = pa, *bb = pb;
+	const struct pe_ranking_entry *a = &ba->entry, *b = &bb->entry;
 	const struct pe_pass_rate *ra = &a->tally.pass_rate;
 	const struct pe_pass_rate *rb = &b->tally.pass_rate;
 	double ma = a->tally.mean_score, mb = b->tally.mean_score;
@@ -315,9 +419,8 @@ static int compare_entries(const void *pa, const void *pb)
 	if (!ra->decided || !rb->decided) {
 		if (ra->decided != rb->decided)
 			return ra->decided ? -1 : 1;
-	} else if (ra->pass * rb->decided != rb->pass * ra->decided) {
-		/* Cross-multiplied, so 1/2 and 2/4 tie exactly. */
-		return ra->pass * rb->decided > rb->pass * ra->decided ? -1 : 1;
+	} else if (fabs(ra->rate - rb->rate) > RATE_TIE) {
+		return ra->rate > rb->rate ? -1 : 1;
 	}
 	if (isnan(ma) != isnan(mb))
 		return isnan(ma) ? 1 : -1;
@@ -326,21 +429,100 @@ static int compare_entries(const void *pa, const void *pb)
 	return compare_names(a->model, b->model);
 }
 
-/* Turns a model list into a sorted ranking; frees the list. */
+/* The order of results.json among cases: file, then case index. */
+static int compare_case_entries(const struct case_entry *a,
+				const struct case_entry *b)
+{
+	int c = strcmp(a->file, b->file);
+
+	if (c)
+		return c;
+	return (a->case_index > b->case_index) -
+	       (a->case_index < b->case_index);
+}
+
+/*
+ * Compares the models of two groups on the cases both decided: pairs
+ * their case lists (both in results.json order) and runs the paired
+ * comparison with better as head and worse as base.
+ */
+static void compare_models(const struct acc *better, const struct acc *worse,
+			   struct pe_paired_result *out)
+{
+	size_t most =
+		better->ncases < worse->ncases ? better->ncases : worse->ncases;
+	struct pe_paired_case *pairs = xcalloc(most ? most : 1, sizeof(*pairs));
+	size_t i = 0, j = 0, n = 0;
+
+	while (i < better->ncases && j < worse->ncases) {
+		const struct case_entry *h = &better->cases[i];
+		const struct case_entry *b = &worse->cases[j];
+		int c = compare_case_entries(h, b);
+
+		i += c <= 0;
+		j += c >= 0;
+		if (c || !h->count.decided || !b->count.decided)
+			continue;
+		pairs[n].base_pass = b->count.pass;
+		pairs[n].base_total = b->count.decided;
+		pairs[n].head_pass = h->count.pass;
+		pairs[n].head_total = h->count.decided;
+		n++;
+	}
+	/* Every total is at least 1, so this succeeds. */
+	pe_paired_compare(n ? pairs : NULL, n, out);
+	free(pairs);
+}
+
+/* Compares every pair of the sorted entries; see struct pe_ranking. */
+static void compare_pairs(struct pe_ranking *out,
+			  const struct entry_build *sorted, size_t count)
+{
+	struct pe_model_pair *pairs;
+	size_t n = 0;
+
+	out->npairs = count > 1 ? count * (count - 1) / 2 : 0;
+	pairs = xcalloc(out->npairs ? out->npairs : 1, sizeof(*pairs));
+	for (size_t a = 0; a < count; a++)
+		for (size_t b = a + 1; b < count; b++) {
+			pairs[n].better = a;
+			pairs[n].worse = b;
+			compare_models(sorted[a].acc, sorted[b].acc,
+				       &pairs[n].stats);
+			pairs[n].apart =
+				pairs[n].stats.p_value < PE_STATS_ALPHA;
+			n++;
+		}
+	out->pairs = pairs;
+}
+
+/*
+ * Turns a model list into a sorted ranking with its paired comparisons;
+ * frees the list.
+ */
 static void finish_ranking(struct pe_ranking *out, struct model_list *l,
 			   int priced)
 {
 	struct pe_ranking_entry *entries =
 		xcalloc(l->count ? l->count : 1, sizeof(*entries));
+	struct entry_build *sorted =
+		xcalloc(l->count ? l->count : 1, sizeof(*sorted));
 
 	for (size_t i = 0; i < l->count; i++) {
-		entries[i].model = l->items[i].model;
-		entries[i].tally = acc_finish(&l->items[i].acc, priced);
+		sorted[i].entry.model = l->items[i].model;
+		sorted[i].entry.tally = acc_finish(&l->items[i].acc, priced);
+		sorted[i].acc = &l->items[i].acc;
 	}
 	if (l->count > 1)
-		qsort(entries, l->count, sizeof(*entries), compare_entries);
+		qsort(sorted, l->count, sizeof(*sorted), compare_entries);
+	for (size_t i = 0; i < l->count; i++)
+		entries[i] = sorted[i].entry;
+	compare_pairs(out, sorted, l->count);
 	out->entries = entries;
 	out->count = l->count;
+	for (size_t i = 0; i < l->count; i++)
+		free(l->items[i].acc.cases);
+	free(sorted);
 	free(l->items);
 }
 
@@ -422,16 +604,61 @@ int pe_tally_spend(const struct pe_tally *t, double *usd)
 	return 1;
 }
 
+/* Adds what the calls that went out cost; see aggregate.h. */
+int pe_tally_spent(const struct pe_tally *t, double *usd)
+{
+	if (!t->has_spent_cost || !t->has_judge_spent_cost)
+		return 0;
+	*usd = t->spent_cost_usd + t->judge_spent_cost_usd;
+	return 1;
+}
+
 /* Describes the judges' calls, tokens and cost; see aggregate.h. */
 void pe_tally_judge_text(const struct pe_tally *t, struct pe_buf *out)
 {
-	pe_buf_addf(out, "%zu call%s, %ld tokens in, %ld out", t->judge_calls,
-		    t->judge_calls == 1 ? "" : "s", t->judge_tokens_in,
+	pe_buf_addf(out, "%zu call%s", t->judge_calls,
+		    t->judge_calls == 1 ? "" : "s");
+	if (t->judge_calls_cached)
+		pe_buf_addf(out, " (%zu from the cache)",
+			    t->judge_calls_cached);
+	pe_buf_addf(out, ", %ld tokens in, %ld out", t->judge_tokens_in,
 		    t->judge_tokens_out);
-	if (t->has_judge_cost)
-		pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
-	else if (t->has_cost)
-		pe_buf_adds(out, ", cost not known");
+	if (!t->has_judge_cost) {
+		if (t->has_cost)
+			pe_buf_adds(out, ", cost not known");
+		return;
+	}
+	pe_buf_addf(out, ", %.6f USD", t->judge_cost_usd);
+	if (t->judge_calls_cached && t->has_judge_spent_cost)
+		pe_buf_addf(out, " to reproduce, %.6f spent now",
+			    t->judge_spent_cost_usd);
+}
+
+/* Describes what was spent and what reproducing costs; see aggregate.h. */
+int pe_tally_cost_text(const struct pe_tally *t, struct pe_buf *out)
+{
+	size_t calls = t->calls + t->judge_calls;
+	size_t made = calls - t->calls_cached - t->judge_calls_cached;
+	double spent, all;
+	int has_spent = pe_tally_spent(t, &spent);
+	int has_all = pe_tally_spend(t, &all);
+
+	if (!has_spent && !has_all && !t->has_cost && !t->has_spent_cost)
+		return 0;
+	if (has_spent)
+		pe_buf_addf(out, "%.6f USD spent now", spent);
+	else
+		pe_buf_adds(out, "spent now not known");
+	pe_buf_addf(out, " (%zu of %zu call%s made), ", made, calls,
+		    calls == 1 ? "" : "s");
+	if (has_all)
+		pe_buf_addf(out, "%.6f USD to reproduce", all);
+	else
+		pe_buf_adds(out, "to reproduce not known");
+	if (!has_spent || !has_all)
+		pe_buf_adds(out, " (not every model and judge model has a "
+				 "price)");
+	return 1;
 }
 
 /* Aggregates rows; see aggregate.h. */
@@ -466,6 +693,7 @@ struct pe_aggregate *pe_aggregate_new(const struct pe_result *in, size_t n,
 		finish_ranking(&agg->rankings[k], &prompt_lists[k], priced);
 	finish_ranking(&agg->overall, &overall, priced);
 	agg->total = acc_finish(&total, priced);
+	free(total.cases);
 	find_flaky(agg, rows, n);
 	build_costs(agg);
 	free(prompt_lists);
@@ -483,9 +711,12 @@ void pe_aggregate_free(struct pe_aggregate *agg)
 		free(agg->builds[c].first_tokens_ms);
 		free(agg->builds[c].evaluators);
 	}
-	for (size_t k = 0; k < agg->nrankings; k++)
+	for (size_t k = 0; k < agg->nrankings; k++) {
 		free((void *)agg->rankings[k].entries);
+		free((void *)agg->rankings[k].pairs);
+	}
 	free((void *)agg->overall.entries);
+	free((void *)agg->overall.pairs);
 	free(agg->cells);
 	free(agg->builds);
 	free(agg->flaky);
@@ -569,4 +800,105 @@ const struct pe_model_cost *pe_aggregate_cost(const struct pe_aggregate *agg,
 					      size_t i)
 {
 	return i < agg->ncosts ? &agg->costs[i] : NULL;
+}
+
+/* Returns pair (better, worse) of r; see aggregate.h. */
+const struct pe_model_pair *pe_ranking_pair(const struct pe_ranking *r,
+					    size_t better, size_t worse)
+{
+	size_t index;
+
+	if (better >= worse || worse >= r->count)
+		return NULL;
+	/* The pairs before row better: (count - 1) + ... + (count - better). */
+	index = better * (2 * r->count - better - 1) / 2 + (worse - better - 1);
+	return &r->pairs[index];
+}
+
+/* Notes the method of one rate into *methods (one bit a method). */
+static void note_method(const struct pe_pass_rate *rate, unsigned *methods)
+{
+	if (rate->decided)
+		*methods |= 1u << rate->method;
+}
+
+static void note_ranking(const struct pe_ranking *r, unsigned *methods)
+{
+	for (size_t i = 0; i < r->count; i++)
+		note_method(&r->entries[i].tally.pass_rate, methods);
+}
+
+/* Says how the rates were computed; see aggregate.h. */
+int pe_aggregate_method_text(const struct pe_aggregate *agg, struct pe_buf *out)
+{
+	unsigned methods = 0;
+	unsigned wilson = 1u << PE_RATE_WILSON;
+	unsigned clustered = 1u << PE_RATE_CLUSTERED;
+
+	note_method(&agg->total.pass_rate, &methods);
+	for (size_t i = 0; i < agg->ncells; i++)
+		note_method(&agg->cells[i].tally.pass_rate, &methods);
+	for (size_t i = 0; i < agg->nrankings; i++)
+		note_ranking(&agg->rankings[i], &methods);
+	note_ranking(&agg->overall, &methods);
+	if (!methods)
+		return 0;
+	pe_buf_adds(out, "95 % intervals take the case as the unit: ");
+	if (methods == wilson)
+		pe_buf_adds(out, "Wilson (each case decided once)");
+	else if (methods == clustered)
+		pe_buf_adds(out, "case-clustered Wilson (each case's pass "
+				 "fraction over its repeats)");
+	else
+		pe_buf_adds(out, "Wilson where each case was decided once, "
+				 "case-clustered Wilson where cases have "
+				 "repeats");
+	return 1;
+}
+
+/* Describes one paired comparison; see aggregate.h. */
+void pe_model_pair_text(const struct pe_model_pair *p, struct pe_buf *out)
+{
+	const struct pe_paired_result *st = &p->stats;
+
+	if (!st->n_cases) {
+		pe_buf_adds(out, "no common case: cannot be told apart");
+		return;
+	}
+	pe_buf_addf(out, "%+.1f points", 100.0 * st->effect);
+	if (!isnan(st->effect_low))
+		pe_buf_addf(out, " [%+.1f, %+.1f]", 100.0 * st->effect_low,
+			    100.0 * st->effect_high);
+	pe_buf_addf(out,
+		    " over %zu common case%s (%zu better, %zu worse), sign "
+		    "test ",
+		    st->n_cases, st->n_cases == 1 ? "" : "s", st->improved,
+		    st->regressed);
+	if (st->p_value < 0.001)
+		pe_buf_adds(out, "p < 0.001");
+	else
+		pe_buf_addf(out, "p = %.3f", st->p_value);
+	pe_buf_adds(out, p->apart ? ": ahead" : ": cannot be told apart");
+}
+
+/* Lists the neighbours that cannot be told apart; see aggregate.h. */
+int pe_ranking_ties_text(const struct pe_ranking *r, struct pe_buf *out)
+{
+	size_t decided = 0, ties = 0;
+
+	while (decided < r->count &&
+	       r->entries[decided].tally.pass_rate.decided)
+		decided++;
+	if (decided < 2)
+		return 0;
+	for (size_t i = 0; i + 1 < decided; i++) {
+		if (pe_ranking_pair(r, i, i + 1)->apart)
+			continue;
+		pe_buf_addf(out, "%s%zu and %zu", ties ? ", " : "", i + 1,
+			    i + 2);
+		ties++;
+	}
+	if (!ties)
+		pe_buf_adds(out, "none");
+	return 1;
 }

@@ -41,14 +41,16 @@ void pe_gates_init(struct pe_gates *g)
 	g->max_p95_latency_ms = NAN;
 	g->max_p95_ttft_ms = NAN;
 	g->sequential = NULL;
+	g->fail_on_set_aside = NULL;
 }
 
 /* Returns 1 when at least one gate was given. */
 int pe_gates_given(const struct pe_gates *g)
 {
-	return !isnan(g->min_pass_rate) || g->fail_on || g->max_errors >= 0 ||
-	       g->max_ungraded >= 0 || !isnan(g->max_cost_usd) ||
-	       !isnan(g->max_p95_latency_ms) || !isnan(g->max_p95_ttft_ms);
+	return !isnan(g->min_pass_rate) || g->fail_on || g->fail_on_set_aside ||
+	       g->max_errors >= 0 || g->max_ungraded >= 0 ||
+	       !isnan(g->max_cost_usd) || !isnan(g->max_p95_latency_ms) ||
+	       !isnan(g->max_p95_ttft_ms);
 }
 
 /* Returns 1 when a gate on the verdicts was given; see gate.h. */
@@ -61,6 +63,15 @@ int pe_gates_decide_failures(const struct pe_gates *g)
 int pe_gates_need_baseline(const struct pe_gates *g)
 {
 	return g->fail_on && strstr(g->fail_on, "regression") != NULL;
+}
+
+/* Sets aside a --fail-on that has no baseline; see gate.h. */
+void pe_gates_set_aside(struct pe_gates *g)
+{
+	if (!pe_gates_need_baseline(g))
+		return;
+	g->fail_on_set_aside = g->fail_on;
+	g->fail_on = NULL;
 }
 
 /* Checks the ranges of the given values; returns 0 or PE_ERR_USAGE. */
@@ -245,6 +256,17 @@ static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
 		gate_failed(l, what);
 	else
 		gate_ok(l, "passed", what);
+}
+
+/* The configuration's --fail-on that had no baseline to compare with. */
+static void set_aside_line(const struct pe_gates *g, struct gate_lines *l)
+{
+	char *what = xstrfmt("fail_on: %s from the configuration (it "
+			     "compares with a baseline, and no --baseline "
+			     "was given)",
+			     g->fail_on_set_aside);
+
+	gate_ok(l, "not checked", what);
 	free(what);
 }
 
@@ -279,44 +301,56 @@ static void check_max_ungraded(const struct pe_gates *g,
 	free(what);
 }
 
+/* "; 0.004800 USD to reproduce" when that is known, else nothing. */
+static void add_reproduce(struct pe_buf *b, const struct pe_tally *t)
+{
+	double all;
+
+	if (pe_tally_spend(t, &all))
+		pe_buf_addf(b, "; %.6f USD to reproduce", all);
+}
+
 /*
- * --max-cost checks the whole spend, the answers' cost and the judges'
- * (pe_tally_spend): that is what a run costs.  When either is not known
- * the gate is not checked, even if the part that is known already
- * exceeds the budget, so that the line never states a cost it does not
- * have.
+ * --max-cost checks what was spent, the answers' and the judges' calls
+ * that went out (pe_tally_spent), not those the cache answered: a replay
+ * from the cache spends nothing.  What reproducing the run would cost is
+ * said beside it.  When either part of the spend is not known the gate
+ * is not checked, even if the part that is known already exceeds the
+ * budget, so that the line never states a cost it does not have.
  */
 static void check_max_cost(const struct pe_gates *g,
 			   const struct pe_aggregate *agg, struct gate_lines *l)
 {
 	const struct pe_tally *t = pe_aggregate_total(agg);
-	double spend;
-	char *what;
+	struct pe_buf what;
+	double spent;
 
-	if (!t->has_cost) {
-		what = xstrfmt("--max-cost %g (not every model has a price, "
-			       "so the cost is not known)",
-			       g->max_cost_usd);
-		gate_ok(l, "not checked", what);
-	} else if (!pe_tally_spend(t, &spend)) {
-		what = xstrfmt("--max-cost %g (the answers cost %.6f USD; not "
-			       "every judge call can be priced, so the "
-			       "judges' cost is not known)",
-			       g->max_cost_usd, t->cost_usd);
-		gate_ok(l, "not checked", what);
+	pe_buf_init(&what, 0);
+	pe_buf_addf(&what, "--max-cost %g (", g->max_cost_usd);
+	if (!t->has_spent_cost) {
+		pe_buf_adds(&what, "not every model has a price, so the spend "
+				   "is not known)");
+		gate_ok(l, "not checked", pe_buf_str(&what));
+	} else if (!pe_tally_spent(t, &spent)) {
+		pe_buf_addf(&what,
+			    "the answers' calls made cost %.6f USD; not every "
+			    "judge call can be priced, so the judges' spend "
+			    "is not known)",
+			    t->spent_cost_usd);
+		gate_ok(l, "not checked", pe_buf_str(&what));
 	} else {
-		what = t->judge_calls ? xstrfmt("--max-cost %g (cost %.6f USD: "
-						"answers %.6f, judges %.6f)",
-						g->max_cost_usd, spend,
-						t->cost_usd, t->judge_cost_usd)
-				      : xstrfmt("--max-cost %g (cost %.6f USD)",
-						g->max_cost_usd, spend);
-		if (spend > g->max_cost_usd)
-			gate_failed(l, what);
+		pe_buf_addf(&what, "spent %.6f USD", spent);
+		if (t->judge_calls)
+			pe_buf_addf(&what, ": answers %.6f, judges %.6f",
+				    t->spent_cost_usd, t->judge_spent_cost_usd);
+		add_reproduce(&what, t);
+		pe_buf_addc(&what, ')');
+		if (spent > g->max_cost_usd)
+			gate_failed(l, pe_buf_str(&what));
 		else
-			gate_ok(l, "passed", what);
+			gate_ok(l, "passed", pe_buf_str(&what));
 	}
-	free(what);
+	pe_buf_release(&what);
 }
 
 /*
@@ -386,6 +420,8 @@ size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		check_regression(cmp, &l);
 	else if (g->fail_on && cmp)
 		check_significant(cmp, &l);
+	if (g->fail_on_set_aside)
+		set_aside_line(g, &l);
 	if (g->max_errors >= 0)
 		check_max_errors(g, agg, &l);
 	if (g->max_ungraded >= 0)

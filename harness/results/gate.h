@@ -38,6 +38,12 @@ struct pe_gates {
 	 * otherwise.
 	 */
 	const struct pe_seqtest *sequential;
+	/*
+	 * A --fail-on from the configuration that needs a baseline, in a
+	 * run given none (pe_gates_set_aside): it is not checked, and the
+	 * gate lines say so.  NULL otherwise.
+	 */
+	const char *fail_on_set_aside;
 };
 
 /*
@@ -60,8 +66,8 @@ struct pe_gates {
 	  "gate: at most N cases ungraded (an evaluator did not run)",	\
 	  &(g)->max_ungraded, NULL, 0, 1000000000 },			\
 	{ PE_OPT_DOUBLE, 0, "max-cost", "USD",				\
-	  "gate: the cost, answers' and judges', is at most USD "	\
-	  "(needs prices)",						\
+	  "gate: the spend, answers' and judges' calls made (not "	\
+	  "from the cache), is at most USD (needs prices)",		\
 	  &(g)->max_cost_usd, NULL, 0, 0 },				\
 	{ PE_OPT_DOUBLE, 0, "max-p95-latency", "MS",			\
 	  "gate: the p95 request latency is at most MS",		\
@@ -90,6 +96,15 @@ int pe_gates_decide_failures(const struct pe_gates *g);
 int pe_gates_need_baseline(const struct pe_gates *g);
 
 /*
+ * Sets aside a --fail-on that needs a baseline, for a run given none:
+ * fail_on is cleared (so failed cases count again as without it) and
+ * kept in fail_on_set_aside, which pe_gates_check reports as not
+ * checked.  For gates from the configuration: on the command line such
+ * a gate without --baseline is a usage error.
+ */
+void pe_gates_set_aside(struct pe_gates *g);
+
+/*
  * Checks the range of the values the options gave; prints a message
  * naming the option (with cmd, "run") and returns PE_ERR_USAGE, or 0.
  */
@@ -101,8 +116,8 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd);
  * only when no such gate was given).  Prints one line per gate to out:
  * "gate passed: ..." and "gate not checked: ..." (a figure that is not
  * known, such as the cost without prices) first, then "gate failed: ...".
- * --max-cost checks the answers' and the judges' cost together.
- * Returns the number of gates that failed.
+ * --max-cost checks what the answers' and the judges' calls that went
+ * out cost together, not those the cache answered.  Returns the number of gates that failed.
  */
 size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		      const struct pe_aggregate *agg,

@@ -51,6 +51,7 @@ void pe_result_init(struct pe_result *row)
 	row->score = row->first_byte_ms = row->total_ms = NAN;
 	row->tokens_in = row->tokens_out = -1;
 	row->judge_tokens_in = row->judge_tokens_out = -1;
+	row->judge_cached_tokens_in = row->judge_cached_tokens_out = -1;
 }
 
 /* Derives a job id from its identity; see result.h. */
@@ -179,6 +180,10 @@ static void write_judge(struct pe_buf *b, const struct pe_result *r)
 	pe_json_str(b, r->judge_model);
 	pe_json_count_member(b, "tokens_in", r->judge_tokens_in);
 	pe_json_count_member(b, "tokens_out", r->judge_tokens_out);
+	pe_buf_addf(b, ",\"cached\":%u", r->judge_cached);
+	pe_json_count_member(b, "cached_tokens_in", r->judge_cached_tokens_in);
+	pe_json_count_member(b, "cached_tokens_out",
+			     r->judge_cached_tokens_out);
 	pe_buf_addc(b, '}');
 }
 
@@ -228,6 +233,7 @@ void pe_tally_init(struct pe_tally *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->pass_rate.rate = t->pass_rate.low = t->pass_rate.high = NAN;
+	t->pass_rate.effective_n = NAN;
 	t->mean_score = NAN;
 }
 
@@ -256,6 +262,7 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 		t->scored++;
 	}
 	t->judge_calls += r->judge_calls;
+	t->judge_calls_cached += r->judge_cached;
 	if (r->judge_tokens_in > 0)
 		t->judge_tokens_in += r->judge_tokens_in;
 	if (r->judge_tokens_out > 0)
@@ -263,6 +270,8 @@ void pe_tally_add(struct pe_tally *t, const struct pe_result *r)
 	if (!r->has_call)
 		return;
 	t->calls++;
+	if (r->cached)
+		t->calls_cached++;
 	if (r->tokens_in < 0 || r->tokens_out < 0)
 		t->calls_without_tokens++;
 	if (r->tokens_in >= 0)
@@ -278,9 +287,12 @@ void pe_tally_finish(struct pe_tally *t)
 
 	p->pass = t->pass;
 	p->decided = t->pass + t->fail;
-	p->rate = p->low = p->high = NAN;
+	p->cases = 0;
+	p->method = PE_RATE_POOLED;
+	p->rate = p->low = p->high = p->effective_n = NAN;
 	if (p->decided) {
 		p->rate = (double)p->pass / (double)p->decided;
+		p->effective_n = (double)p->decided;
 		pe_wilson_interval(p->pass, p->decided, PE_Z_95, &p->low,
 				   &p->high);
 	}

@@ -20,6 +20,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/load/prompt.h"
+#include "harness/results/stats.h"
 
 enum { PE_JOB_ID_LEN = 16 };
 
@@ -92,6 +93,15 @@ struct pe_result {
 	const char *judge_model;
 	long judge_tokens_in;
 	long judge_tokens_out;
+	/*
+	 * Of those calls, the ones answered from the cache or shared with an
+	 * identical ask in flight, which cost nothing now, and their tokens
+	 * (-1 when none reported any).  Files written before these were
+	 * recorded read as 0 and -1: every judge call made then.
+	 */
+	unsigned judge_cached;
+	long judge_cached_tokens_in;
+	long judge_cached_tokens_out;
 
 	const char *output; /* NULL when none */
 	size_t output_len;
@@ -137,18 +147,6 @@ const struct pe_result_evaluator *pe_result_find_evaluator(
 void pe_result_json(const struct pe_result *row, struct pe_buf *out);
 
 /*
- * A pass rate: pass out of decided (passes plus failures).  When decided
- * is 0, rate, low and high are NAN.
- */
-struct pe_pass_rate {
-	size_t pass;
-	size_t decided;
-	double rate;
-	double low; /* the Wilson 95 % interval (PE_Z_95) */
-	double high;
-};
-
-/*
  * The tally: verdict counts, scores and tokens over a group of rows.
  * Every count of verdicts in prompteval is one of these, filled by
  * pe_tally_add; pe_tally_finish computes the pass rate and mean score.
@@ -166,10 +164,12 @@ struct pe_tally {
 	size_t scored;		       /* the rows in score_sum */
 	double mean_score;	       /* NAN when none; pe_tally_finish */
 	size_t calls;		       /* rows with a model call */
+	size_t calls_cached;	       /* of those, answered from the cache */
 	long tokens_in;		       /* over the calls that reported them */
 	long tokens_out;
 	size_t calls_without_tokens; /* calls that reported no token counts */
 	size_t judge_calls;	     /* the judges' calls, apart */
+	size_t judge_calls_cached;   /* of those, from the cache */
 	long judge_tokens_in;	     /* over those that reported them */
 	long judge_tokens_out;
 	/*
@@ -180,12 +180,20 @@ struct pe_tally {
 	 * calls names a judge model (judge_model) that has a price, and
 	 * judge_cost_usd then prices their reported tokens; a group without
 	 * judge calls has a judge cost of 0 whenever prices were given.
-	 * pe_tally_spend (aggregate.h) adds the two.
+	 * pe_tally_spend (aggregate.h) adds the two: what the rows cost to
+	 * reproduce.  What was spent is apart: the same prices over the
+	 * calls that went out (answers and judge calls not from the cache),
+	 * known when every such call can be priced; pe_tally_spent adds the
+	 * two.
 	 */
 	int has_cost;
 	double cost_usd;
 	int has_judge_cost;
 	double judge_cost_usd;
+	int has_spent_cost;
+	double spent_cost_usd;
+	int has_judge_spent_cost;
+	double judge_spent_cost_usd;
 };
 
 /* An empty tally. */
@@ -194,7 +202,12 @@ void pe_tally_init(struct pe_tally *t);
 /* Counts row into t. */
 void pe_tally_add(struct pe_tally *t, const struct pe_result *row);
 
-/* Computes t's pass rate (with its Wilson interval) and mean score. */
+/*
+ * Computes t's pass rate and mean score.  A tally does not know its
+ * cases, so the rate pools the rows (PE_RATE_POOLED): passes over decided
+ * rows with their Wilson interval.  The aggregate (aggregate.h) replaces
+ * it with the rate that takes the case as the unit.
+ */
 void pe_tally_finish(struct pe_tally *t);
 
 #endif

@@ -375,6 +375,18 @@ static void read_judge(struct reader *r, const struct where *row,
 	get_string(r, &w, n, "model", 1, &out->judge_model);
 	get_count(r, &w, n, "tokens_in", 1, &out->judge_tokens_in);
 	get_count(r, &w, n, "tokens_out", 1, &out->judge_tokens_out);
+	/* Files written before the judges' cache hits were counted lack these. */
+	calls = 0;
+	if (pe_node_get(n, "cached"))
+		get_count(r, &w, n, "cached", 0, &calls);
+	out->judge_cached =
+		calls > out->judge_calls ? out->judge_calls : (unsigned)calls;
+	if (pe_node_get(n, "cached_tokens_in"))
+		get_count(r, &w, n, "cached_tokens_in", 1,
+			  &out->judge_cached_tokens_in);
+	if (pe_node_get(n, "cached_tokens_out"))
+		get_count(r, &w, n, "cached_tokens_out", 1,
+			  &out->judge_cached_tokens_out);
 }
 
 static void read_temperature(struct reader *r, const struct where *w,
@@ -421,6 +433,7 @@ static int read_row(struct reader *r, const struct pe_node *n, size_t start,
 	out->score = out->first_byte_ms = out->total_ms = NAN;
 	out->tokens_in = out->tokens_out = -1;
 	out->judge_tokens_in = out->judge_tokens_out = -1;
+	out->judge_cached_tokens_in = out->judge_cached_tokens_out = -1;
 	out->line = line;
 	r->failed = 0;
 	get_string(r, &w, n, "id", 0, &out->id);

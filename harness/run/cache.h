@@ -3,8 +3,8 @@
 /*
  * The response cache.  It is content-addressed: the key is the SHA-256 of
  * the canonical request (provider, base URL, body with model, parameters
- * and messages, and the repeat index when the temperature is above 0),
- * never of headers or keys.  Entries are written atomically with mode
+ * and messages, and the repeat index when the caller says it has one:
+ * see the runner), never of headers or keys.  Entries are written atomically with mode
  * 0600.  Errors are never cached.
  */
 #include <stddef.h>
@@ -13,7 +13,10 @@
 #include "harness/core/hash.h"
 #include "harness/results/result.h"
 
-/* Computes the cache key of a request into key (hex). */
+/*
+ * Computes the cache key of a request into key (hex); with has_repeat,
+ * repeat is part of it, so that each repeat has an entry of its own.
+ */
 void pe_cache_key(const char *provider, const char *base_url, const char *body,
 		  size_t body_len, int has_repeat, unsigned repeat,
 		  char key[PE_SHA256_HEX_LEN + 1]);

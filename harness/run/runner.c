@@ -136,6 +136,11 @@ struct runner {
 	size_t delayed_alloc;
 	unsigned *attempts; /* per call */
 	size_t attempts_alloc;
+	/*
+	 * With opts->order: each job's place in it, so that answers go out in
+	 * that order across targets, not target after target.  NULL otherwise.
+	 */
+	size_t *place;
 	size_t remaining; /* jobs whose answer has not come */
 	size_t inflight;
 	/*
@@ -647,9 +652,19 @@ static void count_judge_call(struct runner *r, const struct judge_call *c)
 	row->judge_calls++;
 }
 
-/* The judge's answer came (from the model or the cache): read it. */
+/* Adds a reported token count (negative: none) to a row's sum. */
+static void add_tokens(long *sum, long tokens)
+{
+	if (tokens >= 0)
+		*sum = (*sum > 0 ? *sum : 0) + tokens;
+}
+
+/*
+ * The judge's answer came: read it.  cached says it cost nothing now
+ * (from the cache, or shared with the same ask in flight).
+ */
 static void judge_answered(struct runner *r, size_t call,
-			   const struct pe_result *answer)
+			   const struct pe_result *answer, int cached)
 {
 	const struct judge_call *c = r->calls[call - r->plan->njobs];
 	const struct pe_case_score *score = r->scores[c->job];
@@ -660,15 +675,13 @@ static void judge_answered(struct runner *r, size_t call,
 				answer->output ? answer->output : "",
 				answer->output_len, res);
 	count_judge_call(r, c);
-	if (answer->tokens_in >= 0)
-		row->judge_tokens_in =
-			(row->judge_tokens_in > 0 ? row->judge_tokens_in : 0) +
-			answer->tokens_in;
-	if (answer->tokens_out >= 0)
-		row->judge_tokens_out =
-			(row->judge_tokens_out > 0 ? row->judge_tokens_out
-						   : 0) +
-			answer->tokens_out;
+	add_tokens(&row->judge_tokens_in, answer->tokens_in);
+	add_tokens(&row->judge_tokens_out, answer->tokens_out);
+	if (cached) {
+		row->judge_cached++;
+		add_tokens(&row->judge_cached_tokens_in, answer->tokens_in);
+		add_tokens(&row->judge_cached_tokens_out, answer->tokens_out);
+	}
 	settle_judge(r, call);
 }
 
@@ -729,7 +742,9 @@ static void schedule_retry(struct runner *r, size_t call, long retry_after_ms,
 
 /*
  * Completes the jobs that waited for the same request (the same cache
- * key: temperature 0 repeats) with copies of its answer, as cache hits.
+ * key: jobs whose rendered requests are the same, such as two cases with
+ * the same messages; never two repeats, whose keys differ) with copies
+ * of its answer, as cache hits.
  */
 static void answer_followers(struct runner *r, struct attempt *a,
 			     const struct pe_result *answer)
@@ -835,9 +850,9 @@ static void answer_judge(struct runner *r, struct attempt *a,
 	if (r->opts->use_cache && cache)
 		cache_answer(r, a->key, &answer);
 	for (size_t i = 0; i < a->nfollowers; i++)
-		judge_answered(r, a->followers[i], &answer);
+		judge_answered(r, a->followers[i], &answer, 1);
 	a->nfollowers = 0;
-	judge_answered(r, a->call, &answer);
+	judge_answered(r, a->call, &answer, 0);
 }
 
 /*
@@ -1395,6 +1410,19 @@ static void request_key(const struct pe_target *t,
 }
 
 /*
+ * Whether a job's cache key carries its repeat index: always, but for
+ * the first repeat at temperature 0 or with no temperature, which keeps
+ * the key it had before repeats were keyed, so that caches recorded then
+ * still replay it.  Every repeat is a sample of its own, at temperature
+ * 0 too (a provider may answer the same request differently), so N
+ * repeats make N calls on a cold cache and never share one answer.
+ */
+static int job_has_repeat(const struct pe_job *j)
+{
+	return j->repeat > 0 || (j->has_temperature && j->temperature > 0);
+}
+
+/*
  * Makes call wait for an in-flight request with the same key, if any,
  * of its own kind: an answer's for an answer, a judge's for a judge's
  * (their bodies could be the same, but their answers are read apart).
@@ -1467,8 +1495,7 @@ static double start_job(struct runner *r, size_t job, double now)
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
-	request_key(t, &req, &http, j->has_temperature && j->temperature > 0,
-		    j->repeat, a->key);
+	request_key(t, &req, &http, job_has_repeat(j), j->repeat, a->key);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
 		finish_from_cache(r, job);
@@ -1566,7 +1593,7 @@ static double start_judge(struct runner *r, size_t call, double now)
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
 		redact_answer(r, &answer);
-		judge_answered(r, call, &answer);
+		judge_answered(r, call, &answer, 1);
 		release_answer(&answer);
 		free(a);
 	} else if (r->opts->use_cache && follow_active(r, a->key, call)) {
@@ -1633,6 +1660,36 @@ static int judge_first(const struct runner *r, const struct target_state *ts)
  * other job's answer before its judges are asked; new jobs only while
  * scoring keeps up.
  */
+/*
+ * Starts the answers of an ordered run (opts->order) in that order across
+ * the targets: each time, the target whose next job comes first among
+ * those that may send now.
+ */
+static void dispatch_in_order(struct runner *r, double now)
+{
+	size_t n = r->plan->ntargets;
+
+	while (r->inflight < (size_t)r->opts->concurrency &&
+	       !scoring_behind(r)) {
+		struct target_state *best = NULL;
+		size_t call;
+
+		for (size_t k = 0; k < n; k++) {
+			struct target_state *ts = &r->targets[k];
+
+			if (!ts->len || ts->queue[ts->head] >= r->plan->njobs ||
+			    !pe_pacing_may_send(&ts->pace, ts->inflight, now))
+				continue;
+			if (!best || r->place[ts->queue[ts->head]] <
+					     r->place[best->queue[best->head]])
+				best = ts;
+		}
+		if (!best || !queue_pop(best, &call))
+			return;
+		pe_pacing_spend(&best->pace, start_call(r, call, now));
+	}
+}
+
 static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
@@ -1642,6 +1699,10 @@ static void dispatch(struct runner *r, double now)
 	for (size_t k = 0; k < n; k++)
 		pe_pacing_refill(&r->targets[k].pace, now);
 	for (int judges = 1; judges >= 0; judges--) {
+		if (!judges && r->place) {
+			dispatch_in_order(r, now);
+			break;
+		}
 		for (size_t k = 0; k < n; k++) {
 			struct target_state *ts = &r->targets[k];
 			size_t call;
@@ -1822,6 +1883,9 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 		row->judge_calls = read.judge_calls;
 		row->judge_tokens_in = read.judge_tokens_in;
 		row->judge_tokens_out = read.judge_tokens_out;
+		row->judge_cached = read.judge_cached;
+		row->judge_cached_tokens_in = read.judge_cached_tokens_in;
+		row->judge_cached_tokens_out = read.judge_cached_tokens_out;
 		row->judge_model =
 			target_spec(rc->index.plan, read.judge_model);
 		jl->finished = 1;
@@ -2053,6 +2117,7 @@ static void release_runner(struct runner *r)
 	free(r->active);
 	free(r->delayed);
 	free(r->attempts);
+	free(r->place);
 }
 
 /* Runs a plan; see runner.h. */
@@ -2099,6 +2164,12 @@ int pe_run_execute(const struct pe_plan *plan,
 		r.pending = xcalloc(r.attempts_alloc, sizeof(*r.pending));
 	}
 	setup_targets(&r);
+	if (opts->order) {
+		r.place = xcalloc(plan->njobs ? plan->njobs : 1,
+				  sizeof(*r.place));
+		for (size_t i = 0; i < plan->njobs; i++)
+			r.place[opts->order[i]] = i;
+	}
 	for (size_t i = 0; i < plan->njobs; i++) {
 		size_t job = opts->order ? opts->order[i] : i;
 

@@ -165,20 +165,31 @@ async function checkPage(context) {
 		fullPage: true });
 	checkScreenshot(join(shotDir, "report.png"), size);
 
-	// The summary at the top: ranking, cost with the judges apart, flaky.
-	same("overall ranking: models by pass rate",
-		await page.locator("#ranking > table.ranking tbody th")
-			.allTextContents(), ["openai:gpt-4o-mini", "ollama:llama3"]);
-	check("overall ranking shows rate and interval",
-		/80% \[49%.94%\]/.test(await page.locator(
-			"#ranking > table.ranking tbody tr").first().innerText()),
-		await page.locator("#ranking > table.ranking").innerText());
-	same("cost: answers and judges apart, per model",
-		await page.locator("table.cost tbody tr").evaluateAll((rows) =>
-			rows.map((r) => [...r.cells].slice(0, 4)
+	// The summary at the top: rankings with the pairs compared, cost
+	// spent and to reproduce with the judges apart, flaky cases.
+	same("overall ranking: models by pass rate, interval, cases",
+		await page.locator("#rankings > table.ranking tbody tr")
+			.evaluateAll((rows) => rows.map((r) => [...r.cells]
 				.map((c) => c.textContent))),
-		[["ollama:llama3", "0.0000", "0.0000", "0.000000"],
-			["openai:gpt-4o-mini", "0.0040", "0.0033", "0.000368"]]);
+		[["1", "openai:gpt-4o-mini", "79%", "48%\u201394%", "4"],
+			["2", "ollama:llama3", "0%", "0%\u201356%", "3"]]);
+	check("overall ranking: the pair compared on common cases",
+		/^1\. openai:gpt-4o-mini vs 2\. ollama:llama3: .*common cases.*sign test/
+			.test(await page.locator("#rankings > ul.pairs li").innerText()),
+		await page.locator("#rankings > ul.pairs").innerText());
+	same("rankings by prompt, collapsed",
+		await page.locator("#rankings-by-prompt table.ranking").count(), 2);
+	same("cost: spent now and to reproduce",
+		await page.locator("#cost-total").textContent(),
+		"0.006000 USD spent now (5 of 6 calls made), " +
+		"0.007350 USD to reproduce.");
+	same("cost per model: answers and judges apart, reproduce and spent",
+		await page.locator("table.cost tbody tr").evaluateAll((rows) =>
+			rows.map((r) => [...r.cells].slice(0, 5)
+				.map((c) => c.textContent))),
+		[["ollama:llama3", "0.0000", "0.0000", "0.0000", "0.0000"],
+			["openai:gpt-4o-mini", "0.0040", "0.0027", "0.0033",
+				"0.0033"]]);
 	same("flaky cases listed",
 		await page.locator("tr.flaky-case").evaluateAll((rows) =>
 			rows.map((r) => r.innerText.split("\t").slice(0, 5))),

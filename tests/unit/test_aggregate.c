@@ -1,8 +1,9 @@
 /*
- * Unit tests for aggregate.c: verdict counts, pass rates with Wilson
- * intervals, mean scores, per-evaluator rates, latency percentiles and
+ * Unit tests for aggregate.c: verdict counts, pass rates with the case as
+ * the unit (each group's cases and their decided repeats), mean scores, per-evaluator rates, latency percentiles and
  * token totals per cell; flaky cases; rankings per prompt and overall
- * with their tie rules; and cost arithmetic, the answers' and, apart, the
+ * with their tie rules and paired comparisons; the method's wording; and
+ * cost arithmetic, the answers' and, apart, the
  * judges'.  Each test writes its rows as
  * a results.jsonl file (in a fresh mkdtemp directory), in a shuffled
  * order, and loads it with pe_resultset_load, so the aggregates are also
@@ -144,23 +145,43 @@ static void check_close(double actual, double expected, double tolerance,
 	fail();
 }
 
-/* Checks a pass rate and its interval against pe_wilson_interval. */
-static void check_rate(const struct pe_pass_rate *p, size_t pass,
-		       size_t decided)
+/*
+ * Checks a pass rate against the cases the group should have, written as
+ * "pass/decided" per case in results.json order ("2/3 1/1 0/0"): the
+ * counts summed over them, the cases with a decided repeat, the rate
+ * worked by hand (the mean of the fractions), and the interval and
+ * method that pe_case_pass_rate gives for those cases (test_stats.c
+ * checks that by hand).
+ */
+static void check_rate(const struct pe_pass_rate *p, const char *cases,
+		       double rate)
 {
-	double low, high;
+	struct pe_case_count counts[16];
+	struct pe_pass_rate want;
+	size_t n = 0;
+	const char *s = cases;
+	char *end;
 
-	assert_int_equal(p->pass, pass);
-	assert_int_equal(p->decided, decided);
-	if (!decided) {
+	while (*s) {
+		assert_true(n < ARRAY_SIZE(counts));
+		counts[n].pass = strtoul(s, &end, 10);
+		assert_true(*end == '/');
+		counts[n].decided = strtoul(end + 1, &end, 10);
+		n++;
+		s = end + strspn(end, " ");
+	}
+	pe_case_pass_rate(counts, n, &want);
+	assert_int_equal(p->pass, want.pass);
+	assert_int_equal(p->decided, want.decided);
+	assert_int_equal(p->cases, want.cases);
+	if (!want.decided) {
 		assert_true(isnan(p->rate) && isnan(p->low) && isnan(p->high));
 		return;
 	}
-	assert_int_equal(
-		pe_wilson_interval(pass, decided, PE_Z_95, &low, &high), 0);
-	check_close(p->rate, (double)pass / (double)decided, 1e-15, "rate");
-	check_close(p->low, low, 1e-9, "wilson low");
-	check_close(p->high, high, 1e-9, "wilson high");
+	assert_int_equal(p->method, want.method);
+	check_close(p->rate, rate, 1e-15, "rate");
+	check_close(p->low, want.low, 1e-12, "interval low");
+	check_close(p->high, want.high, 1e-12, "interval high");
 }
 
 #define E_PASS                                                                 \
@@ -231,6 +252,8 @@ struct cell_want {
 	double p50_ms, p95_ms;
 	long tokens_in, tokens_out;
 	size_t calls_without_tokens;
+	const char *cases; /* as check_rate reads them */
+	double rate;
 };
 
 static void test_cells(void **state)
@@ -242,13 +265,19 @@ static void test_cells(void **state)
 	 * reports none.  a p:m2: four calls of 50 ms, 100 in, 10 out.
 	 */
 	static const struct cell_want want[] = {
-		{ "a", "p:m1", 1, 6, 3, 1, 1, 1, 0.875, 6, 350, 575, 50, 100,
-		  1 },
-		{ "a", "p:m2", 1, 4, 3, 1, 0, 0, 0.75, 4, 50, 50, 400, 40, 0 },
-		{ "b", "p:m1", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0 },
-		{ "b", "p:m2", 0, 2, 2, 0, 0, 0, 1, 0, NONE, NONE, 0, 0, 0 },
-		{ "b", "p:m3", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0 },
-		{ "b", "p:m4", 0, 2, 0, 0, 2, 0, NONE, 0, NONE, NONE, 0, 0, 0 },
+		/* (2/3 + 1) / 2; its skipped case c2 is not counted. */
+		{ "a", "p:m1", 1, 6, 3, 1, 1, 1, 0.875, 6, 350, 575, 50, 100, 1,
+		  "2/3 1/1 0/0", 5.0 / 6 },
+		{ "a", "p:m2", 1, 4, 3, 1, 0, 0, 0.75, 4, 50, 50, 400, 40, 0,
+		  "3/3 0/1", 0.5 },
+		{ "b", "p:m1", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0,
+		  "1/2", 0.5 },
+		{ "b", "p:m2", 0, 2, 2, 0, 0, 0, 1, 0, NONE, NONE, 0, 0, 0,
+		  "2/2", 1 },
+		{ "b", "p:m3", 0, 2, 1, 1, 0, 0, 0.5, 0, NONE, NONE, 0, 0, 0,
+		  "1/2", 0.5 },
+		{ "b", "p:m4", 0, 2, 0, 0, 2, 0, NONE, 0, NONE, NONE, 0, 0, 0,
+		  "0/0", NONE },
 	};
 	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
 	struct pe_aggregate *agg = pe_aggregate_new(
@@ -273,7 +302,7 @@ static void test_cells(void **state)
 		assert_int_equal(t->fail, w->fail);
 		assert_int_equal(t->error, w->error);
 		assert_int_equal(t->ungraded, w->ungraded);
-		check_rate(&t->pass_rate, w->pass, w->pass + w->fail);
+		check_rate(&t->pass_rate, w->cases, w->rate);
 		if (isnan(w->mean_score))
 			assert_true(isnan(t->mean_score));
 		else
@@ -313,11 +342,15 @@ static void test_cells(void **state)
 	assert_int_equal(pe_aggregate_cell(agg, 1)->nevaluators, 0);
 	assert_null(pe_aggregate_cell(agg, 6));
 
-	/* The whole set: 10 pass, 4 fail, 3 errors, 1 skip. */
+	/*
+	 * The whole set: 10 pass, 4 fail, 3 errors, 1 skip.  Its cases pool
+	 * every model: a/c0 5/6, a/c1 1/2, a/c2 none, b/c0 4/6, so the
+	 * rate is (5/6 + 1/2 + 2/3) / 3 = 2/3, not the pooled 10/14.
+	 */
 	assert_int_equal(total->jobs, 18);
 	assert_int_equal(total->error, 3);
 	assert_int_equal(total->ungraded, 1);
-	check_rate(&total->pass_rate, 10, 14);
+	check_rate(&total->pass_rate, "5/6 1/2 0/0 4/6", 2.0 / 3);
 	pe_aggregate_free(agg);
 	pe_resultset_free(rs);
 }
@@ -402,7 +435,8 @@ static void test_flaky(void **state)
 
 struct rank_want {
 	const char *model;
-	size_t pass, decided;
+	const char *cases; /* as check_rate reads them */
+	double rate;
 };
 
 static void check_ranking(const struct pe_ranking *r, const char *prompt,
@@ -415,34 +449,41 @@ static void check_ranking(const struct pe_ranking *r, const char *prompt,
 	assert_int_equal(r->count, n);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_equal(r->entries[i].model, want[i].model);
-		check_rate(&r->entries[i].tally.pass_rate, want[i].pass,
-			   want[i].decided);
+		check_rate(&r->entries[i].tally.pass_rate, want[i].cases,
+			   want[i].rate);
 	}
 }
 
 static void test_rankings(void **state)
 {
-	/* a: both 3/4, so the mean score (0.875 against 0.75) decides. */
+	/*
+	 * a: both passed 3 of 4 rows, but m1's cases average (2/3 + 1) / 2
+	 * = 5/6 and m2's (1 + 0) / 2 = 1/2.
+	 */
 	static const struct rank_want a[] = {
-		{ "p:m1", 3, 4 },
-		{ "p:m2", 3, 4 },
+		{ "p:m1", "2/3 1/1 0/0", 5.0 / 6 },
+		{ "p:m2", "3/3 0/1", 0.5 },
 	};
 	/*
 	 * b: m1 and m3 tie on rate (1/2) and mean (0.5), so the name
 	 * decides; m4 has nothing decided and comes last.
 	 */
 	static const struct rank_want b[] = {
-		{ "p:m2", 2, 2 },
-		{ "p:m1", 1, 2 },
-		{ "p:m3", 1, 2 },
-		{ "p:m4", 0, 0 },
+		{ "p:m2", "2/2", 1 },
+		{ "p:m1", "1/2", 0.5 },
+		{ "p:m3", "1/2", 0.5 },
+		{ "p:m4", "0/0", NONE },
 	};
-	/* Pooled: m2 5/6, m1 4/6, m3 1/2, m4 nothing. */
+	/*
+	 * Over both prompts, case by case: m1 (2/3 + 1 + 1/2) / 3 = 13/18
+	 * ranks above m2 (1 + 0 + 1) / 3 = 2/3, though pooled rows would
+	 * say 4/6 against 5/6; then m3 1/2, m4 nothing.
+	 */
 	static const struct rank_want overall[] = {
-		{ "p:m2", 5, 6 },
-		{ "p:m1", 4, 6 },
-		{ "p:m3", 1, 2 },
-		{ "p:m4", 0, 0 },
+		{ "p:m1", "2/3 1/1 0/0 1/2", 13.0 / 18 },
+		{ "p:m2", "3/3 0/1 2/2", 2.0 / 3 },
+		{ "p:m3", "1/2", 0.5 },
+		{ "p:m4", "0/0", NONE },
 	};
 	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
 	struct pe_aggregate *agg = pe_aggregate_new(
@@ -457,9 +498,9 @@ static void test_rankings(void **state)
 	r = pe_aggregate_overall_ranking(agg);
 	check_ranking(r, NULL, overall, ARRAY_SIZE(overall));
 	/* m2 overall: (1 + 1 + 1 + 0 + 1 + 1) / 6. */
-	check_close(r->entries[0].tally.mean_score, 5.0 / 6.0, 1e-15,
+	check_close(r->entries[1].tally.mean_score, 5.0 / 6.0, 1e-15,
 		    "m2 mean");
-	assert_int_equal(r->entries[0].tally.jobs, 6);
+	assert_int_equal(r->entries[1].tally.jobs, 6);
 	assert_true(isnan(r->entries[3].tally.mean_score));
 	assert_int_equal(r->entries[3].tally.error, 2);
 	pe_aggregate_free(agg);
@@ -484,8 +525,8 @@ static void test_ranking_equal_fractions(void **state)
 		  NULL },
 	};
 	static const struct rank_want want[] = {
-		{ "y", 2, 4 },
-		{ "z", 1, 2 },
+		{ "y", "2/4", 0.5 },
+		{ "z", "1/2", 0.5 },
 	};
 	struct pe_resultset *rs = load_rows(rows, ARRAY_SIZE(rows));
 	struct pe_aggregate *agg = pe_aggregate_new(
@@ -524,14 +565,14 @@ static void test_costs(void **state)
 	assert_int_equal(c->tally.has_cost, 1);
 	check_close(c->tally.cost_usd, 250e-6, 1e-18, "m1 cost");
 	check_close(c->cost_per_job_usd, 250e-6 / 8, 1e-18, "m1 per job");
-	check_rate(&c->tally.pass_rate, 4, 6);
+	check_rate(&c->tally.pass_rate, "2/3 1/1 0/0 1/2", 13.0 / 18);
 	/* m2: 400 in at $0.5/M and 40 out at $4/M = $0.00036, 6 jobs. */
 	c = pe_aggregate_cost(agg, 1);
 	assert_string_equal(c->model, "p:m2");
 	assert_int_equal(c->tally.has_cost, 1);
 	check_close(c->tally.cost_usd, 360e-6, 1e-18, "m2 cost");
 	check_close(c->cost_per_job_usd, 60e-6, 1e-18, "m2 per job");
-	check_rate(&c->tally.pass_rate, 5, 6);
+	check_rate(&c->tally.pass_rate, "3/3 0/1 2/2", 2.0 / 3);
 	/* m3's price names another provider, so it has none. */
 	c = pe_aggregate_cost(agg, 2);
 	assert_string_equal(c->model, "p:m3");
@@ -593,6 +634,91 @@ static const struct judged_spec judged[] = {
 	    NULL },
 	  JUDGE(1, "\"q:unpriced\"", 5, 5) },
 };
+
+/*
+ * The overall ranking of the fixture compares each pair of models on the
+ * cases both decided.  m1 against m2 (m1 ranked higher): a/c0 2/3 - 1 =
+ * -1/3, a/c1 1 - 0 = +1, b/c0 1/2 - 1 = -1/2 (a/c2 m1 did not decide):
+ * 1 better, 2 worse, sign test p = 1, effect (-1/3 + 1 - 1/2) / 3 =
+ * 1/18.  Deviations -7/18, 17/18, -10/18: sample variance (49 + 289 +
+ * 100) / 324 / 2 = 0.6759259, half = t(0.975, 2) sqrt(0.6759259 / 3) =
+ * 4.302653 * 0.4746669 = 2.0423269, clamped to [-1, 1].
+ * m4 decided nothing, so it shares no case; m2 against m3 share b/c0
+ * alone (2/2 against 1/2), too few for an interval.
+ */
+static void test_ranking_pairs(void **state)
+{
+	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
+	const struct pe_ranking *r = pe_aggregate_overall_ranking(agg);
+	const struct pe_model_pair *p;
+
+	(void)state;
+	assert_int_equal(r->npairs, 6);
+	p = pe_ranking_pair(r, 0, 1);
+	assert_ptr_equal(p, &r->pairs[0]);
+	assert_int_equal(p->better, 0);
+	assert_int_equal(p->worse, 1);
+	assert_int_equal(p->stats.n_cases, 3);
+	assert_int_equal(p->stats.improved, 1);
+	assert_int_equal(p->stats.regressed, 2);
+	check_close(p->stats.p_value, 1.0, 0, "m1-m2 p");
+	check_close(p->stats.effect, 1.0 / 18, 1e-15, "m1-m2 effect");
+	check_close(p->stats.effect_low, -1.0, 0, "m1-m2 low");
+	check_close(p->stats.effect_high, 1.0, 0, "m1-m2 high");
+	assert_int_equal(p->apart, 0);
+	p = pe_ranking_pair(r, 0, 3);
+	assert_int_equal(p->worse, 3);
+	assert_int_equal(p->stats.n_cases, 0);
+	p = pe_ranking_pair(r, 1, 2);
+	assert_int_equal(p->stats.n_cases, 1);
+	assert_int_equal(p->stats.improved, 1);
+	check_close(p->stats.effect, 0.5, 0, "m2-m3 effect");
+	assert_true(isnan(p->stats.effect_low));
+	assert_ptr_equal(pe_ranking_pair(r, 2, 3), &r->pairs[5]);
+	assert_null(pe_ranking_pair(r, 1, 1));
+	assert_null(pe_ranking_pair(r, 0, 4));
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
+/*
+ * The method's wording: the fixture's groups have repeats (its total
+ * pools the models of a case too); one model with one row a case is
+ * Wilson everywhere.
+ */
+static void test_method_text(void **state)
+{
+	struct pe_resultset *rs = load_rows(fixture, ARRAY_SIZE(fixture));
+	/* m1's two rows: two cases, each decided once, in every group. */
+	struct pe_resultset *once = load_judged(judged, 2);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
+	struct pe_aggregate *agg_once = pe_aggregate_new(
+		pe_resultset_rows(once), pe_resultset_count(once), NULL);
+	struct pe_aggregate *empty = pe_aggregate_new(NULL, 0, NULL);
+	struct pe_buf b;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	assert_int_equal(pe_aggregate_method_text(agg, &b), 1);
+	assert_non_null(strstr(pe_buf_str(&b), "case-clustered Wilson"));
+	assert_null(strstr(pe_buf_str(&b), "decided once"));
+	pe_buf_reset(&b);
+	assert_int_equal(pe_aggregate_method_text(agg_once, &b), 1);
+	assert_non_null(strstr(pe_buf_str(&b), "Wilson (each case decided"));
+	assert_null(strstr(pe_buf_str(&b), "clustered"));
+	pe_buf_reset(&b);
+	assert_int_equal(pe_aggregate_method_text(empty, &b), 0);
+	assert_int_equal(b.len, 0);
+	pe_buf_release(&b);
+	pe_aggregate_free(agg);
+	pe_aggregate_free(agg_once);
+	pe_aggregate_free(empty);
+	pe_resultset_free(rs);
+	pe_resultset_free(once);
+}
 
 static void test_judge_costs(void **state)
 {
@@ -722,7 +848,7 @@ static void test_empty(void **state)
 	assert_int_equal(pe_aggregate_overall_ranking(agg)->count, 0);
 	assert_int_equal(pe_aggregate_cost_count(agg), 0);
 	assert_int_equal(pe_aggregate_total(agg)->jobs, 0);
-	check_rate(&pe_aggregate_total(agg)->pass_rate, 0, 0);
+	check_rate(&pe_aggregate_total(agg)->pass_rate, "", NONE);
 	pe_aggregate_free(agg);
 	pe_aggregate_free(NULL);
 	pe_resultset_free(rs);
@@ -736,6 +862,8 @@ int main(void)
 		cmocka_unit_test(test_rankings),
 		cmocka_unit_test(test_ranking_equal_fractions),
 		cmocka_unit_test(test_costs),
+		cmocka_unit_test(test_ranking_pairs),
+		cmocka_unit_test(test_method_text),
 		cmocka_unit_test(test_judge_costs),
 		cmocka_unit_test(test_price_find),
 		cmocka_unit_test(test_empty),

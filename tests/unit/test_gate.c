@@ -50,7 +50,7 @@ struct row_spec {
  * empty judge stands for several judge models (the row names none).
  */
 static void add_row(struct pe_buf *b, const struct row_spec *s,
-		    const char *judge)
+		    const char *judge, int cached)
 {
 	int decided = !strcmp(s->status, "pass") || !strcmp(s->status, "fail");
 
@@ -71,44 +71,54 @@ static void add_row(struct pe_buf *b, const struct row_spec *s,
 		pe_buf_adds(b, "null");
 	else
 		pe_buf_addf(b,
-			    "{\"attempts\":1,\"cached\":false,"
+			    "{\"attempts\":1,\"cached\":%s,"
 			    "\"http_status\":200,\"first_byte_ms\":1,"
 			    "\"total_ms\":%g,\"tokens_in\":1000000,"
 			    "\"tokens_out\":500000,\"finish_reason\":\"stop\","
 			    "\"served_model\":null}",
-			    s->total_ms);
+			    cached ? "true" : "false", s->total_ms);
 	if (judge && !isnan(s->total_ms))
-		pe_buf_addf(b,
-			    ",\"judge\":{\"calls\":1,\"model\":%s%s%s,"
-			    "\"tokens_in\":1000000,\"tokens_out\":1000000}",
-			    *judge ? "\"" : "", *judge ? judge : "null",
-			    *judge ? "\"" : "");
+		pe_buf_addf(
+			b,
+			",\"judge\":{\"calls\":1,\"model\":%s%s%s,"
+			"\"tokens_in\":1000000,\"tokens_out\":1000000%s}",
+			*judge ? "\"" : "", *judge ? judge : "null",
+			*judge ? "\"" : "",
+			cached ? ",\"cached\":1,\"cached_tokens_in\":1000000,"
+				 "\"cached_tokens_out\":1000000"
+			       : "");
 	pe_buf_adds(b, ",\"output\":\"x\",\"evaluators\":[]}\n");
 }
 
 /*
  * Rows, of which the first failing ones are turned into failures, judged
- * by judge (see add_row) unless it is NULL.
+ * by judge (see add_row) unless it is NULL; with cached, every call and
+ * judge call came from the cache (an --offline replay).
  */
 struct rows {
 	const struct row_spec *rows;
 	size_t n;
 	size_t failing;
 	const char *judge;
+	int cached;
 };
 
 #define ROWS_FAILING(a, k)                                                     \
 	{                                                                      \
-		a, ARRAY_SIZE(a), k, NULL                                      \
+		a, ARRAY_SIZE(a), k, NULL, 0                                   \
 	}
 #define ROWS(a) ROWS_FAILING(a, 0)
 #define ROWS_JUDGED(a, judge)                                                  \
 	{                                                                      \
-		a, ARRAY_SIZE(a), 0, judge                                     \
+		a, ARRAY_SIZE(a), 0, judge, 0                                  \
+	}
+#define ROWS_CACHED(a, judge)                                                  \
+	{                                                                      \
+		a, ARRAY_SIZE(a), 0, judge, 1                                  \
 	}
 #define NO_ROWS                                                                \
 	{                                                                      \
-		NULL, 0, 0, NULL                                               \
+		NULL, 0, 0, NULL, 0                                            \
 	}
 
 static struct pe_resultset *load_rows(const struct rows *r)
@@ -122,7 +132,7 @@ static struct pe_resultset *load_rows(const struct rows *r)
 
 		if (i < r->failing)
 			row.status = "fail";
-		add_row(&text, &row, r->judge);
+		add_row(&text, &row, r->judge, r->cached);
 	}
 	rs = testdir_load_results(&text);
 	pe_buf_release(&text);
@@ -235,18 +245,20 @@ static const struct gate_case gate_cases[] = {
 	/* --max-cost: six calls of 0.5 USD. */
 	{ "max cost at the cost: passes", ROWS(mixed), NO_ROWS, KNOWN_PRICES,
 	  NAN, NULL, -1, 3, NAN, 0,
-	  "gate passed: --max-cost 3 (cost 3.000000 USD)\n" },
+	  "gate passed: --max-cost 3 (spent 3.000000 USD; 3.000000 USD to "
+	  "reproduce)\n" },
 	{ "max cost below the cost: fails", ROWS(mixed), NO_ROWS, KNOWN_PRICES,
 	  NAN, NULL, -1, 2.99, NAN, 1,
-	  "gate failed: --max-cost 2.99 (cost 3.000000 USD)\n" },
+	  "gate failed: --max-cost 2.99 (spent 3.000000 USD; 3.000000 USD to "
+	  "reproduce)\n" },
 	{ "max cost without prices: not checked", ROWS(mixed), NO_ROWS,
 	  NO_PRICES, NAN, NULL, -1, 0, NAN, 0,
 	  "gate not checked: --max-cost 0 (not every model has a price, so "
-	  "the cost is not known)\n" },
+	  "the spend is not known)\n" },
 	{ "max cost with another model's price: not checked", ROWS(mixed),
 	  NO_ROWS, OTHER_PRICES, NAN, NULL, -1, 0, NAN, 0,
 	  "gate not checked: --max-cost 0 (not every model has a price, so "
-	  "the cost is not known)\n" },
+	  "the spend is not known)\n" },
 
 	/*
 	 * --max-cost with judges: six calls of 0.5 USD and six judge calls
@@ -254,30 +266,45 @@ static const struct gate_case gate_cases[] = {
 	 */
 	{ "max cost with judges at the sum: passes", ROWS_JUDGED(mixed, "q:j"),
 	  NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 4.5, NAN, 0,
-	  "gate passed: --max-cost 4.5 (cost 4.500000 USD: answers 3.000000, "
-	  "judges 1.500000)\n" },
+	  "gate passed: --max-cost 4.5 (spent 4.500000 USD: answers 3.000000, "
+	  "judges 1.500000; 4.500000 USD to reproduce)\n" },
 	{ "max cost with judges: the answers within, the sum over: fails",
 	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 4,
 	  NAN, 1,
-	  "gate failed: --max-cost 4 (cost 4.500000 USD: answers 3.000000, "
-	  "judges 1.500000)\n" },
+	  "gate failed: --max-cost 4 (spent 4.500000 USD: answers 3.000000, "
+	  "judges 1.500000; 4.500000 USD to reproduce)\n" },
 	{ "max cost with an unpriced judge model: not checked",
 	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, KNOWN_PRICES, NAN, NULL, -1, 1,
 	  NAN, 0,
-	  "gate not checked: --max-cost 1 (the answers cost 3.000000 USD; not "
-	  "every judge call can be priced, so the judges' cost is not "
-	  "known)\n" },
+	  "gate not checked: --max-cost 1 (the answers' calls made cost "
+	  "3.000000 USD; not every judge call can be priced, so the judges' "
+	  "spend is not known)\n" },
 	{ "max cost with rows judged by several models: not checked",
 	  ROWS_JUDGED(mixed, ""), NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 100,
 	  NAN, 0,
-	  "gate not checked: --max-cost 100 (the answers cost 3.000000 USD; "
-	  "not every judge call can be priced, so the judges' cost is not "
-	  "known)\n" },
+	  "gate not checked: --max-cost 100 (the answers' calls made cost "
+	  "3.000000 USD; not every judge call can be priced, so the judges' "
+	  "spend is not known)\n" },
+	/*
+	 * An --offline replay: every call and judge call came from the
+	 * cache, so nothing was spent, whatever reproducing would cost; and
+	 * a model without a price costs nothing it did not call.
+	 */
+	{ "max cost of a replay from the cache: passes",
+	  ROWS_CACHED(mixed, "q:j"), NO_ROWS, JUDGE_PRICES, NAN, NULL, -1, 0.01,
+	  NAN, 0,
+	  "gate passed: --max-cost 0.01 (spent 0.000000 USD: answers "
+	  "0.000000, judges 0.000000; 4.500000 USD to reproduce)\n" },
+	{ "max cost of a replay without prices: passes, nothing spent",
+	  ROWS_CACHED(mixed, "q:j"), NO_ROWS, OTHER_PRICES, NAN, NULL, -1, 0.01,
+	  NAN, 0,
+	  "gate passed: --max-cost 0.01 (spent 0.000000 USD: answers "
+	  "0.000000, judges 0.000000)\n" },
 	{ "max cost with judges and no prices: not checked",
 	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, NO_PRICES, NAN, NULL, -1, 1, NAN,
 	  0,
 	  "gate not checked: --max-cost 1 (not every model has a price, so "
-	  "the cost is not known)\n" },
+	  "the spend is not known)\n" },
 
 	/* --max-p95-latency: 575 ms. */
 	{ "max p95 at the p95: passes", ROWS(mixed), NO_ROWS, NO_PRICES, NAN,
@@ -335,7 +362,7 @@ static const struct gate_case gate_cases[] = {
 	  NULL, 1, 1, 1000, 2,
 	  "gate passed: --max-errors 1 (1 error)\n"
 	  "gate not checked: --max-cost 1 (not every model has a price, so "
-	  "the cost is not known)\n"
+	  "the spend is not known)\n"
 	  "gate passed: --max-p95-latency 1000 (p95 latency 575 ms)\n"
 	  "gate failed: --min-pass-rate 0.75 (overall pass rate 0.67)\n"
 	  "gate failed: --min-pass-rate 0.75 (prompt q pass rate 0.50)\n" },

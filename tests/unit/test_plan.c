@@ -242,7 +242,7 @@ static struct pe_plan *plan_b(struct fixture *f, const char *config,
 
 /*
  * Every job, in the order prompt file, case, model, temperature, repeat,
- * each with the id pe_job_id gives it.
+ * each with the id pe_job_id gives it; and the plan's design.
  */
 static void test_expansion_order(void **state)
 {
@@ -252,7 +252,7 @@ static void test_expansion_order(void **state)
 	static const char *const case_ids[] = { "x", "y", "z", NULL };
 	struct pe_plan_options opts = options(models, 2, temps, 2, 2);
 	struct pe_plan *plan;
-	size_t j = 0;
+	size_t j = 0, cases, answers;
 
 	load(f, "ac", NULL);
 	plan = plan_of(f, &opts);
@@ -291,6 +291,10 @@ static void test_expansion_order(void **state)
 	assert_int_equal(plan->info.shard_index, 0);
 	assert_int_equal(plan->info.shard_count, 0);
 	assert_int_equal(strlen(plan->info.id), 64);
+	/* Its design: A's 3 cases and C itself; 2 temperatures x 2 repeats. */
+	pe_plan_design(plan, &cases, &answers);
+	assert_int_equal(cases, 4);
+	assert_int_equal(answers, 4);
 	pe_plan_free(plan);
 }
 

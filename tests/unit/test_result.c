@@ -340,6 +340,8 @@ static void fill_pass_row(struct pe_result *r)
 	r->judge_model = "openai:gpt-4o";
 	r->judge_tokens_in = 300;
 	r->judge_tokens_out = -1;
+	r->judge_cached = 1;
+	r->judge_cached_tokens_in = 100;
 	r->output = "Hello \"world\"\n";
 	r->output_len = strlen(r->output);
 	r->evaluators = two_evaluators;
@@ -356,7 +358,8 @@ static const char pass_row_json[] =
 	"\"tokens_out\":45,\"finish_reason\":\"stop\","
 	"\"served_model\":\"gpt-4o-mini-2024-07-18\"},"
 	"\"judge\":{\"calls\":2,\"model\":\"openai:gpt-4o\","
-	"\"tokens_in\":300,\"tokens_out\":null},"
+	"\"tokens_in\":300,\"tokens_out\":null,\"cached\":1,"
+	"\"cached_tokens_in\":100,\"cached_tokens_out\":null},"
 	"\"output\":\"Hello \\\"world\\\"\\n\",\"evaluators\":["
 	"{\"name\":\"has-hello\",\"kind\":\"contains\",\"status\":\"pass\","
 	"\"score\":1,\"weight\":1,\"negate\":false,\"reason\":null},"

@@ -1,6 +1,8 @@
 /*
- * Unit tests for stats.c: Wilson intervals, exact binomial tails and the
- * McNemar / sign test, the paired case comparison, percentiles and means.
+ * Unit tests for stats.c: Wilson intervals, the pass rate with the case as
+ * the unit, exact binomial tails and the McNemar / sign test, the paired
+ * case comparison with its interval, the minimum detectable difference,
+ * percentiles and means.
  * Expected values are worked by hand in the comment beside each row; the
  * large-n rows were computed exactly with Python's integer arithmetic
  * (math.comb-style sums over 2**n, converted to decimal at the end).
@@ -343,6 +345,185 @@ static void test_mean(void **state)
 	assert_true(pe_mean(values, 3) == 2.0); /* 6 / 3 */
 }
 
+struct case_rate_table {
+	const struct pe_case_count *cases;
+	size_t n;
+	enum pe_rate_method method;
+	size_t counted; /* cases with a decided repeat */
+	double rate, effective_n, low, high;
+};
+
+/* Ten cases of one repeat, eight passing: Wilson on 8/10 exactly. */
+static const struct pe_case_count one_repeat[] = {
+	{ 1, 1 }, { 1, 1 }, { 0, 1 }, { 1, 1 }, { 1, 1 },
+	{ 1, 1 }, { 0, 1 }, { 1, 1 }, { 1, 1 }, { 1, 1 },
+};
+/* Four cases of three repeats: fractions 1, 2/3, 1/3, 0. */
+static const struct pe_case_count spread[] = {
+	{ 3, 3 },
+	{ 2, 3 },
+	{ 1, 3 },
+	{ 0, 3 },
+};
+/* Fractions 2/3, 1 and 0; the last case only erred (0 decided). */
+static const struct pe_case_count uneven[] = {
+	{ 2, 3 },
+	{ 1, 1 },
+	{ 0, 2 },
+	{ 0, 0 },
+};
+static const struct pe_case_count all_passed[] = { { 3, 3 }, { 2, 2 } };
+static const struct pe_case_count single_case[] = { { 2, 3 } };
+static const struct pe_case_count all_halves[] = { { 1, 2 }, { 2, 4 } };
+static const struct pe_case_count none_decided[] = { { 0, 0 } };
+
+/*
+ * Wilson's closed form at a real n with p n successes, z^2 = 3.8414588:
+ *   center = (p n + z^2/2) / (n + z^2)
+ *   half   = z sqrt(p (1 - p) n + z^2/4) / (n + z^2)
+ */
+static void test_case_pass_rate(void **state)
+{
+	static const struct case_rate_table tables[] = {
+		/* The Wilson row 8/10 of test_wilson_interval. */
+		{ one_repeat, COUNT(one_repeat), PE_RATE_WILSON, 10, 0.8, 10,
+		  0.490162471537, 0.943317848546 },
+		/*
+		 * mean 1/2; variance (1/4 + 1/36 + 1/36 + 1/4) / 4 = 5/36;
+		 * n_eff = (1/4) 4 / (5/36) = 7.2; center 1/2, half =
+		 * z sqrt(1.8 + 0.9603647) / 11.0414588 = 0.2949204.
+		 */
+		{ spread, COUNT(spread), PE_RATE_CLUSTERED, 4, 0.5, 7.2,
+		  0.205079564314, 0.794920435686 },
+		/*
+		 * The erred case is not counted: mean (2/3 + 1 + 0) / 3 =
+		 * 5/9; variance (4/9 + 1) / 3 - 25/81 = 14/81; n_eff =
+		 * (5/9)(4/9) 3 / (14/81) = 30/7 = 4.2857143, within
+		 * [3 cases, 6 rows].
+		 */
+		{ uneven, COUNT(uneven), PE_RATE_CLUSTERED, 3, 5.0 / 9,
+		  30.0 / 7, 0.186662528313, 0.871929859219 },
+		/* Every repeat passed: Wilson on the cases, 2/2. */
+		{ all_passed, COUNT(all_passed), PE_RATE_CLUSTERED, 2, 1.0, 2,
+		  0.342380227507, 1.0 },
+		/*
+		 * One case is one trial: n_eff = 1, center (2/3 +
+		 * 1.9207294) / 4.8414588 = 0.5344, half = z sqrt(2/9 +
+		 * 0.9603647) / 4.8414588 = 0.4402.
+		 */
+		{ single_case, COUNT(single_case), PE_RATE_CLUSTERED, 1,
+		  2.0 / 3, 1, 0.094186015106, 0.974663756353 },
+		/*
+		 * Both cases passed half: SE 0, so n_eff is the 6 rows;
+		 * half = z sqrt(1.5 + 0.9603647) / 9.8414588 = 0.3123837.
+		 */
+		{ all_halves, COUNT(all_halves), PE_RATE_CLUSTERED, 2, 0.5, 6,
+		  0.187616306483, 0.812383693517 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(tables); i++) {
+		const struct case_rate_table *t = &tables[i];
+		struct pe_pass_rate got;
+
+		pe_case_pass_rate(t->cases, t->n, &got);
+		assert_int_equal(got.method, t->method);
+		assert_int_equal(got.cases, t->counted);
+		check_close(got.rate, t->rate, 1e-12, 0.0, "rate", i);
+		check_close(got.effective_n, t->effective_n, 1e-9, 0.0,
+			    "effective n", i);
+		check_close(got.low, t->low, 1e-11, 0.0, "low", i);
+		check_close(got.high, t->high, 1e-11, 0.0, "high", i);
+	}
+}
+
+/* Nothing decided, or nothing at all: no rate. */
+static void test_case_pass_rate_empty(void **state)
+{
+	struct pe_pass_rate got;
+
+	(void)state;
+	pe_case_pass_rate(none_decided, COUNT(none_decided), &got);
+	assert_int_equal(got.cases, 0);
+	assert_int_equal(got.decided, 0);
+	assert_true(isnan(got.rate) && isnan(got.low) && isnan(got.high));
+	pe_case_pass_rate(NULL, 0, &got);
+	assert_true(isnan(got.rate));
+	assert_string_equal(pe_rate_method_name(PE_RATE_CLUSTERED),
+			    "case-clustered Wilson");
+	assert_string_equal(pe_rate_method_name(PE_RATE_WILSON), "Wilson");
+}
+
+/*
+ * (z_0.975 + z_0.8) = 2.8015852; with 20 cases of 3 repeats,
+ * independent repeats give 2.8015852 sqrt(0.5 / 3 / 20) = 0.2557486 and
+ * repeats that always agree 2.8015852 sqrt(0.5 / 20) = 0.4429695.
+ */
+static void test_min_detectable_difference(void **state)
+{
+	(void)state;
+	check_close(pe_min_detectable_difference(20, 3, 0.0), 0.255748570122,
+		    1e-11, 0.0, "mdd independent", 0);
+	check_close(pe_min_detectable_difference(20, 3, 1.0), 0.442969517415,
+		    1e-11, 0.0, "mdd agree", 1);
+	check_close(pe_min_detectable_difference(20, 1, 0.0),
+		    pe_min_detectable_difference(20, 1, 1.0), 1e-15, 0.0,
+		    "mdd one repeat", 2);
+	assert_true(isnan(pe_min_detectable_difference(0, 3, 0.0)));
+	assert_true(isnan(pe_min_detectable_difference(20, 0, 0.0)));
+	assert_true(isnan(pe_min_detectable_difference(20, 3, 1.5)));
+}
+
+/*
+ * Head passes cases 1 and 2, which base fails, and both agree on 3 and 4:
+ * d = 1, 1, 0, 0, mean 1/2, sample variance 1/3, half = t(0.975, 3)
+ * sqrt(1/12) = 3.182446 * 0.2886751 = 0.9186930, so [-0.4186930, 1]
+ * after clamping.  One case has no interval.
+ */
+static void test_paired_interval(void **state)
+{
+	static const struct pe_paired_case four[] = {
+		{ 0, 1, 1, 1 },
+		{ 0, 1, 1, 1 },
+		{ 1, 1, 1, 1 },
+		{ 0, 1, 0, 1 },
+	};
+	struct pe_paired_result got;
+
+	(void)state;
+	assert_int_equal(pe_paired_compare(four, COUNT(four), &got), 0);
+	check_close(got.effect, 0.5, 1e-15, 0.0, "effect", 0);
+	check_close(got.effect_low, -0.418693027391, 1e-11, 0.0, "low", 0);
+	check_close(got.effect_high, 1.0, 0.0, 0.0, "high", 0);
+	assert_int_equal(pe_paired_compare(four, 1, &got), 0);
+	assert_true(isnan(got.effect_low) && isnan(got.effect_high));
+}
+
+/*
+ * Beyond the t table: 41 cases, 21 improved from 0/1 to 1/1 and 20 the
+ * same.  mean 21/41; sample variance (21 (20/41)^2 + 20 (21/41)^2) / 40
+ * = 17220 / 67240 = 0.2560976; t(0.975, 40) = 2.0210754 (the expansion;
+ * tables give 2.021075), half = 2.0210754 sqrt(0.2560976 / 41) =
+ * 0.1597325.
+ */
+static void test_paired_interval_large(void **state)
+{
+	struct pe_paired_case cases[41];
+	struct pe_paired_result got;
+
+	(void)state;
+	for (size_t i = 0; i < 41; i++) {
+		cases[i].base_pass = 0;
+		cases[i].base_total = 1;
+		cases[i].head_pass = i < 21;
+		cases[i].head_total = 1;
+	}
+	assert_int_equal(pe_paired_compare(cases, 41, &got), 0);
+	check_close(got.effect, 21.0 / 41, 1e-15, 0.0, "effect", 0);
+	check_close(got.effect_low, 0.352462615986, 1e-9, 0.0, "low", 0);
+	check_close(got.effect_high, 0.671927627916, 1e-9, 0.0, "high", 0);
+}
+
 /* Shorthands for one paired case: base pass/total, head pass/total. */
 #define SAME(p, t)                                                             \
 	{                                                                      \
@@ -391,6 +572,16 @@ static const struct pe_paired_case six_improved[] = {
 	CASE(0, 2, 2, 2), CASE(0, 2, 2, 2), CASE(0, 2, 2, 2),
 };
 
+/* Checks one end of a paired interval, which may be NAN. */
+static void check_interval(double actual, double expected, size_t row)
+{
+	if (isnan(expected)) {
+		assert_true(isnan(actual));
+		return;
+	}
+	check_close(actual, expected, 1e-11, 0.0, "effect interval", row);
+}
+
 struct paired_table {
 	const struct pe_paired_case *cases;
 	size_t n;
@@ -403,37 +594,50 @@ static void test_paired_compare(void **state)
 		/*
 		 * p: 1 improved, 9 regressed = 2 * (1 + 10) / 1024 =
 		 * 0.021484375; effect = (9 * -2/3 + 1/3) / 12 = -17/36;
-		 * net = (1 - 9) / 12 = -2/3.
+		 * net = (1 - 9) / 12 = -2/3.  Differences: nine -2/3, one
+		 * +1/3, two 0; sample variance (9 (7/36)^2 + (29/36)^2 +
+		 * 2 (17/36)^2) / 11 = (1860 / 1296) / 11 = 0.1304714, half =
+		 * t(0.975, 11) sqrt(0.1304714 / 12) = 2.200985 * 0.1042719
+		 * = 0.2295007.
 		 */
 		{ injected_regression,
 		  COUNT(injected_regression),
-		  { 12, 1, 9, 2, 0.021484375, -17.0 / 36, -2.0 / 3, 0, 1, 0 } },
+		  { 12, 1, 9, 2, 0.021484375, -17.0 / 36, -2.0 / 3, 0, 1, 0,
+		    -0.701722961333, -0.242721483111 } },
 		/*
 		 * p: 0 against 1 = min(1, 2 * 1/2) = 1; effect =
 		 * -1/3 / 12 = -1/36; net = -1/12; one discordant case
-		 * can never tell.
+		 * can never tell.  Sample variance (11 / 36^2 + (11/36)^2)
+		 * / 11 = 1/108, half = t(0.975, 11) sqrt(1/1296) =
+		 * 2.200985 / 36 = 0.0611385.
 		 */
 		{ one_wobble,
 		  COUNT(one_wobble),
-		  { 12, 0, 1, 11, 1.0, -1.0 / 36, -1.0 / 12, 1, 0, 0 } },
-		/* No discordant cases: p = 1, no effect. */
+		  { 12, 0, 1, 11, 1.0, -1.0 / 36, -1.0 / 12, 1, 0, 0,
+		    -0.088916250000, 0.033360694444 } },
+		/* No discordant cases: p = 1, no effect, interval [0, 0]. */
 		{ all_unchanged,
 		  COUNT(all_unchanged),
-		  { 5, 0, 0, 5, 1.0, 0.0, 0.0, 1, 0, 0 } },
-		/* p = 2 / 32 = 0.0625; effect = net = -5/6. */
+		  { 5, 0, 0, 5, 1.0, 0.0, 0.0, 1, 0, 0, 0.0, 0.0 } },
+		/*
+		 * p = 2 / 32 = 0.0625; effect = net = -5/6; sample
+		 * variance (5/36 + 25/36) / 5 = 1/6, half = t(0.975, 5)
+		 * / 6 = 2.570582 / 6 = 0.4284303, low clamped to -1.
+		 */
 		{ five_regressed,
 		  COUNT(five_regressed),
-		  { 6, 0, 5, 1, 0.0625, -5.0 / 6, -5.0 / 6, 1, 0, 0 } },
-		/* p = 2 / 64 = 0.03125; effect = net = -1. */
+		  { 6, 0, 5, 1, 0.0625, -5.0 / 6, -5.0 / 6, 1, 0, 0, -1.0,
+		    -0.404903000000 } },
+		/* p = 2 / 64 = 0.03125; effect = net = -1, no spread. */
 		{ six_regressed,
 		  COUNT(six_regressed),
-		  { 6, 0, 6, 0, 0.03125, -1.0, -1.0, 0, 1, 0 } },
-		/* p = 2 / 64 = 0.03125; effect = net = +1. */
+		  { 6, 0, 6, 0, 0.03125, -1.0, -1.0, 0, 1, 0, -1.0, -1.0 } },
+		/* p = 2 / 64 = 0.03125; effect = net = +1, no spread. */
 		{ six_improved,
 		  COUNT(six_improved),
-		  { 6, 6, 0, 0, 0.03125, 1.0, 1.0, 0, 0, 1 } },
-		/* No cases at all: nothing to tell. */
-		{ NULL, 0, { 0, 0, 0, 0, 1.0, 0.0, 0.0, 1, 0, 0 } },
+		  { 6, 6, 0, 0, 0.03125, 1.0, 1.0, 0, 0, 1, 1.0, 1.0 } },
+		/* No cases at all: nothing to tell, no interval. */
+		{ NULL, 0, { 0, 0, 0, 0, 1.0, 0.0, 0.0, 1, 0, 0, NAN, NAN } },
 	};
 
 	(void)state;
@@ -457,6 +661,8 @@ static void test_paired_compare(void **state)
 				 want->significant_regression);
 		assert_int_equal(got.significant_improvement,
 				 want->significant_improvement);
+		check_interval(got.effect_low, want->effect_low, i);
+		check_interval(got.effect_high, want->effect_high, i);
 	}
 }
 
@@ -495,6 +701,11 @@ int main(void)
 		cmocka_unit_test(test_mean),
 		cmocka_unit_test(test_paired_compare),
 		cmocka_unit_test(test_paired_invalid),
+		cmocka_unit_test(test_case_pass_rate),
+		cmocka_unit_test(test_case_pass_rate_empty),
+		cmocka_unit_test(test_min_detectable_difference),
+		cmocka_unit_test(test_paired_interval),
+		cmocka_unit_test(test_paired_interval_large),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
