@@ -1292,7 +1292,10 @@ static void write_case_column(struct html_state *st,
 	pe_buf_adds(b, "</div>\n");
 }
 
-/* A chip of the summary: the column's passes over its decided rows. */
+/*
+ * A chip of the summary: the column's passes over its decided rows, or
+ * a dash when the case has no rows in the column.
+ */
 static void write_chip(struct pe_buf *b, const struct html_column *col,
 		       const struct pe_result *const *rows, size_t n)
 {
@@ -1302,12 +1305,17 @@ static void write_chip(struct pe_buf *b, const struct html_column *col,
 	pe_tally_init(&t);
 	for (size_t i = 0; i < n; i++)
 		pe_tally_add(&t, rows[i]);
-	cls = t.error  ? "st-error"
-	      : t.fail ? "st-fail"
-	      : t.pass ? "st-pass"
-		       : "st-ungraded";
+	cls = !n	? "st-none"
+	      : t.error ? "st-error"
+	      : t.fail	? "st-fail"
+	      : t.pass	? "st-pass"
+			: "st-ungraded";
 	pe_buf_addf(b, "<span class=\"chip %s\" title=\"", cls);
 	put_column_label(b, col->model, col->has_temperature, col->temperature);
+	if (!n) {
+		pe_buf_adds(b, ": no results\">\xe2\x80\x94</span>");
+		return;
+	}
 	pe_buf_addf(b,
 		    ": %zu pass, %zu fail, %zu error, %zu ungraded\">"
 		    "%zu/%zu</span>",

@@ -156,6 +156,9 @@ async function checkPage(context) {
 	same("case chips: passed over decided per model x temperature",
 		await page.locator("details.case").first().locator(".chip")
 			.allTextContents(), ["0/0", "1/1"]);
+	same("case chips: a dash where the case has no results",
+		await page.locator("details.case[data-index='2'] .chip")
+			.allTextContents(), ["\u2014", "2/3"]);
 	rmSync(join(shotDir, "report.png"), { force: true });
 	const size = await page.evaluate(() => ({
 		width: document.documentElement.scrollWidth,
