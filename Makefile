@@ -36,12 +36,13 @@ SCRIPT_DEBS = python3
 # of the TLS test, Chromium and Node for the browser test, valgrind for
 # memcheck, and for tests/cli-tests.sh script(1) (bsdutils) for a
 # pseudo-terminal, mandoc and man-db for the man page, zsh for its
-# completion.
+# completion, and for tests/workflow-tests.sh PyYAML to read the
+# workflows, git, and jq (gh's --jq language).
 UNIT_DEBS = libcmocka-dev
 FUZZ_DEBS = clang libclang-rt-dev
 TEST_DEBS = $(UNIT_DEBS) $(FUZZ_DEBS) clang-format libxml2-utils curl \
 	    openssl $(SCRIPT_DEBS) chromium nodejs valgrind bsdutils mandoc \
-	    man-db zsh
+	    man-db zsh python3-yaml git jq
 # npm comes with some nodejs builds (NodeSource's conflicts with Debian's
 # npm package); Debian's own nodejs needs the npm package beside it.
 TEST_DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)

@@ -55,15 +55,17 @@ struct pe_word {
 
 /*
  * What the evaluators of one output derive from it and share, made by the
- * first one that needs it (pe_eval_words, in words.c): the output trimmed
- * of white space and case folded with NFC (pe_unicode_fold), its words
- * (pe_unicode_next_word) in that copy, numbered from 0 so that equal
- * words share an id, and a table of its distinct words.  One scoring
- * call runs on one thread, so the memo needs no lock.
+ * first one that needs it (words.c): the output trimmed of white space
+ * and case folded with NFC (pe_unicode_fold; pe_eval_folded), and then
+ * its words (pe_unicode_next_word) in that copy, numbered from 0 so that
+ * equal words share an id, and a table of its distinct words
+ * (pe_eval_words).  One scoring call runs on one thread, so the memo
+ * needs no lock.
  */
 struct pe_eval_memo {
-	int made; /* 0: not yet; 1: made; -1: too long to fold */
+	int made; /* folded: 0 not yet; 1 made; -1 too long to fold */
 	struct pe_buf folded;
+	int has_words; /* words, ndistinct, table and mask are made */
 	struct pe_word *words;
 	size_t nwords;
 	unsigned ndistinct;	      /* ids run from 0 to ndistinct - 1 */
@@ -101,11 +103,15 @@ struct pe_eval_input {
 };
 
 /*
- * Fills m with in's output trimmed and folded, and its words, from in's
- * memo when it has them made (else made there, or in m when in has no
- * memo).  Returns the memo that holds them, which the caller releases
- * when it is m; NULL when the output is too long to fold.
+ * In's output trimmed and folded: in's memo when it has it made (else
+ * made there, or in m when in has no memo).  Returns the memo that holds
+ * it, which the caller releases when it is m; NULL when the output is
+ * too long to fold.
  */
+const struct pe_eval_memo *pe_eval_folded(const struct pe_eval_input *in,
+					  struct pe_eval_memo *m);
+
+/* The same, with the folded text's words made too. */
 const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 					 struct pe_eval_memo *m);
 

@@ -141,7 +141,24 @@ struct tally {
 	size_t checks;
 	size_t passed;
 	struct pe_buf problems;
+	struct pe_buf held; /* what the passed checks found */
 };
+
+static void held(struct tally *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Counts a passed check and says what it found. */
+static void held(struct tally *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	t->passed++;
+	if (t->held.len)
+		pe_buf_adds(&t->held, "; ");
+	va_start(ap, fmt);
+	pe_buf_vaddf(&t->held, fmt, ap);
+	va_end(ap);
+}
 
 static void problem(struct tally *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -173,7 +190,8 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 
 		t->checks++;
 		if (pe_bound_holds(&r->bound, n))
-			t->passed++;
+			held(t, "%zu %s%s (need %s)", n, what,
+			     n == 1 ? "" : "s", want);
 		else
 			problem(t, "%zu %s%s, need %s", n, what,
 				n == 1 ? "" : "s", want);
@@ -191,7 +209,8 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 		}
 		n = count_in(md, kind, start, end);
 		if (pe_bound_holds(&r->bound, n))
-			t->passed++;
+			held(t, "%zu %s%s in %s (need %s)", n, what,
+			     n == 1 ? "" : "s", r->within.raw[i], want);
 		else
 			problem(t, "%zu %s%s in %s, need %s", n, what,
 				n == 1 ? "" : "s", r->within.raw[i], want);
@@ -203,10 +222,11 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 			 struct pe_eval_result *out)
 {
 	const struct format_state *st = state;
-	struct tally t = { 0, 0, { 0 } };
+	struct tally t = { 0, 0, { 0 }, { 0 } };
 
 	(void)spec;
 	pe_buf_init(&t.problems, 0);
+	pe_buf_init(&t.held, 0);
 	for (int i = 0; i < 3; i++)
 		if (st->rules[i].active)
 			check_count(&st->rules[i], (enum count_kind)i, in->md,
@@ -220,7 +240,8 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 				deepest = h[i].level;
 		t.checks++;
 		if (deepest <= st->max_level)
-			t.passed++;
+			held(&t, "headings at most level %zu (deepest %zu)",
+			     st->max_level, deepest);
 		else
 			problem(&t,
 				"a level-%zu heading, deepest allowed is %zu",
@@ -231,20 +252,20 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 
 		t.checks++;
 		if (!html)
-			t.passed++;
+			held(&t, "no raw HTML");
 		else
 			problem(&t, "%zu raw HTML element%s", html,
 				html == 1 ? "" : "s");
 	}
 	if (t.passed == t.checks)
 		pe_result_set(out, PE_VERDICT_PASS, 1, "%s",
-			      t.checks == 1 ? "the format check holds"
-					    : "all format checks hold");
+			      pe_buf_str(&t.held));
 	else
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)t.passed / (double)t.checks, "%s",
 			      pe_buf_str(&t.problems));
 	pe_buf_release(&t.problems);
+	pe_buf_release(&t.held);
 }
 
 static const char *const format_keys[] = { "format", NULL };

@@ -199,6 +199,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 	size_t len = in->len, empty, start, end;
 	const char *text = in->output;
 	struct pe_buf answer;
+	struct pe_eval_memo own = { 0 };
 	struct tally t = { 0 };
 
 	(void)state;
@@ -216,7 +217,21 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 	text = pe_unicode_trim(text, &len);
 	/* Folding makes text at most three times longer (unicode.h). */
 	pe_buf_init(&answer, 3 * len + 1);
-	if (!spec->case_sensitive) {
+	if (!spec->case_sensitive && !spec->part.norm) {
+		/* The whole answer, folded once for all its evaluators. */
+		const struct pe_eval_memo *m = pe_eval_folded(in, &own);
+
+		if (!m) {
+			pe_result_set(out, PE_VERDICT_ERROR, 0,
+				      "the answer is too long to compare "
+				      "without case");
+			pe_eval_memo_release(&own);
+			pe_buf_release(&answer);
+			return;
+		}
+		text = pe_buf_str(&m->folded);
+		len = m->folded.len;
+	} else if (!spec->case_sensitive) {
 		if (pe_unicode_fold(text, len, &answer)) {
 			pe_result_set(out, PE_VERDICT_ERROR, 0,
 				      "the answer is too long to compare "
@@ -242,6 +257,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 	pe_buf_release(&t.found);
 	pe_buf_release(&t.missing);
 	pe_buf_release(&answer);
+	pe_eval_memo_release(&own);
 }
 
 static void free_string_spec(void *data)

@@ -72,19 +72,23 @@ static void number_words(struct pe_eval_memo *m)
 	}
 }
 
-/* Folds the output and finds and numbers its words, into m. */
-static void make_words(const struct pe_eval_input *in, struct pe_eval_memo *m)
+/* Folds the output, trimmed, into m. */
+static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 {
-	size_t len = in->len, at = 0, start, end, alloc = 0;
+	size_t len = in->len;
 	const char *text = pe_unicode_trim(in->output, &len);
 
 	/* Folding makes at most three bytes of one (U+FFFD of a bad byte). */
 	pe_buf_init(&m->folded, 3 * len + 1);
-	if (pe_unicode_fold(text, len, &m->folded)) {
-		m->made = -1;
-		return;
-	}
-	m->made = 1;
+	m->made = pe_unicode_fold(text, len, &m->folded) ? -1 : 1;
+}
+
+/* Finds and numbers the words of m's folded text. */
+static void make_words(struct pe_eval_memo *m)
+{
+	size_t at = 0, start, end, alloc = 0;
+
+	m->has_words = 1;
 	while (pe_unicode_next_word(m->folded.data, m->folded.len, &at, &start,
 				    &end)) {
 		pe_grow(&m->words, &alloc, m->nwords + 1, sizeof(*m->words));
@@ -95,15 +99,28 @@ static void make_words(const struct pe_eval_input *in, struct pe_eval_memo *m)
 	number_words(m);
 }
 
+/* The output folded, made once; see evaluator.h. */
+const struct pe_eval_memo *pe_eval_folded(const struct pe_eval_input *in,
+					  struct pe_eval_memo *m)
+{
+	struct pe_eval_memo *holder = in->memo ? in->memo : m;
+
+	if (!holder->made)
+		make_folded(in, holder);
+	return holder->made > 0 ? holder : NULL;
+}
+
 /* The output's folded words, made once; see evaluator.h. */
 const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 					 struct pe_eval_memo *m)
 {
 	struct pe_eval_memo *holder = in->memo ? in->memo : m;
 
-	if (!holder->made)
-		make_words(in, holder);
-	return holder->made > 0 ? holder : NULL;
+	if (!pe_eval_folded(in, m))
+		return NULL;
+	if (!holder->has_words)
+		make_words(holder);
+	return holder;
 }
 
 /* The id of a word of another text in the memo; see evaluator.h. */

@@ -28,6 +28,21 @@ else
 	echo "FAIL exit codes differ between status.c, --help and README.md"
 fi
 
+# The reason lines the README quotes are the ones the golden case prints.
+golden=tests/cases/229-score-reason-lines/stdout
+sed -n 's/^      \(pass\|fail\) .*/&/p' "$golden" | sed 's/^      //' >"$tmp/reasons-golden"
+awk '/^<!-- reason lines: / { on = 1; next }
+	on && /^```$/ { if (++fences == 2) exit; next }
+	on && fences == 1 { print }' README.md >"$tmp/reasons-readme"
+if [ -s "$tmp/reasons-golden" ] &&
+	diff -u "$tmp/reasons-golden" "$tmp/reasons-readme"; then
+	pass=$((pass + 1))
+	echo "ok   README's reason lines are the ones $golden holds"
+else
+	fail=$((fail + 1))
+	echo "FAIL README's reason lines differ from $golden"
+fi
+
 # Every command in --help has a README section that names each option its
 # --help lists, and the README names no command that does not exist.
 commands=$("$PE" --help | sed -n 's/^  \([a-z][a-z]*\)  .*/\1/p')

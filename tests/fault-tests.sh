@@ -160,7 +160,9 @@ if python3 - "$work" "$(status refused)" "$(secs refused)" <<'PY'
 import json, sys
 d, status, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rows = json.load(open(d + "/refused/results.json"))["results"]
-assert status == 2 and secs < 10, (status, secs)
+# Retries show in the attempts below; the time only bounds a hang
+# (under ASan on a busy machine a run takes some 10 s).
+assert status == 2 and secs < 60, (status, secs)
 assert len(rows) == 500 and all(r["status"] == "error" and "onnect" in r["error"] for r in rows), rows[0]["error"]
 attempts = sum(r["call"]["attempts"] for r in rows)
 assert attempts < 100, attempts
@@ -183,7 +185,9 @@ import json, sys
 d, status, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rows = json.load(open(d + "/quota/results.json"))["results"]
 sent = json.load(open(d + "/quota.stats"))["requests"]
-assert status == 2 and secs < 10, (status, secs)
+# Retries show in the attempts below; the time only bounds a hang
+# (under ASan on a busy machine a run takes some 10 s).
+assert status == 2 and secs < 60, (status, secs)
 assert len(rows) == 500 and all(r["status"] == "error" and "quota" in r["error"] for r in rows), rows[0]["error"]
 assert sent <= 40, sent
 print("  %d requests for 500 jobs, %s s" % (sent, secs))
@@ -341,7 +345,9 @@ if python3 - "$work" "$(status tls)" "$(secs tls)" <<'PY'
 import json, sys
 d, status, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 rows = json.load(open(d + "/tls/results.json"))["results"]
-assert status == 2 and secs < 10, (status, secs)
+# Retries show in the attempts below; the time only bounds a hang
+# (under ASan on a busy machine a run takes some 10 s).
+assert status == 2 and secs < 60, (status, secs)
 assert all(r["status"] == "error" and "certificate" in r["error"] for r in rows), rows[0]["error"]
 attempts = sum(r["call"]["attempts"] for r in rows)
 assert attempts <= 40 and all(r["call"]["attempts"] <= 1 for r in rows), attempts

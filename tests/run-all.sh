@@ -6,13 +6,15 @@
 # server, the security tests (TLS with a private CA, keys, file modes and
 # paths, the secrets proof), hostile input (bench/load.py's bounds) and
 # crashes, the command line (colour on a pseudo-terminal, the example
-# configuration, the man page, completion, install), valgrind memcheck
+# configuration, the man page, completion, install), the CI workflows of
+# examples/github/ run step by step against the fake server, valgrind memcheck
 # on end-to-end runs, the JUnit and HTML
-# reports (the latter in headless Chromium), the docs, format, tree and
+# reports (the latter in headless Chromium), the docs, the README's
+# examples that need no key, format, tree and
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
 # terminal, stream, security, fault, hostile, cli and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
-# run.  Ends with one line
+# run.  Each step says how long it took; the run ends with one line
 # "make test: N passed, M failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -25,9 +27,11 @@ step() {
 	title=$1
 	shift
 	echo "== $title"
+	started=$(date +%s)
 	"$@" >"$log" 2>&1
 	status=$?
 	grep -v '^ok ' "$log"
+	echo "   ($(($(date +%s) - started)) s)"
 	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
@@ -60,8 +64,9 @@ step "conformance corpus" tests/conformance.sh ./prompteval
 step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
 step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
 step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
-step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval
+step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval build/default/tests/fakellm
 step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
+step "the CI workflows of examples/github/, run as written" tests/workflow-tests.sh ./prompteval build/default/tests/fakellm
 step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
 step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
@@ -72,6 +77,7 @@ step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/t
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
 step "docs agree with the code" tests/check-docs.sh ./prompteval
+step "every README example that needs no key, as written" tests/readme-examples.sh ./prompteval
 step "formatting" tests/check-format.sh
 step "make installs no test tool" tests/check-build-deps.sh
 step "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
@@ -82,7 +88,7 @@ step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
 step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
 step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
 step "python and exec checks against the fake LLM server (ASan+UBSan)" tests/checks-tests.sh build/san/prompteval build/san/tests/fakellm
-step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh build/san/prompteval
+step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh build/san/prompteval build/san/tests/fakellm
 step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm

@@ -12,10 +12,16 @@
 #  - usage errors (exit 4);
 #  - --baseline-rev in a temporary git repository: a commit, an edit and a
 #    new prompt file, then one run that compares and gates; an unknown
-#    revision and a folder outside git (exit 3).
-# usage: tests/seq-tests.sh PROMPTEVAL
+#    revision and a folder outside git (exit 3);
+#  - with FAKELLM, --baseline-rev --no-cache asks an unchanged prompt once.
+# usage: tests/seq-tests.sh PROMPTEVAL [FAKELLM]
 set -u
 PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -n "${2:-}" ]; then
+	FAKELLM=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+	export FAKELLM
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 pass=0
@@ -171,6 +177,27 @@ check "baseline-rev outside a git work tree: says so" \
 "$PE" run -q -m echo: --baseline-rev HEAD --baseline x \
 	same/p.prompt.yml >/dev/null 2>&1
 check "--baseline-rev with --baseline: exit 4" [ $? = 4 ]
+
+# 6. With --no-cache the two sides of --baseline-rev still share their
+# identical requests (a cache of their own): against the fake server, the
+# revision's two prompts (whose 40 requests are the same) ask 40, then
+# only the edited prompt asks its 40; the unchanged prompt, and the new
+# one whose requests are the same, ask none.  Without the sharing: 200.
+if [ -n "${FAKELLM:-}" ]; then
+	. "$root/tests/lib.sh"
+	fake_start
+	fake_config repo/pe.yml
+	(cd repo && OPENAI_API_KEY=sk-seq-tests-key "$PE" run -q -c pe.yml \
+		-m openai:sim -o out4 --no-cache --baseline-rev HEAD \
+		prompts >../shared.out 2>&1)
+	requests=$(fake_get /_stats |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
+	fake_stop
+	check "baseline-rev --no-cache: an unchanged prompt is asked once ($requests requests, want 80)" \
+		[ "$requests" = 80 ]
+	check "baseline-rev --no-cache: its own cache is gone afterwards" \
+		sh -c '! ls -d "${TMPDIR:-/tmp}"/prompteval-rev-*/.prompteval-rev-cache 2>/dev/null | grep -q .'
+fi
 
 echo "seq: $pass passed, $fail failed"
 [ "$fail" = 0 ]

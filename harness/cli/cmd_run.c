@@ -719,11 +719,13 @@ done:
  */
 static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
 {
-	struct run_args base = *a;
+	struct run_args base;
+	struct pe_call_settings calls = a->calls;
 	struct pe_strlist found;
 	struct pe_gitrev g;
 	int rc =
 		pe_gitrev_export(a->baseline_rev, paths->items, paths->len, &g);
+	char *own_cache = NULL;
 	int status;
 
 	pe_strlist_init(&found);
@@ -731,6 +733,17 @@ static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
 		pe_gitrev_release(&g);
 		return rc == PE_ERR_IO ? PE_EXIT_SYSTEM : PE_EXIT_INVALID;
 	}
+	/*
+	 * With --no-cache the two sides still share the answers of their
+	 * identical requests (an unchanged prompt is asked once), through a
+	 * cache of their own in the export's folder, removed with it.
+	 */
+	if (a->calls.no_cache) {
+		own_cache = xstrfmt("%s/.prompteval-rev-cache", g.dir);
+		a->calls.no_cache = 0;
+		a->calls.cache_dir = own_cache;
+	}
+	base = *a;
 	for (size_t i = 0; i < g.paths.len; i++)
 		if (!access(g.paths.items[i], F_OK))
 			pe_strlist_push(&found, g.paths.items[i]);
@@ -766,6 +779,8 @@ static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
 	}
 	free((char *)base.out_dir);
 done:
+	a->calls = calls;
+	free(own_cache);
 	pe_strlist_release(&found);
 	pe_gitrev_release(&g);
 	return status;

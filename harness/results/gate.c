@@ -256,6 +256,7 @@ static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
 		gate_failed(l, what);
 	else
 		gate_ok(l, "passed", what);
+	free(what);
 }
 
 /* The configuration's --fail-on that had no baseline to compare with. */

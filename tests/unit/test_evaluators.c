@@ -1307,11 +1307,12 @@ static const struct eval_case format_cases[] = {
 	{ "bold max", "- format: {bold: {max: 1}}", plan, FAIL, 0,
 	  "2 bold spans, need at most 1", EXACT },
 	{ "bold range", "- format: {bold: {min: 1, max: 2}}", plan, PASS, 1,
-	  "the format check holds", EXACT },
+	  "2 bold spans (need 1 to 2)", EXACT },
 	{ "bold within",
 	  "- format: {bold: {within: [Pre-Migration "
 	  "Checklist]}}",
-	  plan, PASS, 1, "the format check holds", EXACT },
+	  plan, PASS, 1,
+	  "1 bold span in Pre-Migration Checklist (need at least 1)", EXACT },
 	{ "bold within, none there",
 	  "- format: {bold: {within: [Risk "
 	  "Register]}}",
@@ -1320,11 +1321,14 @@ static const struct eval_case format_cases[] = {
 	{ "bold in code does not count", "- format: {bold: {min: 2}}",
 	  code_bold, FAIL, 0, "1 bold span, need at least 2", EXACT },
 	{ "bold in code does not count (max)", "- format: {bold: {max: 1}}",
-	  code_bold, PASS, 1, "the format check holds", EXACT },
+	  code_bold, PASS, 1, "1 bold span (need at most 1)", EXACT },
 	{ "bullets within each section",
 	  "- format: {bullets: {min: 1, within: [Pre-Migration Checklist, "
 	  "Risk Register]}}",
-	  plan, PASS, 1, "all format checks hold", EXACT },
+	  plan, PASS, 1,
+	  "2 bulleted items in Pre-Migration Checklist (need at least 1); 1 "
+	  "bulleted item in Risk Register (need at least 1)",
+	  EXACT },
 	{ "bullets within: one section has none",
 	  "- format: {bullets: {within: [Pre-Migration Checklist, "
 	  "Rollback]}}",
@@ -1344,7 +1348,7 @@ static const struct eval_case format_cases[] = {
 	{ "bullets: N is a minimum", "- format: {bullets: 4}", plan, FAIL, 0,
 	  "3 bulleted items, need at least 4", EXACT },
 	{ "bullets: true", "- format: {bullets: true}", plan, PASS, 1,
-	  "the format check holds", EXACT },
+	  "3 bulleted items (need at least 1)", EXACT },
 	{ "bullets in a fence do not count", "- format: {bullets: 1}",
 	  code_bold, FAIL, 0, "0 bulleted items, need at least 1", EXACT },
 	{ "numbered items are not bullets", "- format: {bullets: 1}",
@@ -1352,24 +1356,25 @@ static const struct eval_case format_cases[] = {
 	{ "numbered within",
 	  "- format: {numbered: {min: 3, within: [Phase "
 	  "Plan]}}",
-	  plan, PASS, 1, "the format check holds", EXACT },
+	  plan, PASS, 1, "3 numbered items in Phase Plan (need at least 3)",
+	  EXACT },
 	{ "numbered min", "- format: {numbered: 4}", plan, FAIL, 0,
 	  "3 numbered items, need at least 4", EXACT },
 	{ "numbered in a fence do not count", "- format: {numbered: 1}",
 	  code_bold, FAIL, 0, "0 numbered items, need at least 1", EXACT },
 	{ "bullets are not numbered", "- format: {numbered: {max: 0}}",
-	  "- a\n- b\n", PASS, 1, "the format check holds", EXACT },
+	  "- a\n- b\n", PASS, 1, "0 numbered items (need at most 0)", EXACT },
 	{ "headings max_level", "- format: {headings: {max_level: 2}}", plan,
 	  FAIL, 0, "a level-3 heading, deepest allowed is 2", EXACT },
 	{ "headings max_level holds", "- format: {headings: {max_level: 3}}",
-	  plan, PASS, 1, "the format check holds", EXACT },
+	  plan, PASS, 1, "headings at most level 3 (deepest 3)", EXACT },
 	{ "no_html holds", "- format: {no_html: true}", plan, PASS, 1,
-	  "the format check holds", EXACT },
+	  "no raw HTML", EXACT },
 	{ "no_html: inline tags", "- format: {no_html: true}",
 	  "a <b>bold</b> word\n", FAIL, 0, "2 raw HTML elements", EXACT },
 	{ "no_html: HTML in code is code", "- format: {no_html: true}",
-	  "`<b>` and\n\n```html\n<div></div>\n```\n", PASS, 1,
-	  "the format check holds", EXACT },
+	  "`<b>` and\n\n```html\n<div></div>\n```\n", PASS, 1, "no raw HTML",
+	  EXACT },
 	/*
 	 * Regression (fixed): an HTML block is counted once per line of it as well
 	 * (markdown.c, see test_markdown.c): FAIL "7 raw HTML elements".
@@ -1378,7 +1383,7 @@ static const struct eval_case format_cases[] = {
 	  "<div>\nhi\n</div>\n", FAIL, 0, "1 raw HTML element", EXACT },
 	{ "no_html: false checks nothing",
 	  "- format: {no_html: false, bold: {max: 10}}", "<b>x</b>\n", PASS, 1,
-	  "the format check holds", EXACT },
+	  "0 bold spans (need at most 10)", EXACT },
 	{ "score is the share of checks that hold",
 	  "- format: {bold: 1, bullets: 10, no_html: true}", plan, FAIL,
 	  2.0 / 3, "3 bulleted items, need at least 10", EXACT },
@@ -1392,7 +1397,11 @@ static const struct eval_case format_cases[] = {
 	{ "all hold",
 	  "- format: {bold: 2, bullets: 3, numbered: 3, headings: "
 	  "{max_level: 3}, no_html: true}",
-	  plan, PASS, 1, "all format checks hold", EXACT },
+	  plan, PASS, 1,
+	  "2 bold spans (need at least 2); 3 bulleted items (need at least 3); "
+	  "3 numbered items (need at least 3); headings at most level 3 "
+	  "(deepest 3); no raw HTML",
+	  EXACT },
 };
 
 static void test_format(void **state)
@@ -2202,7 +2211,7 @@ static const struct eval_case not_cases[] = {
 	{ "sections", "- sections: [Migration Strategy, Glossary]\n  not: true",
 	  plan, PASS, 0.5, "not: missing sections: Glossary", EXACT },
 	{ "format", "- format: {bullets: 1}\n  not: true", plan, FAIL, 0,
-	  "not: the format check holds", EXACT },
+	  "not: 3 bulleted items (need at least 1)", EXACT },
 	{ "table", "- table: {columns: [Risk]}\n  not: true", plan, FAIL, 0,
 	  "not: table with 4 columns and 2 rows", EXACT },
 	{ "code", "- code: {language: python}\n  not: true", plan, PASS, 1,
@@ -2283,7 +2292,7 @@ static const struct eval_case empty_cases[] = {
 	  0, "numbered: section 'Plan' not found", EXACT },
 	{ "format no_html and headings",
 	  "- format: {no_html: true, headings: {max_level: 1}}", "", PASS, 1,
-	  "all format checks hold", EXACT },
+	  "headings at most level 1 (deepest 0); no raw HTML", EXACT },
 	{ "table", "- table: {columns: [a]}", "", FAIL, 0, "no table", EXACT },
 	{ "code", "- code: {min: 1}", "", FAIL, 0,
 	  "0 code blocks, need at least 1", EXACT },
@@ -2840,7 +2849,11 @@ static const struct eval_case big_cases[] = {
 	  "- format: {bullets: {min: 200000, within: [Migration "
 	  "Strategy]}, numbered: {min: 2, max: 2, within: [Risk "
 	  "Register]}, bold: 200000, headings: {max_level: 2}}",
-	  NULL, PASS, 1, "all format checks hold", EXACT },
+	  NULL, PASS, 1,
+	  "271714 bold spans (need at least 200000); 271714 bulleted items in "
+	  "Migration Strategy (need at least 200000); 2 numbered items in Risk "
+	  "Register (need exactly 2); headings at most level 2 (deepest 2)",
+	  EXACT },
 	{ "table",
 	  "- table: {columns: [risk, likelihood], min_rows: 1, "
 	  "within: Risk Register}",
