@@ -863,3 +863,226 @@ size_t pe_md_count_words(const char *text, size_t len)
 	}
 	return words;
 }
+
+/*
+ * The HTML renderer: md4c's callbacks write fixed tags, and every byte of
+ * the input reaches the output only through the caller's escaper.
+ */
+struct md_render {
+	struct pe_buf *out;
+	pe_md_escape_fn escape;
+};
+
+static const char *const heading_tags[] = {
+	"h1", "h2", "h3", "h4", "h5", "h6"
+};
+
+/* The tag of a block (NULL for the document), or "hN" for a heading. */
+static const char *block_tag(MD_BLOCKTYPE type, void *detail)
+{
+	switch (type) {
+	case MD_BLOCK_QUOTE:
+		return "blockquote";
+	case MD_BLOCK_UL:
+		return "ul";
+	case MD_BLOCK_OL:
+		return "ol";
+	case MD_BLOCK_LI:
+		return "li";
+	case MD_BLOCK_H: {
+		unsigned level = ((MD_BLOCK_H_DETAIL *)detail)->level;
+
+		return heading_tags[level >= 1 && level <= 6 ? level - 1 : 5];
+	}
+	case MD_BLOCK_P:
+		return "p";
+	case MD_BLOCK_TABLE:
+		return "table";
+	case MD_BLOCK_THEAD:
+		return "thead";
+	case MD_BLOCK_TBODY:
+		return "tbody";
+	case MD_BLOCK_TR:
+		return "tr";
+	case MD_BLOCK_TH:
+		return "th";
+	case MD_BLOCK_TD:
+		return "td";
+	default:
+		return NULL;
+	}
+}
+
+static int render_enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
+{
+	struct md_render *r = userdata;
+	const char *tag = block_tag(type, detail);
+
+	if (type == MD_BLOCK_HR)
+		pe_buf_adds(r->out, "<hr>\n");
+	else if (type == MD_BLOCK_CODE || type == MD_BLOCK_HTML)
+		pe_buf_adds(r->out, "<pre class=\"md-code\"><code>");
+	else if (tag)
+		/* Containers start a line of their own; leaves hold text. */
+		pe_buf_addf(r->out, "<%s>%s", tag,
+			    type == MD_BLOCK_QUOTE || type == MD_BLOCK_UL ||
+					    type == MD_BLOCK_OL ||
+					    type == MD_BLOCK_TABLE ||
+					    type == MD_BLOCK_THEAD ||
+					    type == MD_BLOCK_TBODY ||
+					    type == MD_BLOCK_TR
+				    ? "\n"
+				    : "");
+	return 0;
+}
+
+static int render_leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
+{
+	struct md_render *r = userdata;
+	const char *tag = block_tag(type, detail);
+
+	if (type == MD_BLOCK_CODE || type == MD_BLOCK_HTML)
+		pe_buf_adds(r->out, "</code></pre>\n");
+	else if (tag)
+		pe_buf_addf(r->out, "</%s>\n", tag);
+	return 0;
+}
+
+/* Whether a link target is http: or https: (the only ones kept). */
+static int is_web_url(const MD_ATTRIBUTE *href)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(schemes[i]);
+
+		size_t k = 0;
+
+		while (k < n && k < href->size &&
+		       tolower((unsigned char)href->text[k]) == schemes[i][k])
+			k++;
+		if (k == n && href->size > n)
+			return 1;
+	}
+	return 0;
+}
+
+static int render_enter_span(MD_SPANTYPE type, void *detail, void *userdata)
+{
+	struct md_render *r = userdata;
+
+	switch (type) {
+	case MD_SPAN_EM:
+		pe_buf_adds(r->out, "<em>");
+		break;
+	case MD_SPAN_STRONG:
+		pe_buf_adds(r->out, "<strong>");
+		break;
+	case MD_SPAN_CODE:
+		pe_buf_adds(r->out, "<code>");
+		break;
+	case MD_SPAN_DEL:
+		pe_buf_adds(r->out, "<del>");
+		break;
+	case MD_SPAN_A: {
+		const MD_ATTRIBUTE *href = &((MD_SPAN_A_DETAIL *)detail)->href;
+
+		if (!is_web_url(href)) {
+			pe_buf_adds(r->out, "<span class=\"md-link\">");
+			break;
+		}
+		pe_buf_adds(r->out, "<a href=\"");
+		r->escape(r->out, href->text, href->size);
+		pe_buf_adds(r->out, "\" rel=\"noopener noreferrer nofollow\">");
+		break;
+	}
+	case MD_SPAN_IMG:
+		pe_buf_adds(r->out, "<span class=\"md-img\">[image: ");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int render_leave_span(MD_SPANTYPE type, void *detail, void *userdata)
+{
+	struct md_render *r = userdata;
+
+	switch (type) {
+	case MD_SPAN_EM:
+		pe_buf_adds(r->out, "</em>");
+		break;
+	case MD_SPAN_STRONG:
+		pe_buf_adds(r->out, "</strong>");
+		break;
+	case MD_SPAN_CODE:
+		pe_buf_adds(r->out, "</code>");
+		break;
+	case MD_SPAN_DEL:
+		pe_buf_adds(r->out, "</del>");
+		break;
+	case MD_SPAN_A:
+		pe_buf_adds(r->out,
+			    is_web_url(&((MD_SPAN_A_DETAIL *)detail)->href)
+				    ? "</a>"
+				    : "</span>");
+		break;
+	case MD_SPAN_IMG:
+		pe_buf_adds(r->out, "]</span>");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int render_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
+		       void *userdata)
+{
+	struct md_render *r = userdata;
+	char decoded[8];
+
+	switch (type) {
+	case MD_TEXT_NULLCHAR:
+		pe_buf_adds(r->out, "\xef\xbf\xbd");
+		break;
+	case MD_TEXT_BR:
+		pe_buf_adds(r->out, "<br>\n");
+		break;
+	case MD_TEXT_SOFTBR:
+		pe_buf_addc(r->out, '\n');
+		break;
+	case MD_TEXT_ENTITY: {
+		size_t n = decode_entity(text, size, decoded);
+
+		/* An entity it does not know is shown as written, whole. */
+		if (n > 1 && decoded[0] == '&')
+			r->escape(r->out, text, size);
+		else
+			r->escape(r->out, decoded, n);
+		break;
+	}
+	default:
+		r->escape(r->out, text, size);
+		break;
+	}
+	return 0;
+}
+
+/* Renders Markdown as safe HTML; see markdown.h. */
+void pe_md_render_html(const char *text, size_t len, pe_md_escape_fn escape,
+		       struct pe_buf *out)
+{
+	struct md_render r = { out, escape };
+	MD_PARSER parser = { 0 };
+
+	/* Raw HTML is read as text, so it is escaped like any other. */
+	parser.flags = MD_FLAG_TABLES | MD_FLAG_STRIKETHROUGH | MD_FLAG_NOHTML;
+	parser.enter_block = render_enter_block;
+	parser.leave_block = render_leave_block;
+	parser.enter_span = render_enter_span;
+	parser.leave_span = render_leave_span;
+	parser.text = render_text;
+	md_parse(text, (MD_SIZE)len, &parser, &r);
+}

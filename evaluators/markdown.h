@@ -104,4 +104,26 @@ int pe_md_heading_matches(const char *heading_norm, const char *name_norm);
  */
 size_t pe_md_count_words(const char *text, size_t len);
 
+/*
+ * Escapes len bytes of s for HTML text and quoted attribute values,
+ * appending to out: the report's own escaper (pe_md_render_html never
+ * writes a byte of its input except through it).
+ */
+typedef void (*pe_md_escape_fn)(struct pe_buf *out, const char *s, size_t len);
+
+/*
+ * Renders len bytes of Markdown (CommonMark with GFM tables and
+ * strikethrough) as HTML for a report, appending to out.  Model output is
+ * untrusted, so the only markup written is the renderer's own fixed tags
+ * (p, h1-h6, ul, ol, li, blockquote, pre, code, em, strong, del, table
+ * parts, hr, br); every text, raw HTML included, goes through escape and
+ * shows as text.  A link becomes <a> only when its target is http: or
+ * https: (the target escaped, rel="noopener noreferrer nofollow");
+ * others, javascript: and data: among them, keep their text in a
+ * <span class="md-link"> with no URL.  An image becomes its alt text in
+ * a <span class="md-img">, so nothing is ever fetched.
+ */
+void pe_md_render_html(const char *text, size_t len, pe_md_escape_fn escape,
+		       struct pe_buf *out);
+
 #endif

@@ -1,31 +1,38 @@
 /*
  * The HTML report (report.html): one self-contained page with inline CSS
  * and a small inline script, which works offline and fetches nothing.  It
- * shows the totals (the judges' calls, tokens and cost apart from the
- * answers', when judges were asked), a heatmap of the pass rate by
- * prompt x model x temperature (each cell with its 95 % interval, the
- * case as the unit, and mean score), the rankings with each pair of
- * models compared on their common cases, each evaluator's pass rate per
- * cell, the baseline section (per-prompt
- * sign tests, the regressed and improved cases with the reasons that
- * changed and a line diff of their outputs, when a baseline is given),
- * filters by prompt, model and status, and every case with the outputs
- * of all its models and temperatures side by side, each with its judge
- * calls (model and tokens) and its evaluators' verdicts and reasons.
+ * opens short: the totals (the judges' calls, tokens and cost apart from
+ * the answers', when judges were asked) and the interval method, the
+ * overall ranking with each pair of models compared on their common
+ * cases (and each prompt's, collapsed), the cost per model, the flaky
+ * cases, a heatmap of the pass rate by prompt x model x temperature (each
+ * cell with its 95 % interval, the case as the unit, and mean score),
+ * each evaluator's pass rate per cell (collapsed), the baseline section
+ * (per-prompt sign tests, the regressed and improved cases with the
+ * reasons that changed and a line diff of their outputs, when a baseline
+ * is given), then the case inspector: filters (prompt, model,
+ * temperature, status, a text search, failures first) over the cases,
+ * each collapsed to one line.  An opened case shows its inputs and one
+ * column per model x temperature, aligned, with alike repeats shown once
+ * (see write_case).
  *
  * Everything is rendered here, in C, as escaped HTML text; the script only
- * reads the escaped data-* attributes and toggles the hidden attribute, so
- * no data ever reaches innerHTML or a URL.  Every string from the results
- * file goes through put_text(), which escapes & < > " ' for text and
- * attribute values alike, drops control characters and turns bytes that
- * are not UTF-8 into U+FFFD.  A Content-Security-Policy meta tag allows no
- * fetch at all, inline styles, and only the one script whose SHA-256 it
- * names, so even markup that slipped through could not run.
+ * reads the escaped data-* attributes and text, toggles the hidden and
+ * open attributes and reorders the cases, so no data ever reaches
+ * innerHTML or a URL.  Every string from the results file goes through
+ * html_escape(), which escapes & < > " ' for text and attribute values
+ * alike, drops control characters and turns bytes that are not UTF-8 into
+ * U+FFFD; an output's Markdown is rendered by pe_md_render_html, which
+ * writes only its own tags and passes every text through html_escape().
+ * A Content-Security-Policy meta tag allows no fetch at all, inline
+ * styles, and only the one script whose SHA-256 it names, so even markup
+ * that slipped through could not run.
  *
  * Rows arrive in results.json order (file, case index, model,
  * temperature, repeat), so a case's rows are adjacent: begin() writes
- * everything that comes from the aggregate, add() writes one result into
- * the current case, and end() closes the page.  The page holds no dates.
+ * everything that comes from the aggregate, add() collects the rows of
+ * the current case and writes the case before it, and end() writes the
+ * last case and closes the page.  The page holds no dates.
  */
 #include "reports/report.h"
 
@@ -40,6 +47,9 @@
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "reports/comparison.h"
+#include "evaluators/markdown.h"
+#include "harness/core/node.h"
+#include "harness/results/cases.h"
 #include "harness/core/banned.h"
 
 enum {
@@ -63,12 +73,15 @@ struct html_column {
 struct html_state {
 	FILE *out;
 	struct pe_buf buf;
+	const struct pe_resultset *rs;
 	const struct pe_aggregate *agg;
 	int with_timings;
 	struct html_column *columns;
 	size_t ncolumns, columns_alloc;
-	const struct pe_result *case_row; /* first row of the open case */
-	size_t nrows;
+	/* The rows of the open case, written out when the next one starts. */
+	const struct pe_result **case_rows;
+	size_t ncase_rows, case_rows_alloc;
+	size_t ncases; /* cases written */
 };
 
 #define REPLACEMENT_CHAR "\xef\xbf\xbd"
@@ -76,34 +89,18 @@ struct html_state {
 static const char page_script[] =
 	"(function () {\n"
 	"\"use strict\";\n"
-	"var sel = [document.getElementById(\"f-prompt\"),\n"
-	"\tdocument.getElementById(\"f-model\"),\n"
-	"\tdocument.getElementById(\"f-status\")];\n"
-	"var keys = [\"prompt\", \"model\", \"status\"];\n"
-	"var count = document.getElementById(\"f-count\");\n"
-	"function apply() {\n"
-	"\tvar cases = document.querySelectorAll(\".case\");\n"
-	"\tvar shown = 0, total = 0;\n"
-	"\tfor (var i = 0; i < cases.length; i++) {\n"
-	"\t\tvar rows = cases[i].querySelectorAll(\".result\");\n"
-	"\t\tvar any = false;\n"
-	"\t\tfor (var j = 0; j < rows.length; j++) {\n"
-	"\t\t\tvar ok = true;\n"
-	"\t\t\tfor (var k = 0; k < sel.length; k++)\n"
-	"\t\t\t\tif (sel[k].selectedIndex > 0 &&\n"
-	"\t\t\t\t    rows[j].getAttribute(\"data-\" + keys[k]) !==\n"
-	"\t\t\t\t    sel[k].value)\n"
-	"\t\t\t\t\tok = false;\n"
-	"\t\t\trows[j].hidden = !ok;\n"
-	"\t\t\ttotal++;\n"
-	"\t\t\tif (ok) {\n"
-	"\t\t\t\tshown++;\n"
-	"\t\t\t\tany = true;\n"
-	"\t\t\t}\n"
-	"\t\t}\n"
-	"\t\tcases[i].hidden = !any;\n"
-	"\t}\n"
-	"\tcount.textContent = shown + \" of \" + total + \" results shown\";\n"
+	"function byId(id) {\n"
+	"\treturn document.getElementById(id);\n"
+	"}\n"
+	"var sel = { prompt: byId(\"f-prompt\"), model: byId(\"f-model\"),\n"
+	"\ttemp: byId(\"f-temp\"), status: byId(\"f-status\") };\n"
+	"var search = byId(\"f-search\"), failFirst = byId(\"f-failfirst\");\n"
+	"var count = byId(\"f-count\"), list = byId(\"case-list\");\n"
+	"var cases = "
+	"Array.prototype.slice.call(list.querySelectorAll(\".case\"));\n"
+	"var only = null;\n"
+	"function chosen(s) {\n"
+	"\treturn s.selectedIndex > 0 ? s.value : null;\n"
 	"}\n"
 	"function choose(s, value) {\n"
 	"\ts.selectedIndex = 0;\n"
@@ -111,23 +108,118 @@ static const char page_script[] =
 	"\t\tif (s.options[i].value === value)\n"
 	"\t\t\ts.selectedIndex = i;\n"
 	"}\n"
-	"for (var k = 0; k < sel.length; k++)\n"
+	"function caseMatches(c, prompt, query) {\n"
+	"\tif (only && c !== only)\n"
+	"\t\treturn false;\n"
+	"\tif (prompt && c.getAttribute(\"data-prompt\") !== prompt)\n"
+	"\t\treturn false;\n"
+	"\tif (!query)\n"
+	"\t\treturn true;\n"
+	"\tif (c.peText === undefined)\n"
+	"\t\tc.peText = c.textContent.toLowerCase();\n"
+	"\treturn c.peText.indexOf(query) >= 0;\n"
+	"}\n"
+	"function apply() {\n"
+	"\tvar prompt = chosen(sel.prompt), model = chosen(sel.model);\n"
+	"\tvar temp = chosen(sel.temp), status = chosen(sel.status);\n"
+	"\tvar query = search.value.toLowerCase();\n"
+	"\tvar shown = 0, total = 0, casesShown = 0;\n"
+	"\tfor (var i = 0; i < cases.length; i++) {\n"
+	"\t\tvar c = cases[i], okCase = caseMatches(c, prompt, query);\n"
+	"\t\tvar any = false, cols = c.querySelectorAll(\".col\");\n"
+	"\t\tfor (var j = 0; j < cols.length; j++) {\n"
+	"\t\t\tvar col = cols[j], colAny = false;\n"
+	"\t\t\tvar okCol = okCase &&\n"
+	"\t\t\t\t(!model || col.getAttribute(\"data-model\") === model) &&\n"
+	"\t\t\t\t(!temp || col.getAttribute(\"data-temp\") === temp);\n"
+	"\t\t\tvar outs = col.querySelectorAll(\".out\");\n"
+	"\t\t\tfor (var k = 0; k < outs.length; k++) {\n"
+	"\t\t\t\tvar n = Number(outs[k].getAttribute(\"data-n\"));\n"
+	"\t\t\t\tvar ok = okCol && (!status ||\n"
+	"\t\t\t\t\touts[k].getAttribute(\"data-status\") === status);\n"
+	"\t\t\t\touts[k].hidden = !ok;\n"
+	"\t\t\t\ttotal += n;\n"
+	"\t\t\t\tif (ok) {\n"
+	"\t\t\t\t\tshown += n;\n"
+	"\t\t\t\t\tcolAny = true;\n"
+	"\t\t\t\t}\n"
+	"\t\t\t}\n"
+	"\t\t\tif (!outs.length)\n"
+	"\t\t\t\tcolAny = okCol && !status;\n"
+	"\t\t\tcol.hidden = !colAny;\n"
+	"\t\t\tany = any || colAny;\n"
+	"\t\t}\n"
+	"\t\tc.hidden = !any;\n"
+	"\t\tif (any)\n"
+	"\t\t\tcasesShown++;\n"
+	"\t}\n"
+	"\tcount.textContent = casesShown + \" of \" + cases.length + \" "
+	"cases, \" +\n"
+	"\t\tshown + \" of \" + total + \" results shown\";\n"
+	"}\n"
+	"function order() {\n"
+	"\tvar sorted = cases.slice();\n"
+	"\tif (failFirst.checked)\n"
+	"\t\tsorted.sort(function (a, b) {\n"
+	"\t\t\treturn Number(b.getAttribute(\"data-fail\")) -\n"
+	"\t\t\t\tNumber(a.getAttribute(\"data-fail\"));\n"
+	"\t\t});\n"
+	"\tfor (var i = 0; i < sorted.length; i++)\n"
+	"\t\tlist.appendChild(sorted[i]);\n"
+	"}\n"
+	"function expand(open) {\n"
+	"\tfor (var i = 0; i < cases.length; i++)\n"
+	"\t\tcases[i].open = open && !cases[i].hidden;\n"
+	"}\n"
+	"function reset() {\n"
+	"\tfor (var k in sel)\n"
+	"\t\tsel[k].selectedIndex = 0;\n"
+	"\tsearch.value = \"\";\n"
+	"\tonly = null;\n"
+	"}\n"
+	"function inspect(el, focus) {\n"
+	"\treset();\n"
+	"\tchoose(sel.prompt, el.getAttribute(\"data-prompt\"));\n"
+	"\tchoose(sel.model, el.getAttribute(\"data-model\"));\n"
+	"\tchoose(sel.temp, el.getAttribute(\"data-temp\"));\n"
+	"\tonly = focus;\n"
+	"\tapply();\n"
+	"\texpand(true);\n"
+	"\tbyId(\"cases\").scrollIntoView();\n"
+	"}\n"
+	"for (var k in sel)\n"
 	"\tsel[k].addEventListener(\"change\", apply);\n"
-	"document.getElementById(\"f-reset\").addEventListener(\"click\",\n"
-	"\tfunction () {\n"
-	"\t\tfor (var i = 0; i < sel.length; i++)\n"
-	"\t\t\tsel[i].selectedIndex = 0;\n"
-	"\t\tapply();\n"
-	"\t});\n"
+	"search.addEventListener(\"input\", apply);\n"
+	"failFirst.addEventListener(\"change\", function () {\n"
+	"\torder();\n"
+	"\tapply();\n"
+	"});\n"
+	"byId(\"f-reset\").addEventListener(\"click\", function () {\n"
+	"\treset();\n"
+	"\tapply();\n"
+	"});\n"
+	"byId(\"f-expand\").addEventListener(\"click\", function () {\n"
+	"\texpand(true);\n"
+	"});\n"
+	"byId(\"f-collapse\").addEventListener(\"click\", function () {\n"
+	"\texpand(false);\n"
+	"});\n"
 	"var cells = document.querySelectorAll(\"td.heat\");\n"
 	"for (var c = 0; c < cells.length; c++)\n"
 	"\tcells[c].addEventListener(\"click\", function (ev) {\n"
-	"\t\tvar td = ev.currentTarget;\n"
-	"\t\tchoose(sel[0], td.getAttribute(\"data-prompt\"));\n"
-	"\t\tchoose(sel[1], td.getAttribute(\"data-model\"));\n"
-	"\t\tsel[2].selectedIndex = 0;\n"
-	"\t\tapply();\n"
-	"\t\tdocument.getElementById(\"cases\").scrollIntoView();\n"
+	"\t\tinspect(ev.currentTarget, null);\n"
+	"\t});\n"
+	"var flaky = document.querySelectorAll(\"tr.flaky-case\");\n"
+	"for (var f = 0; f < flaky.length; f++)\n"
+	"\tflaky[f].addEventListener(\"click\", function (ev) {\n"
+	"\t\tvar row = ev.currentTarget, focus = null;\n"
+	"\t\tfor (var i = 0; i < cases.length; i++)\n"
+	"\t\t\tif (cases[i].getAttribute(\"data-prompt\") ===\n"
+	"\t\t\t    row.getAttribute(\"data-prompt\") &&\n"
+	"\t\t\t    cases[i].getAttribute(\"data-index\") ===\n"
+	"\t\t\t    row.getAttribute(\"data-index\"))\n"
+	"\t\t\t\tfocus = cases[i];\n"
+	"\t\tinspect(row, focus);\n"
 	"\t});\n"
 	"apply();\n"
 	"})();\n";
@@ -139,23 +231,53 @@ static const char page_style[] =
 	"table{border-collapse:collapse;margin:.5em 0}\n"
 	"th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;"
 	"text-align:left}\n"
-	"td.heat{cursor:pointer;min-width:9em}\n"
+	"td.num{text-align:right}\n"
+	"td.heat,tr.flaky-case{cursor:pointer}\n"
+	"td.heat{min-width:9em}\n"
 	"td.heat span{display:block}\n"
 	"td.none,td.na{background:#eee;color:#666}\n"
 	".rate{font-weight:bold;font-size:1.15em}\n"
 	".ci,.mean,.counts,.latency{font-size:.85em}\n"
 	"[hidden]{display:none!important}\n"
+	"details>summary{cursor:pointer}\n"
+	"summary h2{display:inline-block;margin:.6em 0 .2em}\n"
 	"#filters{position:sticky;top:0;background:#f7f7f7;padding:.5em;"
 	"border:1px solid #ddd;z-index:1}\n"
 	"#filters label{margin-right:1em}\n"
-	".case{border-top:2px solid #999;margin-top:1em}\n"
-	".outputs{display:flex;flex-wrap:wrap;gap:.6em}\n"
-	".result{flex:1 1 22em;max-width:40em;border:1px solid #ccc;"
-	"padding:.4em;border-left-width:6px}\n"
+	"#filters select{max-width:18em}\n"
+	".case>summary,.out,.evals,.inputs{overflow-wrap:anywhere}\n"
+	".case{border:1px solid #ccc;margin:.3em 0;padding:.2em .5em}\n"
+	".case[open]{border-color:#888;padding-bottom:.5em}\n"
+	".case>summary{padding:.2em 0}\n"
+	".chips{margin-left:1em}\n"
+	".chip{display:inline-block;min-width:2.6em;margin-right:.3em;"
+	"padding:0 .3em;font-size:.85em;text-align:center;"
+	"border-radius:3px;background:#ddd}\n"
+	".chip.st-pass{background:#bfe8bf}.chip.st-fail{background:#f4b8b8}\n"
+	".chip.st-error{background:#f7d19a}\n"
+	".inputs{margin:.4em 0;padding:.4em;background:#f4f7fb;"
+	"border:1px solid #d5deea}\n"
+	".inputs table{margin:0}\n"
+	"pre.value{margin:0;white-space:pre-wrap;word-break:break-word;"
+	"max-height:16em;overflow:auto}\n"
+	".msg .role{font-weight:bold}\n"
+	".grid{display:grid;grid-auto-flow:column;"
+	"grid-auto-columns:minmax(17em,1fr);gap:.6em;overflow-x:auto}\n"
+	".col{min-width:0}\n"
+	".col-head{overflow-wrap:anywhere;font-weight:bold;"
+	"border-bottom:2px solid #999;margin-bottom:.3em}\n"
+	".out{border:1px solid #ccc;padding:.4em;border-left-width:6px;"
+	"margin-bottom:.5em;min-width:0}\n"
 	".st-pass{border-left-color:#2a2}.st-fail{border-left-color:#d22}\n"
 	".st-error{border-left-color:#e80}.st-ungraded{border-left-color:#999}"
 	"\n"
 	".badge{font-weight:bold;text-transform:uppercase}\n"
+	".times{font-weight:bold}.repeats{color:#555;font-size:.85em}\n"
+	".md{overflow-wrap:anywhere}\n"
+	".md pre{white-space:pre-wrap;background:#f6f6f6;padding:.4em}\n"
+	".md table{font-size:.9em}\n"
+	".md-link{text-decoration:underline dotted}\n"
+	".md-img{color:#555}\n"
 	"pre.output{white-space:pre-wrap;word-break:break-word;"
 	"background:#f6f6f6;padding:.4em;max-height:24em;overflow:auto}\n"
 	".evals{margin:.3em 0;padding-left:1.2em}\n"
@@ -261,6 +383,22 @@ static void put_column_label(struct pe_buf *b, const char *model,
 	}
 }
 
+/*
+ * Appends name="0.8", a temperature as the temperature filter's option
+ * values and every element it filters spell it, or name="none" for rows
+ * without one.
+ */
+static void put_temp_attr(struct pe_buf *b, const char *name,
+			  int has_temperature, double temperature)
+{
+	pe_buf_addf(b, " %s=\"", name);
+	if (has_temperature)
+		pe_json_num(b, temperature);
+	else
+		pe_buf_adds(b, "none");
+	pe_buf_addc(b, '"');
+}
+
 static void flush(struct html_state *st)
 {
 	fwrite(st->buf.data, 1, st->buf.len, st->out);
@@ -351,6 +489,7 @@ static void write_heat_cell(struct html_state *st, const struct pe_cell *c)
 	pe_buf_addf(b, "<td class=\"heat%s\"", r->decided ? "" : " na");
 	put_attr(b, "data-prompt", c->file);
 	put_attr(b, "data-model", c->model);
+	put_temp_attr(b, "data-temp", c->has_temperature, c->temperature);
 	if (r->decided)
 		put_heat_style(b, r->rate);
 	pe_buf_adds(b, "><span class=\"rate\">");
@@ -518,9 +657,9 @@ static void write_ranking(struct html_state *st, const struct pe_ranking *r)
 }
 
 /*
- * The rankings per prompt and overall.  Each pair of models is compared
- * on the cases both decided: the better one's pass rate minus the
- * other's, its paired interval and the exact sign test.
+ * The overall ranking, then the one of each prompt, collapsed.  Each pair
+ * of models is compared on the cases both decided: the better one's pass
+ * rate minus the other's, its paired interval and the exact sign test.
  */
 static void write_rankings(struct html_state *st)
 {
@@ -535,10 +674,14 @@ static void write_rankings(struct html_state *st)
 		    "points, its paired 95&nbsp;% interval (Student's t on "
 		    "the per-case differences) and the exact sign test "
 		    "(McNemar's with one repeat a case).</p>\n");
+	write_ranking(st, pe_aggregate_overall_ranking(st->agg));
+	pe_buf_addf(&st->buf,
+		    "<details id=\"rankings-by-prompt\">\n<summary>By prompt "
+		    "(%zu)</summary>\n",
+		    n);
 	for (size_t i = 0; i < n; i++)
 		write_ranking(st, pe_aggregate_ranking(st->agg, i));
-	write_ranking(st, pe_aggregate_overall_ranking(st->agg));
-	pe_buf_adds(&st->buf, "</section>\n");
+	pe_buf_adds(&st->buf, "</details>\n</section>\n");
 }
 
 /* The rate of evaluator name in cell c, as a table cell. */
@@ -625,17 +768,17 @@ static void write_evaluators(struct html_state *st)
 {
 	size_t ncells = pe_aggregate_cell_count(st->agg);
 
-	pe_buf_adds(
-		&st->buf,
-		"<section id=\"evaluators\">\n<h2>Evaluators</h2>\n"
-		"<p>Each evaluator's passes over the runs it decided.</p>\n");
+	pe_buf_adds(&st->buf,
+		    "<section id=\"evaluators\">\n<details>\n<summary><h2>"
+		    "Evaluators</h2></summary>\n<p>Each evaluator's passes "
+		    "over the runs it decided.</p>\n");
 	for (size_t i = next_prompt(st->agg, 0); i < ncells;
 	     i = next_prompt(st->agg, i + 1)) {
 		const struct pe_cell *c = pe_aggregate_cell(st->agg, i);
 
 		write_prompt_evaluators(st, c->file, c->prompt);
 	}
-	pe_buf_adds(&st->buf, "</section>\n");
+	pe_buf_adds(&st->buf, "</details>\n</section>\n");
 }
 
 /* A <select> of the distinct prompt files or models of the cells. */
@@ -674,22 +817,75 @@ static void write_select(struct html_state *st, const char *id,
 	pe_buf_adds(b, "</select></label>\n");
 }
 
+/* A <select> of the distinct temperatures of the columns. */
+static void write_temp_select(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+
+	pe_buf_adds(b, "<label>Temperature <select id=\"f-temp\">"
+		       "<option value=\"\">all</option>");
+	for (size_t i = 0; i < st->ncolumns; i++) {
+		const struct html_column *c = &st->columns[i];
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (st->columns[j].has_temperature ==
+				    c->has_temperature &&
+			    st->columns[j].temperature == c->temperature)
+				break;
+		if (j < i)
+			continue;
+		pe_buf_adds(b, "<option");
+		put_temp_attr(b, "value", c->has_temperature, c->temperature);
+		pe_buf_adds(b, ">");
+		if (c->has_temperature)
+			pe_json_num(b, c->temperature);
+		else
+			pe_buf_adds(b, "(none)");
+		pe_buf_adds(b, "</option>");
+	}
+	pe_buf_adds(b, "</select></label>\n");
+}
+
+/*
+ * The filters of the case inspector: prompt, model, temperature and
+ * status, a text search over each case (inputs, outputs, reasons), and
+ * failures first; then the opening of the case list.
+ */
 static void write_filters(struct html_state *st)
 {
-	pe_buf_adds(&st->buf, "<section id=\"cases\">\n<h2>Cases</h2>\n"
-			      "<div id=\"filters\">\n");
+	pe_buf_adds(
+		&st->buf,
+		"<section id=\"cases\">\n<h2>Cases</h2>\n"
+		"<p>Each case collapsed to one line: its prompt, its id "
+		"and, for each model \xc3\x97 temperature, the repeats that "
+		"passed. Open one to see its inputs and, side by side, "
+		"each model \xc3\x97 temperature's distinct outputs with "
+		"their repeat counts and the verdicts and reasons of the "
+		"evaluators that judged them.</p>\n<div id=\"filters\">\n");
 	write_select(st, "f-prompt", "Prompt", 0);
 	write_select(st, "f-model", "Model", 1);
-	pe_buf_adds(&st->buf,
-		    "<label>Status <select id=\"f-status\">"
-		    "<option value=\"\">all</option>"
-		    "<option value=\"pass\">pass</option>"
-		    "<option value=\"fail\">fail</option>"
-		    "<option value=\"error\">error</option>"
-		    "<option value=\"ungraded\">ungraded</option>"
-		    "</select></label>\n"
-		    "<button type=\"button\" id=\"f-reset\">Show all</button>\n"
-		    "<span id=\"f-count\"></span>\n</div>\n");
+	write_temp_select(st);
+	pe_buf_adds(
+		&st->buf,
+		"<label>Status <select id=\"f-status\">"
+		"<option value=\"\">all</option>"
+		"<option value=\"pass\">pass</option>"
+		"<option value=\"fail\">fail</option>"
+		"<option value=\"error\">error</option>"
+		"<option value=\"ungraded\">ungraded</option>"
+		"</select></label>\n"
+		"<label>Search <input type=\"search\" id=\"f-search\" "
+		"placeholder=\"text in inputs, outputs, reasons\"></label>\n"
+		"<label><input type=\"checkbox\" id=\"f-failfirst\"> "
+		"failures first</label>\n"
+		"<button type=\"button\" id=\"f-reset\">Show all</button>\n"
+		"<button type=\"button\" id=\"f-expand\">Expand shown"
+		"</button>\n"
+		"<button type=\"button\" id=\"f-collapse\">Collapse all"
+		"</button>\n"
+		"<span id=\"f-count\"></span>\n</div>\n"
+		"<div id=\"case-list\">\n");
 }
 
 /* Base64 of the 32 bytes a SHA-256 hex string spells. */
@@ -824,25 +1020,6 @@ static void write_judge(struct pe_buf *b, const struct pe_result *row)
 	pe_buf_adds(b, " out</p>\n");
 }
 
-static void open_case(struct html_state *st, const struct pe_result *row)
-{
-	struct pe_buf *b = &st->buf;
-
-	if (st->case_row)
-		pe_buf_adds(b, "</div>\n</div>\n");
-	st->case_row = row;
-	pe_buf_adds(b, "<div class=\"case\"");
-	put_attr(b, "data-prompt", row->file);
-	pe_buf_adds(b, ">\n<h3><span class=\"prompt\">");
-	put_text(b, row->prompt, "");
-	pe_buf_adds(b, "</span> / <span class=\"case-id\">");
-	if (row->case_id)
-		put_text(b, row->case_id, "");
-	else
-		pe_buf_addf(b, "case %zu", row->case_index);
-	pe_buf_adds(b, "</span></h3>\n<div class=\"outputs\">\n");
-}
-
 static void write_evaluator(struct pe_buf *b,
 			    const struct pe_result_evaluator *e)
 {
@@ -883,6 +1060,312 @@ static void write_output(struct pe_buf *b, const struct pe_result *row)
 		pe_buf_addf(b,
 			    "<p class=\"cut\">(%zu more bytes not shown)</p>\n",
 			    row->output_len - cut);
+}
+
+/*
+ * The case inspector.  A case is one <details> element, collapsed: its
+ * summary names it and has one chip per model x temperature of its
+ * prompt (the repeats that passed over those decided).  Open, it shows
+ * the case's inputs (its variables, expected value and the messages as
+ * sent), then one column per model x temperature of the prompt, in the
+ * heatmap's order, so the columns of every case of a prompt line up.  In
+ * a column, repeats that came out alike (same output, verdicts, reasons
+ * and judge calls) are shown once with their count.
+ */
+
+/* Whether two rows came out alike: shown once, with a count. */
+static int same_outcome(const struct pe_result *a, const struct pe_result *b)
+{
+	if (a->status != b->status || a->nevaluators != b->nevaluators ||
+	    !(a->score == b->score || (isnan(a->score) && isnan(b->score))) ||
+	    !pe_str_same(a->error, b->error) || !a->output != !b->output ||
+	    a->output_len != b->output_len ||
+	    (a->output && memcmp(a->output, b->output, a->output_len)) ||
+	    a->judge_calls != b->judge_calls ||
+	    !pe_str_same(a->judge_model, b->judge_model) ||
+	    a->judge_tokens_in != b->judge_tokens_in ||
+	    a->judge_tokens_out != b->judge_tokens_out)
+		return 0;
+	for (size_t i = 0; i < a->nevaluators; i++) {
+		const struct pe_result_evaluator *e = &a->evaluators[i];
+		const struct pe_result_evaluator *f = &b->evaluators[i];
+
+		if (e->status != f->status || e->negate != f->negate ||
+		    !pe_str_same(e->name, f->name) ||
+		    !pe_str_same(e->reason, f->reason) ||
+		    !(e->score == f->score ||
+		      (isnan(e->score) && isnan(f->score))))
+			return 0;
+	}
+	return 1;
+}
+
+/* Whether row belongs to column col. */
+static int row_in_column(const struct pe_result *row,
+			 const struct html_column *col)
+{
+	return pe_str_same(row->model, col->model) &&
+	       row->has_temperature == col->has_temperature &&
+	       (!row->has_temperature || row->temperature == col->temperature);
+}
+
+/* A value of the inputs (a node formatted as templates see it), cut. */
+static void put_node_value(struct pe_buf *b, const struct pe_node *n)
+{
+	struct pe_buf text;
+	size_t cut;
+
+	pe_buf_init(&text, 0);
+	pe_node_format(n, &text);
+	cut = pe_utf8_cut(text.data ? text.data : "", text.len,
+			  OUTPUT_MAX_BYTES);
+	pe_buf_adds(b, "<pre class=\"value\">");
+	html_escape(b, text.data ? text.data : "", cut);
+	pe_buf_adds(b, "</pre>");
+	pe_buf_release(&text);
+}
+
+/* The inputs of the case of row: variables, expected value, messages. */
+static void write_inputs(struct html_state *st, const struct pe_result *row)
+{
+	struct pe_buf *b = &st->buf;
+	const struct pe_case_input *in = pe_resultset_case_of(st->rs, row);
+
+	pe_buf_adds(b, "<div class=\"inputs\">\n");
+	if (!in) {
+		pe_buf_adds(b, "<p class=\"no-inputs\">No inputs: results "
+			       "files hold them from schema version 4."
+			       "</p>\n</div>\n");
+		return;
+	}
+	pe_buf_adds(b, "<table class=\"vars\"><tbody>\n");
+	for (size_t i = 0;
+	     in->vars && in->vars->kind == PE_NODE_MAP && i < in->vars->npairs;
+	     i++) {
+		const struct pe_node *key = in->vars->pairs[i].key;
+
+		pe_buf_adds(b, "<tr><th scope=\"row\" class=\"var\">");
+		html_escape(b, key->text ? key->text : "", key->len);
+		pe_buf_adds(b, "</th><td>");
+		put_node_value(b, in->vars->pairs[i].value);
+		pe_buf_adds(b, "</td></tr>\n");
+	}
+	if (in->expected) {
+		pe_buf_adds(b, "<tr class=\"expected\"><th scope=\"row\">"
+			       "expected</th><td>");
+		put_node_value(b, in->expected);
+		pe_buf_adds(b, "</td></tr>\n");
+	}
+	pe_buf_adds(b, "</tbody></table>\n");
+	if (in->error) {
+		pe_buf_adds(b, "<p class=\"error\">The messages could not be "
+			       "rendered: ");
+		put_text(b, in->error, "");
+		pe_buf_adds(b, "</p>\n");
+	}
+	if (in->nmessages)
+		pe_buf_addf(b,
+			    "<details class=\"messages\"><summary>Messages as "
+			    "sent (%zu)</summary>\n",
+			    in->nmessages);
+	for (size_t i = 0; i < in->nmessages; i++) {
+		const struct pe_case_message *m = &in->messages[i];
+		size_t cut = pe_utf8_cut(m->content, m->content_len,
+					 OUTPUT_MAX_BYTES);
+
+		pe_buf_adds(b, "<div class=\"msg\"><span class=\"role\">");
+		put_text(b, m->role, "");
+		pe_buf_adds(b, "</span><pre class=\"value\">");
+		html_escape(b, m->content, cut);
+		pe_buf_adds(b, "</pre></div>\n");
+	}
+	if (in->nmessages)
+		pe_buf_adds(b, "</details>\n");
+	pe_buf_adds(b, "</div>\n");
+}
+
+/*
+ * An output as its Markdown renders (pe_md_render_html, through
+ * html_escape), then its exact text, collapsed.
+ */
+static void write_rendered_output(struct pe_buf *b, const struct pe_result *row)
+{
+	size_t cut;
+
+	if (!row->output) {
+		write_output(b, row);
+		return;
+	}
+	cut = pe_utf8_cut(row->output, row->output_len, OUTPUT_MAX_BYTES);
+	pe_buf_adds(b, "<div class=\"md\">\n");
+	pe_md_render_html(row->output, cut, html_escape, b);
+	pe_buf_adds(b, "</div>\n<details class=\"raw\"><summary>exact text"
+		       "</summary>\n");
+	write_output(b, row);
+	pe_buf_adds(b, "</details>\n");
+}
+
+/* One distinct outcome: row, and the repeats of the n rows like it. */
+static void write_outcome(struct pe_buf *b, const struct pe_result *row,
+			  const struct pe_result *const *like, size_t n)
+{
+	const char *v = pe_verdict_name(row->status);
+
+	pe_buf_addf(b,
+		    "<div class=\"out st-%s\" data-status=\"%s\" "
+		    "data-n=\"%zu\">\n<div class=\"out-head\">"
+		    "<span class=\"badge\">%s</span> <span class=\"times\">"
+		    "\xc3\x97%zu</span> <span class=\"repeats\">repeat%s",
+		    v, v, n, v, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		pe_buf_addf(b, "%s#%u", i ? ", " : " ", like[i]->repeat);
+	pe_buf_adds(b, "</span>");
+	if (!isnan(row->score))
+		pe_buf_addf(b, " <span class=\"score\">score %.2f</span>",
+			    row->score);
+	pe_buf_adds(b, "</div>\n");
+	if (row->error) {
+		pe_buf_adds(b, "<p class=\"error\">");
+		put_text(b, row->error, "");
+		pe_buf_adds(b, "</p>\n");
+	}
+	write_rendered_output(b, row);
+	if (row->judge_calls)
+		write_judge(b, row);
+	if (row->nevaluators) {
+		pe_buf_adds(b, "<ul class=\"evals\">\n");
+		for (size_t i = 0; i < row->nevaluators; i++)
+			write_evaluator(b, &row->evaluators[i]);
+		pe_buf_adds(b, "</ul>\n");
+	}
+	pe_buf_adds(b, "</div>\n");
+}
+
+/*
+ * The rows of the open case in column col, in repeat order, into
+ * rows[] (sized for every row of the case); returns how many.
+ */
+static size_t column_rows(const struct html_state *st,
+			  const struct html_column *col,
+			  const struct pe_result **rows)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ncase_rows; i++)
+		if (row_in_column(st->case_rows[i], col))
+			rows[n++] = st->case_rows[i];
+	return n;
+}
+
+/* One column of the open case: its distinct outcomes. */
+static void write_case_column(struct html_state *st,
+			      const struct html_column *col,
+			      const struct pe_result **rows, size_t n,
+			      const struct pe_result **like)
+{
+	struct pe_buf *b = &st->buf;
+
+	pe_buf_adds(b, "<div class=\"col\"");
+	put_attr(b, "data-model", col->model);
+	put_temp_attr(b, "data-temp", col->has_temperature, col->temperature);
+	pe_buf_adds(b, ">\n<div class=\"col-head\"><span class=\"model\">");
+	put_column_label(b, col->model, col->has_temperature, col->temperature);
+	pe_buf_addf(b,
+		    "</span> <span class=\"repeats\">%zu repeat%s</span>"
+		    "</div>\n",
+		    n, n == 1 ? "" : "s");
+	if (!n)
+		pe_buf_adds(b, "<p class=\"no-rows\">No results.</p>\n");
+	for (size_t i = 0; i < n; i++) {
+		size_t nlike = 0;
+
+		if (!rows[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (rows[j] && same_outcome(rows[i], rows[j])) {
+				like[nlike++] = rows[j];
+				if (j > i)
+					rows[j] = NULL;
+			}
+		write_outcome(b, rows[i], like, nlike);
+	}
+	pe_buf_adds(b, "</div>\n");
+}
+
+/*
+ * A chip of the summary: the column's passes over its decided rows, or
+ * a dash when the case has no rows in the column.
+ */
+static void write_chip(struct pe_buf *b, const struct html_column *col,
+		       const struct pe_result *const *rows, size_t n)
+{
+	struct pe_tally t;
+	const char *cls;
+
+	pe_tally_init(&t);
+	for (size_t i = 0; i < n; i++)
+		pe_tally_add(&t, rows[i]);
+	cls = !n	? "st-none"
+	      : t.error ? "st-error"
+	      : t.fail	? "st-fail"
+	      : t.pass	? "st-pass"
+			: "st-ungraded";
+	pe_buf_addf(b, "<span class=\"chip %s\" title=\"", cls);
+	put_column_label(b, col->model, col->has_temperature, col->temperature);
+	if (!n) {
+		pe_buf_adds(b, ": no results\">\xe2\x80\x94</span>");
+		return;
+	}
+	pe_buf_addf(b,
+		    ": %zu pass, %zu fail, %zu error, %zu ungraded\">"
+		    "%zu/%zu</span>",
+		    t.pass, t.fail, t.error, t.ungraded, t.pass,
+		    t.pass + t.fail);
+}
+
+/* Writes the open case and empties it. */
+static void write_case(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+	const struct pe_result *first = st->case_rows[0];
+	const struct pe_result **rows, **like;
+	size_t failing = 0; /* failed and errored rows: "failures first" */
+
+	for (size_t i = 0; i < st->ncase_rows; i++)
+		failing += st->case_rows[i]->status == PE_VERDICT_FAIL ||
+			   st->case_rows[i]->status == PE_VERDICT_ERROR;
+	rows = xcalloc(st->ncase_rows, sizeof(*rows));
+	like = xcalloc(st->ncase_rows, sizeof(*like));
+	pe_buf_adds(b, "<details class=\"case\"");
+	put_attr(b, "data-prompt", first->file);
+	pe_buf_addf(b, " data-index=\"%zu\" data-fail=\"%zu\">\n<summary>",
+		    first->case_index, failing);
+	pe_buf_adds(b, "<span class=\"prompt\">");
+	put_text(b, first->prompt, "");
+	pe_buf_adds(b, "</span> / <span class=\"case-id\">");
+	if (first->case_id)
+		put_text(b, first->case_id, "");
+	else
+		pe_buf_addf(b, "case %zu", first->case_index);
+	pe_buf_adds(b, "</span><span class=\"chips\">");
+	for (size_t j = 0; j < st->ncolumns; j++)
+		if (find_cell(st->agg, first->file, &st->columns[j]))
+			write_chip(b, &st->columns[j], rows,
+				   column_rows(st, &st->columns[j], rows));
+	pe_buf_adds(b, "</span></summary>\n");
+	write_inputs(st, first);
+	pe_buf_adds(b, "<div class=\"grid\">\n");
+	for (size_t j = 0; j < st->ncolumns; j++)
+		if (find_cell(st->agg, first->file, &st->columns[j]))
+			write_case_column(
+				st, &st->columns[j], rows,
+				column_rows(st, &st->columns[j], rows), like);
+	pe_buf_adds(b, "</div>\n</details>\n");
+	free(rows);
+	free(like);
+	st->ncase_rows = 0;
+	st->ncases++;
+	flush(st);
 }
 
 /*
@@ -1120,6 +1603,133 @@ static void put_score(struct pe_buf *b, double score)
 		pe_buf_addf(b, "%.2f", score);
 }
 
+/* A pass rate and its Wilson interval, "75% [30%–95%]", or a dash. */
+static void put_rate(struct pe_buf *b, const struct pe_pass_rate *r)
+{
+	if (!r->decided) {
+		pe_buf_adds(b, "\xe2\x80\x94");
+		return;
+	}
+	put_percent(b, r->rate);
+	pe_buf_adds(b, " [");
+	put_percent(b, r->low);
+	pe_buf_adds(b, "\xe2\x80\x93");
+	put_percent(b, r->high);
+	pe_buf_adds(b, "]");
+}
+
+/* A table cell of US dollars with digits decimals, or a dash. */
+static void put_usd_cell(struct pe_buf *b, int known, double usd, int digits)
+{
+	if (known && !isnan(usd))
+		pe_buf_addf(b, "<td class=\"num\">%.*f</td>", digits, usd);
+	else
+		pe_buf_adds(b, "<td class=\"num\">\xe2\x80\x94</td>");
+}
+
+/*
+ * What the run cost, when prices were given: in all, in the one wording
+ * of every report (pe_tally_cost_text: spent now and to reproduce), then
+ * per model against its pass rate, the answers' cost and the judges'
+ * apart.  To reproduce prices every call, from the cache or not; spent
+ * prices the calls that went out.
+ */
+static void write_costs(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+	struct pe_buf text;
+	size_t n = pe_aggregate_cost_count(st->agg);
+
+	pe_buf_adds(b, "<section id=\"cost\">\n<h2>Cost</h2>\n");
+	pe_buf_init(&text, 0);
+	if (!pe_aggregate_has_cost(st->agg) ||
+	    !pe_tally_cost_text(pe_aggregate_total(st->agg), &text)) {
+		pe_buf_release(&text);
+		pe_buf_adds(b, "<p>Not known: no prices were given for the "
+			       "models.</p>\n</section>\n");
+		return;
+	}
+	pe_buf_adds(b, "<p id=\"cost-total\">");
+	put_text(b, pe_buf_str(&text), "");
+	pe_buf_release(&text);
+	pe_buf_adds(b, ".</p>\n<p>In US dollars, per model. To reproduce "
+		       "prices every call, from the cache or not; spent "
+		       "prices the calls that went out. The judges' cost is "
+		       "apart from the answers'.</p>\n"
+		       "<table class=\"cost\"><thead><tr><th>model</th>"
+		       "<th>answers to reproduce</th><th>answers spent</th>"
+		       "<th>judges to reproduce</th><th>judges spent</th>"
+		       "<th>USD per job</th><th>pass rate [95% interval]</th>"
+		       "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_model_cost *c = pe_aggregate_cost(st->agg, i);
+		const struct pe_tally *t = &c->tally;
+
+		pe_buf_adds(b, "<tr><th scope=\"row\" class=\"model\">");
+		put_text(b, c->model, "(no model)");
+		pe_buf_adds(b, "</th>");
+		put_usd_cell(b, t->has_cost, t->cost_usd, 4);
+		put_usd_cell(b, t->has_spent_cost, t->spent_cost_usd, 4);
+		put_usd_cell(b, t->has_judge_cost, t->judge_cost_usd, 4);
+		put_usd_cell(b, t->has_judge_spent_cost,
+			     t->judge_spent_cost_usd, 4);
+		put_usd_cell(b, 1, c->cost_per_job_usd, 6);
+		pe_buf_adds(b, "<td class=\"num\">");
+		put_rate(b, &t->pass_rate);
+		pe_buf_adds(b, "</td></tr>\n");
+	}
+	pe_buf_adds(b, "</tbody></table>\n</section>\n");
+	flush(st);
+}
+
+/* The cases whose repeats disagree; a click inspects one. */
+static void write_flaky(struct html_state *st)
+{
+	struct pe_buf *b = &st->buf;
+	size_t n = pe_aggregate_flaky_count(st->agg);
+
+	pe_buf_addf(b, "<section id=\"flaky\">\n<h2>Flaky cases (%zu)</h2>\n",
+		    n);
+	if (!n) {
+		pe_buf_adds(b, "<p>No case's repeats disagree.</p>\n"
+			       "</section>\n");
+		return;
+	}
+	pe_buf_adds(b, "<p>Cases whose repeats disagree: some passed, some "
+		       "failed. Click one to inspect it.</p>\n"
+		       "<table class=\"flaky\"><thead><tr><th>prompt</th>"
+		       "<th>case</th><th>model</th><th>pass</th><th>fail</th>"
+		       "<th>error</th><th>repeats</th></tr></thead>\n"
+		       "<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct pe_flaky_case *f = pe_aggregate_flaky(st->agg, i);
+
+		pe_buf_adds(b, "<tr class=\"flaky-case\"");
+		put_attr(b, "data-prompt", f->file);
+		pe_buf_addf(b, " data-index=\"%zu\"", f->case_index);
+		put_attr(b, "data-model", f->model);
+		put_temp_attr(b, "data-temp", f->has_temperature,
+			      f->temperature);
+		pe_buf_adds(b, "><td class=\"prompt\">");
+		put_text(b, f->prompt, "");
+		pe_buf_adds(b, "</td><td class=\"case-ref\">");
+		if (f->case_id)
+			put_text(b, f->case_id, "");
+		else
+			pe_buf_addf(b, "case %zu", f->case_index);
+		pe_buf_adds(b, "</td><td class=\"model\">");
+		put_column_label(b, f->model, f->has_temperature,
+				 f->temperature);
+		pe_buf_addf(b,
+			    "</td><td class=\"num\">%zu</td><td class=\"num\">"
+			    "%zu</td><td class=\"num\">%zu</td>"
+			    "<td class=\"num\">%zu</td></tr>\n",
+			    f->pass, f->fail, f->error, f->repeats);
+	}
+	pe_buf_adds(b, "</tbody></table>\n</section>\n");
+	flush(st);
+}
+
 /* Case i of the comparison, whose change is regressed or improved. */
 static void write_compare_case(struct html_state *st,
 			       const struct pe_compare_case *c, size_t i)
@@ -1244,6 +1854,7 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	struct html_state *st = xcalloc(1, sizeof(*st));
 
 	st->out = out;
+	st->rs = in->rs;
 	st->agg = in->agg;
 	st->with_timings = in->with_timings;
 	pe_buf_init(&st->buf, 0);
@@ -1251,8 +1862,10 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	write_head(st);
 	write_partial(st, in);
 	write_totals(st);
-	write_heatmap(st);
 	write_rankings(st);
+	write_costs(st);
+	write_flaky(st);
+	write_heatmap(st);
 	write_evaluators(st);
 	pe_buf_adds(&st->buf, "<section id=\"baseline\">\n<h2>Against the "
 			      "baseline</h2>\n");
@@ -1266,46 +1879,17 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	return st;
 }
 
+/* Collects row into the open case, writing out the case before it. */
 static void html_add(void *state, const struct pe_result *row)
 {
 	struct html_state *st = state;
-	struct pe_buf *b = &st->buf;
-	const char *v = pe_verdict_name(row->status);
 
-	if (!st->case_row || strcmp(st->case_row->file, row->file) ||
-	    st->case_row->case_index != row->case_index)
-		open_case(st, row);
-	st->nrows++;
-	pe_buf_addf(b, "<div class=\"result st-%s\"", v);
-	put_attr(b, "data-prompt", row->file);
-	put_attr(b, "data-model", row->model);
-	pe_buf_addf(b, " data-status=\"%s\">\n<div class=\"head\">", v);
-	pe_buf_adds(b, "<span class=\"model\">");
-	put_column_label(b, row->model, row->has_temperature, row->temperature);
-	pe_buf_addf(b,
-		    "</span> <span class=\"repeat\">#%u</span> "
-		    "<span class=\"badge\">%s</span>",
-		    row->repeat, v);
-	if (!isnan(row->score))
-		pe_buf_addf(b, " <span class=\"score\">score %.2f</span>",
-			    row->score);
-	pe_buf_adds(b, "</div>\n");
-	if (row->error) {
-		pe_buf_adds(b, "<p class=\"error\">");
-		put_text(b, row->error, "");
-		pe_buf_adds(b, "</p>\n");
-	}
-	write_output(b, row);
-	if (row->judge_calls)
-		write_judge(b, row);
-	if (row->nevaluators) {
-		pe_buf_adds(b, "<ul class=\"evals\">\n");
-		for (size_t i = 0; i < row->nevaluators; i++)
-			write_evaluator(b, &row->evaluators[i]);
-		pe_buf_adds(b, "</ul>\n");
-	}
-	pe_buf_adds(b, "</div>\n");
-	flush(st);
+	if (st->ncase_rows && (strcmp(st->case_rows[0]->file, row->file) ||
+			       st->case_rows[0]->case_index != row->case_index))
+		write_case(st);
+	pe_grow(&st->case_rows, &st->case_rows_alloc, st->ncase_rows + 1,
+		sizeof(*st->case_rows));
+	st->case_rows[st->ncase_rows++] = row;
 }
 
 static int html_end(void *state)
@@ -1313,9 +1897,10 @@ static int html_end(void *state)
 	struct html_state *st = state;
 	int rc;
 
-	if (st->case_row)
-		pe_buf_adds(&st->buf, "</div>\n</div>\n");
-	else
+	if (st->ncase_rows)
+		write_case(st);
+	pe_buf_adds(&st->buf, "</div>\n");
+	if (!st->ncases)
 		pe_buf_adds(&st->buf, "<p>No results.</p>\n");
 	pe_buf_adds(&st->buf, "</section>\n<script>");
 	pe_buf_adds(&st->buf, page_script);
@@ -1323,6 +1908,7 @@ static int html_end(void *state)
 	flush(st);
 	rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
 	pe_buf_release(&st->buf);
+	free(st->case_rows);
 	free(st->columns);
 	free(st);
 	return rc;

@@ -1,12 +1,15 @@
 #!/bin/sh
 # Checks report.html in a real browser: writes it from fixture/results.json
-# (and a second one from fixture/hostile.json, whose every text is an
-# injection) with "prompteval report -f html", opens it as a file:// URL in headless
+# with fixture/prompteval.yml's prices against fixture/base.json (and a
+# second one from fixture/hostile.json, whose every text is an injection)
+# with "prompteval report -f html", opens it as a file:// URL in headless
 # Debian Chromium (/usr/bin/chromium) through playwright-core, and runs
 # check.mjs.  Installs what it needs: the Debian packages chromium, nodejs
 # and (when no npm comes with nodejs) npm, and playwright-core from
 # package-lock.json into tests/browser/node_modules.  No browser is ever
-# downloaded.  The screenshot goes to out/browser/report.png.
+# downloaded.  The screenshots go to out/browser/: report.png (the page as
+# it opens), inspector.png (a heatmap cell clicked), cases.png (every case
+# of a prompt open, its columns aligned) and hostile.png.
 # The last line is "browser: N passed, M failed".
 # usage: tests/browser/run.sh [PROMPTEVAL]
 set -u
@@ -36,12 +39,13 @@ fi
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$PE" report --baseline tests/browser/fixture/base.json \
+"$PE" report -c tests/browser/fixture/prompteval.yml \
+	--baseline tests/browser/fixture/base.json \
 	tests/browser/fixture/results.json -f html -o "$tmp" ||
 	fail "prompteval report -f html failed"
 "$PE" report tests/browser/fixture/hostile.json -f html -o "$tmp/hostile" ||
 	fail "prompteval report -f html failed on hostile.json"
 mkdir -p "$out" || exit 1
 cp "$tmp/report.html" "$out/report.html"
-node tests/browser/check.mjs "$tmp/report.html" "$out/report.png" \
+node tests/browser/check.mjs "$tmp/report.html" "$out" \
 	"$tmp/hostile/report.html"

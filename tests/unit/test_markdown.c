@@ -864,6 +864,99 @@ static void test_empty(void **state)
 	pe_md_free(NULL);
 }
 
+/* The test's escaper: & < > " ' as references, like the HTML report's. */
+static void escape(struct pe_buf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&':
+			pe_buf_adds(out, "&amp;");
+			break;
+		case '<':
+			pe_buf_adds(out, "&lt;");
+			break;
+		case '>':
+			pe_buf_adds(out, "&gt;");
+			break;
+		case '"':
+			pe_buf_adds(out, "&quot;");
+			break;
+		case '\'':
+			pe_buf_adds(out, "&#39;");
+			break;
+		default:
+			pe_buf_addc(out, s[i]);
+		}
+	}
+}
+
+struct render_case {
+	const char *name;
+	const char *text;
+	const char *html;
+};
+
+/*
+ * Rendering: structure becomes the renderer's own tags, raw HTML and
+ * every link that is not http(s) stay text, images fetch nothing.
+ */
+static void test_render_html(void **state)
+{
+	static const struct render_case cases[] = {
+		{ "heading, bold, list",
+		  "# Title\n\n**bold** *em*\n\n- a\n- b\n",
+		  "<h1>Title</h1>\n<p><strong>bold</strong> <em>em</em></p>\n"
+		  "<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n" },
+		{ "table", "| a | b |\n|---|---|\n| 1 | 2 |\n",
+		  "<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n"
+		  "</thead>\n<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n"
+		  "</tbody>\n</table>\n" },
+		{ "code block escaped", "```html\n<b>x</b>\n```\n",
+		  "<pre class=\"md-code\"><code>&lt;b&gt;x&lt;/b&gt;\n"
+		  "</code></pre>\n" },
+		{ "raw HTML block is text", "<script>alert(1)</script>\n",
+		  "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n" },
+		{ "inline HTML is text", "a <img src=x onerror=\"f()\"> b",
+		  "<p>a &lt;img src=x onerror=&quot;f()&quot;&gt; b</p>\n" },
+		{ "https link kept", "[ok](https://example.com/?a=1&b=\"2\")",
+		  "<p><a href=\"https://example.com/?a=1&amp;b=&quot;2&quot;\" "
+		  "rel=\"noopener noreferrer nofollow\">ok</a></p>\n" },
+		{ "HTTP link, any case", "[ok](HTTP://x.org)",
+		  "<p><a href=\"HTTP://x.org\" rel=\"noopener noreferrer "
+		  "nofollow\">ok</a></p>\n" },
+		{ "javascript: link dropped", "[x](javascript:alert(1))",
+		  "<p><span class=\"md-link\">x</span></p>\n" },
+		{ "data: link dropped", "[x](data:text/html,<script>)",
+		  "<p><span class=\"md-link\">x</span></p>\n" },
+		{ "data: link dropped", "[x](data:text/html;base64,PHM+)",
+		  "<p><span class=\"md-link\">x</span></p>\n" },
+		{ "image fetches nothing", "![alt](https://e.com/i.png)",
+		  "<p><span class=\"md-img\">[image: alt]</span></p>\n" },
+		{ "entities decoded, then escaped",
+		  "&lt;b&gt; &amp; &#65; &bogus;",
+		  "<p>&lt;b&gt; &amp; A &amp;bogus;</p>\n" },
+		{ "empty", "", "" },
+	};
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct pe_buf out;
+
+		pe_buf_init(&out, 0);
+		pe_md_render_html(cases[i].text, strlen(cases[i].text), escape,
+				  &out);
+		if (strcmp(pe_buf_str(&out), cases[i].html)) {
+			print_error("%s: got \"%s\", want \"%s\"\n",
+				    cases[i].name, pe_buf_str(&out),
+				    cases[i].html);
+			bad++;
+		}
+		pe_buf_release(&out);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -878,6 +971,7 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_count_words),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_render_html),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

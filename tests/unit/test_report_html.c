@@ -94,11 +94,12 @@ extern const struct pe_report_ops pe_report_html;
 
 /* The elements the writer itself opens. */
 static const char *const own_tags[] = {
-	"!DOCTYPE", "html", "head",  "meta",   "title",	  "style",  "body",
-	"h1",	    "h2",   "h3",    "p",      "section", "table",  "thead",
-	"tbody",    "tr",   "th",    "td",     "span",	  "div",    "pre",
-	"ul",	    "li",   "label", "select", "option",  "button", "script",
-	"h4",	    "del",  "ins",   NULL
+	"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "h1",
+	"h2", "h3", "p", "section", "table", "thead", "tbody", "tr", "th", "td",
+	"span", "div", "pre", "ul", "li", "label", "select", "option", "button",
+	"script", "h4", "del", "ins", "details", "summary", "input",
+	/* What pe_md_render_html writes of an output's Markdown. */
+	"code", "em", "strong", "ol", "h5", "h6", "hr", "br", "blockquote", NULL
 };
 
 struct fixture {
@@ -269,9 +270,12 @@ static void test_csp_and_no_urls(void **state)
 					"script-src 'sha256-"));
 	assert_non_null(strstr(f->page, "'; img-src 'none'; base-uri 'none'; "
 					"form-action 'none'\">"));
-	/* The only URL-like text is the escaped one from the data. */
+	/*
+	 * The only URL-like text is the escaped one from the data, in the
+	 * rendered Markdown and in the exact text.
+	 */
 	assert_int_equal(count(f->page, "http:"), 0);
-	assert_int_equal(count(f->page, "https:"), 1);
+	assert_int_equal(count(f->page, "https:"), 2);
 	assert_non_null(strstr(f->page, "&quot;https://example.com/&quot;"));
 	assert_null(strstr(f->page, " src=\""));
 	assert_null(strstr(f->page, " href=\""));
@@ -285,8 +289,10 @@ static void test_structure(void **state)
 
 	/* Two cells (one per model), three results in three cases. */
 	assert_int_equal(count(f->page, "<td class=\"heat"), 2);
-	assert_int_equal(count(f->page, "<div class=\"result "), 3);
-	assert_int_equal(count(f->page, "<div class=\"case\""), 3);
+	assert_int_equal(count(f->page, "<div class=\"out "), 3);
+	assert_int_equal(count(f->page, "<details class=\"case\""), 3);
+	/* Each case has a column for each of the prompt's two models. */
+	assert_int_equal(count(f->page, "<div class=\"col\""), 6);
 	assert_non_null(strstr(f->page, "No baseline was given."));
 	assert_non_null(strstr(f->page, "<select id=\"f-status\">"));
 }
