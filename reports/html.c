@@ -42,6 +42,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/results/compare.h"
+#include "harness/results/gate.h"
 #include "harness/core/hash.h"
 #include "harness/core/json.h"
 #include "harness/core/utf8.h"
@@ -269,6 +270,8 @@ static const char page_style[] =
 	".out{border:1px solid #ccc;padding:.4em;border-left-width:6px;"
 	"margin-bottom:.5em;min-width:0}\n"
 	".st-pass{border-left-color:#2a2}.st-fail{border-left-color:#d22}\n"
+	".gates li{list-style:none;border-left-width:4px;"
+	"border-left-style:solid;margin:.2em 0;padding-left:.5em}\n"
 	".st-error{border-left-color:#e80}.st-ungraded{border-left-color:#999}"
 	"\n"
 	".badge{font-weight:bold;text-transform:uppercase}\n"
@@ -995,6 +998,39 @@ static void write_totals(struct html_state *st)
 		pe_buf_release(&text);
 	}
 	write_method(st);
+}
+
+/*
+ * The gates the command checked, failed first, at the top of the page:
+ * nothing when none was given (report, or run without gates).
+ */
+static void write_gates(struct html_state *st, const struct pe_gate_results *g)
+{
+	static const enum pe_gate_verdict order[] = { PE_GATE_FAILED,
+						      PE_GATE_NOT_CHECKED,
+						      PE_GATE_PASSED };
+	static const char *const status[] = { "fail", "ungraded", "pass" };
+	struct pe_buf *b = &st->buf;
+
+	if (!g)
+		return;
+	pe_buf_addf(b,
+		    "<section id=\"gates\">\n<h2>Gates: %s</h2>\n"
+		    "<ul class=\"gates\">\n",
+		    !g->count	 ? "none checked"
+		    : g->nfailed ? "failed"
+				 : "passed");
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < g->count; i++) {
+			if (g->items[i].verdict != order[k])
+				continue;
+			pe_buf_addf(b,
+				    "<li class=\"st-%s\"><strong>%s</strong>: ",
+				    status[k], pe_gate_verdict_name(order[k]));
+			put_text(b, g->items[i].text, "");
+			pe_buf_adds(b, "</li>\n");
+		}
+	pe_buf_adds(b, "</ul>\n</section>\n");
 }
 
 /* A token count that may be unknown (negative). */
@@ -1861,6 +1897,7 @@ static void *html_begin(const struct pe_report_input *in, FILE *out)
 	collect_columns(st);
 	write_head(st);
 	write_partial(st, in);
+	write_gates(st, in->gates);
 	write_totals(st);
 	write_rankings(st);
 	write_costs(st);
