@@ -357,13 +357,13 @@ static void write_pairs(struct md *m, const struct pe_ranking *r)
 	fprintf(m->out, "\nPaired on common cases (better minus worse, 95%% "
 			"interval, exact sign test):\n\n");
 	for (size_t i = 0; i < r->npairs; i++)
-		n += r->entries[r->pairs[i].worse].tally.pass_rate.decided != 0;
+		n += pe_ranking_shown_pair(r, i) != NULL;
 	shown = rows_to_show(m, n);
 	for (size_t i = 0; i < r->npairs && written < shown; i++) {
-		const struct pe_model_pair *p = &r->pairs[i];
+		const struct pe_model_pair *p = pe_ranking_shown_pair(r, i);
 		struct pe_buf line;
 
-		if (!r->entries[p->worse].tally.pass_rate.decided)
+		if (!p)
 			continue;
 		written++;
 		pe_buf_init(&line, 0);

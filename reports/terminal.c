@@ -243,10 +243,10 @@ static void print_pairs(const struct terminal *t, const struct pe_ranking *r)
 	fprintf(t->out, "  paired on common cases (better minus worse, 95%% "
 			"interval, exact sign test):\n");
 	for (size_t i = 0; i < r->npairs; i++) {
-		const struct pe_model_pair *p = &r->pairs[i];
+		const struct pe_model_pair *p = pe_ranking_shown_pair(r, i);
 		struct pe_buf line;
 
-		if (!r->entries[p->worse].tally.pass_rate.decided)
+		if (!p)
 			continue;
 		pe_buf_init(&line, 0);
 		pe_model_pair_text(p, &line);

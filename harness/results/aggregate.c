@@ -881,6 +881,15 @@ void pe_model_pair_text(const struct pe_model_pair *p, struct pe_buf *out)
 	pe_buf_adds(out, p->apart ? ": ahead" : ": cannot be told apart");
 }
 
+/* Pair i when the reports show it; see aggregate.h. */
+const struct pe_model_pair *pe_ranking_shown_pair(const struct pe_ranking *r,
+						  size_t i)
+{
+	const struct pe_model_pair *p = &r->pairs[i];
+
+	return r->entries[p->worse].tally.pass_rate.decided ? p : NULL;
+}
+
 /* Lists the neighbours that cannot be told apart; see aggregate.h. */
 int pe_ranking_ties_text(const struct pe_ranking *r, struct pe_buf *out)
 {

@@ -272,6 +272,13 @@ int pe_aggregate_method_text(const struct pe_aggregate *agg,
 void pe_model_pair_text(const struct pe_model_pair *p, struct pe_buf *out);
 
 /*
+ * Returns pair i of r when the reports show it (both models decided some
+ * row; a model with none is ranked but compared with nobody), else NULL.
+ */
+const struct pe_model_pair *pe_ranking_shown_pair(const struct pe_ranking *r,
+						  size_t i);
+
+/*
  * Appends which neighbours of r (entries i and i + 1 with decided rows)
  * cannot be told apart, ranks counted from 1: "1 and 2, 3 and 4", or
  * "none" when every neighbour is ahead of the next.  Returns 0 and
