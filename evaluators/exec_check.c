@@ -114,6 +114,7 @@ static void score_exec(const void *state, const struct pe_evalspec *spec,
 	const struct exec_state *st = state;
 	struct pe_buf input, printed;
 	char *why = NULL;
+	enum pe_check_run ran;
 
 	(void)spec;
 	if (!in->env || !in->env->workers) {
@@ -126,20 +127,12 @@ static void score_exec(const void *state, const struct pe_evalspec *spec,
 	pe_check_case_json(in, &input);
 	pe_buf_adds(&input, "}\n");
 	pe_buf_init(&printed, PE_CHECK_MAX_OUTPUT);
-	switch (pe_workers_exec(in->env->workers, st->argv, st->settings.dir,
-				input.data, input.len, st->settings.timeout_ms,
-				&printed, &why)) {
-	case PE_CHECK_RAN:
+	ran = pe_workers_exec(in->env->workers, st->argv, st->settings.dir,
+			      input.data, input.len, st->settings.timeout_ms,
+			      &printed, &why);
+	if (!pe_check_unfinished(ran, why, out))
 		pe_check_result_text(printed.data, printed.len,
 				     st->settings.threshold, "printed", out);
-		break;
-	case PE_CHECK_NOT_RUN:
-		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", why);
-		break;
-	case PE_CHECK_FAILED:
-		pe_result_set(out, PE_VERDICT_ERROR, 0, "%s", why);
-		break;
-	}
 	free(why);
 	pe_buf_release(&printed);
 	pe_buf_release(&input);

@@ -141,6 +141,7 @@ static void score_python(const void *state, const struct pe_evalspec *spec,
 	const struct python_state *st = state;
 	struct pe_buf request, answer;
 	char *why = NULL;
+	enum pe_check_run ran;
 
 	(void)spec;
 	if (!in->env || !in->env->workers) {
@@ -157,18 +158,10 @@ static void score_python(const void *state, const struct pe_evalspec *spec,
 	pe_check_case_json(in, &request);
 	pe_buf_addc(&request, '}');
 	pe_buf_init(&answer, PE_CHECK_MAX_OUTPUT);
-	switch (pe_workers_python(in->env->workers, request.data, request.len,
-				  st->settings.timeout_ms, &answer, &why)) {
-	case PE_CHECK_RAN:
+	ran = pe_workers_python(in->env->workers, request.data, request.len,
+				st->settings.timeout_ms, &answer, &why);
+	if (!pe_check_unfinished(ran, why, out))
 		read_answer(st, answer.data, answer.len, out);
-		break;
-	case PE_CHECK_NOT_RUN:
-		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", why);
-		break;
-	case PE_CHECK_FAILED:
-		pe_result_set(out, PE_VERDICT_ERROR, 0, "%s", why);
-		break;
-	}
 	free(why);
 	pe_buf_release(&answer);
 	pe_buf_release(&request);

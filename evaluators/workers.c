@@ -714,3 +714,16 @@ void pe_check_settings_release(struct pe_check_settings *s)
 	free(s->dir);
 	s->dir = NULL;
 }
+
+/* Sets the verdict of a check that did not finish; see workers.h. */
+int pe_check_unfinished(enum pe_check_run status, const char *why,
+			struct pe_eval_result *out)
+{
+	if (status == PE_CHECK_RAN)
+		return 0;
+	pe_result_set(out,
+		      status == PE_CHECK_NOT_RUN ? PE_VERDICT_SKIP
+						 : PE_VERDICT_ERROR,
+		      0, "%s", why ? why : "the check did not finish");
+	return 1;
+}

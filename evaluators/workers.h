@@ -127,4 +127,12 @@ void pe_check_result(const struct pe_node *v, double threshold,
 void pe_check_result_text(const char *text, size_t len, double threshold,
 			  const char *verb, struct pe_eval_result *out);
 
+/*
+ * Sets out for a check that did not run to its end (status
+ * PE_CHECK_NOT_RUN: skipped; PE_CHECK_FAILED: an error), with why as the
+ * reason, and returns 1; returns 0 and leaves out alone for PE_CHECK_RAN.
+ */
+int pe_check_unfinished(enum pe_check_run status, const char *why,
+			struct pe_eval_result *out);
+
 #endif
