@@ -114,6 +114,21 @@ check "no change: stopped early" grep -q '^stopped early: ' same.out
 check "no change: the gate passes" \
 	grep -q '^gate passed: --fail-on regression (sequential test: no regression' same.out
 
+# 3b. Undecided when the cases run out (4 regressed of 40, alpha 0.001):
+# every case ran, so the gate reads the whole comparison and fails.
+{
+	prompt OK
+	printf "  - name: not one to four\n    regex: '^(?!.*\\\\bw[1-4]\\\\b)'\n"
+} >und.prompt.yml
+"$PE" run -q -m echo: -n 2 -o out-und --no-cache --alpha 0.001 \
+	--baseline out-base/results.json --until-decided --fail-on regression \
+	und.prompt.yml >und.out 2>&1
+rc=$?
+check "undecided: the cases ran out undecided" \
+	grep -q '^sequential test: undecided after 40 compared cases' und.out
+check "undecided: the gate reads the comparison and fails (exit 1)" \
+	sh -c "[ $rc = 1 ] && grep -q '^gate failed: --fail-on regression (4 cases regressed)\$' und.out"
+
 # 4. Usage errors.
 "$PE" run -q -m echo: --until-decided same/p.prompt.yml >/dev/null 2>u1.err
 check "--until-decided without --baseline: exit 4" [ $? = 4 ]

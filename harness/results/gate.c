@@ -329,21 +329,19 @@ static void check_significant(const struct pe_comparison *cmp,
 	}
 }
 
-/* The regression kinds of --fail-on, by the sequential test's decision. */
+/*
+ * The regression kinds of --fail-on, by the sequential test's decision
+ * (pe_gates_evaluate takes the comparison instead when it decided
+ * nothing: the cases ran out, so the comparison is whole).
+ */
 static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
 {
 	const struct pe_seqtest *t = g->sequential;
-	char *what;
+	char *what = xstrfmt("--fail-on %s (sequential test: %s after %zu "
+			     "compared cases, alpha %g)",
+			     g->fail_on, pe_seq_decision_name(t->decision),
+			     t->decided_at, t->alpha);
 
-	if (t->decision == PE_SEQ_UNDECIDED)
-		what = xstrfmt("--fail-on %s (sequential test: undecided after "
-			       "%zu compared cases; %zu regressed)",
-			       g->fail_on, pe_seqtest_cases(t), t->regressed);
-	else
-		what = xstrfmt("--fail-on %s (sequential test: %s after %zu "
-			       "compared cases, alpha %g)",
-			       g->fail_on, pe_seq_decision_name(t->decision),
-			       t->decided_at, t->alpha);
 	if (t->decision == PE_SEQ_REGRESSION)
 		gate_failed(l, what);
 	else
@@ -509,7 +507,8 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 		check_min_pass_rate(g, rs, agg, &l);
 	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
 		check_any_failure(agg, &l);
-	else if (g->fail_on && g->sequential)
+	else if (g->fail_on && g->sequential &&
+		 g->sequential->decision != PE_SEQ_UNDECIDED)
 		check_sequential(g, &l);
 	else if (g->fail_on && !strcmp(g->fail_on, "regression") && cmp)
 		check_regression(cmp, &l);
