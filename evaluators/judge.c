@@ -522,10 +522,18 @@ static int parse_criteria(struct pe_evalspec *spec, const struct pe_node *node,
 		free(model);
 		return PE_ERR_INVALID;
 	}
-	if (part.name)
-		pe_diag_warning(diag, &pe_node_get(node, "target")->mark,
-				"'target' is ignored: a judge reads the whole "
-				"answer");
+	if (part.name) {
+		/* Judging the whole answer would not check the section. */
+		int rc = pe_evaluator_unsupported(
+			spec,
+			"'target: %s' cannot be honoured: a judge reads the "
+			"whole answer, not one section",
+			part.name);
+
+		pe_part_release(&part);
+		free(model);
+		return rc;
+	}
 	pe_part_release(&part);
 	judge = criterion_judge("LLM", criteria);
 	spec->data = judge;

@@ -734,7 +734,10 @@ static const struct warning_case warnings[] = {
 	{ "a judge reads the whole answer",
 	  HEAD "evaluators:\n  - type: model\n    target: Risks\n    model: "
 	       "{prompt: is it safe}\n",
-	  "'target' is ignored: a judge reads the whole answer", 7, 13 },
+	  "unsupported evaluator 'unsupported-1' will never run ('target: "
+	  "Risks' cannot be honoured: a judge reads the whole answer, not one "
+	  "section): its cases will be ungraded, never passed",
+	  6, 5 },
 	{ "dialect that maps to no check",
 	  HEAD "evaluators:\n  - type: xml_structure\n    config: {a: b}\n",
 	  "unsupported evaluator 'unsupported-1' will never run (type "
