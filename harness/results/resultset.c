@@ -613,6 +613,38 @@ static void read_cases(struct pe_resultset *rs, struct reader *r,
 }
 
 /*
+ * True when s is what run --until-decided writes as "stopped" ("decided:
+ * regression after 12 of 40 cases", or "no regression"): the reports
+ * quote it as plain text in every format, so nothing else is taken.
+ */
+static int is_decision_text(const char *s)
+{
+	static const char *const heads[] = { "decided: regression after ",
+					     "decided: no regression after " };
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(heads[i]);
+		const char *p = s + n;
+
+		if (strncmp(s, heads[i], n))
+			continue;
+		for (int number = 0; number < 2; number++) {
+			const char *digits = p;
+
+			while (*p >= '0' && *p <= '9')
+				p++;
+			if (p == digits || p - digits > 19)
+				return 0;
+			if (!number && strncmp(p, " of ", 4))
+				return 0;
+			p += number ? 0 : 4;
+		}
+		return !strcmp(p, " cases");
+	}
+	return 0;
+}
+
+/*
  * Reads the document's "partial" ({finished, jobs}, and "stopped" when a
  * decided run stopped early), when there is one.
  */
@@ -639,6 +671,10 @@ static void read_partial(struct pe_resultset *rs, struct reader *r,
 	/* "stopped" is there only when a decided run stopped early. */
 	if (pe_node_get(n, "stopped"))
 		get_string(r, &w, n, "stopped", 0, &stopped);
+	if (!r->failed && *stopped && !is_decision_text(stopped))
+		error_at(r, key_offset(r, &w, "stopped"),
+			 "'stopped' must say what --until-decided decided "
+			 "(\"decided: regression after 12 of 40 cases\")");
 	if (r->failed)
 		return;
 	snprintf(rs->partial.stopped, sizeof(rs->partial.stopped), "%s",
