@@ -1655,12 +1655,6 @@ static int judge_first(const struct runner *r, const struct target_state *ts)
 }
 
 /*
- * Starts what the caps and pacing allow: first the judge calls of every
- * target, then the rest, so that a job whose answer is in waits for no
- * other job's answer before its judges are asked; new jobs only while
- * scoring keeps up.
- */
-/*
  * Starts the answers of an ordered run (opts->order) in that order across
  * the targets: each time, the target whose next job comes first among
  * those that may send now.
@@ -1690,6 +1684,12 @@ static void dispatch_in_order(struct runner *r, double now)
 	}
 }
 
+/*
+ * Starts what the caps and pacing allow: first the judge calls of every
+ * target, then the rest, so that a job whose answer is in waits for no
+ * other job's answer before its judges are asked; new jobs only while
+ * scoring keeps up (in the run's order across targets when it has one).
+ */
 static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
