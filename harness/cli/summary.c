@@ -10,10 +10,13 @@
 #include "harness/cli/summary.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "harness/core/buf.h"
-#include "harness/load/template.h"
+#include "harness/load/prompt.h"
 #include "harness/core/message.h"
+#include "harness/core/util.h"
 #include "reports/report.h"
 #include "harness/core/banned.h"
 
@@ -133,25 +136,23 @@ struct token_estimate {
 	int out_bounded; /* every job's prompt sets max_tokens */
 };
 
-/* Returns the bytes of a job's rendered messages (undefined: none). */
+/*
+ * Returns the bytes of a job's rendered messages, as the runner renders
+ * them (pe_prompt_render); a message that cannot be rendered is not sent,
+ * so it counts none.
+ */
 static size_t rendered_bytes(const struct pe_job *job)
 {
 	const struct pe_prompt *p = job->prompt;
+	char **texts = xcalloc(p->nmessages ? p->nmessages : 1, sizeof(*texts));
 	size_t bytes = 0;
 
+	free(pe_prompt_render(p, job->kase, texts));
 	for (size_t i = 0; i < p->nmessages; i++) {
-		struct pe_buf b;
-		const char *missing = NULL;
-
-		/* The runner's own limit; a job beyond it will not be sent. */
-		pe_buf_init(&b, (size_t)16 << 20);
-		if (!pe_template_render(p->messages[i].content,
-					job->kase ? job->kase->scopes : NULL,
-					job->kase ? job->kase->nscopes : 0, &b,
-					&missing))
-			bytes += b.len;
-		pe_buf_release(&b);
+		bytes += texts[i] ? strlen(texts[i]) : 0;
+		free(texts[i]);
 	}
+	free(texts);
 	return bytes;
 }
 
