@@ -550,7 +550,8 @@ static void score_words(const struct reference_spec *spec,
 	text = pe_unicode_trim(pe_buf_str(&raw), &rlen);
 	if (!m || pe_unicode_fold(text, rlen, &ref)) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the answer is too long to compare");
+			      "the %s is too long to compare",
+			      m ? "expected value" : "answer");
 		goto done;
 	}
 	if (!rlen) {
