@@ -22,7 +22,6 @@ const char *const pe_fail_on_choices[] = { "any-failure", "regression",
 struct gate_lines {
 	struct pe_gate_results ok; /* passed and not checked */
 	struct pe_gate_results failed;
-	size_t nfailed;
 };
 
 struct prompt_rate {
@@ -166,7 +165,6 @@ static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
 static void gate_failed(struct gate_lines *l, const char *what)
 {
 	add_result(&l->failed, PE_GATE_FAILED, what);
-	l->nfailed++;
 }
 
 /*
@@ -228,7 +226,7 @@ static void check_min_pass_rate(const struct pe_gates *g,
 				struct gate_lines *l)
 {
 	const struct pe_pass_rate *total = &pe_aggregate_total(agg)->pass_rate;
-	size_t n, failed = l->nfailed;
+	size_t n, failed = l->failed.nfailed;
 	struct prompt_rate *rates = rates_by_prompt(rs, &n);
 	char *what;
 
@@ -253,7 +251,7 @@ static void check_min_pass_rate(const struct pe_gates *g,
 		gate_failed(l, what);
 		free(what);
 	}
-	if (failed == l->nfailed) {
+	if (failed == l->failed.nfailed) {
 		what = xstrfmt("--min-pass-rate %.2f (overall pass rate %.2f)",
 			       g->min_pass_rate, total->rate);
 		gate_ok(l, "passed", what);
@@ -294,7 +292,7 @@ static void check_significant(const struct pe_comparison *cmp,
 			      struct gate_lines *l)
 {
 	const struct pe_compare_group *all = pe_comparison_overall(cmp);
-	size_t failed = l->nfailed;
+	size_t failed = l->failed.nfailed;
 	char *what;
 
 	if (all->stats.significant_regression) {
@@ -317,7 +315,7 @@ static void check_significant(const struct pe_comparison *cmp,
 		gate_failed(l, what);
 		free(what);
 	}
-	if (failed == l->nfailed) {
+	if (failed == l->failed.nfailed) {
 		what = xstrfmt("--fail-on significant-regression (overall p = "
 			       "%.2g%s)",
 			       all->stats.p_value,
@@ -499,10 +497,10 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 			 struct pe_gate_results *out)
 {
 	struct gate_lines l;
+	size_t failed;
 
 	pe_gate_results_init(&l.ok);
 	pe_gate_results_init(&l.failed);
-	l.nfailed = 0;
 	if (!isnan(g->min_pass_rate))
 		check_min_pass_rate(g, rs, agg, &l);
 	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
@@ -531,9 +529,10 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 		add_result(out, l.ok.items[i].verdict, l.ok.items[i].text);
 	for (size_t i = 0; i < l.failed.count; i++)
 		add_result(out, PE_GATE_FAILED, l.failed.items[i].text);
+	failed = l.failed.nfailed;
 	pe_gate_results_release(&l.ok);
 	pe_gate_results_release(&l.failed);
-	return l.nfailed;
+	return failed;
 }
 
 /* Prints the gate lines of r, written with the terminal printer. */
