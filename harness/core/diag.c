@@ -228,18 +228,23 @@ void pe_diag_promote_warnings(struct pe_diag *d)
  * Says how many diagnostics were counted but not kept: of file, or (file
  * NULL) of the files that kept none.
  */
-static void add_not_shown(struct pe_buf *b, const char *file, size_t errors,
-			  size_t warnings, size_t files)
+static void add_not_shown(struct pe_buf *b, const char *file, size_t kept,
+			  size_t errors, size_t warnings, size_t files)
 {
 	char *text;
 
 	if (!errors && !warnings)
 		return;
+	/* A file that kept fewer than its share met the limit of them all. */
 	if (file)
-		text = xstrfmt("%zu more error%s and %zu more warning%s not "
-			       "shown (the first %d of a file are)",
-			       errors, errors == 1 ? "" : "s", warnings,
-			       warnings == 1 ? "" : "s", PE_DIAG_KEEP_PER_FILE);
+		text = xstrfmt(
+			"%zu more error%s and %zu more warning%s not "
+			"shown (the first %d %s are)",
+			errors, errors == 1 ? "" : "s", warnings,
+			warnings == 1 ? "" : "s",
+			kept < PE_DIAG_KEEP_PER_FILE ? PE_DIAG_KEEP_TOTAL
+						     : PE_DIAG_KEEP_PER_FILE,
+			kept < PE_DIAG_KEEP_PER_FILE ? "in all" : "of a file");
 	else
 		text = xstrfmt("%zu more error%s and %zu more warning%s in %zu "
 			       "more file%s not shown (the first %d in all "
@@ -271,14 +276,14 @@ void pe_diag_print(const struct pe_diag *d, FILE *out)
 		size_t w = t->count[PE_SEV_WARNING] - t->shown[PE_SEV_WARNING];
 
 		if (t->kept) {
-			add_not_shown(&b, t->file, e, w, 1);
+			add_not_shown(&b, t->file, t->kept, e, w, 1);
 			continue;
 		}
 		errors += e;
 		warnings += w;
 		files++;
 	}
-	add_not_shown(&b, NULL, errors, warnings, files);
+	add_not_shown(&b, NULL, 0, errors, warnings, files);
 	if (b.len)
 		fwrite(b.data, 1, b.len, out);
 	fflush(out);
