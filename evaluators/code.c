@@ -120,7 +120,7 @@ static void score_code(const void *state, const struct pe_evalspec *spec,
 {
 	const struct code_state *st = state;
 	size_t n, blocks = 0, hits = 0;
-	const struct pe_md_code *c = pe_md_codes(in->md, &n);
+	const struct pe_md_code *c = pe_md_codes(pe_eval_md(in), &n);
 	const char *lang = st->language ? st->language : "code";
 	char err[256];
 

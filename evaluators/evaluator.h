@@ -55,7 +55,8 @@ struct pe_word {
 
 /*
  * What the evaluators of one output derive from it and share, made by the
- * first one that needs it (words.c): the output trimmed of white space
+ * first one that needs it: its Markdown parse (pe_eval_md, registry.c),
+ * and (words.c) the output trimmed of white space
  * and case folded with NFC (pe_unicode_fold; pe_eval_folded), and then
  * its words (pe_unicode_next_word) in that copy, numbered from 0 so that
  * equal words share an id, and a table of its distinct words
@@ -63,7 +64,8 @@ struct pe_word {
  * needs no lock.
  */
 struct pe_eval_memo {
-	int made; /* folded: 0 not yet; 1 made; -1 too long to fold */
+	struct pe_md *md; /* NULL until an evaluator asks for it */
+	int made;	  /* folded: 0 not yet; 1 made; -1 too long to fold */
 	struct pe_buf folded;
 	int has_words; /* words, ndistinct, table and mask are made */
 	struct pe_word *words;
@@ -86,6 +88,12 @@ size_t pe_word_table_size(size_t n);
 struct pe_eval_input {
 	const char *output;
 	size_t len;
+	/*
+	 * The output's Markdown parse when the caller made it; NULL to have
+	 * pe_eval_md make it in memo when an evaluator first asks, so that
+	 * prompts whose checks read only the text never parse it.  Read it
+	 * through pe_eval_md.
+	 */
 	const struct pe_md *md;
 	const struct pe_prompt *prompt;
 	const struct pe_case *kase; /* its variables fill {{...}} in values */
@@ -101,6 +109,13 @@ struct pe_eval_input {
 	const struct pe_score_env *env; /* NULL: none */
 	struct pe_eval_memo *memo;	/* NULL: evaluators share nothing */
 };
+
+/*
+ * In's Markdown parse: in->md, or the one in in->memo, made on the first
+ * call.  In must have one of the two (an input without either is a
+ * programming error and aborts).
+ */
+const struct pe_md *pe_eval_md(const struct pe_eval_input *in);
 
 /*
  * In's output trimmed and folded: in's memo when it has it made (else

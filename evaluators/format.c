@@ -229,11 +229,12 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 	pe_buf_init(&t.held, 0);
 	for (int i = 0; i < 3; i++)
 		if (st->rules[i].active)
-			check_count(&st->rules[i], (enum count_kind)i, in->md,
-				    &t);
+			check_count(&st->rules[i], (enum count_kind)i,
+				    pe_eval_md(in), &t);
 	if (st->max_level) {
 		size_t n, deepest = 0;
-		const struct pe_md_heading *h = pe_md_headings(in->md, &n);
+		const struct pe_md_heading *h =
+			pe_md_headings(pe_eval_md(in), &n);
 
 		for (size_t i = 0; i < n; i++)
 			if (h[i].level > deepest)
@@ -248,7 +249,7 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 				deepest, st->max_level);
 	}
 	if (st->no_html) {
-		size_t html = pe_md_html_count(in->md);
+		size_t html = pe_md_html_count(pe_eval_md(in));
 
 		t.checks++;
 		if (!html)

@@ -174,11 +174,37 @@ static int compile_json(const struct pe_evalspec *spec,
 	return PE_OK;
 }
 
+/*
+ * True when text holds "json" in any case.  A fence's language is its
+ * info string's first word as written, lowered (markdown.c), so without
+ * these four letters no block can be a json one and the answer need not
+ * be parsed as Markdown for it.
+ */
+static int mentions_json(const char *text, size_t len)
+{
+	/* memchr for each case of the j: prose seldom has one. */
+	for (int c = 'j'; c >= 'J'; c -= 'j' - 'J') {
+		const char *p = text, *end = text + len;
+
+		while ((p = memchr(p, c, (size_t)(end - p))) != NULL) {
+			if (end - p >= 4 && (p[1] | 0x20) == 's' &&
+			    (p[2] | 0x20) == 'o' && (p[3] | 0x20) == 'n')
+				return 1;
+			p++;
+		}
+	}
+	return 0;
+}
+
 /* The first fenced json block, or NULL. */
 static const char *json_fence(const struct pe_eval_input *in, size_t *len)
 {
 	size_t count;
-	const struct pe_md_code *c = pe_md_codes(in->md, &count);
+	const struct pe_md_code *c;
+
+	if (!mentions_json(in->output, in->len))
+		return NULL;
+	c = pe_md_codes(pe_eval_md(in), &count);
 
 	for (size_t i = 0; i < count; i++) {
 		if (!strcmp(c[i].lang, "json") && c[i].code) {

@@ -238,8 +238,8 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 
 	(void)spec;
 	if (st->target.norm) {
-		if (pe_md_find_section(in->md, st->target.norm, 1, &start,
-				       &end) < 0) {
+		if (pe_md_find_section(pe_eval_md(in), st->target.norm, 1,
+				       &start, &end) < 0) {
 			pe_result_set(out, PE_VERDICT_FAIL, 0,
 				      "section '%s' not found",
 				      st->target.name);

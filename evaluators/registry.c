@@ -277,6 +277,18 @@ static void negate(const struct pe_evalspec *spec, struct pe_eval_result *out)
 	out->reason = reason;
 }
 
+/* The output's Markdown parse, made once on demand; see evaluator.h. */
+const struct pe_md *pe_eval_md(const struct pe_eval_input *in)
+{
+	if (in->md)
+		return in->md;
+	if (!in->memo)
+		abort();
+	if (!in->memo->md)
+		in->memo->md = pe_md_parse(in->output, in->len);
+	return in->memo->md;
+}
+
 /* Scores one evaluator and applies "not". */
 void pe_evaluator_score(const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,
@@ -507,7 +519,7 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 	out->results = xcalloc(n ? n : 1, sizeof(*out->results));
 	in.output = output;
 	in.len = len;
-	in.md = pe_md_parse(output, len);
+	in.md = NULL; /* parsed by the first evaluator that reads it */
 	in.prompt = p;
 	in.kase = c;
 	in.call = call;
@@ -517,7 +529,6 @@ static void score_with(const struct pe_prompt *p, const struct pe_case *c,
 	score_list(p->evaluators, p->nevaluators, &in, out);
 	if (c)
 		score_list(c->evaluators, c->nevaluators, &in, out);
-	pe_md_free((struct pe_md *)in.md);
 	pe_eval_memo_release(&memo);
 	decide(p, out);
 }

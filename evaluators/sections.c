@@ -104,8 +104,8 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 {
 	const struct sections_state *st = state;
 	size_t n, good = 0, prev_pos = 0, len;
-	const struct pe_md_heading *h = pe_md_headings(in->md, &n);
-	const char *text = pe_md_text(in->md, &len);
+	const struct pe_md_heading *h = pe_md_headings(pe_eval_md(in), &n);
+	const char *text = pe_md_text(pe_eval_md(in), &len);
 	long prev = -1;
 	const char *prev_name = NULL;
 	struct pe_buf missing, order, level, shortness;
@@ -147,7 +147,8 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 		if (st->min_words) {
 			size_t body, end, words;
 
-			pe_md_section_range(in->md, (size_t)j, &body, &end);
+			pe_md_section_range(pe_eval_md(in), (size_t)j, &body,
+					    &end);
 			words = pe_md_count_words(text + body, end - body);
 			if (words < st->min_words) {
 				pe_buf_addf(&shortness,

@@ -204,8 +204,8 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 
 	(void)state;
 	if (spec->part.norm) {
-		if (pe_md_find_section(in->md, spec->part.norm, 1, &start,
-				       &end) < 0) {
+		if (pe_md_find_section(pe_eval_md(in), spec->part.norm, 1,
+				       &start, &end) < 0) {
 			pe_result_set(out, PE_VERDICT_FAIL, 0,
 				      "section '%s' not found",
 				      spec->part.name);

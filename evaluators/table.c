@@ -92,14 +92,14 @@ static void score_table(const void *state, const struct pe_evalspec *spec,
 {
 	const struct table_state *st = state;
 	size_t n, start = 0, end = (size_t)-1, best_cols = 0;
-	const struct pe_md_table *tables = pe_md_tables(in->md, &n);
+	const struct pe_md_table *tables = pe_md_tables(pe_eval_md(in), &n);
 	const struct pe_md_table *best = NULL;
 	struct pe_buf missing;
 	const char *where = st->within.len ? st->within.raw[0] : NULL;
 
 	(void)spec;
-	if (where && pe_md_find_section(in->md, st->within.norm[0], 1, &start,
-					&end) < 0) {
+	if (where && pe_md_find_section(pe_eval_md(in), st->within.norm[0], 1,
+					&start, &end) < 0) {
 		pe_result_set(out, PE_VERDICT_FAIL, 0, "section '%s' not found",
 			      where);
 		return;

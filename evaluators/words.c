@@ -22,6 +22,7 @@
 /* Frees what a memo holds; see evaluator.h. */
 void pe_eval_memo_release(struct pe_eval_memo *m)
 {
+	pe_md_free(m->md);
 	pe_buf_release(&m->folded);
 	free(m->words);
 	free(m->table);

@@ -1640,6 +1640,14 @@ static const struct eval_case json_schema_cases[] = {
 	  "Here it is:\n\n```JSON\n{\"risk\": \"high\", \"steps\": [\"a\", "
 	  "\"b\"]}\n```\n\nDone.\n",
 	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	/*
+	 * json_check.c looks for a json block only when the answer holds
+	 * "json" in some case: the language below is its only mention,
+	 * split between cases and at the end of the fence's line.
+	 */
+	{ "a json block in mixed case, the only mention", "- json: true",
+	  "Plan:\n\n~~~ jSoN\n{\"risk\": \"low\", \"steps\": [\"a\"]}\n~~~\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
 	{ "the first json block counts", "- json: true",
 	  "```sql\nSELECT 1;\n```\n\n```json\n{\"risk\": \"low\", \"steps\": "
 	  "[\"a\"]}\n```\n\n```json\n{}\n```\n",
@@ -1793,6 +1801,45 @@ static const struct eval_case json_cases[] = {
 	  "- type: json_schema\n  value: {type: array, minItems: 2}", "[1]",
 	  FAIL, 0, "(root): ", CONTAINS },
 };
+
+/*
+ * The answer is parsed as Markdown when the first evaluator that reads
+ * the parse asks for it (pe_eval_md), once, and not at all for
+ * evaluators that read only the text.
+ */
+static void test_markdown_on_demand(void **state)
+{
+	struct loaded l;
+	struct pe_eval_memo memo;
+	struct pe_eval_input in;
+	struct pe_eval_result r;
+	const struct pe_md *md;
+
+	(void)state;
+	load(&l, NULL,
+	     "- string: {contains: users}\n"
+	     "- sections: [Migration Strategy]\n");
+	assert_int_equal(l.rc, PE_OK);
+	memset(&memo, 0, sizeof(memo));
+	memset(&in, 0, sizeof(in));
+	in.output = plan;
+	in.len = strlen(plan);
+	in.prompt = l.prompt;
+	in.kase = &l.prompt->cases[0];
+	in.memo = &memo;
+	pe_evaluator_score(&l.prompt->evaluators[0], &in, &r);
+	assert_int_equal(r.verdict, PE_VERDICT_PASS);
+	free(r.reason);
+	assert_null(memo.md);
+	pe_evaluator_score(&l.prompt->evaluators[1], &in, &r);
+	assert_int_equal(r.verdict, PE_VERDICT_PASS);
+	free(r.reason);
+	assert_non_null(memo.md);
+	md = memo.md;
+	assert_ptr_equal(pe_eval_md(&in), md);
+	pe_eval_memo_release(&memo);
+	unload(&l);
+}
 
 static void test_json(void **state)
 {
@@ -3010,6 +3057,7 @@ int main(void)
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_markdown_on_demand),
 		cmocka_unit_test(test_python),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_checks_without_workers),
