@@ -183,13 +183,17 @@ static void print_json(const struct pe_suite *s, const char *judge,
 	}
 	pe_buf_adds(&b, "],\n");
 	json_diagnostics(&b, diag);
+	/* Past diag.h's limits a diagnostic is counted but not kept. */
 	pe_buf_addf(&b,
 		    ",\n\"summary\":{\"files\":%zu,\"prompts\":%zu,"
 		    "\"cases\":%zu,\"evaluators\":%zu,"
 		    "\"skipped_evaluators\":%zu,\"errors\":%zu,"
-		    "\"warnings\":%zu}}\n",
+		    "\"warnings\":%zu,\"diagnostics_not_shown\":%zu}}\n",
 		    t->files, t->prompts, t->cases, t->evaluators, t->skipped,
-		    t->errors, t->warnings);
+		    t->errors, t->warnings,
+		    pe_diag_count(diag, PE_SEV_ERROR) +
+			    pe_diag_count(diag, PE_SEV_WARNING) -
+			    pe_diag_len(diag));
 	fputs(pe_buf_str(&b), stdout);
 	pe_buf_release(&b);
 }
