@@ -98,6 +98,34 @@ int pe_report_model_width(const struct pe_aggregate *agg);
  */
 const char *pe_report_rate_colour(const struct pe_pass_rate *r);
 
+/* The columns pe_report_print_matrix adds to every table's. */
+enum { PE_MATRIX_INTERVALS = 1, PE_MATRIX_TIMINGS = 2 };
+
+/*
+ * Prints the pass-rate matrix of agg to out, one line per cell in the
+ * aggregate's order: prompt, model, temperature, the pass, fail, error
+ * and ungraded counts, the pass rate and the mean score, with the 95 %
+ * interval and the latency percentiles when columns asks for them.  In
+ * colour when color is not 0: failures red, errors yellow, the pass rate
+ * by pe_report_rate_colour.  The terminal report prints it with its
+ * intervals, and "run" and "score" print it without.
+ */
+void pe_report_print_matrix(FILE *out, const struct pe_aggregate *agg,
+			    int color, unsigned columns);
+
+/*
+ * Prints "cost: " and what was spent and what reproducing costs
+ * (pe_tally_cost_text) as one line to out, when a cost is known; else
+ * prints nothing.
+ */
+void pe_report_print_cost(FILE *out, const struct pe_tally *t);
+
+/*
+ * Prints "judges: " and the judges' figures of t (pe_tally_judge_text) as
+ * one line to out, when t has judge calls; else prints nothing.
+ */
+void pe_report_print_judges(FILE *out, const struct pe_tally *t);
+
 /*
  * Writes every format in list (comma-separated names, e.g.
  * "terminal,junit,md") for in: files go into out_dir, the terminal to

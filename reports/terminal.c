@@ -87,24 +87,32 @@ static const char *rate_colour(const struct pe_pass_rate *r)
 	return pe_report_rate_colour(r);
 }
 
-/* Prints one count column of width 5 after a space, red when bad. */
-static void print_count(const struct terminal *t, size_t n, const char *colour)
+/* Prints one count column of width 5 after a space, in sgr when not 0. */
+static void print_count(FILE *out, size_t n, const char *sgr)
 {
-	paint(t, n ? colour : NULL, " %5zu", n);
+	pe_terminal_paint(out, n ? sgr : NULL, " %5zu", n);
 }
 
-static void print_matrix_header(const struct terminal *t)
+static void print_matrix_header(FILE *out, int model_width, int color,
+				unsigned columns)
 {
-	fputc('\n', t->out);
-	paint(t, BOLD, "%-40s %-*s %5s %5s %5s %5s %5s  %9s  %-14s  %s",
-	      "prompt", t->model_width, "model", "temp", "pass", "fail",
-	      "error", "ungr.", "pass rate", "95% interval", "mean score");
-	if (t->in.with_timings)
-		paint(t, BOLD, "  p50 ms  p95 ms  p95 ttft ms");
-	fputc('\n', t->out);
+	fputc('\n', out);
+	pe_terminal_paint(out, color ? BOLD : NULL,
+			  "%-40s %-*s %5s %5s %5s %5s %5s  %9s", "prompt",
+			  model_width, "model", "temp", "pass", "fail", "error",
+			  "ungr.", "pass rate");
+	if (columns & PE_MATRIX_INTERVALS)
+		pe_terminal_paint(out, color ? BOLD : NULL, "  %-14s",
+				  "95% interval");
+	pe_terminal_paint(out, color ? BOLD : NULL, "  %s", "mean score");
+	if (columns & PE_MATRIX_TIMINGS)
+		pe_terminal_paint(out, color ? BOLD : NULL,
+				  "  p50 ms  p95 ms  p95 ttft ms");
+	fputc('\n', out);
 }
 
-static void print_cell(const struct terminal *t, const struct pe_cell *c)
+static void print_cell(FILE *out, const struct pe_cell *c, int model_width,
+		       int color, unsigned columns)
 {
 	const struct pe_tally *tl = &c->tally;
 	char temp[32] = "-", rate[32], interval[64], mean[32], first[32];
@@ -112,34 +120,64 @@ static void print_cell(const struct terminal *t, const struct pe_cell *c)
 	if (c->has_temperature)
 		snprintf(temp, sizeof(temp), "%g", c->temperature);
 	format_rate(rate, sizeof(rate), tl->pass_rate.rate);
-	format_interval(interval, sizeof(interval), &tl->pass_rate);
 	format_number(mean, sizeof(mean), 2, tl->mean_score);
-	pe_terminal_printf(t->out, "%-40.40s %-*s %5s", c->prompt,
-			   t->model_width, c->model, temp);
-	print_count(t, tl->pass, NULL);
-	print_count(t, tl->fail, RED);
-	print_count(t, tl->error, YELLOW);
-	print_count(t, tl->ungraded, NULL);
-	paint(t, rate_colour(&tl->pass_rate), "  %9s", rate);
-	pe_terminal_printf(t->out, "  %-14s  %10s", interval, mean);
-	if (t->in.with_timings) {
+	pe_terminal_printf(out, "%-40.40s %-*s %5s", c->prompt, model_width,
+			   c->model, temp);
+	print_count(out, tl->pass, NULL);
+	print_count(out, tl->fail, color ? RED : NULL);
+	print_count(out, tl->error, color ? YELLOW : NULL);
+	print_count(out, tl->ungraded, NULL);
+	pe_terminal_paint(out, color ? rate_colour(&tl->pass_rate) : NULL,
+			  "  %9s", rate);
+	if (columns & PE_MATRIX_INTERVALS) {
+		format_interval(interval, sizeof(interval), &tl->pass_rate);
+		pe_terminal_printf(out, "  %-14s  %10s", interval, mean);
+	} else {
+		pe_terminal_printf(out, "  %s", mean);
+	}
+	if (columns & PE_MATRIX_TIMINGS) {
 		format_number(rate, sizeof(rate), 0, c->latency_p50_ms);
 		format_number(mean, sizeof(mean), 0, c->latency_p95_ms);
 		format_number(first, sizeof(first), 0, c->first_token_p95_ms);
-		pe_terminal_printf(t->out, "  %6s  %6s  %11s", rate, mean,
-				   first);
+		pe_terminal_printf(out, "  %6s  %6s  %11s", rate, mean, first);
 	}
-	fputc('\n', t->out);
+	fputc('\n', out);
 }
 
-/* What was spent and what reproducing costs, when prices were given. */
-static void print_cost(const struct terminal *t, const struct pe_tally *tl)
+/* Prints the pass-rate matrix; see report.h. */
+void pe_report_print_matrix(FILE *out, const struct pe_aggregate *agg,
+			    int color, unsigned columns)
+{
+	size_t n = pe_aggregate_cell_count(agg);
+	int model_width = pe_report_model_width(agg);
+
+	print_matrix_header(out, model_width, color, columns);
+	for (size_t k = 0; k < n; k++)
+		print_cell(out, pe_aggregate_cell(agg, k), model_width, color,
+			   columns);
+}
+
+/* Prints the cost line when a cost is known; see report.h. */
+void pe_report_print_cost(FILE *out, const struct pe_tally *tl)
 {
 	struct pe_buf text;
 
 	pe_buf_init(&text, 0);
 	if (pe_tally_cost_text(tl, &text))
-		pe_terminal_printf(t->out, "cost: %s\n", pe_buf_str(&text));
+		pe_terminal_printf(out, "cost: %s\n", pe_buf_str(&text));
+	pe_buf_release(&text);
+}
+
+/* Prints the judges' line when judges were asked; see report.h. */
+void pe_report_print_judges(FILE *out, const struct pe_tally *tl)
+{
+	struct pe_buf text;
+
+	if (!tl->judge_calls)
+		return;
+	pe_buf_init(&text, 0);
+	pe_tally_judge_text(tl, &text);
+	pe_terminal_printf(out, "judges: %s\n", pe_buf_str(&text));
 	pe_buf_release(&text);
 }
 
@@ -179,15 +217,8 @@ static void print_total(const struct terminal *t)
 		tl->error, tl->error == 1 ? "" : "s", tl->ungraded, rate,
 		tl->pass_rate.decided ? " " : "",
 		tl->pass_rate.decided ? interval : "");
-	if (tl->judge_calls) {
-		struct pe_buf text;
-
-		pe_buf_init(&text, 0);
-		pe_tally_judge_text(tl, &text);
-		pe_terminal_printf(t->out, "judges: %s\n", pe_buf_str(&text));
-		pe_buf_release(&text);
-	}
-	print_cost(t, tl);
+	pe_report_print_judges(t->out, tl);
+	pe_report_print_cost(t->out, tl);
 	print_method(t);
 	print_causes(t);
 }
@@ -368,13 +399,13 @@ static void terminal_add(void *state, const struct pe_result *row)
 static int terminal_end(void *state)
 {
 	struct terminal *t = state;
-	size_t ncells = pe_aggregate_cell_count(t->in.agg);
 	int rc;
 
 	print_partial(t);
-	print_matrix_header(t);
-	for (size_t i = 0; i < ncells; i++)
-		print_cell(t, pe_aggregate_cell(t->in.agg, i));
+	pe_report_print_matrix(
+		t->out, t->in.agg, t->in.color,
+		PE_MATRIX_INTERVALS |
+			(t->in.with_timings ? PE_MATRIX_TIMINGS : 0));
 	print_total(t);
 	print_flaky(t);
 	for (size_t i = 0; i < pe_aggregate_ranking_count(t->in.agg); i++)

@@ -307,7 +307,7 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		agg = pe_aggregate_new(*rows, n, &prices);
 	}
 	t = pe_aggregate_total(agg);
-	pe_print_matrix(stdout, agg, pe_report_want_color());
+	pe_report_print_matrix(stdout, agg, pe_report_want_color(), 0);
 	pe_terminal_printf(
 		stdout,
 		"\nran %zu of %zu jobs: %zu passed, %zu failed, %zu error%s, "
@@ -316,8 +316,8 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 		t->jobs, plan->njobs, t->pass, t->fail, t->error,
 		t->error == 1 ? "" : "s", t->ungraded, run->requests,
 		run->cache_hits, out_dir);
-	pe_print_judges(stdout, t);
-	pe_print_cost(stdout, t);
+	pe_report_print_judges(stdout, t);
+	pe_report_print_cost(stdout, t);
 	if (t->error)
 		print_causes(out_dir);
 	return agg;

@@ -237,7 +237,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 	if (!quiet) {
 		for (size_t i = 0; i < n; i++)
 			print_case(&rows[i], verbose);
-		pe_print_matrix(stdout, agg, pe_report_want_color());
+		pe_report_print_matrix(stdout, agg, pe_report_want_color(), 0);
 		pe_terminal_printf(stdout, "\n");
 	}
 	pe_terminal_printf(
@@ -246,7 +246,7 @@ static void print_summary(const struct pe_result *rows, size_t n,
 		"%zu ungraded; results in %s\n",
 		t->jobs, t->jobs == 1 ? "" : "s", t->pass, t->fail, t->error,
 		t->error == 1 ? "" : "s", t->ungraded, written);
-	pe_print_judges(stdout, t);
+	pe_report_print_judges(stdout, t);
 	causes = pe_error_causes_new(rows, n);
 	pe_error_causes_print(causes, stdout);
 	pe_error_causes_free(causes);
