@@ -202,20 +202,36 @@ int pe_report_want_color(void)
 	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
-/* The model column's width; see report.h. */
-int pe_report_model_width(const struct pe_aggregate *agg)
+/*
+ * The terminal columns of the widest prompt (or model) name of agg's
+ * cells, and at least least.
+ */
+static int name_width(const struct pe_aggregate *agg, int prompts, size_t least)
 {
-	size_t width = 24;
+	size_t width = least;
 
 	for (size_t i = 0; i < pe_aggregate_cell_count(agg); i++) {
-		const char *model = pe_aggregate_cell(agg, i)->model;
-		size_t w = model ? pe_terminal_width(model, strlen(model)) : 1;
+		const struct pe_cell *c = pe_aggregate_cell(agg, i);
+		const char *name = prompts ? c->prompt : c->model;
+		size_t w = name ? pe_terminal_width(name, strlen(name)) : 1;
 
 		if (w > width)
 			width = w;
 	}
 	/* A name wider than a terminal line has no better place anyway. */
 	return width > 4096 ? 4096 : (int)width;
+}
+
+/* The model column's width; see report.h. */
+int pe_report_model_width(const struct pe_aggregate *agg)
+{
+	return name_width(agg, 0, 24);
+}
+
+/* The width of the prompt column; see report.h. */
+int pe_report_prompt_width(const struct pe_aggregate *agg)
+{
+	return name_width(agg, 1, 40);
 }
 
 /* The colour of a pass rate; see report.h. */

@@ -91,6 +91,9 @@ int pe_report_want_color(void);
  */
 int pe_report_model_width(const struct pe_aggregate *agg);
 
+/* The same for the prompt column: the widest prompt name, at least 40. */
+int pe_report_prompt_width(const struct pe_aggregate *agg);
+
 /*
  * The colour of a pass rate in a terminal table (a PE_SGR_ code): green
  * when every decided case passed, red when none did, yellow between;

@@ -14,8 +14,8 @@
  * terminal printer (harness/core/message.h), so text from the results
  * file is escaped (a crafted results file cannot move the cursor or
  * change colours) and the columns of names count what the terminal
- * shows.  The model column is as wide as the widest model name (at
- * least 24 columns): names are never cut.  Colour codes are written on their own, around printed text,
+ * shows.  The prompt and model columns are as wide as the widest names
+ * (at least 40 and 24 columns): names are never cut.  Colour codes are written on their own, around printed text,
  * and only when in->color says the output is a terminal that wants it.
  */
 #include <math.h>
@@ -93,14 +93,14 @@ static void print_count(FILE *out, size_t n, const char *sgr)
 	pe_terminal_paint(out, n ? sgr : NULL, " %5zu", n);
 }
 
-static void print_matrix_header(FILE *out, int model_width, int color,
-				unsigned columns)
+static void print_matrix_header(FILE *out, int prompt_width, int model_width,
+				int color, unsigned columns)
 {
 	fputc('\n', out);
 	pe_terminal_paint(out, color ? BOLD : NULL,
-			  "%-40s %-*s %5s %5s %5s %5s %5s  %9s", "prompt",
-			  model_width, "model", "temp", "pass", "fail", "error",
-			  "ungr.", "pass rate");
+			  "%-*s %-*s %5s %5s %5s %5s %5s  %9s", prompt_width,
+			  "prompt", model_width, "model", "temp", "pass",
+			  "fail", "error", "ungr.", "pass rate");
 	if (columns & PE_MATRIX_INTERVALS)
 		pe_terminal_paint(out, color ? BOLD : NULL, "  %-14s",
 				  "95% interval");
@@ -111,8 +111,8 @@ static void print_matrix_header(FILE *out, int model_width, int color,
 	fputc('\n', out);
 }
 
-static void print_cell(FILE *out, const struct pe_cell *c, int model_width,
-		       int color, unsigned columns)
+static void print_cell(FILE *out, const struct pe_cell *c, int prompt_width,
+		       int model_width, int color, unsigned columns)
 {
 	const struct pe_tally *tl = &c->tally;
 	char temp[32] = "-", rate[32], interval[64], mean[32], first[32];
@@ -121,8 +121,8 @@ static void print_cell(FILE *out, const struct pe_cell *c, int model_width,
 		snprintf(temp, sizeof(temp), "%g", c->temperature);
 	format_rate(rate, sizeof(rate), tl->pass_rate.rate);
 	format_number(mean, sizeof(mean), 2, tl->mean_score);
-	pe_terminal_printf(out, "%-40.40s %-*s %5s", c->prompt, model_width,
-			   c->model, temp);
+	pe_terminal_printf(out, "%-*s %-*s %5s", prompt_width, c->prompt,
+			   model_width, c->model, temp);
 	print_count(out, tl->pass, NULL);
 	print_count(out, tl->fail, color ? RED : NULL);
 	print_count(out, tl->error, color ? YELLOW : NULL);
@@ -149,12 +149,13 @@ void pe_report_print_matrix(FILE *out, const struct pe_aggregate *agg,
 			    int color, unsigned columns)
 {
 	size_t n = pe_aggregate_cell_count(agg);
+	int prompt_width = pe_report_prompt_width(agg);
 	int model_width = pe_report_model_width(agg);
 
-	print_matrix_header(out, model_width, color, columns);
+	print_matrix_header(out, prompt_width, model_width, color, columns);
 	for (size_t k = 0; k < n; k++)
-		print_cell(out, pe_aggregate_cell(agg, k), model_width, color,
-			   columns);
+		print_cell(out, pe_aggregate_cell(agg, k), prompt_width,
+			   model_width, color, columns);
 }
 
 /* Prints the cost line when a cost is known; see report.h. */
