@@ -78,15 +78,20 @@ struct words {
 	size_t len;
 };
 
-/* Splits text (case-folded already) into words, ids unset. */
+/*
+ * Splits text (case-folded already) into words, ids unset.  As for the
+ * answer's words (words.c), the array starts at a word for six bytes.
+ */
 static struct pe_word *split_words(const char *text, size_t len, size_t *n)
 {
 	struct pe_word *items = NULL;
 	size_t at = 0, start, end, alloc = 0;
 
 	*n = 0;
+	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
 	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		pe_grow(&items, &alloc, *n + 1, sizeof(*items));
+		if (*n == alloc)
+			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
 		items[*n].text = text + start;
 		items[*n].len = end - start;
 		(*n)++;
