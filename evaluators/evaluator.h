@@ -78,7 +78,7 @@ struct pe_eval_memo {
 /* Frees what a memo holds and empties it. */
 void pe_eval_memo_release(struct pe_eval_memo *m);
 
-/* The FNV-1a hash of a word's bytes. */
+/* A hash of a word's bytes, for tables of words. */
 uint64_t pe_word_hash(const char *s, size_t len);
 
 /* The slots of an open-addressed table for n keys: a power of 2, >= 2n. */

@@ -78,15 +78,20 @@ struct words {
 	size_t len;
 };
 
-/* Splits text (case-folded already) into words, ids unset. */
+/*
+ * Splits text (case-folded already) into words, ids unset.  As for the
+ * answer's words (words.c), the array starts at a word for six bytes.
+ */
 static struct pe_word *split_words(const char *text, size_t len, size_t *n)
 {
 	struct pe_word *items = NULL;
 	size_t at = 0, start, end, alloc = 0;
 
 	*n = 0;
+	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
 	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		pe_grow(&items, &alloc, *n + 1, sizeof(*items));
+		if (*n == alloc)
+			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
 		items[*n].text = text + start;
 		items[*n].len = end - start;
 		(*n)++;
@@ -227,19 +232,52 @@ static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
 }
 
 /*
+ * The answer's n-grams that may match: those whose every word the
+ * reference has.  ends[k] is the last word of such a run of words and
+ * runs[k] how many words the run has up to there, so an n-gram ending at
+ * ends[k] may match when runs[k] >= n.  Only those ends are visited for
+ * each n, not every word of the answer, and each n drops the ends too
+ * short for the next.
+ */
+struct gram_ends {
+	size_t *ends;
+	size_t *runs;
+	size_t len;
+};
+
+/* Finds the ends of the answer's runs of words the reference has. */
+static void find_gram_ends(const struct words *answer,
+			   const unsigned char *in_ref, struct gram_ends *g)
+{
+	size_t run = 0;
+
+	g->ends = xmalloc((answer->len + 1) * sizeof(*g->ends));
+	g->runs = xmalloc((answer->len + 1) * sizeof(*g->runs));
+	g->len = 0;
+	for (size_t i = 0; i < answer->len; i++) {
+		run = in_ref[answer->items[i].id] ? run + 1 : 0;
+		if (run) {
+			g->ends[g->len] = i;
+			g->runs[g->len++] = run;
+		}
+	}
+}
+
+/*
  * The clipped matches of the answer's n-grams: each counts at most as
  * often as the reference has it.  The reference's n-grams go into a
  * table; the answer's are looked up in it, so the time is linear in both.
- * An answer n-gram with a word the reference lacks (in_ref, by id) is
- * not looked up: it cannot match.
+ * Only the answer's n-grams in g are looked up (the others have a word
+ * the reference lacks and cannot match); g keeps the ends that may still
+ * end an (n + 1)-gram.  The count does not depend on the order of the
+ * look-ups: each n-gram counts as often as the fewer of its two counts.
  */
 static size_t clipped_matches(const struct words *answer,
-			      const struct words *ref,
-			      const unsigned char *in_ref, unsigned n)
+			      const struct words *ref, struct gram_ends *g,
+			      unsigned n)
 {
-	size_t na = answer->len >= n ? answer->len - n + 1 : 0;
 	size_t nr = ref->len >= n ? ref->len - n + 1 : 0;
-	size_t size = pe_word_table_size(nr), matches = 0, missing = 0;
+	size_t size = pe_word_table_size(nr), matches = 0, kept = 0;
 	struct ngram_slot *table = xcalloc(size, sizeof(*table));
 
 	for (size_t i = 0; i < nr; i++) {
@@ -249,23 +287,23 @@ static size_t clipped_matches(const struct words *answer,
 		t->first = &ref->items[i];
 		t->in_ref++;
 	}
-	/* missing: the last word the reference lacks, from i, plus 1. */
-	for (size_t k = 0; k + 1 < n && k < answer->len; k++)
-		if (!in_ref[answer->items[k].id])
-			missing = k + 1;
-	for (size_t i = 0; i < na; i++) {
+	for (size_t k = 0; k < g->len; k++) {
 		struct ngram_slot *t;
 
-		if (!in_ref[answer->items[i + n - 1].id])
-			missing = i + n;
-		if (missing > i)
+		if (g->runs[k] < n)
 			continue;
-		t = find_ngram(table, size - 1, &answer->items[i], n);
+		t = find_ngram(table, size - 1,
+			       &answer->items[g->ends[k] + 1 - n], n);
 		if (t->first && t->in_answer < t->in_ref) {
 			t->in_answer++;
 			matches++;
 		}
+		if (g->runs[k] > n) {
+			g->ends[kept] = g->ends[k];
+			g->runs[kept++] = g->runs[k];
+		}
 	}
+	g->len = kept;
 	free(table);
 	return matches;
 }
@@ -284,6 +322,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 {
 	double smooth = 1, logs = 0;
 	unsigned char *in_ref;
+	struct gram_ends g;
 
 	memset(b, 0, sizeof(*b));
 	if (!answer->len)
@@ -291,9 +330,10 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	in_ref = xcalloc(distinct + 1, 1);
 	for (size_t i = 0; i < ref->len; i++)
 		in_ref[ref->items[i].id] = 1;
+	find_gram_ends(answer, in_ref, &g);
 	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
 		size_t total = answer->len - n + 1;
-		size_t correct = clipped_matches(answer, ref, in_ref, n);
+		size_t correct = clipped_matches(answer, ref, &g, n);
 
 		if (!correct) {
 			smooth *= 2;
@@ -304,6 +344,8 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 		b->orders = n;
 		logs += log(b->precision[n - 1]);
 	}
+	free(g.ends);
+	free(g.runs);
 	free(in_ref);
 	b->brevity = answer->len < ref->len
 			     ? exp(1 - (double)ref->len / (double)answer->len)

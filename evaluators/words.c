@@ -29,14 +29,54 @@ void pe_eval_memo_release(struct pe_eval_memo *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* The FNV-1a hash of a word's bytes; see evaluator.h. */
+/* The eight bytes at s as a number. */
+static uint64_t load8(const char *s)
+{
+	uint64_t x;
+
+	memcpy(&x, s, 8);
+	return x;
+}
+
+/* The four bytes at s as a number. */
+static uint64_t load4(const char *s)
+{
+	uint32_t x;
+
+	memcpy(&x, s, 4);
+	return x;
+}
+
+/*
+ * A hash of a word's bytes; see evaluator.h.  It reads eight bytes at a
+ * time, not one: the last eight (or, for 4 to 7 bytes, the first four and
+ * the last four; for 1 to 3, the first, middle and last byte), which
+ * overlap what came before but together cover every byte, and mixes in
+ * the length, so words that differ in any byte differ in what is mixed.
+ * Multiplying carries the low bits up; the final shift brings the high
+ * bits down to the low ones, which the tables index by.  Only where a
+ * word lands in a table depends on it, never an id or a score.
+ */
 uint64_t pe_word_hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
+	const uint64_t k = 0x9e3779b97f4a7c15ULL; /* 2^64 / golden ratio */
+	uint64_t h = (uint64_t)len * k, last;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+	if (len >= 8) {
+		for (size_t i = 0; i + 8 < len; i += 8)
+			h = (h ^ load8(s + i)) * k;
+		last = load8(s + len - 8);
+	} else if (len >= 4) {
+		last = load4(s) | load4(s + len - 4) << 32;
+	} else if (len) {
+		last = (uint64_t)(unsigned char)s[0] |
+		       (uint64_t)(unsigned char)s[len / 2] << 8 |
+		       (uint64_t)(unsigned char)s[len - 1] << 16;
+	} else {
+		last = 0;
+	}
+	h = (h ^ last) * k;
+	return h ^ h >> 32;
 }
 
 /* The slots of an open-addressed table for n keys; see evaluator.h. */
@@ -84,15 +124,22 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 	m->made = pe_unicode_fold(text, len, &m->folded) ? -1 : 1;
 }
 
-/* Finds and numbers the words of m's folded text. */
+/*
+ * Finds and numbers the words of m's folded text.  The array starts at
+ * one word for every six bytes, about what English prose has, so it is
+ * seldom grown.
+ */
 static void make_words(struct pe_eval_memo *m)
 {
 	size_t at = 0, start, end, alloc = 0;
 
 	m->has_words = 1;
+	pe_grow(&m->words, &alloc, m->folded.len / 6 + 16, sizeof(*m->words));
 	while (pe_unicode_next_word(m->folded.data, m->folded.len, &at, &start,
 				    &end)) {
-		pe_grow(&m->words, &alloc, m->nwords + 1, sizeof(*m->words));
+		if (m->nwords == alloc)
+			pe_grow(&m->words, &alloc, m->nwords + 1,
+				sizeof(*m->words));
 		m->words[m->nwords].text = m->folded.data + start;
 		m->words[m->nwords].len = end - start;
 		m->nwords++;

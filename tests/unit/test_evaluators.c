@@ -925,6 +925,15 @@ static const struct eval_case reference_cases[] = {
 	  "token-set similarity 0.667 (need at least 0.500): 2 of 3 distinct "
 	  "words shared",
 	  EXACT },
+	{ "token_set: words of every length that differ in one byte",
+	  "- token_set: {min: 0.5, expected: abcdefghijklmnopq abcdefghi "
+	  "abcdefgh abcde abcd abc ab a}",
+	  "abcdefghijklmnopq abcdefghijklmnopr abcdefghi abcdefghj abcdefgh "
+	  "abcdefgi abcde abcdf abcd abce abc abd ab b a c",
+	  PASS, 8.0 / 16,
+	  "token-set similarity 0.500 (need at least 0.500): 8 of 16 "
+	  "distinct words shared",
+	  EXACT },
 	{ "an answer that is not UTF-8 says so", "- token_set: {min: 0.5}",
 	  "hello\xff world", PASS, 1,
 	  "token-set similarity 1.000 (need at least 0.500): 2 of 2 distinct "
@@ -1021,6 +1030,111 @@ static void test_rouge_l_subsequence(void **state)
 		pe_case_score_release(&r);
 		unload(&l);
 		pe_buf_release(&ev);
+		pe_buf_release(&answer);
+		pe_buf_release(&ref);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* How often the n words at x occur in the list b (nb words). */
+static size_t count_ngram(const int *x, unsigned n, const int *b, size_t nb)
+{
+	size_t count = 0;
+
+	for (size_t j = 0; j + n <= nb; j++)
+		count += !memcmp(x, b + j, n * sizeof(*x));
+	return count;
+}
+
+/* BLEU's clipped n-gram matches of a against r, n-gram by n-gram. */
+static size_t plain_clipped(const int *a, size_t na, const int *r, size_t nr,
+			    unsigned n)
+{
+	size_t sum = 0;
+
+	for (size_t i = 0; i + n <= na; i++) {
+		size_t in_a = count_ngram(a + i, n, a, na);
+		size_t in_r = count_ngram(a + i, n, r, nr);
+
+		/* Count each distinct n-gram once: at its first place. */
+		if (count_ngram(a + i, n, a, i + n - 1) == 0)
+			sum += in_a < in_r ? in_a : in_r;
+	}
+	return sum;
+}
+
+/*
+ * BLEU's n-gram precisions, from its table of the reference's n-grams
+ * and the answer's runs of shared words, against plain counting on
+ * random word lists of 1 to 150 words from small vocabularies (so that
+ * runs of shared words of every length occur), printed as the reason
+ * prints them.
+ */
+static void test_bleu_precisions(void **state)
+{
+	unsigned long long seed = 0x2545f4914f6cdd1dULL;
+	int bad = 0;
+
+	(void)state;
+	for (int round = 0; round < 300 && !bad; round++) {
+		int a[150], r[150];
+		size_t na, nr;
+		unsigned vocab, orders = 0;
+		double smooth = 1;
+		struct pe_buf answer, ref, ev, want;
+		struct loaded l;
+		struct pe_case_score cs;
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		na = 1 + seed % 150;
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		nr = 1 + seed % 150;
+		vocab = 2 + (unsigned)(seed >> 20) % 12;
+		pe_buf_init(&answer, 0);
+		pe_buf_init(&ref, 0);
+		for (size_t i = 0; i < na + nr; i++) {
+			int *w = i < na ? &a[i] : &r[i - na];
+
+			seed ^= seed << 13, seed ^= seed >> 7,
+				seed ^= seed << 17;
+			*w = (int)(seed % vocab);
+			pe_buf_addf(i < na ? &answer : &ref, "w%d ", *w);
+		}
+		pe_buf_init(&want, 0);
+		for (unsigned n = 1; n <= 4 && na >= n; n++) {
+			size_t total = na - n + 1;
+			size_t correct = plain_clipped(a, na, r, nr, n);
+			double p = (double)correct / (double)total;
+
+			if (!correct) {
+				smooth *= 2;
+				p = 1 / (smooth * (double)total);
+			}
+			pe_buf_addf(&want, "%s%.3f", n > 1 ? ", " : "", p);
+			orders = n;
+		}
+		pe_buf_init(&ev, 0);
+		pe_buf_addf(&ev, "- bleu: {min: 0.5, expected: \"%s\"}\n",
+			    pe_buf_str(&ref));
+		load(&l, NULL, pe_buf_str(&ev));
+		assert_int_equal(l.rc, PE_OK);
+		pe_score_case(l.prompt, &l.prompt->cases[0],
+			      pe_buf_str(&answer), answer.len, NULL, &cs);
+		pe_buf_reset(&ev);
+		pe_buf_addf(&ev, "%u-gram precisions %s, brevity", orders,
+			    pe_buf_str(&want));
+		if (cs.nresults != 1 ||
+		    !strstr(cs.results[0].reason, pe_buf_str(&ev))) {
+			print_error("round %d (%zu x %zu words): want '%s', "
+				    "got '%s'\n",
+				    round, na, nr, pe_buf_str(&ev),
+				    cs.nresults ? cs.results[0].reason : "");
+			bad = 1;
+		}
+		pe_case_score_release(&cs);
+		unload(&l);
+		pe_buf_release(&ev);
+		pe_buf_release(&want);
 		pe_buf_release(&answer);
 		pe_buf_release(&ref);
 	}
@@ -3050,6 +3164,7 @@ int main(void)
 		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_reference_metrics),
 		cmocka_unit_test(test_rouge_l_subsequence),
+		cmocka_unit_test(test_bleu_precisions),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),

@@ -7,7 +7,10 @@
  * random bytes, the buffer maximum; pe_unicode_is_space on the White_Space
  * list and its neighbours, with an exhaustive count; pe_unicode_trim on a
  * table; pe_unicode_width on narrow, wide, combining and out-of-range
- * code points; and the utf8proc version.
+ * code points; pe_unicode_next_word on a table and, against the rule
+ * read one character at a time, on random texts from every byte;
+ * pe_unicode_invalid_bytes with an odd byte at every place of its
+ * stride; and the utf8proc version.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -514,6 +517,225 @@ static void test_graphemes(void **state)
 			 1);
 }
 
+/*
+ * The word rule of unicode.h read literally, one decoded character at a
+ * time with no fast path: what pe_unicode_next_word must agree with.
+ */
+static int next_word_by_characters(const char *s, size_t len, size_t *at,
+				   size_t *start, size_t *end)
+{
+	size_t i = *at, n = 1;
+	unsigned long cp = 0;
+
+	for (; i < len; i += n ? n : 1) {
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		if (n &&
+		    (pe_unicode_stands_alone(cp) || pe_unicode_in_word(cp)))
+			break;
+	}
+	if (i >= len) {
+		*at = len;
+		return 0;
+	}
+	*start = i;
+	i += n;
+	while (!pe_unicode_stands_alone(cp) && i < len) {
+		unsigned long next;
+
+		n = pe_utf8_decode(s + i, len - i, &next);
+		if (!n || pe_unicode_stands_alone(next) ||
+		    !pe_unicode_in_word(next))
+			break;
+		i += n;
+	}
+	*end = *at = i;
+	return 1;
+}
+
+/* Pieces of text that meet at every kind of boundary between words. */
+static const char *const word_pieces[] = {
+	"a",
+	"Z",
+	"9",
+	" ",
+	"-",
+	"_",
+	".",
+	"\n",
+	E_ACUTE,
+	COMBINING_ACUTE,
+	"\xe6\x97\xa5",	    /* 日 */
+	"\xe3\x81\x82",	    /* あ */
+	"\xef\xb8\x8f",	    /* U+FE0F, a variation selector */
+	"\xf0\x9f\x98\x80", /* 😀 */
+	"\xe2\x80\x94",	    /* an em dash */
+	"\xd0\x96",	    /* Ж */
+	"\xff",
+	"\x80",
+	"\xe2\x80", /* cut short */
+	"\xc0\xaf", /* overlong */
+	"",	    /* NUL, added by length */
+	"word",
+	"v14",
+	"CamelCase",
+};
+
+/* A pseudo-random number from *seed (a 64-bit LCG). */
+static unsigned next_random(uint64_t *seed)
+{
+	*seed = *seed * 6364136223846793005u + 1442695040888963407u;
+	return (unsigned)(*seed >> 33);
+}
+
+/* Builds a random text of up to 40 pieces into out; returns its length. */
+static size_t random_words_text(uint64_t *seed, char *out, size_t size)
+{
+	size_t len = 0, pieces = next_random(seed) % 41;
+
+	for (size_t k = 0; k < pieces; k++) {
+		const char *p =
+			word_pieces[next_random(seed) % COUNT(word_pieces)];
+		size_t n = *p ? strlen(p) : 1; /* "" stands for a NUL byte */
+
+		if (len + n > size)
+			break;
+		memcpy(out + len, p, n);
+		len += n;
+	}
+	return len;
+}
+
+/* Checks that both word finders give the same words of s from at on. */
+static void assert_same_words(const char *s, size_t len, size_t from)
+{
+	size_t at = from, start = 0, end = 0;
+	size_t ref_at = from, ref_start = 0, ref_end = 0;
+
+	for (;;) {
+		int got = pe_unicode_next_word(s, len, &at, &start, &end);
+		int want = next_word_by_characters(s, len, &ref_at, &ref_start,
+						   &ref_end);
+
+		assert_int_equal(got, want);
+		assert_int_equal(at, ref_at);
+		if (!got)
+			break;
+		assert_int_equal(start, ref_start);
+		assert_int_equal(end, ref_end);
+	}
+}
+
+static void test_next_word_table(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *words; /* the words, one space after each */
+	} rows[] = {
+		{ "", "" },
+		{ "  -- ", "" },
+		{ "hello", "hello " },
+		{ "pg_dump v14.2", "pg dump v14 2 " },
+		{ "caf" E_ACUTE "s au lait", "caf" E_ACUTE "s au lait " },
+		{ "e" COMBINING_ACUTE "t" E_ACUTE,
+		  "e" COMBINING_ACUTE "t" E_ACUTE " " },
+		{ "ab\xe6\x97\xa5\xe6\x9c\xac"
+		  "cd",
+		  "ab \xe6\x97\xa5 \xe6\x9c\xac cd " },
+		{ "x\xffy", "x y " },
+		{ "\xd0\x96\xd0\x96-ok", "\xd0\x96\xd0\x96 ok " },
+		{ "end\xe2\x80\x94", "end " },
+		{ "\xe2\x80\x94start", "start " },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		const char *s = rows[i].text;
+		size_t len = strlen(s), at = 0, start, end;
+		struct pe_buf got;
+
+		pe_buf_init(&got, 0);
+		while (pe_unicode_next_word(s, len, &at, &start, &end)) {
+			pe_buf_add(&got, s + start, end - start);
+			pe_buf_addc(&got, ' ');
+		}
+		assert_int_equal(at, len);
+		assert_string_equal(pe_buf_str(&got), rows[i].words);
+		pe_buf_release(&got);
+		assert_same_words(s, len, 0);
+	}
+	/* Every byte, and every pair of bytes, as the whole text. */
+	for (unsigned pair = 0; pair < 256 * 256; pair++) {
+		char two[2] = { (char)(pair >> 8), (char)(pair & 0xff) };
+
+		assert_same_words(two, 2, 0);
+		assert_same_words(two, 1, 0);
+	}
+}
+
+/*
+ * The fast path for ASCII and the decoding path agree, from every
+ * starting byte, on random texts mixing ASCII words, punctuation, words
+ * of other scripts, characters that stand alone, marks, variation
+ * selectors, NUL and invalid bytes.
+ */
+static void test_next_word_random(void **state)
+{
+	uint64_t seed = 11;
+	char text[256];
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = random_words_text(&seed, text, sizeof(text));
+
+		for (size_t from = 0; from <= len; from++)
+			assert_same_words(text, len, from);
+	}
+}
+
+/* Counts invalid bytes one decoded character at a time. */
+static size_t invalid_bytes_by_characters(const char *s, size_t len)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0, n; i < len; i += n ? n : 1) {
+		unsigned long cp;
+
+		n = pe_utf8_decode(s + i, len - i, &cp);
+		bad += !n;
+	}
+	return bad;
+}
+
+/*
+ * pe_unicode_invalid_bytes skips ASCII many bytes at a time: a byte past
+ * ASCII, valid or not, is found wherever it falls in the stride, and
+ * near the end of the text.
+ */
+static void test_invalid_bytes_strides(void **state)
+{
+	static const char *const odd[] = { "\xff", E_ACUTE, "\xe2\x80",
+					   "\x80\x80", "\xf0\x9f\x98\x80" };
+	char text[80];
+
+	(void)state;
+	for (size_t k = 0; k < COUNT(odd); k++)
+		for (size_t pos = 0; pos < 72; pos++)
+			for (size_t len = pos; len <= 72; len += 7) {
+				size_t n = strlen(odd[k]);
+
+				memset(text, 'x', sizeof(text));
+				memcpy(text + pos, odd[k], n);
+				assert_int_equal(
+					pe_unicode_invalid_bytes(text, len),
+					invalid_bytes_by_characters(text, len));
+			}
+	/* Only len bytes are read: an invalid byte past them counts not. */
+	memset(text, 'x', sizeof(text));
+	text[40] = '\xff';
+	assert_int_equal(pe_unicode_invalid_bytes(text, 40), 0);
+	assert_int_equal(pe_unicode_invalid_bytes(text, 41), 1);
+}
+
 static void test_version(void **state)
 {
 	const char *v = pe_unicode_version();
@@ -539,6 +761,9 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_stands_alone),
 		cmocka_unit_test(test_graphemes),
+		cmocka_unit_test(test_next_word_table),
+		cmocka_unit_test(test_next_word_random),
+		cmocka_unit_test(test_invalid_bytes_strides),
 		cmocka_unit_test(test_version),
 	};
 
