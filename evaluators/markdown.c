@@ -20,6 +20,18 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
+/*
+ * The two buffers a normalisation goes through, kept by the parser so
+ * that the headings and table columns of one answer reuse them.
+ */
+struct norm_scratch {
+	struct pe_buf stripped;
+	struct pe_buf folded;
+};
+
+static void normalize_with(const char *s, size_t len,
+			   struct norm_scratch *scratch, struct pe_buf *out);
+
 #define ARRAY(type, name)                                                      \
 	type *name;                                                            \
 	size_t n_##name;                                                       \
@@ -50,6 +62,7 @@ struct pe_md {
 	int in_table_body;
 	int in_cell;
 	struct pe_buf cell_text;
+	struct norm_scratch scratch; /* for headings and column names */
 	int strong_depth;
 	int para_depth;	    /* paragraphs directly in the document */
 	int block_depth;    /* nesting of container blocks */
@@ -109,7 +122,7 @@ static void add_heading(struct pe_md *md, unsigned level, const char *text,
 	struct pe_buf norm;
 
 	pe_buf_init(&norm, 0);
-	pe_md_normalize(text, len, &norm);
+	normalize_with(text, len, &md->scratch, &norm);
 	h.level = level;
 	h.text = xstrndup(text, len);
 	h.norm = pe_buf_detach(&norm, NULL);
@@ -219,7 +232,8 @@ static void finish_cell(struct pe_md *md)
 	t->columns[t->ncolumns] =
 		xstrndup(pe_buf_str(&md->cell_text), md->cell_text.len);
 	pe_buf_init(&norm, 0);
-	pe_md_normalize(pe_buf_str(&md->cell_text), md->cell_text.len, &norm);
+	normalize_with(pe_buf_str(&md->cell_text), md->cell_text.len,
+		       &md->scratch, &norm);
 	t->columns_norm[t->ncolumns] = pe_buf_detach(&norm, NULL);
 	t->ncolumns++;
 }
@@ -467,6 +481,8 @@ struct pe_md *pe_md_parse(const char *text, size_t len)
 	pe_buf_init(&md->heading_text, 0);
 	pe_buf_init(&md->code_text, 0);
 	pe_buf_init(&md->cell_text, 0);
+	pe_buf_init(&md->scratch.stripped, 0);
+	pe_buf_init(&md->scratch.folded, 0);
 	/* Tables are the only extension evaluators read; autolink and
 	 * strikethrough detection would cost time for nothing. */
 	parser.flags = MD_FLAG_TABLES;
@@ -479,6 +495,8 @@ struct pe_md *pe_md_parse(const char *text, size_t len)
 	pe_buf_release(&md->heading_text);
 	pe_buf_release(&md->code_text);
 	pe_buf_release(&md->cell_text);
+	pe_buf_release(&md->scratch.stripped);
+	pe_buf_release(&md->scratch.folded);
 	return md;
 }
 
@@ -611,14 +629,21 @@ static inline unsigned word_byte(unsigned char c)
 static const char *skip_numbering(const char *s, const char *end)
 {
 	int worded = 0;
-	static const char *const words[] = { "step ",	 "phase ", "part ",
-					     "section ", "stage ", NULL };
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[] = { { "step ", 5 },
+		      { "phase ", 6 },
+		      { "part ", 5 },
+		      { "section ", 8 },
+		      { "stage ", 6 } };
 	const char *p = s;
 
-	for (size_t i = 0; words[i]; i++) {
-		size_t n = strlen(words[i]);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = words[i].len;
 
-		if ((size_t)(end - p) > n && !strncmp(p, words[i], n) &&
+		if ((size_t)(end - p) > n && *p == words[i].word[0] &&
+		    !memcmp(p, words[i].word, n) &&
 		    isdigit((unsigned char)p[n])) {
 			p += n;
 			worded = 1;
@@ -690,6 +715,9 @@ static size_t trailing_punctuation(const char *p, const char *end)
 
 	if (end > p && strchr(":.;,!? ", end[-1]))
 		return 1;
+	/* Each wide mark ends in a byte of 0x80 or more: none ends in ASCII. */
+	if (end == p || (unsigned char)end[-1] < 0x80)
+		return 0;
 	for (size_t i = 0; wide[i]; i++) {
 		size_t n = strlen(wide[i]);
 
@@ -699,59 +727,113 @@ static size_t trailing_punctuation(const char *p, const char *end)
 	return 0;
 }
 
+/* The emphasis and code markers that normalisation drops. */
+static int is_marker(unsigned long cp)
+{
+	return cp == '*' || cp == '_' || cp == '`' || cp == '#';
+}
+
+/* White_Space, with the ASCII cases decided here (they are most). */
+static int is_space_cp(unsigned long cp)
+{
+	if (cp < 0x80)
+		return cp == ' ' || (cp >= '\t' && cp <= '\r');
+	return pe_unicode_is_space(cp);
+}
+
 /*
  * Drops emphasis and code markers and collapses white space (Unicode
- * White_Space) into single spaces, keeping every other byte.
+ * White_Space) into single spaces, keeping every other byte.  Kept bytes
+ * are appended a run at a time, not one character at a time; an ASCII
+ * byte is its own character, so only the others are decoded.
  */
 static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 {
 	int space = 0;
-	size_t n;
+	size_t n, run = 0, run_len = 0; /* kept bytes not yet appended */
 
 	for (size_t i = 0; i < len; i += n) {
-		unsigned long cp;
+		unsigned long cp = (unsigned char)s[i];
 
-		n = pe_utf8_decode(s + i, len - i, &cp);
-		if (!n) {
-			/* Not UTF-8: kept, and folded to U+FFFD later. */
-			n = 1;
-			cp = 0xfffd;
+		n = 1;
+		if (cp >= 0x80) {
+			n = pe_utf8_decode(s + i, len - i, &cp);
+			if (!n) {
+				/* Not UTF-8: kept, and folded to U+FFFD later. */
+				n = 1;
+				cp = 0xfffd;
+			}
 		}
-		if (cp == '*' || cp == '_' || cp == '`' || cp == '#')
+		if (is_marker(cp)) {
+			if (run_len)
+				pe_buf_add(out, s + run, run_len);
+			run_len = 0;
 			continue;
-		if (pe_unicode_is_space(cp)) {
+		}
+		if (is_space_cp(cp)) {
+			unsigned char next =
+				i + 1 < len ? (unsigned char)s[i + 1] : 0x80;
+
+			/*
+			 * One ' ' between kept ASCII characters is what the
+			 * collapsing would write anyway: it stays in the run.
+			 */
+			if (cp == ' ' && run_len && next < 0x80 &&
+			    !is_marker(next) && !is_space_cp(next)) {
+				run_len++;
+				continue;
+			}
+			if (run_len)
+				pe_buf_add(out, s + run, run_len);
+			run_len = 0;
 			space = out->len > 0;
 			continue;
 		}
-		if (space)
-			pe_buf_addc(out, ' ');
-		space = 0;
-		pe_buf_add(out, s + i, n);
+		if (!run_len) {
+			if (space)
+				pe_buf_addc(out, ' ');
+			space = 0;
+			run = i;
+		}
+		run_len += n;
 	}
+	if (run_len)
+		pe_buf_add(out, s + run, run_len);
 }
 
-/* Normalises for matching; see markdown.h. */
-void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+/* Normalises s into out (reset first) through scratch; see markdown.h. */
+static void normalize_with(const char *s, size_t len,
+			   struct norm_scratch *scratch, struct pe_buf *out)
 {
-	struct pe_buf tmp, folded;
 	const char *p, *end;
 	size_t cut;
 
 	pe_buf_reset(out);
-	pe_buf_init(&tmp, 0);
-	pe_buf_init(&folded, 0);
-	strip_markers(s, len, &tmp);
+	pe_buf_reset(&scratch->stripped);
+	pe_buf_reset(&scratch->folded);
+	strip_markers(s, len, &scratch->stripped);
 	/* Folding makes text at most three times longer: it always fits. */
-	pe_unicode_fold(pe_buf_str(&tmp), tmp.len, &folded);
-	p = pe_buf_str(&folded);
-	end = p + folded.len;
+	pe_unicode_fold(pe_buf_str(&scratch->stripped), scratch->stripped.len,
+			&scratch->folded);
+	p = pe_buf_str(&scratch->folded);
+	end = p + scratch->folded.len;
 	p = skip_symbols(p, end);
 	p = skip_numbering(p, end);
 	while ((cut = trailing_punctuation(p, end)) != 0)
 		end -= cut;
 	pe_buf_add(out, p, (size_t)(end - p));
-	pe_buf_release(&folded);
-	pe_buf_release(&tmp);
+}
+
+/* Normalises for matching; see markdown.h. */
+void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+{
+	struct norm_scratch scratch;
+
+	pe_buf_init(&scratch.stripped, 0);
+	pe_buf_init(&scratch.folded, 0);
+	normalize_with(s, len, &scratch, out);
+	pe_buf_release(&scratch.folded);
+	pe_buf_release(&scratch.stripped);
 }
 
 /* Matches a heading against a required name; see markdown.h. */
