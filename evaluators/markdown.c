@@ -62,6 +62,7 @@ struct pe_md {
 	int in_table_body;
 	int in_cell;
 	struct pe_buf cell_text;
+	size_t columns_alloc; /* room in the last table's column arrays */
 	struct norm_scratch scratch; /* for headings and column names */
 	int strong_depth;
 	int para_depth;	    /* paragraphs directly in the document */
@@ -186,6 +187,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 
 		t.start = md->cursor;
 		PUSH(md, tables, t);
+		md->columns_alloc = 0;
 		break;
 	}
 	case MD_BLOCK_THEAD:
@@ -226,9 +228,15 @@ static void finish_cell(struct pe_md *md)
 	if (!md->in_table_head || !md->n_tables)
 		return;
 	t = &md->tables[md->n_tables - 1];
-	t->columns = xrealloc(t->columns, (t->ncolumns + 1) * sizeof(char *));
-	t->columns_norm =
-		xrealloc(t->columns_norm, (t->ncolumns + 1) * sizeof(char *));
+	/* Both arrays grow together, doubling from eight columns. */
+	if (t->ncolumns == md->columns_alloc) {
+		md->columns_alloc =
+			md->columns_alloc ? 2 * md->columns_alloc : 8;
+		t->columns = xrealloc(t->columns,
+				      md->columns_alloc * sizeof(char *));
+		t->columns_norm = xrealloc(t->columns_norm,
+					   md->columns_alloc * sizeof(char *));
+	}
 	t->columns[t->ncolumns] =
 		xstrndup(pe_buf_str(&md->cell_text), md->cell_text.len);
 	pe_buf_init(&norm, 0);
@@ -273,7 +281,11 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		if (md->n_codes) {
 			struct pe_md_code *c = &md->codes[md->n_codes - 1];
 
-			c->code = pe_buf_detach(&md->code_text, &c->code_len);
+			/* A copy, so the buffer keeps its size for the next. */
+			c->code_len = md->code_text.len;
+			c->code = xmalloc(c->code_len + 1);
+			memcpy(c->code, pe_buf_str(&md->code_text),
+			       c->code_len + 1);
 		}
 		break;
 	case MD_BLOCK_UL:
@@ -460,7 +472,8 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 		if (raw >= md->text && raw <= md->text + md->len)
 			md->heading_end = off;
 	} else if (md->in_cell) {
-		if (md->cell_text.len < 1000)
+		/* Only header cells are kept (finish_cell): skip the body. */
+		if (md->in_table_head && md->cell_text.len < 1000)
 			pe_buf_add(&md->cell_text, text, size);
 	} else if (md->para_depth) {
 		text_in_paragraph(md, type, text, size);

@@ -663,6 +663,71 @@ static void test_tables(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/*
+ * The parser keeps one buffer for header cells and one for code, and
+ * grows a table's column arrays by doubling: a wide table, a second
+ * table after it, body cells longer than the header and a short block
+ * after a long one must each come out whole and on their own.
+ */
+static void test_reused_buffers(void **state)
+{
+	struct pe_buf text, want;
+	struct pe_md *md;
+	const struct pe_md_table *t;
+	const struct pe_md_code *code;
+	const struct pe_md_heading *h;
+	size_t n, ncodes, nheadings, failures = 0;
+
+	(void)state;
+	pe_buf_init(&text, 0);
+	pe_buf_init(&want, 0);
+	/* 17 columns: past the first growth (8) and the second (16). */
+	for (int i = 0; i < 17; i++)
+		pe_buf_addf(&text, "| Col %d ", i);
+	pe_buf_adds(&text, "|\n");
+	for (int i = 0; i < 17; i++)
+		pe_buf_adds(&text, "|---");
+	pe_buf_adds(&text, "|\n| a much longer body cell than any header | "
+			   "x |\n\n| Only |\n|---|\n| body text here |\n\n"
+			   "# A Long First Heading With Many Words\n\n# B\n\n"
+			   "```sql\nSELECT a, b, c FROM a_long_table_name;\n"
+			   "SELECT 2;\n```\n\n```\nx\n```\n");
+	md = pe_md_parse(pe_buf_str(&text), text.len);
+	t = pe_md_tables(md, &n);
+	code = pe_md_codes(md, &ncodes);
+	h = pe_md_headings(md, &nheadings);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].ncolumns, 17);
+	for (size_t i = 0; i < t[0].ncolumns; i++) {
+		pe_buf_reset(&want);
+		pe_buf_addf(&want, "Col %zu", i);
+		failures += strcmp(t[0].columns[i], pe_buf_str(&want)) != 0;
+		pe_buf_reset(&want);
+		pe_buf_addf(&want, "col %zu", i);
+		failures +=
+			strcmp(t[0].columns_norm[i], pe_buf_str(&want)) != 0;
+	}
+	assert_int_equal(failures, 0);
+	assert_int_equal(t[0].rows, 1);
+	assert_int_equal(t[1].ncolumns, 1);
+	assert_string_equal(t[1].columns[0], "Only");
+	assert_string_equal(t[1].columns_norm[0], "only");
+	assert_int_equal(nheadings, 2);
+	assert_string_equal(h[0].norm, "a long first heading with many words");
+	assert_string_equal(h[1].text, "B");
+	assert_string_equal(h[1].norm, "b");
+	assert_int_equal(ncodes, 2);
+	assert_string_equal(
+		code[0].code,
+		"SELECT a, b, c FROM a_long_table_name;\nSELECT 2;\n");
+	assert_int_equal(code[1].code_len, 2);
+	assert_string_equal(code[1].code, "x\n");
+	assert_string_equal(code[1].lang, "");
+	pe_md_free(md);
+	pe_buf_release(&want);
+	pe_buf_release(&text);
+}
+
 struct code_case {
 	const char *name;
 	const char *text;
@@ -1064,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_empty_item_offset),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_reused_buffers),
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_count_words),
