@@ -72,6 +72,7 @@ struct pe_md {
 	size_t para_start;
 	int pending_bold; /* a bold span opened, no text yet */
 	int pending_item; /* a list item opened, no text yet */
+	int waiting;	  /* something may wait for its start (place_pending) */
 	int list_ordered[64];
 	int list_depth;
 };
@@ -141,6 +142,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		md->in_heading = 1;
 		md->heading_level = ((MD_BLOCK_H_DETAIL *)detail)->level;
 		md->heading_started = 0;
+		md->waiting = 1;
 		md->heading_start = md->cursor;
 		pe_buf_reset(&md->heading_text);
 		break;
@@ -155,6 +157,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		c.start = md->cursor;
 		PUSH(md, codes, c);
 		md->in_code = 1;
+		md->waiting = 1;
 		pe_buf_reset(&md->code_text);
 		break;
 	}
@@ -177,6 +180,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		it.start = md->cursor;
 		PUSH(md, items, it);
 		md->pending_item = 1;
+		md->waiting = 1;
 		break;
 	}
 	case MD_BLOCK_QUOTE:
@@ -192,6 +196,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	}
 	case MD_BLOCK_THEAD:
 		md->in_table_head = 1;
+		md->waiting = 1;
 		break;
 	case MD_BLOCK_TBODY:
 		md->in_table_body = 1;
@@ -204,12 +209,14 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	case MD_BLOCK_TD:
 		md->in_cell = 1;
 		pe_buf_reset(&md->cell_text);
+		md->waiting = 1;
 		break;
 	case MD_BLOCK_P:
 		if (!md->block_depth) {
 			md->para_depth = 1;
 			md->para_only_bold = 1;
 			md->para_has_text = 0;
+			md->waiting = 1;
 			md->para_start = md->cursor;
 			pe_buf_reset(&md->heading_text);
 		}
@@ -336,6 +343,7 @@ static int enter_span(MD_SPANTYPE type, void *detail, void *userdata)
 
 		PUSH(md, bolds, b);
 		md->pending_bold = 1;
+		md->waiting = 1;
 		md->strong_depth++;
 	}
 	return 0;
@@ -353,9 +361,17 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *userdata)
 	return 0;
 }
 
-/* Records where pending elements start, now that text shows the offset. */
+/*
+ * Records where pending elements start, now that text shows the offset.
+ * Every element that waits for its first text sets md->waiting when it
+ * opens, so the texts after those first ones skip the tests.
+ */
 static void place_pending(struct pe_md *md, size_t off)
 {
+	int code, head, para;
+
+	if (!md->waiting)
+		return;
 	if (md->pending_bold && md->n_bolds) {
 		md->bolds[md->n_bolds - 1].start = off;
 		md->pending_bold = 0;
@@ -368,13 +384,18 @@ static void place_pending(struct pe_md *md, size_t off)
 		md->heading_start = off;
 		md->heading_started = 1;
 	}
-	if (md->in_code && md->n_codes && !md->code_text.len)
+	code = md->in_code && md->n_codes && !md->code_text.len;
+	head = md->n_tables && md->in_table_head &&
+	       !md->tables[md->n_tables - 1].ncolumns && !md->cell_text.len;
+	para = md->para_depth && !md->para_has_text;
+	if (code)
 		md->codes[md->n_codes - 1].start = off;
-	if (md->n_tables && md->in_table_head &&
-	    !md->tables[md->n_tables - 1].ncolumns && !md->cell_text.len)
+	if (head)
 		md->tables[md->n_tables - 1].start = off;
-	if (md->para_depth && !md->para_has_text)
+	if (para)
 		md->para_start = off;
+	/* These end only once text is kept: look again at the next text. */
+	md->waiting = code || head || para;
 }
 
 static void text_in_paragraph(struct pe_md *md, MD_TEXTTYPE type,
@@ -620,7 +641,9 @@ long pe_md_find_section(const struct pe_md *md, const char *norm_name,
 
 		if (!h->level && !bold_headings)
 			continue;
-		if (!pe_md_heading_matches(h->norm, norm_name))
+		/* A match starts with the name: most headings fail at once. */
+		if (h->norm[0] != norm_name[0] ||
+		    !pe_md_heading_matches(h->norm, norm_name))
 			continue;
 		pe_md_section_range(md, i, start, end);
 		*start = h->start;
@@ -754,11 +777,39 @@ static int is_space_cp(unsigned long cp)
 	return pe_unicode_is_space(cp);
 }
 
+/* An ASCII byte other than a control, a space or a marker: kept as is. */
+static int is_plain_ascii(unsigned char c)
+{
+	return c > ' ' && c < 0x80 && !is_marker(c);
+}
+
+/*
+ * The length of the plain ASCII at s, with the lone spaces between its
+ * characters: bytes that strip_markers copies unchanged.
+ */
+static size_t plain_ascii_span(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		if (is_plain_ascii(u[i]))
+			i++;
+		else if (u[i] == ' ' && i && i + 1 < len &&
+			 is_plain_ascii(u[i + 1]))
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
 /*
  * Drops emphasis and code markers and collapses white space (Unicode
  * White_Space) into single spaces, keeping every other byte.  Kept bytes
- * are appended a run at a time, not one character at a time; an ASCII
- * byte is its own character, so only the others are decoded.
+ * are appended a run at a time, not one character at a time; plain ASCII
+ * is measured in one tight loop, and every other character goes through
+ * the character rule below.
  */
 static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 {
@@ -769,6 +820,17 @@ static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 		unsigned long cp = (unsigned char)s[i];
 
 		n = 1;
+		if (is_plain_ascii((unsigned char)cp)) {
+			n = plain_ascii_span(s + i, len - i);
+			if (!run_len) {
+				if (space)
+					pe_buf_addc(out, ' ');
+				space = 0;
+				run = i;
+			}
+			run_len += n;
+			continue;
+		}
 		if (cp >= 0x80) {
 			n = pe_utf8_decode(s + i, len - i, &cp);
 			if (!n) {

@@ -308,6 +308,12 @@ static void test_normalize(void **state)
  */
 static const struct norm_case run_cases[] = {
 	{ "a b", "a b" },
+	{ "ab cd ef", "ab cd ef" },
+	{ "Ab Cd  ", "ab cd" },
+	{ "\xc3\xa9 b c", "\xc3\xa9 b c" }, /* plain ASCII after é */
+	{ "a b\xc2\xa0"
+	  "c d",
+	  "a b c d" },
 	{ "a  b", "a b" },
 	{ "a \tb", "a b" },
 	{ "a *b*", "a b" },
