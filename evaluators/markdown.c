@@ -20,6 +20,18 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
+/*
+ * The two buffers a normalisation goes through, kept by the parser so
+ * that the headings and table columns of one answer reuse them.
+ */
+struct norm_scratch {
+	struct pe_buf stripped;
+	struct pe_buf folded;
+};
+
+static void normalize_with(const char *s, size_t len,
+			   struct norm_scratch *scratch, struct pe_buf *out);
+
 #define ARRAY(type, name)                                                      \
 	type *name;                                                            \
 	size_t n_##name;                                                       \
@@ -50,6 +62,8 @@ struct pe_md {
 	int in_table_body;
 	int in_cell;
 	struct pe_buf cell_text;
+	size_t columns_alloc; /* room in the last table's column arrays */
+	struct norm_scratch scratch; /* for headings and column names */
 	int strong_depth;
 	int para_depth;	    /* paragraphs directly in the document */
 	int block_depth;    /* nesting of container blocks */
@@ -58,6 +72,7 @@ struct pe_md {
 	size_t para_start;
 	int pending_bold; /* a bold span opened, no text yet */
 	int pending_item; /* a list item opened, no text yet */
+	int waiting;	  /* something may wait for its start (place_pending) */
 	int list_ordered[64];
 	int list_depth;
 };
@@ -109,7 +124,7 @@ static void add_heading(struct pe_md *md, unsigned level, const char *text,
 	struct pe_buf norm;
 
 	pe_buf_init(&norm, 0);
-	pe_md_normalize(text, len, &norm);
+	normalize_with(text, len, &md->scratch, &norm);
 	h.level = level;
 	h.text = xstrndup(text, len);
 	h.norm = pe_buf_detach(&norm, NULL);
@@ -127,6 +142,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		md->in_heading = 1;
 		md->heading_level = ((MD_BLOCK_H_DETAIL *)detail)->level;
 		md->heading_started = 0;
+		md->waiting = 1;
 		md->heading_start = md->cursor;
 		pe_buf_reset(&md->heading_text);
 		break;
@@ -141,6 +157,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		c.start = md->cursor;
 		PUSH(md, codes, c);
 		md->in_code = 1;
+		md->waiting = 1;
 		pe_buf_reset(&md->code_text);
 		break;
 	}
@@ -163,6 +180,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		it.start = md->cursor;
 		PUSH(md, items, it);
 		md->pending_item = 1;
+		md->waiting = 1;
 		break;
 	}
 	case MD_BLOCK_QUOTE:
@@ -173,10 +191,12 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 
 		t.start = md->cursor;
 		PUSH(md, tables, t);
+		md->columns_alloc = 0;
 		break;
 	}
 	case MD_BLOCK_THEAD:
 		md->in_table_head = 1;
+		md->waiting = 1;
 		break;
 	case MD_BLOCK_TBODY:
 		md->in_table_body = 1;
@@ -189,12 +209,14 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	case MD_BLOCK_TD:
 		md->in_cell = 1;
 		pe_buf_reset(&md->cell_text);
+		md->waiting = 1;
 		break;
 	case MD_BLOCK_P:
 		if (!md->block_depth) {
 			md->para_depth = 1;
 			md->para_only_bold = 1;
 			md->para_has_text = 0;
+			md->waiting = 1;
 			md->para_start = md->cursor;
 			pe_buf_reset(&md->heading_text);
 		}
@@ -213,13 +235,20 @@ static void finish_cell(struct pe_md *md)
 	if (!md->in_table_head || !md->n_tables)
 		return;
 	t = &md->tables[md->n_tables - 1];
-	t->columns = xrealloc(t->columns, (t->ncolumns + 1) * sizeof(char *));
-	t->columns_norm =
-		xrealloc(t->columns_norm, (t->ncolumns + 1) * sizeof(char *));
+	/* Both arrays grow together, doubling from eight columns. */
+	if (t->ncolumns == md->columns_alloc) {
+		md->columns_alloc =
+			md->columns_alloc ? 2 * md->columns_alloc : 8;
+		t->columns = xrealloc(t->columns,
+				      md->columns_alloc * sizeof(char *));
+		t->columns_norm = xrealloc(t->columns_norm,
+					   md->columns_alloc * sizeof(char *));
+	}
 	t->columns[t->ncolumns] =
 		xstrndup(pe_buf_str(&md->cell_text), md->cell_text.len);
 	pe_buf_init(&norm, 0);
-	pe_md_normalize(pe_buf_str(&md->cell_text), md->cell_text.len, &norm);
+	normalize_with(pe_buf_str(&md->cell_text), md->cell_text.len,
+		       &md->scratch, &norm);
 	t->columns_norm[t->ncolumns] = pe_buf_detach(&norm, NULL);
 	t->ncolumns++;
 }
@@ -259,7 +288,11 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		if (md->n_codes) {
 			struct pe_md_code *c = &md->codes[md->n_codes - 1];
 
-			c->code = pe_buf_detach(&md->code_text, &c->code_len);
+			/* A copy, so the buffer keeps its size for the next. */
+			c->code_len = md->code_text.len;
+			c->code = xmalloc(c->code_len + 1);
+			memcpy(c->code, pe_buf_str(&md->code_text),
+			       c->code_len + 1);
 		}
 		break;
 	case MD_BLOCK_UL:
@@ -310,6 +343,7 @@ static int enter_span(MD_SPANTYPE type, void *detail, void *userdata)
 
 		PUSH(md, bolds, b);
 		md->pending_bold = 1;
+		md->waiting = 1;
 		md->strong_depth++;
 	}
 	return 0;
@@ -327,9 +361,17 @@ static int leave_span(MD_SPANTYPE type, void *detail, void *userdata)
 	return 0;
 }
 
-/* Records where pending elements start, now that text shows the offset. */
+/*
+ * Records where pending elements start, now that text shows the offset.
+ * Every element that waits for its first text sets md->waiting when it
+ * opens, so the texts after those first ones skip the tests.
+ */
 static void place_pending(struct pe_md *md, size_t off)
 {
+	int code, head, para;
+
+	if (!md->waiting)
+		return;
 	if (md->pending_bold && md->n_bolds) {
 		md->bolds[md->n_bolds - 1].start = off;
 		md->pending_bold = 0;
@@ -342,13 +384,18 @@ static void place_pending(struct pe_md *md, size_t off)
 		md->heading_start = off;
 		md->heading_started = 1;
 	}
-	if (md->in_code && md->n_codes && !md->code_text.len)
+	code = md->in_code && md->n_codes && !md->code_text.len;
+	head = md->n_tables && md->in_table_head &&
+	       !md->tables[md->n_tables - 1].ncolumns && !md->cell_text.len;
+	para = md->para_depth && !md->para_has_text;
+	if (code)
 		md->codes[md->n_codes - 1].start = off;
-	if (md->n_tables && md->in_table_head &&
-	    !md->tables[md->n_tables - 1].ncolumns && !md->cell_text.len)
+	if (head)
 		md->tables[md->n_tables - 1].start = off;
-	if (md->para_depth && !md->para_has_text)
+	if (para)
 		md->para_start = off;
+	/* These end only once text is kept: look again at the next text. */
+	md->waiting = code || head || para;
 }
 
 static void text_in_paragraph(struct pe_md *md, MD_TEXTTYPE type,
@@ -446,7 +493,8 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 		if (raw >= md->text && raw <= md->text + md->len)
 			md->heading_end = off;
 	} else if (md->in_cell) {
-		if (md->cell_text.len < 1000)
+		/* Only header cells are kept (finish_cell): skip the body. */
+		if (md->in_table_head && md->cell_text.len < 1000)
 			pe_buf_add(&md->cell_text, text, size);
 	} else if (md->para_depth) {
 		text_in_paragraph(md, type, text, size);
@@ -467,6 +515,8 @@ struct pe_md *pe_md_parse(const char *text, size_t len)
 	pe_buf_init(&md->heading_text, 0);
 	pe_buf_init(&md->code_text, 0);
 	pe_buf_init(&md->cell_text, 0);
+	pe_buf_init(&md->scratch.stripped, 0);
+	pe_buf_init(&md->scratch.folded, 0);
 	/* Tables are the only extension evaluators read; autolink and
 	 * strikethrough detection would cost time for nothing. */
 	parser.flags = MD_FLAG_TABLES;
@@ -479,6 +529,8 @@ struct pe_md *pe_md_parse(const char *text, size_t len)
 	pe_buf_release(&md->heading_text);
 	pe_buf_release(&md->code_text);
 	pe_buf_release(&md->cell_text);
+	pe_buf_release(&md->scratch.stripped);
+	pe_buf_release(&md->scratch.folded);
 	return md;
 }
 
@@ -589,7 +641,9 @@ long pe_md_find_section(const struct pe_md *md, const char *norm_name,
 
 		if (!h->level && !bold_headings)
 			continue;
-		if (!pe_md_heading_matches(h->norm, norm_name))
+		/* A match starts with the name: most headings fail at once. */
+		if (h->norm[0] != norm_name[0] ||
+		    !pe_md_heading_matches(h->norm, norm_name))
 			continue;
 		pe_md_section_range(md, i, start, end);
 		*start = h->start;
@@ -611,14 +665,21 @@ static inline unsigned word_byte(unsigned char c)
 static const char *skip_numbering(const char *s, const char *end)
 {
 	int worded = 0;
-	static const char *const words[] = { "step ",	 "phase ", "part ",
-					     "section ", "stage ", NULL };
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[] = { { "step ", 5 },
+		      { "phase ", 6 },
+		      { "part ", 5 },
+		      { "section ", 8 },
+		      { "stage ", 6 } };
 	const char *p = s;
 
-	for (size_t i = 0; words[i]; i++) {
-		size_t n = strlen(words[i]);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		size_t n = words[i].len;
 
-		if ((size_t)(end - p) > n && !strncmp(p, words[i], n) &&
+		if ((size_t)(end - p) > n && *p == words[i].word[0] &&
+		    !memcmp(p, words[i].word, n) &&
 		    isdigit((unsigned char)p[n])) {
 			p += n;
 			worded = 1;
@@ -690,6 +751,9 @@ static size_t trailing_punctuation(const char *p, const char *end)
 
 	if (end > p && strchr(":.;,!? ", end[-1]))
 		return 1;
+	/* Each wide mark ends in a byte of 0x80 or more: none ends in ASCII. */
+	if (end == p || (unsigned char)end[-1] < 0x80)
+		return 0;
 	for (size_t i = 0; wide[i]; i++) {
 		size_t n = strlen(wide[i]);
 
@@ -699,59 +763,152 @@ static size_t trailing_punctuation(const char *p, const char *end)
 	return 0;
 }
 
+/* The emphasis and code markers that normalisation drops. */
+static int is_marker(unsigned long cp)
+{
+	return cp == '*' || cp == '_' || cp == '`' || cp == '#';
+}
+
+/* White_Space, with the ASCII cases decided here (they are most). */
+static int is_space_cp(unsigned long cp)
+{
+	if (cp < 0x80)
+		return cp == ' ' || (cp >= '\t' && cp <= '\r');
+	return pe_unicode_is_space(cp);
+}
+
+/* An ASCII byte other than a control, a space or a marker: kept as is. */
+static int is_plain_ascii(unsigned char c)
+{
+	return c > ' ' && c < 0x80 && !is_marker(c);
+}
+
+/*
+ * The length of the plain ASCII at s, with the lone spaces between its
+ * characters: bytes that strip_markers copies unchanged.
+ */
+static size_t plain_ascii_span(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		if (is_plain_ascii(u[i]))
+			i++;
+		else if (u[i] == ' ' && i && i + 1 < len &&
+			 is_plain_ascii(u[i + 1]))
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
 /*
  * Drops emphasis and code markers and collapses white space (Unicode
- * White_Space) into single spaces, keeping every other byte.
+ * White_Space) into single spaces, keeping every other byte.  Kept bytes
+ * are appended a run at a time, not one character at a time; plain ASCII
+ * is measured in one tight loop, and every other character goes through
+ * the character rule below.
  */
 static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 {
 	int space = 0;
-	size_t n;
+	size_t n, run = 0, run_len = 0; /* kept bytes not yet appended */
 
 	for (size_t i = 0; i < len; i += n) {
-		unsigned long cp;
+		unsigned long cp = (unsigned char)s[i];
 
-		n = pe_utf8_decode(s + i, len - i, &cp);
-		if (!n) {
-			/* Not UTF-8: kept, and folded to U+FFFD later. */
-			n = 1;
-			cp = 0xfffd;
-		}
-		if (cp == '*' || cp == '_' || cp == '`' || cp == '#')
+		n = 1;
+		if (is_plain_ascii((unsigned char)cp)) {
+			n = plain_ascii_span(s + i, len - i);
+			if (!run_len) {
+				if (space)
+					pe_buf_addc(out, ' ');
+				space = 0;
+				run = i;
+			}
+			run_len += n;
 			continue;
-		if (pe_unicode_is_space(cp)) {
+		}
+		if (cp >= 0x80) {
+			n = pe_utf8_decode(s + i, len - i, &cp);
+			if (!n) {
+				/* Not UTF-8: kept, and folded to U+FFFD later. */
+				n = 1;
+				cp = 0xfffd;
+			}
+		}
+		if (is_marker(cp)) {
+			if (run_len)
+				pe_buf_add(out, s + run, run_len);
+			run_len = 0;
+			continue;
+		}
+		if (is_space_cp(cp)) {
+			unsigned char next =
+				i + 1 < len ? (unsigned char)s[i + 1] : 0x80;
+
+			/*
+			 * One ' ' between kept ASCII characters is what the
+			 * collapsing would write anyway: it stays in the run.
+			 */
+			if (cp == ' ' && run_len && next < 0x80 &&
+			    !is_marker(next) && !is_space_cp(next)) {
+				run_len++;
+				continue;
+			}
+			if (run_len)
+				pe_buf_add(out, s + run, run_len);
+			run_len = 0;
 			space = out->len > 0;
 			continue;
 		}
-		if (space)
-			pe_buf_addc(out, ' ');
-		space = 0;
-		pe_buf_add(out, s + i, n);
+		if (!run_len) {
+			if (space)
+				pe_buf_addc(out, ' ');
+			space = 0;
+			run = i;
+		}
+		run_len += n;
 	}
+	if (run_len)
+		pe_buf_add(out, s + run, run_len);
 }
 
-/* Normalises for matching; see markdown.h. */
-void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+/* Normalises s into out (reset first) through scratch; see markdown.h. */
+static void normalize_with(const char *s, size_t len,
+			   struct norm_scratch *scratch, struct pe_buf *out)
 {
-	struct pe_buf tmp, folded;
 	const char *p, *end;
 	size_t cut;
 
 	pe_buf_reset(out);
-	pe_buf_init(&tmp, 0);
-	pe_buf_init(&folded, 0);
-	strip_markers(s, len, &tmp);
+	pe_buf_reset(&scratch->stripped);
+	pe_buf_reset(&scratch->folded);
+	strip_markers(s, len, &scratch->stripped);
 	/* Folding makes text at most three times longer: it always fits. */
-	pe_unicode_fold(pe_buf_str(&tmp), tmp.len, &folded);
-	p = pe_buf_str(&folded);
-	end = p + folded.len;
+	pe_unicode_fold(pe_buf_str(&scratch->stripped), scratch->stripped.len,
+			&scratch->folded);
+	p = pe_buf_str(&scratch->folded);
+	end = p + scratch->folded.len;
 	p = skip_symbols(p, end);
 	p = skip_numbering(p, end);
 	while ((cut = trailing_punctuation(p, end)) != 0)
 		end -= cut;
 	pe_buf_add(out, p, (size_t)(end - p));
-	pe_buf_release(&folded);
-	pe_buf_release(&tmp);
+}
+
+/* Normalises for matching; see markdown.h. */
+void pe_md_normalize(const char *s, size_t len, struct pe_buf *out)
+{
+	struct norm_scratch scratch;
+
+	pe_buf_init(&scratch.stripped, 0);
+	pe_buf_init(&scratch.folded, 0);
+	normalize_with(s, len, &scratch, out);
+	pe_buf_release(&scratch.folded);
+	pe_buf_release(&scratch.stripped);
 }
 
 /* Matches a heading against a required name; see markdown.h. */

@@ -300,6 +300,108 @@ static void test_normalize(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/*
+ * Normalisation copies kept bytes a run at a time and decides ASCII white
+ * space without decoding: the boundaries of a run (markers, spaces of
+ * every kind, the ends, bytes that are not UTF-8) must give what the
+ * character-by-character rule gives.
+ */
+static const struct norm_case run_cases[] = {
+	{ "a b", "a b" },
+	{ "ab cd ef", "ab cd ef" },
+	{ "Ab Cd  ", "ab cd" },
+	{ "\xc3\xa9 b c", "\xc3\xa9 b c" }, /* plain ASCII after é */
+	{ "a b\xc2\xa0"
+	  "c d",
+	  "a b c d" },
+	{ "a  b", "a b" },
+	{ "a \tb", "a b" },
+	{ "a *b*", "a b" },
+	{ "a * b", "a b" },
+	{ "*a* b", "a b" },
+	{ "a b ", "a b" },
+	{ " a b", "a b" },
+	{ "a *", "a" },
+	{ "a b*", "a b" },
+	{ "a\xc2\xa0"
+	  "b",
+	  "a b" }, /* no-break space */
+	{ "a \xc2\xa0"
+	  "b",
+	  "a b" },			/* ASCII then no-break */
+	{ "a\xe2\x80\x83 b", "a b" },	/* em space then ASCII */
+	{ "a \xc3\xa9", "a \xc3\xa9" }, /* é after a lone space */
+	{ "A \xc3\x89t\xc3\xa9", "a \xc3\xa9t\xc3\xa9" },
+	{ "a \xff", "a \xef\xbf\xbd" },	    /* not UTF-8 after a lone space */
+	{ "x\x1fy z", "x\x1fy z" },	    /* U+001F is no White_Space */
+	{ "x\x0bz", "x z" },		    /* a vertical tab is */
+	{ "a b\xe3\x80\x82", "a b" },	    /* ASCII then CJK full stop */
+	{ "Plan\xc3\xa9", "plan\xc3\xa9" }, /* no wide mark at the end */
+	{ "Plan\xef\xbc\x9a.", "plan" },    /* wide, then ASCII mark */
+};
+
+static void test_normalize_runs(void **state)
+{
+	static const char *const spaces[] = { " ",
+					      "  ",
+					      "\t",
+					      "\n",
+					      "\xc2\xa0",
+					      "\xe3\x80\x80",
+					      " \xe2\x80\x83 " };
+	static const char *const words[] = { "Phase", "**Two**",
+					     "r\xc3\xa9sum\xc3\xa9", "`x`",
+					     "\xe6\xa6\x82\xe8\xa6\x81" };
+	size_t failures = 0;
+	struct pe_buf out, text, want;
+
+	(void)state;
+	pe_buf_init(&out, 0);
+	pe_buf_init(&text, 0);
+	pe_buf_init(&want, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(run_cases); i++) {
+		const struct norm_case *c = &run_cases[i];
+
+		pe_md_normalize(c->raw, strlen(c->raw), &out);
+		if (strcmp(pe_buf_str(&out), c->norm)) {
+			print_error(
+				"normalize(\"%s\") is \"%s\", want \"%s\"\n",
+				c->raw, pe_buf_str(&out), c->norm);
+			failures++;
+		}
+	}
+	/* Every kind of white space between the words normalises alike. */
+	for (size_t k = 0; k < ARRAY_SIZE(spaces); k++) {
+		pe_buf_reset(&text);
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++)
+			pe_buf_addf(&text, "%s%s", w ? spaces[k] : "",
+				    words[w]);
+		pe_md_normalize(pe_buf_str(&text), text.len, &out);
+		if (!k) {
+			pe_buf_reset(&want);
+			pe_buf_adds(&want, pe_buf_str(&out));
+			if (strcmp(pe_buf_str(&want),
+				   "phase two r\xc3\xa9sum\xc3\xa9 x "
+				   "\xe6\xa6\x82\xe8\xa6\x81")) {
+				print_error("normalize(\"%s\") is \"%s\"\n",
+					    pe_buf_str(&text),
+					    pe_buf_str(&out));
+				failures++;
+			}
+		} else if (strcmp(pe_buf_str(&out), pe_buf_str(&want))) {
+			print_error(
+				"normalize(\"%s\") is \"%s\", want \"%s\"\n",
+				pe_buf_str(&text), pe_buf_str(&out),
+				pe_buf_str(&want));
+			failures++;
+		}
+	}
+	pe_buf_release(&want);
+	pe_buf_release(&text);
+	pe_buf_release(&out);
+	assert_int_equal(failures, 0);
+}
+
 struct match_case {
 	const char *heading;
 	const char *name;
@@ -565,6 +667,71 @@ static void test_tables(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(table_cases); i++)
 		failures += !check_table(&table_cases[i]);
 	assert_int_equal(failures, 0);
+}
+
+/*
+ * The parser keeps one buffer for header cells and one for code, and
+ * grows a table's column arrays by doubling: a wide table, a second
+ * table after it, body cells longer than the header and a short block
+ * after a long one must each come out whole and on their own.
+ */
+static void test_reused_buffers(void **state)
+{
+	struct pe_buf text, want;
+	struct pe_md *md;
+	const struct pe_md_table *t;
+	const struct pe_md_code *code;
+	const struct pe_md_heading *h;
+	size_t n, ncodes, nheadings, failures = 0;
+
+	(void)state;
+	pe_buf_init(&text, 0);
+	pe_buf_init(&want, 0);
+	/* 17 columns: past the first growth (8) and the second (16). */
+	for (int i = 0; i < 17; i++)
+		pe_buf_addf(&text, "| Col %d ", i);
+	pe_buf_adds(&text, "|\n");
+	for (int i = 0; i < 17; i++)
+		pe_buf_adds(&text, "|---");
+	pe_buf_adds(&text, "|\n| a much longer body cell than any header | "
+			   "x |\n\n| Only |\n|---|\n| body text here |\n\n"
+			   "# A Long First Heading With Many Words\n\n# B\n\n"
+			   "```sql\nSELECT a, b, c FROM a_long_table_name;\n"
+			   "SELECT 2;\n```\n\n```\nx\n```\n");
+	md = pe_md_parse(pe_buf_str(&text), text.len);
+	t = pe_md_tables(md, &n);
+	code = pe_md_codes(md, &ncodes);
+	h = pe_md_headings(md, &nheadings);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].ncolumns, 17);
+	for (size_t i = 0; i < t[0].ncolumns; i++) {
+		pe_buf_reset(&want);
+		pe_buf_addf(&want, "Col %zu", i);
+		failures += strcmp(t[0].columns[i], pe_buf_str(&want)) != 0;
+		pe_buf_reset(&want);
+		pe_buf_addf(&want, "col %zu", i);
+		failures +=
+			strcmp(t[0].columns_norm[i], pe_buf_str(&want)) != 0;
+	}
+	assert_int_equal(failures, 0);
+	assert_int_equal(t[0].rows, 1);
+	assert_int_equal(t[1].ncolumns, 1);
+	assert_string_equal(t[1].columns[0], "Only");
+	assert_string_equal(t[1].columns_norm[0], "only");
+	assert_int_equal(nheadings, 2);
+	assert_string_equal(h[0].norm, "a long first heading with many words");
+	assert_string_equal(h[1].text, "B");
+	assert_string_equal(h[1].norm, "b");
+	assert_int_equal(ncodes, 2);
+	assert_string_equal(
+		code[0].code,
+		"SELECT a, b, c FROM a_long_table_name;\nSELECT 2;\n");
+	assert_int_equal(code[1].code_len, 2);
+	assert_string_equal(code[1].code, "x\n");
+	assert_string_equal(code[1].lang, "");
+	pe_md_free(md);
+	pe_buf_release(&want);
+	pe_buf_release(&text);
 }
 
 struct code_case {
@@ -962,11 +1129,13 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headings),
 		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_normalize_runs),
 		cmocka_unit_test(test_heading_matches),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_offsets),
 		cmocka_unit_test(test_empty_item_offset),
 		cmocka_unit_test(test_tables),
+		cmocka_unit_test(test_reused_buffers),
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_count_words),
