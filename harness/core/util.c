@@ -68,20 +68,30 @@ char *xstrndup(const char *s, size_t len)
 	return p;
 }
 
-/* Formats into a new heap string; the caller owns it. */
+/*
+ * Formats into a new heap string; the caller owns it.  Most strings made
+ * here (reasons, diagnostics) are short, so the text is formatted once,
+ * into a buffer on the stack, and copied: formatting twice (once to
+ * measure) doubled the cost of every reason.  Only a string that does
+ * not fit is formatted again, into memory of its measured size.
+ */
 char *xstrvfmt(const char *fmt, va_list ap)
 {
+	char tmp[PE_FMT_STACK];
 	va_list copy;
 	int n;
 	char *p;
 
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, copy);
 	va_end(copy);
 	if (n < 0)
-		n = 0;
+		return xstrdup("");
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(tmp))
+		memcpy(p, tmp, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 

@@ -35,6 +35,12 @@ void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t len);
+/*
+ * Formatted text shorter than this many bytes is formatted once, on the
+ * stack (xstrvfmt, pe_buf_vaddf); longer text is formatted a second
+ * time, into memory of its length.
+ */
+enum { PE_FMT_STACK = 512 };
 /* Formats into a new heap string owned by the caller. */
 char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrvfmt(const char *fmt, va_list ap)
