@@ -103,13 +103,20 @@ static int parse_latency(struct pe_evalspec *spec, const struct pe_node *node,
 	return PE_OK;
 }
 
-/* Checks one latency against its mark into why; returns 1 when it holds. */
+/*
+ * Checks one latency against its mark into why; returns 1 when it holds.
+ * The figures are written by pe_fmt_fixed, the same bytes as "%.1f" and
+ * "%.0f" at a fraction of their cost.
+ */
 static int check_ms(const char *what, double ms, double max, struct pe_buf *why)
 {
+	char ms_text[PE_FIXED_SIZE], max_text[PE_FIXED_SIZE];
 	int ok = ms <= max;
 
-	pe_buf_addf(why, "%s%s %.1f ms (%s %.0f ms)", why->len ? ", " : "",
-		    what, ms, ok ? "at most" : "need at most", max);
+	pe_fmt_fixed(ms_text, sizeof(ms_text), ms, 1);
+	pe_fmt_fixed(max_text, sizeof(max_text), max, 0);
+	pe_buf_addf(why, "%s%s %s ms (%s %s ms)", why->len ? ", " : "", what,
+		    ms_text, ok ? "at most" : "need at most", max_text);
 	return ok;
 }
 
@@ -180,6 +187,7 @@ static void score_cost(const void *state, const struct pe_evalspec *spec,
 {
 	const struct call_spec *cs = spec->data;
 	const struct pe_result *c = in->call;
+	char usd_text[PE_FIXED_SIZE], max_text[PE_FIXED_SIZE];
 	double usd;
 
 	(void)state;
@@ -198,12 +206,15 @@ static void score_cost(const void *state, const struct pe_evalspec *spec,
 		return;
 	}
 	usd = pe_price_usd(in->price, c->tokens_in, c->tokens_out);
+	/* "%.6f", by pe_fmt_fixed (see check_ms). */
+	pe_fmt_fixed(usd_text, sizeof(usd_text), usd, 6);
+	pe_fmt_fixed(max_text, sizeof(max_text), cs->max_usd, 6);
 	pe_result_set(out,
 		      usd <= cs->max_usd ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
 		      usd <= cs->max_usd,
-		      "cost %.6f USD (%s %.6f): %ld tokens in, %ld out", usd,
-		      usd <= cs->max_usd ? "at most" : "need at most",
-		      cs->max_usd, c->tokens_in, c->tokens_out);
+		      "cost %s USD (%s %s): %ld tokens in, %ld out", usd_text,
+		      usd <= cs->max_usd ? "at most" : "need at most", max_text,
+		      c->tokens_in, c->tokens_out);
 }
 
 /* Each provider's finish reasons that "stop" and "length" stand for. */

@@ -215,6 +215,30 @@ static const char *json_fence(const struct pe_eval_input *in, size_t *len)
 	return NULL;
 }
 
+/* True when len bytes at s hold three c in a row (memchr finds each c). */
+static int has_three(const char *s, size_t len, char c)
+{
+	const char *p = s, *end = s + len;
+
+	while (end - p >= 3 && (p = memchr(p, c, (size_t)(end - p) - 2))) {
+		if (p[1] == c && p[2] == c)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/*
+ * False when the output cannot hold a fenced code block: a fence is a
+ * line of at least three backticks or tildes, so text with neither
+ * "```" nor "~~~" has none, and its Markdown need not be read for one.
+ */
+static int may_have_fence(const struct pe_eval_input *in)
+{
+	return in->len >= 3 && (has_three(in->output, in->len, '`') ||
+				has_three(in->output, in->len, '~'));
+}
+
 /*
  * Parses the output as JSON when it looks like JSON, else (or when that
  * fails and there is one) its first json fence.  Returns the value, or
@@ -228,15 +252,20 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 	const char *s = in->output, *fence;
 	size_t n = in->len, fence_len = 0;
 	const struct pe_node *v = NULL;
+	int looks_like_json;
 
 	while (n && isspace((unsigned char)*s))
 		s++, n--;
-	fence = json_fence(in, &fence_len);
-	if (n && (*s == '{' || *s == '[')) {
+	/* The fences are looked up only when the output alone does not do. */
+	looks_like_json = n && (*s == '{' || *s == '[');
+	if (looks_like_json) {
 		v = pe_json_parse(doc, s, n, &m, diag);
-		if (v || !fence)
+		if (v)
 			return v;
 	}
+	fence = may_have_fence(in) ? json_fence(in, &fence_len) : NULL;
+	if (looks_like_json && !fence)
+		return NULL;
 	if (fence) {
 		struct pe_diag *fresh = pe_diag_new();
 

@@ -93,17 +93,25 @@ int pe_buf_addc(struct pe_buf *b, char c)
 	return pe_buf_add(b, &c, 1);
 }
 
-/* Appends printf-style formatted text. */
+/*
+ * Appends printf-style formatted text.  Short text is formatted once, on
+ * the stack, and appended as pe_buf_add would append it (as xstrvfmt
+ * does); only longer text is formatted a second time, straight into the
+ * buffer, once its length is known.
+ */
 int pe_buf_vaddf(struct pe_buf *b, const char *fmt, va_list ap)
 {
+	char tmp[PE_FMT_STACK];
 	va_list copy;
 	int n;
 
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, copy);
 	va_end(copy);
 	if (n < 0)
 		return PE_OK;
+	if ((size_t)n < sizeof(tmp))
+		return pe_buf_add(b, tmp, (size_t)n);
 	if (reserve(b, (size_t)n))
 		return PE_ERR_LIMIT;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

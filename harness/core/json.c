@@ -289,15 +289,78 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 }
 
 /*
+ * A scan of JSON text (or prose) for the only bytes that is_truncated and
+ * depth_at act on: quotes and brackets, and backslashes inside strings.
+ * Every other byte leaves their state as it is, and a model's answer is
+ * mostly prose with few of these bytes, so rather than test each byte
+ * the scan keeps where each of them next occurs (found by memchr, which
+ * reads many bytes at a time) and jumps from one to the next: a 6 KB
+ * answer that is not JSON took 16 instructions a byte here before.
+ */
+static const char scan_bytes[] = "\"\\{}[]";
+enum { SCAN_BYTES = sizeof(scan_bytes) - 1 };
+
+struct scan {
+	const char *text;
+	size_t len;
+	size_t next[SCAN_BYTES]; /* where scan_bytes[k] next occurs, or len */
+};
+
+/* Where scan_bytes[k] first occurs at or after from, or len. */
+static size_t scan_find(const struct scan *s, size_t k, size_t from)
+{
+	const char *hit = from < s->len ? memchr(s->text + from, scan_bytes[k],
+						 s->len - from)
+					: NULL;
+
+	return hit ? (size_t)(hit - s->text) : s->len;
+}
+
+static void scan_init(struct scan *s, const char *text, size_t len)
+{
+	s->text = text;
+	s->len = len;
+	for (size_t k = 0; k < SCAN_BYTES; k++)
+		s->next[k] = scan_find(s, k, 0);
+}
+
+/*
+ * The offset of the first quote, bracket or (in_string) backslash at or
+ * after from, or len when none is left.  A position found earlier that
+ * lies before from was jumped over, and is looked for again from there;
+ * one at or after from is still the first, as the search that found it
+ * began before from.
+ */
+static size_t scan_next(struct scan *s, size_t from, int in_string)
+{
+	size_t best = s->len;
+
+	for (size_t k = 0; k < SCAN_BYTES; k++) {
+		/* A backslash matters only inside a string, brackets outside. */
+		if (in_string ? k > 1 : k == 1)
+			continue;
+		if (s->next[k] < from)
+			s->next[k] = scan_find(s, k, from);
+		if (s->next[k] < best)
+			best = s->next[k];
+	}
+	return best;
+}
+
+/*
  * True when text ends inside a string or an open object or array, so that
  * a parse error means "the input stopped early" rather than "this
- * character is wrong".
+ * character is wrong".  (More closing brackets than opening ones count
+ * against later opening ones.)
  */
 static int is_truncated(const char *text, size_t len)
 {
+	struct scan s;
 	int in_string = 0, depth = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	scan_init(&s, text, len);
+	for (size_t i = scan_next(&s, 0, 0); i < len;
+	     i = scan_next(&s, i + 1, in_string)) {
 		char c = text[i];
 
 		if (in_string) {
@@ -343,17 +406,20 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
 			     size_t offset)
 {
 	struct pe_mark m = loc->base;
+	const char *nl;
+	size_t i = 0;
 
 	if (loc->scalar)
 		return pe_doc_scalar_mark(loc->src, loc->scalar, offset);
-	for (size_t i = 0; i < offset; i++) {
-		if (text[i] == '\n') {
-			m.line++;
-			m.col = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
-			m.col++;
-		}
+	/* The lines by memchr, then the characters of the last one. */
+	while (i < offset && (nl = memchr(text + i, '\n', offset - i))) {
+		m.line++;
+		m.col = 1;
+		i = (size_t)(nl - text) + 1;
 	}
+	for (; i < offset; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			m.col++;
 	return m;
 }
 
@@ -364,10 +430,13 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
  */
 static size_t depth_at(const char *text, size_t off)
 {
+	struct scan s;
 	size_t depth = 0;
 	int in_string = 0;
 
-	for (size_t i = 0; i < off; i++) {
+	scan_init(&s, text, off);
+	for (size_t i = scan_next(&s, 0, 0); i < off;
+	     i = scan_next(&s, i + 1, in_string)) {
 		char c = text[i];
 
 		if (in_string) {

@@ -68,20 +68,30 @@ char *xstrndup(const char *s, size_t len)
 	return p;
 }
 
-/* Formats into a new heap string; the caller owns it. */
+/*
+ * Formats into a new heap string; the caller owns it.  Most strings made
+ * here (reasons, diagnostics) are short, so the text is formatted once,
+ * into a buffer on the stack, and copied: formatting twice (once to
+ * measure) doubled the cost of every reason.  Only a string that does
+ * not fit is formatted again, into memory of its measured size.
+ */
 char *xstrvfmt(const char *fmt, va_list ap)
 {
+	char tmp[PE_FMT_STACK];
 	va_list copy;
 	int n;
 	char *p;
 
 	va_copy(copy, ap);
-	n = vsnprintf(NULL, 0, fmt, copy);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, copy);
 	va_end(copy);
 	if (n < 0)
-		n = 0;
+		return xstrdup("");
 	p = xmalloc((size_t)n + 1);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof(tmp))
+		memcpy(p, tmp, (size_t)n + 1);
+	else
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
 }
 
@@ -95,6 +105,57 @@ char *xstrfmt(const char *fmt, ...)
 	p = xstrvfmt(fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+/*
+ * Writes v with decimals (0 to 9) digits after the point into out, the
+ * same bytes as snprintf(out, size, "%.*f", decimals, v), and returns
+ * their length (as snprintf does).  It is meant for the figures of
+ * reasons: glibc's %f works through the exact binary value with big
+ * numbers, thousands of instructions a figure.
+ *
+ * Fast path: v is not negative and v * 10^decimals is below 2^52, so it
+ * rounds to a whole number r that fits a long long, and the digits of r
+ * are the answer, with the point put in.  The product s is computed in
+ * double, within s * 2^-53 of the exact product, so r (s rounded to the
+ * nearest whole number) is the exact product's rounding too unless s is
+ * that close to a half (the test below allows twice the error): then (a
+ * tie, or too close to tell) it falls back to snprintf, as it does for
+ * everything else.
+ */
+int pe_fmt_fixed(char *out, size_t size, double v, int decimals)
+{
+	static const double scales[] = { 1e0, 1e1, 1e2, 1e3, 1e4,
+					 1e5, 1e6, 1e7, 1e8, 1e9 };
+	char digits[32];
+	double s, whole, frac;
+	unsigned long long r;
+	int n = 0, len;
+
+	if (decimals < 0 || decimals > 9 || !(v >= 0) || signbit(v) ||
+	    (s = v * scales[decimals]) >= 4503599627370496.0 /* 2^52 */)
+		return snprintf(out, size, "%.*f", decimals, v);
+	whole = floor(s);
+	frac = s - whole;
+	if (fabs(frac - 0.5) <= s * 0x1p-52)
+		return snprintf(out, size, "%.*f", decimals, v);
+	r = (unsigned long long)whole + (frac > 0.5);
+	/* The digits backwards: at least one before the point. */
+	do {
+		digits[n++] = (char)('0' + r % 10);
+		r /= 10;
+	} while (r || n <= decimals);
+	len = n + (decimals > 0);
+	for (int i = 0; i < len && (size_t)i + 1 < size; i++) {
+		int from_end = i < n - decimals ? i : i - 1;
+
+		out[i] = decimals && i == n - decimals
+				 ? '.'
+				 : digits[n - 1 - from_end];
+	}
+	if (size)
+		out[(size_t)len < size ? (size_t)len : size - 1] = '\0';
+	return len;
 }
 
 /* Grows an array so it holds at least want elements, doubling its size. */

@@ -208,6 +208,50 @@ static void test_detach(void **state)
 	free(s);
 }
 
+/*
+ * Formatted text of every length around PE_FMT_STACK (formatted once on
+ * the stack below it, twice at and above it) comes out whole, the same
+ * through pe_buf_addf and xstrfmt, appended after what the buffer held,
+ * and a limit refuses the long path as it does the short one.
+ */
+static void test_format_lengths(void **state)
+{
+	char *want = xmalloc(PE_FMT_STACK + 8);
+
+	(void)state;
+	for (size_t k = 0; k < 6; k++) {
+		size_t len = PE_FMT_STACK - 3 + k;
+		struct pe_buf b, limited;
+		char *s;
+
+		memset(want, 'a' + (int)k, len);
+		want[len] = '\0';
+		want[len / 2] = 'X';
+		s = xstrfmt("%.*s%c%s", (int)(len / 2), want, 'X',
+			    want + len / 2 + 1);
+		assert_int_equal(strlen(s), len);
+		assert_string_equal(s, want);
+		pe_buf_init(&b, 0);
+		pe_buf_adds(&b, "<");
+		assert_int_equal(pe_buf_addf(&b, "%s>", s), PE_OK);
+		assert_int_equal(b.len, len + 2);
+		assert_int_equal(b.data[0], '<');
+		assert_memory_equal(b.data + 1, want, len);
+		assert_string_equal(b.data + len + 1, ">");
+		pe_buf_init(&limited, len);
+		pe_buf_adds(&limited, "<");
+		assert_int_equal(pe_buf_addf(&limited, "%s", s), PE_ERR_LIMIT);
+		assert_string_equal(pe_buf_str(&limited), "<");
+		assert_int_equal(pe_buf_addf(&limited, "%.*s", (int)len - 1, s),
+				 PE_OK);
+		assert_int_equal(limited.len, len);
+		pe_buf_release(&limited);
+		pe_buf_release(&b);
+		free(s);
+	}
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_release_keeps_limit),
 		cmocka_unit_test(test_reset_keeps_allocation),
 		cmocka_unit_test(test_detach),
+		cmocka_unit_test(test_format_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1787,6 +1787,32 @@ static const struct eval_case json_schema_cases[] = {
 	  "unexpected text after the value", CONTAINS },
 	{ "not JSON at all", "- json: true", "Sure! Here is the plan.", FAIL, 0,
 	  "unexpected character", CONTAINS },
+	/*
+	 * Fences are looked for only where they can be (three backticks or
+	 * tildes in a row); prose without a json fence is read as JSON
+	 * whole, and a string or bracket it leaves open ends it too early.
+	 */
+	{ "a tilde fence", "- json: true",
+	  "Plan:\n\n~~~json\n{\"risk\": \"low\", \"steps\": [\"a\"]}\n~~~\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "a fence of four backticks", "- json: true",
+	  "Plan:\n\n````json\n{\"risk\": \"low\", \"steps\": [\"a\"]}\n"
+	  "````\n",
+	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	{ "prose with only a sql fence", "- json: true",
+	  "# Plan\n\n```sql\nSELECT 1;\n```\n", FAIL, 0,
+	  "not valid JSON: unexpected character at line 1, column 1", EXACT },
+	{ "inline code is no fence", "- json: true",
+	  "Use `{}` or ``[]``, not ~~x~~.", FAIL, 0,
+	  "not valid JSON: unexpected character at line 1, column 1", EXACT },
+	{ "prose cut off inside a quote", "- json: true",
+	  "# Plan\n\nSay \"h\xc3\xa9", FAIL, 0,
+	  "not valid JSON: unexpected end of input at line 3, column 8",
+	  EXACT },
+	{ "prose with an open bracket", "- json: true",
+	  "<p>Steps [1, 2\n(see \"a]\")", FAIL, 0,
+	  "not valid JSON: unexpected end of input at line 2, column 11",
+	  EXACT },
 	{ "missing required property", "- json: true", "{\"risk\": \"low\"}",
 	  FAIL, 0,
 	  "JSON does not match the schema (1 problem): (root): missing "

@@ -344,6 +344,21 @@ static const struct error_case error_cases[] = {
 	  "invalid JSON: unexpected text after the value" },
 	{ "{\"a\": 1}\n\0 ", 11, 2, 1,
 	  "invalid JSON: unexpected text after the value" },
+	/*
+	 * Prose, as a model's answer that is not JSON: cut off inside a
+	 * string or an open bracket it ends too early, at its end (columns
+	 * count characters, not bytes); else it is wrong at its first byte.
+	 */
+	{ "<p>\n  \"caf\xc3\xa9", 0, 2, 8,
+	  "invalid JSON: unexpected end of input" },
+	{ "<b> [", 0, 1, 6, "invalid JSON: unexpected end of input" },
+	{ "<b>]] [[", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "<b> ] [", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "<a \"x\\\"", 0, 1, 8, "invalid JSON: unexpected end of input" },
+	{ "<a \"x\\\\\"", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "<a \"{\"\n[x]\n", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "# T\n\n\"q\" {\n\0\"", 13, 4, 3,
+	  "invalid JSON: unexpected end of input" },
 };
 
 static void test_errors(void **state)
@@ -369,6 +384,89 @@ static void test_errors(void **state)
 				    e->line, e->col, e->message);
 			fail();
 		}
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+/*
+ * The byte-by-byte rules the parser's error path follows, written plainly
+ * (json.c jumps between the bytes that matter): whether text ends inside
+ * a string or an open bracket, and the line and column of its end.
+ */
+static int plain_is_truncated(const char *text, size_t len)
+{
+	int in_string = 0, depth = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (in_string && text[i] == '\\')
+			i++;
+		else if (text[i] == '"')
+			in_string = !in_string;
+		else if (!in_string && (text[i] == '{' || text[i] == '['))
+			depth++;
+		else if (!in_string && (text[i] == '}' || text[i] == ']'))
+			depth--;
+	}
+	return in_string || depth > 0;
+}
+
+static void plain_end_mark(const char *text, size_t len, unsigned *line,
+			   unsigned *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\n') {
+			++*line;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xc0) != 0x80) {
+			++*col;
+		}
+	}
+}
+
+/*
+ * Pseudo-random prose of quotes, backslashes, brackets, new lines, NUL
+ * bytes and two-byte characters, starting with '<' as an HTML-ish answer
+ * does: the error is where and what the plain rules say.
+ */
+static void test_prose_errors_random(void **state)
+{
+	static const char bytes[] = "\"\\{}[]a \n\0\xc3\xa9";
+	unsigned long long rng = 0x9e3779b97f4a7c15ULL;
+	char text[400];
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = 1 + (size_t)(round % 397);
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		const struct pe_diag_entry *e;
+		unsigned line = 1, col = 1;
+		int truncated;
+
+		text[0] = '<';
+		for (size_t i = 1; i < len; i++) {
+			rng ^= rng << 13;
+			rng ^= rng >> 7;
+			rng ^= rng << 17;
+			text[i] = bytes[rng % (sizeof(bytes) - 1)];
+		}
+		truncated = plain_is_truncated(text, len);
+		if (truncated)
+			plain_end_mark(text, len, &line, &col);
+		assert_null(pe_json_parse(doc, text, len, &base, diag));
+		e = pe_diag_get(diag, 0);
+		assert_non_null(e);
+		assert_string_equal(e->message,
+				    truncated ? "invalid JSON: unexpected end "
+						"of input"
+					      : "invalid JSON: unexpected "
+						"character");
+		if (e->line != line || e->col != col)
+			fail_msg("round %d: %u:%u, expected %u:%u", round,
+				 e->line, e->col, line, col);
 		pe_diag_free(diag);
 		pe_doc_free(doc);
 	}
@@ -609,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_quote_parse_round_trip),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_prose_errors_random),
 		cmocka_unit_test(test_deep_nesting),
 		cmocka_unit_test(test_error_from_base_mark),
 		cmocka_unit_test(test_scalar_marks),

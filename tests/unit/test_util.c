@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness/core/util.h"
@@ -77,12 +80,108 @@ static void test_suggest(void **state)
 	assert_int_equal(pe_edit_distance("kitten", "sitting"), 3);
 }
 
+/* pe_fmt_fixed(v, d) and snprintf's "%.*f" agree, or the test fails. */
+static void check_fixed(double v, int decimals)
+{
+	char want[512], got[512], small[4];
+	int want_len = snprintf(want, sizeof(want), "%.*f", decimals, v);
+	int got_len = pe_fmt_fixed(got, sizeof(got), v, decimals);
+
+	if (got_len != want_len || strcmp(got, want))
+		fail_msg("%.17g at %d decimals: got \"%s\", want \"%s\"", v,
+			 decimals, got, want);
+	/* Cut short as snprintf cuts, and still the same length. */
+	assert_int_equal(pe_fmt_fixed(small, sizeof(small), v, decimals),
+			 want_len);
+	assert_int_equal(strncmp(small, want, sizeof(small) - 1), 0);
+	assert_true(strlen(small) < sizeof(small));
+}
+
+/*
+ * The fixed-point fast path against snprintf: whole numbers, exact and
+ * near ties (0.125, 2.5, 0.0145...), the edges of the fast path (2^52,
+ * zero, negative zero), what falls back (negatives, NaN, infinities,
+ * 10 decimals), and pseudo-random values of every magnitude.
+ */
+static void test_fmt_fixed(void **state)
+{
+	static const double fixed[] = {
+		0,
+		-0.0,
+		1,
+		0.5,
+		1.5,
+		2.5,
+		0.125,
+		0.375,
+		0.0145,
+		0.01625,
+		0.1,
+		0.05,
+		0.15,
+		0.25,
+		0.35,
+		999.95,
+		2000,
+		30000,
+		5000,
+		0.1 + 0.2,
+		1e-7,
+		4.5e-7,
+		5e-10,
+		123456.789,
+		4503599627370495.0,
+		4503599627370496.0,
+		9.1e15,
+		1e300,
+		-1,
+		-0.004,
+		NAN,
+		INFINITY,
+		-INFINITY,
+		0.9999999999,
+		99.99999,
+	};
+	unsigned long long rng = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	assert_true(snprintf(NULL, 0, "%.9f", -DBL_MAX) < PE_FIXED_SIZE);
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+		for (int d = 0; d <= 10; d++)
+			check_fixed(fixed[i], d);
+	for (int round = 0; round < 200000; round++) {
+		double v;
+		int d = round % 10;
+
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		switch (round % 4) {
+		case 0: /* any magnitude */
+			v = ldexp((double)(rng >> 11), (int)(rng % 80) - 90);
+			break;
+		case 1: /* near a tie at d decimals */
+			v = ((double)(rng % 2000000) + 0.5) / pow(10, d);
+			break;
+		case 2: /* a sum of a few decimals, as prices make */
+			v = (double)(rng % 100000) / 1e6 * 2.5 +
+			    (double)(rng % 7777) / 1e6 * 10.0;
+			break;
+		default: /* milliseconds */
+			v = (double)(rng % 10000000) / 1000.0;
+			break;
+		}
+		check_fixed(v, d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_suggest),
+		cmocka_unit_test(test_fmt_fixed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
