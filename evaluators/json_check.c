@@ -252,6 +252,7 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 	const char *s = in->output, *fence;
 	size_t n = in->len, fence_len = 0;
 	const struct pe_node *v = NULL;
+	struct pe_diag *tried = pe_diag_new();
 	int looks_like_json;
 
 	while (n && isspace((unsigned char)*s))
@@ -259,28 +260,28 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 	/* The fences are looked up only when the output alone does not do. */
 	looks_like_json = n && (*s == '{' || *s == '[');
 	if (looks_like_json) {
-		v = pe_json_parse(doc, s, n, &m, diag);
+		v = pe_json_parse(doc, s, n, &m, tried);
 		if (v)
-			return v;
+			goto done;
 	}
 	fence = may_have_fence(in) ? json_fence(in, &fence_len) : NULL;
-	if (looks_like_json && !fence)
-		return NULL;
 	if (fence) {
-		struct pe_diag *fresh = pe_diag_new();
-
 		/* Report the fence's error, not the prose's. */
-		v = pe_json_parse(doc, fence, fence_len, &m, fresh);
-		if (!v && pe_diag_len(fresh)) {
-			const struct pe_diag_entry *e = pe_diag_get(fresh, 0);
-			struct pe_mark at = { "output", e->line, e->col };
-
-			pe_diag_error(diag, &at, "%s", e->message);
-		}
-		pe_diag_free(fresh);
-		return v;
+		pe_diag_free(tried);
+		tried = pe_diag_new();
+		v = pe_json_parse(doc, fence, fence_len, &m, tried);
+	} else if (!looks_like_json) {
+		v = pe_json_parse(doc, in->output, in->len, &m, tried);
 	}
-	return pe_json_parse(doc, in->output, in->len, &m, diag);
+	if (!v && pe_diag_len(tried)) {
+		const struct pe_diag_entry *e = pe_diag_get(tried, 0);
+		struct pe_mark at = { "output", e->line, e->col };
+
+		pe_diag_error(diag, &at, "%s", e->message);
+	}
+done:
+	pe_diag_free(tried);
+	return v;
 }
 
 /* Validates the answer's JSON against the schema. */

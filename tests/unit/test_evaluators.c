@@ -1771,6 +1771,15 @@ static const struct eval_case json_schema_cases[] = {
 	 * the JSON itself, even when it is prose with a json block after
 	 * it: FAIL "not valid JSON: invalid JSON: unexpected character".
 	 */
+	/*
+	 * Regression (fixed): when the prose before a broken json block
+	 * started with "{" too, the reason gave the prose's error, not the
+	 * block's.
+	 */
+	{ "prose starting with { before a broken json block", "- json: true",
+	  "{Draft} The plan:\n\n```json\n{\"risk\": \"low\",\n```\n", FAIL, 0,
+	  "not valid JSON: unexpected end of input at line 2, column 1",
+	  EXACT },
 	{ "prose starting with [ before a json block", "- json: true",
 	  "[Draft] The plan:\n\n```json\n{\"risk\": \"low\", \"steps\": "
 	  "[\"a\"]}\n```\n",
