@@ -804,6 +804,15 @@ static size_t plain_ascii_span(const char *s, size_t len)
 	return i;
 }
 
+/* Starts a run of kept bytes at i, after the one space a gap left. */
+static void begin_run(struct pe_buf *out, int *space, size_t *run, size_t i)
+{
+	if (*space)
+		pe_buf_addc(out, ' ');
+	*space = 0;
+	*run = i;
+}
+
 /*
  * Drops emphasis and code markers and collapses white space (Unicode
  * White_Space) into single spaces, keeping every other byte.  Kept bytes
@@ -822,12 +831,8 @@ static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 		n = 1;
 		if (is_plain_ascii((unsigned char)cp)) {
 			n = plain_ascii_span(s + i, len - i);
-			if (!run_len) {
-				if (space)
-					pe_buf_addc(out, ' ');
-				space = 0;
-				run = i;
-			}
+			if (!run_len)
+				begin_run(out, &space, &run, i);
 			run_len += n;
 			continue;
 		}
@@ -864,12 +869,8 @@ static void strip_markers(const char *s, size_t len, struct pe_buf *out)
 			space = out->len > 0;
 			continue;
 		}
-		if (!run_len) {
-			if (space)
-				pe_buf_addc(out, ' ');
-			space = 0;
-			run = i;
-		}
+		if (!run_len)
+			begin_run(out, &space, &run, i);
 		run_len += n;
 	}
 	if (run_len)
