@@ -54,6 +54,13 @@ struct pe_word {
 };
 
 /*
+ * The words of text (len bytes; pe_unicode_next_word's words), in a new
+ * array of *n, with their ids unset: the answer's in the memo, a
+ * reference's in the reference metrics.
+ */
+struct pe_word *pe_split_words(const char *text, size_t len, size_t *n);
+
+/*
  * What the evaluators of one output derive from it and share, made by the
  * first one that needs it: its Markdown parse (pe_eval_md, registry.c),
  * and (words.c) the output trimmed of white space

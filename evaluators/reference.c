@@ -79,27 +79,6 @@ struct words {
 };
 
 /*
- * Splits text (case-folded already) into words, ids unset.  As for the
- * answer's words (words.c), the array starts at a word for six bytes.
- */
-static struct pe_word *split_words(const char *text, size_t len, size_t *n)
-{
-	struct pe_word *items = NULL;
-	size_t at = 0, start, end, alloc = 0;
-
-	*n = 0;
-	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
-	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		if (*n == alloc)
-			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
-		items[*n].text = text + start;
-		items[*n].len = end - start;
-		(*n)++;
-	}
-	return items;
-}
-
-/*
  * Numbers the reference's words as the answer's (m): a word the answer
  * has gets its id, the others new ids from m->ndistinct up, equal words
  * alike, in a table of their own (linear in the words' bytes).  Returns
@@ -605,7 +584,7 @@ static void score_words(const struct reference_spec *spec,
 	}
 	a.items = m->words;
 	a.len = m->nwords;
-	ref_words = split_words(ref.data, ref.len, &r.len);
+	ref_words = pe_split_words(ref.data, ref.len, &r.len);
 	distinct = number_reference(m, ref_words, r.len);
 	r.items = ref_words;
 	if (spec->metric == ROUGE_L)

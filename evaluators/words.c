@@ -125,25 +125,32 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 }
 
 /*
- * Finds and numbers the words of m's folded text.  The array starts at
- * one word for every six bytes, about what English prose has, so it is
+ * The words of text, ids unset; see evaluator.h.  The array starts at one
+ * word for every six bytes, about what English prose has, so it is
  * seldom grown.
  */
-static void make_words(struct pe_eval_memo *m)
+struct pe_word *pe_split_words(const char *text, size_t len, size_t *n)
 {
+	struct pe_word *items = NULL;
 	size_t at = 0, start, end, alloc = 0;
 
-	m->has_words = 1;
-	pe_grow(&m->words, &alloc, m->folded.len / 6 + 16, sizeof(*m->words));
-	while (pe_unicode_next_word(m->folded.data, m->folded.len, &at, &start,
-				    &end)) {
-		if (m->nwords == alloc)
-			pe_grow(&m->words, &alloc, m->nwords + 1,
-				sizeof(*m->words));
-		m->words[m->nwords].text = m->folded.data + start;
-		m->words[m->nwords].len = end - start;
-		m->nwords++;
+	*n = 0;
+	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
+	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
+		if (*n == alloc)
+			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
+		items[*n].text = text + start;
+		items[*n].len = end - start;
+		(*n)++;
 	}
+	return items;
+}
+
+/* Finds and numbers the words of m's folded text. */
+static void make_words(struct pe_eval_memo *m)
+{
+	m->has_words = 1;
+	m->words = pe_split_words(m->folded.data, m->folded.len, &m->nwords);
 	number_words(m);
 }
 
