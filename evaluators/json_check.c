@@ -242,21 +242,30 @@ static int may_have_fence(const struct pe_eval_input *in)
 /*
  * Parses the output as JSON when it looks like JSON, else (or when that
  * fails and there is one) its first json fence.  Returns the value, or
- * NULL with the parser's diagnostic in diag.
+ * NULL with the parser's diagnostic in diag: at the answer's line and
+ * column, or, with *in_block set, at the line and column within the json
+ * block.
  */
 static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 					  struct pe_doc *doc,
-					  struct pe_diag *diag)
+					  struct pe_diag *diag, int *in_block)
 {
 	struct pe_mark m = { "output", 1, 1 };
 	const char *s = in->output, *fence;
 	size_t n = in->len, fence_len = 0;
 	const struct pe_node *v = NULL;
 	struct pe_diag *tried = pe_diag_new();
+	unsigned lines = 0, cols = 0; /* of the white space before s */
 	int looks_like_json;
 
-	while (n && isspace((unsigned char)*s))
+	*in_block = 0;
+	while (n && isspace((unsigned char)*s)) {
+		if (*s == '\n')
+			lines++, cols = 0;
+		else
+			cols++;
 		s++, n--;
+	}
 	/* The fences are looked up only when the output alone does not do. */
 	looks_like_json = n && (*s == '{' || *s == '[');
 	if (looks_like_json) {
@@ -270,13 +279,20 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 		pe_diag_free(tried);
 		tried = pe_diag_new();
 		v = pe_json_parse(doc, fence, fence_len, &m, tried);
+		*in_block = 1;
 	} else if (!looks_like_json) {
+		lines = cols = 0;
 		v = pe_json_parse(doc, in->output, in->len, &m, tried);
 	}
 	if (!v && pe_diag_len(tried)) {
 		const struct pe_diag_entry *e = pe_diag_get(tried, 0);
 		struct pe_mark at = { "output", e->line, e->col };
 
+		/* The direct parse began after the white space it skipped. */
+		if (!*in_block) {
+			at.col += at.line == 1 ? cols : 0;
+			at.line += lines;
+		}
 		pe_diag_error(diag, &at, "%s", e->message);
 	}
 done:
@@ -317,7 +333,8 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 	const struct json_state *st = state;
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_doc *doc = pe_doc_new("output", NULL, 0);
-	const struct pe_node *value = parse_answer(in, doc, diag);
+	int in_block;
+	const struct pe_node *value = parse_answer(in, doc, diag, &in_block);
 
 	(void)spec;
 	if (!value) {
@@ -329,8 +346,9 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 		if (e)
 			pe_result_set(
 				out, PE_VERDICT_FAIL, 0,
-				"not valid JSON: %s at line %u, column %u", msg,
-				e->line, e->col);
+				"not valid JSON: %s at line %u, column %u%s",
+				msg, e->line, e->col,
+				in_block ? " of its json block" : "");
 		else
 			pe_result_set(out, PE_VERDICT_FAIL, 0,
 				      "not valid JSON: %s", msg);

@@ -1778,7 +1778,19 @@ static const struct eval_case json_schema_cases[] = {
 	 */
 	{ "prose starting with { before a broken json block", "- json: true",
 	  "{Draft} The plan:\n\n```json\n{\"risk\": \"low\",\n```\n", FAIL, 0,
-	  "not valid JSON: unexpected end of input at line 2, column 1",
+	  "not valid JSON: unexpected end of input at line 2, column 1 of "
+	  "its json block",
+	  EXACT },
+	/*
+	 * Regression (fixed): the answer's white space before the JSON was
+	 * skipped before parsing, and the error's place counted from there.
+	 */
+	{ "invalid JSON after blank lines", "- json: true",
+	  "\n\n\n{\"risk\": ", FAIL, 0,
+	  "not valid JSON: unexpected end of input at line 4, column 10",
+	  EXACT },
+	{ "invalid JSON after spaces", "- json: true", "\n  {\"risk\" 1}", FAIL,
+	  0, "not valid JSON: unexpected character at line 2, column 11",
 	  EXACT },
 	{ "prose starting with [ before a json block", "- json: true",
 	  "[Draft] The plan:\n\n```json\n{\"risk\": \"low\", \"steps\": "
