@@ -2,9 +2,10 @@
  * cJSON parses; the result is copied into document nodes and the cJSON tree
  * is freed at once.  cJSON_GetErrorPtr is process-global and never used:
  * the parse end pointer from cJSON_ParseWithLengthOpts locates errors.
- * NEEDSWORK: cJSON still writes that global on every failed parse, so two
- * threads that score answers at once both write it; nothing reads it, but
- * it is a data race a thread sanitizer would report.
+ * NEEDSWORK: cJSON still writes that global on every parse (it clears it
+ * first, and sets it on a failure), so two threads that parse at once
+ * both write it; nothing reads it, but it is a data race a thread
+ * sanitizer would report.
  *
  * cJSON keeps no positions and keeps strings NUL-terminated.  So when a
  * string holds a "\u0000" escape (which would cut it, and a check such as
