@@ -9,9 +9,9 @@
  * list of families, which the spec loader (harness/load/evalspec.c) asks
  * which family an evaluator is; it compiles every evaluator of a prompt
  * (so bad specs surface in "check" with their positions), and scores one
- * output against a test case: the Markdown is parsed once and shared by
- * all of that output's evaluators, as are its folded words (struct
- * pe_eval_memo) once one of them needs them.
+ * output against a test case: what its evaluators derive from the output
+ * (the Markdown parse, the folded text, the words) is made once, when the
+ * first of them needs it, and shared by the others (struct pe_eval_memo).
  *
  * Results own their reason strings; release them with
  * pe_case_score_release.
