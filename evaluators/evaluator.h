@@ -62,8 +62,9 @@ struct pe_word *pe_split_words(const char *text, size_t len, size_t *n);
 
 /*
  * What the evaluators of one output derive from it and share, made by the
- * first one that needs it: its Markdown parse (pe_eval_md, registry.c),
- * and (words.c) the output trimmed of white space
+ * first one that needs it: its Markdown parse (pe_eval_md, registry.c)
+ * and count of bytes that are not UTF-8 (pe_result_note_utf8), and
+ * (words.c) the output trimmed of white space
  * and case folded with NFC (pe_unicode_fold; pe_eval_folded), and then
  * its words (pe_unicode_next_word) in that copy, numbered from 0 so that
  * equal words share an id, and a table of its distinct words
@@ -72,6 +73,8 @@ struct pe_word *pe_split_words(const char *text, size_t len, size_t *n);
  */
 struct pe_eval_memo {
 	struct pe_md *md; /* NULL until an evaluator asks for it */
+	int has_invalid;  /* invalid is counted */
+	size_t invalid;	  /* bytes of the output that are not UTF-8 */
 	int made;	  /* folded: 0 not yet; 1 made; -1 too long to fold */
 	struct pe_buf folded;
 	int has_words; /* words, ndistinct, table and mask are made */
@@ -428,11 +431,12 @@ void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /*
  * Appends "; N bytes of the answer are not UTF-8 (read as U+FFFD)" to
- * out->reason when answer (len bytes) holds bytes that are not UTF-8, so
- * a reason about such an answer says how it was read.
+ * out->reason when in's output holds bytes that are not UTF-8, so a
+ * reason about such an answer says how it was read.  The count is made
+ * once per answer, in in's memo.
  */
-void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
-			 size_t len);
+void pe_result_note_utf8(struct pe_eval_result *out,
+			 const struct pe_eval_input *in);
 /*
  * For the dialects of other families: makes spec a regex evaluator of the
  * pattern (or list of patterns) patterns, with its settings (flags,

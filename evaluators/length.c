@@ -104,7 +104,7 @@ static void score_length(const void *state, const struct pe_evalspec *spec,
 	}
 	pe_result_set(out, ok ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ok, "%s",
 		      pe_buf_str(&what));
-	pe_result_note_utf8(out, in->output, in->len);
+	pe_result_note_utf8(out, in);
 	pe_buf_release(&what);
 }
 

@@ -619,7 +619,7 @@ static void score_reference(const void *state, const struct pe_evalspec *es,
 	} else {
 		release_texts(&t);
 	}
-	pe_result_note_utf8(out, in->output, in->len);
+	pe_result_note_utf8(out, in);
 }
 
 static void free_reference(void *data)

@@ -235,10 +235,21 @@ void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
 }
 
 /* Says in the reason how many bytes of the answer are not UTF-8. */
-void pe_result_note_utf8(struct pe_eval_result *out, const char *answer,
-			 size_t len)
+void pe_result_note_utf8(struct pe_eval_result *out,
+			 const struct pe_eval_input *in)
 {
-	size_t bad = pe_unicode_invalid_bytes(answer, len);
+	struct pe_eval_memo *m = in->memo;
+	size_t bad;
+
+	if (m && m->has_invalid) {
+		bad = m->invalid;
+	} else {
+		bad = pe_unicode_invalid_bytes(in->output, in->len);
+		if (m) {
+			m->invalid = bad;
+			m->has_invalid = 1;
+		}
+	}
 
 	if (bad)
 		pe_result_append(out,

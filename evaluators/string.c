@@ -253,7 +253,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 		pe_result_append(out, " in section %s", spec->part.name);
 	/* equals compares bytes; the other checks read U+FFFD. */
 	if (!spec->case_sensitive)
-		pe_result_note_utf8(out, in->output, in->len);
+		pe_result_note_utf8(out, in);
 	pe_buf_release(&t.found);
 	pe_buf_release(&t.missing);
 	pe_buf_release(&answer);
