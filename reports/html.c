@@ -1017,9 +1017,7 @@ static void write_gates(struct html_state *st, const struct pe_gate_results *g)
 	pe_buf_addf(b,
 		    "<section id=\"gates\">\n<h2>Gates: %s</h2>\n"
 		    "<ul class=\"gates\">\n",
-		    !g->count	 ? "none checked"
-		    : g->nfailed ? "failed"
-				 : "passed");
+		    pe_gate_results_verdict(g));
 	for (size_t k = 0; k < 3; k++)
 		for (size_t i = 0; i < g->count; i++) {
 			if (g->items[i].verdict != order[k])

@@ -219,20 +219,17 @@ static void write_method(const struct md *m)
 }
 
 /* The verdict of the gates, for the title. */
-static const char *gates_verdict(const struct md *m)
-{
-	if (!m->in.gates)
-		return "no gates";
-	return m->in.gates->nfailed ? "gates failed" : "gates passed";
-}
-
 static void write_title(const struct md *m)
 {
 	const struct pe_tally *t = pe_aggregate_total(m->in.agg);
 
 	struct pe_buf note;
 
-	fprintf(m->out, "# prompteval report: %s\n\n", gates_verdict(m));
+	if (!m->in.gates || !m->in.gates->count)
+		fprintf(m->out, "# prompteval report: no gates\n\n");
+	else
+		fprintf(m->out, "# prompteval report: gates %s\n\n",
+			pe_gate_results_verdict(m->in.gates));
 	pe_buf_init(&note, 0);
 	if (pe_report_partial_note(&m->in, &note))
 		fprintf(m->out, "> **%s**\n\n", pe_buf_str(&note));
@@ -512,7 +509,7 @@ static int same_case(const struct pe_result *a, const struct pe_result *b)
 
 static int same_model(const struct pe_result *a, const struct pe_result *b)
 {
-	return !strcmp(a->model, b->model) &&
+	return pe_str_same(a->model, b->model) &&
 	       a->has_temperature == b->has_temperature &&
 	       (!a->has_temperature || a->temperature == b->temperature);
 }

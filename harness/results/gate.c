@@ -144,6 +144,19 @@ const char *pe_gate_verdict_name(enum pe_gate_verdict v)
 	return "failed";
 }
 
+/* The verdict over all gates of r; see gate.h. */
+const char *pe_gate_results_verdict(const struct pe_gate_results *r)
+{
+	if (!r->count)
+		return "none checked";
+	if (r->nfailed)
+		return "failed";
+	for (size_t i = 0; i < r->count; i++)
+		if (r->items[i].verdict == PE_GATE_NOT_CHECKED)
+			return "not all checked";
+	return "passed";
+}
+
 static void add_result(struct pe_gate_results *r, enum pe_gate_verdict v,
 		       const char *what)
 {

@@ -147,6 +147,14 @@ void pe_gate_results_release(struct pe_gate_results *r);
 const char *pe_gate_verdict_name(enum pe_gate_verdict v);
 
 /*
+ * What r's gates say together: "failed" when one failed, else "not all
+ * checked" when one was not checked, else "passed"; "none checked" for
+ * an empty list.  The reports' headings use it, so a gate that did not
+ * run never reads as passed.
+ */
+const char *pe_gate_results_verdict(const struct pe_gate_results *r);
+
+/*
  * Checks every given gate as pe_gates_check does, appending one result
  * per gate to out (initialised by the caller) instead of printing it.
  * Returns the number of gates that failed.
