@@ -13,7 +13,8 @@
 #  - --baseline-rev in a temporary git repository: a commit, an edit and a
 #    new prompt file, then one run that compares and gates; an unknown
 #    revision and a folder outside git (exit 3);
-#  - with FAKELLM, --baseline-rev --no-cache asks an unchanged prompt once.
+#  - with FAKELLM, --baseline-rev --no-cache asks an unchanged prompt once,
+#    and SIGINT during the baseline side stops the command (exit 2).
 # usage: tests/seq-tests.sh PROMPTEVAL [FAKELLM]
 set -u
 PE=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -212,6 +213,40 @@ if [ -n "${FAKELLM:-}" ]; then
 		[ "$requests" = 80 ]
 	check "baseline-rev --no-cache: its own cache is gone afterwards" \
 		sh -c '! ls -d "${TMPDIR:-/tmp}"/prompteval-rev-*/.prompteval-rev-cache 2>/dev/null | grep -q .'
+
+	# 7. Ctrl-C during the baseline side stops the command: the working
+	# tree's side is not run, so no call is spent to compare against a
+	# partial baseline.  The signal goes once two answers are in.
+	fake_start --latency-ms 100
+	fake_config repo/pe.yml
+	mkfifo int.err
+	(cd repo && exec env OPENAI_API_KEY=sk-seq-tests-key "$PE" run -q -v \
+		-c pe.yml -m openai:sim -j 1 -o out5 --no-cache \
+		--baseline-rev HEAD prompts >../int.out 2>../int.err) &
+	pid=$!
+	exec 3<int.err
+	seen=0
+	while [ $seen -lt 2 ] && read -r line <&3; do
+		case "$line" in pass*|fail*|error*) seen=$((seen + 1)) ;; esac
+	done
+	kill -INT $pid
+	cat <&3 >/dev/null
+	exec 3<&-
+	wait $pid
+	status=$?
+	requests=$(fake_get /_stats |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["requests"])')
+	fake_stop
+	check "baseline-rev, Ctrl-C on the baseline side: exit 2 (got $status)" \
+		[ "$status" = 2 ]
+	check "baseline-rev, Ctrl-C on the baseline side: says the working tree's side is not run" \
+		grep -q "^the working tree's side is not run: the baseline side was interrupted$" int.out
+	check "baseline-rev, Ctrl-C on the baseline side: the working tree's side wrote nothing" \
+		[ ! -e repo/out5/results.json ]
+	check "baseline-rev, Ctrl-C on the baseline side: the partial baseline is kept" \
+		[ -s repo/out5/baseline/results.json ]
+	check "baseline-rev, Ctrl-C on the baseline side: $requests requests, fewer than the side's 80" \
+		[ "$requests" -lt 80 ]
 fi
 
 echo "seq: $pass passed, $fail failed"

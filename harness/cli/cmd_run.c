@@ -775,7 +775,19 @@ static int run_with_rev(struct run_args *a, struct pe_strlist *paths)
 			   a->baseline_rev, g.files, g.files == 1 ? "" : "s",
 			   g.missing, g.missing == 1 ? "" : "s", base.out_dir);
 	status = plan_and_run(&base, &found);
-	if (status < PE_EXIT_INVALID) {
+	/*
+	 * Ctrl-C during the baseline side stops the command: the working
+	 * tree's side would spend calls to compare against a partial
+	 * baseline.  The flag outlives the side's run, and the next run's
+	 * catch_signals clears it, so it is read here.
+	 */
+	if (interrupted) {
+		pe_terminal_printf(stdout,
+				   "\nthe working tree's side is not run: the "
+				   "baseline side was interrupted\n");
+		if (status < PE_EXIT_INCOMPLETE)
+			status = PE_EXIT_INCOMPLETE;
+	} else if (status < PE_EXIT_INVALID) {
 		char *results = xstrfmt("%s/results.json", base.out_dir);
 
 		pe_terminal_printf(stdout, "\nthe working tree's %s:\n",
