@@ -1631,15 +1631,19 @@ static double start_call(struct runner *r, size_t call, double now)
 				     : start_judge(r, call, now);
 }
 
-/* Moves retries that are due back to the front of their queues. */
-static void release_due(struct runner *r, double now)
+/*
+ * Moves retries that are due back to the front of their queues; with
+ * judges_only, only judge calls' (a job's retry stays where it is).
+ */
+static void release_due(struct runner *r, double now, int judges_only)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < r->ndelayed; i++) {
 		struct delayed *d = &r->delayed[i];
 
-		if (d->due_ms <= now)
+		if (d->due_ms <= now &&
+		    (!judges_only || d->call >= r->plan->njobs))
 			queue_push(&r->targets[call_target(r, d->call)],
 				   d->call, 1);
 		else
@@ -1652,6 +1656,47 @@ static void release_due(struct runner *r, double now)
 static int judge_first(const struct runner *r, const struct target_state *ts)
 {
 	return ts->len && ts->queue[ts->head] >= r->plan->njobs;
+}
+
+/*
+ * Takes the first judge call out of ts's queue, wherever it is: a job's
+ * retry released before a run was decided may stand before it.
+ */
+static int pop_judge(const struct runner *r, struct target_state *ts,
+		     size_t *call)
+{
+	size_t *q = ts->queue + ts->head;
+
+	for (size_t i = 0; i < ts->len; i++) {
+		if (q[i] < r->plan->njobs)
+			continue;
+		*call = q[i];
+		memmove(q + i, q + i + 1, (ts->len - i - 1) * sizeof(*q));
+		if (!--ts->len)
+			ts->head = 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Once a run is decided, starts only judge calls: they judge answers
+ * already paid for, and a job is recorded once its judges answer.
+ */
+static void dispatch_judges(struct runner *r, double now)
+{
+	release_due(r, now, 1);
+	drain_closed(r);
+	for (size_t k = 0; k < r->plan->ntargets; k++) {
+		struct target_state *ts = &r->targets[k];
+		size_t call;
+
+		pe_pacing_refill(&ts->pace, now);
+		while (r->inflight < (size_t)r->opts->concurrency &&
+		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
+		       pop_judge(r, ts, &call))
+			pe_pacing_spend(&ts->pace, start_call(r, call, now));
+	}
 }
 
 /*
@@ -1694,7 +1739,7 @@ static void dispatch(struct runner *r, double now)
 {
 	size_t n = r->plan->ntargets;
 
-	release_due(r, now);
+	release_due(r, now, 0);
 	drain_closed(r);
 	for (size_t k = 0; k < n; k++)
 		pe_pacing_refill(&r->targets[k].pace, now);
@@ -1982,6 +2027,21 @@ static int work_left(struct runner *r)
 }
 
 /*
+ * True while judge calls are not over, or scoring tasks may still hand
+ * some in; work_left has taken in those handed in.
+ */
+static int judges_left(const struct runner *r)
+{
+	size_t scoring;
+
+	if (!r->plan->njudges)
+		return 0;
+#pragma omp atomic read seq_cst
+	scoring = r->scoring;
+	return scoring > 0 || r->judging > 0;
+}
+
+/*
  * True when a journal line could not be written: the run stops at once,
  * before another request goes out, since no answer could be kept.
  */
@@ -2027,9 +2087,14 @@ static void loop(struct runner *r)
 			}
 			r->told_stopping = 1;
 		} else if (decided(r)) {
-			/* Decided: what is in flight finishes, nothing more. */
-			if (!r->inflight)
+			/*
+			 * Decided: no new job starts, but what was asked
+			 * finishes: answers in flight, and the judges of
+			 * answers in (scoring tasks may still hand some in).
+			 */
+			if (!r->inflight && !judges_left(r))
 				break;
+			dispatch_judges(r, now);
 		} else {
 			dispatch(r, now);
 		}
