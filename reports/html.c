@@ -1637,7 +1637,7 @@ static void put_score(struct pe_buf *b, double score)
 		pe_buf_addf(b, "%.2f", score);
 }
 
-/* A pass rate and its Wilson interval, "75% [30%–95%]", or a dash. */
+/* A pass rate and its 95 % interval, "75% [30%–95%]", or a dash. */
 static void put_rate(struct pe_buf *b, const struct pe_pass_rate *r)
 {
 	if (!r->decided) {

@@ -6,7 +6,8 @@
  * model is named.  Both pass "prompteval check" as written (a golden
  * case and tests/cli-tests.sh check it).  A file that exists is never
  * replaced without --force: init checks both before it writes either,
- * so it writes all or nothing.
+ * so one that exists stops it before anything is written.  A write that
+ * fails says which file; one written before it stays.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -343,7 +343,8 @@ static void check_significant(const struct pe_comparison *cmp,
 /*
  * The regression kinds of --fail-on, by the sequential test's decision
  * (pe_gates_evaluate takes the comparison instead when it decided
- * nothing: the cases ran out, so the comparison is whole).
+ * nothing: then every case ran, or an interrupt stopped the run and the
+ * comparison is of the cases that ran).
  */
 static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
 {
