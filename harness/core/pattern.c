@@ -108,12 +108,23 @@ static void rewrite_python(const char *p, size_t len, struct pe_buf *out,
 	for (size_t i = 0; i < len; i++) {
 		size_t want;
 
+		/* Within \Q...\E only \E means anything, as PCRE2 reads it. */
+		if (quoted) {
+			if (p[i] == '\\' && i + 1 < len && p[i + 1] == 'E') {
+				quoted = 0;
+				pe_buf_add(out, p + i, 2);
+				i++;
+			} else {
+				pe_buf_addc(out, p[i]);
+			}
+			continue;
+		}
 		if (p[i] != '\\' || i + 1 >= len) {
 			pe_buf_addc(out, p[i]);
 			continue;
 		}
-		if (quoted || (p[i + 1] != 'u' && p[i + 1] != 'U')) {
-			quoted = p[i + 1] == 'Q' || (quoted && p[i + 1] != 'E');
+		if (p[i + 1] != 'u' && p[i + 1] != 'U') {
+			quoted = p[i + 1] == 'Q';
 			pe_buf_add(out, p + i, 2);
 			i++;
 			continue;

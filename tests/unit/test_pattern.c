@@ -169,6 +169,9 @@ static void test_python_escapes(void **state)
 		{ "\\\\u0041", "\\u0041", 1 },
 		{ "\\Q\\u0041\\E", "\\u0041", 1 },
 		{ "\\Q\\u0041\\E", "A", 0 },
+		/* In \Q...\E a backslash is a character: \E ends it at once. */
+		{ "\\Q\\\\E\\u0041", "\\A", 1 },
+		{ "\\Q\\\\\\E\\u0041", "\\\\A", 1 },
 	};
 	size_t failures = 0;
 
