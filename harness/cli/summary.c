@@ -61,40 +61,49 @@ struct token_estimate {
 	long tokens_in;
 	long max_tokens_out;
 	int out_bounded; /* every job's prompt sets max_tokens */
+	size_t unsent;	 /* jobs whose messages cannot be rendered */
 };
 
 /*
- * Returns the bytes of a job's rendered messages, as the runner renders
- * them (pe_prompt_render); a message that cannot be rendered is not sent,
- * so it counts none.
+ * Sets *bytes to the bytes of a job's rendered messages, as the runner
+ * renders them (pe_prompt_render); returns 0 when one cannot be
+ * rendered: then the runner sends nothing for the job (it is an error),
+ * and it costs nothing.
  */
-static size_t rendered_bytes(const struct pe_job *job)
+static int rendered_bytes(const struct pe_job *job, size_t *bytes)
 {
 	const struct pe_prompt *p = job->prompt;
 	char **texts = xcalloc(p->nmessages ? p->nmessages : 1, sizeof(*texts));
-	size_t bytes = 0;
+	char *err = pe_prompt_render(p, job->kase, texts);
+	int ok = err == NULL;
 
-	free(pe_prompt_render(p, job->kase, texts));
+	*bytes = 0;
 	for (size_t i = 0; i < p->nmessages; i++) {
-		bytes += texts[i] ? strlen(texts[i]) : 0;
+		*bytes += texts[i] ? strlen(texts[i]) : 0;
 		free(texts[i]);
 	}
 	free(texts);
-	return bytes;
+	free(err);
+	return ok;
 }
 
 static struct token_estimate estimate_tokens(const struct pe_plan *plan,
 					     size_t target)
 {
-	struct token_estimate e = { 0, 0, 1 };
+	struct token_estimate e = { 0, 0, 1, 0 };
 
 	for (size_t j = 0; j < plan->njobs; j++) {
 		const struct pe_job *job = &plan->jobs[j];
 		const struct pe_params *params = &job->prompt->params;
+		size_t bytes;
 
 		if (job->target != target)
 			continue;
-		e.tokens_in += (long)((rendered_bytes(job) + 3) / 4);
+		if (!rendered_bytes(job, &bytes)) {
+			e.unsent++;
+			continue;
+		}
+		e.tokens_in += (long)((bytes + 3) / 4);
 		if (params->set & PE_PARAM_MAX_TOKENS)
 			e.max_tokens_out += params->max_tokens;
 		else
@@ -137,6 +146,7 @@ void pe_print_cost_estimate(FILE *out, const struct pe_plan *plan,
 {
 	double low = 0, high = 0;
 	int all_priced = 1, all_bounded = 1;
+	size_t unsent = 0;
 
 	if (!prices || !prices->count)
 		return;
@@ -149,8 +159,14 @@ void pe_print_cost_estimate(FILE *out, const struct pe_plan *plan,
 
 		all_priced &= price != NULL;
 		all_bounded &= e.out_bounded;
+		unsent += e.unsent;
 		print_model_estimate(out, t, &e, price, &low, &high);
 	}
+	if (unsent)
+		fprintf(out,
+			"  not counted: %zu job%s whose messages cannot be "
+			"rendered (an error at run time, with no call)\n",
+			unsent, unsent == 1 ? "" : "s");
 	if (!all_priced)
 		return;
 	if (all_bounded)
