@@ -261,23 +261,35 @@ static void print_plan(const struct pe_plan *plan)
 }
 
 /*
- * Prints the errors grouped by cause, from OUT/results.json: the rows in
- * memory gave their error texts and evaluators back once written.
+ * OUT/results.json as written, read the first time it is asked for and
+ * kept in *written (the caller frees it): the rows in memory gave their
+ * error texts and evaluators back once written.  NULL when it cannot be
+ * read (pe_inputs_results said why).
  */
-static void print_causes(const char *out_dir)
+static struct pe_resultset *written_results(const char *out_dir,
+					    struct pe_resultset **written)
 {
-	char *path = xstrfmt("%s/results.json", out_dir);
-	struct pe_resultset *rs = pe_inputs_results(path);
+	if (!*written) {
+		char *path = xstrfmt("%s/results.json", out_dir);
+
+		*written = pe_inputs_results(path);
+		free(path);
+	}
+	return *written;
+}
+
+/* Prints the errors grouped by cause, from the rows as written. */
+static void print_causes(const char *out_dir, struct pe_resultset **written)
+{
+	const struct pe_resultset *rs = written_results(out_dir, written);
 	struct pe_error_causes *causes;
 
-	if (rs) {
-		causes = pe_error_causes_new(pe_resultset_rows(rs),
-					     pe_resultset_count(rs));
-		pe_error_causes_print(causes, stdout);
-		pe_error_causes_free(causes);
-	}
-	pe_resultset_free(rs);
-	free(path);
+	if (!rs)
+		return;
+	causes = pe_error_causes_new(pe_resultset_rows(rs),
+				     pe_resultset_count(rs));
+	pe_error_causes_print(causes, stdout);
+	pe_error_causes_free(causes);
 }
 
 /*
@@ -285,13 +297,15 @@ static void print_causes(const char *out_dir)
  * apart), from the same aggregate every report uses; returns it (owned
  * by the caller).  When some jobs did not finish, the aggregate is over
  * a copy of the finished rows in *rows, which the caller frees after it;
- * else *rows is NULL.
+ * else *rows is NULL.  The causes of errors come from the rows as
+ * written (written_results).
  */
 static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 					  const struct pe_run *run,
 					  const struct pe_config *config,
 					  const char *out_dir,
-					  struct pe_result **rows)
+					  struct pe_result **rows,
+					  struct pe_resultset **written)
 {
 	struct pe_prices prices = pe_config_prices(config);
 	size_t n;
@@ -319,7 +333,7 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 	pe_report_print_judges(stdout, t);
 	pe_report_print_cost(stdout, t);
 	if (t->error)
-		print_causes(out_dir);
+		print_causes(out_dir, written);
 	return agg;
 }
 
@@ -335,12 +349,12 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
 static int use_results(const struct run_args *a, const struct pe_config *config,
 		       const struct pe_suite *suite,
 		       const struct pe_resultset *base,
-		       const struct pe_seqtest *test, size_t *failed)
+		       const struct pe_seqtest *test,
+		       struct pe_resultset **written, size_t *failed)
 {
 	struct pe_gates gates = a->gates;
 	struct pe_prices prices = pe_config_prices(config);
-	char *path = xstrfmt("%s/results.json", a->out_dir);
-	struct pe_resultset *rs = pe_inputs_results(path);
+	const struct pe_resultset *rs = written_results(a->out_dir, written);
 	struct pe_aggregate *agg = NULL;
 	struct pe_comparison *cmp = NULL;
 	struct pe_report_input in;
@@ -380,8 +394,6 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 	pe_gate_results_release(&results);
 	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
-	pe_resultset_free(rs);
-	free(path);
 	return rc;
 }
 
@@ -563,6 +575,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_prices prices;
 	struct pe_run run;
 	struct pe_resultset *base = NULL;
+	struct pe_resultset *written = NULL; /* OUT/results.json, once read */
 	struct pe_decider *decider = NULL;
 	struct pe_aggregate *agg = NULL;
 	struct pe_result *rows = NULL;
@@ -691,14 +704,14 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	agg = print_summary(plan, &run, config, a->out_dir, &rows);
+	agg = print_summary(plan, &run, config, a->out_dir, &rows, &written);
 	if (run.interrupted)
 		print_interrupted(&run);
 	if (decider)
 		print_decision(decider, &run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
 	    use_results(a, config, suite, base,
-			decider ? pe_decider_test(decider) : NULL,
+			decider ? pe_decider_test(decider) : NULL, &written,
 			&failed_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
@@ -708,6 +721,7 @@ done:
 	restore_signals(&saved);
 	pe_aggregate_free(agg);
 	free(rows);
+	pe_resultset_free(written);
 	pe_resultset_free(base);
 	pe_decider_free(decider);
 	pe_run_release(&run);
