@@ -142,13 +142,27 @@ static int compare_only(const void *pa, const void *pb)
 			       b->has_temperature, b->temperature);
 }
 
+/* A side's counts from a tally of its rows; see compare.h. */
+struct pe_compare_side pe_compare_side_of(const struct pe_tally *t)
+{
+	struct pe_compare_side s;
+
+	memset(&s, 0, sizeof(s));
+	s.rows = t->jobs;
+	s.pass = t->pass;
+	s.error = t->error;
+	s.decided = t->pass + t->fail;
+	s.mean_score = t->mean_score;
+	return s;
+}
+
 /* Tallies entries[0..n) (rows of one side of one case) into *s. */
 static void tally_side(const struct entry *entries, size_t n,
 		       struct pe_compare_side *s)
 {
+	const struct pe_result *row = NULL;
 	struct pe_tally t;
 
-	memset(s, 0, sizeof(*s));
 	pe_tally_init(&t);
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_result *r = entries[i].row;
@@ -156,16 +170,13 @@ static void tally_side(const struct entry *entries, size_t n,
 			     r->status == PE_VERDICT_ERROR;
 
 		pe_tally_add(&t, r);
-		if (!s->row || (failed && s->row->status != PE_VERDICT_FAIL &&
-				s->row->status != PE_VERDICT_ERROR))
-			s->row = r;
+		if (!row || (failed && row->status != PE_VERDICT_FAIL &&
+			     row->status != PE_VERDICT_ERROR))
+			row = r;
 	}
 	pe_tally_finish(&t);
-	s->rows = t.jobs;
-	s->pass = t.pass;
-	s->error = t.error;
-	s->decided = t.pass + t.fail;
-	s->mean_score = t.mean_score;
+	*s = pe_compare_side_of(&t);
+	s->row = row;
 }
 
 /* Classifies a case from its two sides; see compare.h. */

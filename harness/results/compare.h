@@ -137,6 +137,12 @@ enum pe_change_kind pe_compare_classify(const struct pe_compare_side *base,
 					const struct pe_compare_side *head);
 
 /*
+ * A side's counts from a tally of its rows (row is left NULL; the mean
+ * score is the tally's, so NAN until pe_tally_finish).
+ */
+struct pe_compare_side pe_compare_side_of(const struct pe_tally *t);
+
+/*
  * Orders rows a and b by the case they pair as (prompt name, case id or
  * index, model and temperature), as strcmp does: 0 when they pair as one
  * case.  Generated ids are compared whole here.

@@ -196,24 +196,11 @@ static size_t find_job(const struct pe_decider *d, const char *id)
 	return SIZE_MAX;
 }
 
-/* The pass and decided counts of a tally, as compare.h's side has them. */
-static struct pe_compare_side side_of(const struct pe_tally *t)
-{
-	struct pe_compare_side s;
-
-	memset(&s, 0, sizeof(s));
-	s.rows = t->jobs;
-	s.pass = t->pass;
-	s.decided = t->pass + t->fail;
-	s.error = t->error;
-	return s;
-}
-
 /* A case's last job finished: compare it and feed the test. */
 static void finish_case(struct pe_decider *d, struct case_state *c)
 {
-	struct pe_compare_side base = side_of(&c->base);
-	struct pe_compare_side head = side_of(&c->head);
+	struct pe_compare_side base = pe_compare_side_of(&c->base);
+	struct pe_compare_side head = pe_compare_side_of(&c->head);
 
 	d->cases_run++;
 	if (!c->base.jobs)
