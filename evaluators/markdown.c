@@ -1076,6 +1076,11 @@ static int render_enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	struct md_render *r = userdata;
 	const char *tag = block_tag(type, detail);
 
+	/*
+	 * Under MD_FLAG_NOHTML md4c reports no HTML block (raw HTML comes
+	 * as text, escaped); were one reported, it would show as code,
+	 * never as markup.
+	 */
 	if (type == MD_BLOCK_HR)
 		pe_buf_adds(r->out, "<hr>\n");
 	else if (type == MD_BLOCK_CODE || type == MD_BLOCK_HTML)
