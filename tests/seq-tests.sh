@@ -9,6 +9,8 @@
 #  - the same prompt with --alpha 0.2: "no regression", stopped early;
 #  - the same seed gives the same order (the same cases run), and two
 #    models' cases go out in that order, interleaved;
+#  - a baseline from before results schema 3 (8-digit generated ids)
+#    still pairs case by case and decides;
 #  - usage errors (exit 4);
 #  - --baseline-rev in a temporary git repository: a commit, an edit and a
 #    new prompt file, then one run that compares and gates; an unknown
@@ -129,6 +131,31 @@ check "undecided: the cases ran out undecided" \
 	grep -q '^sequential test: undecided after 40 compared cases' und.out
 check "undecided: the gate reads the comparison and fails (exit 1)" \
 	sh -c "[ $rc = 1 ] && grep -q '^gate failed: --fail-on regression (4 cases regressed)\$' und.out"
+
+# 3c. A baseline from before results schema 3, whose generated case ids
+# have 8 hex digits: the cases pair by the first 8 digits of this run's
+# 16, as compare does, so the test still decides early.
+mkdir noid
+prompt OK | sed '/^  - id: c/d; s/^    w: \(w[0-9]*\)$/  - w: \1/' >noid/base.prompt.yml
+prompt KO | sed '/^  - id: c/d; s/^    w: \(w[0-9]*\)$/  - w: \1/' >noid/head.prompt.yml
+"$PE" run -q -m echo: -o out-noid --no-cache noid/base.prompt.yml >/dev/null
+python3 - out-noid/results.json old.json <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+d["schema_version"] = 2
+d.pop("cases", None)
+for r in d["results"]:
+    assert re.fullmatch(r"case-[0-9a-f]{16}", r["case"]), r["case"]
+    r["case"] = r["case"][:13]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+"$PE" run -q -m echo: -o out-old --no-cache --seed 7 --baseline old.json \
+	--until-decided --fail-on regression noid/head.prompt.yml >old.out 2>&1
+rc=$?
+check "schema 2 baseline: the sequential test pairs its 8-digit ids and decides" \
+	grep -q '^sequential test: regression, decided after' old.out
+check "schema 2 baseline: stopped early, the gate fails (exit $rc)" \
+	sh -c "[ $rc = 1 ] && grep -q '^stopped early: ' old.out"
 
 # 4. Usage errors.
 "$PE" run -q -m echo: --until-decided same/p.prompt.yml >/dev/null 2>u1.err

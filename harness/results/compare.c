@@ -278,8 +278,8 @@ static size_t generated_digits(const char *id)
 	return n == 8 || n == 16 ? n : 0;
 }
 
-/* True when the set holds generated case ids of 8 digits (before 3). */
-static int has_short_ids(const struct pe_resultset *rs)
+/* Whether rs has 8-digit generated ids; see compare.h. */
+int pe_compare_short_ids(const struct pe_resultset *rs)
 {
 	long version = pe_resultset_schema_version(rs);
 
@@ -292,16 +292,21 @@ static int has_short_ids(const struct pe_resultset *rs)
 	return 0;
 }
 
+/* The short form of a 16-digit generated id; see compare.h. */
+char *pe_compare_short_id(const char *id)
+{
+	if (generated_digits(id) != 16)
+		return NULL;
+	return xstrfmt("case-%.8s%s", id + 5, id + 21);
+}
+
 static struct entry make_entry(const struct pe_result *row, enum side side,
 			       int short_ids)
 {
 	struct entry e = { row, side, row->case_id, NULL };
-	const char *id = row->case_id;
 
-	if (short_ids && generated_digits(id) == 16) {
-		e.short_id = xstrfmt("case-%.8s%s", id + 5, id + 21);
+	if (short_ids && (e.short_id = pe_compare_short_id(row->case_id)))
 		e.case_id = e.short_id;
-	}
 	return e;
 }
 
@@ -312,7 +317,8 @@ static void pair_rows(struct pe_comparison *cmp,
 	size_t nb = pe_resultset_count(base), nh = pe_resultset_count(head);
 	size_t n = nb + nh;
 	struct entry *entries = xcalloc(n ? n : 1, sizeof(*entries));
-	int short_ids = has_short_ids(base) || has_short_ids(head);
+	int short_ids =
+		pe_compare_short_ids(base) || pe_compare_short_ids(head);
 	size_t i = 0;
 
 	for (size_t k = 0; k < nb; k++)

@@ -149,6 +149,19 @@ struct pe_compare_side pe_compare_side_of(const struct pe_tally *t);
  */
 int pe_compare_case_key(const struct pe_result *a, const struct pe_result *b);
 
+/*
+ * True when rs holds generated case ids of 8 hex digits, as results
+ * before schema version 3 do; then a 16-digit id pairs by its short form.
+ */
+int pe_compare_short_ids(const struct pe_resultset *rs);
+
+/*
+ * The short form of a 16-digit generated case id ("case-" and its first
+ * 8 digits, then its "-N" if it has one), newly allocated; NULL for any
+ * other id.
+ */
+char *pe_compare_short_id(const char *id);
+
 /* "regressed", "improved", "unchanged" or "undecided". */
 const char *pe_change_name(enum pe_change_kind kind);
 

@@ -40,6 +40,11 @@ struct pe_decider {
 	size_t *case_of; /* per job: its case */
 	size_t *order;	 /* the jobs, case after case, in random order */
 	size_t *by_id;	 /* the jobs sorted by id */
+	/*
+	 * Against a baseline with 8-digit generated ids (before results
+	 * schema 3): per job, the short form its case pairs by, or NULL.
+	 */
+	char **short_ids;
 	struct pe_seqtest test;
 	int decided; /* the flag the runner reads; atomic writes */
 	struct pe_run_observer observer;
@@ -84,15 +89,24 @@ static int compare_keyed(const void *pa, const void *pb)
 	return c;
 }
 
-/* Groups the plan's jobs into cases; fills cases and case_of. */
-static void find_cases(struct pe_decider *d, size_t *by_key)
+/*
+ * Groups the plan's jobs into cases; fills cases and case_of.  With
+ * short_ids, a generated case id pairs by its 8-digit form, as
+ * pe_compare_new pairs it with an older baseline's.
+ */
+static void find_cases(struct pe_decider *d, size_t *by_key, int short_ids)
 {
 	size_t n = d->plan->njobs;
 	struct keyed_job *kj = xcalloc(n ? n : 1, sizeof(*kj));
 
+	if (short_ids)
+		d->short_ids = xcalloc(n ? n : 1, sizeof(*d->short_ids));
 	for (size_t i = 0; i < n; i++) {
 		kj[i].key = job_key(d->plan, i);
 		kj[i].job = i;
+		if (short_ids &&
+		    (d->short_ids[i] = pe_compare_short_id(kj[i].key.case_id)))
+			kj[i].key.case_id = d->short_ids[i];
 	}
 	if (n)
 		qsort(kj, n, sizeof(*kj), compare_keyed);
@@ -269,7 +283,7 @@ struct pe_decider *pe_decider_new(const struct pe_plan *plan,
 	d->order = xcalloc(n, sizeof(*d->order));
 	d->by_id = xcalloc(n, sizeof(*d->by_id));
 	pe_seqtest_init(&d->test, alpha, margin);
-	find_cases(d, by_key);
+	find_cases(d, by_key, pe_compare_short_ids(base));
 	/* The cases are in key order here, as bsearch needs them. */
 	add_baseline(d, base);
 	shuffle(d, by_key, seed);
@@ -293,6 +307,9 @@ void pe_decider_free(struct pe_decider *d)
 {
 	if (!d)
 		return;
+	for (size_t i = 0; d->short_ids && i < d->plan->njobs; i++)
+		free(d->short_ids[i]);
+	free(d->short_ids);
 	free(d->cases);
 	free(d->case_of);
 	free(d->order);

@@ -17,11 +17,9 @@
  * baseline lacks is run but not compared.
  *
  * The baseline's rows find their case by a binary search among the
- * plan's cases in key order.  NEEDSWORK: generated case ids are compared
- * whole here, so a baseline written before results schema 3 (8-digit
- * ids, which pe_compare_new pairs with their 16-digit forms) pairs no
- * case: the test compares nothing, the run goes to its end and the gates
- * read the whole comparison.
+ * plan's cases in key order.  Against a baseline written before results
+ * schema 3, whose generated case ids have 8 digits, the plan's 16-digit
+ * ids pair by their first 8, as pe_compare_new pairs them.
  *
  * Memory: the decider borrows the plan, the baseline and the wrapped
  * observer, which must outlive it; pe_decider_free frees the rest.
