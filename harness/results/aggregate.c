@@ -68,6 +68,7 @@ struct model_acc {
 struct model_list {
 	struct model_acc *items;
 	size_t count, alloc;
+	struct acc all; /* the rows of every model */
 };
 
 struct pe_aggregate {
@@ -503,6 +504,8 @@ static void compare_pairs(struct pe_ranking *out,
 static void finish_ranking(struct pe_ranking *out, struct model_list *l,
 			   int priced)
 {
+	out->all = acc_finish(&l->all, priced);
+	free(l->all.cases);
 	struct pe_ranking_entry *entries =
 		xcalloc(l->count ? l->count : 1, sizeof(*entries));
 	struct entry_build *sorted =
@@ -684,6 +687,7 @@ struct pe_aggregate *pe_aggregate_new(const struct pe_result *in, size_t n,
 		c = find_cell(agg, file_first_cell, r);
 		cell_add(&agg->builds[c], r, prices);
 		acc_add(model_list_find(current, r->model), r, prices);
+		acc_add(&current->all, r, prices);
 		acc_add(model_list_find(&overall, r->model), r, prices);
 		acc_add(&total, r, prices);
 	}
@@ -694,6 +698,7 @@ struct pe_aggregate *pe_aggregate_new(const struct pe_result *in, size_t n,
 	finish_ranking(&agg->overall, &overall, priced);
 	agg->total = acc_finish(&total, priced);
 	free(total.cases);
+	agg->overall.all = agg->total;
 	find_flaky(agg, rows, n);
 	build_costs(agg);
 	free(prompt_lists);

@@ -182,6 +182,8 @@ struct pe_ranking_entry {
 struct pe_ranking {
 	const char *prompt; /* NULL for the overall ranking */
 	const char *file;
+	/* Every model's rows of the prompt pooled (the total for overall). */
+	struct pe_tally all;
 	const struct pe_ranking_entry *entries;
 	size_t count;
 	const struct pe_model_pair *pairs;

@@ -24,33 +24,6 @@ struct gate_lines {
 	struct pe_gate_results failed;
 };
 
-struct prompt_rate {
-	const char *prompt;
-	struct pe_pass_rate rate; /* the case as the unit (stats.h) */
-};
-
-/* A decided row, for grouping by prompt and case. */
-struct case_row {
-	size_t prompt; /* index into the prompt_rate list */
-	const char *file;
-	size_t case_index;
-	int pass;
-};
-
-static int compare_case_rows(const void *pa, const void *pb)
-{
-	const struct case_row *a = pa, *b = pb;
-	int c;
-
-	if (a->prompt != b->prompt)
-		return a->prompt < b->prompt ? -1 : 1;
-	c = strcmp(a->file ? a->file : "", b->file ? b->file : "");
-	if (c)
-		return c;
-	return (a->case_index > b->case_index) -
-	       (a->case_index < b->case_index);
-}
-
 /* Sets every gate to "not given". */
 void pe_gates_init(struct pe_gates *g)
 {
@@ -180,67 +153,29 @@ static void gate_failed(struct gate_lines *l, const char *what)
 	add_result(&l->failed, PE_GATE_FAILED, what);
 }
 
-/*
- * The pass rate of each prompt (by name, in first-seen order) with the
- * case as the unit, as every other pass rate: each case's passes over its
- * decided rows (every model, temperature and repeat of it), then
- * pe_case_pass_rate over the cases.
- */
-static struct prompt_rate *rates_by_prompt(const struct pe_resultset *rs,
-					   size_t *n)
+/* True when another prompt file of agg has r's prompt name. */
+static int name_shared(const struct pe_aggregate *agg,
+		       const struct pe_ranking *r)
 {
-	size_t count = pe_resultset_count(rs), alloc = 0, nrows = 0;
-	struct prompt_rate *rates = NULL;
-	struct case_row *rows = xcalloc(count ? count : 1, sizeof(*rows));
-	struct pe_case_count *cases =
-		xcalloc(count ? count : 1, sizeof(*cases));
+	for (size_t i = 0; i < pe_aggregate_ranking_count(agg); i++) {
+		const struct pe_ranking *o = pe_aggregate_ranking(agg, i);
 
-	*n = 0;
-	for (size_t i = 0; i < count; i++) {
-		const struct pe_result *r = pe_resultset_get(rs, i);
-		size_t k = 0;
-
-		while (k < *n && strcmp(rates[k].prompt, r->prompt))
-			k++;
-		if (k == *n) {
-			pe_grow(&rates, &alloc, *n + 1, sizeof(*rates));
-			memset(&rates[*n], 0, sizeof(*rates));
-			rates[(*n)++].prompt = r->prompt;
-		}
-		if (r->status == PE_VERDICT_PASS ||
-		    r->status == PE_VERDICT_FAIL)
-			rows[nrows++] =
-				(struct case_row){ k, r->file, r->case_index,
-						   r->status ==
-							   PE_VERDICT_PASS };
+		if (o != r && !strcmp(o->prompt, r->prompt))
+			return 1;
 	}
-	if (nrows)
-		qsort(rows, nrows, sizeof(*rows), compare_case_rows);
-	for (size_t i = 0, k = 0; k < *n; k++) {
-		size_t ncases = 0;
-
-		for (; i < nrows && rows[i].prompt == k; i++) {
-			if (!ncases ||
-			    compare_case_rows(&rows[i - 1], &rows[i]))
-				memset(&cases[ncases++], 0, sizeof(*cases));
-			cases[ncases - 1].decided++;
-			cases[ncases - 1].pass += (size_t)rows[i].pass;
-		}
-		pe_case_pass_rate(cases, ncases, &rates[k].rate);
-	}
-	free(cases);
-	free(rows);
-	return rates;
+	return 0;
 }
 
+/*
+ * The overall pass rate, then each prompt file's (every model pooled,
+ * the case as the unit: the aggregate's), against --min-pass-rate.
+ */
 static void check_min_pass_rate(const struct pe_gates *g,
-				const struct pe_resultset *rs,
 				const struct pe_aggregate *agg,
 				struct gate_lines *l)
 {
 	const struct pe_pass_rate *total = &pe_aggregate_total(agg)->pass_rate;
-	size_t n, failed = l->failed.nfailed;
-	struct prompt_rate *rates = rates_by_prompt(rs, &n);
+	size_t failed = l->failed.nfailed;
 	char *what;
 
 	if (!total->decided || total->rate < g->min_pass_rate) {
@@ -253,14 +188,20 @@ static void check_min_pass_rate(const struct pe_gates *g,
 		gate_failed(l, what);
 		free(what);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct pe_pass_rate *p = &rates[i].rate;
+	for (size_t i = 0; i < pe_aggregate_ranking_count(agg); i++) {
+		const struct pe_ranking *r = pe_aggregate_ranking(agg, i);
+		const struct pe_pass_rate *p = &r->all.pass_rate;
 
 		if (!p->decided || p->rate >= g->min_pass_rate)
 			continue;
-		what = xstrfmt("--min-pass-rate %.2f (prompt %s pass rate "
-			       "%.2f)",
-			       g->min_pass_rate, rates[i].prompt, p->rate);
+		what = name_shared(agg, r)
+			       ? xstrfmt("--min-pass-rate %.2f (prompt %s in "
+					 "%s pass rate %.2f)",
+					 g->min_pass_rate, r->prompt, r->file,
+					 p->rate)
+			       : xstrfmt("--min-pass-rate %.2f (prompt %s "
+					 "pass rate %.2f)",
+					 g->min_pass_rate, r->prompt, p->rate);
 		gate_failed(l, what);
 		free(what);
 	}
@@ -270,7 +211,6 @@ static void check_min_pass_rate(const struct pe_gates *g,
 		gate_ok(l, "passed", what);
 		free(what);
 	}
-	free(rates);
 }
 
 static void check_any_failure(const struct pe_aggregate *agg,
@@ -516,7 +456,7 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 	pe_gate_results_init(&l.ok);
 	pe_gate_results_init(&l.failed);
 	if (!isnan(g->min_pass_rate))
-		check_min_pass_rate(g, rs, agg, &l);
+		check_min_pass_rate(g, agg, &l);
 	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
 		check_any_failure(agg, &l);
 	else if (g->fail_on && g->sequential &&
