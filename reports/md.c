@@ -85,6 +85,10 @@ struct md {
 	size_t cap;
 	size_t rows_shown, rows_total; /* over the cut tables */
 	size_t rows_max;	       /* the longest table's rows */
+	/* Found once for every pass: the worst cases, the error causes. */
+	const struct test_case **worst;
+	size_t nworst;
+	struct pe_error_causes *causes;
 };
 
 /*
@@ -407,8 +411,7 @@ static void write_ranking(struct md *m)
  */
 static void write_causes(const struct md *m)
 {
-	struct pe_error_causes *causes = pe_error_causes_new(
-		pe_resultset_rows(m->in.rs), pe_resultset_count(m->in.rs));
+	const struct pe_error_causes *causes = m->causes;
 	size_t n = pe_error_causes_count(causes), rest = 0;
 
 	if (n) {
@@ -439,7 +442,6 @@ static void write_causes(const struct md *m)
 			n - PE_CAUSES_SHOWN,
 			n - PE_CAUSES_SHOWN == 1 ? "" : "s", rest,
 			rest == 1 ? "" : "s");
-	pe_error_causes_free(causes);
 }
 
 /*
@@ -535,10 +537,22 @@ static int worse(const struct test_case *a, const struct test_case *b)
 	return a->error > b->error;
 }
 
+/* Worst first; ties keep results order (the cases are in it). */
+static int compare_worst(const void *pa, const void *pb)
+{
+	const struct test_case *a = *(const struct test_case *const *)pa;
+	const struct test_case *b = *(const struct test_case *const *)pb;
+
+	if (worse(a, b))
+		return -1;
+	if (worse(b, a))
+		return 1;
+	return (a > b) - (a < b);
+}
+
 /*
  * The failed and errored cases of m, worst first, in a new array of
- * pointers (a stable insertion sort: ties keep results order); their
- * number in *n.
+ * pointers; their number in *n.
  */
 static const struct test_case **sort_worst(const struct md *m, size_t *n)
 {
@@ -546,17 +560,11 @@ static const struct test_case **sort_worst(const struct md *m, size_t *n)
 		xcalloc(m->ncases ? m->ncases : 1, sizeof(*worst));
 
 	*n = 0;
-	for (size_t i = 0; i < m->ncases; i++) {
-		size_t j = (*n)++;
-
-		if (!case_failed(&m->cases[i])) {
-			(*n)--;
-			continue;
-		}
-		for (; j > 0 && worse(&m->cases[i], worst[j - 1]); j--)
-			worst[j] = worst[j - 1];
-		worst[j] = &m->cases[i];
-	}
+	for (size_t i = 0; i < m->ncases; i++)
+		if (case_failed(&m->cases[i]))
+			worst[(*n)++] = &m->cases[i];
+	if (*n > 1)
+		qsort(worst, *n, sizeof(*worst), compare_worst);
 	return worst;
 }
 
@@ -641,13 +649,12 @@ static void write_case_line(const struct md *m, size_t rank,
 
 static void write_worst(struct md *m)
 {
-	size_t n, listed, shown;
-	const struct test_case **worst = sort_worst(m, &n);
+	size_t n = m->nworst, listed, shown;
+	const struct test_case **worst = m->worst;
 
 	fprintf(m->out, "\n## Worst cases\n\n");
 	if (!n) {
 		fprintf(m->out, "No case failed or errored.\n");
-		free(worst);
 		return;
 	}
 	listed = n < WORST_CASES_MAX ? n : WORST_CASES_MAX;
@@ -659,7 +666,6 @@ static void write_worst(struct md *m)
 			"\n%zu more failed or errored case%s not shown (see "
 			"report.html / results.json).\n",
 			n - shown, n - shown == 1 ? "" : "s");
-	free(worst);
 }
 
 static void put_compare_key(const struct md *m, const char *prompt,
@@ -950,7 +956,14 @@ static int md_end(void *state)
 {
 	struct md *m = state;
 	FILE *out = m->out;
-	int rc = write_fitted(m, out);
+	int rc;
+
+	m->worst = sort_worst(m, &m->nworst);
+	m->causes = pe_error_causes_new(pe_resultset_rows(m->in.rs),
+					pe_resultset_count(m->in.rs));
+	rc = write_fitted(m, out);
+	free(m->worst);
+	pe_error_causes_free(m->causes);
 
 	for (size_t i = 0; i < m->ncases; i++)
 		free(m->cases[i].models);
