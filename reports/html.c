@@ -83,6 +83,12 @@ struct html_state {
 	const struct pe_result **case_rows;
 	size_t ncase_rows, case_rows_alloc;
 	size_t ncases; /* cases written */
+	/*
+	 * Per column, whether prompt file cells_file has a cell in it: the
+	 * cases come file after file, so it is found once per file.
+	 */
+	const char *cells_file;
+	unsigned char *has_cell;
 };
 
 #define REPLACEMENT_CHAR "\xef\xbf\xbd"
@@ -1357,6 +1363,21 @@ static void write_chip(struct pe_buf *b, const struct html_column *col,
 		    t.pass + t.fail);
 }
 
+/* The columns in which file has a cell (st->has_cell, per column). */
+static const unsigned char *columns_with_cells(struct html_state *st,
+					       const char *file)
+{
+	if (st->cells_file && !strcmp(st->cells_file, file))
+		return st->has_cell;
+	if (!st->has_cell)
+		st->has_cell = xcalloc(st->ncolumns ? st->ncolumns : 1, 1);
+	for (size_t j = 0; j < st->ncolumns; j++)
+		st->has_cell[j] =
+			find_cell(st->agg, file, &st->columns[j]) != NULL;
+	st->cells_file = file;
+	return st->has_cell;
+}
+
 /* Writes the open case and empties it. */
 static void write_case(struct html_state *st)
 {
@@ -1364,6 +1385,7 @@ static void write_case(struct html_state *st)
 	const struct pe_result *first = st->case_rows[0];
 	const struct pe_result **rows, **like;
 	size_t failing = 0; /* failed and errored rows: "failures first" */
+	const unsigned char *has_cell = columns_with_cells(st, first->file);
 
 	for (size_t i = 0; i < st->ncase_rows; i++)
 		failing += st->case_rows[i]->status == PE_VERDICT_FAIL ||
@@ -1383,14 +1405,14 @@ static void write_case(struct html_state *st)
 		pe_buf_addf(b, "case %zu", first->case_index);
 	pe_buf_adds(b, "</span><span class=\"chips\">");
 	for (size_t j = 0; j < st->ncolumns; j++)
-		if (find_cell(st->agg, first->file, &st->columns[j]))
+		if (has_cell[j])
 			write_chip(b, &st->columns[j], rows,
 				   column_rows(st, &st->columns[j], rows));
 	pe_buf_adds(b, "</span></summary>\n");
 	write_inputs(st, first);
 	pe_buf_adds(b, "<div class=\"grid\">\n");
 	for (size_t j = 0; j < st->ncolumns; j++)
-		if (find_cell(st->agg, first->file, &st->columns[j]))
+		if (has_cell[j])
 			write_case_column(
 				st, &st->columns[j], rows,
 				column_rows(st, &st->columns[j], rows), like);
@@ -1944,6 +1966,7 @@ static int html_end(void *state)
 	rc = ferror(st->out) || fflush(st->out) ? PE_ERR_IO : PE_OK;
 	pe_buf_release(&st->buf);
 	free(st->case_rows);
+	free(st->has_cell);
 	free(st->columns);
 	free(st);
 	return rc;
