@@ -276,18 +276,37 @@ static const char *property_name(const char *name, size_t len, size_t *out_len)
 	return name;
 }
 
-/* Rewrites the \p{...} and \P{...} escapes of an ECMA-262 pattern. */
+/* JavaScript's ".": anything but its four line terminators. */
+#define ECMA_DOT "[^\\n\\r\\u2028\\u2029]"
+
+/*
+ * Rewrites the \p{...} and \P{...} escapes of an ECMA-262 pattern, and
+ * its "." outside classes as ECMA_DOT (PCRE2's "." stops only at CR and
+ * LF here).
+ */
 static void rewrite_ecma(const char *p, size_t len, struct pe_buf *out,
 			 struct shift **shifts, size_t *nshifts)
 {
 	size_t alloc = 0;
 	ptrdiff_t saved = 0;
+	int in_class = 0;
 
 	for (size_t i = 0; i < len; i++) {
 		const char *close;
 		const char *name;
 		size_t name_len;
 
+		if (p[i] == '.' && !in_class) {
+			pe_buf_add(out, ECMA_DOT, sizeof(ECMA_DOT) - 1);
+			saved -= (ptrdiff_t)sizeof(ECMA_DOT) - 2;
+			pe_grow(shifts, &alloc, *nshifts + 1, sizeof(**shifts));
+			(*shifts)[(*nshifts)++] =
+				(struct shift){ out->len, saved };
+			continue;
+		}
+		/* A class ends at its first "]", so "[]" is empty, as in JS. */
+		if (p[i] == '[' || p[i] == ']')
+			in_class = p[i] == '[';
 		if (p[i] != '\\' || i + 1 >= len) {
 			pe_buf_addc(out, p[i]);
 			continue;

@@ -25,9 +25,9 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 /*
  * Compiles an ECMA-262 pattern (a JSON Schema "pattern"), as far as PCRE2
  * can read JavaScript's syntax: \uXXXX and \u{X...} escapes, [] and [^]
- * classes, and $ only at the very end of the subject.  Errors as
- * pe_pattern_compile.  NEEDSWORK: \d, \w and \b are ASCII as in
- * JavaScript, but "." also matches U+2028 and U+2029, and JavaScript's
+ * classes, "." that stops at U+2028 and U+2029 as well as CR and LF, and
+ * $ only at the very end of the subject; \d, \w and \b are ASCII, as in
+ * JavaScript.  Errors as pe_pattern_compile.  NEEDSWORK: JavaScript's
  * legacy syntax (octal escapes, "\c" forms) follows PCRE2's rules.
  */
 struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,

@@ -252,6 +252,27 @@ static const struct ecma_case ecma_cases[] = {
 	{ "\\p{Script=Greek}", "^\\p{Script=Greek}$", "\xcf\x80", 1 },
 	{ "an escaped backslash is not an escape", "\\\\p{Letter}",
 	  "\\p{Letter}", 1 },
+	/* "." stops at JavaScript's four line terminators only. */
+	{ ". not at U+2028", "^a.b$",
+	  "a\xe2\x80\xa8"
+	  "b",
+	  0 },
+	{ ". not at U+2029", "a.b",
+	  "a\xe2\x80\xa9"
+	  "b",
+	  0 },
+	{ ". not at CR", "a.b", "a\rb", 0 },
+	{ ". at U+0085 and a vertical tab", "^.a.$",
+	  "\xc2\x85"
+	  "a\v",
+	  1 },
+	{ ".* stops at U+2028", "^.*$", "ab\xe2\x80\xa8", 0 },
+	{ "an escaped . is a dot", "a\\.b", "a.b", 1 },
+	{ "an escaped . is not any character", "a\\.b", "axb", 0 },
+	{ ". in a class is a dot", "^[.]$", "x", 0 },
+	{ ". after a class ends", "^[a]+.$", "aa\xe2\x80\xa8", 0 },
+	{ ". after an escaped ] in a class", "^[\\]]+.$", "]]x", 1 },
+	{ ". after an empty class", "[].|a.", "a\xe2\x80\xa9", 0 },
 };
 
 static void test_ecma(void **state)
@@ -285,6 +306,10 @@ static void test_ecma(void **state)
 	assert_null(pe_pattern_compile_ecma("\\p{Letter}(", 11, err,
 					    sizeof(err), &off));
 	assert_int_equal(off, 11);
+	/* ... and past a rewritten ".". */
+	assert_null(
+		pe_pattern_compile_ecma("a.b.(", 5, err, sizeof(err), &off));
+	assert_int_equal(off, 5);
 	assert_int_equal(failures, 0);
 }
 
