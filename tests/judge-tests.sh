@@ -56,41 +56,7 @@ for line in open(sys.argv[1]):
     if line.strip() and not line.startswith("#"):
         json.loads(line)' "$work/script.jsonl"; then
 		bad "a script rule is not JSON: $(cat "$work/script.jsonl")"
-		# 12. --until-decided with a judge: once the test decides, no new case
-#     is sent, but every answer that came (or was in flight) is judged
-#     and recorded: none is paid for and dropped.  30 cases against a
-#     baseline the judge passed, now judged "bad", 8 requests in flight.
-{
-	printf 'name: Judged seq\nmodel: openai:answerer\nmessages:\n'
-	printf '  - {role: user, content: "Plan the migration of {{t}}."}\n'
-	printf 'testData:\n'
-	i=1
-	while [ $i -le 30 ]; do
-		printf '  - {id: c%d, t: table%d}\n' $i $i
-		i=$((i + 1))
-	done
-	printf 'evaluators:\n  - name: grade\n    llm:\n'
-	printf '      modelId: openai/grader\n'
-	printf '      prompt: "Grade this plan: {{completion}}"\n'
-	printf '      choices:\n        - {choice: good, score: 1}\n'
-	printf '        - {choice: bad, score: 0}\n'
-} >"$work/seq.prompt.yml"
-start '{"match": "Grade this plan", "reply": "good"}'
-pe seqbase --no-cache "$work/seq.prompt.yml"
-check "until-decided with a judge: the baseline passes its 30 cases" seqbase \
-	"rc == 0 and len(rows) == 30 and all(r['status'] == 'pass' for r in rows)"
-fake_stop
-echo '{"match": "Grade this plan", "reply": "bad"}' >"$work/script.jsonl"
-fake_start --latency-ms 20 --script "$work/script.jsonl"
-config
-pe seqhead -j 8 --no-cache --until-decided --seed 1 \
-	--baseline "$work/seqbase/results.json" --fail-on regression \
-	"$work/seq.prompt.yml"
-check "until-decided with a judge: decided early, and every answer that came is judged and recorded" seqhead \
-	"rc == 1 and 'sequential test: regression' in open('$work/seqhead.out').read() and 0 < answers < 30 and judges == answers and len([r for r in rows if r['status'] == 'fail' and r['judge']['calls'] == 1]) == answers"
-fake_stop
-
-echo "judge: $pass passed, $fail failed"
+		echo "judge: $pass passed, $fail failed"
 		exit 1
 	fi
 	fake_start --script "$work/script.jsonl"
