@@ -127,21 +127,23 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 /*
  * The words of text, ids unset; see evaluator.h.  The array starts at one
  * word for every six bytes, about what English prose has, so it is
- * seldom grown.
+ * seldom grown.  The words come 64 at a time (pe_unicode_next_words).
  */
 struct pe_word *pe_split_words(const char *text, size_t len, size_t *n)
 {
 	struct pe_word *items = NULL;
-	size_t at = 0, start, end, alloc = 0;
+	size_t at = 0, starts[64], ends[64], found, alloc = 0;
 
 	*n = 0;
 	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
-	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		if (*n == alloc)
-			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
-		items[*n].text = text + start;
-		items[*n].len = end - start;
-		(*n)++;
+	while ((found = pe_unicode_next_words(text, len, &at, starts, ends,
+					      64))) {
+		pe_grow(&items, &alloc, *n + found, sizeof(*items));
+		for (size_t k = 0; k < found; k++) {
+			items[*n].text = text + starts[k];
+			items[*n].len = ends[k] - starts[k];
+			(*n)++;
+		}
 	}
 	return items;
 }
