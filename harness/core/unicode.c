@@ -131,7 +131,11 @@ static uint64_t lower_ascii_word(uint64_t word)
 	return word | ((from_a & ~past_z & ones * 0x80) >> 2);
 }
 
-/* Appends s (len bytes of ASCII) with A to Z lowered. */
+/*
+ * Appends s (len bytes of ASCII) with A to Z lowered: sixteen bytes at a
+ * time with SSE2 (a signed compare is exact, as every byte is below
+ * 0x80), then eight, then one.
+ */
 static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 {
 	char *c;
@@ -140,6 +144,17 @@ static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 	if (pe_buf_add(out, s, len))
 		return PE_ERR_LIMIT;
 	c = out->data + out->len - len;
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(void *)(c + i));
+		__m128i upper = _mm_and_si128(
+			_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+			_mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+
+		v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(32)));
+		_mm_storeu_si128((__m128i *)(void *)(c + i), v);
+	}
+#endif
 	for (uint64_t word; i + 8 <= len; i += 8) {
 		memcpy(&word, c + i, 8);
 		word = lower_ascii_word(word);
