@@ -80,9 +80,9 @@ struct pe_eval_memo {
 	int has_words; /* words, ndistinct, table and mask are made */
 	struct pe_word *words;
 	size_t nwords;
-	unsigned ndistinct;	      /* ids run from 0 to ndistinct - 1 */
-	const struct pe_word **table; /* by pe_word_hash, open addressing */
-	size_t mask;		      /* the table's size - 1 */
+	unsigned ndistinct; /* ids run from 0 to ndistinct - 1 */
+	uint32_t *table;    /* word position + 1 (0: empty), by pe_word_hash */
+	size_t mask;	    /* the table's size - 1 */
 };
 
 /* Frees what a memo holds and empties it. */

@@ -972,6 +972,20 @@ static unsigned ascii_word_mask16(__m128i v)
 }
 #endif
 
+#ifdef __SSE2__
+/*
+ * The number of bits set in a 16-bit mask, in a few register operations:
+ * without -mpopcnt, __builtin_popcount is a call into libgcc.
+ */
+static size_t bits_set16(unsigned x)
+{
+	x -= (x >> 1) & 0x5555u;
+	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
+	x = (x + (x >> 4)) & 0x0f0fu;
+	return (x + (x >> 8)) & 0x1fu;
+}
+#endif
+
 /*
  * Counts words: runs of letters, marks and digits, character by
  * character, so that "expand — contract" is two words, and each CJK
@@ -999,8 +1013,7 @@ size_t pe_md_count_words(const char *text, size_t len)
 				unsigned m = ascii_word_mask16(v);
 				unsigned starts = m & ~((m << 1) | prev);
 
-				words += (size_t)__builtin_popcount(starts &
-								    0xffffu);
+				words += bits_set16(starts & 0xffffu);
 				prev = (m >> 15) & 1u;
 				i += 16;
 				continue;

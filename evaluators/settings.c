@@ -122,13 +122,13 @@ int pe_bound_holds(const struct pe_bound *b, size_t n)
 void pe_bound_describe(const struct pe_bound *b, char *buf, size_t size)
 {
 	if (b->max == SIZE_MAX)
-		snprintf(buf, size, "at least %zu", b->min);
+		pe_snprintf(buf, size, "at least %zu", b->min);
 	else if (b->min == 0)
-		snprintf(buf, size, "at most %zu", b->max);
+		pe_snprintf(buf, size, "at most %zu", b->max);
 	else if (b->min == b->max)
-		snprintf(buf, size, "exactly %zu", b->min);
+		pe_snprintf(buf, size, "exactly %zu", b->min);
 	else
-		snprintf(buf, size, "%zu to %zu", b->min, b->max);
+		pe_snprintf(buf, size, "%zu to %zu", b->min, b->max);
 }
 
 static void add_name(struct pe_names *names, const char *text, size_t len)

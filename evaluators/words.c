@@ -57,7 +57,7 @@ static uint64_t load4(const char *s)
  * bits down to the low ones, which the tables index by.  Only where a
  * word lands in a table depends on it, never an id or a score.
  */
-uint64_t pe_word_hash(const char *s, size_t len)
+static inline uint64_t hash_word(const char *s, size_t len)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL; /* 2^64 / golden ratio */
 	uint64_t h = (uint64_t)len * k, last;
@@ -79,6 +79,12 @@ uint64_t pe_word_hash(const char *s, size_t len)
 	return h ^ h >> 32;
 }
 
+/* The hash of a word; see evaluator.h (and hash_word above). */
+uint64_t pe_word_hash(const char *s, size_t len)
+{
+	return hash_word(s, len);
+}
+
 /* The slots of an open-addressed table for n keys; see evaluator.h. */
 size_t pe_word_table_size(size_t n)
 {
@@ -89,7 +95,18 @@ size_t pe_word_table_size(size_t n)
 	return size;
 }
 
-/* Numbers the memo's words and fills its table of distinct words. */
+/* True when word w has the bytes of text (len bytes). */
+static int same_word(const struct pe_word *w, const char *text, size_t len)
+{
+	return w->len == len && !memcmp(w->text, text, len);
+}
+
+/*
+ * Numbers the memo's words and fills its table of distinct words.  A
+ * slot holds a word's position + 1 (0: empty), four bytes, not a
+ * pointer: the table is zeroed for every answer, and half the bytes
+ * are half the zeroing.
+ */
 static void number_words(struct pe_eval_memo *m)
 {
 	size_t size = pe_word_table_size(m->nwords);
@@ -98,17 +115,16 @@ static void number_words(struct pe_eval_memo *m)
 	m->mask = size - 1;
 	for (size_t i = 0; i < m->nwords; i++) {
 		struct pe_word *w = &m->words[i];
-		size_t k = pe_word_hash(w->text, w->len) & m->mask;
+		size_t k = hash_word(w->text, w->len) & m->mask;
 
 		while (m->table[k] &&
-		       (m->table[k]->len != w->len ||
-			memcmp(m->table[k]->text, w->text, w->len)))
+		       !same_word(&m->words[m->table[k] - 1], w->text, w->len))
 			k = (k + 1) & m->mask;
 		if (!m->table[k]) {
 			w->id = m->ndistinct++;
-			m->table[k] = w;
+			m->table[k] = (uint32_t)i + 1;
 		} else {
-			w->id = m->table[k]->id;
+			w->id = m->words[m->table[k] - 1].id;
 		}
 	}
 }
@@ -127,21 +143,23 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 /*
  * The words of text, ids unset; see evaluator.h.  The array starts at one
  * word for every six bytes, about what English prose has, so it is
- * seldom grown.
+ * seldom grown.  The words come 64 at a time (pe_unicode_next_words).
  */
 struct pe_word *pe_split_words(const char *text, size_t len, size_t *n)
 {
 	struct pe_word *items = NULL;
-	size_t at = 0, start, end, alloc = 0;
+	size_t at = 0, starts[64], ends[64], found, alloc = 0;
 
 	*n = 0;
 	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
-	while (pe_unicode_next_word(text, len, &at, &start, &end)) {
-		if (*n == alloc)
-			pe_grow(&items, &alloc, *n + 1, sizeof(*items));
-		items[*n].text = text + start;
-		items[*n].len = end - start;
-		(*n)++;
+	while ((found = pe_unicode_next_words(text, len, &at, starts, ends,
+					      64))) {
+		pe_grow(&items, &alloc, *n + found, sizeof(*items));
+		for (size_t k = 0; k < found; k++) {
+			items[*n].text = text + starts[k];
+			items[*n].len = ends[k] - starts[k];
+			(*n)++;
+		}
 	}
 	return items;
 }
@@ -182,11 +200,10 @@ const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 unsigned pe_eval_word_id(const struct pe_eval_memo *m, const char *text,
 			 size_t len)
 {
-	size_t k = pe_word_hash(text, len) & m->mask;
+	size_t k = hash_word(text, len) & m->mask;
 
 	for (; m->table[k]; k = (k + 1) & m->mask)
-		if (m->table[k]->len == len &&
-		    !memcmp(m->table[k]->text, text, len))
-			return m->table[k]->id;
+		if (same_word(&m->words[m->table[k] - 1], text, len))
+			return m->words[m->table[k] - 1].id;
 	return UINT_MAX;
 }

@@ -95,7 +95,7 @@ int pe_buf_addc(struct pe_buf *b, char c)
 
 /*
  * Appends printf-style formatted text.  Short text is formatted once, on
- * the stack, and appended as pe_buf_add would append it (as xstrvfmt
+ * the stack (pe_vsnprintf), and appended as pe_buf_add would append it (as xstrvfmt
  * does); only longer text is formatted a second time, straight into the
  * buffer, once its length is known.
  */
@@ -106,7 +106,7 @@ int pe_buf_vaddf(struct pe_buf *b, const char *fmt, va_list ap)
 	int n;
 
 	va_copy(copy, ap);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, copy);
+	n = pe_vsnprintf(tmp, sizeof(tmp), fmt, copy);
 	va_end(copy);
 	if (n < 0)
 		return PE_OK;

@@ -16,6 +16,9 @@
  */
 #include "harness/core/unicode.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +131,11 @@ static uint64_t lower_ascii_word(uint64_t word)
 	return word | ((from_a & ~past_z & ones * 0x80) >> 2);
 }
 
-/* Appends s (len bytes of ASCII) with A to Z lowered. */
+/*
+ * Appends s (len bytes of ASCII) with A to Z lowered: sixteen bytes at a
+ * time with SSE2 (a signed compare is exact, as every byte is below
+ * 0x80), then eight, then one.
+ */
 static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 {
 	char *c;
@@ -137,6 +144,17 @@ static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 	if (pe_buf_add(out, s, len))
 		return PE_ERR_LIMIT;
 	c = out->data + out->len - len;
+#ifdef __SSE2__
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(void *)(c + i));
+		__m128i upper = _mm_and_si128(
+			_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+			_mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+
+		v = _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(32)));
+		_mm_storeu_si128((__m128i *)(void *)(c + i), v);
+	}
+#endif
 	for (uint64_t word; i + 8 <= len; i += 8) {
 		memcpy(&word, c + i, 8);
 		word = lower_ascii_word(word);
@@ -447,6 +465,90 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 	*start = first;
 	*end = *at = i;
 	return 1;
+}
+
+#ifdef __SSE2__
+/*
+ * The letters and digits (ASCII_WORD) among the 16 bytes at s, one bit
+ * each.  The ranges are tested as unsigned, by signed compares after a
+ * bias, so a byte past ASCII is never a letter or digit.
+ */
+static unsigned ascii_word_bits(const char *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i bias = _mm_set1_epi8((char)0x80);
+	__m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	__m128i letter = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(32)),
+				      _mm_set1_epi8('a'));
+	__m128i is_digit = _mm_cmplt_epi8(_mm_xor_si128(digit, bias),
+					  _mm_set1_epi8((char)(0x80 + 10)));
+	__m128i is_letter = _mm_cmplt_epi8(_mm_xor_si128(letter, bias),
+					   _mm_set1_epi8((char)(0x80 + 26)));
+
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter));
+}
+
+/* True when the 16 bytes at s are all ASCII. */
+static int ascii_block(const char *s)
+{
+	return !_mm_movemask_epi8(
+		_mm_loadu_si128((const __m128i *)(const void *)s));
+}
+
+/*
+ * Takes the words of the 16 ASCII bytes at s + i whose ends lie in them
+ * (those before a byte that is not a letter or digit), into starts and
+ * ends from *n on, up to max.  Returns where the finder goes on: past
+ * the last word taken when max ran out, else the start of a word that
+ * runs to the block's end (the next block decides where it ends), else
+ * the next block.  i is never inside a word, so a letter at s[i] starts
+ * one.
+ */
+static size_t words_in_block(const char *s, size_t i, size_t *starts,
+			     size_t *ends, size_t *n, size_t max)
+{
+	unsigned bits = ascii_word_bits(s + i);
+	unsigned first = bits & ~(bits << 1); /* each word's first byte */
+	unsigned last = bits & ~(bits >> 1) & 0x7fffu; /* last, not at 15 */
+
+	while (last) {
+		if (*n == max)
+			return ends[*n - 1];
+		starts[*n] = i + (size_t)__builtin_ctz(first);
+		ends[(*n)++] = i + (size_t)__builtin_ctz(last) + 1;
+		first &= first - 1;
+		last &= last - 1;
+	}
+	return first ? i + (size_t)__builtin_ctz(first) : i + 16;
+}
+#endif
+
+/*
+ * Finds words as pe_unicode_next_word does, many at a time; see
+ * unicode.h.  A block of 16 ASCII bytes holding no whole word of 16 or
+ * more letters is read at once, by the bits of its letters and digits
+ * (words_in_block); anything else, past ASCII or near the end, goes word
+ * by word through pe_unicode_next_word.
+ */
+size_t pe_unicode_next_words(const char *s, size_t len, size_t *at,
+			     size_t *starts, size_t *ends, size_t max)
+{
+	size_t n = 0, i = *at;
+
+	while (n < max) {
+#ifdef __SSE2__
+		if (i + 16 <= len && ascii_block(s + i) &&
+		    ascii_word_bits(s + i) != 0xffffu) {
+			i = words_in_block(s, i, starts, ends, &n, max);
+			continue;
+		}
+#endif
+		if (!pe_unicode_next_word(s, len, &i, &starts[n], &ends[n]))
+			break;
+		n++;
+	}
+	*at = i;
+	return n;
 }
 
 /* Tells a character that is a word on its own; see unicode.h. */

@@ -91,6 +91,17 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 			 size_t *end);
 
 /*
+ * Finds up to max words of s (len bytes) from *at on, the same words as
+ * calls of pe_unicode_next_word would find, faster where s is ASCII:
+ * stores their byte offsets in starts[] and ends[] (room for max each),
+ * moves *at past the last (perhaps past bytes between words after it,
+ * never into a word), and returns how many it found, 0 only when there
+ * are no more (*at is then len).  *at must not lie inside a word.
+ */
+size_t pe_unicode_next_words(const char *s, size_t len, size_t *at,
+			     size_t *starts, size_t *ends, size_t max);
+
+/*
  * Returns 1 when cp makes a word on its own: a character of the scripts
  * written without spaces between words whose every character is counted
  * as a word, as word processors count them: CJK ideographs (with their

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,9 @@ char *xstrndup(const char *s, size_t len)
 
 /*
  * Formats into a new heap string; the caller owns it.  Most strings made
- * here (reasons, diagnostics) are short, so the text is formatted once,
- * into a buffer on the stack, and copied: formatting twice (once to
- * measure) doubled the cost of every reason.  Only a string that does
+ * here (reasons, diagnostics) are short, so the text is formatted once
+ * (pe_vsnprintf), into a buffer on the stack, and copied: formatting
+ * twice (once to measure) doubled the cost of every reason.  Only a string that does
  * not fit is formatted again, into memory of its measured size.
  */
 char *xstrvfmt(const char *fmt, va_list ap)
@@ -83,7 +84,7 @@ char *xstrvfmt(const char *fmt, va_list ap)
 	char *p;
 
 	va_copy(copy, ap);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, copy);
+	n = pe_vsnprintf(tmp, sizeof(tmp), fmt, copy);
 	va_end(copy);
 	if (n < 0)
 		return xstrdup("");
@@ -156,6 +157,179 @@ int pe_fmt_fixed(char *out, size_t size, double v, int decimals)
 	if (size)
 		out[(size_t)len < size ? (size_t)len : size - 1] = '\0';
 	return len;
+}
+
+/* Where pe_vsnprintf writes: what fits goes in, everything counts. */
+struct fmt_out {
+	char *data;
+	size_t size;
+	size_t len; /* the whole text's, written or not */
+};
+
+static void fmt_put(struct fmt_out *o, const char *s, size_t n)
+{
+	if (o->len + 1 < o->size) {
+		size_t room = o->size - 1 - o->len;
+
+		memcpy(o->data + o->len, s, n < room ? n : room);
+	}
+	o->len += n;
+}
+
+/* Writes v in decimal, with a minus sign when negative is set. */
+static void fmt_unsigned(struct fmt_out *o, unsigned long long v, int negative)
+{
+	char digits[24];
+	size_t n = sizeof(digits);
+
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (negative)
+		digits[--n] = '-';
+	fmt_put(o, digits + n, sizeof(digits) - n);
+}
+
+static void fmt_signed(struct fmt_out *o, long long v)
+{
+	/* -(v + 1) + 1 is |v| without overflow, LLONG_MIN too. */
+	if (v < 0)
+		fmt_unsigned(o, (unsigned long long)-(v + 1) + 1, 1);
+	else
+		fmt_unsigned(o, (unsigned long long)v, 0);
+}
+
+/*
+ * Reads the precision at *p ("." and digits, or ".*" from ap): -1 when
+ * there is none, -2 when it is out of the range taken here.
+ */
+static int fmt_precision(const char **p, va_list *ap)
+{
+	int precision = 0;
+
+	if (**p != '.')
+		return -1;
+	(*p)++;
+	if (**p == '*') {
+		(*p)++;
+		precision = va_arg(*ap, int);
+		return precision < 0 ? -2 : precision;
+	}
+	while (**p >= '0' && **p <= '9') {
+		precision = precision * 10 + (**p - '0');
+		if (precision > 100000)
+			return -2;
+		(*p)++;
+	}
+	return precision;
+}
+
+/*
+ * Formats one conversion, *p just past its '%'.  Returns 0, or -1 for a
+ * conversion it leaves to vsnprintf.
+ */
+static int fmt_conversion(struct fmt_out *o, const char **p, va_list *ap)
+{
+	int precision = fmt_precision(p, ap);
+	char c = *(*p)++;
+
+	if (precision == -2)
+		return -1;
+	if (c == 's') {
+		const char *s = va_arg(*ap, const char *);
+		size_t n;
+
+		if (!s)
+			return -1;
+		n = precision < 0 ? strlen(s) : strnlen(s, (size_t)precision);
+		fmt_put(o, s, n);
+		return 0;
+	}
+	if (c == 'f') {
+		char fixed[PE_FIXED_SIZE];
+		int n;
+
+		if (precision > 9)
+			return -1;
+		n = pe_fmt_fixed(fixed, sizeof(fixed), va_arg(*ap, double),
+				 precision < 0 ? 6 : precision);
+		if (n < 0 || (size_t)n >= sizeof(fixed))
+			return -1;
+		fmt_put(o, fixed, (size_t)n);
+		return 0;
+	}
+	if (precision >= 0)
+		return -1;
+	if (c == '%') {
+		fmt_put(o, "%", 1);
+	} else if (c == 'c') {
+		char ch = (char)va_arg(*ap, int);
+
+		fmt_put(o, &ch, 1);
+	} else if (c == 'd' || c == 'i') {
+		fmt_signed(o, va_arg(*ap, int));
+	} else if (c == 'u') {
+		fmt_unsigned(o, va_arg(*ap, unsigned), 0);
+	} else if (c == 'z' && **p == 'u') {
+		(*p)++;
+		fmt_unsigned(o, va_arg(*ap, size_t), 0);
+	} else if (c == 'l' && (**p == 'd' || **p == 'i')) {
+		(*p)++;
+		fmt_signed(o, va_arg(*ap, long));
+	} else if (c == 'l' && **p == 'u') {
+		(*p)++;
+		fmt_unsigned(o, va_arg(*ap, unsigned long), 0);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Formats like vsnprintf; see util.h.  glibc's vsnprintf sets up a FILE
+ * for every call and goes through its general machinery, about 2,000
+ * instructions for a short reason; this writes the common conversions
+ * directly.  The arguments are read through a va_copy of ap, so that a
+ * format it does not take can start again in vsnprintf with ap.
+ */
+int pe_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+{
+	struct fmt_out o = { out, size, 0 };
+	const char *p = fmt;
+	va_list args;
+	int rc = 0;
+
+	va_copy(args, ap);
+	while (!rc && *p) {
+		const char *pct = strchr(p, '%');
+		size_t n = pct ? (size_t)(pct - p) : strlen(p);
+
+		fmt_put(&o, p, n);
+		p += n;
+		if (*p == '%') {
+			p++;
+			rc = fmt_conversion(&o, &p, &args);
+		}
+	}
+	va_end(args);
+	if (rc || o.len > INT_MAX)
+		return vsnprintf(out, size, fmt, ap);
+	if (size)
+		out[o.len < size ? o.len : size - 1] = '\0';
+	return (int)o.len;
+}
+
+/* Formats like snprintf through pe_vsnprintf; see util.h. */
+int pe_snprintf(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = pe_vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	return n;
 }
 
 /* Grows an array so it holds at least want elements, doubling its size. */

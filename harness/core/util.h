@@ -55,6 +55,21 @@ char *xstrvfmt(const char *fmt, va_list ap)
 enum { PE_FIXED_SIZE = 330 };
 int pe_fmt_fixed(char *out, size_t size, double v, int decimals);
 
+/*
+ * vsnprintf, byte for byte, but faster for the conversions reasons use:
+ * %s and %.Ns / %.*s (a string that is not NULL), %d, %i, %u, %ld,
+ * %lu and %zu, %c, %% and %.Nf / %.*f with 0 to 9 decimals (through
+ * pe_fmt_fixed).  A format with any other conversion, flag or width,
+ * or a NULL string, is handed to vsnprintf whole.  Returns the length
+ * the text has (as vsnprintf does), of which out holds what fits in
+ * size bytes with a NUL.
+ */
+int pe_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+/* snprintf, byte for byte, through pe_vsnprintf. */
+int pe_snprintf(char *out, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Grows *items (of *alloc elements of elem_size) so it holds at least want. */
 void pe_grow(void *items_ptr, size_t *alloc, size_t want, size_t elem_size);
 

@@ -692,6 +692,89 @@ static void test_next_word_random(void **state)
 	}
 }
 
+/*
+ * pe_unicode_next_words finds, from at on, what pe_unicode_next_word
+ * finds word by word, whatever max is, and ends with at at the end.
+ */
+static void assert_same_batches(const char *s, size_t len, size_t from,
+				size_t max)
+{
+	size_t at = from, ref_at = from, starts[8], ends[8], n;
+
+	assert_true(max <= 8);
+	do {
+		n = pe_unicode_next_words(s, len, &at, starts, ends, max);
+		assert_true(n <= max);
+		for (size_t k = 0; k < n; k++) {
+			size_t start, end;
+
+			assert_true(pe_unicode_next_word(s, len, &ref_at,
+							 &start, &end));
+			assert_int_equal(starts[k], start);
+			assert_int_equal(ends[k], end);
+		}
+		/* It may go on from further, past bytes between words. */
+		assert_true(at >= ref_at);
+	} while (n);
+	assert_int_equal(at, len);
+	assert_false(
+		pe_unicode_next_word(s, len, &ref_at, &starts[0], &ends[0]));
+}
+
+/*
+ * Words of every length from 1 to 40, with gaps of 1 to 20 bytes,
+ * met by a byte past ASCII at every position and read from every start
+ * that is not inside a word: the blocks of sixteen bytes that
+ * pe_unicode_next_words reads at once cut them everywhere.
+ */
+static void test_next_words_blocks(void **state)
+{
+	static const char *const odd[] = { "", E_ACUTE, "\xff", "\xe6\x97\xa5",
+					   "\xe2\x80\x94" };
+	char text[200];
+
+	(void)state;
+	for (size_t word = 1; word <= 40; word += 3)
+		for (size_t gap = 1; gap <= 20; gap += 4)
+			for (size_t k = 0; k < COUNT(odd); k++)
+				for (size_t pos = 0; pos < 100; pos += 7) {
+					size_t len = 0;
+
+					while (len + word + gap < 100) {
+						memset(text + len, 'w', word);
+						text[len + word / 2] = '7';
+						memset(text + len + word,
+						       gap % 2 ? ' ' : '.',
+						       gap);
+						len += word + gap;
+					}
+					memcpy(text + pos, odd[k],
+					       strlen(odd[k]));
+					for (size_t max = 1; max <= 8; max += 7)
+						assert_same_batches(text, len,
+								    0, max);
+					assert_same_batches(text, len, len, 3);
+				}
+}
+
+/* The same on the random texts of test_next_word_random. */
+static void test_next_words_random(void **state)
+{
+	uint64_t seed = 12;
+	char text[512];
+
+	(void)state;
+	for (int round = 0; round < 3000; round++) {
+		size_t len = random_words_text(&seed, text, sizeof(text) / 2);
+
+		/* Twice over, so that most texts span several blocks. */
+		memcpy(text + len, text, len);
+		len *= 2;
+		for (size_t max = 1; max <= 8; max++)
+			assert_same_batches(text, len, 0, max);
+	}
+}
+
 /* Counts invalid bytes one decoded character at a time. */
 static size_t invalid_bytes_by_characters(const char *s, size_t len)
 {
@@ -763,6 +846,8 @@ int main(void)
 		cmocka_unit_test(test_graphemes),
 		cmocka_unit_test(test_next_word_table),
 		cmocka_unit_test(test_next_word_random),
+		cmocka_unit_test(test_next_words_blocks),
+		cmocka_unit_test(test_next_words_random),
 		cmocka_unit_test(test_invalid_bytes_strides),
 		cmocka_unit_test(test_version),
 	};

@@ -1,5 +1,6 @@
 /*
- * Unit tests for util.c: strict number parsing and typo suggestions.
+ * Unit tests for util.c: strict number parsing, typo suggestions and the
+ * formatting of figures and reasons.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -175,6 +177,88 @@ static void test_fmt_fixed(void **state)
 	}
 }
 
+/*
+ * pe_snprintf and snprintf write the same bytes and return the same
+ * length for fmt, cut at every size from 0 to past the whole text, and
+ * neither writes past size.
+ */
+static void __attribute__((format(printf, 2, 3)))
+check_format(int line, const char *fmt, ...)
+{
+	char got[400], want[400];
+	va_list ap, copy;
+	int want_len;
+
+	va_start(ap, fmt);
+	va_copy(copy, ap);
+	want_len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	assert_true(want_len >= 0 && want_len + 2 < (int)sizeof(got));
+	for (size_t size = 0; size <= (size_t)want_len + 2; size++) {
+		int got_len, n;
+
+		memset(got, 'Z', sizeof(got));
+		memset(want, 'Z', sizeof(want));
+		va_copy(copy, ap);
+		n = vsnprintf(want, size, fmt, copy);
+		va_end(copy);
+		va_copy(copy, ap);
+		got_len = pe_vsnprintf(got, size, fmt, copy);
+		va_end(copy);
+		if (got_len != n || memcmp(got, want, sizeof(got)))
+			fail_msg("line %d, size %zu: \"%s\" gave %d \"%.*s\", "
+				 "want %d \"%.*s\"",
+				 line, size, fmt, got_len, (int)size, got, n,
+				 (int)size, want);
+	}
+	va_end(ap);
+}
+
+#define CHECK_FORMAT(...) check_format(__LINE__, __VA_ARGS__)
+
+/*
+ * The conversions pe_vsnprintf writes itself, at their edges, and those
+ * it hands to vsnprintf (flags, widths, other conversions, NULL).
+ */
+static void test_vsnprintf(void **state)
+{
+	/* volatile, so that the compiler does not see the NULL. */
+	const char *volatile null_string = NULL;
+	char long_text[300];
+
+	(void)state;
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	CHECK_FORMAT("plain text");
+	CHECK_FORMAT("%s", "");
+	CHECK_FORMAT("100%% sure, %%s");
+	CHECK_FORMAT("%s|%s|%s", "", "a", "bc");
+	CHECK_FORMAT("%s", long_text);
+	CHECK_FORMAT("%.3s|%.0s|%.10s", "abcdef", "abc", "ab");
+	CHECK_FORMAT("%.*s|%.*s", 2, "abcdef", 10, "ab");
+	CHECK_FORMAT("%.*s", -1, "negative precision: vsnprintf's");
+	CHECK_FORMAT("%d %d %d %d %i", 0, INT_MIN, INT_MAX, -42, -7);
+	CHECK_FORMAT("%u %u", 0u, UINT_MAX);
+	CHECK_FORMAT("%ld %ld %li %lu", LONG_MIN, LONG_MAX, -1L, ULONG_MAX);
+	CHECK_FORMAT("%zu %zu", (size_t)0, SIZE_MAX);
+	CHECK_FORMAT("%c%c%c", 'a', 0, 0xe9);
+	CHECK_FORMAT("%.3f %.3f %.0f %.f %f", 0.1234, 1.0005, 2.5, 3.5,
+		     3.14159);
+	CHECK_FORMAT("%.3f %.3f %.3f %.3f", -1.5, -0.0, NAN, INFINITY);
+	CHECK_FORMAT("%.1f %.9f %.3f", 1e300, 1.0 / 3, 4503599627370497.0);
+	CHECK_FORMAT("%.*f %.*f", 2, 1.005, 9, 0.1);
+	CHECK_FORMAT("%.10f %.*f", 0.1, 12, 0.1);
+	CHECK_FORMAT("/%s/ matched %s%zu time%s", "(?i)rollback", "at least ",
+		     (size_t)3, "s");
+	CHECK_FORMAT("ROUGE-L F1 %.3f (need at least %.3f): %zu words", 0.02,
+		     0.25, (size_t)17);
+	/* What vsnprintf formats instead. */
+	CHECK_FORMAT("%5s|%-5s|%-*s|", "ab", "cd", 4, "e");
+	CHECK_FORMAT("%g %.2g %e %+.1f % i %x %lld %5zu %02ld", 0.1, 2.5, 1.0,
+		     2.0, 3, 255u, -5LL, (size_t)7, 4L);
+	CHECK_FORMAT("%s and %d", null_string, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_parse_double),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_fmt_fixed),
+		cmocka_unit_test(test_vsnprintf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
