@@ -1764,6 +1764,8 @@ static void dispatch(struct runner *r, double now)
 	}
 }
 
+static int decided(const struct runner *r);
+
 /* How long the loop may wait before something is due. */
 static long wait_ms(const struct runner *r, double now)
 {
@@ -1772,8 +1774,12 @@ static long wait_ms(const struct runner *r, double now)
 			      ? (double)o->tick_ms
 			      : 1000;
 
+	int judges_only = decided(r);
+
+	/* Once decided, a job's retry waits for ever: it never wakes us. */
 	for (size_t i = 0; i < r->ndelayed; i++)
-		if (r->delayed[i].due_ms - now < wait)
+		if (r->delayed[i].due_ms - now < wait &&
+		    (!judges_only || r->delayed[i].call >= r->plan->njobs))
 			wait = r->delayed[i].due_ms - now;
 	for (size_t k = 0; k < r->plan->ntargets; k++) {
 		const struct target_state *ts = &r->targets[k];
@@ -2028,9 +2034,11 @@ static int work_left(struct runner *r)
 
 /*
  * True while judge calls are not over, or scoring tasks may still hand
- * some in; work_left has taken in those handed in.
+ * some in.  As in work_left, the count of tasks is read before the calls
+ * handed in are taken in: a task hands in, then counts itself out, so a
+ * task that has just counted itself out has handed in what it had.
  */
-static int judges_left(const struct runner *r)
+static int judges_left(struct runner *r)
 {
 	size_t scoring;
 
@@ -2038,6 +2046,7 @@ static int judges_left(const struct runner *r)
 		return 0;
 #pragma omp atomic read seq_cst
 	scoring = r->scoring;
+	take_judges(r);
 	return scoring > 0 || r->judging > 0;
 }
 
