@@ -268,6 +268,8 @@ if [ -n "${FAKELLM:-}" ]; then
 		[ "$status" = 2 ]
 	check "baseline-rev, Ctrl-C on the baseline side: says the working tree's side is not run" \
 		grep -q "^the working tree's side is not run: the baseline side was interrupted$" int.out
+	check "baseline-rev, Ctrl-C on the baseline side: no --resume hint (the command takes none)" \
+		sh -c 'grep -q "^interrupted: [0-9]* jobs not run$" int.out && ! grep -q -- --resume int.out'
 	check "baseline-rev, Ctrl-C on the baseline side: the working tree's side wrote nothing" \
 		[ ! -e repo/out5/results.json ]
 	check "baseline-rev, Ctrl-C on the baseline side: the partial baseline is kept" \

@@ -432,12 +432,17 @@ static void remove_stale_temps(const struct pe_run_options *ro)
 	pe_atomic_remove_stale(ro->out_dir, before);
 }
 
-static void print_interrupted(const struct pe_run *run)
+/*
+ * Says how many jobs an interrupt left; --resume continues them, but not
+ * on --baseline-rev's baseline side (the command takes no --resume).
+ */
+static void print_interrupted(const struct run_args *a,
+			      const struct pe_run *run)
 {
 	size_t left = run->njobs - run->done;
 
-	printf("interrupted: %zu job%s not run; --resume continues\n", left,
-	       left == 1 ? "" : "s");
+	printf("interrupted: %zu job%s not run%s\n", left, left == 1 ? "" : "s",
+	       a->base_side ? "" : "; --resume continues");
 }
 
 /*
@@ -706,7 +711,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	}
 	agg = print_summary(plan, &run, config, a->out_dir, &rows, &written);
 	if (run.interrupted)
-		print_interrupted(&run);
+		print_interrupted(a, &run);
 	if (decider)
 		print_decision(decider, &run);
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
