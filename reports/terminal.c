@@ -1,6 +1,6 @@
 /*
- * The terminal report: the pass-rate matrix that "run" and "score" print
- * (they without the interval), with each pass rate's 95 % interval (the case as the
+ * The terminal report: the pass-rate matrix that "run" and "score" print,
+ * here with each pass rate's 95 % interval (the case as the
  * unit, the method named under the total) and, with
  * --timings, latency p50/p95 and the p95 time to the first token; the judges' calls, tokens and cost apart
  * from the answers' when judges were asked; then the flaky cases, the

@@ -504,12 +504,13 @@ static void compare_pairs(struct pe_ranking *out,
 static void finish_ranking(struct pe_ranking *out, struct model_list *l,
 			   int priced)
 {
-	out->all = acc_finish(&l->all, priced);
-	free(l->all.cases);
 	struct pe_ranking_entry *entries =
 		xcalloc(l->count ? l->count : 1, sizeof(*entries));
 	struct entry_build *sorted =
 		xcalloc(l->count ? l->count : 1, sizeof(*sorted));
+
+	out->all = acc_finish(&l->all, priced);
+	free(l->all.cases);
 
 	for (size_t i = 0; i < l->count; i++) {
 		sorted[i].entry.model = l->items[i].model;
