@@ -915,18 +915,27 @@ static void drop_duplicates(struct pe_resultset *rs)
 struct pe_resultset *pe_resultset_load(const char *path, struct pe_diag *diag)
 {
 	struct pe_resultset *rs;
-	struct reader r = { NULL, diag, 0 };
-	struct pe_mark m = { NULL, 1, 1 };
 	char *data;
 	size_t len;
-	int rc;
 
 	if (pe_file_read(path, PE_RESULTSET_MAX_FILE, &data, &len, diag))
 		return NULL;
-	rs = xcalloc(1, sizeof(*rs));
+	rs = pe_resultset_parse(path, data, len, diag);
+	free(data);
+	return rs;
+}
+
+/* Reads a results document or journal from memory; see resultset.h. */
+struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
+					size_t len, struct pe_diag *diag)
+{
+	struct pe_resultset *rs = xcalloc(1, sizeof(*rs));
+	struct reader r = { NULL, diag, 0 };
+	struct pe_mark m = { NULL, 1, 1 };
+	int rc;
+
 	rs->cases = pe_case_table_new();
 	rs->doc = r.doc = pe_doc_new(path, data, len);
-	free(data);
 	m.file = rs->doc->path;
 	if (pe_ends_with(path, ".jsonl")) {
 		rc = read_journal(rs, &r);

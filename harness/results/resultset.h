@@ -38,6 +38,13 @@ struct pe_resultset;
  * newline (a run that was killed) is skipped with a warning.
  */
 struct pe_resultset *pe_resultset_load(const char *path, struct pe_diag *diag);
+
+/*
+ * The same for len bytes of data read from path already (the name still
+ * tells a journal, and messages name it).  data is copied.
+ */
+struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
+					size_t len, struct pe_diag *diag);
 void pe_resultset_free(struct pe_resultset *rs);
 
 /*
