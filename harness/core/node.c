@@ -1,6 +1,7 @@
 /*
- * Document trees and their arena.  The arena is a chain of blocks that only
- * grows; a document is freed in one step, which keeps the loaders free of
+ * Document trees and their arena.  The arena is a chain of blocks that
+ * grows, or goes back to a point taken before (pe_doc_release); a
+ * document is freed in one step, which keeps the loaders free of
  * ownership bookkeeping for thousands of small nodes.
  */
 #include "harness/core/node.h"
@@ -78,6 +79,30 @@ void *pe_doc_alloc(struct pe_doc *doc, size_t size)
 	b->used += size;
 	memset(p, 0, size);
 	return p;
+}
+
+/* The document's allocations so far; see node.h. */
+struct pe_doc_point pe_doc_point(const struct pe_doc *doc)
+{
+	const struct arena_block *b = doc->arena->head;
+	struct pe_doc_point p = { b, b ? b->used : 0 };
+
+	return p;
+}
+
+/* Frees what was allocated since point; see node.h. */
+void pe_doc_release(struct pe_doc *doc, struct pe_doc_point point)
+{
+	struct pe_arena *a = doc->arena;
+
+	while (a->head && a->head != point.block) {
+		struct arena_block *next = a->head->next;
+
+		free(a->head);
+		a->head = next;
+	}
+	if (a->head)
+		a->head->used = point.used;
 }
 
 /* Copies len bytes of s into the document, NUL-terminated. */

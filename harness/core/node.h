@@ -66,6 +66,19 @@ void pe_doc_free(struct pe_doc *doc);
 
 /* Allocation inside the document; freed with it. */
 void *pe_doc_alloc(struct pe_doc *doc, size_t size);
+
+/*
+ * A point in the document's allocations: pe_doc_release frees everything
+ * allocated since, so that a reader can parse many pieces one after the
+ * other (a results file's rows) in the memory of one.  Nothing allocated
+ * since the point may be used after the release.
+ */
+struct pe_doc_point {
+	const void *block;
+	size_t used;
+};
+struct pe_doc_point pe_doc_point(const struct pe_doc *doc);
+void pe_doc_release(struct pe_doc *doc, struct pe_doc_point point);
 char *pe_doc_strndup(struct pe_doc *doc, const char *s, size_t len);
 struct pe_node *pe_doc_node(struct pe_doc *doc, enum pe_node_kind kind,
 			    const struct pe_mark *mark);

@@ -50,9 +50,21 @@ struct where {
 
 struct reader {
 	struct pe_doc *doc;
+	/*
+	 * Where a row's strings and evaluators go: doc, or a document of
+	 * their own when each row is parsed and let go (read_rows).
+	 */
+	struct pe_doc *keep;
 	struct pe_diag *diag;
 	int failed;
 };
+
+/* n's text (len bytes and a NUL) where rows keep their strings. */
+static const char *kept_text(struct reader *r, const struct pe_node *n)
+{
+	return r->keep == r->doc ? n->text
+				 : pe_doc_strndup(r->keep, n->text, n->len);
+}
 
 /* The scanner: offsets into text that is known to be valid JSON. */
 
@@ -186,21 +198,35 @@ static const struct pe_node *member(struct reader *r, const struct where *w,
 
 /* Field readers: each leaves *out alone when the field is bad. */
 
-static void get_string(struct reader *r, const struct where *w,
-		       const struct pe_node *map, const char *key, int nullable,
-		       const char **out)
+/*
+ * Stores the string node of key in *out (NULL for a null, when nullable)
+ * and returns 1; returns 0, leaving *out alone, when the field is bad.
+ */
+static int get_string_node(struct reader *r, const struct where *w,
+			   const struct pe_node *map, const char *key,
+			   int nullable, const struct pe_node **out)
 {
 	const struct pe_node *n = member(r, w, map, key);
 
 	if (!n)
-		return;
-	if (n->kind == PE_NODE_STRING)
-		*out = n->text;
-	else if (n->kind == PE_NODE_NULL && nullable)
-		*out = NULL;
-	else
-		mistyped(r, w, key, nullable ? "a string or null" : "a string",
-			 n);
+		return 0;
+	if (n->kind == PE_NODE_STRING ||
+	    (n->kind == PE_NODE_NULL && nullable)) {
+		*out = n->kind == PE_NODE_STRING ? n : NULL;
+		return 1;
+	}
+	mistyped(r, w, key, nullable ? "a string or null" : "a string", n);
+	return 0;
+}
+
+static void get_string(struct reader *r, const struct where *w,
+		       const struct pe_node *map, const char *key, int nullable,
+		       const char **out)
+{
+	const struct pe_node *n;
+
+	if (get_string_node(r, w, map, key, nullable, &n))
+		*out = n ? kept_text(r, n) : NULL;
 }
 
 static void get_count(struct reader *r, const struct where *w,
@@ -256,11 +282,13 @@ static void get_verdict(struct reader *r, const struct where *w,
 			const struct pe_node *map, const char *key,
 			enum pe_verdict *out)
 {
-	const char *s = NULL;
+	const struct pe_node *n = NULL;
+	const char *s;
 	int was_failed = r->failed;
 
 	r->failed = 0;
-	get_string(r, w, map, key, 0, &s);
+	get_string_node(r, w, map, key, 0, &n);
+	s = n ? n->text : NULL;
 	if (!r->failed && pe_verdict_parse(s, out))
 		error_at(r, key_offset(r, w, key),
 			 "'%s' must be pass, fail, error, ungraded or skip, "
@@ -301,7 +329,7 @@ static void read_evaluators(struct reader *r, const struct where *row,
 		mistyped(r, row, "evaluators", "a list", n);
 		return;
 	}
-	evs = pe_doc_alloc(r->doc, (n->count ? n->count : 1) * sizeof(*evs));
+	evs = pe_doc_alloc(r->keep, (n->count ? n->count : 1) * sizeof(*evs));
 	starts = xcalloc(n->count ? n->count : 1, sizeof(*starts));
 	if (find_member(r->doc->source, row->start, row->end, "evaluators",
 			&value) != NO_OFFSET)
@@ -415,7 +443,7 @@ static void read_output(struct reader *r, const struct where *w,
 		mistyped(r, w, "output", "a string or null", n);
 		return;
 	}
-	out->output = n->text;
+	out->output = kept_text(r, n);
 	out->output_len = n->len;
 }
 
@@ -767,7 +795,7 @@ long pe_resultset_schema_version(const struct pe_resultset *rs)
 int pe_result_read_line(struct pe_doc *doc, struct pe_result *out,
 			struct pe_diag *diag)
 {
-	struct reader r = { doc, diag, 0 };
+	struct reader r = { doc, doc, diag, 0 };
 	struct pe_mark m = { doc->path, 1, 1 };
 	const struct pe_node *n =
 		pe_json_parse(doc, doc->source, doc->source_len, &m, diag);
@@ -930,12 +958,12 @@ struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
 					size_t len, struct pe_diag *diag)
 {
 	struct pe_resultset *rs = xcalloc(1, sizeof(*rs));
-	struct reader r = { NULL, diag, 0 };
+	struct reader r = { NULL, NULL, diag, 0 };
 	struct pe_mark m = { NULL, 1, 1 };
 	int rc;
 
 	rs->cases = pe_case_table_new();
-	rs->doc = r.doc = pe_doc_new(path, data, len);
+	rs->doc = r.doc = r.keep = pe_doc_new(path, data, len);
 	m.file = rs->doc->path;
 	if (pe_ends_with(path, ".jsonl")) {
 		rc = read_journal(rs, &r);
