@@ -28,6 +28,7 @@
 
 struct pe_resultset {
 	struct pe_doc *doc;
+	struct pe_doc *keep; /* the rows' strings when not in doc, or NULL */
 	const char *command;
 	long schema_version; /* 0 for a journal */
 	int has_plan;
@@ -817,30 +818,31 @@ static int read_journal_line(struct pe_resultset *rs, struct reader *r,
 {
 	struct pe_mark m = { r->doc->path, line, 1 };
 	struct pe_diag *quiet = torn ? pe_diag_new() : NULL;
+	struct pe_doc_point point = pe_doc_point(r->doc);
 	const struct pe_node *n =
 		pe_json_parse(r->doc, r->doc->source + start, end - start, &m,
 			      quiet ? quiet : r->diag);
+	int rc = PE_OK;
 
 	pe_diag_free(quiet);
 	if (!n && torn) {
 		pe_diag_warning(r->diag, &m,
 				"skipping the last line, cut short without "
 				"its newline");
-		return PE_OK;
-	}
-	if (!n)
-		return PE_ERR_INVALID;
-	if (n->kind != PE_NODE_MAP) {
+	} else if (!n) {
+		rc = PE_ERR_INVALID;
+	} else if (n->kind != PE_NODE_MAP) {
 		error_at(r, start,
 			 "each journal line must be a JSON object, not a %s",
 			 pe_node_kind_name(n->kind));
-		return PE_ERR_INVALID;
-	}
-	if (read_row(r, n, start, end, line, push_row(rs))) {
+		rc = PE_ERR_INVALID;
+	} else if (read_row(r, n, start, end, line, push_row(rs))) {
 		rs->nrows--;
-		return PE_ERR_INVALID;
+		rc = PE_ERR_INVALID;
 	}
-	return PE_OK;
+	/* The row holds copies (r->keep): the line's nodes go. */
+	pe_doc_release(r->doc, point);
+	return rc;
 }
 
 static int read_journal(struct pe_resultset *rs, struct reader *r)
@@ -966,6 +968,7 @@ struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
 	rs->doc = r.doc = r.keep = pe_doc_new(path, data, len);
 	m.file = rs->doc->path;
 	if (pe_ends_with(path, ".jsonl")) {
+		rs->keep = r.keep = pe_doc_new(path, NULL, 0);
 		rc = read_journal(rs, &r);
 		if (!rc)
 			drop_duplicates(rs);
@@ -989,6 +992,7 @@ void pe_resultset_free(struct pe_resultset *rs)
 	if (!rs)
 		return;
 	pe_case_table_free(rs->cases);
+	pe_doc_free(rs->keep);
 	pe_doc_free(rs->doc);
 	free(rs->rows);
 	free(rs->by_id);
