@@ -1,13 +1,16 @@
 /*
  * The results reader.  The JSON module parses the file into document
- * nodes, which all carry the mark of the text they came from (the whole
- * document, or one journal line).  To point a message at the key that is
- * wrong, a small scanner walks the source text, which the parse has
- * already proven valid, to the byte where a row, an object or a key
- * starts; it runs only to place messages and once per row for its line.
- *
- * Strings point into the document's nodes, so the set keeps the document
- * alive; evaluator arrays live in the document's arena too.
+ * nodes, which all carry the mark of the text they came from.  A row is
+ * parsed on its own (a journal line, or an element of a document's
+ * "results" list, found by split_results), read, and its nodes let go,
+ * so that memory holds the rows and not a tree of every value: a row's
+ * strings and evaluators are copied into a document of their own (keep).
+ * A document whose shape the splitter does not take is parsed whole, as
+ * the one tree, so its messages are the whole parse's.  To point a
+ * message at the key that is wrong, a small scanner walks the source
+ * text, which the parse has already proven valid, to the byte where a
+ * row, an object or a key starts; it runs only to place messages and
+ * once per row for its line.
  */
 #include "harness/results/resultset.h"
 
@@ -151,6 +154,139 @@ static void element_starts(const char *s, size_t i, size_t end, size_t *starts,
 		if (i < end && s[i] == ',')
 			i = skip_ws(s, i + 1, end);
 	}
+}
+
+/*
+ * The "results" array of a document not yet parsed, found by a scanner
+ * that gives up (NO_OFFSET) wherever the text is not the shape it
+ * expects: each element is then parsed and read on its own, and its
+ * nodes let go (read_rows), instead of the whole document's nodes living
+ * as long as the set.
+ */
+struct split {
+	size_t open, close; /* the array's '[' and ']' */
+	size_t *starts, *ends;
+	size_t count, alloc;
+};
+
+static size_t scan_string(const char *s, size_t i, size_t end)
+{
+	for (i++; i < end; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return NO_OFFSET;
+}
+
+static size_t scan_value(const char *s, size_t i, size_t end)
+{
+	size_t from = i, depth = 0;
+
+	if (i < end && s[i] == '"')
+		return scan_string(s, i, end);
+	if (i < end && (s[i] == '{' || s[i] == '[')) {
+		while (i < end) {
+			if (s[i] == '"') {
+				i = scan_string(s, i, end);
+				if (i == NO_OFFSET)
+					return NO_OFFSET;
+				continue;
+			}
+			if (s[i] == '{' || s[i] == '[')
+				depth++;
+			else if ((s[i] == '}' || s[i] == ']') && !--depth)
+				return i + 1;
+			i++;
+		}
+		return NO_OFFSET;
+	}
+	while (i < end && s[i] && !strchr(",]} \t\r\n", s[i]))
+		i++;
+	return i > from ? i : NO_OFFSET;
+}
+
+/* Splits the array whose '[' is at s[open]; 0, or -1 for another shape. */
+static int split_array(const char *s, size_t open, size_t end, struct split *sp)
+{
+	size_t i = skip_ws(s, open + 1, end);
+
+	sp->open = open;
+	if (i < end && s[i] == ']') {
+		sp->close = i;
+		return 0;
+	}
+	for (;;) {
+		size_t stop = scan_value(s, i, end);
+
+		if (stop == NO_OFFSET)
+			return -1;
+		pe_grow(&sp->starts, &sp->alloc, sp->count + 1,
+			sizeof(*sp->starts));
+		sp->ends = xrealloc(sp->ends, sp->alloc * sizeof(*sp->ends));
+		sp->starts[sp->count] = i;
+		sp->ends[sp->count++] = stop;
+		i = skip_ws(s, stop, end);
+		if (i < end && s[i] == ',') {
+			i = skip_ws(s, i + 1, end);
+			continue;
+		}
+		if (i < end && s[i] == ']') {
+			sp->close = i;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/*
+ * Finds the top-level "results" array of s and its elements; 0, or -1
+ * when s is not an object with one such array and plain keys (anything
+ * else is left to the parse of the whole document and its messages).
+ */
+static int split_results(const char *s, size_t end, struct split *sp)
+{
+	size_t i = skip_ws(s, 0, end);
+	int seen = 0;
+
+	if (i >= end || s[i] != '{')
+		return -1;
+	i = skip_ws(s, i + 1, end);
+	while (i < end && s[i] == '"') {
+		size_t key = i, key_end = scan_string(s, i, end), value;
+
+		if (key_end == NO_OFFSET ||
+		    memchr(s + key, '\\', key_end - key))
+			return -1;
+		i = skip_ws(s, key_end, end);
+		if (i >= end || s[i] != ':')
+			return -1;
+		value = skip_ws(s, i + 1, end);
+		if (key_end - key == 9 && !memcmp(s + key, "\"results\"", 9)) {
+			if (seen || value >= end || s[value] != '[' ||
+			    split_array(s, value, end, sp))
+				return -1;
+			seen = 1;
+			i = sp->close + 1;
+		} else if ((i = scan_value(s, value, end)) == NO_OFFSET) {
+			return -1;
+		}
+		i = skip_ws(s, i, end);
+		if (i < end && s[i] == ',')
+			i = skip_ws(s, i + 1, end);
+		else if (i < end && s[i] == '}')
+			return seen && skip_ws(s, i + 1, end) == end ? 0 : -1;
+		else
+			return -1;
+	}
+	return -1;
+}
+
+static void split_release(struct split *sp)
+{
+	free(sp->starts);
+	free(sp->ends);
 }
 
 /* Messages. */
@@ -713,11 +849,33 @@ static void read_partial(struct pe_resultset *rs, struct reader *r,
 	rs->has_partial = 1;
 }
 
-/* Reads the rows of a results document. */
-static int read_document(struct pe_resultset *rs, struct reader *r)
+/*
+ * Parses the row at [start, end) of the source, on line, into r->doc;
+ * NULL after recording the error.
+ */
+static const struct pe_node *parse_row(struct reader *r, size_t start,
+				       size_t end, unsigned line)
 {
 	const char *s = r->doc->source;
-	size_t len = r->doc->source_len, value, at, *starts;
+	struct pe_mark m = { r->doc->path, line, 1 };
+
+	/* The column: the characters back to the line's start. */
+	for (size_t i = start; i > 0 && s[i - 1] != '\n'; i--)
+		if (((unsigned char)s[i - 1] & 0xc0) != 0x80)
+			m.col++;
+	return pe_json_parse(r->doc, s + start, end - start, &m, r->diag);
+}
+
+/*
+ * Reads a results document: its root, then its rows, from the root's
+ * "results" list, or, with sp, parsed one at a time from the source and
+ * let go once read (the root's list is then empty, see read_split).
+ */
+static int read_document(struct pe_resultset *rs, struct reader *r,
+			 const struct split *sp)
+{
+	const char *s = r->doc->source;
+	size_t len = r->doc->source_len, value, at, *starts, count;
 	const struct pe_node *results, *root = r->doc->root;
 	struct pe_mark m = { r->doc->path, 1, 1 };
 	struct where w = { skip_ws(s, 0, len), len, "results document" };
@@ -753,31 +911,83 @@ static int read_document(struct pe_resultset *rs, struct reader *r)
 		return PE_ERR_INVALID;
 	rs->command = command;
 	rs->schema_version = version;
-	starts = xcalloc(results->count ? results->count : 1, sizeof(*starts));
+	count = sp ? sp->count : results->count;
+	starts = xcalloc(count ? count : 1, sizeof(*starts));
 	at = find_member(s, w.start, len, "results", &value);
-	if (at != NO_OFFSET)
-		element_starts(s, value, len, starts, results->count);
-	for (size_t i = 0, done = 0; i < results->count; i++) {
-		const struct pe_node *n = results->items[i];
-		size_t end = skip_value(s, starts[i], len);
+	if (sp)
+		memcpy(starts, sp->starts, count * sizeof(*starts));
+	else if (at != NO_OFFSET)
+		element_starts(s, value, len, starts, count);
+	for (size_t i = 0, done = 0; i < count; i++) {
+		struct pe_doc_point point = pe_doc_point(r->doc);
+		size_t end = sp ? sp->ends[i] : skip_value(s, starts[i], len);
+		const struct pe_node *n;
 
 		/* Lines are counted forward from the previous row. */
 		for (; done < starts[i]; done++)
 			if (s[done] == '\n')
 				m.line++;
-		if (n->kind != PE_NODE_MAP) {
+		n = sp ? parse_row(r, starts[i], end, m.line)
+		       : results->items[i];
+		if (!n) {
+			bad = 1;
+		} else if (n->kind != PE_NODE_MAP) {
 			error_at(r, starts[i],
 				 "each result row must be a JSON object, not "
 				 "a %s",
 				 pe_node_kind_name(n->kind));
 			bad = 1;
-			continue;
-		}
-		if (read_row(r, n, starts[i], end, m.line, push_row(rs)))
+		} else if (read_row(r, n, starts[i], end, m.line,
+				    push_row(rs))) {
 			bad = 1;
+		}
+		/* The row holds copies (r->keep): its nodes go. */
+		if (sp)
+			pe_doc_release(r->doc, point);
 	}
 	free(starts);
 	return bad ? PE_ERR_INVALID : PE_OK;
+}
+
+/*
+ * Parses the document with its "results" list blanked out (spaces, its
+ * line breaks kept, so every other byte stays where it was), then checks
+ * that each row parses on its own, letting its nodes go.  Sets the
+ * document's root and returns 1 when both hold; else returns 0 with
+ * nothing recorded and nothing kept, and the whole document is parsed as
+ * one (its messages are the parse's of the whole).  A row parsed on its
+ * own sits two levels less deep than in the whole document, so a row at
+ * the very depth limit (128) is read here where the whole would stop.
+ */
+static int read_split(struct pe_doc *doc, const struct split *sp)
+{
+	struct pe_doc_point point = pe_doc_point(doc);
+	struct pe_diag *quiet = pe_diag_new();
+	struct pe_mark m = { doc->path, 1, 1 };
+	char *blank = xstrndup(doc->source, doc->source_len);
+	struct pe_node *root;
+	int ok;
+
+	for (size_t i = sp->open + 1; i < sp->close; i++)
+		if (blank[i] != '\n')
+			blank[i] = ' ';
+	root = pe_json_parse(doc, blank, doc->source_len, &m, quiet);
+	free(blank);
+	ok = root != NULL;
+	for (size_t i = 0; ok && i < sp->count; i++) {
+		struct pe_doc_point row = pe_doc_point(doc);
+
+		ok = pe_json_parse(doc, doc->source + sp->starts[i],
+				   sp->ends[i] - sp->starts[i], &m,
+				   quiet) != NULL;
+		pe_doc_release(doc, row);
+	}
+	pe_diag_free(quiet);
+	if (ok)
+		doc->root = root;
+	else
+		pe_doc_release(doc, point);
+	return ok;
 }
 
 /* What the document says of a run cut short; see resultset.h. */
@@ -973,9 +1183,21 @@ struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
 		if (!rc)
 			drop_duplicates(rs);
 	} else {
-		rs->doc->root = pe_json_parse(rs->doc, rs->doc->source,
+		struct split sp;
+
+		memset(&sp, 0, sizeof(sp));
+		if (!split_results(rs->doc->source, rs->doc->source_len, &sp) &&
+		    read_split(rs->doc, &sp)) {
+			rs->keep = r.keep = pe_doc_new(path, NULL, 0);
+			rc = read_document(rs, &r, &sp);
+		} else {
+			rs->doc->root =
+				pe_json_parse(rs->doc, rs->doc->source,
 					      rs->doc->source_len, &m, diag);
-		rc = rs->doc->root ? read_document(rs, &r) : PE_ERR_INVALID;
+			rc = rs->doc->root ? read_document(rs, &r, NULL)
+					   : PE_ERR_INVALID;
+		}
+		split_release(&sp);
 		if (!rc)
 			index_ids(rs);
 	}
