@@ -61,6 +61,14 @@ struct reader {
 	struct pe_doc *keep;
 	struct pe_diag *diag;
 	int failed;
+	/*
+	 * The place of the last message, so that the next one's is counted
+	 * on from there: rows come in order, and counting from the start of
+	 * a large file for each message of many would take its size times
+	 * theirs.
+	 */
+	size_t placed_at;
+	struct pe_mark placed;
 };
 
 /* n's text (len bytes and a NUL) where rows keep their strings. */
@@ -294,9 +302,36 @@ static void split_release(struct split *sp)
 static void error_at(struct reader *r, size_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The line and column of byte offset of the source (pe_doc_mark_at). */
+static struct pe_mark place(struct reader *r, size_t offset)
+{
+	const char *s = r->doc->source;
+
+	if (offset > r->doc->source_len)
+		offset = r->doc->source_len;
+	if (!r->placed.line || offset < r->placed_at) {
+		r->placed = (struct pe_mark){ r->doc->path, 1, 1 };
+		r->placed_at = 0;
+	}
+	for (; r->placed_at < offset; r->placed_at++) {
+		unsigned char c = (unsigned char)s[r->placed_at];
+
+		if (c == '\n') {
+			r->placed.line++;
+			r->placed.col = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			r->placed.col++;
+		}
+	}
+	return r->placed;
+}
+
 static void error_at(struct reader *r, size_t offset, const char *fmt, ...)
 {
-	struct pe_mark m = pe_doc_mark_at(r->doc, offset);
+	/* A message past the ones kept is only counted: no place needed. */
+	struct pe_mark m = pe_diag_file_full(r->diag, r->doc->path)
+				   ? (struct pe_mark){ r->doc->path, 0, 0 }
+				   : place(r, offset);
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -1006,7 +1041,7 @@ long pe_resultset_schema_version(const struct pe_resultset *rs)
 int pe_result_read_line(struct pe_doc *doc, struct pe_result *out,
 			struct pe_diag *diag)
 {
-	struct reader r = { doc, doc, diag, 0 };
+	struct reader r = { doc, doc, diag, 0, 0, { NULL, 0, 0 } };
 	struct pe_mark m = { doc->path, 1, 1 };
 	const struct pe_node *n =
 		pe_json_parse(doc, doc->source, doc->source_len, &m, diag);
@@ -1170,7 +1205,7 @@ struct pe_resultset *pe_resultset_parse(const char *path, const char *data,
 					size_t len, struct pe_diag *diag)
 {
 	struct pe_resultset *rs = xcalloc(1, sizeof(*rs));
-	struct reader r = { NULL, NULL, diag, 0 };
+	struct reader r = { NULL, NULL, diag, 0, 0, { NULL, 0, 0 } };
 	struct pe_mark m = { NULL, 1, 1 };
 	int rc;
 
