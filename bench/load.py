@@ -4,15 +4,17 @@
 Prints two tables:
   1. growth: for each shape of large input (many test cases, case ids,
      keys of one mapping, anchors, {{references}}, undefined variables,
-     evaluators, CSV and JSONL dataset rows, recorded responses), the CPU
-     time (user and system, which other work on the machine disturbs
-     less than the wall clock) and peak RSS of one `prompteval check` (or
-     `score`) at 1x, 2x and 4x its size, and the growth from 1x to 4x (4
-     is linear, 16 quadratic);
+     evaluators, CSV and JSONL dataset rows, recorded responses, rows of a
+     results.json and of a journal), the CPU time (user and system, which
+     other work on the machine disturbs less than the wall clock) and
+     peak RSS of one `prompteval check` (or `score`, or `report`) at 1x,
+     2x and 4x its size, and the growth from 1x to 4x (4 is linear, 16
+     quadratic);
   2. hostile input: an alias bomb, 10,000-deep nesting in YAML and JSONL,
      a 100 MB prompt file, a 15 MB prompt file with 500,000 cases, a NUL
-     byte, invalid UTF-8, a catastrophic regex and a million-row dataset:
-     the exit status and first message, wall time and peak RSS of each.
+     byte, invalid UTF-8, a catastrophic regex, a million-row dataset and
+     a results.json whose 50,000 rows are each wrong: the exit status and
+     first message, wall time and peak RSS of each.
 
 Every input is made in a temporary directory and removed afterwards; each
 measurement is one fresh process, its CPU time and peak RSS from
@@ -197,6 +199,47 @@ def shape_responses(n):
             "responses.jsonl", "score.prompt.yml"]
 
 
+def result_row(i, status="pass"):
+    return {"id": "%016x" % i, "prompt": "Big", "file": "big.prompt.yml",
+            "case": "c%d" % (i // 2), "case_index": i // 2,
+            "model": "openai:gpt-4o", "temperature": None, "repeat": i % 2,
+            "status": status, "score": 1, "error": None,
+            "call": {"attempts": 1, "cached": False, "http_status": 200,
+                     "first_byte_ms": 120.5, "total_ms": 800.25,
+                     "tokens_in": 60, "tokens_out": 200,
+                     "finish_reason": "stop", "served_model": None},
+            "judge": None,
+            "output": "Plan %d: expand, backfill in batches, verify, "
+                      "contract." % i,
+            "evaluators": [{"name": "mentions backfill", "kind": "string",
+                            "status": "pass", "score": 1, "weight": 1,
+                            "negate": False,
+                            "reason": "contains 'backfill'"}]}
+
+
+def write_results(n, status="pass"):
+    with open(path("results.json"), "w") as f:
+        f.write('{"schema_version": 4, "tool": "bench", "command": "run",\n'
+                ' "results": [\n')
+        for i in range(n):
+            f.write((",\n" if i else "") + json.dumps(result_row(i, status)))
+        f.write("\n]}\n")
+
+
+def shape_results(n):
+    write_results(n)
+    return [PE, "report", "-f", "jsonl", "-o", path("report-out"),
+            "results.json"]
+
+
+def shape_journal(n):
+    with open(path("results.jsonl"), "w") as f:
+        for i in range(n):
+            f.write(json.dumps(result_row(i)) + "\n")
+    return [PE, "report", "-f", "jsonl", "-o", path("report-out"),
+            "results.jsonl"]
+
+
 SHAPES = [
     ("test cases", 50000, shape_cases),
     ("explicit case ids", 50000, shape_ids),
@@ -208,6 +251,8 @@ SHAPES = [
     ("CSV rows", 100000, shape_csv),
     ("JSONL rows", 100000, shape_jsonl),
     ("recorded responses", 25000, shape_responses),
+    ("results.json rows", 25000, shape_results),
+    ("results.jsonl rows", 25000, shape_journal),
 ]
 
 
@@ -234,7 +279,7 @@ def growth():
     _, _, _, _, floor_mb = measure([PE, "check", "empty.prompt.yml"])
     clean()
     print("growth of loading time and memory (1x, 2x, 4x; prompteval check,"
-          " or score)")
+          " score or report)")
     print("%-22s %9s %8s %8s %8s   %s" % ("shape", "size", "input MB",
                                           "CPU s", "RSS MB", "1x->4x"))
     for name, base, make in SHAPES:
@@ -339,6 +384,12 @@ def hostile_million():
     return [PE, "check", "csv.prompt.yml"]
 
 
+def hostile_bad_rows():
+    write_results(int(50000 * SCALE), "nope")
+    return [PE, "report", "-f", "jsonl", "-o", path("report-out"),
+            "results.json"]
+
+
 # name, maker, expected exit status, a piece of the first message (or of
 # the output for a correct result), seconds and MB allowed
 HOSTILE = [
@@ -355,6 +406,8 @@ HOSTILE = [
     ("invalid UTF-8 in a prompt", hostile_utf8, 3, "must be UTF-8", 10, 400),
     ("catastrophic regex", hostile_regex, 2, "match limit", 10, 400),
     ("million-row CSV dataset", hostile_million, 0, "", 10, 1024),
+    ("results.json, 50k bad rows", hostile_bad_rows, 3,
+     "must be pass, fail, error, ungraded or skip", 10, 400),
 ]
 
 
