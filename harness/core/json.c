@@ -28,8 +28,6 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-enum { MAX_JSON_DEPTH = 128 };
-
 /* A walk through valid JSON text beside cJSON's tree. */
 struct walk {
 	const char *text;
@@ -266,7 +264,7 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 {
 	struct pe_node *n;
 
-	if (depth > MAX_JSON_DEPTH)
+	if (depth > PE_JSON_MAX_DEPTH)
 		return NULL;
 	n = pe_doc_node(doc, PE_NODE_NULL, mark);
 	walk_to(w, n);
@@ -486,7 +484,7 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 		if (!truncated && depth_at(text, off) >= CJSON_NESTING_LIMIT)
 			pe_diag_error(diag, &m,
 				      "JSON nested deeper than %d levels",
-				      MAX_JSON_DEPTH);
+				      PE_JSON_MAX_DEPTH);
 		else
 			pe_diag_error(diag, &m, "invalid JSON: %s",
 				      truncated || off >= len
@@ -516,7 +514,7 @@ static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
 	if (!n)
 		pe_diag_error(diag, &loc->base,
 			      "JSON nested deeper than %d levels",
-			      MAX_JSON_DEPTH);
+			      PE_JSON_MAX_DEPTH);
 	return n;
 }
 

@@ -14,6 +14,12 @@
 #include "harness/core/node.h"
 
 /*
+ * The deepest nesting pe_json_parse takes: the top value is at depth 0,
+ * and a value below depth PE_JSON_MAX_DEPTH is refused.
+ */
+enum { PE_JSON_MAX_DEPTH = 128 };
+
+/*
  * Parses len bytes of JSON text into nodes owned by doc.  base is the mark
  * of the text's first byte (the line of a JSONL record); every node gets
  * that line.  The whole text must be one JSON value (white space around it

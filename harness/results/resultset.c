@@ -188,7 +188,17 @@ static size_t scan_string(const char *s, size_t i, size_t end)
 	return NO_OFFSET;
 }
 
-static size_t scan_value(const char *s, size_t i, size_t end)
+/*
+ * As deep as a row may nest to be read on its own as in the whole: a row
+ * sits at depth 2 of its document (the object, then "results").
+ */
+enum { ROW_MAX_DEPTH = PE_JSON_MAX_DEPTH - 2 };
+
+/*
+ * The end of the value at s[i]; NO_OFFSET, too, when it nests more than
+ * max_depth levels below itself.
+ */
+static size_t scan_value(const char *s, size_t i, size_t end, size_t max_depth)
 {
 	size_t from = i, depth = 0;
 
@@ -202,9 +212,10 @@ static size_t scan_value(const char *s, size_t i, size_t end)
 					return NO_OFFSET;
 				continue;
 			}
-			if (s[i] == '{' || s[i] == '[')
-				depth++;
-			else if ((s[i] == '}' || s[i] == ']') && !--depth)
+			if ((s[i] == '{' || s[i] == '[') &&
+			    ++depth > max_depth + 1)
+				return NO_OFFSET;
+			if ((s[i] == '}' || s[i] == ']') && !--depth)
 				return i + 1;
 			i++;
 		}
@@ -226,13 +237,16 @@ static int split_array(const char *s, size_t open, size_t end, struct split *sp)
 		return 0;
 	}
 	for (;;) {
-		size_t stop = scan_value(s, i, end);
+		size_t stop = scan_value(s, i, end, ROW_MAX_DEPTH);
 
 		if (stop == NO_OFFSET)
 			return -1;
-		pe_grow(&sp->starts, &sp->alloc, sp->count + 1,
-			sizeof(*sp->starts));
-		sp->ends = xrealloc(sp->ends, sp->alloc * sizeof(*sp->ends));
+		if (sp->count == sp->alloc) {
+			pe_grow(&sp->starts, &sp->alloc, sp->count + 1,
+				sizeof(*sp->starts));
+			sp->ends = xrealloc(sp->ends,
+					    sp->alloc * sizeof(*sp->ends));
+		}
 		sp->starts[sp->count] = i;
 		sp->ends[sp->count++] = stop;
 		i = skip_ws(s, stop, end);
@@ -277,7 +291,8 @@ static int split_results(const char *s, size_t end, struct split *sp)
 				return -1;
 			seen = 1;
 			i = sp->close + 1;
-		} else if ((i = scan_value(s, value, end)) == NO_OFFSET) {
+		} else if ((i = scan_value(s, value, end, SIZE_MAX - 1)) ==
+			   NO_OFFSET) {
 			return -1;
 		}
 		i = skip_ws(s, i, end);
@@ -885,20 +900,14 @@ static void read_partial(struct pe_resultset *rs, struct reader *r,
 }
 
 /*
- * Parses the row at [start, end) of the source, on line, into r->doc;
- * NULL after recording the error.
+ * Parses the row at [start, end) of the source, which starts at m, into
+ * r->doc; NULL after recording the error.
  */
 static const struct pe_node *parse_row(struct reader *r, size_t start,
-				       size_t end, unsigned line)
+				       size_t end, const struct pe_mark *m)
 {
-	const char *s = r->doc->source;
-	struct pe_mark m = { r->doc->path, line, 1 };
-
-	/* The column: the characters back to the line's start. */
-	for (size_t i = start; i > 0 && s[i - 1] != '\n'; i--)
-		if (((unsigned char)s[i - 1] & 0xc0) != 0x80)
-			m.col++;
-	return pe_json_parse(r->doc, s + start, end - start, &m, r->diag);
+	return pe_json_parse(r->doc, r->doc->source + start, end - start, m,
+			     r->diag);
 }
 
 /*
@@ -949,21 +958,25 @@ static int read_document(struct pe_resultset *rs, struct reader *r,
 	count = sp ? sp->count : results->count;
 	starts = xcalloc(count ? count : 1, sizeof(*starts));
 	at = find_member(s, w.start, len, "results", &value);
-	if (sp)
+	if (sp && count)
 		memcpy(starts, sp->starts, count * sizeof(*starts));
-	else if (at != NO_OFFSET)
+	else if (!sp && at != NO_OFFSET)
 		element_starts(s, value, len, starts, count);
 	for (size_t i = 0, done = 0; i < count; i++) {
 		struct pe_doc_point point = pe_doc_point(r->doc);
 		size_t end = sp ? sp->ends[i] : skip_value(s, starts[i], len);
 		const struct pe_node *n;
 
-		/* Lines are counted forward from the previous row. */
-		for (; done < starts[i]; done++)
-			if (s[done] == '\n')
+		/* Lines and columns are counted on from the previous row. */
+		for (; done < starts[i]; done++) {
+			if (s[done] == '\n') {
 				m.line++;
-		n = sp ? parse_row(r, starts[i], end, m.line)
-		       : results->items[i];
+				m.col = 1;
+			} else if (((unsigned char)s[done] & 0xc0) != 0x80) {
+				m.col++;
+			}
+		}
+		n = sp ? parse_row(r, starts[i], end, &m) : results->items[i];
 		if (!n) {
 			bad = 1;
 		} else if (n->kind != PE_NODE_MAP) {
