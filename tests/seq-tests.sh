@@ -149,8 +149,9 @@ for r in d["results"]:
     r["case"] = r["case"][:13]
 json.dump(d, open(sys.argv[2], "w"))
 PY
-"$PE" run -q -m echo: -o out-old --no-cache --seed 7 --baseline old.json \
-	--until-decided --fail-on regression noid/head.prompt.yml >old.out 2>&1
+"$PE" run -q -m echo: -o out-old --no-cache --seed 7 -j 1 \
+	--baseline old.json --until-decided --fail-on regression \
+	noid/head.prompt.yml >old.out 2>&1
 rc=$?
 check "schema 2 baseline: the sequential test pairs its 8-digit ids and decides" \
 	grep -q '^sequential test: regression, decided after' old.out
