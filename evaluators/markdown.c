@@ -955,24 +955,6 @@ static int is_word_cp(unsigned long cp)
 }
 
 #ifdef __SSE2__
-/* A 16-bit mask of the letters and digits among 16 ASCII bytes. */
-static unsigned ascii_word_mask16(__m128i v)
-{
-	/* Signed compares after a bias implement unsigned ranges. */
-	__m128i bias = _mm_set1_epi8((char)0x80);
-	__m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-	__m128i lower = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(32)),
-				     _mm_set1_epi8('a'));
-	__m128i is_digit = _mm_cmplt_epi8(_mm_xor_si128(digit, bias),
-					  _mm_set1_epi8((char)(0x80 + 10)));
-	__m128i is_alpha = _mm_cmplt_epi8(_mm_xor_si128(lower, bias),
-					  _mm_set1_epi8((char)(0x80 + 26)));
-
-	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_alpha));
-}
-#endif
-
-#ifdef __SSE2__
 /*
  * The number of bits set in a 16-bit mask, in a few register operations:
  * without -mpopcnt, __builtin_popcount is a call into libgcc.
@@ -1010,7 +992,8 @@ size_t pe_md_count_words(const char *text, size_t len)
 				(const __m128i *)(const void *)(p + i));
 
 			if (!_mm_movemask_epi8(v)) {
-				unsigned m = ascii_word_mask16(v);
+				unsigned m = pe_unicode_ascii_word_bits(
+					(const char *)(p + i));
 				unsigned starts = m & ~((m << 1) | prev);
 
 				words += bits_set16(starts & 0xffffu);

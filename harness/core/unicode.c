@@ -469,11 +469,11 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 
 #ifdef __SSE2__
 /*
- * The letters and digits (ASCII_WORD) among the 16 bytes at s, one bit
- * each.  The ranges are tested as unsigned, by signed compares after a
- * bias, so a byte past ASCII is never a letter or digit.
+ * The letters and digits among 16 bytes; see unicode.h.  The ranges are
+ * tested as unsigned, by signed compares after a bias, so a byte past
+ * ASCII is never a letter or digit.
  */
-static unsigned ascii_word_bits(const char *s)
+unsigned pe_unicode_ascii_word_bits(const char *s)
 {
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
 	__m128i bias = _mm_set1_epi8((char)0x80);
@@ -507,7 +507,7 @@ static int ascii_block(const char *s)
 static size_t words_in_block(const char *s, size_t i, size_t *starts,
 			     size_t *ends, size_t *n, size_t max)
 {
-	unsigned bits = ascii_word_bits(s + i);
+	unsigned bits = pe_unicode_ascii_word_bits(s + i);
 	unsigned first = bits & ~(bits << 1); /* each word's first byte */
 	unsigned last = bits & ~(bits >> 1) & 0x7fffu; /* last, not at 15 */
 
@@ -538,7 +538,7 @@ size_t pe_unicode_next_words(const char *s, size_t len, size_t *at,
 	while (n < max) {
 #ifdef __SSE2__
 		if (i + 16 <= len && ascii_block(s + i) &&
-		    ascii_word_bits(s + i) != 0xffffu) {
+		    pe_unicode_ascii_word_bits(s + i) != 0xffffu) {
 			i = words_in_block(s, i, starts, ends, &n, max);
 			continue;
 		}

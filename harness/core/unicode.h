@@ -90,6 +90,15 @@ int pe_unicode_in_word(unsigned long cp);
 int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
 			 size_t *end);
 
+#ifdef __SSE2__
+/*
+ * The ASCII letters and digits among the 16 bytes at s, one bit each
+ * (bit k for s[k]); a byte past ASCII is neither.  The word finders and
+ * the Markdown word count read plain ASCII sixteen bytes at a time.
+ */
+unsigned pe_unicode_ascii_word_bits(const char *s);
+#endif
+
 /*
  * Finds up to max words of s (len bytes) from *at on, the same words as
  * calls of pe_unicode_next_word would find, faster where s is ASCII:
