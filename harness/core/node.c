@@ -251,17 +251,23 @@ struct pe_mark pe_doc_mark_at(const struct pe_doc *doc, size_t offset)
 
 	if (offset > doc->source_len)
 		offset = doc->source_len;
-	for (size_t i = 0; i < offset; i++) {
-		unsigned char c = (unsigned char)doc->source[i];
+	pe_mark_advance(&m, doc->source, 0, offset);
+	return m;
+}
+
+/* Moves a mark on over bytes of text; see node.h. */
+void pe_mark_advance(struct pe_mark *m, const char *s, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)s[i];
 
 		if (c == '\n') {
-			m.line++;
-			m.col = 1;
+			m->line++;
+			m->col = 1;
 		} else if ((c & 0xc0) != 0x80) {
-			m.col++;
+			m->col++;
 		}
 	}
-	return m;
 }
 
 /* Finds the occurrence-th needle inside n's source range. */
@@ -450,17 +456,9 @@ void pe_scalar_cursor_init(struct pe_scalar_cursor *c, const struct pe_doc *doc,
 /* Moves the cursor's line and column on to source position pos. */
 static void advance_mark(struct pe_scalar_cursor *c, size_t pos)
 {
-	const char *src = c->doc->source;
-
-	for (; c->mark_pos < pos; c->mark_pos++) {
-		unsigned char ch = (unsigned char)src[c->mark_pos];
-
-		if (ch == '\n') {
-			c->mark.line++;
-			c->mark.col = 1;
-		} else if ((ch & 0xc0) != 0x80) {
-			c->mark.col++;
-		}
+	if (c->mark_pos < pos) {
+		pe_mark_advance(&c->mark, c->doc->source, c->mark_pos, pos);
+		c->mark_pos = pos;
 	}
 }
 

@@ -130,6 +130,12 @@ struct pe_mark pe_doc_locate(const struct pe_doc *doc, const struct pe_node *n,
 struct pe_mark pe_doc_mark_at(const struct pe_doc *doc, size_t offset);
 
 /*
+ * Moves m, the mark of byte from of s, on to byte to: a line at each
+ * '\n', a column at each character (UTF-8 continuation bytes count none).
+ */
+void pe_mark_advance(struct pe_mark *m, const char *s, size_t from, size_t to);
+
+/*
  * Warns about each key of map that is not in known (NULL-terminated),
  * with a "did you mean" suggestion.  what names the mapping in messages,
  * for example "evaluator" or "modelParameters".

@@ -328,16 +328,8 @@ static struct pe_mark place(struct reader *r, size_t offset)
 		r->placed = (struct pe_mark){ r->doc->path, 1, 1 };
 		r->placed_at = 0;
 	}
-	for (; r->placed_at < offset; r->placed_at++) {
-		unsigned char c = (unsigned char)s[r->placed_at];
-
-		if (c == '\n') {
-			r->placed.line++;
-			r->placed.col = 1;
-		} else if ((c & 0xc0) != 0x80) {
-			r->placed.col++;
-		}
-	}
+	pe_mark_advance(&r->placed, s, r->placed_at, offset);
+	r->placed_at = offset;
 	return r->placed;
 }
 
@@ -968,13 +960,9 @@ static int read_document(struct pe_resultset *rs, struct reader *r,
 		const struct pe_node *n;
 
 		/* Lines and columns are counted on from the previous row. */
-		for (; done < starts[i]; done++) {
-			if (s[done] == '\n') {
-				m.line++;
-				m.col = 1;
-			} else if (((unsigned char)s[done] & 0xc0) != 0x80) {
-				m.col++;
-			}
+		if (done < starts[i]) {
+			pe_mark_advance(&m, s, done, starts[i]);
+			done = starts[i];
 		}
 		n = sp ? parse_row(r, starts[i], end, &m) : results->items[i];
 		if (!n) {
