@@ -221,6 +221,27 @@ static void queue_push(struct target_state *t, size_t job, int front)
 	t->len++;
 }
 
+/*
+ * Puts call at the front of t's queue: a judge call before everything, a
+ * job (a retry, or a follower starting afresh) behind the judge calls
+ * there, so that judge calls always lead their queue (judge_first) and
+ * a job is never sent while a paid answer waits for its judge.
+ */
+static void push_front(const struct runner *r, struct target_state *t,
+		       size_t call)
+{
+	size_t lead = 0, *q;
+
+	if (call < r->plan->njobs)
+		while (lead < t->len &&
+		       t->queue[t->head + lead] >= r->plan->njobs)
+			lead++;
+	queue_push(t, call, 1);
+	q = t->queue + t->head;
+	memmove(q, q + 1, lead * sizeof(*q));
+	q[lead] = call;
+}
+
 static int queue_pop(struct target_state *t, size_t *job)
 {
 	if (!t->len)
@@ -577,7 +598,7 @@ static void take_judges(struct runner *r)
 		r->attempts[call] = 0;
 		r->judging++;
 		/* Judges first: a job waits for them, its answer in memory. */
-		queue_push(&r->targets[c->target], call, 1);
+		push_front(r, &r->targets[c->target], call);
 		c = next;
 	}
 }
@@ -1278,7 +1299,7 @@ static void on_done(void *ctx, void *userdata, struct pe_http_result *res)
 		retry_or_fail(r, a, k, res, &resp);
 	/* Followers of a request that will be retried start afresh. */
 	for (size_t i = 0; i < a->nfollowers; i++)
-		queue_push(ts, a->followers[i], 1);
+		push_front(r, ts, a->followers[i]);
 	pe_chat_response_release(&resp);
 	free(a->followers);
 	free(a);
@@ -1644,8 +1665,8 @@ static void release_due(struct runner *r, double now, int judges_only)
 
 		if (d->due_ms <= now &&
 		    (!judges_only || d->call >= r->plan->njobs))
-			queue_push(&r->targets[call_target(r, d->call)],
-				   d->call, 1);
+			push_front(r, &r->targets[call_target(r, d->call)],
+				   d->call);
 		else
 			r->delayed[kept++] = *d;
 	}
@@ -1656,47 +1677,6 @@ static void release_due(struct runner *r, double now, int judges_only)
 static int judge_first(const struct runner *r, const struct target_state *ts)
 {
 	return ts->len && ts->queue[ts->head] >= r->plan->njobs;
-}
-
-/*
- * Takes the first judge call out of ts's queue, wherever it is: a job's
- * retry released before a run was decided may stand before it.
- */
-static int pop_judge(const struct runner *r, struct target_state *ts,
-		     size_t *call)
-{
-	size_t *q = ts->queue + ts->head;
-
-	for (size_t i = 0; i < ts->len; i++) {
-		if (q[i] < r->plan->njobs)
-			continue;
-		*call = q[i];
-		memmove(q + i, q + i + 1, (ts->len - i - 1) * sizeof(*q));
-		if (!--ts->len)
-			ts->head = 0;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Once a run is decided, starts only judge calls: they judge answers
- * already paid for, and a job is recorded once its judges answer.
- */
-static void dispatch_judges(struct runner *r, double now)
-{
-	release_due(r, now, 1);
-	drain_closed(r);
-	for (size_t k = 0; k < r->plan->ntargets; k++) {
-		struct target_state *ts = &r->targets[k];
-		size_t call;
-
-		pe_pacing_refill(&ts->pace, now);
-		while (r->inflight < (size_t)r->opts->concurrency &&
-		       pe_pacing_may_send(&ts->pace, ts->inflight, now) &&
-		       pop_judge(r, ts, &call))
-			pe_pacing_spend(&ts->pace, start_call(r, call, now));
-	}
 }
 
 /*
@@ -1734,16 +1714,18 @@ static void dispatch_in_order(struct runner *r, double now)
  * target, then the rest, so that a job whose answer is in waits for no
  * other job's answer before its judges are asked; new jobs only while
  * scoring keeps up (in the run's order across targets when it has one).
+ * With judges_only (a decided run), only the judge calls: they judge
+ * answers already paid for, and a job is recorded once they answer.
  */
-static void dispatch(struct runner *r, double now)
+static void dispatch(struct runner *r, double now, int judges_only)
 {
 	size_t n = r->plan->ntargets;
 
-	release_due(r, now, 0);
+	release_due(r, now, judges_only);
 	drain_closed(r);
 	for (size_t k = 0; k < n; k++)
 		pe_pacing_refill(&r->targets[k].pace, now);
-	for (int judges = 1; judges >= 0; judges--) {
+	for (int judges = 1; judges >= (judges_only ? 1 : 0); judges--) {
 		if (!judges && r->place) {
 			dispatch_in_order(r, now);
 			break;
@@ -2103,9 +2085,9 @@ static void loop(struct runner *r)
 			 */
 			if (!r->inflight && !judges_left(r))
 				break;
-			dispatch_judges(r, now);
+			dispatch(r, now, 1);
 		} else {
-			dispatch(r, now);
+			dispatch(r, now, 0);
 		}
 		if (!work_left(r))
 			break;
