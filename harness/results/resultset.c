@@ -56,7 +56,7 @@ struct reader {
 	struct pe_doc *doc;
 	/*
 	 * Where a row's strings and evaluators go: doc, or a document of
-	 * their own when each row is parsed and let go (read_rows).
+	 * their own when each row is parsed and let go (read_split).
 	 */
 	struct pe_doc *keep;
 	struct pe_diag *diag;
@@ -88,36 +88,72 @@ static size_t skip_ws(const char *s, size_t i, size_t end)
 	return i;
 }
 
-static size_t skip_string(const char *s, size_t i, size_t end)
+/*
+ * The end of the string at s[i], or of the value, as the splitter of
+ * unparsed text below needs them: NO_OFFSET where the text ends first.
+ */
+static size_t scan_string(const char *s, size_t i, size_t end)
 {
-	for (i++; i < end && s[i] != '"'; i++)
+	for (i++; i < end; i++) {
 		if (s[i] == '\\')
 			i++;
-	return i < end ? i + 1 : end;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return NO_OFFSET;
+}
+
+/*
+ * As deep as a row may nest to be read on its own as in the whole: a row
+ * sits at depth 2 of its document (the object, then "results").
+ */
+enum { ROW_MAX_DEPTH = PE_JSON_MAX_DEPTH - 2 };
+
+/*
+ * The end of the value at s[i]; NO_OFFSET, too, when it nests more than
+ * max_depth levels below itself.
+ */
+static size_t scan_value(const char *s, size_t i, size_t end, size_t max_depth)
+{
+	size_t from = i, depth = 0;
+
+	if (i < end && s[i] == '"')
+		return scan_string(s, i, end);
+	if (i < end && (s[i] == '{' || s[i] == '[')) {
+		while (i < end) {
+			if (s[i] == '"') {
+				i = scan_string(s, i, end);
+				if (i == NO_OFFSET)
+					return NO_OFFSET;
+				continue;
+			}
+			if ((s[i] == '{' || s[i] == '[') &&
+			    ++depth > max_depth + 1)
+				return NO_OFFSET;
+			if ((s[i] == '}' || s[i] == ']') && !--depth)
+				return i + 1;
+			i++;
+		}
+		return NO_OFFSET;
+	}
+	while (i < end && s[i] && !strchr(",]} \t\r\n", s[i]))
+		i++;
+	return i > from ? i : NO_OFFSET;
+}
+
+/* The end of the string or value at s[i] in text known to be valid. */
+static size_t skip_string(const char *s, size_t i, size_t end)
+{
+	size_t stop = scan_string(s, i, end);
+
+	return stop == NO_OFFSET ? end : stop;
 }
 
 static size_t skip_value(const char *s, size_t i, size_t end)
 {
-	size_t depth = 0;
+	size_t stop = scan_value(s, i, end, SIZE_MAX - 1);
 
-	if (i < end && s[i] == '"')
-		return skip_string(s, i, end);
-	if (i >= end || (s[i] != '{' && s[i] != '['))
-		while (i < end && !strchr(",]} \t\r\n", s[i]) && s[i])
-			i++;
-	else
-		do {
-			if (s[i] == '"') {
-				i = skip_string(s, i, end);
-				continue;
-			}
-			if (s[i] == '{' || s[i] == '[')
-				depth++;
-			else if (s[i] == '}' || s[i] == ']')
-				depth--;
-			i++;
-		} while (i < end && depth);
-	return i;
+	return stop == NO_OFFSET ? end : stop;
 }
 
 /*
@@ -168,7 +204,7 @@ static void element_starts(const char *s, size_t i, size_t end, size_t *starts,
  * The "results" array of a document not yet parsed, found by a scanner
  * that gives up (NO_OFFSET) wherever the text is not the shape it
  * expects: each element is then parsed and read on its own, and its
- * nodes let go (read_rows), instead of the whole document's nodes living
+ * nodes let go (read_document), instead of the whole document's nodes living
  * as long as the set.
  */
 struct split {
@@ -176,55 +212,6 @@ struct split {
 	size_t *starts, *ends;
 	size_t count, alloc;
 };
-
-static size_t scan_string(const char *s, size_t i, size_t end)
-{
-	for (i++; i < end; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			return i + 1;
-	}
-	return NO_OFFSET;
-}
-
-/*
- * As deep as a row may nest to be read on its own as in the whole: a row
- * sits at depth 2 of its document (the object, then "results").
- */
-enum { ROW_MAX_DEPTH = PE_JSON_MAX_DEPTH - 2 };
-
-/*
- * The end of the value at s[i]; NO_OFFSET, too, when it nests more than
- * max_depth levels below itself.
- */
-static size_t scan_value(const char *s, size_t i, size_t end, size_t max_depth)
-{
-	size_t from = i, depth = 0;
-
-	if (i < end && s[i] == '"')
-		return scan_string(s, i, end);
-	if (i < end && (s[i] == '{' || s[i] == '[')) {
-		while (i < end) {
-			if (s[i] == '"') {
-				i = scan_string(s, i, end);
-				if (i == NO_OFFSET)
-					return NO_OFFSET;
-				continue;
-			}
-			if ((s[i] == '{' || s[i] == '[') &&
-			    ++depth > max_depth + 1)
-				return NO_OFFSET;
-			if ((s[i] == '}' || s[i] == ']') && !--depth)
-				return i + 1;
-			i++;
-		}
-		return NO_OFFSET;
-	}
-	while (i < end && s[i] && !strchr(",]} \t\r\n", s[i]))
-		i++;
-	return i > from ? i : NO_OFFSET;
-}
 
 /* Splits the array whose '[' is at s[open]; 0, or -1 for another shape. */
 static int split_array(const char *s, size_t open, size_t end, struct split *sp)
@@ -911,7 +898,8 @@ static int read_document(struct pe_resultset *rs, struct reader *r,
 			 const struct split *sp)
 {
 	const char *s = r->doc->source;
-	size_t len = r->doc->source_len, value, at, *starts, count;
+	size_t len = r->doc->source_len, value, at, *found = NULL, count;
+	const size_t *starts;
 	const struct pe_node *results, *root = r->doc->root;
 	struct pe_mark m = { r->doc->path, 1, 1 };
 	struct where w = { skip_ws(s, 0, len), len, "results document" };
@@ -948,12 +936,15 @@ static int read_document(struct pe_resultset *rs, struct reader *r,
 	rs->command = command;
 	rs->schema_version = version;
 	count = sp ? sp->count : results->count;
-	starts = xcalloc(count ? count : 1, sizeof(*starts));
-	at = find_member(s, w.start, len, "results", &value);
-	if (sp && count)
-		memcpy(starts, sp->starts, count * sizeof(*starts));
-	else if (!sp && at != NO_OFFSET)
-		element_starts(s, value, len, starts, count);
+	if (sp) {
+		starts = sp->starts;
+	} else {
+		found = xcalloc(count ? count : 1, sizeof(*found));
+		at = find_member(s, w.start, len, "results", &value);
+		if (at != NO_OFFSET)
+			element_starts(s, value, len, found, count);
+		starts = found;
+	}
 	for (size_t i = 0, done = 0; i < count; i++) {
 		struct pe_doc_point point = pe_doc_point(r->doc);
 		size_t end = sp ? sp->ends[i] : skip_value(s, starts[i], len);
@@ -981,7 +972,7 @@ static int read_document(struct pe_resultset *rs, struct reader *r,
 		if (sp)
 			pe_doc_release(r->doc, point);
 	}
-	free(starts);
+	free(found);
 	return bad ? PE_ERR_INVALID : PE_OK;
 }
 
