@@ -152,7 +152,7 @@ $(BUILD)/libprompteval.a: $(LIB_OBJ)
 $(PROG): $(MAIN_OBJ) $(BUILD)/libprompteval.a
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/testdir.h $(BUILD)/libprompteval.a \
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libprompteval.a \
 		| deps-unit
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) -o $@ $< $(BUILD)/libprompteval.a \
@@ -194,7 +194,8 @@ build/fuzz/obj/gen/python_worker.o: $(WORKER_C) \
 		| deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -c -o $@ $<
-build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(FUZZ_LIB_OBJ) \
+build/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h tests/unit/*.h) \
+		$(FUZZ_LIB_OBJ) \
 		| deps-fuzz
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< \

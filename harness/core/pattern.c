@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "harness/core/buf.h"
+#include "harness/core/literals.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -27,16 +28,63 @@ enum { MATCH_LIMIT = 20 * 1000 * 1000 };
 
 struct pe_pattern {
 	pcre2_code *code;
+	/*
+	 * The literals every match holds (literals.h), and the pattern
+	 * compiled anchored to be tried at the starts near them; NULL when
+	 * the pattern has none worth searching for, or PROMPTEVAL_LITERALS
+	 * is 0 (for the tests that compare the two ways).
+	 */
+	struct pe_literals *literals;
+	pcre2_code *anchored;
 	pcre2_match_context *mctx; /* read-only once built */
 };
+
+/*
+ * Reads the literals of re's pattern (literals.h) and compiles the
+ * anchored copy that is tried near them.  Extended mode reads the
+ * pattern otherwise, so it gets none; nor does a pattern PCRE2 tries only
+ * where the search begins or a line does (every branch starts with ^,
+ * \A, \G or .*), which it already skips through quickly.
+ */
+static void find_literals(struct pe_pattern *re, const char *pattern,
+			  size_t len, uint32_t options,
+			  pcre2_compile_context *cctx)
+{
+	PCRE2_SIZE off;
+	uint32_t all = 0, first = 0;
+	int code;
+
+	pcre2_pattern_info(re->code, PCRE2_INFO_ALLOPTIONS, &all);
+	pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODETYPE, &first);
+	if ((options & PCRE2_EXTENDED) || (all & PCRE2_ANCHORED) ||
+	    first == 2 || pe_str_same(getenv("PROMPTEVAL_LITERALS"), "0"))
+		return;
+	re->literals =
+		pe_literals_of(pattern, len, !!(options & PCRE2_CASELESS));
+	if (!re->literals)
+		return;
+	re->anchored = pcre2_compile(
+		(PCRE2_SPTR)pattern, len,
+		options | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_ANCHORED,
+		&code, &off, cctx);
+	if (!re->anchored) {
+		pe_literals_free(re->literals);
+		re->literals = NULL;
+		return;
+	}
+
+	if (!pe_str_same(getenv("PROMPTEVAL_PCRE2_JIT"), "0"))
+		pcre2_jit_compile(re->anchored, PCRE2_JIT_COMPLETE);
+}
 
 /*
  * Compiles pattern with PCRE2 options and extra options; JIT where it can.
  * Returns NULL with PCRE2's message in err and the offset in *erroffset.
  */
 static struct pe_pattern *compile(const char *pattern, size_t len,
-				  uint32_t options, uint32_t extra, char *err,
-				  size_t errsize, size_t *erroffset)
+				  uint32_t options, uint32_t extra,
+				  int with_literals, char *err, size_t errsize,
+				  size_t *erroffset)
 {
 	struct pe_pattern *re = xcalloc(1, sizeof(*re));
 	pcre2_compile_context *cctx;
@@ -50,10 +98,10 @@ static struct pe_pattern *compile(const char *pattern, size_t len,
 	re->code = pcre2_compile((PCRE2_SPTR)pattern, len,
 				 options | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
 				 &code, &off, cctx);
-	pcre2_compile_context_free(cctx);
 	if (!re->code) {
 		PCRE2_UCHAR msg[256];
 
+		pcre2_compile_context_free(cctx);
 		pcre2_get_error_message(code, msg, sizeof(msg));
 		snprintf(err, errsize, "%s", (const char *)msg);
 		*erroffset = off;
@@ -68,6 +116,9 @@ static struct pe_pattern *compile(const char *pattern, size_t len,
 	 */
 	if (!pe_str_same(getenv("PROMPTEVAL_PCRE2_JIT"), "0"))
 		pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	if (with_literals)
+		find_literals(re, pattern, len, options, cctx);
+	pcre2_compile_context_free(cctx);
 	re->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, 100000);
@@ -193,7 +244,7 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 	pe_buf_init(&rewritten, 0);
 	rewrite_python(pattern, len, &rewritten, &shifts, &nshifts);
 	re = compile(rewritten.data ? rewritten.data : "", rewritten.len,
-		     options, 0, err, errsize, erroffset);
+		     options, 0, 1, err, errsize, erroffset);
 	if (!re)
 		shift_back(shifts, nshifts, erroffset);
 	free(shifts);
@@ -351,7 +402,7 @@ struct pe_pattern *pe_pattern_compile_ecma(const char *pattern, size_t len,
 	re = compile(rewritten.data ? rewritten.data : "", rewritten.len,
 		     PCRE2_ALT_BSUX | PCRE2_ALLOW_EMPTY_CLASS |
 			     PCRE2_DOLLAR_ENDONLY,
-		     PCRE2_EXTRA_ALT_BSUX, err, errsize, erroffset);
+		     PCRE2_EXTRA_ALT_BSUX, 0, err, errsize, erroffset);
 	if (!re)
 		shift_back(shifts, nshifts, erroffset);
 	free(shifts);
@@ -366,7 +417,75 @@ void pe_pattern_free(struct pe_pattern *re)
 		return;
 	pcre2_match_context_free(re->mctx);
 	pcre2_code_free(re->code);
+	pcre2_code_free(re->anchored);
+	pe_literals_free(re->literals);
 	free(re);
+}
+
+/*
+ * Matches code in subject from start: pcre2_match's result, the match in
+ * md.
+ */
+static int match_from(const struct pe_pattern *re, const pcre2_code *code,
+		      const char *subject, size_t len, size_t start,
+		      pcre2_match_data *md)
+{
+	int n = pcre2_match(code, (PCRE2_SPTR)subject, len, start, 0, md,
+			    re->mctx);
+
+	/*
+	 * The JIT stack (32 KB) is small for patterns that recurse once per
+	 * character, such as (?:.|\n)*; the interpreter keeps its
+	 * backtracking on the heap, bounded by the match limit.
+	 */
+	if (n == PCRE2_ERROR_JIT_STACKLIMIT)
+		n = pcre2_match(code, (PCRE2_SPTR)subject, len, start,
+				PCRE2_NO_JIT, md, re->mctx);
+	return n;
+}
+
+/* Whether byte c continues a UTF-8 character. */
+static int continues(char c)
+{
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+/*
+ * Where to try next for a match, for a search that began at from and has
+ * tried up to cursor, and with which code: without literals, PCRE2
+ * searches from from; with them, the anchored code is tried at each start
+ * near an occurrence, and PCRE2 searches only from where a literal behind
+ * an unbounded repeat says that a match may lie anywhere before it.
+ * Every match holds a literal, so it starts where a character does.
+ * Returns len + 1 when no match can follow.
+ *
+ * A match may start at the LF of a CRLF, as it does when PCRE2's JIT
+ * skips ahead to a character that can begin one; when it cannot skip
+ * ahead (and with JIT off), PCRE2 steps over the LF unless the pattern
+ * names CR or LF.  The two can differ on a pattern such as \sword.
+ */
+static size_t next_try(const struct pe_pattern *re,
+		       struct pe_literals_scan *scan, const char *subject,
+		       size_t len, size_t from, size_t cursor,
+		       const pcre2_code **code)
+{
+	size_t at;
+	int anywhere;
+
+	*code = re->code;
+	if (!re->literals)
+		return from;
+	for (;;) {
+		at = pe_literals_next_start(scan, cursor, &anywhere);
+		if (at >= len)
+			return len + 1;
+		if (!continues(subject[at]))
+			break;
+		cursor = at + 1;
+	}
+	if (!anywhere)
+		*code = re->anchored;
+	return at;
 }
 
 /* Counts matches; see pattern.h. */
@@ -376,24 +495,32 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 {
 	pcre2_match_data *md =
 		pcre2_match_data_create_from_pattern(re->code, NULL);
-	PCRE2_SIZE start = 0;
+	struct pe_literals_scan scan;
+	size_t from = 0, cursor = 0;
 	int rc = PE_OK;
 
+	if (re->literals)
+		pe_literals_scan_init(&scan, re->literals, subject, len);
 	*count = 0;
-	while (start <= len) {
-		int n = pcre2_match(re->code, (PCRE2_SPTR)subject, len, start,
-				    0, md, re->mctx);
-		PCRE2_SIZE *ov;
+	while (from <= len) {
+		const pcre2_code *code;
+		size_t at =
+			next_try(re, &scan, subject, len, from, cursor, &code);
+		int n = at > len ? PCRE2_ERROR_NOMATCH
+				 : match_from(re, code, subject, len, at, md);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 
 		/*
-		 * The JIT stack (32 KB) is small for patterns that recurse once
-		 * per character, such as (?:.|\n)*; the interpreter keeps its
-		 * backtracking on the heap, bounded by the match limit.
+		 * PCRE2 10.42's interpreter (JIT off) may answer an anchored
+		 * search in a subject with invalid UTF-8 with a match that
+		 * starts further on, where the next valid stretch does.
 		 */
-		if (n == PCRE2_ERROR_JIT_STACKLIMIT)
-			n = pcre2_match(re->code, (PCRE2_SPTR)subject, len,
-					start, PCRE2_NO_JIT, md, re->mctx);
-
+		if (n > 0 && code == re->anchored && ov[0] != at)
+			n = PCRE2_ERROR_NOMATCH;
+		if (n == PCRE2_ERROR_NOMATCH && code == re->anchored) {
+			cursor = at + 1;
+			continue;
+		}
 		if (n == PCRE2_ERROR_NOMATCH)
 			break;
 		if (n < 0) {
@@ -411,17 +538,18 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		(*count)++;
 		if (stop_after && *count >= stop_after)
 			break;
-		ov = pcre2_get_ovector_pointer(md);
 		if (ov[1] > ov[0]) {
-			start = ov[1];
+			from = ov[1];
 		} else {
 			/* An empty match: step over one whole character. */
-			start = ov[1] + 1;
-			while (start < len &&
-			       ((unsigned char)subject[start] & 0xc0) == 0x80)
-				start++;
+			from = ov[1] + 1;
+			while (from < len && continues(subject[from]))
+				from++;
 		}
+		cursor = from;
 	}
+	if (re->literals)
+		pe_literals_scan_release(&scan);
 	pcre2_match_data_free(md);
 	return rc;
 }

@@ -3,8 +3,10 @@
  * flags (and rejecting unknown ones), compile errors with PCRE2's message
  * and offset, counting non-overlapping matches, empty matches stepping
  * over whole UTF-8 characters, invalid UTF-8 subjects, stop_after and the
- * match limit, and ECMA-262 patterns (JSON Schema's).  The regex evaluator
- * itself is tested in test_evaluators.c.
+ * match limit, ECMA-262 patterns (JSON Schema's), and that skipping ahead
+ * by the literals every match holds (literals.h) counts what trying every
+ * position counts, on thousands of made-up patterns and subjects.  The
+ * regex evaluator itself is tested in test_evaluators.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +15,14 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness/core/buf.h"
+#include "harness/core/literals.h"
 #include "harness/core/util.h"
 #include "harness/core/pattern.h"
+#include "tests/unit/pattern_reference.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof(*(a)))
 
@@ -387,6 +395,305 @@ static void test_version(void **state)
 	assert_int_equal(strlen(tiny), 2);
 }
 
+static unsigned long long next_random(unsigned long long *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+static const char *pick(const char *const *list, size_t n,
+			unsigned long long *rng)
+{
+	return list[next_random(rng) % n];
+}
+
+/* Pieces of made-up patterns: literals with caseless k and s among them,
+ * escapes, classes, and (not to be repeated) assertions and flags. */
+static const char *const atoms[] = {
+	"a",
+	"b",
+	"k",
+	"s",
+	"K",
+	"S",
+	"ab",
+	"ka",
+	"sk",
+	"ask",
+	"kas",
+	"abc",
+	"xy",
+	"#",
+	" ",
+	"\\(",
+	"\\.",
+	".",
+	"\\d",
+	"\\s",
+	"\\w",
+	"\\W",
+	"[ab]",
+	"[^a]",
+	"[^\\n]",
+	"\\x41",
+	"\\x{6b}",
+	"\xc3\xa9",
+	"\xe2\x84\xaa",
+	"\\n",
+	"\\R",
+	"\\h",
+	"\\N",
+	"zq",
+	"xyz",
+	"qks",
+	"zkz",
+	"Qa",
+};
+static const char *const zero_width[] = {
+	"\\b", "\\B", "^", "$", "(?i)", "(?-i)", "(?m)", "(?s)",
+};
+static const char *const quantifiers[] = {
+	"",	 "",	  "",	 "",	 "",   "?",  "*",  "+",
+	"{0,3}", "{1,2}", "{2}", "{1,}", "??", "*?", "++",
+};
+static const char *const subject_pieces[] = {
+	"a",	    "b",	"k",	    "s",	  "K",
+	"S",	    "A",	"B",	    "ab",	  "abc",
+	"ask",	    "kas",	"xy",	    "XY",	  "\xe2\x84\xaa",
+	"\xc5\xbf", "\xc3\xa9", "\xc3\x89", " ",	  "\n",
+	"\r\n",	    "\r",	"#",	    "(",	  "zq",
+	"xyz",	    "ZQ",	"qks",	    "QK\xc5\xbf", "z\xe2\x84\xaaz",
+	"Qa",	    ")",	".",	    "1",	  "23",
+	"\x80",	    "\xff",	"\xe2\x84", "_",	  "\t",
+};
+
+static void make_alternatives(struct pe_buf *b, unsigned long long *rng,
+			      int depth);
+
+/* One made-up item: an atom or a group, and a quantifier. */
+static void make_item(struct pe_buf *b, unsigned long long *rng, int depth)
+{
+	static const char *const opens[] = {
+		"(?:", "(", "(?i:", "(?>", "(?=", "(?!", "(?<=", "(?<!", "(?|"
+	};
+	const char *open;
+
+	if (next_random(rng) % 5 == 0) {
+		pe_buf_adds(b, pick(zero_width, ARRAY_SIZE(zero_width), rng));
+		return;
+	}
+	if (depth >= 3 || next_random(rng) % 4) {
+		pe_buf_adds(b, pick(atoms, ARRAY_SIZE(atoms), rng));
+	} else {
+		open = pick(opens, ARRAY_SIZE(opens), rng);
+		pe_buf_adds(b, open);
+		if (open[1] == '?' && open[2] == '<')
+			pe_buf_adds(b, "ab|ka"); /* fixed lengths behind */
+		else
+			make_alternatives(b, rng, depth + 1);
+		pe_buf_addc(b, ')');
+	}
+	pe_buf_adds(b, pick(quantifiers, ARRAY_SIZE(quantifiers), rng));
+}
+
+static void make_alternatives(struct pe_buf *b, unsigned long long *rng,
+			      int depth)
+{
+	size_t branches = 1 + next_random(rng) % 3;
+
+	for (size_t i = 0; i < branches; i++) {
+		size_t items = 1 + next_random(rng) % 5;
+
+		if (i)
+			pe_buf_addc(b, '|');
+		for (size_t k = 0; k < items; k++)
+			make_item(b, rng, depth);
+	}
+}
+
+/*
+ * Counts of re on subject are the reference's, for each stop_after; where
+ * the subject holds a CRLF or invalid UTF-8, PCRE2's own count (plain,
+ * compiled without literals) will do too.  Returns how many were stopped
+ * by a limit; adds to *unsure those that matched PCRE2's count only.
+ */
+static size_t check_same(const struct pe_pattern *re,
+			 const struct pe_pattern *plain, const char *pattern,
+			 size_t pattern_len, const char *flags,
+			 const char *subject, size_t len, size_t *unsure)
+{
+	size_t stopped = 0;
+
+	for (size_t stop = 0; stop < 3; stop++) {
+		char err[128] = "";
+		size_t n = 99, m = 98;
+		int rc = pe_pattern_count(re, subject, len, stop, &n, err,
+					  sizeof(err));
+		int rc_plain = pe_pattern_count(plain, subject, len, stop, &m,
+						err, sizeof(err));
+		long want = pe_reference_count(pattern, pattern_len, flags,
+					       subject, len, stop);
+
+		if (want == -2)
+			return 0;
+		if (rc || rc_plain || want < 0) {
+			stopped++;
+			continue;
+		}
+		if ((long)n == want)
+			continue;
+		if (n == m && pe_reference_unsettled(subject, len)) {
+			(*unsure)++;
+			continue;
+		}
+		for (size_t i = 0; i < len; i++)
+			print_message("%02x ", (unsigned char)subject[i]);
+		print_message("\n");
+		fail_msg("/%s/%s on \"%.*s\" (stop %zu): %zu with literals, "
+			 "%ld expected (PCRE2 alone: %zu)",
+			 pattern, flags, (int)len, subject, stop, n, want, m);
+	}
+	return stopped;
+}
+
+/* Compiles pattern with or without its literals. */
+static struct pe_pattern *compile_with(const char *pattern, size_t len,
+				       const char *flags, int literals)
+{
+	char err[256];
+	size_t off;
+	struct pe_pattern *re;
+
+	if (!literals)
+		setenv("PROMPTEVAL_LITERALS", "0", 1);
+	re = pe_pattern_compile(pattern, len, flags, err, sizeof(err), &off);
+	unsetenv("PROMPTEVAL_LITERALS");
+	return re;
+}
+
+/*
+ * Skipping ahead by literals never changes a count: made-up patterns
+ * (a fair share of which have literals) against made-up subjects with
+ * both cases, U+212A and U+017F, other multibyte and invalid UTF-8, and
+ * every line end.
+ */
+static void test_literals_agree(void **state)
+{
+	static const char *const flag_sets[] = { "", "i", "m", "s", "im" };
+	unsigned long long rng = 0x2545f4914f6cdd1dULL;
+	size_t compiled = 0, with_literals = 0, stopped = 0, checked = 0;
+	size_t unsure = 0;
+	struct pe_buf pattern, subject;
+
+	(void)state;
+	if (getenv("PE_TEST_SEED"))
+		rng = strtoull(getenv("PE_TEST_SEED"), NULL, 0);
+	pe_buf_init(&pattern, 0);
+	pe_buf_init(&subject, 0);
+	for (int i = 0;
+	     i < (getenv("PE_TEST_N") ? atoi(getenv("PE_TEST_N")) : 4000);
+	     i++) {
+		const char *flags =
+			pick(flag_sets, ARRAY_SIZE(flag_sets), &rng);
+		struct pe_pattern *re, *plain;
+		struct pe_literals *l;
+
+		pe_buf_reset(&pattern);
+		make_alternatives(&pattern, &rng, 0);
+		re = compile_with(pattern.data, pattern.len, flags, 1);
+		plain = compile_with(pattern.data, pattern.len, flags, 0);
+		assert_true(!re == !plain);
+		if (!re)
+			continue;
+		compiled++;
+		l = pe_literals_of(pattern.data, pattern.len,
+				   strchr(flags, 'i') != NULL);
+		for (int k = 0; l && k < 12; k++) {
+			size_t pieces = next_random(&rng) % 16;
+
+			pe_buf_reset(&subject);
+			for (size_t p = 0; p < pieces; p++)
+				pe_buf_adds(&subject,
+					    pick(subject_pieces,
+						 ARRAY_SIZE(subject_pieces),
+						 &rng));
+			stopped += check_same(re, plain, pattern.data,
+					      pattern.len, flags,
+					      subject.data ? subject.data : "",
+					      subject.len, &unsure);
+			checked += 3;
+		}
+		with_literals += l != NULL;
+		pe_literals_free(l);
+		pe_pattern_free(re);
+		pe_pattern_free(plain);
+	}
+	print_message("%zu patterns compiled, %zu with literals; of %zu "
+		      "counts, %zu stopped by a limit, %zu PCRE2's own on a "
+		      "CRLF or invalid UTF-8\n",
+		      compiled, with_literals, checked, stopped, unsure);
+	assert_true(compiled > 3000);
+	assert_true(with_literals > compiled / 5);
+	assert_true(stopped * 100 <= checked);
+	assert_true(unsure * 100 <= checked);
+	pe_buf_release(&pattern);
+	pe_buf_release(&subject);
+}
+
+/* The same on longer prose, with the seed prompts' kind of patterns. */
+static void test_literals_prose(void **state)
+{
+	static const char *const patterns[] = {
+		"(?i)\\b(?:CDC|DDL|WAL)\\b[*_`]*\\s*\\(\\s*(?:change data "
+		"capture|write[- ]ahead log(?:ging)?)|(?:change data "
+		"capture|write[- ]ahead log)\\s*\\(\\s*(?:CDC|WAL)\\b",
+		"(?im)\\bRollback\\b[*_]*\\s*:|^#{1,6}\\s*Rollback\\b",
+		"(?i)(?:\\bcontract\\b[^\\n]{0,40}\\bphase|\\bphase\\b[^\\n]"
+		"{0,20}\\bcontract\\b)",
+		"(?is)\\bSELECT\\b.+?\\bFROM\\b",
+		"\\bTODO\\b|\\bTBD\\b",
+		"(?i)task|risk|ask",
+		"(?i)\\d+\\s*(?:ms|s|sec)\\b",
+	};
+	static const char prose[] =
+		"## Rollback\n\nRollback: restore the WAL (write-ahead log) "
+		"and "
+		"the CDC stream. Change data capture (CDC) keeps both in step."
+		"\r\n### Phase 2: contract\nThe contract phase drops the old "
+		"column; SELECT id\nFROM users; TODO: \xe2\x84\xaa"
+		"ASK the "
+		"owner, \xc5\xbf"
+		"ELECT nothing. Each batch takes 20 ms, 3 sec.\n"
+		"# rollback\n**Rollback**: run the script.\n";
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
+		size_t len = strlen(patterns[i]);
+		struct pe_pattern *re = compile_with(patterns[i], len, "", 1);
+		struct pe_pattern *plain =
+			compile_with(patterns[i], len, "", 0);
+		struct pe_literals *l = pe_literals_of(patterns[i], len, 0);
+		size_t unsure = 0;
+
+		assert_non_null(re);
+		assert_non_null(plain);
+		/* All but the last, whose literals are one letter or a
+		 * caseless s. */
+		assert_true(!l == (i == ARRAY_SIZE(patterns) - 1));
+		for (size_t from = 0; from < sizeof(prose) - 1; from += 7)
+			assert_int_equal(check_same(re, plain, patterns[i], len,
+						    "", prose + from,
+						    sizeof(prose) - 1 - from,
+						    &unsure),
+					 0);
+		pe_literals_free(l);
+		pe_pattern_free(re);
+		pe_pattern_free(plain);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_match_limit),
 		cmocka_unit_test(test_reuse),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_literals_agree),
+		cmocka_unit_test(test_literals_prose),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
