@@ -3,7 +3,10 @@
  * about 5 KB (deterministically, from a fixed seed) by recombining the
  * sections of the hand-written strong sample answers in datasets/, scores
  * each against its seed prompt's evaluators, and prints MB/s and
- * responses/s at 1 and 2 OpenMP threads, the speed-up, and the peak RSS.
+ * responses/s at 1 and 2 OpenMP threads, the speed-up, and the peak RSS;
+ * and the seed prompts' evaluators alone at 2 threads, with their
+ * regexes skipping ahead by literals as prompteval runs them and with
+ * PCRE2 searching alone (PROMPTEVAL_LITERALS=0), which must agree.
  *
  * Then a python: check on the same answers: checks per second through
  * the pool of long-lived python3 workers (as run and score use it) at 1
@@ -44,6 +47,9 @@
 struct response {
 	const struct pe_prompt *prompt;
 	const struct pe_case *kase;
+	/* The same, with regexes compiled PROMPTEVAL_LITERALS=0. */
+	const struct pe_prompt *plain;
+	const struct pe_case *plain_case;
 	const struct pe_prompt *mix; /* bench/mix.prompt.yml */
 	const struct pe_case *mix_case;
 	char *text;
@@ -164,6 +170,11 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Scores the n answers on threads threads, with the mix when with_mix is
+ * 1, or without it and with PCRE2 searching alone (no literals) when it
+ * is -1.  Counts the passes; returns the seconds.
+ */
 static double score_all(const struct response *r, long n, int threads,
 			int with_mix, size_t *passed)
 {
@@ -178,11 +189,15 @@ static double score_all(const struct response *r, long n, int threads,
 
 		struct pe_result row;
 
-		pe_score_case(r[i].prompt, r[i].kase, r[i].text, r[i].len, NULL,
-			      &s);
+		if (with_mix < 0)
+			pe_score_case(r[i].plain, r[i].plain_case, r[i].text,
+				      r[i].len, NULL, &s);
+		else
+			pe_score_case(r[i].prompt, r[i].kase, r[i].text,
+				      r[i].len, NULL, &s);
 		pass += s.verdict == PE_VERDICT_PASS;
 		pe_case_score_release(&s);
-		if (!with_mix)
+		if (with_mix <= 0)
 			continue;
 		mix_row(&r[i], &row);
 		pe_score_call(r[i].mix, r[i].mix_case, &row, &mix_price, NULL,
@@ -429,6 +444,7 @@ int main(int argc, char **argv)
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_suite *suite = pe_suite_load(dirs, 1, diag);
 	struct pe_suite *mix = pe_suite_load(mix_path, 1, diag);
+	struct pe_suite *plain;
 	const struct pe_prompt *mp;
 	struct response *r;
 	unsigned long long rng = 0x9e3779b97f4a7c15ULL;
@@ -436,7 +452,8 @@ int main(int argc, char **argv)
 	struct sample *samples;
 	size_t total = 0, evaluators = 0, pass1, pass2;
 	double t1, t2, seed2;
-	size_t seed_pass;
+	size_t seed_pass, plain_pass;
+	double plain2;
 	struct rusage ru;
 	int python_bad;
 
@@ -448,6 +465,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mp = mix->files[0].prompt;
+	/* The same prompts with PCRE2 searching alone, to compare. */
+	setenv("PROMPTEVAL_LITERALS", "0", 1);
+	plain = pe_suite_load(dirs, 1, diag);
+	unsetenv("PROMPTEVAL_LITERALS");
+	if (plain->nfiles != suite->nfiles)
+		return 1;
 	r = xcalloc((size_t)n, sizeof(*r));
 	samples = xcalloc(suite->nfiles, sizeof(*samples));
 	for (size_t i = 0; i < suite->nfiles; i++)
@@ -462,6 +485,10 @@ int main(int argc, char **argv)
 			    4500 + next_random(&rng) % 1000);
 		r[i].prompt = p;
 		r[i].kase = p->ncases ? &p->cases[(size_t)i % p->ncases] : NULL;
+		r[i].plain = plain->files[k].prompt;
+		r[i].plain_case =
+			p->ncases ? &r[i].plain->cases[(size_t)i % p->ncases]
+				  : NULL;
 		r[i].mix = mp;
 		r[i].mix_case = &mp->cases[(size_t)i % mp->ncases];
 		r[i].text = pe_buf_detach(&b, &r[i].len);
@@ -470,7 +497,7 @@ int main(int argc, char **argv)
 	}
 	/* Best of three: the machine is shared, so the minimum is the
 	 * figure that says what the code can do. */
-	t1 = t2 = seed2 = 1e30;
+	t1 = t2 = seed2 = plain2 = 1e30;
 	for (int rep = 0; rep < 3; rep++) {
 		double t = score_all(r, n, 1, 1, &pass1);
 
@@ -479,6 +506,8 @@ int main(int argc, char **argv)
 		t2 = t < t2 ? t : t2;
 		t = score_all(r, n, 2, 0, &seed_pass);
 		seed2 = t < seed2 ? t : seed2;
+		t = score_all(r, n, 2, -1, &plain_pass);
+		plain2 = t < plain2 ? t : plain2;
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	printf("bench/score: %ld responses, %.1f MB, %.1f evaluators per "
@@ -496,9 +525,13 @@ int main(int argc, char **argv)
 	printf("  the seed prompts' evaluators alone, 2 threads: %.1f MB/s "
 	       "(%zu passed)\n",
 	       (double)total / 1e6 / seed2, seed_pass);
+	printf("  the same with PCRE2 searching alone (PROMPTEVAL_LITERALS=0): "
+	       "%.1f MB/s (%zu passed)\n",
+	       (double)total / 1e6 / plain2, plain_pass);
 	printf("  peak RSS: %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
-	printf("  verdicts agree across thread counts: %s (%zu passed)\n",
-	       pass1 == pass2 ? "yes" : "NO", pass1);
+	printf("  verdicts agree across thread counts and with PCRE2 alone: "
+	       "%s (%zu passed)\n",
+	       pass1 == pass2 && seed_pass == plain_pass ? "yes" : "NO", pass1);
 	bench_levenshtein(r, n);
 	if (getenv("PE_BENCH_PROFILE")) {
 		printf("  per evaluator, with the Markdown parse and words "
@@ -513,7 +546,8 @@ int main(int argc, char **argv)
 		free(r[i].text);
 	free(r);
 	pe_suite_free(mix);
+	pe_suite_free(plain);
 	pe_suite_free(suite);
 	pe_diag_free(diag);
-	return pass1 == pass2 && !python_bad ? 0 : 1;
+	return pass1 == pass2 && seed_pass == plain_pass && !python_bad ? 0 : 1;
 }
