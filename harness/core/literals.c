@@ -500,9 +500,9 @@ static void read_extended_group(struct reader *r, int *caseless,
 		r->p += c == 'P' ? 2 : 1;
 		skip_name(r, c == '\'' ? '\'' : '>');
 	} else if (c == '#') {
-		skip_name(r, ')');
-		it->kind = ITEM_ZERO;
-		it->width = 0;
+		/* A comment is not an item: a quantifier after it repeats
+		 * what came before, which this reader does not follow. */
+		r->fail = 1;
 		return;
 	} else {
 		char end = read_flags(r, &inner);

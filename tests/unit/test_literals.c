@@ -48,6 +48,8 @@ static const char *const none[] = {
 	"abc|\\d+",
 	"abcdef|x*",
 	"(?C1)abc",
+	"abc(?#c)*def|xyz",
+	"xyz(?#c)",
 	"\\cAabc",
 	"\\o{101}bcd",
 	"\\101bcd",
