@@ -3,10 +3,11 @@
  * from the Unicode White_Space list.
  *
  * Folding goes by runs.  ASCII folds to ASCII and never composes with
- * what comes before it, so runs of ASCII are folded here, eight bytes at
- * a time; the rest, each run of non-ASCII bytes with the ASCII character
- * before it (which a combining mark may compose with), goes through
- * utf8proc.  utf8proc rejects a whole string at its first invalid byte,
+ * what comes before it, so runs of ASCII are folded here, sixteen bytes
+ * at a time; the punctuation, symbols and emoji that neither change nor
+ * compose (pe_unicode_inert) are copied.  The rest, each run of non-ASCII
+ * bytes with the character before it (which a combining mark may compose
+ * with), goes through utf8proc.  utf8proc rejects a whole string at its first invalid byte,
  * so such a run is split again with the one decoder: each stretch of
  * well-formed characters goes through utf8proc_decompose (case folding
  * and canonical decomposition, into code points) and each invalid byte
@@ -191,9 +192,58 @@ static size_t ascii_prefix(const char *s, size_t len)
 	return n;
 }
 
+/* Inert characters; see unicode.h.  Checked against utf8proc by
+ * tests/unit/test_unicode.c. */
+int pe_unicode_inert(unsigned long cp)
+{
+	static const unsigned long
+		ranges[][2] = {
+			{ 0xa0, 0xb4 }, /* Latin-1 signs, but the micro sign */
+			{ 0xb6, 0xbf },
+			{ 0xd7, 0xd7 },
+			{ 0xf7, 0xf7 },
+			{ 0x2002, 0x2027 }, /* spaces, dashes, quotes, bullets */
+			{ 0x2030, 0x205e },
+			{ 0x2190, 0x2328 }, /* arrows, math, technical */
+			{ 0x232b, 0x23ff },
+			{ 0x2500, 0x27bf }, /* boxes, shapes, symbols, dingbats */
+			{ 0x2b00, 0x2bff },
+			{ 0xfe00, 0xfe0f },   /* variation selectors */
+			{ 0x1f300, 0x1faff }, /* emoji */
+		};
+
+	if (cp < 0xa0 || cp > 0x1faff)
+		return 0;
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(*ranges); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return 1;
+	return 0;
+}
+
+/*
+ * The bytes of the inert characters (pe_unicode_inert) that s (len
+ * bytes) starts with, and in *last those of the last of them.
+ */
+static size_t inert_prefix(const char *s, size_t len, size_t *last)
+{
+	size_t n = 0, step;
+	unsigned long cp;
+
+	*last = 0;
+	while (n < len && (step = pe_utf8_decode(s + n, len - n, &cp)) &&
+	       pe_unicode_inert(cp)) {
+		n += step;
+		*last = step;
+	}
+	return n;
+}
+
 /*
  * Appends s mapped with options (folded when fold is set) to out, by runs
- * of ASCII and runs through utf8proc; see pe_unicode_fold.
+ * of ASCII and runs through utf8proc; see pe_unicode_fold.  A run of
+ * non-ASCII characters that starts with inert ones has those copied as
+ * they are, all but the last when others follow: that one goes through
+ * utf8proc with them, as what follows may compose with it.
  */
 static int map_text(const char *s, size_t len, struct pe_buf *out,
 		    utf8proc_option_t options, int fold)
@@ -203,20 +253,30 @@ static int map_text(const char *s, size_t len, struct pe_buf *out,
 	int rc = PE_OK;
 
 	while (at < len && !rc) {
-		size_t ascii = ascii_prefix(s + at, len - at), run = 1;
+		size_t ascii = ascii_prefix(s + at, len - at), run = 0, keep;
+		size_t last, back = 0; /* ASCII bytes that go with the run */
+		const char *r = s + at + ascii;
 
-		/* The letter before a non-ASCII byte goes with it. */
-		if (ascii && ascii < len - at)
-			ascii--;
-		rc = fold ? fold_ascii(s + at, ascii, out)
-			  : pe_buf_add(out, s + at, ascii);
-		at += ascii;
-		if (rc || at == len)
-			break;
-		while (at + run < len && (unsigned char)s[at + run] >= 0x80)
+		while (ascii + run < len - at && (unsigned char)r[run] >= 0x80)
 			run++;
-		rc = fold_run(s + at, run, &cps, options, out);
-		at += run;
+		keep = inert_prefix(r, run, &last);
+		if (keep < run) {
+			/* The character before the first that is not inert
+			 * may compose with it: the last inert one, or the
+			 * ASCII one. */
+			if (keep)
+				keep -= last;
+			else if (ascii)
+				back = 1;
+		}
+		rc = fold ? fold_ascii(s + at, ascii - back, out)
+			  : pe_buf_add(out, s + at, ascii - back);
+		if (!rc && keep)
+			rc = pe_buf_add(out, r, keep);
+		if (!rc && keep < run)
+			rc = fold_run(r + keep - back, run - keep + back, &cps,
+				      options, out);
+		at += ascii + run;
 	}
 	free(cps.items);
 	if (rc) {

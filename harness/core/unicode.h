@@ -49,6 +49,16 @@ int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
 int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out);
 
 /*
+ * True for a character that folding and NFC leave as it is, whatever
+ * comes before or after it: it has no case and no canonical mapping, it
+ * is not a combining character, and nothing composes with it as the
+ * second of a pair.  These are the punctuation, spaces, arrows, math and
+ * technical signs, box drawing, dingbats and emoji that model output is
+ * full of, copied by pe_unicode_fold instead of going through utf8proc.
+ */
+int pe_unicode_inert(unsigned long cp);
+
+/*
  * Returns 1 when cp has the Unicode White_Space property, as Go's
  * unicode.IsSpace: tab, LF, vertical tab, form feed, CR, space, U+0085,
  * U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F and

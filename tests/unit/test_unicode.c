@@ -10,7 +10,10 @@
  * code points; pe_unicode_next_word on a table and, against the rule
  * read one character at a time, on random texts from every byte;
  * pe_unicode_invalid_bytes with an odd byte at every place of its
- * stride; and the utf8proc version.
+ * stride; the utf8proc version; and, against utf8proc itself, that the
+ * characters pe_unicode_fold copies (pe_unicode_inert) fold to
+ * themselves beside letters, combining marks and each other, and that no
+ * canonical decomposition has one after its first code point.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +21,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "harness/core/buf.h"
 #include "harness/core/unicode.h"
@@ -829,6 +834,89 @@ static void test_version(void **state)
 	assert_non_null(strchr(v, '.'));
 }
 
+/*
+ * Folds text both ways, pe_unicode_fold and utf8proc_map over the whole
+ * string with the same options, and fails unless they agree.
+ */
+static void fold_as_utf8proc(const char *text, size_t len, unsigned long cp)
+{
+	utf8proc_uint8_t *want = NULL;
+	utf8proc_ssize_t n = utf8proc_map(
+		(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &want,
+		UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+	struct pe_buf got;
+
+	pe_buf_init(&got, 0);
+	assert_true(n >= 0);
+	assert_int_equal(pe_unicode_fold(text, len, &got), 0);
+	if ((size_t)n != got.len || memcmp(want, got.data, got.len))
+		fail_msg("U+%04lX: \"%.*s\" folds to \"%s\", utf8proc gives "
+			 "\"%s\"",
+			 cp, (int)len, text, pe_buf_str(&got), (char *)want);
+	pe_buf_release(&got);
+	free(want);
+}
+
+/*
+ * Every inert character (pe_unicode_inert) is one that folding copies:
+ * a starter that folds to itself alone, after a letter, before and after
+ * a combining mark, beside another inert one and among letters; and no
+ * character's canonical decomposition has one past its first code point,
+ * so none is the second of a pair that composes.
+ */
+static void test_inert(void **state)
+{
+	/* Each \001 stands for the character. */
+	static const char *const contexts[] = {
+		"\001",
+		"a\001",
+		"\001a",
+		"e\001" COMBINING_ACUTE,
+		"\001" COMBINING_ACUTE,
+		"A\001B\001",
+		"\001\001",
+	};
+	size_t inert = 0;
+
+	(void)state;
+	for (utf8proc_int32_t cp = 0; cp < 0x110000; cp++) {
+		utf8proc_int32_t parts[32];
+		int boundary = 0;
+		utf8proc_ssize_t n;
+		char ch[4];
+		size_t ch_len;
+
+		if (cp >= 0xd800 && cp < 0xe000)
+			continue;
+		n = utf8proc_decompose_char(cp, parts, 32, UTF8PROC_DECOMPOSE,
+					    &boundary);
+		assert_true(n > 0 && n <= 32);
+		for (utf8proc_ssize_t k = 1; k < n; k++)
+			if (pe_unicode_inert((unsigned long)parts[k]))
+				fail_msg("U+%04X decomposes to inert U+%04X",
+					 cp, parts[k]);
+		if (!pe_unicode_inert((unsigned long)cp))
+			continue;
+		inert++;
+		assert_int_equal(utf8proc_get_property(cp)->combining_class, 0);
+		ch_len = pe_utf8_encode((unsigned long)cp, ch);
+		for (size_t c = 0; c < COUNT(contexts); c++) {
+			struct pe_buf text;
+
+			pe_buf_init(&text, 0);
+			for (const char *p = contexts[c]; *p; p++)
+				if (*p == '\001')
+					pe_buf_add(&text, ch, ch_len);
+				else
+					pe_buf_addc(&text, *p);
+			fold_as_utf8proc(text.data, text.len,
+					 (unsigned long)cp);
+			pe_buf_release(&text);
+		}
+	}
+	assert_true(inert > 3500);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -850,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_next_words_random),
 		cmocka_unit_test(test_invalid_bytes_strides),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_inert),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
