@@ -21,20 +21,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct pe_pattern *compile_with(const char *pattern, size_t len,
-				       const char *flags, int literals)
-{
-	char err[256];
-	size_t off;
-	struct pe_pattern *re;
-
-	if (!literals)
-		setenv("PROMPTEVAL_LITERALS", "0", 1);
-	re = pe_pattern_compile(pattern, len, flags, err, sizeof(err), &off);
-	unsetenv("PROMPTEVAL_LITERALS");
-	return re;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const flag_sets[] = { "",  "i",  "m",  "im",
@@ -61,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	l = pe_literals_of(pattern, pattern_len, strchr(flags, 'i') != NULL);
 	skips = l != NULL;
 	pe_literals_free(l);
-	re = compile_with(pattern, pattern_len, flags, 1);
-	plain = compile_with(pattern, pattern_len, flags, 0);
+	re = pe_reference_compile(pattern, pattern_len, flags, 1);
+	plain = pe_reference_compile(pattern, pattern_len, flags, 0);
 	if (!re != !plain)
 		abort();
 	/* Without literals the count is PCRE2's own: nothing to compare. */

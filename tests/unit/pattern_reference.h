@@ -12,6 +12,25 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "harness/core/pattern.h"
+
+/* Compiles pattern with flags, with its literals or without them. */
+static inline struct pe_pattern *pe_reference_compile(const char *pattern,
+						      size_t len,
+						      const char *flags,
+						      int literals)
+{
+	char err[256];
+	size_t off;
+	struct pe_pattern *re;
+
+	if (!literals)
+		setenv("PROMPTEVAL_LITERALS", "0", 1);
+	re = pe_pattern_compile(pattern, len, flags, err, sizeof(err), &off);
+	unsetenv("PROMPTEVAL_LITERALS");
+	return re;
+}
+
 /*
  * What pe_pattern_count must count with literals: PCRE2 tried anchored
  * at every byte of the subject in turn (compiled as pattern.c compiles

@@ -558,21 +558,6 @@ static size_t check_same(const struct pe_pattern *re,
 	return stopped;
 }
 
-/* Compiles pattern with or without its literals. */
-static struct pe_pattern *compile_with(const char *pattern, size_t len,
-				       const char *flags, int literals)
-{
-	char err[256];
-	size_t off;
-	struct pe_pattern *re;
-
-	if (!literals)
-		setenv("PROMPTEVAL_LITERALS", "0", 1);
-	re = pe_pattern_compile(pattern, len, flags, err, sizeof(err), &off);
-	unsetenv("PROMPTEVAL_LITERALS");
-	return re;
-}
-
 /*
  * Skipping ahead by literals never changes a count: made-up patterns
  * (a fair share of which have literals) against made-up subjects with
@@ -602,8 +587,9 @@ static void test_literals_agree(void **state)
 
 		pe_buf_reset(&pattern);
 		make_alternatives(&pattern, &rng, 0);
-		re = compile_with(pattern.data, pattern.len, flags, 1);
-		plain = compile_with(pattern.data, pattern.len, flags, 0);
+		re = pe_reference_compile(pattern.data, pattern.len, flags, 1);
+		plain = pe_reference_compile(pattern.data, pattern.len, flags,
+					     0);
 		assert_true(!re == !plain);
 		if (!re)
 			continue;
@@ -671,9 +657,10 @@ static void test_literals_prose(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(patterns); i++) {
 		size_t len = strlen(patterns[i]);
-		struct pe_pattern *re = compile_with(patterns[i], len, "", 1);
+		struct pe_pattern *re =
+			pe_reference_compile(patterns[i], len, "", 1);
 		struct pe_pattern *plain =
-			compile_with(patterns[i], len, "", 0);
+			pe_reference_compile(patterns[i], len, "", 0);
 		struct pe_literals *l = pe_literals_of(patterns[i], len, 0);
 		size_t unsure = 0;
 
