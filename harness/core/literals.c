@@ -388,7 +388,11 @@ static void read_escape(struct reader *r, int caseless, struct item *it)
 		r->fail = 1; /* backreferences, \G, \K, \Q, \c, octal, ... */
 }
 
-/* Skips a character class after its "[" (PCRE2 compiled it, so it ends). */
+/*
+ * Skips a character class after its "[" (PCRE2 compiled it, so it ends).
+ * A POSIX class ("[:alpha:]"), whose "[" may or may not open one by rules
+ * of its own, and \c, which takes the character after it, are not read.
+ */
 static void skip_class(struct reader *r)
 {
 	if (r->p < r->end && *r->p == '^')
@@ -397,7 +401,8 @@ static void skip_class(struct reader *r)
 		r->p++;
 	while (r->p < r->end && *r->p != ']') {
 		if (*r->p == '\\') {
-			if (r->p + 1 < r->end && r->p[1] == 'Q') {
+			if (r->p + 1 < r->end &&
+			    (r->p[1] == 'Q' || r->p[1] == 'c')) {
 				r->fail = 1;
 				return;
 			}
@@ -405,12 +410,8 @@ static void skip_class(struct reader *r)
 		} else if (*r->p == '[' && r->p + 1 < r->end &&
 			   (r->p[1] == ':' || r->p[1] == '.' ||
 			    r->p[1] == '=')) {
-			const char *close = r->p + 2;
-
-			while (close + 1 < r->end &&
-			       !(close[0] == r->p[1] && close[1] == ']'))
-				close++;
-			r->p = close + 2;
+			r->fail = 1;
+			return;
 		} else {
 			r->p++;
 		}
@@ -498,6 +499,13 @@ static void read_extended_group(struct reader *r, int *caseless,
 		return;
 	} else if (c == '<' || c == '\'' || (c == 'P' && next == '<')) {
 		r->p += c == 'P' ? 2 : 1;
+		/* A group's name starts with a letter or "_": anything else
+		 * (such as PCRE2's "(?<*" lookbehind) is not read here. */
+		if (r->p >= r->end ||
+		    !(is_letter((unsigned char)*r->p) || *r->p == '_')) {
+			r->fail = 1;
+			return;
+		}
 		skip_name(r, c == '\'' ? '\'' : '>');
 	} else if (c == '#') {
 		/* A comment is not an item: a quantifier after it repeats

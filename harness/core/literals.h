@@ -15,7 +15,7 @@
  * anywhere, for a literal behind an unbounded repeat).  The reading is
  * conservative: a construct it does not know (backreferences, recursion,
  * backtracking verbs, \G, \K, \Q, callouts, conditionals, comments,
- * extended mode, ...) or a pattern without a selective enough literal gives no set, and
+ * POSIX classes, extended mode, ...) or a pattern without a selective enough literal gives no set, and
  * PCRE2 searches alone.  Caseless literals follow PCRE2's UTF caseless
  * rules for ASCII, under which U+212A KELVIN SIGN matches k and U+017F
  * LATIN SMALL LETTER LONG S matches s.

@@ -36,6 +36,7 @@ struct pe_pattern {
 	 */
 	struct pe_literals *literals;
 	pcre2_code *anchored;
+	int required; /* with literals: a byte every match has, or -1 */
 	pcre2_match_context *mctx; /* read-only once built */
 };
 
@@ -44,21 +45,34 @@ struct pe_pattern {
  * anchored copy that is tried near them.  Extended mode reads the
  * pattern otherwise, so it gets none; nor does a pattern PCRE2 tries only
  * where the search begins or a line does (every branch starts with ^,
- * \A, \G or .*), which it already skips through quickly.
+ * \A, \G or .*), or only at a byte past ASCII (é...), which it already
+ * skips to quickly.  PCRE2 also knows a byte every match holds, if any:
+ * without it in the subject, it looks no further, and nor does the count.
  */
 static void find_literals(struct pe_pattern *re, const char *pattern,
 			  size_t len, uint32_t options,
 			  pcre2_compile_context *cctx)
 {
 	PCRE2_SIZE off;
-	uint32_t all = 0, first = 0;
+	uint32_t all = 0, first = 0, last = 0, unit = 0;
 	int code;
 
 	pcre2_pattern_info(re->code, PCRE2_INFO_ALLOPTIONS, &all);
 	pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODETYPE, &first);
+	if (first == 1)
+		pcre2_pattern_info(re->code, PCRE2_INFO_FIRSTCODEUNIT, &unit);
 	if ((options & PCRE2_EXTENDED) || (all & PCRE2_ANCHORED) ||
-	    first == 2 || pe_str_same(getenv("PROMPTEVAL_LITERALS"), "0"))
+	    first == 2 || (first == 1 && unit >= 0x80) ||
+	    pe_str_same(getenv("PROMPTEVAL_LITERALS"), "0"))
 		return;
+	pcre2_pattern_info(re->code, PCRE2_INFO_LASTCODETYPE, &last);
+	if (last == 1)
+		pcre2_pattern_info(re->code, PCRE2_INFO_LASTCODEUNIT, &unit);
+	/* Caseless, k and s also match characters past ASCII (literals.h):
+	 * no byte of those tells. */
+	re->required = last == 1 && unit < 0x80 && !strchr("kKsS", (int)unit)
+			       ? (int)unit
+			       : -1;
 	re->literals =
 		pe_literals_of(pattern, len, !!(options & PCRE2_CASELESS));
 	if (!re->literals)
@@ -451,23 +465,39 @@ static int continues(char c)
 }
 
 /*
+ * Failed tries near literals after which a count gives up on them and
+ * lets PCRE2 search alone, when there has been more than one try for
+ * every BYTES_PER_TRY bytes of the subject: the literals are common
+ * there, or each try is long (".*" to the end of a line), where PCRE2's
+ * own search does better.
+ */
+enum { FREE_TRIES = 32, BYTES_PER_TRY = 32 };
+
+/* Where a count is. */
+struct search {
+	struct pe_literals_scan scan;
+	size_t failed; /* anchored tries that found nothing */
+	int alone;     /* PCRE2 searches alone from here on */
+};
+
+/*
  * Where to try next for a match, for a search that began at from and has
  * tried up to cursor, and with which code: without literals, PCRE2
  * searches from from; with them, the anchored code is tried at each start
  * near an occurrence, and PCRE2 searches only from where a literal behind
- * an unbounded repeat says that a match may lie anywhere before it.
- * Every match holds a literal, so it starts where a character does.
- * Returns len + 1 when no match can follow.
+ * an unbounded repeat says that a match may lie anywhere before it, or
+ * from where the count gave up on them.  Every match holds a literal, so
+ * it starts where a character does.  Returns len + 1 when no match can
+ * follow.
  *
  * A match may start at the LF of a CRLF, as it does when PCRE2's JIT
  * skips ahead to a character that can begin one; when it cannot skip
  * ahead (and with JIT off), PCRE2 steps over the LF unless the pattern
  * names CR or LF.  The two can differ on a pattern such as \sword.
  */
-static size_t next_try(const struct pe_pattern *re,
-		       struct pe_literals_scan *scan, const char *subject,
-		       size_t len, size_t from, size_t cursor,
-		       const pcre2_code **code)
+static size_t next_try(const struct pe_pattern *re, struct search *st,
+		       const char *subject, size_t len, size_t from,
+		       size_t cursor, const pcre2_code **code)
 {
 	size_t at;
 	int anywhere;
@@ -475,8 +505,12 @@ static size_t next_try(const struct pe_pattern *re,
 	*code = re->code;
 	if (!re->literals)
 		return from;
+	while (cursor < len && continues(subject[cursor]))
+		cursor++;
+	if (st->alone)
+		return cursor;
 	for (;;) {
-		at = pe_literals_next_start(scan, cursor, &anywhere);
+		at = pe_literals_next_start(&st->scan, cursor, &anywhere);
 		if (at >= len)
 			return len + 1;
 		if (!continues(subject[at]))
@@ -488,24 +522,37 @@ static size_t next_try(const struct pe_pattern *re,
 	return at;
 }
 
+/* Whether subject holds byte c, in either case for a letter. */
+static int holds(const char *subject, size_t len, int c)
+{
+	int other = c >= 'a' && c <= 'z'   ? c - 32
+		    : c >= 'A' && c <= 'Z' ? c + 32
+					   : c;
+
+	return memchr(subject, c, len) || memchr(subject, other, len);
+}
+
 /* Counts matches; see pattern.h. */
 int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		     size_t len, size_t stop_after, size_t *count, char *err,
 		     size_t errsize)
 {
-	pcre2_match_data *md =
-		pcre2_match_data_create_from_pattern(re->code, NULL);
-	struct pe_literals_scan scan;
+	pcre2_match_data *md;
+	struct search st = { 0 };
 	size_t from = 0, cursor = 0;
 	int rc = PE_OK;
 
-	if (re->literals)
-		pe_literals_scan_init(&scan, re->literals, subject, len);
 	*count = 0;
+	if (re->literals && re->required >= 0 &&
+	    !holds(subject, len, re->required))
+		return PE_OK;
+	md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	if (re->literals)
+		pe_literals_scan_init(&st.scan, re->literals, subject, len);
 	while (from <= len) {
 		const pcre2_code *code;
 		size_t at =
-			next_try(re, &scan, subject, len, from, cursor, &code);
+			next_try(re, &st, subject, len, from, cursor, &code);
 		int n = at > len ? PCRE2_ERROR_NOMATCH
 				 : match_from(re, code, subject, len, at, md);
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -518,6 +565,9 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		if (n > 0 && code == re->anchored && ov[0] != at)
 			n = PCRE2_ERROR_NOMATCH;
 		if (n == PCRE2_ERROR_NOMATCH && code == re->anchored) {
+			st.failed++;
+			st.alone = st.failed > FREE_TRIES &&
+				   st.failed * BYTES_PER_TRY > at;
 			cursor = at + 1;
 			continue;
 		}
@@ -549,7 +599,7 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		cursor = from;
 	}
 	if (re->literals)
-		pe_literals_scan_release(&scan);
+		pe_literals_scan_release(&st.scan);
 	pcre2_match_data_free(md);
 	return rc;
 }

@@ -3,7 +3,8 @@
 /*
  * Regular expressions: the only module that uses PCRE2.  Patterns are
  * compiled once, with JIT where available, and are then read-only; every
- * match call makes its own match data, so threads may share a pattern.  A
+ * match call makes its own match data, so threads may share a pattern.
+ * Counting skips ahead by the literals every match holds (literals.h).  A
  * match limit turns catastrophic backtracking into PE_ERR_LIMIT instead
  * of a hang.  Used by the regex and code evaluators, the JSON Schema
  * validator and run --filter.

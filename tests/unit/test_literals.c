@@ -49,6 +49,12 @@ static const char *const none[] = {
 	"abcdef|x*",
 	"(?C1)abc",
 	"abc(?#c)*def|xyz",
+	/* Classes whose end depends on PCRE2's rules for "[:" and "\\c". */
+	"qjzx[[:]|:]]",
+	"[[:alpha:]]qjzx",
+	"[\\c]]qjzx",
+	/* PCRE2's non-atomic lookbehind, not a named group. */
+	"(?<*x)ab(?<n>qjzx)",
 	"xyz(?#c)",
 	"\\cAabc",
 	"\\o{101}bcd",
