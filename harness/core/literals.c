@@ -14,8 +14,9 @@
  * surprise of its bytes in English text.  The pattern's set is the union
  * of its branches' picks; a branch without one gives no set.
  *
- * A literal is found by its rarest byte (either case when caseless),
- * sixteen bytes at a time with SSE2, and then checked around it.
+ * A literal is found by its two rarest bytes a fixed distance apart
+ * (either case when caseless), sixteen places at a time with SSE2, and
+ * then checked around them.
  */
 #include "harness/core/literals.h"
 

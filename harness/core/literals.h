@@ -6,8 +6,8 @@
  * the stretches of an answer where no match can start.  PCRE2 tries every
  * position whose first character could begin a match; for a
  * case-insensitive alternation of words over English text that is most
- * positions, and each try costs dozens of instructions.  A rare byte of a
- * literal is found sixteen bytes at a time instead.
+ * positions, and each try costs dozens of instructions.  The two rarest
+ * bytes of a literal are looked for at sixteen places at a time instead.
  *
  * pe_literals_of gives a set of strings, each with the most bytes that
  * can come before it in a match: every match of the pattern contains one
@@ -15,10 +15,11 @@
  * anywhere, for a literal behind an unbounded repeat).  The reading is
  * conservative: a construct it does not know (backreferences, recursion,
  * backtracking verbs, \G, \K, \Q, callouts, conditionals, comments,
- * POSIX classes, extended mode, ...) or a pattern without a selective enough literal gives no set, and
- * PCRE2 searches alone.  Caseless literals follow PCRE2's UTF caseless
- * rules for ASCII, under which U+212A KELVIN SIGN matches k and U+017F
- * LATIN SMALL LETTER LONG S matches s.
+ * POSIX classes, extended mode, ...) or a pattern without a selective
+ * enough literal gives no set, and PCRE2 searches alone.  Caseless
+ * literals follow PCRE2's UTF caseless rules for ASCII, under which
+ * U+212A KELVIN SIGN matches k and U+017F LATIN SMALL LETTER LONG S
+ * matches s.
  *
  * A struct pe_literals is read-only once made, so threads may share it;
  * the state of one search lives in a struct pe_literals_scan.
