@@ -97,10 +97,7 @@ kill_at() { # point, lines, extra options
 	if [ "$lines" = 0 ]; then
 		until [ "$(requests)" -gt "$base" ]; do :; done
 	else
-		seen=0
-		while [ $seen -lt "$lines" ] && read -r line <&3; do
-			case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
-		done
+		read_verdicts "$lines"
 	fi
 	kill -9 $pid 2>/dev/null
 	cat <&3 >/dev/null
@@ -170,10 +167,7 @@ mkfifo "$work/err"
 	"$PROMPT" >"$work/int.out" 2>"$work/err" &
 pid=$!
 exec 3<"$work/err"
-seen=0
-while [ $seen -lt 3 ] && read -r line <&3; do
-	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
-done
+read_verdicts 3
 kill -INT $pid
 cat <&3 >/dev/null
 exec 3<&-

@@ -110,13 +110,9 @@ mkfifo "$work/err"
 	-f terminal,md,html,junit,json --no-cache "$PROMPT" >"$work/term.out" 2>"$work/err" &
 pid=$!
 exec 3<"$work/err"
-while read -r line <&3; do
-	case "$line" in pass*|fail*|error*|skip*) break ;; esac
-done
+read_verdicts 1
 kill -TERM $pid
-while read -r line <&3; do
-	case "$line" in interrupted:*) break ;; esac
-done
+read_until interrupted:
 kill -TERM $pid
 cat <&3 >/dev/null
 exec 3<&-

@@ -6,6 +6,10 @@
 #                                FAKE_URL.
 # fake_stop                      stops it.
 # fake_get PATH                  GETs an admin endpoint (/_stats, /_log).
+# read_verdicts N                reads fd 3 (a run's stderr with -v, from a
+#                                FIFO) until N lines have given a job's
+#                                verdict; the last line read is in $line.
+# read_until PREFIX              reads fd 3 until a line starts with PREFIX.
 
 fake_start() {
 	fake_dir=$(mktemp -d)
@@ -47,4 +51,18 @@ providers:
   ollama:
     base_url: $FAKE_URL
 CFG
+}
+
+read_verdicts() {
+	_left=$1
+	while [ "$_left" -gt 0 ] && read -r line <&3; do
+		case "$line" in pass*|fail*|error*|skip*) _left=$((_left - 1)) ;; esac
+	done
+}
+
+read_until() {
+	while read -r line <&3; do
+		case "$line" in "$1"*) return 0 ;; esac
+	done
+	return 1
 }

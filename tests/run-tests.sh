@@ -173,10 +173,9 @@ mkfifo "$work/err"
 	-o "$work/resume" --cache-dir "$work/cache-resume" "$PROMPT" \
 	>/dev/null 2>"$work/err" &
 pid=$!
-seen=0
-while [ $seen -lt 6 ] && read -r line; do
-	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
-done <"$work/err"
+exec 3<"$work/err"
+read_verdicts 6
+exec 3<&-
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 python3 - "$work/resume/results.jsonl" <<'PY' && ok "after kill -9 the journal holds 6 valid lines" || bad "journal after kill -9"
@@ -206,10 +205,7 @@ mkfifo "$work/err2"
 	-j 2 -o "$work/int" --no-cache "$PROMPT" >"$work/int.out" 2>"$work/err2" &
 pid=$!
 exec 3<"$work/err2"
-seen=0
-while [ $seen -lt 2 ] && read -r line <&3; do
-	case "$line" in pass*|fail*|error*|skip*) seen=$((seen + 1)) ;; esac
-done
+read_verdicts 2
 kill -INT $pid
 cat <&3 >/dev/null
 exec 3<&-
@@ -353,13 +349,9 @@ mkfifo "$work/err3"
 	--no-cache "$PROMPT" >/dev/null 2>"$work/err3" &
 pid=$!
 exec 3<"$work/err3"
-while read -r line <&3; do
-	case "$line" in pass*|fail*|error*|skip*) break ;; esac
-done
+read_verdicts 1
 kill -INT $pid
-while read -r line <&3; do
-	case "$line" in interrupted:*) break ;; esac
-done
+read_until interrupted:
 kill -INT $pid
 cat <&3 >/dev/null
 exec 3<&-

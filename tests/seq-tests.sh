@@ -253,10 +253,7 @@ if [ -n "${FAKELLM:-}" ]; then
 		--baseline-rev HEAD prompts >../int.out 2>../int.err) &
 	pid=$!
 	exec 3<int.err
-	seen=0
-	while [ $seen -lt 2 ] && read -r line <&3; do
-		case "$line" in pass*|fail*|error*) seen=$((seen + 1)) ;; esac
-	done
+	read_verdicts 2
 	kill -INT $pid
 	cat <&3 >/dev/null
 	exec 3<&-
