@@ -60,13 +60,11 @@ struct literal {
 	int bits; /* its selectivity; 0 when it has no byte to search */
 };
 
+/*
+ * Literals one of which every match holds: of the pattern, as
+ * pe_literals_of gives it, or of some part of it while it is read.
+ */
 struct pe_literals {
-	struct literal *lit;
-	size_t n;
-};
-
-/* Literals one of which every match of some part of a pattern holds. */
-struct set {
 	struct literal *lit;
 	size_t n;
 };
@@ -80,10 +78,10 @@ enum item_kind { ITEM_ZERO, ITEM_CHAR, ITEM_LITERAL, ITEM_GROUP };
 
 struct item {
 	enum item_kind kind;
-	size_t width;	 /* most bytes it matches */
-	unsigned char c; /* ITEM_LITERAL: the character */
-	int caseless;	 /* ITEM_LITERAL */
-	struct set set;	 /* ITEM_GROUP: its alternatives' literals */
+	size_t width;		/* most bytes it matches */
+	unsigned char c;	/* ITEM_LITERAL: the character */
+	int caseless;		/* ITEM_LITERAL */
+	struct pe_literals set; /* ITEM_GROUP: its alternatives' literals */
 };
 
 static unsigned char lower(unsigned char c)
@@ -189,7 +187,7 @@ static void rate(struct literal *l)
 	l->bits = best < 0 ? 0 : sum < 40 ? sum : 40;
 }
 
-static void set_free(struct set *s)
+static void set_free(struct pe_literals *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->lit[i].text);
@@ -198,7 +196,7 @@ static void set_free(struct set *s)
 }
 
 /* Moves the literals of from into to. */
-static void set_merge(struct set *to, struct set *from)
+static void set_merge(struct pe_literals *to, struct pe_literals *from)
 {
 	to->lit = xrealloc(to->lit, (to->n + from->n) * sizeof(*to->lit));
 	memcpy(to->lit + to->n, from->lit, from->n * sizeof(*from->lit));
@@ -222,7 +220,7 @@ static int log2_ceil(size_t n)
  * How good a set is to search for: higher is better, -1 unusable.  A
  * literal's bits count less the more starts each occurrence has to try.
  */
-static int set_rank(const struct set *s)
+static int set_rank(const struct pe_literals *s)
 {
 	int least = 1 << 20, near = 1 << 20, far = 0;
 
@@ -247,7 +245,7 @@ static int set_rank(const struct set *s)
 }
 
 /* Keeps the better of *best and candidate (freeing the other). */
-static void offer(struct set *best, struct set *candidate)
+static void offer(struct pe_literals *best, struct pe_literals *candidate)
 {
 	if (set_rank(candidate) > set_rank(best)) {
 		set_free(best);
@@ -260,9 +258,9 @@ static void offer(struct set *best, struct set *candidate)
 
 /* Offers the run of plain characters in run, then empties it. */
 static void offer_run(struct pe_buf *run, size_t back, int caseless,
-		      struct set *best)
+		      struct pe_literals *best)
 {
-	struct set s;
+	struct pe_literals s;
 
 	if (!run->len)
 		return;
@@ -277,7 +275,7 @@ static void offer_run(struct pe_buf *run, size_t back, int caseless,
 }
 
 static void read_alternatives(struct reader *r, int caseless, size_t *width,
-			      struct set *out);
+			      struct pe_literals *out);
 
 static int hex_value(unsigned char c)
 {
@@ -645,7 +643,7 @@ static void read_quantifier(struct reader *r, size_t *min, size_t *max)
 }
 
 /* Moves each literal of s prefix bytes further from the match's start. */
-static void shift_set(struct set *s, size_t prefix)
+static void shift_set(struct pe_literals *s, size_t prefix)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		s->lit[i].back = add_width(s->lit[i].back, prefix);
@@ -660,7 +658,7 @@ static void shift_set(struct set *s, size_t prefix)
  * with (?i) and (?-i), which hold into the group's later alternatives.
  */
 static void read_sequence(struct reader *r, int *caseless, size_t *width,
-			  struct set *best)
+			  struct pe_literals *best)
 {
 	size_t prefix = 0, run_back = 0;
 	int run_caseless = 0;
@@ -712,14 +710,14 @@ static void read_sequence(struct reader *r, int *caseless, size_t *width,
  * the union of their candidates (empty when one has none).
  */
 static void read_alternatives(struct reader *r, int caseless, size_t *width,
-			      struct set *out)
+			      struct pe_literals *out)
 {
 	int none = 0;
 
 	*width = 0;
 	memset(out, 0, sizeof(*out));
 	for (;;) {
-		struct set s;
+		struct pe_literals s;
 		size_t w;
 
 		read_sequence(r, &caseless, &w, &s);
@@ -744,7 +742,7 @@ struct pe_literals *pe_literals_of(const char *pattern, size_t len,
 {
 	struct reader r = { pattern, pattern + len, 0 };
 	struct pe_literals *l;
-	struct set s;
+	struct pe_literals s;
 	size_t width;
 
 	read_alternatives(&r, caseless, &width, &s);
@@ -752,9 +750,8 @@ struct pe_literals *pe_literals_of(const char *pattern, size_t len,
 		set_free(&s);
 		return NULL;
 	}
-	l = xcalloc(1, sizeof(*l));
-	l->lit = s.lit;
-	l->n = s.n;
+	l = xmalloc(sizeof(*l));
+	*l = s;
 	return l;
 }
 
@@ -763,9 +760,7 @@ void pe_literals_free(struct pe_literals *l)
 {
 	if (!l)
 		return;
-	for (size_t i = 0; i < l->n; i++)
-		free(l->lit[i].text);
-	free(l->lit);
+	set_free(l);
 	free(l);
 }
 
