@@ -1514,7 +1514,7 @@ static void add_pointer(struct pe_buf *out, const struct path *p)
 	if (full.len > SHOW_POINTER) {
 		skip = full.len - SHOW_POINTER;
 		while (skip < full.len &&
-		       ((unsigned char)full.data[skip] & 0xc0) == 0x80)
+		       pe_utf8_continues((unsigned char)full.data[skip]))
 			skip++;
 		pe_buf_adds(out, "...");
 	}

@@ -993,7 +993,7 @@ static unsigned long char_before(const char *t, size_t at)
 	size_t back = 1;
 
 	while (back < 4 && back < at &&
-	       ((unsigned char)t[at - back] & 0xc0) == 0x80)
+	       pe_utf8_continues((unsigned char)t[at - back]))
 		back++;
 	if (!at || pe_utf8_decode(t + at - back, back, &cp) != back)
 		return 0;

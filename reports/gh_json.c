@@ -540,7 +540,7 @@ static void trim_go_space(const char *s, size_t *start, size_t *end)
 		size_t at = *end - 1;
 
 		while (at > *start && *end - at < 4 &&
-		       ((unsigned char)s[at] & 0xc0) == 0x80)
+		       pe_utf8_continues((unsigned char)s[at]))
 			at--;
 		n = pe_utf8_decode(s + at, *end - at, &cp);
 		if (n != *end - at || !is_go_space(cp))

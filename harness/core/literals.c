@@ -28,6 +28,7 @@
 #endif
 
 #include "harness/core/buf.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -573,7 +574,7 @@ static void read_item(struct reader *r, int *caseless, struct item *it)
 			literal_item(c, *caseless, it);
 		} else {
 			while (r->p < r->end &&
-			       ((unsigned char)*r->p & 0xc0) == 0x80)
+			       pe_utf8_continues((unsigned char)*r->p))
 				r->p++;
 		}
 	}

@@ -21,6 +21,7 @@
 
 #include "harness/core/buf.h"
 #include "harness/core/literals.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -458,12 +459,6 @@ static int match_from(const struct pe_pattern *re, const pcre2_code *code,
 	return n;
 }
 
-/* Whether byte c continues a UTF-8 character. */
-static int continues(char c)
-{
-	return ((unsigned char)c & 0xc0) == 0x80;
-}
-
 /*
  * Failed tries near literals after which a count gives up on them and
  * lets PCRE2 search alone, when there has been more than one try for
@@ -505,7 +500,8 @@ static size_t next_try(const struct pe_pattern *re, struct search *st,
 	*code = re->code;
 	if (!re->literals)
 		return from;
-	while (cursor < len && continues(subject[cursor]))
+	while (cursor < len &&
+	       pe_utf8_continues((unsigned char)subject[cursor]))
 		cursor++;
 	if (st->alone)
 		return cursor;
@@ -513,7 +509,7 @@ static size_t next_try(const struct pe_pattern *re, struct search *st,
 		at = pe_literals_next_start(&st->scan, cursor, &anywhere);
 		if (at >= len)
 			return len + 1;
-		if (!continues(subject[at]))
+		if (!pe_utf8_continues((unsigned char)subject[at]))
 			break;
 		cursor = at + 1;
 	}
@@ -593,7 +589,8 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		} else {
 			/* An empty match: step over one whole character. */
 			from = ov[1] + 1;
-			while (from < len && continues(subject[from]))
+			while (from < len &&
+			       pe_utf8_continues((unsigned char)subject[from]))
 				from++;
 		}
 		cursor = from;

@@ -74,7 +74,7 @@ size_t pe_utf8_cut(const char *s, size_t len, size_t max)
 {
 	if (len <= max)
 		return len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+	while (max > 0 && pe_utf8_continues((unsigned char)s[max]))
 		max--;
 	return max;
 }

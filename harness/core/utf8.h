@@ -29,4 +29,10 @@ size_t pe_utf8_encode(unsigned long cp, char out[4]);
  */
 size_t pe_utf8_cut(const char *s, size_t len, size_t max);
 
+/* Whether byte c continues a UTF-8 character (10xxxxxx). */
+static inline int pe_utf8_continues(unsigned char c)
+{
+	return (c & 0xc0) == 0x80;
+}
+
 #endif

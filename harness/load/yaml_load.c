@@ -24,6 +24,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
@@ -99,7 +100,7 @@ static size_t byte_offset_of(struct loader *ld, size_t char_index)
 	while (ld->char_index < char_index && ld->byte_offset < len) {
 		ld->byte_offset++;
 		while (ld->byte_offset < len &&
-		       (src[ld->byte_offset] & 0xc0) == 0x80)
+		       pe_utf8_continues((unsigned char)src[ld->byte_offset]))
 			ld->byte_offset++;
 		ld->char_index++;
 	}
