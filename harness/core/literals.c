@@ -101,7 +101,8 @@ static int is_letter(unsigned char c)
 	return lower(c) >= 'a' && lower(c) <= 'z';
 }
 
-/* a + b, FAR when either is FAR or the sum is past BACK_MAX's reach. */
+/* a + b, FAR when either is FAR or the sum is past 16 MB (no match
+ * reaches that far back from a literal that BACK_MAX would keep). */
 static size_t add_width(size_t a, size_t b)
 {
 	return a == FAR || b == FAR || a + b > (size_t)1 << 24 ? FAR : a + b;

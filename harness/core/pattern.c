@@ -476,9 +476,8 @@ struct search {
 };
 
 /*
- * Where to try next for a match, for a search that began at from and has
- * tried up to cursor, and with which code: without literals, PCRE2
- * searches from from; with them, the anchored code is tried at each start
+ * Where to try next for a match at or after cursor, and with which code:
+ * without literals, PCRE2 searches from cursor; with them, the anchored code is tried at each start
  * near an occurrence, and PCRE2 searches only from where a literal behind
  * an unbounded repeat says that a match may lie anywhere before it, or
  * from where the count gave up on them.  Every match holds a literal, so
@@ -491,15 +490,15 @@ struct search {
  * names CR or LF.  The two can differ on a pattern such as \sword.
  */
 static size_t next_try(const struct pe_pattern *re, struct search *st,
-		       const char *subject, size_t len, size_t from,
-		       size_t cursor, const pcre2_code **code)
+		       const char *subject, size_t len, size_t cursor,
+		       const pcre2_code **code)
 {
 	size_t at;
 	int anywhere;
 
 	*code = re->code;
 	if (!re->literals)
-		return from;
+		return cursor;
 	while (cursor < len &&
 	       pe_utf8_continues((unsigned char)subject[cursor]))
 		cursor++;
@@ -525,7 +524,8 @@ static int holds(const char *subject, size_t len, int c)
 		    : c >= 'A' && c <= 'Z' ? c + 32
 					   : c;
 
-	return memchr(subject, c, len) || memchr(subject, other, len);
+	return memchr(subject, c, len) ||
+	       (other != c && memchr(subject, other, len));
 }
 
 /* Counts matches; see pattern.h. */
@@ -535,7 +535,7 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 {
 	pcre2_match_data *md;
 	struct search st = { 0 };
-	size_t from = 0, cursor = 0;
+	size_t cursor = 0; /* where the next match may start */
 	int rc = PE_OK;
 
 	*count = 0;
@@ -545,10 +545,9 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 	md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	if (re->literals)
 		pe_literals_scan_init(&st.scan, re->literals, subject, len);
-	while (from <= len) {
+	while (cursor <= len) {
 		const pcre2_code *code;
-		size_t at =
-			next_try(re, &st, subject, len, from, cursor, &code);
+		size_t at = next_try(re, &st, subject, len, cursor, &code);
 		int n = at > len ? PCRE2_ERROR_NOMATCH
 				 : match_from(re, code, subject, len, at, md);
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -561,9 +560,9 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		if (n > 0 && code == re->anchored && ov[0] != at)
 			n = PCRE2_ERROR_NOMATCH;
 		if (n == PCRE2_ERROR_NOMATCH && code == re->anchored) {
-			st.failed++;
-			st.alone = st.failed > FREE_TRIES &&
-				   st.failed * BYTES_PER_TRY > at;
+			if (++st.failed > FREE_TRIES &&
+			    st.failed * BYTES_PER_TRY > at)
+				st.alone = 1;
 			cursor = at + 1;
 			continue;
 		}
@@ -585,15 +584,15 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		if (stop_after && *count >= stop_after)
 			break;
 		if (ov[1] > ov[0]) {
-			from = ov[1];
+			cursor = ov[1];
 		} else {
 			/* An empty match: step over one whole character. */
-			from = ov[1] + 1;
-			while (from < len &&
-			       pe_utf8_continues((unsigned char)subject[from]))
-				from++;
+			cursor = ov[1] + 1;
+			while (cursor < len &&
+			       pe_utf8_continues(
+				       (unsigned char)subject[cursor]))
+				cursor++;
 		}
-		cursor = from;
 	}
 	if (re->literals)
 		pe_literals_scan_release(&st.scan);
