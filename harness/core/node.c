@@ -45,21 +45,24 @@ struct pe_doc *pe_doc_new(const char *path, const char *source, size_t len)
 	return doc;
 }
 
+/* Frees a list of arena blocks. */
+static void free_blocks(struct arena_block *b)
+{
+	while (b) {
+		struct arena_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+}
+
 /* Frees the document, its source and every node; NULL is a no-op. */
 void pe_doc_free(struct pe_doc *doc)
 {
-	struct arena_block *b, *next;
-
 	if (!doc)
 		return;
-	for (b = doc->arena->head; b; b = next) {
-		next = b->next;
-		free(b);
-	}
-	for (b = doc->arena->spare; b; b = next) {
-		next = b->next;
-		free(b);
-	}
+	free_blocks(doc->arena->head);
+	free_blocks(doc->arena->spare);
 	free(doc->arena);
 	free(doc->source);
 	free(doc->path);
