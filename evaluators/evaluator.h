@@ -46,10 +46,16 @@ struct pe_score_env {
 	const char *model;	    /* the model that answered, or NULL */
 };
 
-/* A word of a text: its bytes, and a number equal words share. */
+/*
+ * A word of a text: its bytes, and a number equal words share.  head
+ * (its first eight bytes, zero past its end) and hash, set with the
+ * word, let tables compare words without reading their bytes.
+ */
 struct pe_word {
 	const char *text;
 	size_t len;
+	uint64_t head;
+	uint32_t hash;
 	unsigned id;
 };
 
@@ -81,15 +87,15 @@ struct pe_eval_memo {
 	struct pe_word *words;
 	size_t nwords;
 	unsigned ndistinct; /* ids run from 0 to ndistinct - 1 */
-	uint32_t *table;    /* word position + 1 (0: empty), by pe_word_hash */
+	uint32_t *table;    /* word position + 1 (0: empty), by hash */
 	size_t mask;	    /* the table's size - 1 */
 };
 
 /* Frees what a memo holds and empties it. */
 void pe_eval_memo_release(struct pe_eval_memo *m);
 
-/* A hash of a word's bytes, for tables of words. */
-uint64_t pe_word_hash(const char *s, size_t len);
+/* True when two words have the same bytes. */
+int pe_word_same(const struct pe_word *a, const struct pe_word *b);
 
 /* The slots of an open-addressed table for n keys: a power of 2, >= 2n. */
 size_t pe_word_table_size(size_t n);
@@ -141,11 +147,11 @@ const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 					 struct pe_eval_memo *m);
 
 /*
- * The id of a word of another text (text, len bytes, folded alike) among
- * the memo's words, or UINT_MAX when the answer lacks it.
+ * The id of a word of another text (from pe_split_words, folded alike)
+ * among the memo's words, or UINT_MAX when the answer lacks it.
  */
-unsigned pe_eval_word_id(const struct pe_eval_memo *m, const char *text,
-			 size_t len);
+unsigned pe_eval_word_id(const struct pe_eval_memo *m,
+			 const struct pe_word *w);
 
 /* What a judge asks its model about one output; the strings are owned. */
 struct pe_judge_ask {

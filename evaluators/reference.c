@@ -95,12 +95,11 @@ static unsigned number_reference(const struct pe_eval_memo *m,
 		struct pe_word *x = &items[i];
 		size_t k;
 
-		x->id = pe_eval_word_id(m, x->text, x->len);
+		x->id = pe_eval_word_id(m, x);
 		if (x->id != UINT_MAX)
 			continue;
-		k = pe_word_hash(x->text, x->len) & mask;
-		while (slot[k] && (slot[k]->len != x->len ||
-				   memcmp(slot[k]->text, x->text, x->len)))
+		k = x->hash & mask;
+		while (slot[k] && !pe_word_same(slot[k], x))
 			k = (k + 1) & mask;
 		if (!slot[k]) {
 			x->id = id++;

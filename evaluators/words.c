@@ -38,51 +38,43 @@ static uint64_t load8(const char *s)
 	return x;
 }
 
-/* The four bytes at s as a number. */
-static uint64_t load4(const char *s)
+/*
+ * The first eight bytes of the word at text + start (len bytes), zero
+ * past its end.  Most words have eight bytes of the text from their
+ * start, read at once and masked; the last few are read a byte at a
+ * time, so that nothing past the text is read.
+ */
+static inline uint64_t word_head(const char *text, size_t text_len,
+				 size_t start, size_t len)
 {
-	uint32_t x;
+	uint64_t head = 0;
 
-	memcpy(&x, s, 4);
-	return x;
+	if (start + 8 <= text_len) {
+		head = load8(text + start);
+		return len >= 8 ? head : head & ~(~(uint64_t)0 << 8 * len);
+	}
+	memcpy(&head, text + start, len < 8 ? len : 8);
+	return head;
 }
 
 /*
- * A hash of a word's bytes; see evaluator.h.  It reads eight bytes at a
- * time, not one: the last eight (or, for 4 to 7 bytes, the first four and
- * the last four; for 1 to 3, the first, middle and last byte), which
- * overlap what came before but together cover every byte, and mixes in
- * the length, so words that differ in any byte differ in what is mixed.
- * Multiplying carries the low bits up; the final shift brings the high
- * bits down to the low ones, which the tables index by.  Only where a
- * word lands in a table depends on it, never an id or a score.
+ * A hash of a word, from its head, its length and (past eight bytes) its
+ * other bytes, eight at a time, the last eight overlapping what came
+ * before.  Multiplying carries the low bits up; the final shift brings
+ * the high bits down to the low ones, which the tables index by.  Only
+ * where a word lands in a table depends on it, never an id or a score.
  */
-static inline uint64_t hash_word(const char *s, size_t len)
+static inline uint32_t hash_word(const char *s, size_t len, uint64_t head)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ULL; /* 2^64 / golden ratio */
-	uint64_t h = (uint64_t)len * k, last;
+	uint64_t h = (head ^ (uint64_t)len * k) * k;
 
-	if (len >= 8) {
-		for (size_t i = 0; i + 8 < len; i += 8)
+	if (len > 8) {
+		for (size_t i = 8; i + 8 < len; i += 8)
 			h = (h ^ load8(s + i)) * k;
-		last = load8(s + len - 8);
-	} else if (len >= 4) {
-		last = load4(s) | load4(s + len - 4) << 32;
-	} else if (len) {
-		last = (uint64_t)(unsigned char)s[0] |
-		       (uint64_t)(unsigned char)s[len / 2] << 8 |
-		       (uint64_t)(unsigned char)s[len - 1] << 16;
-	} else {
-		last = 0;
+		h = (h ^ load8(s + len - 8)) * k;
 	}
-	h = (h ^ last) * k;
-	return h ^ h >> 32;
-}
-
-/* The hash of a word; see evaluator.h (and hash_word above). */
-uint64_t pe_word_hash(const char *s, size_t len)
-{
-	return hash_word(s, len);
+	return (uint32_t)(h >> 32);
 }
 
 /* The slots of an open-addressed table for n keys; see evaluator.h. */
@@ -95,10 +87,14 @@ size_t pe_word_table_size(size_t n)
 	return size;
 }
 
-/* True when word w has the bytes of text (len bytes). */
-static int same_word(const struct pe_word *w, const char *text, size_t len)
+/*
+ * True when two words have the same bytes; see evaluator.h.  The heads
+ * decide for most words; only bytes past the eighth are compared.
+ */
+int pe_word_same(const struct pe_word *a, const struct pe_word *b)
 {
-	return w->len == len && !memcmp(w->text, text, len);
+	return a->len == b->len && a->head == b->head &&
+	       (a->len <= 8 || !memcmp(a->text + 8, b->text + 8, a->len - 8));
 }
 
 /*
@@ -115,10 +111,10 @@ static void number_words(struct pe_eval_memo *m)
 	m->mask = size - 1;
 	for (size_t i = 0; i < m->nwords; i++) {
 		struct pe_word *w = &m->words[i];
-		size_t k = hash_word(w->text, w->len) & m->mask;
+		size_t k = w->hash & m->mask;
 
 		while (m->table[k] &&
-		       !same_word(&m->words[m->table[k] - 1], w->text, w->len))
+		       !pe_word_same(&m->words[m->table[k] - 1], w))
 			k = (k + 1) & m->mask;
 		if (!m->table[k]) {
 			w->id = m->ndistinct++;
@@ -156,9 +152,12 @@ struct pe_word *pe_split_words(const char *text, size_t len, size_t *n)
 					      64))) {
 		pe_grow(&items, &alloc, *n + found, sizeof(*items));
 		for (size_t k = 0; k < found; k++) {
-			items[*n].text = text + starts[k];
-			items[*n].len = ends[k] - starts[k];
-			(*n)++;
+			struct pe_word *w = &items[(*n)++];
+
+			w->text = text + starts[k];
+			w->len = ends[k] - starts[k];
+			w->head = word_head(text, len, starts[k], w->len);
+			w->hash = hash_word(w->text, w->len, w->head);
 		}
 	}
 	return items;
@@ -197,13 +196,13 @@ const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 }
 
 /* The id of a word of another text in the memo; see evaluator.h. */
-unsigned pe_eval_word_id(const struct pe_eval_memo *m, const char *text,
-			 size_t len)
+unsigned pe_eval_word_id(const struct pe_eval_memo *m,
+			 const struct pe_word *w)
 {
-	size_t k = hash_word(text, len) & m->mask;
+	size_t k = w->hash & m->mask;
 
 	for (; m->table[k]; k = (k + 1) & m->mask)
-		if (same_word(&m->words[m->table[k] - 1], text, len))
+		if (pe_word_same(&m->words[m->table[k] - 1], w))
 			return m->words[m->table[k] - 1].id;
 	return UINT_MAX;
 }
