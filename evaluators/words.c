@@ -51,7 +51,13 @@ static inline uint64_t word_head(const char *text, size_t text_len,
 
 	if (start + 8 <= text_len) {
 		head = load8(text + start);
-		return len >= 8 ? head : head & ~(~(uint64_t)0 << 8 * len);
+		if (len >= 8)
+			return head;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		return head & ~(~(uint64_t)0 >> 8 * len);
+#else
+		return head & ~(~(uint64_t)0 << 8 * len);
+#endif
 	}
 	memcpy(&head, text + start, len < 8 ? len : 8);
 	return head;
