@@ -47,24 +47,35 @@ struct pe_score_env {
 };
 
 /*
- * A word of a text: its bytes, and a number equal words share.  head
- * (its first eight bytes, zero past its end) and hash, set with the
- * word, let tables compare words without reading their bytes.
+ * A word of a text: its bytes, its first eight bytes as a number (zero
+ * past its end) and a hash, set with the word, so that tables compare
+ * words without reading their bytes.
  */
 struct pe_word {
 	const char *text;
 	size_t len;
 	uint64_t head;
 	uint32_t hash;
-	unsigned id;
 };
 
 /*
  * The words of text (len bytes; pe_unicode_next_word's words), in a new
- * array of *n, with their ids unset: the answer's in the memo, a
- * reference's in the reference metrics.
+ * array of *n: the answer's in the memo, a reference's in the reference
+ * metrics.
  */
 struct pe_word *pe_split_words(const char *text, size_t len, size_t *n);
+
+/*
+ * A reference text's words numbered as the answer's (reference.c), kept
+ * in the memo for the next metric against the same reference.
+ */
+struct pe_eval_reference {
+	char *rendered; /* the reference as rendered; NULL: none yet */
+	size_t rendered_len;
+	unsigned *ids; /* its words' ids */
+	size_t n;
+	unsigned distinct; /* ids in either text run below this */
+};
 
 /*
  * What the evaluators of one output derive from it and share, made by the
@@ -74,7 +85,8 @@ struct pe_word *pe_split_words(const char *text, size_t len, size_t *n);
  * and case folded with NFC (pe_unicode_fold; pe_eval_folded), and then
  * its words (pe_unicode_next_word) in that copy, numbered from 0 so that
  * equal words share an id, and a table of its distinct words
- * (pe_eval_words).  One scoring call runs on one thread, so the memo
+ * (pe_eval_words); and the last reference text the reference metrics
+ * compared it with.  One scoring call runs on one thread, so the memo
  * needs no lock.
  */
 struct pe_eval_memo {
@@ -83,12 +95,14 @@ struct pe_eval_memo {
 	size_t invalid;	  /* bytes of the output that are not UTF-8 */
 	int made;	  /* folded: 0 not yet; 1 made; -1 too long to fold */
 	struct pe_buf folded;
-	int has_words; /* words, ndistinct, table and mask are made */
+	int has_words; /* words, ids, ndistinct, table and mask are made */
 	struct pe_word *words;
 	size_t nwords;
+	unsigned *ids;	    /* the words' ids, equal words alike */
 	unsigned ndistinct; /* ids run from 0 to ndistinct - 1 */
 	uint32_t *table;    /* word position + 1 (0: empty), by hash */
 	size_t mask;	    /* the table's size - 1 */
+	struct pe_eval_reference reference;
 };
 
 /* Frees what a memo holds and empties it. */
@@ -142,9 +156,13 @@ const struct pe_md *pe_eval_md(const struct pe_eval_input *in);
 const struct pe_eval_memo *pe_eval_folded(const struct pe_eval_input *in,
 					  struct pe_eval_memo *m);
 
-/* The same, with the folded text's words made too. */
-const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
-					 struct pe_eval_memo *m);
+/*
+ * The same, with the folded text's words made too.  The memo returned is
+ * the caller's to add to (the reference metrics keep their last
+ * reference there).
+ */
+struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
+				   struct pe_eval_memo *m);
 
 /*
  * The id of a word of another text (from pe_split_words, folded alike)

@@ -72,40 +72,41 @@ struct reference_spec {
 	int ignore_case;		     /* levenshtein */
 };
 
-/* The words of a text, numbered alike with the other text's. */
+/* The ids of a text's words, numbered alike with the other text's. */
 struct words {
-	const struct pe_word *items;
+	const unsigned *ids;
 	size_t len;
 };
 
 /*
- * Numbers the reference's words as the answer's (m): a word the answer
- * has gets its id, the others new ids from m->ndistinct up, equal words
- * alike, in a table of their own (linear in the words' bytes).  Returns
- * how many distinct words the two texts have.
+ * Numbers the reference's words (items, n of them) as the answer's (m)
+ * into ids: a word the answer has gets its id, the others new ids from
+ * m->ndistinct up, equal words alike, in a table of their own (linear in
+ * the words' bytes).  Returns how many distinct words the two texts have.
  */
 static unsigned number_reference(const struct pe_eval_memo *m,
-				 struct pe_word *items, size_t n)
+				 const struct pe_word *items, size_t n,
+				 unsigned *ids)
 {
 	size_t size = pe_word_table_size(n), mask = size - 1;
-	const struct pe_word **slot = xcalloc(size, sizeof(*slot));
+	size_t *slot = xcalloc(size, sizeof(*slot)); /* position + 1 */
 	unsigned id = m->ndistinct;
 
 	for (size_t i = 0; i < n; i++) {
-		struct pe_word *x = &items[i];
+		const struct pe_word *x = &items[i];
 		size_t k;
 
-		x->id = pe_eval_word_id(m, x);
-		if (x->id != UINT_MAX)
+		ids[i] = pe_eval_word_id(m, x);
+		if (ids[i] != UINT_MAX)
 			continue;
 		k = x->hash & mask;
-		while (slot[k] && !pe_word_same(slot[k], x))
+		while (slot[k] && !pe_word_same(&items[slot[k] - 1], x))
 			k = (k + 1) & mask;
 		if (!slot[k]) {
-			x->id = id++;
-			slot[k] = x;
+			ids[i] = id++;
+			slot[k] = i + 1;
 		} else {
-			x->id = slot[k]->id;
+			ids[i] = ids[slot[k] - 1];
 		}
 	}
 	free(slot);
@@ -120,39 +121,45 @@ static unsigned number_reference(const struct pe_eval_memo *m,
  * columns holding that word; the subsequence is as long as V has zero
  * bits.  The time is the product of the lengths over 64, the memory a
  * mask per distinct word of the shorter list.  distinct bounds the ids.
+ * A word the columns lack has mask 0 (the first), which changes nothing
+ * (V + 0 carries nothing), so the rows need no test for it.
  */
 static size_t lcs_length(const struct words *a, const struct words *b,
 			 unsigned distinct)
 {
 	const struct words *rows = a->len >= b->len ? a : b;
 	const struct words *cols = rows == a ? b : a;
-	size_t nwords = (cols->len + 63) / 64, nmasks = 0, best = 0;
-	size_t *mask_of = xmalloc((distinct + 1) * sizeof(*mask_of));
+	size_t nwords = (cols->len + 63) / 64, nmasks = 1, best = 0;
+	size_t *mask_of;
 	uint64_t *masks, *v;
 
-	if (!cols->len) {
-		free(mask_of);
+	if (!cols->len)
 		return 0;
-	}
-	for (unsigned i = 0; i <= distinct; i++)
-		mask_of[i] = SIZE_MAX;
+	mask_of = xcalloc(distinct + 1, sizeof(*mask_of));
 	for (size_t j = 0; j < cols->len; j++)
-		if (mask_of[cols->items[j].id] == SIZE_MAX)
-			mask_of[cols->items[j].id] = nmasks++;
+		if (!mask_of[cols->ids[j]])
+			mask_of[cols->ids[j]] = nmasks++;
 	masks = xcalloc(nmasks * nwords, sizeof(*masks));
 	for (size_t j = 0; j < cols->len; j++)
-		masks[mask_of[cols->items[j].id] * nwords + j / 64] |=
+		masks[mask_of[cols->ids[j]] * nwords + j / 64] |=
 			(uint64_t)1 << (j % 64);
 	v = xmalloc(nwords * sizeof(*v));
 	for (size_t k = 0; k < nwords; k++)
 		v[k] = ~(uint64_t)0;
-	for (size_t i = 0; i < rows->len; i++) {
-		size_t m = mask_of[rows->items[i].id];
-		const uint64_t *mk = m == SIZE_MAX ? NULL : masks + m * nwords;
+	if (nwords == 1) {
+		uint64_t x = v[0];
+
+		for (size_t i = 0; i < rows->len; i++) {
+			uint64_t mk = masks[mask_of[rows->ids[i]]];
+
+			x = (x + (x & mk)) | (x & ~mk);
+		}
+		v[0] = x;
+	}
+	for (size_t i = 0; nwords > 1 && i < rows->len; i++) {
+		const uint64_t *mk = masks + mask_of[rows->ids[i]] * nwords;
 		unsigned carry = 0;
 
-		if (!mk)
-			continue; /* a word the columns lack changes nothing */
 		for (size_t k = 0; k < nwords; k++) {
 			uint64_t u = v[k] & mk[k], sum = v[k] + u + carry;
 
@@ -170,27 +177,26 @@ static size_t lcs_length(const struct words *a, const struct words *b,
 
 /* An n-gram's slot: its first word, and how often each text has it. */
 struct ngram_slot {
-	const struct pe_word *first; /* NULL: empty */
+	const unsigned *first; /* NULL: empty */
 	size_t in_ref;
 	size_t in_answer;
 };
 
 /* The hash of the n word ids from first. */
-static uint64_t hash_ngram(const struct pe_word *first, unsigned n)
+static uint64_t hash_ngram(const unsigned *first, unsigned n)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	for (unsigned k = 0; k < n; k++)
-		h = (h ^ first[k].id) * 1099511628211ULL;
+		h = (h ^ first[k]) * 1099511628211ULL;
 	return h;
 }
 
 /* True when the n words from x and from y have the same ids. */
-static int same_ngram(const struct pe_word *x, const struct pe_word *y,
-		      unsigned n)
+static int same_ngram(const unsigned *x, const unsigned *y, unsigned n)
 {
 	for (unsigned k = 0; k < n; k++)
-		if (x[k].id != y[k].id)
+		if (x[k] != y[k])
 			return 0;
 	return 1;
 }
@@ -200,7 +206,7 @@ static int same_ngram(const struct pe_word *x, const struct pe_word *y,
  * or the empty one where it goes.
  */
 static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
-				     const struct pe_word *first, unsigned n)
+				     const unsigned *first, unsigned n)
 {
 	size_t k = hash_ngram(first, n) & mask;
 
@@ -224,8 +230,8 @@ struct gram_ends {
 };
 
 /* Finds the ends of the answer's runs of words the reference has. */
-static void find_gram_ends(const struct words *answer,
-			   const unsigned char *in_ref, struct gram_ends *g)
+static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
+			   struct gram_ends *g)
 {
 	size_t run = 0;
 
@@ -233,7 +239,7 @@ static void find_gram_ends(const struct words *answer,
 	g->runs = xmalloc((answer->len + 1) * sizeof(*g->runs));
 	g->len = 0;
 	for (size_t i = 0; i < answer->len; i++) {
-		run = in_ref[answer->items[i].id] ? run + 1 : 0;
+		run = in_ref[answer->ids[i]] ? run + 1 : 0;
 		if (run) {
 			g->ends[g->len] = i;
 			g->runs[g->len++] = run;
@@ -245,24 +251,28 @@ static void find_gram_ends(const struct words *answer,
  * The clipped matches of the answer's n-grams: each counts at most as
  * often as the reference has it.  The reference's n-grams go into a
  * table; the answer's are looked up in it, so the time is linear in both.
- * Only the answer's n-grams in g are looked up (the others have a word
- * the reference lacks and cannot match); g keeps the ends that may still
- * end an (n + 1)-gram.  The count does not depend on the order of the
- * look-ups: each n-gram counts as often as the fewer of its two counts.
+ * Words (n = 1) need no table: in_ref counts them by id, distinct bounds
+ * the ids.  Only the answer's n-grams in g are looked up (the others
+ * have a word the reference lacks and cannot match); g keeps the ends
+ * that may still end an (n + 1)-gram.  The count does not depend on the
+ * order of the look-ups: each n-gram counts as often as the fewer of its
+ * two counts.
  */
 static size_t clipped_matches(const struct words *answer,
-			      const struct words *ref, struct gram_ends *g,
+			      const struct words *ref, const unsigned *in_ref,
+			      unsigned distinct, struct gram_ends *g,
 			      unsigned n)
 {
-	size_t nr = ref->len >= n ? ref->len - n + 1 : 0;
+	size_t nr = n > 1 && ref->len >= n ? ref->len - n + 1 : 0;
 	size_t size = pe_word_table_size(nr), matches = 0, kept = 0;
 	struct ngram_slot *table = xcalloc(size, sizeof(*table));
+	unsigned *used = n == 1 ? xcalloc(distinct + 1, sizeof(*used)) : NULL;
 
 	for (size_t i = 0; i < nr; i++) {
 		struct ngram_slot *t =
-			find_ngram(table, size - 1, &ref->items[i], n);
+			find_ngram(table, size - 1, &ref->ids[i], n);
 
-		t->first = &ref->items[i];
+		t->first = &ref->ids[i];
 		t->in_ref++;
 	}
 	for (size_t k = 0; k < g->len; k++) {
@@ -270,11 +280,19 @@ static size_t clipped_matches(const struct words *answer,
 
 		if (g->runs[k] < n)
 			continue;
-		t = find_ngram(table, size - 1,
-			       &answer->items[g->ends[k] + 1 - n], n);
-		if (t->first && t->in_answer < t->in_ref) {
-			t->in_answer++;
-			matches++;
+		if (used) {
+			unsigned id = answer->ids[g->ends[k]];
+			unsigned hit = used[id] < in_ref[id];
+
+			used[id] += hit;
+			matches += hit;
+		} else {
+			t = find_ngram(table, size - 1,
+				       &answer->ids[g->ends[k] + 1 - n], n);
+			if (t->first && t->in_answer < t->in_ref) {
+				t->in_answer++;
+				matches++;
+			}
 		}
 		if (g->runs[k] > n) {
 			g->ends[kept] = g->ends[k];
@@ -283,6 +301,7 @@ static size_t clipped_matches(const struct words *answer,
 	}
 	g->len = kept;
 	free(table);
+	free(used);
 	return matches;
 }
 
@@ -299,19 +318,20 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 			 unsigned distinct, struct bleu *b)
 {
 	double smooth = 1, logs = 0;
-	unsigned char *in_ref;
+	unsigned *in_ref; /* how often the reference has each word */
 	struct gram_ends g;
 
 	memset(b, 0, sizeof(*b));
 	if (!answer->len)
 		return;
-	in_ref = xcalloc(distinct + 1, 1);
+	in_ref = xcalloc(distinct + 1, sizeof(*in_ref));
 	for (size_t i = 0; i < ref->len; i++)
-		in_ref[ref->items[i].id] = 1;
+		in_ref[ref->ids[i]]++;
 	find_gram_ends(answer, in_ref, &g);
 	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
 		size_t total = answer->len - n + 1;
-		size_t correct = clipped_matches(answer, ref, &g, n);
+		size_t correct =
+			clipped_matches(answer, ref, in_ref, distinct, &g, n);
 
 		if (!correct) {
 			smooth *= 2;
@@ -530,9 +550,9 @@ static void score_token_set(const struct reference_spec *spec,
 	double jaccard;
 
 	for (size_t i = 0; i < a->len; i++)
-		seen[a->items[i].id] |= 1;
+		seen[a->ids[i]] |= 1;
 	for (size_t i = 0; i < r->len; i++)
-		seen[r->items[i].id] |= 2;
+		seen[r->ids[i]] |= 2;
 	for (unsigned i = 0; i < distinct; i++)
 		shared += seen[i] == 3;
 	free(seen);
@@ -547,55 +567,85 @@ static void score_token_set(const struct reference_spec *spec,
 }
 
 /*
+ * Makes m's reference the case's rendered reference (raw, len bytes):
+ * trimmed, folded, split and numbered as the answer's words, unless m
+ * has it already (the metrics of one answer mostly share a reference).
+ * Returns 0, or sets an error result in out.
+ */
+static int make_reference(const struct reference_spec *spec,
+			  struct pe_eval_memo *m, const char *raw, size_t len,
+			  struct pe_eval_result *out)
+{
+	struct pe_eval_reference *r = &m->reference;
+	size_t rlen = len;
+	const char *text = pe_unicode_trim(raw, &rlen);
+	struct pe_buf folded;
+	struct pe_word *words;
+
+	if (r->rendered && r->rendered_len == len &&
+	    !memcmp(r->rendered, raw, len))
+		return PE_OK;
+	if (!rlen) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the expected value '%s' is empty for this case: "
+			      "there is nothing to compare the answer with",
+			      spec->expected_written);
+		return PE_ERR_INVALID;
+	}
+	pe_buf_init(&folded, 0);
+	if (pe_unicode_fold(text, rlen, &folded)) {
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the expected value is too long to compare");
+		pe_buf_release(&folded);
+		return PE_ERR_INVALID;
+	}
+	free(r->rendered);
+	free(r->ids);
+	r->rendered = xmalloc(len + 1);
+	memcpy(r->rendered, raw, len);
+	r->rendered[len] = '\0';
+	r->rendered_len = len;
+	words = pe_split_words(folded.data, folded.len, &r->n);
+	r->ids = xmalloc((r->n + 1) * sizeof(*r->ids));
+	r->distinct = number_reference(m, words, r->n, r->ids);
+	free(words);
+	pe_buf_release(&folded);
+	return PE_OK;
+}
+
+/*
  * Scores a word metric: the answer's words come from the memo the
- * output's evaluators share (folded once), the reference's are made here.
+ * output's evaluators share (folded once), and so does the reference's
+ * when the metric before had the same one.
  */
 static void score_words(const struct reference_spec *spec,
 			const struct pe_eval_input *in,
 			struct pe_eval_result *out)
 {
 	struct pe_eval_memo own = { 0 };
-	const struct pe_eval_memo *m = pe_eval_words(in, &own);
-	struct pe_buf raw, ref;
-	struct pe_word *ref_words = NULL;
+	struct pe_eval_memo *m = pe_eval_words(in, &own);
+	struct pe_buf raw;
 	struct words a, r;
-	size_t rlen;
-	const char *text;
-	unsigned distinct;
 
 	pe_buf_init(&raw, 0);
-	pe_buf_init(&ref, 0);
 	pe_eval_render(spec->expected, in, &raw);
-	rlen = raw.len;
-	text = pe_unicode_trim(pe_buf_str(&raw), &rlen);
-	if (!m || pe_unicode_fold(text, rlen, &ref)) {
+	if (!m) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the %s is too long to compare",
-			      m ? "expected value" : "answer");
-		goto done;
+			      "the answer is too long to compare");
+	} else if (!make_reference(spec, m, pe_buf_str(&raw), raw.len, out)) {
+		a.ids = m->ids;
+		a.len = m->nwords;
+		r.ids = m->reference.ids;
+		r.len = m->reference.n;
+		if (spec->metric == ROUGE_L)
+			score_rouge_l(spec, &a, &r, m->reference.distinct, out);
+		else if (spec->metric == BLEU)
+			score_bleu(spec, &a, &r, m->reference.distinct, out);
+		else
+			score_token_set(spec, &a, &r, m->reference.distinct,
+					out);
 	}
-	if (!rlen) {
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the expected value '%s' is empty for this case: "
-			      "there is nothing to compare the answer with",
-			      spec->expected_written);
-		goto done;
-	}
-	a.items = m->words;
-	a.len = m->nwords;
-	ref_words = pe_split_words(ref.data, ref.len, &r.len);
-	distinct = number_reference(m, ref_words, r.len);
-	r.items = ref_words;
-	if (spec->metric == ROUGE_L)
-		score_rouge_l(spec, &a, &r, distinct, out);
-	else if (spec->metric == BLEU)
-		score_bleu(spec, &a, &r, distinct, out);
-	else
-		score_token_set(spec, &a, &r, distinct, out);
-done:
-	free(ref_words);
 	pe_buf_release(&raw);
-	pe_buf_release(&ref);
 	pe_eval_memo_release(&own);
 }
 

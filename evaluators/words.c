@@ -25,7 +25,10 @@ void pe_eval_memo_release(struct pe_eval_memo *m)
 	pe_md_free(m->md);
 	pe_buf_release(&m->folded);
 	free(m->words);
+	free(m->ids);
 	free(m->table);
+	free(m->reference.rendered);
+	free(m->reference.ids);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -115,18 +118,19 @@ static void number_words(struct pe_eval_memo *m)
 
 	m->table = xcalloc(size, sizeof(*m->table));
 	m->mask = size - 1;
+	m->ids = xmalloc((m->nwords + 1) * sizeof(*m->ids));
 	for (size_t i = 0; i < m->nwords; i++) {
-		struct pe_word *w = &m->words[i];
+		const struct pe_word *w = &m->words[i];
 		size_t k = w->hash & m->mask;
 
 		while (m->table[k] &&
 		       !pe_word_same(&m->words[m->table[k] - 1], w))
 			k = (k + 1) & m->mask;
 		if (!m->table[k]) {
-			w->id = m->ndistinct++;
+			m->ids[i] = m->ndistinct++;
 			m->table[k] = (uint32_t)i + 1;
 		} else {
-			w->id = m->words[m->table[k] - 1].id;
+			m->ids[i] = m->ids[m->table[k] - 1];
 		}
 	}
 }
@@ -143,7 +147,7 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 }
 
 /*
- * The words of text, ids unset; see evaluator.h.  The array starts at one
+ * The words of text; see evaluator.h.  The array starts at one
  * word for every six bytes, about what English prose has, so it is
  * seldom grown.  The words come 64 at a time (pe_unicode_next_words).
  */
@@ -189,8 +193,8 @@ const struct pe_eval_memo *pe_eval_folded(const struct pe_eval_input *in,
 }
 
 /* The output's folded words, made once; see evaluator.h. */
-const struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
-					 struct pe_eval_memo *m)
+struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
+				   struct pe_eval_memo *m)
 {
 	struct pe_eval_memo *holder = in->memo ? in->memo : m;
 
@@ -209,6 +213,6 @@ unsigned pe_eval_word_id(const struct pe_eval_memo *m,
 
 	for (; m->table[k]; k = (k + 1) & m->mask)
 		if (pe_word_same(&m->words[m->table[k] - 1], w))
-			return m->words[m->table[k] - 1].id;
+			return m->ids[m->table[k] - 1];
 	return UINT_MAX;
 }

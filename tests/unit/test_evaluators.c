@@ -1141,6 +1141,45 @@ static void test_bleu_precisions(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * The metrics of one answer keep the last reference they compared it
+ * with (in the memo): metrics against other references, between two
+ * against the same one, must still see their own.
+ */
+static void test_reference_kept(void **state)
+{
+	static const char *const want[] = {
+		"a common subsequence of 2 words, 4 in the answer, 3 expected",
+		"token-set similarity 0.200 (need at least 0.100): 1 of 5",
+		"a common subsequence of 2 words, 4 in the answer, 3 expected",
+		"a common subsequence of 1 words, 4 in the answer, 2 expected",
+		"the expected value ' ' is empty for this case",
+		"token-set similarity 0.400 (need at least 0.100): 2 of 5",
+	};
+	struct loaded l;
+	struct pe_case_score r;
+
+	(void)state;
+	load(&l, NULL,
+	     "- rouge_l: {min: 0.1, expected: alpha gamma delta}\n"
+	     "- token_set: {min: 0.1, expected: beta zeta}\n"
+	     "- rouge_l: {min: 0.1, expected: alpha gamma delta}\n"
+	     "- rouge_l: 0.1\n"
+	     "- bleu: {min: 0.1, expected: ' '}\n"
+	     "- token_set: {min: 0.1, expected: 'Hello, world: alpha'}\n");
+	assert_int_equal(l.rc, PE_OK);
+	pe_score_case(l.prompt, &l.prompt->cases[0], "Alpha beta Gamma hello",
+		      22, NULL, &r);
+	assert_int_equal(r.nresults, ARRAY_SIZE(want));
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
+		if (!strstr(r.results[i].reason, want[i]))
+			fail_msg("metric %zu: want '%s', got '%s'", i, want[i],
+				 r.results[i].reason);
+	}
+	pe_case_score_release(&r);
+	unload(&l);
+}
+
 /* Checks of the call: the call's figures, as a job's row holds them. */
 struct call_case {
 	const char *name;
@@ -3212,6 +3251,7 @@ int main(void)
 		cmocka_unit_test(test_reference_metrics),
 		cmocka_unit_test(test_rouge_l_subsequence),
 		cmocka_unit_test(test_bleu_precisions),
+		cmocka_unit_test(test_reference_kept),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
