@@ -956,15 +956,15 @@ static int is_word_cp(unsigned long cp)
 
 #ifdef __SSE2__
 /*
- * The number of bits set in a 16-bit mask, in a few register operations:
- * without -mpopcnt, __builtin_popcount is a call into libgcc.
+ * The number of bits set in a mask, in a few register operations:
+ * without -mpopcnt, __builtin_popcountll is a call into libgcc.
  */
-static size_t bits_set16(unsigned x)
+static size_t bits_set(uint64_t x)
 {
-	x -= (x >> 1) & 0x5555u;
-	x = (x & 0x3333u) + ((x >> 2) & 0x3333u);
-	x = (x + (x >> 4)) & 0x0f0fu;
-	return (x + (x >> 8)) & 0x1fu;
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (size_t)((x * 0x0101010101010101ULL) >> 56);
 }
 #endif
 
@@ -972,8 +972,8 @@ static size_t bits_set16(unsigned x)
  * Counts words: runs of letters, marks and digits, character by
  * character, so that "expand — contract" is two words, and each CJK
  * character on its own (pe_unicode_stands_alone), so that "日本語" is
- * three.  Blocks of plain ASCII take a 16-byte path; the length and
- * min_words checks run this over whole answers.
+ * three.  Blocks of plain ASCII take a 64-byte, then a 16-byte path; the
+ * length and min_words checks run this over whole answers.
  */
 size_t pe_md_count_words(const char *text, size_t len)
 {
@@ -987,6 +987,15 @@ size_t pe_md_count_words(const char *text, size_t len)
 		unsigned w;
 
 #ifdef __SSE2__
+		uint64_t m64;
+
+		if (i + 64 <= len &&
+		    pe_unicode_ascii_word_bits64((const char *)(p + i), &m64)) {
+			words += bits_set(m64 & ~((m64 << 1) | prev));
+			prev = (unsigned)(m64 >> 63);
+			i += 64;
+			continue;
+		}
 		if (i + 16 <= len) {
 			__m128i v = _mm_loadu_si128(
 				(const __m128i *)(const void *)(p + i));
@@ -996,7 +1005,7 @@ size_t pe_md_count_words(const char *text, size_t len)
 					(const char *)(p + i));
 				unsigned starts = m & ~((m << 1) | prev);
 
-				words += bits_set16(starts & 0xffffu);
+				words += bits_set(starts & 0xffffu);
 				prev = (m >> 15) & 1u;
 				i += 16;
 				continue;

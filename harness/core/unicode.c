@@ -533,9 +533,8 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
  * tested as unsigned, by signed compares after a bias, so a byte past
  * ASCII is never a letter or digit.
  */
-unsigned pe_unicode_ascii_word_bits(const char *s)
+static inline unsigned word_bits(__m128i v)
 {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
 	__m128i bias = _mm_set1_epi8((char)0x80);
 	__m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
 	__m128i letter = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(32)),
@@ -548,6 +547,27 @@ unsigned pe_unicode_ascii_word_bits(const char *s)
 	return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter));
 }
 
+/* The letters and digits among 16 bytes; see unicode.h. */
+unsigned pe_unicode_ascii_word_bits(const char *s)
+{
+	return word_bits(_mm_loadu_si128((const __m128i *)(const void *)s));
+}
+
+/* The same for 64 bytes when all are ASCII; see unicode.h. */
+int pe_unicode_ascii_word_bits64(const char *s, uint64_t *bits)
+{
+	const __m128i *p = (const __m128i *)(const void *)s;
+	__m128i a = _mm_loadu_si128(p), b = _mm_loadu_si128(p + 1);
+	__m128i c = _mm_loadu_si128(p + 2), d = _mm_loadu_si128(p + 3);
+
+	if (_mm_movemask_epi8(
+		    _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d))))
+		return 0;
+	*bits = (uint64_t)word_bits(a) | (uint64_t)word_bits(b) << 16 |
+		(uint64_t)word_bits(c) << 32 | (uint64_t)word_bits(d) << 48;
+	return 1;
+}
+
 /* True when the 16 bytes at s are all ASCII. */
 static int ascii_block(const char *s)
 {
@@ -556,37 +576,42 @@ static int ascii_block(const char *s)
 }
 
 /*
- * Takes the words of the 16 ASCII bytes at s + i whose ends lie in them
- * (those before a byte that is not a letter or digit), into starts and
- * ends from *n on, up to max.  Returns where the finder goes on: past
- * the last word taken when max ran out, else the start of a word that
- * runs to the block's end (the next block decides where it ends), else
- * the next block.  i is never inside a word, so a letter at s[i] starts
- * one.
+ * Takes the words of a block of width (16 or 64) ASCII bytes at i, whose
+ * letters and digits are bits, whose ends lie in the block (those before
+ * a byte that is not a letter or digit), into starts and ends from *n on,
+ * up to max.  Returns where the finder goes on: past the last word taken
+ * when max ran out, else the start of a word that runs to the block's
+ * end (the next block decides where it ends), else the next block.  i
+ * is never inside a word, so a letter at i starts one.
  */
-static size_t words_in_block(const char *s, size_t i, size_t *starts,
-			     size_t *ends, size_t *n, size_t max)
+static inline size_t words_in_block(size_t i, uint64_t bits, unsigned width,
+				    size_t *starts, size_t *ends, size_t *n,
+				    size_t max)
 {
-	unsigned bits = pe_unicode_ascii_word_bits(s + i);
-	unsigned first = bits & ~(bits << 1); /* each word's first byte */
-	unsigned last = bits & ~(bits >> 1) & 0x7fffu; /* last, not at 15 */
+	uint64_t first = bits & ~(bits << 1); /* each word's first byte */
+	uint64_t last = bits & ~(bits >> 1) &
+			~((uint64_t)1 << (width - 1)); /* last, not at the end */
+	size_t k = *n;
 
-	while (last) {
-		if (*n == max)
-			return ends[*n - 1];
-		starts[*n] = i + (size_t)__builtin_ctz(first);
-		ends[(*n)++] = i + (size_t)__builtin_ctz(last) + 1;
+	for (; last; k++) {
+		if (k == max) {
+			*n = k;
+			return ends[k - 1];
+		}
+		starts[k] = i + (size_t)__builtin_ctzll(first);
+		ends[k] = i + (size_t)__builtin_ctzll(last) + 1;
 		first &= first - 1;
 		last &= last - 1;
 	}
-	return first ? i + (size_t)__builtin_ctz(first) : i + 16;
+	*n = k;
+	return first ? i + (size_t)__builtin_ctzll(first) : i + width;
 }
 #endif
 
 /*
  * Finds words as pe_unicode_next_word does, many at a time; see
- * unicode.h.  A block of 16 ASCII bytes holding no whole word of 16 or
- * more letters is read at once, by the bits of its letters and digits
+ * unicode.h.  A block of 64 (else 16) ASCII bytes that is not one run of
+ * letters is read at once, by the bits of its letters and digits
  * (words_in_block); anything else, past ASCII or near the end, goes word
  * by word through pe_unicode_next_word.
  */
@@ -597,9 +622,16 @@ size_t pe_unicode_next_words(const char *s, size_t len, size_t *at,
 
 	while (n < max) {
 #ifdef __SSE2__
+		uint64_t bits;
+
+		if (i + 64 <= len && pe_unicode_ascii_word_bits64(s + i, &bits) &&
+		    bits != ~(uint64_t)0) {
+			i = words_in_block(i, bits, 64, starts, ends, &n, max);
+			continue;
+		}
 		if (i + 16 <= len && ascii_block(s + i) &&
-		    pe_unicode_ascii_word_bits(s + i) != 0xffffu) {
-			i = words_in_block(s, i, starts, ends, &n, max);
+		    (bits = pe_unicode_ascii_word_bits(s + i)) != 0xffffu) {
+			i = words_in_block(i, bits, 16, starts, ends, &n, max);
 			continue;
 		}
 #endif

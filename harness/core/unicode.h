@@ -17,6 +17,7 @@
  * argument.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "harness/core/buf.h"
 
@@ -107,6 +108,12 @@ int pe_unicode_next_word(const char *s, size_t len, size_t *at, size_t *start,
  * the Markdown word count read plain ASCII sixteen bytes at a time.
  */
 unsigned pe_unicode_ascii_word_bits(const char *s);
+
+/*
+ * The same for the 64 bytes at s (bit k for s[k]) into *bits, when all
+ * are ASCII; returns 0 (and leaves *bits) when one is not.
+ */
+int pe_unicode_ascii_word_bits64(const char *s, uint64_t *bits);
 #endif
 
 /*

@@ -29,6 +29,7 @@
 #include "harness/core/unicode.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
+#include "evaluators/markdown.h"
 
 #define COUNT(array) (sizeof(array) / sizeof(*(array)))
 
@@ -699,12 +700,14 @@ static void test_next_word_random(void **state)
 
 /*
  * pe_unicode_next_words finds, from at on, what pe_unicode_next_word
- * finds word by word, whatever max is, and ends with at at the end.
+ * finds word by word, whatever max is, and ends with at at the end; and
+ * from the start, the length checks' count (pe_md_count_words) counts
+ * as many.
  */
 static void assert_same_batches(const char *s, size_t len, size_t from,
 				size_t max)
 {
-	size_t at = from, ref_at = from, starts[8], ends[8], n;
+	size_t at = from, ref_at = from, starts[8], ends[8], n, found = 0;
 
 	assert_true(max <= 8);
 	do {
@@ -718,19 +721,23 @@ static void assert_same_batches(const char *s, size_t len, size_t from,
 			assert_int_equal(starts[k], start);
 			assert_int_equal(ends[k], end);
 		}
+		found += n;
 		/* It may go on from further, past bytes between words. */
 		assert_true(at >= ref_at);
 	} while (n);
 	assert_int_equal(at, len);
 	assert_false(
 		pe_unicode_next_word(s, len, &ref_at, &starts[0], &ends[0]));
+	if (!from)
+		assert_int_equal(pe_md_count_words(s, len), found);
 }
 
 /*
- * Words of every length from 1 to 40, with gaps of 1 to 20 bytes,
+ * Words of every length from 1 to 70, with gaps of 1 to 20 bytes,
  * met by a byte past ASCII at every position and read from every start
- * that is not inside a word: the blocks of sixteen bytes that
- * pe_unicode_next_words reads at once cut them everywhere.
+ * that is not inside a word: the blocks of 64 and 16 bytes that
+ * pe_unicode_next_words reads at once cut them everywhere, and a word of
+ * 64 letters or more fills a block.
  */
 static void test_next_words_blocks(void **state)
 {
@@ -739,13 +746,13 @@ static void test_next_words_blocks(void **state)
 	char text[200];
 
 	(void)state;
-	for (size_t word = 1; word <= 40; word += 3)
+	for (size_t word = 1; word <= 70; word += 3)
 		for (size_t gap = 1; gap <= 20; gap += 4)
 			for (size_t k = 0; k < COUNT(odd); k++)
-				for (size_t pos = 0; pos < 100; pos += 7) {
+				for (size_t pos = 0; pos < 190; pos += 7) {
 					size_t len = 0;
 
-					while (len + word + gap < 100) {
+					while (len + word + gap < 190) {
 						memset(text + len, 'w', word);
 						text[len + word / 2] = '7';
 						memset(text + len + word,
