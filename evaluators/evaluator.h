@@ -168,8 +168,7 @@ struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
  * The id of a word of another text (from pe_split_words, folded alike)
  * among the memo's words, or UINT_MAX when the answer lacks it.
  */
-unsigned pe_eval_word_id(const struct pe_eval_memo *m,
-			 const struct pe_word *w);
+unsigned pe_eval_word_id(const struct pe_eval_memo *m, const struct pe_word *w);
 
 /* What a judge asks its model about one output; the strings are owned. */
 struct pe_judge_ask {

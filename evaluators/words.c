@@ -206,8 +206,7 @@ struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 }
 
 /* The id of a word of another text in the memo; see evaluator.h. */
-unsigned pe_eval_word_id(const struct pe_eval_memo *m,
-			 const struct pe_word *w)
+unsigned pe_eval_word_id(const struct pe_eval_memo *m, const struct pe_word *w)
 {
 	size_t k = w->hash & m->mask;
 

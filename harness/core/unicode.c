@@ -589,8 +589,9 @@ static inline size_t words_in_block(size_t i, uint64_t bits, unsigned width,
 				    size_t max)
 {
 	uint64_t first = bits & ~(bits << 1); /* each word's first byte */
-	uint64_t last = bits & ~(bits >> 1) &
-			~((uint64_t)1 << (width - 1)); /* last, not at the end */
+	uint64_t last =
+		bits & ~(bits >> 1) &
+		~((uint64_t)1 << (width - 1)); /* last, not at the end */
 	size_t k = *n;
 
 	for (; last; k++) {
@@ -624,7 +625,8 @@ size_t pe_unicode_next_words(const char *s, size_t len, size_t *at,
 #ifdef __SSE2__
 		uint64_t bits;
 
-		if (i + 64 <= len && pe_unicode_ascii_word_bits64(s + i, &bits) &&
+		if (i + 64 <= len &&
+		    pe_unicode_ascii_word_bits64(s + i, &bits) &&
 		    bits != ~(uint64_t)0) {
 			i = words_in_block(i, bits, 64, starts, ends, &n, max);
 			continue;
