@@ -32,10 +32,11 @@
  * The settings are read when the file loads (so "check" reports them with
  * positions, and the expected template is checked against every case).
  * A case whose expected value is empty is an error: there is nothing to
- * compare with.  NEEDSWORK: the distance takes time in proportion to
- * the product of the two lengths, and the subsequence that product over
- * 64 and memory in proportion to the square of the shorter; beyond 100
- * million cells (the product) either is an error instead.
+ * compare with.  The distance and the subsequence are both computed 64
+ * cells at a time (bit-parallel), in time in proportion to the product of
+ * the two lengths over 64 and memory to the distinct characters (words)
+ * of the shorter text times its length over 64; past MAX_STEPS or
+ * MAX_MASKS either is an error instead.
  */
 #include "evaluators/evaluator.h"
 
@@ -51,8 +52,22 @@
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
-/* The most cells the distance or the subsequence may take. */
-#define MAX_CELLS 100000000.0
+/*
+ * The limits of the distance and the subsequence: the words of 64 cells
+ * they update (6.4 billion cells: two texts of 80,000 characters or
+ * words), and the masks they keep, 8 bytes each (64 MB).
+ */
+#define MAX_STEPS 100000000.0
+#define MAX_MASKS 8000000.0
+#define LIMITS	  "6.4 billion, fewer with many different "
+
+/* Whether a bit-parallel pass over rows x cols cells fits MAX_STEPS. */
+static int within_steps(size_t rows, size_t cols)
+{
+	return (double)(rows > cols ? rows : cols) *
+		       (double)((rows < cols ? rows : cols) / 64 + 1) <=
+	       MAX_STEPS;
+}
 
 enum metric { LEVENSHTEIN, ROUGE_L, BLEU, TOKEN_SET };
 
@@ -122,7 +137,8 @@ static unsigned number_reference(const struct pe_eval_memo *m,
  * bits.  The time is the product of the lengths over 64, the memory a
  * mask per distinct word of the shorter list.  distinct bounds the ids.
  * A word the columns lack has mask 0 (the first), which changes nothing
- * (V + 0 carries nothing), so the rows need no test for it.
+ * (V + 0 carries nothing), so the rows need no test for it.  Returns
+ * SIZE_MAX when the masks would pass MAX_MASKS.
  */
 static size_t lcs_length(const struct words *a, const struct words *b,
 			 unsigned distinct)
@@ -139,10 +155,14 @@ static size_t lcs_length(const struct words *a, const struct words *b,
 	for (size_t j = 0; j < cols->len; j++)
 		if (!mask_of[cols->ids[j]])
 			mask_of[cols->ids[j]] = nmasks++;
+	if ((double)nmasks * (double)nwords > MAX_MASKS) {
+		free(mask_of);
+		return SIZE_MAX;
+	}
 	masks = xcalloc(nmasks * nwords, sizeof(*masks));
 	for (size_t j = 0; j < cols->len; j++)
-		masks[mask_of[cols->ids[j]] * nwords + j / 64] |=
-			(uint64_t)1 << (j % 64);
+		masks[mask_of[cols->ids[j]] * nwords + j / 64] |= (uint64_t)1
+								  << (j % 64);
 	v = xmalloc(nwords * sizeof(*v));
 	for (size_t k = 0; k < nwords; k++)
 		v[k] = ~(uint64_t)0;
@@ -413,33 +433,102 @@ static uint32_t *code_points(const struct pe_buf *b, size_t *n)
 	return cps;
 }
 
-/* The Levenshtein distance of a and b, in one row of b's length. */
+/*
+ * The slot of code point cp in an open-addressed table of mask + 1 slots
+ * (keys, and slot: a row + 1, 0 when empty): its own, or the empty one
+ * where it goes.
+ */
+static size_t char_slot(const uint32_t *keys, const uint32_t *slot, size_t mask,
+			uint32_t cp)
+{
+	size_t k = (size_t)((cp * 0x9e3779b97f4a7c15ULL) >> 32) & mask;
+
+	while (slot[k] && keys[k] != cp)
+		k = (k + 1) & mask;
+	return k;
+}
+
+/*
+ * The Levenshtein distance of a and b, bit-parallel (Myers 1999, in
+ * blocks of 64 as Hyyro 2003): the shorter text is the rows of the
+ * table, 64 to a word, and the other's characters its columns, taken
+ * one at a time.  Each row keeps whether the cell is one more (pv) or
+ * one less (mv) than the one above it; each character updates a word of
+ * rows at once from the mask of the rows holding it (eq), and hands the
+ * difference along the word's last row to the next word (in), the first
+ * word starting from the top row's 0, 1, 2... (in = +1).  The distance is
+ * the shorter length plus the differences along the last row.  The
+ * masks are one per distinct character of the rows, and one of zeros
+ * for the characters they lack.  Returns SIZE_MAX when the masks would
+ * pass MAX_MASKS.
+ */
 static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b,
 			    size_t nb)
 {
-	size_t *row = xcalloc(nb + 1, sizeof(*row));
-	size_t d;
+	const uint32_t *rows = na <= nb ? a : b, *cols = rows == a ? b : a;
+	size_t m = na <= nb ? na : nb, n = rows == a ? nb : na;
+	size_t nwords = (m + 63) / 64, size = pe_word_table_size(m);
+	size_t distinct = 0, d = m;
+	unsigned last = (unsigned)((m + 63) % 64); /* the last row's bit */
+	uint32_t *keys, *row_of, *slot; /* slot: row + 1 (0: empty) */
+	uint64_t *eq, *pv, *mv;
 
-	for (size_t j = 0; j <= nb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		size_t diagonal = row[0];
+	if (!m)
+		return n;
+	keys = xmalloc(size * sizeof(*keys));
+	slot = xcalloc(size, sizeof(*slot));
+	row_of = xmalloc(m * sizeof(*row_of));
+	for (size_t i = 0; i < m; i++) {
+		size_t k = char_slot(keys, slot, size - 1, rows[i]);
 
-		row[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t above = row[j];
-			size_t best = diagonal + (a[i - 1] != b[j - 1]);
-
-			if (above + 1 < best)
-				best = above + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diagonal = above;
+		if (!slot[k]) {
+			keys[k] = rows[i];
+			slot[k] = (uint32_t)++distinct;
 		}
+		row_of[i] = slot[k] - 1;
 	}
-	d = row[nb];
-	free(row);
+	if ((double)(distinct + 1) * (double)nwords > MAX_MASKS) {
+		free(keys);
+		free(slot);
+		free(row_of);
+		return SIZE_MAX;
+	}
+	eq = xcalloc((distinct + 1) * nwords, sizeof(*eq));
+	for (size_t i = 0; i < m; i++)
+		eq[row_of[i] * nwords + i / 64] |= (uint64_t)1 << (i % 64);
+	pv = xmalloc(nwords * sizeof(*pv));
+	mv = xcalloc(nwords, sizeof(*mv));
+	for (size_t w = 0; w < nwords; w++)
+		pv[w] = ~(uint64_t)0;
+	for (size_t j = 0; j < n; j++) {
+		size_t k = char_slot(keys, slot, size - 1, cols[j]);
+		const uint64_t *e =
+			eq + (slot[k] ? slot[k] - 1 : distinct) * nwords;
+		int in = 1; /* the difference along the row above the word */
+
+		for (size_t w = 0; w < nwords; w++) {
+			uint64_t neg = in<0, pos = in> 0, x = e[w] | neg;
+			uint64_t xv = e[w] | mv[w];
+			uint64_t xh = (((x & pv[w]) + pv[w]) ^ pv[w]) | x;
+			uint64_t ph = mv[w] | ~(xh | pv[w]);
+			uint64_t mh = pv[w] & xh;
+			unsigned bit = w + 1 < nwords ? 63 : last;
+
+			in = (int)(ph >> bit & 1) - (int)(mh >> bit & 1);
+			ph = ph << 1 | pos;
+			mh = mh << 1 | neg;
+			pv[w] = mh | ~(xv | ph);
+			mv[w] = ph & xv;
+		}
+		if (in)
+			d = in > 0 ? d + 1 : d - 1;
+	}
+	free(keys);
+	free(slot);
+	free(row_of);
+	free(eq);
+	free(pv);
+	free(mv);
 	return d;
 }
 
@@ -459,17 +548,17 @@ static void score_levenshtein(const struct reference_spec *spec,
 	int pass;
 	struct pe_buf why;
 
-	if ((double)na * (double)nb > MAX_CELLS) {
+	d = within_steps(na, nb) ? edit_distance(a, na, b, nb) : SIZE_MAX;
+	if (d == SIZE_MAX) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
 			      "the answer and the expected value are too long "
 			      "for an edit distance (%zu x %zu characters; "
-			      "the limit is 100 million)",
+			      "the limit is " LIMITS "characters)",
 			      na, nb);
 		free(a);
 		free(b);
 		return;
 	}
-	d = edit_distance(a, na, b, nb);
 	longer = na > nb ? na : nb;
 	ratio = longer ? 1 - (double)d / (double)longer : 1;
 	pass = reaches(ratio, spec->min) &&
@@ -497,15 +586,17 @@ static void score_rouge_l(const struct reference_spec *spec,
 	size_t lcs;
 	double p, rc, f1;
 
-	if ((double)a->len * (double)r->len > MAX_CELLS) {
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the answer and the expected value are too long "
-			      "for ROUGE-L (%zu x %zu words; the limit is 100 "
-			      "million)",
-			      a->len, r->len);
+	lcs = within_steps(a->len, r->len) ? lcs_length(a, r, distinct)
+					   : SIZE_MAX;
+	if (lcs == SIZE_MAX) {
+		pe_result_set(
+			out, PE_VERDICT_ERROR, 0,
+			"the answer and the expected value are too long "
+			"for ROUGE-L (%zu x %zu words; the limit is " LIMITS
+			"words)",
+			a->len, r->len);
 		return;
 	}
-	lcs = lcs_length(a, r, distinct);
 	p = a->len ? (double)lcs / (double)a->len : 0;
 	rc = r->len ? (double)lcs / (double)r->len : 0;
 	f1 = p + rc > 0 ? 2 * p * rc / (p + rc) : 0;

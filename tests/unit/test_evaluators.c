@@ -1141,6 +1141,99 @@ static void test_bleu_precisions(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The edit distance of two lists, row by row. */
+static size_t plain_distance(const int *a, size_t na, const int *b, size_t nb)
+{
+	size_t row[401];
+
+	for (size_t j = 0; j <= nb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= na; i++) {
+		size_t diagonal = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= nb; j++) {
+			size_t above = row[j],
+			       best = diagonal + (a[i - 1] != b[j - 1]);
+
+			if (above + 1 < best)
+				best = above + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diagonal = above;
+		}
+	}
+	return row[nb];
+}
+
+/*
+ * Levenshtein, 64 characters at a time, against the distance row by row
+ * on random texts of 0 to 400 characters (so that either text is the
+ * shorter, over one to seven words of 64), from small alphabets with
+ * characters of one, two and three bytes.
+ */
+static void test_levenshtein_distance(void **state)
+{
+	static const char *const chars[] = {
+		"a", "b", "c", "\xc3\xa9", "\xe6\x97\xa5", "d", "Z"
+	};
+	unsigned long long seed = 0x853c49e6748fea9bULL;
+	int bad = 0;
+
+	(void)state;
+	for (int round = 0; round < 400 && !bad; round++) {
+		int a[400], b[400];
+		size_t na, nb, want;
+		unsigned vocab;
+		struct pe_buf answer, ref, ev;
+		struct loaded l;
+		struct pe_case_score r;
+		char expect[64];
+
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		na = seed % 401;
+		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+		nb = 1 + seed % 400;
+		vocab = 2 + (unsigned)(seed >> 20) % (ARRAY_SIZE(chars) - 1);
+		pe_buf_init(&answer, 0);
+		pe_buf_init(&ref, 0);
+		for (size_t i = 0; i < na + nb; i++) {
+			int *c = i < na ? &a[i] : &b[i - na];
+
+			seed ^= seed << 13, seed ^= seed >> 7,
+				seed ^= seed << 17;
+			*c = (int)(seed % vocab);
+			pe_buf_adds(i < na ? &answer : &ref, chars[*c]);
+		}
+		want = plain_distance(a, na, b, nb);
+		pe_buf_init(&ev, 0);
+		pe_buf_addf(
+			&ev,
+			"- levenshtein: {max_distance: 0, expected: \"%s\"}\n",
+			pe_buf_str(&ref));
+		load(&l, NULL, pe_buf_str(&ev));
+		assert_int_equal(l.rc, PE_OK);
+		pe_score_case(l.prompt, &l.prompt->cases[0],
+			      pe_buf_str(&answer), answer.len, NULL, &r);
+		snprintf(expect, sizeof(expect), "Levenshtein distance %zu ",
+			 want);
+		if (r.nresults != 1 || !strstr(r.results[0].reason, expect)) {
+			print_error("round %d (%zu x %zu characters): want "
+				    "'%s', got '%s'\n",
+				    round, na, nb, expect,
+				    r.nresults ? r.results[0].reason : "");
+			bad = 1;
+		}
+		pe_case_score_release(&r);
+		unload(&l);
+		pe_buf_release(&ev);
+		pe_buf_release(&answer);
+		pe_buf_release(&ref);
+	}
+	assert_int_equal(bad, 0);
+}
+
 /*
  * The metrics of one answer keep the last reference they compared it
  * with (in the memo): metrics against other references, between two
@@ -3252,6 +3345,7 @@ int main(void)
 		cmocka_unit_test(test_rouge_l_subsequence),
 		cmocka_unit_test(test_bleu_precisions),
 		cmocka_unit_test(test_reference_kept),
+		cmocka_unit_test(test_levenshtein_distance),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
