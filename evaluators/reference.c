@@ -258,12 +258,17 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
 	g->ends = xmalloc((answer->len + 1) * sizeof(*g->ends));
 	g->runs = xmalloc((answer->len + 1) * sizeof(*g->runs));
 	g->len = 0;
+	/*
+	 * Whether the reference has a word is a coin toss to the branch
+	 * predictor: each word is written, and kept when the run goes on.
+	 */
 	for (size_t i = 0; i < answer->len; i++) {
-		run = in_ref[answer->ids[i]] ? run + 1 : 0;
-		if (run) {
-			g->ends[g->len] = i;
-			g->runs[g->len++] = run;
-		}
+		size_t shared = in_ref[answer->ids[i]] != 0;
+
+		run = (run + 1) & (0 - shared);
+		g->ends[g->len] = i;
+		g->runs[g->len] = run;
+		g->len += shared;
 	}
 }
 
@@ -314,10 +319,9 @@ static size_t clipped_matches(const struct words *answer,
 				matches++;
 			}
 		}
-		if (g->runs[k] > n) {
-			g->ends[kept] = g->ends[k];
-			g->runs[kept++] = g->runs[k];
-		}
+		g->ends[kept] = g->ends[k];
+		g->runs[kept] = g->runs[k];
+		kept += g->runs[k] > n; /* without a branch, as above */
 	}
 	g->len = kept;
 	free(table);
