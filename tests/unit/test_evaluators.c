@@ -976,6 +976,62 @@ static size_t plain_lcs(const int *a, size_t na, const int *b, size_t nb)
 }
 
 /*
+ * Fills a (na numbers) and b (nb) with random numbers below vocab, and
+ * writes each list into a text: number n as pieces[n], or as "w<n> "
+ * when pieces is NULL.
+ */
+static void random_lists(unsigned long long *seed, int *a, size_t na, int *b,
+			 size_t nb, unsigned vocab, const char *const *pieces,
+			 struct pe_buf *text_a, struct pe_buf *text_b)
+{
+	pe_buf_init(text_a, 0);
+	pe_buf_init(text_b, 0);
+	for (size_t i = 0; i < na + nb; i++) {
+		int *w = i < na ? &a[i] : &b[i - na];
+		struct pe_buf *t = i < na ? text_a : text_b;
+
+		*seed ^= *seed << 13, *seed ^= *seed >> 7, *seed ^= *seed << 17;
+		*w = (int)(*seed % vocab);
+		if (pieces)
+			pe_buf_adds(t, pieces[*w]);
+		else
+			pe_buf_addf(t, "w%d ", *w);
+	}
+}
+
+/*
+ * Scores answer with one reference metric, "- metric: {settings,
+ * expected: ref}", and returns 1, after printing both, when its reason
+ * lacks want (round, na and nb say which of a test's rounds it was).
+ */
+static int metric_lacks(const char *metric, const char *settings,
+			const struct pe_buf *answer, const struct pe_buf *ref,
+			const char *want, int round, size_t na, size_t nb)
+{
+	struct pe_buf ev;
+	struct loaded l;
+	struct pe_case_score r;
+	int bad;
+
+	pe_buf_init(&ev, 0);
+	pe_buf_addf(&ev, "- %s: {%s, expected: \"%s\"}\n", metric, settings,
+		    pe_buf_str(ref));
+	load(&l, NULL, pe_buf_str(&ev));
+	assert_int_equal(l.rc, PE_OK);
+	pe_score_case(l.prompt, &l.prompt->cases[0], pe_buf_str(answer),
+		      answer->len, NULL, &r);
+	bad = r.nresults != 1 || !strstr(r.results[0].reason, want);
+	if (bad)
+		print_error("%s, round %d (%zu x %zu): want '%s', got '%s'\n",
+			    metric, round, na, nb, want,
+			    r.nresults ? r.results[0].reason : "");
+	pe_case_score_release(&r);
+	unload(&l);
+	pe_buf_release(&ev);
+	return bad;
+}
+
+/*
  * ROUGE-L's subsequence, counted 64 columns at a time, against the plain
  * table on random word lists of 0 to 200 words from small vocabularies,
  * so that lists cross the 64-bit words' edges and repeat their words.
@@ -988,11 +1044,9 @@ static void test_rouge_l_subsequence(void **state)
 	(void)state;
 	for (int round = 0; round < 300 && !bad; round++) {
 		int a[200], b[200];
-		size_t na, nb, want;
+		size_t na, nb;
 		unsigned vocab;
-		struct pe_buf answer, ref, ev;
-		struct loaded l;
-		struct pe_case_score r;
+		struct pe_buf answer, ref;
 		char expect[64];
 
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
@@ -1000,36 +1054,11 @@ static void test_rouge_l_subsequence(void **state)
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
 		nb = 1 + seed % 200;
 		vocab = 2 + (unsigned)(seed >> 20) % 30;
-		pe_buf_init(&answer, 0);
-		pe_buf_init(&ref, 0);
-		for (size_t i = 0; i < na + nb; i++) {
-			int *w = i < na ? &a[i] : &b[i - na];
-
-			seed ^= seed << 13, seed ^= seed >> 7,
-				seed ^= seed << 17;
-			*w = (int)(seed % vocab);
-			pe_buf_addf(i < na ? &answer : &ref, "w%d ", *w);
-		}
-		want = plain_lcs(a, na, b, nb);
-		pe_buf_init(&ev, 0);
-		pe_buf_addf(&ev, "- rouge_l: {min: 0.5, expected: \"%s\"}\n",
-			    pe_buf_str(&ref));
-		load(&l, NULL, pe_buf_str(&ev));
-		assert_int_equal(l.rc, PE_OK);
-		pe_score_case(l.prompt, &l.prompt->cases[0],
-			      pe_buf_str(&answer), answer.len, NULL, &r);
+		random_lists(&seed, a, na, b, nb, vocab, NULL, &answer, &ref);
 		snprintf(expect, sizeof(expect), "subsequence of %zu words,",
-			 want);
-		if (r.nresults != 1 || !strstr(r.results[0].reason, expect)) {
-			print_error("round %d (%zu x %zu words): want '%s', "
-				    "got '%s'\n",
-				    round, na, nb, expect,
-				    r.nresults ? r.results[0].reason : "");
-			bad = 1;
-		}
-		pe_case_score_release(&r);
-		unload(&l);
-		pe_buf_release(&ev);
+			 plain_lcs(a, na, b, nb));
+		bad = metric_lacks("rouge_l", "min: 0.5", &answer, &ref, expect,
+				   round, na, nb);
 		pe_buf_release(&answer);
 		pe_buf_release(&ref);
 	}
@@ -1081,25 +1110,15 @@ static void test_bleu_precisions(void **state)
 		size_t na, nr;
 		unsigned vocab, orders = 0;
 		double smooth = 1;
-		struct pe_buf answer, ref, ev, want;
-		struct loaded l;
-		struct pe_case_score cs;
+		struct pe_buf answer, ref, want;
+		char *expect;
 
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
 		na = 1 + seed % 150;
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
 		nr = 1 + seed % 150;
 		vocab = 2 + (unsigned)(seed >> 20) % 12;
-		pe_buf_init(&answer, 0);
-		pe_buf_init(&ref, 0);
-		for (size_t i = 0; i < na + nr; i++) {
-			int *w = i < na ? &a[i] : &r[i - na];
-
-			seed ^= seed << 13, seed ^= seed >> 7,
-				seed ^= seed << 17;
-			*w = (int)(seed % vocab);
-			pe_buf_addf(i < na ? &answer : &ref, "w%d ", *w);
-		}
+		random_lists(&seed, a, na, r, nr, vocab, NULL, &answer, &ref);
 		pe_buf_init(&want, 0);
 		for (unsigned n = 1; n <= 4 && na >= n; n++) {
 			size_t total = na - n + 1;
@@ -1113,27 +1132,11 @@ static void test_bleu_precisions(void **state)
 			pe_buf_addf(&want, "%s%.3f", n > 1 ? ", " : "", p);
 			orders = n;
 		}
-		pe_buf_init(&ev, 0);
-		pe_buf_addf(&ev, "- bleu: {min: 0.5, expected: \"%s\"}\n",
-			    pe_buf_str(&ref));
-		load(&l, NULL, pe_buf_str(&ev));
-		assert_int_equal(l.rc, PE_OK);
-		pe_score_case(l.prompt, &l.prompt->cases[0],
-			      pe_buf_str(&answer), answer.len, NULL, &cs);
-		pe_buf_reset(&ev);
-		pe_buf_addf(&ev, "%u-gram precisions %s, brevity", orders,
-			    pe_buf_str(&want));
-		if (cs.nresults != 1 ||
-		    !strstr(cs.results[0].reason, pe_buf_str(&ev))) {
-			print_error("round %d (%zu x %zu words): want '%s', "
-				    "got '%s'\n",
-				    round, na, nr, pe_buf_str(&ev),
-				    cs.nresults ? cs.results[0].reason : "");
-			bad = 1;
-		}
-		pe_case_score_release(&cs);
-		unload(&l);
-		pe_buf_release(&ev);
+		expect = xstrfmt("%u-gram precisions %s, brevity", orders,
+				 pe_buf_str(&want));
+		bad = metric_lacks("bleu", "min: 0.5", &answer, &ref, expect,
+				   round, na, nr);
+		free(expect);
 		pe_buf_release(&want);
 		pe_buf_release(&answer);
 		pe_buf_release(&ref);
@@ -1184,11 +1187,9 @@ static void test_levenshtein_distance(void **state)
 	(void)state;
 	for (int round = 0; round < 400 && !bad; round++) {
 		int a[400], b[400];
-		size_t na, nb, want;
+		size_t na, nb;
 		unsigned vocab;
-		struct pe_buf answer, ref, ev;
-		struct loaded l;
-		struct pe_case_score r;
+		struct pe_buf answer, ref;
 		char expect[64];
 
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
@@ -1196,38 +1197,11 @@ static void test_levenshtein_distance(void **state)
 		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
 		nb = 1 + seed % 400;
 		vocab = 2 + (unsigned)(seed >> 20) % (ARRAY_SIZE(chars) - 1);
-		pe_buf_init(&answer, 0);
-		pe_buf_init(&ref, 0);
-		for (size_t i = 0; i < na + nb; i++) {
-			int *c = i < na ? &a[i] : &b[i - na];
-
-			seed ^= seed << 13, seed ^= seed >> 7,
-				seed ^= seed << 17;
-			*c = (int)(seed % vocab);
-			pe_buf_adds(i < na ? &answer : &ref, chars[*c]);
-		}
-		want = plain_distance(a, na, b, nb);
-		pe_buf_init(&ev, 0);
-		pe_buf_addf(
-			&ev,
-			"- levenshtein: {max_distance: 0, expected: \"%s\"}\n",
-			pe_buf_str(&ref));
-		load(&l, NULL, pe_buf_str(&ev));
-		assert_int_equal(l.rc, PE_OK);
-		pe_score_case(l.prompt, &l.prompt->cases[0],
-			      pe_buf_str(&answer), answer.len, NULL, &r);
+		random_lists(&seed, a, na, b, nb, vocab, chars, &answer, &ref);
 		snprintf(expect, sizeof(expect), "Levenshtein distance %zu ",
-			 want);
-		if (r.nresults != 1 || !strstr(r.results[0].reason, expect)) {
-			print_error("round %d (%zu x %zu characters): want "
-				    "'%s', got '%s'\n",
-				    round, na, nb, expect,
-				    r.nresults ? r.results[0].reason : "");
-			bad = 1;
-		}
-		pe_case_score_release(&r);
-		unload(&l);
-		pe_buf_release(&ev);
+			 plain_distance(a, na, b, nb));
+		bad = metric_lacks("levenshtein", "max_distance: 0", &answer,
+				   &ref, expect, round, na, nb);
 		pe_buf_release(&answer);
 		pe_buf_release(&ref);
 	}
