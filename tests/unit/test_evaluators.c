@@ -24,6 +24,7 @@
 
 #include "harness/core/diag.h"
 #include "harness/load/prompt.h"
+#include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/results/aggregate.h"
 #include "evaluators/evaluator.h"
@@ -1206,6 +1207,66 @@ static void test_levenshtein_distance(void **state)
 		pe_buf_release(&ref);
 	}
 	assert_int_equal(bad, 0);
+}
+
+/*
+ * The edit distance and ROUGE-L past their limits: an error that says
+ * so, not an answer after minutes or gigabytes.  Steps: 1,100,000
+ * characters (words) against 6,000 are 103 million words of 64 cells.
+ * Masks: a shorter text of 30,000 different characters (words) keeps
+ * 30,001 x 469 of them, past 8 million.
+ */
+static void test_reference_limits(void **state)
+{
+	static const struct {
+		const char *metric, *settings, *want;
+		size_t answer, ref;
+		int distinct;
+	} rows[] = {
+		{ "levenshtein", "min_ratio: 0.5",
+		  "too long for an edit distance (1100000 x 6000 characters; "
+		  "the limit is 6.4 billion, fewer with many different "
+		  "characters)",
+		  1100000, 6000, 0 },
+		{ "levenshtein", "min_ratio: 0.5",
+		  "too long for an edit distance (30000 x 30000 characters",
+		  30000, 30000, 1 },
+		{ "rouge_l", "min: 0.5",
+		  "too long for ROUGE-L (1100000 x 6000 words; the limit is "
+		  "6.4 billion, fewer with many different words)",
+		  1100000, 6000, 0 },
+		{ "rouge_l", "min: 0.5",
+		  "too long for ROUGE-L (30000 x 30000 words", 30000, 30000,
+		  1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		int words = rows[i].metric[0] == 'r';
+		struct pe_buf answer, ref;
+
+		pe_buf_init(&answer, 0);
+		pe_buf_init(&ref, 0);
+		for (size_t k = 0; k < rows[i].answer + rows[i].ref; k++) {
+			struct pe_buf *t = k < rows[i].answer ? &answer : &ref;
+			/* A CJK character is a word of its own. */
+			unsigned long cp = rows[i].distinct
+						   ? 0x20000 + k % rows[i].ref
+						   : 'a' + k % 3;
+			char utf8[4];
+
+			pe_buf_add(t, utf8, pe_utf8_encode(cp, utf8));
+			if (words && !rows[i].distinct)
+				pe_buf_addc(t, ' ');
+		}
+		assert_int_equal(metric_lacks(rows[i].metric, rows[i].settings,
+					      &answer, &ref, rows[i].want,
+					      (int)i, rows[i].answer,
+					      rows[i].ref),
+				 0);
+		pe_buf_release(&answer);
+		pe_buf_release(&ref);
+	}
 }
 
 /*
@@ -3320,6 +3381,7 @@ int main(void)
 		cmocka_unit_test(test_bleu_precisions),
 		cmocka_unit_test(test_reference_kept),
 		cmocka_unit_test(test_levenshtein_distance),
+		cmocka_unit_test(test_reference_limits),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
