@@ -111,6 +111,14 @@ void pe_eval_memo_release(struct pe_eval_memo *m);
 /* True when two words have the same bytes. */
 int pe_word_same(const struct pe_word *a, const struct pe_word *b);
 
+/*
+ * The slot of word w in an open-addressed table of mask + 1 slots, each
+ * the position + 1 of a word of words (0: empty), by the words' hashes:
+ * the slot holding w's bytes, or the empty one where w goes.
+ */
+size_t pe_word_slot(const uint32_t *table, size_t mask,
+		    const struct pe_word *words, const struct pe_word *w);
+
 /* The slots of an open-addressed table for n keys: a power of 2, >= 2n. */
 size_t pe_word_table_size(size_t n);
 

@@ -104,22 +104,19 @@ static unsigned number_reference(const struct pe_eval_memo *m,
 				 unsigned *ids)
 {
 	size_t size = pe_word_table_size(n), mask = size - 1;
-	size_t *slot = xcalloc(size, sizeof(*slot)); /* position + 1 */
+	uint32_t *slot = xcalloc(size, sizeof(*slot)); /* position + 1 */
 	unsigned id = m->ndistinct;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct pe_word *x = &items[i];
 		size_t k;
 
-		ids[i] = pe_eval_word_id(m, x);
+		ids[i] = pe_eval_word_id(m, &items[i]);
 		if (ids[i] != UINT_MAX)
 			continue;
-		k = x->hash & mask;
-		while (slot[k] && !pe_word_same(&items[slot[k] - 1], x))
-			k = (k + 1) & mask;
+		k = pe_word_slot(slot, mask, items, &items[i]);
 		if (!slot[k]) {
 			ids[i] = id++;
-			slot[k] = i + 1;
+			slot[k] = (uint32_t)i + 1;
 		} else {
 			ids[i] = ids[slot[k] - 1];
 		}
@@ -375,6 +372,16 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	b->score = b->brevity * exp(logs / b->orders);
 }
 
+/* The error of a case whose reference is empty once trimmed. */
+static void empty_reference(const struct reference_spec *spec,
+			    struct pe_eval_result *out)
+{
+	pe_result_set(out, PE_VERDICT_ERROR, 0,
+		      "the expected value '%s' is empty for this case: there "
+		      "is nothing to compare the answer with",
+		      spec->expected_written);
+}
+
 /* The texts one output is compared with, trimmed and mapped. */
 struct texts {
 	struct pe_buf answer;
@@ -408,10 +415,7 @@ static int prepare(const struct reference_spec *spec,
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
 			      "the answer is too long to compare");
 	else if (!rlen)
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the expected value '%s' is empty for this case: "
-			      "there is nothing to compare the answer with",
-			      spec->expected_written);
+		empty_reference(spec, out);
 	return rc || !rlen ? PE_ERR_INVALID : PE_OK;
 }
 
@@ -681,10 +685,7 @@ static int make_reference(const struct reference_spec *spec,
 	    !memcmp(r->rendered, raw, len))
 		return PE_OK;
 	if (!rlen) {
-		pe_result_set(out, PE_VERDICT_ERROR, 0,
-			      "the expected value '%s' is empty for this case: "
-			      "there is nothing to compare the answer with",
-			      spec->expected_written);
+		empty_reference(spec, out);
 		return PE_ERR_INVALID;
 	}
 	pe_buf_init(&folded, 0);

@@ -106,6 +106,17 @@ int pe_word_same(const struct pe_word *a, const struct pe_word *b)
 	       (a->len <= 8 || !memcmp(a->text + 8, b->text + 8, a->len - 8));
 }
 
+/* The slot of word w in a table of words; see evaluator.h. */
+size_t pe_word_slot(const uint32_t *table, size_t mask,
+		    const struct pe_word *words, const struct pe_word *w)
+{
+	size_t k = w->hash & mask;
+
+	while (table[k] && !pe_word_same(&words[table[k] - 1], w))
+		k = (k + 1) & mask;
+	return k;
+}
+
 /*
  * Numbers the memo's words and fills its table of distinct words.  A
  * slot holds a word's position + 1 (0: empty), four bytes, not a
@@ -120,12 +131,9 @@ static void number_words(struct pe_eval_memo *m)
 	m->mask = size - 1;
 	m->ids = xmalloc((m->nwords + 1) * sizeof(*m->ids));
 	for (size_t i = 0; i < m->nwords; i++) {
-		const struct pe_word *w = &m->words[i];
-		size_t k = w->hash & m->mask;
+		size_t k =
+			pe_word_slot(m->table, m->mask, m->words, &m->words[i]);
 
-		while (m->table[k] &&
-		       !pe_word_same(&m->words[m->table[k] - 1], w))
-			k = (k + 1) & m->mask;
 		if (!m->table[k]) {
 			m->ids[i] = m->ndistinct++;
 			m->table[k] = (uint32_t)i + 1;
@@ -208,10 +216,7 @@ struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 /* The id of a word of another text in the memo; see evaluator.h. */
 unsigned pe_eval_word_id(const struct pe_eval_memo *m, const struct pe_word *w)
 {
-	size_t k = w->hash & m->mask;
+	size_t k = pe_word_slot(m->table, m->mask, m->words, w);
 
-	for (; m->table[k]; k = (k + 1) & m->mask)
-		if (pe_word_same(&m->words[m->table[k] - 1], w))
-			return m->ids[m->table[k] - 1];
-	return UINT_MAX;
+	return m->table[k] ? m->ids[m->table[k] - 1] : UINT_MAX;
 }
