@@ -69,9 +69,14 @@ static inline uint64_t word_head(const char *text, size_t text_len,
 /*
  * A hash of a word, from its head, its length and (past eight bytes) its
  * other bytes, eight at a time, the last eight overlapping what came
- * before.  Multiplying carries the low bits up; the final shift brings
- * the high bits down to the low ones, which the tables index by.  Only
- * where a word lands in a table depends on it, never an id or a score.
+ * before.  A product's bit j depends only on the bits up to j of what was
+ * multiplied, so the high half is folded into the low one and multiplied
+ * once more before the high half is taken: the low bits the tables index
+ * by then depend on every byte (without the fold, bytes 7 and 8 of each
+ * eight would reach only tables of more than 65,536 slots, and words
+ * alike but for those, "processed" and "processes", would pile up in one
+ * slot).  Only where a word lands in a table depends on it, never an id
+ * or a score.
  */
 static inline uint32_t hash_word(const char *s, size_t len, uint64_t head)
 {
@@ -83,6 +88,7 @@ static inline uint32_t hash_word(const char *s, size_t len, uint64_t head)
 			h = (h ^ load8(s + i)) * k;
 		h = (h ^ load8(s + len - 8)) * k;
 	}
+	h = (h ^ h >> 32) * k;
 	return (uint32_t)(h >> 32);
 }
 

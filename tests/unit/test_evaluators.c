@@ -1270,6 +1270,45 @@ static void test_reference_limits(void **state)
 }
 
 /*
+ * Words that differ only in their 7th and 8th or last two bytes
+ * ("processed", "processes") spread over a table of words as others do:
+ * 4,096 such words of 16 letters, put in a table of 8,192 slots, are each
+ * found within a few slots of where their hash puts them, not in one
+ * long run (as when the hash let those bytes reach only bigger tables).
+ */
+static void test_word_hash_spreads(void **state)
+{
+	struct pe_buf text;
+	struct pe_word *words;
+	size_t n, size, longest = 0;
+	uint32_t *table;
+
+	(void)state;
+	pe_buf_init(&text, 0);
+	for (unsigned i = 0; i < 4096; i++)
+		pe_buf_addf(&text, "aaaaaa%c%caaaaaa%c%c ", 'a' + i / 64 % 8,
+			    'a' + i / 512, 'a' + i % 8, 'a' + i / 8 % 8);
+	words = pe_split_words(text.data, text.len, &n);
+	assert_int_equal(n, 4096);
+	size = pe_word_table_size(n);
+	table = xcalloc(size, sizeof(*table));
+	for (size_t i = 0; i < n; i++) {
+		size_t k = pe_word_slot(table, size - 1, words, &words[i]);
+		size_t home = words[i].hash & (size - 1);
+
+		assert_int_equal(table[k], 0); /* the words are distinct */
+		table[k] = (uint32_t)i + 1;
+		if (((k - home) & (size - 1)) > longest)
+			longest = (k - home) & (size - 1);
+	}
+	if (longest > 64)
+		fail_msg("a word sits %zu slots past its hash's", longest);
+	free(table);
+	free(words);
+	pe_buf_release(&text);
+}
+
+/*
  * The metrics of one answer keep the last reference they compared it
  * with (in the memo): metrics against other references, between two
  * against the same one, must still see their own.
@@ -3382,6 +3421,7 @@ int main(void)
 		cmocka_unit_test(test_reference_kept),
 		cmocka_unit_test(test_levenshtein_distance),
 		cmocka_unit_test(test_reference_limits),
+		cmocka_unit_test(test_word_hash_spreads),
 		cmocka_unit_test(test_call_checks),
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_format),
