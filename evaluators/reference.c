@@ -54,18 +54,23 @@
 
 /*
  * The limits of the distance and the subsequence: the words of 64 cells
- * they update (6.4 billion cells: two texts of 80,000 characters or
+ * they update, the longer text's length times the shorter's over 64,
+ * rounded up (6.4 billion cells: two texts of 80,000 characters or
  * words), and the masks they keep, 8 bytes each (64 MB).
  */
 #define MAX_STEPS 100000000.0
 #define MAX_MASKS 8000000.0
-#define LIMITS	  "6.4 billion, fewer with many different "
+#define LIMITS                                                                 \
+	"6.4 billion cells, counted 64 at a time, fewer with many "            \
+	"different "
 
 /* Whether a bit-parallel pass over rows x cols cells fits MAX_STEPS. */
 static int within_steps(size_t rows, size_t cols)
 {
+	size_t shorter = rows < cols ? rows : cols;
+
 	return (double)(rows > cols ? rows : cols) *
-		       (double)((rows < cols ? rows : cols) / 64 + 1) <=
+		       (double)(shorter / 64 + (shorter % 64 != 0)) <=
 	       MAX_STEPS;
 }
 

@@ -1225,15 +1225,16 @@ static void test_reference_limits(void **state)
 	} rows[] = {
 		{ "levenshtein", "min_ratio: 0.5",
 		  "too long for an edit distance (1100000 x 6000 characters; "
-		  "the limit is 6.4 billion, fewer with many different "
-		  "characters)",
+		  "the limit is 6.4 billion cells, counted 64 at a time, fewer "
+		  "with many different characters)",
 		  1100000, 6000, 0 },
 		{ "levenshtein", "min_ratio: 0.5",
 		  "too long for an edit distance (30000 x 30000 characters",
 		  30000, 30000, 1 },
 		{ "rouge_l", "min: 0.5",
 		  "too long for ROUGE-L (1100000 x 6000 words; the limit is "
-		  "6.4 billion, fewer with many different words)",
+		  "6.4 billion cells, counted 64 at a time, fewer with many "
+		  "different words)",
 		  1100000, 6000, 0 },
 		{ "rouge_l", "min: 0.5",
 		  "too long for ROUGE-L (30000 x 30000 words", 30000, 30000,
