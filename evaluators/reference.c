@@ -17,7 +17,9 @@
  *                brevity penalty, "exp" smoothing (Chen and Cherry 2014,
  *                method 3: an order with no match counts 1 / (2^k
  *                n-grams), k counting such orders) and the effective
- *                order (orders the answer has no n-gram of are left out).
+ *                order (orders the answer has no n-gram of are left out);
+ *                an answer with no word of the reference scores 0, as
+ *                sacreBLEU stops early when nothing matches.
  *   token_set    the Jaccard similarity of the two sets of words:
  *                shared / distinct in either.
  *
@@ -335,6 +337,7 @@ static size_t clipped_matches(const struct words *answer,
 struct bleu {
 	double precision[4];
 	unsigned orders; /* the effective order */
+	int unmatched;	 /* no n-gram of the answer matched: the score is 0 */
 	double brevity;
 	double score;
 };
@@ -346,6 +349,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	double smooth = 1, logs = 0;
 	unsigned *in_ref; /* how often the reference has each word */
 	struct gram_ends g;
+	size_t matched = 0;
 
 	memset(b, 0, sizeof(*b));
 	if (!answer->len)
@@ -359,6 +363,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 		size_t correct =
 			clipped_matches(answer, ref, in_ref, distinct, &g, n);
 
+		matched += correct;
 		if (!correct) {
 			smooth *= 2;
 			b->precision[n - 1] = 1 / (smooth * (double)total);
@@ -374,7 +379,8 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	b->brevity = answer->len < ref->len
 			     ? exp(1 - (double)ref->len / (double)answer->len)
 			     : 1;
-	b->score = b->brevity * exp(logs / b->orders);
+	b->unmatched = !matched;
+	b->score = matched ? b->brevity * exp(logs / b->orders) : 0;
 }
 
 /* The error of a case whose reference is empty once trimmed. */
@@ -631,17 +637,21 @@ static void score_bleu(const struct reference_spec *spec, const struct words *a,
 
 	compute_bleu(a, r, distinct, &b);
 	pe_buf_init(&p, 0);
-	for (unsigned n = 0; n < b.orders; n++)
+	if (b.unmatched)
+		pe_buf_adds(&p, "no word of the answer is in the reference");
+	else if (b.orders)
+		pe_buf_addf(&p, "%u-gram precisions ", b.orders);
+	else
+		pe_buf_adds(&p, "1-gram precisions none");
+	for (unsigned n = 0; !b.unmatched && n < b.orders; n++)
 		pe_buf_addf(&p, "%s%.3f", n ? ", " : "", b.precision[n]);
 	pe_result_set(
 		out,
 		reaches(b.score, spec->min) ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
 		b.score,
-		"BLEU %.3f (need at least %.3f): %u-gram precisions "
-		"%s, brevity penalty %.3f, %zu words in the answer, "
-		"%zu expected",
-		b.score, spec->min, b.orders ? b.orders : 1,
-		b.orders ? pe_buf_str(&p) : "none", b.brevity, a->len, r->len);
+		"BLEU %.3f (need at least %.3f): %s, brevity penalty %.3f, "
+		"%zu words in the answer, %zu expected",
+		b.score, spec->min, pe_buf_str(&p), b.brevity, a->len, r->len);
 	pe_buf_release(&p);
 }
 
