@@ -49,7 +49,7 @@ struct pe_score_env {
 /*
  * A word of a text: its bytes, its first eight bytes as a number (zero
  * past its end) and a hash, set with the word, so that tables compare
- * words without reading their bytes.
+ * words of up to eight bytes without reading them again.
  */
 struct pe_word {
 	const char *text;

@@ -279,13 +279,14 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
 /*
  * The clipped matches of the answer's n-grams: each counts at most as
  * often as the reference has it.  The reference's n-grams go into a
- * table; the answer's are looked up in it, so the time is linear in both.
- * Words (n = 1) need no table: in_ref counts them by id, distinct bounds
- * the ids.  Only the answer's n-grams in g are looked up (the others
- * have a word the reference lacks and cannot match); g keeps the ends
- * that may still end an (n + 1)-gram.  The count does not depend on the
- * order of the look-ups: each n-gram counts as often as the fewer of its
- * two counts.
+ * table; the answer's are looked up in it, so the time is linear in
+ * both.  Words (n = 1) need no table: in_ref counts them by id, distinct
+ * bounds the ids.  Only the answer's n-grams in g are looked up (the
+ * others have a word the reference lacks and cannot match).  Every end
+ * in g has a run of at least n words: find_gram_ends keeps runs of one
+ * or more, and each n keeps the ends that may still end a longer
+ * n-gram.  The count does not depend on the order of the look-ups: each
+ * n-gram counts as often as the fewer of its two counts.
  */
 static size_t clipped_matches(const struct words *answer,
 			      const struct words *ref, const unsigned *in_ref,
@@ -294,7 +295,7 @@ static size_t clipped_matches(const struct words *answer,
 {
 	size_t nr = n > 1 && ref->len >= n ? ref->len - n + 1 : 0;
 	size_t size = pe_word_table_size(nr), matches = 0, kept = 0;
-	struct ngram_slot *table = xcalloc(size, sizeof(*table));
+	struct ngram_slot *table = n > 1 ? xcalloc(size, sizeof(*table)) : NULL;
 	unsigned *used = n == 1 ? xcalloc(distinct + 1, sizeof(*used)) : NULL;
 
 	for (size_t i = 0; i < nr; i++) {
@@ -307,8 +308,6 @@ static size_t clipped_matches(const struct words *answer,
 	for (size_t k = 0; k < g->len; k++) {
 		struct ngram_slot *t;
 
-		if (g->runs[k] < n)
-			continue;
 		if (used) {
 			unsigned id = answer->ids[g->ends[k]];
 			unsigned hit = used[id] < in_ref[id];
@@ -526,7 +525,9 @@ static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b,
 		int in = 1; /* the difference along the row above the word */
 
 		for (size_t w = 0; w < nwords; w++) {
-			uint64_t neg = in<0, pos = in> 0, x = e[w] | neg;
+			uint64_t neg = in < 0;
+			uint64_t pos = in > 0;
+			uint64_t x = e[w] | neg;
 			uint64_t xv = e[w] | mv[w];
 			uint64_t xh = (((x & pv[w]) + pv[w]) ^ pv[w]) | x;
 			uint64_t ph = mv[w] | ~(xh | pv[w]);
