@@ -106,21 +106,34 @@ size_t pe_word_table_size(size_t n)
  * True when two words have the same bytes; see evaluator.h.  The heads
  * decide for most words; only bytes past the eighth are compared.
  */
-int pe_word_same(const struct pe_word *a, const struct pe_word *b)
+static inline int same_word(const struct pe_word *a, const struct pe_word *b)
 {
 	return a->len == b->len && a->head == b->head &&
 	       (a->len <= 8 || !memcmp(a->text + 8, b->text + 8, a->len - 8));
+}
+
+int pe_word_same(const struct pe_word *a, const struct pe_word *b)
+{
+	return same_word(a, b);
+}
+
+/* The slot of word w in a table of words, inlined where it is hot. */
+static inline size_t word_slot(const uint32_t *table, size_t mask,
+			       const struct pe_word *words,
+			       const struct pe_word *w)
+{
+	size_t k = w->hash & mask;
+
+	while (table[k] && !same_word(&words[table[k] - 1], w))
+		k = (k + 1) & mask;
+	return k;
 }
 
 /* The slot of word w in a table of words; see evaluator.h. */
 size_t pe_word_slot(const uint32_t *table, size_t mask,
 		    const struct pe_word *words, const struct pe_word *w)
 {
-	size_t k = w->hash & mask;
-
-	while (table[k] && !pe_word_same(&words[table[k] - 1], w))
-		k = (k + 1) & mask;
-	return k;
+	return word_slot(table, mask, words, w);
 }
 
 /*
@@ -137,8 +150,7 @@ static void number_words(struct pe_eval_memo *m)
 	m->mask = size - 1;
 	m->ids = xmalloc((m->nwords + 1) * sizeof(*m->ids));
 	for (size_t i = 0; i < m->nwords; i++) {
-		size_t k =
-			pe_word_slot(m->table, m->mask, m->words, &m->words[i]);
+		size_t k = word_slot(m->table, m->mask, m->words, &m->words[i]);
 
 		if (!m->table[k]) {
 			m->ids[i] = m->ndistinct++;
@@ -222,7 +234,7 @@ struct pe_eval_memo *pe_eval_words(const struct pe_eval_input *in,
 /* The id of a word of another text in the memo; see evaluator.h. */
 unsigned pe_eval_word_id(const struct pe_eval_memo *m, const struct pe_word *w)
 {
-	size_t k = pe_word_slot(m->table, m->mask, m->words, w);
+	size_t k = word_slot(m->table, m->mask, m->words, w);
 
 	return m->table[k] ? m->ids[m->table[k] - 1] : UINT_MAX;
 }
