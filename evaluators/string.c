@@ -20,12 +20,12 @@
  * prompteval fails the check instead, with a reason that says so, and
  * "not:" does not turn that into a pass.
  */
-#define _GNU_SOURCE /* memmem */
 #include "evaluators/evaluator.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/literals.h"
 #include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "evaluators/settings.h"
@@ -71,7 +71,7 @@ static int check_one(enum string_op op, const char *text, size_t len,
 	case STR_ENDS_WITH:
 		return len >= nlen && !memcmp(text + len - nlen, needle, nlen);
 	default:
-		return memmem(text, len, needle, nlen) != NULL;
+		return pe_literals_find(text, len, needle, nlen) < len;
 	}
 }
 

@@ -801,6 +801,25 @@ static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 	const __m128i vb = _mm_set1_epi8((char)b.c),
 		      fb = _mm_set1_epi8((char)b.fold);
 
+	/* 32 bytes a round, one branch for both halves. */
+	for (; at + gap + 32 <= len; at += 32) {
+		const __m128i *p = (const __m128i *)(const void *)(s + at);
+		const __m128i *q =
+			(const __m128i *)(const void *)(s + at + gap);
+		unsigned lo = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(p), fa),
+				       va),
+			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(q), fb),
+				       vb)));
+		unsigned hi = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(p + 1), fa),
+				       va),
+			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(q + 1), fb),
+				       vb)));
+
+		if (lo | hi)
+			return at + (size_t)__builtin_ctz(lo | hi << 16);
+	}
 	for (; at + gap + 16 <= len; at += 16) {
 		__m128i x = _mm_or_si128(
 			_mm_loadu_si128((const __m128i *)(s + at)), fa);
@@ -816,6 +835,29 @@ static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 	for (; at + gap < len; at++)
 		if (needle_is(a, s[at]) && needle_is(b, s[at + gap]))
 			return at;
+	return len;
+}
+
+/*
+ * The first occurrence of needle in s; see literals.h.  Its first and
+ * last bytes are looked for together (find_pair), which in prose leaves
+ * few places to compare in full.
+ */
+size_t pe_literals_find(const char *s, size_t len, const char *needle,
+			size_t nlen)
+{
+	struct needle a = { (unsigned char)needle[0], 0 };
+	struct needle b = { (unsigned char)needle[nlen - 1], 0 };
+
+	if (nlen > len)
+		return len;
+	for (size_t at = 0; at + nlen <= len; at++) {
+		at = find_pair(s, len, at, a, b, nlen - 1);
+		if (at + nlen > len)
+			break;
+		if (!memcmp(s + at + 1, needle + 1, nlen - 1))
+			return at;
+	}
 	return len;
 }
 

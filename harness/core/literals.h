@@ -63,4 +63,10 @@ void pe_literals_scan_release(struct pe_literals_scan *scan);
 size_t pe_literals_next_start(struct pe_literals_scan *scan, size_t from,
 			      int *anywhere);
 
+/*
+ * The first position of needle (nlen bytes, at least 1) in s (len bytes),
+ * byte for byte as memmem finds it, or len when it does not occur.
+ */
+size_t pe_literals_find(const char *s, size_t len, const char *needle,
+			size_t nlen);
 #endif

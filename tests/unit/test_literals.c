@@ -6,13 +6,15 @@
  * come first, anywhere before one behind an unbounded repeat, with
  * caseless letters in either case and as U+212A and U+017F.  That the
  * matcher counts the same matches with and without them is checked in
- * test_pattern.c.
+ * test_pattern.c.  pe_literals_find is checked against memmem.
  */
+#define _GNU_SOURCE /* memmem, to compare with */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/core/literals.h"
@@ -182,12 +184,59 @@ static void test_many(void **state)
 	pe_literals_free(NULL);
 }
 
+/*
+ * pe_literals_find against memmem: random subjects of 0 to 300 bytes
+ * over four letters (so first and last bytes often match where the rest
+ * does not), past the 16- and 32-byte steps, each in a buffer of its
+ * exact size, so that ASan sees a read past the end; needles of 1 to 40
+ * bytes, half of them cut from the subject.
+ */
+static void test_find(void **state)
+{
+	unsigned long long rng = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len, nlen, want, got;
+		char *s, *needle;
+		const char *hit;
+
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		len = (size_t)(rng >> 33) % 301;
+		nlen = 1 + (size_t)(rng >> 20) % 40;
+		s = malloc(len ? len : 1);
+		needle = malloc(nlen);
+		for (size_t i = 0; i < len; i++) {
+			rng = rng * 6364136223846793005ULL + 1;
+			s[i] = "abca\n"[(rng >> 40) % 5];
+		}
+		for (size_t i = 0; i < nlen; i++) {
+			rng = rng * 6364136223846793005ULL + 1;
+			needle[i] = "abc"[(rng >> 40) % 3];
+		}
+		if (round % 2 && nlen <= len)
+			memcpy(needle,
+			       s + (size_t)(rng >> 45) % (len - nlen + 1),
+			       nlen);
+		hit = memmem(s, len, needle, nlen);
+		want = hit ? (size_t)(hit - s) : len;
+		got = pe_literals_find(s, len, needle, nlen);
+		if (got != want)
+			fail_msg("round %d: %zu bytes, needle of %zu: found at "
+				 "%zu, memmem at %zu",
+				 round, len, nlen, got, want);
+		free(s);
+		free(needle);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_next_start),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
