@@ -51,15 +51,15 @@ static inline uint64_t word_head(const char *text, size_t text_len,
 				 size_t start, size_t len)
 {
 	uint64_t head = 0;
+	/* The bits past the word's first eight bytes (len >= 1). */
+	unsigned drop = 64 - 8 * (unsigned)(len < 8 ? len : 8);
 
 	if (start + 8 <= text_len) {
 		head = load8(text + start);
-		if (len >= 8)
-			return head;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-		return head & ~(~(uint64_t)0 >> 8 * len);
+		return head & ~(uint64_t)0 << drop;
 #else
-		return head & ~(~(uint64_t)0 << 8 * len);
+		return head & ~(uint64_t)0 >> drop;
 #endif
 	}
 	memcpy(&head, text + start, len < 8 ? len : 8);
@@ -180,22 +180,27 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 struct pe_word *pe_split_words(const char *text, size_t len, size_t *n)
 {
 	struct pe_word *items = NULL;
-	size_t at = 0, starts[64], ends[64], found, alloc = 0;
+	size_t at = 0, starts[64], ends[64], found, alloc = 0, count = 0;
 
-	*n = 0;
 	pe_grow(&items, &alloc, len / 6 + 16, sizeof(*items));
 	while ((found = pe_unicode_next_words(text, len, &at, starts, ends,
 					      64))) {
-		pe_grow(&items, &alloc, *n + found, sizeof(*items));
-		for (size_t k = 0; k < found; k++) {
-			struct pe_word *w = &items[(*n)++];
+		struct pe_word *w;
 
-			w->text = text + starts[k];
-			w->len = ends[k] - starts[k];
-			w->head = word_head(text, len, starts[k], w->len);
-			w->hash = hash_word(w->text, w->len, w->head);
+		pe_grow(&items, &alloc, count + found, sizeof(*items));
+		w = items + count;
+		for (size_t k = 0; k < found; k++) {
+			size_t wlen = ends[k] - starts[k];
+			uint64_t head = word_head(text, len, starts[k], wlen);
+
+			w[k].text = text + starts[k];
+			w[k].len = wlen;
+			w[k].head = head;
+			w[k].hash = hash_word(text + starts[k], wlen, head);
 		}
+		count += found;
 	}
+	*n = count;
 	return items;
 }
 
