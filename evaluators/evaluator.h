@@ -108,9 +108,6 @@ struct pe_eval_memo {
 /* Frees what a memo holds and empties it. */
 void pe_eval_memo_release(struct pe_eval_memo *m);
 
-/* True when two words have the same bytes. */
-int pe_word_same(const struct pe_word *a, const struct pe_word *b);
-
 /*
  * The slot of word w in an open-addressed table of mask + 1 slots, each
  * the position + 1 of a word of words (0: empty), by the words' hashes:

@@ -103,18 +103,13 @@ size_t pe_word_table_size(size_t n)
 }
 
 /*
- * True when two words have the same bytes; see evaluator.h.  The heads
+ * True when two words have the same bytes.  The heads
  * decide for most words; only bytes past the eighth are compared.
  */
 static inline int same_word(const struct pe_word *a, const struct pe_word *b)
 {
 	return a->len == b->len && a->head == b->head &&
 	       (a->len <= 8 || !memcmp(a->text + 8, b->text + 8, a->len - 8));
-}
-
-int pe_word_same(const struct pe_word *a, const struct pe_word *b)
-{
-	return same_word(a, b);
 }
 
 /* The slot of word w in a table of words, inlined where it is hot. */

@@ -15,9 +15,11 @@
  * of its branches' picks; a branch without one gives no set.
  *
  * A literal is found by its two rarest bytes a fixed distance apart
- * (either case when caseless), sixteen places at a time with SSE2, and
- * then checked around them.
+ * (either case when caseless), 32 places a round with SSE2 (two halves
+ * of 16), and then checked around them.  pe_literals_find searches for
+ * one string byte for byte the same way, by its first and last bytes.
  */
+#define _GNU_SOURCE /* memmem */
 #include "harness/core/literals.h"
 
 #include <stdint.h>
@@ -46,6 +48,8 @@
 /* Each literal is searched for on its own: past this many, PCRE2's one
  * pass is as quick. */
 #define MAX_LITERALS 16
+/* The longest needle pe_literals_find compares in full at each pair. */
+#define MAX_PAIR_NEEDLE 32
 
 struct literal {
 	char *text; /* lowered when caseless */
@@ -841,16 +845,25 @@ static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 /*
  * The first occurrence of needle in s; see literals.h.  Its first and
  * last bytes are looked for together (find_pair), which in prose leaves
- * few places to compare in full.
+ * few places to compare in full; past MAX_PAIR_NEEDLE bytes, memmem.
  */
 size_t pe_literals_find(const char *s, size_t len, const char *needle,
 			size_t nlen)
 {
-	struct needle a = { (unsigned char)needle[0], 0 };
-	struct needle b = { (unsigned char)needle[nlen - 1], 0 };
+	struct needle a, b;
+	const char *hit;
 
 	if (nlen > len)
 		return len;
+	/* A long needle could be compared in full at many places (a text
+	 * of "a" and a needle of "a...b...a"): memmem's time is linear. */
+	if (nlen > MAX_PAIR_NEEDLE || !nlen) {
+		hit = memmem(s, len, needle, nlen);
+		return hit ? (size_t)(hit - s) : len;
+	}
+	a.c = (unsigned char)needle[0];
+	b.c = (unsigned char)needle[nlen - 1];
+	a.fold = b.fold = 0;
 	for (size_t at = 0; at + nlen <= len; at++) {
 		at = find_pair(s, len, at, a, b, nlen - 1);
 		if (at + nlen > len)

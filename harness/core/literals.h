@@ -7,7 +7,9 @@
  * position whose first character could begin a match; for a
  * case-insensitive alternation of words over English text that is most
  * positions, and each try costs dozens of instructions.  The two rarest
- * bytes of a literal are looked for at sixteen places at a time instead.
+ * bytes of a literal are looked for at 32 places a round instead.  The
+ * same search finds one plain string (pe_literals_find) for the string
+ * checks (evaluators/string.c).
  *
  * pe_literals_of gives a set of strings, each with the most bytes that
  * can come before it in a match: every match of the pattern contains one
@@ -64,8 +66,9 @@ size_t pe_literals_next_start(struct pe_literals_scan *scan, size_t from,
 			      int *anywhere);
 
 /*
- * The first position of needle (nlen bytes, at least 1) in s (len bytes),
- * byte for byte as memmem finds it, or len when it does not occur.
+ * The first position of needle (nlen bytes) in s (len bytes), byte for
+ * byte as memmem finds it, or len when it does not occur (0 for an empty
+ * needle).  Its time is linear in len.
  */
 size_t pe_literals_find(const char *s, size_t len, const char *needle,
 			size_t nlen);

@@ -188,14 +188,16 @@ static void test_many(void **state)
  * pe_literals_find against memmem: random subjects of 0 to 300 bytes
  * over four letters (so first and last bytes often match where the rest
  * does not), past the 16- and 32-byte steps, each in a buffer of its
- * exact size, so that ASan sees a read past the end; needles of 1 to 40
- * bytes, half of them cut from the subject.
+ * exact size, so that ASan sees a read past the end; needles of 1 to 70
+ * bytes (those past 32 go to memmem), half of them cut from the subject,
+ * and an empty one.
  */
 static void test_find(void **state)
 {
 	unsigned long long rng = 0x2545f4914f6cdd1dULL;
 
 	(void)state;
+	assert_int_equal(pe_literals_find("abc", 3, "", 0), 0);
 	for (int round = 0; round < 20000; round++) {
 		size_t len, nlen, want, got;
 		char *s, *needle;
@@ -203,7 +205,7 @@ static void test_find(void **state)
 
 		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
 		len = (size_t)(rng >> 33) % 301;
-		nlen = 1 + (size_t)(rng >> 20) % 40;
+		nlen = 1 + (size_t)(rng >> 20) % 70;
 		s = malloc(len ? len : 1);
 		needle = malloc(nlen);
 		for (size_t i = 0; i < len; i++) {
