@@ -790,6 +790,24 @@ static int needle_is(struct needle n, char c)
 	return ((unsigned char)c | n.fold) == n.c;
 }
 
+#ifdef __SSE2__
+/*
+ * The places among the 16 at p where the pair is: bit i set when p[i]
+ * (with fa ORed in) is va and p[i + gap] (with fb ORed in) is vb.
+ */
+static inline unsigned pair_bits(const char *p, size_t gap, __m128i va,
+				 __m128i fa, __m128i vb, __m128i fb)
+{
+	__m128i x = _mm_or_si128(
+		_mm_loadu_si128((const __m128i *)(const void *)p), fa);
+	__m128i y = _mm_or_si128(
+		_mm_loadu_si128((const __m128i *)(const void *)(p + gap)), fb);
+
+	return (unsigned)_mm_movemask_epi8(
+		_mm_and_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb)));
+}
+#endif
+
 /*
  * The first position p at or after at where s[p] is a and s[p + gap] is
  * b, or len.  Letters of a caseless literal are compared with 0x20 ORed
@@ -807,30 +825,14 @@ static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 
 	/* 32 bytes a round, one branch for both halves. */
 	for (; at + gap + 32 <= len; at += 32) {
-		const __m128i *p = (const __m128i *)(const void *)(s + at);
-		const __m128i *q =
-			(const __m128i *)(const void *)(s + at + gap);
-		unsigned lo = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(p), fa),
-				       va),
-			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(q), fb),
-				       vb)));
-		unsigned hi = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(p + 1), fa),
-				       va),
-			_mm_cmpeq_epi8(_mm_or_si128(_mm_loadu_si128(q + 1), fb),
-				       vb)));
+		unsigned m = pair_bits(s + at, gap, va, fa, vb, fb) |
+			     pair_bits(s + at + 16, gap, va, fa, vb, fb) << 16;
 
-		if (lo | hi)
-			return at + (size_t)__builtin_ctz(lo | hi << 16);
+		if (m)
+			return at + (size_t)__builtin_ctz(m);
 	}
 	for (; at + gap + 16 <= len; at += 16) {
-		__m128i x = _mm_or_si128(
-			_mm_loadu_si128((const __m128i *)(s + at)), fa);
-		__m128i y = _mm_or_si128(
-			_mm_loadu_si128((const __m128i *)(s + at + gap)), fb);
-		unsigned m = (unsigned)_mm_movemask_epi8(_mm_and_si128(
-			_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb)));
+		unsigned m = pair_bits(s + at, gap, va, fa, vb, fb);
 
 		if (m)
 			return at + (size_t)__builtin_ctz(m);
