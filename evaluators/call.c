@@ -285,7 +285,8 @@ static void score_finish_reason(const void *state,
 	(void)state;
 	if (no_call(in, "finish reason", out))
 		return;
-	if (!(got = in->call->finish_reason)) {
+	/* An empty reason says as little as none. */
+	if (!(got = in->call->finish_reason) || !*got) {
 		pe_result_set(out, PE_VERDICT_SKIP, 0,
 			      "the provider reported no finish reason");
 		return;

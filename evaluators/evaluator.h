@@ -27,8 +27,9 @@
 
 struct pe_eval_result {
 	enum pe_verdict verdict;
-	double score; /* in [0, 1]; 0 for skip and error */
-	char *reason; /* one line, owned */
+	double score;  /* in [0, 1]; 0 for skip and error */
+	char *reason;  /* one line, owned */
+	int unchecked; /* nothing was checked: "not" keeps the failure */
 };
 
 /* A model's price (harness/results/aggregate.h). */
@@ -454,6 +455,13 @@ int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * Fails out because nothing could be checked (the section to read is not
+ * there, a value is empty): "not" leaves such a failure as it is, since
+ * the opposite of a check that was not made is not a pass.
+ */
+void pe_result_unchecked(struct pe_eval_result *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* Appends printf-style text to out->reason (kept on one line). */
 void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

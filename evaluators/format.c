@@ -140,6 +140,7 @@ static size_t count_in(const struct pe_md *md, enum count_kind kind,
 struct tally {
 	size_t checks;
 	size_t passed;
+	int unread; /* a section to read is not there */
 	struct pe_buf problems;
 	struct pe_buf held; /* what the passed checks found */
 };
@@ -205,6 +206,7 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 		    0) {
 			problem(t, "%s: section '%s' not found",
 				rule_names[kind], r->within.raw[i]);
+			t->unread = 1;
 			continue;
 		}
 		n = count_in(md, kind, start, end);
@@ -222,7 +224,7 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 			 struct pe_eval_result *out)
 {
 	const struct format_state *st = state;
-	struct tally t = { 0, 0, { 0 }, { 0 } };
+	struct tally t = { 0, 0, 0, { 0 }, { 0 } };
 
 	(void)spec;
 	pe_buf_init(&t.problems, 0);
@@ -265,6 +267,8 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 		pe_result_set(out, PE_VERDICT_FAIL,
 			      (double)t.passed / (double)t.checks, "%s",
 			      pe_buf_str(&t.problems));
+	/* "not" cannot pass a rule whose section is not there. */
+	out->unchecked = t.unread;
 	pe_buf_release(&t.problems);
 	pe_buf_release(&t.held);
 }

@@ -621,13 +621,17 @@ void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,
 
 		if (h->level == 0 || (next->level && next->level <= h->level) ||
 		    (next->level == 0 && h->level == 0)) {
+			/*
+			 * A heading's start is its first text; back up to
+			 * its line start.  The answer's end needs no backing
+			 * up: its last line may have no newline.
+			 */
 			*end = next->start;
+			while (*end > *body_start && md->text[*end - 1] != '\n')
+				(*end)--;
 			break;
 		}
 	}
-	/* A heading's start is its first text; back up to its line start. */
-	while (*end > *body_start && md->text[*end - 1] != '\n')
-		(*end)--;
 	if (*end < *body_start)
 		*end = *body_start;
 }

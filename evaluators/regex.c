@@ -105,6 +105,26 @@ static int read_flags(const struct pe_node *f, char letters[8],
 	return PE_ERR_INVALID;
 }
 
+/*
+ * The mapping that holds the setting key ("target" also for "property"):
+ * body, the pattern's own mapping, or else the evaluator, so that a
+ * setting beside string: {regex: ...} or regex: {pattern: ...} is read
+ * too, never dropped.
+ */
+static const struct pe_node *setting_map(const struct pe_evalspec *spec,
+					 const struct pe_node *body,
+					 const char *key)
+{
+	int target = !strcmp(key, "target");
+
+	if (pe_node_get(body, key) || (target && pe_node_get(body, "property")))
+		return body;
+	if (pe_node_get(spec->node, key) ||
+	    (target && pe_node_get(spec->node, "property")))
+		return spec->node;
+	return body;
+}
+
 static int read_regex_settings(struct regex_state *st,
 			       const struct pe_evalspec *spec, char flags[8],
 			       struct pe_diag *diag)
@@ -112,13 +132,16 @@ static int read_regex_settings(struct regex_state *st,
 	const struct pe_node *body =
 		((const struct regex_spec *)spec->data)->settings;
 
-	if (read_flags(pe_node_get(body, "flags"), flags, diag))
+	if (read_flags(pe_node_get(setting_map(spec, body, "flags"), "flags"),
+		       flags, diag))
 		return PE_ERR_INVALID;
-	if (pe_setting_bound(body, "count", &st->count, diag))
+	if (pe_setting_bound(setting_map(spec, body, "count"), "count",
+			     &st->count, diag))
 		return PE_ERR_INVALID;
 	if (!st->count.given)
 		st->count.min = 1;
 	/* "property:" is another library's "target:". */
+	body = setting_map(spec, body, "target");
 	if (pe_setting_part(body,
 			    pe_node_get(body, "target") ? "target" : "property",
 			    &st->target, diag))
@@ -240,9 +263,8 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	if (st->target.norm) {
 		if (pe_md_find_section(pe_eval_md(in), st->target.norm, 1,
 				       &start, &end) < 0) {
-			pe_result_set(out, PE_VERDICT_FAIL, 0,
-				      "section '%s' not found",
-				      st->target.name);
+			pe_result_unchecked(out, "section '%s' not found",
+					    st->target.name);
 			return;
 		}
 		subject = in->output + start;
@@ -313,13 +335,15 @@ static int pattern_error(const struct pe_evalspec *spec,
  */
 /*
  * Inverts spec for "match: false" in map, and for other libraries'
- * "invert: true" and "negate: true".
+ * "invert: true" and "negate: true" when inner (in a mapping of the
+ * pattern: beside the evaluator, they are read as "not").
  */
-static void read_inversion(struct pe_evalspec *spec, const struct pe_node *map)
+static void read_inversion(struct pe_evalspec *spec, const struct pe_node *map,
+			   int inner)
 {
 	static const char *const keys[] = { "match", "invert", "negate" };
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < (inner ? 3u : 1u); i++) {
 		const struct pe_node *b = pe_node_get(map, keys[i]);
 
 		if (b && b->kind == PE_NODE_BOOL && b->bval == (i > 0))
@@ -340,7 +364,7 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 						     "negate",	NULL };
 
 		pe_node_check_keys(value, known, "a regex evaluator", diag);
-		read_inversion(spec, value);
+		read_inversion(spec, value, 1);
 		data->settings = value;
 		value = pe_node_get(value, "pattern");
 		if (!value) {
@@ -360,11 +384,10 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 	} else if (!is_pattern(value)) {
 		return pattern_error(spec, value, diag);
 	}
-	if (!data->settings) {
-		/* "match: false" beside the pattern inverts it too. */
+	if (!data->settings)
 		data->settings = holder;
-		read_inversion(spec, spec->node);
-	}
+	/* "match: false" beside the pattern inverts it too. */
+	read_inversion(spec, spec->node, 0);
 	data->pattern = value;
 	return PE_OK;
 }

@@ -137,20 +137,34 @@ const struct pe_node *pe_evaluator_settings(const struct pe_evalspec *spec)
 static int compile_specs(struct pe_evalspec *specs, size_t n,
 			 const struct pe_prompt *p, struct pe_diag *diag)
 {
+	const char *note =
+		pe_diag_set_unknown_note(diag, pe_evalspec_unknown_note);
 	int rc = PE_OK;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pe_evaluator_ops *ops = specs[i].ops;
+		size_t unknown = pe_diag_unknown_keys(diag, NULL);
+		const char *key;
 		void *state = NULL;
 
 		if (ops->compile(&specs[i], p, &state, diag)) {
 			rc = PE_ERR_INVALID;
 			continue;
 		}
+		if (pe_diag_unknown_keys(diag, &key) > unknown &&
+		    !pe_evalspec_is_skipped(&specs[i])) {
+			/* Some families read their settings here. */
+			if (ops->free)
+				ops->free(state);
+			pe_evalspec_skip_for_key(&specs[i], key, 0);
+			ops = specs[i].ops;
+			state = NULL;
+		}
 		specs[i].compiled = xmalloc(sizeof(*specs[i].compiled));
 		specs[i].compiled->ops = ops;
 		specs[i].compiled->state = state;
 	}
+	pe_diag_set_unknown_note(diag, note);
 	return rc;
 }
 
@@ -208,12 +222,27 @@ void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 
 	out->verdict = verdict;
 	out->score = score;
+	out->unchecked = 0;
 	va_start(ap, fmt);
 	out->reason = xstrvfmt(fmt, ap);
 	va_end(ap);
 	for (char *p = out->reason; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+}
+
+/* Fails out with nothing checked; see evaluator.h. */
+void pe_result_unchecked(struct pe_eval_result *out, const char *fmt, ...)
+{
+	va_list ap;
+	char *reason;
+
+	va_start(ap, fmt);
+	reason = xstrvfmt(fmt, ap);
+	va_end(ap);
+	pe_result_set(out, PE_VERDICT_FAIL, 0, "%s", reason);
+	out->unchecked = 1;
+	free(reason);
 }
 
 /* Appends formatted text to a result's reason. */
@@ -272,13 +301,16 @@ int pe_eval_render(const struct pe_template *t, const struct pe_eval_input *in,
 				  &missing);
 }
 
-/* Applies "not" to a result: pass and fail swap, skip and error stay. */
+/*
+ * Applies "not" to a result: pass and fail swap; skip, error and a
+ * failure with nothing checked stay.
+ */
 static void negate(const struct pe_evalspec *spec, struct pe_eval_result *out)
 {
 	char *reason;
 
 	if (!spec->negate || out->verdict == PE_VERDICT_SKIP ||
-	    out->verdict == PE_VERDICT_ERROR)
+	    out->verdict == PE_VERDICT_ERROR || out->unchecked)
 		return;
 	out->verdict = out->verdict == PE_VERDICT_PASS ? PE_VERDICT_FAIL
 						       : PE_VERDICT_PASS;

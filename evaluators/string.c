@@ -104,7 +104,7 @@ static void quote_value(struct pe_buf *list, const char *value, size_t len)
 
 /*
  * The result for value i rendering empty: a failed check, whether or not
- * the evaluator is negated ("not:" inverts the verdict set here).
+ * the evaluator is negated.
  */
 static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
 			     struct pe_eval_result *out)
@@ -113,11 +113,10 @@ static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
 	char *shown = pe_shorten(spec->written[i], strlen(spec->written[i]),
 				 REASON_VALUE_MAX);
 
-	pe_result_set(out, evalspec->negate ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
-		      evalspec->negate ? 1 : 0,
-		      "the value '%s' is empty for this case, so nothing was "
-		      "checked",
-		      shown);
+	pe_result_unchecked(out,
+			    "the value '%s' is empty for this case, so nothing "
+			    "was checked",
+			    shown);
 	free(shown);
 }
 
@@ -206,9 +205,8 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 	if (spec->part.norm) {
 		if (pe_md_find_section(pe_eval_md(in), spec->part.norm, 1,
 				       &start, &end) < 0) {
-			pe_result_set(out, PE_VERDICT_FAIL, 0,
-				      "section '%s' not found",
-				      spec->part.name);
+			pe_result_unchecked(out, "section '%s' not found",
+					    spec->part.name);
 			return;
 		}
 		text += start;
@@ -566,12 +564,15 @@ static int is_unset(const struct pe_node *value)
 
 /*
  * Warns about the keys of map that are not checked: the empty ones, which
- * count as not set, and those after chosen.
+ * count as not set, and those after chosen, the first of which it
+ * returns (NULL when there is none).
  */
-static void warn_unchecked(const struct pe_node *map,
-			   const struct string_op_name *chosen,
-			   struct pe_diag *diag)
+static const char *warn_unchecked(const struct pe_node *map,
+				  const struct string_op_name *chosen,
+				  struct pe_diag *diag)
 {
+	const char *other = NULL;
+
 	for (const struct string_op_name *o = string_ops; o->name; o++) {
 		const struct pe_pair *pair = pe_node_pair(map, o->name);
 
@@ -582,13 +583,19 @@ static void warn_unchecked(const struct pe_node *map,
 					"'%s' is empty, which counts as not "
 					"set; '%s' is checked",
 					o->name, chosen->name);
-		else if (o > chosen)
+		else if (o > chosen) {
 			pe_diag_warning(diag, &pair->key->mark,
-					"'%s' is ignored: a string evaluator "
-					"checks one thing and '%s' comes "
-					"first; use a second evaluator",
+					"'%s' is not checked: a string "
+					"evaluator checks one thing and '%s' "
+					"comes first, so it does not run (its "
+					"cases are ungraded); use a second "
+					"evaluator",
 					o->name, chosen->name);
+			if (!other)
+				other = o->name;
+		}
 	}
+	return other;
 }
 
 /*
@@ -617,7 +624,7 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 {
 	const struct string_op_name *chosen;
 	const struct pe_pair *empty;
-	const char *known[32];
+	const char *known[32], *other;
 	size_t nknown = 0;
 
 	if (map->kind != PE_NODE_MAP) {
@@ -661,7 +668,16 @@ static int parse_map(struct pe_evalspec *spec, const struct pe_node *map,
 			      "icontains, containsAny, containsAll");
 		return PE_ERR_INVALID;
 	}
-	warn_unchecked(map, chosen, diag);
+	/*
+	 * gh-models checks the first and drops the others; a pass would
+	 * claim more than was checked.
+	 */
+	if ((other = warn_unchecked(map, chosen, diag)) != NULL)
+		return pe_evaluator_unsupported(
+			spec,
+			"string: '%s' beside '%s': a string evaluator checks "
+			"one thing",
+			other, chosen->name);
 	return read_check(spec, chosen, pe_node_get(map, chosen->name),
 			  chosen->name, diag);
 }
@@ -670,8 +686,17 @@ static int parse_string_key(struct pe_evalspec *spec,
 			    const struct pe_node *node,
 			    const struct pe_node *type, struct pe_diag *diag)
 {
+	int rc = parse_map(spec, pe_node_get(node, "string"), diag);
+	struct string_spec *data = spec->data;
+
 	(void)type;
-	return parse_map(spec, pe_node_get(node, "string"), diag);
+	/* "target" beside the mapping names the section to read. */
+	if (!rc && spec->ops->score == score_string)
+		rc = pe_setting_part(node,
+				     pe_node_get(node, "target") ? "target"
+								 : "property",
+				     &data->part, diag);
+	return rc;
 }
 
 /* True for "target: expected" (or "property:"), the case's expected value. */
@@ -693,13 +718,14 @@ static const struct pe_node *expected_target(const struct pe_node *node)
  * "expected", "text" or "pattern", or "target: expected" for the case's
  * expected value), "includes_all" (with "options: {strings}"), and
  * "expected_output" (the case's expected value).  "target" or "property"
- * names the section to read, or the whole answer.
+ * names the section to read, or the whole answer; "case_sensitive" sets
+ * whether case counts.
  */
 static int parse_string_value(struct pe_evalspec *spec,
 			      const struct pe_node *node,
 			      const struct pe_node *type, struct pe_diag *diag)
 {
-	const struct pe_node *value, *expected = expected_target(node);
+	const struct pe_node *value, *expected = expected_target(node), *cs;
 	const struct string_op_name *o;
 	struct string_spec *data;
 	const char *key = "value";
@@ -736,6 +762,15 @@ static int parse_string_value(struct pe_evalspec *spec,
 		spec->data = data;
 		add_text(data, expected ? expected : type, expected_value);
 	}
+	if (!rc && (cs = pe_node_get(node, "case_sensitive")) != NULL) {
+		if (cs->kind != PE_NODE_BOOL) {
+			pe_diag_error(diag, &cs->mark,
+				      "'case_sensitive' must be true or false");
+			rc = PE_ERR_INVALID;
+		} else {
+			data->case_sensitive = cs->bval;
+		}
+	}
 	if (!rc && !expected)
 		rc = pe_setting_part(node,
 				     pe_node_get(node, "target") ? "target"
@@ -745,12 +780,13 @@ static int parse_string_value(struct pe_evalspec *spec,
 }
 
 static const char *const string_keys[] = { "string", NULL };
-static const char *const string_known_keys[] = { "string", "value", NULL };
+static const char *const string_known_keys[] = { "string", "value", "target",
+						 "property", NULL };
 /* The "type:" form reads other libraries' keys too. */
 static const char *const string_value_known_keys[] = {
-	"value",    "text",	"expected", "pattern", "match",
-	"patterns", "values",	"strings",  "options", "match_type",
-	"target",   "property", NULL
+	"value",    "text",	"expected",	  "pattern", "match",
+	"patterns", "values",	"strings",	  "options", "match_type",
+	"target",   "property", "case_sensitive", NULL
 };
 /* Every spelling in string_ops, and the dialect_types. */
 static const char *const string_types[] = { "contains",

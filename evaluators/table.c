@@ -100,8 +100,7 @@ static void score_table(const void *state, const struct pe_evalspec *spec,
 	(void)spec;
 	if (where && pe_md_find_section(pe_eval_md(in), st->within.norm[0], 1,
 					&start, &end) < 0) {
-		pe_result_set(out, PE_VERDICT_FAIL, 0, "section '%s' not found",
-			      where);
+		pe_result_unchecked(out, "section '%s' not found", where);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {

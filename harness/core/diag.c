@@ -31,7 +31,10 @@ struct pe_diag {
 	size_t nfiles;
 	size_t files_alloc;
 	struct pe_index file_index;
-	size_t count[2]; /* by enum pe_severity */
+	size_t count[2];	  /* by enum pe_severity */
+	size_t unknown_keys;	  /* unknown keys reported */
+	char *last_unknown_key;	  /* the latest of them */
+	const char *unknown_note; /* what becomes of them, or NULL */
 };
 
 static const char *tally_key(const void *files, size_t i, size_t *len)
@@ -85,6 +88,7 @@ void pe_diag_free(struct pe_diag *d)
 	for (size_t i = 0; i < d->nfiles; i++)
 		free(d->files[i].file);
 	free(d->files);
+	free(d->last_unknown_key);
 	pe_index_release(&d->file_index);
 	free(d);
 }
@@ -288,4 +292,41 @@ void pe_diag_print(const struct pe_diag *d, FILE *out)
 		fwrite(b.data, 1, b.len, out);
 	fflush(out);
 	pe_buf_release(&b);
+}
+
+/* Sets what a warning says becomes of an unknown key; see diag.h. */
+const char *pe_diag_set_unknown_note(struct pe_diag *d, const char *note)
+{
+	const char *old = d->unknown_note;
+
+	d->unknown_note = note;
+	return old;
+}
+
+/* Warns about an unknown key, with a hint when there is one; see diag.h. */
+void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
+			 const char *key, const char *where, const char *hint)
+{
+	const char *note = d->unknown_note ? d->unknown_note : "it is ignored";
+
+	d->unknown_keys++;
+	free(d->last_unknown_key);
+	d->last_unknown_key = xstrdup(key);
+	if (hint)
+		pe_diag_warning(
+			d, mark,
+			"unknown key '%s' in %s (did you mean '%s'?)%s%s", key,
+			where, hint, d->unknown_note ? "; " : "",
+			d->unknown_note ? note : "");
+	else
+		pe_diag_warning(d, mark, "unknown key '%s' in %s; %s", key,
+				where, note);
+}
+
+/* Counts the unknown keys reported so far; see diag.h. */
+size_t pe_diag_unknown_keys(const struct pe_diag *d, const char **last)
+{
+	if (last)
+		*last = d->last_unknown_key;
+	return d->unknown_keys;
 }

@@ -56,6 +56,20 @@ void pe_diag_warning(struct pe_diag *d, const struct pe_mark *mark,
 		     const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * Unknown keys.  pe_diag_unknown_key warns about key, found in where (such
+ * as "a cost evaluator"), naming hint as the key it may have meant, and
+ * says what becomes of it: "it is ignored", or the note set with
+ * pe_diag_set_unknown_note (which returns the one it replaces; NULL
+ * restores "it is ignored").  pe_diag_unknown_keys counts those reported,
+ * and gives the latest in *last (owned by d) when last is not NULL, so a
+ * reader can tell whether some part of its input held one.
+ */
+const char *pe_diag_set_unknown_note(struct pe_diag *d, const char *note);
+void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
+			 const char *key, const char *where, const char *hint);
+size_t pe_diag_unknown_keys(const struct pe_diag *d, const char **last);
+
 /* Counts the diagnostics of one severity, kept or not. */
 size_t pe_diag_count(const struct pe_diag *d, enum pe_severity severity);
 

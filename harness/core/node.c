@@ -307,15 +307,9 @@ static void check_keys(const struct pe_node *map, const char *const *known,
 		if (found)
 			continue;
 		hint = pe_suggest(key->text, known);
-		if (hint)
-			pe_diag_warning(diag, &key->mark,
-					"unknown key '%s' in %s (did you mean "
-					"'%s'?)",
-					key->text, what, hint);
-		else if (!hinted_only)
-			pe_diag_warning(diag, &key->mark,
-					"unknown key '%s' in %s; it is ignored",
-					key->text, what);
+		if (hint || !hinted_only)
+			pe_diag_unknown_key(diag, &key->mark, key->text, what,
+					    hint);
 	}
 }
 

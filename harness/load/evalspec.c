@@ -23,8 +23,12 @@
  * spelling of "type:" ("evaluator: regex_match").
  */
 static const char *const common_keys[] = { "name", "description", "weight",
-					   "not",  "type",	  "evaluator",
-					   NULL };
+					   "not",  "negate",	  "invert",
+					   "type", "evaluator",	  NULL };
+
+/* What becomes of an unknown key in an evaluator; see evalspec.h. */
+const char pe_evalspec_unknown_note[] =
+	"the evaluator does not run, and its cases are ungraded";
 
 static const char *scalar(const struct pe_node *n)
 {
@@ -171,13 +175,38 @@ static int parse_family(struct pe_evalspec *spec, const struct pe_node *node,
 				: PE_OK;
 }
 
+/* The key whose value is v in map. */
+static const char *negate_key(const struct pe_node *map,
+			      const struct pe_node *v)
+{
+	for (size_t i = 0; i < map->npairs; i++)
+		if (map->pairs[i].value == v)
+			return map->pairs[i].key->text;
+	return "not";
+}
+
 static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
 			struct pe_diag *diag, int *rc)
 {
 	const struct pe_node *name = pe_node_get(node, "name");
 	const struct pe_node *weight = pe_node_get(node, "weight");
-	const struct pe_node *negate = pe_node_get(node, "not");
+	const struct pe_node *negate = NULL;
 
+	/* "negate" and "invert" are other libraries' "not". */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const spellings[] = { "not", "negate",
+							 "invert" };
+		const struct pe_node *n = pe_node_get(node, spellings[i]);
+
+		if (n && negate) {
+			pe_diag_error(diag, &n->mark,
+				      "evaluator '%s' beside '%s': give one",
+				      spellings[i], negate_key(node, negate));
+			*rc = PE_ERR_INVALID;
+		} else if (n) {
+			negate = n;
+		}
+	}
 	if (name && !scalar(name)) {
 		pe_diag_error(diag, &name->mark,
 			      "evaluator 'name' must be a string, not a %s",
@@ -201,7 +230,8 @@ static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
 	if (negate) {
 		if (negate->kind != PE_NODE_BOOL) {
 			pe_diag_error(diag, &negate->mark,
-				      "evaluator 'not' must be true or false");
+				      "evaluator '%s' must be true or false",
+				      negate_key(node, negate));
 			*rc = PE_ERR_INVALID;
 		} else {
 			spec->negate = negate->bval;
@@ -227,15 +257,17 @@ static void name_and_warn(struct pe_evalspec *spec, size_t index,
 }
 
 /*
- * Checks the evaluator's keys against those its family reads.  A key of
- * another family is ignored too, with its own warning: an entry has one
- * kind.  Typos are matched against every family's keys, which is where
- * they usually come from.
+ * Checks the evaluator's keys against those its family reads, and returns
+ * the first key of another family, which has a warning of its own: an
+ * entry has one kind.  Typos are matched against every family's keys,
+ * which is where they usually come from.
  */
-static void check_evaluator_keys(const struct pe_evalspec *spec,
-				 const struct pe_node *node,
-				 struct pe_diag *diag)
+static const char *check_evaluator_keys(const struct pe_evalspec *spec,
+					const struct pe_node *node,
+					struct pe_diag *diag)
 {
+	const char *other = NULL;
+
 	const char **all = registered_words(0);
 	const char **known = NULL;
 
@@ -253,11 +285,15 @@ static void check_evaluator_keys(const struct pe_evalspec *spec,
 		    !pe_evaluator_owning_key(key->text))
 			continue;
 		pe_diag_warning(diag, &key->mark,
-				"'%s' is ignored: an evaluator checks one "
-				"thing and this one is %s; use a second "
+				"'%s' is not checked: an evaluator checks one "
+				"thing and this one is %s, so it does not run "
+				"(its cases are ungraded); use a second "
 				"evaluator",
 				key->text, spec->ops->name);
+		if (!other)
+			other = key->text;
 	}
+	return other;
 }
 
 /* Reads one evaluator; see evalspec.h. */
@@ -265,6 +301,8 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 		      size_t index, struct pe_diag *diag)
 {
 	const struct pe_node *type;
+	const char *note, *key;
+	size_t unknown;
 	int rc = PE_OK;
 
 	memset(spec, 0, sizeof(*spec));
@@ -288,6 +326,8 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 			      pe_node_kind_name(node->kind));
 		return PE_ERR_INVALID;
 	}
+	note = pe_diag_set_unknown_note(diag, pe_evalspec_unknown_note);
+	unknown = pe_diag_unknown_keys(diag, NULL);
 	read_common(spec, node, diag, &rc);
 	type = pe_node_get(node, "type");
 	if (!type)
@@ -300,15 +340,44 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 	} else if (!rc) {
 		rc = parse_family(spec, node, type, diag);
 	}
-	if (!rc) {
+	if (!rc && !pe_evaluator_is_unsupported(spec)) {
+		const char *other = check_evaluator_keys(spec, node, diag);
+
 		/* What cannot run is warned about once, with its reason. */
-		if (!pe_evaluator_is_unsupported(spec))
-			check_evaluator_keys(spec, node, diag);
+		if (other)
+			pe_evalspec_skip_for_key(spec, other, 1);
+		else if (pe_diag_unknown_keys(diag, &key) > unknown)
+			pe_evalspec_skip_for_key(spec, key, 0);
+		else
+			name_and_warn(spec, index, diag);
+	} else if (!rc) {
 		name_and_warn(spec, index, diag);
 	}
+	pe_diag_set_unknown_note(diag, note);
+	if (!spec->name && !rc)
+		spec->name = xstrfmt("%s-%zu", spec->ops->name, index + 1);
 	if (rc)
 		pe_evalspec_release(spec);
 	return rc;
+}
+
+/* Makes spec unsupported for a key it holds; see evalspec.h. */
+void pe_evalspec_skip_for_key(struct pe_evalspec *spec, const char *key,
+			      int other_family)
+{
+	if (spec->data)
+		spec->ops->release(spec->data);
+	spec->data = NULL;
+	if (other_family)
+		pe_evaluator_unsupported(spec,
+					 "'%s' beside a %s check: an evaluator "
+					 "checks one thing",
+					 key, spec->ops->name);
+	else
+		pe_evaluator_unsupported(spec,
+					 "unknown key '%s': prompteval cannot "
+					 "tell what it would change",
+					 key);
 }
 
 /* Frees what the spec owns and zeroes it. */

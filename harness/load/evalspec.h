@@ -44,6 +44,18 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 		      size_t index, struct pe_diag *diag);
 void pe_evalspec_release(struct pe_evalspec *spec);
 
+/*
+ * An unknown key in an evaluator may change what it checks, so the
+ * evaluator is skipped, never run as if the key were not there: the note
+ * an unknown key's warning ends with while an evaluator is read (see
+ * pe_diag_set_unknown_note), and the call that releases spec's data and
+ * hands it to the unsupported family, naming key (a key of another
+ * family when other_family is set).
+ */
+extern const char pe_evalspec_unknown_note[];
+void pe_evalspec_skip_for_key(struct pe_evalspec *spec, const char *key,
+			      int other_family);
+
 /* True for the families that prompteval never runs. */
 int pe_evalspec_is_skipped(const struct pe_evalspec *spec);
 

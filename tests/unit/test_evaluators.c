@@ -300,9 +300,11 @@ static const struct eval_case string_cases[] = {
 	  1, "contains 'users'", EXACT },
 	{ "type: includes", "- type: includes\n  value: pg_dump", "no", FAIL, 0,
 	  "does not contain 'pg_dump'", EXACT },
-	{ "only the first of equals > contains is checked (gh-models)",
-	  "- string: {contains: World, equals: Hello}", "Hello World", FAIL, 0,
-	  "does not equal 'Hello'", EXACT },
+	{ "two checks in one string: mapping: skipped, not half checked",
+	  "- string: {contains: World, equals: Hello}", "Hello World", SKIP, 0,
+	  "string: 'contains' beside 'equals': a string evaluator checks one "
+	  "thing",
+	  EXACT },
 	{ "long values are shortened in reasons",
 	  "- string: {contains: "
 	  "0123456789012345678901234567890123456789012345678901234567890123456"
@@ -460,9 +462,12 @@ static const struct eval_case string_precedence_cases[] = {
 	{ "empty contains: endsWith is checked and fails",
 	  "- string: {contains: '', endsWith: Hello}", "Hello World", FAIL, 0,
 	  "does not end with 'Hello'", EXACT },
-	{ "set equals wins over contains",
+	{ "set equals and contains: skipped (gh-models checks equals only)",
 	  "- string: {contains: World, equals: Hello World}", "Hello World",
-	  PASS, 1, "equals 'Hello World'", EXACT },
+	  SKIP, 0,
+	  "string: 'contains' beside 'equals': a string evaluator checks one "
+	  "thing",
+	  EXACT },
 	{ "empty keys of prompteval's own come after",
 	  "- string: {endsWith: '', containsAny: [x, World]}", "Hello World",
 	  PASS, 1, "contains 'World'", EXACT },
@@ -487,13 +492,13 @@ static const struct eval_case string_empty_cases[] = {
 	  EXACT },
 	{ "notContains a variable that is empty still fails",
 	  "- string: {notContains: \"{{empty}}\"}", "anything", FAIL, 0,
-	  "not: the value '{{empty}}' is empty for this case, so nothing was "
+	  "the value '{{empty}}' is empty for this case, so nothing was "
 	  "checked",
 	  EXACT },
 	{ "not: true over an empty value still fails",
 	  "- string: {contains: \"{{empty}}\"}\n  not: true", "anything", FAIL,
 	  0,
-	  "not: the value '{{empty}}' is empty for this case, so nothing was "
+	  "the value '{{empty}}' is empty for this case, so nothing was "
 	  "checked",
 	  EXACT },
 	{ "containsAny with one item that is empty",
@@ -1430,6 +1435,9 @@ static const struct call_case call_cases[] = {
 	  "finish reason 'MAX_TOKENS' (need stop or content_filter)" },
 	{ "no finish reason", "- finish_reason: stop", 1, 0, 1, 2, 1, 1, NULL,
 	  0, SKIP, 0, "the provider reported no finish reason" },
+	{ "an empty one is none, not a reason 'not: length' can pass",
+	  "- finish_reason: length\n  not: true", 1, 0, 1, 2, 1, 1, "", 0, SKIP,
+	  0, "the provider reported no finish reason" },
 };
 
 static int run_call_case(const struct call_case *c)
@@ -2651,11 +2659,86 @@ static const struct eval_case not_cases[] = {
 	{ "match: false under not: true is a match",
 	  "- regex: {pattern: CONCURRENTLY, match: false}\n  not: true", plan,
 	  PASS, 1, "/CONCURRENTLY/ matched at least 1 time", EXACT },
-	{ "a missing target section is inverted too (README: fail becomes "
-	  "pass)",
+	{ "a missing target section fails, inverted or not (README)",
 	  "- regex: {pattern: TODO, target: Glossary, match: false}", plan,
-	  PASS, 1, "not: section 'Glossary' not found", EXACT },
+	  FAIL, 0, "section 'Glossary' not found", EXACT },
+	{ "so does a string check's",
+	  "- string: {notContains: TODO}\n  target: Glossary", plan, FAIL, 0,
+	  "section 'Glossary' not found", EXACT },
+	{ "and a format rule's, among others",
+	  "- format: {bullets: {min: 1, within: [Glossary]}}\n  not: true",
+	  plan, FAIL, 0, "bullets: section 'Glossary' not found", EXACT },
+	{ "a table's",
+	  "- table: {columns: [Risk], within: Glossary}\n  not: true", plan,
+	  FAIL, 0, "section 'Glossary' not found", EXACT },
 };
+
+/*
+ * Other libraries' spellings of "not", and the keys beside a check that
+ * change it: read, or the evaluator is skipped, never run as if they
+ * were not there.
+ */
+static const struct eval_case keys_beside_cases[] = {
+	{ "negate: true beside type: includes",
+	  "- {type: includes, value: alpha, negate: true}", "alpha beta", FAIL,
+	  0, "not: contains 'alpha'", EXACT },
+	{ "invert: true beside string:",
+	  "- {string: {contains: alpha}, invert: true}", "alpha beta", FAIL, 0,
+	  "not: contains 'alpha'", EXACT },
+	{ "invert: true beside a regex, read once",
+	  "- {regex: alpha, invert: true}", "alpha beta", FAIL, 0,
+	  "not: /alpha/ matched at least 1 time", EXACT },
+	{ "invert: true in the pattern's mapping",
+	  "- regex: {pattern: alpha, invert: true}", "alpha beta", FAIL, 0,
+	  "not: /alpha/ matched at least 1 time", EXACT },
+	{ "match: false beside the pattern's mapping",
+	  "- regex: {pattern: alpha}\n  match: false", "alpha beta", FAIL, 0,
+	  "not: /alpha/ matched at least 1 time", EXACT },
+	{ "case_sensitive: true",
+	  "- {type: string_match, match_type: contains, "
+	  "patterns: [Alpha], case_sensitive: true}",
+	  "alpha beta", FAIL, 0, "does not contain 'Alpha'", EXACT },
+	{ "case_sensitive: false beside equals",
+	  "- {type: equals, value: ALPHA, case_sensitive: false}", "alpha",
+	  PASS, 1, "equals 'ALPHA'", EXACT },
+	{ "target beside string:",
+	  "- string: {notContains: CONCURRENTLY}\n  target: Risk Register",
+	  plan, FAIL, 0,
+	  "not: contains 'CONCURRENTLY' in section Risk Register", EXACT },
+	{ "flags beside string: {regex}",
+	  "- string: {regex: 'create index'}\n  flags: i", plan, PASS, 1,
+	  "/create index/ matched at least 1 time", EXACT },
+	{ "and target",
+	  "- string: {regex: 'create index'}\n  flags: i\n"
+	  "  target: Risk Register",
+	  plan, FAIL, 0, "no match for /create index/ in section Risk Register",
+	  EXACT },
+	{ "an unknown key skips the evaluator",
+	  "- {regex: alpha, inverse: true}", "alpha", SKIP, 0,
+	  "unknown key 'inverse': prompteval cannot tell what it would change",
+	  EXACT },
+	{ "so does one in its settings",
+	  "- length: {words: {max: 10}, pages: 1}", "alpha", SKIP, 0,
+	  "unknown key 'pages': prompteval cannot tell what it would change",
+	  EXACT },
+	{ "and a key of another family",
+	  "- {string: {contains: alpha}, regex: zzz}", "alpha", SKIP, 0,
+	  "'regex' beside a string check: an evaluator checks one thing",
+	  EXACT },
+	{ "the last section reads to the end of an answer with no newline",
+	  "- string: {contains: gamma}\n  target: Notes",
+	  "# A\n\n## Notes\n\n"
+	  "GAMMA ok",
+	  PASS, 1, "contains 'gamma' in section Notes", EXACT },
+};
+
+static void test_keys_beside(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(NULL, keys_beside_cases,
+					ARRAY_SIZE(keys_beside_cases)),
+			 0);
+}
 
 static void test_not(void **state)
 {
@@ -3447,6 +3530,7 @@ int main(void)
 		cmocka_unit_test(test_judges),
 		cmocka_unit_test(test_judge_read),
 		cmocka_unit_test(test_not),
+		cmocka_unit_test(test_keys_beside),
 		cmocka_unit_test(test_not_keeps_error),
 		cmocka_unit_test(test_empty_output),
 		cmocka_unit_test(test_case_verdicts),

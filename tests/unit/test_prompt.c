@@ -754,16 +754,20 @@ static const struct warning_case warnings[] = {
 	{ "unknown key of python:",
 	  HEAD "evaluators:\n  - python: {code: x, timout: 5}\n",
 	  "unknown key 'timout' in a python evaluator (did you mean "
-	  "'timeout'?)",
+	  "'timeout'?); the evaluator does not run, and its cases are "
+	  "ungraded",
 	  6, 23 },
 	{ "unknown key of exec:",
 	  HEAD "evaluators:\n  - exec: {command: [x], treshold: 1}\n",
 	  "unknown key 'treshold' in an exec evaluator (did you mean "
-	  "'threshold'?)",
+	  "'threshold'?); the evaluator does not run, and its cases are "
+	  "ungraded",
 	  6, 26 },
 	{ "unknown key of judge:",
 	  HEAD "evaluators:\n  - judge: {rubric: r, scael: 5}\n",
-	  "unknown key 'scael' in a judge (did you mean 'scale'?)", 6, 24 },
+	  "unknown key 'scael' in a judge (did you mean 'scale'?); the "
+	  "evaluator does not run, and its cases are ungraded",
+	  6, 24 },
 	{ "macro call kept as text",
 	  "model: m\nmessages:\n  - role: user\n"
 	  "    content: 'say {{ macros.x() }} now'\n",
@@ -803,8 +807,9 @@ static const struct warning_case warnings[] = {
 	  8, 5 },
 	{ "second string check ignored",
 	  HEAD "evaluators:\n  - string: {contains: a, equals: b}\n",
-	  "'contains' is ignored: a string evaluator checks one thing and "
-	  "'equals' comes first; use a second evaluator",
+	  "'contains' is not checked: a string evaluator checks one thing "
+	  "and 'equals' comes first, so it does not run (its cases are "
+	  "ungraded); use a second evaluator",
 	  6, 14 },
 	{ "empty string check before the one checked",
 	  HEAD "evaluators:\n  - string: {equals: '', contains: b}\n",
@@ -818,12 +823,14 @@ static const struct warning_case warnings[] = {
 	{ "unknown key in a string evaluator",
 	  HEAD "evaluators:\n  - string: {contain: a, equals: b}\n",
 	  "unknown key 'contain' in a string evaluator (did you mean "
-	  "'contains'?)",
+	  "'contains'?); the evaluator does not run, and its cases are "
+	  "ungraded",
 	  6, 14 },
 	{ "unknown evaluator key",
 	  HEAD "evaluators:\n  - string: {contains: x}\n    wieght: 2\n",
-	  "unknown key 'wieght' in an evaluator (did you mean 'weight'?)", 7,
-	  5 },
+	  "unknown key 'wieght' in an evaluator (did you mean 'weight'?); "
+	  "the evaluator does not run, and its cases are ungraded",
+	  7, 5 },
 	{ "unknown key in a nested case",
 	  HEAD "testData:\n  - vars: {a: 1}\n    expcted: x\n",
 	  "unknown key 'expcted' in a test case (did you mean 'expected'?)", 7,
