@@ -258,8 +258,12 @@ struct pe_pattern *pe_pattern_compile(const char *pattern, size_t len,
 	}
 	pe_buf_init(&rewritten, 0);
 	rewrite_python(pattern, len, &rewritten, &shifts, &nshifts);
+	/*
+	 * PCRE2_UCP: \b, \w, \d, \s and the POSIX classes are Unicode's,
+	 * as in Python's re, so \bcafé\b finds "café".
+	 */
 	re = compile(rewritten.data ? rewritten.data : "", rewritten.len,
-		     options, 0, 1, err, errsize, erroffset);
+		     options | PCRE2_UCP, 0, 1, err, errsize, erroffset);
 	if (!re)
 		shift_back(shifts, nshifts, erroffset);
 	free(shifts);

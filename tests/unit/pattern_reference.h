@@ -48,7 +48,8 @@ static inline long pe_reference_count(const char *pattern, size_t len,
 				      size_t subject_len, size_t stop_after)
 {
 	const char *jit = getenv("PROMPTEVAL_PCRE2_JIT");
-	uint32_t options = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, all, first;
+	uint32_t options = PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF, all,
+		 first;
 	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
 	pcre2_match_data *md;
 	pcre2_code *code;

@@ -79,7 +79,13 @@ static const struct count_case count_cases[] = {
 	  S("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"), 0, 4 },
 	{ "x* mixes empty and real matches", S("x*"), "", S("axxb"), 0, 4 },
 	{ "empty pattern, empty subject", S(""), "", S(""), 0, 1 },
-	{ "\\b over CJK", S("\\b"), "", S("\xe6\x95\xb0 a"), 0, 2 },
+	/* Unicode's \\b (PCRE2_UCP): the ideograph is a word character. */
+	{ "\\b over CJK", S("\\b"), "", S("\xe6\x95\xb0 a"), 0, 4 },
+	{ "\\b around an accented word", S("(?i)\\bcaf\xc3\xa9\\b"), "",
+	  S("Le CAF\xc3\x89 est"), 0, 1 },
+	{ "\\w over accented letters", S("\\w+"), "",
+	  S("caf\xc3\xa9 ferm\xc3\xa9"), 0, 2 },
+	{ "\\d over Arabic-Indic digits", S("^\\d$"), "", S("\xd9\xa3"), 0, 1 },
 	/* Invalid UTF-8 in the subject is data, not an error. */
 	{ "invalid UTF-8 around a match", S("abc"), "",
 	  S("\xff\xfe"
