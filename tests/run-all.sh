@@ -21,7 +21,11 @@ cd "$(dirname "$0")/.." || exit 1
 total_pass=0
 total_fail=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+san_log=$(mktemp)
+fuzz_log=$(mktemp)
+san_pid=
+fuzz_pid=
+trap 'kill $san_pid $fuzz_pid 2>/dev/null; rm -f "$log" "$san_log" "$fuzz_log"' EXIT
 
 step() {
 	title=$1
@@ -56,11 +60,30 @@ build() {
 	rm -f "$out"
 }
 
+# A build started by background_build: waits for it and says how it went.
+waited_build() { # pid, log
+	if wait "$1"; then
+		echo "build: 1 passed, 0 failed"
+	else
+		cat "$2"
+		echo "build: 0 passed, 1 failed"
+	fi
+}
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export NO_COLOR=1
 
 step "build (DEVELOPER=1)" build DEVELOPER=1 all unit-bins fakellm
+# The sanitizer and libFuzzer builds start now, in the background at the
+# lowest priority, on the cores the tests below leave idle (many of them
+# wait on the fake server or on child processes); their steps wait for
+# them.  They write only under build/san and build/fuzz.
+nice -n 19 make -s -j"$jobs" DEVELOPER=1 SANITIZE=address,undefined all \
+	unit-bins fakellm >"$san_log" 2>&1 &
+san_pid=$!
+nice -n 19 make -s -j"$jobs" fuzz-bins >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
 step "unit tests" tests/run-unit.sh build/default/tests
 step "end-to-end cases" tests/run-cases.sh ./prompteval
 step "conformance corpus" tests/conformance.sh ./prompteval
@@ -84,7 +107,7 @@ step "every README example that needs no key, as written" tests/readme-examples.
 step "formatting" tests/check-format.sh
 step "make installs no test tool" tests/check-build-deps.sh
 step "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
-step "build (ASan+UBSan)" build DEVELOPER=1 SANITIZE=address,undefined all unit-bins fakellm
+step "build (ASan+UBSan), begun in the background" waited_build "$san_pid" "$san_log"
 step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
 step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
@@ -99,7 +122,7 @@ step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
 step "the command line (ASan+UBSan)" tests/cli-tests.sh build/san/prompteval
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
-step "build (libFuzzer)" build fuzz-bins
+step "build (libFuzzer), begun in the background" waited_build "$fuzz_pid" "$fuzz_log"
 step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
 
 echo "make test: $total_pass passed, $total_fail failed"
