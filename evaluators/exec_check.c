@@ -122,6 +122,11 @@ static void score_exec(const void *state, const struct pe_evalspec *spec,
 			      "exec checks run in prompteval run and score");
 		return;
 	}
+	/* As check and run warned: skipped, the case ungraded. */
+	if (!pe_workers_can_start(st->argv[0], st->settings.dir)) {
+		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", st->missing);
+		return;
+	}
 	pe_buf_init(&input, 0);
 	pe_buf_addc(&input, '{');
 	pe_check_case_json(in, &input);
@@ -153,7 +158,10 @@ static void describe_exec(const struct pe_evalspec *spec, struct pe_buf *out)
 	pe_buf_addc(out, ']');
 }
 
-/* Why the check cannot run here: its program is not found. */
+/*
+ * Why the check cannot run here: its program is not found (or not
+ * executable).
+ */
 static const char *exec_unavailable(const void *state,
 				    const struct pe_evalspec *spec)
 {
