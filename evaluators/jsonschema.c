@@ -1247,6 +1247,29 @@ static void walk(struct compiler *c, const struct pe_node *n,
  * Compiles each keyword of schema s.  A keyword given twice (JSON allows
  * it) is an error: which of the two counts would be a guess.
  */
+/*
+ * Warns about a key that is no keyword but looks like one ("requried",
+ * "maxlength"): 2020-12 reads it as an annotation, which checks nothing,
+ * so it is counted as an unknown key (an evaluator's is then skipped).
+ * Other keys ("x-owner", "nullable") are annotations, as the spec says.
+ */
+static void check_typo(struct compiler *c, const struct pe_node *key)
+{
+	const char *names[sizeof(keywords) / sizeof(*keywords) + 1];
+	const char *hint;
+	size_t n = 0;
+
+	if (strlen(key->text) != key->len)
+		return;
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
+		names[n++] = keywords[i].name;
+	names[n] = NULL;
+	hint = pe_suggest(key->text, names);
+	if (hint)
+		pe_diag_unknown_key(c->diag, &key->mark, key->text,
+				    "a JSON Schema", hint);
+}
+
 static void compile_schema(struct compiler *c, struct sch *s)
 {
 	const struct pe_node *n = s->node;
@@ -1258,8 +1281,10 @@ static void compile_schema(struct compiler *c, struct sch *s)
 		const struct pe_pair *p = &n->pairs[i];
 		const struct keyword *k = find_keyword(p->key);
 
-		if (!k)
+		if (!k) {
+			check_typo(c, p->key);
 			continue;
+		}
 		if (given[k - keywords]) {
 			error_at(c, p->key, "%s is given twice in one schema",
 				 k->name);
