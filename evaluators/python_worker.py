@@ -24,7 +24,9 @@
 # json and math, in fresh globals for every check.  The case's variables
 # come after context and the modules, so a variable named context or re
 # wins; output, expected and vars are always the answer, the expected
-# value and the variables.  The check runs in the prompt file's folder.
+# value and the variables.  Statements that assign result do not see a
+# variable named result (it is in vars), so that their result is only
+# ever the one they assign.  The check runs in the prompt file's folder.
 # What it prints goes to prompteval's stderr.
 import ast
 import builtins
@@ -105,9 +107,13 @@ def run(req, cache):
     g = bindings(req)
     if mode == "eval":
         return eval(obj, g)
-    exec(obj, g)
     if mode == "body":
+        exec(obj, g)
         return g["__check__"]()
+    # The result of statements is what they assign to result, never a
+    # variable of that name.
+    g.pop("result", None)
+    exec(obj, g)
     if "result" not in g:
         raise NoResult("the code set no result: write an expression, "
                        "return a value, or assign it to result")

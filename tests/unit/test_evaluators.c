@@ -2381,6 +2381,47 @@ static void test_python(void **state)
 		0);
 }
 
+/*
+ * A case with a variable named result: statements that assign result
+ * never take it for their own, and the other forms see it.
+ *
+ * Regression (fixed): python_worker.py put the case's variables in the
+ * check's globals and then read result from them, so statements that
+ * never assign result gave the variable: the first row was PASS
+ * "returned True", the third FAIL.
+ */
+static const char python_result_extra[] = "    result: true\n";
+
+static const struct eval_case python_result_cases[] = {
+	{ "statements that set no result",
+	  "- python: \"if 'pglogical' in output:\\n    result = True\\n\"",
+	  plan, ERROR, 0,
+	  "the code set no result: write an expression, return a value, or "
+	  "assign it to result",
+	  EXACT },
+	{ "statements that set result",
+	  "- python: \"if 'CONCURRENTLY' in output:\\n    result = False\"",
+	  plan, FAIL, 0, "returned False", EXACT },
+	{ "statements find the variable in vars only",
+	  "- python: {code: \"result = vars['result'] and "
+	  "'result' not in globals()\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "an expression sees the variable", "- python: \"result\"", plan, PASS,
+	  1, "returned True", EXACT },
+	{ "a function body sees the variable",
+	  "- python: {code: \"x = result\\nreturn x\"}", plan, PASS, 1,
+	  "returned True", EXACT },
+};
+
+static void test_python_result_variable(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(python_result_extra,
+					python_result_cases,
+					ARRAY_SIZE(python_result_cases)),
+			 0);
+}
+
 static const struct eval_case exec_cases[] = {
 	{ "prints true", "- exec: [echo, 'true']", plan, PASS, 1,
 	  "printed true", EXACT },
@@ -3442,6 +3483,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_markdown_on_demand),
 		cmocka_unit_test(test_python),
+		cmocka_unit_test(test_python_result_variable),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_checks_without_workers),
 		cmocka_unit_test(test_judges),
