@@ -26,8 +26,11 @@
 # wins; output, expected and vars are always the answer, the expected
 # value and the variables.  Statements that assign result do not see a
 # variable named result (it is in vars), so that their result is only
-# ever the one they assign.  The check runs in the prompt file's folder.
-# What it prints goes to prompteval's stderr.
+# ever the one they assign.  A function body is given those of the names
+# that it assigns as its function's arguments, so that it may assign
+# them (output = output.lower()) as any function assigns its own.  The
+# check runs in the prompt file's folder.  What it prints goes to
+# prompteval's stderr.
 #
 # The checks share this process, and one may patch a module for the rest
 # of it (json.dumps, builtins.eval, sys.stdout).  A later check that uses
@@ -100,7 +103,9 @@ class NoResult(Exception):
 
 
 def compile_check(code):
-    """The code compiled, and how its result is found."""
+    """How the code's result is found, and the code: ("eval", its code
+    object), ("exec", its code object) or, for a function body, ("body",
+    (its statements, the names its function assigns))."""
     try:
         return "eval", _compile(code.strip(), FILENAME, "eval")
     except _SyntaxError:
@@ -110,14 +115,37 @@ def compile_check(code):
     except _SyntaxError as e:
         if e.msg != "'return' outside function":
             raise
-    # A function body: the statements, with their own line numbers, in
-    # a function that is called.
-    tree = _compile(code, FILENAME, "exec", _ONLY_AST)
-    fn = _compile("def __check__():\n    pass\n", FILENAME, "exec",
-                  _ONLY_AST).body[0]
-    fn.body = tree.body
-    tree.body = [fn]
-    return "body", _compile(tree, FILENAME, "exec")
+    # What a function of these statements assigns is its locals, the
+    # ones a function inside it reads included (a name it declares
+    # global is not one).
+    statements = _compile(code, FILENAME, "exec", _ONLY_AST).body
+    scratch = {}
+    _exec(function_of(statements, []), scratch)
+    local = scratch["__check__"].__code__
+    return "body", (statements, local.co_varnames + local.co_cellvars)
+
+
+def function_of(statements, names):
+    """Code that defines __check__(NAMES...), whose body is the
+    statements at their own lines, so that errors name the check's."""
+    tree = _compile("def __check__(%s):\n    pass\n" % ", ".join(names),
+                    FILENAME, "exec", _ONLY_AST)
+    tree.body[0].body = statements
+    return _compile(tree, FILENAME, "exec")
+
+
+def call_body(code, body, g, cache):
+    """What a function body returns, run in g.  The names it assigns
+    that g binds (output = output.lower()) are its function's arguments,
+    so that it can read them before it assigns them, as any function
+    reads its arguments; what it only reads, it finds in g."""
+    statements, assigned = body
+    names = [name for name in assigned if name in g]
+    key = (code, " ".join(names))
+    if key not in cache:
+        cache[key] = function_of(statements, names)
+    _exec(cache[key], g)
+    return g["__check__"](**{name: g[name] for name in names})
 
 
 def bindings(req):
@@ -162,8 +190,7 @@ def run(req, cache):
     if mode == "eval":
         return _eval(obj, g)
     if mode == "body":
-        _exec(obj, g)
-        return g["__check__"]()
+        return call_body(code, obj, g, cache)
     # The result of statements is what they assign to result, never a
     # variable of that name.
     g.pop("result", None)

@@ -2318,6 +2318,38 @@ static const struct eval_case python_cases[] = {
 	  "the code set no result: write an expression, return a value, or "
 	  "assign it to result",
 	  EXACT },
+	/*
+	 * Regression (fixed): python_worker.py ran a function body as
+	 * __check__() with every name it is given a global, so a body that
+	 * assigns one of them made it a local and read it unbound: the next
+	 * four rows were ERROR "UnboundLocalError: cannot access local
+	 * variable 'output' where it is not associated with a value (line
+	 * 1)".  The last two pin what did work: global, and an unbound local.
+	 */
+	{ "a function body assigns output",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "return 'concurrently' in output\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a function body assigns a variable and a module",
+	  "- python: {code: \"table = table.upper()\\n"
+	  "re = re.compile(table)\\nreturn bool(re.search('USERS'))\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a generator reads a name the body assigned",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "return all(w in output for w in ['expand', 'contract'])\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a body that assigns output raises on the check's line",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "n = len(output)\\nreturn n / 0\"}",
+	  plan, ERROR, 0, "ZeroDivisionError: division by zero (line 3)",
+	  EXACT },
+	{ "a body may still declare output global",
+	  "- python: {code: \"global output\\noutput = output.lower()\\n"
+	  "return 'concurrently' in output\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a local no one binds is unbound until assigned",
+	  "- python: {code: \"if False:\\n    nope = 1\\nreturn nope\"}", plan,
+	  ERROR, 0, "UnboundLocalError: ", CONTAINS },
 	{ "a score at least the threshold", "- python: \"0.75\"", plan, PASS,
 	  0.75, "returned 0.75, at least 0.5", EXACT },
 	{ "a score below its own threshold",
