@@ -2326,6 +2326,38 @@ static const struct eval_case python_cases[] = {
 	  "the code set no result: write an expression, return a value, or "
 	  "assign it to result",
 	  EXACT },
+	/*
+	 * Regression (fixed): python_worker.py ran a function body as
+	 * __check__() with every name it is given a global, so a body that
+	 * assigns one of them made it a local and read it unbound: the next
+	 * four rows were ERROR "UnboundLocalError: cannot access local
+	 * variable 'output' where it is not associated with a value (line
+	 * 1)".  The last two pin what did work: global, and an unbound local.
+	 */
+	{ "a function body assigns output",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "return 'concurrently' in output\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a function body assigns a variable and a module",
+	  "- python: {code: \"table = table.upper()\\n"
+	  "re = re.compile(table)\\nreturn bool(re.search('USERS'))\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a generator reads a name the body assigned",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "return all(w in output for w in ['expand', 'contract'])\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a body that assigns output raises on the check's line",
+	  "- python: {code: \"output = output.lower()\\n"
+	  "n = len(output)\\nreturn n / 0\"}",
+	  plan, ERROR, 0, "ZeroDivisionError: division by zero (line 3)",
+	  EXACT },
+	{ "a body may still declare output global",
+	  "- python: {code: \"global output\\noutput = output.lower()\\n"
+	  "return 'concurrently' in output\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "a local no one binds is unbound until assigned",
+	  "- python: {code: \"if False:\\n    nope = 1\\nreturn nope\"}", plan,
+	  ERROR, 0, "UnboundLocalError: ", CONTAINS },
 	{ "a score at least the threshold", "- python: \"0.75\"", plan, PASS,
 	  0.75, "returned 0.75, at least 0.5", EXACT },
 	{ "a score below its own threshold",
@@ -2387,6 +2419,47 @@ static void test_python(void **state)
 	assert_int_equal(
 		run_eval_table(NULL, python_cases, ARRAY_SIZE(python_cases)),
 		0);
+}
+
+/*
+ * A case with a variable named result: statements that assign result
+ * never take it for their own, and the other forms see it.
+ *
+ * Regression (fixed): python_worker.py put the case's variables in the
+ * check's globals and then read result from them, so statements that
+ * never assign result gave the variable: the first row was PASS
+ * "returned True", the third FAIL.
+ */
+static const char python_result_extra[] = "    result: true\n";
+
+static const struct eval_case python_result_cases[] = {
+	{ "statements that set no result",
+	  "- python: \"if 'pglogical' in output:\\n    result = True\\n\"",
+	  plan, ERROR, 0,
+	  "the code set no result: write an expression, return a value, or "
+	  "assign it to result",
+	  EXACT },
+	{ "statements that set result",
+	  "- python: \"if 'CONCURRENTLY' in output:\\n    result = False\"",
+	  plan, FAIL, 0, "returned False", EXACT },
+	{ "statements find the variable in vars only",
+	  "- python: {code: \"result = vars['result'] and "
+	  "'result' not in globals()\"}",
+	  plan, PASS, 1, "returned True", EXACT },
+	{ "an expression sees the variable", "- python: \"result\"", plan, PASS,
+	  1, "returned True", EXACT },
+	{ "a function body sees the variable",
+	  "- python: {code: \"x = result\\nreturn x\"}", plan, PASS, 1,
+	  "returned True", EXACT },
+};
+
+static void test_python_result_variable(void **state)
+{
+	(void)state;
+	assert_int_equal(run_eval_table(python_result_extra,
+					python_result_cases,
+					ARRAY_SIZE(python_result_cases)),
+			 0);
 }
 
 static const struct eval_case exec_cases[] = {
@@ -3532,6 +3605,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_markdown_on_demand),
 		cmocka_unit_test(test_python),
+		cmocka_unit_test(test_python_result_variable),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_checks_without_workers),
 		cmocka_unit_test(test_judges),

@@ -2,12 +2,13 @@
  * Unit tests for the check workers (evaluators/workers.c): the result
  * shapes a check may give and the errors for anything else; python
  * workers that are started once and reused, restarted after a crash or
- * a timeout, bounded by the pool's size from many threads at once, and
- * skipped without python3 (PATH set to a folder without it); exec
- * programs with their exit statuses, timeouts that kill the whole
- * process group, a program that leaves a child holding its stdout, a
- * large input it never reads, an output over the cap, and a program
- * that is not there; and the JSON a check is given.
+ * a timeout, bounded by the pool's size from many threads at once,
+ * whose answers no check's patch of json, builtins or sys.stdout
+ * changes, and skipped without python3 (PATH set to a folder without
+ * it); exec programs with their exit statuses, timeouts that kill the
+ * whole process group, a program that leaves a child holding its
+ * stdout, a large input it never reads, an output over the cap, and a
+ * program that is not there; and the JSON a check is given.
  *
  * Nothing waits on the clock but the timeouts under test: a process
  * that must be gone is shown gone by the end of a pipe it held.
@@ -246,6 +247,72 @@ static void test_python_reused_and_restarted(void **state)
 				 "(SIGKILL) during the check");
 	free(why);
 	assert_true(worker_pid(w) != after);
+	pe_buf_release(&answer);
+	pe_workers_free(w);
+}
+
+/*
+ * A check that patches what the worker reads requests and writes answers
+ * with (json, builtins, sys.stdout) changes nothing in the answers of the
+ * checks after it on that worker, its own included.
+ *
+ * Regression (fixed): python_worker.py called json.dumps, json.loads and
+ * eval through their modules, so after the first patch every answer on
+ * the worker was {"value": true, "repr": "True"}, "False" and "1/0"
+ * included; after the last, sys.stdout stayed the check's StringIO.
+ */
+static void test_python_patches_leave_answers_alone(void **state)
+{
+	static const char *const patches[] = {
+		"import json as j\n"
+		"j.dumps = lambda *a, **k: '{\"value\": true, \"repr\": "
+		"\"True\"}'\n"
+		"return None",
+		"import json\n"
+		"json.JSONEncoder.encode = lambda self, o: '{\"value\": true, "
+		"\"repr\": \"True\"}'\n"
+		"return None",
+		"import json\n"
+		"json.loads = lambda *a, **k: {'code': 'True', 'dir': '.'}\n"
+		"return None",
+		"import builtins\n"
+		"builtins.eval = lambda *a, **k: True\n"
+		"return None",
+		"import io, sys\n"
+		"sys.stdout = io.StringIO()\n"
+		"return None",
+	};
+	struct pe_workers *w = pe_workers_new(1);
+	struct pe_buf answer;
+	char *why = NULL;
+	long first;
+
+	(void)state;
+	pe_buf_init(&answer, 0);
+	first = worker_pid(w);
+	for (size_t i = 0; i < ARRAY_SIZE(patches); i++) {
+		assert_int_equal(ask(w, patches[i], 10000, &answer, &why),
+				 PE_CHECK_RAN);
+		assert_string_equal(pe_buf_str(&answer),
+				    "{\"value\": null, \"repr\": \"None\"}");
+	}
+	assert_int_equal(ask(w, "False", 10000, &answer, &why), PE_CHECK_RAN);
+	assert_string_equal(pe_buf_str(&answer),
+			    "{\"value\": false, \"repr\": \"False\"}");
+	assert_int_equal(ask(w, "1/0", 10000, &answer, &why), PE_CHECK_RAN);
+	assert_string_equal(pe_buf_str(&answer),
+			    "{\"error\": \"ZeroDivisionError: division by zero "
+			    "(line 1)\"}");
+	assert_int_equal(ask(w,
+			     "import sys\n"
+			     "return sys.stdout is sys.__stdout__",
+			     10000, &answer, &why),
+			 PE_CHECK_RAN);
+	assert_string_equal(pe_buf_str(&answer),
+			    "{\"value\": true, \"repr\": \"True\"}");
+	assert_null(why);
+	/* The same process all along: no restart undid the patches. */
+	assert_int_equal(worker_pid(w), first);
 	pe_buf_release(&answer);
 	pe_workers_free(w);
 }
@@ -578,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_result_shown_shortened),
 		cmocka_unit_test(test_python_answers),
 		cmocka_unit_test(test_python_reused_and_restarted),
+		cmocka_unit_test(test_python_patches_leave_answers_alone),
 		cmocka_unit_test_setup_teardown(
 			test_python_timeout_kills_the_group, setup,
 			testdir_teardown),
