@@ -918,14 +918,15 @@ static const char *case_hint(const struct pe_case *c)
 	for (size_t i = 0; nest_keys[i]; i++) {
 		const struct pe_node *v = pe_node_get(c->item, nest_keys[i]);
 
-		if (v && v->kind == PE_NODE_STRING)
-			return strstr(v->text, ": ")
-				       ? "; this case's variables are written "
-					 "as one string, not a mapping (remove "
-					 "the quotes)"
-				       : "; this case's variables are a "
-					 "string, not a mapping of names to "
-					 "values";
+		if (!v || v->kind != PE_NODE_STRING)
+			continue;
+		if (strstr(v->text, ": "))
+			return "; this case's variables are written as one "
+			       "string, not a mapping (remove the quotes)";
+		/* "input: text" is as likely a variable named input. */
+		if (!strncmp(nest_keys[i], "var", 3))
+			return "; this case's variables are a string, not a "
+			       "mapping of names to values";
 	}
 	return "";
 }
