@@ -746,6 +746,10 @@ static int parse_string_value(struct pe_evalspec *spec,
 			      type->text);
 		return PE_ERR_INVALID;
 	}
+	if (value && value->kind == PE_NODE_SEQ && value->count == 1 &&
+	    o->op != STR_CONTAINS)
+		/* "match_type: exact" with "patterns: [x]": the one value. */
+		value = value->items[0];
 	if (value && value->kind == PE_NODE_SEQ) {
 		/* A list of values not to contain: none of them. */
 		spec->negate ^= o->negate;
