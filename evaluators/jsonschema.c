@@ -2423,16 +2423,18 @@ static int check_contains(struct ctx *x, const struct frame *f,
 			       "has no item that matches contains");
 		else
 			report(x, at, NULL,
-			       "has %zu items that match contains, below the "
-			       "minContains %zu",
-			       matched, s->min_contains);
+			       "has %zu item%s that match%s contains, below "
+			       "the minContains %zu",
+			       matched, matched == 1 ? "" : "s",
+			       matched == 1 ? "es" : "", s->min_contains);
 		return 0;
 	}
 	if (matched > s->max_contains) {
 		report(x, at, NULL,
-		       "has %zu items that match contains, above the "
+		       "has %zu item%s that match%s contains, above the "
 		       "maxContains %zu",
-		       matched, s->max_contains);
+		       matched, matched == 1 ? "" : "s",
+		       matched == 1 ? "es" : "", s->max_contains);
 		return 0;
 	}
 	return 1;
@@ -2447,13 +2449,13 @@ static int check_array(struct ctx *x, const struct frame *f,
 	int ok = 1;
 
 	if (v->count > s->max_items) {
-		report(x, at, NULL, "has %zu items, above the maxItems %zu",
-		       v->count, s->max_items);
+		report(x, at, NULL, "has %zu item%s, above the maxItems %zu",
+		       v->count, v->count == 1 ? "" : "s", s->max_items);
 		ok = 0;
 	}
 	if (v->count < s->min_items) {
-		report(x, at, NULL, "has %zu items, below the minItems %zu",
-		       v->count, s->min_items);
+		report(x, at, NULL, "has %zu item%s, below the minItems %zu",
+		       v->count, v->count == 1 ? "" : "s", s->min_items);
 		ok = 0;
 	}
 	if (s->unique_items && v->count > 1 && step(x, at, v->count) &&

@@ -651,8 +651,9 @@ static void score_bleu(const struct reference_spec *spec, const struct words *a,
 		reaches(b.score, spec->min) ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
 		b.score,
 		"BLEU %.3f (need at least %.3f): %s, brevity penalty %.3f, "
-		"%zu words in the answer, %zu expected",
-		b.score, spec->min, pe_buf_str(&p), b.brevity, a->len, r->len);
+		"%zu word%s in the answer, %zu expected",
+		b.score, spec->min, pe_buf_str(&p), b.brevity, a->len,
+		a->len == 1 ? "" : "s", r->len);
 	pe_buf_release(&p);
 }
 

@@ -919,7 +919,7 @@ static const struct eval_case reference_cases[] = {
 	/* sacreBLEU's early stop: smoothed, this would score 0.184. */
 	{ "bleu: nothing in common", "- bleu: 0.1", "Goodbye", FAIL, 0,
 	  "BLEU 0.000 (need at least 0.100): no word of the answer is in the "
-	  "reference, brevity penalty 0.368, 1 words in the answer, 2 "
+	  "reference, brevity penalty 0.368, 1 word in the answer, 2 "
 	  "expected",
 	  EXACT },
 	{ "token_set", "- token_set: {min: 0.7, " CAT "}",

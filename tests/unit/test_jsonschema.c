@@ -284,7 +284,7 @@ static const struct case_ cases[] = {
 	  INVALID, 1, "(root): has no item that matches contains" },
 	{ "minContains", "{\"contains\": {\"const\": 1}, \"minContains\": 2}",
 	  "[1, 2]", INVALID, 1,
-	  "(root): has 1 items that match contains, below the minContains 2" },
+	  "(root): has 1 item that matches contains, below the minContains 2" },
 	{ "maxContains", "{\"contains\": {\"const\": 1}, \"maxContains\": 1}",
 	  "[1, 1]", INVALID, 1,
 	  "(root): has 2 items that match contains, above the maxContains 1" },
