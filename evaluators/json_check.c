@@ -145,6 +145,16 @@ static int compile_json(const struct pe_evalspec *spec,
 	} else if (body->kind == PE_NODE_MAP) {
 		pe_node_check_keys(body, known, "a json evaluator", diag);
 		own = pe_node_get(body, "schema");
+		if (own && own->kind != PE_NODE_MAP &&
+		    own->kind != PE_NODE_BOOL) {
+			pe_diag_error(diag, &own->mark,
+				      "'schema' must be true, false or a "
+				      "mapping (a schema of its own), not a "
+				      "%s",
+				      pe_node_kind_name(own->kind));
+			free(st);
+			return PE_ERR_INVALID;
+		}
 		if (own && own->kind != PE_NODE_MAP)
 			own = NULL;
 		if (!own &&
