@@ -348,6 +348,13 @@ static const char *property_name(const char *name, size_t len, size_t *out_len)
 
 /* JavaScript's ".": anything but its four line terminators. */
 #define ECMA_DOT "[^\\n\\r\\u2028\\u2029]"
+/*
+ * JavaScript's white space and line terminators, which its \s matches
+ * (PCRE2's \s without UCP is ASCII's), as members of a class.
+ */
+#define ECMA_SPACE                                                             \
+	"\\t\\n\\x0b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029"        \
+	"\\u202f\\u205f\\u3000\\ufeff"
 
 /*
  * Rewrites the \p{...} and \P{...} escapes of an ECMA-262 pattern, and
@@ -384,6 +391,26 @@ static void rewrite_ecma(const char *p, size_t len, struct pe_buf *out,
 		close = i + 2 < len && p[i + 2] == '{'
 				? memchr(p + i + 3, '}', len - i - 3)
 				: NULL;
+		if ((p[i + 1] == 's' || (p[i + 1] == 'S' && !in_class))) {
+			/*
+			 * \s as JavaScript reads it; \S too, but inside a
+			 * class, where a negated set cannot be a member, it
+			 * stays PCRE2's (only ASCII white space is not \S).
+			 */
+			size_t before = out->len;
+
+			if (!in_class)
+				pe_buf_adds(out, p[i + 1] == 'S' ? "[^" : "[");
+			pe_buf_adds(out, ECMA_SPACE);
+			if (!in_class)
+				pe_buf_addc(out, ']');
+			saved -= (ptrdiff_t)(out->len - before) - 2;
+			pe_grow(shifts, &alloc, *nshifts + 1, sizeof(**shifts));
+			(*shifts)[(*nshifts)++] =
+				(struct shift){ out->len, saved };
+			i++;
+			continue;
+		}
 		if ((p[i + 1] != 'p' && p[i + 1] != 'P') || !close) {
 			pe_buf_add(out, p + i, 2);
 			i++;

@@ -287,6 +287,20 @@ static const struct ecma_case ecma_cases[] = {
 	{ ". after a class ends", "^[a]+.$", "aa\xe2\x80\xa8", 0 },
 	{ ". after an escaped ] in a class", "^[\\]]+.$", "]]x", 1 },
 	{ ". after an empty class", "[].|a.", "a\xe2\x80\xa9", 0 },
+	/* \s is JavaScript's white space and line terminators. */
+	{ "\\s at a no-break space", "^\\s$", "\xc2\xa0", 1 },
+	{ "\\s at U+2028", "^\\s$", "\xe2\x80\xa8", 1 },
+	{ "\\s at a BOM", "^\\s$", "\xef\xbb\xbf", 1 },
+	{ "\\s not at U+0085", "^\\s$", "\xc2\x85", 0 },
+	{ "\\s at a vertical tab", "^\\s$", "\v", 1 },
+	{ "\\s in a class", "^[a\\s]+$",
+	  "a\xe3\x80\x80"
+	  "a",
+	  1 },
+	{ "\\S not at a no-break space", "^\\S$", "\xc2\xa0", 0 },
+	{ "\\S at a letter", "^\\S+$", "\xc3\xa9t\xc3\xa9", 1 },
+	{ "\\w stays ASCII", "^\\w$", "\xc3\xa9", 0 },
+	{ "an escaped backslash before s", "^\\\\s$", "\\s", 1 },
 };
 
 static void test_ecma(void **state)
@@ -323,6 +337,10 @@ static void test_ecma(void **state)
 	/* ... and past a rewritten ".". */
 	assert_null(
 		pe_pattern_compile_ecma("a.b.(", 5, err, sizeof(err), &off));
+	assert_int_equal(off, 5);
+	/* ... and past a rewritten \s. */
+	assert_null(
+		pe_pattern_compile_ecma("\\s\\S(", 5, err, sizeof(err), &off));
 	assert_int_equal(off, 5);
 	assert_int_equal(failures, 0);
 }
