@@ -43,6 +43,8 @@ struct walk {
 	int mark;   /* give every node its own mark, through the cursor */
 	int full;   /* step over every token, not only strings */
 	struct pe_scalar_cursor cursor;
+	const struct pe_node *repeated; /* a key an object gives twice */
+	size_t repeated_at;		/* its offset, when the walk is full */
 };
 static unsigned long hex4(const char *s)
 {
@@ -215,55 +217,112 @@ static void set_number(struct pe_node *n, struct pe_doc *doc, double v)
 static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 			       const struct pe_mark *mark, struct walk *w);
 
-/* Converts an object or an array, whose node n is made. */
-static struct pe_node *convert_children(struct pe_doc *doc, const cJSON *item,
-					struct pe_node *n,
-					const struct pe_mark *mark,
-					struct walk *w)
+/* Allocates room in doc for count items or pairs of n. */
+static void *alloc_children(struct pe_doc *doc, size_t count, size_t size)
 {
-	size_t count = 0, i = 0;
+	return pe_doc_alloc(doc, (count ? count : 1) * size);
+}
+
+/* Converts an array, whose node n is made. */
+static struct pe_node *convert_items(struct pe_doc *doc, const cJSON *item,
+				     struct pe_node *n,
+				     const struct pe_mark *mark, struct walk *w)
+{
+	size_t count = 0;
 	const cJSON *child;
 
 	cJSON_ArrayForEach (child, item)
 		count++;
-	if (n->kind == PE_NODE_MAP)
-		n->pairs = pe_doc_alloc(doc, (count ? count : 1) *
-						     sizeof(*n->pairs));
-	else
-		n->items = pe_doc_alloc(doc, (count ? count : 1) *
-						     sizeof(*n->items));
-	walk_over(w, n->kind == PE_NODE_MAP ? '{' : '[');
+	n->items = alloc_children(doc, count, sizeof(*n->items));
+	walk_over(w, '[');
 	cJSON_ArrayForEach (child, item) {
-		struct pe_node *key = NULL, *v;
-
-		if (n->kind == PE_NODE_MAP) {
-			/* The key comes first in the text. */
-			key = pe_doc_node(doc, PE_NODE_STRING, mark);
-			walk_to(w, key);
-			set_text(key, doc, child->string, w);
-			walk_over(w, ':');
-		}
-		v = convert(doc, child, mark, w);
+		n->items[n->count] = convert(doc, child, mark, w);
+		if (!n->items[n->count++])
+			return NULL;
 		walk_over(w, ',');
-		if (n->kind == PE_NODE_SEQ) {
-			n->items[i++] = v;
-			continue;
-		}
-		n->pairs[i].key = key;
-		n->pairs[i++].value = v;
 	}
-	walk_over(w, n->kind == PE_NODE_MAP ? '}' : ']');
-	if (n->kind == PE_NODE_MAP) {
-		n->npairs = i;
-		pe_node_index_pairs(doc, n);
-	} else {
-		n->count = i;
-	}
+	walk_over(w, ']');
 	return n;
 }
 
 /*
- * Converts cJSON's item into nodes of doc.  The scan has bounded the
+ * True when key i of the object n, of count keys, repeats an earlier
+ * one: compared with each earlier key in a small object, looked up in ix
+ * (which then keeps it) in a larger one, so that an object's time grows
+ * with its keys, not their square.
+ */
+static int repeats_key(struct pe_index *ix, const struct pe_node *n, size_t i,
+		       size_t count)
+{
+	const struct pe_node *key = n->pairs[i].key;
+
+	if (count > PE_NODE_INDEX_MIN_PAIRS)
+		return pe_index_add(ix, n->pairs, i) >= 0;
+	for (size_t k = 0; k < i; k++) {
+		const struct pe_node *earlier = n->pairs[k].key;
+
+		if (earlier->len == key->len &&
+		    !memcmp(earlier->text, key->text, key->len))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Converts an object, whose node n is made, and gives it the index of
+ * its keys that lookups use when it has many.  A key given twice makes
+ * it NULL, with that key and (when the walk is full) its offset in w:
+ * RFC 8259 leaves open which value such a key has (cJSON keeps the
+ * first, Python the last), so the object has no one meaning.
+ */
+static struct pe_node *convert_pairs(struct pe_doc *doc, const cJSON *item,
+				     struct pe_node *n,
+				     const struct pe_mark *mark, struct walk *w)
+{
+	size_t count = 0;
+	const cJSON *child;
+	struct pe_index ix;
+	int whole = 1;
+
+	cJSON_ArrayForEach (child, item)
+		count++;
+	n->pairs = alloc_children(doc, count, sizeof(*n->pairs));
+	pe_index_init(&ix, pe_pair_key);
+	walk_over(w, '{');
+	cJSON_ArrayForEach (child, item) {
+		struct pe_pair *pair = &n->pairs[n->npairs];
+		size_t at;
+
+		/* The key comes first in the text. */
+		pair->key = pe_doc_node(doc, PE_NODE_STRING, mark);
+		walk_to(w, pair->key);
+		at = w->pos;
+		set_text(pair->key, doc, child->string, w);
+		if (repeats_key(&ix, n, n->npairs, count)) {
+			w->repeated = pair->key;
+			w->repeated_at = at;
+			whole = 0;
+			break;
+		}
+		walk_over(w, ':');
+		pair->value = convert(doc, child, mark, w);
+		n->npairs++;
+		if (!pair->value) {
+			whole = 0;
+			break;
+		}
+		walk_over(w, ',');
+	}
+	walk_over(w, '}');
+	if (whole && count > PE_NODE_INDEX_MIN_PAIRS)
+		n->index = pe_index_copy_to(&ix, doc);
+	pe_index_release(&ix);
+	return whole ? n : NULL;
+}
+
+/*
+ * Converts cJSON's item into nodes of doc; NULL when an object in it
+ * gives a key twice (see convert_pairs).  The scan has bounded the
  * nesting, so the recursion goes no deeper than PE_JSON_MAX_DEPTH.
  */
 static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
@@ -272,9 +331,13 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 	struct pe_node *n = pe_doc_node(doc, PE_NODE_NULL, mark);
 
 	walk_to(w, n);
-	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-		n->kind = cJSON_IsObject(item) ? PE_NODE_MAP : PE_NODE_SEQ;
-		return convert_children(doc, item, n, mark, w);
+	if (cJSON_IsObject(item)) {
+		n->kind = PE_NODE_MAP;
+		return convert_pairs(doc, item, n, mark, w);
+	}
+	if (cJSON_IsArray(item)) {
+		n->kind = PE_NODE_SEQ;
+		return convert_items(doc, item, n, mark, w);
 	}
 	if (cJSON_IsString(item)) {
 		n->kind = PE_NODE_STRING;
@@ -787,6 +850,45 @@ static int report(const struct fault *f, const char *text, size_t len,
 	return f->rc;
 }
 
+/* Starts w at the top of text; full: step over every token. */
+static void start_walk(struct walk *w, const char *text, size_t len,
+		       const struct locator *loc, int full)
+{
+	memset(w, 0, sizeof(*w));
+	w->text = text;
+	w->len = len;
+	w->pos = bom_len(text, len);
+	w->decode = has_nul_escape(text, len);
+	w->mark = loc->scalar != NULL;
+	w->full = full;
+	if (w->mark)
+		pe_scalar_cursor_init(&w->cursor, loc->src, loc->scalar);
+}
+
+/*
+ * Records the key an object gave twice, which a full walk found; a NUL
+ * in it is shown as \u0000, which a message could not hold.
+ */
+static void report_repeated(const struct walk *w, const struct locator *loc,
+			    struct pe_diag *diag)
+{
+	const struct pe_node *key = w->repeated;
+	struct pe_mark m = locate(loc, w->text, w->repeated_at);
+	struct pe_buf shown;
+	char *cut;
+
+	pe_buf_init(&shown, 0);
+	for (size_t i = 0; i < key->len; i++)
+		if (key->text[i])
+			pe_buf_addc(&shown, key->text[i]);
+		else
+			pe_buf_adds(&shown, "\\u0000");
+	cut = pe_shorten(pe_buf_str(&shown), shown.len, 60);
+	pe_diag_error(diag, &m, "duplicate key '%s'", cut);
+	free(cut);
+	pe_buf_release(&shown);
+}
+
 static int parse(struct pe_doc *doc, const char *text, size_t len,
 		 const struct locator *loc, struct pe_diag *diag,
 		 struct pe_node **out)
@@ -794,6 +896,7 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 	struct fault f;
 	cJSON *root;
 	struct walk w;
+	struct pe_doc_point point = pe_doc_point(doc);
 
 	*out = NULL;
 	if (scan_json(text, len, &f))
@@ -809,18 +912,20 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 			      "cJSON could not read this JSON");
 		return PE_ERR_LIMIT;
 	}
-	memset(&w, 0, sizeof(w));
-	w.text = text;
-	w.len = len;
-	w.pos = bom_len(text, len);
-	w.decode = has_nul_escape(text, len);
-	w.mark = loc->scalar != NULL;
-	w.full = w.mark;
-	if (w.mark)
-		pe_scalar_cursor_init(&w.cursor, loc->src, loc->scalar);
+	start_walk(&w, text, len, loc, loc->scalar != NULL);
 	*out = convert(doc, root, &loc->base, &w);
+	if (!*out && !w.full) {
+		/* Again, through the text, to find where the key is. */
+		pe_doc_release(doc, point);
+		start_walk(&w, text, len, loc, 1);
+		*out = convert(doc, root, &loc->base, &w);
+	}
 	cJSON_Delete(root);
-	return PE_OK;
+	if (*out)
+		return PE_OK;
+	report_repeated(&w, loc, diag);
+	pe_doc_release(doc, point);
+	return PE_ERR_LIMIT;
 }
 
 /* Parses JSON text into document nodes, saying why it could not; see

@@ -25,8 +25,8 @@ enum { PE_JSON_MAX_DEPTH = 128 };
  * that line.  The whole text must be one JSON value as RFC 8259 writes it
  * (white space around it is allowed, and a UTF-8 byte order mark before
  * it); what cJSON would take besides ("01", raw control characters in a
- * string) is refused.  Returns NULL after recording an error, at its line
- * and column, in diag.
+ * string) is refused, and so is an object that gives a key twice.
+ * Returns NULL after recording an error, at its line and column, in diag.
  */
 struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 			      const struct pe_mark *base, struct pe_diag *diag);
@@ -34,9 +34,10 @@ struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 /*
  * pe_json_parse, telling why it failed: returns PE_OK with the value in
  * *out, or, with *out NULL after an error in diag, PE_ERR_INVALID when
- * the text is not JSON and PE_ERR_LIMIT when it is but passes a limit of
- * this reader (nesting deeper than PE_JSON_MAX_DEPTH, a number beyond a
- * double's range).
+ * the text is not JSON and PE_ERR_LIMIT when it is but this reader takes
+ * no one meaning from it: it passes a limit (nesting deeper than
+ * PE_JSON_MAX_DEPTH, a number beyond a double's range), or an object in
+ * it gives a key twice, whose value RFC 8259 leaves open.
  */
 int pe_json_read(struct pe_doc *doc, const char *text, size_t len,
 		 const struct pe_mark *base, struct pe_diag *diag,

@@ -10,7 +10,7 @@
  * and column in the YAML file.  The reader is RFC 8259 to the letter
  * where cJSON is lenient (numbers, white space, control characters and
  * escapes in strings), and tells a limit it passed (nesting, a number's
- * range) from invalid JSON.
+ * range) or an object that gives a key twice from invalid JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -749,6 +749,99 @@ static void test_read_codes(void **state)
 	}
 }
 
+struct duplicate_case {
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	unsigned col;
+	const char *message;
+};
+
+/*
+ * An object that gives a key twice has no one meaning (cJSON keeps the
+ * first value, Python the last): refused at the second key, written
+ * alike or not, in a small object or a large one, however deep.
+ */
+static const struct duplicate_case duplicate_cases[] = {
+	{ "{\"pass\": true, \"pass\": false}", 0, 16, "duplicate key 'pass'" },
+	{ "{\"a\":1,\"a\":\"x\"}", 0, 8, "duplicate key 'a'" },
+	{ "{\"a\":1,\"\\u0061\":2}", 0, 8, "duplicate key 'a'" },
+	{ "[0, {\"o\": {\"k\": 1, \"k\": [2]}}]", 0, 20, "duplicate key 'k'" },
+	{ "{\"a\": {\"k\": 1}, \"a\": 2, \"k\": {\"k\": 3, \"k\": 4}}", 0, 17,
+	  "duplicate key 'a'" },
+	{ "{\"\":1,\"\":2}", 0, 7, "duplicate key ''" },
+	/* Keys with NUL characters: the whole key counts. */
+	{ "{\"a\\u0000b\":1, \"a\\u0000b\":2}", 0, 16,
+	  "duplicate key 'a\\u0000b'" },
+	/* After a byte order mark, which is one column. */
+	{ "\xef\xbb\xbf{\"a\":1,\"a\":2}", 0, 9, "duplicate key 'a'" },
+	/* Nine keys and more are looked up in an index. */
+	{ "{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	  "\"k8\":8,\"k9\":9,\"k5\":10}",
+	  0, 65, "duplicate key 'k5'" },
+};
+
+static void test_duplicate_keys(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(duplicate_cases); i++) {
+		const struct duplicate_case *c = &duplicate_cases[i];
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		struct pe_node *n;
+		int rc = pe_json_read(doc, c->text,
+				      c->len ? c->len : strlen(c->text), &base,
+				      diag, &n);
+		const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+
+		if (rc != PE_ERR_LIMIT || n || pe_diag_len(diag) != 1 ||
+		    e->line != 1 || e->col != c->col ||
+		    strcmp(e->message, c->message))
+			fail_msg("%s: rc %d, %u:%u %s", c->text, rc,
+				 e ? e->line : 0, e ? e->col : 0,
+				 e ? e->message : "(no error)");
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+/*
+ * Keys that differ are kept, each found by lookup, NUL characters
+ * counted; 100,000 keys and a repeated last one take time in their
+ * number (a compare of each pair would take minutes).
+ */
+static void test_many_keys(void **state)
+{
+	static const char distinct[] =
+		"{\"a\":1,\"a\\u0000\":2,\"A\":3,\"\\u0000a\":4,\"a \":5}";
+	struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	const struct pe_node *n = parse_ok(doc, distinct, strlen(distinct));
+	struct pe_buf text;
+	struct pe_node *refused;
+	size_t last;
+
+	(void)state;
+	assert_int_equal(n->npairs, 5);
+	pe_buf_init(&text, 0);
+	pe_buf_addc(&text, '{');
+	for (int i = 0; i < 100000; i++)
+		pe_buf_addf(&text, "\"key%d\": %d, ", i, i);
+	last = text.len;
+	pe_buf_adds(&text, "\"end\": 0}");
+	n = parse_ok(doc, text.data, text.len);
+	assert_int_equal(n->npairs, 100001);
+	assert_int_equal(pe_node_get(n, "key54321")->ival, 54321);
+	text.len = last;
+	pe_buf_adds(&text, "\"key99999\": 0}");
+	assert_int_equal(
+		pe_json_read(doc, text.data, text.len, &base, diag, &refused),
+		PE_ERR_LIMIT);
+	assert_int_equal(pe_diag_get(diag, 0)->col, last + 1);
+	pe_buf_release(&text);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
 struct valid_case {
 	const char *text;
 	enum pe_node_kind kind;
@@ -876,6 +969,31 @@ static void test_scalar_marks(void **state)
 		pe_doc_free(yaml);
 		pe_diag_free(diag);
 	}
+}
+
+/* A key given twice in a jsonSchema block: at its line and column. */
+static void test_scalar_duplicate(void **state)
+{
+	static const char yaml_text[] =
+		"js: |\n  {\"type\": \"string\",\n   \"type\": \"null\"}\n";
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_doc *yaml = pe_yaml_load("p.yml", yaml_text,
+					   strlen(yaml_text), 1 << 20, diag);
+	struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
+	const struct pe_diag_entry *e;
+
+	(void)state;
+	assert_non_null(yaml);
+	assert_null(pe_json_parse_scalar(doc, yaml,
+					 pe_node_get(yaml->root, "js"), diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	e = pe_diag_get(diag, 0);
+	assert_string_equal(e->message, "duplicate key 'type'");
+	assert_int_equal(e->line, 3);
+	assert_int_equal(e->col, 4);
+	pe_doc_free(doc);
+	pe_doc_free(yaml);
+	pe_diag_free(diag);
 }
 
 struct quote_case {
@@ -1006,8 +1124,11 @@ int main(void)
 		cmocka_unit_test(test_deep_empty_array),
 		cmocka_unit_test(test_read_codes),
 		cmocka_unit_test(test_strict_valid),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_error_from_base_mark),
 		cmocka_unit_test(test_scalar_marks),
+		cmocka_unit_test(test_scalar_duplicate),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_random_bytes),
 		cmocka_unit_test(test_str_num_count),
