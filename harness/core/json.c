@@ -120,15 +120,6 @@ static char *next_string(struct walk *w, struct pe_doc *doc, size_t *len)
 	return out;
 }
 
-/* True when text holds "\\u0000" (perhaps inside a longer escape). */
-static int has_nul_escape(const char *text, size_t len)
-{
-	for (size_t i = 0; i + 6 <= len; i++)
-		if (text[i] == '\\' && !memcmp(text + i + 1, "u0000", 5))
-			return 1;
-	return 0;
-}
-
 /* Steps over white space; cJSON takes every byte up to 32 for it. */
 static void skip_space(struct walk *w)
 {
@@ -454,43 +445,44 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* What the strict scan found wrong, and where. */
-struct fault {
-	size_t offset; /* the byte where the text goes wrong */
-	int rc;	       /* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
-	int after;     /* found after the value had ended */
+/* What the strict scan found: a "\u0000", or where the text goes wrong. */
+struct strict {
+	int nul_escape; /* a string holds the escape \u0000 */
+	size_t offset;	/* the byte where the text goes wrong */
+	int rc;		/* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
+	int after;	/* found after the value had ended */
 	char message[80];
 };
 
-static int fault_at(struct fault *f, size_t offset, int rc, const char *fmt,
+static int fault_at(struct strict *st, size_t offset, int rc, const char *fmt,
 		    ...) __attribute__((format(printf, 4, 5)));
 
 /* Records a fault; returns -1. */
-static int fault_at(struct fault *f, size_t offset, int rc, const char *fmt,
+static int fault_at(struct strict *st, size_t offset, int rc, const char *fmt,
 		    ...)
 {
 	va_list ap;
 
-	f->offset = offset;
-	f->rc = rc;
-	f->after = 0;
+	st->offset = offset;
+	st->rc = rc;
+	st->after = 0;
 	va_start(ap, fmt);
-	vsnprintf(f->message, sizeof(f->message), fmt, ap);
+	vsnprintf(st->message, sizeof(st->message), fmt, ap);
 	va_end(ap);
 	return -1;
 }
 
-static int end_of_input(struct fault *f, size_t len)
+static int end_of_input(struct strict *st, size_t len)
 {
-	return fault_at(f, len, PE_ERR_INVALID,
+	return fault_at(st, len, PE_ERR_INVALID,
 			"invalid JSON: unexpected end of input");
 }
 
-static int unexpected(struct fault *f, size_t offset, size_t len)
+static int unexpected(struct strict *st, size_t offset, size_t len)
 {
 	if (offset >= len)
-		return end_of_input(f, len);
-	return fault_at(f, offset, PE_ERR_INVALID,
+		return end_of_input(st, len);
+	return fault_at(st, offset, PE_ERR_INVALID,
 			"invalid JSON: unexpected character");
 }
 
@@ -521,7 +513,7 @@ static long escape_code(const char *t, size_t i, size_t len)
  * Steps over the escape at the backslash t[*i].  A surrogate must come
  * in a pair (high, then low), as cJSON wants it.
  */
-static int scan_escape(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_escape(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	long code, low;
 
@@ -531,7 +523,7 @@ static int scan_escape(const char *t, size_t len, size_t *i, struct fault *f)
 	}
 	code = escape_code(t, *i, len);
 	if (code < 0)
-		return fault_at(f, *i, PE_ERR_INVALID,
+		return fault_at(st, *i, PE_ERR_INVALID,
 				"invalid JSON: invalid escape in a string");
 	if (code >= 0xd800 && code <= 0xdbff) {
 		low = escape_code(t, *i + 6, len);
@@ -541,12 +533,31 @@ static int scan_escape(const char *t, size_t len, size_t *i, struct fault *f)
 		}
 	}
 	if (code >= 0xd800 && code <= 0xdfff)
-		return fault_at(f, *i, PE_ERR_INVALID,
+		return fault_at(st, *i, PE_ERR_INVALID,
 				"invalid JSON: unpaired surrogate in a "
 				"\\u escape");
+	st->nul_escape |= code == 0;
 	*i += 6;
 	return 0;
 }
+
+/*
+ * The bytes that end a run in a string, at one table look-up a byte:
+ * the control characters, the quote and the backslash.
+ */
+/* clang-format off */
+static const unsigned char string_stops[256] = {
+	/* 0x00 to 0x1f: the control characters. */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x20 to 0x4f: the quote is 0x22. */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x50 to 0x5f: the backslash is 0x5c; the rest are 0. */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+/* clang-format on */
 
 /*
  * Where the run of bytes a string holds as they are (all but a quote, a
@@ -568,14 +579,13 @@ static size_t plain_run_end(const char *t, size_t k, size_t len)
 		    highs)
 			break;
 	}
-	while (k < len && (unsigned char)t[k] >= 0x20 && t[k] != '"' &&
-	       t[k] != '\\')
+	while (k < len && !string_stops[(unsigned char)t[k]])
 		k++;
 	return k;
 }
 
 /* Steps over the string at the quote t[*i]. */
-static int scan_string(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_string(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	size_t k = *i + 1;
 
@@ -584,16 +594,16 @@ static int scan_string(const char *t, size_t len, size_t *i, struct fault *f)
 
 		k = plain_run_end(t, k, len);
 		if (k >= len)
-			return end_of_input(f, len);
+			return end_of_input(st, len);
 		c = (unsigned char)t[k];
 		if (c == '"')
 			break;
 		if (c == '\\') {
-			if (scan_escape(t, len, &k, f))
+			if (scan_escape(t, len, &k, st))
 				return -1;
 			continue;
 		}
-		return fault_at(f, k, PE_ERR_INVALID,
+		return fault_at(st, k, PE_ERR_INVALID,
 				"invalid JSON: unescaped control character "
 				"U+%04X in a string",
 				c);
@@ -618,10 +628,10 @@ static int number_in_range(const char *s, size_t len)
 }
 
 /* Steps over digits; fails unless there is one. */
-static int scan_digits(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_digits(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	if (!is_digit(t, *i, len))
-		return fault_at(f, *i, PE_ERR_INVALID,
+		return fault_at(st, *i, PE_ERR_INVALID,
 				"invalid JSON: digit expected in a number");
 	while (is_digit(t, *i, len))
 		++*i;
@@ -629,19 +639,19 @@ static int scan_digits(const char *t, size_t len, size_t *i, struct fault *f)
 }
 
 /* Steps over the number at t[*i]: a minus sign or a digit. */
-static int scan_number(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_number(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	size_t start = *i, k = *i + (t[*i] == '-');
 	int exponent = 0;
 
 	if (k + 1 < len && t[k] == '0' && is_digit(t, k + 1, len))
-		return fault_at(f, k, PE_ERR_INVALID,
+		return fault_at(st, k, PE_ERR_INVALID,
 				"invalid JSON: leading zero in a number");
-	if (scan_digits(t, len, &k, f))
+	if (scan_digits(t, len, &k, st))
 		return -1;
 	if (k < len && t[k] == '.') {
 		k++;
-		if (scan_digits(t, len, &k, f))
+		if (scan_digits(t, len, &k, st))
 			return -1;
 	}
 	if (k < len && (t[k] == 'e' || t[k] == 'E')) {
@@ -649,20 +659,20 @@ static int scan_number(const char *t, size_t len, size_t *i, struct fault *f)
 		k++;
 		if (k < len && (t[k] == '+' || t[k] == '-'))
 			k++;
-		if (scan_digits(t, len, &k, f))
+		if (scan_digits(t, len, &k, st))
 			return -1;
 	}
 	/* Without an exponent, 300 bytes of digits stay below 1e300. */
 	if ((exponent || k - start > 300) &&
 	    !number_in_range(t + start, k - start))
-		return fault_at(f, start, PE_ERR_LIMIT,
+		return fault_at(st, start, PE_ERR_LIMIT,
 				"JSON number out of range");
 	*i = k;
 	return 0;
 }
 
 /* Steps over true, false or null at t[*i]. */
-static int scan_literal(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_literal(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	static const char *const words[] = { "true", "false", "null" };
 
@@ -674,7 +684,7 @@ static int scan_literal(const char *t, size_t len, size_t *i, struct fault *f)
 			return 0;
 		}
 	}
-	return unexpected(f, *i, len);
+	return unexpected(st, *i, len);
 }
 
 /*
@@ -696,15 +706,15 @@ static char closing(const struct nest *n)
 
 /* Steps over a value, or into the object or array it opens. */
 static int scan_value(const char *t, size_t len, size_t *i, struct nest *n,
-		      struct fault *f)
+		      struct strict *st)
 {
 	char c;
 	int rc;
 
 	if (*i >= len)
-		return end_of_input(f, len);
+		return end_of_input(st, len);
 	if (n->depth > PE_JSON_MAX_DEPTH)
-		return fault_at(f, *i, PE_ERR_LIMIT,
+		return fault_at(st, *i, PE_ERR_LIMIT,
 				"JSON nested deeper than %d levels",
 				PE_JSON_MAX_DEPTH);
 	c = t[*i];
@@ -714,31 +724,31 @@ static int scan_value(const char *t, size_t len, size_t *i, struct nest *n,
 		return c == '{' ? FIRST_KEY : FIRST_VALUE;
 	}
 	if (c == '"')
-		rc = scan_string(t, len, i, f);
+		rc = scan_string(t, len, i, st);
 	else if (c == '-' || is_digit(t, *i, len))
-		rc = scan_number(t, len, i, f);
+		rc = scan_number(t, len, i, st);
 	else
-		rc = scan_literal(t, len, i, f);
+		rc = scan_literal(t, len, i, st);
 	return rc ? rc : AFTER_VALUE;
 }
 
 /* Steps over a key and its colon. */
-static int scan_key(const char *t, size_t len, size_t *i, struct fault *f)
+static int scan_key(const char *t, size_t len, size_t *i, struct strict *st)
 {
 	if (*i >= len || t[*i] != '"')
-		return unexpected(f, *i, len);
-	if (scan_string(t, len, i, f))
+		return unexpected(st, *i, len);
+	if (scan_string(t, len, i, st))
 		return -1;
 	*i = skip_json_space(t, *i, len);
 	if (*i >= len || t[*i] != ':')
-		return unexpected(f, *i, len);
+		return unexpected(st, *i, len);
 	++*i;
 	return WANT_VALUE;
 }
 
 /* Steps over the comma or the closing bracket after a value. */
 static int scan_after(const char *t, size_t len, size_t *i, struct nest *n,
-		      struct fault *f)
+		      struct strict *st)
 {
 	if (*i < len && t[*i] == ',') {
 		++*i;
@@ -749,7 +759,7 @@ static int scan_after(const char *t, size_t len, size_t *i, struct nest *n,
 		n->depth--;
 		return AFTER_VALUE;
 	}
-	return unexpected(f, *i, len);
+	return unexpected(st, *i, len);
 }
 
 /* The length of the UTF-8 byte order mark that starts text, or 0. */
@@ -762,15 +772,17 @@ static size_t bom_len(const char *text, size_t len)
  * Checks that the len bytes of text are one JSON value, as RFC 8259
  * writes it, with white space around it (and a UTF-8 byte order mark
  * before, which cJSON skips), within this reader's limits.  Returns 0,
- * or the fault's rc after filling f.  One pass, without recursion.
+ * or the rc of what is wrong after filling st.  One pass, without
+ * recursion.
  */
-static int scan_json(const char *t, size_t len, struct fault *f)
+static int scan_json(const char *t, size_t len, struct strict *st)
 {
 	struct nest n;
 	size_t i = bom_len(t, len);
 	int state = WANT_VALUE;
 
 	n.depth = 0;
+	st->nul_escape = 0;
 	for (;;) {
 		i = skip_json_space(t, i, len);
 		if ((state == FIRST_KEY || state == FIRST_VALUE) && i < len &&
@@ -781,22 +793,22 @@ static int scan_json(const char *t, size_t len, struct fault *f)
 			continue;
 		}
 		if (state == WANT_VALUE || state == FIRST_VALUE)
-			state = scan_value(t, len, &i, &n, f);
+			state = scan_value(t, len, &i, &n, st);
 		else if (state == WANT_KEY || state == FIRST_KEY)
-			state = scan_key(t, len, &i, f);
+			state = scan_key(t, len, &i, st);
 		else if (n.depth)
-			state = scan_after(t, len, &i, &n, f);
+			state = scan_after(t, len, &i, &n, st);
 		else if (i < len)
 			break;
 		else
 			return 0;
 		if (state < 0)
-			return f->rc;
+			return st->rc;
 	}
-	fault_at(f, i, PE_ERR_INVALID,
+	fault_at(st, i, PE_ERR_INVALID,
 		 "invalid JSON: unexpected text after the value");
-	f->after = 1;
-	return f->rc;
+	st->after = 1;
+	return st->rc;
 }
 
 /* Where an error at byte offset lies: from the base mark, or mapped
@@ -829,7 +841,7 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
 }
 
 /* Records the fault f of text in diag; returns its rc. */
-static int report(const struct fault *f, const char *text, size_t len,
+static int report(const struct strict *st, const char *text, size_t len,
 		  const struct locator *loc, struct pe_diag *diag)
 {
 	struct pe_mark m;
@@ -839,26 +851,29 @@ static int report(const struct fault *f, const char *text, size_t len,
 	 * whatever came before: a model's answer that stopped at its
 	 * token limit, or prose that is not JSON at all.
 	 */
-	if (!f->after && is_truncated(text, len)) {
+	if (!st->after && is_truncated(text, len)) {
 		m = locate(loc, text, len);
 		pe_diag_error(diag, &m,
 			      "invalid JSON: unexpected end of input");
 		return PE_ERR_INVALID;
 	}
-	m = locate(loc, text, f->offset);
-	pe_diag_error(diag, &m, "%s", f->message);
-	return f->rc;
+	m = locate(loc, text, st->offset);
+	pe_diag_error(diag, &m, "%s", st->message);
+	return st->rc;
 }
 
-/* Starts w at the top of text; full: step over every token. */
+/*
+ * Starts w at the top of text; decode: a string holds "\u0000"; full:
+ * step over every token.
+ */
 static void start_walk(struct walk *w, const char *text, size_t len,
-		       const struct locator *loc, int full)
+		       const struct locator *loc, int decode, int full)
 {
 	memset(w, 0, sizeof(*w));
 	w->text = text;
 	w->len = len;
 	w->pos = bom_len(text, len);
-	w->decode = has_nul_escape(text, len);
+	w->decode = decode;
 	w->mark = loc->scalar != NULL;
 	w->full = full;
 	if (w->mark)
@@ -893,14 +908,14 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 		 const struct locator *loc, struct pe_diag *diag,
 		 struct pe_node **out)
 {
-	struct fault f;
+	struct strict st;
 	cJSON *root;
 	struct walk w;
 	struct pe_doc_point point = pe_doc_point(doc);
 
 	*out = NULL;
-	if (scan_json(text, len, &f))
-		return report(&f, text, len, loc, diag);
+	if (scan_json(text, len, &st))
+		return report(&st, text, len, loc, diag);
 	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
 	if (!root) {
 		/*
@@ -912,12 +927,12 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 			      "cJSON could not read this JSON");
 		return PE_ERR_LIMIT;
 	}
-	start_walk(&w, text, len, loc, loc->scalar != NULL);
+	start_walk(&w, text, len, loc, st.nul_escape, loc->scalar != NULL);
 	*out = convert(doc, root, &loc->base, &w);
 	if (!*out && !w.full) {
 		/* Again, through the text, to find where the key is. */
 		pe_doc_release(doc, point);
-		start_walk(&w, text, len, loc, 1);
+		start_walk(&w, text, len, loc, st.nul_escape, 1);
 		*out = convert(doc, root, &loc->base, &w);
 	}
 	cJSON_Delete(root);
