@@ -12,11 +12,12 @@
  *
  * cJSON keeps no positions and keeps strings NUL-terminated.  So when a
  * string holds a "\u0000" escape (which would cut it, and a check such as
- * notContains would then pass on what it never saw), or when the text
- * comes from a YAML scalar (a jsonSchema block, whose every key is then
- * given its own line and column), the text itself is walked beside the
- * tree: the scan has proven it valid, and values come in document
- * order, keys before their values, as the tree is walked.
+ * notContains would then pass on what it never saw), when the text comes
+ * from a YAML scalar (a jsonSchema block, whose every key is then given
+ * its own line and column), or to place a key an object gives twice (a
+ * second conversion, on that error only), the text itself is walked
+ * beside the tree: the scan has proven it valid, and values come in
+ * document order, keys before their values, as the tree is walked.
  */
 #include "harness/core/json.h"
 
@@ -120,7 +121,7 @@ static char *next_string(struct walk *w, struct pe_doc *doc, size_t *len)
 	return out;
 }
 
-/* Steps over white space; cJSON takes every byte up to 32 for it. */
+/* Steps over white space (the scan let through only space, tab, CR, LF). */
 static void skip_space(struct walk *w)
 {
 	while (w->pos < w->len && (unsigned char)w->text[w->pos] <= 32)
@@ -562,9 +563,10 @@ static const unsigned char string_stops[256] = {
 /*
  * Where the run of bytes a string holds as they are (all but a quote, a
  * backslash and a control character) ends, from k on.  Eight bytes at a
- * time while a word has none of the three: a byte below 0x20, or equal
- * to 0, sets its high bit in (x - 0x20...) & ~x, or (x - 0x01...) & ~x,
- * and no other byte makes that test true for the word.
+ * time while a word w has none of the three: it holds a byte below 0x20
+ * exactly when (w - 0x2020...) & ~w has a high bit set, and a quote (a
+ * backslash) when the same test for a byte below 1 does on w ^ 0x2222...
+ * (w ^ 0x5c5c...).
  */
 static size_t plain_run_end(const char *t, size_t k, size_t len)
 {
@@ -840,7 +842,7 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
 	return m;
 }
 
-/* Records the fault f of text in diag; returns its rc. */
+/* Records what st found wrong in text in diag; returns its rc. */
 static int report(const struct strict *st, const char *text, size_t len,
 		  const struct locator *loc, struct pe_diag *diag)
 {
@@ -919,9 +921,10 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
 	if (!root) {
 		/*
-		 * The scan passed it, so memory ran out, or cJSON is older
-		 * than 1.7.17 (or Debian's 1.7.15-1+deb12u3) and failed on
-		 * a number of more than 63 characters.
+		 * The scan passed it, so memory ran out, or this cJSON reads
+		 * a number through 64 bytes (1.7.15 without the fix for
+		 * CVE-2023-26819, which Debian's 1.7.15-1+deb12u3 has) and
+		 * failed on a longer one.
 		 */
 		pe_diag_error(diag, &loc->base,
 			      "cJSON could not read this JSON");

@@ -861,7 +861,10 @@ static const struct valid_case valid_cases[] = {
 	/* Below a double's smallest, a number is 0, as strtod makes it. */
 	{ "1e-400", PE_NODE_INT, 0, 0 },
 	{ "-1.7976931348623157e308", PE_NODE_FLOAT, -DBL_MAX, 0 },
-	/* A number of any length: cJSON before 1.7.17 stopped at 63 bytes. */
+	/*
+	 * A number of any length (a cJSON without the fix for
+	 * CVE-2023-26819 stops at 63 bytes).
+	 */
 	{ "0.0000000000000000000000000000000000000000000000000000000000000000"
 	  "000000000001",
 	  PE_NODE_FLOAT, 1e-76, 0 },
