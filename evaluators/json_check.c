@@ -11,7 +11,6 @@
  */
 #include "evaluators/evaluator.h"
 
-#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,27 +248,36 @@ static int may_have_fence(const struct pe_eval_input *in)
 				has_three(in->output, in->len, '~'));
 }
 
+/* JSON white space: not a vertical tab or a form feed, as isspace has. */
+static int is_json_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
  * Parses the output as JSON when it looks like JSON, else (or when that
  * fails and there is one) its first json fence.  Returns the value, or
  * NULL with the parser's diagnostic in diag: at the answer's line and
  * column, or, with *in_block set, at the line and column within the json
- * block.
+ * block.  *rc is pe_json_read's: PE_ERR_LIMIT when the JSON is past
+ * what the reader takes rather than invalid.
  */
 static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 					  struct pe_doc *doc,
-					  struct pe_diag *diag, int *in_block)
+					  struct pe_diag *diag, int *in_block,
+					  int *rc)
 {
 	struct pe_mark m = { "output", 1, 1 };
 	const char *s = in->output, *fence;
 	size_t n = in->len, fence_len = 0;
-	const struct pe_node *v = NULL;
+	struct pe_node *v = NULL;
 	struct pe_diag *tried = pe_diag_new();
 	unsigned lines = 0, cols = 0; /* of the white space before s */
 	int looks_like_json;
 
 	*in_block = 0;
-	while (n && isspace((unsigned char)*s)) {
+	*rc = PE_ERR_INVALID;
+	while (n && is_json_space(*s)) {
 		if (*s == '\n')
 			lines++, cols = 0;
 		else
@@ -279,7 +287,7 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 	/* The fences are looked up only when the output alone does not do. */
 	looks_like_json = n && (*s == '{' || *s == '[');
 	if (looks_like_json) {
-		v = pe_json_parse(doc, s, n, &m, tried);
+		*rc = pe_json_read(doc, s, n, &m, tried, &v);
 		if (v)
 			goto done;
 	}
@@ -288,11 +296,11 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 		/* Report the fence's error, not the prose's. */
 		pe_diag_free(tried);
 		tried = pe_diag_new();
-		v = pe_json_parse(doc, fence, fence_len, &m, tried);
+		*rc = pe_json_read(doc, fence, fence_len, &m, tried, &v);
 		*in_block = 1;
 	} else if (!looks_like_json) {
 		lines = cols = 0;
-		v = pe_json_parse(doc, in->output, in->len, &m, tried);
+		*rc = pe_json_read(doc, in->output, in->len, &m, tried, &v);
 	}
 	if (!v && pe_diag_len(tried)) {
 		const struct pe_diag_entry *e = pe_diag_get(tried, 0);
@@ -336,6 +344,40 @@ static void score_schema(const struct json_state *st,
 	pe_buf_release(&why);
 }
 
+/*
+ * Says why the answer's JSON was not read.  Invalid JSON fails.  JSON the
+ * reader takes no one meaning from (nested too deep, a number beyond a
+ * double's range, a key given twice) is an error: the evaluator cannot
+ * tell, so it is neither a pass nor a fail, which "not: true" would turn
+ * into a pass.
+ */
+static void score_unread(const struct pe_diag *diag, int in_block, int rc,
+			 struct pe_eval_result *out)
+{
+	const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+	const char *msg = e ? e->message : "parse error";
+	const char *where = in_block ? " of its json block" : "";
+
+	if (rc == PE_ERR_LIMIT && e) {
+		if (!strncmp(msg, "JSON ", 5))
+			msg += 5;
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "cannot check the JSON: %s at line %u, column "
+			      "%u%s",
+			      msg, e->line, e->col, where);
+		return;
+	}
+	if (!strncmp(msg, "invalid JSON: ", 14))
+		msg += 14;
+	if (e)
+		pe_result_set(out, PE_VERDICT_FAIL, 0,
+			      "not valid JSON: %s at line %u, column %u%s", msg,
+			      e->line, e->col, where);
+	else
+		pe_result_set(out, PE_VERDICT_FAIL, 0, "not valid JSON: %s",
+			      msg);
+}
+
 static void score_json(const void *state, const struct pe_evalspec *spec,
 		       const struct pe_eval_input *in,
 		       struct pe_eval_result *out)
@@ -343,25 +385,13 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 	const struct json_state *st = state;
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_doc *doc = pe_doc_new("output", NULL, 0);
-	int in_block;
-	const struct pe_node *value = parse_answer(in, doc, diag, &in_block);
+	int in_block, rc;
+	const struct pe_node *value =
+		parse_answer(in, doc, diag, &in_block, &rc);
 
 	(void)spec;
 	if (!value) {
-		const struct pe_diag_entry *e = pe_diag_get(diag, 0);
-		const char *msg = e ? e->message : "parse error";
-
-		if (!strncmp(msg, "invalid JSON: ", 14))
-			msg += 14;
-		if (e)
-			pe_result_set(
-				out, PE_VERDICT_FAIL, 0,
-				"not valid JSON: %s at line %u, column %u%s",
-				msg, e->line, e->col,
-				in_block ? " of its json block" : "");
-		else
-			pe_result_set(out, PE_VERDICT_FAIL, 0,
-				      "not valid JSON: %s", msg);
+		score_unread(diag, in_block, rc, out);
 	} else if (!st->schema) {
 		pe_result_set(out, PE_VERDICT_PASS, 1, "valid JSON");
 	} else {

@@ -651,6 +651,18 @@ void pe_check_result(const struct pe_node *v, double threshold,
 	free(cut);
 }
 
+/* The error for an object or array the JSON reader refused, e. */
+static void refused(const char *verb, const char *shown,
+		    const struct pe_diag_entry *e, struct pe_eval_result *out)
+{
+	char *cut = pe_shorten(shown, strlen(shown), 200);
+
+	pe_result_set(out, PE_VERDICT_ERROR, 0,
+		      "%s %s: %s at line %u, column %u", verb, cut, e->message,
+		      e->line, e->col);
+	free(cut);
+}
+
 /* Reads a check's JSON text; see workers.h. */
 void pe_check_result_text(const char *text, size_t len, double threshold,
 			  const char *verb, struct pe_eval_result *out)
@@ -670,7 +682,14 @@ void pe_check_result_text(const char *text, size_t len, double threshold,
 		v = pe_json_parse(doc, text + start, end - start, &m, diag);
 	shown = end > start ? xstrndup(text + start, end - start)
 			    : xstrdup("nothing");
-	pe_check_result(v, threshold, verb, shown, out);
+	/*
+	 * An object or array the reader refused says why: a key given
+	 * twice ({"pass": true, "pass": false}) is no shape to list.
+	 */
+	if (!v && pe_diag_len(diag) && strchr("{[", text[start]))
+		refused(verb, shown, pe_diag_get(diag, 0), out);
+	else
+		pe_check_result(v, threshold, verb, shown, out);
 	free(shown);
 	pe_diag_free(diag);
 	pe_doc_free(doc);

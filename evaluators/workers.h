@@ -122,7 +122,8 @@ void pe_check_result(const struct pe_node *v, double threshold,
 
 /*
  * The same for a check's JSON text (len bytes); shown is the text
- * itself, shortened.
+ * itself, shortened.  An object or array the JSON reader refuses (a key
+ * given twice) is an error with the reader's reason and place.
  */
 void pe_check_result_text(const char *text, size_t len, double threshold,
 			  const char *verb, struct pe_eval_result *out);

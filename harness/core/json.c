@@ -1,7 +1,10 @@
 /*
- * cJSON parses; the result is copied into document nodes and the cJSON tree
- * is freed at once.  cJSON_GetErrorPtr is process-global and never used:
- * the parse end pointer from cJSON_ParseWithLengthOpts locates errors.
+ * A strict scan reads the text first: RFC 8259 to the letter, which
+ * cJSON is not (it takes "01", "1.", "-", every byte up to 32 as white
+ * space, raw control characters in strings and "\uqqqq"), within this
+ * reader's limits.  It places every error at its byte.  Only text it
+ * passed goes to cJSON, whose tree is copied into document nodes and
+ * freed at once.  cJSON_GetErrorPtr is process-global and never used.
  * NEEDSWORK: cJSON still writes that global on every parse (it clears it
  * first, and sets it on a failure), so two threads that parse at once
  * both write it; nothing reads it, but it is a data race a thread
@@ -9,16 +12,20 @@
  *
  * cJSON keeps no positions and keeps strings NUL-terminated.  So when a
  * string holds a "\u0000" escape (which would cut it, and a check such as
- * notContains would then pass on what it never saw), or when the text
- * comes from a YAML scalar (a jsonSchema block, whose every key is then
- * given its own line and column), the text itself is walked beside the
- * tree: cJSON has just proven it valid, and values come in document
- * order, keys before their values, as the tree is walked.
+ * notContains would then pass on what it never saw), when the text comes
+ * from a YAML scalar (a jsonSchema block, whose every key is then given
+ * its own line and column), or to place a key an object gives twice (a
+ * second conversion, on that error only), the text itself is walked
+ * beside the tree: the scan has proven it valid, and values come in
+ * document order, keys before their values, as the tree is walked.
  */
 #include "harness/core/json.h"
 
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +42,10 @@ struct walk {
 	size_t pos;
 	int decode; /* the text holds a \u0000: decode strings from it */
 	int mark;   /* give every node its own mark, through the cursor */
+	int full;   /* step over every token, not only strings */
 	struct pe_scalar_cursor cursor;
+	const struct pe_node *repeated; /* a key an object gives twice */
+	size_t repeated_at;		/* its offset, when the walk is full */
 };
 static unsigned long hex4(const char *s)
 {
@@ -111,16 +121,7 @@ static char *next_string(struct walk *w, struct pe_doc *doc, size_t *len)
 	return out;
 }
 
-/* True when text holds "\\u0000" (perhaps inside a longer escape). */
-static int has_nul_escape(const char *text, size_t len)
-{
-	for (size_t i = 0; i + 6 <= len; i++)
-		if (text[i] == '\\' && !memcmp(text + i + 1, "u0000", 5))
-			return 1;
-	return 0;
-}
-
-/* Steps over white space; cJSON takes every byte up to 32 for it. */
+/* Steps over white space (the scan let through only space, tab, CR, LF). */
 static void skip_space(struct walk *w)
 {
 	while (w->pos < w->len && (unsigned char)w->text[w->pos] <= 32)
@@ -158,7 +159,7 @@ static void skip_token(struct walk *w)
  */
 static void walk_to(struct walk *w, struct pe_node *n)
 {
-	if (!w->decode && !w->mark)
+	if (!w->decode && !w->full)
 		return;
 	skip_space(w);
 	if (w->mark)
@@ -173,16 +174,16 @@ static void set_text(struct pe_node *n, struct pe_doc *doc, const char *s,
 		n->text = next_string(w, doc, &n->len);
 		return;
 	}
-	if (w->mark)
+	if (w->full)
 		skip_token(w);
 	n->len = strlen(s);
 	n->text = pe_doc_strndup(doc, s, n->len);
 }
 
-/* Steps over punctuation when the walk keeps marks. */
+/* Steps over punctuation when the walk steps over every token. */
 static void walk_over(struct walk *w, char c)
 {
-	if (w->mark)
+	if (w->full)
 		skip_char(w, c);
 }
 
@@ -206,78 +207,136 @@ static void set_number(struct pe_node *n, struct pe_doc *doc, double v)
 }
 
 static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
-			       const struct pe_mark *mark, struct walk *w,
-			       int depth);
+			       const struct pe_mark *mark, struct walk *w);
 
-/* Converts an object or an array, whose node n is made. */
-static struct pe_node *convert_children(struct pe_doc *doc, const cJSON *item,
-					struct pe_node *n,
-					const struct pe_mark *mark,
-					struct walk *w, int depth)
+/* Allocates room in doc for count items or pairs of n. */
+static void *alloc_children(struct pe_doc *doc, size_t count, size_t size)
 {
-	size_t count = 0, i = 0;
+	return pe_doc_alloc(doc, (count ? count : 1) * size);
+}
+
+/* Converts an array, whose node n is made. */
+static struct pe_node *convert_items(struct pe_doc *doc, const cJSON *item,
+				     struct pe_node *n,
+				     const struct pe_mark *mark, struct walk *w)
+{
+	size_t count = 0;
 	const cJSON *child;
 
 	cJSON_ArrayForEach (child, item)
 		count++;
-	if (n->kind == PE_NODE_MAP)
-		n->pairs = pe_doc_alloc(doc, (count ? count : 1) *
-						     sizeof(*n->pairs));
-	else
-		n->items = pe_doc_alloc(doc, (count ? count : 1) *
-						     sizeof(*n->items));
-	walk_over(w, n->kind == PE_NODE_MAP ? '{' : '[');
+	n->items = alloc_children(doc, count, sizeof(*n->items));
+	walk_over(w, '[');
 	cJSON_ArrayForEach (child, item) {
-		struct pe_node *key = NULL, *v;
-
-		if (n->kind == PE_NODE_MAP) {
-			/* The key comes first in the text. */
-			key = pe_doc_node(doc, PE_NODE_STRING, mark);
-			walk_to(w, key);
-			set_text(key, doc, child->string, w);
-			walk_over(w, ':');
-		}
-		v = convert(doc, child, mark, w, depth + 1);
-		if (!v)
+		n->items[n->count] = convert(doc, child, mark, w);
+		if (!n->items[n->count++])
 			return NULL;
 		walk_over(w, ',');
-		if (n->kind == PE_NODE_SEQ) {
-			n->items[i++] = v;
-			continue;
-		}
-		n->pairs[i].key = key;
-		n->pairs[i++].value = v;
 	}
-	walk_over(w, n->kind == PE_NODE_MAP ? '}' : ']');
-	if (n->kind == PE_NODE_MAP) {
-		n->npairs = i;
-		pe_node_index_pairs(doc, n);
-	} else {
-		n->count = i;
-	}
+	walk_over(w, ']');
 	return n;
 }
 
-static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
-			       const struct pe_mark *mark, struct walk *w,
-			       int depth)
+/*
+ * True when key i of the object n, of count keys, repeats an earlier
+ * one: compared with each earlier key in a small object, looked up in ix
+ * (which then keeps it) in a larger one, so that an object's time grows
+ * with its keys, not their square.
+ */
+static int repeats_key(struct pe_index *ix, const struct pe_node *n, size_t i,
+		       size_t count)
 {
-	struct pe_node *n;
+	const struct pe_node *key = n->pairs[i].key;
 
-	if (depth > PE_JSON_MAX_DEPTH)
-		return NULL;
-	n = pe_doc_node(doc, PE_NODE_NULL, mark);
+	if (count > PE_NODE_INDEX_MIN_PAIRS)
+		return pe_index_add(ix, n->pairs, i) >= 0;
+	for (size_t k = 0; k < i; k++) {
+		const struct pe_node *earlier = n->pairs[k].key;
+
+		if (earlier->len == key->len &&
+		    !memcmp(earlier->text, key->text, key->len))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Converts an object, whose node n is made, and gives it the index of
+ * its keys that lookups use when it has many.  A key given twice makes
+ * it NULL, with that key and (when the walk is full) its offset in w:
+ * RFC 8259 leaves open which value such a key has (cJSON keeps the
+ * first, Python the last), so the object has no one meaning.
+ */
+static struct pe_node *convert_pairs(struct pe_doc *doc, const cJSON *item,
+				     struct pe_node *n,
+				     const struct pe_mark *mark, struct walk *w)
+{
+	size_t count = 0;
+	const cJSON *child;
+	struct pe_index ix;
+	int whole = 1;
+
+	cJSON_ArrayForEach (child, item)
+		count++;
+	n->pairs = alloc_children(doc, count, sizeof(*n->pairs));
+	pe_index_init(&ix, pe_pair_key);
+	walk_over(w, '{');
+	cJSON_ArrayForEach (child, item) {
+		struct pe_pair *pair = &n->pairs[n->npairs];
+		size_t at;
+
+		/* The key comes first in the text. */
+		pair->key = pe_doc_node(doc, PE_NODE_STRING, mark);
+		walk_to(w, pair->key);
+		at = w->pos;
+		set_text(pair->key, doc, child->string, w);
+		if (repeats_key(&ix, n, n->npairs, count)) {
+			w->repeated = pair->key;
+			w->repeated_at = at;
+			whole = 0;
+			break;
+		}
+		walk_over(w, ':');
+		pair->value = convert(doc, child, mark, w);
+		n->npairs++;
+		if (!pair->value) {
+			whole = 0;
+			break;
+		}
+		walk_over(w, ',');
+	}
+	walk_over(w, '}');
+	if (whole && count > PE_NODE_INDEX_MIN_PAIRS)
+		n->index = pe_index_copy_to(&ix, doc);
+	pe_index_release(&ix);
+	return whole ? n : NULL;
+}
+
+/*
+ * Converts cJSON's item into nodes of doc; NULL when an object in it
+ * gives a key twice (see convert_pairs).  The scan has bounded the
+ * nesting, so the recursion goes no deeper than PE_JSON_MAX_DEPTH.
+ */
+static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
+			       const struct pe_mark *mark, struct walk *w)
+{
+	struct pe_node *n = pe_doc_node(doc, PE_NODE_NULL, mark);
+
 	walk_to(w, n);
-	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-		n->kind = cJSON_IsObject(item) ? PE_NODE_MAP : PE_NODE_SEQ;
-		return convert_children(doc, item, n, mark, w, depth);
+	if (cJSON_IsObject(item)) {
+		n->kind = PE_NODE_MAP;
+		return convert_pairs(doc, item, n, mark, w);
+	}
+	if (cJSON_IsArray(item)) {
+		n->kind = PE_NODE_SEQ;
+		return convert_items(doc, item, n, mark, w);
 	}
 	if (cJSON_IsString(item)) {
 		n->kind = PE_NODE_STRING;
 		set_text(n, doc, item->valuestring, w);
 		return n;
 	}
-	if (w->mark)
+	if (w->full)
 		skip_token(w);
 	if (cJSON_IsBool(item)) {
 		n->kind = PE_NODE_BOOL;
@@ -291,8 +350,8 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 }
 
 /*
- * A scan of JSON text (or prose) for the only bytes that is_truncated and
- * depth_at act on: quotes and brackets, and backslashes inside strings.
+ * A scan of JSON text (or prose) for the only bytes that is_truncated
+ * acts on: quotes and brackets, and backslashes inside strings.
  * Every other byte leaves their state as it is, and a model's answer is
  * mostly prose with few of these bytes, so rather than test each byte
  * the scan keeps where each of them next occurs (found by memchr, which
@@ -387,13 +446,371 @@ static int is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* True when the len bytes at s are all JSON white space. */
-static int is_space_only(const char *s, size_t len)
+/* What the strict scan found: a "\u0000", or where the text goes wrong. */
+struct strict {
+	int nul_escape; /* a string holds the escape \u0000 */
+	size_t offset;	/* the byte where the text goes wrong */
+	int rc;		/* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
+	int after;	/* found after the value had ended */
+	char message[80];
+};
+
+static int fault_at(struct strict *st, size_t offset, int rc, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
+
+/* Records a fault; returns -1. */
+static int fault_at(struct strict *st, size_t offset, int rc, const char *fmt,
+		    ...)
 {
-	for (size_t i = 0; i < len; i++)
-		if (!is_space(s[i]))
+	va_list ap;
+
+	st->offset = offset;
+	st->rc = rc;
+	st->after = 0;
+	va_start(ap, fmt);
+	vsnprintf(st->message, sizeof(st->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int end_of_input(struct strict *st, size_t len)
+{
+	return fault_at(st, len, PE_ERR_INVALID,
+			"invalid JSON: unexpected end of input");
+}
+
+static int unexpected(struct strict *st, size_t offset, size_t len)
+{
+	if (offset >= len)
+		return end_of_input(st, len);
+	return fault_at(st, offset, PE_ERR_INVALID,
+			"invalid JSON: unexpected character");
+}
+
+static size_t skip_json_space(const char *t, size_t i, size_t len)
+{
+	while (i < len && is_space(t[i]))
+		i++;
+	return i;
+}
+
+static int is_digit(const char *t, size_t i, size_t len)
+{
+	return i < len && t[i] >= '0' && t[i] <= '9';
+}
+
+/* The code unit of the "\uXXXX" at t[i], or -1 when there is none. */
+static long escape_code(const char *t, size_t i, size_t len)
+{
+	if (i > len || len - i < 6 || t[i] != '\\' || t[i + 1] != 'u')
+		return -1;
+	for (size_t k = i + 2; k < i + 6; k++)
+		if (!isxdigit((unsigned char)t[k]))
+			return -1;
+	return (long)hex4(t + i + 2);
+}
+
+/*
+ * Steps over the escape at the backslash t[*i].  A surrogate must come
+ * in a pair (high, then low), as cJSON wants it.
+ */
+static int scan_escape(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	long code, low;
+
+	if (*i + 1 < len && t[*i + 1] && strchr("\"\\/bfnrt", t[*i + 1])) {
+		*i += 2;
+		return 0;
+	}
+	code = escape_code(t, *i, len);
+	if (code < 0)
+		return fault_at(st, *i, PE_ERR_INVALID,
+				"invalid JSON: invalid escape in a string");
+	if (code >= 0xd800 && code <= 0xdbff) {
+		low = escape_code(t, *i + 6, len);
+		if (low >= 0xdc00 && low <= 0xdfff) {
+			*i += 12;
 			return 0;
-	return 1;
+		}
+	}
+	if (code >= 0xd800 && code <= 0xdfff)
+		return fault_at(st, *i, PE_ERR_INVALID,
+				"invalid JSON: unpaired surrogate in a "
+				"\\u escape");
+	st->nul_escape |= code == 0;
+	*i += 6;
+	return 0;
+}
+
+/*
+ * The bytes that end a run in a string, at one table look-up a byte:
+ * the control characters, the quote and the backslash.
+ */
+/* clang-format off */
+static const unsigned char string_stops[256] = {
+	/* 0x00 to 0x1f: the control characters. */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x20 to 0x4f: the quote is 0x22. */
+	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* 0x50 to 0x5f: the backslash is 0x5c; the rest are 0. */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+};
+/* clang-format on */
+
+/*
+ * Where the run of bytes a string holds as they are (all but a quote, a
+ * backslash and a control character) ends, from k on.  Eight bytes at a
+ * time while a word w has none of the three: it holds a byte below 0x20
+ * exactly when (w - 0x2020...) & ~w has a high bit set, and a quote (a
+ * backslash) when the same test for a byte below 1 does on w ^ 0x2222...
+ * (w ^ 0x5c5c...).
+ */
+static size_t plain_run_end(const char *t, size_t k, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+
+	for (uint64_t w, q, b; k + 8 <= len; k += 8) {
+		memcpy(&w, t + k, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		     ((b - ones) & ~b)) &
+		    highs)
+			break;
+	}
+	while (k < len && !string_stops[(unsigned char)t[k]])
+		k++;
+	return k;
+}
+
+/* Steps over the string at the quote t[*i]. */
+static int scan_string(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	size_t k = *i + 1;
+
+	for (;;) {
+		unsigned char c;
+
+		k = plain_run_end(t, k, len);
+		if (k >= len)
+			return end_of_input(st, len);
+		c = (unsigned char)t[k];
+		if (c == '"')
+			break;
+		if (c == '\\') {
+			if (scan_escape(t, len, &k, st))
+				return -1;
+			continue;
+		}
+		return fault_at(st, k, PE_ERR_INVALID,
+				"invalid JSON: unescaped control character "
+				"U+%04X in a string",
+				c);
+	}
+	*i = k + 1;
+	return 0;
+}
+
+/* True when the number of len bytes at s is within a double's range. */
+static int number_in_range(const char *s, size_t len)
+{
+	char small[64];
+	char *copy = len < sizeof(small) ? small : xmalloc(len + 1);
+	int finite;
+
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	finite = isfinite(strtod(copy, NULL));
+	if (copy != small)
+		free(copy);
+	return finite;
+}
+
+/* Steps over digits; fails unless there is one. */
+static int scan_digits(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	if (!is_digit(t, *i, len))
+		return fault_at(st, *i, PE_ERR_INVALID,
+				"invalid JSON: digit expected in a number");
+	while (is_digit(t, *i, len))
+		++*i;
+	return 0;
+}
+
+/* Steps over the number at t[*i]: a minus sign or a digit. */
+static int scan_number(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	size_t start = *i, k = *i + (t[*i] == '-');
+	int exponent = 0;
+
+	if (k + 1 < len && t[k] == '0' && is_digit(t, k + 1, len))
+		return fault_at(st, k, PE_ERR_INVALID,
+				"invalid JSON: leading zero in a number");
+	if (scan_digits(t, len, &k, st))
+		return -1;
+	if (k < len && t[k] == '.') {
+		k++;
+		if (scan_digits(t, len, &k, st))
+			return -1;
+	}
+	if (k < len && (t[k] == 'e' || t[k] == 'E')) {
+		exponent = 1;
+		k++;
+		if (k < len && (t[k] == '+' || t[k] == '-'))
+			k++;
+		if (scan_digits(t, len, &k, st))
+			return -1;
+	}
+	/* Without an exponent, 300 bytes of digits stay below 1e300. */
+	if ((exponent || k - start > 300) &&
+	    !number_in_range(t + start, k - start))
+		return fault_at(st, start, PE_ERR_LIMIT,
+				"JSON number out of range");
+	*i = k;
+	return 0;
+}
+
+/* Steps over true, false or null at t[*i]. */
+static int scan_literal(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	for (size_t k = 0; k < sizeof(words) / sizeof(*words); k++) {
+		size_t n = strlen(words[k]);
+
+		if (len - *i >= n && !memcmp(t + *i, words[k], n)) {
+			*i += n;
+			return 0;
+		}
+	}
+	return unexpected(st, *i, len);
+}
+
+/*
+ * Where the scan is: before a value, a key, or what follows a value; or
+ * just inside a bracket, where the closing one may come at once.
+ */
+enum scan_state { WANT_VALUE, WANT_KEY, FIRST_VALUE, FIRST_KEY, AFTER_VALUE };
+
+/* The open brackets; a value may start inside PE_JSON_MAX_DEPTH of them. */
+struct nest {
+	char open[PE_JSON_MAX_DEPTH + 1];
+	size_t depth;
+};
+
+static char closing(const struct nest *n)
+{
+	return n->open[n->depth - 1] == '{' ? '}' : ']';
+}
+
+/* Steps over a value, or into the object or array it opens. */
+static int scan_value(const char *t, size_t len, size_t *i, struct nest *n,
+		      struct strict *st)
+{
+	char c;
+	int rc;
+
+	if (*i >= len)
+		return end_of_input(st, len);
+	if (n->depth > PE_JSON_MAX_DEPTH)
+		return fault_at(st, *i, PE_ERR_LIMIT,
+				"JSON nested deeper than %d levels",
+				PE_JSON_MAX_DEPTH);
+	c = t[*i];
+	if (c == '{' || c == '[') {
+		n->open[n->depth++] = c;
+		++*i;
+		return c == '{' ? FIRST_KEY : FIRST_VALUE;
+	}
+	if (c == '"')
+		rc = scan_string(t, len, i, st);
+	else if (c == '-' || is_digit(t, *i, len))
+		rc = scan_number(t, len, i, st);
+	else
+		rc = scan_literal(t, len, i, st);
+	return rc ? rc : AFTER_VALUE;
+}
+
+/* Steps over a key and its colon. */
+static int scan_key(const char *t, size_t len, size_t *i, struct strict *st)
+{
+	if (*i >= len || t[*i] != '"')
+		return unexpected(st, *i, len);
+	if (scan_string(t, len, i, st))
+		return -1;
+	*i = skip_json_space(t, *i, len);
+	if (*i >= len || t[*i] != ':')
+		return unexpected(st, *i, len);
+	++*i;
+	return WANT_VALUE;
+}
+
+/* Steps over the comma or the closing bracket after a value. */
+static int scan_after(const char *t, size_t len, size_t *i, struct nest *n,
+		      struct strict *st)
+{
+	if (*i < len && t[*i] == ',') {
+		++*i;
+		return n->open[n->depth - 1] == '{' ? WANT_KEY : WANT_VALUE;
+	}
+	if (*i < len && t[*i] == closing(n)) {
+		++*i;
+		n->depth--;
+		return AFTER_VALUE;
+	}
+	return unexpected(st, *i, len);
+}
+
+/* The length of the UTF-8 byte order mark that starts text, or 0. */
+static size_t bom_len(const char *text, size_t len)
+{
+	return len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+}
+
+/*
+ * Checks that the len bytes of text are one JSON value, as RFC 8259
+ * writes it, with white space around it (and a UTF-8 byte order mark
+ * before, which cJSON skips), within this reader's limits.  Returns 0,
+ * or the rc of what is wrong after filling st.  One pass, without
+ * recursion.
+ */
+static int scan_json(const char *t, size_t len, struct strict *st)
+{
+	struct nest n;
+	size_t i = bom_len(t, len);
+	int state = WANT_VALUE;
+
+	n.depth = 0;
+	st->nul_escape = 0;
+	for (;;) {
+		i = skip_json_space(t, i, len);
+		if ((state == FIRST_KEY || state == FIRST_VALUE) && i < len &&
+		    t[i] == closing(&n)) {
+			i++;
+			n.depth--;
+			state = AFTER_VALUE;
+			continue;
+		}
+		if (state == WANT_VALUE || state == FIRST_VALUE)
+			state = scan_value(t, len, &i, &n, st);
+		else if (state == WANT_KEY || state == FIRST_KEY)
+			state = scan_key(t, len, &i, st);
+		else if (n.depth)
+			state = scan_after(t, len, &i, &n, st);
+		else if (i < len)
+			break;
+		else
+			return 0;
+		if (state < 0)
+			return st->rc;
+	}
+	fault_at(st, i, PE_ERR_INVALID,
+		 "invalid JSON: unexpected text after the value");
+	st->after = 1;
+	return st->rc;
 }
 
 /* Where an error at byte offset lies: from the base mark, or mapped
@@ -425,106 +842,129 @@ static struct pe_mark locate(const struct locator *loc, const char *text,
 	return m;
 }
 
-/*
- * How many arrays and objects are open at byte off of text, which is
- * valid JSON up to there: cJSON gives up past CJSON_NESTING_LIMIT levels
- * with no word of why.
- */
-static size_t depth_at(const char *text, size_t off)
+/* Records what st found wrong in text in diag; returns its rc. */
+static int report(const struct strict *st, const char *text, size_t len,
+		  const struct locator *loc, struct pe_diag *diag)
 {
-	struct scan s;
-	size_t depth = 0;
-	int in_string = 0;
-
-	scan_init(&s, text, off);
-	for (size_t i = scan_next(&s, 0, 0); i < off;
-	     i = scan_next(&s, i + 1, in_string)) {
-		char c = text[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == '[' || c == '{') {
-			depth++;
-		} else if ((c == ']' || c == '}') && depth) {
-			depth--;
-		}
-	}
-	return depth;
-}
-
-static struct pe_node *parse(struct pe_doc *doc, const char *text, size_t len,
-			     const struct locator *loc, struct pe_diag *diag)
-{
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-	struct walk w;
-	struct pe_node *n;
-	size_t off;
 	struct pe_mark m;
 
-	if (!root) {
-		int truncated = is_truncated(text, len);
-
-		off = truncated		   ? len
-		      : end && end >= text ? (size_t)(end - text)
-					   : 0;
-		/*
-		 * cJSON places an error at the end of the text on its last
-		 * byte: when only white space is left from where it
-		 * stopped, the input ended too early.
-		 */
-		if (off < len && is_space_only(text + off, len - off))
-			off = len;
-		m = locate(loc, text, off);
-		if (!truncated && depth_at(text, off) >= CJSON_NESTING_LIMIT)
-			pe_diag_error(diag, &m,
-				      "JSON nested deeper than %d levels",
-				      PE_JSON_MAX_DEPTH);
-		else
-			pe_diag_error(diag, &m, "invalid JSON: %s",
-				      truncated || off >= len
-					      ? "unexpected end of input"
-					      : "unexpected character");
-		return NULL;
-	}
-	off = end && end >= text ? (size_t)(end - text) : len;
-	while (off < len && is_space(text[off]))
-		off++;
-	if (off < len) {
-		cJSON_Delete(root);
-		m = locate(loc, text, off);
+	/*
+	 * Text cut off inside a string or an open bracket ended too early,
+	 * whatever came before: a model's answer that stopped at its
+	 * token limit, or prose that is not JSON at all.
+	 */
+	if (!st->after && is_truncated(text, len)) {
+		m = locate(loc, text, len);
 		pe_diag_error(diag, &m,
-			      "invalid JSON: unexpected text after the value");
-		return NULL;
+			      "invalid JSON: unexpected end of input");
+		return PE_ERR_INVALID;
 	}
-	memset(&w, 0, sizeof(w));
-	w.text = text;
-	w.len = len;
-	w.decode = has_nul_escape(text, len);
-	w.mark = loc->scalar != NULL;
-	if (w.mark)
-		pe_scalar_cursor_init(&w.cursor, loc->src, loc->scalar);
-	n = convert(doc, root, &loc->base, &w, 0);
-	cJSON_Delete(root);
-	if (!n)
+	m = locate(loc, text, st->offset);
+	pe_diag_error(diag, &m, "%s", st->message);
+	return st->rc;
+}
+
+/*
+ * Starts w at the top of text; decode: a string holds "\u0000"; full:
+ * step over every token.
+ */
+static void start_walk(struct walk *w, const char *text, size_t len,
+		       const struct locator *loc, int decode, int full)
+{
+	memset(w, 0, sizeof(*w));
+	w->text = text;
+	w->len = len;
+	w->pos = bom_len(text, len);
+	w->decode = decode;
+	w->mark = loc->scalar != NULL;
+	w->full = full;
+	if (w->mark)
+		pe_scalar_cursor_init(&w->cursor, loc->src, loc->scalar);
+}
+
+/*
+ * Records the key an object gave twice, which a full walk found; a NUL
+ * in it is shown as \u0000, which a message could not hold.
+ */
+static void report_repeated(const struct walk *w, const struct locator *loc,
+			    struct pe_diag *diag)
+{
+	const struct pe_node *key = w->repeated;
+	struct pe_mark m = locate(loc, w->text, w->repeated_at);
+	struct pe_buf shown;
+	char *cut;
+
+	pe_buf_init(&shown, 0);
+	for (size_t i = 0; i < key->len; i++)
+		if (key->text[i])
+			pe_buf_addc(&shown, key->text[i]);
+		else
+			pe_buf_adds(&shown, "\\u0000");
+	cut = pe_shorten(pe_buf_str(&shown), shown.len, 60);
+	pe_diag_error(diag, &m, "duplicate key '%s'", cut);
+	free(cut);
+	pe_buf_release(&shown);
+}
+
+static int parse(struct pe_doc *doc, const char *text, size_t len,
+		 const struct locator *loc, struct pe_diag *diag,
+		 struct pe_node **out)
+{
+	struct strict st;
+	cJSON *root;
+	struct walk w;
+	struct pe_doc_point point = pe_doc_point(doc);
+
+	*out = NULL;
+	if (scan_json(text, len, &st))
+		return report(&st, text, len, loc, diag);
+	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
+	if (!root) {
+		/*
+		 * The scan passed it, so memory ran out, or this cJSON reads
+		 * a number through 64 bytes (1.7.15 without the fix for
+		 * CVE-2023-26819, which Debian's 1.7.15-1+deb12u3 has) and
+		 * failed on a longer one.
+		 */
 		pe_diag_error(diag, &loc->base,
-			      "JSON nested deeper than %d levels",
-			      PE_JSON_MAX_DEPTH);
-	return n;
+			      "cJSON could not read this JSON");
+		return PE_ERR_LIMIT;
+	}
+	start_walk(&w, text, len, loc, st.nul_escape, loc->scalar != NULL);
+	*out = convert(doc, root, &loc->base, &w);
+	if (!*out && !w.full) {
+		/* Again, through the text, to find where the key is. */
+		pe_doc_release(doc, point);
+		start_walk(&w, text, len, loc, st.nul_escape, 1);
+		*out = convert(doc, root, &loc->base, &w);
+	}
+	cJSON_Delete(root);
+	if (*out)
+		return PE_OK;
+	report_repeated(&w, loc, diag);
+	pe_doc_release(doc, point);
+	return PE_ERR_LIMIT;
+}
+
+/* Parses JSON text into document nodes, saying why it could not; see
+ * json.h. */
+int pe_json_read(struct pe_doc *doc, const char *text, size_t len,
+		 const struct pe_mark *base, struct pe_diag *diag,
+		 struct pe_node **out)
+{
+	struct locator loc = { *base, NULL, NULL };
+
+	return parse(doc, text, len, &loc, diag, out);
 }
 
 /* Parses JSON text into document nodes; see json.h. */
 struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 			      const struct pe_mark *base, struct pe_diag *diag)
 {
-	struct locator loc = { *base, NULL, NULL };
+	struct pe_node *n;
 
-	return parse(doc, text, len, &loc, diag);
+	pe_json_read(doc, text, len, base, diag, &n);
+	return n;
 }
 
 /* Parses the JSON held in a YAML scalar; see json.h. */
@@ -534,8 +974,10 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 				     struct pe_diag *diag)
 {
 	struct locator loc = { scalar->mark, src, scalar };
+	struct pe_node *n;
 
-	return parse(doc, scalar->text, scalar->len, &loc, diag);
+	parse(doc, scalar->text, scalar->len, &loc, diag, &n);
+	return n;
 }
 
 /*

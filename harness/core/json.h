@@ -22,11 +22,26 @@ enum { PE_JSON_MAX_DEPTH = 128 };
 /*
  * Parses len bytes of JSON text into nodes owned by doc.  base is the mark
  * of the text's first byte (the line of a JSONL record); every node gets
- * that line.  The whole text must be one JSON value (white space around it
- * is allowed).  Returns NULL after recording an error in diag.
+ * that line.  The whole text must be one JSON value as RFC 8259 writes it
+ * (white space around it is allowed, and a UTF-8 byte order mark before
+ * it); what cJSON would take besides ("01", raw control characters in a
+ * string) is refused, and so is an object that gives a key twice.
+ * Returns NULL after recording an error, at its line and column, in diag.
  */
 struct pe_node *pe_json_parse(struct pe_doc *doc, const char *text, size_t len,
 			      const struct pe_mark *base, struct pe_diag *diag);
+
+/*
+ * pe_json_parse, telling why it failed: returns PE_OK with the value in
+ * *out, or, with *out NULL after an error in diag, PE_ERR_INVALID when
+ * the text is not JSON and PE_ERR_LIMIT when it is but this reader takes
+ * no one meaning from it: it passes a limit (nesting deeper than
+ * PE_JSON_MAX_DEPTH, a number beyond a double's range), or an object in
+ * it gives a key twice, whose value RFC 8259 leaves open.
+ */
+int pe_json_read(struct pe_doc *doc, const char *text, size_t len,
+		 const struct pe_mark *base, struct pe_diag *diag,
+		 struct pe_node **out);
 
 /*
  * Parses the JSON text held in a YAML scalar of src (for example a

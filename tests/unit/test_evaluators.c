@@ -2186,7 +2186,130 @@ static const struct eval_case json_cases[] = {
 	{ "type: json_schema, failed",
 	  "- type: json_schema\n  value: {type: array, minItems: 2}", "[1]",
 	  FAIL, 0, "(root): ", CONTAINS },
+	/* RFC 8259 to the letter, where cJSON would take more. */
+	{ "a leading zero", "- json: true", "01", FAIL, 0,
+	  "not valid JSON: leading zero in a number at line 1, column 1",
+	  EXACT },
+	{ "no digit after the point", "- json: true", "1.", FAIL, 0,
+	  "not valid JSON: digit expected in a number at line 1, column 3",
+	  EXACT },
+	{ "a vertical tab is no white space", "- json: true", "[1\v]", FAIL, 0,
+	  "not valid JSON: unexpected character at line 1, column 3", EXACT },
+	{ "nor a form feed before the value", "- json: true", "\f{}", FAIL, 0,
+	  "not valid JSON: unexpected character at line 1, column 1", EXACT },
+	{ "nor a control character", "- json: true", "[\x01]", FAIL, 0,
+	  "not valid JSON: unexpected character at line 1, column 2", EXACT },
+	{ "a raw tab in a string", "- json: true", "{\"a\":\"x\ty\"}", FAIL, 0,
+	  "not valid JSON: unescaped control character U+0009 in a string at "
+	  "line 1, column 8",
+	  EXACT },
+	{ "a raw U+0001 in a string", "- json: true", "{\"a\":\"x\x01y\"}",
+	  FAIL, 0,
+	  "not valid JSON: unescaped control character U+0001 in a string at "
+	  "line 1, column 8",
+	  EXACT },
+	{ "the forms RFC 8259 allows", "- json: true",
+	  "[0, -0, 0.5e-3, 1E+2, -1.5E-7, \"\\u0000\", \"\\ud83d\\ude00\"]",
+	  PASS, 1, "valid JSON", EXACT },
+	/*
+	 * JSON the reader takes no one meaning from is an error, never a
+	 * pass or a fail, whatever not: says.
+	 */
+	{ "a number beyond a double", "- json: true", "{\"n\": 1e400}", ERROR,
+	  0, "cannot check the JSON: number out of range at line 1, column 7",
+	  EXACT },
+	{ "a key given twice",
+	  "- json: {schema: {properties: {a: {type: integer}}}}",
+	  "{\"a\":1,\"a\":\"x\"}", ERROR, 0,
+	  "cannot check the JSON: duplicate key 'a' at line 1, column 8",
+	  EXACT },
+	{ "a key given twice, under not:", "- json: true\n  not: true",
+	  "{\"pass\": true, \"pass\": false}", ERROR, 0,
+	  "cannot check the JSON: duplicate key 'pass' at line 1, column 16",
+	  EXACT },
+	{ "a key given twice in a json block", "- json: true",
+	  "Here:\n\n```json\n{\"a\": 1,\n \"a\": 2}\n```\n", ERROR, 0,
+	  "cannot check the JSON: duplicate key 'a' at line 2, column 2 of its "
+	  "json block",
+	  EXACT },
 };
+
+/*
+ * Answers built here: nesting around a value, and NUL bytes, which a C
+ * string literal cannot end the table's rows with.  Past 128 levels the
+ * JSON is an error at the value that goes too deep, also under not:.
+ * A NUL in the text of a string is a control character, refused; as
+ * "\u0000" it is kept, and a check sees the whole string.
+ */
+static void test_json_built(void **state)
+{
+	static const struct {
+		const char *name, *evaluator;
+		size_t depth; /* arrays around [1], or 0 for text */
+		const char *text;
+		size_t len;
+		int verdict;
+		const char *reason;
+	} cases[] = {
+		{ "128 levels", "- json: true", 127, NULL, 0, PASS,
+		  "valid JSON" },
+		{ "129 levels", "- json: true", 128, NULL, 0, ERROR,
+		  "cannot check the JSON: nested deeper than 128 levels at "
+		  "line 1, column 130" },
+		{ "200 levels", "- json: true", 199, NULL, 0, ERROR,
+		  "cannot check the JSON: nested deeper than 128 levels at "
+		  "line 1, column 130" },
+		{ "200 levels, under not:", "- json: true\n  not: true", 199,
+		  NULL, 0, ERROR,
+		  "cannot check the JSON: nested deeper than 128 levels at "
+		  "line 1, column 130" },
+		{ "1100 levels", "- json: true", 1099, NULL, 0, ERROR,
+		  "cannot check the JSON: nested deeper than 128 levels at "
+		  "line 1, column 130" },
+		{ "a NUL byte in a value",
+		  "- json: {schema: {properties: {a: {const: x}}}}", 0,
+		  "{\"a\":\"x\0y\"}", 11, FAIL,
+		  "not valid JSON: unescaped control character U+0000 in a "
+		  "string at line 1, column 8" },
+		{ "a NUL byte in a key",
+		  "- json: {schema: {properties: {a: {const: x}}}}", 0,
+		  "{\"a\0b\":\"x\"}", 11, FAIL,
+		  "not valid JSON: unescaped control character U+0000 in a "
+		  "string at line 1, column 4" },
+		{ "an escaped NUL in a value",
+		  "- json: {schema: {properties: {a: {const: x}}}}", 0,
+		  "{\"a\":\"x\\u0000y\"}", 16, FAIL,
+		  "JSON does not match the schema (1 problem): /a: "
+		  "\"x\\u0000y\" "
+		  "is not the const value \"x\"" },
+	};
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct eval_case c = { cases[i].name,
+				       cases[i].evaluator,
+				       NULL,
+				       cases[i].verdict,
+				       cases[i].verdict == PASS,
+				       cases[i].reason,
+				       EXACT };
+		struct pe_buf text;
+
+		pe_buf_init(&text, 0);
+		for (size_t d = 0; d < cases[i].depth; d++)
+			pe_buf_addc(&text, '[');
+		if (cases[i].depth)
+			pe_buf_adds(&text, "[1]");
+		else
+			pe_buf_add(&text, cases[i].text, cases[i].len);
+		for (size_t d = 0; d < cases[i].depth; d++)
+			pe_buf_addc(&text, ']');
+		failures += !run_eval_case(NULL, &c, text.data, text.len);
+		pe_buf_release(&text);
+	}
+	assert_int_equal(failures, 0);
+}
 
 /*
  * The answer is parsed as Markdown when the first evaluator that reads
@@ -3606,6 +3729,7 @@ int main(void)
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_built),
 		cmocka_unit_test(test_markdown_on_demand),
 		cmocka_unit_test(test_python),
 		cmocka_unit_test(test_python_result_variable),

@@ -7,13 +7,17 @@
  * pe_json_quote escapes what RFC 8259 requires and writes invalid UTF-8
  * as U+FFFD.  JSON read from a YAML scalar (a block, a quoted string,
  * with and without a NUL escape) gives every key and value its own line
- * and column in the YAML file.
+ * and column in the YAML file.  The reader is RFC 8259 to the letter
+ * where cJSON is lenient (numbers, white space, control characters and
+ * escapes in strings), and tells a limit it passed (nesting, a number's
+ * range) or an object that gives a key twice from invalid JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +44,11 @@ struct bytes {
 };
 
 static const struct pe_mark base = { "data.jsonl", 1, 1 };
+
+#define ZEROS_100                                                              \
+	"0000000000000000000000000000000000000000000000000000000000000000000"  \
+	"000000000000000000000000000000000"
+#define ZEROS_400 ZEROS_100 ZEROS_100 ZEROS_100 ZEROS_100
 
 /*
  * Parses len bytes of text into doc; fails the test (printing the
@@ -359,6 +368,75 @@ static const struct error_case error_cases[] = {
 	{ "<a \"{\"\n[x]\n", 0, 1, 1, "invalid JSON: unexpected character" },
 	{ "# T\n\n\"q\" {\n\0\"", 13, 4, 3,
 	  "invalid JSON: unexpected end of input" },
+	/*
+	 * RFC 8259 to the letter, where cJSON is lenient.  Numbers: no
+	 * leading zero, digits after the sign, the point and the exponent.
+	 */
+	{ "01", 0, 1, 1, "invalid JSON: leading zero in a number" },
+	{ "[-01]", 0, 1, 3, "invalid JSON: leading zero in a number" },
+	{ "{\"n\": 00}", 0, 1, 7, "invalid JSON: leading zero in a number" },
+	{ "1.", 0, 1, 3, "invalid JSON: digit expected in a number" },
+	{ "[1.]", 0, 1, 4, "invalid JSON: digit expected in a number" },
+	{ "1.e3", 0, 1, 3, "invalid JSON: digit expected in a number" },
+	{ "-", 0, 1, 2, "invalid JSON: digit expected in a number" },
+	{ "[-x]", 0, 1, 3, "invalid JSON: digit expected in a number" },
+	{ "1e", 0, 1, 3, "invalid JSON: digit expected in a number" },
+	{ "[1E+]", 0, 1, 5, "invalid JSON: digit expected in a number" },
+	{ ".5", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "+1", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "[0x10]", 0, 1, 3, "invalid JSON: unexpected character" },
+	{ "[1.5.2]", 0, 1, 5, "invalid JSON: unexpected character" },
+	/* White space is space, tab, line feed and carriage return only. */
+	{ "[1\v]", 0, 1, 3, "invalid JSON: unexpected character" },
+	{ "\f{}", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "[\x01]", 0, 1, 2, "invalid JSON: unexpected character" },
+	{ "[1,\0 2]", 7, 1, 4, "invalid JSON: unexpected character" },
+	{ "{}\v", 0, 1, 3, "invalid JSON: unexpected text after the value" },
+	{ "\xc2\xa0[]", 0, 1, 1, "invalid JSON: unexpected character" },
+	/* A string holds no raw control character (U+0000 to U+001F). */
+	{ "{\"a\":\"x\ty\"}", 0, 1, 8,
+	  "invalid JSON: unescaped control character U+0009 in a string" },
+	{ "{\"a\":\"x\x01y\"}", 0, 1, 8,
+	  "invalid JSON: unescaped control character U+0001 in a string" },
+	{ "{\"a\":\"x\0y\"}", 11, 1, 8,
+	  "invalid JSON: unescaped control character U+0000 in a string" },
+	{ "{\"a\0b\":\"x\"}", 11, 1, 4,
+	  "invalid JSON: unescaped control character U+0000 in a string" },
+	{ "[\"two\nlines\"]", 0, 1, 6,
+	  "invalid JSON: unescaped control character U+000A in a string" },
+	{ "\"\x1f\"", 0, 1, 2,
+	  "invalid JSON: unescaped control character U+001F in a string" },
+	/* Escapes: the eight simple ones and four hex digits. */
+	{ "[\"\\uqqqq\"]", 0, 1, 3,
+	  "invalid JSON: invalid escape in a string" },
+	{ "[\"\\u12\"]", 0, 1, 3, "invalid JSON: invalid escape in a string" },
+	{ "[\"a\\x41\"]", 0, 1, 4, "invalid JSON: invalid escape in a string" },
+	{ "[\"\\U0041\"]", 0, 1, 3,
+	  "invalid JSON: invalid escape in a string" },
+	{ "[\"\\\0\"]", 6, 1, 3, "invalid JSON: invalid escape in a string" },
+	{ "[\"\\ud800\"]", 0, 1, 3,
+	  "invalid JSON: unpaired surrogate in a \\u escape" },
+	{ "[\"\\udc00\\ud800\"]", 0, 1, 3,
+	  "invalid JSON: unpaired surrogate in a \\u escape" },
+	{ "[\"x\\ud800\\u0041\"]", 0, 1, 4,
+	  "invalid JSON: unpaired surrogate in a \\u escape" },
+	/* Punctuation. */
+	{ "[1,]", 0, 1, 4, "invalid JSON: unexpected character" },
+	{ "{\"a\":1,}", 0, 1, 8, "invalid JSON: unexpected character" },
+	{ "[1 2]", 0, 1, 4, "invalid JSON: unexpected character" },
+	{ "{\"a\" 1}", 0, 1, 6, "invalid JSON: unexpected character" },
+	{ "{1:2}", 0, 1, 2, "invalid JSON: unexpected character" },
+	{ "{'a':1}", 0, 1, 2, "invalid JSON: unexpected character" },
+	{ "[1}", 0, 1, 3, "invalid JSON: unexpected character" },
+	{ "{\"a\":1]", 0, 1, 7, "invalid JSON: unexpected character" },
+	{ "[,1]", 0, 1, 2, "invalid JSON: unexpected character" },
+	{ "nul", 0, 1, 1, "invalid JSON: unexpected character" },
+	{ "[True]", 0, 1, 2, "invalid JSON: unexpected character" },
+	{ "[NaN]", 0, 1, 2, "invalid JSON: unexpected character" },
+	/* Past a limit: a number beyond a double's range. */
+	{ "[1e400]", 0, 1, 2, "JSON number out of range" },
+	{ "{\"n\":\n  -1.5E+309}", 0, 2, 3, "JSON number out of range" },
+	{ "1" ZEROS_400, 0, 1, 1, "JSON number out of range" },
 };
 
 static void test_errors(void **state)
@@ -473,22 +551,96 @@ static void test_prose_errors_random(void **state)
 }
 
 /*
- * Nesting: past 128 levels the tree is refused; past cJSON's own limit
- * (1,000) the parse fails, and the message still says why, where the
- * limit was passed.  10,000 levels of objects and of arrays.
+ * Pseudo-random strings of plain bytes, escapes and raw control
+ * characters, of every length up to 40 (the scan reads eight bytes at a
+ * time): refused at the first control character, at its column and
+ * with its code; else read, with every byte.
+ */
+static void test_strings_random(void **state)
+{
+	static const struct bytes pieces[] = {
+		BYTES("a"),    BYTES(" "),	  BYTES("\xc3\xa9"),
+		BYTES("\x7f"), BYTES("\xc2\x80"), BYTES("\\n"),
+		BYTES("\\\\"), BYTES("\\\""),	  BYTES("\\u00e9"),
+		BYTES("\t"),   BYTES("\x01"),	  BYTES("\x1f"),
+		BYTES("\n"),   BYTES("\0"),
+	};
+	enum { FIRST_CONTROL = 9 }; /* pieces from here are refused */
+	unsigned long long x = 0x2545f4914f6cdd1dULL;
+
+	(void)state;
+	for (int round = 0; round < 4000; round++) {
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		size_t count = next_random(&x) % 40, len = 1, col = 0;
+		size_t decoded = 0, chars = 1; /* the quote */
+		unsigned control = 0;
+		char text[400];
+		const struct pe_node *n;
+
+		text[0] = '"';
+		for (size_t i = 0; i < count; i++) {
+			size_t k = next_random(&x) % COUNT(pieces);
+			/* Mostly plain, so that long runs come up. */
+			if (next_random(&x) % 4)
+				k = 0;
+			if (k >= FIRST_CONTROL && !col) {
+				col = chars + 1;
+				control = (unsigned char)pieces[k].s[0];
+			}
+			memcpy(text + len, pieces[k].s, pieces[k].len);
+			len += pieces[k].len;
+			for (size_t b = 0; b < pieces[k].len; b++)
+				chars += (pieces[k].s[b] & 0xc0) != 0x80;
+			decoded += k == 8	      ? 2
+				   : k >= 5 && k <= 7 ? 1
+						      : pieces[k].len;
+		}
+		text[len++] = '"';
+		n = pe_json_parse(doc, text, len, &base, diag);
+		if (col) {
+			char want[80];
+			const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+
+			snprintf(want, sizeof(want),
+				 "invalid JSON: unescaped control character "
+				 "U+%04X in a string",
+				 control);
+			assert_null(n);
+			assert_string_equal(e->message, want);
+			assert_int_equal(e->line, 1);
+			assert_int_equal(e->col, col);
+		} else {
+			assert_non_null(n);
+			assert_int_equal(n->len, decoded);
+		}
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+/*
+ * Nesting: the top value is at depth 0, and one below depth 128 is
+ * refused, at its first byte, however deep the text goes on (cJSON's own
+ * limit is 1,000): a limit of the reader (PE_ERR_LIMIT), not invalid
+ * JSON.  128 levels of objects and of arrays around a value are read.
  */
 static void test_deep_nesting(void **state)
 {
 	static const char *const open_close[][2] = { { "{\"a\":", "}" },
 						     { "[", "]" } };
-	size_t depths[] = { 129, 10000 };
+	size_t depths[] = { 128, 129, 200, 1100, 10000 };
 
 	(void)state;
 	for (size_t k = 0; k < COUNT(open_close); k++) {
 		for (size_t d = 0; d < COUNT(depths); d++) {
 			struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
 			struct pe_diag *diag = pe_diag_new();
+			size_t open_len = strlen(open_close[k][0]);
+			struct pe_node *n;
+			const struct pe_diag_entry *e;
 			struct pe_buf text;
+			int rc;
 
 			pe_buf_init(&text, 0);
 			for (size_t i = 0; i < depths[d]; i++)
@@ -496,16 +648,253 @@ static void test_deep_nesting(void **state)
 			pe_buf_adds(&text, "1");
 			for (size_t i = 0; i < depths[d]; i++)
 				pe_buf_adds(&text, open_close[k][1]);
-			assert_null(pe_json_parse(doc, text.data, text.len,
-						  &base, diag));
-			assert_int_equal(pe_diag_len(diag), 1);
-			assert_string_equal(pe_diag_get(diag, 0)->message,
-					    "JSON nested deeper than 128 "
-					    "levels");
+			rc = pe_json_read(doc, text.data, text.len, &base, diag,
+					  &n);
+			if (depths[d] <= PE_JSON_MAX_DEPTH) {
+				assert_int_equal(rc, PE_OK);
+				for (size_t i = 0; i < depths[d]; i++)
+					n = k ? n->items[0] : n->pairs[0].value;
+				assert_int_equal(n->kind, PE_NODE_INT);
+				assert_int_equal(n->ival, 1);
+			} else {
+				assert_int_equal(rc, PE_ERR_LIMIT);
+				assert_null(n);
+				assert_int_equal(pe_diag_len(diag), 1);
+				e = pe_diag_get(diag, 0);
+				assert_string_equal(e->message,
+						    "JSON nested deeper than "
+						    "128 levels");
+				assert_int_equal(e->line, 1);
+				assert_int_equal(e->col, 129 * open_len + 1);
+			}
 			pe_buf_release(&text);
 			pe_diag_free(diag);
 			pe_doc_free(doc);
 		}
+	}
+}
+
+/*
+ * 129 arrays, the innermost empty: no value is below depth 128, so the
+ * text is read.  With a value inside, it is refused at the value.
+ */
+static void test_deep_empty_array(void **state)
+{
+	struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_buf text;
+	struct pe_node *n;
+
+	(void)state;
+	pe_buf_init(&text, 0);
+	for (size_t i = 0; i < 129; i++)
+		pe_buf_addc(&text, '[');
+	for (size_t i = 0; i < 129; i++)
+		pe_buf_addc(&text, ']');
+	assert_int_equal(
+		pe_json_read(doc, text.data, text.len, &base, diag, &n), PE_OK);
+	assert_int_equal(n->kind, PE_NODE_SEQ);
+	pe_buf_reset(&text);
+	for (size_t i = 0; i < 129; i++)
+		pe_buf_addc(&text, '[');
+	pe_buf_adds(&text, "[]");
+	for (size_t i = 0; i < 129; i++)
+		pe_buf_addc(&text, ']');
+	assert_int_equal(
+		pe_json_read(doc, text.data, text.len, &base, diag, &n),
+		PE_ERR_LIMIT);
+	assert_int_equal(pe_diag_get(diag, 0)->col, 130);
+	pe_buf_release(&text);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+struct code_case {
+	const char *text;
+	int rc;
+};
+
+/*
+ * What pe_json_read returns: a limit of the reader apart from invalid
+ * JSON; text cut off inside an open bracket ended early, which is
+ * invalid whatever limit it passed before.
+ */
+static const struct code_case code_cases[] = {
+	{ "{}", PE_OK },
+	{ "[1e308, -1e-400]", PE_OK },
+	{ "[1e400]", PE_ERR_LIMIT },
+	{ "[1e400]]", PE_ERR_LIMIT },
+	{ "[1e400, ", PE_ERR_INVALID },
+	{ "01", PE_ERR_INVALID },
+	{ "[\"a\tb\"]", PE_ERR_INVALID },
+	{ "", PE_ERR_INVALID },
+};
+
+static void test_read_codes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(code_cases); i++) {
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		const char *text = code_cases[i].text;
+		struct pe_node *n;
+		int rc = pe_json_read(doc, text, strlen(text), &base, diag, &n);
+
+		if (rc != code_cases[i].rc || (rc == PE_OK) != (n != NULL) ||
+		    (rc == PE_OK) != (pe_diag_len(diag) == 0))
+			fail_msg("%s: rc %d, want %d", text, rc,
+				 code_cases[i].rc);
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+struct duplicate_case {
+	const char *text;
+	size_t len; /* 0: strlen(text) */
+	unsigned col;
+	const char *message;
+};
+
+/*
+ * An object that gives a key twice has no one meaning (cJSON keeps the
+ * first value, Python the last): refused at the second key, written
+ * alike or not, in a small object or a large one, however deep.
+ */
+static const struct duplicate_case duplicate_cases[] = {
+	{ "{\"pass\": true, \"pass\": false}", 0, 16, "duplicate key 'pass'" },
+	{ "{\"a\":1,\"a\":\"x\"}", 0, 8, "duplicate key 'a'" },
+	{ "{\"a\":1,\"\\u0061\":2}", 0, 8, "duplicate key 'a'" },
+	{ "[0, {\"o\": {\"k\": 1, \"k\": [2]}}]", 0, 20, "duplicate key 'k'" },
+	{ "{\"a\": {\"k\": 1}, \"a\": 2, \"k\": {\"k\": 3, \"k\": 4}}", 0, 17,
+	  "duplicate key 'a'" },
+	{ "{\"\":1,\"\":2}", 0, 7, "duplicate key ''" },
+	/* Keys with NUL characters: the whole key counts. */
+	{ "{\"a\\u0000b\":1, \"a\\u0000b\":2}", 0, 16,
+	  "duplicate key 'a\\u0000b'" },
+	/* After a byte order mark, which is one column. */
+	{ "\xef\xbb\xbf{\"a\":1,\"a\":2}", 0, 9, "duplicate key 'a'" },
+	/* Nine keys and more are looked up in an index. */
+	{ "{\"k1\":1,\"k2\":2,\"k3\":3,\"k4\":4,\"k5\":5,\"k6\":6,\"k7\":7,"
+	  "\"k8\":8,\"k9\":9,\"k5\":10}",
+	  0, 65, "duplicate key 'k5'" },
+};
+
+static void test_duplicate_keys(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(duplicate_cases); i++) {
+		const struct duplicate_case *c = &duplicate_cases[i];
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		struct pe_diag *diag = pe_diag_new();
+		struct pe_node *n;
+		int rc = pe_json_read(doc, c->text,
+				      c->len ? c->len : strlen(c->text), &base,
+				      diag, &n);
+		const struct pe_diag_entry *e = pe_diag_get(diag, 0);
+
+		if (rc != PE_ERR_LIMIT || n || pe_diag_len(diag) != 1 ||
+		    e->line != 1 || e->col != c->col ||
+		    strcmp(e->message, c->message))
+			fail_msg("%s: rc %d, %u:%u %s", c->text, rc,
+				 e ? e->line : 0, e ? e->col : 0,
+				 e ? e->message : "(no error)");
+		pe_diag_free(diag);
+		pe_doc_free(doc);
+	}
+}
+
+/*
+ * Keys that differ are kept, each found by lookup, NUL characters
+ * counted; 100,000 keys and a repeated last one take time in their
+ * number (a compare of each pair would take minutes).
+ */
+static void test_many_keys(void **state)
+{
+	static const char distinct[] =
+		"{\"a\":1,\"a\\u0000\":2,\"A\":3,\"\\u0000a\":4,\"a \":5}";
+	struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+	struct pe_diag *diag = pe_diag_new();
+	const struct pe_node *n = parse_ok(doc, distinct, strlen(distinct));
+	struct pe_buf text;
+	struct pe_node *refused;
+	size_t last;
+
+	(void)state;
+	assert_int_equal(n->npairs, 5);
+	pe_buf_init(&text, 0);
+	pe_buf_addc(&text, '{');
+	for (int i = 0; i < 100000; i++)
+		pe_buf_addf(&text, "\"key%d\": %d, ", i, i);
+	last = text.len;
+	pe_buf_adds(&text, "\"end\": 0}");
+	n = parse_ok(doc, text.data, text.len);
+	assert_int_equal(n->npairs, 100001);
+	assert_int_equal(pe_node_get(n, "key54321")->ival, 54321);
+	text.len = last;
+	pe_buf_adds(&text, "\"key99999\": 0}");
+	assert_int_equal(
+		pe_json_read(doc, text.data, text.len, &base, diag, &refused),
+		PE_ERR_LIMIT);
+	assert_int_equal(pe_diag_get(diag, 0)->col, last + 1);
+	pe_buf_release(&text);
+	pe_diag_free(diag);
+	pe_doc_free(doc);
+}
+
+struct valid_case {
+	const char *text;
+	enum pe_node_kind kind;
+	double value; /* of a number */
+	size_t len;   /* of a string */
+};
+
+/* What RFC 8259 allows is still read, and read right. */
+static const struct valid_case valid_cases[] = {
+	{ "0", PE_NODE_INT, 0, 0 },
+	{ "-0", PE_NODE_INT, 0, 0 },
+	{ "0.5e-3", PE_NODE_FLOAT, 0.5e-3, 0 },
+	{ "1E+2", PE_NODE_INT, 100, 0 },
+	{ "-1.5E-7", PE_NODE_FLOAT, -1.5e-7, 0 },
+	{ "10.25", PE_NODE_FLOAT, 10.25, 0 },
+	{ "0e0", PE_NODE_INT, 0, 0 },
+	/* Below a double's smallest, a number is 0, as strtod makes it. */
+	{ "1e-400", PE_NODE_INT, 0, 0 },
+	{ "-1.7976931348623157e308", PE_NODE_FLOAT, -DBL_MAX, 0 },
+	/*
+	 * A number of any length (a cJSON without the fix for
+	 * CVE-2023-26819 stops at 63 bytes).
+	 */
+	{ "0.0000000000000000000000000000000000000000000000000000000000000000"
+	  "000000000001",
+	  PE_NODE_FLOAT, 1e-76, 0 },
+	{ "1" ZEROS_100 ZEROS_100, PE_NODE_FLOAT, 1e200, 0 },
+	{ " \t\r\n[1] \r\n", PE_NODE_SEQ, 0, 0 },
+	{ "\xef\xbb\xbf{}", PE_NODE_MAP, 0, 0 },
+	{ "[true, false, null, {}, []]", PE_NODE_SEQ, 0, 0 },
+	{ "\"\\u0000\"", PE_NODE_STRING, 0, 1 },
+	{ "\"\\ud83d\\ude00\"", PE_NODE_STRING, 0, 4 },
+	{ "\"\\b\\f\\n\\r\\t\\/\\\\\\\"\"", PE_NODE_STRING, 0, 8 },
+	/* Only U+0000 to U+001F must be escaped: DEL and C1 need not. */
+	{ "\"\x7f\xc2\x80\"", PE_NODE_STRING, 0, 3 },
+};
+
+static void test_strict_valid(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < COUNT(valid_cases); i++) {
+		const struct valid_case *c = &valid_cases[i];
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		const struct pe_node *n =
+			parse_ok(doc, c->text, strlen(c->text));
+
+		if (n->kind != c->kind ||
+		    ((n->kind == PE_NODE_INT || n->kind == PE_NODE_FLOAT) &&
+		     n->fval != c->value) ||
+		    (n->kind == PE_NODE_STRING && n->len != c->len))
+			fail_msg("%s: kind %d, value %g, length %zu", c->text,
+				 (int)n->kind, n->fval, n->len);
+		pe_doc_free(doc);
 	}
 }
 
@@ -583,6 +972,31 @@ static void test_scalar_marks(void **state)
 		pe_doc_free(yaml);
 		pe_diag_free(diag);
 	}
+}
+
+/* A key given twice in a jsonSchema block: at its line and column. */
+static void test_scalar_duplicate(void **state)
+{
+	static const char yaml_text[] =
+		"js: |\n  {\"type\": \"string\",\n   \"type\": \"null\"}\n";
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_doc *yaml = pe_yaml_load("p.yml", yaml_text,
+					   strlen(yaml_text), 1 << 20, diag);
+	struct pe_doc *doc = pe_doc_new("p.yml", NULL, 0);
+	const struct pe_diag_entry *e;
+
+	(void)state;
+	assert_non_null(yaml);
+	assert_null(pe_json_parse_scalar(doc, yaml,
+					 pe_node_get(yaml->root, "js"), diag));
+	assert_int_equal(pe_diag_len(diag), 1);
+	e = pe_diag_get(diag, 0);
+	assert_string_equal(e->message, "duplicate key 'type'");
+	assert_int_equal(e->line, 3);
+	assert_int_equal(e->col, 4);
+	pe_doc_free(doc);
+	pe_doc_free(yaml);
+	pe_diag_free(diag);
 }
 
 struct quote_case {
@@ -708,9 +1122,16 @@ int main(void)
 		cmocka_unit_test(test_quote_parse_round_trip),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_prose_errors_random),
+		cmocka_unit_test(test_strings_random),
 		cmocka_unit_test(test_deep_nesting),
+		cmocka_unit_test(test_deep_empty_array),
+		cmocka_unit_test(test_read_codes),
+		cmocka_unit_test(test_strict_valid),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_error_from_base_mark),
 		cmocka_unit_test(test_scalar_marks),
+		cmocka_unit_test(test_scalar_duplicate),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_quote_random_bytes),
 		cmocka_unit_test(test_str_num_count),

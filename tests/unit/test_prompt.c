@@ -588,8 +588,7 @@ static const struct bug_case position_bugs[] = {
 	{ "jsonSchema error in a block scalar",
 	  "model: m\nresponseFormat: json_schema\njsonSchema: |\n  {\n"
 	  "    \"name\": \"x\",\n    \"schema\": {,}\n  }\n" MSGS,
-	  /* cJSON reports an unexpected ',' at the character after it. */
-	  "invalid JSON: unexpected character", 6, 17 },
+	  "invalid JSON: unexpected character", 6, 16 },
 };
 
 static void test_position_bugs(void **state)

@@ -97,6 +97,21 @@ static const struct shape_case shape_cases[] = {
 	  "printed {\"score\": 2}: score must be a number from 0 to 1" },
 	{ "{\"pass\": true, \"reason\": 3}", 0.5, PE_VERDICT_ERROR, 0,
 	  "printed {\"pass\": true, \"reason\": 3}: reason must be text" },
+	/* JSON as RFC 8259 writes it: no leading zero. */
+	{ "01", 0.5, PE_VERDICT_ERROR, 0, "printed 01, " GARBAGE },
+	{ "[1.]", 0.5, PE_VERDICT_ERROR, 0,
+	  "printed [1.]: invalid JSON: digit expected in a number at line 1, "
+	  "column 4" },
+	/* A key given twice has no one value: cJSON's first, Python's last. */
+	{ "{\"pass\": true, \"pass\": false}", 0.5, PE_VERDICT_ERROR, 0,
+	  "printed {\"pass\": true, \"pass\": false}: duplicate key 'pass' at "
+	  "line 1, column 16" },
+	{ "{\"score\": 1,\n \"score\": 0}", 0.5, PE_VERDICT_ERROR, 0,
+	  "printed {\"score\": 1,  \"score\": 0}: duplicate key 'score' at "
+	  "line 2, column 2" },
+	{ "{\"score\": 1e400}", 0.5, PE_VERDICT_ERROR, 0,
+	  "printed {\"score\": 1e400}: JSON number out of range at line 1, "
+	  "column 11" },
 };
 
 static void test_result_shapes(void **state)
