@@ -35,8 +35,11 @@ export OUT
 
 # Every path in the tree with its modification time and size, sorted.
 # .git is left out: in a worktree it is a file that git itself may touch.
+# build/san and build/fuzz are left out: make test builds them in the
+# background while the cases run.
 snapshot() {
-	(cd "$root" && find . -path ./.git -prune -o -printf '%p %T@ %s\n') |
+	(cd "$root" && find . \( -path ./.git -o -path ./build/san -o \
+		-path ./build/fuzz \) -prune -o -printf '%p %T@ %s\n') |
 		LC_ALL=C sort
 }
 
