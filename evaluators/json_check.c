@@ -248,12 +248,6 @@ static int may_have_fence(const struct pe_eval_input *in)
 				has_three(in->output, in->len, '~'));
 }
 
-/* JSON white space: not a vertical tab or a form feed, as isspace has. */
-static int is_json_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /*
  * Parses the output as JSON when it looks like JSON, else (or when that
  * fails and there is one) its first json fence.  Returns the value, or
@@ -277,7 +271,7 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 
 	*in_block = 0;
 	*rc = PE_ERR_INVALID;
-	while (n && is_json_space(*s)) {
+	while (n && pe_json_is_space(*s)) {
 		if (*s == '\n')
 			lines++, cols = 0;
 		else

@@ -674,9 +674,9 @@ void pe_check_result_text(const char *text, size_t len, double threshold,
 	char *shown;
 	size_t start = 0, end = len;
 
-	while (start < end && strchr(" \t\r\n", text[start]))
+	while (start < end && pe_json_is_space(text[start]))
 		start++;
-	while (end > start && strchr(" \t\r\n", text[end - 1]))
+	while (end > start && pe_json_is_space(text[end - 1]))
 		end--;
 	if (end > start)
 		v = pe_json_parse(doc, text + start, end - start, &m, diag);
@@ -686,7 +686,8 @@ void pe_check_result_text(const char *text, size_t len, double threshold,
 	 * An object or array the reader refused says why: a key given
 	 * twice ({"pass": true, "pass": false}) is no shape to list.
 	 */
-	if (!v && pe_diag_len(diag) && strchr("{[", text[start]))
+	if (!v && pe_diag_len(diag) &&
+	    (text[start] == '{' || text[start] == '['))
 		refused(verb, shown, pe_diag_get(diag, 0), out);
 	else
 		pe_check_result(v, threshold, verb, shown, out);

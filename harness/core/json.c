@@ -124,7 +124,7 @@ static char *next_string(struct walk *w, struct pe_doc *doc, size_t *len)
 /* Steps over white space (the scan let through only space, tab, CR, LF). */
 static void skip_space(struct walk *w)
 {
-	while (w->pos < w->len && (unsigned char)w->text[w->pos] <= 32)
+	while (w->pos < w->len && pe_json_is_space(w->text[w->pos]))
 		w->pos++;
 }
 
@@ -440,12 +440,6 @@ static int is_truncated(const char *text, size_t len)
 	return in_string || depth > 0;
 }
 
-/* JSON white space; a NUL byte is not (strchr would say it is). */
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* What the strict scan found: a "\u0000", or where the text goes wrong. */
 struct strict {
 	int nul_escape; /* a string holds the escape \u0000 */
@@ -489,7 +483,7 @@ static int unexpected(struct strict *st, size_t offset, size_t len)
 
 static size_t skip_json_space(const char *t, size_t i, size_t len)
 {
-	while (i < len && is_space(t[i]))
+	while (i < len && pe_json_is_space(t[i]))
 		i++;
 	return i;
 }

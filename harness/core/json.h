@@ -19,6 +19,12 @@
  */
 enum { PE_JSON_MAX_DEPTH = 128 };
 
+/* JSON's white space: not a vertical tab, a form feed or a NUL. */
+static inline int pe_json_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
  * Parses len bytes of JSON text into nodes owned by doc.  base is the mark
  * of the text's first byte (the line of a JSONL record); every node gets

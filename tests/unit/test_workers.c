@@ -142,6 +142,22 @@ static void test_result_shapes(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* A NUL is not white space to trim: "\0true" is not true. */
+static void test_result_nul_not_space(void **state)
+{
+	struct pe_eval_result r;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	pe_check_result_text("\0true", 5, 0.5, "printed", &r);
+	assert_int_equal(r.verdict, PE_VERDICT_ERROR);
+	free(r.reason);
+	memset(&r, 0, sizeof(r));
+	pe_check_result_text("true\0", 5, 0.5, "printed", &r);
+	assert_int_equal(r.verdict, PE_VERDICT_ERROR);
+	free(r.reason);
+}
+
 /* A long answer is quoted shortened in the reason. */
 static void test_result_shown_shortened(void **state)
 {
@@ -657,6 +673,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_shapes),
+		cmocka_unit_test(test_result_nul_not_space),
 		cmocka_unit_test(test_result_shown_shortened),
 		cmocka_unit_test(test_python_answers),
 		cmocka_unit_test(test_python_reused_and_restarted),
