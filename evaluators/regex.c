@@ -106,23 +106,17 @@ static int read_flags(const struct pe_node *f, char letters[8],
 }
 
 /*
- * The mapping that holds the setting key ("target" also for "property"):
- * body, the pattern's own mapping, or else the evaluator, so that a
- * setting beside string: {regex: ...} or regex: {pattern: ...} is read
- * too, never dropped.
+ * The mapping that holds the setting key: body, the pattern's own
+ * mapping, or else the evaluator, so that a setting beside string:
+ * {regex: ...} or regex: {pattern: ...} is read too, never dropped.
  */
 static const struct pe_node *setting_map(const struct pe_evalspec *spec,
 					 const struct pe_node *body,
 					 const char *key)
 {
-	int target = !strcmp(key, "target");
-
-	if (pe_node_get(body, key) || (target && pe_node_get(body, "property")))
-		return body;
-	if (pe_node_get(spec->node, key) ||
-	    (target && pe_node_get(spec->node, "property")))
-		return spec->node;
-	return body;
+	return pe_node_get(body, key) || !pe_node_get(spec->node, key)
+		       ? body
+		       : spec->node;
 }
 
 static int read_regex_settings(struct regex_state *st,
@@ -140,11 +134,9 @@ static int read_regex_settings(struct regex_state *st,
 		return PE_ERR_INVALID;
 	if (!st->count.given)
 		st->count.min = 1;
-	/* "property:" is another library's "target:". */
-	body = setting_map(spec, body, "target");
-	if (pe_setting_part(body,
-			    pe_node_get(body, "target") ? "target" : "property",
-			    &st->target, diag))
+	if (!pe_node_get(body, pe_setting_target_key(body)))
+		body = spec->node;
+	if (pe_setting_target(body, &st->target, diag))
 		return PE_ERR_INVALID;
 	if (st->target.name)
 		st->target_suffix = xstrfmt(" in section %s", st->target.name);

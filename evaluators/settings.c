@@ -237,6 +237,21 @@ int pe_setting_part(const struct pe_node *map, const char *key,
 	return PE_OK;
 }
 
+/* The key that names the part; see settings.h. */
+const char *pe_setting_target_key(const struct pe_node *map)
+{
+	return !pe_node_get(map, "target") && pe_node_get(map, "property")
+		       ? "property"
+		       : "target";
+}
+
+/* Reads the part "target" (or "property") names; see settings.h. */
+int pe_setting_target(const struct pe_node *map, struct pe_part *out,
+		      struct pe_diag *diag)
+{
+	return pe_setting_part(map, pe_setting_target_key(map), out, diag);
+}
+
 /* Frees a part. */
 void pe_part_release(struct pe_part *t)
 {

@@ -87,6 +87,15 @@ int pe_setting_part(const struct pe_node *map, const char *key,
 		    struct pe_part *out, struct pe_diag *diag);
 void pe_part_release(struct pe_part *t);
 
+/*
+ * The key that names the part: "target", or "property" (another
+ * library's word for it) when map has that and no "target".  Reading the
+ * part it names is pe_setting_target.
+ */
+const char *pe_setting_target_key(const struct pe_node *map);
+int pe_setting_target(const struct pe_node *map, struct pe_part *out,
+		      struct pe_diag *diag);
+
 /* Errors when node is not a mapping; what names the evaluator kind. */
 int pe_setting_require_map(const struct pe_node *node, const char *what,
 			   struct pe_diag *diag);

@@ -691,21 +691,17 @@ static int parse_string_key(struct pe_evalspec *spec,
 
 	(void)type;
 	/* "target" beside the mapping names the section to read. */
-	if (!rc && spec->ops->score == score_string)
-		rc = pe_setting_part(node,
-				     pe_node_get(node, "target") ? "target"
-								 : "property",
-				     &data->part, diag);
+	if (!rc && spec->ops->score == score_string) /* not a regex */
+		rc = pe_setting_target(node, &data->part, diag);
 	return rc;
 }
 
 /* True for "target: expected" (or "property:"), the case's expected value. */
 static const struct pe_node *expected_target(const struct pe_node *node)
 {
-	const struct pe_node *t = pe_node_get(node, "target");
+	const struct pe_node *t =
+		pe_node_get(node, pe_setting_target_key(node));
 
-	if (!t)
-		t = pe_node_get(node, "property");
 	return t && pe_setting_text(t) && !strcmp(t->text, "expected") ? t
 								       : NULL;
 }
@@ -725,7 +721,7 @@ static int parse_string_value(struct pe_evalspec *spec,
 			      const struct pe_node *node,
 			      const struct pe_node *type, struct pe_diag *diag)
 {
-	const struct pe_node *value, *expected = expected_target(node), *cs;
+	const struct pe_node *value, *expected = expected_target(node);
 	const struct string_op_name *o;
 	struct string_spec *data;
 	const char *key = "value";
@@ -739,8 +735,7 @@ static int parse_string_value(struct pe_evalspec *spec,
 			spec,
 			"'%s: expected' beside a value would check the "
 			"expected value, not the answer",
-			expected == pe_node_get(node, "target") ? "target"
-								: "property");
+			pe_setting_target_key(node));
 	if (!value && !expected && strcmp(type->text, "expected_output")) {
 		pe_diag_error(diag, &type->mark, "'type: %s' needs 'value'",
 			      type->text);
@@ -766,20 +761,11 @@ static int parse_string_value(struct pe_evalspec *spec,
 		spec->data = data;
 		add_text(data, expected ? expected : type, expected_value);
 	}
-	if (!rc && (cs = pe_node_get(node, "case_sensitive")) != NULL) {
-		if (cs->kind != PE_NODE_BOOL) {
-			pe_diag_error(diag, &cs->mark,
-				      "'case_sensitive' must be true or false");
-			rc = PE_ERR_INVALID;
-		} else {
-			data->case_sensitive = cs->bval;
-		}
-	}
+	if (!rc)
+		rc = pe_setting_bool(node, "case_sensitive",
+				     &data->case_sensitive, diag);
 	if (!rc && !expected)
-		rc = pe_setting_part(node,
-				     pe_node_get(node, "target") ? "target"
-								 : "property",
-				     &data->part, diag);
+		rc = pe_setting_target(node, &data->part, diag);
 	return rc;
 }
 

@@ -307,20 +307,20 @@ const char *pe_diag_set_unknown_note(struct pe_diag *d, const char *note)
 void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
 			 const char *key, const char *where, const char *hint)
 {
-	const char *note = d->unknown_note ? d->unknown_note : "it is ignored";
-
 	d->unknown_keys++;
 	free(d->last_unknown_key);
 	d->last_unknown_key = xstrdup(key);
+	/* With a hint, "it is ignored" goes without saying. */
 	if (hint)
 		pe_diag_warning(
 			d, mark,
 			"unknown key '%s' in %s (did you mean '%s'?)%s%s", key,
 			where, hint, d->unknown_note ? "; " : "",
-			d->unknown_note ? note : "");
+			d->unknown_note ? d->unknown_note : "");
 	else
-		pe_diag_warning(d, mark, "unknown key '%s' in %s; %s", key,
-				where, note);
+		pe_diag_warning(
+			d, mark, "unknown key '%s' in %s; %s", key, where,
+			d->unknown_note ? d->unknown_note : "it is ignored");
 }
 
 /* Counts the unknown keys reported so far; see diag.h. */

@@ -175,22 +175,12 @@ static int parse_family(struct pe_evalspec *spec, const struct pe_node *node,
 				: PE_OK;
 }
 
-/* The key whose value is v in map. */
-static const char *negate_key(const struct pe_node *map,
-			      const struct pe_node *v)
-{
-	for (size_t i = 0; i < map->npairs; i++)
-		if (map->pairs[i].value == v)
-			return map->pairs[i].key->text;
-	return "not";
-}
-
 static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
 			struct pe_diag *diag, int *rc)
 {
 	const struct pe_node *name = pe_node_get(node, "name");
 	const struct pe_node *weight = pe_node_get(node, "weight");
-	const struct pe_node *negate = NULL;
+	const char *negate = NULL; /* the spelling given */
 
 	/* "negate" and "invert" are other libraries' "not". */
 	for (size_t i = 0; i < 3; i++) {
@@ -201,10 +191,10 @@ static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
 		if (n && negate) {
 			pe_diag_error(diag, &n->mark,
 				      "evaluator '%s' beside '%s': give one",
-				      spellings[i], negate_key(node, negate));
+				      spellings[i], negate);
 			*rc = PE_ERR_INVALID;
 		} else if (n) {
-			negate = n;
+			negate = spellings[i];
 		}
 	}
 	if (name && !scalar(name)) {
@@ -228,13 +218,15 @@ static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
 		}
 	}
 	if (negate) {
-		if (negate->kind != PE_NODE_BOOL) {
-			pe_diag_error(diag, &negate->mark,
+		const struct pe_node *n = pe_node_get(node, negate);
+
+		if (n->kind != PE_NODE_BOOL) {
+			pe_diag_error(diag, &n->mark,
 				      "evaluator '%s' must be true or false",
-				      negate_key(node, negate));
+				      negate);
 			*rc = PE_ERR_INVALID;
 		} else {
-			spec->negate = negate->bval;
+			spec->negate = n->bval;
 		}
 	}
 }
@@ -243,12 +235,12 @@ static void read_common(struct pe_evalspec *spec, const struct pe_node *node,
  * Names an unnamed evaluator after its kind and position ("regex-3") and
  * warns about kinds that never run, now that the name is known.
  */
-static void name_and_warn(struct pe_evalspec *spec, size_t index,
+static void name_and_warn(struct pe_evalspec *spec, size_t index, int warned,
 			  struct pe_diag *diag)
 {
 	if (!spec->name)
 		spec->name = xstrfmt("%s-%zu", spec->ops->name, index + 1);
-	if (pe_evalspec_is_skipped(spec))
+	if (pe_evalspec_is_skipped(spec) && !warned)
 		pe_diag_warning(diag, &spec->mark,
 				"%s evaluator '%s' will never run (%s): its "
 				"cases will be ungraded, never passed",
@@ -315,7 +307,7 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 		rc = spec->ops->parse ? spec->ops->parse(spec, node, NULL, diag)
 				      : PE_OK;
 		if (!rc)
-			name_and_warn(spec, index, diag);
+			name_and_warn(spec, index, 0, diag);
 		else
 			pe_evalspec_release(spec);
 		return rc;
@@ -340,22 +332,27 @@ int pe_evalspec_parse(struct pe_evalspec *spec, const struct pe_node *node,
 	} else if (!rc) {
 		rc = parse_family(spec, node, type, diag);
 	}
-	if (!rc && !pe_evaluator_is_unsupported(spec)) {
-		const char *other = check_evaluator_keys(spec, node, diag);
+	if (!rc) {
+		/*
+		 * What cannot run is warned about once, with its reason: a
+		 * key's own warning says it.
+		 */
+		const char *other =
+			pe_evaluator_is_unsupported(spec)
+				? NULL
+				: check_evaluator_keys(spec, node, diag);
+		int warned = 1;
 
-		/* What cannot run is warned about once, with its reason. */
 		if (other)
 			pe_evalspec_skip_for_key(spec, other, 1);
-		else if (pe_diag_unknown_keys(diag, &key) > unknown)
+		else if (!pe_evaluator_is_unsupported(spec) &&
+			 pe_diag_unknown_keys(diag, &key) > unknown)
 			pe_evalspec_skip_for_key(spec, key, 0);
 		else
-			name_and_warn(spec, index, diag);
-	} else if (!rc) {
-		name_and_warn(spec, index, diag);
+			warned = 0;
+		name_and_warn(spec, index, warned, diag);
 	}
 	pe_diag_set_unknown_note(diag, note);
-	if (!spec->name && !rc)
-		spec->name = xstrfmt("%s-%zu", spec->ops->name, index + 1);
 	if (rc)
 		pe_evalspec_release(spec);
 	return rc;
