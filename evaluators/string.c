@@ -563,9 +563,9 @@ static int is_unset(const struct pe_node *value)
 }
 
 /*
- * Warns about the keys of map that are not checked: the empty ones, which
- * count as not set, and those after chosen, the first of which it
- * returns (NULL when there is none).
+ * Warns about the keys of map that count as not set (the empty ones), and
+ * returns the first set key after chosen, which is not checked (NULL when
+ * there is none): the evaluator's own warning names it.
  */
 static const char *warn_unchecked(const struct pe_node *map,
 				  const struct string_op_name *chosen,
@@ -583,17 +583,8 @@ static const char *warn_unchecked(const struct pe_node *map,
 					"'%s' is empty, which counts as not "
 					"set; '%s' is checked",
 					o->name, chosen->name);
-		else if (o > chosen) {
-			pe_diag_warning(diag, &pair->key->mark,
-					"'%s' is not checked: a string "
-					"evaluator checks one thing and '%s' "
-					"comes first, so it does not run (its "
-					"cases are ungraded); use a second "
-					"evaluator",
-					o->name, chosen->name);
-			if (!other)
-				other = o->name;
-		}
+		else if (o > chosen && !other)
+			other = o->name;
 	}
 	return other;
 }

@@ -804,12 +804,12 @@ static const struct warning_case warnings[] = {
 	  "duplicate evaluator name 'e' (also at line 6); this one is "
 	  "reported as 'e#2'",
 	  8, 5 },
-	{ "second string check ignored",
+	{ "second string check: the evaluator is skipped, in one warning",
 	  HEAD "evaluators:\n  - string: {contains: a, equals: b}\n",
-	  "'contains' is not checked: a string evaluator checks one thing "
-	  "and 'equals' comes first, so it does not run (its cases are "
-	  "ungraded); use a second evaluator",
-	  6, 14 },
+	  "unsupported evaluator 'unsupported-1' will never run (string: "
+	  "'contains' beside 'equals': a string evaluator checks one thing): "
+	  "its cases will be ungraded, never passed",
+	  6, 5 },
 	{ "empty string check before the one checked",
 	  HEAD "evaluators:\n  - string: {equals: '', contains: b}\n",
 	  "'equals' is empty, which counts as not set; 'contains' is checked",
