@@ -18,6 +18,7 @@
 struct pe_evaluator {
 	const struct pe_evaluator_ops *ops;
 	void *state;
+	const char *unavailable; /* ops->unavailable's, asked once */
 };
 
 /*
@@ -163,6 +164,9 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 		specs[i].compiled = xmalloc(sizeof(*specs[i].compiled));
 		specs[i].compiled->ops = ops;
 		specs[i].compiled->state = state;
+		specs[i].compiled->unavailable =
+			ops->unavailable ? ops->unavailable(state, &specs[i])
+					 : NULL;
 	}
 	pe_diag_set_unknown_note(diag, note);
 	return rc;
@@ -344,6 +348,11 @@ void pe_evaluator_score(const struct pe_evalspec *spec,
 			      "evaluator was not compiled");
 		return;
 	}
+	if (ev->unavailable) {
+		/* As check and run warned: skipped, the case ungraded. */
+		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", ev->unavailable);
+		return;
+	}
 	ev->ops->score(ev->state, spec, in, out);
 	negate(spec, out);
 }
@@ -362,8 +371,8 @@ const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 
 	if (never)
 		return never;
-	if (spec->ops->unavailable && spec->compiled)
-		return spec->ops->unavailable(spec->compiled->state, spec);
+	if (spec->compiled && spec->compiled->unavailable)
+		return spec->compiled->unavailable;
 	if (pe_evaluator_is_judge(spec) &&
 	    (!ask_judges || !pe_evaluator_judge_model(spec, run_judge)))
 		return PE_NO_JUDGE_MODEL;
