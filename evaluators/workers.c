@@ -680,8 +680,16 @@ void pe_check_result_text(const char *text, size_t len, double threshold,
 		end--;
 	if (end > start)
 		v = pe_json_parse(doc, text + start, end - start, &m, diag);
-	shown = end > start ? xstrndup(text + start, end - start)
-			    : xstrdup("nothing");
+	if (end > start) {
+		/* A NUL in it would end the reason there. */
+		struct pe_buf b;
+
+		pe_buf_init(&b, 0);
+		pe_buf_add_shown(&b, text + start, end - start);
+		shown = pe_buf_detach(&b, NULL);
+	} else {
+		shown = xstrdup("nothing");
+	}
 	/*
 	 * An object or array the reader refused says why: a key given
 	 * twice ({"pass": true, "pass": false}) is no shape to list.

@@ -93,6 +93,22 @@ int pe_buf_addc(struct pe_buf *b, char c)
 	return pe_buf_add(b, &c, 1);
 }
 
+/* Appends text with its NULs shown as \u0000; see buf.h. */
+int pe_buf_add_shown(struct pe_buf *b, const char *s, size_t len)
+{
+	const char *nul;
+	int rc = 0;
+
+	while (!rc && len && (nul = memchr(s, '\0', len)) != NULL) {
+		rc = pe_buf_add(b, s, (size_t)(nul - s));
+		if (!rc)
+			rc = pe_buf_adds(b, "\\u0000");
+		len -= (size_t)(nul - s) + 1;
+		s = nul + 1;
+	}
+	return rc ? rc : pe_buf_add(b, s, len);
+}
+
 /*
  * Appends printf-style formatted text.  Short text is formatted once, on
  * the stack (pe_vsnprintf), and appended as pe_buf_add would append it (as xstrvfmt

@@ -29,6 +29,12 @@ char *pe_buf_detach(struct pe_buf *b, size_t *len);
 int pe_buf_add(struct pe_buf *b, const void *data, size_t len);
 int pe_buf_adds(struct pe_buf *b, const char *s);
 int pe_buf_addc(struct pe_buf *b, char c);
+/*
+ * Appends len bytes of s, each NUL as the six characters \u0000, for a
+ * message that quotes text which may hold one (a C string would end
+ * there).
+ */
+int pe_buf_add_shown(struct pe_buf *b, const char *s, size_t len);
 int pe_buf_addf(struct pe_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int pe_buf_vaddf(struct pe_buf *b, const char *fmt, va_list ap)

@@ -889,11 +889,7 @@ static void report_repeated(const struct walk *w, const struct locator *loc,
 	char *cut;
 
 	pe_buf_init(&shown, 0);
-	for (size_t i = 0; i < key->len; i++)
-		if (key->text[i])
-			pe_buf_addc(&shown, key->text[i]);
-		else
-			pe_buf_adds(&shown, "\\u0000");
+	pe_buf_add_shown(&shown, key->text, key->len);
 	cut = pe_shorten(pe_buf_str(&shown), shown.len, 60);
 	pe_diag_error(diag, &m, "duplicate key '%s'", cut);
 	free(cut);

@@ -115,6 +115,21 @@ static void test_ops(void **state)
 	}
 }
 
+/* NULs are shown as \u0000, at either end and side by side. */
+static void test_add_shown(void **state)
+{
+	struct pe_buf b;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	assert_int_equal(pe_buf_add_shown(&b, "\0a\0\0b\0", 6), 0);
+	assert_string_equal(pe_buf_str(&b), "\\u0000a\\u0000\\u0000b\\u0000");
+	pe_buf_reset(&b);
+	assert_int_equal(pe_buf_add_shown(&b, "plain", 5), 0);
+	assert_string_equal(pe_buf_str(&b), "plain");
+	pe_buf_release(&b);
+}
+
 static void test_binary_and_growth(void **state)
 {
 	struct pe_buf b;
@@ -256,6 +271,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ops),
+		cmocka_unit_test(test_add_shown),
 		cmocka_unit_test(test_binary_and_growth),
 		cmocka_unit_test(test_release_keeps_limit),
 		cmocka_unit_test(test_reset_keeps_allocation),

@@ -151,6 +151,8 @@ static void test_result_nul_not_space(void **state)
 	memset(&r, 0, sizeof(r));
 	pe_check_result_text("\0true", 5, 0.5, "printed", &r);
 	assert_int_equal(r.verdict, PE_VERDICT_ERROR);
+	/* ... and the reason shows the NUL, not text cut before it. */
+	assert_non_null(strstr(r.reason, "printed \\u0000true,"));
 	free(r.reason);
 	memset(&r, 0, sizeof(r));
 	pe_check_result_text("true\0", 5, 0.5, "printed", &r);
