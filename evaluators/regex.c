@@ -320,33 +320,52 @@ static int pattern_error(const struct pe_evalspec *spec,
 }
 
 /*
+ * Inverts spec for "match: false" in map, and for other libraries'
+ * "invert: true" and "negate: true" when inner (in a mapping that holds
+ * the pattern; beside the evaluator they are read as "not").  Each must
+ * be true or false, and one is given in all: *given names the first
+ * seen, to refuse a second.  Returns PE_OK or PE_ERR_INVALID.
+ */
+static int read_inversion(struct pe_evalspec *spec, const struct pe_node *map,
+			  int inner, const char **given, struct pe_diag *diag)
+{
+	static const char *const keys[] = { "match", "invert", "negate" };
+
+	for (size_t i = 0; map && i < (inner ? 3u : 1u); i++) {
+		const struct pe_node *b = pe_node_get(map, keys[i]);
+
+		if (!b)
+			continue;
+		if (b->kind != PE_NODE_BOOL) {
+			pe_diag_error(diag, &b->mark,
+				      "'%s' must be true or false, not a %s",
+				      keys[i], pe_node_kind_name(b->kind));
+			return PE_ERR_INVALID;
+		}
+		if (*given) {
+			pe_diag_error(diag, &b->mark,
+				      "'%s' beside '%s': give one", keys[i],
+				      *given);
+			return PE_ERR_INVALID;
+		}
+		*given = keys[i];
+		if (b->bval == (i > 0))
+			spec->negate ^= 1;
+	}
+	return PE_OK;
+}
+
+/*
  * Reads a regex value: a pattern, a list of patterns, or a mapping with the
  * pattern and its settings.  holder is the mapping the value came from
  * (the evaluator, or a "string:" mapping), whose settings beside the
  * pattern apply too; "match: false" beside it is read from the evaluator.
  */
-/*
- * Inverts spec for "match: false" in map, and for other libraries'
- * "invert: true" and "negate: true" when inner (in a mapping of the
- * pattern: beside the evaluator, they are read as "not").
- */
-static void read_inversion(struct pe_evalspec *spec, const struct pe_node *map,
-			   int inner)
-{
-	static const char *const keys[] = { "match", "invert", "negate" };
-
-	for (size_t i = 0; i < (inner ? 3u : 1u); i++) {
-		const struct pe_node *b = pe_node_get(map, keys[i]);
-
-		if (b && b->kind == PE_NODE_BOOL && b->bval == (i > 0))
-			spec->negate ^= 1;
-	}
-}
-
 static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 		       const struct pe_node *value, struct pe_diag *diag)
 {
 	struct regex_spec *data = xcalloc(1, sizeof(*data));
+	const char *given = NULL; /* the inversion key read */
 
 	spec->data = data;
 	if (value && value->kind == PE_NODE_MAP) {
@@ -356,7 +375,8 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 						     "negate",	NULL };
 
 		pe_node_check_keys(value, known, "a regex evaluator", diag);
-		read_inversion(spec, value, 1);
+		if (read_inversion(spec, value, 1, &given, diag))
+			return PE_ERR_INVALID;
 		data->settings = value;
 		value = pe_node_get(value, "pattern");
 		if (!value) {
@@ -378,8 +398,13 @@ static int parse_value(struct pe_evalspec *spec, const struct pe_node *holder,
 	}
 	if (!data->settings)
 		data->settings = holder;
-	/* "match: false" beside the pattern inverts it too. */
-	read_inversion(spec, spec->node, 0);
+	/* "match: false" beside the pattern inverts it too, and in a
+	 * "string:" mapping so do "invert" and "negate". */
+	if (holder != spec->node &&
+	    read_inversion(spec, holder, 1, &given, diag))
+		return PE_ERR_INVALID;
+	if (read_inversion(spec, spec->node, 0, &given, diag))
+		return PE_ERR_INVALID;
 	data->pattern = value;
 	return PE_OK;
 }
