@@ -624,9 +624,9 @@ static void score_rouge_l(const struct reference_spec *spec,
 		out, reaches(f1, spec->min) ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
 		f1,
 		"ROUGE-L F1 %.3f (need at least %.3f): a common "
-		"subsequence of %zu words, %zu in the answer, %zu "
+		"subsequence of %zu word%s, %zu in the answer, %zu "
 		"expected",
-		f1, spec->min, lcs, a->len, r->len);
+		f1, spec->min, lcs, lcs == 1 ? "" : "s", a->len, r->len);
 }
 
 static void score_bleu(const struct reference_spec *spec, const struct words *a,
@@ -672,7 +672,7 @@ static void score_token_set(const struct reference_spec *spec,
 	for (unsigned i = 0; i < distinct; i++)
 		shared += seen[i] == 3;
 	free(seen);
-	jaccard = distinct ? (double)shared / distinct : 1;
+	jaccard = (double)shared / distinct; /* the reference has a word */
 	pe_result_set(out,
 		      reaches(jaccard, spec->min) ? PE_VERDICT_PASS
 						  : PE_VERDICT_FAIL,
@@ -745,7 +745,16 @@ static void score_words(const struct reference_spec *spec,
 	if (!m) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
 			      "the answer is too long to compare");
-	} else if (!make_reference(spec, m, pe_buf_str(&raw), raw.len, out)) {
+	} else if (make_reference(spec, m, pe_buf_str(&raw), raw.len, out)) {
+		/* out holds the error */
+	} else if (!m->reference.n) {
+		/* Punctuation alone ("--", "?!"): no word to compare. */
+		pe_result_set(out, PE_VERDICT_ERROR, 0,
+			      "the expected value '%s' has no words for this "
+			      "case: there is nothing to compare the answer "
+			      "with",
+			      spec->expected_written);
+	} else {
 		a.ids = m->ids;
 		a.len = m->nwords;
 		r.ids = m->reference.ids;

@@ -956,6 +956,21 @@ static const struct eval_case reference_cases[] = {
 	  "the expected value ' ' is empty for this case: there is nothing "
 	  "to compare the answer with",
 	  EXACT },
+	{ "so is one with no word: token_set compared nothing",
+	  "- token_set: {min: 0.9, expected: '--'}", "?!", ERROR, 0,
+	  "the expected value '--' has no words for this case: there is "
+	  "nothing to compare the answer with",
+	  EXACT },
+	{ "nor did ROUGE-L", "- rouge_l: {min: 0.5, expected: '!!! ?!'}",
+	  "!!!", ERROR, 0,
+	  "the expected value '!!! ?!' has no words for this case: there is "
+	  "nothing to compare the answer with",
+	  EXACT },
+	{ "an answer with no word against one with words fails",
+	  "- token_set: {min: 0.1, expected: 'alpha beta'}", "?!", FAIL, 0,
+	  "token-set similarity 0.000 (need at least 0.100): 0 of 2 distinct "
+	  "words shared",
+	  EXACT },
 };
 
 static void test_reference_metrics(void **state)
@@ -1056,7 +1071,7 @@ static void test_rouge_l_subsequence(void **state)
 	(void)state;
 	for (int round = 0; round < 300 && !bad; round++) {
 		int a[200], b[200];
-		size_t na, nb;
+		size_t na, nb, lcs;
 		unsigned vocab;
 		struct pe_buf answer, ref;
 		char expect[64];
@@ -1067,8 +1082,9 @@ static void test_rouge_l_subsequence(void **state)
 		nb = 1 + seed % 200;
 		vocab = 2 + (unsigned)(seed >> 20) % 30;
 		random_lists(&seed, a, na, b, nb, vocab, NULL, &answer, &ref);
-		snprintf(expect, sizeof(expect), "subsequence of %zu words,",
-			 plain_lcs(a, na, b, nb));
+		lcs = plain_lcs(a, na, b, nb);
+		snprintf(expect, sizeof(expect), "subsequence of %zu word%s,",
+			 lcs, lcs == 1 ? "" : "s");
 		bad = metric_lacks("rouge_l", "min: 0.5", &answer, &ref, expect,
 				   round, na, nb);
 		pe_buf_release(&answer);
@@ -1335,7 +1351,7 @@ static void test_reference_kept(void **state)
 		"a common subsequence of 2 words, 4 in the answer, 3 expected",
 		"token-set similarity 0.200 (need at least 0.100): 1 of 5",
 		"a common subsequence of 2 words, 4 in the answer, 3 expected",
-		"a common subsequence of 1 words, 4 in the answer, 2 expected",
+		"a common subsequence of 1 word, 4 in the answer, 2 expected",
 		"the expected value ' ' is empty for this case",
 		"token-set similarity 0.400 (need at least 0.100): 2 of 5",
 	};
