@@ -69,6 +69,11 @@ static int read_count_rule(const struct pe_node *body, const char *key,
 		return PE_ERR_INVALID;
 	if (!pe_node_get(n, "min") && pe_node_get(n, "max"))
 		r->bound.min = 0;
+	if (r->bound.min > r->bound.max) {
+		pe_diag_error(diag, &n->mark, "'%s': min %zu is above max %zu",
+			      key, r->bound.min, r->bound.max);
+		return PE_ERR_INVALID;
+	}
 	return PE_OK;
 }
 
