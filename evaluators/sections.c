@@ -78,17 +78,32 @@ static int compile_sections(const struct pe_evalspec *spec,
 	return PE_OK;
 }
 
-/* Finds the first usable heading matching name at or after from. */
+/* Whether heading j may stand for a section at st's level. */
+static int usable(const struct sections_state *st,
+		  const struct pe_md_heading *h)
+{
+	return (h->level || st->bold_headings) &&
+	       (!st->level || !h->level || h->level == st->level);
+}
+
+/*
+ * Finds the first usable heading matching name at or after from that no
+ * other name has (used, when given), and in *wrong_level the first that
+ * matches at another level.
+ */
 static long find_heading(const struct sections_state *st,
 			 const struct pe_md_heading *h, size_t n,
-			 const char *name, size_t from, long *wrong_level)
+			 const char *name, size_t from,
+			 const unsigned char *used, long *wrong_level)
 {
 	for (size_t j = from; j < n; j++) {
 		if (!h[j].level && !st->bold_headings)
 			continue;
+		if (used && used[j])
+			continue;
 		if (!pe_md_heading_matches(h[j].norm, name))
 			continue;
-		if (st->level && h[j].level && h[j].level != st->level) {
+		if (!usable(st, &h[j])) {
 			if (*wrong_level < 0)
 				*wrong_level = (long)j;
 			continue;
@@ -98,6 +113,25 @@ static long find_heading(const struct sections_state *st,
 	return -1;
 }
 
+struct fit {
+	const struct sections_state *st;
+	const struct pe_md_heading *h;
+};
+
+static int heading_fits(size_t name, size_t j, void *ctx)
+{
+	const struct fit *f = ctx;
+
+	return usable(f->st, &f->h[j]) &&
+	       pe_md_heading_matches(f->h[j].norm, f->st->required.norm[name]);
+}
+
+/*
+ * Each required name needs a heading of its own: "Risk" and "Risk
+ * Register" are not both present in one "## Risk Register".  In order,
+ * each takes the first free heading after the one before; in any order,
+ * as many names as can have one get one (pe_names_match).
+ */
 static void score_sections(const void *state, const struct pe_evalspec *spec,
 			   const struct pe_eval_input *in,
 			   struct pe_eval_result *out)
@@ -109,8 +143,17 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 	long prev = -1;
 	const char *prev_name = NULL;
 	struct pe_buf missing, order, level, shortness;
+	unsigned char *used = xcalloc(n + 1, 1);
+	long *heading_of = NULL;
 
 	(void)spec;
+	if (!st->ordered) {
+		struct fit f = { st, h };
+
+		heading_of = xmalloc(st->required.len * sizeof(*heading_of));
+		pe_names_match(st->required.len, n, heading_fits, &f,
+			       heading_of);
+	}
 	pe_buf_init(&missing, 0);
 	pe_buf_init(&order, 0);
 	pe_buf_init(&level, 0);
@@ -118,13 +161,20 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 	for (size_t i = 0; i < st->required.len; i++) {
 		const char *name = st->required.norm[i];
 		const char *raw = st->required.raw[i];
-		long wrong = -1;
-		long j = find_heading(st, h, n, name,
-				      st->ordered ? prev_pos : 0, &wrong);
+		long wrong = -1, j;
 		int ok = 1;
 
-		if (j < 0 && st->ordered)
-			j = find_heading(st, h, n, name, 0, &wrong);
+		if (!st->ordered) {
+			j = heading_of[i];
+			if (j < 0) /* only to tell a wrong level */
+				find_heading(st, h, n, name, 0, NULL, &wrong);
+		} else {
+			j = find_heading(st, h, n, name, prev_pos, used,
+					 &wrong);
+			if (j < 0)
+				j = find_heading(st, h, n, name, 0, used,
+						 &wrong);
+		}
 		if (j < 0) {
 			if (wrong >= 0)
 				pe_buf_addf(&level, "%s%s (level %u, need %zu)",
@@ -135,6 +185,7 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 					    missing.len ? ", " : "", raw);
 			continue;
 		}
+		used[j] = 1;
 		if (st->ordered && prev >= 0 && j < prev) {
 			pe_buf_addf(&order, "%s%s before %s",
 				    order.len ? ", " : "", raw, prev_name);
@@ -160,6 +211,8 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 		}
 		good += ok;
 	}
+	free(used);
+	free(heading_of);
 	if (good == st->required.len) {
 		if (st->required.len == 1)
 			pe_result_set(out, PE_VERDICT_PASS, 1,

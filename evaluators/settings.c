@@ -188,6 +188,79 @@ int pe_setting_names(const struct pe_node *map, const char *key,
 	return PE_OK;
 }
 
+/* The state of pe_names_match's search. */
+struct matching {
+	size_t nitems;
+	int (*fits)(size_t, size_t, void *);
+	void *ctx;
+	long *item_of;
+	long *name_of;	     /* per item: its name, or -1 */
+	unsigned char *seen; /* per item, in one search */
+	size_t budget;	     /* fits() calls left for augmenting */
+};
+
+/*
+ * Finds name an item, moving the names that hold the ones it fits
+ * (Kuhn's augmenting paths).  The depth is at most the number of names.
+ */
+static int augment(struct matching *m, size_t name)
+{
+	for (size_t j = 0; j < m->nitems; j++) {
+		if (m->seen[j] || !m->budget)
+			continue;
+		m->budget--;
+		if (!m->fits(name, j, m->ctx))
+			continue;
+		m->seen[j] = 1;
+		if (m->name_of[j] < 0 ||
+		    augment(m, (size_t)m->name_of[j])) {
+			m->name_of[j] = (long)name;
+			m->item_of[name] = (long)j;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Gives names items of their own; see settings.h. */
+size_t pe_names_match(size_t nnames, size_t nitems,
+		      int (*fits)(size_t name, size_t item, void *ctx),
+		      void *ctx, long *item_of)
+{
+	struct matching m = { nitems, fits, ctx, item_of, NULL, NULL, 0 };
+	size_t matched = 0;
+
+	m.name_of = xmalloc((nitems + 1) * sizeof(*m.name_of));
+	m.seen = xmalloc(nitems + 1);
+	for (size_t j = 0; j < nitems; j++)
+		m.name_of[j] = -1;
+	/* First each name the first free item it fits, in one pass. */
+	for (size_t i = 0; i < nnames; i++) {
+		item_of[i] = -1;
+		for (size_t j = 0; j < nitems && item_of[i] < 0; j++)
+			if (m.name_of[j] < 0 && fits(i, j, ctx)) {
+				m.name_of[j] = (long)i;
+				item_of[i] = (long)j;
+			}
+		matched += item_of[i] >= 0;
+	}
+	/*
+	 * Then the names left over, by moving others.  Answers are
+	 * untrusted: past a million fits() calls the names left stay
+	 * without an item, a failure, never a pass.
+	 */
+	m.budget = 1000000;
+	for (size_t i = 0; i < nnames && matched < nnames; i++) {
+		if (item_of[i] >= 0)
+			continue;
+		memset(m.seen, 0, nitems);
+		matched += (size_t)augment(&m, i);
+	}
+	free(m.name_of);
+	free(m.seen);
+	return matched;
+}
+
 /* Frees a names list. */
 void pe_names_release(struct pe_names *names)
 {

@@ -69,6 +69,17 @@ int pe_setting_names(const struct pe_node *map, const char *key,
 void pe_names_release(struct pe_names *names);
 
 /*
+ * Gives each of nnames names its own item of nitems (headings, columns)
+ * where fits(name, item, ctx) says it may, as many names as can be
+ * (a maximum matching: "Risk" and "Risk Register" both fit the heading
+ * "Risk Register", which stands for one of them only).  item_of[name]
+ * is the item's index, or -1.  Returns how many names have one.
+ */
+size_t pe_names_match(size_t nnames, size_t nitems,
+		      int (*fits)(size_t name, size_t item, void *ctx),
+		      void *ctx, long *item_of);
+
+/*
  * The part of the answer an evaluator checks ("target:"): the whole
  * answer, or the section a heading (or a bold-only paragraph) opens.
  */

@@ -65,24 +65,38 @@ static int compile_table(const struct pe_evalspec *spec,
 	return PE_OK;
 }
 
+struct fit {
+	const struct table_state *st;
+	const struct pe_md_table *t;
+};
+
+static int column_fits(size_t name, size_t k, void *ctx)
+{
+	const struct fit *f = ctx;
+
+	return pe_md_heading_matches(f->t->columns_norm[k],
+				     f->st->columns.norm[name]);
+}
+
+/*
+ * How many of the named columns table t has, each a column of its own
+ * (one "phase plan" column is not both "phase" and "phase plan"), and
+ * in missing, when given, the names it lacks.
+ */
 static size_t matched_columns(const struct table_state *st,
 			      const struct pe_md_table *t,
 			      struct pe_buf *missing)
 {
-	size_t found = 0;
+	struct fit f = { st, t };
+	long *column_of = xmalloc((st->columns.len + 1) * sizeof(*column_of));
+	size_t found = pe_names_match(st->columns.len, t->ncolumns,
+				      column_fits, &f, column_of);
 
-	for (size_t c = 0; c < st->columns.len; c++) {
-		int hit = 0;
-
-		for (size_t k = 0; k < t->ncolumns && !hit; k++)
-			hit = pe_md_heading_matches(t->columns_norm[k],
-						    st->columns.norm[c]);
-		if (hit)
-			found++;
-		else if (missing)
+	for (size_t c = 0; missing && c < st->columns.len; c++)
+		if (column_of[c] < 0)
 			pe_buf_addf(missing, "%s%s", missing->len ? ", " : "",
 				    st->columns.raw[c]);
-	}
+	free(column_of);
 	return found;
 }
 
