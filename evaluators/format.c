@@ -204,23 +204,34 @@ static void check_count(const struct count_rule *r, enum count_kind kind,
 		return;
 	}
 	for (size_t i = 0; i < r->within.len; i++) {
-		size_t start, end, n;
+		struct pe_md_range *sections;
+		size_t n = 0, nsections = pe_md_find_sections(
+				      md, r->within.norm[i], 1, &sections);
+		char several[64] = "";
 
 		t->checks++;
-		if (pe_md_find_section(md, r->within.norm[i], 1, &start, &end) <
-		    0) {
+		if (!nsections) {
 			problem(t, "%s: section '%s' not found",
 				rule_names[kind], r->within.raw[i]);
 			t->unread = 1;
 			continue;
 		}
-		n = count_in(md, kind, start, end);
+		/* Every section of that name counts (markdown.h). */
+		for (size_t k = 0; k < nsections; k++)
+			n += count_in(md, kind, sections[k].start,
+				      sections[k].end);
+		free(sections);
+		if (nsections > 1)
+			pe_snprintf(several, sizeof(several),
+				    " (%zu sections of that name)", nsections);
 		if (pe_bound_holds(&r->bound, n))
-			held(t, "%zu %s%s in %s (need %s)", n, what,
-			     n == 1 ? "" : "s", r->within.raw[i], want);
+			held(t, "%zu %s%s in %s%s (need %s)", n, what,
+			     n == 1 ? "" : "s", r->within.raw[i], several,
+			     want);
 		else
-			problem(t, "%zu %s%s in %s, need %s", n, what,
-				n == 1 ? "" : "s", r->within.raw[i], want);
+			problem(t, "%zu %s%s in %s%s, need %s", n, what,
+				n == 1 ? "" : "s", r->within.raw[i], several,
+				want);
 	}
 }
 

@@ -636,12 +636,16 @@ void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,
 		*end = *body_start;
 }
 
-/* Finds the section opened by a heading matching norm_name. */
-long pe_md_find_section(const struct pe_md *md, const char *norm_name,
-			int bold_headings, size_t *start, size_t *end)
+/* Finds the sections opened by headings matching norm_name; see above. */
+size_t pe_md_find_sections(const struct pe_md *md, const char *norm_name,
+			   int bold_headings, struct pe_md_range **out)
 {
+	struct pe_md_range *r = NULL;
+	size_t n = 0, alloc = 0;
+
 	for (size_t i = 0; i < md->n_headings; i++) {
 		const struct pe_md_heading *h = &md->headings[i];
+		size_t body, end;
 
 		if (!h->level && !bold_headings)
 			continue;
@@ -649,11 +653,35 @@ long pe_md_find_section(const struct pe_md *md, const char *norm_name,
 		if (h->norm[0] != norm_name[0] ||
 		    !pe_md_heading_matches(h->norm, norm_name))
 			continue;
-		pe_md_section_range(md, i, start, end);
-		*start = h->start;
-		return (long)i;
+		if (n && h->start < r[n - 1].end)
+			continue; /* inside the section before */
+		pe_md_section_range(md, i, &body, &end);
+		pe_grow(&r, &alloc, n + 1, sizeof(*r));
+		r[n].start = h->start;
+		r[n].end = end;
+		n++;
 	}
-	return -1;
+	*out = r;
+	return n;
+}
+
+/* The text of sections read together; see markdown.h. */
+const char *pe_md_sections_text(const struct pe_md *md,
+				const struct pe_md_range *r, size_t n,
+				struct pe_buf *joined, size_t *len)
+{
+	if (n == 1) {
+		*len = r[0].end - r[0].start;
+		return md->text + r[0].start;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			pe_buf_addc(joined, '\n');
+		pe_buf_add(joined, md->text + r[i].start,
+			   r[i].end - r[i].start);
+	}
+	*len = joined->len;
+	return pe_buf_str(joined);
 }
 
 /* 1 for a letter, digit or byte of a multibyte character, else 0. */

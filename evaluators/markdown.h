@@ -64,15 +64,32 @@ const struct pe_md_code *pe_md_codes(const struct pe_md *md, size_t *n);
 /* Number of raw HTML blocks and inline tags. */
 size_t pe_md_html_count(const struct pe_md *md);
 
+/* A byte range of the text. */
+struct pe_md_range {
+	size_t start;
+	size_t end;
+};
+
 /*
- * Finds the section a heading named name opens (matched with
- * pe_md_heading_matches).  bold_headings lets bold-only paragraphs count.
- * On success stores the byte range of the section (its heading line to the
- * next heading of the same or a higher level) and of its body, and returns
- * the heading's index; returns -1 when there is no such heading.
+ * Finds the sections every heading matching norm_name opens (matched
+ * with pe_md_heading_matches; bold_headings lets bold-only paragraphs
+ * count), each from its heading's text to the next heading of the same
+ * or a higher level, in order: an answer may repeat a heading ("###
+ * Rollback" in each phase), and a check of "the section Rollback" reads
+ * them all.  A matching heading inside a section already found adds
+ * nothing.  Returns how many (0: none) and the ranges in *out (the
+ * caller frees them; NULL when none).
  */
-long pe_md_find_section(const struct pe_md *md, const char *norm_name,
-			int bold_headings, size_t *start, size_t *end);
+size_t pe_md_find_sections(const struct pe_md *md, const char *norm_name,
+			   int bold_headings, struct pe_md_range **out);
+
+/*
+ * The text of n sections (n >= 1) read together: the text's own bytes
+ * for one, else the sections joined by a newline in joined.  Sets *len.
+ */
+const char *pe_md_sections_text(const struct pe_md *md,
+				const struct pe_md_range *r, size_t n,
+				struct pe_buf *joined, size_t *len);
 
 /* Byte range of the body of heading i (after its line, to its section end). */
 void pe_md_section_range(const struct pe_md *md, size_t i, size_t *body_start,

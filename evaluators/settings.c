@@ -212,8 +212,7 @@ static int augment(struct matching *m, size_t name)
 		if (!m->fits(name, j, m->ctx))
 			continue;
 		m->seen[j] = 1;
-		if (m->name_of[j] < 0 ||
-		    augment(m, (size_t)m->name_of[j])) {
+		if (m->name_of[j] < 0 || augment(m, (size_t)m->name_of[j])) {
 			m->name_of[j] = (long)name;
 			m->item_of[name] = (long)j;
 			return 1;

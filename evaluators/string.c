@@ -195,22 +195,27 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 			 struct pe_eval_result *out)
 {
 	const struct string_spec *spec = evalspec->data;
-	size_t len = in->len, empty, start, end;
+	size_t len = in->len, empty, nsections = 0;
+	struct pe_md_range *sections;
+	struct pe_buf joined; /* sections read together */
 	const char *text = in->output;
 	struct pe_buf answer;
 	struct pe_eval_memo own = { 0 };
 	struct tally t = { 0 };
 
 	(void)state;
+	pe_buf_init(&joined, 0);
 	if (spec->part.norm) {
-		if (pe_md_find_section(pe_eval_md(in), spec->part.norm, 1,
-				       &start, &end) < 0) {
+		nsections = pe_md_find_sections(pe_eval_md(in), spec->part.norm,
+						1, &sections);
+		if (!nsections) {
 			pe_result_unchecked(out, "section '%s' not found",
 					    spec->part.name);
 			return;
 		}
-		text += start;
-		len = end - start;
+		text = pe_md_sections_text(pe_eval_md(in), sections, nsections,
+					   &joined, &len);
+		free(sections);
 	}
 	text = pe_unicode_trim(text, &len);
 	/* Folding makes text at most three times longer (unicode.h). */
@@ -225,6 +230,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 				      "without case");
 			pe_eval_memo_release(&own);
 			pe_buf_release(&answer);
+			pe_buf_release(&joined);
 			return;
 		}
 		text = pe_buf_str(&m->folded);
@@ -235,6 +241,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 				      "the answer is too long to compare "
 				      "without case");
 			pe_buf_release(&answer);
+			pe_buf_release(&joined);
 			return;
 		}
 		text = pe_buf_str(&answer);
@@ -249,12 +256,18 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 		set_result(spec, &t, out);
 	if (spec->part.name)
 		pe_result_append(out, " in section %s", spec->part.name);
+	if (nsections > 1)
+		pe_result_append(out,
+				 " (%zu sections of that name, read "
+				 "together)",
+				 nsections);
 	/* equals compares bytes; the other checks read U+FFFD. */
 	if (!spec->case_sensitive)
 		pe_result_note_utf8(out, in);
 	pe_buf_release(&t.found);
 	pe_buf_release(&t.missing);
 	pe_buf_release(&answer);
+	pe_buf_release(&joined);
 	pe_eval_memo_release(&own);
 }
 

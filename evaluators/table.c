@@ -89,8 +89,8 @@ static size_t matched_columns(const struct table_state *st,
 {
 	struct fit f = { st, t };
 	long *column_of = xmalloc((st->columns.len + 1) * sizeof(*column_of));
-	size_t found = pe_names_match(st->columns.len, t->ncolumns,
-				      column_fits, &f, column_of);
+	size_t found = pe_names_match(st->columns.len, t->ncolumns, column_fits,
+				      &f, column_of);
 
 	for (size_t c = 0; missing && c < st->columns.len; c++)
 		if (column_of[c] < 0)
@@ -100,27 +100,42 @@ static size_t matched_columns(const struct table_state *st,
 	return found;
 }
 
+/* Whether offset at lies in one of the n sections (any, every one of
+ * that name: markdown.h). */
+static int within(const struct pe_md_range *r, size_t n, size_t at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (at >= r[i].start && at < r[i].end)
+			return 1;
+	return 0;
+}
+
 static void score_table(const void *state, const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,
 			struct pe_eval_result *out)
 {
 	const struct table_state *st = state;
-	size_t n, start = 0, end = (size_t)-1, best_cols = 0;
+	size_t n, nsections = 0, best_cols = 0;
+	struct pe_md_range *sections = NULL;
 	const struct pe_md_table *tables = pe_md_tables(pe_eval_md(in), &n);
 	const struct pe_md_table *best = NULL;
 	struct pe_buf missing;
 	const char *where = st->within.len ? st->within.raw[0] : NULL;
 
 	(void)spec;
-	if (where && pe_md_find_section(pe_eval_md(in), st->within.norm[0], 1,
-					&start, &end) < 0) {
-		pe_result_unchecked(out, "section '%s' not found", where);
-		return;
+	if (where) {
+		nsections = pe_md_find_sections(
+			pe_eval_md(in), st->within.norm[0], 1, &sections);
+		if (!nsections) {
+			pe_result_unchecked(out, "section '%s' not found",
+					    where);
+			return;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t cols;
 
-		if (tables[i].start < start || tables[i].start >= end)
+		if (where && !within(sections, nsections, tables[i].start))
 			continue;
 		cols = matched_columns(st, &tables[i], NULL);
 		if (!best || cols > best_cols ||
@@ -129,6 +144,7 @@ static void score_table(const void *state, const struct pe_evalspec *spec,
 			best_cols = cols;
 		}
 	}
+	free(sections);
 	if (!best) {
 		pe_result_set(out, PE_VERDICT_FAIL, 0, "no table%s%s",
 			      where ? " in section " : "", where ? where : "");

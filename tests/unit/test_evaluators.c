@@ -961,8 +961,8 @@ static const struct eval_case reference_cases[] = {
 	  "the expected value '--' has no words for this case: there is "
 	  "nothing to compare the answer with",
 	  EXACT },
-	{ "nor did ROUGE-L", "- rouge_l: {min: 0.5, expected: '!!! ?!'}",
-	  "!!!", ERROR, 0,
+	{ "nor did ROUGE-L", "- rouge_l: {min: 0.5, expected: '!!! ?!'}", "!!!",
+	  ERROR, 0,
 	  "the expected value '!!! ?!' has no words for this case: there is "
 	  "nothing to compare the answer with",
 	  EXACT },
@@ -1553,8 +1553,7 @@ static const struct eval_case sections_cases[] = {
 	  "## Risk Register\n\ntext\n", FAIL, 0.5,
 	  "missing sections: Risk Register", EXACT },
 	{ "nor the same name twice", "- sections: {required: [Notes, Notes]}",
-	  "## Notes\n\ntext\n", FAIL, 0.5, "missing sections: Notes",
-	  EXACT },
+	  "## Notes\n\ntext\n", FAIL, 0.5, "missing sections: Notes", EXACT },
 	{ "in order, a name does not take the heading before it again",
 	  "- sections: [Risk Register, Risk]", "## Risk Register\n\ntext\n",
 	  FAIL, 0.5, "missing sections: Risk", EXACT },
@@ -2971,6 +2970,33 @@ static const struct eval_case keys_beside_cases[] = {
 	  "- {string: {contains: alpha}, regex: zzz}", "alpha", SKIP, 0,
 	  "'regex' beside a string check: an evaluator checks one thing",
 	  EXACT },
+	{ "a repeated heading: a regex reads every section of that name",
+	  "- regex: {pattern: DROP, match: false}\n  target: Rollback",
+	  "## Rollback\nRevert the flag.\n\n## Steps\n1. deploy\n\n"
+	  "## Rollback\n- DROP TABLE users;\n",
+	  FAIL, 0,
+	  "not: /DROP/ matched at least 1 time (2 sections of that name, read "
+	  "together)",
+	  EXACT },
+	{ "so does a string check",
+	  "- string: {notContains: DROP}\n  target: Rollback",
+	  "## Rollback\nRevert.\n\n## Steps\nGo.\n\n## Rollback\nDROP it\n",
+	  FAIL, 0,
+	  "not: contains 'DROP' in section Rollback (2 sections of that name, "
+	  "read "
+	  "together)",
+	  EXACT },
+	{ "and a format rule's within",
+	  "- format: {bullets: {max: 1, within: [Rollback]}}",
+	  "## Rollback\n- a\n\n## Steps\nGo.\n\n## Rollback\n- b\n- c\n", FAIL,
+	  0,
+	  "3 bulleted items in Rollback (2 sections of that name), need at "
+	  "most 1",
+	  EXACT },
+	{ "and a table's", "- table: {columns: [phase], within: Rollback}",
+	  "## Rollback\nNone.\n\n## Steps\nGo.\n\n## Rollback\n\n"
+	  "| phase |\n|---|\n| 1 |\n",
+	  PASS, 1, "table with 1 column and 1 row", EXACT },
 	{ "the last section reads to the end of an answer with no newline",
 	  "- string: {contains: gamma}\n  target: Notes",
 	  "# A\n\n## Notes\n\n"
@@ -3391,7 +3417,8 @@ static const struct compile_case compile_cases[] = {
 	  "- regex: {pattern: a, count: {min: 3, max: "
 	  "1}}",
 	  "'count': min 3 is above max 1", 11, 30, EXACT },
-	{ "match is true or false, not 'no'", "- regex: {pattern: a, match: no}",
+	{ "match is true or false, not 'no'",
+	  "- regex: {pattern: a, match: no}",
 	  "'match' must be true or false, not a string", 11, 30, EXACT },
 	{ "so is negate", "- regex: {pattern: a, negate: 'true'}",
 	  "'negate' must be true or false, not a string", 11, 31, EXACT },
@@ -3406,8 +3433,8 @@ static const struct compile_case compile_cases[] = {
 	  "- regex: {pattern: a, invert: true}\n  match: false",
 	  "'match' beside 'invert': give one", 12, 10, EXACT },
 	{ "a format rule's min above its max",
-	  "- format: {bold: {min: 5, max: 1}}",
-	  "'bold': min 5 is above max 1", 11, 18, EXACT },
+	  "- format: {bold: {min: 5, max: 1}}", "'bold': min 5 is above max 1",
+	  11, 18, EXACT },
 	{ "target must be a name", "- regex: {pattern: a, target: ''}",
 	  "'target' must be a section name", 11, 31, EXACT },
 	{ "a reference metric needs a pass mark", "- bleu: {}",

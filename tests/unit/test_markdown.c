@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/core/buf.h"
@@ -864,7 +865,7 @@ struct section_case {
 	const char *find; /* normalised name */
 	int bold_headings;
 	long index;
-	const char *section; /* text[start, end) from pe_md_find_section */
+	const char *section; /* text[start, end) from pe_md_find_sections */
 	const char *body;    /* from pe_md_section_range */
 };
 
@@ -910,10 +911,26 @@ static const struct section_case section_cases[] = {
 static int check_section(const struct section_case *c)
 {
 	struct pe_md *md = parse(c->text);
-	size_t start = 0, end = 0, body = 0, body_end = 0;
-	long i =
-		pe_md_find_section(md, c->find, c->bold_headings, &start, &end);
+	size_t start = 0, end = 0, body = 0, body_end = 0, nh;
+	struct pe_md_range *r;
+	size_t n = pe_md_find_sections(md, c->find, c->bold_headings, &r);
+	const struct pe_md_heading *h = pe_md_headings(md, &nh);
+	long i = -1;
 	int ok = 1;
+
+	/* Each of these texts has one section of the name, or none. */
+	if (n > 1) {
+		print_error("%s: %zu sections, want 1\n", c->name, n);
+		ok = 0;
+	}
+	for (size_t k = 0; n && k < nh; k++)
+		if (h[k].start == r[0].start)
+			i = (long)k;
+	if (n) {
+		start = r[0].start;
+		end = r[0].end;
+	}
+	free(r);
 
 	if (i != c->index) {
 		print_error("%s: index %ld, want %ld\n", c->name, i, c->index);
@@ -938,6 +955,37 @@ static void test_sections(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(section_cases); i++)
 		failures += !check_section(&section_cases[i]);
 	assert_int_equal(failures, 0);
+}
+
+/*
+ * A heading an answer repeats ("## Rollback" twice) names every section
+ * it opens, read together; one inside a section already found ("###
+ * Rollback" under "## Rollback") adds nothing.
+ */
+static void test_repeated_sections(void **state)
+{
+	static const char text[] = "## Rollback\nA\n\n## Steps\nB\n\n"
+				   "## Rollback plan\nC\n### Rollback\nD\n";
+	struct pe_md *md = parse(text);
+	struct pe_md_range *r;
+	struct pe_buf joined;
+	size_t len, n = pe_md_find_sections(md, "rollback", 0, &r);
+	const char *got;
+
+	(void)state;
+	assert_int_equal(n, 2);
+	pe_buf_init(&joined, 0);
+	got = pe_md_sections_text(md, r, n, &joined, &len);
+	assert_int_equal(len, strlen(got));
+	assert_string_equal(got, "Rollback\nA\n\n\nRollback plan\nC\n"
+				 "### Rollback\nD\n");
+	pe_buf_release(&joined);
+	/* One section is the text's own bytes, not a copy. */
+	got = pe_md_sections_text(md, r + 1, 1, &joined, &len);
+	assert_ptr_equal(got, text + r[1].start);
+	assert_int_equal(len, strlen(text) - r[1].start);
+	free(r);
+	pe_md_free(md);
 }
 
 /* Word counts. */
@@ -1010,7 +1058,8 @@ static void test_count_words(void **state)
 static void test_empty(void **state)
 {
 	struct pe_md *md = pe_md_parse("", 0);
-	size_t n = 99, start = 7, end = 7;
+	size_t n = 99;
+	struct pe_md_range *none = (struct pe_md_range *)&n;
 
 	(void)state;
 	pe_md_text(md, &n);
@@ -1026,7 +1075,8 @@ static void test_empty(void **state)
 	pe_md_codes(md, &n);
 	assert_int_equal(n, 0);
 	assert_int_equal(pe_md_html_count(md), 0);
-	assert_int_equal(pe_md_find_section(md, "x", 1, &start, &end), -1);
+	assert_int_equal(pe_md_find_sections(md, "x", 1, &none), 0);
+	assert_null(none);
 	pe_md_free(md);
 	pe_md_free(NULL);
 }
@@ -1138,6 +1188,7 @@ int main(void)
 		cmocka_unit_test(test_reused_buffers),
 		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_repeated_sections),
 		cmocka_unit_test(test_count_words),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_render_html),
