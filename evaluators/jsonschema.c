@@ -27,11 +27,14 @@
  *
  * Numbers are compared exactly when both are integers of the document
  * tree (up to 2^53), else as doubles; an integral float such as 1.0 is an
- * integer.  NEEDSWORK: integers past 2^53 and decimals with more than 17
- * significant digits are compared as the nearest doubles; the
- * metaschemas are not built in, so a $ref to one is refused as any other
- * document is; and a pattern match counts as one step whatever its
- * backtracking (PCRE2's match limit bounds each match, not their sum).
+ * integer.  A number of the answer the double misses (an integer past
+ * 2^53, a fraction of more than 15 significant digits: pe_node's
+ * inexact) stops validation where a keyword compares it with a number
+ * whose double is the same or next to it (too_close), and multipleOf is
+ * decided on decimal digits (is_multiple).  NEEDSWORK: the metaschemas
+ * are not built in, so a $ref to one is refused as any other document
+ * is; and a pattern match counts as one step whatever its backtracking
+ * (PCRE2's match limit bounds each match, not their sum).
  */
 #include "evaluators/jsonschema.h"
 
@@ -1673,10 +1676,15 @@ static unsigned instance_types(const struct pe_node *v)
 	case PE_NODE_BOOL:
 		return T_BOOLEAN;
 	case PE_NODE_INT:
-		return T_INTEGER | T_NUMBER;
+		/* 1.0000000000000000001 reads as 1, but is written a
+		 * fraction. */
+		return v->inexact == PE_NUMBER_NOT_INTEGER
+			       ? T_NUMBER
+			       : T_INTEGER | T_NUMBER;
 	case PE_NODE_FLOAT:
 		return T_NUMBER |
-		       (isfinite(v->fval) && v->fval == floor(v->fval)
+		       (isfinite(v->fval) && v->fval == floor(v->fval) &&
+					v->inexact != PE_NUMBER_NOT_INTEGER
 				? T_INTEGER
 				: 0);
 	case PE_NODE_STRING:
@@ -1701,14 +1709,33 @@ static int compare_numbers(const struct pe_node *a, const struct pe_node *b)
 	return (x > y) - (x < y);
 }
 
-/* True when two JSON values are equal as JSON Schema compares them. */
+/*
+ * True when a double misses one of the numbers a and b (read from JSON
+ * past 2^53, or with more than 15 significant digits: struct pe_node's
+ * inexact) by enough to decide how they compare: their doubles are
+ * equal or neighbours.  Far apart, the order is certain.
+ */
+static int too_close(const struct pe_node *a, const struct pe_node *b)
+{
+	double x = number(a), y = number(b);
+
+	return (a->inexact || b->inexact) && (x == y || nextafter(x, y) == y);
+}
+
+/*
+ * True when two JSON values are equal as JSON Schema compares them;
+ * *undecided is set when two of their numbers are too_close to tell.
+ */
 static int same_value(const struct pe_node *a, const struct pe_node *b,
-		      int depth)
+		      int depth, int *undecided)
 {
 	if (depth > 2 * PE_JSONSCHEMA_MAX_DEPTH)
 		return 0;
-	if (is_number(a) && is_number(b))
+	if (is_number(a) && is_number(b)) {
+		if (too_close(a, b))
+			*undecided = 1;
 		return compare_numbers(a, b) == 0;
+	}
 	if (a->kind != b->kind)
 		return 0;
 	switch (a->kind) {
@@ -1722,7 +1749,8 @@ static int same_value(const struct pe_node *a, const struct pe_node *b,
 		if (a->count != b->count)
 			return 0;
 		for (size_t i = 0; i < a->count; i++)
-			if (!same_value(a->items[i], b->items[i], depth + 1))
+			if (!same_value(a->items[i], b->items[i], depth + 1,
+					undecided))
 				return 0;
 		return 1;
 	case PE_NODE_MAP:
@@ -1732,7 +1760,8 @@ static int same_value(const struct pe_node *a, const struct pe_node *b,
 			const struct pe_node *k = a->pairs[i].key;
 			const struct pe_node *w = member(b, k->text, k->len);
 
-			if (!w || !same_value(a->pairs[i].value, w, depth + 1))
+			if (!w || !same_value(a->pairs[i].value, w, depth + 1,
+					      undecided))
 				return 0;
 		}
 		return 1;
@@ -1814,7 +1843,7 @@ static int compare_hashed(const void *a, const void *b)
  * indexes in *first and *second.
  */
 static int find_duplicate(const struct pe_node *v, size_t *first,
-			  size_t *second)
+			  size_t *second, int *undecided)
 {
 	struct hashed *h = xcalloc(v->count, sizeof(*h));
 	int found = 0;
@@ -1828,7 +1857,7 @@ static int find_duplicate(const struct pe_node *v, size_t *first,
 		for (size_t k = i + 1;
 		     k < v->count && h[k].hash == h[i].hash && !found; k++)
 			if (same_value(v->items[h[i].index],
-				       v->items[h[k].index], 0)) {
+				       v->items[h[k].index], 0, undecided)) {
 				*first = h[i].index;
 				*second = h[k].index;
 				found = 1;
@@ -1837,18 +1866,67 @@ static int find_duplicate(const struct pe_node *v, size_t *first,
 	return found;
 }
 
-/* True when v is a multiple of m (m > 0). */
+/*
+ * A number as digits x 10^*exp, the digits with no zero at their end: the
+ * shortest of 15 to 17 significant digits that gives its double back,
+ * which is the number written when it was written with at most 15 (a
+ * double holds that many decimal digits), and an integer below 2^53
+ * exactly.  False for a number read from JSON that the double misses
+ * (struct pe_node's inexact).
+ */
+static int decimal_of(const struct pe_node *n, uint64_t *digits, int *exp)
+{
+	double d = fabs(number(n));
+	char buf[48];
+
+	if (n->inexact || !isfinite(d))
+		return 0;
+	for (int prec = 14; prec <= 16; prec++) {
+		uint64_t v = 0;
+		char *e;
+
+		snprintf(buf, sizeof(buf), "%.*e", prec, d);
+		if (strtod(buf, NULL) != d && prec < 16)
+			continue;
+		e = strchr(buf, 'e');
+		for (const char *c = buf; c < e; c++)
+			if (*c != '.')
+				v = v * 10 + (uint64_t)(*c - '0');
+		*exp = (int)strtol(e + 1, NULL, 10) - prec;
+		while (v && v % 10 == 0) {
+			v /= 10;
+			++*exp;
+		}
+		*digits = v;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * True when v is a multiple of m (m > 0), decided exactly on their
+ * decimal digits (decimal_of): v / m is an integer when m's digits
+ * divide v's times 10^(v's exponent - m's); with no zero at the end of
+ * v's digits, a negative power makes it a fraction.  -1 when a number's
+ * digits are not known (1e20 / 0.3 in doubles would say "integer").
+ */
 static int is_multiple(const struct pe_node *v, const struct pe_node *m)
 {
-	double q;
+	uint64_t dv, dm, r;
+	int ev, em;
 
-	if (v->kind == PE_NODE_INT && m->kind == PE_NODE_INT)
+	if (v->kind == PE_NODE_INT && m->kind == PE_NODE_INT && !v->inexact)
 		return v->ival % m->ival == 0;
-	q = number(v) / number(m);
-	if (!isfinite(q))
+	if (!decimal_of(v, &dv, &ev) || !decimal_of(m, &dm, &em) || !dm)
+		return -1;
+	if (!dv)
+		return 1;
+	if (ev < em)
 		return 0;
-	/* The division rounds: within a few ulps of an integer is one. */
-	return fabs(q - nearbyint(q)) <= 8 * DBL_EPSILON * fabs(q);
+	r = dv % dm;
+	for (int k = em; k < ev && r; k++)
+		r = r * 10 % dm; /* dm < 10^17: no overflow */
+	return r == 0;
 }
 
 /* The number of characters (code points) of a string. */
@@ -1909,12 +1987,27 @@ static void add_enum(struct pe_buf *out, const struct pe_node *values)
 		pe_buf_addf(out, " and %zu more", values->count - SHOW_ENUM);
 }
 
+/*
+ * Stops validation where keyword would compare a number a double does
+ * not hold closely enough to decide it (too_close); returns 0.
+ */
+static int inexact_stop(struct ctx *x, const struct path *at,
+			const char *keyword)
+{
+	stop(x, at,
+	     "%s cannot be decided: a number here has more digits than a "
+	     "double holds (an integer past 2^53, or more than 15 significant "
+	     "digits), and the double alone cannot tell how it compares",
+	     keyword);
+	return 0;
+}
+
 static int check_enum_const(struct ctx *x, const struct frame *f,
 			    const struct path *at)
 {
 	const struct sch *s = f->sch;
 	const struct pe_node *v = f->instance;
-	int ok = 1;
+	int ok = 1, undecided = 0;
 
 	if (s->enum_values) {
 		int found = 0;
@@ -1922,7 +2015,10 @@ static int check_enum_const(struct ctx *x, const struct frame *f,
 		if (!step(x, at, s->enum_values->count))
 			return 0;
 		for (size_t i = 0; i < s->enum_values->count && !found; i++)
-			found = same_value(v, s->enum_values->items[i], 0);
+			found = same_value(v, s->enum_values->items[i], 0,
+					   &undecided);
+		if (undecided)
+			return inexact_stop(x, at, "enum");
 		if (!found && !x->mute) {
 			struct pe_buf values;
 
@@ -1934,7 +2030,9 @@ static int check_enum_const(struct ctx *x, const struct frame *f,
 		}
 		ok = found;
 	}
-	if (s->const_value && !same_value(v, s->const_value, 0)) {
+	if (s->const_value && !same_value(v, s->const_value, 0, &undecided)) {
+		if (undecided)
+			return inexact_stop(x, at, "const");
 		if (!x->mute) {
 			char *want = shown(s->const_value);
 
@@ -1943,6 +2041,8 @@ static int check_enum_const(struct ctx *x, const struct frame *f,
 		}
 		ok = 0;
 	}
+	if (undecided) /* equal, or too close to say */
+		return inexact_stop(x, at, "const");
 	return ok;
 }
 
@@ -1969,6 +2069,15 @@ static int check_number(struct ctx *x, const struct frame *f,
 
 	if (!is_number(v))
 		return 1;
+	if (s->multiple_of &&
+	    (v->inexact || is_multiple(v, s->multiple_of) < 0))
+		return inexact_stop(x, at, "multipleOf");
+	if ((s->maximum && too_close(v, s->maximum)) ||
+	    (s->exclusive_maximum && too_close(v, s->exclusive_maximum)))
+		return inexact_stop(x, at, "the maximum");
+	if ((s->minimum && too_close(v, s->minimum)) ||
+	    (s->exclusive_minimum && too_close(v, s->exclusive_minimum)))
+		return inexact_stop(x, at, "the minimum");
 	if (s->multiple_of && !is_multiple(v, s->multiple_of))
 		ok = bound_fails(x, at, v, s->multiple_of,
 				 "is not a multiple of (multipleOf)");
@@ -2446,7 +2555,7 @@ static int check_array(struct ctx *x, const struct frame *f,
 	const struct sch *s = f->sch;
 	const struct pe_node *v = f->instance;
 	size_t first = 0, second = 0;
-	int ok = 1;
+	int ok = 1, undecided = 0;
 
 	if (v->count > s->max_items) {
 		report(x, at, NULL, "has %zu item%s, above the maxItems %zu",
@@ -2459,12 +2568,14 @@ static int check_array(struct ctx *x, const struct frame *f,
 		ok = 0;
 	}
 	if (s->unique_items && v->count > 1 && step(x, at, v->count) &&
-	    find_duplicate(v, &first, &second)) {
+	    find_duplicate(v, &first, &second, &undecided)) {
 		report(x, at, NULL, "has equal items %zu and %zu (uniqueItems)",
 		       first < second ? first : second,
 		       first < second ? second : first);
 		ok = 0;
 	}
+	if (undecided)
+		return inexact_stop(x, at, "uniqueItems");
 	for (size_t i = 0; i < v->count && !GIVE_UP(x, ok) &&
 			   (i < s->nprefix || s->items) && step(x, at, 1);
 	     i++) {

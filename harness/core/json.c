@@ -46,6 +46,8 @@ struct walk {
 	struct pe_scalar_cursor cursor;
 	const struct pe_node *repeated; /* a key an object gives twice */
 	size_t repeated_at;		/* its offset, when the walk is full */
+	const size_t *inexact;		/* struct strict's */
+	size_t ninexact, next_inexact, numbers;
 };
 static unsigned long hex4(const char *s)
 {
@@ -345,6 +347,11 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 		n->len = strlen(n->text);
 	} else if (cJSON_IsNumber(item)) {
 		set_number(n, doc, cJSON_GetNumberValue(item));
+		if (w->next_inexact < w->ninexact &&
+		    w->inexact[w->next_inexact] / 2 == w->numbers)
+			n->inexact =
+				1 + (int)(w->inexact[w->next_inexact++] % 2);
+		w->numbers++;
 	}
 	return n;
 }
@@ -443,9 +450,14 @@ static int is_truncated(const char *text, size_t len)
 /* What the strict scan found: a "\u0000", or where the text goes wrong. */
 struct strict {
 	int nul_escape; /* a string holds the escape \u0000 */
-	size_t offset;	/* the byte where the text goes wrong */
-	int rc;		/* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
-	int after;	/* found after the value had ended */
+	size_t numbers; /* number literals seen */
+	/* The numbers a double does not hold exactly (number_inexact), as
+	 * ordinal * 2 + (kind - 1), in order; seldom any. */
+	size_t *inexact;
+	size_t ninexact, inexact_alloc;
+	size_t offset; /* the byte where the text goes wrong */
+	int rc;	       /* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
+	int after;     /* found after the value had ended */
 	char message[80];
 };
 
@@ -608,19 +620,132 @@ static int scan_string(const char *t, size_t len, size_t *i, struct strict *st)
 	return 0;
 }
 
-/* True when the number of len bytes at s is within a double's range. */
-static int number_in_range(const char *s, size_t len)
+/* The double the number of len bytes at s (valid JSON) reads as. */
+static double number_value(const char *s, size_t len)
 {
 	char small[64];
 	char *copy = len < sizeof(small) ? small : xmalloc(len + 1);
-	int finite;
+	double v;
 
 	memcpy(copy, s, len);
 	copy[len] = '\0';
-	finite = isfinite(strtod(copy, NULL));
+	v = strtod(copy, NULL);
 	if (copy != small)
 		free(copy);
-	return finite;
+	return v;
+}
+
+/*
+ * True when the number of len bytes at s is within a double's range:
+ * neither past the largest (1e400) nor a value other than zero that
+ * reads as zero (1e-400), both of which would decide a check wrongly.
+ */
+static int number_in_range(const char *s, size_t len)
+{
+	double v = number_value(s, len);
+
+	if (!isfinite(v))
+		return 0;
+	if (v == 0)
+		for (size_t k = 0; k < len && s[k] != 'e' && s[k] != 'E'; k++)
+			if (s[k] >= '1' && s[k] <= '9')
+				return 0;
+	return 1;
+}
+
+/*
+ * How the double holds the number of len bytes at s (valid JSON, within
+ * range): 0 exactly enough, PE_NUMBER_ROUNDED for an integer it rounds
+ * (past 2^53: 9007199254740993), PE_NUMBER_NOT_INTEGER for a fraction
+ * it reads as an integer (1.0000000000000000001), or for a fraction of
+ * more than 15 significant digits.  Up to 15 significant digits the
+ * double gives the digits written back (DBL_DIG), so most numbers are
+ * decided without reading them.
+ */
+static int number_inexact(const char *s, size_t len)
+{
+	size_t k = s[0] == '-', first = SIZE_MAX, ndigits = 0, frac = 0;
+	size_t trailing = 0; /* zeros at the end of the digits */
+	long exp = 0;
+	int seen_point = 0;
+	double v;
+
+	for (; k < len && s[k] != 'e' && s[k] != 'E'; k++) {
+		if (s[k] == '.') {
+			seen_point = 1;
+			continue;
+		}
+		frac += seen_point; /* digits after the point, all */
+		if (first == SIZE_MAX && s[k] == '0')
+			continue; /* a leading zero */
+		if (first == SIZE_MAX)
+			first = k;
+		ndigits++;
+		trailing = s[k] == '0' ? trailing + 1 : 0;
+	}
+	if (first == SIZE_MAX)
+		return 0; /* zero */
+	if (k < len) {
+		int neg = s[k + 1] == '-';
+
+		for (k += 1 + (s[k + 1] == '-' || s[k + 1] == '+'); k < len;
+		     k++)
+			exp = exp < 100000 ? exp * 10 + (s[k] - '0') : exp;
+		exp = neg ? -exp : exp;
+	}
+	/* The value is the digits from the first nonzero one x 10^(exp -
+	 * frac); an integer when their trailing zeros cover a negative
+	 * power. */
+	exp -= (long)frac;
+	if (exp < 0 && (long)trailing < -exp) {
+		/* A fraction: 15 digits keep it one. */
+		if (ndigits - trailing <= 15)
+			return 0;
+		v = number_value(s, len);
+		return v == floor(v) ? PE_NUMBER_NOT_INTEGER
+				     : PE_NUMBER_ROUNDED;
+	}
+	if (ndigits - trailing <= 15)
+		return 0; /* the double gives these digits back (1e308) */
+	v = number_value(s, len);
+	if (fabs(v) < 9007199254740992.0)
+		return 0; /* below 2^53 every integer is held */
+	{
+		/* Compare the double's integer with the written one. */
+		char held[400];
+		struct pe_buf written;
+		int same, n = snprintf(held, sizeof(held), "%.0f", fabs(v));
+		size_t keep = ndigits - (exp < 0 ? (size_t)-exp : 0);
+
+		pe_buf_init(&written, 0);
+		for (size_t j = first; keep && j < len; j++) {
+			if (s[j] == '.')
+				continue;
+			pe_buf_addc(&written, s[j]);
+			keep--;
+		}
+		for (long z = 0; z < exp; z++)
+			pe_buf_addc(&written, '0');
+		same = n > 0 && (size_t)n == written.len &&
+		       !memcmp(held, written.data, written.len);
+		pe_buf_release(&written);
+		return same ? 0 : PE_NUMBER_ROUNDED;
+	}
+}
+
+/* Notes a number the double does not hold exactly; see struct strict. */
+static void note_number(const char *t, size_t start, size_t end,
+			struct strict *st)
+{
+	int kind = number_inexact(t + start, end - start);
+
+	if (kind) {
+		pe_grow(&st->inexact, &st->inexact_alloc, st->ninexact + 1,
+			sizeof(*st->inexact));
+		st->inexact[st->ninexact++] =
+			st->numbers * 2 + (size_t)(kind - 1);
+	}
+	st->numbers++;
 }
 
 /* Steps over digits; fails unless there is one. */
@@ -663,6 +788,7 @@ static int scan_number(const char *t, size_t len, size_t *i, struct strict *st)
 	    !number_in_range(t + start, k - start))
 		return fault_at(st, start, PE_ERR_LIMIT,
 				"JSON number out of range");
+	note_number(t, start, k, st);
 	*i = k;
 	return 0;
 }
@@ -779,6 +905,8 @@ static int scan_json(const char *t, size_t len, struct strict *st)
 
 	n.depth = 0;
 	st->nul_escape = 0;
+	st->numbers = st->ninexact = st->inexact_alloc = 0;
+	st->inexact = NULL;
 	for (;;) {
 		i = skip_json_space(t, i, len);
 		if ((state == FIRST_KEY || state == FIRST_VALUE) && i < len &&
@@ -859,17 +987,21 @@ static int report(const struct strict *st, const char *text, size_t len,
 }
 
 /*
- * Starts w at the top of text; decode: a string holds "\u0000"; full:
- * step over every token.
+ * Starts w at the top of text, with what the scan st found (a string
+ * holds "\u0000": decode strings; numbers a double does not hold);
+ * full: step over every token.
  */
 static void start_walk(struct walk *w, const char *text, size_t len,
-		       const struct locator *loc, int decode, int full)
+		       const struct locator *loc, const struct strict *st,
+		       int full)
 {
 	memset(w, 0, sizeof(*w));
 	w->text = text;
 	w->len = len;
 	w->pos = bom_len(text, len);
-	w->decode = decode;
+	w->decode = st->nul_escape;
+	w->inexact = st->inexact;
+	w->ninexact = st->ninexact;
 	w->mark = loc->scalar != NULL;
 	w->full = full;
 	if (w->mark)
@@ -906,10 +1038,13 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 	struct pe_doc_point point = pe_doc_point(doc);
 
 	*out = NULL;
-	if (scan_json(text, len, &st))
+	if (scan_json(text, len, &st)) {
+		free(st.inexact);
 		return report(&st, text, len, loc, diag);
+	}
 	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
 	if (!root) {
+		free(st.inexact);
 		/*
 		 * The scan passed it, so memory ran out, or this cJSON reads
 		 * a number through 64 bytes (1.7.15 without the fix for
@@ -920,14 +1055,15 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 			      "cJSON could not read this JSON");
 		return PE_ERR_LIMIT;
 	}
-	start_walk(&w, text, len, loc, st.nul_escape, loc->scalar != NULL);
+	start_walk(&w, text, len, loc, &st, loc->scalar != NULL);
 	*out = convert(doc, root, &loc->base, &w);
 	if (!*out && !w.full) {
 		/* Again, through the text, to find where the key is. */
 		pe_doc_release(doc, point);
-		start_walk(&w, text, len, loc, st.nul_escape, 1);
+		start_walk(&w, text, len, loc, &st, 1);
 		*out = convert(doc, root, &loc->base, &w);
 	}
+	free(st.inexact);
 	cJSON_Delete(root);
 	if (*out)
 		return PE_OK;

@@ -33,6 +33,12 @@ struct pe_pair {
 	struct pe_node *value;
 };
 
+/* How a JSON number's double misses it (struct pe_node's inexact). */
+enum {
+	PE_NUMBER_ROUNDED = 1,	   /* past 2^53, or 16 digits of a fraction */
+	PE_NUMBER_NOT_INTEGER = 2, /* a fraction read as an integer */
+};
+
 struct pe_node {
 	enum pe_node_kind kind;
 	struct pe_mark mark; /* where the node starts */
@@ -45,6 +51,9 @@ struct pe_node {
 	double fval;	/* PE_NODE_FLOAT (and PE_NODE_INT) */
 	int bval;	/* PE_NODE_BOOL */
 	int plain;	/* a scalar written without quotes or block style */
+	/* PE_NODE_INT, PE_NODE_FLOAT read from JSON: 0, or how the double
+	 * misses the number written (PE_NUMBER_ROUNDED, _NOT_INTEGER). */
+	int inexact;
 	struct pe_node **items; /* PE_NODE_SEQ */
 	size_t count;
 	struct pe_pair *pairs; /* PE_NODE_MAP, in source order */

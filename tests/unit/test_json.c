@@ -721,7 +721,10 @@ struct code_case {
  */
 static const struct code_case code_cases[] = {
 	{ "{}", PE_OK },
-	{ "[1e308, -1e-400]", PE_OK },
+	{ "[1e308, -1e-310, 0e-400, -0.0e-999]", PE_OK },
+	/* Not zero, but a double reads it so: no one meaning is taken. */
+	{ "[1e-400]", PE_ERR_LIMIT },
+	{ "[-0.00001e-399]", PE_ERR_LIMIT },
 	{ "[1e400]", PE_ERR_LIMIT },
 	{ "[1e400]]", PE_ERR_LIMIT },
 	{ "[1e400, ", PE_ERR_INVALID },
@@ -858,8 +861,6 @@ static const struct valid_case valid_cases[] = {
 	{ "-1.5E-7", PE_NODE_FLOAT, -1.5e-7, 0 },
 	{ "10.25", PE_NODE_FLOAT, 10.25, 0 },
 	{ "0e0", PE_NODE_INT, 0, 0 },
-	/* Below a double's smallest, a number is 0, as strtod makes it. */
-	{ "1e-400", PE_NODE_INT, 0, 0 },
 	{ "-1.7976931348623157e308", PE_NODE_FLOAT, -DBL_MAX, 0 },
 	/*
 	 * A number of any length (a cJSON without the fix for
@@ -878,6 +879,64 @@ static const struct valid_case valid_cases[] = {
 	/* Only U+0000 to U+001F must be escaped: DEL and C1 need not. */
 	{ "\"\x7f\xc2\x80\"", PE_NODE_STRING, 0, 3 },
 };
+
+/*
+ * Numbers a double misses are marked (struct pe_node's inexact), so that
+ * a check that would compare them can say it cannot; the others, most,
+ * are not.
+ */
+static void test_inexact_numbers(void **state)
+{
+	static const struct {
+		const char *text;
+		int inexact;
+	} cases[] = {
+		{ "9007199254740992", 0 },
+		{ "9007199254740993", PE_NUMBER_ROUNDED },
+		{ "-18446744073709551617", PE_NUMBER_ROUNDED },
+		{ "12345678901234567800e-2", PE_NUMBER_ROUNDED },
+		{ "12345678901234567890e-2", PE_NUMBER_NOT_INTEGER },
+		{ "100000000000000000", 0 },
+		{ "1e308", 0 }, /* one digit: the double gives it back */
+		{ "1.5e300", 0 },
+		{ "1234567890123456", 0 }, /* below 2^53 */
+		{ "1.0000000000000000001", PE_NUMBER_NOT_INTEGER },
+		{ "-0.99999999999999999999", PE_NUMBER_NOT_INTEGER },
+		{ "0.30000000000000004", PE_NUMBER_ROUNDED },
+		{ "0.123456789012345", 0 },
+		{ "123.4500000000000000000000", 0 },
+		{ "0.000000000000000000001", 0 },
+		{ "0", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < COUNT(cases); i++) {
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		const struct pe_node *n =
+			parse_ok(doc, cases[i].text, strlen(cases[i].text));
+
+		if (n->inexact != cases[i].inexact)
+			fail_msg("%s: inexact %d, want %d", cases[i].text,
+				 n->inexact, cases[i].inexact);
+		pe_doc_free(doc);
+	}
+	/* In a tree, each number is marked as its own. */
+	{
+		static const char text[] =
+			"{\"a\": [1, 9007199254740993], \"b\": 2, "
+			"\"c\": 1.0000000000000000001}";
+		struct pe_doc *doc = pe_doc_new("data.jsonl", NULL, 0);
+		const struct pe_node *n = parse_ok(doc, text, strlen(text));
+
+		assert_int_equal(n->pairs[0].value->items[0]->inexact, 0);
+		assert_int_equal(n->pairs[0].value->items[1]->inexact,
+				 PE_NUMBER_ROUNDED);
+		assert_int_equal(n->pairs[1].value->inexact, 0);
+		assert_int_equal(n->pairs[2].value->inexact,
+				 PE_NUMBER_NOT_INTEGER);
+		pe_doc_free(doc);
+	}
+}
 
 static void test_strict_valid(void **state)
 {
@@ -1127,6 +1186,7 @@ int main(void)
 		cmocka_unit_test(test_deep_empty_array),
 		cmocka_unit_test(test_read_codes),
 		cmocka_unit_test(test_strict_valid),
+		cmocka_unit_test(test_inexact_numbers),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_many_keys),
 		cmocka_unit_test(test_error_from_base_mark),

@@ -189,6 +189,11 @@ static void test_official_suite(void **state)
 
 enum outcome { VALID, INVALID, STOPPED };
 
+#define UNDECIDED                                                              \
+	" cannot be decided: a number here has more digits than a double "     \
+	"holds (an integer past 2^53, or more than 15 significant digits), "   \
+	"and the double alone cannot tell how it compares"
+
 struct case_ {
 	const char *name;
 	const char *schema;
@@ -247,6 +252,31 @@ static const struct case_ cases[] = {
 	  "(root): 7 is not a multiple of (multipleOf) 2" },
 	{ "multipleOf, overflow", "{\"multipleOf\": 0.123456789}", "1e308",
 	  INVALID, 1, NULL },
+	/* Numbers a double misses: decided exactly, or said to be not. */
+	{ "multipleOf past 2^53, exactly", "{\"multipleOf\": 3}",
+	  "100000000000000000", INVALID, 1,
+	  "(root): 1e+17 is not a multiple of (multipleOf) 3" },
+	{ "multipleOf past 2^48 with a divisor written 3.0",
+	  "{\"multipleOf\": 3.0}", "1000000000000001", INVALID, 1, NULL },
+	{ "multipleOf of a large number by a fraction, exactly",
+	  "{\"multipleOf\": 0.3}", "1e20", INVALID, 1, NULL },
+	{ "and a multiple", "{\"multipleOf\": 0.3}", "3e20", VALID, 0, "" },
+	{ "multipleOf 0.01", "{\"multipleOf\": 0.01}", "19.99", VALID, 0, "" },
+	{ "multipleOf of an integer past 2^53 stops", "{\"multipleOf\": 3}",
+	  "9007199254740993", STOPPED, 0, "(root): multipleOf" UNDECIDED },
+	{ "const of an integer past 2^53 stops",
+	  "{\"not\": {\"const\": 9007199254740993}}", "9007199254740993",
+	  STOPPED, 0, "(root): const" UNDECIDED },
+	{ "so does a maximum it is next to", "{\"maximum\": 9007199254740992}",
+	  "9007199254740993", STOPPED, 0, "(root): the maximum" UNDECIDED },
+	{ "but not one far from it", "{\"maximum\": 100}", "9007199254740993",
+	  INVALID, 1, NULL },
+	{ "uniqueItems of two it cannot tell apart", "{\"uniqueItems\": true}",
+	  "[9007199254740993, 9007199254740992]", STOPPED, 0,
+	  "(root): uniqueItems" UNDECIDED },
+	{ "a fraction a double reads as 1 is no integer",
+	  "{\"type\": \"integer\"}", "1.0000000000000000001", INVALID, 1,
+	  NULL },
 	{ "numbers only", "{\"maximum\": 1}", "\"99\"", VALID, 0, "" },
 	/* Strings: lengths count characters. */
 	{ "maxLength counts characters", "{\"maxLength\": 5}",
