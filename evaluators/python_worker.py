@@ -262,6 +262,9 @@ def main():
     flush()
     cache = {}
     for line in requests:
+        # "N\t{request}": the answer goes back as "N\t{answer}", so that
+        # a line a check wrote to this pipe itself is told apart.
+        tag, _, line = line.partition(b"\t")
         try:
             reply = answer(run(_loads(line), cache))
         except _BaseException as e:
@@ -273,7 +276,7 @@ def main():
         # A check that replaced them leaves the next one printing to
         # prompteval's stderr still.
         sys.stdout, sys.stderr = stdout, stderr
-        write(reply.encode("utf-8") + b"\n")
+        write(tag + b"\t" + reply.encode("utf-8") + b"\n")
         flush()
 
 

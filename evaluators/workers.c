@@ -61,7 +61,8 @@ enum {
 struct slot {
 	int busy; /* protected by workers->lock */
 	struct pe_process
-		python; /* used only by the thread that holds the slot */
+		python;	     /* used only by the thread that holds the slot */
+	unsigned long asked; /* checks sent to it, the tag of the next */
 };
 
 struct pe_workers {
@@ -357,15 +358,29 @@ static char *start_python(struct pe_process *c)
 }
 
 /*
- * Takes the answer line out of out; a worker that wrote more than one
- * line is out of step, so it is ended and the check fails.
+ * Takes the answer line, "tag\t{answer}", out of out, leaving the answer;
+ * a worker that wrote more than one line, or a line without the check's
+ * tag (which the check's own code wrote to the worker's pipe), is out of
+ * step, so it is ended and the check fails.
  */
-static enum pe_check_run take_line(struct pe_process *c, struct pe_buf *out,
-				   char **why)
+static enum pe_check_run take_line(struct pe_process *c, const char *tag,
+				   struct pe_buf *out, char **why)
 {
 	char *nl = memchr(out->data, '\n', out->len);
-	size_t len = (size_t)(nl - out->data);
+	size_t len = (size_t)(nl - out->data), taglen = strlen(tag);
 
+	if (len < taglen || memcmp(out->data, tag, taglen)) {
+		child_stop(c, NULL);
+		pe_buf_reset(out);
+		*why = xstrdup("the python worker's answer is not this "
+			       "check's: did the check write to the "
+			       "worker's own pipe?");
+		return PE_CHECK_FAILED;
+	}
+	memmove(out->data, out->data + taglen, out->len - taglen);
+	out->len -= taglen;
+	out->data[out->len] = '\0';
+	len -= taglen;
 	if (len + 1 != out->len) {
 		child_stop(c, NULL);
 		*why = xstrdup("the python worker wrote more than its answer");
@@ -377,16 +392,19 @@ static enum pe_check_run take_line(struct pe_process *c, struct pe_buf *out,
 }
 
 /* Runs a check on the slot's worker, which runs. */
-static enum pe_check_run ask_python(struct pe_process *c, const char *request,
-				    size_t len, long timeout_ms,
-				    struct pe_buf *out, char **why)
+static enum pe_check_run ask_python(struct pe_process *c, unsigned long id,
+				    const char *request, size_t len,
+				    long timeout_ms, struct pe_buf *out,
+				    char **why)
 {
 	struct pe_buf line;
 	enum xfer x;
 	int status = 0;
-	char *how;
+	char *how, tag[32];
 
+	pe_snprintf(tag, sizeof(tag), "%lu\t", id);
 	pe_buf_init(&line, 0);
+	pe_buf_adds(&line, tag);
 	pe_buf_add(&line, request, len);
 	pe_buf_addc(&line, '\n');
 	pe_buf_reset(out);
@@ -394,7 +412,7 @@ static enum pe_check_run ask_python(struct pe_process *c, const char *request,
 		     out);
 	pe_buf_release(&line);
 	if (x == XFER_DONE)
-		return take_line(c, out, why);
+		return take_line(c, tag, out, why);
 	child_stop(c, &status);
 	pe_buf_reset(out);
 	if (x == XFER_TIMEOUT) {
@@ -438,7 +456,8 @@ enum pe_check_run pe_workers_python(struct pe_workers *w, const char *request,
 	}
 	if (out->max_len == 0 || out->max_len > PE_CHECK_MAX_OUTPUT)
 		out->max_len = PE_CHECK_MAX_OUTPUT;
-	rc = ask_python(&s->python, request, len, timeout_ms, out, why);
+	rc = ask_python(&s->python, ++s->asked, request, len, timeout_ms, out,
+			why);
 	give_slot(w, s);
 	return rc;
 }

@@ -2555,6 +2555,14 @@ static const struct eval_case python_cases[] = {
 	  PASS, 1, "not: returned False", EXACT },
 	{ "not: keeps an error", "- python: \"1/0\"\n  not: true", plan, ERROR,
 	  0, "ZeroDivisionError: division by zero (line 1)", EXACT },
+	{ "a line the check writes to the worker's pipe is not its answer",
+	  "- python: \"__import__('os').write(4, b'{\\\"value\\\": "
+	  "true}\\\\n') "
+	  "and False\"",
+	  plan, ERROR, 0,
+	  "the python worker's answer is not this check's: did the check "
+	  "write to the worker's own pipe?",
+	  EXACT },
 	{ "past its timeout",
 	  "- python: {code: \"while True: pass\", timeout: 0.2}", plan, ERROR,
 	  0, "timed out after 0.2 s", EXACT },
