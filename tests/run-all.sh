@@ -98,7 +98,7 @@ step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build
 step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
 step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
 step "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh ./prompteval build/default/tests/fakellm
-step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm
+step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm 0.5
 step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/tests/fakellm
 step "JUnit report against its XSD" tests/check-junit.sh build/default
 step "report in a real browser" tests/browser/run.sh ./prompteval
