@@ -60,6 +60,8 @@ struct pe_md {
 	struct pe_buf code_text;
 	int in_table_head;
 	int in_table_body;
+	int row_pending; /* a body row's first text is still to come */
+	int table_ended; /* GFM ended the table at a row (opens_block) */
 	int in_cell;
 	struct pe_buf cell_text;
 	size_t columns_alloc; /* room in the last table's column arrays */
@@ -83,6 +85,34 @@ struct pe_md {
 			sizeof(*(md)->name));                                  \
 		(md)->name[(md)->n_##name++] = (value);                        \
 	} while (0)
+
+/*
+ * True when the line holding off opens a block that ends a table in GFM:
+ * an ATX heading, a block quote or a code fence.  md4c's tables run to
+ * the next blank line, so it reads such a line as one more row.
+ */
+static int opens_block(const struct pe_md *md, size_t off)
+{
+	const char *t = md->text, *end = md->text + md->len;
+	size_t ls = off, hashes = 0;
+	const char *p;
+
+	while (ls && t[ls - 1] != '\n')
+		ls--;
+	p = t + ls;
+	for (int i = 0; i < 3 && p < end && *p == ' '; i++)
+		p++;
+	if (p < end && *p == '>')
+		return 1;
+	if (end - p >= 3 && (!memcmp(p, "```", 3) || !memcmp(p, "~~~", 3)))
+		return 1;
+	while (p + hashes < end && p[hashes] == '#')
+		hashes++;
+	p += hashes;
+	return hashes >= 1 && hashes <= 6 &&
+	       (p == end || *p == ' ' || *p == '\t' || *p == '\r' ||
+		*p == '\n');
+}
 
 static size_t offset_of(const struct pe_md *md, const char *p)
 {
@@ -189,6 +219,7 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 	case MD_BLOCK_TABLE: {
 		struct pe_md_table t = { 0 };
 
+		md->table_ended = 0;
 		t.start = md->cursor;
 		PUSH(md, tables, t);
 		md->columns_alloc = 0;
@@ -202,8 +233,10 @@ static int enter_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		md->in_table_body = 1;
 		break;
 	case MD_BLOCK_TR:
-		if (md->in_table_body && md->n_tables)
+		if (md->in_table_body && md->n_tables && !md->table_ended) {
 			md->tables[md->n_tables - 1].rows++;
+			md->row_pending = 1;
+		}
 		break;
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD:
@@ -315,6 +348,7 @@ static int leave_block(MD_BLOCKTYPE type, void *detail, void *userdata)
 		break;
 	case MD_BLOCK_TBODY:
 		md->in_table_body = 0;
+		md->row_pending = 0;
 		break;
 	case MD_BLOCK_TH:
 	case MD_BLOCK_TD:
@@ -480,6 +514,14 @@ static int on_text(MD_TEXTTYPE type, const MD_CHAR *text, MD_SIZE size,
 
 	if (raw >= md->text && raw <= md->text + md->len)
 		place_pending(md, off);
+	if (md->row_pending && raw >= md->text && raw < md->text + md->len) {
+		/* "## Notes" right after a row: GFM's table ended there. */
+		md->row_pending = 0;
+		if (opens_block(md, off)) {
+			md->tables[md->n_tables - 1].rows--;
+			md->table_ended = 1;
+		}
+	}
 	/* Inline tags count one each; an HTML block counted itself. */
 	if (type == MD_TEXT_HTML && !md->in_html_block)
 		md->html++;
