@@ -23,9 +23,11 @@ total_fail=0
 log=$(mktemp)
 san_log=$(mktemp)
 fuzz_log=$(mktemp)
+fault_log=$(mktemp)
 san_pid=
 fuzz_pid=
-trap 'kill $san_pid $fuzz_pid 2>/dev/null; rm -f "$log" "$san_log" "$fuzz_log"' EXIT
+fault_pid=
+trap 'kill $san_pid $fuzz_pid $fault_pid 2>/dev/null; rm -f "$log" "$san_log" "$fuzz_log" "$fault_log"' EXIT
 
 step() {
 	title=$1
@@ -58,6 +60,14 @@ build() {
 		echo "build: 0 passed, 1 failed"
 	fi
 	rm -f "$out"
+}
+
+# A suite started in the background: waits for it and prints its output.
+waited_suite() { # pid, log
+	wait "$1"
+	status=$?
+	cat "$2"
+	return $status
 }
 
 # A build started by background_build: waits for it and says how it went.
@@ -108,6 +118,13 @@ step "formatting" tests/check-format.sh
 step "make installs no test tool" tests/check-build-deps.sh
 step "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
 step "build (ASan+UBSan), begun in the background" waited_build "$san_pid" "$san_log"
+# The fault suite waits on the clock (Retry-After, timeouts, slow answers)
+# far more than it computes, so under the sanitizers it runs beside the
+# unit, end-to-end and conformance steps, which use one core; its step
+# below waits for it.  It has its own server, port and directory.
+tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm \
+	>"$fault_log" 2>&1 &
+fault_pid=$!
 step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
 step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
 step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
@@ -118,7 +135,7 @@ step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh buil
 step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
 step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
 step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
-step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm
+step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan), begun beside the unit tests" waited_suite "$fault_pid" "$fault_log"
 step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
 step "the command line (ASan+UBSan)" tests/cli-tests.sh build/san/prompteval
 step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
