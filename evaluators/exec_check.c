@@ -24,7 +24,8 @@
 struct exec_state {
 	char **argv; /* NULL-terminated, owned */
 	struct pe_check_settings settings;
-	char *missing; /* why it will not run when its program is not found */
+	char *missing;	      /* why it will not run: no such program */
+	char *not_executable; /* or a file that is not an executable */
 };
 
 static const struct pe_node *command_node(const struct pe_node *v)
@@ -71,6 +72,7 @@ static void free_exec(void *state)
 	free(st->argv);
 	pe_check_settings_release(&st->settings);
 	free(st->missing);
+	free(st->not_executable);
 	free(st);
 }
 
@@ -103,6 +105,8 @@ static int compile_exec(const struct pe_evalspec *spec,
 		return PE_ERR_INVALID;
 	}
 	st->missing = xstrfmt("program %s is not found", st->argv[0]);
+	st->not_executable =
+		xstrfmt("program %s is not an executable file", st->argv[0]);
 	*state = st;
 	return PE_OK;
 }
@@ -163,9 +167,14 @@ static const char *exec_unavailable(const void *state,
 	const struct exec_state *st = state;
 
 	(void)spec;
-	return pe_workers_can_start(st->argv[0], st->settings.dir)
-		       ? NULL
-		       : st->missing;
+	switch (pe_workers_startable(st->argv[0], st->settings.dir)) {
+	case PE_STARTABLE:
+		return NULL;
+	case PE_NOT_EXECUTABLE:
+		return st->not_executable;
+	default:
+		return st->missing;
+	}
 }
 
 static const char *const exec_keys[] = { "exec", NULL };

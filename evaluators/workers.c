@@ -502,42 +502,54 @@ enum pe_check_run pe_workers_exec(struct pe_workers *w, char *const *argv,
 }
 
 /* True when path is a file we may execute. */
-static int executable(const char *path)
+/* Whether the file at path is an executable file, or is there at all. */
+static enum pe_startable executable(const char *path)
 {
 	struct stat st;
 
-	return !stat(path, &st) && S_ISREG(st.st_mode) && !access(path, X_OK);
+	if (stat(path, &st))
+		return PE_NOT_FOUND;
+	return S_ISREG(st.st_mode) && !access(path, X_OK) ? PE_STARTABLE
+							  : PE_NOT_EXECUTABLE;
 }
 
 /* Whether a program can be started; see workers.h. */
-int pe_workers_can_start(const char *program, const char *dir)
+enum pe_startable pe_workers_startable(const char *program, const char *dir)
 {
 	const char *path = getenv("PATH");
-	int found = 0;
+	enum pe_startable best = PE_NOT_FOUND;
 
 	if (strchr(program, '/')) {
 		char *full = program[0] == '/' || !dir
 				     ? xstrdup(program)
 				     : xstrfmt("%s/%s", dir, program);
 
-		found = executable(full);
+		best = executable(full);
 		free(full);
-		return found;
+		return best;
 	}
 	if (!path)
 		path = "/usr/local/bin:/bin:/usr/bin";
-	while (!found) {
+	while (best != PE_STARTABLE) {
 		size_t n = strcspn(path, ":");
 		char *full = n ? xstrfmt("%.*s/%s", (int)n, path, program)
 			       : xstrfmt("./%s", program);
+		enum pe_startable here = executable(full);
 
-		found = executable(full);
 		free(full);
+		if (here != PE_NOT_FOUND)
+			best = here;
 		if (!path[n])
 			break;
 		path += n + 1;
 	}
-	return found;
+	return best;
+}
+
+/* True when the program can be started; see workers.h. */
+int pe_workers_can_start(const char *program, const char *dir)
+{
+	return pe_workers_startable(program, dir) == PE_STARTABLE;
 }
 
 /*

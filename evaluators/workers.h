@@ -77,11 +77,21 @@ enum pe_check_run pe_workers_exec(struct pe_workers *w, char *const *argv,
 				  size_t len, long timeout_ms,
 				  struct pe_buf *out, char **why);
 
+/* Whether a program can be started (pe_workers_startable). */
+enum pe_startable {
+	PE_STARTABLE,
+	PE_NOT_FOUND,
+	PE_NOT_EXECUTABLE /* there, but not an executable file */
+};
+
 /*
- * True when program can be started from folder dir (NULL: ours): a name
+ * Whether program can be started from folder dir (NULL: ours): a name
  * with a slash names a file relative to dir, any other is searched on
  * PATH.
  */
+enum pe_startable pe_workers_startable(const char *program, const char *dir);
+
+/* True when pe_workers_startable says PE_STARTABLE. */
 int pe_workers_can_start(const char *program, const char *dir);
 
 /* The settings python and exec checks share. */

@@ -542,7 +542,17 @@ static void test_exec_not_found(void **state)
 	free(why);
 	assert_false(pe_workers_can_start("./no-such-grader", t->dir));
 	assert_false(pe_workers_can_start("./grade.sh", t->dir));
+	/* Why not: not there, or there but not an executable file. */
+	assert_int_equal(pe_workers_startable("./no-such-grader", t->dir),
+			 PE_NOT_FOUND);
+	assert_int_equal(pe_workers_startable("./grade.sh", t->dir),
+			 PE_NOT_EXECUTABLE);
+	assert_int_equal(pe_workers_startable(".", t->dir), PE_NOT_EXECUTABLE);
+	assert_int_equal(pe_workers_startable("no-such-program-anywhere", NULL),
+			 PE_NOT_FOUND);
 	assert_int_equal(chmod(script, 0700), 0);
+	assert_int_equal(pe_workers_startable("./grade.sh", t->dir),
+			 PE_STARTABLE);
 	assert_true(pe_workers_can_start("./grade.sh", t->dir));
 	assert_false(pe_workers_can_start("./grade.sh", "/"));
 	assert_true(pe_workers_can_start("sh", NULL));
