@@ -59,6 +59,8 @@ _compile, _dict, _eval, _exec, _isinstance, _len, _repr, _str, _type = (
     compile, dict, eval, exec, isinstance, len, repr, str, type)
 _BaseException, _RecursionError, _SyntaxError, _TypeError, _ValueError = (
     BaseException, RecursionError, SyntaxError, TypeError, ValueError)
+_int = int
+_BIG = 10 ** 308  # past this an integer is no JSON number prompteval reads
 _chdir = os.chdir
 _iskeyword = keyword.iskeyword
 _ONLY_AST = ast.PyCF_ONLY_AST
@@ -234,12 +236,22 @@ def shown(value):
     return text if _len(text) <= 200 else text[:200] + "..."
 
 
+def too_big(v):
+    """An integer beyond a double's range (10**400): it is sent by its
+    repr alone, which prompteval reports as what the check returned."""
+    return _type(v) is _int and (v > _BIG or v < -_BIG)
+
+
 def answer(value):
     """The answer line for what the check gave."""
     reply = {"repr": shown(value)}
     if _isinstance(value, _dict):
         value = {k: value[k] for k in ("pass", "score", "reason")
                  if k in value}
+        if too_big(value.get("score")) or too_big(value.get("pass")):
+            return _dumps(reply)
+    if too_big(value):
+        return _dumps(reply)
     try:
         return _dumps({"value": value, "repr": reply["repr"]})
     except (_TypeError, _ValueError, _RecursionError):

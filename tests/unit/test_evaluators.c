@@ -2555,6 +2555,10 @@ static const struct eval_case python_cases[] = {
 	  PASS, 1, "not: returned False", EXACT },
 	{ "not: keeps an error", "- python: \"1/0\"\n  not: true", plan, ERROR,
 	  0, "ZeroDivisionError: division by zero (line 1)", EXACT },
+	{ "an integer past a double's range is what it returned",
+	  "- python: \"10**400\"", plan, ERROR, 0,
+	  "0..., not true, false, a number in [0, 1] or {pass, score, reason}",
+	  CONTAINS },
 	{ "a line the check writes to the worker's pipe is not its answer",
 	  "- python: \"__import__('os').write(4, b'{\\\"value\\\": "
 	  "true}\\\\n') "
