@@ -234,9 +234,41 @@ static void read_extras(struct pe_result *row, const struct pe_node *obj,
 	}
 }
 
+/*
+ * Warns about the keys of a response line prompteval does not read
+ * (finish_reason, call...): once per key and file (warned holds those
+ * said), since every line of a file tends to have the same keys.
+ */
+static void warn_unknown_keys(const struct pe_node *obj,
+			      struct pe_strlist *warned, struct pe_diag *diag)
+{
+	static const char *const known[] = { "prompt", "case",	      "output",
+					     "model",  "temperature", "repeat",
+					     NULL };
+
+	for (size_t i = 0; i < obj->npairs && warned->len < 32; i++) {
+		const char *key = obj->pairs[i].key->text;
+		size_t k = 0, w = 0;
+
+		while (known[k] && strcmp(known[k], key))
+			k++;
+		while (w < warned->len && strcmp(warned->items[w], key))
+			w++;
+		if (known[k] || w < warned->len)
+			continue;
+		pe_strlist_push(warned, key);
+		pe_diag_warning(diag, &obj->mark,
+				"unknown key '%s' in a response, ignored: a "
+				"response gives prompt, case, output, and "
+				"model, temperature and repeat (said once a "
+				"file)",
+				key);
+	}
+}
+
 static void read_jsonl_record(struct pe_responses *r, const struct pe_suite *s,
 			      const struct pe_node *obj, const char *path,
-			      struct pe_diag *diag)
+			      struct pe_strlist *warned, struct pe_diag *diag)
 {
 	struct pe_mark m = obj->mark;
 	struct pe_response *resp;
@@ -250,6 +282,7 @@ static void read_jsonl_record(struct pe_responses *r, const struct pe_suite *s,
 			      "each response line must be a JSON object");
 		return;
 	}
+	warn_unknown_keys(obj, warned, diag);
 	resp = new_response(r);
 	resp->source = path;
 	prompt = text_field(obj, "prompt", 1, &m, diag, &bad);
@@ -288,6 +321,7 @@ static int load_jsonl(struct pe_responses *r, const struct pe_suite *s,
 	const char *p, *end;
 	unsigned line = 1;
 	int empty = 1;
+	struct pe_strlist warned = { 0 }; /* unknown keys said */
 
 	if (pe_file_read(path, MAX_RESPONSES_FILE, &data, &len, diag))
 		return PE_ERR_IO;
@@ -317,12 +351,13 @@ static int load_jsonl(struct pe_responses *r, const struct pe_suite *s,
 				read_jsonl_record(
 					r, s, obj,
 					r->sources.items[r->sources.len - 1],
-					diag);
+					&warned, diag);
 			}
 		}
 		p = nl ? nl + 1 : end;
 		line++;
 	}
+	pe_strlist_release(&warned);
 	if (empty) {
 		struct pe_mark m = { r->doc->path, 0, 0 };
 
