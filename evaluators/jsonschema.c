@@ -2030,19 +2030,19 @@ static int check_enum_const(struct ctx *x, const struct frame *f,
 		}
 		ok = found;
 	}
-	if (s->const_value && !same_value(v, s->const_value, 0, &undecided)) {
-		if (undecided)
+	if (s->const_value) {
+		int same = same_value(v, s->const_value, 0, &undecided);
+
+		if (undecided) /* equal, or too close to say */
 			return inexact_stop(x, at, "const");
-		if (!x->mute) {
+		if (!same && !x->mute) {
 			char *want = shown(s->const_value);
 
 			report(x, at, v, "is not the const value %s", want);
 			free(want);
 		}
-		ok = 0;
+		ok = ok && same;
 	}
-	if (undecided) /* equal, or too close to say */
-		return inexact_stop(x, at, "const");
 	return ok;
 }
 
@@ -2065,12 +2065,12 @@ static int check_number(struct ctx *x, const struct frame *f,
 {
 	const struct sch *s = f->sch;
 	const struct pe_node *v = f->instance;
-	int ok = 1;
+	int ok = 1, multiple;
 
 	if (!is_number(v))
 		return 1;
-	if (s->multiple_of &&
-	    (v->inexact || is_multiple(v, s->multiple_of) < 0))
+	multiple = s->multiple_of ? is_multiple(v, s->multiple_of) : 1;
+	if (multiple < 0) /* an inexact v has no digits (decimal_of) */
 		return inexact_stop(x, at, "multipleOf");
 	if ((s->maximum && too_close(v, s->maximum)) ||
 	    (s->exclusive_maximum && too_close(v, s->exclusive_maximum)))
@@ -2078,7 +2078,7 @@ static int check_number(struct ctx *x, const struct frame *f,
 	if ((s->minimum && too_close(v, s->minimum)) ||
 	    (s->exclusive_minimum && too_close(v, s->exclusive_minimum)))
 		return inexact_stop(x, at, "the minimum");
-	if (s->multiple_of && !is_multiple(v, s->multiple_of))
+	if (!multiple)
 		ok = bound_fails(x, at, v, s->multiple_of,
 				 "is not a multiple of (multipleOf)");
 	if (s->maximum && compare_numbers(v, s->maximum) > 0)
