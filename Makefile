@@ -221,7 +221,7 @@ bench: all fakellm deps-scripts build/bench/score
 	python3 bench/load.py ./prompteval
 
 test: deps deps-test
-	@sh tests/run-all.sh
+	@bash tests/run-all.sh
 
 check-format:
 	@sh tests/check-format.sh

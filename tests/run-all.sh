@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # make test: builds with -Werror, then runs the unit tests, the end-to-end
 # golden cases, the conformance corpus, the runs, the LLM judges, python
 # and exec checks, terminal
@@ -14,46 +14,114 @@
 # build-dependency checks, the unit, e2e, conformance, run, judge, checks,
 # terminal, stream, security, fault, hostile, cli and crash suites again under
 # AddressSanitizer and UndefinedBehaviorSanitizer, and a short fuzzing
-# run.  Each step says how long it took; the run ends with one line
-# "make test: N passed, M failed" and exits non-zero on any failure.
+# run.
+#
+# The suites are independent (each has its own server, port and
+# directory) and many of them wait on the clock or on child processes
+# more than they compute, so TEST_JOBS of them (default: one more than
+# the cores) run at once; each step's output is printed whole, in the
+# order below, with how long that step took.  TEST_JOBS=1 runs one at a
+# time.  The run ends with one line "make test: N passed, M failed" and
+# exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 total_pass=0
 total_fail=0
-log=$(mktemp)
-san_log=$(mktemp)
-fuzz_log=$(mktemp)
-fault_log=$(mktemp)
-san_pid=
-fuzz_pid=
-fault_pid=
-trap 'kill $san_pid $fuzz_pid $fault_pid 2>/dev/null; rm -f "$log" "$san_log" "$fuzz_log" "$fault_log"' EXIT
+dir=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
 
-step() {
-	title=$1
-	shift
-	echo "== $title"
-	started=$(date +%s)
-	"$@" >"$log" 2>&1
-	status=$?
-	grep -v '^ok ' "$log"
-	echo "   ($(($(date +%s) - started)) s)"
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+# The builds use every core.
+cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+limit=${TEST_JOBS:-$((cores + 1))}
+declared=0 # steps started
+shown=0    # steps printed
+
+# Prints step $1 (its title, its output but the "ok" lines, its time) and
+# adds its counts to the totals.  A step that exits non-zero without
+# counting a failure counts one.
+report() {
+	read -r status seconds <"$dir/$1.done"
+	echo "== $(cat "$dir/$1.title")"
+	grep -v '^ok ' "$dir/$1.log"
+	echo "   ($seconds s)"
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$dir/$1.log" | tail -1)
 	p=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p')
 	p=${p:-0}
 	f=${f:-0}
-	[ $status != 0 ] && [ "$f" = 0 ] && f=1
+	[ "$status" != 0 ] && [ "$f" = 0 ] && f=1
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 }
 
-# The builds use every core: they are most of make test's time.
-jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+running() {
+	r=0
+	i=1
+	while [ $i -le $declared ]; do
+		[ -f "$dir/$i.done" ] || r=$((r + 1))
+		i=$((i + 1))
+	done
+	echo $r
+}
+
+# Prints the steps that have ended, in order, up to the first still running.
+show_ended() {
+	while [ $shown -lt $declared ] && [ -f "$dir/$((shown + 1)).done" ]; do
+		shown=$((shown + 1))
+		report $shown
+	done
+}
+
+# spawn TITLE COMMAND...: starts a step once fewer than $limit run.
+spawn() {
+	title=$1
+	shift
+	while [ "$(running)" -ge "$limit" ]; do
+		wait -n
+	done
+	declared=$((declared + 1))
+	echo "$title" >"$dir/$declared.title"
+	(
+		started=$(date +%s)
+		"$@" >"$dir/$declared.log" 2>&1
+		echo "$? $(($(date +%s) - started))" >"$dir/$declared.tmp"
+		mv "$dir/$declared.tmp" "$dir/$declared.done"
+	) &
+	show_ended
+}
+
+# Waits for every step started and prints those not printed yet.
+finish() {
+	while [ $shown -lt $declared ]; do
+		i=$((shown + 1))
+		while [ ! -f "$dir/$i.done" ]; do
+			wait -n
+			if [ $? = 127 ] && [ ! -f "$dir/$i.done" ]; then
+				echo "1 0" >"$dir/$i.done"
+				echo "the step ended without saying how" >>"$dir/$i.log"
+			fi
+		done
+		show_ended
+	done
+}
+
+# step TITLE COMMAND...: runs one step in this shell, once those started
+# have ended (a step that waits for a background build must be run so: a
+# step started by spawn runs in a subshell, whose children they are not).
+step() {
+	finish
+	declared=$((declared + 1))
+	echo "$1" >"$dir/$declared.title"
+	shift
+	started=$(date +%s)
+	"$@" >"$dir/$declared.log" 2>&1
+	echo "$? $(($(date +%s) - started))" >"$dir/$declared.done"
+	show_ended
+}
 
 build() {
 	out=$(mktemp)
-	if make -s -j"$jobs" "$@" >"$out" 2>&1; then
+	if make -s -j"$cores" "$@" >"$out" 2>&1; then
 		echo "build: 1 passed, 0 failed"
 	else
 		cat "$out"
@@ -62,20 +130,28 @@ build() {
 	rm -f "$out"
 }
 
-# A suite started in the background: waits for it and prints its output.
-waited_suite() { # pid, log
-	wait "$1"
-	status=$?
-	cat "$2"
-	return $status
+# background_build NAME MAKE-ARGUMENTS...: a build at the lowest priority,
+# on the cores the suites leave idle; waited_build NAME says how it went.
+background_build() {
+	name=$1
+	shift
+	(
+		nice -n 19 make -s -j"$cores" "$@" >"$dir/$name.build" 2>&1
+		echo $? >"$dir/$name.built"
+	) &
 }
 
-# A build started by background_build: waits for it and says how it went.
-waited_build() { # pid, log
-	if wait "$1"; then
+waited_build() {
+	while [ ! -f "$dir/$1.built" ]; do
+		wait -n
+		if [ $? = 127 ] && [ ! -f "$dir/$1.built" ]; then
+			echo 1 >"$dir/$1.built"
+		fi
+	done
+	if [ "$(cat "$dir/$1.built")" = 0 ]; then
 		echo "build: 1 passed, 0 failed"
 	else
-		cat "$2"
+		cat "$dir/$1.build"
 		echo "build: 0 passed, 1 failed"
 	fi
 }
@@ -85,62 +161,60 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export NO_COLOR=1
 
 step "build (DEVELOPER=1)" build DEVELOPER=1 all unit-bins fakellm
-# The sanitizer and libFuzzer builds start now, in the background at the
-# lowest priority, on the cores the tests below leave idle (many of them
-# wait on the fake server or on child processes); their steps wait for
-# them.  They write only under build/san and build/fuzz.
-nice -n 19 make -s -j"$jobs" DEVELOPER=1 SANITIZE=address,undefined all \
-	unit-bins fakellm >"$san_log" 2>&1 &
-san_pid=$!
-nice -n 19 make -s -j"$jobs" fuzz-bins >"$fuzz_log" 2>&1 &
-fuzz_pid=$!
-step "unit tests" tests/run-unit.sh build/default/tests
-step "end-to-end cases" tests/run-cases.sh ./prompteval
-step "conformance corpus" tests/conformance.sh ./prompteval
-step "run against the fake LLM server" tests/run-tests.sh ./prompteval build/default/tests/fakellm
-step "LLM judges against the fake LLM server" tests/judge-tests.sh ./prompteval build/default/tests/fakellm
-step "python and exec checks against the fake LLM server" tests/checks-tests.sh ./prompteval build/default/tests/fakellm
-step "stop when decided, baseline from git" tests/seq-tests.sh ./prompteval build/default/tests/fakellm
-step "terminal safety against the fake LLM server" tests/terminal-tests.sh ./prompteval build/default/tests/fakellm
-step "the CI workflows of examples/github/, run as written" tests/workflow-tests.sh ./prompteval build/default/tests/fakellm
-step "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh ./prompteval
-step "valgrind memcheck on end-to-end runs" tests/valgrind.sh ./prompteval build/default/tests/fakellm
-step "streamed replies against the fake LLM server" tests/stream-tests.sh ./prompteval build/default/tests/fakellm
-step "security: TLS, keys, files, the secrets proof" tests/security-tests.sh ./prompteval build/default/tests/fakellm
-step "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh ./prompteval build/default/tests/fakellm
-step "hostile input and hostile ends" tests/hostile-tests.sh ./prompteval build/default/tests/fakellm 0.5
-step "crashes and a full disk" tests/crash-tests.sh ./prompteval build/default/tests/fakellm
-step "JUnit report against its XSD" tests/check-junit.sh build/default
-step "report in a real browser" tests/browser/run.sh ./prompteval
-step "docs agree with the code" tests/check-docs.sh ./prompteval
-step "every README example that needs no key, as written" tests/readme-examples.sh ./prompteval
-step "formatting" tests/check-format.sh
-step "make installs no test tool" tests/check-build-deps.sh
-step "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
-step "build (ASan+UBSan), begun in the background" waited_build "$san_pid" "$san_log"
-# The fault suite waits on the clock (Retry-After, timeouts, slow answers)
-# far more than it computes, so under the sanitizers it runs beside the
-# unit, end-to-end and conformance steps, which use one core; its step
-# below waits for it.  It has its own server, port and directory.
-tests/fault-tests.sh build/san/prompteval build/san/tests/fakellm \
-	>"$fault_log" 2>&1 &
-fault_pid=$!
-step "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
-step "end-to-end cases (ASan+UBSan)" tests/run-cases.sh build/san/prompteval
-step "conformance corpus (ASan+UBSan)" tests/conformance.sh build/san/prompteval
-step "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh build/san/prompteval build/san/tests/fakellm
-step "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh build/san/prompteval build/san/tests/fakellm
-step "python and exec checks against the fake LLM server (ASan+UBSan)" tests/checks-tests.sh build/san/prompteval build/san/tests/fakellm
-step "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh build/san/prompteval build/san/tests/fakellm
-step "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh build/san/prompteval build/san/tests/fakellm
-step "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh build/san/prompteval build/san/tests/fakellm
-step "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh build/san/prompteval build/san/tests/fakellm
-step "faults, down and out, rate limits against the fake LLM server (ASan+UBSan), begun beside the unit tests" waited_suite "$fault_pid" "$fault_log"
-step "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh build/san/prompteval build/san/tests/fakellm 0.1
-step "the command line (ASan+UBSan)" tests/cli-tests.sh build/san/prompteval
-step "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh build/san/prompteval build/san/tests/fakellm
-step "build (libFuzzer), begun in the background" waited_build "$fuzz_pid" "$fuzz_log"
-step "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
+# The sanitizer and libFuzzer builds start now; they write only under
+# build/san and build/fuzz.
+background_build san DEVELOPER=1 SANITIZE=address,undefined all unit-bins \
+	fakellm
+background_build fuzz fuzz-bins
+
+# The longest first, those that mostly wait beside those that compute.
+P=./prompteval
+F=build/default/tests/fakellm
+spawn "faults, down and out, rate limits against the fake LLM server" tests/fault-tests.sh $P $F
+spawn "valgrind memcheck on end-to-end runs" tests/valgrind.sh $P $F
+spawn "hostile input and hostile ends" tests/hostile-tests.sh $P $F 0.5
+spawn "streamed replies against the fake LLM server" tests/stream-tests.sh $P $F
+spawn "unit tests" tests/run-unit.sh build/default/tests
+spawn "run against the fake LLM server" tests/run-tests.sh $P $F
+spawn "end-to-end cases" tests/run-cases.sh $P
+spawn "LLM judges against the fake LLM server" tests/judge-tests.sh $P $F
+spawn "formatting" tests/check-format.sh
+spawn "the CI workflows of examples/github/, run as written" tests/workflow-tests.sh $P $F
+spawn "python and exec checks against the fake LLM server" tests/checks-tests.sh $P $F
+spawn "report in a real browser" tests/browser/run.sh $P
+spawn "crashes and a full disk" tests/crash-tests.sh $P $F
+spawn "conformance corpus" tests/conformance.sh $P
+spawn "security: TLS, keys, files, the secrets proof" tests/security-tests.sh $P $F
+spawn "the command line: colour, examples, man page, completion, install" tests/cli-tests.sh $P
+spawn "stop when decided, baseline from git" tests/seq-tests.sh $P $F
+spawn "terminal safety against the fake LLM server" tests/terminal-tests.sh $P $F
+spawn "every README example that needs no key, as written" tests/readme-examples.sh $P
+spawn "JUnit report against its XSD" tests/check-junit.sh build/default
+spawn "docs agree with the code" tests/check-docs.sh $P
+spawn "make installs no test tool" tests/check-build-deps.sh
+spawn "the tree: one include root, no shadowed header, the Layout" tests/check-tree.sh
+finish
+
+step "build (ASan+UBSan), begun in the background" waited_build san
+step "build (libFuzzer), begun in the background" waited_build fuzz
+P=build/san/prompteval
+F=build/san/tests/fakellm
+spawn "faults, down and out, rate limits against the fake LLM server (ASan+UBSan)" tests/fault-tests.sh $P $F
+spawn "unit tests (ASan+UBSan)" tests/run-unit.sh build/san/tests
+spawn "fuzzing (30 s in all)" tests/run-fuzz.sh "${FUZZ_SECONDS:-30}"
+spawn "end-to-end cases (ASan+UBSan)" tests/run-cases.sh $P
+spawn "streamed replies against the fake LLM server (ASan+UBSan)" tests/stream-tests.sh $P $F
+spawn "run against the fake LLM server (ASan+UBSan)" tests/run-tests.sh $P $F
+spawn "LLM judges against the fake LLM server (ASan+UBSan)" tests/judge-tests.sh $P $F
+spawn "hostile input and hostile ends (ASan+UBSan)" tests/hostile-tests.sh $P $F 0.1
+spawn "conformance corpus (ASan+UBSan)" tests/conformance.sh $P
+spawn "python and exec checks against the fake LLM server (ASan+UBSan)" tests/checks-tests.sh $P $F
+spawn "crashes and a full disk (ASan+UBSan)" tests/crash-tests.sh $P $F
+spawn "security: TLS, keys, files, the secrets proof (ASan+UBSan)" tests/security-tests.sh $P $F
+spawn "stop when decided, baseline from git (ASan+UBSan)" tests/seq-tests.sh $P $F
+spawn "the command line (ASan+UBSan)" tests/cli-tests.sh $P
+spawn "terminal safety against the fake LLM server (ASan+UBSan)" tests/terminal-tests.sh $P $F
+finish
 
 echo "make test: $total_pass passed, $total_fail failed"
 [ "$total_fail" = 0 ]
