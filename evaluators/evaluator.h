@@ -154,6 +154,19 @@ struct pe_eval_input {
 const struct pe_md *pe_eval_md(const struct pe_eval_input *in);
 
 /*
+ * The text of the sections of in's answer whose heading (or bold line)
+ * matches norm_name (pe_md_find_sections), read together: in joined when
+ * there are several (pe_md_sections_text).  Sets *len and *n, how many
+ * sections; NULL when there is none.
+ */
+const char *pe_eval_sections_text(const struct pe_eval_input *in,
+				  const char *norm_name, struct pe_buf *joined,
+				  size_t *len, size_t *n);
+
+/* Appends " (N sections of that name, read together)" when n > 1. */
+void pe_result_note_sections(struct pe_eval_result *out, size_t n);
+
+/*
  * In's output trimmed and folded: in's memo when it has it made (else
  * made there, or in m when in has no memo).  Returns the memo that holds
  * it, which the caller releases when it is m; NULL when the output is

@@ -247,7 +247,6 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	const struct regex_state *st = state;
 	const char *subject = in->output;
 	size_t len = in->len, held = 0, count = 0, nsections = 0;
-	struct pe_md_range *sections;
 	struct pe_buf missing, joined; /* joined: sections read together */
 	char err[256], want[64];
 	int default_count = st->count.min == 1 && st->count.max == SIZE_MAX;
@@ -255,16 +254,13 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 	(void)spec;
 	pe_buf_init(&joined, 0);
 	if (st->target.norm) {
-		nsections = pe_md_find_sections(pe_eval_md(in), st->target.norm,
-						1, &sections);
-		if (!nsections) {
+		subject = pe_eval_sections_text(in, st->target.norm, &joined,
+						&len, &nsections);
+		if (!subject) {
 			pe_result_unchecked(out, "section '%s' not found",
 					    st->target.name);
 			return;
 		}
-		subject = pe_md_sections_text(pe_eval_md(in), sections,
-					      nsections, &joined, &len);
-		free(sections);
 	}
 	pe_buf_init(&missing, 0);
 	for (size_t i = 0; i < st->npatterns; i++) {
@@ -307,11 +303,7 @@ static void score_regex(const void *state, const struct pe_evalspec *spec,
 			      default_count ? "" : want,
 			      st->target.name ? st->target_suffix : "", held,
 			      st->npatterns);
-	if (nsections > 1)
-		pe_result_append(out,
-				 " (%zu sections of that name, read "
-				 "together)",
-				 nsections);
+	pe_result_note_sections(out, nsections);
 	pe_buf_release(&missing);
 	pe_buf_release(&joined);
 }

@@ -336,6 +336,32 @@ const struct pe_md *pe_eval_md(const struct pe_eval_input *in)
 	return in->memo->md;
 }
 
+/* The text of the sections a name opens; see evaluator.h. */
+const char *pe_eval_sections_text(const struct pe_eval_input *in,
+				  const char *norm_name, struct pe_buf *joined,
+				  size_t *len, size_t *n)
+{
+	struct pe_md_range *sections;
+	const char *text;
+
+	*n = pe_md_find_sections(pe_eval_md(in), norm_name, 1, &sections);
+	if (!*n)
+		return NULL;
+	text = pe_md_sections_text(pe_eval_md(in), sections, *n, joined, len);
+	free(sections);
+	return text;
+}
+
+/* Says how many sections a check read together; see evaluator.h. */
+void pe_result_note_sections(struct pe_eval_result *out, size_t n)
+{
+	if (n > 1)
+		pe_result_append(out,
+				 " (%zu sections of that name, read "
+				 "together)",
+				 n);
+}
+
 /* Scores one evaluator and applies "not". */
 void pe_evaluator_score(const struct pe_evalspec *spec,
 			const struct pe_eval_input *in,

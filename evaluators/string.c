@@ -196,7 +196,6 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 {
 	const struct string_spec *spec = evalspec->data;
 	size_t len = in->len, empty, nsections = 0;
-	struct pe_md_range *sections;
 	struct pe_buf joined; /* sections read together */
 	const char *text = in->output;
 	struct pe_buf answer;
@@ -206,16 +205,13 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 	(void)state;
 	pe_buf_init(&joined, 0);
 	if (spec->part.norm) {
-		nsections = pe_md_find_sections(pe_eval_md(in), spec->part.norm,
-						1, &sections);
-		if (!nsections) {
+		text = pe_eval_sections_text(in, spec->part.norm, &joined, &len,
+					     &nsections);
+		if (!text) {
 			pe_result_unchecked(out, "section '%s' not found",
 					    spec->part.name);
 			return;
 		}
-		text = pe_md_sections_text(pe_eval_md(in), sections, nsections,
-					   &joined, &len);
-		free(sections);
 	}
 	text = pe_unicode_trim(text, &len);
 	/* Folding makes text at most three times longer (unicode.h). */
@@ -256,11 +252,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 		set_result(spec, &t, out);
 	if (spec->part.name)
 		pe_result_append(out, " in section %s", spec->part.name);
-	if (nsections > 1)
-		pe_result_append(out,
-				 " (%zu sections of that name, read "
-				 "together)",
-				 nsections);
+	pe_result_note_sections(out, nsections);
 	/* equals compares bytes; the other checks read U+FFFD. */
 	if (!spec->case_sensitive)
 		pe_result_note_utf8(out, in);
