@@ -1571,6 +1571,19 @@ static void add_value(struct pe_buf *out, const struct pe_node *v)
 			pe_buf_adds(out, "...\"");
 		}
 		return;
+	case PE_NODE_INT:
+	case PE_NODE_FLOAT:
+		/* As written when its double misses it: 1.0000000000000000001
+		 * is not an integer, and its double, 1, would say it is. */
+		if (v->inexact) {
+			n = pe_utf8_cut(v->text, v->len, SHOW_VALUE);
+			pe_buf_add(out, v->text, n);
+			if (n < v->len)
+				pe_buf_adds(out, "...");
+			return;
+		}
+		pe_json_node(out, v);
+		return;
 	default:
 		pe_json_node(out, v);
 	}

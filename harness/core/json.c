@@ -35,6 +35,14 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
+/* A number a double does not hold exactly, found by the strict scan. */
+struct inexact {
+	size_t ordinal; /* among the text's number literals, from 0 */
+	int kind;	/* number_inexact's: PE_NUMBER_ROUNDED, _NOT_INTEGER */
+	size_t start;	/* its spelling in the text */
+	size_t len;
+};
+
 /* A walk through valid JSON text beside cJSON's tree. */
 struct walk {
 	const char *text;
@@ -46,7 +54,7 @@ struct walk {
 	struct pe_scalar_cursor cursor;
 	const struct pe_node *repeated; /* a key an object gives twice */
 	size_t repeated_at;		/* its offset, when the walk is full */
-	const size_t *inexact;		/* struct strict's */
+	const struct inexact *inexact;	/* struct strict's */
 	size_t ninexact, next_inexact, numbers;
 };
 static unsigned long hex4(const char *s)
@@ -348,9 +356,16 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 	} else if (cJSON_IsNumber(item)) {
 		set_number(n, doc, cJSON_GetNumberValue(item));
 		if (w->next_inexact < w->ninexact &&
-		    w->inexact[w->next_inexact] / 2 == w->numbers)
-			n->inexact =
-				1 + (int)(w->inexact[w->next_inexact++] % 2);
+		    w->inexact[w->next_inexact].ordinal == w->numbers) {
+			const struct inexact *x =
+				&w->inexact[w->next_inexact++];
+
+			/* Its spelling, which the double's would belie. */
+			n->inexact = x->kind;
+			n->text =
+				pe_doc_strndup(doc, w->text + x->start, x->len);
+			n->len = x->len;
+		}
 		w->numbers++;
 	}
 	return n;
@@ -451,9 +466,8 @@ static int is_truncated(const char *text, size_t len)
 struct strict {
 	int nul_escape; /* a string holds the escape \u0000 */
 	size_t numbers; /* number literals seen */
-	/* The numbers a double does not hold exactly (number_inexact), as
-	 * ordinal * 2 + (kind - 1), in order; seldom any. */
-	size_t *inexact;
+	/* The numbers a double does not hold exactly, in order; seldom any. */
+	struct inexact *inexact;
 	size_t ninexact, inexact_alloc;
 	size_t offset; /* the byte where the text goes wrong */
 	int rc;	       /* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
@@ -742,8 +756,11 @@ static void note_number(const char *t, size_t start, size_t end,
 	if (kind) {
 		pe_grow(&st->inexact, &st->inexact_alloc, st->ninexact + 1,
 			sizeof(*st->inexact));
-		st->inexact[st->ninexact++] =
-			st->numbers * 2 + (size_t)(kind - 1);
+		st->inexact[st->ninexact].ordinal = st->numbers;
+		st->inexact[st->ninexact].kind = kind;
+		st->inexact[st->ninexact].start = start;
+		st->inexact[st->ninexact].len = end - start;
+		st->ninexact++;
 	}
 	st->numbers++;
 }

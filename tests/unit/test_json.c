@@ -934,6 +934,12 @@ static void test_inexact_numbers(void **state)
 		assert_int_equal(n->pairs[1].value->inexact, 0);
 		assert_int_equal(n->pairs[2].value->inexact,
 				 PE_NUMBER_NOT_INTEGER);
+		/* Such a number keeps its spelling; the others the double's. */
+		assert_string_equal(n->pairs[0].value->items[1]->text,
+				    "9007199254740993");
+		assert_string_equal(n->pairs[2].value->text,
+				    "1.0000000000000000001");
+		assert_string_equal(n->pairs[1].value->text, "2");
 		pe_doc_free(doc);
 	}
 }
