@@ -35,10 +35,14 @@
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
 
-/* A number a double does not hold exactly, found by the strict scan. */
-struct inexact {
+/*
+ * A number whose spelling its double would not give back (1.50, 1e2,
+ * 9007199254740993), found by the strict scan: its node keeps the
+ * spelling.
+ */
+struct spelled {
 	size_t ordinal; /* among the text's number literals, from 0 */
-	int kind;	/* number_inexact's: PE_NUMBER_ROUNDED, _NOT_INTEGER */
+	int inexact;	/* 0, or how its double misses it (number_inexact) */
 	size_t start;	/* its spelling in the text */
 	size_t len;
 };
@@ -54,8 +58,8 @@ struct walk {
 	struct pe_scalar_cursor cursor;
 	const struct pe_node *repeated; /* a key an object gives twice */
 	size_t repeated_at;		/* its offset, when the walk is full */
-	const struct inexact *inexact;	/* struct strict's */
-	size_t ninexact, next_inexact, numbers;
+	const struct spelled *spelled;	/* struct strict's */
+	size_t nspelled, next_spelled, numbers;
 };
 static unsigned long hex4(const char *s)
 {
@@ -355,13 +359,12 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 		n->len = strlen(n->text);
 	} else if (cJSON_IsNumber(item)) {
 		set_number(n, doc, cJSON_GetNumberValue(item));
-		if (w->next_inexact < w->ninexact &&
-		    w->inexact[w->next_inexact].ordinal == w->numbers) {
-			const struct inexact *x =
-				&w->inexact[w->next_inexact++];
+		if (w->next_spelled < w->nspelled &&
+		    w->spelled[w->next_spelled].ordinal == w->numbers) {
+			const struct spelled *x =
+				&w->spelled[w->next_spelled++];
 
-			/* Its spelling, which the double's would belie. */
-			n->inexact = x->kind;
+			n->inexact = x->inexact;
 			n->text =
 				pe_doc_strndup(doc, w->text + x->start, x->len);
 			n->len = x->len;
@@ -466,9 +469,10 @@ static int is_truncated(const char *text, size_t len)
 struct strict {
 	int nul_escape; /* a string holds the escape \u0000 */
 	size_t numbers; /* number literals seen */
-	/* The numbers a double does not hold exactly, in order; seldom any. */
-	struct inexact *inexact;
-	size_t ninexact, inexact_alloc;
+	/* The numbers whose spelling is kept, in order: those with a
+	 * fraction or an exponent, or of 16 digits or more. */
+	struct spelled *spelled;
+	size_t nspelled, spelled_alloc;
 	size_t offset; /* the byte where the text goes wrong */
 	int rc;	       /* PE_ERR_INVALID, or PE_ERR_LIMIT past a limit */
 	int after;     /* found after the value had ended */
@@ -747,20 +751,29 @@ static int number_inexact(const char *s, size_t len)
 	}
 }
 
-/* Notes a number the double does not hold exactly; see struct strict. */
+/*
+ * Notes a number whose spelling its double would not give back; see
+ * struct strict.  An integer of up to 15 digits (not "-0") is printed as
+ * written; any other may not be.
+ */
 static void note_number(const char *t, size_t start, size_t end,
 			struct strict *st)
 {
-	int kind = number_inexact(t + start, end - start);
+	size_t digits = end - start - (t[start] == '-');
+	int plain = digits <= 15 &&
+		    (digits > 1 || t[end - 1] != '0' || t[start] == '0');
 
-	if (kind) {
-		pe_grow(&st->inexact, &st->inexact_alloc, st->ninexact + 1,
-			sizeof(*st->inexact));
-		st->inexact[st->ninexact].ordinal = st->numbers;
-		st->inexact[st->ninexact].kind = kind;
-		st->inexact[st->ninexact].start = start;
-		st->inexact[st->ninexact].len = end - start;
-		st->ninexact++;
+	for (size_t k = start; plain && k < end; k++)
+		plain = t[k] != '.' && t[k] != 'e' && t[k] != 'E';
+	if (!plain) {
+		pe_grow(&st->spelled, &st->spelled_alloc, st->nspelled + 1,
+			sizeof(*st->spelled));
+		st->spelled[st->nspelled].ordinal = st->numbers;
+		st->spelled[st->nspelled].inexact =
+			number_inexact(t + start, end - start);
+		st->spelled[st->nspelled].start = start;
+		st->spelled[st->nspelled].len = end - start;
+		st->nspelled++;
 	}
 	st->numbers++;
 }
@@ -922,8 +935,8 @@ static int scan_json(const char *t, size_t len, struct strict *st)
 
 	n.depth = 0;
 	st->nul_escape = 0;
-	st->numbers = st->ninexact = st->inexact_alloc = 0;
-	st->inexact = NULL;
+	st->numbers = st->nspelled = st->spelled_alloc = 0;
+	st->spelled = NULL;
 	for (;;) {
 		i = skip_json_space(t, i, len);
 		if ((state == FIRST_KEY || state == FIRST_VALUE) && i < len &&
@@ -1017,8 +1030,8 @@ static void start_walk(struct walk *w, const char *text, size_t len,
 	w->len = len;
 	w->pos = bom_len(text, len);
 	w->decode = st->nul_escape;
-	w->inexact = st->inexact;
-	w->ninexact = st->ninexact;
+	w->spelled = st->spelled;
+	w->nspelled = st->nspelled;
 	w->mark = loc->scalar != NULL;
 	w->full = full;
 	if (w->mark)
@@ -1056,12 +1069,12 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 
 	*out = NULL;
 	if (scan_json(text, len, &st)) {
-		free(st.inexact);
+		free(st.spelled);
 		return report(&st, text, len, loc, diag);
 	}
 	root = cJSON_ParseWithLengthOpts(text, len, NULL, 0);
 	if (!root) {
-		free(st.inexact);
+		free(st.spelled);
 		/*
 		 * The scan passed it, so memory ran out, or this cJSON reads
 		 * a number through 64 bytes (1.7.15 without the fix for
@@ -1080,7 +1093,7 @@ static int parse(struct pe_doc *doc, const char *text, size_t len,
 		start_walk(&w, text, len, loc, &st, 1);
 		*out = convert(doc, root, &loc->base, &w);
 	}
-	free(st.inexact);
+	free(st.spelled);
 	cJSON_Delete(root);
 	if (*out)
 		return PE_OK;

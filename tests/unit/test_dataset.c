@@ -354,12 +354,22 @@ static void test_jsonl_value_kinds(void **state)
 	static const char src[] =
 		"{\"n\": 3, \"f\": 0.5, \"w\": 2.0, \"b\": true, "
 		"\"s\": \"x\", \"z\": null, \"l\": [1], "
-		"\"m\": {\"k\": false}}\n";
+		"\"m\": {\"k\": false}, \"p\": 1.50, \"e\": 1e2, "
+		"\"big\": 10000000000000000, \"neg\": -0}\n";
+	/* Numbers keep their spelling: {{p}} renders 1.50, not 1.5. */
 	static const struct kind_case kinds[] = {
-		{ "n", PE_NODE_INT, "3" },    { "f", PE_NODE_FLOAT, "0.5" },
-		{ "w", PE_NODE_INT, "2" },    { "b", PE_NODE_BOOL, "true" },
-		{ "s", PE_NODE_STRING, "x" }, { "z", PE_NODE_NULL, "" },
-		{ "l", PE_NODE_SEQ, "" },     { "m", PE_NODE_MAP, "" },
+		{ "n", PE_NODE_INT, "3" },
+		{ "f", PE_NODE_FLOAT, "0.5" },
+		{ "w", PE_NODE_INT, "2.0" },
+		{ "b", PE_NODE_BOOL, "true" },
+		{ "s", PE_NODE_STRING, "x" },
+		{ "z", PE_NODE_NULL, "" },
+		{ "l", PE_NODE_SEQ, "" },
+		{ "m", PE_NODE_MAP, "" },
+		{ "p", PE_NODE_FLOAT, "1.50" },
+		{ "e", PE_NODE_INT, "1e2" },
+		{ "big", PE_NODE_FLOAT, "10000000000000000" },
+		{ "neg", PE_NODE_INT, "-0" },
 	};
 	const struct testdir *f = *state;
 	struct pe_diag *d = pe_diag_new();
