@@ -627,9 +627,10 @@ CFG
 "$PE" run -c "$work/judge.yml" -q --no-cache -o "$work/judge-run" \
 	--max-cost 1000 "$SAMPLE" >"$work/judge-run.out" 2>&1
 status=$?
-[ $status = 0 ] && grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out$' "$work/judge-run.out" &&
+[ $status = 2 ] && grep -Eq '^judges: 2 calls, [1-9][0-9]* tokens in, [1-9][0-9]* out$' "$work/judge-run.out" &&
 	grep -q '^gate not checked: --max-cost 1000 (not every model has a price' "$work/judge-run.out" &&
-	ok "run: the judges' line after the summary, the cost gate not checked without prices" ||
+	tail -1 "$work/judge-run.out" | grep -q '^not every gate was checked: ' &&
+	ok "run: the judges' line after the summary, the cost gate not checked without prices (exit 2, never 0)" ||
 	bad "run: judges without prices (exit $status): $(cat "$work/judge-run.out")"
 "$PE" run -c "$work/judge-prices.yml" -q --no-cache -o "$work/judge-run2" \
 	--max-cost 0.0001 "$SAMPLE" >"$work/judge-run2.out" 2>&1
@@ -669,6 +670,28 @@ check "call checks: a quick whole answer passes, a late one and a cut one fail (
 status=$?
 check "call checks from the cache: no latency and no price, so ungraded, never passed (exit $status)" "$work/call-cached/results.json" - \
 	"$status==2 and [r['status'] for r in rows]==['ungraded','ungraded','fail'] and all(r['call']['cached'] for r in rows) and rows[0]['evaluators'][0]['reason']=='the answer came from the cache, so its call was not timed' and rows[0]['evaluators'][1]['reason']==\"no price for openai:sim-strong in the configuration's prices\""
+fake_stop
+
+# 8g. A server that sends no usage: the call's cost is not known, so
+# --max-cost is not checked, and that exits 2, never 0.
+cat >"$work/script.jsonl" <<'S'
+{"body": "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"sim-strong\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"plan\"},\"finish_reason\":\"stop\"}]}"}
+S
+fake_start --script "$work/script.jsonl"
+fake_config "$work/pe.yml"
+cp "$work/pe.yml" "$work/priced.yml"
+cat >>"$work/priced.yml" <<'CFG'
+prices:
+  openai:sim-strong: { input: 0.15, output: 0.60 }
+CFG
+"$PE" run -q -c "$work/priced.yml" -m openai:sim-strong -o "$work/nousage" \
+	--no-cache --max-cost 0.0000001 "$PROMPT" >"$work/nousage.out" 2>&1
+status=$?
+[ $status = 2 ] &&
+	grep -q '^gate not checked: --max-cost 1e-07 (not every model has a price, or a call reported no token counts' "$work/nousage.out" &&
+	tail -1 "$work/nousage.out" | grep -q '^not every gate was checked: ' &&
+	ok "run: a server that reports no tokens leaves --max-cost not checked (exit 2), not passed at 0 USD" ||
+	bad "run: --max-cost without token counts (exit $status): $(cat "$work/nousage.out")"
 fake_stop
 
 # 9. The API key appears nowhere we write.

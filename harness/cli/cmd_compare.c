@@ -76,7 +76,8 @@ static int compare(const char *base_path, const char *head_path,
 	else
 		pe_comparison_write_terminal(stdout, cmp);
 	if (pe_gates_given(&o->gates)) {
-		failed = pe_gates_check(&o->gates, head, agg, cmp, stdout);
+		failed = pe_gates_check(&o->gates, head, agg, cmp, stdout,
+					&outcome.gates_unchecked);
 		/* With gates, the head's rows count as a run's do. */
 		outcome.tally = pe_aggregate_total(agg);
 		outcome.judge_rows = 1;

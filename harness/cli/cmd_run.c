@@ -344,13 +344,15 @@ static struct pe_aggregate *print_summary(const struct pe_plan *plan,
  * from, and what the gates found), prints the comparison and the gate
  * lines (the regression kinds of --fail-on read test, the sequential
  * test of --until-decided, when it is not NULL).  Stores the number of
- * failed gates in *failed.  Returns 0 or PE_ERR_IO.
+ * failed gates in *failed and of those not checked in *unchecked.
+ * Returns 0 or PE_ERR_IO.
  */
 static int use_results(const struct run_args *a, const struct pe_config *config,
 		       const struct pe_suite *suite,
 		       const struct pe_resultset *base,
 		       const struct pe_seqtest *test,
-		       struct pe_resultset **written, size_t *failed)
+		       struct pe_resultset **written, size_t *failed,
+		       size_t *unchecked)
 {
 	struct pe_gates gates = a->gates;
 	struct pe_prices prices = pe_config_prices(config);
@@ -362,7 +364,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 	int gated = pe_gates_given(&gates);
 	int rc = PE_ERR_IO;
 
-	*failed = 0;
+	*failed = *unchecked = 0;
 	pe_gate_results_init(&results);
 	if (rs) {
 		agg = pe_aggregate_new(pe_resultset_rows(rs),
@@ -378,6 +380,7 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 		in.agg = agg;
 		in.comparison = cmp;
 		in.gates = gated ? &results : NULL;
+		*unchecked = results.nunchecked;
 		in.color = pe_report_want_color();
 		in.suite = suite;
 		rc = a->formats
@@ -399,7 +402,8 @@ static int use_results(const struct run_args *a, const struct pe_config *config,
 
 /* The exit status from the rows and the gates (the one rule, status.h). */
 static int exit_status(const struct run_args *a, const struct pe_run *run,
-		       const struct pe_tally *tally, size_t failed_gates)
+		       const struct pe_tally *tally, size_t failed_gates,
+		       size_t unchecked_gates)
 {
 	struct pe_outcome o = { 0 };
 	const char *why;
@@ -409,6 +413,7 @@ static int exit_status(const struct run_args *a, const struct pe_run *run,
 	o.judge_rows = 1;
 	o.gates_given = pe_gates_decide_failures(&a->gates);
 	o.gates_failed = failed_gates;
+	o.gates_unchecked = unchecked_gates;
 	o.errors_allowed = a->gates.max_errors >= 0;
 	o.ungraded_allowed = a->gates.max_ungraded >= 0;
 	o.interrupted = run->interrupted;
@@ -585,7 +590,7 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	struct pe_aggregate *agg = NULL;
 	struct pe_result *rows = NULL;
 	struct pe_progress progress;
-	size_t failed_gates = 0;
+	size_t failed_gates = 0, unchecked_gates = 0;
 	double temps[64];
 	struct saved_signals saved;
 	int rc, status = PE_EXIT_INVALID;
@@ -717,11 +722,12 @@ static int plan_and_run(struct run_args *a, struct pe_strlist *paths)
 	if ((a->formats || base || pe_gates_given(&a->gates)) &&
 	    use_results(a, config, suite, base,
 			decider ? pe_decider_test(decider) : NULL, &written,
-			&failed_gates)) {
+			&failed_gates, &unchecked_gates)) {
 		status = PE_EXIT_SYSTEM;
 		goto done;
 	}
-	status = exit_status(a, &run, pe_aggregate_total(agg), failed_gates);
+	status = exit_status(a, &run, pe_aggregate_total(agg), failed_gates,
+			     unchecked_gates);
 done:
 	restore_signals(&saved);
 	pe_aggregate_free(agg);

@@ -42,6 +42,13 @@ int pe_exit_status(const struct pe_outcome *o, const char **why)
 		return PE_EXIT_FAILED;
 	if (o->interrupted)
 		return PE_EXIT_INCOMPLETE;
+	if (o->gates_unchecked) {
+		if (why)
+			*why = "not every gate was checked: a figure it "
+			       "needs is not known (see its line above), so "
+			       "it neither passed nor failed";
+		return PE_EXIT_INCOMPLETE;
+	}
 	if (!t)
 		return PE_EXIT_OK;
 	if (o->judge_rows && t->error && !o->errors_allowed)

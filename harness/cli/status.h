@@ -24,17 +24,19 @@ struct pe_outcome {
 	 * "nothing was checked" rule do ("merge").
 	 */
 	int judge_rows;
-	int gates_given;      /* pe_gates_decide_failures */
-	size_t gates_failed;  /* gates that failed (their lines are printed) */
-	int errors_allowed;   /* --max-errors was given */
-	int ungraded_allowed; /* --max-ungraded was given */
-	int interrupted;      /* stopped by SIGINT before every job ran */
+	int gates_given;     /* pe_gates_decide_failures */
+	size_t gates_failed; /* gates that failed (their lines are printed) */
+	size_t gates_unchecked; /* gates asked for and not checked */
+	int errors_allowed;	/* --max-errors was given */
+	int ungraded_allowed;	/* --max-ungraded was given */
+	int interrupted;	/* stopped by SIGINT before every job ran */
 };
 
 /*
  * The exit status, in this order:
  *   1  a gate failed (even when rows errored or the run was interrupted);
  *   2  the run was interrupted;
+ *   2  a gate asked for could not be checked (its figure is not known);
  *   2  judged rows errored, and --max-errors was not given;
  *   2  judged rows are ungraded (an evaluator did not run), and
  *      --max-ungraded was not given;

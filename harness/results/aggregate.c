@@ -148,7 +148,8 @@ static long tokens_sent(long tokens, long cached)
  * Prices the judges' tokens of a row with judge calls, all of them and,
  * apart, those of the calls that went out.  A row whose calls went to
  * several judge models names none (judge_model is NULL), so its tokens
- * cannot be priced.
+ * cannot be priced, nor can those of judge calls none of which reported
+ * its token counts.
  */
 static void add_judge_cost(struct acc *a, const struct pe_result *r,
 			   const struct pe_prices *prices)
@@ -156,7 +157,7 @@ static void add_judge_cost(struct acc *a, const struct pe_result *r,
 	const struct pe_price *price = pe_price_find(prices, r->judge_model);
 	int sent = r->judge_cached < r->judge_calls;
 
-	if (!price) {
+	if (!price || r->judge_tokens_in < 0 || r->judge_tokens_out < 0) {
 		a->judge_unpriced = 1;
 		a->judge_unpriced_sent |= sent;
 	}
@@ -190,15 +191,21 @@ static void add_case(struct acc *a, const struct pe_result *r)
 		c->count.pass++;
 }
 
-/* Counts one row into a group. */
+/*
+ * Counts one row into a group.  A call answered (HTTP 2xx) without its
+ * token counts leaves the group's cost unknown, as a model without a
+ * price does: its tokens would count as none.
+ */
 static void acc_add(struct acc *a, const struct pe_result *r,
 		    const struct pe_prices *prices)
 {
 	const struct pe_price *price = pe_price_find(prices, r->model);
+	int uncounted = r->has_call && r->http_status / 100 == 2 &&
+			(r->tokens_in < 0 || r->tokens_out < 0);
 
 	pe_tally_add(&a->tally, r);
 	add_case(a, r);
-	if (!price) {
+	if (!price || uncounted) {
 		a->unpriced = 1;
 		a->unpriced_sent |= r->has_call && !r->cached;
 	}

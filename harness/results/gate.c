@@ -22,6 +22,7 @@ const char *const pe_fail_on_choices[] = { "any-failure", "regression",
 struct gate_lines {
 	struct pe_gate_results ok; /* passed and not checked */
 	struct pe_gate_results failed;
+	size_t unchecked; /* asked for, and not checked */
 };
 
 /* Sets every gate to "not given". */
@@ -139,13 +140,17 @@ static void add_result(struct pe_gate_results *r, enum pe_gate_verdict v,
 	r->nfailed += v == PE_GATE_FAILED;
 }
 
-/* verdict is "passed" or "not checked". */
+/*
+ * verdict is "passed" or "not checked"; a gate not checked counts
+ * against the exit status (pe_gate_results's nunchecked).
+ */
 static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
 {
-	add_result(&l->ok,
-		   strcmp(verdict, "passed") ? PE_GATE_NOT_CHECKED
-					     : PE_GATE_PASSED,
+	int checked = !strcmp(verdict, "passed");
+
+	add_result(&l->ok, checked ? PE_GATE_PASSED : PE_GATE_NOT_CHECKED,
 		   what);
+	l->unchecked += !checked;
 }
 
 static void gate_failed(struct gate_lines *l, const char *what)
@@ -309,7 +314,8 @@ static void set_aside_line(const struct pe_gates *g, struct gate_lines *l)
 			     "was given)",
 			     g->fail_on_set_aside);
 
-	gate_ok(l, "not checked", what);
+	/* Not a gate of this run: it asks for a baseline. */
+	add_result(&l->ok, PE_GATE_NOT_CHECKED, what);
 	free(what);
 }
 
@@ -371,7 +377,8 @@ static void check_max_cost(const struct pe_gates *g,
 	pe_buf_init(&what, 0);
 	pe_buf_addf(&what, "--max-cost %g (", g->max_cost_usd);
 	if (!t->has_spent_cost) {
-		pe_buf_adds(&what, "not every model has a price, so the spend "
+		pe_buf_adds(&what, "not every model has a price, or a call "
+				   "reported no token counts, so the spend "
 				   "is not known)");
 		gate_ok(l, "not checked", pe_buf_str(&what));
 	} else if (!pe_tally_spent(t, &spent)) {
@@ -455,6 +462,7 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 
 	pe_gate_results_init(&l.ok);
 	pe_gate_results_init(&l.failed);
+	l.unchecked = 0;
 	if (!isnan(g->min_pass_rate))
 		check_min_pass_rate(g, agg, &l);
 	if (g->fail_on && !strcmp(g->fail_on, "any-failure"))
@@ -484,6 +492,7 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 	for (size_t i = 0; i < l.failed.count; i++)
 		add_result(out, PE_GATE_FAILED, l.failed.items[i].text);
 	failed = l.failed.nfailed;
+	out->nunchecked += l.unchecked;
 	pe_gate_results_release(&l.ok);
 	pe_gate_results_release(&l.failed);
 	return failed;
@@ -501,13 +510,15 @@ void pe_gate_results_print(const struct pe_gate_results *r, FILE *out)
 /* Checks every given gate; prints a line each; returns how many failed. */
 size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		      const struct pe_aggregate *agg,
-		      const struct pe_comparison *cmp, FILE *out)
+		      const struct pe_comparison *cmp, FILE *out,
+		      size_t *unchecked)
 {
 	struct pe_gate_results r;
 	size_t failed;
 
 	pe_gate_results_init(&r);
 	failed = pe_gates_evaluate(g, rs, agg, cmp, &r);
+	*unchecked = r.nunchecked;
 	pe_gate_results_print(&r, out);
 	pe_gate_results_release(&r);
 	return failed;

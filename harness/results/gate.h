@@ -138,6 +138,10 @@ struct pe_gate_results {
 	struct pe_gate_result *items;
 	size_t count, alloc;
 	size_t nfailed;
+	/* Gates asked for that could not be checked (a figure not known):
+	 * the exit status is 2.  The configuration's fail_on set aside for
+	 * want of a baseline is not one of them. */
+	size_t nunchecked;
 };
 
 void pe_gate_results_init(struct pe_gate_results *r);
@@ -175,10 +179,13 @@ void pe_gate_results_print(const struct pe_gate_results *r, FILE *out);
  * "gate passed: ..." and "gate not checked: ..." (a figure that is not
  * known, such as the cost without prices) first, then "gate failed: ...".
  * --max-cost checks what the answers' and the judges' calls that went
- * out cost together, not those the cache answered.  Returns the number of gates that failed.
+ * out cost together, not those the cache answered.  Returns the number
+ * of gates that failed; sets *unchecked to the number of gates asked for
+ * that could not be checked (pe_gate_results's nunchecked).
  */
 size_t pe_gates_check(const struct pe_gates *g, const struct pe_resultset *rs,
 		      const struct pe_aggregate *agg,
-		      const struct pe_comparison *cmp, FILE *out);
+		      const struct pe_comparison *cmp, FILE *out,
+		      size_t *unchecked);
 
 #endif

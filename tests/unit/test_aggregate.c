@@ -90,8 +90,10 @@ static void add_row(struct pe_buf *b, const struct row_spec *s,
 		pe_buf_adds(b, "null");
 	} else {
 		pe_buf_adds(b, "{\"attempts\":1,\"cached\":false");
-		/* The first token comes after a tenth of the call. */
-		pe_buf_adds(b, ",\"http_status\":200");
+		/* An error row's call failed; the others were answered.
+		 * The first token comes after a tenth of the call. */
+		pe_buf_addf(b, ",\"http_status\":%d",
+			    strcmp(s->status, "error") ? 200 : 500);
 		add_number(b, "first_byte_ms", s->total_ms / 10);
 		add_number(b, "total_ms", s->total_ms);
 		add_count(b, "tokens_in", s->tokens_in);
@@ -582,6 +584,26 @@ static void test_costs(void **state)
 	assert_string_equal(pe_aggregate_cost(agg, 3)->model, "p:m4");
 	assert_null(pe_aggregate_cost(agg, 4));
 
+	/* A call answered without its token counts makes a cost unknown:
+	 * they would count as none. */
+	{
+		static const struct row_spec untokened[] = {
+			{ "a.prompt.yml", 0, "p:m1", 0.8, 0, "pass", 1, 100, 10,
+			  20, NULL },
+			{ "a.prompt.yml", 1, "p:m1", 0.8, 0, "pass", 1, 100, -1,
+			  -1, NULL },
+		};
+		struct pe_resultset *u =
+			load_rows(untokened, ARRAY_SIZE(untokened));
+		struct pe_aggregate *ua = pe_aggregate_new(
+			pe_resultset_rows(u), pe_resultset_count(u), &prices);
+
+		assert_int_equal(pe_aggregate_total(ua)->has_cost, 0);
+		assert_int_equal(pe_aggregate_total(ua)->has_spent_cost, 0);
+		pe_aggregate_free(ua);
+		pe_resultset_free(u);
+	}
+
 	/* Cells carry their share; a mixed total has no cost. */
 	check_close(pe_aggregate_cell(agg, 0)->tally.cost_usd, 250e-6, 1e-18,
 		    "cell cost");
@@ -620,7 +642,7 @@ static const struct judged_spec judged[] = {
 	  JUDGE(1, "\"q:judge\"", 1000000, 100000) },
 	{ { "j.prompt.yml", 1, "p:m1", NONE, 0, "fail", 0, 10, 1000, 1000,
 	    NULL },
-	  JUDGE(2, "\"r:judge\"", 2000000, null) },
+	  JUDGE(2, "\"r:judge\"", 2000000, 0) },
 	{ { "j.prompt.yml", 0, "p:m2", NONE, 0, "pass", 1, 10, 1000, 1000,
 	    NULL },
 	  JUDGE(2, "null", 10, 10) },
@@ -791,6 +813,26 @@ static void test_judge_costs(void **state)
 	t = &pe_aggregate_cell(agg, 0)->tally;
 	assert_int_equal(t->has_judge_cost, 1);
 	check_close(t->judge_cost_usd, 7, 1e-12, "m1 cell judges' cost");
+
+	/* Judge calls that reported no token counts cannot be priced. */
+	{
+		static const struct judged_spec untokened[] = {
+			{ { "j.prompt.yml", 0, "p:m1", NONE, 0, "pass", 1, 10,
+			    1000, 1000, NULL },
+			  JUDGE(1, "\"q:judge\"", 1000, null) },
+		};
+		struct pe_resultset *u =
+			load_judged(untokened, ARRAY_SIZE(untokened));
+		struct pe_aggregate *ua = pe_aggregate_new(
+			pe_resultset_rows(u), pe_resultset_count(u), &prices);
+
+		t = pe_aggregate_total(ua);
+		assert_int_equal(t->has_cost, 1);
+		assert_int_equal(t->has_judge_cost, 0);
+		assert_int_equal(pe_tally_spend(t, &spend), 0);
+		pe_aggregate_free(ua);
+		pe_resultset_free(u);
+	}
 
 	/* Without prices nothing is priced, judges included. */
 	t = pe_aggregate_total(unpriced);

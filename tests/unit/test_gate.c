@@ -39,7 +39,8 @@ struct row_spec {
 	const char *prompt;
 	unsigned case_index;
 	const char *status;
-	double total_ms; /* NO_CALL: "call" is null */
+	double total_ms; /* NO_CALL: "call" is null; below 0: answered in
+			  * -total_ms with no token counts */
 };
 
 /*
@@ -73,10 +74,12 @@ static void add_row(struct pe_buf *b, const struct row_spec *s,
 		pe_buf_addf(b,
 			    "{\"attempts\":1,\"cached\":%s,"
 			    "\"http_status\":200,\"first_byte_ms\":1,"
-			    "\"total_ms\":%g,\"tokens_in\":1000000,"
-			    "\"tokens_out\":500000,\"finish_reason\":\"stop\","
+			    "\"total_ms\":%g,\"tokens_in\":%s,"
+			    "\"tokens_out\":%s,\"finish_reason\":\"stop\","
 			    "\"served_model\":null}",
-			    cached ? "true" : "false", s->total_ms);
+			    cached ? "true" : "false", fabs(s->total_ms),
+			    s->total_ms < 0 ? "null" : "1000000",
+			    s->total_ms < 0 ? "null" : "500000");
 	if (judge && !isnan(s->total_ms))
 		pe_buf_addf(
 			b,
@@ -168,6 +171,10 @@ static const struct row_spec only_errors[] = {
 /* One job. */
 static const struct row_spec one_pass[] = { { "p", 0, "pass", NO_CALL } };
 
+/* Two calls answered, the second without its token counts. */
+static const struct row_spec untokened[] = { { "p", 0, "pass", 100 },
+					     { "p", 1, "pass", -200 } };
+
 /*
  * One case of prompt t and twelve of s, all passing; with the first ten
  * failing, t's case and nine of s's regress (see the significance cases).
@@ -251,14 +258,18 @@ static const struct gate_case gate_cases[] = {
 	  NAN, NULL, -1, 2.99, NAN, 1,
 	  "gate failed: --max-cost 2.99 (spent 3.000000 USD; 3.000000 USD to "
 	  "reproduce)\n" },
+	{ "max cost with a call without token counts: not checked",
+	  ROWS(untokened), NO_ROWS, KNOWN_PRICES, NAN, NULL, -1, 1e9, NAN, 0,
+	  "gate not checked: --max-cost 1e+09 (not every model has a price, "
+	  "or a call reported no token counts, so the spend is not known)\n" },
 	{ "max cost without prices: not checked", ROWS(mixed), NO_ROWS,
 	  NO_PRICES, NAN, NULL, -1, 0, NAN, 0,
-	  "gate not checked: --max-cost 0 (not every model has a price, so "
-	  "the spend is not known)\n" },
+	  "gate not checked: --max-cost 0 (not every model has a price, or "
+	  "a call reported no token counts, so the spend is not known)\n" },
 	{ "max cost with another model's price: not checked", ROWS(mixed),
 	  NO_ROWS, OTHER_PRICES, NAN, NULL, -1, 0, NAN, 0,
-	  "gate not checked: --max-cost 0 (not every model has a price, so "
-	  "the spend is not known)\n" },
+	  "gate not checked: --max-cost 0 (not every model has a price, or "
+	  "a call reported no token counts, so the spend is not known)\n" },
 
 	/*
 	 * --max-cost with judges: six calls of 0.5 USD and six judge calls
@@ -303,8 +314,8 @@ static const struct gate_case gate_cases[] = {
 	{ "max cost with judges and no prices: not checked",
 	  ROWS_JUDGED(mixed, "q:j"), NO_ROWS, NO_PRICES, NAN, NULL, -1, 1, NAN,
 	  0,
-	  "gate not checked: --max-cost 1 (not every model has a price, so "
-	  "the spend is not known)\n" },
+	  "gate not checked: --max-cost 1 (not every model has a price, or "
+	  "a call reported no token counts, so the spend is not known)\n" },
 
 	/* --max-p95-latency: 575 ms. */
 	{ "max p95 at the p95: passes", ROWS(mixed), NO_ROWS, NO_PRICES, NAN,
@@ -361,8 +372,8 @@ static const struct gate_case gate_cases[] = {
 	{ "failed gates print last", ROWS(mixed), NO_ROWS, NO_PRICES, 0.75,
 	  NULL, 1, 1, 1000, 2,
 	  "gate passed: --max-errors 1 (1 error)\n"
-	  "gate not checked: --max-cost 1 (not every model has a price, so "
-	  "the spend is not known)\n"
+	  "gate not checked: --max-cost 1 (not every model has a price, or "
+	  "a call reported no token counts, so the spend is not known)\n"
 	  "gate passed: --max-p95-latency 1000 (p95 latency 575 ms)\n"
 	  "gate failed: --min-pass-rate 0.75 (overall pass rate 0.67)\n"
 	  "gate failed: --min-pass-rate 0.75 (prompt q pass rate 0.50)\n" },
@@ -396,7 +407,7 @@ static int check_gates(const struct gate_case *c)
 	struct pe_comparison *cmp = base ? pe_compare_new(base, head) : NULL;
 	struct pe_gates g;
 	char *text = NULL;
-	size_t len = 0, failed;
+	size_t len = 0, failed, unchecked, want_unchecked = 0;
 	FILE *out = open_memstream(&text, &len);
 	int ok;
 
@@ -412,13 +423,19 @@ static int check_gates(const struct gate_case *c)
 			       c->prices == NO_PRICES ? NULL : &prices);
 	g = gates_of(c->min_pass_rate, c->fail_on, c->max_errors,
 		     c->max_cost_usd, c->max_p95_latency_ms);
-	failed = pe_gates_check(&g, head, agg, cmp, out);
+	failed = pe_gates_check(&g, head, agg, cmp, out, &unchecked);
 	assert_int_equal(fclose(out), 0);
-	ok = failed == c->failed && !strcmp(text, c->output);
+	/* Each gate not checked counts, but a fail_on set aside. */
+	for (const char *p = c->output; (p = strstr(p, "gate not checked: "));
+	     p++)
+		want_unchecked += strncmp(p + 18, "fail_on: ", 9) != 0;
+	ok = failed == c->failed && unchecked == want_unchecked &&
+	     !strcmp(text, c->output);
 	if (!ok)
-		print_error("%s: %zu failed, output\n%s-- want %zu failed, "
-			    "output\n%s--\n",
-			    c->name, failed, text, c->failed, c->output);
+		print_error("%s: %zu failed, %zu not checked, output\n%s-- "
+			    "want %zu failed, %zu not checked, output\n%s--\n",
+			    c->name, failed, unchecked, text, c->failed,
+			    want_unchecked, c->output);
 	free(text);
 	pe_comparison_free(cmp);
 	pe_aggregate_free(agg);
@@ -447,16 +464,16 @@ static void test_max_p95_ttft(void **state)
 	static const struct {
 		const struct rows rows;
 		double max_ms;
-		size_t failed;
+		size_t failed, unchecked;
 		const char *output;
 	} cases[] = {
-		{ ROWS(mixed), 2, 0,
+		{ ROWS(mixed), 2, 0, 0,
 		  "gate passed: --max-p95-ttft 2 (p95 time to first token 1 "
 		  "ms)\n" },
-		{ ROWS(mixed), 0.5, 1,
+		{ ROWS(mixed), 0.5, 1, 0,
 		  "gate failed: --max-p95-ttft 0.5 (p95 time to first token 1 "
 		  "ms)\n" },
-		{ ROWS(only_errors), 0, 0,
+		{ ROWS(only_errors), 0, 0, 1,
 		  "gate not checked: --max-p95-ttft 0 (no latencies "
 		  "recorded)\n" },
 	};
@@ -468,7 +485,7 @@ static void test_max_p95_ttft(void **state)
 			pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
 		struct pe_gates g;
 		char *text = NULL;
-		size_t len = 0;
+		size_t len = 0, unchecked;
 		FILE *out = open_memstream(&text, &len);
 
 		assert_non_null(out);
@@ -478,8 +495,10 @@ static void test_max_p95_ttft(void **state)
 		assert_int_equal(pe_gates_given(&g), 1);
 		assert_int_equal(pe_gates_decide_failures(&g), 0);
 		assert_int_equal(pe_gates_validate(&g, "test"), 0);
-		assert_int_equal(pe_gates_check(&g, rs, agg, NULL, out),
-				 cases[i].failed);
+		assert_int_equal(
+			pe_gates_check(&g, rs, agg, NULL, out, &unchecked),
+			cases[i].failed);
+		assert_int_equal(unchecked, cases[i].unchecked);
 		assert_int_equal(fclose(out), 0);
 		assert_string_equal(text, cases[i].output);
 		free(text);

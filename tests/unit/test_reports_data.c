@@ -444,7 +444,7 @@ static void test_junit_timings(void **state)
 	",\"output\":\"ok\",\"evaluators\":[]}"
 #define JUDGE_PRICED                                                           \
 	"{\"calls\":1,\"model\":\"m:judge\",\"tokens_in\":1000000,"            \
-	"\"tokens_out\":null}"
+	"\"tokens_out\":0}"
 #define JUDGE_FORMULA                                                          \
 	"{\"calls\":2,\"model\":\"=cmd\",\"tokens_in\":3,\"tokens_out\":4}"
 #define JUDGED_ROWS                                                            \
@@ -490,7 +490,7 @@ static void test_judges(void **state)
 		"tokens_out,input,output,judge_calls,judge_model,"
 		"judge_tokens_in,judge_tokens_out\r\n"
 		"j1,j,j.prompt.yml,a,0,m:a,,0,pass,1,,1,200,10,5,,ok,1,"
-		"m:judge,1000000,\r\n"
+		"m:judge,1000000,0\r\n"
 		"j3,j,j.prompt.yml,a,0,m:b,,0,pass,1,,1,200,10,5,,ok,0,,,\r\n"
 		"j2,j,j.prompt.yml,b,1,m:a,,0,pass,1,,1,200,10,5,,ok,2,'=cmd,"
 		"3,4\r\n");

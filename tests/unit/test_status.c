@@ -71,6 +71,29 @@ static const struct status_case ungraded_cases[] = {
 	/* clang-format on */
 };
 
+#define UNCHECKED_WHY                                                          \
+	"not every gate was checked: a figure it needs is not known (see "     \
+	"its line above), so it neither passed nor failed"
+
+/*
+ * A gate asked for that could not be checked (--max-cost without a
+ * price): after a failed gate and an interruption, before the rows.
+ */
+static const struct status_case unchecked_cases[] = {
+	/* clang-format off */
+	{ "a gate not checked exits 2 and says why",
+	  { 0, 4, 0, 0, 0 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, UNCHECKED_WHY },
+	{ "a failed gate beats one not checked",
+	  { 0, 4, 0, 0, 0 }, 1, 0, 1, 0, 0, PE_EXIT_FAILED, NULL },
+	{ "an interruption comes before it",
+	  { 0, 4, 0, 0, 0 }, 1, 0, 0, 0, 1, PE_EXIT_INCOMPLETE, NULL },
+	{ "it comes before errors and failures",
+	  { 0, 3, 2, 1, 0 }, 1, 0, 0, 0, 0, PE_EXIT_INCOMPLETE, UNCHECKED_WHY },
+	{ "and before gates on the verdicts that passed",
+	  { 0, 3, 2, 0, 0 }, 1, 1, 0, 0, 0, PE_EXIT_INCOMPLETE, UNCHECKED_WHY },
+	/* clang-format on */
+};
+
 /* Rows of every kind, so that every rule below has a reason to fire. */
 #define MIXED                                                                  \
 	{                                                                      \
@@ -400,7 +423,8 @@ static void fill_tally(struct pe_tally *t, const struct counts *c)
 }
 
 /* Checks one case; returns 1 when it holds. */
-static int check_case(const struct status_case *c, int ungraded_allowed)
+static int check_case(const struct status_case *c, int ungraded_allowed,
+		      size_t unchecked)
 {
 	struct pe_tally t;
 	struct pe_outcome o;
@@ -413,6 +437,7 @@ static int check_case(const struct status_case *c, int ungraded_allowed)
 	o.judge_rows = c->judge_rows;
 	o.gates_given = c->gates_given;
 	o.gates_failed = c->gates_failed;
+	o.gates_unchecked = unchecked;
 	o.errors_allowed = c->errors_allowed;
 	o.ungraded_allowed = ungraded_allowed;
 	o.interrupted = c->interrupted;
@@ -434,9 +459,11 @@ static void test_exit_status(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < COUNT(status_cases); i++)
-		failures += !check_case(&status_cases[i], 1);
+		failures += !check_case(&status_cases[i], 1, 0);
 	for (size_t i = 0; i < COUNT(ungraded_cases); i++)
-		failures += !check_case(&ungraded_cases[i], 0);
+		failures += !check_case(&ungraded_cases[i], 0, 0);
+	for (size_t i = 0; i < COUNT(unchecked_cases); i++)
+		failures += !check_case(&unchecked_cases[i], 0, 1);
 	assert_int_equal(failures, 0);
 }
 
