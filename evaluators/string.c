@@ -510,6 +510,61 @@ static const struct string_op_name *type_op(struct pe_evalspec *spec,
 	return find_op(name);
 }
 
+/*
+ * What a "type:" string check's keys would leave unread, said as the
+ * reason it is not run (NULL when nothing): "match_type" beside a type
+ * that does not read it, a second value key (only the first would be
+ * checked), a key inside "options" that is not a value key, or a value
+ * beside "type: expected_output" (checked instead of the expected value).
+ * The reason is owned by the caller.
+ */
+static char *unread_dialect_key(const struct pe_node *node,
+				const struct pe_node *type)
+{
+	const struct pe_node *options = pe_node_get(node, "options");
+	const char *first = NULL;
+
+	if (pe_node_get(node, "match_type") &&
+	    strcmp(type->text, "string_match"))
+		return xstrfmt("'match_type' is read beside 'type: "
+			       "string_match' only; beside 'type: %s' it "
+			       "would be ignored",
+			       type->text);
+	if (options && options->kind != PE_NODE_MAP)
+		return xstrdup("'options' is not a mapping of values");
+	for (size_t i = 0; options && i < options->npairs; i++) {
+		const char *k = options->pairs[i].key->text;
+		size_t j = 0;
+
+		while (value_keys[j] && strcmp(value_keys[j], k))
+			j++;
+		if (!value_keys[j])
+			return xstrfmt("'%s' in 'options' is not a key "
+				       "prompteval reads there, so it would be "
+				       "ignored",
+				       k);
+	}
+	for (int in_options = 0; in_options < 2; in_options++) {
+		const struct pe_node *m = in_options ? options : node;
+
+		for (size_t i = 0; m && value_keys[i]; i++) {
+			if (!pe_node_get(m, value_keys[i]))
+				continue;
+			if (first)
+				return xstrfmt("'%s' and '%s' both give a "
+					       "value, and one would be "
+					       "ignored",
+					       first, value_keys[i]);
+			first = value_keys[i];
+		}
+	}
+	if (first && !strcmp(type->text, "expected_output"))
+		return xstrfmt("'%s' beside 'type: expected_output' would be "
+			       "checked instead of the case's expected value",
+			       first);
+	return NULL;
+}
+
 /* The value of a "type:" string check, under one of value_keys. */
 static const struct pe_node *dialect_value(const struct pe_node *node,
 					   const char **key)
@@ -723,6 +778,13 @@ static int parse_string_value(struct pe_evalspec *spec,
 	const char *key = "value";
 	int rc = PE_OK;
 
+	char *unread;
+
+	if ((unread = unread_dialect_key(node, type))) {
+		rc = pe_evaluator_unsupported(spec, "%s", unread);
+		free(unread);
+		return rc;
+	}
 	if (!(o = type_op(spec, node, type, diag, &rc)))
 		return rc;
 	value = dialect_value(node, &key);
