@@ -97,6 +97,13 @@ static int compile_code(const struct pe_evalspec *spec,
 		free_code(st);
 		return PE_ERR_INVALID;
 	}
+	if (pe_node_get(body, "min") && !st->min && !contains) {
+		pe_diag_error(diag, &pe_node_get(body, "min")->mark,
+			      "'min: 0' code blocks is met by any answer, so "
+			      "it checks nothing");
+		free_code(st);
+		return PE_ERR_INVALID;
+	}
 	*state = st;
 	return PE_OK;
 }

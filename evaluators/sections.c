@@ -51,6 +51,13 @@ static int compile_sections(const struct pe_evalspec *spec,
 			free(st);
 			return PE_ERR_INVALID;
 		}
+		if (!st->required.len) {
+			pe_diag_error(diag, &body->mark,
+				      "'sections' is empty: give the headings "
+				      "to look for");
+			free_sections(st);
+			return PE_ERR_INVALID;
+		}
 		*state = st;
 		return PE_OK;
 	}

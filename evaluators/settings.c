@@ -89,9 +89,20 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 	if (!n)
 		return PE_OK;
 	out->given = 1;
-	if (n->kind == PE_NODE_INT)
-		return pe_setting_count(map, key, 0, PE_SETTING_MAX_COUNT,
-					&out->min, diag);
+	if (n->kind == PE_NODE_INT) {
+		if (pe_setting_count(map, key, 0, PE_SETTING_MAX_COUNT,
+				     &out->min, diag))
+			return PE_ERR_INVALID;
+		if (!out->min) {
+			pe_diag_error(diag, &n->mark,
+				      "'%s: 0' is a minimum of 0, which any "
+				      "answer meets, so it checks nothing: "
+				      "for none at all write '%s: {max: 0}'",
+				      key, key);
+			return PE_ERR_INVALID;
+		}
+		return PE_OK;
+	}
 	if (n->kind != PE_NODE_MAP ||
 	    (!pe_node_get(n, "min") && !pe_node_get(n, "max"))) {
 		pe_diag_error(diag, &n->mark,
@@ -107,6 +118,13 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 	if (out->min > out->max) {
 		pe_diag_error(diag, &n->mark, "'%s': min %zu is above max %zu",
 			      key, out->min, out->max);
+		return PE_ERR_INVALID;
+	}
+	if (!out->min && out->max == SIZE_MAX) {
+		pe_diag_error(diag, &n->mark,
+			      "'%s: {min: 0}' without a max is met by any "
+			      "answer, so it checks nothing",
+			      key);
 		return PE_ERR_INVALID;
 	}
 	return PE_OK;

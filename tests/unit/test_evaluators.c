@@ -3088,8 +3088,6 @@ static const struct eval_case empty_cases[] = {
 	{ "table", "- table: {columns: [a]}", "", FAIL, 0, "no table", EXACT },
 	{ "code", "- code: {min: 1}", "", FAIL, 0,
 	  "0 code blocks, need at least 1", EXACT },
-	{ "code min 0", "- code: {language: sql, min: 0}", "", PASS, 1,
-	  "0 sql blocks", EXACT },
 	{ "length words", "- length: {words: 1}", "", FAIL, 0,
 	  "0 words (need at least 1)", EXACT },
 	{ "length all zero",
@@ -3577,6 +3575,19 @@ static const struct compile_case compile_cases[] = {
 	  "exec evaluator needs a command as a list: [PROGRAM, ARGS...], such "
 	  "as [python3, grade.py]",
 	  11, 9, EXACT },
+	/* Bounds any answer meets check nothing. */
+	{ "code: min 0 without contains", "- code: {language: sql, min: 0}",
+	  "'min: 0' code blocks is met by any answer, so it checks nothing", 11,
+	  30, EXACT },
+	{ "regex: count 0", "- regex: {pattern: a, count: 0}",
+	  "'count: 0' is a minimum of 0", 11, 30, CONTAINS },
+	{ "regex: count {min: 0}", "- regex: {pattern: a, count: {min: 0}}",
+	  "'count: {min: 0}' without a max is met by any answer", 11, 30,
+	  CONTAINS },
+	{ "format: bullets 0", "- format: {bullets: 0}",
+	  "'bullets' asks for at least 0 with no max", 11, 21, CONTAINS },
+	{ "sections: []", "- sections: []",
+	  "'sections' is empty: give the headings to look for", 11, 13, EXACT },
 };
 
 static int check_compile_error(const struct compile_case *c)
