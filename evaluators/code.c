@@ -170,6 +170,7 @@ static void score_code(const void *state, const struct pe_evalspec *spec,
 static const char *const code_keys[] = { "code", NULL };
 
 const struct pe_evaluator_ops pe_code_ops = {
+	.as_written = 1,
 	.name = "code",
 	.example = "{code: {language: sql}}",
 	.keys = code_keys,

@@ -227,6 +227,13 @@ struct pe_evaluator_ops {
 	/* Variables the family fills in its own templates, not the case's. */
 	const char *const *provides;
 	/*
+	 * Its settings are matched as written (patterns, heading and column
+	 * names): a {{variable}} in them would not be the case's value, so
+	 * such an evaluator is unsupported (registry.c), never a check of
+	 * the braces themselves.
+	 */
+	int as_written;
+	/*
 	 * A minimal evaluator of the family in YAML flow style, such as
 	 * "{sections: [Summary]}"; the registry test loads and scores it.
 	 */

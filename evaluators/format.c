@@ -309,6 +309,7 @@ static void score_format(const void *state, const struct pe_evalspec *spec,
 static const char *const format_keys[] = { "format", NULL };
 
 const struct pe_evaluator_ops pe_format_ops = {
+	.as_written = 1,
 	.name = "format",
 	.example = "{format: {bullets: 1}}",
 	.keys = format_keys,

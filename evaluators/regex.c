@@ -465,6 +465,7 @@ static const char *const regex_known_keys[] = {
 };
 
 const struct pe_evaluator_ops pe_regex_ops = {
+	.as_written = 1,
 	.name = "regex",
 	.example = "{regex: '^hello'}",
 	.keys = regex_keys,

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/load/template.h"
 #include "harness/core/unicode.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -135,6 +136,47 @@ const struct pe_node *pe_evaluator_settings(const struct pe_evalspec *spec)
 	return pe_node_get(spec->node, spec->ops->keys[0]);
 }
 
+/*
+ * The first {{variable}} in the text of node (the keys every evaluator
+ * has aside), said as the reason an evaluator whose settings are matched
+ * as written cannot check it; NULL when there is none.
+ */
+static char *variable_in(const struct pe_node *node, int top)
+{
+	struct pe_template *t;
+	char *why = NULL;
+
+	if (!node)
+		return NULL;
+	switch (node->kind) {
+	case PE_NODE_STRING:
+		t = pe_template_parse(node->text, node->len);
+		if (pe_template_nvars(t))
+			why = xstrfmt("'%s' is matched as written: these "
+				      "settings are not templates, so the "
+				      "case's value of %s would not be in it",
+				      node->text, pe_template_var(t, 0)->token);
+		pe_template_free(t);
+		return why;
+	case PE_NODE_SEQ:
+		for (size_t i = 0; i < node->count && !why; i++)
+			why = variable_in(node->items[i], 0);
+		return why;
+	case PE_NODE_MAP:
+		for (size_t i = 0; i < node->npairs && !why; i++) {
+			const char *k = node->pairs[i].key->text;
+
+			if (top &&
+			    (!strcmp(k, "name") || !strcmp(k, "description")))
+				continue;
+			why = variable_in(node->pairs[i].value, 0);
+		}
+		return why;
+	default:
+		return NULL;
+	}
+}
+
 static int compile_specs(struct pe_evalspec *specs, size_t n,
 			 const struct pe_prompt *p, struct pe_diag *diag)
 {
@@ -147,7 +189,20 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 		size_t unknown = pe_diag_unknown_keys(diag, NULL);
 		const char *key;
 		void *state = NULL;
+		char *why =
+			ops->as_written ? variable_in(specs[i].node, 1) : NULL;
 
+		if (why) {
+			pe_evaluator_unsupported(&specs[i], "%s", why);
+			ops = specs[i].ops;
+			pe_diag_warning(
+				diag, &specs[i].mark,
+				"%s evaluator '%s' will never run (%s): "
+				"its cases will be ungraded, never "
+				"passed",
+				ops->name, specs[i].name, why);
+			free(why);
+		}
 		if (ops->compile(&specs[i], p, &state, diag)) {
 			rc = PE_ERR_INVALID;
 			continue;

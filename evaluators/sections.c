@@ -260,6 +260,7 @@ static void score_sections(const void *state, const struct pe_evalspec *spec,
 static const char *const sections_keys[] = { "sections", NULL };
 
 const struct pe_evaluator_ops pe_sections_ops = {
+	.as_written = 1,
 	.name = "sections",
 	.example = "{sections: [Summary]}",
 	.keys = sections_keys,

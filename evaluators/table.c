@@ -174,6 +174,7 @@ static void score_table(const void *state, const struct pe_evalspec *spec,
 static const char *const table_keys[] = { "table", NULL };
 
 const struct pe_evaluator_ops pe_table_ops = {
+	.as_written = 1,
 	.name = "table",
 	.example = "{table: {columns: [name]}}",
 	.keys = table_keys,
