@@ -103,8 +103,8 @@ static void quote_value(struct pe_buf *list, const char *value, size_t len)
 }
 
 /*
- * The result for value i rendering empty: a failed check, whether or not
- * the evaluator is negated.
+ * The result for value i rendering empty (or, from a variable, only white
+ * space): a failed check, whether or not the evaluator is negated.
  */
 static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
 			     struct pe_eval_result *out)
@@ -114,7 +114,8 @@ static void fail_empty_value(const struct pe_evalspec *evalspec, size_t i,
 				 REASON_VALUE_MAX);
 
 	pe_result_unchecked(out,
-			    "the value '%s' is empty for this case, so nothing "
+			    "the value '%s' is empty (or white space) for this "
+			    "case, so nothing "
 			    "was checked",
 			    shown);
 	free(shown);
@@ -150,6 +151,15 @@ static size_t check_values(const struct string_spec *spec,
 		pe_eval_render(spec->values[i], in, &value);
 		if (!value.len)
 			break;
+		if (!pe_template_is_constant(spec->values[i])) {
+			/* A variable that is only white space checks nothing
+			 * either: every answer has a space. */
+			size_t trimmed = value.len;
+
+			pe_unicode_trim(value.data, &trimmed);
+			if (!trimmed)
+				break;
+		}
 		needle = value.data;
 		nlen = value.len;
 		if (!spec->case_sensitive) {

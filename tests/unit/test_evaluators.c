@@ -477,40 +477,49 @@ static const struct eval_case string_precedence_cases[] = {
  * A value that renders empty checks nothing: a failure, with or without
  * "not:".  The case has the variable empty: ''.
  */
-static const char string_empty_extra[] = "    empty: ''\n";
+static const char string_empty_extra[] = "    empty: ''\n"
+					 "    blank: \"  \"\n";
 
 static const struct eval_case string_empty_cases[] = {
+	{ "a variable that is only white space checks nothing either",
+	  "- string: {notContains: \"{{blank}}\"}", "no-space", FAIL, 0,
+	  "the value '{{blank}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
+	  EXACT },
+	{ "but a space written as the value is checked",
+	  "- string: {contains: \" \"}", "a b", PASS, 1, "contains ' '",
+	  EXACT },
 	{ "contains a variable that is empty",
 	  "- string: {contains: \"{{empty}}\"}", "anything", FAIL, 0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "equals a variable that is empty, on an empty answer",
 	  "- string: {equals: \"{{empty}}\"}", "", FAIL, 0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "notContains a variable that is empty still fails",
 	  "- string: {notContains: \"{{empty}}\"}", "anything", FAIL, 0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "not: true over an empty value still fails",
 	  "- string: {contains: \"{{empty}}\"}\n  not: true", "anything", FAIL,
 	  0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "containsAny with one item that is empty",
 	  "- string: {containsAny: [anything, \"{{empty}}\"]}", "anything",
 	  FAIL, 0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "type: contains with an empty variable",
 	  "- type: contains\n  value: \"{{empty}}\"", "anything", FAIL, 0,
-	  "the value '{{empty}}' is empty for this case, so nothing was "
-	  "checked",
+	  "the value '{{empty}}' is empty (or white space) for this case, so "
+	  "nothing was checked",
 	  EXACT },
 	{ "a value that is not empty with the variable is checked",
 	  "- string: {contains: \"x{{empty}}y\"}", "axyb", PASS, 1,
