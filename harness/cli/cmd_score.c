@@ -132,6 +132,62 @@ static int by_prompt(const void *a, const void *b)
 	return pe_result_compare(&x->row, &y->row);
 }
 
+/*
+ * Warns, at each prompt, about test cases no response answers: they are
+ * not scored, so the pass rates say nothing about them.
+ */
+static void warn_unanswered(const struct pe_suite *s,
+			    const struct pe_responses *r, struct pe_diag *diag)
+{
+	unsigned char **seen =
+		xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*seen));
+	size_t last = 0;
+
+	for (size_t f = 0; f < s->nfiles; f++)
+		if (s->files[f].prompt)
+			seen[f] = xcalloc(s->files[f].prompt->ncases + 1, 1);
+	for (size_t i = 0; i < r->len; i++) {
+		const struct pe_response *x = &r->items[i];
+
+		if (!x->kase)
+			continue;
+		if (s->files[last].prompt != x->prompt)
+			for (last = 0; last < s->nfiles &&
+				       s->files[last].prompt != x->prompt;
+			     last++)
+				;
+		if (last == s->nfiles) {
+			last = 0;
+			continue;
+		}
+		seen[last][x->kase->index] = 1;
+	}
+	for (size_t f = 0; f < s->nfiles; f++) {
+		const struct pe_prompt *p = s->files[f].prompt;
+		size_t missing = 0, first = 0;
+
+		for (size_t c = 0; p && c < p->ncases; c++)
+			if (!seen[f][c] && !missing++)
+				first = c;
+		if (missing && missing == p->ncases)
+			pe_diag_warning(diag, &p->mark,
+					"none of the %zu test cases of '%s' "
+					"has a response in the responses "
+					"given, so the prompt is not scored",
+					p->ncases, p->name);
+		else if (missing)
+			pe_diag_warning(diag, &p->mark,
+					"%zu of the %zu test cases of '%s' "
+					"have no response in the responses "
+					"given, so they are not scored (the "
+					"first: '%s')",
+					missing, p->ncases, p->name,
+					p->cases[first].id);
+		free(seen[f]);
+	}
+	free(seen);
+}
+
 /* Warns once per prompt at the judges that score does not ask. */
 static void warn_unasked(const struct pe_responses *r, struct pe_diag *diag)
 {
@@ -345,6 +401,8 @@ int cmd_score(int argc, char **argv)
 		suite = pe_suite_load(paths.items, paths.len, diag);
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		r = pe_responses_load(o.responses, suite, diag);
+	if (r && !pe_diag_count(diag, PE_SEV_ERROR))
+		warn_unanswered(suite, r, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	if (pe_diag_count(diag, PE_SEV_ERROR)) {
