@@ -205,23 +205,27 @@ static int mentions_json(const char *text, size_t len)
 	return 0;
 }
 
-/* The first fenced json block, or NULL. */
-static const char *json_fence(const struct pe_eval_input *in, size_t *len)
+/* The first fenced json block, or NULL; *blocks says how many there are. */
+static const char *json_fence(const struct pe_eval_input *in, size_t *len,
+			      int *blocks)
 {
 	size_t count;
 	const struct pe_md_code *c;
+	const char *first = NULL;
 
+	*blocks = 0;
 	if (!mentions_json(in->output, in->len))
 		return NULL;
 	c = pe_md_codes(pe_eval_md(in), &count);
 
 	for (size_t i = 0; i < count; i++) {
 		if (!strcmp(c[i].lang, "json") && c[i].code) {
-			*len = c[i].code_len;
-			return c[i].code;
+			if (!*blocks)
+				first = c[i].code, *len = c[i].code_len;
+			++*blocks;
 		}
 	}
-	return NULL;
+	return first;
 }
 
 /* True when len bytes at s hold three c in a row (memchr finds each c). */
@@ -252,8 +256,8 @@ static int may_have_fence(const struct pe_eval_input *in)
  * Parses the output as JSON when it looks like JSON, else (or when that
  * fails and there is one) its first json fence.  Returns the value, or
  * NULL with the parser's diagnostic in diag: at the answer's line and
- * column, or, with *in_block set, at the line and column within the json
- * block.  *rc is pe_json_read's: PE_ERR_LIMIT when the JSON is past
+ * column, or, with *in_block set (to the number of json blocks), at the
+ * line and column within the first json block.  *rc is pe_json_read's: PE_ERR_LIMIT when the JSON is past
  * what the reader takes rather than invalid.
  */
 static const struct pe_node *parse_answer(const struct pe_eval_input *in,
@@ -285,13 +289,13 @@ static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 		if (v)
 			goto done;
 	}
-	fence = may_have_fence(in) ? json_fence(in, &fence_len) : NULL;
+	fence = may_have_fence(in) ? json_fence(in, &fence_len, in_block)
+				   : NULL;
 	if (fence) {
 		/* Report the fence's error, not the prose's. */
 		pe_diag_free(tried);
 		tried = pe_diag_new();
 		*rc = pe_json_read(doc, fence, fence_len, &m, tried, &v);
-		*in_block = 1;
 	} else if (!looks_like_json) {
 		lines = cols = 0;
 		*rc = pe_json_read(doc, in->output, in->len, &m, tried, &v);
@@ -391,6 +395,11 @@ static void score_json(const void *state, const struct pe_evalspec *spec,
 	} else {
 		score_schema(st, value, out);
 	}
+	if (in_block > 1)
+		pe_result_append(out,
+				 " (the first of %d json blocks; the others "
+				 "are not read)",
+				 in_block);
 	pe_doc_free(doc);
 	pe_diag_free(diag);
 }

@@ -2032,10 +2032,13 @@ static const struct eval_case json_schema_cases[] = {
 	{ "a json block in mixed case, the only mention", "- json: true",
 	  "Plan:\n\n~~~ jSoN\n{\"risk\": \"low\", \"steps\": [\"a\"]}\n~~~\n",
 	  PASS, 1, "valid JSON that matches the schema", EXACT },
-	{ "the first json block counts", "- json: true",
+	{ "the first json block counts, and the reason says so", "- json: true",
 	  "```sql\nSELECT 1;\n```\n\n```json\n{\"risk\": \"low\", \"steps\": "
 	  "[\"a\"]}\n```\n\n```json\n{}\n```\n",
-	  PASS, 1, "valid JSON that matches the schema", EXACT },
+	  PASS, 1,
+	  "valid JSON that matches the schema (the first of 2 json blocks; "
+	  "the others are not read)",
+	  EXACT },
 	/*
 	 * Regression (fixed): json_check.c takes an output that starts with "[" or "{" as
 	 * the JSON itself, even when it is prose with a json block after
