@@ -193,6 +193,9 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 			ops->as_written ? variable_in(specs[i].node, 1) : NULL;
 
 		if (why) {
+			if (specs[i].data)
+				ops->release(specs[i].data);
+			specs[i].data = NULL;
 			pe_evaluator_unsupported(&specs[i], "%s", why);
 			ops = specs[i].ops;
 			pe_diag_warning(
