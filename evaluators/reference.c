@@ -906,6 +906,13 @@ static int parse_reference(struct pe_evalspec *es, const struct pe_node *node,
 				  : "'min' (0 to 1)");
 		return PE_ERR_INVALID;
 	}
+	if (spec->min == 0 && isnan(spec->max_distance)) {
+		pe_diag_error(diag, &body->mark,
+			      "%s: a pass mark of 0 is met by any answer, so "
+			      "it checks nothing",
+			      key);
+		return PE_ERR_INVALID;
+	}
 	spec->expected = pe_template_parse(spec->expected_written,
 					   strlen(spec->expected_written));
 	return PE_OK;

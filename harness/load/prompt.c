@@ -1070,8 +1070,48 @@ static void read_threshold(struct loader *ld, const struct pe_node *root)
 		ld->failed = 1;
 		return;
 	}
+	if (t->fval == 0) {
+		pe_diag_error(ld->diag, &t->mark,
+			      "'threshold: 0' passes every case whatever its "
+			      "evaluators find, so it checks nothing");
+		ld->failed = 1;
+		return;
+	}
 	ld->p->threshold = t->fval;
 	ld->p->has_threshold = 1;
+}
+
+/*
+ * With a threshold, a case whose evaluators all weigh 0 has nothing to
+ * weigh: its score would be 0 whatever they found.  An error at the
+ * threshold.
+ */
+static void check_weights(struct loader *ld, const struct pe_node *root)
+{
+	const struct pe_prompt *p = ld->p;
+	double prompt_weight = 0;
+	size_t n = p->nevaluators;
+
+	if (!p->has_threshold)
+		return;
+	for (size_t i = 0; i < p->nevaluators; i++)
+		prompt_weight += p->evaluators[i].weight;
+	/* Without cases, the prompt's evaluators alone. */
+	for (size_t c = 0; c < (p->ncases ? p->ncases : 1); c++) {
+		double w = prompt_weight;
+		size_t k = n;
+
+		for (size_t i = 0; c < p->ncases && i < p->cases[c].nevaluators;
+		     i++, k++)
+			w += p->cases[c].evaluators[i].weight;
+		if (!k || w > 0)
+			continue;
+		pe_diag_error(ld->diag, &pe_node_get(root, "threshold")->mark,
+			      "'threshold' weighs the evaluators, and every "
+			      "one of them has weight 0");
+		ld->failed = 1;
+		return;
+	}
 }
 
 /* Explains why a mapping without messages is not a prompt. */
@@ -1127,6 +1167,7 @@ static int read_root(struct loader *ld, const struct pe_node *root)
 	p->nevaluators = read_evaluators(ld, pe_node_get(root, "evaluators"),
 					 &p->evaluators);
 	read_cases(ld, root);
+	check_weights(ld, root);
 	check_templates(ld);
 	check_declared_variables(ld, root);
 	return PE_OK;

@@ -3153,8 +3153,8 @@ static const struct verdict_case verdict_cases[] = {
 	{ "threshold missed", "threshold: 0.8\n",
 	  "- weight: 3\n  string: {contains: CONCURRENTLY}\n" EV_FAIL, FAIL,
 	  0.75, 2 },
-	{ "threshold 0 passes anything that ran", "threshold: 0\n",
-	  EV_FAIL EV_FAIL, PASS, 0, 2 },
+	{ "a low threshold passes what fails below it", "threshold: 0.01\n",
+	  EV_PASS EV_FAIL, PASS, 0.5, 2 },
 	{ "threshold 1 needs every point", "threshold: 1\n",
 	  EV_PASS "- sections: [Risk Register, Glossary]\n", FAIL, 0.75, 2 },
 	{ "a failed evaluator can pass a threshold", "threshold: 0.8\n",
@@ -3187,13 +3187,13 @@ static const struct verdict_case verdict_cases[] = {
 	{ "nothing ran: ungraded", NULL,
 	  EV_SKIP "- judge: Has a rollback\n- rule: be nice\n", UNGRADED, 0,
 	  3 },
-	{ "nothing ran: ungraded, even with a threshold of 0", "threshold: 0\n",
-	  EV_SKIP, UNGRADED, 0, 1 },
+	{ "nothing ran: ungraded, even with a low threshold",
+	  "threshold: 0.01\n", EV_SKIP, UNGRADED, 0, 1 },
 	{ "an error makes an error", NULL, EV_PASS EV_ERROR, ERROR, 0,
 	  2 }, /* no score when errored */
 	{ "an error beats a fail", NULL, EV_FAIL EV_ERROR EV_SKIP, ERROR, 0,
 	  3 },
-	{ "an error beats a threshold", "threshold: 0\n", EV_PASS EV_ERROR,
+	{ "an error beats a threshold", "threshold: 0.01\n", EV_PASS EV_ERROR,
 	  ERROR, 0, 2 },
 };
 
@@ -3588,6 +3588,10 @@ static const struct compile_case compile_cases[] = {
 	  "as [python3, grade.py]",
 	  11, 9, EXACT },
 	/* Bounds any answer meets check nothing. */
+	{ "rouge_l: 0", "- rouge_l: 0",
+	  "rouge_l: a pass mark of 0 is met by any answer, so it checks "
+	  "nothing",
+	  11, 12, EXACT },
 	{ "code: min 0 without contains", "- code: {language: sql, min: 0}",
 	  "'min: 0' code blocks is met by any answer, so it checks nothing", 11,
 	  30, EXACT },
