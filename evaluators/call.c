@@ -134,11 +134,15 @@ static void score_latency(const void *state, const struct pe_evalspec *spec,
 		return;
 	if (c->cached || (!isnan(cs->max_ms) && isnan(c->total_ms)) ||
 	    (!isnan(cs->max_ttft_ms) && isnan(c->first_byte_ms))) {
-		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s",
-			      c->cached
-				      ? "the answer came from the cache, so "
-					"its call was not timed"
-				      : "the call's latency was not measured");
+		pe_result_set(
+			out, PE_VERDICT_SKIP, 0, "%s",
+			c->cached ? "the answer came from the cache, so its "
+				    "call was not timed"
+			: !isnan(cs->max_ms) && isnan(c->total_ms)
+				? "the call's latency was not measured"
+				: "the call's time to the first token was not "
+				  "measured (a reply that is not streamed "
+				  "comes whole)");
 		return;
 	}
 	pe_buf_init(&why, 0);

@@ -1423,7 +1423,11 @@ static const struct call_case call_cases[] = {
 	  "timed" },
 	{ "an unmeasured time to the first token",
 	  "- latency: {max_ttft_ms: 500}", 1, 0, NAN, 30, 96, 731, "stop", 0,
-	  SKIP, 0, "the call's latency was not measured" },
+	  SKIP, 0,
+	  "the call's time to the first token was not measured (a reply "
+	  "that is not streamed comes whole)" },
+	{ "an unmeasured latency", "- latency: {max_ms: 500}", 1, 0, NAN, NAN,
+	  96, 731, "stop", 0, SKIP, 0, "the call's latency was not measured" },
 	{ "score has no call", "- latency: 2000", 0, 0, NAN, NAN, -1, -1, NULL,
 	  0, SKIP, 0,
 	  "the answer was scored without its call (prompteval "
