@@ -3,7 +3,8 @@
  * minimum and a maximum.  Characters and lines are counted on the answer
  * trimmed of white space at both ends (Unicode White_Space, as the string
  * checks trim it), so a trailing newline or no-break space changes
- * nothing.  Words are runs of letters, marks and digits of any script,
+ * nothing; a line ends at LF, CR LF or a lone CR, as in CommonMark.
+ * Words are runs of letters, marks and digits of any script,
  * and each CJK character on its own (pe_md_count_words); characters are
  * what a reader sees as one (grapheme clusters: "é" is one character
  * however it is written).  A byte that is not UTF-8 counts as a character
@@ -70,8 +71,10 @@ static size_t measure(enum length_unit u, const char *s, size_t len)
 		return pe_unicode_graphemes(s, len, NULL);
 	if (!len)
 		return 0;
+	/* Line endings as CommonMark reads them: LF, CR LF and a lone CR. */
 	for (size_t i = 0; i < len; i++)
-		n += s[i] == '\n';
+		n += s[i] == '\n' ||
+		     (s[i] == '\r' && (i + 1 == len || s[i + 1] != '\n'));
 	return n + 1;
 }
 
