@@ -1252,10 +1252,33 @@ static void walk(struct compiler *c, const struct pe_node *n,
  */
 /*
  * Warns about a key that is no keyword but looks like one ("requried",
- * "maxlength"): 2020-12 reads it as an annotation, which checks nothing,
+ * "maxlength", "maxLen", "minimumLength"): 2020-12 reads it as an
+ * annotation, which checks nothing,
  * so it is counted as an unknown key (an evaluator's is then skipped).
  * Other keys ("x-owner", "nullable") are annotations, as the spec says.
  */
+/*
+ * The keyword that key cuts short ("maxLen", "unique", "exclusiveMax") or
+ * runs on from in camel case ("minimumLength", "requiredProperties"), of
+ * those that check something; NULL when none.
+ */
+static const char *cut_or_run_on(const char *key, size_t len)
+{
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++) {
+		const char *k = keywords[i].name;
+		size_t kl = strlen(k);
+
+		if (keywords[i].shape == SHAPE_ANNOTATION || *k == '$')
+			continue;
+		if (len >= 4 && len < kl && !strncmp(k, key, len))
+			return k;
+		if (kl >= 6 && len > kl && !strncmp(key, k, kl) &&
+		    key[kl] >= 'A' && key[kl] <= 'Z')
+			return k;
+	}
+	return NULL;
+}
+
 static void check_typo(struct compiler *c, const struct pe_node *key)
 {
 	const char *names[sizeof(keywords) / sizeof(*keywords) + 1];
@@ -1268,6 +1291,8 @@ static void check_typo(struct compiler *c, const struct pe_node *key)
 		names[n++] = keywords[i].name;
 	names[n] = NULL;
 	hint = pe_suggest(key->text, names);
+	if (!hint)
+		hint = cut_or_run_on(key->text, key->len);
 	if (hint)
 		pe_diag_unknown_key(c->diag, &key->mark, key->text,
 				    "a JSON Schema", hint);
