@@ -54,6 +54,13 @@ static int compile_table(const struct pe_evalspec *spec,
 		free_table(st);
 		return PE_ERR_INVALID;
 	}
+	if (pe_node_get(body, "columns") && !st->columns.len) {
+		pe_diag_error(diag, &pe_node_get(body, "columns")->mark,
+			      "'columns' is empty: give the columns the table "
+			      "needs, or leave the key out");
+		free_table(st);
+		return PE_ERR_INVALID;
+	}
 	if (st->within.len > 1) {
 		pe_diag_error(diag, &pe_node_get(body, "within")->mark,
 			      "a table evaluator looks in one section; use one "

@@ -3620,6 +3620,10 @@ static const struct compile_case compile_cases[] = {
 	  CONTAINS },
 	{ "format: bullets 0", "- format: {bullets: 0}",
 	  "'bullets' asks for at least 0 with no max", 11, 21, CONTAINS },
+	{ "table: columns []", "- table: {columns: []}",
+	  "'columns' is empty: give the columns the table needs, or leave the "
+	  "key out",
+	  11, 20, EXACT },
 	{ "sections: []", "- sections: []",
 	  "'sections' is empty: give the headings to look for", 11, 13, EXACT },
 };
