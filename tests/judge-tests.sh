@@ -579,5 +579,18 @@ check "until-decided with a judge: decided early, and every answer that came is 
 	"rc == 1 and 'sequential test: regression' in open('$work/seqhead.out').read() and 0 < answers < 30 and judges == answers and len([r for r in rows if r['status'] == 'fail' and r['judge']['calls'] == 1]) == answers"
 fake_stop
 
+# 13. A judge whose replies carry no usage: the judges' tokens are not
+#     known, so their spend is not either, and --max-cost is not checked
+#     (exit 2), never passed on the answers' cost alone.
+start '{"match": "Grade this plan", "body": "{\"id\": \"j\", \"object\": \"chat.completion\", \"choices\": [{\"index\": 0, \"message\": {\"role\": \"assistant\", \"content\": \"good\"}, \"finish_reason\": \"stop\"}]}"}'
+config 'prices:
+  openai:answerer: {input: 1, output: 1}
+  grader: {input: 1, output: 1}
+'
+pe nousage --no-cache --filter '^c1$' --max-cost 1000 "$work/seq.prompt.yml"
+check "a judge that reports no tokens leaves --max-cost not checked (exit 2)" nousage \
+	"rc == 2 and len(rows) == 1 and rows[0]['judge']['calls'] == 1 and rows[0]['judge']['tokens_in'] is None and 'gate not checked: --max-cost 1000' in open('$work/nousage.out').read()"
+fake_stop
+
 echo "judge: $pass passed, $fail failed"
 [ "$fail" = 0 ]

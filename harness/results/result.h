@@ -87,7 +87,8 @@ struct pe_result {
 	 * The judges' calls ("judge"): how many were made for the row (from
 	 * the cache too), the judge model that answered them (NULL when
 	 * several did), and the tokens they reported, apart from the
-	 * answer's; -1 when none reported any.
+	 * answer's; below 0 when one of the calls reported none (the sum
+	 * would be short).
 	 */
 	unsigned judge_calls;
 	const char *judge_model;

@@ -681,6 +681,21 @@ static void add_tokens(long *sum, long tokens)
 }
 
 /*
+ * Adds a judge call's reported token count to a row's sum for the judges.
+ * A call that reported none leaves the sum unknown for good (-2), so the
+ * judges' spend is never priced from some of their calls as if from all.
+ */
+static void add_judge_tokens(long *sum, long tokens)
+{
+	if (*sum < -1)
+		return;
+	if (tokens < 0)
+		*sum = -2;
+	else
+		*sum = (*sum > 0 ? *sum : 0) + tokens;
+}
+
+/*
  * The judge's answer came: read it.  cached says it cost nothing now
  * (from the cache, or shared with the same ask in flight).
  */
@@ -696,8 +711,8 @@ static void judge_answered(struct runner *r, size_t call,
 				answer->output ? answer->output : "",
 				answer->output_len, res);
 	count_judge_call(r, c);
-	add_tokens(&row->judge_tokens_in, answer->tokens_in);
-	add_tokens(&row->judge_tokens_out, answer->tokens_out);
+	add_judge_tokens(&row->judge_tokens_in, answer->tokens_in);
+	add_judge_tokens(&row->judge_tokens_out, answer->tokens_out);
 	if (cached) {
 		row->judge_cached++;
 		add_tokens(&row->judge_cached_tokens_in, answer->tokens_in);
