@@ -648,17 +648,24 @@ fake_stop
 #     "cocoa" answer cut off by the token limit); from the cache a latency
 #     is not known and the case is ungraded, and without a price neither
 #     is the cost.
+# start_priced: starts the server with $work/script.jsonl and writes
+# $work/pe.yml and $work/priced.yml, the same with a price for
+# openai:sim-strong.
+start_priced() {
+	fake_start --script "$work/script.jsonl"
+	fake_config "$work/pe.yml"
+	cp "$work/pe.yml" "$work/priced.yml"
+	cat >>"$work/priced.yml" <<'CFG'
+prices:
+  openai:sim-strong: { input: 0.15, output: 0.60 }
+CFG
+}
+
 cat >"$work/script.jsonl" <<'S'
 {"match": "coffee", "delay_ms": 2500}
 {"match": "cocoa", "body": "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"sim-strong\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Cocoa is a\"},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}"}
 S
-fake_start --script "$work/script.jsonl"
-fake_config "$work/pe.yml"
-cp "$work/pe.yml" "$work/priced.yml"
-cat >>"$work/priced.yml" <<'CFG'
-prices:
-  openai:sim-strong: { input: 0.15, output: 0.60 }
-CFG
+start_priced
 CALL=tests/fixtures/run/call.prompt.yml
 "$PE" run -q -c "$work/priced.yml" -o "$work/call" --cache-dir "$work/cache-call" \
 	"$CALL" >/dev/null 2>&1
@@ -677,13 +684,7 @@ fake_stop
 cat >"$work/script.jsonl" <<'S'
 {"body": "{\"id\":\"x\",\"object\":\"chat.completion\",\"model\":\"sim-strong\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"plan\"},\"finish_reason\":\"stop\"}]}"}
 S
-fake_start --script "$work/script.jsonl"
-fake_config "$work/pe.yml"
-cp "$work/pe.yml" "$work/priced.yml"
-cat >>"$work/priced.yml" <<'CFG'
-prices:
-  openai:sim-strong: { input: 0.15, output: 0.60 }
-CFG
+start_priced
 "$PE" run -q -c "$work/priced.yml" -m openai:sim-strong -o "$work/nousage" \
 	--no-cache --max-cost 0.0000001 "$PROMPT" >"$work/nousage.out" 2>&1
 status=$?
