@@ -50,7 +50,7 @@ status=$?
 [ $status -le 1 ] || exit $status
 set -x
 ./prompteval score -q --responses datasets/responses/recorded \
-	-o out/demo-recorded prompts/
+	-o out/demo-recorded prompts/003-zero-downtime-migration-strategy.prompt.yml
 { set +x; } 2>/dev/null
 echo "make demo: results in out/demo/results.json and out/demo/results.jsonl;"
 echo "reports in out/demo/report.html, report.md, junit.xml and results.csv;"
