@@ -91,17 +91,28 @@ static int is_wrapper(const struct pe_node *root)
 	return 1;
 }
 
-/* Compiles the prompt's schema (its "schema" member for json_schema). */
+/*
+ * Compiles the prompt's schema (its "schema" member for json_schema).  Its
+ * diagnostics are told once for every json evaluator that reads it, but a
+ * key in it that looks like a misspelt keyword counts against each of
+ * them, so each is skipped, as with a schema of its own.
+ */
 static int compile_schema(const struct pe_prompt *prompt, struct json_state *st,
 			  struct pe_diag *diag)
 {
 	const struct pe_node *root = prompt->json_schema_tree;
 	struct pe_diag *mine = pe_diag_new();
+	const char *note = pe_diag_set_unknown_note(diag, NULL);
+	const char *key;
 
+	pe_diag_set_unknown_note(diag, note);
+	pe_diag_set_unknown_note(mine, note);
 	if (is_wrapper(root))
 		root = pe_node_get(root, "schema");
 	st->schema = pe_jsonschema_compile(root, mine);
 	add_new_diagnostics(diag, mine);
+	if (pe_diag_unknown_keys(mine, &key))
+		pe_diag_count_unknown_key(diag, key);
 	pe_diag_free(mine);
 	return st->schema ? PE_OK : PE_ERR_INVALID;
 }

@@ -323,6 +323,14 @@ void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
 			d->unknown_note ? d->unknown_note : "it is ignored");
 }
 
+/* Counts an unknown key warned about elsewhere; see diag.h. */
+void pe_diag_count_unknown_key(struct pe_diag *d, const char *key)
+{
+	d->unknown_keys++;
+	free(d->last_unknown_key);
+	d->last_unknown_key = xstrdup(key);
+}
+
 /* Counts the unknown keys reported so far; see diag.h. */
 size_t pe_diag_unknown_keys(const struct pe_diag *d, const char **last)
 {

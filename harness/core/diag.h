@@ -69,6 +69,8 @@ const char *pe_diag_set_unknown_note(struct pe_diag *d, const char *note);
 void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
 			 const char *key, const char *where, const char *hint);
 size_t pe_diag_unknown_keys(const struct pe_diag *d, const char **last);
+/* Counts an unknown key another diag has warned about, with no message. */
+void pe_diag_count_unknown_key(struct pe_diag *d, const char *key);
 
 /* Counts the diagnostics of one severity, kept or not. */
 size_t pe_diag_count(const struct pe_diag *d, enum pe_severity severity);
