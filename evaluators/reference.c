@@ -552,10 +552,13 @@ static size_t edit_distance(const uint32_t *a, size_t na, const uint32_t *b,
 	return d;
 }
 
+/* How far below its pass mark a figure may fall and still reach it. */
+#define MARK_SLACK 1e-12
+
 /* Passes when score reaches min (a NAN min always holds). */
 static int reaches(double score, double min)
 {
-	return isnan(min) || score + 1e-12 >= min;
+	return isnan(min) || score + MARK_SLACK >= min;
 }
 
 static void score_levenshtein(const struct reference_spec *spec,
@@ -906,11 +909,11 @@ static int parse_reference(struct pe_evalspec *es, const struct pe_node *node,
 				  : "'min' (0 to 1)");
 		return PE_ERR_INVALID;
 	}
-	if (spec->min == 0 && isnan(spec->max_distance)) {
+	if (spec->min <= MARK_SLACK && isnan(spec->max_distance)) {
 		pe_diag_error(diag, &body->mark,
-			      "%s: a pass mark of 0 is met by any answer, so "
+			      "%s: a pass mark of %g is met by any answer, so "
 			      "it checks nothing",
-			      key);
+			      key, spec->min);
 		return PE_ERR_INVALID;
 	}
 	spec->expected = pe_template_parse(spec->expected_written,

@@ -616,8 +616,9 @@ static void decide(const struct pe_prompt *p, struct pe_case_score *out)
 		double low = all > 0 ? weighted / all : 0;
 		double high = all > 0 ? (weighted + unrun) / all : 0;
 
-		out->verdict = low + 1e-9 >= p->threshold ? PE_VERDICT_PASS
-			       : high + 1e-9 < p->threshold
+		out->verdict = low + PE_THRESHOLD_SLACK >= p->threshold
+				       ? PE_VERDICT_PASS
+			       : high + PE_THRESHOLD_SLACK < p->threshold
 				       ? PE_VERDICT_FAIL
 				       : PE_VERDICT_UNGRADED;
 	} else {

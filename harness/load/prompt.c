@@ -1070,10 +1070,11 @@ static void read_threshold(struct loader *ld, const struct pe_node *root)
 		ld->failed = 1;
 		return;
 	}
-	if (t->fval == 0) {
+	if (t->fval <= PE_THRESHOLD_SLACK) {
 		pe_diag_error(ld->diag, &t->mark,
-			      "'threshold: 0' passes every case whatever its "
-			      "evaluators find, so it checks nothing");
+			      "'threshold: %g' passes every case whatever its "
+			      "evaluators find, so it checks nothing",
+			      t->fval);
 		ld->failed = 1;
 		return;
 	}

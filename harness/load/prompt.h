@@ -77,6 +77,13 @@ struct pe_case {
 	size_t nevaluators;
 };
 
+/*
+ * How far below its threshold a case's score may fall and still reach it
+ * (rounding in the weighted mean).  A threshold no higher is met by every
+ * case, and is refused.
+ */
+#define PE_THRESHOLD_SLACK 1e-9
+
 struct pe_prompt {
 	char *path;
 	char *name;
