@@ -136,45 +136,98 @@ const struct pe_node *pe_evaluator_settings(const struct pe_evalspec *spec)
 	return pe_node_get(spec->node, spec->ops->keys[0]);
 }
 
-/*
- * The first {{variable}} in the text of node (the keys every evaluator
- * has aside), said as the reason an evaluator whose settings are matched
- * as written cannot check it; NULL when there is none.
- */
-static char *variable_in(const struct pe_node *node, int top)
+/* True when a test case of p defines the variable at path. */
+static int case_defines(const struct pe_prompt *p, const char *path)
 {
+	for (size_t c = 0; c < p->ncases; c++)
+		if (pe_template_lookup(p->cases[c].scopes, p->cases[c].nscopes,
+				       path))
+			return 1;
+	return 0;
+}
+
+/*
+ * The first text of node (the keys every evaluator has aside) holding a
+ * {{variable}} that a test case of p defines, with that variable's token
+ * in *token (owned by the caller); NULL when there is none.  In the
+ * settings an evaluator matches as written, the case's value would not
+ * be filled in; a {{...}} no case defines is literal text the check may
+ * well mean ("{{ user.name }}" in a template the answer writes).
+ */
+static const struct pe_node *variable_in(const struct pe_prompt *p,
+					 const struct pe_node *node, int top,
+					 char **token)
+{
+	const struct pe_node *found = NULL;
 	struct pe_template *t;
-	char *why = NULL;
 
 	if (!node)
 		return NULL;
 	switch (node->kind) {
 	case PE_NODE_STRING:
 		t = pe_template_parse(node->text, node->len);
-		if (pe_template_nvars(t))
-			why = xstrfmt("'%s' is matched as written: these "
-				      "settings are not templates, so the "
-				      "case's value of %s would not be in it",
-				      node->text, pe_template_var(t, 0)->token);
+		for (size_t i = 0; i < pe_template_nvars(t) && !found; i++) {
+			const struct pe_template_ref *ref =
+				pe_template_var(t, i);
+
+			if (case_defines(p, ref->path)) {
+				*token = xstrdup(ref->token);
+				found = node;
+			}
+		}
 		pe_template_free(t);
-		return why;
+		return found;
 	case PE_NODE_SEQ:
-		for (size_t i = 0; i < node->count && !why; i++)
-			why = variable_in(node->items[i], 0);
-		return why;
+		for (size_t i = 0; i < node->count && !found; i++)
+			found = variable_in(p, node->items[i], 0, token);
+		return found;
 	case PE_NODE_MAP:
-		for (size_t i = 0; i < node->npairs && !why; i++) {
+		for (size_t i = 0; i < node->npairs && !found; i++) {
 			const char *k = node->pairs[i].key->text;
 
 			if (top &&
 			    (!strcmp(k, "name") || !strcmp(k, "description")))
 				continue;
-			why = variable_in(node->pairs[i].value, 0);
+			found = variable_in(p, node->pairs[i].value, 0, token);
 		}
-		return why;
+		return found;
 	default:
 		return NULL;
 	}
+}
+
+/*
+ * Makes spec, compiled into state, unsupported when a setting it matches
+ * as written holds a variable a case defines, with a warning at that
+ * setting.  Returns the state to keep (NULL once it is unsupported).
+ */
+static void *refuse_variables(struct pe_evalspec *spec,
+			      const struct pe_prompt *p, void *state,
+			      struct pe_diag *diag)
+{
+	const struct pe_evaluator_ops *ops = spec->ops;
+	char *token = NULL, *why;
+	const struct pe_node *at =
+		ops->as_written ? variable_in(p, spec->node, 1, &token) : NULL;
+
+	if (!at)
+		return state;
+	if (ops->free)
+		ops->free(state);
+	if (spec->data && ops->release)
+		ops->release(spec->data);
+	spec->data = NULL;
+	why = xstrfmt("'%s' is matched as written: these settings are not "
+		      "templates, so the case's value of %s would not be in it",
+		      at->text, token);
+	pe_evaluator_unsupported(spec, "%s", why);
+	pe_diag_warning(diag, &at->mark,
+			"%s evaluator '%s' will never run (%s): its cases will "
+			"be ungraded, never passed",
+			spec->ops->name, spec->name, why);
+	free(why);
+	free(token);
+	return NULL;
 }
 
 static int compile_specs(struct pe_evalspec *specs, size_t n,
@@ -189,23 +242,7 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 		size_t unknown = pe_diag_unknown_keys(diag, NULL);
 		const char *key;
 		void *state = NULL;
-		char *why =
-			ops->as_written ? variable_in(specs[i].node, 1) : NULL;
 
-		if (why) {
-			if (specs[i].data)
-				ops->release(specs[i].data);
-			specs[i].data = NULL;
-			pe_evaluator_unsupported(&specs[i], "%s", why);
-			ops = specs[i].ops;
-			pe_diag_warning(
-				diag, &specs[i].mark,
-				"%s evaluator '%s' will never run (%s): "
-				"its cases will be ungraded, never "
-				"passed",
-				ops->name, specs[i].name, why);
-			free(why);
-		}
 		if (ops->compile(&specs[i], p, &state, diag)) {
 			rc = PE_ERR_INVALID;
 			continue;
@@ -218,6 +255,9 @@ static int compile_specs(struct pe_evalspec *specs, size_t n,
 			pe_evalspec_skip_for_key(&specs[i], key, 0);
 			ops = specs[i].ops;
 			state = NULL;
+		} else {
+			state = refuse_variables(&specs[i], p, state, diag);
+			ops = specs[i].ops;
 		}
 		specs[i].compiled = xmalloc(sizeof(*specs[i].compiled));
 		specs[i].compiled->ops = ops;
