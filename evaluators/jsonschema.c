@@ -1258,9 +1258,27 @@ static void walk(struct compiler *c, const struct pe_node *n,
  * Other keys ("x-owner", "nullable") are annotations, as the spec says.
  */
 /*
+ * True when word ("Length", "Properties") ends a keyword's name, as the
+ * run-on part of a misspelt keyword does ("minimumLength"), where a
+ * vendor's key runs on in words of its own ("patternErrorMessage").
+ */
+static int keyword_word(const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (size_t i = 0; i < sizeof(keywords) / sizeof(*keywords); i++) {
+		size_t kl = strlen(keywords[i].name);
+
+		if (kl > wl && !strcmp(keywords[i].name + kl - wl, word))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * The keyword that key cuts short ("maxLen", "unique", "exclusiveMax") or
- * runs on from in camel case ("minimumLength", "requiredProperties"), of
- * those that check something; NULL when none.
+ * runs on from in camel case with a keyword's last word ("minimumLength",
+ * "requiredProperties"), of those that check something; NULL when none.
  */
 static const char *cut_or_run_on(const char *key, size_t len)
 {
@@ -1273,7 +1291,7 @@ static const char *cut_or_run_on(const char *key, size_t len)
 		if (len >= 4 && len < kl && !strncmp(k, key, len))
 			return k;
 		if (kl >= 6 && len > kl && !strncmp(key, k, kl) &&
-		    key[kl] >= 'A' && key[kl] <= 'Z')
+		    key[kl] >= 'A' && key[kl] <= 'Z' && keyword_word(key + kl))
 			return k;
 	}
 	return NULL;

@@ -3006,7 +3006,7 @@ static const struct eval_case keys_beside_cases[] = {
 	  EXACT },
 	{ "while other keys of a schema are annotations",
 	  "- json: {schema: {type: object, x-owner: me, nullable: true, "
-	  "defaultValue: 1, titleText: t}}",
+	  "defaultValue: 1, titleText: t, patternErrorMessage: m}}",
 	  "{\"b\": 1}", PASS, 1, "valid JSON that matches the schema", EXACT },
 	{ "and a key of another family",
 	  "- {string: {contains: alpha}, regex: zzz}", "alpha", SKIP, 0,
