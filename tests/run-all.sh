@@ -33,6 +33,12 @@ trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$dir"' EXIT
 # The builds use every core.
 cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
 limit=${TEST_JOBS:-$((cores + 1))}
+case $limit in
+'' | *[!0-9]* | 0)
+	echo "make test: TEST_JOBS must be a whole number of 1 or more, not '$limit'" >&2
+	exit 4
+	;;
+esac
 declared=0 # steps started
 shown=0    # steps printed
 
@@ -72,12 +78,26 @@ show_ended() {
 	done
 }
 
+# Marks the steps started that ended without saying how (their shell was
+# killed): with no child left to wait for, none will.
+lost() {
+	i=1
+	while [ $i -le $declared ]; do
+		if [ ! -f "$dir/$i.done" ]; then
+			echo "1 0" >"$dir/$i.done"
+			echo "the step ended without saying how" >>"$dir/$i.log"
+		fi
+		i=$((i + 1))
+	done
+}
+
 # spawn TITLE COMMAND...: starts a step once fewer than $limit run.
 spawn() {
 	title=$1
 	shift
 	while [ "$(running)" -ge "$limit" ]; do
 		wait -n
+		[ $? = 127 ] && lost
 	done
 	declared=$((declared + 1))
 	echo "$title" >"$dir/$declared.title"
@@ -96,10 +116,7 @@ finish() {
 		i=$((shown + 1))
 		while [ ! -f "$dir/$i.done" ]; do
 			wait -n
-			if [ $? = 127 ] && [ ! -f "$dir/$i.done" ]; then
-				echo "1 0" >"$dir/$i.done"
-				echo "the step ended without saying how" >>"$dir/$i.log"
-			fi
+			[ $? = 127 ] && lost
 		done
 		show_ended
 	done
