@@ -99,7 +99,7 @@ static int compile_code(const struct pe_evalspec *spec,
 	}
 	if (pe_node_get(body, "min") && !st->min && !contains) {
 		pe_diag_error(diag, &pe_node_get(body, "min")->mark,
-			      "'min: 0' code blocks is met by any answer, so "
+			      "'min: 0' code blocks are met by any answer, so "
 			      "it checks nothing");
 		free_code(st);
 		return PE_ERR_INVALID;

@@ -268,8 +268,9 @@ static int may_have_fence(const struct pe_eval_input *in)
  * fails and there is one) its first json fence.  Returns the value, or
  * NULL with the parser's diagnostic in diag: at the answer's line and
  * column, or, with *in_block set (to the number of json blocks), at the
- * line and column within the first json block.  *rc is pe_json_read's: PE_ERR_LIMIT when the JSON is past
- * what the reader takes rather than invalid.
+ * line and column within the first json block.  *rc is pe_json_read's:
+ * PE_ERR_LIMIT when the JSON is past what the reader takes rather than
+ * invalid.
  */
 static const struct pe_node *parse_answer(const struct pe_eval_input *in,
 					  struct pe_doc *doc,

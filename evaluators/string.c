@@ -153,7 +153,7 @@ static size_t check_values(const struct string_spec *spec,
 			break;
 		if (!pe_template_is_constant(spec->values[i])) {
 			/* A variable that is only white space checks nothing
-			 * either: every answer has a space. */
+			 * either, as an empty one does. */
 			size_t trimmed = value.len;
 
 			pe_unicode_trim(value.data, &trimmed);

@@ -470,7 +470,7 @@ struct strict {
 	int nul_escape; /* a string holds the escape \u0000 */
 	size_t numbers; /* number literals seen */
 	/* The numbers whose spelling is kept, in order: those with a
-	 * fraction or an exponent, or of 16 digits or more. */
+	 * fraction or an exponent, of 16 digits or more, and -0. */
 	struct spelled *spelled;
 	size_t nspelled, spelled_alloc;
 	size_t offset; /* the byte where the text goes wrong */
