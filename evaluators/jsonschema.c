@@ -1247,17 +1247,6 @@ static void walk(struct compiler *c, const struct pe_node *n,
 /* ---- Compiling ---- */
 
 /*
- * Compiles each keyword of schema s.  A keyword given twice (JSON allows
- * it) is an error: which of the two counts would be a guess.
- */
-/*
- * Warns about a key that is no keyword but looks like one ("requried",
- * "maxlength", "maxLen", "minimumLength"): 2020-12 reads it as an
- * annotation, which checks nothing,
- * so it is counted as an unknown key (an evaluator's is then skipped).
- * Other keys ("x-owner", "nullable") are annotations, as the spec says.
- */
-/*
  * True when word ("Length", "Properties") ends a keyword's name, as the
  * run-on part of a misspelt keyword does ("minimumLength"), where a
  * vendor's key runs on in words of its own ("patternErrorMessage").
@@ -1297,6 +1286,13 @@ static const char *cut_or_run_on(const char *key, size_t len)
 	return NULL;
 }
 
+/*
+ * Warns about a key that is no keyword but looks like one ("requried",
+ * "maxlength", "maxLen", "minimumLength"): 2020-12 reads it as an
+ * annotation, which checks nothing, so it is counted as an unknown key
+ * (an evaluator's is then skipped).  Other keys ("x-owner", "nullable")
+ * are annotations, as the spec says.
+ */
 static void check_typo(struct compiler *c, const struct pe_node *key)
 {
 	const char *names[sizeof(keywords) / sizeof(*keywords) + 1];
@@ -1316,6 +1312,10 @@ static void check_typo(struct compiler *c, const struct pe_node *key)
 				    "a JSON Schema", hint);
 }
 
+/*
+ * Compiles each keyword of schema s.  A keyword given twice (JSON allows
+ * it) is an error: which of the two counts would be a guess.
+ */
 static void compile_schema(struct compiler *c, struct sch *s)
 {
 	const struct pe_node *n = s->node;
