@@ -60,14 +60,6 @@ FAMILIES(DECLARE)
 static const struct pe_evaluator_ops *const families[] = { FAMILIES(ENTRY)
 								   NULL };
 
-static int listed(const char *const *list, const char *word)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		if (!strcmp(list[i], word))
-			return 1;
-	return 0;
-}
-
 /* Returns family i; see evaluator.h. */
 const struct pe_evaluator_ops *pe_evaluator_family(size_t i)
 {
@@ -78,7 +70,7 @@ const struct pe_evaluator_ops *pe_evaluator_family(size_t i)
 const struct pe_evaluator_ops *pe_evaluator_by_type(const char *type)
 {
 	for (size_t i = 0; families[i]; i++)
-		if (listed(families[i]->types, type))
+		if (pe_listed(families[i]->types, type))
 			return families[i];
 	return NULL;
 }
@@ -98,7 +90,7 @@ const struct pe_evaluator_ops *pe_evaluator_by_key(const struct pe_node *map)
 const struct pe_evaluator_ops *pe_evaluator_owning_key(const char *key)
 {
 	for (size_t i = 0; families[i]; i++)
-		if (listed(families[i]->keys, key))
+		if (pe_listed(families[i]->keys, key))
 			return families[i];
 	return NULL;
 }

@@ -544,11 +544,8 @@ static char *unread_dialect_key(const struct pe_node *node,
 		return xstrdup("'options' is not a mapping of values");
 	for (size_t i = 0; options && i < options->npairs; i++) {
 		const char *k = options->pairs[i].key->text;
-		size_t j = 0;
 
-		while (value_keys[j] && strcmp(value_keys[j], k))
-			j++;
-		if (!value_keys[j])
+		if (!pe_listed(value_keys, k))
 			return xstrfmt("'%s' in 'options' is not a key "
 				       "prompteval reads there, so it would be "
 				       "ignored",

@@ -444,6 +444,15 @@ static int same_modulo_separators(const char *a, const char *b)
 	}
 }
 
+/* Whether word is in a NULL-terminated list; see util.h. */
+int pe_listed(const char *const *list, const char *word)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], word))
+			return 1;
+	return 0;
+}
+
 /*
  * Picks the closest candidate.  A suggestion is made only when the distance
  * is at most a third of the word's length (at least 1, at most 3), or when

@@ -83,6 +83,9 @@ int pe_parse_double(const char *s, double *out);
 /* Edit distance between a and b (case-insensitive, ASCII). */
 size_t pe_edit_distance(const char *a, const char *b);
 
+/* True when word is one of list's, which ends with NULL (or is NULL). */
+int pe_listed(const char *const *list, const char *word);
+
 /*
  * Returns the candidate closest to word when it is close enough to be a
  * plausible typo, or NULL.  The candidates list ends with NULL.

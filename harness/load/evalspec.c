@@ -35,14 +35,6 @@ static const char *scalar(const struct pe_node *n)
 	return pe_node_is_scalar(n) && n->kind != PE_NODE_NULL ? n->text : NULL;
 }
 
-static int listed(const char *const *list, const char *word)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		if (!strcmp(list[i], word))
-			return 1;
-	return 0;
-}
-
 /* Appends a NULL-terminated list to the NULL-terminated array *words. */
 static void add_words(const char ***words, const char *const *list)
 {
@@ -132,7 +124,7 @@ static int no_family(struct pe_evalspec *spec, const struct pe_node *node,
 	for (size_t i = 0; i < node->npairs; i++) {
 		const char *k = node->pairs[i].key->text;
 
-		if (!listed(common_keys, k))
+		if (!pe_listed(common_keys, k))
 			return pe_evaluator_unsupported(
 				spec, "'%s' is not a check prompteval knows",
 				k);
@@ -272,8 +264,8 @@ static const char *check_evaluator_keys(const struct pe_evalspec *spec,
 	for (size_t i = 0; i < node->npairs; i++) {
 		const struct pe_node *key = node->pairs[i].key;
 
-		if (listed(common_keys, key->text) ||
-		    listed(spec->ops->known_keys, key->text) ||
+		if (pe_listed(common_keys, key->text) ||
+		    pe_listed(spec->ops->known_keys, key->text) ||
 		    !pe_evaluator_owning_key(key->text))
 			continue;
 		pe_diag_warning(diag, &key->mark,

@@ -248,13 +248,11 @@ static void warn_unknown_keys(const struct pe_node *obj,
 
 	for (size_t i = 0; i < obj->npairs && warned->len < 32; i++) {
 		const char *key = obj->pairs[i].key->text;
-		size_t k = 0, w = 0;
+		size_t w = 0;
 
-		while (known[k] && strcmp(known[k], key))
-			k++;
 		while (w < warned->len && strcmp(warned->items[w], key))
 			w++;
-		if (known[k] || w < warned->len)
+		if (pe_listed(known, key) || w < warned->len)
 			continue;
 		pe_strlist_push(warned, key);
 		pe_diag_warning(diag, &obj->mark,
