@@ -201,23 +201,30 @@ static void walk_over(struct walk *w, char c)
 		skip_char(w, c);
 }
 
-/* Sets the number n to v; its text is the shortest exact spelling. */
-static void set_number(struct pe_node *n, struct pe_doc *doc, double v)
+/*
+ * Sets the number n to v.  Its text is spelling (len bytes) when the
+ * strict scan kept it (struct spelled), else the integer, or the double
+ * to 17 significant digits, which is how it was written then.
+ */
+static void set_number(struct pe_node *n, struct pe_doc *doc, double v,
+		       const char *spelling, size_t len)
 {
 	char tmp[64];
-	int len;
 
 	n->fval = v;
 	if (v == floor(v) && fabs(v) < 9e15) {
 		n->kind = PE_NODE_INT;
 		n->ival = (long long)v;
-		len = snprintf(tmp, sizeof(tmp), "%lld", n->ival);
+		if (!spelling)
+			len = (size_t)snprintf(tmp, sizeof(tmp), "%lld",
+					       n->ival);
 	} else {
 		n->kind = PE_NODE_FLOAT;
-		len = snprintf(tmp, sizeof(tmp), "%.17g", v);
+		if (!spelling)
+			len = (size_t)snprintf(tmp, sizeof(tmp), "%.17g", v);
 	}
-	n->text = pe_doc_strndup(doc, tmp, (size_t)len);
-	n->len = (size_t)len;
+	n->text = pe_doc_strndup(doc, spelling ? spelling : tmp, len);
+	n->len = len;
 }
 
 static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
@@ -358,17 +365,14 @@ static struct pe_node *convert(struct pe_doc *doc, const cJSON *item,
 		n->text = n->bval ? "true" : "false";
 		n->len = strlen(n->text);
 	} else if (cJSON_IsNumber(item)) {
-		set_number(n, doc, cJSON_GetNumberValue(item));
-		if (w->next_spelled < w->nspelled &&
-		    w->spelled[w->next_spelled].ordinal == w->numbers) {
-			const struct spelled *x =
-				&w->spelled[w->next_spelled++];
+		const struct spelled *x = NULL;
 
-			n->inexact = x->inexact;
-			n->text =
-				pe_doc_strndup(doc, w->text + x->start, x->len);
-			n->len = x->len;
-		}
+		if (w->next_spelled < w->nspelled &&
+		    w->spelled[w->next_spelled].ordinal == w->numbers)
+			x = &w->spelled[w->next_spelled++];
+		set_number(n, doc, cJSON_GetNumberValue(item),
+			   x ? w->text + x->start : NULL, x ? x->len : 0);
+		n->inexact = x ? x->inexact : 0;
 		w->numbers++;
 	}
 	return n;
