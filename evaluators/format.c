@@ -42,20 +42,6 @@ static void free_format(void *state)
 	free(st);
 }
 
-/* A rule of at least 0 and no max is met by any answer: an error. */
-static int vacuous(const struct pe_node *n, const char *key,
-		   const struct pe_bound *b, struct pe_diag *diag)
-{
-	if (b->min || b->max != SIZE_MAX)
-		return PE_OK;
-	pe_diag_error(diag, &n->mark,
-		      "'%s' asks for at least 0 with no max, which any answer "
-		      "meets, so it checks nothing: for none at all write "
-		      "'%s: {max: 0}'",
-		      key, key);
-	return PE_ERR_INVALID;
-}
-
 static int read_count_rule(const struct pe_node *body, const char *key,
 			   struct count_rule *r, struct pe_diag *diag)
 {
@@ -73,7 +59,7 @@ static int read_count_rule(const struct pe_node *body, const char *key,
 		if (pe_setting_count(body, key, 0, PE_SETTING_MAX_COUNT,
 				     &r->bound.min, diag))
 			return PE_ERR_INVALID;
-		return vacuous(n, key, &r->bound, diag);
+		return pe_bound_refuse_vacuous(n, key, &r->bound, diag);
 	}
 	if (pe_setting_require_map(n, key, diag))
 		return PE_ERR_INVALID;
@@ -91,7 +77,7 @@ static int read_count_rule(const struct pe_node *body, const char *key,
 			      key, r->bound.min, r->bound.max);
 		return PE_ERR_INVALID;
 	}
-	return vacuous(n, key, &r->bound, diag);
+	return pe_bound_refuse_vacuous(n, key, &r->bound, diag);
 }
 
 static int compile_format(const struct pe_evalspec *spec,

@@ -93,15 +93,7 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 		if (pe_setting_count(map, key, 0, PE_SETTING_MAX_COUNT,
 				     &out->min, diag))
 			return PE_ERR_INVALID;
-		if (!out->min) {
-			pe_diag_error(diag, &n->mark,
-				      "'%s: 0' is a minimum of 0, which any "
-				      "answer meets, so it checks nothing: "
-				      "for none at all write '%s: {max: 0}'",
-				      key, key);
-			return PE_ERR_INVALID;
-		}
-		return PE_OK;
+		return pe_bound_refuse_vacuous(n, key, out, diag);
 	}
 	if (n->kind != PE_NODE_MAP ||
 	    (!pe_node_get(n, "min") && !pe_node_get(n, "max"))) {
@@ -120,14 +112,21 @@ int pe_setting_bound(const struct pe_node *map, const char *key,
 			      key, out->min, out->max);
 		return PE_ERR_INVALID;
 	}
-	if (!out->min && out->max == SIZE_MAX) {
-		pe_diag_error(diag, &n->mark,
-			      "'%s: {min: 0}' without a max is met by any "
-			      "answer, so it checks nothing",
-			      key);
-		return PE_ERR_INVALID;
-	}
-	return PE_OK;
+	return pe_bound_refuse_vacuous(n, key, out, diag);
+}
+
+/* Refuses a bound any answer meets; see settings.h. */
+int pe_bound_refuse_vacuous(const struct pe_node *n, const char *key,
+			    const struct pe_bound *b, struct pe_diag *diag)
+{
+	if (b->min || b->max != SIZE_MAX)
+		return PE_OK;
+	pe_diag_error(diag, &n->mark,
+		      "'%s' asks for at least 0 with no max, which any answer "
+		      "meets, so it checks nothing: for none at all write "
+		      "'%s: {max: 0}'",
+		      key, key);
+	return PE_ERR_INVALID;
 }
 
 /* True when min <= n <= max. */

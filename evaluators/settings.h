@@ -47,6 +47,13 @@ int pe_setting_bool(const struct pe_node *map, const char *key, int *out,
 int pe_setting_bound(const struct pe_node *map, const char *key,
 		     struct pe_bound *out, struct pe_diag *diag);
 
+/*
+ * A bound of at least 0 with no max (b, read from key at node n) is met
+ * by any answer: an error, and PE_ERR_INVALID; else PE_OK.
+ */
+int pe_bound_refuse_vacuous(const struct pe_node *n, const char *key,
+			    const struct pe_bound *b, struct pe_diag *diag);
+
 /* Checks n against a bound. */
 int pe_bound_holds(const struct pe_bound *b, size_t n);
 
