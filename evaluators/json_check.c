@@ -109,7 +109,7 @@ static int compile_schema(const struct pe_prompt *prompt, struct json_state *st,
 	pe_diag_set_unknown_note(mine, note);
 	if (is_wrapper(root))
 		root = pe_node_get(root, "schema");
-	st->schema = pe_jsonschema_compile(root, mine);
+	st->schema = pe_jsonschema_compile(root, NULL, mine);
 	add_new_diagnostics(diag, mine);
 	if (pe_diag_unknown_keys(mine, &key))
 		pe_diag_count_unknown_key(diag, key);
@@ -180,7 +180,7 @@ static int compile_json(const struct pe_evalspec *spec,
 		return PE_ERR_INVALID;
 	}
 	if (own) {
-		st->schema = pe_jsonschema_compile(own, diag);
+		st->schema = pe_jsonschema_compile(own, NULL, diag);
 		if (!st->schema) {
 			free(st);
 			return PE_ERR_INVALID;

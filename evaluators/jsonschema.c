@@ -8,9 +8,12 @@
  * reaches, through its subschemas and its references, from a work list
  * (so a long chain of $refs costs no stack): each keyword is read into a
  * struct sch, patterns are compiled, and $ref and $dynamicRef are
- * resolved, within the document only, to the schema they name.  Last, a
- * cycle of references and in-place applicators that never moves into
- * the instance is an error.
+ * resolved to the schema they name.  A reference to a document the
+ * schema does not hold asks the caller's loader for it (struct
+ * pe_jsonschema_docs), which is then walked and compiled as the first
+ * one was; so is a root's $schema that is not JSON Schema's own, read
+ * for its $vocabulary.  Last, a cycle of references and in-place
+ * applicators that never moves into the instance is an error.
  *
  * Validating walks the instance and the compiled schemas together.  The
  * frames of the schemas being applied form a chain on the C stack: it is
@@ -31,10 +34,11 @@
  * 2^53, a fraction of more than 15 significant digits: pe_node's
  * inexact) stops validation where a keyword compares it with a number
  * whose double is the same or next to it (too_close), and multipleOf is
- * decided on decimal digits (is_multiple).  NEEDSWORK: the metaschemas
- * are not built in, so a $ref to one is refused as any other document
- * is; and a pattern match counts as one step whatever its backtracking
- * (PCRE2's match limit bounds each match, not their sum).
+ * decided on decimal digits (is_multiple).  NEEDSWORK: JSON Schema's
+ * metaschemas are not built in, so a $ref to one is asked of the loader
+ * as any other document is; and a pattern match counts as one step
+ * whatever its backtracking (PCRE2's match limit bounds each match, not
+ * their sum).
  */
 #include "evaluators/jsonschema.h"
 
@@ -75,10 +79,28 @@ static const char *const type_names[] = { "null",   "boolean", "object",
 					  "array",  "number",  "string",
 					  "integer" };
 
+/*
+ * The vocabularies of 2020-12 this validator implements, as bits: a
+ * resource's dialect ($schema) turns them on.  The annotation
+ * vocabularies (meta-data, format-annotation, content) have no bit:
+ * their keywords are read by nobody whatever the dialect says.
+ */
+enum vocab {
+	V_CORE = 0, /* always on: a dialect cannot do without it */
+	V_APPLICATOR = 1,
+	V_UNEVALUATED = 2,
+	V_VALIDATION = 4,
+	V_ALL = 7
+};
+
+/* The most documents a schema may bring in through its references. */
+enum { MAX_DOCUMENTS = 100 };
+
 /* A schema resource: the root of the document or a schema with $id. */
 struct resource {
 	char *uri; /* absolute, without a fragment */
 	const struct pe_node *root;
+	unsigned vocab; /* enum vocab: what its dialect asks for */
 	struct anchor *anchors;
 	size_t nanchors, alloc;
 };
@@ -145,6 +167,8 @@ struct pe_jsonschema {
 	size_t nall, alloc;
 	struct resource **resources;
 	size_t nresources, resources_alloc;
+	struct pe_doc **docs; /* the documents loaded for references */
+	size_t ndocs, docs_alloc;
 };
 
 /* The compiler's knowledge of one node of the schema document. */
@@ -166,6 +190,7 @@ struct compiler {
 	struct pe_diag *diag;
 	int failed;
 	struct table table;
+	const struct pe_jsonschema_docs *docs; /* NULL: no loader */
 };
 
 static size_t slot_index(const struct table *t, const struct pe_node *n)
@@ -228,6 +253,11 @@ static char *short_text(const char *s, size_t len)
 
 /* ---- Resources and anchors ---- */
 
+static struct resource *load_resource(struct compiler *c, const char *uri,
+				      const struct pe_node *from);
+static void take_dialect(struct compiler *c, const struct pe_node *n,
+			 struct resource *res);
+
 static struct resource *find_resource(const struct pe_jsonschema *js,
 				      const char *uri)
 {
@@ -238,12 +268,13 @@ static struct resource *find_resource(const struct pe_jsonschema *js,
 }
 
 static struct resource *add_resource(struct pe_jsonschema *js, char *uri,
-				     const struct pe_node *root)
+				     const struct pe_node *root, unsigned vocab)
 {
 	struct resource *r = xcalloc(1, sizeof(*r));
 
 	r->uri = uri;
 	r->root = root;
+	r->vocab = vocab;
 	pe_grow(&js->resources, &js->resources_alloc, js->nresources + 1,
 		sizeof(*js->resources));
 	js->resources[js->nresources++] = r;
@@ -328,6 +359,7 @@ struct keyword {
 	void (*compile)(struct compiler *c, struct sch *s,
 			const struct pe_pair *kw);
 	const char *refused; /* why, for SHAPE_REFUSED */
+	unsigned vocab;	     /* enum vocab; V_CORE for the others */
 };
 
 /* A node's kind in JSON's words, for messages: "an array". */
@@ -963,6 +995,13 @@ static const struct pe_node *resolve(struct compiler *c, const struct sch *s,
 		*fragment = percent_decode(hash + 1);
 	}
 	*res = find_resource(c->js, uri);
+	if (!*res && c->docs && c->docs->load) {
+		*res = load_resource(c, uri, kw->key);
+		if (!*res) {
+			free(uri);
+			return NULL;
+		}
+	}
 	shown = short_text(v->text, v->len);
 	if (!*res) {
 		char *doc = pe_shorten(uri, strlen(uri), SHOW_POINTER);
@@ -1039,110 +1078,93 @@ static void kw_dynamic_ref(struct compiler *c, struct sch *s,
 	free(fragment);
 }
 
-/* $schema: JSON Schema's own dialects; another metaschema is refused. */
-static void kw_schema(struct compiler *c, struct sch *s,
-		      const struct pe_pair *kw)
-{
-	static const char *const known[] = {
-		"https://json-schema.org/draft/2020-12/schema",
-		"https://json-schema.org/draft/2019-09/schema",
-		"http://json-schema.org/draft-07/schema",
-		"http://json-schema.org/draft-06/schema",
-		"http://json-schema.org/draft-04/schema",
-	};
-	const char *v =
-		kw->value->kind == PE_NODE_STRING ? kw->value->text : NULL;
-
-	(void)s;
-	for (size_t i = 0; v && i < sizeof(known) / sizeof(*known); i++) {
-		size_t n = strlen(known[i]);
-
-		if (!strncmp(v, known[i], n) &&
-		    (!v[n] || (v[n] == '#' && !v[n + 1])))
-			return;
-	}
-	error_at(c, kw->key,
-		 "$schema names a dialect this validator does not know; it "
-		 "validates JSON Schema draft 2020-12 (earlier drafts' "
-		 "$schema are taken too)");
-}
-
 static const struct keyword keywords[] = {
 	/* Core. */
-	{ "$schema", SHAPE_OTHER, kw_schema, NULL },
-	{ "$id", SHAPE_OTHER, NULL, NULL },
-	{ "$ref", SHAPE_OTHER, kw_ref, NULL },
-	{ "$anchor", SHAPE_OTHER, NULL, NULL },
-	{ "$dynamicRef", SHAPE_OTHER, kw_dynamic_ref, NULL },
-	{ "$dynamicAnchor", SHAPE_OTHER, NULL, NULL },
-	{ "$defs", SHAPE_SCHEMA_MAP, kw_defs, NULL },
-	{ "definitions", SHAPE_SCHEMA_MAP, kw_defs, NULL },
-	{ "$comment", SHAPE_ANNOTATION, NULL, NULL },
-	{ "$vocabulary", SHAPE_ANNOTATION, NULL, NULL },
+	{ "$schema", SHAPE_OTHER, NULL, NULL, V_CORE }, /* read by the walk */
+	{ "$id", SHAPE_OTHER, NULL, NULL, V_CORE },
+	{ "$ref", SHAPE_OTHER, kw_ref, NULL, V_CORE },
+	{ "$anchor", SHAPE_OTHER, NULL, NULL, V_CORE },
+	{ "$dynamicRef", SHAPE_OTHER, kw_dynamic_ref, NULL, V_CORE },
+	{ "$dynamicAnchor", SHAPE_OTHER, NULL, NULL, V_CORE },
+	{ "$defs", SHAPE_SCHEMA_MAP, kw_defs, NULL, V_CORE },
+	{ "definitions", SHAPE_SCHEMA_MAP, kw_defs, NULL, V_CORE },
+	{ "$comment", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "$vocabulary", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
 	/* Applicators. */
-	{ "allOf", SHAPE_SCHEMA_LIST, kw_all_of, NULL },
-	{ "anyOf", SHAPE_SCHEMA_LIST, kw_any_of, NULL },
-	{ "oneOf", SHAPE_SCHEMA_LIST, kw_one_of, NULL },
-	{ "not", SHAPE_SCHEMA, kw_not, NULL },
-	{ "if", SHAPE_SCHEMA, kw_if, NULL },
-	{ "then", SHAPE_SCHEMA, kw_then, NULL },
-	{ "else", SHAPE_SCHEMA, kw_else, NULL },
-	{ "dependentSchemas", SHAPE_SCHEMA_MAP, kw_dependent_schemas, NULL },
-	{ "prefixItems", SHAPE_SCHEMA_LIST, kw_prefix_items, NULL },
-	{ "items", SHAPE_SCHEMA, kw_items, NULL },
-	{ "contains", SHAPE_SCHEMA, kw_contains, NULL },
-	{ "properties", SHAPE_SCHEMA_MAP, kw_properties, NULL },
-	{ "patternProperties", SHAPE_SCHEMA_MAP, kw_pattern_properties, NULL },
-	{ "additionalProperties", SHAPE_SCHEMA, kw_additional_properties,
-	  NULL },
-	{ "propertyNames", SHAPE_SCHEMA, kw_property_names, NULL },
-	{ "unevaluatedItems", SHAPE_SCHEMA, kw_unevaluated_items, NULL },
+	{ "allOf", SHAPE_SCHEMA_LIST, kw_all_of, NULL, V_APPLICATOR },
+	{ "anyOf", SHAPE_SCHEMA_LIST, kw_any_of, NULL, V_APPLICATOR },
+	{ "oneOf", SHAPE_SCHEMA_LIST, kw_one_of, NULL, V_APPLICATOR },
+	{ "not", SHAPE_SCHEMA, kw_not, NULL, V_APPLICATOR },
+	{ "if", SHAPE_SCHEMA, kw_if, NULL, V_APPLICATOR },
+	{ "then", SHAPE_SCHEMA, kw_then, NULL, V_APPLICATOR },
+	{ "else", SHAPE_SCHEMA, kw_else, NULL, V_APPLICATOR },
+	{ "dependentSchemas", SHAPE_SCHEMA_MAP, kw_dependent_schemas, NULL,
+	  V_APPLICATOR },
+	{ "prefixItems", SHAPE_SCHEMA_LIST, kw_prefix_items, NULL,
+	  V_APPLICATOR },
+	{ "items", SHAPE_SCHEMA, kw_items, NULL, V_APPLICATOR },
+	{ "contains", SHAPE_SCHEMA, kw_contains, NULL, V_APPLICATOR },
+	{ "properties", SHAPE_SCHEMA_MAP, kw_properties, NULL, V_APPLICATOR },
+	{ "patternProperties", SHAPE_SCHEMA_MAP, kw_pattern_properties, NULL,
+	  V_APPLICATOR },
+	{ "additionalProperties", SHAPE_SCHEMA, kw_additional_properties, NULL,
+	  V_APPLICATOR },
+	{ "propertyNames", SHAPE_SCHEMA, kw_property_names, NULL,
+	  V_APPLICATOR },
+	{ "unevaluatedItems", SHAPE_SCHEMA, kw_unevaluated_items, NULL,
+	  V_UNEVALUATED },
 	{ "unevaluatedProperties", SHAPE_SCHEMA, kw_unevaluated_properties,
-	  NULL },
+	  NULL, V_UNEVALUATED },
 	/* Validation. */
-	{ "type", SHAPE_OTHER, kw_type, NULL },
-	{ "enum", SHAPE_OTHER, kw_enum, NULL },
-	{ "const", SHAPE_OTHER, kw_const, NULL },
-	{ "multipleOf", SHAPE_OTHER, kw_multiple_of, NULL },
-	{ "maximum", SHAPE_OTHER, kw_maximum, NULL },
-	{ "exclusiveMaximum", SHAPE_OTHER, kw_exclusive_maximum, NULL },
-	{ "minimum", SHAPE_OTHER, kw_minimum, NULL },
-	{ "exclusiveMinimum", SHAPE_OTHER, kw_exclusive_minimum, NULL },
-	{ "maxLength", SHAPE_OTHER, kw_max_length, NULL },
-	{ "minLength", SHAPE_OTHER, kw_min_length, NULL },
-	{ "pattern", SHAPE_OTHER, kw_pattern, NULL },
-	{ "maxItems", SHAPE_OTHER, kw_max_items, NULL },
-	{ "minItems", SHAPE_OTHER, kw_min_items, NULL },
-	{ "uniqueItems", SHAPE_OTHER, kw_unique_items, NULL },
-	{ "maxContains", SHAPE_OTHER, kw_max_contains, NULL },
-	{ "minContains", SHAPE_OTHER, kw_min_contains, NULL },
-	{ "maxProperties", SHAPE_OTHER, kw_max_properties, NULL },
-	{ "minProperties", SHAPE_OTHER, kw_min_properties, NULL },
-	{ "required", SHAPE_OTHER, kw_required, NULL },
-	{ "dependentRequired", SHAPE_OTHER, kw_dependent_required, NULL },
+	{ "type", SHAPE_OTHER, kw_type, NULL, V_VALIDATION },
+	{ "enum", SHAPE_OTHER, kw_enum, NULL, V_VALIDATION },
+	{ "const", SHAPE_OTHER, kw_const, NULL, V_VALIDATION },
+	{ "multipleOf", SHAPE_OTHER, kw_multiple_of, NULL, V_VALIDATION },
+	{ "maximum", SHAPE_OTHER, kw_maximum, NULL, V_VALIDATION },
+	{ "exclusiveMaximum", SHAPE_OTHER, kw_exclusive_maximum, NULL,
+	  V_VALIDATION },
+	{ "minimum", SHAPE_OTHER, kw_minimum, NULL, V_VALIDATION },
+	{ "exclusiveMinimum", SHAPE_OTHER, kw_exclusive_minimum, NULL,
+	  V_VALIDATION },
+	{ "maxLength", SHAPE_OTHER, kw_max_length, NULL, V_VALIDATION },
+	{ "minLength", SHAPE_OTHER, kw_min_length, NULL, V_VALIDATION },
+	{ "pattern", SHAPE_OTHER, kw_pattern, NULL, V_VALIDATION },
+	{ "maxItems", SHAPE_OTHER, kw_max_items, NULL, V_VALIDATION },
+	{ "minItems", SHAPE_OTHER, kw_min_items, NULL, V_VALIDATION },
+	{ "uniqueItems", SHAPE_OTHER, kw_unique_items, NULL, V_VALIDATION },
+	{ "maxContains", SHAPE_OTHER, kw_max_contains, NULL, V_VALIDATION },
+	{ "minContains", SHAPE_OTHER, kw_min_contains, NULL, V_VALIDATION },
+	{ "maxProperties", SHAPE_OTHER, kw_max_properties, NULL, V_VALIDATION },
+	{ "minProperties", SHAPE_OTHER, kw_min_properties, NULL, V_VALIDATION },
+	{ "required", SHAPE_OTHER, kw_required, NULL, V_VALIDATION },
+	{ "dependentRequired", SHAPE_OTHER, kw_dependent_required, NULL,
+	  V_VALIDATION },
 	/* Annotations: meta-data, format-annotation and content. */
-	{ "title", SHAPE_ANNOTATION, NULL, NULL },
-	{ "description", SHAPE_ANNOTATION, NULL, NULL },
-	{ "default", SHAPE_ANNOTATION, NULL, NULL },
-	{ "deprecated", SHAPE_ANNOTATION, NULL, NULL },
-	{ "readOnly", SHAPE_ANNOTATION, NULL, NULL },
-	{ "writeOnly", SHAPE_ANNOTATION, NULL, NULL },
-	{ "examples", SHAPE_ANNOTATION, NULL, NULL },
-	{ "format", SHAPE_ANNOTATION, NULL, NULL },
-	{ "contentEncoding", SHAPE_ANNOTATION, NULL, NULL },
-	{ "contentMediaType", SHAPE_ANNOTATION, NULL, NULL },
-	{ "contentSchema", SHAPE_ANNOTATION, NULL, NULL },
+	{ "title", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "description", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "default", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "deprecated", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "readOnly", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "writeOnly", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "examples", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "format", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "contentEncoding", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "contentMediaType", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
+	{ "contentSchema", SHAPE_ANNOTATION, NULL, NULL, V_CORE },
 	/* Earlier drafts' assertions, which 2020-12 spells otherwise. */
 	{ "additionalItems", SHAPE_REFUSED, NULL,
 	  "is a keyword of drafts before 2020-12, which writes prefixItems "
-	  "and items" },
+	  "and items",
+	  V_CORE },
 	{ "dependencies", SHAPE_REFUSED, NULL,
 	  "is a keyword of drafts before 2019-09, which write "
-	  "dependentRequired and dependentSchemas" },
+	  "dependentRequired and dependentSchemas",
+	  V_CORE },
 	{ "$recursiveRef", SHAPE_REFUSED, NULL,
-	  "is a keyword of draft 2019-09; 2020-12 writes $dynamicRef" },
+	  "is a keyword of draft 2019-09; 2020-12 writes $dynamicRef", V_CORE },
 	{ "$recursiveAnchor", SHAPE_REFUSED, NULL,
-	  "is a keyword of draft 2019-09; 2020-12 writes $dynamicAnchor" },
+	  "is a keyword of draft 2019-09; 2020-12 writes $dynamicAnchor",
+	  V_CORE },
 };
 
 static const struct keyword *find_keyword(const struct pe_node *key)
@@ -1193,7 +1215,7 @@ static struct resource *take_id(struct compiler *c, const struct pe_node *n,
 		free(uri);
 		return other;
 	}
-	return add_resource(c->js, uri, n);
+	return add_resource(c->js, uri, n, res->vocab);
 }
 
 /*
@@ -1222,6 +1244,7 @@ static void walk(struct compiler *c, const struct pe_node *n,
 		return;
 	slot->walked = 1;
 	res = take_id(c, n, res);
+	take_dialect(c, n, res);
 	slot = table_get(&c->table, n);
 	slot->res = res;
 	add_anchor(c, res, n, "$anchor", 0);
@@ -1242,6 +1265,191 @@ static void walk(struct compiler *c, const struct pe_node *n,
 			for (size_t j = 0; j < v->npairs; j++)
 				walk(c, v->pairs[j].value, res, depth + 1);
 	}
+}
+
+/*
+ * Queues the dynamic anchors of the resources from the first-th on for
+ * compiling: a $dynamicRef may land on any of them.
+ */
+static void compile_dynamic_anchors(struct compiler *c, size_t first)
+{
+	for (size_t i = first; i < c->js->nresources; i++) {
+		struct resource *r = c->js->resources[i];
+
+		for (size_t k = 0; k < r->nanchors; k++)
+			if (r->anchors[k].dynamic)
+				r->anchors[k].sch =
+					schema_for(c, r->anchors[k].node, r);
+	}
+}
+
+/*
+ * The document at uri, from the loader, kept until the schema is freed;
+ * from is the keyword that names it.  NULL after an error.
+ */
+static struct pe_doc *load_doc(struct compiler *c, const char *uri,
+			       const struct pe_node *from)
+{
+	struct pe_jsonschema *js = c->js;
+	struct pe_doc *doc;
+
+	if (js->ndocs >= MAX_DOCUMENTS) {
+		error_at(c, from,
+			 "the schema refers to more than %d other documents",
+			 MAX_DOCUMENTS);
+		return NULL;
+	}
+	doc = c->docs->load(c->docs->arg, uri, &from->mark, c->diag);
+	if (!doc) {
+		c->failed = 1;
+		return NULL;
+	}
+	pe_grow(&js->docs, &js->docs_alloc, js->ndocs + 1, sizeof(*js->docs));
+	js->docs[js->ndocs++] = doc;
+	if (!doc->root || !is_schema(doc->root)) {
+		error_at(c, from,
+			 "'%s' holds no schema (an object or a boolean)", uri);
+		return NULL;
+	}
+	return doc;
+}
+
+/*
+ * The resource of the document at uri, loaded, walked and its dynamic
+ * anchors queued, as the schema's own document was.  NULL after an error.
+ */
+static struct resource *load_resource(struct compiler *c, const char *uri,
+				      const struct pe_node *from)
+{
+	struct pe_doc *doc = load_doc(c, uri, from);
+	size_t first = c->js->nresources;
+	struct resource *r;
+
+	if (!doc)
+		return NULL;
+	r = add_resource(c->js, xstrdup(uri), doc->root, V_ALL);
+	walk(c, doc->root, r, 0);
+	compile_dynamic_anchors(c, first);
+	return r;
+}
+
+/* The dialects JSON Schema names: their vocabularies are all on. */
+static int known_dialect(const char *v)
+{
+	static const char *const known[] = {
+		"https://json-schema.org/draft/2020-12/schema",
+		"https://json-schema.org/draft/2019-09/schema",
+		"http://json-schema.org/draft-07/schema",
+		"http://json-schema.org/draft-06/schema",
+		"http://json-schema.org/draft-04/schema",
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++) {
+		size_t n = strlen(known[i]);
+
+		if (!strncmp(v, known[i], n) &&
+		    (!v[n] || (v[n] == '#' && !v[n + 1])))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The vocabularies (enum vocab) that the $vocabulary of metaschema meta
+ * turns on; kw is the $schema that names it.  One it requires that this
+ * validator does not implement is an error; one it may do without is
+ * left out.  Without $vocabulary, all of 2020-12's are on.
+ */
+static unsigned read_vocabulary(struct compiler *c, const struct pe_pair *kw,
+				const struct pe_node *meta)
+{
+	static const char prefix[] =
+		"https://json-schema.org/draft/2020-12/vocab/";
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} known[] = { { "core", V_CORE },
+		      { "applicator", V_APPLICATOR },
+		      { "unevaluated", V_UNEVALUATED },
+		      { "validation", V_VALIDATION },
+		      { "meta-data", V_CORE },
+		      { "format-annotation", V_CORE },
+		      { "content", V_CORE } };
+	const struct pe_node *v = meta->kind == PE_NODE_MAP
+					  ? pe_node_get(meta, "$vocabulary")
+					  : NULL;
+	unsigned bits = V_CORE;
+
+	if (!v)
+		return V_ALL;
+	if (v->kind != PE_NODE_MAP) {
+		error_at(c, kw->key,
+			 "the metaschema $schema names has a $vocabulary "
+			 "that is not an object");
+		return V_ALL;
+	}
+	for (size_t i = 0; i < v->npairs; i++) {
+		const char *name = v->pairs[i].key->text;
+		const struct pe_node *required = v->pairs[i].value;
+		size_t k = sizeof(known) / sizeof(*known);
+
+		if (!strncmp(name, prefix, sizeof(prefix) - 1))
+			for (k = 0; k < sizeof(known) / sizeof(*known); k++)
+				if (!strcmp(name + sizeof(prefix) - 1,
+					    known[k].name))
+					break;
+		if (k < sizeof(known) / sizeof(*known))
+			bits |= known[k].bit;
+		else if (required->kind != PE_NODE_BOOL || required->bval)
+			error_at(c, kw->key,
+				 "$schema names a dialect that requires the "
+				 "vocabulary '%s', which this validator does "
+				 "not implement%s",
+				 name,
+				 pe_ends_with(name, "/format-assertion")
+					 ? " (format is an annotation here)"
+					 : "");
+	}
+	return bits;
+}
+
+/*
+ * Takes $schema of schema n: JSON Schema's own dialects; at the root of
+ * a resource, another metaschema from the loader, whose $vocabulary
+ * says which keywords of res are assertions.  Any other is refused.
+ */
+static void take_dialect(struct compiler *c, const struct pe_node *n,
+			 struct resource *res)
+{
+	const struct pe_pair *kw = pe_node_pair(n, "$schema");
+	const struct pe_node *v = kw ? kw->value : NULL;
+	struct pe_doc *doc;
+	char *uri, *hash;
+
+	if (!kw)
+		return;
+	if (v->kind == PE_NODE_STRING && strlen(v->text) == v->len &&
+	    known_dialect(v->text)) {
+		if (n == res->root)
+			res->vocab = V_ALL;
+		return;
+	}
+	if (v->kind != PE_NODE_STRING || strlen(v->text) != v->len ||
+	    !c->docs || !c->docs->load || n != res->root) {
+		error_at(c, kw->key,
+			 "$schema names a dialect this validator does not "
+			 "know; it validates JSON Schema draft 2020-12 "
+			 "(earlier drafts' $schema are taken too)");
+		return;
+	}
+	uri = xstrdup(v->text);
+	hash = strchr(uri, '#');
+	if (hash)
+		*hash = '\0';
+	doc = load_doc(c, uri, kw->key);
+	if (doc)
+		res->vocab = read_vocabulary(c, kw, doc->root);
+	free(uri);
 }
 
 /* ---- Compiling ---- */
@@ -1339,6 +1547,8 @@ static void compile_schema(struct compiler *c, struct sch *s)
 		given[k - keywords] = 1;
 		if (k->shape == SHAPE_REFUSED)
 			error_at(c, p->key, "%s %s", k->name, k->refused);
+		else if (k->vocab && !(s->res->vocab & k->vocab))
+			continue; /* its dialect leaves it out: an annotation */
 		else if (k->compile)
 			k->compile(c, s, p);
 	}
@@ -1411,10 +1621,12 @@ static void check_cycles(struct compiler *c)
 }
 
 /* Compiles a schema; see jsonschema.h. */
-struct pe_jsonschema *pe_jsonschema_compile(const struct pe_node *root,
-					    struct pe_diag *diag)
+struct pe_jsonschema *pe_jsonschema_compile(
+	const struct pe_node *root, const struct pe_jsonschema_docs *docs,
+	struct pe_diag *diag)
 {
-	struct compiler c = { NULL, diag, 0, { NULL, 0, 0 } };
+	struct compiler c = { NULL, diag, 0, { NULL, 0, 0 }, docs };
+	const char *base = docs && docs->base ? docs->base : default_base;
 	struct resource *res;
 
 	c.js = xcalloc(1, sizeof(*c.js));
@@ -1426,18 +1638,10 @@ struct pe_jsonschema *pe_jsonschema_compile(const struct pe_node *root,
 		free(c.js);
 		return NULL;
 	}
-	res = add_resource(c.js, xstrdup(default_base), root);
+	res = add_resource(c.js, xstrdup(base), root, V_ALL);
 	walk(&c, root, res, 0);
 	c.js->root = schema_for(&c, root, res);
-	/* A $dynamicRef may land on any dynamic anchor: compile them all. */
-	for (size_t i = 0; i < c.js->nresources; i++) {
-		struct resource *r = c.js->resources[i];
-
-		for (size_t k = 0; k < r->nanchors; k++)
-			if (r->anchors[k].dynamic)
-				r->anchors[k].sch =
-					schema_for(&c, r->anchors[k].node, r);
-	}
+	compile_dynamic_anchors(&c, 0);
 	for (size_t i = 0; i < c.js->nall; i++)
 		compile_schema(&c, c.js->all[i]);
 	if (!c.failed)
@@ -1476,6 +1680,9 @@ void pe_jsonschema_free(struct pe_jsonschema *js)
 		free(js->resources[i]);
 	}
 	free(js->resources);
+	for (size_t i = 0; i < js->ndocs; i++)
+		pe_doc_free(js->docs[i]);
+	free(js->docs);
 	free(js->all);
 	free(js);
 }

@@ -5,9 +5,10 @@
  * (evaluators/json_check.c), which checks a model's JSON answer against
  * the prompt's jsonSchema.  A schema is compiled once, when the prompt
  * loads: every keyword is read and checked there, and a keyword this
- * validator does not implement (a reference to another document, a
- * dialect other than 2020-12, a keyword of an older draft) is a
- * positioned error, never ignored.  Keywords outside JSON Schema's
+ * validator does not implement (a dialect other than 2020-12 that
+ * requires a vocabulary it does not know, a keyword of an older draft)
+ * is a positioned error, never ignored; so is a reference to another
+ * document when the caller gives no loader, or the loader has none.  Keywords outside JSON Schema's
  * vocabularies (title, description, x-anything...) are annotations and
  * are let be; "format" is an annotation only, as 2020-12's default
  * format-annotation vocabulary says.
@@ -39,12 +40,36 @@ enum {
 struct pe_jsonschema;
 
 /*
- * Compiles the schema whose root is root (an object or a boolean).
- * Returns NULL after recording every problem in diag, each at the line
- * and column of its keyword.
+ * Where a schema's documents come from.  base is the URI the root was
+ * read from, against which its $id and references resolve; NULL gives it
+ * a URI of no place, out of which every reference names nothing.  load,
+ * when set, is asked for each document that a $ref, a $dynamicRef or a
+ * root's $schema names and the schema does not hold, by its absolute URI
+ * without a fragment; at most 100 of them.  It returns the document,
+ * which the compiled schema then owns (its nodes are borrowed until
+ * pe_jsonschema_free), or NULL after recording an error in diag: at
+ * from, the mark of the keyword that names it, unless the document's
+ * own text is at fault.  A metaschema is read for its $vocabulary only:
+ * a vocabulary it leaves out makes its keywords annotations, and one it
+ * requires that this validator does not implement is an error.
  */
-struct pe_jsonschema *pe_jsonschema_compile(const struct pe_node *root,
-					    struct pe_diag *diag);
+struct pe_jsonschema_docs {
+	const char *base;
+	struct pe_doc *(*load)(void *arg, const char *uri,
+			       const struct pe_mark *from,
+			       struct pe_diag *diag);
+	void *arg;
+};
+
+/*
+ * Compiles the schema whose root is root (an object or a boolean), with
+ * the other documents it names from docs (NULL: none; a reference to
+ * another document is then an error).  Returns NULL after recording
+ * every problem in diag, each at the line and column of its keyword.
+ */
+struct pe_jsonschema *pe_jsonschema_compile(
+	const struct pe_node *root, const struct pe_jsonschema_docs *docs,
+	struct pe_diag *diag);
 void pe_jsonschema_free(struct pe_jsonschema *schema);
 
 /*

@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!schema)
 		goto done;
-	js = pe_jsonschema_compile(schema, diag);
+	js = pe_jsonschema_compile(schema, NULL, diag);
 	if (!js && !pe_diag_len(diag))
 		abort();
 	/* Refused: every problem is placed and said. */
