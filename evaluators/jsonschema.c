@@ -878,30 +878,6 @@ static void kw_defs(struct compiler *c, struct sch *s, const struct pe_pair *kw)
 	free(schema_map(c, s, kw, &n));
 }
 
-/* Decodes %XX escapes (RFC 3986); a stray '%' stays as it is. */
-static char *percent_decode(const char *s)
-{
-	struct pe_buf b;
-
-	pe_buf_init(&b, 0);
-	for (; *s; s++) {
-		unsigned v;
-
-		if (*s == '%' && s[1] && s[2] &&
-		    strchr("0123456789abcdefABCDEF", s[1]) &&
-		    strchr("0123456789abcdefABCDEF", s[2])) {
-			char hex[3] = { s[1], s[2], 0 };
-
-			v = (unsigned)strtoul(hex, NULL, 16);
-			pe_buf_addc(&b, (char)v);
-			s += 2;
-		} else {
-			pe_buf_addc(&b, *s);
-		}
-	}
-	return pe_buf_detach(&b, NULL);
-}
-
 /* The member of map named by the len bytes at token, or NULL. */
 static const struct pe_node *member(const struct pe_node *map,
 				    const char *token, size_t len)
@@ -992,7 +968,7 @@ static const struct pe_node *resolve(struct compiler *c, const struct sch *s,
 	hash = strchr(uri, '#');
 	if (hash) {
 		*hash = '\0';
-		*fragment = percent_decode(hash + 1);
+		*fragment = pe_url_decode(hash + 1);
 	}
 	*res = find_resource(c->js, uri);
 	if (!*res && c->docs && c->docs->load) {

@@ -371,3 +371,27 @@ char *pe_url_resolve(const char *base, const char *ref)
 	pe_buf_release(&path);
 	return pe_buf_detach(&out, NULL);
 }
+
+/* Decodes %XX escapes; see url.h. */
+char *pe_url_decode(const char *s)
+{
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (; *s; s++) {
+		unsigned v;
+
+		if (*s == '%' && s[1] && s[2] &&
+		    strchr("0123456789abcdefABCDEF", s[1]) &&
+		    strchr("0123456789abcdefABCDEF", s[2])) {
+			char hex[3] = { s[1], s[2], 0 };
+
+			v = (unsigned)strtoul(hex, NULL, 16);
+			pe_buf_addc(&b, (char)v);
+			s += 2;
+		} else {
+			pe_buf_addc(&b, *s);
+		}
+	}
+	return pe_buf_detach(&b, NULL);
+}

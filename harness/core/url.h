@@ -50,4 +50,10 @@ int pe_url_is_cleartext_remote(const char *url);
  */
 char *pe_url_resolve(const char *base, const char *ref);
 
+/*
+ * Decodes the %XX escapes of s (RFC 3986); a stray '%' stays as it is.
+ * The caller owns the result.
+ */
+char *pe_url_decode(const char *s);
+
 #endif
