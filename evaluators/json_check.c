@@ -7,21 +7,33 @@
  * does not implement is an error in "check", at its line and column.  An
  * evaluator may instead give a schema of its own, inline: "json: {schema:
  * {...}}", or the dialect "type: json_schema" with "schema:" (or
- * "value:"), compiled the same way from its YAML or JSON mapping.
+ * "value:"), compiled the same way from its YAML or JSON mapping.  Such
+ * a schema may refer to other schemas in files, by a path relative to
+ * the file it is written in (load_schema_file); the prompt's jsonSchema
+ * may not, since it goes to the model's API as it is written.
  */
 #include "evaluators/evaluator.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "harness/core/files.h"
 #include "harness/core/json.h"
+#include "harness/core/url.h"
 #include "harness/core/util.h"
+#include "harness/load/yaml_load.h"
 #include "evaluators/jsonschema.h"
 #include "evaluators/settings.h"
 #include "harness/core/banned.h"
 
-enum { MAX_PROBLEMS = 3 };
+enum {
+	MAX_PROBLEMS = 3,
+	SCHEMA_FILE_MAX = 16 << 20 /* the largest schema file read */
+};
 
 struct json_state {
 	struct pe_jsonschema *schema; /* NULL: syntax only */
@@ -61,6 +73,134 @@ static void add_new_diagnostics(struct pe_diag *to, const struct pe_diag *from)
 		if (!seen)
 			pe_diag_add(to, e->severity, &m, "%s", e->message);
 	}
+}
+
+/*
+ * The file: URI of path, made absolute, against which the references of
+ * a schema written in that file resolve; NULL when it has no real path.
+ */
+static char *file_uri(const char *path)
+{
+	static const char plain[] = "/-._~";
+	char *real = realpath(path, NULL);
+	struct pe_buf b;
+
+	if (!real)
+		return NULL;
+	pe_buf_init(&b, 0);
+	pe_buf_adds(&b, "file://");
+	for (const unsigned char *p = (const unsigned char *)real; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr(plain, *p))
+			pe_buf_addc(&b, (char)*p);
+		else
+			pe_buf_addf(&b, "%%%02X", *p);
+	}
+	free(real);
+	return pe_buf_detach(&b, NULL);
+}
+
+/*
+ * How path (absolute) is shown: from the current directory when it is
+ * under it, as the prompt files given on the command line usually are.
+ */
+static const char *shown_path(const char *path)
+{
+	char *cwd = getcwd(NULL, 0);
+	size_t n = cwd ? strlen(cwd) : 0;
+	const char *shown = path;
+
+	if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
+		shown = path + n + 1;
+	free(cwd);
+	return shown;
+}
+
+/*
+ * The documents an evaluator's own schema refers to (see struct
+ * pe_jsonschema_docs): regular files named .json (read as JSON), .yaml
+ * or .yml (as YAML), by a file: URI, which a path relative to the file
+ * the schema is written in resolves to.  Never a URL of the network:
+ * prompteval fetches nothing a prompt file names.
+ */
+static struct pe_doc *load_schema_file(void *arg, const char *uri,
+				       const struct pe_mark *from,
+				       struct pe_diag *diag)
+{
+	struct pe_diag *mine;
+	struct pe_doc *doc = NULL;
+	struct stat st;
+	char *path, *data = NULL;
+	const char *shown;
+	size_t len = 0;
+	int bad;
+
+	(void)arg;
+	if (strncmp(uri, "file:///", 8) || strstr(uri, "%00")) {
+		pe_diag_error(diag, from,
+			      "'%s' is not a file: the schemas a schema "
+			      "refers to are read from files only (a path "
+			      "relative to this file), never over the "
+			      "network",
+			      uri);
+		return NULL;
+	}
+	path = pe_url_decode(uri + strlen("file://"));
+	shown = shown_path(path);
+	if (!pe_ends_with(path, ".json") && !pe_ends_with(path, ".yaml") &&
+	    !pe_ends_with(path, ".yml")) {
+		pe_diag_error(diag, from,
+			      "'%s' is not named .json, .yaml or .yml, as a "
+			      "schema file must be",
+			      shown);
+		free(path);
+		return NULL;
+	}
+	bad = stat(path, &st) ? errno : 0;
+	if (bad || !S_ISREG(st.st_mode)) {
+		/* Not a FIFO or a device, which could block or never end. */
+		pe_diag_error(diag, from,
+			      "cannot read the schema file '%s': %s", shown,
+			      bad ? strerror(bad) : "not a regular file");
+		free(path);
+		return NULL;
+	}
+	mine = pe_diag_new();
+	if (pe_file_read(path, SCHEMA_FILE_MAX, &data, &len, mine)) {
+		pe_diag_error(diag, from,
+			      "cannot read the schema file '%s': %s", shown,
+			      pe_diag_get(mine, 0)->message);
+	} else if (pe_ends_with(path, ".json")) {
+		doc = pe_doc_new(shown, data, len);
+		doc->root = pe_json_parse_source(doc, diag);
+	} else {
+		doc = pe_yaml_load(shown, data, len, SCHEMA_FILE_MAX, diag);
+	}
+	if (doc && !doc->root && pe_ends_with(path, ".json")) {
+		pe_doc_free(doc); /* the parser told why */
+		doc = NULL;
+	}
+	free(data);
+	free(path);
+	pe_diag_free(mine);
+	return doc;
+}
+
+/*
+ * Compiles an evaluator's own schema, whose references to other files
+ * resolve against the file it is written in.
+ */
+static struct pe_jsonschema *compile_own(const struct pe_node *own,
+					 struct pe_diag *diag)
+{
+	struct pe_jsonschema_docs docs = { NULL, load_schema_file, NULL };
+	struct pe_jsonschema *js;
+	char *base = file_uri(own->mark.file);
+
+	docs.base = base;
+	js = pe_jsonschema_compile(own, base ? &docs : NULL, diag);
+	free(base);
+	return js;
 }
 
 /*
@@ -180,7 +320,7 @@ static int compile_json(const struct pe_evalspec *spec,
 		return PE_ERR_INVALID;
 	}
 	if (own) {
-		st->schema = pe_jsonschema_compile(own, NULL, diag);
+		st->schema = compile_own(own, diag);
 		if (!st->schema) {
 			free(st);
 			return PE_ERR_INVALID;

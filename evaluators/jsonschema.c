@@ -1391,8 +1391,10 @@ static unsigned read_vocabulary(struct compiler *c, const struct pe_pair *kw,
 
 /*
  * Takes $schema of schema n: JSON Schema's own dialects; at the root of
- * a resource, another metaschema from the loader, whose $vocabulary
- * says which keywords of res are assertions.  Any other is refused.
+ * a resource, another metaschema from the loader (its URI resolved
+ * against the resource's, though 2020-12 writes it absolute), whose
+ * $vocabulary says which keywords of res are assertions.  Any other is
+ * refused.
  */
 static void take_dialect(struct compiler *c, const struct pe_node *n,
 			 struct resource *res)
@@ -1418,7 +1420,7 @@ static void take_dialect(struct compiler *c, const struct pe_node *n,
 			 "(earlier drafts' $schema are taken too)");
 		return;
 	}
-	uri = xstrdup(v->text);
+	uri = pe_url_resolve(res->uri, v->text);
 	hash = strchr(uri, '#');
 	if (hash)
 		*hash = '\0';

@@ -1141,6 +1141,28 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 }
 
 /*
+ * Parses the JSON file that is doc's source; see json.h.  The whole
+ * source is read as one plain scalar would be, so that the cursor marks
+ * every node at its line and column.
+ */
+struct pe_node *pe_json_parse_source(struct pe_doc *doc, struct pe_diag *diag)
+{
+	struct pe_node whole;
+	struct locator loc;
+	struct pe_node *n;
+
+	memset(&whole, 0, sizeof(whole));
+	whole.kind = PE_NODE_STRING;
+	whole.text = doc->source;
+	whole.len = doc->source_len;
+	whole.src_end = doc->source_len;
+	whole.mark = (struct pe_mark){ doc->path, 1, 1 };
+	loc = (struct locator){ whole.mark, doc, &whole };
+	parse(doc, doc->source, doc->source_len, &loc, diag, &n);
+	return n;
+}
+
+/*
  * Appends s as a JSON string literal, escaping as RFC 8259 requires.  JSON
  * text is UTF-8, so a byte that does not start a valid sequence (model
  * output can hold anything) is written as U+FFFD.  The other characters

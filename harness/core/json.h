@@ -60,6 +60,14 @@ struct pe_node *pe_json_parse_scalar(struct pe_doc *doc,
 				     const struct pe_node *scalar,
 				     struct pe_diag *diag);
 
+/*
+ * Parses a JSON file whose whole text is doc's source (pe_doc_new(path,
+ * text, len)) into nodes of doc; errors, and every node and key, get
+ * their line and column in the file.  NULL after an error, as
+ * pe_json_parse.
+ */
+struct pe_node *pe_json_parse_source(struct pe_doc *doc, struct pe_diag *diag);
+
 /* Appends s as a JSON string literal, with quotes, escaped per RFC 8259. */
 int pe_json_quote(struct pe_buf *out, const char *s, size_t len);
 
