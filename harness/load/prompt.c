@@ -639,6 +639,43 @@ static void add_expected_scope(struct loader *ld, struct pe_case *c)
 	c->scopes[c->nscopes++] = map;
 }
 
+/*
+ * The expected value of a case whose variables are in vars: "expected",
+ * "expectedOutput" or "expected_output".  Two of them, or one beside a
+ * variable named "expected", are errors: which one {{expected}} and the
+ * reference metrics read would be a guess.
+ */
+static const struct pe_node *nested_expected(struct loader *ld,
+					     const struct pe_node *item,
+					     const struct pe_node *vars)
+{
+	static const char *const names[] = { "expected", "expectedOutput",
+					     "expected_output" };
+	const struct pe_pair *found = NULL, *p;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		p = pe_node_pair(item, names[i]);
+		if (p && found)
+			pe_diag_error(
+				ld->diag, &p->key->mark,
+				"the case gives its expected value twice, "
+				"as '%s' and as '%s' (line %u): keep one",
+				names[i], found->key->text,
+				found->key->mark.line);
+		else if (p)
+			found = p;
+	}
+	p = vars->kind == PE_NODE_MAP ? pe_node_pair(vars, "expected") : NULL;
+	if (found && p)
+		pe_diag_error(ld->diag, &p->key->mark,
+			      "'expected' is both a variable of this case and "
+			      "its expected value ('%s', line %u): "
+			      "{{expected}} would read one of them by a "
+			      "guess; rename the variable",
+			      found->key->text, found->key->mark.line);
+	return found ? found->value : NULL;
+}
+
 /* Copies n into doc, every node at mark (the string it was read from). */
 static struct pe_node *copy_node(struct pe_doc *doc, const struct pe_node *n,
 				 const struct pe_node *at)
@@ -799,11 +836,7 @@ static void read_case(struct loader *ld, const struct pe_node *item,
 		c->scopes[0] = inner;
 		c->scopes[1] = item;
 		c->nscopes = 2;
-		c->expected = pe_node_get(item, "expected");
-		if (!c->expected)
-			c->expected = pe_node_get(item, "expectedOutput");
-		if (!c->expected)
-			c->expected = pe_node_get(item, "expected_output");
+		c->expected = nested_expected(ld, item, inner);
 		add_expected_scope(ld, c);
 	} else {
 		c->vars = item;

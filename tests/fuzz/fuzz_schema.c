@@ -7,7 +7,12 @@
  * or be refused with positioned errors, and validate to a count of
  * problems with their reasons or stop at a limit with one, never crash,
  * leak, overflow the stack or hang: $ref cycles, deep nesting, patterns
- * and work that doubles at each level all come from the input.
+ * and work that doubles at each level all come from the input.  The
+ * JSON schema is read as a file is (pe_json_parse_source), at
+ * https://fuzz.invalid/root.json, and every other document under
+ * https://fuzz.invalid/ that it names is the same text read again, so
+ * that references and metaschemas across documents come from the input
+ * too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +28,32 @@
 #include "evaluators/jsonschema.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The schema's text, which every document of the fuzz is. */
+struct text {
+	const char *s;
+	size_t len;
+};
+
+/* The loader: see struct pe_jsonschema_docs. */
+static struct pe_doc *load(void *arg, const char *uri,
+			   const struct pe_mark *from, struct pe_diag *diag)
+{
+	const struct text *t = arg;
+	struct pe_doc *doc;
+
+	if (strncmp(uri, "https://fuzz.invalid/", 21)) {
+		pe_diag_error(diag, from, "not here");
+		return NULL;
+	}
+	doc = pe_doc_new(uri, t->s, t->len);
+	doc->root = pe_json_parse_source(doc, diag);
+	if (!doc->root) {
+		pe_doc_free(doc);
+		return NULL;
+	}
+	return doc;
+}
 
 /* The start of the line "--" in text, or NULL. */
 static const char *separator(const char *text, size_t len)
@@ -61,11 +92,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t schema_len = sep ? (size_t)(sep - text) : size;
 	struct pe_mark m = { "fuzz", 1, 1 };
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_doc *doc = pe_doc_new("fuzz", NULL, 0), *yaml = NULL;
+	struct pe_doc *doc = pe_doc_new("fuzz", text, schema_len), *yaml = NULL;
 	const struct pe_node *schema, *instance;
 	struct pe_jsonschema *js = NULL;
+	struct text t = { text, schema_len };
+	struct pe_jsonschema_docs docs = { "https://fuzz.invalid/root.json",
+					   load, &t };
 
-	schema = pe_json_parse(doc, text, schema_len, &m, diag);
+	schema = pe_json_parse_source(doc, diag);
 	if (!schema) {
 		pe_diag_free(diag);
 		diag = pe_diag_new();
@@ -75,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!schema)
 		goto done;
-	js = pe_jsonschema_compile(schema, NULL, diag);
+	js = pe_jsonschema_compile(schema, &docs, diag);
 	if (!js && !pe_diag_len(diag))
 		abort();
 	/* Refused: every problem is placed and said. */
