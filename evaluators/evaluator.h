@@ -227,10 +227,10 @@ struct pe_evaluator_ops {
 	/* Variables the family fills in its own templates, not the case's. */
 	const char *const *provides;
 	/*
-	 * Its settings are matched as written (patterns, heading and column
-	 * names): a {{variable}} in them would not be the case's value, so
-	 * such an evaluator is unsupported (registry.c), never a check of
-	 * the braces themselves.
+	 * Its settings are read as written (patterns, heading and column
+	 * names, a schema, code): a {{variable}} in them would not be the
+	 * case's value, so such an evaluator is unsupported (registry.c),
+	 * never a check of the braces themselves.
 	 */
 	int as_written;
 	/*

@@ -183,6 +183,7 @@ static const char *const exec_known[] = { "exec", "timeout", "threshold",
 
 const struct pe_evaluator_ops pe_exec_check_ops = {
 	.name = "exec",
+	.as_written = 1,
 	.example = "{exec: [echo, 'true']}",
 	.keys = exec_keys,
 	.known_keys = exec_known,

@@ -562,6 +562,7 @@ static const char *const json_known[] = { "json", "schema", "value", NULL };
 
 const struct pe_evaluator_ops pe_json_check_ops = {
 	.name = "json",
+	.as_written = 1,
 	.example = "{json: true}",
 	.keys = json_keys,
 	.types = json_types,

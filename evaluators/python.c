@@ -184,6 +184,7 @@ static const char *const python_known[] = { "python", "value", "timeout",
 
 const struct pe_evaluator_ops pe_python_ops = {
 	.name = "python",
+	.as_written = 1,
 	.example = "{python: \"'hello' in output\"}",
 	.keys = python_keys,
 	.types = python_types,

@@ -209,7 +209,7 @@ static void *refuse_variables(struct pe_evalspec *spec,
 	if (spec->data && ops->release)
 		ops->release(spec->data);
 	spec->data = NULL;
-	why = xstrfmt("'%s' is matched as written: these settings are not "
+	why = xstrfmt("'%s' is read as written: these settings are not "
 		      "templates, so the case's value of %s would not be in it",
 		      at->text, token);
 	pe_evaluator_unsupported(spec, "%s", why);
