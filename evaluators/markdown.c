@@ -962,7 +962,7 @@ static void normalize_with(const char *s, size_t len,
 	pe_buf_reset(&scratch->stripped);
 	pe_buf_reset(&scratch->folded);
 	strip_markers(s, len, &scratch->stripped);
-	/* Folding makes text at most three times longer: it always fits. */
+	/* The scratch buffers have no maximum: it always fits. */
 	pe_unicode_fold(pe_buf_str(&scratch->stripped), scratch->stripped.len,
 			&scratch->folded);
 	p = pe_buf_str(&scratch->folded);

@@ -413,7 +413,7 @@ static int prepare(const struct reference_spec *spec,
 	const char *text = pe_unicode_trim(in->output, &len), *ref;
 	int rc;
 
-	pe_buf_init(&t->answer, 3 * len + 1);
+	pe_buf_init(&t->answer, PE_UNICODE_FOLD_GROWTH * len + 1);
 	pe_buf_init(&t->ref, 0);
 	pe_buf_init(&raw, 0);
 	pe_eval_render(spec->expected, in, &raw);

@@ -224,8 +224,7 @@ static void score_string(const void *state, const struct pe_evalspec *evalspec,
 		}
 	}
 	text = pe_unicode_trim(text, &len);
-	/* Folding makes text at most three times longer (unicode.h). */
-	pe_buf_init(&answer, 3 * len + 1);
+	pe_buf_init(&answer, PE_UNICODE_FOLD_GROWTH * len + 1);
 	if (!spec->case_sensitive && !spec->part.norm) {
 		/* The whole answer, folded once for all its evaluators. */
 		const struct pe_eval_memo *m = pe_eval_folded(in, &own);

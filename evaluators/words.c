@@ -162,8 +162,7 @@ static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 	size_t len = in->len;
 	const char *text = pe_unicode_trim(in->output, &len);
 
-	/* Folding makes at most three bytes of one (U+FFFD of a bad byte). */
-	pe_buf_init(&m->folded, 3 * len + 1);
+	pe_buf_init(&m->folded, PE_UNICODE_FOLD_GROWTH * len + 1);
 	m->made = pe_unicode_fold(text, len, &m->folded) ? -1 : 1;
 }
 

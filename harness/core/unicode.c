@@ -9,10 +9,11 @@
  * bytes with the character before it (which a combining mark may compose
  * with), goes through utf8proc.  utf8proc rejects a whole string at its first invalid byte,
  * so such a run is split again with the one decoder: each stretch of
- * well-formed characters goes through utf8proc_decompose (case folding
- * and canonical decomposition, into code points) and each invalid byte
- * becomes U+FFFD; one utf8proc_reencode over the run then composes (NFC)
- * and writes UTF-8.  Every buffer is allocated here with xmalloc, so
+ * well-formed characters goes through utf8proc_decompose (for folding,
+ * case folding and compatibility decomposition with the ignorable
+ * characters dropped; canonical decomposition alone for composing) into
+ * code points, and each invalid byte becomes U+FFFD; one
+ * utf8proc_reencode over the run then composes and writes UTF-8.  Every buffer is allocated here with xmalloc, so
  * running out of memory ends the program as everywhere else.
  */
 #include "harness/core/unicode.h"
@@ -31,8 +32,16 @@
 
 enum { REPLACEMENT_CHARACTER = 0xfffd };
 
+/*
+ * Folding: full case folding, compatibility composition (NFKC: the
+ * fullwidth "ｈｕｎｔｅｒ２" is "hunter2", the ligature "ﬁ" is "fi") and the
+ * default ignorable characters dropped (the zero-width space, the soft
+ * hyphen, the word joiner, the variation selectors), so that what reads
+ * alike compares alike and nothing invisible hides a word from a check.
+ */
 static const utf8proc_option_t fold_options =
-	UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE;
+	UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE |
+	UTF8PROC_COMPAT | UTF8PROC_IGNORE;
 static const utf8proc_option_t compose_options =
 	UTF8PROC_COMPOSE | UTF8PROC_STABLE;
 
@@ -196,23 +205,44 @@ static size_t ascii_prefix(const char *s, size_t len)
  * tests/unit/test_unicode.c. */
 int pe_unicode_inert(unsigned long cp)
 {
+	/*
+	 * Not those that compatibility composition changes (the no-break
+	 * space, superscripts, fractions, "…", "‼") or that folding drops
+	 * (the soft hyphen, zero-width characters, variation selectors).
+	 */
 	static const unsigned long
 		ranges[][2] = {
-			{ 0xa0, 0xb4 }, /* Latin-1 signs, but the micro sign */
-			{ 0xb6, 0xbf },
+			{ 0xa1, 0xa7 }, /* Latin-1 signs */
+			{ 0xa9, 0xa9 },
+			{ 0xab, 0xac },
+			{ 0xae, 0xae },
+			{ 0xb0, 0xb1 },
+			{ 0xb6, 0xb7 },
+			{ 0xbb, 0xbb },
+			{ 0xbf, 0xbf },
 			{ 0xd7, 0xd7 },
 			{ 0xf7, 0xf7 },
-			{ 0x2002, 0x2027 }, /* spaces, dashes, quotes, bullets */
-			{ 0x2030, 0x205e },
-			{ 0x2190, 0x2328 }, /* arrows, math, technical */
+			{ 0x2010, 0x2010 }, /* dashes, quotes, bullets */
+			{ 0x2012, 0x2016 },
+			{ 0x2018, 0x2023 },
+			{ 0x2027, 0x2027 },
+			{ 0x2030, 0x2032 },
+			{ 0x2035, 0x2035 },
+			{ 0x2038, 0x203b },
+			{ 0x203d, 0x203d },
+			{ 0x203f, 0x2046 },
+			{ 0x204a, 0x2056 },
+			{ 0x2058, 0x205e },
+			{ 0x2190, 0x222b }, /* arrows, math, technical */
+			{ 0x222e, 0x222e },
+			{ 0x2231, 0x2328 },
 			{ 0x232b, 0x23ff },
 			{ 0x2500, 0x27bf }, /* boxes, shapes, symbols, dingbats */
 			{ 0x2b00, 0x2bff },
-			{ 0xfe00, 0xfe0f },   /* variation selectors */
 			{ 0x1f300, 0x1faff }, /* emoji */
 		};
 
-	if (cp < 0xa0 || cp > 0x1faff)
+	if (cp < 0xa1 || cp > 0x1faff)
 		return 0;
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(*ranges); i++)
 		if (cp >= ranges[i][0] && cp <= ranges[i][1])
@@ -288,7 +318,7 @@ static int map_text(const char *s, size_t len, struct pe_buf *out,
 	return rc ? PE_ERR_LIMIT : PE_OK;
 }
 
-/* Folds case with NFC; see unicode.h. */
+/* Folds case with NFKC; see unicode.h. */
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
 {
 	return map_text(s, len, out, fold_options, 1);

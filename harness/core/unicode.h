@@ -1,7 +1,7 @@
 #ifndef PE_UNICODE_H
 #define PE_UNICODE_H
 /*
- * Unicode text rules beyond decoding: case folding with NFC normalisation,
+ * Unicode text rules beyond decoding: case folding with NFKC normalisation,
  * white space, trimming, word characters, grapheme clusters, and the
  * width of a character on a terminal.  The string evaluators
  * (evaluators/string.c) use it to compare answers without case, as
@@ -24,10 +24,14 @@
 /*
  * Appends the case-folded form of s (len bytes) to out: Unicode full case
  * folding (ß becomes ss, final sigma becomes σ, K becomes k, İ becomes i
- * followed by U+0307), then canonical composition (NFC), so a letter
- * written with a combining mark and its precomposed form fold alike.  These
- * are utf8proc's UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE.
- * Two texts that differ only in case fold to the same bytes.
+ * followed by U+0307), then compatibility composition (NFKC), so a letter
+ * written with a combining mark and its precomposed form fold alike, and
+ * so do a fullwidth letter and its ASCII one, a ligature and its letters;
+ * and the default ignorable characters (zero-width space and joiners, the
+ * soft hyphen, the word joiner, variation selectors) are dropped.  These
+ * are utf8proc's UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE |
+ * UTF8PROC_COMPAT | UTF8PROC_IGNORE.  Two texts that differ only in case,
+ * width or invisible characters fold to the same bytes.
  *
  * Invalid UTF-8 never stops it or cuts the text: each byte that does not
  * start a well-formed character (pe_utf8_decode) becomes U+FFFD, as Go's
@@ -36,11 +40,19 @@
  * so mostly-ASCII text folds at the speed of a copy.
  *
  * Returns 0, or PE_ERR_LIMIT when out's maximum would be exceeded (out
- * then holds what it held before; folding makes text at most three times
- * longer, so room for 3 * len more bytes always suffices) or, for text of
- * more than 2^59 bytes, when utf8proc cannot size it.
+ * then holds what it held before; folding makes text at most
+ * PE_UNICODE_FOLD_GROWTH times longer, so room for that many times len
+ * more bytes always suffices) or, for text of more than 2^59 bytes,
+ * when utf8proc cannot size it.
  */
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
+
+/*
+ * How many times longer folding makes text at most: compatibility
+ * composition makes 33 bytes of the 3 of U+FDFA (test_unicode.c checks
+ * every character); an invalid byte becomes the 3 of U+FFFD.
+ */
+enum { PE_UNICODE_FOLD_GROWTH = 11 };
 
 /*
  * Appends the canonical composition (NFC) of s (len bytes) to out, case
@@ -51,9 +63,9 @@ int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out);
 
 /*
  * True for a character that folding and NFC leave as it is, whatever
- * comes before or after it: it has no case and no canonical mapping, it
- * is not a combining character, and nothing composes with it as the
- * second of a pair.  These are the punctuation, spaces, arrows, math and
+ * comes before or after it: it has no case, no canonical or compatibility
+ * mapping, it is not ignorable nor a combining character, and nothing
+ * composes with it as the second of a pair.  These are the punctuation, spaces, arrows, math and
  * technical signs, box drawing, dingbats and emoji that model output is
  * full of, copied by pe_unicode_fold instead of going through utf8proc.
  */

@@ -107,7 +107,21 @@ static const struct fold_case fold_cases[] = {
 	/* Signs and ligatures that fold to letters. */
 	{ "Kelvin sign", "\xe2\x84\xaa", 0, "k", 0 },
 	{ "fi ligature", "\xef\xac\x81", 0, "fi", 0 },
-	{ "fullwidth A is not ASCII", "\xef\xbc\xa1", 0, "\xef\xbd\x81", 0 },
+	{ "fullwidth letters and digits are ASCII (NFKC)",
+	  "\xef\xbd\x88\xef\xbd\x95\xef\xbd\x8e\xef\xbd\x94\xef\xbd\x85\xef\xbd"
+	  "\x92\xef\xbc\x92",
+	  0, "hunter2", 0 },
+	{ "superscript two is 2, the ellipsis three dots",
+	  "x\xc2\xb2\xe2\x80\xa6", 0, "x2...", 0 },
+
+	/* Invisible characters are dropped: nothing hides a word. */
+	{ "zero-width space", "HUN\xe2\x80\x8bTER", 0, "hunter", 0 },
+	{ "soft hyphen", "hun\xc2\xadter", 0, "hunter", 0 },
+	{ "word joiner and zero-width joiner", "h\xe2\x81\xa0u\xe2\x80\x8dn", 0,
+	  "hun", 0 },
+	{ "variation selector after an emoji", "\xe2\x9d\xa4\xef\xb8\x8f OK", 0,
+	  "\xe2\x9d\xa4 ok", 0 },
+	{ "only invisible characters", "\xe2\x80\x8b\xc2\xad", 0, "", 0 },
 	{ "emoji stays", "\xf0\x9f\x98\x80 OK", 0, "\xf0\x9f\x98\x80 ok", 0 },
 
 	/* Invalid UTF-8: each byte that starts no character is U+FFFD. */
@@ -262,13 +276,14 @@ static int well_formed(const char *s, size_t len)
 
 /*
  * Every scalar value folded alone gives well-formed UTF-8 no more than
- * three times as long (the bound unicode.h promises), and ASCII folds as
- * tolower.
+ * PE_UNICODE_FOLD_GROWTH times as long (the bound unicode.h promises,
+ * reached), nothing only for the default ignorable characters, and ASCII
+ * folds as tolower.
  */
 static void test_fold_every_code_point(void **state)
 {
 	struct pe_buf out;
-	size_t checked = 0, grown = 0;
+	size_t checked = 0, grown = 0, most = 0;
 
 	(void)state;
 	pe_buf_init(&out, 0);
@@ -280,8 +295,12 @@ static void test_fold_every_code_point(void **state)
 			continue;
 		n = pe_utf8_encode(cp, in);
 		pe_buf_reset(&out);
-		if (pe_unicode_fold(in, n, &out) || out.len > 3 * n ||
-		    !out.len || !well_formed(out.data, out.len) ||
+		if (pe_unicode_fold(in, n, &out) ||
+		    out.len > PE_UNICODE_FOLD_GROWTH * n ||
+		    (out.len == 0) !=
+			    utf8proc_get_property((utf8proc_int32_t)cp)
+				    ->ignorable ||
+		    !well_formed(out.data, out.len) ||
 		    (cp < 0x80 &&
 		     (unsigned char)out.data[0] !=
 			     (cp >= 'A' && cp <= 'Z' ? cp + 32 : cp))) {
@@ -290,12 +309,15 @@ static void test_fold_every_code_point(void **state)
 			fail();
 		}
 		grown += out.len > n;
+		if (out.len / n > most)
+			most = out.len / n;
 		checked++;
 	}
 	pe_buf_release(&out);
 	assert_int_equal(checked, 0x110000 - 0x800);
 	/* Some characters do grow (sharp s, ligatures). */
 	assert_true(grown > 0);
+	assert_int_equal(most, PE_UNICODE_FOLD_GROWTH);
 }
 
 /*
@@ -850,7 +872,8 @@ static void fold_as_utf8proc(const char *text, size_t len, unsigned long cp)
 	utf8proc_uint8_t *want = NULL;
 	utf8proc_ssize_t n = utf8proc_map(
 		(const utf8proc_uint8_t *)text, (utf8proc_ssize_t)len, &want,
-		UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+		UTF8PROC_CASEFOLD | UTF8PROC_COMPOSE | UTF8PROC_STABLE |
+			UTF8PROC_COMPAT | UTF8PROC_IGNORE);
 	struct pe_buf got;
 
 	pe_buf_init(&got, 0);
