@@ -94,7 +94,9 @@ static void print_text(const struct pe_suite *s, const char *judge,
 	for (size_t i = 0; i < s->nfiles; i++) {
 		const struct pe_suite_file *f = &s->files[i];
 		const struct pe_prompt *p = f->prompt;
-		size_t errors = pe_diag_count_file(diag, f->path, PE_SEV_ERROR);
+		size_t errors =
+			pe_diag_count_file(diag, f->path, PE_SEV_ERROR) +
+			f->other_errors;
 		size_t skipped = p ? count_skipped(p, judge, NULL) : 0;
 
 		if (!p) {
@@ -173,8 +175,10 @@ static void print_json(const struct pe_suite *s, const char *judge,
 		pe_buf_adds(&b, i ? ",\n  {\"path\":" : "\n  {\"path\":");
 		pe_json_str(&b, f->path);
 		pe_buf_addf(&b, ",\"errors\":%zu,\"warnings\":%zu,\"prompt\":",
-			    pe_diag_count_file(diag, f->path, PE_SEV_ERROR),
-			    pe_diag_count_file(diag, f->path, PE_SEV_WARNING));
+			    pe_diag_count_file(diag, f->path, PE_SEV_ERROR) +
+				    f->other_errors,
+			    pe_diag_count_file(diag, f->path, PE_SEV_WARNING) +
+				    f->other_warnings);
 		if (f->prompt)
 			json_prompt(&b, f->prompt, judge);
 		else

@@ -34,6 +34,28 @@ static void warn_duplicate_names(struct pe_suite *s, struct pe_diag *diag)
 	}
 }
 
+/* What diag has recorded of severity sev: in all, and in file. */
+static size_t count_other(const struct pe_diag *diag, const char *file,
+			  enum pe_severity sev)
+{
+	return pe_diag_count(diag, sev) - pe_diag_count_file(diag, file, sev);
+}
+
+/* Loads and compiles the prompt at path into f. */
+static void load_file(struct pe_suite_file *f, const char *path,
+		      struct pe_diag *diag)
+{
+	size_t errors = count_other(diag, path, PE_SEV_ERROR);
+	size_t warnings = count_other(diag, path, PE_SEV_WARNING);
+
+	f->path = xstrdup(path);
+	f->prompt = pe_prompt_load(path, diag);
+	if (f->prompt)
+		pe_evaluators_compile(f->prompt, diag);
+	f->other_errors = count_other(diag, path, PE_SEV_ERROR) - errors;
+	f->other_warnings = count_other(diag, path, PE_SEV_WARNING) - warnings;
+}
+
 /* Loads every prompt file the paths name; see suite.h. */
 struct pe_suite *pe_suite_load(char *const *paths, size_t npaths,
 			       struct pe_diag *diag)
@@ -53,12 +75,7 @@ struct pe_suite *pe_suite_load(char *const *paths, size_t npaths,
 			seen = !strcmp(s->files[j].path, files.items[i]);
 		if (seen)
 			continue;
-		s->files[s->nfiles].path = xstrdup(files.items[i]);
-		s->files[s->nfiles].prompt =
-			pe_prompt_load(files.items[i], diag);
-		if (s->files[s->nfiles].prompt)
-			pe_evaluators_compile(s->files[s->nfiles].prompt, diag);
-		s->nfiles++;
+		load_file(&s->files[s->nfiles++], files.items[i], diag);
 	}
 	pe_strlist_release(&files);
 	warn_duplicate_names(s, diag);

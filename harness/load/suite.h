@@ -14,6 +14,11 @@
 struct pe_suite_file {
 	char *path;
 	struct pe_prompt *prompt; /* NULL when the file is not usable */
+	/*
+	 * The errors and warnings that loading the prompt recorded in other
+	 * files: its datasets, the schema files its evaluators read.
+	 */
+	size_t other_errors, other_warnings;
 };
 
 struct pe_suite {
