@@ -108,6 +108,15 @@ static int compile_format(const struct pe_evalspec *spec,
 		if (pe_setting_count(headings, "max_level", 1, 6,
 				     &st->max_level, diag))
 			goto fail;
+		if (st->max_level == 6) {
+			/* Markdown has no deeper heading: any answer meets it. */
+			pe_diag_error(diag,
+				      &pe_node_get(headings, "max_level")->mark,
+				      "'max_level: 6' is met by any answer, "
+				      "since Markdown has no heading deeper "
+				      "than level 6, so it checks nothing");
+			goto fail;
+		}
 	}
 	if (pe_setting_bool(body, "no_html", &st->no_html, diag))
 		goto fail;
