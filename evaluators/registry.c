@@ -495,7 +495,15 @@ const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 	return NULL;
 }
 
-static size_t warn_unrun(const struct pe_evalspec *specs, size_t n,
+/*
+ * Warns at each evaluator of specs that will not run.  What that does to
+ * its cases depends on the prompt: without a threshold they are
+ * ungraded; under one, a case is graded when the evaluators that ran
+ * decide it whatever the others would score, which an evaluator of
+ * weight 0 never changes.
+ */
+static size_t warn_unrun(const struct pe_prompt *p,
+			 const struct pe_evalspec *specs, size_t n,
 			 const char *run_judge, int ask_judges,
 			 struct pe_diag *diag)
 {
@@ -508,12 +516,21 @@ static size_t warn_unrun(const struct pe_evalspec *specs, size_t n,
 		if (!why)
 			continue;
 		unrun++;
-		if (!specs[i].ops->never_runs)
-			pe_diag_warning(diag, &specs[i].mark,
-					"%s evaluator '%s' will not run (%s): "
-					"its cases will be ungraded, never "
-					"passed",
-					specs[i].ops->name, specs[i].name, why);
+		if (specs[i].ops->never_runs)
+			continue;
+		pe_diag_warning(
+			diag, &specs[i].mark,
+			"%s evaluator '%s' will not run (%s): %s",
+			specs[i].ops->name, specs[i].name, why,
+			!p->has_threshold
+				? "its cases will be ungraded, never passed"
+			: specs[i].weight == 0
+				? "with weight 0 it changes no verdict of the "
+				  "threshold, so its cases are graded without "
+				  "it"
+				: "its cases will be ungraded, never passed, "
+				  "unless the evaluators that run decide the "
+				  "threshold whatever it would score");
 	}
 	return unrun;
 }
@@ -523,12 +540,13 @@ size_t pe_evaluators_warn_unrun(const struct pe_prompt *p,
 				const char *run_judge, int ask_judges,
 				struct pe_diag *diag)
 {
-	size_t n = warn_unrun(p->evaluators, p->nevaluators, run_judge,
+	size_t n = warn_unrun(p, p->evaluators, p->nevaluators, run_judge,
 			      ask_judges, diag);
 
 	for (size_t c = 0; c < p->ncases; c++)
-		n += warn_unrun(p->cases[c].evaluators, p->cases[c].nevaluators,
-				run_judge, ask_judges, diag);
+		n += warn_unrun(p, p->cases[c].evaluators,
+				p->cases[c].nevaluators, run_judge, ask_judges,
+				diag);
 	return n;
 }
 
