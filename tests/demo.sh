@@ -49,7 +49,7 @@ status=$?
 { set +x; } 2>/dev/null
 [ $status -le 1 ] || exit $status
 set -x
-./prompteval score -q --responses datasets/responses/recorded \
+./prompteval score -q --max-ungraded 3 --responses datasets/responses/recorded \
 	-o out/demo-recorded prompts/003-zero-downtime-migration-strategy.prompt.yml
 { set +x; } 2>/dev/null
 echo "make demo: results in out/demo/results.json and out/demo/results.jsonl;"

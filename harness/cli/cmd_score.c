@@ -134,11 +134,14 @@ static int by_prompt(const void *a, const void *b)
 
 /*
  * Warns, at each prompt, about test cases no response answers: they are
- * not scored, so the pass rates say nothing about them.
+ * not scored, so the pass rates say nothing about them, and they count
+ * as cases not graded for the exit status.  Returns how many there are.
  */
-static void warn_unanswered(const struct pe_suite *s,
-			    const struct pe_responses *r, struct pe_diag *diag)
+static size_t warn_unanswered(const struct pe_suite *s,
+			      const struct pe_responses *r,
+			      struct pe_diag *diag)
 {
+	size_t unanswered = 0;
 	unsigned char **seen =
 		xcalloc(s->nfiles ? s->nfiles : 1, sizeof(*seen));
 	size_t last = 0;
@@ -183,9 +186,11 @@ static void warn_unanswered(const struct pe_suite *s,
 					"first: '%s')",
 					missing, p->ncases, p->name,
 					p->cases[first].id);
+		unanswered += missing;
 		free(seen[f]);
 	}
 	free(seen);
+	return unanswered;
 }
 
 /* Warns once per prompt at the judges that score does not ask. */
@@ -402,7 +407,7 @@ int cmd_score(int argc, char **argv)
 	if (suite && !pe_diag_count(diag, PE_SEV_ERROR))
 		r = pe_responses_load(o.responses, suite, diag);
 	if (r && !pe_diag_count(diag, PE_SEV_ERROR))
-		warn_unanswered(suite, r, diag);
+		outcome.unanswered = warn_unanswered(suite, r, diag);
 	pe_diag_sort(diag);
 	pe_diag_print(diag, stderr);
 	if (pe_diag_count(diag, PE_SEV_ERROR)) {
@@ -423,10 +428,14 @@ int cmd_score(int argc, char **argv)
 	print_summary(rows, r->len, agg, written, o.quiet, o.verbose);
 	outcome.tally = pe_aggregate_total(agg);
 	outcome.judge_rows = 1;
-	/* Within --max-ungraded, ungraded cases do not make the status 2. */
+	/*
+	 * Within --max-ungraded, ungraded cases, and those of PATH that no
+	 * response answers, do not make the status 2.
+	 */
 	outcome.ungraded_allowed =
 		o.max_ungraded >= 0 &&
-		outcome.tally->ungraded <= (size_t)o.max_ungraded;
+		outcome.tally->ungraded + outcome.unanswered <=
+			(size_t)o.max_ungraded;
 	status = pe_exit_status(&outcome, &why);
 	if (why)
 		pe_terminal_printf(stdout, "%s\n", why);

@@ -60,6 +60,14 @@ int pe_exit_status(const struct pe_outcome *o, const char **why)
 			       "failed (--max-ungraded N allows N of them)";
 		return PE_EXIT_INCOMPLETE;
 	}
+	if (o->judge_rows && o->unanswered && !o->ungraded_allowed) {
+		if (why)
+			*why = "not every test case was scored: no response "
+			       "answers some of them (see the warnings), so "
+			       "they neither passed nor failed (--max-ungraded "
+			       "N allows N of them)";
+		return PE_EXIT_INCOMPLETE;
+	}
 	if (!t->pass && !t->fail) {
 		if (why)
 			*why = t->jobs ? "nothing was checked: no case passed "

@@ -29,7 +29,8 @@ struct pe_outcome {
 	size_t gates_unchecked; /* gates asked for and not checked */
 	int errors_allowed;	/* --max-errors was given */
 	int ungraded_allowed;	/* --max-ungraded was given */
-	int interrupted;	/* stopped by SIGINT before every job ran */
+	size_t unanswered; /* score: cases of PATH that no response answers */
+	int interrupted;   /* stopped by SIGINT before every job ran */
 };
 
 /*
@@ -40,6 +41,8 @@ struct pe_outcome {
  *   2  judged rows errored, and --max-errors was not given;
  *   2  judged rows are ungraded (an evaluator did not run), and
  *      --max-ungraded was not given;
+ *   2  test cases were not scored (score: no response answers them),
+ *      and --max-ungraded was not given;
  *   2  rows were judged but none passed or failed: nothing was checked
  *      (every case was skipped, or there were none);
  *   1  a judged row failed and no gate was given (gates decide when given);
