@@ -165,6 +165,11 @@ static void write_call(struct pe_buf *b, const struct pe_result *r)
 	pe_json_str(b, r->finish_reason);
 	pe_buf_adds(b, ",\"served_model\":");
 	pe_json_str(b, r->served_model);
+	/* Left out when unknown: rows from older files keep their bytes. */
+	if (r->request) {
+		pe_buf_adds(b, ",\"request\":");
+		pe_json_str(b, r->request);
+	}
 	pe_buf_addc(b, '}');
 }
 
@@ -225,7 +230,12 @@ void pe_result_json(const struct pe_result *r, struct pe_buf *b)
 	pe_buf_adds(b, ",\"evaluators\":[");
 	for (size_t i = 0; i < r->nevaluators; i++)
 		write_evaluator(b, i == 0, &r->evaluators[i]);
-	pe_buf_adds(b, "]}");
+	pe_buf_addc(b, ']');
+	if (r->scoring) {
+		pe_buf_adds(b, ",\"scoring\":");
+		pe_json_str(b, r->scoring);
+	}
+	pe_buf_addc(b, '}');
 }
 
 /* Starts an empty tally. */

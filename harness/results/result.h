@@ -82,6 +82,14 @@ struct pe_result {
 	long tokens_out;
 	const char *finish_reason;
 	const char *served_model;
+	/*
+	 * What was asked ("request"): PE_JOB_ID_LEN hex digits of the
+	 * SHA-256 of the request as rendered (run/runner.c), so that --resume
+	 * keeps an answer only while its job still asks the same.  NULL when
+	 * unknown (files written before it, a request that could not be
+	 * rendered), and then left out of the row's JSON.
+	 */
+	const char *request;
 
 	/*
 	 * The judges' calls ("judge"): how many were made for the row (from
@@ -108,6 +116,14 @@ struct pe_result {
 	size_t output_len;
 	const struct pe_result_evaluator *evaluators;
 	size_t nevaluators;
+	/*
+	 * What scored it ("scoring"): PE_JOB_ID_LEN hex digits of the
+	 * SHA-256 of the evaluators and the test case as written, the
+	 * threshold, the prompt's JSON schema and the run's judge model
+	 * (run/runner.c), so that --resume scores a kept answer again when
+	 * they changed.  NULL when unknown, and then left out.
+	 */
+	const char *scoring;
 
 	unsigned line; /* where the row starts in the file it came from */
 };

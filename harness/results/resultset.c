@@ -544,6 +544,9 @@ static void read_call(struct reader *r, const struct where *row,
 	get_count(r, &w, n, "tokens_out", 1, &out->tokens_out);
 	get_string(r, &w, n, "finish_reason", 1, &out->finish_reason);
 	get_string(r, &w, n, "served_model", 1, &out->served_model);
+	/* Optional: files written before it have none. */
+	if (pe_node_get(n, "request"))
+		get_string(r, &w, n, "request", 1, &out->request);
 }
 
 /* "judge": optional (files before it have none), null or a mapping. */
@@ -648,6 +651,9 @@ static int read_row(struct reader *r, const struct pe_node *n, size_t start,
 	read_judge(r, &w, n, out);
 	read_output(r, &w, n, out);
 	read_evaluators(r, &w, n, out);
+	/* Optional: files written before it have none. */
+	if (pe_node_get(n, "scoring"))
+		get_string(r, &w, n, "scoring", 1, &out->scoring);
 	out->case_index = (size_t)case_index;
 	out->repeat = repeat > UINT_MAX ? UINT_MAX : (unsigned)repeat;
 	return r->failed ? PE_ERR_INVALID : PE_OK;

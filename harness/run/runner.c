@@ -31,6 +31,7 @@
 #include "evaluators/evaluator.h"
 #include "evaluators/workers.h"
 #include "harness/core/buf.h"
+#include "harness/core/hash.h"
 #include "harness/run/http.h"
 #include "harness/run/pacing.h"
 #include "harness/core/json.h"
@@ -186,6 +187,15 @@ struct runner {
 	 * answers in memory.
 	 */
 	size_t unrecorded;
+	/*
+	 * --resume: the jobs whose answers the journal kept, to be scored
+	 * again with the evaluators as they are now (kept[job].finished is
+	 * set, with the kept line's place), and the journal's path.
+	 */
+	struct pe_journal_line *kept;
+	size_t *rescore;
+	size_t nrescore;
+	char *journal_path;
 };
 
 static double now_ms(void)
@@ -289,6 +299,102 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 }
 
 /*
+ * Computes what job asks (struct pe_result's request) into out: a digest
+ * of its model (as named and as its provider calls it) and the request's
+ * body as rendered, not streamed and without credentials, or for a
+ * provider that sends nothing (echo) the rendered messages.  Where the
+ * request goes (the base URL, a program's path) is not part of it, so a
+ * server that moved to another port keeps its answers.  Returns 0, or -1
+ * when the request cannot be rendered or built (the job fails so when it
+ * runs).
+ */
+static int request_digest(const struct pe_plan *plan, size_t job,
+			  char out[PE_JOB_ID_LEN + 1])
+{
+	const struct pe_job *j = &plan->jobs[job];
+	const struct pe_target *t = &plan->targets[j->target];
+	size_t n = j->prompt->nmessages;
+	struct pe_chat_message *msgs = xcalloc(n ? n : 1, sizeof(*msgs));
+	char **texts = xcalloc(n ? n : 1, sizeof(*texts));
+	struct pe_chat_request req;
+	struct pe_http_request http;
+	struct pe_buf b;
+	char err[512], hex[PE_SHA256_HEX_LEN + 1], *rerr;
+	int rc = -1;
+
+	memset(&http, 0, sizeof(http));
+	pe_buf_init(&b, 0);
+	rerr = render_messages(j, msgs, texts);
+	if (rerr) {
+		free(rerr);
+		goto done;
+	}
+	fill_request(j, t, msgs, &req);
+	req.stream = 0;
+	pe_buf_addf(&b, "%s%c%s%c", t->spec, 0, t->model ? t->model : "", 0);
+	if (!t->ops->write_body) {
+		for (size_t i = 0; i < n; i++)
+			pe_buf_addf(&b, "%s%c%zu:%s",
+				    pe_role_name(msgs[i].role), 0,
+				    strlen(texts[i]), texts[i]);
+	} else if (pe_provider_is_http(t->ops)
+			   ? pe_provider_build(t->ops, t->base_url, NULL, NULL,
+					       &req, &http, err, sizeof(err))
+			   : pe_provider_body(t->ops, &req, &http.body,
+					      &http.body_len, err,
+					      sizeof(err))) {
+		goto done;
+	} else {
+		pe_buf_add(&b, http.body, http.body_len);
+	}
+	pe_sha256_hex(b.data, b.len, hex);
+	memcpy(out, hex, PE_JOB_ID_LEN);
+	out[PE_JOB_ID_LEN] = '\0';
+	rc = 0;
+done:
+	pe_http_request_release(&http);
+	pe_buf_release(&b);
+	for (size_t i = 0; i < n; i++)
+		free(texts[i]);
+	free(texts);
+	free(msgs);
+	return rc;
+}
+
+/*
+ * Computes what scores job (struct pe_result's scoring) into out: a
+ * digest of its prompt's evaluators and its test case as written (its
+ * variables, expected value and own evaluators), the threshold, the
+ * prompt's JSON schema and the run's judge model.
+ */
+static void scoring_digest(const struct pe_plan *plan, size_t job,
+			   char out[PE_JOB_ID_LEN + 1])
+{
+	const struct pe_job *j = &plan->jobs[job];
+	const struct pe_prompt *p = j->prompt;
+	char hex[PE_SHA256_HEX_LEN + 1];
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; i < p->nevaluators; i++) {
+		pe_json_node(&b, p->evaluators[i].node);
+		pe_buf_addc(&b, '\n');
+	}
+	pe_buf_addc(&b, 0);
+	if (j->kase)
+		pe_json_node(&b, j->kase->item);
+	pe_buf_addc(&b, 0);
+	if (p->has_threshold)
+		pe_buf_addf(&b, "%.17g", p->threshold);
+	pe_buf_addf(&b, "%c%s%c%s", 0, p->json_schema ? p->json_schema : "", 0,
+		    plan->judge_model ? plan->judge_model : "");
+	pe_sha256_hex(b.data, b.len, hex);
+	memcpy(out, hex, PE_JOB_ID_LEN);
+	out[PE_JOB_ID_LEN] = '\0';
+	pe_buf_release(&b);
+}
+
+/*
  * A finished call is handed to scoring in the job's own row: the loop
  * thread fills its call figures and its answer (output, error, finish
  * reason and served model, on the heap and owned by the row until it is
@@ -371,10 +477,30 @@ static int scoring_behind(struct runner *r)
 	return n >= (size_t)r->opts->concurrency;
 }
 
+/* True when a kept job's line (--resume) is line, byte for byte. */
+static int same_as_kept(const struct runner *r, size_t job,
+			const struct pe_buf *line)
+{
+	const struct pe_journal_line *kl = &r->kept[job];
+	struct pe_buf old;
+	int same;
+
+	if (kl->len != line->len)
+		return 0;
+	pe_buf_init(&old, 0);
+	same = !pe_journal_read_line(r->journal_path, kl->offset, kl->len,
+				     &old) &&
+	       !memcmp(old.data, line->data, line->len);
+	pe_buf_release(&old);
+	return same;
+}
+
 /*
  * Records a scored job: sets its verdict, journals its row, counts it and
  * tells the observer.  The row keeps its verdict and call figures; its
- * answer and evaluators are freed once the line is written.
+ * answer and evaluators are freed once the line is written.  A job whose
+ * answer the journal kept (--resume) and whose line comes out the same
+ * keeps its line, so resuming a finished run does not grow the journal.
  */
 static void record(struct runner *r, size_t job,
 		   const struct pe_case_score *score)
@@ -383,12 +509,16 @@ static void record(struct runner *r, size_t job,
 	struct pe_journal_line *jl = &r->run->lines[job];
 	struct pe_result_evaluator *evs =
 		xcalloc(score->nresults ? score->nresults : 1, sizeof(*evs));
+	int kept = r->kept && r->kept[job].finished;
 	struct pe_buf line;
 
 	pe_case_score_to_row(score, row, evs);
 	pe_buf_init(&line, 0);
 	pe_result_json(row, &line);
-	if (pe_journal_append(r->journal, line.data, line.len, &jl->offset)) {
+	if (kept && same_as_kept(r, job, &line)) {
+		jl->offset = r->kept[job].offset;
+	} else if (pe_journal_append(r->journal, line.data, line.len,
+				     &jl->offset)) {
 		int err = errno ? errno : EIO;
 
 #pragma omp critical(pe_journal_error)
@@ -402,6 +532,8 @@ static void record(struct runner *r, size_t job,
 	{
 		pe_tally_add(&r->run->tally, row);
 		r->run->done++;
+		if (kept)
+			r->run->resumed++;
 		if (r->opts->observer && r->opts->observer->job_done)
 			r->opts->observer->job_done(r->opts->observer->ctx,
 						    row);
@@ -544,6 +676,90 @@ static void finish_judged(struct runner *r, size_t job)
 	pe_case_score_release(score);
 	free(score);
 	r->scores[job] = NULL;
+}
+
+/*
+ * Gives a kept job's row (--resume) the answer and call figures of its
+ * journal line, as if its call had just finished; the judges' figures
+ * start afresh, for the judges asked now.  Returns 0, or -1 when the
+ * line cannot be read again.
+ */
+static int take_kept(struct runner *r, size_t job)
+{
+	struct pe_result *row = &r->run->rows[job];
+	const struct pe_journal_line *kl = &r->kept[job];
+	struct pe_diag *diag = pe_diag_new();
+	struct pe_doc *doc = NULL;
+	struct pe_result read;
+	struct pe_buf line;
+	int rc = -1;
+
+	pe_buf_init(&line, 0);
+	if (pe_journal_read_line(r->journal_path, kl->offset, kl->len, &line))
+		goto done;
+	doc = pe_doc_new("journal", line.data, line.len);
+	if (pe_result_read_line(doc, &read, diag))
+		goto done;
+	row->has_call = read.has_call;
+	row->attempts = read.attempts;
+	row->cached = read.cached;
+	row->http_status = read.http_status;
+	row->first_byte_ms = read.first_byte_ms;
+	row->total_ms = read.total_ms;
+	row->tokens_in = read.tokens_in;
+	row->tokens_out = read.tokens_out;
+	row->output = xstrndup(read.output ? read.output : "", read.output_len);
+	row->output_len = read.output_len;
+	row->finish_reason =
+		read.finish_reason ? xstrdup(read.finish_reason) : NULL;
+	row->served_model =
+		read.served_model ? xstrdup(read.served_model) : NULL;
+	row->judge_calls = row->judge_cached = 0;
+	row->judge_model = NULL;
+	row->judge_tokens_in = row->judge_tokens_out = -1;
+	row->judge_cached_tokens_in = row->judge_cached_tokens_out = -1;
+	rc = 0;
+done:
+	pe_doc_free(doc);
+	pe_diag_free(diag);
+	pe_buf_release(&line);
+	return rc;
+}
+
+/*
+ * Scores a kept job's answer (--resume) again, with the evaluators as
+ * they are now, and records it; runs as an OpenMP task.
+ */
+static void rescore_job(struct runner *r, size_t job)
+{
+	struct pe_result *row = &r->run->rows[job];
+
+	if (take_kept(r, job)) {
+		row->has_call = 1;
+		row->error = xstrfmt("cannot read the answer kept in %s",
+				     r->journal_path);
+	}
+	score_job(r, job);
+}
+
+/*
+ * Hands every kept job (--resume) to scoring, on other threads when there
+ * are any; called once, by the loop's thread, before the loop.
+ */
+static void rescore_kept(struct runner *r)
+{
+	for (size_t i = 0; i < r->nrescore; i++) {
+		size_t job = r->rescore[i];
+
+#pragma omp atomic update seq_cst
+		r->unrecorded++;
+		if (r->plan->njudges) {
+#pragma omp atomic update seq_cst
+			r->scoring++;
+		}
+#pragma omp task firstprivate(job) if (r->threads > 1)
+		rescore_job(r, job);
+	}
 }
 
 /*
@@ -1896,12 +2112,51 @@ static const char *target_spec(const struct pe_plan *plan, const char *spec)
 struct resume_ctx {
 	struct id_index index;
 	struct pe_run *run;
+	struct pe_journal_line *kept;
 };
 
+/* True when both digests are known and the same. */
+static int same_digest(const char *now, const char *then)
+{
+	return now && then && !strcmp(now, then);
+}
+
+/* A journal line's row, verdict and all, is the job's: it is finished. */
+static void keep_row(struct resume_ctx *rc, long job,
+		     const struct pe_result *read)
+{
+	struct pe_result *row = &rc->run->rows[job];
+
+	row->status = read->status;
+	row->score = read->score;
+	row->has_call = read->has_call;
+	row->attempts = read->attempts;
+	row->cached = read->cached;
+	row->http_status = read->http_status;
+	row->first_byte_ms = read->first_byte_ms;
+	row->total_ms = read->total_ms;
+	row->tokens_in = read->tokens_in;
+	row->tokens_out = read->tokens_out;
+	row->judge_calls = read->judge_calls;
+	row->judge_tokens_in = read->judge_tokens_in;
+	row->judge_tokens_out = read->judge_tokens_out;
+	row->judge_cached = read->judge_cached;
+	row->judge_cached_tokens_in = read->judge_cached_tokens_in;
+	row->judge_cached_tokens_out = read->judge_cached_tokens_out;
+	row->judge_model = target_spec(rc->index.plan, read->judge_model);
+}
+
 /*
- * Takes one journal line: a finished job is not run again.  The line is
- * read by the results reader, as every row is; a line that does not read
- * (or a job that ended in error) leaves the job to run again.
+ * Takes one journal line.  The line is read by the results reader, as
+ * every row is; a later line for the same job replaces an earlier one.
+ * A job that asks what the line says it asked keeps the line's answer:
+ * when what scores it is the same too, the row is kept whole and the job
+ * is finished; else (the evaluators, the test case, the threshold, the
+ * JSON schema or the judge model changed) the answer is scored again.
+ * A line that does not read, a job that ended in error, and a job that
+ * asks something else now (the messages, the model's settings or its
+ * endpoint changed) or whose line does not say what it asked (a journal
+ * written before that was recorded) leave the job to run again.
  */
 static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 {
@@ -1912,33 +2167,20 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 	long job;
 
 	if (!pe_result_read_line(doc, &read, diag) &&
-	    read.status != PE_VERDICT_ERROR &&
 	    (job = index_find(&rc->index, read.id)) >= 0) {
-		struct pe_result *row = &rc->run->rows[job];
+		const struct pe_result *row = &rc->run->rows[job];
 		struct pe_journal_line *jl = &rc->run->lines[job];
+		struct pe_journal_line *kl = &rc->kept[job];
+		int asks = read.status != PE_VERDICT_ERROR &&
+			   same_digest(row->request, read.request);
+		int whole = asks && same_digest(row->scoring, read.scoring);
 
-		/* A later line for the same job replaces an earlier one. */
-		row->status = read.status;
-		row->score = read.score;
-		row->has_call = read.has_call;
-		row->attempts = read.attempts;
-		row->cached = read.cached;
-		row->http_status = read.http_status;
-		row->first_byte_ms = read.first_byte_ms;
-		row->total_ms = read.total_ms;
-		row->tokens_in = read.tokens_in;
-		row->tokens_out = read.tokens_out;
-		row->judge_calls = read.judge_calls;
-		row->judge_tokens_in = read.judge_tokens_in;
-		row->judge_tokens_out = read.judge_tokens_out;
-		row->judge_cached = read.judge_cached;
-		row->judge_cached_tokens_in = read.judge_cached_tokens_in;
-		row->judge_cached_tokens_out = read.judge_cached_tokens_out;
-		row->judge_model =
-			target_spec(rc->index.plan, read.judge_model);
-		jl->finished = 1;
-		jl->offset = offset;
-		jl->len = len;
+		jl->finished = whole;
+		kl->finished = asks && !whole;
+		jl->offset = kl->offset = offset;
+		jl->len = kl->len = len;
+		if (whole)
+			keep_row(rc, job, &read);
 	}
 	pe_diag_free(diag);
 	pe_doc_free(doc);
@@ -1950,6 +2192,9 @@ static void init_rows(const struct pe_plan *plan, struct pe_run *run)
 	run->rows = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->rows));
 	run->lines =
 		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->lines));
+	run->asks = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->asks));
+	run->checks =
+		xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->checks));
 	for (size_t i = 0; i < plan->njobs; i++) {
 		const struct pe_job *j = &plan->jobs[i];
 		struct pe_result *row = &run->rows[i];
@@ -1964,6 +2209,10 @@ static void init_rows(const struct pe_plan *plan, struct pe_run *run)
 		row->has_temperature = j->has_temperature;
 		row->temperature = j->temperature;
 		row->repeat = j->repeat;
+		if (!request_digest(plan, i, run->asks[i]))
+			row->request = run->asks[i];
+		scoring_digest(plan, i, run->checks[i]);
+		row->scoring = run->checks[i];
 	}
 }
 
@@ -2155,11 +2404,21 @@ static void drive(struct runner *r)
 #pragma omp single
 		{
 			r->threads = omp_get_num_threads();
+			rescore_kept(r);
 			loop(r);
 #pragma omp taskwait
 		}
 	}
 	take_judges(r);
+}
+
+/* Frees what --resume and the journal's path hold (also for a run that
+ * cannot start). */
+static void free_unstarted(struct runner *r)
+{
+	free(r->kept);
+	free(r->rescore);
+	free(r->journal_path);
 }
 
 /* Frees what the runner holds once the loop is over. */
@@ -2189,6 +2448,7 @@ static void release_runner(struct runner *r)
 	free(r->delayed);
 	free(r->attempts);
 	free(r->place);
+	free_unstarted(r);
 }
 
 /* Runs a plan; see runner.h. */
@@ -2197,7 +2457,6 @@ int pe_run_execute(const struct pe_plan *plan,
 {
 	struct runner r;
 	struct resume_ctx rc;
-	char *path = journal_path(opts);
 
 	memset(&r, 0, sizeof(r));
 	memset(run, 0, sizeof(*run));
@@ -2208,26 +2467,30 @@ int pe_run_execute(const struct pe_plan *plan,
 	r.opts = opts;
 	r.run = run;
 	r.rng = 0x9e3779b97f4a7c15ULL ^ (unsigned long long)time(NULL);
-	if (pe_make_dirs(opts->out_dir, 0)) {
-		free(path);
+	if (pe_make_dirs(opts->out_dir, 0))
 		return PE_ERR_IO;
-	}
+	r.journal_path = journal_path(opts);
 	if (opts->resume) {
 		int scanned;
 
 		index_build(&rc.index, plan);
 		rc.run = run;
-		scanned = pe_journal_scan(path, resume_line, &rc);
+		rc.kept = r.kept =
+			xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*r.kept));
+		r.rescore = xcalloc(plan->njobs ? plan->njobs : 1,
+				    sizeof(*r.rescore));
+		scanned = pe_journal_scan(r.journal_path, resume_line, &rc);
 		free(rc.index.slots);
 		if (scanned) {
-			free(path);
+			free_unstarted(&r);
 			return PE_ERR_IO;
 		}
 	}
-	r.journal = pe_journal_open(path, opts->resume);
-	free(path);
-	if (!r.journal)
+	r.journal = pe_journal_open(r.journal_path, opts->resume);
+	if (!r.journal) {
+		free_unstarted(&r);
 		return PE_ERR_IO;
+	}
 	r.attempts_alloc = plan->njobs ? plan->njobs : 1;
 	r.attempts = xcalloc(r.attempts_alloc, sizeof(unsigned));
 	if (plan->njudges) {
@@ -2247,6 +2510,10 @@ int pe_run_execute(const struct pe_plan *plan,
 		if (run->lines[job].finished) {
 			pe_tally_add(&run->tally, &run->rows[job]);
 			run->resumed++;
+			continue;
+		}
+		if (r.kept && r.kept[job].finished) {
+			r.rescore[r.nrescore++] = job;
 			continue;
 		}
 		queue_push(&r.targets[plan->jobs[job].target], job, 0);
@@ -2357,6 +2624,8 @@ void pe_run_release(struct pe_run *run)
 {
 	free(run->rows);
 	free(run->lines);
+	free(run->asks);
+	free(run->checks);
 	memset(run, 0, sizeof(*run));
 }
 

@@ -166,14 +166,21 @@ void pe_call_settings_apply(const struct pe_call_settings *c,
  * has finished, its verdict, score and call figures; its output, error
  * text and evaluators are in the journal only, so memory stays small
  * however long the answers.  lines says which jobs finished and where
- * their journal lines are.
+ * their journal lines are; asks and checks hold what each job asks and
+ * what scores it, which its row's request and scoring borrow.
  */
 struct pe_run {
 	struct pe_result *rows;
 	struct pe_journal_line *lines;
+	char (*asks)[PE_JOB_ID_LEN + 1];
+	char (*checks)[PE_JOB_ID_LEN + 1];
 	size_t njobs;
-	size_t done;	       /* jobs finished, this run and resumed */
-	size_t resumed;	       /* jobs finished by an earlier run (--resume) */
+	size_t done; /* jobs finished, this run and resumed */
+	/*
+	 * Of those, the jobs an earlier run answered (--resume): kept whole,
+	 * or scored again by this one.
+	 */
+	size_t resumed;
 	struct pe_tally tally; /* over the finished jobs */
 	size_t requests;       /* HTTP requests sent */
 	size_t cache_hits;
