@@ -58,6 +58,14 @@ static int compile_contains(struct code_state *st, const struct pe_node *pat,
 			      err, off);
 		return PE_ERR_INVALID;
 	}
+	if (pe_pattern_empty_everywhere(st->contains)) {
+		pe_diag_error(diag, &pat->mark,
+			      "'contains' /%s/ can match the empty string "
+			      "anywhere, so every code block matches it and it "
+			      "checks nothing",
+			      pat->text);
+		return PE_ERR_INVALID;
+	}
 	st->shown = pat->len > 40 ? pe_shorten(pat->text, pat->len, 37)
 				  : xstrdup(pat->text);
 	return PE_OK;

@@ -179,6 +179,15 @@ static int compile_one(struct regex_state *st, const struct pe_node *pat,
 			      spec->name ? spec->name : "regex", err, off);
 		return PE_ERR_INVALID;
 	}
+	if (pe_pattern_empty_everywhere(re)) {
+		pe_diag_error(diag, &pat->mark,
+			      "regex /%s/ in evaluator '%s' can match the "
+			      "empty string anywhere, so every answer matches "
+			      "it and it checks nothing",
+			      pat->text, spec->name ? spec->name : "regex");
+		pe_pattern_free(re);
+		return PE_ERR_INVALID;
+	}
 	st->re[st->npatterns] = re;
 	st->shown[st->npatterns] = pat->len > 40
 					   ? pe_shorten(pat->text, pat->len, 37)

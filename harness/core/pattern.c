@@ -39,6 +39,11 @@ struct pe_pattern {
 	pcre2_code *anchored;
 	int required; /* with literals: a byte every match has, or -1 */
 	pcre2_match_context *mctx; /* read-only once built */
+	/* The pattern as compiled, for pe_pattern_empty_everywhere. */
+	char *source;
+	size_t source_len;
+	uint32_t options;
+	uint32_t extra;
 };
 
 /*
@@ -137,6 +142,12 @@ static struct pe_pattern *compile(const char *pattern, size_t len,
 	re->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, 100000);
+	re->source = xmalloc(len + 1);
+	memcpy(re->source, pattern, len);
+	re->source[len] = '\0';
+	re->source_len = len;
+	re->options = options;
+	re->extra = extra;
 	return re;
 }
 
@@ -465,6 +476,7 @@ void pe_pattern_free(struct pe_pattern *re)
 	pcre2_code_free(re->code);
 	pcre2_code_free(re->anchored);
 	pe_literals_free(re->literals);
+	free(re->source);
 	free(re);
 }
 
@@ -629,6 +641,157 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		pe_literals_scan_release(&st.scan);
 	pcre2_match_data_free(md);
 	return rc;
+}
+
+/*
+ * The texts pe_pattern_empty_everywhere tries: the empty text, one
+ * character of each kind a zero-width assertion tells apart (ASCII and
+ * other letters, a digit, white space, punctuation, LF, CR and CRLF), and
+ * short mixes of them, so that each kind of start, end, line end and
+ * word edge is in one of them.
+ */
+static const char *const empty_probes[] = {
+	"",
+	"a",
+	"Z",
+	"9",
+	"\xc3\xa9",
+	" ",
+	"\t",
+	".",
+	"-",
+	"\n",
+	"\r",
+	"\r\n",
+	"ab",
+	"..",
+	"  ",
+	"\n\n",
+	"a b",
+	" a ",
+	"a\n",
+	"\na",
+	"a.",
+	".a",
+	"a\r\nb",
+	"Z9 .\n",
+	"\xc3\xbc"
+	"ber caf\xc3\xa9",
+};
+
+/*
+ * Syntax with which an empty match can depend on the text around it
+ * (lookaround, conditions, atomic groups and possessive repeats, verbs,
+ * recursion, callouts, \G and \g), or can be written like it: a pattern
+ * with any of these must match at every place of every probe.
+ */
+static const char *const text_tests[] = {
+	"(?=",	"(?!", "(?<=", "(?<!", "(*",  "(?(", "(?>", "(?C", "(?R", "(?&",
+	"(?P>", "(?+", "(?-",  "(?0",  "(?1", "(?2", "(?3", "(?4", "(?5", "(?6",
+	"(?7",	"(?8", "(?9",  "\\G",  "\\g", "*+",  "++",  "?+",  "}+",  NULL
+};
+
+/* Whether the len bytes at p hold the NUL-terminated word. */
+static int holds_word(const char *p, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (!memcmp(p + i, word, n))
+			return 1;
+	return 0;
+}
+
+/* Where a probe match started: the final callout compares with it. */
+struct empty_probe {
+	size_t pattern_len;
+	size_t start;
+	int any_length; /* let a match that read text stand */
+};
+
+/* Makes a match that reaches the pattern's end having read text fail. */
+static int only_empty(pcre2_callout_block *cb, void *data)
+{
+	const struct empty_probe *probe = data;
+
+	return !probe->any_length && cb->next_item_length == 0 &&
+	       cb->pattern_position == probe->pattern_len &&
+	       cb->current_position != probe->start;
+}
+
+/*
+ * Whether code (compiled with only_empty as its callout) matches the
+ * empty string at some character boundary of text, or, when everywhere,
+ * matches (empty or not) at each of them.
+ */
+static int empty_in(const pcre2_code *code, pcre2_match_context *mctx,
+		    pcre2_match_data *md, struct empty_probe *probe,
+		    const char *text, size_t len, int everywhere)
+{
+	for (size_t at = 0; at <= len; at++) {
+		int found;
+
+		if (at < len && pe_utf8_continues((unsigned char)text[at]))
+			continue;
+		probe->start = at;
+		found = pcre2_match(code, (PCRE2_SPTR)text, len, at,
+				    PCRE2_ANCHORED, md, mctx) >= 0;
+		if (found != everywhere)
+			return found;
+	}
+	return everywhere;
+}
+
+/* Tells whether re can match the empty string anywhere; see pattern.h. */
+int pe_pattern_empty_everywhere(const struct pe_pattern *re)
+{
+	pcre2_compile_context *cctx = pcre2_compile_context_create(NULL);
+	pcre2_match_context *mctx;
+	pcre2_match_data *md;
+	pcre2_code *code;
+	struct empty_probe probe = { re->source_len, 0, 0 };
+	PCRE2_SIZE off;
+	int rc, everywhere = 0, empty = 1;
+
+	/*
+	 * The automatic callout at the end of the pattern refuses a match
+	 * that read text, so PCRE2 backtracks to an empty one if there is
+	 * one.  Without auto-possession and the start-up optimisations,
+	 * which may skip callouts, every such path is tried.
+	 */
+	pcre2_set_newline(cctx, PCRE2_NEWLINE_ANYCRLF);
+	pcre2_set_compile_extra_options(cctx, re->extra);
+	code = pcre2_compile(
+		(PCRE2_SPTR)re->source, re->source_len,
+		re->options | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF |
+			PCRE2_AUTO_CALLOUT | PCRE2_NO_AUTO_POSSESS |
+			PCRE2_NO_START_OPTIMIZE | PCRE2_NO_DOTSTAR_ANCHOR,
+		&rc, &off, cctx);
+	pcre2_compile_context_free(cctx);
+	if (!code)
+		return 0;
+	for (size_t i = 0; text_tests[i] && !everywhere; i++)
+		everywhere =
+			holds_word(re->source, re->source_len, text_tests[i]);
+	/* \d*+ reads the 9 of "9" and cannot give it back, yet matches. */
+	probe.any_length = everywhere;
+	mctx = pcre2_match_context_create(NULL);
+	pcre2_set_match_limit(mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(mctx, 100000);
+	pcre2_set_callout(mctx, only_empty, &probe);
+	md = pcre2_match_data_create_from_pattern(code, NULL);
+	for (size_t i = 0;
+	     empty && i < sizeof(empty_probes) / sizeof(*empty_probes); i++)
+		empty = empty_in(code, mctx, md, &probe, empty_probes[i],
+				 strlen(empty_probes[i]), everywhere);
+	/* The pattern's own text holds what a lookahead may be about. */
+	if (empty)
+		empty = empty_in(code, mctx, md, &probe, re->source,
+				 re->source_len, everywhere);
+	pcre2_match_data_free(md);
+	pcre2_match_context_free(mctx);
+	pcre2_code_free(code);
+	return empty;
 }
 
 /* Writes PCRE2's version string into buf. */

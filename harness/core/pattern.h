@@ -45,6 +45,22 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		     size_t len, size_t stop_after, size_t *count, char *err,
 		     size_t errsize);
 
+/*
+ * Whether re can match the empty string anywhere, so that every text
+ * matches it, as far as trying tells: 1 when it matches the empty string
+ * at some place in each of a set of short texts (empty, one character of
+ * each kind, short mixes, and the pattern itself).  Without lookaround
+ * and the other syntax that lets an empty match depend on the text near
+ * it (conditions, atomic groups, possessive repeats, verbs, recursion,
+ * callouts, \G), where it may match empty depends only on the kind of
+ * place (start, end, line end, word edge), and those texts hold each
+ * kind.  With it, the pattern must match at every place of every one of
+ * them, so that ^(?!Sorry) is a check and (?=) is not; such a pattern
+ * that matches every text may still get 1 only for a place where it does
+ * not ((?!x) at the end of any text).
+ */
+int pe_pattern_empty_everywhere(const struct pe_pattern *re);
+
 /* Writes the PCRE2 version into buf, for --version. */
 void pe_pattern_version(char *buf, size_t size);
 

@@ -303,6 +303,83 @@ static const struct ecma_case ecma_cases[] = {
 	{ "an escaped backslash before s", "^\\\\s$", "\\s", 1 },
 };
 
+/* Patterns that match every text, and checks that look like them. */
+static const struct {
+	const char *pattern;
+	const char *flags;
+	int empty_everywhere;
+} empty_cases[] = {
+	{ ".*", "", 1 },
+	{ "a?", "", 1 },
+	{ "x*", "", 1 },
+	{ "^", "", 1 },
+	{ "$", "", 1 },
+	{ "\\A", "", 1 },
+	{ "\\z", "", 1 },
+	{ "(?=)", "", 1 },
+	{ "(?i)rollback|revert|", "", 1 },
+	{ "|x", "", 1 },
+	{ "(?:foo)?", "", 1 },
+	{ "[^a]*", "", 1 },
+	{ "\\b|\\B", "", 1 },
+	{ "^\\s*", "", 1 },
+	{ "\\K", "", 1 },
+	{ "\\G", "", 1 },
+	{ "(?>a?)", "", 1 },
+	{ "\\d*+", "", 1 },
+	{ "(*ACCEPT)", "", 1 },
+	{ "a?", "x", 1 },
+	{ "\\u00e9?", "", 1 },
+	{ "^", "m", 1 },
+	/* Real checks: each fails some text. */
+	{ "^$", "", 0 },
+	{ "^\\s*$", "", 0 },
+	{ "^$", "m", 0 },
+	{ "\\A\\z", "", 0 },
+	{ "\\b", "", 0 },
+	{ "\\B", "", 0 },
+	{ "a", "", 0 },
+	{ ".", "", 0 },
+	{ ".", "s", 0 },
+	{ "a|b?c", "", 0 },
+	{ "\\w*\\b", "", 0 },
+	{ "^(?!Sorry)", "", 0 },
+	{ "^(?![Ss]orry\\.)", "", 0 },
+	{ "(?<!\\.)$", "", 0 },
+	{ "(?!Q)(?<!Q)", "", 0 },
+	{ "\\G$", "", 0 },
+	{ "(?<=a)", "", 0 },
+	{ "a(*ACCEPT)", "", 0 },
+	{ "\\d++", "", 0 },
+};
+
+static void test_empty_everywhere(void **state)
+{
+	size_t failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(empty_cases); i++) {
+		char err[256];
+		size_t off;
+		struct pe_pattern *re = pe_pattern_compile(
+			empty_cases[i].pattern, strlen(empty_cases[i].pattern),
+			empty_cases[i].flags, err, sizeof(err), &off);
+		int got;
+
+		assert_non_null(re);
+		got = pe_pattern_empty_everywhere(re);
+		if (got != empty_cases[i].empty_everywhere) {
+			print_error("/%s/%s: got %d, want %d\n",
+				    empty_cases[i].pattern,
+				    empty_cases[i].flags, got,
+				    empty_cases[i].empty_everywhere);
+			failures++;
+		}
+		pe_pattern_free(re);
+	}
+	assert_int_equal(failures, 0);
+}
+
 static void test_ecma(void **state)
 {
 	size_t failures = 0;
@@ -776,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_python_escapes),
 		cmocka_unit_test(test_compile_errors),
+		cmocka_unit_test(test_empty_everywhere),
 		cmocka_unit_test(test_ecma),
 		cmocka_unit_test(test_small_error_buffer),
 		cmocka_unit_test(test_match_limit),
