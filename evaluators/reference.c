@@ -34,11 +34,15 @@
  * The settings are read when the file loads (so "check" reports them with
  * positions, and the expected template is checked against every case).
  * A case whose expected value is empty is an error: there is nothing to
- * compare with.  The distance and the subsequence are both computed 64
- * cells at a time (bit-parallel), in time in proportion to the product of
- * the two lengths over 64 and memory to the distinct characters (words)
- * of the shorter text times its length over 64; past MAX_STEPS or
- * MAX_MASKS either is an error instead.
+ * compare with.  A levenshtein case whose max_distance, the only mark
+ * (or beside a min_ratio of 0), is at least the expected value's length
+ * is skipped: the empty answer is that far away, so the bound cannot
+ * tell it from the expected value; "check" warns of such cases.  The
+ * distance and the subsequence are both computed 64 cells at a time
+ * (bit-parallel), in time in proportion to the product of the two
+ * lengths over 64 and memory to the distinct characters (words) of the
+ * shorter text times its length over 64; past MAX_STEPS or MAX_MASKS
+ * either is an error instead.
  */
 #include "evaluators/evaluator.h"
 
@@ -87,11 +91,12 @@ static const char default_expected[] = "{{expected}}";
 struct reference_spec {
 	enum metric metric;
 	struct pe_template *expected;
-	const struct pe_node *expected_node; /* where it is written */
-	const char *expected_written;	     /* as written (borrowed) */
-	double min;			     /* the pass mark; NAN: none */
-	double max_distance;		     /* levenshtein; NAN: none */
-	int ignore_case;		     /* levenshtein */
+	const struct pe_node *expected_node;	 /* where it is written */
+	const char *expected_written;		 /* as written (borrowed) */
+	double min;				 /* the pass mark; NAN: none */
+	double max_distance;			 /* levenshtein; NAN: none */
+	const struct pe_node *max_distance_node; /* where it is written */
+	int ignore_case;			 /* levenshtein */
 };
 
 /* The ids of a text's words, numbered alike with the other text's. */
@@ -561,6 +566,18 @@ static int reaches(double score, double min)
 	return isnan(min) || score + MARK_SLACK >= min;
 }
 
+/*
+ * Whether max_distance alone decides and lets an empty answer pass
+ * against a reference of ref_chars characters, so that it checks nothing.
+ */
+static int distance_admits_empty(const struct reference_spec *spec,
+				 size_t ref_chars)
+{
+	return !isnan(spec->max_distance) &&
+	       (isnan(spec->min) || spec->min <= MARK_SLACK) &&
+	       spec->max_distance >= (double)ref_chars;
+}
+
 static void score_levenshtein(const struct reference_spec *spec,
 			      struct texts *t, struct pe_eval_result *out)
 {
@@ -571,6 +588,17 @@ static void score_levenshtein(const struct reference_spec *spec,
 	int pass;
 	struct pe_buf why;
 
+	if (distance_admits_empty(spec, nb)) {
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "max_distance %.0f is at least the length of "
+			      "the expected value for this case (%zu "
+			      "characters), so an empty answer is within it: "
+			      "nothing was checked",
+			      spec->max_distance, nb);
+		free(a);
+		free(b);
+		return;
+	}
 	d = within_steps(na, nb) ? edit_distance(a, na, b, nb) : SIZE_MAX;
 	if (d == SIZE_MAX) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
@@ -852,8 +880,10 @@ static int read_settings(struct reference_spec *spec, const struct pe_node *map,
 	    (lev &&
 	     pe_setting_bool(map, "ignore_case", &spec->ignore_case, diag)))
 		return PE_ERR_INVALID;
-	if (distance != SIZE_MAX)
+	if (distance != SIZE_MAX) {
 		spec->max_distance = (double)distance;
+		spec->max_distance_node = pe_node_get(map, "max_distance");
+	}
 	if (e && (!pe_setting_text(e) || !e->len)) {
 		pe_diag_error(diag, &e->mark,
 			      "'expected' must be text: the reference the "
@@ -921,6 +951,94 @@ static int parse_reference(struct pe_evalspec *es, const struct pe_node *node,
 	return PE_OK;
 }
 
+/*
+ * The length in characters of the reference t renders to with scopes, as
+ * score_levenshtein counts it (trimmed, mapped as the spec says); 0 when
+ * it is empty or cannot be rendered.
+ */
+static size_t reference_chars(const struct reference_spec *spec,
+			      const struct pe_node *const *scopes,
+			      size_t nscopes)
+{
+	struct pe_buf raw, mapped;
+	const char *missing = NULL, *text;
+	size_t len, n = 0;
+	uint32_t *cps;
+
+	pe_buf_init(&raw, 0);
+	pe_buf_init(&mapped, 0);
+	if (!pe_template_render(spec->expected, scopes, nscopes, &raw,
+				&missing)) {
+		len = raw.len;
+		text = pe_unicode_trim(pe_buf_str(&raw), &len);
+		if (!(spec->ignore_case ? pe_unicode_fold : pe_unicode_compose)(
+			    text, len, &mapped)) {
+			cps = code_points(&mapped, &n);
+			free(cps);
+		}
+	}
+	pe_buf_release(&raw);
+	pe_buf_release(&mapped);
+	return n;
+}
+
+/* Whether es is one of case c's own evaluators. */
+static int case_has(const struct pe_case *c, const struct pe_evalspec *es)
+{
+	for (size_t i = 0; i < c->nevaluators; i++)
+		if (&c->evaluators[i] == es)
+			return 1;
+	return 0;
+}
+
+/*
+ * Warns at max_distance when, for a case the evaluator grades, the
+ * expected value known from the file is no longer than it: those cases
+ * will be skipped (score_levenshtein).
+ */
+static int compile_reference(const struct pe_evalspec *es,
+			     const struct pe_prompt *prompt, void **state,
+			     struct pe_diag *diag)
+{
+	const struct reference_spec *spec = es->data;
+	const struct pe_case *first = NULL;
+	size_t graded = 0, admitted = 0, first_chars = 0;
+	int own = 0;
+
+	*state = NULL;
+	if (!spec->max_distance_node || !distance_admits_empty(spec, 0))
+		return PE_OK;
+	for (size_t i = 0; i < prompt->ncases && !own; i++)
+		own = case_has(&prompt->cases[i], es);
+	for (size_t i = 0; i < prompt->ncases; i++) {
+		const struct pe_case *c = &prompt->cases[i];
+		size_t n;
+
+		if (own && !case_has(c, es))
+			continue;
+		graded++;
+		n = reference_chars(spec, c->scopes, c->nscopes);
+		if (!n || !distance_admits_empty(spec, n))
+			continue;
+		if (!admitted++) {
+			first = c;
+			first_chars = n;
+		}
+	}
+	if (admitted)
+		pe_diag_warning(
+			diag, &spec->max_distance_node->mark,
+			"levenshtein evaluator '%s': max_distance %.0f is at "
+			"least the length of the expected value of %zu of %zu "
+			"test case%s (case '%s': %zu characters), so an "
+			"empty answer is within it: %s ungraded, never passed",
+			es->name, spec->max_distance, admitted, graded,
+			graded == 1 ? "" : "s", first->id, first_chars,
+			admitted == 1 ? "that case will be"
+				      : "those cases will be");
+	return PE_OK;
+}
+
 /* The reference, the one template the case's variables fill. */
 static const struct pe_template *reference_template(
 	const struct pe_evalspec *es, size_t i, const struct pe_node **node)
@@ -955,7 +1073,7 @@ static const char *const token_set_keys[] = { "token_set", NULL };
 #define REFERENCE_OPS                                                          \
 	.parse = parse_reference, .release = free_reference,                   \
 	.template_at = reference_template, .describe = describe_reference,     \
-	.compile = pe_evaluator_compile_nothing, .score = score_reference
+	.compile = compile_reference, .score = score_reference
 
 /* levenshtein: the edit distance and ratio to the reference. */
 const struct pe_evaluator_ops pe_levenshtein_ops = {

@@ -890,6 +890,33 @@ static const struct eval_case reference_cases[] = {
 	  "Levenshtein distance 0, ratio 1.000 (need at least 1.000): 5 "
 	  "characters in the answer, 5 expected",
 	  EXACT },
+	/* A max_distance an empty answer is within checks nothing. */
+	{ "levenshtein: max_distance past the expected value",
+	  "- levenshtein: {max_distance: 1000000000, expected: Paris}", "",
+	  SKIP, 0,
+	  "max_distance 1000000000 is at least the length of the expected "
+	  "value for this case (5 characters), so an empty answer is within "
+	  "it: nothing was checked",
+	  EXACT },
+	{ "levenshtein: max_distance of the expected value's length",
+	  "- levenshtein: {max_distance: 11}", "Hello World", SKIP, 0,
+	  "max_distance 11 is at least the length of the expected value for "
+	  "this case (11 characters)",
+	  CONTAINS },
+	{ "levenshtein: beside a min_ratio of 0 too",
+	  "- levenshtein: {max_distance: 20, min_ratio: 0}", "Hello World",
+	  SKIP, 0, "so an empty answer is within it", CONTAINS },
+	{ "levenshtein: one short of it is a check",
+	  "- levenshtein: {max_distance: 10}", "", FAIL, 0,
+	  "Levenshtein distance 11 (need at most 10), ratio 0.000: 0 "
+	  "characters in the answer, 11 expected",
+	  EXACT },
+	{ "levenshtein: and so is a min_ratio beside it",
+	  "- levenshtein: {max_distance: 20, min_ratio: 0.5}", "Hello Word",
+	  PASS, 1 - 1.0 / 11,
+	  "Levenshtein distance 1 (need at most 20), ratio 0.909 (need at "
+	  "least 0.500): 10 characters in the answer, 11 expected",
+	  EXACT },
 	{ "levenshtein: an empty answer",
 	  "- levenshtein: {min_ratio: 0.1, expected: abc}", " ", FAIL, 0,
 	  "Levenshtein distance 3, ratio 0.000 (need at least 0.100): 0 "
