@@ -319,14 +319,47 @@ static int read_gate_count(const struct pe_node *gates, const char *key,
 	return PE_OK;
 }
 
+/* The keys of gates:, each a gate of the same name as an option. */
+static const char *const gate_keys[] = { "min_pass_rate", "fail_on",
+					 "max_errors",	  "max_ungraded",
+					 "max_cost",	  "max_p95_latency",
+					 "max_p95_ttft",  NULL };
+
+/*
+ * An unknown key in gates: is an error, not a warning: the gate it
+ * misspells would be dropped, and a run it should fail would pass.
+ */
+static int check_gate_keys(const struct pe_node *gates, struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < gates->npairs; i++) {
+		const struct pe_node *key = gates->pairs[i].key;
+		const char *hint;
+
+		if (pe_listed(gate_keys, key->text))
+			continue;
+		hint = pe_suggest(key->text, gate_keys);
+		if (hint)
+			pe_diag_error(diag, &key->mark,
+				      "unknown gate '%s' (did you mean '%s'?)",
+				      key->text, hint);
+		else
+			pe_diag_error(diag, &key->mark,
+				      "unknown gate '%s': the gates are "
+				      "min_pass_rate, fail_on, max_errors, "
+				      "max_ungraded, max_cost, "
+				      "max_p95_latency and max_p95_ttft",
+				      key->text);
+		rc = PE_ERR_INVALID;
+	}
+	return rc;
+}
+
 /* gates: the same gates as the command-line options, as defaults. */
 static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		      struct pe_diag *diag)
 {
-	static const char *const known[] = { "min_pass_rate", "fail_on",
-					     "max_errors",    "max_ungraded",
-					     "max_cost",      "max_p95_latency",
-					     "max_p95_ttft",  NULL };
 	const struct pe_node *rate, *fail_on;
 	int rc = PE_OK;
 
@@ -338,7 +371,8 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 			      "{ min_pass_rate: 0.9 }");
 		return PE_ERR_INVALID;
 	}
-	pe_node_check_keys(gates, known, "the gates", diag);
+	if (check_gate_keys(gates, diag))
+		rc = PE_ERR_INVALID;
 	rate = pe_node_get(gates, "min_pass_rate");
 	if (rate &&
 	    ((rate->kind != PE_NODE_INT && rate->kind != PE_NODE_FLOAT) ||
@@ -457,14 +491,79 @@ static int read_alias(struct pe_config *c, const struct pe_pair *a,
 	return PE_OK;
 }
 
+/* The top-level keys of a configuration. */
+static const char *const root_keys[] = { "providers",	 "aliases", "models",
+					 "temperatures", "repeats", "prices",
+					 "gates",	 "judge",   NULL };
+
+/*
+ * The gate an unknown top-level key would drop, or NULL: the key looks
+ * like "gates" (gate:, Gates:) or like a gate's own name (fail-on:,
+ * max_cost: put beside gates: instead of in it), or its value is a
+ * mapping that holds one (gating: { max_cost: 5 }).
+ */
+static const char *dropped_gate(const struct pe_pair *pair)
+{
+	const struct pe_node *value = pair->value;
+	const char *hint = pe_suggest(pair->key->text, root_keys);
+
+	if (hint && !strcmp(hint, "gates"))
+		return "gates";
+	hint = pe_suggest(pair->key->text, gate_keys);
+	if (hint)
+		return hint;
+	for (size_t i = 0; value->kind == PE_NODE_MAP && i < value->npairs;
+	     i++) {
+		hint = pe_suggest(value->pairs[i].key->text, gate_keys);
+		if (hint)
+			return hint;
+	}
+	return NULL;
+}
+
+/*
+ * Unknown top-level keys are warned about, as a misspelt setting is, but
+ * one that would drop a gate is an error: a gate asked for and dropped
+ * would let a run pass that it should fail.
+ */
+static int check_root_keys(const struct pe_node *root, struct pe_diag *diag)
+{
+	int rc = PE_OK;
+
+	for (size_t i = 0; i < root->npairs; i++) {
+		const struct pe_pair *pair = &root->pairs[i];
+		const char *gate;
+
+		if (pe_listed(root_keys, pair->key->text))
+			continue;
+		gate = dropped_gate(pair);
+		if (!gate) {
+			pe_diag_unknown_key(
+				diag, &pair->key->mark, pair->key->text,
+				"the configuration",
+				pe_suggest(pair->key->text, root_keys));
+		} else if (!strcmp(gate, "gates")) {
+			pe_diag_error(diag, &pair->key->mark,
+				      "unknown key '%s' in the configuration "
+				      "(did you mean 'gates'?): its gates "
+				      "would be dropped",
+				      pair->key->text);
+			rc = PE_ERR_INVALID;
+		} else {
+			pe_diag_error(diag, &pair->key->mark,
+				      "unknown key '%s' in the configuration: "
+				      "gates go under 'gates:', as in "
+				      "gates: { %s: ... }",
+				      pair->key->text, gate);
+			rc = PE_ERR_INVALID;
+		}
+	}
+	return rc;
+}
+
 static int read_root(struct pe_config *c, const struct pe_node *root,
 		     struct pe_diag *diag)
 {
-	static const char *const known[] = { "providers", "aliases",
-					     "models",	  "temperatures",
-					     "repeats",	  "prices",
-					     "gates",	  "judge",
-					     NULL };
 	const struct pe_node *providers = pe_node_get(root, "providers");
 	const struct pe_node *aliases = pe_node_get(root, "aliases");
 	int rc = PE_OK;
@@ -474,7 +573,8 @@ static int read_root(struct pe_config *c, const struct pe_node *root,
 			      "the configuration must be a mapping");
 		return PE_ERR_INVALID;
 	}
-	pe_node_check_keys(root, known, "the configuration", diag);
+	if (check_root_keys(root, diag))
+		rc = PE_ERR_INVALID;
 	if (check_shape(providers, PE_NODE_MAP,
 			"'providers' must map each provider's name to its "
 			"settings",

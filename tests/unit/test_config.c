@@ -404,9 +404,39 @@ static const struct error_case error_cases[] = {
 	  "providers:\n  openai:\n    base_ur: http://x\n", 1,
 	  "3:5: warning: unknown key 'base_ur' in a provider (did you mean "
 	  "'base_url'?)" },
-	{ "an unknown gate is a warning", "gates:\n  min_passrate: 0.5\n", 1,
-	  "2:3: warning: unknown key 'min_passrate' in the gates (did you "
-	  "mean 'min_pass_rate'?)" },
+	/*
+	 * Regression (fixed): a misspelt gate, in gates: or for gates:
+	 * itself, was a warning and the gate was dropped, so
+	 * "max_costs: 0.000001" let any spend pass.
+	 */
+	{ "an unknown gate is an error",
+	  "gates:\n  min_passrate: 0.5\n  max_costs: 1\n  strict: 1\n", 0,
+	  "2:3: error: unknown gate 'min_passrate' (did you mean "
+	  "'min_pass_rate'?)|"
+	  "3:3: error: unknown gate 'max_costs' (did you mean 'max_cost'?)|"
+	  "4:3: error: unknown gate 'strict': the gates are min_pass_rate, "
+	  "fail_on, max_errors, max_ungraded, max_cost, max_p95_latency and "
+	  "max_p95_ttft" },
+	{ "gates misspelt is an error",
+	  "gate:\n  max_cost: 1\nGates: {max_errors: 0}\n", 0,
+	  "1:1: error: unknown key 'gate' in the configuration (did you mean "
+	  "'gates'?): its gates would be dropped|"
+	  "3:1: error: unknown key 'Gates' in the configuration (did you mean "
+	  "'gates'?): its gates would be dropped" },
+	{ "a gate beside gates: is an error",
+	  "fail-on: regression\nmax_cost: 1\ngating: {max-errors: 0}\n", 0,
+	  "1:1: error: unknown key 'fail-on' in the configuration: gates go "
+	  "under 'gates:', as in gates: { fail_on: ... }|"
+	  "2:1: error: unknown key 'max_cost' in the configuration: gates go "
+	  "under 'gates:', as in gates: { max_cost: ... }|"
+	  "3:1: error: unknown key 'gating' in the configuration: gates go "
+	  "under 'gates:', as in gates: { max_errors: ... }" },
+	{ "an unknown key that drops no gate is a warning",
+	  "judges: openai:gpt-4o\nnotes: {owner: me}\n", 1,
+	  "1:1: warning: unknown key 'judges' in the configuration (did you "
+	  "mean 'judge'?)|"
+	  "2:1: warning: unknown key 'notes' in the configuration; it is "
+	  "ignored" },
 	/*
 	 * Regression (fixed): each of these was silently ignored, so
 	 * "temperatures: 0.7" ran at the prompt's temperature and
