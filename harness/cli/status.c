@@ -45,8 +45,9 @@ int pe_exit_status(const struct pe_outcome *o, const char **why)
 	if (o->gates_unchecked) {
 		if (why)
 			*why = "not every gate was checked: a figure it "
-			       "needs is not known (see its line above), so "
-			       "it neither passed nor failed";
+			       "needs is not known, or nothing could be "
+			       "compared (see its line above), so it neither "
+			       "passed nor failed";
 		return PE_EXIT_INCOMPLETE;
 	}
 	if (!t)

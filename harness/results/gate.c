@@ -232,6 +232,31 @@ static void check_any_failure(const struct pe_aggregate *agg,
 	free(what);
 }
 
+/*
+ * The regression kinds of --fail-on say nothing when no case was
+ * compared (the prompt was renamed, the model changed, or no case has a
+ * passed or failed repeat on both sides): "0 cases regressed" would be
+ * true of nothing.  Then the gate is not checked, with why; returns 1.
+ */
+static int none_compared(const struct pe_comparison *cmp, const char *fail_on,
+			 struct gate_lines *l)
+{
+	size_t added = pe_comparison_added_count(cmp);
+	size_t removed = pe_comparison_removed_count(cmp);
+	size_t paired = pe_comparison_case_count(cmp);
+	char *what;
+
+	if (pe_comparison_overall(cmp)->stats.n_cases)
+		return 0;
+	what = xstrfmt("--fail-on %s (no case could be compared: %zu case%s "
+		       "only in HEAD, %zu only in the baseline, %zu in both "
+		       "without a passed or failed repeat on each side)",
+		       fail_on, added, added == 1 ? "" : "s", removed, paired);
+	gate_ok(l, "not checked", what);
+	free(what);
+	return 1;
+}
+
 static void check_regression(const struct pe_comparison *cmp,
 			     struct gate_lines *l)
 {
@@ -470,10 +495,12 @@ size_t pe_gates_evaluate(const struct pe_gates *g,
 	else if (g->fail_on && g->sequential &&
 		 g->sequential->decision != PE_SEQ_UNDECIDED)
 		check_sequential(g, &l);
-	else if (g->fail_on && !strcmp(g->fail_on, "regression") && cmp)
-		check_regression(cmp, &l);
-	else if (g->fail_on && cmp)
-		check_significant(cmp, &l);
+	else if (g->fail_on && cmp && !none_compared(cmp, g->fail_on, &l)) {
+		if (!strcmp(g->fail_on, "regression"))
+			check_regression(cmp, &l);
+		else
+			check_significant(cmp, &l);
+	}
 	if (g->fail_on_set_aside)
 		set_aside_line(g, &l);
 	if (g->max_errors >= 0)

@@ -189,6 +189,12 @@ static const struct row_spec thirteen[] = {
 	{ "s", 11, "pass", 10 },
 };
 
+/* Two passing cases of prompt p, and the same two of p2 failing. */
+static const struct row_spec two_pass[] = { { "p", 0, "pass", 10 },
+					    { "p", 1, "pass", 10 } };
+static const struct row_spec renamed_failing[] = { { "p2", 0, "fail", 10 },
+						   { "p2", 1, "fail", 10 } };
+
 /*
  * Prices: known for m:a, only for another model, or for m:a and the
  * judge model j (by its bare name).
@@ -350,6 +356,23 @@ static const struct gate_case gate_cases[] = {
 	  ROWS_FAILING(one_pass, 1), NO_PRICES, NAN, "regression", -1, NAN, NAN,
 	  0, "gate passed: --fail-on regression (0 cases regressed)\n" },
 
+	/*
+	 * Regression (fixed): with no case compared, "0 cases regressed"
+	 * passed a renamed prompt whose every case now fails.
+	 */
+	{ "regression with nothing compared: not checked",
+	  ROWS(renamed_failing), ROWS(two_pass), NO_PRICES, NAN, "regression",
+	  -1, NAN, NAN, 0,
+	  "gate not checked: --fail-on regression (no case could be "
+	  "compared: 2 cases only in HEAD, 2 only in the baseline, 0 in both "
+	  "without a passed or failed repeat on each side)\n" },
+	{ "regression with only undecided cases: not checked",
+	  ROWS(only_errors), ROWS(one_pass), NO_PRICES, NAN, "regression", -1,
+	  NAN, NAN, 0,
+	  "gate not checked: --fail-on regression (no case could be "
+	  "compared: 1 case only in HEAD, 0 only in the baseline, 1 in both "
+	  "without a passed or failed repeat on each side)\n" },
+
 	/* --fail-on significant-regression. */
 	{ "significant: 10 of 13 regress, s significant, t too few",
 	  ROWS_FAILING(thirteen, 10), ROWS(thirteen), NO_PRICES, NAN,
@@ -363,6 +386,12 @@ static const struct gate_case gate_cases[] = {
 	  NAN, 0,
 	  "gate passed: --fail-on significant-regression (overall p = 0.5; "
 	  "too few changed cases to tell)\n" },
+	{ "significant with nothing compared: not checked",
+	  ROWS(renamed_failing), ROWS(two_pass), NO_PRICES, NAN,
+	  "significant-regression", -1, NAN, NAN, 0,
+	  "gate not checked: --fail-on significant-regression (no case could "
+	  "be compared: 2 cases only in HEAD, 2 only in the baseline, 0 in "
+	  "both without a passed or failed repeat on each side)\n" },
 	{ "significant: no change", ROWS(thirteen), ROWS(thirteen), NO_PRICES,
 	  NAN, "significant-regression", -1, NAN, NAN, 0,
 	  "gate passed: --fail-on significant-regression (overall p = 1; too "

@@ -72,8 +72,9 @@ static const struct status_case ungraded_cases[] = {
 };
 
 #define UNCHECKED_WHY                                                          \
-	"not every gate was checked: a figure it needs is not known (see "     \
-	"its line above), so it neither passed nor failed"
+	"not every gate was checked: a figure it needs is not known, or "      \
+	"nothing could be compared (see its line above), so it neither "       \
+	"passed nor failed"
 
 /*
  * A gate asked for that could not be checked (--max-cost without a
