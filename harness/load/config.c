@@ -380,6 +380,10 @@ static int read_gates(struct pe_config *c, const struct pe_node *gates,
 		pe_diag_error(diag, &rate->mark,
 			      "'min_pass_rate' must be a number from 0 to 1");
 		rc = PE_ERR_INVALID;
+	} else if (rate && rate->fval == 0) {
+		pe_diag_error(diag, &rate->mark,
+			      "'min_pass_rate: 0' " PE_GATE_RATE_ZERO_WHY);
+		rc = PE_ERR_INVALID;
 	} else if (rate) {
 		c->gates.min_pass_rate = rate->fval;
 	}

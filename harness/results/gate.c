@@ -77,6 +77,8 @@ int pe_gates_validate(const struct pe_gates *g, const char *cmd)
 	if (!isnan(g->min_pass_rate) &&
 	    (g->min_pass_rate < 0 || g->min_pass_rate > 1))
 		bad = "--min-pass-rate must be from 0 to 1";
+	else if (g->min_pass_rate == 0)
+		bad = "--min-pass-rate 0 " PE_GATE_RATE_ZERO_WHY;
 	else if (!isnan(g->max_cost_usd) && g->max_cost_usd < 0)
 		bad = "--max-cost must not be negative";
 	else if (!isnan(g->max_p95_latency_ms) && g->max_p95_latency_ms < 0)

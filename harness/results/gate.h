@@ -54,7 +54,7 @@ struct pe_gates {
 #define PE_GATE_OPTIONS(g)						\
 	{ PE_OPT_DOUBLE, 0, "min-pass-rate", "P",			\
 	  "gate: the pass rate, overall and per prompt, is at least "	\
-	  "P (0..1)", &(g)->min_pass_rate, NULL, 0, 0 },		\
+	  "P (above 0, up to 1)", &(g)->min_pass_rate, NULL, 0, 0 },		\
 	{ PE_OPT_CHOICE, 0, "fail-on", "WHAT",				\
 	  "gate: any-failure, regression or significant-regression "	\
 	  "(these two need a baseline)",				\
@@ -109,6 +109,17 @@ void pe_gates_set_aside(struct pe_gates *g);
  * naming the option (with cmd, "run") and returns PE_ERR_USAGE, or 0.
  */
 int pe_gates_validate(const struct pe_gates *g, const char *cmd);
+
+/*
+ * Why a pass rate of 0 is refused, as an option and in gates:, after its
+ * name.  Every pass rate is at least 0, so the gate would pass a run
+ * whose every case failed.  Any rate above 0, however small, fails a run
+ * in which nothing passed (the rate is compared exactly, and is 0 only
+ * then), so only 0 itself is refused.
+ */
+#define PE_GATE_RATE_ZERO_WHY                                                  \
+	"passes a run whose every case failed, so it checks nothing: give a "  \
+	"rate above 0, such as 0.9"
 
 /* What became of one gate. */
 enum pe_gate_verdict {

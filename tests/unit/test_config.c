@@ -369,6 +369,9 @@ static const struct error_case error_cases[] = {
 	  "{ min_pass_rate: 0.9 }" },
 	{ "min_pass_rate above 1", "gates:\n  min_pass_rate: 1.5\n", 0,
 	  "2:18: error: 'min_pass_rate' must be a number from 0 to 1" },
+	{ "min_pass_rate 0 checks nothing", "gates:\n  min_pass_rate: 0.0\n", 0,
+	  "2:18: error: 'min_pass_rate: 0' passes a run whose every case "
+	  "failed, so it checks nothing: give a rate above 0, such as 0.9" },
 	{ "min_pass_rate not a number", "gates:\n  min_pass_rate: high\n", 0,
 	  "2:18: error: 'min_pass_rate' must be a number from 0 to 1" },
 	{ "fail_on misspelt", "gates:\n  fail_on: regresion\n", 0,

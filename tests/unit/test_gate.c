@@ -543,6 +543,40 @@ static void test_max_p95_ttft(void **state)
 	}
 }
 
+/*
+ * --min-pass-rate 0 passes a run whose every case failed, so it is a
+ * usage error; any rate above 0, however small, fails such a run.
+ */
+static void test_validate_min_pass_rate(void **state)
+{
+	static const struct row_spec all_failing[] = {
+		{ "p", 0, "fail", 10 },
+		{ "p", 1, "fail", 10 },
+	};
+	struct rows rows = ROWS(all_failing);
+	struct pe_resultset *rs = load_rows(&rows);
+	struct pe_aggregate *agg = pe_aggregate_new(
+		pe_resultset_rows(rs), pe_resultset_count(rs), NULL);
+	struct pe_gates g;
+	size_t unchecked;
+	FILE *out = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_non_null(out);
+	pe_gates_init(&g);
+	g.min_pass_rate = 0;
+	assert_int_equal(pe_gates_validate(&g, "test"), PE_ERR_USAGE);
+	g.min_pass_rate = 1e-12;
+	assert_int_equal(pe_gates_validate(&g, "test"), 0);
+	/* The overall rate and prompt p's both fail. */
+	assert_int_equal(pe_gates_check(&g, rs, agg, NULL, out, &unchecked), 2);
+	g.min_pass_rate = 1;
+	assert_int_equal(pe_gates_validate(&g, "test"), 0);
+	fclose(out);
+	pe_aggregate_free(agg);
+	pe_resultset_free(rs);
+}
+
 /* Which gates are given and which need a baseline. */
 struct given_case {
 	double min_pass_rate;
@@ -594,10 +628,10 @@ static void test_validate(void **state)
 		double min_pass_rate, max_cost_usd, max_p95_latency_ms;
 		int ok;
 	} rows[] = {
-		{ NAN, NAN, NAN, 1 },	{ 0, 0, 0, 1 },
-		{ 1, 1e9, 1e9, 1 },	{ -0.001, NAN, NAN, 0 },
-		{ 1.001, NAN, NAN, 0 }, { NAN, -0.01, NAN, 0 },
-		{ NAN, NAN, -1, 0 },
+		{ NAN, NAN, NAN, 1 },	 { 1e-12, 0, 0, 1 },
+		{ 0, NAN, NAN, 0 },	 { 1, 1e9, 1e9, 1 },
+		{ -0.001, NAN, NAN, 0 }, { 1.001, NAN, NAN, 0 },
+		{ NAN, -0.01, NAN, 0 },	 { NAN, NAN, -1, 0 },
 	};
 
 	(void)state;
@@ -618,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_gates),
 		cmocka_unit_test(test_given_and_baseline),
 		cmocka_unit_test(test_validate),
+		cmocka_unit_test(test_validate_min_pass_rate),
 		cmocka_unit_test(test_max_p95_ttft),
 	};
 
