@@ -319,6 +319,26 @@ static int parse_choice(struct judge_spec *judge, const struct pe_node *item,
 }
 
 /*
+ * A judge passes when its choice scores above 0, so a list in which every
+ * choice does (gh-models' ratings 1 to 5 scored 1 to 5, say) passes
+ * whatever the judge replies, and checks nothing: an error, as a pass
+ * mark any answer meets is.
+ */
+static int refuse_all_passing(const struct judge_spec *judge,
+			      const struct pe_node *list, struct pe_diag *diag)
+{
+	for (size_t i = 0; i < judge->nchoices; i++)
+		if (judge->choices[i].score <= judge->pass_score)
+			return PE_OK;
+	pe_diag_error(diag, &list->mark,
+		      "every choice scores above 0, so every reply that "
+		      "states one passes and the judge checks nothing: score "
+		      "the failing choices 0 (gh-models' built-ins score "
+		      "rating 1 of 5 as 0)");
+	return PE_ERR_INVALID;
+}
+
+/*
  * Reads a list of choices (see parse_choice); scores above 1 are then
  * divided by the largest.
  */
@@ -356,7 +376,7 @@ static int parse_choices(struct judge_spec *judge, const struct pe_node *list,
 		}
 	}
 	normalise_choices(judge);
-	return PE_OK;
+	return refuse_all_passing(judge, list, diag);
 }
 
 /* Reads an "llm:" mapping (gh-models): modelId, systemPrompt, prompt, choices. */
@@ -596,6 +616,15 @@ static int parse_rubric_settings(struct judge_spec *judge,
 	mark = (scale + 2) / 2;
 	if (pe_setting_count(map, "pass", 1, scale ? scale : 1, &mark, diag))
 		return PE_ERR_INVALID;
+	if (pass && mark == 1) {
+		/* Every grade is at least 1: the judge would pass every reply. */
+		pe_diag_error(diag, &pass->mark,
+			      "'pass: 1' is the scale's lowest grade, which "
+			      "every reply meets, so it checks nothing: give a "
+			      "grade from 2 to %zu",
+			      scale);
+		return PE_ERR_INVALID;
+	}
 	if ((model && (!pe_setting_text(model) || !*model->text)) ||
 	    (reference && !pe_setting_text(reference))) {
 		pe_diag_error(diag, model ? &model->mark : &reference->mark,
@@ -1354,7 +1383,7 @@ static const char *const judge_provides[] = { "completion", NULL };
 const struct pe_evaluator_ops pe_llm_ops = {
 	.name = "llm",
 	.example = "{llm: {prompt: 'Is {{completion}} polite?', choices: "
-		   "[{choice: 'yes', score: 1}]}}",
+		   "[{choice: 'yes', score: 1}, {choice: 'no', score: 0}]}}",
 	.keys = llm_keys,
 	.known_keys = judge_known_keys,
 	.hint = 1,

@@ -2870,7 +2870,7 @@ static const struct eval_case judge_read_cases[] = {
 	  NO_CHOICE "'PASSED'", EXACT },
 	{ "same end: the longer choice wins",
 	  "- llm:\n    prompt: \"{{completion}}\"\n"
-	  "    choices: [{choice: good, score: 0.5}, "
+	  "    choices: [{choice: good, score: 0}, "
 	  "{choice: very good, score: 1}]",
 	  "It is very good", PASS, 1, "judge chose 'very good'", EXACT },
 	{ "not: inverts the judge's choice", WORDS_JUDGE "\n  not: true",

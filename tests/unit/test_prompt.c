@@ -1498,8 +1498,9 @@ static const struct shape_case shapes[] = {
 	  "model judge-model; system prompt 'Be strict'; prompt 'Rate "
 	  "{{completion}}'; choices: good 1, bad 0, ok 0.5",
 	  0, 1, "Rate {{completion}}", 1, 0 },
-	{ "{type: llm, llm: {prompt: 'p', choices: [{choice: y, score: 1}]}}",
-	  "llm", "llm-1", "prompt 'p'; choices: y 1", 0, 1, "p", 1, 0 },
+	{ "{type: llm, llm: {prompt: 'p', choices: [{choice: y, score: 1}, "
+	  "{choice: n, score: 0}]}}",
+	  "llm", "llm-1", "prompt 'p'; choices: y 1, n 0", 0, 1, "p", 1, 0 },
 	{ "{uses: github/coherence}", "builtin", "builtin-1",
 	  "github/coherence", 0, 0, NULL, 1, 0 },
 	{ "{uses: github/groundedness, weight: 0}", "builtin", "builtin-1",
@@ -1796,7 +1797,8 @@ static void test_judge_choices(void **state)
 		HEAD "evaluators:\n"
 		     "  - llm:\n      prompt: 'Is {{completion}} right?'\n"
 		     "      choices:\n        - {choice: 'yes', score: 1}\n"
-		     "        - {choice: 'no', score: 0.25}\n"
+		     "        - {choice: 'partly', score: 0.25}\n"
+		     "        - {choice: 'no', score: 0}\n"
 		     "  - {model: m, criteria: polite}\n",
 		d);
 	const struct pe_evalspec *llm = &p->evaluators[0];
@@ -1804,13 +1806,13 @@ static void test_judge_choices(void **state)
 	const struct pe_node *node;
 	struct pe_buf described;
 
-	/* Both choices in order, scores as given; no system prompt. */
+	/* The choices in order, scores as given; no system prompt. */
 	pe_buf_init(&described, 0);
 	pe_evalspec_describe(llm, &described);
 	assert_string_equal(
 		pe_buf_str(&described),
 		"prompt 'Is {{completion}} right?'; choices: yes 1, "
-		"no 0.25");
+		"partly 0.25, no 0");
 	assert_non_null(pe_evalspec_template(llm, 0, &node));
 	assert_string_equal(node->text, "Is {{completion}} right?");
 	assert_int_equal(node->mark.line, 7);
