@@ -759,6 +759,17 @@ int pe_check_settings_read(const struct pe_node *map, const struct pe_prompt *p,
 		pe_diag_error(diag, &threshold->mark,
 			      "'threshold' must be a number from 0 to 1");
 		rc = PE_ERR_INVALID;
+	} else if (threshold && threshold->fval == 0) {
+		/*
+		 * Every score is at least 0, so 0 passes them all.  A score
+		 * is compared with the threshold exactly, so any threshold
+		 * above 0 fails a score of 0, and only 0 is refused.
+		 */
+		pe_diag_error(diag, &threshold->mark,
+			      "'threshold: 0' passes every score the check "
+			      "returns, so it checks nothing: give a threshold "
+			      "above 0 (the default is 0.5)");
+		rc = PE_ERR_INVALID;
 	} else if (threshold) {
 		out->threshold = threshold->fval;
 	}

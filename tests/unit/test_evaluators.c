@@ -2568,6 +2568,9 @@ static const struct eval_case python_cases[] = {
 	{ "a score below its own threshold",
 	  "- python: {code: \"0.75\", threshold: 0.8}", plan, FAIL, 0.75,
 	  "returned 0.75, below 0.8", EXACT },
+	{ "a score of 0 below a threshold just above 0",
+	  "- python: {code: \"0.0\", threshold: 0.000001}", plan, FAIL, 0,
+	  "returned 0.0, below 1e-06", EXACT },
 	{ "promptfoo's type: python",
 	  "- type: python\n  value: \"len(output) / 10000\"\n  threshold: 0.1",
 	  "x", FAIL, 0.0001, "returned 0.0001, below 0.1", EXACT },
@@ -3618,6 +3621,15 @@ static const struct compile_case compile_cases[] = {
 	  EXACT },
 	{ "python threshold in [0, 1]", "- python: {code: x, threshold: 2}",
 	  "'threshold' must be a number from 0 to 1", 11, 32, EXACT },
+	/* Regression (fixed): a score of 0.0 passed "at least 0". */
+	{ "python threshold 0", "- python: {code: '0.0', threshold: 0}",
+	  "'threshold: 0' passes every score the check returns, so it checks "
+	  "nothing: give a threshold above 0 (the default is 0.5)",
+	  11, 36, EXACT },
+	{ "exec threshold 0", "- exec: {command: [cat], threshold: 0.0}",
+	  "'threshold: 0' passes every score the check returns, so it checks "
+	  "nothing: give a threshold above 0 (the default is 0.5)",
+	  11, 37, EXACT },
 	{ "exec needs a list", "- exec: ./grade.sh",
 	  "exec evaluator needs a command as a list: [PROGRAM, ARGS...], such "
 	  "as [python3, grade.py]",
