@@ -26,7 +26,9 @@
  * beats choices quoted in it; when that line states two different
  * choices, the reply is undecided and the judge is skipped, as it is when
  * the reply states no choice, with the reply's words in the reason
- * (control characters escaped).  Choice scores above 1 are divided by the
+ * (control characters escaped).  A line that states a choice alone
+ * weighs too, against a last line that states another, or that would
+ * pass but negates or conditions its choice (reply_choice).  Choice scores above 1 are divided by the
  * largest choice's score, as in [0, 1]; a judge passes when its score is
  * above 0, or, for "judge:" with a scale, when the rating reaches the
  * pass mark.  With samples, the judge is asked several times: the median
@@ -1094,7 +1096,14 @@ static int scale_number(const char *text, size_t start, size_t at)
 	       (same_fold(text + i, "of", 2) || same_fold(text + i, "to", 2));
 }
 
-enum { CHOICE_NONE = -1, CHOICE_SEVERAL = -2 };
+enum {
+	CHOICE_NONE = -1,
+	CHOICE_SEVERAL = -2,
+	CHOICE_HEDGED = -3,
+	CHOICE_CONFLICT = -4
+};
+
+static enum pe_verdict verdict_of(const struct judge_spec *judge, double score);
 
 /*
  * The choices stated in [start, end) of text (len bytes), by the rule at
@@ -1141,16 +1150,112 @@ static long line_choice(const struct judge_spec *judge, const char *text,
 }
 
 /*
- * The choice the reply states: that of its last line that states one
- * (see the top of this file).  Returns its index, CHOICE_NONE, or
- * CHOICE_SEVERAL with two of the choices in *a and *b and the line in
- * [*line, *line + *line_len).
+ * The choice [start, end) of text states alone: the whole line, once
+ * markup and quotes around it ('*', '_', '`', '#', '>', '"', brackets),
+ * a label before a colon ("Verdict:", "**Final answer:**") and closing
+ * punctuation are set aside, is that choice.  CHOICE_NONE otherwise.
+ */
+static long alone_choice(const struct judge_spec *judge, const char *text,
+			 size_t start, size_t end)
+{
+	static const char around[] = " \t\r*_`#>\"'()[]";
+	const char *s = text + start, *e = text + end;
+	const char *colon = memchr(s, ':', (size_t)(e - s));
+
+	if (colon) {
+		const char *p = s;
+
+		while (p < colon &&
+		       (isalpha((unsigned char)*p) || strchr(around, *p)))
+			p++;
+		if (p == colon)
+			s = colon + 1;
+	}
+	while (s < e && strchr(around, *s))
+		s++;
+	while (e > s && (strchr(around, e[-1]) || strchr(".!;", e[-1])))
+		e--;
+	for (size_t i = 0; i < judge->nchoices; i++) {
+		size_t n = strlen(judge->choices[i].choice);
+
+		if (n == (size_t)(e - s) &&
+		    same_fold(s, judge->choices[i].choice, n))
+			return (long)i;
+	}
+	return CHOICE_NONE;
+}
+
+/*
+ * True when [start, end) of text, the part of a line before its choice,
+ * holds a word that negates or conditions it ("not", "never", "would",
+ * "if", a word in "n't"), other than one of the judge's choices: "It
+ * does not PASS." and "Had it named one, it would PASS." state no pass.
+ */
+static int hedged(const struct judge_spec *judge, const char *text,
+		  size_t start, size_t end)
+{
+	static const char *const words[] = {
+		"not", "never",	 "cannot",  "would", "could", "should", "might",
+		"if",  "unless", "neither", "nor",   "had",   NULL
+	};
+	size_t at = start;
+
+	while (at < end) {
+		size_t n = 0, k;
+		int choice = 0;
+
+		while (at < end && !isalpha((unsigned char)text[at]))
+			at++;
+		while (at + n < end && (isalpha((unsigned char)text[at + n]) ||
+					text[at + n] == '\''))
+			n++;
+		if (!n)
+			break;
+		for (k = 0; k < judge->nchoices && !choice; k++)
+			choice = strlen(judge->choices[k].choice) == n &&
+				 same_fold(text + at, judge->choices[k].choice,
+					   n);
+		if (!choice && n >= 3 && same_fold(text + at + n - 3, "n't", 3))
+			return 1;
+		for (k = 0; words[k] && !choice; k++)
+			if (strlen(words[k]) == n &&
+			    same_fold(text + at, words[k], n))
+				return 1;
+		at += n;
+	}
+	return 0;
+}
+
+/* Where choice k is first stated in [start, end) of text (len bytes). */
+static size_t choice_at(const struct judge_spec *judge, const char *text,
+			size_t len, size_t start, size_t end, size_t k)
+{
+	const char *c = judge->choices[k].choice;
+	size_t n = strlen(c);
+
+	for (size_t at = start; at + n <= end; at++)
+		if (same_fold(text + at, c, n) && whole_token(text, len, at, n))
+			return at;
+	return end;
+}
+
+/*
+ * The choice the reply states (see the top of this file): that of its
+ * last line that states one, L.  A line that states a choice alone (A,
+ * the last such) weighs too: when L is not alone and A states another
+ * choice, the reply is undecided (CHOICE_CONFLICT); when L would pass
+ * but hedges ("It does not PASS."), A decides, or without one the reply
+ * is CHOICE_HEDGED.  Returns the choice's index, CHOICE_NONE,
+ * CHOICE_SEVERAL (two choices on L) or CHOICE_CONFLICT (A's, then L's)
+ * with the two in *a and *b, or CHOICE_HEDGED;
+ * the line at fault, or that decides, is [*line, *line + *line_len).
  */
 static long reply_choice(const struct judge_spec *judge, const char *reply,
 			 size_t len, size_t *a, size_t *b, size_t *line,
 			 size_t *line_len)
 {
-	size_t end = len;
+	size_t end = len, l_start = 0, l_end = 0;
+	long l = CHOICE_NONE, alone = CHOICE_NONE;
 
 	for (;;) {
 		size_t start = end;
@@ -1159,15 +1264,33 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 		while (start > 0 && reply[start - 1] != '\n')
 			start--;
 		k = line_choice(judge, reply, len, start, end, a, b);
-		if (k != CHOICE_NONE) {
-			*line = start;
-			*line_len = end - start;
-			return k;
+		if (k != CHOICE_NONE && l == CHOICE_NONE) {
+			l = k;
+			l_start = start;
+			l_end = end;
 		}
-		if (!start)
-			return CHOICE_NONE;
+		if (k >= 0 && alone == CHOICE_NONE)
+			alone = alone_choice(judge, reply, start, end);
+		if ((l != CHOICE_NONE && alone != CHOICE_NONE) || !start)
+			break;
 		end = start - 1;
 	}
+	*line = l_start;
+	*line_len = l_end - l_start;
+	if (l < 0)
+		return l;
+	if (alone_choice(judge, reply, l_start, l_end) == l)
+		return l;
+	if (verdict_of(judge, judge->choices[l].score) == PE_VERDICT_PASS &&
+	    hedged(judge, reply, l_start,
+		   choice_at(judge, reply, len, l_start, l_end, (size_t)l)))
+		return alone != CHOICE_NONE ? alone : CHOICE_HEDGED;
+	if (alone != CHOICE_NONE && alone != l) {
+		*a = (size_t)alone;
+		*b = (size_t)l;
+		return CHOICE_CONFLICT;
+	}
+	return l;
 }
 
 /*
@@ -1217,6 +1340,27 @@ static void read_judge(const void *state, const struct pe_evalspec *spec,
 		pe_result_set(out, PE_VERDICT_SKIP, 0,
 			      "the judge's reply states no choice: '%s'",
 			      quoted);
+		free(quoted);
+		return;
+	}
+	if (k == CHOICE_HEDGED) {
+		quoted = quote_reply(reply + line, line_len, 60);
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "the judge's reply is undecided: its last line "
+			      "with a choice negates or conditions it, and no "
+			      "line states a choice alone: '%s'",
+			      quoted);
+		free(quoted);
+		return;
+	}
+	if (k == CHOICE_CONFLICT) {
+		quoted = quote_reply(reply + line, line_len, 60);
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "the judge's reply is undecided: a line states "
+			      "'%s' alone, and its last line with a choice "
+			      "states '%s': '%s'",
+			      judge->choices[a].choice,
+			      judge->choices[b].choice, quoted);
 		free(quoted);
 		return;
 	}

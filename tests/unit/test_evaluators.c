@@ -2826,6 +2826,31 @@ static const struct eval_case judge_read_cases[] = {
 	  EXACT },
 	{ "an empty reply states no choice", WORDS_JUDGE, "", SKIP, 0,
 	  NO_CHOICE "''", EXACT },
+	{ "a pass the line negates is no pass", WORDS_JUDGE,
+	  "It does not meet the bar, so it is not good.", SKIP, 0,
+	  "the judge's reply is undecided: its last line with a choice "
+	  "negates or conditions it, and no line states a choice alone: 'It "
+	  "does not meet the bar, so it is not good.'",
+	  EXACT },
+	{ "nor in a word in n't", WORDS_JUDGE, "Frankly it isn't good", SKIP, 0,
+	  "the judge's reply is undecided: its last line with a choice "
+	  "negates or conditions it, and no line states a choice alone: "
+	  "'Frankly it isn't good'",
+	  EXACT },
+	{ "a verdict alone beats a conditional pass after it", WORDS_JUDGE,
+	  "Verdict: **BAD**\n\n(Had it named a rollback, it would be good.)",
+	  FAIL, 0, "judge chose 'bad'", EXACT },
+	{ "a verdict alone and another choice on the last line", WORDS_JUDGE,
+	  "good\nOn reflection the answer is bad", SKIP, 0,
+	  "the judge's reply is undecided: a line states 'good' alone, and "
+	  "its last line with a choice states 'bad': 'On reflection the "
+	  "answer is bad'",
+	  EXACT },
+	{ "a negation after the choice is not its", SCALE_JUDGE,
+	  "Rating: 7; I would not change it", PASS, 6.0 / 9, "judge chose '7'",
+	  EXACT },
+	{ "a fail stays a fail, negated or not", WORDS_JUDGE,
+	  "It is not bad, it is bad", FAIL, 0, "judge chose 'bad'", EXACT },
 	{ "\"10\" is not \"1\"", SCALE_JUDGE, "10", PASS, 1, "judge chose '10'",
 	  EXACT },
 	{ "\"1.5\" is neither \"1\" nor \"5\"", SCALE_JUDGE,
