@@ -743,23 +743,31 @@ static void rescore_job(struct runner *r, size_t job)
 }
 
 /*
+ * Counts job as not yet recorded (and, with judges, as being scored) and
+ * runs score (score_job or rescore_job) on it as a task, on another
+ * thread when there is one.
+ */
+static void hand_to_scoring(struct runner *r, size_t job,
+			    void (*score)(struct runner *r, size_t job))
+{
+#pragma omp atomic update seq_cst
+	r->unrecorded++;
+	if (r->plan->njudges) {
+#pragma omp atomic update seq_cst
+		r->scoring++;
+	}
+#pragma omp task firstprivate(job, score) if (r->threads > 1)
+	score(r, job);
+}
+
+/*
  * Hands every kept job (--resume) to scoring, on other threads when there
  * are any; called once, by the loop's thread, before the loop.
  */
 static void rescore_kept(struct runner *r)
 {
-	for (size_t i = 0; i < r->nrescore; i++) {
-		size_t job = r->rescore[i];
-
-#pragma omp atomic update seq_cst
-		r->unrecorded++;
-		if (r->plan->njudges) {
-#pragma omp atomic update seq_cst
-			r->scoring++;
-		}
-#pragma omp task firstprivate(job) if (r->threads > 1)
-		rescore_job(r, job);
-	}
+	for (size_t i = 0; i < r->nrescore; i++)
+		hand_to_scoring(r, r->rescore[i], rescore_job);
 }
 
 /*
@@ -774,14 +782,7 @@ static void complete(struct runner *r, size_t job)
 	row->has_call = 1;
 	row->attempts = r->attempts[job];
 	r->remaining--;
-#pragma omp atomic update seq_cst
-	r->unrecorded++;
-	if (r->plan->njudges) {
-#pragma omp atomic update seq_cst
-		r->scoring++;
-	}
-#pragma omp task firstprivate(job) if (r->threads > 1)
-	score_job(r, job);
+	hand_to_scoring(r, job, score_job);
 }
 
 /* The plan target of a call. */
