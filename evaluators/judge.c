@@ -1335,42 +1335,37 @@ static void read_judge(const void *state, const struct pe_evalspec *spec,
 	char *quoted;
 
 	(void)state;
-	if (k == CHOICE_NONE) {
-		quoted = quote_reply(reply, len, 60);
-		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "the judge's reply states no choice: '%s'",
-			      quoted);
-		free(quoted);
-		return;
-	}
-	if (k == CHOICE_HEDGED) {
-		quoted = quote_reply(reply + line, line_len, 60);
-		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "the judge's reply is undecided: its last line "
-			      "with a choice negates or conditions it, and no "
-			      "line states a choice alone: '%s'",
-			      quoted);
-		free(quoted);
-		return;
-	}
-	if (k == CHOICE_CONFLICT) {
-		quoted = quote_reply(reply + line, line_len, 60);
-		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "the judge's reply is undecided: a line states "
-			      "'%s' alone, and its last line with a choice "
-			      "states '%s': '%s'",
-			      judge->choices[a].choice,
-			      judge->choices[b].choice, quoted);
-		free(quoted);
-		return;
-	}
-	if (k == CHOICE_SEVERAL) {
-		quoted = quote_reply(reply + line, line_len, 60);
-		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "the judge's reply ends undecided: its last "
-			      "line with a choice states '%s' and '%s': '%s'",
-			      judge->choices[a].choice,
-			      judge->choices[b].choice, quoted);
+	if (k < 0) {
+		/* Undecided: skipped, with the reply or its line quoted. */
+		const char *a_choice = judge->choices[a].choice;
+		const char *b_choice = judge->choices[b].choice;
+		char *why;
+
+		quoted = k == CHOICE_NONE
+				 ? quote_reply(reply, len, 60)
+				 : quote_reply(reply + line, line_len, 60);
+		if (k == CHOICE_NONE)
+			why = xstrfmt("the judge's reply states no choice: "
+				      "'%s'",
+				      quoted);
+		else if (k == CHOICE_HEDGED)
+			why = xstrfmt("the judge's reply is undecided: its "
+				      "last line with a choice negates or "
+				      "conditions it, and no line states a "
+				      "choice alone: '%s'",
+				      quoted);
+		else if (k == CHOICE_CONFLICT)
+			why = xstrfmt("the judge's reply is undecided: a line "
+				      "states '%s' alone, and its last line "
+				      "with a choice states '%s': '%s'",
+				      a_choice, b_choice, quoted);
+		else
+			why = xstrfmt("the judge's reply ends undecided: its "
+				      "last line with a choice states '%s' "
+				      "and '%s': '%s'",
+				      a_choice, b_choice, quoted);
+		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", why);
+		free(why);
 		free(quoted);
 		return;
 	}
