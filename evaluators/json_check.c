@@ -81,7 +81,6 @@ static void add_new_diagnostics(struct pe_diag *to, const struct pe_diag *from)
  */
 static char *file_uri(const char *path)
 {
-	static const char plain[] = "/-._~";
 	char *real = realpath(path, NULL);
 	struct pe_buf b;
 
@@ -89,13 +88,7 @@ static char *file_uri(const char *path)
 		return NULL;
 	pe_buf_init(&b, 0);
 	pe_buf_adds(&b, "file://");
-	for (const unsigned char *p = (const unsigned char *)real; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr(plain, *p))
-			pe_buf_addc(&b, (char)*p);
-		else
-			pe_buf_addf(&b, "%%%02X", *p);
-	}
+	pe_url_add_encoded(&b, real, "/");
 	free(real);
 	return pe_buf_detach(&b, NULL);
 }

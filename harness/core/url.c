@@ -395,3 +395,18 @@ char *pe_url_decode(const char *s)
 	}
 	return pe_buf_detach(&b, NULL);
 }
+
+/* Appends s percent-encoded; see url.h. */
+void pe_url_add_encoded(struct pe_buf *b, const char *s, const char *keep)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c) ||
+		    strchr(keep, c))
+			pe_buf_addc(b, (char)c);
+		else
+			pe_buf_addf(b, "%%%02X", c);
+	}
+}

@@ -18,6 +18,8 @@
  */
 #include <stddef.h>
 
+#include "harness/core/buf.h"
+
 struct pe_url {
 	char *scheme; /* lower case: "https" */
 	char *host;   /* lower case, an IPv6 address without its brackets */
@@ -55,5 +57,12 @@ char *pe_url_resolve(const char *base, const char *ref);
  * The caller owns the result.
  */
 char *pe_url_decode(const char *s);
+
+/*
+ * Appends s to b percent-encoded (RFC 3986): every byte but the
+ * unreserved characters (letters, digits, '-', '.', '_', '~') and those
+ * in keep ("/" for a path, "" for one segment of it).
+ */
+void pe_url_add_encoded(struct pe_buf *b, const char *s, const char *keep);
 
 #endif

@@ -17,6 +17,7 @@
 #include "harness/core/json.h"
 #include "harness/core/message.h"
 #include "harness/core/node.h"
+#include "harness/core/url.h"
 #include "harness/core/utf8.h"
 #include "harness/core/util.h"
 #include "harness/core/banned.h"
@@ -235,24 +236,10 @@ void pe_wire_roles(struct pe_buf *b, const struct pe_chat_request *req,
 	pe_buf_addc(b, ']');
 }
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-	       c == '~';
-}
-
 /* Appends s percent-encoded as one URL path segment. */
 void pe_wire_add_segment(struct pe_buf *b, const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (is_unreserved(c))
-			pe_buf_addc(b, (char)c);
-		else
-			pe_buf_addf(b, "%%%02X", c);
-	}
+	pe_url_add_encoded(b, s, "");
 }
 
 static int host_has_port(const char *host, size_t len)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/buf.h"
 #include "harness/core/url.h"
 #include "harness/core/util.h"
 
@@ -220,6 +221,31 @@ static void test_resolve(void **state)
 	}
 }
 
+/* Percent-encoding and -decoding: a path keeps its slashes, a segment
+ * does not, and decoding gives the text back. */
+static void test_encode_decode(void **state)
+{
+	static const char text[] = "/tmp/my schemas/100%/ünï~_.-x";
+	struct pe_buf b;
+	char *back;
+
+	(void)state;
+	pe_buf_init(&b, 0);
+	pe_url_add_encoded(&b, text, "/");
+	assert_string_equal(pe_buf_str(&b),
+			    "/tmp/my%20schemas/100%25/%C3%BCn%C3%AF~_.-x");
+	back = pe_url_decode(pe_buf_str(&b));
+	assert_string_equal(back, text);
+	free(back);
+	pe_buf_reset(&b);
+	pe_url_add_encoded(&b, "models/a b", "");
+	assert_string_equal(pe_buf_str(&b), "models%2Fa%20b");
+	back = pe_url_decode("100%zz%4");
+	assert_string_equal(back, "100%zz%4"); /* stray '%' stays */
+	free(back);
+	pe_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_same_origin),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_encode_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
