@@ -101,6 +101,7 @@ struct resource {
 	char *uri; /* absolute, without a fragment */
 	const struct pe_node *root;
 	unsigned vocab; /* enum vocab: what its dialect asks for */
+	int told;	/* a keyword its dialect leaves out was warned of */
 	struct anchor *anchors;
 	size_t nanchors, alloc;
 };
@@ -1499,8 +1500,30 @@ static void check_typo(struct compiler *c, const struct pe_node *key)
 }
 
 /*
+ * Warns, once a resource, at keyword key of k, which the dialect of res
+ * leaves out: it is an annotation there, so it checks nothing.
+ */
+static void tell_left_out(struct compiler *c, struct resource *res,
+			  const struct pe_node *key, const struct keyword *k)
+{
+	const char *vocab = k->vocab == V_VALIDATION   ? "validation"
+			    : k->vocab == V_APPLICATOR ? "applicator"
+						       : "unevaluated";
+
+	if (res->told)
+		return;
+	res->told = 1;
+	pe_diag_warning(c->diag, &key->mark,
+			"%s checks nothing here: the dialect $schema names "
+			"leaves out the %s vocabulary, so its keywords are "
+			"annotations in this schema",
+			k->name, vocab);
+}
+
+/*
  * Compiles each keyword of schema s.  A keyword given twice (JSON allows
- * it) is an error: which of the two counts would be a guess.
+ * it) is an error: which of the two counts would be a guess.  One whose
+ * vocabulary the dialect leaves out is an annotation (tell_left_out).
  */
 static void compile_schema(struct compiler *c, struct sch *s)
 {
@@ -1526,7 +1549,7 @@ static void compile_schema(struct compiler *c, struct sch *s)
 		if (k->shape == SHAPE_REFUSED)
 			error_at(c, p->key, "%s %s", k->name, k->refused);
 		else if (k->vocab && !(s->res->vocab & k->vocab))
-			continue; /* its dialect leaves it out: an annotation */
+			tell_left_out(c, s->res, p->key, k);
 		else if (k->compile)
 			k->compile(c, s, p);
 	}

@@ -889,6 +889,15 @@ static void test_vocabularies(void **state)
 	assert_int_equal(check(js, doc, "{\"n\": 1}", &why), VALID);
 	assert_int_equal(check(js, doc, "{\"bad\": 1}", &why), INVALID);
 	pe_jsonschema_free(js);
+	/* Said once, at the first keyword it leaves out. */
+	assert_int_equal(pe_diag_len(diag), 1);
+	assert_int_equal(pe_diag_get(diag, 0)->severity, PE_SEV_WARNING);
+	assert_string_equal(pe_diag_get(diag, 0)->message,
+			    "minimum checks nothing here: the dialect $schema "
+			    "names leaves out the validation vocabulary, so "
+			    "its keywords are annotations in this schema");
+	pe_diag_free(diag);
+	diag = pe_diag_new();
 	/* An optional vocabulary it does not know is let be. */
 	js = compile_with_docs(
 		doc,
