@@ -7,14 +7,15 @@
  * at a time; the punctuation, symbols and emoji that neither change nor
  * compose (pe_unicode_inert) are copied.  The rest, each run of non-ASCII
  * bytes with the character before it (which a combining mark may compose
- * with), goes through utf8proc.  utf8proc rejects a whole string at its first invalid byte,
- * so such a run is split again with the one decoder: each stretch of
- * well-formed characters goes through utf8proc_decompose (for folding,
- * case folding and compatibility decomposition with the ignorable
- * characters dropped; canonical decomposition alone for composing) into
- * code points, and each invalid byte becomes U+FFFD; one
- * utf8proc_reencode over the run then composes and writes UTF-8.  Every buffer is allocated here with xmalloc, so
- * running out of memory ends the program as everywhere else.
+ * with), goes through utf8proc.  utf8proc rejects a whole string at its
+ * first invalid byte, so such a run is split again with the one decoder:
+ * each stretch of well-formed characters goes through utf8proc_decompose
+ * (for folding, case folding and compatibility decomposition with the
+ * ignorable characters dropped; canonical decomposition alone for
+ * composing) into code points, and each invalid byte becomes U+FFFD; one
+ * utf8proc_reencode over the run then composes and writes UTF-8.  Every
+ * buffer is allocated here with xmalloc, so running out of memory ends
+ * the program as everywhere else.
  */
 #include "harness/core/unicode.h"
 
