@@ -126,7 +126,7 @@ static struct pe_doc *load_schema_file(void *arg, const char *uri,
 	char *path, *data = NULL;
 	const char *shown;
 	size_t len = 0;
-	int bad;
+	int bad, json;
 
 	(void)arg;
 	if (strncmp(uri, "file:///", 8) || strstr(uri, "%00")) {
@@ -140,7 +140,8 @@ static struct pe_doc *load_schema_file(void *arg, const char *uri,
 	}
 	path = pe_url_decode(uri + strlen("file://"));
 	shown = shown_path(path);
-	if (!pe_ends_with(path, ".json") && !pe_ends_with(path, ".yaml") &&
+	json = pe_ends_with(path, ".json");
+	if (!json && !pe_ends_with(path, ".yaml") &&
 	    !pe_ends_with(path, ".yml")) {
 		pe_diag_error(diag, from,
 			      "'%s' is not named .json, .yaml or .yml, as a "
@@ -163,15 +164,15 @@ static struct pe_doc *load_schema_file(void *arg, const char *uri,
 		pe_diag_error(diag, from,
 			      "cannot read the schema file '%s': %s", shown,
 			      pe_diag_get(mine, 0)->message);
-	} else if (pe_ends_with(path, ".json")) {
+	} else if (json) {
 		doc = pe_doc_new(shown, data, len);
 		doc->root = pe_json_parse_source(doc, diag);
+		if (!doc->root) {
+			pe_doc_free(doc); /* the parser told why */
+			doc = NULL;
+		}
 	} else {
 		doc = pe_yaml_load(shown, data, len, SCHEMA_FILE_MAX, diag);
-	}
-	if (doc && !doc->root && pe_ends_with(path, ".json")) {
-		pe_doc_free(doc); /* the parser told why */
-		doc = NULL;
 	}
 	free(data);
 	free(path);
