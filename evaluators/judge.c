@@ -23,12 +23,15 @@
  * one counts.  A number after '/', "of" or "to" is a scale, not a rating
  * ("1/5", "1 out of 5", "on a scale of 1 to 5" state 1).  The last line
  * that states a choice decides, so a verdict written after the reasoning
- * beats choices quoted in it; when that line states two different
- * choices, the reply is undecided and the judge is skipped, as it is when
- * the reply states no choice, with the reply's words in the reason
- * (control characters escaped).  A line that states a choice alone
- * weighs too, against a last line that states another, or that would
- * pass but negates or conditions its choice (reply_choice).  Choice scores above 1 are divided by the
+ * beats choices quoted in it; a line that states a choice alone
+ * weighs against it (reply_choice): when the last line states another
+ * choice, the reply is undecided; when it would pass but its clause
+ * negates or conditions the choice ("It does not PASS.", "it would
+ * PASS"), the line alone decides, or without one the reply is
+ * undecided.  An undecided reply (so is a last line that states two
+ * different choices), like one that states no choice, leaves
+ * the judge skipped, with the reply's words in the reason (control
+ * characters escaped).  Choice scores above 1 are divided by the
  * largest choice's score, as in [0, 1]; a judge passes when its score is
  * above 0, or, for "judge:" with a scale, when the rating reaches the
  * pass mark.  With samples, the judge is asked several times: the median
@@ -1185,24 +1188,41 @@ static long alone_choice(const struct judge_spec *judge, const char *text,
 	return CHOICE_NONE;
 }
 
+/* True when word (lower case) is one of the judge's choices. */
+static int choice_named(const struct judge_spec *judge, const char *word)
+{
+	for (size_t k = 0; k < judge->nchoices; k++)
+		if (strlen(judge->choices[k].choice) == strlen(word) &&
+		    same_fold(word, judge->choices[k].choice, strlen(word)))
+			return 1;
+	return 0;
+}
+
 /*
- * True when [start, end) of text, the part of a line before its choice,
- * holds a word that negates or conditions it ("not", "never", "would",
- * "if", a word in "n't"), other than one of the judge's choices: "It
- * does not PASS." and "Had it named one, it would PASS." state no pass.
+ * True when the clause that states a choice negates or conditions it:
+ * [start, end) of text is the part of the line before the choice, and
+ * the clause is what follows its last '.', ',', ';', ':', '!' or '?'.
+ * It negates with "not", "never", "cannot", "neither", "nor" or a word
+ * in "n't", conditions with "if", "unless" or "had", and "would",
+ * "could" or "might" right before the choice ("it would PASS") make it
+ * a supposition; the judge's choices themselves are not these words.
+ * "I would rate it a 7." and "It has no flaw, so it is a PASS." stand.
  */
 static int hedged(const struct judge_spec *judge, const char *text,
 		  size_t start, size_t end)
 {
-	static const char *const words[] = {
-		"not", "never",	 "cannot",  "would", "could", "should", "might",
-		"if",  "unless", "neither", "nor",   "had",   NULL
-	};
-	size_t at = start;
+	static const char *const anywhere[] = { "not",	   "never", "cannot",
+						"neither", "nor",   "if",
+						"unless",  "had",   NULL };
+	static const char *const before[] = { "would", "could", "might", NULL };
+	char last[2][16] = { "", "" }; /* the clause's last two words */
+	size_t at = end;
 
+	while (at > start && !strchr(".,;:!?", text[at - 1]))
+		at--;
 	while (at < end) {
-		size_t n = 0, k;
-		int choice = 0;
+		size_t n = 0;
+		char word[16];
 
 		while (at < end && !isalpha((unsigned char)text[at]))
 			at++;
@@ -1211,19 +1231,24 @@ static int hedged(const struct judge_spec *judge, const char *text,
 			n++;
 		if (!n)
 			break;
-		for (k = 0; k < judge->nchoices && !choice; k++)
-			choice = strlen(judge->choices[k].choice) == n &&
-				 same_fold(text + at, judge->choices[k].choice,
-					   n);
-		if (!choice && n >= 3 && same_fold(text + at + n - 3, "n't", 3))
-			return 1;
-		for (k = 0; words[k] && !choice; k++)
-			if (strlen(words[k]) == n &&
-			    same_fold(text + at, words[k], n))
-				return 1;
 		at += n;
+		if (n >= sizeof(word))
+			continue; /* no word of the lists is that long */
+		for (size_t k = 0; k < n; k++)
+			word[k] =
+				(char)tolower((unsigned char)text[at - n + k]);
+		word[n] = '\0';
+		if (choice_named(judge, word))
+			continue;
+		if ((n >= 3 && !strcmp(word + n - 3, "n't")) ||
+		    pe_listed(anywhere, word))
+			return 1;
+		memcpy(last[0], last[1], sizeof(last[1]));
+		memcpy(last[1], word, n + 1);
 	}
-	return 0;
+	/* "it would PASS", "it would be good" */
+	return pe_listed(before, last[1]) ||
+	       (!strcmp(last[1], "be") && pe_listed(before, last[0]));
 }
 
 /* Where choice k is first stated in [start, end) of text (len bytes). */
@@ -1254,8 +1279,9 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 			 size_t len, size_t *a, size_t *b, size_t *line,
 			 size_t *line_len)
 {
-	size_t end = len, l_start = 0, l_end = 0;
+	size_t end = len, l_start = 0, l_end = 0, x, y;
 	long l = CHOICE_NONE, alone = CHOICE_NONE;
+	int l_alone = 0; /* L states its choice alone */
 
 	for (;;) {
 		size_t start = end;
@@ -1263,15 +1289,20 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 
 		while (start > 0 && reply[start - 1] != '\n')
 			start--;
-		k = line_choice(judge, reply, len, start, end, a, b);
+		/* Only L's pair of choices is told: earlier lines' go to x, y. */
+		k = line_choice(judge, reply, len, start, end,
+				l == CHOICE_NONE ? a : &x,
+				l == CHOICE_NONE ? b : &y);
 		if (k != CHOICE_NONE && l == CHOICE_NONE) {
 			l = k;
 			l_start = start;
 			l_end = end;
 		}
-		if (k >= 0 && alone == CHOICE_NONE)
+		if (k >= 0 && alone == CHOICE_NONE) {
 			alone = alone_choice(judge, reply, start, end);
-		if ((l != CHOICE_NONE && alone != CHOICE_NONE) || !start)
+			l_alone = alone != CHOICE_NONE && start == l_start;
+		}
+		if (l == CHOICE_SEVERAL || alone != CHOICE_NONE || !start)
 			break;
 		end = start - 1;
 	}
@@ -1279,7 +1310,7 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 	*line_len = l_end - l_start;
 	if (l < 0)
 		return l;
-	if (alone_choice(judge, reply, l_start, l_end) == l)
+	if (l_alone)
 		return l;
 	if (verdict_of(judge, judge->choices[l].score) == PE_VERDICT_PASS &&
 	    hedged(judge, reply, l_start,
