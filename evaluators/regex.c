@@ -179,7 +179,8 @@ static int compile_one(struct regex_state *st, const struct pe_node *pat,
 			      spec->name ? spec->name : "regex", err, off);
 		return PE_ERR_INVALID;
 	}
-	if (pe_pattern_empty_everywhere(re)) {
+	/* With a max, the empty matches counted cap the answer's length. */
+	if (st->count.max == SIZE_MAX && pe_pattern_empty_everywhere(re)) {
 		pe_diag_error(diag, &pat->mark,
 			      "regex /%s/ in evaluator '%s' can match the "
 			      "empty string anywhere, so every answer matches "
