@@ -36,8 +36,9 @@
  * A case whose expected value is empty is an error: there is nothing to
  * compare with.  A levenshtein case whose max_distance, the only mark
  * (or beside a min_ratio of 0), is at least the expected value's length
- * is skipped: the empty answer is that far away, so the bound cannot
- * tell it from the expected value; "check" warns of such cases.  The
+ * cannot pass: the empty answer is that far away, so the bound cannot
+ * tell it from the expected value.  An answer within it is skipped, one
+ * past it fails; "check" warns of such cases.  The
  * distance and the subsequence are both computed 64 cells at a time
  * (bit-parallel), in time in proportion to the product of the two
  * lengths over 64 and memory to the distinct characters (words) of the
@@ -588,17 +589,6 @@ static void score_levenshtein(const struct reference_spec *spec,
 	int pass;
 	struct pe_buf why;
 
-	if (distance_admits_empty(spec, nb)) {
-		pe_result_set(out, PE_VERDICT_SKIP, 0,
-			      "max_distance %.0f is at least the length of "
-			      "the expected value for this case (%zu "
-			      "characters), so an empty answer is within it: "
-			      "nothing was checked",
-			      spec->max_distance, nb);
-		free(a);
-		free(b);
-		return;
-	}
 	d = within_steps(na, nb) ? edit_distance(a, na, b, nb) : SIZE_MAX;
 	if (d == SIZE_MAX) {
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
@@ -623,8 +613,17 @@ static void score_levenshtein(const struct reference_spec *spec,
 		pe_buf_addf(&why, " (need at least %.3f)", spec->min);
 	pe_buf_addf(&why, ": %zu characters in the answer, %zu expected", na,
 		    nb);
-	pe_result_set(out, pass ? PE_VERDICT_PASS : PE_VERDICT_FAIL, ratio,
-		      "%s", pe_buf_str(&why));
+	if (pass && distance_admits_empty(spec, nb))
+		/* A fail stands; a pass the empty answer would get too. */
+		pe_result_set(out, PE_VERDICT_SKIP, 0,
+			      "max_distance %.0f is at least the length of "
+			      "the expected value for this case (%zu "
+			      "characters), so an empty answer is within it: "
+			      "nothing was checked",
+			      spec->max_distance, nb);
+	else
+		pe_result_set(out, pass ? PE_VERDICT_PASS : PE_VERDICT_FAIL,
+			      ratio, "%s", pe_buf_str(&why));
 	pe_buf_release(&why);
 	free(a);
 	free(b);
@@ -1031,11 +1030,11 @@ static int compile_reference(const struct pe_evalspec *es,
 			"levenshtein evaluator '%s': max_distance %.0f is at "
 			"least the length of the expected value of %zu of %zu "
 			"test case%s (case '%s': %zu characters), so an "
-			"empty answer is within it: %s ungraded, never passed",
+			"empty answer is within it: %s never pass (an "
+			"answer within it is ungraded)",
 			es->name, spec->max_distance, admitted, graded,
 			graded == 1 ? "" : "s", first->id, first_chars,
-			admitted == 1 ? "that case will be"
-				      : "those cases will be");
+			admitted == 1 ? "that case will" : "those cases will");
 	return PE_OK;
 }
 

@@ -906,6 +906,11 @@ static const struct eval_case reference_cases[] = {
 	{ "levenshtein: beside a min_ratio of 0 too",
 	  "- levenshtein: {max_distance: 20, min_ratio: 0}", "Hello World",
 	  SKIP, 0, "so an empty answer is within it", CONTAINS },
+	{ "levenshtein: past such a max_distance, an answer still fails",
+	  "- levenshtein: {max_distance: 2, expected: \"no\"}", "yes", FAIL, 0,
+	  "Levenshtein distance 3 (need at most 2), ratio 0.000: 3 "
+	  "characters in the answer, 2 expected",
+	  EXACT },
 	{ "levenshtein: one short of it is a check",
 	  "- levenshtein: {max_distance: 10}", "", FAIL, 0,
 	  "Levenshtein distance 11 (need at most 10), ratio 0.000: 0 "
