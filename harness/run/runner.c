@@ -189,10 +189,11 @@ struct runner {
 	size_t unrecorded;
 	/*
 	 * --resume: the jobs whose answers the journal kept, to be scored
-	 * again with the evaluators as they are now (kept[job].finished is
-	 * set, with the kept line's place), and the journal's path.
+	 * again with the evaluators as they are now (kept[job] is set; the
+	 * kept line's place is run->lines[job] until the job is recorded),
+	 * and the journal's path.
 	 */
-	struct pe_journal_line *kept;
+	unsigned char *kept;
 	size_t *rescore;
 	size_t nrescore;
 	char *journal_path;
@@ -477,30 +478,13 @@ static int scoring_behind(struct runner *r)
 	return n >= (size_t)r->opts->concurrency;
 }
 
-/* True when a kept job's line (--resume) is line, byte for byte. */
-static int same_as_kept(const struct runner *r, size_t job,
-			const struct pe_buf *line)
-{
-	const struct pe_journal_line *kl = &r->kept[job];
-	struct pe_buf old;
-	int same;
-
-	if (kl->len != line->len)
-		return 0;
-	pe_buf_init(&old, 0);
-	same = !pe_journal_read_line(r->journal_path, kl->offset, kl->len,
-				     &old) &&
-	       !memcmp(old.data, line->data, line->len);
-	pe_buf_release(&old);
-	return same;
-}
-
 /*
  * Records a scored job: sets its verdict, journals its row, counts it and
  * tells the observer.  The row keeps its verdict and call figures; its
  * answer and evaluators are freed once the line is written.  A job whose
- * answer the journal kept (--resume) and whose line comes out the same
- * keeps its line, so resuming a finished run does not grow the journal.
+ * answer the journal kept (--resume) is scored again only when what
+ * scores it changed, so its new line is appended; resuming a finished
+ * run keeps every row whole and does not grow the journal.
  */
 static void record(struct runner *r, size_t job,
 		   const struct pe_case_score *score)
@@ -509,16 +493,13 @@ static void record(struct runner *r, size_t job,
 	struct pe_journal_line *jl = &r->run->lines[job];
 	struct pe_result_evaluator *evs =
 		xcalloc(score->nresults ? score->nresults : 1, sizeof(*evs));
-	int kept = r->kept && r->kept[job].finished;
+	int kept = r->kept && r->kept[job];
 	struct pe_buf line;
 
 	pe_case_score_to_row(score, row, evs);
 	pe_buf_init(&line, 0);
 	pe_result_json(row, &line);
-	if (kept && same_as_kept(r, job, &line)) {
-		jl->offset = r->kept[job].offset;
-	} else if (pe_journal_append(r->journal, line.data, line.len,
-				     &jl->offset)) {
+	if (pe_journal_append(r->journal, line.data, line.len, &jl->offset)) {
 		int err = errno ? errno : EIO;
 
 #pragma omp critical(pe_journal_error)
@@ -687,7 +668,7 @@ static void finish_judged(struct runner *r, size_t job)
 static int take_kept(struct runner *r, size_t job)
 {
 	struct pe_result *row = &r->run->rows[job];
-	const struct pe_journal_line *kl = &r->kept[job];
+	const struct pe_journal_line *kl = &r->run->lines[job];
 	struct pe_diag *diag = pe_diag_new();
 	struct pe_doc *doc = NULL;
 	struct pe_result read;
@@ -2113,7 +2094,7 @@ static const char *target_spec(const struct pe_plan *plan, const char *spec)
 struct resume_ctx {
 	struct id_index index;
 	struct pe_run *run;
-	struct pe_journal_line *kept;
+	unsigned char *kept; /* struct runner's */
 };
 
 /* True when both digests are known and the same. */
@@ -2171,15 +2152,14 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 	    (job = index_find(&rc->index, read.id)) >= 0) {
 		const struct pe_result *row = &rc->run->rows[job];
 		struct pe_journal_line *jl = &rc->run->lines[job];
-		struct pe_journal_line *kl = &rc->kept[job];
 		int asks = read.status != PE_VERDICT_ERROR &&
 			   same_digest(row->request, read.request);
 		int whole = asks && same_digest(row->scoring, read.scoring);
 
 		jl->finished = whole;
-		kl->finished = asks && !whole;
-		jl->offset = kl->offset = offset;
-		jl->len = kl->len = len;
+		rc->kept[job] = asks && !whole;
+		jl->offset = offset;
+		jl->len = len;
 		if (whole)
 			keep_row(rc, job, &read);
 	}
@@ -2513,7 +2493,7 @@ int pe_run_execute(const struct pe_plan *plan,
 			run->resumed++;
 			continue;
 		}
-		if (r.kept && r.kept[job].finished) {
+		if (r.kept && r.kept[job]) {
 			r.rescore[r.nrescore++] = job;
 			continue;
 		}
