@@ -895,8 +895,9 @@ int cmd_run(int argc, char **argv)
 		  0 },
 		PE_CALL_OPTIONS(&a.calls, 'j'),
 		{ PE_OPT_FLAG, 0, "resume", NULL,
-		  "skip jobs OUT/results.jsonl already finished", &a.resume,
-		  NULL, 0, 0 },
+		  "keep the answers OUT/results.jsonl holds for jobs that ask "
+		  "the same (scored again if the checks changed)",
+		  &a.resume, NULL, 0, 0 },
 		{ PE_OPT_STRING, 0, "shard", "K/N",
 		  "run only shard K of N (by job id)", &a.shard, NULL, 0, 0 },
 		{ PE_OPT_LONG, 0, "shard-count", "N",

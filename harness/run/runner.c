@@ -300,14 +300,42 @@ static void fill_request(const struct pe_job *job, const struct pe_target *t,
 }
 
 /*
- * Computes what job asks (struct pe_result's request) into out: a digest
- * of its model (as named and as its provider calls it) and the request's
- * body as rendered, not streamed and without credentials, or for a
- * provider that sends nothing (echo) the rendered messages.  Where the
- * request goes (the base URL, a program's path) is not part of it, so a
- * server that moved to another port keeps its answers.  Returns 0, or -1
- * when the request cannot be rendered or built (the job fails so when it
- * runs).
+ * What a request asks (struct pe_result's request), into out: a digest
+ * of its model (as named and as its provider calls it) and its body
+ * (body_len bytes, not streamed and without credentials), or, for a
+ * provider that sends nothing (echo: body is NULL), the n rendered
+ * messages.  Where the request goes (the base URL, a program's path) is
+ * not part of it, so a server that moved to another port keeps its
+ * answers.
+ */
+static void ask_digest(const struct pe_target *t, const char *body,
+		       size_t body_len, const struct pe_chat_message *msgs,
+		       char *const *texts, size_t n,
+		       char out[PE_JOB_ID_LEN + 1])
+{
+	char hex[PE_SHA256_HEX_LEN + 1];
+	struct pe_buf b;
+
+	pe_buf_init(&b, 0);
+	pe_buf_addf(&b, "%s%c%s%c", t->spec, 0, t->model ? t->model : "", 0);
+	if (body)
+		pe_buf_add(&b, body, body_len);
+	else
+		for (size_t i = 0; i < n; i++)
+			pe_buf_addf(&b, "%s%c%zu:%s",
+				    pe_role_name(msgs[i].role), 0,
+				    strlen(texts[i]), texts[i]);
+	pe_sha256_hex(b.data, b.len, hex);
+	memcpy(out, hex, PE_JOB_ID_LEN);
+	out[PE_JOB_ID_LEN] = '\0';
+	pe_buf_release(&b);
+}
+
+/*
+ * What job asks (ask_digest), rendered and built ahead of its run, for
+ * --resume to compare with what the journal says it asked; start_job
+ * takes it from the request it sends.  Returns 0, or -1 when the request
+ * cannot be rendered or built (the job fails so when it runs).
  */
 static int request_digest(const struct pe_plan *plan, size_t job,
 			  char out[PE_JOB_ID_LEN + 1])
@@ -318,13 +346,10 @@ static int request_digest(const struct pe_plan *plan, size_t job,
 	struct pe_chat_message *msgs = xcalloc(n ? n : 1, sizeof(*msgs));
 	char **texts = xcalloc(n ? n : 1, sizeof(*texts));
 	struct pe_chat_request req;
-	struct pe_http_request http;
-	struct pe_buf b;
-	char err[512], hex[PE_SHA256_HEX_LEN + 1], *rerr;
+	char *body = NULL, err[512], *rerr;
+	size_t body_len = 0;
 	int rc = -1;
 
-	memset(&http, 0, sizeof(http));
-	pe_buf_init(&b, 0);
 	rerr = render_messages(j, msgs, texts);
 	if (rerr) {
 		free(rerr);
@@ -332,29 +357,14 @@ static int request_digest(const struct pe_plan *plan, size_t job,
 	}
 	fill_request(j, t, msgs, &req);
 	req.stream = 0;
-	pe_buf_addf(&b, "%s%c%s%c", t->spec, 0, t->model ? t->model : "", 0);
-	if (!t->ops->write_body) {
-		for (size_t i = 0; i < n; i++)
-			pe_buf_addf(&b, "%s%c%zu:%s",
-				    pe_role_name(msgs[i].role), 0,
-				    strlen(texts[i]), texts[i]);
-	} else if (pe_provider_is_http(t->ops)
-			   ? pe_provider_build(t->ops, t->base_url, NULL, NULL,
-					       &req, &http, err, sizeof(err))
-			   : pe_provider_body(t->ops, &req, &http.body,
-					      &http.body_len, err,
-					      sizeof(err))) {
+	if (t->ops->write_body &&
+	    pe_provider_body(t->ops, &req, &body, &body_len, err, sizeof(err)))
 		goto done;
-	} else {
-		pe_buf_add(&b, http.body, http.body_len);
-	}
-	pe_sha256_hex(b.data, b.len, hex);
-	memcpy(out, hex, PE_JOB_ID_LEN);
-	out[PE_JOB_ID_LEN] = '\0';
+	ask_digest(t, t->ops->write_body ? body : NULL, body_len, msgs, texts,
+		   n, out);
 	rc = 0;
 done:
-	pe_http_request_release(&http);
-	pe_buf_release(&b);
+	free(body);
 	for (size_t i = 0; i < n; i++)
 		free(texts[i]);
 	free(texts);
@@ -1624,7 +1634,8 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 static void request_key(const struct pe_target *t,
 			const struct pe_chat_request *req,
 			const struct pe_http_request *http, int has_repeat,
-			unsigned repeat, char key[PE_SHA256_HEX_LEN + 1])
+			unsigned repeat, char key[PE_SHA256_HEX_LEN + 1],
+			char ask[PE_JOB_ID_LEN + 1])
 {
 	struct pe_chat_request whole = *req;
 	struct pe_http_request plain;
@@ -1636,11 +1647,16 @@ static void request_key(const struct pe_target *t,
 			       err, sizeof(err))) {
 		pe_cache_key(t->spec, plain.url, plain.body, plain.body_len,
 			     has_repeat, repeat, key);
+		if (ask)
+			ask_digest(t, plain.body, plain.body_len, NULL, NULL, 0,
+				   ask);
 		pe_http_request_release(&plain);
 		return;
 	}
 	pe_cache_key(t->spec, http->url ? http->url : t->ops->name, http->body,
 		     http->body_len, has_repeat, repeat, key);
+	if (ask)
+		ask_digest(t, http->body, http->body_len, NULL, NULL, 0, ask);
 }
 
 /*
@@ -1713,6 +1729,8 @@ static double start_job(struct runner *r, size_t job, double now)
 	fill_request(j, t, msgs, &req);
 	if (!t->ops->write_body) {
 		/* Nothing to send, so nothing to cache: echo. */
+		ask_digest(t, NULL, 0, msgs, texts, n, r->run->asks[job]);
+		r->run->rows[job].request = r->run->asks[job];
 		start_local(r, job, t, &req, NULL, 0, now);
 		goto done;
 	}
@@ -1729,7 +1747,9 @@ static double start_job(struct runner *r, size_t job, double now)
 	a = xcalloc(1, sizeof(*a));
 	a->call = job;
 	a->started_ms = now;
-	request_key(t, &req, &http, job_has_repeat(j), j->repeat, a->key);
+	request_key(t, &req, &http, job_has_repeat(j), j->repeat, a->key,
+		    r->run->asks[job]);
+	r->run->rows[job].request = r->run->asks[job];
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &r->run->rows[job])) {
 		finish_from_cache(r, job);
@@ -1822,7 +1842,8 @@ static double start_judge(struct runner *r, size_t call, double now)
 	a->call = call;
 	a->started_ms = now;
 	/* Each sample is its own ask: never one answer counted twice. */
-	request_key(t, &req, &http, c->je->nsamples > 1, c->sample, a->key);
+	request_key(t, &req, &http, c->je->nsamples > 1, c->sample, a->key,
+		    NULL);
 	pe_result_init(&answer);
 	if (r->opts->use_cache &&
 	    !pe_cache_get(r->opts->cache_dir, a->key, &answer)) {
@@ -2168,7 +2189,8 @@ static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 }
 
 /* Gives every job's row its identity, from the plan. */
-static void init_rows(const struct pe_plan *plan, struct pe_run *run)
+static void init_rows(const struct pe_plan *plan, struct pe_run *run,
+		      int resume)
 {
 	run->rows = xcalloc(plan->njobs ? plan->njobs : 1, sizeof(*run->rows));
 	run->lines =
@@ -2190,9 +2212,16 @@ static void init_rows(const struct pe_plan *plan, struct pe_run *run)
 		row->has_temperature = j->has_temperature;
 		row->temperature = j->temperature;
 		row->repeat = j->repeat;
-		if (!request_digest(plan, i, run->asks[i]))
+		/* Else start_job takes it from the request it sends. */
+		if (resume && !request_digest(plan, i, run->asks[i]))
 			row->request = run->asks[i];
-		scoring_digest(plan, i, run->checks[i]);
+		/* A plan's jobs come case by case: each digest once. */
+		if (i && j->prompt == plan->jobs[i - 1].prompt &&
+		    j->kase == plan->jobs[i - 1].kase)
+			memcpy(run->checks[i], run->checks[i - 1],
+			       sizeof(run->checks[i]));
+		else
+			scoring_digest(plan, i, run->checks[i]);
 		row->scoring = run->checks[i];
 	}
 }
@@ -2443,7 +2472,7 @@ int pe_run_execute(const struct pe_plan *plan,
 	memset(run, 0, sizeof(*run));
 	run->njobs = plan->njobs;
 	pe_tally_init(&run->tally);
-	init_rows(plan, run);
+	init_rows(plan, run, opts->resume);
 	r.plan = plan;
 	r.opts = opts;
 	r.run = run;

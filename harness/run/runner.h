@@ -57,7 +57,12 @@ struct pe_run_options {
 	long retries;	  /* attempts after the first */
 	int use_cache;	  /* read and write the cache */
 	int offline;	  /* cache only: a miss is an error */
-	int resume;	  /* skip jobs the journal has finished */
+	/*
+	 * Read the journal: a job that asks what its line says it asked
+	 * keeps its answer, whole when what scores it is the same too, else
+	 * scored again with the evaluators as they are; any other runs.
+	 */
+	int resume;
 	/*
 	 * The longest wait a server may ask for (Retry-After, a rate-limit
 	 * reset) before a model's jobs end as errors; a target's own
