@@ -307,9 +307,7 @@ const char *pe_diag_set_unknown_note(struct pe_diag *d, const char *note)
 void pe_diag_unknown_key(struct pe_diag *d, const struct pe_mark *mark,
 			 const char *key, const char *where, const char *hint)
 {
-	d->unknown_keys++;
-	free(d->last_unknown_key);
-	d->last_unknown_key = xstrdup(key);
+	pe_diag_count_unknown_key(d, key);
 	/* With a hint, "it is ignored" goes without saying. */
 	if (hint)
 		pe_diag_warning(

@@ -148,8 +148,8 @@ static long tokens_sent(long tokens, long cached)
  * Prices the judges' tokens of a row with judge calls, all of them and,
  * apart, those of the calls that went out.  A row whose calls went to
  * several judge models names none (judge_model is NULL), so its tokens
- * cannot be priced, nor can those of judge calls none of which reported
- * its token counts.
+ * cannot be priced, nor can those of a row one of whose judge calls
+ * reported no token counts (add_judge_tokens in runner.c).
  */
 static void add_judge_cost(struct acc *a, const struct pe_result *r,
 			   const struct pe_prices *prices)
