@@ -323,6 +323,8 @@ static int parse_choice(struct judge_spec *judge, const struct pe_node *item,
 	return PE_OK;
 }
 
+static enum pe_verdict verdict_of(const struct judge_spec *judge, double score);
+
 /*
  * A judge passes when its choice scores above 0, so a list in which every
  * choice does (gh-models' ratings 1 to 5 scored 1 to 5, say) passes
@@ -333,7 +335,8 @@ static int refuse_all_passing(const struct judge_spec *judge,
 			      const struct pe_node *list, struct pe_diag *diag)
 {
 	for (size_t i = 0; i < judge->nchoices; i++)
-		if (judge->choices[i].score <= judge->pass_score)
+		if (verdict_of(judge, judge->choices[i].score) !=
+		    PE_VERDICT_PASS)
 			return PE_OK;
 	pe_diag_error(diag, &list->mark,
 		      "every choice scores above 0, so every reply that "
@@ -1105,8 +1108,6 @@ enum {
 	CHOICE_HEDGED = -3,
 	CHOICE_CONFLICT = -4
 };
-
-static enum pe_verdict verdict_of(const struct judge_spec *judge, double score);
 
 /*
  * The choices stated in [start, end) of text (len bytes), by the rule at
