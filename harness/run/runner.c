@@ -669,6 +669,20 @@ static void finish_judged(struct runner *r, size_t job)
 	r->scores[job] = NULL;
 }
 
+/* Gives row the figures of the call read from a journal line. */
+static void copy_call_figures(struct pe_result *row,
+			      const struct pe_result *read)
+{
+	row->has_call = read->has_call;
+	row->attempts = read->attempts;
+	row->cached = read->cached;
+	row->http_status = read->http_status;
+	row->first_byte_ms = read->first_byte_ms;
+	row->total_ms = read->total_ms;
+	row->tokens_in = read->tokens_in;
+	row->tokens_out = read->tokens_out;
+}
+
 /*
  * Gives a kept job's row (--resume) the answer and call figures of its
  * journal line, as if its call had just finished; the judges' figures
@@ -691,14 +705,7 @@ static int take_kept(struct runner *r, size_t job)
 	doc = pe_doc_new("journal", line.data, line.len);
 	if (pe_result_read_line(doc, &read, diag))
 		goto done;
-	row->has_call = read.has_call;
-	row->attempts = read.attempts;
-	row->cached = read.cached;
-	row->http_status = read.http_status;
-	row->first_byte_ms = read.first_byte_ms;
-	row->total_ms = read.total_ms;
-	row->tokens_in = read.tokens_in;
-	row->tokens_out = read.tokens_out;
+	copy_call_figures(row, &read);
 	row->output = xstrndup(read.output ? read.output : "", read.output_len);
 	row->output_len = read.output_len;
 	row->finish_reason =
@@ -2132,14 +2139,7 @@ static void keep_row(struct resume_ctx *rc, long job,
 
 	row->status = read->status;
 	row->score = read->score;
-	row->has_call = read->has_call;
-	row->attempts = read->attempts;
-	row->cached = read->cached;
-	row->http_status = read->http_status;
-	row->first_byte_ms = read->first_byte_ms;
-	row->total_ms = read->total_ms;
-	row->tokens_in = read->tokens_in;
-	row->tokens_out = read->tokens_out;
+	copy_call_figures(row, read);
 	row->judge_calls = read->judge_calls;
 	row->judge_tokens_in = read->judge_tokens_in;
 	row->judge_tokens_out = read->judge_tokens_out;
