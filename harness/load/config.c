@@ -340,17 +340,26 @@ static int check_gate_keys(const struct pe_node *gates, struct pe_diag *diag)
 		if (pe_listed(gate_keys, key->text))
 			continue;
 		hint = pe_suggest(key->text, gate_keys);
-		if (hint)
+		if (hint) {
 			pe_diag_error(diag, &key->mark,
 				      "unknown gate '%s' (did you mean '%s'?)",
 				      key->text, hint);
-		else
+		} else {
+			struct pe_buf names;
+
+			/* "a, b and c", from the list, so it cannot drift. */
+			pe_buf_init(&names, 0);
+			for (size_t k = 0; gate_keys[k]; k++)
+				pe_buf_addf(&names, "%s%s",
+					    !k		       ? ""
+					    : gate_keys[k + 1] ? ", "
+							       : " and ",
+					    gate_keys[k]);
 			pe_diag_error(diag, &key->mark,
-				      "unknown gate '%s': the gates are "
-				      "min_pass_rate, fail_on, max_errors, "
-				      "max_ungraded, max_cost, "
-				      "max_p95_latency and max_p95_ttft",
-				      key->text);
+				      "unknown gate '%s': the gates are %s",
+				      key->text, pe_buf_str(&names));
+			pe_buf_release(&names);
+		}
 		rc = PE_ERR_INVALID;
 	}
 	return rc;
