@@ -143,16 +143,15 @@ static void add_result(struct pe_gate_results *r, enum pe_gate_verdict v,
 }
 
 /*
- * verdict is "passed" or "not checked"; a gate not checked counts
- * against the exit status (pe_gate_results's nunchecked).
+ * A gate that did not fail: v is PE_GATE_PASSED or PE_GATE_NOT_CHECKED;
+ * a gate not checked counts against the exit status (pe_gate_results's
+ * nunchecked).
  */
-static void gate_ok(struct gate_lines *l, const char *verdict, const char *what)
+static void gate_ok(struct gate_lines *l, enum pe_gate_verdict v,
+		    const char *what)
 {
-	int checked = !strcmp(verdict, "passed");
-
-	add_result(&l->ok, checked ? PE_GATE_PASSED : PE_GATE_NOT_CHECKED,
-		   what);
-	l->unchecked += !checked;
+	add_result(&l->ok, v, what);
+	l->unchecked += v == PE_GATE_NOT_CHECKED;
 }
 
 static void gate_failed(struct gate_lines *l, const char *what)
@@ -215,7 +214,7 @@ static void check_min_pass_rate(const struct pe_gates *g,
 	if (failed == l->failed.nfailed) {
 		what = xstrfmt("--min-pass-rate %.2f (overall pass rate %.2f)",
 			       g->min_pass_rate, total->rate);
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 		free(what);
 	}
 }
@@ -230,7 +229,7 @@ static void check_any_failure(const struct pe_aggregate *agg,
 	if (t->fail)
 		gate_failed(l, what);
 	else
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 	free(what);
 }
 
@@ -254,7 +253,7 @@ static int none_compared(const struct pe_comparison *cmp, const char *fail_on,
 		       "only in HEAD, %zu only in the baseline, %zu in both "
 		       "without a passed or failed repeat on each side)",
 		       fail_on, added, added == 1 ? "" : "s", removed, paired);
-	gate_ok(l, "not checked", what);
+	gate_ok(l, PE_GATE_NOT_CHECKED, what);
 	free(what);
 	return 1;
 }
@@ -269,7 +268,7 @@ static void check_regression(const struct pe_comparison *cmp,
 	if (s->regressed)
 		gate_failed(l, what);
 	else
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 	free(what);
 }
 
@@ -307,7 +306,7 @@ static void check_significant(const struct pe_comparison *cmp,
 			       all->stats.too_few ? "; too few changed cases "
 						    "to tell"
 						  : "");
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 		free(what);
 	}
 }
@@ -329,7 +328,7 @@ static void check_sequential(const struct pe_gates *g, struct gate_lines *l)
 	if (t->decision == PE_SEQ_REGRESSION)
 		gate_failed(l, what);
 	else
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 	free(what);
 }
 
@@ -357,7 +356,7 @@ static void check_max_errors(const struct pe_gates *g,
 	if (errors > (size_t)g->max_errors)
 		gate_failed(l, what);
 	else
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 	free(what);
 }
 
@@ -373,7 +372,7 @@ static void check_max_ungraded(const struct pe_gates *g,
 	if (ungraded > (size_t)g->max_ungraded)
 		gate_failed(l, what);
 	else
-		gate_ok(l, "passed", what);
+		gate_ok(l, PE_GATE_PASSED, what);
 	free(what);
 }
 
@@ -407,14 +406,14 @@ static void check_max_cost(const struct pe_gates *g,
 		pe_buf_adds(&what, "not every model has a price, or a call "
 				   "reported no token counts, so the spend "
 				   "is not known)");
-		gate_ok(l, "not checked", pe_buf_str(&what));
+		gate_ok(l, PE_GATE_NOT_CHECKED, pe_buf_str(&what));
 	} else if (!pe_tally_spent(t, &spent)) {
 		pe_buf_addf(&what,
 			    "the answers' calls made cost %.6f USD; not every "
 			    "judge call can be priced, so the judges' spend "
 			    "is not known)",
 			    t->spent_cost_usd);
-		gate_ok(l, "not checked", pe_buf_str(&what));
+		gate_ok(l, PE_GATE_NOT_CHECKED, pe_buf_str(&what));
 	} else {
 		pe_buf_addf(&what, "spent %.6f USD", spent);
 		if (t->judge_calls)
@@ -425,7 +424,7 @@ static void check_max_cost(const struct pe_gates *g,
 		if (spent > g->max_cost_usd)
 			gate_failed(l, pe_buf_str(&what));
 		else
-			gate_ok(l, "passed", pe_buf_str(&what));
+			gate_ok(l, PE_GATE_PASSED, pe_buf_str(&what));
 	}
 	pe_buf_release(&what);
 }
@@ -465,14 +464,14 @@ static void check_max_p95(double max_ms, const struct pe_resultset *rs,
 
 	if (isnan(p95)) {
 		what = xstrfmt("%s %g (no latencies recorded)", option, max_ms);
-		gate_ok(l, "not checked", what);
+		gate_ok(l, PE_GATE_NOT_CHECKED, what);
 	} else {
 		what = xstrfmt("%s %g (%s %.0f ms)", option, max_ms, figure,
 			       p95);
 		if (p95 > max_ms)
 			gate_failed(l, what);
 		else
-			gate_ok(l, "passed", what);
+			gate_ok(l, PE_GATE_PASSED, what);
 	}
 	free(what);
 }
