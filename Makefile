@@ -36,13 +36,17 @@ SCRIPT_DEBS = python3
 # of the TLS test, Chromium and Node for the browser test, valgrind for
 # memcheck, and for tests/cli-tests.sh script(1) (bsdutils) for a
 # pseudo-terminal, mandoc and man-db for the man page, zsh for its
-# completion, and for tests/workflow-tests.sh PyYAML to read the
-# workflows, git, and jq (gh's --jq language).
+# completion, for tests/workflow-tests.sh PyYAML to read the
+# workflows, git, and jq (gh's --jq language), and for the JSON Schema
+# Test Suite the documents its tests name that the copy beside the
+# project lacks: its remotes/ (libtest-json-schema-acceptance-perl ships
+# them) and the 2020-12 metaschemas (python3-jsonschema ships them).
 UNIT_DEBS = libcmocka-dev
 FUZZ_DEBS = clang libclang-rt-dev
 TEST_DEBS = $(UNIT_DEBS) $(FUZZ_DEBS) clang-format libxml2-utils curl \
 	    openssl $(SCRIPT_DEBS) chromium nodejs valgrind bsdutils mandoc \
-	    man-db zsh python3-yaml git jq
+	    man-db zsh python3-yaml git jq libtest-json-schema-acceptance-perl \
+	    python3-jsonschema
 # npm comes with some nodejs builds (NodeSource's conflicts with Debian's
 # npm package); Debian's own nodejs needs the npm package beside it.
 TEST_DEBS += $(if $(shell command -v npm 2>/dev/null),,npm)

@@ -14,7 +14,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # What only the tests use (npm is listed when nodejs brings none).
 TEST_TOOLS="chromium nodejs npm clang libclang-rt-dev clang-format
-libcmocka-dev libxml2-utils curl openssl python3 python3-yaml jq"
+libcmocka-dev libxml2-utils curl openssl python3 python3-yaml jq
+libtest-json-schema-acceptance-perl python3-jsonschema"
 # What the binary cannot be built without: the compiler and the -dev
 # package of each library it links.
 BUILD_NEEDS="gcc make pkg-config libc6-dev libcurl4-openssl-dev libcjson-dev

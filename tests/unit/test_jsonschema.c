@@ -5,14 +5,14 @@
  * ../shared/conformance/json-schema-test-suite/draft2020-12/ (every
  * required file, not optional/): each group's schema is compiled, each
  * test's data validated, and the verdicts compared with the suite's.  A
- * schema the validator refuses (a reference to a document outside the
- * schema, such as refRemote.json's) counts its tests as refused, not
- * met.  The suite's remote documents are read from its remotes/ when
- * the copy has it (load_remote).  The test prints the figure and fails
- * below 98 % of all expectations, refused ones counted as not met; or,
- * when the copy has no remotes/, below 98 % of those it can run.  It
- * fails too when anything but a remote document or an unknown
- * metaschema is refused.
+ * schema the validator refuses counts its tests as refused, not met.
+ * The other documents the groups name are served by load_document: the
+ * suite's remotes (its README asks a runner to serve them at
+ * http://localhost:1234/) and the dialect's metaschemas, from the
+ * places remote_dirs and metaschema_dir give.  The test prints the
+ * figure and fails below 98 % of all expectations, refused ones counted
+ * as not met.  It fails too when a schema is refused that names no
+ * other document, or names one the remotes it reads should hold.
  *
  * Then table-driven cases for each keyword's pass and fail paths with
  * their reasons, compile errors with their positions, and the limits: a
@@ -43,13 +43,40 @@ static const char suite_dir[] =
 	"../shared/conformance/json-schema-test-suite/draft2020-12";
 
 /*
- * The suite's remote documents, which its README asks a runner to serve
- * at http://localhost:1234/: read from remotes/ beside its tests when
- * that is there.
+ * The suite's remote documents, read from the first of these
+ * directories that exists.  The copy beside the project has only the
+ * tests, so make test installs Debian's libtest-json-schema-acceptance-perl,
+ * which ships the same suite's remotes/ at an earlier commit (47958f8,
+ * 2023): a few documents that later tests name are missing from it or
+ * have another shape, so a group that names one of those is refused
+ * (and counted as not met) when the remotes come from that copy.
  */
-static const char remotes_dir[] =
-	"../shared/conformance/json-schema-test-suite/remotes";
+static const char *const remote_dirs[] = {
+	"../shared/conformance/json-schema-test-suite/remotes",
+	"/usr/share/perl5/auto/share/dist/Test-JSON-Schema-Acceptance/remotes",
+};
 static const char remotes_uri[] = "http://localhost:1234/";
+
+/*
+ * The draft 2020-12 metaschema and its vocabularies' metaschemas, which
+ * some groups $ref or name as $schema, and which the suite leaves to the
+ * validator: read from Debian's python3-jsonschema, which ships them
+ * (draft2020-12.json; vocabularies.json maps each vocabulary's URI to
+ * its metaschema).
+ */
+static const char metaschema_dir[] =
+	"/usr/lib/python3/dist-packages/jsonschema/schemas";
+static const char metaschema_uri[] =
+	"https://json-schema.org/draft/2020-12/schema";
+static const char vocabulary_uri[] =
+	"https://json-schema.org/draft/2020-12/meta/";
+
+/* Where load_document reads from, and what it was asked for. */
+struct sources {
+	const char *remotes; /* a remote_dirs entry; NULL: none exists */
+	int own_remotes;     /* the remotes are the suite copy's own */
+	size_t asked;	     /* documents asked for by the last compile */
+};
 
 /* The suite's tally. */
 struct tally {
@@ -84,32 +111,17 @@ static char **suite_files(size_t *count)
 	return names;
 }
 
-/* The loader of the remotes: see struct pe_jsonschema_docs. */
-static struct pe_doc *load_remote(void *arg, const char *uri,
-				  const struct pe_mark *from,
-				  struct pe_diag *diag)
+/* Reads path as JSON into a document of its own; NULL after an error. */
+static struct pe_doc *read_document(const char *path, struct pe_diag *diag)
 {
-	size_t n = strlen(remotes_uri), len = 0;
-	char *path, *data = NULL;
 	struct pe_doc *doc;
-	struct pe_mark m;
+	struct pe_mark m = { path, 1, 1 };
+	char *data = NULL;
+	size_t len = 0;
 
-	(void)arg;
-	if (strncmp(uri, remotes_uri, n)) {
-		pe_diag_error(diag, from,
-			      "'%s' names another document, not one of the "
-			      "suite's remotes",
-			      uri);
+	if (pe_file_read(path, 1 << 20, &data, &len, diag))
 		return NULL;
-	}
-	path = xstrfmt("%s/%s", remotes_dir, uri + n);
-	if (pe_file_read(path, 1 << 20, &data, &len, diag)) {
-		free(path);
-		return NULL;
-	}
 	doc = pe_doc_new(path, NULL, 0);
-	free(path);
-	m = (struct pe_mark){ doc->path, 1, 1 };
 	doc->root = pe_json_parse(doc, data, len, &m, diag);
 	free(data);
 	if (!doc->root) {
@@ -119,17 +131,65 @@ static struct pe_doc *load_remote(void *arg, const char *uri,
 	return doc;
 }
 
-/* The remotes, when the suite's copy has them; NULL when it has not. */
-static const struct pe_jsonschema_docs *remotes(void)
+/* The loader of the other documents: see struct pe_jsonschema_docs. */
+static struct pe_doc *load_document(void *arg, const char *uri,
+				    const struct pe_mark *from,
+				    struct pe_diag *diag)
 {
-	static const struct pe_jsonschema_docs docs = { NULL, load_remote,
-							NULL };
-	DIR *d = opendir(remotes_dir);
+	struct sources *src = arg;
+	size_t n = strlen(remotes_uri);
+	struct pe_doc *doc;
+	char *path;
 
-	if (!d)
+	src->asked++;
+	if (!strcmp(uri, metaschema_uri)) {
+		path = xstrfmt("%s/draft2020-12.json", metaschema_dir);
+	} else if (!strncmp(uri, vocabulary_uri, strlen(vocabulary_uri))) {
+		const struct pe_node *meta;
+
+		path = xstrfmt("%s/vocabularies.json", metaschema_dir);
+		doc = read_document(path, diag);
+		free(path);
+		meta = doc ? pe_node_get(doc->root, uri) : NULL;
+		if (doc && !meta) {
+			pe_diag_error(diag, from,
+				      "'%s' is not among the vocabularies' "
+				      "metaschemas",
+				      uri);
+			pe_doc_free(doc);
+			return NULL;
+		}
+		if (doc)
+			doc->root = (struct pe_node *)meta;
+		return doc;
+	} else if (!strncmp(uri, remotes_uri, n) && src->remotes) {
+		path = xstrfmt("%s/%s", src->remotes, uri + n);
+	} else {
+		pe_diag_error(diag, from,
+			      "'%s' names another document, not one of the "
+			      "suite's remotes",
+			      uri);
 		return NULL;
-	closedir(d);
-	return &docs;
+	}
+	doc = read_document(path, diag);
+	free(path);
+	return doc;
+}
+
+/* Finds the remotes: the first of remote_dirs that exists. */
+static void find_remotes(struct sources *src)
+{
+	src->remotes = NULL;
+	for (size_t i = 0; i < COUNT(remote_dirs); i++) {
+		DIR *d = opendir(remote_dirs[i]);
+
+		if (d) {
+			closedir(d);
+			src->remotes = remote_dirs[i];
+			src->own_remotes = i == 0;
+			return;
+		}
+	}
 }
 
 /* True when every diagnostic says the schema leaves the document. */
@@ -152,14 +212,24 @@ static void run_group(const char *file, const struct pe_node *group,
 	const struct pe_node *tests = pe_node_get(group, "tests");
 	const char *what = pe_node_get(group, "description")->text;
 	struct pe_diag *diag = pe_diag_new();
-	struct pe_jsonschema *js = pe_jsonschema_compile(schema, docs, diag);
+	struct sources *src = docs->arg;
+	struct pe_jsonschema *js;
 
+	src->asked = 0;
+	js = pe_jsonschema_compile(schema, docs, diag);
 	t->total += tests->count;
 	if (!js) {
+		/*
+		 * Refused for a remote document is right only when the
+		 * remotes are not the suite's own: an earlier copy may
+		 * lack the document or give it another shape.
+		 */
+		int remote = src->asked && !src->own_remotes;
+
 		t->refused += tests->count;
 		print_message("  refused: %s: %s: %s\n", file, what,
 			      pe_diag_get(diag, 0)->message);
-		if (!refused_for_remote(diag)) {
+		if (!remote && !refused_for_remote(diag)) {
 			t->bad_refusals++;
 			print_message("  wrongly refused: %s: %s: %s\n", file,
 				      what, pe_diag_get(diag, 0)->message);
@@ -222,33 +292,34 @@ static void test_official_suite(void **state)
 	struct tally t = { 0, 0, 0, 0, 0 };
 	size_t nfiles;
 	char **files = suite_files(&nfiles);
-	const struct pe_jsonschema_docs *docs = remotes();
+	struct sources src = { NULL, 0, 0 };
+	const struct pe_jsonschema_docs docs = { NULL, load_document, &src };
 	double rate;
 
 	(void)state;
 	if (!files || !nfiles)
 		fail_msg("%s is missing (it sits beside the project)",
 			 suite_dir);
+	find_remotes(&src);
 	for (size_t i = 0; i < nfiles; i++) {
-		run_file(files[i], docs, &t);
+		run_file(files[i], &docs, &t);
 		free(files[i]);
 	}
 	free(files);
+	rate = 100.0 * (double)t.met / (double)t.total;
 	printf("figure: JSON Schema Test Suite, draft 2020-12, %zu required "
-	       "files: %zu of %zu expectations met (%.1f %%), %zu refused "
-	       "(references to other documents), %zu of %zu in all "
-	       "(%.1f %%); the suite's remotes/ %s\n",
-	       nfiles, t.met, t.total - t.refused,
-	       100.0 * (double)t.met / (double)(t.total - t.refused), t.refused,
-	       t.met, t.total, 100.0 * (double)t.met / (double)t.total,
-	       docs ? "read" : "missing, so its documents are refused");
+	       "files: %zu of %zu expectations met (%.1f %%), %zu not met, "
+	       "%zu refused; the remotes from %s\n",
+	       nfiles, t.met, t.total, rate, t.failed, t.refused,
+	       src.remotes ? src.remotes : "nowhere (none of the places)");
 	assert_int_equal(t.bad_refusals, 0);
-	rate = 100.0 * (double)t.met /
-	       (double)(docs ? t.total : t.total - t.refused);
 	if (rate < 98.0)
-		fail_msg("%.1f %% of the suite's expectations%s met, below 98 "
-			 "%%",
-			 rate, docs ? "" : " that it can run");
+		fail_msg("%.1f %% of the suite's expectations met, below 98 "
+			 "%%%s",
+			 rate,
+			 src.remotes ? ""
+				     : "; make test installs the remotes "
+				       "(libtest-json-schema-acceptance-perl)");
 }
 
 /* ---- Keywords: pass and fail, with the reasons ---- */
