@@ -297,6 +297,14 @@ struct pe_evaluator_ops {
 	int (*compile)(const struct pe_evalspec *spec,
 		       const struct pe_prompt *prompt, void **state,
 		       struct pe_diag *diag);
+	/*
+	 * Appends to out what the compiled state read besides the
+	 * evaluator as written (the text of each file a schema refers
+	 * to), which decides its verdicts as much as its keys do: the
+	 * scoring digest --resume compares (harness/run/runner.c).
+	 * NULL: nothing.
+	 */
+	void (*inputs)(const void *state, struct pe_buf *out);
 	/* Scores one output; must only read state. Sets every field of out. */
 	void (*score)(const void *state, const struct pe_evalspec *spec,
 		      const struct pe_eval_input *in,
@@ -366,6 +374,13 @@ int pe_evaluator_is_unsupported(const struct pe_evalspec *spec);
  */
 int pe_evaluators_compile(struct pe_prompt *p, struct pe_diag *diag);
 void pe_evaluators_release(struct pe_prompt *p);
+
+/*
+ * Appends what compiled spec read besides itself as written (see the
+ * family's inputs); nothing for a family without inputs or a spec not
+ * compiled.
+ */
+void pe_evaluator_inputs(const struct pe_evalspec *spec, struct pe_buf *out);
 
 /*
  * Judges.  pe_evaluator_is_judge tells a judge; pe_evaluator_judge_model

@@ -39,6 +39,15 @@ struct json_state {
 	struct pe_jsonschema *schema; /* NULL: syntax only */
 };
 
+/* The files its schema refers to; see struct pe_evaluator_ops. */
+static void json_inputs(const void *state, struct pe_buf *out)
+{
+	const struct json_state *st = state;
+
+	if (st && st->schema)
+		pe_jsonschema_documents(st->schema, out);
+}
+
 static void free_json(void *state)
 {
 	struct json_state *st = state;
@@ -562,6 +571,7 @@ const struct pe_evaluator_ops pe_json_check_ops = {
 	.types = json_types,
 	.known_keys = json_known,
 	.compile = compile_json,
+	.inputs = json_inputs,
 	.score = score_json,
 	.free = free_json,
 };

@@ -1688,6 +1688,19 @@ void pe_jsonschema_free(struct pe_jsonschema *js)
 	free(js);
 }
 
+/* The other documents' paths and texts; see jsonschema.h. */
+void pe_jsonschema_documents(const struct pe_jsonschema *js, struct pe_buf *out)
+{
+	for (size_t i = 0; i < js->ndocs; i++) {
+		const struct pe_doc *doc = js->docs[i];
+
+		pe_buf_addf(out, "%s%c", doc->path, 0);
+		pe_buf_add(out, doc->source ? doc->source : "",
+			   doc->source ? doc->source_len : 0);
+		pe_buf_addc(out, 0);
+	}
+}
+
 /* ---- Validating ---- */
 
 /* Where the instance being checked is: a chain up to the root. */

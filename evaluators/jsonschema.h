@@ -73,6 +73,14 @@ struct pe_jsonschema *pe_jsonschema_compile(
 void pe_jsonschema_free(struct pe_jsonschema *schema);
 
 /*
+ * Appends the path and the text of each other document schema read (see
+ * struct pe_jsonschema_docs), in the order it read them, each followed
+ * by a NUL: what it checks besides its own root.
+ */
+void pe_jsonschema_documents(const struct pe_jsonschema *schema,
+			     struct pe_buf *out);
+
+/*
  * Validates instance against schema.  Returns 0 when validation came to
  * an end: *problems is then the number of problems found (0: valid), and
  * the first max_listed of them are appended to why, separated by "; ",

@@ -479,6 +479,15 @@ int pe_evaluator_is_judge(const struct pe_evalspec *spec)
 	return spec->ops->judge_ask != NULL;
 }
 
+/* What compiled spec read besides itself; see evaluator.h. */
+void pe_evaluator_inputs(const struct pe_evalspec *spec, struct pe_buf *out)
+{
+	const struct pe_evaluator *ev = spec->compiled;
+
+	if (ev && ev->ops->inputs)
+		ev->ops->inputs(ev->state, out);
+}
+
 /* Why spec will not run; see evaluator.h. */
 const char *pe_evaluator_unrun_reason(const struct pe_evalspec *spec,
 				      const char *run_judge, int ask_judges)

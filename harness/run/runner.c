@@ -375,7 +375,8 @@ done:
 /*
  * Computes what scores job (struct pe_result's scoring) into out: a
  * digest of its prompt's evaluators and its test case as written (its
- * variables, expected value and own evaluators), the threshold, the
+ * variables, expected value and own evaluators), what those evaluators
+ * read besides (the files their schemas refer to), the threshold, the
  * prompt's JSON schema and the run's judge model.
  */
 static void scoring_digest(const struct pe_plan *plan, size_t job,
@@ -390,10 +391,14 @@ static void scoring_digest(const struct pe_plan *plan, size_t job,
 	for (size_t i = 0; i < p->nevaluators; i++) {
 		pe_json_node(&b, p->evaluators[i].node);
 		pe_buf_addc(&b, '\n');
+		pe_evaluator_inputs(&p->evaluators[i], &b);
 	}
 	pe_buf_addc(&b, 0);
-	if (j->kase)
+	if (j->kase) {
 		pe_json_node(&b, j->kase->item);
+		for (size_t i = 0; i < j->kase->nevaluators; i++)
+			pe_evaluator_inputs(&j->kase->evaluators[i], &b);
+	}
 	pe_buf_addc(&b, 0);
 	if (p->has_threshold)
 		pe_buf_addf(&b, "%.17g", p->threshold);

@@ -787,7 +787,7 @@ static struct pe_doc *mem_load(void *arg, const char *uri,
 
 		if (strcmp(m->uris[i], uri))
 			continue;
-		doc = pe_doc_new(uri, NULL, 0);
+		doc = pe_doc_new(uri, m->texts[i], strlen(m->texts[i]));
 		at = (struct pe_mark){ doc->path, 1, 1 };
 		doc->root = pe_json_parse(doc, m->texts[i], strlen(m->texts[i]),
 					  &at, diag);
@@ -887,6 +887,14 @@ static void test_other_documents(void **state)
 	if (!js)
 		fail_msg("refused: %s", pe_diag_get(diag, 0)->message);
 	assert_int_equal(m.asked, 2); /* defs.json once, node.json once */
+	/* What it read besides its root, for the scoring digest. */
+	pe_jsonschema_documents(js, &why);
+	assert_int_equal(why.len, strlen(mem_uris[0]) + strlen(mem_texts[0]) +
+					  strlen(mem_uris[1]) +
+					  strlen(mem_texts[1]) + 4);
+	assert_string_equal(why.data, mem_uris[1]); /* read first */
+	assert_string_equal(why.data + strlen(mem_uris[1]) + 1, mem_texts[1]);
+	pe_buf_reset(&why);
 	assert_int_equal(check(js, doc, "{\"n\": 3, \"who\": \"a\"}", &why),
 			 VALID);
 	assert_int_equal(check(js, doc, "{\"n\": 0}", &why), INVALID);
