@@ -49,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/core/hash.h"
 #include "harness/core/json.h"
 #include "harness/core/pattern.h"
 #include "harness/core/url.h"
@@ -170,6 +171,8 @@ struct pe_jsonschema {
 	size_t nresources, resources_alloc;
 	struct pe_doc **docs; /* the documents loaded for references */
 	size_t ndocs, docs_alloc;
+	/* SHA-256 of the documents' trees as JSON; "" when there are none */
+	char docs_digest[PE_SHA256_HEX_LEN + 1];
 };
 
 /* The compiler's knowledge of one node of the schema document. */
@@ -1621,6 +1624,25 @@ static void check_cycles(struct compiler *c)
 	free(stack);
 }
 
+/*
+ * Digests the other documents once, as JSON (so where a file is read
+ * from and its white space do not count): their text decides verdicts
+ * as much as the root does.  See pe_jsonschema_documents.
+ */
+static void digest_documents(struct pe_jsonschema *js)
+{
+	struct pe_buf b;
+
+	if (!js->ndocs)
+		return;
+	pe_buf_init(&b, 0);
+	for (size_t i = 0; i < js->ndocs; i++) {
+		pe_json_node(&b, js->docs[i]->root);
+		pe_buf_addc(&b, 0);
+	}
+	pe_sha256_hex(b.data, b.len, js->docs_digest);
+	pe_buf_release(&b);
+}
 /* Compiles a schema; see jsonschema.h. */
 struct pe_jsonschema *pe_jsonschema_compile(
 	const struct pe_node *root, const struct pe_jsonschema_docs *docs,
@@ -1652,6 +1674,7 @@ struct pe_jsonschema *pe_jsonschema_compile(
 		pe_jsonschema_free(c.js);
 		return NULL;
 	}
+	digest_documents(c.js);
 	return c.js;
 }
 
@@ -1688,17 +1711,10 @@ void pe_jsonschema_free(struct pe_jsonschema *js)
 	free(js);
 }
 
-/* The other documents' paths and texts; see jsonschema.h. */
+/* What the other documents hold; see jsonschema.h. */
 void pe_jsonschema_documents(const struct pe_jsonschema *js, struct pe_buf *out)
 {
-	for (size_t i = 0; i < js->ndocs; i++) {
-		const struct pe_doc *doc = js->docs[i];
-
-		pe_buf_addf(out, "%s%c", doc->path, 0);
-		pe_buf_add(out, doc->source ? doc->source : "",
-			   doc->source ? doc->source_len : 0);
-		pe_buf_addc(out, 0);
-	}
+	pe_buf_adds(out, js->docs_digest);
 }
 
 /* ---- Validating ---- */

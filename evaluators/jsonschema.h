@@ -73,9 +73,10 @@ struct pe_jsonschema *pe_jsonschema_compile(
 void pe_jsonschema_free(struct pe_jsonschema *schema);
 
 /*
- * Appends the path and the text of each other document schema read (see
- * struct pe_jsonschema_docs), in the order it read them, each followed
- * by a NUL: what it checks besides its own root.
+ * Appends a digest of the other documents schema read (see struct
+ * pe_jsonschema_docs), what it checks besides its own root: the SHA-256
+ * of their trees as JSON, in the order it read them, in hex; nothing
+ * when it read none.  Made once, when the schema is compiled.
  */
 void pe_jsonschema_documents(const struct pe_jsonschema *schema,
 			     struct pe_buf *out);
