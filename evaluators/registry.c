@@ -308,6 +308,16 @@ int pe_evaluator_compile_nothing(const struct pe_evalspec *spec,
 	return PE_OK;
 }
 
+/*
+ * Makes s one line: each line break becomes a space.  strcspn skips the
+ * text between breaks (reasons seldom have any) many bytes at a time.
+ */
+static void one_line(char *s)
+{
+	for (s += strcspn(s, "\r\n"); *s; s += strcspn(s, "\r\n"))
+		*s++ = ' ';
+}
+
 /* Sets a result with a formatted one-line reason. */
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
@@ -320,9 +330,7 @@ void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 	va_start(ap, fmt);
 	out->reason = xstrvfmt(fmt, ap);
 	va_end(ap);
-	for (char *p = out->reason; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	one_line(out->reason);
 }
 
 /* Fails out with nothing checked; see evaluator.h. */
@@ -349,9 +357,7 @@ void pe_result_append(struct pe_eval_result *out, const char *fmt, ...)
 	more = xstrvfmt(fmt, ap);
 	va_end(ap);
 	reason = xstrfmt("%s%s", out->reason ? out->reason : "", more);
-	for (char *p = reason; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	one_line(reason);
 	free(out->reason);
 	free(more);
 	out->reason = reason;

@@ -69,6 +69,15 @@ static int reserve(struct pe_buf *b, size_t extra)
 	return PE_OK;
 }
 
+/* Makes room for extra more bytes, within max_len; see buf.h. */
+void pe_buf_grow(struct pe_buf *b, size_t extra)
+{
+	if (b->max_len && b->len <= b->max_len && extra > b->max_len - b->len)
+		extra = b->max_len - b->len;
+	if (b->len + extra + 1 > b->alloc)
+		reserve(b, extra);
+}
+
 /* Appends len bytes of data. */
 int pe_buf_add(struct pe_buf *b, const void *data, size_t len)
 {

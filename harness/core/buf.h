@@ -25,6 +25,14 @@ void pe_buf_release(struct pe_buf *b);
 void pe_buf_reset(struct pe_buf *b);
 char *pe_buf_detach(struct pe_buf *b, size_t *len);
 
+/*
+ * Makes room for at least extra more bytes (fewer when max_len is
+ * nearer), so that appends up to that size do not reallocate.  The
+ * contents do not change; appending a text whose size is known in
+ * advance then allocates once instead of doubling up from 64 bytes.
+ */
+void pe_buf_grow(struct pe_buf *b, size_t extra);
+
 /* Appends; returns 0 or PE_ERR_LIMIT when max_len would be exceeded. */
 int pe_buf_add(struct pe_buf *b, const void *data, size_t len);
 int pe_buf_adds(struct pe_buf *b, const char *s);

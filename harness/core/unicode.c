@@ -283,6 +283,8 @@ static int map_text(const char *s, size_t len, struct pe_buf *out,
 	size_t start = out->len, at = 0;
 	int rc = PE_OK;
 
+	/* Mapped text is mostly as long as s: allocate once for that. */
+	pe_buf_grow(out, len);
 	while (at < len && !rc) {
 		size_t ascii = ascii_prefix(s + at, len - at), run = 0, keep;
 		size_t last, back = 0; /* ASCII bytes that go with the run */
