@@ -76,6 +76,7 @@ struct pe_eval_reference {
 	unsigned *ids; /* its words' ids */
 	size_t n;
 	unsigned distinct; /* ids in either text run below this */
+	size_t shared;	   /* the distinct words the answer has too */
 };
 
 /*

@@ -108,34 +108,39 @@ struct words {
 
 /*
  * Numbers the reference's words (items, n of them) as the answer's (m)
- * into ids: a word the answer has gets its id, the others new ids from
- * m->ndistinct up, equal words alike, in a table of their own (linear in
- * the words' bytes).  Returns how many distinct words the two texts have.
+ * into r->ids: a word the answer has gets its id, the others new ids
+ * from m->ndistinct up, equal words alike.  Each distinct word of the
+ * reference goes into a table of its own (linear in the words' bytes),
+ * so a repeated word is found there and the answer's table is asked once
+ * per distinct word, which also counts the words the two texts share.
+ * Sets r->distinct to how many distinct words the two texts have and
+ * r->shared to how many of them both have.
  */
-static unsigned number_reference(const struct pe_eval_memo *m,
-				 const struct pe_word *items, size_t n,
-				 unsigned *ids)
+static void number_reference(const struct pe_eval_memo *m,
+			     const struct pe_word *items, size_t n,
+			     struct pe_eval_reference *r)
 {
 	size_t size = pe_word_table_size(n), mask = size - 1;
 	uint32_t *slot = xcalloc(size, sizeof(*slot)); /* position + 1 */
-	unsigned id = m->ndistinct;
+	unsigned id = m->ndistinct, *ids = r->ids;
 
+	r->shared = 0;
 	for (size_t i = 0; i < n; i++) {
-		size_t k;
+		size_t k = pe_word_slot(slot, mask, items, &items[i]);
 
-		ids[i] = pe_eval_word_id(m, &items[i]);
-		if (ids[i] != UINT_MAX)
-			continue;
-		k = pe_word_slot(slot, mask, items, &items[i]);
-		if (!slot[k]) {
-			ids[i] = id++;
-			slot[k] = (uint32_t)i + 1;
-		} else {
+		if (slot[k]) {
 			ids[i] = ids[slot[k] - 1];
+			continue;
 		}
+		slot[k] = (uint32_t)i + 1;
+		ids[i] = pe_eval_word_id(m, &items[i]);
+		if (ids[i] == UINT_MAX)
+			ids[i] = id++;
+		else
+			r->shared++;
 	}
 	free(slot);
-	return id;
+	r->distinct = id;
 }
 
 /*
@@ -156,7 +161,7 @@ static size_t lcs_length(const struct words *a, const struct words *b,
 	const struct words *rows = a->len >= b->len ? a : b;
 	const struct words *cols = rows == a ? b : a;
 	size_t nwords = (cols->len + 63) / 64, nmasks = 1, best = 0;
-	size_t *mask_of;
+	uint32_t *mask_of; /* 4 bytes, as the words' tables: half the zeroing */
 	uint64_t *masks, *v;
 
 	if (!cols->len)
@@ -164,7 +169,7 @@ static size_t lcs_length(const struct words *a, const struct words *b,
 	mask_of = xcalloc(distinct + 1, sizeof(*mask_of));
 	for (size_t j = 0; j < cols->len; j++)
 		if (!mask_of[cols->ids[j]])
-			mask_of[cols->ids[j]] = nmasks++;
+			mask_of[cols->ids[j]] = (uint32_t)nmasks++;
 	if ((double)nmasks * (double)nwords > MAX_MASKS) {
 		free(mask_of);
 		return SIZE_MAX;
@@ -205,11 +210,17 @@ static size_t lcs_length(const struct words *a, const struct words *b,
 	return best;
 }
 
-/* An n-gram's slot: its first word, and how often each text has it. */
+/*
+ * An n-gram's slot: where it is in the reference, and how often each text
+ * has it.  Twelve bytes, not a pointer and two sizes: the table is zeroed
+ * for each n, and positions and counts of a reference's words fit 32 bits
+ * as those of the answer's words do in its table (words.c).
+ */
 struct ngram_slot {
-	const unsigned *first; /* NULL: empty */
-	size_t in_ref;
-	size_t in_answer;
+	uint32_t
+		at; /* its first word's position in the reference + 1; 0: empty */
+	uint32_t in_ref;
+	uint32_t in_answer;
 };
 
 /* The hash of the n word ids from first. */
@@ -232,15 +243,17 @@ static int same_ngram(const unsigned *x, const unsigned *y, unsigned n)
 }
 
 /*
- * The slot of the n-gram at first in a table of mask + 1 slots: its own,
- * or the empty one where it goes.
+ * The slot of the n-gram at first in a table of mask + 1 slots of the
+ * reference's n-grams (ref, its word ids): its own, or the empty one
+ * where it goes.
  */
 static struct ngram_slot *find_ngram(struct ngram_slot *table, size_t mask,
-				     const unsigned *first, unsigned n)
+				     const unsigned *ref, const unsigned *first,
+				     unsigned n)
 {
 	size_t k = hash_ngram(first, n) & mask;
 
-	while (table[k].first && !same_ngram(table[k].first, first, n))
+	while (table[k].at && !same_ngram(ref + table[k].at - 1, first, n))
 		k = (k + 1) & mask;
 	return &table[k];
 }
@@ -292,23 +305,26 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
  * in g has a run of at least n words: find_gram_ends keeps runs of one
  * or more, and each n keeps the ends that may still end a longer
  * n-gram.  The count does not depend on the order of the look-ups: each
- * n-gram counts as often as the fewer of its two counts.
+ * n-gram counts as often as the fewer of its two counts.  table has room
+ * for the reference's 2-grams, the most of any n > 1, and is emptied
+ * here for each n.
  */
 static size_t clipped_matches(const struct words *answer,
 			      const struct words *ref, const unsigned *in_ref,
 			      unsigned distinct, struct gram_ends *g,
-			      unsigned n)
+			      unsigned n, struct ngram_slot *table)
 {
 	size_t nr = n > 1 && ref->len >= n ? ref->len - n + 1 : 0;
 	size_t size = pe_word_table_size(nr), matches = 0, kept = 0;
-	struct ngram_slot *table = n > 1 ? xcalloc(size, sizeof(*table)) : NULL;
 	unsigned *used = n == 1 ? xcalloc(distinct + 1, sizeof(*used)) : NULL;
 
+	if (n > 1)
+		memset(table, 0, size * sizeof(*table));
 	for (size_t i = 0; i < nr; i++) {
 		struct ngram_slot *t =
-			find_ngram(table, size - 1, &ref->ids[i], n);
+			find_ngram(table, size - 1, ref->ids, &ref->ids[i], n);
 
-		t->first = &ref->ids[i];
+		t->at = (uint32_t)i + 1;
 		t->in_ref++;
 	}
 	for (size_t k = 0; k < g->len; k++) {
@@ -321,9 +337,9 @@ static size_t clipped_matches(const struct words *answer,
 			used[id] += hit;
 			matches += hit;
 		} else {
-			t = find_ngram(table, size - 1,
+			t = find_ngram(table, size - 1, ref->ids,
 				       &answer->ids[g->ends[k] + 1 - n], n);
-			if (t->first && t->in_answer < t->in_ref) {
+			if (t->at && t->in_answer < t->in_ref) {
 				t->in_answer++;
 				matches++;
 			}
@@ -333,7 +349,6 @@ static size_t clipped_matches(const struct words *answer,
 		kept += g->runs[k] > n; /* without a branch, as above */
 	}
 	g->len = kept;
-	free(table);
 	free(used);
 	return matches;
 }
@@ -354,6 +369,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	double smooth = 1, logs = 0;
 	unsigned *in_ref; /* how often the reference has each word */
 	struct gram_ends g;
+	struct ngram_slot *table;
 	size_t matched = 0;
 
 	memset(b, 0, sizeof(*b));
@@ -363,10 +379,13 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 	for (size_t i = 0; i < ref->len; i++)
 		in_ref[ref->ids[i]]++;
 	find_gram_ends(answer, in_ref, &g);
+	/* One table serves every n > 1: the 2-grams are the most. */
+	table = xmalloc(pe_word_table_size(ref->len > 1 ? ref->len - 1 : 0) *
+			sizeof(*table));
 	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
 		size_t total = answer->len - n + 1;
-		size_t correct =
-			clipped_matches(answer, ref, in_ref, distinct, &g, n);
+		size_t correct = clipped_matches(answer, ref, in_ref, distinct,
+						 &g, n, table);
 
 		matched += correct;
 		if (!correct) {
@@ -378,6 +397,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 		b->orders = n;
 		logs += log(b->precision[n - 1]);
 	}
+	free(table);
 	free(g.ends);
 	free(g.runs);
 	free(in_ref);
@@ -687,21 +707,19 @@ static void score_bleu(const struct reference_spec *spec, const struct words *a,
 	pe_buf_release(&p);
 }
 
+/*
+ * The words both texts have and those either has were counted when the
+ * reference was numbered (number_reference): every id below the answer's
+ * ndistinct is a word of the answer, so neither text is read again here.
+ */
 static void score_token_set(const struct reference_spec *spec,
-			    const struct words *a, const struct words *r,
-			    unsigned distinct, struct pe_eval_result *out)
+			    const struct pe_eval_reference *ref,
+			    struct pe_eval_result *out)
 {
-	unsigned char *seen = xcalloc(distinct + 1, 1);
-	size_t shared = 0;
+	size_t shared = ref->shared;
+	unsigned distinct = ref->distinct;
 	double jaccard;
 
-	for (size_t i = 0; i < a->len; i++)
-		seen[a->ids[i]] |= 1;
-	for (size_t i = 0; i < r->len; i++)
-		seen[r->ids[i]] |= 2;
-	for (unsigned i = 0; i < distinct; i++)
-		shared += seen[i] == 3;
-	free(seen);
 	jaccard = (double)shared / distinct; /* the reference has a word */
 	pe_result_set(out,
 		      reaches(jaccard, spec->min) ? PE_VERDICT_PASS
@@ -750,7 +768,7 @@ static int make_reference(const struct reference_spec *spec,
 	r->rendered_len = len;
 	words = pe_split_words(folded.data, folded.len, &r->n);
 	r->ids = xmalloc((r->n + 1) * sizeof(*r->ids));
-	r->distinct = number_reference(m, words, r->n, r->ids);
+	number_reference(m, words, r->n, r);
 	free(words);
 	pe_buf_release(&folded);
 	return PE_OK;
@@ -794,8 +812,7 @@ static void score_words(const struct reference_spec *spec,
 		else if (spec->metric == BLEU)
 			score_bleu(spec, &a, &r, m->reference.distinct, out);
 		else
-			score_token_set(spec, &a, &r, m->reference.distinct,
-					out);
+			score_token_set(spec, &m->reference, out);
 	}
 	pe_buf_release(&raw);
 	pe_eval_memo_release(&own);
