@@ -132,28 +132,66 @@ size_t pe_word_slot(const uint32_t *table, size_t mask,
 }
 
 /*
+ * The table of size slots (a power of 2) that holds the words of the
+ * full table old (old_size slots), which it frees: the words are
+ * distinct, so each goes into the first empty slot from its hash.
+ */
+static uint32_t *grow_table(uint32_t *old, size_t old_size, size_t size,
+			    const struct pe_word *words)
+{
+	uint32_t *table = xcalloc(size, sizeof(*table));
+
+	for (size_t k = 0; k < old_size; k++) {
+		size_t j;
+
+		if (!old[k])
+			continue;
+		j = words[old[k] - 1].hash & (size - 1);
+		while (table[j])
+			j = (j + 1) & (size - 1);
+		table[j] = old[k];
+	}
+	free(old);
+	return table;
+}
+
+/*
  * Numbers the memo's words and fills its table of distinct words.  A
  * slot holds a word's position + 1 (0: empty), four bytes, not a
  * pointer: the table is zeroed for every answer, and half the bytes
- * are half the zeroing.
+ * are half the zeroing.  For the same reason it is sized for the
+ * distinct words, not all of them: it starts with a slot for each word
+ * (prose repeats most of its words, so that is twice what it needs) and
+ * doubles whenever the distinct words fill half of it, so it is never
+ * fuller than that.
  */
 static void number_words(struct pe_eval_memo *m)
 {
-	size_t size = pe_word_table_size(m->nwords);
+	size_t size = pe_word_table_size(m->nwords / 2), mask = size - 1;
+	const struct pe_word *words = m->words;
+	uint32_t *table = xcalloc(size, sizeof(*table));
+	unsigned *ids = xmalloc((m->nwords + 1) * sizeof(*ids));
+	unsigned distinct = 0;
 
-	m->table = xcalloc(size, sizeof(*m->table));
-	m->mask = size - 1;
-	m->ids = xmalloc((m->nwords + 1) * sizeof(*m->ids));
 	for (size_t i = 0; i < m->nwords; i++) {
-		size_t k = word_slot(m->table, m->mask, m->words, &m->words[i]);
+		size_t k = word_slot(table, mask, words, &words[i]);
 
-		if (!m->table[k]) {
-			m->ids[i] = m->ndistinct++;
-			m->table[k] = (uint32_t)i + 1;
-		} else {
-			m->ids[i] = m->ids[m->table[k] - 1];
+		if (table[k]) {
+			ids[i] = ids[table[k] - 1];
+			continue;
+		}
+		ids[i] = distinct++;
+		table[k] = (uint32_t)i + 1;
+		if (2 * (size_t)distinct > size) {
+			table = grow_table(table, size, 2 * size, words);
+			size *= 2;
+			mask = size - 1;
 		}
 	}
+	m->table = table;
+	m->mask = mask;
+	m->ids = ids;
+	m->ndistinct = distinct;
 }
 
 /* Folds the output, trimmed, into m. */
