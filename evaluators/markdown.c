@@ -1046,8 +1046,10 @@ static size_t bits_set(uint64_t x)
  * Counts words: runs of letters, marks and digits, character by
  * character, so that "expand — contract" is two words, and each CJK
  * character on its own (pe_unicode_stands_alone), so that "日本語" is
- * three.  Blocks of plain ASCII take a 64-byte, then a 16-byte path; the
- * length and min_words checks run this over whole answers.
+ * three.  Blocks of plain ASCII take a 64-byte, then a 16-byte path (which
+ * also takes the ASCII bytes before a character that is not, so that
+ * only that character goes the slow way); the length and min_words
+ * checks run this over whole answers.
  */
 size_t pe_md_count_words(const char *text, size_t len)
 {
@@ -1073,15 +1075,20 @@ size_t pe_md_count_words(const char *text, size_t len)
 		if (i + 16 <= len) {
 			__m128i v = _mm_loadu_si128(
 				(const __m128i *)(const void *)(p + i));
+			unsigned high = (unsigned)_mm_movemask_epi8(v);
+			/* The ASCII bytes before the first that is not. */
+			unsigned ascii =
+				high ? (unsigned)__builtin_ctz(high) : 16;
 
-			if (!_mm_movemask_epi8(v)) {
+			if (ascii) {
 				unsigned m = pe_unicode_ascii_word_bits(
-					(const char *)(p + i));
+						     (const char *)(p + i)) &
+					     ((1u << ascii) - 1);
 				unsigned starts = m & ~((m << 1) | prev);
 
-				words += bits_set(starts & 0xffffu);
-				prev = (m >> 15) & 1u;
-				i += 16;
+				words += bits_set(starts);
+				prev = (m >> (ascii - 1)) & 1u;
+				i += ascii;
 				continue;
 			}
 		}
