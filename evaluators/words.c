@@ -194,14 +194,24 @@ static void number_words(struct pe_eval_memo *m)
 	m->ndistinct = distinct;
 }
 
-/* Folds the output, trimmed, into m. */
+/*
+ * Folds the output, trimmed, into m, and keeps the count of its bytes
+ * that are not UTF-8 (pe_result_note_utf8), which folding finds anyway:
+ * the white space trimmed is whole characters, so the trimmed text has
+ * the same such bytes as the output.
+ */
 static void make_folded(const struct pe_eval_input *in, struct pe_eval_memo *m)
 {
-	size_t len = in->len;
+	size_t len = in->len, invalid;
 	const char *text = pe_unicode_trim(in->output, &len);
 
 	pe_buf_init(&m->folded, PE_UNICODE_FOLD_GROWTH * len + 1);
-	m->made = pe_unicode_fold(text, len, &m->folded) ? -1 : 1;
+	m->made =
+		pe_unicode_fold_count(text, len, &m->folded, &invalid) ? -1 : 1;
+	if (m->made > 0) {
+		m->invalid = invalid;
+		m->has_invalid = 1;
+	}
 }
 
 /*

@@ -97,11 +97,13 @@ static int decompose(const char *s, size_t len, struct code_points *cps,
 }
 
 /*
- * Folds the run s (len bytes) through utf8proc and appends it to out.
+ * Folds the run s (len bytes) through utf8proc and appends it to out,
+ * adding to *invalid the bytes that are not UTF-8 (each becomes U+FFFD).
  * Returns 0, or PE_ERR_LIMIT when out is full or utf8proc refuses it.
  */
 static int fold_run(const char *s, size_t len, struct code_points *cps,
-		    utf8proc_option_t options, struct pe_buf *out)
+		    utf8proc_option_t options, struct pe_buf *out,
+		    size_t *invalid)
 {
 	size_t at = 0;
 	utf8proc_ssize_t bytes;
@@ -117,6 +119,7 @@ static int fold_run(const char *s, size_t len, struct code_points *cps,
 			pe_grow(&cps->items, &cps->alloc, cps->len + 2,
 				sizeof(*cps->items));
 			cps->items[cps->len++] = REPLACEMENT_CHARACTER;
+			++*invalid;
 			at++;
 		}
 	}
@@ -177,10 +180,22 @@ static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 	return PE_OK;
 }
 
+/* The place among eight bytes read as x of the first with its high bit
+ * in high (x's high bits, not 0). */
+static size_t first_high_byte(uint64_t high)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(high) / 8;
+#else
+	return (size_t)__builtin_ctzll(high) / 8;
+#endif
+}
+
 /*
  * The length of the ASCII bytes at s, read 32 at a time while they last
  * (one test of the four words' high bits together), then eight at a
- * time, then one.
+ * time, the first byte that is not ASCII found by its bit; only the last
+ * few bytes of s are read one at a time.
  */
 static size_t ascii_prefix(const char *s, size_t len)
 {
@@ -195,7 +210,7 @@ static size_t ascii_prefix(const char *s, size_t len)
 	for (uint64_t word; n + 8 <= len; n += 8) {
 		memcpy(&word, s + n, 8);
 		if (word & high_bits)
-			break;
+			return n + first_high_byte(word & high_bits);
 	}
 	while (n < len && (unsigned char)s[n] < 0x80)
 		n++;
@@ -277,7 +292,7 @@ static size_t inert_prefix(const char *s, size_t len, size_t *last)
  * utf8proc with them, as what follows may compose with it.
  */
 static int map_text(const char *s, size_t len, struct pe_buf *out,
-		    utf8proc_option_t options, int fold)
+		    utf8proc_option_t options, int fold, size_t *invalid)
 {
 	struct code_points cps = { NULL, 0, 0 };
 	size_t start = out->len, at = 0;
@@ -308,7 +323,7 @@ static int map_text(const char *s, size_t len, struct pe_buf *out,
 			rc = pe_buf_add(out, r, keep);
 		if (!rc && keep < run)
 			rc = fold_run(r + keep - back, run - keep + back, &cps,
-				      options, out);
+				      options, out, invalid);
 		at += ascii + run;
 	}
 	free(cps.items);
@@ -324,13 +339,31 @@ static int map_text(const char *s, size_t len, struct pe_buf *out,
 /* Folds case with NFKC; see unicode.h. */
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out)
 {
-	return map_text(s, len, out, fold_options, 1);
+	size_t invalid = 0;
+
+	return map_text(s, len, out, fold_options, 1, &invalid);
+}
+
+/*
+ * Folds as pe_unicode_fold does and counts the bytes that are not UTF-8;
+ * see unicode.h.  A byte that starts no character is found where
+ * pe_unicode_invalid_bytes finds it: both decode from the same places
+ * (past ASCII and past each character), and a run of bytes past ASCII
+ * ends at an ASCII byte, which no character can span.
+ */
+int pe_unicode_fold_count(const char *s, size_t len, struct pe_buf *out,
+			  size_t *invalid)
+{
+	*invalid = 0;
+	return map_text(s, len, out, fold_options, 1, invalid);
 }
 
 /* Composes (NFC); see unicode.h. */
 int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out)
 {
-	return map_text(s, len, out, compose_options, 0);
+	size_t invalid = 0;
+
+	return map_text(s, len, out, compose_options, 0, &invalid);
 }
 
 /* The White_Space property, as Go's unicode.IsSpace; see unicode.h. */

@@ -48,6 +48,14 @@
 int pe_unicode_fold(const char *s, size_t len, struct pe_buf *out);
 
 /*
+ * pe_unicode_fold, setting *invalid to the bytes of s that are not
+ * UTF-8 (each folded to U+FFFD), as pe_unicode_invalid_bytes counts them,
+ * so that a caller that folds a text need not read it again to count.
+ */
+int pe_unicode_fold_count(const char *s, size_t len, struct pe_buf *out,
+			  size_t *invalid);
+
+/*
  * How many times longer folding makes text at most: compatibility
  * composition makes 33 bytes of the 3 of U+FDFA (test_unicode.c checks
  * every character); an invalid byte becomes the 3 of U+FFFD.

@@ -322,20 +322,25 @@ static void test_fold_every_code_point(void **state)
 
 /*
  * Random bytes, biased towards UTF-8 lead and continuation bytes, fold
- * to well-formed UTF-8 within the bound.  A fixed-seed generator keeps
+ * to well-formed UTF-8 within the bound.  pe_unicode_fold_count folds
+ * them alike and counts what pe_unicode_invalid_bytes counts, in the
+ * text and in the text trimmed of white space (as words.c folds it: the
+ * count stands for the whole answer's).  A fixed-seed generator keeps
  * the test repeatable.
  */
 static void test_fold_random_bytes(void **state)
 {
 	static const unsigned char alphabet[] = {
-		'A',  'z',  ' ',  0x00, 0x80, 0x81, 0xbf, 0xc3, 0x89, 0xa9,
-		0xcc, 0xe0, 0xe2, 0xed, 0xa0, 0xf0, 0xf4, 0x9f, 0xff, 0xc0,
+		'A',  'z',  ' ',  0x00, 0x80, 0x81, 0xbf,
+		0xc3, 0x89, 0xa9, 0xcc, 0xe0, 0xe2, 0xed,
+		0xa0, 0xf0, 0xf4, 0x9f, 0xff, 0xc0, 0xc2,
 	};
 	uint32_t seed = 12345;
-	struct pe_buf out;
+	struct pe_buf out, counted;
 
 	(void)state;
 	pe_buf_init(&out, 0);
+	pe_buf_init(&counted, 0);
 	for (size_t round = 0; round < 2000; round++) {
 		char text[64];
 		size_t len;
@@ -354,7 +359,23 @@ static void test_fold_random_bytes(void **state)
 				    round, len, out.len);
 			fail();
 		}
+		for (int trim = 0; trim < 2; trim++) {
+			size_t n = len, invalid;
+			const char *t = trim ? pe_unicode_trim(text, &n) : text;
+
+			pe_buf_reset(&counted);
+			assert_int_equal(
+				pe_unicode_fold_count(t, n, &counted, &invalid),
+				0);
+			assert_int_equal(invalid,
+					 pe_unicode_invalid_bytes(text, len));
+			if (!trim)
+				assert_memory_equal(pe_buf_str(&counted),
+						    pe_buf_str(&out),
+						    out.len + 1);
+		}
 	}
+	pe_buf_release(&counted);
 	pe_buf_release(&out);
 }
 
