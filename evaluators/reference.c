@@ -299,8 +299,8 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
  * The clipped matches of the answer's n-grams: each counts at most as
  * often as the reference has it.  The reference's n-grams go into a
  * table; the answer's are looked up in it, so the time is linear in
- * both.  Words (n = 1) need no table: in_ref counts them by id, distinct
- * bounds the ids.  Only the answer's n-grams in g are looked up (the
+ * both.  Words (n = 1) need no table: in_ref counts the reference's by
+ * id, and each match uses up one (nothing reads it after n = 1).  Only the answer's n-grams in g are looked up (the
  * others have a word the reference lacks and cannot match).  Every end
  * in g has a run of at least n words: find_gram_ends keeps runs of one
  * or more, and each n keeps the ends that may still end a longer
@@ -310,13 +310,12 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
  * here for each n.
  */
 static size_t clipped_matches(const struct words *answer,
-			      const struct words *ref, const unsigned *in_ref,
-			      unsigned distinct, struct gram_ends *g,
-			      unsigned n, struct ngram_slot *table)
+			      const struct words *ref, unsigned *in_ref,
+			      struct gram_ends *g, unsigned n,
+			      struct ngram_slot *table)
 {
 	size_t nr = n > 1 && ref->len >= n ? ref->len - n + 1 : 0;
 	size_t size = pe_word_table_size(nr), matches = 0, kept = 0;
-	unsigned *used = n == 1 ? xcalloc(distinct + 1, sizeof(*used)) : NULL;
 
 	if (n > 1)
 		memset(table, 0, size * sizeof(*table));
@@ -330,11 +329,12 @@ static size_t clipped_matches(const struct words *answer,
 	for (size_t k = 0; k < g->len; k++) {
 		struct ngram_slot *t;
 
-		if (used) {
+		if (n == 1) {
+			/* Each match uses up one of the reference's. */
 			unsigned id = answer->ids[g->ends[k]];
-			unsigned hit = used[id] < in_ref[id];
+			unsigned hit = in_ref[id] != 0;
 
-			used[id] += hit;
+			in_ref[id] -= hit;
 			matches += hit;
 		} else {
 			t = find_ngram(table, size - 1, ref->ids,
@@ -349,7 +349,6 @@ static size_t clipped_matches(const struct words *answer,
 		kept += g->runs[k] > n; /* without a branch, as above */
 	}
 	g->len = kept;
-	free(used);
 	return matches;
 }
 
@@ -367,7 +366,7 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 			 unsigned distinct, struct bleu *b)
 {
 	double smooth = 1, logs = 0;
-	unsigned *in_ref; /* how often the reference has each word */
+	unsigned *in_ref; /* the reference's count of each word, used up */
 	struct gram_ends g;
 	struct ngram_slot *table;
 	size_t matched = 0;
@@ -384,8 +383,8 @@ static void compute_bleu(const struct words *answer, const struct words *ref,
 			sizeof(*table));
 	for (unsigned n = 1; n <= 4 && answer->len >= n; n++) {
 		size_t total = answer->len - n + 1;
-		size_t correct = clipped_matches(answer, ref, in_ref, distinct,
-						 &g, n, table);
+		size_t correct =
+			clipped_matches(answer, ref, in_ref, &g, n, table);
 
 		matched += correct;
 		if (!correct) {

@@ -318,33 +318,37 @@ static void one_line(char *s)
 		*s++ = ' ';
 }
 
+/* Sets a result with the one-line reason fmt and ap format to. */
+static void result_vset(struct pe_eval_result *out, enum pe_verdict verdict,
+			double score, const char *fmt, va_list ap)
+{
+	out->verdict = verdict;
+	out->score = score;
+	out->unchecked = 0;
+	out->reason = xstrvfmt(fmt, ap);
+	one_line(out->reason);
+}
+
 /* Sets a result with a formatted one-line reason. */
 void pe_result_set(struct pe_eval_result *out, enum pe_verdict verdict,
 		   double score, const char *fmt, ...)
 {
 	va_list ap;
 
-	out->verdict = verdict;
-	out->score = score;
-	out->unchecked = 0;
 	va_start(ap, fmt);
-	out->reason = xstrvfmt(fmt, ap);
+	result_vset(out, verdict, score, fmt, ap);
 	va_end(ap);
-	one_line(out->reason);
 }
 
 /* Fails out with nothing checked; see evaluator.h. */
 void pe_result_unchecked(struct pe_eval_result *out, const char *fmt, ...)
 {
 	va_list ap;
-	char *reason;
 
 	va_start(ap, fmt);
-	reason = xstrvfmt(fmt, ap);
+	result_vset(out, PE_VERDICT_FAIL, 0, fmt, ap);
 	va_end(ap);
-	pe_result_set(out, PE_VERDICT_FAIL, 0, "%s", reason);
 	out->unchecked = 1;
-	free(reason);
 }
 
 /* Appends formatted text to a result's reason. */
