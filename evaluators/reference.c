@@ -217,8 +217,7 @@ static size_t lcs_length(const struct words *a, const struct words *b,
  * as those of the answer's words do in its table (words.c).
  */
 struct ngram_slot {
-	uint32_t
-		at; /* its first word's position in the reference + 1; 0: empty */
+	uint32_t at; /* its first word's place in the reference + 1; 0: empty */
 	uint32_t in_ref;
 	uint32_t in_answer;
 };
