@@ -299,8 +299,9 @@ static void find_gram_ends(const struct words *answer, const unsigned *in_ref,
  * often as the reference has it.  The reference's n-grams go into a
  * table; the answer's are looked up in it, so the time is linear in
  * both.  Words (n = 1) need no table: in_ref counts the reference's by
- * id, and each match uses up one (nothing reads it after n = 1).  Only the answer's n-grams in g are looked up (the
- * others have a word the reference lacks and cannot match).  Every end
+ * id, and each match uses up one (nothing reads it after n = 1).  Only
+ * the answer's n-grams in g are looked up (the others have a word the
+ * reference lacks and cannot match).  Every end
  * in g has a run of at least n words: find_gram_ends keeps runs of one
  * or more, and each n keeps the ends that may still end a longer
  * n-gram.  The count does not depend on the order of the look-ups: each
