@@ -1643,6 +1643,7 @@ static void digest_documents(struct pe_jsonschema *js)
 	pe_sha256_hex(b.data, b.len, js->docs_digest);
 	pe_buf_release(&b);
 }
+
 /* Compiles a schema; see jsonschema.h. */
 struct pe_jsonschema *pe_jsonschema_compile(
 	const struct pe_node *root, const struct pe_jsonschema_docs *docs,

@@ -8,9 +8,9 @@
  * validator does not implement (a dialect other than 2020-12 that
  * requires a vocabulary it does not know, a keyword of an older draft)
  * is a positioned error, never ignored; so is a reference to another
- * document when the caller gives no loader, or the loader has none.  Keywords outside JSON Schema's
- * vocabularies (title, description, x-anything...) are annotations and
- * are let be; "format" is an annotation only, as 2020-12's default
+ * document when the caller gives no loader, or the loader has none.
+ * Keywords outside JSON Schema's vocabularies (title, description,
+ * x-anything...) are annotations and are let be; "format" is an annotation only, as 2020-12's default
  * format-annotation vocabulary says.
  *
  * The compiled schema is read-only, so threads may share it.  Schemas

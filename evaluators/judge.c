@@ -625,7 +625,7 @@ static int parse_rubric_settings(struct judge_spec *judge,
 	if (pe_setting_count(map, "pass", 1, scale ? scale : 1, &mark, diag))
 		return PE_ERR_INVALID;
 	if (pass && mark == 1) {
-		/* Every grade is at least 1: the judge would pass every reply. */
+		/* Every grade is at least 1: it would pass every reply. */
 		pe_diag_error(diag, &pass->mark,
 			      "'pass: 1' is the scale's lowest grade, which "
 			      "every reply meets, so it checks nothing: give a "
@@ -1290,7 +1290,7 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 
 		while (start > 0 && reply[start - 1] != '\n')
 			start--;
-		/* Only L's pair of choices is told: earlier lines' go to x, y. */
+		/* Only L's pair of choices is told; earlier lines' go to x, y. */
 		k = line_choice(judge, reply, len, start, end,
 				l == CHOICE_NONE ? a : &x,
 				l == CHOICE_NONE ? b : &y);

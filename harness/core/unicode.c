@@ -180,8 +180,10 @@ static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 	return PE_OK;
 }
 
-/* The place among eight bytes read as x of the first with its high bit
- * in high (x's high bits, not 0). */
+/*
+ * Which of eight bytes read as one number is the first whose high bit
+ * high (their high bits, not 0) has.
+ */
 static size_t first_high_byte(uint64_t high)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__

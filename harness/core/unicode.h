@@ -73,9 +73,10 @@ int pe_unicode_compose(const char *s, size_t len, struct pe_buf *out);
  * True for a character that folding and NFC leave as it is, whatever
  * comes before or after it: it has no case, no canonical or compatibility
  * mapping, it is not ignorable nor a combining character, and nothing
- * composes with it as the second of a pair.  These are the punctuation, spaces, arrows, math and
- * technical signs, box drawing, dingbats and emoji that model output is
- * full of, copied by pe_unicode_fold instead of going through utf8proc.
+ * composes with it as the second of a pair.  These are the punctuation,
+ * spaces, arrows, math and technical signs, box drawing, dingbats and
+ * emoji that model output is full of, copied by pe_unicode_fold instead
+ * of going through utf8proc.
  */
 int pe_unicode_inert(unsigned long cp);
 

@@ -119,9 +119,9 @@ struct pe_result {
 	/*
 	 * What scored it ("scoring"): PE_JOB_ID_LEN hex digits of the
 	 * SHA-256 of the evaluators and the test case as written, the
-	 * threshold, the prompt's JSON schema and the run's judge model
-	 * (run/runner.c), so that --resume scores a kept answer again when
-	 * they changed.  NULL when unknown, and then left out.
+	 * schema files the evaluators read, the threshold, the prompt's
+	 * JSON schema and the run's judge model (run/runner.c), so that
+	 * --resume scores a kept answer again when they changed.  NULL when unknown, and then left out.
 	 */
 	const char *scoring;
 

@@ -2162,9 +2162,10 @@ static void keep_row(struct resume_ctx *rc, long job,
  * is finished; else (the evaluators, the test case, the threshold, the
  * JSON schema or the judge model changed) the answer is scored again.
  * A line that does not read, a job that ended in error, and a job that
- * asks something else now (the messages, the model's settings or its
- * endpoint changed) or whose line does not say what it asked (a journal
- * written before that was recorded) leave the job to run again.
+ * asks something else now (the messages or the model's settings
+ * changed; where the request goes is not compared) or whose line does
+ * not say what it asked (a journal written before that was recorded)
+ * leave the job to run again.
  */
 static void resume_line(void *ctx, const char *line, size_t len, size_t offset)
 {
