@@ -691,17 +691,6 @@ static const char *const text_tests[] = {
 	"(?7",	"(?8", "(?9",  "\\G",  "\\g", "*+",  "++",  "?+",  "}+",  NULL
 };
 
-/* Whether the len bytes at p hold the NUL-terminated word. */
-static int holds_word(const char *p, size_t len, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (size_t i = 0; i + n <= len; i++)
-		if (!memcmp(p + i, word, n))
-			return 1;
-	return 0;
-}
-
 /* Where a probe match started: the final callout compares with it. */
 struct empty_probe {
 	size_t pattern_len;
@@ -771,8 +760,9 @@ int pe_pattern_empty_everywhere(const struct pe_pattern *re)
 	if (!code)
 		return 0;
 	for (size_t i = 0; text_tests[i] && !everywhere; i++)
-		everywhere =
-			holds_word(re->source, re->source_len, text_tests[i]);
+		everywhere = pe_literals_find(
+				     re->source, re->source_len, text_tests[i],
+				     strlen(text_tests[i])) < re->source_len;
 	/* \d*+ reads the 9 of "9" and cannot give it back, yet matches. */
 	probe.any_length = everywhere;
 	mctx = pcre2_match_context_create(NULL);
