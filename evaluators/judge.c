@@ -1369,35 +1369,35 @@ static void read_judge(const void *state, const struct pe_evalspec *spec,
 	(void)state;
 	if (k < 0) {
 		/* Undecided: skipped, with the reply or its line quoted. */
-		const char *a_choice = judge->choices[a].choice;
-		const char *b_choice = judge->choices[b].choice;
-		char *why;
-
 		quoted = k == CHOICE_NONE
 				 ? quote_reply(reply, len, 60)
 				 : quote_reply(reply + line, line_len, 60);
 		if (k == CHOICE_NONE)
-			why = xstrfmt("the judge's reply states no choice: "
+			pe_result_set(out, PE_VERDICT_SKIP, 0,
+				      "the judge's reply states no choice: "
 				      "'%s'",
 				      quoted);
 		else if (k == CHOICE_HEDGED)
-			why = xstrfmt("the judge's reply is undecided: its "
+			pe_result_set(out, PE_VERDICT_SKIP, 0,
+				      "the judge's reply is undecided: its "
 				      "last line with a choice negates or "
 				      "conditions it, and no line states a "
 				      "choice alone: '%s'",
 				      quoted);
 		else if (k == CHOICE_CONFLICT)
-			why = xstrfmt("the judge's reply is undecided: a line "
+			pe_result_set(out, PE_VERDICT_SKIP, 0,
+				      "the judge's reply is undecided: a line "
 				      "states '%s' alone, and its last line "
 				      "with a choice states '%s': '%s'",
-				      a_choice, b_choice, quoted);
+				      judge->choices[a].choice,
+				      judge->choices[b].choice, quoted);
 		else
-			why = xstrfmt("the judge's reply ends undecided: its "
+			pe_result_set(out, PE_VERDICT_SKIP, 0,
+				      "the judge's reply ends undecided: its "
 				      "last line with a choice states '%s' "
 				      "and '%s': '%s'",
-				      a_choice, b_choice, quoted);
-		pe_result_set(out, PE_VERDICT_SKIP, 0, "%s", why);
-		free(why);
+				      judge->choices[a].choice,
+				      judge->choices[b].choice, quoted);
 		free(quoted);
 		return;
 	}
