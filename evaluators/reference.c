@@ -424,27 +424,50 @@ struct texts {
 };
 
 /*
+ * Maps s (len bytes) into out as levenshtein compares texts: folded with
+ * ignore_case, else composed (NFC).  Returns the mapping's result.
+ */
+static int map_chars(const struct reference_spec *spec, const char *s,
+		     size_t len, struct pe_buf *out)
+{
+	return spec->ignore_case ? pe_unicode_fold(s, len, out)
+				 : pe_unicode_compose(s, len, out);
+}
+
+/*
+ * Maps the reference rendered in raw, trimmed, into out (map_chars),
+ * with its trimmed length in *len (0: empty).  Returns map_chars's.
+ */
+static int map_reference(const struct reference_spec *spec,
+			 const struct pe_buf *raw, struct pe_buf *out,
+			 size_t *len)
+{
+	const char *ref;
+
+	*len = raw->len;
+	ref = pe_unicode_trim(pe_buf_str(raw), len);
+	return map_chars(spec, ref, *len, out);
+}
+
+/*
  * Renders the reference for this case into t->ref and maps both texts
- * with map (pe_unicode_fold or pe_unicode_compose).  Returns 0, or sets
- * an error result in out.
+ * (map_chars).  Returns 0, or sets an error result in out.
  */
 static int prepare(const struct reference_spec *spec,
-		   const struct pe_eval_input *in,
-		   int (*map)(const char *, size_t, struct pe_buf *),
-		   struct texts *t, struct pe_eval_result *out)
+		   const struct pe_eval_input *in, struct texts *t,
+		   struct pe_eval_result *out)
 {
 	struct pe_buf raw;
 	size_t len = in->len, rlen;
-	const char *text = pe_unicode_trim(in->output, &len), *ref;
+	const char *text = pe_unicode_trim(in->output, &len);
 	int rc;
 
 	pe_buf_init(&t->answer, PE_UNICODE_FOLD_GROWTH * len + 1);
 	pe_buf_init(&t->ref, 0);
 	pe_buf_init(&raw, 0);
 	pe_eval_render(spec->expected, in, &raw);
-	rlen = raw.len;
-	ref = pe_unicode_trim(pe_buf_str(&raw), &rlen);
-	rc = map(text, len, &t->answer) || map(ref, rlen, &t->ref);
+	rc = map_chars(spec, text, len, &t->answer) ||
+	     map_reference(spec, &raw, &t->ref, &rlen);
 	pe_buf_release(&raw);
 	if (rc)
 		pe_result_set(out, PE_VERDICT_ERROR, 0,
@@ -827,10 +850,7 @@ static void score_reference(const void *state, const struct pe_evalspec *es,
 	(void)state;
 	if (spec->metric != LEVENSHTEIN) {
 		score_words(spec, in, out);
-	} else if (!prepare(spec, in,
-			    spec->ignore_case ? pe_unicode_fold
-					      : pe_unicode_compose,
-			    &t, out)) {
+	} else if (!prepare(spec, in, &t, out)) {
 		score_levenshtein(spec, &t, out);
 		release_texts(&t);
 	} else {
@@ -976,22 +996,15 @@ static size_t reference_chars(const struct reference_spec *spec,
 			      size_t nscopes)
 {
 	struct pe_buf raw, mapped;
-	const char *missing = NULL, *text;
+	const char *missing = NULL;
 	size_t len, n = 0;
-	uint32_t *cps;
 
 	pe_buf_init(&raw, 0);
 	pe_buf_init(&mapped, 0);
 	if (!pe_template_render(spec->expected, scopes, nscopes, &raw,
-				&missing)) {
-		len = raw.len;
-		text = pe_unicode_trim(pe_buf_str(&raw), &len);
-		if (!(spec->ignore_case ? pe_unicode_fold : pe_unicode_compose)(
-			    text, len, &mapped)) {
-			cps = code_points(&mapped, &n);
-			free(cps);
-		}
-	}
+				&missing) &&
+	    !map_reference(spec, &raw, &mapped, &len))
+		free(code_points(&mapped, &n));
 	pe_buf_release(&raw);
 	pe_buf_release(&mapped);
 	return n;
