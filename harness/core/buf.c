@@ -59,7 +59,7 @@ static int reserve(struct pe_buf *b, size_t extra)
 		return PE_ERR_LIMIT;
 	want = b->len + extra + 1;
 	if (want > b->alloc) {
-		size_t n = b->alloc ? b->alloc : 64;
+		size_t n = b->alloc ? b->alloc : 256;
 
 		while (n < want)
 			n *= 2;
@@ -78,8 +78,8 @@ void pe_buf_grow(struct pe_buf *b, size_t extra)
 		reserve(b, extra);
 }
 
-/* Appends len bytes of data. */
-int pe_buf_add(struct pe_buf *b, const void *data, size_t len)
+/* Appends len bytes of data, growing the buffer; see buf.h. */
+int pe_buf_add_grow(struct pe_buf *b, const void *data, size_t len)
 {
 	if (reserve(b, len))
 		return PE_ERR_LIMIT;
@@ -120,9 +120,9 @@ int pe_buf_add_shown(struct pe_buf *b, const char *s, size_t len)
 
 /*
  * Appends printf-style formatted text.  Short text is formatted once, on
- * the stack (pe_vsnprintf), and appended as pe_buf_add would append it (as xstrvfmt
- * does); only longer text is formatted a second time, straight into the
- * buffer, once its length is known.
+ * the stack (pe_vsnprintf), and appended as pe_buf_add would append it
+ * (as xstrvfmt does); only longer text is formatted a second time,
+ * straight into the buffer, once its length is known.
  */
 int pe_buf_vaddf(struct pe_buf *b, const char *fmt, va_list ap)
 {

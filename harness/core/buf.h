@@ -12,6 +12,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct pe_buf {
 	char *data;	/* always NUL-terminated once anything is added */
@@ -29,12 +30,35 @@ char *pe_buf_detach(struct pe_buf *b, size_t *len);
  * Makes room for at least extra more bytes (fewer when max_len is
  * nearer), so that appends up to that size do not reallocate.  The
  * contents do not change; appending a text whose size is known in
- * advance then allocates once instead of doubling up from 64 bytes.
+ * advance then allocates once instead of doubling up from 256 bytes.
  */
 void pe_buf_grow(struct pe_buf *b, size_t extra);
 
-/* Appends; returns 0 or PE_ERR_LIMIT when max_len would be exceeded. */
-int pe_buf_add(struct pe_buf *b, const void *data, size_t len);
+/*
+ * Appends as pe_buf_add does, when the bytes do not fit in what is
+ * allocated.
+ */
+int pe_buf_add_grow(struct pe_buf *b, const void *data, size_t len);
+
+/*
+ * Appends; returns 0 or PE_ERR_LIMIT when max_len would be exceeded.
+ * Inline, as text is mostly appended a few bytes at a time (the
+ * Markdown reader's callbacks, folding) to a buffer that has the room:
+ * only growing calls out.
+ */
+static inline int pe_buf_add(struct pe_buf *b, const void *data, size_t len)
+{
+	if (len < b->alloc - b->len &&
+	    (!b->max_len || b->len + len <= b->max_len)) {
+		if (len)
+			memcpy(b->data + b->len, data, len);
+		b->len += len;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return pe_buf_add_grow(b, data, len);
+}
+
 int pe_buf_adds(struct pe_buf *b, const char *s);
 int pe_buf_addc(struct pe_buf *b, char c);
 /*
