@@ -333,7 +333,7 @@ int pe_snprintf(char *out, size_t size, const char *fmt, ...)
 }
 
 /* Grows an array so it holds at least want elements, doubling its size. */
-void pe_grow(void *items_ptr, size_t *alloc, size_t want, size_t elem_size)
+void pe_grow_to(void *items_ptr, size_t *alloc, size_t want, size_t elem_size)
 {
 	void **items = items_ptr;
 	size_t n = *alloc;

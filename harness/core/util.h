@@ -70,8 +70,20 @@ int pe_vsnprintf(char *out, size_t size, const char *fmt, va_list ap)
 int pe_snprintf(char *out, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Grows *items (of *alloc elements of elem_size) so it holds at least want. */
-void pe_grow(void *items_ptr, size_t *alloc, size_t want, size_t elem_size);
+/* Grows *items as pe_grow does, when want is more than *alloc. */
+void pe_grow_to(void *items_ptr, size_t *alloc, size_t want, size_t elem_size);
+
+/*
+ * Grows *items (of *alloc elements of elem_size) so it holds at least
+ * want.  Inline, as most calls find the room there: only growing calls
+ * out.
+ */
+static inline void pe_grow(void *items_ptr, size_t *alloc, size_t want,
+			   size_t elem_size)
+{
+	if (want > *alloc)
+		pe_grow_to(items_ptr, alloc, want, elem_size);
+}
 
 /*
  * Strict number parsing: the whole string must be a number (no leading or
