@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <pcre2.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,10 @@ struct pe_pattern {
 	 */
 	struct pe_literals *literals;
 	pcre2_code *anchored;
-	int required; /* with literals: a byte every match has, or -1 */
+	/* Which of code and anchored pcre2_jit_compile compiled. */
+	int code_jit, anchored_jit;
+	int required;	/* with literals: a byte every match has, or -1 */
+	uint32_t pairs; /* the ovector pairs a match needs: captures + 1 */
 	pcre2_match_context *mctx; /* read-only once built */
 	/* The pattern as compiled, for pe_pattern_empty_everywhere. */
 	char *source;
@@ -94,7 +98,8 @@ static void find_literals(struct pe_pattern *re, const char *pattern,
 	}
 
 	if (!pe_str_same(getenv("PROMPTEVAL_PCRE2_JIT"), "0"))
-		pcre2_jit_compile(re->anchored, PCRE2_JIT_COMPLETE);
+		re->anchored_jit =
+			!pcre2_jit_compile(re->anchored, PCRE2_JIT_COMPLETE);
 }
 
 /*
@@ -135,10 +140,12 @@ static struct pe_pattern *compile(const char *pattern, size_t len,
 	 * reports as a use of uninitialised memory.
 	 */
 	if (!pe_str_same(getenv("PROMPTEVAL_PCRE2_JIT"), "0"))
-		pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+		re->code_jit = !pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
 	if (with_literals)
 		find_literals(re, pattern, len, options, cctx);
 	pcre2_compile_context_free(cctx);
+	pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->pairs);
+	re->pairs++;
 	re->mctx = pcre2_match_context_create(NULL);
 	pcre2_set_match_limit(re->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(re->mctx, 100000);
@@ -482,14 +489,19 @@ void pe_pattern_free(struct pe_pattern *re)
 
 /*
  * Matches code in subject from start: pcre2_match's result, the match in
- * md.
+ * md.  Code that JIT compiled is run by pcre2_jit_match, which leaves out
+ * pcre2_match's checks of its arguments: none can fail here (the subject
+ * is not checked for UTF-8 either way, under PCRE2_MATCH_INVALID_UTF).
  */
 static int match_from(const struct pe_pattern *re, const pcre2_code *code,
 		      const char *subject, size_t len, size_t start,
 		      pcre2_match_data *md)
 {
-	int n = pcre2_match(code, (PCRE2_SPTR)subject, len, start, 0, md,
-			    re->mctx);
+	int jit = code == re->code ? re->code_jit : re->anchored_jit;
+	int n = jit ? pcre2_jit_match(code, (PCRE2_SPTR)subject, len, start, 0,
+				      md, re->mctx)
+		    : pcre2_match(code, (PCRE2_SPTR)subject, len, start, 0, md,
+				  re->mctx);
 
 	/*
 	 * The JIT stack (32 KB) is small for patterns that recurse once per
@@ -560,6 +572,64 @@ static size_t next_try(const struct pe_pattern *re, struct search *st,
 	return at;
 }
 
+/*
+ * The match data of this thread's counts, kept from one count to the
+ * next (a count makes and frees none), and grown when a pattern has more
+ * captures than it holds; freed when the thread ends.  PCRE2's
+ * interpreter keeps its backtracking frames in it too, so they are
+ * reused as well.
+ */
+struct match_cache {
+	pcre2_match_data *md;
+	uint32_t pairs;
+};
+
+static pthread_key_t match_key;
+static pthread_once_t match_once = PTHREAD_ONCE_INIT;
+static int match_key_made;
+/* This thread's, once made; the key's destructor frees it. */
+static _Thread_local struct match_cache *match_cache;
+
+static void free_match_cache(void *p)
+{
+	struct match_cache *c = p;
+
+	pcre2_match_data_free(c->md);
+	free(c);
+}
+
+static void make_match_key(void)
+{
+	match_key_made = !pthread_key_create(&match_key, free_match_cache);
+}
+
+/*
+ * Match data for re, with *owned set when the caller must free it (the
+ * thread's could not be kept).
+ */
+static pcre2_match_data *match_data(const struct pe_pattern *re, int *owned)
+{
+	struct match_cache *c = match_cache;
+
+	if (!c) {
+		pthread_once(&match_once, make_match_key);
+		c = xcalloc(1, sizeof(*c));
+		if (!match_key_made || pthread_setspecific(match_key, c)) {
+			free(c);
+			*owned = 1;
+			return pcre2_match_data_create(re->pairs, NULL);
+		}
+		match_cache = c;
+	}
+	*owned = 0;
+	if (c->pairs < re->pairs) {
+		pcre2_match_data_free(c->md);
+		c->md = pcre2_match_data_create(re->pairs, NULL);
+		c->pairs = c->md ? re->pairs : 0;
+	}
+	return c->md;
+}
+
 /* Whether subject holds byte c, in either case for a letter. */
 static int holds(const char *subject, size_t len, int c)
 {
@@ -579,13 +649,17 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 	pcre2_match_data *md;
 	struct search st = { 0 };
 	size_t cursor = 0; /* where the next match may start */
-	int rc = PE_OK;
+	int rc = PE_OK, owned;
 
 	*count = 0;
 	if (re->literals && re->required >= 0 &&
 	    !holds(subject, len, re->required))
 		return PE_OK;
-	md = pcre2_match_data_create_from_pattern(re->code, NULL);
+	md = match_data(re, &owned);
+	if (!md) {
+		snprintf(err, errsize, "out of memory");
+		return PE_ERR_LIMIT;
+	}
 	if (re->literals)
 		pe_literals_scan_init(&st.scan, re->literals, subject, len);
 	while (cursor <= len) {
@@ -639,7 +713,8 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 	}
 	if (re->literals)
 		pe_literals_scan_release(&st.scan);
-	pcre2_match_data_free(md);
+	if (owned)
+		pcre2_match_data_free(md);
 	return rc;
 }
 
