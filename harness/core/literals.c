@@ -792,19 +792,24 @@ static int needle_is(struct needle n, char c)
 
 #ifdef __SSE2__
 /*
- * The places among the 16 at p where the pair is: bit i set when p[i]
- * (with fa ORed in) is va and p[i + gap] (with fb ORed in) is vb.
+ * The places among the 16 at p where the pair is: byte i all ones when
+ * p[i] (with fa ORed in) is va and p[i + gap] (with fb ORed in) is vb.
  */
-static inline unsigned pair_bits(const char *p, size_t gap, __m128i va,
-				 __m128i fa, __m128i vb, __m128i fb)
+static inline __m128i pair_at(const char *p, size_t gap, __m128i va, __m128i fa,
+			      __m128i vb, __m128i fb)
 {
 	__m128i x = _mm_or_si128(
 		_mm_loadu_si128((const __m128i *)(const void *)p), fa);
 	__m128i y = _mm_or_si128(
 		_mm_loadu_si128((const __m128i *)(const void *)(p + gap)), fb);
 
-	return (unsigned)_mm_movemask_epi8(
-		_mm_and_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb)));
+	return _mm_and_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(y, vb));
+}
+
+/* The same as bits: bit i set for place i. */
+static inline uint64_t pair_bits(__m128i places)
+{
+	return (uint64_t)(unsigned)_mm_movemask_epi8(places);
 }
 #endif
 
@@ -812,7 +817,9 @@ static inline unsigned pair_bits(const char *p, size_t gap, __m128i va,
  * The first position p at or after at where s[p] is a and s[p + gap] is
  * b, or len.  Letters of a caseless literal are compared with 0x20 ORed
  * in, which lowers them and lets a few other bytes through to the check
- * that follows.
+ * that follows.  64 bytes a round are tested with one branch, the four
+ * blocks' places ORed together; only a round that has one works out
+ * which.
  */
 static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 			struct needle b, size_t gap)
@@ -823,19 +830,26 @@ static size_t find_pair(const char *s, size_t len, size_t at, struct needle a,
 	const __m128i vb = _mm_set1_epi8((char)b.c),
 		      fb = _mm_set1_epi8((char)b.fold);
 
-	/* 32 bytes a round, one branch for both halves. */
-	for (; at + gap + 32 <= len; at += 32) {
-		unsigned m = pair_bits(s + at, gap, va, fa, vb, fb) |
-			     pair_bits(s + at + 16, gap, va, fa, vb, fb) << 16;
+	for (; at + gap + 64 <= len; at += 64) {
+		const char *p = s + at;
+		__m128i p0 = pair_at(p, gap, va, fa, vb, fb),
+			p1 = pair_at(p + 16, gap, va, fa, vb, fb),
+			p2 = pair_at(p + 32, gap, va, fa, vb, fb),
+			p3 = pair_at(p + 48, gap, va, fa, vb, fb);
 
-		if (m)
-			return at + (size_t)__builtin_ctz(m);
+		if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(p0, p1),
+						   _mm_or_si128(p2, p3)))) {
+			uint64_t m = pair_bits(p0) | pair_bits(p1) << 16 |
+				     pair_bits(p2) << 32 | pair_bits(p3) << 48;
+
+			return at + (size_t)__builtin_ctzll(m);
+		}
 	}
 	for (; at + gap + 16 <= len; at += 16) {
-		unsigned m = pair_bits(s + at, gap, va, fa, vb, fb);
+		uint64_t m = pair_bits(pair_at(s + at, gap, va, fa, vb, fb));
 
 		if (m)
-			return at + (size_t)__builtin_ctz(m);
+			return at + (size_t)__builtin_ctzll(m);
 	}
 #endif
 	for (; at + gap < len; at++)
