@@ -146,21 +146,24 @@ static uint64_t lower_ascii_word(uint64_t word)
 }
 
 /*
- * Appends s (len bytes of ASCII) with A to Z lowered: sixteen bytes at a
- * time with SSE2 (a signed compare is exact, as every byte is below
- * 0x80), then eight, then one.
+ * Appends s (len bytes of ASCII) with A to Z lowered, as it copies them:
+ * sixteen bytes at a time with SSE2 (a signed compare is exact, as every
+ * byte is below 0x80), then eight, then one.
  */
 static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 {
 	char *c;
 	size_t i = 0;
 
-	if (pe_buf_add(out, s, len))
+	if (out->max_len &&
+	    (len > out->max_len || out->len > out->max_len - len))
 		return PE_ERR_LIMIT;
-	c = out->data + out->len - len;
+	pe_buf_grow(out, len);
+	c = out->data + out->len;
 #ifdef __SSE2__
 	for (; i + 16 <= len; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(void *)(c + i));
+		__m128i v =
+			_mm_loadu_si128((const __m128i *)(const void *)(s + i));
 		__m128i upper = _mm_and_si128(
 			_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
 			_mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
@@ -170,13 +173,14 @@ static int fold_ascii(const char *s, size_t len, struct pe_buf *out)
 	}
 #endif
 	for (uint64_t word; i + 8 <= len; i += 8) {
-		memcpy(&word, c + i, 8);
+		memcpy(&word, s + i, 8);
 		word = lower_ascii_word(word);
 		memcpy(c + i, &word, 8);
 	}
 	for (; i < len; i++)
-		if (c[i] >= 'A' && c[i] <= 'Z')
-			c[i] = (char)(c[i] + 32);
+		c[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+	out->len += len;
+	out->data[out->len] = '\0';
 	return PE_OK;
 }
 
