@@ -27,6 +27,10 @@
  *
  * usage: build/bench/score [PROMPTS_DIR] [N]
  * PE_BENCH_PROFILE=1 also times each evaluator on its own.
+ * PE_BENCH_ONCE=1 scores the answers once, on one thread, with the mix,
+ * and stops: for counting instructions with valgrind --tool=callgrind
+ * --toggle-collect=score_all (an OpenMP thread other than the one that
+ * calls score_all is not counted in full, so one thread).
  */
 #include <omp.h>
 #include <stdio.h>
@@ -455,7 +459,7 @@ int main(int argc, char **argv)
 	size_t seed_pass, plain_pass;
 	double plain2;
 	struct rusage ru;
-	int python_bad;
+	int python_bad, rc;
 
 	if (pe_diag_count(diag, PE_SEV_ERROR) || !suite->nfiles || n < 1 ||
 	    mix->nfiles != 1 || !mix->files[0].prompt) {
@@ -494,6 +498,14 @@ int main(int argc, char **argv)
 		r[i].text = pe_buf_detach(&b, &r[i].len);
 		total += r[i].len;
 		evaluators += p->nevaluators + mp->nevaluators;
+	}
+	if (getenv("PE_BENCH_ONCE")) {
+		score_all(r, n, 1, 1, &pass1);
+		printf("bench/score: %ld responses scored once on one thread "
+		       "with %s (%zu passed)\n",
+		       n, mix_path[0], pass1);
+		rc = 0;
+		goto out;
 	}
 	/* Best of three: the machine is shared, so the minimum is the
 	 * figure that says what the code can do. */
@@ -542,6 +554,8 @@ int main(int argc, char **argv)
 		profile_evaluators(r, n, 1);
 	}
 	python_bad = bench_python(r, n);
+	rc = pass1 == pass2 && seed_pass == plain_pass && !python_bad ? 0 : 1;
+out:
 	for (long i = 0; i < n; i++)
 		free(r[i].text);
 	free(r);
@@ -549,5 +563,5 @@ int main(int argc, char **argv)
 	pe_suite_free(plain);
 	pe_suite_free(suite);
 	pe_diag_free(diag);
-	return pass1 == pass2 && seed_pass == plain_pass && !python_bad ? 0 : 1;
+	return rc;
 }
