@@ -575,9 +575,7 @@ static size_t next_try(const struct pe_pattern *re, struct search *st,
 /*
  * The match data of this thread's counts, kept from one count to the
  * next (a count makes and frees none), and grown when a pattern has more
- * captures than it holds; freed when the thread ends.  PCRE2's
- * interpreter keeps its backtracking frames in it too, so they are
- * reused as well.
+ * captures than it holds; freed when the thread ends.
  */
 struct match_cache {
 	pcre2_match_data *md;
