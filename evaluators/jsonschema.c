@@ -970,6 +970,18 @@ static const struct pe_node *resolve(struct compiler *c, const struct sch *s,
 	}
 	uri = pe_url_resolve(s->res->uri, v->text);
 	hash = strchr(uri, '#');
+	if (hash && strstr(hash, "%00")) {
+		/* Decoded, the NUL would end the pointer there: "a%00b"
+		 * would name "a". */
+		shown = short_text(v->text, v->len);
+		error_at(c, kw->key,
+			 "%s '%s' holds %%00, a NUL, which a pointer or "
+			 "anchor here cannot hold",
+			 kw->key->text, shown);
+		free(shown);
+		free(uri);
+		return NULL;
+	}
 	if (hash) {
 		*hash = '\0';
 		*fragment = pe_url_decode(hash + 1);

@@ -719,6 +719,12 @@ static const struct error_case error_cases[] = {
 	  "multipleOf must be a number above 0", 0, 0 },
 	{ "a $ref to nothing", "{\"$ref\": \"#/$defs/missing\"}",
 	  "$ref '#/$defs/missing' names nothing in the schema", 0, 0 },
+	{ "a NUL in a $ref's pointer",
+	  "{\"$defs\": {\"a\": {\"type\": \"string\"}, \"a\\u0000b\": "
+	  "{}}, \"$ref\": \"#/$defs/a%00b\"}",
+	  "$ref '#/$defs/a%00b' holds %00, a NUL, which a pointer or anchor "
+	  "here cannot hold",
+	  0, 0 },
 	{ "a $ref to a string",
 	  "{\"properties\": {\"a\": {\"type\": \"string\"}}, \"$ref\": "
 	  "\"#/properties/a/type\"}",
