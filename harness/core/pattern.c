@@ -492,10 +492,12 @@ void pe_pattern_free(struct pe_pattern *re)
  * md.  Code that JIT compiled is run by pcre2_jit_match, which leaves out
  * pcre2_match's checks of its arguments: none can fail here (the subject
  * is not checked for UTF-8 either way, under PCRE2_MATCH_INVALID_UTF).
+ * *interpreted is set when PCRE2's interpreter ran, which leaves its
+ * backtracking frames in md.
  */
 static int match_from(const struct pe_pattern *re, const pcre2_code *code,
 		      const char *subject, size_t len, size_t start,
-		      pcre2_match_data *md)
+		      pcre2_match_data *md, int *interpreted)
 {
 	int jit = code == re->code ? re->code_jit : re->anchored_jit;
 	int n = jit ? pcre2_jit_match(code, (PCRE2_SPTR)subject, len, start, 0,
@@ -503,14 +505,17 @@ static int match_from(const struct pe_pattern *re, const pcre2_code *code,
 		    : pcre2_match(code, (PCRE2_SPTR)subject, len, start, 0, md,
 				  re->mctx);
 
+	*interpreted |= !jit;
 	/*
 	 * The JIT stack (32 KB) is small for patterns that recurse once per
 	 * character, such as (?:.|\n)*; the interpreter keeps its
 	 * backtracking on the heap, bounded by the match limit.
 	 */
-	if (n == PCRE2_ERROR_JIT_STACKLIMIT)
+	if (n == PCRE2_ERROR_JIT_STACKLIMIT) {
 		n = pcre2_match(code, (PCRE2_SPTR)subject, len, start,
 				PCRE2_NO_JIT, md, re->mctx);
+		*interpreted = 1;
+	}
 	return n;
 }
 
@@ -575,7 +580,10 @@ static size_t next_try(const struct pe_pattern *re, struct search *st,
 /*
  * The match data of this thread's counts, kept from one count to the
  * next (a count makes and frees none), and grown when a pattern has more
- * captures than it holds; freed when the thread ends.
+ * captures than it holds; freed when the thread ends.  PCRE2 (since
+ * 10.41) also keeps the interpreter's backtracking frames in it, which
+ * can reach megabytes on a long answer: a count that ran the interpreter
+ * frees it (drop_match_data), so that no thread holds them after.
  */
 struct match_cache {
 	pcre2_match_data *md;
@@ -594,6 +602,15 @@ static void free_match_cache(void *p)
 
 	pcre2_match_data_free(c->md);
 	free(c);
+	match_cache = NULL;
+}
+
+/* Frees this thread's match data, and its frames with it. */
+static void drop_match_data(void)
+{
+	pcre2_match_data_free(match_cache->md);
+	match_cache->md = NULL;
+	match_cache->pairs = 0;
 }
 
 static void make_match_key(void)
@@ -647,7 +664,7 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 	pcre2_match_data *md;
 	struct search st = { 0 };
 	size_t cursor = 0; /* where the next match may start */
-	int rc = PE_OK, owned;
+	int rc = PE_OK, owned, interpreted = 0;
 
 	*count = 0;
 	if (re->literals && re->required >= 0 &&
@@ -664,7 +681,8 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		const pcre2_code *code;
 		size_t at = next_try(re, &st, subject, len, cursor, &code);
 		int n = at > len ? PCRE2_ERROR_NOMATCH
-				 : match_from(re, code, subject, len, at, md);
+				 : match_from(re, code, subject, len, at, md,
+					      &interpreted);
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 
 		/*
@@ -713,6 +731,8 @@ int pe_pattern_count(const struct pe_pattern *re, const char *subject,
 		pe_literals_scan_release(&st.scan);
 	if (owned)
 		pcre2_match_data_free(md);
+	else if (interpreted)
+		drop_match_data();
 	return rc;
 }
 
