@@ -29,8 +29,8 @@
  * PE_BENCH_PROFILE=1 also times each evaluator on its own.
  * PE_BENCH_ONCE=1 scores the answers once, on one thread, with the mix,
  * and stops: for counting instructions with valgrind --tool=callgrind
- * --toggle-collect=score_all (an OpenMP thread other than the one that
- * calls score_all is not counted in full, so one thread).
+ * --toggle-collect=score_all, which counts only the thread that calls
+ * score_all (OpenMP's others run its loop without entering it).
  */
 #include <omp.h>
 #include <stdio.h>
