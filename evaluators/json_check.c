@@ -138,7 +138,7 @@ static struct pe_doc *load_schema_file(void *arg, const char *uri,
 	int bad, json;
 
 	(void)arg;
-	if (strncmp(uri, "file:///", 8) || strstr(uri, "%00")) {
+	if (strncmp(uri, "file:///", 8)) {
 		pe_diag_error(diag, from,
 			      "'%s' is not a file: the schemas a schema "
 			      "refers to are read from files only (a path "
@@ -148,6 +148,13 @@ static struct pe_doc *load_schema_file(void *arg, const char *uri,
 		return NULL;
 	}
 	path = pe_url_decode(uri + strlen("file://"));
+	if (!path) {
+		pe_diag_error(diag, from,
+			      "'%s' holds %%00, a NUL, which a file name "
+			      "cannot hold",
+			      shown_path(uri + strlen("file://")));
+		return NULL;
+	}
 	shown = shown_path(path);
 	json = pe_ends_with(path, ".json");
 	if (!json && !pe_ends_with(path, ".yaml") &&

@@ -970,9 +970,11 @@ static const struct pe_node *resolve(struct compiler *c, const struct sch *s,
 	}
 	uri = pe_url_resolve(s->res->uri, v->text);
 	hash = strchr(uri, '#');
-	if (hash && strstr(hash, "%00")) {
-		/* Decoded, the NUL would end the pointer there: "a%00b"
-		 * would name "a". */
+	if (hash) {
+		*hash = '\0';
+		*fragment = pe_url_decode(hash + 1);
+	}
+	if (hash && !*fragment) {
 		shown = short_text(v->text, v->len);
 		error_at(c, kw->key,
 			 "%s '%s' holds %%00, a NUL, which a pointer or "
@@ -981,10 +983,6 @@ static const struct pe_node *resolve(struct compiler *c, const struct sch *s,
 		free(shown);
 		free(uri);
 		return NULL;
-	}
-	if (hash) {
-		*hash = '\0';
-		*fragment = pe_url_decode(hash + 1);
 	}
 	*res = find_resource(c->js, uri);
 	if (!*res && c->docs && c->docs->load) {

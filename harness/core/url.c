@@ -387,6 +387,10 @@ char *pe_url_decode(const char *s)
 			char hex[3] = { s[1], s[2], 0 };
 
 			v = (unsigned)strtoul(hex, NULL, 16);
+			if (!v) {
+				pe_buf_release(&b);
+				return NULL;
+			}
 			pe_buf_addc(&b, (char)v);
 			s += 2;
 		} else {

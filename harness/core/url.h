@@ -54,7 +54,9 @@ char *pe_url_resolve(const char *base, const char *ref);
 
 /*
  * Decodes the %XX escapes of s (RFC 3986); a stray '%' stays as it is.
- * The caller owns the result.
+ * The caller owns the result.  NULL when an escape is %00: the result is
+ * a C string, which the NUL would end early (a path or a JSON pointer
+ * cut there names another place).
  */
 char *pe_url_decode(const char *s);
 

@@ -243,6 +243,9 @@ static void test_encode_decode(void **state)
 	back = pe_url_decode("100%zz%4");
 	assert_string_equal(back, "100%zz%4"); /* stray '%' stays */
 	free(back);
+	/* A NUL would end the text early: "a%00b" is no "a". */
+	assert_null(pe_url_decode("a%00b"));
+	assert_null(pe_url_decode("%00"));
 	pe_buf_release(&b);
 }
 
