@@ -300,7 +300,7 @@ struct pe_evaluator_ops {
 		       struct pe_diag *diag);
 	/*
 	 * Appends to out what the compiled state read besides the
-	 * evaluator as written (the text of each file a schema refers
+	 * evaluator as written (a digest of the documents a schema refers
 	 * to), which decides its verdicts as much as its keys do: the
 	 * scoring digest --resume compares (harness/run/runner.c).
 	 * NULL: nothing.

@@ -109,7 +109,7 @@ static int compile_format(const struct pe_evalspec *spec,
 				     &st->max_level, diag))
 			goto fail;
 		if (st->max_level == 6) {
-			/* No Markdown heading is deeper: any answer meets it. */
+			/* There is no deeper heading: any answer meets it. */
 			pe_diag_error(diag,
 				      &pe_node_get(headings, "max_level")->mark,
 				      "'max_level: 6' is met by any answer, "

@@ -10,8 +10,9 @@
  * is a positioned error, never ignored; so is a reference to another
  * document when the caller gives no loader, or the loader has none.
  * Keywords outside JSON Schema's vocabularies (title, description,
- * x-anything...) are annotations and are let be; "format" is an annotation only, as 2020-12's default
- * format-annotation vocabulary says.
+ * x-anything...) are annotations and are let be; "format" is an
+ * annotation only, as 2020-12's default format-annotation vocabulary
+ * says.
  *
  * The compiled schema is read-only, so threads may share it.  Schemas
  * and answers are untrusted: validation nests at most

@@ -1290,7 +1290,7 @@ static long reply_choice(const struct judge_spec *judge, const char *reply,
 
 		while (start > 0 && reply[start - 1] != '\n')
 			start--;
-		/* Only L's pair of choices is told; earlier lines' go to x, y. */
+		/* Only L's pair is told; earlier lines' go to x, y. */
 		k = line_choice(judge, reply, len, start, end,
 				l == CHOICE_NONE ? a : &x,
 				l == CHOICE_NONE ? b : &y);

@@ -121,7 +121,8 @@ struct pe_result {
 	 * SHA-256 of the evaluators and the test case as written, the
 	 * schema files the evaluators read, the threshold, the prompt's
 	 * JSON schema and the run's judge model (run/runner.c), so that
-	 * --resume scores a kept answer again when they changed.  NULL when unknown, and then left out.
+	 * --resume scores a kept answer again when they changed.  NULL
+	 * when unknown, and then left out.
 	 */
 	const char *scoring;
 

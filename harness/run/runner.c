@@ -360,8 +360,7 @@ static int request_digest(const struct pe_plan *plan, size_t job,
 	if (t->ops->write_body &&
 	    pe_provider_body(t->ops, &req, &body, &body_len, err, sizeof(err)))
 		goto done;
-	ask_digest(t, t->ops->write_body ? body : NULL, body_len, msgs, texts,
-		   n, out);
+	ask_digest(t, body, body_len, msgs, texts, n, out);
 	rc = 0;
 done:
 	free(body);
@@ -1641,7 +1640,8 @@ static size_t local_fds(struct runner *r, double now, long *wait)
 /*
  * The cache key of a request: that of the same request not streamed, so
  * that streamed and whole answers, which read the same, share an entry
- * (README, "Cache").  http is the request as it goes out.
+ * (README, "Cache").  http is the request as it goes out.  With ask, what
+ * it asks too (ask_digest), from the same body.
  */
 static void request_key(const struct pe_target *t,
 			const struct pe_chat_request *req,
@@ -1651,24 +1651,22 @@ static void request_key(const struct pe_target *t,
 {
 	struct pe_chat_request whole = *req;
 	struct pe_http_request plain;
+	const struct pe_http_request *keyed = http;
+	int built;
 	char err[256];
 
 	whole.stream = 0;
-	if (req->stream &&
-	    !pe_provider_build(t->ops, t->base_url, NULL, NULL, &whole, &plain,
-			       err, sizeof(err))) {
-		pe_cache_key(t->spec, plain.url, plain.body, plain.body_len,
-			     has_repeat, repeat, key);
-		if (ask)
-			ask_digest(t, plain.body, plain.body_len, NULL, NULL, 0,
-				   ask);
-		pe_http_request_release(&plain);
-		return;
-	}
-	pe_cache_key(t->spec, http->url ? http->url : t->ops->name, http->body,
-		     http->body_len, has_repeat, repeat, key);
+	built = req->stream &&
+		!pe_provider_build(t->ops, t->base_url, NULL, NULL, &whole,
+				   &plain, err, sizeof(err));
+	if (built)
+		keyed = &plain;
+	pe_cache_key(t->spec, keyed->url ? keyed->url : t->ops->name,
+		     keyed->body, keyed->body_len, has_repeat, repeat, key);
 	if (ask)
-		ask_digest(t, http->body, http->body_len, NULL, NULL, 0, ask);
+		ask_digest(t, keyed->body, keyed->body_len, NULL, NULL, 0, ask);
+	if (built)
+		pe_http_request_release(&plain);
 }
 
 /*
